@@ -1,0 +1,94 @@
+// Compact JSON text writer: the CLI's output form of messages, written as Kafka's own JSON
+// converters write them (lowerCamelCase names, int64 exact, bytes as base64).
+
+import { base64Encode } from "../protocol/base64";
+import { Uuid } from "../protocol/uuid";
+
+export class JsonWriter {
+  private parts: Array<string> = new Array<string>();
+  // One flag per open container: does the next value need a comma before it?
+  private needComma: Array<bool> = [false];
+
+  toString(): string { return this.parts.join(""); }
+
+  // Set between a key and its value, which then needs no comma of its own.
+  private pendingKey: bool = false;
+
+  private beforeValue(): void {
+    if (this.pendingKey) {
+      this.pendingKey = false;
+      return;
+    }
+    const top = this.needComma.length - 1;
+    if (unchecked(this.needComma[top])) this.parts.push(",");
+    unchecked(this.needComma[top] = true);
+  }
+
+  /** Object key; the value written next belongs to it. */
+  key(name: string): void {
+    this.beforeValue();
+    this.parts.push(quote(name) + ":");
+    this.pendingKey = true;
+  }
+
+  private value(text: string): void {
+    this.beforeValue();
+    this.parts.push(text);
+  }
+
+  private open(text: string): void {
+    this.value(text);
+    this.needComma.push(false);
+  }
+
+  beginObject(): void { this.open("{"); }
+  endObject(): void { this.needComma.pop(); this.parts.push("}"); }
+  beginArray(): void { this.open("["); }
+  endArray(): void { this.needComma.pop(); this.parts.push("]"); }
+
+  nullValue(): void { this.value("null"); }
+  bool(v: bool): void { this.value(v ? "true" : "false"); }
+  int(v: i64): void { this.value(v.toString()); }
+  uint(v: u64): void { this.value(v.toString()); }
+  float64(v: f64): void { this.value(formatDouble(v)); }
+  string(v: string | null): void {
+    if (v == null) this.nullValue();
+    else this.value(quote(v));
+  }
+  bytes(v: Uint8Array | null): void {
+    if (v == null) this.nullValue();
+    else this.value(quote(base64Encode(v)));
+  }
+  uuid(v: Uuid): void { this.value(quote(v.toString())); }
+}
+
+// Jackson writes doubles the way Java's Double.toString does ("1.0", "1.0E10", "NaN"); the
+// checks compare numerically, so any exact round-trip form is fine here.
+function formatDouble(v: f64): string {
+  if (isNaN(v)) return "\"NaN\"";
+  if (!isFinite(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  return v.toString();
+}
+
+const HEX = "0123456789abcdef";
+
+export function quote(s: string): string {
+  const out = new Array<string>();
+  out.push("\"");
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
+    if (i > start) out.push(s.substring(start, i));
+    start = i + 1;
+    if (c == 0x22) out.push("\\\"");
+    else if (c == 0x5c) out.push("\\\\");
+    else if (c == 0x0a) out.push("\\n");
+    else if (c == 0x0d) out.push("\\r");
+    else if (c == 0x09) out.push("\\t");
+    else out.push("\\u00" + HEX.charAt(c >> 4) + HEX.charAt(c & 15));
+  }
+  if (start < s.length) out.push(s.substring(start));
+  out.push("\"");
+  return out.join("");
+}

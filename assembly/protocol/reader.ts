@@ -1,0 +1,233 @@
+// Reader over one Kafka frame's bytes.
+//
+// AssemblyScript cannot catch exceptions, so a hostile frame must never make a read trap.
+// Like franz-go's kbin reader, every read checks its bounds and, on a short or malformed
+// read, records the first failure in a sticky error and returns a zero value; callers keep
+// going and check `failed` once at the end. Reads never allocate more than the bytes present.
+
+import { Uuid } from "./uuid";
+import { RawTaggedField } from "./tagged";
+
+export class Reader {
+  readonly buf: Uint8Array;
+  pos: i32;
+  readonly end: i32;
+  failed: bool = false;
+  /** What failed first: the field being read and why. Empty while !failed. */
+  error: string = "";
+  errorOffset: i32 = -1;
+
+  constructor(buf: Uint8Array, pos: i32 = 0, end: i32 = -1) {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end < 0 ? buf.length : min(end, buf.length);
+  }
+
+  @inline get remaining(): i32 { return this.end - this.pos; }
+
+  /** Records the first failure only: later reads of a failed reader are noise. */
+  fail(field: string, why: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.errorOffset = this.pos;
+    this.error = field + ": " + why;
+    this.pos = this.end; // every later read is a short read that returns a zero value
+  }
+
+  /** Reports the position with the message: "field: why at offset N". */
+  describeError(): string {
+    return this.error + " at offset " + this.errorOffset.toString();
+  }
+
+  private need(n: i32, field: string): bool {
+    if (this.failed) return false;
+    if (n < 0 || n > this.end - this.pos) {
+      this.fail(field, "needs " + n.toString() + " bytes, " + this.remaining.toString() + " left");
+      return false;
+    }
+    return true;
+  }
+
+  @inline private at(i: i32): u32 { return <u32>unchecked(this.buf[this.pos + i]); }
+
+  int8(field: string): i8 {
+    if (!this.need(1, field)) return 0;
+    const v = <i8>this.at(0);
+    this.pos += 1;
+    return v;
+  }
+
+  bool(field: string): bool { return this.int8(field) != 0; }
+
+  int16(field: string): i16 {
+    if (!this.need(2, field)) return 0;
+    const v = <i16>((this.at(0) << 8) | this.at(1));
+    this.pos += 2;
+    return v;
+  }
+
+  uint16(field: string): u16 { return <u16>this.int16(field); }
+
+  int32(field: string): i32 {
+    if (!this.need(4, field)) return 0;
+    const v = <i32>((this.at(0) << 24) | (this.at(1) << 16) | (this.at(2) << 8) | this.at(3));
+    this.pos += 4;
+    return v;
+  }
+
+  uint32(field: string): u32 { return <u32>this.int32(field); }
+
+  int64(field: string): i64 {
+    if (!this.need(8, field)) return 0;
+    const hi = <u64><u32>this.int32(field);
+    const lo = <u64><u32>this.int32(field);
+    return <i64>((hi << 32) | lo);
+  }
+
+  float64(field: string): f64 { return reinterpret<f64>(this.int64(field)); }
+
+  uuid(field: string): Uuid {
+    const hi = this.int64(field);
+    const lo = this.int64(field);
+    return new Uuid(hi, lo);
+  }
+
+  /** Unsigned LEB128 varint as Kafka writes it: at most 5 bytes, 32 bits. */
+  uvarint(field: string): u32 {
+    let value: u32 = 0;
+    for (let i = 0; i < 5; i++) {
+      if (!this.need(1, field)) return 0;
+      const b = this.at(0);
+      this.pos += 1;
+      if (i == 4 && (b & 0xf0) != 0) break;
+      value |= (b & 0x7f) << (7 * i);
+      if ((b & 0x80) == 0) return value;
+    }
+    this.fail(field, "malformed varint");
+    return 0;
+  }
+
+  /** Zig-zag varint (record fields). */
+  varint(field: string): i32 {
+    const u = this.uvarint(field);
+    return <i32>((u >>> 1) ^ -(u & 1));
+  }
+
+  /** Zig-zag varlong: at most 10 bytes, 64 bits. */
+  varlong(field: string): i64 {
+    let value: u64 = 0;
+    for (let i = 0; i < 10; i++) {
+      if (!this.need(1, field)) return 0;
+      const b = <u64>this.at(0);
+      this.pos += 1;
+      if (i == 9 && (b & 0xfe) != 0) break;
+      value |= (b & 0x7f) << (7 * <u64>i);
+      if ((b & 0x80) == 0) return <i64>((value >>> 1) ^ -(value & 1));
+    }
+    this.fail(field, "malformed varlong");
+    return 0;
+  }
+
+  /**
+   * Length of a string, bytes or array: int16/int32 in classic versions, unsigned varint
+   * minus one in compact (flexible) versions. -1 means null.
+   */
+  private length(field: string, compact: bool, wide: bool): i32 {
+    if (compact) {
+      const n = this.uvarint(field);
+      return <i32>n - 1; // 0 -> null (-1); lengths above 2^31 wrap negative and fail below
+    }
+    return wide ? this.int32(field) : <i32>this.int16(field);
+  }
+
+  private checkLength(n: i32, nullable: bool, field: string): bool {
+    if (this.failed) return false;
+    if (n < -1 || (n == -1 && !nullable)) {
+      this.fail(field, n == -1 ? "null where not nullable" : "negative length " + n.toString());
+      return false;
+    }
+    return true;
+  }
+
+  /** A string in a version where it may be null; null when it is. */
+  nullableString(field: string, compact: bool, nullable: bool): string | null {
+    const n = this.length(field, compact, false);
+    if (!this.checkLength(n, nullable, field) || n < 0) return null;
+    if (!this.need(n, field)) return null;
+    const s = String.UTF8.decodeUnsafe(this.buf.dataStart + <usize>this.pos, <usize>n);
+    this.pos += n;
+    return s;
+  }
+
+  /** A string that is never null; "" after a failure. */
+  string(field: string, compact: bool): string {
+    const s = this.nullableString(field, compact, false);
+    return s == null ? "" : s;
+  }
+
+  /** Zero-copy: the result is a view on the frame, not a copy. */
+  nullableBytes(field: string, compact: bool, nullable: bool): Uint8Array | null {
+    const n = this.length(field, compact, true);
+    if (!this.checkLength(n, nullable, field) || n < 0) return null;
+    if (!this.need(n, field)) return null;
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** Bytes that are never null; empty after a failure. */
+  bytes(field: string, compact: bool): Uint8Array {
+    const b = this.nullableBytes(field, compact, false);
+    return b == null ? new Uint8Array(0) : b;
+  }
+
+  /**
+   * Array element count, -1 for null. As Kafka does, refuses a count larger than the bytes
+   * left, so a hostile count cannot make us allocate.
+   */
+  arrayLength(field: string, compact: bool, nullable: bool): i32 {
+    const n = this.length(field, compact, true);
+    if (!this.checkLength(n, nullable, field)) return -1;
+    if (n > this.remaining) {
+      this.fail(field, "array of " + n.toString() + " elements with only " + this.remaining.toString() + " bytes left");
+      return -1;
+    }
+    return n;
+  }
+
+  /**
+   * Reads the tagged-field section header and returns how many fields follow; the caller
+   * reads each tag with `tag` and either decodes a known one or keeps it raw.
+   */
+  taggedCount(field: string): i32 {
+    const n = <i32>this.uvarint(field);
+    if (n < 0 || n > this.remaining) {
+      this.fail(field, "tagged field count " + n.toString() + " with only " + this.remaining.toString() + " bytes left");
+      return 0;
+    }
+    return n;
+  }
+
+  /**
+   * Reads one tagged field (tag, size, data) and moves past it; known tags are then
+   * decoded from the returned view with a Reader of their own.
+   */
+  taggedField(field: string): RawTaggedField | null {
+    const tag = this.uvarint(field);
+    const size = <i32>this.uvarint(field);
+    if (!this.need(size, field)) return null;
+    const data = this.buf.subarray(this.pos, this.pos + size);
+    this.pos += size;
+    return new RawTaggedField(tag, data);
+  }
+
+  /** Folds a nested reader's failure (a tagged field's own bytes) into this one. */
+  absorb(inner: Reader, field: string): void {
+    if (inner.failed) this.fail(field, inner.error + " (tagged field data offset " + inner.errorOffset.toString() + ")");
+    else if (inner.remaining != 0) this.fail(field, inner.remaining.toString() + " unread bytes in tagged field");
+  }
+
+  skip(n: i32, field: string): void {
+    if (this.need(n, field)) this.pos += n;
+  }
+}

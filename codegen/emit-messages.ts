@@ -1,0 +1,452 @@
+// Emits one AssemblyScript file per message definition: one class per message and per
+// nested or common struct, each field guarded by its version ranges exactly as the JSON says.
+// The output has no closures and no reflection: every field is read, written and printed by
+// straight-line code, and every read goes through the bounds-checked Reader.
+
+import { FieldSpec, FieldType, MessageSpec, StructSpec, Versions } from "./model";
+import { Code } from "./code";
+
+// Property names the generated classes use for themselves.
+const RESERVED = new Set(["read", "write", "writeJson", "isDefault", "unknownTaggedFields", "constructor"]);
+
+export function propertyName(f: FieldSpec): string {
+  return RESERVED.has(f.jsonName) ? f.jsonName + "_" : f.jsonName;
+}
+
+/** `version` is within `range`, simplified for code that only runs for versions in `within`. */
+export function versionCheck(range: Versions, within: Versions): string {
+  const r = range.intersect(within);
+  if (r.empty) return "false";
+  const lo = r.lo > within.lo ? `version >= ${r.lo}` : "";
+  const hi = r.hi < within.hi ? `version <= ${r.hi}` : "";
+  if (lo && hi) return r.lo === r.hi ? `version == ${r.lo}` : `(${lo} && ${hi})`;
+  return lo || hi || "true";
+}
+
+function and(a: string, b: string): string {
+  if (a === "false" || b === "false") return "false";
+  if (a === "true") return b;
+  if (b === "true") return a;
+  return `${a} && ${b}`;
+}
+
+const PRIMITIVE_TYPES: Record<string, string> = {
+  int8: "i8", int16: "i16", int32: "i32", int64: "i64", uint16: "u16", uint32: "u32",
+  float64: "f64", bool: "bool", string: "string", bytes: "Uint8Array", uuid: "Uuid", records: "Uint8Array",
+};
+
+function elementType(t: FieldType): string {
+  if (t.kind === "primitive") return PRIMITIVE_TYPES[t.name];
+  if (t.kind === "struct") return t.struct.name;
+  return `Array<${elementType(t.element)}>`;
+}
+
+function canBeNull(f: FieldSpec): boolean {
+  return !f.nullableVersions.empty || (f.type.kind === "primitive" && f.type.name === "records");
+}
+
+function propertyType(f: FieldSpec): string {
+  const t = elementType(f.type);
+  return canBeNull(f) ? `${t} | null` : t;
+}
+
+function defaultValue(f: FieldSpec): string {
+  const t = f.type;
+  const d = f.default;
+  if (canBeNull(f) && (d === "null" || (t.kind === "primitive" && t.name === "records"))) return "null";
+  if (t.kind === "array") return `new Array<${elementType(t.element)}>()`;
+  if (t.kind === "struct") return `new ${t.struct.name}()`;
+  switch (t.name) {
+    case "bool": return d === "true" ? "true" : "false";
+    case "float64": return d ? String(Number(d)) : "0";
+    case "string": return JSON.stringify(d ?? "");
+    case "bytes": return "new Uint8Array(0)";
+    case "uuid": return "Uuid.ZERO";
+    default:
+      if (!d) return "0";
+      return BigInt(d).toString(); // accepts hex ("0x7fffffff") and values beyond 2^53
+  }
+}
+
+/** An expression that is true when the property holds its default, as Kafka's equals sees it. */
+function isDefaultExpr(f: FieldSpec): string {
+  const p = `this.${propertyName(f)}`;
+  const t = f.type;
+  const d = defaultValue(f);
+  if (d === "null") return `${p} == null`;
+  const nn = canBeNull(f) ? `${p}!` : p;
+  const guard = canBeNull(f) ? `${p} != null && ` : "";
+  if (t.kind === "array") return `${guard}${nn}.length == 0`;
+  if (t.kind === "struct") return `${guard}${nn}.isDefault()`;
+  switch (t.name) {
+    case "bytes": return `${guard}${nn}.length == 0`;
+    case "uuid": return `${p}.isZero()`;
+    default: return `${p} == ${d}`;
+  }
+}
+
+class StructEmitter {
+  constructor(
+    private readonly msg: MessageSpec,
+    private readonly s: StructSpec,
+    private readonly within: Versions,
+  ) {}
+
+  private get flexible(): string { return versionCheck(this.msg.flexibleVersions, this.within); }
+
+  private compact(f: FieldSpec): string {
+    return versionCheck(f.flexibleVersions ?? this.msg.flexibleVersions, this.within);
+  }
+
+  private label(f: FieldSpec): string { return JSON.stringify(`${this.s.name}.${f.name}`); }
+
+  private inline(f: FieldSpec): string {
+    // A field is in the fixed layout where it exists and is not tagged.
+    const tagged = f.taggedVersions.intersect(f.versions);
+    if (tagged.empty) return versionCheck(f.versions, this.within);
+    if (tagged.lo <= f.versions.lo && tagged.hi >= f.versions.hi) return "false";
+    throw new Error(`${this.msg.name}.${f.name}: tagged in only some of its versions`);
+  }
+
+  private tagged(f: FieldSpec): string {
+    return f.tag === null ? "false" : versionCheck(f.taggedVersions.intersect(f.versions), this.within);
+  }
+
+  emit(c: Code, isMessage: boolean): void {
+    const s = this.s;
+    c.line(`export class ${s.name}${isMessage ? " extends Message" : ""} {`);
+    c.indent(() => {
+      for (const f of s.fields) {
+        c.line(`/** ${f.about.replace(/\*\//g, "* /")} (versions ${f.versions}${f.nullableVersions.empty ? "" : `, nullable ${f.nullableVersions}`}${f.tag === null ? "" : `, tag ${f.tag} in ${f.taggedVersions}`}) */`);
+        c.line(`${propertyName(f)}: ${propertyType(f)} = ${defaultValue(f)};`);
+      }
+      c.line("/** Tagged fields this version does not know, kept to be written back unchanged. */");
+      c.line("unknownTaggedFields: Array<RawTaggedField> | null = null;");
+      c.blank();
+      this.emitRead(c);
+      c.blank();
+      this.emitWrite(c);
+      c.blank();
+      this.emitWriteJson(c);
+      c.blank();
+      this.emitIsDefault(c);
+    });
+    c.line("}");
+  }
+
+  // ---- read -------------------------------------------------------------------------
+
+  private emitRead(c: Code): void {
+    c.line(`read(r: Reader, version: i16): void {`);
+    c.indent(() => {
+      for (const f of this.s.fields) {
+        const cond = this.inline(f);
+        if (cond === "false") continue;
+        c.block(cond, () => this.readField(c, f, `this.${propertyName(f)}`, "r"));
+      }
+      const flex = this.flexible;
+      if (flex !== "false") c.block(flex, () => this.readTagged(c));
+    });
+    c.line("}");
+  }
+
+  private readTagged(c: Code): void {
+    const label = JSON.stringify(`${this.s.name} tagged fields`);
+    c.line(`const count = r.taggedCount(${label});`);
+    c.line("for (let i = 0; i < count && !r.failed; i++) {");
+    c.indent(() => {
+      c.line(`const raw = r.taggedField(${label});`);
+      c.line("if (raw == null) break;");
+      let first = true;
+      for (const f of this.taggedFields()) {
+        const cond = and(`raw.tag == ${f.tag}`, this.tagged(f));
+        if (cond === "false") continue;
+        c.line(`${first ? "" : "} else "}if (${cond}) {`);
+        first = false;
+        c.indent(() => {
+          c.line("const t = new Reader(raw.data);");
+          this.readField(c, f, `this.${propertyName(f)}`, "t");
+          c.line(`r.absorb(t, ${this.label(f)});`);
+        });
+      }
+      if (first) {
+        this.keepUnknown(c);
+      } else {
+        c.line("} else {");
+        c.indent(() => this.keepUnknown(c));
+        c.line("}");
+      }
+    });
+    c.line("}");
+  }
+
+  private keepUnknown(c: Code): void {
+    c.line("if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();");
+    c.line("this.unknownTaggedFields!.push(raw);");
+  }
+
+  private taggedFields(): FieldSpec[] {
+    return this.s.fields.filter((f) => f.tag !== null).sort((a, b) => a.tag! - b.tag!);
+  }
+
+  /** Reads one field's value from reader `r` into `target`. */
+  private readField(c: Code, f: FieldSpec, target: string, r: string): void {
+    const label = this.label(f);
+    const compact = this.compact(f);
+    const nullable = versionCheck(f.nullableVersions, this.within);
+    const t = f.type;
+    if (t.kind === "array") {
+      {
+        c.line(`const n = ${r}.arrayLength(${label}, ${compact}, ${nullable});`);
+        const elem = elementType(t.element);
+        c.line(`const a: Array<${elem}> | null = n < 0 ? null : new Array<${elem}>();`);
+        c.line(`for (let i = 0; i < n && !${r}.failed; i++) {`);
+        c.indent(() => {
+          if (t.element.kind === "struct") {
+            c.line(`const e = new ${elem}();`);
+            c.line(`e.read(${r}, version);`);
+            c.line("a!.push(e);");
+          } else {
+            c.line(`a!.push(${this.readPrimitive(t.element, label, compact, "false", false, r)});`);
+          }
+        });
+        c.line("}");
+        c.line(canBeNull(f) ? `${target} = a;` : `if (a != null) ${target} = a;`);
+      }
+    } else if (t.kind === "struct") {
+      if (canBeNull(f)) {
+        c.line(`if (${nullable === "false" ? "false" : `${nullable} && ${r}.int8(${label}) < 0`}) ${target} = null;`);
+        c.line("else {");
+        c.indent(() => {
+          c.line(`const e = new ${t.struct.name}();`);
+          c.line(`e.read(${r}, version);`);
+          c.line(`${target} = e;`);
+        });
+        c.line("}");
+      } else {
+        c.line(`${target}.read(${r}, version);`);
+      }
+    } else {
+      c.line(`${target} = ${this.readPrimitive(t, label, compact, nullable, canBeNull(f), r)};`);
+    }
+  }
+
+  private readPrimitive(t: FieldType, label: string, compact: string, nullable: string, nullableType: boolean, r: string): string {
+    if (t.kind !== "primitive") throw new Error("not a primitive");
+    switch (t.name) {
+      case "string":
+        return nullableType ? `${r}.nullableString(${label}, ${compact}, ${nullable})` : `${r}.string(${label}, ${compact})`;
+      case "bytes":
+      case "records":
+        return nullableType ? `${r}.nullableBytes(${label}, ${compact}, ${nullable})` : `${r}.bytes(${label}, ${compact})`;
+      default:
+        return `${r}.${t.name}(${label})`;
+    }
+  }
+
+  // ---- write ------------------------------------------------------------------------
+
+  private emitWrite(c: Code): void {
+    c.line(`write(w: Writer, version: i16): void {`);
+    c.indent(() => {
+      for (const f of this.s.fields) {
+        const cond = this.inline(f);
+        if (cond !== "false") c.block(cond, () => this.writeField(c, f, "w"));
+        // Kafka refuses to drop a value the version cannot carry, unless the field is ignorable.
+        const absent = versionCheck(f.versions, this.within);
+        if (!f.ignorable && absent !== "true" && f.tag === null) {
+          c.line(`if (!(${absent}) && !(${isDefaultExpr(f)})) w.fail(${this.label(f)}, "non-default value at version " + version.toString());`);
+        }
+      }
+      const flex = this.flexible;
+      if (flex !== "false") c.block(flex, () => this.writeTagged(c));
+    });
+    c.line("}");
+  }
+
+  private writeTagged(c: Code): void {
+    const tagged = this.taggedFields().filter((f) => this.tagged(f) !== "false");
+    const present = (f: FieldSpec) => and(this.tagged(f), `!(${isDefaultExpr(f)})`);
+    c.line("const unknown = this.unknownTaggedFields;");
+    c.line("let count = unknown == null ? 0 : unknown.length;");
+    for (const f of tagged) c.line(`if (${present(f)}) count++;`);
+    c.line("w.uvarint(<u32>count);");
+    if (tagged.length > 0) c.line("let u = 0;");
+    for (const f of tagged) {
+      c.block(present(f), () => {
+        c.line(`u = w.rawTaggedBefore(unknown, u, ${f.tag});`);
+        c.line("const t = new Writer(16);");
+        this.writeField(c, f, "t");
+        c.line(`if (t.failed) w.fail(${this.label(f)}, t.error);`);
+        c.line(`w.taggedField(${f.tag}, t.bytes());`);
+      });
+    }
+    c.line(`w.rawTaggedBefore(unknown, ${tagged.length > 0 ? "u" : "0"}, u64.MAX_VALUE);`);
+  }
+
+  private writeField(c: Code, f: FieldSpec, w: string): void {
+    const p = `this.${propertyName(f)}`;
+    const label = this.label(f);
+    const compact = this.compact(f);
+    const nullable = versionCheck(f.nullableVersions, this.within);
+    const t = f.type;
+    const nullCase = () => {
+      if (nullable === "false") c.line(`${w}.fail(${label}, "null at version " + version.toString() + ", where it is not nullable");`);
+      else if (nullable === "true") c.line(this.writeNull(t, w, compact));
+      else {
+        c.line(`if (${nullable}) ${this.writeNull(t, w, compact)}`);
+        c.line(`else ${w}.fail(${label}, "null at version " + version.toString() + ", where it is not nullable");`);
+      }
+    };
+    if (t.kind === "array") {
+      {
+        c.line(`const a = ${p};`);
+        const body = () => {
+          c.line(`${w}.length(a${canBeNull(f) ? "!" : ""}.length, ${compact}, true);`);
+          c.line(`for (let i = 0; i < a${canBeNull(f) ? "!" : ""}.length; i++) {`);
+          c.indent(() => {
+            c.line(`const e = unchecked(a${canBeNull(f) ? "!" : ""}[i]);`);
+            if (t.element.kind === "struct") c.line(`e.write(${w}, version);`);
+            else c.line(this.writePrimitive(t.element, "e", w, compact));
+          });
+          c.line("}");
+        };
+        if (canBeNull(f)) {
+          c.line("if (a == null) {");
+          c.indent(() => nullCase());
+          c.line("} else {");
+          c.indent(body);
+          c.line("}");
+        } else body();
+      }
+    } else if (t.kind === "struct") {
+      if (canBeNull(f)) {
+        c.line(`if (${p} == null) {`);
+        c.indent(() => nullCase());
+        c.line("} else {");
+        c.indent(() => {
+          if (nullable !== "false") c.line(nullable === "true" ? `${w}.int8(1);` : `if (${nullable}) ${w}.int8(1);`);
+          c.line(`${p}!.write(${w}, version);`);
+        });
+        c.line("}");
+      } else {
+        c.line(`${p}.write(${w}, version);`);
+      }
+    } else if (canBeNull(f)) {
+      c.line(`if (${p} == null) {`);
+      c.indent(() => nullCase());
+      c.line("} else {");
+      c.indent(() => c.line(this.writePrimitive(t, `${p}!`, w, compact)));
+      c.line("}");
+    } else {
+      c.line(this.writePrimitive(t, p, w, compact));
+    }
+  }
+
+  private writeNull(t: FieldType, w: string, compact: string): string {
+    if (t.kind === "struct") return `${w}.int8(-1);`;
+    const wide = !(t.kind === "primitive" && t.name === "string");
+    return `${w}.length(-1, ${compact}, ${wide});`;
+  }
+
+  private writePrimitive(t: FieldType, v: string, w: string, compact: string): string {
+    if (t.kind !== "primitive") throw new Error("not a primitive");
+    switch (t.name) {
+      case "string": return `${w}.string(${v}, ${compact});`;
+      case "bytes":
+      case "records": return `${w}.bytesField(${v}, ${compact});`;
+      default: return `${w}.${t.name}(${v});`;
+    }
+  }
+
+  // ---- JSON -------------------------------------------------------------------------
+
+  private emitWriteJson(c: Code): void {
+    c.line(`writeJson(j: JsonWriter, version: i16): void {`);
+    c.indent(() => {
+      c.line("j.beginObject();");
+      for (const f of this.s.fields) {
+        // As Kafka's converters do: tagged fields appear only when they differ from the default.
+        const inline = this.inline(f);
+        const cond = inline !== "false" ? inline : and(this.tagged(f), `!(${isDefaultExpr(f)})`);
+        if (cond === "false") continue;
+        c.block(cond, () => {
+          c.line(`j.key(${JSON.stringify(f.jsonName)});`);
+          this.jsonValue(c, f.type, `this.${propertyName(f)}`, canBeNull(f));
+        });
+      }
+      c.line("writeUnknownTaggedJson(j, this.unknownTaggedFields);");
+      c.line("j.endObject();");
+    });
+    c.line("}");
+  }
+
+  private jsonValue(c: Code, t: FieldType, v: string, nullableType: boolean): void {
+    if (t.kind === "array") {
+      const items = () => {
+        c.line(`const a = ${v}${nullableType ? "!" : ""};`);
+        c.line("j.beginArray();");
+        c.line("for (let i = 0; i < a.length; i++) {");
+        c.indent(() => this.jsonValue(c, t.element, "unchecked(a[i])", false));
+        c.line("}");
+        c.line("j.endArray();");
+      };
+      if (!nullableType) return items();
+      c.line(`if (${v} == null) j.nullValue();`);
+      c.line("else {");
+      c.indent(items);
+      c.line("}");
+      return;
+    }
+    if (t.kind === "struct") {
+      if (nullableType) c.line(`if (${v} == null) j.nullValue(); else ${v}!.writeJson(j, version);`);
+      else c.line(`${v}.writeJson(j, version);`);
+      return;
+    }
+    switch (t.name) {
+      case "string": c.line(`j.string(${v});`); break;
+      case "bytes":
+      case "records": c.line(`j.bytes(${v});`); break;
+      case "uuid": c.line(`j.uuid(${v});`); break;
+      case "bool": c.line(`j.bool(${v});`); break;
+      case "float64": c.line(`j.float64(${v});`); break;
+      case "uint32": c.line(`j.uint(<u64>${v});`); break;
+      default: c.line(`j.int(<i64>${v});`);
+    }
+  }
+
+  private emitIsDefault(c: Code): void {
+    c.line("/** Every field holds its default (Kafka's equals against a new instance). */");
+    c.line("isDefault(): bool {");
+    c.indent(() => {
+      const parts = this.s.fields.map((f) => `(${isDefaultExpr(f)})`);
+      parts.push("(this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0)");
+      c.line(`return ${parts.join("\n    && ")};`);
+    });
+    c.line("}");
+  }
+}
+
+export function emitMessage(msg: MessageSpec): string {
+  const c = new Code();
+  c.line(`// Generated by codegen/ from Kafka's ${msg.name}.json. Do not edit.`);
+  c.line(`// ${msg.kind}${msg.apiKey === null ? "" : ` api key ${msg.apiKey}`}, valid versions ${msg.validVersions}, flexible versions ${msg.flexibleVersions}${msg.latestVersionUnstable ? ", latest version unstable" : ""}.`);
+  c.blank();
+  c.line('import { Reader } from "../protocol/reader";');
+  c.line('import { Writer } from "../protocol/writer";');
+  c.line('import { Uuid } from "../protocol/uuid";');
+  c.line('import { RawTaggedField } from "../protocol/tagged";');
+  c.line('import { Message } from "../protocol/message";');
+  c.line('import { JsonWriter } from "../json/writer";');
+  c.line('import { writeUnknownTaggedJson } from "../protocol/json-support";');
+  // Versions outside the message's valid range never reach these classes.
+  const within = msg.validVersions.empty ? Versions.ALL : msg.validVersions;
+  for (const s of msg.structs) {
+    c.blank();
+    new StructEmitter(msg, s, within).emit(c, false);
+  }
+  c.blank();
+  new StructEmitter(msg, msg.root, within).emit(c, true);
+  return c.toString();
+}
+

@@ -1,0 +1,48 @@
+# Codecs: Kafka's message definitions -> generated AssemblyScript -> Wasm.
+
+$(NODE_STAMP): package.json package-lock.json $(wildcard patches/*.patch)
+	npm ci
+	@touch $@
+
+deps: $(NODE_STAMP)
+
+# Kafka's message definitions ship inside the kafka-clients jar (common/message/*.json);
+# Maven fetches the pinned artifact from Maven Central into a git-ignored cache.
+KAFKA_CLIENTS_JAR := $(CACHE)/maven/kafka-clients-$(KAFKA_VERSION).jar
+
+$(KAFKA_CLIENTS_JAR):
+	mvn -q -B dependency:copy -Dartifact=org.apache.kafka:kafka-clients:$(KAFKA_VERSION) -DoutputDirectory=$(CACHE)/maven -Dmdep.overWriteReleases=false
+
+$(SCHEMA_DIR)/.stamp: $(KAFKA_CLIENTS_JAR)
+	rm -rf $(SCHEMA_DIR) && mkdir -p $(SCHEMA_DIR)
+	unzip -q -j $(KAFKA_CLIENTS_JAR) 'common/message/*.json' -d $(SCHEMA_DIR)
+	@touch $@
+
+schemas: $(SCHEMA_DIR)/.stamp
+
+# The generated codecs are committed (building needs only npm); these rules remake them.
+MESSAGES_DIR := assembly/messages
+CODEGEN      := npx tsx codegen/main.ts
+
+codegen: $(SCHEMA_DIR)/.stamp $(NODE_STAMP)
+	$(CODEGEN) $(SCHEMA_DIR) $(MESSAGES_DIR)
+
+# Fails when the committed generated code differs from what the generator makes now.
+check-codegen: $(SCHEMA_DIR)/.stamp $(NODE_STAMP)
+	rm -rf $(CACHE)/codegen-check && $(CODEGEN) $(SCHEMA_DIR) $(CACHE)/codegen-check >/dev/null
+	@diff -r -q $(MESSAGES_DIR) $(CACHE)/codegen-check >/dev/null \
+	  && echo "check-codegen: assembly/messages matches the generator" \
+	  || { diff -r $(MESSAGES_DIR) $(CACHE)/codegen-check | head -40; \
+	       echo "check-codegen: assembly/messages is stale; run 'make codegen' and commit"; exit 1; }
+
+ASSEMBLY_SRCS := $(shell find assembly -name '*.ts' 2>/dev/null)
+
+build/codecs.wasm: $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
+	npx asc assembly/cli.ts --config asconfig.json --target codecs
+	@echo "codecs: $$(wc -c < $@) bytes"
+
+codecs: build/codecs.wasm
+
+# Every frame Kafka's classes wrote must decode to Kafka's JSON and encode back byte for byte.
+test-oracle: build/codecs.wasm oracle
+	npx tsx test/oracle/check.ts $(ORACLE_FRAMES) $(SCHEMA_DIR)
