@@ -5,7 +5,13 @@ import { decodeRequest, decodeResponse, encodeFrame } from "./protocol/frame";
 import { Writer } from "./protocol/writer";
 import { JsonWriter } from "./json/writer";
 import { Message } from "./protocol/message";
-import { API_KEYS, apiName, latestVersionUnstable, listeners, maxVersion, minVersion, requestHeaderVersion, responseHeaderVersion } from "./messages/apis";
+import { JsonFields, parseJson } from "./json/value";
+import { RequestHeaderData } from "./messages/RequestHeader";
+import { ResponseHeaderData } from "./messages/ResponseHeader";
+import {
+  API_KEYS, apiName, isSupported, latestVersionUnstable, listeners, maxVersion, minVersion,
+  newRequest, newResponse, requestHeaderVersion, responseHeaderVersion,
+} from "./messages/apis";
 
 let lastError: string = "";
 
@@ -102,4 +108,54 @@ export function reencode(frame: Uint8Array, isRequest: bool, apiKey: i16, versio
     return null;
   }
   return w.bytes().slice(4);
+}
+
+/**
+ * Encodes {"header":…, "body":…} (the form decode prints) to a size-prefixed frame.
+ * Requests take api key and version from their header. Returns null on failure, with error().
+ */
+export function encode(json: string, isRequest: bool, apiKey: i16, version: i16): Uint8Array | null {
+  lastError = "";
+  const parsed = parseJson(json);
+  if (parsed.value == null) {
+    lastError = "input is not JSON: " + parsed.describe();
+    return null;
+  }
+  const root = JsonFields.root(parsed.value);
+  const headerJson = root.field("header");
+  headerJson.requireObject();
+  let header: Message;
+  if (isRequest) {
+    const h = new RequestHeaderData();
+    apiKey = headerJson.field("requestApiKey").asI16();
+    version = headerJson.field("requestApiVersion").asI16();
+    header = h;
+  } else {
+    header = new ResponseHeaderData();
+  }
+  if (root.failed) {
+    lastError = root.error;
+    return null;
+  }
+  if (!isSupported(apiKey, version)) {
+    lastError = "unsupported api key " + apiKey.toString() + " version " + version.toString();
+    return null;
+  }
+  const headerVersion = isRequest ? requestHeaderVersion(apiKey, version) : responseHeaderVersion(apiKey, version);
+  header.readJson(headerJson, headerVersion);
+  const body = isRequest ? newRequest(apiKey)! : newResponse(apiKey)!;
+  const bodyJson = root.field("body");
+  bodyJson.requireObject();
+  body.readJson(bodyJson, version);
+  if (root.failed) {
+    lastError = root.error;
+    return null;
+  }
+  const w = new Writer();
+  encodeFrame(w, header, headerVersion, body, version);
+  if (w.failed) {
+    lastError = w.error;
+    return null;
+  }
+  return w.bytes().slice(0);
 }

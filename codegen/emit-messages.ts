@@ -7,7 +7,7 @@ import { FieldSpec, FieldType, MessageSpec, StructSpec, Versions } from "./model
 import { Code } from "./code";
 
 // Property names the generated classes use for themselves.
-const RESERVED = new Set(["read", "write", "writeJson", "isDefault", "unknownTaggedFields", "constructor"]);
+const RESERVED = new Set(["read", "write", "writeJson", "readJson", "isDefault", "unknownTaggedFields", "constructor"]);
 
 export function propertyName(f: FieldSpec): string {
   return RESERVED.has(f.jsonName) ? f.jsonName + "_" : f.jsonName;
@@ -128,6 +128,8 @@ class StructEmitter {
       this.emitWrite(c);
       c.blank();
       this.emitWriteJson(c);
+      c.blank();
+      this.emitReadJson(c);
       c.blank();
       this.emitIsDefault(c);
     });
@@ -415,6 +417,95 @@ class StructEmitter {
     }
   }
 
+  private emitReadJson(c: Code): void {
+    c.line("/** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */");
+    c.line("readJson(o: JsonFields, version: i16): void {");
+    c.indent(() => {
+      for (const f of this.s.fields) {
+        const inline = this.inline(f);
+        const target = `this.${propertyName(f)}`;
+        if (inline !== "false") {
+          c.block(inline, () => this.jsonRead(c, f.type, `o.field(${JSON.stringify(f.jsonName)})`, target, canBeNull(f)));
+        } else {
+          // Tagged fields may be left out; they then keep their default.
+          c.block(this.tagged(f), () => {
+            c.line(`const v = o.field(${JSON.stringify(f.jsonName)});`);
+            c.line("if (v.present) {");
+            c.indent(() => this.jsonRead(c, f.type, "v", target, canBeNull(f)));
+            c.line("}");
+          });
+        }
+      }
+      c.line("this.unknownTaggedFields = readUnknownTaggedJson(o);");
+    });
+    c.line("}");
+  }
+
+  /** Reads the JSON value `src` (a JsonFields expression) into `target`. */
+  private jsonRead(c: Code, t: FieldType, src: string, target: string, nullableType: boolean): void {
+    if (t.kind === "array") {
+      const elem = elementType(t.element);
+      c.line(`const a = ${src};`);
+      const items = () => {
+        c.line(`const items = new Array<${elem}>();`);
+        c.line("for (let i = 0, n = a.length; i < n; i++) {");
+        c.indent(() => {
+          if (t.element.kind === "struct") {
+            c.line(`const e = new ${elem}();`);
+            c.line("e.readJson(a.at(i), version);");
+            c.line("items.push(e);");
+          } else {
+            c.line(`items.push(${this.jsonScalar(t.element, "a.at(i)", false)});`);
+          }
+        });
+        c.line("}");
+        c.line(`${target} = items;`);
+      };
+      if (nullableType) {
+        c.line(`if (a.isNull) ${target} = null;`);
+        c.line("else {");
+        c.indent(items);
+        c.line("}");
+      } else {
+        c.line("a.requireArray();");
+        items();
+      }
+      return;
+    }
+    if (t.kind === "struct") {
+      c.line(`const s = ${src};`);
+      if (nullableType) c.line(`if (s.isNull) ${target} = null;`);
+      c.line(`${nullableType ? "else " : ""}{`);
+      c.indent(() => {
+        c.line("s.requireObject();");
+        c.line(`const e = new ${t.struct.name}();`);
+        c.line("e.readJson(s, version);");
+        c.line(`${target} = e;`);
+      });
+      c.line("}");
+      return;
+    }
+    c.line(`${target} = ${this.jsonScalar(t, src, nullableType)};`);
+  }
+
+  private jsonScalar(t: FieldType, src: string, nullableType: boolean): string {
+    if (t.kind !== "primitive") throw new Error("not a primitive");
+    switch (t.name) {
+      case "int8": return `${src}.asI8()`;
+      case "int16": return `${src}.asI16()`;
+      case "int32": return `${src}.asI32()`;
+      case "int64": return `${src}.asInt()`;
+      case "uint16": return `${src}.asU16()`;
+      case "uint32": return `${src}.asU32()`;
+      case "float64": return `${src}.asF64()`;
+      case "bool": return `${src}.asBool()`;
+      case "string": return nullableType ? `${src}.asNullableString()` : `${src}.asString()`;
+      case "uuid": return `jsonUuid(${src})`;
+      case "bytes":
+      case "records": return nullableType ? `jsonBytes(${src}, true)` : `jsonBytes(${src}, false)!`;
+    }
+  }
+
   private emitIsDefault(c: Code): void {
     c.line("/** Every field holds its default (Kafka's equals against a new instance). */");
     c.line("isDefault(): bool {");
@@ -438,7 +529,8 @@ export function emitMessage(msg: MessageSpec): string {
   c.line('import { RawTaggedField } from "../protocol/tagged";');
   c.line('import { Message } from "../protocol/message";');
   c.line('import { JsonWriter } from "../json/writer";');
-  c.line('import { writeUnknownTaggedJson } from "../protocol/json-support";');
+  c.line('import { JsonFields } from "../json/value";');
+  c.line('import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";');
   // Versions outside the message's valid range never reach these classes.
   const within = msg.validVersions.empty ? Versions.ALL : msg.validVersions;
   for (const s of msg.structs) {

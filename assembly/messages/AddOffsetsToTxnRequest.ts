@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AddOffsetsToTxnRequestData extends Message {
   /** The transactional id corresponding to the transaction. (versions 0+) */
@@ -86,6 +87,23 @@ export class AddOffsetsToTxnRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.transactionalId = o.field("transactionalId").asString();
+    }
+    {
+      this.producerId = o.field("producerId").asInt();
+    }
+    {
+      this.producerEpoch = o.field("producerEpoch").asI16();
+    }
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

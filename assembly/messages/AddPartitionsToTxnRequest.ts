@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AddPartitionsToTxnTopic {
   /** The name of the topic. (versions 0+) */
@@ -77,6 +78,23 @@ export class AddPartitionsToTxnTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -198,6 +216,34 @@ export class AddPartitionsToTxnTransaction {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 4) {
+      this.transactionalId = o.field("transactionalId").asString();
+    }
+    if (version >= 4) {
+      this.producerId = o.field("producerId").asInt();
+    }
+    if (version >= 4) {
+      this.producerEpoch = o.field("producerEpoch").asI16();
+    }
+    if (version >= 4) {
+      this.verifyOnly = o.field("verifyOnly").asBool();
+    }
+    if (version >= 4) {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -339,6 +385,42 @@ export class AddPartitionsToTxnRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 4) {
+      const a = o.field("transactions");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnTransaction>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnTransaction();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.transactions = items;
+    }
+    if (version <= 3) {
+      this.v3AndBelowTransactionalId = o.field("v3AndBelowTransactionalId").asString();
+    }
+    if (version <= 3) {
+      this.v3AndBelowProducerId = o.field("v3AndBelowProducerId").asInt();
+    }
+    if (version <= 3) {
+      this.v3AndBelowProducerEpoch = o.field("v3AndBelowProducerEpoch").asI16();
+    }
+    if (version <= 3) {
+      const a = o.field("v3AndBelowTopics");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.v3AndBelowTopics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

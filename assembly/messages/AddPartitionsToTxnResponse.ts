@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AddPartitionsToTxnPartitionResult {
   /** The partition indexes. (versions 0+) */
@@ -62,6 +63,17 @@ export class AddPartitionsToTxnPartitionResult {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.partitionErrorCode = o.field("partitionErrorCode").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -144,6 +156,25 @@ export class AddPartitionsToTxnTopicResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("resultsByPartition");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnPartitionResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnPartitionResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.resultsByPartition = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -224,6 +255,25 @@ export class AddPartitionsToTxnResult {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 4) {
+      this.transactionalId = o.field("transactionalId").asString();
+    }
+    if (version >= 4) {
+      const a = o.field("topicResults");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnTopicResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnTopicResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topicResults = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -347,6 +397,39 @@ export class AddPartitionsToTxnResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 4) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 4) {
+      const a = o.field("resultsByTransaction");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.resultsByTransaction = items;
+    }
+    if (version <= 3) {
+      const a = o.field("resultsByTopicV3AndBelow");
+      a.requireArray();
+      const items = new Array<AddPartitionsToTxnTopicResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AddPartitionsToTxnTopicResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.resultsByTopicV3AndBelow = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

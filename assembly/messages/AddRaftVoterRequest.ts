@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
   /** The name of the endpoint. (versions 0+) */
@@ -74,6 +75,20 @@ export class Listener {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -208,6 +223,37 @@ export class AddRaftVoterRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.clusterId = o.field("clusterId").asNullableString();
+    }
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    {
+      this.voterId = o.field("voterId").asI32();
+    }
+    {
+      this.voterDirectoryId = jsonUuid(o.field("voterDirectoryId"));
+    }
+    {
+      const a = o.field("listeners");
+      a.requireArray();
+      const items = new Array<Listener>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Listener();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.listeners = items;
+    }
+    if (version >= 1) {
+      this.ackWhenCommitted = o.field("ackWhenCommitted").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

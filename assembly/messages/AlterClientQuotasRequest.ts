@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class EntityData {
   /** The entity type. (versions 0+) */
@@ -66,6 +67,17 @@ export class EntityData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.entityType = o.field("entityType").asString();
+    }
+    {
+      this.entityName = o.field("entityName").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -141,6 +153,20 @@ export class OpData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.key = o.field("key").asString();
+    }
+    {
+      this.value = o.field("value").asF64();
+    }
+    {
+      this.remove = o.field("remove").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -241,6 +267,33 @@ export class EntryData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("entity");
+      a.requireArray();
+      const items = new Array<EntityData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new EntityData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.entity = items;
+    }
+    {
+      const a = o.field("ops");
+      a.requireArray();
+      const items = new Array<OpData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OpData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.ops = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.entity.length == 0)
@@ -319,6 +372,25 @@ export class AlterClientQuotasRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("entries");
+      a.requireArray();
+      const items = new Array<EntryData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new EntryData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.entries = items;
+    }
+    {
+      this.validateOnly = o.field("validateOnly").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

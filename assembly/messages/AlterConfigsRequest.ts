@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AlterableConfig {
   /** The configuration key name. (versions 0+) */
@@ -66,6 +67,17 @@ export class AlterableConfig {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.value = o.field("value").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -160,6 +172,28 @@ export class AlterConfigsResource {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.resourceType = o.field("resourceType").asI8();
+    }
+    {
+      this.resourceName = o.field("resourceName").asString();
+    }
+    {
+      const a = o.field("configs");
+      a.requireArray();
+      const items = new Array<AlterableConfig>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AlterableConfig();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.configs = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.resourceType == 0)
@@ -239,6 +273,25 @@ export class AlterConfigsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("resources");
+      a.requireArray();
+      const items = new Array<AlterConfigsResource>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AlterConfigsResource();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.resources = items;
+    }
+    {
+      this.validateOnly = o.field("validateOnly").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ReassignablePartition {
   /** The partition index. (versions 0+) */
@@ -84,6 +85,25 @@ export class ReassignablePartition {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      const a = o.field("replicas");
+      if (a.isNull) this.replicas = null;
+      else {
+        const items = new Array<i32>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(a.at(i).asI32());
+        }
+        this.replicas = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -164,6 +184,25 @@ export class ReassignableTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<ReassignablePartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReassignablePartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -257,6 +296,28 @@ export class AlterPartitionReassignmentsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    if (version >= 1) {
+      this.allowReplicationFactorChange = o.field("allowReplicationFactorChange").asBool();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<ReassignableTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReassignableTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ReassignablePartitionResponse {
   /** The partition index. (versions 0+) */
@@ -78,6 +79,20 @@ export class ReassignablePartitionResponse {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -159,6 +174,25 @@ export class ReassignableTopicResponse {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<ReassignablePartitionResponse>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReassignablePartitionResponse();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -279,6 +313,34 @@ export class AlterPartitionReassignmentsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 1) {
+      this.allowReplicationFactorChange = o.field("allowReplicationFactorChange").asBool();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("responses");
+      a.requireArray();
+      const items = new Array<ReassignableTopicResponse>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReassignableTopicResponse();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.responses = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class BrokerState {
   /** The ID of the broker. (versions 3+) */
@@ -64,6 +65,17 @@ export class BrokerState {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.brokerId = o.field("brokerId").asI32();
+    }
+    if (version >= 3) {
+      this.brokerEpoch = o.field("brokerEpoch").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -211,6 +223,43 @@ export class PartitionData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    if (version <= 2) {
+      const a = o.field("newIsr");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.newIsr = items;
+    }
+    if (version >= 3) {
+      const a = o.field("newIsrWithEpochs");
+      a.requireArray();
+      const items = new Array<BrokerState>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new BrokerState();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.newIsrWithEpochs = items;
+    }
+    {
+      this.leaderRecoveryState = o.field("leaderRecoveryState").asI8();
+    }
+    {
+      this.partitionEpoch = o.field("partitionEpoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -293,6 +342,25 @@ export class TopicData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -385,6 +453,28 @@ export class AlterPartitionRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.brokerId = o.field("brokerId").asI32();
+    }
+    {
+      this.brokerEpoch = o.field("brokerEpoch").asInt();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

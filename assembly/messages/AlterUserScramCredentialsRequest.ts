@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ScramCredentialDeletion {
   /** The user name. (versions 0+) */
@@ -62,6 +63,17 @@ export class ScramCredentialDeletion {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.mechanism = o.field("mechanism").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -163,6 +175,26 @@ export class ScramCredentialUpsertion {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.mechanism = o.field("mechanism").asI8();
+    }
+    {
+      this.iterations = o.field("iterations").asI32();
+    }
+    {
+      this.salt = jsonBytes(o.field("salt"), false)!;
+    }
+    {
+      this.saltedPassword = jsonBytes(o.field("saltedPassword"), false)!;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -261,6 +293,33 @@ export class AlterUserScramCredentialsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("deletions");
+      a.requireArray();
+      const items = new Array<ScramCredentialDeletion>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ScramCredentialDeletion();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.deletions = items;
+    }
+    {
+      const a = o.field("upsertions");
+      a.requireArray();
+      const items = new Array<ScramCredentialUpsertion>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ScramCredentialUpsertion();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.upsertions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ApiVersionsRequestData extends Message {
   /** The name of the client. (versions 3+) */
@@ -91,6 +92,23 @@ export class ApiVersionsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.clientSoftwareName = o.field("clientSoftwareName").asString();
+    }
+    if (version >= 3) {
+      this.clientSoftwareVersion = o.field("clientSoftwareVersion").asString();
+    }
+    if (version >= 5) {
+      this.clusterId = o.field("clusterId").asNullableString();
+    }
+    if (version >= 5) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

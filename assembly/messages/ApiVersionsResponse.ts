@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ApiVersion {
   /** The API index. (versions 0+) */
@@ -74,6 +75,20 @@ export class ApiVersion {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.apiKey = o.field("apiKey").asI16();
+    }
+    {
+      this.minVersion = o.field("minVersion").asI16();
+    }
+    {
+      this.maxVersion = o.field("maxVersion").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -155,6 +170,20 @@ export class SupportedFeatureKey {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 3) {
+      this.minVersion = o.field("minVersion").asI16();
+    }
+    if (version >= 3) {
+      this.maxVersion = o.field("maxVersion").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -232,6 +261,20 @@ export class FinalizedFeatureKey {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 3) {
+      this.maxVersionLevel = o.field("maxVersionLevel").asI16();
+    }
+    if (version >= 3) {
+      this.minVersionLevel = o.field("minVersionLevel").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -434,6 +477,68 @@ export class ApiVersionsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const a = o.field("apiKeys");
+      a.requireArray();
+      const items = new Array<ApiVersion>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ApiVersion();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.apiKeys = items;
+    }
+    if (version >= 1) {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 3) {
+      const v = o.field("supportedFeatures");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<SupportedFeatureKey>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new SupportedFeatureKey();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.supportedFeatures = items;
+      }
+    }
+    if (version >= 3) {
+      const v = o.field("finalizedFeaturesEpoch");
+      if (v.present) {
+        this.finalizedFeaturesEpoch = v.asInt();
+      }
+    }
+    if (version >= 3) {
+      const v = o.field("finalizedFeatures");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<FinalizedFeatureKey>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new FinalizedFeatureKey();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.finalizedFeatures = items;
+      }
+    }
+    if (version >= 3) {
+      const v = o.field("zkMigrationReady");
+      if (v.present) {
+        this.zkMigrationReady = v.asBool();
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

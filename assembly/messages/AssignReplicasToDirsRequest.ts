@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionData {
   /** The partition index. (versions 0+) */
@@ -50,6 +51,14 @@ export class PartitionData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -131,6 +140,25 @@ export class TopicData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
@@ -209,6 +237,25 @@ export class DirectoryData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.id = jsonUuid(o.field("id"));
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -301,6 +348,28 @@ export class AssignReplicasToDirsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.brokerId = o.field("brokerId").asI32();
+    }
+    {
+      this.brokerEpoch = o.field("brokerEpoch").asInt();
+    }
+    {
+      const a = o.field("directories");
+      a.requireArray();
+      const items = new Array<DirectoryData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DirectoryData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.directories = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

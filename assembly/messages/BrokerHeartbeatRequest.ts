@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class BrokerHeartbeatRequestData extends Message {
   /** The broker ID. (versions 0+) */
@@ -175,6 +176,52 @@ export class BrokerHeartbeatRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.brokerId = o.field("brokerId").asI32();
+    }
+    {
+      this.brokerEpoch = o.field("brokerEpoch").asInt();
+    }
+    {
+      this.currentMetadataOffset = o.field("currentMetadataOffset").asInt();
+    }
+    {
+      this.wantFence = o.field("wantFence").asBool();
+    }
+    {
+      this.wantShutDown = o.field("wantShutDown").asBool();
+    }
+    if (version >= 1) {
+      const v = o.field("offlineLogDirs");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<Uuid>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(jsonUuid(a.at(i)));
+        }
+        this.offlineLogDirs = items;
+      }
+    }
+    if (version >= 2) {
+      const v = o.field("cordonedLogDirs");
+      if (v.present) {
+        const a = v;
+        if (a.isNull) this.cordonedLogDirs = null;
+        else {
+          const items = new Array<Uuid>();
+          for (let i = 0, n = a.length; i < n; i++) {
+            items.push(jsonUuid(a.at(i)));
+          }
+          this.cordonedLogDirs = items;
+        }
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
   /** The name of the endpoint. (versions 0+) */
@@ -88,6 +89,23 @@ export class Listener {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    {
+      this.securityProtocol = o.field("securityProtocol").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -163,6 +181,20 @@ export class Feature {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.minSupportedVersion = o.field("minSupportedVersion").asI16();
+    }
+    {
+      this.maxSupportedVersion = o.field("maxSupportedVersion").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -365,6 +397,60 @@ export class BrokerRegistrationRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.brokerId = o.field("brokerId").asI32();
+    }
+    {
+      this.clusterId = o.field("clusterId").asString();
+    }
+    {
+      this.incarnationId = jsonUuid(o.field("incarnationId"));
+    }
+    {
+      const a = o.field("listeners");
+      a.requireArray();
+      const items = new Array<Listener>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Listener();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.listeners = items;
+    }
+    {
+      const a = o.field("features");
+      a.requireArray();
+      const items = new Array<Feature>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Feature();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.features = items;
+    }
+    {
+      this.rack = o.field("rack").asNullableString();
+    }
+    if (version >= 1) {
+      this.isMigratingZkBroker = o.field("isMigratingZkBroker").asBool();
+    }
+    if (version >= 2) {
+      const a = o.field("logDirs");
+      a.requireArray();
+      const items = new Array<Uuid>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(jsonUuid(a.at(i)));
+      }
+      this.logDirs = items;
+    }
+    if (version >= 3) {
+      this.previousBrokerEpoch = o.field("previousBrokerEpoch").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class TopicPartitions {
   /** The topic ID. (versions 0+) */
@@ -77,6 +78,23 @@ export class TopicPartitions {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -300,6 +318,59 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    {
+      this.instanceId = o.field("instanceId").asNullableString();
+    }
+    {
+      this.rackId = o.field("rackId").asNullableString();
+    }
+    {
+      this.rebalanceTimeoutMs = o.field("rebalanceTimeoutMs").asI32();
+    }
+    {
+      const a = o.field("subscribedTopicNames");
+      if (a.isNull) this.subscribedTopicNames = null;
+      else {
+        const items = new Array<string>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(a.at(i).asString());
+        }
+        this.subscribedTopicNames = items;
+      }
+    }
+    if (version >= 1) {
+      this.subscribedTopicRegex = o.field("subscribedTopicRegex").asNullableString();
+    }
+    {
+      this.serverAssignor = o.field("serverAssignor").asNullableString();
+    }
+    {
+      const a = o.field("topicPartitions");
+      if (a.isNull) this.topicPartitions = null;
+      else {
+        const items = new Array<TopicPartitions>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TopicPartitions();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.topicPartitions = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

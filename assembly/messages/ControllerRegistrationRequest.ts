@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
   /** The name of the endpoint. (versions 0+) */
@@ -88,6 +89,23 @@ export class Listener {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    {
+      this.securityProtocol = o.field("securityProtocol").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -163,6 +181,20 @@ export class Feature {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.minSupportedVersion = o.field("minSupportedVersion").asI16();
+    }
+    {
+      this.maxSupportedVersion = o.field("maxSupportedVersion").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -297,6 +329,42 @@ export class ControllerRegistrationRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.controllerId = o.field("controllerId").asI32();
+    }
+    {
+      this.incarnationId = jsonUuid(o.field("incarnationId"));
+    }
+    {
+      this.zkMigrationReady = o.field("zkMigrationReady").asBool();
+    }
+    {
+      const a = o.field("listeners");
+      a.requireArray();
+      const items = new Array<Listener>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Listener();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.listeners = items;
+    }
+    {
+      const a = o.field("features");
+      a.requireArray();
+      const items = new Array<Feature>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Feature();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.features = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AclCreation {
   /** The type of the resource. (versions 0+) */
@@ -124,6 +125,32 @@ export class AclCreation {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.resourceType = o.field("resourceType").asI8();
+    }
+    {
+      this.resourceName = o.field("resourceName").asString();
+    }
+    {
+      this.resourcePatternType = o.field("resourcePatternType").asI8();
+    }
+    {
+      this.principal = o.field("principal").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.operation = o.field("operation").asI8();
+    }
+    {
+      this.permissionType = o.field("permissionType").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.resourceType == 0)
@@ -195,6 +222,22 @@ export class CreateAclsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("creations");
+      a.requireArray();
+      const items = new Array<AclCreation>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AclCreation();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.creations = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

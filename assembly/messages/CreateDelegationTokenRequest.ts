@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CreatableRenewers {
   /** The type of the Kafka principal. (versions 0+) */
@@ -62,6 +63,17 @@ export class CreatableRenewers {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.principalType = o.field("principalType").asString();
+    }
+    {
+      this.principalName = o.field("principalName").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -178,6 +190,31 @@ export class CreateDelegationTokenRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.ownerPrincipalType = o.field("ownerPrincipalType").asNullableString();
+    }
+    if (version >= 3) {
+      this.ownerPrincipalName = o.field("ownerPrincipalName").asNullableString();
+    }
+    {
+      const a = o.field("renewers");
+      a.requireArray();
+      const items = new Array<CreatableRenewers>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CreatableRenewers();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.renewers = items;
+    }
+    {
+      this.maxLifetimeMs = o.field("maxLifetimeMs").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CreateDelegationTokenResponseData extends Message {
   /** The top-level error, or zero if there was no error. (versions 0+) */
@@ -172,6 +173,44 @@ export class CreateDelegationTokenResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.principalType = o.field("principalType").asString();
+    }
+    {
+      this.principalName = o.field("principalName").asString();
+    }
+    if (version >= 3) {
+      this.tokenRequesterPrincipalType = o.field("tokenRequesterPrincipalType").asString();
+    }
+    if (version >= 3) {
+      this.tokenRequesterPrincipalName = o.field("tokenRequesterPrincipalName").asString();
+    }
+    {
+      this.issueTimestampMs = o.field("issueTimestampMs").asInt();
+    }
+    {
+      this.expiryTimestampMs = o.field("expiryTimestampMs").asInt();
+    }
+    {
+      this.maxTimestampMs = o.field("maxTimestampMs").asInt();
+    }
+    {
+      this.tokenId = o.field("tokenId").asString();
+    }
+    {
+      this.hmac = jsonBytes(o.field("hmac"), false)!;
+    }
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

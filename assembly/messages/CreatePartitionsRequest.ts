@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CreatePartitionsAssignment {
   /** The assigned broker IDs. (versions 0+) */
@@ -65,6 +66,20 @@ export class CreatePartitionsAssignment {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("brokerIds");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.brokerIds = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -165,6 +180,30 @@ export class CreatePartitionsTopic {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.count = o.field("count").asI32();
+    }
+    {
+      const a = o.field("assignments");
+      if (a.isNull) this.assignments = null;
+      else {
+        const items = new Array<CreatePartitionsAssignment>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new CreatePartitionsAssignment();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.assignments = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -256,6 +295,28 @@ export class CreatePartitionsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<CreatePartitionsTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CreatePartitionsTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    {
+      this.validateOnly = o.field("validateOnly").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CreatableReplicaAssignment {
   /** The partition index. (versions 0+) */
@@ -79,6 +80,23 @@ export class CreatableReplicaAssignment {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      const a = o.field("brokerIds");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.brokerIds = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -144,6 +162,17 @@ export class CreatableTopicConfig {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.value = o.field("value").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -279,6 +308,42 @@ export class CreatableTopic {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.numPartitions = o.field("numPartitions").asI32();
+    }
+    {
+      this.replicationFactor = o.field("replicationFactor").asI16();
+    }
+    {
+      const a = o.field("assignments");
+      a.requireArray();
+      const items = new Array<CreatableReplicaAssignment>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CreatableReplicaAssignment();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.assignments = items;
+    }
+    {
+      const a = o.field("configs");
+      a.requireArray();
+      const items = new Array<CreatableTopicConfig>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CreatableTopicConfig();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.configs = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -372,6 +437,28 @@ export class CreateTopicsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<CreatableTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CreatableTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    {
+      this.validateOnly = o.field("validateOnly").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CreatableTopicConfigs {
   /** The configuration name. (versions 5+) */
@@ -107,6 +108,26 @@ export class CreatableTopicConfigs {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 5) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 5) {
+      this.value = o.field("value").asNullableString();
+    }
+    if (version >= 5) {
+      this.readOnly = o.field("readOnly").asBool();
+    }
+    if (version >= 5) {
+      this.configSource = o.field("configSource").asI8();
+    }
+    if (version >= 5) {
+      this.isSensitive = o.field("isSensitive").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -285,6 +306,48 @@ export class CreatableTopicResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 7) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    if (version >= 5) {
+      const v = o.field("topicConfigErrorCode");
+      if (v.present) {
+        this.topicConfigErrorCode = v.asI16();
+      }
+    }
+    if (version >= 5) {
+      this.numPartitions = o.field("numPartitions").asI32();
+    }
+    if (version >= 5) {
+      this.replicationFactor = o.field("replicationFactor").asI16();
+    }
+    if (version >= 5) {
+      const a = o.field("configs");
+      if (a.isNull) this.configs = null;
+      else {
+        const items = new Array<CreatableTopicConfigs>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new CreatableTopicConfigs();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.configs = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -369,6 +432,25 @@ export class CreateTopicsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<CreatableTopicResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CreatableTopicResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

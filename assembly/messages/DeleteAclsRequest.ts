@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DeleteAclsFilter {
   /** The resource type. (versions 0+) */
@@ -136,6 +137,32 @@ export class DeleteAclsFilter {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.resourceTypeFilter = o.field("resourceTypeFilter").asI8();
+    }
+    {
+      this.resourceNameFilter = o.field("resourceNameFilter").asNullableString();
+    }
+    {
+      this.patternTypeFilter = o.field("patternTypeFilter").asI8();
+    }
+    {
+      this.principalFilter = o.field("principalFilter").asNullableString();
+    }
+    {
+      this.hostFilter = o.field("hostFilter").asNullableString();
+    }
+    {
+      this.operation = o.field("operation").asI8();
+    }
+    {
+      this.permissionType = o.field("permissionType").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.resourceTypeFilter == 0)
@@ -207,6 +234,22 @@ export class DeleteAclsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("filters");
+      a.requireArray();
+      const items = new Array<DeleteAclsFilter>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DeleteAclsFilter();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.filters = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

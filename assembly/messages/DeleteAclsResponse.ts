@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DeleteAclsMatchingAcl {
   /** The deletion error code, or 0 if the deletion succeeded. (versions 0+) */
@@ -152,6 +153,38 @@ export class DeleteAclsMatchingAcl {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.resourceType = o.field("resourceType").asI8();
+    }
+    {
+      this.resourceName = o.field("resourceName").asString();
+    }
+    {
+      this.patternType = o.field("patternType").asI8();
+    }
+    {
+      this.principal = o.field("principal").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.operation = o.field("operation").asI8();
+    }
+    {
+      this.permissionType = o.field("permissionType").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -255,6 +288,28 @@ export class DeleteAclsFilterResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("matchingAcls");
+      a.requireArray();
+      const items = new Array<DeleteAclsMatchingAcl>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DeleteAclsMatchingAcl();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.matchingAcls = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -334,6 +389,25 @@ export class DeleteAclsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("filterResults");
+      a.requireArray();
+      const items = new Array<DeleteAclsFilterResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DeleteAclsFilterResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.filterResults = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

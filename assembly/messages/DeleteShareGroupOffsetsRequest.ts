@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DeleteShareGroupOffsetsRequestTopic {
   /** The topic name. (versions 0+) */
@@ -50,6 +51,14 @@ export class DeleteShareGroupOffsetsRequestTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicName = o.field("topicName").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -129,6 +138,25 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<DeleteShareGroupOffsetsRequestTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DeleteShareGroupOffsetsRequestTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DeleteTopicState {
   /** The topic name. (versions 6+, nullable 6+) */
@@ -69,6 +70,17 @@ export class DeleteTopicState {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 6) {
+      this.name = o.field("name").asNullableString();
+    }
+    if (version >= 6) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -177,6 +189,34 @@ export class DeleteTopicsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 6) {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<DeleteTopicState>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DeleteTopicState();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version <= 5) {
+      const a = o.field("topicNames");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.topicNames = items;
+    }
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DeletableTopicResult {
   /** The topic name. (versions 0+, nullable 6+) */
@@ -98,6 +99,23 @@ export class DeletableTopicResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asNullableString();
+    }
+    if (version >= 6) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 5) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -178,6 +196,25 @@ export class DeleteTopicsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("responses");
+      a.requireArray();
+      const items = new Array<DeletableTopicResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DeletableTopicResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.responses = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

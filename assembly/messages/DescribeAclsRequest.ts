@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeAclsRequestData extends Message {
   /** The resource type. (versions 0+) */
@@ -134,6 +135,32 @@ export class DescribeAclsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.resourceTypeFilter = o.field("resourceTypeFilter").asI8();
+    }
+    {
+      this.resourceNameFilter = o.field("resourceNameFilter").asNullableString();
+    }
+    {
+      this.patternTypeFilter = o.field("patternTypeFilter").asI8();
+    }
+    {
+      this.principalFilter = o.field("principalFilter").asNullableString();
+    }
+    {
+      this.hostFilter = o.field("hostFilter").asNullableString();
+    }
+    {
+      this.operation = o.field("operation").asI8();
+    }
+    {
+      this.permissionType = o.field("permissionType").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

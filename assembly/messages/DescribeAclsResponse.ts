@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AclDescription {
   /** The ACL principal. (versions 0+) */
@@ -86,6 +87,23 @@ export class AclDescription {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.principal = o.field("principal").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.operation = o.field("operation").asI8();
+    }
+    {
+      this.permissionType = o.field("permissionType").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -192,6 +210,31 @@ export class DescribeAclsResource {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.resourceType = o.field("resourceType").asI8();
+    }
+    {
+      this.resourceName = o.field("resourceName").asString();
+    }
+    {
+      this.patternType = o.field("patternType").asI8();
+    }
+    {
+      const a = o.field("acls");
+      a.requireArray();
+      const items = new Array<AclDescription>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AclDescription();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.acls = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -302,6 +345,31 @@ export class DescribeAclsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("resources");
+      a.requireArray();
+      const items = new Array<DescribeAclsResource>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeAclsResource();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.resources = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ComponentData {
   /** The entity type that the filter component applies to. (versions 0+) */
@@ -78,6 +79,20 @@ export class ComponentData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.entityType = o.field("entityType").asString();
+    }
+    {
+      this.matchType = o.field("matchType").asI8();
+    }
+    {
+      this.match = o.field("match").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -159,6 +174,25 @@ export class DescribeClientQuotasRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("components");
+      a.requireArray();
+      const items = new Array<ComponentData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ComponentData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.components = items;
+    }
+    {
+      this.strict = o.field("strict").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeClusterRequestData extends Message {
   /** Whether to include cluster authorized operations. (versions 0+) */
@@ -76,6 +77,20 @@ export class DescribeClusterRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.includeClusterAuthorizedOperations = o.field("includeClusterAuthorizedOperations").asBool();
+    }
+    if (version >= 1) {
+      this.endpointType = o.field("endpointType").asI8();
+    }
+    if (version >= 2) {
+      this.includeFencedBrokers = o.field("includeFencedBrokers").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

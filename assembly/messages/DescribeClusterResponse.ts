@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeClusterBroker {
   /** The broker ID. (versions 0+) */
@@ -103,6 +104,26 @@ export class DescribeClusterBroker {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.brokerId = o.field("brokerId").asI32();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asI32();
+    }
+    {
+      this.rack = o.field("rack").asNullableString();
+    }
+    if (version >= 2) {
+      this.isFenced = o.field("isFenced").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -263,6 +284,43 @@ export class DescribeClusterResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    if (version >= 1) {
+      this.endpointType = o.field("endpointType").asI8();
+    }
+    {
+      this.clusterId = o.field("clusterId").asString();
+    }
+    {
+      this.controllerId = o.field("controllerId").asI32();
+    }
+    {
+      const a = o.field("brokers");
+      a.requireArray();
+      const items = new Array<DescribeClusterBroker>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeClusterBroker();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.brokers = items;
+    }
+    {
+      this.clusterAuthorizedOperations = o.field("clusterAuthorizedOperations").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeConfigsResource {
   /** The resource type. (versions 0+) */
@@ -96,6 +97,28 @@ export class DescribeConfigsResource {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.resourceType = o.field("resourceType").asI8();
+    }
+    {
+      this.resourceName = o.field("resourceName").asString();
+    }
+    {
+      const a = o.field("configurationKeys");
+      if (a.isNull) this.configurationKeys = null;
+      else {
+        const items = new Array<string>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(a.at(i).asString());
+        }
+        this.configurationKeys = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -190,6 +213,28 @@ export class DescribeConfigsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("resources");
+      a.requireArray();
+      const items = new Array<DescribeConfigsResource>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeConfigsResource();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.resources = items;
+    }
+    {
+      this.includeSynonyms = o.field("includeSynonyms").asBool();
+    }
+    if (version >= 3) {
+      this.includeDocumentation = o.field("includeDocumentation").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

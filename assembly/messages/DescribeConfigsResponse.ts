@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeConfigsSynonym {
   /** The synonym name. (versions 1+) */
@@ -78,6 +79,20 @@ export class DescribeConfigsSynonym {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.value = o.field("value").asNullableString();
+    }
+    {
+      this.source = o.field("source").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -241,6 +256,43 @@ export class DescribeConfigsResourceResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.value = o.field("value").asNullableString();
+    }
+    {
+      this.readOnly = o.field("readOnly").asBool();
+    }
+    {
+      this.configSource = o.field("configSource").asI8();
+    }
+    {
+      this.isSensitive = o.field("isSensitive").asBool();
+    }
+    {
+      const a = o.field("synonyms");
+      a.requireArray();
+      const items = new Array<DescribeConfigsSynonym>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeConfigsSynonym();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.synonyms = items;
+    }
+    if (version >= 3) {
+      this.configType = o.field("configType").asI8();
+    }
+    if (version >= 3) {
+      this.documentation = o.field("documentation").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -367,6 +419,34 @@ export class DescribeConfigsResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.resourceType = o.field("resourceType").asI8();
+    }
+    {
+      this.resourceName = o.field("resourceName").asString();
+    }
+    {
+      const a = o.field("configs");
+      a.requireArray();
+      const items = new Array<DescribeConfigsResourceResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeConfigsResourceResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.configs = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -448,6 +528,25 @@ export class DescribeConfigsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("results");
+      a.requireArray();
+      const items = new Array<DescribeConfigsResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeConfigsResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.results = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

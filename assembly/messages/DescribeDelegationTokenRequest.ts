@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeDelegationTokenOwner {
   /** The owner principal type. (versions 0+) */
@@ -62,6 +63,17 @@ export class DescribeDelegationTokenOwner {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.principalType = o.field("principalType").asString();
+    }
+    {
+      this.principalName = o.field("principalName").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -137,6 +149,24 @@ export class DescribeDelegationTokenRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("owners");
+      if (a.isNull) this.owners = null;
+      else {
+        const items = new Array<DescribeDelegationTokenOwner>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new DescribeDelegationTokenOwner();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.owners = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

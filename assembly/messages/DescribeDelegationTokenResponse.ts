@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribedDelegationTokenRenewer {
   /** The renewer principal type. (versions 0+) */
@@ -62,6 +63,17 @@ export class DescribedDelegationTokenRenewer {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.principalType = o.field("principalType").asString();
+    }
+    {
+      this.principalName = o.field("principalName").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -242,6 +254,49 @@ export class DescribedDelegationToken {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.principalType = o.field("principalType").asString();
+    }
+    {
+      this.principalName = o.field("principalName").asString();
+    }
+    if (version >= 3) {
+      this.tokenRequesterPrincipalType = o.field("tokenRequesterPrincipalType").asString();
+    }
+    if (version >= 3) {
+      this.tokenRequesterPrincipalName = o.field("tokenRequesterPrincipalName").asString();
+    }
+    {
+      this.issueTimestamp = o.field("issueTimestamp").asInt();
+    }
+    {
+      this.expiryTimestamp = o.field("expiryTimestamp").asInt();
+    }
+    {
+      this.maxTimestamp = o.field("maxTimestamp").asInt();
+    }
+    {
+      this.tokenId = o.field("tokenId").asString();
+    }
+    {
+      this.hmac = jsonBytes(o.field("hmac"), false)!;
+    }
+    {
+      const a = o.field("renewers");
+      a.requireArray();
+      const items = new Array<DescribedDelegationTokenRenewer>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribedDelegationTokenRenewer();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.renewers = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.principalType == "")
@@ -340,6 +395,28 @@ export class DescribeDelegationTokenResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const a = o.field("tokens");
+      a.requireArray();
+      const items = new Array<DescribedDelegationToken>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribedDelegationToken();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.tokens = items;
+    }
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

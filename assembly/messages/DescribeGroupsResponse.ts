@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribedGroupMember {
   /** The member id. (versions 0+) */
@@ -115,6 +116,29 @@ export class DescribedGroupMember {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 4) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    {
+      this.clientId = o.field("clientId").asString();
+    }
+    {
+      this.clientHost = o.field("clientHost").asString();
+    }
+    {
+      this.memberMetadata = jsonBytes(o.field("memberMetadata"), false)!;
+    }
+    {
+      this.memberAssignment = jsonBytes(o.field("memberAssignment"), false)!;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -280,6 +304,43 @@ export class DescribedGroup {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 6) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.groupState = o.field("groupState").asString();
+    }
+    {
+      this.protocolType = o.field("protocolType").asString();
+    }
+    {
+      this.protocolData = o.field("protocolData").asString();
+    }
+    {
+      const a = o.field("members");
+      a.requireArray();
+      const items = new Array<DescribedGroupMember>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribedGroupMember();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.members = items;
+    }
+    if (version >= 3) {
+      this.authorizedOperations = o.field("authorizedOperations").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -364,6 +425,25 @@ export class DescribeGroupsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("groups");
+      a.requireArray();
+      const items = new Array<DescribedGroup>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribedGroup();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.groups = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeLogDirsPartition {
   /** The partition index. (versions 0+) */
@@ -86,6 +87,23 @@ export class DescribeLogDirsPartition {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.partitionSize = o.field("partitionSize").asInt();
+    }
+    {
+      this.offsetLag = o.field("offsetLag").asInt();
+    }
+    {
+      this.isFutureKey = o.field("isFutureKey").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -168,6 +186,25 @@ export class DescribeLogDirsTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<DescribeLogDirsPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeLogDirsPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -298,6 +335,37 @@ export class DescribeLogDirsResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.logDir = o.field("logDir").asString();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<DescribeLogDirsTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeLogDirsTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version >= 4) {
+      this.totalBytes = o.field("totalBytes").asInt();
+    }
+    if (version >= 4) {
+      this.usableBytes = o.field("usableBytes").asInt();
+    }
+    if (version >= 5) {
+      this.isCordoned = o.field("isCordoned").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -392,6 +460,28 @@ export class DescribeLogDirsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 3) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const a = o.field("results");
+      a.requireArray();
+      const items = new Array<DescribeLogDirsResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeLogDirsResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.results = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

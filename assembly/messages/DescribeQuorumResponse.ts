@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ReplicaState {
   /** The ID of the replica. (versions 0+) */
@@ -99,6 +100,26 @@ export class ReplicaState {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.replicaId = o.field("replicaId").asI32();
+    }
+    if (version >= 2) {
+      this.replicaDirectoryId = jsonUuid(o.field("replicaDirectoryId"));
+    }
+    {
+      this.logEndOffset = o.field("logEndOffset").asInt();
+    }
+    if (version >= 1) {
+      this.lastFetchTimestamp = o.field("lastFetchTimestamp").asInt();
+    }
+    if (version >= 1) {
+      this.lastCaughtUpTimestamp = o.field("lastCaughtUpTimestamp").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -278,6 +299,51 @@ export class PartitionData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 2) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    {
+      this.highWatermark = o.field("highWatermark").asInt();
+    }
+    {
+      const a = o.field("currentVoters");
+      a.requireArray();
+      const items = new Array<ReplicaState>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReplicaState();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.currentVoters = items;
+    }
+    {
+      const a = o.field("observers");
+      a.requireArray();
+      const items = new Array<ReplicaState>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReplicaState();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.observers = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -364,6 +430,25 @@ export class TopicData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicName = o.field("topicName").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
@@ -440,6 +525,20 @@ export class Listener {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 2) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 2) {
+      this.host = o.field("host").asString();
+    }
+    if (version >= 2) {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -523,6 +622,25 @@ export class Node {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 2) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version >= 2) {
+      const a = o.field("listeners");
+      a.requireArray();
+      const items = new Array<Listener>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Listener();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.listeners = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -650,6 +768,39 @@ export class DescribeQuorumResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 2) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version >= 2) {
+      const a = o.field("nodes");
+      a.requireArray();
+      const items = new Array<Node>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Node();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.nodes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DescribeTopicPartitionsResponsePartition {
   /** The partition error, or 0 if there was no error. (versions 0+) */
@@ -237,6 +238,72 @@ export class DescribeTopicPartitionsResponsePartition {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    {
+      const a = o.field("replicaNodes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.replicaNodes = items;
+    }
+    {
+      const a = o.field("isrNodes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.isrNodes = items;
+    }
+    {
+      const a = o.field("eligibleLeaderReplicas");
+      if (a.isNull) this.eligibleLeaderReplicas = null;
+      else {
+        const items = new Array<i32>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(a.at(i).asI32());
+        }
+        this.eligibleLeaderReplicas = items;
+      }
+    }
+    {
+      const a = o.field("lastKnownElr");
+      if (a.isNull) this.lastKnownElr = null;
+      else {
+        const items = new Array<i32>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(a.at(i).asI32());
+        }
+        this.lastKnownElr = items;
+      }
+    }
+    {
+      const a = o.field("offlineReplicas");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.offlineReplicas = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -376,6 +443,37 @@ export class DescribeTopicPartitionsResponseTopic {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.name = o.field("name").asNullableString();
+    }
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      this.isInternal = o.field("isInternal").asBool();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<DescribeTopicPartitionsResponsePartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeTopicPartitionsResponsePartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    {
+      this.topicAuthorizedOperations = o.field("topicAuthorizedOperations").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -441,6 +539,17 @@ export class Cursor {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicName = o.field("topicName").asString();
+    }
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -543,6 +652,35 @@ export class DescribeTopicPartitionsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<DescribeTopicPartitionsResponseTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeTopicPartitionsResponseTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    {
+      const s = o.field("nextCursor");
+      if (s.isNull) this.nextCursor = null;
+      else {
+        s.requireObject();
+        const e = new Cursor();
+        e.readJson(s, version);
+        this.nextCursor = e;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

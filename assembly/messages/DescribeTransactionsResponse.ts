@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class TopicData {
   /** The topic name. (versions 0+) */
@@ -77,6 +78,23 @@ export class TopicData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topic = o.field("topic").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -231,6 +249,43 @@ export class TransactionState {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.transactionalId = o.field("transactionalId").asString();
+    }
+    {
+      this.transactionState = o.field("transactionState").asString();
+    }
+    {
+      this.transactionTimeoutMs = o.field("transactionTimeoutMs").asI32();
+    }
+    {
+      this.transactionStartTimeMs = o.field("transactionStartTimeMs").asInt();
+    }
+    {
+      this.producerId = o.field("producerId").asInt();
+    }
+    {
+      this.producerEpoch = o.field("producerEpoch").asI16();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -315,6 +370,25 @@ export class DescribeTransactionsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("transactionStates");
+      a.requireArray();
+      const items = new Array<TransactionState>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TransactionState();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.transactionStates = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CredentialInfo {
   /** The SCRAM mechanism. (versions 0+) */
@@ -62,6 +63,17 @@ export class CredentialInfo {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.mechanism = o.field("mechanism").asI8();
+    }
+    {
+      this.iterations = o.field("iterations").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -172,6 +184,31 @@ export class DescribeUserScramCredentialsResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.user = o.field("user").asString();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("credentialInfos");
+      a.requireArray();
+      const items = new Array<CredentialInfo>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CredentialInfo();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.credentialInfos = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.user == "")
@@ -280,6 +317,31 @@ export class DescribeUserScramCredentialsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("results");
+      a.requireArray();
+      const items = new Array<DescribeUserScramCredentialsResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribeUserScramCredentialsResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.results = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

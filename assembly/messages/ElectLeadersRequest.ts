@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class TopicPartitions {
   /** The name of a topic. (versions 0+) */
@@ -77,6 +78,23 @@ export class TopicPartitions {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topic = o.field("topic").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -177,6 +195,30 @@ export class ElectLeadersRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.electionType = o.field("electionType").asI8();
+    }
+    {
+      const a = o.field("topicPartitions");
+      if (a.isNull) this.topicPartitions = null;
+      else {
+        const items = new Array<TopicPartitions>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TopicPartitions();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.topicPartitions = items;
+      }
+    }
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

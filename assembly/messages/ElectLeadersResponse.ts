@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionResult {
   /** The partition id. (versions 0+) */
@@ -78,6 +79,20 @@ export class PartitionResult {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionId = o.field("partitionId").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -159,6 +174,25 @@ export class ReplicaElectionResult {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topic = o.field("topic").asString();
+    }
+    {
+      const a = o.field("partitionResult");
+      a.requireArray();
+      const items = new Array<PartitionResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitionResult = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -252,6 +286,28 @@ export class ElectLeadersResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 1) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const a = o.field("replicaElectionResults");
+      a.requireArray();
+      const items = new Array<ReplicaElectionResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReplicaElectionResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.replicaElectionResults = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

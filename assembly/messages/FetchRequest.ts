@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ReplicaState {
   /** The replica ID of the follower, or -1 if this request is from a consumer. (versions 15+) */
@@ -64,6 +65,17 @@ export class ReplicaState {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 15) {
+      this.replicaId = o.field("replicaId").asI32();
+    }
+    if (version >= 15) {
+      this.replicaEpoch = o.field("replicaEpoch").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -217,6 +229,41 @@ export class FetchPartition {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partition = o.field("partition").asI32();
+    }
+    if (version >= 9) {
+      this.currentLeaderEpoch = o.field("currentLeaderEpoch").asI32();
+    }
+    {
+      this.fetchOffset = o.field("fetchOffset").asInt();
+    }
+    if (version >= 12) {
+      this.lastFetchedEpoch = o.field("lastFetchedEpoch").asI32();
+    }
+    if (version >= 5) {
+      this.logStartOffset = o.field("logStartOffset").asInt();
+    }
+    {
+      this.partitionMaxBytes = o.field("partitionMaxBytes").asI32();
+    }
+    if (version >= 17) {
+      const v = o.field("replicaDirectoryId");
+      if (v.present) {
+        this.replicaDirectoryId = jsonUuid(v);
+      }
+    }
+    if (version >= 18) {
+      const v = o.field("highWatermark");
+      if (v.present) {
+        this.highWatermark = v.asInt();
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partition == 0)
@@ -315,6 +362,28 @@ export class FetchTopic {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 12) {
+      this.topic = o.field("topic").asString();
+    }
+    if (version >= 13) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<FetchPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new FetchPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
@@ -405,6 +474,26 @@ export class ForgottenTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if ((version >= 7 && version <= 12)) {
+      this.topic = o.field("topic").asString();
+    }
+    if (version >= 13) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    if (version >= 7) {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -645,6 +734,75 @@ export class FetchRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 12) {
+      const v = o.field("clusterId");
+      if (v.present) {
+        this.clusterId = v.asNullableString();
+      }
+    }
+    if (version <= 14) {
+      this.replicaId = o.field("replicaId").asI32();
+    }
+    if (version >= 15) {
+      const v = o.field("replicaState");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new ReplicaState();
+          e.readJson(s, version);
+          this.replicaState = e;
+        }
+      }
+    }
+    {
+      this.maxWaitMs = o.field("maxWaitMs").asI32();
+    }
+    {
+      this.minBytes = o.field("minBytes").asI32();
+    }
+    {
+      this.maxBytes = o.field("maxBytes").asI32();
+    }
+    {
+      this.isolationLevel = o.field("isolationLevel").asI8();
+    }
+    if (version >= 7) {
+      this.sessionId = o.field("sessionId").asI32();
+    }
+    if (version >= 7) {
+      this.sessionEpoch = o.field("sessionEpoch").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<FetchTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new FetchTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version >= 7) {
+      const a = o.field("forgottenTopicsData");
+      a.requireArray();
+      const items = new Array<ForgottenTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ForgottenTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.forgottenTopicsData = items;
+    }
+    if (version >= 11) {
+      this.rackId = o.field("rackId").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

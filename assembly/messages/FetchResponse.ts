@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class EpochEndOffset {
   /** The largest epoch. (versions 12+) */
@@ -64,6 +65,17 @@ export class EpochEndOffset {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 12) {
+      this.epoch = o.field("epoch").asI32();
+    }
+    if (version >= 12) {
+      this.endOffset = o.field("endOffset").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -131,6 +143,17 @@ export class LeaderIdAndEpoch {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 12) {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    if (version >= 12) {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.leaderId == -1)
@@ -194,6 +217,17 @@ export class SnapshotId {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.endOffset = o.field("endOffset").asInt();
+    }
+    {
+      this.epoch = o.field("epoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.endOffset == -1)
@@ -255,6 +289,17 @@ export class AbortedTransaction {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.producerId = o.field("producerId").asInt();
+    }
+    {
+      this.firstOffset = o.field("firstOffset").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -478,6 +523,81 @@ export class PartitionData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.highWatermark = o.field("highWatermark").asInt();
+    }
+    {
+      this.lastStableOffset = o.field("lastStableOffset").asInt();
+    }
+    if (version >= 5) {
+      this.logStartOffset = o.field("logStartOffset").asInt();
+    }
+    if (version >= 12) {
+      const v = o.field("divergingEpoch");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new EpochEndOffset();
+          e.readJson(s, version);
+          this.divergingEpoch = e;
+        }
+      }
+    }
+    if (version >= 12) {
+      const v = o.field("currentLeader");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new LeaderIdAndEpoch();
+          e.readJson(s, version);
+          this.currentLeader = e;
+        }
+      }
+    }
+    if (version >= 12) {
+      const v = o.field("snapshotId");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new SnapshotId();
+          e.readJson(s, version);
+          this.snapshotId = e;
+        }
+      }
+    }
+    {
+      const a = o.field("abortedTransactions");
+      if (a.isNull) this.abortedTransactions = null;
+      else {
+        const items = new Array<AbortedTransaction>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new AbortedTransaction();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.abortedTransactions = items;
+      }
+    }
+    if (version >= 11) {
+      this.preferredReadReplica = o.field("preferredReadReplica").asI32();
+    }
+    {
+      this.records = jsonBytes(o.field("records"), true);
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -579,6 +699,28 @@ export class FetchableTopicResponse {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 12) {
+      this.topic = o.field("topic").asString();
+    }
+    if (version >= 13) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
@@ -674,6 +816,23 @@ export class NodeEndpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 16) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version >= 16) {
+      this.host = o.field("host").asString();
+    }
+    if (version >= 16) {
+      this.port = o.field("port").asI32();
+    }
+    if (version >= 16) {
+      this.rack = o.field("rack").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -819,6 +978,45 @@ export class FetchResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 7) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 7) {
+      this.sessionId = o.field("sessionId").asI32();
+    }
+    {
+      const a = o.field("responses");
+      a.requireArray();
+      const items = new Array<FetchableTopicResponse>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new FetchableTopicResponse();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.responses = items;
+    }
+    if (version >= 16) {
+      const v = o.field("nodeEndpoints");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<NodeEndpoint>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new NodeEndpoint();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.nodeEndpoints = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

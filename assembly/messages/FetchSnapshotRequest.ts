@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class SnapshotId {
   /** The end offset of the snapshot. (versions 0+) */
@@ -62,6 +63,17 @@ export class SnapshotId {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.endOffset = o.field("endOffset").asInt();
+    }
+    {
+      this.epoch = o.field("epoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -172,6 +184,35 @@ export class PartitionSnapshot {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partition = o.field("partition").asI32();
+    }
+    {
+      this.currentLeaderEpoch = o.field("currentLeaderEpoch").asI32();
+    }
+    {
+      const s = o.field("snapshotId");
+      {
+        s.requireObject();
+        const e = new SnapshotId();
+        e.readJson(s, version);
+        this.snapshotId = e;
+      }
+    }
+    {
+      this.position = o.field("position").asInt();
+    }
+    if (version >= 1) {
+      const v = o.field("replicaDirectoryId");
+      if (v.present) {
+        this.replicaDirectoryId = jsonUuid(v);
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partition == 0)
@@ -253,6 +294,25 @@ export class TopicSnapshot {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionSnapshot>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionSnapshot();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -370,6 +430,34 @@ export class FetchSnapshotRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const v = o.field("clusterId");
+      if (v.present) {
+        this.clusterId = v.asNullableString();
+      }
+    }
+    {
+      this.replicaId = o.field("replicaId").asI32();
+    }
+    {
+      this.maxBytes = o.field("maxBytes").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicSnapshot>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicSnapshot();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class SnapshotId {
   /** The snapshot end offset. (versions 0+) */
@@ -62,6 +63,17 @@ export class SnapshotId {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.endOffset = o.field("endOffset").asInt();
+    }
+    {
+      this.epoch = o.field("epoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -125,6 +137,17 @@ export class LeaderIdAndEpoch {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -263,6 +286,47 @@ export class PartitionSnapshot {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.index = o.field("index").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const s = o.field("snapshotId");
+      {
+        s.requireObject();
+        const e = new SnapshotId();
+        e.readJson(s, version);
+        this.snapshotId = e;
+      }
+    }
+    {
+      const v = o.field("currentLeader");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new LeaderIdAndEpoch();
+          e.readJson(s, version);
+          this.currentLeader = e;
+        }
+      }
+    }
+    {
+      this.size = o.field("size").asInt();
+    }
+    {
+      this.position = o.field("position").asInt();
+    }
+    {
+      this.unalignedRecords = jsonBytes(o.field("unalignedRecords"), true);
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.index == 0)
@@ -348,6 +412,25 @@ export class TopicSnapshot {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionSnapshot>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionSnapshot();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -424,6 +507,20 @@ export class NodeEndpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version >= 1) {
+      this.host = o.field("host").asString();
+    }
+    if (version >= 1) {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -555,6 +652,42 @@ export class FetchSnapshotResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicSnapshot>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicSnapshot();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version >= 1) {
+      const v = o.field("nodeEndpoints");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<NodeEndpoint>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new NodeEndpoint();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.nodeEndpoints = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class FindCoordinatorRequestData extends Message {
   /** The coordinator key. (versions 0-3) */
@@ -92,6 +93,26 @@ export class FindCoordinatorRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 3) {
+      this.key = o.field("key").asString();
+    }
+    if (version >= 1) {
+      this.keyType = o.field("keyType").asI8();
+    }
+    if (version >= 4) {
+      const a = o.field("coordinatorKeys");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.coordinatorKeys = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Coordinator {
   /** The coordinator key. (versions 4+) */
@@ -120,6 +121,29 @@ export class Coordinator {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 4) {
+      this.key = o.field("key").asString();
+    }
+    if (version >= 4) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version >= 4) {
+      this.host = o.field("host").asString();
+    }
+    if (version >= 4) {
+      this.port = o.field("port").asI32();
+    }
+    if (version >= 4) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 4) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -274,6 +298,40 @@ export class FindCoordinatorResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version <= 3) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if ((version >= 1 && version <= 3)) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    if (version <= 3) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version <= 3) {
+      this.host = o.field("host").asString();
+    }
+    if (version <= 3) {
+      this.port = o.field("port").asI32();
+    }
+    if (version >= 4) {
+      const a = o.field("coordinators");
+      a.requireArray();
+      const items = new Array<Coordinator>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Coordinator();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.coordinators = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

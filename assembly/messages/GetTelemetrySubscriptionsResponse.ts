@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class GetTelemetrySubscriptionsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
@@ -176,6 +177,50 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.clientInstanceId = jsonUuid(o.field("clientInstanceId"));
+    }
+    {
+      this.subscriptionId = o.field("subscriptionId").asI32();
+    }
+    {
+      const a = o.field("acceptedCompressionTypes");
+      a.requireArray();
+      const items = new Array<i8>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI8());
+      }
+      this.acceptedCompressionTypes = items;
+    }
+    {
+      this.pushIntervalMs = o.field("pushIntervalMs").asI32();
+    }
+    {
+      this.telemetryMaxBytes = o.field("telemetryMaxBytes").asI32();
+    }
+    {
+      this.deltaTemporality = o.field("deltaTemporality").asBool();
+    }
+    {
+      const a = o.field("requestedMetrics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.requestedMetrics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

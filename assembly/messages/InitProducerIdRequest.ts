@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class InitProducerIdRequestData extends Message {
   /** The transactional id, or null if the producer is not transactional. (versions 0+, nullable 0+) */
@@ -118,6 +119,29 @@ export class InitProducerIdRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.transactionalId = o.field("transactionalId").asNullableString();
+    }
+    {
+      this.transactionTimeoutMs = o.field("transactionTimeoutMs").asI32();
+    }
+    if (version >= 3) {
+      this.producerId = o.field("producerId").asInt();
+    }
+    if (version >= 3) {
+      this.producerEpoch = o.field("producerEpoch").asI16();
+    }
+    if (version >= 6) {
+      this.enable2Pc = o.field("enable2Pc").asBool();
+    }
+    if (version >= 6) {
+      this.keepPreparedTxn = o.field("keepPreparedTxn").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

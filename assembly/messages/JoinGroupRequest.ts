@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class JoinGroupRequestProtocol {
   /** The protocol name. (versions 0+) */
@@ -62,6 +63,17 @@ export class JoinGroupRequestProtocol {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.metadata = jsonBytes(o.field("metadata"), false)!;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -225,6 +237,43 @@ export class JoinGroupRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.sessionTimeoutMs = o.field("sessionTimeoutMs").asI32();
+    }
+    if (version >= 1) {
+      this.rebalanceTimeoutMs = o.field("rebalanceTimeoutMs").asI32();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 5) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    {
+      this.protocolType = o.field("protocolType").asString();
+    }
+    {
+      const a = o.field("protocols");
+      a.requireArray();
+      const items = new Array<JoinGroupRequestProtocol>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new JoinGroupRequestProtocol();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.protocols = items;
+    }
+    if (version >= 8) {
+      this.reason = o.field("reason").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

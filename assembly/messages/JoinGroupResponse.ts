@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class JoinGroupResponseMember {
   /** The group member ID. (versions 0+) */
@@ -79,6 +80,20 @@ export class JoinGroupResponseMember {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 5) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    {
+      this.metadata = jsonBytes(o.field("metadata"), false)!;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -255,6 +270,46 @@ export class JoinGroupResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 2) {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.generationId = o.field("generationId").asI32();
+    }
+    if (version >= 7) {
+      this.protocolType = o.field("protocolType").asNullableString();
+    }
+    {
+      this.protocolName = o.field("protocolName").asNullableString();
+    }
+    {
+      this.leader = o.field("leader").asString();
+    }
+    if (version >= 9) {
+      this.skipAssignment = o.field("skipAssignment").asBool();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      const a = o.field("members");
+      a.requireArray();
+      const items = new Array<JoinGroupResponseMember>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new JoinGroupResponseMember();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.members = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

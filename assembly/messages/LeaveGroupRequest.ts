@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class MemberIdentity {
   /** The member ID to remove from the group. (versions 3+) */
@@ -86,6 +87,20 @@ export class MemberIdentity {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 3) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    if (version >= 5) {
+      this.reason = o.field("reason").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -181,6 +196,28 @@ export class LeaveGroupRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    if (version <= 2) {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 3) {
+      const a = o.field("members");
+      a.requireArray();
+      const items = new Array<MemberIdentity>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new MemberIdentity();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.members = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

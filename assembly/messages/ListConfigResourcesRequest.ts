@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ListConfigResourcesRequestData extends Message {
   /** The list of resource type. If the list is empty, it uses default supported config resource types. (versions 1+) */
@@ -66,6 +67,20 @@ export class ListConfigResourcesRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      const a = o.field("resourceTypes");
+      a.requireArray();
+      const items = new Array<i8>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI8());
+      }
+      this.resourceTypes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ListGroupsRequestData extends Message {
   /** The states of the groups we want to list. If empty, all groups are returned with their state. (versions 4+) */
@@ -94,6 +95,29 @@ export class ListGroupsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 4) {
+      const a = o.field("statesFilter");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.statesFilter = items;
+    }
+    if (version >= 5) {
+      const a = o.field("typesFilter");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.typesFilter = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

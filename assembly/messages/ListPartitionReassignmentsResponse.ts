@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class OngoingPartitionReassignment {
   /** The index of the partition. (versions 0+) */
@@ -133,6 +134,41 @@ export class OngoingPartitionReassignment {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      const a = o.field("replicas");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.replicas = items;
+    }
+    {
+      const a = o.field("addingReplicas");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.addingReplicas = items;
+    }
+    {
+      const a = o.field("removingReplicas");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.removingReplicas = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -213,6 +249,25 @@ export class OngoingTopicReassignment {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<OngoingPartitionReassignment>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OngoingPartitionReassignment();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -321,6 +376,31 @@ export class ListPartitionReassignmentsResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<OngoingTopicReassignment>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OngoingTopicReassignment();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ListTransactionsRequestData extends Message {
   /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned. (versions 0+) */
@@ -123,6 +124,35 @@ export class ListTransactionsRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("stateFilters");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.stateFilters = items;
+    }
+    {
+      const a = o.field("producerIdFilters");
+      a.requireArray();
+      const items = new Array<i64>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asInt());
+      }
+      this.producerIdFilters = items;
+    }
+    if (version >= 1) {
+      this.durationFilter = o.field("durationFilter").asInt();
+    }
+    if (version >= 2) {
+      this.transactionalIdPattern = o.field("transactionalIdPattern").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

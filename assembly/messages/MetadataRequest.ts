@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class MetadataRequestTopic {
   /** The topic id. (versions 10+) */
@@ -67,6 +68,17 @@ export class MetadataRequestTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 10) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      this.name = o.field("name").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -182,6 +194,33 @@ export class MetadataRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("topics");
+      if (a.isNull) this.topics = null;
+      else {
+        const items = new Array<MetadataRequestTopic>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new MetadataRequestTopic();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.topics = items;
+      }
+    }
+    if (version >= 4) {
+      this.allowAutoTopicCreation = o.field("allowAutoTopicCreation").asBool();
+    }
+    if ((version >= 8 && version <= 10)) {
+      this.includeClusterAuthorizedOperations = o.field("includeClusterAuthorizedOperations").asBool();
+    }
+    if (version >= 8) {
+      this.includeTopicAuthorizedOperations = o.field("includeTopicAuthorizedOperations").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class MetadataResponseBroker {
   /** The broker ID. (versions 0+) */
@@ -91,6 +92,23 @@ export class MetadataResponseBroker {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asI32();
+    }
+    if (version >= 1) {
+      this.rack = o.field("rack").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -263,6 +281,50 @@ export class MetadataResponsePartition {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    if (version >= 7) {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    {
+      const a = o.field("replicaNodes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.replicaNodes = items;
+    }
+    {
+      const a = o.field("isrNodes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.isrNodes = items;
+    }
+    if (version >= 5) {
+      const a = o.field("offlineReplicas");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.offlineReplicas = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -400,6 +462,37 @@ export class MetadataResponseTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.name = o.field("name").asNullableString();
+    }
+    if (version >= 10) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    if (version >= 1) {
+      this.isInternal = o.field("isInternal").asBool();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<MetadataResponsePartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new MetadataResponsePartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    if (version >= 8) {
+      this.topicAuthorizedOperations = o.field("topicAuthorizedOperations").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -567,6 +660,48 @@ export class MetadataResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("brokers");
+      a.requireArray();
+      const items = new Array<MetadataResponseBroker>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new MetadataResponseBroker();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.brokers = items;
+    }
+    if (version >= 2) {
+      this.clusterId = o.field("clusterId").asNullableString();
+    }
+    if (version >= 1) {
+      this.controllerId = o.field("controllerId").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<MetadataResponseTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new MetadataResponseTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if ((version >= 8 && version <= 10)) {
+      this.clusterAuthorizedOperations = o.field("clusterAuthorizedOperations").asI32();
+    }
+    if (version >= 13) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

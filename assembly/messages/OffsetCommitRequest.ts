@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class OffsetCommitRequestPartition {
   /** The partition index. (versions 0+) */
@@ -90,6 +91,23 @@ export class OffsetCommitRequestPartition {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.committedOffset = o.field("committedOffset").asInt();
+    }
+    if (version >= 6) {
+      this.committedLeaderEpoch = o.field("committedLeaderEpoch").asI32();
+    }
+    {
+      this.committedMetadata = o.field("committedMetadata").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -184,6 +202,28 @@ export class OffsetCommitRequestTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 9) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 10) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<OffsetCommitRequestPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetCommitRequestPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -319,6 +359,37 @@ export class OffsetCommitRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.generationIdOrMemberEpoch = o.field("generationIdOrMemberEpoch").asI32();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 7) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    if (version <= 4) {
+      this.retentionTimeMs = o.field("retentionTimeMs").asInt();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<OffsetCommitRequestTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetCommitRequestTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class OffsetFetchRequestTopic {
   /** The topic name. (versions 0-7) */
@@ -79,6 +80,23 @@ export class OffsetFetchRequestTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 7) {
+      this.name = o.field("name").asString();
+    }
+    if (version <= 7) {
+      const a = o.field("partitionIndexes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitionIndexes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -170,6 +188,26 @@ export class OffsetFetchRequestTopics {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if ((version >= 8 && version <= 9)) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 10) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    if (version >= 8) {
+      const a = o.field("partitionIndexes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitionIndexes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -290,6 +328,33 @@ export class OffsetFetchRequestGroup {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 8) {
+      this.groupId = o.field("groupId").asString();
+    }
+    if (version >= 9) {
+      this.memberId = o.field("memberId").asNullableString();
+    }
+    if (version >= 9) {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    if (version >= 8) {
+      const a = o.field("topics");
+      if (a.isNull) this.topics = null;
+      else {
+        const items = new Array<OffsetFetchRequestTopics>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new OffsetFetchRequestTopics();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.topics = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -425,6 +490,41 @@ export class OffsetFetchRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 7) {
+      this.groupId = o.field("groupId").asString();
+    }
+    if (version <= 7) {
+      const a = o.field("topics");
+      if (a.isNull) this.topics = null;
+      else {
+        const items = new Array<OffsetFetchRequestTopic>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new OffsetFetchRequestTopic();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.topics = items;
+      }
+    }
+    if (version >= 8) {
+      const a = o.field("groups");
+      a.requireArray();
+      const items = new Array<OffsetFetchRequestGroup>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetFetchRequestGroup();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.groups = items;
+    }
+    if (version >= 7) {
+      this.requireStable = o.field("requireStable").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

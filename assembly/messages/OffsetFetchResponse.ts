@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class OffsetFetchResponsePartition {
   /** The partition index. (versions 0-7) */
@@ -109,6 +110,26 @@ export class OffsetFetchResponsePartition {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 7) {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    if (version <= 7) {
+      this.committedOffset = o.field("committedOffset").asInt();
+    }
+    if ((version >= 5 && version <= 7)) {
+      this.committedLeaderEpoch = o.field("committedLeaderEpoch").asI32();
+    }
+    if (version <= 7) {
+      this.metadata = o.field("metadata").asNullableString();
+    }
+    if (version <= 7) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -192,6 +213,25 @@ export class OffsetFetchResponseTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 7) {
+      this.name = o.field("name").asString();
+    }
+    if (version <= 7) {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<OffsetFetchResponsePartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetFetchResponsePartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -302,6 +342,26 @@ export class OffsetFetchResponsePartitions {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 8) {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    if (version >= 8) {
+      this.committedOffset = o.field("committedOffset").asInt();
+    }
+    if (version >= 8) {
+      this.committedLeaderEpoch = o.field("committedLeaderEpoch").asI32();
+    }
+    if (version >= 8) {
+      this.metadata = o.field("metadata").asNullableString();
+    }
+    if (version >= 8) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -398,6 +458,28 @@ export class OffsetFetchResponseTopics {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if ((version >= 8 && version <= 9)) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 10) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    if (version >= 8) {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<OffsetFetchResponsePartitions>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetFetchResponsePartitions();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -492,6 +574,28 @@ export class OffsetFetchResponseGroup {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 8) {
+      this.groupId = o.field("groupId").asString();
+    }
+    if (version >= 8) {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<OffsetFetchResponseTopics>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetFetchResponseTopics();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version >= 8) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -616,6 +720,39 @@ export class OffsetFetchResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 3) {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version <= 7) {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<OffsetFetchResponseTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetFetchResponseTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if ((version >= 2 && version <= 7)) {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    if (version >= 8) {
+      const a = o.field("groups");
+      a.requireArray();
+      const items = new Array<OffsetFetchResponseGroup>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetFetchResponseGroup();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.groups = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class EpochEndOffset {
   /** The error code 0, or if there was no error. (versions 0+) */
@@ -86,6 +87,23 @@ export class EpochEndOffset {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.partition = o.field("partition").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    {
+      this.endOffset = o.field("endOffset").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -170,6 +188,25 @@ export class OffsetForLeaderTopicResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topic = o.field("topic").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<EpochEndOffset>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new EpochEndOffset();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
@@ -248,6 +285,25 @@ export class OffsetForLeaderEpochResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<OffsetForLeaderTopicResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new OffsetForLeaderTopicResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

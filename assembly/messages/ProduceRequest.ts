@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionProduceData {
   /** The partition index. (versions 0+) */
@@ -66,6 +67,17 @@ export class PartitionProduceData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.index = o.field("index").asI32();
+    }
+    {
+      this.records = jsonBytes(o.field("records"), true);
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -158,6 +170,28 @@ export class TopicProduceData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 12) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 13) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitionData");
+      a.requireArray();
+      const items = new Array<PartitionProduceData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionProduceData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitionData = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -267,6 +301,31 @@ export class ProduceRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.transactionalId = o.field("transactionalId").asNullableString();
+    }
+    {
+      this.acks = o.field("acks").asI16();
+    }
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    {
+      const a = o.field("topicData");
+      a.requireArray();
+      const items = new Array<TopicProduceData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicProduceData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topicData = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

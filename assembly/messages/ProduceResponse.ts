@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class BatchIndexAndErrorMessage {
   /** The batch index of the record that caused the batch to be dropped. (versions 8+) */
@@ -69,6 +70,17 @@ export class BatchIndexAndErrorMessage {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 8) {
+      this.batchIndex = o.field("batchIndex").asI32();
+    }
+    if (version >= 8) {
+      this.batchIndexErrorMessage = o.field("batchIndexErrorMessage").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -134,6 +146,17 @@ export class LeaderIdAndEpoch {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 10) {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    if (version >= 10) {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -302,6 +325,52 @@ export class PartitionProduceResponse {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.index = o.field("index").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.baseOffset = o.field("baseOffset").asInt();
+    }
+    {
+      this.logAppendTimeMs = o.field("logAppendTimeMs").asInt();
+    }
+    if (version >= 5) {
+      this.logStartOffset = o.field("logStartOffset").asInt();
+    }
+    if (version >= 8) {
+      const a = o.field("recordErrors");
+      a.requireArray();
+      const items = new Array<BatchIndexAndErrorMessage>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new BatchIndexAndErrorMessage();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.recordErrors = items;
+    }
+    if (version >= 8) {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    if (version >= 10) {
+      const v = o.field("currentLeader");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new LeaderIdAndEpoch();
+          e.readJson(s, version);
+          this.currentLeader = e;
+        }
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.index == 0)
@@ -400,6 +469,28 @@ export class TopicProduceResponse {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 12) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 13) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitionResponses");
+      a.requireArray();
+      const items = new Array<PartitionProduceResponse>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionProduceResponse();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitionResponses = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -495,6 +586,23 @@ export class NodeEndpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 10) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version >= 10) {
+      this.host = o.field("host").asString();
+    }
+    if (version >= 10) {
+      this.port = o.field("port").asI32();
+    }
+    if (version >= 10) {
+      this.rack = o.field("rack").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -615,6 +723,39 @@ export class ProduceResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("responses");
+      a.requireArray();
+      const items = new Array<TopicProduceResponse>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicProduceResponse();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.responses = items;
+    }
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    if (version >= 10) {
+      const v = o.field("nodeEndpoints");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<NodeEndpoint>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new NodeEndpoint();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.nodeEndpoints = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

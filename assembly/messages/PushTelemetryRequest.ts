@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PushTelemetryRequestData extends Message {
   /** Unique id for this client instance. (versions 0+) */
@@ -98,6 +99,26 @@ export class PushTelemetryRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.clientInstanceId = jsonUuid(o.field("clientInstanceId"));
+    }
+    {
+      this.subscriptionId = o.field("subscriptionId").asI32();
+    }
+    {
+      this.terminating = o.field("terminating").asBool();
+    }
+    {
+      this.compressionType = o.field("compressionType").asI8();
+    }
+    {
+      this.metrics = jsonBytes(o.field("metrics"), false)!;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class StateBatch {
   /** The first offset of this state batch. (versions 0+) */
@@ -86,6 +87,23 @@ export class StateBatch {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.firstOffset = o.field("firstOffset").asInt();
+    }
+    {
+      this.lastOffset = o.field("lastOffset").asInt();
+    }
+    {
+      this.deliveryState = o.field("deliveryState").asI8();
+    }
+    {
+      this.deliveryCount = o.field("deliveryCount").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -222,6 +240,37 @@ export class PartitionResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partition = o.field("partition").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.stateEpoch = o.field("stateEpoch").asI32();
+    }
+    {
+      this.startOffset = o.field("startOffset").asInt();
+    }
+    {
+      const a = o.field("stateBatches");
+      a.requireArray();
+      const items = new Array<StateBatch>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new StateBatch();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.stateBatches = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partition == 0)
@@ -306,6 +355,25 @@ export class ReadStateResult {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
@@ -372,6 +440,22 @@ export class ReadShareGroupStateResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("results");
+      a.requireArray();
+      const items = new Array<ReadStateResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ReadStateResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.results = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class RemoveRaftVoterRequestData extends Message {
   /** The cluster id of the request. (versions 0+, nullable 0+) */
@@ -78,6 +79,20 @@ export class RemoveRaftVoterRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.clusterId = o.field("clusterId").asNullableString();
+    }
+    {
+      this.voterId = o.field("voterId").asI32();
+    }
+    {
+      this.voterDirectoryId = jsonUuid(o.field("voterDirectoryId"));
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class RequestHeaderData extends Message {
   /** The API key of this request. (versions 0+) */
@@ -90,6 +91,23 @@ export class RequestHeaderData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.requestApiKey = o.field("requestApiKey").asI16();
+    }
+    {
+      this.requestApiVersion = o.field("requestApiVersion").asI16();
+    }
+    {
+      this.correlationId = o.field("correlationId").asI32();
+    }
+    {
+      this.clientId = o.field("clientId").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

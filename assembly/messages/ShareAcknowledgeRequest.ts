@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AcknowledgementBatch {
   /** First offset of batch of records to acknowledge. (versions 0+) */
@@ -91,6 +92,26 @@ export class AcknowledgementBatch {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.firstOffset = o.field("firstOffset").asInt();
+    }
+    {
+      this.lastOffset = o.field("lastOffset").asInt();
+    }
+    {
+      const a = o.field("acknowledgeTypes");
+      a.requireArray();
+      const items = new Array<i8>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI8());
+      }
+      this.acknowledgeTypes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.firstOffset == 0)
@@ -172,6 +193,25 @@ export class AcknowledgePartition {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      const a = o.field("acknowledgementBatches");
+      a.requireArray();
+      const items = new Array<AcknowledgementBatch>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AcknowledgementBatch();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.acknowledgementBatches = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -250,6 +290,25 @@ export class AcknowledgeTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<AcknowledgePartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AcknowledgePartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -375,6 +434,34 @@ export class ShareAcknowledgeRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asNullableString();
+    }
+    {
+      this.memberId = o.field("memberId").asNullableString();
+    }
+    {
+      this.shareSessionEpoch = o.field("shareSessionEpoch").asI32();
+    }
+    if (version >= 2) {
+      this.isRenewAck = o.field("isRenewAck").asBool();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<AcknowledgeTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AcknowledgeTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class AcknowledgementBatch {
   /** First offset of batch of records to acknowledge. (versions 0+) */
@@ -89,6 +90,26 @@ export class AcknowledgementBatch {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.firstOffset = o.field("firstOffset").asInt();
+    }
+    {
+      this.lastOffset = o.field("lastOffset").asInt();
+    }
+    {
+      const a = o.field("acknowledgeTypes");
+      a.requireArray();
+      const items = new Array<i8>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI8());
+      }
+      this.acknowledgeTypes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -175,6 +196,25 @@ export class FetchPartition {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      const a = o.field("acknowledgementBatches");
+      a.requireArray();
+      const items = new Array<AcknowledgementBatch>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new AcknowledgementBatch();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.acknowledgementBatches = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -256,6 +296,25 @@ export class FetchTopic {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<FetchPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new FetchPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
@@ -332,6 +391,23 @@ export class ForgottenTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -558,6 +634,63 @@ export class ShareFetchRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asNullableString();
+    }
+    {
+      this.memberId = o.field("memberId").asNullableString();
+    }
+    {
+      this.shareSessionEpoch = o.field("shareSessionEpoch").asI32();
+    }
+    {
+      this.maxWaitMs = o.field("maxWaitMs").asI32();
+    }
+    {
+      this.minBytes = o.field("minBytes").asI32();
+    }
+    {
+      this.maxBytes = o.field("maxBytes").asI32();
+    }
+    {
+      this.maxRecords = o.field("maxRecords").asI32();
+    }
+    {
+      this.batchSize = o.field("batchSize").asI32();
+    }
+    if (version >= 2) {
+      this.shareAcquireMode = o.field("shareAcquireMode").asI8();
+    }
+    if (version >= 2) {
+      this.isRenewAck = o.field("isRenewAck").asBool();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<FetchTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new FetchTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    {
+      const a = o.field("forgottenTopicsData");
+      a.requireArray();
+      const items = new Array<ForgottenTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new ForgottenTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.forgottenTopicsData = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ShareGroupDescribeRequestData extends Message {
   /** The ids of the groups to describe. (versions 0+) */
@@ -77,6 +78,23 @@ export class ShareGroupDescribeRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("groupIds");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.groupIds = items;
+    }
+    {
+      this.includeAuthorizedOperations = o.field("includeAuthorizedOperations").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

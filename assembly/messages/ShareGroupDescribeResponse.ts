@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class TopicPartitions {
   /** The topic ID. (versions 0+) */
@@ -91,6 +92,26 @@ export class TopicPartitions {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      this.topicName = o.field("topicName").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
@@ -158,6 +179,22 @@ export class Assignment {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("topicPartitions");
+      a.requireArray();
+      const items = new Array<TopicPartitions>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicPartitions();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topicPartitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -299,6 +336,44 @@ export class Member {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.rackId = o.field("rackId").asNullableString();
+    }
+    {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    {
+      this.clientId = o.field("clientId").asString();
+    }
+    {
+      this.clientHost = o.field("clientHost").asString();
+    }
+    {
+      const a = o.field("subscribedTopicNames");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.subscribedTopicNames = items;
+    }
+    {
+      const s = o.field("assignment");
+      {
+        s.requireObject();
+        const e = new Assignment();
+        e.readJson(s, version);
+        this.assignment = e;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -474,6 +549,46 @@ export class DescribedGroup {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.groupState = o.field("groupState").asString();
+    }
+    {
+      this.groupEpoch = o.field("groupEpoch").asI32();
+    }
+    {
+      this.assignmentEpoch = o.field("assignmentEpoch").asI32();
+    }
+    {
+      this.assignorName = o.field("assignorName").asString();
+    }
+    {
+      const a = o.field("members");
+      a.requireArray();
+      const items = new Array<Member>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Member();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.members = items;
+    }
+    {
+      this.authorizedOperations = o.field("authorizedOperations").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -559,6 +674,25 @@ export class ShareGroupDescribeResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("groups");
+      a.requireArray();
+      const items = new Array<DescribedGroup>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribedGroup();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.groups = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ShareGroupHeartbeatRequestData extends Message {
   /** The group identifier. (versions 0+) */
@@ -124,6 +125,34 @@ export class ShareGroupHeartbeatRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    {
+      this.rackId = o.field("rackId").asNullableString();
+    }
+    {
+      const a = o.field("subscribedTopicNames");
+      if (a.isNull) this.subscribedTopicNames = null;
+      else {
+        const items = new Array<string>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          items.push(a.at(i).asString());
+        }
+        this.subscribedTopicNames = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class KeyValue {
   /** key of the config (versions 0+) */
@@ -62,6 +63,17 @@ export class KeyValue {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.key = o.field("key").asString();
+    }
+    {
+      this.value = o.field("value").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -166,6 +178,31 @@ export class TopicInfo {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.partitions = o.field("partitions").asI32();
+    }
+    {
+      this.replicationFactor = o.field("replicationFactor").asI16();
+    }
+    {
+      const a = o.field("topicConfigs");
+      a.requireArray();
+      const items = new Array<KeyValue>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new KeyValue();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topicConfigs = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -333,6 +370,54 @@ export class Subtopology {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      const a = o.field("sourceTopics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.sourceTopics = items;
+    }
+    {
+      const a = o.field("repartitionSinkTopics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.repartitionSinkTopics = items;
+    }
+    {
+      const a = o.field("stateChangelogTopics");
+      a.requireArray();
+      const items = new Array<TopicInfo>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicInfo();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.stateChangelogTopics = items;
+    }
+    {
+      const a = o.field("repartitionSourceTopics");
+      a.requireArray();
+      const items = new Array<TopicInfo>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicInfo();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.repartitionSourceTopics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
@@ -423,6 +508,27 @@ export class Topology {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.epoch = o.field("epoch").asI32();
+    }
+    {
+      const a = o.field("subtopologies");
+      if (a.isNull) this.subtopologies = null;
+      else {
+        const items = new Array<Subtopology>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new Subtopology();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.subtopologies = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.epoch == 0)
@@ -484,6 +590,17 @@ export class Endpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -559,6 +676,20 @@ export class TaskOffset {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      this.partition = o.field("partition").asI32();
+    }
+    {
+      this.offset = o.field("offset").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -638,6 +769,23 @@ export class TaskIds {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -764,6 +912,44 @@ export class Assignment {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("activeTasks");
+      a.requireArray();
+      const items = new Array<TaskIds>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TaskIds();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.activeTasks = items;
+    }
+    {
+      const a = o.field("standbyTasks");
+      a.requireArray();
+      const items = new Array<TaskIds>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TaskIds();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.standbyTasks = items;
+    }
+    {
+      const a = o.field("warmupTasks");
+      a.requireArray();
+      const items = new Array<TaskIds>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TaskIds();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.warmupTasks = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -1055,6 +1241,99 @@ export class Member {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    {
+      this.instanceId = o.field("instanceId").asNullableString();
+    }
+    {
+      this.rackId = o.field("rackId").asNullableString();
+    }
+    {
+      this.clientId = o.field("clientId").asString();
+    }
+    {
+      this.clientHost = o.field("clientHost").asString();
+    }
+    {
+      this.topologyEpoch = o.field("topologyEpoch").asI32();
+    }
+    {
+      this.processId = o.field("processId").asString();
+    }
+    {
+      const s = o.field("userEndpoint");
+      if (s.isNull) this.userEndpoint = null;
+      else {
+        s.requireObject();
+        const e = new Endpoint();
+        e.readJson(s, version);
+        this.userEndpoint = e;
+      }
+    }
+    {
+      const a = o.field("clientTags");
+      a.requireArray();
+      const items = new Array<KeyValue>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new KeyValue();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.clientTags = items;
+    }
+    {
+      const a = o.field("taskOffsets");
+      a.requireArray();
+      const items = new Array<TaskOffset>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TaskOffset();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.taskOffsets = items;
+    }
+    {
+      const a = o.field("taskEndOffsets");
+      a.requireArray();
+      const items = new Array<TaskOffset>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TaskOffset();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.taskEndOffsets = items;
+    }
+    {
+      const s = o.field("assignment");
+      {
+        s.requireObject();
+        const e = new Assignment();
+        e.readJson(s, version);
+        this.assignment = e;
+      }
+    }
+    {
+      const s = o.field("targetAssignment");
+      {
+        s.requireObject();
+        const e = new Assignment();
+        e.readJson(s, version);
+        this.targetAssignment = e;
+      }
+    }
+    {
+      this.isClassic = o.field("isClassic").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.memberId == "")
@@ -1235,6 +1514,47 @@ export class TopologyDescriptionNode {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 1) {
+      this.nodeType = o.field("nodeType").asI8();
+    }
+    if (version >= 1) {
+      const a = o.field("sourceTopics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.sourceTopics = items;
+    }
+    if (version >= 1) {
+      this.sinkTopic = o.field("sinkTopic").asNullableString();
+    }
+    if (version >= 1) {
+      const a = o.field("stores");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.stores = items;
+    }
+    if (version >= 1) {
+      const a = o.field("successors");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.successors = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -1321,6 +1641,25 @@ export class TopologyDescriptionSubtopology {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    if (version >= 1) {
+      const a = o.field("nodes");
+      a.requireArray();
+      const items = new Array<TopologyDescriptionNode>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopologyDescriptionNode();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.nodes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
@@ -1384,6 +1723,29 @@ export class TopologyDescriptionGlobalStore {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      const s = o.field("source");
+      {
+        s.requireObject();
+        const e = new TopologyDescriptionNode();
+        e.readJson(s, version);
+        this.source = e;
+      }
+    }
+    if (version >= 1) {
+      const s = o.field("processor");
+      {
+        s.requireObject();
+        const e = new TopologyDescriptionNode();
+        e.readJson(s, version);
+        this.processor = e;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -1483,6 +1845,33 @@ export class TopologyDescription {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      const a = o.field("subtopologies");
+      a.requireArray();
+      const items = new Array<TopologyDescriptionSubtopology>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopologyDescriptionSubtopology();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.subtopologies = items;
+    }
+    if (version >= 1) {
+      const a = o.field("globalStores");
+      a.requireArray();
+      const items = new Array<TopologyDescriptionGlobalStore>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopologyDescriptionGlobalStore();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.globalStores = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -1717,6 +2106,69 @@ export class DescribedGroup {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.groupState = o.field("groupState").asString();
+    }
+    {
+      this.groupEpoch = o.field("groupEpoch").asI32();
+    }
+    {
+      this.assignmentEpoch = o.field("assignmentEpoch").asI32();
+    }
+    {
+      const s = o.field("topology");
+      if (s.isNull) this.topology = null;
+      else {
+        s.requireObject();
+        const e = new Topology();
+        e.readJson(s, version);
+        this.topology = e;
+      }
+    }
+    {
+      const a = o.field("members");
+      a.requireArray();
+      const items = new Array<Member>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Member();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.members = items;
+    }
+    {
+      this.authorizedOperations = o.field("authorizedOperations").asI32();
+    }
+    if (version >= 1) {
+      const s = o.field("topologyDescription");
+      if (s.isNull) this.topologyDescription = null;
+      else {
+        s.requireObject();
+        const e = new TopologyDescription();
+        e.readJson(s, version);
+        this.topologyDescription = e;
+      }
+    }
+    if (version >= 1) {
+      this.topologyDescriptionStatus = o.field("topologyDescriptionStatus").asI8();
+    }
+    if (version >= 1) {
+      this.assignorName = o.field("assignorName").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
@@ -1805,6 +2257,25 @@ export class StreamsGroupDescribeResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      const a = o.field("groups");
+      a.requireArray();
+      const items = new Array<DescribedGroup>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new DescribedGroup();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.groups = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

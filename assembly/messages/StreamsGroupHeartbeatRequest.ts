@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class KeyValue {
   /** key of the config (versions 0+) */
@@ -62,6 +63,17 @@ export class KeyValue {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.key = o.field("key").asString();
+    }
+    {
+      this.value = o.field("value").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -166,6 +178,31 @@ export class TopicInfo {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.partitions = o.field("partitions").asI32();
+    }
+    {
+      this.replicationFactor = o.field("replicationFactor").asI16();
+    }
+    {
+      const a = o.field("topicConfigs");
+      a.requireArray();
+      const items = new Array<KeyValue>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new KeyValue();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topicConfigs = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -288,6 +325,38 @@ export class CopartitionGroup {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("sourceTopics");
+      a.requireArray();
+      const items = new Array<i16>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI16());
+      }
+      this.sourceTopics = items;
+    }
+    {
+      const a = o.field("sourceTopicRegex");
+      a.requireArray();
+      const items = new Array<i16>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI16());
+      }
+      this.sourceTopicRegex = items;
+    }
+    {
+      const a = o.field("repartitionSourceTopics");
+      a.requireArray();
+      const items = new Array<i16>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI16());
+      }
+      this.repartitionSourceTopics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -510,6 +579,74 @@ export class Subtopology {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      const a = o.field("sourceTopics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.sourceTopics = items;
+    }
+    {
+      const a = o.field("sourceTopicRegex");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.sourceTopicRegex = items;
+    }
+    {
+      const a = o.field("stateChangelogTopics");
+      a.requireArray();
+      const items = new Array<TopicInfo>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicInfo();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.stateChangelogTopics = items;
+    }
+    {
+      const a = o.field("repartitionSinkTopics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.repartitionSinkTopics = items;
+    }
+    {
+      const a = o.field("repartitionSourceTopics");
+      a.requireArray();
+      const items = new Array<TopicInfo>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicInfo();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.repartitionSourceTopics = items;
+    }
+    {
+      const a = o.field("copartitionGroups");
+      a.requireArray();
+      const items = new Array<CopartitionGroup>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new CopartitionGroup();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.copartitionGroups = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
@@ -595,6 +732,25 @@ export class Topology {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.epoch = o.field("epoch").asI32();
+    }
+    {
+      const a = o.field("subtopologies");
+      a.requireArray();
+      const items = new Array<Subtopology>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Subtopology();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.subtopologies = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.epoch == 0)
@@ -673,6 +829,23 @@ export class TaskIds {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
@@ -734,6 +907,17 @@ export class Endpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -809,6 +993,20 @@ export class TaskOffset {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      this.partition = o.field("partition").asI32();
+    }
+    {
+      this.offset = o.field("offset").asInt();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -1229,6 +1427,136 @@ export class StreamsGroupHeartbeatRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    {
+      this.endpointInformationEpoch = o.field("endpointInformationEpoch").asI32();
+    }
+    {
+      this.instanceId = o.field("instanceId").asNullableString();
+    }
+    {
+      this.rackId = o.field("rackId").asNullableString();
+    }
+    {
+      this.rebalanceTimeoutMs = o.field("rebalanceTimeoutMs").asI32();
+    }
+    {
+      const s = o.field("topology");
+      if (s.isNull) this.topology = null;
+      else {
+        s.requireObject();
+        const e = new Topology();
+        e.readJson(s, version);
+        this.topology = e;
+      }
+    }
+    {
+      const a = o.field("activeTasks");
+      if (a.isNull) this.activeTasks = null;
+      else {
+        const items = new Array<TaskIds>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskIds();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.activeTasks = items;
+      }
+    }
+    {
+      const a = o.field("standbyTasks");
+      if (a.isNull) this.standbyTasks = null;
+      else {
+        const items = new Array<TaskIds>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskIds();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.standbyTasks = items;
+      }
+    }
+    {
+      const a = o.field("warmupTasks");
+      if (a.isNull) this.warmupTasks = null;
+      else {
+        const items = new Array<TaskIds>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskIds();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.warmupTasks = items;
+      }
+    }
+    {
+      this.processId = o.field("processId").asNullableString();
+    }
+    {
+      const s = o.field("userEndpoint");
+      if (s.isNull) this.userEndpoint = null;
+      else {
+        s.requireObject();
+        const e = new Endpoint();
+        e.readJson(s, version);
+        this.userEndpoint = e;
+      }
+    }
+    {
+      const a = o.field("clientTags");
+      if (a.isNull) this.clientTags = null;
+      else {
+        const items = new Array<KeyValue>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new KeyValue();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.clientTags = items;
+      }
+    }
+    {
+      const a = o.field("taskOffsets");
+      if (a.isNull) this.taskOffsets = null;
+      else {
+        const items = new Array<TaskOffset>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskOffset();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.taskOffsets = items;
+      }
+    }
+    {
+      const a = o.field("taskEndOffsets");
+      if (a.isNull) this.taskEndOffsets = null;
+      else {
+        const items = new Array<TaskOffset>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskOffset();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.taskEndOffsets = items;
+      }
+    }
+    {
+      this.shutdownApplication = o.field("shutdownApplication").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

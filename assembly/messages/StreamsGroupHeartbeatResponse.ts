@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Status {
   /** A code to indicate that a particular status is active for the group membership (versions 0+) */
@@ -62,6 +63,17 @@ export class Status {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.statusCode = o.field("statusCode").asI8();
+    }
+    {
+      this.statusDetail = o.field("statusDetail").asString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -142,6 +154,23 @@ export class TaskIds {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
@@ -203,6 +232,17 @@ export class Endpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -281,6 +321,23 @@ export class TopicPartition {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topic = o.field("topic").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -390,6 +447,42 @@ export class EndpointToPartitions {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const s = o.field("userEndpoint");
+      {
+        s.requireObject();
+        const e = new Endpoint();
+        e.readJson(s, version);
+        this.userEndpoint = e;
+      }
+    }
+    {
+      const a = o.field("activePartitions");
+      a.requireArray();
+      const items = new Array<TopicPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.activePartitions = items;
+    }
+    {
+      const a = o.field("standbyPartitions");
+      a.requireArray();
+      const items = new Array<TopicPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.standbyPartitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -748,6 +841,109 @@ export class StreamsGroupHeartbeatResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.memberEpoch = o.field("memberEpoch").asI32();
+    }
+    {
+      this.heartbeatIntervalMs = o.field("heartbeatIntervalMs").asI32();
+    }
+    if (version <= 0) {
+      this.acceptableRecoveryLagLegacy = o.field("acceptableRecoveryLagLegacy").asI32();
+    }
+    {
+      this.taskOffsetIntervalMs = o.field("taskOffsetIntervalMs").asI32();
+    }
+    if (version >= 1) {
+      this.acceptableRecoveryLag = o.field("acceptableRecoveryLag").asInt();
+    }
+    {
+      const a = o.field("status");
+      if (a.isNull) this.status = null;
+      else {
+        const items = new Array<Status>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new Status();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.status = items;
+      }
+    }
+    {
+      const a = o.field("activeTasks");
+      if (a.isNull) this.activeTasks = null;
+      else {
+        const items = new Array<TaskIds>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskIds();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.activeTasks = items;
+      }
+    }
+    {
+      const a = o.field("standbyTasks");
+      if (a.isNull) this.standbyTasks = null;
+      else {
+        const items = new Array<TaskIds>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskIds();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.standbyTasks = items;
+      }
+    }
+    {
+      const a = o.field("warmupTasks");
+      if (a.isNull) this.warmupTasks = null;
+      else {
+        const items = new Array<TaskIds>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new TaskIds();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.warmupTasks = items;
+      }
+    }
+    if (version >= 1) {
+      this.topologyDescriptionRequired = o.field("topologyDescriptionRequired").asBool();
+    }
+    {
+      this.endpointInformationEpoch = o.field("endpointInformationEpoch").asI32();
+    }
+    {
+      const a = o.field("partitionsByUserEndpoint");
+      if (a.isNull) this.partitionsByUserEndpoint = null;
+      else {
+        const items = new Array<EndpointToPartitions>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new EndpointToPartitions();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.partitionsByUserEndpoint = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class TopologyDescriptionNode {
   /** The name of this node (e.g., KSTREAM-SOURCE-0000000000). (versions 0+) */
@@ -161,6 +162,47 @@ export class TopologyDescriptionNode {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.nodeType = o.field("nodeType").asI8();
+    }
+    {
+      const a = o.field("sourceTopics");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.sourceTopics = items;
+    }
+    {
+      this.sinkTopic = o.field("sinkTopic").asNullableString();
+    }
+    {
+      const a = o.field("stores");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.stores = items;
+    }
+    {
+      const a = o.field("successors");
+      a.requireArray();
+      const items = new Array<string>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asString());
+      }
+      this.successors = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -245,6 +287,25 @@ export class TopologyDescriptionSubtopology {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.subtopologyId = o.field("subtopologyId").asString();
+    }
+    {
+      const a = o.field("nodes");
+      a.requireArray();
+      const items = new Array<TopologyDescriptionNode>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopologyDescriptionNode();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.nodes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
@@ -306,6 +367,29 @@ export class TopologyDescriptionGlobalStore {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const s = o.field("source");
+      {
+        s.requireObject();
+        const e = new TopologyDescriptionNode();
+        e.readJson(s, version);
+        this.source = e;
+      }
+    }
+    {
+      const s = o.field("processor");
+      {
+        s.requireObject();
+        const e = new TopologyDescriptionNode();
+        e.readJson(s, version);
+        this.processor = e;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -405,6 +489,33 @@ export class TopologyDescription {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("subtopologies");
+      a.requireArray();
+      const items = new Array<TopologyDescriptionSubtopology>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopologyDescriptionSubtopology();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.subtopologies = items;
+    }
+    {
+      const a = o.field("globalStores");
+      a.requireArray();
+      const items = new Array<TopologyDescriptionGlobalStore>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopologyDescriptionGlobalStore();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.globalStores = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologies.length == 0)
@@ -490,6 +601,29 @@ export class StreamsGroupTopologyDescriptionUpdateRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.topologyEpoch = o.field("topologyEpoch").asI32();
+    }
+    {
+      const s = o.field("topologyDescription");
+      {
+        s.requireObject();
+        const e = new TopologyDescription();
+        e.readJson(s, version);
+        this.topologyDescription = e;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

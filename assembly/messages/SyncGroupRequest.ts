@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class SyncGroupRequestAssignment {
   /** The ID of the member to assign. (versions 0+) */
@@ -62,6 +63,17 @@ export class SyncGroupRequestAssignment {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    {
+      this.assignment = jsonBytes(o.field("assignment"), false)!;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -218,6 +230,40 @@ export class SyncGroupRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.generationId = o.field("generationId").asI32();
+    }
+    {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 3) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    if (version >= 5) {
+      this.protocolType = o.field("protocolType").asNullableString();
+    }
+    if (version >= 5) {
+      this.protocolName = o.field("protocolName").asNullableString();
+    }
+    {
+      const a = o.field("assignments");
+      a.requireArray();
+      const items = new Array<SyncGroupRequestAssignment>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new SyncGroupRequestAssignment();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.assignments = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class TxnOffsetCommitRequestPartition {
   /** The index of the partition within the topic. (versions 0+) */
@@ -90,6 +91,23 @@ export class TxnOffsetCommitRequestPartition {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.committedOffset = o.field("committedOffset").asInt();
+    }
+    if (version >= 2) {
+      this.committedLeaderEpoch = o.field("committedLeaderEpoch").asI32();
+    }
+    {
+      this.committedMetadata = o.field("committedMetadata").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -184,6 +202,28 @@ export class TxnOffsetCommitRequestTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version <= 5) {
+      this.name = o.field("name").asString();
+    }
+    if (version >= 6) {
+      this.topicId = jsonUuid(o.field("topicId"));
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<TxnOffsetCommitRequestPartition>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TxnOffsetCommitRequestPartition();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -345,6 +385,43 @@ export class TxnOffsetCommitRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.transactionalId = o.field("transactionalId").asString();
+    }
+    {
+      this.groupId = o.field("groupId").asString();
+    }
+    {
+      this.producerId = o.field("producerId").asInt();
+    }
+    {
+      this.producerEpoch = o.field("producerEpoch").asI16();
+    }
+    if (version >= 3) {
+      this.generationIdOrMemberEpoch = o.field("generationIdOrMemberEpoch").asI32();
+    }
+    if (version >= 3) {
+      this.memberId = o.field("memberId").asString();
+    }
+    if (version >= 3) {
+      this.groupInstanceId = o.field("groupInstanceId").asNullableString();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TxnOffsetCommitRequestTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TxnOffsetCommitRequestTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class FeatureUpdateKey {
   /** The name of the finalized feature to be updated. (versions 0+) */
@@ -88,6 +89,23 @@ export class FeatureUpdateKey {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.feature = o.field("feature").asString();
+    }
+    {
+      this.maxVersionLevel = o.field("maxVersionLevel").asI16();
+    }
+    if (version <= 0) {
+      this.allowDowngrade = o.field("allowDowngrade").asBool();
+    }
+    if (version >= 1) {
+      this.upgradeType = o.field("upgradeType").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -183,6 +201,28 @@ export class UpdateFeaturesRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.timeoutMs = o.field("timeoutMs").asI32();
+    }
+    {
+      const a = o.field("featureUpdates");
+      a.requireArray();
+      const items = new Array<FeatureUpdateKey>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new FeatureUpdateKey();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.featureUpdates = items;
+    }
+    if (version >= 1) {
+      this.validateOnly = o.field("validateOnly").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

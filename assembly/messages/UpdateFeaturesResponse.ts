@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class UpdatableFeatureResult {
   /** The name of the finalized feature. (versions 0+) */
@@ -78,6 +79,20 @@ export class UpdatableFeatureResult {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.feature = o.field("feature").asString();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -187,6 +202,31 @@ export class UpdateFeaturesResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.errorMessage = o.field("errorMessage").asNullableString();
+    }
+    if (version <= 1) {
+      const a = o.field("results");
+      a.requireArray();
+      const items = new Array<UpdatableFeatureResult>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new UpdatableFeatureResult();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.results = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

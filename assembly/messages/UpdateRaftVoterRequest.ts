@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
   /** The name of the endpoint. (versions 0+) */
@@ -76,6 +77,20 @@ export class Listener {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
@@ -138,6 +153,17 @@ export class KRaftVersionFeature {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.minSupportedVersion = o.field("minSupportedVersion").asI16();
+    }
+    {
+      this.maxSupportedVersion = o.field("maxSupportedVersion").asI16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -270,6 +296,43 @@ export class UpdateRaftVoterRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.clusterId = o.field("clusterId").asNullableString();
+    }
+    {
+      this.currentLeaderEpoch = o.field("currentLeaderEpoch").asI32();
+    }
+    {
+      this.voterId = o.field("voterId").asI32();
+    }
+    {
+      this.voterDirectoryId = jsonUuid(o.field("voterDirectoryId"));
+    }
+    {
+      const a = o.field("listeners");
+      a.requireArray();
+      const items = new Array<Listener>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new Listener();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.listeners = items;
+    }
+    {
+      const s = o.field("kRaftVersionFeature");
+      {
+        s.requireObject();
+        const e = new KRaftVersionFeature();
+        e.readJson(s, version);
+        this.kRaftVersionFeature = e;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class CurrentLeader {
   /** The replica id of the current leader or -1 if the leader is unknown. (versions 0+) */
@@ -86,6 +87,23 @@ export class CurrentLeader {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    {
+      this.host = o.field("host").asString();
+    }
+    {
+      this.port = o.field("port").asI32();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -172,6 +190,29 @@ export class UpdateRaftVoterResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.throttleTimeMs = o.field("throttleTimeMs").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const v = o.field("currentLeader");
+      if (v.present) {
+        const s = v;
+        {
+          s.requireObject();
+          const e = new CurrentLeader();
+          e.readJson(s, version);
+          this.currentLeader = e;
+        }
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionData {
   /** The partition index. (versions 0+) */
@@ -137,6 +138,35 @@ export class PartitionData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.replicaEpoch = o.field("replicaEpoch").asI32();
+    }
+    {
+      this.replicaId = o.field("replicaId").asI32();
+    }
+    if (version >= 1) {
+      this.replicaDirectoryId = jsonUuid(o.field("replicaDirectoryId"));
+    }
+    if (version >= 1) {
+      this.voterDirectoryId = jsonUuid(o.field("voterDirectoryId"));
+    }
+    {
+      this.lastOffsetEpoch = o.field("lastOffsetEpoch").asI32();
+    }
+    {
+      this.lastOffset = o.field("lastOffset").asInt();
+    }
+    if (version >= 2) {
+      this.preVote = o.field("preVote").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -221,6 +251,25 @@ export class TopicData {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicName = o.field("topicName").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -317,6 +366,28 @@ export class VoteRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.clusterId = o.field("clusterId").asNullableString();
+    }
+    if (version >= 1) {
+      this.voterId = o.field("voterId").asI32();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

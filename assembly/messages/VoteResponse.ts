@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionData {
   /** The partition index. (versions 0+) */
@@ -100,6 +101,26 @@ export class PartitionData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.partitionIndex = o.field("partitionIndex").asI32();
+    }
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      this.leaderId = o.field("leaderId").asI32();
+    }
+    {
+      this.leaderEpoch = o.field("leaderEpoch").asI32();
+    }
+    {
+      this.voteGranted = o.field("voteGranted").asBool();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
@@ -183,6 +204,25 @@ export class TopicData {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.topicName = o.field("topicName").asString();
+    }
+    {
+      const a = o.field("partitions");
+      a.requireArray();
+      const items = new Array<PartitionData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new PartitionData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.partitions = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
@@ -259,6 +299,20 @@ export class NodeEndpoint {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    if (version >= 1) {
+      this.nodeId = o.field("nodeId").asI32();
+    }
+    if (version >= 1) {
+      this.host = o.field("host").asString();
+    }
+    if (version >= 1) {
+      this.port = o.field("port").asU16();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -378,6 +432,39 @@ export class VoteResponseData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.errorCode = o.field("errorCode").asI16();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<TopicData>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new TopicData();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    if (version >= 1) {
+      const v = o.field("nodeEndpoints");
+      if (v.present) {
+        const a = v;
+        a.requireArray();
+        const items = new Array<NodeEndpoint>();
+        for (let i = 0, n = a.length; i < n; i++) {
+          const e = new NodeEndpoint();
+          e.readJson(a.at(i), version);
+          items.push(e);
+        }
+        this.nodeEndpoints = items;
+      }
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -7,7 +7,8 @@ import { Uuid } from "../protocol/uuid";
 import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
-import { writeUnknownTaggedJson } from "../protocol/json-support";
+import { JsonFields } from "../json/value";
+import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class WritableTxnMarkerTopic {
   /** The topic name. (versions 0+) */
@@ -77,6 +78,23 @@ export class WritableTxnMarkerTopic {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.name = o.field("name").asString();
+    }
+    {
+      const a = o.field("partitionIndexes");
+      a.requireArray();
+      const items = new Array<i32>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        items.push(a.at(i).asI32());
+      }
+      this.partitionIndexes = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */
@@ -207,6 +225,37 @@ export class WritableTxnMarker {
     j.endObject();
   }
 
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      this.producerId = o.field("producerId").asInt();
+    }
+    {
+      this.producerEpoch = o.field("producerEpoch").asI16();
+    }
+    {
+      this.transactionResult = o.field("transactionResult").asBool();
+    }
+    {
+      const a = o.field("topics");
+      a.requireArray();
+      const items = new Array<WritableTxnMarkerTopic>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new WritableTxnMarkerTopic();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.topics = items;
+    }
+    {
+      this.coordinatorEpoch = o.field("coordinatorEpoch").asI32();
+    }
+    if (version >= 2) {
+      this.transactionVersion = o.field("transactionVersion").asI8();
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
+  }
+
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.producerId == 0)
@@ -277,6 +326,22 @@ export class WriteTxnMarkersRequestData extends Message {
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
+  }
+
+  /** Reads Kafka's JSON form at `version`; problems land in the fields' shared errors. */
+  readJson(o: JsonFields, version: i16): void {
+    {
+      const a = o.field("markers");
+      a.requireArray();
+      const items = new Array<WritableTxnMarker>();
+      for (let i = 0, n = a.length; i < n; i++) {
+        const e = new WritableTxnMarker();
+        e.readJson(a.at(i), version);
+        items.push(e);
+      }
+      this.markers = items;
+    }
+    this.unknownTaggedFields = readUnknownTaggedJson(o);
   }
 
   /** Every field holds its default (Kafka's equals against a new instance). */

@@ -4,6 +4,7 @@
 import { Reader } from "./reader";
 import { Writer } from "./writer";
 import { JsonWriter } from "../json/writer";
+import { JsonFields } from "../json/value";
 
 export abstract class Message {
   /** Decodes at `version`; failures land in the reader's sticky error. */
@@ -12,4 +13,6 @@ export abstract class Message {
   abstract write(w: Writer, version: i16): void;
   /** Kafka's JSON form at `version` (what Kafka's generated JSON converters write). */
   abstract writeJson(j: JsonWriter, version: i16): void;
+  /** Reads that JSON form; the first problem lands in the fields' shared errors. */
+  abstract readJson(o: JsonFields, version: i16): void;
 }

@@ -31,6 +31,12 @@ function lenient(key: string, expected: Json, actual: Json): boolean {
   return recordsFields.has(key) && expected === "" && typeof actual === "string";
 }
 
+function describeDiff(expected: Uint8Array, actual: Uint8Array): string {
+  let at = 0;
+  while (at < expected.length && at < actual.length && expected[at] === actual[at]) at++;
+  return `bytes differ from offset ${at} (expected ${expected.length} bytes, got ${actual.length})`;
+}
+
 const codecs = await loadCodecs();
 const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
 const messages = new Set<string>();
@@ -58,13 +64,16 @@ for (const line of lines) {
     if (d) problems.push(`json: ${d}`);
   }
 
+  // Our JSON form carries everything (records included), so it must encode back to the frame.
+  if (json !== "") {
+    const encoded = codecs.encode(json, isRequest, f.apiKey, f.version);
+    if (encoded === null) problems.push(`encode from JSON: ${codecs.error()}`);
+    else if (Buffer.compare(Buffer.from(encoded), sized) !== 0) problems.push(`encode from JSON: ${describeDiff(sized, encoded)}`);
+  }
+
   const again = codecs.reencode(frame, isRequest, f.apiKey, f.version);
   if (again === null) problems.push(`re-encode: ${codecs.error()}`);
-  else if (Buffer.compare(Buffer.from(again), Buffer.from(frame)) !== 0) {
-    let at = 0;
-    while (at < frame.length && at < again.length && frame[at] === again[at]) at++;
-    problems.push(`re-encode: bytes differ from offset ${at} (expected ${frame.length} bytes, got ${again.length})`);
-  }
+  else if (Buffer.compare(Buffer.from(again), Buffer.from(frame)) !== 0) problems.push(`re-encode: ${describeDiff(frame, again)}`);
 
   if (problems.length === 0) passed++;
   else {
