@@ -304,10 +304,10 @@ class StructEmitter {
       {
         c.line(`const a = ${p};`);
         const body = () => {
-          c.line(`${w}.length(a${canBeNull(f) ? "!" : ""}.length, ${compact}, true);`);
-          c.line(`for (let i = 0; i < a${canBeNull(f) ? "!" : ""}.length; i++) {`);
+          c.line(`${w}.length(a.length, ${compact}, true);`);
+          c.line("for (let i = 0; i < a.length; i++) {");
           c.indent(() => {
-            c.line(`const e = unchecked(a${canBeNull(f) ? "!" : ""}[i]);`);
+            c.line("const e = unchecked(a[i]);");
             if (t.element.kind === "struct") c.line(`e.write(${w}, version);`);
             else c.line(this.writePrimitive(t.element, "e", w, compact));
           });

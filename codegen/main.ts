@@ -1,22 +1,36 @@
-// Generates assembly/messages/ from Kafka's message definitions.
-// Usage: tsx codegen/main.ts <schema dir> <output dir>
+// Generates the codecs (assembly/messages/) and the spec samples (test/generated/) from
+// Kafka's message definitions.
+// Usage: tsx codegen/main.ts <schema dir> <output root>   (the repository root, normally)
 
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadMessages } from "./model";
 import { emitMessage } from "./emit-messages";
 import { emitApis, pairApis } from "./emit-apis";
+import { emitSampleIndex, emitSamples } from "./emit-samples";
 
-const [schemaDir, outDir] = process.argv.slice(2);
-if (!schemaDir || !outDir) {
-  console.error("usage: tsx codegen/main.ts <schema dir> <output dir>");
+const [schemaDir, outRoot] = process.argv.slice(2);
+if (!schemaDir || !outRoot) {
+  console.error("usage: tsx codegen/main.ts <schema dir> <output root>");
   process.exit(2);
 }
 
+/** Empties a generated folder so that a definition Kafka dropped leaves no file behind. */
+function freshDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith(".ts")) rmSync(join(dir, f));
+  return dir;
+}
+
 const messages = loadMessages(schemaDir).filter((m) => m.kind !== "data");
-mkdirSync(outDir, { recursive: true });
-for (const f of readdirSync(outDir)) if (f.endsWith(".ts")) rmSync(join(outDir, f));
-for (const m of messages) writeFileSync(join(outDir, `${m.name}.ts`), emitMessage(m));
 const apis = pairApis(messages);
-writeFileSync(join(outDir, "apis.ts"), emitApis(apis));
-console.log(`codegen: ${messages.length} definitions, ${apis.length} apis -> ${outDir}`);
+
+const codecs = freshDir(join(outRoot, "assembly", "messages"));
+for (const m of messages) writeFileSync(join(codecs, `${m.name}.ts`), emitMessage(m));
+writeFileSync(join(codecs, "apis.ts"), emitApis(apis));
+
+const samples = freshDir(join(outRoot, "test", "generated"));
+for (const a of apis) for (const m of [a.request, a.response]) writeFileSync(join(samples, `${m.name}.ts`), emitSamples(m));
+writeFileSync(join(samples, "index.ts"), emitSampleIndex(apis));
+
+console.log(`codegen: ${messages.length} definitions, ${apis.length} apis`);

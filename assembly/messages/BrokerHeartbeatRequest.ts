@@ -118,9 +118,9 @@ export class BrokerHeartbeatRequestData extends Message {
           if (version >= 2) t.length(-1, true, true);
           else t.fail("BrokerHeartbeatRequestData.CordonedLogDirs", "null at version " + version.toString() + ", where it is not nullable");
         } else {
-          t.length(a!.length, true, true);
-          for (let i = 0; i < a!.length; i++) {
-            const e = unchecked(a![i]);
+          t.length(a.length, true, true);
+          for (let i = 0; i < a.length; i++) {
+            const e = unchecked(a[i]);
             t.uuid(e);
           }
         }

@@ -215,9 +215,9 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           w.string(e, true);
         }
       }
@@ -243,9 +243,9 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

@@ -236,9 +236,9 @@ export class CreatableTopicResult {
         if (version >= 5) w.length(-1, version >= 5, true);
         else w.fail("CreatableTopicResult.Configs", "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a!.length, version >= 5, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 5, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

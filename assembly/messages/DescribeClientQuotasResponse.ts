@@ -348,9 +348,9 @@ export class DescribeClientQuotasResponseData extends Message {
       if (a == null) {
         w.length(-1, version >= 1, true);
       } else {
-        w.length(a!.length, version >= 1, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 1, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

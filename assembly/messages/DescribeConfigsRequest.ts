@@ -58,9 +58,9 @@ export class DescribeConfigsResource {
       if (a == null) {
         w.length(-1, version >= 4, true);
       } else {
-        w.length(a!.length, version >= 4, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 4, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           w.string(e, version >= 4);
         }
       }

@@ -102,9 +102,9 @@ export class DescribeUserScramCredentialsRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

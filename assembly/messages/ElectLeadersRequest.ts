@@ -153,9 +153,9 @@ export class ElectLeadersRequestData extends Message {
       if (a == null) {
         w.length(-1, version >= 2, true);
       } else {
-        w.length(a!.length, version >= 2, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 2, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

@@ -414,9 +414,9 @@ export class PartitionData {
       if (a == null) {
         w.length(-1, version >= 12, true);
       } else {
-        w.length(a!.length, version >= 12, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 12, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

@@ -147,9 +147,9 @@ export class ListPartitionReassignmentsRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

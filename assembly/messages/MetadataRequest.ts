@@ -139,9 +139,9 @@ export class MetadataRequestData extends Message {
         if (version >= 1) w.length(-1, version >= 9, true);
         else w.fail("MetadataRequestData.Topics", "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a!.length, version >= 9, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 9, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

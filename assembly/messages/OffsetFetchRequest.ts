@@ -284,9 +284,9 @@ export class OffsetFetchRequestGroup {
         if (version >= 8) w.length(-1, version >= 6, true);
         else w.fail("OffsetFetchRequestGroup.Topics", "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a!.length, version >= 6, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 6, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -428,9 +428,9 @@ export class OffsetFetchRequestData extends Message {
         if ((version >= 2 && version <= 7)) w.length(-1, version >= 6, true);
         else w.fail("OffsetFetchRequestData.Topics", "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a!.length, version >= 6, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, version >= 6, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

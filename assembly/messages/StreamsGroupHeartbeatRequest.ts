@@ -1214,9 +1214,9 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -1226,9 +1226,9 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -1238,9 +1238,9 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -1265,9 +1265,9 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -1277,9 +1277,9 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -1289,9 +1289,9 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

@@ -663,9 +663,9 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -675,9 +675,9 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -687,9 +687,9 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -699,9 +699,9 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }
@@ -718,9 +718,9 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       if (a == null) {
         w.length(-1, true, true);
       } else {
-        w.length(a!.length, true, true);
-        for (let i = 0; i < a!.length; i++) {
-          const e = unchecked(a![i]);
+        w.length(a.length, true, true);
+        for (let i = 0; i < a.length; i++) {
+          const e = unchecked(a[i]);
           e.write(w, version);
         }
       }

@@ -1,0 +1,210 @@
+// The protocol primitives: every type round-trips, and every malformed input is reported
+// (field, reason, offset) instead of trapping.
+
+import { Reader } from "../../assembly/protocol/reader";
+import { Writer } from "../../assembly/protocol/writer";
+import { Uuid } from "../../assembly/protocol/uuid";
+import { base64Decode, base64Encode } from "../../assembly/protocol/base64";
+
+function bytesOf(values: Array<i32>): Uint8Array {
+  const b = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) b[i] = <u8>values[i];
+  return b;
+}
+
+describe("Writer and Reader", () => {
+  it("round-trip every fixed-size primitive at its extremes", () => {
+    const w = new Writer(4);
+    w.int8(-128); w.int8(127);
+    w.int16(-32768); w.int16(32767);
+    w.uint16(65535);
+    w.int32(i32.MIN_VALUE); w.int32(i32.MAX_VALUE);
+    w.uint32(u32.MAX_VALUE);
+    w.int64(i64.MIN_VALUE); w.int64(i64.MAX_VALUE);
+    w.float64(-0.5); w.float64(1e300);
+    w.bool(true); w.bool(false);
+    w.uuid(new Uuid(0x0123456789abcdef, -2));
+    const r = new Reader(w.bytes());
+    expect(r.int8("a")).toBe(-128); expect(r.int8("a")).toBe(127);
+    expect(r.int16("b")).toBe(-32768); expect(r.int16("b")).toBe(32767);
+    expect(r.uint16("c")).toBe(65535);
+    expect(r.int32("d")).toBe(i32.MIN_VALUE); expect(r.int32("d")).toBe(i32.MAX_VALUE);
+    expect(r.uint32("e")).toBe(u32.MAX_VALUE);
+    expect(r.int64("f")).toBe(i64.MIN_VALUE); expect(r.int64("f")).toBe(i64.MAX_VALUE);
+    expect(r.float64("g")).toBe(-0.5); expect(r.float64("g")).toBe(1e300);
+    expect(r.bool("h")).toBe(true); expect(r.bool("h")).toBe(false);
+    const u = r.uuid("i");
+    expect(u.hi).toBe(0x0123456789abcdef);
+    expect(u.lo).toBe(-2);
+    expect(r.failed).toBe(false);
+    expect(r.remaining).toBe(0);
+  });
+
+  it("writes big-endian as Kafka does", () => {
+    const w = new Writer();
+    w.int32(0x01020304);
+    const b = w.bytes();
+    expect(b[0]).toBe(1);
+    expect(b[3]).toBe(4);
+  });
+
+  it("round-trip varints, zig-zag varints and varlongs", () => {
+    const w = new Writer();
+    const u: Array<u32> = [0, 1, 127, 128, 16383, 16384, u32.MAX_VALUE];
+    const s: Array<i32> = [0, -1, 1, -64, 63, i32.MIN_VALUE, i32.MAX_VALUE];
+    const l: Array<i64> = [0, -1, 1, i64.MIN_VALUE, i64.MAX_VALUE, 1 << 40];
+    for (let i = 0; i < u.length; i++) w.uvarint(u[i]);
+    for (let i = 0; i < s.length; i++) w.varint(s[i]);
+    for (let i = 0; i < l.length; i++) w.varlong(l[i]);
+    const r = new Reader(w.bytes());
+    for (let i = 0; i < u.length; i++) expect(r.uvarint("u")).toBe(u[i]);
+    for (let i = 0; i < s.length; i++) expect(r.varint("s")).toBe(s[i]);
+    for (let i = 0; i < l.length; i++) expect(r.varlong("l")).toBe(l[i]);
+    expect(r.failed).toBe(false);
+  });
+
+  it("encodes zig-zag as Kafka's ByteUtils does", () => {
+    const w = new Writer();
+    w.varint(-1); // zig-zag 1
+    w.varint(1);  // zig-zag 2
+    w.uvarint(300); // 0xac 0x02
+    const b = w.bytes();
+    expect(b[0]).toBe(1);
+    expect(b[1]).toBe(2);
+    expect(b[2]).toBe(0xac);
+    expect(b[3]).toBe(0x02);
+  });
+
+  it("round-trip strings and bytes in classic, compact and nullable forms", () => {
+    const w = new Writer();
+    w.string("héllo 日本", false);
+    w.string("x", true);
+    w.string(null, false);
+    w.string(null, true);
+    w.string("", true);
+    w.bytesField(bytesOf([1, 2, 3]), false);
+    w.bytesField(bytesOf([4]), true);
+    w.bytesField(null, false);
+    w.bytesField(null, true);
+    const r = new Reader(w.bytes());
+    expect(r.string("a", false)).toBe("héllo 日本");
+    expect(r.string("b", true)).toBe("x");
+    expect(r.nullableString("c", false, true)).toBeNull();
+    expect(r.nullableString("d", true, true)).toBeNull();
+    expect(r.string("e", true)).toBe("");
+    expect(r.bytes("f", false).length).toBe(3);
+    expect(r.bytes("g", true)[0]).toBe(4);
+    expect(r.nullableBytes("h", false, true)).toBeNull();
+    expect(r.nullableBytes("i", true, true)).toBeNull();
+    expect(r.failed).toBe(false);
+    expect(r.remaining).toBe(0);
+  });
+
+  it("gives bytes as a view on the frame, not a copy", () => {
+    const frame = bytesOf([0, 0, 0, 2, 9, 8]);
+    const v = new Reader(frame).bytes("b", false);
+    frame[4] = 7;
+    expect(v[0]).toBe(7);
+  });
+});
+
+describe("Reader on malformed input", () => {
+  it("reports a truncated fixed-size read with field and offset", () => {
+    const r = new Reader(bytesOf([0, 1, 2]));
+    expect(r.int32("Header.CorrelationId")).toBe(0);
+    expect(r.failed).toBe(true);
+    expect(r.describeError()).toBe("Header.CorrelationId: needs 4 bytes, 3 left at offset 0");
+  });
+
+  it("keeps only the first failure and returns zero values after it", () => {
+    const r = new Reader(bytesOf([0, 5]));
+    r.int16("first");
+    r.int64("second");
+    r.int64("third");
+    expect(r.error).toBe("second: needs 8 bytes, 0 left");
+    expect(r.errorOffset).toBe(2);
+    expect(r.int32("fourth")).toBe(0);
+  });
+
+  it("refuses a varint longer than five bytes", () => {
+    const r = new Reader(bytesOf([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]));
+    r.uvarint("v");
+    expect(r.failed).toBe(true);
+    expect(r.error).toBe("v: malformed varint");
+  });
+
+  it("refuses a varlong longer than ten bytes", () => {
+    const r = new Reader(bytesOf([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]));
+    r.varlong("v");
+    expect(r.error).toBe("v: malformed varlong");
+  });
+
+  it("refuses a negative length other than null", () => {
+    const r = new Reader(bytesOf([0xff, 0xfe, 0x41]));
+    r.nullableString("s", false, true);
+    expect(r.error).toBe("s: negative length -2");
+  });
+
+  it("refuses null where the version does not allow it", () => {
+    const r = new Reader(bytesOf([0xff, 0xff]));
+    r.string("s", false);
+    expect(r.error).toBe("s: null where not nullable");
+  });
+
+  it("refuses a length past the end of the frame", () => {
+    const r = new Reader(bytesOf([0, 0, 0, 100, 1, 2]));
+    r.bytes("b", false);
+    expect(r.error).toBe("b: needs 100 bytes, 2 left");
+  });
+
+  it("refuses a huge compact length without allocating", () => {
+    const r = new Reader(bytesOf([0xff, 0xff, 0xff, 0xff, 0x0f]));
+    r.bytes("b", true);
+    expect(r.failed).toBe(true);
+  });
+
+  it("refuses an array count larger than the bytes left", () => {
+    const r = new Reader(bytesOf([0x7f, 0xff, 0xff, 0xff, 1, 2]));
+    expect(r.arrayLength("a", false, false)).toBe(-1);
+    expect(r.error).toBe("a: array of 2147483647 elements with only 2 bytes left");
+  });
+
+  it("refuses a tagged field whose size runs past the end", () => {
+    const r = new Reader(bytesOf([1, 3, 50, 0]));
+    expect(r.taggedCount("t")).toBe(1);
+    expect(r.taggedField("t")).toBeNull();
+    expect(r.failed).toBe(true);
+  });
+
+  it("folds a tagged field's own failure into the outer reader", () => {
+    const outer = new Reader(bytesOf([1, 2, 3]));
+    const inner = new Reader(bytesOf([1]));
+    inner.int32("Inner.Value");
+    outer.absorb(inner, "Outer.Tagged");
+    expect(outer.failed).toBe(true);
+    expect(outer.error).toBe("Outer.Tagged: Inner.Value: needs 4 bytes, 1 left (tagged field data offset 0)");
+  });
+});
+
+describe("Uuid and base64", () => {
+  it("print a Uuid as Kafka does and parse it back", () => {
+    expect(Uuid.ZERO.toString()).toBe("AAAAAAAAAAAAAAAAAAAAAA");
+    const u = new Uuid(-1, 0x0102030405060708);
+    const back = Uuid.parse(u.toString())!;
+    expect(back.equals(u)).toBe(true);
+    expect(Uuid.parse("not a uuid")).toBeNull();
+  });
+
+  it("round-trip base64 of every length and reject bad text", () => {
+    for (let n = 0; n < 8; n++) {
+      const b = new Uint8Array(n);
+      for (let i = 0; i < n; i++) b[i] = <u8>(i * 37 + 200);
+      const back = base64Decode(base64Encode(b))!;
+      expect(back.length).toBe(n);
+      for (let i = 0; i < n; i++) expect(back[i]).toBe(b[i]);
+    }
+    expect(base64Encode(bytesOf([0xfb, 0xff]))).toBe("+/8=");
+    expect(base64Decode("a$bc")).toBeNull();
+    expect(base64Decode("abcde")).toBeNull();
+  });
+});
