@@ -11,3 +11,12 @@ NODE_STAMP     := node_modules/.install-stamp
 all: build
 
 include mk/*.mk
+
+# Everything a fresh machine needs, then every suite; ends with `N passed, N failed`.
+test: deps schemas tools envoy kafka
+	bash test/run-all.sh
+
+build: codecs filter
+
+clean:
+	rm -rf build $(CACHE)/test $(CACHE)/codegen-check

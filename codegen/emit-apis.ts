@@ -78,6 +78,16 @@ export function emitApis(apis: Api[]): string {
   switchOnKey(c, "maxVersion(apiKey: i16): i16", apis, (a) => c.line(`return ${a.request.validVersions.empty ? -1 : a.request.validVersions.hi};`), "-1");
   switchOnKey(c, "latestVersionUnstable(apiKey: i16): bool", apis, (a) => c.line(`return ${a.request.latestVersionUnstable};`), "false");
   switchOnKey(c, "listeners(apiKey: i16): string", apis, (a) => c.line(`return ${JSON.stringify(a.request.listeners.join(","))};`), '""');
+  c.line("/** The api key Kafka names `name` (\"Produce\"), compared without regard to ASCII case; -1 if none. */");
+  c.line("export function apiKeyByName(name: string): i16 {");
+  c.line("  const upper = name.toUpperCase();");
+  c.line("  for (let i = 0; i < API_KEYS.length; i++) {");
+  c.line("    const key = unchecked(API_KEYS[i]);");
+  c.line("    if (apiName(key)!.toUpperCase() == upper) return key;");
+  c.line("  }");
+  c.line("  return -1;");
+  c.line("}");
+  c.blank();
   c.line("/** Whether this module has a codec for the api key at this version. */");
   c.line("export function isSupported(apiKey: i16, version: i16): bool {");
   c.line("  const lo = minVersion(apiKey);");

@@ -1649,6 +1649,16 @@ export function listeners(apiKey: i16): string {
   }
 }
 
+/** The api key Kafka names `name` ("Produce"), compared without regard to ASCII case; -1 if none. */
+export function apiKeyByName(name: string): i16 {
+  const upper = name.toUpperCase();
+  for (let i = 0; i < API_KEYS.length; i++) {
+    const key = unchecked(API_KEYS[i]);
+    if (apiName(key)!.toUpperCase() == upper) return key;
+  }
+  return -1;
+}
+
 /** Whether this module has a codec for the api key at this version. */
 export function isSupported(apiKey: i16, version: i16): bool {
   const lo = minVersion(apiKey);

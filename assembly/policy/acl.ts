@@ -1,0 +1,294 @@
+// Kafka ACLs and their evaluation, with the semantics of Kafka's StandardAuthorizer
+// (org.apache.kafka.metadata.authorizer.StandardAuthorizerData):
+//
+//  * super users (exact principal string) are allowed everything;
+//  * an ACL applies to a resource when its pattern matches the name: LITERAL equal,
+//    LITERAL "*" (any name of that type), or PREFIXED (name starts with it);
+//  * an applicable ACL matches the request when its principal is the request's or
+//    "User:*", its host is the client's IP string or "*", and its operation matches:
+//    ALL matches everything; an ALLOW of READ, WRITE, DELETE or ALTER also allows
+//    DESCRIBE, and an ALLOW of ALTER_CONFIGS also allows DESCRIBE_CONFIGS (a DENY
+//    denies only its own operation, or everything when ALL);
+//  * any matching DENY wins; else any matching ALLOW allows; else, if no ACL applies to
+//    the resource at all (whatever its principal, host or operation), the default
+//    (allowEveryoneIfNoAclFound) decides; else denied.
+//
+// Enum values are Kafka's wire codes (AclOperation.code() and so on).
+
+export enum ResourceType {
+  Unknown = 0, Any = 1, Topic = 2, Group = 3, Cluster = 4, TransactionalId = 5,
+  DelegationToken = 6, User = 7,
+}
+
+export enum AclOperation {
+  Unknown = 0, Any = 1, All = 2, Read = 3, Write = 4, Create = 5, Delete = 6, Alter = 7,
+  Describe = 8, ClusterAction = 9, DescribeConfigs = 10, AlterConfigs = 11,
+  IdempotentWrite = 12, CreateTokens = 13, DescribeTokens = 14, TwoPhaseCommit = 15,
+}
+
+export enum PatternType { Unknown = 0, Any = 1, Match = 2, Literal = 3, Prefixed = 4 }
+
+export enum AclPermission { Unknown = 0, Any = 1, Deny = 2, Allow = 3 }
+
+/** The resource name Kafka uses for the cluster (ResourcePattern CLUSTER "kafka-cluster"). */
+export const CLUSTER_RESOURCE_NAME = "kafka-cluster";
+/** The principal in an ACL that matches every principal. */
+export const WILDCARD_PRINCIPAL = "User:*";
+/** The host or LITERAL resource name in an ACL that matches every host or name. */
+export const WILDCARD = "*";
+
+const RESOURCE_TYPE_NAMES: StaticArray<string> = [
+  "UNKNOWN", "ANY", "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER",
+];
+const OPERATION_NAMES: StaticArray<string> = [
+  "UNKNOWN", "ANY", "ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE",
+  "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE", "CREATE_TOKENS",
+  "DESCRIBE_TOKENS", "TWO_PHASE_COMMIT",
+];
+const PATTERN_TYPE_NAMES: StaticArray<string> = ["UNKNOWN", "ANY", "MATCH", "LITERAL", "PREFIXED"];
+const PERMISSION_NAMES: StaticArray<string> = ["UNKNOWN", "ANY", "DENY", "ALLOW"];
+
+function nameOf(table: StaticArray<string>, code: i32): string {
+  return <u32>code < <u32>table.length ? unchecked(table[code]) : "UNKNOWN";
+}
+
+/** Index of `name` in `table`, ignoring ASCII case; -1 when absent. */
+function codeOf(table: StaticArray<string>, name: string): i32 {
+  const upper = name.toUpperCase();
+  for (let i = 0; i < table.length; i++) {
+    if (unchecked(table[i]) == upper) return i;
+  }
+  return -1;
+}
+
+export function resourceTypeName(t: i32): string { return nameOf(RESOURCE_TYPE_NAMES, t); }
+export function operationName(op: i32): string { return nameOf(OPERATION_NAMES, op); }
+export function patternTypeName(p: i32): string { return nameOf(PATTERN_TYPE_NAMES, p); }
+export function permissionName(p: i32): string { return nameOf(PERMISSION_NAMES, p); }
+
+/** Kafka's name ("TOPIC", case-insensitive) to code; -1 when unknown. UNKNOWN/ANY included. */
+export function parseResourceType(name: string): i32 { return codeOf(RESOURCE_TYPE_NAMES, name); }
+export function parseOperation(name: string): i32 { return codeOf(OPERATION_NAMES, name); }
+export function parsePatternType(name: string): i32 { return codeOf(PATTERN_TYPE_NAMES, name); }
+export function parsePermission(name: string): i32 { return codeOf(PERMISSION_NAMES, name); }
+
+/** "Type:name" with both parts non-empty, as Kafka's SecurityUtils.parseKafkaPrincipal wants. */
+export function isValidPrincipal(p: string): bool {
+  const colon = p.indexOf(":");
+  return colon > 0 && colon < p.length - 1;
+}
+
+export class Acl {
+  /** Position in the configuration's "acls" array. */
+  index: i32;
+  principal: string;
+  host: string;
+  resourceType: ResourceType;
+  resourceName: string;
+  patternType: PatternType;
+  operation: AclOperation;
+  permission: AclPermission;
+
+  constructor(index: i32, principal: string, host: string, resourceType: ResourceType,
+              resourceName: string, patternType: PatternType, operation: AclOperation,
+              permission: AclPermission) {
+    this.index = index;
+    this.principal = principal;
+    this.host = host;
+    this.resourceType = resourceType;
+    this.resourceName = resourceName;
+    this.patternType = patternType;
+    this.operation = operation;
+    this.permission = permission;
+  }
+
+  toString(): string {
+    return "acls[" + this.index.toString() + "] " + permissionName(this.permission) + " " +
+      this.principal + " " + operationName(this.operation) + " on " +
+      resourceTypeName(this.resourceType) + ":" + patternTypeName(this.patternType) + ":" +
+      this.resourceName + " from host " + this.host;
+  }
+}
+
+/** Does an ACL that applies to the resource decide this request? (StandardAuthorizerData.findResult) */
+@inline function aclMatches(acl: Acl, principal: string, host: string, op: i32): bool {
+  if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != principal) return false;
+  if (acl.host != WILDCARD && acl.host != host) return false;
+  const aop = <i32>acl.operation;
+  if (aop == AclOperation.All) return true;
+  if (acl.permission == AclPermission.Allow) {
+    if (op == AclOperation.Describe) {
+      return aop == AclOperation.Describe || aop == AclOperation.Read || aop == AclOperation.Write ||
+        aop == AclOperation.Delete || aop == AclOperation.Alter;
+    }
+    if (op == AclOperation.DescribeConfigs) {
+      return aop == AclOperation.DescribeConfigs || aop == AclOperation.AlterConfigs;
+    }
+  }
+  return aop == op;
+}
+
+/** ACLs with one PREFIXED resource name. */
+class PrefixGroup {
+  constructor(public prefix: string, public acls: Array<Acl>) {}
+}
+
+/** The ACLs of one resource type, indexed by pattern. */
+class ResourceIndex {
+  literal: Map<string, Array<Acl>> = new Map<string, Array<Acl>>();
+  prefixed: Array<PrefixGroup> = new Array<PrefixGroup>();
+  wildcard: Array<Acl> = new Array<Acl>();
+
+  add(acl: Acl): void {
+    const name = acl.resourceName;
+    if (acl.patternType == PatternType.Literal) {
+      if (name == WILDCARD) {
+        this.wildcard.push(acl);
+      } else if (this.literal.has(name)) {
+        this.literal.get(name).push(acl);
+      } else {
+        const list = new Array<Acl>();
+        list.push(acl);
+        this.literal.set(name, list);
+      }
+      return;
+    }
+    const groups = this.prefixed;
+    for (let i = 0; i < groups.length; i++) {
+      const g = unchecked(groups[i]);
+      if (g.prefix == name) {
+        g.acls.push(acl);
+        return;
+      }
+    }
+    const list = new Array<Acl>();
+    list.push(acl);
+    groups.push(new PrefixGroup(name, list));
+  }
+}
+
+/** Why a request was allowed or denied. */
+export enum AuthzReason {
+  /** The principal is a super user. */
+  SuperUser = 1,
+  /** An ALLOW ACL matched (and no DENY). */
+  AllowAcl = 2,
+  /** A DENY ACL matched. */
+  DenyAcl = 3,
+  /** No ACL applies to the resource and allowEveryoneIfNoAclFound is true. */
+  NoAclAllowEveryone = 4,
+  /** No ACL applies to the resource and allowEveryoneIfNoAclFound is false. */
+  NoAclDeny = 5,
+  /** ACLs apply to the resource but none allows this principal, host and operation. */
+  NoMatchingAllow = 6,
+}
+
+/** A decision packed in an i32: reason in the low 4 bits, the ACL index + 1 above them. */
+@inline function pack(reason: AuthzReason, aclIndex: i32): i32 { return ((aclIndex + 1) << 4) | <i32>reason; }
+@inline export function decisionReason(d: i32): AuthzReason { return <AuthzReason>(d & 15); }
+@inline export function decisionAclIndex(d: i32): i32 { return (d >> 4) - 1; }
+@inline export function decisionAllowed(d: i32): bool {
+  const r = d & 15;
+  return r == AuthzReason.SuperUser || r == AuthzReason.AllowAcl || r == AuthzReason.NoAclAllowEveryone;
+}
+
+export class AuthzResult {
+  allowed: bool;
+  reason: AuthzReason;
+  /** The deciding ACL's index in "acls", or -1 (super user, default, or no matching ALLOW). */
+  aclIndex: i32;
+
+  constructor(allowed: bool, reason: AuthzReason, aclIndex: i32) {
+    this.allowed = allowed;
+    this.reason = reason;
+    this.aclIndex = aclIndex;
+  }
+
+  /** E.g. "denied by acls[3]", "allowed: super user". */
+  describe(): string {
+    const idx = "acls[" + this.aclIndex.toString() + "]";
+    switch (this.reason) {
+      case AuthzReason.SuperUser: return "allowed: super user";
+      case AuthzReason.AllowAcl: return "allowed by " + idx;
+      case AuthzReason.DenyAcl: return "denied by " + idx;
+      case AuthzReason.NoAclAllowEveryone: return "allowed: no ACL for the resource and allowEveryoneIfNoAclFound is true";
+      case AuthzReason.NoAclDeny: return "denied: no ACL for the resource";
+      default: return "denied: no ACL allows it";
+    }
+  }
+}
+
+export class AclAuthorizer {
+  readonly acls: Array<Acl>;
+  readonly superUsers: Set<string>;
+  readonly allowEveryoneIfNoAclFound: bool;
+  private readonly byType: StaticArray<ResourceIndex | null> = new StaticArray<ResourceIndex | null>(8);
+  // Scan state of one decide() call (the module is single-threaded and decide() is not re-entered).
+  private sawAcl: bool = false;
+  private allowIndex: i32 = -1;
+
+  constructor(acls: Array<Acl>, superUsers: Set<string>, allowEveryoneIfNoAclFound: bool) {
+    this.acls = acls;
+    this.superUsers = superUsers;
+    this.allowEveryoneIfNoAclFound = allowEveryoneIfNoAclFound;
+    for (let i = 0; i < acls.length; i++) {
+      const acl = unchecked(acls[i]);
+      const t = <i32>acl.resourceType;
+      if (<u32>t >= 8) continue; // load() admits only concrete types
+      let idx = unchecked(this.byType[t]);
+      if (idx == null) {
+        idx = new ResourceIndex();
+        unchecked(this.byType[t] = idx);
+      }
+      idx.add(acl);
+    }
+  }
+
+  /** Scans ACLs that apply to the resource: a DENY's index, or -1 (updating the scan state). */
+  private scan(list: Array<Acl>, principal: string, host: string, op: i32): i32 {
+    const n = list.length;
+    if (n > 0) this.sawAcl = true;
+    for (let i = 0; i < n; i++) {
+      const acl = unchecked(list[i]);
+      if (!aclMatches(acl, principal, host, op)) continue;
+      if (acl.permission == AclPermission.Deny) return acl.index;
+      if (this.allowIndex < 0 || acl.index < this.allowIndex) this.allowIndex = acl.index;
+    }
+    return -1;
+  }
+
+  /** The decision, packed (see decisionAllowed/decisionReason/decisionAclIndex). Allocates nothing. */
+  decide(principal: string, host: string, resourceType: i32, resourceName: string, operation: i32): i32 {
+    if (this.superUsers.has(principal)) return pack(AuthzReason.SuperUser, -1);
+    this.sawAcl = false;
+    this.allowIndex = -1;
+    const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
+    if (idx != null) {
+      let deny = -1;
+      const literal = idx.literal;
+      if (literal.has(resourceName)) {
+        deny = this.scan(literal.get(resourceName), principal, host, operation);
+        if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
+      }
+      const groups = idx.prefixed;
+      for (let i = 0, n = groups.length; i < n; i++) {
+        const g = unchecked(groups[i]);
+        if (!resourceName.startsWith(g.prefix)) continue;
+        deny = this.scan(g.acls, principal, host, operation);
+        if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
+      }
+      deny = this.scan(idx.wildcard, principal, host, operation);
+      if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
+    }
+    if (this.allowIndex >= 0) return pack(AuthzReason.AllowAcl, this.allowIndex);
+    if (!this.sawAcl) {
+      return this.allowEveryoneIfNoAclFound ? pack(AuthzReason.NoAclAllowEveryone, -1) : pack(AuthzReason.NoAclDeny, -1);
+    }
+    return pack(AuthzReason.NoMatchingAllow, -1);
+  }
+
+  authorize(principal: string, host: string, resourceType: i32, resourceName: string, operation: i32): AuthzResult {
+    const d = this.decide(principal, host, resourceType, resourceName, operation);
+    return new AuthzResult(decisionAllowed(d), decisionReason(d), decisionAclIndex(d));
+  }
+}

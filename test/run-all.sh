@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test suite of the project, each as its own stage, and ends with one line
+# `N passed, N failed` that sums them all. Used by `make test` (and so by .ci/run).
+# Each stage's output is shown and kept in .cache/test/<stage>.log.
+set -u
+cd "$(dirname "$0")/.."
+LOGS=.cache/test
+mkdir -p "$LOGS"
+passed=0
+failed=0
+summary=()
+
+# Counts a stage's results from its runner's own closing lines.
+count() {
+  local log=$1 p=0 f=0 line
+  if line=$(grep -aE '^\s*\[Tests\]:' "$log" | tail -1) && [ -n "$line" ]; then
+    # as-pect: "[Tests]: 92 / 92" (passed / total), colour codes stripped
+    line=$(echo "$line" | sed 's/\x1b\[[0-9;]*m//g')
+    local a b
+    a=$(echo "$line" | sed -E 's/.*\[Tests\]: *([0-9]+) *\/ *([0-9]+).*/\1/')
+    b=$(echo "$line" | sed -E 's/.*\[Tests\]: *([0-9]+) *\/ *([0-9]+).*/\2/')
+    p=$a; f=$((b - a))
+  elif grep -aqE '^# pass [0-9]+' "$log"; then
+    # node's test runner
+    p=$(grep -aE '^# pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
+    f=$(grep -aE '^# fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  elif line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1) && [ -n "$line" ]; then
+    p=$(echo "$line" | awk '{print $1}')
+    f=$(echo "$line" | awk '{print $3}')
+  fi
+  echo "$p $f"
+}
+
+# stage NAME COMMAND...
+stage() {
+  local name=$1; shift
+  local log="$LOGS/$name.log"
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  read -r p f < <(count "$log")
+  # A stage with no runner of its own (a check) counts as one test.
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then p=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  summary+=("$(printf '%-12s %5d passed, %3d failed (exit %d)' "$name" "$p" "$f" "$rc")")
+}
+
+stage codegen   make --no-print-directory check-codegen
+stage specs     npx asp --config test/as-pect.config.js --as-config test/as-pect.asconfig.json --summary
+stage oracle    make --no-print-directory test-oracle
+stage codecs    node --import tsx --test test/codecs/*.test.ts
+if [ -z "${SKIP_E2E:-}" ]; then
+  stage e2e     make --no-print-directory test-e2e
+fi
+
+echo "=== summary"
+for s in "${summary[@]}"; do echo "$s"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
