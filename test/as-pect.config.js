@@ -9,9 +9,21 @@ export default {
   include: ["test/spec/**/*.include.ts"],
   /** Spec paths matching any of these are skipped. */
   disclude: [/node_modules/],
-  /** The specs need no host imports beyond as-pect's own. */
+  /**
+   * Specs of the policy layer reach the proxy-wasm host for logs and counters; these stand-ins
+   * accept them (results are checked through what the code returns, not through the host).
+   */
   async instantiate(memory, createImports, instantiate, binary) {
-    return instantiate(binary, createImports({ env: { memory } }));
+    let nextMetric = 1;
+    const u32 = (ptr, value) => new DataView(memory.buffer).setUint32(ptr, value, true);
+    const host = {
+      proxy_log: () => 0,
+      proxy_get_log_level: (ptr) => { u32(ptr, 2); return 0; }, // info
+      proxy_define_metric: (_type, _name, _len, idPtr) => { u32(idPtr, nextMetric++); return 0; },
+      proxy_increment_metric: () => 0,
+      proxy_get_property: () => 1, // NotFound
+    };
+    return instantiate(binary, createImports({ env: { memory, ...host } }));
   },
   /** Write each spec's .wasm/.wat next to it (debugging only). */
   outputBinary: false,

@@ -2248,6 +2248,450 @@ export function responseHeaderVersion(apiKey: i16, version: i16): i16 {
   }
 }
 
+/**
+ * A response whose top-level error code (and message, where the version has one) says
+ * `code`; null when the API's response has no top-level error at this version, so the
+ * error can only be told per resource.
+ */
+export function errorResponse(apiKey: i16, version: i16, code: i16, message: string): Message | null {
+  switch (apiKey) {
+    case 0: {
+      return null;
+    }
+    case 1: {
+      if (!(version >= 7)) return null;
+      const r = new FetchResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 2: {
+      return null;
+    }
+    case 3: {
+      if (!(version >= 13)) return null;
+      const r = new MetadataResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 4: {
+      return null;
+    }
+    case 5: {
+      return null;
+    }
+    case 6: {
+      return null;
+    }
+    case 7: {
+      return null;
+    }
+    case 8: {
+      return null;
+    }
+    case 9: {
+      if (!((version >= 2 && version <= 7))) return null;
+      const r = new OffsetFetchResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 10: {
+      if (!(version <= 3)) return null;
+      const r = new FindCoordinatorResponseData();
+      r.errorCode = code;
+      if ((version >= 1 && version <= 3)) r.errorMessage = message;
+      return r;
+    }
+    case 11: {
+      const r = new JoinGroupResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 12: {
+      const r = new HeartbeatResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 13: {
+      const r = new LeaveGroupResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 14: {
+      const r = new SyncGroupResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 15: {
+      return null;
+    }
+    case 16: {
+      const r = new ListGroupsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 17: {
+      const r = new SaslHandshakeResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 18: {
+      const r = new ApiVersionsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 19: {
+      return null;
+    }
+    case 20: {
+      return null;
+    }
+    case 21: {
+      return null;
+    }
+    case 22: {
+      const r = new InitProducerIdResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 23: {
+      return null;
+    }
+    case 24: {
+      if (!(version >= 4)) return null;
+      const r = new AddPartitionsToTxnResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 25: {
+      const r = new AddOffsetsToTxnResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 26: {
+      const r = new EndTxnResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 27: {
+      return null;
+    }
+    case 28: {
+      return null;
+    }
+    case 29: {
+      const r = new DescribeAclsResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 30: {
+      return null;
+    }
+    case 31: {
+      return null;
+    }
+    case 32: {
+      return null;
+    }
+    case 33: {
+      return null;
+    }
+    case 34: {
+      return null;
+    }
+    case 35: {
+      if (!(version >= 3)) return null;
+      const r = new DescribeLogDirsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 36: {
+      const r = new SaslAuthenticateResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 37: {
+      return null;
+    }
+    case 38: {
+      const r = new CreateDelegationTokenResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 39: {
+      const r = new RenewDelegationTokenResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 40: {
+      const r = new ExpireDelegationTokenResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 41: {
+      const r = new DescribeDelegationTokenResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 42: {
+      return null;
+    }
+    case 43: {
+      if (!(version >= 1)) return null;
+      const r = new ElectLeadersResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 44: {
+      return null;
+    }
+    case 45: {
+      const r = new AlterPartitionReassignmentsResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 46: {
+      const r = new ListPartitionReassignmentsResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 47: {
+      const r = new OffsetDeleteResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 48: {
+      const r = new DescribeClientQuotasResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 49: {
+      return null;
+    }
+    case 50: {
+      const r = new DescribeUserScramCredentialsResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 51: {
+      return null;
+    }
+    case 52: {
+      const r = new VoteResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 53: {
+      const r = new BeginQuorumEpochResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 54: {
+      const r = new EndQuorumEpochResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 55: {
+      const r = new DescribeQuorumResponseData();
+      r.errorCode = code;
+      if (version >= 2) r.errorMessage = message;
+      return r;
+    }
+    case 56: {
+      const r = new AlterPartitionResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 57: {
+      const r = new UpdateFeaturesResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 58: {
+      const r = new EnvelopeResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 59: {
+      const r = new FetchSnapshotResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 60: {
+      const r = new DescribeClusterResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 61: {
+      return null;
+    }
+    case 62: {
+      const r = new BrokerRegistrationResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 63: {
+      const r = new BrokerHeartbeatResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 64: {
+      const r = new UnregisterBrokerResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 65: {
+      return null;
+    }
+    case 66: {
+      const r = new ListTransactionsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 67: {
+      const r = new AllocateProducerIdsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 68: {
+      const r = new ConsumerGroupHeartbeatResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 69: {
+      return null;
+    }
+    case 70: {
+      const r = new ControllerRegistrationResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 71: {
+      const r = new GetTelemetrySubscriptionsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 72: {
+      const r = new PushTelemetryResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 73: {
+      const r = new AssignReplicasToDirsResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 74: {
+      const r = new ListConfigResourcesResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 75: {
+      return null;
+    }
+    case 76: {
+      const r = new ShareGroupHeartbeatResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 77: {
+      return null;
+    }
+    case 78: {
+      const r = new ShareFetchResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 79: {
+      const r = new ShareAcknowledgeResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 80: {
+      const r = new AddRaftVoterResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 81: {
+      const r = new RemoveRaftVoterResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 82: {
+      const r = new UpdateRaftVoterResponseData();
+      r.errorCode = code;
+      return r;
+    }
+    case 83: {
+      return null;
+    }
+    case 84: {
+      return null;
+    }
+    case 85: {
+      return null;
+    }
+    case 86: {
+      return null;
+    }
+    case 87: {
+      return null;
+    }
+    case 88: {
+      const r = new StreamsGroupHeartbeatResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 89: {
+      return null;
+    }
+    case 90: {
+      return null;
+    }
+    case 91: {
+      const r = new AlterShareGroupOffsetsResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 92: {
+      const r = new DeleteShareGroupOffsetsResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 93: {
+      const r = new StreamsGroupTopologyDescriptionUpdateResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    case 94: {
+      const r = new UnregisterControllerResponseData();
+      r.errorCode = code;
+      if (true) r.errorMessage = message;
+      return r;
+    }
+    default: return null;
+  }
+}
+
 export function newRequest(apiKey: i16): Message | null {
   switch (apiKey) {
     case 0: {

@@ -55,18 +55,18 @@ import {
 import { apiKeyByName, apiName } from "../messages/apis";
 
 // Kafka error codes (org.apache.kafka.common.protocol.Errors, checked against 4.4.0).
-export const MESSAGE_TOO_LARGE: i16 = 10;
-export const INVALID_TOPIC_EXCEPTION: i16 = 17;
-export const INVALID_REQUIRED_ACKS: i16 = 21;
-export const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
-export const GROUP_AUTHORIZATION_FAILED: i16 = 30;
-export const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
-export const INVALID_PARTITIONS: i16 = 37;
-export const INVALID_REPLICATION_FACTOR: i16 = 38;
-export const POLICY_VIOLATION: i16 = 44;
-export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
-export const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
-export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
+import {
+  MESSAGE_TOO_LARGE, INVALID_TOPIC_EXCEPTION, INVALID_REQUIRED_ACKS, TOPIC_AUTHORIZATION_FAILED,
+  GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED, INVALID_PARTITIONS,
+  INVALID_REPLICATION_FACTOR, POLICY_VIOLATION, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  DELEGATION_TOKEN_AUTHORIZATION_FAILED, UNSUPPORTED_COMPRESSION_TYPE,
+} from "../protocol/errors";
+export {
+  MESSAGE_TOO_LARGE, INVALID_TOPIC_EXCEPTION, INVALID_REQUIRED_ACKS, TOPIC_AUTHORIZATION_FAILED,
+  GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED, INVALID_PARTITIONS,
+  INVALID_REPLICATION_FACTOR, POLICY_VIOLATION, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  DELEGATION_TOKEN_AUTHORIZATION_FAILED, UNSUPPORTED_COMPRESSION_TYPE,
+};
 
 /** The Kafka error a denied ACL check on this resource type answers with. */
 export function authorizationErrorCode(resourceType: i32): i16 {
@@ -119,7 +119,14 @@ export class Policy {
    * configuration; error paths start with `path` ("policy.acls[2].operation: ...").
    */
   static fromJson(value: JsonValue | null, path: string = ""): PolicyLoadResult {
-    const root = new JsonFields(value, path);
+    return Policy.fromFields(new JsonFields(value, path));
+  }
+
+  /**
+   * Reads the policy's members of an object whose other members the caller has read already
+   * (the plugin configuration's "filter" section): those count as known, any other is refused.
+   */
+  static fromFields(root: JsonFields): PolicyLoadResult {
     const policy = readPolicy(root);
     if (root.failed || policy == null) {
       return new PolicyLoadResult(null, root.failed ? root.error : "invalid policy");

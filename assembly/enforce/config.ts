@@ -1,0 +1,61 @@
+// The plugin configuration: Kafka's ACL vocabulary at the top level (see assembly/policy),
+// plus an optional "filter" object for the filter's own settings:
+//
+//   {"allowEveryoneIfNoAclFound": false, "superUsers": [...], "acls": [...], "limits": {...},
+//    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
+//               "onDecodeError": "close" | "pass", "topicStatsLimit": 100}}
+//
+// Loading validates everything; a refused configuration leaves the one in force unchanged.
+
+import { JsonFields, parseJson } from "../json/value";
+import { Policy } from "../policy/policy";
+
+export const DEFAULT_MAX_FRAME_BYTES: i32 = 104857600; // Kafka's socket.request.max.bytes
+export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
+
+export class FilterSettings {
+  maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
+  maxInFlight: i32 = DEFAULT_MAX_IN_FLIGHT;
+  /** Fail closed (close the connection) on a frame that does not decode, unless false. */
+  closeOnDecodeError: bool = true;
+  /** How many topics get their own produce/fetch counters; the rest share "_other". */
+  topicStatsLimit: i32 = 100;
+}
+
+export class FilterConfig {
+  constructor(readonly policy: Policy, readonly settings: FilterSettings, readonly raw: string) {}
+
+  describe(): string {
+    const s = this.settings;
+    return "maxFrameBytes=" + s.maxFrameBytes.toString() + " maxInFlight=" + s.maxInFlight.toString()
+      + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString();
+  }
+}
+
+export class ConfigLoadResult {
+  constructor(readonly config: FilterConfig | null, readonly error: string) {}
+}
+
+/** Parses and validates a whole plugin configuration; "" (no configuration) is refused. */
+export function loadConfig(raw: string): ConfigLoadResult {
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return new ConfigLoadResult(null, "invalid JSON: " + parsed.describe());
+  const root = JsonFields.root(parsed.value);
+  if (!root.requireObject()) return new ConfigLoadResult(null, root.error);
+  const settings = new FilterSettings();
+  const f = root.field("filter");
+  if (f.present && f.requireObject()) {
+    settings.maxFrameBytes = <i32>f.field("maxFrameBytes").asIntOr(DEFAULT_MAX_FRAME_BYTES, 64, i32.MAX_VALUE);
+    settings.maxInFlight = <i32>f.field("maxInFlight").asIntOr(DEFAULT_MAX_IN_FLIGHT, 1, 1 << 20);
+    const onError = f.field("onDecodeError");
+    const mode = onError.asStringOr("close");
+    if (mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");
+    settings.closeOnDecodeError = mode != "pass";
+    settings.topicStatsLimit = <i32>f.field("topicStatsLimit").asIntOr(100, 0, 100000);
+    f.finish();
+  }
+  if (root.failed) return new ConfigLoadResult(null, root.error);
+  const p = Policy.fromFields(root);
+  if (p.policy == null) return new ConfigLoadResult(null, p.error);
+  return new ConfigLoadResult(new FilterConfig(p.policy!, settings, raw), "");
+}

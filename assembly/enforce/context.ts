@@ -1,0 +1,100 @@
+// One request under the policy: what it is, who sent it, and the ways to answer it.
+// Per-API checks (apis/*.ts) read the decoded body, ask `allowed`, and end with one of
+// pass / forward / respond / close, optionally leaving a ResponseRewrite for the reply.
+
+import { Message } from "../protocol/message";
+import { Writer } from "../protocol/writer";
+import { encodeFrame, DecodedRequest } from "../protocol/frame";
+import { errorName } from "../protocol/errors";
+import { ResponseHeaderData } from "../messages/ResponseHeader";
+import { newResponse, responseHeaderVersion, apiName } from "../messages/apis";
+import { Policy, authorizationErrorCode } from "../policy/policy";
+import { resourceTypeName, operationName } from "../policy/acl";
+import { RequestHeader, Verdict } from "../filter/seam";
+import { Session } from "./session";
+import { ResponseRewrite } from "./rewrite";
+import { logDenial } from "./observe";
+
+export class RequestContext {
+  /** Set by a check that needs to see (and maybe change) the broker's response. */
+  after: ResponseRewrite | null = null;
+  /** Denials recorded for this request (one log line and one counter each). */
+  denials: i32 = 0;
+
+  constructor(
+    readonly policy: Policy,
+    readonly session: Session,
+    readonly header: RequestHeader,
+    readonly request: DecodedRequest,
+  ) {}
+
+  get apiKey(): i16 { return this.header.apiKey; }
+  get version(): i16 { return this.header.apiVersion; }
+  get body(): Message { return this.request.body!; }
+  get apiName(): string {
+    const n = apiName(this.header.apiKey);
+    return n != null ? n : "api_key_" + this.header.apiKey.toString();
+  }
+
+  /** Kafka's authorizer decision for this connection's principal and host. */
+  allowed(resourceType: i32, name: string, operation: i32): bool {
+    return this.policy.isAllowed(this.session.principal, this.session.host, resourceType, name, operation);
+  }
+
+  /**
+   * Set when the whole request is refused before any ACL (limits.apis): every check then
+   * answers with this code, so each API's own response shape carries the refusal.
+   */
+  forcedError: i16 = 0;
+  forcedReason: string = "";
+
+  /**
+   * Checks an ACL and records a denial; returns the error code to answer with (0 if allowed).
+   */
+  check(resourceType: i32, name: string, operation: i32): i16 {
+    if (this.forcedError != 0) {
+      this.deny(resourceTypeName(resourceType) + ":" + name, this.forcedReason, this.forcedError);
+      return this.forcedError;
+    }
+    if (this.allowed(resourceType, name, operation)) return 0;
+    const code = authorizationErrorCode(resourceType);
+    this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed", code);
+    return code;
+  }
+
+  /** Records one denial: a log line naming principal, client, API and resource, and a counter. */
+  deny(resource: string, reason: string, code: i16): void {
+    this.denials++;
+    logDenial(this.session, this.apiName, resource, reason, errorName(code));
+  }
+
+  /** Sends the request on unchanged (the allow path: no re-encode). */
+  pass(): Verdict { return Verdict.pass(); }
+
+  /** Sends `body` upstream instead of the client's request (same header, same version). */
+  forward(body: Message): Verdict {
+    const w = new Writer(this.header.frameSize + 64);
+    encodeFrame(w, this.request.header, this.request.headerVersion, body, this.version);
+    if (w.failed) return Verdict.close("could not encode the rewritten " + this.apiName + " request: " + w.error);
+    return Verdict.replace(w.bytes().slice(4));
+  }
+
+  /** Answers the client with `body` without asking the broker (in order with other responses). */
+  respond(body: Message): Verdict {
+    const bytes = encodeResponse(this.header.correlationId, this.apiKey, this.version, body);
+    if (bytes == null) return Verdict.close("could not encode the " + this.apiName + " response");
+    return Verdict.respond(bytes);
+  }
+
+  /** A fresh response body of this request's API, to fill with errors. */
+  newResponse(): Message { return newResponse(this.apiKey)!; }
+}
+
+/** Response header + body, without size prefix; null if the body cannot be encoded at `version`. */
+export function encodeResponse(correlationId: i32, apiKey: i16, version: i16, body: Message): Uint8Array | null {
+  const header = new ResponseHeaderData();
+  header.correlationId = correlationId;
+  const w = new Writer(256);
+  encodeFrame(w, header, responseHeaderVersion(apiKey, version), body, version);
+  return w.failed ? null : w.bytes().slice(4);
+}

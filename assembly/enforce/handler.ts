@@ -1,0 +1,107 @@
+// The policy as the filter shell sees it: one Enforcer per client connection decodes every
+// request, lets the per-API checks decide, and applies what they left for the response.
+
+import { decodeRequest, decodeResponse } from "../protocol/frame";
+import { Writer } from "../protocol/writer";
+import { encodeFrame } from "../protocol/frame";
+import { CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
+import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, setHandlerFactory } from "../filter/seam";
+import { warn } from "../runtime/host";
+import { FilterConfig } from "./config";
+import { RequestContext } from "./context";
+import { ResponseRewrite } from "./rewrite";
+import { Session } from "./session";
+import { authorize, denyWholeRequest } from "./authorize";
+import { observeResponse } from "./responses";
+import { answerUnsupportedApiVersions } from "./apis/connection";
+import { isSupported } from "../messages/apis";
+import { count } from "./observe";
+
+let current: FilterConfig | null = null;
+
+/** Puts a validated configuration in force for connections opened from now on. */
+export function useConfig(c: FilterConfig): void { current = c; }
+
+export function currentConfig(): FilterConfig | null { return current; }
+
+class Pending {
+  constructor(readonly correlationId: i32, readonly rewrite: ResponseRewrite) {}
+}
+
+export class Enforcer extends KafkaHandler {
+  readonly session: Session = new Session();
+  private pending: Array<Pending> = new Array<Pending>();
+
+  constructor(readonly config: FilterConfig, host: string, tlsPrincipal: string) {
+    super();
+    this.session.host = host;
+    if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;
+  }
+
+  // Every request is decoded: the policy needs its contents before it may go on.
+  wantsRequest(header: RequestHeader): bool { return true; }
+
+  onRequest(frame: Uint8Array, header: RequestHeader): Verdict {
+    const clientId = header.clientId;
+    this.session.clientId = clientId != null ? clientId : "";
+    // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
+    if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
+    const decoded = decodeRequest(frame);
+    if (decoded.error.length > 0) {
+      count("kafka.request_decode_errors");
+      const why = "request did not decode: " + decoded.error;
+      if (this.config.settings.closeOnDecodeError) return Verdict.close(why);
+      warn("kafka filter: passing a " + why);
+      return Verdict.pass();
+    }
+    const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
+    let verdict: Verdict;
+    if (!this.config.policy.isApiKeyAllowed(header.apiKey)) {
+      verdict = denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
+    } else {
+      verdict = authorize(ctx);
+    }
+    const after = ctx.after;
+    if (after != null) {
+      // Bounded like the shell's in-flight table: a client that never reads cannot grow it.
+      if (this.pending.length >= this.config.settings.maxInFlight) this.pending.shift();
+      this.pending.push(new Pending(header.correlationId, after));
+    }
+    return verdict;
+  }
+
+  // Responses are decoded for stats and for what the checks left to do.
+  wantsResponse(info: ResponseInfo): bool { return true; }
+
+  onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
+    const rewrite = this.takePending(info.correlationId);
+    const decoded = decodeResponse(frame, info.apiKey, info.apiVersion);
+    if (decoded.error.length > 0) {
+      count("kafka.response_decode_errors");
+      const why = "response did not decode: " + decoded.error;
+      if (this.config.settings.closeOnDecodeError) return Verdict.close(why);
+      warn("kafka filter: passing a " + why);
+      return Verdict.pass();
+    }
+    const body = decoded.body!;
+    observeResponse(this.session, info.apiKey, info.apiVersion, body);
+    if (rewrite == null || !rewrite.apply(body, info.apiVersion)) return Verdict.pass();
+    const w = new Writer(info.frameSize + 64);
+    encodeFrame(w, decoded.header, decoded.headerVersion, body, info.apiVersion);
+    if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
+    return Verdict.replace(w.bytes().slice(4));
+  }
+
+  /** The rewrite left for this response, dropping those of requests never answered. */
+  private takePending(correlationId: i32): ResponseRewrite | null {
+    const p = this.pending;
+    for (let i = 0; i < p.length; i++) {
+      if (unchecked(p[i]).correlationId == correlationId) {
+        const r = unchecked(p[i]).rewrite;
+        this.pending = p.slice(i + 1);
+        return r;
+      }
+    }
+    return null;
+  }
+}

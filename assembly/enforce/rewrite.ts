@@ -1,0 +1,11 @@
+// What to do with the broker's response to a request the policy changed or must watch.
+
+import { Message } from "../protocol/message";
+
+export abstract class ResponseRewrite {
+  /**
+   * Changes the decoded response body in place; returns true if it changed (the response is
+   * then encoded again), false to pass the broker's bytes on untouched.
+   */
+  abstract apply(body: Message, version: i16): bool;
+}

@@ -1,0 +1,114 @@
+// Byte buffers for the framer: a growable queue for held bytes, and the per-callback output
+// that knows when it is still exactly the host's input (so the host buffer need not be
+// rewritten at all).
+
+/** Above this capacity an emptied queue gives its storage back (one big frame must not pin memory). */
+const KEEP_CAPACITY: i32 = 64 * 1024;
+
+export class ByteQueue {
+  private buf: Uint8Array = new Uint8Array(256);
+  length: i32 = 0;
+
+  @inline get capacity(): i32 { return this.buf.length; }
+
+  clear(): void {
+    this.length = 0;
+    if (this.buf.length > KEEP_CAPACITY) this.buf = new Uint8Array(256);
+  }
+
+  private reserve(n: i32): void {
+    const need = this.length + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length << 1;
+    while (cap < need) cap = cap < 0x40000000 ? cap << 1 : need;
+    const next = new Uint8Array(cap);
+    memory.copy(next.dataStart, this.buf.dataStart, <usize>this.length);
+    this.buf = next;
+  }
+
+  /** Appends `len` bytes of `src` from `pos` (caller guarantees the range is inside src). */
+  append(src: Uint8Array, pos: i32, len: i32): void {
+    if (len <= 0) return;
+    this.reserve(len);
+    memory.copy(this.buf.dataStart + <usize>this.length, src.dataStart + <usize>pos, <usize>len);
+    this.length += len;
+  }
+
+  appendInt32(v: i32): void {
+    this.reserve(4);
+    const p = this.buf.dataStart + <usize>this.length;
+    store<u8>(p, <u8>(v >>> 24));
+    store<u8>(p, <u8>(v >>> 16), 1);
+    store<u8>(p, <u8>(v >>> 8), 2);
+    store<u8>(p, <u8>v, 3);
+    this.length += 4;
+  }
+
+  /** Big-endian int32 at `at` (caller guarantees at + 4 <= length). */
+  int32At(at: i32): i32 {
+    const p = this.buf.dataStart + <usize>at;
+    return (<i32>load<u8>(p) << 24) | (<i32>load<u8>(p, 1) << 16) | (<i32>load<u8>(p, 2) << 8) | <i32>load<u8>(p, 3);
+  }
+
+  /** A view of bytes [from, length); valid until the next append/clear. */
+  view(from: i32 = 0): Uint8Array {
+    return this.buf.subarray(from, this.length);
+  }
+}
+
+/**
+ * What one host callback sends on. Starts as "identical to the input chunk so far"; the first
+ * byte that is not the next input byte (held bytes from an earlier callback, a replacement, a
+ * dropped byte followed by a passed one) turns it into an explicit copy.
+ */
+export class Output {
+  private chunk: Uint8Array = new Uint8Array(0);
+  private identity: bool = true;
+  private identityEnd: i32 = 0;
+  private q: ByteQueue = new ByteQueue();
+
+  begin(chunk: Uint8Array): void {
+    this.chunk = chunk;
+    this.identity = true;
+    this.identityEnd = 0;
+    this.q.clear();
+  }
+
+  private materialize(): void {
+    if (!this.identity) return;
+    this.identity = false;
+    this.q.append(this.chunk, 0, this.identityEnd);
+  }
+
+  /** Sends on `len` input bytes starting at `pos` of the current chunk. */
+  passChunk(pos: i32, len: i32): void {
+    if (len <= 0) return;
+    if (this.identity && pos == this.identityEnd) {
+      this.identityEnd += len;
+      return;
+    }
+    this.materialize();
+    this.q.append(this.chunk, pos, len);
+  }
+
+  /** Sends on bytes that are not (or not known to be) the next input bytes. */
+  write(bytes: Uint8Array): void {
+    if (bytes.length == 0) return;
+    this.materialize();
+    this.q.append(bytes, 0, bytes.length);
+  }
+
+  writeInt32(v: i32): void {
+    this.materialize();
+    this.q.appendInt32(v);
+  }
+
+  /** True when the output is exactly the whole input: the host buffer can stay as it is. */
+  get unchanged(): bool { return this.identity && this.identityEnd == this.chunk.length; }
+
+  get length(): i32 { return this.identity ? this.identityEnd : this.q.length; }
+
+  bytes(): Uint8Array {
+    return this.identity ? this.chunk.subarray(0, this.identityEnd) : this.q.view();
+  }
+}

@@ -1,0 +1,316 @@
+// One Kafka client connection through Envoy: the per-connection proxy-wasm Context.
+//
+// How bytes move (Envoy's network Wasm filter, verified in Envoy 1.40):
+// - proxy_on_downstream_data / proxy_on_upstream_data get the size of Envoy's buffer for that
+//   direction (the connection's read buffer / the data being written to the client). We copy
+//   it in with get_buffer_bytes, run the framer, and if what goes on differs from what came
+//   in, rewrite the whole buffer with set_buffer_bytes(start 0, length size, out): Envoy
+//   drains `size` bytes and prepends `out`. Bytes we hold back (a partial header, or a frame
+//   being collected) live in the VM, never in Envoy's buffer, so Envoy's watermarks never
+//   stall a half-received frame, and a frame can be replaced in place, in order.
+// - We return Continue (the rewritten buffer goes on to tcp_proxy / the client), or
+//   StopIteration when nothing is to be sent on now; either way Envoy's buffer is left
+//   holding exactly what we want sent, so nothing is ever sent twice.
+// - Closing uses proxy_close_stream(Downstream): Envoy closes the client connection with
+//   FlushWrite after the callback returns, and tcp_proxy then closes the broker connection.
+
+import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
+import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel } from "../runtime/host";
+import { Writer } from "../protocol/writer";
+import { Output } from "./bytes";
+import { Framer, FrameCallbacks, Action } from "./framer";
+import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
+import { InFlight, InFlightQueue } from "./inflight";
+import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, makeHandler } from "./seam";
+import { FilterConfig } from "./config";
+import { getStats, addCounter, apiName } from "./stats";
+
+const EMPTY = new Uint8Array(0);
+
+/** ApiVersions v0: the request sent upstream in place of one the handler answers itself. */
+const PROBE_API_KEY: i16 = 18;
+const PROBE_API_VERSION: i16 = 0;
+
+export class KafkaConnection extends Context {
+  readonly handler: KafkaHandler;
+  readonly inFlight: InFlightQueue;
+  // Assigned right after construction (their callbacks need `this`).
+  requests!: Framer;
+  responses!: Framer;
+  private out: Output = new Output();
+
+  closeRequested: bool = false;
+  private closeLogged: bool = false;
+  /** First close event seen from Envoy, for the close log line. */
+  private closeCause: string = "";
+
+  requestCount: i64 = 0;
+  responseCount: i64 = 0;
+
+  constructor(context_id: u32, root: RootContext, config: FilterConfig) {
+    super(context_id, root);
+    this.handler = makeHandler(context_id, config.raw);
+    this.inFlight = new InFlightQueue(config.maxInFlight);
+  }
+
+  static create(context_id: u32, root: RootContext, config: FilterConfig): KafkaConnection {
+    const c = new KafkaConnection(context_id, root, config);
+    c.requests = new Framer("request", config.maxFrameBytes, new RequestSide(c));
+    c.responses = new Framer("response", config.maxFrameBytes, new ResponseSide(c));
+    return c;
+  }
+
+  get label(): string { return "kafka connection " + this.context_id.toString(); }
+
+  onNewConnection(): FilterStatusValues {
+    refreshLogLevel();
+    addCounter(getStats().connections, 1);
+    return FilterStatusValues.Continue;
+  }
+
+  onDownstreamData(size: usize, end: bool): FilterStatusValues {
+    if (end && this.closeCause.length == 0) this.closeCause = "client closed the connection";
+    const st = this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
+    addCounter(getStats().requestBytes, <i64>size);
+    return st;
+  }
+
+  onUpstreamData(size: usize, end: bool): FilterStatusValues {
+    if (end && this.closeCause.length == 0) this.closeCause = "broker closed the connection";
+    const st = this.pump(this.responses, BufferTypeValues.NetworkUpstreamData, <u32>size, end);
+    addCounter(getStats().responseBytes, <i64>size);
+    return st;
+  }
+
+  private pump(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {
+    if (this.closeRequested) {
+      // Closing: nothing more goes anywhere.
+      if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
+      return FilterStatusValues.StopIteration;
+    }
+    let chunk: Uint8Array | null = size > 0 ? readBuffer(typ, size) : EMPTY;
+    if (chunk == null || <u32>chunk.length != size) {
+      this.close("could not read " + f.name + " bytes from the host buffer", false);
+      if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
+      return FilterStatusValues.StopIteration;
+    }
+    const out = this.out;
+    out.begin(chunk);
+    f.process(chunk, out);
+    if (end && !f.closed) {
+      const cut = f.flushAtEnd(out);
+      if (cut > 0) debug(this.label + ": " + f.name + " stream ended inside a frame; sent on " + cut.toString() + " held bytes as received");
+    }
+    if (f.closed) this.close(f.reason, !this.handlerClosed);
+    if (!out.unchanged && !replaceBufferPrefix(typ, size, out.bytes())) {
+      this.close("could not write " + f.name + " bytes to the host buffer", false);
+      return FilterStatusValues.StopIteration;
+    }
+    if (out.length == 0 && !end) return FilterStatusValues.StopIteration;
+    return FilterStatusValues.Continue;
+  }
+
+  /** Set by the sides when a handler verdict (not a framing error) closes the connection. */
+  handlerClosed: bool = false;
+
+  close(reason: string, decodeError: bool): void {
+    if (this.closeRequested) return;
+    this.closeRequested = true;
+    const stats = getStats();
+    addCounter(stats.closedByFilter, 1);
+    if (decodeError) addCounter(stats.decodeErrors, 1);
+    this.closeLogged = true;
+    warn(this.label + " closed by filter: " + reason + this.summary());
+    closeDownstream();
+  }
+
+  private summary(): string {
+    return " (requests " + this.requestCount.toString() + ", responses " + this.responseCount.toString() +
+      ", in flight " + this.inFlight.size.toString() + ", bytes from client " + this.requests.bytesIn.toString() +
+      ", from broker " + this.responses.bytesIn.toString() + ")";
+  }
+
+  onDownstreamConnectionClose(t: PeerTypeValues): void {
+    if (this.closeCause.length == 0) {
+      this.closeCause = t == PeerTypeValues.Remote ? "client closed the connection" : "closed by Envoy";
+    }
+  }
+
+  onUpstreamConnectionClose(t: PeerTypeValues): void {
+    if (this.closeCause.length == 0) this.closeCause = "broker closed the connection";
+  }
+
+  onDone(): bool {
+    if (!this.closeLogged) {
+      this.closeLogged = true;
+      let why = this.closeCause.length > 0 ? this.closeCause : "connection ended";
+      const held = this.requests.heldBytes + this.responses.heldBytes;
+      if (held > 0) why += ", " + held.toString() + " bytes of an unfinished frame dropped";
+      info(this.label + " closed: " + why + this.summary());
+    }
+    this.handler.onClose();
+    return true;
+  }
+
+  onLog(): void {}
+  onDelete(): void {}
+}
+
+/** Client -> broker. */
+class RequestSide extends FrameCallbacks {
+  current: RequestHeader | null = null;
+
+  constructor(private conn: KafkaConnection) { super(); }
+
+  headerNeed(framer: Framer, avail: Uint8Array, frameSize: i32): i32 {
+    const need = requestHeaderNeed(avail, frameSize);
+    if (need < 0) framer.fail("request frame of " + frameSize.toString() + " bytes is malformed: " + headerErrorText(need));
+    return need;
+  }
+
+  onHeader(framer: Framer, head: Uint8Array, frameSize: i32, out: Output): Action {
+    const conn = this.conn;
+    const h = readRequestHeader(head, frameSize);
+    if (h == null) {
+      framer.fail("request header of a " + frameSize.toString() + " byte frame does not decode");
+      return Action.Close;
+    }
+    conn.requestCount++;
+    getStats().request(h.apiKey);
+    if (enabled(LogLevelValues.debug)) {
+      debug(conn.label + ": request " + apiName(h.apiKey) + " v" + h.apiVersion.toString() + " correlation " + h.correlationId.toString() + " size " + frameSize.toString());
+    }
+    if (conn.handler.wantsRequest(h)) {
+      this.current = h;
+      return Action.Collect;
+    }
+    conn.inFlight.push(new InFlight(h.correlationId, h.apiKey, h.apiVersion, h));
+    return Action.Stream;
+  }
+
+  onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
+    const conn = this.conn;
+    const h = this.current!;
+    this.current = null;
+    const v = conn.handler.onRequest(frame, h);
+    switch (v.kind) {
+      case VerdictKind.Pass: {
+        framer.passHeld(out);
+        conn.inFlight.push(new InFlight(h.correlationId, h.apiKey, h.apiVersion, h));
+        break;
+      }
+      case VerdictKind.Replace: {
+        const b = v.bytes;
+        if (b == null || b.length < 8) {
+          conn.handlerClosed = true;
+          framer.fail("handler replaced a " + apiName(h.apiKey) + " request with an invalid message");
+          return;
+        }
+        out.writeInt32(b.length);
+        out.write(b);
+        addCounter(getStats().framesReplaced, 1);
+        const key = <i16>((<i32>b[0] << 8) | <i32>b[1]);
+        const ver = <i16>((<i32>b[2] << 8) | <i32>b[3]);
+        const corr = (<i32>b[4] << 24) | (<i32>b[5] << 16) | (<i32>b[6] << 8) | <i32>b[7];
+        conn.inFlight.push(new InFlight(corr, key, ver, h));
+        break;
+      }
+      case VerdictKind.Respond: {
+        const b = v.bytes;
+        if (b == null || b.length < 4) {
+          conn.handlerClosed = true;
+          framer.fail("handler answered a " + apiName(h.apiKey) + " request with an invalid message");
+          return;
+        }
+        // The broker must still see a request here so that its responses stay in order:
+        // send a harmless ApiVersions with the same correlation id and swap its answer.
+        const w = new Writer(16 + (h.clientId != null ? h.clientId!.length * 3 : 0));
+        w.int16(PROBE_API_KEY);
+        w.int16(PROBE_API_VERSION);
+        w.int32(h.correlationId);
+        w.string(h.clientId, false);
+        const probe = w.bytes();
+        out.writeInt32(probe.length);
+        out.write(probe);
+        // Copy: the handler's bytes may be a view into a buffer it reuses.
+        conn.inFlight.push(new InFlight(h.correlationId, PROBE_API_KEY, PROBE_API_VERSION, h, b.slice()));
+        break;
+      }
+      default: {
+        conn.handlerClosed = true;
+        framer.fail("policy closed the connection on a " + apiName(h.apiKey) + " request: " + v.reason);
+      }
+    }
+  }
+}
+
+/** Broker -> client. */
+class ResponseSide extends FrameCallbacks {
+  current: ResponseInfo | null = null;
+
+  constructor(private conn: KafkaConnection) { super(); }
+
+  headerNeed(framer: Framer, avail: Uint8Array, frameSize: i32): i32 {
+    const need = responseHeaderNeed(frameSize);
+    if (need < 0) framer.fail("response frame of " + frameSize.toString() + " bytes is too short for a correlation id");
+    return need;
+  }
+
+  onHeader(framer: Framer, head: Uint8Array, frameSize: i32, out: Output): Action {
+    const conn = this.conn;
+    const corr = readCorrelationId(head);
+    conn.responseCount++;
+    const e = conn.inFlight.take(corr);
+    if (e == null) {
+      const stats = getStats();
+      stats.response(-1);
+      addCounter(stats.unmatchedResponses, 1);
+      debug(conn.label + ": response with correlation id " + corr.toString() + " matches no request; sent on");
+      return Action.Stream;
+    }
+    getStats().response(e.request.apiKey);
+    const synth = e.synthesized;
+    if (synth != null) {
+      out.writeInt32(synth.length);
+      out.write(synth);
+      addCounter(getStats().responsesSynthesized, 1);
+      return Action.Discard;
+    }
+    const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize);
+    if (conn.handler.wantsResponse(info)) {
+      this.current = info;
+      return Action.Collect;
+    }
+    return Action.Stream;
+  }
+
+  onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
+    const conn = this.conn;
+    const info = this.current!;
+    this.current = null;
+    const v = conn.handler.onResponse(frame, info);
+    switch (v.kind) {
+      case VerdictKind.Pass: {
+        framer.passHeld(out);
+        break;
+      }
+      case VerdictKind.Replace:
+      case VerdictKind.Respond: {
+        const b = v.bytes;
+        if (b == null || b.length < 4) {
+          conn.handlerClosed = true;
+          framer.fail("handler replaced a " + apiName(info.apiKey) + " response with an invalid message");
+          return;
+        }
+        out.writeInt32(b.length);
+        out.write(b);
+        addCounter(getStats().framesReplaced, 1);
+        break;
+      }
+      default: {
+        conn.handlerClosed = true;
+        framer.fail("policy closed the connection on a " + apiName(info.apiKey) + " response: " + v.reason);
+      }
+    }
+  }
+}

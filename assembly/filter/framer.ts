@@ -1,0 +1,202 @@
+// Splits one direction of a Kafka connection into frames (int32 size prefix, then that many
+// bytes) as bytes arrive in arbitrary pieces, and decides per frame what is sent on.
+//
+// A frame is held only as long as needed:
+//   Header  - bytes of the size prefix and the header are held until the callbacks can decide;
+//   Stream  - the rest of a frame nobody wants to see is sent on as it arrives (nothing held);
+//   Collect - the whole frame is held, then handed to onFrame, which writes what replaces it;
+//   Discard - the rest of a frame is dropped (its replacement was already written);
+//   Closed  - after a framing error or a Close verdict: everything is dropped.
+// Held bytes are bounded by the frame size limit (Collect) or the header size (Header).
+// Nothing here reads outside a buffer: a malformed frame ends in Closed with a reason.
+
+import { ByteQueue, Output } from "./bytes";
+
+export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4 }
+
+export const enum Action { Stream = 0, Collect = 1, Discard = 2, Close = 3 }
+
+export abstract class FrameCallbacks {
+  /**
+   * How many bytes of the frame (after the size prefix) must be held before onHeader can
+   * decide; `avail` holds what is there so far (at least 0 bytes). At most `frameSize`.
+   * Return -1 for a malformed header (set `framer.fail(...)` first or a generic reason is used).
+   */
+  abstract headerNeed(framer: Framer, avail: Uint8Array, frameSize: i32): i32;
+
+  /**
+   * Decides about the frame whose first bytes (at least headerNeed of them) are in `head`.
+   * May write bytes to `out` first (e.g. a replacement when returning Discard).
+   */
+  abstract onHeader(framer: Framer, head: Uint8Array, frameSize: i32, out: Output): Action;
+
+  /**
+   * The whole frame (without size prefix) after Collect. Writes what is sent on in its place
+   * to `out` (use framer.passHeld(out) to send the frame as received) or calls framer.fail().
+   */
+  abstract onFrame(framer: Framer, frame: Uint8Array, out: Output): void;
+}
+
+export class Framer {
+  mode: Mode = Mode.Header;
+  /** Why the framer closed (empty while open). */
+  reason: string = "";
+
+  private held: ByteQueue = new ByteQueue();
+  /** Position in the current chunk where `held` starts, or -1 if held bytes came from an earlier chunk. */
+  private heldChunkPos: i32 = -1;
+  private frameSize: i32 = -1;
+  /** Bytes of the current frame (after what is held) not yet seen. */
+  private remaining: i32 = 0;
+
+  frames: i64 = 0;
+  bytesIn: i64 = 0;
+
+  constructor(public readonly name: string, public maxFrame: i32, private cb: FrameCallbacks) {}
+
+  @inline get closed(): bool { return this.mode == Mode.Closed; }
+
+  /** Bytes received but neither sent on nor dropped yet. */
+  @inline get heldBytes(): i32 { return this.held.length; }
+
+  fail(reason: string): void {
+    if (this.mode == Mode.Closed) return;
+    this.mode = Mode.Closed;
+    this.reason = reason;
+    this.held.clear();
+  }
+
+  /** Sends on the held frame exactly as received (size prefix included). */
+  passHeld(out: Output): void {
+    if (this.heldChunkPos >= 0) out.passChunk(this.heldChunkPos, this.held.length);
+    else out.write(this.held.view());
+  }
+
+  /** Feeds one chunk; what is sent on goes to `out` (which must have begun with `chunk`). */
+  process(chunk: Uint8Array, out: Output): void {
+    if (this.held.length > 0) this.heldChunkPos = -1;
+    this.bytesIn += chunk.length;
+    const n = chunk.length;
+    let pos = 0;
+    while (true) {
+      const mode = this.mode;
+      if (mode == Mode.Closed) return;
+      if (mode == Mode.Header) {
+        const target = this.headerTarget();
+        if (this.mode == Mode.Closed) return;
+        if (this.held.length >= target) {
+          this.decide(out);
+          continue;
+        }
+        if (pos >= n) return;
+        const take = min(target - this.held.length, n - pos);
+        this.hold(chunk, pos, take);
+        pos += take;
+        continue;
+      }
+      if (pos >= n) return;
+      const take = min(this.remaining, n - pos);
+      if (mode == Mode.Stream) out.passChunk(pos, take);
+      else if (mode == Mode.Collect) this.hold(chunk, pos, take);
+      pos += take;
+      this.remaining -= take;
+      if (this.remaining == 0) {
+        if (mode == Mode.Collect) this.complete(out);
+        else this.nextFrame();
+      }
+    }
+  }
+
+  /**
+   * End of stream from this side: whatever is held (a frame cut short) is sent on as it was
+   * received, so the peer sees exactly what the sender sent before closing. Returns the
+   * number of bytes flushed.
+   */
+  flushAtEnd(out: Output): i32 {
+    const n = this.held.length;
+    if (this.mode == Mode.Closed || n == 0) return 0;
+    this.passHeld(out);
+    this.held.clear();
+    this.heldChunkPos = -1;
+    this.mode = Mode.Header;
+    this.frameSize = -1;
+    this.remaining = 0;
+    return n;
+  }
+
+  private hold(chunk: Uint8Array, pos: i32, len: i32): void {
+    if (this.held.length == 0) this.heldChunkPos = pos;
+    this.held.append(chunk, pos, len);
+  }
+
+  /** Total bytes (prefix included) that must be held before deciding. */
+  private headerTarget(): i32 {
+    const have = this.held.length;
+    if (have < 4) return 4;
+    if (this.frameSize < 0) {
+      const size = this.held.int32At(0);
+      if (size < 0) {
+        this.fail(this.name + " frame with negative size " + size.toString());
+        return 0;
+      }
+      if (size > this.maxFrame) {
+        this.fail(this.name + " frame of " + size.toString() + " bytes exceeds max_frame_bytes " + this.maxFrame.toString());
+        return 0;
+      }
+      this.frameSize = size;
+    }
+    const need = this.cb.headerNeed(this, this.held.view(4), this.frameSize);
+    if (this.mode == Mode.Closed) return 0;
+    if (need < 0 || need > this.frameSize) {
+      this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes has a malformed header");
+      return 0;
+    }
+    return 4 + need;
+  }
+
+  private decide(out: Output): void {
+    const action = this.cb.onHeader(this, this.held.view(4), this.frameSize, out);
+    if (this.mode == Mode.Closed) return;
+    this.remaining = this.frameSize - (this.held.length - 4);
+    switch (action) {
+      case Action.Stream: {
+        this.passHeld(out);
+        this.held.clear();
+        this.mode = Mode.Stream;
+        break;
+      }
+      case Action.Collect: {
+        this.mode = Mode.Collect;
+        break;
+      }
+      case Action.Discard: {
+        this.held.clear();
+        this.mode = Mode.Discard;
+        break;
+      }
+      default: {
+        if (this.mode != Mode.Closed) this.fail(this.name + " frame rejected");
+        return;
+      }
+    }
+    if (this.remaining == 0) {
+      if (this.mode == Mode.Collect) this.complete(out);
+      else this.nextFrame();
+    }
+  }
+
+  private complete(out: Output): void {
+    this.cb.onFrame(this, this.held.view(4), out);
+    if (this.mode == Mode.Closed) return;
+    this.nextFrame();
+  }
+
+  private nextFrame(): void {
+    this.frames++;
+    this.held.clear();
+    this.heldChunkPos = -1;
+    this.frameSize = -1;
+    this.remaining = 0;
+    this.mode = Mode.Header;
+  }
+}

@@ -1,0 +1,95 @@
+// The seam between the filter shell (framing, correlation, stats, Envoy buffers) and what
+// decides about Kafka messages (the generated codecs and the policy built on them).
+//
+// Per connection the shell creates one KafkaHandler through the registered factory. For each
+// request it reads the request header and asks `wantsRequest(header)`:
+//   false -> the frame streams through untouched as its bytes arrive (no buffering);
+//   true  -> the shell buffers the whole frame and calls `onRequest(frame, header)`, whose
+//            Verdict says what to send on in its place.
+// Responses likewise with `wantsResponse(info)` / `onResponse(frame, info)`, where `info`
+// carries the api key and version of the request it answers (matched by correlation id).
+//
+// `frame` is the Kafka message after the 4-byte size prefix: the request or response header
+// followed by the body, exactly as received. It is a view into the shell's buffer, valid only
+// during the call: copy what must outlive it. Replacement bytes are given the same way,
+// without size prefix: the shell writes the prefix.
+
+export class RequestHeader {
+  constructor(
+    public apiKey: i16,
+    public apiVersion: i16,
+    public correlationId: i32,
+    /** null for a null client id (and for header v0, which has none). */
+    public clientId: string | null,
+    /** Offset in the frame just after client_id: flexible versions (header v2) put tagged fields here. */
+    public clientIdEnd: i32,
+    /** Size of the whole frame without the 4-byte prefix. */
+    public frameSize: i32,
+  ) {}
+}
+
+export class ResponseInfo {
+  constructor(
+    public correlationId: i32,
+    /** Api key and version of the request sent upstream (what the broker answers). */
+    public apiKey: i16,
+    public apiVersion: i16,
+    /** The header of the request the client sent (differs from apiKey/apiVersion only after a Replace). */
+    public request: RequestHeader,
+    /** Size of the whole frame without the 4-byte prefix. */
+    public frameSize: i32,
+  ) {}
+}
+
+export const enum VerdictKind {
+  /** Send the frame on as received. */
+  Pass = 0,
+  /** Send `bytes` (a whole message without size prefix) on instead of the frame. */
+  Replace = 1,
+  /**
+   * Requests only: do not forward the request; answer the client with `bytes` (a whole
+   * response message without size prefix, starting with the response header carrying the
+   * request's correlation id), in order with the other responses on the connection.
+   */
+  Respond = 2,
+  /** Close the client connection, logging `reason`. */
+  Close = 3,
+}
+
+export class Verdict {
+  constructor(public kind: VerdictKind, public bytes: Uint8Array | null = null, public reason: string = "") {}
+
+  static pass(): Verdict { return PASS; }
+  static replace(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Replace, bytes); }
+  static respond(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Respond, bytes); }
+  static close(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason); }
+}
+
+const PASS = new Verdict(VerdictKind.Pass);
+
+/** Default behaviour of every hook: look at nothing, pass everything. */
+export class KafkaHandler {
+  wantsRequest(header: RequestHeader): bool { return false; }
+  onRequest(frame: Uint8Array, header: RequestHeader): Verdict { return Verdict.pass(); }
+  wantsResponse(info: ResponseInfo): bool { return false; }
+  onResponse(frame: Uint8Array, info: ResponseInfo): Verdict { return Verdict.pass(); }
+  /** The connection is gone; no hook is called after this. */
+  onClose(): void {}
+}
+
+/**
+ * Makes the per-connection handler. `config` is the plugin configuration string as given in
+ * Envoy (the shell reads its own keys from it and ignores the rest).
+ */
+export type HandlerFactory = (connectionId: u32, config: string) => KafkaHandler;
+
+function passThroughFactory(connectionId: u32, config: string): KafkaHandler { return new KafkaHandler(); }
+
+let handlerFactory: HandlerFactory = passThroughFactory;
+
+/** Call at module top level (before Envoy creates connections) to plug in the policy. */
+export function setHandlerFactory(f: HandlerFactory): void { handlerFactory = f; }
+
+export function makeHandler(connectionId: u32, config: string): KafkaHandler {
+  return handlerFactory(connectionId, config);
+}

@@ -1,0 +1,56 @@
+// Test build of the filter (not shipped): the real filter plus a handler that exercises every
+// verdict, chosen by the request's client id. Built by `make filter-smoke` into
+// build/filter-test.wasm and driven through Envoy by smoke.mjs beside this file.
+//
+//   t-collect        requests are collected whole, then passed
+//   t-replace        requests are replaced: client id rewritten to "replaced"
+//   t-respond        requests are answered by the filter ("synthetic" body)
+//   t-close          requests close the connection
+//   t-resp-collect   responses are collected whole, then passed
+//   t-resp-replace   responses are replaced with the correlation id + "rewritten"
+
+export * from "../index";
+import { setHandlerFactory, KafkaHandler, RequestHeader, ResponseInfo, Verdict } from "../seam";
+import { Writer } from "../../protocol/writer";
+
+function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
+
+class TestHandler extends KafkaHandler {
+  wantsRequest(h: RequestHeader): bool {
+    const c = h.clientId;
+    return c != null && (c == "t-collect" || c == "t-replace" || c == "t-respond" || c == "t-close");
+  }
+
+  onRequest(frame: Uint8Array, h: RequestHeader): Verdict {
+    const c = h.clientId!;
+    if (c == "t-collect") return Verdict.pass();
+    if (c == "t-close") return Verdict.close("test asked to close");
+    const w = new Writer(64 + frame.length);
+    if (c == "t-replace") {
+      w.int16(h.apiKey);
+      w.int16(h.apiVersion);
+      w.int32(h.correlationId);
+      w.string("replaced", false);
+      w.raw(frame.subarray(h.clientIdEnd));
+      return Verdict.replace(w.bytes());
+    }
+    w.int32(h.correlationId);
+    w.raw(utf8("synthetic"));
+    return Verdict.respond(w.bytes());
+  }
+
+  wantsResponse(info: ResponseInfo): bool {
+    const c = info.request.clientId;
+    return c != null && (c == "t-resp-collect" || c == "t-resp-replace");
+  }
+
+  onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
+    if (info.request.clientId! == "t-resp-collect") return Verdict.pass();
+    const w = new Writer(32);
+    w.int32(info.correlationId);
+    w.raw(utf8("rewritten"));
+    return Verdict.replace(w.bytes());
+  }
+}
+
+setHandlerFactory((id: u32, config: string): KafkaHandler => new TestHandler());

@@ -1,0 +1,163 @@
+// Randomized tests of the filter module (the real .wasm) under a mock Envoy host (host.mjs):
+//  1. valid request and response streams, pipelined, cut into random pieces (single bytes
+//     included) and interleaved: what the filter sends on must equal what came in, and the
+//     kafka.* counters must count every frame;
+//  2. random garbage and hostile frame sizes in both directions: the VM must never trap, a
+//     closed connection sends nothing more, and memory stays bounded.
+//
+//   node assembly/filter/testing/fuzz.mjs [build/filter.wasm] [iterations] [seed]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const ITER = +(process.argv[3] || 300);
+let seed = +(process.argv[4] || 12345);
+
+function rnd() { // xorshift32
+  seed ^= seed << 13; seed >>>= 0;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5; seed >>>= 0;
+  return seed / 4294967296;
+}
+const ri = (n) => Math.floor(rnd() * n);
+const pick = (a) => a[ri(a.length)];
+const randBytes = (n) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = ri(256); return b; };
+
+let passed = 0, failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) passed++;
+  else { failed++; console.log(`FAIL ${name} ${detail}`); }
+}
+
+const i16 = (v) => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
+const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
+const sized = (p) => Buffer.concat([i32(p.length), p]);
+
+function randomRequest(corr) {
+  const apiKey = rnd() < 0.9 ? ri(95) : pick([-1, 200, 32767]);
+  const version = ri(20);
+  let clientId = null;
+  const r = rnd();
+  if (r < 0.6) clientId = Buffer.from("client-" + ri(1000));
+  else if (r < 0.7) clientId = Buffer.alloc(0);
+  else if (r < 0.75) clientId = randBytes(ri(3000)); // any bytes, even invalid UTF-8
+  const cid = clientId === null ? i16(-1) : Buffer.concat([i16(clientId.length), clientId]);
+  const bodyLen = rnd() < 0.02 ? 100000 + ri(200000) : ri(300);
+  const isCs0 = apiKey === 7 && version === 0; // header v0: no client id
+  return sized(Buffer.concat([i16(apiKey), i16(version), i32(corr), isCs0 ? Buffer.alloc(0) : cid, randBytes(bodyLen)]));
+}
+const randomResponse = (corr) => sized(Buffer.concat([i32(corr), randBytes(rnd() < 0.02 ? 100000 + ri(300000) : ri(400))]));
+
+/** Cuts `buf` into pieces: mostly random sizes, sometimes single bytes, sometimes whole. */
+function pieces(buf) {
+  const out = [];
+  const mode = ri(4);
+  for (let pos = 0; pos < buf.length;) {
+    let n = mode === 0 ? 1 : mode === 1 ? buf.length : 1 + ri(mode === 2 ? 64 : 20000);
+    if (rnd() < 0.1) n = 1;
+    out.push(buf.subarray(pos, pos + n));
+    pos += n;
+  }
+  return out;
+}
+
+function newHost(config) {
+  const h = new Host(WASM, { config });
+  const ok = h.start();
+  if (!ok) throw new Error("configure failed: " + JSON.stringify(h.logs));
+  return h;
+}
+
+// ---- 1. valid streams pass unchanged ----
+{
+  const h = newHost('{"max_frame_bytes": 1048576}');
+  let frames = 0, responses = 0, trapped = null;
+  for (let it = 0; it < ITER && !trapped; it++) {
+    const c = h.connect(100 + it);
+    const n = 1 + ri(30);
+    const reqs = [], resps = [];
+    for (let i = 0; i < n; i++) { const corr = ri(2 ** 31); reqs.push(randomRequest(corr)); resps.push(randomResponse(corr)); }
+    const reqBytes = Buffer.concat(reqs), respBytes = Buffer.concat(resps);
+    const down = pieces(reqBytes), up = pieces(respBytes);
+    try {
+      // interleave: responses never overtake their requests (the broker answers what it got)
+      let d = 0, u = 0, deliveredReq = 0;
+      let reqFramesDone = 0, respBytesAllowed = 0;
+      const reqEnds = []; { let s = 0; for (const r of reqs) { s += r.length; reqEnds.push(s); } }
+      const respEnds = []; { let s = 0; for (const r of resps) { s += r.length; respEnds.push(s); } }
+      let upSent = 0;
+      while (d < down.length || u < up.length) {
+        const canUp = u < up.length && upSent + up[u].length <= respBytesAllowed;
+        if (d < down.length && (!canUp || rnd() < 0.6)) {
+          c.feed(DOWNSTREAM, down[d]); deliveredReq += down[d].length; d++;
+          while (reqFramesDone < reqs.length && reqEnds[reqFramesDone] <= c.output(DOWNSTREAM).length) reqFramesDone++;
+          respBytesAllowed = reqFramesDone ? respEnds[reqFramesDone - 1] : 0;
+        } else if (canUp) {
+          c.feed(UPSTREAM, up[u]); upSent += up[u].length; u++;
+        } else break;
+      }
+      check("pipelined requests pass unchanged", c.output(DOWNSTREAM).equals(reqBytes), `iteration ${it}: ${c.output(DOWNSTREAM).length} of ${reqBytes.length} bytes`);
+      check("pipelined responses pass unchanged", c.output(UPSTREAM).equals(respBytes), `iteration ${it}: ${c.output(UPSTREAM).length} of ${respBytes.length} bytes`);
+      check("a valid stream is not closed", !c.closed, JSON.stringify(h.logs.filter((l) => l.ctx === c.id)));
+      frames += n; responses += n;
+      c.close();
+    } catch (e) { trapped = e; }
+  }
+  check("valid streams never trap", !trapped, String(trapped && trapped.stack));
+  check("kafka.requests_total counts every request", h.metric("kafka.requests_total") === BigInt(frames), `${h.metric("kafka.requests_total")} vs ${frames}`);
+  check("kafka.responses_total counts every response", h.metric("kafka.responses_total") === BigInt(responses));
+  check("no response goes unmatched", h.metric("kafka.unmatched_responses") === 0n);
+  check("no decode errors on valid streams", h.metric("kafka.decode_errors") === 0n);
+  check("one close line per connection", h.logs.filter((l) => / closed: /.test(l.msg)).length === ITER);
+  console.log(`valid streams: ${frames} requests, ${responses} responses, memory ${(h.x.memory.buffer.byteLength / 1048576).toFixed(1)} MiB`);
+}
+
+// ---- 2. garbage never traps ----
+{
+  const h = newHost('{"max_frame_bytes": 65536, "max_in_flight": 8}');
+  let trapped = null, closedCount = 0;
+  for (let it = 0; it < ITER * 3 && !trapped; it++) {
+    const c = h.connect(10000 + it);
+    try {
+      const steps = 1 + ri(12);
+      for (let s = 0; s < steps; s++) {
+        const type = rnd() < 0.6 ? DOWNSTREAM : UPSTREAM;
+        let data;
+        const r = rnd();
+        if (r < 0.3) data = randBytes(ri(200));
+        else if (r < 0.5) data = Buffer.concat([i32(pick([-1, -2147483648, 0, 1, 3, 7, 8, 9, 10, 11, 65536, 65537, 2147483647, ri(70000)])), randBytes(ri(40))]);
+        else if (r < 0.7) data = Buffer.concat([i32(8 + ri(40)), i16(ri(95)), i16(ri(10)), i32(ri(100)), i16(pick([-3, -1, 0, 5, 100, 32767, -32768])), randBytes(ri(50))]);
+        else data = type === DOWNSTREAM ? randomRequest(ri(10)) : randomResponse(ri(10));
+        const wasClosed = c.closed;
+        for (const p of pieces(data)) {
+          const before = c.output(type).length;
+          const st = c.feed(type, p, rnd() < 0.02);
+          if (wasClosed) {
+            check("a closed connection sends nothing more", c.output(type).length === before && st === 1);
+          }
+        }
+      }
+      if (c.closed) closedCount++;
+      c.close();
+    } catch (e) { trapped = e; }
+  }
+  check("garbage never traps the VM", !trapped, String(trapped && trapped.stack));
+  check("garbage closes connections", closedCount > 0);
+  check("closes are logged with a reason", h.logs.filter((l) => / closed by filter: \S/.test(l.msg)).length === closedCount);
+  const mem = h.x.memory.buffer.byteLength;
+  check("memory stays bounded", mem < 64 * 1048576, `${mem} bytes`);
+  console.log(`garbage: ${ITER * 3} connections, ${closedCount} closed by the filter, decode errors ${h.metric("kafka.decode_errors")}, memory ${(mem / 1048576).toFixed(1)} MiB`);
+}
+
+// ---- 3. configuration ----
+for (const [cfg, ok] of [["", 1], ["  ", 1], ["{}", 1], ['{"max_frame_bytes": 10, "x": {"a": [1, "]"]}, "y": null}', 1],
+  ['{"max_frame_bytes": 0}', 0], ['{"max_frame_bytes": 1.5}', 0], ['{"max_in_flight": -1}', 0], ["[1]", 0], ['{"a": 1', 0], ['{"max_frame_bytes": 3000000000}', 0]]) {
+  const h = new Host(WASM, { config: cfg });
+  let r = -1;
+  try { r = h.start(); } catch (e) { r = "trap " + e; }
+  check(`configuration ${JSON.stringify(cfg)} ${ok ? "accepted" : "rejected"}`, r === ok, String(r));
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,45 @@
+// The Kafka error codes the filter answers with (org.apache.kafka.common.protocol.Errors).
+
+export const NONE: i16 = 0;
+export const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+export const MESSAGE_TOO_LARGE: i16 = 10;
+export const INVALID_TOPIC_EXCEPTION: i16 = 17;
+export const INVALID_REQUIRED_ACKS: i16 = 21;
+export const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
+export const GROUP_AUTHORIZATION_FAILED: i16 = 30;
+export const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
+export const UNSUPPORTED_VERSION: i16 = 35;
+export const INVALID_PARTITIONS: i16 = 37;
+export const INVALID_REPLICATION_FACTOR: i16 = 38;
+export const INVALID_REQUEST: i16 = 42;
+export const POLICY_VIOLATION: i16 = 44;
+export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
+export const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
+export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
+export const INVALID_RECORD: i16 = 87;
+export const UNKNOWN_TOPIC_ID: i16 = 100;
+
+/** Kafka's name for an error code, lower-case (for logs and stat names). */
+export function errorName(code: i16): string {
+  switch (code) {
+    case NONE: return "none";
+    case UNKNOWN_TOPIC_OR_PARTITION: return "unknown_topic_or_partition";
+    case MESSAGE_TOO_LARGE: return "message_too_large";
+    case INVALID_TOPIC_EXCEPTION: return "invalid_topic_exception";
+    case INVALID_REQUIRED_ACKS: return "invalid_required_acks";
+    case TOPIC_AUTHORIZATION_FAILED: return "topic_authorization_failed";
+    case GROUP_AUTHORIZATION_FAILED: return "group_authorization_failed";
+    case CLUSTER_AUTHORIZATION_FAILED: return "cluster_authorization_failed";
+    case UNSUPPORTED_VERSION: return "unsupported_version";
+    case INVALID_PARTITIONS: return "invalid_partitions";
+    case INVALID_REPLICATION_FACTOR: return "invalid_replication_factor";
+    case INVALID_REQUEST: return "invalid_request";
+    case POLICY_VIOLATION: return "policy_violation";
+    case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "transactional_id_authorization_failed";
+    case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "delegation_token_authorization_failed";
+    case UNSUPPORTED_COMPRESSION_TYPE: return "unsupported_compression_type";
+    case INVALID_RECORD: return "invalid_record";
+    case UNKNOWN_TOPIC_ID: return "unknown_topic_id";
+    default: return "error_" + code.toString();
+  }
+}

@@ -1,0 +1,95 @@
+// Thin layer over @solo-io/proxy-runtime for a network filter: buffer access without extra
+// copies, levelled logging that skips building messages the host would drop, counters.
+//
+// Everything here talks to the host through the (patched) SDK's imports; nothing here traps:
+// host errors come back as WasmResult codes and are turned into null/false for the caller.
+
+import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { log as sdkLog, LogLevelValues, WasmResultValues, BufferTypeValues, StreamTypeValues, MetricTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
+
+export { LogLevelValues, BufferTypeValues };
+
+// proxy_get_log_level is a host function of ABI 0.2.1 (the SDK predates it).
+// @ts-ignore: decorator
+@external("env", "proxy_get_log_level")
+declare function proxy_get_log_level(level_ptr: usize): u32;
+
+// Out-parameters for host calls: static memory, not on the GC heap.
+const outPtr: usize = memory.data(8);
+const outSize: usize = memory.data(8);
+
+/**
+ * Copies `size` bytes starting at 0 of a host buffer (DownstreamData, UpstreamData, plugin
+ * configuration...) into the VM. The host allocates them through our exported malloc (pinned);
+ * we take ownership and unpin so the GC manages the ArrayBuffer from here on.
+ * Returns null if the host has no such buffer now.
+ */
+export function readBuffer(typ: BufferTypeValues, size: u32): Uint8Array | null {
+  if (size == 0) return new Uint8Array(0);
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+  const r = imports.proxy_get_buffer_bytes(typ, 0, size, outPtr, outSize);
+  if (r != WasmResultValues.Ok) return null;
+  const ptr = load<usize>(outPtr);
+  const got = <i32>load<u32>(outSize);
+  if (ptr == 0 || got <= 0) return new Uint8Array(0);
+  const ab = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  // The host allocated exactly `got` bytes; wrap without copying.
+  return Uint8Array.wrap(ab, 0, min(got, ab.byteLength));
+}
+
+/**
+ * Replaces the first `length` bytes of a host buffer with `data` (Envoy: drain(length) then
+ * prepend(data); start 0 is the only position Envoy supports besides appending at the end).
+ */
+export function replaceBufferPrefix(typ: BufferTypeValues, length: u32, data: Uint8Array): bool {
+  const r = imports.proxy_set_buffer_bytes(typ, 0, length, data.dataStart, <usize>data.length);
+  return r == WasmResultValues.Ok;
+}
+
+/** Closes the client connection (Envoy: FlushWrite close, deferred until the VM call returns). */
+export function closeDownstream(): bool {
+  return imports.proxy_close_stream(StreamTypeValues.Downstream) == WasmResultValues.Ok;
+}
+
+// ---- logging ----
+
+let cachedLevel: i32 = -1;
+
+/** The host's current log level (trace 0 .. critical 5); refreshed by refreshLogLevel(). */
+export function logLevel(): i32 {
+  if (cachedLevel < 0) refreshLogLevel();
+  return cachedLevel;
+}
+
+/** Asks the host again; called once per host callback that may log. Cheap (no allocation). */
+export function refreshLogLevel(): void {
+  store<u32>(outSize, <u32>LogLevelValues.info);
+  if (proxy_get_log_level(outSize) == WasmResultValues.Ok) cachedLevel = <i32>load<u32>(outSize);
+  else cachedLevel = <i32>LogLevelValues.info;
+}
+
+@inline export function enabled(level: LogLevelValues): bool { return <i32>level >= logLevel(); }
+
+export function log(level: LogLevelValues, msg: string): void {
+  if (enabled(level)) sdkLog(level, msg);
+}
+export function debug(msg: string): void { log(LogLevelValues.debug, msg); }
+export function info(msg: string): void { log(LogLevelValues.info, msg); }
+export function warn(msg: string): void { log(LogLevelValues.warn, msg); }
+
+// ---- metrics ----
+
+/** Defines (or finds: Envoy dedups by name) a counter; 0 if the host refused. */
+export function defineCounter(name: string): u32 {
+  const utf8 = String.UTF8.encode(name);
+  store<u32>(outSize, 0);
+  const r = imports.proxy_define_metric(MetricTypeValues.Counter, changetype<usize>(utf8), <usize>utf8.byteLength, outSize);
+  return r == WasmResultValues.Ok ? load<u32>(outSize) : 0;
+}
+
+/** Adds `by` (> 0) to a counter; ids of 0 (undefined) and non-positive amounts are ignored. */
+export function addCounter(id: u32, by: i64): void {
+  if (id != 0 && by > 0) imports.proxy_increment_metric(id, by);
+}

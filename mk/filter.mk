@@ -1,0 +1,26 @@
+# Filter: the proxy-wasm network filter Envoy loads in front of Kafka (root_id "kafka").
+#
+#   make filter         build build/filter.wasm (optimized) and print its size
+#   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
+#                       every verdict) and drive it through Envoy against a fake broker
+#
+# asc takes the entry file on its command line: asconfig.json's "filter" target holds the
+# options only (an asconfig can name entries only for all targets at once).
+
+FILTER_WASM_OUT  := build/filter.wasm
+FILTER_TEST_WASM := build/filter-test.wasm
+FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
+
+.PHONY: filter filter-smoke
+
+$(FILTER_WASM_OUT): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
+	npx asc assembly/filter/index.ts --config asconfig.json --target filter
+
+filter: deps $(FILTER_WASM_OUT)
+	@echo "filter: $(FILTER_WASM_OUT) $$(wc -c < $(FILTER_WASM_OUT)) bytes"
+
+$(FILTER_TEST_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
+	npx asc assembly/filter/testing/entry.ts --config asconfig.json --target filter -o $@
+
+filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
+	ENVOY=$(ENVOY) node assembly/filter/testing/smoke.mjs $(FILTER_TEST_WASM)

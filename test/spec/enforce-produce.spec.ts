@@ -1,0 +1,84 @@
+// Produce under the policy: allowed topics pass untouched, denied ones are answered per
+// partition with TOPIC_AUTHORIZATION_FAILED, a mixed request is split, limits refuse batches.
+
+import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
+import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../assembly/messages/ProduceResponse";
+import { VerdictKind } from "../../assembly/filter/seam";
+import { RequestContext } from "../../assembly/enforce/context";
+import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse } from "./support/enforce";
+
+const POLICY = `{"acls": [
+  {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "WRITE", "permissionType": "ALLOW"}],
+  "limits": {"produce": [{"topic": "orders.big", "maxBatchBytes": 100}]}}`;
+
+/** A v2 record batch header with `count` records, codec and total size `size` (>= 61). */
+function batch(size: i32, codec: i32): Uint8Array {
+  const b = new Uint8Array(size);
+  const len = size - 12;
+  b[8] = <u8>(len >> 24); b[9] = <u8>(len >> 16); b[10] = <u8>(len >> 8); b[11] = <u8>len;
+  b[16] = 2; // magic
+  b[22] = <u8>codec;
+  b[60] = 1; // one record
+  return b;
+}
+
+function produce(acks: i16, topics: Array<string>, size: i32 = 70): ProduceRequestData {
+  const r = new ProduceRequestData();
+  r.acks = acks;
+  r.timeoutMs = 1000;
+  for (let i = 0; i < topics.length; i++) {
+    const t = new TopicProduceData();
+    t.name = topics[i];
+    const p = new PartitionProduceData();
+    p.index = 0;
+    p.records = batch(size, 0);
+    t.partitionData.push(p);
+    r.topicData.push(t);
+  }
+  return r;
+}
+
+const ctxs = new Array<RequestContext>();
+
+describe("Produce", () => {
+  it("passes an allowed topic untouched", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 0, 11, produce(-1, ["orders.eu"]), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+  });
+
+  it("answers a denied topic with TOPIC_AUTHORIZATION_FAILED, keeping the connection", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 0, 11, produce(-1, ["orders.eu"]), ctxs);
+    const resp = changetype<ProduceResponseData>(respondedBody(v, 0, 11));
+    expect(resp.responses.length).toBe(1);
+    expect(resp.responses[0].name).toBe("orders.eu");
+    expect(resp.responses[0].partitionResponses[0].errorCode).toBe(29);
+  });
+
+  it("splits a mixed request and adds the denied topic to the broker's response", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 0, 11, produce(1, ["orders.eu", "payments"]), ctxs);
+    const fwd = changetype<ProduceRequestData>(forwardedBody(v));
+    expect(fwd.topicData.length).toBe(1);
+    expect(fwd.topicData[0].name).toBe("orders.eu");
+    const broker = new ProduceResponseData();
+    const t = new TopicProduceResponse();
+    t.name = "orders.eu";
+    const p = new PartitionProduceResponse();
+    t.partitionResponses.push(p);
+    broker.responses.push(t);
+    expect(rewriteResponse(ctxs[ctxs.length - 1], 0, 11, broker)).toBe(true);
+    expect(broker.responses.length).toBe(2);
+    expect(broker.responses[1].name).toBe("payments");
+    expect(broker.responses[1].partitionResponses[0].errorCode).toBe(29);
+  });
+
+  it("refuses a batch over the topic's size limit with MESSAGE_TOO_LARGE", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 0, 11, produce(-1, ["orders.big"], 200), ctxs);
+    const resp = changetype<ProduceResponseData>(respondedBody(v, 0, 11));
+    expect(resp.responses[0].partitionResponses[0].errorCode).toBe(10);
+  });
+
+  it("closes the connection for a refused acks=0 produce, as Kafka does", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 0, 11, produce(0, ["orders.eu"]), ctxs);
+    expect(v.kind).toBe(VerdictKind.Close);
+  });
+});
