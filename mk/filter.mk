@@ -1,6 +1,7 @@
 # Filter: the proxy-wasm network filter Envoy loads in front of Kafka (root_id "kafka").
 #
 #   make filter         build build/filter.wasm (optimized) and print its size
+#   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
 #
@@ -11,7 +12,7 @@ FILTER_WASM_OUT  := build/filter.wasm
 FILTER_TEST_WASM := build/filter-test.wasm
 FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
 
-.PHONY: filter filter-smoke
+.PHONY: filter filter-test filter-smoke
 
 $(FILTER_WASM_OUT): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 	npx asc assembly/filter/index.ts --config asconfig.json --target filter
@@ -24,3 +25,7 @@ $(FILTER_TEST_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 
 filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
 	ENVOY=$(ENVOY) node assembly/filter/testing/smoke.mjs $(FILTER_TEST_WASM)
+
+filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM)
+	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 300
+	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 100

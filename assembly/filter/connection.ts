@@ -237,8 +237,8 @@ class RequestSide extends FrameCallbacks {
         break;
       }
       default: {
-        conn.handlerClosed = true;
-        framer.fail("policy closed the connection on a " + apiName(h.apiKey) + " request: " + v.reason);
+        conn.handlerClosed = !v.malformed;
+        framer.fail((v.malformed ? "malformed " : "policy closed the connection on a ") + apiName(h.apiKey) + " request: " + v.reason);
       }
     }
   }
@@ -308,8 +308,8 @@ class ResponseSide extends FrameCallbacks {
         break;
       }
       default: {
-        conn.handlerClosed = true;
-        framer.fail("policy closed the connection on a " + apiName(info.apiKey) + " response: " + v.reason);
+        conn.handlerClosed = !v.malformed;
+        framer.fail((v.malformed ? "malformed " : "policy closed the connection on a ") + apiName(info.apiKey) + " response: " + v.reason);
       }
     }
   }

@@ -140,7 +140,7 @@ export class Framer {
         return 0;
       }
       if (size > this.maxFrame) {
-        this.fail(this.name + " frame of " + size.toString() + " bytes exceeds max_frame_bytes " + this.maxFrame.toString());
+        this.fail(this.name + " frame of " + size.toString() + " bytes exceeds max_frame_bytes " + this.maxFrame.toString() + this.notKafka());
         return 0;
       }
       this.frameSize = size;
@@ -152,6 +152,15 @@ export class Framer {
       return 0;
     }
     return 4 + need;
+  }
+
+  /** A hint when the first bytes of a connection look like another protocol. */
+  private notKafka(): string {
+    if (this.frames > 0 || this.bytesIn < 4) return "";
+    const b0 = this.held.int32At(0) >>> 24, b1 = (this.held.int32At(0) >>> 16) & 0xff;
+    if (b0 == 0x16 && b1 == 0x03) return " (looks like a TLS handshake: the filter needs plaintext Kafka)";
+    if (b0 >= 0x41 && b0 <= 0x5a && b1 >= 0x41 && b1 <= 0x5a) return " (looks like text, e.g. HTTP, not Kafka)";
+    return "";
   }
 
   private decide(out: Output): void {

@@ -57,12 +57,20 @@ export const enum VerdictKind {
 }
 
 export class Verdict {
-  constructor(public kind: VerdictKind, public bytes: Uint8Array | null = null, public reason: string = "") {}
+  constructor(
+    public kind: VerdictKind,
+    public bytes: Uint8Array | null = null,
+    public reason: string = "",
+    /** For Close: the frame did not decode (counted in kafka.decode_errors). */
+    public malformed: bool = false,
+  ) {}
 
   static pass(): Verdict { return PASS; }
   static replace(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Replace, bytes); }
   static respond(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Respond, bytes); }
   static close(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason); }
+  /** Close because the frame is malformed (e.g. its body does not decode). */
+  static malformed(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason, true); }
 }
 
 const PASS = new Verdict(VerdictKind.Pass);

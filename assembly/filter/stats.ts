@@ -1,6 +1,6 @@
 // Counters in Envoy's stats: every name starts with "kafka.". Envoy puts custom Wasm stats in
 // its "wasmcustom" namespace: admin /stats lists them as wasmcustom.kafka.requests.produce,
-// /stats/prometheus as kafka_requests_produce. Ids are per VM (one per worker thread);
+// /stats/prometheus as kafka_requests_produce (both checked in Envoy 1.40). Ids are per VM (one per worker thread);
 // values are per name, shared by all VMs.
 
 import { defineCounter, addCounter } from "../runtime/host";

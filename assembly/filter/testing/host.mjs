@@ -123,6 +123,7 @@ export class Conn {
     this.id = id;
     this.pending = { [DOWNSTREAM]: Buffer.alloc(0), [UPSTREAM]: Buffer.alloc(0) };
     this.sent = { [DOWNSTREAM]: [], [UPSTREAM]: [] };
+    this.sentBytes = { [DOWNSTREAM]: 0, [UPSTREAM]: 0 };
     this.calls = 0;
   }
 
@@ -130,14 +131,14 @@ export class Conn {
   feed(type, data, end = false) {
     const h = this.host;
     h.current = this.id;
-    const buf = Buffer.concat([this.pending[type], data]);
+    const buf = this.pending[type].length ? Buffer.concat([this.pending[type], data]) : data;
     h.buffers = new Map([[type, buf]]);
     this.calls++;
     const fn = type === DOWNSTREAM ? h.x.proxy_on_downstream_data : h.x.proxy_on_upstream_data;
     const status = fn(this.id, buf.length, end ? 1 : 0);
     const after = h.buffers.get(type);
     if (status === 0) { // Continue: Envoy sends the buffer on
-      if (after.length) this.sent[type].push(Buffer.from(after));
+      if (after.length) { this.sent[type].push(Buffer.from(after)); this.sentBytes[type] += after.length; }
       this.pending[type] = Buffer.alloc(0);
     } else {
       this.pending[type] = Buffer.from(after);

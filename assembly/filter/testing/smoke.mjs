@@ -318,6 +318,8 @@ async function main() {
     if (process.env.DEBUG) console.log(JSON.stringify(stats.slice(0, 400)));
     // Envoy lists custom Wasm stats under its "wasmcustom." namespace in /stats.
     const stat = (k) => { const m = stats.match(new RegExp("^(?:wasmcustom\\.)?" + k.replace(/\./g, "\\.") + ": (\\d+)$", "m")); return m ? +m[1] : -1; };
+    const prom = await adminGet("/stats/prometheus");
+    if (process.env.DEBUG) console.log(prom.split("\n").filter((l) => /^[^#]*kafka_(requests|responses)/.test(l)).slice(0, 4).join("\n"));
     console.log(stats.split("\n").filter((l) => /^(wasmcustom\.)?kafka\./.test(l)).join("\n"));
     check("stat kafka.requests.api_versions counts", stat("kafka.requests.api_versions") >= 30);
     check("stat kafka.requests_total counts", stat("kafka.requests_total") >= 60);
