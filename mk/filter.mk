@@ -27,5 +27,5 @@ filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
 	ENVOY=$(ENVOY) node assembly/filter/testing/smoke.mjs $(FILTER_TEST_WASM)
 
 filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM)
-	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 300
-	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 100
+	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 300
+	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 100 12345 --garbage-only

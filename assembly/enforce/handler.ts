@@ -6,13 +6,13 @@ import { Writer } from "../protocol/writer";
 import { encodeFrame } from "../protocol/frame";
 import { CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, setHandlerFactory } from "../filter/seam";
-import { warn } from "../runtime/host";
-import { FilterConfig } from "./config";
+import { warn, getProperty } from "../runtime/host";
+import { FilterConfig } from "../filter/config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { authorize, denyWholeRequest } from "./authorize";
-import { observeResponse } from "./responses";
+import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { count } from "./observe";
@@ -70,8 +70,17 @@ export class Enforcer extends KafkaHandler {
     return verdict;
   }
 
-  // Responses are decoded for stats and for what the checks left to do.
-  wantsResponse(info: ResponseInfo): bool { return true; }
+  // A response is held and decoded when a check left something to do with it, or when it
+  // teaches the filter something (topic ids, SASL outcome, fetched bytes); others stream on.
+  wantsResponse(info: ResponseInfo): bool {
+    return hasLessons(info.apiKey) || this.pendingFor(info.correlationId);
+  }
+
+  private pendingFor(correlationId: i32): bool {
+    const p = this.pending;
+    for (let i = 0; i < p.length; i++) if (unchecked(p[i]).correlationId == correlationId) return true;
+    return false;
+  }
 
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
     const rewrite = this.takePending(info.correlationId);
@@ -105,3 +114,33 @@ export class Enforcer extends KafkaHandler {
     return null;
   }
 }
+
+/**
+ * The client's IP as Kafka prints it (ACL host matching is by exact string): Envoy gives
+ * "ip:port" or "[v6]:port".
+ */
+export function hostOf(address: string | null): string {
+  if (address == null) return "";
+  let a = address;
+  if (a.startsWith("[")) {
+    const end = a.indexOf("]");
+    return end > 0 ? a.substring(1, end) : a;
+  }
+  const colon = a.lastIndexOf(":");
+  return colon > 0 ? a.substring(0, colon) : a;
+}
+
+/**
+ * Kafka's default principal for a TLS client: "User:" + the certificate subject's
+ * distinguished name, as Envoy gives it (RFC 2253 form, e.g. "CN=alice,OU=eng").
+ */
+export function tlsPrincipalOf(subject: string | null): string {
+  return subject != null && subject.length > 0 ? "User:" + subject : "";
+}
+
+function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
+  return new Enforcer(config, hostOf(getProperty(["source", "address"])),
+    tlsPrincipalOf(getProperty(["connection", "subject_peer_certificate"])));
+}
+
+setHandlerFactory(makeEnforcer);

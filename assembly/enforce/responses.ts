@@ -13,6 +13,11 @@ import { learnTopicId, topicName } from "./topic-ids";
 import { countTopic } from "./observe";
 import { observeSaslAuthenticate } from "./apis/connection";
 
+/** Whether responses of this API carry something observeResponse learns from. */
+export function hasLessons(apiKey: i16): bool {
+  return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 36 || apiKey == 75;
+}
+
 export function observeResponse(session: Session, apiKey: i16, version: i16, body: Message): void {
   switch (apiKey) {
     case 1: countFetched(changetype<FetchResponseData>(body), version); break;

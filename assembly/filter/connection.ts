@@ -49,14 +49,14 @@ export class KafkaConnection extends Context {
 
   constructor(context_id: u32, root: RootContext, config: FilterConfig) {
     super(context_id, root);
-    this.handler = makeHandler(context_id, config.raw);
-    this.inFlight = new InFlightQueue(config.maxInFlight);
+    this.handler = makeHandler(context_id, config);
+    this.inFlight = new InFlightQueue(config.settings.maxInFlight);
   }
 
   static create(context_id: u32, root: RootContext, config: FilterConfig): KafkaConnection {
     const c = new KafkaConnection(context_id, root, config);
-    c.requests = new Framer("request", config.maxFrameBytes, new RequestSide(c));
-    c.responses = new Framer("response", config.maxFrameBytes, new ResponseSide(c));
+    c.requests = new Framer("request", config.settings.maxFrameBytes, new RequestSide(c));
+    c.responses = new Framer("response", config.settings.maxFrameBytes, new ResponseSide(c));
     return c;
   }
 

@@ -5,16 +5,17 @@
 export * from "@solo-io/proxy-runtime/assembly/proxy"; // the proxy_* exports and malloc Envoy calls
 import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel } from "../runtime/host";
-import { FilterConfig, parseConfig } from "./config";
+import { FilterConfig, loadConfig, refusingConfig } from "./config";
 import { KafkaConnection } from "./connection";
-
-// Policy plugs in here: a module whose top level calls setHandlerFactory (see seam.ts),
-// imported for its side effect, e.g.  import "../policy/handler";
+// The policy plugs in through the seam: its module registers the per-connection Enforcer.
+import "../enforce/handler";
+import { setTopicStatsLimit } from "../enforce/observe";
 
 const ROOT_ID = "kafka";
 
 class KafkaRoot extends RootContext {
-  config: FilterConfig = new FilterConfig();
+  // Until a configuration loads, the root refuses it and Envoy creates no connections.
+  config: FilterConfig | null = null;
 
   onConfigure(configuration_size: u32): bool {
     refreshLogLevel();
@@ -27,18 +28,23 @@ class KafkaRoot extends RootContext {
       }
       raw = String.UTF8.decodeUnsafe(b.dataStart, <usize>b.length);
     }
-    const c = parseConfig(raw);
-    if (c.error.length > 0) {
-      warn("kafka filter: invalid configuration: " + c.error);
+    const loaded = loadConfig(raw);
+    if (loaded.config == null) {
+      // A refused configuration leaves the one in force (if any) unchanged.
+      warn("kafka filter: configuration refused: " + loaded.error + (this.config != null ? " (keeping the previous one)" : ""));
       return false;
     }
+    const c = loaded.config!;
     this.config = c;
+    setTopicStatsLimit(c.settings.topicStatsLimit);
     info("kafka filter configured: " + c.describe());
     return true;
   }
 
   createContext(context_id: u32): Context {
-    return KafkaConnection.create(context_id, this, this.config);
+    let c = this.config;
+    if (c == null) c = refusingConfig();
+    return KafkaConnection.create(context_id, this, c);
   }
 }
 

@@ -14,6 +14,8 @@
 // during the call: copy what must outlive it. Replacement bytes are given the same way,
 // without size prefix: the shell writes the prefix.
 
+import { FilterConfig } from "./config";
+
 export class RequestHeader {
   constructor(
     public apiKey: i16,
@@ -85,19 +87,16 @@ export class KafkaHandler {
   onClose(): void {}
 }
 
-/**
- * Makes the per-connection handler. `config` is the plugin configuration string as given in
- * Envoy (the shell reads its own keys from it and ignores the rest).
- */
-export type HandlerFactory = (connectionId: u32, config: string) => KafkaHandler;
+/** Makes the per-connection handler from the plugin configuration in force. */
+export type HandlerFactory = (connectionId: u32, config: FilterConfig) => KafkaHandler;
 
-function passThroughFactory(connectionId: u32, config: string): KafkaHandler { return new KafkaHandler(); }
+function passThroughFactory(connectionId: u32, config: FilterConfig): KafkaHandler { return new KafkaHandler(); }
 
 let handlerFactory: HandlerFactory = passThroughFactory;
 
 /** Call at module top level (before Envoy creates connections) to plug in the policy. */
 export function setHandlerFactory(f: HandlerFactory): void { handlerFactory = f; }
 
-export function makeHandler(connectionId: u32, config: string): KafkaHandler {
+export function makeHandler(connectionId: u32, config: FilterConfig): KafkaHandler {
   return handlerFactory(connectionId, config);
 }

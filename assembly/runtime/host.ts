@@ -48,6 +48,24 @@ export function replaceBufferPrefix(typ: BufferTypeValues, length: u32, data: Ui
   return r == WasmResultValues.Ok;
 }
 
+/**
+ * A host property as UTF-8 text (e.g. ["source", "address"] -> "127.0.0.1:51234"); null when
+ * the host has none. Path segments are joined by NUL, as the ABI asks.
+ */
+export function getProperty(path: Array<string>): string | null {
+  const joined = String.UTF8.encode(path.join("\0"));
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+  const r = imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize);
+  if (r != WasmResultValues.Ok) return null;
+  const ptr = load<usize>(outPtr);
+  const got = <i32>load<u32>(outSize);
+  if (ptr == 0 || got <= 0) return "";
+  const ab = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  return String.UTF8.decodeUnsafe(ptr, <usize>min(got, ab.byteLength));
+}
+
 /** Closes the client connection (Envoy: FlushWrite close, deferred until the VM call returns). */
 export function closeDownstream(): bool {
   return imports.proxy_close_stream(StreamTypeValues.Downstream) == WasmResultValues.Ok;

@@ -12,6 +12,7 @@
 export * from "../index";
 import { setHandlerFactory, KafkaHandler, RequestHeader, ResponseInfo, Verdict } from "../seam";
 import { Writer } from "../../protocol/writer";
+import { FilterConfig } from "../config";
 
 function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
 
@@ -53,4 +54,4 @@ class TestHandler extends KafkaHandler {
   }
 }
 
-setHandlerFactory((id: u32, config: string): KafkaHandler => new TestHandler());
+setHandlerFactory((id: u32, config: FilterConfig): KafkaHandler => new TestHandler());

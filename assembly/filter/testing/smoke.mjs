@@ -151,7 +151,7 @@ static_resources:
               code: { local: { filename: "${WASM}" } }
             configuration:
               "@type": type.googleapis.com/google.protobuf.StringValue
-              value: '{"max_frame_bytes": ${MAX_FRAME}, "policy": {"ignored": [1, {"x": "}"}]}}'
+              value: '{"allowEveryoneIfNoAclFound": true, "filter": {"maxFrameBytes": ${MAX_FRAME}}}'
       - name: envoy.filters.network.tcp_proxy
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
