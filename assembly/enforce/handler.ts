@@ -15,6 +15,7 @@ import { authorize, denyWholeRequest } from "./authorize";
 import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions } from "./apis/connection";
 import { isSupported } from "../messages/apis";
+import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count } from "./observe";
 
 let current: FilterConfig | null = null;
@@ -73,7 +74,8 @@ export class Enforcer extends KafkaHandler {
   // A response is held and decoded when a check left something to do with it, or when it
   // teaches the filter something (topic ids, SASL outcome, fetched bytes); others stream on.
   wantsResponse(info: ResponseInfo): bool {
-    return hasLessons(info.apiKey) || this.pendingFor(info.correlationId);
+    return hasLessons(info.apiKey) || this.pendingFor(info.correlationId)
+      || (this.config.settings.brokerAddresses.length > 0 && rewritesAddresses(info.apiKey));
   }
 
   private pendingFor(correlationId: i32): bool {
@@ -94,7 +96,10 @@ export class Enforcer extends KafkaHandler {
     }
     const body = decoded.body!;
     observeResponse(this.session, info.apiKey, info.apiVersion, body);
-    if (rewrite == null || !rewrite.apply(body, info.apiVersion)) return Verdict.pass();
+    let changed = rewrite != null && rewrite.apply(body, info.apiVersion);
+    const addresses = this.config.settings.brokerAddresses;
+    if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;
+    if (!changed) return Verdict.pass();
     const w = new Writer(info.frameSize + 64);
     encodeFrame(w, decoded.header, decoded.headerVersion, body, info.apiVersion);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);

@@ -3,12 +3,17 @@
 //
 //   {"allowEveryoneIfNoAclFound": false, "superUsers": [...], "acls": [...], "limits": {...},
 //    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
-//               "onDecodeError": "close" | "pass", "topicStatsLimit": 100}}
+//               "onDecodeError": "close" | "pass", "topicStatsLimit": 100,
+//               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
+//
+// brokerAddresses rewrites where Metadata, FindCoordinator and DescribeCluster responses say
+// broker `id` is, so clients of a multi-broker cluster keep going through Envoy.
 //
 // Loading validates everything; a refused configuration leaves the one in force unchanged.
 
 import { JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
+import { BrokerAddress } from "../enforce/addresses";
 
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 104857600; // Kafka's socket.request.max.bytes
 export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
@@ -20,6 +25,8 @@ export class FilterSettings {
   closeOnDecodeError: bool = true;
   /** How many topics get their own produce/fetch counters; the rest share "_other". */
   topicStatsLimit: i32 = 100;
+  /** Broker id -> the address clients must use instead (empty: addresses pass unchanged). */
+  brokerAddresses: Array<BrokerAddress> = new Array<BrokerAddress>();
 }
 
 export class FilterConfig {
@@ -52,6 +59,17 @@ export function loadConfig(raw: string): ConfigLoadResult {
     if (mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");
     settings.closeOnDecodeError = mode != "pass";
     settings.topicStatsLimit = <i32>f.field("topicStatsLimit").asIntOr(100, 0, 100000);
+    const ba = f.field("brokerAddresses");
+    for (let i = 0, n = ba.length; i < n; i++) {
+      const e = ba.at(i);
+      if (!e.requireObject()) break;
+      const id = <i32>e.field("id").asInt(0, i32.MAX_VALUE);
+      const host = e.field("host").asString();
+      if (!e.failed && host.length == 0) e.field("host").fail("must not be empty");
+      const port = <i32>e.field("port").asInt(1, 65535);
+      e.finish();
+      settings.brokerAddresses.push(new BrokerAddress(id, host, port));
+    }
     f.finish();
   }
   if (root.failed) return new ConfigLoadResult(null, root.error);

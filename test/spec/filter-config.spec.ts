@@ -1,0 +1,73 @@
+// The plugin configuration: the policy at the top level plus the filter's own "filter"
+// section; every bad configuration is refused with the place and the reason.
+
+import { loadConfig } from "../../assembly/filter/config";
+import { rewriteBrokerAddresses, BrokerAddress } from "../../assembly/enforce/addresses";
+import { MetadataResponseData, MetadataResponseBroker } from "../../assembly/messages/MetadataResponse";
+import { FindCoordinatorResponseData } from "../../assembly/messages/FindCoordinatorResponse";
+
+function refusal(json: string): string {
+  const r = loadConfig(json);
+  expect(r.config).toBeNull();
+  return r.error;
+}
+
+describe("plugin configuration", () => {
+  it("loads a policy with filter settings", () => {
+    const r = loadConfig(`{"allowEveryoneIfNoAclFound": true,
+      "filter": {"maxFrameBytes": 1048576, "maxInFlight": 16, "onDecodeError": "pass", "topicStatsLimit": 5,
+                 "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}`);
+    expect(r.error).toBe("");
+    const s = r.config!.settings;
+    expect(s.maxFrameBytes).toBe(1048576);
+    expect(s.maxInFlight).toBe(16);
+    expect(s.closeOnDecodeError).toBe(false);
+    expect(s.topicStatsLimit).toBe(5);
+    expect(s.brokerAddresses.length).toBe(1);
+    expect(s.brokerAddresses[0].port).toBe(19092);
+  });
+
+  it("defaults to Kafka's socket.request.max.bytes and failing closed", () => {
+    const s = loadConfig("{}").config!.settings;
+    expect(s.maxFrameBytes).toBe(104857600);
+    expect(s.closeOnDecodeError).toBe(true);
+  });
+
+  it("refuses bad configurations, naming the place", () => {
+    expect(refusal("").startsWith("invalid JSON")).toBe(true);
+    expect(refusal("[1]")).toBe("(root): expected object, found array");
+    expect(refusal(`{"filter": {"maxFrameBytes": 0}}`)).toBe("filter.maxFrameBytes: 0 is out of range [64, 2147483647]");
+    expect(refusal(`{"filter": {"onDecodeError": "ignore"}}`)).toBe("filter.onDecodeError: expected \"close\" or \"pass\", got \"ignore\"");
+    expect(refusal(`{"filter": {"brokerAddresses": [{"id": 1, "host": "h", "port": 70000}]}}`)).toBe("filter.brokerAddresses[0].port: 70000 is out of range [1, 65535]");
+    expect(refusal(`{"filter": {"maxFramebytes": 10}}`)).toBe("filter.maxFramebytes: unknown field");
+    expect(refusal(`{"acls": [{"principal": "User:a", "resourceType": "TOPIC", "resourceName": "t", "operation": "WRIT", "permissionType": "ALLOW"}]}`))
+      .toBe("acls[0].operation: unknown operation \"WRIT\"");
+    expect(refusal(`{"limitz": {}}`)).toBe("limitz: unknown field");
+  });
+});
+
+describe("broker address rewriting", () => {
+  it("rewrites Metadata brokers and FindCoordinator answers by broker id", () => {
+    const rules = [new BrokerAddress(1, "127.0.0.1", 19092), new BrokerAddress(2, "127.0.0.1", 19094)];
+    const m = new MetadataResponseData();
+    for (let id = 1; id <= 3; id++) {
+      const b = new MetadataResponseBroker();
+      b.nodeId = id;
+      b.host = "broker-" + id.toString();
+      b.port = 9092;
+      m.brokers.push(b);
+    }
+    expect(rewriteBrokerAddresses(3, m, rules)).toBe(true);
+    expect(m.brokers[0].host).toBe("127.0.0.1");
+    expect(m.brokers[1].port).toBe(19094);
+    expect(m.brokers[2].host).toBe("broker-3"); // no rule: unchanged
+    expect(rewriteBrokerAddresses(3, m, rules)).toBe(false); // already rewritten
+
+    const f = new FindCoordinatorResponseData();
+    f.nodeId = 2;
+    f.host = "broker-2";
+    f.port = 9092;
+    expect(rewriteBrokerAddresses(10, f, rules)).toBe(true);
+    expect(f.port).toBe(19094);
+  });
+});
