@@ -1,19 +1,884 @@
-// TODO(helper): placeholder signatures; every function below must be implemented.
+// The topic APIs under the policy, with the checks Kafka 4.4 makes for each: KafkaApis on the
+// broker, and ControllerApis for what a KRaft broker forwards to the controller (CreateTopics,
+// DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs). A refused topic or
+// config resource is answered with the entry Kafka would put in its response; a request with
+// allowed ones too goes on with only those, and the refused entries are added to the broker's
+// response (Split). A request with nothing refused goes on untouched.
 
+import { Message } from "../../protocol/message";
+import { Uuid } from "../../protocol/uuid";
+import {
+  TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED,
+  INVALID_REQUEST, UNKNOWN_TOPIC_ID,
+} from "../../protocol/errors";
+import { FetchRequestData, FetchTopic, ForgottenTopic } from "../../messages/FetchRequest";
+import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../messages/FetchResponse";
+import { ListOffsetsRequestData, ListOffsetsTopic } from "../../messages/ListOffsetsRequest";
+import {
+  ListOffsetsResponseData, ListOffsetsTopicResponse, ListOffsetsPartitionResponse,
+} from "../../messages/ListOffsetsResponse";
+import { MetadataRequestData, MetadataRequestTopic } from "../../messages/MetadataRequest";
+import { MetadataResponseData, MetadataResponseTopic } from "../../messages/MetadataResponse";
+import { CreateTopicsRequestData, CreatableTopic } from "../../messages/CreateTopicsRequest";
+import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs } from "../../messages/CreateTopicsResponse";
+import { DeleteTopicsRequestData, DeleteTopicState } from "../../messages/DeleteTopicsRequest";
+import { DeleteTopicsResponseData, DeletableTopicResult } from "../../messages/DeleteTopicsResponse";
+import { DeleteRecordsRequestData, DeleteRecordsTopic } from "../../messages/DeleteRecordsRequest";
+import {
+  DeleteRecordsResponseData, DeleteRecordsTopicResult, DeleteRecordsPartitionResult,
+} from "../../messages/DeleteRecordsResponse";
+import { OffsetForLeaderEpochRequestData, OffsetForLeaderTopic } from "../../messages/OffsetForLeaderEpochRequest";
+import {
+  OffsetForLeaderEpochResponseData, OffsetForLeaderTopicResult, EpochEndOffset,
+} from "../../messages/OffsetForLeaderEpochResponse";
+import { DescribeConfigsRequestData, DescribeConfigsResource } from "../../messages/DescribeConfigsRequest";
+import { DescribeConfigsResponseData, DescribeConfigsResult } from "../../messages/DescribeConfigsResponse";
+import { AlterConfigsRequestData, AlterConfigsResource } from "../../messages/AlterConfigsRequest";
+import { AlterConfigsResponseData, AlterConfigsResourceResponse } from "../../messages/AlterConfigsResponse";
+import {
+  IncrementalAlterConfigsRequestData, AlterConfigsResource as IncrementalAlterConfigsResource,
+} from "../../messages/IncrementalAlterConfigsRequest";
+import {
+  IncrementalAlterConfigsResponseData, AlterConfigsResourceResponse as IncrementalAlterConfigsResourceResponse,
+} from "../../messages/IncrementalAlterConfigsResponse";
+import { CreatePartitionsRequestData, CreatePartitionsTopic } from "../../messages/CreatePartitionsRequest";
+import { CreatePartitionsResponseData, CreatePartitionsTopicResult } from "../../messages/CreatePartitionsResponse";
+import { DescribeProducersRequestData, TopicRequest as ProducersTopicRequest } from "../../messages/DescribeProducersRequest";
+import {
+  DescribeProducersResponseData, TopicResponse as ProducersTopicResponse, PartitionResponse as ProducersPartitionResponse,
+} from "../../messages/DescribeProducersResponse";
+import {
+  DescribeTopicPartitionsRequestData, TopicRequest as DescribedTopicRequest,
+} from "../../messages/DescribeTopicPartitionsRequest";
+import {
+  DescribeTopicPartitionsResponseData, DescribeTopicPartitionsResponseTopic, Cursor as ResponseCursor,
+} from "../../messages/DescribeTopicPartitionsResponse";
+import { Policy, PolicyViolation } from "../../policy/policy";
+import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { ResponseRewrite } from "../rewrite";
+import { topicName } from "../topic-ids";
+import { respondWithError } from "../authorize";
 
-export function checkAlterConfigs(ctx: RequestContext): Verdict { return Verdict.close("checkAlterConfigs is not implemented yet"); }
-export function checkCreatePartitions(ctx: RequestContext): Verdict { return Verdict.close("checkCreatePartitions is not implemented yet"); }
-export function checkCreateTopics(ctx: RequestContext): Verdict { return Verdict.close("checkCreateTopics is not implemented yet"); }
-export function checkDeleteRecords(ctx: RequestContext): Verdict { return Verdict.close("checkDeleteRecords is not implemented yet"); }
-export function checkDeleteTopics(ctx: RequestContext): Verdict { return Verdict.close("checkDeleteTopics is not implemented yet"); }
-export function checkDescribeConfigs(ctx: RequestContext): Verdict { return Verdict.close("checkDescribeConfigs is not implemented yet"); }
-export function checkDescribeProducers(ctx: RequestContext): Verdict { return Verdict.close("checkDescribeProducers is not implemented yet"); }
-export function checkDescribeTopicPartitions(ctx: RequestContext): Verdict { return Verdict.close("checkDescribeTopicPartitions is not implemented yet"); }
-export function checkFetch(ctx: RequestContext): Verdict { return Verdict.close("checkFetch is not implemented yet"); }
-export function checkIncrementalAlterConfigs(ctx: RequestContext): Verdict { return Verdict.close("checkIncrementalAlterConfigs is not implemented yet"); }
-export function checkListConfigResources(ctx: RequestContext): Verdict { return Verdict.close("checkListConfigResources is not implemented yet"); }
-export function checkListOffsets(ctx: RequestContext): Verdict { return Verdict.close("checkListOffsets is not implemented yet"); }
-export function checkMetadata(ctx: RequestContext): Verdict { return Verdict.close("checkMetadata is not implemented yet"); }
-export function checkOffsetForLeaderEpoch(ctx: RequestContext): Verdict { return Verdict.close("checkOffsetForLeaderEpoch is not implemented yet"); }
+// ---------------------------------------------------------------------------------------
+// Shared by every API here.
+
+/**
+ * One request list split by the policy: the entries that go on to the broker, and the
+ * response entries that answer the refused ones. As the rewrite of a forwarded request it
+ * adds those answers to the broker's response.
+ */
+abstract class Split<E, R> extends ResponseRewrite {
+  readonly kept: Array<E> = new Array<E>();
+  readonly refused: Array<R> = new Array<R>();
+
+  /** The response's list that answers the request's list. */
+  abstract answers(response: Message): Array<R>;
+
+  apply(response: Message, version: i16): bool {
+    const answers = this.answers(response);
+    for (let i = 0; i < this.refused.length; i++) answers.push(unchecked(this.refused[i]));
+    return this.refused.length > 0;
+  }
+
+  /**
+   * The verdict on a request whose list the caller has cut down to `kept` (re-encoded only
+   * when forwarded): untouched when nothing was refused, answered here when nothing was kept,
+   * else forwarded with the refused answers merged into the broker's response.
+   */
+  settle(ctx: RequestContext, request: Message): Verdict {
+    if (this.refused.length == 0) return ctx.pass();
+    if (this.kept.length == 0) {
+      const response = ctx.newResponse();
+      this.apply(response, ctx.version);
+      return ctx.respond(response);
+    }
+    ctx.after = this;
+    return ctx.forward(request);
+  }
+}
+
+/** A cluster-wide permission Kafka lets stand for every topic of a request (unlogged, as there). */
+function clusterAllows(ctx: RequestContext, operation: i32): bool {
+  // A limits.apis refusal must reach the per-topic checks, which answer with it.
+  return ctx.forcedError == 0 && ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
+}
+
+/** The name of a topic given by id, or null (a logged denial) when no response has told it. */
+function nameOfTopicId(ctx: RequestContext, id: Uuid): string | null {
+  const name = topicName(id);
+  if (name == null) ctx.deny("TOPIC_ID:" + id.toString(), "topic id not seen in any Metadata response", UNKNOWN_TOPIC_ID);
+  return name;
+}
+
+/** ctx.check on a topic given by name, or by id when `name` is null (an unknown id fails closed). */
+function checkTopic(ctx: RequestContext, name: string | null, id: Uuid, operation: i32): i16 {
+  const resolved = name != null ? name : nameOfTopicId(ctx, id);
+  if (resolved == null) return UNKNOWN_TOPIC_ID;
+  return ctx.check(ResourceType.Topic, resolved, operation);
+}
+
+/** The limits.apis reason when the whole request is refused, else null. */
+function forcedReason(ctx: RequestContext): string | null {
+  return ctx.forcedError != 0 ? ctx.forcedReason : null;
+}
+
+/** The message of Kafka's ApiError(code) (its Errors default); a limits.apis refusal says why. */
+function refusalMessage(ctx: RequestContext, code: i16): string | null {
+  const forced = forcedReason(ctx);
+  if (forced != null) return forced;
+  switch (code) {
+    case TOPIC_AUTHORIZATION_FAILED: return "Topic authorization failed.";
+    case GROUP_AUTHORIZATION_FAILED: return "Group authorization failed.";
+    case CLUSTER_AUTHORIZATION_FAILED: return "Cluster authorization failed.";
+    case UNKNOWN_TOPIC_ID: return "This server does not host this topic ID.";
+    default: return null;
+  }
+}
+
+/**
+ * A limits.apis refusal of a request that cannot be answered without the broker (Metadata's
+ * brokers, a listing of every topic): the response's top-level error, else the connection closes.
+ */
+function refuseWhole(ctx: RequestContext): Verdict {
+  ctx.deny("CLUSTER:" + CLUSTER_RESOURCE_NAME, ctx.forcedReason, ctx.forcedError);
+  return respondWithError(ctx, ctx.forcedError, ctx.forcedReason);
+}
+
+// What Kafka reports in the *AuthorizedOperations bit fields (AclEntry.supportedOperations).
+const TOPIC_OPERATIONS: StaticArray<i32> = [
+  AclOperation.Read, AclOperation.Write, AclOperation.Create, AclOperation.Describe, AclOperation.Delete,
+  AclOperation.Alter, AclOperation.DescribeConfigs, AclOperation.AlterConfigs,
+];
+const CLUSTER_OPERATIONS: StaticArray<i32> = [
+  AclOperation.Create, AclOperation.ClusterAction, AclOperation.DescribeConfigs, AclOperation.AlterConfigs,
+  AclOperation.IdempotentWrite, AclOperation.Alter, AclOperation.Describe,
+];
+
+/** Kafka's AuthHelper.authorizedOperations on a topic or the cluster: bit `op` per allowed operation. */
+export function authorizedOperations(ctx: RequestContext, resourceType: i32, name: string): i32 {
+  const operations = resourceType == ResourceType.Topic ? TOPIC_OPERATIONS : CLUSTER_OPERATIONS;
+  let bits = 0;
+  for (let i = 0; i < operations.length; i++) {
+    const op = unchecked(operations[i]);
+    if (ctx.allowed(resourceType, name, op)) bits |= 1 << op;
+  }
+  return bits;
+}
+
+// ---------------------------------------------------------------------------------------
+// Fetch (1)
+
+/** FetchRequest.FINAL_EPOCH: a full fetch outside any session, which closes the one it names. */
+const FINAL_EPOCH: i32 = -1;
+
+class FetchSplit extends Split<FetchTopic, FetchableTopicResponse> {
+  answers(response: Message): Array<FetchableTopicResponse> { return changetype<FetchResponseData>(response).responses; }
+
+  // Kafka's answer to a fetch failed as a whole, or throttled (KIP-219), lists no partition.
+  apply(response: Message, version: i16): bool {
+    const r = changetype<FetchResponseData>(response);
+    if (r.errorCode != 0 || (r.responses.length == 0 && r.throttleTimeMs > 0)) return false;
+    return super.apply(response, version);
+  }
+}
+
+/** Each partition as Kafka's FetchResponse.partitionResponse(partition, code) answers it. */
+function refusedFetchTopic(topic: FetchTopic, code: i16): FetchableTopicResponse {
+  const answer = new FetchableTopicResponse();
+  answer.topic = topic.topic;
+  answer.topicId = topic.topicId;
+  for (let i = 0; i < topic.partitions.length; i++) {
+    const p = new PartitionData();
+    p.partitionIndex = unchecked(topic.partitions[i]).partition;
+    p.errorCode = code;
+    p.highWatermark = -1;
+    p.records = new Uint8Array(0);
+    answer.partitions.push(p);
+  }
+  return answer;
+}
+
+/** A follower (replica id >= 0) needs CLUSTER_ACTION; Kafka refuses it per partition, as a topic. */
+function checkFollower(ctx: RequestContext): i16 {
+  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
+  return code == 0 || ctx.forcedError != 0 ? code : TOPIC_AUTHORIZATION_FAILED;
+}
+
+/** Consumers need READ on each topic; v13+ name topics by id. */
+export function checkFetch(ctx: RequestContext): Verdict {
+  const req = changetype<FetchRequestData>(ctx.body);
+  const follower = (ctx.version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
+  const followerCode = follower ? checkFollower(ctx) : 0;
+  const split = new FetchSplit();
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const code = follower ? followerCode
+      : checkTopic(ctx, ctx.version >= 13 ? null : topic.topic, topic.topicId, AclOperation.Read);
+    if (code == 0) split.kept.push(topic);
+    else split.refused.push(refusedFetchTopic(topic, code));
+  }
+  req.topics = split.kept;
+  // Fetch sessions (KIP-227): the broker keeps each session's partitions, and an incremental
+  // fetch lists only the changed ones. Forwarded in its session, a mixed fetch would leave the
+  // broker's session without the refused partitions while the client's has them: they would
+  // never be fetched nor refused again, where Kafka refuses them on every fetch. So a mixed
+  // fetch goes on as a sessionless full fetch (FINAL_EPOCH, closing any session it names); the
+  // broker answers with session id 0, which tells the client that its session is over
+  // (FetchSessionHandler.handleResponse), and its next fetch is a full one, split again here.
+  // Nothing refused: the session goes on untouched.
+  req.sessionEpoch = FINAL_EPOCH;
+  req.forgottenTopicsData = new Array<ForgottenTopic>();
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// ListOffsets (2): DESCRIBE on each topic.
+
+class ListOffsetsSplit extends Split<ListOffsetsTopic, ListOffsetsTopicResponse> {
+  answers(response: Message): Array<ListOffsetsTopicResponse> { return changetype<ListOffsetsResponseData>(response).topics; }
+}
+
+/** KafkaApis' buildErrorResponse: timestamp and offset unknown (-1, the defaults). */
+function refusedListOffsetsTopic(topic: ListOffsetsTopic, code: i16): ListOffsetsTopicResponse {
+  const answer = new ListOffsetsTopicResponse();
+  answer.name = topic.name;
+  for (let i = 0; i < topic.partitions.length; i++) {
+    const p = new ListOffsetsPartitionResponse();
+    p.partitionIndex = unchecked(topic.partitions[i]).partitionIndex;
+    p.errorCode = code;
+    answer.partitions.push(p);
+  }
+  return answer;
+}
+
+export function checkListOffsets(ctx: RequestContext): Verdict {
+  const req = changetype<ListOffsetsRequestData>(ctx.body);
+  const split = new ListOffsetsSplit();
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Describe);
+    if (code == 0) split.kept.push(topic);
+    else split.refused.push(refusedListOffsetsTopic(topic, code));
+  }
+  req.topics = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// Metadata (3) and DescribeTopicPartitions (75): DESCRIBE on each topic. Both answer with
+// topic entries of one shape (name, topicAuthorizedOperations).
+
+/**
+ * A listing of every topic shows only those the principal may DESCRIBE; named topics it may
+ * not are refused; authorized operations are the policy's, not the broker's.
+ */
+class DescribedTopics<E, R, Response> extends Split<E, R> {
+  /** The request asked for every topic. */
+  listing: bool = false;
+  /** Fill each described topic's topicAuthorizedOperations. */
+  operations: bool = false;
+
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  answers(response: Message): Array<R> { return changetype<Response>(response).topics; }
+
+  apply(response: Message, version: i16): bool {
+    const topics = this.answers(response);
+    let changed = this.listing && hideUndescribable<R>(this.ctx, topics);
+    // Before the refused are added: Kafka leaves theirs at the default.
+    if (this.operations) changed = fillOperations<R>(this.ctx, topics) || changed;
+    return super.apply(response, version) || changed;
+  }
+}
+
+/** Drops (in place) the topics the principal may not DESCRIBE; true if any. */
+function hideUndescribable<T>(ctx: RequestContext, topics: Array<T>): bool {
+  let shown = 0;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const name = topic.name;
+    if (name != null && ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) unchecked(topics[shown++] = topic);
+  }
+  const hidden = shown != topics.length;
+  topics.length = shown;
+  return hidden;
+}
+
+function fillOperations<T>(ctx: RequestContext, topics: Array<T>): bool {
+  let changed = false;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const name = topic.name;
+    if (name == null) continue;
+    const ops = authorizedOperations(ctx, ResourceType.Topic, name);
+    if (topic.topicAuthorizedOperations != ops) {
+      topic.topicAuthorizedOperations = ops;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataResponseTopic, MetadataResponseData> {
+  /** v8-10: fill clusterAuthorizedOperations. */
+  clusterOperations: bool = false;
+  /** A v0 request whose every topic was refused goes on as v0's listing: show none of it. */
+  hideBrokerTopics: bool = false;
+
+  apply(response: Message, version: i16): bool {
+    const m = changetype<MetadataResponseData>(response);
+    let changed = false;
+    if (this.hideBrokerTopics && m.topics.length > 0) {
+      m.topics.length = 0;
+      changed = true;
+    }
+    if (this.clusterOperations) {
+      const ctx = this.ctx;
+      m.clusterAuthorizedOperations = ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe)
+        ? authorizedOperations(ctx, ResourceType.Cluster, CLUSTER_RESOURCE_NAME) : 0;
+      changed = true;
+    }
+    return super.apply(response, version) || changed;
+  }
+}
+
+// Internal topics (Topic.INTERNAL_TOPICS), reported as such to a principal that may not create them.
+function isInternalTopic(name: string): bool {
+  return name == "__consumer_offsets" || name == "__transaction_state" || name == "__share_group_state";
+}
+
+/** KafkaApis.metadataResponseTopic with no partitions. */
+function refusedMetadataTopic(code: i16, name: string | null, id: Uuid, isInternal: bool): MetadataResponseTopic {
+  const answer = new MetadataResponseTopic();
+  answer.errorCode = code;
+  answer.name = name;
+  answer.topicId = id;
+  answer.isInternal = isInternal;
+  return answer;
+}
+
+/**
+ * Sorts named topics into `described` as KafkaApis.handleTopicMetadataRequest does. A topic
+ * the broker could auto-create though the principal may not CREATE it turns auto-creation off
+ * (v4+; before v4 the request cannot, so the topic is refused); returns whether it did.
+ */
+function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topics: Array<MetadataRequestTopic>,
+                             described: DescribedMetadata): bool {
+  // Topics named by id are never auto-created.
+  const creationChecked = req.allowAutoTopicCreation && !clusterAllows(ctx, AclOperation.Create);
+  let turnedOff = false;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const byId = topic.name == null;
+    const name = byId ? nameOfTopicId(ctx, topic.topicId) : topic.name;
+    if (name == null) {
+      described.refused.push(refusedMetadataTopic(UNKNOWN_TOPIC_ID, null, topic.topicId, false));
+      continue;
+    }
+    const code = ctx.check(ResourceType.Topic, name, AclOperation.Describe);
+    // Kafka names a refused topic as the request did: by name with a zero id, or by id only.
+    if (code != 0) {
+      described.refused.push(byId ? refusedMetadataTopic(code, null, topic.topicId, false)
+        : refusedMetadataTopic(code, name, Uuid.ZERO, false));
+      continue;
+    }
+    if (creationChecked && !byId && !ctx.allowed(ResourceType.Topic, name, AclOperation.Create)) {
+      if (ctx.version >= 4) {
+        req.allowAutoTopicCreation = false;
+        turnedOff = true;
+      } else {
+        ctx.deny("TOPIC:" + name, "CREATE not allowed, and Metadata v" + ctx.version.toString()
+          + " cannot turn auto-creation off", TOPIC_AUTHORIZATION_FAILED);
+        described.refused.push(refusedMetadataTopic(TOPIC_AUTHORIZATION_FAILED, name, Uuid.ZERO, isInternalTopic(name)));
+        continue;
+      }
+    }
+    described.kept.push(topic);
+  }
+  return turnedOff;
+}
+
+/**
+ * Every topic (null list, or v0's empty one): the broker's answer is filtered. Named topics:
+ * refused ones are not looked up (nor auto-created) and get TOPIC_AUTHORIZATION_FAILED; the
+ * request always goes to the broker, whose broker list the client needs.
+ */
+export function checkMetadata(ctx: RequestContext): Verdict {
+  const req = changetype<MetadataRequestData>(ctx.body);
+  if (ctx.forcedError != 0) return refuseWhole(ctx);
+  const described = new DescribedMetadata(ctx);
+  described.operations = ctx.version >= 8 && req.includeTopicAuthorizedOperations;
+  described.clusterOperations = ctx.version >= 8 && ctx.version <= 10 && req.includeClusterAuthorizedOperations;
+  const topics = req.topics;
+  if (topics == null || (ctx.version == 0 && topics.length == 0)) {
+    described.listing = true;
+    ctx.after = described;
+    return ctx.pass();
+  }
+  const autoCreationTurnedOff = splitMetadataTopics(ctx, req, topics, described);
+  if (described.refused.length > 0 || described.operations || described.clusterOperations) ctx.after = described;
+  if (described.refused.length == 0 && !autoCreationTurnedOff) return ctx.pass();
+  req.topics = described.kept;
+  described.hideBrokerTopics = ctx.version == 0 && described.kept.length == 0;
+  return ctx.forward(req);
+}
+
+class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, DescribeTopicPartitionsResponseTopic,
+    DescribeTopicPartitionsResponseData> {
+  apply(response: Message, version: i16): bool {
+    const changed = super.apply(response, version);
+    return (this.listing && this.hideCursor(changetype<DescribeTopicPartitionsResponseData>(response))) || changed;
+  }
+
+  // The next cursor names the first topic of the next page, which must not be one the
+  // principal may not DESCRIBE. The next page starts just after the last topic shown instead
+  // ("\0" sorts before every character of a topic name); when this page showed none, no name
+  // can be given without telling one, and the listing ends here.
+  private hideCursor(r: DescribeTopicPartitionsResponseData): bool {
+    const cursor = r.nextCursor;
+    if (cursor == null || this.ctx.allowed(ResourceType.Topic, cursor.topicName, AclOperation.Describe)) return false;
+    const last = r.topics.length > 0 ? unchecked(r.topics[r.topics.length - 1]).name : null;
+    if (last == null) {
+      r.nextCursor = null;
+      return true;
+    }
+    const next = new ResponseCursor();
+    next.topicName = last + "\u0000";
+    r.nextCursor = next;
+    return true;
+  }
+}
+
+function refusedDescribedTopic(name: string, code: i16): DescribeTopicPartitionsResponseTopic {
+  const answer = new DescribeTopicPartitionsResponseTopic();
+  answer.errorCode = code;
+  answer.name = name;
+  return answer;
+}
+
+/** As DescribeTopicPartitionsRequestHandler: an empty list is every topic; a cursor skips those before it. */
+export function checkDescribeTopicPartitions(ctx: RequestContext): Verdict {
+  const req = changetype<DescribeTopicPartitionsRequestData>(ctx.body);
+  const described = new DescribedPartitions(ctx);
+  // Kafka reports every described topic's authorized operations, unasked.
+  described.operations = true;
+  if (req.topics.length == 0) {
+    if (ctx.forcedError != 0) return refuseWhole(ctx);
+    described.listing = true;
+    ctx.after = described;
+    return ctx.pass();
+  }
+  const cursor = req.cursor;
+  const first = cursor != null ? cursor.topicName : "";
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    // Kafka neither describes nor refuses a topic before the cursor.
+    if (topic.name < first) continue;
+    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Describe);
+    if (code == 0) described.kept.push(topic);
+    else described.refused.push(refusedDescribedTopic(topic.name, code));
+  }
+  // The broker refuses a cursor whose topic is not listed; a refused one has nothing to resume.
+  if (cursor != null && !ctx.allowed(ResourceType.Topic, cursor.topicName, AclOperation.Describe)) req.cursor = null;
+  req.topics = described.kept;
+  const verdict = described.settle(ctx, req);
+  if (described.kept.length > 0) ctx.after = described;
+  return verdict;
+}
+
+// ---------------------------------------------------------------------------------------
+// CreateTopics (19): CREATE on the cluster or on the topic, then limits.createTopics.
+
+/** The one topic nobody may create (Topic.CLUSTER_METADATA_TOPIC_NAME). */
+const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
+
+class CreateTopicsSplit extends Split<CreatableTopic, CreatableTopicResult> {
+  /** Kept topics the principal may not DESCRIBE_CONFIGS. */
+  readonly configsWithheld: Array<string> = new Array<string>();
+
+  answers(response: Message): Array<CreatableTopicResult> { return changetype<CreateTopicsResponseData>(response).topics; }
+
+  apply(response: Message, version: i16): bool {
+    const added = super.apply(response, version);
+    return (version >= 5 && this.withholdConfigs(changetype<CreateTopicsResponseData>(response))) || added;
+  }
+
+  // Kafka (ReplicationControlManager.createTopic) shows a created topic's configs, partition
+  // count and replication factor only to a principal that may DESCRIBE_CONFIGS it.
+  private withholdConfigs(r: CreateTopicsResponseData): bool {
+    let changed = false;
+    for (let i = 0; i < r.topics.length; i++) {
+      const t = unchecked(r.topics[i]);
+      if (t.errorCode != 0 || !this.configsWithheld.includes(t.name)) continue;
+      t.configs = new Array<CreatableTopicConfigs>();
+      t.numPartitions = -1;
+      t.replicationFactor = -1;
+      t.topicConfigErrorCode = TOPIC_AUTHORIZATION_FAILED;
+      changed = true;
+    }
+    return changed;
+  }
+}
+
+function logged(ctx: RequestContext, topic: string, refusal: PolicyViolation): PolicyViolation {
+  ctx.deny("TOPIC:" + topic, refusal.message, refusal.errorCode);
+  return refusal;
+}
+
+/** Why Kafka, or limits.createTopics, refuses to create `topic`; null if neither does. */
+function creationRefusal(ctx: RequestContext, topic: CreatableTopic, anyTopic: bool): PolicyViolation | null {
+  if (topic.name == CLUSTER_METADATA_TOPIC) {
+    // Refused before any ACL, whoever asks.
+    return logged(ctx, topic.name, new PolicyViolation(INVALID_REQUEST,
+      "Creation of internal topic " + CLUSTER_METADATA_TOPIC + " is prohibited."));
+  }
+  if (!anyTopic) {
+    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Create);
+    if (code != 0) {
+      const forced = forcedReason(ctx);
+      return new PolicyViolation(code, forced != null ? forced : "Authorization failed.");
+    }
+  }
+  const violation = createLimitViolation(ctx.policy, topic);
+  return violation != null ? logged(ctx, topic.name, violation) : null;
+}
+
+/** The limits on what the topic would get: manual assignments fix both partitions and replicas. */
+function createLimitViolation(policy: Policy, topic: CreatableTopic): PolicyViolation | null {
+  const assignments = topic.assignments;
+  if (assignments.length == 0) return policy.checkCreateTopic(topic.name, topic.numPartitions, topic.replicationFactor);
+  let fewest = i32.MAX_VALUE, most = 0;
+  for (let i = 0; i < assignments.length; i++) {
+    const replicas = unchecked(assignments[i]).brokerIds.length;
+    if (replicas < fewest) fewest = replicas;
+    if (replicas > most) most = replicas;
+  }
+  const v = policy.checkCreateTopic(topic.name, assignments.length, <i16>min(most, <i32>i16.MAX_VALUE));
+  return v != null ? v : policy.checkCreateTopic(topic.name, assignments.length, <i16>min(fewest, <i32>i16.MAX_VALUE));
+}
+
+/** ControllerApis.createTopics' answer: partitions and replication factor -1 (the defaults). */
+function refusedCreation(name: string, refusal: PolicyViolation): CreatableTopicResult {
+  const answer = new CreatableTopicResult();
+  answer.name = name;
+  answer.errorCode = refusal.errorCode;
+  answer.errorMessage = refusal.message;
+  return answer;
+}
+
+export function checkCreateTopics(ctx: RequestContext): Verdict {
+  const req = changetype<CreateTopicsRequestData>(ctx.body);
+  const split = new CreateTopicsSplit();
+  const anyTopic = clusterAllows(ctx, AclOperation.Create);
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const refusal = creationRefusal(ctx, topic, anyTopic);
+    if (refusal != null) {
+      split.refused.push(refusedCreation(topic.name, refusal));
+      continue;
+    }
+    split.kept.push(topic);
+    if (!ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs)) split.configsWithheld.push(topic.name);
+  }
+  req.topics = split.kept;
+  const verdict = split.settle(ctx, req);
+  if (split.configsWithheld.length > 0) ctx.after = split;
+  return verdict;
+}
+
+// ---------------------------------------------------------------------------------------
+// DeleteTopics (20): DELETE on the cluster (every topic) or on the topic; v6+ by name or id.
+
+class DeleteTopicsSplit<E> extends Split<E, DeletableTopicResult> {
+  answers(response: Message): Array<DeletableTopicResult> { return changetype<DeleteTopicsResponseData>(response).responses; }
+}
+
+function deletionAnswer(ctx: RequestContext, name: string | null, id: Uuid, code: i16): DeletableTopicResult {
+  const answer = new DeletableTopicResult();
+  answer.name = name;
+  answer.topicId = id;
+  answer.errorCode = code;
+  answer.errorMessage = refusalMessage(ctx, code);
+  return answer;
+}
+
+/** ControllerApis.deleteTopics' answer for a topic it will not delete, or null. */
+function deletionRefusal(ctx: RequestContext, name: string | null, id: Uuid, anyTopic: bool): DeletableTopicResult | null {
+  const resolved = name != null ? name : nameOfTopicId(ctx, id);
+  if (resolved == null) return deletionAnswer(ctx, null, id, UNKNOWN_TOPIC_ID);
+  if (anyTopic) return null;
+  const code = ctx.check(ResourceType.Topic, resolved, AclOperation.Delete);
+  if (code == 0) return null;
+  if (name != null) return deletionAnswer(ctx, name, Uuid.ZERO, code);
+  // A topic given by id is named only to a principal that may DESCRIBE it.
+  const shown = ctx.allowed(ResourceType.Topic, resolved, AclOperation.Describe) ? resolved : null;
+  return deletionAnswer(ctx, shown, id, code);
+}
+
+/** v1-5 list names; v6+ list states, each with a name or an id. */
+function splitDeletions<E>(ctx: RequestContext, entries: Array<E>): DeleteTopicsSplit<E> {
+  const split = new DeleteTopicsSplit<E>();
+  const anyTopic = clusterAllows(ctx, AclOperation.Delete);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = unchecked(entries[i]);
+    let refusal: DeletableTopicResult | null;
+    if (isString<E>()) {
+      refusal = deletionRefusal(ctx, changetype<string>(entry), Uuid.ZERO, anyTopic);
+    } else {
+      refusal = deletionRefusal(ctx, entry.name, entry.topicId, anyTopic);
+    }
+    if (refusal == null) split.kept.push(entry);
+    else split.refused.push(refusal);
+  }
+  return split;
+}
+
+export function checkDeleteTopics(ctx: RequestContext): Verdict {
+  const req = changetype<DeleteTopicsRequestData>(ctx.body);
+  if (ctx.version >= 6) {
+    const split = splitDeletions<DeleteTopicState>(ctx, req.topics);
+    req.topics = split.kept;
+    return split.settle(ctx, req);
+  }
+  const split = splitDeletions<string>(ctx, req.topicNames);
+  req.topicNames = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// DeleteRecords (21): DELETE on each topic.
+
+class DeleteRecordsSplit extends Split<DeleteRecordsTopic, DeleteRecordsTopicResult> {
+  answers(response: Message): Array<DeleteRecordsTopicResult> { return changetype<DeleteRecordsResponseData>(response).topics; }
+}
+
+function refusedDeleteRecordsTopic(topic: DeleteRecordsTopic, code: i16): DeleteRecordsTopicResult {
+  const answer = new DeleteRecordsTopicResult();
+  answer.name = topic.name;
+  for (let i = 0; i < topic.partitions.length; i++) {
+    const p = new DeleteRecordsPartitionResult();
+    p.partitionIndex = unchecked(topic.partitions[i]).partitionIndex;
+    p.lowWatermark = -1; // DeleteRecordsResponse.INVALID_LOW_WATERMARK
+    p.errorCode = code;
+    answer.partitions.push(p);
+  }
+  return answer;
+}
+
+export function checkDeleteRecords(ctx: RequestContext): Verdict {
+  const req = changetype<DeleteRecordsRequestData>(ctx.body);
+  const split = new DeleteRecordsSplit();
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Delete);
+    if (code == 0) split.kept.push(topic);
+    else split.refused.push(refusedDeleteRecordsTopic(topic, code));
+  }
+  req.topics = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// OffsetForLeaderEpoch (23): CLUSTER_ACTION covers every topic (replicas), else DESCRIBE on
+// each (consumers, KIP-320), whatever replica id the request gives.
+
+class OffsetForLeaderEpochSplit extends Split<OffsetForLeaderTopic, OffsetForLeaderTopicResult> {
+  answers(response: Message): Array<OffsetForLeaderTopicResult> {
+    return changetype<OffsetForLeaderEpochResponseData>(response).topics;
+  }
+}
+
+function refusedLeaderEpochTopic(topic: OffsetForLeaderTopic, code: i16): OffsetForLeaderTopicResult {
+  const answer = new OffsetForLeaderTopicResult();
+  answer.topic = topic.topic;
+  for (let i = 0; i < topic.partitions.length; i++) {
+    const p = new EpochEndOffset();
+    p.partition = unchecked(topic.partitions[i]).partition;
+    p.errorCode = code;
+    answer.partitions.push(p);
+  }
+  return answer;
+}
+
+export function checkOffsetForLeaderEpoch(ctx: RequestContext): Verdict {
+  const req = changetype<OffsetForLeaderEpochRequestData>(ctx.body);
+  if (clusterAllows(ctx, AclOperation.ClusterAction)) return ctx.pass();
+  const split = new OffsetForLeaderEpochSplit();
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const code = ctx.check(ResourceType.Topic, topic.topic, AclOperation.Describe);
+    if (code == 0) split.kept.push(topic);
+    else split.refused.push(refusedLeaderEpochTopic(topic, code));
+  }
+  req.topics = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// DescribeConfigs (32), AlterConfigs (33), IncrementalAlterConfigs (44): per config resource.
+
+// ConfigResource.Type ids.
+const CONFIG_TOPIC: i8 = 2;
+const CONFIG_BROKER: i8 = 4;
+const CONFIG_BROKER_LOGGER: i8 = 8;
+const CONFIG_CLIENT_METRICS: i8 = 16;
+const CONFIG_GROUP: i8 = 32;
+
+/**
+ * The ACL resource Kafka checks for a config resource type (ConfigHelper, ControllerApis
+ * .authorizeAlterResource): topics and groups themselves, the broker-wide types the cluster.
+ * Unknown for a type the API does not take.
+ */
+function configAclType(type: i8, takesBrokerLogger: bool): i32 {
+  switch (type) {
+    case CONFIG_TOPIC: return ResourceType.Topic;
+    case CONFIG_GROUP: return ResourceType.Group;
+    case CONFIG_BROKER:
+    case CONFIG_CLIENT_METRICS: return ResourceType.Cluster;
+    case CONFIG_BROKER_LOGGER: return takesBrokerLogger ? ResourceType.Cluster : ResourceType.Unknown;
+    default: return ResourceType.Unknown;
+  }
+}
+
+/**
+ * Splits config resources by `operation`. A type the API does not take is refused with
+ * INVALID_REQUEST, as Kafka refuses it before any ACL. The answers of all three APIs have the
+ * same fields (errorCode, errorMessage, resourceType, resourceName).
+ */
+function splitConfigResources<E, R>(ctx: RequestContext, resources: Array<E>, split: Split<E, R>,
+                                    operation: i32, takesBrokerLogger: bool): void {
+  for (let i = 0; i < resources.length; i++) {
+    const resource = unchecked(resources[i]);
+    const aclType = configAclType(resource.resourceType, takesBrokerLogger);
+    let code: i16;
+    let message: string | null;
+    if (aclType == ResourceType.Unknown) {
+      const unknown = "Unknown resource type " + resource.resourceType.toString();
+      code = INVALID_REQUEST;
+      message = unknown;
+      ctx.deny("CONFIG:" + resource.resourceType.toString() + ":" + resource.resourceName, unknown, code);
+    } else {
+      code = ctx.check(aclType, aclType == ResourceType.Cluster ? CLUSTER_RESOURCE_NAME : resource.resourceName, operation);
+      if (code == 0) {
+        split.kept.push(resource);
+        continue;
+      }
+      message = refusalMessage(ctx, code);
+    }
+    const answer = instantiate<R>();
+    answer.errorCode = code;
+    answer.errorMessage = message;
+    answer.resourceType = resource.resourceType;
+    answer.resourceName = resource.resourceName;
+    split.refused.push(answer);
+  }
+}
+
+class DescribeConfigsSplit extends Split<DescribeConfigsResource, DescribeConfigsResult> {
+  answers(response: Message): Array<DescribeConfigsResult> { return changetype<DescribeConfigsResponseData>(response).results; }
+}
+
+/** The two AlterConfigs APIs: different classes of the same shape. */
+class AlterConfigsSplit<E, R, Response> extends Split<E, R> {
+  answers(response: Message): Array<R> { return changetype<Response>(response).responses; }
+}
+
+export function checkDescribeConfigs(ctx: RequestContext): Verdict {
+  const req = changetype<DescribeConfigsRequestData>(ctx.body);
+  const split = new DescribeConfigsSplit();
+  splitConfigResources<DescribeConfigsResource, DescribeConfigsResult>(ctx, req.resources, split, AclOperation.DescribeConfigs, true);
+  req.resources = split.kept;
+  return split.settle(ctx, req);
+}
+
+export function checkAlterConfigs(ctx: RequestContext): Verdict {
+  const req = changetype<AlterConfigsRequestData>(ctx.body);
+  const split = new AlterConfigsSplit<AlterConfigsResource, AlterConfigsResourceResponse, AlterConfigsResponseData>();
+  // The legacy API takes no BROKER_LOGGER (ConfigAdminManager.preprocess).
+  splitConfigResources<AlterConfigsResource, AlterConfigsResourceResponse>(ctx, req.resources, split, AclOperation.AlterConfigs, false);
+  req.resources = split.kept;
+  return split.settle(ctx, req);
+}
+
+export function checkIncrementalAlterConfigs(ctx: RequestContext): Verdict {
+  const req = changetype<IncrementalAlterConfigsRequestData>(ctx.body);
+  const split = new AlterConfigsSplit<IncrementalAlterConfigsResource, IncrementalAlterConfigsResourceResponse,
+    IncrementalAlterConfigsResponseData>();
+  splitConfigResources<IncrementalAlterConfigsResource, IncrementalAlterConfigsResourceResponse>(
+    ctx, req.resources, split, AclOperation.AlterConfigs, true);
+  req.resources = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// CreatePartitions (37): ALTER on each topic.
+
+class CreatePartitionsSplit extends Split<CreatePartitionsTopic, CreatePartitionsTopicResult> {
+  answers(response: Message): Array<CreatePartitionsTopicResult> { return changetype<CreatePartitionsResponseData>(response).results; }
+}
+
+export function checkCreatePartitions(ctx: RequestContext): Verdict {
+  const req = changetype<CreatePartitionsRequestData>(ctx.body);
+  const split = new CreatePartitionsSplit();
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Alter);
+    if (code == 0) {
+      split.kept.push(topic);
+      continue;
+    }
+    // ControllerApis.createPartitions gives no message.
+    const answer = new CreatePartitionsTopicResult();
+    answer.name = topic.name;
+    answer.errorCode = code;
+    answer.errorMessage = forcedReason(ctx);
+    split.refused.push(answer);
+  }
+  req.topics = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// DescribeProducers (61): READ on each topic.
+
+class DescribeProducersSplit extends Split<ProducersTopicRequest, ProducersTopicResponse> {
+  answers(response: Message): Array<ProducersTopicResponse> { return changetype<DescribeProducersResponseData>(response).topics; }
+}
+
+function refusedProducersTopic(ctx: RequestContext, topic: ProducersTopicRequest, code: i16): ProducersTopicResponse {
+  const answer = new ProducersTopicResponse();
+  answer.name = topic.name;
+  for (let i = 0; i < topic.partitionIndexes.length; i++) {
+    const p = new ProducersPartitionResponse();
+    p.partitionIndex = unchecked(topic.partitionIndexes[i]);
+    p.errorCode = code;
+    p.errorMessage = refusalMessage(ctx, code);
+    answer.partitions.push(p);
+  }
+  return answer;
+}
+
+export function checkDescribeProducers(ctx: RequestContext): Verdict {
+  const req = changetype<DescribeProducersRequestData>(ctx.body);
+  const split = new DescribeProducersSplit();
+  for (let i = 0; i < req.topics.length; i++) {
+    const topic = unchecked(req.topics[i]);
+    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Read);
+    if (code == 0) split.kept.push(topic);
+    else split.refused.push(refusedProducersTopic(ctx, topic, code));
+  }
+  req.topics = split.kept;
+  return split.settle(ctx, req);
+}
+
+// ---------------------------------------------------------------------------------------
+// ListConfigResources (74): DESCRIBE_CONFIGS on the cluster, whichever types are listed.
+
+export function checkListConfigResources(ctx: RequestContext): Verdict {
+  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.DescribeConfigs);
+  if (code == 0) return ctx.pass();
+  const reason = forcedReason(ctx);
+  return respondWithError(ctx, code, reason != null ? reason : "DESCRIBE_CONFIGS on the cluster not allowed");
+}
