@@ -18,6 +18,7 @@ export const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
 export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
 export const INVALID_RECORD: i16 = 87;
 export const UNKNOWN_TOPIC_ID: i16 = 100;
+export const OPERATION_NOT_ATTEMPTED: i16 = 55;
 
 /** Kafka's name for an error code, lower-case (for logs and stat names). */
 export function errorName(code: i16): string {
@@ -40,6 +41,7 @@ export function errorName(code: i16): string {
     case UNSUPPORTED_COMPRESSION_TYPE: return "unsupported_compression_type";
     case INVALID_RECORD: return "invalid_record";
     case UNKNOWN_TOPIC_ID: return "unknown_topic_id";
+    case OPERATION_NOT_ATTEMPTED: return "operation_not_attempted";
     default: return "error_" + code.toString();
   }
 }

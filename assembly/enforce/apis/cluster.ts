@@ -42,12 +42,14 @@ export function checkClusterOperation(ctx: RequestContext, operation: i32): Verd
   if (code == 0) return ctx.pass();
   const perEntry = perEntryRefusal(ctx, code);
   if (perEntry != null) return ctx.respond(perEntry);
-  return respondWithError(ctx, code, "cluster authorization failed");
+  return respondWithError(ctx, code, refusalMessage(ctx));
 }
 
-/** The refusal for admin APIs whose response has no top-level error; null for the others. */
+/** The refusal of admin APIs whose response has no top-level error; null for the others. */
 function perEntryRefusal(ctx: RequestContext, code: i16): Message | null {
   switch (ctx.apiKey) {
+    case 30: return createAclsRefusal(changetype<CreateAclsRequestData>(ctx.body), code);
+    case 31: return deleteAclsRefusal(changetype<DeleteAclsRequestData>(ctx.body), code);
     case 34: return alterReplicaLogDirsRefusal(changetype<AlterReplicaLogDirsRequestData>(ctx.body), code);
     // Before v3 there is no error field: Kafka answers a refused describe with no log dirs.
     case 35: return ctx.version < 3 ? new DescribeLogDirsResponseData() : null;
@@ -135,36 +137,39 @@ function addOnce(names: Array<string>, name: string): void {
 
 /** DescribeAcls: DESCRIBE on the cluster (AclApis.handleDescribeAcls). */
 export function checkDescribeAcls(ctx: RequestContext): Verdict {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code, "cluster authorization failed");
+  return checkClusterOperation(ctx, AclOperation.Describe);
 }
 
-/** CreateAcls: ALTER on the cluster; a refusal fails every creation (CreateAclsRequest.getErrorResponse). */
+/** CreateAcls: ALTER on the cluster (AclApis.handleCreateAcls). */
 export function checkCreateAcls(ctx: RequestContext): Verdict {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Alter);
-  if (code == 0) return ctx.pass();
-  const creations = changetype<CreateAclsRequestData>(ctx.body).creations.length;
+  return checkClusterOperation(ctx, AclOperation.Alter);
+}
+
+/** DeleteAcls: ALTER on the cluster (AclApis.handleDeleteAcls). */
+export function checkDeleteAcls(ctx: RequestContext): Verdict {
+  return checkClusterOperation(ctx, AclOperation.Alter);
+}
+
+/** Every creation fails, as CreateAclsRequest.getErrorResponse answers. */
+function createAclsRefusal(req: CreateAclsRequestData, code: i16): Message {
   const resp = new CreateAclsResponseData();
-  for (let i = 0; i < creations; i++) {
+  for (let i = 0; i < req.creations.length; i++) {
     const result = new AclCreationResult();
     result.errorCode = code;
     resp.results.push(result);
   }
-  return ctx.respond(resp);
+  return resp;
 }
 
-/** DeleteAcls: ALTER on the cluster; a refusal fails every filter (DeleteAclsRequest.getErrorResponse). */
-export function checkDeleteAcls(ctx: RequestContext): Verdict {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Alter);
-  if (code == 0) return ctx.pass();
-  const filters = changetype<DeleteAclsRequestData>(ctx.body).filters.length;
+/** Every filter fails, as DeleteAclsRequest.getErrorResponse answers. */
+function deleteAclsRefusal(req: DeleteAclsRequestData, code: i16): Message {
   const resp = new DeleteAclsResponseData();
-  for (let i = 0; i < filters; i++) {
+  for (let i = 0; i < req.filters.length; i++) {
     const result = new DeleteAclsFilterResult();
     result.errorCode = code;
     resp.filterResults.push(result);
   }
-  return ctx.respond(resp);
+  return resp;
 }
 
 /**
@@ -174,19 +179,9 @@ export function checkDeleteAcls(ctx: RequestContext): Verdict {
  * the tokens the principal may see.
  */
 export function checkDelegationToken(ctx: RequestContext): Verdict {
-  switch (ctx.apiKey) {
-    case 38: return checkCreateDelegationToken(ctx);
-    case 41: {
-      const refused = forcedRefusal(ctx);
-      if (refused != null) return refused;
-      ctx.after = new VisibleTokensOnly(ctx);
-      return ctx.pass();
-    }
-    default: {
-      const refused = forcedRefusal(ctx);
-      return refused != null ? refused : ctx.pass();
-    }
-  }
+  if (ctx.apiKey == 38) return checkCreateDelegationToken(ctx);
+  if (ctx.apiKey == 41 && ctx.forcedError == 0) ctx.after = new VisibleTokensOnly(ctx);
+  return passUnchecked(ctx);
 }
 
 function checkCreateDelegationToken(ctx: RequestContext): Verdict {
@@ -255,16 +250,26 @@ class VisibleTokensOnly extends ResponseRewrite {
 
 /** DescribeCluster: Kafka authorizes nothing (it only computes the authorized operations). */
 export function checkDescribeCluster(ctx: RequestContext): Verdict {
-  const refused = forcedRefusal(ctx);
-  return refused != null ? refused : ctx.pass();
+  return passUnchecked(ctx);
 }
 
 /**
- * For APIs (or paths) where Kafka makes no ACL check: a whole-request refusal (limits.apis)
- * still applies, answered with the response's top-level error; null when there is none.
+ * A whole-request refusal (limits.apis) reaching a path where Kafka makes no ACL check:
+ * logged, and its code returned; 0 when the request is not refused as a whole.
  */
-export function forcedRefusal(ctx: RequestContext): Verdict | null {
-  if (ctx.forcedError == 0) return null;
+export function forcedCode(ctx: RequestContext): i16 {
+  if (ctx.forcedError == 0) return 0;
   ctx.deny(ctx.apiName, ctx.forcedReason, ctx.forcedError);
-  return respondWithError(ctx, ctx.forcedError, ctx.forcedReason);
+  return ctx.forcedError;
+}
+
+/** A request Kafka lets through without an ACL check: passed, unless refused as a whole. */
+export function passUnchecked(ctx: RequestContext): Verdict {
+  const code = forcedCode(ctx);
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code, ctx.forcedReason);
+}
+
+/** The error message of a refusal, in responses that carry one. */
+export function refusalMessage(ctx: RequestContext): string {
+  return ctx.forcedError != 0 ? ctx.forcedReason : "denied by the proxy's policy";
 }

@@ -1,28 +1,1064 @@
-// TODO(helper): placeholder signatures; every function below must be implemented.
+// Consumer, share and streams group APIs, as Kafka 4.4's KafkaApis authorizes them: READ on
+// the group to take part in it or commit to it, DESCRIBE to look at it, DELETE to delete it or
+// its offsets; READ on the topics whose offsets are committed, altered or deleted, DESCRIBE on
+// those whose offsets are fetched or that a member subscribes to. Refused parts are answered
+// in each API's own response, as produce.ts does; listings are cut to what may be described.
+//
+// The shared shapes below (Refusals, answer, checkTopics, checkNames) serve transactions.ts
+// too: many of these APIs refuse entries of a list and must answer each by name. A check
+// narrows the decoded request in place (nothing reads it afterwards) before forwarding it.
 
+import { Message } from "../../protocol/message";
+import { Uuid } from "../../protocol/uuid";
+import { TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID } from "../../protocol/errors";
+import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
+import { OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition } from "../../messages/OffsetCommitResponse";
+import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
+import {
+  OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponsePartition,
+  OffsetFetchResponseTopics, OffsetFetchResponsePartitions, OffsetFetchResponseGroup,
+} from "../../messages/OffsetFetchResponse";
+import { FindCoordinatorRequestData } from "../../messages/FindCoordinatorRequest";
+import { FindCoordinatorResponseData, Coordinator } from "../../messages/FindCoordinatorResponse";
+import { JoinGroupRequestData } from "../../messages/JoinGroupRequest";
+import { JoinGroupResponseData } from "../../messages/JoinGroupResponse";
+import { HeartbeatRequestData } from "../../messages/HeartbeatRequest";
+import { LeaveGroupRequestData } from "../../messages/LeaveGroupRequest";
+import { SyncGroupRequestData } from "../../messages/SyncGroupRequest";
+import { DescribeGroupsRequestData } from "../../messages/DescribeGroupsRequest";
+import { DescribeGroupsResponseData, DescribedGroup as ClassicDescribedGroup } from "../../messages/DescribeGroupsResponse";
+import { ListGroupsResponseData, ListedGroup } from "../../messages/ListGroupsResponse";
+import { DeleteGroupsRequestData } from "../../messages/DeleteGroupsRequest";
+import { DeleteGroupsResponseData, DeletableGroupResult } from "../../messages/DeleteGroupsResponse";
+import { OffsetDeleteRequestData, OffsetDeleteRequestTopic } from "../../messages/OffsetDeleteRequest";
+import { OffsetDeleteResponseData, OffsetDeleteResponseTopic, OffsetDeleteResponsePartition } from "../../messages/OffsetDeleteResponse";
+import { ConsumerGroupHeartbeatRequestData } from "../../messages/ConsumerGroupHeartbeatRequest";
+import { ConsumerGroupDescribeRequestData } from "../../messages/ConsumerGroupDescribeRequest";
+import {
+  ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup, Assignment as ConsumerAssignment,
+} from "../../messages/ConsumerGroupDescribeResponse";
+import { ShareGroupHeartbeatRequestData } from "../../messages/ShareGroupHeartbeatRequest";
+import { ShareGroupDescribeRequestData } from "../../messages/ShareGroupDescribeRequest";
+import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup } from "../../messages/ShareGroupDescribeResponse";
+import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
+import { ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData } from "../../messages/ShareFetchResponse";
+import { ShareAcknowledgeRequestData, AcknowledgeTopic } from "../../messages/ShareAcknowledgeRequest";
+import {
+  ShareAcknowledgeResponseData, ShareAcknowledgeTopicResponse, PartitionData as ShareAcknowledgePartitionData,
+} from "../../messages/ShareAcknowledgeResponse";
+import { DescribeShareGroupOffsetsRequestData, DescribeShareGroupOffsetsRequestGroup, DescribeShareGroupOffsetsRequestTopic } from "../../messages/DescribeShareGroupOffsetsRequest";
+import {
+  DescribeShareGroupOffsetsResponseData, DescribeShareGroupOffsetsResponseGroup, DescribeShareGroupOffsetsResponseTopic,
+  DescribeShareGroupOffsetsResponsePartition,
+} from "../../messages/DescribeShareGroupOffsetsResponse";
+import { AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic } from "../../messages/AlterShareGroupOffsetsRequest";
+import {
+  AlterShareGroupOffsetsResponseData, AlterShareGroupOffsetsResponseTopic, AlterShareGroupOffsetsResponsePartition,
+} from "../../messages/AlterShareGroupOffsetsResponse";
+import { DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic } from "../../messages/DeleteShareGroupOffsetsRequest";
+import { DeleteShareGroupOffsetsResponseData, DeleteShareGroupOffsetsResponseTopic } from "../../messages/DeleteShareGroupOffsetsResponse";
+import { StreamsGroupHeartbeatRequestData, Topology as StreamsTopology } from "../../messages/StreamsGroupHeartbeatRequest";
+import { StreamsGroupDescribeRequestData } from "../../messages/StreamsGroupDescribeRequest";
+import {
+  StreamsGroupDescribeResponseData, DescribedGroup as StreamsDescribedGroup, Topology as DescribedTopology,
+} from "../../messages/StreamsGroupDescribeResponse";
+import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../messages/StreamsGroupTopologyDescriptionUpdateRequest";
+import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { ResponseRewrite } from "../rewrite";
+import { respondWithError } from "../authorize";
+import { topicName } from "../topic-ids";
+import { forcedCode, passUnchecked, refusalMessage } from "./cluster";
 
-export function checkAlterShareGroupOffsets(ctx: RequestContext): Verdict { return Verdict.close("checkAlterShareGroupOffsets is not implemented yet"); }
-export function checkConsumerGroupDescribe(ctx: RequestContext): Verdict { return Verdict.close("checkConsumerGroupDescribe is not implemented yet"); }
-export function checkConsumerGroupHeartbeat(ctx: RequestContext): Verdict { return Verdict.close("checkConsumerGroupHeartbeat is not implemented yet"); }
-export function checkDeleteGroups(ctx: RequestContext): Verdict { return Verdict.close("checkDeleteGroups is not implemented yet"); }
-export function checkDeleteShareGroupOffsets(ctx: RequestContext): Verdict { return Verdict.close("checkDeleteShareGroupOffsets is not implemented yet"); }
-export function checkDescribeGroups(ctx: RequestContext): Verdict { return Verdict.close("checkDescribeGroups is not implemented yet"); }
-export function checkDescribeShareGroupOffsets(ctx: RequestContext): Verdict { return Verdict.close("checkDescribeShareGroupOffsets is not implemented yet"); }
-export function checkFindCoordinator(ctx: RequestContext): Verdict { return Verdict.close("checkFindCoordinator is not implemented yet"); }
-export function checkHeartbeat(ctx: RequestContext): Verdict { return Verdict.close("checkHeartbeat is not implemented yet"); }
-export function checkJoinGroup(ctx: RequestContext): Verdict { return Verdict.close("checkJoinGroup is not implemented yet"); }
-export function checkLeaveGroup(ctx: RequestContext): Verdict { return Verdict.close("checkLeaveGroup is not implemented yet"); }
-export function checkListGroups(ctx: RequestContext): Verdict { return Verdict.close("checkListGroups is not implemented yet"); }
-export function checkOffsetCommit(ctx: RequestContext): Verdict { return Verdict.close("checkOffsetCommit is not implemented yet"); }
-export function checkOffsetDelete(ctx: RequestContext): Verdict { return Verdict.close("checkOffsetDelete is not implemented yet"); }
-export function checkOffsetFetch(ctx: RequestContext): Verdict { return Verdict.close("checkOffsetFetch is not implemented yet"); }
-export function checkShareAcknowledge(ctx: RequestContext): Verdict { return Verdict.close("checkShareAcknowledge is not implemented yet"); }
-export function checkShareFetch(ctx: RequestContext): Verdict { return Verdict.close("checkShareFetch is not implemented yet"); }
-export function checkShareGroupDescribe(ctx: RequestContext): Verdict { return Verdict.close("checkShareGroupDescribe is not implemented yet"); }
-export function checkShareGroupHeartbeat(ctx: RequestContext): Verdict { return Verdict.close("checkShareGroupHeartbeat is not implemented yet"); }
-export function checkStreamsGroupDescribe(ctx: RequestContext): Verdict { return Verdict.close("checkStreamsGroupDescribe is not implemented yet"); }
-export function checkStreamsGroupHeartbeat(ctx: RequestContext): Verdict { return Verdict.close("checkStreamsGroupHeartbeat is not implemented yet"); }
-export function checkStreamsGroupTopologyDescriptionUpdate(ctx: RequestContext): Verdict { return Verdict.close("checkStreamsGroupTopologyDescriptionUpdate is not implemented yet"); }
-export function checkSyncGroup(ctx: RequestContext): Verdict { return Verdict.close("checkSyncGroup is not implemented yet"); }
+// ---------------------------------------------------------------------------------------
+// Shared shapes.
+
+/**
+ * What the policy refused in one request. `addTo` puts the refusals into a response of the
+ * request's API (the broker's, or an empty one when answering here) and, for APIs that
+ * `watch`, also cuts from the broker's entries what the principal may not see.
+ */
+export abstract class Refusals extends ResponseRewrite {
+  /** Refused entries (groups, topics, keys...). */
+  count: i32 = 0;
+  /** The request is refused as a whole (a refused group or transactional id). */
+  whole: bool = false;
+  /** The broker's response is filtered even when nothing was refused. */
+  watch: bool = false;
+
+  /** Returns whether `response` changed. */
+  abstract addTo(response: Message, version: i16): bool;
+
+  apply(body: Message, version: i16): bool { return this.addTo(body, version); }
+}
+
+/**
+ * The verdict for a checked request, as produce.ts decides it: nothing refused, it passes
+ * untouched (watched if need be); refused as a whole, or nothing left for the broker (`rest`
+ * null), it is answered here; else `rest` goes on and the refusals join the broker's answer.
+ */
+export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | null): Verdict {
+  const whole = refusals.whole || ctx.forcedError != 0;
+  if (!whole && refusals.count == 0) {
+    if (refusals.watch) ctx.after = refusals;
+    return ctx.pass();
+  }
+  if (!whole && rest != null) {
+    ctx.after = refusals;
+    return ctx.forward(rest);
+  }
+  const response = ctx.newResponse();
+  refusals.addTo(response, ctx.version);
+  return ctx.respond(response);
+}
+
+/**
+ * The error for `op` on a topic (0 if allowed). A topic named by an id this VM never saw in
+ * a Metadata response cannot be authorized: it gets UNKNOWN_TOPIC_ID, as Kafka answers ids
+ * it does not know.
+ */
+export function topicCode(ctx: RequestContext, name: string | null, id: Uuid, op: i32): i16 {
+  if (name != null) return ctx.check(ResourceType.Topic, name, op);
+  if (ctx.forcedError != 0) return ctx.check(ResourceType.Topic, id.toString(), op);
+  ctx.deny("TOPIC_ID:" + id.toString(), "topic id not seen in any Metadata response", UNKNOWN_TOPIC_ID);
+  return UNKNOWN_TOPIC_ID;
+}
+
+/** Refused topics of a request, each kept as the request gave it, with its error. */
+export abstract class TopicRefusals<T> extends Refusals {
+  readonly topics: Array<T> = new Array<T>();
+  readonly codes: Array<i16> = new Array<i16>();
+
+  /** The topic's name; null when it is named by an id this VM has not seen. */
+  abstract nameOf(topic: T): string | null;
+  idOf(topic: T): Uuid { return Uuid.ZERO; }
+
+  refuse(topic: T, code: i16): void {
+    this.topics.push(topic);
+    this.codes.push(code);
+    this.count++;
+  }
+}
+
+/**
+ * `op` on each topic; returns those allowed and records the others in `refusals`. A
+ * `wholeCode` (a refused group or transactional id) refuses every topic unchecked, as
+ * Kafka answers such a request before looking at its topics.
+ */
+export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, wholeCode: i16, refusals: TopicRefusals<T>): Array<T> {
+  const kept = new Array<T>();
+  if (wholeCode != 0) refusals.whole = true;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const code = wholeCode != 0 ? wholeCode : topicCode(ctx, refusals.nameOf(topic), refusals.idOf(topic), op);
+    if (code != 0) refusals.refuse(topic, code);
+    else kept.push(topic);
+  }
+  return kept;
+}
+
+/** Refused names of a request that lists its resources (groups, transactional ids). */
+export abstract class NamedRefusals extends Refusals {
+  readonly names: Array<string> = new Array<string>();
+  readonly codes: Array<i16> = new Array<i16>();
+
+  /** Adds the error entry of one refused name to a response. */
+  abstract addEntry(response: Message, name: string, code: i16): void;
+
+  refuse(name: string, code: i16): void {
+    this.names.push(name);
+    this.codes.push(code);
+    this.count++;
+  }
+
+  /** Cuts from the broker's entries what may not be seen (APIs that `watch`). */
+  filter(response: Message): bool { return false; }
+
+  addTo(response: Message, version: i16): bool {
+    for (let i = 0; i < this.names.length; i++) this.addEntry(response, unchecked(this.names[i]), unchecked(this.codes[i]));
+    const filtered = this.filter(response);
+    return this.names.length > 0 || filtered;
+  }
+}
+
+/** `op` on each name; returns the allowed names and records the others in `refusals`. */
+export function checkNames(ctx: RequestContext, names: Array<string>, resourceType: i32, op: i32, refusals: NamedRefusals): Array<string> {
+  const kept = new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    const name = unchecked(names[i]);
+    const code = ctx.check(resourceType, name, op);
+    if (code != 0) refusals.refuse(name, code);
+    else kept.push(name);
+  }
+  return kept;
+}
+
+/** The answer to a request naming one group, whose response carries a top-level error. */
+function checkGroup(ctx: RequestContext, groupId: string, op: i32): Verdict {
+  const code = ctx.check(ResourceType.Group, groupId, op);
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+}
+
+/**
+ * DESCRIBE on topics, each name checked once (and its refusal logged once) per request or
+ * response, as Kafka's filterByAuthorized does.
+ */
+class TopicDescribeCheck {
+  private readonly seen: Map<string, bool> = new Map<string, bool>();
+
+  constructor(readonly ctx: RequestContext) {}
+
+  allows(name: string): bool {
+    if (this.seen.has(name)) return this.seen.get(name);
+    const allowed = this.ctx.check(ResourceType.Topic, name, AclOperation.Describe) == 0;
+    this.seen.set(name, allowed);
+    return allowed;
+  }
+
+  /** Checks every name (so that each refusal is logged); true when all may be described. */
+  allowAll(names: Array<string>): bool {
+    let all = true;
+    for (let i = 0; i < names.length; i++) if (!this.allows(unchecked(names[i]))) all = false;
+    return all;
+  }
+}
+
+/** A refused topic with the partitions it named. */
+class RefusedTopic {
+  constructor(readonly group: string, readonly name: string, readonly topicId: Uuid, readonly partitions: Array<i32>, readonly code: i16) {}
+}
+
+// ---------------------------------------------------------------------------------------
+// Offsets of consumer groups.
+
+/**
+ * OffsetCommit: READ on the group (a refusal fails every partition, as
+ * OffsetCommitRequest.getErrorResponse does), then READ on each topic (by id from v10).
+ */
+export function checkOffsetCommit(ctx: RequestContext): Verdict {
+  const req = changetype<OffsetCommitRequestData>(ctx.body);
+  const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
+  const refusals = new CommitRefusals<OffsetCommitRequestTopic, OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition>(ctx.version >= 10);
+  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, groupCode, refusals);
+  return answer(ctx, refusals, req.topics.length > 0 ? req : null);
+}
+
+/**
+ * Refused topics of an offset commit (OffsetCommit, TxnOffsetCommit), each partition answered
+ * with the topic's error. The two APIs' classes share their field names, so one generic
+ * serves both.
+ */
+export class CommitRefusals<ReqTopic, Resp, RespTopic, RespPartition> extends TopicRefusals<ReqTopic> {
+  constructor(readonly byId: bool) { super(); }
+
+  nameOf(topic: ReqTopic): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
+  idOf(topic: ReqTopic): Uuid { return topic.topicId; }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<Resp>(response);
+    for (let i = 0; i < this.topics.length; i++) {
+      const topic = unchecked(this.topics[i]);
+      const entry = instantiate<RespTopic>();
+      entry.name = topic.name;
+      entry.topicId = topic.topicId;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const partition = instantiate<RespPartition>();
+        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
+        partition.errorCode = unchecked(this.codes[i]);
+        entry.partitions.push(partition);
+      }
+      resp.topics.push(entry);
+    }
+    return true;
+  }
+}
+
+/**
+ * OffsetFetch: DESCRIBE on each group, then DESCRIBE on each named topic (by id from v10);
+ * a fetch of all topics is cut to the topics the principal may describe.
+ */
+export function checkOffsetFetch(ctx: RequestContext): Verdict {
+  return ctx.version >= 8 ? checkOffsetFetchGroups(ctx) : checkOffsetFetchGroup(ctx);
+}
+
+/** Versions 1-7: one group, its error at the top (v2+) or on every partition (v1). */
+function checkOffsetFetchGroup(ctx: RequestContext): Verdict {
+  const req = changetype<OffsetFetchRequestData>(ctx.body);
+  const refusals = new SingleGroupOffsetRefusals(ctx);
+  const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Describe);
+  if (groupCode != 0 && ctx.version >= 2) return respondWithError(ctx, groupCode, refusalMessage(ctx));
+  // Version 1 has no group-level error: Kafka puts it on every partition asked for.
+  if (groupCode != 0) refusals.whole = true;
+  const topics = req.topics;
+  if (topics == null) {
+    refusals.watch = true;
+    return answer(ctx, refusals, req);
+  }
+  const kept = new Array<OffsetFetchRequestTopic>();
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const code = groupCode != 0 ? groupCode : topicCode(ctx, topic.name, Uuid.ZERO, AclOperation.Describe);
+    if (code == 0) kept.push(topic);
+    else refusals.refuse(new RefusedTopic(req.groupId, topic.name, Uuid.ZERO, topic.partitionIndexes, code));
+  }
+  req.topics = kept;
+  return answer(ctx, refusals, kept.length > 0 ? req : null);
+}
+
+/** Versions 8+: groups in a batch, each answered with its own error or topics. */
+function checkOffsetFetchGroups(ctx: RequestContext): Verdict {
+  const req = changetype<OffsetFetchRequestData>(ctx.body);
+  const byId = ctx.version >= 10;
+  const refusals = new GroupOffsetRefusals(ctx, byId);
+  const kept = new Array<OffsetFetchRequestGroup>();
+  for (let g = 0; g < req.groups.length; g++) {
+    const group = unchecked(req.groups[g]);
+    const groupCode = ctx.check(ResourceType.Group, group.groupId, AclOperation.Describe);
+    if (groupCode != 0) {
+      refusals.refuseGroup(group.groupId, groupCode);
+      continue;
+    }
+    const topics = group.topics;
+    if (topics == null) {
+      refusals.askAllTopics(group.groupId);
+      kept.push(group);
+      continue;
+    }
+    const keptTopics = new Array<OffsetFetchRequestTopics>();
+    for (let i = 0; i < topics.length; i++) {
+      const topic = unchecked(topics[i]);
+      const code = topicCode(ctx, byId ? topicName(topic.topicId) : topic.name, topic.topicId, AclOperation.Describe);
+      if (code == 0) keptTopics.push(topic);
+      else refusals.refuseTopic(new RefusedTopic(group.groupId, topic.name, topic.topicId, topic.partitionIndexes, code));
+    }
+    group.topics = keptTopics;
+    // A group whose topics were all refused has nothing left to ask the broker.
+    if (keptTopics.length > 0 || topics.length == 0) kept.push(group);
+  }
+  req.groups = kept;
+  return answer(ctx, refusals, kept.length > 0 ? req : null);
+}
+
+/** Refused topics of an OffsetFetch v1-7; a fetch of all topics is cut to the describable. */
+class SingleGroupOffsetRefusals extends Refusals {
+  readonly refused: Array<RefusedTopic> = new Array<RefusedTopic>();
+
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  refuse(topic: RefusedTopic): void {
+    this.refused.push(topic);
+    this.count++;
+  }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<OffsetFetchResponseData>(response);
+    let changed = this.watch && this.keepDescribable(resp);
+    // A group-level error is answered alone, as Kafka returns the coordinator's error as is.
+    if (resp.errorCode != 0) return changed;
+    for (let i = 0; i < this.refused.length; i++) {
+      const r = unchecked(this.refused[i]);
+      const entry = new OffsetFetchResponseTopic();
+      entry.name = r.name;
+      for (let p = 0; p < r.partitions.length; p++) {
+        const partition = new OffsetFetchResponsePartition();
+        partition.partitionIndex = unchecked(r.partitions[p]);
+        partition.committedOffset = -1;
+        partition.errorCode = r.code;
+        entry.partitions.push(partition);
+      }
+      resp.topics.push(entry);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private keepDescribable(resp: OffsetFetchResponseData): bool {
+    const kept = new Array<OffsetFetchResponseTopic>();
+    for (let i = 0; i < resp.topics.length; i++) {
+      const topic = unchecked(resp.topics[i]);
+      if (this.ctx.allowed(ResourceType.Topic, topic.name, AclOperation.Describe)) kept.push(topic);
+    }
+    if (kept.length == resp.topics.length) return false;
+    resp.topics = kept;
+    return true;
+  }
+}
+
+/**
+ * Refusals of APIs batching groups, each naming its topics or asking for all of them
+ * (OffsetFetch v8+, DescribeShareGroupOffsets): a refused group gets an error entry, refused
+ * topics join their group's entry, and groups asked for all topics are cut to the topics the
+ * principal may describe. Both APIs' responses share these field names: one generic serves.
+ */
+abstract class GroupBatchRefusals<Resp, RespGroup, RespTopic> extends Refusals {
+  readonly groups: Array<string> = new Array<string>();
+  readonly groupCodes: Array<i16> = new Array<i16>();
+  readonly refused: Array<RefusedTopic> = new Array<RefusedTopic>();
+  /** Groups asked for all their topics. */
+  readonly allTopics: Array<string> = new Array<string>();
+
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  /** A topic's name in the broker's answer; null when it cannot be named. */
+  abstract nameOf(topic: RespTopic): string | null;
+  /** A refused topic as the response gives it. */
+  abstract refusedTopic(r: RefusedTopic): RespTopic;
+
+  refuseGroup(groupId: string, code: i16): void {
+    this.groups.push(groupId);
+    this.groupCodes.push(code);
+    this.count++;
+  }
+
+  refuseTopic(topic: RefusedTopic): void {
+    this.refused.push(topic);
+    this.count++;
+  }
+
+  askAllTopics(groupId: string): void {
+    this.allTopics.push(groupId);
+    this.watch = true;
+  }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<Resp>(response);
+    // Cut before adding the refused topics, which are not describable.
+    let changed = this.watch && this.keepDescribable(resp);
+    for (let i = 0; i < this.groups.length; i++) {
+      const entry = instantiate<RespGroup>();
+      entry.groupId = unchecked(this.groups[i]);
+      entry.errorCode = unchecked(this.groupCodes[i]);
+      resp.groups.push(entry);
+      changed = true;
+    }
+    for (let i = 0; i < this.refused.length; i++) {
+      const r = unchecked(this.refused[i]);
+      const entry = this.entryOf(resp, r.group);
+      // A group-level error is answered alone, as Kafka returns the coordinator's error as is.
+      if (entry.errorCode != 0) continue;
+      entry.topics.push(this.refusedTopic(r));
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** The response's entry for `groupId`, added when the broker was not asked about it. */
+  private entryOf(resp: Resp, groupId: string): RespGroup {
+    for (let i = 0; i < resp.groups.length; i++) {
+      if (unchecked(resp.groups[i]).groupId == groupId) return unchecked(resp.groups[i]);
+    }
+    const entry = instantiate<RespGroup>();
+    entry.groupId = groupId;
+    resp.groups.push(entry);
+    return entry;
+  }
+
+  private keepDescribable(resp: Resp): bool {
+    let changed = false;
+    for (let g = 0; g < resp.groups.length; g++) {
+      const group = unchecked(resp.groups[g]);
+      if (!this.allTopics.includes(group.groupId)) continue;
+      const kept = new Array<RespTopic>();
+      for (let i = 0; i < group.topics.length; i++) {
+        const topic = unchecked(group.topics[i]);
+        const name = this.nameOf(topic);
+        if (name != null && this.ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) kept.push(topic);
+      }
+      if (kept.length == group.topics.length) continue;
+      group.topics = kept;
+      changed = true;
+    }
+    return changed;
+  }
+}
+
+class GroupOffsetRefusals extends GroupBatchRefusals<OffsetFetchResponseData, OffsetFetchResponseGroup, OffsetFetchResponseTopics> {
+  constructor(ctx: RequestContext, readonly byId: bool) { super(ctx); }
+
+  nameOf(topic: OffsetFetchResponseTopics): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
+
+  refusedTopic(r: RefusedTopic): OffsetFetchResponseTopics {
+    const entry = new OffsetFetchResponseTopics();
+    entry.name = r.name;
+    entry.topicId = r.topicId;
+    for (let p = 0; p < r.partitions.length; p++) {
+      const partition = new OffsetFetchResponsePartitions();
+      partition.partitionIndex = unchecked(r.partitions[p]);
+      partition.committedOffset = -1;
+      partition.errorCode = r.code;
+      entry.partitions.push(partition);
+    }
+    return entry;
+  }
+}
+
+/** OffsetDelete: DELETE on the group (a top-level error), then READ on each topic. */
+export function checkOffsetDelete(ctx: RequestContext): Verdict {
+  const req = changetype<OffsetDeleteRequestData>(ctx.body);
+  return checkGroupTopics<OffsetDeleteRequestData, OffsetDeleteRequestTopic>(ctx, req, AclOperation.Delete, new OffsetDeleteRefusals());
+}
+
+/**
+ * `groupOp` on the request's group (a refusal answered with the response's top-level error),
+ * then READ on each of its topics. OffsetDelete and the share group offset APIs share these
+ * field names: one generic serves them.
+ */
+function checkGroupTopics<Req, Topic>(ctx: RequestContext, req: Req, groupOp: i32, refusals: TopicRefusals<Topic>): Verdict {
+  const groupCode = ctx.check(ResourceType.Group, req.groupId, groupOp);
+  if (groupCode != 0) return respondWithError(ctx, groupCode, refusalMessage(ctx));
+  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
+  return answer(ctx, refusals, req.topics.length > 0 ? req : null);
+}
+
+class OffsetDeleteRefusals extends TopicRefusals<OffsetDeleteRequestTopic> {
+  nameOf(topic: OffsetDeleteRequestTopic): string | null { return topic.name; }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<OffsetDeleteResponseData>(response);
+    for (let i = 0; i < this.topics.length; i++) {
+      const topic = unchecked(this.topics[i]);
+      const entry = new OffsetDeleteResponseTopic();
+      entry.name = topic.name;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const partition = new OffsetDeleteResponsePartition();
+        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
+        partition.errorCode = unchecked(this.codes[i]);
+        entry.partitions.push(partition);
+      }
+      resp.topics.push(entry);
+    }
+    return true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Coordinators.
+
+const GROUP_KEY: i8 = 0;
+const TRANSACTION_KEY: i8 = 1;
+const SHARE_KEY: i8 = 2;
+
+/**
+ * FindCoordinator: DESCRIBE on the group (key type 0) or on the transactional id (1); share
+ * keys (2, v6+) need CLUSTER_ACTION on the cluster, which fails the whole request. Older
+ * share keys and unknown key types are refused by Kafka itself before any ACL check.
+ */
+export function checkFindCoordinator(ctx: RequestContext): Verdict {
+  const req = changetype<FindCoordinatorRequestData>(ctx.body);
+  const wholeCode = wholeCoordinatorCode(ctx, req.keyType);
+  if (ctx.version < 4) {
+    const code = wholeCode != 0 ? wholeCode : coordinatorKeyCode(ctx, req.keyType, req.key);
+    return code == 0 ? ctx.pass() : ctx.respond(coordinatorError(ctx, code));
+  }
+  const refusals = new CoordinatorRefusals();
+  if (wholeCode != 0) refusals.whole = true;
+  const kept = new Array<string>();
+  for (let i = 0; i < req.coordinatorKeys.length; i++) {
+    const key = unchecked(req.coordinatorKeys[i]);
+    const code = wholeCode != 0 ? wholeCode : coordinatorKeyCode(ctx, req.keyType, key);
+    if (code == 0) kept.push(key);
+    else refusals.refuse(key, code);
+  }
+  req.coordinatorKeys = kept;
+  return answer(ctx, refusals, kept.length > 0 ? req : null);
+}
+
+function wholeCoordinatorCode(ctx: RequestContext, keyType: i8): i16 {
+  if (keyType == SHARE_KEY && ctx.version >= 6) {
+    return ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
+  }
+  return forcedCode(ctx);
+}
+
+function coordinatorKeyCode(ctx: RequestContext, keyType: i8, key: string): i16 {
+  if (keyType == GROUP_KEY) return ctx.check(ResourceType.Group, key, AclOperation.Describe);
+  if (keyType == TRANSACTION_KEY) return ctx.check(ResourceType.TransactionalId, key, AclOperation.Describe);
+  return 0;
+}
+
+/** A v0-3 refusal, as FindCoordinatorResponse.prepareOldResponse: the error and no node. */
+function coordinatorError(ctx: RequestContext, code: i16): FindCoordinatorResponseData {
+  const resp = new FindCoordinatorResponseData();
+  resp.errorCode = code;
+  resp.errorMessage = ctx.version >= 1 ? refusalMessage(ctx) : null;
+  resp.nodeId = -1;
+  resp.port = -1;
+  return resp;
+}
+
+class CoordinatorRefusals extends NamedRefusals {
+  addEntry(response: Message, key: string, code: i16): void {
+    const entry = new Coordinator();
+    entry.key = key;
+    entry.errorCode = code;
+    entry.nodeId = -1;
+    entry.port = -1;
+    changetype<FindCoordinatorResponseData>(response).coordinators.push(entry);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Classic groups.
+
+/** JoinGroup: READ on the group; refused as JoinGroupRequest.getErrorResponse answers. */
+export function checkJoinGroup(ctx: RequestContext): Verdict {
+  const code = ctx.check(ResourceType.Group, changetype<JoinGroupRequestData>(ctx.body).groupId, AclOperation.Read);
+  if (code == 0) return ctx.pass();
+  const resp = new JoinGroupResponseData();
+  resp.errorCode = code;
+  resp.generationId = -1;
+  if (ctx.version >= 7) resp.protocolName = null;
+  return ctx.respond(resp);
+}
+
+/** Heartbeat: READ on the group. */
+export function checkHeartbeat(ctx: RequestContext): Verdict {
+  return checkGroup(ctx, changetype<HeartbeatRequestData>(ctx.body).groupId, AclOperation.Read);
+}
+
+/** LeaveGroup: READ on the group. */
+export function checkLeaveGroup(ctx: RequestContext): Verdict {
+  return checkGroup(ctx, changetype<LeaveGroupRequestData>(ctx.body).groupId, AclOperation.Read);
+}
+
+/** SyncGroup: READ on the group. */
+export function checkSyncGroup(ctx: RequestContext): Verdict {
+  return checkGroup(ctx, changetype<SyncGroupRequestData>(ctx.body).groupId, AclOperation.Read);
+}
+
+/** DescribeGroups: DESCRIBE on each group, refused ones answered with an error entry each. */
+export function checkDescribeGroups(ctx: RequestContext): Verdict {
+  const req = changetype<DescribeGroupsRequestData>(ctx.body);
+  const refusals = new DescribeGroupsRefusals();
+  req.groups = checkNames(ctx, req.groups, ResourceType.Group, AclOperation.Describe, refusals);
+  return answer(ctx, refusals, req.groups.length > 0 ? req : null);
+}
+
+class DescribeGroupsRefusals extends NamedRefusals {
+  addEntry(response: Message, name: string, code: i16): void {
+    const entry = new ClassicDescribedGroup();
+    entry.groupId = name;
+    entry.errorCode = code;
+    changetype<DescribeGroupsResponseData>(response).groups.push(entry);
+  }
+}
+
+/**
+ * ListGroups: with DESCRIBE on the cluster every group is listed; otherwise the broker's list
+ * is cut to the groups the principal may describe. Kafka logs neither check's denials.
+ */
+export function checkListGroups(ctx: RequestContext): Verdict {
+  if (ctx.forcedError != 0) return passUnchecked(ctx);
+  if (ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe)) return ctx.pass();
+  ctx.after = new DescribableGroupsOnly(ctx);
+  return ctx.pass();
+}
+
+class DescribableGroupsOnly extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const resp = changetype<ListGroupsResponseData>(body);
+    const kept = new Array<ListedGroup>();
+    for (let i = 0; i < resp.groups.length; i++) {
+      const group = unchecked(resp.groups[i]);
+      if (this.ctx.allowed(ResourceType.Group, group.groupId, AclOperation.Describe)) kept.push(group);
+    }
+    if (kept.length == resp.groups.length) return false;
+    resp.groups = kept;
+    return true;
+  }
+}
+
+/** DeleteGroups: DELETE on each distinct group (Kafka deduplicates the names first). */
+export function checkDeleteGroups(ctx: RequestContext): Verdict {
+  const req = changetype<DeleteGroupsRequestData>(ctx.body);
+  const distinct = new Array<string>();
+  for (let i = 0; i < req.groupsNames.length; i++) {
+    const name = unchecked(req.groupsNames[i]);
+    if (!distinct.includes(name)) distinct.push(name);
+  }
+  const refusals = new DeleteGroupsRefusals();
+  req.groupsNames = checkNames(ctx, distinct, ResourceType.Group, AclOperation.Delete, refusals);
+  return answer(ctx, refusals, req.groupsNames.length > 0 ? req : null);
+}
+
+class DeleteGroupsRefusals extends NamedRefusals {
+  addEntry(response: Message, name: string, code: i16): void {
+    const entry = new DeletableGroupResult();
+    entry.groupId = name;
+    entry.errorCode = code;
+    changetype<DeleteGroupsResponseData>(response).results.push(entry);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Consumer groups (KIP-848).
+
+/** ConsumerGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic name. */
+export function checkConsumerGroupHeartbeat(ctx: RequestContext): Verdict {
+  const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
+  return checkHeartbeatTopics(ctx, req.groupId, req.subscribedTopicNames);
+}
+
+/**
+ * A heartbeat that names topics: READ on the group, then DESCRIBE on each topic, any
+ * refusal failing the heartbeat with TOPIC_AUTHORIZATION_FAILED. (A subscription by regular
+ * expression is resolved inside the group coordinator, filtered by the broker's own
+ * authorizer only: out of this filter's reach.)
+ */
+function checkHeartbeatTopics(ctx: RequestContext, groupId: string, topics: Array<string> | null): Verdict {
+  let code = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
+  if (code == 0 && topics != null && !new TopicDescribeCheck(ctx).allowAll(topics)) code = TOPIC_AUTHORIZATION_FAILED;
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+}
+
+/**
+ * ConsumerGroupDescribe: DESCRIBE on each group; a described group whose assignments name a
+ * topic the principal may not describe is replaced by a TOPIC_AUTHORIZATION_FAILED entry.
+ */
+export function checkConsumerGroupDescribe(ctx: RequestContext): Verdict {
+  const req = changetype<ConsumerGroupDescribeRequestData>(ctx.body);
+  const refusals = new ConsumerGroupDescribeRefusals(ctx);
+  req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
+  return answer(ctx, refusals, req.groupIds.length > 0 ? req : null);
+}
+
+/**
+ * Refused groups of the KIP-848-style describes (consumer, share, streams), each answered
+ * with an error entry. As Kafka does, a described group that uses a topic the principal may
+ * not describe is replaced by a TOPIC_AUTHORIZATION_FAILED entry. The three responses share
+ * these field names: one generic serves them.
+ */
+abstract class GroupDescribeRefusals<Resp, Group> extends NamedRefusals {
+  constructor(readonly ctx: RequestContext, readonly hiddenTopicsMessage: string) {
+    super();
+    this.watch = true;
+  }
+
+  /** The topics a described group uses. */
+  abstract topicsOf(group: Group): Array<string>;
+
+  addEntry(response: Message, name: string, code: i16): void {
+    changetype<Resp>(response).groups.push(this.errorEntry(name, code, null));
+  }
+
+  filter(response: Message): bool {
+    const groups = changetype<Resp>(response).groups;
+    const topics = new TopicDescribeCheck(this.ctx);
+    let changed = false;
+    for (let i = 0; i < groups.length; i++) {
+      const group = unchecked(groups[i]);
+      if (topics.allowAll(this.topicsOf(group))) continue;
+      unchecked(groups[i] = this.errorEntry(group.groupId, TOPIC_AUTHORIZATION_FAILED, this.hiddenTopicsMessage));
+      changed = true;
+    }
+    return changed;
+  }
+
+  private errorEntry(groupId: string, code: i16, message: string | null): Group {
+    const entry = instantiate<Group>();
+    entry.groupId = groupId;
+    entry.errorCode = code;
+    entry.errorMessage = message;
+    return entry;
+  }
+}
+
+/** Kafka's message for a consumer or share group that uses topics the principal may not describe. */
+const HIDDEN_TOPICS_MESSAGE = "The group has described topic(s) that the client is not authorized to describe.";
+
+class ConsumerGroupDescribeRefusals extends GroupDescribeRefusals<ConsumerGroupDescribeResponseData, ConsumerDescribedGroup> {
+  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE); }
+
+  topicsOf(group: ConsumerDescribedGroup): Array<string> { return consumerGroupTopics(group); }
+}
+
+/** The topics of every member's current and target assignment. */
+function consumerGroupTopics(group: ConsumerDescribedGroup): Array<string> {
+  const names = new Array<string>();
+  for (let m = 0; m < group.members.length; m++) {
+    const member = unchecked(group.members[m]);
+    addAssignmentTopics(names, member.assignment);
+    addAssignmentTopics(names, member.targetAssignment);
+  }
+  return names;
+}
+
+function addAssignmentTopics(names: Array<string>, assignment: ConsumerAssignment): void {
+  for (let i = 0; i < assignment.topicPartitions.length; i++) names.push(unchecked(assignment.topicPartitions[i]).topicName);
+}
+
+// ---------------------------------------------------------------------------------------
+// Share groups (KIP-932).
+
+/** ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic. */
+export function checkShareGroupHeartbeat(ctx: RequestContext): Verdict {
+  const req = changetype<ShareGroupHeartbeatRequestData>(ctx.body);
+  return checkHeartbeatTopics(ctx, req.groupId, req.subscribedTopicNames);
+}
+
+/** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
+export function checkShareGroupDescribe(ctx: RequestContext): Verdict {
+  const req = changetype<ShareGroupDescribeRequestData>(ctx.body);
+  const refusals = new ShareGroupDescribeRefusals(ctx);
+  req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
+  return answer(ctx, refusals, req.groupIds.length > 0 ? req : null);
+}
+
+class ShareGroupDescribeRefusals extends GroupDescribeRefusals<ShareGroupDescribeResponseData, ShareDescribedGroup> {
+  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE); }
+
+  topicsOf(group: ShareDescribedGroup): Array<string> { return shareGroupTopics(group); }
+}
+
+function shareGroupTopics(group: ShareDescribedGroup): Array<string> {
+  const names = new Array<string>();
+  for (let m = 0; m < group.members.length; m++) {
+    const partitions = unchecked(group.members[m]).assignment.topicPartitions;
+    for (let i = 0; i < partitions.length; i++) names.push(unchecked(partitions[i]).topicName);
+  }
+  return names;
+}
+
+/**
+ * ShareFetch: READ on the group (a top-level error), then READ on each topic. Refused
+ * topics are answered per partition, but the request always reaches the broker: every share
+ * fetch moves the share session's epoch on.
+ */
+export function checkShareFetch(ctx: RequestContext): Verdict {
+  return checkShareSession<ShareFetchRequestData, FetchTopic>(ctx, changetype<ShareFetchRequestData>(ctx.body), new ShareFetchRefusals());
+}
+
+/** ShareAcknowledge: as ShareFetch (the broker must see it to keep the session's epoch). */
+export function checkShareAcknowledge(ctx: RequestContext): Verdict {
+  return checkShareSession<ShareAcknowledgeRequestData, AcknowledgeTopic>(ctx, changetype<ShareAcknowledgeRequestData>(ctx.body), new ShareAcknowledgeRefusals());
+}
+
+/** The two share session requests share these field names: one generic serves both. */
+function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: TopicRefusals<Topic>): Verdict {
+  const groupId = req.groupId;
+  // Kafka refuses a null group id as an invalid request before any ACL check.
+  if (groupId == null) return passUnchecked(ctx);
+  const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
+  if (groupCode != 0) return respondWithError(ctx, groupCode, refusalMessage(ctx));
+  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
+  return answer(ctx, refusals, req);
+}
+
+class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
+  nameOf(topic: FetchTopic): string | null { return topicName(topic.topicId); }
+  idOf(topic: FetchTopic): Uuid { return topic.topicId; }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<ShareFetchResponseData>(response);
+    for (let i = 0; i < this.topics.length; i++) {
+      const topic = unchecked(this.topics[i]);
+      const code = unchecked(this.codes[i]);
+      const entry = new ShareFetchableTopicResponse();
+      entry.topicId = topic.topicId;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const asked = unchecked(topic.partitions[p]);
+        const partition = new ShareFetchPartitionData();
+        partition.partitionIndex = asked.partitionIndex;
+        partition.errorCode = code;
+        // Acknowledgements riding on the fetch fail with the topic too.
+        if (asked.acknowledgementBatches.length > 0) partition.acknowledgeErrorCode = code;
+        partition.records = new Uint8Array(0);
+        entry.partitions.push(partition);
+      }
+      resp.responses.push(entry);
+    }
+    return true;
+  }
+}
+
+class ShareAcknowledgeRefusals extends TopicRefusals<AcknowledgeTopic> {
+  nameOf(topic: AcknowledgeTopic): string | null { return topicName(topic.topicId); }
+  idOf(topic: AcknowledgeTopic): Uuid { return topic.topicId; }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<ShareAcknowledgeResponseData>(response);
+    for (let i = 0; i < this.topics.length; i++) {
+      const topic = unchecked(this.topics[i]);
+      const entry = new ShareAcknowledgeTopicResponse();
+      entry.topicId = topic.topicId;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const partition = new ShareAcknowledgePartitionData();
+        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
+        partition.errorCode = unchecked(this.codes[i]);
+        entry.partitions.push(partition);
+      }
+      resp.responses.push(entry);
+    }
+    return true;
+  }
+}
+
+/**
+ * DescribeShareGroupOffsets: DESCRIBE on each group, then DESCRIBE on each named topic; a
+ * group asked for all topics is answered with the describable ones only.
+ */
+export function checkDescribeShareGroupOffsets(ctx: RequestContext): Verdict {
+  const req = changetype<DescribeShareGroupOffsetsRequestData>(ctx.body);
+  const refusals = new ShareOffsetRefusals(ctx);
+  const kept = new Array<DescribeShareGroupOffsetsRequestGroup>();
+  for (let g = 0; g < req.groups.length; g++) {
+    const group = unchecked(req.groups[g]);
+    const groupCode = ctx.check(ResourceType.Group, group.groupId, AclOperation.Describe);
+    if (groupCode != 0) {
+      refusals.refuseGroup(group.groupId, groupCode);
+      continue;
+    }
+    const topics = group.topics;
+    if (topics == null) {
+      refusals.askAllTopics(group.groupId);
+      kept.push(group);
+      continue;
+    }
+    const keptTopics = new Array<DescribeShareGroupOffsetsRequestTopic>();
+    for (let i = 0; i < topics.length; i++) {
+      const topic = unchecked(topics[i]);
+      const code = topicCode(ctx, topic.topicName, Uuid.ZERO, AclOperation.Describe);
+      if (code == 0) keptTopics.push(topic);
+      else refusals.refuseTopic(new RefusedTopic(group.groupId, topic.topicName, Uuid.ZERO, topic.partitions, code));
+    }
+    group.topics = keptTopics;
+    if (keptTopics.length > 0 || topics.length == 0) kept.push(group);
+  }
+  req.groups = kept;
+  return answer(ctx, refusals, kept.length > 0 ? req : null);
+}
+
+class ShareOffsetRefusals extends GroupBatchRefusals<DescribeShareGroupOffsetsResponseData, DescribeShareGroupOffsetsResponseGroup, DescribeShareGroupOffsetsResponseTopic> {
+  nameOf(topic: DescribeShareGroupOffsetsResponseTopic): string | null { return topic.topicName; }
+
+  /** As KafkaApis.describeShareGroupOffsetsForGroup: no start offset, no lag, the error. */
+  refusedTopic(r: RefusedTopic): DescribeShareGroupOffsetsResponseTopic {
+    const entry = new DescribeShareGroupOffsetsResponseTopic();
+    entry.topicName = r.name;
+    for (let p = 0; p < r.partitions.length; p++) {
+      const partition = new DescribeShareGroupOffsetsResponsePartition();
+      partition.partitionIndex = unchecked(r.partitions[p]);
+      partition.startOffset = -1;
+      partition.lag = -1;
+      partition.errorCode = r.code;
+      entry.partitions.push(partition);
+    }
+    return entry;
+  }
+}
+
+/** AlterShareGroupOffsets: READ on the group (a top-level error), then READ on each topic. */
+export function checkAlterShareGroupOffsets(ctx: RequestContext): Verdict {
+  const req = changetype<AlterShareGroupOffsetsRequestData>(ctx.body);
+  return checkGroupTopics<AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic>(ctx, req, AclOperation.Read, new AlterShareOffsetRefusals());
+}
+
+class AlterShareOffsetRefusals extends TopicRefusals<AlterShareGroupOffsetsRequestTopic> {
+  nameOf(topic: AlterShareGroupOffsetsRequestTopic): string | null { return topic.topicName; }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<AlterShareGroupOffsetsResponseData>(response);
+    for (let i = 0; i < this.topics.length; i++) {
+      const topic = unchecked(this.topics[i]);
+      const entry = new AlterShareGroupOffsetsResponseTopic();
+      entry.topicName = topic.topicName;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const partition = new AlterShareGroupOffsetsResponsePartition();
+        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
+        partition.errorCode = unchecked(this.codes[i]);
+        entry.partitions.push(partition);
+      }
+      resp.responses.push(entry);
+    }
+    return true;
+  }
+}
+
+/** DeleteShareGroupOffsets: DELETE on the group (a top-level error), then READ on each topic. */
+export function checkDeleteShareGroupOffsets(ctx: RequestContext): Verdict {
+  const req = changetype<DeleteShareGroupOffsetsRequestData>(ctx.body);
+  return checkGroupTopics<DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic>(ctx, req, AclOperation.Delete, new DeleteShareOffsetRefusals());
+}
+
+class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsRequestTopic> {
+  nameOf(topic: DeleteShareGroupOffsetsRequestTopic): string | null { return topic.topicName; }
+
+  addTo(response: Message, version: i16): bool {
+    const resp = changetype<DeleteShareGroupOffsetsResponseData>(response);
+    for (let i = 0; i < this.topics.length; i++) {
+      const entry = new DeleteShareGroupOffsetsResponseTopic();
+      entry.topicName = unchecked(this.topics[i]).topicName;
+      entry.errorCode = unchecked(this.codes[i]);
+      resp.responses.push(entry);
+    }
+    return true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams groups (KIP-1071).
+
+/**
+ * StreamsGroupHeartbeat: READ on the group, then DESCRIBE on every topic its topology names
+ * (source, repartition sink and source, changelog). Kafka then creates missing internal
+ * topics itself, checking CREATE on the broker: that happens inside the broker, out of reach.
+ */
+export function checkStreamsGroupHeartbeat(ctx: RequestContext): Verdict {
+  const req = changetype<StreamsGroupHeartbeatRequestData>(ctx.body);
+  const topology = req.topology;
+  return checkHeartbeatTopics(ctx, req.groupId, topology != null ? topologyTopics(topology) : null);
+}
+
+function topologyTopics(topology: StreamsTopology): Array<string> {
+  const names = new Array<string>();
+  for (let s = 0; s < topology.subtopologies.length; s++) {
+    const sub = unchecked(topology.subtopologies[s]);
+    for (let i = 0; i < sub.sourceTopics.length; i++) names.push(unchecked(sub.sourceTopics[i]));
+    for (let i = 0; i < sub.repartitionSinkTopics.length; i++) names.push(unchecked(sub.repartitionSinkTopics[i]));
+    for (let i = 0; i < sub.repartitionSourceTopics.length; i++) names.push(unchecked(sub.repartitionSourceTopics[i]).name);
+    for (let i = 0; i < sub.stateChangelogTopics.length; i++) names.push(unchecked(sub.stateChangelogTopics[i]).name);
+  }
+  return names;
+}
+
+/** StreamsGroupDescribe: as ConsumerGroupDescribe, over the topics of the group's topology. */
+export function checkStreamsGroupDescribe(ctx: RequestContext): Verdict {
+  const req = changetype<StreamsGroupDescribeRequestData>(ctx.body);
+  const refusals = new StreamsGroupDescribeRefusals(ctx);
+  req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
+  return answer(ctx, refusals, req.groupIds.length > 0 ? req : null);
+}
+
+/** Kafka's message for a streams group whose topology uses topics the principal may not describe. */
+const HIDDEN_TOPOLOGY_MESSAGE = "The described group uses topics that the client is not authorized to describe.";
+
+class StreamsGroupDescribeRefusals extends GroupDescribeRefusals<StreamsGroupDescribeResponseData, StreamsDescribedGroup> {
+  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPOLOGY_MESSAGE); }
+
+  topicsOf(group: StreamsDescribedGroup): Array<string> {
+    const topology = group.topology;
+    return topology != null ? describedTopologyTopics(topology) : new Array<string>();
+  }
+}
+
+function describedTopologyTopics(topology: DescribedTopology): Array<string> {
+  const names = new Array<string>();
+  const subtopologies = topology.subtopologies;
+  if (subtopologies == null) return names;
+  for (let s = 0; s < subtopologies.length; s++) {
+    const sub = unchecked(subtopologies[s]);
+    for (let i = 0; i < sub.sourceTopics.length; i++) names.push(unchecked(sub.sourceTopics[i]));
+    for (let i = 0; i < sub.repartitionSinkTopics.length; i++) names.push(unchecked(sub.repartitionSinkTopics[i]));
+    for (let i = 0; i < sub.repartitionSourceTopics.length; i++) names.push(unchecked(sub.repartitionSourceTopics[i]).name);
+    for (let i = 0; i < sub.stateChangelogTopics.length; i++) names.push(unchecked(sub.stateChangelogTopics[i]).name);
+  }
+  return names;
+}
+
+/** StreamsGroupTopologyDescriptionUpdate: READ on the group (KIP-1331 treats it as a commit). */
+export function checkStreamsGroupTopologyDescriptionUpdate(ctx: RequestContext): Verdict {
+  return checkGroup(ctx, changetype<StreamsGroupTopologyDescriptionUpdateRequestData>(ctx.body).groupId, AclOperation.Read);
+}

@@ -1,12 +1,260 @@
-// TODO(helper): placeholder signatures; every function below must be implemented.
+// Producer ids and transactions, as Kafka 4.4's KafkaApis authorizes them: WRITE on the
+// transactional id for everything a transactional producer does, IDEMPOTENT_WRITE on the
+// cluster (or WRITE on some topic) for an idempotent one, WRITE or READ on what the
+// transaction touches, DESCRIBE to look at transactions.
 
+import { Message } from "../../protocol/message";
+import { TOPIC_AUTHORIZATION_FAILED, OPERATION_NOT_ATTEMPTED } from "../../protocol/errors";
+import { InitProducerIdRequestData } from "../../messages/InitProducerIdRequest";
+import { InitProducerIdResponseData } from "../../messages/InitProducerIdResponse";
+import { AddPartitionsToTxnRequestData, AddPartitionsToTxnTopic } from "../../messages/AddPartitionsToTxnRequest";
+import {
+  AddPartitionsToTxnResponseData, AddPartitionsToTxnTopicResult, AddPartitionsToTxnPartitionResult,
+} from "../../messages/AddPartitionsToTxnResponse";
+import { AddOffsetsToTxnRequestData } from "../../messages/AddOffsetsToTxnRequest";
+import { EndTxnRequestData } from "../../messages/EndTxnRequest";
+import { TxnOffsetCommitRequestData, TxnOffsetCommitRequestTopic } from "../../messages/TxnOffsetCommitRequest";
+import {
+  TxnOffsetCommitResponseData, TxnOffsetCommitResponseTopic, TxnOffsetCommitResponsePartition,
+} from "../../messages/TxnOffsetCommitResponse";
+import { DescribeTransactionsRequestData } from "../../messages/DescribeTransactionsRequest";
+import { DescribeTransactionsResponseData, TransactionState as DescribedTransaction, TopicData } from "../../messages/DescribeTransactionsResponse";
+import { ListTransactionsResponseData, TransactionState as ListedTransaction } from "../../messages/ListTransactionsResponse";
+import { ResourceType, AclOperation, AclPermission, PatternType, CLUSTER_RESOURCE_NAME, WILDCARD, WILDCARD_PRINCIPAL } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { ResponseRewrite } from "../rewrite";
+import { respondWithError } from "../authorize";
+import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
+import { checkClusterOperation, passUnchecked, refusalMessage } from "./cluster";
 
-export function checkAddOffsetsToTxn(ctx: RequestContext): Verdict { return Verdict.close("checkAddOffsetsToTxn is not implemented yet"); }
-export function checkAddPartitionsToTxn(ctx: RequestContext): Verdict { return Verdict.close("checkAddPartitionsToTxn is not implemented yet"); }
-export function checkDescribeTransactions(ctx: RequestContext): Verdict { return Verdict.close("checkDescribeTransactions is not implemented yet"); }
-export function checkEndTxn(ctx: RequestContext): Verdict { return Verdict.close("checkEndTxn is not implemented yet"); }
-export function checkInitProducerId(ctx: RequestContext): Verdict { return Verdict.close("checkInitProducerId is not implemented yet"); }
-export function checkListTransactions(ctx: RequestContext): Verdict { return Verdict.close("checkListTransactions is not implemented yet"); }
-export function checkTxnOffsetCommit(ctx: RequestContext): Verdict { return Verdict.close("checkTxnOffsetCommit is not implemented yet"); }
+/**
+ * InitProducerId: a transactional producer needs WRITE on its transactional id (and
+ * TWO_PHASE_COMMIT on it to enable 2PC); an idempotent one needs IDEMPOTENT_WRITE on the
+ * cluster or WRITE on some topic. Refused as InitProducerIdRequest.getErrorResponse answers.
+ */
+export function checkInitProducerId(ctx: RequestContext): Verdict {
+  const req = changetype<InitProducerIdRequestData>(ctx.body);
+  const txnId = req.transactionalId;
+  let code: i16 = 0;
+  if (txnId != null) {
+    code = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write);
+    if (code == 0 && req.enable2Pc) code = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.TwoPhaseCommit);
+  } else if (ctx.forcedError != 0 || !mayProduceIdempotently(ctx)) {
+    // Logs the refusal; Kafka's own IDEMPOTENT_WRITE check does not log it.
+    code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.IdempotentWrite);
+  }
+  if (code == 0) return ctx.pass();
+  const resp = new InitProducerIdResponseData();
+  resp.errorCode = code;
+  resp.producerId = -1;
+  resp.producerEpoch = -1;
+  return ctx.respond(resp);
+}
+
+function mayProduceIdempotently(ctx: RequestContext): bool {
+  return ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.IdempotentWrite)
+    || mayWriteSomeTopic(ctx);
+}
+
+/**
+ * Kafka's Authorizer.authorizeByResourceType(WRITE, TOPIC), which StandardAuthorizer
+ * inherits: allowed if the principal may write a topic named "hardcode" (super users, the
+ * no-ACL default, wildcard ALLOWs); else denied by any wildcard DENY; else allowed by an
+ * ALLOW whose pattern no DENY covers (a LITERAL DENY of the same name, or a PREFIXED DENY
+ * of a prefix of it). Only WRITE and ALL ACLs count: no operation implies WRITE.
+ */
+function mayWriteSomeTopic(ctx: RequestContext): bool {
+  if (ctx.allowed(ResourceType.Topic, "hardcode", AclOperation.Write)) return true;
+  const acls = ctx.policy.authorizer.acls;
+  const deniedLiterals = new Set<string>();
+  const deniedPrefixes = new Set<string>();
+  const allowedLiterals = new Array<string>();
+  const allowedPrefixes = new Array<string>();
+  let allowedEveryTopic = false;
+  for (let i = 0; i < acls.length; i++) {
+    const acl = unchecked(acls[i]);
+    if (acl.resourceType != ResourceType.Topic) continue;
+    if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != ctx.session.principal) continue;
+    if (acl.host != WILDCARD && acl.host != ctx.session.host) continue;
+    if (acl.operation != AclOperation.Write && acl.operation != AclOperation.All) continue;
+    const literal = acl.patternType == PatternType.Literal;
+    if (acl.permission == AclPermission.Deny) {
+      if (literal && acl.resourceName == WILDCARD) return false;
+      if (literal) deniedLiterals.add(acl.resourceName);
+      else deniedPrefixes.add(acl.resourceName);
+    } else if (literal && acl.resourceName == WILDCARD) {
+      allowedEveryTopic = true; // unless a wildcard DENY comes later
+    } else if (literal) {
+      allowedLiterals.push(acl.resourceName);
+    } else {
+      allowedPrefixes.push(acl.resourceName);
+    }
+  }
+  if (allowedEveryTopic) return true;
+  for (let i = 0; i < allowedLiterals.length; i++) {
+    const name = unchecked(allowedLiterals[i]);
+    if (!deniedLiterals.has(name) && !hasDeniedPrefix(name, deniedPrefixes)) return true;
+  }
+  for (let i = 0; i < allowedPrefixes.length; i++) {
+    if (!hasDeniedPrefix(unchecked(allowedPrefixes[i]), deniedPrefixes)) return true;
+  }
+  return false;
+}
+
+function hasDeniedPrefix(name: string, deniedPrefixes: Set<string>): bool {
+  for (let end = 1; end <= name.length; end++) {
+    if (deniedPrefixes.has(name.substring(0, end))) return true;
+  }
+  return false;
+}
+
+/**
+ * AddPartitionsToTxn. Versions 4+ are sent by brokers (verification batches): CLUSTER_ACTION.
+ * Versions 0-3: WRITE on the transactional id, then WRITE on each topic (never on an
+ * internal one); one refused topic fails the request, the other partitions answered
+ * OPERATION_NOT_ATTEMPTED, as Kafka adds no partition unless it may add them all.
+ */
+export function checkAddPartitionsToTxn(ctx: RequestContext): Verdict {
+  if (ctx.version >= 4) return checkClusterOperation(ctx, AclOperation.ClusterAction);
+  const req = changetype<AddPartitionsToTxnRequestData>(ctx.body);
+  const topics = req.v3AndBelowTopics;
+  const txnCode = ctx.check(ResourceType.TransactionalId, req.v3AndBelowTransactionalId, AclOperation.Write);
+  if (txnCode != 0) return ctx.respond(addPartitionsResponse(topics, allCodes(topics.length, txnCode)));
+  const codes = new Array<i16>();
+  let refused = false;
+  for (let i = 0; i < topics.length; i++) {
+    const code = writeTopicCode(ctx, unchecked(topics[i]).name);
+    codes.push(code);
+    if (code != 0) refused = true;
+  }
+  if (!refused) return ctx.pass();
+  for (let i = 0; i < codes.length; i++) if (unchecked(codes[i]) == 0) unchecked(codes[i] = OPERATION_NOT_ATTEMPTED);
+  return ctx.respond(addPartitionsResponse(topics, codes));
+}
+
+/** Kafka's Topic.isInternal: these never join a transaction, whatever the ACLs. */
+const INTERNAL_TOPICS: StaticArray<string> = ["__consumer_offsets", "__transaction_state", "__share_group_state"];
+
+function writeTopicCode(ctx: RequestContext, name: string): i16 {
+  if (ctx.forcedError != 0 || !INTERNAL_TOPICS.includes(name)) return ctx.check(ResourceType.Topic, name, AclOperation.Write);
+  ctx.deny("TOPIC:" + name, "internal topics cannot be added to a transaction", TOPIC_AUTHORIZATION_FAILED);
+  return TOPIC_AUTHORIZATION_FAILED;
+}
+
+function allCodes(n: i32, code: i16): Array<i16> {
+  const codes = new Array<i16>(n);
+  codes.fill(code);
+  return codes;
+}
+
+/** A v0-3 response: each topic's partitions with that topic's code. */
+function addPartitionsResponse(topics: Array<AddPartitionsToTxnTopic>, codes: Array<i16>): Message {
+  const resp = new AddPartitionsToTxnResponseData();
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const result = new AddPartitionsToTxnTopicResult();
+    result.name = topic.name;
+    for (let p = 0; p < topic.partitions.length; p++) {
+      const partition = new AddPartitionsToTxnPartitionResult();
+      partition.partitionIndex = unchecked(topic.partitions[p]);
+      partition.partitionErrorCode = unchecked(codes[i]);
+      result.resultsByPartition.push(partition);
+    }
+    resp.resultsByTopicV3AndBelow.push(result);
+  }
+  return resp;
+}
+
+/** AddOffsetsToTxn: WRITE on the transactional id, then READ on the group. */
+export function checkAddOffsetsToTxn(ctx: RequestContext): Verdict {
+  const req = changetype<AddOffsetsToTxnRequestData>(ctx.body);
+  let code = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
+  if (code == 0) code = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+}
+
+/** EndTxn: WRITE on the transactional id. */
+export function checkEndTxn(ctx: RequestContext): Verdict {
+  const code = ctx.check(ResourceType.TransactionalId, changetype<EndTxnRequestData>(ctx.body).transactionalId, AclOperation.Write);
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+}
+
+/**
+ * TxnOffsetCommit: WRITE on the transactional id, then READ on the group (either refusal
+ * fails every partition, as TxnOffsetCommitRequest.getErrorResponse does), then READ on each
+ * topic (by id from v6).
+ */
+export function checkTxnOffsetCommit(ctx: RequestContext): Verdict {
+  const req = changetype<TxnOffsetCommitRequestData>(ctx.body);
+  let wholeCode = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
+  if (wholeCode == 0) wholeCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
+  const refusals = new CommitRefusals<TxnOffsetCommitRequestTopic, TxnOffsetCommitResponseData, TxnOffsetCommitResponseTopic, TxnOffsetCommitResponsePartition>(ctx.version >= 6);
+  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, wholeCode, refusals);
+  return answer(ctx, refusals, req.topics.length > 0 ? req : null);
+}
+
+/**
+ * DescribeTransactions: DESCRIBE on each transactional id; the broker's answers are cut to
+ * the topics the principal may describe.
+ */
+export function checkDescribeTransactions(ctx: RequestContext): Verdict {
+  const req = changetype<DescribeTransactionsRequestData>(ctx.body);
+  const refusals = new DescribeTransactionsRefusals(ctx);
+  req.transactionalIds = checkNames(ctx, req.transactionalIds, ResourceType.TransactionalId, AclOperation.Describe, refusals);
+  return answer(ctx, refusals, req.transactionalIds.length > 0 ? req : null);
+}
+
+class DescribeTransactionsRefusals extends NamedRefusals {
+  constructor(readonly ctx: RequestContext) {
+    super();
+    this.watch = true;
+  }
+
+  addEntry(response: Message, name: string, code: i16): void {
+    const entry = new DescribedTransaction();
+    entry.transactionalId = name;
+    entry.errorCode = code;
+    changetype<DescribeTransactionsResponseData>(response).transactionStates.push(entry);
+  }
+
+  filter(response: Message): bool {
+    const states = changetype<DescribeTransactionsResponseData>(response).transactionStates;
+    let changed = false;
+    for (let s = 0; s < states.length; s++) {
+      const state = unchecked(states[s]);
+      const kept = new Array<TopicData>();
+      for (let i = 0; i < state.topics.length; i++) {
+        const topic = unchecked(state.topics[i]);
+        if (this.ctx.allowed(ResourceType.Topic, topic.topic, AclOperation.Describe)) kept.push(topic);
+      }
+      if (kept.length == state.topics.length) continue;
+      state.topics = kept;
+      changed = true;
+    }
+    return changed;
+  }
+}
+
+/** ListTransactions: the broker's list is cut to the transactional ids the principal may describe. */
+export function checkListTransactions(ctx: RequestContext): Verdict {
+  if (ctx.forcedError != 0) return passUnchecked(ctx);
+  ctx.after = new DescribableTransactionsOnly(ctx);
+  return ctx.pass();
+}
+
+class DescribableTransactionsOnly extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const resp = changetype<ListTransactionsResponseData>(body);
+    const kept = new Array<ListedTransaction>();
+    for (let i = 0; i < resp.transactionStates.length; i++) {
+      const state = unchecked(resp.transactionStates[i]);
+      if (this.ctx.allowed(ResourceType.TransactionalId, state.transactionalId, AclOperation.Describe)) kept.push(state);
+    }
+    if (kept.length == resp.transactionStates.length) return false;
+    resp.transactionStates = kept;
+    return true;
+  }
+}

@@ -1,0 +1,875 @@
+// Group APIs under the policy (apis/groups.ts): allowed requests pass untouched, refused groups
+// and topics are answered in each API's own response at the request's version, batches are
+// split, listings and fetches of everything are cut to what the principal may describe.
+
+import { Message } from "../../assembly/protocol/message";
+import { Uuid } from "../../assembly/protocol/uuid";
+import { VerdictKind } from "../../assembly/filter/seam";
+import { RequestContext } from "../../assembly/enforce/context";
+import { denyWholeRequest } from "../../assembly/enforce/authorize";
+import { learnTopicId } from "../../assembly/enforce/topic-ids";
+import { OffsetCommitRequestData, OffsetCommitRequestTopic, OffsetCommitRequestPartition } from "../../assembly/messages/OffsetCommitRequest";
+import { OffsetCommitResponseData, OffsetCommitResponseTopic } from "../../assembly/messages/OffsetCommitResponse";
+import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../assembly/messages/OffsetFetchRequest";
+import { OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponseTopics, OffsetFetchResponseGroup } from "../../assembly/messages/OffsetFetchResponse";
+import { FindCoordinatorRequestData } from "../../assembly/messages/FindCoordinatorRequest";
+import { FindCoordinatorResponseData, Coordinator } from "../../assembly/messages/FindCoordinatorResponse";
+import { JoinGroupRequestData } from "../../assembly/messages/JoinGroupRequest";
+import { JoinGroupResponseData } from "../../assembly/messages/JoinGroupResponse";
+import { HeartbeatRequestData } from "../../assembly/messages/HeartbeatRequest";
+import { HeartbeatResponseData } from "../../assembly/messages/HeartbeatResponse";
+import { LeaveGroupRequestData } from "../../assembly/messages/LeaveGroupRequest";
+import { LeaveGroupResponseData } from "../../assembly/messages/LeaveGroupResponse";
+import { SyncGroupRequestData } from "../../assembly/messages/SyncGroupRequest";
+import { SyncGroupResponseData } from "../../assembly/messages/SyncGroupResponse";
+import { DescribeGroupsRequestData } from "../../assembly/messages/DescribeGroupsRequest";
+import { DescribeGroupsResponseData, DescribedGroup } from "../../assembly/messages/DescribeGroupsResponse";
+import { ListGroupsRequestData } from "../../assembly/messages/ListGroupsRequest";
+import { ListGroupsResponseData, ListedGroup } from "../../assembly/messages/ListGroupsResponse";
+import { DeleteGroupsRequestData } from "../../assembly/messages/DeleteGroupsRequest";
+import { DeleteGroupsResponseData, DeletableGroupResult } from "../../assembly/messages/DeleteGroupsResponse";
+import { OffsetDeleteRequestData, OffsetDeleteRequestTopic, OffsetDeleteRequestPartition } from "../../assembly/messages/OffsetDeleteRequest";
+import { OffsetDeleteResponseData, OffsetDeleteResponseTopic } from "../../assembly/messages/OffsetDeleteResponse";
+import { ConsumerGroupHeartbeatRequestData } from "../../assembly/messages/ConsumerGroupHeartbeatRequest";
+import { ConsumerGroupHeartbeatResponseData } from "../../assembly/messages/ConsumerGroupHeartbeatResponse";
+import { ConsumerGroupDescribeRequestData } from "../../assembly/messages/ConsumerGroupDescribeRequest";
+import {
+  ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerGroup, Member as ConsumerMember,
+  TopicPartitions as ConsumerTopicPartitions,
+} from "../../assembly/messages/ConsumerGroupDescribeResponse";
+import { ShareGroupHeartbeatRequestData } from "../../assembly/messages/ShareGroupHeartbeatRequest";
+import { ShareGroupHeartbeatResponseData } from "../../assembly/messages/ShareGroupHeartbeatResponse";
+import { ShareGroupDescribeRequestData } from "../../assembly/messages/ShareGroupDescribeRequest";
+import {
+  ShareGroupDescribeResponseData, DescribedGroup as ShareGroup, Member as ShareMember, TopicPartitions as ShareTopicPartitions,
+} from "../../assembly/messages/ShareGroupDescribeResponse";
+import { ShareFetchRequestData, FetchTopic, FetchPartition, AcknowledgementBatch } from "../../assembly/messages/ShareFetchRequest";
+import { ShareFetchResponseData } from "../../assembly/messages/ShareFetchResponse";
+import { ShareAcknowledgeRequestData, AcknowledgeTopic, AcknowledgePartition } from "../../assembly/messages/ShareAcknowledgeRequest";
+import { ShareAcknowledgeResponseData } from "../../assembly/messages/ShareAcknowledgeResponse";
+import {
+  DescribeShareGroupOffsetsRequestData, DescribeShareGroupOffsetsRequestGroup, DescribeShareGroupOffsetsRequestTopic,
+} from "../../assembly/messages/DescribeShareGroupOffsetsRequest";
+import {
+  DescribeShareGroupOffsetsResponseData, DescribeShareGroupOffsetsResponseGroup, DescribeShareGroupOffsetsResponseTopic,
+} from "../../assembly/messages/DescribeShareGroupOffsetsResponse";
+import { AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic, AlterShareGroupOffsetsRequestPartition } from "../../assembly/messages/AlterShareGroupOffsetsRequest";
+import { AlterShareGroupOffsetsResponseData } from "../../assembly/messages/AlterShareGroupOffsetsResponse";
+import { DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic } from "../../assembly/messages/DeleteShareGroupOffsetsRequest";
+import { DeleteShareGroupOffsetsResponseData } from "../../assembly/messages/DeleteShareGroupOffsetsResponse";
+import { StreamsGroupHeartbeatRequestData, Topology, Subtopology, TopicInfo } from "../../assembly/messages/StreamsGroupHeartbeatRequest";
+import { StreamsGroupHeartbeatResponseData } from "../../assembly/messages/StreamsGroupHeartbeatResponse";
+import { StreamsGroupDescribeRequestData } from "../../assembly/messages/StreamsGroupDescribeRequest";
+import {
+  StreamsGroupDescribeResponseData, DescribedGroup as StreamsGroup, Topology as DescribedTopology,
+  Subtopology as DescribedSubtopology,
+} from "../../assembly/messages/StreamsGroupDescribeResponse";
+import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateRequest";
+import { StreamsGroupTopologyDescriptionUpdateResponseData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateResponse";
+import { policyOf, session, run, contextFor, respondedBody, forwardedBody, rewriteResponse } from "./support/enforce";
+
+// alice: READ and DELETE on groups "app.*", READ on topics "orders.*" (both imply DESCRIBE).
+// ops: DESCRIBE on the cluster (lists every group). bob: nothing.
+const POLICY = `{"acls": [
+  {"principal": "User:alice", "resourceType": "GROUP", "resourceName": "app.", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:alice", "resourceType": "GROUP", "resourceName": "app.", "resourcePatternType": "PREFIXED", "operation": "DELETE", "permissionType": "ALLOW"},
+  {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:ops", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "DESCRIBE", "permissionType": "ALLOW"}]}`;
+
+const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
+const GROUP_AUTHORIZATION_FAILED: i16 = 30;
+const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
+const UNKNOWN_TOPIC_ID: i16 = 100;
+
+// Topic ids as a Metadata response would have taught them.
+const ORDERS_ID = new Uuid(1, 1);
+const PAYMENTS_ID = new Uuid(2, 2);
+const UNSEEN_ID = new Uuid(9, 9);
+learnTopicId(ORDERS_ID, "orders.eu");
+learnTopicId(PAYMENTS_ID, "payments");
+
+const ctxs = new Array<RequestContext>();
+
+function alice(apiKey: i16, version: i16, body: Message): RequestContext {
+  return contextFor(policyOf(POLICY), session("User:alice"), apiKey, version, body);
+}
+
+function lastCtx(): RequestContext { return ctxs[ctxs.length - 1]; }
+
+// --- request builders ------------------------------------------------------------------
+
+function offsetCommit(group: string, names: Array<string>, ids: Array<Uuid>): OffsetCommitRequestData {
+  const r = new OffsetCommitRequestData();
+  r.groupId = group;
+  for (let i = 0; i < names.length; i++) {
+    const t = new OffsetCommitRequestTopic();
+    t.name = names[i];
+    t.topicId = ids[i];
+    const p = new OffsetCommitRequestPartition();
+    p.partitionIndex = 3;
+    t.partitions.push(p);
+    r.topics.push(t);
+  }
+  return r;
+}
+
+function fetchTopicsV1(names: Array<string>): Array<OffsetFetchRequestTopic> {
+  const topics = new Array<OffsetFetchRequestTopic>();
+  for (let i = 0; i < names.length; i++) {
+    const t = new OffsetFetchRequestTopic();
+    t.name = names[i];
+    t.partitionIndexes = [0, 1];
+    topics.push(t);
+  }
+  return topics;
+}
+
+function offsetFetchV1(group: string, topics: Array<OffsetFetchRequestTopic> | null): OffsetFetchRequestData {
+  const r = new OffsetFetchRequestData();
+  r.groupId = group;
+  r.topics = topics;
+  return r;
+}
+
+function fetchGroup(group: string, names: Array<string> | null, ids: Array<Uuid> | null = null): OffsetFetchRequestGroup {
+  const g = new OffsetFetchRequestGroup();
+  g.groupId = group;
+  if (names == null) {
+    g.topics = null;
+    return g;
+  }
+  const topics = new Array<OffsetFetchRequestTopics>();
+  for (let i = 0; i < names.length; i++) {
+    const t = new OffsetFetchRequestTopics();
+    t.name = names[i];
+    if (ids != null) t.topicId = ids[i];
+    t.partitionIndexes = [0];
+    topics.push(t);
+  }
+  g.topics = topics;
+  return g;
+}
+
+function findCoordinator(keyType: i8, keys: Array<string>): FindCoordinatorRequestData {
+  const r = new FindCoordinatorRequestData();
+  r.keyType = keyType;
+  r.key = keys[0];
+  r.coordinatorKeys = keys;
+  return r;
+}
+
+function describeGroups(groups: Array<string>): DescribeGroupsRequestData {
+  const r = new DescribeGroupsRequestData();
+  r.groups = groups;
+  return r;
+}
+
+function offsetDelete(group: string, names: Array<string>): OffsetDeleteRequestData {
+  const r = new OffsetDeleteRequestData();
+  r.groupId = group;
+  for (let i = 0; i < names.length; i++) {
+    const t = new OffsetDeleteRequestTopic();
+    t.name = names[i];
+    const p = new OffsetDeleteRequestPartition();
+    p.partitionIndex = 1;
+    t.partitions.push(p);
+    r.topics.push(t);
+  }
+  return r;
+}
+
+function consumerHeartbeat(group: string, topics: Array<string> | null): ConsumerGroupHeartbeatRequestData {
+  const r = new ConsumerGroupHeartbeatRequestData();
+  r.groupId = group;
+  r.memberId = "m1";
+  r.subscribedTopicNames = topics;
+  return r;
+}
+
+function shareFetch(group: string | null, ids: Array<Uuid>): ShareFetchRequestData {
+  const r = new ShareFetchRequestData();
+  r.groupId = group;
+  r.memberId = "m1";
+  for (let i = 0; i < ids.length; i++) {
+    const t = new FetchTopic();
+    t.topicId = ids[i];
+    const p = new FetchPartition();
+    p.partitionIndex = 2;
+    const b = new AcknowledgementBatch();
+    b.acknowledgeTypes = [1];
+    p.acknowledgementBatches.push(b);
+    t.partitions.push(p);
+    r.topics.push(t);
+  }
+  return r;
+}
+
+function shareAcknowledge(group: string, ids: Array<Uuid>): ShareAcknowledgeRequestData {
+  const r = new ShareAcknowledgeRequestData();
+  r.groupId = group;
+  r.memberId = "m1";
+  for (let i = 0; i < ids.length; i++) {
+    const t = new AcknowledgeTopic();
+    t.topicId = ids[i];
+    const p = new AcknowledgePartition();
+    p.partitionIndex = 4;
+    t.partitions.push(p);
+    r.topics.push(t);
+  }
+  return r;
+}
+
+function shareOffsetsGroup(group: string, names: Array<string> | null): DescribeShareGroupOffsetsRequestGroup {
+  const g = new DescribeShareGroupOffsetsRequestGroup();
+  g.groupId = group;
+  if (names == null) {
+    g.topics = null;
+    return g;
+  }
+  const topics = new Array<DescribeShareGroupOffsetsRequestTopic>();
+  for (let i = 0; i < names.length; i++) {
+    const t = new DescribeShareGroupOffsetsRequestTopic();
+    t.topicName = names[i];
+    t.partitions = [0];
+    topics.push(t);
+  }
+  g.topics = topics;
+  return g;
+}
+
+function streamsHeartbeat(group: string, source: string, changelog: string): StreamsGroupHeartbeatRequestData {
+  const r = new StreamsGroupHeartbeatRequestData();
+  r.groupId = group;
+  r.memberId = "m1";
+  const topology = new Topology();
+  const sub = new Subtopology();
+  sub.subtopologyId = "0";
+  sub.sourceTopics = [source];
+  const info = new TopicInfo();
+  info.name = changelog;
+  sub.stateChangelogTopics.push(info);
+  topology.subtopologies.push(sub);
+  r.topology = topology;
+  return r;
+}
+
+// --- response builders (what the broker would answer) ----------------------------------
+
+function consumerGroupWith(group: string, topic: string): ConsumerGroup {
+  const g = new ConsumerGroup();
+  g.groupId = group;
+  const m = new ConsumerMember();
+  const tp = new ConsumerTopicPartitions();
+  tp.topicName = topic;
+  m.targetAssignment.topicPartitions.push(tp);
+  g.members.push(m);
+  return g;
+}
+
+function shareGroupWith(group: string, topic: string): ShareGroup {
+  const g = new ShareGroup();
+  g.groupId = group;
+  const m = new ShareMember();
+  const tp = new ShareTopicPartitions();
+  tp.topicName = topic;
+  m.assignment.topicPartitions.push(tp);
+  g.members.push(m);
+  return g;
+}
+
+function streamsGroupWith(group: string, repartitionSink: string): StreamsGroup {
+  const g = new StreamsGroup();
+  g.groupId = group;
+  const topology = new DescribedTopology();
+  const sub = new DescribedSubtopology();
+  sub.repartitionSinkTopics = [repartitionSink];
+  topology.subtopologies = [sub];
+  g.topology = topology;
+  return g;
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe("OffsetCommit", () => {
+  it("passes an allowed group and topic untouched (v2)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 8, 2, offsetCommit("app.g1", ["orders.eu"], [Uuid.ZERO]), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+  });
+
+  it("fails every partition with GROUP_AUTHORIZATION_FAILED when the group is refused (v10)", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 8, 10, offsetCommit("app.g1", ["", ""], [ORDERS_ID, PAYMENTS_ID]), ctxs);
+    const resp = changetype<OffsetCommitResponseData>(respondedBody(v, 8, 10));
+    expect(resp.topics.length).toBe(2);
+    expect(resp.topics[0].topicId.equals(ORDERS_ID)).toBe(true);
+    expect(resp.topics[0].partitions[0].partitionIndex).toBe(3);
+    expect(resp.topics[0].partitions[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    expect(resp.topics[1].partitions[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("forwards allowed topics and answers refused and unknown ids in the broker's response (v10)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 8, 10, offsetCommit("app.g1", ["", "", ""], [ORDERS_ID, PAYMENTS_ID, UNSEEN_ID]), ctxs);
+    const fwd = changetype<OffsetCommitRequestData>(forwardedBody(v));
+    expect(fwd.topics.length).toBe(1);
+    expect(fwd.topics[0].topicId.equals(ORDERS_ID)).toBe(true);
+    const broker = new OffsetCommitResponseData();
+    const t = new OffsetCommitResponseTopic();
+    t.topicId = ORDERS_ID;
+    broker.topics.push(t);
+    expect(rewriteResponse(lastCtx(), 8, 10, broker)).toBe(true);
+    expect(broker.topics.length).toBe(3);
+    expect(broker.topics[1].topicId.equals(PAYMENTS_ID)).toBe(true);
+    expect(broker.topics[1].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.topics[2].partitions[0].errorCode).toBe(UNKNOWN_TOPIC_ID);
+  });
+
+  it("answers a commit whose topics are all refused without the broker (v2)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 8, 2, offsetCommit("app.g1", ["payments"], [Uuid.ZERO]), ctxs);
+    const resp = changetype<OffsetCommitResponseData>(respondedBody(v, 8, 2));
+    expect(resp.topics[0].name).toBe("payments");
+    expect(resp.topics[0].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("refuses every partition with the whole-request code under limits.apis", () => {
+    const ctx = alice(8, 10, offsetCommit("app.g1", [""], [ORDERS_ID]));
+    const v = denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
+    const resp = changetype<OffsetCommitResponseData>(respondedBody(v, 8, 10));
+    expect(resp.topics[0].partitions[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("OffsetFetch", () => {
+  it("passes an allowed group and topic untouched (v1)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 9, 1, offsetFetchV1("app.g1", fetchTopicsV1(["orders.eu"])), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+  });
+
+  it("puts a refused group's error on every partition at v1", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 9, 1, offsetFetchV1("app.g1", fetchTopicsV1(["orders.eu"])), ctxs);
+    const resp = changetype<OffsetFetchResponseData>(respondedBody(v, 9, 1));
+    expect(resp.topics[0].partitions.length).toBe(2);
+    expect(resp.topics[0].partitions[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    expect(resp.topics[0].partitions[1].committedOffset).toBe(-1);
+  });
+
+  it("answers a refused group with the top-level error at v7", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 9, 7, offsetFetchV1("app.g1", null), ctxs);
+    const resp = changetype<OffsetFetchResponseData>(respondedBody(v, 9, 7));
+    expect(resp.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("adds refused topics to the broker's answer at v7", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 9, 7, offsetFetchV1("app.g1", fetchTopicsV1(["orders.eu", "payments"])), ctxs);
+    const fwd = changetype<OffsetFetchRequestData>(forwardedBody(v));
+    expect(fwd.topics!.length).toBe(1);
+    const broker = new OffsetFetchResponseData();
+    const t = new OffsetFetchResponseTopic();
+    t.name = "orders.eu";
+    broker.topics.push(t);
+    expect(rewriteResponse(lastCtx(), 9, 7, broker)).toBe(true);
+    expect(broker.topics.length).toBe(2);
+    expect(broker.topics[1].name).toBe("payments");
+    expect(broker.topics[1].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("cuts a fetch of all topics to those the principal may describe (v7)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 9, 7, offsetFetchV1("app.g1", null), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+    const broker = new OffsetFetchResponseData();
+    const a = new OffsetFetchResponseTopic();
+    a.name = "orders.eu";
+    const b = new OffsetFetchResponseTopic();
+    b.name = "payments";
+    broker.topics = [a, b];
+    expect(rewriteResponse(lastCtx(), 9, 7, broker)).toBe(true);
+    expect(broker.topics.length).toBe(1);
+    expect(broker.topics[0].name).toBe("orders.eu");
+  });
+
+  it("splits a batch: refused groups and topics answered, fetches of all topics cut (v8)", () => {
+    const req = new OffsetFetchRequestData();
+    req.groups = [fetchGroup("app.g1", ["orders.eu", "payments"]), fetchGroup("other", ["orders.eu"]), fetchGroup("app.all", null)];
+    const v = run(policyOf(POLICY), session("User:alice"), 9, 8, req, ctxs);
+    const fwd = changetype<OffsetFetchRequestData>(forwardedBody(v));
+    expect(fwd.groups.length).toBe(2);
+    expect(fwd.groups[0].topics!.length).toBe(1);
+    expect(fwd.groups[1].topics).toBeNull();
+
+    const broker = new OffsetFetchResponseData();
+    const g1 = new OffsetFetchResponseGroup();
+    g1.groupId = "app.g1";
+    const t1 = new OffsetFetchResponseTopics();
+    t1.name = "orders.eu";
+    g1.topics.push(t1);
+    const all = new OffsetFetchResponseGroup();
+    all.groupId = "app.all";
+    const t2 = new OffsetFetchResponseTopics();
+    t2.name = "orders.us";
+    const t3 = new OffsetFetchResponseTopics();
+    t3.name = "secret";
+    all.topics = [t2, t3];
+    broker.groups = [g1, all];
+    expect(rewriteResponse(lastCtx(), 9, 8, broker)).toBe(true);
+    expect(broker.groups.length).toBe(3);
+    expect(broker.groups[0].topics.length).toBe(2);
+    expect(broker.groups[0].topics[1].name).toBe("payments");
+    expect(broker.groups[0].topics[1].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[1].topics.length).toBe(1);
+    expect(broker.groups[1].topics[0].name).toBe("orders.us");
+    expect(broker.groups[2].groupId).toBe("other");
+    expect(broker.groups[2].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("answers groups whose topics are all refused without the broker (v10, by id)", () => {
+    const req = new OffsetFetchRequestData();
+    req.groups = [fetchGroup("app.g1", ["", ""], [PAYMENTS_ID, UNSEEN_ID]), fetchGroup("other", null)];
+    const v = run(policyOf(POLICY), session("User:alice"), 9, 10, req, ctxs);
+    const resp = changetype<OffsetFetchResponseData>(respondedBody(v, 9, 10));
+    expect(resp.groups.length).toBe(2);
+    expect(resp.groups[0].groupId).toBe("other");
+    expect(resp.groups[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    expect(resp.groups[1].groupId).toBe("app.g1");
+    expect(resp.groups[1].topics[0].topicId.equals(PAYMENTS_ID)).toBe(true);
+    expect(resp.groups[1].topics[0].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(resp.groups[1].topics[1].partitions[0].errorCode).toBe(UNKNOWN_TOPIC_ID);
+  });
+
+  it("cuts all-topics answers by id, dropping ids it cannot name (v10)", () => {
+    const req = new OffsetFetchRequestData();
+    req.groups = [fetchGroup("app.g1", null)];
+    const v = run(policyOf(POLICY), session("User:alice"), 9, 10, req, ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+    const broker = new OffsetFetchResponseData();
+    const g = new OffsetFetchResponseGroup();
+    g.groupId = "app.g1";
+    const a = new OffsetFetchResponseTopics();
+    a.topicId = ORDERS_ID;
+    const b = new OffsetFetchResponseTopics();
+    b.topicId = PAYMENTS_ID;
+    const c = new OffsetFetchResponseTopics();
+    c.topicId = UNSEEN_ID;
+    g.topics = [a, b, c];
+    broker.groups.push(g);
+    expect(rewriteResponse(lastCtx(), 9, 10, broker)).toBe(true);
+    expect(broker.groups[0].topics.length).toBe(1);
+    expect(broker.groups[0].topics[0].topicId.equals(ORDERS_ID)).toBe(true);
+  });
+});
+
+describe("FindCoordinator", () => {
+  it("passes a group the principal may describe (v0)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 10, 0, findCoordinator(0, ["app.g1"]), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+  });
+
+  it("answers a refused group with no node (v0)", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 10, 0, findCoordinator(0, ["app.g1"]), ctxs);
+    const resp = changetype<FindCoordinatorResponseData>(respondedBody(v, 10, 0));
+    expect(resp.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    expect(resp.nodeId).toBe(-1);
+  });
+
+  it("answers a refused transactional id with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (v3)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 10, 3, findCoordinator(1, ["tx.1"]), ctxs);
+    const resp = changetype<FindCoordinatorResponseData>(respondedBody(v, 10, 3));
+    expect(resp.errorCode).toBe(53);
+    expect(resp.port).toBe(-1);
+  });
+
+  it("splits a batch of keys and adds the refused ones to the broker's answer (v6)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 10, 6, findCoordinator(0, ["app.g1", "other"]), ctxs);
+    const fwd = changetype<FindCoordinatorRequestData>(forwardedBody(v));
+    expect(fwd.coordinatorKeys.length).toBe(1);
+    expect(fwd.coordinatorKeys[0]).toBe("app.g1");
+    const broker = new FindCoordinatorResponseData();
+    const c = new Coordinator();
+    c.key = "app.g1";
+    broker.coordinators.push(c);
+    expect(rewriteResponse(lastCtx(), 10, 6, broker)).toBe(true);
+    expect(broker.coordinators[1].key).toBe("other");
+    expect(broker.coordinators[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    expect(broker.coordinators[1].nodeId).toBe(-1);
+  });
+
+  it("fails every share key without CLUSTER_ACTION on the cluster (v6)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 10, 6, findCoordinator(2, ["app.g1:t:0", "app.g1:t:1"]), ctxs);
+    const resp = changetype<FindCoordinatorResponseData>(respondedBody(v, 10, 6));
+    expect(resp.coordinators.length).toBe(2);
+    expect(resp.coordinators[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+    expect(resp.coordinators[1].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("JoinGroup, Heartbeat, LeaveGroup, SyncGroup", () => {
+  it("pass an allowed group untouched", () => {
+    const join = new JoinGroupRequestData();
+    join.groupId = "app.g1";
+    expect(run(policyOf(POLICY), session("User:alice"), 11, 9, join, ctxs).kind).toBe(VerdictKind.Pass);
+    const hb = new HeartbeatRequestData();
+    hb.groupId = "app.g1";
+    expect(run(policyOf(POLICY), session("User:alice"), 12, 0, hb, ctxs).kind).toBe(VerdictKind.Pass);
+    const leave = new LeaveGroupRequestData();
+    leave.groupId = "app.g1";
+    expect(run(policyOf(POLICY), session("User:alice"), 13, 5, leave, ctxs).kind).toBe(VerdictKind.Pass);
+    const sync = new SyncGroupRequestData();
+    sync.groupId = "app.g1";
+    expect(run(policyOf(POLICY), session("User:alice"), 14, 0, sync, ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("answers a refused JoinGroup as Kafka does: no generation, null protocol from v7", () => {
+    const join = new JoinGroupRequestData();
+    join.groupId = "app.g1";
+    const v9 = changetype<JoinGroupResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 11, 9, join, ctxs), 11, 9));
+    expect(v9.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    expect(v9.generationId).toBe(-1);
+    expect(v9.protocolName).toBeNull();
+    const v0 = changetype<JoinGroupResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 11, 0, join, ctxs), 11, 0));
+    expect(v0.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("answers refused Heartbeat, LeaveGroup and SyncGroup with their top-level error", () => {
+    const hb = new HeartbeatRequestData();
+    hb.groupId = "app.g1";
+    expect(changetype<HeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 12, 4, hb, ctxs), 12, 4)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const leave = new LeaveGroupRequestData();
+    leave.groupId = "app.g1";
+    expect(changetype<LeaveGroupResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 13, 0, leave, ctxs), 13, 0)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const sync = new SyncGroupRequestData();
+    sync.groupId = "app.g1";
+    sync.protocolType = "consumer";
+    sync.protocolName = "range";
+    expect(changetype<SyncGroupResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 14, 5, sync, ctxs), 14, 5)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("DescribeGroups", () => {
+  it("passes describable groups untouched (v0)", () => {
+    expect(run(policyOf(POLICY), session("User:alice"), 15, 0, describeGroups(["app.g1", "app.g2"]), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("splits a batch and adds an error entry per refused group (v6)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 15, 6, describeGroups(["app.g1", "other"]), ctxs);
+    expect(changetype<DescribeGroupsRequestData>(forwardedBody(v)).groups).toStrictEqual(["app.g1"]);
+    const broker = new DescribeGroupsResponseData();
+    const g = new DescribedGroup();
+    g.groupId = "app.g1";
+    broker.groups.push(g);
+    expect(rewriteResponse(lastCtx(), 15, 6, broker)).toBe(true);
+    expect(broker.groups[1].groupId).toBe("other");
+    expect(broker.groups[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("answers a batch of refused groups without the broker (v0)", () => {
+    const v = run(policyOf(POLICY), session("User:bob"), 15, 0, describeGroups(["app.g1", "app.g2"]), ctxs);
+    const resp = changetype<DescribeGroupsResponseData>(respondedBody(v, 15, 0));
+    expect(resp.groups.length).toBe(2);
+    expect(resp.groups[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("refuses every group with the whole-request code under limits.apis", () => {
+    const ctx = alice(15, 6, describeGroups(["app.g1", "app.g2"]));
+    const v = denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
+    const resp = changetype<DescribeGroupsResponseData>(respondedBody(v, 15, 6));
+    expect(resp.groups.length).toBe(2);
+    expect(resp.groups[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+    expect(resp.groups[0].errorMessage).toBeNull();
+  });
+});
+
+describe("ListGroups", () => {
+  it("lists every group for DESCRIBE on the cluster: untouched, nothing to rewrite (v0)", () => {
+    const v = run(policyOf(POLICY), session("User:ops"), 16, 0, new ListGroupsRequestData(), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+    expect(lastCtx().after).toBeNull();
+  });
+
+  it("cuts the broker's list to the groups the principal may describe (v5)", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 16, 5, new ListGroupsRequestData(), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+    const broker = new ListGroupsResponseData();
+    const a = new ListedGroup();
+    a.groupId = "app.g1";
+    const b = new ListedGroup();
+    b.groupId = "other";
+    broker.groups = [a, b];
+    expect(rewriteResponse(lastCtx(), 16, 5, broker)).toBe(true);
+    expect(broker.groups.length).toBe(1);
+    expect(broker.groups[0].groupId).toBe("app.g1");
+  });
+
+  it("is refused with its top-level error under limits.apis", () => {
+    const ctx = alice(16, 5, new ListGroupsRequestData());
+    const v = denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
+    expect(changetype<ListGroupsResponseData>(respondedBody(v, 16, 5)).errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("DeleteGroups", () => {
+  it("passes deletable groups untouched (v0)", () => {
+    const r = new DeleteGroupsRequestData();
+    r.groupsNames = ["app.g1"];
+    expect(run(policyOf(POLICY), session("User:alice"), 42, 0, r, ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("answers each refused group once and forwards the others (v3)", () => {
+    const r = new DeleteGroupsRequestData();
+    r.groupsNames = ["app.g1", "other", "other"];
+    const v = run(policyOf(POLICY), session("User:alice"), 42, 3, r, ctxs);
+    expect(changetype<DeleteGroupsRequestData>(forwardedBody(v)).groupsNames).toStrictEqual(["app.g1"]);
+    const broker = new DeleteGroupsResponseData();
+    const ok = new DeletableGroupResult();
+    ok.groupId = "app.g1";
+    broker.results.push(ok);
+    expect(rewriteResponse(lastCtx(), 42, 3, broker)).toBe(true);
+    expect(broker.results.length).toBe(2);
+    expect(broker.results[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("answers refused groups without the broker (v0)", () => {
+    const r = new DeleteGroupsRequestData();
+    r.groupsNames = ["app.g1"];
+    const resp = changetype<DeleteGroupsResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 42, 0, r, ctxs), 42, 0));
+    expect(resp.results[0].groupId).toBe("app.g1");
+    expect(resp.results[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("OffsetDelete", () => {
+  it("passes an allowed group and topics untouched", () => {
+    expect(run(policyOf(POLICY), session("User:alice"), 47, 0, offsetDelete("app.g1", ["orders.eu"]), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("answers a refused group with the top-level error", () => {
+    const resp = changetype<OffsetDeleteResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 47, 0, offsetDelete("app.g1", ["orders.eu"]), ctxs), 47, 0));
+    expect(resp.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("forwards allowed topics and adds the refused ones to the broker's answer", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 47, 0, offsetDelete("app.g1", ["orders.eu", "payments"]), ctxs);
+    expect(changetype<OffsetDeleteRequestData>(forwardedBody(v)).topics.length).toBe(1);
+    const broker = new OffsetDeleteResponseData();
+    const t = new OffsetDeleteResponseTopic();
+    t.name = "orders.eu";
+    broker.topics.push(t);
+    expect(rewriteResponse(lastCtx(), 47, 0, broker)).toBe(true);
+    expect(broker.topics[1].name).toBe("payments");
+    expect(broker.topics[1].partitions[0].partitionIndex).toBe(1);
+    expect(broker.topics[1].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("ConsumerGroupHeartbeat", () => {
+  it("passes an allowed group and describable subscriptions (v0)", () => {
+    expect(run(policyOf(POLICY), session("User:alice"), 68, 0, consumerHeartbeat("app.g1", ["orders.eu"]), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("answers a refused group with GROUP_AUTHORIZATION_FAILED (v1)", () => {
+    const resp = changetype<ConsumerGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 68, 1, consumerHeartbeat("app.g1", null), ctxs), 68, 1));
+    expect(resp.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("answers a subscription to an undescribable topic with TOPIC_AUTHORIZATION_FAILED (v1)", () => {
+    const resp = changetype<ConsumerGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 68, 1, consumerHeartbeat("app.g1", ["orders.eu", "payments"]), ctxs), 68, 1));
+    expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("ConsumerGroupDescribe", () => {
+  it("passes describable groups, still checking the topics the broker describes (v0)", () => {
+    const r = new ConsumerGroupDescribeRequestData();
+    r.groupIds = ["app.g1", "app.g2"];
+    expect(run(policyOf(POLICY), session("User:alice"), 69, 0, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const broker = new ConsumerGroupDescribeResponseData();
+    broker.groups = [consumerGroupWith("app.g1", "orders.eu"), consumerGroupWith("app.g2", "payments")];
+    expect(rewriteResponse(lastCtx(), 69, 0, broker)).toBe(true);
+    expect(broker.groups[0].members.length).toBe(1);
+    expect(broker.groups[1].groupId).toBe("app.g2");
+    expect(broker.groups[1].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[1].members.length).toBe(0);
+  });
+
+  it("splits a batch and answers refused groups (v1)", () => {
+    const r = new ConsumerGroupDescribeRequestData();
+    r.groupIds = ["app.g1", "other"];
+    const v = run(policyOf(POLICY), session("User:alice"), 69, 1, r, ctxs);
+    expect(changetype<ConsumerGroupDescribeRequestData>(forwardedBody(v)).groupIds).toStrictEqual(["app.g1"]);
+    const broker = new ConsumerGroupDescribeResponseData();
+    broker.groups = [consumerGroupWith("app.g1", "orders.eu")];
+    expect(rewriteResponse(lastCtx(), 69, 1, broker)).toBe(true);
+    expect(broker.groups.length).toBe(2);
+    expect(broker.groups[0].errorCode).toBe(0);
+    expect(broker.groups[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("answers refused groups without the broker (v1)", () => {
+    const r = new ConsumerGroupDescribeRequestData();
+    r.groupIds = ["other"];
+    const resp = changetype<ConsumerGroupDescribeResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 69, 1, r, ctxs), 69, 1));
+    expect(resp.groups[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("share groups", () => {
+  it("ShareGroupHeartbeat: passes, refuses the group, refuses undescribable subscriptions", () => {
+    const r = new ShareGroupHeartbeatRequestData();
+    r.groupId = "app.g1";
+    r.memberId = "m1";
+    r.subscribedTopicNames = ["orders.eu"];
+    expect(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    r.subscribedTopicNames = ["payments"];
+    expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("ShareGroupDescribe: answers refused groups and hides groups using undescribable topics", () => {
+    const r = new ShareGroupDescribeRequestData();
+    r.groupIds = ["app.g1", "other"];
+    const v = run(policyOf(POLICY), session("User:alice"), 77, 1, r, ctxs);
+    expect(changetype<ShareGroupDescribeRequestData>(forwardedBody(v)).groupIds).toStrictEqual(["app.g1"]);
+    const broker = new ShareGroupDescribeResponseData();
+    broker.groups = [shareGroupWith("app.g1", "payments")];
+    expect(rewriteResponse(lastCtx(), 77, 1, broker)).toBe(true);
+    expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const all = new ShareGroupDescribeRequestData();
+    all.groupIds = ["app.g1"];
+    expect(run(policyOf(POLICY), session("User:alice"), 77, 1, all, ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("ShareFetch: passes allowed topics untouched (v1)", () => {
+    expect(run(policyOf(POLICY), session("User:alice"), 78, 1, shareFetch("app.g1", [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("ShareFetch: answers a refused group with the top-level error (v2)", () => {
+    const resp = changetype<ShareFetchResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 78, 2, shareFetch("app.g1", [ORDERS_ID]), ctxs), 78, 2));
+    expect(resp.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("ShareFetch: always reaches the broker (the share session's epoch), refused topics added to its answer", () => {
+    const v = run(policyOf(POLICY), session("User:alice"), 78, 2, shareFetch("app.g1", [PAYMENTS_ID]), ctxs);
+    expect(changetype<ShareFetchRequestData>(forwardedBody(v)).topics.length).toBe(0);
+    const broker = new ShareFetchResponseData();
+    expect(rewriteResponse(lastCtx(), 78, 2, broker)).toBe(true);
+    expect(broker.responses.length).toBe(1);
+    expect(broker.responses[0].topicId.equals(PAYMENTS_ID)).toBe(true);
+    expect(broker.responses[0].partitions[0].partitionIndex).toBe(2);
+    expect(broker.responses[0].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.responses[0].partitions[0].acknowledgeErrorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("ShareFetch: leaves a request without a group id to the broker (it refuses it as invalid)", () => {
+    expect(run(policyOf(POLICY), session("User:bob"), 78, 1, shareFetch(null, [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("ShareAcknowledge: passes, refuses the group, answers refused and unknown topics (v1, v2)", () => {
+    expect(run(policyOf(POLICY), session("User:alice"), 79, 1, shareAcknowledge("app.g1", [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass);
+    expect(changetype<ShareAcknowledgeResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 79, 1, shareAcknowledge("app.g1", [ORDERS_ID]), ctxs), 79, 1)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const v = run(policyOf(POLICY), session("User:alice"), 79, 2, shareAcknowledge("app.g1", [ORDERS_ID, UNSEEN_ID]), ctxs);
+    expect(changetype<ShareAcknowledgeRequestData>(forwardedBody(v)).topics.length).toBe(1);
+    const broker = new ShareAcknowledgeResponseData();
+    expect(rewriteResponse(lastCtx(), 79, 2, broker)).toBe(true);
+    expect(broker.responses[0].topicId.equals(UNSEEN_ID)).toBe(true);
+    expect(broker.responses[0].partitions[0].errorCode).toBe(UNKNOWN_TOPIC_ID);
+  });
+
+  it("DescribeShareGroupOffsets: passes, answers refused groups and topics, cuts all-topics answers", () => {
+    const ok = new DescribeShareGroupOffsetsRequestData();
+    ok.groups = [shareOffsetsGroup("app.g1", ["orders.eu"])];
+    expect(run(policyOf(POLICY), session("User:alice"), 90, 0, ok, ctxs).kind).toBe(VerdictKind.Pass);
+
+    const r = new DescribeShareGroupOffsetsRequestData();
+    r.groups = [shareOffsetsGroup("app.g1", ["orders.eu", "payments"]), shareOffsetsGroup("other", null), shareOffsetsGroup("app.all", null)];
+    const v = run(policyOf(POLICY), session("User:alice"), 90, 1, r, ctxs);
+    expect(changetype<DescribeShareGroupOffsetsRequestData>(forwardedBody(v)).groups.length).toBe(2);
+    const broker = new DescribeShareGroupOffsetsResponseData();
+    const g1 = new DescribeShareGroupOffsetsResponseGroup();
+    g1.groupId = "app.g1";
+    const all = new DescribeShareGroupOffsetsResponseGroup();
+    all.groupId = "app.all";
+    const hidden = new DescribeShareGroupOffsetsResponseTopic();
+    hidden.topicName = "secret";
+    all.topics.push(hidden);
+    broker.groups = [g1, all];
+    expect(rewriteResponse(lastCtx(), 90, 1, broker)).toBe(true);
+    expect(broker.groups[0].topics[0].topicName).toBe("payments");
+    expect(broker.groups[0].topics[0].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[0].topics[0].partitions[0].startOffset).toBe(-1);
+    expect(broker.groups[1].topics.length).toBe(0);
+    expect(broker.groups[2].groupId).toBe("other");
+    expect(broker.groups[2].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("AlterShareGroupOffsets: READ on the group and on each topic", () => {
+    const r = new AlterShareGroupOffsetsRequestData();
+    r.groupId = "app.g1";
+    const t = new AlterShareGroupOffsetsRequestTopic();
+    t.topicName = "payments";
+    const p = new AlterShareGroupOffsetsRequestPartition();
+    p.partitionIndex = 5;
+    t.partitions.push(p);
+    r.topics.push(t);
+    expect(changetype<AlterShareGroupOffsetsResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 91, 0, r, ctxs), 91, 0)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const resp = changetype<AlterShareGroupOffsetsResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 91, 0, r, ctxs), 91, 0));
+    expect(resp.errorCode).toBe(0);
+    expect(resp.responses[0].topicName).toBe("payments");
+    expect(resp.responses[0].partitions[0].partitionIndex).toBe(5);
+    expect(resp.responses[0].partitions[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    t.topicName = "orders.eu";
+    expect(run(policyOf(POLICY), session("User:alice"), 91, 0, r, ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("DeleteShareGroupOffsets: DELETE on the group, READ on each topic", () => {
+    const r = new DeleteShareGroupOffsetsRequestData();
+    r.groupId = "app.g1";
+    const a = new DeleteShareGroupOffsetsRequestTopic();
+    a.topicName = "orders.eu";
+    const b = new DeleteShareGroupOffsetsRequestTopic();
+    b.topicName = "payments";
+    r.topics = [a, b];
+    expect(changetype<DeleteShareGroupOffsetsResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 92, 0, r, ctxs), 92, 0)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const v = run(policyOf(POLICY), session("User:alice"), 92, 0, r, ctxs);
+    expect(changetype<DeleteShareGroupOffsetsRequestData>(forwardedBody(v)).topics.length).toBe(1);
+    const broker = new DeleteShareGroupOffsetsResponseData();
+    expect(rewriteResponse(lastCtx(), 92, 0, broker)).toBe(true);
+    expect(broker.responses[0].topicName).toBe("payments");
+    expect(broker.responses[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("streams groups", () => {
+  it("StreamsGroupHeartbeat: passes a describable topology (v0)", () => {
+    expect(run(policyOf(POLICY), session("User:alice"), 88, 0, streamsHeartbeat("app.s", "orders.eu", "orders.changelog"), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("StreamsGroupHeartbeat: refuses the group, then any undescribable topology topic (v1)", () => {
+    const refusedGroup = changetype<StreamsGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 88, 1, streamsHeartbeat("app.s", "orders.eu", "orders.c"), ctxs), 88, 1));
+    expect(refusedGroup.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const refusedTopic = changetype<StreamsGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 88, 1, streamsHeartbeat("app.s", "orders.eu", "app.s-store-changelog"), ctxs), 88, 1));
+    expect(refusedTopic.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("StreamsGroupDescribe: answers refused groups, hides groups whose topology is undescribable", () => {
+    const r = new StreamsGroupDescribeRequestData();
+    r.groupIds = ["app.s", "app.t", "other"];
+    const v = run(policyOf(POLICY), session("User:alice"), 89, 1, r, ctxs);
+    expect(changetype<StreamsGroupDescribeRequestData>(forwardedBody(v)).groupIds.length).toBe(2);
+    const broker = new StreamsGroupDescribeResponseData();
+    broker.groups = [streamsGroupWith("app.s", "orders.repartition"), streamsGroupWith("app.t", "secret")];
+    expect(rewriteResponse(lastCtx(), 89, 1, broker)).toBe(true);
+    expect(broker.groups[0].errorCode).toBe(0);
+    expect(broker.groups[1].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[1].topology).toBeNull();
+    expect(broker.groups[2].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+    const refused = new StreamsGroupDescribeRequestData();
+    refused.groupIds = ["app.s"];
+    const resp = changetype<StreamsGroupDescribeResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 89, 0, refused, ctxs), 89, 0));
+    expect(resp.groups[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("StreamsGroupTopologyDescriptionUpdate: READ on the group", () => {
+    const r = new StreamsGroupTopologyDescriptionUpdateRequestData();
+    r.groupId = "app.s";
+    expect(run(policyOf(POLICY), session("User:alice"), 93, 0, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const resp = changetype<StreamsGroupTopologyDescriptionUpdateResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 93, 0, r, ctxs), 93, 0));
+    expect(resp.errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+});
