@@ -244,6 +244,52 @@ export class AclAuthorizer {
     }
   }
 
+  /**
+   * Kafka's Authorizer.authorizeByResourceType (StandardAuthorizer inherits it): may the
+   * principal do `op` on SOME resource of this type? Allowed if it may on a resource named
+   * "hardcode" (super users, the no-ACL default, wildcard ALLOWs); else denied by any
+   * wildcard DENY; else allowed by an ALLOW whose pattern no DENY covers (a LITERAL DENY of
+   * the same name, or a PREFIXED DENY of a prefix of it). Only `op` and ALL ACLs count.
+   * (InitProducerId of an idempotent producer asks this for WRITE on topics.)
+   */
+  authorizeByResourceType(principal: string, host: string, resourceType: i32, op: i32): bool {
+    if (this.authorize(principal, host, resourceType, "hardcode", op).allowed) return true;
+    const deniedLiterals = new Set<string>();
+    const deniedPrefixes = new Set<string>();
+    const allowedLiterals = new Array<string>();
+    const allowedPrefixes = new Array<string>();
+    let allowedEvery = false;
+    const acls = this.acls;
+    for (let i = 0; i < acls.length; i++) {
+      const acl = unchecked(acls[i]);
+      if (<i32>acl.resourceType != resourceType) continue;
+      if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != principal) continue;
+      if (acl.host != WILDCARD && acl.host != host) continue;
+      if (<i32>acl.operation != op && acl.operation != AclOperation.All) continue;
+      const literal = acl.patternType == PatternType.Literal;
+      if (acl.permission == AclPermission.Deny) {
+        if (literal && acl.resourceName == WILDCARD) return false;
+        if (literal) deniedLiterals.add(acl.resourceName);
+        else deniedPrefixes.add(acl.resourceName);
+      } else if (literal && acl.resourceName == WILDCARD) {
+        allowedEvery = true; // unless a wildcard DENY comes later
+      } else if (literal) {
+        allowedLiterals.push(acl.resourceName);
+      } else {
+        allowedPrefixes.push(acl.resourceName);
+      }
+    }
+    if (allowedEvery) return true;
+    for (let i = 0; i < allowedLiterals.length; i++) {
+      const name = unchecked(allowedLiterals[i]);
+      if (!deniedLiterals.has(name) && !hasDeniedPrefix(name, deniedPrefixes)) return true;
+    }
+    for (let i = 0; i < allowedPrefixes.length; i++) {
+      if (!hasDeniedPrefix(unchecked(allowedPrefixes[i]), deniedPrefixes)) return true;
+    }
+    return false;
+  }
+
   /** Scans ACLs that apply to the resource: a DENY's index, or -1 (updating the scan state). */
   private scan(list: Array<Acl>, principal: string, host: string, op: i32): i32 {
     const n = list.length;
@@ -291,4 +337,11 @@ export class AclAuthorizer {
     const d = this.decide(principal, host, resourceType, resourceName, operation);
     return new AuthzResult(decisionAllowed(d), decisionReason(d), decisionAclIndex(d));
   }
+}
+
+function hasDeniedPrefix(name: string, deniedPrefixes: Set<string>): bool {
+  for (let end = 1; end <= name.length; end++) {
+    if (deniedPrefixes.has(name.substring(0, end))) return true;
+  }
+  return false;
 }

@@ -231,6 +231,11 @@ export class Policy {
     return null;
   }
 
+  /** May the principal do `operation` on some resource of this type? (see AclAuthorizer) */
+  isAllowedByResourceType(principal: string, host: string, resourceType: i32, operation: i32): bool {
+    return this.authorizer.authorizeByResourceType(principal, host, resourceType, operation);
+  }
+
   /** May requests of this API key pass "limits.apis"? */
   isApiKeyAllowed(apiKey: i16): bool {
     const f = this.apiFilter;

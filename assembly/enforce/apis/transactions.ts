@@ -20,7 +20,7 @@ import {
 import { DescribeTransactionsRequestData } from "../../messages/DescribeTransactionsRequest";
 import { DescribeTransactionsResponseData, TransactionState as DescribedTransaction, TopicData } from "../../messages/DescribeTransactionsResponse";
 import { ListTransactionsResponseData, TransactionState as ListedTransaction } from "../../messages/ListTransactionsResponse";
-import { ResourceType, AclOperation, AclPermission, PatternType, CLUSTER_RESOURCE_NAME, WILDCARD, WILDCARD_PRINCIPAL } from "../../policy/acl";
+import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
@@ -54,59 +54,7 @@ export function checkInitProducerId(ctx: RequestContext): Verdict {
 
 function mayProduceIdempotently(ctx: RequestContext): bool {
   return ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.IdempotentWrite)
-    || mayWriteSomeTopic(ctx);
-}
-
-/**
- * Kafka's Authorizer.authorizeByResourceType(WRITE, TOPIC), which StandardAuthorizer
- * inherits: allowed if the principal may write a topic named "hardcode" (super users, the
- * no-ACL default, wildcard ALLOWs); else denied by any wildcard DENY; else allowed by an
- * ALLOW whose pattern no DENY covers (a LITERAL DENY of the same name, or a PREFIXED DENY
- * of a prefix of it). Only WRITE and ALL ACLs count: no operation implies WRITE.
- */
-function mayWriteSomeTopic(ctx: RequestContext): bool {
-  if (ctx.allowed(ResourceType.Topic, "hardcode", AclOperation.Write)) return true;
-  const acls = ctx.policy.authorizer.acls;
-  const deniedLiterals = new Set<string>();
-  const deniedPrefixes = new Set<string>();
-  const allowedLiterals = new Array<string>();
-  const allowedPrefixes = new Array<string>();
-  let allowedEveryTopic = false;
-  for (let i = 0; i < acls.length; i++) {
-    const acl = unchecked(acls[i]);
-    if (acl.resourceType != ResourceType.Topic) continue;
-    if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != ctx.session.principal) continue;
-    if (acl.host != WILDCARD && acl.host != ctx.session.host) continue;
-    if (acl.operation != AclOperation.Write && acl.operation != AclOperation.All) continue;
-    const literal = acl.patternType == PatternType.Literal;
-    if (acl.permission == AclPermission.Deny) {
-      if (literal && acl.resourceName == WILDCARD) return false;
-      if (literal) deniedLiterals.add(acl.resourceName);
-      else deniedPrefixes.add(acl.resourceName);
-    } else if (literal && acl.resourceName == WILDCARD) {
-      allowedEveryTopic = true; // unless a wildcard DENY comes later
-    } else if (literal) {
-      allowedLiterals.push(acl.resourceName);
-    } else {
-      allowedPrefixes.push(acl.resourceName);
-    }
-  }
-  if (allowedEveryTopic) return true;
-  for (let i = 0; i < allowedLiterals.length; i++) {
-    const name = unchecked(allowedLiterals[i]);
-    if (!deniedLiterals.has(name) && !hasDeniedPrefix(name, deniedPrefixes)) return true;
-  }
-  for (let i = 0; i < allowedPrefixes.length; i++) {
-    if (!hasDeniedPrefix(unchecked(allowedPrefixes[i]), deniedPrefixes)) return true;
-  }
-  return false;
-}
-
-function hasDeniedPrefix(name: string, deniedPrefixes: Set<string>): bool {
-  for (let end = 1; end <= name.length; end++) {
-    if (deniedPrefixes.has(name.substring(0, end))) return true;
-  }
-  return false;
+    || ctx.policy.isAllowedByResourceType(ctx.session.principal, ctx.session.host, ResourceType.Topic, AclOperation.Write);
 }
 
 /**
