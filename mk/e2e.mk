@@ -1,0 +1,29 @@
+# End-to-end tests: real Kafka clients (kafkajs, librdkafka's kcat) -> Envoy + build/filter.wasm
+# -> Kafka, with the policy test/e2e/policy.json (its intent: test/e2e/README-notes.md).
+#
+#   make test-e2e                      build, start Kafka + Envoy once, run test/e2e/*.test.ts
+#                                      one file at a time, then `make down` (always), exit code
+#                                      of the tests; node's TAP closes with `# pass N` / `# fail N`
+#   make test-e2e E2E_TESTS=test/e2e/sasl.test.ts   one file
+#   make test-e2e-run                  only the tests, against a stack already up
+#                                      (`make up POLICY=test/e2e/policy.json`); nothing is stopped
+# E2E_KAFKAJS_LOG=info|debug shows kafkajs's own log.
+
+E2E_POLICY ?= test/e2e/policy.json
+E2E_TESTS  ?= test/e2e/*.test.ts
+E2E_NODE   := node --import tsx --test --test-concurrency=1 --test-reporter=tap
+
+.PHONY: test-e2e test-e2e-run
+
+# codecs: the ApiVersions test compares with `npx kafka-wasm apis`, which runs build/codecs.wasm.
+test-e2e: filter codecs tools envoy kafka
+	@t0=$$(date +%s); rc=0; \
+	trap '$(MAKE) --no-print-directory down' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(MAKE) --no-print-directory up POLICY=$(E2E_POLICY) || exit $$?; \
+	$(E2E_NODE) $(E2E_TESTS) || rc=$$?; \
+	echo "test-e2e: exit $$rc after $$(( $$(date +%s) - t0 ))s"; \
+	exit $$rc
+
+test-e2e-run:
+	$(E2E_NODE) $(E2E_TESTS)

@@ -1,0 +1,93 @@
+// Consumer groups are resources too. Everyone may use groups "e2e.group.*" (ALLOW User:* READ
+// GROUP PREFIXED "e2e.group."), except that ANONYMOUS is denied READ on "e2e.group.denied.*"
+// (DENY wins; DESCRIBE stays allowed through the READ ALLOW, so FindCoordinator succeeds and
+// JoinGroup is what gets GROUP_AUTHORIZATION_FAILED). A group no ACL names ("e2e.nogroup.*")
+// is denied from FindCoordinator on (allowEveryoneIfNoAclFound false).
+
+import assert from "node:assert/strict";
+import { e2e, within, type Ctx } from "./lib/harness";
+import { unique } from "./lib/env";
+import { client, producer, consumer, errorTypes, errorNames, describeError, type Client } from "./lib/kafkajs";
+import { waitForLog, brief } from "./lib/envoy";
+import * as kcat from "./lib/kcat";
+
+interface Crash { error: unknown; restart: boolean; delivered: number }
+
+/** Runs a kafkajs consumer of `topic` in `group` until it crashes (or 15 s pass). */
+async function consumeUntilCrash(c: Ctx, cl: Client, topic: string, group: string): Promise<Crash> {
+  const cons = consumer(c, cl, { groupId: group });
+  await within(cons.connect(), 10_000, "consumer connect");
+  await cons.subscribe({ topics: [topic], fromBeginning: true });
+  let delivered = 0;
+  const crashed = new Promise<Crash>((resolve) => {
+    cons.on(cons.events.CRASH, (e) => resolve({ error: e.payload.error, restart: e.payload.restart, delivered }));
+  });
+  void cons.run({ eachMessage: async () => { delivered++; } }).catch(() => undefined);
+  return within(crashed, 15_000, `consumer in group ${group} to fail`);
+}
+
+e2e("kafkajs: a consumer in a denied group crashes with GROUP_AUTHORIZATION_FAILED", async (c) => {
+  const topic = unique("e2e.open.", "group-denied");
+  const group = unique("e2e.group.denied.", "kjs");
+  const anon = client("anonymous");
+  await (await producer(c, anon)).send({ topic, messages: [{ value: "x" }] });
+
+  const crash = await consumeUntilCrash(c, anon, topic, group);
+  assert.ok(errorTypes(crash.error).includes("GROUP_AUTHORIZATION_FAILED"), describeError(crash.error));
+  assert.equal(crash.restart, false, "not retriable: kafkajs does not restart the consumer");
+  assert.equal(crash.delivered, 0, "no message was delivered to the denied group");
+
+  const line = await waitForLog(c.mark, ["denied", "principal=User:ANONYMOUS", `GROUP:${group}`, "group_authorization_failed"]);
+  assert.ok(line, `the filter logs the denial of group ${group}`);
+  c.t.diagnostic(brief(line));
+});
+
+e2e("kafkajs: the same group name works for a principal the DENY does not name (bob)", async (c) => {
+  const topic = unique("orders.", "group-denied-bob");
+  await (await producer(c, client("alice"))).send({ topic, messages: [{ value: "for bob" }] });
+  const group = unique("e2e.group.denied.", "bob");
+  const bob = client("bob");
+  const cons = consumer(c, bob, { groupId: group });
+  await within(cons.connect(), 10_000, "consumer connect");
+  await cons.subscribe({ topics: [topic], fromBeginning: true });
+  const got = await within(new Promise<string>((resolve, reject) => {
+    cons.on(cons.events.CRASH, (e) => reject(e.payload.error));
+    void cons.run({ eachMessage: async ({ message }) => resolve(String(message.value)) }).catch(reject);
+  }), 15_000, `bob reading in ${group}`);
+  assert.equal(got, "for bob");
+});
+
+e2e("kcat -G: a group no ACL names fails at FindCoordinator (librdkafka raises it as a consumer error)", async (c) => {
+  const topic = unique("e2e.open.", "group-denied-kcat");
+  const group = unique("e2e.nogroup.", "kcat");
+  const w = await kcat.produce("anonymous", topic, ["x"]);
+  assert.equal(w.code, 0, kcat.show(w));
+
+  const r = await kcat.kcat(["-C", ...kcat.connArgs("anonymous"), "-G", group, topic, "-c", "1", "-q",
+    "-X", "auto.offset.reset=earliest"], { timeoutMs: 8000 });
+  assert.equal(r.stdout, "", `no message is consumed in a denied group\n${kcat.show(r)}`);
+  // librdkafka turns a FindCoordinator error into a consumer error only for
+  // GROUP_AUTHORIZATION_FAILED, with the response's error message (or its own text for it).
+  assert.match(r.stderr, /Consumer error: FindCoordinator response error|Group authorization failed/i, kcat.show(r));
+  assert.equal(r.timedOut, false, `kcat gives up by itself\n${kcat.show(r)}`);
+  const line = await waitForLog(c.mark, ["denied FindCoordinator", `GROUP:${group}`, "group_authorization_failed"]);
+  assert.ok(line, "the filter logs the denial");
+  c.t.diagnostic(brief(line));
+});
+
+e2e("kafkajs: a group no ACL names fails fast (kafkajs reports it as 'Failed to find group coordinator')", async (c) => {
+  const topic = unique("e2e.open.", "nogroup");
+  const group = unique("e2e.nogroup.", "kjs");
+  const anon = client("anonymous");
+  await (await producer(c, anon)).send({ topic, messages: [{ value: "x" }] });
+
+  // kafkajs 2.2.4 drops the FindCoordinator error (BrokerPool.withBroker catches it) and
+  // throws KafkaJSGroupCoordinatorNotFound instead; the filter's log has the real reason.
+  const crash = await consumeUntilCrash(c, anon, topic, group);
+  assert.equal(crash.delivered, 0);
+  assert.equal(crash.restart, false);
+  assert.ok(errorTypes(crash.error).includes("GROUP_AUTHORIZATION_FAILED") ||
+    errorNames(crash.error).includes("KafkaJSGroupCoordinatorNotFound"), describeError(crash.error));
+  const line = await waitForLog(c.mark, ["denied FindCoordinator", "principal=User:ANONYMOUS", `GROUP:${group}`, "group_authorization_failed"]);
+  assert.ok(line, "the filter answered FindCoordinator with GROUP_AUTHORIZATION_FAILED");
+});

@@ -1,0 +1,42 @@
+// Where the e2e stack lives and who talks to it (see test/e2e/README-notes.md).
+// Kafka + Envoy are started once for the whole suite by `make test-e2e`
+// (`make up POLICY=test/e2e/policy.json`); every test file checks that first.
+
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/** Envoy listeners in front of Kafka (the broker advertises these, so clients stay behind Envoy). */
+export const PLAINTEXT = "127.0.0.1:19092";
+export const SASL = "127.0.0.1:19093";
+/** The broker's own PLAINTEXT listener, bypassing Envoy (used only to learn the broker's own ApiVersions). */
+export const BROKER_DIRECT = "127.0.0.1:9092";
+export const ENVOY_ADMIN = "http://127.0.0.1:9901";
+export const ENVOY_LOG = join(ROOT, ".cache", "envoy", "envoy.log");
+export const POLICY_FILE = join(ROOT, "test", "e2e", "policy.json");
+
+/** SASL/PLAIN users the broker knows (test/e2e/kafka/server.properties.in). */
+export const USERS = {
+  alice: { username: "alice", password: "alice-secret" },
+  bob: { username: "bob", password: "bob-secret" },
+  admin: { username: "admin", password: "admin-secret" },
+} as const;
+export type UserName = keyof typeof USERS;
+
+/** Who a client is: ANONYMOUS on the PLAINTEXT listener, or a SASL user. */
+export type Principal = "anonymous" | UserName;
+
+/** One id per test process: every topic and group name of a run is new. */
+export const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+
+let seq = 0;
+/** A fresh name under `prefix`, e.g. unique("e2e.open.", "kjs") -> "e2e.open.kjs-<run>-1". */
+export function unique(prefix: string, what: string): string {
+  seq++;
+  return `${prefix}${what}-${RUN}-${seq}`;
+}
+
+/** No single test may run longer than this (node:test timeout). */
+export const TEST_TIMEOUT_MS = 30_000;

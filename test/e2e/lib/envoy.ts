@@ -1,0 +1,103 @@
+// Envoy's admin endpoint (stats, readiness, loaded config) and its log, where the filter's
+// proxy_log lines land as "[info][wasm] wasm log <plugin> kafka kafka: kafka filter: ...".
+
+import { openSync, readSync, closeSync, statSync, existsSync } from "node:fs";
+import { ENVOY_ADMIN, ENVOY_LOG } from "./env";
+
+async function get(path: string, timeoutMs = 3000): Promise<string> {
+  const r = await fetch(ENVOY_ADMIN + path, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  return r.text();
+}
+
+export type Stats = Map<string, number>;
+
+/** Counters and gauges whose name matches `filter` (a regex, as Envoy's /stats?filter=). */
+export async function stats(filter = "wasmcustom|downstream_cx_total"): Promise<Stats> {
+  const body = JSON.parse(await get(`/stats?format=json&filter=${encodeURIComponent(filter)}`)) as {
+    stats: Array<{ name?: string; value?: number }>;
+  };
+  const m = new Map<string, number>();
+  for (const s of body.stats) if (s.name !== undefined && typeof s.value === "number") m.set(s.name, s.value);
+  return m;
+}
+
+/** A counter's value; a filter counter not defined yet (never incremented in this Envoy) reads 0. */
+export function stat(s: Stats, name: string): number {
+  return s.get(name) ?? 0;
+}
+
+/** `after - before` for one counter. */
+export function delta(before: Stats, after: Stats, name: string): number {
+  return stat(after, name) - stat(before, name);
+}
+
+/** The filter's own counters are "wasmcustom.kafka.*". */
+export const K = (name: string): string => `wasmcustom.kafka.${name}`;
+
+/** Envoy's own per-listener counter of accepted client connections. */
+export const DOWNSTREAM_CX = {
+  plaintext: "tcp.kafka_plaintext.downstream_cx_total",
+  sasl: "tcp.kafka_sasl.downstream_cx_total",
+} as const;
+
+/** Throws with what to do when the stack is not up, or runs with another policy. */
+export async function requireStack(): Promise<void> {
+  let ready = "";
+  try {
+    ready = (await get("/ready", 2000)).trim();
+  } catch (e) {
+    throw new Error(`Envoy's admin (${ENVOY_ADMIN}) does not answer (${(e as Error).message}): ` +
+      "start the stack with `make up POLICY=test/e2e/policy.json`, or run `make test-e2e`");
+  }
+  if (ready !== "LIVE") throw new Error(`Envoy is not ready (/ready says ${JSON.stringify(ready)})`);
+  // The policy reaches the filter as its plugin configuration: make sure it is ours.
+  const dump = await get("/config_dump", 5000);
+  if (!dump.includes("e2e.readonly.")) {
+    throw new Error("Envoy runs with another policy: restart it with `make up POLICY=test/e2e/policy.json`");
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Envoy's log
+
+/** Where the log ends now: lines written after this are "since" the mark. */
+export function logMark(): number {
+  return existsSync(ENVOY_LOG) ? statSync(ENVOY_LOG).size : 0;
+}
+
+/** Lines written to Envoy's log since `mark`. */
+export function logSince(mark: number): string[] {
+  if (!existsSync(ENVOY_LOG)) return [];
+  const size = statSync(ENVOY_LOG).size;
+  if (size <= mark) return [];
+  const fd = openSync(ENVOY_LOG, "r");
+  try {
+    const buf = Buffer.alloc(size - mark);
+    readSync(fd, buf, 0, buf.length, mark);
+    return buf.toString("utf8").split("\n").filter((l) => l.length > 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The filter's lines (proxy_log and Wasm runtime errors) since `mark`. */
+export function filterLogSince(mark: number): string[] {
+  return logSince(mark).filter((l) => l.includes("[wasm]"));
+}
+
+/** Waits until a line written since `mark` matches every pattern; returns it, or null after `timeoutMs`. */
+export async function waitForLog(mark: number, patterns: Array<RegExp | string>, timeoutMs = 3000): Promise<string | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = logSince(mark).find((l) => patterns.every((p) => (typeof p === "string" ? l.includes(p) : p.test(l))));
+    if (hit !== undefined) return hit;
+    if (Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Shortens an Envoy log line to what matters: "[level][wasm] ... kafka filter: ...". */
+export function brief(line: string): string {
+  return line.replace(/^\[[^\]]*\]\[\d+\]/, "").replace(/wasm log kafka-\S+ kafka kafka: /, "");
+}

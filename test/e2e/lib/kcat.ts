@@ -1,0 +1,69 @@
+// librdkafka's kcat, spawned: produce (-P), consume (-C), list metadata (-L), always bounded
+// in time (killed after `timeoutMs`) and with librdkafka's own timeouts kept short.
+
+import { spawn } from "node:child_process";
+import { PLAINTEXT, SASL, USERS, type Principal } from "./env";
+
+export interface KcatResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  args: string[];
+}
+
+/** Connection flags for `principal`: ANONYMOUS on PLAINTEXT, or SASL/PLAIN. */
+export function connArgs(principal: Principal): string[] {
+  if (principal === "anonymous") return ["-b", PLAINTEXT];
+  const u = USERS[principal];
+  return ["-b", SASL, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN",
+    "-X", `sasl.username=${u.username}`, "-X", `sasl.password=${u.password}`];
+}
+
+export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn("kcat", args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.on("error", reject);
+    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut, args });
+    });
+    child.stdin.on("error", () => undefined); // kcat may exit before reading all input
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Short librdkafka timeouts, so that a failure shows in seconds. */
+const QUICK = ["-X", "socket.timeout.ms=10000"];
+
+/** Produces one message per line of `lines` as `principal`; each with key `key` if given. */
+export function produce(principal: Principal, topic: string, lines: string[], key?: string): Promise<KcatResult> {
+  const args = ["-P", ...connArgs(principal), ...QUICK, "-X", "message.timeout.ms=10000", "-t", topic];
+  if (key !== undefined) args.push("-k", key);
+  return kcat(args, { input: lines.map((l) => l + "\n").join("") });
+}
+
+/** Reads `topic` from the beginning to its end (no consumer group); one "key=value" line per message. */
+export function consumeAll(principal: Principal, topic: string, timeoutMs = 20_000): Promise<KcatResult> {
+  return kcat(["-C", ...connArgs(principal), ...QUICK, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k=%s\\n"], { timeoutMs });
+}
+
+/** Metadata (-L) as `principal`, for all topics or one (-t). */
+export function list(principal: Principal, topic?: string): Promise<KcatResult> {
+  const args = ["-L", ...connArgs(principal), ...QUICK, "-m", "10"];
+  if (topic !== undefined) args.push("-t", topic);
+  return kcat(args, { timeoutMs: 15_000 });
+}
+
+/** For assertion messages. */
+export function show(r: KcatResult): string {
+  return `kcat ${r.args.filter((a) => !a.startsWith("sasl.password")).join(" ")}\n  exit ${r.code}${r.signal ? ` (${r.signal})` : ""}${r.timedOut ? " TIMED OUT" : ""}\n  stdout: ${JSON.stringify(r.stdout.slice(0, 1500))}\n  stderr: ${JSON.stringify(r.stderr.slice(0, 1500))}`;
+}
