@@ -53,7 +53,10 @@ function topLevelError(api: Api, c: Code): void {
   if (when !== "true") c.line(`if (!(${when})) return null;`);
   c.line(`const r = new ${cls}();`);
   c.line(`r.${propertyName(code)} = code;`);
-  if (message) c.line(`if (${versionCheck(message.versions, api.response.validVersions)}) r.${propertyName(message)} = message;`);
+  if (message) {
+    const value = message.nullableVersions.empty ? `message != null ? message! : ""` : "message";
+    c.line(`if (${versionCheck(message.versions, api.response.validVersions)}) r.${propertyName(message)} = ${value};`);
+  }
   c.line("return r;");
 }
 
@@ -115,7 +118,7 @@ export function emitApis(apis: Api[]): string {
   c.line(" * `code`; null when the API's response has no top-level error at this version, so the");
   c.line(" * error can only be told per resource.");
   c.line(" */");
-  switchOnKey(c, "errorResponse(apiKey: i16, version: i16, code: i16, message: string): Message | null", apis, (a) => topLevelError(a, c), "null");
+  switchOnKey(c, "errorResponse(apiKey: i16, version: i16, code: i16, message: string | null): Message | null", apis, (a) => topLevelError(a, c), "null");
   switchOnKey(c, "newRequest(apiKey: i16): Message | null", apis, (a) => c.line(`return new ${a.request.name}Data();`), "null");
   switchOnKey(c, "newResponse(apiKey: i16): Message | null", apis, (a) => c.line(`return new ${a.response.name}Data();`), "null");
   return c.toString();

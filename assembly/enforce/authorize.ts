@@ -4,6 +4,7 @@
 
 import { errorResponse } from "../messages/apis";
 import { Verdict } from "../filter/seam";
+import { errorName } from "../protocol/errors";
 import { AclOperation } from "../policy/acl";
 import { RequestContext } from "./context";
 import * as produce from "./apis/produce";
@@ -105,8 +106,9 @@ export function denyWholeRequest(ctx: RequestContext, reason: string, code: i16)
  * top-level error when it has one; otherwise the connection is closed, as nothing in that
  * response can carry the refusal.
  */
-export function respondWithError(ctx: RequestContext, code: i16, reason: string): Verdict {
-  const body = errorResponse(ctx.apiKey, ctx.version, code, reason);
+export function respondWithError(ctx: RequestContext, code: i16): Verdict {
+  const message = ctx.refusalMessage(code);
+  const body = errorResponse(ctx.apiKey, ctx.version, code, message);
   if (body != null) return ctx.respond(body);
-  return Verdict.close(ctx.apiName + " refused (" + reason + ") and its response cannot carry the error");
+  return Verdict.close(ctx.apiName + " refused (" + errorName(code) + ") and its response cannot carry the error");
 }

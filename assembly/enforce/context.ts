@@ -5,7 +5,7 @@
 import { Message } from "../protocol/message";
 import { Writer } from "../protocol/writer";
 import { encodeFrame, DecodedRequest } from "../protocol/frame";
-import { errorName } from "../protocol/errors";
+import { errorMessage, errorName } from "../protocol/errors";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import { newResponse, responseHeaderVersion, apiName } from "../messages/apis";
 import { Policy, authorizationErrorCode } from "../policy/policy";
@@ -60,6 +60,11 @@ export class RequestContext {
     const code = authorizationErrorCode(resourceType);
     this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed", code);
     return code;
+  }
+
+  /** The error message a refusal carries: Kafka's own for the code, or why limits.apis refused. */
+  refusalMessage(code: i16): string | null {
+    return this.forcedError != 0 ? this.forcedReason : errorMessage(code);
   }
 
   /** Records one denial: a log line naming principal, client, API and resource, and a counter. */

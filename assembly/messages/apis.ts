@@ -2253,7 +2253,7 @@ export function responseHeaderVersion(apiKey: i16, version: i16): i16 {
  * `code`; null when the API's response has no top-level error at this version, so the
  * error can only be told per resource.
  */
-export function errorResponse(apiKey: i16, version: i16, code: i16, message: string): Message | null {
+export function errorResponse(apiKey: i16, version: i16, code: i16, message: string | null): Message | null {
   switch (apiKey) {
     case 0: {
       return null;

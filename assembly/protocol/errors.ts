@@ -45,3 +45,16 @@ export function errorName(code: i16): string {
     default: return "error_" + code.toString();
   }
 }
+
+/** The default message of Kafka's Errors entry, as an ApiError without a message carries it. */
+export function errorMessage(code: i16): string | null {
+  switch (code) {
+    case TOPIC_AUTHORIZATION_FAILED: return "Topic authorization failed.";
+    case GROUP_AUTHORIZATION_FAILED: return "Group authorization failed.";
+    case CLUSTER_AUTHORIZATION_FAILED: return "Cluster authorization failed.";
+    case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "Transactional Id authorization failed.";
+    case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "Delegation Token authorization failed.";
+    case UNKNOWN_TOPIC_ID: return "This server does not host this topic ID.";
+    default: return null;
+  }
+}

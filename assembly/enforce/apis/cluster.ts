@@ -42,7 +42,7 @@ export function checkClusterOperation(ctx: RequestContext, operation: i32): Verd
   if (code == 0) return ctx.pass();
   const perEntry = perEntryRefusal(ctx, code);
   if (perEntry != null) return ctx.respond(perEntry);
-  return respondWithError(ctx, code, refusalMessage(ctx));
+  return respondWithError(ctx, code);
 }
 
 /** The refusal of admin APIs whose response has no top-level error; null for the others. */
@@ -266,10 +266,5 @@ export function forcedCode(ctx: RequestContext): i16 {
 /** A request Kafka lets through without an ACL check: passed, unless refused as a whole. */
 export function passUnchecked(ctx: RequestContext): Verdict {
   const code = forcedCode(ctx);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code, ctx.forcedReason);
-}
-
-/** The error message of a refusal, in responses that carry one. */
-export function refusalMessage(ctx: RequestContext): string {
-  return ctx.forcedError != 0 ? ctx.forcedReason : "denied by the proxy's policy";
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
 }

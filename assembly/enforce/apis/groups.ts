@@ -69,7 +69,7 @@ import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { respondWithError } from "../authorize";
 import { topicName } from "../topic-ids";
-import { forcedCode, passUnchecked, refusalMessage } from "./cluster";
+import { forcedCode, passUnchecked } from "./cluster";
 
 // ---------------------------------------------------------------------------------------
 // Shared shapes.
@@ -197,7 +197,7 @@ export function checkNames(ctx: RequestContext, names: Array<string>, resourceTy
 /** The answer to a request naming one group, whose response carries a top-level error. */
 function checkGroup(ctx: RequestContext, groupId: string, op: i32): Verdict {
   const code = ctx.check(ResourceType.Group, groupId, op);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
 }
 
 /**
@@ -287,7 +287,7 @@ function checkOffsetFetchGroup(ctx: RequestContext): Verdict {
   const req = changetype<OffsetFetchRequestData>(ctx.body);
   const refusals = new SingleGroupOffsetRefusals(ctx);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Describe);
-  if (groupCode != 0 && ctx.version >= 2) return respondWithError(ctx, groupCode, refusalMessage(ctx));
+  if (groupCode != 0 && ctx.version >= 2) return respondWithError(ctx, groupCode);
   // Version 1 has no group-level error: Kafka puts it on every partition asked for.
   if (groupCode != 0) refusals.whole = true;
   const topics = req.topics;
@@ -506,7 +506,7 @@ export function checkOffsetDelete(ctx: RequestContext): Verdict {
  */
 function checkGroupTopics<Req, Topic>(ctx: RequestContext, req: Req, groupOp: i32, refusals: TopicRefusals<Topic>): Verdict {
   const groupCode = ctx.check(ResourceType.Group, req.groupId, groupOp);
-  if (groupCode != 0) return respondWithError(ctx, groupCode, refusalMessage(ctx));
+  if (groupCode != 0) return respondWithError(ctx, groupCode);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
   return answer(ctx, refusals, req.topics.length > 0 ? req : null);
 }
@@ -581,7 +581,7 @@ function coordinatorKeyCode(ctx: RequestContext, keyType: i8, key: string): i16 
 function coordinatorError(ctx: RequestContext, code: i16): FindCoordinatorResponseData {
   const resp = new FindCoordinatorResponseData();
   resp.errorCode = code;
-  resp.errorMessage = ctx.version >= 1 ? refusalMessage(ctx) : null;
+  resp.errorMessage = ctx.version >= 1 ? ctx.refusalMessage(code) : null;
   resp.nodeId = -1;
   resp.port = -1;
   return resp;
@@ -711,7 +711,7 @@ export function checkConsumerGroupHeartbeat(ctx: RequestContext): Verdict {
 function checkHeartbeatTopics(ctx: RequestContext, groupId: string, topics: Array<string> | null): Verdict {
   let code = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
   if (code == 0 && topics != null && !new TopicDescribeCheck(ctx).allowAll(topics)) code = TOPIC_AUTHORIZATION_FAILED;
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
 }
 
 /**
@@ -842,7 +842,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   // Kafka refuses a null group id as an invalid request before any ACL check.
   if (groupId == null) return passUnchecked(ctx);
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
-  if (groupCode != 0) return respondWithError(ctx, groupCode, refusalMessage(ctx));
+  if (groupCode != 0) return respondWithError(ctx, groupCode);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
   return answer(ctx, refusals, req);
 }

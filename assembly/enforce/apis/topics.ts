@@ -124,26 +124,13 @@ function forcedReason(ctx: RequestContext): string | null {
   return ctx.forcedError != 0 ? ctx.forcedReason : null;
 }
 
-/** The message of Kafka's ApiError(code) (its Errors default); a limits.apis refusal says why. */
-function refusalMessage(ctx: RequestContext, code: i16): string | null {
-  const forced = forcedReason(ctx);
-  if (forced != null) return forced;
-  switch (code) {
-    case TOPIC_AUTHORIZATION_FAILED: return "Topic authorization failed.";
-    case GROUP_AUTHORIZATION_FAILED: return "Group authorization failed.";
-    case CLUSTER_AUTHORIZATION_FAILED: return "Cluster authorization failed.";
-    case UNKNOWN_TOPIC_ID: return "This server does not host this topic ID.";
-    default: return null;
-  }
-}
-
 /**
  * A limits.apis refusal of a request that cannot be answered without the broker (Metadata's
  * brokers, a listing of every topic): the response's top-level error, else the connection closes.
  */
 function refuseWhole(ctx: RequestContext): Verdict {
   ctx.deny("CLUSTER:" + CLUSTER_RESOURCE_NAME, ctx.forcedReason, ctx.forcedError);
-  return respondWithError(ctx, ctx.forcedError, ctx.forcedReason);
+  return respondWithError(ctx, ctx.forcedError);
 }
 
 // What Kafka reports in the *AuthorizedOperations bit fields (AclEntry.supportedOperations).
@@ -600,7 +587,7 @@ function deletionAnswer(ctx: RequestContext, name: string | null, id: Uuid, code
   answer.name = name;
   answer.topicId = id;
   answer.errorCode = code;
-  answer.errorMessage = refusalMessage(ctx, code);
+  answer.errorMessage = ctx.refusalMessage(code);
   return answer;
 }
 
@@ -765,7 +752,7 @@ function splitConfigResources<E, R>(ctx: RequestContext, resources: Array<E>, sp
         split.kept.push(resource);
         continue;
       }
-      message = refusalMessage(ctx, code);
+      message = ctx.refusalMessage(code);
     }
     const answer = instantiate<R>();
     answer.errorCode = code;
@@ -854,7 +841,7 @@ function refusedProducersTopic(ctx: RequestContext, topic: ProducersTopicRequest
     const p = new ProducersPartitionResponse();
     p.partitionIndex = unchecked(topic.partitionIndexes[i]);
     p.errorCode = code;
-    p.errorMessage = refusalMessage(ctx, code);
+    p.errorMessage = ctx.refusalMessage(code);
     answer.partitions.push(p);
   }
   return answer;
@@ -879,6 +866,5 @@ export function checkDescribeProducers(ctx: RequestContext): Verdict {
 export function checkListConfigResources(ctx: RequestContext): Verdict {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.DescribeConfigs);
   if (code == 0) return ctx.pass();
-  const reason = forcedReason(ctx);
-  return respondWithError(ctx, code, reason != null ? reason : "DESCRIBE_CONFIGS on the cluster not allowed");
+  return respondWithError(ctx, code);
 }

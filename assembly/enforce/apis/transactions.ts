@@ -26,7 +26,7 @@ import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { respondWithError } from "../authorize";
 import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
-import { checkClusterOperation, passUnchecked, refusalMessage } from "./cluster";
+import { checkClusterOperation, passUnchecked } from "./cluster";
 
 /**
  * InitProducerId: a transactional producer needs WRITE on its transactional id (and
@@ -119,13 +119,13 @@ export function checkAddOffsetsToTxn(ctx: RequestContext): Verdict {
   const req = changetype<AddOffsetsToTxnRequestData>(ctx.body);
   let code = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
   if (code == 0) code = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
 }
 
 /** EndTxn: WRITE on the transactional id. */
 export function checkEndTxn(ctx: RequestContext): Verdict {
   const code = ctx.check(ResourceType.TransactionalId, changetype<EndTxnRequestData>(ctx.body).transactionalId, AclOperation.Write);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code, refusalMessage(ctx));
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
 }
 
 /**
