@@ -122,17 +122,42 @@ export class Enforcer extends KafkaHandler {
 
 /**
  * The client's IP as Kafka prints it (ACL host matching is by exact string): Envoy gives
- * "ip:port" or "[v6]:port".
+ * "ip:port" or "[v6]:port"; Java prints IPv6 uncompressed ("0:0:0:0:0:0:0:1") and an
+ * IPv4-mapped address as IPv4.
  */
 export function hostOf(address: string | null): string {
   if (address == null) return "";
-  let a = address;
+  const a = address;
   if (a.startsWith("[")) {
     const end = a.indexOf("]");
-    return end > 0 ? a.substring(1, end) : a;
+    return end > 0 ? javaIPv6(a.substring(1, end)) : a;
   }
   const colon = a.lastIndexOf(":");
   return colon > 0 ? a.substring(0, colon) : a;
+}
+
+/** "::1" -> "0:0:0:0:0:0:0:1", "::ffff:10.0.0.1" -> "10.0.0.1"; other text unchanged. */
+export function javaIPv6(ip: string): string {
+  const pct = ip.indexOf("%");
+  const bare = pct >= 0 ? ip.substring(0, pct) : ip;
+  const lastColon = bare.lastIndexOf(":");
+  if (bare.indexOf(".") > lastColon && bare.toLowerCase().startsWith("::ffff:")) return bare.substring(7);
+  const halves = bare.split("::");
+  if (halves.length > 2) return ip;
+  const head = halves[0].length > 0 ? halves[0].split(":") : new Array<string>();
+  const tail = halves.length == 2 && halves[1].length > 0 ? halves[1].split(":") : new Array<string>();
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length == 1 && missing != 0)) return ip;
+  const groups = new Array<string>();
+  for (let i = 0; i < head.length; i++) groups.push(head[i]);
+  for (let i = 0; i < missing; i++) groups.push("0");
+  for (let i = 0; i < tail.length; i++) groups.push(tail[i]);
+  for (let i = 0; i < groups.length; i++) {
+    let g = groups[i].toLowerCase();
+    while (g.length > 1 && g.charCodeAt(0) == 48) g = g.substring(1); // leading zeros
+    groups[i] = g;
+  }
+  return groups.join(":");
 }
 
 /**

@@ -1,0 +1,131 @@
+// Connection-level behaviour: ApiVersions capped to what the codecs know (and a too-new
+// ApiVersions answered as Kafka does), the SASL principal as Kafka derives it, and the
+// client address and TLS principal taken from Envoy's properties.
+
+import { ApiVersionsRequestData } from "../../assembly/messages/ApiVersionsRequest";
+import { ApiVersionsResponseData, ApiVersion } from "../../assembly/messages/ApiVersionsResponse";
+import { SaslHandshakeRequestData } from "../../assembly/messages/SaslHandshakeRequest";
+import { SaslAuthenticateRequestData } from "../../assembly/messages/SaslAuthenticateRequest";
+import { SaslAuthenticateResponseData } from "../../assembly/messages/SaslAuthenticateResponse";
+import { maxVersion } from "../../assembly/messages/apis";
+import { decodeResponse } from "../../assembly/protocol/frame";
+import { RequestHeader, VerdictKind } from "../../assembly/filter/seam";
+import { RequestContext } from "../../assembly/enforce/context";
+import { answerUnsupportedApiVersions, observeSaslAuthenticate, saslUserName } from "../../assembly/enforce/apis/connection";
+import { hostOf, tlsPrincipalOf } from "../../assembly/enforce/handler";
+import { policyOf, session, run, rewriteResponse } from "./support/enforce";
+
+const ctxs = new Array<RequestContext>();
+const OPEN = `{"allowEveryoneIfNoAclFound": true}`;
+
+function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
+
+function plain(authzid: string, user: string, password: string): Uint8Array {
+  const b = new Uint8Array(authzid.length + user.length + password.length + 2);
+  b.set(utf8(authzid), 0);
+  b.set(utf8(user), authzid.length + 1);
+  b.set(utf8(password), authzid.length + user.length + 2);
+  return b;
+}
+
+function apiVersion(key: i16, lo: i16, hi: i16): ApiVersion {
+  const a = new ApiVersion();
+  a.apiKey = key;
+  a.minVersion = lo;
+  a.maxVersion = hi;
+  return a;
+}
+
+describe("ApiVersions", () => {
+  it("caps the broker's ranges to the codecs' and drops keys they do not know", () => {
+    const v = run(policyOf(OPEN), session("User:ANONYMOUS"), 18, 3, new ApiVersionsRequestData(), ctxs);
+    expect(v.kind).toBe(VerdictKind.Pass);
+    const broker = new ApiVersionsResponseData();
+    broker.apiKeys.push(apiVersion(0, 0, 99));   // Produce: we know 3..13
+    broker.apiKeys.push(apiVersion(3, 0, 13));   // Metadata: within range
+    broker.apiKeys.push(apiVersion(7, 0, 3));    // ControlledShutdown: no versions here
+    broker.apiKeys.push(apiVersion(999, 0, 1));  // unknown key
+    expect(rewriteResponse(ctxs[ctxs.length - 1], 18, 3, broker)).toBe(true);
+    expect(broker.apiKeys.length).toBe(2);
+    expect(broker.apiKeys[0].minVersion).toBe(3);
+    expect(broker.apiKeys[0].maxVersion).toBe(maxVersion(0));
+    expect(broker.apiKeys[1].maxVersion).toBe(13);
+  });
+
+  it("answers a too-new ApiVersions with a v0 UNSUPPORTED_VERSION listing what it knows", () => {
+    const v = answerUnsupportedApiVersions(new RequestHeader(18, 99, 77, "c", 0, 0));
+    expect(v.kind).toBe(VerdictKind.Respond);
+    const d = decodeResponse(v.bytes!, 18, 0);
+    expect(d.error).toBe("");
+    expect(d.header.correlationId).toBe(77);
+    const r = changetype<ApiVersionsResponseData>(d.body);
+    expect(r.errorCode).toBe(35);
+    expect(r.apiKeys.length).toBeGreaterThan(80);
+  });
+});
+
+describe("SASL principal", () => {
+  it("reads the PLAIN authcid and the SCRAM user name (with =2C and =3D escapes)", () => {
+    expect(saslUserName("PLAIN", plain("", "alice", "secret"))).toBe("alice");
+    expect(saslUserName("PLAIN", plain("alice", "alice", "secret"))).toBe("alice");
+    expect(saslUserName("SCRAM-SHA-256", utf8("n,,n=bob=2Cjr=3D,r=abc"))).toBe("bob,jr=");
+    expect(saslUserName("PLAIN", utf8("no-nul-at-all"))).toBe("");
+    expect(saslUserName("OAUTHBEARER", utf8("n,,\x01auth=Bearer x\x01\x01"))).toBe("");
+  });
+
+  it("sets User:<name> when the broker accepts, and keeps the old principal when it refuses", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    const hs = new SaslHandshakeRequestData();
+    hs.mechanism = "PLAIN";
+    expect(run(policy, s, 17, 1, hs, ctxs).kind).toBe(VerdictKind.Pass);
+    const auth = new SaslAuthenticateRequestData();
+    auth.authBytes = plain("", "alice", "pw");
+    run(policy, s, 36, 2, auth, ctxs);
+    const refused = new SaslAuthenticateResponseData();
+    refused.errorCode = 58; // SASL_AUTHENTICATION_FAILED
+    observeSaslAuthenticate(s, refused);
+    expect(s.principal).toBe("User:ANONYMOUS");
+
+    // A new attempt (and later a re-authentication) starts with a new handshake.
+    run(policy, s, 17, 1, hs, ctxs);
+    run(policy, s, 36, 2, auth, ctxs);
+    observeSaslAuthenticate(s, new SaslAuthenticateResponseData());
+    expect(s.principal).toBe("User:alice");
+  });
+
+  it("takes the SCRAM principal after the second successful round only", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    const hs = new SaslHandshakeRequestData();
+    hs.mechanism = "SCRAM-SHA-512";
+    run(policy, s, 17, 1, hs, ctxs);
+    const first = new SaslAuthenticateRequestData();
+    first.authBytes = utf8("n,,n=carol,r=nonce");
+    run(policy, s, 36, 2, first, ctxs);
+    observeSaslAuthenticate(s, new SaslAuthenticateResponseData());
+    expect(s.principal).toBe("User:ANONYMOUS");
+    const final = new SaslAuthenticateRequestData();
+    final.authBytes = utf8("c=biws,r=nonce,p=proof");
+    run(policy, s, 36, 2, final, ctxs);
+    observeSaslAuthenticate(s, new SaslAuthenticateResponseData());
+    expect(s.principal).toBe("User:carol");
+  });
+});
+
+describe("connection properties", () => {
+  it("takes the client IP without port, printed as Java does, as Kafka matches ACL hosts", () => {
+    expect(hostOf("127.0.0.1:51234")).toBe("127.0.0.1");
+    expect(hostOf("[::1]:9092")).toBe("0:0:0:0:0:0:0:1");
+    expect(hostOf("[fe80::0a:1%eth0]:1")).toBe("fe80:0:0:0:0:0:a:1");
+    expect(hostOf("[::ffff:10.1.2.3]:9")).toBe("10.1.2.3");
+    expect(hostOf("[2001:db8:0:0:1:0:0:1]:9")).toBe("2001:db8:0:0:1:0:0:1");
+    expect(hostOf(null)).toBe("");
+  });
+
+  it("makes User:<subject> from a TLS client certificate, nothing without one", () => {
+    expect(tlsPrincipalOf("CN=carol,OU=e2e")).toBe("User:CN=carol,OU=e2e");
+    expect(tlsPrincipalOf("")).toBe("");
+    expect(tlsPrincipalOf(null)).toBe("");
+  });
+});
