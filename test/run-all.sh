@@ -24,9 +24,9 @@ count() {
     # node's test runner
     p=$(grep -aE '^# pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
     f=$(grep -aE '^# fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
-  elif line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1) && [ -n "$line" ]; then
-    p=$(echo "$line" | awk '{print $1}')
-    f=$(echo "$line" | awk '{print $3}')
+  elif grep -aqE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
+    # our own runners: one closing line per run, summed
+    read -r p f < <(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | awk '{p += $1; f += $3} END {print p, f}')
   fi
   echo "$p $f"
 }
@@ -50,6 +50,8 @@ stage codegen   make --no-print-directory check-codegen
 stage specs     npx asp --config test/as-pect.config.js --as-config test/as-pect.asconfig.json --summary
 stage oracle    make --no-print-directory test-oracle
 stage codecs    node --import tsx --test test/codecs/*.test.ts
+stage shell     make --no-print-directory filter-test
+stage envoy     make --no-print-directory filter-smoke
 if [ -z "${SKIP_E2E:-}" ]; then
   stage e2e     make --no-print-directory test-e2e
 fi
