@@ -14,7 +14,8 @@ interface CodecApi { apiKey: number; name: string; minVersion: number; maxVersio
 let codecApis: Map<number, CodecApi> | null = null;
 async function codecs(): Promise<Map<number, CodecApi>> {
   if (codecApis === null) {
-    const { stdout } = await promisify(execFile)("npx", ["--no-install", "kafka-wasm", "apis"], { cwd: ROOT, timeout: 20_000 });
+    // The CLI itself (bin/kafka-wasm.mjs), not npx: npx may consult the registry first.
+    const { stdout } = await promisify(execFile)(process.execPath, ["bin/kafka-wasm.mjs", "apis"], { cwd: ROOT, timeout: 20_000 });
     codecApis = new Map((JSON.parse(stdout) as CodecApi[]).map((a) => [a.apiKey, a]));
   }
   return codecApis;
