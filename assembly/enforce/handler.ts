@@ -32,6 +32,12 @@ class Pending {
 export class Enforcer extends KafkaHandler {
   readonly session: Session = new Session();
   private pending: Array<Pending> = new Array<Pending>();
+  /**
+   * Gives the TLS client certificate's principal ("" without one); asked once, at the first
+   * request. Envoy creates the connection's filter context when it accepts the connection,
+   * before the TLS handshake, so the certificate is not known yet at construction time.
+   */
+  tlsPrincipalLookup: (() => string) | null = null;
 
   constructor(readonly config: FilterConfig, host: string, tlsPrincipal: string) {
     super();
@@ -43,6 +49,12 @@ export class Enforcer extends KafkaHandler {
   wantsRequest(header: RequestHeader): bool { return true; }
 
   onRequest(frame: Uint8Array, header: RequestHeader): Verdict {
+    const lookup = this.tlsPrincipalLookup;
+    if (lookup != null) {
+      this.tlsPrincipalLookup = null;
+      const p = lookup();
+      if (p.length > 0) this.session.principal = p;
+    }
     const clientId = header.clientId;
     this.session.clientId = clientId != null ? clientId : "";
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
@@ -168,9 +180,15 @@ export function tlsPrincipalOf(subject: string | null): string {
   return subject != null && subject.length > 0 ? "User:" + subject : "";
 }
 
+function peerCertificatePrincipal(): string {
+  return tlsPrincipalOf(getProperty(["connection", "subject_peer_certificate"]));
+}
+
 function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
-  return new Enforcer(config, hostOf(getProperty(["source", "address"])),
-    tlsPrincipalOf(getProperty(["connection", "subject_peer_certificate"])));
+  const e = new Enforcer(config, hostOf(getProperty(["source", "address"])), "");
+  // Not here: no TLS handshake has happened yet when Envoy creates the connection's context.
+  e.tlsPrincipalLookup = peerCertificatePrincipal;
+  return e;
 }
 
 setHandlerFactory(makeEnforcer);

@@ -12,11 +12,18 @@ import { decodeResponse } from "../../assembly/protocol/frame";
 import { RequestHeader, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, observeSaslAuthenticate, saslUserName } from "../../assembly/enforce/apis/connection";
-import { hostOf, tlsPrincipalOf } from "../../assembly/enforce/handler";
-import { policyOf, session, run, rewriteResponse } from "./support/enforce";
+import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
+import { loadConfig } from "../../assembly/filter/config";
+import { policyOf, session, run, rewriteResponse, requestBytes, CORRELATION_ID } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();
 const OPEN = `{"allowEveryoneIfNoAclFound": true}`;
+
+let certificateLookups = 0;
+function carolsCertificate(): string {
+  certificateLookups++;
+  return tlsPrincipalOf("CN=carol,OU=e2e");
+}
 
 function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
 
@@ -128,4 +135,19 @@ describe("connection properties", () => {
     expect(tlsPrincipalOf("")).toBe("");
     expect(tlsPrincipalOf(null)).toBe("");
   });
+
+  it("asks for the TLS principal at the first request (Envoy knows the certificate only after the handshake)", () => {
+    const config = loadConfig(OPEN).config!;
+    const e = new Enforcer(config, "127.0.0.1", "");
+    e.tlsPrincipalLookup = carolsCertificate;
+    expect(e.session.principal).toBe("User:ANONYMOUS");
+    expect(certificateLookups).toBe(0);
+    const frame = requestBytes(18, 3, new ApiVersionsRequestData());
+    const header = new RequestHeader(18, 3, CORRELATION_ID, "spec-client", 0, frame.length);
+    e.onRequest(frame, header);
+    expect(e.session.principal).toBe("User:CN=carol,OU=e2e");
+    e.onRequest(frame, header);
+    expect(certificateLookups).toBe(1);
+  });
 });
+

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Envoy for the e2e tests, in the background, with a config rendered by envoy/render.py.
 #   envoy.sh up     render the config, (re)start Envoy if it is not running with exactly this
-#                   config and filter module, wait until the admin endpoint says LIVE
+#                   config, filter module and certificates, wait until the admin endpoint says LIVE
 #   envoy.sh down   stop it (no error when nothing runs)
 #   envoy.sh status exit 0 when our Envoy runs
 # Settings come from the environment (mk/envoy.mk sets them):
-#   ENVOY ENVOY_RUN ENVOY_LOGS ENVOY_TEMPLATE FILTER_WASM POLICY NOWASM ENVOY_LOG_LEVEL ENVOY_CONCURRENCY
+#   ENVOY ENVOY_RUN ENVOY_LOGS ENVOY_TEMPLATE ENVOY_TLS FILTER_WASM POLICY NOWASM ENVOY_LOG_LEVEL ENVOY_CONCURRENCY
+# ENVOY_TLS holds the TLS listener's certificates (made by test/e2e/bin/tls-certs.sh; `make envoy-up` does it).
 set -euo pipefail
 
 ENVOY=${ENVOY:-.venv/bin/envoy}
 ENVOY_RUN=${ENVOY_RUN:-.cache/envoy}
 ENVOY_LOGS=${ENVOY_LOGS:-$ENVOY_RUN}
 ENVOY_TEMPLATE=${ENVOY_TEMPLATE:-envoy/envoy.yaml}
+ENVOY_TLS=${ENVOY_TLS:-$ENVOY_RUN/tls}
 FILTER_WASM=${FILTER_WASM:-build/filter.wasm}
 POLICY=${POLICY:-envoy/policy.example.json}
 NOWASM=${NOWASM:-}
@@ -19,7 +21,7 @@ ENVOY_LOG_LEVEL=${ENVOY_LOG_LEVEL:-info}
 ENVOY_CONCURRENCY=${ENVOY_CONCURRENCY:-2}
 ENVOY_START_TIMEOUT=${ENVOY_START_TIMEOUT:-60}
 ADMIN=127.0.0.1:9901
-PORTS=(9901 19092 19093)
+PORTS=(9901 19092 19093 19094)
 
 mkdir -p "$ENVOY_RUN" "$ENVOY_LOGS"
 RUN=$(cd "$ENVOY_RUN" && pwd)
@@ -46,14 +48,16 @@ ready() { [ "$(curl -s --max-time 2 "http://$ADMIN/ready" 2>/dev/null)" = "LIVE"
 
 render() {
   if [ -n "$NOWASM" ]; then
-    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --no-wasm
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --tls-dir "$ENVOY_TLS" --no-wasm
   else
-    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --wasm "$FILTER_WASM" --policy "$POLICY"
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --tls-dir "$ENVOY_TLS" \
+      --wasm "$FILTER_WASM" --policy "$POLICY"
   fi
 }
 
-fingerprint() {  # config + module + binary: a change in any of them means a restart
-  { cat "$CONFIG"; [ -n "$NOWASM" ] || cat "$FILTER_WASM"; readlink -f "$ENVOY"; } | sha256sum | cut -d' ' -f1
+fingerprint() {  # config + module + certificates + binary: a change in any of them means a restart
+  { cat "$CONFIG"; [ -n "$NOWASM" ] || cat "$FILTER_WASM"; cat "$ENVOY_TLS"/*.crt 2>/dev/null || true; readlink -f "$ENVOY"; } |
+    sha256sum | cut -d' ' -f1
 }
 
 stop() {
@@ -103,7 +107,7 @@ up() {
     fi
     sleep 0.2
   done
-  log "ready: 127.0.0.1:19092 -> :9092, 127.0.0.1:19093 -> :9093, admin http://$ADMIN"
+  log "ready: 127.0.0.1:19092 -> :9092, 127.0.0.1:19093 -> :9093, 127.0.0.1:19094 (TLS) -> :9092, admin http://$ADMIN"
 }
 
 case "${1:-}" in

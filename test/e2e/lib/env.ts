@@ -11,11 +11,16 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", ".
 /** Envoy listeners in front of Kafka (the broker advertises these, so clients stay behind Envoy). */
 export const PLAINTEXT = "127.0.0.1:19092";
 export const SASL = "127.0.0.1:19093";
+/** Envoy terminates TLS here (client certificate required) in front of the broker's PLAINTEXT listener. */
+export const TLS = "127.0.0.1:19094";
 /** The broker's own PLAINTEXT listener, bypassing Envoy (used only to learn the broker's own ApiVersions). */
 export const BROKER_DIRECT = "127.0.0.1:9092";
 export const ENVOY_ADMIN = "http://127.0.0.1:9901";
 export const ENVOY_LOG = join(ROOT, ".cache", "envoy", "envoy.log");
 export const POLICY_FILE = join(ROOT, "test", "e2e", "policy.json");
+/** Test CA and certificates, made by `make envoy-tls` (test/e2e/bin/tls-certs.sh). */
+export const TLS_DIR = join(ROOT, ".cache", "envoy", "tls");
+export const TLS_CA = join(TLS_DIR, "ca.crt");
 
 /** SASL/PLAIN users the broker knows (test/e2e/kafka/server.properties.in). */
 export const USERS = {
@@ -25,8 +30,27 @@ export const USERS = {
 } as const;
 export type UserName = keyof typeof USERS;
 
-/** Who a client is: ANONYMOUS on the PLAINTEXT listener, or a SASL user. */
-export type Principal = "anonymous" | UserName;
+/**
+ * TLS clients (certificates in TLS_DIR/<name>.crt, .key) and the principal Kafka would give
+ * each: "User:" + the certificate subject in RFC 2253 form.
+ */
+export const TLS_USERS = {
+  carol: "User:CN=carol,OU=e2e",
+  mallory: "User:CN=mallory,OU=e2e",
+} as const;
+export type TlsUserName = keyof typeof TLS_USERS;
+
+export function isTlsUser(p: string): p is TlsUserName {
+  return Object.hasOwn(TLS_USERS, p);
+}
+
+/** PEM paths of the test CA and of a TLS user's certificate and key. */
+export function tlsFiles(user: TlsUserName): { ca: string; cert: string; key: string } {
+  return { ca: TLS_CA, cert: join(TLS_DIR, `${user}.crt`), key: join(TLS_DIR, `${user}.key`) };
+}
+
+/** Who a client is: ANONYMOUS on the PLAINTEXT listener, a SASL user, or a TLS client certificate. */
+export type Principal = "anonymous" | UserName | TlsUserName;
 
 /** One id per test process: every topic and group name of a run is new. */
 export const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;

@@ -39,7 +39,11 @@ export const K = (name: string): string => `wasmcustom.kafka.${name}`;
 export const DOWNSTREAM_CX = {
   plaintext: "tcp.kafka_plaintext.downstream_cx_total",
   sasl: "tcp.kafka_sasl.downstream_cx_total",
+  tls: "tcp.kafka_tls.downstream_cx_total",
 } as const;
+
+/** Envoy's TLS counters of the listener on 127.0.0.1:19094 (e.g. "ssl.fail_verify_no_cert", "ssl.handshake"). */
+export const TLS_LISTENER = (name: string): string => `listener.127.0.0.1_19094.${name}`;
 
 /** Throws with what to do when the stack is not up, or runs with another policy. */
 export async function requireStack(): Promise<void> {

@@ -3,11 +3,13 @@
 // a connection that already existed).
 
 import net from "node:net";
+import tls from "node:tls";
+import { readFileSync } from "node:fs";
 import {
   Kafka, logLevel, Partitioners, type Producer, type Consumer, type Admin, type ISocketFactory,
   type KafkaConfig, type ProducerConfig, type ConsumerConfig,
 } from "kafkajs";
-import { PLAINTEXT, SASL, USERS, type Principal } from "./env";
+import { PLAINTEXT, SASL, TLS, USERS, isTlsUser, tlsFiles, type Principal } from "./env";
 import type { Ctx } from "./harness";
 import { within } from "./harness";
 
@@ -16,6 +18,8 @@ export class SocketLog {
   opened = 0;
   closed = 0;
   readonly sockets: net.Socket[] = [];
+  /** "host:port" each connection went to (kafkajs follows the addresses Metadata gives). */
+  readonly targets: string[] = [];
   get open(): number { return this.opened - this.closed; }
   /** For assertion messages. */
   describe(): string {
@@ -24,11 +28,15 @@ export class SocketLog {
 }
 
 function trackingSocketFactory(log: SocketLog): ISocketFactory {
-  return ({ host, port, onConnect }) => {
-    const socket = net.connect({ host, port }, onConnect);
+  return ({ host, port, ssl, onConnect }) => {
+    // As kafkajs's default factory: TLS when `ssl` is set, with SNI only for a host name (RFC 6066).
+    const socket = ssl
+      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     log.opened++;
     log.sockets.push(socket);
+    log.targets.push(`${host}:${port}`);
     socket.once("close", () => { log.closed++; });
     return socket;
   };
@@ -43,12 +51,22 @@ export interface Client {
   principal: Principal;
 }
 
-/** A kafkajs client as `principal`: ANONYMOUS on PLAINTEXT 19092, or SASL/PLAIN on 19093. */
+/** PEM contents for kafkajs's `ssl` (tls.connect options) as TLS user `user`. */
+export function tlsOptions(user: Principal): tls.ConnectionOptions {
+  if (!isTlsUser(user)) throw new Error(`${user} has no client certificate`);
+  const f = tlsFiles(user);
+  return { ca: readFileSync(f.ca), cert: readFileSync(f.cert), key: readFileSync(f.key) };
+}
+
+/**
+ * A kafkajs client as `principal`: ANONYMOUS on PLAINTEXT 19092, SASL/PLAIN on 19093, or a
+ * client certificate (carol, mallory) on TLS 19094.
+ */
 export function client(principal: Principal, extra: Partial<KafkaConfig> = {}): Client {
   const sockets = new SocketLog();
   const base: KafkaConfig = {
     clientId: `e2e-${principal}`,
-    brokers: [principal === "anonymous" ? PLAINTEXT : SASL],
+    brokers: [principal === "anonymous" ? PLAINTEXT : isTlsUser(principal) ? TLS : SASL],
     connectionTimeout: 3000,
     authenticationTimeout: 5000,
     requestTimeout: 10_000,
@@ -56,7 +74,8 @@ export function client(principal: Principal, extra: Partial<KafkaConfig> = {}): 
     logLevel: LOG_LEVEL,
     socketFactory: trackingSocketFactory(sockets),
   };
-  if (principal !== "anonymous") base.sasl = { mechanism: "plain", ...USERS[principal] };
+  if (isTlsUser(principal)) base.ssl = tlsOptions(principal);
+  else if (principal !== "anonymous") base.sasl = { mechanism: "plain", ...USERS[principal] };
   return { kafka: new Kafka({ ...base, ...extra }), sockets, principal };
 }
 

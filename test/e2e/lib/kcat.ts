@@ -2,7 +2,7 @@
 // in time (killed after `timeoutMs`) and with librdkafka's own timeouts kept short.
 
 import { spawn } from "node:child_process";
-import { PLAINTEXT, SASL, USERS, type Principal } from "./env";
+import { PLAINTEXT, SASL, TLS, TLS_CA, USERS, isTlsUser, tlsFiles, type Principal } from "./env";
 
 export interface KcatResult {
   code: number | null;
@@ -13,9 +13,19 @@ export interface KcatResult {
   args: string[];
 }
 
-/** Connection flags for `principal`: ANONYMOUS on PLAINTEXT, or SASL/PLAIN. */
+/** TLS to 127.0.0.1:19094 trusting the test CA; with `user`'s client certificate if given. */
+export function tlsArgs(user?: Principal): string[] {
+  const args = ["-b", TLS, "-X", "security.protocol=ssl", "-X", `ssl.ca.location=${TLS_CA}`];
+  if (user === undefined) return args;
+  if (!isTlsUser(user)) throw new Error(`${user} has no client certificate`);
+  const f = tlsFiles(user);
+  return [...args, "-X", `ssl.certificate.location=${f.cert}`, "-X", `ssl.key.location=${f.key}`];
+}
+
+/** Connection flags for `principal`: ANONYMOUS on PLAINTEXT, SASL/PLAIN, or a TLS client certificate. */
 export function connArgs(principal: Principal): string[] {
   if (principal === "anonymous") return ["-b", PLAINTEXT];
+  if (isTlsUser(principal)) return tlsArgs(principal);
   const u = USERS[principal];
   return ["-b", SASL, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN",
     "-X", `sasl.username=${u.username}`, "-X", `sasl.password=${u.password}`];
