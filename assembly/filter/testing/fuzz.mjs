@@ -3,12 +3,14 @@
 //     included) and interleaved: what the filter sends on must equal what came in, and the
 //     kafka.* counters must count every frame;
 //  2. random garbage and hostile frame sizes in both directions: the VM must never trap, a
-//     closed connection sends nothing more, and memory stays bounded.
+//     closed connection sends nothing more, and memory stays bounded;
+//  3. configurations accepted and refused;
+//  4. a refused reconfiguration leaves the configuration in force.
 //
 //   node assembly/filter/testing/fuzz.mjs [build/filter.wasm] [iterations] [seed] [--garbage-only]
-// Part 1 needs a module whose handler passes what it cannot judge (the test build, whose
-// handler ignores other client ids); the product module decodes every frame and closes on
-// random bodies, so it runs parts 2 and 3 only (--garbage-only).
+// Parts 1 and 4 need a module whose handler passes what it cannot judge (the test build,
+// whose handler ignores other client ids); the product module decodes every frame and
+// closes on random bodies, so it runs parts 2 and 3 only (--garbage-only).
 // Prints "N passed, M failed"; exits non-zero on any failure.
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
@@ -162,6 +164,33 @@ for (const [cfg, ok] of [["{}", 1], ['{"filter": {"maxFrameBytes": 100}, "acls":
   let r = -1;
   try { r = h.start(); } catch (e) { r = "trap " + e; }
   check(`configuration ${JSON.stringify(cfg)} ${ok ? "accepted" : "rejected"}`, r === ok, String(r));
+}
+
+// ---- 4. a refused reconfiguration keeps the configuration in force (test build: its
+// handler passes the probe frame, which the product module would decode and refuse) ----
+if (!GARBAGE_ONLY) {
+  const h = newHost('{"allowEveryoneIfNoAclFound": true, "filter": {"maxFrameBytes": 1000}}');
+  const reconfigure = (cfg) => {
+    h.config = Buffer.from(cfg);
+    h.current = 1;
+    return h.x.proxy_on_configure(1, h.config.length);
+  };
+  // A 2000-byte frame is over the limit in force; it decides whether the old limit still holds.
+  const overLimitCloses = (id) => {
+    const c = h.connect(id);
+    const header = Buffer.concat([i16(18), i16(3), i32(id), i16(-1)]); // ApiVersions v3, null client id
+    c.feed(DOWNSTREAM, sized(Buffer.concat([header, randBytes(2000 - header.length)])), false);
+    const closed = c.closed;
+    c.close();
+    return closed;
+  };
+  check("a 2000-byte frame closes under maxFrameBytes 1000", overLimitCloses(50001));
+  check("a bad reconfiguration is refused", reconfigure('{"filter": {"maxFrameBytes": 0}}') === 0);
+  check("the refused reconfiguration is logged with its reason",
+    h.logs.some((l) => /configuration refused: filter.maxFrameBytes: 0 is out of range .* \(keeping the previous one\)/.test(l.msg)));
+  check("the previous configuration stays in force", overLimitCloses(50002));
+  check("a good reconfiguration is taken", reconfigure('{"allowEveryoneIfNoAclFound": true, "filter": {"maxFrameBytes": 100000}}') === 1);
+  check("and applies to new connections", !overLimitCloses(50003));
 }
 
 console.log(`${passed} passed, ${failed} failed`);
