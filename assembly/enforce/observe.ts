@@ -24,24 +24,50 @@ export function logDenial(s: Session, api: string, resource: string, reason: str
 }
 
 // Topic names come from clients: past the limit, further topics share one "_other" series.
+// Counter ids are kept per topic so the per-request path builds no stat names.
 let topicLimit: i32 = 100;
-const topicsWithStats = new Set<string>();
+
+class TopicCounters {
+  produceBytes: u32;
+  produceRecords: u32;
+  fetchBytes: u32;
+  fetchRecords: u32;
+  constructor(label: string) {
+    const prefix = "kafka.topic." + label + ".";
+    this.produceBytes = counter(prefix + "produce_bytes");
+    this.produceRecords = counter(prefix + "produce_records");
+    this.fetchBytes = counter(prefix + "fetch_bytes");
+    this.fetchRecords = counter(prefix + "fetch_records");
+  }
+}
+
+const topicCounters = new Map<string, TopicCounters>();
+let otherTopics: TopicCounters | null = null;
 
 export function setTopicStatsLimit(n: i32): void { topicLimit = n; }
 
-function topicLabel(topic: string): string {
-  if (topicsWithStats.has(topic)) return topic;
-  if (topicsWithStats.size < topicLimit) {
-    topicsWithStats.add(topic);
-    return topic;
+function countersFor(topic: string): TopicCounters {
+  if (topicCounters.has(topic)) return topicCounters.get(topic);
+  if (topicCounters.size < topicLimit) {
+    const c = new TopicCounters(topic);
+    topicCounters.set(topic, c);
+    return c;
   }
-  return "_other";
+  let other = otherTopics;
+  if (other == null) otherTopics = other = new TopicCounters("_other");
+  return other;
 }
 
-/** Adds to kafka.topic.<topic>.<what>_bytes and _records (what: "produce" or "fetch"). */
-export function countTopic(topic: string, what: string, bytes: i64, records: i64): void {
+export function countProduced(topic: string, bytes: i64, records: i64): void {
   if (topicLimit <= 0) return;
-  const label = topicLabel(topic);
-  count("kafka.topic." + label + "." + what + "_bytes", bytes);
-  count("kafka.topic." + label + "." + what + "_records", records);
+  const c = countersFor(topic);
+  addCounter(c.produceBytes, bytes);
+  addCounter(c.produceRecords, records);
+}
+
+export function countFetched(topic: string, bytes: i64, records: i64): void {
+  if (topicLimit <= 0) return;
+  const c = countersFor(topic);
+  addCounter(c.fetchBytes, bytes);
+  addCounter(c.fetchRecords, records);
 }

@@ -10,7 +10,7 @@ import { CreateTopicsResponseData } from "../messages/CreateTopicsResponse";
 import { FetchResponseData } from "../messages/FetchResponse";
 import { Session } from "./session";
 import { learnTopicId, topicName } from "./topic-ids";
-import { countTopic } from "./observe";
+import { countFetched } from "./observe";
 import { observeSaslAuthenticate } from "./apis/connection";
 
 /** Whether responses of this API carry something observeResponse learns from. */
@@ -20,7 +20,7 @@ export function hasLessons(apiKey: i16): bool {
 
 export function observeResponse(session: Session, apiKey: i16, version: i16, body: Message): void {
   switch (apiKey) {
-    case 1: countFetched(changetype<FetchResponseData>(body), version); break;
+    case 1: countFetchResponse(changetype<FetchResponseData>(body), version); break;
     case 3: {
       const m = changetype<MetadataResponseData>(body);
       for (let i = 0; i < m.topics.length; i++) learnTopicId(unchecked(m.topics[i]).topicId, unchecked(m.topics[i]).name);
@@ -40,7 +40,7 @@ export function observeResponse(session: Session, apiKey: i16, version: i16, bod
   }
 }
 
-function countFetched(f: FetchResponseData, version: i16): void {
+function countFetchResponse(f: FetchResponseData, version: i16): void {
   for (let t = 0; t < f.responses.length; t++) {
     const topic = unchecked(f.responses[t]);
     const name = version >= 13 ? topicName(topic.topicId) : topic.topic;
@@ -51,6 +51,6 @@ function countFetched(f: FetchResponseData, version: i16): void {
       bytes += s.bytes;
       records += s.records;
     }
-    countTopic(name, "fetch", bytes, records);
+    countFetched(name, bytes, records);
   }
 }

@@ -12,7 +12,7 @@ import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
-import { countTopic } from "../observe";
+import { countProduced } from "../observe";
 
 /** One refused partition, answered in the client's response. */
 class Refused {
@@ -60,7 +60,7 @@ export function checkProduce(ctx: RequestContext): Verdict {
         continue;
       }
       keptPartitions.push(part);
-      countTopic(name!, "produce", batches.bytes, batches.records);
+      countProduced(name!, batches.bytes, batches.records);
     }
     if (keptPartitions.length == topic.partitionData.length) kept.push(topic);
     else if (keptPartitions.length > 0) {
