@@ -26,6 +26,7 @@ $(FILTER_TEST_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
 	ENVOY=$(ENVOY) node assembly/filter/testing/smoke.mjs $(FILTER_TEST_WASM)
 
-filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM)
+filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) oracle
 	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 300
 	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 100 12345 --garbage-only
+	node assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
