@@ -20,7 +20,12 @@ export function hasLessons(apiKey: i16): bool {
 
 export function observeResponse(session: Session, apiKey: i16, version: i16, body: Message): void {
   switch (apiKey) {
-    case 1: countFetchResponse(changetype<FetchResponseData>(body), version); break;
+    case 1: {
+      const f = changetype<FetchResponseData>(body);
+      if (version >= 7 && f.errorCode == 0) session.rememberFetchSession(f.sessionId);
+      countFetchResponse(f, version);
+      break;
+    }
     case 3: {
       const m = changetype<MetadataResponseData>(body);
       for (let i = 0; i < m.topics.length; i++) learnTopicId(unchecked(m.topics[i]).topicId, unchecked(m.topics[i]).name);

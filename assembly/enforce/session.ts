@@ -15,4 +15,18 @@ export class Session {
   saslMechanism: string = "";
   saslUser: string = "";
   saslRounds: i32 = 0;
+
+  /**
+   * Fetch sessions (KIP-227) the broker opened for this connection. An incremental fetch
+   * names no partitions, so the filter can only let one through for a session it saw made
+   * from a full fetch it checked, on this connection.
+   */
+  fetchSessions: Set<i32> = new Set<i32>();
+
+  rememberFetchSession(id: i32): void {
+    if (id == 0) return;
+    // A client keeps one session per broker connection; a few are plenty.
+    if (this.fetchSessions.size >= 8 && !this.fetchSessions.has(id)) this.fetchSessions.clear();
+    this.fetchSessions.add(id);
+  }
 }

@@ -12,6 +12,7 @@ export const UNSUPPORTED_VERSION: i16 = 35;
 export const INVALID_PARTITIONS: i16 = 37;
 export const INVALID_REPLICATION_FACTOR: i16 = 38;
 export const INVALID_REQUEST: i16 = 42;
+export const FETCH_SESSION_ID_NOT_FOUND: i16 = 70;
 export const POLICY_VIOLATION: i16 = 44;
 export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
 export const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
@@ -35,6 +36,7 @@ export function errorName(code: i16): string {
     case INVALID_PARTITIONS: return "invalid_partitions";
     case INVALID_REPLICATION_FACTOR: return "invalid_replication_factor";
     case INVALID_REQUEST: return "invalid_request";
+    case FETCH_SESSION_ID_NOT_FOUND: return "fetch_session_id_not_found";
     case POLICY_VIOLATION: return "policy_violation";
     case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "transactional_id_authorization_failed";
     case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "delegation_token_authorization_failed";

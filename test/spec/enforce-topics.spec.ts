@@ -171,7 +171,10 @@ describe("Fetch", () => {
     const forgotten = new ForgottenTopic();
     forgotten.topic = "orders.old";
     req.forgottenTopicsData.push(forgotten);
-    const fwd = changetype<FetchRequestData>(forwardedBody(check("User:alice", 1, 12, req)));
+    // Session 77 was opened for this connection by an earlier full fetch.
+    const alice = session("User:alice");
+    alice.rememberFetchSession(77);
+    const fwd = changetype<FetchRequestData>(forwardedBody(run(policyOf(POLICY), alice, 1, 12, req, ctxs)));
     expect(fwd.topics.length).toBe(1);
     expect(fwd.topics[0].topic).toBe("orders.eu");
     expect(fwd.sessionId).toBe(77);

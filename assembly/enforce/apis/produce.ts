@@ -24,10 +24,11 @@ export function checkProduce(ctx: RequestContext): Verdict {
   const refused = new Array<Refused>();
   const kept = new Array<TopicProduceData>();
 
-  // A transactional produce without WRITE on its transactional id fails as a whole.
+  // Transactional records need WRITE on the transactional id, or the request fails as a whole
+  // (Kafka checks it only when some batch is transactional).
   let wholeCode: i16 = 0;
   const txnId = req.transactionalId;
-  if (txnId != null) wholeCode = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write);
+  if (txnId != null && hasTransactionalBatch(req)) wholeCode = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write);
 
   for (let t = 0; t < req.topicData.length; t++) {
     const topic = unchecked(req.topicData[t]);
@@ -73,7 +74,7 @@ export function checkProduce(ctx: RequestContext): Verdict {
     }
   }
 
-  if (refused.length == 0) return ctx.pass();
+  if (refused.length == 0 && wholeCode == 0) return ctx.pass();
   // acks=0 gets no response: Kafka closes such a connection when a produce fails.
   if (req.acks == 0) return Verdict.close("refused Produce with acks=0 (Kafka closes the connection)");
   if (kept.length == 0) {
@@ -89,6 +90,16 @@ export function checkProduce(ctx: RequestContext): Verdict {
   rewritten.unknownTaggedFields = req.unknownTaggedFields;
   ctx.after = new AddRefusedPartitions(refused);
   return ctx.forward(rewritten);
+}
+
+function hasTransactionalBatch(req: ProduceRequestData): bool {
+  for (let t = 0; t < req.topicData.length; t++) {
+    const partitions = unchecked(req.topicData[t]).partitionData;
+    for (let p = 0; p < partitions.length; p++) {
+      if (summarizeBatches(unchecked(partitions[p]).records).transactional) return true;
+    }
+  }
+  return false;
 }
 
 class LimitViolation {

@@ -9,7 +9,7 @@ import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import {
   TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED,
-  INVALID_REQUEST, UNKNOWN_TOPIC_ID,
+  INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND,
 } from "../../protocol/errors";
 import { FetchRequestData, FetchTopic, ForgottenTopic } from "../../messages/FetchRequest";
 import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../messages/FetchResponse";
@@ -196,8 +196,17 @@ function checkFollower(ctx: RequestContext): i16 {
 /** Consumers need READ on each topic; v13+ name topics by id. */
 export function checkFetch(ctx: RequestContext): Verdict {
   const req = changetype<FetchRequestData>(ctx.body);
+  // An incremental fetch lists only changed partitions: it may go on only in a session this
+  // connection opened with a full fetch checked here. Any other session id is answered as the
+  // broker answers an unknown one, and the client starts over with a full fetch.
+  if (ctx.version >= 7 && req.sessionId != 0 && req.sessionEpoch > 0 && !ctx.session.fetchSessions.has(req.sessionId)) {
+    ctx.deny("FETCH_SESSION:" + req.sessionId.toString(), "fetch session not opened on this connection", FETCH_SESSION_ID_NOT_FOUND);
+    const resp = new FetchResponseData();
+    resp.errorCode = FETCH_SESSION_ID_NOT_FOUND;
+    return ctx.respond(resp);
+  }
   const follower = (ctx.version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
-  const followerCode = follower ? checkFollower(ctx) : 0;
+  const followerCode = follower && req.topics.length > 0 ? checkFollower(ctx) : 0;
   const split = new FetchSplit();
   for (let i = 0; i < req.topics.length; i++) {
     const topic = unchecked(req.topics[i]);

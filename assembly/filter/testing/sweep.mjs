@@ -130,22 +130,9 @@ function listingOf(k, v, b) {
 // Problems the lead has to decide on: each matches a problem code and the frame; a match is
 // printed as KNOWN and does not fail. Everything else fails.
 
-const KNOWN = [
-  {
-    code: "denial-on-pass",
-    matches: (policy, f) => policy === "deny" && ((f.apiKey === 0 && none(f.body.topicData) && f.body.transactionalId != null)
-      || (f.apiKey === 1 && none(f.body.topics) && (f.version >= 15 ? f.body.replicaState?.replicaId ?? -1 : f.body.replicaId) >= 0)),
-    why: "a denial is logged and counted (kafka.denials_total) for a request forwarded unchanged: Produce with a " +
-      "transactional id and no topics, or a follower Fetch with no topics; Kafka checks nothing there",
-  },
-  {
-    code: "deny-pass",
-    matches: (policy, f) => policy === "deny" && f.apiKey === 1 && none(f.body.topics) && f.version >= 7 && f.body.sessionId && f.body.sessionEpoch > 0,
-    why: "an incremental Fetch naming no topic is forwarded unchanged: Kafka would authorize the partitions of the " +
-      "session it names (READ per topic, CLUSTER_ACTION for a follower); the filter never sees them. Closing the gap " +
-      "needs fetch sessions tracked per session id, or every Fetch forced sessionless",
-  },
-];
+// (Empty now: an incremental Fetch must name a session opened on its connection, and a
+// request Kafka checks nothing on no longer logs a denial.)
+const KNOWN = [];
 
 // ---------------------------------------------------------------------------------------
 // Frames.

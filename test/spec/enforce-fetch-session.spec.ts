@@ -1,0 +1,74 @@
+// Fetch sessions (KIP-227): an incremental fetch names only changed partitions, so it may go on
+// only in a session the broker opened for this connection from a full fetch checked here.
+
+import { FetchRequestData, FetchTopic, FetchPartition } from "../../assembly/messages/FetchRequest";
+import { FetchResponseData } from "../../assembly/messages/FetchResponse";
+import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
+import { VerdictKind } from "../../assembly/filter/seam";
+import { RequestContext } from "../../assembly/enforce/context";
+import { observeResponse } from "../../assembly/enforce/responses";
+import { policyOf, session, run, respondedBody } from "./support/enforce";
+
+const ctxs = new Array<RequestContext>();
+const POLICY = `{"acls": [{"principal": "User:*", "resourceType": "TOPIC", "resourceName": "*", "operation": "ALL", "permissionType": "ALLOW"}]}`;
+
+function fetch(sessionId: i32, epoch: i32, topic: string | null): FetchRequestData {
+  const f = new FetchRequestData();
+  f.replicaId = -1;
+  f.sessionId = sessionId;
+  f.sessionEpoch = epoch;
+  if (topic != null) {
+    const t = new FetchTopic();
+    t.topic = topic;
+    const p = new FetchPartition();
+    t.partitions.push(p);
+    f.topics.push(t);
+  }
+  return f;
+}
+
+describe("fetch sessions", () => {
+  it("answers an incremental fetch in a session this connection never opened with FETCH_SESSION_ID_NOT_FOUND", () => {
+    const v = run(policyOf(POLICY), session("User:eve"), 1, 12, fetch(1234567, 42, null), ctxs);
+    const resp = changetype<FetchResponseData>(respondedBody(v, 1, 12));
+    expect(resp.errorCode).toBe(70);
+    expect(resp.sessionId).toBe(0);
+  });
+
+  it("lets incremental fetches go on in the session the broker opened for this connection", () => {
+    const s = session("User:carol");
+    const policy = policyOf(POLICY);
+    expect(run(policy, s, 1, 12, fetch(0, 0, "t"), ctxs).kind).toBe(VerdictKind.Pass); // full fetch, new session
+    const opened = new FetchResponseData();
+    opened.sessionId = 777;
+    observeResponse(s, 1, 12, opened);
+    expect(run(policy, s, 1, 12, fetch(777, 1, null), ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(policy, s, 1, 12, fetch(778, 1, null), ctxs).kind).toBe(VerdictKind.Respond);
+  });
+
+  it("lets sessionless and session-opening fetches through as before", () => {
+    expect(run(policyOf(POLICY), session("User:x"), 1, 12, fetch(0, -1, "t"), ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(policyOf(POLICY), session("User:x"), 1, 6, fetch(0, 0, "t"), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+});
+
+describe("transactional produce", () => {
+  it("checks WRITE on the transactional id only when a batch is transactional, as Kafka does", () => {
+    const policy = policyOf(`{"acls": [{"principal": "User:*", "resourceType": "TOPIC", "resourceName": "*", "operation": "WRITE", "permissionType": "ALLOW"}]}`);
+    const r = new ProduceRequestData();
+    r.acks = -1;
+    r.transactionalId = "txn-1";
+    const t = new TopicProduceData();
+    t.name = "t";
+    const p = new PartitionProduceData();
+    const batch = new Uint8Array(70);
+    batch[11] = 58; // batch length 70 - 12
+    batch[16] = 2;  // magic
+    p.records = batch;
+    t.partitionData.push(p);
+    r.topicData.push(t);
+    expect(run(policy, session("User:x"), 0, 9, r, ctxs).kind).toBe(VerdictKind.Pass);
+    batch[22] = 0x10; // attributes: transactional
+    expect(run(policy, session("User:x"), 0, 9, r, ctxs).kind).toBe(VerdictKind.Respond);
+  });
+});
