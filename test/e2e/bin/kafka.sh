@@ -48,12 +48,34 @@ render() {
   mv "$PROPS.tmp" "$PROPS"
 }
 
+# SCRAM users (SASL/SCRAM-SHA-256 and -512 on the SASL_PLAINTEXT listener). KRaft keeps SCRAM
+# credentials in the metadata log, not in server.properties: they are written when the storage
+# is formatted (`kafka-storage format --add-scram`). PLAIN users are in server.properties.in.
+SCRAM_CREDENTIALS=(
+  'SCRAM-SHA-256=[name=dave,password=dave-secret]'
+  'SCRAM-SHA-512=[name=dave,password=dave-secret]'
+)
+
+# What the storage was formatted with; a storage formatted otherwise (or before this stamp
+# existed) is wiped and formatted again, so a changed SCRAM user list takes effect by itself.
+format_spec() {
+  printf '%s\n' "cluster-id $KAFKA_CLUSTER_ID" "${SCRAM_CREDENTIALS[@]}" | sha256sum | cut -d' ' -f1
+}
+
 format() {
-  if [ -f "$DATA/meta.properties" ]; then return 0; fi
-  log "formatting $DATA (cluster id $KAFKA_CLUSTER_ID)"
+  local spec stamp=$RUN/format.stamp args=() c
+  spec=$(format_spec)
+  if [ -f "$DATA/meta.properties" ]; then
+    [ "$(cat "$stamp" 2>/dev/null)" = "$spec" ] && return 0
+    log "storage in $DATA was formatted with other settings (SCRAM users, cluster id): wiping it to format again"
+    rm -rf "$DATA" "$stamp"
+  fi
+  log "formatting $DATA (cluster id $KAFKA_CLUSTER_ID, ${#SCRAM_CREDENTIALS[@]} SCRAM credential(s))"
   mkdir -p "$DATA"
-  java_cmd kafka.tools.StorageTool format --config "$PROPS" --cluster-id "$KAFKA_CLUSTER_ID" --ignore-formatted \
+  for c in "${SCRAM_CREDENTIALS[@]}"; do args+=(--add-scram "$c"); done
+  java_cmd kafka.tools.StorageTool format --config "$PROPS" --cluster-id "$KAFKA_CLUSTER_ID" --ignore-formatted "${args[@]}" \
     >"$LOGS/format.log" 2>&1 || { cat "$LOGS/format.log" >&2; exit 1; }
+  echo "$spec" >"$stamp"
 }
 
 ready() {  # every listener accepts and the broker has finished starting

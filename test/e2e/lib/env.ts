@@ -15,6 +15,8 @@ export const SASL = "127.0.0.1:19093";
 export const TLS = "127.0.0.1:19094";
 /** The broker's own PLAINTEXT listener, bypassing Envoy (used only to learn the broker's own ApiVersions). */
 export const BROKER_DIRECT = "127.0.0.1:9092";
+/** The broker's own SASL_PLAINTEXT listener, bypassing Envoy (to tell the broker's refusals from the filter's). */
+export const SASL_BROKER_DIRECT = "127.0.0.1:9093";
 export const ENVOY_ADMIN = "http://127.0.0.1:9901";
 export const ENVOY_LOG = join(ROOT, ".cache", "envoy", "envoy.log");
 export const POLICY_FILE = join(ROOT, "test", "e2e", "policy.json");
@@ -29,6 +31,21 @@ export const USERS = {
   admin: { username: "admin", password: "admin-secret" },
 } as const;
 export type UserName = keyof typeof USERS;
+
+/**
+ * SASL/SCRAM users: credentials for SCRAM-SHA-256 and SCRAM-SHA-512, written into the metadata
+ * log when test/e2e/bin/kafka.sh formats the storage. Not PLAIN users (the broker's PLAIN list
+ * does not name them), so they are not `Principal`s of client()/connArgs().
+ */
+export const SCRAM_USERS = {
+  dave: { username: "dave", password: "dave-secret" },
+} as const;
+export type ScramUserName = keyof typeof SCRAM_USERS;
+/** kafkajs's names for them; librdkafka's are the upper-case forms. */
+export type ScramMechanism = "scram-sha-256" | "scram-sha-512";
+
+/** The broker's connections.max.reauth.ms on the SASL listener (server.properties.in): the session lifetime it announces. */
+export const SASL_SESSION_LIFETIME_MS = 60_000;
 
 /**
  * TLS clients (certificates in TLS_DIR/<name>.crt, .key) and the principal Kafka would give

@@ -9,7 +9,9 @@ import {
   Kafka, logLevel, Partitioners, type Producer, type Consumer, type Admin, type ISocketFactory,
   type KafkaConfig, type ProducerConfig, type ConsumerConfig,
 } from "kafkajs";
-import { PLAINTEXT, SASL, TLS, USERS, isTlsUser, tlsFiles, type Principal } from "./env";
+import {
+  PLAINTEXT, SASL, TLS, USERS, SCRAM_USERS, isTlsUser, tlsFiles, type Principal, type ScramUserName, type ScramMechanism,
+} from "./env";
 import type { Ctx } from "./harness";
 import { within } from "./harness";
 
@@ -48,7 +50,7 @@ const LOG_LEVEL = process.env.E2E_KAFKAJS_LOG === "debug" ? logLevel.DEBUG
 export interface Client {
   kafka: Kafka;
   sockets: SocketLog;
-  principal: Principal;
+  principal: Principal | ScramUserName;
 }
 
 /** PEM contents for kafkajs's `ssl` (tls.connect options) as TLS user `user`. */
@@ -64,9 +66,30 @@ export function tlsOptions(user: Principal): tls.ConnectionOptions {
  */
 export function client(principal: Principal, extra: Partial<KafkaConfig> = {}): Client {
   const sockets = new SocketLog();
-  const base: KafkaConfig = {
-    clientId: `e2e-${principal}`,
-    brokers: [principal === "anonymous" ? PLAINTEXT : isTlsUser(principal) ? TLS : SASL],
+  const base = baseConfig(`e2e-${principal}`, principal === "anonymous" ? PLAINTEXT : isTlsUser(principal) ? TLS : SASL, sockets);
+  if (isTlsUser(principal)) base.ssl = tlsOptions(principal);
+  else if (principal !== "anonymous") base.sasl = { mechanism: "plain", ...USERS[principal] };
+  return { kafka: new Kafka({ ...base, ...extra }), sockets, principal };
+}
+
+/**
+ * A kafkajs client as SCRAM user `user` (SASL/SCRAM-SHA-256 or -512) on 19093; `opts.password`
+ * replaces the user's own, to fail authentication on purpose.
+ */
+export function scramClient(user: ScramUserName, opts: { mechanism?: ScramMechanism; password?: string } = {},
+  extra: Partial<KafkaConfig> = {}): Client {
+  const sockets = new SocketLog();
+  const base = baseConfig(`e2e-${user}`, SASL, sockets);
+  const { username, password } = SCRAM_USERS[user];
+  const secret = { username, password: opts.password ?? password };
+  base.sasl = opts.mechanism === "scram-sha-512" ? { mechanism: "scram-sha-512", ...secret } : { mechanism: "scram-sha-256", ...secret };
+  return { kafka: new Kafka({ ...base, ...extra }), sockets, principal: user };
+}
+
+function baseConfig(clientId: string, broker: string, sockets: SocketLog): KafkaConfig {
+  return {
+    clientId,
+    brokers: [broker],
     connectionTimeout: 3000,
     authenticationTimeout: 5000,
     requestTimeout: 10_000,
@@ -74,9 +97,6 @@ export function client(principal: Principal, extra: Partial<KafkaConfig> = {}): 
     logLevel: LOG_LEVEL,
     socketFactory: trackingSocketFactory(sockets),
   };
-  if (isTlsUser(principal)) base.ssl = tlsOptions(principal);
-  else if (principal !== "anonymous") base.sasl = { mechanism: "plain", ...USERS[principal] };
-  return { kafka: new Kafka({ ...base, ...extra }), sockets, principal };
 }
 
 /** A connected producer, disconnected when the test ends. */

@@ -2,7 +2,7 @@
 // in time (killed after `timeoutMs`) and with librdkafka's own timeouts kept short.
 
 import { spawn } from "node:child_process";
-import { PLAINTEXT, SASL, TLS, TLS_CA, USERS, isTlsUser, tlsFiles, type Principal } from "./env";
+import { PLAINTEXT, SASL, TLS, TLS_CA, USERS, isTlsUser, tlsFiles, type Principal, type ScramMechanism } from "./env";
 
 export interface KcatResult {
   code: number | null;
@@ -31,6 +31,38 @@ export function connArgs(principal: Principal): string[] {
     "-X", `sasl.username=${u.username}`, "-X", `sasl.password=${u.password}`];
 }
 
+/** SASL/SCRAM with any user name and password (right or wrong), on 127.0.0.1:19093 unless `broker` says otherwise. */
+export function scramArgs(user: { username: string; password: string }, mechanism: ScramMechanism = "scram-sha-256", broker = SASL): string[] {
+  return ["-b", broker, "-X", "security.protocol=SASL_PLAINTEXT", "-X", `sasl.mechanism=${mechanism.toUpperCase()}`,
+    "-X", `sasl.username=${user.username}`, "-X", `sasl.password=${user.password}`];
+}
+
+let rdkafka: Promise<number[]> | null = null;
+/** The librdkafka version kcat runs with (from `kcat -V`), e.g. [2, 0, 2]. */
+export function librdkafkaVersion(): Promise<number[]> {
+  rdkafka ??= kcat(["-V"], { timeoutMs: 5000 }).then((r) => {
+    const m = /librdkafka (\d+)\.(\d+)\.(\d+)/.exec(r.stdout + r.stderr);
+    if (m === null) throw new Error(`no librdkafka version in kcat -V: ${show(r)}`);
+    return m.slice(1).map(Number);
+  });
+  return rdkafka;
+}
+
+/** a >= b, comparing versions part by part. */
+export function versionAtLeast(a: number[], b: number[]): boolean {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+/**
+ * librdkafka before 2.6.1 repeats the client nonce in its SCRAM client-final message
+ * (confluentinc/librdkafka#4895); Kafka 4.x checks the nonce strictly (RFC 5802, the
+ * CVE-2024-56128 fix) and refuses such a client's SCRAM with "invalid credentials".
+ */
+export const LIBRDKAFKA_SCRAM_WORKS_SINCE = [2, 6, 1];
+
 export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
@@ -54,16 +86,21 @@ export function kcat(args: string[], opts: { input?: string; timeoutMs?: number 
 /** Short librdkafka timeouts, so that a failure shows in seconds. */
 const QUICK = ["-X", "socket.timeout.ms=10000"];
 
-/** Produces one message per line of `lines` as `principal`; each with key `key` if given. */
-export function produce(principal: Principal, topic: string, lines: string[], key?: string): Promise<KcatResult> {
-  const args = ["-P", ...connArgs(principal), ...QUICK, "-X", "message.timeout.ms=10000", "-t", topic];
+/**
+ * Produces one message per line of `lines` as `principal` (or with connection flags `conn`,
+ * e.g. scramArgs()); each with key `key` if given.
+ */
+export function produce(principal: Principal | string[], topic: string, lines: string[], key?: string): Promise<KcatResult> {
+  const conn = Array.isArray(principal) ? principal : connArgs(principal);
+  const args = ["-P", ...conn, ...QUICK, "-X", "message.timeout.ms=10000", "-t", topic];
   if (key !== undefined) args.push("-k", key);
   return kcat(args, { input: lines.map((l) => l + "\n").join("") });
 }
 
 /** Reads `topic` from the beginning to its end (no consumer group); one "key=value" line per message. */
-export function consumeAll(principal: Principal, topic: string, timeoutMs = 20_000): Promise<KcatResult> {
-  return kcat(["-C", ...connArgs(principal), ...QUICK, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k=%s\\n"], { timeoutMs });
+export function consumeAll(principal: Principal | string[], topic: string, timeoutMs = 20_000): Promise<KcatResult> {
+  const conn = Array.isArray(principal) ? principal : connArgs(principal);
+  return kcat(["-C", ...conn, ...QUICK, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k=%s\\n"], { timeoutMs });
 }
 
 /** Metadata (-L) as `principal`, for all topics or one (-t). */

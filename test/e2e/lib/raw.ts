@@ -56,3 +56,118 @@ export function requestFrame(apiKey: number, apiVersion: number, correlationId: 
   size.writeInt32BE(body.length, 0);
   return Buffer.concat([size, body]);
 }
+
+// ---------------------------------------------------------------------------------------
+// A raw connection that speaks request/response: for the SASL exchanges, where a test needs
+// what kafkajs and kcat do not show (the broker's session lifetime, its error code, whether
+// it closes the connection afterwards).
+
+/** One TCP connection: sends request frames, hands back whole response frames in order. */
+export class RawConnection {
+  private buf = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(private readonly s: net.Socket) {
+    s.on("data", (d: Buffer) => { this.buf = Buffer.concat([this.buf, d]); this.wake(); });
+    s.on("close", () => { this.closed = true; this.wake(); });
+    s.on("error", () => undefined); // seen as a close
+  }
+
+  static open(hostPort: string, timeoutMs = 3000): Promise<RawConnection> {
+    const [host, port] = hostPort.split(":");
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port: Number(port) });
+      const timer = setTimeout(() => { s.destroy(); reject(new Error(`connect ${hostPort}: timeout`)); }, timeoutMs);
+      const failed = (e: Error): void => { clearTimeout(timer); reject(e); };
+      s.once("error", failed);
+      s.once("connect", () => { clearTimeout(timer); s.removeListener("error", failed); resolve(new RawConnection(s)); });
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
+  send(frame: Buffer): void { this.s.write(frame); }
+
+  /** The next response frame, without its size prefix (it starts with the correlation id). */
+  async next(timeoutMs = 5000): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.buf.length >= 4) {
+        const size = this.buf.readInt32BE(0);
+        if (this.buf.length >= 4 + size) {
+          const frame = this.buf.subarray(4, 4 + size);
+          this.buf = this.buf.subarray(4 + size);
+          return frame;
+        }
+      }
+      if (this.closed) throw new Error("connection closed before a whole response arrived");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no whole response within ${timeoutMs} ms`);
+      await this.changed(left);
+    }
+  }
+
+  /** Sends `frame` and returns its response. */
+  async request(frame: Buffer, timeoutMs = 5000): Promise<Buffer> {
+    this.send(frame);
+    return this.next(timeoutMs);
+  }
+
+  /** True once the other side has closed, waiting up to `timeoutMs`. */
+  async waitClosed(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) await this.changed(deadline - Date.now());
+    return this.closed;
+  }
+
+  destroy(): void { this.s.destroy(); }
+}
+
+/** Reads a response body field by field (non-flexible versions: int16-length strings, int32-length bytes). */
+export class Reader {
+  private pos = 0;
+  constructor(private readonly b: Buffer) {}
+  int16(): number { const v = this.b.readInt16BE(this.pos); this.pos += 2; return v; }
+  int32(): number { const v = this.b.readInt32BE(this.pos); this.pos += 4; return v; }
+  int64(): bigint { const v = this.b.readBigInt64BE(this.pos); this.pos += 8; return v; }
+  nullableString(): string | null {
+    const n = this.int16();
+    if (n < 0) return null;
+    const v = this.b.toString("utf8", this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  string(): string { return this.nullableString() ?? ""; }
+  bytes(): Buffer {
+    const n = this.int32();
+    const v = this.b.subarray(this.pos, this.pos + Math.max(n, 0));
+    this.pos += Math.max(n, 0);
+    return v;
+  }
+}
+
+/** Kafka's int16-length string / int32-length bytes, for request bodies of non-flexible versions. */
+export function str16(s: string): Buffer {
+  const b = Buffer.from(s, "utf8");
+  const n = Buffer.alloc(2);
+  n.writeInt16BE(b.length, 0);
+  return Buffer.concat([n, b]);
+}
+
+export function bytes32(b: Buffer): Buffer {
+  const n = Buffer.alloc(4);
+  n.writeInt32BE(b.length, 0);
+  return Buffer.concat([n, b]);
+}
