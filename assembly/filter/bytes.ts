@@ -16,6 +16,11 @@ export class ByteQueue {
     if (this.buf.length > KEEP_CAPACITY) this.buf = new Uint8Array(256);
   }
 
+  /** Room for `total` bytes in all, in one allocation (a collected frame's size is known). */
+  ensureCapacity(total: i32): void {
+    if (total > this.length) this.reserve(total - this.length);
+  }
+
   private reserve(n: i32): void {
     const need = this.length + n;
     if (need <= this.buf.length) return;

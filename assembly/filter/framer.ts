@@ -175,6 +175,8 @@ export class Framer {
         break;
       }
       case Action.Collect: {
+        // One allocation for the whole frame instead of doubling from a small buffer.
+        this.held.ensureCapacity(4 + this.frameSize);
         this.mode = Mode.Collect;
         break;
       }

@@ -1,0 +1,128 @@
+// Decode cost without Envoy: the generated codecs (build/codecs.wasm, through test/lib/codecs.ts)
+// against kafkajs's own response decoders, in this Node process, over the oracle's frames
+// (.cache/oracle/frames.jsonl, written by Kafka's own classes).
+//
+//   tsx test/bench/codecs.ts <frames.jsonl> <out.json>
+//
+// Frames: every response frame with a non-flexible header (v0: correlation id only) whose API
+// and version kafkajs 2.2.4 has a decoder for (kafkajs/src/protocol/requests/<api>/v<N>/response),
+// and that this decoder takes without throwing (some throw on the oracle's random error codes).
+// Fetch is left out: the oracle's records fields hold random bytes, which kafkajs would try to
+// decode as record batches while the codecs keep records as an opaque byte view; the two would
+// not be doing the same work. Three sets: Metadata v0-v6, Produce v3-v7, and all of them.
+//
+// Each side, per frame (the bytes after the size prefix):
+//   codecs reencode   copy the frame into Wasm memory, decode header and body into the generated
+//                     message objects, encode them again, copy the result out (a Uint8Array);
+//                     what the filter does to a frame it rewrites (checked: same bytes);
+//   codecs decode     copy in, decode, write Kafka's JSON (the CLI's output), lift the string,
+//                     JSON.parse it: bytes in, a plain JS object out, as kafkajs gives;
+//   kafkajs decode    `await decode(body)`, body = the frame after the correlation id (a Buffer
+//                     view, as kafkajs's connection passes it): bytes in, a JS object out.
+// Each side runs BENCH_CODEC_MS (500 ms) per repeat over the set in a loop, after a warm-up of
+// the same length, the three sides interleaved, BENCH_REPEATS (3) repeats; the median counts.
+
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { loadCodecs } from "../lib/codecs";
+import { ROOT } from "../e2e/lib/env";
+
+const [framesFile, outFile] = process.argv.slice(2);
+if (!framesFile || !outFile) { console.error("usage: codecs.ts <frames.jsonl> <out.json>"); process.exit(2); }
+const RUN_MS = Number(process.env.BENCH_CODEC_MS ?? 500);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+const require = createRequire(join(ROOT, "package.json"));
+type KafkajsDecode = (body: Buffer) => Promise<unknown>;
+
+interface Frame { name: string; apiKey: number; version: number; frame: Uint8Array; body: Buffer; kafkajs: KafkajsDecode }
+
+const codecs = await loadCodecs();
+
+const lcfirst = (s: string): string => s[0].toLowerCase() + s.slice(1);
+
+async function selectFrames(): Promise<{ frames: Frame[]; skipped: Record<string, number> }> {
+  const frames: Frame[] = [];
+  const skipped: Record<string, number> = {};
+  const skip = (why: string): void => { skipped[why] = (skipped[why] ?? 0) + 1; };
+  for (const line of readFileSync(framesFile, "utf8").split("\n")) {
+    if (line.length === 0) continue;
+    const o = JSON.parse(line) as { name: string; apiKey: number; kind: string; version: number; headerVersion: number; frame: string };
+    if (o.kind !== "response" || o.headerVersion !== 0) continue;
+    const api = o.name.replace(/Response$/, "");
+    if (api === "Fetch") { skip("Fetch (records are random bytes)"); continue; }
+    const path = join(ROOT, "node_modules", "kafkajs", "src", "protocol", "requests", lcfirst(api), `v${o.version}`, "response.js");
+    if (!existsSync(path)) continue;
+    const decode = (require(path) as { decode: KafkajsDecode }).decode;
+    const sized = Buffer.from(o.frame, "base64");
+    const frame = new Uint8Array(sized.subarray(4));
+    const body = sized.subarray(8);
+    try { await decode(body); } catch { skip("kafkajs throws on it"); continue; }
+    const again = codecs.reencode(frame, false, o.apiKey, o.version);
+    if (again === null || Buffer.compare(Buffer.from(again), Buffer.from(frame)) !== 0) { skip("codecs do not reencode it"); continue; }
+    frames.push({ name: api, apiKey: o.apiKey, version: o.version, frame, body, kafkajs: decode });
+  }
+  return { frames, skipped };
+}
+
+type Side = "reencode" | "decodeParse" | "kafkajs";
+
+/** Runs one side over `set` for `ms`: frames and bytes done. */
+async function runSide(side: Side, set: Frame[], ms: number): Promise<{ frames: number; bytes: number; ms: number }> {
+  let frames = 0, bytes = 0, sink = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (const f of set) {
+      if (side === "reencode") {
+        const out = codecs.reencode(f.frame, false, f.apiKey, f.version);
+        sink += out === null ? 0 : out.length;
+      } else if (side === "decodeParse") {
+        const o = JSON.parse(codecs.decode(f.frame, false, f.apiKey, f.version)) as object;
+        sink += o === null ? 0 : 1;
+      } else {
+        const o = (await f.kafkajs(f.body)) as object;
+        sink += o === null ? 0 : 1;
+      }
+      bytes += f.frame.length;
+    }
+    frames += set.length;
+    t = performance.now();
+  }
+  if (sink < 0) console.log(sink);
+  return { frames, bytes, ms: t - t0 };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const { frames, skipped } = await selectFrames();
+const sets: Array<{ name: string; frames: Frame[] }> = [
+  { name: "Metadata v0-v6", frames: frames.filter((f) => f.name === "Metadata") },
+  { name: "Produce v3-v7", frames: frames.filter((f) => f.name === "Produce") },
+  { name: `all (${new Set(frames.map((f) => f.name)).size} APIs)`, frames },
+];
+
+const results = [];
+const sides: Side[] = ["reencode", "decodeParse", "kafkajs"];
+for (const s of sets) {
+  for (const side of sides) await runSide(side, s.frames, RUN_MS); // warm-up
+  const perSide: Record<Side, Array<{ fps: number; mbps: number }>> = { reencode: [], decodeParse: [], kafkajs: [] };
+  for (let r = 0; r < REPEATS; r++) {
+    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const x = await runSide(side, s.frames, RUN_MS);
+      perSide[side].push({ fps: x.frames / x.ms * 1000, mbps: x.bytes / x.ms / 1000 });
+    }
+  }
+  const fig = (side: Side) => ({ framesPerS: median(perSide[side].map((x) => x.fps)), mbPerS: median(perSide[side].map((x) => x.mbps)), runs: perSide[side] });
+  const bytes = s.frames.reduce((a, f) => a + f.frame.length, 0);
+  const entry = {
+    set: s.name, frames: s.frames.length, versions: [...new Set(s.frames.map((f) => `${f.name} v${f.version}`))].length,
+    avgBytes: bytes / s.frames.length, reencode: fig("reencode"), decodeParse: fig("decodeParse"), kafkajs: fig("kafkajs"),
+  };
+  results.push(entry);
+  process.stderr.write(`codecs bench: ${s.name}: ${s.frames.length} frames, reencode ${entry.reencode.framesPerS.toFixed(0)}/s, ` +
+    `decode+parse ${entry.decodeParse.framesPerS.toFixed(0)}/s, kafkajs ${entry.kafkajs.framesPerS.toFixed(0)}/s\n`);
+}
+
+writeFileSync(outFile, JSON.stringify({ node: process.version, runMs: RUN_MS, repeats: REPEATS, skipped, results }, null, 1));
