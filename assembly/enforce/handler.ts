@@ -121,14 +121,12 @@ export class Enforcer extends KafkaHandler {
   /** The rewrite left for this response, dropping those of requests never answered. */
   private takePending(correlationId: i32): ResponseRewrite | null {
     const p = this.pending;
-    for (let i = 0; i < p.length; i++) {
-      if (unchecked(p[i]).correlationId == correlationId) {
-        const r = unchecked(p[i]).rewrite;
-        this.pending = p.slice(i + 1);
-        return r;
-      }
-    }
-    return null;
+    let i = 0;
+    while (i < p.length && unchecked(p[i]).correlationId != correlationId) i++;
+    if (i == p.length) return null;
+    // Responses come in request order: the match is almost always the first entry.
+    for (let k = 0; k < i; k++) p.shift();
+    return p.shift().rewrite;
   }
 }
 

@@ -23,5 +23,3 @@ export function topicName(id: Uuid): string | null {
   const k = key(id);
   return names.has(k) ? names.get(k) : null;
 }
-
-export function knownTopicIds(): i32 { return names.size; }

@@ -3,14 +3,15 @@
 
 import { Reader } from "../protocol/reader";
 import { RequestHeader } from "./seam";
+import { requestHeaderVersion } from "../messages/apis";
 
 @inline function int16At(b: Uint8Array, at: i32): i32 {
   return <i32><i16>((<i32>unchecked(b[at]) << 8) | <i32>unchecked(b[at + 1]));
 }
 
-/** Request header v0 (no client_id) is only used by ControlledShutdown v0. */
+/** Only request header v0 (ControlledShutdown v0, by the generated table's rule) has no client_id. */
 @inline function hasClientId(apiKey: i32, apiVersion: i32): bool {
-  return !(apiKey == 7 && apiVersion == 0);
+  return requestHeaderVersion(<i16>apiKey, <i16>apiVersion) != 0;
 }
 
 /**

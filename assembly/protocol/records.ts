@@ -11,19 +11,6 @@ const MAGIC_OFFSET: i32 = 16;
 const ATTRIBUTES_OFFSET: i32 = 21;
 const RECORD_COUNT_OFFSET: i32 = 57;
 
-export const enum Compression { None = 0, Gzip = 1, Snappy = 2, Lz4 = 3, Zstd = 4 }
-
-export function compressionName(codec: i32): string {
-  switch (codec) {
-    case 0: return "none";
-    case 1: return "gzip";
-    case 2: return "snappy";
-    case 3: return "lz4";
-    case 4: return "zstd";
-    default: return "codec-" + codec.toString();
-  }
-}
-
 /** What the batch headers of one records field say. */
 export class BatchSummary {
   batches: i32 = 0;
@@ -31,7 +18,7 @@ export class BatchSummary {
   /** Bytes of the complete batches. */
   bytes: i64 = 0;
   largestBatch: i32 = 0;
-  /** Bit n set when a batch uses codec n (1 << Compression). */
+  /** Bit n set when a batch uses compression codec n (attributes & 7: 0 none .. 4 zstd). */
   codecs: u32 = 0;
   transactional: bool = false;
   control: bool = false;
@@ -39,21 +26,19 @@ export class BatchSummary {
   trailingBytes: i32 = 0;
   /** Empty unless a batch header is malformed (magic other than 2, negative length). */
   error: string = "";
-
-  /** Each codec the batches use, for a limit check; -1 past the end. */
-  codecAt(i: i32): i32 {
-    let seen = 0;
-    for (let c = 0; c < 32; c++) {
-      if ((this.codecs & (1 << c)) == 0) continue;
-      if (seen == i) return c;
-      seen++;
-    }
-    return -1;
-  }
 }
 
 function int32At(b: Uint8Array, at: i32): i32 {
   return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | <i32>b[at + 3];
+}
+
+/**
+ * Whether the first batch is transactional: what Kafka's produce path looks at, without
+ * walking the rest (a v3+ Produce carries one batch per partition).
+ */
+export function firstBatchIsTransactional(records: Uint8Array | null): bool {
+  if (records == null || records.length < BATCH_HEADER_BYTES || <i32>records[MAGIC_OFFSET] != 2) return false;
+  return (<i32>records[ATTRIBUTES_OFFSET + 1] & 0x10) != 0;
 }
 
 /** Walks the batches of `records` (null counts as none). Never reads past the slice. */

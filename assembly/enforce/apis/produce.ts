@@ -3,7 +3,7 @@
 // ones are answered per partition in the same response, as Kafka's broker would.
 
 import { Message } from "../../protocol/message";
-import { summarizeBatches } from "../../protocol/records";
+import { firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
 import { INVALID_RECORD, UNKNOWN_TOPIC_ID } from "../../protocol/errors";
 import { ProduceRequestData, TopicProduceData } from "../../messages/ProduceRequest";
 import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../messages/ProduceResponse";
@@ -96,7 +96,7 @@ function hasTransactionalBatch(req: ProduceRequestData): bool {
   for (let t = 0; t < req.topicData.length; t++) {
     const partitions = unchecked(req.topicData[t]).partitionData;
     for (let p = 0; p < partitions.length; p++) {
-      if (summarizeBatches(unchecked(partitions[p]).records).transactional) return true;
+      if (firstBatchIsTransactional(unchecked(partitions[p]).records)) return true;
     }
   }
   return false;
