@@ -6,7 +6,7 @@ import { Writer } from "../protocol/writer";
 import { encodeFrame } from "../protocol/frame";
 import { CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, setHandlerFactory } from "../filter/seam";
-import { warn, getProperty } from "../runtime/host";
+import { warn, getProperty, printable } from "../runtime/host";
 import { FilterConfig } from "../filter/config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
@@ -25,13 +25,8 @@ export function useConfig(c: FilterConfig): void { current = c; }
 
 export function currentConfig(): FilterConfig | null { return current; }
 
-class Pending {
-  constructor(readonly correlationId: i32, readonly rewrite: ResponseRewrite) {}
-}
-
 export class Enforcer extends KafkaHandler {
   readonly session: Session = new Session();
-  private pending: Array<Pending> = new Array<Pending>();
   /**
    * Gives the TLS client certificate's principal ("" without one); asked once, at the first
    * request. Envoy creates the connection's filter context when it accepts the connection,
@@ -64,7 +59,7 @@ export class Enforcer extends KafkaHandler {
       count("kafka.request_decode_errors");
       const why = "request did not decode: " + decoded.error;
       if (this.config.settings.closeOnDecodeError) return Verdict.close(why);
-      warn("kafka filter: passing a " + why);
+      warn("kafka filter: passing a " + printable(why, 1024));
       return Verdict.pass();
     }
     const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
@@ -74,36 +69,28 @@ export class Enforcer extends KafkaHandler {
     } else {
       verdict = authorize(ctx);
     }
-    const after = ctx.after;
-    if (after != null) {
-      // Bounded like the shell's in-flight table: a client that never reads cannot grow it.
-      if (this.pending.length >= this.config.settings.maxInFlight) this.pending.shift();
-      this.pending.push(new Pending(header.correlationId, after));
-    }
-    return verdict;
+    // The shell keeps what the check left with this request's in-flight entry and hands it
+    // back with the response at the same position: nothing here is keyed by correlation id.
+    return verdict.withNote(ctx.after);
   }
 
   // A response is held and decoded when a check left something to do with it, or when it
   // teaches the filter something (topic ids, SASL outcome, fetched bytes); others stream on.
   wantsResponse(info: ResponseInfo): bool {
-    return hasLessons(info.apiKey) || this.pendingFor(info.correlationId)
+    return info.note != null || hasLessons(info.apiKey)
       || (this.config.settings.brokerAddresses.length > 0 && rewritesAddresses(info.apiKey));
   }
 
-  private pendingFor(correlationId: i32): bool {
-    const p = this.pending;
-    for (let i = 0; i < p.length; i++) if (unchecked(p[i]).correlationId == correlationId) return true;
-    return false;
-  }
-
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
-    const rewrite = this.takePending(info.correlationId);
+    const note = info.note;
+    const rewrite = note != null ? changetype<ResponseRewrite>(note) : null;
     const decoded = decodeResponse(frame, info.apiKey, info.apiVersion);
     if (decoded.error.length > 0) {
       count("kafka.response_decode_errors");
       const why = "response did not decode: " + decoded.error;
-      if (this.config.settings.closeOnDecodeError) return Verdict.close(why);
-      warn("kafka filter: passing a " + why);
+      // A response the policy had to cut or learn from is never passed unread.
+      if (this.config.settings.closeOnDecodeError || rewrite != null) return Verdict.close(why);
+      warn("kafka filter: passing a " + printable(why, 1024));
       return Verdict.pass();
     }
     const body = decoded.body!;
@@ -116,17 +103,6 @@ export class Enforcer extends KafkaHandler {
     encodeFrame(w, decoded.header, decoded.headerVersion, body, info.apiVersion);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
-  }
-
-  /** The rewrite left for this response, dropping those of requests never answered. */
-  private takePending(correlationId: i32): ResponseRewrite | null {
-    const p = this.pending;
-    let i = 0;
-    while (i < p.length && unchecked(p[i]).correlationId != correlationId) i++;
-    if (i == p.length) return null;
-    // Responses come in request order: the match is almost always the first entry.
-    for (let k = 0; k < i; k++) p.shift();
-    return p.shift().rewrite;
   }
 }
 

@@ -1,7 +1,7 @@
 // What operators see of the policy: one log line per denial, counters per denial reason, and
 // bytes/records produced and fetched per topic with a bounded number of topic names.
 
-import { defineCounter, addCounter, info } from "../runtime/host";
+import { defineCounter, addCounter, info, printable } from "../runtime/host";
 import { Session } from "./session";
 
 const counters = new Map<string, u32>();
@@ -19,8 +19,9 @@ export function count(name: string, by: i64 = 1): void { addCounter(counter(name
 export function logDenial(s: Session, api: string, resource: string, reason: string, error: string): void {
   count("kafka.denials_total");
   count("kafka.denied." + error);
-  info("kafka filter: denied " + api + " principal=" + s.principal + " client_id=" + s.clientId
-    + " host=" + s.host + " resource=" + resource + " reason=\"" + reason + "\" error=" + error);
+  // Principal, client id, resource names and reasons come from the wire: escaped and capped.
+  info("kafka filter: denied " + api + " principal=" + printable(s.principal) + " client_id=" + printable(s.clientId)
+    + " host=" + s.host + " resource=" + printable(resource, 300) + " reason=\"" + printable(reason, 300) + "\" error=" + error);
 }
 
 // Topic names come from clients: past the limit, further topics share one "_other" series.

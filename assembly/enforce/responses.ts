@@ -1,6 +1,6 @@
-// What every response teaches the filter, whatever the policy did with its request:
-// topic ids (for APIs that name topics by id), fetched bytes and records per topic, and the
-// outcome of SASL authentication (the connection's principal).
+// What every response teaches the filter, whatever the policy did with its request: topic ids
+// (for APIs that name topics by id) and fetched bytes and records per topic. (SASL outcomes
+// are notes on their own requests: apis/connection.ts.)
 
 import { Message } from "../protocol/message";
 import { summarizeBatches } from "../protocol/records";
@@ -11,11 +11,10 @@ import { FetchResponseData } from "../messages/FetchResponse";
 import { Session } from "./session";
 import { learnTopicId, topicName } from "./topic-ids";
 import { countFetched } from "./observe";
-import { observeSaslAuthenticate } from "./apis/connection";
 
 /** Whether responses of this API carry something observeResponse learns from. */
 export function hasLessons(apiKey: i16): bool {
-  return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 36 || apiKey == 75;
+  return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 75;
 }
 
 export function observeResponse(session: Session, apiKey: i16, version: i16, body: Message): void {
@@ -36,7 +35,6 @@ export function observeResponse(session: Session, apiKey: i16, version: i16, bod
       for (let i = 0; i < c.topics.length; i++) learnTopicId(unchecked(c.topics[i]).topicId, unchecked(c.topics[i]).name);
       break;
     }
-    case 36: observeSaslAuthenticate(session, body); break;
     case 75: {
       const d = changetype<DescribeTopicPartitionsResponseData>(body);
       for (let i = 0; i < d.topics.length; i++) learnTopicId(unchecked(d.topics[i]).topicId, unchecked(d.topics[i]).name);

@@ -1,8 +1,10 @@
 // What to do with the broker's response to a request the policy changed or must watch.
 
 import { Message } from "../protocol/message";
+import { RequestNote } from "../filter/seam";
 
-export abstract class ResponseRewrite {
+/** The only kind of note the Enforcer leaves with a request (see seam.ts). */
+export abstract class ResponseRewrite extends RequestNote {
   /**
    * Changes the decoded response body in place; returns true if it changed (the response is
    * then encoded again), false to pass the broker's bytes on untouched.

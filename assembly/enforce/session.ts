@@ -10,11 +10,13 @@ export class Session {
   /** The client id of the latest request (null ids read as ""). */
   clientId: string = "";
 
-  // SASL progress: the mechanism from SaslHandshake, the user name from the first
-  // SaslAuthenticate, and how many of its responses have succeeded.
+  // SASL progress (apis/connection.ts): the mechanism of the handshake the broker accepted, the
+  // user of the first token it accepted, how many rounds succeeded, and how many tokens the
+  // client sent since its last handshake.
   saslMechanism: string = "";
   saslUser: string = "";
   saslRounds: i32 = 0;
+  saslTokensSent: i32 = 0;
 
   /**
    * Fetch sessions (KIP-227) the broker opened for this connection. An incremental fetch

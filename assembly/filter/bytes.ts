@@ -4,49 +4,92 @@
 
 /** Above this capacity an emptied queue gives its storage back (one big frame must not pin memory). */
 const KEEP_CAPACITY: i32 = 64 * 1024;
+const FIRST_CAPACITY: i32 = 256;
+
+/**
+ * Memory the framers of all connections of this VM (one VM per Envoy worker) hold for frames
+ * not yet complete. A frame's size prefix is only a claim: storage grows with the bytes that
+ * actually arrived, and all of it is counted here against one limit.
+ */
+export class HeldBudget {
+  limit: i64 = i64.MAX_VALUE;
+  used: i64 = 0;
+
+  take(n: i64): bool {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+
+  give(n: i64): void { this.used -= n; }
+}
+
+export const heldBudget = new HeldBudget();
+
+const NO_BYTES = new Uint8Array(0);
 
 export class ByteQueue {
-  private buf: Uint8Array = new Uint8Array(256);
+  private buf: Uint8Array = NO_BYTES;
   length: i32 = 0;
+  /** Capacity never grows past this (the current frame's size), unless more is appended. */
+  private growLimit: i32 = i32.MAX_VALUE;
+
+  /** `budget`: count this queue's storage in heldBudget (the framers' queues). */
+  constructor(private budget: HeldBudget | null = null) {}
 
   @inline get capacity(): i32 { return this.buf.length; }
 
   clear(): void {
     this.length = 0;
-    if (this.buf.length > KEEP_CAPACITY) this.buf = new Uint8Array(256);
+    this.growLimit = i32.MAX_VALUE;
+    if (this.buf.length > KEEP_CAPACITY) this.release();
   }
 
-  /** Room for `total` bytes in all, in one allocation (a collected frame's size is known). */
-  ensureCapacity(total: i32): void {
-    if (total > this.length) this.reserve(total - this.length);
+  /** Gives all storage back (the connection is gone). */
+  release(): void {
+    this.length = 0;
+    const b = this.budget;
+    if (b != null) b.give(this.buf.length);
+    this.buf = NO_BYTES;
   }
 
-  private reserve(n: i32): void {
+  /** The queue will hold at most `total` bytes for now: growth stops there. */
+  limitGrowth(total: i32): void { this.growLimit = total; }
+
+  /** Room for `n` more bytes; false (nothing changed) when the budget cannot give it. */
+  private reserve(n: i32): bool {
     const need = this.length + n;
-    if (need <= this.buf.length) return;
-    let cap = this.buf.length << 1;
+    const have = this.buf.length;
+    if (need <= have) return true;
+    let cap = max(have, FIRST_CAPACITY);
     while (cap < need) cap = cap < 0x40000000 ? cap << 1 : need;
+    if (cap > this.growLimit) cap = max(need, this.growLimit);
+    const b = this.budget;
+    if (b != null && !b.take(cap - have)) return false;
     const next = new Uint8Array(cap);
     memory.copy(next.dataStart, this.buf.dataStart, <usize>this.length);
     this.buf = next;
+    return true;
   }
 
-  /** Appends `len` bytes of `src` from `pos` (caller guarantees the range is inside src). */
-  append(src: Uint8Array, pos: i32, len: i32): void {
-    if (len <= 0) return;
-    this.reserve(len);
+  /** Appends `len` bytes of `src` from `pos` (caller guarantees the range is inside src); false if over budget. */
+  append(src: Uint8Array, pos: i32, len: i32): bool {
+    if (len <= 0) return true;
+    if (!this.reserve(len)) return false;
     memory.copy(this.buf.dataStart + <usize>this.length, src.dataStart + <usize>pos, <usize>len);
     this.length += len;
+    return true;
   }
 
-  appendInt32(v: i32): void {
-    this.reserve(4);
+  appendInt32(v: i32): bool {
+    if (!this.reserve(4)) return false;
     const p = this.buf.dataStart + <usize>this.length;
     store<u8>(p, <u8>(v >>> 24));
     store<u8>(p, <u8>(v >>> 16), 1);
     store<u8>(p, <u8>(v >>> 8), 2);
     store<u8>(p, <u8>v, 3);
     this.length += 4;
+    return true;
   }
 
   /** Big-endian int32 at `at` (caller guarantees at + 4 <= length). */

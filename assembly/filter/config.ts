@@ -3,6 +3,7 @@
 //
 //   {"allowEveryoneIfNoAclFound": false, "superUsers": [...], "acls": [...], "limits": {...},
 //    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
+//               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000,
 //               "onDecodeError": "close" | "pass", "topicStatsLimit": 100,
 //               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
 //
@@ -17,10 +18,21 @@ import { BrokerAddress } from "../enforce/addresses";
 
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 104857600; // Kafka's socket.request.max.bytes
 export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
+/**
+ * Bytes of unfinished frames one VM (one Envoy worker) holds across all its connections. Wasm
+ * memory never shrinks and a VM that cannot allocate dies with every connection on it, so the
+ * default stays well below what V8 gives a module, with room for two maximal frames.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES: i64 = 256 * 1024 * 1024;
+/** A client's request.timeout.ms default: a request still being sent after it is given up. */
+export const DEFAULT_FRAME_TIMEOUT_MS: i32 = 30000;
 
 export class FilterSettings {
   maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
   maxInFlight: i32 = DEFAULT_MAX_IN_FLIGHT;
+  maxBufferedBytes: i64 = DEFAULT_MAX_BUFFERED_BYTES;
+  /** How long a request frame may stay incomplete before its connection is closed. */
+  frameTimeoutMs: i32 = DEFAULT_FRAME_TIMEOUT_MS;
   /** Fail closed (close the connection) on a frame that does not decode, unless false. */
   closeOnDecodeError: bool = true;
   /** How many topics get their own produce/fetch counters; the rest share "_other". */
@@ -35,6 +47,7 @@ export class FilterConfig {
   describe(): string {
     const s = this.settings;
     return "maxFrameBytes=" + s.maxFrameBytes.toString() + " maxInFlight=" + s.maxInFlight.toString()
+      + " maxBufferedBytes=" + s.maxBufferedBytes.toString() + " frameTimeoutMs=" + s.frameTimeoutMs.toString()
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString();
   }
 }
@@ -54,6 +67,8 @@ export function loadConfig(raw: string): ConfigLoadResult {
   if (f.present && f.requireObject()) {
     settings.maxFrameBytes = <i32>f.field("maxFrameBytes").asIntOr(DEFAULT_MAX_FRAME_BYTES, 64, i32.MAX_VALUE);
     settings.maxInFlight = <i32>f.field("maxInFlight").asIntOr(DEFAULT_MAX_IN_FLIGHT, 1, 1 << 20);
+    settings.maxBufferedBytes = f.field("maxBufferedBytes").asIntOr(DEFAULT_MAX_BUFFERED_BYTES, 65536, 1 << 40);
+    settings.frameTimeoutMs = <i32>f.field("frameTimeoutMs").asIntOr(DEFAULT_FRAME_TIMEOUT_MS, 100, 86400000);
     const onError = f.field("onDecodeError");
     const mode = onError.asStringOr("close");
     if (mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");

@@ -15,7 +15,7 @@
 //   FlushWrite after the callback returns, and tcp_proxy then closes the broker connection.
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel } from "../runtime/host";
+import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext } from "../runtime/host";
 import { Writer } from "../protocol/writer";
 import { Output } from "./bytes";
 import { Framer, FrameCallbacks, Action } from "./framer";
@@ -26,6 +26,26 @@ import { FilterConfig } from "./config";
 import { getStats, addCounter, apiName } from "./stats";
 
 const EMPTY = new Uint8Array(0);
+
+/** The connections of this VM that are open, for the tick that closes stalled ones. */
+const open = new Map<u32, KafkaConnection>();
+
+/**
+ * Closes every connection whose client has left a request frame incomplete for longer than
+ * `timeoutNs`: a half-sent frame must not pin memory forever. Called from the root's tick.
+ */
+export function closeStalledConnections(nowNs: i64, timeoutNs: i64): void {
+  const conns = open.values();
+  for (let i = 0; i < conns.length; i++) {
+    const c = unchecked(conns[i]);
+    const since = c.requests.heldSinceNs;
+    if (since == 0 || nowNs - since <= timeoutNs || c.closeRequested) continue;
+    if (!actOnContext(c.context_id)) continue;
+    addCounter(getStats().frameTimeoutClosed, 1);
+    c.close("request frame incomplete for " + ((nowNs - since) / 1000000).toString() + " ms (" +
+      c.requests.heldBytes.toString() + " bytes received; filter.frameTimeoutMs is " + (timeoutNs / 1000000).toString() + ")", false);
+  }
+}
 
 /** ApiVersions v0: the request sent upstream in place of one the handler answers itself. */
 const PROBE_API_KEY: i16 = 18;
@@ -57,6 +77,7 @@ export class KafkaConnection extends Context {
     const c = new KafkaConnection(context_id, root, config);
     c.requests = new Framer("request", config.settings.maxFrameBytes, new RequestSide(c));
     c.responses = new Framer("response", config.settings.maxFrameBytes, new ResponseSide(c));
+    open.set(context_id, c);
     return c;
   }
 
@@ -101,7 +122,10 @@ export class KafkaConnection extends Context {
       const cut = f.flushAtEnd(out);
       if (cut > 0) debug(this.label + ": " + f.name + " stream ended inside a frame; sent on " + cut.toString() + " held bytes as received");
     }
-    if (f.closed) this.close(f.reason, !this.handlerClosed);
+    if (f.closed) {
+      if (f.overBudget) addCounter(getStats().bufferBudgetClosed, 1);
+      this.close(f.reason, !this.handlerClosed && !f.overBudget && !this.protocolClosed);
+    }
     if (!out.unchanged && !replaceBufferPrefix(typ, size, out.bytes())) {
       this.close("could not write " + f.name + " bytes to the host buffer", false);
       return FilterStatusValues.StopIteration;
@@ -112,6 +136,15 @@ export class KafkaConnection extends Context {
 
   /** Set by the sides when a handler verdict (not a framing error) closes the connection. */
   handlerClosed: bool = false;
+  /** Set when the peers broke the protocol's order (too many requests, an unexpected response). */
+  protocolClosed: bool = false;
+
+  /** Closes because of the order of frames, not their contents; `counter` says which rule. */
+  refuseOrder(framer: Framer, counter: u32, reason: string): void {
+    this.protocolClosed = true;
+    addCounter(counter, 1);
+    framer.fail(reason);
+  }
 
   close(reason: string, decodeError: bool): void {
     if (this.closeRequested) return;
@@ -120,7 +153,8 @@ export class KafkaConnection extends Context {
     addCounter(stats.closedByFilter, 1);
     if (decodeError) addCounter(stats.decodeErrors, 1);
     this.closeLogged = true;
-    warn(this.label + " closed by filter: " + reason + this.summary());
+    // Reasons can quote what the client sent: never let it shape the log.
+    warn(this.label + " closed by filter: " + printable(reason, 1024) + this.summary());
     closeDownstream();
   }
 
@@ -149,6 +183,10 @@ export class KafkaConnection extends Context {
       info(this.label + " closed: " + why + this.summary());
     }
     this.handler.onClose();
+    this.requests.release();
+    this.responses.release();
+    this.inFlight.clear();
+    open.delete(this.context_id);
     return true;
   }
 
@@ -184,8 +222,22 @@ class RequestSide extends FrameCallbacks {
       this.current = h;
       return Action.Collect;
     }
-    conn.inFlight.push(new InFlight(h.correlationId, h.apiKey, h.apiVersion, h));
+    if (!this.expect(framer, h, new InFlight(h.correlationId, h.apiKey, h.apiVersion, h))) return Action.Close;
     return Action.Stream;
+  }
+
+  /**
+   * Records that `e` will be answered (unless the request expects no answer). A client past
+   * maxInFlight is closed: the network-filter ABI cannot pause reading from a client, and
+   * forgetting a request would let a later response pass for its answer.
+   */
+  private expect(framer: Framer, h: RequestHeader, e: InFlight): bool {
+    if (!h.expectsResponse) return true;
+    const q = this.conn.inFlight;
+    if (q.push(e)) return true;
+    this.conn.refuseOrder(framer, getStats().inFlightOverflow, "client has " + q.max.toString() +
+      " requests waiting for the broker's answers (filter.maxInFlight); the filter keeps every one to match answers in order, so it closes instead of reading more");
+    return false;
   }
 
   onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
@@ -195,8 +247,8 @@ class RequestSide extends FrameCallbacks {
     const v = conn.handler.onRequest(frame, h);
     switch (v.kind) {
       case VerdictKind.Pass: {
+        if (!this.expect(framer, h, new InFlight(h.correlationId, h.apiKey, h.apiVersion, h, null, v.note))) return;
         framer.passHeld(out);
-        conn.inFlight.push(new InFlight(h.correlationId, h.apiKey, h.apiVersion, h));
         break;
       }
       case VerdictKind.Replace: {
@@ -206,13 +258,13 @@ class RequestSide extends FrameCallbacks {
           framer.fail("handler replaced a " + apiName(h.apiKey) + " request with an invalid message");
           return;
         }
-        out.writeInt32(b.length);
-        out.write(b);
-        addCounter(getStats().framesReplaced, 1);
         const key = <i16>((<i32>b[0] << 8) | <i32>b[1]);
         const ver = <i16>((<i32>b[2] << 8) | <i32>b[3]);
         const corr = (<i32>b[4] << 24) | (<i32>b[5] << 16) | (<i32>b[6] << 8) | <i32>b[7];
-        conn.inFlight.push(new InFlight(corr, key, ver, h));
+        if (!this.expect(framer, h, new InFlight(corr, key, ver, h, null, v.note))) return;
+        out.writeInt32(b.length);
+        out.write(b);
+        addCounter(getStats().framesReplaced, 1);
         break;
       }
       case VerdictKind.Respond: {
@@ -222,8 +274,11 @@ class RequestSide extends FrameCallbacks {
           framer.fail("handler answered a " + apiName(h.apiKey) + " request with an invalid message");
           return;
         }
+        // A request the broker never answers (acks=0) gets no answer from us either.
+        if (!h.expectsResponse) break;
         // The broker must still see a request here so that its responses stay in order:
         // send a harmless ApiVersions with the same correlation id and swap its answer.
+        if (!this.expect(framer, h, new InFlight(h.correlationId, PROBE_API_KEY, PROBE_API_VERSION, h, b.slice()))) return;
         const w = new Writer(16 + (h.clientId != null ? h.clientId!.length * 3 : 0));
         w.int16(PROBE_API_KEY);
         w.int16(PROBE_API_VERSION);
@@ -232,8 +287,6 @@ class RequestSide extends FrameCallbacks {
         const probe = w.bytes();
         out.writeInt32(probe.length);
         out.write(probe);
-        // Copy: the handler's bytes may be a view into a buffer it reuses.
-        conn.inFlight.push(new InFlight(h.correlationId, PROBE_API_KEY, PROBE_API_VERSION, h, b.slice()));
         break;
       }
       default: {
@@ -260,14 +313,16 @@ class ResponseSide extends FrameCallbacks {
     const conn = this.conn;
     const corr = readCorrelationId(head);
     conn.responseCount++;
-    const e = conn.inFlight.take(corr);
-    if (e == null) {
-      const stats = getStats();
-      stats.response(-1);
-      addCounter(stats.unmatchedResponses, 1);
-      debug(conn.label + ": response with correlation id " + corr.toString() + " matches no request; sent on");
-      return Action.Stream;
+    // The broker answers in order: this response belongs to the oldest waiting request.
+    const e = conn.inFlight.peek();
+    if (e == null || e.correlationId != corr) {
+      conn.refuseOrder(framer, getStats().unmatchedResponses, e == null
+        ? "response with correlation id " + corr.toString() + " while no request waits for one"
+        : "response with correlation id " + corr.toString() + " where the oldest waiting request (" +
+          apiName(e.apiKey) + ") has " + e.correlationId.toString() + "; a broker answers in order");
+      return Action.Close;
     }
+    conn.inFlight.pop();
     getStats().response(e.request.apiKey);
     const synth = e.synthesized;
     if (synth != null) {
@@ -276,7 +331,7 @@ class ResponseSide extends FrameCallbacks {
       addCounter(getStats().responsesSynthesized, 1);
       return Action.Discard;
     }
-    const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize);
+    const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
     if (conn.handler.wantsResponse(info)) {
       this.current = info;
       return Action.Collect;

@@ -7,10 +7,13 @@
 //   Collect - the whole frame is held, then handed to onFrame, which writes what replaces it;
 //   Discard - the rest of a frame is dropped (its replacement was already written);
 //   Closed  - after a framing error or a Close verdict: everything is dropped.
-// Held bytes are bounded by the frame size limit (Collect) or the header size (Header).
-// Nothing here reads outside a buffer: a malformed frame ends in Closed with a reason.
+// Held bytes grow only as they arrive (a size prefix is a claim, not an allocation), are
+// bounded by the frame size limit (Collect) or the header size (Header), and count against the
+// VM's heldBudget. Nothing here reads outside a buffer: a malformed frame ends in Closed with
+// a reason.
 
-import { ByteQueue, Output } from "./bytes";
+import { ByteQueue, Output, heldBudget } from "./bytes";
+import { nowNs } from "../runtime/host";
 
 export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4 }
 
@@ -42,7 +45,11 @@ export class Framer {
   /** Why the framer closed (empty while open). */
   reason: string = "";
 
-  private held: ByteQueue = new ByteQueue();
+  private held: ByteQueue = new ByteQueue(heldBudget);
+  /** When the bytes held now began to arrive (host clock, ns); 0 while nothing is held. */
+  heldSinceNs: i64 = 0;
+  /** Closed because holding more would exceed the VM's budget (filter.maxBufferedBytes). */
+  overBudget: bool = false;
   /** Position in the current chunk where `held` starts, or -1 if held bytes came from an earlier chunk. */
   private heldChunkPos: i32 = -1;
   private frameSize: i32 = -1;
@@ -63,7 +70,14 @@ export class Framer {
     if (this.mode == Mode.Closed) return;
     this.mode = Mode.Closed;
     this.reason = reason;
-    this.held.clear();
+    this.held.release();
+    this.heldSinceNs = 0;
+  }
+
+  /** The connection is gone: gives back everything held. */
+  release(): void {
+    this.held.release();
+    this.heldSinceNs = 0;
   }
 
   /** Sends on the held frame exactly as received (size prefix included). */
@@ -97,7 +111,10 @@ export class Framer {
       if (pos >= n) return;
       const take = min(this.remaining, n - pos);
       if (mode == Mode.Stream) out.passChunk(pos, take);
-      else if (mode == Mode.Collect) this.hold(chunk, pos, take);
+      else if (mode == Mode.Collect) {
+        this.hold(chunk, pos, take);
+        if (this.mode == Mode.Closed) return;
+      }
       pos += take;
       this.remaining -= take;
       if (this.remaining == 0) {
@@ -117,6 +134,7 @@ export class Framer {
     if (this.mode == Mode.Closed || n == 0) return 0;
     this.passHeld(out);
     this.held.clear();
+    this.heldSinceNs = 0;
     this.heldChunkPos = -1;
     this.mode = Mode.Header;
     this.frameSize = -1;
@@ -125,8 +143,15 @@ export class Framer {
   }
 
   private hold(chunk: Uint8Array, pos: i32, len: i32): void {
-    if (this.held.length == 0) this.heldChunkPos = pos;
-    this.held.append(chunk, pos, len);
+    if (this.held.length == 0) {
+      this.heldChunkPos = pos;
+      this.heldSinceNs = nowNs();
+    }
+    if (!this.held.append(chunk, pos, len)) {
+      this.overBudget = true;
+      this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes: holding " + len.toString() +
+        " more bytes would exceed filter.maxBufferedBytes (" + heldBudget.limit.toString() + " bytes held at most across this worker's connections)");
+    }
   }
 
   /** Total bytes (prefix included) that must be held before deciding. */
@@ -171,17 +196,19 @@ export class Framer {
       case Action.Stream: {
         this.passHeld(out);
         this.held.clear();
+        this.heldSinceNs = 0;
         this.mode = Mode.Stream;
         break;
       }
       case Action.Collect: {
-        // One allocation for the whole frame instead of doubling from a small buffer.
-        this.held.ensureCapacity(4 + this.frameSize);
+        // Storage grows as the bytes arrive, up to the frame's size: never the claim at once.
+        this.held.limitGrowth(4 + this.frameSize);
         this.mode = Mode.Collect;
         break;
       }
       case Action.Discard: {
         this.held.clear();
+        this.heldSinceNs = 0;
         this.mode = Mode.Discard;
         break;
       }
@@ -205,6 +232,7 @@ export class Framer {
   private nextFrame(): void {
     this.frames++;
     this.held.clear();
+    this.heldSinceNs = 0;
     this.heldChunkPos = -1;
     this.frameSize = -1;
     this.remaining = 0;

@@ -4,9 +4,10 @@
 
 export * from "@solo-io/proxy-runtime/assembly/proxy"; // the proxy_* exports and malloc Envoy calls
 import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel } from "../runtime/host";
+import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel, setTickPeriod, nowNs } from "../runtime/host";
 import { FilterConfig, loadConfig, refusingConfig } from "./config";
-import { KafkaConnection } from "./connection";
+import { KafkaConnection, closeStalledConnections } from "./connection";
+import { heldBudget } from "./bytes";
 // The policy plugs in through the seam: its module registers the per-connection Enforcer.
 import "../enforce/handler";
 import { setTopicStatsLimit } from "../enforce/observe";
@@ -37,8 +38,17 @@ class KafkaRoot extends RootContext {
     const c = loaded.config!;
     this.config = c;
     setTopicStatsLimit(c.settings.topicStatsLimit);
+    heldBudget.limit = c.settings.maxBufferedBytes;
+    // Stalled frames are looked for a few times per timeout, at most once a second.
+    setTickPeriod(<u32>min(1000, max(50, c.settings.frameTimeoutMs / 4)));
     info("kafka filter configured: " + c.describe());
     return true;
+  }
+
+  onTick(): void {
+    const c = this.config;
+    if (c == null) return;
+    closeStalledConnections(nowNs(), <i64>c.settings.frameTimeoutMs * 1000000);
   }
 
   createContext(context_id: u32): Context {

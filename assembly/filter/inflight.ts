@@ -1,12 +1,13 @@
-// Requests sent upstream that may still be answered, oldest first.
+// Requests sent upstream that the broker has yet to answer, oldest first.
 //
-// A Kafka broker answers the requests of one connection in the order it received them, and
-// never answers some (Produce with acks=0). So when a response carries correlation id C, every
-// request before the one with C will never be answered and is dropped here; that keeps the
-// table small without knowing which requests expect no answer. A hard cap (max_in_flight)
-// bounds it for a client that only sends unanswered requests.
+// A Kafka broker answers the requests of one connection strictly in the order it received
+// them, so a response is always the answer to the oldest request still waiting: it is matched
+// by position, and its correlation id must be that request's (anything else means the stream
+// is not the Kafka protocol we think it is, and the connection is closed). A request that gets
+// no answer (Produce with acks=0) never enters the queue. Nothing is ever dropped from it: a
+// forgotten request would let a later response be taken for the answer to another one.
 
-import { RequestHeader } from "./seam";
+import { RequestHeader, RequestNote } from "./seam";
 
 export class InFlight {
   constructor(
@@ -17,54 +18,48 @@ export class InFlight {
     public request: RequestHeader,
     /** Set when the client is to get this response instead of the broker's. */
     public synthesized: Uint8Array | null = null,
+    /** What the handler left for the response to this request. */
+    public note: RequestNote | null = null,
   ) {}
 }
 
 export class InFlightQueue {
-  private items: Array<InFlight> = new Array<InFlight>();
+  private items: Array<InFlight | null> = new Array<InFlight | null>();
   private head: i32 = 0;
-  /** Entries dropped because a later request was answered first, or because of the cap. */
-  unanswered: i64 = 0;
-  evicted: i64 = 0;
 
   constructor(public max: i32) {}
 
   get size(): i32 { return this.items.length - this.head; }
 
-  push(e: InFlight): void {
-    if (this.size >= this.max) {
-      this.head++;
-      this.evicted++;
-    }
+  /** False (and nothing added) when `max` requests already wait. */
+  push(e: InFlight): bool {
+    if (this.size >= this.max) return false;
     this.items.push(e);
-    this.compact();
+    return true;
   }
 
-  /** Removes and returns the entry for `correlationId` with everything older; null if absent. */
-  take(correlationId: i32): InFlight | null {
-    const items = this.items;
-    for (let i = this.head, n = items.length; i < n; i++) {
-      const e = unchecked(items[i]);
-      if (e.correlationId == correlationId) {
-        this.unanswered += i - this.head;
-        this.head = i + 1;
-        this.compact();
-        return e;
-      }
-    }
-    return null;
+  /** The oldest waiting request, or null. */
+  peek(): InFlight | null {
+    return this.head < this.items.length ? unchecked(this.items[this.head]) : null;
   }
 
-  private compact(): void {
-    const h = this.head;
-    if (h == 0) return;
+  /** Removes the oldest waiting request (after peek() returned it). */
+  pop(): void {
+    if (this.head >= this.items.length) return;
+    unchecked(this.items[this.head] = null); // let the GC have it
+    this.head++;
     const n = this.items.length;
-    if (h == n) {
+    if (this.head == n) {
       this.items.length = 0;
       this.head = 0;
-    } else if (h >= 32 && h * 2 >= n) {
-      this.items = this.items.slice(h);
+    } else if (this.head >= 32 && this.head * 2 >= n) {
+      this.items = this.items.slice(this.head);
       this.head = 0;
     }
+  }
+
+  clear(): void {
+    this.items.length = 0;
+    this.head = 0;
   }
 }

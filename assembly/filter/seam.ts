@@ -7,7 +7,10 @@
 //   true  -> the shell buffers the whole frame and calls `onRequest(frame, header)`, whose
 //            Verdict says what to send on in its place.
 // Responses likewise with `wantsResponse(info)` / `onResponse(frame, info)`, where `info`
-// carries the api key and version of the request it answers (matched by correlation id).
+// carries the api key and version of the request it answers (matched by position: a broker
+// answers in order) and the RequestNote the handler's verdict left with that request. State
+// that a response may change (the principal, learnt topic ids, a rewrite) must come from that
+// note, never from anything keyed by a correlation id the client chose.
 //
 // `frame` is the Kafka message after the 4-byte size prefix: the request or response header
 // followed by the body, exactly as received. It is a view into the shell's buffer, valid only
@@ -27,8 +30,16 @@ export class RequestHeader {
     public clientIdEnd: i32,
     /** Size of the whole frame without the 4-byte prefix. */
     public frameSize: i32,
+    /** False only for Produce with acks=0, which the broker never answers. */
+    public expectsResponse: bool = true,
   ) {}
 }
+
+/**
+ * What a handler leaves with a request for the response that answers it. The shell keeps it
+ * in the request's in-flight entry and hands it back with exactly that response.
+ */
+export class RequestNote {}
 
 export class ResponseInfo {
   constructor(
@@ -40,6 +51,8 @@ export class ResponseInfo {
     public request: RequestHeader,
     /** Size of the whole frame without the 4-byte prefix. */
     public frameSize: i32,
+    /** What the handler's verdict on the request left for this response. */
+    public note: RequestNote | null = null,
   ) {}
 }
 
@@ -65,7 +78,15 @@ export class Verdict {
     public reason: string = "",
     /** For Close: the frame did not decode (counted in kafka.decode_errors). */
     public malformed: bool = false,
+    /** For requests that go upstream (Pass, Replace): handed back with their response. */
+    public note: RequestNote | null = null,
   ) {}
+
+  /** This verdict with `note` attached (the shared Pass verdict is not changed). */
+  withNote(note: RequestNote | null): Verdict {
+    if (note == null || this.kind == VerdictKind.Respond || this.kind == VerdictKind.Close) return this;
+    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, note);
+  }
 
   static pass(): Verdict { return PASS; }
   static replace(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Replace, bytes); }

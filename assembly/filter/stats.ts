@@ -33,11 +33,17 @@ export class Stats {
   requestBytes: u32 = defineCounter("kafka.request_bytes");
   responseBytes: u32 = defineCounter("kafka.response_bytes");
   decodeErrors: u32 = defineCounter("kafka.decode_errors");
+  /** Responses that were not the answer to the oldest waiting request: each closes its connection. */
   unmatchedResponses: u32 = defineCounter("kafka.unmatched_responses");
   framesReplaced: u32 = defineCounter("kafka.frames_replaced");
   responsesSynthesized: u32 = defineCounter("kafka.responses_synthesized");
   closedByFilter: u32 = defineCounter("kafka.connections_closed_by_filter");
-  inFlightEvicted: u32 = defineCounter("kafka.in_flight_evicted");
+  /** Connections closed for having filter.maxInFlight requests waiting and sending one more. */
+  inFlightOverflow: u32 = defineCounter("kafka.in_flight_limit_closed");
+  /** Connections closed because their held bytes would exceed filter.maxBufferedBytes. */
+  bufferBudgetClosed: u32 = defineCounter("kafka.buffer_budget_closed");
+  /** Connections closed for a request frame left incomplete past filter.frameTimeoutMs. */
+  frameTimeoutClosed: u32 = defineCounter("kafka.frame_timeout_closed");
 
   // Per api key, defined lazily: index 0..MAX_KEYED, MAX_KEYED+1 = unknown.
   private perRequest: StaticArray<u32> = new StaticArray<u32>(MAX_KEYED + 2);

@@ -93,6 +93,42 @@ export function refreshLogLevel(): void {
 export function log(level: LogLevelValues, msg: string): void {
   if (enabled(level)) sdkLog(level, msg);
 }
+/**
+ * A value from the wire as it may appear in a log line: control characters (C0, DEL, C1, and
+ * the Unicode line and paragraph separators) and backslashes escaped, so that no client can
+ * start a line of its own, and at most `maxChars` characters of it, the rest counted.
+ */
+export function printable(s: string | null, maxChars: i32 = 200): string {
+  if (s == null) return "null";
+  const n = s.length;
+  let clean = n <= maxChars;
+  for (let i = 0; clean && i < n; i++) if (needsEscape(s.charCodeAt(i))) clean = false;
+  if (clean) return s;
+  const parts = new Array<string>();
+  let from = 0;
+  const end = min(n, maxChars);
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!needsEscape(c)) continue;
+    if (i > from) parts.push(s.substring(from, i));
+    parts.push(c == 0x5c ? "\\\\" : c < 0x100 ? "\\x" + hex(c, 2) : "\\u" + hex(c, 4));
+    from = i + 1;
+  }
+  if (end > from) parts.push(s.substring(from, end));
+  if (n > end) parts.push("...(" + (n - end).toString() + " more chars)");
+  return parts.join("");
+}
+
+@inline function needsEscape(c: i32): bool {
+  return c < 0x20 || c == 0x5c || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029;
+}
+
+function hex(v: i32, digits: i32): string {
+  let s = v.toString(16);
+  while (s.length < digits) s = "0" + s;
+  return s;
+}
+
 export function debug(msg: string): void { log(LogLevelValues.debug, msg); }
 export function info(msg: string): void { log(LogLevelValues.info, msg); }
 export function warn(msg: string): void { log(LogLevelValues.warn, msg); }
@@ -110,4 +146,23 @@ export function defineCounter(name: string): u32 {
 /** Adds `by` (> 0) to a counter; ids of 0 (undefined) and non-positive amounts are ignored. */
 export function addCounter(id: u32, by: i64): void {
   if (id != 0 && by > 0) imports.proxy_increment_metric(id, by);
+}
+
+// ---- time ----
+
+/** The host's wall clock in nanoseconds (0 if the host refuses). */
+export function nowNs(): i64 {
+  store<u64>(outPtr, 0);
+  imports.proxy_get_current_time_nanoseconds(outPtr);
+  return <i64>load<u64>(outPtr);
+}
+
+/** Asks the host to call the root context's onTick every `ms` milliseconds (0: never). */
+export function setTickPeriod(ms: u32): void {
+  imports.proxy_set_tick_period_milliseconds(ms);
+}
+
+/** Makes later host calls act on connection `contextId` (e.g. closing it from a tick). */
+export function actOnContext(contextId: u32): bool {
+  return imports.proxy_set_effective_context(contextId) == WasmResultValues.Ok;
 }

@@ -7,11 +7,14 @@ import { ApiVersionsResponseData, ApiVersion } from "../../assembly/messages/Api
 import { SaslHandshakeRequestData } from "../../assembly/messages/SaslHandshakeRequest";
 import { SaslAuthenticateRequestData } from "../../assembly/messages/SaslAuthenticateRequest";
 import { SaslAuthenticateResponseData } from "../../assembly/messages/SaslAuthenticateResponse";
+import { SaslHandshakeResponseData } from "../../assembly/messages/SaslHandshakeResponse";
+import { Policy } from "../../assembly/policy/policy";
+import { Session } from "../../assembly/enforce/session";
 import { maxVersion } from "../../assembly/messages/apis";
 import { decodeResponse } from "../../assembly/protocol/frame";
 import { RequestHeader, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
-import { answerUnsupportedApiVersions, observeSaslAuthenticate, saslUserName } from "../../assembly/enforce/apis/connection";
+import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
 import { loadConfig } from "../../assembly/filter/config";
 import { policyOf, session, run, rewriteResponse, requestBytes, CORRELATION_ID } from "./support/enforce";
@@ -83,42 +86,93 @@ describe("SASL principal", () => {
   it("sets User:<name> when the broker accepts, and keeps the old principal when it refuses", () => {
     const s = session("User:ANONYMOUS");
     const policy = policyOf(OPEN);
-    const hs = new SaslHandshakeRequestData();
-    hs.mechanism = "PLAIN";
-    expect(run(policy, s, 17, 1, hs, ctxs).kind).toBe(VerdictKind.Pass);
-    const auth = new SaslAuthenticateRequestData();
-    auth.authBytes = plain("", "alice", "pw");
-    run(policy, s, 36, 2, auth, ctxs);
-    const refused = new SaslAuthenticateResponseData();
-    refused.errorCode = 58; // SASL_AUTHENTICATION_FAILED
-    observeSaslAuthenticate(s, refused);
+    expect(handshake(policy, s, "PLAIN", 0)).toBe(VerdictKind.Pass);
+    token(policy, s, plain("", "alice", "pw"), 58); // SASL_AUTHENTICATION_FAILED
     expect(s.principal).toBe("User:ANONYMOUS");
 
     // A new attempt (and later a re-authentication) starts with a new handshake.
-    run(policy, s, 17, 1, hs, ctxs);
-    run(policy, s, 36, 2, auth, ctxs);
-    observeSaslAuthenticate(s, new SaslAuthenticateResponseData());
+    handshake(policy, s, "PLAIN", 0);
+    token(policy, s, plain("", "alice", "pw"), 0);
     expect(s.principal).toBe("User:alice");
   });
 
   it("takes the SCRAM principal after the second successful round only", () => {
     const s = session("User:ANONYMOUS");
     const policy = policyOf(OPEN);
-    const hs = new SaslHandshakeRequestData();
-    hs.mechanism = "SCRAM-SHA-512";
-    run(policy, s, 17, 1, hs, ctxs);
-    const first = new SaslAuthenticateRequestData();
-    first.authBytes = utf8("n,,n=carol,r=nonce");
-    run(policy, s, 36, 2, first, ctxs);
-    observeSaslAuthenticate(s, new SaslAuthenticateResponseData());
+    handshake(policy, s, "SCRAM-SHA-512", 0);
+    token(policy, s, utf8("n,,n=carol,r=nonce"), 0);
     expect(s.principal).toBe("User:ANONYMOUS");
-    const final = new SaslAuthenticateRequestData();
-    final.authBytes = utf8("c=biws,r=nonce,p=proof");
-    run(policy, s, 36, 2, final, ctxs);
-    observeSaslAuthenticate(s, new SaslAuthenticateResponseData());
+    token(policy, s, utf8("c=biws,r=nonce,p=proof"), 0);
     expect(s.principal).toBe("User:carol");
   });
+
+  it("changes nothing on a token the broker accepted without an accepted handshake", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    token(policy, s, plain("", "admin", "pw"), 0); // no handshake at all
+    expect(s.principal).toBe("User:ANONYMOUS");
+    handshake(policy, s, "PLAIN", 33); // UNSUPPORTED_SASL_MECHANISM
+    token(policy, s, plain("", "admin", "pw"), 0);
+    expect(s.principal).toBe("User:ANONYMOUS");
+  });
+
+  it("ties each outcome to its own token: a later round cannot complete a failed one", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    handshake(policy, s, "SCRAM-SHA-256", 0);
+    // Both tokens sent before any answer; the first is refused, the second accepted.
+    const first = sendToken(policy, s, utf8("n,,n=admin,r=nonce"));
+    const second = sendToken(policy, s, utf8("c=biws,r=nonce,p=proof"));
+    answer(first, 36, 2, 58);
+    answer(second, 36, 2, 0);
+    expect(s.principal).toBe("User:ANONYMOUS");
+  });
+
+  it("keeps the principal through a re-authentication the broker refuses", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    handshake(policy, s, "PLAIN", 0);
+    token(policy, s, plain("", "alice", "pw"), 0);
+    expect(s.principal).toBe("User:alice");
+    handshake(policy, s, "PLAIN", 0);
+    token(policy, s, plain("", "admin", "pw"), 58);
+    expect(s.principal).toBe("User:alice");
+  });
 });
+
+/** Sends a SaslHandshake and answers it with `error`; returns the request's verdict kind. */
+function handshake(policy: Policy, s: Session, mechanism: string, error: i16): VerdictKind {
+  const hs = new SaslHandshakeRequestData();
+  hs.mechanism = mechanism;
+  const kind = run(policy, s, 17, 1, hs, ctxs).kind;
+  answer(ctxs[ctxs.length - 1], 17, 1, error);
+  return kind;
+}
+
+/** Sends a SaslAuthenticate carrying `auth` and answers it with `error`. */
+function token(policy: Policy, s: Session, auth: Uint8Array, error: i16): void {
+  answer(sendToken(policy, s, auth), 36, 2, error);
+}
+
+function sendToken(policy: Policy, s: Session, auth: Uint8Array): RequestContext {
+  const r = new SaslAuthenticateRequestData();
+  r.authBytes = auth;
+  expect(run(policy, s, 36, 2, r, ctxs).kind).toBe(VerdictKind.Pass);
+  return ctxs[ctxs.length - 1];
+}
+
+/** The broker's answer to the request of `ctx`, with `error`, through the note that request left. */
+function answer(ctx: RequestContext, apiKey: i16, version: i16, error: i16): void {
+  if (apiKey == 17) {
+    const r = new SaslHandshakeResponseData();
+    r.errorCode = error;
+    rewriteResponse(ctx, apiKey, version, r);
+  } else {
+    const r = new SaslAuthenticateResponseData();
+    r.errorCode = error;
+    rewriteResponse(ctx, apiKey, version, r);
+  }
+}
 
 describe("connection properties", () => {
   it("takes the client IP without port, printed as Java does, as Kafka matches ACL hosts", () => {

@@ -9,11 +9,12 @@ import { ApiVersionsResponseData, ApiVersion } from "../../messages/ApiVersionsR
 import { SaslHandshakeRequestData } from "../../messages/SaslHandshakeRequest";
 import { SaslAuthenticateRequestData } from "../../messages/SaslAuthenticateRequest";
 import { SaslAuthenticateResponseData } from "../../messages/SaslAuthenticateResponse";
+import { SaslHandshakeResponseData } from "../../messages/SaslHandshakeResponse";
 import { RequestHeader, Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { Session } from "../session";
-import { info } from "../../runtime/host";
+import { info, printable } from "../../runtime/host";
 
 export function checkApiVersions(ctx: RequestContext): Verdict {
   ctx.after = CAP_API_VERSIONS;
@@ -65,36 +66,63 @@ export function answerUnsupportedApiVersions(header: RequestHeader): Verdict {
   return bytes != null ? Verdict.respond(bytes) : Verdict.close("could not encode an ApiVersions response");
 }
 
+// SASL changes the principal, so it follows the broker's answers only: a mechanism counts once
+// the broker accepted the SaslHandshake that named it, a user once the broker answered the
+// SaslAuthenticate that carried it with error 0, and the principal changes when the last round
+// of that mechanism succeeds. Each step is a note on its own request, handed back with the
+// response at that request's position, so no other response can pass for it.
+
 export function checkSaslHandshake(ctx: RequestContext): Verdict {
   const s = ctx.session;
-  // A new handshake starts (re-)authentication: the principal changes only when it succeeds.
-  s.saslMechanism = changetype<SaslHandshakeRequestData>(ctx.body).mechanism;
-  s.saslUser = "";
-  s.saslRounds = 0;
+  s.saslTokensSent = 0;
+  ctx.after = new HandshakeSent(s, changetype<SaslHandshakeRequestData>(ctx.body).mechanism);
   return ctx.pass();
+}
+
+class HandshakeSent extends ResponseRewrite {
+  constructor(readonly session: Session, readonly mechanism: string) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const s = this.session;
+    // A new handshake starts (re-)authentication: the principal changes only when it succeeds.
+    s.saslMechanism = changetype<SaslHandshakeResponseData>(body).errorCode == 0 ? this.mechanism : "";
+    s.saslUser = "";
+    s.saslRounds = 0;
+    return false;
+  }
 }
 
 export function checkSaslAuthenticate(ctx: RequestContext): Verdict {
   const s = ctx.session;
-  if (s.saslUser.length == 0) s.saslUser = saslUserName(s.saslMechanism, changetype<SaslAuthenticateRequestData>(ctx.body).authBytes);
+  const round = ++s.saslTokensSent;
+  // Only the first token names the user (PLAIN's authcid, SCRAM's client-first n=).
+  const user = round == 1 ? saslUserName(s.saslMechanism, changetype<SaslAuthenticateRequestData>(ctx.body).authBytes) : "";
+  ctx.after = new TokenSent(s, round, user);
   return ctx.pass();
 }
 
-/** The broker's answer to SaslAuthenticate: on the last successful round, the principal is set. */
-export function observeSaslAuthenticate(s: Session, body: Message): void {
-  const r = changetype<SaslAuthenticateResponseData>(body);
-  if (r.errorCode != 0) {
-    s.saslUser = "";
-    s.saslRounds = 0;
-    return;
-  }
-  s.saslRounds++;
-  // PLAIN takes one round; SCRAM two (client-first, client-final).
-  const rounds = s.saslMechanism.startsWith("SCRAM-") ? 2 : 1;
-  if (s.saslRounds == rounds && s.saslUser.length > 0) {
-    const principal = "User:" + s.saslUser;
-    if (principal != s.principal) info("kafka filter: authenticated " + principal + " via SASL/" + s.saslMechanism + " from " + s.host);
-    s.principal = principal;
+class TokenSent extends ResponseRewrite {
+  constructor(readonly session: Session, readonly round: i32, readonly user: string) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const s = this.session;
+    // Rounds succeed one after the other, each after an accepted handshake; anything else
+    // (a failed round, a token without handshake, a round answered out of turn) starts over.
+    if (changetype<SaslAuthenticateResponseData>(body).errorCode != 0 || s.saslMechanism.length == 0 || this.round != s.saslRounds + 1) {
+      s.saslUser = "";
+      s.saslRounds = 0;
+      return false;
+    }
+    s.saslRounds = this.round;
+    if (this.round == 1) s.saslUser = this.user;
+    // PLAIN takes one round; SCRAM two (client-first, client-final).
+    const rounds = s.saslMechanism.startsWith("SCRAM-") ? 2 : 1;
+    if (s.saslRounds == rounds && s.saslUser.length > 0) {
+      const principal = "User:" + s.saslUser;
+      if (principal != s.principal) info("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host);
+      s.principal = principal;
+    }
+    return false;
   }
 }
 

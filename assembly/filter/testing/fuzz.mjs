@@ -40,7 +40,12 @@ const i16 = (v) => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
 const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
 const sized = (p) => Buffer.concat([i32(p.length), p]);
 
-function randomRequest(corr) {
+/**
+ * A random request frame. `answered`: a stream the broker answers frame for frame, so a
+ * Produce gets well-formed fields up to a non-zero acks (the shell reads acks, since acks=0
+ * is never answered) and random bytes after.
+ */
+function randomRequest(corr, answered = false) {
   const apiKey = rnd() < 0.9 ? ri(95) : pick([-1, 200, 32767]);
   const version = ri(20);
   let clientId = null;
@@ -51,7 +56,14 @@ function randomRequest(corr) {
   const cid = clientId === null ? i16(-1) : Buffer.concat([i16(clientId.length), clientId]);
   const bodyLen = rnd() < 0.02 ? 100000 + ri(200000) : ri(300);
   const isCs0 = apiKey === 7 && version === 0; // header v0: no client id
-  return sized(Buffer.concat([i16(apiKey), i16(version), i32(corr), isCs0 ? Buffer.alloc(0) : cid, randBytes(bodyLen)]));
+  let head = Buffer.alloc(0);
+  if (answered && apiKey === 0) {
+    const acks = i16(pick([1, -1]));
+    if (version >= 9) head = Buffer.concat([Buffer.from([0, 0]), acks]); // no tagged fields, null transactional id
+    else if (version >= 3) head = Buffer.concat([i16(-1), acks]);
+    else head = acks;
+  }
+  return sized(Buffer.concat([i16(apiKey), i16(version), i32(corr), isCs0 ? Buffer.alloc(0) : cid, head, randBytes(bodyLen)]));
 }
 const randomResponse = (corr) => sized(Buffer.concat([i32(corr), randBytes(rnd() < 0.02 ? 100000 + ri(300000) : ri(400))]));
 
@@ -83,7 +95,7 @@ if (!GARBAGE_ONLY) {
     const c = h.connect(100 + it);
     const n = 1 + ri(30);
     const reqs = [], resps = [];
-    for (let i = 0; i < n; i++) { const corr = ri(2 ** 31); reqs.push(randomRequest(corr)); resps.push(randomResponse(corr)); }
+    for (let i = 0; i < n; i++) { const corr = ri(2 ** 31); reqs.push(randomRequest(corr, true)); resps.push(randomResponse(corr)); }
     const reqBytes = Buffer.concat(reqs), respBytes = Buffer.concat(resps);
     const down = pieces(reqBytes), up = pieces(respBytes);
     try {

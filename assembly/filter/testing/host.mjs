@@ -7,15 +7,27 @@
 //     start >= size appends; anything else is BadArgument;
 //   - Continue sends the whole buffer on and empties it; StopIteration leaves it in place
 //     (the next callback sees old + new bytes).
+// Beyond the buffers: a clock the test moves (proxy_get_current_time_nanoseconds), the tick
+// period the root asks for and tick() to drive proxy_on_tick, proxy_set_effective_context
+// (later host calls act on that context, as Envoy's do), and per-connection properties
+// "source.address" and "connection.subject_peer_certificate" (connect's `props`).
 
 import fs from "node:fs";
 
 const Ok = 0, NotFound = 1, BadArgument = 2;
 export const DOWNSTREAM = 2, UPSTREAM = 3, PLUGIN_CONFIGURATION = 7;
 
+// Compiling the module is the slow part of a fresh VM: once per path and process.
+const modules = new Map();
+function compiled(wasmPath) {
+  let m = modules.get(wasmPath);
+  if (!m) { m = new WebAssembly.Module(fs.readFileSync(wasmPath)); modules.set(wasmPath, m); }
+  return m;
+}
+
 export class Host {
   constructor(wasmPath, { config = "", rootId = "kafka", logLevel = 2 } = {}) {
-    this.module = new WebAssembly.Module(fs.readFileSync(wasmPath));
+    this.module = compiled(wasmPath);
     this.config = Buffer.from(config);
     this.rootId = rootId;
     this.logLevel = logLevel;
@@ -25,17 +37,28 @@ export class Host {
     this.closed = new Set(); // context ids closed by the filter
     this.buffers = new Map(); // type -> Buffer, for the context being called
     this.current = 0;
+    this.nowNs = 1_000_000_000n;
+    this.tickPeriodMs = 0;
+    this.props = new Map(); // context id -> {"source.address": ..., "connection.subject_peer_certificate": ...}
     const self = this;
     const env = {
       proxy_log(level, ptr, len) { self.logs.push({ level, msg: self.str(ptr, len), ctx: self.current }); return Ok; },
       proxy_get_log_level(ptr) { self.view().setUint32(ptr, self.logLevel, true); return Ok; },
       proxy_get_property(pathPtr, pathLen, valuePtrPtr, valueSizePtr) {
         const path = self.str(pathPtr, pathLen);
-        if (path !== "plugin_root_id") return NotFound;
-        self.giveBytes(Buffer.from(self.rootId), valuePtrPtr, valueSizePtr);
+        let value = path === "plugin_root_id" ? self.rootId : undefined;
+        if (value === undefined) { // the connection's own; paths arrive NUL-separated
+          const props = self.props.get(self.current);
+          value = props ? props[path.split("\0").join(".")] : undefined;
+        }
+        if (value == null) return NotFound;
+        self.giveBytes(Buffer.from(value), valuePtrPtr, valueSizePtr);
         return Ok;
       },
-      proxy_set_effective_context() { return Ok; },
+      proxy_set_effective_context(id) { self.current = id; return Ok; },
+      // A clock the test moves (advance()), and the tick period the filter asks for.
+      proxy_get_current_time_nanoseconds(ptr) { self.view().setBigUint64(ptr, self.nowNs, true); return Ok; },
+      proxy_set_tick_period_milliseconds(ms) { self.tickPeriodMs = ms; return Ok; },
       proxy_get_buffer_bytes(type, start, length, ptrPtr, sizePtr) {
         const b = type === PLUGIN_CONFIGURATION ? self.config : self.buffers.get(type);
         if (!b) return NotFound;
@@ -106,11 +129,25 @@ export class Host {
     return this.x.proxy_on_configure(1, this.config.length);
   }
 
-  connect(id) {
+  /** `props`: this connection's host properties, e.g. {"source.address": "10.0.0.1:4000"}. */
+  connect(id, props = {}) {
+    this.props.set(id, props);
     this.current = id;
     this.x.proxy_on_context_create(id, 1);
     this.x.proxy_on_new_connection(id);
     return new Conn(this, id);
+  }
+
+  /** Moves the clock by `ms` and, if the filter asked for ticks, delivers one to the root. */
+  advance(ms) {
+    this.nowNs += BigInt(Math.round(ms * 1e6));
+    if (this.tickPeriodMs > 0) { this.current = 1; this.x.proxy_on_tick(1); }
+  }
+
+  /** Envoy's timer firing: proxy_on_tick on the root context. */
+  tick() {
+    this.current = 1;
+    this.x.proxy_on_tick(1);
   }
 
   metric(name) { const id = this.metricIds.get(name); return id ? this.metrics.get(id).value : 0n; }
@@ -156,5 +193,6 @@ export class Conn {
     h.x.proxy_on_done(this.id);
     h.x.proxy_on_log(this.id);
     h.x.proxy_on_delete(this.id);
+    h.props.delete(this.id);
   }
 }

@@ -233,7 +233,8 @@ async function main() {
     // 3. multi-MiB frames both ways (bigger than Envoy's default 1 MiB connection buffer)
     {
       const c = new Client(); await c.ready();
-      const big = request(0, 9, 7, "smoke", Buffer.alloc(3 * 1024 * 1024 + 17, 0xa5), true);
+      // Produce v9: null transactional_id, acks=-1 (the shell reads acks), then 3 MiB of payload
+      const big = request(0, 9, 7, "smoke", Buffer.concat([Buffer.from([0, 0xff, 0xff]), Buffer.alloc(3 * 1024 * 1024 + 17, 0xa5)]), true);
       const bigResp = request(18, 0, 8, "big-resp");
       c.send(big); c.send(bigResp);
       const frames = await c.waitFrames(2, 15000);
