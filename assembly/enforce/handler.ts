@@ -54,7 +54,7 @@ export class Enforcer extends KafkaHandler {
     this.session.clientId = clientId != null ? clientId : "";
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
     if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
-    const decoded = decodeRequest(frame);
+    const decoded = decodeRequest(frame, true);
     if (decoded.error.length > 0) {
       count("kafka.request_decode_errors");
       const why = "request did not decode: " + decoded.error;

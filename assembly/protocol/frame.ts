@@ -27,9 +27,9 @@ export class DecodedResponse {
   error: string = "";
 }
 
-function finish(r: Reader, what: string): string {
+function finish(r: Reader, what: string, trailing: bool = false): string {
   if (r.failed) return what + ": " + r.describeError();
-  if (r.remaining != 0) return what + ": " + r.remaining.toString() + " bytes left over after the body at offset " + r.pos.toString();
+  if (r.remaining != 0 && !trailing) return what + ": " + r.remaining.toString() + " bytes left over after the body at offset " + r.pos.toString();
   return "";
 }
 
@@ -37,7 +37,12 @@ function unsupported(apiKey: i16, version: i16): string {
   return "unsupported api key " + apiKey.toString() + " version " + version.toString();
 }
 
-export function decodeRequest(frame: Uint8Array): DecodedRequest {
+/**
+ * `asBroker`: read the request as Kafka's broker does, which reads the fields its version
+ * defines and ignores any bytes after them (librdkafka sends some). Without it, left-over
+ * bytes are an error (the CLI shows a capture exactly).
+ */
+export function decodeRequest(frame: Uint8Array, asBroker: bool = false): DecodedRequest {
   const d = new DecodedRequest();
   const peek = new Reader(frame);
   const apiKey = peek.int16("RequestHeader.RequestApiKey");
@@ -56,7 +61,7 @@ export function decodeRequest(frame: Uint8Array): DecodedRequest {
   const body = newRequest(apiKey)!;
   if (!r.failed) body.read(r, version);
   d.body = body;
-  d.error = finish(r, "request");
+  d.error = finish(r, "request", asBroker);
   return d;
 }
 

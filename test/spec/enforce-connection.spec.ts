@@ -11,13 +11,14 @@ import { SaslHandshakeResponseData } from "../../assembly/messages/SaslHandshake
 import { Policy } from "../../assembly/policy/policy";
 import { Session } from "../../assembly/enforce/session";
 import { maxVersion } from "../../assembly/messages/apis";
+import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
 import { decodeResponse } from "../../assembly/protocol/frame";
 import { RequestHeader, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
 import { loadConfig } from "../../assembly/filter/config";
-import { policyOf, session, run, rewriteResponse, requestBytes, CORRELATION_ID } from "./support/enforce";
+import { policyOf, session, run, rewriteResponse, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();
 const OPEN = `{"allowEveryoneIfNoAclFound": true}`;
@@ -205,3 +206,25 @@ describe("connection properties", () => {
   });
 });
 
+
+describe("requests read as Kafka's broker reads them", () => {
+  it("ignores bytes after the body (librdkafka's Metadata v13 carries 3), and still applies the policy", () => {
+    const deny = loadConfig(`{"allowEveryoneIfNoAclFound": false}`).config!;
+    const e = new Enforcer(deny, "127.0.0.1", "");
+    const m = new MetadataRequestData();
+    const t = new MetadataRequestTopic();
+    t.name = "secret";
+    m.topics = [t];
+    const body = requestBytes(3, 13, m);
+    const frame = new Uint8Array(body.length + 3);
+    frame.set(body, 0);
+    frame.set([1, 2, 3], body.length);
+    const v = e.onRequest(frame, new RequestHeader(3, 13, CORRELATION_ID, "spec-client", 0, frame.length));
+    // Not closed as malformed: the named topic is withheld from the broker, and its refusal
+    // left for the response, as for any Metadata request.
+    expect(v.kind).toBe(VerdictKind.Replace);
+    const forwarded = changetype<MetadataRequestData>(forwardedBody(v));
+    expect(forwarded.topics!.length).toBe(0);
+    expect(v.note).not.toBeNull();
+  });
+});
