@@ -1,7 +1,8 @@
 # Filter: the proxy-wasm network filter Envoy loads in front of Kafka (root_id "kafka").
 #
 #   make filter         build build/filter.wasm (optimized) and print its size
-#   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy)
+#   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy),
+#                       the oracle sweep, and topic ids shared between worker VMs
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
 #
@@ -26,7 +27,8 @@ $(FILTER_TEST_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
 	ENVOY=$(ENVOY) node assembly/filter/testing/smoke.mjs $(FILTER_TEST_WASM)
 
-filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) oracle
+filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) oracle codecs
 	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 300
 	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 100 12345 --garbage-only
 	node assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)

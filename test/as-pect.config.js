@@ -22,6 +22,8 @@ export default {
       proxy_define_metric: (_type, _name, _len, idPtr) => { u32(idPtr, nextMetric++); return 0; },
       proxy_increment_metric: () => 0,
       proxy_get_property: () => 1, // NotFound
+      proxy_get_shared_data: () => 1, // NotFound: each spec's VM learns alone
+      proxy_set_shared_data: () => 0,
       proxy_get_current_time_nanoseconds: (ptr) => { new DataView(memory.buffer).setBigUint64(ptr, 1n, true); return 0; },
     };
     return instantiate(binary, createImports({ env: { memory, ...host } }));

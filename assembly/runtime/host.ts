@@ -148,6 +148,32 @@ export function addCounter(id: u32, by: i64): void {
   if (id != 0 && by > 0) imports.proxy_increment_metric(id, by);
 }
 
+// ---- shared data (one store per Envoy process, shared by all VMs of the plugin) ----
+
+/** The text stored under `key`, or null when there is none. */
+export function getSharedText(key: string): string | null {
+  const k = String.UTF8.encode(key);
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+  const r = imports.proxy_get_shared_data(changetype<usize>(k), <usize>k.byteLength, outPtr, outSize, casOut);
+  if (r != WasmResultValues.Ok) return null;
+  const ptr = load<usize>(outPtr);
+  const got = <i32>load<u32>(outSize);
+  if (ptr == 0 || got <= 0) return "";
+  const ab = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  return String.UTF8.decodeUnsafe(ptr, <usize>min(got, ab.byteLength));
+}
+
+/** Stores `value` under `key` for every VM (last writer wins); false if the host refused. */
+export function setSharedText(key: string, value: string): bool {
+  const k = String.UTF8.encode(key);
+  const v = String.UTF8.encode(value);
+  return imports.proxy_set_shared_data(changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength, 0) == WasmResultValues.Ok;
+}
+
+const casOut: usize = memory.data(4);
+
 // ---- time ----
 
 /** The host's wall clock in nanoseconds (0 if the host refuses). */

@@ -16,6 +16,8 @@ import fs from "node:fs";
 
 const Ok = 0, NotFound = 1, BadArgument = 2;
 export const DOWNSTREAM = 2, UPSTREAM = 3, PLUGIN_CONFIGURATION = 7;
+/** Envoy's shared data store, process-wide: every Host (VM) made here sees the same one. */
+export const sharedData = new Map();
 
 // Compiling the module is the slow part of a fresh VM: once per path and process.
 const modules = new Map();
@@ -59,6 +61,18 @@ export class Host {
       // A clock the test moves (advance()), and the tick period the filter asks for.
       proxy_get_current_time_nanoseconds(ptr) { self.view().setBigUint64(ptr, self.nowNs, true); return Ok; },
       proxy_set_tick_period_milliseconds(ms) { self.tickPeriodMs = ms; return Ok; },
+      // Envoy's shared data: one store per process, seen by every VM (Host) in it.
+      proxy_get_shared_data(keyPtr, keyLen, valuePtrPtr, valueSizePtr, casPtr) {
+        const v = sharedData.get(self.str(keyPtr, keyLen));
+        if (v === undefined) return NotFound;
+        self.view().setUint32(casPtr, 1, true);
+        self.giveBytes(v, valuePtrPtr, valueSizePtr);
+        return Ok;
+      },
+      proxy_set_shared_data(keyPtr, keyLen, valuePtr, valueLen) {
+        sharedData.set(self.str(keyPtr, keyLen), Buffer.from(self.bytes(valuePtr, valueLen)));
+        return Ok;
+      },
       proxy_get_buffer_bytes(type, start, length, ptrPtr, sizePtr) {
         const b = type === PLUGIN_CONFIGURATION ? self.config : self.buffers.get(type);
         if (!b) return NotFound;

@@ -1,0 +1,79 @@
+// Topic ids across Envoy workers: each worker runs its own VM, and a client's connections land
+// on any of them. A topic id one VM learnt from the broker must resolve in the others (Envoy's
+// shared data), or a Fetch/Produce by id on another worker gets UNKNOWN_TOPIC_ID.
+// Two VMs of the product module under the mock host (host.mjs shares one data store per process).
+//
+//   node assembly/filter/testing/workers.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const codecs = await import(path.join(ROOT, "build", "codecs.js"));
+
+let passed = 0, failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) passed++;
+  else { failed++; console.log(`FAIL ${name} ${detail}`); }
+}
+
+const oracle = fs.readFileSync(FRAMES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+/** The oracle's frame of this message as {header, body} JSON, to edit and encode again. */
+function template(kind, apiKey, version) {
+  const f = oracle.find((x) => x.kind === kind && x.apiKey === apiKey && x.version === version);
+  const text = codecs.decode(Buffer.from(f.frame, "base64").subarray(4), kind === "request", apiKey, version);
+  if (!text) throw new Error(`oracle ${kind} ${apiKey} v${version} does not decode: ${codecs.error()}`);
+  return JSON.parse(text);
+}
+function frame(json, isRequest, apiKey, version) {
+  const b = codecs.encode(JSON.stringify(json), isRequest, apiKey, version);
+  if (!b) throw new Error(`cannot encode ${apiKey} v${version}: ${codecs.error()}`);
+  return Buffer.from(b); // size-prefixed
+}
+
+const TOPIC_ID = "q1w2e3r4t5y6u7i8o9p0aQ"; // any 16 bytes, base64url as Kafka prints them
+const policy = '{"allowEveryoneIfNoAclFound": true}';
+const vmA = new Host(WASM, { config: policy }), vmB = new Host(WASM, { config: policy });
+check("both VMs configure", vmA.start() === 1 && vmB.start() === 1);
+
+// A Fetch v13 naming the topic by id only (as franz-go and Java clients do).
+const fetch = template("request", 1, 13);
+fetch.header = { ...fetch.header, correlationId: 7, clientId: "workers" };
+Object.assign(fetch.body, { replicaId: -1, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: "" });
+if (fetch.body.replicaState) fetch.body.replicaState.replicaId = -1;
+fetch.body.topics = [{ topic: "", topicId: TOPIC_ID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1048576 }] }];
+const fetchFrame = frame(fetch, true, 1, 13);
+
+function sendFetch(vm, id) {
+  const c = vm.connect(id);
+  c.feed(DOWNSTREAM, fetchFrame);
+  const forwarded = c.output(DOWNSTREAM).equals(fetchFrame);
+  c.close();
+  return forwarded;
+}
+
+check("before any VM learnt the id, a Fetch by that id is not forwarded", !sendFetch(vmB, 10));
+
+// VM A sees the broker's Metadata answer naming the topic with its id.
+const mreq = template("request", 3, 12);
+mreq.header = { ...mreq.header, correlationId: 1, clientId: "workers" };
+mreq.body = { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false };
+const mresp = template("response", 3, 12);
+mresp.header = { correlationId: 1 };
+mresp.body.topics = [{ errorCode: 0, name: "orders", topicId: TOPIC_ID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 }];
+const a = vmA.connect(20);
+a.feed(DOWNSTREAM, frame(mreq, true, 3, 12));
+a.feed(UPSTREAM, frame(mresp, false, 3, 12));
+check("VM A passes the Metadata answer on", a.output(UPSTREAM).length > 0 && !a.closed, JSON.stringify(vmA.logs.slice(-2)));
+a.close();
+
+check("VM A resolves the id it learnt", sendFetch(vmA, 21));
+check("VM B resolves the id VM A learnt (shared data)", sendFetch(vmB, 11), JSON.stringify(vmB.logs.filter((l) => l.level >= 2).slice(-3)));
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
