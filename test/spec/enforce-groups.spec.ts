@@ -31,7 +31,9 @@ import { DeleteGroupsResponseData, DeletableGroupResult } from "../../assembly/m
 import { OffsetDeleteRequestData, OffsetDeleteRequestTopic, OffsetDeleteRequestPartition } from "../../assembly/messages/OffsetDeleteRequest";
 import { OffsetDeleteResponseData, OffsetDeleteResponseTopic } from "../../assembly/messages/OffsetDeleteResponse";
 import { ConsumerGroupHeartbeatRequestData } from "../../assembly/messages/ConsumerGroupHeartbeatRequest";
-import { ConsumerGroupHeartbeatResponseData } from "../../assembly/messages/ConsumerGroupHeartbeatResponse";
+import {
+  ConsumerGroupHeartbeatResponseData, Assignment as HeartbeatAssignment, TopicPartitions as HeartbeatTopicPartitions,
+} from "../../assembly/messages/ConsumerGroupHeartbeatResponse";
 import { ConsumerGroupDescribeRequestData } from "../../assembly/messages/ConsumerGroupDescribeRequest";
 import {
   ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerGroup, Member as ConsumerMember,
@@ -57,12 +59,14 @@ import { AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic, 
 import { AlterShareGroupOffsetsResponseData } from "../../assembly/messages/AlterShareGroupOffsetsResponse";
 import { DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic } from "../../assembly/messages/DeleteShareGroupOffsetsRequest";
 import { DeleteShareGroupOffsetsResponseData } from "../../assembly/messages/DeleteShareGroupOffsetsResponse";
-import { StreamsGroupHeartbeatRequestData, Topology, Subtopology, TopicInfo } from "../../assembly/messages/StreamsGroupHeartbeatRequest";
-import { StreamsGroupHeartbeatResponseData } from "../../assembly/messages/StreamsGroupHeartbeatResponse";
+import { StreamsGroupHeartbeatRequestData, Topology, Subtopology, TopicInfo, KeyValue } from "../../assembly/messages/StreamsGroupHeartbeatRequest";
+import {
+  StreamsGroupHeartbeatResponseData, EndpointToPartitions, TopicPartition as EndpointTopicPartition,
+} from "../../assembly/messages/StreamsGroupHeartbeatResponse";
 import { StreamsGroupDescribeRequestData } from "../../assembly/messages/StreamsGroupDescribeRequest";
 import {
   StreamsGroupDescribeResponseData, DescribedGroup as StreamsGroup, Topology as DescribedTopology,
-  Subtopology as DescribedSubtopology,
+  Subtopology as DescribedSubtopology, TopologyDescription, TopologyDescriptionGlobalStore,
 } from "../../assembly/messages/StreamsGroupDescribeResponse";
 import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateRequest";
 import { StreamsGroupTopologyDescriptionUpdateResponseData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateResponse";
@@ -245,12 +249,62 @@ function streamsHeartbeat(group: string, source: string, changelog: string): Str
   const sub = new Subtopology();
   sub.subtopologyId = "0";
   sub.sourceTopics = [source];
-  const info = new TopicInfo();
-  info.name = changelog;
-  sub.stateChangelogTopics.push(info);
+  sub.stateChangelogTopics.push(topicInfo(changelog, 0, 0));
   topology.subtopologies.push(sub);
   r.topology = topology;
   return r;
+}
+
+function topicInfo(name: string, partitions: i32, replicationFactor: i16): TopicInfo {
+  const info = new TopicInfo();
+  info.name = name;
+  info.partitions = partitions;
+  info.replicationFactor = replicationFactor;
+  return info;
+}
+
+/** A join with a topology: `source` read, repartitioned through `repartition`, a store logged to `changelog`. */
+function streamsJoin(group: string, source: string, repartition: TopicInfo, changelog: TopicInfo): StreamsGroupHeartbeatRequestData {
+  const r = new StreamsGroupHeartbeatRequestData();
+  r.groupId = group;
+  r.memberId = "m1";
+  const topology = new Topology();
+  const first = new Subtopology();
+  first.subtopologyId = "0";
+  first.sourceTopics = [source];
+  first.repartitionSinkTopics = [repartition.name];
+  const second = new Subtopology();
+  second.subtopologyId = "1";
+  second.repartitionSourceTopics.push(repartition);
+  second.stateChangelogTopics.push(changelog);
+  topology.subtopologies = [first, second];
+  r.topology = topology;
+  return r;
+}
+
+function endpointWith(host: string, active: Array<string>, standby: Array<string>): EndpointToPartitions {
+  const e = new EndpointToPartitions();
+  e.userEndpoint.host = host;
+  e.userEndpoint.port = 8080;
+  for (let i = 0; i < active.length; i++) {
+    const tp = new EndpointTopicPartition();
+    tp.topic = active[i];
+    tp.partitions = [0, 1];
+    e.activePartitions.push(tp);
+  }
+  for (let i = 0; i < standby.length; i++) {
+    const tp = new EndpointTopicPartition();
+    tp.topic = standby[i];
+    tp.partitions = [2];
+    e.standbyPartitions.push(tp);
+  }
+  return e;
+}
+
+function topicNames(tps: Array<EndpointTopicPartition>): string {
+  const names = new Array<string>();
+  for (let i = 0; i < tps.length; i++) names.push(tps[i].topic);
+  return names.join(",");
 }
 
 // --- response builders (what the broker would answer) ----------------------------------
@@ -671,6 +725,31 @@ describe("ConsumerGroupHeartbeat", () => {
     const resp = changetype<ConsumerGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 68, 1, consumerHeartbeat("app.g1", ["orders.eu", "payments"]), ctxs), 68, 1));
     expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
   });
+
+  it("cuts undescribable topics from the assignment, as the coordinator cuts a regex's topics (v1)", () => {
+    const r = consumerHeartbeat("app.g1", null);
+    r.subscribedTopicRegex = ".*";
+    expect(run(policyOf(POLICY), session("User:alice"), 68, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const broker = new ConsumerGroupHeartbeatResponseData();
+    const assignment = new HeartbeatAssignment();
+    const ids = [ORDERS_ID, PAYMENTS_ID, UNSEEN_ID];
+    for (let i = 0; i < ids.length; i++) {
+      const tp = new HeartbeatTopicPartitions();
+      tp.topicId = ids[i];
+      tp.partitions = [0, 1];
+      assignment.topicPartitions.push(tp);
+    }
+    broker.assignment = assignment;
+    expect(rewriteResponse(lastCtx(), 68, 1, broker)).toBe(true);
+    const kept = broker.assignment!.topicPartitions;
+    // payments may not be described; an id never seen in a Metadata response cannot be named.
+    expect(kept.length).toBe(2);
+    expect(kept[0].topicId.equals(ORDERS_ID)).toBe(true);
+    expect(kept[1].topicId.equals(UNSEEN_ID)).toBe(true);
+    // A heartbeat answer without an assignment is left as it is.
+    run(policyOf(POLICY), session("User:alice"), 68, 1, consumerHeartbeat("app.g1", null), ctxs);
+    expect(rewriteResponse(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(false);
+  });
 });
 
 describe("ConsumerGroupDescribe", () => {
@@ -700,6 +779,23 @@ describe("ConsumerGroupDescribe", () => {
     expect(broker.groups[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
   });
 
+  it("hides a group whose members subscribe to an undescribable topic, assigned or not (v1)", () => {
+    const r = new ConsumerGroupDescribeRequestData();
+    r.groupIds = ["app.g1", "app.g2"];
+    expect(run(policyOf(POLICY), session("User:alice"), 69, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const subscribed = consumerGroupWith("app.g1", "orders.eu");
+    subscribed.members[0].subscribedTopicNames = ["orders.eu", "payments"];
+    const fine = consumerGroupWith("app.g2", "orders.eu");
+    fine.members[0].subscribedTopicNames = ["orders.eu"];
+    const broker = new ConsumerGroupDescribeResponseData();
+    broker.groups = [subscribed, fine];
+    expect(rewriteResponse(lastCtx(), 69, 1, broker)).toBe(true);
+    expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[0].members.length).toBe(0);
+    expect(broker.groups[1].errorCode).toBe(0);
+    expect(broker.groups[1].members.length).toBe(1);
+  });
+
   it("answers refused groups without the broker (v1)", () => {
     const r = new ConsumerGroupDescribeRequestData();
     r.groupIds = ["other"];
@@ -718,6 +814,18 @@ describe("share groups", () => {
     expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
     r.subscribedTopicNames = ["payments"];
     expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("ShareGroupHeartbeat: leaves an invalid member id to the broker, which refuses it before the topics", () => {
+    const r = new ShareGroupHeartbeatRequestData();
+    r.groupId = "app.g1";
+    r.memberId = "";
+    r.subscribedTopicNames = ["payments"];
+    expect(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    r.memberId = "m".repeat(37);
+    expect(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    // The group is checked first all the same.
+    expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
   });
 
   it("ShareGroupDescribe: answers refused groups and hides groups using undescribable topics", () => {
@@ -835,9 +943,121 @@ describe("share groups", () => {
   });
 });
 
+// Streams applications of group "app.s": app may READ its source and internal topics and
+// CREATE the internal ones ("app.s-*"); reader the same without CREATE; creator may CREATE on
+// the cluster and READ every topic. limits.createTopics: at most 12 partitions (in the bounded
+// variant), replication factor 3, names "app.*".
+function streamsPolicy(partitionBound: bool): string {
+  const limits = partitionBound ? `"maxPartitions": 12, ` : "";
+  return `{"acls": [
+  {"principal": "User:app", "resourceType": "GROUP", "resourceName": "app.s", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:app", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:app", "resourceType": "TOPIC", "resourceName": "app.s-", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:app", "resourceType": "TOPIC", "resourceName": "app.s-", "resourcePatternType": "PREFIXED", "operation": "CREATE", "permissionType": "ALLOW"},
+  {"principal": "User:reader", "resourceType": "GROUP", "resourceName": "app.s", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:reader", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:reader", "resourceType": "TOPIC", "resourceName": "app.s-", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:creator", "resourceType": "GROUP", "resourceName": "app.s", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:creator", "resourceType": "TOPIC", "resourceName": "*", "operation": "READ", "permissionType": "ALLOW"},
+  {"principal": "User:creator", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "CREATE", "permissionType": "ALLOW"}],
+  "limits": {"createTopics": {${limits}"maxReplicationFactor": 3, "topicNameGlob": "app.*"}}}`;
+}
+
+const STREAMS_INVALID_TOPOLOGY: i16 = 130;
+
+function streamsAnswer(principal: string, partitionBound: bool, r: StreamsGroupHeartbeatRequestData): StreamsGroupHeartbeatResponseData {
+  return changetype<StreamsGroupHeartbeatResponseData>(respondedBody(run(policyOf(streamsPolicy(partitionBound)), session(principal), 88, 1, r, ctxs), 88, 1));
+}
+
+function streamsVerdict(principal: string, partitionBound: bool, r: StreamsGroupHeartbeatRequestData): VerdictKind {
+  return run(policyOf(streamsPolicy(partitionBound)), session(principal), 88, 0, r, ctxs).kind;
+}
+
 describe("streams groups", () => {
-  it("StreamsGroupHeartbeat: passes a describable topology (v0)", () => {
-    expect(run(policyOf(POLICY), session("User:alice"), 88, 0, streamsHeartbeat("app.s", "orders.eu", "orders.changelog"), ctxs).kind).toBe(VerdictKind.Pass);
+  it("StreamsGroupHeartbeat: passes a topology whose internal topics the member may create within the limits", () => {
+    const derived = streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 3), topicInfo("app.s-store-changelog", 0, 0));
+    expect(streamsVerdict("User:app", false, derived)).toBe(VerdictKind.Pass);
+    const fixed = streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 3), topicInfo("app.s-store-changelog", 12, 0));
+    expect(streamsVerdict("User:app", true, fixed)).toBe(VerdictKind.Pass);
+    // CREATE on the cluster covers every internal topic.
+    expect(streamsVerdict("User:creator", false, derived)).toBe(VerdictKind.Pass);
+  });
+
+  it("StreamsGroupHeartbeat: refuses internal topics the member may not CREATE, naming them (the 40-partition attack)", () => {
+    const retention = new KeyValue();
+    retention.key = "retention.ms";
+    retention.value = "1";
+    const repartition = topicInfo("app.s-rep-repartition", 40, 0);
+    repartition.topicConfigs.push(retention);
+    const changelog = topicInfo("app.s-store-changelog", 40, 0);
+    changelog.topicConfigs.push(retention);
+    const resp = streamsAnswer("User:reader", true, streamsJoin("app.s", "orders.eu", repartition, changelog));
+    expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    const message = resp.errorMessage!;
+    expect(message.includes("CREATE")).toBe(true);
+    expect(message.includes("app.s-rep-repartition")).toBe(true);
+    expect(message.includes("app.s-store-changelog")).toBe(true);
+  });
+
+  it("StreamsGroupHeartbeat: refuses internal topics outside limits.createTopics with STREAMS_INVALID_TOPOLOGY", () => {
+    const tooMany = streamsAnswer("User:app", true, streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 40, 0), topicInfo("app.s-store-changelog", 6, 0)));
+    expect(tooMany.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(tooMany.errorMessage!.includes("app.s-rep-repartition")).toBe(true);
+    expect(tooMany.errorMessage!.includes("app.s-store-changelog")).toBe(false);
+    const replicated = streamsAnswer("User:app", false, streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 5), topicInfo("app.s-store-changelog", 0, 0)));
+    expect(replicated.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(replicated.errorMessage!.includes("app.s-rep-repartition")).toBe(true);
+    // CREATE on the cluster does not lift the limits: a name outside the glob.
+    const named = streamsAnswer("User:creator", false, streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("other-store-changelog", 0, 0)));
+    expect(named.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(named.errorMessage!.includes("other-store-changelog")).toBe(true);
+    // Nobody may create the metadata log, whatever the ACLs (as CreateTopics refuses it).
+    const metadataLog = streamsAnswer("User:creator", false, streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("__cluster_metadata", 0, 0)));
+    expect(metadataLog.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(metadataLog.errorMessage!.includes("__cluster_metadata")).toBe(true);
+  });
+
+  it("StreamsGroupHeartbeat: refuses a partition count left to the broker when limits.createTopics bounds partitions", () => {
+    const resp = streamsAnswer("User:app", true, streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0)));
+    expect(resp.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(resp.errorMessage!.includes("app.s-store-changelog")).toBe(true);
+    expect(resp.errorMessage!.includes("app.s-rep-repartition")).toBe(false);
+  });
+
+  it("StreamsGroupHeartbeat: Kafka's own validations come before DESCRIBE: internal topics, invalid names", () => {
+    const internal = streamsAnswer("User:app", false, streamsHeartbeat("app.s", "__consumer_offsets", "app.s-store-changelog"));
+    expect(internal.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(internal.errorMessage!.includes("__consumer_offsets")).toBe(true);
+    const invalid = streamsAnswer("User:app", false, streamsHeartbeat("app.s", "orders.eu", "app.s-store/changelog"));
+    expect(invalid.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(invalid.errorMessage!.includes("app.s-store/changelog")).toBe(true);
+    const long = streamsAnswer("User:app", false, streamsHeartbeat("app.s", "orders.eu", "app.s-" + "x".repeat(250)));
+    expect(long.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+  });
+
+  it("StreamsGroupHeartbeat: passes a heartbeat without a topology and cuts its endpoint map to describable topics", () => {
+    const r = new StreamsGroupHeartbeatRequestData();
+    r.groupId = "app.s";
+    r.memberId = "m1";
+    r.memberEpoch = 3;
+    expect(streamsVerdict("User:reader", true, r)).toBe(VerdictKind.Pass);
+    const broker = new StreamsGroupHeartbeatResponseData();
+    broker.partitionsByUserEndpoint = [
+      endpointWith("h1", ["orders.eu", "secret"], ["app.s-rep-repartition"]),
+      endpointWith("h2", ["secret"], ["payments"]),
+      endpointWith("h3", ["orders.us"], []),
+    ];
+    expect(rewriteResponse(lastCtx(), 88, 0, broker)).toBe(true);
+    const endpoints = broker.partitionsByUserEndpoint!;
+    expect(endpoints.length).toBe(3);
+    expect(topicNames(endpoints[0].activePartitions)).toBe("orders.eu");
+    expect(topicNames(endpoints[0].standbyPartitions)).toBe("app.s-rep-repartition");
+    expect(endpoints[1].activePartitions.length).toBe(0);
+    expect(endpoints[1].standbyPartitions.length).toBe(0);
+    expect(topicNames(endpoints[2].activePartitions)).toBe("orders.us");
+    // An answer without the map (its epoch unchanged) is left as it is.
+    expect(streamsVerdict("User:reader", true, r)).toBe(VerdictKind.Pass);
+    expect(rewriteResponse(lastCtx(), 88, 0, new StreamsGroupHeartbeatResponseData())).toBe(false);
   });
 
   it("StreamsGroupHeartbeat: refuses the group, then any undescribable topology topic (v1)", () => {
@@ -863,6 +1083,30 @@ describe("streams groups", () => {
     refused.groupIds = ["app.s"];
     const resp = changetype<StreamsGroupDescribeResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 89, 0, refused, ctxs), 89, 0));
     expect(resp.groups[0].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it("StreamsGroupDescribe: hides groups whose topology description names undescribable topics (v1)", () => {
+    const r = new StreamsGroupDescribeRequestData();
+    r.groupIds = ["app.s", "app.t"];
+    expect(run(policyOf(POLICY), session("User:alice"), 89, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const withGlobal = streamsGroupWith("app.s", "orders.repartition");
+    const description = new TopologyDescription();
+    const store = new TopologyDescriptionGlobalStore();
+    store.source.sourceTopics = ["secret"];
+    description.globalStores.push(store);
+    withGlobal.topologyDescription = description;
+    const fine = streamsGroupWith("app.t", "orders.repartition");
+    const plain = new TopologyDescription();
+    const sink = new TopologyDescriptionGlobalStore();
+    sink.processor.sinkTopic = "orders.out";
+    plain.globalStores.push(sink);
+    fine.topologyDescription = plain;
+    const broker = new StreamsGroupDescribeResponseData();
+    broker.groups = [withGlobal, fine];
+    expect(rewriteResponse(lastCtx(), 89, 1, broker)).toBe(true);
+    expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[0].topologyDescription).toBeNull();
+    expect(broker.groups[1].errorCode).toBe(0);
   });
 
   it("StreamsGroupTopologyDescriptionUpdate: READ on the group", () => {

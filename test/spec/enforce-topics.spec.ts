@@ -70,6 +70,7 @@ const TAF: i16 = 29;
 const GAF: i16 = 30;
 const CAF: i16 = 31;
 const INVALID_REQUEST: i16 = 42;
+const POLICY_VIOLATION: i16 = 44;
 const UNKNOWN_TOPIC_ID: i16 = 100;
 
 const ctxs = new Array<RequestContext>();
@@ -396,6 +397,25 @@ describe("Metadata", () => {
     expect(check("User:dave", 3, 12, metadata(["orders.new"])).kind).toBe(VerdictKind.Pass);
   });
 
+  it("turns auto-creation off for a topic limits.createTopics refuses, whoever asks (v4, v12)", () => {
+    // admin may CREATE anything, but "payments" is outside the name glob "orders.*".
+    for (let v: i16 = 4; v <= 12; v += 8) {
+      const fwd = changetype<MetadataRequestData>(forwardedBody(check("User:admin", 3, v, metadata(["orders.new", "payments"]))));
+      expect(fwd.allowAutoTopicCreation).toBe(false);
+      expect(fwd.topics!.length).toBe(2);
+    }
+    expect(check("User:admin", 3, 12, metadata(["orders.new"])).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("refuses a topic limits.createTopics forbids before v4, with the limit's error", () => {
+    const fwd = changetype<MetadataRequestData>(forwardedBody(check("User:admin", 3, 3, metadata(["orders.eu", "payments"]))));
+    expect(fwd.topics!.length).toBe(1);
+    expect(fwd.topics![0].name).toBe("orders.eu");
+    const resp = changetype<MetadataResponseData>(rewritten(3, 3, brokerMetadata(["orders.eu"])));
+    expect(metadataNames(resp)).toBe("orders.eu,payments");
+    expect(resp.topics[1].errorCode).toBe(POLICY_VIOLATION);
+  });
+
   it("refuses a topic it cannot keep from being auto-created before v4", () => {
     const v = check("User:carol", 3, 3, metadata(["orders.eu", "__consumer_offsets"]));
     const fwd = changetype<MetadataRequestData>(forwardedBody(v));
@@ -528,7 +548,7 @@ describe("CreateTopics", () => {
     expect(v.kind).toBe(VerdictKind.Respond);
     const resp = changetype<CreateTopicsResponseData>(respondedBody(v, 19, 7));
     expect(resp.topics[0].errorCode).toBe(37); // INVALID_PARTITIONS
-    expect(resp.topics[1].errorCode).toBe(44); // POLICY_VIOLATION: name outside orders.*
+    expect(resp.topics[1].errorCode).toBe(POLICY_VIOLATION); // name outside orders.*
     expect(resp.topics[1].errorMessage!.includes("does not match")).toBe(true);
     const req = createTopics(["orders.thin", "orders.ok"], 3, 1);
     req.topics[1].replicationFactor = 2;

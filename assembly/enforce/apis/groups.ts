@@ -1,8 +1,10 @@
 // Consumer, share and streams group APIs, as Kafka 4.4's KafkaApis authorizes them: READ on
 // the group to take part in it or commit to it, DESCRIBE to look at it, DELETE to delete it or
 // its offsets; READ on the topics whose offsets are committed, altered or deleted, DESCRIBE on
-// those whose offsets are fetched or that a member subscribes to. Refused parts are answered
-// in each API's own response, as produce.ts does; listings are cut to what may be described.
+// those whose offsets are fetched or that a member subscribes to; CREATE (and the CreateTopics
+// limits) on the internal topics a streams topology makes the broker create. Refused parts are
+// answered in each API's own response, as produce.ts does; listings, descriptions and
+// assignments are cut to what may be described.
 //
 // The shared shapes below (Refusals, answer, checkTopics, checkNames) serve transactions.ts
 // too: many of these APIs refuse entries of a list and must answer each by name. A check
@@ -10,7 +12,7 @@
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
-import { TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID } from "../../protocol/errors";
+import { TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS } from "../../protocol/errors";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition } from "../../messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
@@ -33,6 +35,9 @@ import { DeleteGroupsResponseData, DeletableGroupResult } from "../../messages/D
 import { OffsetDeleteRequestData, OffsetDeleteRequestTopic } from "../../messages/OffsetDeleteRequest";
 import { OffsetDeleteResponseData, OffsetDeleteResponseTopic, OffsetDeleteResponsePartition } from "../../messages/OffsetDeleteResponse";
 import { ConsumerGroupHeartbeatRequestData } from "../../messages/ConsumerGroupHeartbeatRequest";
+import {
+  ConsumerGroupHeartbeatResponseData, TopicPartitions as ConsumerHeartbeatTopicPartitions,
+} from "../../messages/ConsumerGroupHeartbeatResponse";
 import { ConsumerGroupDescribeRequestData } from "../../messages/ConsumerGroupDescribeRequest";
 import {
   ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup, Assignment as ConsumerAssignment,
@@ -57,10 +62,16 @@ import {
 } from "../../messages/AlterShareGroupOffsetsResponse";
 import { DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic } from "../../messages/DeleteShareGroupOffsetsRequest";
 import { DeleteShareGroupOffsetsResponseData, DeleteShareGroupOffsetsResponseTopic } from "../../messages/DeleteShareGroupOffsetsResponse";
-import { StreamsGroupHeartbeatRequestData, Topology as StreamsTopology } from "../../messages/StreamsGroupHeartbeatRequest";
+import {
+  StreamsGroupHeartbeatRequestData, Topology as StreamsTopology, TopicInfo as StreamsTopicInfo,
+} from "../../messages/StreamsGroupHeartbeatRequest";
+import {
+  StreamsGroupHeartbeatResponseData, TopicPartition as EndpointTopicPartition,
+} from "../../messages/StreamsGroupHeartbeatResponse";
 import { StreamsGroupDescribeRequestData } from "../../messages/StreamsGroupDescribeRequest";
 import {
   StreamsGroupDescribeResponseData, DescribedGroup as StreamsDescribedGroup, Topology as DescribedTopology,
+  TopologyDescription, TopologyDescriptionNode,
 } from "../../messages/StreamsGroupDescribeResponse";
 import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../messages/StreamsGroupTopologyDescriptionUpdateRequest";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
@@ -70,6 +81,8 @@ import { ResponseRewrite } from "../rewrite";
 import { respondWithError } from "../authorize";
 import { topicName } from "../topic-ids";
 import { forcedCode, passUnchecked } from "./cluster";
+import { PolicyViolation } from "../../policy/policy";
+import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal } from "./topics";
 
 // ---------------------------------------------------------------------------------------
 // Shared shapes.
@@ -221,6 +234,33 @@ class TopicDescribeCheck {
     let all = true;
     for (let i = 0; i < names.length; i++) if (!this.allows(unchecked(names[i]))) all = false;
     return all;
+  }
+}
+
+/**
+ * DESCRIBE on the topics of a response being cut, unlogged as Kafka's listings are, each name
+ * asked once.
+ */
+class DescribableTopics {
+  private readonly seen: Map<string, bool> = new Map<string, bool>();
+
+  constructor(readonly ctx: RequestContext) {}
+
+  allows(name: string): bool {
+    if (this.seen.has(name)) return this.seen.get(name);
+    const allowed = this.ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
+    this.seen.set(name, allowed);
+    return allowed;
+  }
+
+  /** The entries (each naming its `topic`) whose topic may be described. */
+  keep<T>(entries: Array<T>): Array<T> {
+    const kept = new Array<T>();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = unchecked(entries[i]);
+      if (this.allows(entry.topic)) kept.push(entry);
+    }
+    return kept;
   }
 }
 
@@ -696,27 +736,60 @@ class DeleteGroupsRefusals extends NamedRefusals {
 // ---------------------------------------------------------------------------------------
 // Consumer groups (KIP-848).
 
-/** ConsumerGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic name. */
+/**
+ * ConsumerGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic name. A
+ * subscription by regular expression is resolved in the group coordinator, which keeps the
+ * topics the member's principal may DESCRIBE by the broker's own authorizer; the filter does
+ * the same with the policy on the assignment the broker sends back.
+ */
 export function checkConsumerGroupHeartbeat(ctx: RequestContext): Verdict {
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
-  return checkHeartbeatTopics(ctx, req.groupId, req.subscribedTopicNames);
+  const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
+  if (code != 0) return respondWithError(ctx, code);
+  ctx.after = new DescribableAssignmentOnly(ctx);
+  return ctx.pass();
 }
 
 /**
  * A heartbeat that names topics: READ on the group, then DESCRIBE on each topic, any
- * refusal failing the heartbeat with TOPIC_AUTHORIZATION_FAILED. (A subscription by regular
- * expression is resolved inside the group coordinator, filtered by the broker's own
- * authorizer only: out of this filter's reach.)
+ * refusal failing the heartbeat with TOPIC_AUTHORIZATION_FAILED.
  */
-function checkHeartbeatTopics(ctx: RequestContext, groupId: string, topics: Array<string> | null): Verdict {
-  let code = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
-  if (code == 0 && topics != null && !new TopicDescribeCheck(ctx).allowAll(topics)) code = TOPIC_AUTHORIZATION_FAILED;
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
+function heartbeatCode(ctx: RequestContext, groupId: string, topics: Array<string> | null): i16 {
+  const code = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
+  if (code != 0) return code;
+  return topics != null && !new TopicDescribeCheck(ctx).allowAll(topics) ? TOPIC_AUTHORIZATION_FAILED : 0;
+}
+
+/**
+ * Cuts from a consumer heartbeat's assignment the topics the principal may not DESCRIBE, as
+ * the coordinator leaves them out of a regular expression's topics (unlogged, as there). An id
+ * this VM has not seen in a Metadata response stays: it cannot be named here, and Fetch and
+ * Metadata refuse it until a response names it.
+ */
+class DescribableAssignmentOnly extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const assignment = changetype<ConsumerGroupHeartbeatResponseData>(body).assignment;
+    if (assignment == null) return false;
+    const topics = new DescribableTopics(this.ctx);
+    const kept = new Array<ConsumerHeartbeatTopicPartitions>();
+    for (let i = 0; i < assignment.topicPartitions.length; i++) {
+      const topic = unchecked(assignment.topicPartitions[i]);
+      const name = topicName(topic.topicId);
+      if (name == null || topics.allows(name)) kept.push(topic);
+    }
+    if (kept.length == assignment.topicPartitions.length) return false;
+    assignment.topicPartitions = kept;
+    return true;
+  }
 }
 
 /**
  * ConsumerGroupDescribe: DESCRIBE on each group; a described group whose assignments name a
- * topic the principal may not describe is replaced by a TOPIC_AUTHORIZATION_FAILED entry.
+ * topic the principal may not describe is replaced by a TOPIC_AUTHORIZATION_FAILED entry. The
+ * members' subscribed topic names count too: Kafka 4.4 shows them unchecked, but they name
+ * topics as much as the assignments do, and another principal's member may have subscribed.
  */
 export function checkConsumerGroupDescribe(ctx: RequestContext): Verdict {
   const req = changetype<ConsumerGroupDescribeRequestData>(ctx.body);
@@ -775,11 +848,12 @@ class ConsumerGroupDescribeRefusals extends GroupDescribeRefusals<ConsumerGroupD
   topicsOf(group: ConsumerDescribedGroup): Array<string> { return consumerGroupTopics(group); }
 }
 
-/** The topics of every member's current and target assignment. */
+/** The topics of every member's subscription, current and target assignment. */
 function consumerGroupTopics(group: ConsumerDescribedGroup): Array<string> {
   const names = new Array<string>();
   for (let m = 0; m < group.members.length; m++) {
     const member = unchecked(group.members[m]);
+    for (let i = 0; i < member.subscribedTopicNames.length; i++) names.push(unchecked(member.subscribedTopicNames[i]));
     addAssignmentTopics(names, member.assignment);
     addAssignmentTopics(names, member.targetAssignment);
   }
@@ -793,10 +867,16 @@ function addAssignmentTopics(names: Array<string>, assignment: ConsumerAssignmen
 // ---------------------------------------------------------------------------------------
 // Share groups (KIP-932).
 
-/** ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic. */
+/**
+ * ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic. Kafka refuses
+ * an invalid member id (empty, or over 36 characters) before the topics: the broker answers it.
+ */
 export function checkShareGroupHeartbeat(ctx: RequestContext): Verdict {
   const req = changetype<ShareGroupHeartbeatRequestData>(ctx.body);
-  return checkHeartbeatTopics(ctx, req.groupId, req.subscribedTopicNames);
+  const memberId = req.memberId;
+  const validMember = memberId.length > 0 && memberId.length <= 36;
+  const code = heartbeatCode(ctx, req.groupId, validMember ? req.subscribedTopicNames : null);
+  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
 }
 
 /** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
@@ -1001,17 +1081,134 @@ class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsReq
 // ---------------------------------------------------------------------------------------
 // Streams groups (KIP-1071).
 
+/** Errors.STREAMS_INVALID_TOPOLOGY: fatal to a Streams client, which reports the message. */
+const STREAMS_INVALID_TOPOLOGY: i16 = 130;
+
 /**
- * StreamsGroupHeartbeat: READ on the group, then DESCRIBE on every topic its topology names
- * (source, repartition sink and source, changelog). Kafka then creates missing internal
- * topics itself, checking CREATE on the broker: that happens inside the broker, out of reach.
+ * StreamsGroupHeartbeat, in KafkaApis' order: READ on the group; then, for a topology (a
+ * member sends it when it joins), Kafka's internal topics or invalid names in it make it
+ * invalid, and every topic it names needs DESCRIBE.
+ *
+ * The broker then creates the topology's missing internal topics (repartition source topics
+ * and changelogs) for the member, with CREATE on the cluster or on each topic, under the
+ * controller's CreateTopics policy. Only the broker knows which are missing, so the filter
+ * decides as if all were: each internal topic the topology declares needs CREATE (else
+ * TOPIC_AUTHORIZATION_FAILED) and must pass limits.createTopics (else STREAMS_INVALID_TOPOLOGY),
+ * the error message naming the topics. A topology that names existing internal topics the
+ * principal may not create is refused too. A partition count the topology leaves to the broker
+ * (0: derived from the source topics, which the filter cannot see) is refused when
+ * limits.createTopics bounds partitions; a replication factor of 0 is the broker's default,
+ * unchecked as in CreateTopics.
+ *
+ * A heartbeat without a topology can also make the broker create the missing internal topics
+ * of the group's stored topology, with the heartbeating member's CREATE: that topology is not
+ * in the request. Every topology that reaches the broker through the filter has passed these
+ * checks, for the principal that sent it.
  */
 export function checkStreamsGroupHeartbeat(ctx: RequestContext): Verdict {
   const req = changetype<StreamsGroupHeartbeatRequestData>(ctx.body);
+  const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
+  if (groupCode != 0) return respondWithError(ctx, groupCode);
   const topology = req.topology;
-  return checkHeartbeatTopics(ctx, req.groupId, topology != null ? topologyTopics(topology) : null);
+  if (topology != null) {
+    const refusal = topologyRefusal(ctx, topology);
+    if (refusal != null) return ctx.respond(refusal);
+  }
+  ctx.after = new DescribableEndpointsOnly(ctx);
+  return ctx.pass();
 }
 
+/** The answer refusing a heartbeat's topology, or null when it may go to the broker. */
+function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): StreamsGroupHeartbeatResponseData | null {
+  const required = distinct(topologyTopics(topology));
+  const internal = namesWhere(ctx, required, isInternalTopic, "Kafka's internal topics cannot be used in a streams topology", STREAMS_INVALID_TOPOLOGY);
+  if (internal.length > 0) {
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Use of Kafka internal topics " + internal.join(",") + " in a Kafka Streams topology is prohibited.");
+  }
+  const invalid = namesWhere(ctx, required, isInvalidTopicName, "not a valid topic name", STREAMS_INVALID_TOPOLOGY);
+  if (invalid.length > 0) {
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Topic names " + invalid.join(",") + " are not valid topic names.");
+  }
+  if (!new TopicDescribeCheck(ctx).allowAll(required)) {
+    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, ctx.refusalMessage(TOPIC_AUTHORIZATION_FAILED));
+  }
+  const created = internalTopics(topology);
+  const anyTopic = clusterAllows(ctx, AclOperation.Create);
+  const uncreatable = new Array<string>();
+  const violations = new Array<string>();
+  const names = distinct(topicInfoNames(created));
+  for (let i = 0; i < names.length; i++) {
+    const name = unchecked(names[i]);
+    const refusal = createAclRefusal(ctx, name, anyTopic);
+    if (refusal == null) continue;
+    // The one topic nobody may create is refused as a limit is, not as a missing ACL.
+    if (refusal.errorCode == TOPIC_AUTHORIZATION_FAILED) uncreatable.push(name);
+    else violations.push(refusal.message);
+  }
+  if (uncreatable.length > 0) {
+    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + uncreatable.join(", ") + ".");
+  }
+  for (let i = 0; i < created.length; i++) {
+    const violation = internalTopicLimitRefusal(ctx, unchecked(created[i]));
+    if (violation != null && !violations.includes(violation.message)) violations.push(violation.message);
+  }
+  if (violations.length > 0) {
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + violations.join("; ") + ".");
+  }
+  return null;
+}
+
+/** The names for which `test` holds, each refusal logged with `reason`. */
+function namesWhere(ctx: RequestContext, names: Array<string>, test: (name: string) => bool, reason: string, code: i16): Array<string> {
+  const found = new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    const name = unchecked(names[i]);
+    if (!test(name)) continue;
+    ctx.deny("TOPIC:" + name, reason, code);
+    found.push(name);
+  }
+  return found;
+}
+
+function isInvalidTopicName(name: string): bool { return !isValidTopicName(name); }
+
+/**
+ * limits.createTopics on an internal topic as the broker would create it, logged; null when
+ * within. Partitions 0 are derived by the broker from topics the filter cannot see.
+ */
+function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo): PolicyViolation | null {
+  const derived = topic.partitions == 0;
+  const rf: i16 = topic.replicationFactor == 0 ? -1 : topic.replicationFactor;
+  const violation = createLimitRefusal(ctx, topic.name, derived ? -1 : topic.partitions, rf);
+  if (violation != null || !derived) return violation;
+  const limits = ctx.policy.createTopicLimits;
+  if (limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return null;
+  const refusal = new PolicyViolation(INVALID_PARTITIONS, "topic \"" + topic.name
+    + "\": its partition count is derived from topics the filter cannot see, and limits.createTopics bounds partitions");
+  ctx.deny("TOPIC:" + topic.name, refusal.message, refusal.errorCode);
+  return refusal;
+}
+
+function streamsHeartbeatError(code: i16, message: string | null): StreamsGroupHeartbeatResponseData {
+  const resp = new StreamsGroupHeartbeatResponseData();
+  resp.errorCode = code;
+  resp.errorMessage = message;
+  return resp;
+}
+
+function distinct(names: Array<string>): Array<string> {
+  const seen = new Set<string>();
+  const kept = new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    const name = unchecked(names[i]);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    kept.push(name);
+  }
+  return kept;
+}
+
+/** Every topic a topology names: source, repartition sink and source, changelog. */
 function topologyTopics(topology: StreamsTopology): Array<string> {
   const names = new Array<string>();
   for (let s = 0; s < topology.subtopologies.length; s++) {
@@ -1024,7 +1221,55 @@ function topologyTopics(topology: StreamsTopology): Array<string> {
   return names;
 }
 
-/** StreamsGroupDescribe: as ConsumerGroupDescribe, over the topics of the group's topology. */
+/** The topics the broker creates when missing: repartition source topics and changelogs. */
+function internalTopics(topology: StreamsTopology): Array<StreamsTopicInfo> {
+  const topics = new Array<StreamsTopicInfo>();
+  for (let s = 0; s < topology.subtopologies.length; s++) {
+    const sub = unchecked(topology.subtopologies[s]);
+    for (let i = 0; i < sub.repartitionSourceTopics.length; i++) topics.push(unchecked(sub.repartitionSourceTopics[i]));
+    for (let i = 0; i < sub.stateChangelogTopics.length; i++) topics.push(unchecked(sub.stateChangelogTopics[i]));
+  }
+  return topics;
+}
+
+function topicInfoNames(topics: Array<StreamsTopicInfo>): Array<string> {
+  const names = new Array<string>();
+  for (let i = 0; i < topics.length; i++) names.push(unchecked(topics[i]).name);
+  return names;
+}
+
+/**
+ * Cuts from a streams heartbeat's endpoint-to-partitions map (which member serves which
+ * partitions, for interactive queries) the topics the principal may not DESCRIBE. Kafka 4.4
+ * sends the map unfiltered, trusting that each member described its topology's topics when it
+ * joined; members of one group may be different principals, and the map covers them all.
+ */
+class DescribableEndpointsOnly extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const endpoints = changetype<StreamsGroupHeartbeatResponseData>(body).partitionsByUserEndpoint;
+    if (endpoints == null) return false;
+    const topics = new DescribableTopics(this.ctx);
+    let changed = false;
+    for (let i = 0; i < endpoints.length; i++) {
+      const endpoint = unchecked(endpoints[i]);
+      const active = topics.keep<EndpointTopicPartition>(endpoint.activePartitions);
+      const standby = topics.keep<EndpointTopicPartition>(endpoint.standbyPartitions);
+      if (active.length == endpoint.activePartitions.length && standby.length == endpoint.standbyPartitions.length) continue;
+      endpoint.activePartitions = active;
+      endpoint.standbyPartitions = standby;
+      changed = true;
+    }
+    return changed;
+  }
+}
+
+/**
+ * StreamsGroupDescribe: as ConsumerGroupDescribe, over the topics of the group's topology and
+ * of its topology description (v1+; Kafka 4.4 checks the topology only, but the description,
+ * which a member uploads, names source, sink and global store topics as well).
+ */
 export function checkStreamsGroupDescribe(ctx: RequestContext): Verdict {
   const req = changetype<StreamsGroupDescribeRequestData>(ctx.body);
   const refusals = new StreamsGroupDescribeRefusals(ctx);
@@ -1040,8 +1285,29 @@ class StreamsGroupDescribeRefusals extends GroupDescribeRefusals<StreamsGroupDes
 
   topicsOf(group: StreamsDescribedGroup): Array<string> {
     const topology = group.topology;
-    return topology != null ? describedTopologyTopics(topology) : new Array<string>();
+    const names = topology != null ? describedTopologyTopics(topology) : new Array<string>();
+    const description = group.topologyDescription;
+    if (description != null) addDescriptionTopics(names, description);
+    return names;
   }
+}
+
+function addDescriptionTopics(names: Array<string>, description: TopologyDescription): void {
+  for (let s = 0; s < description.subtopologies.length; s++) {
+    const nodes = unchecked(description.subtopologies[s]).nodes;
+    for (let i = 0; i < nodes.length; i++) addNodeTopics(names, unchecked(nodes[i]));
+  }
+  for (let g = 0; g < description.globalStores.length; g++) {
+    const store = unchecked(description.globalStores[g]);
+    addNodeTopics(names, store.source);
+    addNodeTopics(names, store.processor);
+  }
+}
+
+function addNodeTopics(names: Array<string>, node: TopologyDescriptionNode): void {
+  for (let i = 0; i < node.sourceTopics.length; i++) names.push(unchecked(node.sourceTopics[i]));
+  const sink = node.sinkTopic;
+  if (sink != null) names.push(sink);
 }
 
 function describedTopologyTopics(topology: DescribedTopology): Array<string> {

@@ -100,7 +100,7 @@ abstract class Split<E, R> extends ResponseRewrite {
 }
 
 /** A cluster-wide permission Kafka lets stand for every topic of a request (unlogged, as there). */
-function clusterAllows(ctx: RequestContext, operation: i32): bool {
+export function clusterAllows(ctx: RequestContext, operation: i32): bool {
   // A limits.apis refusal must reach the per-topic checks, which answer with it.
   return ctx.forcedError == 0 && ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
 }
@@ -340,9 +340,21 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
   }
 }
 
-// Internal topics (Topic.INTERNAL_TOPICS), reported as such to a principal that may not create them.
-function isInternalTopic(name: string): bool {
+/** Kafka's internal topics (Topic.isInternal): the coordinators' own, never a client's to use as its own. */
+export function isInternalTopic(name: string): bool {
   return name == "__consumer_offsets" || name == "__transaction_state" || name == "__share_group_state";
+}
+
+/** Kafka's Topic.isValid: 1 to 249 of [a-zA-Z0-9._-], and neither "." nor "..". */
+export function isValidTopicName(name: string): bool {
+  const n = name.length;
+  if (n == 0 || n > 249 || name == "." || name == "..") return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /** KafkaApis.metadataResponseTopic with no partitions. */
@@ -357,13 +369,16 @@ function refusedMetadataTopic(code: i16, name: string | null, id: Uuid, isIntern
 
 /**
  * Sorts named topics into `described` as KafkaApis.handleTopicMetadataRequest does. A topic
- * the broker could auto-create though the principal may not CREATE it turns auto-creation off
- * (v4+; before v4 the request cannot, so the topic is refused); returns whether it did.
+ * the broker could auto-create though the principal may not CREATE it, or limits.createTopics
+ * refuses it (the controller applies its CreateTopics policy to auto-created topics too), turns
+ * auto-creation off (v4+; before v4 the request cannot, so the topic is refused); returns
+ * whether it did. Only the broker knows whether the topic exists: the check is made either way.
  */
 function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topics: Array<MetadataRequestTopic>,
                              described: DescribedMetadata): bool {
   // Topics named by id are never auto-created.
-  const creationChecked = req.allowAutoTopicCreation && !clusterAllows(ctx, AclOperation.Create);
+  const autoCreates = req.allowAutoTopicCreation;
+  const anyTopic = autoCreates && clusterAllows(ctx, AclOperation.Create);
   let turnedOff = false;
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
@@ -380,20 +395,33 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
         : refusedMetadataTopic(code, name, Uuid.ZERO, false));
       continue;
     }
-    if (creationChecked && !byId && !ctx.allowed(ResourceType.Topic, name, AclOperation.Create)) {
+    const refusal = autoCreates && !byId ? autoCreationRefusal(ctx, name, anyTopic) : null;
+    if (refusal != null) {
       if (ctx.version >= 4) {
         req.allowAutoTopicCreation = false;
         turnedOff = true;
       } else {
-        ctx.deny("TOPIC:" + name, "CREATE not allowed, and Metadata v" + ctx.version.toString()
-          + " cannot turn auto-creation off", TOPIC_AUTHORIZATION_FAILED);
-        described.refused.push(refusedMetadataTopic(TOPIC_AUTHORIZATION_FAILED, name, Uuid.ZERO, isInternalTopic(name)));
+        ctx.deny("TOPIC:" + name, refusal.message + ", and Metadata v" + ctx.version.toString()
+          + " cannot turn auto-creation off", refusal.errorCode);
+        described.refused.push(refusedMetadataTopic(refusal.errorCode, name, Uuid.ZERO, isInternalTopic(name)));
         continue;
       }
     }
     described.kept.push(topic);
   }
   return turnedOff;
+}
+
+/**
+ * Why the broker may not auto-create `name` for this principal (unlogged: a v4+ request goes on
+ * with auto-creation off). Auto-created topics get the broker's default partitions and
+ * replication factor, which limits.createTopics leaves unchecked (as -1 in CreateTopics).
+ */
+function autoCreationRefusal(ctx: RequestContext, name: string, anyTopic: bool): PolicyViolation | null {
+  if (!anyTopic && !ctx.allowed(ResourceType.Topic, name, AclOperation.Create)) {
+    return new PolicyViolation(TOPIC_AUTHORIZATION_FAILED, "CREATE not allowed");
+  }
+  return ctx.policy.checkCreateTopic(name, -1, -1);
 }
 
 /**
@@ -523,20 +551,34 @@ function logged(ctx: RequestContext, topic: string, refusal: PolicyViolation): P
   return refusal;
 }
 
-/** Why Kafka, or limits.createTopics, refuses to create `topic`; null if neither does. */
-function creationRefusal(ctx: RequestContext, topic: CreatableTopic, anyTopic: bool): PolicyViolation | null {
-  if (topic.name == CLUSTER_METADATA_TOPIC) {
+/**
+ * Why Kafka refuses to create `name` before any limit, logged; null if it does not: the one
+ * topic nobody may create, then CREATE on the cluster (`anyTopic`, checked once by the caller)
+ * or on the topic. CreateTopics and the internal topics of a streams topology share it.
+ */
+export function createAclRefusal(ctx: RequestContext, name: string, anyTopic: bool): PolicyViolation | null {
+  if (name == CLUSTER_METADATA_TOPIC) {
     // Refused before any ACL, whoever asks.
-    return logged(ctx, topic.name, new PolicyViolation(INVALID_REQUEST,
+    return logged(ctx, name, new PolicyViolation(INVALID_REQUEST,
       "Creation of internal topic " + CLUSTER_METADATA_TOPIC + " is prohibited."));
   }
-  if (!anyTopic) {
-    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Create);
-    if (code != 0) {
-      const forced = forcedReason(ctx);
-      return new PolicyViolation(code, forced != null ? forced : "Authorization failed.");
-    }
-  }
+  if (anyTopic) return null;
+  const code = ctx.check(ResourceType.Topic, name, AclOperation.Create);
+  if (code == 0) return null;
+  const forced = forcedReason(ctx);
+  return new PolicyViolation(code, forced != null ? forced : "Authorization failed.");
+}
+
+/** limits.createTopics on a topic Kafka would create (-1: the broker's default), logged; null if within. */
+export function createLimitRefusal(ctx: RequestContext, name: string, partitions: i32, replicationFactor: i16): PolicyViolation | null {
+  const violation = ctx.policy.checkCreateTopic(name, partitions, replicationFactor);
+  return violation != null ? logged(ctx, name, violation) : null;
+}
+
+/** Why Kafka, or limits.createTopics, refuses to create `topic`; null if neither does. */
+function creationRefusal(ctx: RequestContext, topic: CreatableTopic, anyTopic: bool): PolicyViolation | null {
+  const refusal = createAclRefusal(ctx, topic.name, anyTopic);
+  if (refusal != null) return refusal;
   const violation = createLimitViolation(ctx.policy, topic);
   return violation != null ? logged(ctx, topic.name, violation) : null;
 }

@@ -27,6 +27,7 @@ import { ResponseRewrite } from "../rewrite";
 import { respondWithError } from "../authorize";
 import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
 import { checkClusterOperation, passUnchecked } from "./cluster";
+import { isInternalTopic } from "./topics";
 
 /**
  * InitProducerId: a transactional producer needs WRITE on its transactional id (and
@@ -81,11 +82,9 @@ export function checkAddPartitionsToTxn(ctx: RequestContext): Verdict {
   return ctx.respond(addPartitionsResponse(topics, codes));
 }
 
-/** Kafka's Topic.isInternal: these never join a transaction, whatever the ACLs. */
-const INTERNAL_TOPICS: StaticArray<string> = ["__consumer_offsets", "__transaction_state", "__share_group_state"];
-
+/** WRITE on a topic; Kafka's internal topics never join a transaction, whatever the ACLs. */
 function writeTopicCode(ctx: RequestContext, name: string): i16 {
-  if (ctx.forcedError != 0 || !INTERNAL_TOPICS.includes(name)) return ctx.check(ResourceType.Topic, name, AclOperation.Write);
+  if (ctx.forcedError != 0 || !isInternalTopic(name)) return ctx.check(ResourceType.Topic, name, AclOperation.Write);
   ctx.deny("TOPIC:" + name, "internal topics cannot be added to a transaction", TOPIC_AUTHORIZATION_FAILED);
   return TOPIC_AUTHORIZATION_FAILED;
 }
