@@ -965,8 +965,8 @@ function streamsPolicy(partitionBound: bool): string {
 
 const STREAMS_INVALID_TOPOLOGY: i16 = 130;
 
-function streamsAnswer(principal: string, partitionBound: bool, r: StreamsGroupHeartbeatRequestData): StreamsGroupHeartbeatResponseData {
-  return changetype<StreamsGroupHeartbeatResponseData>(respondedBody(run(policyOf(streamsPolicy(partitionBound)), session(principal), 88, 1, r, ctxs), 88, 1));
+function streamsAnswer(principal: string, partitionBound: bool, r: StreamsGroupHeartbeatRequestData, version: i16 = 1): StreamsGroupHeartbeatResponseData {
+  return changetype<StreamsGroupHeartbeatResponseData>(respondedBody(run(policyOf(streamsPolicy(partitionBound)), session(principal), 88, version, r, ctxs), 88, version));
 }
 
 function streamsVerdict(principal: string, partitionBound: bool, r: StreamsGroupHeartbeatRequestData): VerdictKind {
@@ -991,7 +991,7 @@ describe("streams groups", () => {
     repartition.topicConfigs.push(retention);
     const changelog = topicInfo("app.s-store-changelog", 40, 0);
     changelog.topicConfigs.push(retention);
-    const resp = streamsAnswer("User:reader", true, streamsJoin("app.s", "orders.eu", repartition, changelog));
+    const resp = streamsAnswer("User:reader", true, streamsJoin("app.s", "orders.eu", repartition, changelog), 0);
     expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
     const message = resp.errorMessage!;
     expect(message.includes("CREATE")).toBe(true);
