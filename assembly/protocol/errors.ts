@@ -20,6 +20,8 @@ export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
 export const INVALID_RECORD: i16 = 87;
 export const UNKNOWN_TOPIC_ID: i16 = 100;
 export const OPERATION_NOT_ATTEMPTED: i16 = 55;
+/** Fatal to a Streams client, which reports the message. */
+export const STREAMS_INVALID_TOPOLOGY: i16 = 130;
 
 /** Kafka's name for an error code, lower-case (for logs and stat names). */
 export function errorName(code: i16): string {
@@ -44,6 +46,7 @@ export function errorName(code: i16): string {
     case INVALID_RECORD: return "invalid_record";
     case UNKNOWN_TOPIC_ID: return "unknown_topic_id";
     case OPERATION_NOT_ATTEMPTED: return "operation_not_attempted";
+    case STREAMS_INVALID_TOPOLOGY: return "streams_invalid_topology";
     default: return "error_" + code.toString();
   }
 }

@@ -12,7 +12,7 @@
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
-import { TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS } from "../../protocol/errors";
+import { TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY } from "../../protocol/errors";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition } from "../../messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
@@ -1081,8 +1081,6 @@ class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsReq
 // ---------------------------------------------------------------------------------------
 // Streams groups (KIP-1071).
 
-/** Errors.STREAMS_INVALID_TOPOLOGY: fatal to a Streams client, which reports the message. */
-const STREAMS_INVALID_TOPOLOGY: i16 = 130;
 
 /**
  * StreamsGroupHeartbeat, in KafkaApis' order: READ on the group; then, for a topology (a
