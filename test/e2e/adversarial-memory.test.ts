@@ -1,0 +1,176 @@
+// Adversarial: memory (issue 6, attack 4 and its relatives). A frame's size prefix is a claim,
+// not an allocation: what the filter holds grows with the bytes that arrive. A frame left
+// incomplete past filter.frameTimeoutMs (3000 ms in test/e2e/policy.json) closes its
+// connection, however slowly its bytes trickle in; a connection idle between frames is left
+// alone. A client that stops reading while the broker answers does not make Envoy grow: TCP
+// pushes back through Envoy to the broker.
+
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { e2e } from "./lib/harness";
+import { unique } from "./lib/env";
+import { stats, delta, K, brief } from "./lib/envoy";
+import {
+  Wire, API, ERR, FRAME_TIMEOUT_MS, afterAttack, apiVersions, closeLines, corrOf, directAdmin, directKafka, ensureTopics,
+  envoyRssMiB, highWatermark, produce, produceErrors, request,
+} from "./lib/attack";
+
+/** The tick that closes stalled connections runs every frameTimeoutMs / 4 (at most 1 s). */
+const TICK_MS = Math.min(1000, FRAME_TIMEOUT_MS / 4);
+const TIMEOUT_LINE = `; filter.frameTimeoutMs is ${FRAME_TIMEOUT_MS})`;
+
+/** 14 bytes: a Produce v3 request header (empty client id) whose size prefix claims 100 MiB. */
+function claim(corr: number): Buffer {
+  const b = Buffer.alloc(14);
+  b.writeInt32BE(100 * 1024 * 1024, 0); // = filter.maxFrameBytes: a size the filter accepts
+  b.writeInt16BE(API.Produce, 4);
+  b.writeInt16BE(3, 6);
+  b.writeInt32BE(corr, 8);
+  b.writeInt16BE(0, 12); // client id ""
+  return b;
+}
+
+e2e("80 connections, each a 14-byte header claiming a 100 MiB frame: Envoy's RSS stays flat, fresh clients are served, each is closed at frameTimeoutMs", async (c) => {
+  const N = 80;
+  const before = await stats();
+  const rss0 = envoyRssMiB();
+  const t0 = Date.now();
+  const wires = await Promise.all(Array.from({ length: N }, () => Wire.for(c, "plaintext")));
+  await Promise.all(wires.map((w, i) => w.send(claim(i + 1))));
+  await sleep(1000);
+  const rss1 = envoyRssMiB();
+  c.t.diagnostic(`Envoy RSS ${rss0.toFixed(0)} MiB before, ${rss1.toFixed(0)} MiB with ${N} claims of 100 MiB open`);
+  assert.ok(rss1 - rss0 < 64, `RSS grew by ${(rss1 - rss0).toFixed(0)} MiB for ${N * 14} bytes received`);
+  assert.equal(wires.filter((w) => w.closed).length, 0, "the claims alone close nothing before the timeout");
+
+  // While they hang, fresh connections are answered.
+  for (let i = 0; i < 6; i++) {
+    const w = await Wire.for(c, "plaintext");
+    await w.send(await apiVersions(1));
+    const f = await w.next(2000);
+    assert.ok(f !== null && corrOf(f) === 1, `fresh connection ${i + 1} is answered while the claims are held`);
+    w.destroy();
+  }
+
+  const closed = await Promise.all(wires.map((w) => w.waitClosed(FRAME_TIMEOUT_MS + TICK_MS + 3000)));
+  assert.equal(closed.filter(Boolean).length, N, "every one is closed");
+  const after = Math.max(...wires.map((w) => w.closedAt - t0));
+  const first = Math.min(...wires.map((w) => w.closedAt - t0));
+  c.t.diagnostic(`closed after ${first}..${after} ms`);
+  assert.ok(first >= FRAME_TIMEOUT_MS - 100, `not before frameTimeoutMs (first after ${first} ms)`);
+  assert.equal(wires.filter((w) => w.received > 0).length, 0, "none got an answer");
+  const lines = closeLines(c.mark).filter((l) => l.includes("request frame incomplete for") && l.includes(TIMEOUT_LINE));
+  assert.equal(lines.length, N, `one timeout line per connection (${lines.length}): ${closeLines(c.mark).slice(0, 3).map(brief).join(" | ")}`);
+  c.t.diagnostic(brief(lines[0]));
+  assert.equal(delta(before, await stats(), K("frame_timeout_closed")), N, "kafka.frame_timeout_closed counts them");
+  await afterAttack(c, "plaintext");
+}, 45_000);
+
+e2e("a request trickled in one byte at a time: closed frameTimeoutMs after its first byte, its record never reaches the broker", async (c) => {
+  const topic = unique("e2e.adv.", "slow");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [topic]);
+  const before = await stats();
+  const frame = await produce(1, topic);
+  const w = await Wire.for(c, "plaintext");
+  const t0 = Date.now();
+  await w.send(frame.subarray(0, 20)); // the header whole, the body not
+  for (let i = 20; i < frame.length - 1 && !w.closed; i++) {
+    await sleep(250);
+    await w.send(frame.subarray(i, i + 1));
+  }
+  assert.equal(await w.waitClosed(FRAME_TIMEOUT_MS + TICK_MS + 3000), true, "the connection is closed");
+  const ms = w.closedAt - t0;
+  c.t.diagnostic(`closed after ${ms} ms, ${frame.length}-byte frame`);
+  assert.ok(ms >= FRAME_TIMEOUT_MS - 100 && ms <= FRAME_TIMEOUT_MS + TICK_MS + 1500, `closed after ${ms} ms`);
+  assert.equal(w.received, 0, "no answer");
+  const line = closeLines(c.mark).find((l) => l.includes("request frame incomplete for") && l.includes(TIMEOUT_LINE));
+  assert.ok(line, closeLines(c.mark).map(brief).join(" | "));
+  c.t.diagnostic(brief(line));
+  assert.equal(delta(before, await stats(), K("frame_timeout_closed")), 1);
+  assert.equal(await highWatermark(admin, topic), 0, "the record never reached the broker");
+  await afterAttack(c, "plaintext");
+});
+
+e2e("a size prefix trickled in one byte at a time is closed the same way", async (c) => {
+  const w = await Wire.for(c, "plaintext");
+  const t0 = Date.now();
+  const frame = await apiVersions(1);
+  for (let i = 0; i < 3 && !w.closed; i++) {
+    await w.send(frame.subarray(i, i + 1));
+    await sleep(1500);
+  }
+  assert.equal(await w.waitClosed(FRAME_TIMEOUT_MS + TICK_MS + 3000), true);
+  const ms = w.closedAt - t0;
+  assert.ok(ms >= FRAME_TIMEOUT_MS - 100 && ms <= FRAME_TIMEOUT_MS + TICK_MS + 1500, `closed after ${ms} ms`);
+  assert.ok(closeLines(c.mark).some((l) => l.includes("request frame incomplete for") && l.includes(TIMEOUT_LINE)));
+  await afterAttack(c, "plaintext");
+});
+
+e2e("the frame timeout spares ordinary clients: a produce sent in pieces within it is served, a connection idle between frames stays open", async (c) => {
+  const topic = unique("e2e.adv.", "pieces");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [topic]);
+  const w = await Wire.for(c, "plaintext");
+  const frame = await produce(1, topic);
+  const cut = [0, 7, 30, 60, frame.length];
+  for (let i = 0; i + 1 < cut.length; i++) {
+    await w.send(frame.subarray(cut[i], cut[i + 1]));
+    if (i + 2 < cut.length) await sleep(FRAME_TIMEOUT_MS / 5);
+  }
+  const p = await w.next(8000);
+  assert.ok(p !== null, "the produce is answered");
+  assert.deepEqual(await produceErrors(p), [ERR.NONE]);
+  await sleep(FRAME_TIMEOUT_MS + TICK_MS + 1000);
+  assert.equal(w.closed, false, "idle between frames for longer than frameTimeoutMs: still open");
+  await w.send(await apiVersions(2));
+  const a = await w.next(5000);
+  assert.ok(a !== null && corrOf(a) === 2, "and served");
+  assert.equal(await highWatermark(admin, topic), 1);
+  assert.deepEqual(closeLines(c.mark), []);
+  await afterAttack(c, "plaintext");
+});
+
+e2e("a client that stops reading while the broker answers 40 fetches of 9 MB: Envoy's memory levels off, the broker is held back, every answer arrives once it reads again", async (c) => {
+  const topic = unique("e2e.adv.", "big");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [topic]);
+  // 10 records of 900 KB (under the broker's message.max.bytes), written at the broker directly.
+  const p = directKafka().producer();
+  c.cleanup(() => p.disconnect());
+  await p.connect();
+  for (let i = 0; i < 10; i++) await p.send({ topic, messages: [{ value: Buffer.alloc(900_000, 0x61 + i) }] });
+  const fetch = (corr: number): Promise<Buffer> => request(API.Fetch, 4, corr, {
+    replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 16 << 20, isolationLevel: 0,
+    topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }],
+  });
+  const RX = "cluster.kafka_plaintext.upstream_cx_rx_bytes_total";
+
+  const N = 40;
+  const asked = N * 9_000_000;
+  const rss0 = envoyRssMiB();
+  const rx0 = await stats(RX);
+  const w = await Wire.for(c, "plaintext");
+  w.pause();
+  for (let i = 1; i <= N; i++) w.write(await fetch(i));
+  await sleep(3000);
+  const rss1 = envoyRssMiB();
+  const rx1 = await stats(RX);
+  await sleep(4000);
+  const rss2 = envoyRssMiB();
+  const rx2 = await stats(RX);
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+  c.t.diagnostic(`not reading: Envoy RSS ${rss0.toFixed(0)} -> ${rss1.toFixed(0)} (3 s) -> ${rss2.toFixed(0)} MiB (7 s); ` +
+    `the broker sent ${mib(delta(rx0, rx1, RX))} then ${mib(delta(rx0, rx2, RX))} MiB of the ${mib(asked)} MiB asked for`);
+  assert.ok(delta(rx0, rx2, RX) < asked / 4, "the broker is held back, not drained into Envoy");
+  assert.ok(delta(rx1, rx2, RX) < 1 << 20, "and nothing more flows while the client does not read");
+  assert.ok(rss2 - rss1 < 16, `Envoy's RSS levels off (${(rss2 - rss1).toFixed(0)} MiB more between 3 s and 7 s)`);
+
+  w.resume();
+  const frames = await w.frames(N, 60_000);
+  assert.deepEqual(frames.map(corrOf), Array.from({ length: N }, (_, i) => i + 1), "every answer, in order");
+  for (const f of frames) assert.ok(f.length > 9_000_000, `a whole answer (${f.length} bytes)`);
+  c.t.diagnostic(`after reading all ${N} answers: Envoy RSS ${envoyRssMiB().toFixed(0)} MiB`);
+  assert.deepEqual(closeLines(c.mark), []);
+  await afterAttack(c, "plaintext");
+}, 90_000);
