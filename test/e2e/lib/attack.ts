@@ -307,20 +307,29 @@ export async function directAdmin(c: Ctx): Promise<Admin> {
 }
 
 /**
- * Creates `topics` at the broker directly (one partition each) unless they exist. Right after
- * the broker created other topics (a streams test's 40 partitions), kafkajs's wait for leaders
- * can see UNKNOWN_TOPIC_OR_PARTITION for a moment: retried.
+ * Retries `fn` (up to 30 s) while kafkajs reports UNKNOWN_TOPIC_OR_PARTITION. A broker that
+ * has just started names a topic it has just created only ~11 s later (directly as through
+ * Envoy), and one creating many partitions (a streams test's 40) can lag a moment; kafkajs's
+ * own retries (few and short here) give up before that.
  */
-export async function ensureTopics(admin: Admin, topics: string[]): Promise<void> {
+export async function whileUnknownTopic<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
-      return;
+      return await fn();
     } catch (e) {
-      if (!errorTypes(e).includes("UNKNOWN_TOPIC_OR_PARTITION") || attempt >= 10) throw e;
-      await new Promise((r) => setTimeout(r, 300));
+      if (!errorTypes(e).includes("UNKNOWN_TOPIC_OR_PARTITION") || attempt >= 60) throw e;
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+/**
+ * Creates `topics` at the broker directly (one partition each by default) unless they exist,
+ * and waits until the broker names them in Metadata, so that any client may use them at once.
+ */
+export async function ensureTopics(admin: Admin, topics: string[], numPartitions = 1): Promise<void> {
+  await whileUnknownTopic(() => admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true }));
+  await whileUnknownTopic(() => admin.fetchTopicMetadata({ topics }));
 }
 
 /** The next offset of partition 0 of `topic` at the broker: how many records it ever took. */
