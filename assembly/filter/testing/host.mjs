@@ -116,9 +116,11 @@ export class Host {
     };
     const missing = (mod, name) => () => { throw new Error(`host: ${mod}.${name} not provided`); };
     const imports = { env: {}, wasi_snapshot_preview1: { proc_exit(code) { throw new Error("proc_exit " + code + ": " + JSON.stringify(self.logs.at(-1))); } } };
+    // Every i32 of the ABI is unsigned (pointers past 2 GiB arrive negative in JS).
+    const unsigned = (fn) => (...args) => fn(...args.map((a) => (typeof a === "number" ? a >>> 0 : a)));
     for (const imp of WebAssembly.Module.imports(this.module)) {
       const ns = imports[imp.module] || (imports[imp.module] = {});
-      if (!(imp.name in ns)) ns[imp.name] = env[imp.name] || missing(imp.module, imp.name);
+      if (!(imp.name in ns)) ns[imp.name] = env[imp.name] ? unsigned(env[imp.name]) : missing(imp.module, imp.name);
     }
     this.instance = new WebAssembly.Instance(this.module, imports);
     this.x = this.instance.exports;
@@ -128,7 +130,7 @@ export class Host {
   bytes(ptr, len) { return new Uint8Array(this.x.memory.buffer, ptr, len); }
   str(ptr, len) { return Buffer.from(this.bytes(ptr, len)).toString(); }
   giveBytes(buf, ptrPtr, sizePtr) {
-    const p = this.x.malloc(buf.length);
+    const p = this.x.malloc(buf.length) >>> 0;
     this.bytes(p, buf.length).set(buf);
     this.view().setUint32(ptrPtr, p, true);
     this.view().setUint32(sizePtr, buf.length, true);

@@ -1,0 +1,30 @@
+# Fuzz: the whole product filter (build/filter.wasm, the real policy) in the mock Envoy host,
+# judged by a differential oracle (assembly/filter/testing/fuzz-filter.mjs, oracle.mjs;
+# test/fuzz/README.md).
+#
+#   make fuzz               FUZZ_FRAMES frames (default 1000000) on FUZZ_WORKERS workers (at
+#                           most 2), seed FUZZ_SEED (default: random, printed); new findings go
+#                           to test/fuzz/regressions/
+#   make fuzz-regressions   replay every kept finding (test/fuzz/regressions/*.json)
+#   make fuzz-test          what `make test` runs: the replay, then a bounded pass
+#                           (FUZZ_TEST_FRAMES, default 150000, fixed seed FUZZ_TEST_SEED)
+
+FUZZ_FRAMES      ?= 1000000
+FUZZ_WORKERS     ?= 2
+FUZZ_TEST_FRAMES ?= 150000
+FUZZ_TEST_SEED   ?= 20261202
+FUZZ             := node assembly/filter/testing/fuzz-filter.mjs
+
+.PHONY: fuzz fuzz-regressions fuzz-test
+
+fuzz: deps $(FILTER_WASM_OUT) codecs oracle
+	FUZZ_FRAMES=$(FUZZ_FRAMES) FUZZ_WORKERS=$(FUZZ_WORKERS) $(FUZZ)
+
+fuzz-regressions: deps $(FILTER_WASM_OUT) codecs schemas
+	$(FUZZ) --replay test/fuzz/regressions
+
+# Both parts run even when the first fails; either failing fails the target.
+fuzz-test: deps $(FILTER_WASM_OUT) codecs oracle
+	@rc=0; $(FUZZ) --replay test/fuzz/regressions || rc=1; \
+	FUZZ_FRAMES=$(FUZZ_TEST_FRAMES) FUZZ_SEED=$(FUZZ_TEST_SEED) FUZZ_WORKERS=$(FUZZ_WORKERS) $(FUZZ) || rc=1; \
+	exit $$rc
