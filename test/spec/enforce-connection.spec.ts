@@ -129,6 +129,21 @@ describe("SASL principal", () => {
     expect(s.principal).toBe("User:ANONYMOUS");
   });
 
+  it("reads the user with the mechanism the broker accepted, when handshake and token are sent in one write", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    const hs = new SaslHandshakeRequestData();
+    hs.mechanism = "PLAIN";
+    expect(run(policy, s, 17, 1, hs, ctxs).kind).toBe(VerdictKind.Pass);
+    const handshakeSent = ctxs[ctxs.length - 1];
+    const auth = plain("", "alice", "pw");
+    const tokenSent = sendToken(policy, s, auth);
+    auth.fill(0); // the frame buffer the token was read from is reused before the answers come
+    answer(handshakeSent, 17, 1, 0);
+    answer(tokenSent, 36, 2, 0);
+    expect(s.principal).toBe("User:alice");
+  });
+
   it("keeps the principal through a re-authentication the broker refuses", () => {
     const s = session("User:ANONYMOUS");
     const policy = policyOf(OPEN);

@@ -444,6 +444,26 @@ describe("Metadata", () => {
     expect(resp.topics[2].name == null).toBe(true);
   });
 
+  it("decides on the id when an entry carries both, and drops named entries Kafka would ignore (v12)", () => {
+    // As KafkaApis: once any entry has an id, the broker looks up ids alone. alice may describe
+    // orders.eu but not payments: the names here are decoys.
+    const req = metadataById([PAYMENTS_ID, ORDERS_ID]);
+    req.topics![0].name = "orders.eu";
+    req.topics![1].name = "payments";
+    const decoy = new MetadataRequestTopic();
+    decoy.name = "payments";
+    req.topics!.push(decoy);
+    const fwd = changetype<MetadataRequestData>(forwardedBody(check("User:alice", 3, 12, req)));
+    expect(fwd.topics!.length).toBe(1);
+    expect(fwd.topics![0].topicId.equals(ORDERS_ID)).toBe(true);
+    expect(fwd.allowAutoTopicCreation).toBe(true); // ids are never auto-created: left as sent
+    const resp = changetype<MetadataResponseData>(rewritten(3, 12, brokerMetadata(["orders.eu"])));
+    expect(resp.topics.length).toBe(2);
+    expect(resp.topics[1].errorCode).toBe(TAF);
+    expect(resp.topics[1].topicId.equals(PAYMENTS_ID)).toBe(true);
+    expect(resp.topics[1].name == null).toBe(true);
+  });
+
   it("reports authorized operations from the policy when asked (v8 cluster and topics, v12 topics)", () => {
     const req = metadata(["orders.eu", "payments"]);
     req.includeTopicAuthorizedOperations = true;

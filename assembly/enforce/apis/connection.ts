@@ -95,14 +95,17 @@ class HandshakeSent extends ResponseRewrite {
 export function checkSaslAuthenticate(ctx: RequestContext): Verdict {
   const s = ctx.session;
   const round = ++s.saslTokensSent;
-  // Only the first token names the user (PLAIN's authcid, SCRAM's client-first n=).
-  const user = round == 1 ? saslUserName(s.saslMechanism, changetype<SaslAuthenticateRequestData>(ctx.body).authBytes) : "";
-  ctx.after = new TokenSent(s, round, user);
+  // Only the first token names the user (PLAIN's authcid, SCRAM's client-first n=). It is read
+  // when the answer comes: the mechanism it is read with is the one the broker accepted, whose
+  // answer comes first by position even when the client sent both requests in one write.
+  // A copy: the decoded bytes are a view on a frame buffer that is reused before the answer.
+  const token = round == 1 ? changetype<SaslAuthenticateRequestData>(ctx.body).authBytes.slice() : new Uint8Array(0);
+  ctx.after = new TokenSent(s, round, token);
   return ctx.pass();
 }
 
 class TokenSent extends ResponseRewrite {
-  constructor(readonly session: Session, readonly round: i32, readonly user: string) { super(); }
+  constructor(readonly session: Session, readonly round: i32, readonly firstToken: Uint8Array) { super(); }
 
   apply(body: Message, version: i16): bool {
     const s = this.session;
@@ -114,7 +117,7 @@ class TokenSent extends ResponseRewrite {
       return false;
     }
     s.saslRounds = this.round;
-    if (this.round == 1) s.saslUser = this.user;
+    if (this.round == 1) s.saslUser = saslUserName(s.saslMechanism, this.firstToken);
     // PLAIN takes one round; SCRAM two (client-first, client-final).
     const rounds = s.saslMechanism.startsWith("SCRAM-") ? 2 : 1;
     if (s.saslRounds == rounds && s.saslUser.length > 0) {

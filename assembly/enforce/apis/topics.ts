@@ -371,18 +371,25 @@ function refusedMetadataTopic(code: i16, name: string | null, id: Uuid, isIntern
  * Sorts named topics into `described` as KafkaApis.handleTopicMetadataRequest does. A topic
  * the broker could auto-create though the principal may not CREATE it, or limits.createTopics
  * refuses it (the controller applies its CreateTopics policy to auto-created topics too), turns
- * auto-creation off (v4+; before v4 the request cannot, so the topic is refused); returns
- * whether it did. Only the broker knows whether the topic exists: the check is made either way.
+ * auto-creation off (v4+; before v4 the request cannot, so the topic is refused). Returns
+ * whether the request must go on rewritten. Only the broker knows whether the topic exists: the
+ * check is made either way.
  */
 function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topics: Array<MetadataRequestTopic>,
                              described: DescribedMetadata): bool {
+  // As KafkaApis: from v12, once any entry has a topic id the broker looks up the ids alone and
+  // ignores every name (entries without an id are dropped here, the broker would skip them).
   // Topics named by id are never auto-created.
-  const autoCreates = req.allowAutoTopicCreation;
+  const byId = ctx.version >= 12 && anyTopicId(topics);
+  const autoCreates = req.allowAutoTopicCreation && !byId;
   const anyTopic = autoCreates && clusterAllows(ctx, AclOperation.Create);
-  let turnedOff = false;
+  let rewritten = false;
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
-    const byId = topic.name == null;
+    if (byId && topic.topicId.isZero()) {
+      rewritten = true;
+      continue;
+    }
     const name = byId ? nameOfTopicId(ctx, topic.topicId) : topic.name;
     if (name == null) {
       described.refused.push(refusedMetadataTopic(UNKNOWN_TOPIC_ID, null, topic.topicId, false));
@@ -395,11 +402,11 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
         : refusedMetadataTopic(code, name, Uuid.ZERO, false));
       continue;
     }
-    const refusal = autoCreates && !byId ? autoCreationRefusal(ctx, name, anyTopic) : null;
+    const refusal = autoCreates ? autoCreationRefusal(ctx, name, anyTopic) : null;
     if (refusal != null) {
       if (ctx.version >= 4) {
         req.allowAutoTopicCreation = false;
-        turnedOff = true;
+        rewritten = true;
       } else {
         ctx.deny("TOPIC:" + name, refusal.message + ", and Metadata v" + ctx.version.toString()
           + " cannot turn auto-creation off", refusal.errorCode);
@@ -409,7 +416,12 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
     }
     described.kept.push(topic);
   }
-  return turnedOff;
+  return rewritten;
+}
+
+function anyTopicId(topics: Array<MetadataRequestTopic>): bool {
+  for (let i = 0; i < topics.length; i++) if (!unchecked(topics[i]).topicId.isZero()) return true;
+  return false;
 }
 
 /**
@@ -441,9 +453,9 @@ export function checkMetadata(ctx: RequestContext): Verdict {
     ctx.after = described;
     return ctx.pass();
   }
-  const autoCreationTurnedOff = splitMetadataTopics(ctx, req, topics, described);
+  const rewritten = splitMetadataTopics(ctx, req, topics, described);
   if (described.refused.length > 0 || described.operations || described.clusterOperations) ctx.after = described;
-  if (described.refused.length == 0 && !autoCreationTurnedOff) return ctx.pass();
+  if (described.refused.length == 0 && !rewritten) return ctx.pass();
   req.topics = described.kept;
   described.hideBrokerTopics = ctx.version == 0 && described.kept.length == 0;
   return ctx.forward(req);
