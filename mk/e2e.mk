@@ -16,7 +16,7 @@ E2E_NODE   := node --import tsx --test --test-concurrency=1 --test-reporter=tap
 .PHONY: test-e2e test-e2e-run
 
 # codecs: the ApiVersions test compares with `npx kafka-wasm apis`, which runs build/codecs.wasm.
-test-e2e: filter codecs tools envoy kafka
+test-e2e: filter codecs tools envoy kafka clients
 	@t0=$$(date +%s); rc=0; \
 	trap '$(MAKE) --no-print-directory down' EXIT; \
 	trap 'exit 130' INT TERM; \

@@ -1,0 +1,51 @@
+# The client matrix's clients (test/e2e/client-matrix.test.ts, drivers in test/e2e/clients/),
+# each installed once from its package registry into .venv/ or $(CLIENTS_DIR):
+#   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python
+#   Go proxy      franz-go, sarama (versions in each driver's go.mod / go.sum)
+#   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
+#                 kafka-tools $(KAFKA_VERSION) (Kafka's console tools)
+# kafkajs (npm) and kcat (Debian) are the e2e suite's own.
+#
+#   make clients       everything above that is missing or out of date
+
+# (read before mk/envoy.mk, which sets VENV to the same)
+VENV                   ?= .venv
+CLIENTS_DIR            := $(CACHE)/clients
+CLIENTS_SRC            := test/e2e/clients
+CONFLUENT_KAFKA_VERSION ?= 2.16.1
+KAFKA_PYTHON_VERSION   ?= 3.0.12
+MATRIX_JAVA_VERSIONS   ?= 4.4.0 3.9.1 2.8.2
+CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)
+CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
+CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(KAFKA_VERSION)/.stamp
+CLIENTS_GO             := $(CLIENTS_DIR)/franz-go $(CLIENTS_DIR)/sarama
+CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:copy-dependencies -DincludeScope=runtime
+# Go modules in the project's cache, writable so that `rm -rf .cache` works.
+CLIENTS_GOENV          := GOMODCACHE=$(abspath $(CACHE)/go/mod) GOFLAGS=-modcacherw
+
+.PHONY: clients
+clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO)
+
+$(CLIENTS_PY_STAMP):
+	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check \
+	  'confluent-kafka==$(CONFLUENT_KAFKA_VERSION)' 'kafka-python==$(KAFKA_PYTHON_VERSION)'
+	@rm -f $(VENV)/.clients-* && touch $@
+
+# javac: the JDK, when only a JRE is there.
+$(CLIENTS_DIR)/java-%/classes/Driver.class: $(CLIENTS_SRC)/java/src/Driver.java $(CLIENTS_SRC)/java/pom.xml
+	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
+	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
+	rm -rf $(CLIENTS_DIR)/java-$*
+	$(CLIENTS_MVN) -Dclients.version=$* -DoutputDirectory=$(abspath $(CLIENTS_DIR)/java-$*)
+	javac -nowarn -d $(CLIENTS_DIR)/java-$*/classes -cp '$(CLIENTS_DIR)/java-$*/*' $<
+
+$(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
+	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
+	rm -rf $(@D)
+	$(CLIENTS_MVN) -Dclients.version=$(KAFKA_VERSION) -Dclients.artifact=kafka-tools -Dclients.logging=slf4j-simple \
+	  -DoutputDirectory=$(abspath $(@D))
+	@touch $@
+
+$(CLIENTS_DIR)/%: $(CLIENTS_SRC)/%/main.go $(CLIENTS_SRC)/%/go.mod $(CLIENTS_SRC)/%/go.sum
+	cd $(CLIENTS_SRC)/$* && $(CLIENTS_GOENV) go build -o $(abspath $@) .

@@ -1,0 +1,169 @@
+"""Client-matrix driver for the Python clients: confluent-kafka (librdkafka) and kafka-python.
+
+    python driver.py confluent|kafka-python STEP...
+
+Steps and output as the other drivers (test/e2e/clients/README.md): one JSON line per step.
+One producer per connection serves every produce step of that connection.
+"""
+
+import json
+import os
+import sys
+import time
+
+TIMEOUT_S = int(os.environ.get("MATRIX_TIMEOUT_MS", "15000")) / 1000
+
+
+def emit(op, ok, **rest):
+    print(json.dumps({"op": op, "ok": ok, **rest}), flush=True)
+
+
+def parse_conn(c):
+    """'@host:port' or 'MECHANISM:user:password@host:port' -> (bootstrap, mechanism, user, password)."""
+    auth, _, bootstrap = c.rpartition("@")
+    if not auth:
+        return bootstrap, None, None, None
+    mech, user, password = auth.split(":", 2)
+    return bootstrap, mech, user, password
+
+
+class Confluent:
+    def __init__(self):
+        import confluent_kafka
+        self.ck = confluent_kafka
+        self.producers = {}
+
+    def conf(self, c):
+        bootstrap, mech, user, password = parse_conn(c)
+        conf = {"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000}
+        if mech:
+            conf.update({"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": mech,
+                         "sasl.username": user, "sasl.password": password})
+        return conf
+
+    def produce(self, c, topic, values):
+        p = self.producers.get(c)
+        if p is None:
+            p = self.producers[c] = self.ck.Producer({**self.conf(c), "acks": "all",
+                                                      "message.timeout.ms": int(TIMEOUT_S * 1000)})
+        errors = []
+        for v in values:
+            p.produce(topic, v.encode(), on_delivery=lambda err, msg: err and errors.append(err))
+            if p.flush(TIMEOUT_S + 5) != 0:
+                return emit("produce", False, error="TIMEOUT", message="not delivered")
+            if errors:
+                return emit("produce", False, error=errors[0].name(), message=errors[0].str())
+        emit("produce", True, count=len(values))
+
+    def consume(self, c, topic, group, n):
+        cons = self.ck.Consumer({**self.conf(c), "group.id": group, "enable.auto.commit": False,
+                                 "auto.offset.reset": "earliest"})
+        try:
+            cons.subscribe([topic])
+            got, deadline = [], time.time() + TIMEOUT_S
+            while len(got) < n and time.time() < deadline:
+                m = cons.poll(0.3)
+                if m is None:
+                    continue
+                if m.error():
+                    if m.error().code() == self.ck.KafkaError._PARTITION_EOF:
+                        continue
+                    return emit("consume", False, error=m.error().name(), message=m.error().str())
+                got.append(m.value().decode())
+            if len(got) < n:
+                return emit("consume", False, error="TIMEOUT", message=f"got {len(got)} of {n}")
+            cons.commit(asynchronous=False)
+            emit("consume", True, values=got)
+        finally:
+            cons.close()
+
+    def list(self, c):
+        from confluent_kafka.admin import AdminClient
+        md = AdminClient(self.conf(c)).list_topics(timeout=TIMEOUT_S)
+        emit("list", True, topics=sorted(md.topics))
+
+    def error_name(self, e):
+        if isinstance(e, self.ck.KafkaException) and e.args:
+            return e.args[0].name()
+        return type(e).__name__
+
+    def close(self):
+        for p in self.producers.values():
+            p.flush(5)
+
+
+class KafkaPython:
+    def __init__(self):
+        import kafka
+        self.kafka = kafka
+        self.producers = {}
+
+    def conf(self, c):
+        bootstrap, mech, user, password = parse_conn(c)
+        conf = {"bootstrap_servers": bootstrap, "request_timeout_ms": 10000}
+        if mech:
+            conf.update({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mech,
+                         "sasl_plain_username": user, "sasl_plain_password": password})
+        return conf
+
+    def produce(self, c, topic, values):
+        p = self.producers.get(c)
+        if p is None:
+            p = self.producers[c] = self.kafka.KafkaProducer(**self.conf(c), acks="all",
+                                                             max_block_ms=int(TIMEOUT_S * 1000))
+        for v in values:
+            p.send(topic, v.encode()).get(timeout=TIMEOUT_S)
+        emit("produce", True, count=len(values))
+
+    def consume(self, c, topic, group, n):
+        cons = self.kafka.KafkaConsumer(**self.conf(c), group_id=group, enable_auto_commit=False,
+                                        auto_offset_reset="earliest")
+        try:
+            cons.subscribe([topic])
+            got, deadline = [], time.time() + TIMEOUT_S
+            while len(got) < n and time.time() < deadline:
+                for records in cons.poll(timeout_ms=300).values():
+                    got.extend(r.value.decode() for r in records)
+            if len(got) < n:
+                return emit("consume", False, error="TIMEOUT", message=f"got {len(got)} of {n}")
+            cons.commit()
+            emit("consume", True, values=got)
+        finally:
+            cons.close()
+
+    def list(self, c):
+        admin = self.kafka.KafkaAdminClient(**self.conf(c))
+        try:
+            emit("list", True, topics=sorted(admin.list_topics()))
+        finally:
+            admin.close()
+
+    def error_name(self, e):
+        # kafka-python's broker errors carry Kafka's name in `message`
+        return getattr(type(e), "message", None) or type(e).__name__
+
+    def close(self):
+        for p in self.producers.values():
+            p.close(timeout=5)
+
+
+def main():
+    client = Confluent() if sys.argv[1] == "confluent" else KafkaPython()
+    for step in sys.argv[2:]:
+        a = step.split("|")
+        try:
+            if a[0] == "produce":
+                client.produce(a[1], a[2], a[3].split(","))
+            elif a[0] == "consume":
+                client.consume(a[1], a[2], a[3], int(a[4]))
+            elif a[0] == "list":
+                client.list(a[1])
+            else:
+                raise ValueError("unknown step " + a[0])
+        except Exception as e:  # the step failed: report what the client said
+            emit(a[0], False, error=client.error_name(e), message=str(e)[:500])
+    client.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+// Client-matrix driver for sarama (github.com/IBM/sarama): the steps given as arguments, one
+// JSON line each (test/e2e/clients/README.md). One SyncProducer per connection serves every
+// produce step of that connection.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+var timeout = 15 * time.Second
+
+func emit(op string, ok bool, rest map[string]any) {
+	m := map[string]any{"op": op, "ok": ok}
+	for k, v := range rest {
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	fmt.Println(string(b))
+}
+
+// kafkaNames: sarama's KError prints a sentence; the matrix wants Kafka's name for the codes it checks.
+var kafkaNames = map[sarama.KError]string{
+	sarama.ErrTopicAuthorizationFailed: "TOPIC_AUTHORIZATION_FAILED",
+	sarama.ErrGroupAuthorizationFailed: "GROUP_AUTHORIZATION_FAILED",
+	sarama.ErrClusterAuthorizationFailed: "CLUSTER_AUTHORIZATION_FAILED",
+	sarama.ErrUnknownTopicOrPartition: "UNKNOWN_TOPIC_OR_PARTITION",
+}
+
+func fail(op string, err error) {
+	name := fmt.Sprintf("%T", err)
+	var ke sarama.KError
+	if errors.As(err, &ke) {
+		name = fmt.Sprintf("KError(%d)", int16(ke))
+		if n, ok := kafkaNames[ke]; ok {
+			name = n
+		}
+	} else if errors.Is(err, context.DeadlineExceeded) {
+		name = "TIMEOUT"
+	}
+	emit(op, false, map[string]any{"error": name, "message": err.Error()})
+}
+
+// conn: "@host:port" or "MECHANISM:user:password@host:port".
+func config(conn string) (*sarama.Config, []string) {
+	at := strings.LastIndex(conn, "@")
+	c := sarama.NewConfig()
+	c.Version = sarama.V3_0_0_0
+	c.Net.DialTimeout = 5 * time.Second
+	c.Net.ReadTimeout = 10 * time.Second
+	c.Metadata.Retry.Max = 2
+	if at > 0 {
+		a := strings.SplitN(conn[:at], ":", 3)
+		c.Net.SASL.Enable = true
+		c.Net.SASL.Mechanism = sarama.SASLMechanism(a[0])
+		c.Net.SASL.User, c.Net.SASL.Password = a[1], a[2]
+	}
+	return c, []string{conn[at+1:]}
+}
+
+var producers = map[string]sarama.SyncProducer{}
+
+func produce(conn, topic string, values []string) error {
+	p := producers[conn]
+	if p == nil {
+		c, brokers := config(conn)
+		c.Producer.RequiredAcks = sarama.WaitForAll
+		c.Producer.Return.Successes = true
+		c.Producer.Retry.Max = 2
+		var err error
+		if p, err = sarama.NewSyncProducer(brokers, c); err != nil {
+			return err
+		}
+		producers[conn] = p
+	}
+	for _, v := range values {
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(v)}); err != nil {
+			return err
+		}
+	}
+	emit("produce", true, map[string]any{"count": len(values)})
+	return nil
+}
+
+type handler struct {
+	n    int
+	got  []string
+	done chan struct{}
+}
+
+func (h *handler) Setup(sarama.ConsumerGroupSession) error   { return nil }
+func (h *handler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (h *handler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	for m := range claim.Messages() {
+		h.got = append(h.got, string(m.Value))
+		s.MarkMessage(m, "")
+		if len(h.got) == h.n {
+			s.Commit()
+			close(h.done)
+			return nil
+		}
+	}
+	return nil
+}
+
+func consume(conn, topic, group string, n int) error {
+	c, brokers := config(conn)
+	c.Consumer.Offsets.Initial = sarama.OffsetOldest
+	c.Consumer.Offsets.AutoCommit.Enable = false
+	c.Consumer.Return.Errors = true
+	g, err := sarama.NewConsumerGroup(brokers, group, c)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	h := &handler{n: n, done: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if err := g.Consume(ctx, []string{topic}, h); err != nil {
+				errc <- err
+				return
+			}
+			select {
+			case <-h.done:
+				return
+			default:
+			}
+		}
+	}()
+	select {
+	case <-h.done:
+	case err := <-errc:
+		return err
+	case err := <-g.Errors():
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("got %d of %d: %w", len(h.got), n, ctx.Err())
+	}
+	emit("consume", true, map[string]any{"values": h.got})
+	return nil
+}
+
+func list(conn string) error {
+	c, brokers := config(conn)
+	a, err := sarama.NewClusterAdmin(brokers, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	topics, err := a.ListTopics()
+	if err != nil {
+		return err
+	}
+	names := []string{}
+	for t := range topics {
+		names = append(names, t)
+	}
+	emit("list", true, map[string]any{"topics": names})
+	return nil
+}
+
+func main() {
+	if ms, err := strconv.Atoi(os.Getenv("MATRIX_TIMEOUT_MS")); err == nil {
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	for _, step := range os.Args[1:] {
+		a := strings.Split(step, "|")
+		var err error
+		switch a[0] {
+		case "produce":
+			err = produce(a[1], a[2], strings.Split(a[3], ","))
+		case "consume":
+			n, _ := strconv.Atoi(a[4])
+			err = consume(a[1], a[2], a[3], n)
+		case "list":
+			err = list(a[1])
+		default:
+			err = fmt.Errorf("unknown step %s", a[0])
+		}
+		if err != nil {
+			fail(a[0], err)
+		}
+	}
+	for _, p := range producers {
+		p.Close()
+	}
+}
