@@ -296,7 +296,7 @@ const CLIENTS: MatrixClient[] = [
   javaClient("3.9.1"),
   javaClient("2.8.2"),
   {
-    name: "confluent-kafka (librdkafka)", version: pythonVersion("confluent_kafka", "confluent_kafka.version()[0] + ' / librdkafka ' + confluent_kafka.libversion()[0]"),
+    name: "confluent-kafka (librdkafka)", version: pythonVersion("confluent_kafka", "confluent_kafka.__version__ + ' / librdkafka ' + confluent_kafka.libversion()[0]"),
     run: (steps) => driver(PYTHON, [join(ROOT, "test/e2e/clients/python/driver.py"), "confluent"], steps), authError: TAF,
   },
   {
