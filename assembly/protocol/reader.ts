@@ -7,6 +7,7 @@
 
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
+import { decodeUtf8 } from "./utf8";
 
 export class Reader {
   readonly buf: Uint8Array;
@@ -154,7 +155,7 @@ export class Reader {
     const n = this.length(field, compact, false);
     if (!this.checkLength(n, nullable, field) || n < 0) return null;
     if (!this.need(n, field)) return null;
-    const s = String.UTF8.decodeUnsafe(this.buf.dataStart + <usize>this.pos, <usize>n);
+    const s = decodeUtf8(this.buf.dataStart + <usize>this.pos, <usize>n);
     this.pos += n;
     return s;
   }

@@ -5,6 +5,7 @@ import { Reader } from "../../assembly/protocol/reader";
 import { Writer } from "../../assembly/protocol/writer";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { base64Decode, base64Encode } from "../../assembly/protocol/base64";
+import { decodeUtf8 } from "../../assembly/protocol/utf8";
 
 function bytesOf(values: Array<i32>): Uint8Array {
   const b = new Uint8Array(values.length);
@@ -183,6 +184,44 @@ describe("Reader on malformed input", () => {
     outer.absorb(inner, "Outer.Tagged");
     expect(outer.failed).toBe(true);
     expect(outer.error).toBe("Outer.Tagged: Inner.Value: needs 4 bytes, 1 left (tagged field data offset 0)");
+  });
+});
+
+/** Code units of what decodeUtf8 makes of `values`, as hex, for readable comparisons. */
+function decoded(values: Array<i32>): string {
+  const b = bytesOf(values);
+  const s = decodeUtf8(b.dataStart, <usize>b.length);
+  const units = new Array<string>();
+  for (let i = 0; i < s.length; i++) units.push(s.charCodeAt(i).toString(16));
+  return units.join(" ");
+}
+
+describe("strings decoded as Kafka's broker decodes them (Java's new String(bytes, UTF_8))", () => {
+  it("decodes well-formed UTF-8 of every length", () => {
+    expect(decoded([0x6f, 0x6b, 0x2e])).toBe("6f 6b 2e");
+    expect(decoded([0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80])).toBe("e9 20ac d83d de00");
+    expect(decoded([])).toBe("");
+  });
+
+  it("replaces each maximal ill-formed subpart with one U+FFFD (Unicode 15, Table 3-8's example)", () => {
+    // 61 F1 80 80 E1 80 C2 62 80 63 80 BF 64 -> a FFFD FFFD FFFD b FFFD c FFFD FFFD d
+    expect(decoded([0x61, 0xf1, 0x80, 0x80, 0xe1, 0x80, 0xc2, 0x62, 0x80, 0x63, 0x80, 0xbf, 0x64]))
+      .toBe("61 fffd fffd fffd 62 fffd 63 fffd fffd 64");
+  });
+
+  it("never lets a bad byte swallow the bytes after it, nor a cut sequence end the string early", () => {
+    expect(decoded([0x6f, 0x6b, 0xff, 0x35])).toBe("6f 6b fffd 35");       // not "ok"
+    expect(decoded([0x6f, 0x6b, 0xf0, 0x73, 0x65, 0x63])).toBe("6f 6b fffd 73 65 63");
+    expect(decoded([0x6f, 0x6b, 0xf0, 0x9f, 0x98])).toBe("6f 6b fffd");     // cut at the end
+    expect(decoded([0xc0, 0x80])).toBe("fffd fffd");                          // overlong NUL
+    expect(decoded([0xed, 0xa0, 0x80])).toBe("fffd fffd fffd");               // a surrogate
+    expect(decoded([0xf4, 0x90, 0x80, 0x80])).toBe("fffd fffd fffd fffd");    // past U+10FFFF
+  });
+
+  it("is what the Reader gives for string fields", () => {
+    const r = new Reader(bytesOf([0, 4, 0x6f, 0x6b, 0xff, 0x35]));
+    expect(r.string("Test.Name", false)).toBe("ok\uFFFD5");
+    expect(r.failed).toBe(false);
   });
 });
 

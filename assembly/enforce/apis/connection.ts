@@ -3,6 +3,7 @@
 // and client telemetry (Kafka makes no ACL check for it).
 
 import { Message } from "../../protocol/message";
+import { decodeUtf8 } from "../../protocol/utf8";
 import { UNSUPPORTED_VERSION } from "../../protocol/errors";
 import { API_KEYS, minVersion, maxVersion } from "../../messages/apis";
 import { ApiVersionsResponseData, ApiVersion } from "../../messages/ApiVersionsResponse";
@@ -143,10 +144,10 @@ export function saslUserName(mechanism: string, auth: Uint8Array): string {
       else { second = i; break; }
     }
     if (first < 0 || second < 0) return "";
-    return String.UTF8.decodeUnsafe(auth.dataStart + <usize>(first + 1), <usize>(second - first - 1));
+    return decodeUtf8(auth.dataStart + <usize>(first + 1), <usize>(second - first - 1));
   }
   if (mechanism.startsWith("SCRAM-")) {
-    const text = String.UTF8.decodeUnsafe(auth.dataStart, <usize>auth.length);
+    const text = decodeUtf8(auth.dataStart, <usize>auth.length);
     const parts = text.split(",");
     for (let i = 2; i < parts.length; i++) {
       const p = unchecked(parts[i]);
