@@ -5,7 +5,8 @@
 import { Message } from "../protocol/message";
 import { Writer } from "../protocol/writer";
 import { encodeFrame, DecodedRequest } from "../protocol/frame";
-import { errorMessage, errorName } from "../protocol/errors";
+import { errorMessage, errorName, UNKNOWN_TOPIC_ID } from "../protocol/errors";
+import { Uuid } from "../protocol/uuid";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import { newResponse, responseHeaderVersion, apiName } from "../messages/apis";
 import { Policy, authorizationErrorCode } from "../policy/policy";
@@ -15,11 +16,16 @@ import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
 import { logDenial } from "./observe";
 
+/** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
+const MAX_LOOKUP_IDS = 100;
+
 export class RequestContext {
   /** Set by a check that needs to see (and maybe change) the broker's response. */
   after: ResponseRewrite | null = null;
   /** Denials recorded for this request (one log line and one counter each). */
   denials: i32 = 0;
+  /** Topic ids this request named that no broker answer has told the filter yet. */
+  unknownTopicIds: Array<Uuid> = new Array<Uuid>();
 
   constructor(
     readonly policy: Policy,
@@ -71,6 +77,26 @@ export class RequestContext {
   deny(resource: string, reason: string, code: i16): void {
     this.denials++;
     logDenial(this.session, this.apiName, resource, reason, errorName(code));
+  }
+
+  /**
+   * The refusal of a topic named by an id no broker answer has told this Envoy: it cannot be
+   * authorized, so it gets UNKNOWN_TOPIC_ID (Kafka's answer for an id it does not know, which
+   * clients retry after refreshing their metadata), and the filter asks the broker for the
+   * id (Enforcer.onRequest), so that the retry finds it.
+   */
+  refuseUnknownTopicId(id: Uuid): i16 {
+    const ids = this.unknownTopicIds;
+    let asked = false;
+    for (let i = 0; !asked && i < ids.length; i++) asked = unchecked(ids[i]).equals(id);
+    if (!asked && !id.isZero() && ids.length < MAX_LOOKUP_IDS) {
+      ids.push(id);
+      asked = true;
+    }
+    const reason = id.isZero() ? "the zero topic id names no topic"
+      : "topic id not yet seen in a broker's answer" + (asked ? " (asked of the broker now)" : "");
+    this.deny("TOPIC_ID:" + id.toString(), reason, UNKNOWN_TOPIC_ID);
+    return UNKNOWN_TOPIC_ID;
   }
 
   /** Sends the request on unchanged (the allow path: no re-encode). */

@@ -5,12 +5,13 @@ import { decodeRequest, decodeResponse } from "../protocol/frame";
 import { Writer } from "../protocol/writer";
 import { encodeFrame } from "../protocol/frame";
 import { CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
-import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, setHandlerFactory } from "../filter/seam";
+import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, setHandlerFactory } from "../filter/seam";
 import { warn, getProperty, printable } from "../runtime/host";
 import { FilterConfig } from "../filter/config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
+import { topicIdLookup } from "./topic-ids";
 import { authorize, denyWholeRequest } from "./authorize";
 import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions } from "./apis/connection";
@@ -71,7 +72,13 @@ export class Enforcer extends KafkaHandler {
     }
     // The shell keeps what the check left with this request's in-flight entry and hands it
     // back with the response at the same position: nothing here is keyed by correlation id.
-    return verdict.withNote(ctx.after);
+    verdict = verdict.withNote(ctx.after);
+    if (ctx.unknownTopicIds.length > 0 && verdict.kind != VerdictKind.Close) {
+      // The broker's answer is read like any Metadata answer (observeResponse learns the ids).
+      count("kafka.topic_id_lookups");
+      verdict = verdict.withAside(topicIdLookup(ctx.unknownTopicIds, header.correlationId, header.clientId));
+    }
+    return verdict;
   }
 
   // A response is held and decoded when a check left something to do with it, or when it

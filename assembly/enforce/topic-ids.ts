@@ -5,8 +5,21 @@
 // Envoy runs one VM per worker thread and a client's connections land on any worker, so
 // what one VM learns is published in the host's shared data (one store per Envoy process,
 // shared by every VM of the plugin) and read from there by the others on a miss.
+//
+// An id no VM has seen (the client learnt it through another Envoy, or a worker whose
+// answer is not shared yet) is asked of the broker on the client's own connection: a Metadata
+// request by id that the filter sends before the client's request and whose answer only the
+// filter reads (Verdict.aside). The client's request is refused with UNKNOWN_TOPIC_ID, which
+// clients retry after refreshing their metadata; by then the answer has taught the id. (It
+// cannot wait for the answer instead: the network-filter ABI lets a filter send to the broker
+// only while it handles bytes from the client, and the client sends nothing while it waits.)
 
 import { Uuid } from "../protocol/uuid";
+import { Writer } from "../protocol/writer";
+import { encodeFrame } from "../protocol/frame";
+import { RequestHeaderData } from "../messages/RequestHeader";
+import { MetadataRequestData, MetadataRequestTopic } from "../messages/MetadataRequest";
+import { requestHeaderVersion } from "../messages/apis";
 import { getSharedText, setSharedText } from "../runtime/host";
 
 // Bounded so that a client cannot grow it without end by asking for made-up topics.
@@ -34,4 +47,32 @@ export function topicName(id: Uuid): string | null {
   const shared = getSharedText(SHARED_PREFIX + k);
   if (shared != null && names.size < MAX_TOPICS) names.set(k, shared);
   return shared;
+}
+
+/** Metadata v12, the first version that looks topics up by id (Kafka 3.1, like Fetch v13). */
+const LOOKUP_VERSION: i16 = 12;
+
+/**
+ * The Metadata request (whole message, without size prefix) that asks the broker for `ids`,
+ * never creating a topic; null if it cannot be encoded.
+ */
+export function topicIdLookup(ids: Array<Uuid>, correlationId: i32, clientId: string | null): Uint8Array | null {
+  const header = new RequestHeaderData();
+  header.requestApiKey = 3;
+  header.requestApiVersion = LOOKUP_VERSION;
+  header.correlationId = correlationId;
+  header.clientId = clientId;
+  const body = new MetadataRequestData();
+  const topics = new Array<MetadataRequestTopic>();
+  for (let i = 0; i < ids.length; i++) {
+    const t = new MetadataRequestTopic();
+    t.topicId = unchecked(ids[i]);
+    t.name = null;
+    topics.push(t);
+  }
+  body.topics = topics;
+  body.allowAutoTopicCreation = false;
+  const w = new Writer(64 + ids.length * 20);
+  encodeFrame(w, header, requestHeaderVersion(3, LOOKUP_VERSION), body, LOOKUP_VERSION);
+  return w.failed ? null : w.bytes().slice(4);
 }

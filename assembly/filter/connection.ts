@@ -21,7 +21,7 @@ import { Output } from "./bytes";
 import { Framer, FrameCallbacks, Action } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
 import { InFlight, InFlightQueue } from "./inflight";
-import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, makeHandler } from "./seam";
+import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, makeHandler } from "./seam";
 import { FilterConfig } from "./config";
 import { getStats, addCounter, apiName } from "./stats";
 
@@ -194,6 +194,14 @@ export class KafkaConnection extends Context {
   onDelete(): void {}
 }
 
+/** The in-flight entry of `message` (a request header first, at least 8 bytes) sent for `h`. */
+function sentUpstream(message: Uint8Array, h: RequestHeader, synthesized: Uint8Array | null, note: RequestNote | null): InFlight {
+  const key = <i16>((<i32>message[0] << 8) | <i32>message[1]);
+  const ver = <i16>((<i32>message[2] << 8) | <i32>message[3]);
+  const corr = (<i32>message[4] << 24) | (<i32>message[5] << 16) | (<i32>message[6] << 8) | <i32>message[7];
+  return new InFlight(corr, key, ver, h, synthesized, note);
+}
+
 /** Client -> broker. */
 class RequestSide extends FrameCallbacks {
   current: RequestHeader | null = null;
@@ -231,8 +239,8 @@ class RequestSide extends FrameCallbacks {
    * maxInFlight is closed: the network-filter ABI cannot pause reading from a client, and
    * forgetting a request would let a later response pass for its answer.
    */
-  private expect(framer: Framer, h: RequestHeader, e: InFlight): bool {
-    if (!h.expectsResponse) return true;
+  private expect(framer: Framer, h: RequestHeader, e: InFlight, answered: bool = false): bool {
+    if (!h.expectsResponse && !answered) return true;
     const q = this.conn.inFlight;
     if (q.push(e)) return true;
     this.conn.refuseOrder(framer, getStats().inFlightOverflow, "client has " + q.max.toString() +
@@ -240,11 +248,32 @@ class RequestSide extends FrameCallbacks {
     return false;
   }
 
+  /**
+   * Sends the handler's own request `aside` (Verdict.aside) upstream; its answer goes to the
+   * handler only, and the client gets `answer` (if any) at its position instead.
+   */
+  private sendAside(framer: Framer, h: RequestHeader, aside: Uint8Array, answer: Uint8Array | null, out: Output): bool {
+    if (aside.length < 8) {
+      this.conn.handlerClosed = true;
+      framer.fail("handler sent an invalid request of its own with a " + apiName(h.apiKey) + " request");
+      return false;
+    }
+    const e = sentUpstream(aside, h, answer, null);
+    e.aside = true;
+    // Counted against maxInFlight like any request: a client cannot use asides to get past it.
+    if (!this.expect(framer, h, e, true)) return false;
+    out.writeInt32(aside.length);
+    out.write(aside);
+    return true;
+  }
+
   onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
     const conn = this.conn;
     const h = this.current!;
     this.current = null;
     const v = conn.handler.onRequest(frame, h);
+    const aside = v.kind != VerdictKind.Close ? v.aside : null;
+    if (aside != null && v.kind != VerdictKind.Respond && !this.sendAside(framer, h, aside, null, out)) return;
     switch (v.kind) {
       case VerdictKind.Pass: {
         if (!this.expect(framer, h, new InFlight(h.correlationId, h.apiKey, h.apiVersion, h, null, v.note))) return;
@@ -258,10 +287,7 @@ class RequestSide extends FrameCallbacks {
           framer.fail("handler replaced a " + apiName(h.apiKey) + " request with an invalid message");
           return;
         }
-        const key = <i16>((<i32>b[0] << 8) | <i32>b[1]);
-        const ver = <i16>((<i32>b[2] << 8) | <i32>b[3]);
-        const corr = (<i32>b[4] << 24) | (<i32>b[5] << 16) | (<i32>b[6] << 8) | <i32>b[7];
-        if (!this.expect(framer, h, new InFlight(corr, key, ver, h, null, v.note))) return;
+        if (!this.expect(framer, h, sentUpstream(b, h, null, v.note))) return;
         out.writeInt32(b.length);
         out.write(b);
         addCounter(getStats().framesReplaced, 1);
@@ -275,10 +301,16 @@ class RequestSide extends FrameCallbacks {
           return;
         }
         // A request the broker never answers (acks=0) gets no answer from us either.
-        if (!h.expectsResponse) break;
-        // The broker must still see a request here so that its responses stay in order:
-        // send a harmless ApiVersions with the same correlation id and swap its answer.
-        if (!this.expect(framer, h, new InFlight(h.correlationId, PROBE_API_KEY, PROBE_API_VERSION, h, b.slice()))) return;
+        const answer = h.expectsResponse ? b.slice() : null;
+        // The broker must still see a request here so that its responses stay in order: the
+        // handler's own request if it has one, else a harmless ApiVersions with the same
+        // correlation id; the client gets `answer` in place of its response.
+        if (aside != null) {
+          this.sendAside(framer, h, aside, answer, out);
+          break;
+        }
+        if (answer == null) break;
+        if (!this.expect(framer, h, new InFlight(h.correlationId, PROBE_API_KEY, PROBE_API_VERSION, h, answer))) return;
         const w = new Writer(16 + (h.clientId != null ? h.clientId!.length * 3 : 0));
         w.int16(PROBE_API_KEY);
         w.int16(PROBE_API_VERSION);
@@ -323,15 +355,22 @@ class ResponseSide extends FrameCallbacks {
       return Action.Close;
     }
     conn.inFlight.pop();
-    getStats().response(e.request.apiKey);
-    const synth = e.synthesized;
-    if (synth != null) {
-      out.writeInt32(synth.length);
-      out.write(synth);
-      addCounter(getStats().responsesSynthesized, 1);
+    const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
+    if (e.aside) {
+      // The handler's own request: it reads the answer (if it wants to), the client never does.
+      if (conn.handler.wantsResponse(info)) {
+        this.current = info;
+        this.currentAside = e;
+        return Action.Collect;
+      }
+      this.sendSynthesized(e, out);
       return Action.Discard;
     }
-    const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
+    if (e.synthesized != null) {
+      this.sendSynthesized(e, out);
+      return Action.Discard;
+    }
+    getStats().response(e.request.apiKey);
     if (conn.handler.wantsResponse(info)) {
       this.current = info;
       return Action.Collect;
@@ -339,11 +378,35 @@ class ResponseSide extends FrameCallbacks {
     return Action.Stream;
   }
 
+  /** The entry of the frame being collected when it answers a handler's own request. */
+  private currentAside: InFlight | null = null;
+
+  /** Writes the answer the handler gave the client's request in place of the broker's, if any. */
+  private sendSynthesized(e: InFlight, out: Output): void {
+    const synth = e.synthesized;
+    if (synth == null) return;
+    getStats().response(e.request.apiKey);
+    out.writeInt32(synth.length);
+    out.write(synth);
+    addCounter(getStats().responsesSynthesized, 1);
+  }
+
   onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
     const conn = this.conn;
     const info = this.current!;
     this.current = null;
     const v = conn.handler.onResponse(frame, info);
+    const aside = this.currentAside;
+    if (aside != null) {
+      this.currentAside = null;
+      if (v.kind == VerdictKind.Close) {
+        conn.handlerClosed = !v.malformed;
+        framer.fail((v.malformed ? "malformed " : "policy closed the connection on a ") + apiName(info.apiKey) + " response to the filter's own request: " + v.reason);
+      } else {
+        this.sendSynthesized(aside, out);
+      }
+      return;
+    }
     switch (v.kind) {
       case VerdictKind.Pass: {
         framer.passHeld(out);

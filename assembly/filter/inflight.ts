@@ -21,6 +21,9 @@ export class InFlight {
     /** What the handler left for the response to this request. */
     public note: RequestNote | null = null,
   ) {}
+
+  /** The handler's own request (Verdict.aside): its answer is for the handler only. */
+  aside: bool = false;
 }
 
 export class InFlightQueue {

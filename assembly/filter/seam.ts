@@ -80,12 +80,25 @@ export class Verdict {
     public malformed: bool = false,
     /** For requests that go upstream (Pass, Replace): handed back with their response. */
     public note: RequestNote | null = null,
+    /**
+     * Requests only (not Close): a request of the handler's own (a whole message without size
+     * prefix) sent upstream just before what this verdict sends. Its answer is handed to
+     * onResponse (note null) and never reaches the client. With Respond it is the request
+     * that keeps the broker's answers in order, so the client's answer follows it.
+     */
+    public aside: Uint8Array | null = null,
   ) {}
 
   /** This verdict with `note` attached (the shared Pass verdict is not changed). */
   withNote(note: RequestNote | null): Verdict {
     if (note == null || this.kind == VerdictKind.Respond || this.kind == VerdictKind.Close) return this;
-    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, note);
+    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, note, this.aside);
+  }
+
+  /** This verdict with the handler's own request `aside` sent before it (see `aside`). */
+  withAside(aside: Uint8Array | null): Verdict {
+    if (aside == null || this.kind == VerdictKind.Close) return this;
+    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, this.note, aside);
   }
 
   static pass(): Verdict { return PASS; }

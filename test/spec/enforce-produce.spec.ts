@@ -3,9 +3,17 @@
 
 import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
 import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../assembly/messages/ProduceResponse";
-import { VerdictKind } from "../../assembly/filter/seam";
+import { VerdictKind, RequestHeader, ResponseInfo } from "../../assembly/filter/seam";
+import { MetadataRequestData } from "../../assembly/messages/MetadataRequest";
+import { MetadataResponseData, MetadataResponseTopic } from "../../assembly/messages/MetadataResponse";
+import { Enforcer } from "../../assembly/enforce/handler";
+import { encodeResponse } from "../../assembly/enforce/context";
+import { learnTopicId } from "../../assembly/enforce/topic-ids";
+import { loadConfig } from "../../assembly/filter/config";
+import { decodeRequest } from "../../assembly/protocol/frame";
+import { Uuid } from "../../assembly/protocol/uuid";
 import { RequestContext } from "../../assembly/enforce/context";
-import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse } from "./support/enforce";
+import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse, requestBytes } from "./support/enforce";
 
 const POLICY = `{"acls": [
   {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "WRITE", "permissionType": "ALLOW"}],
@@ -80,5 +88,61 @@ describe("Produce", () => {
   it("closes the connection for a refused acks=0 produce, as Kafka does", () => {
     const v = run(policyOf(POLICY), session("User:bob"), 0, 11, produce(0, ["orders.eu"]), ctxs);
     expect(v.kind).toBe(VerdictKind.Close);
+  });
+});
+
+describe("a topic id no broker answer has told", () => {
+  it("is refused with UNKNOWN_TOPIC_ID, asked of the broker in the refusal's place, and known to the retry", () => {
+    const e = new Enforcer(loadConfig(POLICY).config!, "127.0.0.1", "");
+    e.session.principal = "User:alice";
+    const id = new Uuid(0x7777, 0x8888);
+    const req = produce(-1, ["ignored at v13"]);
+    req.topicData[0].topicId = id;
+    const frame = requestBytes(0, 13, req);
+    const header = new RequestHeader(0, 13, 41, "spec-client", 0, frame.length);
+
+    const first = e.onRequest(frame, header);
+    expect(first.kind).toBe(VerdictKind.Respond);
+    const refused = changetype<ProduceResponseData>(respondedBody(first, 0, 13));
+    expect(refused.responses[0].partitionResponses[0].errorCode).toBe(100); // UNKNOWN_TOPIC_ID
+    // The request that stands in for the client's: Metadata v12 by id, never creating a topic.
+    expect(first.aside).not.toBeNull();
+    const lookup = decodeRequest(first.aside!);
+    expect(lookup.error).toBe("");
+    expect(lookup.header.requestApiKey).toBe(3);
+    expect(lookup.header.requestApiVersion).toBe(12);
+    expect(lookup.header.clientId).toBe("spec-client");
+    const asked = changetype<MetadataRequestData>(lookup.body);
+    expect(asked.topics!.length).toBe(1);
+    expect(asked.topics![0].topicId.equals(id)).toBe(true);
+    expect(asked.allowAutoTopicCreation).toBe(false);
+
+    // The broker's answer teaches the id.
+    const answer = new MetadataResponseData();
+    const t = new MetadataResponseTopic();
+    t.name = "orders.eu";
+    t.topicId = id;
+    answer.topics.push(t);
+    const bytes = encodeResponse(41, 3, 12, answer)!;
+    e.onResponse(bytes, new ResponseInfo(41, 3, 12, header, bytes.length, null));
+
+    const retry = e.onRequest(frame, header);
+    expect(retry.kind).toBe(VerdictKind.Pass);
+    expect(retry.aside).toBeNull();
+  });
+
+  it("rides along with the topics that go on: one Metadata request for every unknown id, before them", () => {
+    const e = new Enforcer(loadConfig(POLICY).config!, "127.0.0.1", "");
+    e.session.principal = "User:alice";
+    learnTopicId(new Uuid(1, 1), "orders.known");
+    const req = produce(-1, ["a", "b", "c"]);
+    req.topicData[0].topicId = new Uuid(1, 1);
+    req.topicData[1].topicId = new Uuid(2, 2);
+    req.topicData[2].topicId = new Uuid(2, 2);
+    const frame = requestBytes(0, 13, req);
+    const v = e.onRequest(frame, new RequestHeader(0, 13, 42, "spec-client", 0, frame.length));
+    expect(v.kind).toBe(VerdictKind.Replace);
+    const asked = changetype<MetadataRequestData>(decodeRequest(v.aside!).body);
+    expect(asked.topics!.length).toBe(1);
   });
 });

@@ -12,7 +12,7 @@
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
-import { TOPIC_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY } from "../../protocol/errors";
+import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY } from "../../protocol/errors";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition } from "../../messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
@@ -127,15 +127,13 @@ export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | 
 }
 
 /**
- * The error for `op` on a topic (0 if allowed). A topic named by an id this VM never saw in
- * a Metadata response cannot be authorized: it gets UNKNOWN_TOPIC_ID, as Kafka answers ids
- * it does not know.
+ * The error for `op` on a topic (0 if allowed); a topic named by an id no broker answer has
+ * told is refused by RequestContext.refuseUnknownTopicId.
  */
 export function topicCode(ctx: RequestContext, name: string | null, id: Uuid, op: i32): i16 {
   if (name != null) return ctx.check(ResourceType.Topic, name, op);
   if (ctx.forcedError != 0) return ctx.check(ResourceType.Topic, id.toString(), op);
-  ctx.deny("TOPIC_ID:" + id.toString(), "topic id not seen in any Metadata response", UNKNOWN_TOPIC_ID);
-  return UNKNOWN_TOPIC_ID;
+  return ctx.refuseUnknownTopicId(id);
 }
 
 /** Refused topics of a request, each kept as the request gave it, with its error. */

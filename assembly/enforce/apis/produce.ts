@@ -4,7 +4,7 @@
 
 import { Message } from "../../protocol/message";
 import { firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
-import { INVALID_RECORD, UNKNOWN_TOPIC_ID } from "../../protocol/errors";
+import { INVALID_RECORD } from "../../protocol/errors";
 import { ProduceRequestData, TopicProduceData } from "../../messages/ProduceRequest";
 import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../messages/ProduceResponse";
 import { ResourceType, AclOperation } from "../../policy/acl";
@@ -34,10 +34,7 @@ export function checkProduce(ctx: RequestContext): Verdict {
     const topic = unchecked(req.topicData[t]);
     const name = ctx.version >= 13 ? topicName(topic.topicId) : topic.name;
     let code = wholeCode;
-    if (code == 0 && name == null) {
-      code = UNKNOWN_TOPIC_ID;
-      ctx.deny("TOPIC_ID:" + topic.topicId.toString(), "topic id not seen in any Metadata response", code);
-    }
+    if (code == 0 && name == null) code = ctx.refuseUnknownTopicId(topic.topicId);
     if (code == 0) code = ctx.check(ResourceType.Topic, name!, AclOperation.Write);
     if (code != 0) {
       for (let p = 0; p < topic.partitionData.length; p++) refused.push(new Refused(topic, unchecked(topic.partitionData[p]).index, code, null));

@@ -108,7 +108,7 @@ export function clusterAllows(ctx: RequestContext, operation: i32): bool {
 /** The name of a topic given by id, or null (a logged denial) when no response has told it. */
 function nameOfTopicId(ctx: RequestContext, id: Uuid): string | null {
   const name = topicName(id);
-  if (name == null) ctx.deny("TOPIC_ID:" + id.toString(), "topic id not seen in any Metadata response", UNKNOWN_TOPIC_ID);
+  if (name == null) ctx.refuseUnknownTopicId(id);
   return name;
 }
 

@@ -6,6 +6,10 @@
 //   t-replace        requests are replaced: client id rewritten to "replaced"
 //   t-respond        requests are answered by the filter ("synthetic" body)
 //   t-close          requests close the connection
+//   t-aside          requests pass, after a request of the handler's own (ApiVersions v0,
+//                    client id "aside", correlation id + 1000) whose answer it replaces
+//                    (the client must see neither)
+//   t-aside-respond  as t-respond, with the handler's own request standing in for it
 //   t-resp-collect   responses are collected whole, then passed
 //   t-resp-replace   responses are replaced with the correlation id + "rewritten"
 
@@ -19,13 +23,15 @@ function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode
 class TestHandler extends KafkaHandler {
   wantsRequest(h: RequestHeader): bool {
     const c = h.clientId;
-    return c != null && (c == "t-collect" || c == "t-replace" || c == "t-respond" || c == "t-close");
+    return c != null && (c == "t-collect" || c == "t-replace" || c == "t-respond" || c == "t-close" ||
+      c == "t-aside" || c == "t-aside-respond");
   }
 
   onRequest(frame: Uint8Array, h: RequestHeader): Verdict {
     const c = h.clientId!;
     if (c == "t-collect") return Verdict.pass();
     if (c == "t-close") return Verdict.close("test asked to close");
+    if (c == "t-aside") return Verdict.pass().withAside(asideFor(h));
     const w = new Writer(64 + frame.length);
     if (c == "t-replace") {
       w.int16(h.apiKey);
@@ -37,12 +43,13 @@ class TestHandler extends KafkaHandler {
     }
     w.int32(h.correlationId);
     w.raw(utf8("synthetic"));
-    return Verdict.respond(w.bytes());
+    const answer = Verdict.respond(w.bytes());
+    return c == "t-aside-respond" ? answer.withAside(asideFor(h)) : answer;
   }
 
   wantsResponse(info: ResponseInfo): bool {
     const c = info.request.clientId;
-    return c != null && (c == "t-resp-collect" || c == "t-resp-replace");
+    return c != null && (c == "t-resp-collect" || c == "t-resp-replace" || (c == "t-aside" && info.correlationId >= 1000));
   }
 
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
@@ -52,6 +59,16 @@ class TestHandler extends KafkaHandler {
     w.raw(utf8("rewritten"));
     return Verdict.replace(w.bytes());
   }
+}
+
+/** The handler's own request for `h`: ApiVersions v0, client id "aside", correlation id + 1000. */
+function asideFor(h: RequestHeader): Uint8Array {
+  const w = new Writer(32);
+  w.int16(18);
+  w.int16(0);
+  w.int32(h.correlationId + 1000);
+  w.string("aside", false);
+  return w.bytes();
 }
 
 setHandlerFactory((id: u32, config: FilterConfig): KafkaHandler => new TestHandler());

@@ -827,7 +827,7 @@ const fromFile = (events) => events.map((e) => (e.b64 !== undefined || e.zeros !
 
 const HANG_MS = +(process.env.FUZZ_HANG_MS || 60000);
 
-const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0 });
+const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0 });
 
 function addTotals(into, x) {
   for (const k of Object.keys(into)) {
@@ -1022,7 +1022,7 @@ async function fuzz(o) {
   try { await Promise.all(workers); } finally { clearInterval(timer); }
   const t = sum(), secs = (Date.now() - started) / 1000;
   console.log(`frames fuzzed: ${t.frames} in ${secs.toFixed(1)} s (${Math.round(t.frames / secs)}/s), ${t.cases} VMs, ${t.connections} connections`);
-  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}); responses checked for leaks: ${t.leaksChecked}`);
+  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}); responses checked for leaks: ${t.leaksChecked}`);
   console.log(`traps: ${t.traps}${t.byKind.hang ? ` (of which hangs: ${t.byKind.hang})` : ""}`);
   console.log(`bypasses: ${t.bypasses}${Object.keys(t.byKind).length ? " (" + Object.entries(t.byKind).filter(([k]) => k !== "trap" && k !== "hang").map(([k, n]) => `${k} ${n}`).join(", ") + ")" : ""}`);
   console.log(`connections closed by the filter: ${t.closed}`);

@@ -29,6 +29,7 @@ import path from "node:path";
 
 export const ENTITIES = { topicName: "TOPIC", groupId: "GROUP", transactionalId: "TRANSACTIONAL_ID" };
 export const ANONYMOUS = "User:ANONYMOUS";
+const ZERO_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 
 // ---------------------------------------------------------------------------------------
 // Message definitions -> where the names are.
@@ -282,7 +283,7 @@ export class Oracle {
     // twice is believed both times: a forwarded id is forbidden if any of its names is).
     this.topicIds = new Map([...pool.ids].map(([id, name]) => [id, new Set([name])]));
     this.findings = [];
-    this.stats = { forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0 };
+    this.stats = { forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0 };
   }
 
   connection(id, props = {}) { return new ConnectionOracle(this, id, props); }
@@ -347,6 +348,7 @@ class ConnectionOracle {
     this.brokerIsKafka = true;
     this.sent = new Map(); // correlation id -> [{apiKey, version, principal}] the client sent
     this.named = new Set(); // pool names (and topic ids) the client itself has sent
+    this.recentFrames = []; // the client's last frames (where the filter's topic-id lookups take their ids)
   }
 
   finding(kind, detail) { return this.vm.finding({ kind, connection: this.id, principal: this.principal, ...detail }); }
@@ -364,6 +366,8 @@ class ConnectionOracle {
       if (!list) { list = []; this.sent.set(corr, list); }
       list.push({ apiKey, version, principal: this.principal, principalKnown: this.principalKnown });
       if (list.length > 4) list.shift();
+      this.recentFrames.push(f);
+      if (this.recentFrames.length > 256) this.recentFrames.shift();
       for (const [name, forms] of this.vm.pool.wire) if (!this.named.has(name) && forms.some((w) => f.includes(w))) this.named.add(name);
     }
   }
@@ -393,6 +397,7 @@ class ConnectionOracle {
       if (apiKey !== API_VERSIONS) this.finding("unchecked-forward", { apiKey, version, corr, frame: f.toString("base64").slice(0, 400) });
       return;
     }
+    if (this.isLookup(apiKey, version, body)) { vm.stats.lookups++; return; }
     if (!this.principalKnown) { vm.stats.unknownPrincipal++; return; }
     if (vm.acls.isSuper(this.principal)) return;
     // Once the broker has said what Kafka never would, which principal Kafka would have is
@@ -416,6 +421,17 @@ class ConnectionOracle {
       const earlier = [...this.held].find((p) => p !== this.principal && this.allowed(p, entity, name));
       this.finding("forbidden-forward", { apiKey, version, corr, field: e.path, entity, name, byId: e.entity === "topicId" ? e.value : undefined, allowedTo: earlier });
     }
+  }
+
+  /**
+   * The filter's own request for topic ids a client request named (Verdict.aside): Metadata
+   * by id only, creating nothing, every id taken from what the client just sent. Its answer is
+   * the filter's alone (a leak would show in deliveredToClient), so asking is no bypass.
+   */
+  isLookup(apiKey, version, body) {
+    if (apiKey !== 3 || version !== 12 || body.allowAutoTopicCreation !== false || !Array.isArray(body.topics) || body.topics.length === 0) return false;
+    return body.topics.every((t) => t.name === null && t.topicId && t.topicId !== ZERO_ID &&
+      this.recentFrames.some((f) => f.includes(Buffer.from(t.topicId, "base64url"))));
   }
 
   /** Bytes the broker sent: each complete response answers the oldest unanswered request. */

@@ -283,6 +283,22 @@ async function main() {
       check("replaced response reaches the client replaced", bodies[4] && bodies[4][1] === "rewritten");
       c.close();
     }
+    // 5b. the handler's own requests (Verdict.aside): sent before the client's, answers unseen
+    {
+      const c = new Client(); await c.ready();
+      const reqs = [request(3, 4, 31, "t-aside"), request(0, 9, 32, "t-aside-respond", Buffer.alloc(100, 1), true), apiVersionsV3(33, "smoke")];
+      c.send(Buffer.concat(reqs));
+      const frames = await c.waitFrames(3);
+      await sleep(100);
+      const b = broker.conns[n++];
+      const seen = b ? splitFrames(b.received)[0].map(parseRequest) : [];
+      check("the handler's own request goes upstream before the client's", seen.map((r) => `${r.corr}:${r.clientId}`).join() === "1031:aside,31:t-aside,1032:aside,33:smoke",
+        JSON.stringify(seen));
+      const bodies = frames.map((f) => [f.readInt32BE(4), f.subarray(8).toString()]);
+      check("the client gets only its own answers, in order", c.frames().length === 3 && bodies.map((x) => x[0]).join() === "31,32,33", JSON.stringify(bodies));
+      check("an answered request's answer follows the handler's own request", bodies[1] && bodies[1][1] === "synthetic");
+      c.close();
+    }
     // 6. a frame cut short by the client's end of stream is sent on as received
     {
       const c = new Client(); await c.ready();
@@ -330,14 +346,14 @@ async function main() {
     check("stat kafka.decode_errors counts", stat("kafka.decode_errors") === 4);
     check("stat kafka.connections_closed_by_filter counts", stat("kafka.connections_closed_by_filter") === 5);
     check("stat kafka.frames_replaced counts", stat("kafka.frames_replaced") === 2);
-    check("stat kafka.responses_synthesized counts", stat("kafka.responses_synthesized") === 1);
+    check("stat kafka.responses_synthesized counts", stat("kafka.responses_synthesized") === 2);
     envoy.kill("SIGTERM"); // flushes the log
     for (let i = 0; i < 100 && !envoyExited; i++) await sleep(20);
     const log = fs.readFileSync(logFile, "utf8");
     // (the readiness probes' connections closed with nothing sent)
     const closeLines = log.split("\n").filter((l) => /kafka connection \d+ closed/.test(l) && !/bytes from client 0, from broker 0\)/.test(l));
     console.log(closeLines.slice(-7).map((l) => l.replace(/^.*wasm log/, "  wasm log")).join("\n"));
-    check("one close line per connection, with why", closeLines.length === 11 && closeLines.every((l) => /closed( by filter)?: \S/.test(l)), String(closeLines.length));
+    check("one close line per connection, with why", closeLines.length === 12 && closeLines.every((l) => /closed( by filter)?: \S/.test(l)), String(closeLines.length));
     check("VM never failed", !/wasm.*(fail|trap|abort|unreachable)/i.test(log));
   } finally {
     envoy.kill("SIGTERM");

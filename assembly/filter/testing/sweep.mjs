@@ -58,6 +58,7 @@ const responses = new Map(); // "key/version/variant" -> frame
 for (const f of all) if (f.kind === "response") responses.set(`${f.apiKey}/${f.version}/${f.variant}`, f);
 const responseFor = (k, v, variant) => responses.get(`${k}/${v}/${variant}`) || responses.get(`${k}/${v}/0`);
 const PROBE_RESPONSE = responseFor(18, 0, 0);
+const LOOKUP_RESPONSE = responseFor(3, 12, 0);
 const apiName = (f) => f.name.replace(/Request$/, "");
 
 // ---------------------------------------------------------------------------------------
@@ -246,7 +247,22 @@ function sweep(policy, f, totals) {
     out.outcome = "trap";
     return finish();
   }
-  const up = c.output(DOWNSTREAM);
+  let up = c.output(DOWNSTREAM);
+  // A topic id the filter has not seen is asked of the broker first (Verdict.aside): a
+  // Metadata v12 request by id, whose answer only the filter reads.
+  let lookup = null;
+  if (logs().some((m) => /asked of the broker now/.test(m))) {
+    const first = (splitFrames(up) || [])[0];
+    if (!first || first.readInt16BE(0) !== 3 || first.readInt16BE(2) !== 12) problem("lookup", "an unknown topic id was logged but no Metadata v12 lookup went upstream first");
+    else {
+      lookup = first;
+      up = up.subarray(4 + first.length);
+      const d = decode(first, true, 3, 12);
+      if (!d.ok || !d.json || d.json.body.allowAutoTopicCreation !== false || !d.json.body.topics.every((t) => t.name === null)) {
+        problem("lookup", `the lookup is not a Metadata request by id that creates nothing: ${JSON.stringify(d.json && d.json.body).slice(0, 300)}`);
+      }
+    }
+  }
   const errors = [...new Set(denials().map((m) => (/ error=(\S+)$/.exec(m) || [])[1] || "?"))];
   if (c.closed) {
     out.outcome = "close";
@@ -257,7 +273,7 @@ function sweep(policy, f, totals) {
     if (up.length > 0) problem("close", `closed, yet ${up.length} bytes went upstream`);
     return finish();
   }
-  if (up.length === 0) {
+  if (up.length === 0 && lookup == null) {
     problem("stall", "the request went nowhere and the connection is open");
     out.outcome = "stall";
     return finish();
@@ -270,7 +286,7 @@ function sweep(policy, f, totals) {
       if (why == null) problem("deny-pass", `forwarded unchanged under deny-all; Kafka would check it: ${JSON.stringify(f.body).slice(0, 300)}`);
       else out.reasons.push(why);
     }
-  } else if (up.equals(probeFor(f.header)) && !(f.apiKey === 18 && f.version === 0)) {
+  } else if ((lookup != null && up.length === 0) || (up.equals(probeFor(f.header)) && !(f.apiKey === 18 && f.version === 0))) {
     out.outcome = "respond";
     out.reasons.push(...errors);
     if (errors.length === 0) problem("unexplained", "answered by the filter with no denial logged");
@@ -293,10 +309,21 @@ function sweep(policy, f, totals) {
     }
   }
 
-  // The response: the broker's answer to what went upstream (the probe, for an answer).
-  const acksZero = f.apiKey === 0 && f.body.acks === 0 && out.outcome === "pass";
-  if (!acksZero) {
-    const answered = out.outcome === "respond";
+  // The response: the broker's answer to what went upstream (the probe, for an answer),
+  // after its answer to the lookup, which the client must never see.
+  const answered = out.outcome === "respond";
+  if (lookup != null) {
+    try {
+      c.feed(UPSTREAM, withCorrelation(LOOKUP_RESPONSE.frame, 4, lookup.readInt32BE(4)));
+    } catch (e) {
+      problem("trap", `VM trapped on the lookup's answer: ${e.message}`);
+      return finish();
+    }
+    if (c.closed) problem("lookup", `closed on the lookup's answer: ${closeLine()}`);
+    else if (!answered && c.output(UPSTREAM).length > 0) problem("lookup", "the client got the answer to the filter's own request");
+  }
+  const acksZero = f.apiKey === 0 && f.body.acks === 0 && (out.outcome === "pass" || out.outcome === "replace");
+  if (!acksZero && !(answered && lookup != null) && !c.closed) {
     const source = answered ? PROBE_RESPONSE : responseFor(f.apiKey, f.version, f.variant);
     if (!source) problem("response", "no oracle response for this api key and version");
     else {
@@ -308,28 +335,35 @@ function sweep(policy, f, totals) {
         return finish();
       }
       const got = c.output(UPSTREAM);
-      const frames = splitFrames(got);
-      if (c.closed) problem("response", `closed on the response: ${closeLine()}`);
-      else if (!frames || frames.length !== 1) problem("response", `client got ${frames ? frames.length : "a broken stream of"} frames (${got.length} bytes)`);
-      else if (frames[0].readInt32BE(0) !== corr) problem("response", `client got correlation id ${frames[0].readInt32BE(0)}, expected ${corr}`);
-      else {
-        out.response = answered ? "synthesized" : got.equals(fed) ? "unchanged" : "rewritten";
-        const d = decode(frames[0], false, f.apiKey, f.version);
-        if (!d.ok) problem("response", `client's ${out.response} response does not decode as ${apiName(f)} v${f.version}: ${d.error}`);
-        else if (d.json) {
-          const missing = answered ? missingError(d.json.body) : null;
-          if (missing) problem("response", `the filter's answer does not carry the refusal: ${missing}`);
-          const listing = policy === "deny" && !answered && listingOf(f.apiKey, f.version, f.body);
-          if (listing) {
-            const [what, empty] = listing(d.json.body);
-            if (!empty) problem("visibility", `deny-all listing shows ${what}: ${JSON.stringify(d.json.body).slice(0, 300)}`);
-          }
+      checkClientResponse(got, fed);
+    }
+  } else if (answered && lookup != null && !c.closed) {
+    checkClientResponse(c.output(UPSTREAM), null);
+  }
+  try { c.close(); } catch (e) { problem("trap", `VM trapped closing the connection: ${e.message}`); }
+  return finish();
+
+  /** The client must get exactly one frame: the answer to its request, decodable as such. */
+  function checkClientResponse(got, fed) {
+    const frames = splitFrames(got);
+    if (c.closed) problem("response", `closed on the response: ${closeLine()}`);
+    else if (!frames || frames.length !== 1) problem("response", `client got ${frames ? frames.length : "a broken stream of"} frames (${got.length} bytes)`);
+    else if (frames[0].readInt32BE(0) !== corr) problem("response", `client got correlation id ${frames[0].readInt32BE(0)}, expected ${corr}`);
+    else {
+      out.response = answered ? "synthesized" : fed && got.equals(fed) ? "unchanged" : "rewritten";
+      const d = decode(frames[0], false, f.apiKey, f.version);
+      if (!d.ok) problem("response", `client's ${out.response} response does not decode as ${apiName(f)} v${f.version}: ${d.error}`);
+      else if (d.json) {
+        const missing = answered ? missingError(d.json.body) : null;
+        if (missing) problem("response", `the filter's answer does not carry the refusal: ${missing}`);
+        const listing = policy === "deny" && !answered && listingOf(f.apiKey, f.version, f.body);
+        if (listing) {
+          const [what, empty] = listing(d.json.body);
+          if (!empty) problem("visibility", `deny-all listing shows ${what}: ${JSON.stringify(d.json.body).slice(0, 300)}`);
         }
       }
     }
   }
-  try { c.close(); } catch (e) { problem("trap", `VM trapped closing the connection: ${e.message}`); }
-  return finish();
 
   function finish() {
     for (const name of metricNames) totals[name] = (totals[name] || 0n) + h.metric(name);
