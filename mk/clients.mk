@@ -3,7 +3,8 @@
 #   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python
 #   Go proxy      franz-go, sarama (versions in each driver's go.mod / go.sum)
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
-#                 kafka-tools $(KAFKA_VERSION) (Kafka's console tools)
+#                 kafka-tools $(CONSOLE_TOOLS_VERSION) (Kafka's console tools; a client like the others,
+#                 the same whichever broker KAFKA_VERSION runs)
 # kafkajs (npm) and kcat (Debian) are the e2e suite's own.
 #
 #   make clients       everything above that is missing or out of date
@@ -15,9 +16,10 @@ CLIENTS_SRC            := test/e2e/clients
 CONFLUENT_KAFKA_VERSION ?= 2.16.1
 KAFKA_PYTHON_VERSION   ?= 3.0.12
 MATRIX_JAVA_VERSIONS   ?= 4.4.0 3.9.1 2.8.2
+CONSOLE_TOOLS_VERSION  ?= 4.4.0
 CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)
 CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
-CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(KAFKA_VERSION)/.stamp
+CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(CONSOLE_TOOLS_VERSION)/.stamp
 CLIENTS_GO             := $(CLIENTS_DIR)/franz-go $(CLIENTS_DIR)/sarama
 CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:copy-dependencies -DincludeScope=runtime
 # Go modules in the project's cache, writable so that `rm -rf .cache` works.
@@ -43,7 +45,7 @@ $(CLIENTS_DIR)/java-%/classes/Driver.class: $(CLIENTS_SRC)/java/src/Driver.java 
 $(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
 	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
 	rm -rf $(@D)
-	$(CLIENTS_MVN) -Dclients.version=$(KAFKA_VERSION) -Dclients.artifact=kafka-tools -Dclients.logging=slf4j-simple \
+	$(CLIENTS_MVN) -Dclients.version=$(CONSOLE_TOOLS_VERSION) -Dclients.artifact=kafka-tools -Dclients.logging=slf4j-simple \
 	  -DoutputDirectory=$(abspath $(@D))
 	@touch $@
 

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Single-node Kafka (KRaft) for the e2e tests, run from the jars that `make kafka` gathered.
 #   kafka.sh up     format storage once, start the broker in the background, wait until it serves
-#   kafka.sh down   stop it (no error when nothing runs)
+#                   (a broker of another version that we started is stopped first)
+#   kafka.sh down   stop our broker, whichever version runs (no error when nothing runs)
 #   kafka.sh status exit 0 when our broker runs
-# Paths come from the environment (mk/kafka.mk sets them); all relative to the repo root.
+# Each Kafka version has its own jars, storage and logs: $KAFKA_ROOT/<version>/{libs,run,logs}
+# (a storage one version formatted may not be readable by another: 3.9.1 refuses 4.4.0's with
+# "Can't read version 4 of BrokerEndpoint"). Paths come from the environment (mk/kafka.mk sets
+# them); all relative to the repo root.
 set -euo pipefail
 
-KAFKA_LIBS=${KAFKA_LIBS:-.cache/kafka/libs}
-KAFKA_RUN=${KAFKA_RUN:-.cache/kafka/run}
-KAFKA_LOGS=${KAFKA_LOGS:-.cache/kafka/logs}
+KAFKA_ROOT=${KAFKA_ROOT:-.cache/kafka}
+KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
+KAFKA_LIBS=${KAFKA_LIBS:-$KAFKA_ROOT/$KAFKA_VERSION/libs}
+KAFKA_RUN=${KAFKA_RUN:-$KAFKA_ROOT/$KAFKA_VERSION/run}
+KAFKA_LOGS=${KAFKA_LOGS:-$KAFKA_ROOT/$KAFKA_VERSION/logs}
 KAFKA_CONF=${KAFKA_CONF:-test/e2e/kafka}
 KAFKA_CLUSTER_ID=${KAFKA_CLUSTER_ID:-a2Fma2Etd2FzbS1maWx0cg}
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
@@ -27,10 +33,10 @@ DATA=$RUN/data
 
 log() { echo "kafka.sh: $*" >&2; }
 
-our_pid() {  # prints the broker's pid when it is ours and alive
-  local pid
-  [ -f "$PIDFILE" ] || return 1
-  pid=$(cat "$PIDFILE")
+our_pid() {  # [PIDFILE] prints the broker's pid when it is ours and alive
+  local pid file=${1:-$PIDFILE}
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file")
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka' || return 1
   echo "$pid"
@@ -84,11 +90,27 @@ ready() {  # every listener accepts and the broker has finished starting
   grep -q 'Kafka Server started' "$LOGS/server.log" 2>/dev/null
 }
 
+# Pid files of the brokers of every version (and of the layout before versions had their own
+# directories, $KAFKA_ROOT/run), other than this version's.
+other_pidfiles() {
+  local f
+  for f in "$KAFKA_ROOT"/*/run/kafka.pid "$KAFKA_ROOT"/run/kafka.pid; do
+    [ -f "$f" ] && [ "$(cd "$(dirname "$f")" && pwd)" != "$RUN" ] && echo "$f"
+  done
+  return 0
+}
+
 up() {
-  local pid p t0
+  local pid p t0 f
   if pid=$(our_pid); then
     log "already running (pid $pid)"
   else
+    for f in $(other_pidfiles); do
+      if pid=$(our_pid "$f"); then
+        log "a broker of another version runs (pid $pid, $f): stopping it to start $KAFKA_VERSION"
+        stop "$f"
+      fi
+    done
     [ -n "$LIBS" ] && compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null || { log "no broker jars in $KAFKA_LIBS; run 'make kafka'"; exit 1; }
     for p in "${PORTS[@]}"; do
       if port_open "$p"; then log "127.0.0.1:$p is taken by a process that is not ours; stop it first"; exit 1; fi
@@ -114,22 +136,35 @@ up() {
   log "ready on 127.0.0.1:9092 (PLAINTEXT) and 127.0.0.1:9093 (SASL_PLAINTEXT) after $((SECONDS - t0))s"
 }
 
-down() {
+stop() {  # PIDFILE: stops that broker, if it is ours and alive
   local pid i
-  if ! pid=$(our_pid); then rm -f "$PIDFILE"; log "not running"; return 0; fi
-  log "stopping broker (pid $pid)"
+  if ! pid=$(our_pid "$1"); then rm -f "$1"; return 1; fi
+  log "stopping broker (pid $pid, $1)"
   kill -TERM "$pid" 2>/dev/null || true
   for i in $(seq 1 120); do
     [ -d "/proc/$pid" ] || break
     sleep 0.5
   done
   if [ -d "/proc/$pid" ]; then log "still alive after 60s, killing"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
-  rm -f "$PIDFILE"
+  rm -f "$1"
+}
+
+down() {  # whichever version runs: `make down` needs no KAFKA_VERSION
+  local f stopped=0
+  for f in "$PIDFILE" $(other_pidfiles); do
+    stop "$f" && stopped=1
+  done
+  [ "$stopped" = 1 ] || log "not running"
+  return 0
 }
 
 case "${1:-}" in
   up) up ;;
   down) down ;;
-  status) if pid=$(our_pid); then echo "kafka running (pid $pid)"; else echo "kafka not running"; exit 1; fi ;;
+  status)
+    for f in "$PIDFILE" $(other_pidfiles); do
+      if pid=$(our_pid "$f"); then echo "kafka running (pid $pid, $(dirname "$(dirname "$f")"))"; exit 0; fi
+    done
+    echo "kafka not running"; exit 1 ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
