@@ -7,9 +7,13 @@
 #   make envoy-tls                      test CA + server/client certificates in $(ENVOY_TLS) (when missing)
 #   make up   [POLICY=file.json]        kafka-up + Envoy with the Wasm filter ($(FILTER_WASM))
 #   make up   NOWASM=1                  kafka-up + Envoy as a plain TCP pass-through
-#   make down                           stop Envoy and Kafka
+#   make up   ENVOY_CONCURRENCY=4       Envoy with 4 worker threads (one Wasm VM each); default 2
+#   make envoy-b-up / envoy-b-down      a second Envoy (the first one's config, admin :9911, Kafka
+#                                       listeners :29092-:29094, $(ENVOY_B_DIR)/envoy.log,
+#                                       ENVOY_B_CONCURRENCY workers, default 4); needs `make up` first
+#   make down                           stop both Envoys and Kafka
 # `make up` again is a no-op when nothing changed and restarts Envoy alone when the policy,
-# the template or the module changed. Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
+# the template, the module or ENVOY_CONCURRENCY changed. Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
 
 VENV           := .venv
 ENVOY          := $(VENV)/bin/envoy
@@ -27,12 +31,18 @@ POLICY         ?= envoy/policy.example.json
 NOWASM         ?=
 ENVOY_LOG_LEVEL   ?= info
 ENVOY_CONCURRENCY ?= 2
-ENVOY_SH       := ENVOY=$(ENVOY) ENVOY_RUN=$(ENVOY_DIR) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) ENVOY_TLS=$(ENVOY_TLS) \
-                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) \
-                  ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL) ENVOY_CONCURRENCY=$(ENVOY_CONCURRENCY) \
-                  bash test/e2e/bin/envoy.sh
+ENVOY_SH_ENV   := ENVOY=$(ENVOY) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) ENVOY_TLS=$(ENVOY_TLS) \
+                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL)
+ENVOY_SH       := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_DIR) ENVOY_CONCURRENCY=$(ENVOY_CONCURRENCY) bash test/e2e/bin/envoy.sh
+# A second Envoy process in front of the same broker (test/e2e/topic-ids.test.ts starts and stops
+# it): the first Envoy's rendered config with other ports, its own run directory and log.
+ENVOY_B_DIR         := $(CACHE)/envoy-b
+ENVOY_B_PORTS       ?= 9911 29092 29093 29094
+ENVOY_B_CONCURRENCY ?= 4
+ENVOY_B_SH     := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_B_DIR) ENVOY_CONCURRENCY=$(ENVOY_B_CONCURRENCY) \
+                  ENVOY_CONFIG_FROM=$(ENVOY_CONFIG) ENVOY_PORTS='$(ENVOY_B_PORTS)' bash test/e2e/bin/envoy.sh
 
-.PHONY: envoy envoy-config envoy-tls envoy-up envoy-down up down status
+.PHONY: envoy envoy-config envoy-tls envoy-up envoy-down envoy-b-up envoy-b-down up down status
 
 envoy: $(ENVOY_STAMP)
 
@@ -61,16 +71,25 @@ envoy-up: $(ENVOY_STAMP) tools $(ENVOY_TLS_FILES) $(if $(NOWASM),,$(FILTER_WASM)
 envoy-down:
 	@$(ENVOY_SH) down
 
+# No prerequisites: it runs what the first Envoy runs (the test starts it with the stack up).
+envoy-b-up:
+	@$(ENVOY_B_SH) up
+
+envoy-b-down:
+	@$(ENVOY_B_SH) down
+
 up: kafka-up
 	@$(MAKE) --no-print-directory envoy-up
 
 down:
+	@$(ENVOY_B_SH) down
 	@$(ENVOY_SH) down
 	@$(KAFKA_SH) down
 
 status:
 	-@$(KAFKA_SH) status
 	-@$(ENVOY_SH) status
+	-@$(ENVOY_B_SH) status
 
 # Infra smoke test through Envoy (kcat): `make up NOWASM=1 && make e2e-smoke`.
 .PHONY: e2e-smoke

@@ -7,6 +7,12 @@
 # Settings come from the environment (mk/envoy.mk sets them):
 #   ENVOY ENVOY_RUN ENVOY_LOGS ENVOY_TEMPLATE ENVOY_TLS FILTER_WASM POLICY NOWASM ENVOY_LOG_LEVEL ENVOY_CONCURRENCY
 # ENVOY_TLS holds the TLS listener's certificates (made by test/e2e/bin/tls-certs.sh; `make envoy-up` does it).
+# A second Envoy in front of the same broker (`make envoy-b-up`, test/e2e/topic-ids.test.ts) runs from
+# another ENVOY_RUN with
+#   ENVOY_CONFIG_FROM  a config already rendered (the first Envoy's), copied instead of rendering
+#   ENVOY_PORTS        "admin plaintext sasl tls" (default "9901 19092 19093 19094"): the template's
+#                      ports are replaced by these in the config (listeners, admin, and the TLS
+#                      listener's filter.brokerAddresses, so TLS clients stay on this Envoy)
 set -euo pipefail
 
 ENVOY=${ENVOY:-.venv/bin/envoy}
@@ -20,8 +26,11 @@ NOWASM=${NOWASM:-}
 ENVOY_LOG_LEVEL=${ENVOY_LOG_LEVEL:-info}
 ENVOY_CONCURRENCY=${ENVOY_CONCURRENCY:-2}
 ENVOY_START_TIMEOUT=${ENVOY_START_TIMEOUT:-60}
-ADMIN=127.0.0.1:9901
-PORTS=(9901 19092 19093 19094)
+ENVOY_CONFIG_FROM=${ENVOY_CONFIG_FROM:-}
+TEMPLATE_PORTS=(9901 19092 19093 19094)
+read -r -a PORTS <<<"${ENVOY_PORTS:-${TEMPLATE_PORTS[*]}}"
+[ "${#PORTS[@]}" -eq 4 ] || { echo "envoy.sh: ENVOY_PORTS needs 4 ports: admin plaintext sasl tls" >&2; exit 2; }
+ADMIN=127.0.0.1:${PORTS[0]}
 
 mkdir -p "$ENVOY_RUN" "$ENVOY_LOGS"
 RUN=$(cd "$ENVOY_RUN" && pwd)
@@ -47,16 +56,27 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 ready() { [ "$(curl -s --max-time 2 "http://$ADMIN/ready" 2>/dev/null)" = "LIVE" ]; }
 
 render() {
-  if [ -n "$NOWASM" ]; then
-    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --tls-dir "$ENVOY_TLS" --no-wasm
+  if [ -n "$ENVOY_CONFIG_FROM" ]; then
+    [ -f "$ENVOY_CONFIG_FROM" ] || { log "no config at $ENVOY_CONFIG_FROM (start the first Envoy first)"; exit 1; }
+    cp "$ENVOY_CONFIG_FROM" "$CONFIG.tmp"
+  elif [ -n "$NOWASM" ]; then
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG.tmp" --tls-dir "$ENVOY_TLS" --no-wasm
   else
-    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG" --tls-dir "$ENVOY_TLS" \
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG.tmp" --tls-dir "$ENVOY_TLS" \
       --wasm "$FILTER_WASM" --policy "$POLICY"
   fi
+  # Other ports: "port_value: N" (listeners, admin) and the policy's "port": N (JSON in a YAML string).
+  local i
+  for i in 0 1 2 3; do
+    [ "${PORTS[$i]}" = "${TEMPLATE_PORTS[$i]}" ] ||
+      sed -i -E 's/(port_value: |\\"port\\": )'"${TEMPLATE_PORTS[$i]}"'\b/\1'"${PORTS[$i]}"'/g' "$CONFIG.tmp"
+  done
+  mv -f "$CONFIG.tmp" "$CONFIG"
 }
 
-fingerprint() {  # config + module + certificates + binary: a change in any of them means a restart
-  { cat "$CONFIG"; [ -n "$NOWASM" ] || cat "$FILTER_WASM"; cat "$ENVOY_TLS"/*.crt 2>/dev/null || true; readlink -f "$ENVOY"; } |
+fingerprint() {  # config + module + certificates + binary + command line: a change in any of them means a restart
+  { cat "$CONFIG"; [ -n "$NOWASM" ] || cat "$FILTER_WASM"; cat "$ENVOY_TLS"/*.crt 2>/dev/null || true; readlink -f "$ENVOY"
+    echo "concurrency=$ENVOY_CONCURRENCY log=$ENVOY_LOG_LEVEL"; } |
     sha256sum | cut -d' ' -f1
 }
 
@@ -79,7 +99,7 @@ up() {
       log "already running (pid $pid) with this config"
       return 0
     fi
-    log "config or filter module changed: restarting"
+    log "config, filter module or command line changed: restarting"
     stop
   fi
   for p in "${PORTS[@]}"; do
@@ -107,7 +127,7 @@ up() {
     fi
     sleep 0.2
   done
-  log "ready: 127.0.0.1:19092 -> :9092, 127.0.0.1:19093 -> :9093, 127.0.0.1:19094 (TLS) -> :9092, admin http://$ADMIN"
+  log "ready (--concurrency $ENVOY_CONCURRENCY): 127.0.0.1:${PORTS[1]} -> :9092, 127.0.0.1:${PORTS[2]} -> :9093, 127.0.0.1:${PORTS[3]} (TLS) -> :9092, admin http://$ADMIN"
 }
 
 case "${1:-}" in
