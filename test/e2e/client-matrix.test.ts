@@ -15,7 +15,6 @@
 
 import assert from "node:assert/strict";
 import { after } from "node:test";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +25,7 @@ import { errorTypes } from "./lib/kafkajs";
 import { directAdmin, directKafka, ensureTopics } from "./lib/attack";
 import { librdkafkaVersion } from "./lib/kcat";
 import * as kcatLib from "./lib/kcat";
+import { run, type Proc } from "./lib/proc";
 
 const CLIENTS_DIR = join(ROOT, ".cache", "clients");
 const PYTHON = join(ROOT, ".venv", "bin", "python");
@@ -57,24 +57,6 @@ function parseConn(conn: Conn): { bootstrap: string; mechanism?: string; usernam
   if (at <= 0) return { bootstrap };
   const [mechanism, username, ...rest] = conn.slice(0, at).split(":");
   return { bootstrap, mechanism, username, password: rest.join(":") };
-}
-
-interface Proc { code: number | null; stdout: string; stderr: string; timedOut: boolean }
-
-function run(cmd: string, args: string[], opts: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Proc> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env }, detached: false });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-    child.on("error", reject);
-    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs);
-    child.on("close", (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, timedOut }); });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.input ?? "");
-  });
 }
 
 /** Runs an external driver with all steps; one JSON line per step on stdout. */
