@@ -14,7 +14,7 @@ import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { authorize, denyWholeRequest } from "./authorize";
 import { observeResponse, hasLessons } from "./responses";
-import { answerUnsupportedApiVersions } from "./apis/connection";
+import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count } from "./observe";
@@ -111,6 +111,16 @@ export class Enforcer extends KafkaHandler {
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
   }
+
+  takeRawSaslExchanges(): i32 {
+    const n = this.session.rawSaslExchanges;
+    this.session.rawSaslExchanges = 0;
+    return n;
+  }
+
+  onRawSaslToken(token: Uint8Array): void { rawSaslTokenSent(this.session, token); }
+
+  onRawSaslAnswer(answer: Uint8Array): void { rawSaslAnswered(this.session); }
 }
 
 /**

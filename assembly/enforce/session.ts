@@ -17,6 +17,10 @@ export class Session {
   saslUser: string = "";
   saslRounds: i32 = 0;
   saslTokensSent: i32 = 0;
+  /** Raw SASL (after SaslHandshake v0): the first token, read when the broker answers it. */
+  saslFirstToken: Uint8Array = new Uint8Array(0);
+  /** Raw token exchanges an accepted SaslHandshake v0 announced, until the shell takes them. */
+  rawSaslExchanges: i32 = 0;
 
   /**
    * Fetch sessions (KIP-227) the broker opened for this connection. An incremental fetch

@@ -67,6 +67,15 @@ export class KafkaConnection extends Context {
   requestCount: i64 = 0;
   responseCount: i64 = 0;
 
+  // Raw SASL (see seam.ts). A SaslHandshake v0's answer decides whether the client's next
+  // bytes are a raw token or a request, so nothing may follow the handshake before it.
+  /** SaslHandshake v0 requests sent upstream and not answered yet. */
+  handshakesV0: i32 = 0;
+  /** Raw token exchanges still to come. */
+  rawExchanges: i32 = 0;
+  /** The client's latest raw token awaits the broker's answer. */
+  rawTokenSent: bool = false;
+
   constructor(context_id: u32, root: RootContext, config: FilterConfig) {
     super(context_id, root);
     this.handler = makeHandler(context_id, config);
@@ -202,13 +211,29 @@ function sentUpstream(message: Uint8Array, h: RequestHeader, synthesized: Uint8A
   return new InFlight(corr, key, ver, h, synthesized, note);
 }
 
+function isHandshakeV0(e: InFlight): bool { return e.apiKey == 17 && e.apiVersion == 0; }
+
 /** Client -> broker. */
 class RequestSide extends FrameCallbacks {
   current: RequestHeader | null = null;
 
   constructor(private conn: KafkaConnection) { super(); }
 
+  /** The frame being collected is a raw SASL token. */
+  private raw: bool = false;
+
   headerNeed(framer: Framer, avail: Uint8Array, frameSize: i32): i32 {
+    const conn = this.conn;
+    if (conn.handshakesV0 > 0) {
+      conn.refuseOrder(framer, getStats().saslOrderClosed, "client sent more before the broker answered its SaslHandshake v0, " +
+        "whose answer says whether the next bytes are a raw SASL token or a request (Kafka's clients wait for it)");
+      return -1;
+    }
+    if (conn.rawExchanges > 0) {
+      if (!conn.rawTokenSent) return 0;
+      conn.refuseOrder(framer, getStats().saslOrderClosed, "client sent a raw SASL token before the broker answered its previous one");
+      return -1;
+    }
     const need = requestHeaderNeed(avail, frameSize);
     if (need < 0) framer.fail("request frame of " + frameSize.toString() + " bytes is malformed: " + headerErrorText(need));
     return need;
@@ -216,6 +241,11 @@ class RequestSide extends FrameCallbacks {
 
   onHeader(framer: Framer, head: Uint8Array, frameSize: i32, out: Output): Action {
     const conn = this.conn;
+    if (conn.rawExchanges > 0) {
+      conn.rawTokenSent = true;
+      this.raw = true;
+      return Action.Collect;
+    }
     const h = readRequestHeader(head, frameSize);
     if (h == null) {
       framer.fail("request header of a " + frameSize.toString() + " byte frame does not decode");
@@ -242,7 +272,10 @@ class RequestSide extends FrameCallbacks {
   private expect(framer: Framer, h: RequestHeader, e: InFlight, answered: bool = false): bool {
     if (!h.expectsResponse && !answered) return true;
     const q = this.conn.inFlight;
-    if (q.push(e)) return true;
+    if (q.push(e)) {
+      if (isHandshakeV0(e)) this.conn.handshakesV0++;
+      return true;
+    }
     this.conn.refuseOrder(framer, getStats().inFlightOverflow, "client has " + q.max.toString() +
       " requests waiting for the broker's answers (filter.maxInFlight); the filter keeps every one to match answers in order, so it closes instead of reading more");
     return false;
@@ -269,6 +302,12 @@ class RequestSide extends FrameCallbacks {
 
   onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
     const conn = this.conn;
+    if (this.raw) {
+      this.raw = false;
+      conn.handler.onRawSaslToken(frame);
+      framer.passHeld(out);
+      return;
+    }
     const h = this.current!;
     this.current = null;
     const v = conn.handler.onRequest(frame, h);
@@ -335,7 +374,16 @@ class ResponseSide extends FrameCallbacks {
 
   constructor(private conn: KafkaConnection) { super(); }
 
+  /** The frame being collected answers a raw SASL token. */
+  private raw: bool = false;
+
   headerNeed(framer: Framer, avail: Uint8Array, frameSize: i32): i32 {
+    const conn = this.conn;
+    if (conn.rawExchanges > 0) {
+      if (conn.rawTokenSent) return 0;
+      conn.refuseOrder(framer, getStats().saslOrderClosed, "broker sent a frame during raw SASL before the client's token");
+      return -1;
+    }
     const need = responseHeaderNeed(frameSize);
     if (need < 0) framer.fail("response frame of " + frameSize.toString() + " bytes is too short for a correlation id");
     return need;
@@ -343,6 +391,10 @@ class ResponseSide extends FrameCallbacks {
 
   onHeader(framer: Framer, head: Uint8Array, frameSize: i32, out: Output): Action {
     const conn = this.conn;
+    if (conn.rawExchanges > 0) {
+      this.raw = true;
+      return Action.Collect;
+    }
     const corr = readCorrelationId(head);
     conn.responseCount++;
     // The broker answers in order: this response belongs to the oldest waiting request.
@@ -355,6 +407,7 @@ class ResponseSide extends FrameCallbacks {
       return Action.Close;
     }
     conn.inFlight.pop();
+    if (isHandshakeV0(e)) conn.handshakesV0--;
     const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
     if (e.aside) {
       // The handler's own request: it reads the answer (if it wants to), the client never does.
@@ -393,9 +446,24 @@ class ResponseSide extends FrameCallbacks {
 
   onFrame(framer: Framer, frame: Uint8Array, out: Output): void {
     const conn = this.conn;
+    if (this.raw) {
+      this.raw = false;
+      conn.handler.onRawSaslAnswer(frame);
+      conn.rawTokenSent = false;
+      conn.rawExchanges--;
+      framer.passHeld(out);
+      return;
+    }
     const info = this.current!;
     this.current = null;
     const v = conn.handler.onResponse(frame, info);
+    const raw = conn.handler.takeRawSaslExchanges();
+    if (raw < 0) {
+      conn.handlerClosed = true;
+      framer.fail("SaslHandshake v0 accepted for a mechanism whose raw token exchange the filter cannot follow (it knows PLAIN and SCRAM; SaslHandshake v1 works with any)");
+      return;
+    }
+    conn.rawExchanges = raw;
     const aside = this.currentAside;
     if (aside != null) {
       this.currentAside = null;

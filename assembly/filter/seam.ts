@@ -117,6 +117,21 @@ export class KafkaHandler {
   onRequest(frame: Uint8Array, header: RequestHeader): Verdict { return Verdict.pass(); }
   wantsResponse(info: ResponseInfo): bool { return false; }
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict { return Verdict.pass(); }
+
+  // Raw SASL: after an accepted SaslHandshake v0, Kafka reads the mechanism's tokens as bare
+  // size-prefixed frames and answers each the same way, until the exchange completes. The
+  // shell frames them as such (nothing else may be sent meanwhile) and passes them on.
+
+  /**
+   * Asked after each response onResponse saw: how many raw token exchanges follow it (0 for
+   * none; -1 when they do but their number is unknown, and the shell closes).
+   */
+  takeRawSaslExchanges(): i32 { return 0; }
+  /** A raw token from the client (a view valid during the call). */
+  onRawSaslToken(token: Uint8Array): void {}
+  /** The broker's answer to the latest raw token (a view valid during the call). */
+  onRawSaslAnswer(answer: Uint8Array): void {}
+
   /** The connection is gone; no hook is called after this. */
   onClose(): void {}
 }

@@ -42,6 +42,8 @@ export class Stats {
   inFlightOverflow: u32 = defineCounter("kafka.in_flight_limit_closed");
   /** Connections closed because their held bytes would exceed filter.maxBufferedBytes. */
   bufferBudgetClosed: u32 = defineCounter("kafka.buffer_budget_closed");
+  /** Connections closed for sending out of turn around raw SASL (SaslHandshake v0). */
+  saslOrderClosed: u32 = defineCounter("kafka.sasl_order_closed");
   /** Connections closed for a request frame left incomplete past filter.frameTimeoutMs. */
   frameTimeoutClosed: u32 = defineCounter("kafka.frame_timeout_closed");
 

@@ -13,8 +13,8 @@ import { Session } from "../../assembly/enforce/session";
 import { maxVersion } from "../../assembly/messages/apis";
 import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
 import { decodeResponse } from "../../assembly/protocol/frame";
-import { RequestHeader, VerdictKind } from "../../assembly/filter/seam";
-import { RequestContext } from "../../assembly/enforce/context";
+import { RequestHeader, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
+import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
 import { loadConfig } from "../../assembly/filter/config";
@@ -155,6 +155,50 @@ describe("SASL principal", () => {
     expect(s.principal).toBe("User:alice");
   });
 });
+
+describe("raw SASL after SaslHandshake v0", () => {
+  it("announces the mechanism's raw exchanges to the shell, and takes the user when the last is answered", () => {
+    const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
+    handshakeV0(e, "SCRAM-SHA-256", 0);
+    expect(e.takeRawSaslExchanges()).toBe(2);
+    expect(e.takeRawSaslExchanges()).toBe(0); // taken once
+    const first = utf8("n,,n=dave,r=nonce");
+    e.onRawSaslToken(first);
+    first.fill(0); // the shell's frame buffer is reused before the answer
+    e.onRawSaslAnswer(new Uint8Array(0));
+    expect(e.session.principal).toBe("User:ANONYMOUS");
+    e.onRawSaslToken(utf8("c=biws,r=nonce,p=proof"));
+    e.onRawSaslAnswer(utf8("v=signature"));
+    expect(e.session.principal).toBe("User:dave");
+  });
+
+  it("announces nothing for a refused handshake or v1, and -1 for a mechanism of unknown length", () => {
+    const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
+    handshakeV0(e, "PLAIN", 33);
+    expect(e.takeRawSaslExchanges()).toBe(0);
+    handshakeV0(e, "OAUTHBEARER", 0);
+    expect(e.takeRawSaslExchanges()).toBe(-1);
+    handshakeV0(e, "PLAIN", 0);
+    expect(e.takeRawSaslExchanges()).toBe(1);
+    e.onRawSaslToken(plain("", "alice", "pw"));
+    e.onRawSaslAnswer(new Uint8Array(0));
+    expect(e.session.principal).toBe("User:alice");
+  });
+});
+
+/** SaslHandshake v0 for `mechanism` through `e`, answered with `error`. */
+function handshakeV0(e: Enforcer, mechanism: string, error: i16): void {
+  const hs = new SaslHandshakeRequestData();
+  hs.mechanism = mechanism;
+  const frame = requestBytes(17, 0, hs);
+  const header = new RequestHeader(17, 0, CORRELATION_ID, "spec-client", 0, frame.length);
+  const v = e.onRequest(frame, header);
+  expect(v.kind).toBe(VerdictKind.Pass);
+  const r = new SaslHandshakeResponseData();
+  r.errorCode = error;
+  const bytes = encodeResponse(CORRELATION_ID, 17, 0, r)!;
+  e.onResponse(bytes, new ResponseInfo(CORRELATION_ID, 17, 0, header, bytes.length, v.note));
+}
 
 /** Sends a SaslHandshake and answers it with `error`; returns the request's verdict kind. */
 function handshake(policy: Policy, s: Session, mechanism: string, error: i16): VerdictKind {

@@ -85,12 +85,37 @@ class HandshakeSent extends ResponseRewrite {
 
   apply(body: Message, version: i16): bool {
     const s = this.session;
+    const accepted = changetype<SaslHandshakeResponseData>(body).errorCode == 0;
     // A new handshake starts (re-)authentication: the principal changes only when it succeeds.
-    s.saslMechanism = changetype<SaslHandshakeResponseData>(body).errorCode == 0 ? this.mechanism : "";
+    s.saslMechanism = accepted ? this.mechanism : "";
     s.saslUser = "";
     s.saslRounds = 0;
+    // After an accepted v0 handshake Kafka reads the mechanism's tokens raw (size-prefixed, no
+    // Kafka header) until it completes: the shell must know how many exchanges that is, and
+    // cannot pass a mechanism whose exchange has no fixed length.
+    if (accepted && version == 0) s.rawSaslExchanges = mechanismRounds(this.mechanism) > 0 ? mechanismRounds(this.mechanism) : -1;
     return false;
   }
+}
+
+/** Client messages a mechanism's exchange takes (PLAIN one, SCRAM two); 0 when not known. */
+function mechanismRounds(mechanism: string): i32 {
+  if (mechanism == "PLAIN") return 1;
+  if (mechanism == "SCRAM-SHA-256" || mechanism == "SCRAM-SHA-512") return 2;
+  return 0;
+}
+
+/** A raw SASL token the client sent after SaslHandshake v0 (the shell passes it on as is). */
+export function rawSaslTokenSent(s: Session, token: Uint8Array): void {
+  if (++s.saslTokensSent == 1) s.saslFirstToken = token.slice();
+}
+
+/**
+ * The broker answered the client's latest raw token. Raw SASL has no error field: Kafka
+ * closes the connection when a round fails, so an answer is the round's success.
+ */
+export function rawSaslAnswered(s: Session): void {
+  roundSucceeded(s, s.saslTokensSent, s.saslFirstToken);
 }
 
 export function checkSaslAuthenticate(ctx: RequestContext): Verdict {
@@ -110,23 +135,33 @@ class TokenSent extends ResponseRewrite {
 
   apply(body: Message, version: i16): bool {
     const s = this.session;
-    // Rounds succeed one after the other, each after an accepted handshake; anything else
-    // (a failed round, a token without handshake, a round answered out of turn) starts over.
-    if (changetype<SaslAuthenticateResponseData>(body).errorCode != 0 || s.saslMechanism.length == 0 || this.round != s.saslRounds + 1) {
+    if (changetype<SaslAuthenticateResponseData>(body).errorCode != 0) {
       s.saslUser = "";
       s.saslRounds = 0;
       return false;
     }
-    s.saslRounds = this.round;
-    if (this.round == 1) s.saslUser = saslUserName(s.saslMechanism, this.firstToken);
-    // PLAIN takes one round; SCRAM two (client-first, client-final).
-    const rounds = s.saslMechanism.startsWith("SCRAM-") ? 2 : 1;
-    if (s.saslRounds == rounds && s.saslUser.length > 0) {
-      const principal = "User:" + s.saslUser;
-      if (principal != s.principal) info("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host);
-      s.principal = principal;
-    }
+    roundSucceeded(s, this.round, this.firstToken);
     return false;
+  }
+}
+
+/**
+ * Round `round` of the exchange succeeded. Rounds succeed one after the other, each after an
+ * accepted handshake; anything else (a token without handshake, a round answered out of
+ * turn) starts over. The principal changes when the mechanism's last round succeeds.
+ */
+function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): void {
+  if (s.saslMechanism.length == 0 || round != s.saslRounds + 1) {
+    s.saslUser = "";
+    s.saslRounds = 0;
+    return;
+  }
+  s.saslRounds = round;
+  if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken);
+  if (s.saslRounds == mechanismRounds(s.saslMechanism) && s.saslUser.length > 0) {
+    const principal = "User:" + s.saslUser;
+    if (principal != s.principal) info("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host);
+    s.principal = principal;
   }
 }
 

@@ -827,7 +827,7 @@ const fromFile = (events) => events.map((e) => (e.b64 !== undefined || e.zeros !
 
 const HANG_MS = +(process.env.FUZZ_HANG_MS || 60000);
 
-const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0 });
+const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0 });
 
 function addTotals(into, x) {
   for (const k of Object.keys(into)) {
@@ -958,8 +958,12 @@ async function fuzz(o) {
   console.log(`fuzz-filter: seed ${o.seed}, ${o.frames} frames, ${o.workers} worker(s), ${path.relative(ROOT, o.wasm)}, policy ${path.relative(ROOT, o.policy)}`);
   console.log(`  again: node ${path.relative(ROOT, fileURLToPath(import.meta.url))} --seed ${o.seed} --frames ${o.frames} --workers ${o.workers}`);
   const policy = JSON.parse(fs.readFileSync(o.policy, "utf8"));
-  const existing = new Map(); // signature -> file
-  for (const f of regressionFiles([o.out])) { try { existing.set(JSON.parse(fs.readFileSync(f, "utf8")).signature, f); } catch { /* not ours */ } }
+  // Kept findings that still reproduce are open bugs: seen again, they are only counted. One
+  // whose kept case the filter now passes shows up again as a new way to the same bypass, and
+  // is kept beside the first.
+  const existing = new Map(); // signature -> file, for the open ones
+  const files = regressionFiles([o.out]);
+  await supervised({ mode: "replay", o, files }, (m) => { if (m.type === "result" && m.count > 0) existing.set(m.signature, m.file); });
   const share = Math.ceil(o.frames / o.workers);
   const found = new Map(); // signature -> {count, file}
   const record = (m) => {
@@ -970,7 +974,8 @@ async function fuzz(o) {
     console.log(`FINDING ${m.sig}\n  ${describe(m.finding)}\n  case seed ${m.caseSeed}: ${m.original} events${m.original !== m.events.length ? `, shrunk to ${m.events.length}` : ""}`);
     if (!o.save || e.file || m.events.length === 0) return;
     fs.mkdirSync(o.out, { recursive: true });
-    e.file = path.join(o.out, slug(m.sig) + ".json");
+    const first = path.join(o.out, slug(m.sig) + ".json");
+    e.file = fs.existsSync(first) ? path.join(o.out, `${slug(m.sig)}-${m.caseSeed}.json`) : first;
     const reg = { signature: m.sig, finding: m.finding, seed: m.seed, caseSeed: m.caseSeed, foundAgainst: o.foundAgainst || builtFrom(o.wasm), found: new Date().toISOString().slice(0, 10), policy, events: m.events };
     fs.writeFileSync(e.file, JSON.stringify(reg, null, 1) + "\n");
     console.log(`  kept as ${path.relative(ROOT, e.file)}`);
@@ -1022,7 +1027,7 @@ async function fuzz(o) {
   try { await Promise.all(workers); } finally { clearInterval(timer); }
   const t = sum(), secs = (Date.now() - started) / 1000;
   console.log(`frames fuzzed: ${t.frames} in ${secs.toFixed(1)} s (${Math.round(t.frames / secs)}/s), ${t.cases} VMs, ${t.connections} connections`);
-  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}); responses checked for leaks: ${t.leaksChecked}`);
+  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}, raw SASL tokens ${t.rawTokens}); responses checked for leaks: ${t.leaksChecked}`);
   console.log(`traps: ${t.traps}${t.byKind.hang ? ` (of which hangs: ${t.byKind.hang})` : ""}`);
   console.log(`bypasses: ${t.bypasses}${Object.keys(t.byKind).length ? " (" + Object.entries(t.byKind).filter(([k]) => k !== "trap" && k !== "hang").map(([k, n]) => `${k} ${n}`).join(", ") + ")" : ""}`);
   console.log(`connections closed by the filter: ${t.closed}`);

@@ -29,7 +29,7 @@ import path from "node:path";
 
 export const ENTITIES = { topicName: "TOPIC", groupId: "GROUP", transactionalId: "TRANSACTIONAL_ID" };
 export const ANONYMOUS = "User:ANONYMOUS";
-const ZERO_ID = "AAAAAAAAAAAAAAAAAAAAAA";
+const RAW_ROUNDS = { PLAIN: 1, "SCRAM-SHA-256": 2, "SCRAM-SHA-512": 2 };
 
 // ---------------------------------------------------------------------------------------
 // Message definitions -> where the names are.
@@ -283,7 +283,7 @@ export class Oracle {
     // twice is believed both times: a forwarded id is forbidden if any of its names is).
     this.topicIds = new Map([...pool.ids].map(([id, name]) => [id, new Set([name])]));
     this.findings = [];
-    this.stats = { forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0 };
+    this.stats = { forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0 };
   }
 
   connection(id, props = {}) { return new ConnectionOracle(this, id, props); }
@@ -334,7 +334,10 @@ class ConnectionOracle {
     this.held = new Set([this.principal]); // every principal the connection has had
     this.mechanism = null; // accepted by the broker's answer to SaslHandshake
     this.scram = null; // {user} of a SCRAM exchange whose first round succeeded
-    this.rawSasl = false; // a v0 SaslHandshake was accepted
+    this.rawSasl = false; // a v0 SaslHandshake was accepted for a mechanism not modelled
+    // After an accepted v0 SaslHandshake Kafka reads the mechanism's tokens raw (no Kafka header)
+    // and answers each raw; a failed round closes the connection: {left, out, first}.
+    this.raw = null;
     this.fromClient = new FrameStream();
     this.toBroker = new FrameStream();
     this.fromBroker = new FrameStream();
@@ -380,6 +383,14 @@ class ConnectionOracle {
   judgeRequest(f) {
     const vm = this.vm;
     vm.stats.forwarded++;
+    // A raw SASL token: Kafka reads it as the mechanism's message, not as a request.
+    if (this.raw && this.raw.out < this.raw.left) {
+      this.raw.out++;
+      if (this.raw.first === null) this.raw.first = f;
+      vm.stats.rawTokens++;
+      return;
+    }
+    if (this.rawSasl) { vm.stats.unknownPrincipal++; return; }
     if (f.length < 8) {
       this.forwarded.push({ apiKey: -1, version: -1, corr: 0, body: null });
       this.finding("unchecked-forward", { apiKey: -1, frame: f.toString("base64") });
@@ -430,13 +441,14 @@ class ConnectionOracle {
    */
   isLookup(apiKey, version, body) {
     if (apiKey !== 3 || version !== 12 || body.allowAutoTopicCreation !== false || !Array.isArray(body.topics) || body.topics.length === 0) return false;
-    return body.topics.every((t) => t.name === null && t.topicId && t.topicId !== ZERO_ID &&
+    return body.topics.every((t) => t.name === null && t.topicId && t.topicId !== ZERO_UUID &&
       this.recentFrames.some((f) => f.includes(Buffer.from(t.topicId, "base64url"))));
   }
 
   /** Bytes the broker sent: each complete response answers the oldest unanswered request. */
   brokerSent(data) {
     for (const f of this.fromBroker.push(data)) {
+      if (this.raw && this.raw.out > 0) { this.rawAnswered(); continue; }
       const req = this.forwarded[this.nextAnswer];
       if (!req) { this.brokerIsKafka = false; continue; } // answers nothing Kafka was asked
       this.nextAnswer++;
@@ -455,9 +467,13 @@ class ConnectionOracle {
     if (req.apiKey === SASL_HANDSHAKE) {
       this.mechanism = ok ? req.body.mechanism : null;
       this.scram = null;
-      // After a v0 handshake Kafka reads raw SASL tokens, not Kafka requests: not modelled,
-      // and the principal stays unknown for the rest of the connection.
-      if (ok && req.version === 0) this.rawSasl = true;
+      if (ok && req.version === 0) {
+        const rounds = RAW_ROUNDS[req.body.mechanism];
+        if (rounds) this.raw = { left: rounds, out: 0, first: null };
+        // Another mechanism's raw exchange has no known end: not modelled, the principal
+        // stays unknown and nothing after it is judged.
+        else this.rawSasl = true;
+      }
       if (this.rawSasl) this.principalKnown = false;
       return;
     }
@@ -475,6 +491,17 @@ class ConnectionOracle {
     } else if (this.mechanism != null) {
       this.principalKnown = false; // another mechanism's principal: not modelled, stop judging
     }
+  }
+
+  /** The broker answered a raw token: that round succeeded (a failed one closes the connection). */
+  rawAnswered() {
+    const raw = this.raw;
+    raw.out--;
+    raw.left--;
+    if (raw.left > 0) return;
+    this.raw = null;
+    const user = this.mechanism === "PLAIN" ? plainUser(raw.first) : scramUser(raw.first);
+    if (user != null) this.setPrincipal("User:" + user);
   }
 
   setPrincipal(p) { this.principal = p; this.principalKnown = !this.rawSasl; this.held.add(p); }

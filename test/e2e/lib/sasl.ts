@@ -66,30 +66,48 @@ export class RawSasl {
     const hs = await this.handshake(mechanism);
     if (hs.errorCode !== 0) throw new Error(`SaslHandshake ${mechanism}: error ${hs.errorCode} (broker offers ${hs.mechanisms.join(", ")})`);
 
-    const clientNonce = randomBytes(18).toString("base64");
-    const firstBare = `n=${username.replaceAll("=", "=3D").replaceAll(",", "=2C")},r=${clientNonce}`;
-    const first = await this.authenticate(Buffer.from(`n,,${firstBare}`, "utf8"));
+    const client = new ScramClient(mechanism, username, password);
+    const first = await this.authenticate(client.first());
     if (first.errorCode !== 0) return { first, final: null };
-
-    const serverFirst = first.authBytes.toString("utf8");
-    const attrs = new Map(serverFirst.split(",").map((kv) => [kv.slice(0, 1), kv.slice(2)] as const));
-    const nonce = attrs.get("r") ?? "";
-    const salt = Buffer.from(attrs.get("s") ?? "", "base64");
-    const iterations = Number(attrs.get("i"));
-    if (!nonce.startsWith(clientNonce) || !(iterations > 0)) throw new Error(`unexpected server-first message: ${serverFirst}`);
-
-    const keyLen = hash === "sha256" ? 32 : 64;
-    const salted = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, keyLen, hash);
-    const clientKey = createHmac(hash, salted).update("Client Key").digest();
-    const storedKey = createHash(hash).update(clientKey).digest();
-    const withoutProof = `c=${Buffer.from("n,,").toString("base64")},r=${nonce}`;
-    const authMessage = `${firstBare},${serverFirst},${withoutProof}`;
-    const signature = createHmac(hash, storedKey).update(authMessage).digest();
-    const proof = Buffer.alloc(keyLen);
-    for (let i = 0; i < keyLen; i++) proof[i] = clientKey[i] ^ signature[i];
-    const final = await this.authenticate(Buffer.from(`${withoutProof},p=${proof.toString("base64")}`, "utf8"));
+    const final = await this.authenticate(client.final(first.authBytes));
     return { first, final };
   }
 
   close(): void { this.conn.destroy(); }
+}
+
+/** The client side of SCRAM (RFC 5802, as Kafka uses it: no channel binding, no authzid). */
+export class ScramClient {
+  private readonly hash: "sha256" | "sha512";
+  private readonly nonce = randomBytes(18).toString("base64");
+  private readonly firstBare: string;
+
+  constructor(mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512", username: string, private readonly password: string) {
+    this.hash = mechanism === "SCRAM-SHA-256" ? "sha256" : "sha512";
+    this.firstBare = `n=${username.replaceAll("=", "=3D").replaceAll(",", "=2C")},r=${this.nonce}`;
+  }
+
+  /** client-first. */
+  first(): Buffer { return Buffer.from(`n,,${this.firstBare}`, "utf8"); }
+
+  /** client-final, with the proof computed from the server-first message. */
+  final(serverFirstBytes: Buffer): Buffer {
+    const hash = this.hash;
+    const serverFirst = serverFirstBytes.toString("utf8");
+    const attrs = new Map(serverFirst.split(",").map((kv) => [kv.slice(0, 1), kv.slice(2)] as const));
+    const nonce = attrs.get("r") ?? "";
+    const salt = Buffer.from(attrs.get("s") ?? "", "base64");
+    const iterations = Number(attrs.get("i"));
+    if (!nonce.startsWith(this.nonce) || !(iterations > 0)) throw new Error(`unexpected server-first message: ${serverFirst}`);
+    const keyLen = hash === "sha256" ? 32 : 64;
+    const salted = pbkdf2Sync(Buffer.from(this.password, "utf8"), salt, iterations, keyLen, hash);
+    const clientKey = createHmac(hash, salted).update("Client Key").digest();
+    const storedKey = createHash(hash).update(clientKey).digest();
+    const withoutProof = `c=${Buffer.from("n,,").toString("base64")},r=${nonce}`;
+    const authMessage = `${this.firstBare},${serverFirst},${withoutProof}`;
+    const signature = createHmac(hash, storedKey).update(authMessage).digest();
+    const proof = Buffer.alloc(keyLen);
+    for (let i = 0; i < keyLen; i++) proof[i] = clientKey[i] ^ signature[i];
+    return Buffer.from(`${withoutProof},p=${proof.toString("base64")}`, "utf8");
+  }
 }
