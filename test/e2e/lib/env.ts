@@ -19,6 +19,14 @@ export const BROKER_DIRECT = "127.0.0.1:9092";
 export const SASL_BROKER_DIRECT = "127.0.0.1:9093";
 export const ENVOY_ADMIN = "http://127.0.0.1:9901";
 export const ENVOY_LOG = join(ROOT, ".cache", "envoy", "envoy.log");
+/**
+ * A second Envoy process in front of the same broker (`make envoy-b-up`, stopped by `make down`):
+ * the first one's config on other ports. Its PLAINTEXT listener does not rewrite addresses, so a
+ * client bootstrapping there is sent to the first Envoy's 127.0.0.1:19092 for the partition leader.
+ */
+export const PLAINTEXT_B = "127.0.0.1:29092";
+export const ENVOY_B_ADMIN = "http://127.0.0.1:9911";
+export const ENVOY_B_LOG = join(ROOT, ".cache", "envoy-b", "envoy.log");
 export const POLICY_FILE = join(ROOT, "test", "e2e", "policy.json");
 /** Test CA and certificates, made by `make envoy-tls` (test/e2e/bin/tls-certs.sh). */
 export const TLS_DIR = join(ROOT, ".cache", "envoy", "tls");

@@ -4,22 +4,28 @@
 import { openSync, readSync, closeSync, statSync, existsSync } from "node:fs";
 import { ENVOY_ADMIN, ENVOY_LOG } from "./env";
 
-async function get(path: string, timeoutMs = 3000): Promise<string> {
-  const r = await fetch(ENVOY_ADMIN + path, { signal: AbortSignal.timeout(timeoutMs) });
+async function get(path: string, timeoutMs = 3000, admin = ENVOY_ADMIN): Promise<string> {
+  const r = await fetch(admin + path, { signal: AbortSignal.timeout(timeoutMs) });
   if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
   return r.text();
 }
 
 export type Stats = Map<string, number>;
 
-/** Counters and gauges whose name matches `filter` (a regex, as Envoy's /stats?filter=). */
-export async function stats(filter = "wasmcustom|downstream_cx_total"): Promise<Stats> {
-  const body = JSON.parse(await get(`/stats?format=json&filter=${encodeURIComponent(filter)}`)) as {
+/** Counters and gauges whose name matches `filter` (a regex, as Envoy's /stats?filter=); `admin`: another Envoy's. */
+export async function stats(filter = "wasmcustom|downstream_cx_total", admin = ENVOY_ADMIN): Promise<Stats> {
+  const body = JSON.parse(await get(`/stats?format=json&filter=${encodeURIComponent(filter)}`, 3000, admin)) as {
     stats: Array<{ name?: string; value?: number }>;
   };
   const m = new Map<string, number>();
   for (const s of body.stats) if (s.name !== undefined && typeof s.value === "number") m.set(s.name, s.value);
   return m;
+}
+
+/** Envoy's --concurrency (worker threads, one Wasm VM each), from its admin's /server_info. */
+export async function concurrency(admin = ENVOY_ADMIN): Promise<number> {
+  const info = JSON.parse(await get("/server_info", 3000, admin)) as { command_line_options?: { concurrency?: number } };
+  return Number(info.command_line_options?.concurrency);
 }
 
 /** A counter's value; a filter counter not defined yet (never incremented in this Envoy) reads 0. */
@@ -66,16 +72,16 @@ export async function requireStack(): Promise<void> {
 // Envoy's log
 
 /** Where the log ends now: lines written after this are "since" the mark. */
-export function logMark(): number {
-  return existsSync(ENVOY_LOG) ? statSync(ENVOY_LOG).size : 0;
+export function logMark(log = ENVOY_LOG): number {
+  return existsSync(log) ? statSync(log).size : 0;
 }
 
-/** Lines written to Envoy's log since `mark`. */
-export function logSince(mark: number): string[] {
-  if (!existsSync(ENVOY_LOG)) return [];
-  const size = statSync(ENVOY_LOG).size;
+/** Lines written to Envoy's log (or another Envoy's, `log`) since `mark`. */
+export function logSince(mark: number, log = ENVOY_LOG): string[] {
+  if (!existsSync(log)) return [];
+  const size = statSync(log).size;
   if (size <= mark) return [];
-  const fd = openSync(ENVOY_LOG, "r");
+  const fd = openSync(log, "r");
   try {
     const buf = Buffer.alloc(size - mark);
     readSync(fd, buf, 0, buf.length, mark);
@@ -86,8 +92,8 @@ export function logSince(mark: number): string[] {
 }
 
 /** The filter's lines (proxy_log and Wasm runtime errors) since `mark`. */
-export function filterLogSince(mark: number): string[] {
-  return logSince(mark).filter((l) => l.includes("[wasm]"));
+export function filterLogSince(mark: number, log = ENVOY_LOG): string[] {
+  return logSince(mark, log).filter((l) => l.includes("[wasm]"));
 }
 
 /** Waits until a line written since `mark` matches every pattern; returns it, or null after `timeoutMs`. */

@@ -2,7 +2,7 @@
 
 import { spawn } from "node:child_process";
 
-export interface Proc { code: number | null; stdout: string; stderr: string; timedOut: boolean }
+export interface Proc { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }
 
 /** Runs `cmd` to its end (killed after `timeoutMs`), with `input` on its stdin. */
 export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<Proc> {
@@ -15,8 +15,8 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
     child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
     child.on("error", reject);
     const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs);
-    child.on("close", (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, timedOut }); });
-    child.stdin.on("error", () => undefined);
+    child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr, timedOut }); });
+    child.stdin.on("error", () => undefined); // the child may exit before reading all input
     child.stdin.end(opts.input ?? "");
   });
 }

@@ -1,6 +1,8 @@
 // Client-matrix driver for franz-go (github.com/twmb/franz-go): the steps given as arguments,
 // one JSON line each (test/e2e/clients/README.md). One client per connection serves every
-// produce step of that connection.
+// produce step of that connection. The topic-id steps (create, produce-each, fetch; used by
+// test/e2e/topic-ids.test.ts) also report what franz-go did underneath, read from its debug log:
+// the requests it wrote (api and version) and the errors of the attempts it made.
 package main
 
 import (
@@ -8,9 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -31,21 +36,83 @@ func emit(op string, ok bool, rest map[string]any) {
 	fmt.Println(string(b))
 }
 
-func fail(op string, err error) {
-	name := fmt.Sprintf("%T", err)
+// errName: Kafka's name for the error, TIMEOUT, or the Go type.
+func errName(err error) string {
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
-		name = ke.Message
+		return ke.Message
 	} else if errors.Is(err, context.DeadlineExceeded) {
-		name = "TIMEOUT"
+		return "TIMEOUT"
 	}
-	emit(op, false, map[string]any{"error": name, "message": err.Error()})
+	return fmt.Sprintf("%T", err)
 }
 
-// conn: "@host:port" or "MECHANISM:user:password@host:port".
+func fail(op string, err error) {
+	emit(op, false, map[string]any{"error": errName(err), "message": err.Error()})
+}
+
+// trace keeps franz-go's debug log lines ("msg key=value ...") for the steps to read.
+type trace struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (t *trace) Level() kgo.LogLevel { return kgo.LogLevelDebug }
+
+func (t *trace) Log(_ kgo.LogLevel, msg string, kv ...any) {
+	var b strings.Builder
+	b.WriteString(msg)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(&b, " %v=%v", kv[i], kv[i+1])
+	}
+	t.mu.Lock()
+	t.lines = append(t.lines, b.String())
+	t.mu.Unlock()
+}
+
+// since: the lines logged after the first `from`.
+func (t *trace) since(from int) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.lines[from:]...)
+}
+
+func (t *trace) mark() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.lines)
+}
+
+var tr = &trace{}
+
+var wroteRe = regexp.MustCompile(`^wrote (\w+ v\d+) `)
+
+// requests counts the requests written in `lines`, by "Api vN".
+func requests(lines []string) map[string]int {
+	m := map[string]int{}
+	for _, l := range lines {
+		if w := wroteRe.FindStringSubmatch(l); w != nil {
+			m[w[1]]++
+		}
+	}
+	return m
+}
+
+// conn: "@host:port" or "MECHANISM:user:password@host:port"; a "+pin" suffix sends every
+// connection of the client to that address, whatever the broker advertises (a client behind a
+// load balancer that always reaches the same proxy).
 func opts(conn string) []kgo.Opt {
+	pin := strings.HasSuffix(conn, "+pin")
+	conn = strings.TrimSuffix(conn, "+pin")
 	at := strings.LastIndex(conn, "@")
-	o := []kgo.Opt{kgo.SeedBrokers(conn[at+1:]), kgo.RequestTimeoutOverhead(10 * time.Second)}
+	o := []kgo.Opt{kgo.SeedBrokers(conn[at+1:]), kgo.RequestTimeoutOverhead(10 * time.Second), kgo.WithLogger(tr)}
+	if pin {
+		addr := conn[at+1:]
+		var d net.Dialer
+		o = append(o, kgo.Dialer(func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		}))
+	}
 	if at > 0 {
 		a := strings.SplitN(conn[:at], ":", 3)
 		switch a[0] {
@@ -62,14 +129,22 @@ func opts(conn string) []kgo.Opt {
 
 var producers = map[string]*kgo.Client{}
 
-func produce(conn, topic string, values []string) error {
-	cl := producers[conn]
-	if cl == nil {
-		var err error
-		if cl, err = kgo.NewClient(append(opts(conn), kgo.RecordDeliveryTimeout(timeout))...); err != nil {
-			return err
-		}
+// producer: the connection's producer, made at its first use.
+func producer(conn string) (*kgo.Client, error) {
+	if cl := producers[conn]; cl != nil {
+		return cl, nil
+	}
+	cl, err := kgo.NewClient(append(opts(conn), kgo.RecordDeliveryTimeout(timeout))...)
+	if err == nil {
 		producers[conn] = cl
+	}
+	return cl, err
+}
+
+func produce(conn, topic string, values []string) error {
+	cl, err := producer(conn)
+	if err != nil {
+		return err
 	}
 	for _, v := range values {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Second)
@@ -126,6 +201,141 @@ func list(conn string) error {
 	return nil
 }
 
+// create: CreateTopics (one partition each), then Metadata until every topic has its id.
+func create(conn string, topics []string) error {
+	from := tr.mark()
+	cl, err := kgo.NewClient(opts(conn)...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
+	defer cancel()
+	res, err := adm.CreateTopics(ctx, 1, 1, nil, topics...)
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Sorted() {
+		if r.Err != nil {
+			return fmt.Errorf("%s: %w", r.Topic, r.Err)
+		}
+	}
+	ids := map[string]string{}
+	for len(ids) < len(topics) {
+		td, err := adm.ListTopics(ctx, topics...)
+		if err == nil {
+			for _, d := range td.Sorted() {
+				if d.Err == nil && len(d.Partitions) > 0 && d.Partitions[0].Leader >= 0 {
+					ids[d.Topic] = fmt.Sprintf("%x", d.ID)
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("ids of %d of %d topics: %w", len(ids), len(topics), ctx.Err())
+		}
+		if len(ids) < len(topics) {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	emit("create", true, map[string]any{"ids": ids, "requests": requests(tr.since(from))})
+	return nil
+}
+
+// "produced" debug lines: "... to=topic[0{retrying@-1,1(UNKNOWN_TOPIC_ID: ...)}], other[0{5=>6}]".
+var producedRe = regexp.MustCompile(`([^\s,\[\]=]+)\[([^\]]*)\]`)
+var errNameRe = regexp.MustCompile(`\(([A-Z_]+):`)
+
+// produceEach: one record (`value`) to each topic at once, on the connection's producer; per
+// topic whether it succeeded, with how many Produce requests carried it and the error of each
+// attempt that failed (retried or final).
+func produceEach(conn string, topics []string, value string) error {
+	cl, err := producer(conn)
+	if err != nil {
+		return err
+	}
+	from := tr.mark()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Second)
+	defer cancel()
+	errs := make([]error, len(topics))
+	var wg sync.WaitGroup
+	for i, t := range topics {
+		wg.Add(1)
+		cl.Produce(ctx, &kgo.Record{Topic: t, Value: []byte(value)}, func(_ *kgo.Record, err error) {
+			errs[i] = err
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	lines := tr.since(from)
+	per := map[string]map[string]any{}
+	allOK := true
+	for i, t := range topics {
+		attempts, retried := 0, []string{}
+		for _, l := range lines {
+			if !strings.HasPrefix(l, "produced ") {
+				continue
+			}
+			for _, m := range producedRe.FindAllStringSubmatch(l, -1) {
+				if m[1] != t {
+					continue
+				}
+				attempts++
+				for _, e := range errNameRe.FindAllStringSubmatch(m[2], -1) {
+					retried = append(retried, e[1])
+				}
+			}
+		}
+		r := map[string]any{"ok": errs[i] == nil, "attempts": attempts, "errors": retried}
+		if errs[i] != nil {
+			allOK = false
+			r["error"], r["message"] = errName(errs[i]), errs[i].Error()
+		}
+		per[t] = r
+	}
+	emit("produce-each", allOK, map[string]any{"topics": per, "requests": requests(lines)})
+	return nil
+}
+
+// fetch: `n` values of `topic` from the start, no consumer group (Fetch names the topic by id
+// from v13); the partitions franz-go set aside to retry, with why.
+func fetch(conn, topic string, n int) error {
+	from := tr.mark()
+	cl, err := kgo.NewClient(append(opts(conn), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	got := []string{}
+	var ferr error
+	for len(got) < n && ferr == nil {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			ferr = fmt.Errorf("got %d of %d: %w", len(got), n, ctx.Err())
+			break
+		}
+		for _, fe := range fs.Errors() {
+			ferr = fe.Err
+		}
+		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	}
+	lines := tr.since(from)
+	stripped := []string{}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "fetch stripped partitions") {
+			stripped = append(stripped, strings.TrimPrefix(l, "fetch stripped partitions why="))
+		}
+	}
+	rest := map[string]any{"values": got, "requests": requests(lines), "stripped": stripped}
+	if ferr != nil {
+		rest["error"], rest["message"] = errName(ferr), ferr.Error()
+	}
+	emit("fetch", ferr == nil, rest)
+	return nil
+}
+
 func main() {
 	if ms, err := strconv.Atoi(os.Getenv("MATRIX_TIMEOUT_MS")); err == nil {
 		timeout = time.Duration(ms) * time.Millisecond
@@ -141,6 +351,13 @@ func main() {
 			err = consume(a[1], a[2], a[3], n)
 		case "list":
 			err = list(a[1])
+		case "create":
+			err = create(a[1], strings.Split(a[2], ","))
+		case "produce-each":
+			err = produceEach(a[1], strings.Split(a[2], ","), a[3])
+		case "fetch":
+			n, _ := strconv.Atoi(a[3])
+			err = fetch(a[1], a[2], n)
 		default:
 			err = fmt.Errorf("unknown step %s", a[0])
 		}
