@@ -158,11 +158,13 @@ func produce(conn, topic string, values []string) error {
 	return nil
 }
 
-func consume(conn, topic, group string, n int) error {
-	cl, err := kgo.NewClient(append(opts(conn), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
-		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
+// readFromStart: `n` values of `topic` from the start, with a new client (`extra`: e.g. its
+// consumer group); `then`, if any, runs on that client before it closes.
+func readFromStart(conn, topic string, n int, extra []kgo.Opt, then func(context.Context, *kgo.Client) error) ([]string, error) {
+	o := append(opts(conn), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl, err := kgo.NewClient(append(o, extra...)...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -171,14 +173,23 @@ func consume(conn, topic, group string, n int) error {
 	for len(got) < n {
 		fs := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
-			return fmt.Errorf("got %d of %d: %w", len(got), n, ctx.Err())
+			return got, fmt.Errorf("got %d of %d: %w", len(got), n, ctx.Err())
 		}
 		for _, fe := range fs.Errors() {
-			return fe.Err
+			return got, fe.Err
 		}
 		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
 	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+	if then != nil {
+		return got, then(ctx, cl)
+	}
+	return got, nil
+}
+
+func consume(conn, topic, group string, n int) error {
+	got, err := readFromStart(conn, topic, n, []kgo.Opt{kgo.ConsumerGroup(group), kgo.DisableAutoCommit()},
+		func(ctx context.Context, cl *kgo.Client) error { return cl.CommitUncommittedOffsets(ctx) })
+	if err != nil {
 		return err
 	}
 	emit("consume", true, map[string]any{"values": got})
@@ -301,26 +312,7 @@ func produceEach(conn string, topics []string, value string) error {
 // from v13); the partitions franz-go set aside to retry, with why.
 func fetch(conn, topic string, n int) error {
 	from := tr.mark()
-	cl, err := kgo.NewClient(append(opts(conn), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	got := []string{}
-	var ferr error
-	for len(got) < n && ferr == nil {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			ferr = fmt.Errorf("got %d of %d: %w", len(got), n, ctx.Err())
-			break
-		}
-		for _, fe := range fs.Errors() {
-			ferr = fe.Err
-		}
-		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
-	}
+	got, ferr := readFromStart(conn, topic, n, nil, nil)
 	lines := tr.since(from)
 	stripped := []string{}
 	for _, l := range lines {
