@@ -796,6 +796,19 @@ describe("ConsumerGroupDescribe", () => {
     expect(broker.groups[1].members.length).toBe(1);
   });
 
+  it("judges an assigned topic by its id too, where the filter knows the id as another topic (v1)", () => {
+    const r = new ConsumerGroupDescribeRequestData();
+    r.groupIds = ["app.g1"];
+    expect(run(policyOf(POLICY), session("User:alice"), 69, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const g = consumerGroupWith("app.g1", "orders.eu");
+    g.members[0].targetAssignment.topicPartitions[0].topicId = PAYMENTS_ID; // payments' id, orders.eu's name
+    const broker = new ConsumerGroupDescribeResponseData();
+    broker.groups = [g];
+    expect(rewriteResponse(lastCtx(), 69, 1, broker)).toBe(true);
+    expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[0].members.length).toBe(0);
+  });
+
   it("answers refused groups without the broker (v1)", () => {
     const r = new ConsumerGroupDescribeRequestData();
     r.groupIds = ["other"];

@@ -40,7 +40,7 @@ import {
 } from "../../messages/ConsumerGroupHeartbeatResponse";
 import { ConsumerGroupDescribeRequestData } from "../../messages/ConsumerGroupDescribeRequest";
 import {
-  ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup, Assignment as ConsumerAssignment,
+  ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup,
 } from "../../messages/ConsumerGroupDescribeResponse";
 import { ShareGroupHeartbeatRequestData } from "../../messages/ShareGroupHeartbeatRequest";
 import { ShareGroupDescribeRequestData } from "../../messages/ShareGroupDescribeRequest";
@@ -852,14 +852,25 @@ function consumerGroupTopics(group: ConsumerDescribedGroup): Array<string> {
   for (let m = 0; m < group.members.length; m++) {
     const member = unchecked(group.members[m]);
     for (let i = 0; i < member.subscribedTopicNames.length; i++) names.push(unchecked(member.subscribedTopicNames[i]));
-    addAssignmentTopics(names, member.assignment);
-    addAssignmentTopics(names, member.targetAssignment);
+    addAssignedTopics(names, member.assignment.topicPartitions);
+    addAssignedTopics(names, member.targetAssignment.topicPartitions);
   }
   return names;
 }
 
-function addAssignmentTopics(names: Array<string>, assignment: ConsumerAssignment): void {
-  for (let i = 0; i < assignment.topicPartitions.length; i++) names.push(unchecked(assignment.topicPartitions[i]).topicName);
+/**
+ * The topics of an assignment (consumer and share groups name its entries alike): each by
+ * name, and by id too where the filter knows the id as another topic, so that the entry is
+ * judged by both (a broker names each topic one way; the filter does not rely on it).
+ */
+function addAssignedTopics<T>(names: Array<string>, partitions: Array<T>): void {
+  for (let i = 0; i < partitions.length; i++) {
+    const p = unchecked(partitions[i]);
+    names.push(p.topicName);
+    if (p.topicId.isZero()) continue;
+    const byId = topicName(p.topicId);
+    if (byId != null && byId != p.topicName) names.push(byId!);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -893,10 +904,7 @@ class ShareGroupDescribeRefusals extends GroupDescribeRefusals<ShareGroupDescrib
 
 function shareGroupTopics(group: ShareDescribedGroup): Array<string> {
   const names = new Array<string>();
-  for (let m = 0; m < group.members.length; m++) {
-    const partitions = unchecked(group.members[m]).assignment.topicPartitions;
-    for (let i = 0; i < partitions.length; i++) names.push(unchecked(partitions[i]).topicName);
-  }
+  for (let m = 0; m < group.members.length; m++) addAssignedTopics(names, unchecked(group.members[m]).assignment.topicPartitions);
   return names;
 }
 
