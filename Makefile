@@ -1,10 +1,13 @@
 # kafka-wasm-filter: one entry point for building, testing and running the product.
 # Each area keeps its rules in mk/*.mk; this file holds the pins and the top-level targets.
 
-KAFKA_VERSION  ?= 4.4.0
+# The Kafka release the codecs are generated from (and checked against: codegen, oracle).
+KAFKA_PIN      := 4.4.0
+# The broker the e2e stack runs (`make up KAFKA_VERSION=3.9.1`); its own jars and storage.
+KAFKA_VERSION  ?= $(KAFKA_PIN)
 ENVOY_VERSION  ?= 1.40.0
 CACHE          := .cache
-SCHEMA_DIR     := $(CACHE)/schemas/kafka-$(KAFKA_VERSION)
+SCHEMA_DIR     := $(CACHE)/schemas/kafka-$(KAFKA_PIN)
 NODE_STAMP     := node_modules/.install-stamp
 
 .PHONY: all deps schemas codegen check-codegen codecs test-oracle build test ci clean

@@ -8,10 +8,10 @@ deps: $(NODE_STAMP)
 
 # Kafka's message definitions ship inside the kafka-clients jar (common/message/*.json);
 # Maven fetches the pinned artifact from Maven Central into a git-ignored cache.
-KAFKA_CLIENTS_JAR := $(CACHE)/maven/kafka-clients-$(KAFKA_VERSION).jar
+KAFKA_CLIENTS_JAR := $(CACHE)/maven/kafka-clients-$(KAFKA_PIN).jar
 
 $(KAFKA_CLIENTS_JAR):
-	mvn -q -B dependency:copy -Dartifact=org.apache.kafka:kafka-clients:$(KAFKA_VERSION) -DoutputDirectory=$(CACHE)/maven -Dmdep.overWriteReleases=false
+	mvn -q -B dependency:copy -Dartifact=org.apache.kafka:kafka-clients:$(KAFKA_PIN) -DoutputDirectory=$(CACHE)/maven -Dmdep.overWriteReleases=false
 
 $(SCHEMA_DIR)/.stamp: $(KAFKA_CLIENTS_JAR)
 	rm -rf $(SCHEMA_DIR) && mkdir -p $(SCHEMA_DIR)

@@ -14,7 +14,7 @@ oracle: schemas $(ORACLE_FRAMES)
 
 # `mvn compile` also writes target/classpath.txt (runtime deps from the local Maven repo).
 $(ORACLE_DIR)/target/classpath.txt: $(ORACLE_SRCS)
-	mvn -q -B -f $(ORACLE_DIR)/pom.xml -Dkafka.version=$(KAFKA_VERSION) compile
+	mvn -q -B -f $(ORACLE_DIR)/pom.xml -Dkafka.version=$(KAFKA_PIN) compile
 	@touch $@
 
 # Re-run when the seed changes, not only when sources or schemas do.
