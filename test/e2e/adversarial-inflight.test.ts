@@ -11,7 +11,7 @@ import { unique } from "./lib/env";
 import { stats, delta, K, waitForLog, brief } from "./lib/envoy";
 import {
   Wire, API, ERR, MAX_IN_FLIGHT, PORT, afterAttack, attacker, authLines, closeLines, corrOf, directAdmin, ensureTopics,
-  fillers, findCoordinator, highWatermark, initProducerId, metadata, metadataTopics, plainAuth, produce, produceErrors,
+  coordinatorReady, fillers, findCoordinator, highWatermark, initProducerId, metadata, metadataTopics, plainAuth, produce, produceErrors,
   response, saslAuthenticate, saslHandshake, type Listener,
 } from "./lib/attack";
 
@@ -168,6 +168,7 @@ for (const l of LISTENERS) {
     const visible = unique(VISIBLE[l], "fc");
     await ensureTopics(await directAdmin(c), [visible]);
     const group = unique("e2e.group.", "adv-fc");
+    await coordinatorReady(group);
     for (let i = 0; i < 10; i++) {
       const { w, nextCorr: first } = await attacker(c, l);
       const R = first + 8;

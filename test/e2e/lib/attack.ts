@@ -226,6 +226,27 @@ export const metadata = (corr: number, topics: string[] | null, clientId?: strin
 
 export const findCoordinator = (corr: number, group: string): Promise<Buffer> => request(API.FindCoordinator, 0, corr, { key: group });
 
+/**
+ * Waits (up to 20 s) until the broker, asked directly, names a coordinator for `group`. A broker
+ * on a fresh storage (every CI run, the first run of a KAFKA_VERSION) creates __consumer_offsets
+ * at the first FindCoordinator and answers COORDINATOR_NOT_AVAILABLE until the topic is ready.
+ */
+export async function coordinatorReady(group: string): Promise<void> {
+  const w = await Wire.direct();
+  try {
+    for (let corr = 1, deadline = Date.now() + 20_000; ; corr++) {
+      await w.send(await findCoordinator(corr, group));
+      const f = await w.next(5000);
+      const error = f === null ? null : (await response(f, API.FindCoordinator, 0)).errorCode;
+      if (error === ERR.NONE) return;
+      if (Date.now() >= deadline) throw new Error(`the broker names no coordinator for ${group}: ${f === null ? "no answer" : `error ${error}`}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    w.destroy();
+  }
+}
+
 export const initProducerId = (corr: number): Promise<Buffer> =>
   request(API.InitProducerId, 0, corr, { transactionalId: null, transactionTimeoutMs: 60_000 });
 
