@@ -58,10 +58,27 @@ e2e("kafkajs SCRAM-SHA-512: dave produces to scram.*", async (c) => {
   assert.ok(await waitForLog(c.mark, ["authenticated User:dave via SASL/SCRAM-SHA-512"]), "the filter takes the SCRAM-SHA-512 principal");
 });
 
+let kcatScram: Promise<boolean> | null = null;
+/**
+ * Whether the broker itself (127.0.0.1:9093, no Envoy) takes kcat's SCRAM-SHA-256 for dave
+ * (`kcat -L`). librdkafka < 2.6.1 repeats the client nonce in its client-final message; Kafka 4.x
+ * refuses that proof ("invalid credentials"), Kafka 3.9.1 takes it. Which of the two kcat tests
+ * below applies is decided by what the broker does, not by version numbers.
+ */
+function brokerTakesKcatScram(): Promise<boolean> {
+  kcatScram ??= kcat.kcat([...kcat.scramArgs(dave, "scram-sha-256", SASL_BROKER_DIRECT), "-L", "-m", "10"], { timeoutMs: 20_000 })
+    .then((r) => {
+      if (r.code === 0) return true;
+      if (/invalid credentials with SASL mechanism SCRAM-SHA-256/.test(r.stderr)) return false;
+      throw new Error(`kcat SCRAM at the broker directly neither succeeded nor was refused: ${kcat.show(r)}`);
+    });
+  return kcatScram;
+}
+
 e2e("kcat SCRAM-SHA-256: dave produces and consumes scram.*, orders.* fails with 'Topic authorization failed'", async (c) => {
-  const v = await kcat.librdkafkaVersion();
-  if (!kcat.versionAtLeast(v, kcat.LIBRDKAFKA_SCRAM_WORKS_SINCE)) {
-    c.t.skip(`kcat's librdkafka ${v.join(".")} cannot do SCRAM with Kafka 4.x (fixed in librdkafka 2.6.1): see the next test`);
+  if (!(await brokerTakesKcatScram())) {
+    const v = await kcat.librdkafkaVersion();
+    c.t.skip(`the broker itself refuses the SCRAM of kcat's librdkafka ${v.join(".")} (as Kafka 4.x does before librdkafka 2.6.1): see the next test`);
     return;
   }
   const mine = unique("scram.", "kcat");
@@ -86,8 +103,8 @@ e2e("kcat SCRAM-SHA-256: dave produces and consumes scram.*, orders.* fails with
 
 e2e("kcat with librdkafka < 2.6.1: Kafka 4.4 refuses its SCRAM, through the filter as directly; the filter takes no principal", async (c) => {
   const v = await kcat.librdkafkaVersion();
-  if (kcat.versionAtLeast(v, kcat.LIBRDKAFKA_SCRAM_WORKS_SINCE)) {
-    c.t.skip(`kcat's librdkafka ${v.join(".")} does SCRAM: the test above runs`);
+  if (await brokerTakesKcatScram()) {
+    c.t.skip(`the broker itself takes the SCRAM of kcat's librdkafka ${v.join(".")}: the test above runs`);
     return;
   }
   const topic = unique("scram.", "oldkcat");

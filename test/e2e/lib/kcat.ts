@@ -48,21 +48,6 @@ export function librdkafkaVersion(): Promise<number[]> {
   return rdkafka;
 }
 
-/** a >= b, comparing versions part by part. */
-export function versionAtLeast(a: number[], b: number[]): boolean {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-  }
-  return true;
-}
-
-/**
- * librdkafka before 2.6.1 repeats the client nonce in its SCRAM client-final message
- * (confluentinc/librdkafka#4895); Kafka 4.x checks the nonce strictly (RFC 5802, the
- * CVE-2024-56128 fix) and refuses such a client's SCRAM with "invalid credentials".
- */
-export const LIBRDKAFKA_SCRAM_WORKS_SINCE = [2, 6, 1];
-
 export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
