@@ -47,7 +47,10 @@ const sized = (p) => Buffer.concat([i32(p.length), p]);
  */
 function randomRequest(corr, answered = false) {
   const apiKey = rnd() < 0.9 ? ri(95) : pick([-1, 200, 32767]);
-  const version = ri(20);
+  let version = ri(20);
+  // A client waits for the answer to SaslHandshake v0 before it sends more (it says whether
+  // raw SASL tokens follow): the shell closes a pipeline behind one (sasl-v0 e2e, smoke).
+  if (answered && apiKey === 17 && version === 0) version = 1;
   let clientId = null;
   const r = rnd();
   if (r < 0.6) clientId = Buffer.from("client-" + ri(1000));
