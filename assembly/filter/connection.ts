@@ -407,7 +407,6 @@ class ResponseSide extends FrameCallbacks {
       return Action.Close;
     }
     conn.inFlight.pop();
-    if (isHandshakeV0(e)) conn.handshakesV0--;
     const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
     if (e.aside) {
       // The handler's own request: it reads the answer (if it wants to), the client never does.
@@ -424,12 +423,19 @@ class ResponseSide extends FrameCallbacks {
       return Action.Discard;
     }
     getStats().response(e.request.apiKey);
-    if (conn.handler.wantsResponse(info)) {
-      this.current = info;
+    const wanted = conn.handler.wantsResponse(info);
+    // The answer to SaslHandshake v0 is held whole: until all of it is in, what the client
+    // sends cannot be told apart (raw SASL token or request).
+    this.handshakeV0 = isHandshakeV0(e);
+    if (wanted || this.handshakeV0) {
+      this.current = wanted ? info : null;
       return Action.Collect;
     }
     return Action.Stream;
   }
+
+  /** The frame being collected answers a SaslHandshake v0 (conn.handshakesV0 counts it until it is whole). */
+  private handshakeV0: bool = false;
 
   /** The entry of the frame being collected when it answers a handler's own request. */
   private currentAside: InFlight | null = null;
@@ -454,7 +460,16 @@ class ResponseSide extends FrameCallbacks {
       framer.passHeld(out);
       return;
     }
-    const info = this.current!;
+    if (this.handshakeV0) {
+      this.handshakeV0 = false;
+      conn.handshakesV0--;
+    }
+    const wanted = this.current;
+    if (wanted == null) { // held only for the rule above
+      framer.passHeld(out);
+      return;
+    }
+    const info = wanted;
     this.current = null;
     const v = conn.handler.onResponse(frame, info);
     const raw = conn.handler.takeRawSaslExchanges();

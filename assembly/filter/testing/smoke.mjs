@@ -5,7 +5,8 @@
 // malformed frames close the connection with a log line, and that the kafka.* stats count.
 //
 //   node assembly/filter/testing/smoke.mjs [filter-test.wasm]
-// env: ENVOY (binary), LISTEN, ADMIN, BROKER (ports), KEEP=1 keeps the work dir.
+// env: ENVOY (binary), LISTEN, ADMIN, BROKER (ports, 39092/39901/39192 by default: clear of the
+// e2e stack and its second Envoy), KEEP=1 keeps the work dir.
 // Prints "N passed, M failed"; exits non-zero on any failure.
 
 import net from "node:net";
@@ -16,9 +17,9 @@ import { spawn } from "node:child_process";
 
 const WASM = path.resolve(process.argv[2] || "build/filter-test.wasm");
 const ENVOY = process.env.ENVOY || [".venv/bin/envoy", "/tmp/venvtest/bin/envoy"].find((p) => fs.existsSync(p));
-const LISTEN = +(process.env.LISTEN || 29092);
-const ADMIN = +(process.env.ADMIN || 29901);
-const BROKER = +(process.env.BROKER || 29192);
+const LISTEN = +(process.env.LISTEN || 39092);
+const ADMIN = +(process.env.ADMIN || 39901);
+const BROKER = +(process.env.BROKER || 39192);
 const MAX_FRAME = 4 * 1024 * 1024;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
