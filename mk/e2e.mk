@@ -10,6 +10,9 @@
 # E2E_KAFKAJS_LOG=info|debug shows kafkajs's own log.
 
 E2E_POLICY ?= test/e2e/policy.json
+# Four Envoy workers (one Wasm VM each), as a production Envoy has: a client's connections
+# land on different VMs, which must agree (topic ids, the budget per VM).
+E2E_ENVOY_CONCURRENCY ?= 4
 E2E_TESTS  ?= test/e2e/*.test.ts
 E2E_NODE   := node --import tsx --test --test-concurrency=1 --test-reporter=tap
 
@@ -20,7 +23,7 @@ test-e2e: filter codecs tools envoy kafka clients
 	@t0=$$(date +%s); rc=0; \
 	trap '$(MAKE) --no-print-directory down' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(MAKE) --no-print-directory up POLICY=$(E2E_POLICY) || exit $$?; \
+	$(MAKE) --no-print-directory up POLICY=$(E2E_POLICY) ENVOY_CONCURRENCY=$(E2E_ENVOY_CONCURRENCY) || exit $$?; \
 	$(E2E_NODE) $(E2E_TESTS) || rc=$$?; \
 	echo "test-e2e: exit $$rc after $$(( $$(date +%s) - t0 ))s"; \
 	exit $$rc

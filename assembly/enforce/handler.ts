@@ -91,7 +91,18 @@ export class Enforcer extends KafkaHandler {
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
     const note = info.note;
     const rewrite = note != null ? changetype<ResponseRewrite>(note) : null;
-    const decoded = decodeResponse(frame, info.apiKey, info.apiVersion);
+    let version = info.apiVersion;
+    let decoded = decodeResponse(frame, info.apiKey, version);
+    if (decoded.error.length > 0 && info.apiKey == 18 && version > 0) {
+      // A broker that does not know the ApiVersions version asked (Kafka 3.9 and v5) answers
+      // UNSUPPORTED_VERSION in v0's layout; Kafka's clients read it so (ApiVersionsResponse.parse)
+      // and retry lower.
+      const v0 = decodeResponse(frame, 18, 0);
+      if (v0.error.length == 0) {
+        decoded = v0;
+        version = 0;
+      }
+    }
     if (decoded.error.length > 0) {
       count("kafka.response_decode_errors");
       const why = "response did not decode: " + decoded.error;
@@ -101,13 +112,13 @@ export class Enforcer extends KafkaHandler {
       return Verdict.pass();
     }
     const body = decoded.body!;
-    observeResponse(this.session, info.apiKey, info.apiVersion, body);
-    let changed = rewrite != null && rewrite.apply(body, info.apiVersion);
+    observeResponse(this.session, info.apiKey, version, body);
+    let changed = rewrite != null && rewrite.apply(body, version);
     const addresses = this.config.settings.brokerAddresses;
     if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;
     if (!changed) return Verdict.pass();
     const w = new Writer(info.frameSize + 64);
-    encodeFrame(w, decoded.header, decoded.headerVersion, body, info.apiVersion);
+    encodeFrame(w, decoded.header, decoded.headerVersion, body, version);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
   }

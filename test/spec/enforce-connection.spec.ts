@@ -63,6 +63,23 @@ describe("ApiVersions", () => {
     expect(broker.apiKeys[1].maxVersion).toBe(13);
   });
 
+  it("reads a broker's UNSUPPORTED_VERSION answer in v0's layout, as Kafka's clients do (v5 to Kafka 3.9)", () => {
+    const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
+    const frame = requestBytes(18, 4, new ApiVersionsRequestData());
+    const header = new RequestHeader(18, 4, CORRELATION_ID, "spec-client", 0, frame.length);
+    const v = e.onRequest(frame, header);
+    expect(v.kind).toBe(VerdictKind.Pass);
+    // What Kafka 3.9.1 sends for ApiVersions v5 (it knows v0-4).
+    const broker = new ApiVersionsResponseData();
+    broker.errorCode = 35;
+    broker.apiKeys.push(apiVersion(18, 0, 4));
+    const bytes = encodeResponse(CORRELATION_ID, 18, 0, broker)!;
+    const answer = e.onResponse(bytes, new ResponseInfo(CORRELATION_ID, 18, 4, header, bytes.length, v.note));
+    expect(answer.kind).toBe(VerdictKind.Pass); // within the codecs' range: nothing to cap
+    const d = decodeResponse(bytes, 18, 0);
+    expect(changetype<ApiVersionsResponseData>(d.body).errorCode).toBe(35);
+  });
+
   it("answers a too-new ApiVersions with a v0 UNSUPPORTED_VERSION listing what it knows", () => {
     const v = answerUnsupportedApiVersions(new RequestHeader(18, 99, 77, "c", 0, 0));
     expect(v.kind).toBe(VerdictKind.Respond);
