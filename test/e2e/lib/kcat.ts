@@ -1,15 +1,10 @@
 // librdkafka's kcat, spawned: produce (-P), consume (-C), list metadata (-L), always bounded
 // in time (killed after `timeoutMs`) and with librdkafka's own timeouts kept short.
 
-import { spawn } from "node:child_process";
+import { run, type Proc } from "./proc";
 import { PLAINTEXT, SASL, TLS, TLS_CA, USERS, isTlsUser, tlsFiles, type Principal, type ScramMechanism } from "./env";
 
-export interface KcatResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
+export interface KcatResult extends Proc {
   args: string[];
 }
 
@@ -48,24 +43,8 @@ export function librdkafkaVersion(): Promise<number[]> {
   return rdkafka;
 }
 
-export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
-  const timeoutMs = opts.timeoutMs ?? 20_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn("kcat", args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-    child.on("error", reject);
-    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut, args });
-    });
-    child.stdin.on("error", () => undefined); // kcat may exit before reading all input
-    child.stdin.end(opts.input ?? "");
-  });
+export async function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KcatResult> {
+  return { ...(await run("kcat", args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 20_000 })), args };
 }
 
 /** Short librdkafka timeouts, so that a failure shows in seconds. */
