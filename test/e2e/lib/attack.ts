@@ -77,11 +77,14 @@ export class Wire {
   }
 
   /** A raw connection to the broker's own PLAINTEXT listener (no Envoy, no filter). */
-  static direct(timeoutMs = 3000): Promise<Wire> {
-    const [host, port] = BROKER_DIRECT.split(":");
+  static direct(timeoutMs = 3000): Promise<Wire> { return Wire.at(BROKER_DIRECT, timeoutMs); }
+
+  /** A raw plaintext connection to `hostPort` (another Envoy's listener, the broker). */
+  static at(hostPort: string, timeoutMs = 3000): Promise<Wire> {
+    const [host, port] = hostPort.split(":");
     return new Promise((resolve, reject) => {
       const s = net.connect({ host, port: Number(port) });
-      const timer = setTimeout(() => { s.destroy(); reject(new Error("connect broker: timeout")); }, timeoutMs);
+      const timer = setTimeout(() => { s.destroy(); reject(new Error(`connect ${hostPort}: timeout`)); }, timeoutMs);
       s.once("error", (e) => { clearTimeout(timer); reject(e); });
       s.once("connect", () => { clearTimeout(timer); s.removeAllListeners("error"); resolve(new Wire(s, "plaintext")); });
     });
