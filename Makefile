@@ -5,6 +5,8 @@
 KAFKA_PIN      := 4.4.0
 # The broker the e2e stack runs (`make up KAFKA_VERSION=3.9.1`); its own jars and storage.
 KAFKA_VERSION  ?= $(KAFKA_PIN)
+# Kafka nodes of the e2e stack (`make up BROKERS=3`: a cluster, each node behind its own Envoy listeners).
+BROKERS        ?= 1
 ENVOY_VERSION  ?= 1.40.0
 CACHE          := .cache
 SCHEMA_DIR     := $(CACHE)/schemas/kafka-$(KAFKA_PIN)

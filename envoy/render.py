@@ -13,6 +13,11 @@ Placeholders (see the template's header):
                           (objects key by key, so {"filter": {"brokerAddresses": [...]}} keeps
                           the policy's other "filter" keys; anything else replaces)
   @TLS_DIR@               absolute path of --tls-dir (certificates: test/e2e/bin/tls-certs.sh)
+  @BROKER@                in a "# BEGIN each broker" ... "# END each broker" block, written once
+                          per Kafka node n of --brokers N: "" for node 1, "_<n>" for the others;
+                          the block's broker ports (BROKER_PORTS) move by 10*(n-1), as the
+                          nodes' own ports do (test/e2e/bin/kafka.sh)
+  @TLS_BROKER_ADDRESSES@  [{"id": n, "host": "127.0.0.1", "port": 19094 + 10*(n-1)}, ...] for every node
 Lines between "# BEGIN wasm" and "# END wasm" are dropped with --no-wasm.
 Standard library only.
 """
@@ -24,6 +29,32 @@ import sys
 
 # "@POLICY_JSON@" or "@POLICY_JSON {overlay}@" (the overlay, JSON, holds no "@").
 POLICY_PLACEHOLDER = re.compile(r"@POLICY_JSON(?: (\{[^@]*\}))?@")
+
+
+# Ports of node 1 that a per-broker block names: Envoy's listeners and Kafka's client listeners.
+BROKER_PORTS = re.compile(r"(port_value: )(19092|19093|19094|9092|9093)\b")
+PORT_STEP = 10
+
+
+def each_broker(lines: list, brokers: int) -> list:
+    """lines with every "each broker" block written once per node (see the module's doc)."""
+    out, block = [], None
+    for line in lines:
+        mark = line.strip()
+        if mark == "# BEGIN each broker":
+            block = []
+        elif mark == "# END each broker":
+            for n in range(1, brokers + 1):
+                shift = PORT_STEP * (n - 1)
+                for b in block:
+                    b = BROKER_PORTS.sub(lambda m: m.group(1) + str(int(m.group(2)) + shift), b)
+                    out.append(b.replace("@BROKER@", "" if n == 1 else f"_{n}"))
+            block = None
+        elif block is not None:
+            block.append(line)
+        else:
+            out.append(line)
+    return out
 
 
 def merge(base: dict, overlay: dict) -> dict:
@@ -42,12 +73,17 @@ def main() -> int:
     ap.add_argument("--policy", help="policy JSON file")
     ap.add_argument("--tls-dir", help="directory of the test certificates (for @TLS_DIR@)")
     ap.add_argument("--no-wasm", action="store_true", help="pass-through: drop the wasm filters")
+    ap.add_argument("--brokers", type=int, default=1, help="Kafka nodes, each behind its own listeners")
     args = ap.parse_args()
 
     with open(args.template, encoding="utf-8") as f:
         lines = f.read().splitlines(keepends=True)
+    if args.brokers < 1:
+        ap.error("--brokers must be 1 or more")
+    lines = each_broker(lines, args.brokers)
+    tls_addresses = [{"id": n, "host": "127.0.0.1", "port": 19094 + PORT_STEP * (n - 1)} for n in range(1, args.brokers + 1)]
 
-    subs = {}  # placeholder -> text; comment lines keep theirs (the template documents them)
+    subs = {"@TLS_BROKER_ADDRESSES@": json.dumps(tls_addresses)}  # placeholder -> text; comment lines keep theirs
     if any("@TLS_DIR@" in line for line in lines):
         if not args.tls_dir:
             ap.error("--tls-dir is required: the template has TLS listeners")

@@ -5,6 +5,8 @@
 #                                      one file at a time, then `make down` (always), exit code
 #                                      of the tests; node's TAP closes with `# pass N` / `# fail N`
 #   make test-e2e E2E_TESTS=test/e2e/sasl.test.ts   one file
+#   make test-e2e BROKERS=3 E2E_TESTS="test/e2e/cluster.test.ts test/e2e/client-matrix.test.ts"
+#                                      the same against a 3-node cluster (each node behind its own listeners)
 #   make test-e2e-run                  only the tests, against a stack already up
 #                                      (`make up POLICY=test/e2e/policy.json`); nothing is stopped
 # E2E_KAFKAJS_LOG=info|debug shows kafkajs's own log.
@@ -14,7 +16,10 @@ E2E_POLICY ?= test/e2e/policy.json
 # land on different VMs, which must agree (topic ids, the budget per VM).
 E2E_ENVOY_CONCURRENCY ?= 4
 E2E_TESTS  ?= test/e2e/*.test.ts
-E2E_NODE   := node --import tsx --test --test-concurrency=1 --test-reporter=tap
+# The stack's Kafka version and node count reach the tests (cluster.test.ts stops and starts nodes).
+# --test-force-exit: a kafkajs client a failed test leaves behind (retrying, a consumer restarting)
+# must not keep a test file's process, and so the suite, alive.
+E2E_NODE   := KAFKA_VERSION=$(KAFKA_VERSION) BROKERS=$(BROKERS) node --import tsx --test --test-force-exit --test-concurrency=1 --test-reporter=tap
 
 .PHONY: test-e2e test-e2e-run
 

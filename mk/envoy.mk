@@ -8,9 +8,12 @@
 #   make up   [POLICY=file.json]        kafka-up + Envoy with the Wasm filter ($(FILTER_WASM))
 #   make up   NOWASM=1                  kafka-up + Envoy as a plain TCP pass-through
 #   make up   ENVOY_CONCURRENCY=4       Envoy with 4 worker threads (one Wasm VM each); default 2
+#   make up   BROKERS=3                 a 3-node Kafka cluster, each node behind its own listeners
+#                                       (node n: 127.0.0.1:19092/3/4 + 10*(n-1), see envoy/envoy.yaml)
 #   make envoy-b-up / envoy-b-down      a second Envoy (the first one's config, admin :9911, Kafka
 #                                       listeners :29092-:29094, $(ENVOY_B_DIR)/envoy.log,
-#                                       ENVOY_B_CONCURRENCY workers, default 4); needs `make up` first
+#                                       ENVOY_B_CONCURRENCY workers, default 4); needs `make up` first,
+#                                       one Kafka node only (its ports are node 1's moved)
 #   make down                           stop both Envoys and Kafka
 # `make up` again is a no-op when nothing changed and restarts Envoy alone when the policy,
 # the template, the module or ENVOY_CONCURRENCY changed. Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
@@ -32,7 +35,7 @@ NOWASM         ?=
 ENVOY_LOG_LEVEL   ?= info
 ENVOY_CONCURRENCY ?= 2
 ENVOY_SH_ENV   := ENVOY=$(ENVOY) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) ENVOY_TLS=$(ENVOY_TLS) \
-                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL)
+                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL) BROKERS=$(BROKERS)
 ENVOY_SH       := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_DIR) ENVOY_CONCURRENCY=$(ENVOY_CONCURRENCY) bash test/e2e/bin/envoy.sh
 # A second Envoy process in front of the same broker (test/e2e/topic-ids.test.ts starts and stops
 # it): the first Envoy's rendered config with other ports, its own run directory and log.
@@ -55,7 +58,7 @@ $(ENVOY_STAMP):
 
 envoy-config:
 	@mkdir -p $(ENVOY_DIR)
-	$(PYTHON) envoy/render.py --template $(ENVOY_TEMPLATE) --out $(ENVOY_CONFIG) --tls-dir $(ENVOY_TLS) \
+	$(PYTHON) envoy/render.py --template $(ENVOY_TEMPLATE) --out $(ENVOY_CONFIG) --tls-dir $(ENVOY_TLS) --brokers $(BROKERS) \
 	  $(if $(NOWASM),--no-wasm,--wasm $(FILTER_WASM) --policy $(POLICY))
 
 envoy-tls: $(ENVOY_TLS_FILES)

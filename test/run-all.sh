@@ -43,7 +43,7 @@ stage() {
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then p=1; fi
   passed=$((passed + p)); failed=$((failed + f))
-  summary+=("$(printf '%-12s %5d passed, %3d failed (exit %d)' "$name" "$p" "$f" "$rc")")
+  summary+=("$(printf '%-16s %5d passed, %3d failed (exit %d)' "$name" "$p" "$f" "$rc")")
 }
 
 stage codegen   make --no-print-directory check-codegen
@@ -59,6 +59,16 @@ if [ -z "${SKIP_E2E:-}" ]; then
   # brokers; its own storage, see test/e2e/README-notes.md). SKIP_E2E_3_9=1 leaves it out.
   if [ -z "${SKIP_E2E_3_9:-}" ]; then
     stage e2e-3.9 make --no-print-directory test-e2e KAFKA_VERSION=3.9.1
+  fi
+  # A 3-node cluster, each node behind its own Envoy listeners (issue 7: real clusters): the
+  # cluster tests (leaders, coordinators, transactions, a node stopped under load) and the
+  # client matrix, on both releases. SKIP_E2E_CLUSTER=1 leaves them out.
+  if [ -z "${SKIP_E2E_CLUSTER:-}" ]; then
+    cluster_tests="test/e2e/cluster.test.ts test/e2e/client-matrix.test.ts"
+    stage e2e-3brokers make --no-print-directory test-e2e BROKERS=3 E2E_TESTS="$cluster_tests"
+    if [ -z "${SKIP_E2E_3_9:-}" ]; then
+      stage e2e-3brokers-3.9 make --no-print-directory test-e2e BROKERS=3 KAFKA_VERSION=3.9.1 E2E_TESTS="$cluster_tests"
+    fi
   fi
 fi
 

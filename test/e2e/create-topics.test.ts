@@ -1,4 +1,4 @@
-// CreateTopics under limits.createTopics {maxPartitions 12, maxReplicationFactor 1,
+// CreateTopics under limits.createTopics {maxPartitions 12, maxReplicationFactor 3,
 // topicNameGlob "*.*"}: ANONYMOUS may CREATE topics whose names start with "e2e" (ACL), but the
 // limits still apply: a name without a namespace dot is a POLICY_VIOLATION (44), too many
 // partitions INVALID_PARTITIONS (37). limits.apis denies DeleteTopics to everyone, super users

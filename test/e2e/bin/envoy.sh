@@ -6,6 +6,7 @@
 #   envoy.sh status exit 0 when our Envoy runs
 # Settings come from the environment (mk/envoy.mk sets them):
 #   ENVOY ENVOY_RUN ENVOY_LOGS ENVOY_TEMPLATE ENVOY_TLS FILTER_WASM POLICY NOWASM ENVOY_LOG_LEVEL ENVOY_CONCURRENCY
+#   BROKERS (Kafka nodes, each behind its own listeners: envoy/render.py --brokers)
 # ENVOY_TLS holds the TLS listener's certificates (made by test/e2e/bin/tls-certs.sh; `make envoy-up` does it).
 # A second Envoy in front of the same broker (`make envoy-b-up`, test/e2e/topic-ids.test.ts) runs from
 # another ENVOY_RUN with
@@ -25,6 +26,7 @@ POLICY=${POLICY:-envoy/policy.example.json}
 NOWASM=${NOWASM:-}
 ENVOY_LOG_LEVEL=${ENVOY_LOG_LEVEL:-info}
 ENVOY_CONCURRENCY=${ENVOY_CONCURRENCY:-2}
+BROKERS=${BROKERS:-1}
 ENVOY_START_TIMEOUT=${ENVOY_START_TIMEOUT:-60}
 ENVOY_CONFIG_FROM=${ENVOY_CONFIG_FROM:-}
 TEMPLATE_PORTS=(9901 19092 19093 19094)
@@ -60,9 +62,9 @@ render() {
     [ -f "$ENVOY_CONFIG_FROM" ] || { log "no config at $ENVOY_CONFIG_FROM (start the first Envoy first)"; exit 1; }
     cp "$ENVOY_CONFIG_FROM" "$CONFIG.tmp"
   elif [ -n "$NOWASM" ]; then
-    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG.tmp" --tls-dir "$ENVOY_TLS" --no-wasm
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG.tmp" --tls-dir "$ENVOY_TLS" --brokers "$BROKERS" --no-wasm
   else
-    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG.tmp" --tls-dir "$ENVOY_TLS" \
+    python3 envoy/render.py --template "$ENVOY_TEMPLATE" --out "$CONFIG.tmp" --tls-dir "$ENVOY_TLS" --brokers "$BROKERS" \
       --wasm "$FILTER_WASM" --policy "$POLICY"
   fi
   # Other ports: "port_value: N" (listeners, admin) and the policy's "port": N (JSON in a YAML string).
@@ -127,7 +129,7 @@ up() {
     fi
     sleep 0.2
   done
-  log "ready (--concurrency $ENVOY_CONCURRENCY): 127.0.0.1:${PORTS[1]} -> :9092, 127.0.0.1:${PORTS[2]} -> :9093, 127.0.0.1:${PORTS[3]} (TLS) -> :9092, admin http://$ADMIN"
+  log "ready (--concurrency $ENVOY_CONCURRENCY): 127.0.0.1:${PORTS[1]} -> :9092, 127.0.0.1:${PORTS[2]} -> :9093, 127.0.0.1:${PORTS[3]} (TLS) -> :9092$([ "$BROKERS" = 1 ] || echo " (and so on for $BROKERS nodes, ports +10 per node)"), admin http://$ADMIN"
 }
 
 case "${1:-}" in

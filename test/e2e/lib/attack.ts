@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
-import { Kafka, logLevel, type Admin, type ISocketFactory } from "kafkajs";
+import { Kafka, logLevel, type Admin } from "kafkajs";
 import { requestFrame as encodeRequest, decodeResponse, recordBatch } from "../../bench/lib/wire";
 import { envoyPid } from "../../bench/lib/envoy";
-import { PLAINTEXT, SASL, TLS, BROKER_DIRECT, USERS, RUN, tlsFiles, type TlsUserName, type UserName } from "./env";
+import { PLAINTEXT, SASL, TLS, BROKER_DIRECT, BROKER_INTERNAL, USERS, RUN, tlsFiles, type TlsUserName, type UserName } from "./env";
 import { logSince, filterLogSince, brief } from "./envoy";
 import { client, producer, errorTypes } from "./kafkajs";
 import { within, type Ctx } from "./harness";
@@ -309,15 +309,10 @@ export async function attacker(c: Ctx, listener: Listener): Promise<{ w: Wire; p
 // The broker directly (127.0.0.1:9092, no Envoy, no filter; it has no authorizer of its own):
 // what really exists there, whatever the filter showed the attacker.
 
-/** kafkajs sockets all go to the broker's own PLAINTEXT port (it advertises Envoy's 19092). */
-const direct: ISocketFactory = ({ onConnect }) => {
-  const [host, port] = BROKER_DIRECT.split(":");
-  return net.connect({ host, port: Number(port) }, onConnect);
-};
-
+/** A kafkajs client of the brokers themselves (their INTERNAL listeners: no Envoy, no filter). */
 export function directKafka(): Kafka {
   return new Kafka({
-    clientId: "e2e-adv-direct", brokers: [BROKER_DIRECT], socketFactory: direct, logLevel: logLevel.NOTHING,
+    clientId: "e2e-adv-direct", brokers: [BROKER_INTERNAL], logLevel: logLevel.NOTHING,
     connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
   });
 }

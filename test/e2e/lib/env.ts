@@ -15,6 +15,12 @@ export const SASL = "127.0.0.1:19093";
 export const TLS = "127.0.0.1:19094";
 /** The broker's own PLAINTEXT listener, bypassing Envoy (used only to learn the broker's own ApiVersions). */
 export const BROKER_DIRECT = "127.0.0.1:9092";
+/**
+ * Kafka's INTERNAL listener of node 1 (the inter-broker one): it advertises every node's own
+ * INTERNAL listener, so a client bootstrapping here reaches each node directly, never Envoy,
+ * on one node or a cluster (`make up BROKERS=3`). What really happened at the brokers.
+ */
+export const BROKER_INTERNAL = "127.0.0.1:9095";
 /** The broker's own SASL_PLAINTEXT listener, bypassing Envoy (to tell the broker's refusals from the filter's). */
 export const SASL_BROKER_DIRECT = "127.0.0.1:9093";
 export const ENVOY_ADMIN = "http://127.0.0.1:9901";

@@ -130,11 +130,12 @@ export function consumer(c: Ctx, cl: Client, cfg: ConsumerConfig): Consumer {
 export interface Consumed { key: string | null; value: string | null; partition: number; offset: string }
 
 /**
- * Reads `count` messages of `topic` from the beginning in consumer group `groupId`;
- * rejects if the consumer crashes or `timeoutMs` passes first.
+ * Reads `count` messages of `topic` from the beginning in consumer group `groupId` (consumer
+ * settings `cfg` over consumer()'s); rejects if the consumer crashes or `timeoutMs` passes first.
  */
-export async function consume(c: Ctx, cl: Client, topic: string, groupId: string, count: number, timeoutMs = 15_000): Promise<Consumed[]> {
-  const cons = consumer(c, cl, { groupId });
+export async function consume(c: Ctx, cl: Client, topic: string, groupId: string, count: number, timeoutMs = 15_000,
+  cfg: Partial<ConsumerConfig> = {}): Promise<Consumed[]> {
+  const cons = consumer(c, cl, { ...cfg, groupId });
   const got: Consumed[] = [];
   await within(cons.connect(), 10_000, `${cl.principal} consumer connect`);
   await cons.subscribe({ topics: [topic], fromBeginning: true });

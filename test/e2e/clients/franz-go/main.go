@@ -158,6 +158,44 @@ func produce(conn, topic string, values []string) error {
 	return nil
 }
 
+// quiet drops franz-go's log: a load step writes thousands of requests that nothing reads.
+type quiet struct{}
+
+func (quiet) Level() kgo.LogLevel              { return kgo.LogLevelNone }
+func (quiet) Log(kgo.LogLevel, string, ...any) {}
+
+// load: keyed records "<prefix>-<i>" to `topic`, ten at a time, for `ms` milliseconds, with
+// franz-go's producer defaults (idempotent, acks=all, retried until the delivery timeout);
+// reports every acknowledged value with when it was acknowledged (ms since the epoch) and the
+// errors of the others (test/e2e/cluster.test.ts stops a broker meanwhile).
+func load(conn, topic, prefix string, ms int) error {
+	cl, err := kgo.NewClient(append(opts(conn), kgo.WithLogger(quiet{}), kgo.RecordDeliveryTimeout(60*time.Second))...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	acked, at, failed := []string{}, []int64{}, map[string]int{}
+	for i, end := 0, time.Now().Add(time.Duration(ms)*time.Millisecond); time.Now().Before(end); i += 10 {
+		recs := make([]*kgo.Record, 10)
+		for j := range recs {
+			recs[j] = &kgo.Record{Topic: topic, Key: []byte(fmt.Sprintf("k%d", i+j)), Value: []byte(fmt.Sprintf("%s-%d", prefix, i+j))}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		res := cl.ProduceSync(ctx, recs...)
+		cancel()
+		now := time.Now().UnixMilli()
+		for _, r := range res {
+			if r.Err != nil {
+				failed[errName(r.Err)]++
+			} else {
+				acked, at = append(acked, string(r.Record.Value)), append(at, now)
+			}
+		}
+	}
+	emit("load", true, map[string]any{"acked": acked, "at": at, "failed": failed})
+	return nil
+}
+
 // readFromStart: `n` values of `topic` from the start, with a new client (`extra`: e.g. its
 // consumer group); `then`, if any, runs on that client before it closes.
 func readFromStart(conn, topic string, n int, extra []kgo.Opt, then func(context.Context, *kgo.Client) error) ([]string, error) {
@@ -350,6 +388,9 @@ func main() {
 		case "fetch":
 			n, _ := strconv.Atoi(a[3])
 			err = fetch(a[1], a[2], n)
+		case "load":
+			ms, _ := strconv.Atoi(a[4])
+			err = load(a[1], a[2], a[3], ms)
 		default:
 			err = fmt.Errorf("unknown step %s", a[0])
 		}
