@@ -42,6 +42,13 @@ build/codecs.wasm: $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
 
 codecs: build/codecs.wasm
 
+# The module behind `kafka-wasm policy`: the filter's validator, authorizer and per-API checks.
+build/policy.wasm: $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
+	npx asc assembly/policy-cli.ts --config asconfig.json --target policy
+	@echo "policy: $$(wc -c < $@) bytes"
+
+policy-tool: build/policy.wasm
+
 # Every frame Kafka's classes wrote must decode to Kafka's JSON and encode back byte for byte.
 test-oracle: build/codecs.wasm oracle
 	npx tsx test/oracle/check.ts $(ORACLE_FRAMES) $(SCHEMA_DIR)
