@@ -9,7 +9,7 @@ import { loadPolicyModule, PolicyModule } from "./policy-module";
 export class UsageError extends Error {}
 
 export const POLICY_USAGE = `usage:
-  kafka-wasm policy check FILE
+  kafka-wasm policy check FILE                 (FILE "-" is stdin, for explain too)
   kafka-wasm policy explain FILE --principal User:NAME --host IP --resource TYPE:NAME --operation OP [--json]
   kafka-wasm policy explain FILE --principal User:NAME --host IP --api NAME [--topic T]... [--group G]
                             [--transactional-id ID] [--json]
@@ -42,11 +42,13 @@ function one(flags: Map<string, string[]>, name: string, required: boolean): str
   return v[0];
 }
 
+/** A file's text; stdin when `file` is absent or "-". */
 function readText(file: string | undefined): string {
+  const stdin = file === undefined || file === "-";
   try {
-    return readFileSync(file ?? 0, "utf8");
+    return readFileSync(stdin ? 0 : file, "utf8");
   } catch (e) {
-    throw new Error(`cannot read ${file ?? "stdin"}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new Error(`cannot read ${stdin ? "stdin" : file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
 
