@@ -125,7 +125,8 @@ const VERDICT_TEXT: Record<RequestDecision["verdict"], string> = {
 
 export function describeRequestDecision(d: RequestDecision): string[] {
   const denied = d.denials.length > 0 || d.verdict === "CONNECTION_CLOSED";
-  const lines = [`${denied ? "DENIED" : "ALLOWED"}: ${d.api} v${d.apiVersion} from ${d.principal} at ${d.host}: ${VERDICT_TEXT[d.verdict]}` +
+  const outcome = !denied ? "ALLOWED" : d.verdict === "FORWARDED_REWRITTEN" ? "PARTLY DENIED" : "DENIED";
+  const lines = [`${outcome}: ${d.api} v${d.apiVersion} from ${d.principal} at ${d.host}: ${VERDICT_TEXT[d.verdict]}` +
     (d.closeReason ? ` (${d.closeReason})` : "")];
   if (!d.apiAllowedByLimits) lines.push("  limits.apis refuses this API");
   lines.push(d.checks.length === 0 ? "  the filter asks no ACL question for this request" : "  ACL checks, in the order the filter makes them:");

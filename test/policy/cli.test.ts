@@ -157,6 +157,17 @@ test("explain --api: groups, transactions, Metadata, CreateTopics, and limits.ap
   assert.match(del.denials[0].reason, /limits\.apis/);
 });
 
+test("explain --request: any request, in the form kafka-wasm decode prints", () => {
+  const request = file("request.json", JSON.stringify({
+    header: { requestApiKey: 42, requestApiVersion: 2, correlationId: 7, clientId: "ops" }, body: { groupsNames: ["app", "other"] },
+  }));
+  const d = explainApi(["--request", request]);
+  assert.equal(d.api, "DeleteGroups");
+  assert.deepEqual(asked(d), ["DELETE GROUP:app denied", "DELETE GROUP:other denied"]);
+  assertCleanError(cli(["explain", POLICY, "--principal", "User:a", "--host", "h", "--request", file("bad-request.json", '{"header":{}}')]), 1,
+    /the request does not encode: header\.requestApiKey: missing required field/);
+});
+
 test("explain: bad input is a clear error", () => {
   const base = ["explain", POLICY, "--principal", "User:alice", "--host", "10.0.0.1"];
   assertCleanError(cli([...base, "--resource", "TOPIC:x", "--operation", "WRIT"]), 1, /unknown operation "WRIT"/);
