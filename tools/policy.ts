@@ -301,7 +301,9 @@ export function parseAclList(text: string): { acls: AclJson[]; lines: number[] }
 export function importAcls(module: PolicyModule, text: string, allowEveryoneIfNoAclFound: boolean, superUsers: string[]): string {
   const { acls, lines } = parseAclList(text);
   if (acls.length === 0) throw new Error("no ACLs in the input (expected the output of kafka-acls.sh --list)");
-  const policy = JSON.stringify({ allowEveryoneIfNoAclFound, superUsers, acls }, null, 2);
+  // One ACL a line, as envoy/policy.example.json is written: a diff shows which ACL changed.
+  const policy = `{\n  "allowEveryoneIfNoAclFound": ${allowEveryoneIfNoAclFound},\n  "superUsers": ${JSON.stringify(superUsers)},\n` +
+    `  "acls": [\n${acls.map((a) => "    " + JSON.stringify(a)).join(",\n")}\n  ]\n}`;
   const problems = module.check(policy);
   if (problems.length > 0) {
     const located = problems.map((p) => {
