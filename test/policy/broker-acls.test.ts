@@ -8,7 +8,9 @@
 // (the broker runs its authorizer on each operation the resource type supports and returns
 // the allowed ones), DescribeTransactions (DESCRIBE on a transactional id) and InitProducerId
 // (WRITE on one). Where the broker refuses DESCRIBE it says nothing else about that resource,
-// so only DESCRIBE is compared there.
+// so only DESCRIBE is compared there. Then whole requests: the Produce, Fetch and OffsetCommit
+// that `policy explain --api` builds go to the broker as each principal, and the topics and
+// groups the broker refuses must be those the filter's checks refuse.
 
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +18,7 @@ import { spawnSync } from "node:child_process";
 import { AclBroker, USERS, jarsPresent } from "./acl-broker";
 import { Conn, requestFrame, decodeResponse } from "../bench/lib/wire";
 import { loadPolicyModule } from "../../tools/policy-module";
-import type { AclDecision } from "../../tools/policy";
+import { requestFor, type AclDecision, type RequestDecision } from "../../tools/policy";
 
 // Kafka's AclOperation codes, and the operations its authorizedOperations fields cover per
 // resource type (AclEntry.supportedOperations).
@@ -124,39 +126,49 @@ const missing = jarsPresent();
 let broker: AclBroker | null = null;
 after(async () => { await broker?.stop(); });
 
-test("ACLs made with kafka-acls.sh on a broker with StandardAuthorizer: imported, the filter decides as the broker", { skip: missing ?? false, timeout: 240000 }, async () => {
-  const t0 = Date.now();
-  broker = await AclBroker.start();
-  const started = Date.now() - t0;
+interface Setup { broker: AclBroker; config: string; startedMs: number }
+let setupOnce: Promise<Setup> | null = null;
 
-  // Two kafka-acls runs at a time: each is a JVM, and CI has two cores.
-  for (let i = 0; i < ACL_COMMANDS.length; i += 2) {
-    await Promise.all(ACL_COMMANDS.slice(i, i + 2).map((a) => broker!.kafkaAcls(["--add", "--force", ...a])));
-  }
-  const admin = await Client.signIn(broker.bootstrap, "admin", "127.0.0.1");
-  const created = await admin.call(19, 7, { topics: TOPICS.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30000, validateOnly: false });
-  // Groups are described by their coordinator: wait until the broker is one (it creates its
-  // offsets topic on the first FindCoordinator).
-  for (let tries = 0; ; tries++) {
-    const fc = await admin.call(10, 4, { keyType: 0, coordinatorKeys: GROUPS });
-    if (fc.coordinators.every((x: { errorCode: number }) => x.errorCode === 0)) break;
-    assert.ok(tries < 100, `no group coordinator: ${JSON.stringify(fc.coordinators)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  admin.close();
-  for (const t of created.topics) assert.equal(t.errorCode, 0, `creating ${t.name}: ${t.errorMessage}`);
+/** The broker with the ACLs, its topics and a group coordinator, and the imported policy. */
+function setup(): Promise<Setup> {
+  setupOnce ??= (async () => {
+    const t0 = Date.now();
+    broker = await AclBroker.start();
+    const startedMs = Date.now() - t0;
+    // Two kafka-acls runs at a time: each is a JVM, and CI has two cores.
+    for (let i = 0; i < ACL_COMMANDS.length; i += 2) {
+      await Promise.all(ACL_COMMANDS.slice(i, i + 2).map((a) => broker!.kafkaAcls(["--add", "--force", ...a])));
+    }
+    const admin = await Client.signIn(broker.bootstrap, "admin", "127.0.0.1");
+    const created = await admin.call(19, 7, { topics: TOPICS.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30000, validateOnly: false });
+    for (const t of created.topics) assert.equal(t.errorCode, 0, `creating ${t.name}: ${t.errorMessage}`);
+    // Groups are described by their coordinator: wait until the broker is one (it creates its
+    // offsets topic on the first FindCoordinator).
+    for (let tries = 0; ; tries++) {
+      const fc = await admin.call(10, 4, { keyType: 0, coordinatorKeys: GROUPS });
+      if (fc.coordinators.every((x: { errorCode: number }) => x.errorCode === 0)) break;
+      assert.ok(tries < 100, `no group coordinator: ${JSON.stringify(fc.coordinators)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    admin.close();
 
-  const listed = await broker.kafkaAcls(["--list"]);
-  const imported = cli(["policy", "import", "--super-users", "User:admin;User:ANONYMOUS", "--allow-everyone-if-no-acl-found"], listed);
-  assert.equal(imported.status, 0, imported.stderr);
-  const policy = JSON.parse(imported.stdout);
-  assert.equal(policy.acls.length, ACL_COUNT, `every entry of:\n${listed}`);
+    const listed = await broker.kafkaAcls(["--list"]);
+    const imported = cli(["policy", "import", "--super-users", "User:admin;User:ANONYMOUS", "--allow-everyone-if-no-acl-found"], listed);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.equal(JSON.parse(imported.stdout).acls.length, ACL_COUNT, `every entry of:\n${listed}`);
+    return { broker, config: imported.stdout, startedMs };
+  })();
+  return setupOnce;
+}
 
+const options = { skip: missing ?? false, timeout: 240000 };
+
+test("ACLs made with kafka-acls.sh on a broker with StandardAuthorizer: imported, the filter decides as the broker", options, async () => {
+  const { broker, config, startedMs } = await setup();
   const probes: Probe[] = [];
   for (const user of PROBE_USERS) for (const host of HOSTS) probes.push(...await askBroker(broker.bootstrap, user, host));
 
   const module = await loadPolicyModule();
-  const config = imported.stdout;
   const mismatches: string[] = [];
   const reasons = new Map<string, number>();
   for (const p of probes) {
@@ -166,7 +178,7 @@ test("ACLs made with kafka-acls.sh on a broker with StandardAuthorizer: imported
       mismatches.push(`${p.principal}@${p.host} ${p.operation} ${p.resource}: broker ${p.allowed ? "ALLOWED" : "DENIED"}, filter ${d.allowed ? "ALLOWED" : "DENIED"} (${d.explanation})`);
     }
   }
-  const summary = `${probes.length} probes (${probes.filter((p) => p.allowed).length} allowed by the broker); filter reasons ${JSON.stringify(Object.fromEntries(reasons))}; broker up in ${started} ms`;
+  const summary = `${probes.length} probes (${probes.filter((p) => p.allowed).length} allowed by the broker); filter reasons ${JSON.stringify(Object.fromEntries(reasons))}; broker up in ${startedMs} ms`;
   console.log(`broker-acls: ${summary}`);
   assert.deepEqual(mismatches, [], summary);
   // The probes reach every way a decision is made, else the comparison proves little.
@@ -182,4 +194,59 @@ test("ACLs made with kafka-acls.sh on a broker with StandardAuthorizer: imported
     const text = cli(args, config);
     assert.match(text.stdout, new RegExp(`^${p.allowed ? "ALLOWED" : "DENIED"}: `));
   }
+});
+
+/** Every error code in a response body, wherever it sits, with the topic or group it belongs to. */
+function refusals(body: any, owner = ""): Set<string> {
+  const found = new Set<string>();
+  const walk = (v: any, at: string): void => {
+    if (Array.isArray(v)) { v.forEach((x) => walk(x, at)); return; }
+    if (v === null || typeof v !== "object") return;
+    const here = typeof v.name === "string" ? `TOPIC:${v.name}` : typeof v.topic === "string" ? `TOPIC:${v.topic}` : at;
+    if (v.errorCode === ERR.TOPIC_AUTHORIZATION_FAILED) found.add(here);
+    if (v.errorCode === ERR.GROUP_AUTHORIZATION_FAILED) found.add(owner);
+    for (const x of Object.values(v)) walk(x, here);
+  };
+  walk(body, owner);
+  return found;
+}
+
+test("whole requests: the resources the broker refuses are the ones `policy explain --api` refuses", options, async () => {
+  const { broker, config } = await setup();
+  const module = await loadPolicyModule();
+  // The very request explain builds goes to the broker, as each principal from each host.
+  const requests: [string, { topics: string[]; group?: string }][] = [
+    ["Produce", { topics: TOPICS }],
+    ["Fetch", { topics: TOPICS }],
+    ["OffsetCommit", { group: "analytics-eu", topics: TOPICS }],
+    ["OffsetCommit", { group: "analytics-x", topics: TOPICS }],
+  ];
+  const mismatches: string[] = [];
+  let refused = 0;
+  let compared = 0;
+  for (const user of PROBE_USERS) {
+    for (const host of HOSTS) {
+      const c = await Client.signIn(broker.bootstrap, user, host);
+      try {
+        for (const [api, parts] of requests) {
+          const request = requestFor(module, api, parts);
+          const { header, body } = JSON.parse(request);
+          const answer = await c.call(header.requestApiKey, header.requestApiVersion, body);
+          const byBroker = [...refusals(answer, `GROUP:${parts.group}`)].sort();
+          const d = JSON.parse(module.explainRequest(config, `User:${user}`, host, request)) as RequestDecision;
+          const byFilter = d.denials.filter((x) => x.error.endsWith("_authorization_failed")).map((x) => x.resource).sort();
+          compared++;
+          refused += byBroker.length;
+          if (JSON.stringify(byBroker) !== JSON.stringify(byFilter)) {
+            mismatches.push(`User:${user}@${host} ${api} ${JSON.stringify(parts)}: broker refuses ${JSON.stringify(byBroker)}, filter ${JSON.stringify(byFilter)}`);
+          }
+        }
+      } finally {
+        c.close();
+      }
+    }
+  }
+  console.log(`broker-acls: ${compared} requests compared, ${refused} refusals by the broker`);
+  assert.deepEqual(mismatches, []);
+  assert.ok(refused > 0, "some request refused by the broker");
 });
