@@ -169,7 +169,7 @@ export function explainRequest(config: string, principal: string, host: string, 
       // Kafka's authorizeByResourceType: a yes or no about the type, no single deciding ACL.
       j.key("onSomeResource"); j.bool(true);
       j.key("operation"); j.string(operationName(c.operation));
-      j.key("allowed"); j.bool(c.decision != 0);
+      j.key("allowed"); j.bool(c.allowed);
     } else {
       j.key("resourceName"); j.string(c.resourceName);
       j.key("operation"); j.string(operationName(c.operation));

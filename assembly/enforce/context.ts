@@ -50,15 +50,16 @@ export class RequestContext {
   allowed(resourceType: i32, name: string, operation: i32): bool {
     const d = this.policy.authorizer.decide(this.session.principal, this.session.host, resourceType, name, operation);
     const trace = this.trace;
-    if (trace != null) trace.checks.push(new AclCheck(resourceType, name, operation, d, false));
-    return decisionAllowed(d);
+    const ok = decisionAllowed(d);
+    if (trace != null) trace.checks.push(new AclCheck(resourceType, name, operation, ok, d));
+    return ok;
   }
 
   /** May this principal do `operation` on some resource of the type? (Authorizer.authorizeByResourceType) */
   allowedOnSomeResource(resourceType: i32, operation: i32): bool {
     const ok = this.policy.isAllowedByResourceType(this.session.principal, this.session.host, resourceType, operation);
     const trace = this.trace;
-    if (trace != null) trace.checks.push(new AclCheck(resourceType, "", operation, ok ? 1 : 0, true));
+    if (trace != null) trace.checks.push(new AclCheck(resourceType, "", operation, ok, 0));
     return ok;
   }
 
