@@ -12,7 +12,7 @@ CACHE          := .cache
 SCHEMA_DIR     := $(CACHE)/schemas/kafka-$(KAFKA_PIN)
 NODE_STAMP     := node_modules/.install-stamp
 
-.PHONY: all deps schemas codegen check-codegen codecs test-oracle build test ci clean
+.PHONY: all deps schemas codegen check-codegen codecs policy-tool test-policy test-oracle build test ci clean
 all: build
 
 include mk/*.mk
@@ -21,7 +21,7 @@ include mk/*.mk
 test: deps schemas tools envoy kafka
 	bash test/run-all.sh
 
-build: codecs filter
+build: codecs policy-tool filter
 
 clean:
 	rm -rf build $(CACHE)/test $(CACHE)/codegen-check

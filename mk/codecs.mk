@@ -42,6 +42,18 @@ build/codecs.wasm: $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
 
 codecs: build/codecs.wasm
 
+# The module behind `kafka-wasm policy`: the filter's validator, authorizer and per-API checks.
+build/policy.wasm: $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
+	npx asc assembly/policy-cli.ts --config asconfig.json --target policy
+	@echo "policy: $$(wc -c < $@) bytes"
+
+policy-tool: build/policy.wasm
+
+# `kafka-wasm policy` as users run it, and its import checked against a throwaway broker with
+# Kafka's StandardAuthorizer (test/policy/acl-broker.ts: its own ports and storage, ~1 min).
+test-policy: build/policy.wasm build/codecs.wasm kafka $(CLIENTS_CONSOLE_STAMP)
+	node --import tsx --test --test-concurrency=1 test/policy/*.test.ts
+
 # Every frame Kafka's classes wrote must decode to Kafka's JSON and encode back byte for byte.
 test-oracle: build/codecs.wasm oracle
 	npx tsx test/oracle/check.ts $(ORACLE_FRAMES) $(SCHEMA_DIR)

@@ -50,6 +50,7 @@ stage codegen   make --no-print-directory check-codegen
 stage specs     npx asp --config test/as-pect.config.js --as-config test/as-pect.asconfig.json --summary
 stage oracle    make --no-print-directory test-oracle
 stage codecs    node --import tsx --test test/codecs/*.test.ts
+stage policy    make --no-print-directory test-policy
 stage shell     make --no-print-directory filter-test
 stage fuzz      make --no-print-directory fuzz-test
 stage envoy     make --no-print-directory filter-smoke

@@ -4,16 +4,16 @@
 //   kafka-wasm decode [--api-key K --api-version V] < frame.bin > frame.json
 //   kafka-wasm encode [--api-key K --api-version V] < frame.json > frame.bin
 //   kafka-wasm apis
+//   kafka-wasm policy check|explain|import ...   (tools/policy.ts: the filter's own policy code)
 //
 // A frame is one size-prefixed Kafka frame. Requests carry their api key and version in
 // their header; responses do not, so they need both flags. Errors are one line on stderr.
 
 import { readFileSync } from "node:fs";
 import { loadCodecs } from "../test/lib/codecs";
+import { policyCommand, POLICY_USAGE, UsageError } from "./policy";
 
-const USAGE = "usage: kafka-wasm decode|encode [--api-key K --api-version V] | kafka-wasm apis";
-
-class UsageError extends Error {}
+const USAGE = "usage: kafka-wasm decode|encode [--api-key K --api-version V] | kafka-wasm apis | kafka-wasm policy ...\n" + POLICY_USAGE;
 
 interface Args { command: string; apiKey: number | null; apiVersion: number | null }
 
@@ -50,6 +50,7 @@ function unframe(input: Buffer): Uint8Array {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "policy") return policyCommand(argv.slice(1), (line) => process.stdout.write(line + "\n"));
   const args = parseArgs(argv);
   const isRequest = args.apiKey === null;
   const codecs = await loadCodecs();

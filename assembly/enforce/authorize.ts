@@ -4,7 +4,7 @@
 
 import { errorResponse } from "../messages/apis";
 import { Verdict } from "../filter/seam";
-import { errorName } from "../protocol/errors";
+import { errorName, CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
 import { AclOperation } from "../policy/acl";
 import { RequestContext } from "./context";
 import * as produce from "./apis/produce";
@@ -13,6 +13,14 @@ import * as groups from "./apis/groups";
 import * as txn from "./apis/transactions";
 import * as cluster from "./apis/cluster";
 import * as conn from "./apis/connection";
+
+/** The whole decision on one request: limits.apis first, then the API's own checks. */
+export function checkRequest(ctx: RequestContext): Verdict {
+  if (!ctx.policy.isApiKeyAllowed(ctx.apiKey)) {
+    return denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
+  }
+  return authorize(ctx);
+}
 
 export function authorize(ctx: RequestContext): Verdict {
   switch (ctx.apiKey) {

@@ -10,11 +10,12 @@ import { Uuid } from "../protocol/uuid";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import { newResponse, responseHeaderVersion, apiName } from "../messages/apis";
 import { Policy, authorizationErrorCode } from "../policy/policy";
-import { resourceTypeName, operationName } from "../policy/acl";
+import { resourceTypeName, operationName, decisionAllowed } from "../policy/acl";
 import { RequestHeader, Verdict } from "../filter/seam";
 import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
 import { logDenial } from "./observe";
+import { RequestTrace, AclCheck, TracedDenial } from "./trace";
 
 /** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
 const MAX_LOOKUP_IDS = 100;
@@ -42,9 +43,24 @@ export class RequestContext {
     return n != null ? n : "api_key_" + this.header.apiKey.toString();
   }
 
+  /** Every ACL question and denial of this request, when explaining it; null in the filter. */
+  trace: RequestTrace | null = null;
+
   /** Kafka's authorizer decision for this connection's principal and host. */
   allowed(resourceType: i32, name: string, operation: i32): bool {
-    return this.policy.isAllowed(this.session.principal, this.session.host, resourceType, name, operation);
+    const d = this.policy.authorizer.decide(this.session.principal, this.session.host, resourceType, name, operation);
+    const trace = this.trace;
+    const ok = decisionAllowed(d);
+    if (trace != null) trace.checks.push(new AclCheck(resourceType, name, operation, ok, d));
+    return ok;
+  }
+
+  /** May this principal do `operation` on some resource of the type? (Authorizer.authorizeByResourceType) */
+  allowedOnSomeResource(resourceType: i32, operation: i32): bool {
+    const ok = this.policy.isAllowedByResourceType(this.session.principal, this.session.host, resourceType, operation);
+    const trace = this.trace;
+    if (trace != null) trace.checks.push(new AclCheck(resourceType, "", operation, ok, 0));
+    return ok;
   }
 
   /**
@@ -76,6 +92,8 @@ export class RequestContext {
   /** Records one denial: a log line naming principal, client, API and resource, and a counter. */
   deny(resource: string, reason: string, code: i16): void {
     this.denials++;
+    const trace = this.trace;
+    if (trace != null) trace.denials.push(new TracedDenial(resource, reason, errorName(code)));
     logDenial(this.session, this.apiName, resource, reason, errorName(code));
   }
 

@@ -4,7 +4,6 @@
 import { decodeRequest, decodeResponse } from "../protocol/frame";
 import { Writer } from "../protocol/writer";
 import { encodeFrame } from "../protocol/frame";
-import { CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, setHandlerFactory } from "../filter/seam";
 import { warn, getProperty, printable } from "../runtime/host";
 import { FilterConfig } from "../filter/config";
@@ -12,7 +11,7 @@ import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
-import { authorize, denyWholeRequest } from "./authorize";
+import { checkRequest } from "./authorize";
 import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
@@ -64,12 +63,7 @@ export class Enforcer extends KafkaHandler {
       return Verdict.pass();
     }
     const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
-    let verdict: Verdict;
-    if (!this.config.policy.isApiKeyAllowed(header.apiKey)) {
-      verdict = denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
-    } else {
-      verdict = authorize(ctx);
-    }
+    let verdict = checkRequest(ctx);
     // The shell keeps what the check left with this request's in-flight entry and hands it
     // back with the response at the same position: nothing here is keyed by correlation id.
     verdict = verdict.withNote(ctx.after);

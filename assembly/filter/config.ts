@@ -12,7 +12,7 @@
 //
 // Loading validates everything; a refused configuration leaves the one in force unchanged.
 
-import { JsonFields, parseJson } from "../json/value";
+import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "../enforce/addresses";
 
@@ -56,11 +56,18 @@ export class ConfigLoadResult {
   constructor(readonly config: FilterConfig | null, readonly error: string) {}
 }
 
-/** Parses and validates a whole plugin configuration; "" (no configuration) is refused. */
-export function loadConfig(raw: string): ConfigLoadResult {
+/**
+ * Parses and validates a whole plugin configuration; "" (no configuration) is refused. The
+ * result names the first problem; `errors` made by JsonErrors.collectingAll() gets them all.
+ */
+export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): ConfigLoadResult {
   const parsed = parseJson(raw);
-  if (!parsed.ok) return new ConfigLoadResult(null, "invalid JSON: " + parsed.describe());
-  const root = JsonFields.root(parsed.value);
+  if (!parsed.ok) {
+    const why = "invalid JSON: " + parsed.describe();
+    errors.fail("", why);
+    return new ConfigLoadResult(null, why);
+  }
+  const root = new JsonFields(parsed.value, "", errors);
   if (!root.requireObject()) return new ConfigLoadResult(null, root.error);
   const settings = new FilterSettings();
   const f = root.field("filter");
@@ -71,23 +78,24 @@ export function loadConfig(raw: string): ConfigLoadResult {
     settings.frameTimeoutMs = <i32>f.field("frameTimeoutMs").asIntOr(DEFAULT_FRAME_TIMEOUT_MS, 100, 86400000);
     const onError = f.field("onDecodeError");
     const mode = onError.asStringOr("close");
-    if (mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");
+    if (!onError.failed && mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");
     settings.closeOnDecodeError = mode != "pass";
     settings.topicStatsLimit = <i32>f.field("topicStatsLimit").asIntOr(100, 0, 100000);
     const ba = f.field("brokerAddresses");
     for (let i = 0, n = ba.length; i < n; i++) {
       const e = ba.at(i);
-      if (!e.requireObject()) break;
+      if (!e.requireObject()) continue;
       const id = <i32>e.field("id").asInt(0, i32.MAX_VALUE);
-      const host = e.field("host").asString();
-      if (!e.failed && host.length == 0) e.field("host").fail("must not be empty");
+      const hostField = e.field("host");
+      const host = hostField.asString();
+      if (!hostField.failed && host.length == 0) hostField.fail("must not be empty");
       const port = <i32>e.field("port").asInt(1, 65535);
       e.finish();
       settings.brokerAddresses.push(new BrokerAddress(id, host, port));
     }
     f.finish();
   }
-  if (root.failed) return new ConfigLoadResult(null, root.error);
+  // The policy is read even when the filter section failed, so that all its problems show.
   const p = Policy.fromFields(root);
   if (p.policy == null) return new ConfigLoadResult(null, p.error);
   return new ConfigLoadResult(new FilterConfig(p.policy!, settings, raw), "");

@@ -3,7 +3,7 @@
 // AssemblyScript cannot catch exceptions and a trap kills the whole Envoy VM, so nothing
 // here traps on bad input: every failure is a value. parseJson reports the first syntax
 // error with its offset; JsonFields reports the first schema problem with its path
-// ("acls[2].operation: expected string, found number").
+// ("acls[2].operation: expected string, found number"), or every one (JsonErrors.collectingAll).
 //
 // Strictness: exactly RFC 8259 (no comments, no trailing commas, no NaN, no leading '+'
 // or zeros, no raw control characters in strings, nothing after the value), plus two
@@ -548,16 +548,53 @@ class Parser {
 // ---------------------------------------------------------------------------------------
 // Typed access with a sticky error.
 
-/** The first problem found while reading one document; shared by all its JsonFields. */
+/**
+ * The problems found while reading one document; shared by all its JsonFields. By default
+ * only the first counts (the filter refuses a configuration at its first problem). One made
+ * by collectingAll() keeps every problem for a report (`kafka-wasm policy check`); there a
+ * value counts as failed only when a problem was found at or below its own path, so the
+ * readers go on checking the rest of the document.
+ */
 export class JsonErrors {
-  /** "path: why", or "" while nothing failed. */
+  /** "path: why" of the first problem, or "" while nothing failed. */
   error: string = "";
+  /** Every problem as "path: why", in the order found (collectingAll() only). */
+  readonly all: Array<string> = new Array<string>();
+  private readonly paths: Array<string> = new Array<string>();
+  private collecting: bool = false;
+
+  static collectingAll(): JsonErrors {
+    const e = new JsonErrors();
+    e.collecting = true;
+    return e;
+  }
+
   get failed(): bool { return this.error.length > 0; }
 
-  /** Records the first failure only. An empty path names the document itself. */
+  /** Did the value at `path` fail (or anything in it)? Without collecting: did anything fail. */
+  failedAt(path: string): bool {
+    if (!this.collecting || path.length == 0) return this.failed;
+    const paths = this.paths;
+    for (let i = 0; i < paths.length; i++) {
+      const p = unchecked(paths[i]);
+      if (!p.startsWith(path)) continue;
+      if (p.length == path.length) return true;
+      const next = p.charCodeAt(path.length);
+      if (next == 46 /* . */ || next == 91 /* [ */) return true;
+    }
+    return false;
+  }
+
+  /** Records a failure (the first only, unless collecting). An empty path names the document itself. */
   fail(path: string, why: string): void {
-    if (this.error.length > 0) return;
-    this.error = (path.length > 0 ? path : "(root)") + ": " + why;
+    if (!this.collecting && this.error.length > 0) return;
+    const line = (path.length > 0 ? path : "(root)") + ": " + why;
+    if (this.collecting) {
+      if (this.all.includes(line)) return; // the same value read twice
+      this.all.push(line);
+      this.paths.push(path);
+    }
+    if (this.error.length == 0) this.error = line;
   }
 }
 
@@ -594,7 +631,8 @@ export class JsonFields {
     return new JsonFields(value, "", null);
   }
 
-  get failed(): bool { return this.errors.failed; }
+  /** Has this value (or anything in it) failed? Without collecting, has anything failed. */
+  get failed(): bool { return this.errors.failedAt(this.path); }
   get error(): string { return this.errors.error; }
 
   /** The member exists (it may be JSON null). */
@@ -685,34 +723,26 @@ export class JsonFields {
   }
 
   /**
-   * Fails on the first member of this object that field() never asked for
-   * ("path.name: unknown field") or that appears twice ("duplicate field").
+   * Fails on each member of this object that field() never asked for
+   * ("path.name: unknown field"), then on each that appears twice ("duplicate field").
    * Returns !failed.
    */
   finish(): bool {
     const v = this.value;
-    if (v == null || v.kind != JsonKind.Object || this.failed) return !this.failed;
+    if (v == null || v.kind != JsonKind.Object) return !this.failed;
     const seen = this.seen;
     const keys = v.keys;
     for (let i = 0; i < keys.length; i++) {
       const k = unchecked(keys[i]);
-      if (seen == null || !seen.has(k)) {
-        this.errors.fail(this.childPath(k), "unknown field");
-        return false;
-      }
+      if (seen == null || !seen.has(k)) this.errors.fail(this.childPath(k), "unknown field");
     }
-    if (keys.length > 1) {
-      const names = new Set<string>();
-      for (let i = 0; i < keys.length; i++) {
-        const k = unchecked(keys[i]);
-        if (names.has(k)) {
-          this.errors.fail(this.childPath(k), "duplicate field");
-          return false;
-        }
-        names.add(k);
-      }
+    const names = new Set<string>();
+    for (let i = 0; i < keys.length; i++) {
+      const k = unchecked(keys[i]);
+      if (names.has(k)) this.errors.fail(this.childPath(k), "duplicate field");
+      names.add(k);
     }
-    return true;
+    return !this.failed;
   }
 
   // --- scalars: asX() requires the value; asXOr(def) allows it to be absent ---

@@ -183,6 +183,12 @@ export enum AuthzReason {
   NoMatchingAllow = 6,
 }
 
+const REASON_NAMES: StaticArray<string> = [
+  "UNKNOWN", "SUPER_USER", "ALLOW_ACL", "DENY_ACL", "NO_ACL_ALLOW_EVERYONE", "NO_ACL_DENY", "NO_MATCHING_ALLOW",
+];
+/** The reason as a constant name, for machine-readable explanations. */
+export function authzReasonName(r: i32): string { return nameOf(REASON_NAMES, r); }
+
 /** A decision packed in an i32: reason in the low 4 bits, the ACL index + 1 above them. */
 @inline function pack(reason: AuthzReason, aclIndex: i32): i32 { return ((aclIndex + 1) << 4) | <i32>reason; }
 @inline export function decisionReason(d: i32): AuthzReason { return <AuthzReason>(d & 15); }

@@ -253,8 +253,10 @@ export class Policy {
 }
 
 // ---------------------------------------------------------------------------------------
-// Loading. Every reader records the first problem in the shared JsonErrors and carries on
-// with zero values; Policy.load checks once at the end.
+// Loading. Every reader records its problems in the shared JsonErrors and carries on with
+// zero values; Policy.load checks once at the end. Checks that would only repeat a problem
+// ask whether that value failed (`tf.failed`), not the whole document, and loops read every
+// element, so a JsonErrors that collects all problems gets each one (`kafka-wasm policy check`).
 
 function readPolicy(root: JsonFields): Policy | null {
   if (!root.requireObject()) return null;
@@ -265,7 +267,7 @@ function readPolicy(root: JsonFields): Policy | null {
   for (let i = 0, n = su.length; i < n; i++) {
     const f = su.at(i);
     const p = f.asString();
-    if (root.failed) break;
+    if (f.failed) continue;
     if (!isValidPrincipal(p)) f.fail("expected a principal \"Type:name\" (e.g. \"User:admin\"), got \"" + p + "\"");
     else if (p == WILDCARD_PRINCIPAL) f.fail("\"User:*\" cannot be a super user (super users are exact principals)");
     superUsers.add(p);
@@ -273,7 +275,7 @@ function readPolicy(root: JsonFields): Policy | null {
 
   const acls = new Array<Acl>();
   const af = root.field("acls");
-  for (let i = 0, n = af.length; i < n && !root.failed; i++) {
+  for (let i = 0, n = af.length; i < n; i++) {
     const acl = readAcl(af.at(i), i);
     if (acl != null) acls.push(acl);
   }
@@ -284,7 +286,7 @@ function readPolicy(root: JsonFields): Policy | null {
   const limits = root.field("limits");
   if (limits.present && limits.requireObject()) {
     const pf = limits.field("produce");
-    for (let i = 0, n = pf.length; i < n && !root.failed; i++) {
+    for (let i = 0, n = pf.length; i < n; i++) {
       const f = pf.at(i);
       const l = readProduceLimit(f, i);
       if (l == null) continue;
@@ -320,12 +322,12 @@ function readAcl(f: JsonFields, index: i32): Acl | null {
   if (!f.requireObject()) return null;
   const pf = f.field("principal");
   const principal = pf.asString();
-  if (!f.failed && !isValidPrincipal(principal)) {
+  if (!pf.failed && !isValidPrincipal(principal)) {
     pf.fail("expected a principal \"Type:name\" (e.g. \"User:alice\" or \"User:*\"), got \"" + principal + "\"");
   }
   const hf = f.field("host");
   const host = hf.asStringOr("*");
-  if (!f.failed && host.length == 0) hf.fail("must not be empty (use \"*\" for any host)");
+  if (!hf.failed && host.length == 0) hf.fail("must not be empty (use \"*\" for any host)");
 
   const rtf = f.field("resourceType");
   const rtName = rtf.asString();
@@ -333,7 +335,7 @@ function readAcl(f: JsonFields, index: i32): Acl | null {
 
   const rnf = f.field("resourceName");
   const resourceName = rnf.asString();
-  if (!f.failed && resourceName.length == 0) rnf.fail("must not be empty");
+  if (!rnf.failed && resourceName.length == 0) rnf.fail("must not be empty");
 
   const ptf = f.field("resourcePatternType");
   const ptName = ptf.asStringOr("LITERAL");
@@ -359,12 +361,12 @@ function readProduceLimit(f: JsonFields, index: i32): ProduceLimit | null {
   l.index = index;
   const tf = f.field("topic");
   l.topic = tf.asString();
-  if (!f.failed && l.topic.length == 0) tf.fail("must not be empty");
+  if (!tf.failed && l.topic.length == 0) tf.fail("must not be empty");
 
   const ptf = f.field("patternType");
   const ptName = ptf.asStringOr("LITERAL");
   const pt = parsePatternType(ptName);
-  if (!f.failed && pt != PatternType.Literal && pt != PatternType.Prefixed) {
+  if (!ptf.failed && pt != PatternType.Literal && pt != PatternType.Prefixed) {
     ptf.fail("unknown pattern type \"" + ptName + "\" (expected LITERAL or PREFIXED)");
   }
   l.patternType = pt;
@@ -382,22 +384,22 @@ function readProduceLimit(f: JsonFields, index: i32): ProduceLimit | null {
   if (comp == "any") l.compression = CompressionRule.Any;
   else if (comp == "required") l.compression = CompressionRule.Required;
   else if (comp == "forbidden") l.compression = CompressionRule.Forbidden;
-  else if (!f.failed) cf.fail("unknown compression rule \"" + comp + "\" (expected \"any\", \"required\" or \"forbidden\")");
+  else if (!cf.failed) cf.fail("unknown compression rule \"" + comp + "\" (expected \"any\", \"required\" or \"forbidden\")");
 
   const lf = f.field("allowedCodecs");
   if (lf.present) {
     const n = lf.length;
-    if (!f.failed && n == 0) lf.fail("must not be empty (omit it to allow any codec)");
-    for (let i = 0; i < n && !f.failed; i++) {
+    if (!lf.failed && n == 0) lf.fail("must not be empty (omit it to allow any codec)");
+    for (let i = 0; i < n; i++) {
       const ef = lf.at(i);
       const name = ef.asString();
-      if (f.failed) break;
+      if (ef.failed) continue;
       const codec = parseCodec(name);
       if (codec < 0) ef.fail("unknown codec \"" + name + "\" (expected gzip, snappy, lz4 or zstd)");
       else if (codec == 0) ef.fail("\"none\" is not a codec here; use \"compression\" to allow or forbid uncompressed batches");
       else l.allowedCodecMask |= 1 << <u32>codec;
     }
-    if (!f.failed && l.compression == CompressionRule.Forbidden) {
+    if (!cf.failed && l.compression == CompressionRule.Forbidden) {
       lf.fail("conflicts with \"compression\": \"forbidden\"");
     }
   }
@@ -408,21 +410,23 @@ function readProduceLimit(f: JsonFields, index: i32): ProduceLimit | null {
 function readCreateTopicLimits(f: JsonFields): CreateTopicLimits | null {
   if (!f.requireObject()) return null;
   const c = new CreateTopicLimits();
-  c.minPartitions = <i32>f.field("minPartitions").asIntOr(-1, 1, i32.MAX_VALUE);
+  const minPf = f.field("minPartitions");
+  c.minPartitions = <i32>minPf.asIntOr(-1, 1, i32.MAX_VALUE);
   const maxPf = f.field("maxPartitions");
   c.maxPartitions = <i32>maxPf.asIntOr(-1, 1, i32.MAX_VALUE);
-  if (!f.failed && c.minPartitions >= 0 && c.maxPartitions >= 0 && c.minPartitions > c.maxPartitions) {
+  if (!minPf.failed && !maxPf.failed && c.minPartitions >= 0 && c.maxPartitions >= 0 && c.minPartitions > c.maxPartitions) {
     maxPf.fail("is below minPartitions (" + c.minPartitions.toString() + ")");
   }
-  c.minReplicationFactor = <i32>f.field("minReplicationFactor").asIntOr(-1, 1, i16.MAX_VALUE);
+  const minRf = f.field("minReplicationFactor");
+  c.minReplicationFactor = <i32>minRf.asIntOr(-1, 1, i16.MAX_VALUE);
   const maxRf = f.field("maxReplicationFactor");
   c.maxReplicationFactor = <i32>maxRf.asIntOr(-1, 1, i16.MAX_VALUE);
-  if (!f.failed && c.minReplicationFactor >= 0 && c.maxReplicationFactor >= 0 && c.minReplicationFactor > c.maxReplicationFactor) {
+  if (!minRf.failed && !maxRf.failed && c.minReplicationFactor >= 0 && c.maxReplicationFactor >= 0 && c.minReplicationFactor > c.maxReplicationFactor) {
     maxRf.fail("is below minReplicationFactor (" + c.minReplicationFactor.toString() + ")");
   }
   const gf = f.field("topicNameGlob");
   c.topicNameGlob = gf.asStringOr("");
-  if (!f.failed && gf.present && c.topicNameGlob.length == 0) gf.fail("must not be empty (omit it to allow any name)");
+  if (!gf.failed && gf.present && c.topicNameGlob.length == 0) gf.fail("must not be empty (omit it to allow any name)");
   f.finish();
   return f.failed ? null : c;
 }
@@ -440,7 +444,7 @@ function readApiFilter(f: JsonFields): ApiFilter | null {
   const list = allow.present ? allow : deny;
   const filter = new ApiFilter(allow.present);
   const n = list.length;
-  for (let i = 0; i < n && !f.failed; i++) {
+  for (let i = 0; i < n; i++) {
     const ef = list.at(i);
     const v = ef.value;
     if (v != null && v.isNumber) {
@@ -449,7 +453,7 @@ function readApiFilter(f: JsonFields): ApiFilter | null {
     }
     if (v != null && !v.isString) {
       ef.fail("expected an API name or key, found " + v.kindName);
-      break;
+      continue;
     }
     const name = ef.asString();
     const key = apiKeyByName(name);

@@ -1,5 +1,5 @@
 import {
-  parseJson, parseJsonUtf8, JsonValue, JsonKind, JsonParseResult, JsonFields, JSON_MAX_DEPTH,
+  parseJson, parseJsonUtf8, JsonValue, JsonKind, JsonParseResult, JsonFields, JsonErrors, JSON_MAX_DEPTH,
 } from "../../assembly/json/value";
 
 function ok(text: string): JsonValue {
@@ -316,6 +316,35 @@ describe("JsonValue numbers", () => {
 });
 
 describe("JsonFields", () => {
+  it("keeps the first problem only, unless made to collect them all", () => {
+    const doc = ok("{\"a\":[{\"x\":1},{\"x\":\"s\",\"y\":2}],\"b\":true,\"c\":0}");
+    const first = JsonFields.root(doc);
+    first.field("a").at(0).field("x").asString();
+    first.field("b").asString();
+    expect(first.field("c").failed).toBe(true); // one failure anywhere fails every value
+    expect(first.error).toBe("a[0].x: expected string, found number");
+    expect(first.errors.all.length).toBe(0);
+
+    const errors = JsonErrors.collectingAll();
+    const all = new JsonFields(doc, "", errors);
+    const a = all.field("a");
+    a.at(0).field("x").asString();
+    a.at(0).field("x").asString(); // the same value read twice is one problem
+    expect(a.at(0).failed).toBe(true);
+    const second = a.at(1);
+    expect(second.failed).toBe(false); // only what failed, or holds what failed, counts
+    expect(second.field("x").asString()).toBe("s");
+    second.finish();
+    all.field("b").asString();
+    all.field("c").asInt(1, 2);
+    all.finish();
+    expect(all.failed).toBe(true);
+    expect(all.field("c").failed).toBe(true);
+    expect(all.error).toBe("a[0].x: expected string, found number");
+    expect(errors.all.join("|")).toBe("a[0].x: expected string, found number|a[1].y: unknown field|" +
+      "b: expected string, found boolean|c: 0 is out of range [1, 2]");
+  });
+
   it("reads required and optional fields", () => {
     const f = JsonFields.root(ok("{\"s\":\"x\",\"b\":true,\"i\":-5,\"f\":2.5,\"n\":null,\"o\":{\"k\":1},\"a\":[1,2]}"));
     expect(f.field("s").asString()).toBe("x");

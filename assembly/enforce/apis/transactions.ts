@@ -55,7 +55,7 @@ export function checkInitProducerId(ctx: RequestContext): Verdict {
 
 function mayProduceIdempotently(ctx: RequestContext): bool {
   return ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.IdempotentWrite)
-    || ctx.policy.isAllowedByResourceType(ctx.session.principal, ctx.session.host, ResourceType.Topic, AclOperation.Write);
+    || ctx.allowedOnSomeResource(ResourceType.Topic, AclOperation.Write);
 }
 
 /**

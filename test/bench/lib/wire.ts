@@ -58,10 +58,11 @@ export class Conn {
     sock.on("close", () => fail(new Error("connection closed by peer")));
   }
 
-  static connect(hostPort: string): Promise<Conn> {
+  /** `localAddress`: the client's own address (e.g. 127.0.0.2, for ACLs of another host). */
+  static connect(hostPort: string, localAddress?: string): Promise<Conn> {
     const [host, port] = hostPort.split(":");
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port: Number(port) });
+      const s = net.connect({ host, port: Number(port), localAddress });
       s.once("connect", () => { s.removeListener("error", reject); resolve(new Conn(s)); });
       s.once("error", reject);
     });
