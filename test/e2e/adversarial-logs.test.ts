@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { e2e } from "./lib/harness";
 import { unique, RUN } from "./lib/env";
-import { logSince, brief, auditSince, AUDIT_PREFIX } from "./lib/envoy";
+import { logSince, brief, auditSince, AUDIT_PREFIX, AUDIT_LINE } from "./lib/envoy";
 import { Wire, ERR, afterAttack, corrOf, metadata, metadataTopics, produce, produceErrors } from "./lib/attack";
 
 /** A line that looks like the filter's own, as the issue's forged one. */
@@ -18,7 +18,7 @@ const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]/;
 
 /** The filter's operator lines (not its audit lines) written since `mark` that carry `marker`. */
 function linesWith(mark: number, marker: string): string[] {
-  return logSince(mark).filter((l) => l.includes(marker) && !l.includes(AUDIT_PREFIX));
+  return logSince(mark).filter((l) => l.includes(marker) && !AUDIT_LINE.test(l));
 }
 
 /** The audit lines written since `mark` whose client id or resource carries `marker`. */
@@ -51,7 +51,7 @@ e2e("[plaintext] a client id with newlines and control characters: one denial li
   const audit = auditWith(c.mark, marker);
   assert.equal(audit.length, 1, "and exactly one audit line");
   assert.equal(audit[0].record.clientId, clientId.slice(0, 256), "its client id is the client's, escaped as JSON and capped");
-  const forged = logSince(c.mark).filter((l) => l.includes("from 10.6.6.6") && l !== line && !l.includes(AUDIT_PREFIX));
+  const forged = logSince(c.mark).filter((l) => l.includes("from 10.6.6.6") && l !== line && !AUDIT_LINE.test(l));
   assert.deepEqual(forged, [], "no line of the client's making");
   await afterAttack(c, "plaintext");
 });
@@ -88,7 +88,7 @@ e2e("[plaintext] a topic name with a newline and a forged line in a denied Metad
   assert.equal(lines.length, 1, lines.map(brief).join("\n"));
   assert.match(lines[0], /denied Metadata principal=User:ANONYMOUS .*resource=TOPIC:secret\.adv-topic-/);
   assert.doesNotMatch(lines[0], RAW_CONTROL);
-  assert.deepEqual(logSince(c.mark).filter((l) => l.includes("from 10.6.6.6") && l !== lines[0] && !l.includes(AUDIT_PREFIX)), []);
+  assert.deepEqual(logSince(c.mark).filter((l) => l.includes("from 10.6.6.6") && l !== lines[0] && !AUDIT_LINE.test(l)), []);
   await afterAttack(c, "plaintext");
 });
 
@@ -116,8 +116,12 @@ e2e("[plaintext] audit lines: a 32 KiB client id of newlines, quotes, a forged a
   assert.deepEqual(await produceErrors(f), [ERR.TOPIC_AUTHORIZATION_FAILED]);
   await new Promise((r) => setTimeout(r, 300));
 
-  const raw = logSince(c.mark).filter((l) => l.includes(AUDIT_PREFIX) && l.includes(marker));
+  const raw = logSince(c.mark).filter((l) => AUDIT_LINE.test(l) && l.includes(marker));
   assert.equal(raw.length, 1, `one audit line for the request:\n${raw.map(brief).join("\n")}`);
+  // The operator's line quotes the client id, forged prefix included, but not at its start.
+  const quoting = linesWith(c.mark, marker);
+  assert.equal(quoting.length, 1, "one operator line");
+  assert.ok(quoting[0].includes(AUDIT_PREFIX) && quoting[0].includes("denied Produce"), "which quotes the forged prefix, as data");
   const [audit] = auditWith(c.mark, marker); // JSON.parse: throws on anything but one valid object
   c.t.diagnostic(`audit JSON: ${audit.json.length} characters for a ${length}-byte client id: ${audit.json.slice(0, 300)}...`);
   assert.match(audit.json, PRINTABLE_ASCII, "printable ASCII only: no raw newline, control character or invalid UTF-8");

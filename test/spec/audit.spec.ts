@@ -9,7 +9,9 @@ import { loadConfig, FilterConfig } from "../../assembly/filter/config";
 import { AuditSubject, ResourceDecision, Decision, auditJson, isoTime } from "../../assembly/enforce/audit";
 import { quoteAscii } from "../../assembly/json/writer";
 import { parseJson, JsonValue } from "../../assembly/json/value";
-import { requestBytes } from "./support/enforce";
+import { requestBytes, policyOf, session, contextFor } from "./support/enforce";
+import { authorize } from "../../assembly/enforce/authorize";
+import { LabelBudget } from "../../assembly/enforce/observe";
 
 const ACLS = `"acls": [
   {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "WRITE", "permissionType": "ALLOW"}]`;
@@ -89,6 +91,40 @@ describe("audit mode", () => {
     const broken = goodBatch();
     broken[16] = 1; // magic 1: not a record batch this filter (or Kafka 4) reads
     expect(verdictKind(config(`, "mode": "audit"`), "User:alice", produce("orders.eu", broken))).toBe(VerdictKind.Respond);
+  });
+});
+
+describe("allowed checks in the trail", () => {
+  it("keeps one allowed ACL check in sampleRate, naming the ACL that allowed it", () => {
+    const policy = policyOf("{" + ACLS + "}");
+    let kept = 0;
+    let rule = "";
+    for (let i = 0; i < 10; i++) {
+      const ctx = contextFor(policy, session("User:alice"), 0, 11, produce("orders.eu", goodBatch()));
+      ctx.allowSampleRate = 5;
+      authorize(ctx);
+      kept += ctx.keptAllows.length;
+      if (ctx.keptAllows.length > 0) rule = ctx.keptAllows[0].rule;
+    }
+    expect(kept).toBe(2);
+    expect(rule).toBe("acls[0]");
+  });
+});
+
+function shortName(s: string): bool { return s.length <= 8; }
+
+describe("label budget", () => {
+  it("admits the first `limit` valid values; later ones share _other, invalid ones _invalid", () => {
+    const b = new LabelBudget(shortName);
+    b.limit = 2;
+    expect(b.known("a")).toBe("_other");
+    expect(b.admit("a")).toBe("a");
+    expect(b.admit("b")).toBe("b");
+    expect(b.admit("c")).toBe("_other");
+    expect(b.admit("a")).toBe("a");
+    expect(b.admit("far too long")).toBe("_invalid");
+    expect(b.known("b")).toBe("b");
+    expect(b.known("c")).toBe("_other");
   });
 });
 

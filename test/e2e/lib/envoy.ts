@@ -138,11 +138,19 @@ export interface AuditRecord {
   operation: string | null; acl: string | null; reason: string; error: string;
 }
 
-/** The audit lines written since `mark`: the raw JSON text after the prefix, and its object (JSON.parse throws on a bad one). */
+/**
+ * An audit line: the filter's message (after Envoy's "wasm log <plugin> <vm id> <root id>: ")
+ * begins with the prefix. Anchored so, as a log shipper must anchor it: the prefix can also
+ * appear inside another line, quoted from a client (the operator's denial line shows the client
+ * id), but never at the start of a message.
+ */
+export const AUDIT_LINE = /^\[[^\]]*\]\[\d+\]\[info\]\[wasm\] wasm log \S+ \S+ \S+: kafka-audit: (\{.*)$/;
+
+/** The audit lines written since `mark`: the JSON text after the prefix, and its object (JSON.parse throws on a bad one). */
 export function auditSince(mark: number, log = ENVOY_LOG): Array<{ json: string; record: AuditRecord }> {
-  return logSince(mark, log).filter((l) => l.includes(AUDIT_PREFIX)).map((l) => {
-    const json = l.slice(l.indexOf(AUDIT_PREFIX) + AUDIT_PREFIX.length);
-    return { json, record: JSON.parse(json) as AuditRecord };
+  return logSince(mark, log).flatMap((l) => {
+    const m = AUDIT_LINE.exec(l);
+    return m === null ? [] : [{ json: m[1], record: JSON.parse(m[1]) as AuditRecord }];
   });
 }
 
