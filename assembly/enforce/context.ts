@@ -14,8 +14,8 @@ import { resourceTypeName, operationName, decisionAllowed } from "../policy/acl"
 import { RequestHeader, Verdict } from "../filter/seam";
 import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
-import { logDenial } from "./observe";
 import { RequestTrace, AclCheck, TracedDenial } from "./trace";
+import { ResourceDecision, ruleOf, sampleAllow } from "./audit";
 
 /** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
 const MAX_LOOKUP_IDS = 100;
@@ -23,8 +23,20 @@ const MAX_LOOKUP_IDS = 100;
 export class RequestContext {
   /** Set by a check that needs to see (and maybe change) the broker's response. */
   after: ResponseRewrite | null = null;
-  /** Denials recorded for this request (one log line and one counter each). */
-  denials: i32 = 0;
+  /**
+   * Refusals recorded for this request; logged and counted once the verdict is settled (as
+   * DENIED, or WOULD_DENY in audit mode): see audit.ts and Enforcer.onRequest.
+   */
+  refusals: Array<ResourceDecision> = new Array<ResourceDecision>();
+  /** Allowed ACL checks the audit trail keeps ("audit.allows": "all", sampled). */
+  keptAllows: Array<ResourceDecision> = new Array<ResourceDecision>();
+  /** Set from "audit": one allowed ACL check in this many is kept (0: none). */
+  allowSampleRate: i32 = 0;
+  /**
+   * A refusal that is not the policy's but the request's own fault (a record batch that does
+   * not parse): enforced in audit mode too.
+   */
+  malformed: bool = false;
   /** Topic ids this request named that no broker answer has told the filter yet. */
   unknownTopicIds: Array<Uuid> = new Array<Uuid>();
 
@@ -75,12 +87,21 @@ export class RequestContext {
    */
   check(resourceType: i32, name: string, operation: i32): i16 {
     if (this.forcedError != 0) {
-      this.deny(resourceTypeName(resourceType) + ":" + name, this.forcedReason, this.forcedError);
+      this.deny(resourceTypeName(resourceType) + ":" + name, this.forcedReason, this.forcedError, operationName(operation), "limits.apis");
       return this.forcedError;
     }
-    if (this.allowed(resourceType, name, operation)) return 0;
+    if (this.allowed(resourceType, name, operation)) {
+      if (this.allowSampleRate > 0 && sampleAllow(this.allowSampleRate)) {
+        const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
+        this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), ruleOf(why), why.describe(), "NONE"));
+      }
+      return 0;
+    }
     const code = authorizationErrorCode(resourceType);
-    this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed", code);
+    // Only a refusal pays for the full decision (which ACL, or the default, decided).
+    const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
+    this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed (" + why.describe() + ")",
+      code, operationName(operation), ruleOf(why));
     return code;
   }
 
@@ -89,12 +110,20 @@ export class RequestContext {
     return this.forcedError != 0 ? this.forcedReason : errorMessage(code);
   }
 
-  /** Records one denial: a log line naming principal, client, API and resource, and a counter. */
-  deny(resource: string, reason: string, code: i16): void {
-    this.denials++;
+  /**
+   * Records one refusal of `resource` ("TYPE:name"): logged and counted with the verdict.
+   * `operation` and `rule` ("acls[3]", "default", ...) when an ACL check refused it.
+   */
+  deny(resource: string, reason: string, code: i16, operation: string = "", rule: string = ""): void {
     const trace = this.trace;
     if (trace != null) trace.denials.push(new TracedDenial(resource, reason, errorName(code)));
-    logDenial(this.session, this.apiName, resource, reason, errorName(code));
+    this.refusals.push(ResourceDecision.refusal(resource, reason, errorName(code), operation, rule));
+  }
+
+  /** A refusal because the request itself is broken, not because of the policy: enforced in every mode. */
+  denyMalformed(resource: string, reason: string, code: i16): void {
+    this.malformed = true;
+    this.deny(resource, reason, code);
   }
 
   /**

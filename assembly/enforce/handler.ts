@@ -5,7 +5,7 @@ import { decodeRequest, decodeResponse } from "../protocol/frame";
 import { Writer } from "../protocol/writer";
 import { encodeFrame } from "../protocol/frame";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, setHandlerFactory } from "../filter/seam";
-import { warn, getProperty, printable } from "../runtime/host";
+import { warn, info, getProperty, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "../filter/config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
@@ -16,7 +16,9 @@ import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
-import { count } from "./observe";
+import { count, countRequest, countRefusal } from "./observe";
+import { AUDIT_PREFIX, AuditSubject, Decision, ResourceDecision, auditJson } from "./audit";
+import { apiName as statApiName } from "../filter/stats";
 
 let current: FilterConfig | null = null;
 
@@ -34,9 +36,14 @@ export class Enforcer extends KafkaHandler {
    */
   tlsPrincipalLookup: (() => string) | null = null;
 
-  constructor(readonly config: FilterConfig, host: string, tlsPrincipal: string) {
+  /**
+   * `address`: the client's "ip:port" as Envoy gives it; `listener`: the plugin's name in
+   * Envoy's config (one per listener in envoy/envoy.yaml), for the audit trail.
+   */
+  constructor(readonly config: FilterConfig, address: string, tlsPrincipal: string, readonly listener: string = "") {
     super();
-    this.session.host = host;
+    this.session.address = address;
+    this.session.host = hostOf(address);
     if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;
   }
 
@@ -62,17 +69,43 @@ export class Enforcer extends KafkaHandler {
       warn("kafka filter: passing a " + printable(why, 1024));
       return Verdict.pass();
     }
+    countRequest(this.session.principal);
+    const audit = this.config.audit;
     const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
+    if (audit.logAllows) ctx.allowSampleRate = audit.allowSampleRate;
     let verdict = checkRequest(ctx);
+    // Audit mode: decided as above, sent on as the client sent it. A request whose own bytes
+    // are broken is refused in every mode.
+    const enforced = !audit.auditOnly || ctx.malformed;
+    const note = ctx.after;
+    if (!enforced) verdict = Verdict.pass();
     // The shell keeps what the check left with this request's in-flight entry and hands it
     // back with the response at the same position: nothing here is keyed by correlation id.
-    verdict = verdict.withNote(ctx.after);
+    if (note != null && (enforced || !note.enforcesPolicy)) verdict = verdict.withNote(note);
+    this.record(ctx, enforced);
     if (ctx.unknownTopicIds.length > 0 && verdict.kind != VerdictKind.Close) {
       // The broker's answer is read like any Metadata answer (observeResponse learns the ids).
       count("kafka.topic_id_lookups");
       verdict = verdict.withAside(topicIdLookup(ctx.unknownTopicIds, header.correlationId, header.clientId));
     }
     return verdict;
+  }
+
+  /** Logs and counts what was decided about `ctx` (see audit.ts). */
+  private record(ctx: RequestContext, enforced: bool): void {
+    const refusals = ctx.refusals;
+    const allows = ctx.keptAllows;
+    if (refusals.length == 0 && allows.length == 0) return;
+    const s = this.session;
+    const subject = new AuditSubject(nowNs(), this.config.audit.auditOnly ? "audit" : "enforce", s.principal, s.address,
+      s.clientId, this.listener, ctx.apiName, ctx.version, ctx.header.correlationId);
+    const apiStat = statApiName(ctx.apiKey);
+    for (let i = 0; i < refusals.length; i++) {
+      const d = unchecked(refusals[i]);
+      countRefusal(s, ctx.apiName, apiStat, d, enforced);
+      auditLine(subject, d, enforced ? Decision.Denied : Decision.WouldDeny);
+    }
+    for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);
   }
 
   // A response is held and decoded when a check left something to do with it, or when it
@@ -180,8 +213,14 @@ function peerCertificatePrincipal(): string {
   return tlsPrincipalOf(getProperty(["connection", "subject_peer_certificate"]));
 }
 
+function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {
+  info(AUDIT_PREFIX + auditJson(subject, d, decision));
+}
+
 function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
-  const e = new Enforcer(config, hostOf(getProperty(["source", "address"])), "");
+  const address = getProperty(["source", "address"]);
+  const listener = getProperty(["plugin_name"]);
+  const e = new Enforcer(config, address != null ? address : "", "", listener != null ? listener : "");
   // Not here: no TLS handshake has happened yet when Envoy creates the connection's context.
   e.tlsPrincipalLookup = peerCertificatePrincipal;
   return e;

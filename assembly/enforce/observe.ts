@@ -1,8 +1,18 @@
-// What operators see of the policy: one log line per denial, counters per denial reason, and
-// bytes/records produced and fetched per topic with a bounded number of topic names.
+// What operators see of the policy: one log line and one audit line per refusal (audit.ts),
+// counters per refusal reason, and figures per topic and per principal with a bounded number
+// of names.
+//
+// Counter names put the value that becomes a Prometheus label last, after fixed words, so
+// that the stats_tags regexes of envoy/envoy.yaml take them apart without guessing (topic and
+// principal names hold dots):
+//   kafka.topic.<figure>.<topic>                      figure: produce_bytes produce_records fetch_bytes fetch_records
+//   kafka.principal.<figure>.<principal>              figure: requests denied would_deny
+//   kafka.decisions.<denied|would_deny>.<api>.<error>.<topic>   topic "_none" when the resource is no topic
+//   kafka.denied.<error>, kafka.audit.would_deny.<error>, kafka.requests.<api>, kafka.responses.<api>
 
 import { defineCounter, addCounter, info, printable } from "../runtime/host";
 import { Session } from "./session";
+import { ResourceDecision } from "./audit";
 
 const counters = new Map<string, u32>();
 
@@ -16,17 +26,62 @@ export function counter(name: string): u32 {
 
 export function count(name: string, by: i64 = 1): void { addCounter(counter(name), by); }
 
-export function logDenial(s: Session, api: string, resource: string, reason: string, error: string): void {
-  count("kafka.denials_total");
-  count("kafka.denied." + error);
-  // Principal, client id, resource names and reasons come from the wire: escaped and capped.
-  info("kafka filter: denied " + api + " principal=" + printable(s.principal) + " client_id=" + printable(s.clientId)
-    + " host=" + s.host + " resource=" + printable(resource, 300) + " reason=\"" + printable(reason, 300) + "\" error=" + error);
+/**
+ * Values from the wire as label values of one family of counters: the first `limit` distinct
+ * valid ones get their own, later ones share "_other", and a value no label should hold (not
+ * the family's characters, too long) is "_invalid". Each admitted value is a Prometheus series
+ * for as long as Envoy runs, hence the bound.
+ */
+export class LabelBudget {
+  limit: i32 = 100;
+  private admitted: Set<string> = new Set<string>();
+
+  constructor(private readonly valid: (value: string) => bool) {}
+
+  /** `value`'s label, admitting it while the budget lasts. */
+  admit(value: string): string {
+    if (this.admitted.has(value)) return value;
+    if (!this.valid(value)) return INVALID;
+    if (this.admitted.size >= this.limit) return OTHER;
+    this.admitted.add(value);
+    return value;
+  }
+
+  /** `value`'s label if admitted before, else "_other": refusals must not spend the budget on names a client makes up. */
+  known(value: string): string { return this.admitted.has(value) ? value : OTHER; }
 }
 
-// Topic names come from clients: past the limit, further topics share one "_other" series.
-// Counter ids are kept per topic so the per-request path builds no stat names.
-let topicLimit: i32 = 100;
+const OTHER = "_other";
+const INVALID = "_invalid";
+const NOT_A_TOPIC = "_none";
+
+/** Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters. */
+function isTopicLabel(s: string): bool {
+  if (s.length == 0 || s.length > 249) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45)) return false;
+  }
+  return true;
+}
+
+/** Printable ASCII without quotes, backslashes or spaces, at most 128 characters ("User:CN=carol,O=e2e"). */
+function isPrincipalLabel(s: string): bool {
+  if (s.length == 0 || s.length > 128) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c == 0x22 || c == 0x5c) return false;
+  }
+  return true;
+}
+
+const topics = new LabelBudget(isTopicLabel);
+const principals = new LabelBudget(isPrincipalLabel);
+
+export function setTopicStatsLimit(n: i32): void { topics.limit = n; }
+export function setPrincipalStatsLimit(n: i32): void { principals.limit = n; }
+
+// Counter ids per label, so the per-request path builds no stat names.
 
 class TopicCounters {
   produceBytes: u32;
@@ -34,41 +89,83 @@ class TopicCounters {
   fetchBytes: u32;
   fetchRecords: u32;
   constructor(label: string) {
-    const prefix = "kafka.topic." + label + ".";
-    this.produceBytes = counter(prefix + "produce_bytes");
-    this.produceRecords = counter(prefix + "produce_records");
-    this.fetchBytes = counter(prefix + "fetch_bytes");
-    this.fetchRecords = counter(prefix + "fetch_records");
+    this.produceBytes = counter("kafka.topic.produce_bytes." + label);
+    this.produceRecords = counter("kafka.topic.produce_records." + label);
+    this.fetchBytes = counter("kafka.topic.fetch_bytes." + label);
+    this.fetchRecords = counter("kafka.topic.fetch_records." + label);
+  }
+}
+
+class PrincipalCounters {
+  requests: u32;
+  denied: u32;
+  wouldDeny: u32;
+  constructor(label: string) {
+    this.requests = counter("kafka.principal.requests." + label);
+    this.denied = counter("kafka.principal.denied." + label);
+    this.wouldDeny = counter("kafka.principal.would_deny." + label);
   }
 }
 
 const topicCounters = new Map<string, TopicCounters>();
-let otherTopics: TopicCounters | null = null;
+const principalCounters = new Map<string, PrincipalCounters>();
 
-export function setTopicStatsLimit(n: i32): void { topicLimit = n; }
+function countersForTopic(topic: string): TopicCounters {
+  const label = topics.admit(topic);
+  if (topicCounters.has(label)) return topicCounters.get(label);
+  const c = new TopicCounters(label);
+  topicCounters.set(label, c);
+  return c;
+}
 
-function countersFor(topic: string): TopicCounters {
-  if (topicCounters.has(topic)) return topicCounters.get(topic);
-  if (topicCounters.size < topicLimit) {
-    const c = new TopicCounters(topic);
-    topicCounters.set(topic, c);
-    return c;
-  }
-  let other = otherTopics;
-  if (other == null) otherTopics = other = new TopicCounters("_other");
-  return other;
+function countersForPrincipal(principal: string): PrincipalCounters {
+  const label = principals.admit(principal);
+  if (principalCounters.has(label)) return principalCounters.get(label);
+  const c = new PrincipalCounters(label);
+  principalCounters.set(label, c);
+  return c;
 }
 
 export function countProduced(topic: string, bytes: i64, records: i64): void {
-  if (topicLimit <= 0) return;
-  const c = countersFor(topic);
+  if (topics.limit <= 0) return;
+  const c = countersForTopic(topic);
   addCounter(c.produceBytes, bytes);
   addCounter(c.produceRecords, records);
 }
 
 export function countFetched(topic: string, bytes: i64, records: i64): void {
-  if (topicLimit <= 0) return;
-  const c = countersFor(topic);
+  if (topics.limit <= 0) return;
+  const c = countersForTopic(topic);
   addCounter(c.fetchBytes, bytes);
   addCounter(c.fetchRecords, records);
+}
+
+export function countRequest(principal: string): void {
+  if (principals.limit > 0) addCounter(countersForPrincipal(principal).requests, 1);
+}
+
+/**
+ * Counts and logs one refusal: `enforced` false in audit mode, where the request went on.
+ * `api` is Kafka's name for the log, `apiStat` its stat form.
+ */
+export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool): void {
+  const error = d.error.toLowerCase();
+  const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
+  if (enforced) {
+    count("kafka.denials_total");
+    count("kafka.denied." + error);
+  } else {
+    count("kafka.audit.would_deny_total");
+    count("kafka.audit.would_deny." + error);
+  }
+  count("kafka.decisions." + (enforced ? "denied." : "would_deny.") + apiStat + "." + error + "." + topic);
+  if (principals.limit > 0) {
+    const p = countersForPrincipal(s.principal);
+    addCounter(enforced ? p.denied : p.wouldDeny, 1);
+  }
+  // The operator's line (the audit trail has its own). Principal, client id, resource names
+  // and reasons come from the wire: escaped and capped.
+  info("kafka filter: " + (enforced ? "denied " : "would deny ") + api + " principal=" + printable(s.principal) +
+    " client_id=" + printable(s.clientId) + " host=" + s.host + " resource=" + printable(d.resourceType + ":" + d.resourceName, 300) +
+    " reason=\"" + printable(d.reason, 300) + "\" error=" + error);
 }

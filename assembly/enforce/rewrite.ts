@@ -10,4 +10,11 @@ export abstract class ResponseRewrite extends RequestNote {
    * then encoded again), false to pass the broker's bytes on untouched.
    */
   abstract apply(body: Message, version: i16): bool;
+
+  /**
+   * True when apply() carries out the policy (answers refused entries, cuts what the principal
+   * may not see): audit mode leaves those out. False for what the filter itself must learn or
+   * keep safe (the SASL principal, ApiVersions capped to what the codecs parse).
+   */
+  get enforcesPolicy(): bool { return true; }
 }

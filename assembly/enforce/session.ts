@@ -5,6 +5,8 @@ export const ANONYMOUS: string = "User:ANONYMOUS";
 export class Session {
   /** "User:<name>": from SASL, else the TLS client certificate, else User:ANONYMOUS. */
   principal: string = ANONYMOUS;
+  /** The client's address as Envoy gives it ("ip:port"), for the audit trail. */
+  address: string = "";
   /** The client's IP address as Kafka prints it (no port), for ACL host matching. */
   host: string = "";
   /** The client id of the latest request (null ids read as ""). */

@@ -2,13 +2,20 @@
 // plus an optional "filter" object for the filter's own settings:
 //
 //   {"allowEveryoneIfNoAclFound": false, "superUsers": [...], "acls": [...], "limits": {...},
+//    "mode": "enforce" | "audit",
+//    "audit": {"allows": "none" | "all", "sampleRate": 1},
 //    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
 //               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000,
-//               "onDecodeError": "close" | "pass", "topicStatsLimit": 100,
+//               "onDecodeError": "close" | "pass", "topicStatsLimit": 100, "principalStatsLimit": 100,
 //               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
 //
 // brokerAddresses rewrites where Metadata, FindCoordinator and DescribeCluster responses say
 // broker `id` is, so clients of a multi-broker cluster keep going through Envoy.
+//
+// "mode": "audit" decides every request as "enforce" does but forwards it unchanged, logging
+// and counting what enforce mode would have refused (see assembly/enforce/audit.ts). "audit"
+// says which decisions the audit trail keeps besides refusals: allowed ACL checks, none (the
+// default) or all, one in `sampleRate`.
 //
 // Loading validates everything; a refused configuration leaves the one in force unchanged.
 
@@ -37,18 +44,34 @@ export class FilterSettings {
   closeOnDecodeError: bool = true;
   /** How many topics get their own produce/fetch counters; the rest share "_other". */
   topicStatsLimit: i32 = 100;
+  /** How many principals get their own counters; the rest share "_other". */
+  principalStatsLimit: i32 = 100;
   /** Broker id -> the address clients must use instead (empty: addresses pass unchanged). */
   brokerAddresses: Array<BrokerAddress> = new Array<BrokerAddress>();
 }
 
+/** How the policy's decisions are applied and which of them the audit trail keeps. */
+export class AuditSettings {
+  /** "mode": "audit": nothing is refused; what enforce mode would refuse is logged and counted. */
+  auditOnly: bool = false;
+  /** "audit.allows": "all" logs allowed ACL checks too (refusals are always logged). */
+  logAllows: bool = false;
+  /** "audit.sampleRate": one allowed check in this many is logged. */
+  allowSampleRate: i32 = 1;
+}
+
 export class FilterConfig {
-  constructor(readonly policy: Policy, readonly settings: FilterSettings, readonly raw: string) {}
+  constructor(readonly policy: Policy, readonly settings: FilterSettings, readonly raw: string,
+              readonly audit: AuditSettings = new AuditSettings()) {}
 
   describe(): string {
     const s = this.settings;
     return "maxFrameBytes=" + s.maxFrameBytes.toString() + " maxInFlight=" + s.maxInFlight.toString()
       + " maxBufferedBytes=" + s.maxBufferedBytes.toString() + " frameTimeoutMs=" + s.frameTimeoutMs.toString()
-      + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString();
+      + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
+      + " principalStatsLimit=" + s.principalStatsLimit.toString()
+      + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
+      + " audit.sampleRate=" + this.audit.allowSampleRate.toString();
   }
 }
 
@@ -81,6 +104,7 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     if (!onError.failed && mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");
     settings.closeOnDecodeError = mode != "pass";
     settings.topicStatsLimit = <i32>f.field("topicStatsLimit").asIntOr(100, 0, 100000);
+    settings.principalStatsLimit = <i32>f.field("principalStatsLimit").asIntOr(100, 0, 100000);
     const ba = f.field("brokerAddresses");
     for (let i = 0, n = ba.length; i < n; i++) {
       const e = ba.at(i);
@@ -95,10 +119,34 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     }
     f.finish();
   }
+  const audit = readAudit(root);
   // The policy is read even when the filter section failed, so that all its problems show.
   const p = Policy.fromFields(root);
   if (p.policy == null) return new ConfigLoadResult(null, p.error);
-  return new ConfigLoadResult(new FilterConfig(p.policy!, settings, raw), "");
+  return new ConfigLoadResult(new FilterConfig(p.policy!, settings, raw, audit), "");
+}
+
+/** "mode" and "audit"; problems are recorded in `root`. */
+function readAudit(root: JsonFields): AuditSettings {
+  const a = new AuditSettings();
+  const modeField = root.field("mode");
+  const mode = modeField.asStringOr("enforce");
+  if (!modeField.failed && mode != "enforce" && mode != "audit") {
+    modeField.fail("unknown mode \"" + mode + "\" (expected \"enforce\" or \"audit\")");
+  }
+  a.auditOnly = mode == "audit";
+  const f = root.field("audit");
+  if (f.present && f.requireObject()) {
+    const allowsField = f.field("allows");
+    const allows = allowsField.asStringOr("none");
+    if (!allowsField.failed && allows != "none" && allows != "all") {
+      allowsField.fail("expected \"none\" or \"all\", got \"" + allows + "\"");
+    }
+    a.logAllows = allows == "all";
+    a.allowSampleRate = <i32>f.field("sampleRate").asIntOr(1, 1, 1000000);
+    f.finish();
+  }
+  return a;
 }
 
 /** Used only if Envoy opens a connection before any configuration loaded: refuses everything. */

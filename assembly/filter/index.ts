@@ -10,7 +10,7 @@ import { KafkaConnection, closeStalledConnections } from "./connection";
 import { heldBudget } from "./bytes";
 // The policy plugs in through the seam: its module registers the per-connection Enforcer.
 import "../enforce/handler";
-import { setTopicStatsLimit } from "../enforce/observe";
+import { setTopicStatsLimit, setPrincipalStatsLimit } from "../enforce/observe";
 
 const ROOT_ID = "kafka";
 
@@ -38,6 +38,7 @@ class KafkaRoot extends RootContext {
     const c = loaded.config!;
     this.config = c;
     setTopicStatsLimit(c.settings.topicStatsLimit);
+    setPrincipalStatsLimit(c.settings.principalStatsLimit);
     heldBudget.limit = c.settings.maxBufferedBytes;
     // Stalled frames are looked for a few times per timeout, at most once a second.
     setTickPeriod(<u32>min(1000, max(50, c.settings.frameTimeoutMs / 4)));

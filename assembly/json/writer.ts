@@ -60,6 +60,8 @@ export class JsonWriter {
     else this.value(quote(base64Encode(v)));
   }
   uuid(v: Uuid): void { this.value(quote(v.toString())); }
+  /** `v` as quoteAscii writes it: ASCII only, at most `maxChars` characters of it. */
+  asciiString(v: string, maxChars: i32): void { this.value(quoteAscii(v, maxChars)); }
 }
 
 // Jackson writes doubles the way Java's Double.toString does ("1.0", "1.0E10", "NaN"); the
@@ -91,6 +93,44 @@ export function quote(s: string): string {
   if (start < s.length) out.push(s.substring(start));
   out.push("\"");
   return out.join("");
+}
+
+/**
+ * `s` as a JSON string of printable ASCII only, cut to its first `maxChars` characters (never
+ * between the halves of a surrogate pair): everything else as \uXXXX, a lone surrogate as
+ * \ufffd. Log pipelines re-encode and split text; this survives any of them, and a strict JSON
+ * parser never meets invalid Unicode.
+ */
+export function quoteAscii(s: string, maxChars: i32): string {
+  let end = min(s.length, max(0, maxChars));
+  if (end > 0 && end < s.length && isHighSurrogate(s.charCodeAt(end - 1))) end--;
+  const out = new Array<string>();
+  out.push("\"");
+  let start = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c) continue;
+    if (i > start) out.push(s.substring(start, i));
+    start = i + 1;
+    if (c == 0x22) out.push("\\\"");
+    else if (c == 0x5c) out.push("\\\\");
+    else if (isHighSurrogate(c) && i + 1 < end && isLowSurrogate(s.charCodeAt(i + 1))) {
+      out.push(unicodeEscape(c) + unicodeEscape(s.charCodeAt(i + 1)));
+      i++;
+      start = i + 1;
+    } else if (isHighSurrogate(c) || isLowSurrogate(c)) out.push("\\ufffd");
+    else out.push(unicodeEscape(c));
+  }
+  if (start < end) out.push(s.substring(start, end));
+  out.push("\"");
+  return out.join("");
+}
+
+@inline function isHighSurrogate(c: i32): bool { return c >= 0xd800 && c <= 0xdbff; }
+@inline function isLowSurrogate(c: i32): bool { return c >= 0xdc00 && c <= 0xdfff; }
+
+function unicodeEscape(c: i32): string {
+  return "\\u" + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
 }
 
 /**

@@ -94,7 +94,7 @@ fi
 step "5. The filter's counters (Envoy admin, a few of them)"
 cmd "curl -s '$ADMIN/stats?filter=wasmcustom.kafka'"
 counters=$(curl -s --max-time 5 "$ADMIN/stats?filter=wasmcustom.kafka")
-echo "$counters" | grep -E 'kafka\.(requests_total|requests\.(produce|metadata)|denials_total|denied\.|connections|connections_closed_by_filter|topic\.demo\.)' | indent
+echo "$counters" | grep -E 'kafka\.(requests_total|requests\.(produce|metadata)|denials_total|denied\.|connections|connections_closed_by_filter|topic\.\w+\.demo\.)' | indent
 if grep -qE 'denials_total: [1-9]' <<<"$counters"; then good "the denial is counted"; else bad "kafka.denials_total is not above 0"; fi
 
 if [ "$problems" -eq 0 ]; then

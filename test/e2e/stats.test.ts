@@ -33,12 +33,12 @@ e2e("stats count requests, denials and per-topic produce/fetch bytes and records
   assert.ok(delta(before, after, K("denied.topic_authorization_failed")) >= 1, `denials counted by error\n${show()}`);
 
   // Per topic: new names, so the counters start at 0 in this test.
-  assert.equal(stat(after, K(`topic.${topic}.produce_records`)), 5, `produced records of ${topic}\n${show()}`);
-  const bytes = stat(after, K(`topic.${topic}.produce_bytes`));
+  assert.equal(stat(after, K(`topic.produce_records.${topic}`)), 5, `produced records of ${topic}\n${show()}`);
+  const bytes = stat(after, K(`topic.produce_bytes.${topic}`));
   assert.ok(bytes >= 5 * "value number 0".length && bytes < 4096, `produced bytes of ${topic}: ${bytes}\n${show()}`);
-  assert.ok(stat(after, K(`topic.${topic}.fetch_records`)) >= 5, `fetched records of ${topic}\n${show()}`);
-  assert.ok(stat(after, K(`topic.${topic}.fetch_bytes`)) >= bytes, `fetched bytes of ${topic}\n${show()}`);
-  assert.equal(stat(after, K(`topic.${denied}.produce_records`)), 0, "nothing counted as produced to the denied topic");
+  assert.ok(stat(after, K(`topic.fetch_records.${topic}`)) >= 5, `fetched records of ${topic}\n${show()}`);
+  assert.ok(stat(after, K(`topic.fetch_bytes.${topic}`)) >= bytes, `fetched bytes of ${topic}\n${show()}`);
+  assert.equal(stat(after, K(`topic.produce_records.${denied}`)), 0, "nothing counted as produced to the denied topic");
 });
 
 e2e("stats are also served in Prometheus format", async () => {

@@ -24,6 +24,8 @@ export function checkApiVersions(ctx: RequestContext): Verdict {
 
 /** Keeps each api key's range within what the codecs know; drops keys they do not know. */
 class CapApiVersions extends ResponseRewrite {
+  get enforcesPolicy(): bool { return false; }
+
   apply(body: Message, version: i16): bool {
     const r = changetype<ApiVersionsResponseData>(body);
     const kept = new Array<ApiVersion>();
@@ -81,6 +83,8 @@ export function checkSaslHandshake(ctx: RequestContext): Verdict {
 }
 
 class HandshakeSent extends ResponseRewrite {
+  get enforcesPolicy(): bool { return false; }
+
   constructor(readonly session: Session, readonly mechanism: string) { super(); }
 
   apply(body: Message, version: i16): bool {
@@ -131,6 +135,8 @@ export function checkSaslAuthenticate(ctx: RequestContext): Verdict {
 }
 
 class TokenSent extends ResponseRewrite {
+  get enforcesPolicy(): bool { return false; }
+
   constructor(readonly session: Session, readonly round: i32, readonly firstToken: Uint8Array) { super(); }
 
   apply(body: Message, version: i16): bool {

@@ -48,7 +48,7 @@ export function checkProduce(ctx: RequestContext): Verdict {
       const batches = summarizeBatches(part.records);
       if (batches.error.length > 0) {
         refused.push(new Refused(topic, part.index, INVALID_RECORD, batches.error));
-        ctx.deny("TOPIC:" + name!, batches.error, INVALID_RECORD);
+        ctx.denyMalformed("TOPIC:" + name!, batches.error, INVALID_RECORD);
         continue;
       }
       const violation = limitViolation(ctx, name!, batches.largestBatch, req.acks, batches.codecs);

@@ -2,7 +2,8 @@
 // proxy_log lines land as "[info][wasm] wasm log <plugin> kafka kafka: kafka filter: ...".
 
 import { openSync, readSync, closeSync, statSync, existsSync } from "node:fs";
-import { ENVOY_ADMIN, ENVOY_LOG } from "./env";
+import { ENVOY_ADMIN, ENVOY_LOG, ROOT } from "./env";
+import { run } from "./proc";
 
 async function get(path: string, timeoutMs = 3000, admin = ENVOY_ADMIN): Promise<string> {
   const r = await fetch(admin + path, { signal: AbortSignal.timeout(timeoutMs) });
@@ -68,6 +69,18 @@ export async function requireStack(): Promise<void> {
   }
 }
 
+/**
+ * Puts `policyFile` in force as this stack reloads a policy: `make envoy-up` renders Envoy's
+ * config again and, as it changed, restarts Envoy (same --concurrency) and waits until it is
+ * ready. Envoy's counters start again from 0 and its log from empty.
+ */
+export async function reloadPolicy(policyFile: string): Promise<void> {
+  const workers = await concurrency();
+  const r = await run("make", ["--no-print-directory", "envoy-up", `POLICY=${policyFile}`, `ENVOY_CONCURRENCY=${workers}`],
+    { timeoutMs: 120_000, cwd: ROOT });
+  if (r.code !== 0) throw new Error(`make envoy-up POLICY=${policyFile}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.stderr.slice(-2000)}`);
+}
+
 // ---------------------------------------------------------------------------------------
 // Envoy's log
 
@@ -110,4 +123,44 @@ export async function waitForLog(mark: number, patterns: Array<RegExp | string>,
 /** Shortens an Envoy log line to what matters: "[level][wasm] ... kafka filter: ...". */
 export function brief(line: string): string {
   return line.replace(/^\[[^\]]*\]\[\d+\]/, "").replace(/wasm log kafka-\S+ kafka kafka: /, "");
+}
+
+// ---------------------------------------------------------------------------------------
+// The filter's audit trail: "kafka-audit: {json}" lines (assembly/enforce/audit.ts)
+
+export const AUDIT_PREFIX = "kafka-audit: ";
+
+/** One audit line's object, as the filter writes it. */
+export interface AuditRecord {
+  time: string; decision: "DENIED" | "ALLOWED" | "WOULD_DENY"; mode: "enforce" | "audit";
+  principal: string; clientAddress: string; clientId: string; clientIdLength: number; listener: string;
+  api: string; apiVersion: number; correlationId: number; resourceType: string; resourceName: string;
+  operation: string | null; acl: string | null; reason: string; error: string;
+}
+
+/**
+ * An audit line: the filter's message (after Envoy's "wasm log <plugin> <vm id> <root id>: ")
+ * begins with the prefix. Anchored so, as a log shipper must anchor it: the prefix can also
+ * appear inside another line, quoted from a client (the operator's denial line shows the client
+ * id), but never at the start of a message.
+ */
+export const AUDIT_LINE = /^\[[^\]]*\]\[\d+\]\[info\]\[wasm\] wasm log \S+ \S+ \S+: kafka-audit: (\{.*)$/;
+
+/** The audit lines written since `mark`: the JSON text after the prefix, and its object (JSON.parse throws on a bad one). */
+export function auditSince(mark: number, log = ENVOY_LOG): Array<{ json: string; record: AuditRecord }> {
+  return logSince(mark, log).flatMap((l) => {
+    const m = AUDIT_LINE.exec(l);
+    return m === null ? [] : [{ json: m[1], record: JSON.parse(m[1]) as AuditRecord }];
+  });
+}
+
+/** Waits until an audit line written since `mark` satisfies `match`; null after `timeoutMs`. */
+export async function waitForAudit(mark: number, match: (r: AuditRecord) => boolean, timeoutMs = 3000): Promise<AuditRecord | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = auditSince(mark).find((a) => match(a.record));
+    if (hit !== undefined) return hit.record;
+    if (Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,0 +1,166 @@
+// The audit trail: one JSON object per decision worth keeping (every refusal; allowed ACL checks
+// when "audit.allows" is "all", sampled), written to Envoy's log after a fixed prefix.
+//
+// Why Envoy's log: a proxy-wasm network filter has no ABI call that writes an access log entry.
+// Envoy's access loggers (tcp_proxy's access_log, the Wasm access logger) run once per
+// connection, at its end or on a flush interval, while a connection carries any number of
+// requests and decisions; filter state or dynamic metadata set from Wasm would keep only the
+// last one. proxy_log is the one per-event channel, so each decision is one log line:
+//
+//   ... wasm log kafka-plaintext kafka kafka: kafka-audit: {"time":"2026-...","decision":"DENIED",...}
+//
+// Everything after AUDIT_PREFIX is one JSON object of printable ASCII (quoteAscii): values from
+// the wire are escaped and capped, so no client can end the object or the line early, or make
+// it too long or not Unicode.
+
+import { JsonWriter } from "../json/writer";
+import { AuthzResult, AuthzReason } from "../policy/acl";
+
+export const AUDIT_PREFIX = "kafka-audit: ";
+
+export const enum Decision {
+  /** Refused (enforce mode, or a refusal audit mode enforces too: malformed record batches). */
+  Denied = 0,
+  /** Allowed by an ACL check (logged only with "audit.allows": "all"). */
+  Allowed = 1,
+  /** Audit mode: enforce mode would have refused it; it went on unchanged. */
+  WouldDeny = 2,
+}
+
+export function decisionName(d: Decision): string {
+  return d == Decision.Denied ? "DENIED" : d == Decision.Allowed ? "ALLOWED" : "WOULD_DENY";
+}
+
+/** What the policy decided about one resource of a request. */
+export class ResourceDecision {
+  constructor(
+    /** Kafka's resource type name ("TOPIC", "GROUP", ...), or what else was judged ("API", "FETCH_SESSION", ...). */
+    readonly resourceType: string,
+    readonly resourceName: string,
+    /** Kafka's operation name ("WRITE", ...); "" when no ACL operation was checked (a limit, a protocol rule). */
+    readonly operation: string,
+    /**
+     * The rule that decided: "acls[3]", "superUser", "default" (no ACL names the resource:
+     * allowEveryoneIfNoAclFound), "noMatchingAllow" (ACLs name it, none allows); "" when no ACL decided.
+     */
+    readonly rule: string,
+    readonly reason: string,
+    /** Kafka's error name in upper case, "NONE" for an allowed check. */
+    readonly error: string,
+  ) {}
+
+  /** A refusal as RequestContext.deny records it: `resource` is "TYPE:name" (else the API's name). */
+  static refusal(resource: string, reason: string, error: string, operation: string, rule: string): ResourceDecision {
+    const colon = resource.indexOf(":");
+    const typed = colon > 0 && isTypeName(resource.substring(0, colon));
+    return new ResourceDecision(typed ? resource.substring(0, colon) : "API", typed ? resource.substring(colon + 1) : resource,
+      operation, rule, reason, error.toUpperCase());
+  }
+}
+
+function isTypeName(s: string): bool {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || c == 95)) return false;
+  }
+  return true;
+}
+
+/** The audit trail's name for what an ACL decision rested on. */
+export function ruleOf(r: AuthzResult): string {
+  switch (r.reason) {
+    case AuthzReason.SuperUser: return "superUser";
+    case AuthzReason.AllowAcl:
+    case AuthzReason.DenyAcl: return "acls[" + r.aclIndex.toString() + "]";
+    case AuthzReason.NoMatchingAllow: return "noMatchingAllow";
+    // No ACL names the resource: allowEveryoneIfNoAclFound decided.
+    default: return "default";
+  }
+}
+
+/** Who asked, where, for what: the parts of an audit line that come from the connection and request. */
+export class AuditSubject {
+  constructor(
+    readonly timeNs: i64,
+    readonly mode: string,
+    readonly principal: string,
+    readonly clientAddress: string,
+    readonly clientId: string,
+    readonly listener: string,
+    readonly api: string,
+    readonly apiVersion: i32,
+    readonly correlationId: i32,
+  ) {}
+}
+
+// Caps, in characters, of values from the wire (a client id may hold 32767).
+const MAX_CLIENT_ID = 256;
+const MAX_PRINCIPAL = 256;
+const MAX_RESOURCE = 300;
+const MAX_REASON = 600;
+const MAX_OTHER = 100;
+
+/** The JSON object of one audit line (without AUDIT_PREFIX). */
+export function auditJson(s: AuditSubject, d: ResourceDecision, decision: Decision): string {
+  const w = new JsonWriter();
+  w.beginObject();
+  w.key("time"); w.string(isoTime(s.timeNs));
+  w.key("decision"); w.string(decisionName(decision));
+  w.key("mode"); w.string(s.mode);
+  w.key("principal"); w.asciiString(s.principal, MAX_PRINCIPAL);
+  w.key("clientAddress"); w.asciiString(s.clientAddress, MAX_OTHER);
+  w.key("clientId"); w.asciiString(s.clientId, MAX_CLIENT_ID);
+  w.key("clientIdLength"); w.int(s.clientId.length);
+  w.key("listener"); w.asciiString(s.listener, MAX_OTHER);
+  w.key("api"); w.asciiString(s.api, MAX_OTHER);
+  w.key("apiVersion"); w.int(s.apiVersion);
+  w.key("correlationId"); w.int(s.correlationId);
+  w.key("resourceType"); w.asciiString(d.resourceType, MAX_OTHER);
+  w.key("resourceName"); w.asciiString(d.resourceName, MAX_RESOURCE);
+  w.key("operation"); optional(w, d.operation);
+  w.key("acl"); optional(w, d.rule);
+  w.key("reason"); w.asciiString(d.reason, MAX_REASON);
+  w.key("error"); w.asciiString(d.error, MAX_OTHER);
+  w.endObject();
+  return w.toString();
+}
+
+function optional(w: JsonWriter, v: string): void {
+  if (v.length == 0) w.nullValue();
+  else w.asciiString(v, MAX_OTHER);
+}
+
+/** Unix time in nanoseconds as RFC 3339 UTC with milliseconds: "2026-12-03T05:30:00.123Z". */
+export function isoTime(ns: i64): string {
+  let ms = ns / 1000000;
+  if (ms < 0) ms = 0;
+  const days = ms / 86400000;
+  const inDay = ms % 86400000;
+  // Howard Hinnant's civil_from_days.
+  const z = days + 719468;
+  const era = z / 146097;
+  const doe = z - era * 146097;
+  const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const mp = (5 * doy + 2) / 153;
+  const day = doy - (153 * mp + 2) / 5 + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(inDay / 3600000, 2) + ":" +
+    pad((inDay / 60000) % 60, 2) + ":" + pad((inDay / 1000) % 60, 2) + "." + pad(inDay % 1000, 3) + "Z";
+}
+
+function pad(v: i64, digits: i32): string {
+  let s = v.toString();
+  while (s.length < digits) s = "0" + s;
+  return s;
+}
+
+/** Allowed checks seen by this VM, for "audit.sampleRate". */
+let allowsSeen: i64 = 0;
+
+/** Whether this allowed check is the one in `rate` the trail keeps. */
+export function sampleAllow(rate: i32): bool {
+  allowsSeen++;
+  return rate <= 1 || allowsSeen % <i64>rate == 0;
+}
