@@ -165,11 +165,14 @@ func (quiet) Level() kgo.LogLevel              { return kgo.LogLevelNone }
 func (quiet) Log(kgo.LogLevel, string, ...any) {}
 
 // load: keyed records "<prefix>-<i>" to `topic`, ten at a time, for `ms` milliseconds, with
-// franz-go's producer defaults (idempotent, acks=all, retried until the delivery timeout);
+// franz-go's producer defaults (idempotent, acks=all, retried until the delivery timeout) but
+// no compression;
 // reports every acknowledged value with when it was acknowledged (ms since the epoch) and the
 // errors of the others (test/e2e/cluster.test.ts stops a broker meanwhile).
 func load(conn, topic, prefix string, ms int) error {
-	cl, err := kgo.NewClient(append(opts(conn), kgo.WithLogger(quiet{}), kgo.RecordDeliveryTimeout(60*time.Second))...)
+	// Uncompressed: the test's consumer is kafkajs, which reads no snappy (franz-go's default codec).
+	cl, err := kgo.NewClient(append(opts(conn), kgo.WithLogger(quiet{}), kgo.RecordDeliveryTimeout(60*time.Second),
+		kgo.ProducerBatchCompression(kgo.NoCompression()))...)
 	if err != nil {
 		return err
 	}
