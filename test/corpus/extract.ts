@@ -75,7 +75,7 @@ function scrubPlainPassword(frame: Buffer, d: Decoded): string | null {
 interface Entry {
   client: string; software: string | null; clientIds: Set<string>; listener: string; apiKey: number; name: string; version: number;
   frame: Buffer; trailingBytes: number; unknownTaggedFields: string[]; decodeError: string | null; scrubbed: string | null;
-  seen: number; broker: Map<string, number>; client_answered: Map<string, number>;
+  seen: number; broker: Map<string, number>; clientAnswered: Map<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
         e = {
           client, software, clientIds: new Set(), listener: LISTENERS.get(port(c.up.to))!, apiKey, name: names.get(apiKey) ?? `api key ${apiKey}`,
           version, frame, trailingBytes: d.trailingBytes, unknownTaggedFields: unknown, decodeError: d.error, scrubbed,
-          seen: 0, broker: new Map(), client_answered: new Map(),
+          seen: 0, broker: new Map(), clientAnswered: new Map(),
         };
         entries.set(key, e);
       }
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
         : "not forwarded as sent (answered or rewritten by the filter, or the connection closed)";
       e.broker.set(broker, (e.broker.get(broker) ?? 0) + 1);
       const back = answered.has(frame.readInt32BE(8)) ? "answered" : "no answer seen";
-      e.client_answered.set(back, (e.client_answered.get(back) ?? 0) + 1);
+      e.clientAnswered.set(back, (e.clientAnswered.get(back) ?? 0) + 1);
     }
   }
 
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         client, software: e.software, clientIds: [...e.clientIds].sort(), listener: e.listener, apiKey: e.apiKey, name: e.name,
         version: e.version, variant: `${variant}-${n.get(variant)}`, frame: e.frame.toString("base64"),
         trailingBytes: e.trailingBytes, unknownTaggedFields: e.unknownTaggedFields, decodeError: e.decodeError,
-        scrubbed: e.scrubbed, seen: e.seen, broker: Object.fromEntries(e.broker), clientAnswered: Object.fromEntries(e.client_answered),
+        scrubbed: e.scrubbed, seen: e.seen, broker: Object.fromEntries(e.broker), clientAnswered: Object.fromEntries(e.clientAnswered),
       });
     });
     writeFileSync(join(outDir, `${client}.jsonl`), lines.join("\n") + "\n");
