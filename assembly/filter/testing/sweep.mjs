@@ -458,6 +458,7 @@ if (CORPUS) {
   teachTopicIds(corpus.flatMap(({ d }) => topicIds(d.json)));
   const counts = new Map(); // client -> "Api vN" -> frames
   const outcomes = new Map(); // "policy outcome" -> frames
+  const beyondCodecs = []; // what Kafka reads past: bytes after the body, unknown tagged fields
   for (const { c, d } of corpus) {
     const what = `corpus ${c.client} ${c.variant}`;
     const frame = Buffer.from(c.frame, "base64");
@@ -470,6 +471,9 @@ if (CORPUS) {
       && frame.readInt32BE(0) === frame.length - 4, d.error || `header ${JSON.stringify(h)}`);
     if (!d.json) continue;
     const unknown = unknownTaggedFields(d.json);
+    if (d.trailingBytes > 0 || unknown.length > 0) {
+      beyondCodecs.push(`${c.client} ${c.variant}: ${d.trailingBytes} bytes after the body${unknown.length ? `, unknown tagged fields in ${unknown.join(", ")}` : ""}`);
+    }
     check(`${what}: ${d.trailingBytes} bytes after the body, unknown tagged fields at [${unknown}]`,
       d.trailingBytes === (c.trailingBytes || 0) && unknown.join() === (c.unknownTaggedFields || []).join(),
       `recorded ${c.trailingBytes} bytes, [${c.unknownTaggedFields}]`);
@@ -498,6 +502,7 @@ if (CORPUS) {
     const n = [...apis.values()].reduce((a, b) => a + b, 0);
     console.log(`  ${client}: ${n} frames, ${apis.size} api versions: ${[...apis].map(([a, k]) => `${a} x${k}`).join(", ")}`);
   }
+  for (const line of beyondCodecs) console.log(`  read past the codecs' own frames: ${line}`);
   console.log(`  outcomes: ${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
   check("the corpus has frames", corpus.length > 0, CORPUS);
 }
