@@ -488,6 +488,8 @@ if (CORPUS) {
     for (const policy of Object.keys(POLICIES)) {
       const r = judge(policy, f, `${what} (${policy})`, false);
       outcomes.set(`${policy} ${r.outcome}`, (outcomes.get(`${policy} ${r.outcome}`) || 0) + 1);
+      // The sweep takes onDecodeError's close as a policy reason; a frame Kafka reads must never meet it.
+      check(`${what}: not closed as malformed (${policy})`, !(r.outcome === "close" && r.reasons.some((x) => /did not decode/.test(x))), r.reasons.join("; "));
       if (policy !== "allow") continue;
       // A Fetch inside a session (id and epoch > 0) opened on a connection this VM never saw:
       // FETCH_SESSION_ID_NOT_FOUND, as Kafka answers for a session it does not have; the client
