@@ -3,13 +3,15 @@
 #
 #   make corpus-capture   run the client matrix against Kafka + Envoy + the filter with tcpdump on
 #                         loopback, send the hand-made variants to the broker, then rewrite
-#                         test/corpus/frames/ from the capture (needs the e2e stack: holds
-#                         $(STACK_LOCK) while it runs)
-#   make corpus-extract   only the last step, from the capture already in $(CORPUS_PCAP)
+#                         test/corpus/frames/ from the captures (needs the e2e stack: holds
+#                         $(STACK_LOCK) while it runs). KAFKA_VERSION=3.9.1 captures against
+#                         that broker; the corpus is made of every version's capture kept in
+#                         $(CORPUS_CAPTURE)/matrix-<version>.pcap
+#   make corpus-extract   only the last step, from the captures already there
 
 CORPUS_DIR      := test/corpus/frames
 CORPUS_CAPTURE  := $(CACHE)/corpus
-CORPUS_PCAP     := $(CORPUS_CAPTURE)/matrix.pcap
+CORPUS_PCAP     := $(CORPUS_CAPTURE)/matrix-$(KAFKA_VERSION).pcap
 # Client -> Envoy (what the clients send) and Envoy -> broker (what the broker answered).
 CORPUS_PORTS    := tcp port 19092 or tcp port 19093 or tcp port 9092 or tcp port 9093
 STACK_LOCK      ?= /tmp/kafka-stack.lock
@@ -31,9 +33,9 @@ corpus-capture-run:
 	$(MAKE) --no-print-directory up POLICY=$(E2E_POLICY) ENVOY_CONCURRENCY=$(E2E_ENVOY_CONCURRENCY) || exit $$?; \
 	tcpdump -i lo -s 0 -U -n -w $(CORPUS_PCAP) '$(CORPUS_PORTS)' & dump=$$!; sleep 2; \
 	$(E2E_NODE) test/e2e/client-matrix.test.ts || rc=$$?; \
-	node --import tsx test/corpus/handmade.ts send $(CORPUS_DIR)/handmade.jsonl || rc=$$?; \
+	node --import tsx test/corpus/handmade.ts send $(CORPUS_DIR)/handmade.jsonl $(KAFKA_VERSION) || rc=$$?; \
 	sleep 1; kill $$dump; wait $$dump; dump=; \
 	echo "corpus-capture: matrix and hand-made variants exit $$rc"
 
 corpus-extract: codecs
-	node --import tsx test/corpus/extract.ts $(CORPUS_PCAP) $(CORPUS_DIR)
+	node --import tsx test/corpus/extract.ts $(CORPUS_DIR) $(wildcard $(CORPUS_CAPTURE)/matrix-*.pcap)

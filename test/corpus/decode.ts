@@ -10,7 +10,8 @@ export interface CorpusFrame {
   client: string; apiKey: number; version: number; variant: string; frame: string;
   /** Set at capture; the sweep checks its own reading against them. */
   trailingBytes?: number; unknownTaggedFields?: string[];
-  broker: string | Record<string, number>;
+  /** Clients' frames: verdict -> frames; hand-made ones: Kafka version -> verdict. */
+  broker: Record<string, number | string>;
   [more: string]: unknown;
 }
 

@@ -1,7 +1,9 @@
 // Turns corpus-capture's pcap (client matrix through Envoy + filter, tcpdump on loopback) into
 // the corpus: test/corpus/frames/<client>.jsonl, one line per distinct request (README.md).
 //
-//   node --import tsx test/corpus/extract.ts .cache/corpus/matrix.pcap test/corpus/frames
+//   node --import tsx test/corpus/extract.ts test/corpus/frames .cache/corpus/matrix-<Kafka version>.pcap...
+//
+// Every capture (one per Kafka version the matrix ran against) adds to the same corpus.
 //
 // Which client sent a connection's frames: the matrix names every topic and group after the
 // client of its cell ("e2e.matrix.<client>-<run>-<n>"); a connection that names none (a topic
@@ -10,7 +12,7 @@
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tcpStreams, type TcpStream } from "./pcap";
-import { loadCodecs } from "../lib/codecs";
+import { loadCodecs, type Codecs } from "../lib/codecs";
 import { decodeRequest, unknownTaggedFields } from "./decode";
 import { BROKER_DIRECT, PLAINTEXT, SASL, SASL_BROKER_DIRECT, SCRAM_USERS, USERS } from "../e2e/lib/env";
 
@@ -75,14 +77,13 @@ function scrubPlainPassword(frame: Buffer, d: Decoded): string | null {
 interface Entry {
   client: string; software: string | null; clientIds: Set<string>; listener: string; apiKey: number; name: string; version: number;
   frame: Buffer; trailingBytes: number; unknownTaggedFields: string[]; decodeError: string | null; scrubbed: string | null;
-  seen: number; broker: Map<string, number>; clientAnswered: Map<string, number>;
+  seen: number; kafka: Set<string>; broker: Map<string, number>; clientAnswered: Map<string, number>;
 }
 
-async function main(): Promise<void> {
-  const [pcapFile, outDir] = process.argv.slice(2);
-  if (outDir === undefined) throw new Error("usage: extract.ts <pcap> <corpus dir>");
-  const codecs = await loadCodecs();
-  const names = new Map((JSON.parse(codecs.apis()) as Array<{ apiKey: number; name: string }>).map((a) => [a.apiKey, a.name]));
+interface Counts { frames: number; connections: number; rawTokens: number }
+
+/** Adds the requests of one capture (`kafka`: the broker's version) to `entries`. */
+function extract(pcapFile: string, kafka: string, codecs: Codecs, names: Map<number, string>, entries: Map<string, Entry>): Counts {
   const streams = tcpStreams(pcapFile);
   const byConnection = new Map<number, TcpStream[]>();
   for (const s of streams) byConnection.set(s.connection, [...(byConnection.get(s.connection) ?? []), s]);
@@ -120,7 +121,6 @@ async function main(): Promise<void> {
       .sort((a, b) => b[1] - a[1])[0]?.[0] ?? "unattributed";
   };
 
-  const entries = new Map<string, Entry>();
   let rawTokens = 0, total = 0;
   for (const c of connections) {
     const client = c.cell ?? cellOf(c.up);
@@ -144,11 +144,12 @@ async function main(): Promise<void> {
         e = {
           client, software, clientIds: new Set(), listener: LISTENERS.get(port(c.up.to))!, apiKey, name: names.get(apiKey) ?? `api key ${apiKey}`,
           version, frame, trailingBytes: d.trailingBytes, unknownTaggedFields: unknown, decodeError: d.error, scrubbed,
-          seen: 0, broker: new Map(), clientAnswered: new Map(),
+          seen: 0, kafka: new Set(), broker: new Map(), clientAnswered: new Map(),
         };
         entries.set(key, e);
       }
       e.seen++;
+      e.kafka.add(kafka);
       e.software ??= software;
       e.clientIds.add(String(d.json?.header.clientId ?? ""));
       const broker = answeredByBroker.has(hex) ? "answered" : sentToBroker.has(hex) ? "forwarded, no answer seen"
@@ -158,11 +159,25 @@ async function main(): Promise<void> {
       e.clientAnswered.set(back, (e.clientAnswered.get(back) ?? 0) + 1);
     }
   }
+  return { frames: total, connections: connections.length, rawTokens };
+}
+
+async function main(): Promise<void> {
+  const [outDir, ...pcaps] = process.argv.slice(2);
+  if (pcaps.length === 0) throw new Error("usage: extract.ts <corpus dir> <matrix-<Kafka version>.pcap>...");
+  const codecs = await loadCodecs();
+  const names = new Map((JSON.parse(codecs.apis()) as Array<{ apiKey: number; name: string }>).map((a) => [a.apiKey, a.name]));
+  const entries = new Map<string, Entry>();
+  for (const pcap of pcaps) {
+    const kafka = /matrix-([^/]+)\.pcap$/.exec(pcap)?.[1] ?? pcap;
+    const n = extract(pcap, kafka, codecs, names, entries);
+    console.log(`Kafka ${kafka}: ${n.frames} request frames on ${n.connections} client connections (${n.rawTokens} raw SASL tokens after SaslHandshake v0 left out)`);
+  }
 
   for (const f of readdirSync(outDir)) if (f.endsWith(".jsonl") && f !== "handmade.jsonl") rmSync(join(outDir, f));
   const byClient = new Map<string, Entry[]>();
   for (const e of entries.values()) byClient.set(e.client, [...(byClient.get(e.client) ?? []), e]);
-  console.log(`${total} request frames on ${connections.length} client connections (${rawTokens} raw SASL tokens after SaslHandshake v0 left out), ${entries.size} kept`);
+  console.log(`${entries.size} kept`);
   for (const [client, list] of [...byClient].sort()) {
     list.sort((a, b) => a.apiKey - b.apiKey || a.version - b.version);
     const n = new Map<string, number>();
@@ -176,7 +191,7 @@ async function main(): Promise<void> {
         client, software: e.software, clientIds: [...e.clientIds].sort(), listener: e.listener, apiKey: e.apiKey, name: e.name,
         version: e.version, variant: `${variant}-${n.get(variant)}`, frame: e.frame.toString("base64"),
         trailingBytes: e.trailingBytes, unknownTaggedFields: e.unknownTaggedFields, decodeError: e.decodeError,
-        scrubbed: e.scrubbed, seen: e.seen, broker: Object.fromEntries(e.broker), clientAnswered: Object.fromEntries(e.clientAnswered),
+        scrubbed: e.scrubbed, seen: e.seen, kafka: [...e.kafka].sort(), broker: Object.fromEntries(e.broker), clientAnswered: Object.fromEntries(e.clientAnswered),
       });
     });
     writeFileSync(join(outDir, `${client}.jsonl`), lines.join("\n") + "\n");

@@ -1,12 +1,13 @@
 // The corpus's hand-made requests (test/corpus/README.md): what Kafka's request parsing accepts
 // beyond what the generated codecs write, so what the filter must accept too. Each is built
 // with build/codecs.wasm, sent to the broker's own PLAINTEXT listener (no Envoy) on a fresh
-// connection, and written with the broker's verdict to the corpus file named on the command line.
+// connection, and written to the corpus file named on the command line with the broker's verdict
+// for its Kafka version (the verdicts of other versions already in the file are kept).
 //
-//   node --import tsx test/corpus/handmade.ts send test/corpus/frames/handmade.jsonl
+//   node --import tsx test/corpus/handmade.ts send test/corpus/frames/handmade.jsonl 4.4.0
 // (the stack must be up: make corpus-capture runs it)
 
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadCodecs } from "../lib/codecs";
 import { BROKER_DIRECT } from "../e2e/lib/env";
 import { RawConnection } from "../e2e/lib/raw";
@@ -53,8 +54,10 @@ const VARIANTS: Variant[] = [
 ];
 
 async function main(): Promise<void> {
-  const [mode, out] = process.argv.slice(2);
-  if (mode !== "send" || out === undefined) throw new Error("usage: handmade.ts send <corpus file>");
+  const [mode, out, kafka] = process.argv.slice(2);
+  if (mode !== "send" || kafka === undefined) throw new Error("usage: handmade.ts send <corpus file> <Kafka version>");
+  const earlier = new Map<string, Record<string, string>>(existsSync(out) ? readFileSync(out, "utf8").split("\n")
+    .filter((l) => l.length > 0).map((l) => JSON.parse(l)).map((l) => [l.variant, typeof l.broker === "object" ? l.broker : {}]) : []);
   const codecs = await loadCodecs();
   const lines: string[] = [];
   let failures = 0;
@@ -73,10 +76,11 @@ async function main(): Promise<void> {
     const frame = Buffer.concat([size, payload]);
     const broker = await brokerVerdict(frame, correlationId, v, codecs.decode);
     if (broker !== "answered") failures++;
-    console.log(`${v.name}: ${v.apiKey} v${v.version}, ${payload.length} bytes: broker ${broker}`);
+    console.log(`${v.name}: ${v.apiKey} v${v.version}, ${payload.length} bytes: Kafka ${kafka} ${broker}`);
     lines.push(JSON.stringify({
       client: "handmade", variant: v.name, why: v.why, apiKey: v.apiKey, version: v.version,
-      frame: frame.toString("base64"), trailingBytes: v.trailing?.length ?? 0, unknownTaggedFields: v.unknownTaggedFields ?? [], broker,
+      frame: frame.toString("base64"), trailingBytes: v.trailing?.length ?? 0, unknownTaggedFields: v.unknownTaggedFields ?? [],
+      broker: { ...earlier.get(v.name), [kafka]: broker },
     }));
   }
   writeFileSync(out, lines.join("\n") + "\n");
