@@ -451,7 +451,8 @@ for (const k of known) console.log(`KNOWN ${k.what}: ${k.text}\n  (lead decides:
 // The corpus: requests real clients sent through Envoy + the filter (make corpus-capture), and
 // hand-made ones Kafka accepts.
 
-if (CORPUS) {
+if (CORPUS && !codecs) check("corpus: build/codecs.wasm reads the corpus", false, "absent");
+if (CORPUS && codecs) {
   const { readCorpus, decodeRequest, unknownTaggedFields } = await import(path.join(ROOT, "test", "corpus", "decode.ts"));
   const names = new Map(JSON.parse(codecs.apis()).map((a) => [a.apiKey, a.name]));
   const corpus = readCorpus(CORPUS).map((c) => ({ c, d: decodeRequest(codecs, Buffer.from(c.frame, "base64")) }));
@@ -534,7 +535,6 @@ function teachTopicIds(ids) {
   const request = requests.find((f) => f.apiKey === 3 && f.version === 12);
   const corr = request.header.correlationId;
   c.feed(DOWNSTREAM, Buffer.from(request.frame, "base64"));
-  const [id0] = ids;
   const partition = { errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] };
   const body = {
     ...LOOKUP_RESPONSE.body, brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }], controllerId: 1,
@@ -545,7 +545,9 @@ function teachTopicIds(ids) {
   const bytes = codecs.encode(JSON.stringify({ header: { correlationId: corr }, body }), false, 3, 12);
   check("corpus: the Metadata response that teaches the topic ids encodes", bytes != null, codecs.error());
   if (bytes) c.feed(UPSTREAM, Buffer.from(bytes));
-  check(`corpus: topic ids taught (${new Set(ids).size}, first ${id0})`, !c.closed && c.output(UPSTREAM).length > 0, JSON.stringify(h.logs.slice(-3)));
+  // (whether the VMs learnt them shows in the checks that follow: requests by id go upstream as sent)
+  check(`corpus: the Metadata response naming the corpus's ${new Set(ids).size} topic ids reaches the client`,
+    !c.closed && c.output(UPSTREAM).length > 0, JSON.stringify(h.logs.slice(-3)));
   c.close();
 }
 
