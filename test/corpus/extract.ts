@@ -7,7 +7,8 @@
 //
 // Which client sent a connection's frames: the matrix names every topic and group after the
 // client of its cell ("e2e.matrix.<client>-<run>-<n>"); a connection that names none (a topic
-// listing) belongs to the cell that was running when it opened, as cells run one at a time.
+// listing) belongs to the cell whose named connections used its client id, else to the cell
+// that was running when it opened, as cells run one at a time.
 
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
