@@ -25,7 +25,8 @@ corpus-capture: filter codecs tools envoy kafka clients
 	@$(MAKE) --no-print-directory corpus-extract
 
 # (under the lock) The stack as test-e2e starts it, tcpdump for the matrix, the hand-made
-# variants, then everything stopped whatever failed. A failing cell still leaves its frames.
+# variants, the requests the filter never passed on sent to the broker directly (direct.ts),
+# then everything stopped whatever failed. A failing cell still leaves its frames.
 corpus-capture-run:
 	@rm -f $(CORPUS_PCAP); rc=0; \
 	trap '[ -n "$$dump" ] && kill $$dump; $(MAKE) --no-print-directory down' EXIT; \
@@ -35,6 +36,7 @@ corpus-capture-run:
 	$(E2E_NODE) test/e2e/client-matrix.test.ts || rc=$$?; \
 	node --import tsx test/corpus/handmade.ts send $(CORPUS_DIR)/handmade.jsonl $(KAFKA_VERSION) || rc=$$?; \
 	sleep 1; kill $$dump; wait $$dump; dump=; \
+	node --import tsx test/corpus/direct.ts $(CORPUS_PCAP) $(KAFKA_VERSION) || rc=$$?; \
 	echo "corpus-capture: matrix and hand-made variants exit $$rc"
 
 corpus-extract: codecs

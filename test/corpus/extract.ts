@@ -10,8 +10,9 @@
 // listing) belongs to the cell whose named connections used its client id, else to the cell
 // that was running when it opened, as cells run one at a time.
 
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { tcpStreams, type TcpStream } from "./pcap";
 import { loadCodecs, type Codecs } from "../lib/codecs";
 import { decodeRequest, unknownTaggedFields } from "./decode";
@@ -75,7 +76,12 @@ function scrubPlainPassword(frame: Buffer, d: Decoded): string | null {
   return "SASL/PLAIN password replaced by as many '*' (same length, the frame decodes as sent)";
 }
 
-interface Entry {
+export const NOT_FORWARDED = "not forwarded as sent (answered or rewritten by the filter, or the connection closed)";
+
+/** What direct.ts recorded for a capture: the broker's own verdict on frames the filter never passed on, by hex. */
+export const directFile = (pcapFile: string, kafka: string) => join(dirname(pcapFile), `direct-${kafka}.json`);
+
+export interface Entry {
   client: string; software: string | null; clientIds: Set<string>; listener: string; apiKey: number; name: string; version: number;
   frame: Buffer; trailingBytes: number; unknownTaggedFields: string[]; decodeError: string | null; scrubbed: string | null;
   seen: number; kafka: Set<string>; broker: Map<string, number>; clientAnswered: Map<string, number>;
@@ -84,13 +90,14 @@ interface Entry {
 interface Counts { frames: number; connections: number; rawTokens: number }
 
 /** Adds the requests of one capture (`kafka`: the broker's version) to `entries`. */
-function extract(pcapFile: string, kafka: string, codecs: Codecs, names: Map<number, string>, entries: Map<string, Entry>): Counts {
+export function extract(pcapFile: string, kafka: string, codecs: Codecs, names: Map<number, string>, entries: Map<string, Entry>): Counts {
   const streams = tcpStreams(pcapFile);
   const byConnection = new Map<number, TcpStream[]>();
   for (const s of streams) byConnection.set(s.connection, [...(byConnection.get(s.connection) ?? []), s]);
 
   // What the broker answered: requests Envoy passed on, and the correlation ids that came back.
   const sentToBroker = new Set<string>(), answeredByBroker = new Set<string>();
+  const direct: Record<string, string> = existsSync(directFile(pcapFile, kafka)) ? JSON.parse(readFileSync(directFile(pcapFile, kafka), "utf8")) : {};
   for (const [, pair] of byConnection) {
     const up = pair.find((s) => BROKER_PORTS.has(port(s.to)));
     if (up === undefined) continue;
@@ -154,7 +161,7 @@ function extract(pcapFile: string, kafka: string, codecs: Codecs, names: Map<num
       e.software ??= software;
       e.clientIds.add(String(d.json?.header.clientId ?? ""));
       const broker = answeredByBroker.has(hex) ? "answered" : sentToBroker.has(hex) ? "forwarded, no answer seen"
-        : "not forwarded as sent (answered or rewritten by the filter, or the connection closed)";
+        : direct[hex] !== undefined ? `${NOT_FORWARDED}; sent to the broker directly: ${direct[hex]}` : NOT_FORWARDED;
       e.broker.set(broker, (e.broker.get(broker) ?? 0) + 1);
       const back = answered.has(frame.readInt32BE(8)) ? "answered" : "no answer seen";
       e.clientAnswered.set(back, (e.clientAnswered.get(back) ?? 0) + 1);
@@ -201,4 +208,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();

@@ -9,8 +9,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadCodecs } from "../lib/codecs";
-import { BROKER_DIRECT } from "../e2e/lib/env";
-import { RawConnection } from "../e2e/lib/raw";
+import { brokerVerdict } from "./broker";
 
 const CLIENT_ID = "corpus-handmade";
 const TOPIC = "e2e.corpus.handmade";
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
     const size = Buffer.alloc(4);
     size.writeInt32BE(payload.length);
     const frame = Buffer.concat([size, payload]);
-    const broker = await brokerVerdict(frame, correlationId, v, codecs.decode);
+    const broker = await brokerVerdict(frame, codecs);
     if (broker !== "answered") failures++;
     console.log(`${v.name}: ${v.apiKey} v${v.version}, ${payload.length} bytes: Kafka ${kafka} ${broker}`);
     lines.push(JSON.stringify({
@@ -86,22 +85,6 @@ async function main(): Promise<void> {
   writeFileSync(out, lines.join("\n") + "\n");
   console.log(`handmade: ${VARIANTS.length} variants written to ${out}, ${failures} not answered by the broker`);
   process.exit(failures === 0 ? 0 : 1);
-}
-
-/** "answered" when the broker's response carries the correlation id and decodes; else what happened. */
-async function brokerVerdict(frame: Buffer, correlationId: number, v: Variant,
-  decode: (f: Uint8Array, isRequest: boolean, k: number, version: number) => string): Promise<string> {
-  let c: RawConnection | null = null;
-  try {
-    c = await RawConnection.open(BROKER_DIRECT);
-    const response = await c.request(frame, 5000);
-    if (response.readInt32BE(0) !== correlationId) return `answered another correlation id (${response.readInt32BE(0)})`;
-    return decode(response, false, v.apiKey, v.version) ? "answered" : "answered with a response that does not decode";
-  } catch (e) {
-    return `no answer: ${(e as Error).message}`;
-  } finally {
-    c?.destroy();
-  }
 }
 
 await main();
