@@ -460,6 +460,7 @@ if (CORPUS && codecs) {
   const counts = new Map(); // client -> "Api vN" -> frames
   const outcomes = new Map(); // "policy outcome" -> frames
   const beyondCodecs = []; // what Kafka reads past: bytes after the body, unknown tagged fields
+  const neverSentToKafka = []; // refused by the filter each time, on the SASL listener
   for (const { c, d } of corpus) {
     const what = `corpus ${c.client} ${c.variant}`;
     const frame = Buffer.from(c.frame, "base64");
@@ -482,10 +483,16 @@ if (CORPUS && codecs) {
       const auth = Buffer.from(d.json.body.authBytes || "", "base64").toString("latin1").split("\0");
       check(`${what}: no SASL/PLAIN password kept`, auth.length < 3 || /^\**$/.test(auth[2]), "authBytes carry a password");
     }
-    // (c) at capture: the broker answered the hand-made ones (the clients' frames: recorded only).
+    // (c) at capture: Kafka answered it, through Envoy or sent to it directly (make corpus-capture).
     if (c.client === "handmade") {
       const verdicts = Object.entries(c.broker || {});
       check(`${what}: every Kafka it was sent to answered it at capture`, verdicts.length > 0 && verdicts.every(([, v]) => v === "answered"), JSON.stringify(c.broker));
+    } else {
+      const kinds = Object.keys(c.broker || {});
+      const answered = kinds.some((k) => k === "answered" || k.endsWith("sent to the broker directly: answered"));
+      // The SASL listener's requests are not sent directly (the broker wants the SASL exchange first).
+      if (!answered && c.listener === "SASL_PLAINTEXT" && !kinds.some((k) => k.includes("directly"))) neverSentToKafka.push(what);
+      else check(`${what}: Kafka answered it at capture`, answered, JSON.stringify(c.broker));
     }
     // (b) the filter: allow -> upstream unchanged; deny -> answered, rewritten or closed with a policy reason.
     const f = { ...c, kind: "request", name: `${names.get(c.apiKey)}Request`, header: d.json.header, body: d.json.body };
@@ -509,6 +516,7 @@ if (CORPUS && codecs) {
     console.log(`  ${client}: ${n} frames, ${apis.size} api versions: ${[...apis].map(([a, k]) => `${a} x${k}`).join(", ")}`);
   }
   for (const line of beyondCodecs) console.log(`  read past the codecs' own frames: ${line}`);
+  for (const what of neverSentToKafka) console.log(`  never seen by Kafka (the filter refused it each time, SASL listener): ${what}`);
   console.log(`  outcomes: ${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
   check("the corpus has frames", corpus.length > 0, CORPUS);
 }
