@@ -2,7 +2,8 @@
 #
 #   make filter         build build/filter.wasm (optimized) and print its size
 #   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy),
-#                       the oracle sweep, and topic ids shared between worker VMs
+#                       the oracle sweep (with the corpus of real clients' frames, test/corpus),
+#                       and topic ids shared between worker VMs
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
 #
@@ -30,5 +31,5 @@ filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
 filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) oracle codecs
 	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 300
 	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 100 12345 --garbage-only
-	node assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
