@@ -10,7 +10,7 @@
 //   kafka.decisions.<denied|would_deny>.<api>.<error>.<topic>   topic "_none" when the resource is no topic
 //   kafka.denied.<error>, kafka.audit.would_deny.<error>, kafka.requests.<api>, kafka.responses.<api>
 
-import { defineCounter, addCounter, info, printable } from "../runtime/host";
+import { defineCounter, addCounter, info, printable, getSharedText, setSharedText } from "../runtime/host";
 import { Session } from "./session";
 import { ResourceDecision } from "./audit";
 
@@ -36,19 +36,36 @@ export class LabelBudget {
   limit: i32 = 100;
   private admitted: Set<string> = new Set<string>();
 
-  constructor(private readonly valid: (value: string) => bool) {}
+  /**
+   * `family` names the admitted values in Envoy's shared data ("kafka.label.<family>.<value>"):
+   * each worker VM counts its own, but a value one VM admitted is a series of the whole Envoy.
+   */
+  constructor(private readonly family: string, private readonly valid: (value: string) => bool) {}
 
   /** `value`'s label, admitting it while the budget lasts. */
   admit(value: string): string {
     if (this.admitted.has(value)) return value;
     if (!this.valid(value)) return INVALID;
-    if (this.admitted.size >= this.limit) return OTHER;
+    if (this.admitted.size >= this.limit) return this.admittedElsewhere(value) ? value : OTHER;
     this.admitted.add(value);
+    setSharedText(this.sharedKey(value), "1");
     return value;
   }
 
-  /** `value`'s label if admitted before, else "_other": refusals must not spend the budget on names a client makes up. */
-  known(value: string): string { return this.admitted.has(value) ? value : OTHER; }
+  /**
+   * `value`'s label if this Envoy admitted it before (in any VM), else "_other": refusals must
+   * not spend the budget on names a client makes up, and a refusal that lands on another worker
+   * than the allowed traffic must still carry its topic.
+   */
+  known(value: string): string { return this.admitted.has(value) || this.admittedElsewhere(value) ? value : OTHER; }
+
+  private admittedElsewhere(value: string): bool {
+    if (!this.valid(value) || getSharedText(this.sharedKey(value)) == null) return false;
+    this.admitted.add(value); // the series exists already: no new cardinality
+    return true;
+  }
+
+  private sharedKey(value: string): string { return "kafka.label." + this.family + "." + value; }
 }
 
 const OTHER = "_other";
@@ -75,8 +92,8 @@ function isPrincipalLabel(s: string): bool {
   return true;
 }
 
-const topics = new LabelBudget(isTopicLabel);
-const principals = new LabelBudget(isPrincipalLabel);
+const topics = new LabelBudget("topic", isTopicLabel);
+const principals = new LabelBudget("principal", isPrincipalLabel);
 
 export function setTopicStatsLimit(n: i32): void { topics.limit = n; }
 export function setPrincipalStatsLimit(n: i32): void { principals.limit = n; }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { e2e, within, type Ctx } from "./lib/harness";
 import { RUN, ROOT, BROKER_INTERNAL, unique, type Principal } from "./lib/env";
 import { client, admin, producer, consumer, consume, errorTypes, describeError, rejection, type Client } from "./lib/kafkajs";
-import { Wire, API, request, response } from "./lib/attack";
+import { Wire, API, request, response, whileUnknownTopic } from "./lib/attack";
 import { run } from "./lib/proc";
 import { waitForLog } from "./lib/envoy";
 import type { Admin } from "kafkajs";
@@ -67,9 +67,14 @@ function clusterTest(name: string, fn: (c: Ctx) => Promise<void>): void {
   }, TEST_MS);
 }
 
+/**
+ * Creates `topic` on every node and waits until Metadata names it with its leaders. A cluster
+ * that has just started can answer UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created
+ * (seen on a 2-core CI machine), which kafkajs's waitForLeaders does not retry.
+ */
 async function createTopic(a: Admin, topic: string, partitions: number): Promise<void> {
-  const ok = await a.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: NODES }], waitForLeaders: true, timeout: 15_000 });
-  assert.ok(ok, `${topic} created`);
+  await whileUnknownTopic(() => a.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: NODES }], waitForLeaders: true, timeout: 15_000 }));
+  await whileUnknownTopic(() => a.fetchTopicMetadata({ topics: [topic] }));
 }
 
 /** Partition -> leader id of `topic`, as the cluster says through Envoy. */

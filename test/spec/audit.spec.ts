@@ -115,7 +115,7 @@ function shortName(s: string): bool { return s.length <= 8; }
 
 describe("label budget", () => {
   it("admits the first `limit` valid values; later ones share _other, invalid ones _invalid", () => {
-    const b = new LabelBudget(shortName);
+    const b = new LabelBudget("spec", shortName);
     b.limit = 2;
     expect(b.known("a")).toBe("_other");
     expect(b.admit("a")).toBe("a");
