@@ -45,6 +45,7 @@ export async function loadPolicyModule(): Promise<PolicyModule> {
     proxy_define_metric: (_type: number, _name: number, _len: number, idPtr: number) => { view().setUint32(idPtr, nextMetric++, true); return 0; },
     proxy_increment_metric: () => 0,
     proxy_get_shared_data: () => NOT_FOUND,
+    proxy_set_shared_data: () => 0, // one process, no other VM to tell
   };
   const { instance } = await WebAssembly.instantiate(bytes, { env });
   const x = instance.exports as unknown as Exports;

@@ -108,6 +108,13 @@ export class CreateTopicLimits {
   maxPartitions: i32 = -1;
   minReplicationFactor: i32 = -1;
   maxReplicationFactor: i32 = -1;
+  /**
+   * The broker's num.partitions and default.replication.factor, as the operator states them:
+   * a request that leaves a value to the broker (-1) is checked with the broker's, as Kafka's
+   * own CreateTopicPolicy sees it. -1 when not stated: such a request is not checked.
+   */
+  brokerDefaultPartitions: i32 = -1;
+  brokerDefaultReplicationFactor: i32 = -1;
   /** "" for any name. */
   topicNameGlob: string = "";
 }

@@ -33,6 +33,8 @@
 //     "createTopics": {
 //       "minPartitions": 1, "maxPartitions": 12,
 //       "minReplicationFactor": 2, "maxReplicationFactor": 3,
+//       "brokerDefaultPartitions": 6,            // the broker's num.partitions and
+//       "brokerDefaultReplicationFactor": 3,     // default.replication.factor: what -1 means
 //       "topicNameGlob": "orders.*"              // '*' any run, '?' one character
 //     },
 //     "apis": {"deny": ["DeleteTopics", 20]}     // or {"allow": [...]}: names or API keys
@@ -197,13 +199,14 @@ export class Policy {
 
   /**
    * "limits.createTopics" checked against one topic of a CreateTopics request. -1 for
-   * partitions or replicationFactor means the broker's default and is not checked.
-   * Name (POLICY_VIOLATION), partitions (INVALID_PARTITIONS), replication factor
-   * (INVALID_REPLICATION_FACTOR). null when it passes.
+   * partitions or replicationFactor means the broker's default: checked as the stated
+   * brokerDefault*, else not checked. Name (POLICY_VIOLATION), partitions
+   * (INVALID_PARTITIONS), replication factor (INVALID_REPLICATION_FACTOR). null when it passes.
    */
-  checkCreateTopic(name: string, partitions: i32, replicationFactor: i16): PolicyViolation | null {
+  checkCreateTopic(name: string, requestedPartitions: i32, replicationFactor: i16): PolicyViolation | null {
     const c = this.createTopicLimits;
     if (c == null) return null;
+    const partitions = requestedPartitions == -1 ? c.brokerDefaultPartitions : requestedPartitions;
     if (c.topicNameGlob.length > 0 && !globMatch(c.topicNameGlob, name)) {
       return new PolicyViolation(POLICY_VIOLATION, "topic name \"" + name + "\" does not match \"" + c.topicNameGlob + "\"");
     }
@@ -217,7 +220,7 @@ export class Policy {
           " partitions are below the minimum of " + c.minPartitions.toString());
       }
     }
-    const rf = <i32>replicationFactor;
+    const rf = replicationFactor == -1 ? c.brokerDefaultReplicationFactor : <i32>replicationFactor;
     if (rf != -1) {
       if (c.maxReplicationFactor >= 0 && rf > c.maxReplicationFactor) {
         return new PolicyViolation(INVALID_REPLICATION_FACTOR, "topic \"" + name + "\": replication factor " +
@@ -424,6 +427,8 @@ function readCreateTopicLimits(f: JsonFields): CreateTopicLimits | null {
   if (!minRf.failed && !maxRf.failed && c.minReplicationFactor >= 0 && c.maxReplicationFactor >= 0 && c.minReplicationFactor > c.maxReplicationFactor) {
     maxRf.fail("is below minReplicationFactor (" + c.minReplicationFactor.toString() + ")");
   }
+  c.brokerDefaultPartitions = <i32>f.field("brokerDefaultPartitions").asIntOr(-1, 1, i32.MAX_VALUE);
+  c.brokerDefaultReplicationFactor = <i32>f.field("brokerDefaultReplicationFactor").asIntOr(-1, 1, i16.MAX_VALUE);
   const gf = f.field("topicNameGlob");
   c.topicNameGlob = gf.asStringOr("");
   if (!gf.failed && gf.present && c.topicNameGlob.length == 0) gf.fail("must not be empty (omit it to allow any name)");

@@ -625,6 +625,25 @@ describe("createTopics limits", () => {
     expect(p.checkCreateTopic("orders.a", -1, 9)!.errorCode).toBe(INVALID_REPLICATION_FACTOR);
   });
 
+  it("checks -1 (the broker's default) as the broker's stated defaults, as Kafka's CreateTopicPolicy sees it", () => {
+    const p = load("{\"limits\":{\"createTopics\":{\"maxPartitions\":12,\"maxReplicationFactor\":2," +
+      "\"brokerDefaultPartitions\":16,\"brokerDefaultReplicationFactor\":3}}}");
+    let v = p.checkCreateTopic("t", 4, -1)!;
+    expect(v.errorCode).toBe(INVALID_REPLICATION_FACTOR);
+    expect(v.message).toBe("topic \"t\": replication factor 3 exceeds the maximum of 2");
+    v = p.checkCreateTopic("t", -1, 2)!;
+    expect(v.errorCode).toBe(INVALID_PARTITIONS);
+    expect(v.message).toBe("topic \"t\": 16 partitions exceed the maximum of 12");
+    expect(p.checkCreateTopic("t", 12, 2)).toBeNull();
+    const within = load("{\"limits\":{\"createTopics\":{\"maxPartitions\":12,\"brokerDefaultPartitions\":6}}}");
+    expect(within.checkCreateTopic("t", -1, -1)).toBeNull();
+    expect(within.checkCreateTopic("t", 13, -1)!.errorCode).toBe(INVALID_PARTITIONS);
+  });
+
+  it("refuses a broker default that is not a count", () => {
+    expect(loadError("{\"limits\":{\"createTopics\":{\"brokerDefaultReplicationFactor\":0}}}")).toBe("limits.createTopics.brokerDefaultReplicationFactor: 0 is out of range [1, 32767]");
+  });
+
   it("allows anything when only some bounds are set", () => {
     const q = load("{\"limits\":{\"createTopics\":{\"maxReplicationFactor\":3}}}");
     expect(q.checkCreateTopic("anything", 100000, 3)).toBeNull();
