@@ -22,7 +22,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { e2e, within, type Ctx } from "./lib/harness";
 import { PLAINTEXT, SASL, ROOT, USERS, unique, type UserName } from "./lib/env";
 import { errorTypes } from "./lib/kafkajs";
-import { directAdmin, directKafka, ensureTopics } from "./lib/attack";
+import { directAdmin, directKafka, ensureTopics, whileUnknownTopic } from "./lib/attack";
 import { librdkafkaVersion } from "./lib/kcat";
 import * as kcatLib from "./lib/kcat";
 import { run, type Proc } from "./lib/proc";
@@ -346,7 +346,8 @@ async function plan(c: Ctx, l: Listener, tag: string): Promise<Plan> {
     const p = directKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     c.cleanup(() => p.disconnect());
     await p.connect();
-    await p.send({ topic: denyFetch, messages: [{ value: "not for ANONYMOUS" }] });
+    // On a cluster the leader may learn of a new partition after Metadata names it (3.9, CI).
+    await whileUnknownTopic(() => p.send({ topic: denyFetch, messages: [{ value: "not for ANONYMOUS" }] }));
   }
   const writer = conn(l, "alice"), reader = conn(l, "bob");
   return {
