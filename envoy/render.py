@@ -18,6 +18,7 @@ Placeholders (see the template's header):
                           the block's broker ports (BROKER_PORTS) move by 10*(n-1), as the
                           nodes' own ports do (test/e2e/bin/kafka.sh)
   @TLS_BROKER_ADDRESSES@  [{"id": n, "host": "127.0.0.1", "port": 19094 + 10*(n-1)}, ...] for every node
+  @OPA_BROKER_ADDRESSES@, @OPA_OPEN_BROKER_ADDRESSES@  the same with 19096, 19097 (the OPA listeners)
 Lines between "# BEGIN wasm" and "# END wasm" are dropped with --no-wasm.
 Standard library only.
 """
@@ -32,7 +33,7 @@ POLICY_PLACEHOLDER = re.compile(r"@POLICY_JSON(?: (\{[^@]*\}))?@")
 
 
 # Ports of node 1 that a per-broker block names: Envoy's listeners and Kafka's client listeners.
-BROKER_PORTS = re.compile(r"(port_value: )(19092|19093|19094|9092|9093)\b")
+BROKER_PORTS = re.compile(r"(port_value: )(19092|19093|19094|19096|19097|9092|9093)\b")
 PORT_STEP = 10
 
 
@@ -81,9 +82,13 @@ def main() -> int:
     if args.brokers < 1:
         ap.error("--brokers must be 1 or more")
     lines = each_broker(lines, args.brokers)
-    tls_addresses = [{"id": n, "host": "127.0.0.1", "port": 19094 + PORT_STEP * (n - 1)} for n in range(1, args.brokers + 1)]
+    def addresses(port: int) -> str:
+        """Every node's id with its listener of node 1's `port` (filter.brokerAddresses)."""
+        return json.dumps([{"id": n, "host": "127.0.0.1", "port": port + PORT_STEP * (n - 1)} for n in range(1, args.brokers + 1)])
 
-    subs = {"@TLS_BROKER_ADDRESSES@": json.dumps(tls_addresses)}  # placeholder -> text; comment lines keep theirs
+    # placeholder -> text; comment lines keep theirs
+    subs = {"@TLS_BROKER_ADDRESSES@": addresses(19094), "@OPA_BROKER_ADDRESSES@": addresses(19096),
+            "@OPA_OPEN_BROKER_ADDRESSES@": addresses(19097)}
     if any("@TLS_DIR@" in line for line in lines):
         if not args.tls_dir:
             ap.error("--tls-dir is required: the template has TLS listeners")

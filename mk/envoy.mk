@@ -40,7 +40,7 @@ ENVOY_SH       := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_DIR) ENVOY_CONCURRENCY=$(ENV
 # A second Envoy process in front of the same broker (test/e2e/topic-ids.test.ts starts and stops
 # it): the first Envoy's rendered config with other ports, its own run directory and log.
 ENVOY_B_DIR         := $(CACHE)/envoy-b
-ENVOY_B_PORTS       ?= 9911 29092 29093 29094
+ENVOY_B_PORTS       ?= 9911 29092 29093 29094 29096 29097
 ENVOY_B_CONCURRENCY ?= 4
 ENVOY_B_SH     := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_B_DIR) ENVOY_CONCURRENCY=$(ENVOY_B_CONCURRENCY) \
                   ENVOY_CONFIG_FROM=$(ENVOY_CONFIG) ENVOY_PORTS='$(ENVOY_B_PORTS)' bash test/e2e/bin/envoy.sh

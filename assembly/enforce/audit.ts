@@ -41,7 +41,8 @@ export class ResourceDecision {
     readonly operation: string,
     /**
      * The rule that decided: "acls[3]", "superUser", "default" (no ACL names the resource:
-     * allowEveryoneIfNoAclFound), "noMatchingAllow" (ACLs name it, none allows); "" when no ACL decided.
+     * allowEveryoneIfNoAclFound), "noMatchingAllow" (ACLs name it, none allows), "external" (the
+     * policy service; the reason says what it answered); "" when no ACL decided.
      */
     readonly rule: string,
     readonly reason: string,

@@ -16,6 +16,7 @@ import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
 import { RequestTrace, AclCheck, TracedDenial } from "./trace";
 import { ResourceDecision, ruleOf, sampleAllow } from "./audit";
+import { ExternalAuthorizer } from "./external";
 
 /** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
 const MAX_LOOKUP_IDS = 100;
@@ -58,8 +59,13 @@ export class RequestContext {
   /** Every ACL question and denial of this request, when explaining it; null in the filter. */
   trace: RequestTrace | null = null;
 
+  /** Set when a policy service answers the ACL questions instead of the policy's ACLs. */
+  external: ExternalAuthorizer | null = null;
+
   /** Kafka's authorizer decision for this connection's principal and host. */
   allowed(resourceType: i32, name: string, operation: i32): bool {
+    const ext = this.external;
+    if (ext != null) return ext.allowed(this.session.principal, this.session.host, resourceType, name, operation, false);
     const d = this.policy.authorizer.decide(this.session.principal, this.session.host, resourceType, name, operation);
     const trace = this.trace;
     const ok = decisionAllowed(d);
@@ -69,6 +75,8 @@ export class RequestContext {
 
   /** May this principal do `operation` on some resource of the type? (Authorizer.authorizeByResourceType) */
   allowedOnSomeResource(resourceType: i32, operation: i32): bool {
+    const ext = this.external;
+    if (ext != null) return ext.allowed(this.session.principal, this.session.host, resourceType, "", operation, true);
     const ok = this.policy.isAllowedByResourceType(this.session.principal, this.session.host, resourceType, operation);
     const trace = this.trace;
     if (trace != null) trace.checks.push(new AclCheck(resourceType, "", operation, ok, 0));
@@ -92,12 +100,24 @@ export class RequestContext {
     }
     if (this.allowed(resourceType, name, operation)) {
       if (this.allowSampleRate > 0 && sampleAllow(this.allowSampleRate)) {
-        const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
-        this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), ruleOf(why), why.describe(), "NONE"));
+        const ext = this.external;
+        if (ext != null) {
+          this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), "external",
+            ext.reason(this.session.principal, this.session.host, resourceType, name, operation, false), "NONE"));
+        } else {
+          const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
+          this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), ruleOf(why), why.describe(), "NONE"));
+        }
       }
       return 0;
     }
     const code = authorizationErrorCode(resourceType);
+    const ext = this.external;
+    if (ext != null) {
+      this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed (" +
+        ext.reason(this.session.principal, this.session.host, resourceType, name, operation, false) + ")", code, operationName(operation), "external");
+      return code;
+    }
     // Only a refusal pays for the full decision (which ACL, or the default, decided).
     const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
     this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed (" + why.describe() + ")",

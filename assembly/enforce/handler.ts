@@ -19,6 +19,7 @@ import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, countRequest, countRefusal } from "./observe";
 import { AUDIT_PREFIX, AuditSubject, Decision, ResourceDecision, auditJson } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
+import { ExternalAuthorizer } from "./external";
 
 let current: FilterConfig | null = null;
 
@@ -35,6 +36,8 @@ export class Enforcer extends KafkaHandler {
    * before the TLS handshake, so the certificate is not known yet at construction time.
    */
   tlsPrincipalLookup: (() => string) | null = null;
+  /** Set when a policy service answers the ACL questions ("external"). */
+  external: ExternalAuthorizer | null = null;
 
   /**
    * `address`: the client's "ip:port" as Envoy gives it; `listener`: the plugin's name in
@@ -69,11 +72,22 @@ export class Enforcer extends KafkaHandler {
       warn("kafka filter: passing a " + printable(why, 1024));
       return Verdict.pass();
     }
-    countRequest(this.session.principal);
     const audit = this.config.audit;
     const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
     if (audit.logAllows) ctx.allowSampleRate = audit.allowSampleRate;
+    const external = this.external;
+    if (external != null) {
+      ctx.external = external;
+      external.mayWait = true;
+      external.pending = 0;
+    }
     let verdict = checkRequest(ctx);
+    if (external != null) {
+      external.mayWait = false;
+      // Asked of the policy service: decided again, from the start, when the answers are in.
+      if (external.pending > 0) return Verdict.wait();
+    }
+    countRequest(this.session.principal);
     // Audit mode: decided as above, sent on as the client sent it. A request whose own bytes
     // are broken is refused in every mode.
     const enforced = !audit.auditOnly || ctx.malformed;
@@ -221,6 +235,11 @@ function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
   const address = getProperty(["source", "address"]);
   const listener = getProperty(["plugin_name"]);
   const e = new Enforcer(config, address != null ? address : "", "", listener != null ? listener : "");
+  const external = config.external;
+  if (external != null) {
+    const destination = getProperty(["destination", "address"]);
+    e.external = new ExternalAuthorizer(external, e.listener, destination != null ? destination : "", connectionId);
+  }
   // Not here: no TLS handshake has happened yet when Envoy creates the connection's context.
   e.tlsPrincipalLookup = peerCertificatePrincipal;
   return e;

@@ -4,6 +4,9 @@
 //   {"allowEveryoneIfNoAclFound": false, "superUsers": [...], "acls": [...], "limits": {...},
 //    "mode": "enforce" | "audit",
 //    "audit": {"allows": "none" | "all", "sampleRate": 1},
+//    "external": {"cluster": "opa", "path": "/v1/data/kafka/authz/allow", "authority": "opa",
+//                 "timeoutMs": 1000, "cacheTtlMs": 10000, "failOpen": false,
+//                 "maxCacheEntries": 10000, "maxPendingCalls": 1000},
 //    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
 //               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000,
 //               "onDecodeError": "close" | "pass", "topicStatsLimit": 100, "principalStatsLimit": 100,
@@ -17,11 +20,16 @@
 // says which decisions the audit trail keeps besides refusals: allowed ACL checks, none (the
 // default) or all, one in `sampleRate`.
 //
+// "external" hands every ACL question to a policy service over HTTP (assembly/enforce/external.ts);
+// the ACL fields must then be absent or empty, as they would decide nothing. Limits still apply.
+// The listener needs the "kafka_resume" filter just before this one (see envoy/envoy.yaml).
+//
 // Loading validates everything; a refused configuration leaves the one in force unchanged.
 
 import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "../enforce/addresses";
+import { ExternalSettings } from "../enforce/external";
 
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 104857600; // Kafka's socket.request.max.bytes
 export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
@@ -62,7 +70,9 @@ export class AuditSettings {
 
 export class FilterConfig {
   constructor(readonly policy: Policy, readonly settings: FilterSettings, readonly raw: string,
-              readonly audit: AuditSettings = new AuditSettings()) {}
+              readonly audit: AuditSettings = new AuditSettings(),
+              /** Set when a policy service decides the ACL questions. */
+              readonly external: ExternalSettings | null = null) {}
 
   describe(): string {
     const s = this.settings;
@@ -71,7 +81,8 @@ export class FilterConfig {
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
       + " principalStatsLimit=" + s.principalStatsLimit.toString()
       + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
-      + " audit.sampleRate=" + this.audit.allowSampleRate.toString();
+      + " audit.sampleRate=" + this.audit.allowSampleRate.toString()
+      + (this.external != null ? " " + this.external!.describe() : "");
   }
 }
 
@@ -120,10 +131,11 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     f.finish();
   }
   const audit = readAudit(root);
+  const external = readExternal(root);
   // The policy is read even when the filter section failed, so that all its problems show.
   const p = Policy.fromFields(root);
   if (p.policy == null) return new ConfigLoadResult(null, p.error);
-  return new ConfigLoadResult(new FilterConfig(p.policy!, settings, raw, audit), "");
+  return new ConfigLoadResult(new FilterConfig(p.policy!, settings, raw, audit, external), "");
 }
 
 /** "mode" and "audit"; problems are recorded in `root`. */
@@ -147,6 +159,32 @@ function readAudit(root: JsonFields): AuditSettings {
     f.finish();
   }
   return a;
+}
+
+/** "external", or null when absent; problems are recorded in `root`. */
+function readExternal(root: JsonFields): ExternalSettings | null {
+  const f = root.field("external");
+  if (!f.present || !f.requireObject()) return null;
+  const e = new ExternalSettings();
+  const cluster = f.field("cluster");
+  e.cluster = cluster.asString();
+  if (!cluster.failed && e.cluster.length == 0) cluster.fail("must name the Envoy cluster of the policy service");
+  const path = f.field("path");
+  e.path = path.asStringOr(e.path);
+  if (!path.failed && !e.path.startsWith("/")) path.fail("must start with \"/\"");
+  e.authority = f.field("authority").asStringOr("");
+  e.timeoutMs = <i32>f.field("timeoutMs").asIntOr(e.timeoutMs, 1, 60000);
+  e.cacheTtlMs = <i32>f.field("cacheTtlMs").asIntOr(e.cacheTtlMs, 0, 86400000);
+  e.failOpen = f.field("failOpen").asBoolOr(false);
+  e.maxCacheEntries = <i32>f.field("maxCacheEntries").asIntOr(e.maxCacheEntries, 1, 10000000);
+  e.maxPendingCalls = <i32>f.field("maxPendingCalls").asIntOr(e.maxPendingCalls, 1, 1000000);
+  f.finish();
+  // ACLs beside an external decider would decide nothing: say so rather than ignore them.
+  const acls = root.field("acls"), superUsers = root.field("superUsers"), everyone = root.field("allowEveryoneIfNoAclFound");
+  if (acls.length > 0) acls.fail("must be empty when \"external\" decides the ACL questions");
+  if (superUsers.length > 0) superUsers.fail("must be empty when \"external\" decides the ACL questions");
+  if (everyone.present && everyone.asBoolOr(false)) everyone.fail("must be false or absent when \"external\" decides the ACL questions");
+  return e;
 }
 
 /** Used only if Envoy opens a connection before any configuration loaded: refuses everything. */

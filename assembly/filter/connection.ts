@@ -11,17 +11,24 @@
 // - We return Continue (the rewritten buffer goes on to tcp_proxy / the client), or
 //   StopIteration when nothing is to be sent on now; either way Envoy's buffer is left
 //   holding exactly what we want sent, so nothing is ever sent twice.
+// - A request the handler cannot decide yet (Verdict.wait: an external decision is on its way)
+//   goes back into Envoy's buffer, unread, with everything after it: the buffer then holds what
+//   was decided before it (sent when the wait ends: requests stay in order) and the raw bytes
+//   from it on, and we return StopIteration. New bytes pile up in Envoy's buffer (its watermarks
+//   push back on the client). When the answer comes, resume() has Envoy run us again on that
+//   buffer through the "kafka_resume" filter in front of us (resume.ts).
 // - Closing uses proxy_close_stream(Downstream): Envoy closes the client connection with
 //   FlushWrite after the callback returns, and tcp_proxy then closes the broker connection.
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext } from "../runtime/host";
+import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream } from "../runtime/host";
 import { Writer } from "../protocol/writer";
 import { Output } from "./bytes";
 import { Framer, FrameCallbacks, Action } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
 import { InFlight, InFlightQueue } from "./inflight";
-import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, makeHandler } from "./seam";
+import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, makeHandler, setResumer } from "./seam";
+import { claimResumeGate } from "./resume";
 import { FilterConfig } from "./config";
 import { getStats, addCounter, apiName } from "./stats";
 
@@ -46,6 +53,23 @@ export function closeStalledConnections(nowNs: i64, timeoutNs: i64): void {
       c.requests.heldBytes.toString() + " bytes received; filter.frameTimeoutMs is " + (timeoutNs / 1000000).toString() + ")", false);
   }
 }
+
+/**
+ * Has Envoy run connection `id`'s request side again, when it waits (see the header): from its
+ * resume gate, so that this filter's onDownstreamData is called (after the current VM call).
+ */
+function resume(id: u32): void {
+  if (!open.has(id)) return;
+  const c = open.get(id);
+  if (!c.waiting || c.closeRequested) return;
+  c.waiting = false;
+  if (!actOnContext(c.resumeGate) || !continueDownstream()) {
+    actOnContext(id);
+    c.close("could not resume the connection after an external decision", false);
+  }
+}
+
+setResumer(resume);
 
 /** ApiVersions v0: the request sent upstream in place of one the handler answers itself. */
 const PROBE_API_KEY: i16 = 18;
@@ -76,6 +100,18 @@ export class KafkaConnection extends Context {
   /** The client's latest raw token awaits the broker's answer. */
   rawTokenSent: bool = false;
 
+  // Waiting requests (Verdict.wait; see the header).
+  /** The "kafka_resume" filter's context in front of this one (0: none). */
+  resumeGate: u32 = 0;
+  /** A request waits for an answer; Envoy's buffer holds it and what follows, unread. */
+  waiting: bool = false;
+  /** Bytes at the start of Envoy's buffer that are already decided (sent when the wait ends). */
+  decidedInBuffer: u32 = 0;
+  /** Bytes left in Envoy's buffer at the last callback (counted in request_bytes already). */
+  leftInBuffer: u32 = 0;
+  /** The next request header read is the waiting request's again: counted once already. */
+  replaying: bool = false;
+
   constructor(context_id: u32, root: RootContext, config: FilterConfig) {
     super(context_id, root);
     this.handler = makeHandler(context_id, config);
@@ -93,6 +129,7 @@ export class KafkaConnection extends Context {
   get label(): string { return "kafka connection " + this.context_id.toString(); }
 
   onNewConnection(): FilterStatusValues {
+    this.resumeGate = claimResumeGate();
     refreshLogLevel();
     addCounter(getStats().connections, 1);
     return FilterStatusValues.Continue;
@@ -100,9 +137,11 @@ export class KafkaConnection extends Context {
 
   onDownstreamData(size: usize, end: bool): FilterStatusValues {
     if (end && this.closeCause.length == 0) this.closeCause = "client closed the connection";
-    const st = this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
-    addCounter(getStats().requestBytes, <i64>size);
-    return st;
+    // Until the answer comes, what arrives stays in Envoy's buffer, behind the waiting request.
+    if (this.waiting && !this.closeRequested) return FilterStatusValues.StopIteration;
+    addCounter(getStats().requestBytes, <i64>(<u32>size - min(<u32>size, this.leftInBuffer)));
+    this.leftInBuffer = 0;
+    return this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
   }
 
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
@@ -126,7 +165,12 @@ export class KafkaConnection extends Context {
     }
     const out = this.out;
     out.begin(chunk);
-    f.process(chunk, out);
+    // After a wait, the buffer starts with what was decided before the waiting request.
+    const decided = f == this.requests ? <i32>min(this.decidedInBuffer, size) : 0;
+    this.decidedInBuffer = 0;
+    out.passChunk(0, decided);
+    f.process(chunk, out, decided);
+    if (f.parked) return this.wait(f, typ, chunk, size);
     if (end && !f.closed) {
       const cut = f.flushAtEnd(out);
       if (cut > 0) debug(this.label + ": " + f.name + " stream ended inside a frame; sent on " + cut.toString() + " held bytes as received");
@@ -141,6 +185,38 @@ export class KafkaConnection extends Context {
     }
     if (out.length == 0 && !end) return FilterStatusValues.StopIteration;
     return FilterStatusValues.Continue;
+  }
+
+  /**
+   * The request framer parked a frame the handler cannot decide yet: Envoy's buffer becomes
+   * what was decided before it, then the frame and the rest of the chunk as received.
+   */
+  private wait(f: Framer, typ: BufferTypeValues, chunk: Uint8Array, size: u32): FilterStatusValues {
+    const decided = this.out.bytes();
+    const frame = f.parkedFrame();
+    const rest = chunk.subarray(f.parkedRest);
+    const kept = new Uint8Array(decided.length + frame.length + rest.length);
+    kept.set(decided, 0);
+    kept.set(frame, decided.length);
+    kept.set(rest, decided.length + frame.length);
+    f.unpark(chunk.length);
+    if (this.resumeGate == 0) {
+      this.handlerClosed = true;
+      this.close("a request waits for an external decision, but this listener has no \"kafka_resume\" filter " +
+        "(same vm_config) just before \"kafka\" to resume it from (see envoy/envoy.yaml)", false);
+      replaceBufferPrefix(typ, size, EMPTY);
+      return FilterStatusValues.StopIteration;
+    }
+    if (!replaceBufferPrefix(typ, size, kept)) {
+      this.close("could not write " + f.name + " bytes to the host buffer", false);
+      return FilterStatusValues.StopIteration;
+    }
+    this.waiting = true;
+    this.replaying = true;
+    this.decidedInBuffer = <u32>decided.length;
+    this.leftInBuffer = <u32>kept.length;
+    addCounter(getStats().requestsWaited, 1);
+    return FilterStatusValues.StopIteration;
   }
 
   /** Set by the sides when a handler verdict (not a framing error) closes the connection. */
@@ -251,8 +327,12 @@ class RequestSide extends FrameCallbacks {
       framer.fail("request header of a " + frameSize.toString() + " byte frame does not decode");
       return Action.Close;
     }
-    conn.requestCount++;
-    getStats().request(h.apiKey);
+    if (conn.replaying) {
+      conn.replaying = false; // the waiting request again: counted when it first came
+    } else {
+      conn.requestCount++;
+      getStats().request(h.apiKey);
+    }
     if (enabled(LogLevelValues.debug)) {
       debug(conn.label + ": request " + apiName(h.apiKey) + " v" + h.apiVersion.toString() + " correlation " + h.correlationId.toString() + " size " + frameSize.toString());
     }
@@ -311,6 +391,10 @@ class RequestSide extends FrameCallbacks {
     const h = this.current!;
     this.current = null;
     const v = conn.handler.onRequest(frame, h);
+    if (v.kind == VerdictKind.Wait) {
+      framer.park();
+      return;
+    }
     const aside = v.kind != VerdictKind.Close ? v.aside : null;
     if (aside != null && v.kind != VerdictKind.Respond && !this.sendAside(framer, h, aside, null, out)) return;
     switch (v.kind) {

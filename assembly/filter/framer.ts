@@ -6,7 +6,9 @@
 //   Stream  - the rest of a frame nobody wants to see is sent on as it arrives (nothing held);
 //   Collect - the whole frame is held, then handed to onFrame, which writes what replaces it;
 //   Discard - the rest of a frame is dropped (its replacement was already written);
-//   Closed  - after a framing error or a Close verdict: everything is dropped.
+//   Closed  - after a framing error or a Close verdict: everything is dropped;
+//   Parked  - onFrame could not decide yet: processing stops before this frame, which the
+//             caller gives back to the host (see `parked`), to be fed again later.
 // Held bytes grow only as they arrive (a size prefix is a claim, not an allocation), are
 // bounded by the frame size limit (Collect) or the header size (Header), and count against the
 // VM's heldBudget. Nothing here reads outside a buffer: a malformed frame ends in Closed with
@@ -15,7 +17,7 @@
 import { ByteQueue, Output, heldBudget } from "./bytes";
 import { nowNs } from "../runtime/host";
 
-export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4 }
+export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5 }
 
 export const enum Action { Stream = 0, Collect = 1, Discard = 2, Close = 3 }
 
@@ -63,6 +65,32 @@ export class Framer {
 
   @inline get closed(): bool { return this.mode == Mode.Closed; }
 
+  @inline get parked(): bool { return this.mode == Mode.Parked; }
+
+  /** Called by onFrame instead of writing anything: the frame is to be decided later. */
+  park(): void { if (this.mode == Mode.Collect) this.mode = Mode.Parked; }
+
+  /** Where in the last chunk the bytes after the parked frame begin. */
+  parkedRest: i32 = 0;
+
+  /**
+   * The parked frame, size prefix included (a view valid until `unpark`). The caller puts it
+   * back in the host's buffer with the rest of the chunk, so it is fed again.
+   */
+  parkedFrame(): Uint8Array { return this.held.view(); }
+
+  /** Forgets the parked frame and what followed it in `chunkLength` bytes: both will be fed again. */
+  unpark(chunkLength: i32): void {
+    if (this.mode != Mode.Parked) return;
+    this.bytesIn -= <i64>(this.held.length + chunkLength - this.parkedRest);
+    this.held.clear();
+    this.heldSinceNs = 0;
+    this.heldChunkPos = -1;
+    this.frameSize = -1;
+    this.remaining = 0;
+    this.mode = Mode.Header;
+  }
+
   /** Bytes received but neither sent on nor dropped yet. */
   @inline get heldBytes(): i32 { return this.held.length; }
 
@@ -86,15 +114,22 @@ export class Framer {
     else out.write(this.held.view());
   }
 
-  /** Feeds one chunk; what is sent on goes to `out` (which must have begun with `chunk`). */
-  process(chunk: Uint8Array, out: Output): void {
+  /**
+   * Feeds one chunk from position `from`; what is sent on goes to `out` (which must have begun
+   * with `chunk`). Stops early when a frame is parked.
+   */
+  process(chunk: Uint8Array, out: Output, from: i32 = 0): void {
     if (this.held.length > 0) this.heldChunkPos = -1;
-    this.bytesIn += chunk.length;
+    this.bytesIn += chunk.length - from;
     const n = chunk.length;
-    let pos = 0;
+    let pos = from;
     while (true) {
       const mode = this.mode;
       if (mode == Mode.Closed) return;
+      if (mode == Mode.Parked) {
+        this.parkedRest = pos;
+        return;
+      }
       if (mode == Mode.Header) {
         const target = this.headerTarget();
         if (this.mode == Mode.Closed) return;
@@ -225,7 +260,7 @@ export class Framer {
 
   private complete(out: Output): void {
     this.cb.onFrame(this, this.held.view(4), out);
-    if (this.mode == Mode.Closed) return;
+    if (this.mode == Mode.Closed || this.mode == Mode.Parked) return;
     this.nextFrame();
   }
 

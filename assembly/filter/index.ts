@@ -1,6 +1,8 @@
 // Entry point of build/filter.wasm: a proxy-wasm network filter (root_id "kafka") that frames
 // the Kafka protocol in both directions of each connection. See connection.ts for how bytes
-// move through Envoy, seam.ts for where message codecs and policy plug in.
+// move through Envoy, seam.ts for where message codecs and policy plug in. The same module is
+// also the "kafka_resume" filter (resume.ts), needed in front of "kafka" only where requests
+// wait for an external decision.
 
 export * from "@solo-io/proxy-runtime/assembly/proxy"; // the proxy_* exports and malloc Envoy calls
 import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
@@ -8,9 +10,11 @@ import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel, setTickPerio
 import { FilterConfig, loadConfig, refusingConfig } from "./config";
 import { KafkaConnection, closeStalledConnections } from "./connection";
 import { heldBudget } from "./bytes";
+import { ResumeRoot, RESUME_ROOT_ID } from "./resume";
 // The policy plugs in through the seam: its module registers the per-connection Enforcer.
 import "../enforce/handler";
 import { setTopicStatsLimit, setPrincipalStatsLimit } from "../enforce/observe";
+import { answered } from "../enforce/external";
 
 const ROOT_ID = "kafka";
 
@@ -36,6 +40,8 @@ class KafkaRoot extends RootContext {
       return false;
     }
     const c = loaded.config!;
+    const external = c.external;
+    if (external != null) external.rootContextId = this.context_id;
     this.config = c;
     setTopicStatsLimit(c.settings.topicStatsLimit);
     setPrincipalStatsLimit(c.settings.principalStatsLimit);
@@ -52,6 +58,11 @@ class KafkaRoot extends RootContext {
     closeStalledConnections(nowNs(), <i64>c.settings.frameTimeoutMs * 1000000);
   }
 
+  // Answers to external decision calls, which are made on behalf of this root.
+  onHttpCallResponse(token: u32, headers: u32, body_size: u32, trailers: u32): void {
+    answered(this.context_id, token, headers, body_size);
+  }
+
   createContext(context_id: u32): Context {
     let c = this.config;
     if (c == null) c = refusingConfig();
@@ -60,3 +71,4 @@ class KafkaRoot extends RootContext {
 }
 
 registerRootContext((context_id: u32): RootContext => new KafkaRoot(context_id), ROOT_ID);
+registerRootContext((context_id: u32): RootContext => new ResumeRoot(context_id), RESUME_ROOT_ID);

@@ -69,6 +69,12 @@ export const enum VerdictKind {
   Respond = 2,
   /** Close the client connection, logging `reason`. */
   Close = 3,
+  /**
+   * Requests only: the handler cannot decide yet (it asked an external service). The frame
+   * and everything after it wait, unread, in Envoy's buffer until the handler calls
+   * resumeRequests(connectionId); then onRequest is called again with the same frame.
+   */
+  Wait = 4,
 }
 
 export class Verdict {
@@ -105,11 +111,13 @@ export class Verdict {
   static replace(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Replace, bytes); }
   static respond(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Respond, bytes); }
   static close(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason); }
+  static wait(): Verdict { return WAIT; }
   /** Close because the frame is malformed (e.g. its body does not decode). */
   static malformed(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason, true); }
 }
 
 const PASS = new Verdict(VerdictKind.Pass);
+const WAIT = new Verdict(VerdictKind.Wait);
 
 /** Default behaviour of every hook: look at nothing, pass everything. */
 export class KafkaHandler {
@@ -149,3 +157,19 @@ export function setHandlerFactory(f: HandlerFactory): void { handlerFactory = f;
 export function makeHandler(connectionId: u32, config: FilterConfig): KafkaHandler {
   return handlerFactory(connectionId, config);
 }
+
+/** Resumes a connection whose request got Verdict.wait(); set by the shell. */
+export type Resumer = (connectionId: u32) => void;
+
+function noResumer(connectionId: u32): void {}
+
+let resumer: Resumer = noResumer;
+
+export function setResumer(r: Resumer): void { resumer = r; }
+
+/**
+ * The answer a waiting request of connection `connectionId` needed has come: its frame is
+ * offered to onRequest again (after the current host callback returns). Harmless when the
+ * connection is gone or waits no more.
+ */
+export function resumeRequests(connectionId: u32): void { resumer(connectionId); }

@@ -31,6 +31,8 @@ export class Stats {
   requests: u32 = defineCounter("kafka.requests_total");
   responses: u32 = defineCounter("kafka.responses_total");
   requestBytes: u32 = defineCounter("kafka.request_bytes");
+  /** Requests that waited in Envoy's buffer for an answer (external decisions). */
+  requestsWaited: u32 = defineCounter("kafka.requests_waited");
   responseBytes: u32 = defineCounter("kafka.response_bytes");
   decodeErrors: u32 = defineCounter("kafka.decode_errors");
   /** Responses that were not the answer to the oldest waiting request: each closes its connection. */

@@ -192,3 +192,81 @@ export function setTickPeriod(ms: u32): void {
 export function actOnContext(contextId: u32): bool {
   return imports.proxy_set_effective_context(contextId) == WasmResultValues.Ok;
 }
+
+// ---- HTTP calls to an Envoy cluster (external decisions) ----
+
+/**
+ * Sends an HTTP request to Envoy cluster `cluster` on behalf of the context in effect (its
+ * proxy_on_http_call_response gets the answer). `headers` alternate name, value (":method",
+ * ":path" and ":authority" are required by Envoy). Returns the call's token, or 0 when the host
+ * refused it (e.g. no such cluster): the caller treats that as a failed call.
+ */
+export function httpCall(cluster: string, headers: Array<string>, body: Uint8Array, timeoutMs: u32): u32 {
+  const c = String.UTF8.encode(cluster);
+  const pairs = serializePairs(headers);
+  store<u32>(outSize, 0);
+  const r = imports.proxy_http_call(changetype<usize>(c), <usize>c.byteLength, pairs.dataStart, <usize>pairs.length,
+    body.dataStart, <usize>body.length, 0, 0, timeoutMs, outSize);
+  return r == WasmResultValues.Ok ? load<u32>(outSize) : 0;
+}
+
+/** Proxy-wasm's header map encoding: count, then each name and value size, then the NUL-ended bytes. */
+function serializePairs(kv: Array<string>): Uint8Array {
+  const n = kv.length >> 1;
+  const encoded = new Array<ArrayBuffer>(kv.length);
+  let size = 4 + 8 * n;
+  for (let i = 0; i < kv.length; i++) {
+    const e = String.UTF8.encode(unchecked(kv[i]));
+    unchecked(encoded[i] = e);
+    size += e.byteLength + 1;
+  }
+  const out = new Uint8Array(size);
+  const d = out.dataStart;
+  store<u32>(d, <u32>n);
+  let p = 4 + 8 * n;
+  for (let i = 0; i < kv.length; i++) {
+    const e = unchecked(encoded[i]);
+    store<u32>(d + 4 + 4 * <usize>i, <u32>e.byteLength);
+    memory.copy(d + <usize>p, changetype<usize>(e), <usize>e.byteLength);
+    p += e.byteLength + 1; // the NUL is already 0
+  }
+  return out;
+}
+
+/** A header of the HTTP call's response being delivered (e.g. ":status"); null when absent. */
+export function httpCallResponseHeader(name: string): string | null {
+  const k = String.UTF8.encode(name);
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+  const r = imports.proxy_get_header_map_value(6 /* HttpCallResponseHeaders */, changetype<usize>(k), <usize>k.byteLength, outPtr, outSize);
+  if (r != WasmResultValues.Ok) return null;
+  const ptr = load<usize>(outPtr);
+  const got = <i32>load<u32>(outSize);
+  if (ptr == 0 || got <= 0) return "";
+  const ab = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  return String.UTF8.decodeUnsafe(ptr, <usize>min(got, ab.byteLength));
+}
+
+/**
+ * Asks Envoy to run the filters after the context in effect on the connection's read buffer
+ * again (continueReading). Envoy defers it until the current VM call returns.
+ */
+export function continueDownstream(): bool {
+  return imports.proxy_continue_stream(StreamTypeValues.Downstream) == WasmResultValues.Ok;
+}
+
+/** A host property's raw bytes (e.g. ["connection", "id"], an 8-byte integer); null when absent. */
+export function getPropertyBytes(path: Array<string>): Uint8Array | null {
+  const joined = String.UTF8.encode(path.join("\0"));
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+  const r = imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize);
+  if (r != WasmResultValues.Ok) return null;
+  const ptr = load<usize>(outPtr);
+  const got = <i32>load<u32>(outSize);
+  if (ptr == 0 || got <= 0) return new Uint8Array(0);
+  const ab = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  return Uint8Array.wrap(ab, 0, min(got, ab.byteLength));
+}

@@ -11,7 +11,7 @@
 # A second Envoy in front of the same broker (`make envoy-b-up`, test/e2e/topic-ids.test.ts) runs from
 # another ENVOY_RUN with
 #   ENVOY_CONFIG_FROM  a config already rendered (the first Envoy's), copied instead of rendering
-#   ENVOY_PORTS        "admin plaintext sasl tls" (default "9901 19092 19093 19094"): the template's
+#   ENVOY_PORTS        "admin plaintext sasl tls opa opa-open" (default "9901 19092 19093 19094 19096 19097"): the template's
 #                      ports are replaced by these in the config (listeners, admin, and the TLS
 #                      listener's filter.brokerAddresses, so TLS clients stay on this Envoy)
 set -euo pipefail
@@ -29,9 +29,9 @@ ENVOY_CONCURRENCY=${ENVOY_CONCURRENCY:-2}
 BROKERS=${BROKERS:-1}
 ENVOY_START_TIMEOUT=${ENVOY_START_TIMEOUT:-60}
 ENVOY_CONFIG_FROM=${ENVOY_CONFIG_FROM:-}
-TEMPLATE_PORTS=(9901 19092 19093 19094)
+TEMPLATE_PORTS=(9901 19092 19093 19094 19096 19097)
 read -r -a PORTS <<<"${ENVOY_PORTS:-${TEMPLATE_PORTS[*]}}"
-[ "${#PORTS[@]}" -eq 4 ] || { echo "envoy.sh: ENVOY_PORTS needs 4 ports: admin plaintext sasl tls" >&2; exit 2; }
+[ "${#PORTS[@]}" -eq 6 ] || { echo "envoy.sh: ENVOY_PORTS needs 6 ports: admin plaintext sasl tls opa opa-open" >&2; exit 2; }
 ADMIN=127.0.0.1:${PORTS[0]}
 
 mkdir -p "$ENVOY_RUN" "$ENVOY_LOGS"

@@ -1,0 +1,318 @@
+// External decisions: every ACL question (principal, host, resource, operation) answered by a
+// policy service over HTTP, e.g. OPA, instead of the policy's own ACLs ("external" in the
+// plugin configuration, see filter/config.ts).
+//
+// A question asked for the first time sends one HTTP call (proxy_http_call to an Envoy cluster)
+// and the request that asked waits (Verdict.wait: its bytes stay in Envoy's buffer, other
+// connections go on); the answer is cached for `cacheTtlMs`, and every connection waiting for
+// it is resumed, which offers the same request to the checks again. A call that fails (no
+// answer within `timeoutMs`, a status other than 200, a body that is not a decision) answers
+// `failOpen` and holds for at most FAILURE_HOLD_MS, so that a service that is down is not
+// asked once per request.
+//
+// The input document is Envoy's ext_authz input (attributes.source / destination) plus the
+// Kafka fields; it holds only what the cache key holds, so a cached answer is the answer:
+//   {"input": {"attributes": {"source": {"address": {"socketAddress": {"address": "10.0.0.7"}}, "principal": "User:alice"},
+//                             "destination": {"address": {"socketAddress": {"address": "127.0.0.1", "portValue": 19096}}}},
+//              "kafka": {"principal": "User:alice", "host": "10.0.0.7", "listener": "kafka-opa", "operation": "WRITE",
+//                        "resource": {"type": "TOPIC", "name": "orders.eu", "anyResource": false}}}}
+// The answer: {"result": true | false} or {"result": {"allowed": true | false, "reason": "..."}};
+// no "result" (OPA's answer when the rule is undefined) is a denial.
+
+import { JsonWriter } from "../json/writer";
+import { parseJson, JsonKind } from "../json/value";
+import { httpCall, httpCallResponseHeader, readBuffer, BufferTypeValues, actOnContext, nowNs, warn, printable } from "../runtime/host";
+import { resumeRequests } from "../filter/seam";
+import { resourceTypeName, operationName } from "../policy/acl";
+import { count } from "./observe";
+
+/** How long a failed call's outcome (failOpen) stands before the question is asked again. */
+const FAILURE_HOLD_MS: i64 = 1000;
+
+export class ExternalSettings {
+  /** The Envoy cluster of the policy service. */
+  cluster: string = "";
+  /** The request's :authority (default: the cluster's name). */
+  authority: string = "";
+  /** The decision's path (OPA's data API: /v1/data/<package path>/<rule>). */
+  path: string = "/v1/data/kafka/authz/allow";
+  timeoutMs: i32 = 1000;
+  cacheTtlMs: i32 = 10000;
+  /** When the service cannot answer: allow (true) or deny (false, the default). */
+  failOpen: bool = false;
+  /** Answers kept per Envoy worker; when full, the cache starts again empty. */
+  maxCacheEntries: i32 = 10000;
+  /** Questions in flight per Envoy worker; past it, a new question fails at once. */
+  maxPendingCalls: i32 = 1000;
+  /** The root context that makes the calls (its onHttpCallResponse hands answers to `answered`). */
+  rootContextId: u32 = 0;
+
+  describe(): string {
+    return "external=" + this.cluster + this.path + " timeoutMs=" + this.timeoutMs.toString() + " cacheTtlMs=" +
+      this.cacheTtlMs.toString() + " failOpen=" + (this.failOpen ? "true" : "false");
+  }
+}
+
+/** What is asked: who, from where, through which listener, what on which resource. */
+export class ExternalQuestion {
+  constructor(
+    readonly listener: string,
+    /** The listener's own address ("ip:port"), ext_authz's destination. */
+    readonly destination: string,
+    readonly principal: string,
+    readonly host: string,
+    readonly resourceType: i32,
+    readonly name: string,
+    readonly operation: i32,
+    /** Kafka's authorizeByResourceType: may the principal do `operation` on some resource of the type? */
+    readonly anyResource: bool,
+  ) {}
+
+  key(): string {
+    // Length-prefixed: no value can pass for another's boundary.
+    return part(this.listener) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
+      this.operation.toString() + (this.anyResource ? "*" : "=") + this.name;
+  }
+
+  input(): string {
+    const w = new JsonWriter();
+    w.beginObject();
+    w.key("input");
+    w.beginObject();
+    w.key("attributes");
+    w.beginObject();
+    w.key("source");
+    w.beginObject();
+    socketAddress(w, this.host, -1);
+    w.key("principal"); w.string(this.principal);
+    w.endObject();
+    w.key("destination");
+    w.beginObject();
+    const colon = this.destination.lastIndexOf(":");
+    const port = colon > 0 ? I32.parseInt(this.destination.substring(colon + 1)) : -1;
+    socketAddress(w, colon > 0 ? this.destination.substring(0, colon) : this.destination, port);
+    w.endObject();
+    w.endObject();
+    w.key("kafka");
+    w.beginObject();
+    w.key("principal"); w.string(this.principal);
+    w.key("host"); w.string(this.host);
+    w.key("listener"); w.string(this.listener);
+    w.key("operation"); w.string(operationName(this.operation));
+    w.key("resource");
+    w.beginObject();
+    w.key("type"); w.string(resourceTypeName(this.resourceType));
+    w.key("name"); w.string(this.name);
+    w.key("anyResource"); w.bool(this.anyResource);
+    w.endObject();
+    w.endObject();
+    w.endObject();
+    w.endObject();
+    return w.toString();
+  }
+
+  describe(): string {
+    return this.principal + " " + operationName(this.operation) + " " + resourceTypeName(this.resourceType) +
+      (this.anyResource ? ":<any>" : ":" + this.name);
+  }
+}
+
+function part(s: string): string { return s.length.toString() + ":" + s; }
+
+function socketAddress(w: JsonWriter, address: string, port: i32): void {
+  w.key("address");
+  w.beginObject();
+  w.key("socketAddress");
+  w.beginObject();
+  w.key("address"); w.string(address);
+  if (port >= 0) { w.key("portValue"); w.int(port); }
+  w.endObject();
+  w.endObject();
+}
+
+export const enum Answer { Allowed = 0, Denied = 1, Pending = 2 }
+
+/** An answer in the cache, with why (for the audit trail). */
+export class ExternalDecision {
+  constructor(readonly allowed: bool, readonly reason: string, readonly expiresNs: i64) {}
+}
+
+class Call {
+  waiting: Array<u32> = new Array<u32>();
+  constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
+}
+
+// Per VM (Envoy worker): answers, and the calls on their way keyed by question and by token.
+const cache = new Map<string, ExternalDecision>();
+const callsByKey = new Map<string, Call>();
+const callsByToken = new Map<u64, Call>();
+
+/**
+ * The answer to `q` if known; otherwise asks (once per question) and returns Pending, with
+ * connection `waiter` (0: none) resumed when the answer comes. `contextId` is the connection
+ * in whose callback this runs: host calls act on it again afterwards.
+ */
+export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, waiter: u32): Answer {
+  const key = q.key();
+  if (cache.has(key)) {
+    const d = cache.get(key);
+    if (d.expiresNs > nowNs()) {
+      count("kafka.external.cache_hits");
+      return d.allowed ? Answer.Allowed : Answer.Denied;
+    }
+    cache.delete(key);
+  }
+  let call: Call;
+  if (callsByKey.has(key)) {
+    call = callsByKey.get(key);
+  } else {
+    call = new Call(key, q, s);
+    if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
+  }
+  if (waiter != 0 && !call.waiting.includes(waiter)) call.waiting.push(waiter);
+  return Answer.Pending;
+}
+
+/** The cached decision about `q` (after ask() answered Allowed or Denied), for the audit trail. */
+export function decisionOf(q: ExternalQuestion): ExternalDecision | null {
+  const key = q.key();
+  return cache.has(key) ? cache.get(key) : null;
+}
+
+function send(call: Call, contextId: u32): bool {
+  const s = call.settings;
+  if (callsByToken.size >= s.maxPendingCalls) return false;
+  const body = String.UTF8.encode(call.question.input());
+  const headers = [":method", "POST", ":path", s.path, ":authority", s.authority.length > 0 ? s.authority : s.cluster,
+    "content-type", "application/json"];
+  // The call belongs to the root context: it outlives any one connection, and its answer is
+  // delivered to the root (see KafkaRoot.onHttpCallResponse).
+  actOnContext(s.rootContextId);
+  const token = httpCall(s.cluster, headers, Uint8Array.wrap(body), <u32>s.timeoutMs);
+  actOnContext(contextId);
+  if (token == 0) return false;
+  count("kafka.external.calls");
+  callsByKey.set(call.key, call);
+  callsByToken.set(tokenKey(s.rootContextId, token), call);
+  return true;
+}
+
+@inline function tokenKey(root: u32, token: u32): u64 { return (<u64>root << 32) | <u64>token; }
+
+/**
+ * The answer to call `token` of root context `root`: `headers` 0 means none came (timeout or
+ * connection failure). Caches the decision and resumes every connection waiting for it.
+ */
+export function answered(root: u32, token: u32, headers: u32, bodySize: u32): void {
+  const k = tokenKey(root, token);
+  if (!callsByToken.has(k)) return;
+  const call = callsByToken.get(k);
+  callsByToken.delete(k);
+  callsByKey.delete(call.key);
+  if (headers == 0) {
+    decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
+  } else {
+    const status = httpCallResponseHeader(":status");
+    if (status != "200") {
+      decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing"));
+    } else {
+      const body = readBuffer(BufferTypeValues.HttpCallResponseBody, bodySize);
+      readDecision(call, body != null ? String.UTF8.decodeUnsafe(body.dataStart, <usize>body.length) : "");
+    }
+  }
+  const waiting = call.waiting;
+  for (let i = 0; i < waiting.length; i++) resumeRequests(unchecked(waiting[i]));
+}
+
+/** {"result": bool} or {"result": {"allowed": bool, "reason": string}}; no result: denied. */
+function readDecision(call: Call, text: string): void {
+  const parsed = parseJson(text);
+  const root = parsed.ok ? parsed.value : null;
+  if (root == null || root.kind != JsonKind.Object) {
+    decided(call, false, "", "the answer is not a JSON object: " + printable(text, 120));
+    return;
+  }
+  const result = root.get("result");
+  if (result == null) {
+    decided(call, true, "no decision (the rule is undefined for this input)", "");
+    return;
+  }
+  if (result.kind == JsonKind.Bool) {
+    decided(call, true, result.boolValue ? "allowed" : "denied", "", result.boolValue);
+    return;
+  }
+  if (result.kind == JsonKind.Object) {
+    const allowed = result.get("allowed");
+    if (allowed != null && allowed.kind == JsonKind.Bool) {
+      const reason = result.get("reason");
+      const why = reason != null && reason.kind == JsonKind.String ? reason.text : (allowed.boolValue ? "allowed" : "denied");
+      decided(call, true, why, "", allowed.boolValue);
+      return;
+    }
+  }
+  decided(call, false, "", "the answer's result is neither a boolean nor an object with a boolean \"allowed\"");
+}
+
+/**
+ * Records the outcome of `call`: `answered` with `allowed` and `reason`, or failed with
+ * `failure` (then failOpen decides, for FAILURE_HOLD_MS at most).
+ */
+function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false): ExternalDecision {
+  const s = call.settings;
+  const now = nowNs();
+  let d: ExternalDecision;
+  if (answeredOk) {
+    count(allowed ? "kafka.external.allowed" : "kafka.external.denied");
+    d = new ExternalDecision(allowed, "external: " + reason, now + <i64>s.cacheTtlMs * 1000000);
+  } else {
+    count("kafka.external.failures");
+    if (s.failOpen) count("kafka.external.failed_open");
+    warn("kafka filter: external decision on " + printable(call.question.describe(), 300) + " failed (" + failure + "): " +
+      (s.failOpen ? "allowing (failOpen)" : "denying (failOpen is false)"));
+    d = new ExternalDecision(s.failOpen, "external service failed (" + failure + "), " + (s.failOpen ? "failing open" : "failing closed"),
+      now + min(<i64>s.cacheTtlMs, FAILURE_HOLD_MS) * 1000000);
+  }
+  if (cache.size >= s.maxCacheEntries) cache.clear();
+  cache.set(call.key, d);
+  return d;
+}
+
+/**
+ * One connection's way to the policy service: asks on behalf of its session, and counts the
+ * questions still unanswered while a request is decided (the request then waits).
+ */
+export class ExternalAuthorizer {
+  /** True while a request is decided (it can wait); false for a response (it cannot). */
+  mayWait: bool = false;
+  /** Questions of the request being decided that are not answered yet. */
+  pending: i32 = 0;
+
+  constructor(readonly settings: ExternalSettings, readonly listener: string, readonly destination: string,
+              readonly connectionId: u32) {}
+
+  /**
+   * The service's answer, when known. Otherwise it is asked: a request counts it as pending
+   * (and is resumed when it comes); a response, which cannot wait, is refused the resource
+   * (the next one finds the answer in the cache).
+   */
+  allowed(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): bool {
+    const q = this.question(principal, host, resourceType, name, operation, anyResource);
+    const a = ask(this.settings, q, this.connectionId, this.mayWait ? this.connectionId : 0);
+    if (a == Answer.Pending) {
+      if (this.mayWait) this.pending++;
+      else count("kafka.external.unanswered_in_response");
+      return false;
+    }
+    return a == Answer.Allowed;
+  }
+
+  /** Why the service decided as it did about this question (after `allowed`). */
+  reason(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): string {
+    const d = decisionOf(this.question(principal, host, resourceType, name, operation, anyResource));
+    return d != null ? d.reason : "external: no answer yet (asked now; a response cannot wait for it)";
+  }
+
+  private question(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): ExternalQuestion {
+    return new ExternalQuestion(this.listener, this.destination, principal, host, resourceType, anyResource ? "" : name, operation, anyResource);
+  }
+}
