@@ -49,6 +49,12 @@ function policyOf(config: string): Policy | null {
     lastError = "the configuration is refused: " + r.error + " (kafka-wasm policy check lists every problem)";
     return null;
   }
+  const external = r.config!.external;
+  if (external != null) {
+    lastError = "this configuration hands every ACL question to an external policy service (\"external\": cluster \"" +
+      external.cluster + "\", path " + external.path + "); ask it instead (README: External decisions shows the input document)";
+    return null;
+  }
   return r.config!.policy;
 }
 

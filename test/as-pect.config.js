@@ -24,6 +24,10 @@ export default {
       proxy_get_property: () => 1, // NotFound
       proxy_get_shared_data: () => 1, // NotFound: each spec's VM learns alone
       proxy_set_shared_data: () => 0,
+      proxy_http_call: () => 1, // no cluster: external decisions fail (their specs ask nothing)
+      proxy_get_header_map_value: () => 1,
+      proxy_continue_stream: () => 0,
+      proxy_set_effective_context: () => 0,
       proxy_get_current_time_nanoseconds: (ptr) => { new DataView(memory.buffer).setBigUint64(ptr, 1n, true); return 0; },
     };
     return instantiate(binary, createImports({ env: { memory, ...host } }));

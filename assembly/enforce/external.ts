@@ -167,6 +167,13 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     call = callsByKey.get(key);
   } else {
     call = new Call(key, q, s);
+    if (callsByToken.size >= s.maxPendingCalls) {
+      // The filter's own bound, which a client can reach by asking many questions: it never
+      // opens, whatever failOpen says (else failOpen would be a way past the policy).
+      count("kafka.external.over_pending_limit");
+      return decided(call, false, "", "over external.maxPendingCalls (" + s.maxPendingCalls.toString() + ") questions in flight", false, false).allowed
+        ? Answer.Allowed : Answer.Denied;
+    }
     if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
   }
   if (waiter != 0 && !call.waiting.includes(waiter)) call.waiting.push(waiter);
@@ -181,7 +188,6 @@ export function decisionOf(q: ExternalQuestion): ExternalDecision | null {
 
 function send(call: Call, contextId: u32): bool {
   const s = call.settings;
-  if (callsByToken.size >= s.maxPendingCalls) return false;
   const body = String.UTF8.encode(call.question.input());
   const headers = [":method", "POST", ":path", s.path, ":authority", s.authority.length > 0 ? s.authority : s.cluster,
     "content-type", "application/json"];
@@ -255,10 +261,11 @@ function readDecision(call: Call, text: string): void {
 
 /**
  * Records the outcome of `call`: `answered` with `allowed` and `reason`, or failed with
- * `failure` (then failOpen decides, for FAILURE_HOLD_MS at most).
+ * `failure` (then failOpen decides, unless `mayOpen` is false, for FAILURE_HOLD_MS at most).
  */
-function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false): ExternalDecision {
+function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false, mayOpen: bool = true): ExternalDecision {
   const s = call.settings;
+  const open = s.failOpen && mayOpen;
   const now = nowNs();
   let d: ExternalDecision;
   if (answeredOk) {
@@ -266,10 +273,10 @@ function decided(call: Call, answeredOk: bool, reason: string, failure: string, 
     d = new ExternalDecision(allowed, "external: " + reason, now + <i64>s.cacheTtlMs * 1000000);
   } else {
     count("kafka.external.failures");
-    if (s.failOpen) count("kafka.external.failed_open");
+    if (open) count("kafka.external.failed_open");
     warn("kafka filter: external decision on " + printable(call.question.describe(), 300) + " failed (" + failure + "): " +
-      (s.failOpen ? "allowing (failOpen)" : "denying (failOpen is false)"));
-    d = new ExternalDecision(s.failOpen, "external service failed (" + failure + "), " + (s.failOpen ? "failing open" : "failing closed"),
+      (open ? "allowing (failOpen)" : "denying"));
+    d = new ExternalDecision(open, "external service failed (" + failure + "), " + (open ? "failing open" : "failing closed"),
       now + min(<i64>s.cacheTtlMs, FAILURE_HOLD_MS) * 1000000);
   }
   if (cache.size >= s.maxCacheEntries) cache.clear();

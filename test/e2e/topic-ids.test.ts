@@ -26,7 +26,7 @@ import {
 } from "./lib/env";
 import { stats, stat, K, concurrency, logMark, filterLogSince, brief } from "./lib/envoy";
 import { negotiatedVersions } from "./lib/kafkajs";
-import { run } from "./lib/proc";
+import { run, make } from "./lib/proc";
 import { Wire, API, request, response } from "./lib/attack";
 import { recordBatch } from "../bench/lib/wire";
 
@@ -40,11 +40,6 @@ const TAF = "TOPIC_AUTHORIZATION_FAILED";
 interface Envoy { name: string; admin: string; plaintext: string; log: string }
 const A: Envoy = { name: "Envoy A", admin: ENVOY_ADMIN, plaintext: PLAINTEXT, log: ENVOY_LOG };
 const B: Envoy = { name: "Envoy B", admin: ENVOY_B_ADMIN, plaintext: PLAINTEXT_B, log: ENVOY_B_LOG };
-
-async function make(target: string): Promise<void> {
-  const r = await run("make", ["--no-print-directory", target], { timeoutMs: 90_000, cwd: ROOT });
-  if (r.code !== 0) throw new Error(`make ${target}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.stderr.slice(-2000)}`);
-}
 
 before(() => make("envoy-b-up"), { timeout: 100_000 });
 after(() => make("envoy-b-down"), { timeout: 100_000 });

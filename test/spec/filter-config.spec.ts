@@ -5,6 +5,8 @@ import { loadConfig } from "../../assembly/filter/config";
 import { rewriteBrokerAddresses, BrokerAddress } from "../../assembly/enforce/addresses";
 import { MetadataResponseData, MetadataResponseBroker } from "../../assembly/messages/MetadataResponse";
 import { FindCoordinatorResponseData } from "../../assembly/messages/FindCoordinatorResponse";
+import { ExternalQuestion } from "../../assembly/enforce/external";
+import { ResourceType, AclOperation } from "../../assembly/policy/acl";
 
 function refusal(json: string): string {
   const r = loadConfig(json);
@@ -43,6 +45,48 @@ describe("plugin configuration", () => {
     expect(refusal(`{"acls": [{"principal": "User:a", "resourceType": "TOPIC", "resourceName": "t", "operation": "WRIT", "permissionType": "ALLOW"}]}`))
       .toBe("acls[0].operation: unknown operation \"WRIT\"");
     expect(refusal(`{"limitz": {}}`)).toBe("limitz: unknown field");
+  });
+});
+
+describe("external decisions", () => {
+  it("loads the policy service's settings, with defaults", () => {
+    const r = loadConfig(`{"external": {"cluster": "opa", "timeoutMs": 250, "failOpen": true}, "limits": {"apis": {"deny": ["DeleteTopics"]}}}`);
+    expect(r.error).toBe("");
+    const e = r.config!.external!;
+    expect(e.cluster).toBe("opa");
+    expect(e.path).toBe("/v1/data/kafka/authz/allow");
+    expect(e.timeoutMs).toBe(250);
+    expect(e.cacheTtlMs).toBe(10000);
+    expect(e.failOpen).toBe(true);
+    expect(loadConfig("{}").config!.external).toBeNull();
+  });
+
+  it("refuses ACLs beside it (they would decide nothing) and settings out of range", () => {
+    expect(refusal(`{"external": {"cluster": "opa"}, "acls": [{"principal": "User:a", "resourceType": "TOPIC", "resourceName": "t", "operation": "WRITE", "permissionType": "ALLOW"}]}`))
+      .toBe("acls: must be empty when \"external\" decides the ACL questions");
+    expect(refusal(`{"external": {"cluster": "opa"}, "superUsers": ["User:admin"]}`))
+      .toBe("superUsers: must be empty when \"external\" decides the ACL questions");
+    expect(refusal(`{"external": {"cluster": "opa"}, "allowEveryoneIfNoAclFound": true}`))
+      .toBe("allowEveryoneIfNoAclFound: must be false or absent when \"external\" decides the ACL questions");
+    expect(refusal(`{"external": {}}`)).toBe("external.cluster: missing required field");
+    expect(refusal(`{"external": {"cluster": ""}}`)).toBe("external.cluster: must name the Envoy cluster of the policy service");
+    expect(refusal(`{"external": {"cluster": "opa", "path": "v1/data"}}`)).toBe("external.path: must start with \"/\"");
+    expect(refusal(`{"external": {"cluster": "opa", "timeoutMs": 0}}`)).toBe("external.timeoutMs: 0 is out of range [1, 60000]");
+    expect(refusal(`{"external": {"cluster": "opa", "failopen": true}}`)).toBe("external.failopen: unknown field");
+  });
+
+  it("asks with Envoy's ext_authz input plus the Kafka fields, keyed by all of them", () => {
+    const q = new ExternalQuestion("kafka-opa", "127.0.0.1:19096", "User:alice", "10.0.0.7", ResourceType.Topic, "orders.eu", AclOperation.Write, false);
+    expect(q.input()).toBe(`{"input":{"attributes":{"source":{"address":{"socketAddress":{"address":"10.0.0.7"}},"principal":"User:alice"},` +
+      `"destination":{"address":{"socketAddress":{"address":"127.0.0.1","portValue":19096}}}},"kafka":{"principal":"User:alice",` +
+      `"host":"10.0.0.7","listener":"kafka-opa","operation":"WRITE","resource":{"type":"TOPIC","name":"orders.eu","anyResource":false}}}}`);
+    // A principal cannot pass for another principal plus host, and so on.
+    const a = new ExternalQuestion("l", "", "User:a", "1.2.3.4", ResourceType.Topic, "t", AclOperation.Write, false);
+    const b = new ExternalQuestion("l", "", "User:a4:1.2.3.4", "", ResourceType.Topic, "t", AclOperation.Write, false);
+    expect(a.key() == b.key()).toBe(false);
+    const any = new ExternalQuestion("l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, true);
+    const named = new ExternalQuestion("l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
+    expect(any.key() == named.key()).toBe(false);
   });
 });
 

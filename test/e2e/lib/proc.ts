@@ -1,6 +1,7 @@
 // Child processes of the e2e tests (client drivers, make): output kept, time bounded.
 
 import { spawn } from "node:child_process";
+import { ROOT } from "./env";
 
 export interface Proc { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }
 
@@ -19,4 +20,10 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
     child.stdin.on("error", () => undefined); // the child may exit before reading all input
     child.stdin.end(opts.input ?? "");
   });
+}
+
+/** Runs `make <target>` in the checkout (the stack's own targets: envoy-b-up, opa-up, ...). */
+export async function make(target: string, timeoutMs = 90_000): Promise<void> {
+  const r = await run("make", ["--no-print-directory", target], { timeoutMs, cwd: ROOT });
+  if (r.code !== 0) throw new Error(`make ${target}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.stderr.slice(-2000)}`);
 }

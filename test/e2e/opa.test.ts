@@ -1,0 +1,222 @@
+// External decisions with a real OPA (issue 9 item 5): the kafka_opa listeners (19096, fail
+// closed; 19097, fail open; envoy/envoy.yaml) send every ACL question to OPA, built from its Go
+// module (`make opa`) and serving envoy/opa/kafka.rego (`make opa-up`, started and stopped by
+// this file). What is checked, from the outside:
+//   - OPA's answers are enforced with Kafka's own errors, on a connection that stays up;
+//   - OPA gets the ext_authz-shaped input with the Kafka fields (its decision log shows it);
+//   - answers are cached for cacheTtlMs (3 s here), then asked again;
+//   - a request waiting for OPA holds up neither other connections nor its own order;
+//   - an OPA that does not answer in time (timeoutMs 500) fails closed on 19096, open on 19097.
+
+import assert from "node:assert/strict";
+import { before, after } from "node:test";
+import net from "node:net";
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { e2e, type Ctx } from "./lib/harness";
+import { unique, ROOT, type UserName } from "./lib/env";
+import { stats, delta, K, logMark, waitForAudit } from "./lib/envoy";
+import { Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, ensureTopics, highWatermark, corrOf, apiVersions } from "./lib/attack";
+import { client, producer, consume, errorTypes, rejection } from "./lib/kafkajs";
+import { make } from "./lib/proc";
+
+const OPA = "127.0.0.1:19096";
+const OPA_OPEN = "127.0.0.1:19097";
+const OPA_PORT = 8181;
+const OPA_LOG = join(ROOT, ".cache", "opa", "run", "opa.log");
+/** The listeners' settings (envoy/envoy.yaml). */
+const CACHE_TTL_MS = 3000;
+const TIMEOUT_MS = 500;
+
+before(() => make("opa-up", 300_000), { timeout: 310_000 });
+after(() => make("opa-down"), { timeout: 60_000 });
+
+interface OpaDecision { input: any; result: unknown }
+
+/** OPA's decision log (console lines) from byte `mark` on. */
+function decisionsSince(mark: number): OpaDecision[] {
+  if (!existsSync(OPA_LOG)) return [];
+  const text = readFileSync(OPA_LOG).subarray(mark).toString("utf8");
+  const out: OpaDecision[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.includes("Decision Log")) continue;
+    try {
+      const d = JSON.parse(line);
+      out.push({ input: d.input, result: d.result });
+    } catch { /* a line cut by the writer */ }
+  }
+  return out;
+}
+const opaMark = (): number => (existsSync(OPA_LOG) ? readFileSync(OPA_LOG).length : 0);
+
+/** The decisions about `op` on topic `topic`. */
+const about = (ds: OpaDecision[], topic: string, op: string): OpaDecision[] =>
+  ds.filter((d) => d.input?.kafka?.resource?.name === topic && d.input?.kafka?.operation === op);
+
+/** A raw connection to `listener`, signed in as `user`; closed when the test ends. */
+async function signedIn(c: Ctx, listener: string, user: UserName): Promise<Wire> {
+  const w = await Wire.at(listener);
+  c.cleanup(() => w.destroy());
+  const r = await signIn(w, user);
+  assert.deepEqual(r, { handshake: 0, authenticate: 0 }, `${user} signs in on ${listener}`);
+  return w;
+}
+
+/** Sends one Produce of `topic` (correlation `corr`) and times its answer: [error code, ms]. */
+async function timedProduce(w: Wire, corr: number, topic: string): Promise<[number, number]> {
+  const t0 = Date.now();
+  await w.send(await produce(corr, topic));
+  const f = await w.next(10_000);
+  assert.ok(f !== null, `an answer to the produce of ${topic} (closed: ${w.closed})`);
+  assert.equal(corrOf(f), corr);
+  const [error] = await produceErrors(f);
+  return [error, Date.now() - t0];
+}
+
+e2e("OPA decides: alice produces to orders.*, bob may read but not write it, secret.* is hidden; OPA sees the ext_authz input", async (c) => {
+  const admin = await directAdmin(c);
+  const topic = unique("orders.opa-", "decide");
+  const secret = unique("secret.opa-", "decide");
+  await ensureTopics(admin, [topic, secret]);
+  const mark = opaMark();
+  const log = logMark();
+
+  const alice = client("alice", { brokers: [OPA] });
+  const p = await producer(c, alice);
+  await p.send({ topic, acks: -1, messages: [{ value: "from alice" }] });
+  assert.equal(await highWatermark(admin, topic), 1, "alice's record is at the broker");
+
+  const bob = client("bob", { brokers: [OPA] });
+  const bp = await producer(c, bob);
+  const e = await rejection(bp.send({ topic, acks: -1, messages: [{ value: "from bob" }] }), "bob's produce");
+  assert.ok(errorTypes(e).includes("TOPIC_AUTHORIZATION_FAILED"), `bob is refused with TOPIC_AUTHORIZATION_FAILED: ${errorTypes(e)}`);
+  assert.equal(await highWatermark(admin, topic), 1, "bob's record never reached the broker");
+  const refusal = await waitForAudit(log, (r) => r.resourceName === topic && r.principal === "User:bob");
+  assert.ok(refusal !== null, "an audit line for bob's refusal");
+  c.t.diagnostic(`audit line: ${JSON.stringify(refusal)}`);
+  assert.equal(refusal.acl, "external");
+  assert.equal(refusal.listener, "kafka-opa");
+  assert.equal(refusal.error, "TOPIC_AUTHORIZATION_FAILED");
+
+  const got = await consume(c, bob, topic, unique("e2e.opa.group-", "decide"), 1);
+  assert.deepEqual(got.map((m) => m.value), ["from alice"], "bob reads what alice wrote");
+
+  // The input OPA got for alice's write: ext_authz's attributes plus the Kafka fields.
+  const writes = about(decisionsSince(mark), topic, "WRITE");
+  const aliceWrite = writes.find((d) => d.input.kafka.principal === "User:alice");
+  assert.ok(aliceWrite, `OPA was asked about alice's WRITE (decisions about it: ${writes.length})`);
+  c.t.diagnostic(`OPA input: ${JSON.stringify(aliceWrite.input)} -> ${JSON.stringify(aliceWrite.result)}`);
+  assert.equal(aliceWrite.result, true);
+  assert.deepEqual(aliceWrite.input.kafka, {
+    principal: "User:alice", host: "127.0.0.1", listener: "kafka-opa", operation: "WRITE",
+    resource: { type: "TOPIC", name: topic, anyResource: false },
+  });
+  assert.equal(aliceWrite.input.attributes.source.address.socketAddress.address, "127.0.0.1");
+  assert.equal(aliceWrite.input.attributes.source.principal, "User:alice");
+  assert.deepEqual(aliceWrite.input.attributes.destination.address.socketAddress, { address: "127.0.0.1", portValue: 19096 });
+
+  // Listings: a response cannot wait, so it shows what OPA has answered; the first listing
+  // asks about the rest, the next one shows them. secret.* is never shown to bob.
+  const w = await signedIn(c, OPA, "bob");
+  let shown = new Map<string, number>();
+  for (let i = 0; i < 20 && !shown.has(topic); i++) {
+    await w.send(await metadata(100 + i, null));
+    const f = await w.next(10_000);
+    assert.ok(f !== null, "an answer to Metadata(all topics)");
+    shown = await metadataTopics(f);
+    if (!shown.has(topic)) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(shown.has(topic), `bob's listing shows ${topic}`);
+  assert.ok(!shown.has(secret), `bob's listing hides ${secret}`);
+});
+
+e2e("OPA's answers are cached for cacheTtlMs, then asked again", async (c) => {
+  const admin = await directAdmin(c);
+  const topic = unique("orders.opa-", "cache");
+  await ensureTopics(admin, [topic]);
+  const w = await signedIn(c, OPA, "alice");
+  const mark = opaMark();
+  const before = await stats();
+  assert.equal((await timedProduce(w, 10, topic))[0], ERR.NONE);
+  assert.equal((await timedProduce(w, 11, topic))[0], ERR.NONE);
+  assert.equal((await timedProduce(w, 12, topic))[0], ERR.NONE);
+  await new Promise((r) => setTimeout(r, 300)); // OPA writes its log line after answering
+  const first = about(decisionsSince(mark), topic, "WRITE").length;
+  assert.equal(first, 1, "three produces within the TTL: OPA asked once");
+  const mid = await stats();
+  assert.ok(delta(before, mid, K("external.cache_hits")) >= 2, "the other two were answered from the cache");
+  await new Promise((r) => setTimeout(r, CACHE_TTL_MS + 300));
+  assert.equal((await timedProduce(w, 13, topic))[0], ERR.NONE);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(about(decisionsSince(mark), topic, "WRITE").length, 2, "after the TTL: asked again");
+  assert.equal(await highWatermark(admin, topic), 4);
+});
+
+/**
+ * Runs `fn` with OPA replaced by a server that accepts connections and never answers, so every
+ * question times out (timeoutMs); OPA is back afterwards.
+ */
+async function withSilentOpa(fn: () => Promise<void>): Promise<void> {
+  await make("opa-down");
+  const held: net.Socket[] = [];
+  const silent = net.createServer((s) => { held.push(s); s.on("error", () => {}); });
+  await new Promise<void>((resolve, reject) => { silent.once("error", reject); silent.listen(OPA_PORT, "127.0.0.1", resolve); });
+  try {
+    // Answers cached before this point must expire first.
+    await new Promise((r) => setTimeout(r, CACHE_TTL_MS + 200));
+    await fn();
+  } finally {
+    for (const s of held) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+    await make("opa-up", 120_000);
+  }
+}
+
+e2e("a request waiting for OPA holds up neither other connections nor the order of its own; OPA silent: 19096 fails closed, 19097 fails open", async (c) => {
+  const admin = await directAdmin(c);
+  const known = unique("orders.opa-", "known");
+  const fresh = unique("orders.opa-", "fresh");
+  const open = unique("orders.opa-", "open");
+  await ensureTopics(admin, [known, fresh, open]);
+
+  // In order: a pipeline whose first request waits for OPA and whose second does not.
+  const p = await signedIn(c, OPA, "alice");
+  await p.send(Buffer.concat([await produce(20, unique("orders.opa-", "pipelined")), await produce(21, known)]));
+  const answers = await p.frames(2, 10_000);
+  assert.deepEqual(answers.map(corrOf), [20, 21], "answers in the order of the requests");
+
+  await withSilentOpa(async () => {
+    const before = await stats();
+    const log = logMark();
+    const waiting = await signedIn(c, OPA, "alice");
+    const other = await signedIn(c, OPA, "alice");
+    // Every cached answer has expired, so the other connection sends what needs no ACL.
+    const slow = timedProduce(waiting, 30, fresh);
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    await other.send(await apiVersions(31));
+    const av = await other.next(5000);
+    const otherMs = Date.now() - t0;
+    assert.ok(av !== null, "the other connection is answered");
+    const [error, slowMs] = await slow;
+    c.t.diagnostic(`waiting for OPA: ${slowMs} ms (timeoutMs ${TIMEOUT_MS}); the other connection meanwhile: ${otherMs} ms`);
+    assert.equal(error, ERR.TOPIC_AUTHORIZATION_FAILED, "no answer from OPA: 19096 fails closed");
+    assert.ok(slowMs >= TIMEOUT_MS - 50, `the produce waited for the timeout (${slowMs} ms)`);
+    assert.ok(otherMs < slowMs - 200, `the other connection was not held up (${otherMs} ms vs ${slowMs} ms)`);
+    assert.equal(await highWatermark(admin, fresh), 0, "nothing reached the broker");
+    const line = await waitForAudit(log, (r) => r.resourceName === fresh);
+    assert.ok(line !== null, "an audit line for the refusal");
+    c.t.diagnostic(`audit line: ${JSON.stringify(line)}`);
+    assert.match(line.reason, /no answer within 500 ms.*failing closed/);
+    // The connection stays up and usable.
+    assert.equal((await timedProduce(waiting, 32, fresh))[0], ERR.TOPIC_AUTHORIZATION_FAILED, "still refused (held failure), connection up");
+
+    const o = await signedIn(c, OPA_OPEN, "alice");
+    assert.equal((await timedProduce(o, 40, open))[0], ERR.NONE, "no answer from OPA: 19097 fails open");
+    assert.equal(await highWatermark(admin, open), 1, "the record reached the broker");
+    const after = await stats();
+    assert.ok(delta(before, after, K("external.failures")) >= 2, "failures counted");
+    assert.ok(delta(before, after, K("external.failed_open")) >= 1, "fail-open counted");
+    assert.ok(delta(before, after, K("requests_waited")) >= 2, "requests waited");
+  });
+}, 60_000);
