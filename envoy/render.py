@@ -4,6 +4,15 @@
   render.py --template envoy/envoy.yaml --out .cache/envoy/envoy.yaml --tls-dir .cache/envoy/tls \
             --wasm build/filter.wasm --policy envoy/policy.example.json
   render.py --template envoy/envoy.yaml --out .cache/envoy/envoy.yaml --tls-dir .cache/envoy/tls --no-wasm
+  render.py ... --lds .cache/envoy/lds/listeners.yaml [--lds-out FILE]
+
+With --lds PATH the listeners leave static_resources: they are written, as LDS resources
+(type.googleapis.com/envoy.config.listener.v3.Listener), to --lds-out (default PATH), and the
+config takes them from PATH (dynamic_resources.lds_config.path_config_source, watching PATH's
+directory for files moved into it). Envoy then reloads its listeners, without restarting,
+when a new listeners file is renamed over PATH (test/e2e/bin/envoy.sh reload). The template
+is the same either way: the split is made on the rendered text, whose listeners are the items
+of "  listeners:" under "static_resources:" (two-space indentation, as the template writes it).
 
 Placeholders (see the template's header):
   @WASM_FILE@             absolute path of --wasm
@@ -66,6 +75,52 @@ def merge(base: dict, overlay: dict) -> dict:
     return out
 
 
+LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
+
+
+def split_listeners(text: str, lds_path: str) -> tuple:
+    """(config without its static listeners, taking them from LDS at lds_path; the LDS file's text)."""
+    lines = text.splitlines(keepends=True)
+    try:
+        top = lines.index("static_resources:\n")
+        start = lines.index("  listeners:\n", top)
+    except ValueError:
+        raise ValueError('no "static_resources:" with "  listeners:" under it')
+    end = start + 1  # the listeners block: up to the next key of static_resources, or the next top-level key
+    while end < len(lines) and not re.match(r"(  )?[A-Za-z_]", lines[end]):
+        end += 1
+    resources = []
+    for line in lines[start + 1:end]:
+        line = line[2:] if line.startswith("  ") else line
+        if line.startswith("- "):  # a listener: the resource's type first, then its own keys
+            line = f'- "@type": {LISTENER_TYPE}\n  ' + line[2:]
+        resources.append(line)
+    if not any(line.startswith("- ") for line in resources):
+        raise ValueError("no listener under static_resources.listeners")
+    lds_dir = os.path.dirname(lds_path)
+    dynamic = ("\n# Listeners from LDS, a file Envoy reloads when another is moved over it (render.py --lds).\n"
+               "dynamic_resources:\n"
+               "  lds_config:\n"
+               "    resource_api_version: V3\n"
+               "    path_config_source:\n"
+               f"      path: {json.dumps(lds_path)}\n"
+               f"      watched_directory: {{ path: {json.dumps(lds_dir)} }}\n")
+    if not any(line.startswith("node:") for line in lines):  # an xDS subscription needs the node's id and cluster
+        dynamic += "node: { id: kafka-wasm-filter, cluster: kafka-wasm-filter }\n"
+    rest = lines[:start] + lines[end:]
+    lds = "# Envoy's listeners (LDS), rendered by envoy/render.py --lds.\nresources:\n" + "".join(resources)
+    return "".join(rest).rstrip("\n") + "\n" + dynamic, lds
+
+
+def write(path: str, text: str) -> None:
+    """text into path, atomically (a temporary file renamed over it)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--template", required=True)
@@ -75,6 +130,8 @@ def main() -> int:
     ap.add_argument("--tls-dir", help="directory of the test certificates (for @TLS_DIR@)")
     ap.add_argument("--no-wasm", action="store_true", help="pass-through: drop the wasm filters")
     ap.add_argument("--brokers", type=int, default=1, help="Kafka nodes, each behind its own listeners")
+    ap.add_argument("--lds", help="take the listeners from this LDS file (watched by Envoy) instead of static_resources")
+    ap.add_argument("--lds-out", help="where to write the LDS file (default: --lds); rename it to --lds to load it")
     args = ap.parse_args()
 
     with open(args.template, encoding="utf-8") as f:
@@ -135,11 +192,14 @@ def main() -> int:
         out.append(line)
     text = "".join(out)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, args.out)
+    if args.lds:
+        try:
+            text, lds = split_listeners(text, os.path.abspath(args.lds))
+        except ValueError as e:
+            print(f"render.py: --lds: {args.template}: {e}", file=sys.stderr)
+            return 1
+        write(args.lds_out or args.lds, lds)
+    write(args.out, text)
     return 0
 
 

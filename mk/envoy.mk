@@ -3,11 +3,18 @@
 # included) into a git-ignored virtualenv, so nothing outside the package registries is needed.
 #
 #   make envoy                          install Envoy $(ENVOY_VERSION) into $(VENV)
-#   make envoy-config [POLICY=..] [NOWASM=1]   render $(ENVOY_CONFIG) only
+#   make envoy-config [POLICY=..] [NOWASM=1]   render $(ENVOY_CONFIG) only, listeners in static_resources
+#                                       (the stack's Envoy takes them from LDS: test/e2e/bin/envoy.sh)
 #   make envoy-tls                      test CA + server/client certificates in $(ENVOY_TLS) (when missing)
 #   make up   [POLICY=file.json]        kafka-up + Envoy with the Wasm filter ($(FILTER_WASM))
 #   make up   NOWASM=1                  kafka-up + Envoy as a plain TCP pass-through
 #   make up   ENVOY_CONCURRENCY=4       Envoy with 4 worker threads (one Wasm VM each); default 2
+#   make envoy-reload POLICY=file.json  the running Envoy takes the policy without restarting: its
+#                                       listeners come from LDS ($(ENVOY_DIR)/lds/listeners.yaml), and a
+#                                       listeners file with the new policy is renamed over that one;
+#                                       fails, the previous policy staying in force, when Envoy refuses it.
+#                                       Connections opened before keep the old policy until drained
+#                                       (ENVOY_DRAIN_TIME seconds, default 3), then are closed.
 #   make up   BROKERS=3                 a 3-node Kafka cluster, each node behind its own listeners
 #                                       (node n: 127.0.0.1:19092/3/4 + 10*(n-1), see envoy/envoy.yaml)
 #   make envoy-b-up / envoy-b-down      a second Envoy (the first one's config, admin :9911, Kafka
@@ -16,7 +23,7 @@
 #                                       one Kafka node only (its ports are node 1's moved)
 #   make down                           stop both Envoys and Kafka
 # `make up` again is a no-op when nothing changed and restarts Envoy alone when the policy,
-# the template, the module or ENVOY_CONCURRENCY changed. Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
+# the template, the module or ENVOY_CONCURRENCY changed (`make envoy-reload` does not restart). Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
 
 VENV           := .venv
 ENVOY          := $(VENV)/bin/envoy
@@ -34,8 +41,11 @@ POLICY         ?= envoy/policy.example.json
 NOWASM         ?=
 ENVOY_LOG_LEVEL   ?= info
 ENVOY_CONCURRENCY ?= 2
+# --drain-time-s: how long connections of a listener a reload replaced keep its old filter chain.
+ENVOY_DRAIN_TIME  ?= 3
 ENVOY_SH_ENV   := ENVOY=$(ENVOY) ENVOY_TEMPLATE=$(ENVOY_TEMPLATE) ENVOY_TLS=$(ENVOY_TLS) \
-                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL) BROKERS=$(BROKERS)
+                  FILTER_WASM=$(FILTER_WASM) POLICY=$(POLICY) NOWASM=$(NOWASM) ENVOY_LOG_LEVEL=$(ENVOY_LOG_LEVEL) BROKERS=$(BROKERS) \
+                  ENVOY_DRAIN_TIME=$(ENVOY_DRAIN_TIME)
 ENVOY_SH       := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_DIR) ENVOY_CONCURRENCY=$(ENVOY_CONCURRENCY) bash test/e2e/bin/envoy.sh
 # A second Envoy process in front of the same broker (test/e2e/topic-ids.test.ts starts and stops
 # it): the first Envoy's rendered config with other ports, its own run directory and log.
@@ -45,7 +55,7 @@ ENVOY_B_CONCURRENCY ?= 4
 ENVOY_B_SH     := $(ENVOY_SH_ENV) ENVOY_RUN=$(ENVOY_B_DIR) ENVOY_CONCURRENCY=$(ENVOY_B_CONCURRENCY) \
                   ENVOY_CONFIG_FROM=$(ENVOY_CONFIG) ENVOY_PORTS='$(ENVOY_B_PORTS)' bash test/e2e/bin/envoy.sh
 
-.PHONY: envoy envoy-config envoy-tls envoy-up envoy-down envoy-b-up envoy-b-down up down status
+.PHONY: envoy envoy-config envoy-tls envoy-up envoy-reload envoy-down envoy-b-up envoy-b-down up down status
 
 envoy: $(ENVOY_STAMP)
 
@@ -70,6 +80,10 @@ $(ENVOY_TLS_FILES) &: | tools
 # With the filter, build/filter.wasm is a prerequisite: whichever rule makes it runs first.
 envoy-up: $(ENVOY_STAMP) tools $(ENVOY_TLS_FILES) $(if $(NOWASM),,$(FILTER_WASM))
 	@$(ENVOY_SH) up
+
+# No prerequisites: a rebuilt module is not something a reload hands over (envoy.sh refuses it).
+envoy-reload:
+	@$(ENVOY_SH) reload
 
 envoy-down:
 	@$(ENVOY_SH) down

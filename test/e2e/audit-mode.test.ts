@@ -3,8 +3,13 @@
 // against hostile clients (here: a frame over filter.maxFrameBytes) still hold; put back in
 // enforce mode by a configuration reload, the same produce is refused again.
 //
-// The reload is the stack's own: `make envoy-up POLICY=...` renders the config again and
-// restarts Envoy (lib/envoy.ts reloadPolicy). The file ends with test/e2e/policy.json in force.
+// The reload is an operator's: the stack's Envoy takes its listeners (and so the filter's plugin
+// configuration, the policy) from LDS, a file it watches; `make envoy-reload POLICY=...` renames
+// a new listeners file over it and waits for Envoy's listener_manager.lds.update_success
+// (lib/envoy.ts reloadPolicy). Envoy keeps running (same pid). A connection opened before the
+// reload keeps its old filter chain (the old policy) until Envoy drains it (--drain-time-s), then
+// is closed. A policy the filter refuses makes Envoy reject the listeners (lds.update_rejected)
+// and the previous policy stays in force. The file ends with test/e2e/policy.json in force.
 
 import assert from "node:assert/strict";
 import { after } from "node:test";
@@ -13,11 +18,33 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { e2e, type Ctx } from "./lib/harness";
 import { unique, RUN, POLICY_FILE } from "./lib/env";
-import { stats, delta, K, logMark, waitForLog, waitForAudit, reloadPolicy, brief } from "./lib/envoy";
+import { stats, delta, K, logMark, logSince, waitForLog, waitForAudit, reloadPolicy, tryReloadPolicy, drainTimeMs, brief } from "./lib/envoy";
 import { Wire, ERR, produce, produceErrors, directAdmin, ensureTopics, highWatermark } from "./lib/attack";
+import { envoyPid } from "../bench/lib/envoy";
 
+const BASE_POLICY = JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { acls: Array<Record<string, unknown>> };
 const AUDIT_POLICY = join(tmpdir(), `kafka-wasm-audit-policy-${RUN}.json`);
-writeFileSync(AUDIT_POLICY, JSON.stringify({ ...JSON.parse(readFileSync(POLICY_FILE, "utf8")), mode: "audit" }));
+writeFileSync(AUDIT_POLICY, JSON.stringify({ ...BASE_POLICY, mode: "audit" }));
+/** Valid JSON the filter's validator refuses (its proxy_on_configure returns false). */
+const REFUSED_POLICY = join(tmpdir(), `kafka-wasm-refused-policy-${RUN}.json`);
+writeFileSync(REFUSED_POLICY, JSON.stringify({ ...BASE_POLICY, acls: [{ ...BASE_POLICY.acls[0], operation: "WRIT" }, ...BASE_POLICY.acls.slice(1)] }));
+
+/** Envoy's LDS counters (listener_manager.lds.update_*). */
+const LDS = (name: "update_success" | "update_rejected"): string => `listener_manager.lds.${name}`;
+const ldsStats = () => stats("^listener_manager\\.lds\\.update_");
+
+/** Reloads `policyFile` into the running Envoy: it must load it (lds.update_success +1) in the same process. */
+async function reloadInPlace(c: Ctx, policyFile: string, what: string): Promise<void> {
+  const pid = envoyPid();
+  const before = await ldsStats();
+  const lines = await reloadPolicy(policyFile);
+  const after = await ldsStats();
+  for (const l of lines.filter((l) => /lds\.update_|reloaded/.test(l))) c.t.diagnostic(`${what}: ${l}`);
+  assert.equal(delta(before, after, LDS("update_success")), 1, `${what}: Envoy loaded the new listeners (lds.update_success +1)`);
+  assert.equal(delta(before, after, LDS("update_rejected")), 0);
+  assert.equal(envoyPid(), pid, `${what}: the same Envoy process (pid ${pid}) runs on`);
+  c.t.diagnostic(`${what}: Envoy pid ${pid} before and ${envoyPid()} after the reload`);
+}
 
 after(() => reloadPolicy(POLICY_FILE), { timeout: 150_000 });
 
@@ -38,9 +65,33 @@ e2e("audit mode: a produce the policy refuses reaches the broker, logged and cou
   const topic = unique("e2e.readonly.", "audit");
   await ensureTopics(admin, [topic]);
 
-  await reloadPolicy(AUDIT_POLICY);
+  // A client connected before the reload, in enforce mode.
+  const early = await Wire.for(c, "plaintext");
+  await early.send(await produce(1, topic));
+  const first = await early.next(10_000);
+  assert.ok(first !== null, "the early connection is answered");
+  assert.equal((await produceErrors(first))[0], ERR.TOPIC_AUTHORIZATION_FAILED, "enforce mode: refused");
+
   let mark = logMark();
-  assert.ok(await waitForLog(0, ["kafka filter configured", "mode=audit"], 5000), "Envoy runs the policy in audit mode");
+  await reloadInPlace(c, AUDIT_POLICY, "enforce -> audit");
+  const reloadedAt = Date.now();
+  assert.ok(await waitForLog(mark, ["kafka filter configured", "mode=audit"], 5000), "Envoy runs the policy in audit mode");
+
+  // The early connection keeps the filter chain it was accepted with (enforce mode) while Envoy
+  // drains it, then Envoy closes it.
+  await early.send(await produce(2, topic));
+  const second = await early.next(5000);
+  assert.ok(second !== null, `the early connection is still served after the reload (closed: ${early.closed})`);
+  assert.equal((await produceErrors(second))[0], ERR.TOPIC_AUTHORIZATION_FAILED,
+    "a connection opened before the reload keeps the old policy (enforce mode) until drained");
+  assert.equal(await highWatermark(admin, topic), 0, "nothing reached the broker through the early connection");
+  const drain = await drainTimeMs();
+  assert.ok(await early.waitClosed(drain + 5000), `Envoy closes the early connection once drained (--drain-time-s ${drain / 1000})`);
+  const closedAfter = early.closedAt - reloadedAt;
+  c.t.diagnostic(`connection opened before the reload: refused as in enforce mode after it, closed by Envoy ${closedAfter} ms after the reload returned (drain time ${drain} ms)`);
+  assert.ok(closedAfter <= drain + 2000, `closed within the drain time (${closedAfter} ms)`);
+
+  mark = logMark();
   const before = await stats();
   assert.equal(await produceOnce(c, topic), ERR.NONE, "audit mode: the broker took the record");
   assert.equal(await highWatermark(admin, topic), 1, "the record is at the broker");
@@ -73,9 +124,9 @@ e2e("audit mode: a produce the policy refuses reaches the broker, logged and cou
   await big.send(claim);
   assert.ok(await big.waitClosed(5000), "a 200 MiB frame claim is refused in audit mode too");
 
-  await reloadPolicy(POLICY_FILE);
   mark = logMark();
-  assert.ok(await waitForLog(0, ["kafka filter configured", "mode=enforce"], 5000), "Envoy runs the policy in enforce mode again");
+  await reloadInPlace(c, POLICY_FILE, "audit -> enforce");
+  assert.ok(await waitForLog(mark, ["kafka filter configured", "mode=enforce"], 5000), "Envoy runs the policy in enforce mode again");
   assert.equal(await produceOnce(c, topic), ERR.TOPIC_AUTHORIZATION_FAILED, "enforce mode: refused");
   assert.equal(await highWatermark(admin, topic), 1, "nothing more reached the broker");
   const denied = await waitForAudit(mark, (r) => r.resourceName === topic);
@@ -86,3 +137,37 @@ e2e("audit mode: a produce the policy refuses reaches the broker, logged and cou
   assert.equal(denied.acl, "acls[3]");
   assert.equal(denied.error, "TOPIC_AUTHORIZATION_FAILED");
 }, 240_000);
+
+e2e("a policy the filter refuses on reload: Envoy rejects the listeners (lds.update_rejected) and the previous policy (audit mode) stays in force", async (c) => {
+  const admin = await directAdmin(c);
+  const topic = unique("e2e.readonly.", "audit-kept");
+  await ensureTopics(admin, [topic]);
+  await reloadInPlace(c, AUDIT_POLICY, "enforce -> audit");
+
+  const pid = envoyPid();
+  const mark = logMark();
+  const before = await ldsStats();
+  const r = await tryReloadPolicy(REFUSED_POLICY);
+  const after = await ldsStats();
+  for (const l of r.lines.filter((l) => /lds\.update_|refused|previous|reloading/.test(l))) c.t.diagnostic(`refused reload: ${l}`);
+  assert.equal(r.ok, false, "make envoy-reload fails");
+  assert.ok(delta(before, after, LDS("update_rejected")) >= 1, "Envoy rejected the listeners (lds.update_rejected)");
+  assert.equal(envoyPid(), pid, "the same Envoy process runs on");
+  const refused = logSince(mark).find((l) => l.includes("kafka filter: configuration refused") && l.includes('unknown operation "WRIT"'));
+  assert.ok(refused !== undefined, "the filter says why it refused the policy");
+  c.t.diagnostic(`refused reload: ${brief(refused)}`);
+  const rejected = logSince(mark).find((l) => /lds: listener 'kafka_plaintext' config rejected/.test(l));
+  assert.ok(rejected !== undefined, "Envoy says it rejected the listener");
+  c.t.diagnostic(`refused reload: ${rejected.replace(/^.*\]\[warning\]\[upstream\] \[[^\]]*\] /, "")}`);
+
+  // Still audit mode, on new connections.
+  const kept = logMark();
+  assert.equal(await produceOnce(c, topic), ERR.NONE, "the previous policy (audit mode) is in force: the broker took the record");
+  assert.equal(await highWatermark(admin, topic), 1);
+  const would = await waitForAudit(kept, (a) => a.resourceName === topic);
+  assert.ok(would !== null && would.decision === "WOULD_DENY" && would.mode === "audit", "logged as would-deny in audit mode");
+  c.t.diagnostic(`after the refused reload: ${would.decision} mode=${would.mode} ${would.resourceType}:${would.resourceName}`);
+
+  await reloadInPlace(c, POLICY_FILE, "audit -> enforce");
+  assert.equal(await produceOnce(c, topic), ERR.TOPIC_AUTHORIZATION_FAILED, "enforce mode again: refused");
+}, 120_000);

@@ -29,6 +29,14 @@ export async function concurrency(admin = ENVOY_ADMIN): Promise<number> {
   return Number(info.command_line_options?.concurrency);
 }
 
+/** Envoy's --drain-time-s (mk/envoy.mk ENVOY_DRAIN_TIME), ms, from its admin's /server_info. */
+export async function drainTimeMs(admin = ENVOY_ADMIN): Promise<number> {
+  const info = JSON.parse(await get("/server_info", 3000, admin)) as { command_line_options?: { drain_time?: string } };
+  const s = /^(\d+(?:\.\d+)?)s$/.exec(info.command_line_options?.drain_time ?? "");
+  if (s === null) throw new Error(`/server_info: no drain_time (${JSON.stringify(info.command_line_options?.drain_time)})`);
+  return Number(s[1]) * 1000;
+}
+
 /** A counter's value; a filter counter not defined yet (never incremented in this Envoy) reads 0. */
 export function stat(s: Stats, name: string): number {
   return s.get(name) ?? 0;
@@ -69,17 +77,31 @@ export async function requireStack(): Promise<void> {
   }
 }
 
+/** What `make envoy-reload` said: `ok` when Envoy loaded the listeners, its lines (test/e2e/bin/envoy.sh) either way. */
+export interface Reload { ok: boolean; lines: string[] }
+
 /**
- * Puts `policyFile` in force as this stack reloads a policy: `make envoy-up` renders Envoy's
- * config again and, as it changed, restarts Envoy (same --concurrency) and waits until it is
- * ready. Envoy's counters start again from 0 and its log from empty.
+ * Hands `policyFile` to the running Envoy as an operator reloads a policy: `make envoy-reload`
+ * renders Envoy's listeners (LDS) with it and renames the file over the one Envoy watches, then
+ * waits for Envoy's verdict (listener_manager.lds.update_success or update_rejected). Envoy keeps
+ * running: same process, counters and log go on; new connections get the new filter chain,
+ * open ones keep the old one until drained (drainTimeMs()), then Envoy closes them.
+ * Refused (ok false), the previous policy stays in force.
  */
-export async function reloadPolicy(policyFile: string): Promise<void> {
-  const workers = await concurrency();
-  const r = await run("make", ["--no-print-directory", "envoy-up", `POLICY=${policyFile}`, `ENVOY_CONCURRENCY=${workers}`],
-    { timeoutMs: 120_000, cwd: ROOT });
-  if (r.code !== 0) throw new Error(`make envoy-up POLICY=${policyFile}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.stderr.slice(-2000)}`);
+export async function tryReloadPolicy(policyFile: string): Promise<Reload> {
+  const r = await run("make", ["--no-print-directory", "envoy-reload", `POLICY=${policyFile}`], { timeoutMs: 60_000, cwd: ROOT });
+  const lines = (r.stdout + r.stderr).split("\n").filter((l) => l.length > 0);
+  if (r.timedOut) throw new Error(`make envoy-reload POLICY=${policyFile}: timed out: ${lines.slice(-20).join("\n")}`);
+  return { ok: r.code === 0, lines };
 }
+
+/** tryReloadPolicy, which must succeed; envoy.sh's lines. */
+export async function reloadPolicy(policyFile: string): Promise<string[]> {
+  const r = await tryReloadPolicy(policyFile);
+  if (!r.ok) throw new Error(`make envoy-reload POLICY=${policyFile} failed: ${r.lines.slice(-30).join("\n")}`);
+  return r.lines;
+}
+
 
 // ---------------------------------------------------------------------------------------
 // Envoy's log
