@@ -43,6 +43,8 @@ STAMP=$RUN/envoy.running   # what the running Envoy was started with
 LOG=$LOGS/envoy.log
 
 log() { echo "envoy.sh: $*" >&2; }
+# shellcheck source=test/e2e/bin/bg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bg.sh"
 
 our_pid() {  # prints Envoy's pid when it is ours and alive
   local pid
@@ -82,28 +84,11 @@ fingerprint() {  # config + module + certificates + binary + command line: a cha
     sha256sum | cut -d' ' -f1
 }
 
-stop() {
-  local pid i
-  pid=$(our_pid) || { rm -f "$PIDFILE" "$STAMP"; return 0; }
-  log "stopping envoy (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
-  if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
-  rm -f "$PIDFILE" "$STAMP"
-}
-
 up() {
-  local pid p t0 want
+  local p want
   render
   want=$(fingerprint)
-  if pid=$(our_pid); then
-    if [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; then
-      log "already running (pid $pid) with this config"
-      return 0
-    fi
-    log "config, filter module or command line changed: restarting"
-    stop
-  fi
+  bg_current envoy "$want" "with this config" "config, filter module or command line changed" && return 0
   for p in "${PORTS[@]}"; do
     if port_open "$p"; then log "127.0.0.1:$p is taken by a process that is not ours; stop it first"; exit 1; fi
   done
@@ -111,30 +96,17 @@ up() {
   if ! "$ENVOY" --mode validate -c "$CONFIG" --disable-hot-restart -l warning >"$LOGS/validate.log" 2>&1; then
     log "Envoy rejects $CONFIG:"; tail -n 20 "$LOGS/validate.log" >&2; exit 1
   fi
-  [ -f "$LOG" ] && mv -f "$LOG" "$LOG.1"
   log "starting envoy ($([ -n "$NOWASM" ] && echo pass-through || echo "filter $FILTER_WASM, policy $POLICY")), log $LOG"
   # --disable-hot-restart: no shared-memory base id, so it never collides with another Envoy here.
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
-    "$ENVOY" -c "$CONFIG" --disable-hot-restart --concurrency "$ENVOY_CONCURRENCY" \
-    -l "$ENVOY_LOG_LEVEL" --log-format '[%Y-%m-%d %T.%e][%t][%l][%n] %v' \
-    </dev/null >"$LOG" 2>&1 &
-  echo "$want" >"$STAMP"
-  t0=$SECONDS
-  until ready; do
-    if ! our_pid >/dev/null && [ $((SECONDS - t0)) -gt 1 ]; then
-      rm -f "$STAMP"; log "envoy exited; last lines of $LOG:"; tail -n 30 "$LOG" >&2; exit 1
-    fi
-    if [ $((SECONDS - t0)) -ge "$ENVOY_START_TIMEOUT" ]; then
-      log "not ready after ${ENVOY_START_TIMEOUT}s; see $LOG"; exit 1
-    fi
-    sleep 0.2
-  done
+  bg_start "$want" "$ENVOY" -c "$CONFIG" --disable-hot-restart --concurrency "$ENVOY_CONCURRENCY" \
+    -l "$ENVOY_LOG_LEVEL" --log-format '[%Y-%m-%d %T.%e][%t][%l][%n] %v'
+  bg_wait envoy "$ENVOY_START_TIMEOUT" ready
   log "ready (--concurrency $ENVOY_CONCURRENCY): 127.0.0.1:${PORTS[1]} -> :9092, 127.0.0.1:${PORTS[2]} -> :9093, 127.0.0.1:${PORTS[3]} (TLS) -> :9092$([ "$BROKERS" = 1 ] || echo " (and so on for $BROKERS nodes, ports +10 per node)"), admin http://$ADMIN"
 }
 
 case "${1:-}" in
   up) up ;;
-  down) if our_pid >/dev/null; then stop; else rm -f "$PIDFILE" "$STAMP"; log "not running"; fi ;;
+  down) bg_stop envoy ;;
   status) if pid=$(our_pid); then echo "envoy running (pid $pid)"; else echo "envoy not running"; exit 1; fi ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
