@@ -18,7 +18,7 @@ all: build
 include mk/*.mk
 
 # Everything a fresh machine needs, then every suite; ends with `N passed, N failed`.
-test: deps schemas tools envoy kafka
+test: deps schemas tools envoy kafka opa
 	bash test/run-all.sh
 
 build: codecs policy-tool filter

@@ -21,7 +21,7 @@
 #                                       listeners :29092-:29094, $(ENVOY_B_DIR)/envoy.log,
 #                                       ENVOY_B_CONCURRENCY workers, default 4); needs `make up` first,
 #                                       one Kafka node only (its ports are node 1's moved)
-#   make down                           stop both Envoys and Kafka
+#   make down                           stop both Envoys, Kafka and OPA (mk/opa.mk)
 # `make up` again is a no-op when nothing changed and restarts Envoy alone when the policy,
 # the template, the module or ENVOY_CONCURRENCY changed (`make envoy-reload` does not restart). Logs: $(ENVOY_DIR)/envoy.log, $(CACHE)/kafka/logs/server.log.
 
@@ -102,11 +102,13 @@ down:
 	@$(ENVOY_B_SH) down
 	@$(ENVOY_SH) down
 	@$(KAFKA_SH) down
+	@$(OPA_SH) down
 
 status:
 	-@$(KAFKA_SH) status
 	-@$(ENVOY_SH) status
 	-@$(ENVOY_B_SH) status
+	-@$(OPA_SH) status
 
 # Infra smoke test through Envoy (kcat): `make up NOWASM=1 && make e2e-smoke`.
 .PHONY: e2e-smoke

@@ -51,6 +51,7 @@ stage specs     npx asp --config test/as-pect.config.js --as-config test/as-pect
 stage oracle    make --no-print-directory test-oracle
 stage codecs    node --import tsx --test test/codecs/*.test.ts
 stage policy    make --no-print-directory test-policy
+stage opa       make --no-print-directory test-opa
 stage shell     make --no-print-directory filter-test
 stage fuzz      make --no-print-directory fuzz-test
 stage envoy     make --no-print-directory filter-smoke

@@ -63,6 +63,8 @@ NEW_CONFIG=$RUN/envoy.yaml.new      # render() writes these, outside the watched
 NEW_LDS=$RUN/listeners.yaml.new
 
 log() { echo "envoy.sh: $*" >&2; }
+# shellcheck source=test/e2e/bin/bg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bg.sh"
 
 our_pid() {  # prints Envoy's pid when it is ours and alive
   local pid
@@ -93,7 +95,7 @@ render() {  # into $NEW_CONFIG and $NEW_LDS; nothing Envoy reads changes
       --tls-dir "$ENVOY_TLS" --brokers "$BROKERS" --wasm "$FILTER_WASM" --policy "$POLICY"
   fi
   # Other ports: "port_value: N" (listeners, admin) and the policy's "port": N (JSON in a YAML string).
-  for i in 0 1 2 3; do
+  for i in "${!TEMPLATE_PORTS[@]}"; do
     [ "${PORTS[$i]}" = "${TEMPLATE_PORTS[$i]}" ] ||
       sed -i -E 's/(port_value: |\\"port\\": )'"${TEMPLATE_PORTS[$i]}"'\b/\1'"${PORTS[$i]}"'/g' "$NEW_CONFIG" "$NEW_LDS"
   done
@@ -171,15 +173,7 @@ reload() {
   exit 1
 }
 
-stop() {
-  local pid i
-  pid=$(our_pid) || { rm -f "$PIDFILE" "$STAMP"; return 0; }
-  log "stopping envoy (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
-  if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
-  rm -f "$PIDFILE" "$STAMP"
-}
+stop() { bg_stop envoy; }
 
 up() {
   local pid p t0 want s r f
