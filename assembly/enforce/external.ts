@@ -139,6 +139,7 @@ export class ExternalDecision {
 
 class Call {
   waiting: Array<u32> = new Array<u32>();
+  readonly sentNs: i64 = nowNs();
   constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
 }
 
@@ -216,10 +217,14 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   callsByToken.delete(k);
   callsByKey.delete(call.key);
   if (headers == 0) {
-    decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
+    decided(call, false, "", "no answer (the connection to the service failed or was reset)");
   } else {
     const status = httpCallResponseHeader(":status");
-    if (status != "200") {
+    const timeoutNs = <i64>call.settings.timeoutMs * 1000000;
+    if (status == "504" && nowNs() - call.sentNs >= timeoutNs) {
+      // Envoy answers a call that timed out itself, with a 504.
+      decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
+    } else if (status != "200") {
       decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing"));
     } else {
       const body = readBuffer(BufferTypeValues.HttpCallResponseBody, bodySize);
