@@ -137,9 +137,11 @@ export class ExternalDecision {
   constructor(readonly allowed: bool, readonly reason: string, readonly expiresNs: i64) {}
 }
 
+/** What Envoy answers (with a 504) for a call that got no answer within its timeout. */
+const ENVOY_TIMEOUT_BODY = "upstream request timeout";
+
 class Call {
   waiting: Array<u32> = new Array<u32>();
-  readonly sentNs: i64 = nowNs();
   constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
 }
 
@@ -220,15 +222,15 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
     decided(call, false, "", "no answer (the connection to the service failed or was reset)");
   } else {
     const status = httpCallResponseHeader(":status");
-    const timeoutNs = <i64>call.settings.timeoutMs * 1000000;
-    if (status == "504" && nowNs() - call.sentNs >= timeoutNs) {
-      // Envoy answers a call that timed out itself, with a 504.
+    const body = readBuffer(BufferTypeValues.HttpCallResponseBody, bodySize);
+    const text = body != null ? String.UTF8.decodeUnsafe(body.dataStart, <usize>body.length) : "";
+    if (status == "504" && text == ENVOY_TIMEOUT_BODY) {
       decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
     } else if (status != "200") {
-      decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing"));
+      decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing") +
+        (text.length > 0 ? ": " + printable(text, 120) : ""));
     } else {
-      const body = readBuffer(BufferTypeValues.HttpCallResponseBody, bodySize);
-      readDecision(call, body != null ? String.UTF8.decodeUnsafe(body.dataStart, <usize>body.length) : "");
+      readDecision(call, text);
     }
   }
   const waiting = call.waiting;
