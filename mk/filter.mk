@@ -3,7 +3,8 @@
 #   make filter         build build/filter.wasm (optimized) and print its size
 #   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy),
 #                       the oracle sweep (with the corpus of real clients' frames, test/corpus),
-#                       and topic ids shared between worker VMs
+#                       topic ids shared between worker VMs, and requests waiting for external
+#                       decisions (waits.mjs)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
 #
@@ -33,3 +34,4 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) oracle codecs
 	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 100 12345 --garbage-only
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/waits.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)

@@ -141,7 +141,8 @@ export class ExternalDecision {
 const ENVOY_TIMEOUT_BODY = "upstream request timeout";
 
 class Call {
-  waiting: Array<u32> = new Array<u32>();
+  /** The connections whose waiting request needs this answer. */
+  waiting: Array<ExternalAuthorizer> = new Array<ExternalAuthorizer>();
   constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
 }
 
@@ -152,10 +153,10 @@ const callsByToken = new Map<u64, Call>();
 
 /**
  * The answer to `q` if known; otherwise asks (once per question) and returns Pending, with
- * connection `waiter` (0: none) resumed when the answer comes. `contextId` is the connection
- * in whose callback this runs: host calls act on it again afterwards.
+ * `waiter`'s connection (null: none) given the answer and resumed when it comes. `contextId`
+ * is the connection in whose callback this runs: host calls act on it again afterwards.
  */
-export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, waiter: u32): Answer {
+export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, waiter: ExternalAuthorizer | null): Answer {
   const key = q.key();
   if (cache.has(key)) {
     const d = cache.get(key);
@@ -179,7 +180,7 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     }
     if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
   }
-  if (waiter != 0 && !call.waiting.includes(waiter)) call.waiting.push(waiter);
+  if (waiter != null && !call.waiting.includes(waiter)) call.waiting.push(waiter);
   return Answer.Pending;
 }
 
@@ -218,52 +219,51 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   const call = callsByToken.get(k);
   callsByToken.delete(k);
   callsByKey.delete(call.key);
+  let d: ExternalDecision;
   if (headers == 0) {
-    decided(call, false, "", "no answer (the connection to the service failed or was reset)");
+    d = decided(call, false, "", "no answer (the connection to the service failed or was reset)");
   } else {
     const status = httpCallResponseHeader(":status");
     const body = readBuffer(BufferTypeValues.HttpCallResponseBody, bodySize);
     const text = body != null ? String.UTF8.decodeUnsafe(body.dataStart, <usize>body.length) : "";
     if (status == "504" && text == ENVOY_TIMEOUT_BODY) {
-      decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
+      d = decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
     } else if (status != "200") {
-      decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing") +
+      d = decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing") +
         (text.length > 0 ? ": " + printable(text, 120) : ""));
     } else {
-      readDecision(call, text);
+      d = readDecision(call, text);
     }
   }
+  // The waiting requests get the answer itself: when decided again they must not depend on
+  // the cache still holding it (cacheTtlMs 0 or shorter than the wait, an eviction).
   const waiting = call.waiting;
-  for (let i = 0; i < waiting.length; i++) resumeRequests(unchecked(waiting[i]));
+  for (let i = 0; i < waiting.length; i++) {
+    const w = unchecked(waiting[i]);
+    w.answerCame(call.key, d);
+    resumeRequests(w.connectionId);
+  }
 }
 
 /** {"result": bool} or {"result": {"allowed": bool, "reason": string}}; no result: denied. */
-function readDecision(call: Call, text: string): void {
+function readDecision(call: Call, text: string): ExternalDecision {
   const parsed = parseJson(text);
   const root = parsed.ok ? parsed.value : null;
   if (root == null || root.kind != JsonKind.Object) {
-    decided(call, false, "", "the answer is not a JSON object: " + printable(text, 120));
-    return;
+    return decided(call, false, "", "the answer is not a JSON object: " + printable(text, 120));
   }
   const result = root.get("result");
-  if (result == null) {
-    decided(call, true, "no decision (the rule is undefined for this input)", "");
-    return;
-  }
-  if (result.kind == JsonKind.Bool) {
-    decided(call, true, result.boolValue ? "allowed" : "denied", "", result.boolValue);
-    return;
-  }
+  if (result == null) return decided(call, true, "no decision (the rule is undefined for this input)", "");
+  if (result.kind == JsonKind.Bool) return decided(call, true, result.boolValue ? "allowed" : "denied", "", result.boolValue);
   if (result.kind == JsonKind.Object) {
     const allowed = result.get("allowed");
     if (allowed != null && allowed.kind == JsonKind.Bool) {
       const reason = result.get("reason");
       const why = reason != null && reason.kind == JsonKind.String ? reason.text : (allowed.boolValue ? "allowed" : "denied");
-      decided(call, true, why, "", allowed.boolValue);
-      return;
+      return decided(call, true, why, "", allowed.boolValue);
     }
   }
-  decided(call, false, "", "the answer's result is neither a boolean nor an object with a boolean \"allowed\"");
+  return decided(call, false, "", "the answer's result is neither a boolean nor an object with a boolean \"allowed\"");
 }
 
 /**
@@ -300,6 +300,11 @@ export class ExternalAuthorizer {
   mayWait: bool = false;
   /** Questions of the request being decided that are not answered yet. */
   pending: i32 = 0;
+  /**
+   * The answers that came for the waiting request (by question key), kept until it is decided:
+   * they decide it whatever the cache has kept by then.
+   */
+  private answers: Map<string, ExternalDecision> = new Map<string, ExternalDecision>();
 
   constructor(readonly settings: ExternalSettings, readonly listener: string, readonly destination: string,
               readonly connectionId: u32) {}
@@ -311,7 +316,11 @@ export class ExternalAuthorizer {
    */
   allowed(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): bool {
     const q = this.question(principal, host, resourceType, name, operation, anyResource);
-    const a = ask(this.settings, q, this.connectionId, this.mayWait ? this.connectionId : 0);
+    if (this.mayWait && this.answers.size > 0) {
+      const key = q.key();
+      if (this.answers.has(key)) return this.answers.get(key).allowed;
+    }
+    const a = ask(this.settings, q, this.connectionId, this.mayWait ? this : null);
     if (a == Answer.Pending) {
       if (this.mayWait) this.pending++;
       else count("kafka.external.unanswered_in_response");
@@ -322,9 +331,17 @@ export class ExternalAuthorizer {
 
   /** Why the service decided as it did about this question (after `allowed`). */
   reason(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): string {
-    const d = decisionOf(this.question(principal, host, resourceType, name, operation, anyResource));
+    const q = this.question(principal, host, resourceType, name, operation, anyResource);
+    const key = q.key();
+    const d = this.mayWait && this.answers.has(key) ? this.answers.get(key) : decisionOf(q);
     return d != null ? d.reason : "external: no answer yet (asked now; a response cannot wait for it)";
   }
+
+  /** The answer to question `key`, which the waiting request asked (see `answers`). */
+  answerCame(key: string, d: ExternalDecision): void { this.answers.set(key, d); }
+
+  /** The request was decided (it does not wait): the answers it waited for are spent. */
+  requestDecided(): void { if (this.answers.size > 0) this.answers.clear(); }
 
   private question(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): ExternalQuestion {
     return new ExternalQuestion(this.listener, this.destination, principal, host, resourceType, anyResource ? "" : name, operation, anyResource);

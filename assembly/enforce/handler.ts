@@ -86,6 +86,7 @@ export class Enforcer extends KafkaHandler {
       external.mayWait = false;
       // Asked of the policy service: decided again, from the start, when the answers are in.
       if (external.pending > 0) return Verdict.wait();
+      external.requestDecided();
     }
     countRequest(this.session.principal);
     // Audit mode: decided as above, sent on as the client sent it. A request whose own bytes

@@ -165,9 +165,13 @@ export class KafkaConnection extends Context {
     }
     const out = this.out;
     out.begin(chunk);
-    // After a wait, the buffer starts with what was decided before the waiting request.
-    const decided = f == this.requests ? <i32>min(this.decidedInBuffer, size) : 0;
-    this.decidedInBuffer = 0;
+    // After a wait, the buffer starts with what was decided before the waiting request. Only
+    // the request side's buffer: broker bytes arriving during the wait must not clear it.
+    let decided = 0;
+    if (f == this.requests) {
+      decided = <i32>min(this.decidedInBuffer, size);
+      this.decidedInBuffer = 0;
+    }
     out.passChunk(0, decided);
     f.process(chunk, out, decided);
     if (f.parked) return this.wait(f, typ, chunk, size);

@@ -6,35 +6,13 @@
 //   node assembly/filter/testing/workers.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
 
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+import { oracleFrames, checker } from "./frames.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const codecs = await import(path.join(ROOT, "build", "codecs.js"));
-
-let passed = 0, failed = 0;
-function check(name, ok, detail = "") {
-  if (ok) passed++;
-  else { failed++; console.log(`FAIL ${name} ${detail}`); }
-}
-
-const oracle = fs.readFileSync(FRAMES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-/** The oracle's frame of this message as {header, body} JSON, to edit and encode again. */
-function template(kind, apiKey, version) {
-  const f = oracle.find((x) => x.kind === kind && x.apiKey === apiKey && x.version === version);
-  const text = codecs.decode(Buffer.from(f.frame, "base64").subarray(4), kind === "request", apiKey, version);
-  if (!text) throw new Error(`oracle ${kind} ${apiKey} v${version} does not decode: ${codecs.error()}`);
-  return JSON.parse(text);
-}
-function frame(json, isRequest, apiKey, version) {
-  const b = codecs.encode(JSON.stringify(json), isRequest, apiKey, version);
-  if (!b) throw new Error(`cannot encode ${apiKey} v${version}: ${codecs.error()}`);
-  return Buffer.from(b); // size-prefixed
-}
+const { template, frame } = await oracleFrames(FRAMES);
+const { check, done } = checker();
 
 const TOPIC_ID = "q1w2e3r4t5y6u7i8o9p0aQ"; // any 16 bytes, base64url as Kafka prints them
 const policy = '{"allowEveryoneIfNoAclFound": true}';
@@ -75,5 +53,4 @@ a.close();
 check("VM A resolves the id it learnt", sendFetch(vmA, 21));
 check("VM B resolves the id VM A learnt (shared data)", sendFetch(vmB, 11), JSON.stringify(vmB.logs.filter((l) => l.level >= 2).slice(-3)));
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+done();
