@@ -3,11 +3,13 @@
 # Node (test/bench/README.md). Figures are ratios within one run, never a pass/fail test, so
 # `make test` does not run it.
 #
-#   make bench     build what it needs, start Kafka, alternate `make up NOWASM=1` and
-#                  `make up POLICY=test/bench/policy.json`, print the table; `make down` always
-#                  (waits first while someone else's Kafka/Envoy runs, e.g. `make test-e2e`)
-# BENCH_MESSAGES, BENCH_METADATA, BENCH_DENIED, BENCH_REPEATS, ... : see test/bench/proxy.ts.
+#   make bench     build what it needs; under $(STACK_LOCK) start Kafka, wait until every bench
+#                  topic's partition has a leader and takes a produce, then BENCH_REPEAT (3)
+#                  times alternate `make up NOWASM=1` and `make up POLICY=test/bench/policy.json`
+#                  (P F, F P, ...), `make down` always; print the table, the added latency, the
+#                  machine's load and one `ratio ...`/`added ...` line per figure
+# BENCH_MESSAGES, BENCH_METADATA, BENCH_DENIED, BENCH_REPEAT, ... : see test/bench/proxy.ts.
 
 .PHONY: bench
 bench: filter codecs oracle envoy kafka tools
-	@bash test/bench/run.sh
+	@STACK_LOCK=$(STACK_LOCK) bash test/bench/run.sh

@@ -3,9 +3,15 @@
 //
 //   tsx test/bench/proxy.ts <out.json>     (test/bench/run.sh runs it; it starts Kafka itself)
 //
-// For each repeat (3), each configuration on a freshly started Envoy (`make envoy-down` then
-// `make up NOWASM=1` or `make up POLICY=test/bench/policy.json`), in the order P F, F P, P F
-// so that drift over the run falls on both alike:
+// Before anything is timed, every bench topic is created and probed on the broker directly
+// until its partition serves: Metadata names a leader and a one-record Produce succeeds
+// (right after CreateTopics a KRaft broker can answer NOT_LEADER_OR_FOLLOWER for a while; the
+// probe retries such errors for up to BENCH_LEADER_WAIT s and records where each topic's log
+// now starts, so the fetch steps read exactly the records the bench wrote).
+//
+// For each repeat (BENCH_REPEAT, 3), each configuration on a freshly started Envoy
+// (`make envoy-down` then `make up NOWASM=1` or `make up POLICY=test/bench/policy.json`), in
+// the order P F, F P, P F, ... so that drift over the run falls on both alike:
 //   warm-up   8 connections (so every worker's Wasm VM) of produce, Metadata and denied
 //             produce, then 2 of fetch;
 // then on one connection, one request in flight, a 300 ms pause before each step:
@@ -25,12 +31,15 @@
 //
 // Environment (defaults): BENCH_RUN (run id, in topic names), BENCH_MESSAGES (20000),
 // BENCH_BATCH (100), BENCH_VALUE_BYTES (1024), BENCH_FETCH_PASSES (3), BENCH_METADATA (4000),
-// BENCH_DENIED (300), BENCH_REPEATS (3), BENCH_WARM_METADATA (2000), BENCH_WARM_PRODUCE (20).
+// BENCH_DENIED (300), BENCH_REPEAT (3; BENCH_REPEATS is read too), BENCH_WARM_METADATA (2000),
+// BENCH_WARM_PRODUCE (20), BENCH_LEADER_WAIT (120 s).
 
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import os from "node:os";
 import { Conn, requestFrame, decodeResponse, recordBatch, parseFetchV12 } from "./lib/wire";
 import { cpuMs, cpuSince, envoyPid, filterCounters, memory, type Cpu, type Memory } from "./lib/envoy";
+import { machineLoad } from "./lib/machine";
 import { ROOT } from "../e2e/lib/env";
 
 const [outFile] = process.argv.slice(2);
@@ -44,7 +53,8 @@ const VALUE_BYTES = num("BENCH_VALUE_BYTES", 1024);
 const METADATA = num("BENCH_METADATA", 4000);
 const FETCH_PASSES = num("BENCH_FETCH_PASSES", 3);
 const DENIED = num("BENCH_DENIED", 300);
-const REPEATS = num("BENCH_REPEATS", 3);
+const REPEATS = num("BENCH_REPEAT", num("BENCH_REPEATS", 3));
+const LEADER_WAIT_MS = num("BENCH_LEADER_WAIT", 120) * 1000;
 const POLICY = "test/bench/policy.json";
 // Warm-up per connection (8 of them): V8 moves a Wasm function from its baseline compiler to
 // the optimizing one only after it has run a while; on this filter the Metadata round trip
@@ -58,42 +68,123 @@ const BROKER = "127.0.0.1:9092"; // direct: topic creation, the broker's warm-up
 // Versions a current client speaks, the last ones that name topics (not topic ids).
 const PRODUCE_V = 12, FETCH_V = 12, METADATA_V = 12, CREATE_TOPICS_V = 7, DELETE_TOPICS_V = 6;
 const TOPIC_AUTHORIZATION_FAILED = 29;
+// What a broker answers while a new partition (or the broker itself) is not serving yet:
+// UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT,
+// NOT_ENOUGH_REPLICAS, NOT_CONTROLLER, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
+// UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, THROTTLING_QUOTA_EXCEEDED.
+const NOT_SERVING_YET = new Set([3, 5, 6, 7, 19, 41, 56, 74, 76, 78, 89]);
 
 type Config = "passthrough" | "filter";
 
 const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const NULL_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 
+/**
+ * Creates the topics on the broker directly; retried while the broker is not ready to (refused
+ * connection, a controller still starting), up to BENCH_LEADER_WAIT.
+ */
 async function createTopics(names: string[]): Promise<void> {
-  const c = await Conn.connect(BROKER);
-  try {
-    const req = await requestFrame(19, CREATE_TOPICS_V, {
-      topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })),
-      timeoutMs: 30_000, validateOnly: false,
-    });
-    const r = await decodeResponse(await c.request(req), 19, CREATE_TOPICS_V);
-    for (const t of r.body.topics) if (t.errorCode !== 0 && t.errorCode !== 36) throw new Error(`CreateTopics ${t.name}: error ${t.errorCode} ${t.errorMessage}`);
-  } finally { c.close(); }
+  const req = await requestFrame(19, CREATE_TOPICS_V, {
+    topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })),
+    timeoutMs: 30_000, validateOnly: false,
+  });
+  const deadline = now() + LEADER_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    let why: string;
+    try {
+      const c = await Conn.connect(BROKER);
+      try {
+        const r = await decodeResponse(await c.request(req), 19, CREATE_TOPICS_V);
+        const bad = (r.body.topics as Array<{ name: string; errorCode: number; errorMessage: string | null }>)
+          .filter((t) => t.errorCode !== 0 && t.errorCode !== 36); // 36: TOPIC_ALREADY_EXISTS
+        if (bad.length === 0) return;
+        const fatal = bad.find((t) => !NOT_SERVING_YET.has(t.errorCode));
+        if (fatal) throw new Error(`CreateTopics ${fatal.name}: error ${fatal.errorCode} ${fatal.errorMessage}`);
+        why = `error ${bad[0].errorCode} on ${bad[0].name}`;
+      } finally { c.close(); }
+    } catch (e) {
+      if ((e as Error).message.startsWith("CreateTopics")) throw e;
+      why = (e as Error).message;
+    }
+    if (now() > deadline) throw new Error(`CreateTopics: broker not ready after ${LEADER_WAIT_MS / 1000} s (${why})`);
+    if (attempt === 1 || attempt % 10 === 0) log(`CreateTopics: ${why}; retrying`);
+    await sleep(250);
+  }
 }
 
 function metadataRequest(topic: string): Promise<Buffer> {
   return requestFrame(3, METADATA_V, { topics: [{ topicId: NULL_UUID, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
 }
 
-/** Waits until the proxy's Metadata names a leader for every topic. */
-async function waitForLeaders(names: string[]): Promise<void> {
-  const c = await Conn.connect(PROXY);
+/** Waits until Metadata through `target` names a leader for every topic's partitions. */
+async function waitForLeaders(target: string, names: string[]): Promise<void> {
+  const req = await requestFrame(3, METADATA_V, { topics: names.map((name) => ({ topicId: NULL_UUID, name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const deadline = now() + LEADER_WAIT_MS;
+  let why = "";
+  for (;;) {
+    try {
+      const c = await Conn.connect(target);
+      try {
+        const r = await decodeResponse(await c.request(req), 3, METADATA_V);
+        const t = (r.body.topics as any[]).find((t) => t.errorCode !== 0 || t.partitions.length === 0 || t.partitions.some((p: any) => p.errorCode !== 0 || p.leaderId < 0));
+        if (t === undefined) return;
+        why = `${t.name}: error ${t.errorCode}, partitions ${JSON.stringify(t.partitions.map((p: any) => [p.errorCode, p.leaderId]))}`;
+      } finally { c.close(); }
+    } catch (e) { why = (e as Error).message; }
+    if (now() > deadline) throw new Error(`no leaders through ${target} after ${LEADER_WAIT_MS / 1000} s (${why})`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Waits until each topic's partition 0 takes writes on the broker: Metadata names its leader,
+ * then a one-record Produce (acks=1) succeeds; errors of a partition that is not serving yet
+ * (NOT_LEADER_OR_FOLLOWER, ...) are retried until BENCH_LEADER_WAIT. Returns, per topic, the
+ * offset after the probe record: where the bench's own records start.
+ */
+async function waitUntilServing(names: string[]): Promise<Map<string, bigint>> {
+  const t0 = now();
+  await waitForLeaders(BROKER, names);
+  const probe = recordBatch(1, 16);
+  const starts = new Map<string, bigint>();
+  const deadline = now() + LEADER_WAIT_MS;
+  let retries = 0;
+  const seen = new Map<string, number>();
+  let c: Conn | null = null;
   try {
-    const req = await requestFrame(3, METADATA_V, { topics: names.map((name) => ({ topicId: NULL_UUID, name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    for (let i = 0; i < 100; i++) {
-      const r = await decodeResponse(await c.request(req), 3, METADATA_V);
-      const ok = r.body.topics.every((t: any) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p: any) => p.errorCode === 0 && p.leaderId >= 0));
-      if (ok) return;
-      await new Promise((res) => setTimeout(res, 100));
+    for (const name of names) {
+      const req = await requestFrame(0, PRODUCE_V, {
+        transactionalId: null, acks: 1, timeoutMs: 30_000,
+        topicData: [{ name, partitionData: [{ index: 0, records: probe.toString("base64") }] }],
+      });
+      for (;;) {
+        let why: string;
+        try {
+          c ??= await Conn.connect(BROKER);
+          const r = await decodeResponse(await c.request(req), 0, PRODUCE_V);
+          const p = r.body.responses[0]?.partitionResponses[0];
+          if (p === undefined) throw new Error(`probe produce to ${name}: no partition in the response`);
+          if (p.errorCode === 0) { starts.set(name, BigInt(p.baseOffset) + 1n); break; }
+          if (!NOT_SERVING_YET.has(p.errorCode)) throw new Error(`probe produce to ${name}: error ${p.errorCode}`);
+          why = `error ${p.errorCode}`;
+          seen.set(why, (seen.get(why) ?? 0) + 1);
+        } catch (e) {
+          if ((e as Error).message.startsWith("probe produce")) throw e;
+          c?.close(); c = null;
+          why = (e as Error).message;
+          seen.set("connection", (seen.get("connection") ?? 0) + 1);
+        }
+        retries++;
+        if (now() > deadline) throw new Error(`${name} does not take writes after ${LEADER_WAIT_MS / 1000} s (${why})`);
+        await sleep(200);
+      }
     }
-    throw new Error(`no leaders for ${names.join(", ")}`);
-  } finally { c.close(); }
+  } finally { c?.close(); }
+  const errs = [...seen].map(([k, v]) => `${v}x ${k}`).join(", ");
+  log(`${names.length} topics serve (leader named, probe produce ok) after ${((now() - t0) / 1000).toFixed(1)} s, ${retries} retries${errs ? ` (${errs})` : ""}`);
+  return starts;
 }
 
 const batch = recordBatch(BATCH, VALUE_BYTES);
@@ -241,7 +332,8 @@ const topicsFor = (rep: number, cfg: Config): Topics => ({
  * steps on one connection. Returns the figures; `deniedWant` is the error code denied produce
  * must get.
  */
-async function load(target: string, t: Topics, deniedWant: number, pid: number | null, warmOnly: boolean, warmConns = 8) {
+async function load(target: string, t: Topics, starts: Map<string, bigint>, deniedWant: number, pid: number | null, warmOnly: boolean, warmConns = 8) {
+  const start = (topic: string): bigint => { const o = starts.get(topic); if (o === undefined) throw new Error(`${topic} was not probed`); return o; };
   const metaTemplate = await metadataRequest(t.data);
   const checkMeta = (f: Buffer): void => { if (f.length < 16) throw new Error("short Metadata response"); };
   const tw = now();
@@ -257,7 +349,7 @@ async function load(target: string, t: Topics, deniedWant: number, pid: number |
   }));
   await Promise.all(Array.from({ length: 2 }, async () => {
     const c = await Conn.connect(target);
-    try { await fetchAll(c, t.warm, 0n, warmConns * WARM_PRODUCE * BATCH); } finally { c.close(); }
+    try { await fetchAll(c, t.warm, start(t.warm), warmConns * WARM_PRODUCE * BATCH); } finally { c.close(); }
   }));
   const warmMs = now() - tw;
   if (warmOnly) return null;
@@ -274,7 +366,7 @@ async function load(target: string, t: Topics, deniedWant: number, pid: number |
     const p = await cpu(() => produce(c, t.data, Math.ceil(MESSAGES / BATCH)));
     await checkProduce(p.responses, 0, "produce");
     await settle();
-    const f = await cpu(() => fetchAll(c, t.data, 0n, p.messages, FETCH_PASSES));
+    const f = await cpu(() => fetchAll(c, t.data, start(t.data), p.messages, FETCH_PASSES));
     await settle();
     const d = await cpu(() => produce(c, t.denied, DENIED));
     await checkProduce(d.responses, deniedWant, "denied produce");
@@ -285,6 +377,7 @@ async function load(target: string, t: Topics, deniedWant: number, pid: number |
 }
 
 async function main(): Promise<void> {
+  const loadStart = os.loadavg();
   const order: Config[][] = [];
   for (let r = 0; r < REPEATS; r++) order.push(r % 2 === 0 ? ["passthrough", "filter"] : ["filter", "passthrough"]);
 
@@ -292,10 +385,11 @@ async function main(): Promise<void> {
   const prewarm: Topics = { data: `bench.data.${RUN}.broker`, warm: `bench.warm.${RUN}.broker`, denied: `bench.denied.${RUN}.broker` };
   const all = [prewarm, ...order.flatMap((cfgs, r) => cfgs.map((cfg) => topicsFor(r + 1, cfg)))];
   await createTopics(all.flatMap((t) => [t.data, t.warm, t.denied]));
+  const starts = await waitUntilServing(all.flatMap((t) => [t.data, t.warm, t.denied]));
 
   // This process's JIT and the broker's first: a full round straight to the broker.
   const tp = now();
-  await load(BROKER, prewarm, 0, null, false, 4);
+  await load(BROKER, prewarm, starts, 0, null, false, 4);
   log(`broker and client warmed up directly on ${BROKER} in ${((now() - tp) / 1000).toFixed(1)} s`);
 
   const runs: unknown[] = [];
@@ -306,25 +400,30 @@ async function main(): Promise<void> {
       else make("up", "NOWASM=1");
       const pid = envoyPid();
       const t = topicsFor(r + 1, cfg);
-      await waitForLeaders([t.data, t.warm, t.denied]);
+      await waitForLeaders(PROXY, [t.data, t.warm, t.denied]);
       const idle: Memory = await memory(pid);
       // Envoy defines its wasm.* stats only when it runs a Wasm VM: it must run what we asked for.
       if ((cfg === "filter") !== Object.keys(idle.wasmStats).length > 0) throw new Error(`Envoy does not run the ${cfg} configuration`);
-      const figures = (await load(PROXY, t, cfg === "filter" ? TOPIC_AUTHORIZATION_FAILED : 0, pid, false))!;
+      const loadBefore = os.loadavg();
+      const machine = machineLoad(pid);
+      const figures = (await load(PROXY, t, starts, cfg === "filter" ? TOPIC_AUTHORIZATION_FAILED : 0, pid, false))!;
+      const loadAfter = os.loadavg();
+      const others = machine();
       const loaded = await memory(pid);
       const counters = cfg === "filter" ? await filterCounters() : {};
-      runs.push({ repeat: r + 1, config: cfg, ...figures, memory: { idle, loaded }, counters });
+      runs.push({ repeat: r + 1, config: cfg, ...figures, memory: { idle, loaded }, counters, loadavg: { before: loadBefore, after: loadAfter }, machine: others });
       const { produce: p, fetch: f, metadata: m, denied: d } = figures;
       log(`repeat ${r + 1} ${cfg}: produce ${(p.messages / p.ms * 1000).toFixed(0)} msg/s p50 ${p.p50.toFixed(2)} ms, ` +
         `fetch ${(f.messages / f.ms * 1000).toFixed(0)} msg/s, metadata p50 ${(m.p50 * 1000).toFixed(0)} us ` +
         `(Envoy CPU ${(m.envoyCpu.workers / m.count * 1000).toFixed(0)} us workers, ${(m.envoyCpu.v8 / m.count * 1000).toFixed(0)} us V8 bg), denied p50 ${d.p50.toFixed(2)} ms; ` +
-        `RSS ${(loaded.rssKiB / 1024).toFixed(0)} MiB`);
+        `RSS ${(loaded.rssKiB / 1024).toFixed(0)} MiB; others' CPU ${((others.busyMs - others.oursMs) / others.wallMs).toFixed(2)} cores, load average ${loadAfter[0].toFixed(1)}`);
     }
   }
   const deleted = await deleteTopics(`bench.`);
   log(`deleted ${deleted} bench topics`);
   writeFileSync(outFile, JSON.stringify({
-    run: RUN, when: new Date().toISOString(), cores: (await import("node:os")).cpus().length,
+    run: RUN, when: new Date().toISOString(), cores: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? "?",
+    loadavg: { start: loadStart, end: os.loadavg() },
     params: { messages: MESSAGES, batch: BATCH, valueBytes: VALUE_BYTES, fetchPasses: FETCH_PASSES, metadata: METADATA, denied: DENIED, repeats: REPEATS, batchBytes: batch.length },
     runs,
   }, null, 1));
