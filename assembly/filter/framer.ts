@@ -83,12 +83,7 @@ export class Framer {
   unpark(chunkLength: i32): void {
     if (this.mode != Mode.Parked) return;
     this.bytesIn -= <i64>(this.held.length + chunkLength - this.parkedRest);
-    this.held.clear();
-    this.heldSinceNs = 0;
-    this.heldChunkPos = -1;
-    this.frameSize = -1;
-    this.remaining = 0;
-    this.mode = Mode.Header;
+    this.atFrameStart();
   }
 
   /** Bytes received but neither sent on nor dropped yet. */
@@ -168,12 +163,7 @@ export class Framer {
     const n = this.held.length;
     if (this.mode == Mode.Closed || n == 0) return 0;
     this.passHeld(out);
-    this.held.clear();
-    this.heldSinceNs = 0;
-    this.heldChunkPos = -1;
-    this.mode = Mode.Header;
-    this.frameSize = -1;
-    this.remaining = 0;
+    this.atFrameStart();
     return n;
   }
 
@@ -266,6 +256,11 @@ export class Framer {
 
   private nextFrame(): void {
     this.frames++;
+    this.atFrameStart();
+  }
+
+  /** Nothing held: the next byte is a frame's first. */
+  private atFrameStart(): void {
     this.held.clear();
     this.heldSinceNs = 0;
     this.heldChunkPos = -1;

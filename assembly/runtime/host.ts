@@ -19,24 +19,40 @@ const outPtr: usize = memory.data(8);
 const outSize: usize = memory.data(8);
 
 /**
- * Copies `size` bytes starting at 0 of a host buffer (DownstreamData, UpstreamData, plugin
- * configuration...) into the VM. The host allocates them through our exported malloc (pinned);
- * we take ownership and unpin so the GC manages the ArrayBuffer from here on.
- * Returns null if the host has no such buffer now.
+ * What the host call that returned `r` left at outPtr / outSize: null when it failed, else the
+ * bytes, which the host allocated through our exported malloc (pinned): we take ownership and
+ * unpin, so the GC manages them from here on. No copy.
  */
-export function readBuffer(typ: BufferTypeValues, size: u32): Uint8Array | null {
-  if (size == 0) return new Uint8Array(0);
-  store<usize>(outPtr, 0);
-  store<usize>(outSize, 0);
-  const r = imports.proxy_get_buffer_bytes(typ, 0, size, outPtr, outSize);
+function taken(r: WasmResultValues): Uint8Array | null {
   if (r != WasmResultValues.Ok) return null;
   const ptr = load<usize>(outPtr);
   const got = <i32>load<u32>(outSize);
   if (ptr == 0 || got <= 0) return new Uint8Array(0);
   const ab = changetype<ArrayBuffer>(ptr);
   __unpin(ptr);
-  // The host allocated exactly `got` bytes; wrap without copying.
   return Uint8Array.wrap(ab, 0, min(got, ab.byteLength));
+}
+
+/** taken(r) as UTF-8 text. */
+function takenText(r: WasmResultValues): string | null {
+  const b = taken(r);
+  return b != null ? String.UTF8.decodeUnsafe(b.dataStart, <usize>b.length) : null;
+}
+
+/** Clears the out-parameters before a host call that fills them. */
+function clearOut(): void {
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+}
+
+/**
+ * Copies `size` bytes starting at 0 of a host buffer (DownstreamData, UpstreamData, plugin
+ * configuration...) into the VM (see taken()). Returns null if the host has no such buffer now.
+ */
+export function readBuffer(typ: BufferTypeValues, size: u32): Uint8Array | null {
+  if (size == 0) return new Uint8Array(0);
+  clearOut();
+  return taken(imports.proxy_get_buffer_bytes(typ, 0, size, outPtr, outSize));
 }
 
 /**
@@ -54,16 +70,8 @@ export function replaceBufferPrefix(typ: BufferTypeValues, length: u32, data: Ui
  */
 export function getProperty(path: Array<string>): string | null {
   const joined = String.UTF8.encode(path.join("\0"));
-  store<usize>(outPtr, 0);
-  store<usize>(outSize, 0);
-  const r = imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize);
-  if (r != WasmResultValues.Ok) return null;
-  const ptr = load<usize>(outPtr);
-  const got = <i32>load<u32>(outSize);
-  if (ptr == 0 || got <= 0) return "";
-  const ab = changetype<ArrayBuffer>(ptr);
-  __unpin(ptr);
-  return String.UTF8.decodeUnsafe(ptr, <usize>min(got, ab.byteLength));
+  clearOut();
+  return takenText(imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize));
 }
 
 /** Closes the client connection (Envoy: FlushWrite close, deferred until the VM call returns). */
@@ -153,16 +161,8 @@ export function addCounter(id: u32, by: i64): void {
 /** The text stored under `key`, or null when there is none. */
 export function getSharedText(key: string): string | null {
   const k = String.UTF8.encode(key);
-  store<usize>(outPtr, 0);
-  store<usize>(outSize, 0);
-  const r = imports.proxy_get_shared_data(changetype<usize>(k), <usize>k.byteLength, outPtr, outSize, casOut);
-  if (r != WasmResultValues.Ok) return null;
-  const ptr = load<usize>(outPtr);
-  const got = <i32>load<u32>(outSize);
-  if (ptr == 0 || got <= 0) return "";
-  const ab = changetype<ArrayBuffer>(ptr);
-  __unpin(ptr);
-  return String.UTF8.decodeUnsafe(ptr, <usize>min(got, ab.byteLength));
+  clearOut();
+  return takenText(imports.proxy_get_shared_data(changetype<usize>(k), <usize>k.byteLength, outPtr, outSize, casOut));
 }
 
 /** Stores `value` under `key` for every VM (last writer wins); false if the host refused. */
@@ -236,16 +236,8 @@ function serializePairs(kv: Array<string>): Uint8Array {
 /** A header of the HTTP call's response being delivered (e.g. ":status"); null when absent. */
 export function httpCallResponseHeader(name: string): string | null {
   const k = String.UTF8.encode(name);
-  store<usize>(outPtr, 0);
-  store<usize>(outSize, 0);
-  const r = imports.proxy_get_header_map_value(6 /* HttpCallResponseHeaders */, changetype<usize>(k), <usize>k.byteLength, outPtr, outSize);
-  if (r != WasmResultValues.Ok) return null;
-  const ptr = load<usize>(outPtr);
-  const got = <i32>load<u32>(outSize);
-  if (ptr == 0 || got <= 0) return "";
-  const ab = changetype<ArrayBuffer>(ptr);
-  __unpin(ptr);
-  return String.UTF8.decodeUnsafe(ptr, <usize>min(got, ab.byteLength));
+  clearOut();
+  return takenText(imports.proxy_get_header_map_value(6 /* HttpCallResponseHeaders */, changetype<usize>(k), <usize>k.byteLength, outPtr, outSize));
 }
 
 /**
@@ -259,14 +251,6 @@ export function continueDownstream(): bool {
 /** A host property's raw bytes (e.g. ["connection", "id"], an 8-byte integer); null when absent. */
 export function getPropertyBytes(path: Array<string>): Uint8Array | null {
   const joined = String.UTF8.encode(path.join("\0"));
-  store<usize>(outPtr, 0);
-  store<usize>(outSize, 0);
-  const r = imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize);
-  if (r != WasmResultValues.Ok) return null;
-  const ptr = load<usize>(outPtr);
-  const got = <i32>load<u32>(outSize);
-  if (ptr == 0 || got <= 0) return new Uint8Array(0);
-  const ab = changetype<ArrayBuffer>(ptr);
-  __unpin(ptr);
-  return Uint8Array.wrap(ab, 0, min(got, ab.byteLength));
+  clearOut();
+  return taken(imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize));
 }

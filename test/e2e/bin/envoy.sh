@@ -176,7 +176,7 @@ reload() {
 stop() { bg_stop envoy; }
 
 up() {
-  local pid p t0 want s r f
+  local pid p want s r f
   render
   want=$(fingerprint "$NEW_CONFIG" "$NEW_LDS")
   if pid=$(our_pid); then
@@ -199,24 +199,11 @@ up() {
   if ! "$ENVOY" --mode validate -c "$CONFIG" --disable-hot-restart -l warning >"$LOGS/validate.log" 2>&1; then
     log "Envoy rejects $CONFIG:"; tail -n 20 "$LOGS/validate.log" >&2; exit 1
   fi
-  [ -f "$LOG" ] && mv -f "$LOG" "$LOG.1"
   log "starting envoy ($([ -n "$NOWASM" ] && echo pass-through || echo "filter $FILTER_WASM, policy $POLICY")), log $LOG"
   # --disable-hot-restart: no shared-memory base id, so it never collides with another Envoy here.
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
-    "$ENVOY" -c "$CONFIG" --disable-hot-restart --concurrency "$ENVOY_CONCURRENCY" --drain-time-s "$ENVOY_DRAIN_TIME" \
-    -l "$ENVOY_LOG_LEVEL" --log-format '[%Y-%m-%d %T.%e][%t][%l][%n] %v' \
-    </dev/null >"$LOG" 2>&1 &
-  echo "$want" >"$STAMP"
-  t0=$SECONDS
-  until ready; do
-    if ! our_pid >/dev/null && [ $((SECONDS - t0)) -gt 1 ]; then
-      rm -f "$STAMP"; log "envoy exited; last lines of $LOG:"; tail -n 30 "$LOG" >&2; exit 1
-    fi
-    if [ $((SECONDS - t0)) -ge "$ENVOY_START_TIMEOUT" ]; then
-      log "not ready after ${ENVOY_START_TIMEOUT}s; see $LOG"; exit 1
-    fi
-    sleep 0.2
-  done
+  bg_start "$want" "$ENVOY" -c "$CONFIG" --disable-hot-restart --concurrency "$ENVOY_CONCURRENCY" \
+    --drain-time-s "$ENVOY_DRAIN_TIME" -l "$ENVOY_LOG_LEVEL" --log-format '[%Y-%m-%d %T.%e][%t][%l][%n] %v'
+  bg_wait envoy "$ENVOY_START_TIMEOUT" ready
   # Envoy goes LIVE without the listeners it refused: a refusal fails the start.
   read -r s r f _ < <(lds_counters)
   if [ "$s" -lt 1 ] || [ "$r" -gt 0 ] || [ "$f" -gt 0 ]; then
