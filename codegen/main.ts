@@ -6,7 +6,9 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadMessages } from "./model";
 import { emitMessage } from "./emit-messages";
+import { Labels } from "./labels";
 import { emitApis, pairApis } from "./emit-apis";
+import { emitFilterCodecs } from "./emit-filter-codecs";
 import { emitSampleIndex, emitSamples } from "./emit-samples";
 
 const [schemaDir, outRoot] = process.argv.slice(2);
@@ -26,8 +28,11 @@ const messages = loadMessages(schemaDir).filter((m) => m.kind !== "data");
 const apis = pairApis(messages);
 
 const codecs = freshDir(join(outRoot, "assembly", "messages"));
-for (const m of messages) writeFileSync(join(codecs, `${m.name}.ts`), emitMessage(m));
+const labels = new Labels();
+for (const m of messages) writeFileSync(join(codecs, `${m.name}.ts`), emitMessage(m, labels));
+writeFileSync(join(codecs, "labels.ts"), labels.emit());
 writeFileSync(join(codecs, "apis.ts"), emitApis(apis));
+writeFileSync(join(codecs, "filter-codecs.ts"), emitFilterCodecs(apis));
 
 const samples = freshDir(join(outRoot, "test", "generated"));
 for (const a of apis) for (const m of [a.request, a.response]) writeFileSync(join(samples, `${m.name}.ts`), emitSamples(m));

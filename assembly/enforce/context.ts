@@ -4,7 +4,8 @@
 
 import { Message } from "../protocol/message";
 import { Writer } from "../protocol/writer";
-import { encodeFrame, DecodedRequest } from "../protocol/frame";
+import { encodeRequestWith, encodeResponseWith, DecodedRequest } from "../protocol/frame";
+import { writeFilterRequest, writeFilterResponse } from "../messages/filter-codecs";
 import { errorMessage, errorName, UNKNOWN_TOPIC_ID } from "../protocol/errors";
 import { Uuid } from "../protocol/uuid";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
@@ -172,7 +173,7 @@ export class RequestContext {
   /** Sends `body` upstream instead of the client's request (same header, same version). */
   forward(body: Message): Verdict {
     const w = new Writer(this.header.frameSize + 64);
-    encodeFrame(w, this.request.header, this.request.headerVersion, body, this.version);
+    encodeRequestWith(w, this.request.header, this.request.headerVersion, body, this.version, writeFilterRequest);
     if (w.failed) return Verdict.close("could not encode the rewritten " + this.apiName + " request: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
   }
@@ -193,6 +194,6 @@ export function encodeResponse(correlationId: i32, apiKey: i16, version: i16, bo
   const header = new ResponseHeaderData();
   header.correlationId = correlationId;
   const w = new Writer(256);
-  encodeFrame(w, header, responseHeaderVersion(apiKey, version), body, version);
+  encodeResponseWith(w, header, responseHeaderVersion(apiKey, version), apiKey, body, version, writeFilterResponse);
   return w.failed ? null : w.bytes().slice(4);
 }

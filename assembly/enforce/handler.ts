@@ -1,9 +1,9 @@
 // The policy as the filter shell sees it: one Enforcer per client connection decodes every
 // request, lets the per-API checks decide, and applies what they left for the response.
 
-import { decodeRequest, decodeResponse } from "../protocol/frame";
+import { decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../protocol/frame";
 import { Writer } from "../protocol/writer";
-import { encodeFrame } from "../protocol/frame";
+import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, setHandlerFactory } from "../filter/seam";
 import { warn, info, getProperty, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "../filter/config";
@@ -64,7 +64,7 @@ export class Enforcer extends KafkaHandler {
     this.session.clientId = clientId != null ? clientId : "";
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
     if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
-    const decoded = decodeRequest(frame, true);
+    const decoded = decodeRequestWith(frame, true, readFilterRequest);
     if (decoded.error.length > 0) {
       count("kafka.request_decode_errors");
       const why = "request did not decode: " + decoded.error;
@@ -134,12 +134,12 @@ export class Enforcer extends KafkaHandler {
     const note = info.note;
     const rewrite = note != null ? changetype<ResponseRewrite>(note) : null;
     let version = info.apiVersion;
-    let decoded = decodeResponse(frame, info.apiKey, version);
+    let decoded = decodeResponseWith(frame, info.apiKey, version, readFilterResponse);
     if (decoded.error.length > 0 && info.apiKey == 18 && version > 0) {
       // A broker that does not know the ApiVersions version asked (Kafka 3.9 and v5) answers
       // UNSUPPORTED_VERSION in v0's layout; Kafka's clients read it so (ApiVersionsResponse.parse)
       // and retry lower.
-      const v0 = decodeResponse(frame, 18, 0);
+      const v0 = decodeResponseWith(frame, 18, 0, readFilterResponse);
       if (v0.error.length == 0) {
         decoded = v0;
         version = 0;
@@ -160,7 +160,7 @@ export class Enforcer extends KafkaHandler {
     if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;
     if (!changed) return Verdict.pass();
     const w = new Writer(info.frameSize + 64);
-    encodeFrame(w, decoded.header, decoded.headerVersion, body, version);
+    encodeResponseWith(w, decoded.header, decoded.headerVersion, info.apiKey, body, version, writeFilterResponse);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
   }

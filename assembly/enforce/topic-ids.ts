@@ -16,7 +16,8 @@
 
 import { Uuid } from "../protocol/uuid";
 import { Writer } from "../protocol/writer";
-import { encodeFrame } from "../protocol/frame";
+import { encodeRequestWith } from "../protocol/frame";
+import { writeFilterRequest } from "../messages/filter-codecs";
 import { RequestHeaderData } from "../messages/RequestHeader";
 import { MetadataRequestData, MetadataRequestTopic } from "../messages/MetadataRequest";
 import { requestHeaderVersion } from "../messages/apis";
@@ -73,6 +74,6 @@ export function topicIdLookup(ids: Array<Uuid>, correlationId: i32, clientId: st
   body.topics = topics;
   body.allowAutoTopicCreation = false;
   const w = new Writer(64 + ids.length * 20);
-  encodeFrame(w, header, requestHeaderVersion(3, LOOKUP_VERSION), body, LOOKUP_VERSION);
+  encodeRequestWith(w, header, requestHeaderVersion(3, LOOKUP_VERSION), body, LOOKUP_VERSION, writeFilterRequest);
   return w.failed ? null : w.bytes().slice(4);
 }

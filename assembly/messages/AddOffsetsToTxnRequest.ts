@@ -24,21 +24,21 @@ export class AddOffsetsToTxnRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.transactionalId = r.string("AddOffsetsToTxnRequestData.TransactionalId", version >= 3);
+      this.transactionalId = r.string(1 /* AddOffsetsToTxnRequestData.TransactionalId */, version >= 3);
     }
     {
-      this.producerId = r.int64("AddOffsetsToTxnRequestData.ProducerId");
+      this.producerId = r.int64(2 /* AddOffsetsToTxnRequestData.ProducerId */);
     }
     {
-      this.producerEpoch = r.int16("AddOffsetsToTxnRequestData.ProducerEpoch");
+      this.producerEpoch = r.int16(3 /* AddOffsetsToTxnRequestData.ProducerEpoch */);
     }
     {
-      this.groupId = r.string("AddOffsetsToTxnRequestData.GroupId", version >= 3);
+      this.groupId = r.string(4 /* AddOffsetsToTxnRequestData.GroupId */, version >= 3);
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddOffsetsToTxnRequestData tagged fields");
+      const count = r.taggedCount(0 /* AddOffsetsToTxnRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddOffsetsToTxnRequestData tagged fields");
+        const raw = r.taggedField(0 /* AddOffsetsToTxnRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

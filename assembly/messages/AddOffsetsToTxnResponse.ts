@@ -20,15 +20,15 @@ export class AddOffsetsToTxnResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AddOffsetsToTxnResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(1029 /* AddOffsetsToTxnResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("AddOffsetsToTxnResponseData.ErrorCode");
+      this.errorCode = r.int16(1030 /* AddOffsetsToTxnResponseData.ErrorCode */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddOffsetsToTxnResponseData tagged fields");
+      const count = r.taggedCount(1024 /* AddOffsetsToTxnResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddOffsetsToTxnResponseData tagged fields");
+        const raw = r.taggedField(1024 /* AddOffsetsToTxnResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class AddPartitionsToTxnTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("AddPartitionsToTxnTopic.Name", version >= 3);
+      this.name = r.string(2055 /* AddPartitionsToTxnTopic.Name */, version >= 3);
     }
     {
-      const n = r.arrayLength("AddPartitionsToTxnTopic.Partitions", version >= 3, false);
+      const n = r.arrayLength(2056 /* AddPartitionsToTxnTopic.Partitions */, version >= 3, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("AddPartitionsToTxnTopic.Partitions"));
+        a!.push(r.int32(2056 /* AddPartitionsToTxnTopic.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnTopic tagged fields");
+      const count = r.taggedCount(2048 /* AddPartitionsToTxnTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnTopic tagged fields");
+        const raw = r.taggedField(2048 /* AddPartitionsToTxnTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -121,19 +121,19 @@ export class AddPartitionsToTxnTransaction {
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
-      this.transactionalId = r.string("AddPartitionsToTxnTransaction.TransactionalId", version >= 3);
+      this.transactionalId = r.string(3073 /* AddPartitionsToTxnTransaction.TransactionalId */, version >= 3);
     }
     if (version >= 4) {
-      this.producerId = r.int64("AddPartitionsToTxnTransaction.ProducerId");
+      this.producerId = r.int64(3074 /* AddPartitionsToTxnTransaction.ProducerId */);
     }
     if (version >= 4) {
-      this.producerEpoch = r.int16("AddPartitionsToTxnTransaction.ProducerEpoch");
+      this.producerEpoch = r.int16(3075 /* AddPartitionsToTxnTransaction.ProducerEpoch */);
     }
     if (version >= 4) {
-      this.verifyOnly = r.bool("AddPartitionsToTxnTransaction.VerifyOnly");
+      this.verifyOnly = r.bool(3081 /* AddPartitionsToTxnTransaction.VerifyOnly */);
     }
     if (version >= 4) {
-      const n = r.arrayLength("AddPartitionsToTxnTransaction.Topics", version >= 3, false);
+      const n = r.arrayLength(3082 /* AddPartitionsToTxnTransaction.Topics */, version >= 3, false);
       const a: Array<AddPartitionsToTxnTopic> | null = n < 0 ? null : new Array<AddPartitionsToTxnTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopic();
@@ -143,9 +143,9 @@ export class AddPartitionsToTxnTransaction {
       if (a != null) this.topics = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnTransaction tagged fields");
+      const count = r.taggedCount(3072 /* AddPartitionsToTxnTransaction tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnTransaction tagged fields");
+        const raw = r.taggedField(3072 /* AddPartitionsToTxnTransaction tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -157,19 +157,19 @@ export class AddPartitionsToTxnTransaction {
     if (version >= 4) {
       w.string(this.transactionalId, version >= 3);
     }
-    if (!(version >= 4) && !(this.transactionalId == "")) w.fail("AddPartitionsToTxnTransaction.TransactionalId", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.transactionalId == "")) w.fail(3073 /* AddPartitionsToTxnTransaction.TransactionalId */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.int64(this.producerId);
     }
-    if (!(version >= 4) && !(this.producerId == 0)) w.fail("AddPartitionsToTxnTransaction.ProducerId", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.producerId == 0)) w.fail(3074 /* AddPartitionsToTxnTransaction.ProducerId */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.int16(this.producerEpoch);
     }
-    if (!(version >= 4) && !(this.producerEpoch == 0)) w.fail("AddPartitionsToTxnTransaction.ProducerEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.producerEpoch == 0)) w.fail(3075 /* AddPartitionsToTxnTransaction.ProducerEpoch */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.bool(this.verifyOnly);
     }
-    if (!(version >= 4) && !(this.verifyOnly == false)) w.fail("AddPartitionsToTxnTransaction.VerifyOnly", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.verifyOnly == false)) w.fail(3081 /* AddPartitionsToTxnTransaction.VerifyOnly */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const a = this.topics;
       w.length(a.length, version >= 3, true);
@@ -178,7 +178,7 @@ export class AddPartitionsToTxnTransaction {
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.topics.length == 0)) w.fail("AddPartitionsToTxnTransaction.Topics", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.topics.length == 0)) w.fail(3082 /* AddPartitionsToTxnTransaction.Topics */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -273,7 +273,7 @@ export class AddPartitionsToTxnRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
-      const n = r.arrayLength("AddPartitionsToTxnRequestData.Transactions", version >= 3, false);
+      const n = r.arrayLength(4107 /* AddPartitionsToTxnRequestData.Transactions */, version >= 3, false);
       const a: Array<AddPartitionsToTxnTransaction> | null = n < 0 ? null : new Array<AddPartitionsToTxnTransaction>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTransaction();
@@ -283,16 +283,16 @@ export class AddPartitionsToTxnRequestData extends Message {
       if (a != null) this.transactions = a;
     }
     if (version <= 3) {
-      this.v3AndBelowTransactionalId = r.string("AddPartitionsToTxnRequestData.V3AndBelowTransactionalId", version >= 3);
+      this.v3AndBelowTransactionalId = r.string(4108 /* AddPartitionsToTxnRequestData.V3AndBelowTransactionalId */, version >= 3);
     }
     if (version <= 3) {
-      this.v3AndBelowProducerId = r.int64("AddPartitionsToTxnRequestData.V3AndBelowProducerId");
+      this.v3AndBelowProducerId = r.int64(4109 /* AddPartitionsToTxnRequestData.V3AndBelowProducerId */);
     }
     if (version <= 3) {
-      this.v3AndBelowProducerEpoch = r.int16("AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch");
+      this.v3AndBelowProducerEpoch = r.int16(4110 /* AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch */);
     }
     if (version <= 3) {
-      const n = r.arrayLength("AddPartitionsToTxnRequestData.V3AndBelowTopics", version >= 3, false);
+      const n = r.arrayLength(4111 /* AddPartitionsToTxnRequestData.V3AndBelowTopics */, version >= 3, false);
       const a: Array<AddPartitionsToTxnTopic> | null = n < 0 ? null : new Array<AddPartitionsToTxnTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopic();
@@ -302,9 +302,9 @@ export class AddPartitionsToTxnRequestData extends Message {
       if (a != null) this.v3AndBelowTopics = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnRequestData tagged fields");
+      const count = r.taggedCount(4096 /* AddPartitionsToTxnRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnRequestData tagged fields");
+        const raw = r.taggedField(4096 /* AddPartitionsToTxnRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -321,19 +321,19 @@ export class AddPartitionsToTxnRequestData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.transactions.length == 0)) w.fail("AddPartitionsToTxnRequestData.Transactions", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.transactions.length == 0)) w.fail(4107 /* AddPartitionsToTxnRequestData.Transactions */, "non-default value at version " + version.toString());
     if (version <= 3) {
       w.string(this.v3AndBelowTransactionalId, version >= 3);
     }
-    if (!(version <= 3) && !(this.v3AndBelowTransactionalId == "")) w.fail("AddPartitionsToTxnRequestData.V3AndBelowTransactionalId", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.v3AndBelowTransactionalId == "")) w.fail(4108 /* AddPartitionsToTxnRequestData.V3AndBelowTransactionalId */, "non-default value at version " + version.toString());
     if (version <= 3) {
       w.int64(this.v3AndBelowProducerId);
     }
-    if (!(version <= 3) && !(this.v3AndBelowProducerId == 0)) w.fail("AddPartitionsToTxnRequestData.V3AndBelowProducerId", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.v3AndBelowProducerId == 0)) w.fail(4109 /* AddPartitionsToTxnRequestData.V3AndBelowProducerId */, "non-default value at version " + version.toString());
     if (version <= 3) {
       w.int16(this.v3AndBelowProducerEpoch);
     }
-    if (!(version <= 3) && !(this.v3AndBelowProducerEpoch == 0)) w.fail("AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.v3AndBelowProducerEpoch == 0)) w.fail(4110 /* AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch */, "non-default value at version " + version.toString());
     if (version <= 3) {
       const a = this.v3AndBelowTopics;
       w.length(a.length, version >= 3, true);
@@ -342,7 +342,7 @@ export class AddPartitionsToTxnRequestData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version <= 3) && !(this.v3AndBelowTopics.length == 0)) w.fail("AddPartitionsToTxnRequestData.V3AndBelowTopics", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.v3AndBelowTopics.length == 0)) w.fail(4111 /* AddPartitionsToTxnRequestData.V3AndBelowTopics */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -20,15 +20,15 @@ export class AddPartitionsToTxnPartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("AddPartitionsToTxnPartitionResult.PartitionIndex");
+      this.partitionIndex = r.int32(5136 /* AddPartitionsToTxnPartitionResult.PartitionIndex */);
     }
     {
-      this.partitionErrorCode = r.int16("AddPartitionsToTxnPartitionResult.PartitionErrorCode");
+      this.partitionErrorCode = r.int16(5137 /* AddPartitionsToTxnPartitionResult.PartitionErrorCode */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnPartitionResult tagged fields");
+      const count = r.taggedCount(5120 /* AddPartitionsToTxnPartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnPartitionResult tagged fields");
+        const raw = r.taggedField(5120 /* AddPartitionsToTxnPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class AddPartitionsToTxnTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("AddPartitionsToTxnTopicResult.Name", version >= 3);
+      this.name = r.string(6151 /* AddPartitionsToTxnTopicResult.Name */, version >= 3);
     }
     {
-      const n = r.arrayLength("AddPartitionsToTxnTopicResult.ResultsByPartition", version >= 3, false);
+      const n = r.arrayLength(6162 /* AddPartitionsToTxnTopicResult.ResultsByPartition */, version >= 3, false);
       const a: Array<AddPartitionsToTxnPartitionResult> | null = n < 0 ? null : new Array<AddPartitionsToTxnPartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnPartitionResult();
@@ -107,9 +107,9 @@ export class AddPartitionsToTxnTopicResult {
       if (a != null) this.resultsByPartition = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnTopicResult tagged fields");
+      const count = r.taggedCount(6144 /* AddPartitionsToTxnTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnTopicResult tagged fields");
+        const raw = r.taggedField(6144 /* AddPartitionsToTxnTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class AddPartitionsToTxnResult {
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
-      this.transactionalId = r.string("AddPartitionsToTxnResult.TransactionalId", version >= 3);
+      this.transactionalId = r.string(7169 /* AddPartitionsToTxnResult.TransactionalId */, version >= 3);
     }
     if (version >= 4) {
-      const n = r.arrayLength("AddPartitionsToTxnResult.TopicResults", version >= 3, false);
+      const n = r.arrayLength(7187 /* AddPartitionsToTxnResult.TopicResults */, version >= 3, false);
       const a: Array<AddPartitionsToTxnTopicResult> | null = n < 0 ? null : new Array<AddPartitionsToTxnTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopicResult();
@@ -206,9 +206,9 @@ export class AddPartitionsToTxnResult {
       if (a != null) this.topicResults = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnResult tagged fields");
+      const count = r.taggedCount(7168 /* AddPartitionsToTxnResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnResult tagged fields");
+        const raw = r.taggedField(7168 /* AddPartitionsToTxnResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -220,7 +220,7 @@ export class AddPartitionsToTxnResult {
     if (version >= 4) {
       w.string(this.transactionalId, version >= 3);
     }
-    if (!(version >= 4) && !(this.transactionalId == "")) w.fail("AddPartitionsToTxnResult.TransactionalId", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.transactionalId == "")) w.fail(7169 /* AddPartitionsToTxnResult.TransactionalId */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const a = this.topicResults;
       w.length(a.length, version >= 3, true);
@@ -229,7 +229,7 @@ export class AddPartitionsToTxnResult {
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.topicResults.length == 0)) w.fail("AddPartitionsToTxnResult.TopicResults", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.topicResults.length == 0)) w.fail(7187 /* AddPartitionsToTxnResult.TopicResults */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -298,13 +298,13 @@ export class AddPartitionsToTxnResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AddPartitionsToTxnResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(8197 /* AddPartitionsToTxnResponseData.ThrottleTimeMs */);
     }
     if (version >= 4) {
-      this.errorCode = r.int16("AddPartitionsToTxnResponseData.ErrorCode");
+      this.errorCode = r.int16(8198 /* AddPartitionsToTxnResponseData.ErrorCode */);
     }
     if (version >= 4) {
-      const n = r.arrayLength("AddPartitionsToTxnResponseData.ResultsByTransaction", version >= 3, false);
+      const n = r.arrayLength(8212 /* AddPartitionsToTxnResponseData.ResultsByTransaction */, version >= 3, false);
       const a: Array<AddPartitionsToTxnResult> | null = n < 0 ? null : new Array<AddPartitionsToTxnResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnResult();
@@ -314,7 +314,7 @@ export class AddPartitionsToTxnResponseData extends Message {
       if (a != null) this.resultsByTransaction = a;
     }
     if (version <= 3) {
-      const n = r.arrayLength("AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow", version >= 3, false);
+      const n = r.arrayLength(8213 /* AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow */, version >= 3, false);
       const a: Array<AddPartitionsToTxnTopicResult> | null = n < 0 ? null : new Array<AddPartitionsToTxnTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopicResult();
@@ -324,9 +324,9 @@ export class AddPartitionsToTxnResponseData extends Message {
       if (a != null) this.resultsByTopicV3AndBelow = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("AddPartitionsToTxnResponseData tagged fields");
+      const count = r.taggedCount(8192 /* AddPartitionsToTxnResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddPartitionsToTxnResponseData tagged fields");
+        const raw = r.taggedField(8192 /* AddPartitionsToTxnResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -349,7 +349,7 @@ export class AddPartitionsToTxnResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.resultsByTransaction.length == 0)) w.fail("AddPartitionsToTxnResponseData.ResultsByTransaction", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.resultsByTransaction.length == 0)) w.fail(8212 /* AddPartitionsToTxnResponseData.ResultsByTransaction */, "non-default value at version " + version.toString());
     if (version <= 3) {
       const a = this.resultsByTopicV3AndBelow;
       w.length(a.length, version >= 3, true);
@@ -358,7 +358,7 @@ export class AddPartitionsToTxnResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version <= 3) && !(this.resultsByTopicV3AndBelow.length == 0)) w.fail("AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.resultsByTopicV3AndBelow.length == 0)) w.fail(8213 /* AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -22,18 +22,18 @@ export class Listener {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("Listener.Name", true);
+      this.name = r.string(9223 /* Listener.Name */, true);
     }
     {
-      this.host = r.string("Listener.Host", true);
+      this.host = r.string(9238 /* Listener.Host */, true);
     }
     {
-      this.port = r.uint16("Listener.Port");
+      this.port = r.uint16(9239 /* Listener.Port */);
     }
     {
-      const count = r.taggedCount("Listener tagged fields");
+      const count = r.taggedCount(9216 /* Listener tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Listener tagged fields");
+        const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -118,19 +118,19 @@ export class AddRaftVoterRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clusterId = r.nullableString("AddRaftVoterRequestData.ClusterId", true, true);
+      this.clusterId = r.nullableString(10264 /* AddRaftVoterRequestData.ClusterId */, true, true);
     }
     {
-      this.timeoutMs = r.int32("AddRaftVoterRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(10265 /* AddRaftVoterRequestData.TimeoutMs */);
     }
     {
-      this.voterId = r.int32("AddRaftVoterRequestData.VoterId");
+      this.voterId = r.int32(10266 /* AddRaftVoterRequestData.VoterId */);
     }
     {
-      this.voterDirectoryId = r.uuid("AddRaftVoterRequestData.VoterDirectoryId");
+      this.voterDirectoryId = r.uuid(10267 /* AddRaftVoterRequestData.VoterDirectoryId */);
     }
     {
-      const n = r.arrayLength("AddRaftVoterRequestData.Listeners", true, false);
+      const n = r.arrayLength(10268 /* AddRaftVoterRequestData.Listeners */, true, false);
       const a: Array<Listener> | null = n < 0 ? null : new Array<Listener>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
@@ -140,12 +140,12 @@ export class AddRaftVoterRequestData extends Message {
       if (a != null) this.listeners = a;
     }
     if (version >= 1) {
-      this.ackWhenCommitted = r.bool("AddRaftVoterRequestData.AckWhenCommitted");
+      this.ackWhenCommitted = r.bool(10269 /* AddRaftVoterRequestData.AckWhenCommitted */);
     }
     {
-      const count = r.taggedCount("AddRaftVoterRequestData tagged fields");
+      const count = r.taggedCount(10240 /* AddRaftVoterRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddRaftVoterRequestData tagged fields");
+        const raw = r.taggedField(10240 /* AddRaftVoterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -181,7 +181,7 @@ export class AddRaftVoterRequestData extends Message {
     if (version >= 1) {
       w.bool(this.ackWhenCommitted);
     }
-    if (!(version >= 1) && !(this.ackWhenCommitted == true)) w.fail("AddRaftVoterRequestData.AckWhenCommitted", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.ackWhenCommitted == true)) w.fail(10269 /* AddRaftVoterRequestData.AckWhenCommitted */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -22,18 +22,18 @@ export class AddRaftVoterResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AddRaftVoterResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(11269 /* AddRaftVoterResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("AddRaftVoterResponseData.ErrorCode");
+      this.errorCode = r.int16(11270 /* AddRaftVoterResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AddRaftVoterResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(11294 /* AddRaftVoterResponseData.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("AddRaftVoterResponseData tagged fields");
+      const count = r.taggedCount(11264 /* AddRaftVoterResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AddRaftVoterResponseData tagged fields");
+        const raw = r.taggedField(11264 /* AddRaftVoterResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

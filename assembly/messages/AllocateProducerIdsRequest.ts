@@ -20,15 +20,15 @@ export class AllocateProducerIdsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("AllocateProducerIdsRequestData.BrokerId");
+      this.brokerId = r.int32(12319 /* AllocateProducerIdsRequestData.BrokerId */);
     }
     {
-      this.brokerEpoch = r.int64("AllocateProducerIdsRequestData.BrokerEpoch");
+      this.brokerEpoch = r.int64(12320 /* AllocateProducerIdsRequestData.BrokerEpoch */);
     }
     {
-      const count = r.taggedCount("AllocateProducerIdsRequestData tagged fields");
+      const count = r.taggedCount(12288 /* AllocateProducerIdsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AllocateProducerIdsRequestData tagged fields");
+        const raw = r.taggedField(12288 /* AllocateProducerIdsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

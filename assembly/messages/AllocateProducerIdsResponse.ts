@@ -24,21 +24,21 @@ export class AllocateProducerIdsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AllocateProducerIdsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(13317 /* AllocateProducerIdsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("AllocateProducerIdsResponseData.ErrorCode");
+      this.errorCode = r.int16(13318 /* AllocateProducerIdsResponseData.ErrorCode */);
     }
     {
-      this.producerIdStart = r.int64("AllocateProducerIdsResponseData.ProducerIdStart");
+      this.producerIdStart = r.int64(13345 /* AllocateProducerIdsResponseData.ProducerIdStart */);
     }
     {
-      this.producerIdLen = r.int32("AllocateProducerIdsResponseData.ProducerIdLen");
+      this.producerIdLen = r.int32(13346 /* AllocateProducerIdsResponseData.ProducerIdLen */);
     }
     {
-      const count = r.taggedCount("AllocateProducerIdsResponseData tagged fields");
+      const count = r.taggedCount(13312 /* AllocateProducerIdsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AllocateProducerIdsResponseData tagged fields");
+        const raw = r.taggedField(13312 /* AllocateProducerIdsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

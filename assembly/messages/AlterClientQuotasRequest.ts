@@ -20,15 +20,15 @@ export class EntityData {
 
   read(r: Reader, version: i16): void {
     {
-      this.entityType = r.string("EntityData.EntityType", version >= 1);
+      this.entityType = r.string(14371 /* EntityData.EntityType */, version >= 1);
     }
     {
-      this.entityName = r.nullableString("EntityData.EntityName", version >= 1, true);
+      this.entityName = r.nullableString(14372 /* EntityData.EntityName */, version >= 1, true);
     }
     if (version >= 1) {
-      const count = r.taggedCount("EntityData tagged fields");
+      const count = r.taggedCount(14336 /* EntityData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EntityData tagged fields");
+        const raw = r.taggedField(14336 /* EntityData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -100,18 +100,18 @@ export class OpData {
 
   read(r: Reader, version: i16): void {
     {
-      this.key = r.string("OpData.Key", version >= 1);
+      this.key = r.string(15397 /* OpData.Key */, version >= 1);
     }
     {
-      this.value = r.float64("OpData.Value");
+      this.value = r.float64(15398 /* OpData.Value */);
     }
     {
-      this.remove = r.bool("OpData.Remove");
+      this.remove = r.bool(15399 /* OpData.Remove */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("OpData tagged fields");
+      const count = r.taggedCount(15360 /* OpData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OpData tagged fields");
+        const raw = r.taggedField(15360 /* OpData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -188,7 +188,7 @@ export class EntryData {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("EntryData.Entity", version >= 1, false);
+      const n = r.arrayLength(16424 /* EntryData.Entity */, version >= 1, false);
       const a: Array<EntityData> | null = n < 0 ? null : new Array<EntityData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
@@ -198,7 +198,7 @@ export class EntryData {
       if (a != null) this.entity = a;
     }
     {
-      const n = r.arrayLength("EntryData.Ops", version >= 1, false);
+      const n = r.arrayLength(16425 /* EntryData.Ops */, version >= 1, false);
       const a: Array<OpData> | null = n < 0 ? null : new Array<OpData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OpData();
@@ -208,9 +208,9 @@ export class EntryData {
       if (a != null) this.ops = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("EntryData tagged fields");
+      const count = r.taggedCount(16384 /* EntryData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EntryData tagged fields");
+        const raw = r.taggedField(16384 /* EntryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -312,7 +312,7 @@ export class AlterClientQuotasRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("AlterClientQuotasRequestData.Entries", version >= 1, false);
+      const n = r.arrayLength(17450 /* AlterClientQuotasRequestData.Entries */, version >= 1, false);
       const a: Array<EntryData> | null = n < 0 ? null : new Array<EntryData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
@@ -322,12 +322,12 @@ export class AlterClientQuotasRequestData extends Message {
       if (a != null) this.entries = a;
     }
     {
-      this.validateOnly = r.bool("AlterClientQuotasRequestData.ValidateOnly");
+      this.validateOnly = r.bool(17451 /* AlterClientQuotasRequestData.ValidateOnly */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("AlterClientQuotasRequestData tagged fields");
+      const count = r.taggedCount(17408 /* AlterClientQuotasRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterClientQuotasRequestData tagged fields");
+        const raw = r.taggedField(17408 /* AlterClientQuotasRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class EntityData {
 
   read(r: Reader, version: i16): void {
     {
-      this.entityType = r.string("EntityData.EntityType", version >= 1);
+      this.entityType = r.string(14371 /* EntityData.EntityType */, version >= 1);
     }
     {
-      this.entityName = r.nullableString("EntityData.EntityName", version >= 1, true);
+      this.entityName = r.nullableString(14372 /* EntityData.EntityName */, version >= 1, true);
     }
     if (version >= 1) {
-      const count = r.taggedCount("EntityData tagged fields");
+      const count = r.taggedCount(14336 /* EntityData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EntityData tagged fields");
+        const raw = r.taggedField(14336 /* EntityData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -100,13 +100,13 @@ export class EntryData {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("EntryData.ErrorCode");
+      this.errorCode = r.int16(16390 /* EntryData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("EntryData.ErrorMessage", version >= 1, true);
+      this.errorMessage = r.nullableString(16414 /* EntryData.ErrorMessage */, version >= 1, true);
     }
     {
-      const n = r.arrayLength("EntryData.Entity", version >= 1, false);
+      const n = r.arrayLength(16424 /* EntryData.Entity */, version >= 1, false);
       const a: Array<EntityData> | null = n < 0 ? null : new Array<EntityData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
@@ -116,9 +116,9 @@ export class EntryData {
       if (a != null) this.entity = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("EntryData tagged fields");
+      const count = r.taggedCount(16384 /* EntryData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EntryData tagged fields");
+        const raw = r.taggedField(16384 /* EntryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -217,10 +217,10 @@ export class AlterClientQuotasResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterClientQuotasResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(18437 /* AlterClientQuotasResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("AlterClientQuotasResponseData.Entries", version >= 1, false);
+      const n = r.arrayLength(18474 /* AlterClientQuotasResponseData.Entries */, version >= 1, false);
       const a: Array<EntryData> | null = n < 0 ? null : new Array<EntryData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
@@ -230,9 +230,9 @@ export class AlterClientQuotasResponseData extends Message {
       if (a != null) this.entries = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("AlterClientQuotasResponseData tagged fields");
+      const count = r.taggedCount(18432 /* AlterClientQuotasResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterClientQuotasResponseData tagged fields");
+        const raw = r.taggedField(18432 /* AlterClientQuotasResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

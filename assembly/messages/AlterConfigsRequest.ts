@@ -20,15 +20,15 @@ export class AlterableConfig {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("AlterableConfig.Name", version >= 2);
+      this.name = r.string(19463 /* AlterableConfig.Name */, version >= 2);
     }
     {
-      this.value = r.nullableString("AlterableConfig.Value", version >= 2, true);
+      this.value = r.nullableString(19494 /* AlterableConfig.Value */, version >= 2, true);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterableConfig tagged fields");
+      const count = r.taggedCount(19456 /* AlterableConfig tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterableConfig tagged fields");
+        const raw = r.taggedField(19456 /* AlterableConfig tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -100,13 +100,13 @@ export class AlterConfigsResource {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceType = r.int8("AlterConfigsResource.ResourceType");
+      this.resourceType = r.int8(20524 /* AlterConfigsResource.ResourceType */);
     }
     {
-      this.resourceName = r.string("AlterConfigsResource.ResourceName", version >= 2);
+      this.resourceName = r.string(20525 /* AlterConfigsResource.ResourceName */, version >= 2);
     }
     {
-      const n = r.arrayLength("AlterConfigsResource.Configs", version >= 2, false);
+      const n = r.arrayLength(20526 /* AlterConfigsResource.Configs */, version >= 2, false);
       const a: Array<AlterableConfig> | null = n < 0 ? null : new Array<AlterableConfig>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterableConfig();
@@ -116,9 +116,9 @@ export class AlterConfigsResource {
       if (a != null) this.configs = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterConfigsResource tagged fields");
+      const count = r.taggedCount(20480 /* AlterConfigsResource tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterConfigsResource tagged fields");
+        const raw = r.taggedField(20480 /* AlterConfigsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -213,7 +213,7 @@ export class AlterConfigsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("AlterConfigsRequestData.Resources", version >= 2, false);
+      const n = r.arrayLength(21551 /* AlterConfigsRequestData.Resources */, version >= 2, false);
       const a: Array<AlterConfigsResource> | null = n < 0 ? null : new Array<AlterConfigsResource>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResource();
@@ -223,12 +223,12 @@ export class AlterConfigsRequestData extends Message {
       if (a != null) this.resources = a;
     }
     {
-      this.validateOnly = r.bool("AlterConfigsRequestData.ValidateOnly");
+      this.validateOnly = r.bool(21547 /* AlterConfigsRequestData.ValidateOnly */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterConfigsRequestData tagged fields");
+      const count = r.taggedCount(21504 /* AlterConfigsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterConfigsRequestData tagged fields");
+        const raw = r.taggedField(21504 /* AlterConfigsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

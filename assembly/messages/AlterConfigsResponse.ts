@@ -24,21 +24,21 @@ export class AlterConfigsResourceResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("AlterConfigsResourceResponse.ErrorCode");
+      this.errorCode = r.int16(22534 /* AlterConfigsResourceResponse.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AlterConfigsResourceResponse.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(22558 /* AlterConfigsResourceResponse.ErrorMessage */, version >= 2, true);
     }
     {
-      this.resourceType = r.int8("AlterConfigsResourceResponse.ResourceType");
+      this.resourceType = r.int8(22572 /* AlterConfigsResourceResponse.ResourceType */);
     }
     {
-      this.resourceName = r.string("AlterConfigsResourceResponse.ResourceName", version >= 2);
+      this.resourceName = r.string(22573 /* AlterConfigsResourceResponse.ResourceName */, version >= 2);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterConfigsResourceResponse tagged fields");
+      const count = r.taggedCount(22528 /* AlterConfigsResourceResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterConfigsResourceResponse tagged fields");
+        const raw = r.taggedField(22528 /* AlterConfigsResourceResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -130,10 +130,10 @@ export class AlterConfigsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterConfigsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(23557 /* AlterConfigsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("AlterConfigsResponseData.Responses", version >= 2, false);
+      const n = r.arrayLength(23600 /* AlterConfigsResponseData.Responses */, version >= 2, false);
       const a: Array<AlterConfigsResourceResponse> | null = n < 0 ? null : new Array<AlterConfigsResourceResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResourceResponse();
@@ -143,9 +143,9 @@ export class AlterConfigsResponseData extends Message {
       if (a != null) this.responses = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterConfigsResponseData tagged fields");
+      const count = r.taggedCount(23552 /* AlterConfigsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterConfigsResponseData tagged fields");
+        const raw = r.taggedField(23552 /* AlterConfigsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class ReassignablePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("ReassignablePartition.PartitionIndex");
+      this.partitionIndex = r.int32(24592 /* ReassignablePartition.PartitionIndex */);
     }
     {
-      const n = r.arrayLength("ReassignablePartition.Replicas", true, true);
+      const n = r.arrayLength(24625 /* ReassignablePartition.Replicas */, true, true);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("ReassignablePartition.Replicas"));
+        a!.push(r.int32(24625 /* ReassignablePartition.Replicas */));
       }
       this.replicas = a;
     }
     {
-      const count = r.taggedCount("ReassignablePartition tagged fields");
+      const count = r.taggedCount(24576 /* ReassignablePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReassignablePartition tagged fields");
+        const raw = r.taggedField(24576 /* ReassignablePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -124,10 +124,10 @@ export class ReassignableTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ReassignableTopic.Name", true);
+      this.name = r.string(25607 /* ReassignableTopic.Name */, true);
     }
     {
-      const n = r.arrayLength("ReassignableTopic.Partitions", true, false);
+      const n = r.arrayLength(25608 /* ReassignableTopic.Partitions */, true, false);
       const a: Array<ReassignablePartition> | null = n < 0 ? null : new Array<ReassignablePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignablePartition();
@@ -137,9 +137,9 @@ export class ReassignableTopic {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ReassignableTopic tagged fields");
+      const count = r.taggedCount(25600 /* ReassignableTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReassignableTopic tagged fields");
+        const raw = r.taggedField(25600 /* ReassignableTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -225,13 +225,13 @@ export class AlterPartitionReassignmentsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.timeoutMs = r.int32("AlterPartitionReassignmentsRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(26649 /* AlterPartitionReassignmentsRequestData.TimeoutMs */);
     }
     if (version >= 1) {
-      this.allowReplicationFactorChange = r.bool("AlterPartitionReassignmentsRequestData.AllowReplicationFactorChange");
+      this.allowReplicationFactorChange = r.bool(26674 /* AlterPartitionReassignmentsRequestData.AllowReplicationFactorChange */);
     }
     {
-      const n = r.arrayLength("AlterPartitionReassignmentsRequestData.Topics", true, false);
+      const n = r.arrayLength(26634 /* AlterPartitionReassignmentsRequestData.Topics */, true, false);
       const a: Array<ReassignableTopic> | null = n < 0 ? null : new Array<ReassignableTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignableTopic();
@@ -241,9 +241,9 @@ export class AlterPartitionReassignmentsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("AlterPartitionReassignmentsRequestData tagged fields");
+      const count = r.taggedCount(26624 /* AlterPartitionReassignmentsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterPartitionReassignmentsRequestData tagged fields");
+        const raw = r.taggedField(26624 /* AlterPartitionReassignmentsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -258,7 +258,7 @@ export class AlterPartitionReassignmentsRequestData extends Message {
     if (version >= 1) {
       w.bool(this.allowReplicationFactorChange);
     }
-    if (!(version >= 1) && !(this.allowReplicationFactorChange == true)) w.fail("AlterPartitionReassignmentsRequestData.AllowReplicationFactorChange", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.allowReplicationFactorChange == true)) w.fail(26674 /* AlterPartitionReassignmentsRequestData.AllowReplicationFactorChange */, "non-default value at version " + version.toString());
     {
       const a = this.topics;
       w.length(a.length, true, true);

@@ -22,18 +22,18 @@ export class ReassignablePartitionResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("ReassignablePartitionResponse.PartitionIndex");
+      this.partitionIndex = r.int32(27664 /* ReassignablePartitionResponse.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("ReassignablePartitionResponse.ErrorCode");
+      this.errorCode = r.int16(27654 /* ReassignablePartitionResponse.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("ReassignablePartitionResponse.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(27678 /* ReassignablePartitionResponse.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("ReassignablePartitionResponse tagged fields");
+      const count = r.taggedCount(27648 /* ReassignablePartitionResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReassignablePartitionResponse tagged fields");
+        const raw = r.taggedField(27648 /* ReassignablePartitionResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class ReassignableTopicResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ReassignableTopicResponse.Name", true);
+      this.name = r.string(28679 /* ReassignableTopicResponse.Name */, true);
     }
     {
-      const n = r.arrayLength("ReassignableTopicResponse.Partitions", true, false);
+      const n = r.arrayLength(28680 /* ReassignableTopicResponse.Partitions */, true, false);
       const a: Array<ReassignablePartitionResponse> | null = n < 0 ? null : new Array<ReassignablePartitionResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignablePartitionResponse();
@@ -127,9 +127,9 @@ export class ReassignableTopicResponse {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ReassignableTopicResponse tagged fields");
+      const count = r.taggedCount(28672 /* ReassignableTopicResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReassignableTopicResponse tagged fields");
+        const raw = r.taggedField(28672 /* ReassignableTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -219,19 +219,19 @@ export class AlterPartitionReassignmentsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterPartitionReassignmentsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(29701 /* AlterPartitionReassignmentsResponseData.ThrottleTimeMs */);
     }
     if (version >= 1) {
-      this.allowReplicationFactorChange = r.bool("AlterPartitionReassignmentsResponseData.AllowReplicationFactorChange");
+      this.allowReplicationFactorChange = r.bool(29746 /* AlterPartitionReassignmentsResponseData.AllowReplicationFactorChange */);
     }
     {
-      this.errorCode = r.int16("AlterPartitionReassignmentsResponseData.ErrorCode");
+      this.errorCode = r.int16(29702 /* AlterPartitionReassignmentsResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AlterPartitionReassignmentsResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(29726 /* AlterPartitionReassignmentsResponseData.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("AlterPartitionReassignmentsResponseData.Responses", true, false);
+      const n = r.arrayLength(29744 /* AlterPartitionReassignmentsResponseData.Responses */, true, false);
       const a: Array<ReassignableTopicResponse> | null = n < 0 ? null : new Array<ReassignableTopicResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignableTopicResponse();
@@ -241,9 +241,9 @@ export class AlterPartitionReassignmentsResponseData extends Message {
       if (a != null) this.responses = a;
     }
     {
-      const count = r.taggedCount("AlterPartitionReassignmentsResponseData tagged fields");
+      const count = r.taggedCount(29696 /* AlterPartitionReassignmentsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterPartitionReassignmentsResponseData tagged fields");
+        const raw = r.taggedField(29696 /* AlterPartitionReassignmentsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class BrokerState {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.brokerId = r.int32("BrokerState.BrokerId");
+      this.brokerId = r.int32(30751 /* BrokerState.BrokerId */);
     }
     if (version >= 3) {
-      this.brokerEpoch = r.int64("BrokerState.BrokerEpoch");
+      this.brokerEpoch = r.int64(30752 /* BrokerState.BrokerEpoch */);
     }
     {
-      const count = r.taggedCount("BrokerState tagged fields");
+      const count = r.taggedCount(30720 /* BrokerState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BrokerState tagged fields");
+        const raw = r.taggedField(30720 /* BrokerState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -40,11 +40,11 @@ export class BrokerState {
     if (version >= 3) {
       w.int32(this.brokerId);
     }
-    if (!(version >= 3) && !(this.brokerId == 0)) w.fail("BrokerState.BrokerId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.brokerId == 0)) w.fail(30751 /* BrokerState.BrokerId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int64(this.brokerEpoch);
     }
-    if (!(version >= 3) && !(this.brokerEpoch == -1)) w.fail("BrokerState.BrokerEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.brokerEpoch == -1)) w.fail(30752 /* BrokerState.BrokerEpoch */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -104,21 +104,21 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     if (version <= 2) {
-      const n = r.arrayLength("PartitionData.NewIsr", true, false);
+      const n = r.arrayLength(31796 /* PartitionData.NewIsr */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("PartitionData.NewIsr"));
+        a!.push(r.int32(31796 /* PartitionData.NewIsr */));
       }
       if (a != null) this.newIsr = a;
     }
     if (version >= 3) {
-      const n = r.arrayLength("PartitionData.NewIsrWithEpochs", true, false);
+      const n = r.arrayLength(31797 /* PartitionData.NewIsrWithEpochs */, true, false);
       const a: Array<BrokerState> | null = n < 0 ? null : new Array<BrokerState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new BrokerState();
@@ -128,15 +128,15 @@ export class PartitionData {
       if (a != null) this.newIsrWithEpochs = a;
     }
     {
-      this.leaderRecoveryState = r.int8("PartitionData.LeaderRecoveryState");
+      this.leaderRecoveryState = r.int8(31798 /* PartitionData.LeaderRecoveryState */);
     }
     {
-      this.partitionEpoch = r.int32("PartitionData.PartitionEpoch");
+      this.partitionEpoch = r.int32(31799 /* PartitionData.PartitionEpoch */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -159,7 +159,7 @@ export class PartitionData {
         w.int32(e);
       }
     }
-    if (!(version <= 2) && !(this.newIsr.length == 0)) w.fail("PartitionData.NewIsr", "non-default value at version " + version.toString());
+    if (!(version <= 2) && !(this.newIsr.length == 0)) w.fail(31796 /* PartitionData.NewIsr */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const a = this.newIsrWithEpochs;
       w.length(a.length, true, true);
@@ -168,7 +168,7 @@ export class PartitionData {
         e.write(w, version);
       }
     }
-    if (!(version >= 3) && !(this.newIsrWithEpochs.length == 0)) w.fail("PartitionData.NewIsrWithEpochs", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.newIsrWithEpochs.length == 0)) w.fail(31797 /* PartitionData.NewIsrWithEpochs */, "non-default value at version " + version.toString());
     {
       w.int8(this.leaderRecoveryState);
     }
@@ -282,10 +282,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicData.TopicId");
+      this.topicId = r.uuid(32824 /* TopicData.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -295,9 +295,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -383,13 +383,13 @@ export class AlterPartitionRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("AlterPartitionRequestData.BrokerId");
+      this.brokerId = r.int32(33823 /* AlterPartitionRequestData.BrokerId */);
     }
     {
-      this.brokerEpoch = r.int64("AlterPartitionRequestData.BrokerEpoch");
+      this.brokerEpoch = r.int64(33824 /* AlterPartitionRequestData.BrokerEpoch */);
     }
     {
-      const n = r.arrayLength("AlterPartitionRequestData.Topics", true, false);
+      const n = r.arrayLength(33802 /* AlterPartitionRequestData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -399,9 +399,9 @@ export class AlterPartitionRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("AlterPartitionRequestData tagged fields");
+      const count = r.taggedCount(33792 /* AlterPartitionRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterPartitionRequestData tagged fields");
+        const raw = r.taggedField(33792 /* AlterPartitionRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

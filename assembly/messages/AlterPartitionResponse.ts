@@ -30,35 +30,35 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      this.leaderId = r.int32("PartitionData.LeaderId");
+      this.leaderId = r.int32(31801 /* PartitionData.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     {
-      const n = r.arrayLength("PartitionData.Isr", true, false);
+      const n = r.arrayLength(31802 /* PartitionData.Isr */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("PartitionData.Isr"));
+        a!.push(r.int32(31802 /* PartitionData.Isr */));
       }
       if (a != null) this.isr = a;
     }
     {
-      this.leaderRecoveryState = r.int8("PartitionData.LeaderRecoveryState");
+      this.leaderRecoveryState = r.int8(31798 /* PartitionData.LeaderRecoveryState */);
     }
     {
-      this.partitionEpoch = r.int32("PartitionData.PartitionEpoch");
+      this.partitionEpoch = r.int32(31799 /* PartitionData.PartitionEpoch */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -195,10 +195,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicData.TopicId");
+      this.topicId = r.uuid(32824 /* TopicData.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -208,9 +208,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -296,13 +296,13 @@ export class AlterPartitionResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterPartitionResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(34821 /* AlterPartitionResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("AlterPartitionResponseData.ErrorCode");
+      this.errorCode = r.int16(34822 /* AlterPartitionResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("AlterPartitionResponseData.Topics", true, false);
+      const n = r.arrayLength(34826 /* AlterPartitionResponseData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -312,9 +312,9 @@ export class AlterPartitionResponseData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("AlterPartitionResponseData tagged fields");
+      const count = r.taggedCount(34816 /* AlterPartitionResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterPartitionResponseData tagged fields");
+        const raw = r.taggedField(34816 /* AlterPartitionResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

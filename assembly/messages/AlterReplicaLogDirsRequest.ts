@@ -20,20 +20,20 @@ export class AlterReplicaLogDirTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("AlterReplicaLogDirTopic.Name", version >= 2);
+      this.name = r.string(35847 /* AlterReplicaLogDirTopic.Name */, version >= 2);
     }
     {
-      const n = r.arrayLength("AlterReplicaLogDirTopic.Partitions", version >= 2, false);
+      const n = r.arrayLength(35848 /* AlterReplicaLogDirTopic.Partitions */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("AlterReplicaLogDirTopic.Partitions"));
+        a!.push(r.int32(35848 /* AlterReplicaLogDirTopic.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterReplicaLogDirTopic tagged fields");
+      const count = r.taggedCount(35840 /* AlterReplicaLogDirTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterReplicaLogDirTopic tagged fields");
+        const raw = r.taggedField(35840 /* AlterReplicaLogDirTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -115,10 +115,10 @@ export class AlterReplicaLogDir {
 
   read(r: Reader, version: i16): void {
     {
-      this.path = r.string("AlterReplicaLogDir.Path", version >= 2);
+      this.path = r.string(36923 /* AlterReplicaLogDir.Path */, version >= 2);
     }
     {
-      const n = r.arrayLength("AlterReplicaLogDir.Topics", version >= 2, false);
+      const n = r.arrayLength(36874 /* AlterReplicaLogDir.Topics */, version >= 2, false);
       const a: Array<AlterReplicaLogDirTopic> | null = n < 0 ? null : new Array<AlterReplicaLogDirTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirTopic();
@@ -128,9 +128,9 @@ export class AlterReplicaLogDir {
       if (a != null) this.topics = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterReplicaLogDir tagged fields");
+      const count = r.taggedCount(36864 /* AlterReplicaLogDir tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterReplicaLogDir tagged fields");
+        const raw = r.taggedField(36864 /* AlterReplicaLogDir tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -212,7 +212,7 @@ export class AlterReplicaLogDirsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("AlterReplicaLogDirsRequestData.Dirs", version >= 2, false);
+      const n = r.arrayLength(37948 /* AlterReplicaLogDirsRequestData.Dirs */, version >= 2, false);
       const a: Array<AlterReplicaLogDir> | null = n < 0 ? null : new Array<AlterReplicaLogDir>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDir();
@@ -222,9 +222,9 @@ export class AlterReplicaLogDirsRequestData extends Message {
       if (a != null) this.dirs = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterReplicaLogDirsRequestData tagged fields");
+      const count = r.taggedCount(37888 /* AlterReplicaLogDirsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterReplicaLogDirsRequestData tagged fields");
+        const raw = r.taggedField(37888 /* AlterReplicaLogDirsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

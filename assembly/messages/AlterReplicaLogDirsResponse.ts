@@ -20,15 +20,15 @@ export class AlterReplicaLogDirPartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("AlterReplicaLogDirPartitionResult.PartitionIndex");
+      this.partitionIndex = r.int32(38928 /* AlterReplicaLogDirPartitionResult.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("AlterReplicaLogDirPartitionResult.ErrorCode");
+      this.errorCode = r.int16(38918 /* AlterReplicaLogDirPartitionResult.ErrorCode */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterReplicaLogDirPartitionResult tagged fields");
+      const count = r.taggedCount(38912 /* AlterReplicaLogDirPartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterReplicaLogDirPartitionResult tagged fields");
+        const raw = r.taggedField(38912 /* AlterReplicaLogDirPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class AlterReplicaLogDirTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("AlterReplicaLogDirTopicResult.TopicName", version >= 2);
+      this.topicName = r.string(39997 /* AlterReplicaLogDirTopicResult.TopicName */, version >= 2);
     }
     {
-      const n = r.arrayLength("AlterReplicaLogDirTopicResult.Partitions", version >= 2, false);
+      const n = r.arrayLength(39944 /* AlterReplicaLogDirTopicResult.Partitions */, version >= 2, false);
       const a: Array<AlterReplicaLogDirPartitionResult> | null = n < 0 ? null : new Array<AlterReplicaLogDirPartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirPartitionResult();
@@ -107,9 +107,9 @@ export class AlterReplicaLogDirTopicResult {
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterReplicaLogDirTopicResult tagged fields");
+      const count = r.taggedCount(39936 /* AlterReplicaLogDirTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterReplicaLogDirTopicResult tagged fields");
+        const raw = r.taggedField(39936 /* AlterReplicaLogDirTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class AlterReplicaLogDirsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterReplicaLogDirsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(40965 /* AlterReplicaLogDirsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("AlterReplicaLogDirsResponseData.Results", version >= 2, false);
+      const n = r.arrayLength(41022 /* AlterReplicaLogDirsResponseData.Results */, version >= 2, false);
       const a: Array<AlterReplicaLogDirTopicResult> | null = n < 0 ? null : new Array<AlterReplicaLogDirTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirTopicResult();
@@ -206,9 +206,9 @@ export class AlterReplicaLogDirsResponseData extends Message {
       if (a != null) this.results = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("AlterReplicaLogDirsResponseData tagged fields");
+      const count = r.taggedCount(40960 /* AlterReplicaLogDirsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterReplicaLogDirsResponseData tagged fields");
+        const raw = r.taggedField(40960 /* AlterReplicaLogDirsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class AlterShareGroupOffsetsRequestPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("AlterShareGroupOffsetsRequestPartition.PartitionIndex");
+      this.partitionIndex = r.int32(42000 /* AlterShareGroupOffsetsRequestPartition.PartitionIndex */);
     }
     {
-      this.startOffset = r.int64("AlterShareGroupOffsetsRequestPartition.StartOffset");
+      this.startOffset = r.int64(42047 /* AlterShareGroupOffsetsRequestPartition.StartOffset */);
     }
     {
-      const count = r.taggedCount("AlterShareGroupOffsetsRequestPartition tagged fields");
+      const count = r.taggedCount(41984 /* AlterShareGroupOffsetsRequestPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterShareGroupOffsetsRequestPartition tagged fields");
+        const raw = r.taggedField(41984 /* AlterShareGroupOffsetsRequestPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class AlterShareGroupOffsetsRequestTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("AlterShareGroupOffsetsRequestTopic.TopicName", true);
+      this.topicName = r.string(43069 /* AlterShareGroupOffsetsRequestTopic.TopicName */, true);
     }
     {
-      const n = r.arrayLength("AlterShareGroupOffsetsRequestTopic.Partitions", true, false);
+      const n = r.arrayLength(43016 /* AlterShareGroupOffsetsRequestTopic.Partitions */, true, false);
       const a: Array<AlterShareGroupOffsetsRequestPartition> | null = n < 0 ? null : new Array<AlterShareGroupOffsetsRequestPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsRequestPartition();
@@ -107,9 +107,9 @@ export class AlterShareGroupOffsetsRequestTopic {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("AlterShareGroupOffsetsRequestTopic tagged fields");
+      const count = r.taggedCount(43008 /* AlterShareGroupOffsetsRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterShareGroupOffsetsRequestTopic tagged fields");
+        const raw = r.taggedField(43008 /* AlterShareGroupOffsetsRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class AlterShareGroupOffsetsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("AlterShareGroupOffsetsRequestData.GroupId", true);
+      this.groupId = r.string(44036 /* AlterShareGroupOffsetsRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("AlterShareGroupOffsetsRequestData.Topics", true, false);
+      const n = r.arrayLength(44042 /* AlterShareGroupOffsetsRequestData.Topics */, true, false);
       const a: Array<AlterShareGroupOffsetsRequestTopic> | null = n < 0 ? null : new Array<AlterShareGroupOffsetsRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsRequestTopic();
@@ -206,9 +206,9 @@ export class AlterShareGroupOffsetsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("AlterShareGroupOffsetsRequestData tagged fields");
+      const count = r.taggedCount(44032 /* AlterShareGroupOffsetsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterShareGroupOffsetsRequestData tagged fields");
+        const raw = r.taggedField(44032 /* AlterShareGroupOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

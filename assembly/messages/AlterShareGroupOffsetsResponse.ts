@@ -22,18 +22,18 @@ export class AlterShareGroupOffsetsResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("AlterShareGroupOffsetsResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(45072 /* AlterShareGroupOffsetsResponsePartition.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("AlterShareGroupOffsetsResponsePartition.ErrorCode");
+      this.errorCode = r.int16(45062 /* AlterShareGroupOffsetsResponsePartition.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AlterShareGroupOffsetsResponsePartition.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(45086 /* AlterShareGroupOffsetsResponsePartition.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("AlterShareGroupOffsetsResponsePartition tagged fields");
+      const count = r.taggedCount(45056 /* AlterShareGroupOffsetsResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterShareGroupOffsetsResponsePartition tagged fields");
+        const raw = r.taggedField(45056 /* AlterShareGroupOffsetsResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -116,13 +116,13 @@ export class AlterShareGroupOffsetsResponseTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("AlterShareGroupOffsetsResponseTopic.TopicName", true);
+      this.topicName = r.string(46141 /* AlterShareGroupOffsetsResponseTopic.TopicName */, true);
     }
     {
-      this.topicId = r.uuid("AlterShareGroupOffsetsResponseTopic.TopicId");
+      this.topicId = r.uuid(46136 /* AlterShareGroupOffsetsResponseTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("AlterShareGroupOffsetsResponseTopic.Partitions", true, false);
+      const n = r.arrayLength(46088 /* AlterShareGroupOffsetsResponseTopic.Partitions */, true, false);
       const a: Array<AlterShareGroupOffsetsResponsePartition> | null = n < 0 ? null : new Array<AlterShareGroupOffsetsResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsResponsePartition();
@@ -132,9 +132,9 @@ export class AlterShareGroupOffsetsResponseTopic {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("AlterShareGroupOffsetsResponseTopic tagged fields");
+      const count = r.taggedCount(46080 /* AlterShareGroupOffsetsResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterShareGroupOffsetsResponseTopic tagged fields");
+        const raw = r.taggedField(46080 /* AlterShareGroupOffsetsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -233,16 +233,16 @@ export class AlterShareGroupOffsetsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterShareGroupOffsetsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(47109 /* AlterShareGroupOffsetsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("AlterShareGroupOffsetsResponseData.ErrorCode");
+      this.errorCode = r.int16(47110 /* AlterShareGroupOffsetsResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AlterShareGroupOffsetsResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(47134 /* AlterShareGroupOffsetsResponseData.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("AlterShareGroupOffsetsResponseData.Responses", true, false);
+      const n = r.arrayLength(47152 /* AlterShareGroupOffsetsResponseData.Responses */, true, false);
       const a: Array<AlterShareGroupOffsetsResponseTopic> | null = n < 0 ? null : new Array<AlterShareGroupOffsetsResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsResponseTopic();
@@ -252,9 +252,9 @@ export class AlterShareGroupOffsetsResponseData extends Message {
       if (a != null) this.responses = a;
     }
     {
-      const count = r.taggedCount("AlterShareGroupOffsetsResponseData tagged fields");
+      const count = r.taggedCount(47104 /* AlterShareGroupOffsetsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterShareGroupOffsetsResponseData tagged fields");
+        const raw = r.taggedField(47104 /* AlterShareGroupOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

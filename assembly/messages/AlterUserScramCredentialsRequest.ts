@@ -20,15 +20,15 @@ export class ScramCredentialDeletion {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ScramCredentialDeletion.Name", true);
+      this.name = r.string(48135 /* ScramCredentialDeletion.Name */, true);
     }
     {
-      this.mechanism = r.int8("ScramCredentialDeletion.Mechanism");
+      this.mechanism = r.int8(48192 /* ScramCredentialDeletion.Mechanism */);
     }
     {
-      const count = r.taggedCount("ScramCredentialDeletion tagged fields");
+      const count = r.taggedCount(48128 /* ScramCredentialDeletion tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ScramCredentialDeletion tagged fields");
+        const raw = r.taggedField(48128 /* ScramCredentialDeletion tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -100,24 +100,24 @@ export class ScramCredentialUpsertion {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ScramCredentialUpsertion.Name", true);
+      this.name = r.string(49159 /* ScramCredentialUpsertion.Name */, true);
     }
     {
-      this.mechanism = r.int8("ScramCredentialUpsertion.Mechanism");
+      this.mechanism = r.int8(49216 /* ScramCredentialUpsertion.Mechanism */);
     }
     {
-      this.iterations = r.int32("ScramCredentialUpsertion.Iterations");
+      this.iterations = r.int32(49217 /* ScramCredentialUpsertion.Iterations */);
     }
     {
-      this.salt = r.bytes("ScramCredentialUpsertion.Salt", true);
+      this.salt = r.bytes(49218 /* ScramCredentialUpsertion.Salt */, true);
     }
     {
-      this.saltedPassword = r.bytes("ScramCredentialUpsertion.SaltedPassword", true);
+      this.saltedPassword = r.bytes(49219 /* ScramCredentialUpsertion.SaltedPassword */, true);
     }
     {
-      const count = r.taggedCount("ScramCredentialUpsertion tagged fields");
+      const count = r.taggedCount(49152 /* ScramCredentialUpsertion tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ScramCredentialUpsertion tagged fields");
+        const raw = r.taggedField(49152 /* ScramCredentialUpsertion tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -216,7 +216,7 @@ export class AlterUserScramCredentialsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("AlterUserScramCredentialsRequestData.Deletions", true, false);
+      const n = r.arrayLength(50244 /* AlterUserScramCredentialsRequestData.Deletions */, true, false);
       const a: Array<ScramCredentialDeletion> | null = n < 0 ? null : new Array<ScramCredentialDeletion>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ScramCredentialDeletion();
@@ -226,7 +226,7 @@ export class AlterUserScramCredentialsRequestData extends Message {
       if (a != null) this.deletions = a;
     }
     {
-      const n = r.arrayLength("AlterUserScramCredentialsRequestData.Upsertions", true, false);
+      const n = r.arrayLength(50245 /* AlterUserScramCredentialsRequestData.Upsertions */, true, false);
       const a: Array<ScramCredentialUpsertion> | null = n < 0 ? null : new Array<ScramCredentialUpsertion>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ScramCredentialUpsertion();
@@ -236,9 +236,9 @@ export class AlterUserScramCredentialsRequestData extends Message {
       if (a != null) this.upsertions = a;
     }
     {
-      const count = r.taggedCount("AlterUserScramCredentialsRequestData tagged fields");
+      const count = r.taggedCount(50176 /* AlterUserScramCredentialsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterUserScramCredentialsRequestData tagged fields");
+        const raw = r.taggedField(50176 /* AlterUserScramCredentialsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class AlterUserScramCredentialsResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.user = r.string("AlterUserScramCredentialsResult.User", true);
+      this.user = r.string(51270 /* AlterUserScramCredentialsResult.User */, true);
     }
     {
-      this.errorCode = r.int16("AlterUserScramCredentialsResult.ErrorCode");
+      this.errorCode = r.int16(51206 /* AlterUserScramCredentialsResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AlterUserScramCredentialsResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(51230 /* AlterUserScramCredentialsResult.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("AlterUserScramCredentialsResult tagged fields");
+      const count = r.taggedCount(51200 /* AlterUserScramCredentialsResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterUserScramCredentialsResult tagged fields");
+        const raw = r.taggedField(51200 /* AlterUserScramCredentialsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class AlterUserScramCredentialsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AlterUserScramCredentialsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(52229 /* AlterUserScramCredentialsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("AlterUserScramCredentialsResponseData.Results", true, false);
+      const n = r.arrayLength(52286 /* AlterUserScramCredentialsResponseData.Results */, true, false);
       const a: Array<AlterUserScramCredentialsResult> | null = n < 0 ? null : new Array<AlterUserScramCredentialsResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterUserScramCredentialsResult();
@@ -127,9 +127,9 @@ export class AlterUserScramCredentialsResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("AlterUserScramCredentialsResponseData tagged fields");
+      const count = r.taggedCount(52224 /* AlterUserScramCredentialsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterUserScramCredentialsResponseData tagged fields");
+        const raw = r.taggedField(52224 /* AlterUserScramCredentialsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -24,21 +24,21 @@ export class ApiVersionsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.clientSoftwareName = r.string("ApiVersionsRequestData.ClientSoftwareName", version >= 3);
+      this.clientSoftwareName = r.string(53319 /* ApiVersionsRequestData.ClientSoftwareName */, version >= 3);
     }
     if (version >= 3) {
-      this.clientSoftwareVersion = r.string("ApiVersionsRequestData.ClientSoftwareVersion", version >= 3);
+      this.clientSoftwareVersion = r.string(53320 /* ApiVersionsRequestData.ClientSoftwareVersion */, version >= 3);
     }
     if (version >= 5) {
-      this.clusterId = r.nullableString("ApiVersionsRequestData.ClusterId", version >= 3, version >= 5);
+      this.clusterId = r.nullableString(53272 /* ApiVersionsRequestData.ClusterId */, version >= 3, version >= 5);
     }
     if (version >= 5) {
-      this.nodeId = r.int32("ApiVersionsRequestData.NodeId");
+      this.nodeId = r.int32(53321 /* ApiVersionsRequestData.NodeId */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("ApiVersionsRequestData tagged fields");
+      const count = r.taggedCount(53248 /* ApiVersionsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ApiVersionsRequestData tagged fields");
+        const raw = r.taggedField(53248 /* ApiVersionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -56,7 +56,7 @@ export class ApiVersionsRequestData extends Message {
     if (version >= 5) {
       if (this.clusterId == null) {
         if (version >= 5) w.length(-1, version >= 3, false);
-        else w.fail("ApiVersionsRequestData.ClusterId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(53272 /* ApiVersionsRequestData.ClusterId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.clusterId!, version >= 3);
       }

@@ -22,18 +22,18 @@ export class ApiVersion {
 
   read(r: Reader, version: i16): void {
     {
-      this.apiKey = r.int16("ApiVersion.ApiKey");
+      this.apiKey = r.int16(54346 /* ApiVersion.ApiKey */);
     }
     {
-      this.minVersion = r.int16("ApiVersion.MinVersion");
+      this.minVersion = r.int16(54347 /* ApiVersion.MinVersion */);
     }
     {
-      this.maxVersion = r.int16("ApiVersion.MaxVersion");
+      this.maxVersion = r.int16(54348 /* ApiVersion.MaxVersion */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("ApiVersion tagged fields");
+      const count = r.taggedCount(54272 /* ApiVersion tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ApiVersion tagged fields");
+        const raw = r.taggedField(54272 /* ApiVersion tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -112,18 +112,18 @@ export class SupportedFeatureKey {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.name = r.string("SupportedFeatureKey.Name", version >= 3);
+      this.name = r.string(55303 /* SupportedFeatureKey.Name */, version >= 3);
     }
     if (version >= 3) {
-      this.minVersion = r.int16("SupportedFeatureKey.MinVersion");
+      this.minVersion = r.int16(55371 /* SupportedFeatureKey.MinVersion */);
     }
     if (version >= 3) {
-      this.maxVersion = r.int16("SupportedFeatureKey.MaxVersion");
+      this.maxVersion = r.int16(55372 /* SupportedFeatureKey.MaxVersion */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("SupportedFeatureKey tagged fields");
+      const count = r.taggedCount(55296 /* SupportedFeatureKey tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SupportedFeatureKey tagged fields");
+        const raw = r.taggedField(55296 /* SupportedFeatureKey tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -135,15 +135,15 @@ export class SupportedFeatureKey {
     if (version >= 3) {
       w.string(this.name, version >= 3);
     }
-    if (!(version >= 3) && !(this.name == "")) w.fail("SupportedFeatureKey.Name", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.name == "")) w.fail(55303 /* SupportedFeatureKey.Name */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int16(this.minVersion);
     }
-    if (!(version >= 3) && !(this.minVersion == 0)) w.fail("SupportedFeatureKey.MinVersion", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.minVersion == 0)) w.fail(55371 /* SupportedFeatureKey.MinVersion */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int16(this.maxVersion);
     }
-    if (!(version >= 3) && !(this.maxVersion == 0)) w.fail("SupportedFeatureKey.MaxVersion", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.maxVersion == 0)) w.fail(55372 /* SupportedFeatureKey.MaxVersion */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -205,18 +205,18 @@ export class FinalizedFeatureKey {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.name = r.string("FinalizedFeatureKey.Name", version >= 3);
+      this.name = r.string(56327 /* FinalizedFeatureKey.Name */, version >= 3);
     }
     if (version >= 3) {
-      this.maxVersionLevel = r.int16("FinalizedFeatureKey.MaxVersionLevel");
+      this.maxVersionLevel = r.int16(56397 /* FinalizedFeatureKey.MaxVersionLevel */);
     }
     if (version >= 3) {
-      this.minVersionLevel = r.int16("FinalizedFeatureKey.MinVersionLevel");
+      this.minVersionLevel = r.int16(56398 /* FinalizedFeatureKey.MinVersionLevel */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("FinalizedFeatureKey tagged fields");
+      const count = r.taggedCount(56320 /* FinalizedFeatureKey tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FinalizedFeatureKey tagged fields");
+        const raw = r.taggedField(56320 /* FinalizedFeatureKey tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -228,15 +228,15 @@ export class FinalizedFeatureKey {
     if (version >= 3) {
       w.string(this.name, version >= 3);
     }
-    if (!(version >= 3) && !(this.name == "")) w.fail("FinalizedFeatureKey.Name", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.name == "")) w.fail(56327 /* FinalizedFeatureKey.Name */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int16(this.maxVersionLevel);
     }
-    if (!(version >= 3) && !(this.maxVersionLevel == 0)) w.fail("FinalizedFeatureKey.MaxVersionLevel", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.maxVersionLevel == 0)) w.fail(56397 /* FinalizedFeatureKey.MaxVersionLevel */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int16(this.minVersionLevel);
     }
-    if (!(version >= 3) && !(this.minVersionLevel == 0)) w.fail("FinalizedFeatureKey.MinVersionLevel", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.minVersionLevel == 0)) w.fail(56398 /* FinalizedFeatureKey.MinVersionLevel */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -306,10 +306,10 @@ export class ApiVersionsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("ApiVersionsResponseData.ErrorCode");
+      this.errorCode = r.int16(57350 /* ApiVersionsResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("ApiVersionsResponseData.ApiKeys", version >= 3, false);
+      const n = r.arrayLength(57423 /* ApiVersionsResponseData.ApiKeys */, version >= 3, false);
       const a: Array<ApiVersion> | null = n < 0 ? null : new Array<ApiVersion>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ApiVersion();
@@ -319,16 +319,16 @@ export class ApiVersionsResponseData extends Message {
       if (a != null) this.apiKeys = a;
     }
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("ApiVersionsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(57349 /* ApiVersionsResponseData.ThrottleTimeMs */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("ApiVersionsResponseData tagged fields");
+      const count = r.taggedCount(57344 /* ApiVersionsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ApiVersionsResponseData tagged fields");
+        const raw = r.taggedField(57344 /* ApiVersionsResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 3) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("ApiVersionsResponseData.SupportedFeatures", version >= 3, false);
+          const n = t.arrayLength(57424 /* ApiVersionsResponseData.SupportedFeatures */, version >= 3, false);
           const a: Array<SupportedFeatureKey> | null = n < 0 ? null : new Array<SupportedFeatureKey>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new SupportedFeatureKey();
@@ -336,14 +336,14 @@ export class ApiVersionsResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.supportedFeatures = a;
-          r.absorb(t, "ApiVersionsResponseData.SupportedFeatures");
+          r.absorb(t, 57424 /* ApiVersionsResponseData.SupportedFeatures */);
         } else if (raw.tag == 1 && version >= 3) {
           const t = new Reader(raw.data);
-          this.finalizedFeaturesEpoch = t.int64("ApiVersionsResponseData.FinalizedFeaturesEpoch");
-          r.absorb(t, "ApiVersionsResponseData.FinalizedFeaturesEpoch");
+          this.finalizedFeaturesEpoch = t.int64(57425 /* ApiVersionsResponseData.FinalizedFeaturesEpoch */);
+          r.absorb(t, 57425 /* ApiVersionsResponseData.FinalizedFeaturesEpoch */);
         } else if (raw.tag == 2 && version >= 3) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("ApiVersionsResponseData.FinalizedFeatures", version >= 3, false);
+          const n = t.arrayLength(57426 /* ApiVersionsResponseData.FinalizedFeatures */, version >= 3, false);
           const a: Array<FinalizedFeatureKey> | null = n < 0 ? null : new Array<FinalizedFeatureKey>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new FinalizedFeatureKey();
@@ -351,11 +351,11 @@ export class ApiVersionsResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.finalizedFeatures = a;
-          r.absorb(t, "ApiVersionsResponseData.FinalizedFeatures");
+          r.absorb(t, 57426 /* ApiVersionsResponseData.FinalizedFeatures */);
         } else if (raw.tag == 3 && version >= 3) {
           const t = new Reader(raw.data);
-          this.zkMigrationReady = t.bool("ApiVersionsResponseData.ZkMigrationReady");
-          r.absorb(t, "ApiVersionsResponseData.ZkMigrationReady");
+          this.zkMigrationReady = t.bool(57427 /* ApiVersionsResponseData.ZkMigrationReady */);
+          r.absorb(t, 57427 /* ApiVersionsResponseData.ZkMigrationReady */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -397,14 +397,14 @@ export class ApiVersionsResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("ApiVersionsResponseData.SupportedFeatures", t.error);
+        if (t.failed) w.fail(57424 /* ApiVersionsResponseData.SupportedFeatures */, t.error);
         w.taggedField(0, t.bytes());
       }
       if (version >= 3 && !(this.finalizedFeaturesEpoch == -1)) {
         u = w.rawTaggedBefore(unknown, u, 1);
         const t = new Writer(16);
         t.int64(this.finalizedFeaturesEpoch);
-        if (t.failed) w.fail("ApiVersionsResponseData.FinalizedFeaturesEpoch", t.error);
+        if (t.failed) w.fail(57425 /* ApiVersionsResponseData.FinalizedFeaturesEpoch */, t.error);
         w.taggedField(1, t.bytes());
       }
       if (version >= 3 && !(this.finalizedFeatures.length == 0)) {
@@ -416,14 +416,14 @@ export class ApiVersionsResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("ApiVersionsResponseData.FinalizedFeatures", t.error);
+        if (t.failed) w.fail(57426 /* ApiVersionsResponseData.FinalizedFeatures */, t.error);
         w.taggedField(2, t.bytes());
       }
       if (version >= 3 && !(this.zkMigrationReady == false)) {
         u = w.rawTaggedBefore(unknown, u, 3);
         const t = new Writer(16);
         t.bool(this.zkMigrationReady);
-        if (t.failed) w.fail("ApiVersionsResponseData.ZkMigrationReady", t.error);
+        if (t.failed) w.fail(57427 /* ApiVersionsResponseData.ZkMigrationReady */, t.error);
         w.taggedField(3, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

@@ -18,12 +18,12 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -78,10 +78,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicData.TopicId");
+      this.topicId = r.uuid(32824 /* TopicData.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -91,9 +91,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -177,10 +177,10 @@ export class DirectoryData {
 
   read(r: Reader, version: i16): void {
     {
-      this.id = r.uuid("DirectoryData.Id");
+      this.id = r.uuid(58452 /* DirectoryData.Id */);
     }
     {
-      const n = r.arrayLength("DirectoryData.Topics", true, false);
+      const n = r.arrayLength(58378 /* DirectoryData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -190,9 +190,9 @@ export class DirectoryData {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DirectoryData tagged fields");
+      const count = r.taggedCount(58368 /* DirectoryData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DirectoryData tagged fields");
+        const raw = r.taggedField(58368 /* DirectoryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -278,13 +278,13 @@ export class AssignReplicasToDirsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("AssignReplicasToDirsRequestData.BrokerId");
+      this.brokerId = r.int32(59423 /* AssignReplicasToDirsRequestData.BrokerId */);
     }
     {
-      this.brokerEpoch = r.int64("AssignReplicasToDirsRequestData.BrokerEpoch");
+      this.brokerEpoch = r.int64(59424 /* AssignReplicasToDirsRequestData.BrokerEpoch */);
     }
     {
-      const n = r.arrayLength("AssignReplicasToDirsRequestData.Directories", true, false);
+      const n = r.arrayLength(59477 /* AssignReplicasToDirsRequestData.Directories */, true, false);
       const a: Array<DirectoryData> | null = n < 0 ? null : new Array<DirectoryData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DirectoryData();
@@ -294,9 +294,9 @@ export class AssignReplicasToDirsRequestData extends Message {
       if (a != null) this.directories = a;
     }
     {
-      const count = r.taggedCount("AssignReplicasToDirsRequestData tagged fields");
+      const count = r.taggedCount(59392 /* AssignReplicasToDirsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AssignReplicasToDirsRequestData tagged fields");
+        const raw = r.taggedField(59392 /* AssignReplicasToDirsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

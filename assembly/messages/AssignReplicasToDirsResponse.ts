@@ -20,15 +20,15 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicData.TopicId");
+      this.topicId = r.uuid(32824 /* TopicData.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -107,9 +107,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class DirectoryData {
 
   read(r: Reader, version: i16): void {
     {
-      this.id = r.uuid("DirectoryData.Id");
+      this.id = r.uuid(58452 /* DirectoryData.Id */);
     }
     {
-      const n = r.arrayLength("DirectoryData.Topics", true, false);
+      const n = r.arrayLength(58378 /* DirectoryData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -206,9 +206,9 @@ export class DirectoryData {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DirectoryData tagged fields");
+      const count = r.taggedCount(58368 /* DirectoryData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DirectoryData tagged fields");
+        const raw = r.taggedField(58368 /* DirectoryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -294,13 +294,13 @@ export class AssignReplicasToDirsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("AssignReplicasToDirsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(60421 /* AssignReplicasToDirsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("AssignReplicasToDirsResponseData.ErrorCode");
+      this.errorCode = r.int16(60422 /* AssignReplicasToDirsResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("AssignReplicasToDirsResponseData.Directories", true, false);
+      const n = r.arrayLength(60501 /* AssignReplicasToDirsResponseData.Directories */, true, false);
       const a: Array<DirectoryData> | null = n < 0 ? null : new Array<DirectoryData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DirectoryData();
@@ -310,9 +310,9 @@ export class AssignReplicasToDirsResponseData extends Message {
       if (a != null) this.directories = a;
     }
     {
-      const count = r.taggedCount("AssignReplicasToDirsResponseData tagged fields");
+      const count = r.taggedCount(60416 /* AssignReplicasToDirsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AssignReplicasToDirsResponseData tagged fields");
+        const raw = r.taggedField(60416 /* AssignReplicasToDirsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -24,21 +24,21 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     if (version >= 1) {
-      this.voterDirectoryId = r.uuid("PartitionData.VoterDirectoryId");
+      this.voterDirectoryId = r.uuid(31771 /* PartitionData.VoterDirectoryId */);
     }
     {
-      this.leaderId = r.int32("PartitionData.LeaderId");
+      this.leaderId = r.int32(31801 /* PartitionData.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -126,10 +126,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", version >= 1);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, version >= 1);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", version >= 1, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, version >= 1, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -139,9 +139,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -227,18 +227,18 @@ export class LeaderEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.name = r.string("LeaderEndpoint.Name", version >= 1);
+      this.name = r.string(61447 /* LeaderEndpoint.Name */, version >= 1);
     }
     if (version >= 1) {
-      this.host = r.string("LeaderEndpoint.Host", version >= 1);
+      this.host = r.string(61462 /* LeaderEndpoint.Host */, version >= 1);
     }
     if (version >= 1) {
-      this.port = r.uint16("LeaderEndpoint.Port");
+      this.port = r.uint16(61463 /* LeaderEndpoint.Port */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("LeaderEndpoint tagged fields");
+      const count = r.taggedCount(61440 /* LeaderEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderEndpoint tagged fields");
+        const raw = r.taggedField(61440 /* LeaderEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -250,15 +250,15 @@ export class LeaderEndpoint {
     if (version >= 1) {
       w.string(this.name, version >= 1);
     }
-    if (!(version >= 1) && !(this.name == "")) w.fail("LeaderEndpoint.Name", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.name == "")) w.fail(61447 /* LeaderEndpoint.Name */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.string(this.host, version >= 1);
     }
-    if (!(version >= 1) && !(this.host == "")) w.fail("LeaderEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.host == "")) w.fail(61462 /* LeaderEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.uint16(this.port);
     }
-    if (!(version >= 1) && !(this.port == 0)) w.fail("LeaderEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.port == 0)) w.fail(61463 /* LeaderEndpoint.Port */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -322,13 +322,13 @@ export class BeginQuorumEpochRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clusterId = r.nullableString("BeginQuorumEpochRequestData.ClusterId", version >= 1, true);
+      this.clusterId = r.nullableString(62488 /* BeginQuorumEpochRequestData.ClusterId */, version >= 1, true);
     }
     if (version >= 1) {
-      this.voterId = r.int32("BeginQuorumEpochRequestData.VoterId");
+      this.voterId = r.int32(62490 /* BeginQuorumEpochRequestData.VoterId */);
     }
     {
-      const n = r.arrayLength("BeginQuorumEpochRequestData.Topics", version >= 1, false);
+      const n = r.arrayLength(62474 /* BeginQuorumEpochRequestData.Topics */, version >= 1, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -338,7 +338,7 @@ export class BeginQuorumEpochRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 1) {
-      const n = r.arrayLength("BeginQuorumEpochRequestData.LeaderEndpoints", version >= 1, false);
+      const n = r.arrayLength(62550 /* BeginQuorumEpochRequestData.LeaderEndpoints */, version >= 1, false);
       const a: Array<LeaderEndpoint> | null = n < 0 ? null : new Array<LeaderEndpoint>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new LeaderEndpoint();
@@ -348,9 +348,9 @@ export class BeginQuorumEpochRequestData extends Message {
       if (a != null) this.leaderEndpoints = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("BeginQuorumEpochRequestData tagged fields");
+      const count = r.taggedCount(62464 /* BeginQuorumEpochRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BeginQuorumEpochRequestData tagged fields");
+        const raw = r.taggedField(62464 /* BeginQuorumEpochRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

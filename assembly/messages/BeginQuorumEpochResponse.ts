@@ -24,21 +24,21 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      this.leaderId = r.int32("PartitionData.LeaderId");
+      this.leaderId = r.int32(31801 /* PartitionData.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -126,10 +126,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", version >= 1);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, version >= 1);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", version >= 1, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, version >= 1, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -139,9 +139,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -227,18 +227,18 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     if (version >= 1) {
-      this.host = r.string("NodeEndpoint.Host", version >= 1);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, version >= 1);
     }
     if (version >= 1) {
-      this.port = r.uint16("NodeEndpoint.Port");
+      this.port = r.uint16(63511 /* NodeEndpoint.Port */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -250,15 +250,15 @@ export class NodeEndpoint {
     if (version >= 1) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 1) && !(this.nodeId == 0)) w.fail("NodeEndpoint.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.nodeId == 0)) w.fail(63561 /* NodeEndpoint.NodeId */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.string(this.host, version >= 1);
     }
-    if (!(version >= 1) && !(this.host == "")) w.fail("NodeEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.host == "")) w.fail(63510 /* NodeEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.uint16(this.port);
     }
-    if (!(version >= 1) && !(this.port == 0)) w.fail("NodeEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.port == 0)) w.fail(63511 /* NodeEndpoint.Port */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -320,10 +320,10 @@ export class BeginQuorumEpochResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("BeginQuorumEpochResponseData.ErrorCode");
+      this.errorCode = r.int16(64518 /* BeginQuorumEpochResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("BeginQuorumEpochResponseData.Topics", version >= 1, false);
+      const n = r.arrayLength(64522 /* BeginQuorumEpochResponseData.Topics */, version >= 1, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -333,13 +333,13 @@ export class BeginQuorumEpochResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("BeginQuorumEpochResponseData tagged fields");
+      const count = r.taggedCount(64512 /* BeginQuorumEpochResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BeginQuorumEpochResponseData tagged fields");
+        const raw = r.taggedField(64512 /* BeginQuorumEpochResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("BeginQuorumEpochResponseData.NodeEndpoints", version >= 1, false);
+          const n = t.arrayLength(64599 /* BeginQuorumEpochResponseData.NodeEndpoints */, version >= 1, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
@@ -347,7 +347,7 @@ export class BeginQuorumEpochResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.nodeEndpoints = a;
-          r.absorb(t, "BeginQuorumEpochResponseData.NodeEndpoints");
+          r.absorb(t, 64599 /* BeginQuorumEpochResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -383,7 +383,7 @@ export class BeginQuorumEpochResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("BeginQuorumEpochResponseData.NodeEndpoints", t.error);
+        if (t.failed) w.fail(64599 /* BeginQuorumEpochResponseData.NodeEndpoints */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

@@ -30,43 +30,43 @@ export class BrokerHeartbeatRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("BrokerHeartbeatRequestData.BrokerId");
+      this.brokerId = r.int32(65567 /* BrokerHeartbeatRequestData.BrokerId */);
     }
     {
-      this.brokerEpoch = r.int64("BrokerHeartbeatRequestData.BrokerEpoch");
+      this.brokerEpoch = r.int64(65568 /* BrokerHeartbeatRequestData.BrokerEpoch */);
     }
     {
-      this.currentMetadataOffset = r.int64("BrokerHeartbeatRequestData.CurrentMetadataOffset");
+      this.currentMetadataOffset = r.int64(65624 /* BrokerHeartbeatRequestData.CurrentMetadataOffset */);
     }
     {
-      this.wantFence = r.bool("BrokerHeartbeatRequestData.WantFence");
+      this.wantFence = r.bool(65625 /* BrokerHeartbeatRequestData.WantFence */);
     }
     {
-      this.wantShutDown = r.bool("BrokerHeartbeatRequestData.WantShutDown");
+      this.wantShutDown = r.bool(65626 /* BrokerHeartbeatRequestData.WantShutDown */);
     }
     {
-      const count = r.taggedCount("BrokerHeartbeatRequestData tagged fields");
+      const count = r.taggedCount(65536 /* BrokerHeartbeatRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BrokerHeartbeatRequestData tagged fields");
+        const raw = r.taggedField(65536 /* BrokerHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("BrokerHeartbeatRequestData.OfflineLogDirs", true, false);
+          const n = t.arrayLength(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */, true, false);
           const a: Array<Uuid> | null = n < 0 ? null : new Array<Uuid>();
           for (let i = 0; i < n && !t.failed; i++) {
-            a!.push(t.uuid("BrokerHeartbeatRequestData.OfflineLogDirs"));
+            a!.push(t.uuid(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */));
           }
           if (a != null) this.offlineLogDirs = a;
-          r.absorb(t, "BrokerHeartbeatRequestData.OfflineLogDirs");
+          r.absorb(t, 65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */);
         } else if (raw.tag == 1 && version >= 2) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("BrokerHeartbeatRequestData.CordonedLogDirs", true, version >= 2);
+          const n = t.arrayLength(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */, true, version >= 2);
           const a: Array<Uuid> | null = n < 0 ? null : new Array<Uuid>();
           for (let i = 0; i < n && !t.failed; i++) {
-            a!.push(t.uuid("BrokerHeartbeatRequestData.CordonedLogDirs"));
+            a!.push(t.uuid(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */));
           }
           this.cordonedLogDirs = a;
-          r.absorb(t, "BrokerHeartbeatRequestData.CordonedLogDirs");
+          r.absorb(t, 65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -107,7 +107,7 @@ export class BrokerHeartbeatRequestData extends Message {
           const e = unchecked(a[i]);
           t.uuid(e);
         }
-        if (t.failed) w.fail("BrokerHeartbeatRequestData.OfflineLogDirs", t.error);
+        if (t.failed) w.fail(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */, t.error);
         w.taggedField(0, t.bytes());
       }
       if (version >= 2 && !(this.cordonedLogDirs == null)) {
@@ -116,7 +116,7 @@ export class BrokerHeartbeatRequestData extends Message {
         const a = this.cordonedLogDirs;
         if (a == null) {
           if (version >= 2) t.length(-1, true, true);
-          else t.fail("BrokerHeartbeatRequestData.CordonedLogDirs", "null at version " + version.toString() + ", where it is not nullable");
+          else t.fail(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */, "null at version " + version.toString() + ", where it is not nullable");
         } else {
           t.length(a.length, true, true);
           for (let i = 0; i < a.length; i++) {
@@ -124,7 +124,7 @@ export class BrokerHeartbeatRequestData extends Message {
             t.uuid(e);
           }
         }
-        if (t.failed) w.fail("BrokerHeartbeatRequestData.CordonedLogDirs", t.error);
+        if (t.failed) w.fail(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */, t.error);
         w.taggedField(1, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

@@ -26,24 +26,24 @@ export class BrokerHeartbeatResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("BrokerHeartbeatResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(66565 /* BrokerHeartbeatResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("BrokerHeartbeatResponseData.ErrorCode");
+      this.errorCode = r.int16(66566 /* BrokerHeartbeatResponseData.ErrorCode */);
     }
     {
-      this.isCaughtUp = r.bool("BrokerHeartbeatResponseData.IsCaughtUp");
+      this.isCaughtUp = r.bool(66653 /* BrokerHeartbeatResponseData.IsCaughtUp */);
     }
     {
-      this.isFenced = r.bool("BrokerHeartbeatResponseData.IsFenced");
+      this.isFenced = r.bool(66654 /* BrokerHeartbeatResponseData.IsFenced */);
     }
     {
-      this.shouldShutDown = r.bool("BrokerHeartbeatResponseData.ShouldShutDown");
+      this.shouldShutDown = r.bool(66655 /* BrokerHeartbeatResponseData.ShouldShutDown */);
     }
     {
-      const count = r.taggedCount("BrokerHeartbeatResponseData tagged fields");
+      const count = r.taggedCount(66560 /* BrokerHeartbeatResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BrokerHeartbeatResponseData tagged fields");
+        const raw = r.taggedField(66560 /* BrokerHeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

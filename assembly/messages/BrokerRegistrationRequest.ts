@@ -24,21 +24,21 @@ export class Listener {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("Listener.Name", true);
+      this.name = r.string(9223 /* Listener.Name */, true);
     }
     {
-      this.host = r.string("Listener.Host", true);
+      this.host = r.string(9238 /* Listener.Host */, true);
     }
     {
-      this.port = r.uint16("Listener.Port");
+      this.port = r.uint16(9239 /* Listener.Port */);
     }
     {
-      this.securityProtocol = r.int16("Listener.SecurityProtocol");
+      this.securityProtocol = r.int16(9312 /* Listener.SecurityProtocol */);
     }
     {
-      const count = r.taggedCount("Listener tagged fields");
+      const count = r.taggedCount(9216 /* Listener tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Listener tagged fields");
+        const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -128,18 +128,18 @@ export class Feature {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("Feature.Name", true);
+      this.name = r.string(67591 /* Feature.Name */, true);
     }
     {
-      this.minSupportedVersion = r.int16("Feature.MinSupportedVersion");
+      this.minSupportedVersion = r.int16(67681 /* Feature.MinSupportedVersion */);
     }
     {
-      this.maxSupportedVersion = r.int16("Feature.MaxSupportedVersion");
+      this.maxSupportedVersion = r.int16(67682 /* Feature.MaxSupportedVersion */);
     }
     {
-      const count = r.taggedCount("Feature tagged fields");
+      const count = r.taggedCount(67584 /* Feature tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Feature tagged fields");
+        const raw = r.taggedField(67584 /* Feature tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -230,16 +230,16 @@ export class BrokerRegistrationRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("BrokerRegistrationRequestData.BrokerId");
+      this.brokerId = r.int32(68639 /* BrokerRegistrationRequestData.BrokerId */);
     }
     {
-      this.clusterId = r.string("BrokerRegistrationRequestData.ClusterId", true);
+      this.clusterId = r.string(68632 /* BrokerRegistrationRequestData.ClusterId */, true);
     }
     {
-      this.incarnationId = r.uuid("BrokerRegistrationRequestData.IncarnationId");
+      this.incarnationId = r.uuid(68707 /* BrokerRegistrationRequestData.IncarnationId */);
     }
     {
-      const n = r.arrayLength("BrokerRegistrationRequestData.Listeners", true, false);
+      const n = r.arrayLength(68636 /* BrokerRegistrationRequestData.Listeners */, true, false);
       const a: Array<Listener> | null = n < 0 ? null : new Array<Listener>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
@@ -249,7 +249,7 @@ export class BrokerRegistrationRequestData extends Message {
       if (a != null) this.listeners = a;
     }
     {
-      const n = r.arrayLength("BrokerRegistrationRequestData.Features", true, false);
+      const n = r.arrayLength(68708 /* BrokerRegistrationRequestData.Features */, true, false);
       const a: Array<Feature> | null = n < 0 ? null : new Array<Feature>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Feature();
@@ -259,26 +259,26 @@ export class BrokerRegistrationRequestData extends Message {
       if (a != null) this.features = a;
     }
     {
-      this.rack = r.nullableString("BrokerRegistrationRequestData.Rack", true, true);
+      this.rack = r.nullableString(68709 /* BrokerRegistrationRequestData.Rack */, true, true);
     }
     if (version >= 1) {
-      this.isMigratingZkBroker = r.bool("BrokerRegistrationRequestData.IsMigratingZkBroker");
+      this.isMigratingZkBroker = r.bool(68710 /* BrokerRegistrationRequestData.IsMigratingZkBroker */);
     }
     if (version >= 2) {
-      const n = r.arrayLength("BrokerRegistrationRequestData.LogDirs", true, false);
+      const n = r.arrayLength(68711 /* BrokerRegistrationRequestData.LogDirs */, true, false);
       const a: Array<Uuid> | null = n < 0 ? null : new Array<Uuid>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.uuid("BrokerRegistrationRequestData.LogDirs"));
+        a!.push(r.uuid(68711 /* BrokerRegistrationRequestData.LogDirs */));
       }
       if (a != null) this.logDirs = a;
     }
     if (version >= 3) {
-      this.previousBrokerEpoch = r.int64("BrokerRegistrationRequestData.PreviousBrokerEpoch");
+      this.previousBrokerEpoch = r.int64(68712 /* BrokerRegistrationRequestData.PreviousBrokerEpoch */);
     }
     {
-      const count = r.taggedCount("BrokerRegistrationRequestData tagged fields");
+      const count = r.taggedCount(68608 /* BrokerRegistrationRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BrokerRegistrationRequestData tagged fields");
+        const raw = r.taggedField(68608 /* BrokerRegistrationRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -322,7 +322,7 @@ export class BrokerRegistrationRequestData extends Message {
     if (version >= 1) {
       w.bool(this.isMigratingZkBroker);
     }
-    if (!(version >= 1) && !(this.isMigratingZkBroker == false)) w.fail("BrokerRegistrationRequestData.IsMigratingZkBroker", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.isMigratingZkBroker == false)) w.fail(68710 /* BrokerRegistrationRequestData.IsMigratingZkBroker */, "non-default value at version " + version.toString());
     if (version >= 2) {
       const a = this.logDirs;
       w.length(a.length, true, true);

@@ -22,18 +22,18 @@ export class BrokerRegistrationResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("BrokerRegistrationResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(69637 /* BrokerRegistrationResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("BrokerRegistrationResponseData.ErrorCode");
+      this.errorCode = r.int16(69638 /* BrokerRegistrationResponseData.ErrorCode */);
     }
     {
-      this.brokerEpoch = r.int64("BrokerRegistrationResponseData.BrokerEpoch");
+      this.brokerEpoch = r.int64(69664 /* BrokerRegistrationResponseData.BrokerEpoch */);
     }
     {
-      const count = r.taggedCount("BrokerRegistrationResponseData tagged fields");
+      const count = r.taggedCount(69632 /* BrokerRegistrationResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BrokerRegistrationResponseData tagged fields");
+        const raw = r.taggedField(69632 /* BrokerRegistrationResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

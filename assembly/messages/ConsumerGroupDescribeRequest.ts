@@ -20,20 +20,20 @@ export class ConsumerGroupDescribeRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("ConsumerGroupDescribeRequestData.GroupIds", true, false);
+      const n = r.arrayLength(70761 /* ConsumerGroupDescribeRequestData.GroupIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ConsumerGroupDescribeRequestData.GroupIds", true));
+        a!.push(r.string(70761 /* ConsumerGroupDescribeRequestData.GroupIds */, true));
       }
       if (a != null) this.groupIds = a;
     }
     {
-      this.includeAuthorizedOperations = r.bool("ConsumerGroupDescribeRequestData.IncludeAuthorizedOperations");
+      this.includeAuthorizedOperations = r.bool(70762 /* ConsumerGroupDescribeRequestData.IncludeAuthorizedOperations */);
     }
     {
-      const count = r.taggedCount("ConsumerGroupDescribeRequestData tagged fields");
+      const count = r.taggedCount(70656 /* ConsumerGroupDescribeRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ConsumerGroupDescribeRequestData tagged fields");
+        const raw = r.taggedField(70656 /* ConsumerGroupDescribeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

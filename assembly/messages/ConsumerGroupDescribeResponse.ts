@@ -22,23 +22,23 @@ export class TopicPartitions {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicPartitions.TopicId");
+      this.topicId = r.uuid(71736 /* TopicPartitions.TopicId */);
     }
     {
-      this.topicName = r.string("TopicPartitions.TopicName", true);
+      this.topicName = r.string(71741 /* TopicPartitions.TopicName */, true);
     }
     {
-      const n = r.arrayLength("TopicPartitions.Partitions", true, false);
+      const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicPartitions.Partitions"));
+        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicPartitions tagged fields");
+      const count = r.taggedCount(71680 /* TopicPartitions tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicPartitions tagged fields");
+        const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -129,7 +129,7 @@ export class Assignment {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("Assignment.TopicPartitions", true, false);
+      const n = r.arrayLength(72811 /* Assignment.TopicPartitions */, true, false);
       const a: Array<TopicPartitions> | null = n < 0 ? null : new Array<TopicPartitions>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
@@ -139,9 +139,9 @@ export class Assignment {
       if (a != null) this.topicPartitions = a;
     }
     {
-      const count = r.taggedCount("Assignment tagged fields");
+      const count = r.taggedCount(72704 /* Assignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Assignment tagged fields");
+        const raw = r.taggedField(72704 /* Assignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -232,33 +232,33 @@ export class Member {
 
   read(r: Reader, version: i16): void {
     {
-      this.memberId = r.string("Member.MemberId", true);
+      this.memberId = r.string(73836 /* Member.MemberId */, true);
     }
     {
-      this.instanceId = r.nullableString("Member.InstanceId", true, true);
+      this.instanceId = r.nullableString(73837 /* Member.InstanceId */, true, true);
     }
     {
-      this.rackId = r.nullableString("Member.RackId", true, true);
+      this.rackId = r.nullableString(73838 /* Member.RackId */, true, true);
     }
     {
-      this.memberEpoch = r.int32("Member.MemberEpoch");
+      this.memberEpoch = r.int32(73839 /* Member.MemberEpoch */);
     }
     {
-      this.clientId = r.string("Member.ClientId", true);
+      this.clientId = r.string(73840 /* Member.ClientId */, true);
     }
     {
-      this.clientHost = r.string("Member.ClientHost", true);
+      this.clientHost = r.string(73841 /* Member.ClientHost */, true);
     }
     {
-      const n = r.arrayLength("Member.SubscribedTopicNames", true, false);
+      const n = r.arrayLength(73842 /* Member.SubscribedTopicNames */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("Member.SubscribedTopicNames", true));
+        a!.push(r.string(73842 /* Member.SubscribedTopicNames */, true));
       }
       if (a != null) this.subscribedTopicNames = a;
     }
     {
-      this.subscribedTopicRegex = r.nullableString("Member.SubscribedTopicRegex", true, true);
+      this.subscribedTopicRegex = r.nullableString(73843 /* Member.SubscribedTopicRegex */, true, true);
     }
     {
       this.assignment.read(r, version);
@@ -267,12 +267,12 @@ export class Member {
       this.targetAssignment.read(r, version);
     }
     if (version >= 1) {
-      this.memberType = r.int8("Member.MemberType");
+      this.memberType = r.int8(73846 /* Member.MemberType */);
     }
     {
-      const count = r.taggedCount("Member tagged fields");
+      const count = r.taggedCount(73728 /* Member tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Member tagged fields");
+        const raw = r.taggedField(73728 /* Member tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -491,28 +491,28 @@ export class DescribedGroup {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribedGroup.ErrorCode");
+      this.errorCode = r.int16(74758 /* DescribedGroup.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribedGroup.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(74782 /* DescribedGroup.ErrorMessage */, true, true);
     }
     {
-      this.groupId = r.string("DescribedGroup.GroupId", true);
+      this.groupId = r.string(74756 /* DescribedGroup.GroupId */, true);
     }
     {
-      this.groupState = r.string("DescribedGroup.GroupState", true);
+      this.groupState = r.string(74871 /* DescribedGroup.GroupState */, true);
     }
     {
-      this.groupEpoch = r.int32("DescribedGroup.GroupEpoch");
+      this.groupEpoch = r.int32(74872 /* DescribedGroup.GroupEpoch */);
     }
     {
-      this.assignmentEpoch = r.int32("DescribedGroup.AssignmentEpoch");
+      this.assignmentEpoch = r.int32(74873 /* DescribedGroup.AssignmentEpoch */);
     }
     {
-      this.assignorName = r.string("DescribedGroup.AssignorName", true);
+      this.assignorName = r.string(74874 /* DescribedGroup.AssignorName */, true);
     }
     {
-      const n = r.arrayLength("DescribedGroup.Members", true, false);
+      const n = r.arrayLength(74875 /* DescribedGroup.Members */, true, false);
       const a: Array<Member> | null = n < 0 ? null : new Array<Member>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Member();
@@ -522,12 +522,12 @@ export class DescribedGroup {
       if (a != null) this.members = a;
     }
     {
-      this.authorizedOperations = r.int32("DescribedGroup.AuthorizedOperations");
+      this.authorizedOperations = r.int32(74876 /* DescribedGroup.AuthorizedOperations */);
     }
     {
-      const count = r.taggedCount("DescribedGroup tagged fields");
+      const count = r.taggedCount(74752 /* DescribedGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribedGroup tagged fields");
+        const raw = r.taggedField(74752 /* DescribedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -692,10 +692,10 @@ export class ConsumerGroupDescribeResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ConsumerGroupDescribeResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(75781 /* ConsumerGroupDescribeResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("ConsumerGroupDescribeResponseData.Groups", true, false);
+      const n = r.arrayLength(75901 /* ConsumerGroupDescribeResponseData.Groups */, true, false);
       const a: Array<DescribedGroup> | null = n < 0 ? null : new Array<DescribedGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
@@ -705,9 +705,9 @@ export class ConsumerGroupDescribeResponseData extends Message {
       if (a != null) this.groups = a;
     }
     {
-      const count = r.taggedCount("ConsumerGroupDescribeResponseData tagged fields");
+      const count = r.taggedCount(75776 /* ConsumerGroupDescribeResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ConsumerGroupDescribeResponseData tagged fields");
+        const raw = r.taggedField(75776 /* ConsumerGroupDescribeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class TopicPartitions {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicPartitions.TopicId");
+      this.topicId = r.uuid(71736 /* TopicPartitions.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicPartitions.Partitions", true, false);
+      const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicPartitions.Partitions"));
+        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicPartitions tagged fields");
+      const count = r.taggedCount(71680 /* TopicPartitions tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicPartitions tagged fields");
+        const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -131,39 +131,39 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("ConsumerGroupHeartbeatRequestData.GroupId", true);
+      this.groupId = r.string(76804 /* ConsumerGroupHeartbeatRequestData.GroupId */, true);
     }
     {
-      this.memberId = r.string("ConsumerGroupHeartbeatRequestData.MemberId", true);
+      this.memberId = r.string(76908 /* ConsumerGroupHeartbeatRequestData.MemberId */, true);
     }
     {
-      this.memberEpoch = r.int32("ConsumerGroupHeartbeatRequestData.MemberEpoch");
+      this.memberEpoch = r.int32(76911 /* ConsumerGroupHeartbeatRequestData.MemberEpoch */);
     }
     {
-      this.instanceId = r.nullableString("ConsumerGroupHeartbeatRequestData.InstanceId", true, true);
+      this.instanceId = r.nullableString(76909 /* ConsumerGroupHeartbeatRequestData.InstanceId */, true, true);
     }
     {
-      this.rackId = r.nullableString("ConsumerGroupHeartbeatRequestData.RackId", true, true);
+      this.rackId = r.nullableString(76910 /* ConsumerGroupHeartbeatRequestData.RackId */, true, true);
     }
     {
-      this.rebalanceTimeoutMs = r.int32("ConsumerGroupHeartbeatRequestData.RebalanceTimeoutMs");
+      this.rebalanceTimeoutMs = r.int32(76926 /* ConsumerGroupHeartbeatRequestData.RebalanceTimeoutMs */);
     }
     {
-      const n = r.arrayLength("ConsumerGroupHeartbeatRequestData.SubscribedTopicNames", true, true);
+      const n = r.arrayLength(76914 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicNames */, true, true);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ConsumerGroupHeartbeatRequestData.SubscribedTopicNames", true));
+        a!.push(r.string(76914 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicNames */, true));
       }
       this.subscribedTopicNames = a;
     }
     if (version >= 1) {
-      this.subscribedTopicRegex = r.nullableString("ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex", true, version >= 1);
+      this.subscribedTopicRegex = r.nullableString(76915 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex */, true, version >= 1);
     }
     {
-      this.serverAssignor = r.nullableString("ConsumerGroupHeartbeatRequestData.ServerAssignor", true, true);
+      this.serverAssignor = r.nullableString(76927 /* ConsumerGroupHeartbeatRequestData.ServerAssignor */, true, true);
     }
     {
-      const n = r.arrayLength("ConsumerGroupHeartbeatRequestData.TopicPartitions", true, true);
+      const n = r.arrayLength(76907 /* ConsumerGroupHeartbeatRequestData.TopicPartitions */, true, true);
       const a: Array<TopicPartitions> | null = n < 0 ? null : new Array<TopicPartitions>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
@@ -173,9 +173,9 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       this.topicPartitions = a;
     }
     {
-      const count = r.taggedCount("ConsumerGroupHeartbeatRequestData tagged fields");
+      const count = r.taggedCount(76800 /* ConsumerGroupHeartbeatRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ConsumerGroupHeartbeatRequestData tagged fields");
+        const raw = r.taggedField(76800 /* ConsumerGroupHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -225,12 +225,12 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
     if (version >= 1) {
       if (this.subscribedTopicRegex == null) {
         if (version >= 1) w.length(-1, true, false);
-        else w.fail("ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(76915 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.subscribedTopicRegex!, true);
       }
     }
-    if (!(version >= 1) && !(this.subscribedTopicRegex == null)) w.fail("ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.subscribedTopicRegex == null)) w.fail(76915 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex */, "non-default value at version " + version.toString());
     {
       if (this.serverAssignor == null) {
         w.length(-1, true, false);

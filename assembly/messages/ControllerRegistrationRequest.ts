@@ -24,21 +24,21 @@ export class Listener {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("Listener.Name", true);
+      this.name = r.string(9223 /* Listener.Name */, true);
     }
     {
-      this.host = r.string("Listener.Host", true);
+      this.host = r.string(9238 /* Listener.Host */, true);
     }
     {
-      this.port = r.uint16("Listener.Port");
+      this.port = r.uint16(9239 /* Listener.Port */);
     }
     {
-      this.securityProtocol = r.int16("Listener.SecurityProtocol");
+      this.securityProtocol = r.int16(9312 /* Listener.SecurityProtocol */);
     }
     {
-      const count = r.taggedCount("Listener tagged fields");
+      const count = r.taggedCount(9216 /* Listener tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Listener tagged fields");
+        const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -128,18 +128,18 @@ export class Feature {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("Feature.Name", true);
+      this.name = r.string(67591 /* Feature.Name */, true);
     }
     {
-      this.minSupportedVersion = r.int16("Feature.MinSupportedVersion");
+      this.minSupportedVersion = r.int16(67681 /* Feature.MinSupportedVersion */);
     }
     {
-      this.maxSupportedVersion = r.int16("Feature.MaxSupportedVersion");
+      this.maxSupportedVersion = r.int16(67682 /* Feature.MaxSupportedVersion */);
     }
     {
-      const count = r.taggedCount("Feature tagged fields");
+      const count = r.taggedCount(67584 /* Feature tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Feature tagged fields");
+        const raw = r.taggedField(67584 /* Feature tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -222,16 +222,16 @@ export class ControllerRegistrationRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.controllerId = r.int32("ControllerRegistrationRequestData.ControllerId");
+      this.controllerId = r.int32(78977 /* ControllerRegistrationRequestData.ControllerId */);
     }
     {
-      this.incarnationId = r.uuid("ControllerRegistrationRequestData.IncarnationId");
+      this.incarnationId = r.uuid(78947 /* ControllerRegistrationRequestData.IncarnationId */);
     }
     {
-      this.zkMigrationReady = r.bool("ControllerRegistrationRequestData.ZkMigrationReady");
+      this.zkMigrationReady = r.bool(78931 /* ControllerRegistrationRequestData.ZkMigrationReady */);
     }
     {
-      const n = r.arrayLength("ControllerRegistrationRequestData.Listeners", true, false);
+      const n = r.arrayLength(78876 /* ControllerRegistrationRequestData.Listeners */, true, false);
       const a: Array<Listener> | null = n < 0 ? null : new Array<Listener>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
@@ -241,7 +241,7 @@ export class ControllerRegistrationRequestData extends Message {
       if (a != null) this.listeners = a;
     }
     {
-      const n = r.arrayLength("ControllerRegistrationRequestData.Features", true, false);
+      const n = r.arrayLength(78948 /* ControllerRegistrationRequestData.Features */, true, false);
       const a: Array<Feature> | null = n < 0 ? null : new Array<Feature>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Feature();
@@ -251,9 +251,9 @@ export class ControllerRegistrationRequestData extends Message {
       if (a != null) this.features = a;
     }
     {
-      const count = r.taggedCount("ControllerRegistrationRequestData tagged fields");
+      const count = r.taggedCount(78848 /* ControllerRegistrationRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ControllerRegistrationRequestData tagged fields");
+        const raw = r.taggedField(78848 /* ControllerRegistrationRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class ControllerRegistrationResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ControllerRegistrationResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(79877 /* ControllerRegistrationResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ControllerRegistrationResponseData.ErrorCode");
+      this.errorCode = r.int16(79878 /* ControllerRegistrationResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("ControllerRegistrationResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(79902 /* ControllerRegistrationResponseData.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("ControllerRegistrationResponseData tagged fields");
+      const count = r.taggedCount(79872 /* ControllerRegistrationResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ControllerRegistrationResponseData tagged fields");
+        const raw = r.taggedField(79872 /* ControllerRegistrationResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -30,30 +30,30 @@ export class AclCreation {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceType = r.int8("AclCreation.ResourceType");
+      this.resourceType = r.int8(80940 /* AclCreation.ResourceType */);
     }
     {
-      this.resourceName = r.string("AclCreation.ResourceName", version >= 2);
+      this.resourceName = r.string(80941 /* AclCreation.ResourceName */, version >= 2);
     }
     {
-      this.resourcePatternType = r.int8("AclCreation.ResourcePatternType");
+      this.resourcePatternType = r.int8(81026 /* AclCreation.ResourcePatternType */);
     }
     {
-      this.principal = r.string("AclCreation.Principal", version >= 2);
+      this.principal = r.string(81027 /* AclCreation.Principal */, version >= 2);
     }
     {
-      this.host = r.string("AclCreation.Host", version >= 2);
+      this.host = r.string(80918 /* AclCreation.Host */, version >= 2);
     }
     {
-      this.operation = r.int8("AclCreation.Operation");
+      this.operation = r.int8(81028 /* AclCreation.Operation */);
     }
     {
-      this.permissionType = r.int8("AclCreation.PermissionType");
+      this.permissionType = r.int8(81029 /* AclCreation.PermissionType */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AclCreation tagged fields");
+      const count = r.taggedCount(80896 /* AclCreation tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AclCreation tagged fields");
+        const raw = r.taggedField(80896 /* AclCreation tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -172,7 +172,7 @@ export class CreateAclsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("CreateAclsRequestData.Creations", version >= 2, false);
+      const n = r.arrayLength(82054 /* CreateAclsRequestData.Creations */, version >= 2, false);
       const a: Array<AclCreation> | null = n < 0 ? null : new Array<AclCreation>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclCreation();
@@ -182,9 +182,9 @@ export class CreateAclsRequestData extends Message {
       if (a != null) this.creations = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreateAclsRequestData tagged fields");
+      const count = r.taggedCount(81920 /* CreateAclsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreateAclsRequestData tagged fields");
+        const raw = r.taggedField(81920 /* CreateAclsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class AclCreationResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("AclCreationResult.ErrorCode");
+      this.errorCode = r.int16(82950 /* AclCreationResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AclCreationResult.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(82974 /* AclCreationResult.ErrorMessage */, version >= 2, true);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AclCreationResult tagged fields");
+      const count = r.taggedCount(82944 /* AclCreationResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AclCreationResult tagged fields");
+        const raw = r.taggedField(82944 /* AclCreationResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,10 +98,10 @@ export class CreateAclsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("CreateAclsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(83973 /* CreateAclsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("CreateAclsResponseData.Results", version >= 2, false);
+      const n = r.arrayLength(84030 /* CreateAclsResponseData.Results */, version >= 2, false);
       const a: Array<AclCreationResult> | null = n < 0 ? null : new Array<AclCreationResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclCreationResult();
@@ -111,9 +111,9 @@ export class CreateAclsResponseData extends Message {
       if (a != null) this.results = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreateAclsResponseData tagged fields");
+      const count = r.taggedCount(83968 /* CreateAclsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreateAclsResponseData tagged fields");
+        const raw = r.taggedField(83968 /* CreateAclsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

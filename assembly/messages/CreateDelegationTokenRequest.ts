@@ -20,15 +20,15 @@ export class CreatableRenewers {
 
   read(r: Reader, version: i16): void {
     {
-      this.principalType = r.string("CreatableRenewers.PrincipalType", version >= 2);
+      this.principalType = r.string(85127 /* CreatableRenewers.PrincipalType */, version >= 2);
     }
     {
-      this.principalName = r.string("CreatableRenewers.PrincipalName", version >= 2);
+      this.principalName = r.string(85128 /* CreatableRenewers.PrincipalName */, version >= 2);
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreatableRenewers tagged fields");
+      const count = r.taggedCount(84992 /* CreatableRenewers tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatableRenewers tagged fields");
+        const raw = r.taggedField(84992 /* CreatableRenewers tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,13 +98,13 @@ export class CreateDelegationTokenRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.ownerPrincipalType = r.nullableString("CreateDelegationTokenRequestData.OwnerPrincipalType", version >= 2, version >= 3);
+      this.ownerPrincipalType = r.nullableString(86153 /* CreateDelegationTokenRequestData.OwnerPrincipalType */, version >= 2, version >= 3);
     }
     if (version >= 3) {
-      this.ownerPrincipalName = r.nullableString("CreateDelegationTokenRequestData.OwnerPrincipalName", version >= 2, version >= 3);
+      this.ownerPrincipalName = r.nullableString(86154 /* CreateDelegationTokenRequestData.OwnerPrincipalName */, version >= 2, version >= 3);
     }
     {
-      const n = r.arrayLength("CreateDelegationTokenRequestData.Renewers", version >= 2, false);
+      const n = r.arrayLength(86155 /* CreateDelegationTokenRequestData.Renewers */, version >= 2, false);
       const a: Array<CreatableRenewers> | null = n < 0 ? null : new Array<CreatableRenewers>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableRenewers();
@@ -114,12 +114,12 @@ export class CreateDelegationTokenRequestData extends Message {
       if (a != null) this.renewers = a;
     }
     {
-      this.maxLifetimeMs = r.int64("CreateDelegationTokenRequestData.MaxLifetimeMs");
+      this.maxLifetimeMs = r.int64(86156 /* CreateDelegationTokenRequestData.MaxLifetimeMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreateDelegationTokenRequestData tagged fields");
+      const count = r.taggedCount(86016 /* CreateDelegationTokenRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreateDelegationTokenRequestData tagged fields");
+        const raw = r.taggedField(86016 /* CreateDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -131,21 +131,21 @@ export class CreateDelegationTokenRequestData extends Message {
     if (version >= 3) {
       if (this.ownerPrincipalType == null) {
         if (version >= 3) w.length(-1, version >= 2, false);
-        else w.fail("CreateDelegationTokenRequestData.OwnerPrincipalType", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(86153 /* CreateDelegationTokenRequestData.OwnerPrincipalType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.ownerPrincipalType!, version >= 2);
       }
     }
-    if (!(version >= 3) && !(this.ownerPrincipalType == "")) w.fail("CreateDelegationTokenRequestData.OwnerPrincipalType", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.ownerPrincipalType == "")) w.fail(86153 /* CreateDelegationTokenRequestData.OwnerPrincipalType */, "non-default value at version " + version.toString());
     if (version >= 3) {
       if (this.ownerPrincipalName == null) {
         if (version >= 3) w.length(-1, version >= 2, false);
-        else w.fail("CreateDelegationTokenRequestData.OwnerPrincipalName", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(86154 /* CreateDelegationTokenRequestData.OwnerPrincipalName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.ownerPrincipalName!, version >= 2);
       }
     }
-    if (!(version >= 3) && !(this.ownerPrincipalName == "")) w.fail("CreateDelegationTokenRequestData.OwnerPrincipalName", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.ownerPrincipalName == "")) w.fail(86154 /* CreateDelegationTokenRequestData.OwnerPrincipalName */, "non-default value at version " + version.toString());
     {
       const a = this.renewers;
       w.length(a.length, version >= 2, true);

@@ -38,42 +38,42 @@ export class CreateDelegationTokenResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("CreateDelegationTokenResponseData.ErrorCode");
+      this.errorCode = r.int16(87046 /* CreateDelegationTokenResponseData.ErrorCode */);
     }
     {
-      this.principalType = r.string("CreateDelegationTokenResponseData.PrincipalType", version >= 2);
+      this.principalType = r.string(87175 /* CreateDelegationTokenResponseData.PrincipalType */, version >= 2);
     }
     {
-      this.principalName = r.string("CreateDelegationTokenResponseData.PrincipalName", version >= 2);
+      this.principalName = r.string(87176 /* CreateDelegationTokenResponseData.PrincipalName */, version >= 2);
     }
     if (version >= 3) {
-      this.tokenRequesterPrincipalType = r.string("CreateDelegationTokenResponseData.TokenRequesterPrincipalType", version >= 2);
+      this.tokenRequesterPrincipalType = r.string(87181 /* CreateDelegationTokenResponseData.TokenRequesterPrincipalType */, version >= 2);
     }
     if (version >= 3) {
-      this.tokenRequesterPrincipalName = r.string("CreateDelegationTokenResponseData.TokenRequesterPrincipalName", version >= 2);
+      this.tokenRequesterPrincipalName = r.string(87182 /* CreateDelegationTokenResponseData.TokenRequesterPrincipalName */, version >= 2);
     }
     {
-      this.issueTimestampMs = r.int64("CreateDelegationTokenResponseData.IssueTimestampMs");
+      this.issueTimestampMs = r.int64(87183 /* CreateDelegationTokenResponseData.IssueTimestampMs */);
     }
     {
-      this.expiryTimestampMs = r.int64("CreateDelegationTokenResponseData.ExpiryTimestampMs");
+      this.expiryTimestampMs = r.int64(87184 /* CreateDelegationTokenResponseData.ExpiryTimestampMs */);
     }
     {
-      this.maxTimestampMs = r.int64("CreateDelegationTokenResponseData.MaxTimestampMs");
+      this.maxTimestampMs = r.int64(87185 /* CreateDelegationTokenResponseData.MaxTimestampMs */);
     }
     {
-      this.tokenId = r.string("CreateDelegationTokenResponseData.TokenId", version >= 2);
+      this.tokenId = r.string(87186 /* CreateDelegationTokenResponseData.TokenId */, version >= 2);
     }
     {
-      this.hmac = r.bytes("CreateDelegationTokenResponseData.Hmac", version >= 2);
+      this.hmac = r.bytes(87187 /* CreateDelegationTokenResponseData.Hmac */, version >= 2);
     }
     {
-      this.throttleTimeMs = r.int32("CreateDelegationTokenResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(87045 /* CreateDelegationTokenResponseData.ThrottleTimeMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreateDelegationTokenResponseData tagged fields");
+      const count = r.taggedCount(87040 /* CreateDelegationTokenResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreateDelegationTokenResponseData tagged fields");
+        const raw = r.taggedField(87040 /* CreateDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,11 +94,11 @@ export class CreateDelegationTokenResponseData extends Message {
     if (version >= 3) {
       w.string(this.tokenRequesterPrincipalType, version >= 2);
     }
-    if (!(version >= 3) && !(this.tokenRequesterPrincipalType == "")) w.fail("CreateDelegationTokenResponseData.TokenRequesterPrincipalType", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.tokenRequesterPrincipalType == "")) w.fail(87181 /* CreateDelegationTokenResponseData.TokenRequesterPrincipalType */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.string(this.tokenRequesterPrincipalName, version >= 2);
     }
-    if (!(version >= 3) && !(this.tokenRequesterPrincipalName == "")) w.fail("CreateDelegationTokenResponseData.TokenRequesterPrincipalName", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.tokenRequesterPrincipalName == "")) w.fail(87182 /* CreateDelegationTokenResponseData.TokenRequesterPrincipalName */, "non-default value at version " + version.toString());
     {
       w.int64(this.issueTimestampMs);
     }

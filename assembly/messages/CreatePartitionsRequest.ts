@@ -18,17 +18,17 @@ export class CreatePartitionsAssignment {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("CreatePartitionsAssignment.BrokerIds", version >= 2, false);
+      const n = r.arrayLength(88212 /* CreatePartitionsAssignment.BrokerIds */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("CreatePartitionsAssignment.BrokerIds"));
+        a!.push(r.int32(88212 /* CreatePartitionsAssignment.BrokerIds */));
       }
       if (a != null) this.brokerIds = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreatePartitionsAssignment tagged fields");
+      const count = r.taggedCount(88064 /* CreatePartitionsAssignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatePartitionsAssignment tagged fields");
+        const raw = r.taggedField(88064 /* CreatePartitionsAssignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -101,13 +101,13 @@ export class CreatePartitionsTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("CreatePartitionsTopic.Name", version >= 2);
+      this.name = r.string(89095 /* CreatePartitionsTopic.Name */, version >= 2);
     }
     {
-      this.count = r.int32("CreatePartitionsTopic.Count");
+      this.count = r.int32(89237 /* CreatePartitionsTopic.Count */);
     }
     {
-      const n = r.arrayLength("CreatePartitionsTopic.Assignments", version >= 2, true);
+      const n = r.arrayLength(89238 /* CreatePartitionsTopic.Assignments */, version >= 2, true);
       const a: Array<CreatePartitionsAssignment> | null = n < 0 ? null : new Array<CreatePartitionsAssignment>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsAssignment();
@@ -117,9 +117,9 @@ export class CreatePartitionsTopic {
       this.assignments = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreatePartitionsTopic tagged fields");
+      const count = r.taggedCount(89088 /* CreatePartitionsTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatePartitionsTopic tagged fields");
+        const raw = r.taggedField(89088 /* CreatePartitionsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -225,7 +225,7 @@ export class CreatePartitionsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("CreatePartitionsRequestData.Topics", version >= 2, false);
+      const n = r.arrayLength(90122 /* CreatePartitionsRequestData.Topics */, version >= 2, false);
       const a: Array<CreatePartitionsTopic> | null = n < 0 ? null : new Array<CreatePartitionsTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsTopic();
@@ -235,15 +235,15 @@ export class CreatePartitionsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      this.timeoutMs = r.int32("CreatePartitionsRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(90137 /* CreatePartitionsRequestData.TimeoutMs */);
     }
     {
-      this.validateOnly = r.bool("CreatePartitionsRequestData.ValidateOnly");
+      this.validateOnly = r.bool(90155 /* CreatePartitionsRequestData.ValidateOnly */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreatePartitionsRequestData tagged fields");
+      const count = r.taggedCount(90112 /* CreatePartitionsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatePartitionsRequestData tagged fields");
+        const raw = r.taggedField(90112 /* CreatePartitionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

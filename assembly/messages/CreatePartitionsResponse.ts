@@ -22,18 +22,18 @@ export class CreatePartitionsTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("CreatePartitionsTopicResult.Name", version >= 2);
+      this.name = r.string(91143 /* CreatePartitionsTopicResult.Name */, version >= 2);
     }
     {
-      this.errorCode = r.int16("CreatePartitionsTopicResult.ErrorCode");
+      this.errorCode = r.int16(91142 /* CreatePartitionsTopicResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("CreatePartitionsTopicResult.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(91166 /* CreatePartitionsTopicResult.ErrorMessage */, version >= 2, true);
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreatePartitionsTopicResult tagged fields");
+      const count = r.taggedCount(91136 /* CreatePartitionsTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatePartitionsTopicResult tagged fields");
+        const raw = r.taggedField(91136 /* CreatePartitionsTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class CreatePartitionsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("CreatePartitionsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(92165 /* CreatePartitionsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("CreatePartitionsResponseData.Results", version >= 2, false);
+      const n = r.arrayLength(92222 /* CreatePartitionsResponseData.Results */, version >= 2, false);
       const a: Array<CreatePartitionsTopicResult> | null = n < 0 ? null : new Array<CreatePartitionsTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsTopicResult();
@@ -127,9 +127,9 @@ export class CreatePartitionsResponseData extends Message {
       if (a != null) this.results = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("CreatePartitionsResponseData tagged fields");
+      const count = r.taggedCount(92160 /* CreatePartitionsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatePartitionsResponseData tagged fields");
+        const raw = r.taggedField(92160 /* CreatePartitionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

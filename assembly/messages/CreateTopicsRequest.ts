@@ -20,20 +20,20 @@ export class CreatableReplicaAssignment {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("CreatableReplicaAssignment.PartitionIndex");
+      this.partitionIndex = r.int32(93200 /* CreatableReplicaAssignment.PartitionIndex */);
     }
     {
-      const n = r.arrayLength("CreatableReplicaAssignment.BrokerIds", version >= 5, false);
+      const n = r.arrayLength(93332 /* CreatableReplicaAssignment.BrokerIds */, version >= 5, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("CreatableReplicaAssignment.BrokerIds"));
+        a!.push(r.int32(93332 /* CreatableReplicaAssignment.BrokerIds */));
       }
       if (a != null) this.brokerIds = a;
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreatableReplicaAssignment tagged fields");
+      const count = r.taggedCount(93184 /* CreatableReplicaAssignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatableReplicaAssignment tagged fields");
+        const raw = r.taggedField(93184 /* CreatableReplicaAssignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -115,15 +115,15 @@ export class CreatableTopicConfig {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("CreatableTopicConfig.Name", version >= 5);
+      this.name = r.string(94215 /* CreatableTopicConfig.Name */, version >= 5);
     }
     {
-      this.value = r.nullableString("CreatableTopicConfig.Value", version >= 5, true);
+      this.value = r.nullableString(94246 /* CreatableTopicConfig.Value */, version >= 5, true);
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreatableTopicConfig tagged fields");
+      const count = r.taggedCount(94208 /* CreatableTopicConfig tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatableTopicConfig tagged fields");
+        const raw = r.taggedField(94208 /* CreatableTopicConfig tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -199,16 +199,16 @@ export class CreatableTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("CreatableTopic.Name", version >= 5);
+      this.name = r.string(95239 /* CreatableTopic.Name */, version >= 5);
     }
     {
-      this.numPartitions = r.int32("CreatableTopic.NumPartitions");
+      this.numPartitions = r.int32(95383 /* CreatableTopic.NumPartitions */);
     }
     {
-      this.replicationFactor = r.int16("CreatableTopic.ReplicationFactor");
+      this.replicationFactor = r.int16(95384 /* CreatableTopic.ReplicationFactor */);
     }
     {
-      const n = r.arrayLength("CreatableTopic.Assignments", version >= 5, false);
+      const n = r.arrayLength(95382 /* CreatableTopic.Assignments */, version >= 5, false);
       const a: Array<CreatableReplicaAssignment> | null = n < 0 ? null : new Array<CreatableReplicaAssignment>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableReplicaAssignment();
@@ -218,7 +218,7 @@ export class CreatableTopic {
       if (a != null) this.assignments = a;
     }
     {
-      const n = r.arrayLength("CreatableTopic.Configs", version >= 5, false);
+      const n = r.arrayLength(95278 /* CreatableTopic.Configs */, version >= 5, false);
       const a: Array<CreatableTopicConfig> | null = n < 0 ? null : new Array<CreatableTopicConfig>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicConfig();
@@ -228,9 +228,9 @@ export class CreatableTopic {
       if (a != null) this.configs = a;
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreatableTopic tagged fields");
+      const count = r.taggedCount(95232 /* CreatableTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatableTopic tagged fields");
+        const raw = r.taggedField(95232 /* CreatableTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -367,7 +367,7 @@ export class CreateTopicsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("CreateTopicsRequestData.Topics", version >= 5, false);
+      const n = r.arrayLength(96266 /* CreateTopicsRequestData.Topics */, version >= 5, false);
       const a: Array<CreatableTopic> | null = n < 0 ? null : new Array<CreatableTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopic();
@@ -377,15 +377,15 @@ export class CreateTopicsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      this.timeoutMs = r.int32("CreateTopicsRequestData.timeoutMs");
+      this.timeoutMs = r.int32(96409 /* CreateTopicsRequestData.timeoutMs */);
     }
     {
-      this.validateOnly = r.bool("CreateTopicsRequestData.validateOnly");
+      this.validateOnly = r.bool(96410 /* CreateTopicsRequestData.validateOnly */);
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreateTopicsRequestData tagged fields");
+      const count = r.taggedCount(96256 /* CreateTopicsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreateTopicsRequestData tagged fields");
+        const raw = r.taggedField(96256 /* CreateTopicsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -26,24 +26,24 @@ export class CreatableTopicConfigs {
 
   read(r: Reader, version: i16): void {
     if (version >= 5) {
-      this.name = r.string("CreatableTopicConfigs.Name", version >= 5);
+      this.name = r.string(97287 /* CreatableTopicConfigs.Name */, version >= 5);
     }
     if (version >= 5) {
-      this.value = r.nullableString("CreatableTopicConfigs.Value", version >= 5, version >= 5);
+      this.value = r.nullableString(97318 /* CreatableTopicConfigs.Value */, version >= 5, version >= 5);
     }
     if (version >= 5) {
-      this.readOnly = r.bool("CreatableTopicConfigs.ReadOnly");
+      this.readOnly = r.bool(97435 /* CreatableTopicConfigs.ReadOnly */);
     }
     if (version >= 5) {
-      this.configSource = r.int8("CreatableTopicConfigs.ConfigSource");
+      this.configSource = r.int8(97436 /* CreatableTopicConfigs.ConfigSource */);
     }
     if (version >= 5) {
-      this.isSensitive = r.bool("CreatableTopicConfigs.IsSensitive");
+      this.isSensitive = r.bool(97437 /* CreatableTopicConfigs.IsSensitive */);
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreatableTopicConfigs tagged fields");
+      const count = r.taggedCount(97280 /* CreatableTopicConfigs tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatableTopicConfigs tagged fields");
+        const raw = r.taggedField(97280 /* CreatableTopicConfigs tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -55,27 +55,27 @@ export class CreatableTopicConfigs {
     if (version >= 5) {
       w.string(this.name, version >= 5);
     }
-    if (!(version >= 5) && !(this.name == "")) w.fail("CreatableTopicConfigs.Name", "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this.name == "")) w.fail(97287 /* CreatableTopicConfigs.Name */, "non-default value at version " + version.toString());
     if (version >= 5) {
       if (this.value == null) {
         if (version >= 5) w.length(-1, version >= 5, false);
-        else w.fail("CreatableTopicConfigs.Value", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(97318 /* CreatableTopicConfigs.Value */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.value!, version >= 5);
       }
     }
-    if (!(version >= 5) && !(this.value == "")) w.fail("CreatableTopicConfigs.Value", "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this.value == "")) w.fail(97318 /* CreatableTopicConfigs.Value */, "non-default value at version " + version.toString());
     if (version >= 5) {
       w.bool(this.readOnly);
     }
-    if (!(version >= 5) && !(this.readOnly == false)) w.fail("CreatableTopicConfigs.ReadOnly", "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this.readOnly == false)) w.fail(97435 /* CreatableTopicConfigs.ReadOnly */, "non-default value at version " + version.toString());
     if (version >= 5) {
       w.int8(this.configSource);
     }
     if (version >= 5) {
       w.bool(this.isSensitive);
     }
-    if (!(version >= 5) && !(this.isSensitive == false)) w.fail("CreatableTopicConfigs.IsSensitive", "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this.isSensitive == false)) w.fail(97437 /* CreatableTopicConfigs.IsSensitive */, "non-default value at version " + version.toString());
     if (version >= 5) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -163,25 +163,25 @@ export class CreatableTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("CreatableTopicResult.Name", version >= 5);
+      this.name = r.string(98311 /* CreatableTopicResult.Name */, version >= 5);
     }
     if (version >= 7) {
-      this.topicId = r.uuid("CreatableTopicResult.TopicId");
+      this.topicId = r.uuid(98360 /* CreatableTopicResult.TopicId */);
     }
     {
-      this.errorCode = r.int16("CreatableTopicResult.ErrorCode");
+      this.errorCode = r.int16(98310 /* CreatableTopicResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("CreatableTopicResult.ErrorMessage", version >= 5, true);
+      this.errorMessage = r.nullableString(98334 /* CreatableTopicResult.ErrorMessage */, version >= 5, true);
     }
     if (version >= 5) {
-      this.numPartitions = r.int32("CreatableTopicResult.NumPartitions");
+      this.numPartitions = r.int32(98455 /* CreatableTopicResult.NumPartitions */);
     }
     if (version >= 5) {
-      this.replicationFactor = r.int16("CreatableTopicResult.ReplicationFactor");
+      this.replicationFactor = r.int16(98456 /* CreatableTopicResult.ReplicationFactor */);
     }
     if (version >= 5) {
-      const n = r.arrayLength("CreatableTopicResult.Configs", version >= 5, version >= 5);
+      const n = r.arrayLength(98350 /* CreatableTopicResult.Configs */, version >= 5, version >= 5);
       const a: Array<CreatableTopicConfigs> | null = n < 0 ? null : new Array<CreatableTopicConfigs>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicConfigs();
@@ -191,14 +191,14 @@ export class CreatableTopicResult {
       this.configs = a;
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreatableTopicResult tagged fields");
+      const count = r.taggedCount(98304 /* CreatableTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreatableTopicResult tagged fields");
+        const raw = r.taggedField(98304 /* CreatableTopicResult tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 5) {
           const t = new Reader(raw.data);
-          this.topicConfigErrorCode = t.int16("CreatableTopicResult.TopicConfigErrorCode");
-          r.absorb(t, "CreatableTopicResult.TopicConfigErrorCode");
+          this.topicConfigErrorCode = t.int16(98462 /* CreatableTopicResult.TopicConfigErrorCode */);
+          r.absorb(t, 98462 /* CreatableTopicResult.TopicConfigErrorCode */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -234,7 +234,7 @@ export class CreatableTopicResult {
       const a = this.configs;
       if (a == null) {
         if (version >= 5) w.length(-1, version >= 5, true);
-        else w.fail("CreatableTopicResult.Configs", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(98350 /* CreatableTopicResult.Configs */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.length(a.length, version >= 5, true);
         for (let i = 0; i < a.length; i++) {
@@ -253,7 +253,7 @@ export class CreatableTopicResult {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         t.int16(this.topicConfigErrorCode);
-        if (t.failed) w.fail("CreatableTopicResult.TopicConfigErrorCode", t.error);
+        if (t.failed) w.fail(98462 /* CreatableTopicResult.TopicConfigErrorCode */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);
@@ -372,10 +372,10 @@ export class CreateTopicsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("CreateTopicsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(99333 /* CreateTopicsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("CreateTopicsResponseData.Topics", version >= 5, false);
+      const n = r.arrayLength(99338 /* CreateTopicsResponseData.Topics */, version >= 5, false);
       const a: Array<CreatableTopicResult> | null = n < 0 ? null : new Array<CreatableTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicResult();
@@ -385,9 +385,9 @@ export class CreateTopicsResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 5) {
-      const count = r.taggedCount("CreateTopicsResponseData tagged fields");
+      const count = r.taggedCount(99328 /* CreateTopicsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CreateTopicsResponseData tagged fields");
+        const raw = r.taggedField(99328 /* CreateTopicsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -30,30 +30,30 @@ export class DeleteAclsFilter {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceTypeFilter = r.int8("DeleteAclsFilter.ResourceTypeFilter");
+      this.resourceTypeFilter = r.int8(100511 /* DeleteAclsFilter.ResourceTypeFilter */);
     }
     {
-      this.resourceNameFilter = r.nullableString("DeleteAclsFilter.ResourceNameFilter", version >= 2, true);
+      this.resourceNameFilter = r.nullableString(100512 /* DeleteAclsFilter.ResourceNameFilter */, version >= 2, true);
     }
     {
-      this.patternTypeFilter = r.int8("DeleteAclsFilter.PatternTypeFilter");
+      this.patternTypeFilter = r.int8(100513 /* DeleteAclsFilter.PatternTypeFilter */);
     }
     {
-      this.principalFilter = r.nullableString("DeleteAclsFilter.PrincipalFilter", version >= 2, true);
+      this.principalFilter = r.nullableString(100514 /* DeleteAclsFilter.PrincipalFilter */, version >= 2, true);
     }
     {
-      this.hostFilter = r.nullableString("DeleteAclsFilter.HostFilter", version >= 2, true);
+      this.hostFilter = r.nullableString(100515 /* DeleteAclsFilter.HostFilter */, version >= 2, true);
     }
     {
-      this.operation = r.int8("DeleteAclsFilter.Operation");
+      this.operation = r.int8(100484 /* DeleteAclsFilter.Operation */);
     }
     {
-      this.permissionType = r.int8("DeleteAclsFilter.PermissionType");
+      this.permissionType = r.int8(100485 /* DeleteAclsFilter.PermissionType */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteAclsFilter tagged fields");
+      const count = r.taggedCount(100352 /* DeleteAclsFilter tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteAclsFilter tagged fields");
+        const raw = r.taggedField(100352 /* DeleteAclsFilter tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -184,7 +184,7 @@ export class DeleteAclsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DeleteAclsRequestData.Filters", version >= 2, false);
+      const n = r.arrayLength(101540 /* DeleteAclsRequestData.Filters */, version >= 2, false);
       const a: Array<DeleteAclsFilter> | null = n < 0 ? null : new Array<DeleteAclsFilter>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsFilter();
@@ -194,9 +194,9 @@ export class DeleteAclsRequestData extends Message {
       if (a != null) this.filters = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteAclsRequestData tagged fields");
+      const count = r.taggedCount(101376 /* DeleteAclsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteAclsRequestData tagged fields");
+        const raw = r.taggedField(101376 /* DeleteAclsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

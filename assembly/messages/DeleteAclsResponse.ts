@@ -34,36 +34,36 @@ export class DeleteAclsMatchingAcl {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DeleteAclsMatchingAcl.ErrorCode");
+      this.errorCode = r.int16(102406 /* DeleteAclsMatchingAcl.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DeleteAclsMatchingAcl.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(102430 /* DeleteAclsMatchingAcl.ErrorMessage */, version >= 2, true);
     }
     {
-      this.resourceType = r.int8("DeleteAclsMatchingAcl.ResourceType");
+      this.resourceType = r.int8(102444 /* DeleteAclsMatchingAcl.ResourceType */);
     }
     {
-      this.resourceName = r.string("DeleteAclsMatchingAcl.ResourceName", version >= 2);
+      this.resourceName = r.string(102445 /* DeleteAclsMatchingAcl.ResourceName */, version >= 2);
     }
     {
-      this.patternType = r.int8("DeleteAclsMatchingAcl.PatternType");
+      this.patternType = r.int8(102565 /* DeleteAclsMatchingAcl.PatternType */);
     }
     {
-      this.principal = r.string("DeleteAclsMatchingAcl.Principal", version >= 2);
+      this.principal = r.string(102531 /* DeleteAclsMatchingAcl.Principal */, version >= 2);
     }
     {
-      this.host = r.string("DeleteAclsMatchingAcl.Host", version >= 2);
+      this.host = r.string(102422 /* DeleteAclsMatchingAcl.Host */, version >= 2);
     }
     {
-      this.operation = r.int8("DeleteAclsMatchingAcl.Operation");
+      this.operation = r.int8(102532 /* DeleteAclsMatchingAcl.Operation */);
     }
     {
-      this.permissionType = r.int8("DeleteAclsMatchingAcl.PermissionType");
+      this.permissionType = r.int8(102533 /* DeleteAclsMatchingAcl.PermissionType */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteAclsMatchingAcl tagged fields");
+      const count = r.taggedCount(102400 /* DeleteAclsMatchingAcl tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteAclsMatchingAcl tagged fields");
+        const raw = r.taggedField(102400 /* DeleteAclsMatchingAcl tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -212,13 +212,13 @@ export class DeleteAclsFilterResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DeleteAclsFilterResult.ErrorCode");
+      this.errorCode = r.int16(103430 /* DeleteAclsFilterResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DeleteAclsFilterResult.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(103454 /* DeleteAclsFilterResult.ErrorMessage */, version >= 2, true);
     }
     {
-      const n = r.arrayLength("DeleteAclsFilterResult.MatchingAcls", version >= 2, false);
+      const n = r.arrayLength(103590 /* DeleteAclsFilterResult.MatchingAcls */, version >= 2, false);
       const a: Array<DeleteAclsMatchingAcl> | null = n < 0 ? null : new Array<DeleteAclsMatchingAcl>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsMatchingAcl();
@@ -228,9 +228,9 @@ export class DeleteAclsFilterResult {
       if (a != null) this.matchingAcls = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteAclsFilterResult tagged fields");
+      const count = r.taggedCount(103424 /* DeleteAclsFilterResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteAclsFilterResult tagged fields");
+        const raw = r.taggedField(103424 /* DeleteAclsFilterResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -329,10 +329,10 @@ export class DeleteAclsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DeleteAclsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(104453 /* DeleteAclsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DeleteAclsResponseData.FilterResults", version >= 2, false);
+      const n = r.arrayLength(104615 /* DeleteAclsResponseData.FilterResults */, version >= 2, false);
       const a: Array<DeleteAclsFilterResult> | null = n < 0 ? null : new Array<DeleteAclsFilterResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsFilterResult();
@@ -342,9 +342,9 @@ export class DeleteAclsResponseData extends Message {
       if (a != null) this.filterResults = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteAclsResponseData tagged fields");
+      const count = r.taggedCount(104448 /* DeleteAclsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteAclsResponseData tagged fields");
+        const raw = r.taggedField(104448 /* DeleteAclsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

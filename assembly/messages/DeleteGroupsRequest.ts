@@ -18,17 +18,17 @@ export class DeleteGroupsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DeleteGroupsRequestData.GroupsNames", version >= 2, false);
+      const n = r.arrayLength(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("DeleteGroupsRequestData.GroupsNames", version >= 2));
+        a!.push(r.string(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2));
       }
       if (a != null) this.groupsNames = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteGroupsRequestData tagged fields");
+      const count = r.taggedCount(105472 /* DeleteGroupsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteGroupsRequestData tagged fields");
+        const raw = r.taggedField(105472 /* DeleteGroupsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

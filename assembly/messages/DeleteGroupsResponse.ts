@@ -22,18 +22,18 @@ export class DeletableGroupResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("DeletableGroupResult.GroupId", version >= 2);
+      this.groupId = r.string(106500 /* DeletableGroupResult.GroupId */, version >= 2);
     }
     {
-      this.errorCode = r.int16("DeletableGroupResult.ErrorCode");
+      this.errorCode = r.int16(106502 /* DeletableGroupResult.ErrorCode */);
     }
     if (version >= 3) {
-      this.errorMessage = r.nullableString("DeletableGroupResult.ErrorMessage", version >= 2, version >= 3);
+      this.errorMessage = r.nullableString(106526 /* DeletableGroupResult.ErrorMessage */, version >= 2, version >= 3);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeletableGroupResult tagged fields");
+      const count = r.taggedCount(106496 /* DeletableGroupResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeletableGroupResult tagged fields");
+        const raw = r.taggedField(106496 /* DeletableGroupResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -51,7 +51,7 @@ export class DeletableGroupResult {
     if (version >= 3) {
       if (this.errorMessage == null) {
         if (version >= 3) w.length(-1, version >= 2, false);
-        else w.fail("DeletableGroupResult.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(106526 /* DeletableGroupResult.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, version >= 2);
       }
@@ -115,10 +115,10 @@ export class DeleteGroupsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DeleteGroupsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(107525 /* DeleteGroupsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DeleteGroupsResponseData.Results", version >= 2, false);
+      const n = r.arrayLength(107582 /* DeleteGroupsResponseData.Results */, version >= 2, false);
       const a: Array<DeletableGroupResult> | null = n < 0 ? null : new Array<DeletableGroupResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeletableGroupResult();
@@ -128,9 +128,9 @@ export class DeleteGroupsResponseData extends Message {
       if (a != null) this.results = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteGroupsResponseData tagged fields");
+      const count = r.taggedCount(107520 /* DeleteGroupsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteGroupsResponseData tagged fields");
+        const raw = r.taggedField(107520 /* DeleteGroupsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

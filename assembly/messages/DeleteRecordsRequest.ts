@@ -20,15 +20,15 @@ export class DeleteRecordsPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("DeleteRecordsPartition.PartitionIndex");
+      this.partitionIndex = r.int32(108560 /* DeleteRecordsPartition.PartitionIndex */);
     }
     {
-      this.offset = r.int64("DeleteRecordsPartition.Offset");
+      this.offset = r.int64(108713 /* DeleteRecordsPartition.Offset */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteRecordsPartition tagged fields");
+      const count = r.taggedCount(108544 /* DeleteRecordsPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteRecordsPartition tagged fields");
+        const raw = r.taggedField(108544 /* DeleteRecordsPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class DeleteRecordsTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("DeleteRecordsTopic.Name", version >= 2);
+      this.name = r.string(109575 /* DeleteRecordsTopic.Name */, version >= 2);
     }
     {
-      const n = r.arrayLength("DeleteRecordsTopic.Partitions", version >= 2, false);
+      const n = r.arrayLength(109576 /* DeleteRecordsTopic.Partitions */, version >= 2, false);
       const a: Array<DeleteRecordsPartition> | null = n < 0 ? null : new Array<DeleteRecordsPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsPartition();
@@ -107,9 +107,9 @@ export class DeleteRecordsTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteRecordsTopic tagged fields");
+      const count = r.taggedCount(109568 /* DeleteRecordsTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteRecordsTopic tagged fields");
+        const raw = r.taggedField(109568 /* DeleteRecordsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,7 +193,7 @@ export class DeleteRecordsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DeleteRecordsRequestData.Topics", version >= 2, false);
+      const n = r.arrayLength(110602 /* DeleteRecordsRequestData.Topics */, version >= 2, false);
       const a: Array<DeleteRecordsTopic> | null = n < 0 ? null : new Array<DeleteRecordsTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsTopic();
@@ -203,12 +203,12 @@ export class DeleteRecordsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      this.timeoutMs = r.int32("DeleteRecordsRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(110617 /* DeleteRecordsRequestData.TimeoutMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteRecordsRequestData tagged fields");
+      const count = r.taggedCount(110592 /* DeleteRecordsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteRecordsRequestData tagged fields");
+        const raw = r.taggedField(110592 /* DeleteRecordsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class DeleteRecordsPartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("DeleteRecordsPartitionResult.PartitionIndex");
+      this.partitionIndex = r.int32(111632 /* DeleteRecordsPartitionResult.PartitionIndex */);
     }
     {
-      this.lowWatermark = r.int64("DeleteRecordsPartitionResult.LowWatermark");
+      this.lowWatermark = r.int64(111786 /* DeleteRecordsPartitionResult.LowWatermark */);
     }
     {
-      this.errorCode = r.int16("DeleteRecordsPartitionResult.ErrorCode");
+      this.errorCode = r.int16(111622 /* DeleteRecordsPartitionResult.ErrorCode */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteRecordsPartitionResult tagged fields");
+      const count = r.taggedCount(111616 /* DeleteRecordsPartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteRecordsPartitionResult tagged fields");
+        const raw = r.taggedField(111616 /* DeleteRecordsPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -110,10 +110,10 @@ export class DeleteRecordsTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("DeleteRecordsTopicResult.Name", version >= 2);
+      this.name = r.string(112647 /* DeleteRecordsTopicResult.Name */, version >= 2);
     }
     {
-      const n = r.arrayLength("DeleteRecordsTopicResult.Partitions", version >= 2, false);
+      const n = r.arrayLength(112648 /* DeleteRecordsTopicResult.Partitions */, version >= 2, false);
       const a: Array<DeleteRecordsPartitionResult> | null = n < 0 ? null : new Array<DeleteRecordsPartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsPartitionResult();
@@ -123,9 +123,9 @@ export class DeleteRecordsTopicResult {
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteRecordsTopicResult tagged fields");
+      const count = r.taggedCount(112640 /* DeleteRecordsTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteRecordsTopicResult tagged fields");
+        const raw = r.taggedField(112640 /* DeleteRecordsTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -209,10 +209,10 @@ export class DeleteRecordsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DeleteRecordsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(113669 /* DeleteRecordsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DeleteRecordsResponseData.Topics", version >= 2, false);
+      const n = r.arrayLength(113674 /* DeleteRecordsResponseData.Topics */, version >= 2, false);
       const a: Array<DeleteRecordsTopicResult> | null = n < 0 ? null : new Array<DeleteRecordsTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsTopicResult();
@@ -222,9 +222,9 @@ export class DeleteRecordsResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DeleteRecordsResponseData tagged fields");
+      const count = r.taggedCount(113664 /* DeleteRecordsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteRecordsResponseData tagged fields");
+        const raw = r.taggedField(113664 /* DeleteRecordsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,12 +18,12 @@ export class DeleteShareGroupOffsetsRequestTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("DeleteShareGroupOffsetsRequestTopic.TopicName", true);
+      this.topicName = r.string(114749 /* DeleteShareGroupOffsetsRequestTopic.TopicName */, true);
     }
     {
-      const count = r.taggedCount("DeleteShareGroupOffsetsRequestTopic tagged fields");
+      const count = r.taggedCount(114688 /* DeleteShareGroupOffsetsRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteShareGroupOffsetsRequestTopic tagged fields");
+        const raw = r.taggedField(114688 /* DeleteShareGroupOffsetsRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -78,10 +78,10 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("DeleteShareGroupOffsetsRequestData.GroupId", true);
+      this.groupId = r.string(115716 /* DeleteShareGroupOffsetsRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("DeleteShareGroupOffsetsRequestData.Topics", true, false);
+      const n = r.arrayLength(115722 /* DeleteShareGroupOffsetsRequestData.Topics */, true, false);
       const a: Array<DeleteShareGroupOffsetsRequestTopic> | null = n < 0 ? null : new Array<DeleteShareGroupOffsetsRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteShareGroupOffsetsRequestTopic();
@@ -91,9 +91,9 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DeleteShareGroupOffsetsRequestData tagged fields");
+      const count = r.taggedCount(115712 /* DeleteShareGroupOffsetsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteShareGroupOffsetsRequestData tagged fields");
+        const raw = r.taggedField(115712 /* DeleteShareGroupOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

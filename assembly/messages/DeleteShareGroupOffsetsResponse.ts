@@ -24,21 +24,21 @@ export class DeleteShareGroupOffsetsResponseTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("DeleteShareGroupOffsetsResponseTopic.TopicName", true);
+      this.topicName = r.string(116797 /* DeleteShareGroupOffsetsResponseTopic.TopicName */, true);
     }
     {
-      this.topicId = r.uuid("DeleteShareGroupOffsetsResponseTopic.TopicId");
+      this.topicId = r.uuid(116792 /* DeleteShareGroupOffsetsResponseTopic.TopicId */);
     }
     {
-      this.errorCode = r.int16("DeleteShareGroupOffsetsResponseTopic.ErrorCode");
+      this.errorCode = r.int16(116742 /* DeleteShareGroupOffsetsResponseTopic.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DeleteShareGroupOffsetsResponseTopic.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(116766 /* DeleteShareGroupOffsetsResponseTopic.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("DeleteShareGroupOffsetsResponseTopic tagged fields");
+      const count = r.taggedCount(116736 /* DeleteShareGroupOffsetsResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteShareGroupOffsetsResponseTopic tagged fields");
+        const raw = r.taggedField(116736 /* DeleteShareGroupOffsetsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -134,16 +134,16 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DeleteShareGroupOffsetsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(117765 /* DeleteShareGroupOffsetsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("DeleteShareGroupOffsetsResponseData.ErrorCode");
+      this.errorCode = r.int16(117766 /* DeleteShareGroupOffsetsResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DeleteShareGroupOffsetsResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(117790 /* DeleteShareGroupOffsetsResponseData.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("DeleteShareGroupOffsetsResponseData.Responses", true, false);
+      const n = r.arrayLength(117808 /* DeleteShareGroupOffsetsResponseData.Responses */, true, false);
       const a: Array<DeleteShareGroupOffsetsResponseTopic> | null = n < 0 ? null : new Array<DeleteShareGroupOffsetsResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteShareGroupOffsetsResponseTopic();
@@ -153,9 +153,9 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
       if (a != null) this.responses = a;
     }
     {
-      const count = r.taggedCount("DeleteShareGroupOffsetsResponseData tagged fields");
+      const count = r.taggedCount(117760 /* DeleteShareGroupOffsetsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteShareGroupOffsetsResponseData tagged fields");
+        const raw = r.taggedField(117760 /* DeleteShareGroupOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,12 +18,12 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionData.Partition");
+      this.partition = r.int32(31915 /* PartitionData.Partition */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -78,10 +78,10 @@ export class DeleteStateData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("DeleteStateData.TopicId");
+      this.topicId = r.uuid(118840 /* DeleteStateData.TopicId */);
     }
     {
-      const n = r.arrayLength("DeleteStateData.Partitions", true, false);
+      const n = r.arrayLength(118792 /* DeleteStateData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -91,9 +91,9 @@ export class DeleteStateData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("DeleteStateData tagged fields");
+      const count = r.taggedCount(118784 /* DeleteStateData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteStateData tagged fields");
+        const raw = r.taggedField(118784 /* DeleteStateData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -177,10 +177,10 @@ export class DeleteShareGroupStateRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("DeleteShareGroupStateRequestData.GroupId", true);
+      this.groupId = r.string(119812 /* DeleteShareGroupStateRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("DeleteShareGroupStateRequestData.Topics", true, false);
+      const n = r.arrayLength(119818 /* DeleteShareGroupStateRequestData.Topics */, true, false);
       const a: Array<DeleteStateData> | null = n < 0 ? null : new Array<DeleteStateData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteStateData();
@@ -190,9 +190,9 @@ export class DeleteShareGroupStateRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DeleteShareGroupStateRequestData tagged fields");
+      const count = r.taggedCount(119808 /* DeleteShareGroupStateRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteShareGroupStateRequestData tagged fields");
+        const raw = r.taggedField(119808 /* DeleteShareGroupStateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

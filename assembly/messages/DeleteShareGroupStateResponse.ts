@@ -22,18 +22,18 @@ export class PartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionResult.Partition");
+      this.partition = r.int32(121003 /* PartitionResult.Partition */);
     }
     {
-      this.errorCode = r.int16("PartitionResult.ErrorCode");
+      this.errorCode = r.int16(120838 /* PartitionResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(120862 /* PartitionResult.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("PartitionResult tagged fields");
+      const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResult tagged fields");
+        const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class DeleteStateResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("DeleteStateResult.TopicId");
+      this.topicId = r.uuid(121912 /* DeleteStateResult.TopicId */);
     }
     {
-      const n = r.arrayLength("DeleteStateResult.Partitions", true, false);
+      const n = r.arrayLength(121864 /* DeleteStateResult.Partitions */, true, false);
       const a: Array<PartitionResult> | null = n < 0 ? null : new Array<PartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
@@ -127,9 +127,9 @@ export class DeleteStateResult {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("DeleteStateResult tagged fields");
+      const count = r.taggedCount(121856 /* DeleteStateResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteStateResult tagged fields");
+        const raw = r.taggedField(121856 /* DeleteStateResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -211,7 +211,7 @@ export class DeleteShareGroupStateResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DeleteShareGroupStateResponseData.Results", true, false);
+      const n = r.arrayLength(122942 /* DeleteShareGroupStateResponseData.Results */, true, false);
       const a: Array<DeleteStateResult> | null = n < 0 ? null : new Array<DeleteStateResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteStateResult();
@@ -221,9 +221,9 @@ export class DeleteShareGroupStateResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("DeleteShareGroupStateResponseData tagged fields");
+      const count = r.taggedCount(122880 /* DeleteShareGroupStateResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteShareGroupStateResponseData tagged fields");
+        const raw = r.taggedField(122880 /* DeleteShareGroupStateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

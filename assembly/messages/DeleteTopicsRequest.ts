@@ -20,15 +20,15 @@ export class DeleteTopicState {
 
   read(r: Reader, version: i16): void {
     if (version >= 6) {
-      this.name = r.nullableString("DeleteTopicState.Name", version >= 4, version >= 6);
+      this.name = r.nullableString(123911 /* DeleteTopicState.Name */, version >= 4, version >= 6);
     }
     if (version >= 6) {
-      this.topicId = r.uuid("DeleteTopicState.TopicId");
+      this.topicId = r.uuid(123960 /* DeleteTopicState.TopicId */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("DeleteTopicState tagged fields");
+      const count = r.taggedCount(123904 /* DeleteTopicState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteTopicState tagged fields");
+        const raw = r.taggedField(123904 /* DeleteTopicState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -40,16 +40,16 @@ export class DeleteTopicState {
     if (version >= 6) {
       if (this.name == null) {
         if (version >= 6) w.length(-1, version >= 4, false);
-        else w.fail("DeleteTopicState.Name", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(123911 /* DeleteTopicState.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.name!, version >= 4);
       }
     }
-    if (!(version >= 6) && !(this.name == null)) w.fail("DeleteTopicState.Name", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.name == null)) w.fail(123911 /* DeleteTopicState.Name */, "non-default value at version " + version.toString());
     if (version >= 6) {
       w.uuid(this.topicId);
     }
-    if (!(version >= 6) && !(this.topicId.isZero())) w.fail("DeleteTopicState.TopicId", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.topicId.isZero())) w.fail(123960 /* DeleteTopicState.TopicId */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -103,7 +103,7 @@ export class DeleteTopicsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 6) {
-      const n = r.arrayLength("DeleteTopicsRequestData.Topics", version >= 4, false);
+      const n = r.arrayLength(124938 /* DeleteTopicsRequestData.Topics */, version >= 4, false);
       const a: Array<DeleteTopicState> | null = n < 0 ? null : new Array<DeleteTopicState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteTopicState();
@@ -113,20 +113,20 @@ export class DeleteTopicsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version <= 5) {
-      const n = r.arrayLength("DeleteTopicsRequestData.TopicNames", version >= 4, false);
+      const n = r.arrayLength(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("DeleteTopicsRequestData.TopicNames", version >= 4));
+        a!.push(r.string(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4));
       }
       if (a != null) this.topicNames = a;
     }
     {
-      this.timeoutMs = r.int32("DeleteTopicsRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(124953 /* DeleteTopicsRequestData.TimeoutMs */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("DeleteTopicsRequestData tagged fields");
+      const count = r.taggedCount(124928 /* DeleteTopicsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteTopicsRequestData tagged fields");
+        const raw = r.taggedField(124928 /* DeleteTopicsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -143,7 +143,7 @@ export class DeleteTopicsRequestData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 6) && !(this.topics.length == 0)) w.fail("DeleteTopicsRequestData.Topics", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.topics.length == 0)) w.fail(124938 /* DeleteTopicsRequestData.Topics */, "non-default value at version " + version.toString());
     if (version <= 5) {
       const a = this.topicNames;
       w.length(a.length, version >= 4, true);

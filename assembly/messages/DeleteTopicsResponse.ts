@@ -24,21 +24,21 @@ export class DeletableTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.nullableString("DeletableTopicResult.Name", version >= 4, version >= 6);
+      this.name = r.nullableString(125959 /* DeletableTopicResult.Name */, version >= 4, version >= 6);
     }
     if (version >= 6) {
-      this.topicId = r.uuid("DeletableTopicResult.TopicId");
+      this.topicId = r.uuid(126008 /* DeletableTopicResult.TopicId */);
     }
     {
-      this.errorCode = r.int16("DeletableTopicResult.ErrorCode");
+      this.errorCode = r.int16(125958 /* DeletableTopicResult.ErrorCode */);
     }
     if (version >= 5) {
-      this.errorMessage = r.nullableString("DeletableTopicResult.ErrorMessage", version >= 4, version >= 5);
+      this.errorMessage = r.nullableString(125982 /* DeletableTopicResult.ErrorMessage */, version >= 4, version >= 5);
     }
     if (version >= 4) {
-      const count = r.taggedCount("DeletableTopicResult tagged fields");
+      const count = r.taggedCount(125952 /* DeletableTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeletableTopicResult tagged fields");
+        const raw = r.taggedField(125952 /* DeletableTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -50,7 +50,7 @@ export class DeletableTopicResult {
     {
       if (this.name == null) {
         if (version >= 6) w.length(-1, version >= 4, false);
-        else w.fail("DeletableTopicResult.Name", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(125959 /* DeletableTopicResult.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.name!, version >= 4);
       }
@@ -64,7 +64,7 @@ export class DeletableTopicResult {
     if (version >= 5) {
       if (this.errorMessage == null) {
         if (version >= 5) w.length(-1, version >= 4, false);
-        else w.fail("DeletableTopicResult.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(125982 /* DeletableTopicResult.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, version >= 4);
       }
@@ -136,10 +136,10 @@ export class DeleteTopicsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DeleteTopicsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(126981 /* DeleteTopicsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DeleteTopicsResponseData.Responses", version >= 4, false);
+      const n = r.arrayLength(127024 /* DeleteTopicsResponseData.Responses */, version >= 4, false);
       const a: Array<DeletableTopicResult> | null = n < 0 ? null : new Array<DeletableTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeletableTopicResult();
@@ -149,9 +149,9 @@ export class DeleteTopicsResponseData extends Message {
       if (a != null) this.responses = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("DeleteTopicsResponseData tagged fields");
+      const count = r.taggedCount(126976 /* DeleteTopicsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DeleteTopicsResponseData tagged fields");
+        const raw = r.taggedField(126976 /* DeleteTopicsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

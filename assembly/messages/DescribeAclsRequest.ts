@@ -30,30 +30,30 @@ export class DescribeAclsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceTypeFilter = r.int8("DescribeAclsRequestData.ResourceTypeFilter");
+      this.resourceTypeFilter = r.int8(128159 /* DescribeAclsRequestData.ResourceTypeFilter */);
     }
     {
-      this.resourceNameFilter = r.nullableString("DescribeAclsRequestData.ResourceNameFilter", version >= 2, true);
+      this.resourceNameFilter = r.nullableString(128160 /* DescribeAclsRequestData.ResourceNameFilter */, version >= 2, true);
     }
     {
-      this.patternTypeFilter = r.int8("DescribeAclsRequestData.PatternTypeFilter");
+      this.patternTypeFilter = r.int8(128161 /* DescribeAclsRequestData.PatternTypeFilter */);
     }
     {
-      this.principalFilter = r.nullableString("DescribeAclsRequestData.PrincipalFilter", version >= 2, true);
+      this.principalFilter = r.nullableString(128162 /* DescribeAclsRequestData.PrincipalFilter */, version >= 2, true);
     }
     {
-      this.hostFilter = r.nullableString("DescribeAclsRequestData.HostFilter", version >= 2, true);
+      this.hostFilter = r.nullableString(128163 /* DescribeAclsRequestData.HostFilter */, version >= 2, true);
     }
     {
-      this.operation = r.int8("DescribeAclsRequestData.Operation");
+      this.operation = r.int8(128132 /* DescribeAclsRequestData.Operation */);
     }
     {
-      this.permissionType = r.int8("DescribeAclsRequestData.PermissionType");
+      this.permissionType = r.int8(128133 /* DescribeAclsRequestData.PermissionType */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeAclsRequestData tagged fields");
+      const count = r.taggedCount(128000 /* DescribeAclsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeAclsRequestData tagged fields");
+        const raw = r.taggedField(128000 /* DescribeAclsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -24,21 +24,21 @@ export class AclDescription {
 
   read(r: Reader, version: i16): void {
     {
-      this.principal = r.string("AclDescription.Principal", version >= 2);
+      this.principal = r.string(129155 /* AclDescription.Principal */, version >= 2);
     }
     {
-      this.host = r.string("AclDescription.Host", version >= 2);
+      this.host = r.string(129046 /* AclDescription.Host */, version >= 2);
     }
     {
-      this.operation = r.int8("AclDescription.Operation");
+      this.operation = r.int8(129156 /* AclDescription.Operation */);
     }
     {
-      this.permissionType = r.int8("AclDescription.PermissionType");
+      this.permissionType = r.int8(129157 /* AclDescription.PermissionType */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("AclDescription tagged fields");
+      const count = r.taggedCount(129024 /* AclDescription tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AclDescription tagged fields");
+        const raw = r.taggedField(129024 /* AclDescription tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -130,16 +130,16 @@ export class DescribeAclsResource {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceType = r.int8("DescribeAclsResource.ResourceType");
+      this.resourceType = r.int8(130092 /* DescribeAclsResource.ResourceType */);
     }
     {
-      this.resourceName = r.string("DescribeAclsResource.ResourceName", version >= 2);
+      this.resourceName = r.string(130093 /* DescribeAclsResource.ResourceName */, version >= 2);
     }
     {
-      this.patternType = r.int8("DescribeAclsResource.PatternType");
+      this.patternType = r.int8(130213 /* DescribeAclsResource.PatternType */);
     }
     {
-      const n = r.arrayLength("DescribeAclsResource.Acls", version >= 2, false);
+      const n = r.arrayLength(130221 /* DescribeAclsResource.Acls */, version >= 2, false);
       const a: Array<AclDescription> | null = n < 0 ? null : new Array<AclDescription>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclDescription();
@@ -149,9 +149,9 @@ export class DescribeAclsResource {
       if (a != null) this.acls = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeAclsResource tagged fields");
+      const count = r.taggedCount(130048 /* DescribeAclsResource tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeAclsResource tagged fields");
+        const raw = r.taggedField(130048 /* DescribeAclsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -261,16 +261,16 @@ export class DescribeAclsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeAclsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(131077 /* DescribeAclsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("DescribeAclsResponseData.ErrorCode");
+      this.errorCode = r.int16(131078 /* DescribeAclsResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeAclsResponseData.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(131102 /* DescribeAclsResponseData.ErrorMessage */, version >= 2, true);
     }
     {
-      const n = r.arrayLength("DescribeAclsResponseData.Resources", version >= 2, false);
+      const n = r.arrayLength(131119 /* DescribeAclsResponseData.Resources */, version >= 2, false);
       const a: Array<DescribeAclsResource> | null = n < 0 ? null : new Array<DescribeAclsResource>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeAclsResource();
@@ -280,9 +280,9 @@ export class DescribeAclsResponseData extends Message {
       if (a != null) this.resources = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeAclsResponseData tagged fields");
+      const count = r.taggedCount(131072 /* DescribeAclsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeAclsResponseData tagged fields");
+        const raw = r.taggedField(131072 /* DescribeAclsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

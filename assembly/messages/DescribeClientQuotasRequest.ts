@@ -22,18 +22,18 @@ export class ComponentData {
 
   read(r: Reader, version: i16): void {
     {
-      this.entityType = r.string("ComponentData.EntityType", version >= 1);
+      this.entityType = r.string(132131 /* ComponentData.EntityType */, version >= 1);
     }
     {
-      this.matchType = r.int8("ComponentData.MatchType");
+      this.matchType = r.int8(132270 /* ComponentData.MatchType */);
     }
     {
-      this.match = r.nullableString("ComponentData.Match", version >= 1, true);
+      this.match = r.nullableString(132271 /* ComponentData.Match */, version >= 1, true);
     }
     if (version >= 1) {
-      const count = r.taggedCount("ComponentData tagged fields");
+      const count = r.taggedCount(132096 /* ComponentData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ComponentData tagged fields");
+        const raw = r.taggedField(132096 /* ComponentData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,7 +114,7 @@ export class DescribeClientQuotasRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeClientQuotasRequestData.Components", version >= 1, false);
+      const n = r.arrayLength(133296 /* DescribeClientQuotasRequestData.Components */, version >= 1, false);
       const a: Array<ComponentData> | null = n < 0 ? null : new Array<ComponentData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ComponentData();
@@ -124,12 +124,12 @@ export class DescribeClientQuotasRequestData extends Message {
       if (a != null) this.components = a;
     }
     {
-      this.strict = r.bool("DescribeClientQuotasRequestData.Strict");
+      this.strict = r.bool(133297 /* DescribeClientQuotasRequestData.Strict */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("DescribeClientQuotasRequestData tagged fields");
+      const count = r.taggedCount(133120 /* DescribeClientQuotasRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeClientQuotasRequestData tagged fields");
+        const raw = r.taggedField(133120 /* DescribeClientQuotasRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

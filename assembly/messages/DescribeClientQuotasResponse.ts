@@ -20,15 +20,15 @@ export class EntityData {
 
   read(r: Reader, version: i16): void {
     {
-      this.entityType = r.string("EntityData.EntityType", version >= 1);
+      this.entityType = r.string(14371 /* EntityData.EntityType */, version >= 1);
     }
     {
-      this.entityName = r.nullableString("EntityData.EntityName", version >= 1, true);
+      this.entityName = r.nullableString(14372 /* EntityData.EntityName */, version >= 1, true);
     }
     if (version >= 1) {
-      const count = r.taggedCount("EntityData tagged fields");
+      const count = r.taggedCount(14336 /* EntityData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EntityData tagged fields");
+        const raw = r.taggedField(14336 /* EntityData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,15 +98,15 @@ export class ValueData {
 
   read(r: Reader, version: i16): void {
     {
-      this.key = r.string("ValueData.Key", version >= 1);
+      this.key = r.string(134181 /* ValueData.Key */, version >= 1);
     }
     {
-      this.value = r.float64("ValueData.Value");
+      this.value = r.float64(134182 /* ValueData.Value */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("ValueData tagged fields");
+      const count = r.taggedCount(134144 /* ValueData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ValueData tagged fields");
+        const raw = r.taggedField(134144 /* ValueData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -172,7 +172,7 @@ export class EntryData {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("EntryData.Entity", version >= 1, false);
+      const n = r.arrayLength(16424 /* EntryData.Entity */, version >= 1, false);
       const a: Array<EntityData> | null = n < 0 ? null : new Array<EntityData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
@@ -182,7 +182,7 @@ export class EntryData {
       if (a != null) this.entity = a;
     }
     {
-      const n = r.arrayLength("EntryData.Values", version >= 1, false);
+      const n = r.arrayLength(16562 /* EntryData.Values */, version >= 1, false);
       const a: Array<ValueData> | null = n < 0 ? null : new Array<ValueData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ValueData();
@@ -192,9 +192,9 @@ export class EntryData {
       if (a != null) this.values = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("EntryData tagged fields");
+      const count = r.taggedCount(16384 /* EntryData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EntryData tagged fields");
+        const raw = r.taggedField(16384 /* EntryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -300,16 +300,16 @@ export class DescribeClientQuotasResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeClientQuotasResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(135173 /* DescribeClientQuotasResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("DescribeClientQuotasResponseData.ErrorCode");
+      this.errorCode = r.int16(135174 /* DescribeClientQuotasResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeClientQuotasResponseData.ErrorMessage", version >= 1, true);
+      this.errorMessage = r.nullableString(135198 /* DescribeClientQuotasResponseData.ErrorMessage */, version >= 1, true);
     }
     {
-      const n = r.arrayLength("DescribeClientQuotasResponseData.Entries", version >= 1, true);
+      const n = r.arrayLength(135210 /* DescribeClientQuotasResponseData.Entries */, version >= 1, true);
       const a: Array<EntryData> | null = n < 0 ? null : new Array<EntryData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
@@ -319,9 +319,9 @@ export class DescribeClientQuotasResponseData extends Message {
       this.entries = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("DescribeClientQuotasResponseData tagged fields");
+      const count = r.taggedCount(135168 /* DescribeClientQuotasResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeClientQuotasResponseData tagged fields");
+        const raw = r.taggedField(135168 /* DescribeClientQuotasResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

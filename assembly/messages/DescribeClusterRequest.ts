@@ -22,18 +22,18 @@ export class DescribeClusterRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.includeClusterAuthorizedOperations = r.bool("DescribeClusterRequestData.IncludeClusterAuthorizedOperations");
+      this.includeClusterAuthorizedOperations = r.bool(136371 /* DescribeClusterRequestData.IncludeClusterAuthorizedOperations */);
     }
     if (version >= 1) {
-      this.endpointType = r.int8("DescribeClusterRequestData.EndpointType");
+      this.endpointType = r.int8(136372 /* DescribeClusterRequestData.EndpointType */);
     }
     if (version >= 2) {
-      this.includeFencedBrokers = r.bool("DescribeClusterRequestData.IncludeFencedBrokers");
+      this.includeFencedBrokers = r.bool(136373 /* DescribeClusterRequestData.IncludeFencedBrokers */);
     }
     {
-      const count = r.taggedCount("DescribeClusterRequestData tagged fields");
+      const count = r.taggedCount(136192 /* DescribeClusterRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeClusterRequestData tagged fields");
+        const raw = r.taggedField(136192 /* DescribeClusterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -48,11 +48,11 @@ export class DescribeClusterRequestData extends Message {
     if (version >= 1) {
       w.int8(this.endpointType);
     }
-    if (!(version >= 1) && !(this.endpointType == 1)) w.fail("DescribeClusterRequestData.EndpointType", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.endpointType == 1)) w.fail(136372 /* DescribeClusterRequestData.EndpointType */, "non-default value at version " + version.toString());
     if (version >= 2) {
       w.bool(this.includeFencedBrokers);
     }
-    if (!(version >= 2) && !(this.includeFencedBrokers == false)) w.fail("DescribeClusterRequestData.IncludeFencedBrokers", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.includeFencedBrokers == false)) w.fail(136373 /* DescribeClusterRequestData.IncludeFencedBrokers */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -26,24 +26,24 @@ export class DescribeClusterBroker {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("DescribeClusterBroker.BrokerId");
+      this.brokerId = r.int32(137247 /* DescribeClusterBroker.BrokerId */);
     }
     {
-      this.host = r.string("DescribeClusterBroker.Host", true);
+      this.host = r.string(137238 /* DescribeClusterBroker.Host */, true);
     }
     {
-      this.port = r.int32("DescribeClusterBroker.Port");
+      this.port = r.int32(137239 /* DescribeClusterBroker.Port */);
     }
     {
-      this.rack = r.nullableString("DescribeClusterBroker.Rack", true, true);
+      this.rack = r.nullableString(137317 /* DescribeClusterBroker.Rack */, true, true);
     }
     if (version >= 2) {
-      this.isFenced = r.bool("DescribeClusterBroker.IsFenced");
+      this.isFenced = r.bool(137310 /* DescribeClusterBroker.IsFenced */);
     }
     {
-      const count = r.taggedCount("DescribeClusterBroker tagged fields");
+      const count = r.taggedCount(137216 /* DescribeClusterBroker tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeClusterBroker tagged fields");
+        const raw = r.taggedField(137216 /* DescribeClusterBroker tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -71,7 +71,7 @@ export class DescribeClusterBroker {
     if (version >= 2) {
       w.bool(this.isFenced);
     }
-    if (!(version >= 2) && !(this.isFenced == false)) w.fail("DescribeClusterBroker.IsFenced", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.isFenced == false)) w.fail(137310 /* DescribeClusterBroker.IsFenced */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -159,25 +159,25 @@ export class DescribeClusterResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeClusterResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(138245 /* DescribeClusterResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("DescribeClusterResponseData.ErrorCode");
+      this.errorCode = r.int16(138246 /* DescribeClusterResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeClusterResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(138270 /* DescribeClusterResponseData.ErrorMessage */, true, true);
     }
     if (version >= 1) {
-      this.endpointType = r.int8("DescribeClusterResponseData.EndpointType");
+      this.endpointType = r.int8(138420 /* DescribeClusterResponseData.EndpointType */);
     }
     {
-      this.clusterId = r.string("DescribeClusterResponseData.ClusterId", true);
+      this.clusterId = r.string(138264 /* DescribeClusterResponseData.ClusterId */, true);
     }
     {
-      this.controllerId = r.int32("DescribeClusterResponseData.ControllerId");
+      this.controllerId = r.int32(138369 /* DescribeClusterResponseData.ControllerId */);
     }
     {
-      const n = r.arrayLength("DescribeClusterResponseData.Brokers", true, false);
+      const n = r.arrayLength(138422 /* DescribeClusterResponseData.Brokers */, true, false);
       const a: Array<DescribeClusterBroker> | null = n < 0 ? null : new Array<DescribeClusterBroker>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeClusterBroker();
@@ -187,12 +187,12 @@ export class DescribeClusterResponseData extends Message {
       if (a != null) this.brokers = a;
     }
     {
-      this.clusterAuthorizedOperations = r.int32("DescribeClusterResponseData.ClusterAuthorizedOperations");
+      this.clusterAuthorizedOperations = r.int32(138423 /* DescribeClusterResponseData.ClusterAuthorizedOperations */);
     }
     {
-      const count = r.taggedCount("DescribeClusterResponseData tagged fields");
+      const count = r.taggedCount(138240 /* DescribeClusterResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeClusterResponseData tagged fields");
+        const raw = r.taggedField(138240 /* DescribeClusterResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -217,7 +217,7 @@ export class DescribeClusterResponseData extends Message {
     if (version >= 1) {
       w.int8(this.endpointType);
     }
-    if (!(version >= 1) && !(this.endpointType == 1)) w.fail("DescribeClusterResponseData.EndpointType", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.endpointType == 1)) w.fail(138420 /* DescribeClusterResponseData.EndpointType */, "non-default value at version " + version.toString());
     {
       w.string(this.clusterId, true);
     }

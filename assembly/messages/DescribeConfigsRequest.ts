@@ -22,23 +22,23 @@ export class DescribeConfigsResource {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceType = r.int8("DescribeConfigsResource.ResourceType");
+      this.resourceType = r.int8(139308 /* DescribeConfigsResource.ResourceType */);
     }
     {
-      this.resourceName = r.string("DescribeConfigsResource.ResourceName", version >= 4);
+      this.resourceName = r.string(139309 /* DescribeConfigsResource.ResourceName */, version >= 4);
     }
     {
-      const n = r.arrayLength("DescribeConfigsResource.ConfigurationKeys", version >= 4, true);
+      const n = r.arrayLength(139448 /* DescribeConfigsResource.ConfigurationKeys */, version >= 4, true);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("DescribeConfigsResource.ConfigurationKeys", version >= 4));
+        a!.push(r.string(139448 /* DescribeConfigsResource.ConfigurationKeys */, version >= 4));
       }
       this.configurationKeys = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("DescribeConfigsResource tagged fields");
+      const count = r.taggedCount(139264 /* DescribeConfigsResource tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeConfigsResource tagged fields");
+        const raw = r.taggedField(139264 /* DescribeConfigsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -142,7 +142,7 @@ export class DescribeConfigsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeConfigsRequestData.Resources", version >= 4, false);
+      const n = r.arrayLength(140335 /* DescribeConfigsRequestData.Resources */, version >= 4, false);
       const a: Array<DescribeConfigsResource> | null = n < 0 ? null : new Array<DescribeConfigsResource>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResource();
@@ -152,15 +152,15 @@ export class DescribeConfigsRequestData extends Message {
       if (a != null) this.resources = a;
     }
     {
-      this.includeSynonyms = r.bool("DescribeConfigsRequestData.IncludeSynonyms");
+      this.includeSynonyms = r.bool(140473 /* DescribeConfigsRequestData.IncludeSynonyms */);
     }
     if (version >= 3) {
-      this.includeDocumentation = r.bool("DescribeConfigsRequestData.IncludeDocumentation");
+      this.includeDocumentation = r.bool(140474 /* DescribeConfigsRequestData.IncludeDocumentation */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("DescribeConfigsRequestData tagged fields");
+      const count = r.taggedCount(140288 /* DescribeConfigsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeConfigsRequestData tagged fields");
+        const raw = r.taggedField(140288 /* DescribeConfigsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -183,7 +183,7 @@ export class DescribeConfigsRequestData extends Message {
     if (version >= 3) {
       w.bool(this.includeDocumentation);
     }
-    if (!(version >= 3) && !(this.includeDocumentation == false)) w.fail("DescribeConfigsRequestData.IncludeDocumentation", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.includeDocumentation == false)) w.fail(140474 /* DescribeConfigsRequestData.IncludeDocumentation */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -22,18 +22,18 @@ export class DescribeConfigsSynonym {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("DescribeConfigsSynonym.Name", version >= 4);
+      this.name = r.string(141319 /* DescribeConfigsSynonym.Name */, version >= 4);
     }
     {
-      this.value = r.nullableString("DescribeConfigsSynonym.Value", version >= 4, true);
+      this.value = r.nullableString(141350 /* DescribeConfigsSynonym.Value */, version >= 4, true);
     }
     {
-      this.source = r.int8("DescribeConfigsSynonym.Source");
+      this.source = r.int8(141499 /* DescribeConfigsSynonym.Source */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("DescribeConfigsSynonym tagged fields");
+      const count = r.taggedCount(141312 /* DescribeConfigsSynonym tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeConfigsSynonym tagged fields");
+        const raw = r.taggedField(141312 /* DescribeConfigsSynonym tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -126,22 +126,22 @@ export class DescribeConfigsResourceResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("DescribeConfigsResourceResult.Name", version >= 4);
+      this.name = r.string(142343 /* DescribeConfigsResourceResult.Name */, version >= 4);
     }
     {
-      this.value = r.nullableString("DescribeConfigsResourceResult.Value", version >= 4, true);
+      this.value = r.nullableString(142374 /* DescribeConfigsResourceResult.Value */, version >= 4, true);
     }
     {
-      this.readOnly = r.bool("DescribeConfigsResourceResult.ReadOnly");
+      this.readOnly = r.bool(142491 /* DescribeConfigsResourceResult.ReadOnly */);
     }
     {
-      this.configSource = r.int8("DescribeConfigsResourceResult.ConfigSource");
+      this.configSource = r.int8(142492 /* DescribeConfigsResourceResult.ConfigSource */);
     }
     {
-      this.isSensitive = r.bool("DescribeConfigsResourceResult.IsSensitive");
+      this.isSensitive = r.bool(142493 /* DescribeConfigsResourceResult.IsSensitive */);
     }
     {
-      const n = r.arrayLength("DescribeConfigsResourceResult.Synonyms", version >= 4, false);
+      const n = r.arrayLength(142524 /* DescribeConfigsResourceResult.Synonyms */, version >= 4, false);
       const a: Array<DescribeConfigsSynonym> | null = n < 0 ? null : new Array<DescribeConfigsSynonym>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsSynonym();
@@ -151,15 +151,15 @@ export class DescribeConfigsResourceResult {
       if (a != null) this.synonyms = a;
     }
     if (version >= 3) {
-      this.configType = r.int8("DescribeConfigsResourceResult.ConfigType");
+      this.configType = r.int8(142525 /* DescribeConfigsResourceResult.ConfigType */);
     }
     if (version >= 3) {
-      this.documentation = r.nullableString("DescribeConfigsResourceResult.Documentation", version >= 4, true);
+      this.documentation = r.nullableString(142526 /* DescribeConfigsResourceResult.Documentation */, version >= 4, true);
     }
     if (version >= 4) {
-      const count = r.taggedCount("DescribeConfigsResourceResult tagged fields");
+      const count = r.taggedCount(142336 /* DescribeConfigsResourceResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeConfigsResourceResult tagged fields");
+        const raw = r.taggedField(142336 /* DescribeConfigsResourceResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -323,19 +323,19 @@ export class DescribeConfigsResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribeConfigsResult.ErrorCode");
+      this.errorCode = r.int16(143366 /* DescribeConfigsResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeConfigsResult.ErrorMessage", version >= 4, true);
+      this.errorMessage = r.nullableString(143390 /* DescribeConfigsResult.ErrorMessage */, version >= 4, true);
     }
     {
-      this.resourceType = r.int8("DescribeConfigsResult.ResourceType");
+      this.resourceType = r.int8(143404 /* DescribeConfigsResult.ResourceType */);
     }
     {
-      this.resourceName = r.string("DescribeConfigsResult.ResourceName", version >= 4);
+      this.resourceName = r.string(143405 /* DescribeConfigsResult.ResourceName */, version >= 4);
     }
     {
-      const n = r.arrayLength("DescribeConfigsResult.Configs", version >= 4, false);
+      const n = r.arrayLength(143406 /* DescribeConfigsResult.Configs */, version >= 4, false);
       const a: Array<DescribeConfigsResourceResult> | null = n < 0 ? null : new Array<DescribeConfigsResourceResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResourceResult();
@@ -345,9 +345,9 @@ export class DescribeConfigsResult {
       if (a != null) this.configs = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("DescribeConfigsResult tagged fields");
+      const count = r.taggedCount(143360 /* DescribeConfigsResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeConfigsResult tagged fields");
+        const raw = r.taggedField(143360 /* DescribeConfigsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -468,10 +468,10 @@ export class DescribeConfigsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeConfigsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(144389 /* DescribeConfigsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DescribeConfigsResponseData.Results", version >= 4, false);
+      const n = r.arrayLength(144446 /* DescribeConfigsResponseData.Results */, version >= 4, false);
       const a: Array<DescribeConfigsResult> | null = n < 0 ? null : new Array<DescribeConfigsResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResult();
@@ -481,9 +481,9 @@ export class DescribeConfigsResponseData extends Message {
       if (a != null) this.results = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("DescribeConfigsResponseData tagged fields");
+      const count = r.taggedCount(144384 /* DescribeConfigsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeConfigsResponseData tagged fields");
+        const raw = r.taggedField(144384 /* DescribeConfigsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

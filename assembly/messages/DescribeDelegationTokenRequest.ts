@@ -20,15 +20,15 @@ export class DescribeDelegationTokenOwner {
 
   read(r: Reader, version: i16): void {
     {
-      this.principalType = r.string("DescribeDelegationTokenOwner.PrincipalType", version >= 2);
+      this.principalType = r.string(145543 /* DescribeDelegationTokenOwner.PrincipalType */, version >= 2);
     }
     {
-      this.principalName = r.string("DescribeDelegationTokenOwner.PrincipalName", version >= 2);
+      this.principalName = r.string(145544 /* DescribeDelegationTokenOwner.PrincipalName */, version >= 2);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeDelegationTokenOwner tagged fields");
+      const count = r.taggedCount(145408 /* DescribeDelegationTokenOwner tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeDelegationTokenOwner tagged fields");
+        const raw = r.taggedField(145408 /* DescribeDelegationTokenOwner tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -92,7 +92,7 @@ export class DescribeDelegationTokenRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeDelegationTokenRequestData.Owners", version >= 2, true);
+      const n = r.arrayLength(146623 /* DescribeDelegationTokenRequestData.Owners */, version >= 2, true);
       const a: Array<DescribeDelegationTokenOwner> | null = n < 0 ? null : new Array<DescribeDelegationTokenOwner>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeDelegationTokenOwner();
@@ -102,9 +102,9 @@ export class DescribeDelegationTokenRequestData extends Message {
       this.owners = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeDelegationTokenRequestData tagged fields");
+      const count = r.taggedCount(146432 /* DescribeDelegationTokenRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeDelegationTokenRequestData tagged fields");
+        const raw = r.taggedField(146432 /* DescribeDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class DescribedDelegationTokenRenewer {
 
   read(r: Reader, version: i16): void {
     {
-      this.principalType = r.string("DescribedDelegationTokenRenewer.PrincipalType", version >= 2);
+      this.principalType = r.string(147591 /* DescribedDelegationTokenRenewer.PrincipalType */, version >= 2);
     }
     {
-      this.principalName = r.string("DescribedDelegationTokenRenewer.PrincipalName", version >= 2);
+      this.principalName = r.string(147592 /* DescribedDelegationTokenRenewer.PrincipalName */, version >= 2);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribedDelegationTokenRenewer tagged fields");
+      const count = r.taggedCount(147456 /* DescribedDelegationTokenRenewer tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribedDelegationTokenRenewer tagged fields");
+        const raw = r.taggedField(147456 /* DescribedDelegationTokenRenewer tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -110,34 +110,34 @@ export class DescribedDelegationToken {
 
   read(r: Reader, version: i16): void {
     {
-      this.principalType = r.string("DescribedDelegationToken.PrincipalType", version >= 2);
+      this.principalType = r.string(148615 /* DescribedDelegationToken.PrincipalType */, version >= 2);
     }
     {
-      this.principalName = r.string("DescribedDelegationToken.PrincipalName", version >= 2);
+      this.principalName = r.string(148616 /* DescribedDelegationToken.PrincipalName */, version >= 2);
     }
     if (version >= 3) {
-      this.tokenRequesterPrincipalType = r.string("DescribedDelegationToken.TokenRequesterPrincipalType", version >= 2);
+      this.tokenRequesterPrincipalType = r.string(148621 /* DescribedDelegationToken.TokenRequesterPrincipalType */, version >= 2);
     }
     if (version >= 3) {
-      this.tokenRequesterPrincipalName = r.string("DescribedDelegationToken.TokenRequesterPrincipalName", version >= 2);
+      this.tokenRequesterPrincipalName = r.string(148622 /* DescribedDelegationToken.TokenRequesterPrincipalName */, version >= 2);
     }
     {
-      this.issueTimestamp = r.int64("DescribedDelegationToken.IssueTimestamp");
+      this.issueTimestamp = r.int64(148672 /* DescribedDelegationToken.IssueTimestamp */);
     }
     {
-      this.expiryTimestamp = r.int64("DescribedDelegationToken.ExpiryTimestamp");
+      this.expiryTimestamp = r.int64(148673 /* DescribedDelegationToken.ExpiryTimestamp */);
     }
     {
-      this.maxTimestamp = r.int64("DescribedDelegationToken.MaxTimestamp");
+      this.maxTimestamp = r.int64(148674 /* DescribedDelegationToken.MaxTimestamp */);
     }
     {
-      this.tokenId = r.string("DescribedDelegationToken.TokenId", version >= 2);
+      this.tokenId = r.string(148626 /* DescribedDelegationToken.TokenId */, version >= 2);
     }
     {
-      this.hmac = r.bytes("DescribedDelegationToken.Hmac", version >= 2);
+      this.hmac = r.bytes(148627 /* DescribedDelegationToken.Hmac */, version >= 2);
     }
     {
-      const n = r.arrayLength("DescribedDelegationToken.Renewers", version >= 2, false);
+      const n = r.arrayLength(148619 /* DescribedDelegationToken.Renewers */, version >= 2, false);
       const a: Array<DescribedDelegationTokenRenewer> | null = n < 0 ? null : new Array<DescribedDelegationTokenRenewer>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedDelegationTokenRenewer();
@@ -147,9 +147,9 @@ export class DescribedDelegationToken {
       if (a != null) this.renewers = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribedDelegationToken tagged fields");
+      const count = r.taggedCount(148480 /* DescribedDelegationToken tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribedDelegationToken tagged fields");
+        const raw = r.taggedField(148480 /* DescribedDelegationToken tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -167,11 +167,11 @@ export class DescribedDelegationToken {
     if (version >= 3) {
       w.string(this.tokenRequesterPrincipalType, version >= 2);
     }
-    if (!(version >= 3) && !(this.tokenRequesterPrincipalType == "")) w.fail("DescribedDelegationToken.TokenRequesterPrincipalType", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.tokenRequesterPrincipalType == "")) w.fail(148621 /* DescribedDelegationToken.TokenRequesterPrincipalType */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.string(this.tokenRequesterPrincipalName, version >= 2);
     }
-    if (!(version >= 3) && !(this.tokenRequesterPrincipalName == "")) w.fail("DescribedDelegationToken.TokenRequesterPrincipalName", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.tokenRequesterPrincipalName == "")) w.fail(148622 /* DescribedDelegationToken.TokenRequesterPrincipalName */, "non-default value at version " + version.toString());
     {
       w.int64(this.issueTimestamp);
     }
@@ -325,10 +325,10 @@ export class DescribeDelegationTokenResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribeDelegationTokenResponseData.ErrorCode");
+      this.errorCode = r.int16(149510 /* DescribeDelegationTokenResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("DescribeDelegationTokenResponseData.Tokens", version >= 2, false);
+      const n = r.arrayLength(149699 /* DescribeDelegationTokenResponseData.Tokens */, version >= 2, false);
       const a: Array<DescribedDelegationToken> | null = n < 0 ? null : new Array<DescribedDelegationToken>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedDelegationToken();
@@ -338,12 +338,12 @@ export class DescribeDelegationTokenResponseData extends Message {
       if (a != null) this.tokens = a;
     }
     {
-      this.throttleTimeMs = r.int32("DescribeDelegationTokenResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(149509 /* DescribeDelegationTokenResponseData.ThrottleTimeMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeDelegationTokenResponseData tagged fields");
+      const count = r.taggedCount(149504 /* DescribeDelegationTokenResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeDelegationTokenResponseData tagged fields");
+        const raw = r.taggedField(149504 /* DescribeDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class DescribeGroupsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeGroupsRequestData.Groups", version >= 5, false);
+      const n = r.arrayLength(150653 /* DescribeGroupsRequestData.Groups */, version >= 5, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("DescribeGroupsRequestData.Groups", version >= 5));
+        a!.push(r.string(150653 /* DescribeGroupsRequestData.Groups */, version >= 5));
       }
       if (a != null) this.groups = a;
     }
     if (version >= 3) {
-      this.includeAuthorizedOperations = r.bool("DescribeGroupsRequestData.IncludeAuthorizedOperations");
+      this.includeAuthorizedOperations = r.bool(150634 /* DescribeGroupsRequestData.IncludeAuthorizedOperations */);
     }
     if (version >= 5) {
-      const count = r.taggedCount("DescribeGroupsRequestData tagged fields");
+      const count = r.taggedCount(150528 /* DescribeGroupsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeGroupsRequestData tagged fields");
+        const raw = r.taggedField(150528 /* DescribeGroupsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -53,7 +53,7 @@ export class DescribeGroupsRequestData extends Message {
     if (version >= 3) {
       w.bool(this.includeAuthorizedOperations);
     }
-    if (!(version >= 3) && !(this.includeAuthorizedOperations == false)) w.fail("DescribeGroupsRequestData.IncludeAuthorizedOperations", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.includeAuthorizedOperations == false)) w.fail(150634 /* DescribeGroupsRequestData.IncludeAuthorizedOperations */, "non-default value at version " + version.toString());
     if (version >= 5) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

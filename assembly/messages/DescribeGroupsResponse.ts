@@ -28,27 +28,27 @@ export class DescribedGroupMember {
 
   read(r: Reader, version: i16): void {
     {
-      this.memberId = r.string("DescribedGroupMember.MemberId", version >= 5);
+      this.memberId = r.string(151660 /* DescribedGroupMember.MemberId */, version >= 5);
     }
     if (version >= 4) {
-      this.groupInstanceId = r.nullableString("DescribedGroupMember.GroupInstanceId", version >= 5, version >= 4);
+      this.groupInstanceId = r.nullableString(151748 /* DescribedGroupMember.GroupInstanceId */, version >= 5, version >= 4);
     }
     {
-      this.clientId = r.string("DescribedGroupMember.ClientId", version >= 5);
+      this.clientId = r.string(151664 /* DescribedGroupMember.ClientId */, version >= 5);
     }
     {
-      this.clientHost = r.string("DescribedGroupMember.ClientHost", version >= 5);
+      this.clientHost = r.string(151665 /* DescribedGroupMember.ClientHost */, version >= 5);
     }
     {
-      this.memberMetadata = r.bytes("DescribedGroupMember.MemberMetadata", version >= 5);
+      this.memberMetadata = r.bytes(151749 /* DescribedGroupMember.MemberMetadata */, version >= 5);
     }
     {
-      this.memberAssignment = r.bytes("DescribedGroupMember.MemberAssignment", version >= 5);
+      this.memberAssignment = r.bytes(151750 /* DescribedGroupMember.MemberAssignment */, version >= 5);
     }
     if (version >= 5) {
-      const count = r.taggedCount("DescribedGroupMember tagged fields");
+      const count = r.taggedCount(151552 /* DescribedGroupMember tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribedGroupMember tagged fields");
+        const raw = r.taggedField(151552 /* DescribedGroupMember tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -63,7 +63,7 @@ export class DescribedGroupMember {
     if (version >= 4) {
       if (this.groupInstanceId == null) {
         if (version >= 4) w.length(-1, version >= 5, false);
-        else w.fail("DescribedGroupMember.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(151748 /* DescribedGroupMember.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 5);
       }
@@ -175,25 +175,25 @@ export class DescribedGroup {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribedGroup.ErrorCode");
+      this.errorCode = r.int16(74758 /* DescribedGroup.ErrorCode */);
     }
     if (version >= 6) {
-      this.errorMessage = r.nullableString("DescribedGroup.ErrorMessage", version >= 5, version >= 6);
+      this.errorMessage = r.nullableString(74782 /* DescribedGroup.ErrorMessage */, version >= 5, version >= 6);
     }
     {
-      this.groupId = r.string("DescribedGroup.GroupId", version >= 5);
+      this.groupId = r.string(74756 /* DescribedGroup.GroupId */, version >= 5);
     }
     {
-      this.groupState = r.string("DescribedGroup.GroupState", version >= 5);
+      this.groupState = r.string(74871 /* DescribedGroup.GroupState */, version >= 5);
     }
     {
-      this.protocolType = r.string("DescribedGroup.ProtocolType", version >= 5);
+      this.protocolType = r.string(74951 /* DescribedGroup.ProtocolType */, version >= 5);
     }
     {
-      this.protocolData = r.string("DescribedGroup.ProtocolData", version >= 5);
+      this.protocolData = r.string(74952 /* DescribedGroup.ProtocolData */, version >= 5);
     }
     {
-      const n = r.arrayLength("DescribedGroup.Members", version >= 5, false);
+      const n = r.arrayLength(74875 /* DescribedGroup.Members */, version >= 5, false);
       const a: Array<DescribedGroupMember> | null = n < 0 ? null : new Array<DescribedGroupMember>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroupMember();
@@ -203,12 +203,12 @@ export class DescribedGroup {
       if (a != null) this.members = a;
     }
     if (version >= 3) {
-      this.authorizedOperations = r.int32("DescribedGroup.AuthorizedOperations");
+      this.authorizedOperations = r.int32(74876 /* DescribedGroup.AuthorizedOperations */);
     }
     if (version >= 5) {
-      const count = r.taggedCount("DescribedGroup tagged fields");
+      const count = r.taggedCount(74752 /* DescribedGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribedGroup tagged fields");
+        const raw = r.taggedField(74752 /* DescribedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -223,12 +223,12 @@ export class DescribedGroup {
     if (version >= 6) {
       if (this.errorMessage == null) {
         if (version >= 6) w.length(-1, version >= 5, false);
-        else w.fail("DescribedGroup.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(74782 /* DescribedGroup.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, version >= 5);
       }
     }
-    if (!(version >= 6) && !(this.errorMessage == null)) w.fail("DescribedGroup.ErrorMessage", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.errorMessage == null)) w.fail(74782 /* DescribedGroup.ErrorMessage */, "non-default value at version " + version.toString());
     {
       w.string(this.groupId, version >= 5);
     }
@@ -252,7 +252,7 @@ export class DescribedGroup {
     if (version >= 3) {
       w.int32(this.authorizedOperations);
     }
-    if (!(version >= 3) && !(this.authorizedOperations == -2147483648)) w.fail("DescribedGroup.AuthorizedOperations", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.authorizedOperations == -2147483648)) w.fail(74876 /* DescribedGroup.AuthorizedOperations */, "non-default value at version " + version.toString());
     if (version >= 5) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -365,10 +365,10 @@ export class DescribeGroupsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("DescribeGroupsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(152581 /* DescribeGroupsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DescribeGroupsResponseData.Groups", version >= 5, false);
+      const n = r.arrayLength(152701 /* DescribeGroupsResponseData.Groups */, version >= 5, false);
       const a: Array<DescribedGroup> | null = n < 0 ? null : new Array<DescribedGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
@@ -378,9 +378,9 @@ export class DescribeGroupsResponseData extends Message {
       if (a != null) this.groups = a;
     }
     if (version >= 5) {
-      const count = r.taggedCount("DescribeGroupsResponseData tagged fields");
+      const count = r.taggedCount(152576 /* DescribeGroupsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeGroupsResponseData tagged fields");
+        const raw = r.taggedField(152576 /* DescribeGroupsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class DescribableLogDirTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("DescribableLogDirTopic.Topic", version >= 2);
+      this.topic = r.string(153801 /* DescribableLogDirTopic.Topic */, version >= 2);
     }
     {
-      const n = r.arrayLength("DescribableLogDirTopic.Partitions", version >= 2, false);
+      const n = r.arrayLength(153608 /* DescribableLogDirTopic.Partitions */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribableLogDirTopic.Partitions"));
+        a!.push(r.int32(153608 /* DescribableLogDirTopic.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribableLogDirTopic tagged fields");
+      const count = r.taggedCount(153600 /* DescribableLogDirTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribableLogDirTopic tagged fields");
+        const raw = r.taggedField(153600 /* DescribableLogDirTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -113,7 +113,7 @@ export class DescribeLogDirsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeLogDirsRequestData.Topics", version >= 2, true);
+      const n = r.arrayLength(154634 /* DescribeLogDirsRequestData.Topics */, version >= 2, true);
       const a: Array<DescribableLogDirTopic> | null = n < 0 ? null : new Array<DescribableLogDirTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribableLogDirTopic();
@@ -123,9 +123,9 @@ export class DescribeLogDirsRequestData extends Message {
       this.topics = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeLogDirsRequestData tagged fields");
+      const count = r.taggedCount(154624 /* DescribeLogDirsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeLogDirsRequestData tagged fields");
+        const raw = r.taggedField(154624 /* DescribeLogDirsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -24,21 +24,21 @@ export class DescribeLogDirsPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("DescribeLogDirsPartition.PartitionIndex");
+      this.partitionIndex = r.int32(155664 /* DescribeLogDirsPartition.PartitionIndex */);
     }
     {
-      this.partitionSize = r.int64("DescribeLogDirsPartition.PartitionSize");
+      this.partitionSize = r.int64(155850 /* DescribeLogDirsPartition.PartitionSize */);
     }
     {
-      this.offsetLag = r.int64("DescribeLogDirsPartition.OffsetLag");
+      this.offsetLag = r.int64(155851 /* DescribeLogDirsPartition.OffsetLag */);
     }
     {
-      this.isFutureKey = r.bool("DescribeLogDirsPartition.IsFutureKey");
+      this.isFutureKey = r.bool(155852 /* DescribeLogDirsPartition.IsFutureKey */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeLogDirsPartition tagged fields");
+      const count = r.taggedCount(155648 /* DescribeLogDirsPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeLogDirsPartition tagged fields");
+        const raw = r.taggedField(155648 /* DescribeLogDirsPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -126,10 +126,10 @@ export class DescribeLogDirsTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("DescribeLogDirsTopic.Name", version >= 2);
+      this.name = r.string(156679 /* DescribeLogDirsTopic.Name */, version >= 2);
     }
     {
-      const n = r.arrayLength("DescribeLogDirsTopic.Partitions", version >= 2, false);
+      const n = r.arrayLength(156680 /* DescribeLogDirsTopic.Partitions */, version >= 2, false);
       const a: Array<DescribeLogDirsPartition> | null = n < 0 ? null : new Array<DescribeLogDirsPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsPartition();
@@ -139,9 +139,9 @@ export class DescribeLogDirsTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeLogDirsTopic tagged fields");
+      const count = r.taggedCount(156672 /* DescribeLogDirsTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeLogDirsTopic tagged fields");
+        const raw = r.taggedField(156672 /* DescribeLogDirsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -233,13 +233,13 @@ export class DescribeLogDirsResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribeLogDirsResult.ErrorCode");
+      this.errorCode = r.int16(157702 /* DescribeLogDirsResult.ErrorCode */);
     }
     {
-      this.logDir = r.string("DescribeLogDirsResult.LogDir", version >= 2);
+      this.logDir = r.string(157901 /* DescribeLogDirsResult.LogDir */, version >= 2);
     }
     {
-      const n = r.arrayLength("DescribeLogDirsResult.Topics", version >= 2, false);
+      const n = r.arrayLength(157706 /* DescribeLogDirsResult.Topics */, version >= 2, false);
       const a: Array<DescribeLogDirsTopic> | null = n < 0 ? null : new Array<DescribeLogDirsTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsTopic();
@@ -249,18 +249,18 @@ export class DescribeLogDirsResult {
       if (a != null) this.topics = a;
     }
     if (version >= 4) {
-      this.totalBytes = r.int64("DescribeLogDirsResult.TotalBytes");
+      this.totalBytes = r.int64(157902 /* DescribeLogDirsResult.TotalBytes */);
     }
     if (version >= 4) {
-      this.usableBytes = r.int64("DescribeLogDirsResult.UsableBytes");
+      this.usableBytes = r.int64(157903 /* DescribeLogDirsResult.UsableBytes */);
     }
     if (version >= 5) {
-      this.isCordoned = r.bool("DescribeLogDirsResult.IsCordoned");
+      this.isCordoned = r.bool(157904 /* DescribeLogDirsResult.IsCordoned */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeLogDirsResult tagged fields");
+      const count = r.taggedCount(157696 /* DescribeLogDirsResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeLogDirsResult tagged fields");
+        const raw = r.taggedField(157696 /* DescribeLogDirsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -390,13 +390,13 @@ export class DescribeLogDirsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeLogDirsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(158725 /* DescribeLogDirsResponseData.ThrottleTimeMs */);
     }
     if (version >= 3) {
-      this.errorCode = r.int16("DescribeLogDirsResponseData.ErrorCode");
+      this.errorCode = r.int16(158726 /* DescribeLogDirsResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("DescribeLogDirsResponseData.Results", version >= 2, false);
+      const n = r.arrayLength(158782 /* DescribeLogDirsResponseData.Results */, version >= 2, false);
       const a: Array<DescribeLogDirsResult> | null = n < 0 ? null : new Array<DescribeLogDirsResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsResult();
@@ -406,9 +406,9 @@ export class DescribeLogDirsResponseData extends Message {
       if (a != null) this.results = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("DescribeLogDirsResponseData tagged fields");
+      const count = r.taggedCount(158720 /* DescribeLogDirsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeLogDirsResponseData tagged fields");
+        const raw = r.taggedField(158720 /* DescribeLogDirsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

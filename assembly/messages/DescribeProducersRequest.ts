@@ -20,20 +20,20 @@ export class TopicRequest {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicRequest.Name", true);
+      this.name = r.string(159751 /* TopicRequest.Name */, true);
     }
     {
-      const n = r.arrayLength("TopicRequest.PartitionIndexes", true, false);
+      const n = r.arrayLength(159953 /* TopicRequest.PartitionIndexes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicRequest.PartitionIndexes"));
+        a!.push(r.int32(159953 /* TopicRequest.PartitionIndexes */));
       }
       if (a != null) this.partitionIndexes = a;
     }
     {
-      const count = r.taggedCount("TopicRequest tagged fields");
+      const count = r.taggedCount(159744 /* TopicRequest tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicRequest tagged fields");
+        const raw = r.taggedField(159744 /* TopicRequest tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -113,7 +113,7 @@ export class DescribeProducersRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeProducersRequestData.Topics", true, false);
+      const n = r.arrayLength(160778 /* DescribeProducersRequestData.Topics */, true, false);
       const a: Array<TopicRequest> | null = n < 0 ? null : new Array<TopicRequest>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicRequest();
@@ -123,9 +123,9 @@ export class DescribeProducersRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DescribeProducersRequestData tagged fields");
+      const count = r.taggedCount(160768 /* DescribeProducersRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeProducersRequestData tagged fields");
+        const raw = r.taggedField(160768 /* DescribeProducersRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

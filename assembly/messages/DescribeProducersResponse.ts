@@ -28,27 +28,27 @@ export class ProducerState {
 
   read(r: Reader, version: i16): void {
     {
-      this.producerId = r.int64("ProducerState.ProducerId");
+      this.producerId = r.int64(161794 /* ProducerState.ProducerId */);
     }
     {
-      this.producerEpoch = r.int32("ProducerState.ProducerEpoch");
+      this.producerEpoch = r.int32(161795 /* ProducerState.ProducerEpoch */);
     }
     {
-      this.lastSequence = r.int32("ProducerState.LastSequence");
+      this.lastSequence = r.int32(162002 /* ProducerState.LastSequence */);
     }
     {
-      this.lastTimestamp = r.int64("ProducerState.LastTimestamp");
+      this.lastTimestamp = r.int64(162003 /* ProducerState.LastTimestamp */);
     }
     {
-      this.coordinatorEpoch = r.int32("ProducerState.CoordinatorEpoch");
+      this.coordinatorEpoch = r.int32(162004 /* ProducerState.CoordinatorEpoch */);
     }
     {
-      this.currentTxnStartOffset = r.int64("ProducerState.CurrentTxnStartOffset");
+      this.currentTxnStartOffset = r.int64(162005 /* ProducerState.CurrentTxnStartOffset */);
     }
     {
-      const count = r.taggedCount("ProducerState tagged fields");
+      const count = r.taggedCount(161792 /* ProducerState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ProducerState tagged fields");
+        const raw = r.taggedField(161792 /* ProducerState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -162,16 +162,16 @@ export class PartitionResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionResponse.PartitionIndex");
+      this.partitionIndex = r.int32(162832 /* PartitionResponse.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionResponse.ErrorCode");
+      this.errorCode = r.int16(162822 /* PartitionResponse.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResponse.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(162846 /* PartitionResponse.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("PartitionResponse.ActiveProducers", true, false);
+      const n = r.arrayLength(163030 /* PartitionResponse.ActiveProducers */, true, false);
       const a: Array<ProducerState> | null = n < 0 ? null : new Array<ProducerState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ProducerState();
@@ -181,9 +181,9 @@ export class PartitionResponse {
       if (a != null) this.activeProducers = a;
     }
     {
-      const count = r.taggedCount("PartitionResponse tagged fields");
+      const count = r.taggedCount(162816 /* PartitionResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResponse tagged fields");
+        const raw = r.taggedField(162816 /* PartitionResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -293,10 +293,10 @@ export class TopicResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicResponse.Name", true);
+      this.name = r.string(163847 /* TopicResponse.Name */, true);
     }
     {
-      const n = r.arrayLength("TopicResponse.Partitions", true, false);
+      const n = r.arrayLength(163848 /* TopicResponse.Partitions */, true, false);
       const a: Array<PartitionResponse> | null = n < 0 ? null : new Array<PartitionResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResponse();
@@ -306,9 +306,9 @@ export class TopicResponse {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicResponse tagged fields");
+      const count = r.taggedCount(163840 /* TopicResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicResponse tagged fields");
+        const raw = r.taggedField(163840 /* TopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -392,10 +392,10 @@ export class DescribeProducersResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeProducersResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(164869 /* DescribeProducersResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DescribeProducersResponseData.Topics", true, false);
+      const n = r.arrayLength(164874 /* DescribeProducersResponseData.Topics */, true, false);
       const a: Array<TopicResponse> | null = n < 0 ? null : new Array<TopicResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicResponse();
@@ -405,9 +405,9 @@ export class DescribeProducersResponseData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DescribeProducersResponseData tagged fields");
+      const count = r.taggedCount(164864 /* DescribeProducersResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeProducersResponseData tagged fields");
+        const raw = r.taggedField(164864 /* DescribeProducersResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,12 +18,12 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -78,10 +78,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", true);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, true);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -91,9 +91,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -175,7 +175,7 @@ export class DescribeQuorumRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeQuorumRequestData.Topics", true, false);
+      const n = r.arrayLength(165898 /* DescribeQuorumRequestData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -185,9 +185,9 @@ export class DescribeQuorumRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("DescribeQuorumRequestData tagged fields");
+      const count = r.taggedCount(165888 /* DescribeQuorumRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeQuorumRequestData tagged fields");
+        const raw = r.taggedField(165888 /* DescribeQuorumRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

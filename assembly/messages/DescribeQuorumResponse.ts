@@ -26,24 +26,24 @@ export class ReplicaState {
 
   read(r: Reader, version: i16): void {
     {
-      this.replicaId = r.int32("ReplicaState.ReplicaId");
+      this.replicaId = r.int32(167127 /* ReplicaState.ReplicaId */);
     }
     if (version >= 2) {
-      this.replicaDirectoryId = r.uuid("ReplicaState.ReplicaDirectoryId");
+      this.replicaDirectoryId = r.uuid(167128 /* ReplicaState.ReplicaDirectoryId */);
     }
     {
-      this.logEndOffset = r.int64("ReplicaState.LogEndOffset");
+      this.logEndOffset = r.int64(167129 /* ReplicaState.LogEndOffset */);
     }
     if (version >= 1) {
-      this.lastFetchTimestamp = r.int64("ReplicaState.LastFetchTimestamp");
+      this.lastFetchTimestamp = r.int64(167130 /* ReplicaState.LastFetchTimestamp */);
     }
     if (version >= 1) {
-      this.lastCaughtUpTimestamp = r.int64("ReplicaState.LastCaughtUpTimestamp");
+      this.lastCaughtUpTimestamp = r.int64(167131 /* ReplicaState.LastCaughtUpTimestamp */);
     }
     {
-      const count = r.taggedCount("ReplicaState tagged fields");
+      const count = r.taggedCount(166912 /* ReplicaState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReplicaState tagged fields");
+        const raw = r.taggedField(166912 /* ReplicaState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -58,7 +58,7 @@ export class ReplicaState {
     if (version >= 2) {
       w.uuid(this.replicaDirectoryId);
     }
-    if (!(version >= 2) && !(this.replicaDirectoryId.isZero())) w.fail("ReplicaState.ReplicaDirectoryId", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.replicaDirectoryId.isZero())) w.fail(167128 /* ReplicaState.ReplicaDirectoryId */, "non-default value at version " + version.toString());
     {
       w.int64(this.logEndOffset);
     }
@@ -155,25 +155,25 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     if (version >= 2) {
-      this.errorMessage = r.nullableString("PartitionData.ErrorMessage", true, version >= 2);
+      this.errorMessage = r.nullableString(31774 /* PartitionData.ErrorMessage */, true, version >= 2);
     }
     {
-      this.leaderId = r.int32("PartitionData.LeaderId");
+      this.leaderId = r.int32(31801 /* PartitionData.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     {
-      this.highWatermark = r.int64("PartitionData.HighWatermark");
+      this.highWatermark = r.int64(31964 /* PartitionData.HighWatermark */);
     }
     {
-      const n = r.arrayLength("PartitionData.CurrentVoters", true, false);
+      const n = r.arrayLength(31965 /* PartitionData.CurrentVoters */, true, false);
       const a: Array<ReplicaState> | null = n < 0 ? null : new Array<ReplicaState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaState();
@@ -183,7 +183,7 @@ export class PartitionData {
       if (a != null) this.currentVoters = a;
     }
     {
-      const n = r.arrayLength("PartitionData.Observers", true, false);
+      const n = r.arrayLength(31966 /* PartitionData.Observers */, true, false);
       const a: Array<ReplicaState> | null = n < 0 ? null : new Array<ReplicaState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaState();
@@ -193,9 +193,9 @@ export class PartitionData {
       if (a != null) this.observers = a;
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -213,7 +213,7 @@ export class PartitionData {
     if (version >= 2) {
       if (this.errorMessage == null) {
         if (version >= 2) w.length(-1, true, false);
-        else w.fail("PartitionData.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(31774 /* PartitionData.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, true);
       }
@@ -368,10 +368,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", true);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, true);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -381,9 +381,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -469,18 +469,18 @@ export class Listener {
 
   read(r: Reader, version: i16): void {
     if (version >= 2) {
-      this.name = r.string("Listener.Name", true);
+      this.name = r.string(9223 /* Listener.Name */, true);
     }
     if (version >= 2) {
-      this.host = r.string("Listener.Host", true);
+      this.host = r.string(9238 /* Listener.Host */, true);
     }
     if (version >= 2) {
-      this.port = r.uint16("Listener.Port");
+      this.port = r.uint16(9239 /* Listener.Port */);
     }
     {
-      const count = r.taggedCount("Listener tagged fields");
+      const count = r.taggedCount(9216 /* Listener tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Listener tagged fields");
+        const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -492,15 +492,15 @@ export class Listener {
     if (version >= 2) {
       w.string(this.name, true);
     }
-    if (!(version >= 2) && !(this.name == "")) w.fail("Listener.Name", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.name == "")) w.fail(9223 /* Listener.Name */, "non-default value at version " + version.toString());
     if (version >= 2) {
       w.string(this.host, true);
     }
-    if (!(version >= 2) && !(this.host == "")) w.fail("Listener.Host", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.host == "")) w.fail(9238 /* Listener.Host */, "non-default value at version " + version.toString());
     if (version >= 2) {
       w.uint16(this.port);
     }
-    if (!(version >= 2) && !(this.port == 0)) w.fail("Listener.Port", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.port == 0)) w.fail(9239 /* Listener.Port */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -560,10 +560,10 @@ export class Node {
 
   read(r: Reader, version: i16): void {
     if (version >= 2) {
-      this.nodeId = r.int32("Node.NodeId");
+      this.nodeId = r.int32(168009 /* Node.NodeId */);
     }
     if (version >= 2) {
-      const n = r.arrayLength("Node.Listeners", true, false);
+      const n = r.arrayLength(167964 /* Node.Listeners */, true, false);
       const a: Array<Listener> | null = n < 0 ? null : new Array<Listener>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
@@ -573,9 +573,9 @@ export class Node {
       if (a != null) this.listeners = a;
     }
     {
-      const count = r.taggedCount("Node tagged fields");
+      const count = r.taggedCount(167936 /* Node tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Node tagged fields");
+        const raw = r.taggedField(167936 /* Node tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -587,7 +587,7 @@ export class Node {
     if (version >= 2) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 2) && !(this.nodeId == 0)) w.fail("Node.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.nodeId == 0)) w.fail(168009 /* Node.NodeId */, "non-default value at version " + version.toString());
     if (version >= 2) {
       const a = this.listeners;
       w.length(a.length, true, true);
@@ -596,7 +596,7 @@ export class Node {
         e.write(w, version);
       }
     }
-    if (!(version >= 2) && !(this.listeners.length == 0)) w.fail("Node.Listeners", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.listeners.length == 0)) w.fail(167964 /* Node.Listeners */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -665,13 +665,13 @@ export class DescribeQuorumResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribeQuorumResponseData.ErrorCode");
+      this.errorCode = r.int16(168966 /* DescribeQuorumResponseData.ErrorCode */);
     }
     if (version >= 2) {
-      this.errorMessage = r.nullableString("DescribeQuorumResponseData.ErrorMessage", true, version >= 2);
+      this.errorMessage = r.nullableString(168990 /* DescribeQuorumResponseData.ErrorMessage */, true, version >= 2);
     }
     {
-      const n = r.arrayLength("DescribeQuorumResponseData.Topics", true, false);
+      const n = r.arrayLength(168970 /* DescribeQuorumResponseData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -681,7 +681,7 @@ export class DescribeQuorumResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 2) {
-      const n = r.arrayLength("DescribeQuorumResponseData.Nodes", true, false);
+      const n = r.arrayLength(169183 /* DescribeQuorumResponseData.Nodes */, true, false);
       const a: Array<Node> | null = n < 0 ? null : new Array<Node>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Node();
@@ -691,9 +691,9 @@ export class DescribeQuorumResponseData extends Message {
       if (a != null) this.nodes = a;
     }
     {
-      const count = r.taggedCount("DescribeQuorumResponseData tagged fields");
+      const count = r.taggedCount(168960 /* DescribeQuorumResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeQuorumResponseData tagged fields");
+        const raw = r.taggedField(168960 /* DescribeQuorumResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -708,7 +708,7 @@ export class DescribeQuorumResponseData extends Message {
     if (version >= 2) {
       if (this.errorMessage == null) {
         if (version >= 2) w.length(-1, true, false);
-        else w.fail("DescribeQuorumResponseData.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(168990 /* DescribeQuorumResponseData.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, true);
       }
@@ -729,7 +729,7 @@ export class DescribeQuorumResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 2) && !(this.nodes.length == 0)) w.fail("DescribeQuorumResponseData.Nodes", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.nodes.length == 0)) w.fail(169183 /* DescribeQuorumResponseData.Nodes */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -20,20 +20,20 @@ export class DescribeShareGroupOffsetsRequestTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("DescribeShareGroupOffsetsRequestTopic.TopicName", true);
+      this.topicName = r.string(170045 /* DescribeShareGroupOffsetsRequestTopic.TopicName */, true);
     }
     {
-      const n = r.arrayLength("DescribeShareGroupOffsetsRequestTopic.Partitions", true, false);
+      const n = r.arrayLength(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribeShareGroupOffsetsRequestTopic.Partitions"));
+        a!.push(r.int32(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsRequestTopic tagged fields");
+      const count = r.taggedCount(169984 /* DescribeShareGroupOffsetsRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsRequestTopic tagged fields");
+        const raw = r.taggedField(169984 /* DescribeShareGroupOffsetsRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -115,10 +115,10 @@ export class DescribeShareGroupOffsetsRequestGroup {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("DescribeShareGroupOffsetsRequestGroup.GroupId", true);
+      this.groupId = r.string(171012 /* DescribeShareGroupOffsetsRequestGroup.GroupId */, true);
     }
     {
-      const n = r.arrayLength("DescribeShareGroupOffsetsRequestGroup.Topics", true, true);
+      const n = r.arrayLength(171018 /* DescribeShareGroupOffsetsRequestGroup.Topics */, true, true);
       const a: Array<DescribeShareGroupOffsetsRequestTopic> | null = n < 0 ? null : new Array<DescribeShareGroupOffsetsRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsRequestTopic();
@@ -128,9 +128,9 @@ export class DescribeShareGroupOffsetsRequestGroup {
       this.topics = a;
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsRequestGroup tagged fields");
+      const count = r.taggedCount(171008 /* DescribeShareGroupOffsetsRequestGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsRequestGroup tagged fields");
+        const raw = r.taggedField(171008 /* DescribeShareGroupOffsetsRequestGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -221,7 +221,7 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeShareGroupOffsetsRequestData.Groups", true, false);
+      const n = r.arrayLength(172157 /* DescribeShareGroupOffsetsRequestData.Groups */, true, false);
       const a: Array<DescribeShareGroupOffsetsRequestGroup> | null = n < 0 ? null : new Array<DescribeShareGroupOffsetsRequestGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsRequestGroup();
@@ -231,9 +231,9 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
       if (a != null) this.groups = a;
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsRequestData tagged fields");
+      const count = r.taggedCount(172032 /* DescribeShareGroupOffsetsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsRequestData tagged fields");
+        const raw = r.taggedField(172032 /* DescribeShareGroupOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -28,27 +28,27 @@ export class DescribeShareGroupOffsetsResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("DescribeShareGroupOffsetsResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(173072 /* DescribeShareGroupOffsetsResponsePartition.PartitionIndex */);
     }
     {
-      this.startOffset = r.int64("DescribeShareGroupOffsetsResponsePartition.StartOffset");
+      this.startOffset = r.int64(173119 /* DescribeShareGroupOffsetsResponsePartition.StartOffset */);
     }
     {
-      this.leaderEpoch = r.int32("DescribeShareGroupOffsetsResponsePartition.LeaderEpoch");
+      this.leaderEpoch = r.int32(173107 /* DescribeShareGroupOffsetsResponsePartition.LeaderEpoch */);
     }
     if (version >= 1) {
-      this.lag = r.int64("DescribeShareGroupOffsetsResponsePartition.Lag");
+      this.lag = r.int64(173280 /* DescribeShareGroupOffsetsResponsePartition.Lag */);
     }
     {
-      this.errorCode = r.int16("DescribeShareGroupOffsetsResponsePartition.ErrorCode");
+      this.errorCode = r.int16(173062 /* DescribeShareGroupOffsetsResponsePartition.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeShareGroupOffsetsResponsePartition.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(173086 /* DescribeShareGroupOffsetsResponsePartition.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsResponsePartition tagged fields");
+      const count = r.taggedCount(173056 /* DescribeShareGroupOffsetsResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsResponsePartition tagged fields");
+        const raw = r.taggedField(173056 /* DescribeShareGroupOffsetsResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -164,13 +164,13 @@ export class DescribeShareGroupOffsetsResponseTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("DescribeShareGroupOffsetsResponseTopic.TopicName", true);
+      this.topicName = r.string(174141 /* DescribeShareGroupOffsetsResponseTopic.TopicName */, true);
     }
     {
-      this.topicId = r.uuid("DescribeShareGroupOffsetsResponseTopic.TopicId");
+      this.topicId = r.uuid(174136 /* DescribeShareGroupOffsetsResponseTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("DescribeShareGroupOffsetsResponseTopic.Partitions", true, false);
+      const n = r.arrayLength(174088 /* DescribeShareGroupOffsetsResponseTopic.Partitions */, true, false);
       const a: Array<DescribeShareGroupOffsetsResponsePartition> | null = n < 0 ? null : new Array<DescribeShareGroupOffsetsResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponsePartition();
@@ -180,9 +180,9 @@ export class DescribeShareGroupOffsetsResponseTopic {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsResponseTopic tagged fields");
+      const count = r.taggedCount(174080 /* DescribeShareGroupOffsetsResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsResponseTopic tagged fields");
+        const raw = r.taggedField(174080 /* DescribeShareGroupOffsetsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -281,10 +281,10 @@ export class DescribeShareGroupOffsetsResponseGroup {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("DescribeShareGroupOffsetsResponseGroup.GroupId", true);
+      this.groupId = r.string(175108 /* DescribeShareGroupOffsetsResponseGroup.GroupId */, true);
     }
     {
-      const n = r.arrayLength("DescribeShareGroupOffsetsResponseGroup.Topics", true, false);
+      const n = r.arrayLength(175114 /* DescribeShareGroupOffsetsResponseGroup.Topics */, true, false);
       const a: Array<DescribeShareGroupOffsetsResponseTopic> | null = n < 0 ? null : new Array<DescribeShareGroupOffsetsResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponseTopic();
@@ -294,15 +294,15 @@ export class DescribeShareGroupOffsetsResponseGroup {
       if (a != null) this.topics = a;
     }
     {
-      this.errorCode = r.int16("DescribeShareGroupOffsetsResponseGroup.ErrorCode");
+      this.errorCode = r.int16(175110 /* DescribeShareGroupOffsetsResponseGroup.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeShareGroupOffsetsResponseGroup.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(175134 /* DescribeShareGroupOffsetsResponseGroup.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsResponseGroup tagged fields");
+      const count = r.taggedCount(175104 /* DescribeShareGroupOffsetsResponseGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsResponseGroup tagged fields");
+        const raw = r.taggedField(175104 /* DescribeShareGroupOffsetsResponseGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -412,10 +412,10 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeShareGroupOffsetsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(176133 /* DescribeShareGroupOffsetsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DescribeShareGroupOffsetsResponseData.Groups", true, false);
+      const n = r.arrayLength(176253 /* DescribeShareGroupOffsetsResponseData.Groups */, true, false);
       const a: Array<DescribeShareGroupOffsetsResponseGroup> | null = n < 0 ? null : new Array<DescribeShareGroupOffsetsResponseGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponseGroup();
@@ -425,9 +425,9 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
       if (a != null) this.groups = a;
     }
     {
-      const count = r.taggedCount("DescribeShareGroupOffsetsResponseData tagged fields");
+      const count = r.taggedCount(176128 /* DescribeShareGroupOffsetsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeShareGroupOffsetsResponseData tagged fields");
+        const raw = r.taggedField(176128 /* DescribeShareGroupOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,12 +18,12 @@ export class TopicRequest {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicRequest.Name", true);
+      this.name = r.string(159751 /* TopicRequest.Name */, true);
     }
     {
-      const count = r.taggedCount("TopicRequest tagged fields");
+      const count = r.taggedCount(159744 /* TopicRequest tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicRequest tagged fields");
+        const raw = r.taggedField(159744 /* TopicRequest tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -78,15 +78,15 @@ export class Cursor {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("Cursor.TopicName", true);
+      this.topicName = r.string(177213 /* Cursor.TopicName */, true);
     }
     {
-      this.partitionIndex = r.int32("Cursor.PartitionIndex");
+      this.partitionIndex = r.int32(177168 /* Cursor.PartitionIndex */);
     }
     {
-      const count = r.taggedCount("Cursor tagged fields");
+      const count = r.taggedCount(177152 /* Cursor tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Cursor tagged fields");
+        const raw = r.taggedField(177152 /* Cursor tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -154,7 +154,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeTopicPartitionsRequestData.Topics", true, false);
+      const n = r.arrayLength(178186 /* DescribeTopicPartitionsRequestData.Topics */, true, false);
       const a: Array<TopicRequest> | null = n < 0 ? null : new Array<TopicRequest>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicRequest();
@@ -164,10 +164,10 @@ export class DescribeTopicPartitionsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      this.responsePartitionLimit = r.int32("DescribeTopicPartitionsRequestData.ResponsePartitionLimit");
+      this.responsePartitionLimit = r.int32(178401 /* DescribeTopicPartitionsRequestData.ResponsePartitionLimit */);
     }
     {
-      if (true && r.int8("DescribeTopicPartitionsRequestData.Cursor") < 0) this.cursor = null;
+      if (true && r.int8(178402 /* DescribeTopicPartitionsRequestData.Cursor */) < 0) this.cursor = null;
       else {
         const e = new Cursor();
         e.read(r, version);
@@ -175,9 +175,9 @@ export class DescribeTopicPartitionsRequestData extends Message {
       }
     }
     {
-      const count = r.taggedCount("DescribeTopicPartitionsRequestData tagged fields");
+      const count = r.taggedCount(178176 /* DescribeTopicPartitionsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeTopicPartitionsRequestData tagged fields");
+        const raw = r.taggedField(178176 /* DescribeTopicPartitionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -34,61 +34,61 @@ export class DescribeTopicPartitionsResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribeTopicPartitionsResponsePartition.ErrorCode");
+      this.errorCode = r.int16(179206 /* DescribeTopicPartitionsResponsePartition.ErrorCode */);
     }
     {
-      this.partitionIndex = r.int32("DescribeTopicPartitionsResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(179216 /* DescribeTopicPartitionsResponsePartition.PartitionIndex */);
     }
     {
-      this.leaderId = r.int32("DescribeTopicPartitionsResponsePartition.LeaderId");
+      this.leaderId = r.int32(179257 /* DescribeTopicPartitionsResponsePartition.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("DescribeTopicPartitionsResponsePartition.LeaderEpoch");
+      this.leaderEpoch = r.int32(179251 /* DescribeTopicPartitionsResponsePartition.LeaderEpoch */);
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponsePartition.ReplicaNodes", true, false);
+      const n = r.arrayLength(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribeTopicPartitionsResponsePartition.ReplicaNodes"));
+        a!.push(r.int32(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */));
       }
       if (a != null) this.replicaNodes = a;
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponsePartition.IsrNodes", true, false);
+      const n = r.arrayLength(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribeTopicPartitionsResponsePartition.IsrNodes"));
+        a!.push(r.int32(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */));
       }
       if (a != null) this.isrNodes = a;
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas", true, true);
+      const n = r.arrayLength(179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */, true, true);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas"));
+        a!.push(r.int32(179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */));
       }
       this.eligibleLeaderReplicas = a;
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponsePartition.LastKnownElr", true, true);
+      const n = r.arrayLength(179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */, true, true);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribeTopicPartitionsResponsePartition.LastKnownElr"));
+        a!.push(r.int32(179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */));
       }
       this.lastKnownElr = a;
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponsePartition.OfflineReplicas", true, false);
+      const n = r.arrayLength(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("DescribeTopicPartitionsResponsePartition.OfflineReplicas"));
+        a!.push(r.int32(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */));
       }
       if (a != null) this.offlineReplicas = a;
     }
     {
-      const count = r.taggedCount("DescribeTopicPartitionsResponsePartition tagged fields");
+      const count = r.taggedCount(179200 /* DescribeTopicPartitionsResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeTopicPartitionsResponsePartition tagged fields");
+        const raw = r.taggedField(179200 /* DescribeTopicPartitionsResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -337,19 +337,19 @@ export class DescribeTopicPartitionsResponseTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribeTopicPartitionsResponseTopic.ErrorCode");
+      this.errorCode = r.int16(180230 /* DescribeTopicPartitionsResponseTopic.ErrorCode */);
     }
     {
-      this.name = r.nullableString("DescribeTopicPartitionsResponseTopic.Name", true, true);
+      this.name = r.nullableString(180231 /* DescribeTopicPartitionsResponseTopic.Name */, true, true);
     }
     {
-      this.topicId = r.uuid("DescribeTopicPartitionsResponseTopic.TopicId");
+      this.topicId = r.uuid(180280 /* DescribeTopicPartitionsResponseTopic.TopicId */);
     }
     {
-      this.isInternal = r.bool("DescribeTopicPartitionsResponseTopic.IsInternal");
+      this.isInternal = r.bool(180456 /* DescribeTopicPartitionsResponseTopic.IsInternal */);
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponseTopic.Partitions", true, false);
+      const n = r.arrayLength(180232 /* DescribeTopicPartitionsResponseTopic.Partitions */, true, false);
       const a: Array<DescribeTopicPartitionsResponsePartition> | null = n < 0 ? null : new Array<DescribeTopicPartitionsResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeTopicPartitionsResponsePartition();
@@ -359,12 +359,12 @@ export class DescribeTopicPartitionsResponseTopic {
       if (a != null) this.partitions = a;
     }
     {
-      this.topicAuthorizedOperations = r.int32("DescribeTopicPartitionsResponseTopic.TopicAuthorizedOperations");
+      this.topicAuthorizedOperations = r.int32(180457 /* DescribeTopicPartitionsResponseTopic.TopicAuthorizedOperations */);
     }
     {
-      const count = r.taggedCount("DescribeTopicPartitionsResponseTopic tagged fields");
+      const count = r.taggedCount(180224 /* DescribeTopicPartitionsResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeTopicPartitionsResponseTopic tagged fields");
+        const raw = r.taggedField(180224 /* DescribeTopicPartitionsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -496,15 +496,15 @@ export class Cursor {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("Cursor.TopicName", true);
+      this.topicName = r.string(177213 /* Cursor.TopicName */, true);
     }
     {
-      this.partitionIndex = r.int32("Cursor.PartitionIndex");
+      this.partitionIndex = r.int32(177168 /* Cursor.PartitionIndex */);
     }
     {
-      const count = r.taggedCount("Cursor tagged fields");
+      const count = r.taggedCount(177152 /* Cursor tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Cursor tagged fields");
+        const raw = r.taggedField(177152 /* Cursor tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -572,10 +572,10 @@ export class DescribeTopicPartitionsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeTopicPartitionsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(181253 /* DescribeTopicPartitionsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DescribeTopicPartitionsResponseData.Topics", true, false);
+      const n = r.arrayLength(181258 /* DescribeTopicPartitionsResponseData.Topics */, true, false);
       const a: Array<DescribeTopicPartitionsResponseTopic> | null = n < 0 ? null : new Array<DescribeTopicPartitionsResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeTopicPartitionsResponseTopic();
@@ -585,7 +585,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      if (true && r.int8("DescribeTopicPartitionsResponseData.NextCursor") < 0) this.nextCursor = null;
+      if (true && r.int8(181482 /* DescribeTopicPartitionsResponseData.NextCursor */) < 0) this.nextCursor = null;
       else {
         const e = new Cursor();
         e.read(r, version);
@@ -593,9 +593,9 @@ export class DescribeTopicPartitionsResponseData extends Message {
       }
     }
     {
-      const count = r.taggedCount("DescribeTopicPartitionsResponseData tagged fields");
+      const count = r.taggedCount(181248 /* DescribeTopicPartitionsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeTopicPartitionsResponseData tagged fields");
+        const raw = r.taggedField(181248 /* DescribeTopicPartitionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

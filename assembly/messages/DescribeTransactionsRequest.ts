@@ -18,17 +18,17 @@ export class DescribeTransactionsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeTransactionsRequestData.TransactionalIds", true, false);
+      const n = r.arrayLength(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("DescribeTransactionsRequestData.TransactionalIds", true));
+        a!.push(r.string(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true));
       }
       if (a != null) this.transactionalIds = a;
     }
     {
-      const count = r.taggedCount("DescribeTransactionsRequestData tagged fields");
+      const count = r.taggedCount(182272 /* DescribeTransactionsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeTransactionsRequestData tagged fields");
+        const raw = r.taggedField(182272 /* DescribeTransactionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("TopicData.Topic", true);
+      this.topic = r.string(32969 /* TopicData.Topic */, true);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicData.Partitions"));
+        a!.push(r.int32(32776 /* TopicData.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -127,28 +127,28 @@ export class TransactionState {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("TransactionState.ErrorCode");
+      this.errorCode = r.int16(183302 /* TransactionState.ErrorCode */);
     }
     {
-      this.transactionalId = r.string("TransactionState.TransactionalId", true);
+      this.transactionalId = r.string(183297 /* TransactionState.TransactionalId */, true);
     }
     {
-      this.transactionState = r.string("TransactionState.TransactionState", true);
+      this.transactionState = r.string(183532 /* TransactionState.TransactionState */, true);
     }
     {
-      this.transactionTimeoutMs = r.int32("TransactionState.TransactionTimeoutMs");
+      this.transactionTimeoutMs = r.int32(183533 /* TransactionState.TransactionTimeoutMs */);
     }
     {
-      this.transactionStartTimeMs = r.int64("TransactionState.TransactionStartTimeMs");
+      this.transactionStartTimeMs = r.int64(183534 /* TransactionState.TransactionStartTimeMs */);
     }
     {
-      this.producerId = r.int64("TransactionState.ProducerId");
+      this.producerId = r.int64(183298 /* TransactionState.ProducerId */);
     }
     {
-      this.producerEpoch = r.int16("TransactionState.ProducerEpoch");
+      this.producerEpoch = r.int16(183299 /* TransactionState.ProducerEpoch */);
     }
     {
-      const n = r.arrayLength("TransactionState.Topics", true, false);
+      const n = r.arrayLength(183306 /* TransactionState.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -158,9 +158,9 @@ export class TransactionState {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("TransactionState tagged fields");
+      const count = r.taggedCount(183296 /* TransactionState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TransactionState tagged fields");
+        const raw = r.taggedField(183296 /* TransactionState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -310,10 +310,10 @@ export class DescribeTransactionsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeTransactionsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(184325 /* DescribeTransactionsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("DescribeTransactionsResponseData.TransactionStates", true, false);
+      const n = r.arrayLength(184559 /* DescribeTransactionsResponseData.TransactionStates */, true, false);
       const a: Array<TransactionState> | null = n < 0 ? null : new Array<TransactionState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TransactionState();
@@ -323,9 +323,9 @@ export class DescribeTransactionsResponseData extends Message {
       if (a != null) this.transactionStates = a;
     }
     {
-      const count = r.taggedCount("DescribeTransactionsResponseData tagged fields");
+      const count = r.taggedCount(184320 /* DescribeTransactionsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeTransactionsResponseData tagged fields");
+        const raw = r.taggedField(184320 /* DescribeTransactionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,12 +18,12 @@ export class UserName {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("UserName.Name", true);
+      this.name = r.string(185351 /* UserName.Name */, true);
     }
     {
-      const count = r.taggedCount("UserName tagged fields");
+      const count = r.taggedCount(185344 /* UserName tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UserName tagged fields");
+        const raw = r.taggedField(185344 /* UserName tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -76,7 +76,7 @@ export class DescribeUserScramCredentialsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("DescribeUserScramCredentialsRequestData.Users", true, true);
+      const n = r.arrayLength(186608 /* DescribeUserScramCredentialsRequestData.Users */, true, true);
       const a: Array<UserName> | null = n < 0 ? null : new Array<UserName>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new UserName();
@@ -86,9 +86,9 @@ export class DescribeUserScramCredentialsRequestData extends Message {
       this.users = a;
     }
     {
-      const count = r.taggedCount("DescribeUserScramCredentialsRequestData tagged fields");
+      const count = r.taggedCount(186368 /* DescribeUserScramCredentialsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeUserScramCredentialsRequestData tagged fields");
+        const raw = r.taggedField(186368 /* DescribeUserScramCredentialsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class CredentialInfo {
 
   read(r: Reader, version: i16): void {
     {
-      this.mechanism = r.int8("CredentialInfo.Mechanism");
+      this.mechanism = r.int8(187456 /* CredentialInfo.Mechanism */);
     }
     {
-      this.iterations = r.int32("CredentialInfo.Iterations");
+      this.iterations = r.int32(187457 /* CredentialInfo.Iterations */);
     }
     {
-      const count = r.taggedCount("CredentialInfo tagged fields");
+      const count = r.taggedCount(187392 /* CredentialInfo tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CredentialInfo tagged fields");
+        const raw = r.taggedField(187392 /* CredentialInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,16 +98,16 @@ export class DescribeUserScramCredentialsResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.user = r.string("DescribeUserScramCredentialsResult.User", true);
+      this.user = r.string(188486 /* DescribeUserScramCredentialsResult.User */, true);
     }
     {
-      this.errorCode = r.int16("DescribeUserScramCredentialsResult.ErrorCode");
+      this.errorCode = r.int16(188422 /* DescribeUserScramCredentialsResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeUserScramCredentialsResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(188446 /* DescribeUserScramCredentialsResult.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("DescribeUserScramCredentialsResult.CredentialInfos", true, false);
+      const n = r.arrayLength(188657 /* DescribeUserScramCredentialsResult.CredentialInfos */, true, false);
       const a: Array<CredentialInfo> | null = n < 0 ? null : new Array<CredentialInfo>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CredentialInfo();
@@ -117,9 +117,9 @@ export class DescribeUserScramCredentialsResult {
       if (a != null) this.credentialInfos = a;
     }
     {
-      const count = r.taggedCount("DescribeUserScramCredentialsResult tagged fields");
+      const count = r.taggedCount(188416 /* DescribeUserScramCredentialsResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeUserScramCredentialsResult tagged fields");
+        const raw = r.taggedField(188416 /* DescribeUserScramCredentialsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -233,16 +233,16 @@ export class DescribeUserScramCredentialsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("DescribeUserScramCredentialsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(189445 /* DescribeUserScramCredentialsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("DescribeUserScramCredentialsResponseData.ErrorCode");
+      this.errorCode = r.int16(189446 /* DescribeUserScramCredentialsResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribeUserScramCredentialsResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(189470 /* DescribeUserScramCredentialsResponseData.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("DescribeUserScramCredentialsResponseData.Results", true, false);
+      const n = r.arrayLength(189502 /* DescribeUserScramCredentialsResponseData.Results */, true, false);
       const a: Array<DescribeUserScramCredentialsResult> | null = n < 0 ? null : new Array<DescribeUserScramCredentialsResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeUserScramCredentialsResult();
@@ -252,9 +252,9 @@ export class DescribeUserScramCredentialsResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("DescribeUserScramCredentialsResponseData tagged fields");
+      const count = r.taggedCount(189440 /* DescribeUserScramCredentialsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribeUserScramCredentialsResponseData tagged fields");
+        const raw = r.taggedField(189440 /* DescribeUserScramCredentialsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

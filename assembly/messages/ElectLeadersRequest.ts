@@ -20,20 +20,20 @@ export class TopicPartitions {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("TopicPartitions.Topic", version >= 2);
+      this.topic = r.string(71881 /* TopicPartitions.Topic */, version >= 2);
     }
     {
-      const n = r.arrayLength("TopicPartitions.Partitions", version >= 2, false);
+      const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicPartitions.Partitions"));
+        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("TopicPartitions tagged fields");
+      const count = r.taggedCount(71680 /* TopicPartitions tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicPartitions tagged fields");
+        const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -117,10 +117,10 @@ export class ElectLeadersRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.electionType = r.int8("ElectLeadersRequestData.ElectionType");
+      this.electionType = r.int8(190706 /* ElectLeadersRequestData.ElectionType */);
     }
     {
-      const n = r.arrayLength("ElectLeadersRequestData.TopicPartitions", version >= 2, true);
+      const n = r.arrayLength(190571 /* ElectLeadersRequestData.TopicPartitions */, version >= 2, true);
       const a: Array<TopicPartitions> | null = n < 0 ? null : new Array<TopicPartitions>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
@@ -130,12 +130,12 @@ export class ElectLeadersRequestData extends Message {
       this.topicPartitions = a;
     }
     {
-      this.timeoutMs = r.int32("ElectLeadersRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(190489 /* ElectLeadersRequestData.TimeoutMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("ElectLeadersRequestData tagged fields");
+      const count = r.taggedCount(190464 /* ElectLeadersRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ElectLeadersRequestData tagged fields");
+        const raw = r.taggedField(190464 /* ElectLeadersRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -147,7 +147,7 @@ export class ElectLeadersRequestData extends Message {
     if (version >= 1) {
       w.int8(this.electionType);
     }
-    if (!(version >= 1) && !(this.electionType == 0)) w.fail("ElectLeadersRequestData.ElectionType", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.electionType == 0)) w.fail(190706 /* ElectLeadersRequestData.ElectionType */, "non-default value at version " + version.toString());
     {
       const a = this.topicPartitions;
       if (a == null) {

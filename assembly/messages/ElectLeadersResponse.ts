@@ -22,18 +22,18 @@ export class PartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionId = r.int32("PartitionResult.PartitionId");
+      this.partitionId = r.int32(121075 /* PartitionResult.PartitionId */);
     }
     {
-      this.errorCode = r.int16("PartitionResult.ErrorCode");
+      this.errorCode = r.int16(120838 /* PartitionResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResult.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(120862 /* PartitionResult.ErrorMessage */, version >= 2, true);
     }
     if (version >= 2) {
-      const count = r.taggedCount("PartitionResult tagged fields");
+      const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResult tagged fields");
+        const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class ReplicaElectionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("ReplicaElectionResult.Topic", version >= 2);
+      this.topic = r.string(191689 /* ReplicaElectionResult.Topic */, version >= 2);
     }
     {
-      const n = r.arrayLength("ReplicaElectionResult.PartitionResult", version >= 2, false);
+      const n = r.arrayLength(191732 /* ReplicaElectionResult.PartitionResult */, version >= 2, false);
       const a: Array<PartitionResult> | null = n < 0 ? null : new Array<PartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
@@ -127,9 +127,9 @@ export class ReplicaElectionResult {
       if (a != null) this.partitionResult = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("ReplicaElectionResult tagged fields");
+      const count = r.taggedCount(191488 /* ReplicaElectionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReplicaElectionResult tagged fields");
+        const raw = r.taggedField(191488 /* ReplicaElectionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -215,13 +215,13 @@ export class ElectLeadersResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ElectLeadersResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(192517 /* ElectLeadersResponseData.ThrottleTimeMs */);
     }
     if (version >= 1) {
-      this.errorCode = r.int16("ElectLeadersResponseData.ErrorCode");
+      this.errorCode = r.int16(192518 /* ElectLeadersResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("ElectLeadersResponseData.ReplicaElectionResults", version >= 2, false);
+      const n = r.arrayLength(192757 /* ElectLeadersResponseData.ReplicaElectionResults */, version >= 2, false);
       const a: Array<ReplicaElectionResult> | null = n < 0 ? null : new Array<ReplicaElectionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaElectionResult();
@@ -231,9 +231,9 @@ export class ElectLeadersResponseData extends Message {
       if (a != null) this.replicaElectionResults = a;
     }
     if (version >= 2) {
-      const count = r.taggedCount("ElectLeadersResponseData tagged fields");
+      const count = r.taggedCount(192512 /* ElectLeadersResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ElectLeadersResponseData tagged fields");
+        const raw = r.taggedField(192512 /* ElectLeadersResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -248,7 +248,7 @@ export class ElectLeadersResponseData extends Message {
     if (version >= 1) {
       w.int16(this.errorCode);
     }
-    if (!(version >= 1) && !(this.errorCode == 0)) w.fail("ElectLeadersResponseData.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.errorCode == 0)) w.fail(192518 /* ElectLeadersResponseData.ErrorCode */, "non-default value at version " + version.toString());
     {
       const a = this.replicaElectionResults;
       w.length(a.length, version >= 2, true);

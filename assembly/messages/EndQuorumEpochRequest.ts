@@ -20,15 +20,15 @@ export class ReplicaInfo {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.candidateId = r.int32("ReplicaInfo.CandidateId");
+      this.candidateId = r.int32(193782 /* ReplicaInfo.CandidateId */);
     }
     if (version >= 1) {
-      this.candidateDirectoryId = r.uuid("ReplicaInfo.CandidateDirectoryId");
+      this.candidateDirectoryId = r.uuid(193783 /* ReplicaInfo.CandidateDirectoryId */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("ReplicaInfo tagged fields");
+      const count = r.taggedCount(193536 /* ReplicaInfo tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReplicaInfo tagged fields");
+        const raw = r.taggedField(193536 /* ReplicaInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -40,11 +40,11 @@ export class ReplicaInfo {
     if (version >= 1) {
       w.int32(this.candidateId);
     }
-    if (!(version >= 1) && !(this.candidateId == 0)) w.fail("ReplicaInfo.CandidateId", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.candidateId == 0)) w.fail(193782 /* ReplicaInfo.CandidateId */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.uuid(this.candidateDirectoryId);
     }
-    if (!(version >= 1) && !(this.candidateDirectoryId.isZero())) w.fail("ReplicaInfo.CandidateDirectoryId", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.candidateDirectoryId.isZero())) w.fail(193783 /* ReplicaInfo.CandidateDirectoryId */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -102,24 +102,24 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.leaderId = r.int32("PartitionData.LeaderId");
+      this.leaderId = r.int32(31801 /* PartitionData.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     if (version <= 0) {
-      const n = r.arrayLength("PartitionData.PreferredSuccessors", version >= 1, false);
+      const n = r.arrayLength(31992 /* PartitionData.PreferredSuccessors */, version >= 1, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("PartitionData.PreferredSuccessors"));
+        a!.push(r.int32(31992 /* PartitionData.PreferredSuccessors */));
       }
       if (a != null) this.preferredSuccessors = a;
     }
     if (version >= 1) {
-      const n = r.arrayLength("PartitionData.PreferredCandidates", version >= 1, false);
+      const n = r.arrayLength(31993 /* PartitionData.PreferredCandidates */, version >= 1, false);
       const a: Array<ReplicaInfo> | null = n < 0 ? null : new Array<ReplicaInfo>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaInfo();
@@ -129,9 +129,9 @@ export class PartitionData {
       if (a != null) this.preferredCandidates = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -264,10 +264,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", version >= 1);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, version >= 1);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", version >= 1, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, version >= 1, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -277,9 +277,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -365,18 +365,18 @@ export class LeaderEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.name = r.string("LeaderEndpoint.Name", version >= 1);
+      this.name = r.string(61447 /* LeaderEndpoint.Name */, version >= 1);
     }
     if (version >= 1) {
-      this.host = r.string("LeaderEndpoint.Host", version >= 1);
+      this.host = r.string(61462 /* LeaderEndpoint.Host */, version >= 1);
     }
     if (version >= 1) {
-      this.port = r.uint16("LeaderEndpoint.Port");
+      this.port = r.uint16(61463 /* LeaderEndpoint.Port */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("LeaderEndpoint tagged fields");
+      const count = r.taggedCount(61440 /* LeaderEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderEndpoint tagged fields");
+        const raw = r.taggedField(61440 /* LeaderEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -388,15 +388,15 @@ export class LeaderEndpoint {
     if (version >= 1) {
       w.string(this.name, version >= 1);
     }
-    if (!(version >= 1) && !(this.name == "")) w.fail("LeaderEndpoint.Name", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.name == "")) w.fail(61447 /* LeaderEndpoint.Name */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.string(this.host, version >= 1);
     }
-    if (!(version >= 1) && !(this.host == "")) w.fail("LeaderEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.host == "")) w.fail(61462 /* LeaderEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.uint16(this.port);
     }
-    if (!(version >= 1) && !(this.port == 0)) w.fail("LeaderEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.port == 0)) w.fail(61463 /* LeaderEndpoint.Port */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -458,10 +458,10 @@ export class EndQuorumEpochRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clusterId = r.nullableString("EndQuorumEpochRequestData.ClusterId", version >= 1, true);
+      this.clusterId = r.nullableString(194584 /* EndQuorumEpochRequestData.ClusterId */, version >= 1, true);
     }
     {
-      const n = r.arrayLength("EndQuorumEpochRequestData.Topics", version >= 1, false);
+      const n = r.arrayLength(194570 /* EndQuorumEpochRequestData.Topics */, version >= 1, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -471,7 +471,7 @@ export class EndQuorumEpochRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 1) {
-      const n = r.arrayLength("EndQuorumEpochRequestData.LeaderEndpoints", version >= 1, false);
+      const n = r.arrayLength(194646 /* EndQuorumEpochRequestData.LeaderEndpoints */, version >= 1, false);
       const a: Array<LeaderEndpoint> | null = n < 0 ? null : new Array<LeaderEndpoint>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new LeaderEndpoint();
@@ -481,9 +481,9 @@ export class EndQuorumEpochRequestData extends Message {
       if (a != null) this.leaderEndpoints = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("EndQuorumEpochRequestData tagged fields");
+      const count = r.taggedCount(194560 /* EndQuorumEpochRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EndQuorumEpochRequestData tagged fields");
+        const raw = r.taggedField(194560 /* EndQuorumEpochRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -24,21 +24,21 @@ export class EndTxnRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.transactionalId = r.string("EndTxnRequestData.TransactionalId", version >= 3);
+      this.transactionalId = r.string(196609 /* EndTxnRequestData.TransactionalId */, version >= 3);
     }
     {
-      this.producerId = r.int64("EndTxnRequestData.ProducerId");
+      this.producerId = r.int64(196610 /* EndTxnRequestData.ProducerId */);
     }
     {
-      this.producerEpoch = r.int16("EndTxnRequestData.ProducerEpoch");
+      this.producerEpoch = r.int16(196611 /* EndTxnRequestData.ProducerEpoch */);
     }
     {
-      this.committed = r.bool("EndTxnRequestData.Committed");
+      this.committed = r.bool(196858 /* EndTxnRequestData.Committed */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("EndTxnRequestData tagged fields");
+      const count = r.taggedCount(196608 /* EndTxnRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EndTxnRequestData tagged fields");
+        const raw = r.taggedField(196608 /* EndTxnRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

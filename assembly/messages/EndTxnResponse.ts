@@ -24,21 +24,21 @@ export class EndTxnResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("EndTxnResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(197637 /* EndTxnResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("EndTxnResponseData.ErrorCode");
+      this.errorCode = r.int16(197638 /* EndTxnResponseData.ErrorCode */);
     }
     if (version >= 5) {
-      this.producerId = r.int64("EndTxnResponseData.ProducerId");
+      this.producerId = r.int64(197634 /* EndTxnResponseData.ProducerId */);
     }
     if (version >= 5) {
-      this.producerEpoch = r.int16("EndTxnResponseData.ProducerEpoch");
+      this.producerEpoch = r.int16(197635 /* EndTxnResponseData.ProducerEpoch */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("EndTxnResponseData tagged fields");
+      const count = r.taggedCount(197632 /* EndTxnResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EndTxnResponseData tagged fields");
+        const raw = r.taggedField(197632 /* EndTxnResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class EnvelopeRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.requestData = r.bytes("EnvelopeRequestData.RequestData", true);
+      this.requestData = r.bytes(198907 /* EnvelopeRequestData.RequestData */, true);
     }
     {
-      this.requestPrincipal = r.nullableBytes("EnvelopeRequestData.RequestPrincipal", true, true);
+      this.requestPrincipal = r.nullableBytes(198908 /* EnvelopeRequestData.RequestPrincipal */, true, true);
     }
     {
-      this.clientHostAddress = r.bytes("EnvelopeRequestData.ClientHostAddress", true);
+      this.clientHostAddress = r.bytes(198909 /* EnvelopeRequestData.ClientHostAddress */, true);
     }
     {
-      const count = r.taggedCount("EnvelopeRequestData tagged fields");
+      const count = r.taggedCount(198656 /* EnvelopeRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EnvelopeRequestData tagged fields");
+        const raw = r.taggedField(198656 /* EnvelopeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

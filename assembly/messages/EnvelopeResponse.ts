@@ -20,15 +20,15 @@ export class EnvelopeResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.responseData = r.nullableBytes("EnvelopeResponseData.ResponseData", true, true);
+      this.responseData = r.nullableBytes(199934 /* EnvelopeResponseData.ResponseData */, true, true);
     }
     {
-      this.errorCode = r.int16("EnvelopeResponseData.ErrorCode");
+      this.errorCode = r.int16(199686 /* EnvelopeResponseData.ErrorCode */);
     }
     {
-      const count = r.taggedCount("EnvelopeResponseData tagged fields");
+      const count = r.taggedCount(199680 /* EnvelopeResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EnvelopeResponseData tagged fields");
+        const raw = r.taggedField(199680 /* EnvelopeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

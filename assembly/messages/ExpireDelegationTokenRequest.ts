@@ -20,15 +20,15 @@ export class ExpireDelegationTokenRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.hmac = r.bytes("ExpireDelegationTokenRequestData.Hmac", version >= 2);
+      this.hmac = r.bytes(200851 /* ExpireDelegationTokenRequestData.Hmac */, version >= 2);
     }
     {
-      this.expiryTimePeriodMs = r.int64("ExpireDelegationTokenRequestData.ExpiryTimePeriodMs");
+      this.expiryTimePeriodMs = r.int64(200959 /* ExpireDelegationTokenRequestData.ExpiryTimePeriodMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("ExpireDelegationTokenRequestData tagged fields");
+      const count = r.taggedCount(200704 /* ExpireDelegationTokenRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ExpireDelegationTokenRequestData tagged fields");
+        const raw = r.taggedField(200704 /* ExpireDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class ExpireDelegationTokenResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("ExpireDelegationTokenResponseData.ErrorCode");
+      this.errorCode = r.int16(201734 /* ExpireDelegationTokenResponseData.ErrorCode */);
     }
     {
-      this.expiryTimestampMs = r.int64("ExpireDelegationTokenResponseData.ExpiryTimestampMs");
+      this.expiryTimestampMs = r.int64(201872 /* ExpireDelegationTokenResponseData.ExpiryTimestampMs */);
     }
     {
-      this.throttleTimeMs = r.int32("ExpireDelegationTokenResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(201733 /* ExpireDelegationTokenResponseData.ThrottleTimeMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("ExpireDelegationTokenResponseData tagged fields");
+      const count = r.taggedCount(201728 /* ExpireDelegationTokenResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ExpireDelegationTokenResponseData tagged fields");
+        const raw = r.taggedField(201728 /* ExpireDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

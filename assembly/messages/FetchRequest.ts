@@ -20,15 +20,15 @@ export class ReplicaState {
 
   read(r: Reader, version: i16): void {
     if (version >= 15) {
-      this.replicaId = r.int32("ReplicaState.ReplicaId");
+      this.replicaId = r.int32(167127 /* ReplicaState.ReplicaId */);
     }
     if (version >= 15) {
-      this.replicaEpoch = r.int64("ReplicaState.ReplicaEpoch");
+      this.replicaEpoch = r.int64(167168 /* ReplicaState.ReplicaEpoch */);
     }
     if (version >= 12) {
-      const count = r.taggedCount("ReplicaState tagged fields");
+      const count = r.taggedCount(166912 /* ReplicaState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReplicaState tagged fields");
+        const raw = r.taggedField(166912 /* ReplicaState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -40,11 +40,11 @@ export class ReplicaState {
     if (version >= 15) {
       w.int32(this.replicaId);
     }
-    if (!(version >= 15) && !(this.replicaId == -1)) w.fail("ReplicaState.ReplicaId", "non-default value at version " + version.toString());
+    if (!(version >= 15) && !(this.replicaId == -1)) w.fail(167127 /* ReplicaState.ReplicaId */, "non-default value at version " + version.toString());
     if (version >= 15) {
       w.int64(this.replicaEpoch);
     }
-    if (!(version >= 15) && !(this.replicaEpoch == -1)) w.fail("ReplicaState.ReplicaEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 15) && !(this.replicaEpoch == -1)) w.fail(167168 /* ReplicaState.ReplicaEpoch */, "non-default value at version " + version.toString());
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -108,36 +108,36 @@ export class FetchPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("FetchPartition.Partition");
+      this.partition = r.int32(202923 /* FetchPartition.Partition */);
     }
     if (version >= 9) {
-      this.currentLeaderEpoch = r.int32("FetchPartition.CurrentLeaderEpoch");
+      this.currentLeaderEpoch = r.int32(203009 /* FetchPartition.CurrentLeaderEpoch */);
     }
     {
-      this.fetchOffset = r.int64("FetchPartition.FetchOffset");
+      this.fetchOffset = r.int64(203010 /* FetchPartition.FetchOffset */);
     }
     if (version >= 12) {
-      this.lastFetchedEpoch = r.int32("FetchPartition.LastFetchedEpoch");
+      this.lastFetchedEpoch = r.int32(203011 /* FetchPartition.LastFetchedEpoch */);
     }
     if (version >= 5) {
-      this.logStartOffset = r.int64("FetchPartition.LogStartOffset");
+      this.logStartOffset = r.int64(203012 /* FetchPartition.LogStartOffset */);
     }
     {
-      this.partitionMaxBytes = r.int32("FetchPartition.PartitionMaxBytes");
+      this.partitionMaxBytes = r.int32(203013 /* FetchPartition.PartitionMaxBytes */);
     }
     if (version >= 12) {
-      const count = r.taggedCount("FetchPartition tagged fields");
+      const count = r.taggedCount(202752 /* FetchPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchPartition tagged fields");
+        const raw = r.taggedField(202752 /* FetchPartition tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 17) {
           const t = new Reader(raw.data);
-          this.replicaDirectoryId = t.uuid("FetchPartition.ReplicaDirectoryId");
-          r.absorb(t, "FetchPartition.ReplicaDirectoryId");
+          this.replicaDirectoryId = t.uuid(202968 /* FetchPartition.ReplicaDirectoryId */);
+          r.absorb(t, 202968 /* FetchPartition.ReplicaDirectoryId */);
         } else if (raw.tag == 1 && version >= 18) {
           const t = new Reader(raw.data);
-          this.highWatermark = t.int64("FetchPartition.HighWatermark");
-          r.absorb(t, "FetchPartition.HighWatermark");
+          this.highWatermark = t.int64(202972 /* FetchPartition.HighWatermark */);
+          r.absorb(t, 202972 /* FetchPartition.HighWatermark */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -159,7 +159,7 @@ export class FetchPartition {
     if (version >= 12) {
       w.int32(this.lastFetchedEpoch);
     }
-    if (!(version >= 12) && !(this.lastFetchedEpoch == -1)) w.fail("FetchPartition.LastFetchedEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 12) && !(this.lastFetchedEpoch == -1)) w.fail(203011 /* FetchPartition.LastFetchedEpoch */, "non-default value at version " + version.toString());
     if (version >= 5) {
       w.int64(this.logStartOffset);
     }
@@ -177,14 +177,14 @@ export class FetchPartition {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         t.uuid(this.replicaDirectoryId);
-        if (t.failed) w.fail("FetchPartition.ReplicaDirectoryId", t.error);
+        if (t.failed) w.fail(202968 /* FetchPartition.ReplicaDirectoryId */, t.error);
         w.taggedField(0, t.bytes());
       }
       if (version >= 18 && !(this.highWatermark == 9223372036854775807)) {
         u = w.rawTaggedBefore(unknown, u, 1);
         const t = new Writer(16);
         t.int64(this.highWatermark);
-        if (t.failed) w.fail("FetchPartition.HighWatermark", t.error);
+        if (t.failed) w.fail(202972 /* FetchPartition.HighWatermark */, t.error);
         w.taggedField(1, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);
@@ -290,13 +290,13 @@ export class FetchTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 12) {
-      this.topic = r.string("FetchTopic.Topic", version >= 12);
+      this.topic = r.string(203977 /* FetchTopic.Topic */, version >= 12);
     }
     if (version >= 13) {
-      this.topicId = r.uuid("FetchTopic.TopicId");
+      this.topicId = r.uuid(203832 /* FetchTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("FetchTopic.Partitions", version >= 12, false);
+      const n = r.arrayLength(203784 /* FetchTopic.Partitions */, version >= 12, false);
       const a: Array<FetchPartition> | null = n < 0 ? null : new Array<FetchPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchPartition();
@@ -306,9 +306,9 @@ export class FetchTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 12) {
-      const count = r.taggedCount("FetchTopic tagged fields");
+      const count = r.taggedCount(203776 /* FetchTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchTopic tagged fields");
+        const raw = r.taggedField(203776 /* FetchTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -405,23 +405,23 @@ export class ForgottenTopic {
 
   read(r: Reader, version: i16): void {
     if ((version >= 7 && version <= 12)) {
-      this.topic = r.string("ForgottenTopic.Topic", version >= 12);
+      this.topic = r.string(205001 /* ForgottenTopic.Topic */, version >= 12);
     }
     if (version >= 13) {
-      this.topicId = r.uuid("ForgottenTopic.TopicId");
+      this.topicId = r.uuid(204856 /* ForgottenTopic.TopicId */);
     }
     if (version >= 7) {
-      const n = r.arrayLength("ForgottenTopic.Partitions", version >= 12, false);
+      const n = r.arrayLength(204808 /* ForgottenTopic.Partitions */, version >= 12, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("ForgottenTopic.Partitions"));
+        a!.push(r.int32(204808 /* ForgottenTopic.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     if (version >= 12) {
-      const count = r.taggedCount("ForgottenTopic tagged fields");
+      const count = r.taggedCount(204800 /* ForgottenTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ForgottenTopic tagged fields");
+        const raw = r.taggedField(204800 /* ForgottenTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -444,7 +444,7 @@ export class ForgottenTopic {
         w.int32(e);
       }
     }
-    if (!(version >= 7) && !(this.partitions.length == 0)) w.fail("ForgottenTopic.Partitions", "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this.partitions.length == 0)) w.fail(204808 /* ForgottenTopic.Partitions */, "non-default value at version " + version.toString());
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -535,28 +535,28 @@ export class FetchRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version <= 14) {
-      this.replicaId = r.int32("FetchRequestData.ReplicaId");
+      this.replicaId = r.int32(206039 /* FetchRequestData.ReplicaId */);
     }
     {
-      this.maxWaitMs = r.int32("FetchRequestData.MaxWaitMs");
+      this.maxWaitMs = r.int32(206086 /* FetchRequestData.MaxWaitMs */);
     }
     {
-      this.minBytes = r.int32("FetchRequestData.MinBytes");
+      this.minBytes = r.int32(206087 /* FetchRequestData.MinBytes */);
     }
     {
-      this.maxBytes = r.int32("FetchRequestData.MaxBytes");
+      this.maxBytes = r.int32(206088 /* FetchRequestData.MaxBytes */);
     }
     {
-      this.isolationLevel = r.int8("FetchRequestData.IsolationLevel");
+      this.isolationLevel = r.int8(206089 /* FetchRequestData.IsolationLevel */);
     }
     if (version >= 7) {
-      this.sessionId = r.int32("FetchRequestData.SessionId");
+      this.sessionId = r.int32(206090 /* FetchRequestData.SessionId */);
     }
     if (version >= 7) {
-      this.sessionEpoch = r.int32("FetchRequestData.SessionEpoch");
+      this.sessionEpoch = r.int32(206091 /* FetchRequestData.SessionEpoch */);
     }
     {
-      const n = r.arrayLength("FetchRequestData.Topics", version >= 12, false);
+      const n = r.arrayLength(205834 /* FetchRequestData.Topics */, version >= 12, false);
       const a: Array<FetchTopic> | null = n < 0 ? null : new Array<FetchTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchTopic();
@@ -566,7 +566,7 @@ export class FetchRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 7) {
-      const n = r.arrayLength("FetchRequestData.ForgottenTopicsData", version >= 12, false);
+      const n = r.arrayLength(206092 /* FetchRequestData.ForgottenTopicsData */, version >= 12, false);
       const a: Array<ForgottenTopic> | null = n < 0 ? null : new Array<ForgottenTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ForgottenTopic();
@@ -576,21 +576,21 @@ export class FetchRequestData extends Message {
       if (a != null) this.forgottenTopicsData = a;
     }
     if (version >= 11) {
-      this.rackId = r.string("FetchRequestData.RackId", version >= 12);
+      this.rackId = r.string(205934 /* FetchRequestData.RackId */, version >= 12);
     }
     if (version >= 12) {
-      const count = r.taggedCount("FetchRequestData tagged fields");
+      const count = r.taggedCount(205824 /* FetchRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchRequestData tagged fields");
+        const raw = r.taggedField(205824 /* FetchRequestData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 12) {
           const t = new Reader(raw.data);
-          this.clusterId = t.nullableString("FetchRequestData.ClusterId", version >= 12, version >= 12);
-          r.absorb(t, "FetchRequestData.ClusterId");
+          this.clusterId = t.nullableString(205848 /* FetchRequestData.ClusterId */, version >= 12, version >= 12);
+          r.absorb(t, 205848 /* FetchRequestData.ClusterId */);
         } else if (raw.tag == 1 && version >= 15) {
           const t = new Reader(raw.data);
           this.replicaState.read(t, version);
-          r.absorb(t, "FetchRequestData.ReplicaState");
+          r.absorb(t, 206093 /* FetchRequestData.ReplicaState */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -603,7 +603,7 @@ export class FetchRequestData extends Message {
     if (version <= 14) {
       w.int32(this.replicaId);
     }
-    if (!(version <= 14) && !(this.replicaId == -1)) w.fail("FetchRequestData.ReplicaId", "non-default value at version " + version.toString());
+    if (!(version <= 14) && !(this.replicaId == -1)) w.fail(206039 /* FetchRequestData.ReplicaId */, "non-default value at version " + version.toString());
     {
       w.int32(this.maxWaitMs);
     }
@@ -638,7 +638,7 @@ export class FetchRequestData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 7) && !(this.forgottenTopicsData.length == 0)) w.fail("FetchRequestData.ForgottenTopicsData", "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this.forgottenTopicsData.length == 0)) w.fail(206092 /* FetchRequestData.ForgottenTopicsData */, "non-default value at version " + version.toString());
     if (version >= 11) {
       w.string(this.rackId, version >= 12);
     }
@@ -654,18 +654,18 @@ export class FetchRequestData extends Message {
         const t = new Writer(16);
         if (this.clusterId == null) {
           if (version >= 12) t.length(-1, version >= 12, false);
-          else t.fail("FetchRequestData.ClusterId", "null at version " + version.toString() + ", where it is not nullable");
+          else t.fail(205848 /* FetchRequestData.ClusterId */, "null at version " + version.toString() + ", where it is not nullable");
         } else {
           t.string(this.clusterId!, version >= 12);
         }
-        if (t.failed) w.fail("FetchRequestData.ClusterId", t.error);
+        if (t.failed) w.fail(205848 /* FetchRequestData.ClusterId */, t.error);
         w.taggedField(0, t.bytes());
       }
       if (version >= 15 && !(this.replicaState.isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 1);
         const t = new Writer(16);
         this.replicaState.write(t, version);
-        if (t.failed) w.fail("FetchRequestData.ReplicaState", t.error);
+        if (t.failed) w.fail(206093 /* FetchRequestData.ReplicaState */, t.error);
         w.taggedField(1, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

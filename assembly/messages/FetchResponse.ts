@@ -20,15 +20,15 @@ export class EpochEndOffset {
 
   read(r: Reader, version: i16): void {
     if (version >= 12) {
-      this.epoch = r.int32("EpochEndOffset.Epoch");
+      this.epoch = r.int32(207118 /* EpochEndOffset.Epoch */);
     }
     if (version >= 12) {
-      this.endOffset = r.int64("EpochEndOffset.EndOffset");
+      this.endOffset = r.int64(207119 /* EpochEndOffset.EndOffset */);
     }
     if (version >= 12) {
-      const count = r.taggedCount("EpochEndOffset tagged fields");
+      const count = r.taggedCount(206848 /* EpochEndOffset tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EpochEndOffset tagged fields");
+        const raw = r.taggedField(206848 /* EpochEndOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -40,11 +40,11 @@ export class EpochEndOffset {
     if (version >= 12) {
       w.int32(this.epoch);
     }
-    if (!(version >= 12) && !(this.epoch == -1)) w.fail("EpochEndOffset.Epoch", "non-default value at version " + version.toString());
+    if (!(version >= 12) && !(this.epoch == -1)) w.fail(207118 /* EpochEndOffset.Epoch */, "non-default value at version " + version.toString());
     if (version >= 12) {
       w.int64(this.endOffset);
     }
-    if (!(version >= 12) && !(this.endOffset == -1)) w.fail("EpochEndOffset.EndOffset", "non-default value at version " + version.toString());
+    if (!(version >= 12) && !(this.endOffset == -1)) w.fail(207119 /* EpochEndOffset.EndOffset */, "non-default value at version " + version.toString());
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -96,15 +96,15 @@ export class LeaderIdAndEpoch {
 
   read(r: Reader, version: i16): void {
     if (version >= 12) {
-      this.leaderId = r.int32("LeaderIdAndEpoch.LeaderId");
+      this.leaderId = r.int32(207929 /* LeaderIdAndEpoch.LeaderId */);
     }
     if (version >= 12) {
-      this.leaderEpoch = r.int32("LeaderIdAndEpoch.LeaderEpoch");
+      this.leaderEpoch = r.int32(207923 /* LeaderIdAndEpoch.LeaderEpoch */);
     }
     if (version >= 12) {
-      const count = r.taggedCount("LeaderIdAndEpoch tagged fields");
+      const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderIdAndEpoch tagged fields");
+        const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -116,11 +116,11 @@ export class LeaderIdAndEpoch {
     if (version >= 12) {
       w.int32(this.leaderId);
     }
-    if (!(version >= 12) && !(this.leaderId == -1)) w.fail("LeaderIdAndEpoch.LeaderId", "non-default value at version " + version.toString());
+    if (!(version >= 12) && !(this.leaderId == -1)) w.fail(207929 /* LeaderIdAndEpoch.LeaderId */, "non-default value at version " + version.toString());
     if (version >= 12) {
       w.int32(this.leaderEpoch);
     }
-    if (!(version >= 12) && !(this.leaderEpoch == -1)) w.fail("LeaderIdAndEpoch.LeaderEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 12) && !(this.leaderEpoch == -1)) w.fail(207923 /* LeaderIdAndEpoch.LeaderEpoch */, "non-default value at version " + version.toString());
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -172,15 +172,15 @@ export class SnapshotId {
 
   read(r: Reader, version: i16): void {
     {
-      this.endOffset = r.int64("SnapshotId.EndOffset");
+      this.endOffset = r.int64(209167 /* SnapshotId.EndOffset */);
     }
     {
-      this.epoch = r.int32("SnapshotId.Epoch");
+      this.epoch = r.int32(209166 /* SnapshotId.Epoch */);
     }
     if (version >= 12) {
-      const count = r.taggedCount("SnapshotId tagged fields");
+      const count = r.taggedCount(208896 /* SnapshotId tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SnapshotId tagged fields");
+        const raw = r.taggedField(208896 /* SnapshotId tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -246,15 +246,15 @@ export class AbortedTransaction {
 
   read(r: Reader, version: i16): void {
     {
-      this.producerId = r.int64("AbortedTransaction.ProducerId");
+      this.producerId = r.int64(209922 /* AbortedTransaction.ProducerId */);
     }
     {
-      this.firstOffset = r.int64("AbortedTransaction.FirstOffset");
+      this.firstOffset = r.int64(210192 /* AbortedTransaction.FirstOffset */);
     }
     if (version >= 12) {
-      const count = r.taggedCount("AbortedTransaction tagged fields");
+      const count = r.taggedCount(209920 /* AbortedTransaction tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AbortedTransaction tagged fields");
+        const raw = r.taggedField(209920 /* AbortedTransaction tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -338,22 +338,22 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      this.highWatermark = r.int64("PartitionData.HighWatermark");
+      this.highWatermark = r.int64(31964 /* PartitionData.HighWatermark */);
     }
     {
-      this.lastStableOffset = r.int64("PartitionData.LastStableOffset");
+      this.lastStableOffset = r.int64(32017 /* PartitionData.LastStableOffset */);
     }
     if (version >= 5) {
-      this.logStartOffset = r.int64("PartitionData.LogStartOffset");
+      this.logStartOffset = r.int64(32004 /* PartitionData.LogStartOffset */);
     }
     {
-      const n = r.arrayLength("PartitionData.AbortedTransactions", version >= 12, true);
+      const n = r.arrayLength(32018 /* PartitionData.AbortedTransactions */, version >= 12, true);
       const a: Array<AbortedTransaction> | null = n < 0 ? null : new Array<AbortedTransaction>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AbortedTransaction();
@@ -363,28 +363,28 @@ export class PartitionData {
       this.abortedTransactions = a;
     }
     if (version >= 11) {
-      this.preferredReadReplica = r.int32("PartitionData.PreferredReadReplica");
+      this.preferredReadReplica = r.int32(32019 /* PartitionData.PreferredReadReplica */);
     }
     {
-      this.records = r.nullableBytes("PartitionData.Records", version >= 12, true);
+      this.records = r.nullableBytes(32020 /* PartitionData.Records */, version >= 12, true);
     }
     if (version >= 12) {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 12) {
           const t = new Reader(raw.data);
           this.divergingEpoch.read(t, version);
-          r.absorb(t, "PartitionData.DivergingEpoch");
+          r.absorb(t, 32021 /* PartitionData.DivergingEpoch */);
         } else if (raw.tag == 1 && version >= 12) {
           const t = new Reader(raw.data);
           this.currentLeader.read(t, version);
-          r.absorb(t, "PartitionData.CurrentLeader");
+          r.absorb(t, 32022 /* PartitionData.CurrentLeader */);
         } else if (raw.tag == 2 && version >= 12) {
           const t = new Reader(raw.data);
           this.snapshotId.read(t, version);
-          r.absorb(t, "PartitionData.SnapshotId");
+          r.absorb(t, 32023 /* PartitionData.SnapshotId */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -424,7 +424,7 @@ export class PartitionData {
     if (version >= 11) {
       w.int32(this.preferredReadReplica);
     }
-    if (!(version >= 11) && !(this.preferredReadReplica == -1)) w.fail("PartitionData.PreferredReadReplica", "non-default value at version " + version.toString());
+    if (!(version >= 11) && !(this.preferredReadReplica == -1)) w.fail(32019 /* PartitionData.PreferredReadReplica */, "non-default value at version " + version.toString());
     {
       if (this.records == null) {
         w.length(-1, version >= 12, true);
@@ -444,21 +444,21 @@ export class PartitionData {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.divergingEpoch.write(t, version);
-        if (t.failed) w.fail("PartitionData.DivergingEpoch", t.error);
+        if (t.failed) w.fail(32021 /* PartitionData.DivergingEpoch */, t.error);
         w.taggedField(0, t.bytes());
       }
       if (version >= 12 && !(this.currentLeader.isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 1);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
-        if (t.failed) w.fail("PartitionData.CurrentLeader", t.error);
+        if (t.failed) w.fail(32022 /* PartitionData.CurrentLeader */, t.error);
         w.taggedField(1, t.bytes());
       }
       if (version >= 12 && !(this.snapshotId.isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 2);
         const t = new Writer(16);
         this.snapshotId.write(t, version);
-        if (t.failed) w.fail("PartitionData.SnapshotId", t.error);
+        if (t.failed) w.fail(32023 /* PartitionData.SnapshotId */, t.error);
         w.taggedField(2, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);
@@ -627,13 +627,13 @@ export class FetchableTopicResponse {
 
   read(r: Reader, version: i16): void {
     if (version <= 12) {
-      this.topic = r.string("FetchableTopicResponse.Topic", version >= 12);
+      this.topic = r.string(211145 /* FetchableTopicResponse.Topic */, version >= 12);
     }
     if (version >= 13) {
-      this.topicId = r.uuid("FetchableTopicResponse.TopicId");
+      this.topicId = r.uuid(211000 /* FetchableTopicResponse.TopicId */);
     }
     {
-      const n = r.arrayLength("FetchableTopicResponse.Partitions", version >= 12, false);
+      const n = r.arrayLength(210952 /* FetchableTopicResponse.Partitions */, version >= 12, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -643,9 +643,9 @@ export class FetchableTopicResponse {
       if (a != null) this.partitions = a;
     }
     if (version >= 12) {
-      const count = r.taggedCount("FetchableTopicResponse tagged fields");
+      const count = r.taggedCount(210944 /* FetchableTopicResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchableTopicResponse tagged fields");
+        const raw = r.taggedField(210944 /* FetchableTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -744,21 +744,21 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 16) {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     if (version >= 16) {
-      this.host = r.string("NodeEndpoint.Host", version >= 12);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, version >= 12);
     }
     if (version >= 16) {
-      this.port = r.int32("NodeEndpoint.Port");
+      this.port = r.int32(63511 /* NodeEndpoint.Port */);
     }
     if (version >= 16) {
-      this.rack = r.nullableString("NodeEndpoint.Rack", version >= 12, version >= 16);
+      this.rack = r.nullableString(63589 /* NodeEndpoint.Rack */, version >= 12, version >= 16);
     }
     if (version >= 12) {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -770,24 +770,24 @@ export class NodeEndpoint {
     if (version >= 16) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 16) && !(this.nodeId == 0)) w.fail("NodeEndpoint.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 16) && !(this.nodeId == 0)) w.fail(63561 /* NodeEndpoint.NodeId */, "non-default value at version " + version.toString());
     if (version >= 16) {
       w.string(this.host, version >= 12);
     }
-    if (!(version >= 16) && !(this.host == "")) w.fail("NodeEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 16) && !(this.host == "")) w.fail(63510 /* NodeEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 16) {
       w.int32(this.port);
     }
-    if (!(version >= 16) && !(this.port == 0)) w.fail("NodeEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 16) && !(this.port == 0)) w.fail(63511 /* NodeEndpoint.Port */, "non-default value at version " + version.toString());
     if (version >= 16) {
       if (this.rack == null) {
         if (version >= 16) w.length(-1, version >= 12, false);
-        else w.fail("NodeEndpoint.Rack", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(63589 /* NodeEndpoint.Rack */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.rack!, version >= 12);
       }
     }
-    if (!(version >= 16) && !(this.rack == null)) w.fail("NodeEndpoint.Rack", "non-default value at version " + version.toString());
+    if (!(version >= 16) && !(this.rack == null)) w.fail(63589 /* NodeEndpoint.Rack */, "non-default value at version " + version.toString());
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -861,16 +861,16 @@ export class FetchResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("FetchResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(211973 /* FetchResponseData.ThrottleTimeMs */);
     }
     if (version >= 7) {
-      this.errorCode = r.int16("FetchResponseData.ErrorCode");
+      this.errorCode = r.int16(211974 /* FetchResponseData.ErrorCode */);
     }
     if (version >= 7) {
-      this.sessionId = r.int32("FetchResponseData.SessionId");
+      this.sessionId = r.int32(212234 /* FetchResponseData.SessionId */);
     }
     {
-      const n = r.arrayLength("FetchResponseData.Responses", version >= 12, false);
+      const n = r.arrayLength(212016 /* FetchResponseData.Responses */, version >= 12, false);
       const a: Array<FetchableTopicResponse> | null = n < 0 ? null : new Array<FetchableTopicResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchableTopicResponse();
@@ -880,13 +880,13 @@ export class FetchResponseData extends Message {
       if (a != null) this.responses = a;
     }
     if (version >= 12) {
-      const count = r.taggedCount("FetchResponseData tagged fields");
+      const count = r.taggedCount(211968 /* FetchResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchResponseData tagged fields");
+        const raw = r.taggedField(211968 /* FetchResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 16) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("FetchResponseData.NodeEndpoints", version >= 12, false);
+          const n = t.arrayLength(212055 /* FetchResponseData.NodeEndpoints */, version >= 12, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
@@ -894,7 +894,7 @@ export class FetchResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.nodeEndpoints = a;
-          r.absorb(t, "FetchResponseData.NodeEndpoints");
+          r.absorb(t, 212055 /* FetchResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -913,7 +913,7 @@ export class FetchResponseData extends Message {
     if (version >= 7) {
       w.int32(this.sessionId);
     }
-    if (!(version >= 7) && !(this.sessionId == 0)) w.fail("FetchResponseData.SessionId", "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this.sessionId == 0)) w.fail(212234 /* FetchResponseData.SessionId */, "non-default value at version " + version.toString());
     {
       const a = this.responses;
       w.length(a.length, version >= 12, true);
@@ -937,7 +937,7 @@ export class FetchResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("FetchResponseData.NodeEndpoints", t.error);
+        if (t.failed) w.fail(212055 /* FetchResponseData.NodeEndpoints */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

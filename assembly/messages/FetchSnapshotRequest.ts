@@ -20,15 +20,15 @@ export class SnapshotId {
 
   read(r: Reader, version: i16): void {
     {
-      this.endOffset = r.int64("SnapshotId.EndOffset");
+      this.endOffset = r.int64(209167 /* SnapshotId.EndOffset */);
     }
     {
-      this.epoch = r.int32("SnapshotId.Epoch");
+      this.epoch = r.int32(209166 /* SnapshotId.Epoch */);
     }
     {
-      const count = r.taggedCount("SnapshotId tagged fields");
+      const count = r.taggedCount(208896 /* SnapshotId tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SnapshotId tagged fields");
+        const raw = r.taggedField(208896 /* SnapshotId tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -100,26 +100,26 @@ export class PartitionSnapshot {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionSnapshot.Partition");
+      this.partition = r.int32(213163 /* PartitionSnapshot.Partition */);
     }
     {
-      this.currentLeaderEpoch = r.int32("PartitionSnapshot.CurrentLeaderEpoch");
+      this.currentLeaderEpoch = r.int32(213249 /* PartitionSnapshot.CurrentLeaderEpoch */);
     }
     {
       this.snapshotId.read(r, version);
     }
     {
-      this.position = r.int64("PartitionSnapshot.Position");
+      this.position = r.int64(213272 /* PartitionSnapshot.Position */);
     }
     {
-      const count = r.taggedCount("PartitionSnapshot tagged fields");
+      const count = r.taggedCount(212992 /* PartitionSnapshot tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionSnapshot tagged fields");
+        const raw = r.taggedField(212992 /* PartitionSnapshot tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
           const t = new Reader(raw.data);
-          this.replicaDirectoryId = t.uuid("PartitionSnapshot.ReplicaDirectoryId");
-          r.absorb(t, "PartitionSnapshot.ReplicaDirectoryId");
+          this.replicaDirectoryId = t.uuid(213208 /* PartitionSnapshot.ReplicaDirectoryId */);
+          r.absorb(t, 213208 /* PartitionSnapshot.ReplicaDirectoryId */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -151,7 +151,7 @@ export class PartitionSnapshot {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         t.uuid(this.replicaDirectoryId);
-        if (t.failed) w.fail("PartitionSnapshot.ReplicaDirectoryId", t.error);
+        if (t.failed) w.fail(213208 /* PartitionSnapshot.ReplicaDirectoryId */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);
@@ -234,10 +234,10 @@ export class TopicSnapshot {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicSnapshot.Name", true);
+      this.name = r.string(214023 /* TopicSnapshot.Name */, true);
     }
     {
-      const n = r.arrayLength("TopicSnapshot.Partitions", true, false);
+      const n = r.arrayLength(214024 /* TopicSnapshot.Partitions */, true, false);
       const a: Array<PartitionSnapshot> | null = n < 0 ? null : new Array<PartitionSnapshot>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionSnapshot();
@@ -247,9 +247,9 @@ export class TopicSnapshot {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicSnapshot tagged fields");
+      const count = r.taggedCount(214016 /* TopicSnapshot tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicSnapshot tagged fields");
+        const raw = r.taggedField(214016 /* TopicSnapshot tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -337,13 +337,13 @@ export class FetchSnapshotRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.replicaId = r.int32("FetchSnapshotRequestData.ReplicaId");
+      this.replicaId = r.int32(215255 /* FetchSnapshotRequestData.ReplicaId */);
     }
     {
-      this.maxBytes = r.int32("FetchSnapshotRequestData.MaxBytes");
+      this.maxBytes = r.int32(215304 /* FetchSnapshotRequestData.MaxBytes */);
     }
     {
-      const n = r.arrayLength("FetchSnapshotRequestData.Topics", true, false);
+      const n = r.arrayLength(215050 /* FetchSnapshotRequestData.Topics */, true, false);
       const a: Array<TopicSnapshot> | null = n < 0 ? null : new Array<TopicSnapshot>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicSnapshot();
@@ -353,14 +353,14 @@ export class FetchSnapshotRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("FetchSnapshotRequestData tagged fields");
+      const count = r.taggedCount(215040 /* FetchSnapshotRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchSnapshotRequestData tagged fields");
+        const raw = r.taggedField(215040 /* FetchSnapshotRequestData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0) {
           const t = new Reader(raw.data);
-          this.clusterId = t.nullableString("FetchSnapshotRequestData.ClusterId", true, true);
-          r.absorb(t, "FetchSnapshotRequestData.ClusterId");
+          this.clusterId = t.nullableString(215064 /* FetchSnapshotRequestData.ClusterId */, true, true);
+          r.absorb(t, 215064 /* FetchSnapshotRequestData.ClusterId */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -398,7 +398,7 @@ export class FetchSnapshotRequestData extends Message {
         } else {
           t.string(this.clusterId!, true);
         }
-        if (t.failed) w.fail("FetchSnapshotRequestData.ClusterId", t.error);
+        if (t.failed) w.fail(215064 /* FetchSnapshotRequestData.ClusterId */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

@@ -20,15 +20,15 @@ export class SnapshotId {
 
   read(r: Reader, version: i16): void {
     {
-      this.endOffset = r.int64("SnapshotId.EndOffset");
+      this.endOffset = r.int64(209167 /* SnapshotId.EndOffset */);
     }
     {
-      this.epoch = r.int32("SnapshotId.Epoch");
+      this.epoch = r.int32(209166 /* SnapshotId.Epoch */);
     }
     {
-      const count = r.taggedCount("SnapshotId tagged fields");
+      const count = r.taggedCount(208896 /* SnapshotId tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SnapshotId tagged fields");
+        const raw = r.taggedField(208896 /* SnapshotId tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,15 +94,15 @@ export class LeaderIdAndEpoch {
 
   read(r: Reader, version: i16): void {
     {
-      this.leaderId = r.int32("LeaderIdAndEpoch.LeaderId");
+      this.leaderId = r.int32(207929 /* LeaderIdAndEpoch.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("LeaderIdAndEpoch.LeaderEpoch");
+      this.leaderEpoch = r.int32(207923 /* LeaderIdAndEpoch.LeaderEpoch */);
     }
     {
-      const count = r.taggedCount("LeaderIdAndEpoch tagged fields");
+      const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderIdAndEpoch tagged fields");
+        const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -178,32 +178,32 @@ export class PartitionSnapshot {
 
   read(r: Reader, version: i16): void {
     {
-      this.index = r.int32("PartitionSnapshot.Index");
+      this.index = r.int32(213273 /* PartitionSnapshot.Index */);
     }
     {
-      this.errorCode = r.int16("PartitionSnapshot.ErrorCode");
+      this.errorCode = r.int16(212998 /* PartitionSnapshot.ErrorCode */);
     }
     {
       this.snapshotId.read(r, version);
     }
     {
-      this.size = r.int64("PartitionSnapshot.Size");
+      this.size = r.int64(213274 /* PartitionSnapshot.Size */);
     }
     {
-      this.position = r.int64("PartitionSnapshot.Position");
+      this.position = r.int64(213272 /* PartitionSnapshot.Position */);
     }
     {
-      this.unalignedRecords = r.nullableBytes("PartitionSnapshot.UnalignedRecords", true, false);
+      this.unalignedRecords = r.nullableBytes(213275 /* PartitionSnapshot.UnalignedRecords */, true, false);
     }
     {
-      const count = r.taggedCount("PartitionSnapshot tagged fields");
+      const count = r.taggedCount(212992 /* PartitionSnapshot tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionSnapshot tagged fields");
+        const raw = r.taggedField(212992 /* PartitionSnapshot tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0) {
           const t = new Reader(raw.data);
           this.currentLeader.read(t, version);
-          r.absorb(t, "PartitionSnapshot.CurrentLeader");
+          r.absorb(t, 213270 /* PartitionSnapshot.CurrentLeader */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -230,7 +230,7 @@ export class PartitionSnapshot {
     }
     {
       if (this.unalignedRecords == null) {
-        w.fail("PartitionSnapshot.UnalignedRecords", "null at version " + version.toString() + ", where it is not nullable");
+        w.fail(213275 /* PartitionSnapshot.UnalignedRecords */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.bytesField(this.unalignedRecords!, true);
       }
@@ -245,7 +245,7 @@ export class PartitionSnapshot {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
-        if (t.failed) w.fail("PartitionSnapshot.CurrentLeader", t.error);
+        if (t.failed) w.fail(213270 /* PartitionSnapshot.CurrentLeader */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);
@@ -350,10 +350,10 @@ export class TopicSnapshot {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicSnapshot.Name", true);
+      this.name = r.string(214023 /* TopicSnapshot.Name */, true);
     }
     {
-      const n = r.arrayLength("TopicSnapshot.Partitions", true, false);
+      const n = r.arrayLength(214024 /* TopicSnapshot.Partitions */, true, false);
       const a: Array<PartitionSnapshot> | null = n < 0 ? null : new Array<PartitionSnapshot>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionSnapshot();
@@ -363,9 +363,9 @@ export class TopicSnapshot {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicSnapshot tagged fields");
+      const count = r.taggedCount(214016 /* TopicSnapshot tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicSnapshot tagged fields");
+        const raw = r.taggedField(214016 /* TopicSnapshot tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -451,18 +451,18 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     if (version >= 1) {
-      this.host = r.string("NodeEndpoint.Host", true);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, true);
     }
     if (version >= 1) {
-      this.port = r.uint16("NodeEndpoint.Port");
+      this.port = r.uint16(63511 /* NodeEndpoint.Port */);
     }
     {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -474,15 +474,15 @@ export class NodeEndpoint {
     if (version >= 1) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 1) && !(this.nodeId == 0)) w.fail("NodeEndpoint.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.nodeId == 0)) w.fail(63561 /* NodeEndpoint.NodeId */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.string(this.host, true);
     }
-    if (!(version >= 1) && !(this.host == "")) w.fail("NodeEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.host == "")) w.fail(63510 /* NodeEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.uint16(this.port);
     }
-    if (!(version >= 1) && !(this.port == 0)) w.fail("NodeEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.port == 0)) w.fail(63511 /* NodeEndpoint.Port */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -546,13 +546,13 @@ export class FetchSnapshotResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("FetchSnapshotResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(216069 /* FetchSnapshotResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("FetchSnapshotResponseData.ErrorCode");
+      this.errorCode = r.int16(216070 /* FetchSnapshotResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("FetchSnapshotResponseData.Topics", true, false);
+      const n = r.arrayLength(216074 /* FetchSnapshotResponseData.Topics */, true, false);
       const a: Array<TopicSnapshot> | null = n < 0 ? null : new Array<TopicSnapshot>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicSnapshot();
@@ -562,13 +562,13 @@ export class FetchSnapshotResponseData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("FetchSnapshotResponseData tagged fields");
+      const count = r.taggedCount(216064 /* FetchSnapshotResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchSnapshotResponseData tagged fields");
+        const raw = r.taggedField(216064 /* FetchSnapshotResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("FetchSnapshotResponseData.NodeEndpoints", true, false);
+          const n = t.arrayLength(216151 /* FetchSnapshotResponseData.NodeEndpoints */, true, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
@@ -576,7 +576,7 @@ export class FetchSnapshotResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.nodeEndpoints = a;
-          r.absorb(t, "FetchSnapshotResponseData.NodeEndpoints");
+          r.absorb(t, 216151 /* FetchSnapshotResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -615,7 +615,7 @@ export class FetchSnapshotResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("FetchSnapshotResponseData.NodeEndpoints", t.error);
+        if (t.failed) w.fail(216151 /* FetchSnapshotResponseData.NodeEndpoints */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

@@ -22,23 +22,23 @@ export class FindCoordinatorRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version <= 3) {
-      this.key = r.string("FindCoordinatorRequestData.Key", version >= 3);
+      this.key = r.string(217125 /* FindCoordinatorRequestData.Key */, version >= 3);
     }
     if (version >= 1) {
-      this.keyType = r.int8("FindCoordinatorRequestData.KeyType");
+      this.keyType = r.int8(217372 /* FindCoordinatorRequestData.KeyType */);
     }
     if (version >= 4) {
-      const n = r.arrayLength("FindCoordinatorRequestData.CoordinatorKeys", version >= 3, false);
+      const n = r.arrayLength(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("FindCoordinatorRequestData.CoordinatorKeys", version >= 3));
+        a!.push(r.string(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3));
       }
       if (a != null) this.coordinatorKeys = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("FindCoordinatorRequestData tagged fields");
+      const count = r.taggedCount(217088 /* FindCoordinatorRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FindCoordinatorRequestData tagged fields");
+        const raw = r.taggedField(217088 /* FindCoordinatorRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -50,11 +50,11 @@ export class FindCoordinatorRequestData extends Message {
     if (version <= 3) {
       w.string(this.key, version >= 3);
     }
-    if (!(version <= 3) && !(this.key == "")) w.fail("FindCoordinatorRequestData.Key", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.key == "")) w.fail(217125 /* FindCoordinatorRequestData.Key */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.int8(this.keyType);
     }
-    if (!(version >= 1) && !(this.keyType == 0)) w.fail("FindCoordinatorRequestData.KeyType", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.keyType == 0)) w.fail(217372 /* FindCoordinatorRequestData.KeyType */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const a = this.coordinatorKeys;
       w.length(a.length, version >= 3, true);
@@ -63,7 +63,7 @@ export class FindCoordinatorRequestData extends Message {
         w.string(e, version >= 3);
       }
     }
-    if (!(version >= 4) && !(this.coordinatorKeys.length == 0)) w.fail("FindCoordinatorRequestData.CoordinatorKeys", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.coordinatorKeys.length == 0)) w.fail(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -28,27 +28,27 @@ export class Coordinator {
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
-      this.key = r.string("Coordinator.Key", version >= 3);
+      this.key = r.string(218149 /* Coordinator.Key */, version >= 3);
     }
     if (version >= 4) {
-      this.nodeId = r.int32("Coordinator.NodeId");
+      this.nodeId = r.int32(218185 /* Coordinator.NodeId */);
     }
     if (version >= 4) {
-      this.host = r.string("Coordinator.Host", version >= 3);
+      this.host = r.string(218134 /* Coordinator.Host */, version >= 3);
     }
     if (version >= 4) {
-      this.port = r.int32("Coordinator.Port");
+      this.port = r.int32(218135 /* Coordinator.Port */);
     }
     if (version >= 4) {
-      this.errorCode = r.int16("Coordinator.ErrorCode");
+      this.errorCode = r.int16(218118 /* Coordinator.ErrorCode */);
     }
     if (version >= 4) {
-      this.errorMessage = r.nullableString("Coordinator.ErrorMessage", version >= 3, version >= 4);
+      this.errorMessage = r.nullableString(218142 /* Coordinator.ErrorMessage */, version >= 3, version >= 4);
     }
     if (version >= 3) {
-      const count = r.taggedCount("Coordinator tagged fields");
+      const count = r.taggedCount(218112 /* Coordinator tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Coordinator tagged fields");
+        const raw = r.taggedField(218112 /* Coordinator tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -60,27 +60,27 @@ export class Coordinator {
     if (version >= 4) {
       w.string(this.key, version >= 3);
     }
-    if (!(version >= 4) && !(this.key == "")) w.fail("Coordinator.Key", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.key == "")) w.fail(218149 /* Coordinator.Key */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 4) && !(this.nodeId == 0)) w.fail("Coordinator.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.nodeId == 0)) w.fail(218185 /* Coordinator.NodeId */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.string(this.host, version >= 3);
     }
-    if (!(version >= 4) && !(this.host == "")) w.fail("Coordinator.Host", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.host == "")) w.fail(218134 /* Coordinator.Host */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.int32(this.port);
     }
-    if (!(version >= 4) && !(this.port == 0)) w.fail("Coordinator.Port", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.port == 0)) w.fail(218135 /* Coordinator.Port */, "non-default value at version " + version.toString());
     if (version >= 4) {
       w.int16(this.errorCode);
     }
-    if (!(version >= 4) && !(this.errorCode == 0)) w.fail("Coordinator.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.errorCode == 0)) w.fail(218118 /* Coordinator.ErrorCode */, "non-default value at version " + version.toString());
     if (version >= 4) {
       if (this.errorMessage == null) {
         if (version >= 4) w.length(-1, version >= 3, false);
-        else w.fail("Coordinator.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(218142 /* Coordinator.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, version >= 3);
       }
@@ -178,25 +178,25 @@ export class FindCoordinatorResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("FindCoordinatorResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(219141 /* FindCoordinatorResponseData.ThrottleTimeMs */);
     }
     if (version <= 3) {
-      this.errorCode = r.int16("FindCoordinatorResponseData.ErrorCode");
+      this.errorCode = r.int16(219142 /* FindCoordinatorResponseData.ErrorCode */);
     }
     if ((version >= 1 && version <= 3)) {
-      this.errorMessage = r.nullableString("FindCoordinatorResponseData.ErrorMessage", version >= 3, (version >= 1 && version <= 3));
+      this.errorMessage = r.nullableString(219166 /* FindCoordinatorResponseData.ErrorMessage */, version >= 3, (version >= 1 && version <= 3));
     }
     if (version <= 3) {
-      this.nodeId = r.int32("FindCoordinatorResponseData.NodeId");
+      this.nodeId = r.int32(219209 /* FindCoordinatorResponseData.NodeId */);
     }
     if (version <= 3) {
-      this.host = r.string("FindCoordinatorResponseData.Host", version >= 3);
+      this.host = r.string(219158 /* FindCoordinatorResponseData.Host */, version >= 3);
     }
     if (version <= 3) {
-      this.port = r.int32("FindCoordinatorResponseData.Port");
+      this.port = r.int32(219159 /* FindCoordinatorResponseData.Port */);
     }
     if (version >= 4) {
-      const n = r.arrayLength("FindCoordinatorResponseData.Coordinators", version >= 3, false);
+      const n = r.arrayLength(219422 /* FindCoordinatorResponseData.Coordinators */, version >= 3, false);
       const a: Array<Coordinator> | null = n < 0 ? null : new Array<Coordinator>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Coordinator();
@@ -206,9 +206,9 @@ export class FindCoordinatorResponseData extends Message {
       if (a != null) this.coordinators = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("FindCoordinatorResponseData tagged fields");
+      const count = r.taggedCount(219136 /* FindCoordinatorResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FindCoordinatorResponseData tagged fields");
+        const raw = r.taggedField(219136 /* FindCoordinatorResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -223,11 +223,11 @@ export class FindCoordinatorResponseData extends Message {
     if (version <= 3) {
       w.int16(this.errorCode);
     }
-    if (!(version <= 3) && !(this.errorCode == 0)) w.fail("FindCoordinatorResponseData.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.errorCode == 0)) w.fail(219142 /* FindCoordinatorResponseData.ErrorCode */, "non-default value at version " + version.toString());
     if ((version >= 1 && version <= 3)) {
       if (this.errorMessage == null) {
         if ((version >= 1 && version <= 3)) w.length(-1, version >= 3, false);
-        else w.fail("FindCoordinatorResponseData.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(219166 /* FindCoordinatorResponseData.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, version >= 3);
       }
@@ -235,15 +235,15 @@ export class FindCoordinatorResponseData extends Message {
     if (version <= 3) {
       w.int32(this.nodeId);
     }
-    if (!(version <= 3) && !(this.nodeId == 0)) w.fail("FindCoordinatorResponseData.NodeId", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.nodeId == 0)) w.fail(219209 /* FindCoordinatorResponseData.NodeId */, "non-default value at version " + version.toString());
     if (version <= 3) {
       w.string(this.host, version >= 3);
     }
-    if (!(version <= 3) && !(this.host == "")) w.fail("FindCoordinatorResponseData.Host", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.host == "")) w.fail(219158 /* FindCoordinatorResponseData.Host */, "non-default value at version " + version.toString());
     if (version <= 3) {
       w.int32(this.port);
     }
-    if (!(version <= 3) && !(this.port == 0)) w.fail("FindCoordinatorResponseData.Port", "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this.port == 0)) w.fail(219159 /* FindCoordinatorResponseData.Port */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const a = this.coordinators;
       w.length(a.length, version >= 3, true);
@@ -252,7 +252,7 @@ export class FindCoordinatorResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.coordinators.length == 0)) w.fail("FindCoordinatorResponseData.Coordinators", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.coordinators.length == 0)) w.fail(219422 /* FindCoordinatorResponseData.Coordinators */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -18,12 +18,12 @@ export class GetTelemetrySubscriptionsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clientInstanceId = r.uuid("GetTelemetrySubscriptionsRequestData.ClientInstanceId");
+      this.clientInstanceId = r.uuid(220447 /* GetTelemetrySubscriptionsRequestData.ClientInstanceId */);
     }
     {
-      const count = r.taggedCount("GetTelemetrySubscriptionsRequestData tagged fields");
+      const count = r.taggedCount(220160 /* GetTelemetrySubscriptionsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("GetTelemetrySubscriptionsRequestData tagged fields");
+        const raw = r.taggedField(220160 /* GetTelemetrySubscriptionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -34,46 +34,46 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("GetTelemetrySubscriptionsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(221189 /* GetTelemetrySubscriptionsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("GetTelemetrySubscriptionsResponseData.ErrorCode");
+      this.errorCode = r.int16(221190 /* GetTelemetrySubscriptionsResponseData.ErrorCode */);
     }
     {
-      this.clientInstanceId = r.uuid("GetTelemetrySubscriptionsResponseData.ClientInstanceId");
+      this.clientInstanceId = r.uuid(221471 /* GetTelemetrySubscriptionsResponseData.ClientInstanceId */);
     }
     {
-      this.subscriptionId = r.int32("GetTelemetrySubscriptionsResponseData.SubscriptionId");
+      this.subscriptionId = r.int32(221472 /* GetTelemetrySubscriptionsResponseData.SubscriptionId */);
     }
     {
-      const n = r.arrayLength("GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes", true, false);
+      const n = r.arrayLength(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : new Array<i8>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8("GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes"));
+        a!.push(r.int8(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */));
       }
       if (a != null) this.acceptedCompressionTypes = a;
     }
     {
-      this.pushIntervalMs = r.int32("GetTelemetrySubscriptionsResponseData.PushIntervalMs");
+      this.pushIntervalMs = r.int32(221474 /* GetTelemetrySubscriptionsResponseData.PushIntervalMs */);
     }
     {
-      this.telemetryMaxBytes = r.int32("GetTelemetrySubscriptionsResponseData.TelemetryMaxBytes");
+      this.telemetryMaxBytes = r.int32(221475 /* GetTelemetrySubscriptionsResponseData.TelemetryMaxBytes */);
     }
     {
-      this.deltaTemporality = r.bool("GetTelemetrySubscriptionsResponseData.DeltaTemporality");
+      this.deltaTemporality = r.bool(221476 /* GetTelemetrySubscriptionsResponseData.DeltaTemporality */);
     }
     {
-      const n = r.arrayLength("GetTelemetrySubscriptionsResponseData.RequestedMetrics", true, false);
+      const n = r.arrayLength(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("GetTelemetrySubscriptionsResponseData.RequestedMetrics", true));
+        a!.push(r.string(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true));
       }
       if (a != null) this.requestedMetrics = a;
     }
     {
-      const count = r.taggedCount("GetTelemetrySubscriptionsResponseData tagged fields");
+      const count = r.taggedCount(221184 /* GetTelemetrySubscriptionsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("GetTelemetrySubscriptionsResponseData tagged fields");
+        const raw = r.taggedField(221184 /* GetTelemetrySubscriptionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

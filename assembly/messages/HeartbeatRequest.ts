@@ -24,21 +24,21 @@ export class HeartbeatRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("HeartbeatRequestData.GroupId", version >= 4);
+      this.groupId = r.string(222212 /* HeartbeatRequestData.GroupId */, version >= 4);
     }
     {
-      this.generationId = r.int32("HeartbeatRequestData.GenerationId");
+      this.generationId = r.int32(222502 /* HeartbeatRequestData.GenerationId */);
     }
     {
-      this.memberId = r.string("HeartbeatRequestData.MemberId", version >= 4);
+      this.memberId = r.string(222316 /* HeartbeatRequestData.MemberId */, version >= 4);
     }
     if (version >= 3) {
-      this.groupInstanceId = r.nullableString("HeartbeatRequestData.GroupInstanceId", version >= 4, version >= 3);
+      this.groupInstanceId = r.nullableString(222404 /* HeartbeatRequestData.GroupInstanceId */, version >= 4, version >= 3);
     }
     if (version >= 4) {
-      const count = r.taggedCount("HeartbeatRequestData tagged fields");
+      const count = r.taggedCount(222208 /* HeartbeatRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("HeartbeatRequestData tagged fields");
+        const raw = r.taggedField(222208 /* HeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -59,12 +59,12 @@ export class HeartbeatRequestData extends Message {
     if (version >= 3) {
       if (this.groupInstanceId == null) {
         if (version >= 3) w.length(-1, version >= 4, false);
-        else w.fail("HeartbeatRequestData.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(222404 /* HeartbeatRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 4);
       }
     }
-    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail("HeartbeatRequestData.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(222404 /* HeartbeatRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

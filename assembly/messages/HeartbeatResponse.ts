@@ -20,15 +20,15 @@ export class HeartbeatResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("HeartbeatResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(223237 /* HeartbeatResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("HeartbeatResponseData.ErrorCode");
+      this.errorCode = r.int16(223238 /* HeartbeatResponseData.ErrorCode */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("HeartbeatResponseData tagged fields");
+      const count = r.taggedCount(223232 /* HeartbeatResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("HeartbeatResponseData tagged fields");
+        const raw = r.taggedField(223232 /* HeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class AlterableConfig {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("AlterableConfig.Name", version >= 1);
+      this.name = r.string(19463 /* AlterableConfig.Name */, version >= 1);
     }
     {
-      this.configOperation = r.int8("AlterableConfig.ConfigOperation");
+      this.configOperation = r.int8(19751 /* AlterableConfig.ConfigOperation */);
     }
     {
-      this.value = r.nullableString("AlterableConfig.Value", version >= 1, true);
+      this.value = r.nullableString(19494 /* AlterableConfig.Value */, version >= 1, true);
     }
     if (version >= 1) {
-      const count = r.taggedCount("AlterableConfig tagged fields");
+      const count = r.taggedCount(19456 /* AlterableConfig tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterableConfig tagged fields");
+        const raw = r.taggedField(19456 /* AlterableConfig tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -116,13 +116,13 @@ export class AlterConfigsResource {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceType = r.int8("AlterConfigsResource.ResourceType");
+      this.resourceType = r.int8(20524 /* AlterConfigsResource.ResourceType */);
     }
     {
-      this.resourceName = r.string("AlterConfigsResource.ResourceName", version >= 1);
+      this.resourceName = r.string(20525 /* AlterConfigsResource.ResourceName */, version >= 1);
     }
     {
-      const n = r.arrayLength("AlterConfigsResource.Configs", version >= 1, false);
+      const n = r.arrayLength(20526 /* AlterConfigsResource.Configs */, version >= 1, false);
       const a: Array<AlterableConfig> | null = n < 0 ? null : new Array<AlterableConfig>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterableConfig();
@@ -132,9 +132,9 @@ export class AlterConfigsResource {
       if (a != null) this.configs = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("AlterConfigsResource tagged fields");
+      const count = r.taggedCount(20480 /* AlterConfigsResource tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterConfigsResource tagged fields");
+        const raw = r.taggedField(20480 /* AlterConfigsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -229,7 +229,7 @@ export class IncrementalAlterConfigsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("IncrementalAlterConfigsRequestData.Resources", version >= 1, false);
+      const n = r.arrayLength(224303 /* IncrementalAlterConfigsRequestData.Resources */, version >= 1, false);
       const a: Array<AlterConfigsResource> | null = n < 0 ? null : new Array<AlterConfigsResource>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResource();
@@ -239,12 +239,12 @@ export class IncrementalAlterConfigsRequestData extends Message {
       if (a != null) this.resources = a;
     }
     {
-      this.validateOnly = r.bool("IncrementalAlterConfigsRequestData.ValidateOnly");
+      this.validateOnly = r.bool(224299 /* IncrementalAlterConfigsRequestData.ValidateOnly */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("IncrementalAlterConfigsRequestData tagged fields");
+      const count = r.taggedCount(224256 /* IncrementalAlterConfigsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("IncrementalAlterConfigsRequestData tagged fields");
+        const raw = r.taggedField(224256 /* IncrementalAlterConfigsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

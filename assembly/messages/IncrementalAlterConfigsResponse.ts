@@ -24,21 +24,21 @@ export class AlterConfigsResourceResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("AlterConfigsResourceResponse.ErrorCode");
+      this.errorCode = r.int16(22534 /* AlterConfigsResourceResponse.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("AlterConfigsResourceResponse.ErrorMessage", version >= 1, true);
+      this.errorMessage = r.nullableString(22558 /* AlterConfigsResourceResponse.ErrorMessage */, version >= 1, true);
     }
     {
-      this.resourceType = r.int8("AlterConfigsResourceResponse.ResourceType");
+      this.resourceType = r.int8(22572 /* AlterConfigsResourceResponse.ResourceType */);
     }
     {
-      this.resourceName = r.string("AlterConfigsResourceResponse.ResourceName", version >= 1);
+      this.resourceName = r.string(22573 /* AlterConfigsResourceResponse.ResourceName */, version >= 1);
     }
     if (version >= 1) {
-      const count = r.taggedCount("AlterConfigsResourceResponse tagged fields");
+      const count = r.taggedCount(22528 /* AlterConfigsResourceResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AlterConfigsResourceResponse tagged fields");
+        const raw = r.taggedField(22528 /* AlterConfigsResourceResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -130,10 +130,10 @@ export class IncrementalAlterConfigsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("IncrementalAlterConfigsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(225285 /* IncrementalAlterConfigsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("IncrementalAlterConfigsResponseData.Responses", version >= 1, false);
+      const n = r.arrayLength(225328 /* IncrementalAlterConfigsResponseData.Responses */, version >= 1, false);
       const a: Array<AlterConfigsResourceResponse> | null = n < 0 ? null : new Array<AlterConfigsResourceResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResourceResponse();
@@ -143,9 +143,9 @@ export class IncrementalAlterConfigsResponseData extends Message {
       if (a != null) this.responses = a;
     }
     if (version >= 1) {
-      const count = r.taggedCount("IncrementalAlterConfigsResponseData tagged fields");
+      const count = r.taggedCount(225280 /* IncrementalAlterConfigsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("IncrementalAlterConfigsResponseData tagged fields");
+        const raw = r.taggedField(225280 /* IncrementalAlterConfigsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

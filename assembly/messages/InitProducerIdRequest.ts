@@ -28,27 +28,27 @@ export class InitProducerIdRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.transactionalId = r.nullableString("InitProducerIdRequestData.TransactionalId", version >= 2, true);
+      this.transactionalId = r.nullableString(226305 /* InitProducerIdRequestData.TransactionalId */, version >= 2, true);
     }
     {
-      this.transactionTimeoutMs = r.int32("InitProducerIdRequestData.TransactionTimeoutMs");
+      this.transactionTimeoutMs = r.int32(226541 /* InitProducerIdRequestData.TransactionTimeoutMs */);
     }
     if (version >= 3) {
-      this.producerId = r.int64("InitProducerIdRequestData.ProducerId");
+      this.producerId = r.int64(226306 /* InitProducerIdRequestData.ProducerId */);
     }
     if (version >= 3) {
-      this.producerEpoch = r.int16("InitProducerIdRequestData.ProducerEpoch");
+      this.producerEpoch = r.int16(226307 /* InitProducerIdRequestData.ProducerEpoch */);
     }
     if (version >= 6) {
-      this.enable2Pc = r.bool("InitProducerIdRequestData.Enable2Pc");
+      this.enable2Pc = r.bool(226600 /* InitProducerIdRequestData.Enable2Pc */);
     }
     if (version >= 6) {
-      this.keepPreparedTxn = r.bool("InitProducerIdRequestData.KeepPreparedTxn");
+      this.keepPreparedTxn = r.bool(226601 /* InitProducerIdRequestData.KeepPreparedTxn */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("InitProducerIdRequestData tagged fields");
+      const count = r.taggedCount(226304 /* InitProducerIdRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("InitProducerIdRequestData tagged fields");
+        const raw = r.taggedField(226304 /* InitProducerIdRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -70,19 +70,19 @@ export class InitProducerIdRequestData extends Message {
     if (version >= 3) {
       w.int64(this.producerId);
     }
-    if (!(version >= 3) && !(this.producerId == -1)) w.fail("InitProducerIdRequestData.ProducerId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.producerId == -1)) w.fail(226306 /* InitProducerIdRequestData.ProducerId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int16(this.producerEpoch);
     }
-    if (!(version >= 3) && !(this.producerEpoch == -1)) w.fail("InitProducerIdRequestData.ProducerEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.producerEpoch == -1)) w.fail(226307 /* InitProducerIdRequestData.ProducerEpoch */, "non-default value at version " + version.toString());
     if (version >= 6) {
       w.bool(this.enable2Pc);
     }
-    if (!(version >= 6) && !(this.enable2Pc == false)) w.fail("InitProducerIdRequestData.Enable2Pc", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.enable2Pc == false)) w.fail(226600 /* InitProducerIdRequestData.Enable2Pc */, "non-default value at version " + version.toString());
     if (version >= 6) {
       w.bool(this.keepPreparedTxn);
     }
-    if (!(version >= 6) && !(this.keepPreparedTxn == false)) w.fail("InitProducerIdRequestData.KeepPreparedTxn", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.keepPreparedTxn == false)) w.fail(226601 /* InitProducerIdRequestData.KeepPreparedTxn */, "non-default value at version " + version.toString());
     if (version >= 2) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

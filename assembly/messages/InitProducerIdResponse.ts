@@ -28,27 +28,27 @@ export class InitProducerIdResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("InitProducerIdResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(227333 /* InitProducerIdResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("InitProducerIdResponseData.ErrorCode");
+      this.errorCode = r.int16(227334 /* InitProducerIdResponseData.ErrorCode */);
     }
     {
-      this.producerId = r.int64("InitProducerIdResponseData.ProducerId");
+      this.producerId = r.int64(227330 /* InitProducerIdResponseData.ProducerId */);
     }
     {
-      this.producerEpoch = r.int16("InitProducerIdResponseData.ProducerEpoch");
+      this.producerEpoch = r.int16(227331 /* InitProducerIdResponseData.ProducerEpoch */);
     }
     if (version >= 6) {
-      this.ongoingTxnProducerId = r.int64("InitProducerIdResponseData.OngoingTxnProducerId");
+      this.ongoingTxnProducerId = r.int64(227626 /* InitProducerIdResponseData.OngoingTxnProducerId */);
     }
     if (version >= 6) {
-      this.ongoingTxnProducerEpoch = r.int16("InitProducerIdResponseData.OngoingTxnProducerEpoch");
+      this.ongoingTxnProducerEpoch = r.int16(227627 /* InitProducerIdResponseData.OngoingTxnProducerEpoch */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("InitProducerIdResponseData tagged fields");
+      const count = r.taggedCount(227328 /* InitProducerIdResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("InitProducerIdResponseData tagged fields");
+        const raw = r.taggedField(227328 /* InitProducerIdResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -72,11 +72,11 @@ export class InitProducerIdResponseData extends Message {
     if (version >= 6) {
       w.int64(this.ongoingTxnProducerId);
     }
-    if (!(version >= 6) && !(this.ongoingTxnProducerId == -1)) w.fail("InitProducerIdResponseData.OngoingTxnProducerId", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.ongoingTxnProducerId == -1)) w.fail(227626 /* InitProducerIdResponseData.OngoingTxnProducerId */, "non-default value at version " + version.toString());
     if (version >= 6) {
       w.int16(this.ongoingTxnProducerEpoch);
     }
-    if (!(version >= 6) && !(this.ongoingTxnProducerEpoch == -1)) w.fail("InitProducerIdResponseData.OngoingTxnProducerEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this.ongoingTxnProducerEpoch == -1)) w.fail(227627 /* InitProducerIdResponseData.OngoingTxnProducerEpoch */, "non-default value at version " + version.toString());
     if (version >= 2) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -22,18 +22,18 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionData.Partition");
+      this.partition = r.int32(31915 /* PartitionData.Partition */);
     }
     {
-      this.stateEpoch = r.int32("PartitionData.StateEpoch");
+      this.stateEpoch = r.int32(32044 /* PartitionData.StateEpoch */);
     }
     {
-      this.startOffset = r.int64("PartitionData.StartOffset");
+      this.startOffset = r.int64(31807 /* PartitionData.StartOffset */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -110,10 +110,10 @@ export class InitializeStateData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("InitializeStateData.TopicId");
+      this.topicId = r.uuid(228408 /* InitializeStateData.TopicId */);
     }
     {
-      const n = r.arrayLength("InitializeStateData.Partitions", true, false);
+      const n = r.arrayLength(228360 /* InitializeStateData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -123,9 +123,9 @@ export class InitializeStateData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("InitializeStateData tagged fields");
+      const count = r.taggedCount(228352 /* InitializeStateData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("InitializeStateData tagged fields");
+        const raw = r.taggedField(228352 /* InitializeStateData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -209,10 +209,10 @@ export class InitializeShareGroupStateRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("InitializeShareGroupStateRequestData.GroupId", true);
+      this.groupId = r.string(229380 /* InitializeShareGroupStateRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("InitializeShareGroupStateRequestData.Topics", true, false);
+      const n = r.arrayLength(229386 /* InitializeShareGroupStateRequestData.Topics */, true, false);
       const a: Array<InitializeStateData> | null = n < 0 ? null : new Array<InitializeStateData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new InitializeStateData();
@@ -222,9 +222,9 @@ export class InitializeShareGroupStateRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("InitializeShareGroupStateRequestData tagged fields");
+      const count = r.taggedCount(229376 /* InitializeShareGroupStateRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("InitializeShareGroupStateRequestData tagged fields");
+        const raw = r.taggedField(229376 /* InitializeShareGroupStateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

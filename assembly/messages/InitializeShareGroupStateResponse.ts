@@ -22,18 +22,18 @@ export class PartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionResult.Partition");
+      this.partition = r.int32(121003 /* PartitionResult.Partition */);
     }
     {
-      this.errorCode = r.int16("PartitionResult.ErrorCode");
+      this.errorCode = r.int16(120838 /* PartitionResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(120862 /* PartitionResult.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("PartitionResult tagged fields");
+      const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResult tagged fields");
+        const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class InitializeStateResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("InitializeStateResult.TopicId");
+      this.topicId = r.uuid(230456 /* InitializeStateResult.TopicId */);
     }
     {
-      const n = r.arrayLength("InitializeStateResult.Partitions", true, false);
+      const n = r.arrayLength(230408 /* InitializeStateResult.Partitions */, true, false);
       const a: Array<PartitionResult> | null = n < 0 ? null : new Array<PartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
@@ -127,9 +127,9 @@ export class InitializeStateResult {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("InitializeStateResult tagged fields");
+      const count = r.taggedCount(230400 /* InitializeStateResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("InitializeStateResult tagged fields");
+        const raw = r.taggedField(230400 /* InitializeStateResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -211,7 +211,7 @@ export class InitializeShareGroupStateResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("InitializeShareGroupStateResponseData.Results", true, false);
+      const n = r.arrayLength(231486 /* InitializeShareGroupStateResponseData.Results */, true, false);
       const a: Array<InitializeStateResult> | null = n < 0 ? null : new Array<InitializeStateResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new InitializeStateResult();
@@ -221,9 +221,9 @@ export class InitializeShareGroupStateResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("InitializeShareGroupStateResponseData tagged fields");
+      const count = r.taggedCount(231424 /* InitializeShareGroupStateResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("InitializeShareGroupStateResponseData tagged fields");
+        const raw = r.taggedField(231424 /* InitializeShareGroupStateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class JoinGroupRequestProtocol {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("JoinGroupRequestProtocol.Name", version >= 6);
+      this.name = r.string(232455 /* JoinGroupRequestProtocol.Name */, version >= 6);
     }
     {
-      this.metadata = r.bytes("JoinGroupRequestProtocol.Metadata", version >= 6);
+      this.metadata = r.bytes(232749 /* JoinGroupRequestProtocol.Metadata */, version >= 6);
     }
     if (version >= 6) {
-      const count = r.taggedCount("JoinGroupRequestProtocol tagged fields");
+      const count = r.taggedCount(232448 /* JoinGroupRequestProtocol tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("JoinGroupRequestProtocol tagged fields");
+        const raw = r.taggedField(232448 /* JoinGroupRequestProtocol tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -106,25 +106,25 @@ export class JoinGroupRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("JoinGroupRequestData.GroupId", version >= 6);
+      this.groupId = r.string(233476 /* JoinGroupRequestData.GroupId */, version >= 6);
     }
     {
-      this.sessionTimeoutMs = r.int32("JoinGroupRequestData.SessionTimeoutMs");
+      this.sessionTimeoutMs = r.int32(233774 /* JoinGroupRequestData.SessionTimeoutMs */);
     }
     if (version >= 1) {
-      this.rebalanceTimeoutMs = r.int32("JoinGroupRequestData.RebalanceTimeoutMs");
+      this.rebalanceTimeoutMs = r.int32(233598 /* JoinGroupRequestData.RebalanceTimeoutMs */);
     }
     {
-      this.memberId = r.string("JoinGroupRequestData.MemberId", version >= 6);
+      this.memberId = r.string(233580 /* JoinGroupRequestData.MemberId */, version >= 6);
     }
     if (version >= 5) {
-      this.groupInstanceId = r.nullableString("JoinGroupRequestData.GroupInstanceId", version >= 6, version >= 5);
+      this.groupInstanceId = r.nullableString(233668 /* JoinGroupRequestData.GroupInstanceId */, version >= 6, version >= 5);
     }
     {
-      this.protocolType = r.string("JoinGroupRequestData.ProtocolType", version >= 6);
+      this.protocolType = r.string(233671 /* JoinGroupRequestData.ProtocolType */, version >= 6);
     }
     {
-      const n = r.arrayLength("JoinGroupRequestData.Protocols", version >= 6, false);
+      const n = r.arrayLength(233775 /* JoinGroupRequestData.Protocols */, version >= 6, false);
       const a: Array<JoinGroupRequestProtocol> | null = n < 0 ? null : new Array<JoinGroupRequestProtocol>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new JoinGroupRequestProtocol();
@@ -134,12 +134,12 @@ export class JoinGroupRequestData extends Message {
       if (a != null) this.protocols = a;
     }
     if (version >= 8) {
-      this.reason = r.nullableString("JoinGroupRequestData.Reason", version >= 6, version >= 8);
+      this.reason = r.nullableString(233776 /* JoinGroupRequestData.Reason */, version >= 6, version >= 8);
     }
     if (version >= 6) {
-      const count = r.taggedCount("JoinGroupRequestData tagged fields");
+      const count = r.taggedCount(233472 /* JoinGroupRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("JoinGroupRequestData tagged fields");
+        const raw = r.taggedField(233472 /* JoinGroupRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -163,12 +163,12 @@ export class JoinGroupRequestData extends Message {
     if (version >= 5) {
       if (this.groupInstanceId == null) {
         if (version >= 5) w.length(-1, version >= 6, false);
-        else w.fail("JoinGroupRequestData.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(233668 /* JoinGroupRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 6);
       }
     }
-    if (!(version >= 5) && !(this.groupInstanceId == null)) w.fail("JoinGroupRequestData.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this.groupInstanceId == null)) w.fail(233668 /* JoinGroupRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
     {
       w.string(this.protocolType, version >= 6);
     }
@@ -183,7 +183,7 @@ export class JoinGroupRequestData extends Message {
     if (version >= 8) {
       if (this.reason == null) {
         if (version >= 8) w.length(-1, version >= 6, false);
-        else w.fail("JoinGroupRequestData.Reason", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(233776 /* JoinGroupRequestData.Reason */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.reason!, version >= 6);
       }

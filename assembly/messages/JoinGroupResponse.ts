@@ -22,18 +22,18 @@ export class JoinGroupResponseMember {
 
   read(r: Reader, version: i16): void {
     {
-      this.memberId = r.string("JoinGroupResponseMember.MemberId", version >= 6);
+      this.memberId = r.string(234604 /* JoinGroupResponseMember.MemberId */, version >= 6);
     }
     if (version >= 5) {
-      this.groupInstanceId = r.nullableString("JoinGroupResponseMember.GroupInstanceId", version >= 6, version >= 5);
+      this.groupInstanceId = r.nullableString(234692 /* JoinGroupResponseMember.GroupInstanceId */, version >= 6, version >= 5);
     }
     {
-      this.metadata = r.bytes("JoinGroupResponseMember.Metadata", version >= 6);
+      this.metadata = r.bytes(234797 /* JoinGroupResponseMember.Metadata */, version >= 6);
     }
     if (version >= 6) {
-      const count = r.taggedCount("JoinGroupResponseMember tagged fields");
+      const count = r.taggedCount(234496 /* JoinGroupResponseMember tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("JoinGroupResponseMember tagged fields");
+        const raw = r.taggedField(234496 /* JoinGroupResponseMember tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -48,7 +48,7 @@ export class JoinGroupResponseMember {
     if (version >= 5) {
       if (this.groupInstanceId == null) {
         if (version >= 5) w.length(-1, version >= 6, false);
-        else w.fail("JoinGroupResponseMember.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(234692 /* JoinGroupResponseMember.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 6);
       }
@@ -129,31 +129,31 @@ export class JoinGroupResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 2) {
-      this.throttleTimeMs = r.int32("JoinGroupResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(235525 /* JoinGroupResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("JoinGroupResponseData.ErrorCode");
+      this.errorCode = r.int16(235526 /* JoinGroupResponseData.ErrorCode */);
     }
     {
-      this.generationId = r.int32("JoinGroupResponseData.GenerationId");
+      this.generationId = r.int32(235814 /* JoinGroupResponseData.GenerationId */);
     }
     if (version >= 7) {
-      this.protocolType = r.nullableString("JoinGroupResponseData.ProtocolType", version >= 6, version >= 7);
+      this.protocolType = r.nullableString(235719 /* JoinGroupResponseData.ProtocolType */, version >= 6, version >= 7);
     }
     {
-      this.protocolName = r.nullableString("JoinGroupResponseData.ProtocolName", version >= 6, version >= 7);
+      this.protocolName = r.nullableString(235825 /* JoinGroupResponseData.ProtocolName */, version >= 6, version >= 7);
     }
     {
-      this.leader = r.string("JoinGroupResponseData.Leader", version >= 6);
+      this.leader = r.string(235826 /* JoinGroupResponseData.Leader */, version >= 6);
     }
     if (version >= 9) {
-      this.skipAssignment = r.bool("JoinGroupResponseData.SkipAssignment");
+      this.skipAssignment = r.bool(235827 /* JoinGroupResponseData.SkipAssignment */);
     }
     {
-      this.memberId = r.string("JoinGroupResponseData.MemberId", version >= 6);
+      this.memberId = r.string(235628 /* JoinGroupResponseData.MemberId */, version >= 6);
     }
     {
-      const n = r.arrayLength("JoinGroupResponseData.Members", version >= 6, false);
+      const n = r.arrayLength(235643 /* JoinGroupResponseData.Members */, version >= 6, false);
       const a: Array<JoinGroupResponseMember> | null = n < 0 ? null : new Array<JoinGroupResponseMember>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new JoinGroupResponseMember();
@@ -163,9 +163,9 @@ export class JoinGroupResponseData extends Message {
       if (a != null) this.members = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("JoinGroupResponseData tagged fields");
+      const count = r.taggedCount(235520 /* JoinGroupResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("JoinGroupResponseData tagged fields");
+        const raw = r.taggedField(235520 /* JoinGroupResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -186,7 +186,7 @@ export class JoinGroupResponseData extends Message {
     if (version >= 7) {
       if (this.protocolType == null) {
         if (version >= 7) w.length(-1, version >= 6, false);
-        else w.fail("JoinGroupResponseData.ProtocolType", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(235719 /* JoinGroupResponseData.ProtocolType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.protocolType!, version >= 6);
       }
@@ -194,7 +194,7 @@ export class JoinGroupResponseData extends Message {
     {
       if (this.protocolName == null) {
         if (version >= 7) w.length(-1, version >= 6, false);
-        else w.fail("JoinGroupResponseData.ProtocolName", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(235825 /* JoinGroupResponseData.ProtocolName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.protocolName!, version >= 6);
       }
@@ -205,7 +205,7 @@ export class JoinGroupResponseData extends Message {
     if (version >= 9) {
       w.bool(this.skipAssignment);
     }
-    if (!(version >= 9) && !(this.skipAssignment == false)) w.fail("JoinGroupResponseData.SkipAssignment", "non-default value at version " + version.toString());
+    if (!(version >= 9) && !(this.skipAssignment == false)) w.fail(235827 /* JoinGroupResponseData.SkipAssignment */, "non-default value at version " + version.toString());
     {
       w.string(this.memberId, version >= 6);
     }

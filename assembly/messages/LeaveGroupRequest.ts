@@ -22,18 +22,18 @@ export class MemberIdentity {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.memberId = r.string("MemberIdentity.MemberId", version >= 4);
+      this.memberId = r.string(236652 /* MemberIdentity.MemberId */, version >= 4);
     }
     if (version >= 3) {
-      this.groupInstanceId = r.nullableString("MemberIdentity.GroupInstanceId", version >= 4, version >= 3);
+      this.groupInstanceId = r.nullableString(236740 /* MemberIdentity.GroupInstanceId */, version >= 4, version >= 3);
     }
     if (version >= 5) {
-      this.reason = r.nullableString("MemberIdentity.Reason", version >= 4, version >= 5);
+      this.reason = r.nullableString(236848 /* MemberIdentity.Reason */, version >= 4, version >= 5);
     }
     if (version >= 4) {
-      const count = r.taggedCount("MemberIdentity tagged fields");
+      const count = r.taggedCount(236544 /* MemberIdentity tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MemberIdentity tagged fields");
+        const raw = r.taggedField(236544 /* MemberIdentity tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -45,20 +45,20 @@ export class MemberIdentity {
     if (version >= 3) {
       w.string(this.memberId, version >= 4);
     }
-    if (!(version >= 3) && !(this.memberId == "")) w.fail("MemberIdentity.MemberId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.memberId == "")) w.fail(236652 /* MemberIdentity.MemberId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       if (this.groupInstanceId == null) {
         if (version >= 3) w.length(-1, version >= 4, false);
-        else w.fail("MemberIdentity.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(236740 /* MemberIdentity.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 4);
       }
     }
-    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail("MemberIdentity.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(236740 /* MemberIdentity.GroupInstanceId */, "non-default value at version " + version.toString());
     if (version >= 5) {
       if (this.reason == null) {
         if (version >= 5) w.length(-1, version >= 4, false);
-        else w.fail("MemberIdentity.Reason", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(236848 /* MemberIdentity.Reason */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.reason!, version >= 4);
       }
@@ -124,13 +124,13 @@ export class LeaveGroupRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("LeaveGroupRequestData.GroupId", version >= 4);
+      this.groupId = r.string(237572 /* LeaveGroupRequestData.GroupId */, version >= 4);
     }
     if (version <= 2) {
-      this.memberId = r.string("LeaveGroupRequestData.MemberId", version >= 4);
+      this.memberId = r.string(237676 /* LeaveGroupRequestData.MemberId */, version >= 4);
     }
     if (version >= 3) {
-      const n = r.arrayLength("LeaveGroupRequestData.Members", version >= 4, false);
+      const n = r.arrayLength(237691 /* LeaveGroupRequestData.Members */, version >= 4, false);
       const a: Array<MemberIdentity> | null = n < 0 ? null : new Array<MemberIdentity>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MemberIdentity();
@@ -140,9 +140,9 @@ export class LeaveGroupRequestData extends Message {
       if (a != null) this.members = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("LeaveGroupRequestData tagged fields");
+      const count = r.taggedCount(237568 /* LeaveGroupRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaveGroupRequestData tagged fields");
+        const raw = r.taggedField(237568 /* LeaveGroupRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -157,7 +157,7 @@ export class LeaveGroupRequestData extends Message {
     if (version <= 2) {
       w.string(this.memberId, version >= 4);
     }
-    if (!(version <= 2) && !(this.memberId == "")) w.fail("LeaveGroupRequestData.MemberId", "non-default value at version " + version.toString());
+    if (!(version <= 2) && !(this.memberId == "")) w.fail(237676 /* LeaveGroupRequestData.MemberId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const a = this.members;
       w.length(a.length, version >= 4, true);
@@ -166,7 +166,7 @@ export class LeaveGroupRequestData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 3) && !(this.members.length == 0)) w.fail("LeaveGroupRequestData.Members", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.members.length == 0)) w.fail(237691 /* LeaveGroupRequestData.Members */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

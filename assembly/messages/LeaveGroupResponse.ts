@@ -22,18 +22,18 @@ export class MemberResponse {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.memberId = r.string("MemberResponse.MemberId", version >= 4);
+      this.memberId = r.string(238700 /* MemberResponse.MemberId */, version >= 4);
     }
     if (version >= 3) {
-      this.groupInstanceId = r.nullableString("MemberResponse.GroupInstanceId", version >= 4, version >= 3);
+      this.groupInstanceId = r.nullableString(238788 /* MemberResponse.GroupInstanceId */, version >= 4, version >= 3);
     }
     if (version >= 3) {
-      this.errorCode = r.int16("MemberResponse.ErrorCode");
+      this.errorCode = r.int16(238598 /* MemberResponse.ErrorCode */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("MemberResponse tagged fields");
+      const count = r.taggedCount(238592 /* MemberResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MemberResponse tagged fields");
+        const raw = r.taggedField(238592 /* MemberResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -45,20 +45,20 @@ export class MemberResponse {
     if (version >= 3) {
       w.string(this.memberId, version >= 4);
     }
-    if (!(version >= 3) && !(this.memberId == "")) w.fail("MemberResponse.MemberId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.memberId == "")) w.fail(238700 /* MemberResponse.MemberId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       if (this.groupInstanceId == null) {
         if (version >= 3) w.length(-1, version >= 4, false);
-        else w.fail("MemberResponse.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(238788 /* MemberResponse.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 4);
       }
     }
-    if (!(version >= 3) && !(this.groupInstanceId == "")) w.fail("MemberResponse.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.groupInstanceId == "")) w.fail(238788 /* MemberResponse.GroupInstanceId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.int16(this.errorCode);
     }
-    if (!(version >= 3) && !(this.errorCode == 0)) w.fail("MemberResponse.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.errorCode == 0)) w.fail(238598 /* MemberResponse.ErrorCode */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -120,13 +120,13 @@ export class LeaveGroupResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("LeaveGroupResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(239621 /* LeaveGroupResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("LeaveGroupResponseData.ErrorCode");
+      this.errorCode = r.int16(239622 /* LeaveGroupResponseData.ErrorCode */);
     }
     if (version >= 3) {
-      const n = r.arrayLength("LeaveGroupResponseData.Members", version >= 4, false);
+      const n = r.arrayLength(239739 /* LeaveGroupResponseData.Members */, version >= 4, false);
       const a: Array<MemberResponse> | null = n < 0 ? null : new Array<MemberResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MemberResponse();
@@ -136,9 +136,9 @@ export class LeaveGroupResponseData extends Message {
       if (a != null) this.members = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("LeaveGroupResponseData tagged fields");
+      const count = r.taggedCount(239616 /* LeaveGroupResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaveGroupResponseData tagged fields");
+        const raw = r.taggedField(239616 /* LeaveGroupResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -161,7 +161,7 @@ export class LeaveGroupResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 3) && !(this.members.length == 0)) w.fail("LeaveGroupResponseData.Members", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.members.length == 0)) w.fail(239739 /* LeaveGroupResponseData.Members */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

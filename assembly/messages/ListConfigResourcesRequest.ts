@@ -18,17 +18,17 @@ export class ListConfigResourcesRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      const n = r.arrayLength("ListConfigResourcesRequestData.ResourceTypes", true, false);
+      const n = r.arrayLength(240948 /* ListConfigResourcesRequestData.ResourceTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : new Array<i8>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8("ListConfigResourcesRequestData.ResourceTypes"));
+        a!.push(r.int8(240948 /* ListConfigResourcesRequestData.ResourceTypes */));
       }
       if (a != null) this.resourceTypes = a;
     }
     {
-      const count = r.taggedCount("ListConfigResourcesRequestData tagged fields");
+      const count = r.taggedCount(240640 /* ListConfigResourcesRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListConfigResourcesRequestData tagged fields");
+        const raw = r.taggedField(240640 /* ListConfigResourcesRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -45,7 +45,7 @@ export class ListConfigResourcesRequestData extends Message {
         w.int8(e);
       }
     }
-    if (!(version >= 1) && !(this.resourceTypes.length == 0)) w.fail("ListConfigResourcesRequestData.ResourceTypes", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.resourceTypes.length == 0)) w.fail(240948 /* ListConfigResourcesRequestData.ResourceTypes */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -20,15 +20,15 @@ export class ConfigResource {
 
   read(r: Reader, version: i16): void {
     {
-      this.resourceName = r.string("ConfigResource.ResourceName", true);
+      this.resourceName = r.string(241709 /* ConfigResource.ResourceName */, true);
     }
     if (version >= 1) {
-      this.resourceType = r.int8("ConfigResource.ResourceType");
+      this.resourceType = r.int8(241708 /* ConfigResource.ResourceType */);
     }
     {
-      const count = r.taggedCount("ConfigResource tagged fields");
+      const count = r.taggedCount(241664 /* ConfigResource tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ConfigResource tagged fields");
+        const raw = r.taggedField(241664 /* ConfigResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -96,13 +96,13 @@ export class ListConfigResourcesResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ListConfigResourcesResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(242693 /* ListConfigResourcesResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ListConfigResourcesResponseData.ErrorCode");
+      this.errorCode = r.int16(242694 /* ListConfigResourcesResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("ListConfigResourcesResponseData.ConfigResources", true, false);
+      const n = r.arrayLength(242997 /* ListConfigResourcesResponseData.ConfigResources */, true, false);
       const a: Array<ConfigResource> | null = n < 0 ? null : new Array<ConfigResource>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ConfigResource();
@@ -112,9 +112,9 @@ export class ListConfigResourcesResponseData extends Message {
       if (a != null) this.configResources = a;
     }
     {
-      const count = r.taggedCount("ListConfigResourcesResponseData tagged fields");
+      const count = r.taggedCount(242688 /* ListConfigResourcesResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListConfigResourcesResponseData tagged fields");
+        const raw = r.taggedField(242688 /* ListConfigResourcesResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,25 +20,25 @@ export class ListGroupsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
-      const n = r.arrayLength("ListGroupsRequestData.StatesFilter", version >= 3, false);
+      const n = r.arrayLength(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ListGroupsRequestData.StatesFilter", version >= 3));
+        a!.push(r.string(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3));
       }
       if (a != null) this.statesFilter = a;
     }
     if (version >= 5) {
-      const n = r.arrayLength("ListGroupsRequestData.TypesFilter", version >= 3, false);
+      const n = r.arrayLength(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ListGroupsRequestData.TypesFilter", version >= 3));
+        a!.push(r.string(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3));
       }
       if (a != null) this.typesFilter = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("ListGroupsRequestData tagged fields");
+      const count = r.taggedCount(243712 /* ListGroupsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListGroupsRequestData tagged fields");
+        const raw = r.taggedField(243712 /* ListGroupsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -55,7 +55,7 @@ export class ListGroupsRequestData extends Message {
         w.string(e, version >= 3);
       }
     }
-    if (!(version >= 4) && !(this.statesFilter.length == 0)) w.fail("ListGroupsRequestData.StatesFilter", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.statesFilter.length == 0)) w.fail(244022 /* ListGroupsRequestData.StatesFilter */, "non-default value at version " + version.toString());
     if (version >= 5) {
       const a = this.typesFilter;
       w.length(a.length, version >= 3, true);
@@ -64,7 +64,7 @@ export class ListGroupsRequestData extends Message {
         w.string(e, version >= 3);
       }
     }
-    if (!(version >= 5) && !(this.typesFilter.length == 0)) w.fail("ListGroupsRequestData.TypesFilter", "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this.typesFilter.length == 0)) w.fail(244023 /* ListGroupsRequestData.TypesFilter */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

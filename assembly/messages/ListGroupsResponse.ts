@@ -24,21 +24,21 @@ export class ListedGroup {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("ListedGroup.GroupId", version >= 3);
+      this.groupId = r.string(244740 /* ListedGroup.GroupId */, version >= 3);
     }
     {
-      this.protocolType = r.string("ListedGroup.ProtocolType", version >= 3);
+      this.protocolType = r.string(244935 /* ListedGroup.ProtocolType */, version >= 3);
     }
     if (version >= 4) {
-      this.groupState = r.string("ListedGroup.GroupState", version >= 3);
+      this.groupState = r.string(244855 /* ListedGroup.GroupState */, version >= 3);
     }
     if (version >= 5) {
-      this.groupType = r.string("ListedGroup.GroupType", version >= 3);
+      this.groupType = r.string(245048 /* ListedGroup.GroupType */, version >= 3);
     }
     if (version >= 3) {
-      const count = r.taggedCount("ListedGroup tagged fields");
+      const count = r.taggedCount(244736 /* ListedGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListedGroup tagged fields");
+        const raw = r.taggedField(244736 /* ListedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -128,13 +128,13 @@ export class ListGroupsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("ListGroupsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(245765 /* ListGroupsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ListGroupsResponseData.ErrorCode");
+      this.errorCode = r.int16(245766 /* ListGroupsResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("ListGroupsResponseData.Groups", version >= 3, false);
+      const n = r.arrayLength(245885 /* ListGroupsResponseData.Groups */, version >= 3, false);
       const a: Array<ListedGroup> | null = n < 0 ? null : new Array<ListedGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListedGroup();
@@ -144,9 +144,9 @@ export class ListGroupsResponseData extends Message {
       if (a != null) this.groups = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("ListGroupsResponseData tagged fields");
+      const count = r.taggedCount(245760 /* ListGroupsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListGroupsResponseData tagged fields");
+        const raw = r.taggedField(245760 /* ListGroupsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

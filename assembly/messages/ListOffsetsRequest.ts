@@ -22,18 +22,18 @@ export class ListOffsetsPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("ListOffsetsPartition.PartitionIndex");
+      this.partitionIndex = r.int32(246800 /* ListOffsetsPartition.PartitionIndex */);
     }
     if (version >= 4) {
-      this.currentLeaderEpoch = r.int32("ListOffsetsPartition.CurrentLeaderEpoch");
+      this.currentLeaderEpoch = r.int32(247041 /* ListOffsetsPartition.CurrentLeaderEpoch */);
     }
     {
-      this.timestamp = r.int64("ListOffsetsPartition.Timestamp");
+      this.timestamp = r.int64(247097 /* ListOffsetsPartition.Timestamp */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("ListOffsetsPartition tagged fields");
+      const count = r.taggedCount(246784 /* ListOffsetsPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListOffsetsPartition tagged fields");
+        const raw = r.taggedField(246784 /* ListOffsetsPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -110,10 +110,10 @@ export class ListOffsetsTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ListOffsetsTopic.Name", version >= 6);
+      this.name = r.string(247815 /* ListOffsetsTopic.Name */, version >= 6);
     }
     {
-      const n = r.arrayLength("ListOffsetsTopic.Partitions", version >= 6, false);
+      const n = r.arrayLength(247816 /* ListOffsetsTopic.Partitions */, version >= 6, false);
       const a: Array<ListOffsetsPartition> | null = n < 0 ? null : new Array<ListOffsetsPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsPartition();
@@ -123,9 +123,9 @@ export class ListOffsetsTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("ListOffsetsTopic tagged fields");
+      const count = r.taggedCount(247808 /* ListOffsetsTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListOffsetsTopic tagged fields");
+        const raw = r.taggedField(247808 /* ListOffsetsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -213,13 +213,13 @@ export class ListOffsetsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.replicaId = r.int32("ListOffsetsRequestData.ReplicaId");
+      this.replicaId = r.int32(249047 /* ListOffsetsRequestData.ReplicaId */);
     }
     if (version >= 2) {
-      this.isolationLevel = r.int8("ListOffsetsRequestData.IsolationLevel");
+      this.isolationLevel = r.int8(249097 /* ListOffsetsRequestData.IsolationLevel */);
     }
     {
-      const n = r.arrayLength("ListOffsetsRequestData.Topics", version >= 6, false);
+      const n = r.arrayLength(248842 /* ListOffsetsRequestData.Topics */, version >= 6, false);
       const a: Array<ListOffsetsTopic> | null = n < 0 ? null : new Array<ListOffsetsTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsTopic();
@@ -229,12 +229,12 @@ export class ListOffsetsRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 10) {
-      this.timeoutMs = r.int32("ListOffsetsRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(248857 /* ListOffsetsRequestData.TimeoutMs */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("ListOffsetsRequestData tagged fields");
+      const count = r.taggedCount(248832 /* ListOffsetsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListOffsetsRequestData tagged fields");
+        const raw = r.taggedField(248832 /* ListOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -249,7 +249,7 @@ export class ListOffsetsRequestData extends Message {
     if (version >= 2) {
       w.int8(this.isolationLevel);
     }
-    if (!(version >= 2) && !(this.isolationLevel == 0)) w.fail("ListOffsetsRequestData.IsolationLevel", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.isolationLevel == 0)) w.fail(249097 /* ListOffsetsRequestData.IsolationLevel */, "non-default value at version " + version.toString());
     {
       const a = this.topics;
       w.length(a.length, version >= 6, true);

@@ -26,24 +26,24 @@ export class ListOffsetsPartitionResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("ListOffsetsPartitionResponse.PartitionIndex");
+      this.partitionIndex = r.int32(249872 /* ListOffsetsPartitionResponse.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("ListOffsetsPartitionResponse.ErrorCode");
+      this.errorCode = r.int16(249862 /* ListOffsetsPartitionResponse.ErrorCode */);
     }
     {
-      this.timestamp = r.int64("ListOffsetsPartitionResponse.Timestamp");
+      this.timestamp = r.int64(250169 /* ListOffsetsPartitionResponse.Timestamp */);
     }
     {
-      this.offset = r.int64("ListOffsetsPartitionResponse.Offset");
+      this.offset = r.int64(250025 /* ListOffsetsPartitionResponse.Offset */);
     }
     if (version >= 4) {
-      this.leaderEpoch = r.int32("ListOffsetsPartitionResponse.LeaderEpoch");
+      this.leaderEpoch = r.int32(249907 /* ListOffsetsPartitionResponse.LeaderEpoch */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("ListOffsetsPartitionResponse tagged fields");
+      const count = r.taggedCount(249856 /* ListOffsetsPartitionResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListOffsetsPartitionResponse tagged fields");
+        const raw = r.taggedField(249856 /* ListOffsetsPartitionResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -67,7 +67,7 @@ export class ListOffsetsPartitionResponse {
     if (version >= 4) {
       w.int32(this.leaderEpoch);
     }
-    if (!(version >= 4) && !(this.leaderEpoch == -1)) w.fail("ListOffsetsPartitionResponse.LeaderEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.leaderEpoch == -1)) w.fail(249907 /* ListOffsetsPartitionResponse.LeaderEpoch */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -143,10 +143,10 @@ export class ListOffsetsTopicResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ListOffsetsTopicResponse.Name", version >= 6);
+      this.name = r.string(250887 /* ListOffsetsTopicResponse.Name */, version >= 6);
     }
     {
-      const n = r.arrayLength("ListOffsetsTopicResponse.Partitions", version >= 6, false);
+      const n = r.arrayLength(250888 /* ListOffsetsTopicResponse.Partitions */, version >= 6, false);
       const a: Array<ListOffsetsPartitionResponse> | null = n < 0 ? null : new Array<ListOffsetsPartitionResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsPartitionResponse();
@@ -156,9 +156,9 @@ export class ListOffsetsTopicResponse {
       if (a != null) this.partitions = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("ListOffsetsTopicResponse tagged fields");
+      const count = r.taggedCount(250880 /* ListOffsetsTopicResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListOffsetsTopicResponse tagged fields");
+        const raw = r.taggedField(250880 /* ListOffsetsTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -242,10 +242,10 @@ export class ListOffsetsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 2) {
-      this.throttleTimeMs = r.int32("ListOffsetsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(251909 /* ListOffsetsResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("ListOffsetsResponseData.Topics", version >= 6, false);
+      const n = r.arrayLength(251914 /* ListOffsetsResponseData.Topics */, version >= 6, false);
       const a: Array<ListOffsetsTopicResponse> | null = n < 0 ? null : new Array<ListOffsetsTopicResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsTopicResponse();
@@ -255,9 +255,9 @@ export class ListOffsetsResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("ListOffsetsResponseData tagged fields");
+      const count = r.taggedCount(251904 /* ListOffsetsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListOffsetsResponseData tagged fields");
+        const raw = r.taggedField(251904 /* ListOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class ListPartitionReassignmentsTopics {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("ListPartitionReassignmentsTopics.Name", true);
+      this.name = r.string(252935 /* ListPartitionReassignmentsTopics.Name */, true);
     }
     {
-      const n = r.arrayLength("ListPartitionReassignmentsTopics.PartitionIndexes", true, false);
+      const n = r.arrayLength(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("ListPartitionReassignmentsTopics.PartitionIndexes"));
+        a!.push(r.int32(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */));
       }
       if (a != null) this.partitionIndexes = a;
     }
     {
-      const count = r.taggedCount("ListPartitionReassignmentsTopics tagged fields");
+      const count = r.taggedCount(252928 /* ListPartitionReassignmentsTopics tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListPartitionReassignmentsTopics tagged fields");
+        const raw = r.taggedField(252928 /* ListPartitionReassignmentsTopics tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -115,10 +115,10 @@ export class ListPartitionReassignmentsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.timeoutMs = r.int32("ListPartitionReassignmentsRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(253977 /* ListPartitionReassignmentsRequestData.TimeoutMs */);
     }
     {
-      const n = r.arrayLength("ListPartitionReassignmentsRequestData.Topics", true, true);
+      const n = r.arrayLength(253962 /* ListPartitionReassignmentsRequestData.Topics */, true, true);
       const a: Array<ListPartitionReassignmentsTopics> | null = n < 0 ? null : new Array<ListPartitionReassignmentsTopics>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListPartitionReassignmentsTopics();
@@ -128,9 +128,9 @@ export class ListPartitionReassignmentsRequestData extends Message {
       this.topics = a;
     }
     {
-      const count = r.taggedCount("ListPartitionReassignmentsRequestData tagged fields");
+      const count = r.taggedCount(253952 /* ListPartitionReassignmentsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListPartitionReassignmentsRequestData tagged fields");
+        const raw = r.taggedField(253952 /* ListPartitionReassignmentsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

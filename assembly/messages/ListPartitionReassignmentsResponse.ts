@@ -24,36 +24,36 @@ export class OngoingPartitionReassignment {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("OngoingPartitionReassignment.PartitionIndex");
+      this.partitionIndex = r.int32(254992 /* OngoingPartitionReassignment.PartitionIndex */);
     }
     {
-      const n = r.arrayLength("OngoingPartitionReassignment.Replicas", true, false);
+      const n = r.arrayLength(255025 /* OngoingPartitionReassignment.Replicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("OngoingPartitionReassignment.Replicas"));
+        a!.push(r.int32(255025 /* OngoingPartitionReassignment.Replicas */));
       }
       if (a != null) this.replicas = a;
     }
     {
-      const n = r.arrayLength("OngoingPartitionReassignment.AddingReplicas", true, false);
+      const n = r.arrayLength(255290 /* OngoingPartitionReassignment.AddingReplicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("OngoingPartitionReassignment.AddingReplicas"));
+        a!.push(r.int32(255290 /* OngoingPartitionReassignment.AddingReplicas */));
       }
       if (a != null) this.addingReplicas = a;
     }
     {
-      const n = r.arrayLength("OngoingPartitionReassignment.RemovingReplicas", true, false);
+      const n = r.arrayLength(255291 /* OngoingPartitionReassignment.RemovingReplicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("OngoingPartitionReassignment.RemovingReplicas"));
+        a!.push(r.int32(255291 /* OngoingPartitionReassignment.RemovingReplicas */));
       }
       if (a != null) this.removingReplicas = a;
     }
     {
-      const count = r.taggedCount("OngoingPartitionReassignment tagged fields");
+      const count = r.taggedCount(254976 /* OngoingPartitionReassignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OngoingPartitionReassignment tagged fields");
+        const raw = r.taggedField(254976 /* OngoingPartitionReassignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -189,10 +189,10 @@ export class OngoingTopicReassignment {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("OngoingTopicReassignment.Name", true);
+      this.name = r.string(256007 /* OngoingTopicReassignment.Name */, true);
     }
     {
-      const n = r.arrayLength("OngoingTopicReassignment.Partitions", true, false);
+      const n = r.arrayLength(256008 /* OngoingTopicReassignment.Partitions */, true, false);
       const a: Array<OngoingPartitionReassignment> | null = n < 0 ? null : new Array<OngoingPartitionReassignment>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OngoingPartitionReassignment();
@@ -202,9 +202,9 @@ export class OngoingTopicReassignment {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("OngoingTopicReassignment tagged fields");
+      const count = r.taggedCount(256000 /* OngoingTopicReassignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OngoingTopicReassignment tagged fields");
+        const raw = r.taggedField(256000 /* OngoingTopicReassignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -292,16 +292,16 @@ export class ListPartitionReassignmentsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ListPartitionReassignmentsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(257029 /* ListPartitionReassignmentsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ListPartitionReassignmentsResponseData.ErrorCode");
+      this.errorCode = r.int16(257030 /* ListPartitionReassignmentsResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("ListPartitionReassignmentsResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(257054 /* ListPartitionReassignmentsResponseData.ErrorMessage */, true, true);
     }
     {
-      const n = r.arrayLength("ListPartitionReassignmentsResponseData.Topics", true, false);
+      const n = r.arrayLength(257034 /* ListPartitionReassignmentsResponseData.Topics */, true, false);
       const a: Array<OngoingTopicReassignment> | null = n < 0 ? null : new Array<OngoingTopicReassignment>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OngoingTopicReassignment();
@@ -311,9 +311,9 @@ export class ListPartitionReassignmentsResponseData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("ListPartitionReassignmentsResponseData tagged fields");
+      const count = r.taggedCount(257024 /* ListPartitionReassignmentsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListPartitionReassignmentsResponseData tagged fields");
+        const raw = r.taggedField(257024 /* ListPartitionReassignmentsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

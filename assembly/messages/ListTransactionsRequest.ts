@@ -24,31 +24,31 @@ export class ListTransactionsRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("ListTransactionsRequestData.StateFilters", true, false);
+      const n = r.arrayLength(258364 /* ListTransactionsRequestData.StateFilters */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ListTransactionsRequestData.StateFilters", true));
+        a!.push(r.string(258364 /* ListTransactionsRequestData.StateFilters */, true));
       }
       if (a != null) this.stateFilters = a;
     }
     {
-      const n = r.arrayLength("ListTransactionsRequestData.ProducerIdFilters", true, false);
+      const n = r.arrayLength(258365 /* ListTransactionsRequestData.ProducerIdFilters */, true, false);
       const a: Array<i64> | null = n < 0 ? null : new Array<i64>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int64("ListTransactionsRequestData.ProducerIdFilters"));
+        a!.push(r.int64(258365 /* ListTransactionsRequestData.ProducerIdFilters */));
       }
       if (a != null) this.producerIdFilters = a;
     }
     if (version >= 1) {
-      this.durationFilter = r.int64("ListTransactionsRequestData.DurationFilter");
+      this.durationFilter = r.int64(258366 /* ListTransactionsRequestData.DurationFilter */);
     }
     if (version >= 2) {
-      this.transactionalIdPattern = r.nullableString("ListTransactionsRequestData.TransactionalIdPattern", true, version >= 2);
+      this.transactionalIdPattern = r.nullableString(258367 /* ListTransactionsRequestData.TransactionalIdPattern */, true, version >= 2);
     }
     {
-      const count = r.taggedCount("ListTransactionsRequestData tagged fields");
+      const count = r.taggedCount(258048 /* ListTransactionsRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListTransactionsRequestData tagged fields");
+        const raw = r.taggedField(258048 /* ListTransactionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -76,16 +76,16 @@ export class ListTransactionsRequestData extends Message {
     if (version >= 1) {
       w.int64(this.durationFilter);
     }
-    if (!(version >= 1) && !(this.durationFilter == -1)) w.fail("ListTransactionsRequestData.DurationFilter", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.durationFilter == -1)) w.fail(258366 /* ListTransactionsRequestData.DurationFilter */, "non-default value at version " + version.toString());
     if (version >= 2) {
       if (this.transactionalIdPattern == null) {
         if (version >= 2) w.length(-1, true, false);
-        else w.fail("ListTransactionsRequestData.TransactionalIdPattern", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(258367 /* ListTransactionsRequestData.TransactionalIdPattern */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.transactionalIdPattern!, true);
       }
     }
-    if (!(version >= 2) && !(this.transactionalIdPattern == null)) w.fail("ListTransactionsRequestData.TransactionalIdPattern", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.transactionalIdPattern == null)) w.fail(258367 /* ListTransactionsRequestData.TransactionalIdPattern */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

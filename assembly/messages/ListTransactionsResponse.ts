@@ -22,18 +22,18 @@ export class TransactionState {
 
   read(r: Reader, version: i16): void {
     {
-      this.transactionalId = r.string("TransactionState.TransactionalId", true);
+      this.transactionalId = r.string(183297 /* TransactionState.TransactionalId */, true);
     }
     {
-      this.producerId = r.int64("TransactionState.ProducerId");
+      this.producerId = r.int64(183298 /* TransactionState.ProducerId */);
     }
     {
-      this.transactionState = r.string("TransactionState.TransactionState", true);
+      this.transactionState = r.string(183532 /* TransactionState.TransactionState */, true);
     }
     {
-      const count = r.taggedCount("TransactionState tagged fields");
+      const count = r.taggedCount(183296 /* TransactionState tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TransactionState tagged fields");
+        const raw = r.taggedField(183296 /* TransactionState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,21 +114,21 @@ export class ListTransactionsResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ListTransactionsResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(259077 /* ListTransactionsResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ListTransactionsResponseData.ErrorCode");
+      this.errorCode = r.int16(259078 /* ListTransactionsResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("ListTransactionsResponseData.UnknownStateFilters", true, false);
+      const n = r.arrayLength(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ListTransactionsResponseData.UnknownStateFilters", true));
+        a!.push(r.string(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true));
       }
       if (a != null) this.unknownStateFilters = a;
     }
     {
-      const n = r.arrayLength("ListTransactionsResponseData.TransactionStates", true, false);
+      const n = r.arrayLength(259311 /* ListTransactionsResponseData.TransactionStates */, true, false);
       const a: Array<TransactionState> | null = n < 0 ? null : new Array<TransactionState>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TransactionState();
@@ -138,9 +138,9 @@ export class ListTransactionsResponseData extends Message {
       if (a != null) this.transactionStates = a;
     }
     {
-      const count = r.taggedCount("ListTransactionsResponseData tagged fields");
+      const count = r.taggedCount(259072 /* ListTransactionsResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ListTransactionsResponseData tagged fields");
+        const raw = r.taggedField(259072 /* ListTransactionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

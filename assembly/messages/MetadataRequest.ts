@@ -20,15 +20,15 @@ export class MetadataRequestTopic {
 
   read(r: Reader, version: i16): void {
     if (version >= 10) {
-      this.topicId = r.uuid("MetadataRequestTopic.TopicId");
+      this.topicId = r.uuid(260152 /* MetadataRequestTopic.TopicId */);
     }
     {
-      this.name = r.nullableString("MetadataRequestTopic.Name", version >= 9, version >= 10);
+      this.name = r.nullableString(260103 /* MetadataRequestTopic.Name */, version >= 9, version >= 10);
     }
     if (version >= 9) {
-      const count = r.taggedCount("MetadataRequestTopic tagged fields");
+      const count = r.taggedCount(260096 /* MetadataRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MetadataRequestTopic tagged fields");
+        const raw = r.taggedField(260096 /* MetadataRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -43,7 +43,7 @@ export class MetadataRequestTopic {
     {
       if (this.name == null) {
         if (version >= 10) w.length(-1, version >= 9, false);
-        else w.fail("MetadataRequestTopic.Name", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(260103 /* MetadataRequestTopic.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.name!, version >= 9);
       }
@@ -103,7 +103,7 @@ export class MetadataRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("MetadataRequestData.Topics", version >= 9, version >= 1);
+      const n = r.arrayLength(261130 /* MetadataRequestData.Topics */, version >= 9, version >= 1);
       const a: Array<MetadataRequestTopic> | null = n < 0 ? null : new Array<MetadataRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataRequestTopic();
@@ -113,18 +113,18 @@ export class MetadataRequestData extends Message {
       this.topics = a;
     }
     if (version >= 4) {
-      this.allowAutoTopicCreation = r.bool("MetadataRequestData.AllowAutoTopicCreation");
+      this.allowAutoTopicCreation = r.bool(261441 /* MetadataRequestData.AllowAutoTopicCreation */);
     }
     if ((version >= 8 && version <= 10)) {
-      this.includeClusterAuthorizedOperations = r.bool("MetadataRequestData.IncludeClusterAuthorizedOperations");
+      this.includeClusterAuthorizedOperations = r.bool(261299 /* MetadataRequestData.IncludeClusterAuthorizedOperations */);
     }
     if (version >= 8) {
-      this.includeTopicAuthorizedOperations = r.bool("MetadataRequestData.IncludeTopicAuthorizedOperations");
+      this.includeTopicAuthorizedOperations = r.bool(261442 /* MetadataRequestData.IncludeTopicAuthorizedOperations */);
     }
     if (version >= 9) {
-      const count = r.taggedCount("MetadataRequestData tagged fields");
+      const count = r.taggedCount(261120 /* MetadataRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MetadataRequestData tagged fields");
+        const raw = r.taggedField(261120 /* MetadataRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -137,7 +137,7 @@ export class MetadataRequestData extends Message {
       const a = this.topics;
       if (a == null) {
         if (version >= 1) w.length(-1, version >= 9, true);
-        else w.fail("MetadataRequestData.Topics", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(261130 /* MetadataRequestData.Topics */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.length(a.length, version >= 9, true);
         for (let i = 0; i < a.length; i++) {
@@ -149,15 +149,15 @@ export class MetadataRequestData extends Message {
     if (version >= 4) {
       w.bool(this.allowAutoTopicCreation);
     }
-    if (!(version >= 4) && !(this.allowAutoTopicCreation == true)) w.fail("MetadataRequestData.AllowAutoTopicCreation", "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this.allowAutoTopicCreation == true)) w.fail(261441 /* MetadataRequestData.AllowAutoTopicCreation */, "non-default value at version " + version.toString());
     if ((version >= 8 && version <= 10)) {
       w.bool(this.includeClusterAuthorizedOperations);
     }
-    if (!((version >= 8 && version <= 10)) && !(this.includeClusterAuthorizedOperations == false)) w.fail("MetadataRequestData.IncludeClusterAuthorizedOperations", "non-default value at version " + version.toString());
+    if (!((version >= 8 && version <= 10)) && !(this.includeClusterAuthorizedOperations == false)) w.fail(261299 /* MetadataRequestData.IncludeClusterAuthorizedOperations */, "non-default value at version " + version.toString());
     if (version >= 8) {
       w.bool(this.includeTopicAuthorizedOperations);
     }
-    if (!(version >= 8) && !(this.includeTopicAuthorizedOperations == false)) w.fail("MetadataRequestData.IncludeTopicAuthorizedOperations", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.includeTopicAuthorizedOperations == false)) w.fail(261442 /* MetadataRequestData.IncludeTopicAuthorizedOperations */, "non-default value at version " + version.toString());
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

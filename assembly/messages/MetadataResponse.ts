@@ -24,21 +24,21 @@ export class MetadataResponseBroker {
 
   read(r: Reader, version: i16): void {
     {
-      this.nodeId = r.int32("MetadataResponseBroker.NodeId");
+      this.nodeId = r.int32(262217 /* MetadataResponseBroker.NodeId */);
     }
     {
-      this.host = r.string("MetadataResponseBroker.Host", version >= 9);
+      this.host = r.string(262166 /* MetadataResponseBroker.Host */, version >= 9);
     }
     {
-      this.port = r.int32("MetadataResponseBroker.Port");
+      this.port = r.int32(262167 /* MetadataResponseBroker.Port */);
     }
     if (version >= 1) {
-      this.rack = r.nullableString("MetadataResponseBroker.Rack", version >= 9, version >= 1);
+      this.rack = r.nullableString(262245 /* MetadataResponseBroker.Rack */, version >= 9, version >= 1);
     }
     if (version >= 9) {
-      const count = r.taggedCount("MetadataResponseBroker tagged fields");
+      const count = r.taggedCount(262144 /* MetadataResponseBroker tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MetadataResponseBroker tagged fields");
+        const raw = r.taggedField(262144 /* MetadataResponseBroker tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -59,7 +59,7 @@ export class MetadataResponseBroker {
     if (version >= 1) {
       if (this.rack == null) {
         if (version >= 1) w.length(-1, version >= 9, false);
-        else w.fail("MetadataResponseBroker.Rack", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(262245 /* MetadataResponseBroker.Rack */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.rack!, version >= 9);
       }
@@ -141,45 +141,45 @@ export class MetadataResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("MetadataResponsePartition.ErrorCode");
+      this.errorCode = r.int16(263174 /* MetadataResponsePartition.ErrorCode */);
     }
     {
-      this.partitionIndex = r.int32("MetadataResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(263184 /* MetadataResponsePartition.PartitionIndex */);
     }
     {
-      this.leaderId = r.int32("MetadataResponsePartition.LeaderId");
+      this.leaderId = r.int32(263225 /* MetadataResponsePartition.LeaderId */);
     }
     if (version >= 7) {
-      this.leaderEpoch = r.int32("MetadataResponsePartition.LeaderEpoch");
+      this.leaderEpoch = r.int32(263219 /* MetadataResponsePartition.LeaderEpoch */);
     }
     {
-      const n = r.arrayLength("MetadataResponsePartition.ReplicaNodes", version >= 9, false);
+      const n = r.arrayLength(263395 /* MetadataResponsePartition.ReplicaNodes */, version >= 9, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("MetadataResponsePartition.ReplicaNodes"));
+        a!.push(r.int32(263395 /* MetadataResponsePartition.ReplicaNodes */));
       }
       if (a != null) this.replicaNodes = a;
     }
     {
-      const n = r.arrayLength("MetadataResponsePartition.IsrNodes", version >= 9, false);
+      const n = r.arrayLength(263396 /* MetadataResponsePartition.IsrNodes */, version >= 9, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("MetadataResponsePartition.IsrNodes"));
+        a!.push(r.int32(263396 /* MetadataResponsePartition.IsrNodes */));
       }
       if (a != null) this.isrNodes = a;
     }
     if (version >= 5) {
-      const n = r.arrayLength("MetadataResponsePartition.OfflineReplicas", version >= 9, false);
+      const n = r.arrayLength(263399 /* MetadataResponsePartition.OfflineReplicas */, version >= 9, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("MetadataResponsePartition.OfflineReplicas"));
+        a!.push(r.int32(263399 /* MetadataResponsePartition.OfflineReplicas */));
       }
       if (a != null) this.offlineReplicas = a;
     }
     if (version >= 9) {
-      const count = r.taggedCount("MetadataResponsePartition tagged fields");
+      const count = r.taggedCount(263168 /* MetadataResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MetadataResponsePartition tagged fields");
+        const raw = r.taggedField(263168 /* MetadataResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -356,19 +356,19 @@ export class MetadataResponseTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("MetadataResponseTopic.ErrorCode");
+      this.errorCode = r.int16(264198 /* MetadataResponseTopic.ErrorCode */);
     }
     {
-      this.name = r.nullableString("MetadataResponseTopic.Name", version >= 9, version >= 12);
+      this.name = r.nullableString(264199 /* MetadataResponseTopic.Name */, version >= 9, version >= 12);
     }
     if (version >= 10) {
-      this.topicId = r.uuid("MetadataResponseTopic.TopicId");
+      this.topicId = r.uuid(264248 /* MetadataResponseTopic.TopicId */);
     }
     if (version >= 1) {
-      this.isInternal = r.bool("MetadataResponseTopic.IsInternal");
+      this.isInternal = r.bool(264424 /* MetadataResponseTopic.IsInternal */);
     }
     {
-      const n = r.arrayLength("MetadataResponseTopic.Partitions", version >= 9, false);
+      const n = r.arrayLength(264200 /* MetadataResponseTopic.Partitions */, version >= 9, false);
       const a: Array<MetadataResponsePartition> | null = n < 0 ? null : new Array<MetadataResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponsePartition();
@@ -378,12 +378,12 @@ export class MetadataResponseTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 8) {
-      this.topicAuthorizedOperations = r.int32("MetadataResponseTopic.TopicAuthorizedOperations");
+      this.topicAuthorizedOperations = r.int32(264425 /* MetadataResponseTopic.TopicAuthorizedOperations */);
     }
     if (version >= 9) {
-      const count = r.taggedCount("MetadataResponseTopic tagged fields");
+      const count = r.taggedCount(264192 /* MetadataResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MetadataResponseTopic tagged fields");
+        const raw = r.taggedField(264192 /* MetadataResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -398,7 +398,7 @@ export class MetadataResponseTopic {
     {
       if (this.name == null) {
         if (version >= 12) w.length(-1, version >= 9, false);
-        else w.fail("MetadataResponseTopic.Name", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(264199 /* MetadataResponseTopic.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.name!, version >= 9);
       }
@@ -420,7 +420,7 @@ export class MetadataResponseTopic {
     if (version >= 8) {
       w.int32(this.topicAuthorizedOperations);
     }
-    if (!(version >= 8) && !(this.topicAuthorizedOperations == -2147483648)) w.fail("MetadataResponseTopic.TopicAuthorizedOperations", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.topicAuthorizedOperations == -2147483648)) w.fail(264425 /* MetadataResponseTopic.TopicAuthorizedOperations */, "non-default value at version " + version.toString());
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -527,10 +527,10 @@ export class MetadataResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.throttleTimeMs = r.int32("MetadataResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(265221 /* MetadataResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("MetadataResponseData.Brokers", version >= 9, false);
+      const n = r.arrayLength(265398 /* MetadataResponseData.Brokers */, version >= 9, false);
       const a: Array<MetadataResponseBroker> | null = n < 0 ? null : new Array<MetadataResponseBroker>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponseBroker();
@@ -540,13 +540,13 @@ export class MetadataResponseData extends Message {
       if (a != null) this.brokers = a;
     }
     if (version >= 2) {
-      this.clusterId = r.nullableString("MetadataResponseData.ClusterId", version >= 9, version >= 2);
+      this.clusterId = r.nullableString(265240 /* MetadataResponseData.ClusterId */, version >= 9, version >= 2);
     }
     if (version >= 1) {
-      this.controllerId = r.int32("MetadataResponseData.ControllerId");
+      this.controllerId = r.int32(265345 /* MetadataResponseData.ControllerId */);
     }
     {
-      const n = r.arrayLength("MetadataResponseData.Topics", version >= 9, false);
+      const n = r.arrayLength(265226 /* MetadataResponseData.Topics */, version >= 9, false);
       const a: Array<MetadataResponseTopic> | null = n < 0 ? null : new Array<MetadataResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponseTopic();
@@ -556,15 +556,15 @@ export class MetadataResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if ((version >= 8 && version <= 10)) {
-      this.clusterAuthorizedOperations = r.int32("MetadataResponseData.ClusterAuthorizedOperations");
+      this.clusterAuthorizedOperations = r.int32(265399 /* MetadataResponseData.ClusterAuthorizedOperations */);
     }
     if (version >= 13) {
-      this.errorCode = r.int16("MetadataResponseData.ErrorCode");
+      this.errorCode = r.int16(265222 /* MetadataResponseData.ErrorCode */);
     }
     if (version >= 9) {
-      const count = r.taggedCount("MetadataResponseData tagged fields");
+      const count = r.taggedCount(265216 /* MetadataResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("MetadataResponseData tagged fields");
+        const raw = r.taggedField(265216 /* MetadataResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -587,7 +587,7 @@ export class MetadataResponseData extends Message {
     if (version >= 2) {
       if (this.clusterId == null) {
         if (version >= 2) w.length(-1, version >= 9, false);
-        else w.fail("MetadataResponseData.ClusterId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(265240 /* MetadataResponseData.ClusterId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.clusterId!, version >= 9);
       }
@@ -606,7 +606,7 @@ export class MetadataResponseData extends Message {
     if ((version >= 8 && version <= 10)) {
       w.int32(this.clusterAuthorizedOperations);
     }
-    if (!((version >= 8 && version <= 10)) && !(this.clusterAuthorizedOperations == -2147483648)) w.fail("MetadataResponseData.ClusterAuthorizedOperations", "non-default value at version " + version.toString());
+    if (!((version >= 8 && version <= 10)) && !(this.clusterAuthorizedOperations == -2147483648)) w.fail(265399 /* MetadataResponseData.ClusterAuthorizedOperations */, "non-default value at version " + version.toString());
     if (version >= 13) {
       w.int16(this.errorCode);
     }

@@ -24,21 +24,21 @@ export class OffsetCommitRequestPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("OffsetCommitRequestPartition.PartitionIndex");
+      this.partitionIndex = r.int32(266256 /* OffsetCommitRequestPartition.PartitionIndex */);
     }
     {
-      this.committedOffset = r.int64("OffsetCommitRequestPartition.CommittedOffset");
+      this.committedOffset = r.int64(266563 /* OffsetCommitRequestPartition.CommittedOffset */);
     }
     if (version >= 6) {
-      this.committedLeaderEpoch = r.int32("OffsetCommitRequestPartition.CommittedLeaderEpoch");
+      this.committedLeaderEpoch = r.int32(266564 /* OffsetCommitRequestPartition.CommittedLeaderEpoch */);
     }
     {
-      this.committedMetadata = r.nullableString("OffsetCommitRequestPartition.CommittedMetadata", version >= 8, true);
+      this.committedMetadata = r.nullableString(266565 /* OffsetCommitRequestPartition.CommittedMetadata */, version >= 8, true);
     }
     if (version >= 8) {
-      const count = r.taggedCount("OffsetCommitRequestPartition tagged fields");
+      const count = r.taggedCount(266240 /* OffsetCommitRequestPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetCommitRequestPartition tagged fields");
+        const raw = r.taggedField(266240 /* OffsetCommitRequestPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -132,13 +132,13 @@ export class OffsetCommitRequestTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 9) {
-      this.name = r.string("OffsetCommitRequestTopic.Name", version >= 8);
+      this.name = r.string(267271 /* OffsetCommitRequestTopic.Name */, version >= 8);
     }
     if (version >= 10) {
-      this.topicId = r.uuid("OffsetCommitRequestTopic.TopicId");
+      this.topicId = r.uuid(267320 /* OffsetCommitRequestTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("OffsetCommitRequestTopic.Partitions", version >= 8, false);
+      const n = r.arrayLength(267272 /* OffsetCommitRequestTopic.Partitions */, version >= 8, false);
       const a: Array<OffsetCommitRequestPartition> | null = n < 0 ? null : new Array<OffsetCommitRequestPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitRequestPartition();
@@ -148,9 +148,9 @@ export class OffsetCommitRequestTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 8) {
-      const count = r.taggedCount("OffsetCommitRequestTopic tagged fields");
+      const count = r.taggedCount(267264 /* OffsetCommitRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetCommitRequestTopic tagged fields");
+        const raw = r.taggedField(267264 /* OffsetCommitRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -253,22 +253,22 @@ export class OffsetCommitRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("OffsetCommitRequestData.GroupId", version >= 8);
+      this.groupId = r.string(268292 /* OffsetCommitRequestData.GroupId */, version >= 8);
     }
     {
-      this.generationIdOrMemberEpoch = r.int32("OffsetCommitRequestData.GenerationIdOrMemberEpoch");
+      this.generationIdOrMemberEpoch = r.int32(268614 /* OffsetCommitRequestData.GenerationIdOrMemberEpoch */);
     }
     {
-      this.memberId = r.string("OffsetCommitRequestData.MemberId", version >= 8);
+      this.memberId = r.string(268396 /* OffsetCommitRequestData.MemberId */, version >= 8);
     }
     if (version >= 7) {
-      this.groupInstanceId = r.nullableString("OffsetCommitRequestData.GroupInstanceId", version >= 8, version >= 7);
+      this.groupInstanceId = r.nullableString(268484 /* OffsetCommitRequestData.GroupInstanceId */, version >= 8, version >= 7);
     }
     if (version <= 4) {
-      this.retentionTimeMs = r.int64("OffsetCommitRequestData.RetentionTimeMs");
+      this.retentionTimeMs = r.int64(268615 /* OffsetCommitRequestData.RetentionTimeMs */);
     }
     {
-      const n = r.arrayLength("OffsetCommitRequestData.Topics", version >= 8, false);
+      const n = r.arrayLength(268298 /* OffsetCommitRequestData.Topics */, version >= 8, false);
       const a: Array<OffsetCommitRequestTopic> | null = n < 0 ? null : new Array<OffsetCommitRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitRequestTopic();
@@ -278,9 +278,9 @@ export class OffsetCommitRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 8) {
-      const count = r.taggedCount("OffsetCommitRequestData tagged fields");
+      const count = r.taggedCount(268288 /* OffsetCommitRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetCommitRequestData tagged fields");
+        const raw = r.taggedField(268288 /* OffsetCommitRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -301,12 +301,12 @@ export class OffsetCommitRequestData extends Message {
     if (version >= 7) {
       if (this.groupInstanceId == null) {
         if (version >= 7) w.length(-1, version >= 8, false);
-        else w.fail("OffsetCommitRequestData.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(268484 /* OffsetCommitRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 8);
       }
     }
-    if (!(version >= 7) && !(this.groupInstanceId == null)) w.fail("OffsetCommitRequestData.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this.groupInstanceId == null)) w.fail(268484 /* OffsetCommitRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
     if (version <= 4) {
       w.int64(this.retentionTimeMs);
     }

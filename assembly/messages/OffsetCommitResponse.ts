@@ -20,15 +20,15 @@ export class OffsetCommitResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("OffsetCommitResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(269328 /* OffsetCommitResponsePartition.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("OffsetCommitResponsePartition.ErrorCode");
+      this.errorCode = r.int16(269318 /* OffsetCommitResponsePartition.ErrorCode */);
     }
     if (version >= 8) {
-      const count = r.taggedCount("OffsetCommitResponsePartition tagged fields");
+      const count = r.taggedCount(269312 /* OffsetCommitResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetCommitResponsePartition tagged fields");
+        const raw = r.taggedField(269312 /* OffsetCommitResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -96,13 +96,13 @@ export class OffsetCommitResponseTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 9) {
-      this.name = r.string("OffsetCommitResponseTopic.Name", version >= 8);
+      this.name = r.string(270343 /* OffsetCommitResponseTopic.Name */, version >= 8);
     }
     if (version >= 10) {
-      this.topicId = r.uuid("OffsetCommitResponseTopic.TopicId");
+      this.topicId = r.uuid(270392 /* OffsetCommitResponseTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("OffsetCommitResponseTopic.Partitions", version >= 8, false);
+      const n = r.arrayLength(270344 /* OffsetCommitResponseTopic.Partitions */, version >= 8, false);
       const a: Array<OffsetCommitResponsePartition> | null = n < 0 ? null : new Array<OffsetCommitResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitResponsePartition();
@@ -112,9 +112,9 @@ export class OffsetCommitResponseTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 8) {
-      const count = r.taggedCount("OffsetCommitResponseTopic tagged fields");
+      const count = r.taggedCount(270336 /* OffsetCommitResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetCommitResponseTopic tagged fields");
+        const raw = r.taggedField(270336 /* OffsetCommitResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -209,10 +209,10 @@ export class OffsetCommitResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.throttleTimeMs = r.int32("OffsetCommitResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(271365 /* OffsetCommitResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("OffsetCommitResponseData.Topics", version >= 8, false);
+      const n = r.arrayLength(271370 /* OffsetCommitResponseData.Topics */, version >= 8, false);
       const a: Array<OffsetCommitResponseTopic> | null = n < 0 ? null : new Array<OffsetCommitResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitResponseTopic();
@@ -222,9 +222,9 @@ export class OffsetCommitResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 8) {
-      const count = r.taggedCount("OffsetCommitResponseData tagged fields");
+      const count = r.taggedCount(271360 /* OffsetCommitResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetCommitResponseData tagged fields");
+        const raw = r.taggedField(271360 /* OffsetCommitResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,7 +18,7 @@ export class OffsetDeleteRequestPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("OffsetDeleteRequestPartition.PartitionIndex");
+      this.partitionIndex = r.int32(272400 /* OffsetDeleteRequestPartition.PartitionIndex */);
     }
   }
 
@@ -63,10 +63,10 @@ export class OffsetDeleteRequestTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("OffsetDeleteRequestTopic.Name", false);
+      this.name = r.string(273415 /* OffsetDeleteRequestTopic.Name */, false);
     }
     {
-      const n = r.arrayLength("OffsetDeleteRequestTopic.Partitions", false, false);
+      const n = r.arrayLength(273416 /* OffsetDeleteRequestTopic.Partitions */, false, false);
       const a: Array<OffsetDeleteRequestPartition> | null = n < 0 ? null : new Array<OffsetDeleteRequestPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteRequestPartition();
@@ -147,10 +147,10 @@ export class OffsetDeleteRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("OffsetDeleteRequestData.GroupId", false);
+      this.groupId = r.string(274436 /* OffsetDeleteRequestData.GroupId */, false);
     }
     {
-      const n = r.arrayLength("OffsetDeleteRequestData.Topics", false, false);
+      const n = r.arrayLength(274442 /* OffsetDeleteRequestData.Topics */, false, false);
       const a: Array<OffsetDeleteRequestTopic> | null = n < 0 ? null : new Array<OffsetDeleteRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteRequestTopic();

@@ -20,10 +20,10 @@ export class OffsetDeleteResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("OffsetDeleteResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(275472 /* OffsetDeleteResponsePartition.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("OffsetDeleteResponsePartition.ErrorCode");
+      this.errorCode = r.int16(275462 /* OffsetDeleteResponsePartition.ErrorCode */);
     }
   }
 
@@ -79,10 +79,10 @@ export class OffsetDeleteResponseTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("OffsetDeleteResponseTopic.Name", false);
+      this.name = r.string(276487 /* OffsetDeleteResponseTopic.Name */, false);
     }
     {
-      const n = r.arrayLength("OffsetDeleteResponseTopic.Partitions", false, false);
+      const n = r.arrayLength(276488 /* OffsetDeleteResponseTopic.Partitions */, false, false);
       const a: Array<OffsetDeleteResponsePartition> | null = n < 0 ? null : new Array<OffsetDeleteResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteResponsePartition();
@@ -165,13 +165,13 @@ export class OffsetDeleteResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("OffsetDeleteResponseData.ErrorCode");
+      this.errorCode = r.int16(277510 /* OffsetDeleteResponseData.ErrorCode */);
     }
     {
-      this.throttleTimeMs = r.int32("OffsetDeleteResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(277509 /* OffsetDeleteResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("OffsetDeleteResponseData.Topics", false, false);
+      const n = r.arrayLength(277514 /* OffsetDeleteResponseData.Topics */, false, false);
       const a: Array<OffsetDeleteResponseTopic> | null = n < 0 ? null : new Array<OffsetDeleteResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteResponseTopic();

@@ -20,20 +20,20 @@ export class OffsetFetchRequestTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 7) {
-      this.name = r.string("OffsetFetchRequestTopic.Name", version >= 6);
+      this.name = r.string(278535 /* OffsetFetchRequestTopic.Name */, version >= 6);
     }
     if (version <= 7) {
-      const n = r.arrayLength("OffsetFetchRequestTopic.PartitionIndexes", version >= 6, false);
+      const n = r.arrayLength(278737 /* OffsetFetchRequestTopic.PartitionIndexes */, version >= 6, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("OffsetFetchRequestTopic.PartitionIndexes"));
+        a!.push(r.int32(278737 /* OffsetFetchRequestTopic.PartitionIndexes */));
       }
       if (a != null) this.partitionIndexes = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchRequestTopic tagged fields");
+      const count = r.taggedCount(278528 /* OffsetFetchRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchRequestTopic tagged fields");
+        const raw = r.taggedField(278528 /* OffsetFetchRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -45,7 +45,7 @@ export class OffsetFetchRequestTopic {
     if (version <= 7) {
       w.string(this.name, version >= 6);
     }
-    if (!(version <= 7) && !(this.name == "")) w.fail("OffsetFetchRequestTopic.Name", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.name == "")) w.fail(278535 /* OffsetFetchRequestTopic.Name */, "non-default value at version " + version.toString());
     if (version <= 7) {
       const a = this.partitionIndexes;
       w.length(a.length, version >= 6, true);
@@ -54,7 +54,7 @@ export class OffsetFetchRequestTopic {
         w.int32(e);
       }
     }
-    if (!(version <= 7) && !(this.partitionIndexes.length == 0)) w.fail("OffsetFetchRequestTopic.PartitionIndexes", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.partitionIndexes.length == 0)) w.fail(278737 /* OffsetFetchRequestTopic.PartitionIndexes */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -119,23 +119,23 @@ export class OffsetFetchRequestTopics {
 
   read(r: Reader, version: i16): void {
     if ((version >= 8 && version <= 9)) {
-      this.name = r.string("OffsetFetchRequestTopics.Name", version >= 6);
+      this.name = r.string(279559 /* OffsetFetchRequestTopics.Name */, version >= 6);
     }
     if (version >= 10) {
-      this.topicId = r.uuid("OffsetFetchRequestTopics.TopicId");
+      this.topicId = r.uuid(279608 /* OffsetFetchRequestTopics.TopicId */);
     }
     if (version >= 8) {
-      const n = r.arrayLength("OffsetFetchRequestTopics.PartitionIndexes", version >= 6, false);
+      const n = r.arrayLength(279761 /* OffsetFetchRequestTopics.PartitionIndexes */, version >= 6, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("OffsetFetchRequestTopics.PartitionIndexes"));
+        a!.push(r.int32(279761 /* OffsetFetchRequestTopics.PartitionIndexes */));
       }
       if (a != null) this.partitionIndexes = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchRequestTopics tagged fields");
+      const count = r.taggedCount(279552 /* OffsetFetchRequestTopics tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchRequestTopics tagged fields");
+        const raw = r.taggedField(279552 /* OffsetFetchRequestTopics tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -158,7 +158,7 @@ export class OffsetFetchRequestTopics {
         w.int32(e);
       }
     }
-    if (!(version >= 8) && !(this.partitionIndexes.length == 0)) w.fail("OffsetFetchRequestTopics.PartitionIndexes", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.partitionIndexes.length == 0)) w.fail(279761 /* OffsetFetchRequestTopics.PartitionIndexes */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -233,16 +233,16 @@ export class OffsetFetchRequestGroup {
 
   read(r: Reader, version: i16): void {
     if (version >= 8) {
-      this.groupId = r.string("OffsetFetchRequestGroup.GroupId", version >= 6);
+      this.groupId = r.string(280580 /* OffsetFetchRequestGroup.GroupId */, version >= 6);
     }
     if (version >= 9) {
-      this.memberId = r.nullableString("OffsetFetchRequestGroup.MemberId", version >= 6, version >= 9);
+      this.memberId = r.nullableString(280684 /* OffsetFetchRequestGroup.MemberId */, version >= 6, version >= 9);
     }
     if (version >= 9) {
-      this.memberEpoch = r.int32("OffsetFetchRequestGroup.MemberEpoch");
+      this.memberEpoch = r.int32(280687 /* OffsetFetchRequestGroup.MemberEpoch */);
     }
     if (version >= 8) {
-      const n = r.arrayLength("OffsetFetchRequestGroup.Topics", version >= 6, version >= 8);
+      const n = r.arrayLength(280586 /* OffsetFetchRequestGroup.Topics */, version >= 6, version >= 8);
       const a: Array<OffsetFetchRequestTopics> | null = n < 0 ? null : new Array<OffsetFetchRequestTopics>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestTopics();
@@ -252,9 +252,9 @@ export class OffsetFetchRequestGroup {
       this.topics = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchRequestGroup tagged fields");
+      const count = r.taggedCount(280576 /* OffsetFetchRequestGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchRequestGroup tagged fields");
+        const raw = r.taggedField(280576 /* OffsetFetchRequestGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -266,11 +266,11 @@ export class OffsetFetchRequestGroup {
     if (version >= 8) {
       w.string(this.groupId, version >= 6);
     }
-    if (!(version >= 8) && !(this.groupId == "")) w.fail("OffsetFetchRequestGroup.GroupId", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.groupId == "")) w.fail(280580 /* OffsetFetchRequestGroup.GroupId */, "non-default value at version " + version.toString());
     if (version >= 9) {
       if (this.memberId == null) {
         if (version >= 9) w.length(-1, version >= 6, false);
-        else w.fail("OffsetFetchRequestGroup.MemberId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(280684 /* OffsetFetchRequestGroup.MemberId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.memberId!, version >= 6);
       }
@@ -282,7 +282,7 @@ export class OffsetFetchRequestGroup {
       const a = this.topics;
       if (a == null) {
         if (version >= 8) w.length(-1, version >= 6, true);
-        else w.fail("OffsetFetchRequestGroup.Topics", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.length(a.length, version >= 6, true);
         for (let i = 0; i < a.length; i++) {
@@ -291,7 +291,7 @@ export class OffsetFetchRequestGroup {
         }
       }
     }
-    if (!(version >= 8) && !(this.topics != null && this.topics!.length == 0)) w.fail("OffsetFetchRequestGroup.Topics", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.topics != null && this.topics!.length == 0)) w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -381,10 +381,10 @@ export class OffsetFetchRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version <= 7) {
-      this.groupId = r.string("OffsetFetchRequestData.GroupId", version >= 6);
+      this.groupId = r.string(281604 /* OffsetFetchRequestData.GroupId */, version >= 6);
     }
     if (version <= 7) {
-      const n = r.arrayLength("OffsetFetchRequestData.Topics", version >= 6, (version >= 2 && version <= 7));
+      const n = r.arrayLength(281610 /* OffsetFetchRequestData.Topics */, version >= 6, (version >= 2 && version <= 7));
       const a: Array<OffsetFetchRequestTopic> | null = n < 0 ? null : new Array<OffsetFetchRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestTopic();
@@ -394,7 +394,7 @@ export class OffsetFetchRequestData extends Message {
       this.topics = a;
     }
     if (version >= 8) {
-      const n = r.arrayLength("OffsetFetchRequestData.Groups", version >= 6, false);
+      const n = r.arrayLength(281725 /* OffsetFetchRequestData.Groups */, version >= 6, false);
       const a: Array<OffsetFetchRequestGroup> | null = n < 0 ? null : new Array<OffsetFetchRequestGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestGroup();
@@ -404,12 +404,12 @@ export class OffsetFetchRequestData extends Message {
       if (a != null) this.groups = a;
     }
     if (version >= 7) {
-      this.requireStable = r.bool("OffsetFetchRequestData.RequireStable");
+      this.requireStable = r.bool(281928 /* OffsetFetchRequestData.RequireStable */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchRequestData tagged fields");
+      const count = r.taggedCount(281600 /* OffsetFetchRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchRequestData tagged fields");
+        const raw = r.taggedField(281600 /* OffsetFetchRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -421,12 +421,12 @@ export class OffsetFetchRequestData extends Message {
     if (version <= 7) {
       w.string(this.groupId, version >= 6);
     }
-    if (!(version <= 7) && !(this.groupId == "")) w.fail("OffsetFetchRequestData.GroupId", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.groupId == "")) w.fail(281604 /* OffsetFetchRequestData.GroupId */, "non-default value at version " + version.toString());
     if (version <= 7) {
       const a = this.topics;
       if (a == null) {
         if ((version >= 2 && version <= 7)) w.length(-1, version >= 6, true);
-        else w.fail("OffsetFetchRequestData.Topics", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(281610 /* OffsetFetchRequestData.Topics */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.length(a.length, version >= 6, true);
         for (let i = 0; i < a.length; i++) {
@@ -435,7 +435,7 @@ export class OffsetFetchRequestData extends Message {
         }
       }
     }
-    if (!(version <= 7) && !(this.topics != null && this.topics!.length == 0)) w.fail("OffsetFetchRequestData.Topics", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.topics != null && this.topics!.length == 0)) w.fail(281610 /* OffsetFetchRequestData.Topics */, "non-default value at version " + version.toString());
     if (version >= 8) {
       const a = this.groups;
       w.length(a.length, version >= 6, true);
@@ -444,11 +444,11 @@ export class OffsetFetchRequestData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.groups.length == 0)) w.fail("OffsetFetchRequestData.Groups", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.groups.length == 0)) w.fail(281725 /* OffsetFetchRequestData.Groups */, "non-default value at version " + version.toString());
     if (version >= 7) {
       w.bool(this.requireStable);
     }
-    if (!(version >= 7) && !(this.requireStable == false)) w.fail("OffsetFetchRequestData.RequireStable", "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this.requireStable == false)) w.fail(281928 /* OffsetFetchRequestData.RequireStable */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

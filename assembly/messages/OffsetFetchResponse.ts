@@ -26,24 +26,24 @@ export class OffsetFetchResponsePartition {
 
   read(r: Reader, version: i16): void {
     if (version <= 7) {
-      this.partitionIndex = r.int32("OffsetFetchResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(282640 /* OffsetFetchResponsePartition.PartitionIndex */);
     }
     if (version <= 7) {
-      this.committedOffset = r.int64("OffsetFetchResponsePartition.CommittedOffset");
+      this.committedOffset = r.int64(282947 /* OffsetFetchResponsePartition.CommittedOffset */);
     }
     if ((version >= 5 && version <= 7)) {
-      this.committedLeaderEpoch = r.int32("OffsetFetchResponsePartition.CommittedLeaderEpoch");
+      this.committedLeaderEpoch = r.int32(282948 /* OffsetFetchResponsePartition.CommittedLeaderEpoch */);
     }
     if (version <= 7) {
-      this.metadata = r.nullableString("OffsetFetchResponsePartition.Metadata", version >= 6, version <= 7);
+      this.metadata = r.nullableString(282925 /* OffsetFetchResponsePartition.Metadata */, version >= 6, version <= 7);
     }
     if (version <= 7) {
-      this.errorCode = r.int16("OffsetFetchResponsePartition.ErrorCode");
+      this.errorCode = r.int16(282630 /* OffsetFetchResponsePartition.ErrorCode */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchResponsePartition tagged fields");
+      const count = r.taggedCount(282624 /* OffsetFetchResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchResponsePartition tagged fields");
+        const raw = r.taggedField(282624 /* OffsetFetchResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -55,27 +55,27 @@ export class OffsetFetchResponsePartition {
     if (version <= 7) {
       w.int32(this.partitionIndex);
     }
-    if (!(version <= 7) && !(this.partitionIndex == 0)) w.fail("OffsetFetchResponsePartition.PartitionIndex", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.partitionIndex == 0)) w.fail(282640 /* OffsetFetchResponsePartition.PartitionIndex */, "non-default value at version " + version.toString());
     if (version <= 7) {
       w.int64(this.committedOffset);
     }
-    if (!(version <= 7) && !(this.committedOffset == 0)) w.fail("OffsetFetchResponsePartition.CommittedOffset", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.committedOffset == 0)) w.fail(282947 /* OffsetFetchResponsePartition.CommittedOffset */, "non-default value at version " + version.toString());
     if ((version >= 5 && version <= 7)) {
       w.int32(this.committedLeaderEpoch);
     }
     if (version <= 7) {
       if (this.metadata == null) {
         if (version <= 7) w.length(-1, version >= 6, false);
-        else w.fail("OffsetFetchResponsePartition.Metadata", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(282925 /* OffsetFetchResponsePartition.Metadata */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.metadata!, version >= 6);
       }
     }
-    if (!(version <= 7) && !(this.metadata == "")) w.fail("OffsetFetchResponsePartition.Metadata", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.metadata == "")) w.fail(282925 /* OffsetFetchResponsePartition.Metadata */, "non-default value at version " + version.toString());
     if (version <= 7) {
       w.int16(this.errorCode);
     }
-    if (!(version <= 7) && !(this.errorCode == 0)) w.fail("OffsetFetchResponsePartition.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.errorCode == 0)) w.fail(282630 /* OffsetFetchResponsePartition.ErrorCode */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -151,10 +151,10 @@ export class OffsetFetchResponseTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 7) {
-      this.name = r.string("OffsetFetchResponseTopic.Name", version >= 6);
+      this.name = r.string(283655 /* OffsetFetchResponseTopic.Name */, version >= 6);
     }
     if (version <= 7) {
-      const n = r.arrayLength("OffsetFetchResponseTopic.Partitions", version >= 6, false);
+      const n = r.arrayLength(283656 /* OffsetFetchResponseTopic.Partitions */, version >= 6, false);
       const a: Array<OffsetFetchResponsePartition> | null = n < 0 ? null : new Array<OffsetFetchResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponsePartition();
@@ -164,9 +164,9 @@ export class OffsetFetchResponseTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchResponseTopic tagged fields");
+      const count = r.taggedCount(283648 /* OffsetFetchResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchResponseTopic tagged fields");
+        const raw = r.taggedField(283648 /* OffsetFetchResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -178,7 +178,7 @@ export class OffsetFetchResponseTopic {
     if (version <= 7) {
       w.string(this.name, version >= 6);
     }
-    if (!(version <= 7) && !(this.name == "")) w.fail("OffsetFetchResponseTopic.Name", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.name == "")) w.fail(283655 /* OffsetFetchResponseTopic.Name */, "non-default value at version " + version.toString());
     if (version <= 7) {
       const a = this.partitions;
       w.length(a.length, version >= 6, true);
@@ -187,7 +187,7 @@ export class OffsetFetchResponseTopic {
         e.write(w, version);
       }
     }
-    if (!(version <= 7) && !(this.partitions.length == 0)) w.fail("OffsetFetchResponseTopic.Partitions", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.partitions.length == 0)) w.fail(283656 /* OffsetFetchResponseTopic.Partitions */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -258,24 +258,24 @@ export class OffsetFetchResponsePartitions {
 
   read(r: Reader, version: i16): void {
     if (version >= 8) {
-      this.partitionIndex = r.int32("OffsetFetchResponsePartitions.PartitionIndex");
+      this.partitionIndex = r.int32(284688 /* OffsetFetchResponsePartitions.PartitionIndex */);
     }
     if (version >= 8) {
-      this.committedOffset = r.int64("OffsetFetchResponsePartitions.CommittedOffset");
+      this.committedOffset = r.int64(284995 /* OffsetFetchResponsePartitions.CommittedOffset */);
     }
     if (version >= 8) {
-      this.committedLeaderEpoch = r.int32("OffsetFetchResponsePartitions.CommittedLeaderEpoch");
+      this.committedLeaderEpoch = r.int32(284996 /* OffsetFetchResponsePartitions.CommittedLeaderEpoch */);
     }
     if (version >= 8) {
-      this.metadata = r.nullableString("OffsetFetchResponsePartitions.Metadata", version >= 6, version >= 8);
+      this.metadata = r.nullableString(284973 /* OffsetFetchResponsePartitions.Metadata */, version >= 6, version >= 8);
     }
     if (version >= 8) {
-      this.errorCode = r.int16("OffsetFetchResponsePartitions.ErrorCode");
+      this.errorCode = r.int16(284678 /* OffsetFetchResponsePartitions.ErrorCode */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchResponsePartitions tagged fields");
+      const count = r.taggedCount(284672 /* OffsetFetchResponsePartitions tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchResponsePartitions tagged fields");
+        const raw = r.taggedField(284672 /* OffsetFetchResponsePartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -287,27 +287,27 @@ export class OffsetFetchResponsePartitions {
     if (version >= 8) {
       w.int32(this.partitionIndex);
     }
-    if (!(version >= 8) && !(this.partitionIndex == 0)) w.fail("OffsetFetchResponsePartitions.PartitionIndex", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.partitionIndex == 0)) w.fail(284688 /* OffsetFetchResponsePartitions.PartitionIndex */, "non-default value at version " + version.toString());
     if (version >= 8) {
       w.int64(this.committedOffset);
     }
-    if (!(version >= 8) && !(this.committedOffset == 0)) w.fail("OffsetFetchResponsePartitions.CommittedOffset", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.committedOffset == 0)) w.fail(284995 /* OffsetFetchResponsePartitions.CommittedOffset */, "non-default value at version " + version.toString());
     if (version >= 8) {
       w.int32(this.committedLeaderEpoch);
     }
     if (version >= 8) {
       if (this.metadata == null) {
         if (version >= 8) w.length(-1, version >= 6, false);
-        else w.fail("OffsetFetchResponsePartitions.Metadata", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(284973 /* OffsetFetchResponsePartitions.Metadata */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.metadata!, version >= 6);
       }
     }
-    if (!(version >= 8) && !(this.metadata == "")) w.fail("OffsetFetchResponsePartitions.Metadata", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.metadata == "")) w.fail(284973 /* OffsetFetchResponsePartitions.Metadata */, "non-default value at version " + version.toString());
     if (version >= 8) {
       w.int16(this.errorCode);
     }
-    if (!(version >= 8) && !(this.errorCode == 0)) w.fail("OffsetFetchResponsePartitions.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.errorCode == 0)) w.fail(284678 /* OffsetFetchResponsePartitions.ErrorCode */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -385,13 +385,13 @@ export class OffsetFetchResponseTopics {
 
   read(r: Reader, version: i16): void {
     if ((version >= 8 && version <= 9)) {
-      this.name = r.string("OffsetFetchResponseTopics.Name", version >= 6);
+      this.name = r.string(285703 /* OffsetFetchResponseTopics.Name */, version >= 6);
     }
     if (version >= 10) {
-      this.topicId = r.uuid("OffsetFetchResponseTopics.TopicId");
+      this.topicId = r.uuid(285752 /* OffsetFetchResponseTopics.TopicId */);
     }
     if (version >= 8) {
-      const n = r.arrayLength("OffsetFetchResponseTopics.Partitions", version >= 6, false);
+      const n = r.arrayLength(285704 /* OffsetFetchResponseTopics.Partitions */, version >= 6, false);
       const a: Array<OffsetFetchResponsePartitions> | null = n < 0 ? null : new Array<OffsetFetchResponsePartitions>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponsePartitions();
@@ -401,9 +401,9 @@ export class OffsetFetchResponseTopics {
       if (a != null) this.partitions = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchResponseTopics tagged fields");
+      const count = r.taggedCount(285696 /* OffsetFetchResponseTopics tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchResponseTopics tagged fields");
+        const raw = r.taggedField(285696 /* OffsetFetchResponseTopics tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -426,7 +426,7 @@ export class OffsetFetchResponseTopics {
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.partitions.length == 0)) w.fail("OffsetFetchResponseTopics.Partitions", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.partitions.length == 0)) w.fail(285704 /* OffsetFetchResponseTopics.Partitions */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -501,10 +501,10 @@ export class OffsetFetchResponseGroup {
 
   read(r: Reader, version: i16): void {
     if (version >= 8) {
-      this.groupId = r.string("OffsetFetchResponseGroup.GroupId", version >= 6);
+      this.groupId = r.string(286724 /* OffsetFetchResponseGroup.GroupId */, version >= 6);
     }
     if (version >= 8) {
-      const n = r.arrayLength("OffsetFetchResponseGroup.Topics", version >= 6, false);
+      const n = r.arrayLength(286730 /* OffsetFetchResponseGroup.Topics */, version >= 6, false);
       const a: Array<OffsetFetchResponseTopics> | null = n < 0 ? null : new Array<OffsetFetchResponseTopics>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseTopics();
@@ -514,12 +514,12 @@ export class OffsetFetchResponseGroup {
       if (a != null) this.topics = a;
     }
     if (version >= 8) {
-      this.errorCode = r.int16("OffsetFetchResponseGroup.ErrorCode");
+      this.errorCode = r.int16(286726 /* OffsetFetchResponseGroup.ErrorCode */);
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchResponseGroup tagged fields");
+      const count = r.taggedCount(286720 /* OffsetFetchResponseGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchResponseGroup tagged fields");
+        const raw = r.taggedField(286720 /* OffsetFetchResponseGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -531,7 +531,7 @@ export class OffsetFetchResponseGroup {
     if (version >= 8) {
       w.string(this.groupId, version >= 6);
     }
-    if (!(version >= 8) && !(this.groupId == "")) w.fail("OffsetFetchResponseGroup.GroupId", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.groupId == "")) w.fail(286724 /* OffsetFetchResponseGroup.GroupId */, "non-default value at version " + version.toString());
     if (version >= 8) {
       const a = this.topics;
       w.length(a.length, version >= 6, true);
@@ -540,11 +540,11 @@ export class OffsetFetchResponseGroup {
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.topics.length == 0)) w.fail("OffsetFetchResponseGroup.Topics", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.topics.length == 0)) w.fail(286730 /* OffsetFetchResponseGroup.Topics */, "non-default value at version " + version.toString());
     if (version >= 8) {
       w.int16(this.errorCode);
     }
-    if (!(version >= 8) && !(this.errorCode == 0)) w.fail("OffsetFetchResponseGroup.ErrorCode", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.errorCode == 0)) w.fail(286726 /* OffsetFetchResponseGroup.ErrorCode */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -621,10 +621,10 @@ export class OffsetFetchResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.throttleTimeMs = r.int32("OffsetFetchResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(287749 /* OffsetFetchResponseData.ThrottleTimeMs */);
     }
     if (version <= 7) {
-      const n = r.arrayLength("OffsetFetchResponseData.Topics", version >= 6, false);
+      const n = r.arrayLength(287754 /* OffsetFetchResponseData.Topics */, version >= 6, false);
       const a: Array<OffsetFetchResponseTopic> | null = n < 0 ? null : new Array<OffsetFetchResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseTopic();
@@ -634,10 +634,10 @@ export class OffsetFetchResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if ((version >= 2 && version <= 7)) {
-      this.errorCode = r.int16("OffsetFetchResponseData.ErrorCode");
+      this.errorCode = r.int16(287750 /* OffsetFetchResponseData.ErrorCode */);
     }
     if (version >= 8) {
-      const n = r.arrayLength("OffsetFetchResponseData.Groups", version >= 6, false);
+      const n = r.arrayLength(287869 /* OffsetFetchResponseData.Groups */, version >= 6, false);
       const a: Array<OffsetFetchResponseGroup> | null = n < 0 ? null : new Array<OffsetFetchResponseGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseGroup();
@@ -647,9 +647,9 @@ export class OffsetFetchResponseData extends Message {
       if (a != null) this.groups = a;
     }
     if (version >= 6) {
-      const count = r.taggedCount("OffsetFetchResponseData tagged fields");
+      const count = r.taggedCount(287744 /* OffsetFetchResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetFetchResponseData tagged fields");
+        const raw = r.taggedField(287744 /* OffsetFetchResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -669,7 +669,7 @@ export class OffsetFetchResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version <= 7) && !(this.topics.length == 0)) w.fail("OffsetFetchResponseData.Topics", "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.topics.length == 0)) w.fail(287754 /* OffsetFetchResponseData.Topics */, "non-default value at version " + version.toString());
     if ((version >= 2 && version <= 7)) {
       w.int16(this.errorCode);
     }
@@ -681,7 +681,7 @@ export class OffsetFetchResponseData extends Message {
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.groups.length == 0)) w.fail("OffsetFetchResponseData.Groups", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.groups.length == 0)) w.fail(287869 /* OffsetFetchResponseData.Groups */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

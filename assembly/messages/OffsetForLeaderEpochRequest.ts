@@ -22,18 +22,18 @@ export class OffsetForLeaderPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("OffsetForLeaderPartition.Partition");
+      this.partition = r.int32(288939 /* OffsetForLeaderPartition.Partition */);
     }
     {
-      this.currentLeaderEpoch = r.int32("OffsetForLeaderPartition.CurrentLeaderEpoch");
+      this.currentLeaderEpoch = r.int32(289025 /* OffsetForLeaderPartition.CurrentLeaderEpoch */);
     }
     {
-      this.leaderEpoch = r.int32("OffsetForLeaderPartition.LeaderEpoch");
+      this.leaderEpoch = r.int32(288819 /* OffsetForLeaderPartition.LeaderEpoch */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("OffsetForLeaderPartition tagged fields");
+      const count = r.taggedCount(288768 /* OffsetForLeaderPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetForLeaderPartition tagged fields");
+        const raw = r.taggedField(288768 /* OffsetForLeaderPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -110,10 +110,10 @@ export class OffsetForLeaderTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("OffsetForLeaderTopic.Topic", version >= 4);
+      this.topic = r.string(289993 /* OffsetForLeaderTopic.Topic */, version >= 4);
     }
     {
-      const n = r.arrayLength("OffsetForLeaderTopic.Partitions", version >= 4, false);
+      const n = r.arrayLength(289800 /* OffsetForLeaderTopic.Partitions */, version >= 4, false);
       const a: Array<OffsetForLeaderPartition> | null = n < 0 ? null : new Array<OffsetForLeaderPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderPartition();
@@ -123,9 +123,9 @@ export class OffsetForLeaderTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("OffsetForLeaderTopic tagged fields");
+      const count = r.taggedCount(289792 /* OffsetForLeaderTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetForLeaderTopic tagged fields");
+        const raw = r.taggedField(289792 /* OffsetForLeaderTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -209,10 +209,10 @@ export class OffsetForLeaderEpochRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 3) {
-      this.replicaId = r.int32("OffsetForLeaderEpochRequestData.ReplicaId");
+      this.replicaId = r.int32(291031 /* OffsetForLeaderEpochRequestData.ReplicaId */);
     }
     {
-      const n = r.arrayLength("OffsetForLeaderEpochRequestData.Topics", version >= 4, false);
+      const n = r.arrayLength(290826 /* OffsetForLeaderEpochRequestData.Topics */, version >= 4, false);
       const a: Array<OffsetForLeaderTopic> | null = n < 0 ? null : new Array<OffsetForLeaderTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderTopic();
@@ -222,9 +222,9 @@ export class OffsetForLeaderEpochRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("OffsetForLeaderEpochRequestData tagged fields");
+      const count = r.taggedCount(290816 /* OffsetForLeaderEpochRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetForLeaderEpochRequestData tagged fields");
+        const raw = r.taggedField(290816 /* OffsetForLeaderEpochRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

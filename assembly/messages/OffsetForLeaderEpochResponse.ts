@@ -24,21 +24,21 @@ export class EpochEndOffset {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("EpochEndOffset.ErrorCode");
+      this.errorCode = r.int16(206854 /* EpochEndOffset.ErrorCode */);
     }
     {
-      this.partition = r.int32("EpochEndOffset.Partition");
+      this.partition = r.int32(207019 /* EpochEndOffset.Partition */);
     }
     {
-      this.leaderEpoch = r.int32("EpochEndOffset.LeaderEpoch");
+      this.leaderEpoch = r.int32(206899 /* EpochEndOffset.LeaderEpoch */);
     }
     {
-      this.endOffset = r.int64("EpochEndOffset.EndOffset");
+      this.endOffset = r.int64(207119 /* EpochEndOffset.EndOffset */);
     }
     if (version >= 4) {
-      const count = r.taggedCount("EpochEndOffset tagged fields");
+      const count = r.taggedCount(206848 /* EpochEndOffset tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EpochEndOffset tagged fields");
+        const raw = r.taggedField(206848 /* EpochEndOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -126,10 +126,10 @@ export class OffsetForLeaderTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("OffsetForLeaderTopicResult.Topic", version >= 4);
+      this.topic = r.string(292041 /* OffsetForLeaderTopicResult.Topic */, version >= 4);
     }
     {
-      const n = r.arrayLength("OffsetForLeaderTopicResult.Partitions", version >= 4, false);
+      const n = r.arrayLength(291848 /* OffsetForLeaderTopicResult.Partitions */, version >= 4, false);
       const a: Array<EpochEndOffset> | null = n < 0 ? null : new Array<EpochEndOffset>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EpochEndOffset();
@@ -139,9 +139,9 @@ export class OffsetForLeaderTopicResult {
       if (a != null) this.partitions = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("OffsetForLeaderTopicResult tagged fields");
+      const count = r.taggedCount(291840 /* OffsetForLeaderTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetForLeaderTopicResult tagged fields");
+        const raw = r.taggedField(291840 /* OffsetForLeaderTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -225,10 +225,10 @@ export class OffsetForLeaderEpochResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("OffsetForLeaderEpochResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(292869 /* OffsetForLeaderEpochResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("OffsetForLeaderEpochResponseData.Topics", version >= 4, false);
+      const n = r.arrayLength(292874 /* OffsetForLeaderEpochResponseData.Topics */, version >= 4, false);
       const a: Array<OffsetForLeaderTopicResult> | null = n < 0 ? null : new Array<OffsetForLeaderTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderTopicResult();
@@ -238,9 +238,9 @@ export class OffsetForLeaderEpochResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("OffsetForLeaderEpochResponseData tagged fields");
+      const count = r.taggedCount(292864 /* OffsetForLeaderEpochResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("OffsetForLeaderEpochResponseData tagged fields");
+        const raw = r.taggedField(292864 /* OffsetForLeaderEpochResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class PartitionProduceData {
 
   read(r: Reader, version: i16): void {
     {
-      this.index = r.int32("PartitionProduceData.Index");
+      this.index = r.int32(294169 /* PartitionProduceData.Index */);
     }
     {
-      this.records = r.nullableBytes("PartitionProduceData.Records", version >= 9, true);
+      this.records = r.nullableBytes(294164 /* PartitionProduceData.Records */, version >= 9, true);
     }
     if (version >= 9) {
-      const count = r.taggedCount("PartitionProduceData tagged fields");
+      const count = r.taggedCount(293888 /* PartitionProduceData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionProduceData tagged fields");
+        const raw = r.taggedField(293888 /* PartitionProduceData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -100,13 +100,13 @@ export class TopicProduceData {
 
   read(r: Reader, version: i16): void {
     if (version <= 12) {
-      this.name = r.string("TopicProduceData.Name", version >= 9);
+      this.name = r.string(294919 /* TopicProduceData.Name */, version >= 9);
     }
     if (version >= 13) {
-      this.topicId = r.uuid("TopicProduceData.TopicId");
+      this.topicId = r.uuid(294968 /* TopicProduceData.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicProduceData.PartitionData", version >= 9, false);
+      const n = r.arrayLength(295241 /* TopicProduceData.PartitionData */, version >= 9, false);
       const a: Array<PartitionProduceData> | null = n < 0 ? null : new Array<PartitionProduceData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionProduceData();
@@ -116,9 +116,9 @@ export class TopicProduceData {
       if (a != null) this.partitionData = a;
     }
     if (version >= 9) {
-      const count = r.taggedCount("TopicProduceData tagged fields");
+      const count = r.taggedCount(294912 /* TopicProduceData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicProduceData tagged fields");
+        const raw = r.taggedField(294912 /* TopicProduceData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -217,16 +217,16 @@ export class ProduceRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.transactionalId = r.nullableString("ProduceRequestData.TransactionalId", version >= 9, true);
+      this.transactionalId = r.nullableString(295937 /* ProduceRequestData.TransactionalId */, version >= 9, true);
     }
     {
-      this.acks = r.int16("ProduceRequestData.Acks");
+      this.acks = r.int16(296266 /* ProduceRequestData.Acks */);
     }
     {
-      this.timeoutMs = r.int32("ProduceRequestData.TimeoutMs");
+      this.timeoutMs = r.int32(295961 /* ProduceRequestData.TimeoutMs */);
     }
     {
-      const n = r.arrayLength("ProduceRequestData.TopicData", version >= 9, false);
+      const n = r.arrayLength(296267 /* ProduceRequestData.TopicData */, version >= 9, false);
       const a: Array<TopicProduceData> | null = n < 0 ? null : new Array<TopicProduceData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicProduceData();
@@ -236,9 +236,9 @@ export class ProduceRequestData extends Message {
       if (a != null) this.topicData = a;
     }
     if (version >= 9) {
-      const count = r.taggedCount("ProduceRequestData tagged fields");
+      const count = r.taggedCount(295936 /* ProduceRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ProduceRequestData tagged fields");
+        const raw = r.taggedField(295936 /* ProduceRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

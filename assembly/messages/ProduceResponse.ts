@@ -20,15 +20,15 @@ export class BatchIndexAndErrorMessage {
 
   read(r: Reader, version: i16): void {
     if (version >= 8) {
-      this.batchIndex = r.int32("BatchIndexAndErrorMessage.BatchIndex");
+      this.batchIndex = r.int32(297292 /* BatchIndexAndErrorMessage.BatchIndex */);
     }
     if (version >= 8) {
-      this.batchIndexErrorMessage = r.nullableString("BatchIndexAndErrorMessage.BatchIndexErrorMessage", version >= 9, version >= 8);
+      this.batchIndexErrorMessage = r.nullableString(297293 /* BatchIndexAndErrorMessage.BatchIndexErrorMessage */, version >= 9, version >= 8);
     }
     if (version >= 9) {
-      const count = r.taggedCount("BatchIndexAndErrorMessage tagged fields");
+      const count = r.taggedCount(296960 /* BatchIndexAndErrorMessage tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("BatchIndexAndErrorMessage tagged fields");
+        const raw = r.taggedField(296960 /* BatchIndexAndErrorMessage tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -40,16 +40,16 @@ export class BatchIndexAndErrorMessage {
     if (version >= 8) {
       w.int32(this.batchIndex);
     }
-    if (!(version >= 8) && !(this.batchIndex == 0)) w.fail("BatchIndexAndErrorMessage.BatchIndex", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.batchIndex == 0)) w.fail(297292 /* BatchIndexAndErrorMessage.BatchIndex */, "non-default value at version " + version.toString());
     if (version >= 8) {
       if (this.batchIndexErrorMessage == null) {
         if (version >= 8) w.length(-1, version >= 9, false);
-        else w.fail("BatchIndexAndErrorMessage.BatchIndexErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(297293 /* BatchIndexAndErrorMessage.BatchIndexErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.batchIndexErrorMessage!, version >= 9);
       }
     }
-    if (!(version >= 8) && !(this.batchIndexErrorMessage == null)) w.fail("BatchIndexAndErrorMessage.BatchIndexErrorMessage", "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.batchIndexErrorMessage == null)) w.fail(297293 /* BatchIndexAndErrorMessage.BatchIndexErrorMessage */, "non-default value at version " + version.toString());
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -101,15 +101,15 @@ export class LeaderIdAndEpoch {
 
   read(r: Reader, version: i16): void {
     if (version >= 10) {
-      this.leaderId = r.int32("LeaderIdAndEpoch.LeaderId");
+      this.leaderId = r.int32(207929 /* LeaderIdAndEpoch.LeaderId */);
     }
     if (version >= 10) {
-      this.leaderEpoch = r.int32("LeaderIdAndEpoch.LeaderEpoch");
+      this.leaderEpoch = r.int32(207923 /* LeaderIdAndEpoch.LeaderEpoch */);
     }
     if (version >= 9) {
-      const count = r.taggedCount("LeaderIdAndEpoch tagged fields");
+      const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderIdAndEpoch tagged fields");
+        const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -121,11 +121,11 @@ export class LeaderIdAndEpoch {
     if (version >= 10) {
       w.int32(this.leaderId);
     }
-    if (!(version >= 10) && !(this.leaderId == -1)) w.fail("LeaderIdAndEpoch.LeaderId", "non-default value at version " + version.toString());
+    if (!(version >= 10) && !(this.leaderId == -1)) w.fail(207929 /* LeaderIdAndEpoch.LeaderId */, "non-default value at version " + version.toString());
     if (version >= 10) {
       w.int32(this.leaderEpoch);
     }
-    if (!(version >= 10) && !(this.leaderEpoch == -1)) w.fail("LeaderIdAndEpoch.LeaderEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 10) && !(this.leaderEpoch == -1)) w.fail(207923 /* LeaderIdAndEpoch.LeaderEpoch */, "non-default value at version " + version.toString());
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -189,22 +189,22 @@ export class PartitionProduceResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.index = r.int32("PartitionProduceResponse.Index");
+      this.index = r.int32(298265 /* PartitionProduceResponse.Index */);
     }
     {
-      this.errorCode = r.int16("PartitionProduceResponse.ErrorCode");
+      this.errorCode = r.int16(297990 /* PartitionProduceResponse.ErrorCode */);
     }
     {
-      this.baseOffset = r.int64("PartitionProduceResponse.BaseOffset");
+      this.baseOffset = r.int64(298318 /* PartitionProduceResponse.BaseOffset */);
     }
     {
-      this.logAppendTimeMs = r.int64("PartitionProduceResponse.LogAppendTimeMs");
+      this.logAppendTimeMs = r.int64(298319 /* PartitionProduceResponse.LogAppendTimeMs */);
     }
     if (version >= 5) {
-      this.logStartOffset = r.int64("PartitionProduceResponse.LogStartOffset");
+      this.logStartOffset = r.int64(298244 /* PartitionProduceResponse.LogStartOffset */);
     }
     if (version >= 8) {
-      const n = r.arrayLength("PartitionProduceResponse.RecordErrors", version >= 9, false);
+      const n = r.arrayLength(298320 /* PartitionProduceResponse.RecordErrors */, version >= 9, false);
       const a: Array<BatchIndexAndErrorMessage> | null = n < 0 ? null : new Array<BatchIndexAndErrorMessage>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new BatchIndexAndErrorMessage();
@@ -214,17 +214,17 @@ export class PartitionProduceResponse {
       if (a != null) this.recordErrors = a;
     }
     if (version >= 8) {
-      this.errorMessage = r.nullableString("PartitionProduceResponse.ErrorMessage", version >= 9, version >= 8);
+      this.errorMessage = r.nullableString(298014 /* PartitionProduceResponse.ErrorMessage */, version >= 9, version >= 8);
     }
     if (version >= 9) {
-      const count = r.taggedCount("PartitionProduceResponse tagged fields");
+      const count = r.taggedCount(297984 /* PartitionProduceResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionProduceResponse tagged fields");
+        const raw = r.taggedField(297984 /* PartitionProduceResponse tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 10) {
           const t = new Reader(raw.data);
           this.currentLeader.read(t, version);
-          r.absorb(t, "PartitionProduceResponse.CurrentLeader");
+          r.absorb(t, 298262 /* PartitionProduceResponse.CurrentLeader */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -260,7 +260,7 @@ export class PartitionProduceResponse {
     if (version >= 8) {
       if (this.errorMessage == null) {
         if (version >= 8) w.length(-1, version >= 9, false);
-        else w.fail("PartitionProduceResponse.ErrorMessage", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(298014 /* PartitionProduceResponse.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.errorMessage!, version >= 9);
       }
@@ -275,7 +275,7 @@ export class PartitionProduceResponse {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
-        if (t.failed) w.fail("PartitionProduceResponse.CurrentLeader", t.error);
+        if (t.failed) w.fail(298262 /* PartitionProduceResponse.CurrentLeader */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);
@@ -397,13 +397,13 @@ export class TopicProduceResponse {
 
   read(r: Reader, version: i16): void {
     if (version <= 12) {
-      this.name = r.string("TopicProduceResponse.Name", version >= 9);
+      this.name = r.string(299015 /* TopicProduceResponse.Name */, version >= 9);
     }
     if (version >= 13) {
-      this.topicId = r.uuid("TopicProduceResponse.TopicId");
+      this.topicId = r.uuid(299064 /* TopicProduceResponse.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicProduceResponse.PartitionResponses", version >= 9, false);
+      const n = r.arrayLength(299345 /* TopicProduceResponse.PartitionResponses */, version >= 9, false);
       const a: Array<PartitionProduceResponse> | null = n < 0 ? null : new Array<PartitionProduceResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionProduceResponse();
@@ -413,9 +413,9 @@ export class TopicProduceResponse {
       if (a != null) this.partitionResponses = a;
     }
     if (version >= 9) {
-      const count = r.taggedCount("TopicProduceResponse tagged fields");
+      const count = r.taggedCount(299008 /* TopicProduceResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicProduceResponse tagged fields");
+        const raw = r.taggedField(299008 /* TopicProduceResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -514,21 +514,21 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 10) {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     if (version >= 10) {
-      this.host = r.string("NodeEndpoint.Host", version >= 9);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, version >= 9);
     }
     if (version >= 10) {
-      this.port = r.int32("NodeEndpoint.Port");
+      this.port = r.int32(63511 /* NodeEndpoint.Port */);
     }
     if (version >= 10) {
-      this.rack = r.nullableString("NodeEndpoint.Rack", version >= 9, version >= 10);
+      this.rack = r.nullableString(63589 /* NodeEndpoint.Rack */, version >= 9, version >= 10);
     }
     if (version >= 9) {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -540,24 +540,24 @@ export class NodeEndpoint {
     if (version >= 10) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 10) && !(this.nodeId == 0)) w.fail("NodeEndpoint.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 10) && !(this.nodeId == 0)) w.fail(63561 /* NodeEndpoint.NodeId */, "non-default value at version " + version.toString());
     if (version >= 10) {
       w.string(this.host, version >= 9);
     }
-    if (!(version >= 10) && !(this.host == "")) w.fail("NodeEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 10) && !(this.host == "")) w.fail(63510 /* NodeEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 10) {
       w.int32(this.port);
     }
-    if (!(version >= 10) && !(this.port == 0)) w.fail("NodeEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 10) && !(this.port == 0)) w.fail(63511 /* NodeEndpoint.Port */, "non-default value at version " + version.toString());
     if (version >= 10) {
       if (this.rack == null) {
         if (version >= 10) w.length(-1, version >= 9, false);
-        else w.fail("NodeEndpoint.Rack", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(63589 /* NodeEndpoint.Rack */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.rack!, version >= 9);
       }
     }
-    if (!(version >= 10) && !(this.rack == null)) w.fail("NodeEndpoint.Rack", "non-default value at version " + version.toString());
+    if (!(version >= 10) && !(this.rack == null)) w.fail(63589 /* NodeEndpoint.Rack */, "non-default value at version " + version.toString());
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -627,7 +627,7 @@ export class ProduceResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("ProduceResponseData.Responses", version >= 9, false);
+      const n = r.arrayLength(300080 /* ProduceResponseData.Responses */, version >= 9, false);
       const a: Array<TopicProduceResponse> | null = n < 0 ? null : new Array<TopicProduceResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicProduceResponse();
@@ -637,16 +637,16 @@ export class ProduceResponseData extends Message {
       if (a != null) this.responses = a;
     }
     {
-      this.throttleTimeMs = r.int32("ProduceResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(300037 /* ProduceResponseData.ThrottleTimeMs */);
     }
     if (version >= 9) {
-      const count = r.taggedCount("ProduceResponseData tagged fields");
+      const count = r.taggedCount(300032 /* ProduceResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ProduceResponseData tagged fields");
+        const raw = r.taggedField(300032 /* ProduceResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 10) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("ProduceResponseData.NodeEndpoints", version >= 9, false);
+          const n = t.arrayLength(300119 /* ProduceResponseData.NodeEndpoints */, version >= 9, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
@@ -654,7 +654,7 @@ export class ProduceResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.nodeEndpoints = a;
-          r.absorb(t, "ProduceResponseData.NodeEndpoints");
+          r.absorb(t, 300119 /* ProduceResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -690,7 +690,7 @@ export class ProduceResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("ProduceResponseData.NodeEndpoints", t.error);
+        if (t.failed) w.fail(300119 /* ProduceResponseData.NodeEndpoints */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

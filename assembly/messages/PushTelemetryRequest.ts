@@ -26,24 +26,24 @@ export class PushTelemetryRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clientInstanceId = r.uuid("PushTelemetryRequestData.ClientInstanceId");
+      this.clientInstanceId = r.uuid(301343 /* PushTelemetryRequestData.ClientInstanceId */);
     }
     {
-      this.subscriptionId = r.int32("PushTelemetryRequestData.SubscriptionId");
+      this.subscriptionId = r.int32(301344 /* PushTelemetryRequestData.SubscriptionId */);
     }
     {
-      this.terminating = r.bool("PushTelemetryRequestData.Terminating");
+      this.terminating = r.bool(301394 /* PushTelemetryRequestData.Terminating */);
     }
     {
-      this.compressionType = r.int8("PushTelemetryRequestData.CompressionType");
+      this.compressionType = r.int8(301395 /* PushTelemetryRequestData.CompressionType */);
     }
     {
-      this.metrics = r.bytes("PushTelemetryRequestData.Metrics", true);
+      this.metrics = r.bytes(301396 /* PushTelemetryRequestData.Metrics */, true);
     }
     {
-      const count = r.taggedCount("PushTelemetryRequestData tagged fields");
+      const count = r.taggedCount(301056 /* PushTelemetryRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PushTelemetryRequestData tagged fields");
+        const raw = r.taggedField(301056 /* PushTelemetryRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

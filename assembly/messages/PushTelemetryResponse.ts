@@ -20,15 +20,15 @@ export class PushTelemetryResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("PushTelemetryResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(302085 /* PushTelemetryResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("PushTelemetryResponseData.ErrorCode");
+      this.errorCode = r.int16(302086 /* PushTelemetryResponseData.ErrorCode */);
     }
     {
-      const count = r.taggedCount("PushTelemetryResponseData tagged fields");
+      const count = r.taggedCount(302080 /* PushTelemetryResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PushTelemetryResponseData tagged fields");
+        const raw = r.taggedField(302080 /* PushTelemetryResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionData.Partition");
+      this.partition = r.int32(31915 /* PartitionData.Partition */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class ReadStateData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ReadStateData.TopicId");
+      this.topicId = r.uuid(303160 /* ReadStateData.TopicId */);
     }
     {
-      const n = r.arrayLength("ReadStateData.Partitions", true, false);
+      const n = r.arrayLength(303112 /* ReadStateData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -107,9 +107,9 @@ export class ReadStateData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ReadStateData tagged fields");
+      const count = r.taggedCount(303104 /* ReadStateData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadStateData tagged fields");
+        const raw = r.taggedField(303104 /* ReadStateData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class ReadShareGroupStateRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("ReadShareGroupStateRequestData.GroupId", true);
+      this.groupId = r.string(304132 /* ReadShareGroupStateRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("ReadShareGroupStateRequestData.Topics", true, false);
+      const n = r.arrayLength(304138 /* ReadShareGroupStateRequestData.Topics */, true, false);
       const a: Array<ReadStateData> | null = n < 0 ? null : new Array<ReadStateData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateData();
@@ -206,9 +206,9 @@ export class ReadShareGroupStateRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("ReadShareGroupStateRequestData tagged fields");
+      const count = r.taggedCount(304128 /* ReadShareGroupStateRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadShareGroupStateRequestData tagged fields");
+        const raw = r.taggedField(304128 /* ReadShareGroupStateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

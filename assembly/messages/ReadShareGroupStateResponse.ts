@@ -24,21 +24,21 @@ export class StateBatch {
 
   read(r: Reader, version: i16): void {
     {
-      this.firstOffset = r.int64("StateBatch.FirstOffset");
+      this.firstOffset = r.int64(305424 /* StateBatch.FirstOffset */);
     }
     {
-      this.lastOffset = r.int64("StateBatch.LastOffset");
+      this.lastOffset = r.int64(305493 /* StateBatch.LastOffset */);
     }
     {
-      this.deliveryState = r.int8("StateBatch.DeliveryState");
+      this.deliveryState = r.int8(305494 /* StateBatch.DeliveryState */);
     }
     {
-      this.deliveryCount = r.int16("StateBatch.DeliveryCount");
+      this.deliveryCount = r.int16(305495 /* StateBatch.DeliveryCount */);
     }
     {
-      const count = r.taggedCount("StateBatch tagged fields");
+      const count = r.taggedCount(305152 /* StateBatch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StateBatch tagged fields");
+        const raw = r.taggedField(305152 /* StateBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -134,22 +134,22 @@ export class PartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionResult.Partition");
+      this.partition = r.int32(121003 /* PartitionResult.Partition */);
     }
     {
-      this.errorCode = r.int16("PartitionResult.ErrorCode");
+      this.errorCode = r.int16(120838 /* PartitionResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(120862 /* PartitionResult.ErrorMessage */, true, true);
     }
     {
-      this.stateEpoch = r.int32("PartitionResult.StateEpoch");
+      this.stateEpoch = r.int32(121132 /* PartitionResult.StateEpoch */);
     }
     {
-      this.startOffset = r.int64("PartitionResult.StartOffset");
+      this.startOffset = r.int64(120895 /* PartitionResult.StartOffset */);
     }
     {
-      const n = r.arrayLength("PartitionResult.StateBatches", true, false);
+      const n = r.arrayLength(121176 /* PartitionResult.StateBatches */, true, false);
       const a: Array<StateBatch> | null = n < 0 ? null : new Array<StateBatch>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new StateBatch();
@@ -159,9 +159,9 @@ export class PartitionResult {
       if (a != null) this.stateBatches = a;
     }
     {
-      const count = r.taggedCount("PartitionResult tagged fields");
+      const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResult tagged fields");
+        const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -293,10 +293,10 @@ export class ReadStateResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ReadStateResult.TopicId");
+      this.topicId = r.uuid(306232 /* ReadStateResult.TopicId */);
     }
     {
-      const n = r.arrayLength("ReadStateResult.Partitions", true, false);
+      const n = r.arrayLength(306184 /* ReadStateResult.Partitions */, true, false);
       const a: Array<PartitionResult> | null = n < 0 ? null : new Array<PartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
@@ -306,9 +306,9 @@ export class ReadStateResult {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ReadStateResult tagged fields");
+      const count = r.taggedCount(306176 /* ReadStateResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadStateResult tagged fields");
+        const raw = r.taggedField(306176 /* ReadStateResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -390,7 +390,7 @@ export class ReadShareGroupStateResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("ReadShareGroupStateResponseData.Results", true, false);
+      const n = r.arrayLength(307262 /* ReadShareGroupStateResponseData.Results */, true, false);
       const a: Array<ReadStateResult> | null = n < 0 ? null : new Array<ReadStateResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateResult();
@@ -400,9 +400,9 @@ export class ReadShareGroupStateResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("ReadShareGroupStateResponseData tagged fields");
+      const count = r.taggedCount(307200 /* ReadShareGroupStateResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadShareGroupStateResponseData tagged fields");
+        const raw = r.taggedField(307200 /* ReadShareGroupStateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

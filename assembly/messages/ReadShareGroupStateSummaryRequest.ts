@@ -20,15 +20,15 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionData.Partition");
+      this.partition = r.int32(31915 /* PartitionData.Partition */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class ReadStateSummaryData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ReadStateSummaryData.TopicId");
+      this.topicId = r.uuid(308280 /* ReadStateSummaryData.TopicId */);
     }
     {
-      const n = r.arrayLength("ReadStateSummaryData.Partitions", true, false);
+      const n = r.arrayLength(308232 /* ReadStateSummaryData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -107,9 +107,9 @@ export class ReadStateSummaryData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ReadStateSummaryData tagged fields");
+      const count = r.taggedCount(308224 /* ReadStateSummaryData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadStateSummaryData tagged fields");
+        const raw = r.taggedField(308224 /* ReadStateSummaryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("ReadShareGroupStateSummaryRequestData.GroupId", true);
+      this.groupId = r.string(309252 /* ReadShareGroupStateSummaryRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("ReadShareGroupStateSummaryRequestData.Topics", true, false);
+      const n = r.arrayLength(309258 /* ReadShareGroupStateSummaryRequestData.Topics */, true, false);
       const a: Array<ReadStateSummaryData> | null = n < 0 ? null : new Array<ReadStateSummaryData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateSummaryData();
@@ -206,9 +206,9 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("ReadShareGroupStateSummaryRequestData tagged fields");
+      const count = r.taggedCount(309248 /* ReadShareGroupStateSummaryRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadShareGroupStateSummaryRequestData tagged fields");
+        const raw = r.taggedField(309248 /* ReadShareGroupStateSummaryRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -30,30 +30,30 @@ export class PartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionResult.Partition");
+      this.partition = r.int32(121003 /* PartitionResult.Partition */);
     }
     {
-      this.errorCode = r.int16("PartitionResult.ErrorCode");
+      this.errorCode = r.int16(120838 /* PartitionResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(120862 /* PartitionResult.ErrorMessage */, true, true);
     }
     {
-      this.stateEpoch = r.int32("PartitionResult.StateEpoch");
+      this.stateEpoch = r.int32(121132 /* PartitionResult.StateEpoch */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionResult.LeaderEpoch");
+      this.leaderEpoch = r.int32(120883 /* PartitionResult.LeaderEpoch */);
     }
     {
-      this.startOffset = r.int64("PartitionResult.StartOffset");
+      this.startOffset = r.int64(120895 /* PartitionResult.StartOffset */);
     }
     if (version >= 1) {
-      this.deliveryCompleteCount = r.int32("PartitionResult.DeliveryCompleteCount");
+      this.deliveryCompleteCount = r.int32(121177 /* PartitionResult.DeliveryCompleteCount */);
     }
     {
-      const count = r.taggedCount("PartitionResult tagged fields");
+      const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResult tagged fields");
+        const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -178,10 +178,10 @@ export class ReadStateSummaryResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ReadStateSummaryResult.TopicId");
+      this.topicId = r.uuid(310328 /* ReadStateSummaryResult.TopicId */);
     }
     {
-      const n = r.arrayLength("ReadStateSummaryResult.Partitions", true, false);
+      const n = r.arrayLength(310280 /* ReadStateSummaryResult.Partitions */, true, false);
       const a: Array<PartitionResult> | null = n < 0 ? null : new Array<PartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
@@ -191,9 +191,9 @@ export class ReadStateSummaryResult {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ReadStateSummaryResult tagged fields");
+      const count = r.taggedCount(310272 /* ReadStateSummaryResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadStateSummaryResult tagged fields");
+        const raw = r.taggedField(310272 /* ReadStateSummaryResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -275,7 +275,7 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("ReadShareGroupStateSummaryResponseData.Results", true, false);
+      const n = r.arrayLength(311358 /* ReadShareGroupStateSummaryResponseData.Results */, true, false);
       const a: Array<ReadStateSummaryResult> | null = n < 0 ? null : new Array<ReadStateSummaryResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateSummaryResult();
@@ -285,9 +285,9 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("ReadShareGroupStateSummaryResponseData tagged fields");
+      const count = r.taggedCount(311296 /* ReadShareGroupStateSummaryResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ReadShareGroupStateSummaryResponseData tagged fields");
+        const raw = r.taggedField(311296 /* ReadShareGroupStateSummaryResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

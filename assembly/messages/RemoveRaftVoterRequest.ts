@@ -22,18 +22,18 @@ export class RemoveRaftVoterRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clusterId = r.nullableString("RemoveRaftVoterRequestData.ClusterId", true, true);
+      this.clusterId = r.nullableString(312344 /* RemoveRaftVoterRequestData.ClusterId */, true, true);
     }
     {
-      this.voterId = r.int32("RemoveRaftVoterRequestData.VoterId");
+      this.voterId = r.int32(312346 /* RemoveRaftVoterRequestData.VoterId */);
     }
     {
-      this.voterDirectoryId = r.uuid("RemoveRaftVoterRequestData.VoterDirectoryId");
+      this.voterDirectoryId = r.uuid(312347 /* RemoveRaftVoterRequestData.VoterDirectoryId */);
     }
     {
-      const count = r.taggedCount("RemoveRaftVoterRequestData tagged fields");
+      const count = r.taggedCount(312320 /* RemoveRaftVoterRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("RemoveRaftVoterRequestData tagged fields");
+        const raw = r.taggedField(312320 /* RemoveRaftVoterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class RemoveRaftVoterResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("RemoveRaftVoterResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(313349 /* RemoveRaftVoterResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("RemoveRaftVoterResponseData.ErrorCode");
+      this.errorCode = r.int16(313350 /* RemoveRaftVoterResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("RemoveRaftVoterResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(313374 /* RemoveRaftVoterResponseData.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("RemoveRaftVoterResponseData tagged fields");
+      const count = r.taggedCount(313344 /* RemoveRaftVoterResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("RemoveRaftVoterResponseData tagged fields");
+        const raw = r.taggedField(313344 /* RemoveRaftVoterResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class RenewDelegationTokenRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.hmac = r.bytes("RenewDelegationTokenRequestData.Hmac", version >= 2);
+      this.hmac = r.bytes(314515 /* RenewDelegationTokenRequestData.Hmac */, version >= 2);
     }
     {
-      this.renewPeriodMs = r.int64("RenewDelegationTokenRequestData.RenewPeriodMs");
+      this.renewPeriodMs = r.int64(314714 /* RenewDelegationTokenRequestData.RenewPeriodMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("RenewDelegationTokenRequestData tagged fields");
+      const count = r.taggedCount(314368 /* RenewDelegationTokenRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("RenewDelegationTokenRequestData tagged fields");
+        const raw = r.taggedField(314368 /* RenewDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

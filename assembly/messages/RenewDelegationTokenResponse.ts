@@ -22,18 +22,18 @@ export class RenewDelegationTokenResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("RenewDelegationTokenResponseData.ErrorCode");
+      this.errorCode = r.int16(315398 /* RenewDelegationTokenResponseData.ErrorCode */);
     }
     {
-      this.expiryTimestampMs = r.int64("RenewDelegationTokenResponseData.ExpiryTimestampMs");
+      this.expiryTimestampMs = r.int64(315536 /* RenewDelegationTokenResponseData.ExpiryTimestampMs */);
     }
     {
-      this.throttleTimeMs = r.int32("RenewDelegationTokenResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(315397 /* RenewDelegationTokenResponseData.ThrottleTimeMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("RenewDelegationTokenResponseData tagged fields");
+      const count = r.taggedCount(315392 /* RenewDelegationTokenResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("RenewDelegationTokenResponseData tagged fields");
+        const raw = r.taggedField(315392 /* RenewDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

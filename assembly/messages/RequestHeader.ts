@@ -24,21 +24,21 @@ export class RequestHeaderData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.requestApiKey = r.int16("RequestHeaderData.RequestApiKey");
+      this.requestApiKey = r.int16(316763 /* RequestHeaderData.RequestApiKey */);
     }
     {
-      this.requestApiVersion = r.int16("RequestHeaderData.RequestApiVersion");
+      this.requestApiVersion = r.int16(316764 /* RequestHeaderData.RequestApiVersion */);
     }
     {
-      this.correlationId = r.int32("RequestHeaderData.CorrelationId");
+      this.correlationId = r.int32(316765 /* RequestHeaderData.CorrelationId */);
     }
     {
-      this.clientId = r.nullableString("RequestHeaderData.ClientId", false, true);
+      this.clientId = r.nullableString(316528 /* RequestHeaderData.ClientId */, false, true);
     }
     if (version >= 2) {
-      const count = r.taggedCount("RequestHeaderData tagged fields");
+      const count = r.taggedCount(316416 /* RequestHeaderData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("RequestHeaderData tagged fields");
+        const raw = r.taggedField(316416 /* RequestHeaderData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

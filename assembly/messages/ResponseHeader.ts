@@ -18,12 +18,12 @@ export class ResponseHeaderData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.correlationId = r.int32("ResponseHeaderData.CorrelationId");
+      this.correlationId = r.int32(317789 /* ResponseHeaderData.CorrelationId */);
     }
     if (version >= 1) {
-      const count = r.taggedCount("ResponseHeaderData tagged fields");
+      const count = r.taggedCount(317440 /* ResponseHeaderData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ResponseHeaderData tagged fields");
+        const raw = r.taggedField(317440 /* ResponseHeaderData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

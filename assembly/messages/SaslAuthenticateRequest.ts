@@ -18,12 +18,12 @@ export class SaslAuthenticateRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.authBytes = r.bytes("SaslAuthenticateRequestData.AuthBytes", version >= 2);
+      this.authBytes = r.bytes(318814 /* SaslAuthenticateRequestData.AuthBytes */, version >= 2);
     }
     if (version >= 2) {
-      const count = r.taggedCount("SaslAuthenticateRequestData tagged fields");
+      const count = r.taggedCount(318464 /* SaslAuthenticateRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SaslAuthenticateRequestData tagged fields");
+        const raw = r.taggedField(318464 /* SaslAuthenticateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

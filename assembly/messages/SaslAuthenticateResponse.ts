@@ -24,21 +24,21 @@ export class SaslAuthenticateResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("SaslAuthenticateResponseData.ErrorCode");
+      this.errorCode = r.int16(319494 /* SaslAuthenticateResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("SaslAuthenticateResponseData.ErrorMessage", version >= 2, true);
+      this.errorMessage = r.nullableString(319518 /* SaslAuthenticateResponseData.ErrorMessage */, version >= 2, true);
     }
     {
-      this.authBytes = r.bytes("SaslAuthenticateResponseData.AuthBytes", version >= 2);
+      this.authBytes = r.bytes(319838 /* SaslAuthenticateResponseData.AuthBytes */, version >= 2);
     }
     if (version >= 1) {
-      this.sessionLifetimeMs = r.int64("SaslAuthenticateResponseData.SessionLifetimeMs");
+      this.sessionLifetimeMs = r.int64(319839 /* SaslAuthenticateResponseData.SessionLifetimeMs */);
     }
     if (version >= 2) {
-      const count = r.taggedCount("SaslAuthenticateResponseData tagged fields");
+      const count = r.taggedCount(319488 /* SaslAuthenticateResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SaslAuthenticateResponseData tagged fields");
+        const raw = r.taggedField(319488 /* SaslAuthenticateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

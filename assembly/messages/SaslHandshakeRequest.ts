@@ -18,7 +18,7 @@ export class SaslHandshakeRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.mechanism = r.string("SaslHandshakeRequestData.Mechanism", false);
+      this.mechanism = r.string(320576 /* SaslHandshakeRequestData.Mechanism */, false);
     }
   }
 

@@ -20,13 +20,13 @@ export class SaslHandshakeResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("SaslHandshakeResponseData.ErrorCode");
+      this.errorCode = r.int16(321542 /* SaslHandshakeResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("SaslHandshakeResponseData.Mechanisms", false, false);
+      const n = r.arrayLength(321888 /* SaslHandshakeResponseData.Mechanisms */, false, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("SaslHandshakeResponseData.Mechanisms", false));
+        a!.push(r.string(321888 /* SaslHandshakeResponseData.Mechanisms */, false));
       }
       if (a != null) this.mechanisms = a;
     }

@@ -22,23 +22,23 @@ export class AcknowledgementBatch {
 
   read(r: Reader, version: i16): void {
     {
-      this.firstOffset = r.int64("AcknowledgementBatch.FirstOffset");
+      this.firstOffset = r.int64(322832 /* AcknowledgementBatch.FirstOffset */);
     }
     {
-      this.lastOffset = r.int64("AcknowledgementBatch.LastOffset");
+      this.lastOffset = r.int64(322901 /* AcknowledgementBatch.LastOffset */);
     }
     {
-      const n = r.arrayLength("AcknowledgementBatch.AcknowledgeTypes", true, false);
+      const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : new Array<i8>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8("AcknowledgementBatch.AcknowledgeTypes"));
+        a!.push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
       }
       if (a != null) this.acknowledgeTypes = a;
     }
     {
-      const count = r.taggedCount("AcknowledgementBatch tagged fields");
+      const count = r.taggedCount(322560 /* AcknowledgementBatch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AcknowledgementBatch tagged fields");
+        const raw = r.taggedField(322560 /* AcknowledgementBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -131,10 +131,10 @@ export class AcknowledgePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("AcknowledgePartition.PartitionIndex");
+      this.partitionIndex = r.int32(323600 /* AcknowledgePartition.PartitionIndex */);
     }
     {
-      const n = r.arrayLength("AcknowledgePartition.AcknowledgementBatches", true, false);
+      const n = r.arrayLength(323938 /* AcknowledgePartition.AcknowledgementBatches */, true, false);
       const a: Array<AcknowledgementBatch> | null = n < 0 ? null : new Array<AcknowledgementBatch>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgementBatch();
@@ -144,9 +144,9 @@ export class AcknowledgePartition {
       if (a != null) this.acknowledgementBatches = a;
     }
     {
-      const count = r.taggedCount("AcknowledgePartition tagged fields");
+      const count = r.taggedCount(323584 /* AcknowledgePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AcknowledgePartition tagged fields");
+        const raw = r.taggedField(323584 /* AcknowledgePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -230,10 +230,10 @@ export class AcknowledgeTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("AcknowledgeTopic.TopicId");
+      this.topicId = r.uuid(324664 /* AcknowledgeTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("AcknowledgeTopic.Partitions", true, false);
+      const n = r.arrayLength(324616 /* AcknowledgeTopic.Partitions */, true, false);
       const a: Array<AcknowledgePartition> | null = n < 0 ? null : new Array<AcknowledgePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgePartition();
@@ -243,9 +243,9 @@ export class AcknowledgeTopic {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("AcknowledgeTopic tagged fields");
+      const count = r.taggedCount(324608 /* AcknowledgeTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AcknowledgeTopic tagged fields");
+        const raw = r.taggedField(324608 /* AcknowledgeTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -335,19 +335,19 @@ export class ShareAcknowledgeRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.nullableString("ShareAcknowledgeRequestData.GroupId", true, true);
+      this.groupId = r.nullableString(325636 /* ShareAcknowledgeRequestData.GroupId */, true, true);
     }
     {
-      this.memberId = r.nullableString("ShareAcknowledgeRequestData.MemberId", true, true);
+      this.memberId = r.nullableString(325740 /* ShareAcknowledgeRequestData.MemberId */, true, true);
     }
     {
-      this.shareSessionEpoch = r.int32("ShareAcknowledgeRequestData.ShareSessionEpoch");
+      this.shareSessionEpoch = r.int32(325987 /* ShareAcknowledgeRequestData.ShareSessionEpoch */);
     }
     if (version >= 2) {
-      this.isRenewAck = r.bool("ShareAcknowledgeRequestData.IsRenewAck");
+      this.isRenewAck = r.bool(325988 /* ShareAcknowledgeRequestData.IsRenewAck */);
     }
     {
-      const n = r.arrayLength("ShareAcknowledgeRequestData.Topics", true, false);
+      const n = r.arrayLength(325642 /* ShareAcknowledgeRequestData.Topics */, true, false);
       const a: Array<AcknowledgeTopic> | null = n < 0 ? null : new Array<AcknowledgeTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgeTopic();
@@ -357,9 +357,9 @@ export class ShareAcknowledgeRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("ShareAcknowledgeRequestData tagged fields");
+      const count = r.taggedCount(325632 /* ShareAcknowledgeRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareAcknowledgeRequestData tagged fields");
+        const raw = r.taggedField(325632 /* ShareAcknowledgeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -388,7 +388,7 @@ export class ShareAcknowledgeRequestData extends Message {
     if (version >= 2) {
       w.bool(this.isRenewAck);
     }
-    if (!(version >= 2) && !(this.isRenewAck == false)) w.fail("ShareAcknowledgeRequestData.IsRenewAck", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.isRenewAck == false)) w.fail(325988 /* ShareAcknowledgeRequestData.IsRenewAck */, "non-default value at version " + version.toString());
     {
       const a = this.topics;
       w.length(a.length, true, true);

@@ -20,15 +20,15 @@ export class LeaderIdAndEpoch {
 
   read(r: Reader, version: i16): void {
     {
-      this.leaderId = r.int32("LeaderIdAndEpoch.LeaderId");
+      this.leaderId = r.int32(207929 /* LeaderIdAndEpoch.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("LeaderIdAndEpoch.LeaderEpoch");
+      this.leaderEpoch = r.int32(207923 /* LeaderIdAndEpoch.LeaderEpoch */);
     }
     {
-      const count = r.taggedCount("LeaderIdAndEpoch tagged fields");
+      const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderIdAndEpoch tagged fields");
+        const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,21 +98,21 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(31774 /* PartitionData.ErrorMessage */, true, true);
     }
     {
       this.currentLeader.read(r, version);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -210,10 +210,10 @@ export class ShareAcknowledgeTopicResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ShareAcknowledgeTopicResponse.TopicId");
+      this.topicId = r.uuid(326712 /* ShareAcknowledgeTopicResponse.TopicId */);
     }
     {
-      const n = r.arrayLength("ShareAcknowledgeTopicResponse.Partitions", true, false);
+      const n = r.arrayLength(326664 /* ShareAcknowledgeTopicResponse.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -223,9 +223,9 @@ export class ShareAcknowledgeTopicResponse {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ShareAcknowledgeTopicResponse tagged fields");
+      const count = r.taggedCount(326656 /* ShareAcknowledgeTopicResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareAcknowledgeTopicResponse tagged fields");
+        const raw = r.taggedField(326656 /* ShareAcknowledgeTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -313,21 +313,21 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     {
-      this.host = r.string("NodeEndpoint.Host", true);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, true);
     }
     {
-      this.port = r.int32("NodeEndpoint.Port");
+      this.port = r.int32(63511 /* NodeEndpoint.Port */);
     }
     {
-      this.rack = r.nullableString("NodeEndpoint.Rack", true, true);
+      this.rack = r.nullableString(63589 /* NodeEndpoint.Rack */, true, true);
     }
     {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -427,19 +427,19 @@ export class ShareAcknowledgeResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ShareAcknowledgeResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(327685 /* ShareAcknowledgeResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ShareAcknowledgeResponseData.ErrorCode");
+      this.errorCode = r.int16(327686 /* ShareAcknowledgeResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("ShareAcknowledgeResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(327710 /* ShareAcknowledgeResponseData.ErrorMessage */, true, true);
     }
     if (version >= 2) {
-      this.acquisitionLockTimeoutMs = r.int32("ShareAcknowledgeResponseData.AcquisitionLockTimeoutMs");
+      this.acquisitionLockTimeoutMs = r.int32(328037 /* ShareAcknowledgeResponseData.AcquisitionLockTimeoutMs */);
     }
     {
-      const n = r.arrayLength("ShareAcknowledgeResponseData.Responses", true, false);
+      const n = r.arrayLength(327728 /* ShareAcknowledgeResponseData.Responses */, true, false);
       const a: Array<ShareAcknowledgeTopicResponse> | null = n < 0 ? null : new Array<ShareAcknowledgeTopicResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ShareAcknowledgeTopicResponse();
@@ -449,7 +449,7 @@ export class ShareAcknowledgeResponseData extends Message {
       if (a != null) this.responses = a;
     }
     {
-      const n = r.arrayLength("ShareAcknowledgeResponseData.NodeEndpoints", true, false);
+      const n = r.arrayLength(327767 /* ShareAcknowledgeResponseData.NodeEndpoints */, true, false);
       const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new NodeEndpoint();
@@ -459,9 +459,9 @@ export class ShareAcknowledgeResponseData extends Message {
       if (a != null) this.nodeEndpoints = a;
     }
     {
-      const count = r.taggedCount("ShareAcknowledgeResponseData tagged fields");
+      const count = r.taggedCount(327680 /* ShareAcknowledgeResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareAcknowledgeResponseData tagged fields");
+        const raw = r.taggedField(327680 /* ShareAcknowledgeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

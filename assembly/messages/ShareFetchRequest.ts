@@ -22,23 +22,23 @@ export class AcknowledgementBatch {
 
   read(r: Reader, version: i16): void {
     {
-      this.firstOffset = r.int64("AcknowledgementBatch.FirstOffset");
+      this.firstOffset = r.int64(322832 /* AcknowledgementBatch.FirstOffset */);
     }
     {
-      this.lastOffset = r.int64("AcknowledgementBatch.LastOffset");
+      this.lastOffset = r.int64(322901 /* AcknowledgementBatch.LastOffset */);
     }
     {
-      const n = r.arrayLength("AcknowledgementBatch.AcknowledgeTypes", true, false);
+      const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : new Array<i8>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8("AcknowledgementBatch.AcknowledgeTypes"));
+        a!.push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
       }
       if (a != null) this.acknowledgeTypes = a;
     }
     {
-      const count = r.taggedCount("AcknowledgementBatch tagged fields");
+      const count = r.taggedCount(322560 /* AcknowledgementBatch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AcknowledgementBatch tagged fields");
+        const raw = r.taggedField(322560 /* AcknowledgementBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -133,10 +133,10 @@ export class FetchPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("FetchPartition.PartitionIndex");
+      this.partitionIndex = r.int32(202768 /* FetchPartition.PartitionIndex */);
     }
     {
-      const n = r.arrayLength("FetchPartition.AcknowledgementBatches", true, false);
+      const n = r.arrayLength(203106 /* FetchPartition.AcknowledgementBatches */, true, false);
       const a: Array<AcknowledgementBatch> | null = n < 0 ? null : new Array<AcknowledgementBatch>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgementBatch();
@@ -146,9 +146,9 @@ export class FetchPartition {
       if (a != null) this.acknowledgementBatches = a;
     }
     {
-      const count = r.taggedCount("FetchPartition tagged fields");
+      const count = r.taggedCount(202752 /* FetchPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchPartition tagged fields");
+        const raw = r.taggedField(202752 /* FetchPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -160,7 +160,7 @@ export class FetchPartition {
     {
       w.int32(this.partitionIndex);
     }
-    if (!(false) && !(this.partitionMaxBytes == 0)) w.fail("FetchPartition.PartitionMaxBytes", "non-default value at version " + version.toString());
+    if (!(false) && !(this.partitionMaxBytes == 0)) w.fail(203013 /* FetchPartition.PartitionMaxBytes */, "non-default value at version " + version.toString());
     {
       const a = this.acknowledgementBatches;
       w.length(a.length, true, true);
@@ -234,10 +234,10 @@ export class FetchTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("FetchTopic.TopicId");
+      this.topicId = r.uuid(203832 /* FetchTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("FetchTopic.Partitions", true, false);
+      const n = r.arrayLength(203784 /* FetchTopic.Partitions */, true, false);
       const a: Array<FetchPartition> | null = n < 0 ? null : new Array<FetchPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchPartition();
@@ -247,9 +247,9 @@ export class FetchTopic {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("FetchTopic tagged fields");
+      const count = r.taggedCount(203776 /* FetchTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FetchTopic tagged fields");
+        const raw = r.taggedField(203776 /* FetchTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -333,20 +333,20 @@ export class ForgottenTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ForgottenTopic.TopicId");
+      this.topicId = r.uuid(204856 /* ForgottenTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("ForgottenTopic.Partitions", true, false);
+      const n = r.arrayLength(204808 /* ForgottenTopic.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("ForgottenTopic.Partitions"));
+        a!.push(r.int32(204808 /* ForgottenTopic.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ForgottenTopic tagged fields");
+      const count = r.taggedCount(204800 /* ForgottenTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ForgottenTopic tagged fields");
+        const raw = r.taggedField(204800 /* ForgottenTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -448,37 +448,37 @@ export class ShareFetchRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.nullableString("ShareFetchRequestData.GroupId", true, true);
+      this.groupId = r.nullableString(328708 /* ShareFetchRequestData.GroupId */, true, true);
     }
     {
-      this.memberId = r.nullableString("ShareFetchRequestData.MemberId", true, true);
+      this.memberId = r.nullableString(328812 /* ShareFetchRequestData.MemberId */, true, true);
     }
     {
-      this.shareSessionEpoch = r.int32("ShareFetchRequestData.ShareSessionEpoch");
+      this.shareSessionEpoch = r.int32(329059 /* ShareFetchRequestData.ShareSessionEpoch */);
     }
     {
-      this.maxWaitMs = r.int32("ShareFetchRequestData.MaxWaitMs");
+      this.maxWaitMs = r.int32(328966 /* ShareFetchRequestData.MaxWaitMs */);
     }
     {
-      this.minBytes = r.int32("ShareFetchRequestData.MinBytes");
+      this.minBytes = r.int32(328967 /* ShareFetchRequestData.MinBytes */);
     }
     {
-      this.maxBytes = r.int32("ShareFetchRequestData.MaxBytes");
+      this.maxBytes = r.int32(328968 /* ShareFetchRequestData.MaxBytes */);
     }
     {
-      this.maxRecords = r.int32("ShareFetchRequestData.MaxRecords");
+      this.maxRecords = r.int32(329062 /* ShareFetchRequestData.MaxRecords */);
     }
     {
-      this.batchSize = r.int32("ShareFetchRequestData.BatchSize");
+      this.batchSize = r.int32(329063 /* ShareFetchRequestData.BatchSize */);
     }
     if (version >= 2) {
-      this.shareAcquireMode = r.int8("ShareFetchRequestData.ShareAcquireMode");
+      this.shareAcquireMode = r.int8(329064 /* ShareFetchRequestData.ShareAcquireMode */);
     }
     if (version >= 2) {
-      this.isRenewAck = r.bool("ShareFetchRequestData.IsRenewAck");
+      this.isRenewAck = r.bool(329060 /* ShareFetchRequestData.IsRenewAck */);
     }
     {
-      const n = r.arrayLength("ShareFetchRequestData.Topics", true, false);
+      const n = r.arrayLength(328714 /* ShareFetchRequestData.Topics */, true, false);
       const a: Array<FetchTopic> | null = n < 0 ? null : new Array<FetchTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchTopic();
@@ -488,7 +488,7 @@ export class ShareFetchRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const n = r.arrayLength("ShareFetchRequestData.ForgottenTopicsData", true, false);
+      const n = r.arrayLength(328972 /* ShareFetchRequestData.ForgottenTopicsData */, true, false);
       const a: Array<ForgottenTopic> | null = n < 0 ? null : new Array<ForgottenTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ForgottenTopic();
@@ -498,9 +498,9 @@ export class ShareFetchRequestData extends Message {
       if (a != null) this.forgottenTopicsData = a;
     }
     {
-      const count = r.taggedCount("ShareFetchRequestData tagged fields");
+      const count = r.taggedCount(328704 /* ShareFetchRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareFetchRequestData tagged fields");
+        const raw = r.taggedField(328704 /* ShareFetchRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -547,7 +547,7 @@ export class ShareFetchRequestData extends Message {
     if (version >= 2) {
       w.bool(this.isRenewAck);
     }
-    if (!(version >= 2) && !(this.isRenewAck == false)) w.fail("ShareFetchRequestData.IsRenewAck", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.isRenewAck == false)) w.fail(329060 /* ShareFetchRequestData.IsRenewAck */, "non-default value at version " + version.toString());
     {
       const a = this.topics;
       w.length(a.length, true, true);

@@ -20,15 +20,15 @@ export class LeaderIdAndEpoch {
 
   read(r: Reader, version: i16): void {
     {
-      this.leaderId = r.int32("LeaderIdAndEpoch.LeaderId");
+      this.leaderId = r.int32(207929 /* LeaderIdAndEpoch.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("LeaderIdAndEpoch.LeaderEpoch");
+      this.leaderEpoch = r.int32(207923 /* LeaderIdAndEpoch.LeaderEpoch */);
     }
     {
-      const count = r.taggedCount("LeaderIdAndEpoch tagged fields");
+      const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("LeaderIdAndEpoch tagged fields");
+        const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -96,18 +96,18 @@ export class AcquiredRecords {
 
   read(r: Reader, version: i16): void {
     {
-      this.firstOffset = r.int64("AcquiredRecords.FirstOffset");
+      this.firstOffset = r.int64(330000 /* AcquiredRecords.FirstOffset */);
     }
     {
-      this.lastOffset = r.int64("AcquiredRecords.LastOffset");
+      this.lastOffset = r.int64(330069 /* AcquiredRecords.LastOffset */);
     }
     {
-      this.deliveryCount = r.int16("AcquiredRecords.DeliveryCount");
+      this.deliveryCount = r.int16(330071 /* AcquiredRecords.DeliveryCount */);
     }
     {
-      const count = r.taggedCount("AcquiredRecords tagged fields");
+      const count = r.taggedCount(329728 /* AcquiredRecords tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("AcquiredRecords tagged fields");
+        const raw = r.taggedField(329728 /* AcquiredRecords tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -196,28 +196,28 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(31774 /* PartitionData.ErrorMessage */, true, true);
     }
     {
-      this.acknowledgeErrorCode = r.int16("PartitionData.AcknowledgeErrorCode");
+      this.acknowledgeErrorCode = r.int16(32105 /* PartitionData.AcknowledgeErrorCode */);
     }
     {
-      this.acknowledgeErrorMessage = r.nullableString("PartitionData.AcknowledgeErrorMessage", true, true);
+      this.acknowledgeErrorMessage = r.nullableString(32106 /* PartitionData.AcknowledgeErrorMessage */, true, true);
     }
     {
       this.currentLeader.read(r, version);
     }
     {
-      this.records = r.nullableBytes("PartitionData.Records", true, false);
+      this.records = r.nullableBytes(32020 /* PartitionData.Records */, true, false);
     }
     {
-      const n = r.arrayLength("PartitionData.AcquiredRecords", true, false);
+      const n = r.arrayLength(32107 /* PartitionData.AcquiredRecords */, true, false);
       const a: Array<AcquiredRecords> | null = n < 0 ? null : new Array<AcquiredRecords>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcquiredRecords();
@@ -227,9 +227,9 @@ export class PartitionData {
       if (a != null) this.acquiredRecords = a;
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -266,7 +266,7 @@ export class PartitionData {
     }
     {
       if (this.records == null) {
-        w.fail("PartitionData.Records", "null at version " + version.toString() + ", where it is not nullable");
+        w.fail(32020 /* PartitionData.Records */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.bytesField(this.records!, true);
       }
@@ -397,10 +397,10 @@ export class ShareFetchableTopicResponse {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("ShareFetchableTopicResponse.TopicId");
+      this.topicId = r.uuid(330808 /* ShareFetchableTopicResponse.TopicId */);
     }
     {
-      const n = r.arrayLength("ShareFetchableTopicResponse.Partitions", true, false);
+      const n = r.arrayLength(330760 /* ShareFetchableTopicResponse.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -410,9 +410,9 @@ export class ShareFetchableTopicResponse {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("ShareFetchableTopicResponse tagged fields");
+      const count = r.taggedCount(330752 /* ShareFetchableTopicResponse tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareFetchableTopicResponse tagged fields");
+        const raw = r.taggedField(330752 /* ShareFetchableTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -500,21 +500,21 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     {
-      this.host = r.string("NodeEndpoint.Host", true);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, true);
     }
     {
-      this.port = r.int32("NodeEndpoint.Port");
+      this.port = r.int32(63511 /* NodeEndpoint.Port */);
     }
     {
-      this.rack = r.nullableString("NodeEndpoint.Rack", true, true);
+      this.rack = r.nullableString(63589 /* NodeEndpoint.Rack */, true, true);
     }
     {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -614,19 +614,19 @@ export class ShareFetchResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ShareFetchResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(331781 /* ShareFetchResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ShareFetchResponseData.ErrorCode");
+      this.errorCode = r.int16(331782 /* ShareFetchResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("ShareFetchResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(331806 /* ShareFetchResponseData.ErrorMessage */, true, true);
     }
     {
-      this.acquisitionLockTimeoutMs = r.int32("ShareFetchResponseData.AcquisitionLockTimeoutMs");
+      this.acquisitionLockTimeoutMs = r.int32(332133 /* ShareFetchResponseData.AcquisitionLockTimeoutMs */);
     }
     {
-      const n = r.arrayLength("ShareFetchResponseData.Responses", true, false);
+      const n = r.arrayLength(331824 /* ShareFetchResponseData.Responses */, true, false);
       const a: Array<ShareFetchableTopicResponse> | null = n < 0 ? null : new Array<ShareFetchableTopicResponse>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ShareFetchableTopicResponse();
@@ -636,7 +636,7 @@ export class ShareFetchResponseData extends Message {
       if (a != null) this.responses = a;
     }
     {
-      const n = r.arrayLength("ShareFetchResponseData.NodeEndpoints", true, false);
+      const n = r.arrayLength(331863 /* ShareFetchResponseData.NodeEndpoints */, true, false);
       const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new NodeEndpoint();
@@ -646,9 +646,9 @@ export class ShareFetchResponseData extends Message {
       if (a != null) this.nodeEndpoints = a;
     }
     {
-      const count = r.taggedCount("ShareFetchResponseData tagged fields");
+      const count = r.taggedCount(331776 /* ShareFetchResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareFetchResponseData tagged fields");
+        const raw = r.taggedField(331776 /* ShareFetchResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

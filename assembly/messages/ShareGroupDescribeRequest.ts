@@ -20,20 +20,20 @@ export class ShareGroupDescribeRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("ShareGroupDescribeRequestData.GroupIds", true, false);
+      const n = r.arrayLength(332905 /* ShareGroupDescribeRequestData.GroupIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ShareGroupDescribeRequestData.GroupIds", true));
+        a!.push(r.string(332905 /* ShareGroupDescribeRequestData.GroupIds */, true));
       }
       if (a != null) this.groupIds = a;
     }
     {
-      this.includeAuthorizedOperations = r.bool("ShareGroupDescribeRequestData.IncludeAuthorizedOperations");
+      this.includeAuthorizedOperations = r.bool(332906 /* ShareGroupDescribeRequestData.IncludeAuthorizedOperations */);
     }
     {
-      const count = r.taggedCount("ShareGroupDescribeRequestData tagged fields");
+      const count = r.taggedCount(332800 /* ShareGroupDescribeRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareGroupDescribeRequestData tagged fields");
+        const raw = r.taggedField(332800 /* ShareGroupDescribeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -26,29 +26,29 @@ export class ShareGroupHeartbeatRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("ShareGroupHeartbeatRequestData.GroupId", true);
+      this.groupId = r.string(334852 /* ShareGroupHeartbeatRequestData.GroupId */, true);
     }
     {
-      this.memberId = r.string("ShareGroupHeartbeatRequestData.MemberId", true);
+      this.memberId = r.string(334956 /* ShareGroupHeartbeatRequestData.MemberId */, true);
     }
     {
-      this.memberEpoch = r.int32("ShareGroupHeartbeatRequestData.MemberEpoch");
+      this.memberEpoch = r.int32(334959 /* ShareGroupHeartbeatRequestData.MemberEpoch */);
     }
     {
-      this.rackId = r.nullableString("ShareGroupHeartbeatRequestData.RackId", true, true);
+      this.rackId = r.nullableString(334958 /* ShareGroupHeartbeatRequestData.RackId */, true, true);
     }
     {
-      const n = r.arrayLength("ShareGroupHeartbeatRequestData.SubscribedTopicNames", true, true);
+      const n = r.arrayLength(334962 /* ShareGroupHeartbeatRequestData.SubscribedTopicNames */, true, true);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("ShareGroupHeartbeatRequestData.SubscribedTopicNames", true));
+        a!.push(r.string(334962 /* ShareGroupHeartbeatRequestData.SubscribedTopicNames */, true));
       }
       this.subscribedTopicNames = a;
     }
     {
-      const count = r.taggedCount("ShareGroupHeartbeatRequestData tagged fields");
+      const count = r.taggedCount(334848 /* ShareGroupHeartbeatRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareGroupHeartbeatRequestData tagged fields");
+        const raw = r.taggedField(334848 /* ShareGroupHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

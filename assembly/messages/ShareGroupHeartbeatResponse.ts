@@ -20,20 +20,20 @@ export class TopicPartitions {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("TopicPartitions.TopicId");
+      this.topicId = r.uuid(71736 /* TopicPartitions.TopicId */);
     }
     {
-      const n = r.arrayLength("TopicPartitions.Partitions", true, false);
+      const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicPartitions.Partitions"));
+        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicPartitions tagged fields");
+      const count = r.taggedCount(71680 /* TopicPartitions tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicPartitions tagged fields");
+        const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -113,7 +113,7 @@ export class Assignment {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("Assignment.TopicPartitions", true, false);
+      const n = r.arrayLength(72811 /* Assignment.TopicPartitions */, true, false);
       const a: Array<TopicPartitions> | null = n < 0 ? null : new Array<TopicPartitions>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
@@ -123,9 +123,9 @@ export class Assignment {
       if (a != null) this.topicPartitions = a;
     }
     {
-      const count = r.taggedCount("Assignment tagged fields");
+      const count = r.taggedCount(72704 /* Assignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Assignment tagged fields");
+        const raw = r.taggedField(72704 /* Assignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -208,25 +208,25 @@ export class ShareGroupHeartbeatResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("ShareGroupHeartbeatResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(335877 /* ShareGroupHeartbeatResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("ShareGroupHeartbeatResponseData.ErrorCode");
+      this.errorCode = r.int16(335878 /* ShareGroupHeartbeatResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("ShareGroupHeartbeatResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(335902 /* ShareGroupHeartbeatResponseData.ErrorMessage */, true, true);
     }
     {
-      this.memberId = r.nullableString("ShareGroupHeartbeatResponseData.MemberId", true, true);
+      this.memberId = r.nullableString(335980 /* ShareGroupHeartbeatResponseData.MemberId */, true, true);
     }
     {
-      this.memberEpoch = r.int32("ShareGroupHeartbeatResponseData.MemberEpoch");
+      this.memberEpoch = r.int32(335983 /* ShareGroupHeartbeatResponseData.MemberEpoch */);
     }
     {
-      this.heartbeatIntervalMs = r.int32("ShareGroupHeartbeatResponseData.HeartbeatIntervalMs");
+      this.heartbeatIntervalMs = r.int32(336000 /* ShareGroupHeartbeatResponseData.HeartbeatIntervalMs */);
     }
     {
-      if (true && r.int8("ShareGroupHeartbeatResponseData.Assignment") < 0) this.assignment = null;
+      if (true && r.int8(335988 /* ShareGroupHeartbeatResponseData.Assignment */) < 0) this.assignment = null;
       else {
         const e = new Assignment();
         e.read(r, version);
@@ -234,9 +234,9 @@ export class ShareGroupHeartbeatResponseData extends Message {
       }
     }
     {
-      const count = r.taggedCount("ShareGroupHeartbeatResponseData tagged fields");
+      const count = r.taggedCount(335872 /* ShareGroupHeartbeatResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("ShareGroupHeartbeatResponseData tagged fields");
+        const raw = r.taggedField(335872 /* ShareGroupHeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,23 +22,23 @@ export class StreamsGroupDescribeRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("StreamsGroupDescribeRequestData.GroupIds", true, false);
+      const n = r.arrayLength(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("StreamsGroupDescribeRequestData.GroupIds", true));
+        a!.push(r.string(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true));
       }
       if (a != null) this.groupIds = a;
     }
     {
-      this.includeAuthorizedOperations = r.bool("StreamsGroupDescribeRequestData.IncludeAuthorizedOperations");
+      this.includeAuthorizedOperations = r.bool(337002 /* StreamsGroupDescribeRequestData.IncludeAuthorizedOperations */);
     }
     if (version >= 1) {
-      this.includeTopologyDescription = r.bool("StreamsGroupDescribeRequestData.IncludeTopologyDescription");
+      this.includeTopologyDescription = r.bool(337260 /* StreamsGroupDescribeRequestData.IncludeTopologyDescription */);
     }
     {
-      const count = r.taggedCount("StreamsGroupDescribeRequestData tagged fields");
+      const count = r.taggedCount(336896 /* StreamsGroupDescribeRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StreamsGroupDescribeRequestData tagged fields");
+        const raw = r.taggedField(336896 /* StreamsGroupDescribeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -61,7 +61,7 @@ export class StreamsGroupDescribeRequestData extends Message {
     if (version >= 1) {
       w.bool(this.includeTopologyDescription);
     }
-    if (!(version >= 1) && !(this.includeTopologyDescription == false)) w.fail("StreamsGroupDescribeRequestData.IncludeTopologyDescription", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.includeTopologyDescription == false)) w.fail(337260 /* StreamsGroupDescribeRequestData.IncludeTopologyDescription */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -20,15 +20,15 @@ export class KeyValue {
 
   read(r: Reader, version: i16): void {
     {
-      this.key = r.string("KeyValue.Key", true);
+      this.key = r.string(337957 /* KeyValue.Key */, true);
     }
     {
-      this.value = r.string("KeyValue.Value", true);
+      this.value = r.string(337958 /* KeyValue.Value */, true);
     }
     {
-      const count = r.taggedCount("KeyValue tagged fields");
+      const count = r.taggedCount(337920 /* KeyValue tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("KeyValue tagged fields");
+        const raw = r.taggedField(337920 /* KeyValue tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,16 +98,16 @@ export class TopicInfo {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicInfo.Name", true);
+      this.name = r.string(338951 /* TopicInfo.Name */, true);
     }
     {
-      this.partitions = r.int32("TopicInfo.Partitions");
+      this.partitions = r.int32(338952 /* TopicInfo.Partitions */);
     }
     {
-      this.replicationFactor = r.int16("TopicInfo.ReplicationFactor");
+      this.replicationFactor = r.int16(339096 /* TopicInfo.ReplicationFactor */);
     }
     {
-      const n = r.arrayLength("TopicInfo.TopicConfigs", true, false);
+      const n = r.arrayLength(339309 /* TopicInfo.TopicConfigs */, true, false);
       const a: Array<KeyValue> | null = n < 0 ? null : new Array<KeyValue>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
@@ -117,9 +117,9 @@ export class TopicInfo {
       if (a != null) this.topicConfigs = a;
     }
     {
-      const count = r.taggedCount("TopicInfo tagged fields");
+      const count = r.taggedCount(338944 /* TopicInfo tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicInfo tagged fields");
+        const raw = r.taggedField(338944 /* TopicInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -231,26 +231,26 @@ export class Subtopology {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("Subtopology.SubtopologyId", true);
+      this.subtopologyId = r.string(340334 /* Subtopology.SubtopologyId */, true);
     }
     {
-      const n = r.arrayLength("Subtopology.SourceTopics", true, false);
+      const n = r.arrayLength(340335 /* Subtopology.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("Subtopology.SourceTopics", true));
+        a!.push(r.string(340335 /* Subtopology.SourceTopics */, true));
       }
       if (a != null) this.sourceTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.RepartitionSinkTopics", true, false);
+      const n = r.arrayLength(340336 /* Subtopology.RepartitionSinkTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("Subtopology.RepartitionSinkTopics", true));
+        a!.push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
       }
       if (a != null) this.repartitionSinkTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.StateChangelogTopics", true, false);
+      const n = r.arrayLength(340337 /* Subtopology.StateChangelogTopics */, true, false);
       const a: Array<TopicInfo> | null = n < 0 ? null : new Array<TopicInfo>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
@@ -260,7 +260,7 @@ export class Subtopology {
       if (a != null) this.stateChangelogTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.RepartitionSourceTopics", true, false);
+      const n = r.arrayLength(340338 /* Subtopology.RepartitionSourceTopics */, true, false);
       const a: Array<TopicInfo> | null = n < 0 ? null : new Array<TopicInfo>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
@@ -270,9 +270,9 @@ export class Subtopology {
       if (a != null) this.repartitionSourceTopics = a;
     }
     {
-      const count = r.taggedCount("Subtopology tagged fields");
+      const count = r.taggedCount(339968 /* Subtopology tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Subtopology tagged fields");
+        const raw = r.taggedField(339968 /* Subtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -439,10 +439,10 @@ export class Topology {
 
   read(r: Reader, version: i16): void {
     {
-      this.epoch = r.int32("Topology.Epoch");
+      this.epoch = r.int32(341262 /* Topology.Epoch */);
     }
     {
-      const n = r.arrayLength("Topology.Subtopologies", true, true);
+      const n = r.arrayLength(341363 /* Topology.Subtopologies */, true, true);
       const a: Array<Subtopology> | null = n < 0 ? null : new Array<Subtopology>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Subtopology();
@@ -452,9 +452,9 @@ export class Topology {
       this.subtopologies = a;
     }
     {
-      const count = r.taggedCount("Topology tagged fields");
+      const count = r.taggedCount(340992 /* Topology tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Topology tagged fields");
+        const raw = r.taggedField(340992 /* Topology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -547,15 +547,15 @@ export class Endpoint {
 
   read(r: Reader, version: i16): void {
     {
-      this.host = r.string("Endpoint.Host", true);
+      this.host = r.string(342038 /* Endpoint.Host */, true);
     }
     {
-      this.port = r.uint16("Endpoint.Port");
+      this.port = r.uint16(342039 /* Endpoint.Port */);
     }
     {
-      const count = r.taggedCount("Endpoint tagged fields");
+      const count = r.taggedCount(342016 /* Endpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Endpoint tagged fields");
+        const raw = r.taggedField(342016 /* Endpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -623,18 +623,18 @@ export class TaskOffset {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("TaskOffset.SubtopologyId", true);
+      this.subtopologyId = r.string(343406 /* TaskOffset.SubtopologyId */, true);
     }
     {
-      this.partition = r.int32("TaskOffset.Partition");
+      this.partition = r.int32(343211 /* TaskOffset.Partition */);
     }
     {
-      this.offset = r.int64("TaskOffset.Offset");
+      this.offset = r.int64(343209 /* TaskOffset.Offset */);
     }
     {
-      const count = r.taggedCount("TaskOffset tagged fields");
+      const count = r.taggedCount(343040 /* TaskOffset tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TaskOffset tagged fields");
+        const raw = r.taggedField(343040 /* TaskOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -711,20 +711,20 @@ export class TaskIds {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("TaskIds.SubtopologyId", true);
+      this.subtopologyId = r.string(344430 /* TaskIds.SubtopologyId */, true);
     }
     {
-      const n = r.arrayLength("TaskIds.Partitions", true, false);
+      const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TaskIds.Partitions"));
+        a!.push(r.int32(344072 /* TaskIds.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TaskIds tagged fields");
+      const count = r.taggedCount(344064 /* TaskIds tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TaskIds tagged fields");
+        const raw = r.taggedField(344064 /* TaskIds tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -808,7 +808,7 @@ export class Assignment {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("Assignment.ActiveTasks", true, false);
+      const n = r.arrayLength(73076 /* Assignment.ActiveTasks */, true, false);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -818,7 +818,7 @@ export class Assignment {
       if (a != null) this.activeTasks = a;
     }
     {
-      const n = r.arrayLength("Assignment.StandbyTasks", true, false);
+      const n = r.arrayLength(73077 /* Assignment.StandbyTasks */, true, false);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -828,7 +828,7 @@ export class Assignment {
       if (a != null) this.standbyTasks = a;
     }
     {
-      const n = r.arrayLength("Assignment.WarmupTasks", true, false);
+      const n = r.arrayLength(73078 /* Assignment.WarmupTasks */, true, false);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -838,9 +838,9 @@ export class Assignment {
       if (a != null) this.warmupTasks = a;
     }
     {
-      const count = r.taggedCount("Assignment tagged fields");
+      const count = r.taggedCount(72704 /* Assignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Assignment tagged fields");
+        const raw = r.taggedField(72704 /* Assignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -997,31 +997,31 @@ export class Member {
 
   read(r: Reader, version: i16): void {
     {
-      this.memberId = r.string("Member.MemberId", true);
+      this.memberId = r.string(73836 /* Member.MemberId */, true);
     }
     {
-      this.memberEpoch = r.int32("Member.MemberEpoch");
+      this.memberEpoch = r.int32(73839 /* Member.MemberEpoch */);
     }
     {
-      this.instanceId = r.nullableString("Member.InstanceId", true, true);
+      this.instanceId = r.nullableString(73837 /* Member.InstanceId */, true, true);
     }
     {
-      this.rackId = r.nullableString("Member.RackId", true, true);
+      this.rackId = r.nullableString(73838 /* Member.RackId */, true, true);
     }
     {
-      this.clientId = r.string("Member.ClientId", true);
+      this.clientId = r.string(73840 /* Member.ClientId */, true);
     }
     {
-      this.clientHost = r.string("Member.ClientHost", true);
+      this.clientHost = r.string(73841 /* Member.ClientHost */, true);
     }
     {
-      this.topologyEpoch = r.int32("Member.TopologyEpoch");
+      this.topologyEpoch = r.int32(74103 /* Member.TopologyEpoch */);
     }
     {
-      this.processId = r.string("Member.ProcessId", true);
+      this.processId = r.string(74104 /* Member.ProcessId */, true);
     }
     {
-      if (true && r.int8("Member.UserEndpoint") < 0) this.userEndpoint = null;
+      if (true && r.int8(74105 /* Member.UserEndpoint */) < 0) this.userEndpoint = null;
       else {
         const e = new Endpoint();
         e.read(r, version);
@@ -1029,7 +1029,7 @@ export class Member {
       }
     }
     {
-      const n = r.arrayLength("Member.ClientTags", true, false);
+      const n = r.arrayLength(74106 /* Member.ClientTags */, true, false);
       const a: Array<KeyValue> | null = n < 0 ? null : new Array<KeyValue>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
@@ -1039,7 +1039,7 @@ export class Member {
       if (a != null) this.clientTags = a;
     }
     {
-      const n = r.arrayLength("Member.TaskOffsets", true, false);
+      const n = r.arrayLength(74107 /* Member.TaskOffsets */, true, false);
       const a: Array<TaskOffset> | null = n < 0 ? null : new Array<TaskOffset>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
@@ -1049,7 +1049,7 @@ export class Member {
       if (a != null) this.taskOffsets = a;
     }
     {
-      const n = r.arrayLength("Member.TaskEndOffsets", true, false);
+      const n = r.arrayLength(74108 /* Member.TaskEndOffsets */, true, false);
       const a: Array<TaskOffset> | null = n < 0 ? null : new Array<TaskOffset>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
@@ -1065,12 +1065,12 @@ export class Member {
       this.targetAssignment.read(r, version);
     }
     {
-      this.isClassic = r.bool("Member.IsClassic");
+      this.isClassic = r.bool(74109 /* Member.IsClassic */);
     }
     {
-      const count = r.taggedCount("Member tagged fields");
+      const count = r.taggedCount(73728 /* Member tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Member tagged fields");
+        const raw = r.taggedField(73728 /* Member tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -1373,42 +1373,42 @@ export class TopologyDescriptionNode {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.name = r.string("TopologyDescriptionNode.Name", true);
+      this.name = r.string(345095 /* TopologyDescriptionNode.Name */, true);
     }
     if (version >= 1) {
-      this.nodeType = r.int8("TopologyDescriptionNode.NodeType");
+      this.nodeType = r.int8(345470 /* TopologyDescriptionNode.NodeType */);
     }
     if (version >= 1) {
-      const n = r.arrayLength("TopologyDescriptionNode.SourceTopics", true, false);
+      const n = r.arrayLength(345455 /* TopologyDescriptionNode.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("TopologyDescriptionNode.SourceTopics", true));
+        a!.push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
       }
       if (a != null) this.sourceTopics = a;
     }
     if (version >= 1) {
-      this.sinkTopic = r.nullableString("TopologyDescriptionNode.SinkTopic", true, version >= 1);
+      this.sinkTopic = r.nullableString(345471 /* TopologyDescriptionNode.SinkTopic */, true, version >= 1);
     }
     if (version >= 1) {
-      const n = r.arrayLength("TopologyDescriptionNode.Stores", true, false);
+      const n = r.arrayLength(345472 /* TopologyDescriptionNode.Stores */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("TopologyDescriptionNode.Stores", true));
+        a!.push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
       }
       if (a != null) this.stores = a;
     }
     if (version >= 1) {
-      const n = r.arrayLength("TopologyDescriptionNode.Successors", true, false);
+      const n = r.arrayLength(345473 /* TopologyDescriptionNode.Successors */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("TopologyDescriptionNode.Successors", true));
+        a!.push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
       }
       if (a != null) this.successors = a;
     }
     {
-      const count = r.taggedCount("TopologyDescriptionNode tagged fields");
+      const count = r.taggedCount(345088 /* TopologyDescriptionNode tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescriptionNode tagged fields");
+        const raw = r.taggedField(345088 /* TopologyDescriptionNode tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -1420,11 +1420,11 @@ export class TopologyDescriptionNode {
     if (version >= 1) {
       w.string(this.name, true);
     }
-    if (!(version >= 1) && !(this.name == "")) w.fail("TopologyDescriptionNode.Name", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.name == "")) w.fail(345095 /* TopologyDescriptionNode.Name */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.int8(this.nodeType);
     }
-    if (!(version >= 1) && !(this.nodeType == 0)) w.fail("TopologyDescriptionNode.NodeType", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.nodeType == 0)) w.fail(345470 /* TopologyDescriptionNode.NodeType */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const a = this.sourceTopics;
       w.length(a.length, true, true);
@@ -1433,16 +1433,16 @@ export class TopologyDescriptionNode {
         w.string(e, true);
       }
     }
-    if (!(version >= 1) && !(this.sourceTopics.length == 0)) w.fail("TopologyDescriptionNode.SourceTopics", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.sourceTopics.length == 0)) w.fail(345455 /* TopologyDescriptionNode.SourceTopics */, "non-default value at version " + version.toString());
     if (version >= 1) {
       if (this.sinkTopic == null) {
         if (version >= 1) w.length(-1, true, false);
-        else w.fail("TopologyDescriptionNode.SinkTopic", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(345471 /* TopologyDescriptionNode.SinkTopic */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.sinkTopic!, true);
       }
     }
-    if (!(version >= 1) && !(this.sinkTopic == null)) w.fail("TopologyDescriptionNode.SinkTopic", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.sinkTopic == null)) w.fail(345471 /* TopologyDescriptionNode.SinkTopic */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const a = this.stores;
       w.length(a.length, true, true);
@@ -1451,7 +1451,7 @@ export class TopologyDescriptionNode {
         w.string(e, true);
       }
     }
-    if (!(version >= 1) && !(this.stores.length == 0)) w.fail("TopologyDescriptionNode.Stores", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.stores.length == 0)) w.fail(345472 /* TopologyDescriptionNode.Stores */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const a = this.successors;
       w.length(a.length, true, true);
@@ -1460,7 +1460,7 @@ export class TopologyDescriptionNode {
         w.string(e, true);
       }
     }
-    if (!(version >= 1) && !(this.successors.length == 0)) w.fail("TopologyDescriptionNode.Successors", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.successors.length == 0)) w.fail(345473 /* TopologyDescriptionNode.Successors */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1577,10 +1577,10 @@ export class TopologyDescriptionSubtopology {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.subtopologyId = r.string("TopologyDescriptionSubtopology.SubtopologyId", true);
+      this.subtopologyId = r.string(346478 /* TopologyDescriptionSubtopology.SubtopologyId */, true);
     }
     if (version >= 1) {
-      const n = r.arrayLength("TopologyDescriptionSubtopology.Nodes", true, false);
+      const n = r.arrayLength(346335 /* TopologyDescriptionSubtopology.Nodes */, true, false);
       const a: Array<TopologyDescriptionNode> | null = n < 0 ? null : new Array<TopologyDescriptionNode>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionNode();
@@ -1590,9 +1590,9 @@ export class TopologyDescriptionSubtopology {
       if (a != null) this.nodes = a;
     }
     {
-      const count = r.taggedCount("TopologyDescriptionSubtopology tagged fields");
+      const count = r.taggedCount(346112 /* TopologyDescriptionSubtopology tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescriptionSubtopology tagged fields");
+        const raw = r.taggedField(346112 /* TopologyDescriptionSubtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -1604,7 +1604,7 @@ export class TopologyDescriptionSubtopology {
     if (version >= 1) {
       w.string(this.subtopologyId, true);
     }
-    if (!(version >= 1) && !(this.subtopologyId == "")) w.fail("TopologyDescriptionSubtopology.SubtopologyId", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.subtopologyId == "")) w.fail(346478 /* TopologyDescriptionSubtopology.SubtopologyId */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const a = this.nodes;
       w.length(a.length, true, true);
@@ -1613,7 +1613,7 @@ export class TopologyDescriptionSubtopology {
         e.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.nodes.length == 0)) w.fail("TopologyDescriptionSubtopology.Nodes", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.nodes.length == 0)) w.fail(346335 /* TopologyDescriptionSubtopology.Nodes */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1684,9 +1684,9 @@ export class TopologyDescriptionGlobalStore {
       this.processor.read(r, version);
     }
     {
-      const count = r.taggedCount("TopologyDescriptionGlobalStore tagged fields");
+      const count = r.taggedCount(347136 /* TopologyDescriptionGlobalStore tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescriptionGlobalStore tagged fields");
+        const raw = r.taggedField(347136 /* TopologyDescriptionGlobalStore tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -1698,11 +1698,11 @@ export class TopologyDescriptionGlobalStore {
     if (version >= 1) {
       this.source.write(w, version);
     }
-    if (!(version >= 1) && !(this.source.isDefault())) w.fail("TopologyDescriptionGlobalStore.Source", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.source.isDefault())) w.fail(347323 /* TopologyDescriptionGlobalStore.Source */, "non-default value at version " + version.toString());
     if (version >= 1) {
       this.processor.write(w, version);
     }
-    if (!(version >= 1) && !(this.processor.isDefault())) w.fail("TopologyDescriptionGlobalStore.Processor", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.processor.isDefault())) w.fail(347522 /* TopologyDescriptionGlobalStore.Processor */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1766,7 +1766,7 @@ export class TopologyDescription {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      const n = r.arrayLength("TopologyDescription.Subtopologies", true, false);
+      const n = r.arrayLength(348531 /* TopologyDescription.Subtopologies */, true, false);
       const a: Array<TopologyDescriptionSubtopology> | null = n < 0 ? null : new Array<TopologyDescriptionSubtopology>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionSubtopology();
@@ -1776,7 +1776,7 @@ export class TopologyDescription {
       if (a != null) this.subtopologies = a;
     }
     if (version >= 1) {
-      const n = r.arrayLength("TopologyDescription.GlobalStores", true, false);
+      const n = r.arrayLength(348547 /* TopologyDescription.GlobalStores */, true, false);
       const a: Array<TopologyDescriptionGlobalStore> | null = n < 0 ? null : new Array<TopologyDescriptionGlobalStore>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionGlobalStore();
@@ -1786,9 +1786,9 @@ export class TopologyDescription {
       if (a != null) this.globalStores = a;
     }
     {
-      const count = r.taggedCount("TopologyDescription tagged fields");
+      const count = r.taggedCount(348160 /* TopologyDescription tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescription tagged fields");
+        const raw = r.taggedField(348160 /* TopologyDescription tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -1805,7 +1805,7 @@ export class TopologyDescription {
         e.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.subtopologies.length == 0)) w.fail("TopologyDescription.Subtopologies", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.subtopologies.length == 0)) w.fail(348531 /* TopologyDescription.Subtopologies */, "non-default value at version " + version.toString());
     if (version >= 1) {
       const a = this.globalStores;
       w.length(a.length, true, true);
@@ -1814,7 +1814,7 @@ export class TopologyDescription {
         e.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.globalStores.length == 0)) w.fail("TopologyDescription.GlobalStores", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.globalStores.length == 0)) w.fail(348547 /* TopologyDescription.GlobalStores */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1912,25 +1912,25 @@ export class DescribedGroup {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("DescribedGroup.ErrorCode");
+      this.errorCode = r.int16(74758 /* DescribedGroup.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("DescribedGroup.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(74782 /* DescribedGroup.ErrorMessage */, true, true);
     }
     {
-      this.groupId = r.string("DescribedGroup.GroupId", true);
+      this.groupId = r.string(74756 /* DescribedGroup.GroupId */, true);
     }
     {
-      this.groupState = r.string("DescribedGroup.GroupState", true);
+      this.groupState = r.string(74871 /* DescribedGroup.GroupState */, true);
     }
     {
-      this.groupEpoch = r.int32("DescribedGroup.GroupEpoch");
+      this.groupEpoch = r.int32(74872 /* DescribedGroup.GroupEpoch */);
     }
     {
-      this.assignmentEpoch = r.int32("DescribedGroup.AssignmentEpoch");
+      this.assignmentEpoch = r.int32(74873 /* DescribedGroup.AssignmentEpoch */);
     }
     {
-      if (true && r.int8("DescribedGroup.Topology") < 0) this.topology = null;
+      if (true && r.int8(75140 /* DescribedGroup.Topology */) < 0) this.topology = null;
       else {
         const e = new Topology();
         e.read(r, version);
@@ -1938,7 +1938,7 @@ export class DescribedGroup {
       }
     }
     {
-      const n = r.arrayLength("DescribedGroup.Members", true, false);
+      const n = r.arrayLength(74875 /* DescribedGroup.Members */, true, false);
       const a: Array<Member> | null = n < 0 ? null : new Array<Member>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Member();
@@ -1948,10 +1948,10 @@ export class DescribedGroup {
       if (a != null) this.members = a;
     }
     {
-      this.authorizedOperations = r.int32("DescribedGroup.AuthorizedOperations");
+      this.authorizedOperations = r.int32(74876 /* DescribedGroup.AuthorizedOperations */);
     }
     if (version >= 1) {
-      if (version >= 1 && r.int8("DescribedGroup.TopologyDescription") < 0) this.topologyDescription = null;
+      if (version >= 1 && r.int8(75141 /* DescribedGroup.TopologyDescription */) < 0) this.topologyDescription = null;
       else {
         const e = new TopologyDescription();
         e.read(r, version);
@@ -1959,15 +1959,15 @@ export class DescribedGroup {
       }
     }
     if (version >= 1) {
-      this.topologyDescriptionStatus = r.int8("DescribedGroup.TopologyDescriptionStatus");
+      this.topologyDescriptionStatus = r.int8(75142 /* DescribedGroup.TopologyDescriptionStatus */);
     }
     if (version >= 1) {
-      this.assignorName = r.nullableString("DescribedGroup.AssignorName", true, version >= 1);
+      this.assignorName = r.nullableString(74874 /* DescribedGroup.AssignorName */, true, version >= 1);
     }
     {
-      const count = r.taggedCount("DescribedGroup tagged fields");
+      const count = r.taggedCount(74752 /* DescribedGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("DescribedGroup tagged fields");
+        const raw = r.taggedField(74752 /* DescribedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -2020,21 +2020,21 @@ export class DescribedGroup {
     if (version >= 1) {
       if (this.topologyDescription == null) {
         if (version >= 1) w.int8(-1);
-        else w.fail("DescribedGroup.TopologyDescription", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(75141 /* DescribedGroup.TopologyDescription */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         if (version >= 1) w.int8(1);
         this.topologyDescription!.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.topologyDescription == null)) w.fail("DescribedGroup.TopologyDescription", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.topologyDescription == null)) w.fail(75141 /* DescribedGroup.TopologyDescription */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.int8(this.topologyDescriptionStatus);
     }
-    if (!(version >= 1) && !(this.topologyDescriptionStatus == 0)) w.fail("DescribedGroup.TopologyDescriptionStatus", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.topologyDescriptionStatus == 0)) w.fail(75142 /* DescribedGroup.TopologyDescriptionStatus */, "non-default value at version " + version.toString());
     if (version >= 1) {
       if (this.assignorName == null) {
         if (version >= 1) w.length(-1, true, false);
-        else w.fail("DescribedGroup.AssignorName", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(74874 /* DescribedGroup.AssignorName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.assignorName!, true);
       }
@@ -2197,10 +2197,10 @@ export class StreamsGroupDescribeResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("StreamsGroupDescribeResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(349189 /* StreamsGroupDescribeResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("StreamsGroupDescribeResponseData.Groups", true, false);
+      const n = r.arrayLength(349309 /* StreamsGroupDescribeResponseData.Groups */, true, false);
       const a: Array<DescribedGroup> | null = n < 0 ? null : new Array<DescribedGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
@@ -2210,9 +2210,9 @@ export class StreamsGroupDescribeResponseData extends Message {
       if (a != null) this.groups = a;
     }
     {
-      const count = r.taggedCount("StreamsGroupDescribeResponseData tagged fields");
+      const count = r.taggedCount(349184 /* StreamsGroupDescribeResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StreamsGroupDescribeResponseData tagged fields");
+        const raw = r.taggedField(349184 /* StreamsGroupDescribeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

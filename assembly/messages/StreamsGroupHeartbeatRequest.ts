@@ -20,15 +20,15 @@ export class KeyValue {
 
   read(r: Reader, version: i16): void {
     {
-      this.key = r.string("KeyValue.Key", true);
+      this.key = r.string(337957 /* KeyValue.Key */, true);
     }
     {
-      this.value = r.string("KeyValue.Value", true);
+      this.value = r.string(337958 /* KeyValue.Value */, true);
     }
     {
-      const count = r.taggedCount("KeyValue tagged fields");
+      const count = r.taggedCount(337920 /* KeyValue tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("KeyValue tagged fields");
+        const raw = r.taggedField(337920 /* KeyValue tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -98,16 +98,16 @@ export class TopicInfo {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopicInfo.Name", true);
+      this.name = r.string(338951 /* TopicInfo.Name */, true);
     }
     {
-      this.partitions = r.int32("TopicInfo.Partitions");
+      this.partitions = r.int32(338952 /* TopicInfo.Partitions */);
     }
     {
-      this.replicationFactor = r.int16("TopicInfo.ReplicationFactor");
+      this.replicationFactor = r.int16(339096 /* TopicInfo.ReplicationFactor */);
     }
     {
-      const n = r.arrayLength("TopicInfo.TopicConfigs", true, false);
+      const n = r.arrayLength(339309 /* TopicInfo.TopicConfigs */, true, false);
       const a: Array<KeyValue> | null = n < 0 ? null : new Array<KeyValue>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
@@ -117,9 +117,9 @@ export class TopicInfo {
       if (a != null) this.topicConfigs = a;
     }
     {
-      const count = r.taggedCount("TopicInfo tagged fields");
+      const count = r.taggedCount(338944 /* TopicInfo tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicInfo tagged fields");
+        const raw = r.taggedField(338944 /* TopicInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -227,33 +227,33 @@ export class CopartitionGroup {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("CopartitionGroup.SourceTopics", true, false);
+      const n = r.arrayLength(350575 /* CopartitionGroup.SourceTopics */, true, false);
       const a: Array<i16> | null = n < 0 ? null : new Array<i16>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int16("CopartitionGroup.SourceTopics"));
+        a!.push(r.int16(350575 /* CopartitionGroup.SourceTopics */));
       }
       if (a != null) this.sourceTopics = a;
     }
     {
-      const n = r.arrayLength("CopartitionGroup.SourceTopicRegex", true, false);
+      const n = r.arrayLength(350599 /* CopartitionGroup.SourceTopicRegex */, true, false);
       const a: Array<i16> | null = n < 0 ? null : new Array<i16>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int16("CopartitionGroup.SourceTopicRegex"));
+        a!.push(r.int16(350599 /* CopartitionGroup.SourceTopicRegex */));
       }
       if (a != null) this.sourceTopicRegex = a;
     }
     {
-      const n = r.arrayLength("CopartitionGroup.RepartitionSourceTopics", true, false);
+      const n = r.arrayLength(350578 /* CopartitionGroup.RepartitionSourceTopics */, true, false);
       const a: Array<i16> | null = n < 0 ? null : new Array<i16>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int16("CopartitionGroup.RepartitionSourceTopics"));
+        a!.push(r.int16(350578 /* CopartitionGroup.RepartitionSourceTopics */));
       }
       if (a != null) this.repartitionSourceTopics = a;
     }
     {
-      const count = r.taggedCount("CopartitionGroup tagged fields");
+      const count = r.taggedCount(350208 /* CopartitionGroup tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CopartitionGroup tagged fields");
+        const raw = r.taggedField(350208 /* CopartitionGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -388,26 +388,26 @@ export class Subtopology {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("Subtopology.SubtopologyId", true);
+      this.subtopologyId = r.string(340334 /* Subtopology.SubtopologyId */, true);
     }
     {
-      const n = r.arrayLength("Subtopology.SourceTopics", true, false);
+      const n = r.arrayLength(340335 /* Subtopology.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("Subtopology.SourceTopics", true));
+        a!.push(r.string(340335 /* Subtopology.SourceTopics */, true));
       }
       if (a != null) this.sourceTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.SourceTopicRegex", true, false);
+      const n = r.arrayLength(340359 /* Subtopology.SourceTopicRegex */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("Subtopology.SourceTopicRegex", true));
+        a!.push(r.string(340359 /* Subtopology.SourceTopicRegex */, true));
       }
       if (a != null) this.sourceTopicRegex = a;
     }
     {
-      const n = r.arrayLength("Subtopology.StateChangelogTopics", true, false);
+      const n = r.arrayLength(340337 /* Subtopology.StateChangelogTopics */, true, false);
       const a: Array<TopicInfo> | null = n < 0 ? null : new Array<TopicInfo>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
@@ -417,15 +417,15 @@ export class Subtopology {
       if (a != null) this.stateChangelogTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.RepartitionSinkTopics", true, false);
+      const n = r.arrayLength(340336 /* Subtopology.RepartitionSinkTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("Subtopology.RepartitionSinkTopics", true));
+        a!.push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
       }
       if (a != null) this.repartitionSinkTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.RepartitionSourceTopics", true, false);
+      const n = r.arrayLength(340338 /* Subtopology.RepartitionSourceTopics */, true, false);
       const a: Array<TopicInfo> | null = n < 0 ? null : new Array<TopicInfo>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
@@ -435,7 +435,7 @@ export class Subtopology {
       if (a != null) this.repartitionSourceTopics = a;
     }
     {
-      const n = r.arrayLength("Subtopology.CopartitionGroups", true, false);
+      const n = r.arrayLength(340360 /* Subtopology.CopartitionGroups */, true, false);
       const a: Array<CopartitionGroup> | null = n < 0 ? null : new Array<CopartitionGroup>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CopartitionGroup();
@@ -445,9 +445,9 @@ export class Subtopology {
       if (a != null) this.copartitionGroups = a;
     }
     {
-      const count = r.taggedCount("Subtopology tagged fields");
+      const count = r.taggedCount(339968 /* Subtopology tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Subtopology tagged fields");
+        const raw = r.taggedField(339968 /* Subtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -670,10 +670,10 @@ export class Topology {
 
   read(r: Reader, version: i16): void {
     {
-      this.epoch = r.int32("Topology.Epoch");
+      this.epoch = r.int32(341262 /* Topology.Epoch */);
     }
     {
-      const n = r.arrayLength("Topology.Subtopologies", true, false);
+      const n = r.arrayLength(341363 /* Topology.Subtopologies */, true, false);
       const a: Array<Subtopology> | null = n < 0 ? null : new Array<Subtopology>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Subtopology();
@@ -683,9 +683,9 @@ export class Topology {
       if (a != null) this.subtopologies = a;
     }
     {
-      const count = r.taggedCount("Topology tagged fields");
+      const count = r.taggedCount(340992 /* Topology tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Topology tagged fields");
+        const raw = r.taggedField(340992 /* Topology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -769,20 +769,20 @@ export class TaskIds {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("TaskIds.SubtopologyId", true);
+      this.subtopologyId = r.string(344430 /* TaskIds.SubtopologyId */, true);
     }
     {
-      const n = r.arrayLength("TaskIds.Partitions", true, false);
+      const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TaskIds.Partitions"));
+        a!.push(r.int32(344072 /* TaskIds.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TaskIds tagged fields");
+      const count = r.taggedCount(344064 /* TaskIds tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TaskIds tagged fields");
+        const raw = r.taggedField(344064 /* TaskIds tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -864,15 +864,15 @@ export class Endpoint {
 
   read(r: Reader, version: i16): void {
     {
-      this.host = r.string("Endpoint.Host", true);
+      this.host = r.string(342038 /* Endpoint.Host */, true);
     }
     {
-      this.port = r.uint16("Endpoint.Port");
+      this.port = r.uint16(342039 /* Endpoint.Port */);
     }
     {
-      const count = r.taggedCount("Endpoint tagged fields");
+      const count = r.taggedCount(342016 /* Endpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Endpoint tagged fields");
+        const raw = r.taggedField(342016 /* Endpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -940,18 +940,18 @@ export class TaskOffset {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("TaskOffset.SubtopologyId", true);
+      this.subtopologyId = r.string(343406 /* TaskOffset.SubtopologyId */, true);
     }
     {
-      this.partition = r.int32("TaskOffset.Partition");
+      this.partition = r.int32(343211 /* TaskOffset.Partition */);
     }
     {
-      this.offset = r.int64("TaskOffset.Offset");
+      this.offset = r.int64(343209 /* TaskOffset.Offset */);
     }
     {
-      const count = r.taggedCount("TaskOffset tagged fields");
+      const count = r.taggedCount(343040 /* TaskOffset tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TaskOffset tagged fields");
+        const raw = r.taggedField(343040 /* TaskOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -1058,28 +1058,28 @@ export class StreamsGroupHeartbeatRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("StreamsGroupHeartbeatRequestData.GroupId", true);
+      this.groupId = r.string(351236 /* StreamsGroupHeartbeatRequestData.GroupId */, true);
     }
     {
-      this.memberId = r.string("StreamsGroupHeartbeatRequestData.MemberId", true);
+      this.memberId = r.string(351340 /* StreamsGroupHeartbeatRequestData.MemberId */, true);
     }
     {
-      this.memberEpoch = r.int32("StreamsGroupHeartbeatRequestData.MemberEpoch");
+      this.memberEpoch = r.int32(351343 /* StreamsGroupHeartbeatRequestData.MemberEpoch */);
     }
     {
-      this.endpointInformationEpoch = r.int32("StreamsGroupHeartbeatRequestData.EndpointInformationEpoch");
+      this.endpointInformationEpoch = r.int32(351625 /* StreamsGroupHeartbeatRequestData.EndpointInformationEpoch */);
     }
     {
-      this.instanceId = r.nullableString("StreamsGroupHeartbeatRequestData.InstanceId", true, true);
+      this.instanceId = r.nullableString(351341 /* StreamsGroupHeartbeatRequestData.InstanceId */, true, true);
     }
     {
-      this.rackId = r.nullableString("StreamsGroupHeartbeatRequestData.RackId", true, true);
+      this.rackId = r.nullableString(351342 /* StreamsGroupHeartbeatRequestData.RackId */, true, true);
     }
     {
-      this.rebalanceTimeoutMs = r.int32("StreamsGroupHeartbeatRequestData.RebalanceTimeoutMs");
+      this.rebalanceTimeoutMs = r.int32(351358 /* StreamsGroupHeartbeatRequestData.RebalanceTimeoutMs */);
     }
     {
-      if (true && r.int8("StreamsGroupHeartbeatRequestData.Topology") < 0) this.topology = null;
+      if (true && r.int8(351620 /* StreamsGroupHeartbeatRequestData.Topology */) < 0) this.topology = null;
       else {
         const e = new Topology();
         e.read(r, version);
@@ -1087,7 +1087,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       }
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatRequestData.ActiveTasks", true, true);
+      const n = r.arrayLength(351604 /* StreamsGroupHeartbeatRequestData.ActiveTasks */, true, true);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -1097,7 +1097,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       this.activeTasks = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatRequestData.StandbyTasks", true, true);
+      const n = r.arrayLength(351605 /* StreamsGroupHeartbeatRequestData.StandbyTasks */, true, true);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -1107,7 +1107,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       this.standbyTasks = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatRequestData.WarmupTasks", true, true);
+      const n = r.arrayLength(351606 /* StreamsGroupHeartbeatRequestData.WarmupTasks */, true, true);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -1117,10 +1117,10 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       this.warmupTasks = a;
     }
     {
-      this.processId = r.nullableString("StreamsGroupHeartbeatRequestData.ProcessId", true, true);
+      this.processId = r.nullableString(351608 /* StreamsGroupHeartbeatRequestData.ProcessId */, true, true);
     }
     {
-      if (true && r.int8("StreamsGroupHeartbeatRequestData.UserEndpoint") < 0) this.userEndpoint = null;
+      if (true && r.int8(351609 /* StreamsGroupHeartbeatRequestData.UserEndpoint */) < 0) this.userEndpoint = null;
       else {
         const e = new Endpoint();
         e.read(r, version);
@@ -1128,7 +1128,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       }
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatRequestData.ClientTags", true, true);
+      const n = r.arrayLength(351610 /* StreamsGroupHeartbeatRequestData.ClientTags */, true, true);
       const a: Array<KeyValue> | null = n < 0 ? null : new Array<KeyValue>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
@@ -1138,7 +1138,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       this.clientTags = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatRequestData.TaskOffsets", true, true);
+      const n = r.arrayLength(351611 /* StreamsGroupHeartbeatRequestData.TaskOffsets */, true, true);
       const a: Array<TaskOffset> | null = n < 0 ? null : new Array<TaskOffset>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
@@ -1148,7 +1148,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       this.taskOffsets = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatRequestData.TaskEndOffsets", true, true);
+      const n = r.arrayLength(351612 /* StreamsGroupHeartbeatRequestData.TaskEndOffsets */, true, true);
       const a: Array<TaskOffset> | null = n < 0 ? null : new Array<TaskOffset>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
@@ -1158,12 +1158,12 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       this.taskEndOffsets = a;
     }
     {
-      this.shutdownApplication = r.bool("StreamsGroupHeartbeatRequestData.ShutdownApplication");
+      this.shutdownApplication = r.bool(351626 /* StreamsGroupHeartbeatRequestData.ShutdownApplication */);
     }
     {
-      const count = r.taggedCount("StreamsGroupHeartbeatRequestData tagged fields");
+      const count = r.taggedCount(351232 /* StreamsGroupHeartbeatRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StreamsGroupHeartbeatRequestData tagged fields");
+        const raw = r.taggedField(351232 /* StreamsGroupHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

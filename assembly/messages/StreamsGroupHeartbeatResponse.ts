@@ -20,15 +20,15 @@ export class Status {
 
   read(r: Reader, version: i16): void {
     {
-      this.statusCode = r.int8("Status.StatusCode");
+      this.statusCode = r.int8(352651 /* Status.StatusCode */);
     }
     {
-      this.statusDetail = r.string("Status.StatusDetail", true);
+      this.statusDetail = r.string(352652 /* Status.StatusDetail */, true);
     }
     {
-      const count = r.taggedCount("Status tagged fields");
+      const count = r.taggedCount(352256 /* Status tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Status tagged fields");
+        const raw = r.taggedField(352256 /* Status tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,20 +94,20 @@ export class TaskIds {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("TaskIds.SubtopologyId", true);
+      this.subtopologyId = r.string(344430 /* TaskIds.SubtopologyId */, true);
     }
     {
-      const n = r.arrayLength("TaskIds.Partitions", true, false);
+      const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TaskIds.Partitions"));
+        a!.push(r.int32(344072 /* TaskIds.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TaskIds tagged fields");
+      const count = r.taggedCount(344064 /* TaskIds tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TaskIds tagged fields");
+        const raw = r.taggedField(344064 /* TaskIds tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -189,15 +189,15 @@ export class Endpoint {
 
   read(r: Reader, version: i16): void {
     {
-      this.host = r.string("Endpoint.Host", true);
+      this.host = r.string(342038 /* Endpoint.Host */, true);
     }
     {
-      this.port = r.uint16("Endpoint.Port");
+      this.port = r.uint16(342039 /* Endpoint.Port */);
     }
     {
-      const count = r.taggedCount("Endpoint tagged fields");
+      const count = r.taggedCount(342016 /* Endpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Endpoint tagged fields");
+        const raw = r.taggedField(342016 /* Endpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -263,20 +263,20 @@ export class TopicPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.topic = r.string("TopicPartition.Topic", true);
+      this.topic = r.string(353481 /* TopicPartition.Topic */, true);
     }
     {
-      const n = r.arrayLength("TopicPartition.Partitions", true, false);
+      const n = r.arrayLength(353288 /* TopicPartition.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("TopicPartition.Partitions"));
+        a!.push(r.int32(353288 /* TopicPartition.Partitions */));
       }
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicPartition tagged fields");
+      const count = r.taggedCount(353280 /* TopicPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicPartition tagged fields");
+        const raw = r.taggedField(353280 /* TopicPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -363,7 +363,7 @@ export class EndpointToPartitions {
       this.userEndpoint.read(r, version);
     }
     {
-      const n = r.arrayLength("EndpointToPartitions.ActivePartitions", true, false);
+      const n = r.arrayLength(354701 /* EndpointToPartitions.ActivePartitions */, true, false);
       const a: Array<TopicPartition> | null = n < 0 ? null : new Array<TopicPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartition();
@@ -373,7 +373,7 @@ export class EndpointToPartitions {
       if (a != null) this.activePartitions = a;
     }
     {
-      const n = r.arrayLength("EndpointToPartitions.StandbyPartitions", true, false);
+      const n = r.arrayLength(354702 /* EndpointToPartitions.StandbyPartitions */, true, false);
       const a: Array<TopicPartition> | null = n < 0 ? null : new Array<TopicPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartition();
@@ -383,9 +383,9 @@ export class EndpointToPartitions {
       if (a != null) this.standbyPartitions = a;
     }
     {
-      const count = r.taggedCount("EndpointToPartitions tagged fields");
+      const count = r.taggedCount(354304 /* EndpointToPartitions tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("EndpointToPartitions tagged fields");
+        const raw = r.taggedField(354304 /* EndpointToPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -532,34 +532,34 @@ export class StreamsGroupHeartbeatResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("StreamsGroupHeartbeatResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(355333 /* StreamsGroupHeartbeatResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("StreamsGroupHeartbeatResponseData.ErrorCode");
+      this.errorCode = r.int16(355334 /* StreamsGroupHeartbeatResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("StreamsGroupHeartbeatResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(355358 /* StreamsGroupHeartbeatResponseData.ErrorMessage */, true, true);
     }
     {
-      this.memberId = r.string("StreamsGroupHeartbeatResponseData.MemberId", true);
+      this.memberId = r.string(355436 /* StreamsGroupHeartbeatResponseData.MemberId */, true);
     }
     {
-      this.memberEpoch = r.int32("StreamsGroupHeartbeatResponseData.MemberEpoch");
+      this.memberEpoch = r.int32(355439 /* StreamsGroupHeartbeatResponseData.MemberEpoch */);
     }
     {
-      this.heartbeatIntervalMs = r.int32("StreamsGroupHeartbeatResponseData.HeartbeatIntervalMs");
+      this.heartbeatIntervalMs = r.int32(355456 /* StreamsGroupHeartbeatResponseData.HeartbeatIntervalMs */);
     }
     if (version <= 0) {
-      this.acceptableRecoveryLagLegacy = r.int32("StreamsGroupHeartbeatResponseData.AcceptableRecoveryLagLegacy");
+      this.acceptableRecoveryLagLegacy = r.int32(355727 /* StreamsGroupHeartbeatResponseData.AcceptableRecoveryLagLegacy */);
     }
     {
-      this.taskOffsetIntervalMs = r.int32("StreamsGroupHeartbeatResponseData.TaskOffsetIntervalMs");
+      this.taskOffsetIntervalMs = r.int32(355728 /* StreamsGroupHeartbeatResponseData.TaskOffsetIntervalMs */);
     }
     if (version >= 1) {
-      this.acceptableRecoveryLag = r.int64("StreamsGroupHeartbeatResponseData.AcceptableRecoveryLag");
+      this.acceptableRecoveryLag = r.int64(355729 /* StreamsGroupHeartbeatResponseData.AcceptableRecoveryLag */);
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatResponseData.Status", true, true);
+      const n = r.arrayLength(355730 /* StreamsGroupHeartbeatResponseData.Status */, true, true);
       const a: Array<Status> | null = n < 0 ? null : new Array<Status>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Status();
@@ -569,7 +569,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       this.status = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatResponseData.ActiveTasks", true, true);
+      const n = r.arrayLength(355700 /* StreamsGroupHeartbeatResponseData.ActiveTasks */, true, true);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -579,7 +579,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       this.activeTasks = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatResponseData.StandbyTasks", true, true);
+      const n = r.arrayLength(355701 /* StreamsGroupHeartbeatResponseData.StandbyTasks */, true, true);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -589,7 +589,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       this.standbyTasks = a;
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatResponseData.WarmupTasks", true, true);
+      const n = r.arrayLength(355702 /* StreamsGroupHeartbeatResponseData.WarmupTasks */, true, true);
       const a: Array<TaskIds> | null = n < 0 ? null : new Array<TaskIds>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
@@ -599,13 +599,13 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       this.warmupTasks = a;
     }
     if (version >= 1) {
-      this.topologyDescriptionRequired = r.bool("StreamsGroupHeartbeatResponseData.TopologyDescriptionRequired");
+      this.topologyDescriptionRequired = r.bool(355731 /* StreamsGroupHeartbeatResponseData.TopologyDescriptionRequired */);
     }
     {
-      this.endpointInformationEpoch = r.int32("StreamsGroupHeartbeatResponseData.EndpointInformationEpoch");
+      this.endpointInformationEpoch = r.int32(355721 /* StreamsGroupHeartbeatResponseData.EndpointInformationEpoch */);
     }
     {
-      const n = r.arrayLength("StreamsGroupHeartbeatResponseData.PartitionsByUserEndpoint", true, true);
+      const n = r.arrayLength(355732 /* StreamsGroupHeartbeatResponseData.PartitionsByUserEndpoint */, true, true);
       const a: Array<EndpointToPartitions> | null = n < 0 ? null : new Array<EndpointToPartitions>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EndpointToPartitions();
@@ -615,9 +615,9 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       this.partitionsByUserEndpoint = a;
     }
     {
-      const count = r.taggedCount("StreamsGroupHeartbeatResponseData tagged fields");
+      const count = r.taggedCount(355328 /* StreamsGroupHeartbeatResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StreamsGroupHeartbeatResponseData tagged fields");
+        const raw = r.taggedField(355328 /* StreamsGroupHeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -651,7 +651,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
     if (version <= 0) {
       w.int32(this.acceptableRecoveryLagLegacy);
     }
-    if (!(version <= 0) && !(this.acceptableRecoveryLagLegacy == 0)) w.fail("StreamsGroupHeartbeatResponseData.AcceptableRecoveryLagLegacy", "non-default value at version " + version.toString());
+    if (!(version <= 0) && !(this.acceptableRecoveryLagLegacy == 0)) w.fail(355727 /* StreamsGroupHeartbeatResponseData.AcceptableRecoveryLagLegacy */, "non-default value at version " + version.toString());
     {
       w.int32(this.taskOffsetIntervalMs);
     }
@@ -709,7 +709,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
     if (version >= 1) {
       w.bool(this.topologyDescriptionRequired);
     }
-    if (!(version >= 1) && !(this.topologyDescriptionRequired == false)) w.fail("StreamsGroupHeartbeatResponseData.TopologyDescriptionRequired", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.topologyDescriptionRequired == false)) w.fail(355731 /* StreamsGroupHeartbeatResponseData.TopologyDescriptionRequired */, "non-default value at version " + version.toString());
     {
       w.int32(this.endpointInformationEpoch);
     }

@@ -28,42 +28,42 @@ export class TopologyDescriptionNode {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("TopologyDescriptionNode.Name", true);
+      this.name = r.string(345095 /* TopologyDescriptionNode.Name */, true);
     }
     {
-      this.nodeType = r.int8("TopologyDescriptionNode.NodeType");
+      this.nodeType = r.int8(345470 /* TopologyDescriptionNode.NodeType */);
     }
     {
-      const n = r.arrayLength("TopologyDescriptionNode.SourceTopics", true, false);
+      const n = r.arrayLength(345455 /* TopologyDescriptionNode.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("TopologyDescriptionNode.SourceTopics", true));
+        a!.push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
       }
       if (a != null) this.sourceTopics = a;
     }
     {
-      this.sinkTopic = r.nullableString("TopologyDescriptionNode.SinkTopic", true, true);
+      this.sinkTopic = r.nullableString(345471 /* TopologyDescriptionNode.SinkTopic */, true, true);
     }
     {
-      const n = r.arrayLength("TopologyDescriptionNode.Stores", true, false);
+      const n = r.arrayLength(345472 /* TopologyDescriptionNode.Stores */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("TopologyDescriptionNode.Stores", true));
+        a!.push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
       }
       if (a != null) this.stores = a;
     }
     {
-      const n = r.arrayLength("TopologyDescriptionNode.Successors", true, false);
+      const n = r.arrayLength(345473 /* TopologyDescriptionNode.Successors */, true, false);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string("TopologyDescriptionNode.Successors", true));
+        a!.push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
       }
       if (a != null) this.successors = a;
     }
     {
-      const count = r.taggedCount("TopologyDescriptionNode tagged fields");
+      const count = r.taggedCount(345088 /* TopologyDescriptionNode tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescriptionNode tagged fields");
+        const raw = r.taggedField(345088 /* TopologyDescriptionNode tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -225,10 +225,10 @@ export class TopologyDescriptionSubtopology {
 
   read(r: Reader, version: i16): void {
     {
-      this.subtopologyId = r.string("TopologyDescriptionSubtopology.SubtopologyId", true);
+      this.subtopologyId = r.string(346478 /* TopologyDescriptionSubtopology.SubtopologyId */, true);
     }
     {
-      const n = r.arrayLength("TopologyDescriptionSubtopology.Nodes", true, false);
+      const n = r.arrayLength(346335 /* TopologyDescriptionSubtopology.Nodes */, true, false);
       const a: Array<TopologyDescriptionNode> | null = n < 0 ? null : new Array<TopologyDescriptionNode>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionNode();
@@ -238,9 +238,9 @@ export class TopologyDescriptionSubtopology {
       if (a != null) this.nodes = a;
     }
     {
-      const count = r.taggedCount("TopologyDescriptionSubtopology tagged fields");
+      const count = r.taggedCount(346112 /* TopologyDescriptionSubtopology tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescriptionSubtopology tagged fields");
+        const raw = r.taggedField(346112 /* TopologyDescriptionSubtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -330,9 +330,9 @@ export class TopologyDescriptionGlobalStore {
       this.processor.read(r, version);
     }
     {
-      const count = r.taggedCount("TopologyDescriptionGlobalStore tagged fields");
+      const count = r.taggedCount(347136 /* TopologyDescriptionGlobalStore tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescriptionGlobalStore tagged fields");
+        const raw = r.taggedField(347136 /* TopologyDescriptionGlobalStore tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -410,7 +410,7 @@ export class TopologyDescription {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("TopologyDescription.Subtopologies", true, false);
+      const n = r.arrayLength(348531 /* TopologyDescription.Subtopologies */, true, false);
       const a: Array<TopologyDescriptionSubtopology> | null = n < 0 ? null : new Array<TopologyDescriptionSubtopology>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionSubtopology();
@@ -420,7 +420,7 @@ export class TopologyDescription {
       if (a != null) this.subtopologies = a;
     }
     {
-      const n = r.arrayLength("TopologyDescription.GlobalStores", true, false);
+      const n = r.arrayLength(348547 /* TopologyDescription.GlobalStores */, true, false);
       const a: Array<TopologyDescriptionGlobalStore> | null = n < 0 ? null : new Array<TopologyDescriptionGlobalStore>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionGlobalStore();
@@ -430,9 +430,9 @@ export class TopologyDescription {
       if (a != null) this.globalStores = a;
     }
     {
-      const count = r.taggedCount("TopologyDescription tagged fields");
+      const count = r.taggedCount(348160 /* TopologyDescription tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopologyDescription tagged fields");
+        const raw = r.taggedField(348160 /* TopologyDescription tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -538,21 +538,21 @@ export class StreamsGroupTopologyDescriptionUpdateRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("StreamsGroupTopologyDescriptionUpdateRequestData.GroupId", true);
+      this.groupId = r.string(356356 /* StreamsGroupTopologyDescriptionUpdateRequestData.GroupId */, true);
     }
     {
-      this.memberId = r.string("StreamsGroupTopologyDescriptionUpdateRequestData.MemberId", true);
+      this.memberId = r.string(356460 /* StreamsGroupTopologyDescriptionUpdateRequestData.MemberId */, true);
     }
     {
-      this.topologyEpoch = r.int32("StreamsGroupTopologyDescriptionUpdateRequestData.TopologyEpoch");
+      this.topologyEpoch = r.int32(356727 /* StreamsGroupTopologyDescriptionUpdateRequestData.TopologyEpoch */);
     }
     {
       this.topologyDescription.read(r, version);
     }
     {
-      const count = r.taggedCount("StreamsGroupTopologyDescriptionUpdateRequestData tagged fields");
+      const count = r.taggedCount(356352 /* StreamsGroupTopologyDescriptionUpdateRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StreamsGroupTopologyDescriptionUpdateRequestData tagged fields");
+        const raw = r.taggedField(356352 /* StreamsGroupTopologyDescriptionUpdateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class StreamsGroupTopologyDescriptionUpdateResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("StreamsGroupTopologyDescriptionUpdateResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(357381 /* StreamsGroupTopologyDescriptionUpdateResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("StreamsGroupTopologyDescriptionUpdateResponseData.ErrorCode");
+      this.errorCode = r.int16(357382 /* StreamsGroupTopologyDescriptionUpdateResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("StreamsGroupTopologyDescriptionUpdateResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(357406 /* StreamsGroupTopologyDescriptionUpdateResponseData.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("StreamsGroupTopologyDescriptionUpdateResponseData tagged fields");
+      const count = r.taggedCount(357376 /* StreamsGroupTopologyDescriptionUpdateResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StreamsGroupTopologyDescriptionUpdateResponseData tagged fields");
+        const raw = r.taggedField(357376 /* StreamsGroupTopologyDescriptionUpdateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

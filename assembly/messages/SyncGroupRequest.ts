@@ -20,15 +20,15 @@ export class SyncGroupRequestAssignment {
 
   read(r: Reader, version: i16): void {
     {
-      this.memberId = r.string("SyncGroupRequestAssignment.MemberId", version >= 4);
+      this.memberId = r.string(358508 /* SyncGroupRequestAssignment.MemberId */, version >= 4);
     }
     {
-      this.assignment = r.bytes("SyncGroupRequestAssignment.Assignment", version >= 4);
+      this.assignment = r.bytes(358516 /* SyncGroupRequestAssignment.Assignment */, version >= 4);
     }
     if (version >= 4) {
-      const count = r.taggedCount("SyncGroupRequestAssignment tagged fields");
+      const count = r.taggedCount(358400 /* SyncGroupRequestAssignment tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SyncGroupRequestAssignment tagged fields");
+        const raw = r.taggedField(358400 /* SyncGroupRequestAssignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -104,25 +104,25 @@ export class SyncGroupRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("SyncGroupRequestData.GroupId", version >= 4);
+      this.groupId = r.string(359428 /* SyncGroupRequestData.GroupId */, version >= 4);
     }
     {
-      this.generationId = r.int32("SyncGroupRequestData.GenerationId");
+      this.generationId = r.int32(359718 /* SyncGroupRequestData.GenerationId */);
     }
     {
-      this.memberId = r.string("SyncGroupRequestData.MemberId", version >= 4);
+      this.memberId = r.string(359532 /* SyncGroupRequestData.MemberId */, version >= 4);
     }
     if (version >= 3) {
-      this.groupInstanceId = r.nullableString("SyncGroupRequestData.GroupInstanceId", version >= 4, version >= 3);
+      this.groupInstanceId = r.nullableString(359620 /* SyncGroupRequestData.GroupInstanceId */, version >= 4, version >= 3);
     }
     if (version >= 5) {
-      this.protocolType = r.nullableString("SyncGroupRequestData.ProtocolType", version >= 4, version >= 5);
+      this.protocolType = r.nullableString(359623 /* SyncGroupRequestData.ProtocolType */, version >= 4, version >= 5);
     }
     if (version >= 5) {
-      this.protocolName = r.nullableString("SyncGroupRequestData.ProtocolName", version >= 4, version >= 5);
+      this.protocolName = r.nullableString(359729 /* SyncGroupRequestData.ProtocolName */, version >= 4, version >= 5);
     }
     {
-      const n = r.arrayLength("SyncGroupRequestData.Assignments", version >= 4, false);
+      const n = r.arrayLength(359574 /* SyncGroupRequestData.Assignments */, version >= 4, false);
       const a: Array<SyncGroupRequestAssignment> | null = n < 0 ? null : new Array<SyncGroupRequestAssignment>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new SyncGroupRequestAssignment();
@@ -132,9 +132,9 @@ export class SyncGroupRequestData extends Message {
       if (a != null) this.assignments = a;
     }
     if (version >= 4) {
-      const count = r.taggedCount("SyncGroupRequestData tagged fields");
+      const count = r.taggedCount(359424 /* SyncGroupRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SyncGroupRequestData tagged fields");
+        const raw = r.taggedField(359424 /* SyncGroupRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -155,16 +155,16 @@ export class SyncGroupRequestData extends Message {
     if (version >= 3) {
       if (this.groupInstanceId == null) {
         if (version >= 3) w.length(-1, version >= 4, false);
-        else w.fail("SyncGroupRequestData.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(359620 /* SyncGroupRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 4);
       }
     }
-    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail("SyncGroupRequestData.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(359620 /* SyncGroupRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
     if (version >= 5) {
       if (this.protocolType == null) {
         if (version >= 5) w.length(-1, version >= 4, false);
-        else w.fail("SyncGroupRequestData.ProtocolType", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(359623 /* SyncGroupRequestData.ProtocolType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.protocolType!, version >= 4);
       }
@@ -172,7 +172,7 @@ export class SyncGroupRequestData extends Message {
     if (version >= 5) {
       if (this.protocolName == null) {
         if (version >= 5) w.length(-1, version >= 4, false);
-        else w.fail("SyncGroupRequestData.ProtocolName", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(359729 /* SyncGroupRequestData.ProtocolName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.protocolName!, version >= 4);
       }

@@ -26,24 +26,24 @@ export class SyncGroupResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.throttleTimeMs = r.int32("SyncGroupResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(360453 /* SyncGroupResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("SyncGroupResponseData.ErrorCode");
+      this.errorCode = r.int16(360454 /* SyncGroupResponseData.ErrorCode */);
     }
     if (version >= 5) {
-      this.protocolType = r.nullableString("SyncGroupResponseData.ProtocolType", version >= 4, version >= 5);
+      this.protocolType = r.nullableString(360647 /* SyncGroupResponseData.ProtocolType */, version >= 4, version >= 5);
     }
     if (version >= 5) {
-      this.protocolName = r.nullableString("SyncGroupResponseData.ProtocolName", version >= 4, version >= 5);
+      this.protocolName = r.nullableString(360753 /* SyncGroupResponseData.ProtocolName */, version >= 4, version >= 5);
     }
     {
-      this.assignment = r.bytes("SyncGroupResponseData.Assignment", version >= 4);
+      this.assignment = r.bytes(360564 /* SyncGroupResponseData.Assignment */, version >= 4);
     }
     if (version >= 4) {
-      const count = r.taggedCount("SyncGroupResponseData tagged fields");
+      const count = r.taggedCount(360448 /* SyncGroupResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("SyncGroupResponseData tagged fields");
+        const raw = r.taggedField(360448 /* SyncGroupResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -61,7 +61,7 @@ export class SyncGroupResponseData extends Message {
     if (version >= 5) {
       if (this.protocolType == null) {
         if (version >= 5) w.length(-1, version >= 4, false);
-        else w.fail("SyncGroupResponseData.ProtocolType", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(360647 /* SyncGroupResponseData.ProtocolType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.protocolType!, version >= 4);
       }
@@ -69,7 +69,7 @@ export class SyncGroupResponseData extends Message {
     if (version >= 5) {
       if (this.protocolName == null) {
         if (version >= 5) w.length(-1, version >= 4, false);
-        else w.fail("SyncGroupResponseData.ProtocolName", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(360753 /* SyncGroupResponseData.ProtocolName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.protocolName!, version >= 4);
       }

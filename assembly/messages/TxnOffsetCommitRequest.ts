@@ -24,21 +24,21 @@ export class TxnOffsetCommitRequestPartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("TxnOffsetCommitRequestPartition.PartitionIndex");
+      this.partitionIndex = r.int32(361488 /* TxnOffsetCommitRequestPartition.PartitionIndex */);
     }
     {
-      this.committedOffset = r.int64("TxnOffsetCommitRequestPartition.CommittedOffset");
+      this.committedOffset = r.int64(361795 /* TxnOffsetCommitRequestPartition.CommittedOffset */);
     }
     if (version >= 2) {
-      this.committedLeaderEpoch = r.int32("TxnOffsetCommitRequestPartition.CommittedLeaderEpoch");
+      this.committedLeaderEpoch = r.int32(361796 /* TxnOffsetCommitRequestPartition.CommittedLeaderEpoch */);
     }
     {
-      this.committedMetadata = r.nullableString("TxnOffsetCommitRequestPartition.CommittedMetadata", version >= 3, true);
+      this.committedMetadata = r.nullableString(361797 /* TxnOffsetCommitRequestPartition.CommittedMetadata */, version >= 3, true);
     }
     if (version >= 3) {
-      const count = r.taggedCount("TxnOffsetCommitRequestPartition tagged fields");
+      const count = r.taggedCount(361472 /* TxnOffsetCommitRequestPartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TxnOffsetCommitRequestPartition tagged fields");
+        const raw = r.taggedField(361472 /* TxnOffsetCommitRequestPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -132,13 +132,13 @@ export class TxnOffsetCommitRequestTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 5) {
-      this.name = r.string("TxnOffsetCommitRequestTopic.Name", version >= 3);
+      this.name = r.string(362503 /* TxnOffsetCommitRequestTopic.Name */, version >= 3);
     }
     if (version >= 6) {
-      this.topicId = r.uuid("TxnOffsetCommitRequestTopic.TopicId");
+      this.topicId = r.uuid(362552 /* TxnOffsetCommitRequestTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("TxnOffsetCommitRequestTopic.Partitions", version >= 3, false);
+      const n = r.arrayLength(362504 /* TxnOffsetCommitRequestTopic.Partitions */, version >= 3, false);
       const a: Array<TxnOffsetCommitRequestPartition> | null = n < 0 ? null : new Array<TxnOffsetCommitRequestPartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitRequestPartition();
@@ -148,9 +148,9 @@ export class TxnOffsetCommitRequestTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("TxnOffsetCommitRequestTopic tagged fields");
+      const count = r.taggedCount(362496 /* TxnOffsetCommitRequestTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TxnOffsetCommitRequestTopic tagged fields");
+        const raw = r.taggedField(362496 /* TxnOffsetCommitRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -257,28 +257,28 @@ export class TxnOffsetCommitRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.transactionalId = r.string("TxnOffsetCommitRequestData.TransactionalId", version >= 3);
+      this.transactionalId = r.string(363521 /* TxnOffsetCommitRequestData.TransactionalId */, version >= 3);
     }
     {
-      this.groupId = r.string("TxnOffsetCommitRequestData.GroupId", version >= 3);
+      this.groupId = r.string(363524 /* TxnOffsetCommitRequestData.GroupId */, version >= 3);
     }
     {
-      this.producerId = r.int64("TxnOffsetCommitRequestData.ProducerId");
+      this.producerId = r.int64(363522 /* TxnOffsetCommitRequestData.ProducerId */);
     }
     {
-      this.producerEpoch = r.int16("TxnOffsetCommitRequestData.ProducerEpoch");
+      this.producerEpoch = r.int16(363523 /* TxnOffsetCommitRequestData.ProducerEpoch */);
     }
     if (version >= 3) {
-      this.generationIdOrMemberEpoch = r.int32("TxnOffsetCommitRequestData.GenerationIdOrMemberEpoch");
+      this.generationIdOrMemberEpoch = r.int32(363846 /* TxnOffsetCommitRequestData.GenerationIdOrMemberEpoch */);
     }
     if (version >= 3) {
-      this.memberId = r.string("TxnOffsetCommitRequestData.MemberId", version >= 3);
+      this.memberId = r.string(363628 /* TxnOffsetCommitRequestData.MemberId */, version >= 3);
     }
     if (version >= 3) {
-      this.groupInstanceId = r.nullableString("TxnOffsetCommitRequestData.GroupInstanceId", version >= 3, version >= 3);
+      this.groupInstanceId = r.nullableString(363716 /* TxnOffsetCommitRequestData.GroupInstanceId */, version >= 3, version >= 3);
     }
     {
-      const n = r.arrayLength("TxnOffsetCommitRequestData.Topics", version >= 3, false);
+      const n = r.arrayLength(363530 /* TxnOffsetCommitRequestData.Topics */, version >= 3, false);
       const a: Array<TxnOffsetCommitRequestTopic> | null = n < 0 ? null : new Array<TxnOffsetCommitRequestTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitRequestTopic();
@@ -288,9 +288,9 @@ export class TxnOffsetCommitRequestData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("TxnOffsetCommitRequestData tagged fields");
+      const count = r.taggedCount(363520 /* TxnOffsetCommitRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TxnOffsetCommitRequestData tagged fields");
+        const raw = r.taggedField(363520 /* TxnOffsetCommitRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -314,20 +314,20 @@ export class TxnOffsetCommitRequestData extends Message {
     if (version >= 3) {
       w.int32(this.generationIdOrMemberEpoch);
     }
-    if (!(version >= 3) && !(this.generationIdOrMemberEpoch == -1)) w.fail("TxnOffsetCommitRequestData.GenerationIdOrMemberEpoch", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.generationIdOrMemberEpoch == -1)) w.fail(363846 /* TxnOffsetCommitRequestData.GenerationIdOrMemberEpoch */, "non-default value at version " + version.toString());
     if (version >= 3) {
       w.string(this.memberId, version >= 3);
     }
-    if (!(version >= 3) && !(this.memberId == "")) w.fail("TxnOffsetCommitRequestData.MemberId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.memberId == "")) w.fail(363628 /* TxnOffsetCommitRequestData.MemberId */, "non-default value at version " + version.toString());
     if (version >= 3) {
       if (this.groupInstanceId == null) {
         if (version >= 3) w.length(-1, version >= 3, false);
-        else w.fail("TxnOffsetCommitRequestData.GroupInstanceId", "null at version " + version.toString() + ", where it is not nullable");
+        else w.fail(363716 /* TxnOffsetCommitRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         w.string(this.groupInstanceId!, version >= 3);
       }
     }
-    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail("TxnOffsetCommitRequestData.GroupInstanceId", "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(363716 /* TxnOffsetCommitRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
     {
       const a = this.topics;
       w.length(a.length, version >= 3, true);

@@ -20,15 +20,15 @@ export class TxnOffsetCommitResponsePartition {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("TxnOffsetCommitResponsePartition.PartitionIndex");
+      this.partitionIndex = r.int32(364560 /* TxnOffsetCommitResponsePartition.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("TxnOffsetCommitResponsePartition.ErrorCode");
+      this.errorCode = r.int16(364550 /* TxnOffsetCommitResponsePartition.ErrorCode */);
     }
     if (version >= 3) {
-      const count = r.taggedCount("TxnOffsetCommitResponsePartition tagged fields");
+      const count = r.taggedCount(364544 /* TxnOffsetCommitResponsePartition tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TxnOffsetCommitResponsePartition tagged fields");
+        const raw = r.taggedField(364544 /* TxnOffsetCommitResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -96,13 +96,13 @@ export class TxnOffsetCommitResponseTopic {
 
   read(r: Reader, version: i16): void {
     if (version <= 5) {
-      this.name = r.string("TxnOffsetCommitResponseTopic.Name", version >= 3);
+      this.name = r.string(365575 /* TxnOffsetCommitResponseTopic.Name */, version >= 3);
     }
     if (version >= 6) {
-      this.topicId = r.uuid("TxnOffsetCommitResponseTopic.TopicId");
+      this.topicId = r.uuid(365624 /* TxnOffsetCommitResponseTopic.TopicId */);
     }
     {
-      const n = r.arrayLength("TxnOffsetCommitResponseTopic.Partitions", version >= 3, false);
+      const n = r.arrayLength(365576 /* TxnOffsetCommitResponseTopic.Partitions */, version >= 3, false);
       const a: Array<TxnOffsetCommitResponsePartition> | null = n < 0 ? null : new Array<TxnOffsetCommitResponsePartition>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitResponsePartition();
@@ -112,9 +112,9 @@ export class TxnOffsetCommitResponseTopic {
       if (a != null) this.partitions = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("TxnOffsetCommitResponseTopic tagged fields");
+      const count = r.taggedCount(365568 /* TxnOffsetCommitResponseTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TxnOffsetCommitResponseTopic tagged fields");
+        const raw = r.taggedField(365568 /* TxnOffsetCommitResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -209,10 +209,10 @@ export class TxnOffsetCommitResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("TxnOffsetCommitResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(366597 /* TxnOffsetCommitResponseData.ThrottleTimeMs */);
     }
     {
-      const n = r.arrayLength("TxnOffsetCommitResponseData.Topics", version >= 3, false);
+      const n = r.arrayLength(366602 /* TxnOffsetCommitResponseData.Topics */, version >= 3, false);
       const a: Array<TxnOffsetCommitResponseTopic> | null = n < 0 ? null : new Array<TxnOffsetCommitResponseTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitResponseTopic();
@@ -222,9 +222,9 @@ export class TxnOffsetCommitResponseData extends Message {
       if (a != null) this.topics = a;
     }
     if (version >= 3) {
-      const count = r.taggedCount("TxnOffsetCommitResponseData tagged fields");
+      const count = r.taggedCount(366592 /* TxnOffsetCommitResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TxnOffsetCommitResponseData tagged fields");
+        const raw = r.taggedField(366592 /* TxnOffsetCommitResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -18,12 +18,12 @@ export class UnregisterBrokerRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.brokerId = r.int32("UnregisterBrokerRequestData.BrokerId");
+      this.brokerId = r.int32(367647 /* UnregisterBrokerRequestData.BrokerId */);
     }
     {
-      const count = r.taggedCount("UnregisterBrokerRequestData tagged fields");
+      const count = r.taggedCount(367616 /* UnregisterBrokerRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UnregisterBrokerRequestData tagged fields");
+        const raw = r.taggedField(367616 /* UnregisterBrokerRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

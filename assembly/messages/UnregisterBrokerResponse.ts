@@ -22,18 +22,18 @@ export class UnregisterBrokerResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("UnregisterBrokerResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(368645 /* UnregisterBrokerResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("UnregisterBrokerResponseData.ErrorCode");
+      this.errorCode = r.int16(368646 /* UnregisterBrokerResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("UnregisterBrokerResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(368670 /* UnregisterBrokerResponseData.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("UnregisterBrokerResponseData tagged fields");
+      const count = r.taggedCount(368640 /* UnregisterBrokerResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UnregisterBrokerResponseData tagged fields");
+        const raw = r.taggedField(368640 /* UnregisterBrokerResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

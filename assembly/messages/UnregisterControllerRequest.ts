@@ -18,12 +18,12 @@ export class UnregisterControllerRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.controllerId = r.int32("UnregisterControllerRequestData.ControllerId");
+      this.controllerId = r.int32(369793 /* UnregisterControllerRequestData.ControllerId */);
     }
     {
-      const count = r.taggedCount("UnregisterControllerRequestData tagged fields");
+      const count = r.taggedCount(369664 /* UnregisterControllerRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UnregisterControllerRequestData tagged fields");
+        const raw = r.taggedField(369664 /* UnregisterControllerRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -22,18 +22,18 @@ export class UnregisterControllerResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("UnregisterControllerResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(370693 /* UnregisterControllerResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("UnregisterControllerResponseData.ErrorCode");
+      this.errorCode = r.int16(370694 /* UnregisterControllerResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("UnregisterControllerResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(370718 /* UnregisterControllerResponseData.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("UnregisterControllerResponseData tagged fields");
+      const count = r.taggedCount(370688 /* UnregisterControllerResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UnregisterControllerResponseData tagged fields");
+        const raw = r.taggedField(370688 /* UnregisterControllerResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -24,21 +24,21 @@ export class FeatureUpdateKey {
 
   read(r: Reader, version: i16): void {
     {
-      this.feature = r.string("FeatureUpdateKey.Feature", true);
+      this.feature = r.string(372117 /* FeatureUpdateKey.Feature */, true);
     }
     {
-      this.maxVersionLevel = r.int16("FeatureUpdateKey.MaxVersionLevel");
+      this.maxVersionLevel = r.int16(371789 /* FeatureUpdateKey.MaxVersionLevel */);
     }
     if (version <= 0) {
-      this.allowDowngrade = r.bool("FeatureUpdateKey.AllowDowngrade");
+      this.allowDowngrade = r.bool(372118 /* FeatureUpdateKey.AllowDowngrade */);
     }
     if (version >= 1) {
-      this.upgradeType = r.int8("FeatureUpdateKey.UpgradeType");
+      this.upgradeType = r.int8(372119 /* FeatureUpdateKey.UpgradeType */);
     }
     {
-      const count = r.taggedCount("FeatureUpdateKey tagged fields");
+      const count = r.taggedCount(371712 /* FeatureUpdateKey tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("FeatureUpdateKey tagged fields");
+        const raw = r.taggedField(371712 /* FeatureUpdateKey tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -56,11 +56,11 @@ export class FeatureUpdateKey {
     if (version <= 0) {
       w.bool(this.allowDowngrade);
     }
-    if (!(version <= 0) && !(this.allowDowngrade == false)) w.fail("FeatureUpdateKey.AllowDowngrade", "non-default value at version " + version.toString());
+    if (!(version <= 0) && !(this.allowDowngrade == false)) w.fail(372118 /* FeatureUpdateKey.AllowDowngrade */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.int8(this.upgradeType);
     }
-    if (!(version >= 1) && !(this.upgradeType == 1)) w.fail("FeatureUpdateKey.UpgradeType", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.upgradeType == 1)) w.fail(372119 /* FeatureUpdateKey.UpgradeType */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -130,10 +130,10 @@ export class UpdateFeaturesRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.timeoutMs = r.int32("UpdateFeaturesRequestData.timeoutMs");
+      this.timeoutMs = r.int32(372889 /* UpdateFeaturesRequestData.timeoutMs */);
     }
     {
-      const n = r.arrayLength("UpdateFeaturesRequestData.FeatureUpdates", true, false);
+      const n = r.arrayLength(373144 /* UpdateFeaturesRequestData.FeatureUpdates */, true, false);
       const a: Array<FeatureUpdateKey> | null = n < 0 ? null : new Array<FeatureUpdateKey>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FeatureUpdateKey();
@@ -143,12 +143,12 @@ export class UpdateFeaturesRequestData extends Message {
       if (a != null) this.featureUpdates = a;
     }
     if (version >= 1) {
-      this.validateOnly = r.bool("UpdateFeaturesRequestData.ValidateOnly");
+      this.validateOnly = r.bool(372779 /* UpdateFeaturesRequestData.ValidateOnly */);
     }
     {
-      const count = r.taggedCount("UpdateFeaturesRequestData tagged fields");
+      const count = r.taggedCount(372736 /* UpdateFeaturesRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UpdateFeaturesRequestData tagged fields");
+        const raw = r.taggedField(372736 /* UpdateFeaturesRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -171,7 +171,7 @@ export class UpdateFeaturesRequestData extends Message {
     if (version >= 1) {
       w.bool(this.validateOnly);
     }
-    if (!(version >= 1) && !(this.validateOnly == false)) w.fail("UpdateFeaturesRequestData.ValidateOnly", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.validateOnly == false)) w.fail(372779 /* UpdateFeaturesRequestData.ValidateOnly */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;

@@ -22,18 +22,18 @@ export class UpdatableFeatureResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.feature = r.string("UpdatableFeatureResult.Feature", true);
+      this.feature = r.string(374165 /* UpdatableFeatureResult.Feature */, true);
     }
     {
-      this.errorCode = r.int16("UpdatableFeatureResult.ErrorCode");
+      this.errorCode = r.int16(373766 /* UpdatableFeatureResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("UpdatableFeatureResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(373790 /* UpdatableFeatureResult.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("UpdatableFeatureResult tagged fields");
+      const count = r.taggedCount(373760 /* UpdatableFeatureResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UpdatableFeatureResult tagged fields");
+        const raw = r.taggedField(373760 /* UpdatableFeatureResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -118,16 +118,16 @@ export class UpdateFeaturesResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("UpdateFeaturesResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(374789 /* UpdateFeaturesResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("UpdateFeaturesResponseData.ErrorCode");
+      this.errorCode = r.int16(374790 /* UpdateFeaturesResponseData.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("UpdateFeaturesResponseData.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(374814 /* UpdateFeaturesResponseData.ErrorMessage */, true, true);
     }
     if (version <= 1) {
-      const n = r.arrayLength("UpdateFeaturesResponseData.Results", true, false);
+      const n = r.arrayLength(374846 /* UpdateFeaturesResponseData.Results */, true, false);
       const a: Array<UpdatableFeatureResult> | null = n < 0 ? null : new Array<UpdatableFeatureResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new UpdatableFeatureResult();
@@ -137,9 +137,9 @@ export class UpdateFeaturesResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("UpdateFeaturesResponseData tagged fields");
+      const count = r.taggedCount(374784 /* UpdateFeaturesResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UpdateFeaturesResponseData tagged fields");
+        const raw = r.taggedField(374784 /* UpdateFeaturesResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

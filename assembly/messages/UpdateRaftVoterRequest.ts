@@ -22,18 +22,18 @@ export class Listener {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("Listener.Name", true);
+      this.name = r.string(9223 /* Listener.Name */, true);
     }
     {
-      this.host = r.string("Listener.Host", true);
+      this.host = r.string(9238 /* Listener.Host */, true);
     }
     {
-      this.port = r.uint16("Listener.Port");
+      this.port = r.uint16(9239 /* Listener.Port */);
     }
     {
-      const count = r.taggedCount("Listener tagged fields");
+      const count = r.taggedCount(9216 /* Listener tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("Listener tagged fields");
+        const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -110,15 +110,15 @@ export class KRaftVersionFeature {
 
   read(r: Reader, version: i16): void {
     {
-      this.minSupportedVersion = r.int16("KRaftVersionFeature.MinSupportedVersion");
+      this.minSupportedVersion = r.int16(375905 /* KRaftVersionFeature.MinSupportedVersion */);
     }
     {
-      this.maxSupportedVersion = r.int16("KRaftVersionFeature.MaxSupportedVersion");
+      this.maxSupportedVersion = r.int16(375906 /* KRaftVersionFeature.MaxSupportedVersion */);
     }
     {
-      const count = r.taggedCount("KRaftVersionFeature tagged fields");
+      const count = r.taggedCount(375808 /* KRaftVersionFeature tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("KRaftVersionFeature tagged fields");
+        const raw = r.taggedField(375808 /* KRaftVersionFeature tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -192,19 +192,19 @@ export class UpdateRaftVoterRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clusterId = r.nullableString("UpdateRaftVoterRequestData.ClusterId", true, true);
+      this.clusterId = r.nullableString(376856 /* UpdateRaftVoterRequestData.ClusterId */, true, true);
     }
     {
-      this.currentLeaderEpoch = r.int32("UpdateRaftVoterRequestData.CurrentLeaderEpoch");
+      this.currentLeaderEpoch = r.int32(377089 /* UpdateRaftVoterRequestData.CurrentLeaderEpoch */);
     }
     {
-      this.voterId = r.int32("UpdateRaftVoterRequestData.VoterId");
+      this.voterId = r.int32(376858 /* UpdateRaftVoterRequestData.VoterId */);
     }
     {
-      this.voterDirectoryId = r.uuid("UpdateRaftVoterRequestData.VoterDirectoryId");
+      this.voterDirectoryId = r.uuid(376859 /* UpdateRaftVoterRequestData.VoterDirectoryId */);
     }
     {
-      const n = r.arrayLength("UpdateRaftVoterRequestData.Listeners", true, false);
+      const n = r.arrayLength(376860 /* UpdateRaftVoterRequestData.Listeners */, true, false);
       const a: Array<Listener> | null = n < 0 ? null : new Array<Listener>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
@@ -217,9 +217,9 @@ export class UpdateRaftVoterRequestData extends Message {
       this.kRaftVersionFeature.read(r, version);
     }
     {
-      const count = r.taggedCount("UpdateRaftVoterRequestData tagged fields");
+      const count = r.taggedCount(376832 /* UpdateRaftVoterRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UpdateRaftVoterRequestData tagged fields");
+        const raw = r.taggedField(376832 /* UpdateRaftVoterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

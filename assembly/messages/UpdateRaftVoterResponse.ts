@@ -24,21 +24,21 @@ export class CurrentLeader {
 
   read(r: Reader, version: i16): void {
     {
-      this.leaderId = r.int32("CurrentLeader.LeaderId");
+      this.leaderId = r.int32(377913 /* CurrentLeader.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("CurrentLeader.LeaderEpoch");
+      this.leaderEpoch = r.int32(377907 /* CurrentLeader.LeaderEpoch */);
     }
     {
-      this.host = r.string("CurrentLeader.Host", true);
+      this.host = r.string(377878 /* CurrentLeader.Host */, true);
     }
     {
-      this.port = r.int32("CurrentLeader.Port");
+      this.port = r.int32(377879 /* CurrentLeader.Port */);
     }
     {
-      const count = r.taggedCount("CurrentLeader tagged fields");
+      const count = r.taggedCount(377856 /* CurrentLeader tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("CurrentLeader tagged fields");
+        const raw = r.taggedField(377856 /* CurrentLeader tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -128,20 +128,20 @@ export class UpdateRaftVoterResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.throttleTimeMs = r.int32("UpdateRaftVoterResponseData.ThrottleTimeMs");
+      this.throttleTimeMs = r.int32(378885 /* UpdateRaftVoterResponseData.ThrottleTimeMs */);
     }
     {
-      this.errorCode = r.int16("UpdateRaftVoterResponseData.ErrorCode");
+      this.errorCode = r.int16(378886 /* UpdateRaftVoterResponseData.ErrorCode */);
     }
     {
-      const count = r.taggedCount("UpdateRaftVoterResponseData tagged fields");
+      const count = r.taggedCount(378880 /* UpdateRaftVoterResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("UpdateRaftVoterResponseData tagged fields");
+        const raw = r.taggedField(378880 /* UpdateRaftVoterResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0) {
           const t = new Reader(raw.data);
           this.currentLeader.read(t, version);
-          r.absorb(t, "UpdateRaftVoterResponseData.CurrentLeader");
+          r.absorb(t, 379158 /* UpdateRaftVoterResponseData.CurrentLeader */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -167,7 +167,7 @@ export class UpdateRaftVoterResponseData extends Message {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
-        if (t.failed) w.fail("UpdateRaftVoterResponseData.CurrentLeader", t.error);
+        if (t.failed) w.fail(379158 /* UpdateRaftVoterResponseData.CurrentLeader */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

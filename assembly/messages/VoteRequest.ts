@@ -32,33 +32,33 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.replicaEpoch = r.int32("PartitionData.ReplicaEpoch");
+      this.replicaEpoch = r.int32(32000 /* PartitionData.ReplicaEpoch */);
     }
     {
-      this.replicaId = r.int32("PartitionData.ReplicaId");
+      this.replicaId = r.int32(31959 /* PartitionData.ReplicaId */);
     }
     if (version >= 1) {
-      this.replicaDirectoryId = r.uuid("PartitionData.ReplicaDirectoryId");
+      this.replicaDirectoryId = r.uuid(31960 /* PartitionData.ReplicaDirectoryId */);
     }
     if (version >= 1) {
-      this.voterDirectoryId = r.uuid("PartitionData.VoterDirectoryId");
+      this.voterDirectoryId = r.uuid(31771 /* PartitionData.VoterDirectoryId */);
     }
     {
-      this.lastOffsetEpoch = r.int32("PartitionData.LastOffsetEpoch");
+      this.lastOffsetEpoch = r.int32(32154 /* PartitionData.LastOffsetEpoch */);
     }
     {
-      this.lastOffset = r.int64("PartitionData.LastOffset");
+      this.lastOffset = r.int64(32085 /* PartitionData.LastOffset */);
     }
     if (version >= 2) {
-      this.preVote = r.bool("PartitionData.PreVote");
+      this.preVote = r.bool(32155 /* PartitionData.PreVote */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -91,7 +91,7 @@ export class PartitionData {
     if (version >= 2) {
       w.bool(this.preVote);
     }
-    if (!(version >= 2) && !(this.preVote == false)) w.fail("PartitionData.PreVote", "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this.preVote == false)) w.fail(32155 /* PartitionData.PreVote */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -191,10 +191,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", true);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, true);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -204,9 +204,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -292,13 +292,13 @@ export class VoteRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.clusterId = r.nullableString("VoteRequestData.ClusterId", true, true);
+      this.clusterId = r.nullableString(379928 /* VoteRequestData.ClusterId */, true, true);
     }
     if (version >= 1) {
-      this.voterId = r.int32("VoteRequestData.VoterId");
+      this.voterId = r.int32(379930 /* VoteRequestData.VoterId */);
     }
     {
-      const n = r.arrayLength("VoteRequestData.Topics", true, false);
+      const n = r.arrayLength(379914 /* VoteRequestData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -308,9 +308,9 @@ export class VoteRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("VoteRequestData tagged fields");
+      const count = r.taggedCount(379904 /* VoteRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("VoteRequestData tagged fields");
+        const raw = r.taggedField(379904 /* VoteRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

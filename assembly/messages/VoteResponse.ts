@@ -26,24 +26,24 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("PartitionData.PartitionIndex");
+      this.partitionIndex = r.int32(31760 /* PartitionData.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("PartitionData.ErrorCode");
+      this.errorCode = r.int16(31750 /* PartitionData.ErrorCode */);
     }
     {
-      this.leaderId = r.int32("PartitionData.LeaderId");
+      this.leaderId = r.int32(31801 /* PartitionData.LeaderId */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     {
-      this.voteGranted = r.bool("PartitionData.VoteGranted");
+      this.voteGranted = r.bool(32156 /* PartitionData.VoteGranted */);
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -142,10 +142,10 @@ export class TopicData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicName = r.string("TopicData.TopicName", true);
+      this.topicName = r.string(32829 /* TopicData.TopicName */, true);
     }
     {
-      const n = r.arrayLength("TopicData.Partitions", true, false);
+      const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -155,9 +155,9 @@ export class TopicData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("TopicData tagged fields");
+      const count = r.taggedCount(32768 /* TopicData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("TopicData tagged fields");
+        const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -243,18 +243,18 @@ export class NodeEndpoint {
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
-      this.nodeId = r.int32("NodeEndpoint.NodeId");
+      this.nodeId = r.int32(63561 /* NodeEndpoint.NodeId */);
     }
     if (version >= 1) {
-      this.host = r.string("NodeEndpoint.Host", true);
+      this.host = r.string(63510 /* NodeEndpoint.Host */, true);
     }
     if (version >= 1) {
-      this.port = r.uint16("NodeEndpoint.Port");
+      this.port = r.uint16(63511 /* NodeEndpoint.Port */);
     }
     {
-      const count = r.taggedCount("NodeEndpoint tagged fields");
+      const count = r.taggedCount(63488 /* NodeEndpoint tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("NodeEndpoint tagged fields");
+        const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -266,15 +266,15 @@ export class NodeEndpoint {
     if (version >= 1) {
       w.int32(this.nodeId);
     }
-    if (!(version >= 1) && !(this.nodeId == 0)) w.fail("NodeEndpoint.NodeId", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.nodeId == 0)) w.fail(63561 /* NodeEndpoint.NodeId */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.string(this.host, true);
     }
-    if (!(version >= 1) && !(this.host == "")) w.fail("NodeEndpoint.Host", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.host == "")) w.fail(63510 /* NodeEndpoint.Host */, "non-default value at version " + version.toString());
     if (version >= 1) {
       w.uint16(this.port);
     }
-    if (!(version >= 1) && !(this.port == 0)) w.fail("NodeEndpoint.Port", "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this.port == 0)) w.fail(63511 /* NodeEndpoint.Port */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -336,10 +336,10 @@ export class VoteResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.errorCode = r.int16("VoteResponseData.ErrorCode");
+      this.errorCode = r.int16(380934 /* VoteResponseData.ErrorCode */);
     }
     {
-      const n = r.arrayLength("VoteResponseData.Topics", true, false);
+      const n = r.arrayLength(380938 /* VoteResponseData.Topics */, true, false);
       const a: Array<TopicData> | null = n < 0 ? null : new Array<TopicData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
@@ -349,13 +349,13 @@ export class VoteResponseData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("VoteResponseData tagged fields");
+      const count = r.taggedCount(380928 /* VoteResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("VoteResponseData tagged fields");
+        const raw = r.taggedField(380928 /* VoteResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
           const t = new Reader(raw.data);
-          const n = t.arrayLength("VoteResponseData.NodeEndpoints", true, false);
+          const n = t.arrayLength(381015 /* VoteResponseData.NodeEndpoints */, true, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : new Array<NodeEndpoint>();
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
@@ -363,7 +363,7 @@ export class VoteResponseData extends Message {
             a!.push(e);
           }
           if (a != null) this.nodeEndpoints = a;
-          r.absorb(t, "VoteResponseData.NodeEndpoints");
+          r.absorb(t, 381015 /* VoteResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
           this.unknownTaggedFields!.push(raw);
@@ -399,7 +399,7 @@ export class VoteResponseData extends Message {
           const e = unchecked(a[i]);
           e.write(t, version);
         }
-        if (t.failed) w.fail("VoteResponseData.NodeEndpoints", t.error);
+        if (t.failed) w.fail(381015 /* VoteResponseData.NodeEndpoints */, t.error);
         w.taggedField(0, t.bytes());
       }
       w.rawTaggedBefore(unknown, u, u64.MAX_VALUE);

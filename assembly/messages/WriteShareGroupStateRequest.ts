@@ -24,21 +24,21 @@ export class StateBatch {
 
   read(r: Reader, version: i16): void {
     {
-      this.firstOffset = r.int64("StateBatch.FirstOffset");
+      this.firstOffset = r.int64(305424 /* StateBatch.FirstOffset */);
     }
     {
-      this.lastOffset = r.int64("StateBatch.LastOffset");
+      this.lastOffset = r.int64(305493 /* StateBatch.LastOffset */);
     }
     {
-      this.deliveryState = r.int8("StateBatch.DeliveryState");
+      this.deliveryState = r.int8(305494 /* StateBatch.DeliveryState */);
     }
     {
-      this.deliveryCount = r.int16("StateBatch.DeliveryCount");
+      this.deliveryCount = r.int16(305495 /* StateBatch.DeliveryCount */);
     }
     {
-      const count = r.taggedCount("StateBatch tagged fields");
+      const count = r.taggedCount(305152 /* StateBatch tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("StateBatch tagged fields");
+        const raw = r.taggedField(305152 /* StateBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -134,22 +134,22 @@ export class PartitionData {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionData.Partition");
+      this.partition = r.int32(31915 /* PartitionData.Partition */);
     }
     {
-      this.stateEpoch = r.int32("PartitionData.StateEpoch");
+      this.stateEpoch = r.int32(32044 /* PartitionData.StateEpoch */);
     }
     {
-      this.leaderEpoch = r.int32("PartitionData.LeaderEpoch");
+      this.leaderEpoch = r.int32(31795 /* PartitionData.LeaderEpoch */);
     }
     {
-      this.startOffset = r.int64("PartitionData.StartOffset");
+      this.startOffset = r.int64(31807 /* PartitionData.StartOffset */);
     }
     if (version >= 1) {
-      this.deliveryCompleteCount = r.int32("PartitionData.DeliveryCompleteCount");
+      this.deliveryCompleteCount = r.int32(32089 /* PartitionData.DeliveryCompleteCount */);
     }
     {
-      const n = r.arrayLength("PartitionData.StateBatches", true, false);
+      const n = r.arrayLength(32088 /* PartitionData.StateBatches */, true, false);
       const a: Array<StateBatch> | null = n < 0 ? null : new Array<StateBatch>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new StateBatch();
@@ -159,9 +159,9 @@ export class PartitionData {
       if (a != null) this.stateBatches = a;
     }
     {
-      const count = r.taggedCount("PartitionData tagged fields");
+      const count = r.taggedCount(31744 /* PartitionData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionData tagged fields");
+        const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -289,10 +289,10 @@ export class WriteStateData {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("WriteStateData.TopicId");
+      this.topicId = r.uuid(382008 /* WriteStateData.TopicId */);
     }
     {
-      const n = r.arrayLength("WriteStateData.Partitions", true, false);
+      const n = r.arrayLength(381960 /* WriteStateData.Partitions */, true, false);
       const a: Array<PartitionData> | null = n < 0 ? null : new Array<PartitionData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
@@ -302,9 +302,9 @@ export class WriteStateData {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("WriteStateData tagged fields");
+      const count = r.taggedCount(381952 /* WriteStateData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WriteStateData tagged fields");
+        const raw = r.taggedField(381952 /* WriteStateData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -388,10 +388,10 @@ export class WriteShareGroupStateRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      this.groupId = r.string("WriteShareGroupStateRequestData.GroupId", true);
+      this.groupId = r.string(382980 /* WriteShareGroupStateRequestData.GroupId */, true);
     }
     {
-      const n = r.arrayLength("WriteShareGroupStateRequestData.Topics", true, false);
+      const n = r.arrayLength(382986 /* WriteShareGroupStateRequestData.Topics */, true, false);
       const a: Array<WriteStateData> | null = n < 0 ? null : new Array<WriteStateData>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WriteStateData();
@@ -401,9 +401,9 @@ export class WriteShareGroupStateRequestData extends Message {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("WriteShareGroupStateRequestData tagged fields");
+      const count = r.taggedCount(382976 /* WriteShareGroupStateRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WriteShareGroupStateRequestData tagged fields");
+        const raw = r.taggedField(382976 /* WriteShareGroupStateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

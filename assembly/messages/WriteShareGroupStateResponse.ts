@@ -22,18 +22,18 @@ export class PartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partition = r.int32("PartitionResult.Partition");
+      this.partition = r.int32(121003 /* PartitionResult.Partition */);
     }
     {
-      this.errorCode = r.int16("PartitionResult.ErrorCode");
+      this.errorCode = r.int16(120838 /* PartitionResult.ErrorCode */);
     }
     {
-      this.errorMessage = r.nullableString("PartitionResult.ErrorMessage", true, true);
+      this.errorMessage = r.nullableString(120862 /* PartitionResult.ErrorMessage */, true, true);
     }
     {
-      const count = r.taggedCount("PartitionResult tagged fields");
+      const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("PartitionResult tagged fields");
+        const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -114,10 +114,10 @@ export class WriteStateResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.topicId = r.uuid("WriteStateResult.TopicId");
+      this.topicId = r.uuid(384056 /* WriteStateResult.TopicId */);
     }
     {
-      const n = r.arrayLength("WriteStateResult.Partitions", true, false);
+      const n = r.arrayLength(384008 /* WriteStateResult.Partitions */, true, false);
       const a: Array<PartitionResult> | null = n < 0 ? null : new Array<PartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
@@ -127,9 +127,9 @@ export class WriteStateResult {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("WriteStateResult tagged fields");
+      const count = r.taggedCount(384000 /* WriteStateResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WriteStateResult tagged fields");
+        const raw = r.taggedField(384000 /* WriteStateResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -211,7 +211,7 @@ export class WriteShareGroupStateResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("WriteShareGroupStateResponseData.Results", true, false);
+      const n = r.arrayLength(385086 /* WriteShareGroupStateResponseData.Results */, true, false);
       const a: Array<WriteStateResult> | null = n < 0 ? null : new Array<WriteStateResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WriteStateResult();
@@ -221,9 +221,9 @@ export class WriteShareGroupStateResponseData extends Message {
       if (a != null) this.results = a;
     }
     {
-      const count = r.taggedCount("WriteShareGroupStateResponseData tagged fields");
+      const count = r.taggedCount(385024 /* WriteShareGroupStateResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WriteShareGroupStateResponseData tagged fields");
+        const raw = r.taggedField(385024 /* WriteShareGroupStateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,20 +20,20 @@ export class WritableTxnMarkerTopic {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("WritableTxnMarkerTopic.Name", true);
+      this.name = r.string(386055 /* WritableTxnMarkerTopic.Name */, true);
     }
     {
-      const n = r.arrayLength("WritableTxnMarkerTopic.PartitionIndexes", true, false);
+      const n = r.arrayLength(386257 /* WritableTxnMarkerTopic.PartitionIndexes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32("WritableTxnMarkerTopic.PartitionIndexes"));
+        a!.push(r.int32(386257 /* WritableTxnMarkerTopic.PartitionIndexes */));
       }
       if (a != null) this.partitionIndexes = a;
     }
     {
-      const count = r.taggedCount("WritableTxnMarkerTopic tagged fields");
+      const count = r.taggedCount(386048 /* WritableTxnMarkerTopic tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WritableTxnMarkerTopic tagged fields");
+        const raw = r.taggedField(386048 /* WritableTxnMarkerTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -123,16 +123,16 @@ export class WritableTxnMarker {
 
   read(r: Reader, version: i16): void {
     {
-      this.producerId = r.int64("WritableTxnMarker.ProducerId");
+      this.producerId = r.int64(387074 /* WritableTxnMarker.ProducerId */);
     }
     {
-      this.producerEpoch = r.int16("WritableTxnMarker.ProducerEpoch");
+      this.producerEpoch = r.int16(387075 /* WritableTxnMarker.ProducerEpoch */);
     }
     {
-      this.transactionResult = r.bool("WritableTxnMarker.TransactionResult");
+      this.transactionResult = r.bool(387485 /* WritableTxnMarker.TransactionResult */);
     }
     {
-      const n = r.arrayLength("WritableTxnMarker.Topics", true, false);
+      const n = r.arrayLength(387082 /* WritableTxnMarker.Topics */, true, false);
       const a: Array<WritableTxnMarkerTopic> | null = n < 0 ? null : new Array<WritableTxnMarkerTopic>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerTopic();
@@ -142,15 +142,15 @@ export class WritableTxnMarker {
       if (a != null) this.topics = a;
     }
     {
-      this.coordinatorEpoch = r.int32("WritableTxnMarker.CoordinatorEpoch");
+      this.coordinatorEpoch = r.int32(387284 /* WritableTxnMarker.CoordinatorEpoch */);
     }
     if (version >= 2) {
-      this.transactionVersion = r.int8("WritableTxnMarker.TransactionVersion");
+      this.transactionVersion = r.int8(387486 /* WritableTxnMarker.TransactionVersion */);
     }
     {
-      const count = r.taggedCount("WritableTxnMarker tagged fields");
+      const count = r.taggedCount(387072 /* WritableTxnMarker tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WritableTxnMarker tagged fields");
+        const raw = r.taggedField(387072 /* WritableTxnMarker tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -276,7 +276,7 @@ export class WriteTxnMarkersRequestData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("WriteTxnMarkersRequestData.Markers", true, false);
+      const n = r.arrayLength(388511 /* WriteTxnMarkersRequestData.Markers */, true, false);
       const a: Array<WritableTxnMarker> | null = n < 0 ? null : new Array<WritableTxnMarker>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarker();
@@ -286,9 +286,9 @@ export class WriteTxnMarkersRequestData extends Message {
       if (a != null) this.markers = a;
     }
     {
-      const count = r.taggedCount("WriteTxnMarkersRequestData tagged fields");
+      const count = r.taggedCount(388096 /* WriteTxnMarkersRequestData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WriteTxnMarkersRequestData tagged fields");
+        const raw = r.taggedField(388096 /* WriteTxnMarkersRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

@@ -20,15 +20,15 @@ export class WritableTxnMarkerPartitionResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.partitionIndex = r.int32("WritableTxnMarkerPartitionResult.PartitionIndex");
+      this.partitionIndex = r.int32(389136 /* WritableTxnMarkerPartitionResult.PartitionIndex */);
     }
     {
-      this.errorCode = r.int16("WritableTxnMarkerPartitionResult.ErrorCode");
+      this.errorCode = r.int16(389126 /* WritableTxnMarkerPartitionResult.ErrorCode */);
     }
     {
-      const count = r.taggedCount("WritableTxnMarkerPartitionResult tagged fields");
+      const count = r.taggedCount(389120 /* WritableTxnMarkerPartitionResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WritableTxnMarkerPartitionResult tagged fields");
+        const raw = r.taggedField(389120 /* WritableTxnMarkerPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -94,10 +94,10 @@ export class WritableTxnMarkerTopicResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.name = r.string("WritableTxnMarkerTopicResult.Name", true);
+      this.name = r.string(390151 /* WritableTxnMarkerTopicResult.Name */, true);
     }
     {
-      const n = r.arrayLength("WritableTxnMarkerTopicResult.Partitions", true, false);
+      const n = r.arrayLength(390152 /* WritableTxnMarkerTopicResult.Partitions */, true, false);
       const a: Array<WritableTxnMarkerPartitionResult> | null = n < 0 ? null : new Array<WritableTxnMarkerPartitionResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerPartitionResult();
@@ -107,9 +107,9 @@ export class WritableTxnMarkerTopicResult {
       if (a != null) this.partitions = a;
     }
     {
-      const count = r.taggedCount("WritableTxnMarkerTopicResult tagged fields");
+      const count = r.taggedCount(390144 /* WritableTxnMarkerTopicResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WritableTxnMarkerTopicResult tagged fields");
+        const raw = r.taggedField(390144 /* WritableTxnMarkerTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -193,10 +193,10 @@ export class WritableTxnMarkerResult {
 
   read(r: Reader, version: i16): void {
     {
-      this.producerId = r.int64("WritableTxnMarkerResult.ProducerId");
+      this.producerId = r.int64(391170 /* WritableTxnMarkerResult.ProducerId */);
     }
     {
-      const n = r.arrayLength("WritableTxnMarkerResult.Topics", true, false);
+      const n = r.arrayLength(391178 /* WritableTxnMarkerResult.Topics */, true, false);
       const a: Array<WritableTxnMarkerTopicResult> | null = n < 0 ? null : new Array<WritableTxnMarkerTopicResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerTopicResult();
@@ -206,9 +206,9 @@ export class WritableTxnMarkerResult {
       if (a != null) this.topics = a;
     }
     {
-      const count = r.taggedCount("WritableTxnMarkerResult tagged fields");
+      const count = r.taggedCount(391168 /* WritableTxnMarkerResult tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WritableTxnMarkerResult tagged fields");
+        const raw = r.taggedField(391168 /* WritableTxnMarkerResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);
@@ -290,7 +290,7 @@ export class WriteTxnMarkersResponseData extends Message {
 
   read(r: Reader, version: i16): void {
     {
-      const n = r.arrayLength("WriteTxnMarkersResponseData.Markers", true, false);
+      const n = r.arrayLength(392607 /* WriteTxnMarkersResponseData.Markers */, true, false);
       const a: Array<WritableTxnMarkerResult> | null = n < 0 ? null : new Array<WritableTxnMarkerResult>();
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerResult();
@@ -300,9 +300,9 @@ export class WriteTxnMarkersResponseData extends Message {
       if (a != null) this.markers = a;
     }
     {
-      const count = r.taggedCount("WriteTxnMarkersResponseData tagged fields");
+      const count = r.taggedCount(392192 /* WriteTxnMarkersResponseData tagged fields */);
       for (let i = 0; i < count && !r.failed; i++) {
-        const raw = r.taggedField("WriteTxnMarkersResponseData tagged fields");
+        const raw = r.taggedField(392192 /* WriteTxnMarkersResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
         this.unknownTaggedFields!.push(raw);

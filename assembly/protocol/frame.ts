@@ -7,7 +7,7 @@ import { Message } from "./message";
 import { RequestHeaderData } from "../messages/RequestHeader";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import {
-  isSupported, newRequest, newResponse, requestHeaderVersion, responseHeaderVersion,
+  apiName, isSupported, newRequest, newResponse, requestHeaderVersion, responseHeaderVersion,
 } from "../messages/apis";
 
 export class DecodedRequest {
@@ -38,11 +38,37 @@ function unsupported(apiKey: i16, version: i16): string {
 }
 
 /**
+ * Reads a body of `apiKey` at `version` from `r` (a fresh default one when `r` has failed
+ * already); null when the module has no reader for it. The `any*` ones below read any API
+ * through Message's virtual read; filter.wasm passes its own (messages/filter-codecs.ts), so
+ * that only the readers it uses are compiled in.
+ */
+export type BodyReader = (apiKey: i16, r: Reader, version: i16) => Message | null;
+/** Writes `body` of `apiKey` at `version`; false when the module has no writer for it. */
+export type BodyWriter = (apiKey: i16, w: Writer, body: Message, version: i16) => bool;
+
+function readAnyRequest(apiKey: i16, r: Reader, version: i16): Message | null {
+  const body = newRequest(apiKey)!;
+  if (!r.failed) body.read(r, version);
+  return body;
+}
+
+function readAnyResponse(apiKey: i16, r: Reader, version: i16): Message | null {
+  const body = newResponse(apiKey)!;
+  if (!r.failed) body.read(r, version);
+  return body;
+}
+
+/**
  * `asBroker`: read the request as Kafka's broker does, which reads the fields its version
  * defines and ignores any bytes after them (librdkafka sends some). Without it, left-over
  * bytes are an error (the CLI shows a capture exactly).
  */
 export function decodeRequest(frame: Uint8Array, asBroker: bool = false): DecodedRequest {
+  return decodeRequestWith(frame, asBroker, readAnyRequest);
+}
+
+export function decodeRequestWith(frame: Uint8Array, asBroker: bool, readBody: BodyReader): DecodedRequest {
   const d = new DecodedRequest();
   const peek = new Reader(frame);
   const apiKey = peek.int16("RequestHeader.RequestApiKey");
@@ -58,14 +84,16 @@ export function decodeRequest(frame: Uint8Array, asBroker: bool = false): Decode
   const r = new Reader(frame);
   d.headerVersion = requestHeaderVersion(apiKey, version);
   d.header.read(r, d.headerVersion);
-  const body = newRequest(apiKey)!;
-  if (!r.failed) body.read(r, version);
-  d.body = body;
-  d.error = finish(r, "request", asBroker);
+  d.body = readBody(apiKey, r, version);
+  d.error = d.body == null ? noCodec("reader", apiKey, "requests") : finish(r, "request", asBroker);
   return d;
 }
 
 export function decodeResponse(frame: Uint8Array, apiKey: i16, version: i16): DecodedResponse {
+  return decodeResponseWith(frame, apiKey, version, readAnyResponse);
+}
+
+export function decodeResponseWith(frame: Uint8Array, apiKey: i16, version: i16, readBody: BodyReader): DecodedResponse {
   const d = new DecodedResponse();
   if (!isSupported(apiKey, version)) {
     d.error = unsupported(apiKey, version);
@@ -74,11 +102,14 @@ export function decodeResponse(frame: Uint8Array, apiKey: i16, version: i16): De
   const r = new Reader(frame);
   d.headerVersion = responseHeaderVersion(apiKey, version);
   d.header.read(r, d.headerVersion);
-  const body = newResponse(apiKey)!;
-  if (!r.failed) body.read(r, version);
-  d.body = body;
-  d.error = finish(r, "response");
+  d.body = readBody(apiKey, r, version);
+  d.error = d.body == null ? noCodec("reader", apiKey, "responses") : finish(r, "response");
   return d;
+}
+
+function noCodec(what: string, apiKey: i16, messages: string): string {
+  const name = apiName(apiKey);
+  return "this module has no " + what + " for " + (name != null ? name : "api key " + apiKey.toString()) + " " + messages;
 }
 
 /** Writes `int32 size, header, body`; check `w.failed` for a value the version cannot carry. */
@@ -87,5 +118,27 @@ export function encodeFrame(w: Writer, header: Message, headerVersion: i16, body
   w.int32(0);
   header.write(w, headerVersion);
   body.write(w, version);
+  w.patchInt32(start, w.len - start - 4);
+}
+
+/** encodeFrame of a request, its body written by `writeBody` (see BodyReader). */
+export function encodeRequestWith(w: Writer, header: RequestHeaderData, headerVersion: i16, body: Message, version: i16, writeBody: BodyWriter): void {
+  const start = w.len;
+  w.int32(0);
+  header.write(w, headerVersion);
+  const apiKey = header.requestApiKey;
+  endFrame(w, start, writeBody(apiKey, w, body, version), apiKey, "requests");
+}
+
+/** encodeFrame of a response of `apiKey`, its body written by `writeBody` (see BodyReader). */
+export function encodeResponseWith(w: Writer, header: ResponseHeaderData, headerVersion: i16, apiKey: i16, body: Message, version: i16, writeBody: BodyWriter): void {
+  const start = w.len;
+  w.int32(0);
+  header.write(w, headerVersion);
+  endFrame(w, start, writeBody(apiKey, w, body, version), apiKey, "responses");
+}
+
+function endFrame(w: Writer, start: i32, written: bool, apiKey: i16, messages: string): void {
+  if (!written) w.fail("body", noCodec("writer", apiKey, messages));
   w.patchInt32(start, w.len - start - 4);
 }

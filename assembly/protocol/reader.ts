@@ -8,6 +8,17 @@
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
+import { labelName } from "../messages/labels";
+
+/**
+ * What a read or write names the field it is at with, for the report of a failure: a string
+ * (hand-written callers) or a generated codec's label id (codegen/labels.ts), turned into its
+ * "Struct.Field" text only when a failure is reported.
+ */
+export function labelText<F>(field: F): string {
+  if (isString<F>()) return changetype<string>(field);
+  else return labelName(<i32>field);
+}
 
 export class Reader {
   readonly buf: Uint8Array;
@@ -27,11 +38,11 @@ export class Reader {
   @inline get remaining(): i32 { return this.end - this.pos; }
 
   /** Records the first failure only: later reads of a failed reader are noise. */
-  fail(field: string, why: string): void {
+  fail<F>(field: F, why: string): void {
     if (this.failed) return;
     this.failed = true;
     this.errorOffset = this.pos;
-    this.error = field + ": " + why;
+    this.error = labelText(field) + ": " + why;
     this.pos = this.end; // every later read is a short read that returns a zero value
   }
 
@@ -40,7 +51,7 @@ export class Reader {
     return this.error + " at offset " + this.errorOffset.toString();
   }
 
-  private need(n: i32, field: string): bool {
+  private need<F>(n: i32, field: F): bool {
     if (this.failed) return false;
     if (n < 0 || n > this.end - this.pos) {
       this.fail(field, "needs " + n.toString() + " bytes, " + this.remaining.toString() + " left");
@@ -51,50 +62,50 @@ export class Reader {
 
   @inline private at(i: i32): u32 { return <u32>unchecked(this.buf[this.pos + i]); }
 
-  int8(field: string): i8 {
+  int8<F>(field: F): i8 {
     if (!this.need(1, field)) return 0;
     const v = <i8>this.at(0);
     this.pos += 1;
     return v;
   }
 
-  bool(field: string): bool { return this.int8(field) != 0; }
+  bool<F>(field: F): bool { return this.int8(field) != 0; }
 
-  int16(field: string): i16 {
+  int16<F>(field: F): i16 {
     if (!this.need(2, field)) return 0;
     const v = <i16>((this.at(0) << 8) | this.at(1));
     this.pos += 2;
     return v;
   }
 
-  uint16(field: string): u16 { return <u16>this.int16(field); }
+  uint16<F>(field: F): u16 { return <u16>this.int16(field); }
 
-  int32(field: string): i32 {
+  int32<F>(field: F): i32 {
     if (!this.need(4, field)) return 0;
     const v = <i32>((this.at(0) << 24) | (this.at(1) << 16) | (this.at(2) << 8) | this.at(3));
     this.pos += 4;
     return v;
   }
 
-  uint32(field: string): u32 { return <u32>this.int32(field); }
+  uint32<F>(field: F): u32 { return <u32>this.int32(field); }
 
-  int64(field: string): i64 {
+  int64<F>(field: F): i64 {
     if (!this.need(8, field)) return 0;
     const hi = <u64><u32>this.int32(field);
     const lo = <u64><u32>this.int32(field);
     return <i64>((hi << 32) | lo);
   }
 
-  float64(field: string): f64 { return reinterpret<f64>(this.int64(field)); }
+  float64<F>(field: F): f64 { return reinterpret<f64>(this.int64(field)); }
 
-  uuid(field: string): Uuid {
+  uuid<F>(field: F): Uuid {
     const hi = this.int64(field);
     const lo = this.int64(field);
     return new Uuid(hi, lo);
   }
 
   /** Unsigned LEB128 varint as Kafka writes it: at most 5 bytes, 32 bits. */
-  uvarint(field: string): u32 {
+  uvarint<F>(field: F): u32 {
     let value: u32 = 0;
     for (let i = 0; i < 5; i++) {
       if (!this.need(1, field)) return 0;
@@ -109,13 +120,13 @@ export class Reader {
   }
 
   /** Zig-zag varint (record fields). */
-  varint(field: string): i32 {
+  varint<F>(field: F): i32 {
     const u = this.uvarint(field);
     return <i32>((u >>> 1) ^ -(u & 1));
   }
 
   /** Zig-zag varlong: at most 10 bytes, 64 bits. */
-  varlong(field: string): i64 {
+  varlong<F>(field: F): i64 {
     let value: u64 = 0;
     for (let i = 0; i < 10; i++) {
       if (!this.need(1, field)) return 0;
@@ -133,7 +144,7 @@ export class Reader {
    * Length of a string, bytes or array: int16/int32 in classic versions, unsigned varint
    * minus one in compact (flexible) versions. -1 means null.
    */
-  private length(field: string, compact: bool, wide: bool): i32 {
+  private length<F>(field: F, compact: bool, wide: bool): i32 {
     if (compact) {
       const n = this.uvarint(field);
       return <i32>n - 1; // 0 -> null (-1); lengths above 2^31 wrap negative and fail below
@@ -141,7 +152,7 @@ export class Reader {
     return wide ? this.int32(field) : <i32>this.int16(field);
   }
 
-  private checkLength(n: i32, nullable: bool, field: string): bool {
+  private checkLength<F>(n: i32, nullable: bool, field: F): bool {
     if (this.failed) return false;
     if (n < -1 || (n == -1 && !nullable)) {
       this.fail(field, n == -1 ? "null where not nullable" : "negative length " + n.toString());
@@ -151,7 +162,7 @@ export class Reader {
   }
 
   /** A string in a version where it may be null; null when it is. */
-  nullableString(field: string, compact: bool, nullable: bool): string | null {
+  nullableString<F>(field: F, compact: bool, nullable: bool): string | null {
     const n = this.length(field, compact, false);
     if (!this.checkLength(n, nullable, field) || n < 0) return null;
     if (!this.need(n, field)) return null;
@@ -161,13 +172,13 @@ export class Reader {
   }
 
   /** A string that is never null; "" after a failure. */
-  string(field: string, compact: bool): string {
+  string<F>(field: F, compact: bool): string {
     const s = this.nullableString(field, compact, false);
     return s == null ? "" : s;
   }
 
   /** Zero-copy: the result is a view on the frame, not a copy. */
-  nullableBytes(field: string, compact: bool, nullable: bool): Uint8Array | null {
+  nullableBytes<F>(field: F, compact: bool, nullable: bool): Uint8Array | null {
     const n = this.length(field, compact, true);
     if (!this.checkLength(n, nullable, field) || n < 0) return null;
     if (!this.need(n, field)) return null;
@@ -177,7 +188,7 @@ export class Reader {
   }
 
   /** Bytes that are never null; empty after a failure. */
-  bytes(field: string, compact: bool): Uint8Array {
+  bytes<F>(field: F, compact: bool): Uint8Array {
     const b = this.nullableBytes(field, compact, false);
     return b == null ? new Uint8Array(0) : b;
   }
@@ -186,7 +197,7 @@ export class Reader {
    * Array element count, -1 for null. As Kafka does, refuses a count larger than the bytes
    * left, so a hostile count cannot make us allocate.
    */
-  arrayLength(field: string, compact: bool, nullable: bool): i32 {
+  arrayLength<F>(field: F, compact: bool, nullable: bool): i32 {
     const n = this.length(field, compact, true);
     if (!this.checkLength(n, nullable, field)) return -1;
     if (n > this.remaining) {
@@ -200,7 +211,7 @@ export class Reader {
    * Reads the tagged-field section header and returns how many fields follow; the caller
    * reads each tag with `tag` and either decodes a known one or keeps it raw.
    */
-  taggedCount(field: string): i32 {
+  taggedCount<F>(field: F): i32 {
     const n = <i32>this.uvarint(field);
     if (n < 0 || n > this.remaining) {
       this.fail(field, "tagged field count " + n.toString() + " with only " + this.remaining.toString() + " bytes left");
@@ -213,7 +224,7 @@ export class Reader {
    * Reads one tagged field (tag, size, data) and moves past it; known tags are then
    * decoded from the returned view with a Reader of their own.
    */
-  taggedField(field: string): RawTaggedField | null {
+  taggedField<F>(field: F): RawTaggedField | null {
     const tag = this.uvarint(field);
     const size = <i32>this.uvarint(field);
     if (!this.need(size, field)) return null;
@@ -223,12 +234,12 @@ export class Reader {
   }
 
   /** Folds a nested reader's failure (a tagged field's own bytes) into this one. */
-  absorb(inner: Reader, field: string): void {
+  absorb<F>(inner: Reader, field: F): void {
     if (inner.failed) this.fail(field, inner.error + " (tagged field data offset " + inner.errorOffset.toString() + ")");
     else if (inner.remaining != 0) this.fail(field, inner.remaining.toString() + " unread bytes in tagged field");
   }
 
-  skip(n: i32, field: string): void {
+  skip<F>(n: i32, field: F): void {
     if (this.need(n, field)) this.pos += n;
   }
 }

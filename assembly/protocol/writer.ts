@@ -2,6 +2,7 @@
 
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
+import { labelText } from "./reader";
 
 export class Writer {
   private buf: Uint8Array;
@@ -23,10 +24,11 @@ export class Writer {
     this.buf = next;
   }
 
-  fail(field: string, why: string): void {
+  /** `field`: a string or a generated codec's label id (see Reader's labelText). */
+  fail<F>(field: F, why: string): void {
     if (this.failed) return;
     this.failed = true;
-    this.error = field + ": " + why;
+    this.error = labelText(field) + ": " + why;
   }
 
   /** The bytes written so far (a view; copy it before writing more if it must stay). */

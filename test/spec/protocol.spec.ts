@@ -6,6 +6,9 @@ import { Writer } from "../../assembly/protocol/writer";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { base64Decode, base64Encode } from "../../assembly/protocol/base64";
 import { decodeUtf8 } from "../../assembly/protocol/utf8";
+import { labelName } from "../../assembly/messages/labels";
+import { DescribeGroupsRequestData } from "../../assembly/messages/DescribeGroupsRequest";
+import { DescribedGroup } from "../../assembly/messages/DescribeGroupsResponse";
 
 function bytesOf(values: Array<i32>): Uint8Array {
   const b = new Uint8Array(values.length);
@@ -184,6 +187,28 @@ describe("Reader on malformed input", () => {
     outer.absorb(inner, "Outer.Tagged");
     expect(outer.failed).toBe(true);
     expect(outer.error).toBe("Outer.Tagged: Inner.Value: needs 4 bytes, 1 left (tagged field data offset 0)");
+  });
+});
+
+describe("generated codecs' label ids (codegen/labels.ts)", () => {
+  it("name the field a read failed at as \"Struct.Field\", resolved only for the report", () => {
+    const r = new Reader(bytesOf([0, 0, 0, 1, 0, 5, 103]));
+    new DescribeGroupsRequestData().read(r, 0);
+    expect(r.describeError()).toBe("DescribeGroupsRequestData.Groups: needs 5 bytes, 1 left at offset 6");
+  });
+
+  it("name a struct's tagged fields", () => {
+    const r = new Reader(bytesOf([0]));
+    new DescribedGroup().read(r, 5);
+    expect(r.error).toBe("DescribedGroup.ErrorCode: needs 2 bytes, 1 left");
+    const t = new Reader(bytesOf([0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 5]));
+    new DescribedGroup().read(t, 5);
+    expect(t.error).toBe("DescribedGroup tagged fields: tagged field count 5 with only 0 bytes left");
+  });
+
+  it("name an id no codec has by its number", () => {
+    expect(labelName(-1)).toBe("label -1");
+    expect(labelName(0x7fffffff)).toBe("label 2147483647");
   });
 });
 
