@@ -46,6 +46,10 @@ export async function loadPolicyModule(): Promise<PolicyModule> {
     proxy_increment_metric: () => 0,
     proxy_get_shared_data: () => NOT_FOUND,
     proxy_set_shared_data: () => 0, // one process, no other VM to tell
+    proxy_get_current_time_nanoseconds: (ptr: number) => { view().setBigUint64(ptr, BigInt(Date.now()) * 1_000_000n, true); return 0; },
+    // External decisions ("external") are the service's to explain: the CLI never calls it.
+    proxy_http_call: () => NOT_FOUND,
+    proxy_set_effective_context: () => 0,
   };
   const { instance } = await WebAssembly.instantiate(bytes, { env });
   const x = instance.exports as unknown as Exports;

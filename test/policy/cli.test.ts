@@ -78,6 +78,18 @@ test("check: every problem, each with its JSON path, exit 1", () => {
   assert.match(r.stdout, /7 problems/);
 });
 
+test("external decisions: check validates the section; explain says the service decides", () => {
+  const ok = file("external.json", JSON.stringify({ external: { cluster: "opa", timeoutMs: 500, failOpen: false }, limits: { apis: { deny: ["DeleteTopics"] } } }));
+  const r = cli(["check", ok]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const bad = file("external-acls.json", JSON.stringify({ external: { cluster: "opa" }, superUsers: ["User:admin"] }));
+  const b = cli(["check", bad]);
+  assert.equal(b.status, 1);
+  assert.match(b.stdout, /superUsers: must be empty when "external" decides the ACL questions/);
+  assertCleanError(cli(["explain", ok, "--principal", "User:alice", "--host", "10.0.0.1", "--resource", "TOPIC:orders.eu", "--operation", "WRITE"]),
+    1, /hands every ACL question to an external policy service \("external": cluster "opa"/);
+});
+
 test("check: malformed JSON, a missing file", () => {
   const r = cli(["check", file("malformed.json", '{"acls": [')]);
   assert.equal(r.status, 1);
