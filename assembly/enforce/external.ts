@@ -146,6 +146,11 @@ class Call {
   constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
 }
 
+// Topic names seen in listings (Metadata for all topics), per VM: a listing's answer cannot wait
+// for the service, so the next listing asks about these first (see apis/topics.ts checkMetadata).
+const MAX_LISTED_TOPICS = 10000;
+const listed = new Set<string>();
+
 // Per VM (Envoy worker): answers, and the calls on their way keyed by question and by token.
 const cache = new Map<string, ExternalDecision>();
 const callsByKey = new Map<string, Call>();
@@ -328,6 +333,14 @@ export class ExternalAuthorizer {
     }
     return a == Answer.Allowed;
   }
+
+  /** A topic a listing answer named (bounded; the first MAX_LISTED_TOPICS are kept). */
+  noteListed(name: string): void {
+    if (listed.size < MAX_LISTED_TOPICS) listed.add(name);
+  }
+
+  /** The topics listings named so far, to ask about before the next listing. */
+  listedTopics(): Array<string> { return listed.values(); }
 
   /** Why the service decided as it did about this question (after `allowed`). */
   reason(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): string {

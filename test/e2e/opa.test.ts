@@ -128,6 +128,15 @@ e2e("OPA decides: alice produces to orders.*, bob may read but not write it, sec
   }
   assert.ok(shown.has(topic), `bob's listing shows ${topic}`);
   assert.ok(!shown.has(secret), `bob's listing hides ${secret}`);
+  // Once the answers have expired, a listing asks first about the topics listings showed (its
+  // request waits), so it has no gap: one listing is enough.
+  await new Promise((r) => setTimeout(r, CACHE_TTL_MS + 300));
+  await w.send(await metadata(200, null));
+  const again = await w.next(10_000);
+  assert.ok(again !== null, "an answer to the listing after the TTL");
+  const after = await metadataTopics(again);
+  assert.ok(after.has(topic), `the listing after the TTL shows ${topic} at once`);
+  assert.ok(!after.has(secret), `and still hides ${secret}`);
 });
 
 e2e("OPA's answers are cached for cacheTtlMs, then asked again", async (c) => {

@@ -292,9 +292,11 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
 /** Drops (in place) the topics the principal may not DESCRIBE; true if any. */
 function hideUndescribable<T>(ctx: RequestContext, topics: Array<T>): bool {
   let shown = 0;
+  const external = ctx.external;
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
     const name = topic.name;
+    if (name != null && external != null) external.noteListed(name);
     if (name != null && ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) unchecked(topics[shown++] = topic);
   }
   const hidden = shown != topics.length;
@@ -451,6 +453,13 @@ export function checkMetadata(ctx: RequestContext): Verdict {
   if (topics == null || (ctx.version == 0 && topics.length == 0)) {
     described.listing = true;
     ctx.after = described;
+    // A policy service is asked before the listing, about the topics earlier listings showed:
+    // the answer cannot wait for it, and would hide each topic not decided yet.
+    const external = ctx.external;
+    if (external != null) {
+      const listed = external.listedTopics();
+      for (let i = 0; i < listed.length; i++) ctx.allowed(ResourceType.Topic, unchecked(listed[i]), AclOperation.Describe);
+    }
     return ctx.pass();
   }
   const rewritten = splitMetadataTopics(ctx, req, topics, described);

@@ -12,7 +12,9 @@
 //   6. a listener without the gate;
 //   7. more questions in flight than maxPendingCalls;
 //   8. a waiting request decided by the answers it waited for, whatever the cache kept
-//      (cacheTtlMs 0, answers slower than cacheTtlMs, maxCacheEntries 1).
+//      (cacheTtlMs 0, answers slower than cacheTtlMs, maxCacheEntries 1);
+//   9. listings: a Metadata answer for all topics cannot wait, so it shows only decided topics;
+//      the next listing first asks about every topic listings showed, and waits for that.
 //
 //   node assembly/filter/testing/waits.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -555,6 +557,51 @@ const STOP = 1, CONTINUE = 0;
   h.answer(h.httpCalls[1].token, { body: { result: false } });
   check("8: answers slower than cacheTtlMs: two calls decide the request", h.httpCalls.length === 2 && c.output(DOWNSTREAM).length > 0,
     `${h.httpCalls.length} calls, ${c.output(DOWNSTREAM).length} bytes upstream`);
+  c.close();
+}
+
+// ==== 9. listings (Metadata for all topics) ====
+{
+  const META_V = 9;
+  const listing = (corr) => {
+    const t = template("request", 3, META_V);
+    t.header = { ...t.header, correlationId: corr, clientId: "waits" };
+    t.body = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+    return frame(t, true, 3, META_V);
+  };
+  const listed = (corr, names) => {
+    const t = template("response", 3, META_V);
+    t.header = { correlationId: corr };
+    t.body = { throttleTimeMs: 0, brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9093, rack: null }], clusterId: "c", controllerId: 1, clusterAuthorizedOperations: -2147483648,
+      topics: names.map((name) => ({ errorCode: 0, name, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 })) };
+    return frame(t, false, 3, META_V);
+  };
+  const names = (f) => decode(f, false, 3, META_V).body.topics.map((t) => t.name);
+  const h = vm({}, "9");
+  const c = connect(h);
+  // A fresh worker: nothing to ask before the first listing; its answer asks about each topic.
+  const l1 = listing(1);
+  c.feed(DOWNSTREAM, l1);
+  check("9: the first listing goes at once (no topic known yet)", c.output(DOWNSTREAM).equals(l1) && h.httpCalls.length === 0);
+  c.feed(UPSTREAM, listed(1, ["orders.a", "secret.b"]));
+  const first = frames(c.output(UPSTREAM));
+  check("9: its answer hides the topics not decided yet, and asks about them", first.length === 1 && names(first[0]).length === 0 &&
+    h.pendingCalls().length === 2, `${JSON.stringify(first.map(names))}, ${h.pendingCalls().length} calls`);
+  for (const call of h.pendingCalls()) h.answer(call.token, { body: { result: JSON.parse(call.body).input.kafka.resource.name === "orders.a" } });
+  // Past the TTL: the next listing asks first about both, and waits.
+  h.advance(4000);
+  const l2 = listing(2);
+  const st = c.feed(DOWNSTREAM, l2);
+  const asked = h.pendingCalls().map((x) => JSON.parse(x.body).input.kafka);
+  check("9: the next listing waits while the topics listings showed are asked about (DESCRIBE)", st === STOP &&
+    c.output(DOWNSTREAM).equals(l1) && asked.length === 2 && asked.every((k) => k.operation === "DESCRIBE"),
+    `status ${st}, ${JSON.stringify(asked.map((k) => k.resource.name))}`);
+  for (const call of h.pendingCalls()) h.answer(call.token, { body: { result: JSON.parse(call.body).input.kafka.resource.name === "orders.a" } });
+  check("9: then it goes on", c.output(DOWNSTREAM).equals(Buffer.concat([l1, l2])));
+  c.feed(UPSTREAM, listed(2, ["orders.a", "secret.b"]));
+  const second = frames(c.output(UPSTREAM));
+  check("9: its answer shows the allowed topic and hides the denied one, with no gap", second.length === 2 &&
+    JSON.stringify(names(second[1])) === JSON.stringify(["orders.a"]), JSON.stringify(second.map(names)));
   c.close();
 }
 
