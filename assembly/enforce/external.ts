@@ -185,7 +185,10 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     }
     if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
   }
-  if (waiter != null && !call.waiting.includes(waiter)) call.waiting.push(waiter);
+  if (waiter != null && !call.waiting.includes(waiter)) {
+    call.waiting.push(waiter);
+    waiter.awaited++;
+  }
   return Answer.Pending;
 }
 
@@ -242,11 +245,13 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   }
   // The waiting requests get the answer itself: when decided again they must not depend on
   // the cache still holding it (cacheTtlMs 0 or shorter than the wait, an eviction).
+  // A request is decided again once, when the last of its answers comes (a listing can wait
+  // for a thousand).
   const waiting = call.waiting;
   for (let i = 0; i < waiting.length; i++) {
     const w = unchecked(waiting[i]);
     w.answerCame(call.key, d);
-    resumeRequests(w.connectionId);
+    if (--w.awaited <= 0) resumeRequests(w.connectionId);
   }
 }
 
@@ -305,6 +310,8 @@ export class ExternalAuthorizer {
   mayWait: bool = false;
   /** Questions of the request being decided that are not answered yet. */
   pending: i32 = 0;
+  /** Calls on their way whose answers the waiting request needs: resumed when none is left. */
+  awaited: i32 = 0;
   /**
    * The answers that came for the waiting request (by question key), kept until it is decided:
    * they decide it whatever the cache has kept by then.
