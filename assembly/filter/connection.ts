@@ -116,7 +116,11 @@ export class KafkaConnection extends Context {
     super(context_id, root);
     this.handler = makeHandler(context_id, config);
     this.inFlight = new InFlightQueue(config.settings.maxInFlight);
+    this.mayWait = config.external != null;
   }
+
+  /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
+  private readonly mayWait: bool;
 
   static create(context_id: u32, root: RootContext, config: FilterConfig): KafkaConnection {
     const c = new KafkaConnection(context_id, root, config);
@@ -129,7 +133,8 @@ export class KafkaConnection extends Context {
   get label(): string { return "kafka connection " + this.context_id.toString(); }
 
   onNewConnection(): FilterStatusValues {
-    this.resumeGate = claimResumeGate();
+    // Only where requests can wait: elsewhere the lookup (a host call) is per-connection waste.
+    if (this.mayWait) this.resumeGate = claimResumeGate();
     refreshLogLevel();
     addCounter(getStats().connections, 1);
     return FilterStatusValues.Continue;
