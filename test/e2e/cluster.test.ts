@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { e2e, within, type Ctx } from "./lib/harness";
 import { RUN, ROOT, BROKER_INTERNAL, unique, type Principal } from "./lib/env";
 import { client, admin, producer, consumer, consume, errorTypes, describeError, rejection, type Client } from "./lib/kafkajs";
-import { Wire, API, request, response, whileUnknownTopic } from "./lib/attack";
+import { Wire, API, request, response, directAdmin, everyBrokerNames, whileUnknownTopic } from "./lib/attack";
 import { run } from "./lib/proc";
 import { waitForLog } from "./lib/envoy";
 import type { Admin } from "kafkajs";
@@ -68,13 +68,12 @@ function clusterTest(name: string, fn: (c: Ctx) => Promise<void>): void {
 }
 
 /**
- * Creates `topic` on every node and waits until Metadata names it with its leaders. A cluster
- * that has just started can answer UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created
- * (seen on a 2-core CI machine), which kafkajs's waitForLeaders does not retry.
+ * Creates `topic` through the filter and waits until every node names it with its leaders
+ * (`everyBrokerNames`: a 3.9 node lagged behind the others on a 2-core CI machine).
  */
-async function createTopic(a: Admin, topic: string, partitions: number): Promise<void> {
+async function createTopic(c: Ctx, a: Admin, topic: string, partitions: number): Promise<void> {
   await whileUnknownTopic(() => a.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: NODES }], waitForLeaders: true, timeout: 15_000 }));
-  await whileUnknownTopic(() => a.fetchTopicMetadata({ topics: [topic] }));
+  await everyBrokerNames(await directAdmin(c), [topic], partitions);
 }
 
 /** Partition -> leader id of `topic`, as the cluster says through Envoy. */
@@ -129,7 +128,7 @@ for (const l of Object.keys(LISTENER_BASE) as ListenerName[]) {
     const topic = unique(prefix, "leaders");
     const writer = clusterClient(principal);
     const a = await admin(c, writer);
-    await createTopic(a, topic, NODES);
+    await createTopic(c, a, topic, NODES);
     const lead = await leaders(a, topic);
     const brokers = (await a.describeCluster()).brokers;
     c.t.diagnostic(`${topic}: leaders ${JSON.stringify([...lead])}; brokers as ${l} clients see them: ${brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`).join(" ")}`);
@@ -155,7 +154,7 @@ clusterTest("a consumer group whose coordinator is another broker: join, consume
   const topic = unique("e2e.cluster.", "group");
   const cl = clusterClient("anonymous");
   const a = await admin(c, cl);
-  await createTopic(a, topic, NODES);
+  await createTopic(c, a, topic, NODES);
   const { key: group, nodeId, port } = await keyCoordinatedElsewhere((i) => unique("e2e.group.", `coord${i}`), 0);
   c.t.diagnostic(`group ${group}: coordinator node ${nodeId}, named as 127.0.0.1:${port}`);
   assert.equal(port, envoyPort("plaintext", nodeId), "the coordinator is named by its own Envoy listener");
@@ -178,7 +177,7 @@ clusterTest("a consumer group whose coordinator is another broker: join, consume
 clusterTest("transactions whose coordinator is another broker: a committed transaction is read, an aborted one is not; a transactional id the policy does not grant is refused", async (c) => {
   const topic = unique("e2e.cluster.", "txn");
   const cl = clusterClient("anonymous");
-  await createTopic(await admin(c, cl), topic, NODES);
+  await createTopic(c, await admin(c, cl), topic, NODES);
   const { key: txnId, nodeId } = await keyCoordinatedElsewhere((i) => unique("e2e.tx.", `coord${i}`), 1);
   c.t.diagnostic(`transactional id ${txnId}: coordinator node ${nodeId}`);
 
@@ -213,7 +212,7 @@ clusterTest("a broker stops while clients produce and consume through the filter
   const writeonly = unique("e2e.writeonly.cluster.", "failover");
   const cl = clusterClient("anonymous");
   const a = await admin(c, cl);
-  for (const t of [topic, readonly, writeonly]) await createTopic(a, t, NODES);
+  for (const t of [topic, readonly, writeonly]) await createTopic(c, a, t, NODES);
   const before = await leaders(a, topic);
   // A node other than the bootstrap node 1 that leads a partition (any leader if none).
   const victim = [...before.values()].find((n) => n !== 1) ?? [...before.values()][0];

@@ -344,11 +344,46 @@ export async function whileUnknownTopic<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * Creates `topics` at the broker directly (one partition each by default) unless they exist,
- * and waits until the broker names them in Metadata, so that any client may use them at once.
+ * and waits until every broker names them in Metadata, so that any client may use them at once.
  */
 export async function ensureTopics(admin: Admin, topics: string[], numPartitions = 1): Promise<void> {
   await whileUnknownTopic(() => admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true }));
-  await whileUnknownTopic(() => admin.fetchTopicMetadata({ topics }));
+  await everyBrokerNames(admin, topics, numPartitions);
+}
+
+/**
+ * Waits (up to 30 s) until every broker of the cluster, asked on its own listener, names each of
+ * `topics` with a leader for each of its `partitions`. `admin` must be a direct one (directAdmin):
+ * the brokers it lists are then the brokers themselves. Each broker learns a new topic from the
+ * metadata log on its own; on a 2-core CI machine a Kafka 3.9 node of three answered
+ * UNKNOWN_TOPIC_OR_PARTITION for a topic the others served, so that a client's next Metadata
+ * failed, and a consumer assigned a partition its broker did not know yet rejoined and read
+ * records twice (kafkajs's stale-metadata recovery). kafkajs's fetchTopicMetadata asks one broker.
+ */
+export async function everyBrokerNames(admin: Admin, topics: string[], partitions: number): Promise<void> {
+  for (const b of (await admin.describeCluster()).brokers) {
+    const w = await Wire.at(`${b.host}:${b.port}`);
+    try {
+      let last = "no answer";
+      for (let corr = 1, deadline = Date.now() + 30_000; ; corr++) {
+        await w.send(await metadata(corr, topics));
+        const f = await w.next(5000);
+        assert.ok(f !== null, `broker ${b.nodeId} closed the connection`);
+        const named = (await response(f, API.Metadata, METADATA_VERSION)).topics as any[];
+        const lagging = topics.filter((name) => {
+          const t = named.find((x) => x.name === name);
+          const led = t?.partitions.filter((p: any) => p.errorCode === 0 && p.leaderId >= 0).length;
+          return t?.errorCode !== 0 || led !== t.partitions.length || led < partitions;
+        });
+        if (lagging.length === 0) break;
+        last = `not yet with leaders: ${lagging.join(", ")}`;
+        assert.ok(Date.now() < deadline, `broker ${b.nodeId} (${b.host}:${b.port}) after 30 s: ${last}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      w.destroy();
+    }
+  }
 }
 
 /** The next offset of partition 0 of `topic` at the broker: how many records it ever took. */
