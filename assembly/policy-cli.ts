@@ -5,7 +5,7 @@
 
 import { JsonErrors } from "./json/value";
 import { JsonWriter } from "./json/writer";
-import { loadConfig } from "./filter/config";
+import { loadConfig } from "./enforce/config";
 import { readRequestHeader } from "./filter/header";
 import { VerdictKind } from "./filter/seam";
 import { decodeRequest } from "./protocol/frame";

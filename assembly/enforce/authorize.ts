@@ -2,9 +2,8 @@
 // each implemented in apis/<family>.ts. A check answers denied resources with the error its
 // API defines, lets allowed ones through, and never forwards a denied request as it is.
 
-import { errorResponse } from "../messages/apis";
 import { Verdict } from "../filter/seam";
-import { errorName, CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
+import { CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
 import { AclOperation } from "../policy/acl";
 import { RequestContext } from "./context";
 import * as produce from "./apis/produce";
@@ -107,16 +106,4 @@ export function denyWholeRequest(ctx: RequestContext, reason: string, code: i16)
   ctx.forcedError = code;
   ctx.forcedReason = reason;
   return authorize(ctx);
-}
-
-/**
- * For APIs whose only check is on the cluster (or none): answers with the response's
- * top-level error when it has one; otherwise the connection is closed, as nothing in that
- * response can carry the refusal.
- */
-export function respondWithError(ctx: RequestContext, code: i16): Verdict {
-  const message = ctx.refusalMessage(code);
-  const body = errorResponse(ctx.apiKey, ctx.version, code, message);
-  if (body != null) return ctx.respond(body);
-  return Verdict.close(ctx.apiName + " refused (" + errorName(code) + ") and its response cannot carry the error");
 }

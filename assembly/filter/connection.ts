@@ -27,9 +27,9 @@ import { Output } from "./bytes";
 import { Framer, FrameCallbacks, Action } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
 import { InFlight, InFlightQueue } from "./inflight";
-import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, makeHandler, setResumer } from "./seam";
+import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, setResumer } from "./seam";
 import { claimResumeGate } from "./resume";
-import { FilterConfig } from "./config";
+import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
 
 const EMPTY = new Uint8Array(0);
@@ -76,7 +76,6 @@ const PROBE_API_KEY: i16 = 18;
 const PROBE_API_VERSION: i16 = 0;
 
 export class KafkaConnection extends Context {
-  readonly handler: KafkaHandler;
   readonly inFlight: InFlightQueue;
   // Assigned right after construction (their callbacks need `this`).
   requests!: Framer;
@@ -112,20 +111,20 @@ export class KafkaConnection extends Context {
   /** The next request header read is the waiting request's again: counted once already. */
   replaying: bool = false;
 
-  constructor(context_id: u32, root: RootContext, config: FilterConfig) {
+  constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
-    this.handler = makeHandler(context_id, config);
-    this.inFlight = new InFlightQueue(config.settings.maxInFlight);
-    this.mayWait = config.external != null;
+    this.inFlight = new InFlightQueue(settings.maxInFlight);
+    this.mayWait = settings.requestsMayWait;
   }
 
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
   private readonly mayWait: bool;
 
-  static create(context_id: u32, root: RootContext, config: FilterConfig): KafkaConnection {
-    const c = new KafkaConnection(context_id, root, config);
-    c.requests = new Framer("request", config.settings.maxFrameBytes, new RequestSide(c));
-    c.responses = new Framer("response", config.settings.maxFrameBytes, new ResponseSide(c));
+  /** The connection `context_id` of `root`, deciding through `handler` (one per connection). */
+  static create(context_id: u32, root: RootContext, settings: ShellSettings, handler: KafkaHandler): KafkaConnection {
+    const c = new KafkaConnection(context_id, root, settings, handler);
+    c.requests = new Framer("request", settings.maxFrameBytes, new RequestSide(c));
+    c.responses = new Framer("response", settings.maxFrameBytes, new ResponseSide(c));
     open.set(context_id, c);
     return c;
   }

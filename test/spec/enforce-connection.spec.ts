@@ -17,7 +17,7 @@ import { RequestHeader, ResponseInfo, VerdictKind } from "../../assembly/filter/
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
-import { loadConfig } from "../../assembly/filter/config";
+import { loadConfig } from "../../assembly/enforce/config";
 import { policyOf, session, run, rewriteResponse, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();

@@ -9,7 +9,7 @@ import { MetadataResponseData, MetadataResponseTopic } from "../../assembly/mess
 import { Enforcer } from "../../assembly/enforce/handler";
 import { encodeResponse } from "../../assembly/enforce/context";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
-import { loadConfig } from "../../assembly/filter/config";
+import { loadConfig } from "../../assembly/enforce/config";
 import { decodeRequest } from "../../assembly/protocol/frame";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { RequestContext } from "../../assembly/enforce/context";
