@@ -4,7 +4,7 @@
 
 import { Message } from "../protocol/message";
 import { Writer } from "../protocol/writer";
-import { encodeRequestWith, encodeResponseWith, DecodedRequest } from "../protocol/frame";
+import { encodeRequestWith, encodeResponseWith, DecodedRequest } from "../codec/frame";
 import { writeFilterRequest, writeFilterResponse } from "../messages/filter-codecs";
 import { errorMessage, errorName, UNKNOWN_TOPIC_ID } from "../protocol/errors";
 import { Uuid } from "../protocol/uuid";

@@ -1,7 +1,7 @@
 // The policy as the filter shell sees it: one Enforcer per client connection decodes every
 // request, lets the per-API checks decide, and applies what they left for the response.
 
-import { decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../protocol/frame";
+import { decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../codec/frame";
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
@@ -11,7 +11,7 @@ import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
-import { checkRequest } from "./authorize";
+import { checkRequest } from "./apis/authorize";
 import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";

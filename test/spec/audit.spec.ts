@@ -10,7 +10,7 @@ import { AuditSubject, ResourceDecision, Decision, auditJson, isoTime } from "..
 import { quoteAscii } from "../../assembly/json/writer";
 import { parseJson, JsonValue } from "../../assembly/json/value";
 import { requestBytes, policyOf, session, contextFor } from "./support/enforce";
-import { authorize } from "../../assembly/enforce/authorize";
+import { authorize } from "../../assembly/enforce/apis/authorize";
 import { LabelBudget } from "../../assembly/enforce/observe";
 
 const ACLS = `"acls": [

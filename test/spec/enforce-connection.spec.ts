@@ -12,7 +12,7 @@ import { Policy } from "../../assembly/policy/policy";
 import { Session } from "../../assembly/enforce/session";
 import { maxVersion } from "../../assembly/messages/apis";
 import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
-import { decodeResponse } from "../../assembly/protocol/frame";
+import { decodeResponse } from "../../assembly/codec/frame";
 import { RequestHeader, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
