@@ -6,6 +6,7 @@
 
 import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel, nowNs } from "./runtime/host";
+import { collectAtCallbackStart } from "./runtime/collect";
 import { KafkaConnection, closeStalledConnections } from "./filter/connection";
 import { KafkaHandler } from "./filter/seam";
 import { applyShellSettings } from "./filter/settings";
@@ -58,6 +59,7 @@ class KafkaRoot extends RootContext {
   }
 
   onTick(): void {
+    collectAtCallbackStart();
     const c = this.config;
     if (c == null) return;
     closeStalledConnections(nowNs(), <i64>c.settings.frameTimeoutMs * 1000000);

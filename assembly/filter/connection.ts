@@ -22,6 +22,7 @@
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream } from "../runtime/host";
+import { collectAtCallbackStart } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output } from "./bytes";
 import { Framer, FrameCallbacks, Action } from "./framer";
@@ -140,6 +141,7 @@ export class KafkaConnection extends Context {
   }
 
   onDownstreamData(size: usize, end: bool): FilterStatusValues {
+    collectAtCallbackStart();
     if (end && this.closeCause.length == 0) this.closeCause = "client closed the connection";
     // Until the answer comes, what arrives stays in Envoy's buffer, behind the waiting request.
     if (this.waiting && !this.closeRequested) return FilterStatusValues.StopIteration;
@@ -149,6 +151,7 @@ export class KafkaConnection extends Context {
   }
 
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
+    collectAtCallbackStart();
     if (end && this.closeCause.length == 0) this.closeCause = "broker closed the connection";
     const st = this.pump(this.responses, BufferTypeValues.NetworkUpstreamData, <u32>size, end);
     addCounter(getStats().responseBytes, <i64>size);
