@@ -1,7 +1,7 @@
 // Entry point of build/codecs.wasm, the module behind the `kafka-wasm` CLI and the oracle
 // checks: the same generated codecs the filter runs, exposed as plain functions.
 
-import { decodeRequest, decodeResponse, encodeFrame } from "./protocol/frame";
+import { decodeRequest, decodeResponse, encodeFrame } from "./codec/frame";
 import { Writer } from "./protocol/writer";
 import { JsonWriter } from "./json/writer";
 import { Message } from "./protocol/message";

@@ -5,10 +5,10 @@
 
 import { JsonErrors } from "./json/value";
 import { JsonWriter } from "./json/writer";
-import { loadConfig } from "./filter/config";
+import { loadConfig } from "./enforce/config";
 import { readRequestHeader } from "./filter/header";
 import { VerdictKind } from "./filter/seam";
-import { decodeRequest } from "./protocol/frame";
+import { decodeRequest } from "./codec/frame";
 import { apiKeyByName } from "./messages/apis";
 import {
   Acl, AclOperation, ResourceType, CLUSTER_RESOURCE_NAME, authzReasonName, decisionAclIndex, decisionAllowed,
@@ -18,7 +18,7 @@ import {
 import { Policy } from "./policy/policy";
 import { RequestContext } from "./enforce/context";
 import { Session } from "./enforce/session";
-import { checkRequest } from "./enforce/authorize";
+import { checkRequest } from "./enforce/apis/authorize";
 import { RequestTrace } from "./enforce/trace";
 import { encode, error as encodeError } from "./cli";
 

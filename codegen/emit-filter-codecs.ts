@@ -1,5 +1,5 @@
 // Emits assembly/messages/filter-codecs.ts: the codecs filter.wasm compiles in. The generic
-// table (apis.ts, protocol/frame.ts) reads and writes a body through Message's virtual
+// table (apis.ts, codec/frame.ts) reads and writes a body through Message's virtual
 // read/write, and AssemblyScript then compiles the reader and the writer of every message
 // class the module names, ~190 of each; the filter names every response class (it answers
 // refusals of any API) and every request class (it reads every request). These functions call

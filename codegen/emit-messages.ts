@@ -411,7 +411,7 @@ class StructEmitter {
       case "string": c.line(`j.string(${v});`); break;
       case "bytes":
       case "records": c.line(`j.bytes(${v});`); break;
-      case "uuid": c.line(`j.uuid(${v});`); break;
+      case "uuid": c.line(`j.string(${v}.toString());`); break;
       case "bool": c.line(`j.bool(${v});`); break;
       case "float64": c.line(`j.float64(${v});`); break;
       case "uint32": c.line(`j.uint(<u64>${v});`); break;
@@ -533,6 +533,7 @@ export function emitMessage(msg: MessageSpec, labels: Labels): string {
   c.line('import { Message } from "../protocol/message";');
   c.line('import { JsonWriter } from "../json/writer";');
   c.line('import { JsonFields } from "../json/value";');
+  c.line('import "./labels";');
   c.line('import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";');
   // Versions outside the message's valid range never reach these classes.
   const within = msg.validVersions.empty ? Versions.ALL : msg.validVersions;

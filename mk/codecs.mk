@@ -34,6 +34,10 @@ check-codegen: $(SCHEMA_DIR)/.stamp $(NODE_STAMP)
 	  || { head -40 $(CACHE)/codegen-check.diff; echo "check-codegen: $$d is stale; run 'make codegen' and commit"; exit 1; }; done
 	@echo "check-codegen: $(GENERATED) match the generator"
 
+# Fails on an import cycle in assembly/ (files or folders) or the shell importing the policy.
+check-imports: $(NODE_STAMP)
+	npx tsx tools/imports.ts assembly
+
 ASSEMBLY_SRCS := $(shell find assembly -name '*.ts' 2>/dev/null)
 
 build/codecs.wasm: $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)

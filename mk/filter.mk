@@ -18,7 +18,7 @@ FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
 .PHONY: filter filter-test filter-smoke
 
 $(FILTER_WASM_OUT): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
-	npx asc assembly/filter/index.ts --config asconfig.json --target filter
+	npx asc assembly/main.ts --config asconfig.json --target filter
 
 filter: deps $(FILTER_WASM_OUT)
 	@echo "filter: $(FILTER_WASM_OUT) $$(wc -c < $(FILTER_WASM_OUT)) bytes"

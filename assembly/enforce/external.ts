@@ -1,6 +1,6 @@
 // External decisions: every ACL question (principal, host, resource, operation) answered by a
 // policy service over HTTP, e.g. OPA, instead of the policy's own ACLs ("external" in the
-// plugin configuration, see filter/config.ts).
+// plugin configuration, see config.ts).
 //
 // A question asked for the first time sends one HTTP call (proxy_http_call to an Envoy cluster)
 // and the request that asked waits (Verdict.wait: its bytes stay in Envoy's buffer, other

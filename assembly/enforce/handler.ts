@@ -1,17 +1,17 @@
 // The policy as the filter shell sees it: one Enforcer per client connection decodes every
 // request, lets the per-API checks decide, and applies what they left for the response.
 
-import { decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../protocol/frame";
+import { decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../codec/frame";
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
-import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind, setHandlerFactory } from "../filter/seam";
+import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
 import { warn, info, getProperty, printable, nowNs } from "../runtime/host";
-import { FilterConfig } from "../filter/config";
+import { FilterConfig } from "./config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
-import { checkRequest } from "./authorize";
+import { checkRequest } from "./apis/authorize";
 import { observeResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
@@ -20,13 +20,6 @@ import { count, countRequest, countRefusal } from "./observe";
 import { AUDIT_PREFIX, AuditSubject, Decision, ResourceDecision, auditJson } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
-
-let current: FilterConfig | null = null;
-
-/** Puts a validated configuration in force for connections opened from now on. */
-export function useConfig(c: FilterConfig): void { current = c; }
-
-export function currentConfig(): FilterConfig | null { return current; }
 
 export class Enforcer extends KafkaHandler {
   readonly session: Session = new Session();
@@ -232,7 +225,8 @@ function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decisio
   info(AUDIT_PREFIX + auditJson(subject, d, decision));
 }
 
-function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
+/** The policy's handler of a new connection (see main.ts). */
+export function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
   const address = getProperty(["source", "address"]);
   const listener = getProperty(["plugin_name"]);
   const e = new Enforcer(config, address != null ? address : "", "", listener != null ? listener : "");
@@ -245,5 +239,3 @@ function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {
   e.tlsPrincipalLookup = peerCertificatePrincipal;
   return e;
 }
-
-setHandlerFactory(makeEnforcer);

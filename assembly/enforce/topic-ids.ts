@@ -16,7 +16,7 @@
 
 import { Uuid } from "../protocol/uuid";
 import { Writer } from "../protocol/writer";
-import { encodeRequestWith } from "../protocol/frame";
+import { encodeRequestWith } from "../codec/frame";
 import { writeFilterRequest } from "../messages/filter-codecs";
 import { RequestHeaderData } from "../messages/RequestHeader";
 import { MetadataRequestData, MetadataRequestTopic } from "../messages/MetadataRequest";

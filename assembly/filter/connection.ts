@@ -22,14 +22,15 @@
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream } from "../runtime/host";
+import { collectAtCallbackStart } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output } from "./bytes";
 import { Framer, FrameCallbacks, Action } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
 import { InFlight, InFlightQueue } from "./inflight";
-import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, makeHandler, setResumer } from "./seam";
+import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, setResumer } from "./seam";
 import { claimResumeGate } from "./resume";
-import { FilterConfig } from "./config";
+import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
 
 const EMPTY = new Uint8Array(0);
@@ -76,7 +77,6 @@ const PROBE_API_KEY: i16 = 18;
 const PROBE_API_VERSION: i16 = 0;
 
 export class KafkaConnection extends Context {
-  readonly handler: KafkaHandler;
   readonly inFlight: InFlightQueue;
   // Assigned right after construction (their callbacks need `this`).
   requests!: Framer;
@@ -112,20 +112,20 @@ export class KafkaConnection extends Context {
   /** The next request header read is the waiting request's again: counted once already. */
   replaying: bool = false;
 
-  constructor(context_id: u32, root: RootContext, config: FilterConfig) {
+  constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
-    this.handler = makeHandler(context_id, config);
-    this.inFlight = new InFlightQueue(config.settings.maxInFlight);
-    this.mayWait = config.external != null;
+    this.inFlight = new InFlightQueue(settings.maxInFlight);
+    this.mayWait = settings.requestsMayWait;
   }
 
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
   private readonly mayWait: bool;
 
-  static create(context_id: u32, root: RootContext, config: FilterConfig): KafkaConnection {
-    const c = new KafkaConnection(context_id, root, config);
-    c.requests = new Framer("request", config.settings.maxFrameBytes, new RequestSide(c));
-    c.responses = new Framer("response", config.settings.maxFrameBytes, new ResponseSide(c));
+  /** The connection `context_id` of `root`, deciding through `handler` (one per connection). */
+  static create(context_id: u32, root: RootContext, settings: ShellSettings, handler: KafkaHandler): KafkaConnection {
+    const c = new KafkaConnection(context_id, root, settings, handler);
+    c.requests = new Framer("request", settings.maxFrameBytes, new RequestSide(c));
+    c.responses = new Framer("response", settings.maxFrameBytes, new ResponseSide(c));
     open.set(context_id, c);
     return c;
   }
@@ -141,6 +141,7 @@ export class KafkaConnection extends Context {
   }
 
   onDownstreamData(size: usize, end: bool): FilterStatusValues {
+    collectAtCallbackStart();
     if (end && this.closeCause.length == 0) this.closeCause = "client closed the connection";
     // Until the answer comes, what arrives stays in Envoy's buffer, behind the waiting request.
     if (this.waiting && !this.closeRequested) return FilterStatusValues.StopIteration;
@@ -150,6 +151,7 @@ export class KafkaConnection extends Context {
   }
 
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
+    collectAtCallbackStart();
     if (end && this.closeCause.length == 0) this.closeCause = "broker closed the connection";
     const st = this.pump(this.responses, BufferTypeValues.NetworkUpstreamData, <u32>size, end);
     addCounter(getStats().responseBytes, <i64>size);

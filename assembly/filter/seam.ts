@@ -17,8 +17,6 @@
 // during the call: copy what must outlive it. Replacement bytes are given the same way,
 // without size prefix: the shell writes the prefix.
 
-import { FilterConfig } from "./config";
-
 export class RequestHeader {
   constructor(
     public apiKey: i16,
@@ -142,20 +140,6 @@ export class KafkaHandler {
 
   /** The connection is gone; no hook is called after this. */
   onClose(): void {}
-}
-
-/** Makes the per-connection handler from the plugin configuration in force. */
-export type HandlerFactory = (connectionId: u32, config: FilterConfig) => KafkaHandler;
-
-function passThroughFactory(connectionId: u32, config: FilterConfig): KafkaHandler { return new KafkaHandler(); }
-
-let handlerFactory: HandlerFactory = passThroughFactory;
-
-/** Call at module top level (before Envoy creates connections) to plug in the policy. */
-export function setHandlerFactory(f: HandlerFactory): void { handlerFactory = f; }
-
-export function makeHandler(connectionId: u32, config: FilterConfig): KafkaHandler {
-  return handlerFactory(connectionId, config);
 }
 
 /** Resumes a connection whose request got Verdict.wait(); set by the shell. */

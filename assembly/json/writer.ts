@@ -1,8 +1,7 @@
 // Compact JSON text writer: the CLI's output form of messages, written as Kafka's own JSON
 // converters write them (lowerCamelCase names, int64 exact, bytes as base64).
 
-import { base64Encode } from "../protocol/base64";
-import { Uuid } from "../protocol/uuid";
+import { base64Encode } from "./base64";
 
 export class JsonWriter {
   private parts: Array<string> = new Array<string>();
@@ -59,7 +58,6 @@ export class JsonWriter {
     if (v == null) this.nullValue();
     else this.value(quote(base64Encode(v)));
   }
-  uuid(v: Uuid): void { this.value(quote(v.toString())); }
   /** `v` as quoteAscii writes it: ASCII only, at most `maxChars` characters of it. */
   asciiString(v: string, maxChars: i32): void { this.value(quoteAscii(v, maxChars)); }
 }

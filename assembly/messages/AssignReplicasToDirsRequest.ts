@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionData {
@@ -125,7 +126,7 @@ export class TopicData {
     j.beginObject();
     {
       j.key("topicId");
-      j.uuid(this.topicId);
+      j.string(this.topicId.toString());
     }
     {
       j.key("partitions");
@@ -224,7 +225,7 @@ export class DirectoryData {
     j.beginObject();
     {
       j.key("id");
-      j.uuid(this.id);
+      j.string(this.id.toString());
     }
     {
       j.key("topics");

@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class BrokerHeartbeatRequestData extends Message {
@@ -158,7 +159,7 @@ export class BrokerHeartbeatRequestData extends Message {
       const a = this.offlineLogDirs;
       j.beginArray();
       for (let i = 0; i < a.length; i++) {
-        j.uuid(unchecked(a[i]));
+        j.string(unchecked(a[i]).toString());
       }
       j.endArray();
     }
@@ -169,7 +170,7 @@ export class BrokerHeartbeatRequestData extends Message {
         const a = this.cordonedLogDirs!;
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
-          j.uuid(unchecked(a[i]));
+          j.string(unchecked(a[i]).toString());
         }
         j.endArray();
       }

@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
@@ -354,7 +355,7 @@ export class BrokerRegistrationRequestData extends Message {
     }
     {
       j.key("incarnationId");
-      j.uuid(this.incarnationId);
+      j.string(this.incarnationId.toString());
     }
     {
       j.key("listeners");
@@ -387,7 +388,7 @@ export class BrokerRegistrationRequestData extends Message {
       const a = this.logDirs;
       j.beginArray();
       for (let i = 0; i < a.length; i++) {
-        j.uuid(unchecked(a[i]));
+        j.string(unchecked(a[i]).toString());
       }
       j.endArray();
     }

@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
@@ -303,7 +304,7 @@ export class ControllerRegistrationRequestData extends Message {
     }
     {
       j.key("incarnationId");
-      j.uuid(this.incarnationId);
+      j.string(this.incarnationId.toString());
     }
     {
       j.key("zkMigrationReady");

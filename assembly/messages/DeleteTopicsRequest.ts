@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class DeleteTopicState {
@@ -66,7 +67,7 @@ export class DeleteTopicState {
     }
     if (version >= 6) {
       j.key("topicId");
-      j.uuid(this.topicId);
+      j.string(this.topicId.toString());
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();

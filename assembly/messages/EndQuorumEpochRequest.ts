@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ReplicaInfo {
@@ -61,7 +62,7 @@ export class ReplicaInfo {
     }
     if (version >= 1) {
       j.key("candidateDirectoryId");
-      j.uuid(this.candidateDirectoryId);
+      j.string(this.candidateDirectoryId.toString());
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();

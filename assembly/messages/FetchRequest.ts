@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class ReplicaState {
@@ -219,7 +220,7 @@ export class FetchPartition {
     }
     if (version >= 17 && !(this.replicaDirectoryId.isZero())) {
       j.key("replicaDirectoryId");
-      j.uuid(this.replicaDirectoryId);
+      j.string(this.replicaDirectoryId.toString());
     }
     if (version >= 18 && !(this.highWatermark == 9223372036854775807)) {
       j.key("highWatermark");
@@ -347,7 +348,7 @@ export class FetchTopic {
     }
     if (version >= 13) {
       j.key("topicId");
-      j.uuid(this.topicId);
+      j.string(this.topicId.toString());
     }
     {
       j.key("partitions");
@@ -461,7 +462,7 @@ export class ForgottenTopic {
     }
     if (version >= 13) {
       j.key("topicId");
-      j.uuid(this.topicId);
+      j.string(this.topicId.toString());
     }
     if (version >= 7) {
       j.key("partitions");

@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class SnapshotId {
@@ -178,7 +179,7 @@ export class PartitionSnapshot {
     }
     if (version >= 1 && !(this.replicaDirectoryId.isZero())) {
       j.key("replicaDirectoryId");
-      j.uuid(this.replicaDirectoryId);
+      j.string(this.replicaDirectoryId.toString());
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();

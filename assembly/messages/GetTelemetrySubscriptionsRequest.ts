@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class GetTelemetrySubscriptionsRequestData extends Message {
@@ -47,7 +48,7 @@ export class GetTelemetrySubscriptionsRequestData extends Message {
     j.beginObject();
     {
       j.key("clientInstanceId");
-      j.uuid(this.clientInstanceId);
+      j.string(this.clientInstanceId.toString());
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();

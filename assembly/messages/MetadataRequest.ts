@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class MetadataRequestTopic {
@@ -60,7 +61,7 @@ export class MetadataRequestTopic {
     j.beginObject();
     if (version >= 10) {
       j.key("topicId");
-      j.uuid(this.topicId);
+      j.string(this.topicId.toString());
     }
     {
       j.key("name");

@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class OffsetFetchResponsePartition {
@@ -443,7 +444,7 @@ export class OffsetFetchResponseTopics {
     }
     if (version >= 10) {
       j.key("topicId");
-      j.uuid(this.topicId);
+      j.string(this.topicId.toString());
     }
     if (version >= 8) {
       j.key("partitions");

@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class RemoveRaftVoterRequestData extends Message {
@@ -75,7 +76,7 @@ export class RemoveRaftVoterRequestData extends Message {
     }
     {
       j.key("voterDirectoryId");
-      j.uuid(this.voterDirectoryId);
+      j.string(this.voterDirectoryId.toString());
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();

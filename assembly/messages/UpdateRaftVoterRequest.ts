@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class Listener {
@@ -279,7 +280,7 @@ export class UpdateRaftVoterRequestData extends Message {
     }
     {
       j.key("voterDirectoryId");
-      j.uuid(this.voterDirectoryId);
+      j.string(this.voterDirectoryId.toString());
     }
     {
       j.key("listeners");

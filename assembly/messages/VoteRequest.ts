@@ -8,6 +8,7 @@ import { RawTaggedField } from "../protocol/tagged";
 import { Message } from "../protocol/message";
 import { JsonWriter } from "../json/writer";
 import { JsonFields } from "../json/value";
+import "./labels";
 import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } from "../protocol/json-support";
 
 export class PartitionData {
@@ -116,11 +117,11 @@ export class PartitionData {
     }
     if (version >= 1) {
       j.key("replicaDirectoryId");
-      j.uuid(this.replicaDirectoryId);
+      j.string(this.replicaDirectoryId.toString());
     }
     if (version >= 1) {
       j.key("voterDirectoryId");
-      j.uuid(this.voterDirectoryId);
+      j.string(this.voterDirectoryId.toString());
     }
     {
       j.key("lastOffsetEpoch");

@@ -3,7 +3,7 @@
 import { JsonWriter } from "../json/writer";
 import { RawTaggedField } from "./tagged";
 import { JsonFields } from "../json/value";
-import { base64Decode } from "./base64";
+import { base64Decode } from "../json/base64";
 import { Uuid } from "./uuid";
 
 /**

@@ -8,7 +8,15 @@
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
-import { labelName } from "../messages/labels";
+/** Label id -> "Struct.Field"; the generated codecs' table installs itself here (messages/labels.ts). */
+export type LabelNames = (id: i32) => string;
+
+function labelNumber(id: i32): string { return "label " + id.toString(); }
+
+let labelNames: LabelNames = labelNumber;
+
+/** Called once, by the generated label table: this layer sits below the generated code. */
+export function setLabelNames(names: LabelNames): void { labelNames = names; }
 
 /**
  * What a read or write names the field it is at with, for the report of a failure: a string
@@ -17,7 +25,7 @@ import { labelName } from "../messages/labels";
  */
 export function labelText<F>(field: F): string {
   if (isString<F>()) return changetype<string>(field);
-  else return labelName(<i32>field);
+  else return labelNames(<i32>field);
 }
 
 export class Reader {

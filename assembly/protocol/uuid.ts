@@ -1,6 +1,6 @@
 // Kafka's 128-bit Uuid, printed as Kafka prints it: 22 characters of URL-safe base64, no padding.
 
-import { base64Encode, base64Decode } from "./base64";
+import { base64Encode, base64Decode } from "../json/base64";
 
 export class Uuid {
   constructor(public hi: i64 = 0, public lo: i64 = 0) {}

@@ -5,12 +5,12 @@
 import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
 import { VerdictKind, RequestHeader } from "../../assembly/filter/seam";
 import { Enforcer } from "../../assembly/enforce/handler";
-import { loadConfig, FilterConfig } from "../../assembly/filter/config";
+import { loadConfig, FilterConfig } from "../../assembly/enforce/config";
 import { AuditSubject, ResourceDecision, Decision, auditJson, isoTime } from "../../assembly/enforce/audit";
 import { quoteAscii } from "../../assembly/json/writer";
 import { parseJson, JsonValue } from "../../assembly/json/value";
 import { requestBytes, policyOf, session, contextFor } from "./support/enforce";
-import { authorize } from "../../assembly/enforce/authorize";
+import { authorize } from "../../assembly/enforce/apis/authorize";
 import { LabelBudget } from "../../assembly/enforce/observe";
 
 const ACLS = `"acls": [

@@ -6,7 +6,7 @@
 import { Message } from "../../assembly/protocol/message";
 import { VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
-import { authorize, denyWholeRequest } from "../../assembly/enforce/authorize";
+import { authorize, denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { ElectLeadersRequestData, TopicPartitions as ElectTopicPartitions } from "../../assembly/messages/ElectLeadersRequest";
 import { ElectLeadersResponseData } from "../../assembly/messages/ElectLeadersResponse";
 import { AlterReplicaLogDirsRequestData, AlterReplicaLogDir, AlterReplicaLogDirTopic } from "../../assembly/messages/AlterReplicaLogDirsRequest";

@@ -12,12 +12,12 @@ import { Policy } from "../../assembly/policy/policy";
 import { Session } from "../../assembly/enforce/session";
 import { maxVersion } from "../../assembly/messages/apis";
 import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
-import { decodeResponse } from "../../assembly/protocol/frame";
+import { decodeResponse } from "../../assembly/codec/frame";
 import { RequestHeader, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
-import { loadConfig } from "../../assembly/filter/config";
+import { loadConfig } from "../../assembly/enforce/config";
 import { policyOf, session, run, rewriteResponse, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();

@@ -6,7 +6,7 @@ import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
-import { denyWholeRequest } from "../../assembly/enforce/authorize";
+import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic, OffsetCommitRequestPartition } from "../../assembly/messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic } from "../../assembly/messages/OffsetCommitResponse";

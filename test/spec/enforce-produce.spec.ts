@@ -9,8 +9,8 @@ import { MetadataResponseData, MetadataResponseTopic } from "../../assembly/mess
 import { Enforcer } from "../../assembly/enforce/handler";
 import { encodeResponse } from "../../assembly/enforce/context";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
-import { loadConfig } from "../../assembly/filter/config";
-import { decodeRequest } from "../../assembly/protocol/frame";
+import { loadConfig } from "../../assembly/enforce/config";
+import { decodeRequest } from "../../assembly/codec/frame";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { RequestContext } from "../../assembly/enforce/context";
 import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse, requestBytes } from "./support/enforce";

@@ -5,10 +5,10 @@
 
 import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
-import { decodeResponse } from "../../assembly/protocol/frame";
+import { decodeResponse } from "../../assembly/codec/frame";
 import { VerdictKind, Verdict } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
-import { denyWholeRequest } from "../../assembly/enforce/authorize";
+import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
 import { FetchRequestData, FetchTopic, FetchPartition, ForgottenTopic } from "../../assembly/messages/FetchRequest";
 import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../assembly/messages/FetchResponse";

@@ -1,7 +1,7 @@
 // The plugin configuration: the policy at the top level plus the filter's own "filter"
 // section; every bad configuration is refused with the place and the reason.
 
-import { loadConfig } from "../../assembly/filter/config";
+import { loadConfig } from "../../assembly/enforce/config";
 import { rewriteBrokerAddresses, BrokerAddress } from "../../assembly/enforce/addresses";
 import { MetadataResponseData, MetadataResponseBroker } from "../../assembly/messages/MetadataResponse";
 import { FindCoordinatorResponseData } from "../../assembly/messages/FindCoordinatorResponse";

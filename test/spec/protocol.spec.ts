@@ -4,7 +4,7 @@
 import { Reader } from "../../assembly/protocol/reader";
 import { Writer } from "../../assembly/protocol/writer";
 import { Uuid } from "../../assembly/protocol/uuid";
-import { base64Decode, base64Encode } from "../../assembly/protocol/base64";
+import { base64Decode, base64Encode } from "../../assembly/json/base64";
 import { decodeUtf8 } from "../../assembly/protocol/utf8";
 import { labelName } from "../../assembly/messages/labels";
 import { DescribeGroupsRequestData } from "../../assembly/messages/DescribeGroupsRequest";

@@ -30,7 +30,6 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
-import { respondWithError } from "../authorize";
 
 /**
  * `operation` on the cluster. A refusal is answered in the API's own shape: its top-level
@@ -42,7 +41,7 @@ export function checkClusterOperation(ctx: RequestContext, operation: i32): Verd
   if (code == 0) return ctx.pass();
   const perEntry = perEntryRefusal(ctx, code);
   if (perEntry != null) return ctx.respond(perEntry);
-  return respondWithError(ctx, code);
+  return ctx.respondWithError(code);
 }
 
 /** The refusal of admin APIs whose response has no top-level error; null for the others. */
@@ -266,5 +265,5 @@ export function forcedCode(ctx: RequestContext): i16 {
 /** A request Kafka lets through without an ACL check: passed, unless refused as a whole. */
 export function passUnchecked(ctx: RequestContext): Verdict {
   const code = forcedCode(ctx);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
+  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
 }

@@ -78,7 +78,6 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
-import { respondWithError } from "../authorize";
 import { topicName } from "../topic-ids";
 import { forcedCode, passUnchecked } from "./cluster";
 import { PolicyViolation } from "../../policy/policy";
@@ -208,7 +207,7 @@ export function checkNames(ctx: RequestContext, names: Array<string>, resourceTy
 /** The answer to a request naming one group, whose response carries a top-level error. */
 function checkGroup(ctx: RequestContext, groupId: string, op: i32): Verdict {
   const code = ctx.check(ResourceType.Group, groupId, op);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
+  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
 }
 
 /**
@@ -325,7 +324,7 @@ function checkOffsetFetchGroup(ctx: RequestContext): Verdict {
   const req = changetype<OffsetFetchRequestData>(ctx.body);
   const refusals = new SingleGroupOffsetRefusals(ctx);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Describe);
-  if (groupCode != 0 && ctx.version >= 2) return respondWithError(ctx, groupCode);
+  if (groupCode != 0 && ctx.version >= 2) return ctx.respondWithError(groupCode);
   // Version 1 has no group-level error: Kafka puts it on every partition asked for.
   if (groupCode != 0) refusals.whole = true;
   const topics = req.topics;
@@ -544,7 +543,7 @@ export function checkOffsetDelete(ctx: RequestContext): Verdict {
  */
 function checkGroupTopics<Req, Topic>(ctx: RequestContext, req: Req, groupOp: i32, refusals: TopicRefusals<Topic>): Verdict {
   const groupCode = ctx.check(ResourceType.Group, req.groupId, groupOp);
-  if (groupCode != 0) return respondWithError(ctx, groupCode);
+  if (groupCode != 0) return ctx.respondWithError(groupCode);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
   return answer(ctx, refusals, req.topics.length > 0 ? req : null);
 }
@@ -743,7 +742,7 @@ class DeleteGroupsRefusals extends NamedRefusals {
 export function checkConsumerGroupHeartbeat(ctx: RequestContext): Verdict {
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
   const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
-  if (code != 0) return respondWithError(ctx, code);
+  if (code != 0) return ctx.respondWithError(code);
   ctx.after = new DescribableAssignmentOnly(ctx);
   return ctx.pass();
 }
@@ -885,7 +884,7 @@ export function checkShareGroupHeartbeat(ctx: RequestContext): Verdict {
   const memberId = req.memberId;
   const validMember = memberId.length > 0 && memberId.length <= 36;
   const code = heartbeatCode(ctx, req.groupId, validMember ? req.subscribedTopicNames : null);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
+  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
 }
 
 /** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
@@ -928,7 +927,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   // Kafka refuses a null group id as an invalid request before any ACL check.
   if (groupId == null) return passUnchecked(ctx);
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
-  if (groupCode != 0) return respondWithError(ctx, groupCode);
+  if (groupCode != 0) return ctx.respondWithError(groupCode);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
   return answer(ctx, refusals, req);
 }
@@ -1112,7 +1111,7 @@ class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsReq
 export function checkStreamsGroupHeartbeat(ctx: RequestContext): Verdict {
   const req = changetype<StreamsGroupHeartbeatRequestData>(ctx.body);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  if (groupCode != 0) return respondWithError(ctx, groupCode);
+  if (groupCode != 0) return ctx.respondWithError(groupCode);
   const topology = req.topology;
   if (topology != null) {
     const refusal = topologyRefusal(ctx, topology);

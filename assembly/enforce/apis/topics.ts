@@ -59,7 +59,6 @@ import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
-import { respondWithError } from "../authorize";
 
 // ---------------------------------------------------------------------------------------
 // Shared by every API here.
@@ -130,7 +129,7 @@ function forcedReason(ctx: RequestContext): string | null {
  */
 function refuseWhole(ctx: RequestContext): Verdict {
   ctx.deny("CLUSTER:" + CLUSTER_RESOURCE_NAME, ctx.forcedReason, ctx.forcedError);
-  return respondWithError(ctx, ctx.forcedError);
+  return ctx.respondWithError(ctx.forcedError);
 }
 
 // What Kafka reports in the *AuthorizedOperations bit fields (AclEntry.supportedOperations).
@@ -938,5 +937,5 @@ export function checkDescribeProducers(ctx: RequestContext): Verdict {
 export function checkListConfigResources(ctx: RequestContext): Verdict {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.DescribeConfigs);
   if (code == 0) return ctx.pass();
-  return respondWithError(ctx, code);
+  return ctx.respondWithError(code);
 }

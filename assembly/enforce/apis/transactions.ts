@@ -24,7 +24,6 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
-import { respondWithError } from "../authorize";
 import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
 import { checkClusterOperation, passUnchecked } from "./cluster";
 import { isInternalTopic } from "./topics";
@@ -118,13 +117,13 @@ export function checkAddOffsetsToTxn(ctx: RequestContext): Verdict {
   const req = changetype<AddOffsetsToTxnRequestData>(ctx.body);
   let code = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
   if (code == 0) code = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
+  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
 }
 
 /** EndTxn: WRITE on the transactional id. */
 export function checkEndTxn(ctx: RequestContext): Verdict {
   const code = ctx.check(ResourceType.TransactionalId, changetype<EndTxnRequestData>(ctx.body).transactionalId, AclOperation.Write);
-  return code == 0 ? ctx.pass() : respondWithError(ctx, code);
+  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
 }
 
 /**

@@ -13,10 +13,11 @@
 //   t-resp-collect   responses are collected whole, then passed
 //   t-resp-replace   responses are replaced with the correlation id + "rewritten"
 
-export * from "../index";
-import { setHandlerFactory, KafkaHandler, RequestHeader, ResponseInfo, Verdict } from "../seam";
+export * from "../../main";
+import { KafkaHandler, RequestHeader, ResponseInfo, Verdict } from "../seam";
+import { setHandlerFactory } from "../../root";
 import { Writer } from "../../protocol/writer";
-import { FilterConfig } from "../config";
+import { FilterConfig } from "../../enforce/config";
 
 function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
 

@@ -4,14 +4,14 @@
 import { Message } from "../../../assembly/protocol/message";
 import { Writer } from "../../../assembly/protocol/writer";
 import { Reader } from "../../../assembly/protocol/reader";
-import { decodeRequest, decodeResponse, encodeFrame, DecodedRequest, DecodedResponse } from "../../../assembly/protocol/frame";
+import { decodeRequest, decodeResponse, encodeFrame, DecodedRequest, DecodedResponse } from "../../../assembly/codec/frame";
 import { RequestHeaderData } from "../../../assembly/messages/RequestHeader";
 import { requestHeaderVersion } from "../../../assembly/messages/apis";
 import { RequestHeader, Verdict, VerdictKind } from "../../../assembly/filter/seam";
 import { Policy } from "../../../assembly/policy/policy";
 import { RequestContext } from "../../../assembly/enforce/context";
 import { Session } from "../../../assembly/enforce/session";
-import { authorize } from "../../../assembly/enforce/authorize";
+import { authorize } from "../../../assembly/enforce/apis/authorize";
 
 export const CORRELATION_ID: i32 = 4242;
 

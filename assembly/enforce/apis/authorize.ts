@@ -1,18 +1,17 @@
 // Every API key to the checks Kafka's own authorizer makes for it (KafkaApis in Kafka 4.4),
-// each implemented in apis/<family>.ts. A check answers denied resources with the error its
-// API defines, lets allowed ones through, and never forwards a denied request as it is.
+// each implemented in <family>.ts beside this file. A check answers denied resources with the
+// error its API defines, lets allowed ones through, and never forwards a denied request as it is.
 
-import { errorResponse } from "../messages/apis";
-import { Verdict } from "../filter/seam";
-import { errorName, CLUSTER_AUTHORIZATION_FAILED } from "../protocol/errors";
-import { AclOperation } from "../policy/acl";
-import { RequestContext } from "./context";
-import * as produce from "./apis/produce";
-import * as topics from "./apis/topics";
-import * as groups from "./apis/groups";
-import * as txn from "./apis/transactions";
-import * as cluster from "./apis/cluster";
-import * as conn from "./apis/connection";
+import { Verdict } from "../../filter/seam";
+import { CLUSTER_AUTHORIZATION_FAILED } from "../../protocol/errors";
+import { AclOperation } from "../../policy/acl";
+import { RequestContext } from "../context";
+import * as produce from "./produce";
+import * as topics from "./topics";
+import * as groups from "./groups";
+import * as txn from "./transactions";
+import * as cluster from "./cluster";
+import * as conn from "./connection";
 
 /** The whole decision on one request: limits.apis first, then the API's own checks. */
 export function checkRequest(ctx: RequestContext): Verdict {
@@ -107,16 +106,4 @@ export function denyWholeRequest(ctx: RequestContext, reason: string, code: i16)
   ctx.forcedError = code;
   ctx.forcedReason = reason;
   return authorize(ctx);
-}
-
-/**
- * For APIs whose only check is on the cluster (or none): answers with the response's
- * top-level error when it has one; otherwise the connection is closed, as nothing in that
- * response can carry the refusal.
- */
-export function respondWithError(ctx: RequestContext, code: i16): Verdict {
-  const message = ctx.refusalMessage(code);
-  const body = errorResponse(ctx.apiKey, ctx.version, code, message);
-  if (body != null) return ctx.respond(body);
-  return Verdict.close(ctx.apiName + " refused (" + errorName(code) + ") and its response cannot carry the error");
 }

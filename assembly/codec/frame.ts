@@ -1,9 +1,9 @@
 // Whole frames: the header selected by Kafka's rules, then the body, for any API the
 // generated table knows. A frame here is the payload after the int32 size prefix.
 
-import { Reader } from "./reader";
-import { Writer } from "./writer";
-import { Message } from "./message";
+import { Reader } from "../protocol/reader";
+import { Writer } from "../protocol/writer";
+import { Message } from "../protocol/message";
 import { RequestHeaderData } from "../messages/RequestHeader";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import {

@@ -1,22 +1,30 @@
-// Entry point of build/filter.wasm: a proxy-wasm network filter (root_id "kafka") that frames
-// the Kafka protocol in both directions of each connection. See connection.ts for how bytes
-// move through Envoy, seam.ts for where message codecs and policy plug in. The same module is
-// also the "kafka_resume" filter (resume.ts), needed in front of "kafka" only where requests
-// wait for an external decision.
+// The composition root of the filter: the shell (filter/: framing in both directions,
+// in-flight order, Envoy's buffers; see filter/connection.ts) and the policy (enforce/), which
+// meet only at filter/seam.ts, put together under the root contexts Envoy creates. The same
+// module is also the "kafka_resume" filter (filter/resume.ts), needed in front of "kafka" only
+// where requests wait for an external decision.
 
-export * from "@solo-io/proxy-runtime/assembly/proxy"; // the proxy_* exports and malloc Envoy calls
 import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel, setTickPeriod, nowNs } from "../runtime/host";
-import { FilterConfig, loadConfig, refusingConfig } from "./config";
-import { KafkaConnection, closeStalledConnections } from "./connection";
-import { heldBudget } from "./bytes";
-import { ResumeRoot, RESUME_ROOT_ID } from "./resume";
-// The policy plugs in through the seam: its module registers the per-connection Enforcer.
-import "../enforce/handler";
-import { setTopicStatsLimit, setPrincipalStatsLimit } from "../enforce/observe";
-import { answered } from "../enforce/external";
+import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel, nowNs } from "./runtime/host";
+import { collectAtCallbackStart } from "./runtime/collect";
+import { KafkaConnection, closeStalledConnections } from "./filter/connection";
+import { KafkaHandler } from "./filter/seam";
+import { applyShellSettings } from "./filter/settings";
+import { ResumeRoot, RESUME_ROOT_ID } from "./filter/resume";
+import { FilterConfig, loadConfig, refusingConfig } from "./enforce/config";
+import { makeEnforcer } from "./enforce/handler";
+import { setTopicStatsLimit, setPrincipalStatsLimit } from "./enforce/observe";
+import { answered } from "./enforce/external";
 
 const ROOT_ID = "kafka";
+
+/** Makes the handler of a new connection under the plugin configuration in force. */
+export type HandlerFactory = (connectionId: u32, config: FilterConfig) => KafkaHandler;
+
+let handlerFactory: HandlerFactory = makeEnforcer;
+
+/** For test builds of this module only (filter/testing/entry.ts): another handler than the policy's. */
+export function setHandlerFactory(f: HandlerFactory): void { handlerFactory = f; }
 
 class KafkaRoot extends RootContext {
   // Until a configuration loads, the root refuses it and Envoy creates no connections.
@@ -45,14 +53,13 @@ class KafkaRoot extends RootContext {
     this.config = c;
     setTopicStatsLimit(c.settings.topicStatsLimit);
     setPrincipalStatsLimit(c.settings.principalStatsLimit);
-    heldBudget.limit = c.settings.maxBufferedBytes;
-    // Stalled frames are looked for a few times per timeout, at most once a second.
-    setTickPeriod(<u32>min(1000, max(50, c.settings.frameTimeoutMs / 4)));
+    applyShellSettings(c.settings);
     info("kafka filter configured: " + c.describe());
     return true;
   }
 
   onTick(): void {
+    collectAtCallbackStart();
     const c = this.config;
     if (c == null) return;
     closeStalledConnections(nowNs(), <i64>c.settings.frameTimeoutMs * 1000000);
@@ -66,7 +73,7 @@ class KafkaRoot extends RootContext {
   createContext(context_id: u32): Context {
     let c = this.config;
     if (c == null) c = refusingConfig();
-    return KafkaConnection.create(context_id, this, c);
+    return KafkaConnection.create(context_id, this, c.settings, handlerFactory(context_id, c));
   }
 }
 

@@ -28,26 +28,12 @@
 
 import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
-import { BrokerAddress } from "../enforce/addresses";
-import { ExternalSettings } from "../enforce/external";
+import { BrokerAddress } from "./addresses";
+import { ExternalSettings } from "./external";
+import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS } from "../filter/settings";
 
-export const DEFAULT_MAX_FRAME_BYTES: i32 = 104857600; // Kafka's socket.request.max.bytes
-export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
-/**
- * Bytes of unfinished frames one VM (one Envoy worker) holds across all its connections. Wasm
- * memory never shrinks and a VM that cannot allocate dies with every connection on it, so the
- * default stays well below what V8 gives a module, with room for two maximal frames.
- */
-export const DEFAULT_MAX_BUFFERED_BYTES: i64 = 256 * 1024 * 1024;
-/** A client's request.timeout.ms default: a request still being sent after it is given up. */
-export const DEFAULT_FRAME_TIMEOUT_MS: i32 = 30000;
-
-export class FilterSettings {
-  maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
-  maxInFlight: i32 = DEFAULT_MAX_IN_FLIGHT;
-  maxBufferedBytes: i64 = DEFAULT_MAX_BUFFERED_BYTES;
-  /** How long a request frame may stay incomplete before its connection is closed. */
-  frameTimeoutMs: i32 = DEFAULT_FRAME_TIMEOUT_MS;
+/** The "filter" section: the shell's own settings, then how the enforcement behaves. */
+export class FilterSettings extends ShellSettings {
   /** Fail closed (close the connection) on a frame that does not decode, unless false. */
   closeOnDecodeError: bool = true;
   /** How many topics get their own produce/fetch counters; the rest share "_other". */
@@ -132,6 +118,7 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
   }
   const audit = readAudit(root);
   const external = readExternal(root);
+  settings.requestsMayWait = external != null;
   // The policy is read even when the filter section failed, so that all its problems show.
   const p = Policy.fromFields(root);
   if (p.policy == null) return new ConfigLoadResult(null, p.error);

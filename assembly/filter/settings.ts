@@ -1,0 +1,34 @@
+// What the shell itself needs of the plugin configuration: frame and buffer limits, and
+// whether requests may wait. The plugin configuration (enforce/config.ts) extends it; the
+// shell knows nothing else of it.
+
+import { heldBudget } from "./bytes";
+import { setTickPeriod } from "../runtime/host";
+
+export const DEFAULT_MAX_FRAME_BYTES: i32 = 104857600; // Kafka's socket.request.max.bytes
+export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
+/**
+ * Bytes of unfinished frames one VM (one Envoy worker) holds across all its connections. Wasm
+ * memory never shrinks and a VM that cannot allocate dies with every connection on it, so the
+ * default stays well below what V8 gives a module, with room for two maximal frames.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES: i64 = 256 * 1024 * 1024;
+/** A client's request.timeout.ms default: a request still being sent after it is given up. */
+export const DEFAULT_FRAME_TIMEOUT_MS: i32 = 30000;
+
+export class ShellSettings {
+  maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
+  maxInFlight: i32 = DEFAULT_MAX_IN_FLIGHT;
+  maxBufferedBytes: i64 = DEFAULT_MAX_BUFFERED_BYTES;
+  /** How long a request frame may stay incomplete before its connection is closed. */
+  frameTimeoutMs: i32 = DEFAULT_FRAME_TIMEOUT_MS;
+  /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
+  requestsMayWait: bool = false;
+}
+
+/** Puts `s` in force for the VM: the held-bytes budget and how often stalled frames are looked for. */
+export function applyShellSettings(s: ShellSettings): void {
+  heldBudget.limit = s.maxBufferedBytes;
+  // Stalled frames are looked for a few times per timeout, at most once a second.
+  setTickPeriod(<u32>min(1000, max(50, s.frameTimeoutMs / 4)));
+}
