@@ -170,6 +170,7 @@ export class KafkaConnection extends Context {
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
+    // `out` (a field) holds the chunk: the framer may collect garbage between frames.
     const out = this.out;
     out.begin(chunk);
     // After a wait, the buffer starts with what was decided before the waiting request. Only

@@ -16,6 +16,7 @@
 
 import { ByteQueue, Output, heldBudget } from "./bytes";
 import { nowNs } from "../runtime/host";
+import { collectBetweenFrames } from "../runtime/collect";
 
 export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5 }
 
@@ -111,7 +112,9 @@ export class Framer {
 
   /**
    * Feeds one chunk from position `from`; what is sent on goes to `out` (which must have begun
-   * with `chunk`). Stops early when a frame is parked.
+   * with `chunk`). Stops early when a frame is parked. Garbage may be collected after each held
+   * frame (runtime/collect.ts): the caller must hold `out` (and so `chunk`) on the heap, and no
+   * other reference on the stack below this call.
    */
   process(chunk: Uint8Array, out: Output, from: i32 = 0): void {
     if (this.held.length > 0) this.heldChunkPos = -1;
@@ -148,8 +151,10 @@ export class Framer {
       pos += take;
       this.remaining -= take;
       if (this.remaining == 0) {
-        if (mode == Mode.Collect) this.complete(out);
-        else this.nextFrame();
+        if (mode == Mode.Collect) {
+          this.complete(out);
+          collectBetweenFrames();
+        } else this.nextFrame();
       }
     }
   }
