@@ -4,7 +4,8 @@
 #   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy),
 #                       the oracle sweep (with the corpus of real clients' frames, test/corpus),
 #                       topic ids shared between worker VMs, and requests waiting for external
-#                       decisions (waits.mjs)
+#                       decisions (waits.mjs); the oracle sweep and the waits again on
+#                       build/filter-stress.wasm (garbage collected at every safe point)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
 #
@@ -13,6 +14,9 @@
 
 FILTER_WASM_OUT  := build/filter.wasm
 FILTER_TEST_WASM := build/filter-test.wasm
+# The filter collecting garbage at every safe point (assembly/runtime/collect.ts): a reference
+# only the Wasm stack held would be freed at once and the tests would see it.
+FILTER_STRESS_WASM := build/filter-stress.wasm
 FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
 
 .PHONY: filter filter-test filter-smoke
@@ -23,15 +27,20 @@ $(FILTER_WASM_OUT): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 filter: deps $(FILTER_WASM_OUT)
 	@echo "filter: $(FILTER_WASM_OUT) $$(wc -c < $(FILTER_WASM_OUT)) bytes"
 
+$(FILTER_STRESS_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
+	npx asc assembly/main.ts --config asconfig.json --target filter --use COLLECT_AT_EVERY_SAFE_POINT=1 -o $@
+
 $(FILTER_TEST_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 	npx asc assembly/filter/testing/entry.ts --config asconfig.json --target filter -o $@
 
 filter-smoke: deps $(FILTER_TEST_WASM) $(ENVOY_STAMP)
 	ENVOY=$(ENVOY) node assembly/filter/testing/smoke.mjs $(FILTER_TEST_WASM)
 
-filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) oracle codecs
+filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) oracle codecs
 	node assembly/filter/testing/fuzz.mjs $(FILTER_TEST_WASM) 300
 	node assembly/filter/testing/fuzz.mjs $(FILTER_WASM_OUT) 100 12345 --garbage-only
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/waits.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
+	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

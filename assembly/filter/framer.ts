@@ -16,7 +16,7 @@
 
 import { ByteQueue, Output, heldBudget } from "./bytes";
 import { nowNs } from "../runtime/host";
-import { collectBetweenFrames } from "../runtime/collect";
+import { collectBetweenFrames, noteHeldFrame } from "../runtime/collect";
 
 export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5 }
 
@@ -133,6 +133,7 @@ export class Framer {
         if (this.mode == Mode.Closed) return;
         if (this.held.length >= target) {
           this.decide(out);
+          collectBetweenFrames();
           continue;
         }
         if (pos >= n) return;
@@ -254,6 +255,7 @@ export class Framer {
   }
 
   private complete(out: Output): void {
+    noteHeldFrame(this.held.length);
     this.cb.onFrame(this, this.held.view(4), out);
     if (this.mode == Mode.Closed || this.mode == Mode.Parked) return;
     this.nextFrame();

@@ -1,42 +1,52 @@
 // Garbage collection at safe points. filter.wasm is built with AssemblyScript's minimal
 // runtime (two-colour mark & sweep, asconfig.json): it keeps no shadow stack of the references
 // functions hold, which makes every allocation and call cheaper and the module smaller, but it
-// may only collect when no Wasm frame holds a reference the heap does not also hold. The start
-// of a host callback is such a place: below it there is only the SDK's export, whose context is
-// in the SDK's global table. Envoy runs what a host call sets off in the VM (continueReading,
-// closing) after the current call into the VM returns, so callbacks never nest.
+// may only collect when no Wasm frame holds a reference the heap does not also hold.
 //
-// The other safe point is between two frames of one chunk (Framer.process): a chunk can carry
-// several large frames, each leaving its held copy and decode behind, and waiting for the next
-// callback let one VM grow to ~900 MiB where the incremental collector stayed at ~360 MiB (the
-// e2e test of 40 fetches of 9 MB read at once).
+// Safe points:
+// - the start of a host callback: below it there is only the SDK's export, whose context is in
+//   the SDK's global table. Envoy runs what a host call sets off in the VM (continueReading,
+//   closing) after the current call into the VM returns, so callbacks never nest;
+// - between two frames of one chunk (Framer.process, whose caller keeps the chunk and the
+//   output on the heap): a chunk can carry several large frames, each leaving its held copy and
+//   its decode behind.
 //
-// Collecting costs a walk of every live object, so it is done only when the heap had to grow
-// since the last collection (garbage then fills it), or, at callback starts, after
-// COLLECT_EVERY callbacks, which bounds how long garbage can linger on a quiet VM.
+// When: the runtime cannot say how much garbage there is, so it is estimated. The allocator
+// doubles the heap whenever a block does not fit; collecting only after that let the heap double
+// again on every fill (one VM reached ~700 MiB reading 40 fetches of 9 MB, where the incremental
+// collector stayed near 360 MiB). So a collection also comes after COLLECT_AFTER_HELD_BYTES of
+// held frames (their copies and decodes are most of the garbage, about 3x their size) or
+// COLLECT_AFTER_SAFE_POINTS safe points (small requests), whichever is first. A collection walks
+// the live objects only: with a VM's usual few thousand, tens of microseconds.
 
-const COLLECT_EVERY: u32 = 4096;
+// A build with `--use COLLECT_AT_EVERY_SAFE_POINT=1` (build/filter-stress.wasm, mk/filter.mk)
+// collects at every safe point, so that the shell and fuzz tests would see a reference the
+// stack alone held being freed.
+// @ts-ignore: compile-time constant, set with --use
+const COLLECT_AFTER_SAFE_POINTS: u32 = isDefined(COLLECT_AT_EVERY_SAFE_POINT) ? 1 : 1024;
+const COLLECT_AFTER_HELD_BYTES: i64 = 1 << 20;
 
 let pagesAtLastCollect: i32 = memory.size();
-let callbacksSinceCollect: u32 = 0;
+let safePoints: u32 = 0;
+let heldBytes: i64 = 0;
 
 /** Call first thing in a host callback (see above), never from anything a callback calls. */
-export function collectAtCallbackStart(): void {
-  callbacksSinceCollect++;
-  if (memory.size() == pagesAtLastCollect && callbacksSinceCollect < COLLECT_EVERY) return;
-  collect();
-}
+export function collectAtCallbackStart(): void { maybeCollect(); }
 
 /**
  * Call only where every reference the Wasm stack holds is also held by the heap: Framer.process
- * between frames (its caller keeps the chunk and the output in the connection's Output).
+ * between frames (see above).
  */
-export function collectBetweenFrames(): void {
-  if (memory.size() != pagesAtLastCollect) collect();
-}
+export function collectBetweenFrames(): void { maybeCollect(); }
 
-function collect(): void {
+/** A frame of `bytes` was held and handed to the handler: garbage of about that order follows. */
+export function noteHeldFrame(bytes: i32): void { heldBytes += bytes; }
+
+function maybeCollect(): void {
+  safePoints++;
+  if (memory.size() == pagesAtLastCollect && safePoints < COLLECT_AFTER_SAFE_POINTS && heldBytes < COLLECT_AFTER_HELD_BYTES) return;
   __collect();
   pagesAtLastCollect = memory.size();
-  callbacksSinceCollect = 0;
+  safePoints = 0;
+  heldBytes = 0;
 }
