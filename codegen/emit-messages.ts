@@ -24,7 +24,30 @@ export function versionCheck(range: Versions, within: Versions): string {
   return lo || hi || "true";
 }
 
-function and(a: string, b: string): string {
+/** The field is written in compact (flexible) form. */
+export function compactCheck(msg: MessageSpec, f: FieldSpec, within: Versions): string {
+  return versionCheck(f.flexibleVersions ?? msg.flexibleVersions, within);
+}
+
+/** The field is in the fixed layout: where it exists and is not tagged. */
+export function inlineCheck(msg: MessageSpec, f: FieldSpec, within: Versions): string {
+  const tagged = f.taggedVersions.intersect(f.versions);
+  if (tagged.empty) return versionCheck(f.versions, within);
+  if (tagged.lo <= f.versions.lo && tagged.hi >= f.versions.hi) return "false";
+  throw new Error(`${msg.name}.${f.name}: tagged in only some of its versions`);
+}
+
+/** The field is a tagged field at this version. */
+export function taggedCheck(f: FieldSpec, within: Versions): string {
+  return f.tag === null ? "false" : versionCheck(f.taggedVersions.intersect(f.versions), within);
+}
+
+/** Tagged fields in the order writers put them: by tag. */
+export function taggedFieldsOf(s: StructSpec): FieldSpec[] {
+  return s.fields.filter((f) => f.tag !== null).sort((a, b) => a.tag! - b.tag!);
+}
+
+export function and(a: string, b: string): string {
   if (a === "false" || b === "false") return "false";
   if (a === "true") return b;
   if (b === "true") return a;
@@ -42,7 +65,7 @@ function elementType(t: FieldType): string {
   return `Array<${elementType(t.element)}>`;
 }
 
-function canBeNull(f: FieldSpec): boolean {
+export function canBeNull(f: FieldSpec): boolean {
   return !f.nullableVersions.empty || (f.type.kind === "primitive" && f.type.name === "records");
 }
 
@@ -70,7 +93,7 @@ function defaultValue(f: FieldSpec): string {
 }
 
 /** An expression that is true when the property holds its default, as Kafka's equals sees it. */
-function isDefaultExpr(f: FieldSpec): string {
+export function isDefaultExpr(f: FieldSpec): string {
   const p = `this.${propertyName(f)}`;
   const t = f.type;
   const d = defaultValue(f);
@@ -96,23 +119,13 @@ class StructEmitter {
 
   private get flexible(): string { return versionCheck(this.msg.flexibleVersions, this.within); }
 
-  private compact(f: FieldSpec): string {
-    return versionCheck(f.flexibleVersions ?? this.msg.flexibleVersions, this.within);
-  }
+  private compact(f: FieldSpec): string { return compactCheck(this.msg, f, this.within); }
 
   private label(f: FieldSpec): string { return this.labels.arg(this.s.name, f.name); }
 
-  private inline(f: FieldSpec): string {
-    // A field is in the fixed layout where it exists and is not tagged.
-    const tagged = f.taggedVersions.intersect(f.versions);
-    if (tagged.empty) return versionCheck(f.versions, this.within);
-    if (tagged.lo <= f.versions.lo && tagged.hi >= f.versions.hi) return "false";
-    throw new Error(`${this.msg.name}.${f.name}: tagged in only some of its versions`);
-  }
+  private inline(f: FieldSpec): string { return inlineCheck(this.msg, f, this.within); }
 
-  private tagged(f: FieldSpec): string {
-    return f.tag === null ? "false" : versionCheck(f.taggedVersions.intersect(f.versions), this.within);
-  }
+  private tagged(f: FieldSpec): string { return taggedCheck(f, this.within); }
 
   emit(c: Code, isMessage: boolean): void {
     const s = this.s;
@@ -189,9 +202,7 @@ class StructEmitter {
     c.line("this.unknownTaggedFields!.push(raw);");
   }
 
-  private taggedFields(): FieldSpec[] {
-    return this.s.fields.filter((f) => f.tag !== null).sort((a, b) => a.tag! - b.tag!);
-  }
+  private taggedFields(): FieldSpec[] { return taggedFieldsOf(this.s); }
 
   /** Reads one field's value from reader `r` into `target`. */
   private readField(c: Code, f: FieldSpec, target: string, r: string): void {

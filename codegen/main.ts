@@ -1,5 +1,5 @@
-// Generates the codecs (assembly/messages/) and the spec samples (test/generated/) from
-// Kafka's message definitions.
+// Generates the codecs (assembly/messages/), the request views (assembly/views/) and the spec
+// samples (test/generated/) from Kafka's message definitions.
 // Usage: tsx codegen/main.ts <schema dir> <output root>   (the repository root, normally)
 
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { Labels } from "./labels";
 import { emitApis, pairApis } from "./emit-apis";
 import { emitFilterCodecs } from "./emit-filter-codecs";
 import { emitSampleIndex, emitSamples } from "./emit-samples";
+import { emitReference, emitReferenceIndex, emitView, emitViewIndex } from "./emit-views";
 
 const [schemaDir, outRoot] = process.argv.slice(2);
 if (!schemaDir || !outRoot) {
@@ -30,12 +31,22 @@ const apis = pairApis(messages);
 const codecs = freshDir(join(outRoot, "assembly", "messages"));
 const labels = new Labels();
 for (const m of messages) writeFileSync(join(codecs, `${m.name}.ts`), emitMessage(m, labels));
-writeFileSync(join(codecs, "labels.ts"), labels.emit());
 writeFileSync(join(codecs, "apis.ts"), emitApis(apis));
 writeFileSync(join(codecs, "filter-codecs.ts"), emitFilterCodecs(apis));
 
+// After the codecs: the views name fields with the labels the codecs gave them.
+const views = freshDir(join(outRoot, "assembly", "views"));
+const header = messages.find((m) => m.name === "RequestHeader")!;
+for (const m of [header, ...apis.map((a) => a.request)]) writeFileSync(join(views, `${m.name}.ts`), emitView(m, labels));
+writeFileSync(join(views, "index.ts"), emitViewIndex(apis));
+writeFileSync(join(codecs, "labels.ts"), labels.emit());
+
 const samples = freshDir(join(outRoot, "test", "generated"));
-for (const a of apis) for (const m of [a.request, a.response]) writeFileSync(join(samples, `${m.name}.ts`), emitSamples(m));
+for (const a of apis) {
+  writeFileSync(join(samples, `${a.request.name}.ts`), emitSamples(a.request, emitReference(a.request)));
+  writeFileSync(join(samples, `${a.response.name}.ts`), emitSamples(a.response));
+}
 writeFileSync(join(samples, "index.ts"), emitSampleIndex(apis));
+writeFileSync(join(samples, "entities.ts"), emitReferenceIndex(apis));
 
 console.log(`codegen: ${messages.length} definitions, ${apis.length} apis`);

@@ -46,6 +46,11 @@ export type FieldType =
   | { kind: "struct"; struct: StructSpec }
   | { kind: "array"; element: FieldType };
 
+/** What a field names, as Kafka's definitions annotate it ("entityType"); "unknown" is dropped. */
+export type EntityType = "topicName" | "groupId" | "transactionalId" | "producerId" | "brokerId";
+
+const ENTITY_TYPES = new Set<string>(["topicName", "groupId", "transactionalId", "producerId", "brokerId"]);
+
 export interface FieldSpec {
   name: string;          // as in the definition, e.g. "TopicData"
   jsonName: string;      // lowerCamelCase, as Kafka's JSON converters write it
@@ -59,6 +64,9 @@ export interface FieldSpec {
   ignorable: boolean;
   default: string | null;
   about: string;
+  entityType: EntityType | null;
+  /** The field keys its array's elements (Kafka generates a map collection for such arrays). */
+  mapKey: boolean;
 }
 
 export interface StructSpec {
@@ -93,6 +101,7 @@ interface RawField {
   name: string; type: string; versions?: string; nullableVersions?: string;
   taggedVersions?: string; tag?: number; flexibleVersions?: string; ignorable?: boolean;
   default?: string | number | boolean; about?: string; fields?: RawField[];
+  entityType?: string; mapKey?: boolean;
 }
 
 interface RawMessage {
@@ -146,7 +155,16 @@ export function parseMessage(raw: RawMessage): MessageSpec {
       ignorable: f.ignorable ?? false,
       default: f.default === undefined ? null : String(f.default),
       about: f.about ?? "",
+      entityType: entityType(f),
+      mapKey: f.mapKey ?? false,
     };
+  };
+
+  const entityType = (f: RawField): EntityType | null => {
+    if (f.entityType === undefined || f.entityType === "unknown") return null;
+    // A kind Kafka adds in a new release must be placed in the walk's kinds before it is used.
+    if (!ENTITY_TYPES.has(f.entityType)) throw new Error(`${raw.name}.${f.name}: unknown entityType ${f.entityType}`);
+    return f.entityType as EntityType;
   };
 
   const root: StructSpec = { name: raw.name + "Data", fields: [], versions: validVersions };

@@ -21,7 +21,7 @@ $(SCHEMA_DIR)/.stamp: $(KAFKA_CLIENTS_JAR)
 schemas: $(SCHEMA_DIR)/.stamp
 
 # The generated codecs are committed (building needs only npm); these rules remake them.
-GENERATED := assembly/messages test/generated
+GENERATED := assembly/messages assembly/views test/generated
 CODEGEN   := npx tsx codegen/main.ts
 
 codegen: $(SCHEMA_DIR)/.stamp $(NODE_STAMP)

@@ -250,4 +250,40 @@ export class Reader {
   skip<F>(n: i32, field: F): void {
     if (this.need(n, field)) this.pos += n;
   }
+
+  // Walks (assembly/views/) move past values with these instead of reading them: the same
+  // checks as the reads above, no allocation.
+
+  /**
+   * Moves past a string (`wide` false) or bytes/records value (`wide` true); returns its
+   * length, -1 for null or after a failure. Its bytes are the `length` bytes before `pos`.
+   */
+  skipValue<F>(field: F, compact: bool, nullable: bool, wide: bool): i32 {
+    const n = this.length(field, compact, wide);
+    if (!this.checkLength(n, nullable, field) || n < 0) return -1;
+    if (!this.need(n, field)) return -1;
+    this.pos += n;
+    return n;
+  }
+
+  /** Moves past `n` elements of `size` bytes each (an array of fixed-size values). */
+  skipElements<F>(n: i32, size: i32, field: F): void {
+    if (n <= 0) return;
+    const bytes = <i64>n * <i64>size;
+    this.skip(bytes > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : <i32>bytes, field);
+  }
+
+  /** Reads a tagged field's size; returns where its data ends (`pos` after a failure). */
+  taggedEnd<F>(field: F): i32 {
+    const size = <i32>this.uvarint(field);
+    if (!this.need(size, field)) return this.pos;
+    return this.pos + size;
+  }
+
+  /** After walking a known tagged field: its value must fill exactly its size, as `absorb` requires. */
+  closeTagged<F>(end: i32, field: F): void {
+    if (this.failed || this.pos == end) return;
+    if (this.pos < end) this.fail(field, (end - this.pos).toString() + " unread bytes in tagged field");
+    else this.fail(field, "tagged field value runs " + (this.pos - end).toString() + " bytes past its size");
+  }
 }

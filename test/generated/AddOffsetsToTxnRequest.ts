@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AddOffsetsToTxnRequestData } from "../../assembly/messages/AddOffsetsToTxnRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAddOffsetsToTxnRequestData(version: i16, variant: i32, seed: i32): AddOffsetsToTxnRequestData {
   const m = new AddOffsetsToTxnRequestData();
@@ -23,4 +25,18 @@ export function sampleAddOffsetsToTxnRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAddOffsetsToTxnRequestData(m: AddOffsetsToTxnRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
 }

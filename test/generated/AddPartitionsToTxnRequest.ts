@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction, AddPartitionsToTxnRequestData } from "../../assembly/messages/AddPartitionsToTxnRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAddPartitionsToTxnTopic(version: i16, variant: i32, seed: i32): AddPartitionsToTxnTopic {
   const m = new AddPartitionsToTxnTopic();
@@ -87,4 +89,47 @@ export function sampleAddPartitionsToTxnRequestData(version: i16, variant: i32, 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAddPartitionsToTxnTopic(m: AddPartitionsToTxnTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesAddPartitionsToTxnTransaction(m: AddPartitionsToTxnTransaction, version: i16, e: Entities, parent: i32): void {
+  if (version >= 4) {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  if (version >= 4) {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  if (version >= 4) {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnTopic(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesAddPartitionsToTxnRequestData(m: AddPartitionsToTxnRequestData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 4) {
+    const a = m.transactions;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnTransaction(unchecked(a[i]), version, e, parent);
+  }
+  if (version <= 3) {
+    e.add(EntityKind.TransactionalId, utf8(m.v3AndBelowTransactionalId), parent);
+  }
+  if (version <= 3) {
+    e.add(EntityKind.ProducerId, bigEndian(m.v3AndBelowProducerId, 8), parent);
+  }
+  if (version <= 3) {
+    const a = m.v3AndBelowTopics;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AllocateProducerIdsRequestData } from "../../assembly/messages/AllocateProducerIdsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAllocateProducerIdsRequestData(version: i16, variant: i32, seed: i32): AllocateProducerIdsRequestData {
   const m = new AllocateProducerIdsRequestData();
@@ -17,4 +19,12 @@ export function sampleAllocateProducerIdsRequestData(version: i16, variant: i32,
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAllocateProducerIdsRequestData(m: AllocateProducerIdsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterableConfig, AlterConfigsResource, AlterConfigsRequestData } from "../../assembly/messages/AlterConfigsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterableConfig(version: i16, variant: i32, seed: i32): AlterableConfig {
   const m = new AlterableConfig();
@@ -63,4 +65,23 @@ export function sampleAlterConfigsRequestData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterableConfig(m: AlterableConfig, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAlterConfigsResource(m: AlterConfigsResource, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.configs;
+    for (let i = 0; i < a.length; i++) entitiesAlterableConfig(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesAlterConfigsRequestData(m: AlterConfigsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.resources;
+    for (let i = 0; i < a.length; i++) entitiesAlterConfigsResource(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ReassignablePartition, ReassignableTopic, AlterPartitionReassignmentsRequestData } from "../../assembly/messages/AlterPartitionReassignmentsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleReassignablePartition(version: i16, variant: i32, seed: i32): ReassignablePartition {
   const m = new ReassignablePartition();
@@ -69,4 +71,35 @@ export function sampleAlterPartitionReassignmentsRequestData(version: i16, varia
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesReassignablePartition(m: ReassignablePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    const a = m.replicas;
+    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesReassignableTopic(m: ReassignableTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesReassignablePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAlterPartitionReassignmentsRequestData(m: AlterPartitionReassignmentsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesReassignableTopic(unchecked(a[i]), version, e, parent);
+  }
 }

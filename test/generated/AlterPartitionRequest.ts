@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { BrokerState, PartitionData, TopicData, AlterPartitionRequestData } from "../../assembly/messages/AlterPartitionRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleBrokerState(version: i16, variant: i32, seed: i32): BrokerState {
   const m = new BrokerState();
@@ -98,4 +100,48 @@ export function sampleAlterPartitionRequestData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesBrokerState(m: BrokerState, version: i16, e: Entities, parent: i32): void {
+  if (version >= 3) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
+  }
+}
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  if (version <= 2) {
+    const a = m.newIsr;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  if (version >= 3) {
+    const a = m.newIsrWithEpochs;
+    for (let i = 0; i < a.length; i++) entitiesBrokerState(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAlterPartitionRequestData(m: AlterPartitionRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterReplicaLogDirTopic, AlterReplicaLogDir, AlterReplicaLogDirsRequestData } from "../../assembly/messages/AlterReplicaLogDirsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterReplicaLogDirTopic(version: i16, variant: i32, seed: i32): AlterReplicaLogDirTopic {
   const m = new AlterReplicaLogDirTopic();
@@ -60,4 +62,31 @@ export function sampleAlterReplicaLogDirsRequestData(version: i16, variant: i32,
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterReplicaLogDirTopic(m: AlterReplicaLogDirTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesAlterReplicaLogDir(m: AlterReplicaLogDir, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesAlterReplicaLogDirTopic(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesAlterReplicaLogDirsRequestData(m: AlterReplicaLogDirsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.dirs;
+    for (let i = 0; i < a.length; i++) entitiesAlterReplicaLogDir(unchecked(a[i]), version, e, parent);
+  }
 }

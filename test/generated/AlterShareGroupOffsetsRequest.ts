@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterShareGroupOffsetsRequestPartition, AlterShareGroupOffsetsRequestTopic, AlterShareGroupOffsetsRequestData } from "../../assembly/messages/AlterShareGroupOffsetsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterShareGroupOffsetsRequestPartition(version: i16, variant: i32, seed: i32): AlterShareGroupOffsetsRequestPartition {
   const m = new AlterShareGroupOffsetsRequestPartition();
@@ -57,4 +59,34 @@ export function sampleAlterShareGroupOffsetsRequestData(version: i16, variant: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterShareGroupOffsetsRequestPartition(m: AlterShareGroupOffsetsRequestPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesAlterShareGroupOffsetsRequestTopic(m: AlterShareGroupOffsetsRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesAlterShareGroupOffsetsRequestPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAlterShareGroupOffsetsRequestData(m: AlterShareGroupOffsetsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesAlterShareGroupOffsetsRequestTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ScramCredentialDeletion, ScramCredentialUpsertion, AlterUserScramCredentialsRequestData } from "../../assembly/messages/AlterUserScramCredentialsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleScramCredentialDeletion(version: i16, variant: i32, seed: i32): ScramCredentialDeletion {
   const m = new ScramCredentialDeletion();
@@ -66,4 +68,23 @@ export function sampleAlterUserScramCredentialsRequestData(version: i16, variant
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesScramCredentialDeletion(m: ScramCredentialDeletion, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesScramCredentialUpsertion(m: ScramCredentialUpsertion, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAlterUserScramCredentialsRequestData(m: AlterUserScramCredentialsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.deletions;
+    for (let i = 0; i < a.length; i++) entitiesScramCredentialDeletion(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.upsertions;
+    for (let i = 0; i < a.length; i++) entitiesScramCredentialUpsertion(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ApiVersionsRequestData } from "../../assembly/messages/ApiVersionsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleApiVersionsRequestData(version: i16, variant: i32, seed: i32): ApiVersionsRequestData {
   const m = new ApiVersionsRequestData();
@@ -26,4 +28,9 @@ export function sampleApiVersionsRequestData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesApiVersionsRequestData(m: ApiVersionsRequestData, version: i16, e: Entities, parent: i32): void {
 }

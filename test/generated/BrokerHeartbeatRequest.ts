@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { BrokerHeartbeatRequestData } from "../../assembly/messages/BrokerHeartbeatRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleBrokerHeartbeatRequestData(version: i16, variant: i32, seed: i32): BrokerHeartbeatRequestData {
   const m = new BrokerHeartbeatRequestData();
@@ -47,4 +49,12 @@ export function sampleBrokerHeartbeatRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesBrokerHeartbeatRequestData(m: BrokerHeartbeatRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TopicPartitions, ConsumerGroupHeartbeatRequestData } from "../../assembly/messages/ConsumerGroupHeartbeatRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTopicPartitions(version: i16, variant: i32, seed: i32): TopicPartitions {
   const m = new TopicPartitions();
@@ -91,4 +93,31 @@ export function sampleConsumerGroupHeartbeatRequestData(version: i16, variant: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTopicPartitions(m: TopicPartitions, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesConsumerGroupHeartbeatRequestData(m: ConsumerGroupHeartbeatRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.subscribedTopicNames;
+    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
+  {
+    const a = m.topicPartitions;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTopicPartitions(unchecked(a[i]), version, e, parent);
+  }
 }

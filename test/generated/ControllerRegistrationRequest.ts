@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { Listener, Feature, ControllerRegistrationRequestData } from "../../assembly/messages/ControllerRegistrationRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleListener(version: i16, variant: i32, seed: i32): Listener {
   const m = new Listener();
@@ -75,4 +77,23 @@ export function sampleControllerRegistrationRequestData(version: i16, variant: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesListener(m: Listener, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesFeature(m: Feature, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesControllerRegistrationRequestData(m: ControllerRegistrationRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.listeners;
+    for (let i = 0; i < a.length; i++) entitiesListener(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.features;
+    for (let i = 0; i < a.length; i++) entitiesFeature(unchecked(a[i]), version, e, parent);
+  }
 }

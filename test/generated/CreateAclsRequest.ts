@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AclCreation, CreateAclsRequestData } from "../../assembly/messages/CreateAclsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAclCreation(version: i16, variant: i32, seed: i32): AclCreation {
   const m = new AclCreation();
@@ -49,4 +51,16 @@ export function sampleCreateAclsRequestData(version: i16, variant: i32, seed: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAclCreation(m: AclCreation, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesCreateAclsRequestData(m: CreateAclsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.creations;
+    for (let i = 0; i < a.length; i++) entitiesAclCreation(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CreatableRenewers, CreateDelegationTokenRequestData } from "../../assembly/messages/CreateDelegationTokenRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCreatableRenewers(version: i16, variant: i32, seed: i32): CreatableRenewers {
   const m = new CreatableRenewers();
@@ -49,4 +51,16 @@ export function sampleCreateDelegationTokenRequestData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCreatableRenewers(m: CreatableRenewers, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesCreateDelegationTokenRequestData(m: CreateDelegationTokenRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.renewers;
+    for (let i = 0; i < a.length; i++) entitiesCreatableRenewers(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CreatePartitionsAssignment, CreatePartitionsTopic, CreatePartitionsRequestData } from "../../assembly/messages/CreatePartitionsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCreatePartitionsAssignment(version: i16, variant: i32, seed: i32): CreatePartitionsAssignment {
   const m = new CreatePartitionsAssignment();
@@ -69,4 +71,31 @@ export function sampleCreatePartitionsRequestData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCreatePartitionsAssignment(m: CreatePartitionsAssignment, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.brokerIds;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), parent);
+  }
+}
+
+export function entitiesCreatePartitionsTopic(m: CreatePartitionsTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.assignments;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesCreatePartitionsAssignment(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesCreatePartitionsRequestData(m: CreatePartitionsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesCreatePartitionsTopic(unchecked(a[i]), version, e, parent);
+  }
 }

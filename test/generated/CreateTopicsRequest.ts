@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CreatableReplicaAssignment, CreatableTopicConfig, CreatableTopic, CreateTopicsRequestData } from "../../assembly/messages/CreateTopicsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCreatableReplicaAssignment(version: i16, variant: i32, seed: i32): CreatableReplicaAssignment {
   const m = new CreatableReplicaAssignment();
@@ -98,4 +100,38 @@ export function sampleCreateTopicsRequestData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCreatableReplicaAssignment(m: CreatableReplicaAssignment, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.brokerIds;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), parent);
+  }
+}
+
+export function entitiesCreatableTopicConfig(m: CreatableTopicConfig, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesCreatableTopic(m: CreatableTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.assignments;
+    for (let i = 0; i < a.length; i++) entitiesCreatableReplicaAssignment(unchecked(a[i]), version, e, anchor);
+  }
+  {
+    const a = m.configs;
+    for (let i = 0; i < a.length; i++) entitiesCreatableTopicConfig(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesCreateTopicsRequestData(m: CreateTopicsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesCreatableTopic(unchecked(a[i]), version, e, parent);
+  }
 }

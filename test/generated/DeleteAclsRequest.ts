@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteAclsFilter, DeleteAclsRequestData } from "../../assembly/messages/DeleteAclsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteAclsFilter(version: i16, variant: i32, seed: i32): DeleteAclsFilter {
   const m = new DeleteAclsFilter();
@@ -58,4 +60,16 @@ export function sampleDeleteAclsRequestData(version: i16, variant: i32, seed: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteAclsFilter(m: DeleteAclsFilter, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDeleteAclsRequestData(m: DeleteAclsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.filters;
+    for (let i = 0; i < a.length; i++) entitiesDeleteAclsFilter(unchecked(a[i]), version, e, parent);
+  }
 }

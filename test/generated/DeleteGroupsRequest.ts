@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteGroupsRequestData } from "../../assembly/messages/DeleteGroupsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteGroupsRequestData(version: i16, variant: i32, seed: i32): DeleteGroupsRequestData {
   const m = new DeleteGroupsRequestData();
@@ -20,4 +22,13 @@ export function sampleDeleteGroupsRequestData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteGroupsRequestData(m: DeleteGroupsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groupsNames;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.GroupId, utf8(unchecked(a[i])), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteRecordsPartition, DeleteRecordsTopic, DeleteRecordsRequestData } from "../../assembly/messages/DeleteRecordsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteRecordsPartition(version: i16, variant: i32, seed: i32): DeleteRecordsPartition {
   const m = new DeleteRecordsPartition();
@@ -57,4 +59,31 @@ export function sampleDeleteRecordsRequestData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteRecordsPartition(m: DeleteRecordsPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesDeleteRecordsTopic(m: DeleteRecordsTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesDeleteRecordsPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDeleteRecordsRequestData(m: DeleteRecordsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDeleteRecordsTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteShareGroupOffsetsRequestTopic, DeleteShareGroupOffsetsRequestData } from "../../assembly/messages/DeleteShareGroupOffsetsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteShareGroupOffsetsRequestTopic(version: i16, variant: i32, seed: i32): DeleteShareGroupOffsetsRequestTopic {
   const m = new DeleteShareGroupOffsetsRequestTopic();
@@ -34,4 +36,23 @@ export function sampleDeleteShareGroupOffsetsRequestData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteShareGroupOffsetsRequestTopic(m: DeleteShareGroupOffsetsRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+}
+
+export function entitiesDeleteShareGroupOffsetsRequestData(m: DeleteShareGroupOffsetsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDeleteShareGroupOffsetsRequestTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteTopicState, DeleteTopicsRequestData } from "../../assembly/messages/DeleteTopicsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteTopicState(version: i16, variant: i32, seed: i32): DeleteTopicState {
   const m = new DeleteTopicState();
@@ -49,4 +51,27 @@ export function sampleDeleteTopicsRequestData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteTopicState(m: DeleteTopicState, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version >= 6) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 6) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+}
+
+export function entitiesDeleteTopicsRequestData(m: DeleteTopicsRequestData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 6) {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDeleteTopicState(unchecked(a[i]), version, e, parent);
+  }
+  if (version <= 5) {
+    const a = m.topicNames;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ComponentData, DescribeClientQuotasRequestData } from "../../assembly/messages/DescribeClientQuotasRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleComponentData(version: i16, variant: i32, seed: i32): ComponentData {
   const m = new ComponentData();
@@ -43,4 +45,16 @@ export function sampleDescribeClientQuotasRequestData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesComponentData(m: ComponentData, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeClientQuotasRequestData(m: DescribeClientQuotasRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.components;
+    for (let i = 0; i < a.length; i++) entitiesComponentData(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeClusterRequestData } from "../../assembly/messages/DescribeClusterRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeClusterRequestData(version: i16, variant: i32, seed: i32): DescribeClusterRequestData {
   const m = new DescribeClusterRequestData();
@@ -20,4 +22,9 @@ export function sampleDescribeClusterRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeClusterRequestData(m: DescribeClusterRequestData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeConfigsResource, DescribeConfigsRequestData } from "../../assembly/messages/DescribeConfigsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeConfigsResource(version: i16, variant: i32, seed: i32): DescribeConfigsResource {
   const m = new DescribeConfigsResource();
@@ -52,4 +54,16 @@ export function sampleDescribeConfigsRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeConfigsResource(m: DescribeConfigsResource, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeConfigsRequestData(m: DescribeConfigsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.resources;
+    for (let i = 0; i < a.length; i++) entitiesDescribeConfigsResource(unchecked(a[i]), version, e, parent);
+  }
 }

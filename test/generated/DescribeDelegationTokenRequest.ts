@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeDelegationTokenOwner, DescribeDelegationTokenRequestData } from "../../assembly/messages/DescribeDelegationTokenRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeDelegationTokenOwner(version: i16, variant: i32, seed: i32): DescribeDelegationTokenOwner {
   const m = new DescribeDelegationTokenOwner();
@@ -37,4 +39,16 @@ export function sampleDescribeDelegationTokenRequestData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeDelegationTokenOwner(m: DescribeDelegationTokenOwner, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeDelegationTokenRequestData(m: DescribeDelegationTokenRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.owners;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesDescribeDelegationTokenOwner(unchecked(a[i]), version, e, parent);
+  }
 }

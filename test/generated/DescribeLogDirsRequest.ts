@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribableLogDirTopic, DescribeLogDirsRequestData } from "../../assembly/messages/DescribeLogDirsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribableLogDirTopic(version: i16, variant: i32, seed: i32): DescribableLogDirTopic {
   const m = new DescribableLogDirTopic();
@@ -43,4 +45,24 @@ export function sampleDescribeLogDirsRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribableLogDirTopic(m: DescribableLogDirTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesDescribeLogDirsRequestData(m: DescribeLogDirsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesDescribableLogDirTopic(unchecked(a[i]), version, e, parent);
+  }
 }

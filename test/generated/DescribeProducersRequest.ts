@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TopicRequest, DescribeProducersRequestData } from "../../assembly/messages/DescribeProducersRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTopicRequest(version: i16, variant: i32, seed: i32): TopicRequest {
   const m = new TopicRequest();
@@ -40,4 +42,24 @@ export function sampleDescribeProducersRequestData(version: i16, variant: i32, s
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTopicRequest(m: TopicRequest, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitionIndexes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesDescribeProducersRequestData(m: DescribeProducersRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicRequest(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeShareGroupOffsetsRequestTopic, DescribeShareGroupOffsetsRequestGroup, DescribeShareGroupOffsetsRequestData } from "../../assembly/messages/DescribeShareGroupOffsetsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeShareGroupOffsetsRequestTopic(version: i16, variant: i32, seed: i32): DescribeShareGroupOffsetsRequestTopic {
   const m = new DescribeShareGroupOffsetsRequestTopic();
@@ -63,4 +65,34 @@ export function sampleDescribeShareGroupOffsetsRequestData(version: i16, variant
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeShareGroupOffsetsRequestTopic(m: DescribeShareGroupOffsetsRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesDescribeShareGroupOffsetsRequestGroup(m: DescribeShareGroupOffsetsRequestGroup, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesDescribeShareGroupOffsetsRequestTopic(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeShareGroupOffsetsRequestData(m: DescribeShareGroupOffsetsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesDescribeShareGroupOffsetsRequestGroup(unchecked(a[i]), version, e, parent);
+  }
 }

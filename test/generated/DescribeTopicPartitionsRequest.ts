@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TopicRequest, Cursor, DescribeTopicPartitionsRequestData } from "../../assembly/messages/DescribeTopicPartitionsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTopicRequest(version: i16, variant: i32, seed: i32): TopicRequest {
   const m = new TopicRequest();
@@ -54,4 +56,30 @@ export function sampleDescribeTopicPartitionsRequestData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTopicRequest(m: TopicRequest, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+}
+
+export function entitiesCursor(m: Cursor, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+}
+
+export function entitiesDescribeTopicPartitionsRequestData(m: DescribeTopicPartitionsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicRequest(unchecked(a[i]), version, e, parent);
+  }
+  {
+    if (m.cursor != null) entitiesCursor(m.cursor!, version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { UserName, DescribeUserScramCredentialsRequestData } from "../../assembly/messages/DescribeUserScramCredentialsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleUserName(version: i16, variant: i32, seed: i32): UserName {
   const m = new UserName();
@@ -34,4 +36,16 @@ export function sampleDescribeUserScramCredentialsRequestData(version: i16, vari
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesUserName(m: UserName, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeUserScramCredentialsRequestData(m: DescribeUserScramCredentialsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.users;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesUserName(unchecked(a[i]), version, e, parent);
+  }
 }

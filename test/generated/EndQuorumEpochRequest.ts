@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ReplicaInfo, PartitionData, TopicData, LeaderEndpoint, EndQuorumEpochRequestData } from "../../assembly/messages/EndQuorumEpochRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleReplicaInfo(version: i16, variant: i32, seed: i32): ReplicaInfo {
   const m = new ReplicaInfo();
@@ -121,4 +123,51 @@ export function sampleEndQuorumEpochRequestData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesReplicaInfo(m: ReplicaInfo, version: i16, e: Entities, parent: i32): void {
+  if (version >= 1) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.candidateId, 4), parent);
+  }
+}
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+  if (version >= 1) {
+    const a = m.preferredCandidates;
+    for (let i = 0; i < a.length; i++) entitiesReplicaInfo(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesLeaderEndpoint(m: LeaderEndpoint, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesEndQuorumEpochRequestData(m: EndQuorumEpochRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 1) {
+    const a = m.leaderEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesLeaderEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

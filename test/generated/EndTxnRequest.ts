@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { EndTxnRequestData } from "../../assembly/messages/EndTxnRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleEndTxnRequestData(version: i16, variant: i32, seed: i32): EndTxnRequestData {
   const m = new EndTxnRequestData();
@@ -23,4 +25,15 @@ export function sampleEndTxnRequestData(version: i16, variant: i32, seed: i32): 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesEndTxnRequestData(m: EndTxnRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ReplicaState, FetchPartition, FetchTopic, ForgottenTopic, FetchRequestData } from "../../assembly/messages/FetchRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleReplicaState(version: i16, variant: i32, seed: i32): ReplicaState {
   const m = new ReplicaState();
@@ -154,4 +156,64 @@ export function sampleFetchRequestData(version: i16, variant: i32, seed: i32): F
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesReplicaState(m: ReplicaState, version: i16, e: Entities, parent: i32): void {
+  if (version >= 15) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+}
+
+export function entitiesFetchPartition(m: FetchPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partition, 4), parent);
+  }
+}
+
+export function entitiesFetchTopic(m: FetchTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 12) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  if (version >= 13) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesFetchPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesForgottenTopic(m: ForgottenTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if ((version >= 7 && version <= 12)) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  if (version >= 13) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  if (version >= 7) {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesFetchRequestData(m: FetchRequestData, version: i16, e: Entities, parent: i32): void {
+  if (version <= 14) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesFetchTopic(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 7) {
+    const a = m.forgottenTopicsData;
+    for (let i = 0; i < a.length; i++) entitiesForgottenTopic(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 15 && !(m.replicaState.isDefault())) {
+    entitiesReplicaState(m.replicaState, version, e, parent);
+  }
 }

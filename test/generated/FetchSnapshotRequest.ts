@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SnapshotId, PartitionSnapshot, TopicSnapshot, FetchSnapshotRequestData } from "../../assembly/messages/FetchSnapshotRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSnapshotId(version: i16, variant: i32, seed: i32): SnapshotId {
   const m = new SnapshotId();
@@ -89,4 +91,40 @@ export function sampleFetchSnapshotRequestData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSnapshotId(m: SnapshotId, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesPartitionSnapshot(m: PartitionSnapshot, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partition, 4), parent);
+  }
+  {
+    entitiesSnapshotId(m.snapshotId, version, e, anchor);
+  }
+}
+
+export function entitiesTopicSnapshot(m: TopicSnapshot, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionSnapshot(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesFetchSnapshotRequestData(m: FetchSnapshotRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicSnapshot(unchecked(a[i]), version, e, parent);
+  }
 }

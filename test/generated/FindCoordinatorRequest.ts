@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { FindCoordinatorRequestData } from "../../assembly/messages/FindCoordinatorRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleFindCoordinatorRequestData(version: i16, variant: i32, seed: i32): FindCoordinatorRequestData {
   const m = new FindCoordinatorRequestData();
@@ -26,4 +28,9 @@ export function sampleFindCoordinatorRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesFindCoordinatorRequestData(m: FindCoordinatorRequestData, version: i16, e: Entities, parent: i32): void {
 }

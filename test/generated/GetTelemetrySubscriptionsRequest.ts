@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { GetTelemetrySubscriptionsRequestData } from "../../assembly/messages/GetTelemetrySubscriptionsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleGetTelemetrySubscriptionsRequestData(version: i16, variant: i32, seed: i32): GetTelemetrySubscriptionsRequestData {
   const m = new GetTelemetrySubscriptionsRequestData();
@@ -14,4 +16,9 @@ export function sampleGetTelemetrySubscriptionsRequestData(version: i16, variant
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesGetTelemetrySubscriptionsRequestData(m: GetTelemetrySubscriptionsRequestData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { HeartbeatRequestData } from "../../assembly/messages/HeartbeatRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleHeartbeatRequestData(version: i16, variant: i32, seed: i32): HeartbeatRequestData {
   const m = new HeartbeatRequestData();
@@ -26,4 +28,12 @@ export function sampleHeartbeatRequestData(version: i16, variant: i32, seed: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesHeartbeatRequestData(m: HeartbeatRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
 }

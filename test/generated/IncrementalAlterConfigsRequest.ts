@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterableConfig, AlterConfigsResource, IncrementalAlterConfigsRequestData } from "../../assembly/messages/IncrementalAlterConfigsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterableConfig(version: i16, variant: i32, seed: i32): AlterableConfig {
   const m = new AlterableConfig();
@@ -66,4 +68,23 @@ export function sampleIncrementalAlterConfigsRequestData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterableConfig(m: AlterableConfig, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAlterConfigsResource(m: AlterConfigsResource, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.configs;
+    for (let i = 0; i < a.length; i++) entitiesAlterableConfig(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesIncrementalAlterConfigsRequestData(m: IncrementalAlterConfigsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.resources;
+    for (let i = 0; i < a.length; i++) entitiesAlterConfigsResource(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { InitProducerIdRequestData } from "../../assembly/messages/InitProducerIdRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleInitProducerIdRequestData(version: i16, variant: i32, seed: i32): InitProducerIdRequestData {
   const m = new InitProducerIdRequestData();
@@ -32,4 +34,15 @@ export function sampleInitProducerIdRequestData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesInitProducerIdRequestData(m: InitProducerIdRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  if (version >= 3) {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
 }

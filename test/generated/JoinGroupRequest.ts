@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { JoinGroupRequestProtocol, JoinGroupRequestData } from "../../assembly/messages/JoinGroupRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleJoinGroupRequestProtocol(version: i16, variant: i32, seed: i32): JoinGroupRequestProtocol {
   const m = new JoinGroupRequestProtocol();
@@ -61,4 +63,19 @@ export function sampleJoinGroupRequestData(version: i16, variant: i32, seed: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesJoinGroupRequestProtocol(m: JoinGroupRequestProtocol, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesJoinGroupRequestData(m: JoinGroupRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.protocols;
+    for (let i = 0; i < a.length; i++) entitiesJoinGroupRequestProtocol(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,8 +4,15 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { LeaderAndIsrRequestData } from "../../assembly/messages/LeaderAndIsrRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleLeaderAndIsrRequestData(version: i16, variant: i32, seed: i32): LeaderAndIsrRequestData {
   const m = new LeaderAndIsrRequestData();
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesLeaderAndIsrRequestData(m: LeaderAndIsrRequestData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { MemberIdentity, LeaveGroupRequestData } from "../../assembly/messages/LeaveGroupRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleMemberIdentity(version: i16, variant: i32, seed: i32): MemberIdentity {
   const m = new MemberIdentity();
@@ -49,4 +51,19 @@ export function sampleLeaveGroupRequestData(version: i16, variant: i32, seed: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesMemberIdentity(m: MemberIdentity, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesLeaveGroupRequestData(m: LeaveGroupRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  if (version >= 3) {
+    const a = m.members;
+    for (let i = 0; i < a.length; i++) entitiesMemberIdentity(unchecked(a[i]), version, e, parent);
+  }
 }

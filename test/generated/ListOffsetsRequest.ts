@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ListOffsetsPartition, ListOffsetsTopic, ListOffsetsRequestData } from "../../assembly/messages/ListOffsetsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleListOffsetsPartition(version: i16, variant: i32, seed: i32): ListOffsetsPartition {
   const m = new ListOffsetsPartition();
@@ -66,4 +68,34 @@ export function sampleListOffsetsRequestData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesListOffsetsPartition(m: ListOffsetsPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesListOffsetsTopic(m: ListOffsetsTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesListOffsetsPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesListOffsetsRequestData(m: ListOffsetsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesListOffsetsTopic(unchecked(a[i]), version, e, parent);
+  }
 }

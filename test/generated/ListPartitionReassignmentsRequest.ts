@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ListPartitionReassignmentsTopics, ListPartitionReassignmentsRequestData } from "../../assembly/messages/ListPartitionReassignmentsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleListPartitionReassignmentsTopics(version: i16, variant: i32, seed: i32): ListPartitionReassignmentsTopics {
   const m = new ListPartitionReassignmentsTopics();
@@ -46,4 +48,24 @@ export function sampleListPartitionReassignmentsRequestData(version: i16, varian
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesListPartitionReassignmentsTopics(m: ListPartitionReassignmentsTopics, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitionIndexes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesListPartitionReassignmentsRequestData(m: ListPartitionReassignmentsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesListPartitionReassignmentsTopics(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ListTransactionsRequestData } from "../../assembly/messages/ListTransactionsRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleListTransactionsRequestData(version: i16, variant: i32, seed: i32): ListTransactionsRequestData {
   const m = new ListTransactionsRequestData();
@@ -38,4 +40,13 @@ export function sampleListTransactionsRequestData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesListTransactionsRequestData(m: ListTransactionsRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.producerIdFilters;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.ProducerId, bigEndian(unchecked(a[i]), 8), parent);
+  }
 }

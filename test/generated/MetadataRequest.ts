@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { MetadataRequestTopic, MetadataRequestData } from "../../assembly/messages/MetadataRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleMetadataRequestTopic(version: i16, variant: i32, seed: i32): MetadataRequestTopic {
   const m = new MetadataRequestTopic();
@@ -49,4 +51,23 @@ export function sampleMetadataRequestData(version: i16, variant: i32, seed: i32)
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesMetadataRequestTopic(m: MetadataRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version >= 10) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+}
+
+export function entitiesMetadataRequestData(m: MetadataRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesMetadataRequestTopic(unchecked(a[i]), version, e, parent);
+  }
 }

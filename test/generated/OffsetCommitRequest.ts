@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetCommitRequestPartition, OffsetCommitRequestTopic, OffsetCommitRequestData } from "../../assembly/messages/OffsetCommitRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetCommitRequestPartition(version: i16, variant: i32, seed: i32): OffsetCommitRequestPartition {
   const m = new OffsetCommitRequestPartition();
@@ -84,4 +86,37 @@ export function sampleOffsetCommitRequestData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetCommitRequestPartition(m: OffsetCommitRequestPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesOffsetCommitRequestTopic(m: OffsetCommitRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 9) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 10) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetCommitRequestPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetCommitRequestData(m: OffsetCommitRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetCommitRequestTopic(unchecked(a[i]), version, e, parent);
+  }
 }

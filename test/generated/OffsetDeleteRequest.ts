@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetDeleteRequestPartition, OffsetDeleteRequestTopic, OffsetDeleteRequestData } from "../../assembly/messages/OffsetDeleteRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetDeleteRequestPartition(version: i16, variant: i32, seed: i32): OffsetDeleteRequestPartition {
   const m = new OffsetDeleteRequestPartition();
@@ -45,4 +47,34 @@ export function sampleOffsetDeleteRequestData(version: i16, variant: i32, seed: 
     m.topics = a;
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetDeleteRequestPartition(m: OffsetDeleteRequestPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesOffsetDeleteRequestTopic(m: OffsetDeleteRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetDeleteRequestPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetDeleteRequestData(m: OffsetDeleteRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetDeleteRequestTopic(unchecked(a[i]), version, e, parent);
+  }
 }

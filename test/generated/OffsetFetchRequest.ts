@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup, OffsetFetchRequestData } from "../../assembly/messages/OffsetFetchRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetFetchRequestTopic(version: i16, variant: i32, seed: i32): OffsetFetchRequestTopic {
   const m = new OffsetFetchRequestTopic();
@@ -113,4 +115,55 @@ export function sampleOffsetFetchRequestData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetFetchRequestTopic(m: OffsetFetchRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 7) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version <= 7) {
+    const a = m.partitionIndexes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesOffsetFetchRequestTopics(m: OffsetFetchRequestTopics, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if ((version >= 8 && version <= 9)) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 10) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  if (version >= 8) {
+    const a = m.partitionIndexes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesOffsetFetchRequestGroup(m: OffsetFetchRequestGroup, version: i16, e: Entities, parent: i32): void {
+  if (version >= 8) {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  if (version >= 8) {
+    const a = m.topics;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesOffsetFetchRequestTopics(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesOffsetFetchRequestData(m: OffsetFetchRequestData, version: i16, e: Entities, parent: i32): void {
+  if (version <= 7) {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  if (version <= 7) {
+    const a = m.topics;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesOffsetFetchRequestTopic(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 8) {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesOffsetFetchRequestGroup(unchecked(a[i]), version, e, parent);
+  }
 }

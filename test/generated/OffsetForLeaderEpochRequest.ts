@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetForLeaderPartition, OffsetForLeaderTopic, OffsetForLeaderEpochRequestData } from "../../assembly/messages/OffsetForLeaderEpochRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetForLeaderPartition(version: i16, variant: i32, seed: i32): OffsetForLeaderPartition {
   const m = new OffsetForLeaderPartition();
@@ -60,4 +62,34 @@ export function sampleOffsetForLeaderEpochRequestData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetForLeaderPartition(m: OffsetForLeaderPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partition, 4), parent);
+  }
+}
+
+export function entitiesOffsetForLeaderTopic(m: OffsetForLeaderTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetForLeaderPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetForLeaderEpochRequestData(m: OffsetForLeaderEpochRequestData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 3) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetForLeaderTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { PartitionProduceData, TopicProduceData, ProduceRequestData } from "../../assembly/messages/ProduceRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function samplePartitionProduceData(version: i16, variant: i32, seed: i32): PartitionProduceData {
   const m = new PartitionProduceData();
@@ -72,4 +74,43 @@ export function sampleProduceRequestData(version: i16, variant: i32, seed: i32):
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesPartitionProduceData(m: PartitionProduceData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.index, 4), parent);
+  }
+  {
+    e.add(EntityKind.Records, m.records, anchor);
+  }
+}
+
+export function entitiesTopicProduceData(m: TopicProduceData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 12) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 13) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitionData;
+    for (let i = 0; i < a.length; i++) entitiesPartitionProduceData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesProduceRequestData(m: ProduceRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  {
+    e.add(EntityKind.Acks, bigEndian(<i64>m.acks, 2), parent);
+  }
+  {
+    const a = m.topicData;
+    for (let i = 0; i < a.length; i++) entitiesTopicProduceData(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { RenewDelegationTokenRequestData } from "../../assembly/messages/RenewDelegationTokenRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleRenewDelegationTokenRequestData(version: i16, variant: i32, seed: i32): RenewDelegationTokenRequestData {
   const m = new RenewDelegationTokenRequestData();
@@ -17,4 +19,9 @@ export function sampleRenewDelegationTokenRequestData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesRenewDelegationTokenRequestData(m: RenewDelegationTokenRequestData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SaslAuthenticateRequestData } from "../../assembly/messages/SaslAuthenticateRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSaslAuthenticateRequestData(version: i16, variant: i32, seed: i32): SaslAuthenticateRequestData {
   const m = new SaslAuthenticateRequestData();
@@ -14,4 +16,9 @@ export function sampleSaslAuthenticateRequestData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSaslAuthenticateRequestData(m: SaslAuthenticateRequestData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SaslHandshakeRequestData } from "../../assembly/messages/SaslHandshakeRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSaslHandshakeRequestData(version: i16, variant: i32, seed: i32): SaslHandshakeRequestData {
   const m = new SaslHandshakeRequestData();
@@ -11,4 +13,9 @@ export function sampleSaslHandshakeRequestData(version: i16, variant: i32, seed:
     m.mechanism = "s" + seed.toString() + (seed % 3 == 0 ? "-é-日本" : "");
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSaslHandshakeRequestData(m: SaslHandshakeRequestData, version: i16, e: Entities, parent: i32): void {
 }

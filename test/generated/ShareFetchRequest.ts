@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AcknowledgementBatch, FetchPartition, FetchTopic, ForgottenTopic, ShareFetchRequestData } from "../../assembly/messages/ShareFetchRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAcknowledgementBatch(version: i16, variant: i32, seed: i32): AcknowledgementBatch {
   const m = new AcknowledgementBatch();
@@ -148,4 +150,56 @@ export function sampleShareFetchRequestData(version: i16, variant: i32, seed: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAcknowledgementBatch(m: AcknowledgementBatch, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesFetchPartition(m: FetchPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    const a = m.acknowledgementBatches;
+    for (let i = 0; i < a.length; i++) entitiesAcknowledgementBatch(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesFetchTopic(m: FetchTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesFetchPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesForgottenTopic(m: ForgottenTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesShareFetchRequestData(m: ShareFetchRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesFetchTopic(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.forgottenTopicsData;
+    for (let i = 0; i < a.length; i++) entitiesForgottenTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ShareGroupDescribeRequestData } from "../../assembly/messages/ShareGroupDescribeRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleShareGroupDescribeRequestData(version: i16, variant: i32, seed: i32): ShareGroupDescribeRequestData {
   const m = new ShareGroupDescribeRequestData();
@@ -23,4 +25,13 @@ export function sampleShareGroupDescribeRequestData(version: i16, variant: i32, 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesShareGroupDescribeRequestData(m: ShareGroupDescribeRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groupIds;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.GroupId, utf8(unchecked(a[i])), parent);
+  }
 }

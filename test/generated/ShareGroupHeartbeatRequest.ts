@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ShareGroupHeartbeatRequestData } from "../../assembly/messages/ShareGroupHeartbeatRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleShareGroupHeartbeatRequestData(version: i16, variant: i32, seed: i32): ShareGroupHeartbeatRequestData {
   const m = new ShareGroupHeartbeatRequestData();
@@ -38,4 +40,16 @@ export function sampleShareGroupHeartbeatRequestData(version: i16, variant: i32,
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesShareGroupHeartbeatRequestData(m: ShareGroupHeartbeatRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.subscribedTopicNames;
+    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { StreamsGroupDescribeRequestData } from "../../assembly/messages/StreamsGroupDescribeRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleStreamsGroupDescribeRequestData(version: i16, variant: i32, seed: i32): StreamsGroupDescribeRequestData {
   const m = new StreamsGroupDescribeRequestData();
@@ -26,4 +28,13 @@ export function sampleStreamsGroupDescribeRequestData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesStreamsGroupDescribeRequestData(m: StreamsGroupDescribeRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groupIds;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.GroupId, utf8(unchecked(a[i])), parent);
+  }
 }

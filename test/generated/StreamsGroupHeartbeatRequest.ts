@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { KeyValue, TopicInfo, CopartitionGroup, Subtopology, Topology, TaskIds, Endpoint, TaskOffset, StreamsGroupHeartbeatRequestData } from "../../assembly/messages/StreamsGroupHeartbeatRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleKeyValue(version: i16, variant: i32, seed: i32): KeyValue {
   const m = new KeyValue();
@@ -342,4 +344,98 @@ export function sampleStreamsGroupHeartbeatRequestData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesKeyValue(m: KeyValue, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTopicInfo(m: TopicInfo, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.topicConfigs;
+    for (let i = 0; i < a.length; i++) entitiesKeyValue(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesCopartitionGroup(m: CopartitionGroup, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesSubtopology(m: Subtopology, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.sourceTopics;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
+  {
+    const a = m.stateChangelogTopics;
+    for (let i = 0; i < a.length; i++) entitiesTopicInfo(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.repartitionSinkTopics;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
+  {
+    const a = m.repartitionSourceTopics;
+    for (let i = 0; i < a.length; i++) entitiesTopicInfo(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.copartitionGroups;
+    for (let i = 0; i < a.length; i++) entitiesCopartitionGroup(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesTopology(m: Topology, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.subtopologies;
+    for (let i = 0; i < a.length; i++) entitiesSubtopology(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesTaskIds(m: TaskIds, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesEndpoint(m: Endpoint, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTaskOffset(m: TaskOffset, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesStreamsGroupHeartbeatRequestData(m: StreamsGroupHeartbeatRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    if (m.topology != null) entitiesTopology(m.topology!, version, e, parent);
+  }
+  {
+    const a = m.activeTasks;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.standbyTasks;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.warmupTasks;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    if (m.userEndpoint != null) entitiesEndpoint(m.userEndpoint!, version, e, parent);
+  }
+  {
+    const a = m.clientTags;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesKeyValue(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.taskOffsets;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskOffset(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.taskEndOffsets;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskOffset(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TopologyDescriptionNode, TopologyDescriptionSubtopology, TopologyDescriptionGlobalStore, TopologyDescription, StreamsGroupTopologyDescriptionUpdateRequestData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTopologyDescriptionNode(version: i16, variant: i32, seed: i32): TopologyDescriptionNode {
   const m = new TopologyDescriptionNode();
@@ -130,4 +132,53 @@ export function sampleStreamsGroupTopologyDescriptionUpdateRequestData(version: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTopologyDescriptionNode(m: TopologyDescriptionNode, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    const a = m.sourceTopics;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), anchor);
+  }
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.sinkTopic), parent);
+  }
+}
+
+export function entitiesTopologyDescriptionSubtopology(m: TopologyDescriptionSubtopology, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.nodes;
+    for (let i = 0; i < a.length; i++) entitiesTopologyDescriptionNode(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesTopologyDescriptionGlobalStore(m: TopologyDescriptionGlobalStore, version: i16, e: Entities, parent: i32): void {
+  {
+    entitiesTopologyDescriptionNode(m.source, version, e, parent);
+  }
+  {
+    entitiesTopologyDescriptionNode(m.processor, version, e, parent);
+  }
+}
+
+export function entitiesTopologyDescription(m: TopologyDescription, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.subtopologies;
+    for (let i = 0; i < a.length; i++) entitiesTopologyDescriptionSubtopology(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.globalStores;
+    for (let i = 0; i < a.length; i++) entitiesTopologyDescriptionGlobalStore(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesStreamsGroupTopologyDescriptionUpdateRequestData(m: StreamsGroupTopologyDescriptionUpdateRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    entitiesTopologyDescription(m.topologyDescription, version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SyncGroupRequestAssignment, SyncGroupRequestData } from "../../assembly/messages/SyncGroupRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSyncGroupRequestAssignment(version: i16, variant: i32, seed: i32): SyncGroupRequestAssignment {
   const m = new SyncGroupRequestAssignment();
@@ -61,4 +63,19 @@ export function sampleSyncGroupRequestData(version: i16, variant: i32, seed: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSyncGroupRequestAssignment(m: SyncGroupRequestAssignment, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesSyncGroupRequestData(m: SyncGroupRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.assignments;
+    for (let i = 0; i < a.length; i++) entitiesSyncGroupRequestAssignment(unchecked(a[i]), version, e, parent);
+  }
 }

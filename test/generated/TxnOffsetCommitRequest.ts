@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic, TxnOffsetCommitRequestData } from "../../assembly/messages/TxnOffsetCommitRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTxnOffsetCommitRequestPartition(version: i16, variant: i32, seed: i32): TxnOffsetCommitRequestPartition {
   const m = new TxnOffsetCommitRequestPartition();
@@ -90,4 +92,43 @@ export function sampleTxnOffsetCommitRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTxnOffsetCommitRequestPartition(m: TxnOffsetCommitRequestPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesTxnOffsetCommitRequestTopic(m: TxnOffsetCommitRequestTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 5) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 6) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesTxnOffsetCommitRequestPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesTxnOffsetCommitRequestData(m: TxnOffsetCommitRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTxnOffsetCommitRequestTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { UnregisterBrokerRequestData } from "../../assembly/messages/UnregisterBrokerRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleUnregisterBrokerRequestData(version: i16, variant: i32, seed: i32): UnregisterBrokerRequestData {
   const m = new UnregisterBrokerRequestData();
@@ -14,4 +16,12 @@ export function sampleUnregisterBrokerRequestData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesUnregisterBrokerRequestData(m: UnregisterBrokerRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
+  }
 }

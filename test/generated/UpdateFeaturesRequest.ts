@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { FeatureUpdateKey, UpdateFeaturesRequestData } from "../../assembly/messages/UpdateFeaturesRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleFeatureUpdateKey(version: i16, variant: i32, seed: i32): FeatureUpdateKey {
   const m = new FeatureUpdateKey();
@@ -46,4 +48,16 @@ export function sampleUpdateFeaturesRequestData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesFeatureUpdateKey(m: FeatureUpdateKey, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesUpdateFeaturesRequestData(m: UpdateFeaturesRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.featureUpdates;
+    for (let i = 0; i < a.length; i++) entitiesFeatureUpdateKey(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { WritableTxnMarkerTopic, WritableTxnMarker, WriteTxnMarkersRequestData } from "../../assembly/messages/WriteTxnMarkersRequest";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleWritableTxnMarkerTopic(version: i16, variant: i32, seed: i32): WritableTxnMarkerTopic {
   const m = new WritableTxnMarkerTopic();
@@ -72,4 +74,34 @@ export function sampleWriteTxnMarkersRequestData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesWritableTxnMarkerTopic(m: WritableTxnMarkerTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitionIndexes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesWritableTxnMarker(m: WritableTxnMarker, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesWritableTxnMarkerTopic(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesWriteTxnMarkersRequestData(m: WriteTxnMarkersRequestData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.markers;
+    for (let i = 0; i < a.length; i++) entitiesWritableTxnMarker(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -1,0 +1,75 @@
+// What a request's view (assembly/views/, generated) found in a frame: every entity Kafka's
+// definitions name, where its value lies in the frame, and the entity it belongs to.
+//
+// One EntityWalk is kept and reset for each frame: its arrays only grow (doubling) when a
+// frame has more entities than any before it, so walking a frame allocates nothing.
+//
+// Which fields are entities (codegen/emit-views.ts decides it from the definitions):
+//   - a field with Kafka's `entityType` (topicName, groupId, transactionalId, producerId,
+//     brokerId), or each element of an array of them;
+//   - TopicId: a uuid field of that name (Kafka gives topic ids no entityType);
+//   - Partition: in a struct that names a topic, an array whose name starts with "Partition":
+//     each element of an []int32, or the element struct's first int32 field named Partition,
+//     PartitionIndex or Index;
+//   - Records: every records field; Acks: ProduceRequest.Acks (what produce limits read).
+// Parent: only topics (name or id) and partitions are parents. An entity field of a struct has
+// the struct's parent; the struct's nested structs, array elements and records hang under the
+// last topic or partition the struct recorded before them, or under the struct's parent when
+// it recorded none. So a Produce partition's parent is its topic, its records' parent is the
+// partition, and a transactional id or group id has no parent (-1) at the top level.
+
+export enum EntityKind {
+  TopicName = 1,
+  TopicId = 2,
+  Partition = 3,
+  GroupId = 4,
+  TransactionalId = 5,
+  ProducerId = 6,
+  BrokerId = 7,
+  Records = 8,
+  Acks = 9,
+}
+
+export class EntityWalk {
+  /** Entities recorded for the current frame, in the order of their bytes. */
+  count: i32 = 0;
+  kind: StaticArray<u8> = new StaticArray<u8>(16);
+  /** Offset of the value's bytes in the frame (after a string's or records' length). */
+  start: StaticArray<i32> = new StaticArray<i32>(16);
+  /** The value's byte length; -1 for null. */
+  length: StaticArray<i32> = new StaticArray<i32>(16);
+  /** Index of the entity this one belongs to; -1 for none. */
+  parent: StaticArray<i32> = new StaticArray<i32>(16);
+
+  reset(): void { this.count = 0; }
+
+  /** Records one entity; returns its index. */
+  add(kind: EntityKind, start: i32, length: i32, parent: i32): i32 {
+    const i = this.count;
+    if (i == this.kind.length) this.grow();
+    unchecked(this.kind[i] = <u8>kind);
+    unchecked(this.start[i] = start);
+    unchecked(this.length[i] = length);
+    unchecked(this.parent[i] = parent);
+    this.count = i + 1;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.kind.length * 2;
+    const kind = new StaticArray<u8>(n);
+    const start = new StaticArray<i32>(n);
+    const length = new StaticArray<i32>(n);
+    const parent = new StaticArray<i32>(n);
+    for (let i = 0; i < this.count; i++) {
+      unchecked(kind[i] = this.kind[i]);
+      unchecked(start[i] = this.start[i]);
+      unchecked(length[i] = this.length[i]);
+      unchecked(parent[i] = this.parent[i]);
+    }
+    this.kind = kind;
+    this.start = start;
+    this.length = length;
+    this.parent = parent;
+  }
+}
