@@ -1,7 +1,7 @@
 // The policy as the filter shell sees it: one Enforcer per client connection decodes every
 // request, lets the per-API checks decide, and applies what they left for the response.
 
-import { decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../codec/frame";
+import { DecodedRequest, decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../codec/frame";
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
@@ -20,6 +20,10 @@ import { count, countRequest, countRefusal } from "./observe";
 import { AUDIT_PREFIX, AuditSubject, Decision, ResourceDecision, auditJson } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
+import { passesFromView } from "./apis/produce";
+
+/** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
+const UNDECODED = new DecodedRequest();
 
 export class Enforcer extends KafkaHandler {
   readonly session: Session = new Session();
@@ -57,6 +61,16 @@ export class Enforcer extends KafkaHandler {
     this.session.clientId = clientId != null ? clientId : "";
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
     if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
+    const audit = this.config.audit;
+    // Produce's allow path: decided from the frame's bytes and passed on unchanged, without a
+    // decode (apis/produce.ts). What it would refuse is decided below on the decoded request.
+    // Not with allow logging (the sampled allows are the full path's) nor a policy service
+    // (its questions may make the request wait): those take the full path.
+    if (header.apiKey == 0 && !audit.logAllows && this.external == null
+      && passesFromView(new RequestContext(this.config.policy, this.session, header, UNDECODED), frame)) {
+      countRequest(this.session.principal);
+      return Verdict.pass();
+    }
     const decoded = decodeRequestWith(frame, true, readFilterRequest);
     if (decoded.error.length > 0) {
       count("kafka.request_decode_errors");
@@ -65,7 +79,6 @@ export class Enforcer extends KafkaHandler {
       warn("kafka filter: passing a " + printable(why, 1024));
       return Verdict.pass();
     }
-    const audit = this.config.audit;
     const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
     if (audit.logAllows) ctx.allowSampleRate = audit.allowSampleRate;
     const external = this.external;

@@ -29,40 +29,59 @@ export class BatchSummary {
 }
 
 function int32At(b: Uint8Array, at: i32): i32 {
-  return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | <i32>b[at + 3];
+  return (<i32>unchecked(b[at]) << 24) | (<i32>unchecked(b[at + 1]) << 16) | (<i32>unchecked(b[at + 2]) << 8) | <i32>unchecked(b[at + 3]);
 }
+
+/** The records field's bytes `buf[start, end)`; `end` -1 for the end of `buf`, which holds them. */
+function endOf(buf: Uint8Array, end: i32): i32 { return end < 0 ? buf.length : min(end, buf.length); }
 
 /**
  * Whether the first batch is transactional: what Kafka's produce path looks at, without
  * walking the rest (a v3+ Produce carries one batch per partition).
  */
-export function firstBatchIsTransactional(records: Uint8Array | null): bool {
-  if (records == null || records.length < BATCH_HEADER_BYTES || <i32>records[MAGIC_OFFSET] != 2) return false;
-  return (<i32>records[ATTRIBUTES_OFFSET + 1] & 0x10) != 0;
+export function firstBatchIsTransactional(buf: Uint8Array | null, start: i32 = 0, end: i32 = -1): bool {
+  if (buf == null || start < 0) return false;
+  if (endOf(buf, end) - start < BATCH_HEADER_BYTES || <i32>unchecked(buf[start + MAGIC_OFFSET]) != 2) return false;
+  return (<i32>unchecked(buf[start + ATTRIBUTES_OFFSET + 1]) & 0x10) != 0;
 }
 
-/** Walks the batches of `records` (null counts as none). Never reads past the slice. */
-export function summarizeBatches(records: Uint8Array | null): BatchSummary {
-  const s = new BatchSummary();
-  if (records == null) return s;
-  const n = records.length;
-  let at = 0;
+/**
+ * Walks the batches of the records in `buf[start, end)` (null counts as none), in place: the
+ * records are read where they lie in the frame, never copied. Never reads outside the range.
+ * `into` is reset and filled (the allow path reuses one).
+ */
+export function summarizeBatches(buf: Uint8Array | null, start: i32 = 0, end: i32 = -1, into: BatchSummary = new BatchSummary()): BatchSummary {
+  const s = into;
+  s.batches = 0;
+  s.records = 0;
+  s.bytes = 0;
+  s.largestBatch = 0;
+  s.codecs = 0;
+  s.transactional = false;
+  s.control = false;
+  s.trailingBytes = 0;
+  s.error = "";
+  if (buf == null || start < 0) return s;
+  const n = endOf(buf, end);
+  let at = min(start, n);
   while (n - at >= BATCH_HEADER_BYTES) {
-    const batchLength = int32At(records, at + 8);
-    const magic = <i32>records[at + MAGIC_OFFSET];
+    const batchLength = int32At(buf, at + 8);
+    const magic = <i32>unchecked(buf[at + MAGIC_OFFSET]);
     if (magic != 2) {
-      s.error = "record batch at offset " + at.toString() + " has magic " + magic.toString() + ", not 2";
+      s.error = "record batch at offset " + (at - start).toString() + " has magic " + magic.toString() + ", not 2";
       return s;
     }
     if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD) {
-      s.error = "record batch at offset " + at.toString() + " has length " + batchLength.toString();
+      s.error = "record batch at offset " + (at - start).toString() + " has length " + batchLength.toString();
       return s;
     }
+    // A partial batch: Fetch responses may end with one. (Compared before adding, so a length
+    // near 2^31 cannot wrap.)
+    if (batchLength > n - at - LOG_OVERHEAD) break;
     const size = LOG_OVERHEAD + batchLength;
-    if (size > n - at) break; // a partial batch: Fetch responses may end with one
-    const attributes = (<i32>records[at + ATTRIBUTES_OFFSET] << 8) | <i32>records[at + ATTRIBUTES_OFFSET + 1];
+    const attributes = (<i32>unchecked(buf[at + ATTRIBUTES_OFFSET]) << 8) | <i32>unchecked(buf[at + ATTRIBUTES_OFFSET + 1]);
     s.batches++;
-    s.records += <i64>max(0, int32At(records, at + RECORD_COUNT_OFFSET));
+    s.records += <i64>max(0, int32At(buf, at + RECORD_COUNT_OFFSET));
     s.bytes += size;
     if (size > s.largestBatch) s.largestBatch = size;
     s.codecs |= 1 << <u32>(attributes & 7);

@@ -13,7 +13,9 @@ import { loadConfig } from "../../assembly/enforce/config";
 import { decodeRequest } from "../../assembly/codec/frame";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { RequestContext } from "../../assembly/enforce/context";
-import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse, requestBytes } from "./support/enforce";
+import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse, requestBytes, contextFor } from "./support/enforce";
+import { authorize } from "../../assembly/enforce/apis/authorize";
+import { passesFromView } from "../../assembly/enforce/apis/produce";
 
 const POLICY = `{"acls": [
   {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "WRITE", "permissionType": "ALLOW"}],
@@ -144,5 +146,83 @@ describe("a topic id no broker answer has told", () => {
     expect(v.kind).toBe(VerdictKind.Replace);
     const asked = changetype<MetadataRequestData>(decodeRequest(v.aside!).body);
     expect(asked.topics!.length).toBe(1);
+  });
+});
+
+// The allow path (passesFromView, from the frame's bytes) must pass exactly what checkProduce
+// passes whole, at every Produce version, and leave everything else to it.
+const BOTH_POLICY = `{"acls": [
+  {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "WRITE", "permissionType": "ALLOW"},
+  {"principal": "User:alice", "resourceType": "TRANSACTIONAL_ID", "resourceName": "tx-ok", "resourcePatternType": "LITERAL", "operation": "WRITE", "permissionType": "ALLOW"}],
+  "limits": {"produce": [{"topic": "orders.big", "maxBatchBytes": 100}, {"topic": "orders.acks", "requiredAcks": -1}]}}`;
+
+function transactionalBatch(): Uint8Array {
+  const b = batch(70, 0);
+  b[22] = 0x10;
+  return b;
+}
+
+/** A case: topics, acks, transactional id, whether the batch is transactional, or broken. */
+function produceCase(topics: Array<string>, acks: i16, txn: string | null, txnBatch: bool, broken: bool): ProduceRequestData {
+  const r = produce(acks, topics);
+  r.transactionalId = txn;
+  for (let i = 0; i < r.topicData.length; i++) {
+    const p = r.topicData[i].partitionData[0];
+    if (txnBatch) p.records = transactionalBatch();
+    if (broken) p.records![16] = 1; // magic 1
+    const second = new PartitionProduceData();
+    second.index = 1;
+    second.records = null;
+    r.topicData[i].partitionData.push(second);
+  }
+  return r;
+}
+
+describe("Produce's allow path", () => {
+  it("passes from the bytes exactly what the full check passes, at every version", () => {
+    const policy = policyOf(BOTH_POLICY);
+    const cases = [
+      produceCase(["orders.eu"], -1, null, false, false),
+      produceCase(["orders.eu", "orders.us"], 1, null, false, false),
+      produceCase(["orders.eu", "payments"], 1, null, false, false),
+      produceCase(["payments"], -1, null, false, false),
+      produceCase(["orders.big"], -1, null, false, false),
+      produceCase(["orders.acks"], 1, null, false, false),
+      produceCase(["orders.acks"], -1, null, false, false),
+      produceCase(["orders.eu"], -1, "tx-ok", true, false),
+      produceCase(["orders.eu"], -1, "tx-other", true, false),
+      produceCase(["orders.eu"], -1, "tx-other", false, false),
+      produceCase(["orders.eu"], -1, null, false, true),
+      produceCase([], -1, null, false, false),
+    ];
+    let passed = 0, refused = 0;
+    for (let v: i16 = 3; v <= 12; v++) {
+      for (let i = 0; i < cases.length; i++) {
+        for (let who = 0; who < 2; who++) {
+          const s = session(who == 0 ? "User:alice" : "User:bob");
+          const full = contextFor(policy, s, 0, v, cases[i]);
+          const verdict = authorize(full);
+          const wholePass = verdict.kind == VerdictKind.Pass && full.refusals.length == 0;
+          const view = contextFor(policy, s, 0, v, cases[i]);
+          const frame = requestBytes(0, v, cases[i]);
+          const fromView = passesFromView(view, frame);
+          if (fromView != wholePass) log("v" + v.toString() + " case " + i.toString() + " principal " + who.toString() + ": view " + fromView.toString() + ", full " + wholePass.toString());
+          expect(fromView).toBe(wholePass);
+          if (fromView) passed++;
+          else refused++;
+        }
+      }
+    }
+    expect(passed).toBeGreaterThan(30);
+    expect(refused).toBeGreaterThan(30);
+  });
+
+  it("leaves a frame that does not walk whole to the full decode", () => {
+    const policy = policyOf(BOTH_POLICY);
+    const frame = requestBytes(0, 9, produceCase(["orders.eu"], -1, null, false, false));
+    for (let n = 0; n < frame.length; n++) {
+      const ctx = contextFor(policy, session("User:alice"), 0, 9, produceCase(["orders.eu"], -1, null, false, false));
+      expect(passesFromView(ctx, frame.subarray(0, n))).toBe(false);
+    }
   });
 });

@@ -1,12 +1,25 @@
 // Produce: WRITE on the transactional id (if any) for the whole request, WRITE on each topic,
 // then the produce limits on each partition's record batches. Allowed topics go on; denied
 // ones are answered per partition in the same response, as Kafka's broker would.
+//
+// Two paths share these rules (transactionalCode, topicCode, partitionViolation):
+//   - passesFromView: the allow path. It reads the frame's bytes through the generated view
+//     (assembly/views/ProduceRequest.ts) and the batch headers in place; when every topic and
+//     partition passes, the request goes on unchanged, never decoded, its records never copied;
+//   - checkProduce: the decoded request. Whatever the view would refuse comes here (Enforcer),
+//     so refusals, their responses and their audit lines have one implementation.
 
 import { Message } from "../../protocol/message";
-import { firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
+import { Reader } from "../../protocol/reader";
+import { Uuid } from "../../protocol/uuid";
+import { EntityKind, EntityWalk } from "../../protocol/walk";
+import { BatchSummary, firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
 import { INVALID_RECORD } from "../../protocol/errors";
 import { ProduceRequestData, TopicProduceData } from "../../messages/ProduceRequest";
 import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../messages/ProduceResponse";
+import { isSupported, requestHeaderVersion } from "../../messages/apis";
+import { walkRequestHeader } from "../../views/RequestHeader";
+import { walkProduceRequest } from "../../views/ProduceRequest";
 import { ResourceType, AclOperation } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
@@ -19,23 +32,118 @@ class Refused {
   constructor(readonly topic: TopicProduceData, readonly partition: i32, readonly code: i16, readonly message: string | null) {}
 }
 
+/** Transactional records need WRITE on the transactional id (Kafka checks it only when some batch is transactional). */
+function transactionalCode(ctx: RequestContext, txnId: string | null, transactional: bool): i16 {
+  return txnId != null && transactional ? ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write) : 0;
+}
+
+/** The error a topic's partitions get, 0 when it may be written: the whole request's, an unknown id's, or the ACL's. */
+function topicCode(ctx: RequestContext, wholeCode: i16, name: string | null, id: Uuid): i16 {
+  if (wholeCode != 0) return wholeCode;
+  if (name == null) return ctx.refuseUnknownTopicId(id);
+  return ctx.check(ResourceType.Topic, name, AclOperation.Write);
+}
+
+class LimitViolation {
+  constructor(readonly errorCode: i16, readonly message: string) {}
+}
+
+/** Why one partition's batches may not go on, recorded as a refusal; null when they pass. */
+function partitionViolation(ctx: RequestContext, topic: string, batches: BatchSummary, acks: i16): LimitViolation | null {
+  if (batches.error.length > 0) {
+    ctx.denyMalformed("TOPIC:" + topic, batches.error, INVALID_RECORD);
+    return new LimitViolation(INVALID_RECORD, batches.error);
+  }
+  const violation = limitViolation(ctx, topic, batches.largestBatch, acks, batches.codecs);
+  if (violation != null) ctx.deny("TOPIC:" + topic, violation.message, violation.errorCode);
+  return violation;
+}
+
+// Reused by every Produce the allow path reads: walking a frame allocates nothing per field.
+const walk = new EntityWalk();
+const batches = new BatchSummary();
+const names = new Array<string>();
+
+function text(frame: Uint8Array, i: i32): string | null {
+  const n = walk.length[i];
+  return n < 0 ? null : String.UTF8.decodeUnsafe(frame.dataStart + <usize>walk.start[i], <usize>n);
+}
+
+function uuidAt(frame: Uint8Array, at: i32): Uuid {
+  const r = new Reader(frame, at, at + 16);
+  return r.uuid("TopicId");
+}
+
+/**
+ * The allow path (see the top of this file): true when the Produce in `frame` (a whole frame,
+ * header first) passes every check, counted as checkProduce counts it; false, with nothing
+ * counted, when anything in it would be refused or it does not walk whole, for checkProduce
+ * to decide on the decoded request with a fresh context. `ctx` must neither keep allowed
+ * checks (audit allow logging) nor ask a policy service: its refusals are thrown away.
+ */
+export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
+  const version = ctx.version;
+  if (!isSupported(0, version) || !ctx.policy.isApiKeyAllowed(0)) return false;
+  walk.reset();
+  const r = new Reader(frame);
+  walkRequestHeader(r, requestHeaderVersion(0, version), walk);
+  walkProduceRequest(r, version, walk);
+  if (r.failed) return false;
+
+  let txnId: string | null = null;
+  let acks: i16 = 0;
+  let transactional = false;
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>walk.kind[i];
+    if (kind == EntityKind.TransactionalId) txnId = text(frame, i);
+    else if (kind == EntityKind.Acks) acks = <i16>((<i32>frame[walk.start[i]] << 8) | <i32>frame[walk.start[i] + 1]);
+    else if (kind == EntityKind.Records && !transactional) {
+      transactional = firstBatchIsTransactional(frame, walk.start[i], walk.start[i] + walk.length[i]);
+    }
+  }
+  const wholeCode = transactionalCode(ctx, txnId, transactional);
+  if (wholeCode != 0) return false;
+
+  // Entities come in the order of the bytes: a topic, its partitions, each with its records.
+  names.length = 0;
+  let name: string | null = null;
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>walk.kind[i];
+    if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) {
+      const id = kind == EntityKind.TopicId ? uuidAt(frame, walk.start[i]) : Uuid.ZERO;
+      name = kind == EntityKind.TopicId ? topicName(id) : text(frame, i);
+      if (topicCode(ctx, 0, name, id) != 0) return false;
+      names.push(name!);
+    } else if (kind == EntityKind.Records) {
+      summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);
+      if (partitionViolation(ctx, name!, batches, acks) != null) return false;
+    }
+  }
+  // Everything passes: counted once, now that no fallback can count it again.
+  let t = -1;
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>walk.kind[i];
+    if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) t++;
+    else if (kind == EntityKind.Records) {
+      summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);
+      countProduced(unchecked(names[t]), batches.bytes, batches.records);
+    }
+  }
+  return true;
+}
+
 export function checkProduce(ctx: RequestContext): Verdict {
   const req = changetype<ProduceRequestData>(ctx.body);
   const refused = new Array<Refused>();
   const kept = new Array<TopicProduceData>();
 
-  // Transactional records need WRITE on the transactional id, or the request fails as a whole
-  // (Kafka checks it only when some batch is transactional).
-  let wholeCode: i16 = 0;
-  const txnId = req.transactionalId;
-  if (txnId != null && hasTransactionalBatch(req)) wholeCode = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write);
+  // Refuses the request as a whole when it fails.
+  const wholeCode = transactionalCode(ctx, req.transactionalId, hasTransactionalBatch(req));
 
   for (let t = 0; t < req.topicData.length; t++) {
     const topic = unchecked(req.topicData[t]);
     const name = ctx.version >= 13 ? topicName(topic.topicId) : topic.name;
-    let code = wholeCode;
-    if (code == 0 && name == null) code = ctx.refuseUnknownTopicId(topic.topicId);
-    if (code == 0) code = ctx.check(ResourceType.Topic, name!, AclOperation.Write);
+    const code = topicCode(ctx, wholeCode, name, topic.topicId);
     if (code != 0) {
       for (let p = 0; p < topic.partitionData.length; p++) refused.push(new Refused(topic, unchecked(topic.partitionData[p]).index, code, null));
       continue;
@@ -45,20 +153,14 @@ export function checkProduce(ctx: RequestContext): Verdict {
     keptPartitions.length = 0;
     for (let p = 0; p < topic.partitionData.length; p++) {
       const part = unchecked(topic.partitionData[p]);
-      const batches = summarizeBatches(part.records);
-      if (batches.error.length > 0) {
-        refused.push(new Refused(topic, part.index, INVALID_RECORD, batches.error));
-        ctx.denyMalformed("TOPIC:" + name!, batches.error, INVALID_RECORD);
-        continue;
-      }
-      const violation = limitViolation(ctx, name!, batches.largestBatch, req.acks, batches.codecs);
+      const summary = summarizeBatches(part.records);
+      const violation = partitionViolation(ctx, name!, summary, req.acks);
       if (violation != null) {
         refused.push(new Refused(topic, part.index, violation.errorCode, violation.message));
-        ctx.deny("TOPIC:" + name!, violation.message, violation.errorCode);
         continue;
       }
       keptPartitions.push(part);
-      countProduced(name!, batches.bytes, batches.records);
+      countProduced(name!, summary.bytes, summary.records);
     }
     if (keptPartitions.length == topic.partitionData.length) kept.push(topic);
     else if (keptPartitions.length > 0) {
@@ -97,10 +199,6 @@ function hasTransactionalBatch(req: ProduceRequestData): bool {
     }
   }
   return false;
-}
-
-class LimitViolation {
-  constructor(readonly errorCode: i16, readonly message: string) {}
 }
 
 function limitViolation(ctx: RequestContext, topic: string, largestBatch: i32, acks: i16, codecs: u32): LimitViolation | null {
