@@ -47,7 +47,8 @@ function compiled(wasmPath) {
 }
 
 export class Host {
-  constructor(wasmPath, { config = "", rootId = "kafka", logLevel = 2 } = {}) {
+  /** `imports`: more import modules, e.g. {rtrace: {...}} for a module built with RTRACE (alloc.mjs). */
+  constructor(wasmPath, { config = "", rootId = "kafka", logLevel = 2, imports: extra = {} } = {}) {
     this.module = compiled(wasmPath);
     this.config = Buffer.from(config);
     this.rootId = rootId;
@@ -174,7 +175,7 @@ export class Host {
       },
     };
     const missing = (mod, name) => () => { throw new Error(`host: ${mod}.${name} not provided`); };
-    const imports = { env: {}, wasi_snapshot_preview1: { proc_exit(code) { throw new Error("proc_exit " + code + ": " + JSON.stringify(self.logs.at(-1))); } } };
+    const imports = { ...extra, env: {}, wasi_snapshot_preview1: { proc_exit(code) { throw new Error("proc_exit " + code + ": " + JSON.stringify(self.logs.at(-1))); } } };
     // Every i32 of the ABI is unsigned (pointers past 2 GiB arrive negative in JS).
     const unsigned = (fn) => (...args) => fn(...args.map((a) => (typeof a === "number" ? a >>> 0 : a)));
     for (const imp of WebAssembly.Module.imports(this.module)) {

@@ -1,0 +1,110 @@
+// What one allowed Produce round trip (request and response, acks=1, one 1 KiB-record batch)
+// costs the filter in the mock host (host.mjs), for a 101 KiB and a 1 MiB request in one
+// partition and a 101 KiB one spread over 100 partitions, after
+// warm-up round trips (first-use allocations: config lookups, stat names, grown buffers):
+//   - time: Wasm time per round trip, the host's copies included (median of 5 runs);
+//   - allocation, with a module built with AssemblyScript's RTRACE hooks, which report every
+//     block the runtime allocates or grows in place: the sum of their sizes.
+//
+//   make produce-cost, or
+//   node assembly/filter/testing/produce-cost.mjs build/filter.wasm [policy]        # time
+//   node assembly/filter/testing/produce-cost.mjs build/filter-rtrace.wasm [policy] # allocation
+// (build/filter-rtrace.wasm: mk/filter.mk)
+//
+// Figures for test/bench/README.md, not a test.
+
+import fs from "node:fs";
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+
+const [wasm = "build/filter.wasm", policy = "test/bench/policy.json"] = process.argv.slice(2);
+
+const i16 = (v) => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
+const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
+const i64 = (v) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(v)); return b; };
+const uvarint = (v) => { const out = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
+const compactString = (s) => Buffer.concat([uvarint(Buffer.byteLength(s) + 1), Buffer.from(s)]);
+const sized = (payload) => Buffer.concat([i32(payload.length), payload]);
+
+/** One uncompressed v2 batch of `records` records of `valueBytes` each (record bodies are filler: only headers are read). */
+function batch(records, valueBytes) {
+  const body = Buffer.alloc(records * (valueBytes + 8), 1);
+  const b = Buffer.alloc(61);
+  b.writeInt32BE(49 + body.length, 8);
+  b[16] = 2; // magic
+  b.writeBigInt64BE(-1n, 43); // producer id: none
+  b.writeInt32BE(records, 57);
+  return Buffer.concat([b, body]);
+}
+
+/** Produce v12 (flexible, request header v2), one topic, `batches` partitions 0.. with a batch each. */
+function produce(corr, topic, batches) {
+  const header = Buffer.concat([i16(0), i16(12), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  const partitions = batches.map((b, i) => Buffer.concat([i32(i), uvarint(b.length + 1), b, uvarint(0)]));
+  const body = Buffer.concat([
+    uvarint(0), i16(1), i32(30000), // transactional id null, acks 1, timeout
+    uvarint(2), compactString(topic), uvarint(batches.length + 1), ...partitions,
+    uvarint(0), uvarint(0), // topic and request tagged fields
+  ]);
+  return sized(Buffer.concat([header, body]));
+}
+
+function produceResponse(corr, topic, partitions) {
+  const partition = (i) => Buffer.concat([i32(i), i16(0), i64(0), i64(-1), i64(0), uvarint(1), uvarint(0), uvarint(0)]);
+  const body = Buffer.concat([
+    uvarint(2), compactString(topic), uvarint(partitions + 1), ...Array.from({ length: partitions }, (_, i) => partition(i)),
+    uvarint(0), i32(0), uvarint(0),
+  ]);
+  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
+}
+
+let allocated = 0;
+let blocks = 0;
+let memory = null;
+const blockSize = (ptr) => new DataView(memory.buffer).getUint32(ptr >>> 0, true) & ~3;
+const rtrace = {
+  onalloc(ptr) { allocated += blockSize(ptr); blocks++; },
+  // oldSize counts the block header (4 bytes); the header word holds the size without it.
+  onresize(ptr, oldSize) { allocated += Math.max(0, blockSize(ptr) + 4 - (oldSize >>> 0)); },
+  onmove() {}, onvisit() { return true; }, onfree() {}, oninit() {}, onstore(p) { return p; }, onload(p) { return p; },
+  oninterrupt() {}, onyield() {},
+};
+
+const traced = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(wasm))).some((i) => i.module === "rtrace");
+const h = new Host(wasm, { config: fs.readFileSync(policy, "utf8"), imports: { rtrace } });
+memory = h.x.memory;
+if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+
+// 100 records of 1 KiB in one partition (the bench's Produce), 1,000 in one, 100 in 100 partitions of one each.
+for (const [records, partitions] of [[100, 1], [1000, 1], [100, 100]]) {
+  const batches = Array.from({ length: partitions }, () => batch(records / partitions, 1024));
+  const kib = batches.reduce((n, b) => n + b.length, 0) / 1024;
+  const what = `${kib.toFixed(0)} KiB in ${partitions} partition${partitions > 1 ? "s" : ""}`;
+  const c = h.connect(10 + records + partitions);
+  const trip = (corr) => {
+    const req = produce(corr, "bench.alloc", batches);
+    c.sent[DOWNSTREAM] = []; // what earlier round trips sent: not kept
+    c.sent[UPSTREAM] = [];
+    c.feed(DOWNSTREAM, req);
+    if (!c.output(DOWNSTREAM).equals(req)) throw new Error("the request did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
+    c.feed(UPSTREAM, produceResponse(corr, "bench.alloc", partitions));
+  };
+  for (let i = 0; i < 20; i++) trip(1 + i);
+  if (traced) {
+    allocated = 0;
+    blocks = 0;
+    const rounds = 5;
+    for (let i = 0; i < rounds; i++) trip(100 + i);
+    console.log(`alloc produce ${what}: ${(allocated / rounds / 1024).toFixed(1)} KiB per round trip (${(blocks / rounds).toFixed(0)} blocks)`);
+  } else {
+    const rounds = kib > 200 ? 40 : 200;
+    const runs = [];
+    for (let run = 0; run < 5; run++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < rounds; i++) trip(1000 + run * rounds + i);
+      runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / rounds);
+    }
+    runs.sort((a, b) => a - b);
+    console.log(`time produce ${what}: ${runs[2].toFixed(1)} us per round trip (runs ${runs.map((r) => r.toFixed(1)).join(", ")})`);
+  }
+  c.close();
+}
