@@ -11,6 +11,7 @@
 
 import { Message } from "../../protocol/message";
 import { Reader } from "../../protocol/reader";
+import { decodeUtf8 } from "../../protocol/utf8";
 import { Uuid } from "../../protocol/uuid";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { BatchSummary, firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
@@ -64,9 +65,10 @@ const walk = new EntityWalk();
 const batches = new BatchSummary();
 const names = new Array<string>();
 
+/** Entity `i`'s string, decoded as the codecs' Reader decodes it (ACLs match the same name either way). */
 function text(frame: Uint8Array, i: i32): string | null {
   const n = walk.length[i];
-  return n < 0 ? null : String.UTF8.decodeUnsafe(frame.dataStart + <usize>walk.start[i], <usize>n);
+  return n < 0 ? null : decodeUtf8(frame.dataStart + <usize>walk.start[i], <usize>n);
 }
 
 function uuidAt(frame: Uint8Array, at: i32): Uuid {
