@@ -51,7 +51,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 
 # The same filter with AssemblyScript's allocation hooks (ASC_RTRACE), for produce-cost.mjs.
 $(FILTER_RTRACE_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
-	npx asc assembly/filter/index.ts --config asconfig.json --target filter --use abort=abort_proc_exit --use ASC_RTRACE=1 -o $@
+	npx asc assembly/main.ts --config asconfig.json --target filter --use abort=abort_proc_exit --use ASC_RTRACE=1 -o $@
 
 produce-cost: deps $(FILTER_WASM_OUT) $(FILTER_RTRACE_WASM)
 	node assembly/filter/testing/produce-cost.mjs $(FILTER_WASM_OUT)
