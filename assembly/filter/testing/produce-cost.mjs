@@ -66,7 +66,7 @@ const rtrace = {
   // oldSize counts the block header (4 bytes); the header word holds the size without it.
   onresize(ptr, oldSize) { allocated += Math.max(0, blockSize(ptr) + 4 - (oldSize >>> 0)); },
   onmove() {}, onvisit() { return true; }, onfree() {}, oninit() {}, onstore(p) { return p; }, onload(p) { return p; },
-  oninterrupt() {}, onyield() {},
+  oninterrupt() {}, onyield() {}, oncollect() {},
 };
 
 const traced = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(wasm))).some((i) => i.module === "rtrace");
