@@ -89,6 +89,13 @@ export class RequestContext {
    * answers with this code, so each API's own response shape carries the refusal.
    */
   forcedError: i16 = 0;
+
+  /**
+   * False on a context that only probes (Produce's allow path, apis/produce.ts): any refusal
+   * sends the request to the full check, which explains and records it, so `check` answers
+   * the code without asking the policy why.
+   */
+  explainsRefusals: bool = true;
   forcedReason: string = "";
 
   /**
@@ -113,6 +120,7 @@ export class RequestContext {
       return 0;
     }
     const code = authorizationErrorCode(resourceType);
+    if (!this.explainsRefusals) return code;
     const ext = this.external;
     if (ext != null) {
       this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed (" +

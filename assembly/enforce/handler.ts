@@ -66,10 +66,13 @@ export class Enforcer extends KafkaHandler {
     // decode (apis/produce.ts). What it would refuse is decided below on the decoded request.
     // Not with allow logging (the sampled allows are the full path's) nor a policy service
     // (its questions may make the request wait): those take the full path.
-    if (header.apiKey == 0 && !audit.logAllows && this.external == null
-      && passesFromView(new RequestContext(this.config.policy, this.session, header, UNDECODED), frame)) {
-      countRequest(this.session.principal);
-      return Verdict.pass();
+    if (header.apiKey == 0 && !audit.logAllows && this.external == null) {
+      const probe = new RequestContext(this.config.policy, this.session, header, UNDECODED);
+      probe.explainsRefusals = false;
+      if (passesFromView(probe, frame)) {
+        countRequest(this.session.principal);
+        return Verdict.pass();
+      }
     }
     const decoded = decodeRequestWith(frame, true, readFilterRequest);
     if (decoded.error.length > 0) {

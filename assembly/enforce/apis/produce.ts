@@ -81,7 +81,8 @@ function uuidAt(frame: Uint8Array, at: i32): Uuid {
  * header first) passes every check, counted as checkProduce counts it; false, with nothing
  * counted, when anything in it would be refused or it does not walk whole, for checkProduce
  * to decide on the decoded request with a fresh context. `ctx` must neither keep allowed
- * checks (audit allow logging) nor ask a policy service: its refusals are thrown away.
+ * checks (audit allow logging) nor ask a policy service: its refusals are thrown away (the
+ * Enforcer's does not explain them: RequestContext.explainsRefusals).
  */
 export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
   const version = ctx.version;
