@@ -13,6 +13,13 @@ import time
 
 TIMEOUT_S = int(os.environ.get("MATRIX_TIMEOUT_MS", "15000")) / 1000
 
+# MATRIX_PY_LOG=file: the clients' own debug log (kafka-python's requests and responses) there,
+# to see what a client did in a step that failed.
+if os.environ.get("MATRIX_PY_LOG"):
+    import logging
+    logging.basicConfig(level=logging.DEBUG, filename=os.environ["MATRIX_PY_LOG"],
+                        format="%(asctime)s %(process)d %(name)s %(message)s")
+
 
 def emit(op, ok, **rest):
     print(json.dumps({"op": op, "ok": ok, **rest}), flush=True)
