@@ -308,7 +308,7 @@ const CLIENTS: MatrixClient[] = [
       },
     },
     groupRetry: "on a 3-node Kafka 4.4 cluster kafka-python's group consumer over PLAINTEXT read nothing for the " +
-      "whole step in 2 of 5 runs on 2026-12-03, every request answered and nothing refused or closed by the filter; " +
+      "whole step in 2 of 6 runs on 2026-12-03, every request answered and nothing refused or closed by the filter; " +
       "not explained yet (issue 7)",
   },
   {
