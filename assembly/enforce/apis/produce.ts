@@ -63,7 +63,10 @@ function partitionViolation(ctx: RequestContext, topic: string, batches: BatchSu
 // Reused by every Produce the allow path reads: walking a frame allocates nothing per field.
 const walk = new EntityWalk();
 const batches = new BatchSummary();
-const names = new Array<string>();
+// What each passing partition counts (countProduced), kept until the whole request has passed.
+const countedTopics = new Array<string>();
+const countedBytes = new Array<i64>();
+const countedRecords = new Array<i64>();
 
 /** Entity `i`'s string, decoded as the codecs' Reader decodes it (ACLs match the same name either way). */
 function text(frame: Uint8Array, i: i32): string | null {
@@ -108,7 +111,9 @@ export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
   if (wholeCode != 0) return false;
 
   // Entities come in the order of the bytes: a topic, its partitions, each with its records.
-  names.length = 0;
+  countedTopics.length = 0;
+  countedBytes.length = 0;
+  countedRecords.length = 0;
   let name: string | null = null;
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>walk.kind[i];
@@ -116,21 +121,17 @@ export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
       const id = kind == EntityKind.TopicId ? uuidAt(frame, walk.start[i]) : Uuid.ZERO;
       name = kind == EntityKind.TopicId ? topicName(id) : text(frame, i);
       if (topicCode(ctx, 0, name, id) != 0) return false;
-      names.push(name!);
     } else if (kind == EntityKind.Records) {
       summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);
       if (partitionViolation(ctx, name!, batches, acks) != null) return false;
+      countedTopics.push(name!);
+      countedBytes.push(batches.bytes);
+      countedRecords.push(batches.records);
     }
   }
   // Everything passes: counted once, now that no fallback can count it again.
-  let t = -1;
-  for (let i = 0; i < walk.count; i++) {
-    const kind = <EntityKind>walk.kind[i];
-    if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) t++;
-    else if (kind == EntityKind.Records) {
-      summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);
-      countProduced(unchecked(names[t]), batches.bytes, batches.records);
-    }
+  for (let i = 0; i < countedTopics.length; i++) {
+    countProduced(unchecked(countedTopics[i]), unchecked(countedBytes[i]), unchecked(countedRecords[i]));
   }
   return true;
 }
