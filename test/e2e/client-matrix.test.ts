@@ -93,12 +93,6 @@ interface MatrixClient {
   clientLimits?: Partial<Record<Scenario, { reason: string; check: (o: Outcome[], p: Plan) => boolean }>>;
   /** Why a listener does not apply (n.a.), checked before the cell runs; null when it does. */
   notApplicable?: (l: Listener) => Promise<string | null>;
-  /**
-   * Why the group step is run a second time, in the same group, when the first read nothing
-   * before the step's timeout (an open question, not a known client bug). The second must read
-   * everything; the cell's note says that it took two.
-   */
-  groupRetry?: string;
 }
 
 const TAF = /^TOPIC_AUTHORIZATION_FAILED$/;
@@ -307,9 +301,6 @@ const CLIENTS: MatrixClient[] = [
         check: (o, p) => !o[3].ok && o[3].error === "TOPIC_AUTHORIZATION_FAILED" && !(o[3].message ?? "").includes(p.topic),
       },
     },
-    groupRetry: "on a 3-node Kafka 4.4 cluster kafka-python's group consumer over PLAINTEXT read nothing for the " +
-      "whole step in 2 of 6 runs on 2026-12-03, every request answered and nothing refused or closed by the filter; " +
-      "not explained yet (issue 7)",
   },
   {
     name: "kafkajs", version: async () => (await import("kafkajs/package.json", { with: { type: "json" } })).default.version,
@@ -420,12 +411,6 @@ for (const cl of CLIENTS) {
       const last = p.steps[5] as Extract<Step, { op: "consume" }>;
       if (!outcomes[3].ok) p.steps[5] = { ...last, count: outcomes[0].ok ? 3 : 1 };
       outcomes.push(...(await cl.run([p.steps[5]])));
-      let retriedGroup: string | null = null;
-      if (cl.groupRetry !== undefined && !outcomes[5].ok && outcomes[5].error === "TIMEOUT") {
-        retriedGroup = `group read nothing the first time (${outcomes[5].message}), all the second: ${cl.groupRetry}`;
-        c.t.diagnostic(`${cl.name} over ${l}: ${retriedGroup}`);
-        outcomes[5] = (await cl.run([p.steps[5]]))[0];
-      }
       for (const [i, x] of outcomes.entries()) c.t.diagnostic(`${stepArg(p.steps[i]).replace(/:[^:@|]*-secret@/, ":***@")} -> ${JSON.stringify(x).slice(0, 300)}`);
       const verdict = await judge(c, cl, p, outcomes);
       const notes: string[] = [];
@@ -441,10 +426,6 @@ for (const cl of CLIENTS) {
       }
       const failed = SCENARIOS.filter((s) => verdict[s] !== null);
       cell.status = failed.length === 0 ? "pass" : "FAIL";
-      if (retriedGroup !== null && verdict.group === null) {
-        cell.scenarios.group = "pass (2nd try)";
-        notes.push(retriedGroup);
-      }
       notes.push(...failed.map((s) => `${s}: ${verdict[s]}`));
       if (notes.length > 0) cell.note = notes.join("; ");
       assert.deepEqual(failed.map((s) => `${s}: ${verdict[s]}`), [], `${cl.name} over ${l}`);

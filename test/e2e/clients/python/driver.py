@@ -126,6 +126,15 @@ class KafkaPython:
         cons = self.kafka.KafkaConsumer(**self.conf(c), group_id=group, enable_auto_commit=False,
                                         auto_offset_reset="earliest")
         try:
+            # kafka-python 3.0.12 can lose its own assignment: when it leads the group before its
+            # metadata names the subscribed topic, it assigns nothing, and the metadata that
+            # arrives then starts a second join. If a poll() times out while that join is in
+            # flight, the leader's assignment step has already updated the snapshot that
+            # need_rejoin() compares (coordinator/consumer.py, _perform_assignment), so
+            # join_group_async never awaits the finished join again: no partitions, no
+            # heartbeats, nothing read. Seen through Envoy and straight to the brokers; knowing
+            # the topic's partitions before subscribing avoids the second join.
+            cons.partitions_for_topic(topic)
             cons.subscribe([topic])
             got, deadline = [], time.time() + TIMEOUT_S
             while len(got) < n and time.time() < deadline:
