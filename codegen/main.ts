@@ -1,4 +1,4 @@
-// Generates the codecs (assembly/messages/), the request views (assembly/views/) and the spec
+// Generates the codecs (assembly/messages/), the views (assembly/views/) and the spec
 // samples (test/generated/) from Kafka's message definitions.
 // Usage: tsx codegen/main.ts <schema dir> <output root>   (the repository root, normally)
 
@@ -36,15 +36,15 @@ writeFileSync(join(codecs, "filter-codecs.ts"), emitFilterCodecs(apis));
 
 // After the codecs: the views name fields with the labels the codecs gave them.
 const views = freshDir(join(outRoot, "assembly", "views"));
-const header = messages.find((m) => m.name === "RequestHeader")!;
-for (const m of [header, ...apis.map((a) => a.request)]) writeFileSync(join(views, `${m.name}.ts`), emitView(m, labels));
+const headers = messages.filter((m) => m.name === "RequestHeader" || m.name === "ResponseHeader");
+for (const m of [...headers, ...apis.flatMap((a) => [a.request, a.response])]) writeFileSync(join(views, `${m.name}.ts`), emitView(m, labels));
 writeFileSync(join(views, "index.ts"), emitViewIndex(apis));
 writeFileSync(join(codecs, "labels.ts"), labels.emit());
 
 const samples = freshDir(join(outRoot, "test", "generated"));
 for (const a of apis) {
   writeFileSync(join(samples, `${a.request.name}.ts`), emitSamples(a.request, emitReference(a.request)));
-  writeFileSync(join(samples, `${a.response.name}.ts`), emitSamples(a.response));
+  writeFileSync(join(samples, `${a.response.name}.ts`), emitSamples(a.response, emitReference(a.response)));
 }
 writeFileSync(join(samples, "index.ts"), emitSampleIndex(apis));
 writeFileSync(join(samples, "entities.ts"), emitReferenceIndex(apis));

@@ -8,7 +8,7 @@
 #                       build/filter-stress.wasm (garbage collected at every safe point)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
-#   make produce-cost   time and allocation of one allowed Produce round trip in the mock host
+#   make round-trip-cost  time and allocation of allowed Produce and Fetch round trips in the mock host
 #                       (101 KiB, 1 MiB, 100 partitions; figures for test/bench/README.md)
 #
 # asc takes the entry file on its command line: asconfig.json's "filter" target holds the
@@ -23,7 +23,7 @@ FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
 
 FILTER_RTRACE_WASM := build/filter-rtrace.wasm
 
-.PHONY: filter filter-test filter-smoke produce-cost
+.PHONY: filter filter-test filter-smoke round-trip-cost
 
 $(FILTER_WASM_OUT): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 	npx asc assembly/main.ts --config asconfig.json --target filter
@@ -49,10 +49,10 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 
-# The same filter with AssemblyScript's allocation hooks (ASC_RTRACE), for produce-cost.mjs.
+# The same filter with AssemblyScript's allocation hooks (ASC_RTRACE), for round-trip-cost.mjs.
 $(FILTER_RTRACE_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 	npx asc assembly/main.ts --config asconfig.json --target filter --use abort=abort_proc_exit --use ASC_RTRACE=1 -o $@
 
-produce-cost: deps $(FILTER_WASM_OUT) $(FILTER_RTRACE_WASM)
-	node assembly/filter/testing/produce-cost.mjs $(FILTER_WASM_OUT)
-	node assembly/filter/testing/produce-cost.mjs $(FILTER_RTRACE_WASM)
+round-trip-cost: deps $(FILTER_WASM_OUT) $(FILTER_RTRACE_WASM)
+	node assembly/filter/testing/round-trip-cost.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/round-trip-cost.mjs $(FILTER_RTRACE_WASM)

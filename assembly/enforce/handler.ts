@@ -12,7 +12,7 @@ import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { checkRequest } from "./apis/authorize";
-import { observeResponse, hasLessons } from "./responses";
+import { learnFromResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
@@ -108,7 +108,7 @@ export class Enforcer extends KafkaHandler {
     if (note != null && (enforced || !note.enforcesPolicy)) verdict = verdict.withNote(note);
     this.record(ctx, enforced);
     if (ctx.unknownTopicIds.length > 0 && verdict.kind != VerdictKind.Close) {
-      // The broker's answer is read like any Metadata answer (observeResponse learns the ids).
+      // The broker's answer is read like any Metadata answer (learnFromResponse learns the ids).
       count("kafka.topic_id_lookups");
       verdict = verdict.withAside(topicIdLookup(ctx.unknownTopicIds, header.correlationId, header.clientId));
     }
@@ -142,6 +142,14 @@ export class Enforcer extends KafkaHandler {
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
     const note = info.note;
     const rewrite = note != null ? changetype<ResponseRewrite>(note) : null;
+    const addresses = this.config.settings.brokerAddresses;
+    const rewrites = rewrite != null || (addresses.length > 0 && rewritesAddresses(info.apiKey));
+    if (hasLessons(info.apiKey)) {
+      const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
+      if (unread.length > 0) return this.undecodable(unread, rewrites);
+    }
+    // What only teaches goes on as the broker sent it, never decoded.
+    if (!rewrites) return Verdict.pass();
     let version = info.apiVersion;
     let decoded = decodeResponseWith(frame, info.apiKey, version, readFilterResponse);
     if (decoded.error.length > 0 && info.apiKey == 18 && version > 0) {
@@ -154,24 +162,24 @@ export class Enforcer extends KafkaHandler {
         version = 0;
       }
     }
-    if (decoded.error.length > 0) {
-      count("kafka.response_decode_errors");
-      const why = "response did not decode: " + decoded.error;
-      // A response the policy had to cut or learn from is never passed unread.
-      if (this.config.settings.closeOnDecodeError || rewrite != null) return Verdict.close(why);
-      warn("kafka filter: passing a " + printable(why, 1024));
-      return Verdict.pass();
-    }
+    if (decoded.error.length > 0) return this.undecodable(decoded.error, true);
     const body = decoded.body!;
-    observeResponse(this.session, info.apiKey, version, body);
     let changed = rewrite != null && rewrite.apply(body, version);
-    const addresses = this.config.settings.brokerAddresses;
     if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;
     if (!changed) return Verdict.pass();
     const w = new Writer(info.frameSize + 64);
     encodeResponseWith(w, decoded.header, decoded.headerVersion, info.apiKey, body, version, writeFilterResponse);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
+  }
+
+  /** A response that did not read: closed when the policy had to rewrite it (or closeOnDecodeError), else passed with a warning. */
+  private undecodable(error: string, mustRead: bool): Verdict {
+    count("kafka.response_decode_errors");
+    const why = "response did not decode: " + error;
+    if (this.config.settings.closeOnDecodeError || mustRead) return Verdict.close(why);
+    warn("kafka filter: passing a " + printable(why, 1024));
+    return Verdict.pass();
   }
 
   takeRawSaslExchanges(): i32 {

@@ -143,6 +143,9 @@ function countersForPrincipal(principal: string): PrincipalCounters {
   return c;
 }
 
+/** Whether bytes and records are counted per topic ("stats.topics" above 0). */
+export function countsTopics(): bool { return topics.limit > 0; }
+
 export function countProduced(topic: string, bytes: i64, records: i64): void {
   if (topics.limit <= 0) return;
   const c = countersForTopic(topic);

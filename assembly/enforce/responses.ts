@@ -1,59 +1,93 @@
 // What every response teaches the filter, whatever the policy did with its request: topic ids
 // (for APIs that name topics by id) and fetched bytes and records per topic. (SASL outcomes
 // are notes on their own requests: apis/connection.ts.)
+//
+// Read from the response's bytes through the generated views (assembly/views/), never
+// decoded: a Fetch response is mostly records, and only their batch headers are read, in
+// place. The response itself goes on as it came unless a check asked to rewrite it.
 
-import { Message } from "../protocol/message";
-import { summarizeBatches } from "../protocol/records";
-import { MetadataResponseData } from "../messages/MetadataResponse";
-import { DescribeTopicPartitionsResponseData } from "../messages/DescribeTopicPartitionsResponse";
-import { CreateTopicsResponseData } from "../messages/CreateTopicsResponse";
-import { FetchResponseData } from "../messages/FetchResponse";
+import { Reader } from "../protocol/reader";
+import { EntityKind, EntityWalk } from "../protocol/walk";
+import { BatchSummary, summarizeBatches } from "../protocol/records";
+import { responseHeaderVersion } from "../messages/apis";
+import { walkResponseHeader } from "../views/ResponseHeader";
+import { walkFetchResponse } from "../views/FetchResponse";
+import { walkMetadataResponse } from "../views/MetadataResponse";
+import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
+import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
 import { Session } from "./session";
 import { learnTopicId, topicName } from "./topic-ids";
-import { countFetched } from "./observe";
+import { countFetched, countsTopics } from "./observe";
 
-/** Whether responses of this API carry something observeResponse learns from. */
+/** Whether responses of this API carry something learnFromResponse learns from. */
 export function hasLessons(apiKey: i16): bool {
   return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 75;
 }
 
-export function observeResponse(session: Session, apiKey: i16, version: i16, body: Message): void {
+// Reused for every response: walking one allocates nothing per field.
+const walk = new EntityWalk();
+const batches = new BatchSummary();
+
+/**
+ * Learns from one response (`frame`: header and body, no size prefix) of an API with lessons.
+ * Returns "" when it walked whole, else why not; then nothing was learnt from it.
+ */
+export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16): string {
+  walk.reset();
+  const r = new Reader(frame);
+  walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
   switch (apiKey) {
-    case 1: {
-      const f = changetype<FetchResponseData>(body);
-      if (version >= 7 && f.errorCode == 0) session.rememberFetchSession(f.sessionId);
-      countFetchResponse(f, version);
-      break;
-    }
-    case 3: {
-      const m = changetype<MetadataResponseData>(body);
-      for (let i = 0; i < m.topics.length; i++) learnTopicId(unchecked(m.topics[i]).topicId, unchecked(m.topics[i]).name);
-      break;
-    }
-    case 19: {
-      const c = changetype<CreateTopicsResponseData>(body);
-      for (let i = 0; i < c.topics.length; i++) learnTopicId(unchecked(c.topics[i]).topicId, unchecked(c.topics[i]).name);
-      break;
-    }
-    case 75: {
-      const d = changetype<DescribeTopicPartitionsResponseData>(body);
-      for (let i = 0; i < d.topics.length; i++) learnTopicId(unchecked(d.topics[i]).topicId, unchecked(d.topics[i]).name);
-      break;
-    }
+    case 1: walkFetchResponse(r, version, walk); break;
+    case 3: walkMetadataResponse(r, version, walk); break;
+    case 19: walkCreateTopicsResponse(r, version, walk); break;
+    case 75: walkDescribeTopicPartitionsResponse(r, version, walk); break;
+    default: return "";
+  }
+  if (r.failed) return "response: " + r.describeError();
+  if (r.remaining != 0) return "response: " + r.remaining.toString() + " bytes left over after the body at offset " + r.pos.toString();
+  if (apiKey == 1) learnFromFetch(session, frame);
+  else learnTopicIds(frame);
+  return "";
+}
+
+/** Metadata, CreateTopics, DescribeTopicPartitions: each topic's name comes right before its id. */
+function learnTopicIds(frame: Uint8Array): void {
+  for (let i = 1; i < walk.count; i++) {
+    if (<EntityKind>walk.kind[i] != EntityKind.TopicId) continue;
+    const before = i - 1;
+    if (<EntityKind>walk.kind[before] != EntityKind.TopicName || walk.parent[before] != walk.parent[i]) continue;
+    learnTopicId(walk.uuid(frame, i), walk.text(frame, before));
   }
 }
 
-function countFetchResponse(f: FetchResponseData, version: i16): void {
-  for (let t = 0; t < f.responses.length; t++) {
-    const topic = unchecked(f.responses[t]);
-    const name = version >= 13 ? topicName(topic.topicId) : topic.topic;
-    if (name == null) continue;
-    let bytes: i64 = 0, records: i64 = 0;
-    for (let p = 0; p < topic.partitions.length; p++) {
-      const s = summarizeBatches(unchecked(topic.partitions[p]).records);
-      bytes += s.bytes;
-      records += s.records;
+/**
+ * The fetch session the broker opened or kept (v7+), and per topic the bytes and records of
+ * the complete batches fetched. Entities come in the order of the bytes: a topic (name before
+ * v13, id after), its partitions, each with its records.
+ */
+function learnFromFetch(session: Session, frame: Uint8Array): void {
+  let errorCode: i16 = -1;
+  let sessionId = 0;
+  const counts = countsTopics();
+  let name: string | null = null;
+  let bytes: i64 = 0, records: i64 = 0;
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>walk.kind[i];
+    if (kind == EntityKind.ErrorCode) errorCode = walk.int16(frame, i);
+    else if (kind == EntityKind.SessionId) sessionId = walk.int32(frame, i);
+    else if (!counts) continue;
+    else if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) {
+      if (name != null) countFetched(name, bytes, records);
+      name = kind == EntityKind.TopicId ? topicName(walk.uuid(frame, i)) : walk.text(frame, i);
+      bytes = 0;
+      records = 0;
+    } else if (kind == EntityKind.Records && name != null) {
+      summarizeBatches(frame, walk.start[i], walk.start[i] + max(walk.length[i], 0), batches);
+      bytes += batches.bytes;
+      records += batches.records;
     }
-    countFetched(name, bytes, records);
   }
+  if (name != null) countFetched(name, bytes, records);
+  // Only v7+ has the two (the walk found them); a session is remembered when the fetch succeeded.
+  if (errorCode == 0) session.rememberFetchSession(sessionId);
 }

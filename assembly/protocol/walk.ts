@@ -1,4 +1,4 @@
-// What a request's view (assembly/views/, generated) found in a frame: every entity Kafka's
+// What a request's or response's view (assembly/views/, generated) found in a frame: every entity Kafka's
 // definitions name, where its value lies in the frame, and the entity it belongs to.
 //
 // One EntityWalk is kept and reset for each frame: its arrays only grow (doubling) when a
@@ -11,12 +11,16 @@
 //   - Partition: in a struct that names a topic, an array whose name starts with "Partition":
 //     each element of an []int32, or the element struct's first int32 field named Partition,
 //     PartitionIndex or Index;
-//   - Records: every records field; Acks: ProduceRequest.Acks (what produce limits read).
+//   - Records: every records field; Acks: ProduceRequest.Acks (what produce limits read);
+//     ErrorCode and SessionId: a Fetch response's top-level ones (its fetch session).
 // Parent: only topics (name or id) and partitions are parents. An entity field of a struct has
 // the struct's parent; the struct's nested structs, array elements and records hang under the
 // last topic or partition the struct recorded before them, or under the struct's parent when
 // it recorded none. So a Produce partition's parent is its topic, its records' parent is the
 // partition, and a transactional id or group id has no parent (-1) at the top level.
+
+import { decodeUtf8 } from "./utf8";
+import { Uuid } from "./uuid";
 
 export enum EntityKind {
   TopicName = 1,
@@ -28,6 +32,8 @@ export enum EntityKind {
   BrokerId = 7,
   Records = 8,
   Acks = 9,
+  ErrorCode = 10,
+  SessionId = 11,
 }
 
 export class EntityWalk {
@@ -55,6 +61,29 @@ export class EntityWalk {
     return i;
   }
 
+  // The values of entity `i` in `frame`, the bytes the walk ran over.
+
+  /** A string, decoded as the codecs' Reader decodes it (ACLs match the same name either way). */
+  text(frame: Uint8Array, i: i32): string | null {
+    const n = unchecked(this.length[i]);
+    return n < 0 ? null : decodeUtf8(frame.dataStart + <usize>unchecked(this.start[i]), <usize>n);
+  }
+
+  uuid(frame: Uint8Array, i: i32): Uuid {
+    const at = unchecked(this.start[i]);
+    return new Uuid(bigEndian64(frame, at), bigEndian64(frame, at + 8));
+  }
+
+  int16(frame: Uint8Array, i: i32): i16 {
+    const at = unchecked(this.start[i]);
+    return <i16>((<i32>frame[at] << 8) | <i32>frame[at + 1]);
+  }
+
+  int32(frame: Uint8Array, i: i32): i32 {
+    const at = unchecked(this.start[i]);
+    return (<i32>frame[at] << 24) | (<i32>frame[at + 1] << 16) | (<i32>frame[at + 2] << 8) | <i32>frame[at + 3];
+  }
+
   private grow(): void {
     const n = this.kind.length * 2;
     const kind = new StaticArray<u8>(n);
@@ -72,4 +101,10 @@ export class EntityWalk {
     this.length = length;
     this.parent = parent;
   }
+}
+
+function bigEndian64(frame: Uint8Array, at: i32): i64 {
+  let v: i64 = 0;
+  for (let k = 0; k < 8; k++) v = (v << 8) | <i64>frame[at + k];
+  return v;
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AddPartitionsToTxnPartitionResult, AddPartitionsToTxnTopicResult, AddPartitionsToTxnResult, AddPartitionsToTxnResponseData } from "../../assembly/messages/AddPartitionsToTxnResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAddPartitionsToTxnPartitionResult(version: i16, variant: i32, seed: i32): AddPartitionsToTxnPartitionResult {
   const m = new AddPartitionsToTxnPartitionResult();
@@ -89,4 +91,41 @@ export function sampleAddPartitionsToTxnResponseData(version: i16, variant: i32,
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAddPartitionsToTxnPartitionResult(m: AddPartitionsToTxnPartitionResult, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAddPartitionsToTxnTopicResult(m: AddPartitionsToTxnTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.resultsByPartition;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAddPartitionsToTxnResult(m: AddPartitionsToTxnResult, version: i16, e: Entities, parent: i32): void {
+  if (version >= 4) {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  if (version >= 4) {
+    const a = m.topicResults;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnTopicResult(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesAddPartitionsToTxnResponseData(m: AddPartitionsToTxnResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 4) {
+    const a = m.resultsByTransaction;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnResult(unchecked(a[i]), version, e, parent);
+  }
+  if (version <= 3) {
+    const a = m.resultsByTopicV3AndBelow;
+    for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

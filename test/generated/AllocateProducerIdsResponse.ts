@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AllocateProducerIdsResponseData } from "../../assembly/messages/AllocateProducerIdsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAllocateProducerIdsResponseData(version: i16, variant: i32, seed: i32): AllocateProducerIdsResponseData {
   const m = new AllocateProducerIdsResponseData();
@@ -23,4 +25,12 @@ export function sampleAllocateProducerIdsResponseData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAllocateProducerIdsResponseData(m: AllocateProducerIdsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerIdStart, 8), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterConfigsResourceResponse, AlterConfigsResponseData } from "../../assembly/messages/AlterConfigsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterConfigsResourceResponse(version: i16, variant: i32, seed: i32): AlterConfigsResourceResponse {
   const m = new AlterConfigsResourceResponse();
@@ -46,4 +48,16 @@ export function sampleAlterConfigsResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterConfigsResourceResponse(m: AlterConfigsResourceResponse, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAlterConfigsResponseData(m: AlterConfigsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesAlterConfigsResourceResponse(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ReassignablePartitionResponse, ReassignableTopicResponse, AlterPartitionReassignmentsResponseData } from "../../assembly/messages/AlterPartitionReassignmentsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleReassignablePartitionResponse(version: i16, variant: i32, seed: i32): ReassignablePartitionResponse {
   const m = new ReassignablePartitionResponse();
@@ -75,4 +77,31 @@ export function sampleAlterPartitionReassignmentsResponseData(version: i16, vari
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesReassignablePartitionResponse(m: ReassignablePartitionResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesReassignableTopicResponse(m: ReassignableTopicResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesReassignablePartitionResponse(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAlterPartitionReassignmentsResponseData(m: AlterPartitionReassignmentsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesReassignableTopicResponse(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterReplicaLogDirPartitionResult, AlterReplicaLogDirTopicResult, AlterReplicaLogDirsResponseData } from "../../assembly/messages/AlterReplicaLogDirsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterReplicaLogDirPartitionResult(version: i16, variant: i32, seed: i32): AlterReplicaLogDirPartitionResult {
   const m = new AlterReplicaLogDirPartitionResult();
@@ -57,4 +59,31 @@ export function sampleAlterReplicaLogDirsResponseData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterReplicaLogDirPartitionResult(m: AlterReplicaLogDirPartitionResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesAlterReplicaLogDirTopicResult(m: AlterReplicaLogDirTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesAlterReplicaLogDirPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAlterReplicaLogDirsResponseData(m: AlterReplicaLogDirsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesAlterReplicaLogDirTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

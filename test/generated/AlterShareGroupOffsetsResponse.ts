@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterShareGroupOffsetsResponsePartition, AlterShareGroupOffsetsResponseTopic, AlterShareGroupOffsetsResponseData } from "../../assembly/messages/AlterShareGroupOffsetsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterShareGroupOffsetsResponsePartition(version: i16, variant: i32, seed: i32): AlterShareGroupOffsetsResponsePartition {
   const m = new AlterShareGroupOffsetsResponsePartition();
@@ -75,4 +77,34 @@ export function sampleAlterShareGroupOffsetsResponseData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterShareGroupOffsetsResponsePartition(m: AlterShareGroupOffsetsResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesAlterShareGroupOffsetsResponseTopic(m: AlterShareGroupOffsetsResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesAlterShareGroupOffsetsResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesAlterShareGroupOffsetsResponseData(m: AlterShareGroupOffsetsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesAlterShareGroupOffsetsResponseTopic(unchecked(a[i]), version, e, parent);
+  }
 }

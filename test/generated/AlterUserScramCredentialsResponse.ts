@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AlterUserScramCredentialsResult, AlterUserScramCredentialsResponseData } from "../../assembly/messages/AlterUserScramCredentialsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAlterUserScramCredentialsResult(version: i16, variant: i32, seed: i32): AlterUserScramCredentialsResult {
   const m = new AlterUserScramCredentialsResult();
@@ -43,4 +45,16 @@ export function sampleAlterUserScramCredentialsResponseData(version: i16, varian
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAlterUserScramCredentialsResult(m: AlterUserScramCredentialsResult, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAlterUserScramCredentialsResponseData(m: AlterUserScramCredentialsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesAlterUserScramCredentialsResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ApiVersion, SupportedFeatureKey, FinalizedFeatureKey, ApiVersionsResponseData } from "../../assembly/messages/ApiVersionsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleApiVersion(version: i16, variant: i32, seed: i32): ApiVersion {
   const m = new ApiVersion();
@@ -101,4 +103,30 @@ export function sampleApiVersionsResponseData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesApiVersion(m: ApiVersion, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesSupportedFeatureKey(m: SupportedFeatureKey, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesFinalizedFeatureKey(m: FinalizedFeatureKey, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesApiVersionsResponseData(m: ApiVersionsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.apiKeys;
+    for (let i = 0; i < a.length; i++) entitiesApiVersion(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 3 && !(m.supportedFeatures.length == 0)) {
+    const a = m.supportedFeatures;
+    for (let i = 0; i < a.length; i++) entitiesSupportedFeatureKey(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 3 && !(m.finalizedFeatures.length == 0)) {
+    const a = m.finalizedFeatures;
+    for (let i = 0; i < a.length; i++) entitiesFinalizedFeatureKey(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { PartitionData, TopicData, DirectoryData, AssignReplicasToDirsResponseData } from "../../assembly/messages/AssignReplicasToDirsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function samplePartitionData(version: i16, variant: i32, seed: i32): PartitionData {
   const m = new PartitionData();
@@ -80,4 +82,38 @@ export function sampleAssignReplicasToDirsResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDirectoryData(m: DirectoryData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesAssignReplicasToDirsResponseData(m: AssignReplicasToDirsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.directories;
+    for (let i = 0; i < a.length; i++) entitiesDirectoryData(unchecked(a[i]), version, e, parent);
+  }
 }

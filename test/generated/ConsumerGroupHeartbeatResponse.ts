@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TopicPartitions, Assignment, ConsumerGroupHeartbeatResponseData } from "../../assembly/messages/ConsumerGroupHeartbeatResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTopicPartitions(version: i16, variant: i32, seed: i32): TopicPartitions {
   const m = new TopicPartitions();
@@ -78,4 +80,30 @@ export function sampleConsumerGroupHeartbeatResponseData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTopicPartitions(m: TopicPartitions, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesAssignment(m: Assignment, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topicPartitions;
+    for (let i = 0; i < a.length; i++) entitiesTopicPartitions(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesConsumerGroupHeartbeatResponseData(m: ConsumerGroupHeartbeatResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    if (m.assignment != null) entitiesAssignment(m.assignment!, version, e, parent);
+  }
 }

@@ -4,8 +4,15 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ControlledShutdownResponseData } from "../../assembly/messages/ControlledShutdownResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleControlledShutdownResponseData(version: i16, variant: i32, seed: i32): ControlledShutdownResponseData {
   const m = new ControlledShutdownResponseData();
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesControlledShutdownResponseData(m: ControlledShutdownResponseData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ControllerRegistrationResponseData } from "../../assembly/messages/ControllerRegistrationResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleControllerRegistrationResponseData(version: i16, variant: i32, seed: i32): ControllerRegistrationResponseData {
   const m = new ControllerRegistrationResponseData();
@@ -23,4 +25,9 @@ export function sampleControllerRegistrationResponseData(version: i16, variant: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesControllerRegistrationResponseData(m: ControllerRegistrationResponseData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AclCreationResult, CreateAclsResponseData } from "../../assembly/messages/CreateAclsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAclCreationResult(version: i16, variant: i32, seed: i32): AclCreationResult {
   const m = new AclCreationResult();
@@ -40,4 +42,16 @@ export function sampleCreateAclsResponseData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAclCreationResult(m: AclCreationResult, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesCreateAclsResponseData(m: CreateAclsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesAclCreationResult(unchecked(a[i]), version, e, parent);
+  }
 }

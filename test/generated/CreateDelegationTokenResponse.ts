@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CreateDelegationTokenResponseData } from "../../assembly/messages/CreateDelegationTokenResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCreateDelegationTokenResponseData(version: i16, variant: i32, seed: i32): CreateDelegationTokenResponseData {
   const m = new CreateDelegationTokenResponseData();
@@ -44,4 +46,9 @@ export function sampleCreateDelegationTokenResponseData(version: i16, variant: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCreateDelegationTokenResponseData(m: CreateDelegationTokenResponseData, version: i16, e: Entities, parent: i32): void {
 }

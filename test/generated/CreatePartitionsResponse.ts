@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CreatePartitionsTopicResult, CreatePartitionsResponseData } from "../../assembly/messages/CreatePartitionsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCreatePartitionsTopicResult(version: i16, variant: i32, seed: i32): CreatePartitionsTopicResult {
   const m = new CreatePartitionsTopicResult();
@@ -43,4 +45,20 @@ export function sampleCreatePartitionsResponseData(version: i16, variant: i32, s
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCreatePartitionsTopicResult(m: CreatePartitionsTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+}
+
+export function entitiesCreatePartitionsResponseData(m: CreatePartitionsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesCreatePartitionsTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CreatableTopicConfigs, CreatableTopicResult, CreateTopicsResponseData } from "../../assembly/messages/CreateTopicsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCreatableTopicConfigs(version: i16, variant: i32, seed: i32): CreatableTopicConfigs {
   const m = new CreatableTopicConfigs();
@@ -93,4 +95,30 @@ export function sampleCreateTopicsResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCreatableTopicConfigs(m: CreatableTopicConfigs, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesCreatableTopicResult(m: CreatableTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 7) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  if (version >= 5) {
+    const a = m.configs;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesCreatableTopicConfigs(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesCreateTopicsResponseData(m: CreateTopicsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesCreatableTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

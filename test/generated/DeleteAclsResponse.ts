@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteAclsMatchingAcl, DeleteAclsFilterResult, DeleteAclsResponseData } from "../../assembly/messages/DeleteAclsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteAclsMatchingAcl(version: i16, variant: i32, seed: i32): DeleteAclsMatchingAcl {
   const m = new DeleteAclsMatchingAcl();
@@ -87,4 +89,23 @@ export function sampleDeleteAclsResponseData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteAclsMatchingAcl(m: DeleteAclsMatchingAcl, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDeleteAclsFilterResult(m: DeleteAclsFilterResult, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.matchingAcls;
+    for (let i = 0; i < a.length; i++) entitiesDeleteAclsMatchingAcl(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDeleteAclsResponseData(m: DeleteAclsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.filterResults;
+    for (let i = 0; i < a.length; i++) entitiesDeleteAclsFilterResult(unchecked(a[i]), version, e, parent);
+  }
 }

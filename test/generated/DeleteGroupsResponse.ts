@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeletableGroupResult, DeleteGroupsResponseData } from "../../assembly/messages/DeleteGroupsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeletableGroupResult(version: i16, variant: i32, seed: i32): DeletableGroupResult {
   const m = new DeletableGroupResult();
@@ -43,4 +45,19 @@ export function sampleDeleteGroupsResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeletableGroupResult(m: DeletableGroupResult, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+}
+
+export function entitiesDeleteGroupsResponseData(m: DeleteGroupsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesDeletableGroupResult(unchecked(a[i]), version, e, parent);
+  }
 }

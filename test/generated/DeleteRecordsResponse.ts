@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteRecordsPartitionResult, DeleteRecordsTopicResult, DeleteRecordsResponseData } from "../../assembly/messages/DeleteRecordsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteRecordsPartitionResult(version: i16, variant: i32, seed: i32): DeleteRecordsPartitionResult {
   const m = new DeleteRecordsPartitionResult();
@@ -60,4 +62,31 @@ export function sampleDeleteRecordsResponseData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteRecordsPartitionResult(m: DeleteRecordsPartitionResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesDeleteRecordsTopicResult(m: DeleteRecordsTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesDeleteRecordsPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDeleteRecordsResponseData(m: DeleteRecordsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDeleteRecordsTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

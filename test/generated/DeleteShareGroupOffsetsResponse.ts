@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeleteShareGroupOffsetsResponseTopic, DeleteShareGroupOffsetsResponseData } from "../../assembly/messages/DeleteShareGroupOffsetsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeleteShareGroupOffsetsResponseTopic(version: i16, variant: i32, seed: i32): DeleteShareGroupOffsetsResponseTopic {
   const m = new DeleteShareGroupOffsetsResponseTopic();
@@ -55,4 +57,23 @@ export function sampleDeleteShareGroupOffsetsResponseData(version: i16, variant:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeleteShareGroupOffsetsResponseTopic(m: DeleteShareGroupOffsetsResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+}
+
+export function entitiesDeleteShareGroupOffsetsResponseData(m: DeleteShareGroupOffsetsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesDeleteShareGroupOffsetsResponseTopic(unchecked(a[i]), version, e, parent);
+  }
 }

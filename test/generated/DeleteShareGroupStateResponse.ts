@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { PartitionResult, DeleteStateResult, DeleteShareGroupStateResponseData } from "../../assembly/messages/DeleteShareGroupStateResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function samplePartitionResult(version: i16, variant: i32, seed: i32): PartitionResult {
   const m = new PartitionResult();
@@ -60,4 +62,31 @@ export function sampleDeleteShareGroupStateResponseData(version: i16, variant: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesPartitionResult(m: PartitionResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partition, 4), parent);
+  }
+}
+
+export function entitiesDeleteStateResult(m: DeleteStateResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDeleteShareGroupStateResponseData(m: DeleteShareGroupStateResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesDeleteStateResult(unchecked(a[i]), version, e, parent);
+  }
 }

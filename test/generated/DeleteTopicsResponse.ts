@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DeletableTopicResult, DeleteTopicsResponseData } from "../../assembly/messages/DeleteTopicsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDeletableTopicResult(version: i16, variant: i32, seed: i32): DeletableTopicResult {
   const m = new DeletableTopicResult();
@@ -49,4 +51,23 @@ export function sampleDeleteTopicsResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDeletableTopicResult(m: DeletableTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 6) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+}
+
+export function entitiesDeleteTopicsResponseData(m: DeleteTopicsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesDeletableTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

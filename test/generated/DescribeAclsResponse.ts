@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { AclDescription, DescribeAclsResource, DescribeAclsResponseData } from "../../assembly/messages/DescribeAclsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleAclDescription(version: i16, variant: i32, seed: i32): AclDescription {
   const m = new AclDescription();
@@ -78,4 +80,23 @@ export function sampleDescribeAclsResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesAclDescription(m: AclDescription, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeAclsResource(m: DescribeAclsResource, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.acls;
+    for (let i = 0; i < a.length; i++) entitiesAclDescription(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeAclsResponseData(m: DescribeAclsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.resources;
+    for (let i = 0; i < a.length; i++) entitiesDescribeAclsResource(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { EntityData, ValueData, EntryData, DescribeClientQuotasResponseData } from "../../assembly/messages/DescribeClientQuotasResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleEntityData(version: i16, variant: i32, seed: i32): EntityData {
   const m = new EntityData();
@@ -92,4 +94,30 @@ export function sampleDescribeClientQuotasResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesEntityData(m: EntityData, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesValueData(m: ValueData, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesEntryData(m: EntryData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.entity;
+    for (let i = 0; i < a.length; i++) entitiesEntityData(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.values;
+    for (let i = 0; i < a.length; i++) entitiesValueData(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeClientQuotasResponseData(m: DescribeClientQuotasResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.entries;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesEntryData(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeClusterBroker, DescribeClusterResponseData } from "../../assembly/messages/DescribeClusterResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeClusterBroker(version: i16, variant: i32, seed: i32): DescribeClusterBroker {
   const m = new DescribeClusterBroker();
@@ -70,4 +72,22 @@ export function sampleDescribeClusterResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeClusterBroker(m: DescribeClusterBroker, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
+  }
+}
+
+export function entitiesDescribeClusterResponseData(m: DescribeClusterResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.controllerId, 4), parent);
+  }
+  {
+    const a = m.brokers;
+    for (let i = 0; i < a.length; i++) entitiesDescribeClusterBroker(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeConfigsSynonym, DescribeConfigsResourceResult, DescribeConfigsResult, DescribeConfigsResponseData } from "../../assembly/messages/DescribeConfigsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeConfigsSynonym(version: i16, variant: i32, seed: i32): DescribeConfigsSynonym {
   const m = new DescribeConfigsSynonym();
@@ -119,4 +121,30 @@ export function sampleDescribeConfigsResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeConfigsSynonym(m: DescribeConfigsSynonym, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeConfigsResourceResult(m: DescribeConfigsResourceResult, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.synonyms;
+    for (let i = 0; i < a.length; i++) entitiesDescribeConfigsSynonym(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeConfigsResult(m: DescribeConfigsResult, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.configs;
+    for (let i = 0; i < a.length; i++) entitiesDescribeConfigsResourceResult(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeConfigsResponseData(m: DescribeConfigsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesDescribeConfigsResult(unchecked(a[i]), version, e, parent);
+  }
 }

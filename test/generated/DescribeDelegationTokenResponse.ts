@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribedDelegationTokenRenewer, DescribedDelegationToken, DescribeDelegationTokenResponseData } from "../../assembly/messages/DescribeDelegationTokenResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribedDelegationTokenRenewer(version: i16, variant: i32, seed: i32): DescribedDelegationTokenRenewer {
   const m = new DescribedDelegationTokenRenewer();
@@ -84,4 +86,23 @@ export function sampleDescribeDelegationTokenResponseData(version: i16, variant:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribedDelegationTokenRenewer(m: DescribedDelegationTokenRenewer, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribedDelegationToken(m: DescribedDelegationToken, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.renewers;
+    for (let i = 0; i < a.length; i++) entitiesDescribedDelegationTokenRenewer(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeDelegationTokenResponseData(m: DescribeDelegationTokenResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.tokens;
+    for (let i = 0; i < a.length; i++) entitiesDescribedDelegationToken(unchecked(a[i]), version, e, parent);
+  }
 }

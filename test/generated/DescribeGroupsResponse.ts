@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribedGroupMember, DescribedGroup, DescribeGroupsResponseData } from "../../assembly/messages/DescribeGroupsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribedGroupMember(version: i16, variant: i32, seed: i32): DescribedGroupMember {
   const m = new DescribedGroupMember();
@@ -93,4 +95,26 @@ export function sampleDescribeGroupsResponseData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribedGroupMember(m: DescribedGroupMember, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribedGroup(m: DescribedGroup, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.members;
+    for (let i = 0; i < a.length; i++) entitiesDescribedGroupMember(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeGroupsResponseData(m: DescribeGroupsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesDescribedGroup(unchecked(a[i]), version, e, parent);
+  }
 }

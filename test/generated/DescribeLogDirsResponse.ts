@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeLogDirsPartition, DescribeLogDirsTopic, DescribeLogDirsResult, DescribeLogDirsResponseData } from "../../assembly/messages/DescribeLogDirsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeLogDirsPartition(version: i16, variant: i32, seed: i32): DescribeLogDirsPartition {
   const m = new DescribeLogDirsPartition();
@@ -98,4 +100,38 @@ export function sampleDescribeLogDirsResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeLogDirsPartition(m: DescribeLogDirsPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesDescribeLogDirsTopic(m: DescribeLogDirsTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesDescribeLogDirsPartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDescribeLogDirsResult(m: DescribeLogDirsResult, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDescribeLogDirsTopic(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeLogDirsResponseData(m: DescribeLogDirsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesDescribeLogDirsResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ProducerState, PartitionResponse, TopicResponse, DescribeProducersResponseData } from "../../assembly/messages/DescribeProducersResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleProducerState(version: i16, variant: i32, seed: i32): ProducerState {
   const m = new ProducerState();
@@ -98,4 +100,41 @@ export function sampleDescribeProducersResponseData(version: i16, variant: i32, 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesProducerState(m: ProducerState, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+}
+
+export function entitiesPartitionResponse(m: PartitionResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    const a = m.activeProducers;
+    for (let i = 0; i < a.length; i++) entitiesProducerState(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesTopicResponse(m: TopicResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionResponse(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDescribeProducersResponseData(m: DescribeProducersResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicResponse(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ReplicaState, PartitionData, TopicData, Listener, Node, DescribeQuorumResponseData } from "../../assembly/messages/DescribeQuorumResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleReplicaState(version: i16, variant: i32, seed: i32): ReplicaState {
   const m = new ReplicaState();
@@ -165,4 +167,65 @@ export function sampleDescribeQuorumResponseData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesReplicaState(m: ReplicaState, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+}
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+  {
+    const a = m.currentVoters;
+    for (let i = 0; i < a.length; i++) entitiesReplicaState(unchecked(a[i]), version, e, anchor);
+  }
+  {
+    const a = m.observers;
+    for (let i = 0; i < a.length; i++) entitiesReplicaState(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesListener(m: Listener, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesNode(m: Node, version: i16, e: Entities, parent: i32): void {
+  if (version >= 2) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+  if (version >= 2) {
+    const a = m.listeners;
+    for (let i = 0; i < a.length; i++) entitiesListener(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeQuorumResponseData(m: DescribeQuorumResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 2) {
+    const a = m.nodes;
+    for (let i = 0; i < a.length; i++) entitiesNode(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeShareGroupOffsetsResponsePartition, DescribeShareGroupOffsetsResponseTopic, DescribeShareGroupOffsetsResponseGroup, DescribeShareGroupOffsetsResponseData } from "../../assembly/messages/DescribeShareGroupOffsetsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeShareGroupOffsetsResponsePartition(version: i16, variant: i32, seed: i32): DescribeShareGroupOffsetsResponsePartition {
   const m = new DescribeShareGroupOffsetsResponsePartition();
@@ -104,4 +106,44 @@ export function sampleDescribeShareGroupOffsetsResponseData(version: i16, varian
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeShareGroupOffsetsResponsePartition(m: DescribeShareGroupOffsetsResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesDescribeShareGroupOffsetsResponseTopic(m: DescribeShareGroupOffsetsResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesDescribeShareGroupOffsetsResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesDescribeShareGroupOffsetsResponseGroup(m: DescribeShareGroupOffsetsResponseGroup, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDescribeShareGroupOffsetsResponseTopic(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeShareGroupOffsetsResponseData(m: DescribeShareGroupOffsetsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesDescribeShareGroupOffsetsResponseGroup(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { DescribeTopicPartitionsResponsePartition, DescribeTopicPartitionsResponseTopic, Cursor, DescribeTopicPartitionsResponseData } from "../../assembly/messages/DescribeTopicPartitionsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleDescribeTopicPartitionsResponsePartition(version: i16, variant: i32, seed: i32): DescribeTopicPartitionsResponsePartition {
   const m = new DescribeTopicPartitionsResponsePartition();
@@ -149,4 +151,67 @@ export function sampleDescribeTopicPartitionsResponseData(version: i16, variant:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesDescribeTopicPartitionsResponsePartition(m: DescribeTopicPartitionsResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+  {
+    const a = m.replicaNodes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.isrNodes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.eligibleLeaderReplicas;
+    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.lastKnownElr;
+    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.offlineReplicas;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesDescribeTopicPartitionsResponseTopic(m: DescribeTopicPartitionsResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesDescribeTopicPartitionsResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesCursor(m: Cursor, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+}
+
+export function entitiesDescribeTopicPartitionsResponseData(m: DescribeTopicPartitionsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesDescribeTopicPartitionsResponseTopic(unchecked(a[i]), version, e, parent);
+  }
+  {
+    if (m.nextCursor != null) entitiesCursor(m.nextCursor!, version, e, parent);
+  }
 }

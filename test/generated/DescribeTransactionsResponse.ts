@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TopicData, TransactionState, DescribeTransactionsResponseData } from "../../assembly/messages/DescribeTransactionsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTopicData(version: i16, variant: i32, seed: i32): TopicData {
   const m = new TopicData();
@@ -81,4 +83,37 @@ export function sampleDescribeTransactionsResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesTransactionState(m: TransactionState, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeTransactionsResponseData(m: DescribeTransactionsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.transactionStates;
+    for (let i = 0; i < a.length; i++) entitiesTransactionState(unchecked(a[i]), version, e, parent);
+  }
 }

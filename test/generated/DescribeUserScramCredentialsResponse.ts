@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CredentialInfo, DescribeUserScramCredentialsResult, DescribeUserScramCredentialsResponseData } from "../../assembly/messages/DescribeUserScramCredentialsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCredentialInfo(version: i16, variant: i32, seed: i32): CredentialInfo {
   const m = new CredentialInfo();
@@ -75,4 +77,23 @@ export function sampleDescribeUserScramCredentialsResponseData(version: i16, var
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCredentialInfo(m: CredentialInfo, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesDescribeUserScramCredentialsResult(m: DescribeUserScramCredentialsResult, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.credentialInfos;
+    for (let i = 0; i < a.length; i++) entitiesCredentialInfo(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribeUserScramCredentialsResponseData(m: DescribeUserScramCredentialsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesDescribeUserScramCredentialsResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { PartitionResult, ReplicaElectionResult, ElectLeadersResponseData } from "../../assembly/messages/ElectLeadersResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function samplePartitionResult(version: i16, variant: i32, seed: i32): PartitionResult {
   const m = new PartitionResult();
@@ -66,4 +68,27 @@ export function sampleElectLeadersResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesPartitionResult(m: PartitionResult, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesReplicaElectionResult(m: ReplicaElectionResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  {
+    const a = m.partitionResult;
+    for (let i = 0; i < a.length; i++) entitiesPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesElectLeadersResponseData(m: ElectLeadersResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.replicaElectionResults;
+    for (let i = 0; i < a.length; i++) entitiesReplicaElectionResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { PartitionData, TopicData, NodeEndpoint, EndQuorumEpochResponseData } from "../../assembly/messages/EndQuorumEpochResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function samplePartitionData(version: i16, variant: i32, seed: i32): PartitionData {
   const m = new PartitionData();
@@ -89,4 +91,44 @@ export function sampleEndQuorumEpochResponseData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+}
+
+export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topicName), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  if (version >= 1) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesEndQuorumEpochResponseData(m: EndQuorumEpochResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 1 && !(m.nodeEndpoints.length == 0)) {
+    const a = m.nodeEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

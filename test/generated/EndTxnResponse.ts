@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { EndTxnResponseData } from "../../assembly/messages/EndTxnResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleEndTxnResponseData(version: i16, variant: i32, seed: i32): EndTxnResponseData {
   const m = new EndTxnResponseData();
@@ -23,4 +25,12 @@ export function sampleEndTxnResponseData(version: i16, variant: i32, seed: i32):
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesEndTxnResponseData(m: EndTxnResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 5) {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { EpochEndOffset, LeaderIdAndEpoch, SnapshotId, AbortedTransaction, PartitionData, FetchableTopicResponse, NodeEndpoint, FetchResponseData } from "../../assembly/messages/FetchResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleEpochEndOffset(version: i16, variant: i32, seed: i32): EpochEndOffset {
   const m = new EpochEndOffset();
@@ -193,4 +195,87 @@ export function sampleFetchResponseData(version: i16, variant: i32, seed: i32): 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesEpochEndOffset(m: EpochEndOffset, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
+  if (version >= 12) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+}
+
+export function entitiesSnapshotId(m: SnapshotId, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAbortedTransaction(m: AbortedTransaction, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+}
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    const a = m.abortedTransactions;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesAbortedTransaction(unchecked(a[i]), version, e, anchor);
+  }
+  if (version >= 11) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.preferredReadReplica, 4), parent);
+  }
+  {
+    e.add(EntityKind.Records, m.records, anchor);
+  }
+  if (version >= 12 && !(m.divergingEpoch.isDefault())) {
+    entitiesEpochEndOffset(m.divergingEpoch, version, e, anchor);
+  }
+  if (version >= 12 && !(m.currentLeader.isDefault())) {
+    entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
+  }
+  if (version >= 12 && !(m.snapshotId.isDefault())) {
+    entitiesSnapshotId(m.snapshotId, version, e, anchor);
+  }
+}
+
+export function entitiesFetchableTopicResponse(m: FetchableTopicResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 12) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  if (version >= 13) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  if (version >= 16) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesFetchResponseData(m: FetchResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 7) {
+    e.add(EntityKind.ErrorCode, bigEndian(<i64>m.errorCode, 2), parent);
+  }
+  if (version >= 7) {
+    e.add(EntityKind.SessionId, bigEndian(<i64>m.sessionId, 4), parent);
+  }
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesFetchableTopicResponse(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 16 && !(m.nodeEndpoints.length == 0)) {
+    const a = m.nodeEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

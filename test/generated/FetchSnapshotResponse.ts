@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SnapshotId, LeaderIdAndEpoch, PartitionSnapshot, TopicSnapshot, NodeEndpoint, FetchSnapshotResponseData } from "../../assembly/messages/FetchSnapshotResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSnapshotId(version: i16, variant: i32, seed: i32): SnapshotId {
   const m = new SnapshotId();
@@ -129,4 +131,59 @@ export function sampleFetchSnapshotResponseData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSnapshotId(m: SnapshotId, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+}
+
+export function entitiesPartitionSnapshot(m: PartitionSnapshot, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.index, 4), parent);
+  }
+  {
+    entitiesSnapshotId(m.snapshotId, version, e, anchor);
+  }
+  {
+    e.add(EntityKind.Records, m.unalignedRecords, anchor);
+  }
+  if (!(m.currentLeader.isDefault())) {
+    entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
+  }
+}
+
+export function entitiesTopicSnapshot(m: TopicSnapshot, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionSnapshot(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  if (version >= 1) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesFetchSnapshotResponseData(m: FetchSnapshotResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTopicSnapshot(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 1 && !(m.nodeEndpoints.length == 0)) {
+    const a = m.nodeEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { Coordinator, FindCoordinatorResponseData } from "../../assembly/messages/FindCoordinatorResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCoordinator(version: i16, variant: i32, seed: i32): Coordinator {
   const m = new Coordinator();
@@ -70,4 +72,22 @@ export function sampleFindCoordinatorResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCoordinator(m: Coordinator, version: i16, e: Entities, parent: i32): void {
+  if (version >= 4) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesFindCoordinatorResponseData(m: FindCoordinatorResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version <= 3) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+  if (version >= 4) {
+    const a = m.coordinators;
+    for (let i = 0; i < a.length; i++) entitiesCoordinator(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { GetTelemetrySubscriptionsResponseData } from "../../assembly/messages/GetTelemetrySubscriptionsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleGetTelemetrySubscriptionsResponseData(version: i16, variant: i32, seed: i32): GetTelemetrySubscriptionsResponseData {
   const m = new GetTelemetrySubscriptionsResponseData();
@@ -50,4 +52,9 @@ export function sampleGetTelemetrySubscriptionsResponseData(version: i16, varian
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesGetTelemetrySubscriptionsResponseData(m: GetTelemetrySubscriptionsResponseData, version: i16, e: Entities, parent: i32): void {
 }

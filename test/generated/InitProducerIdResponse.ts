@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { InitProducerIdResponseData } from "../../assembly/messages/InitProducerIdResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleInitProducerIdResponseData(version: i16, variant: i32, seed: i32): InitProducerIdResponseData {
   const m = new InitProducerIdResponseData();
@@ -29,4 +31,15 @@ export function sampleInitProducerIdResponseData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesInitProducerIdResponseData(m: InitProducerIdResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  if (version >= 6) {
+    e.add(EntityKind.ProducerId, bigEndian(m.ongoingTxnProducerId, 8), parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { JoinGroupResponseMember, JoinGroupResponseData } from "../../assembly/messages/JoinGroupResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleJoinGroupResponseMember(version: i16, variant: i32, seed: i32): JoinGroupResponseMember {
   const m = new JoinGroupResponseMember();
@@ -70,4 +72,16 @@ export function sampleJoinGroupResponseData(version: i16, variant: i32, seed: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesJoinGroupResponseMember(m: JoinGroupResponseMember, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesJoinGroupResponseData(m: JoinGroupResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.members;
+    for (let i = 0; i < a.length; i++) entitiesJoinGroupResponseMember(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { MemberResponse, LeaveGroupResponseData } from "../../assembly/messages/LeaveGroupResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleMemberResponse(version: i16, variant: i32, seed: i32): MemberResponse {
   const m = new MemberResponse();
@@ -46,4 +48,16 @@ export function sampleLeaveGroupResponseData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesMemberResponse(m: MemberResponse, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesLeaveGroupResponseData(m: LeaveGroupResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version >= 3) {
+    const a = m.members;
+    for (let i = 0; i < a.length; i++) entitiesMemberResponse(unchecked(a[i]), version, e, parent);
+  }
 }

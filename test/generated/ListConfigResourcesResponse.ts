@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ConfigResource, ListConfigResourcesResponseData } from "../../assembly/messages/ListConfigResourcesResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleConfigResource(version: i16, variant: i32, seed: i32): ConfigResource {
   const m = new ConfigResource();
@@ -40,4 +42,16 @@ export function sampleListConfigResourcesResponseData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesConfigResource(m: ConfigResource, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesListConfigResourcesResponseData(m: ListConfigResourcesResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.configResources;
+    for (let i = 0; i < a.length; i++) entitiesConfigResource(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ListedGroup, ListGroupsResponseData } from "../../assembly/messages/ListGroupsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleListedGroup(version: i16, variant: i32, seed: i32): ListedGroup {
   const m = new ListedGroup();
@@ -46,4 +48,19 @@ export function sampleListGroupsResponseData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesListedGroup(m: ListedGroup, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+}
+
+export function entitiesListGroupsResponseData(m: ListGroupsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesListedGroup(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { ListOffsetsPartitionResponse, ListOffsetsTopicResponse, ListOffsetsResponseData } from "../../assembly/messages/ListOffsetsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleListOffsetsPartitionResponse(version: i16, variant: i32, seed: i32): ListOffsetsPartitionResponse {
   const m = new ListOffsetsPartitionResponse();
@@ -66,4 +68,31 @@ export function sampleListOffsetsResponseData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesListOffsetsPartitionResponse(m: ListOffsetsPartitionResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesListOffsetsTopicResponse(m: ListOffsetsTopicResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesListOffsetsPartitionResponse(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesListOffsetsResponseData(m: ListOffsetsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesListOffsetsTopicResponse(unchecked(a[i]), version, e, parent);
+  }
 }

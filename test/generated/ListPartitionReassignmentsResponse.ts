@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OngoingPartitionReassignment, OngoingTopicReassignment, ListPartitionReassignmentsResponseData } from "../../assembly/messages/ListPartitionReassignmentsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOngoingPartitionReassignment(version: i16, variant: i32, seed: i32): OngoingPartitionReassignment {
   const m = new OngoingPartitionReassignment();
@@ -90,4 +92,43 @@ export function sampleListPartitionReassignmentsResponseData(version: i16, varia
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOngoingPartitionReassignment(m: OngoingPartitionReassignment, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    const a = m.replicas;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.addingReplicas;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.removingReplicas;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesOngoingTopicReassignment(m: OngoingTopicReassignment, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOngoingPartitionReassignment(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesListPartitionReassignmentsResponseData(m: ListPartitionReassignmentsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOngoingTopicReassignment(unchecked(a[i]), version, e, parent);
+  }
 }

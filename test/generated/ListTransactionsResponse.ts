@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TransactionState, ListTransactionsResponseData } from "../../assembly/messages/ListTransactionsResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTransactionState(version: i16, variant: i32, seed: i32): TransactionState {
   const m = new TransactionState();
@@ -52,4 +54,22 @@ export function sampleListTransactionsResponseData(version: i16, variant: i32, s
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTransactionState(m: TransactionState, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
+  }
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+}
+
+export function entitiesListTransactionsResponseData(m: ListTransactionsResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.transactionStates;
+    for (let i = 0; i < a.length; i++) entitiesTransactionState(unchecked(a[i]), version, e, parent);
+  }
 }

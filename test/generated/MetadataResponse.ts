@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic, MetadataResponseData } from "../../assembly/messages/MetadataResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleMetadataResponseBroker(version: i16, variant: i32, seed: i32): MetadataResponseBroker {
   const m = new MetadataResponseBroker();
@@ -152,4 +154,62 @@ export function sampleMetadataResponseData(version: i16, variant: i32, seed: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesMetadataResponseBroker(m: MetadataResponseBroker, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesMetadataResponsePartition(m: MetadataResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+  {
+    const a = m.replicaNodes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  {
+    const a = m.isrNodes;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+  if (version >= 5) {
+    const a = m.offlineReplicas;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesMetadataResponseTopic(m: MetadataResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 10) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesMetadataResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesMetadataResponseData(m: MetadataResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.brokers;
+    for (let i = 0; i < a.length; i++) entitiesMetadataResponseBroker(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 1) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.controllerId, 4), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesMetadataResponseTopic(unchecked(a[i]), version, e, parent);
+  }
 }

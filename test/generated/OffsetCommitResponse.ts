@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetCommitResponsePartition, OffsetCommitResponseTopic, OffsetCommitResponseData } from "../../assembly/messages/OffsetCommitResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetCommitResponsePartition(version: i16, variant: i32, seed: i32): OffsetCommitResponsePartition {
   const m = new OffsetCommitResponsePartition();
@@ -60,4 +62,34 @@ export function sampleOffsetCommitResponseData(version: i16, variant: i32, seed:
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetCommitResponsePartition(m: OffsetCommitResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesOffsetCommitResponseTopic(m: OffsetCommitResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 9) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 10) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetCommitResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetCommitResponseData(m: OffsetCommitResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetCommitResponseTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetDeleteResponsePartition, OffsetDeleteResponseTopic, OffsetDeleteResponseData } from "../../assembly/messages/OffsetDeleteResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetDeleteResponsePartition(version: i16, variant: i32, seed: i32): OffsetDeleteResponsePartition {
   const m = new OffsetDeleteResponsePartition();
@@ -51,4 +53,31 @@ export function sampleOffsetDeleteResponseData(version: i16, variant: i32, seed:
     m.topics = a;
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetDeleteResponsePartition(m: OffsetDeleteResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesOffsetDeleteResponseTopic(m: OffsetDeleteResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetDeleteResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetDeleteResponseData(m: OffsetDeleteResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetDeleteResponseTopic(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { OffsetFetchResponsePartition, OffsetFetchResponseTopic, OffsetFetchResponsePartitions, OffsetFetchResponseTopics, OffsetFetchResponseGroup, OffsetFetchResponseData } from "../../assembly/messages/OffsetFetchResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleOffsetFetchResponsePartition(version: i16, variant: i32, seed: i32): OffsetFetchResponsePartition {
   const m = new OffsetFetchResponsePartition();
@@ -153,4 +155,66 @@ export function sampleOffsetFetchResponseData(version: i16, variant: i32, seed: 
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesOffsetFetchResponsePartition(m: OffsetFetchResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 7) {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesOffsetFetchResponseTopic(m: OffsetFetchResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 7) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version <= 7) {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetFetchResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetFetchResponsePartitions(m: OffsetFetchResponsePartitions, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version >= 8) {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesOffsetFetchResponseTopics(m: OffsetFetchResponseTopics, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if ((version >= 8 && version <= 9)) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 10) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  if (version >= 8) {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesOffsetFetchResponsePartitions(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetFetchResponseGroup(m: OffsetFetchResponseGroup, version: i16, e: Entities, parent: i32): void {
+  if (version >= 8) {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  if (version >= 8) {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetFetchResponseTopics(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesOffsetFetchResponseData(m: OffsetFetchResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version <= 7) {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetFetchResponseTopic(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 8) {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesOffsetFetchResponseGroup(unchecked(a[i]), version, e, parent);
+  }
 }

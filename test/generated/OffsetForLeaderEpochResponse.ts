@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { EpochEndOffset, OffsetForLeaderTopicResult, OffsetForLeaderEpochResponseData } from "../../assembly/messages/OffsetForLeaderEpochResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleEpochEndOffset(version: i16, variant: i32, seed: i32): EpochEndOffset {
   const m = new EpochEndOffset();
@@ -63,4 +65,31 @@ export function sampleOffsetForLeaderEpochResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesEpochEndOffset(m: EpochEndOffset, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partition, 4), parent);
+  }
+}
+
+export function entitiesOffsetForLeaderTopicResult(m: OffsetForLeaderTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesEpochEndOffset(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesOffsetForLeaderEpochResponseData(m: OffsetForLeaderEpochResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesOffsetForLeaderTopicResult(unchecked(a[i]), version, e, parent);
+  }
 }

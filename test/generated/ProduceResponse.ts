@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { BatchIndexAndErrorMessage, LeaderIdAndEpoch, PartitionProduceResponse, TopicProduceResponse, NodeEndpoint, ProduceResponseData } from "../../assembly/messages/ProduceResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleBatchIndexAndErrorMessage(version: i16, variant: i32, seed: i32): BatchIndexAndErrorMessage {
   const m = new BatchIndexAndErrorMessage();
@@ -150,4 +152,60 @@ export function sampleProduceResponseData(version: i16, variant: i32, seed: i32)
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesBatchIndexAndErrorMessage(m: BatchIndexAndErrorMessage, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
+  if (version >= 10) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+}
+
+export function entitiesPartitionProduceResponse(m: PartitionProduceResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.index, 4), parent);
+  }
+  if (version >= 8) {
+    const a = m.recordErrors;
+    for (let i = 0; i < a.length; i++) entitiesBatchIndexAndErrorMessage(unchecked(a[i]), version, e, anchor);
+  }
+  if (version >= 10 && !(m.currentLeader.isDefault())) {
+    entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
+  }
+}
+
+export function entitiesTopicProduceResponse(m: TopicProduceResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 12) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 13) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitionResponses;
+    for (let i = 0; i < a.length; i++) entitiesPartitionProduceResponse(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  if (version >= 10) {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesProduceResponseData(m: ProduceResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesTopicProduceResponse(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 10 && !(m.nodeEndpoints.length == 0)) {
+    const a = m.nodeEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

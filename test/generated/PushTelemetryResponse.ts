@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { PushTelemetryResponseData } from "../../assembly/messages/PushTelemetryResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function samplePushTelemetryResponseData(version: i16, variant: i32, seed: i32): PushTelemetryResponseData {
   const m = new PushTelemetryResponseData();
@@ -17,4 +19,9 @@ export function samplePushTelemetryResponseData(version: i16, variant: i32, seed
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesPushTelemetryResponseData(m: PushTelemetryResponseData, version: i16, e: Entities, parent: i32): void {
 }

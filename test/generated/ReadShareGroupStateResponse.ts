@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { StateBatch, PartitionResult, ReadStateResult, ReadShareGroupStateResponseData } from "../../assembly/messages/ReadShareGroupStateResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleStateBatch(version: i16, variant: i32, seed: i32): StateBatch {
   const m = new StateBatch();
@@ -95,4 +97,38 @@ export function sampleReadShareGroupStateResponseData(version: i16, variant: i32
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesStateBatch(m: StateBatch, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesPartitionResult(m: PartitionResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partition, 4), parent);
+  }
+  {
+    const a = m.stateBatches;
+    for (let i = 0; i < a.length; i++) entitiesStateBatch(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesReadStateResult(m: ReadStateResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesReadShareGroupStateResponseData(m: ReadShareGroupStateResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesReadStateResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { RemoveRaftVoterResponseData } from "../../assembly/messages/RemoveRaftVoterResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleRemoveRaftVoterResponseData(version: i16, variant: i32, seed: i32): RemoveRaftVoterResponseData {
   const m = new RemoveRaftVoterResponseData();
@@ -23,4 +25,9 @@ export function sampleRemoveRaftVoterResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesRemoveRaftVoterResponseData(m: RemoveRaftVoterResponseData, version: i16, e: Entities, parent: i32): void {
 }

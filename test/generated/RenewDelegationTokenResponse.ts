@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { RenewDelegationTokenResponseData } from "../../assembly/messages/RenewDelegationTokenResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleRenewDelegationTokenResponseData(version: i16, variant: i32, seed: i32): RenewDelegationTokenResponseData {
   const m = new RenewDelegationTokenResponseData();
@@ -20,4 +22,9 @@ export function sampleRenewDelegationTokenResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesRenewDelegationTokenResponseData(m: RenewDelegationTokenResponseData, version: i16, e: Entities, parent: i32): void {
 }

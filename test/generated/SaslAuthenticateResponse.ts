@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SaslAuthenticateResponseData } from "../../assembly/messages/SaslAuthenticateResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSaslAuthenticateResponseData(version: i16, variant: i32, seed: i32): SaslAuthenticateResponseData {
   const m = new SaslAuthenticateResponseData();
@@ -26,4 +28,9 @@ export function sampleSaslAuthenticateResponseData(version: i16, variant: i32, s
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSaslAuthenticateResponseData(m: SaslAuthenticateResponseData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SaslHandshakeResponseData } from "../../assembly/messages/SaslHandshakeResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSaslHandshakeResponseData(version: i16, variant: i32, seed: i32): SaslHandshakeResponseData {
   const m = new SaslHandshakeResponseData();
@@ -20,4 +22,9 @@ export function sampleSaslHandshakeResponseData(version: i16, variant: i32, seed
     m.mechanisms = a;
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSaslHandshakeResponseData(m: SaslHandshakeResponseData, version: i16, e: Entities, parent: i32): void {
 }

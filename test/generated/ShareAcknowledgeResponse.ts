@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { LeaderIdAndEpoch, PartitionData, ShareAcknowledgeTopicResponse, NodeEndpoint, ShareAcknowledgeResponseData } from "../../assembly/messages/ShareAcknowledgeResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleLeaderIdAndEpoch(version: i16, variant: i32, seed: i32): LeaderIdAndEpoch {
   const m = new LeaderIdAndEpoch();
@@ -124,4 +126,47 @@ export function sampleShareAcknowledgeResponseData(version: i16, variant: i32, s
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
+  }
+}
+
+export function entitiesShareAcknowledgeTopicResponse(m: ShareAcknowledgeTopicResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesShareAcknowledgeResponseData(m: ShareAcknowledgeResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesShareAcknowledgeTopicResponse(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.nodeEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { LeaderIdAndEpoch, AcquiredRecords, PartitionData, ShareFetchableTopicResponse, NodeEndpoint, ShareFetchResponseData } from "../../assembly/messages/ShareFetchResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleLeaderIdAndEpoch(version: i16, variant: i32, seed: i32): LeaderIdAndEpoch {
   const m = new LeaderIdAndEpoch();
@@ -162,4 +164,57 @@ export function sampleShareFetchResponseData(version: i16, variant: i32, seed: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAcquiredRecords(m: AcquiredRecords, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+  {
+    entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
+  }
+  {
+    e.add(EntityKind.Records, m.records, anchor);
+  }
+  {
+    const a = m.acquiredRecords;
+    for (let i = 0; i < a.length; i++) entitiesAcquiredRecords(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesShareFetchableTopicResponse(m: ShareFetchableTopicResponse, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesPartitionData(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
+  }
+}
+
+export function entitiesShareFetchResponseData(m: ShareFetchResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.responses;
+    for (let i = 0; i < a.length; i++) entitiesShareFetchableTopicResponse(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.nodeEndpoints;
+    for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { KeyValue, TopicInfo, Subtopology, Topology, Endpoint, TaskOffset, TaskIds, Assignment, Member, TopologyDescriptionNode, TopologyDescriptionSubtopology, TopologyDescriptionGlobalStore, TopologyDescription, DescribedGroup, StreamsGroupDescribeResponseData } from "../../assembly/messages/StreamsGroupDescribeResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleKeyValue(version: i16, variant: i32, seed: i32): KeyValue {
   const m = new KeyValue();
@@ -468,4 +470,155 @@ export function sampleStreamsGroupDescribeResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesKeyValue(m: KeyValue, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTopicInfo(m: TopicInfo, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.topicConfigs;
+    for (let i = 0; i < a.length; i++) entitiesKeyValue(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesSubtopology(m: Subtopology, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.sourceTopics;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
+  {
+    const a = m.repartitionSinkTopics;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), parent);
+  }
+  {
+    const a = m.stateChangelogTopics;
+    for (let i = 0; i < a.length; i++) entitiesTopicInfo(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.repartitionSourceTopics;
+    for (let i = 0; i < a.length; i++) entitiesTopicInfo(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesTopology(m: Topology, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.subtopologies;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesSubtopology(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesEndpoint(m: Endpoint, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTaskOffset(m: TaskOffset, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTaskIds(m: TaskIds, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesAssignment(m: Assignment, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.activeTasks;
+    for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.standbyTasks;
+    for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.warmupTasks;
+    for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesMember(m: Member, version: i16, e: Entities, parent: i32): void {
+  {
+    if (m.userEndpoint != null) entitiesEndpoint(m.userEndpoint!, version, e, parent);
+  }
+  {
+    const a = m.clientTags;
+    for (let i = 0; i < a.length; i++) entitiesKeyValue(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.taskOffsets;
+    for (let i = 0; i < a.length; i++) entitiesTaskOffset(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.taskEndOffsets;
+    for (let i = 0; i < a.length; i++) entitiesTaskOffset(unchecked(a[i]), version, e, parent);
+  }
+  {
+    entitiesAssignment(m.assignment, version, e, parent);
+  }
+  {
+    entitiesAssignment(m.targetAssignment, version, e, parent);
+  }
+}
+
+export function entitiesTopologyDescriptionNode(m: TopologyDescriptionNode, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version >= 1) {
+    const a = m.sourceTopics;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.TopicName, utf8(unchecked(a[i])), anchor);
+  }
+  if (version >= 1) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.sinkTopic), parent);
+  }
+}
+
+export function entitiesTopologyDescriptionSubtopology(m: TopologyDescriptionSubtopology, version: i16, e: Entities, parent: i32): void {
+  if (version >= 1) {
+    const a = m.nodes;
+    for (let i = 0; i < a.length; i++) entitiesTopologyDescriptionNode(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesTopologyDescriptionGlobalStore(m: TopologyDescriptionGlobalStore, version: i16, e: Entities, parent: i32): void {
+  if (version >= 1) {
+    entitiesTopologyDescriptionNode(m.source, version, e, parent);
+  }
+  if (version >= 1) {
+    entitiesTopologyDescriptionNode(m.processor, version, e, parent);
+  }
+}
+
+export function entitiesTopologyDescription(m: TopologyDescription, version: i16, e: Entities, parent: i32): void {
+  if (version >= 1) {
+    const a = m.subtopologies;
+    for (let i = 0; i < a.length; i++) entitiesTopologyDescriptionSubtopology(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 1) {
+    const a = m.globalStores;
+    for (let i = 0; i < a.length; i++) entitiesTopologyDescriptionGlobalStore(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesDescribedGroup(m: DescribedGroup, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.GroupId, utf8(m.groupId), parent);
+  }
+  {
+    if (m.topology != null) entitiesTopology(m.topology!, version, e, parent);
+  }
+  {
+    const a = m.members;
+    for (let i = 0; i < a.length; i++) entitiesMember(unchecked(a[i]), version, e, parent);
+  }
+  if (version >= 1) {
+    if (m.topologyDescription != null) entitiesTopologyDescription(m.topologyDescription!, version, e, parent);
+  }
+}
+
+export function entitiesStreamsGroupDescribeResponseData(m: StreamsGroupDescribeResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.groups;
+    for (let i = 0; i < a.length; i++) entitiesDescribedGroup(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { Status, TaskIds, Endpoint, TopicPartition, EndpointToPartitions, StreamsGroupHeartbeatResponseData } from "../../assembly/messages/StreamsGroupHeartbeatResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleStatus(version: i16, variant: i32, seed: i32): Status {
   const m = new Status();
@@ -204,4 +206,63 @@ export function sampleStreamsGroupHeartbeatResponseData(version: i16, variant: i
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesStatus(m: Status, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTaskIds(m: TaskIds, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesEndpoint(m: Endpoint, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesTopicPartition(m: TopicPartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.topic), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) e.add(EntityKind.Partition, bigEndian(<i64>unchecked(a[i]), 4), anchor);
+  }
+}
+
+export function entitiesEndpointToPartitions(m: EndpointToPartitions, version: i16, e: Entities, parent: i32): void {
+  {
+    entitiesEndpoint(m.userEndpoint, version, e, parent);
+  }
+  {
+    const a = m.activePartitions;
+    for (let i = 0; i < a.length; i++) entitiesTopicPartition(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.standbyPartitions;
+    for (let i = 0; i < a.length; i++) entitiesTopicPartition(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesStreamsGroupHeartbeatResponseData(m: StreamsGroupHeartbeatResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.status;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesStatus(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.activeTasks;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.standbyTasks;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.warmupTasks;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesTaskIds(unchecked(a[i]), version, e, parent);
+  }
+  {
+    const a = m.partitionsByUserEndpoint;
+    if (a != null) for (let i = 0; i < a.length; i++) entitiesEndpointToPartitions(unchecked(a[i]), version, e, parent);
+  }
 }

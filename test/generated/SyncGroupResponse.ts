@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { SyncGroupResponseData } from "../../assembly/messages/SyncGroupResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleSyncGroupResponseData(version: i16, variant: i32, seed: i32): SyncGroupResponseData {
   const m = new SyncGroupResponseData();
@@ -32,4 +34,9 @@ export function sampleSyncGroupResponseData(version: i16, variant: i32, seed: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesSyncGroupResponseData(m: SyncGroupResponseData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic, TxnOffsetCommitResponseData } from "../../assembly/messages/TxnOffsetCommitResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleTxnOffsetCommitResponsePartition(version: i16, variant: i32, seed: i32): TxnOffsetCommitResponsePartition {
   const m = new TxnOffsetCommitResponsePartition();
@@ -60,4 +62,34 @@ export function sampleTxnOffsetCommitResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesTxnOffsetCommitResponsePartition(m: TxnOffsetCommitResponsePartition, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesTxnOffsetCommitResponseTopic(m: TxnOffsetCommitResponseTopic, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  if (version <= 5) {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  if (version >= 6) {
+    anchor = e.add(EntityKind.TopicId, m.topicId.toBytes(), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesTxnOffsetCommitResponsePartition(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesTxnOffsetCommitResponseData(m: TxnOffsetCommitResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesTxnOffsetCommitResponseTopic(unchecked(a[i]), version, e, parent);
+  }
 }

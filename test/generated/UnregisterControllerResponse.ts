@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { UnregisterControllerResponseData } from "../../assembly/messages/UnregisterControllerResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleUnregisterControllerResponseData(version: i16, variant: i32, seed: i32): UnregisterControllerResponseData {
   const m = new UnregisterControllerResponseData();
@@ -23,4 +25,9 @@ export function sampleUnregisterControllerResponseData(version: i16, variant: i3
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesUnregisterControllerResponseData(m: UnregisterControllerResponseData, version: i16, e: Entities, parent: i32): void {
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { UpdatableFeatureResult, UpdateFeaturesResponseData } from "../../assembly/messages/UpdateFeaturesResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleUpdatableFeatureResult(version: i16, variant: i32, seed: i32): UpdatableFeatureResult {
   const m = new UpdatableFeatureResult();
@@ -52,4 +54,16 @@ export function sampleUpdateFeaturesResponseData(version: i16, variant: i32, see
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesUpdatableFeatureResult(m: UpdatableFeatureResult, version: i16, e: Entities, parent: i32): void {
+}
+
+export function entitiesUpdateFeaturesResponseData(m: UpdateFeaturesResponseData, version: i16, e: Entities, parent: i32): void {
+  if (version <= 1) {
+    const a = m.results;
+    for (let i = 0; i < a.length; i++) entitiesUpdatableFeatureResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { CurrentLeader, UpdateRaftVoterResponseData } from "../../assembly/messages/UpdateRaftVoterResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleCurrentLeader(version: i16, variant: i32, seed: i32): CurrentLeader {
   const m = new CurrentLeader();
@@ -40,4 +42,18 @@ export function sampleUpdateRaftVoterResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesCurrentLeader(m: CurrentLeader, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
+  }
+}
+
+export function entitiesUpdateRaftVoterResponseData(m: UpdateRaftVoterResponseData, version: i16, e: Entities, parent: i32): void {
+  if (!(m.currentLeader.isDefault())) {
+    entitiesCurrentLeader(m.currentLeader, version, e, parent);
+  }
 }

@@ -4,6 +4,8 @@ import { Uuid } from "../../assembly/protocol/uuid";
 import { RawTaggedField } from "../../assembly/protocol/tagged";
 import { WritableTxnMarkerPartitionResult, WritableTxnMarkerTopicResult, WritableTxnMarkerResult, WriteTxnMarkersResponseData } from "../../assembly/messages/WriteTxnMarkersResponse";
 import { sampleBytes } from "../spec/support/sample-values";
+import { EntityKind } from "../../assembly/protocol/walk";
+import { Entities, bigEndian, utf8 } from "../spec/support/entity-values";
 
 export function sampleWritableTxnMarkerPartitionResult(version: i16, variant: i32, seed: i32): WritableTxnMarkerPartitionResult {
   const m = new WritableTxnMarkerPartitionResult();
@@ -74,4 +76,41 @@ export function sampleWriteTxnMarkersResponseData(version: i16, variant: i32, se
     m.unknownTaggedFields = [new RawTaggedField(9000, sampleBytes(seed))];
   }
   return m;
+}
+
+// The entities a view of these messages must find (codegen/emit-views.ts).
+
+export function entitiesWritableTxnMarkerPartitionResult(m: WritableTxnMarkerPartitionResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
+  }
+}
+
+export function entitiesWritableTxnMarkerTopicResult(m: WritableTxnMarkerTopicResult, version: i16, e: Entities, parent: i32): void {
+  let anchor = parent;
+  {
+    anchor = e.add(EntityKind.TopicName, utf8(m.name), parent);
+  }
+  {
+    const a = m.partitions;
+    for (let i = 0; i < a.length; i++) entitiesWritableTxnMarkerPartitionResult(unchecked(a[i]), version, e, anchor);
+  }
+}
+
+export function entitiesWritableTxnMarkerResult(m: WritableTxnMarkerResult, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
+  }
+  {
+    const a = m.topics;
+    for (let i = 0; i < a.length; i++) entitiesWritableTxnMarkerTopicResult(unchecked(a[i]), version, e, parent);
+  }
+}
+
+export function entitiesWriteTxnMarkersResponseData(m: WriteTxnMarkersResponseData, version: i16, e: Entities, parent: i32): void {
+  {
+    const a = m.markers;
+    for (let i = 0; i < a.length; i++) entitiesWritableTxnMarkerResult(unchecked(a[i]), version, e, parent);
+  }
 }

@@ -5,8 +5,8 @@ import { FetchRequestData, FetchTopic, FetchPartition } from "../../assembly/mes
 import { FetchResponseData } from "../../assembly/messages/FetchResponse";
 import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
 import { VerdictKind } from "../../assembly/filter/seam";
-import { RequestContext } from "../../assembly/enforce/context";
-import { observeResponse } from "../../assembly/enforce/responses";
+import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
+import { learnFromResponse } from "../../assembly/enforce/responses";
 import { policyOf, session, run, respondedBody } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();
@@ -41,7 +41,7 @@ describe("fetch sessions", () => {
     expect(run(policy, s, 1, 12, fetch(0, 0, "t"), ctxs).kind).toBe(VerdictKind.Pass); // full fetch, new session
     const opened = new FetchResponseData();
     opened.sessionId = 777;
-    observeResponse(s, 1, 12, opened);
+    expect(learnFromResponse(s, encodeResponse(9, 1, 12, opened)!, 1, 12)).toBe("");
     expect(run(policy, s, 1, 12, fetch(777, 1, null), ctxs).kind).toBe(VerdictKind.Pass);
     expect(run(policy, s, 1, 12, fetch(778, 1, null), ctxs).kind).toBe(VerdictKind.Respond);
   });

@@ -1,5 +1,5 @@
-// The generated request views (assembly/views/) against the generated codecs, at every valid
-// version of every request, on the generated samples (both variants):
+// The generated views (assembly/views/) against the generated codecs, at every valid version
+// of every request and response, on the generated samples (both variants):
 //   - the walk finds the entities the decoded sample holds (test/generated/<request>.ts, from
 //     the same definitions): same kinds, parents and value bytes, in order, and ends where the
 //     body ends;
@@ -7,18 +7,26 @@
 //   - mutated frames: the walk fails exactly when the codec's reader fails, and stops where it
 //     stops (what decides the fast path must accept just what the full decode accepts).
 
-import { API_KEYS, minVersion, maxVersion, newRequest } from "../../assembly/messages/apis";
+import { API_KEYS, minVersion, maxVersion, newRequest, newResponse } from "../../assembly/messages/apis";
 import { Reader } from "../../assembly/protocol/reader";
 import { Writer } from "../../assembly/protocol/writer";
 import { EntityWalk } from "../../assembly/protocol/walk";
+import { Message } from "../../assembly/protocol/message";
 import { RequestHeaderData } from "../../assembly/messages/RequestHeader";
-import { walkRequest } from "../../assembly/views/index";
+import { ResponseHeaderData } from "../../assembly/messages/ResponseHeader";
+import { walkRequest, walkResponse } from "../../assembly/views/index";
 import { walkRequestHeader } from "../../assembly/views/RequestHeader";
+import { walkResponseHeader } from "../../assembly/views/ResponseHeader";
 import { sampleMessage } from "../generated/index";
-import { requestEntities } from "../generated/entities";
+import { messageEntities } from "../generated/entities";
 import { Entities } from "./support/entity-values";
 
 const walk = new EntityWalk();
+
+/** The view of a request (`isRequest`) or response; false when there is none. */
+function walkMessage(isRequest: bool, apiKey: i16, r: Reader, version: i16): bool {
+  return isRequest ? walkRequest(apiKey, r, version, walk) : walkResponse(apiKey, r, version, walk);
+}
 
 function valueAt(bytes: Uint8Array, i: i32): string {
   const n = walk.length[i];
@@ -36,10 +44,10 @@ function expectedValue(v: Uint8Array | null): string {
 }
 
 /** "" when the walk of the sample's bytes finds the sample's entities. */
-function sameEntities(what: string, apiKey: i16, version: i16, bytes: Uint8Array, expected: Entities): string {
+function sameEntities(what: string, isRequest: bool, apiKey: i16, version: i16, bytes: Uint8Array, expected: Entities): string {
   walk.reset();
   const r = new Reader(bytes);
-  if (!walkRequest(apiKey, r, version, walk)) return what + ": no view";
+  if (!walkMessage(isRequest, apiKey, r, version)) return what + ": no view";
   if (r.failed) return what + ": walk failed: " + r.describeError();
   if (r.pos != bytes.length) return what + ": walk stopped at " + r.pos.toString() + " of " + bytes.length.toString();
   if (walk.count != expected.kind.length) return what + ": " + walk.count.toString() + " entities, expected " + expected.kind.length.toString();
@@ -52,11 +60,11 @@ function sameEntities(what: string, apiKey: i16, version: i16, bytes: Uint8Array
 }
 
 /** "" when every prefix shorter than the frame fails. */
-function prefixesFail(what: string, apiKey: i16, version: i16, bytes: Uint8Array): string {
+function prefixesFail(what: string, isRequest: bool, apiKey: i16, version: i16, bytes: Uint8Array): string {
   for (let n = 0; n < bytes.length; n++) {
     walk.reset();
     const r = new Reader(bytes, 0, n);
-    walkRequest(apiKey, r, version, walk);
+    walkMessage(isRequest, apiKey, r, version);
     if (!r.failed) return what + ": a " + n.toString() + "-byte prefix walked without failing";
   }
   return "";
@@ -69,16 +77,17 @@ function random(n: i32): i32 {
 }
 
 /** "" when the walk and the codec's reader agree on mutated copies of the frame. */
-function agreesOnMutations(what: string, apiKey: i16, version: i16, bytes: Uint8Array, rounds: i32): string {
+function agreesOnMutations(what: string, isRequest: bool, apiKey: i16, version: i16, bytes: Uint8Array, rounds: i32): string {
   if (bytes.length == 0) return "";
   for (let k = 0; k < rounds; k++) {
     const m = bytes.slice(0);
     for (let flips = 1 + random(3); flips > 0; flips--) m[random(m.length)] = <u8>random(256);
     walk.reset();
     const v = new Reader(m);
-    walkRequest(apiKey, v, version, walk);
+    walkMessage(isRequest, apiKey, v, version);
     const d = new Reader(m);
-    newRequest(apiKey)!.read(d, version);
+    const message: Message = isRequest ? newRequest(apiKey)! : newResponse(apiKey)!;
+    message.read(d, version);
     if (v.failed != d.failed || (!d.failed && v.pos != d.pos)) {
       return what + ": mutation " + k.toString() + ": walk " + (v.failed ? "failed (" + v.describeError() + ")" : "ended at " + v.pos.toString())
         + ", reader " + (d.failed ? "failed (" + d.describeError() + ")" : "ended at " + d.pos.toString());
@@ -97,42 +106,55 @@ function note(problem: string): void {
   if (problem.length > 0) failures.push(problem);
 }
 
-describe("generated request views", () => {
-  it("find the decoded message's entities, fail on every prefix, agree with the reader on mutations", () => {
-    for (let k = 0; k < API_KEYS.length; k++) {
-      const key = API_KEYS[k];
-      const lo = minVersion(key);
-      if (lo < 0) continue;
-      for (let v = lo; v <= maxVersion(key); v++) {
-        const version = <i16>v;
-        for (let variant = 0; variant < 2; variant++) {
-          const what = "request key " + key.toString() + " v" + v.toString() + " variant " + variant.toString();
-          const sample = sampleMessage(key, true, version, variant)!;
-          const w = new Writer();
-          sample.write(w, version);
-          if (w.failed) {
-            failures.push(what + ": write: " + w.error);
-            continue;
-          }
-          const bytes = w.bytes().slice(0);
-          const expected = new Entities();
-          requestEntities(key, sample, version, expected);
-          checked++;
-          entities += expected.kind.length;
-          note(sameEntities(what, key, version, bytes, expected));
-          note(prefixesFail(what, key, version, bytes));
-          prefixes += bytes.length;
-          note(agreesOnMutations(what, key, version, bytes, 8));
-          mutations += 8;
+/** Every valid version of every API, both variants, as requests or responses. */
+function checkAll(isRequest: bool): void {
+  for (let k = 0; k < API_KEYS.length; k++) {
+    const key = API_KEYS[k];
+    const lo = minVersion(key);
+    if (lo < 0) continue;
+    for (let v = lo; v <= maxVersion(key); v++) {
+      const version = <i16>v;
+      for (let variant = 0; variant < 2; variant++) {
+        const what = (isRequest ? "request" : "response") + " key " + key.toString() + " v" + v.toString() + " variant " + variant.toString();
+        const sample = sampleMessage(key, isRequest, version, variant)!;
+        const w = new Writer();
+        sample.write(w, version);
+        if (w.failed) {
+          failures.push(what + ": write: " + w.error);
+          continue;
         }
+        const bytes = w.bytes().slice(0);
+        const expected = new Entities();
+        messageEntities(key, isRequest, sample, version, expected);
+        checked++;
+        entities += expected.kind.length;
+        note(sameEntities(what, isRequest, key, version, bytes, expected));
+        note(prefixesFail(what, isRequest, key, version, bytes));
+        prefixes += bytes.length;
+        note(agreesOnMutations(what, isRequest, key, version, bytes, 8));
+        mutations += 8;
       }
     }
-    for (let i = 0; i < min(failures.length, 20); i++) log(failures[i]);
-    log("views: " + checked.toString() + " samples, " + entities.toString() + " entities, " + prefixes.toString()
-      + " prefixes, " + mutations.toString() + " mutations");
-    expect(checked).toBeGreaterThan(600);
-    expect(entities).toBeGreaterThan(1500);
-    expect(failures.length).toBe(0);
+  }
+  for (let i = 0; i < min(failures.length, 20); i++) log(failures[i]);
+  log("views of " + (isRequest ? "requests: " : "responses: ") + checked.toString() + " samples, " + entities.toString()
+    + " entities, " + prefixes.toString() + " prefixes, " + mutations.toString() + " mutations");
+  expect(checked).toBeGreaterThan(600);
+  expect(entities).toBeGreaterThan(1500);
+  expect(failures.length).toBe(0);
+  checked = 0;
+  entities = 0;
+  prefixes = 0;
+  mutations = 0;
+}
+
+describe("generated views", () => {
+  it("of requests find the decoded message's entities, fail on every prefix, agree with the reader on mutations", () => {
+    checkAll(true);
+  });
+
+  it("of responses find the decoded message's entities, fail on every prefix, agree with the reader on mutations", () => {
+    checkAll(false);
   });
 
   it("walk the request header at each version, and fail on its prefixes", () => {
@@ -154,6 +176,26 @@ describe("generated request views", () => {
       for (let n = 0; n < bytes.length; n++) {
         const p = new Reader(bytes, 0, n);
         walkRequestHeader(p, v, walk);
+        expect(p.failed).toBe(true);
+      }
+    }
+  });
+
+  it("walk the response header at each version, and fail on its prefixes", () => {
+    for (let v: i16 = 0; v <= 1; v++) {
+      const h = new ResponseHeaderData();
+      h.correlationId = 42;
+      const w = new Writer();
+      h.write(w, v);
+      const bytes = w.bytes().slice(0);
+      walk.reset();
+      const r = new Reader(bytes);
+      walkResponseHeader(r, v, walk);
+      expect(r.failed).toBe(false);
+      expect(r.pos).toBe(bytes.length);
+      for (let n = 0; n < bytes.length; n++) {
+        const p = new Reader(bytes, 0, n);
+        walkResponseHeader(p, v, walk);
         expect(p.failed).toBe(true);
       }
     }

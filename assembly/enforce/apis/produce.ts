@@ -11,7 +11,6 @@
 
 import { Message } from "../../protocol/message";
 import { Reader } from "../../protocol/reader";
-import { decodeUtf8 } from "../../protocol/utf8";
 import { Uuid } from "../../protocol/uuid";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { BatchSummary, firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
@@ -68,17 +67,6 @@ const countedTopics = new Array<string>();
 const countedBytes = new Array<i64>();
 const countedRecords = new Array<i64>();
 
-/** Entity `i`'s string, decoded as the codecs' Reader decodes it (ACLs match the same name either way). */
-function text(frame: Uint8Array, i: i32): string | null {
-  const n = walk.length[i];
-  return n < 0 ? null : decodeUtf8(frame.dataStart + <usize>walk.start[i], <usize>n);
-}
-
-function uuidAt(frame: Uint8Array, at: i32): Uuid {
-  const r = new Reader(frame, at, at + 16);
-  return r.uuid("TopicId");
-}
-
 /**
  * The allow path (see the top of this file): true when the Produce in `frame` (a whole frame,
  * header first) passes every check, counted as checkProduce counts it; false, with nothing
@@ -101,8 +89,8 @@ export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
   let transactional = false;
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>walk.kind[i];
-    if (kind == EntityKind.TransactionalId) txnId = text(frame, i);
-    else if (kind == EntityKind.Acks) acks = <i16>((<i32>frame[walk.start[i]] << 8) | <i32>frame[walk.start[i] + 1]);
+    if (kind == EntityKind.TransactionalId) txnId = walk.text(frame, i);
+    else if (kind == EntityKind.Acks) acks = walk.int16(frame, i);
     else if (kind == EntityKind.Records && !transactional) {
       transactional = firstBatchIsTransactional(frame, walk.start[i], walk.start[i] + walk.length[i]);
     }
@@ -118,8 +106,8 @@ export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>walk.kind[i];
     if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) {
-      const id = kind == EntityKind.TopicId ? uuidAt(frame, walk.start[i]) : Uuid.ZERO;
-      name = kind == EntityKind.TopicId ? topicName(id) : text(frame, i);
+      const id = kind == EntityKind.TopicId ? walk.uuid(frame, i) : Uuid.ZERO;
+      name = kind == EntityKind.TopicId ? topicName(id) : walk.text(frame, i);
       if (topicCode(ctx, 0, name, id) != 0) return false;
     } else if (kind == EntityKind.Records) {
       summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);

@@ -1,14 +1,17 @@
-// What one allowed Produce round trip (request and response, acks=1, one 1 KiB-record batch)
-// costs the filter in the mock host (host.mjs), for a 101 KiB and a 1 MiB request in one
-// partition and a 101 KiB one spread over 100 partitions, after
-// warm-up round trips (first-use allocations: config lookups, stat names, grown buffers):
+// What one allowed round trip (request and response) costs the filter in the mock host
+// (host.mjs), after warm-up round trips (first-use allocations: config lookups, stat names,
+// grown buffers):
+//   - Produce (acks=1, 1 KiB records): 101 KiB and 1 MiB in one partition, 101 KiB spread over
+//     100 partitions;
+//   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100.
+// Figures:
 //   - time: Wasm time per round trip, the host's copies included (median of 5 runs);
 //   - allocation, with a module built with AssemblyScript's RTRACE hooks, which report every
 //     block the runtime allocates or grows in place: the sum of their sizes.
 //
-//   make produce-cost, or
-//   node assembly/filter/testing/produce-cost.mjs build/filter.wasm [policy]        # time
-//   node assembly/filter/testing/produce-cost.mjs build/filter-rtrace.wasm [policy] # allocation
+//   make round-trip-cost, or
+//   node assembly/filter/testing/round-trip-cost.mjs build/filter.wasm [policy]        # time
+//   node assembly/filter/testing/round-trip-cost.mjs build/filter-rtrace.wasm [policy] # allocation
 // (build/filter-rtrace.wasm: mk/filter.mk)
 //
 // Figures for test/bench/README.md, not a test.
@@ -57,6 +60,31 @@ function produceResponse(corr, topic, partitions) {
   return sized(Buffer.concat([i32(corr), uvarint(0), body]));
 }
 
+/** Fetch v12 (flexible) from offset 0 of partitions 0..n-1 of one topic, no session. */
+function fetch(corr, topic, partitions) {
+  const header = Buffer.concat([i16(1), i16(12), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  const partition = (i) => Buffer.concat([i32(i), i32(-1), i64(0), i32(-1), i64(-1), i32(1 << 20), uvarint(0)]);
+  const body = Buffer.concat([
+    i32(-1), i32(500), i32(1), i32(50 << 20), Buffer.from([0]), i32(0), i32(-1), // replica, wait, min, max, isolation, session, epoch
+    uvarint(2), compactString(topic), uvarint(partitions + 1), ...Array.from({ length: partitions }, (_, i) => partition(i)), uvarint(0),
+    uvarint(1), compactString(""), uvarint(0), // no forgotten topics, rack id, tagged fields
+  ]);
+  return sized(Buffer.concat([header, body]));
+}
+
+function fetchResponse(corr, topic, batches) {
+  const partition = (b, i) => Buffer.concat([
+    i32(i), i16(0), i64(1000), i64(1000), i64(0), uvarint(1), i32(-1), // index, error, offsets, no aborted, no preferred replica
+    uvarint(b.length + 1), b, uvarint(0),
+  ]);
+  const body = Buffer.concat([
+    i32(0), i16(0), i32(0), // throttle, error, session
+    uvarint(2), compactString(topic), uvarint(batches.length + 1), ...batches.map(partition), uvarint(0),
+    uvarint(0),
+  ]);
+  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
+}
+
 let allocated = 0;
 let blocks = 0;
 let memory = null;
@@ -74,27 +102,15 @@ const h = new Host(wasm, { config: fs.readFileSync(policy, "utf8"), imports: { r
 memory = h.x.memory;
 if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
 
-// 100 records of 1 KiB in one partition (the bench's Produce), 1,000 in one, 100 in 100 partitions of one each.
-for (const [records, partitions] of [[100, 1], [1000, 1], [100, 100]]) {
-  const batches = Array.from({ length: partitions }, () => batch(records / partitions, 1024));
-  const kib = batches.reduce((n, b) => n + b.length, 0) / 1024;
-  const what = `${kib.toFixed(0)} KiB in ${partitions} partition${partitions > 1 ? "s" : ""}`;
-  const c = h.connect(10 + records + partitions);
-  const trip = (corr) => {
-    const req = produce(corr, "bench.alloc", batches);
-    c.sent[DOWNSTREAM] = []; // what earlier round trips sent: not kept
-    c.sent[UPSTREAM] = [];
-    c.feed(DOWNSTREAM, req);
-    if (!c.output(DOWNSTREAM).equals(req)) throw new Error("the request did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
-    c.feed(UPSTREAM, produceResponse(corr, "bench.alloc", partitions));
-  };
+/** Runs `trip(correlationId)` after a warm-up and prints its time or allocation per round trip. */
+function measure(what, kib, trip) {
   for (let i = 0; i < 20; i++) trip(1 + i);
   if (traced) {
     allocated = 0;
     blocks = 0;
     const rounds = 5;
     for (let i = 0; i < rounds; i++) trip(100 + i);
-    console.log(`alloc produce ${what}: ${(allocated / rounds / 1024).toFixed(1)} KiB per round trip (${(blocks / rounds).toFixed(0)} blocks)`);
+    console.log(`alloc ${what}: ${(allocated / rounds / 1024).toFixed(1)} KiB per round trip (${(blocks / rounds).toFixed(0)} blocks)`);
   } else {
     const rounds = kib > 200 ? 40 : 200;
     const runs = [];
@@ -104,7 +120,28 @@ for (const [records, partitions] of [[100, 1], [1000, 1], [100, 100]]) {
       runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / rounds);
     }
     runs.sort((a, b) => a - b);
-    console.log(`time produce ${what}: ${runs[2].toFixed(1)} us per round trip (runs ${runs.map((r) => r.toFixed(1)).join(", ")})`);
+    console.log(`time ${what}: ${runs[2].toFixed(1)} us per round trip (runs ${runs.map((r) => r.toFixed(1)).join(", ")})`);
   }
-  c.close();
+}
+
+let connection = 10;
+// 100 records of 1 KiB in one partition (the bench's Produce), 1,000 in one, 100 in 100 partitions of one each.
+for (const [records, partitions] of [[100, 1], [1000, 1], [100, 100]]) {
+  const batches = Array.from({ length: partitions }, () => batch(records / partitions, 1024));
+  const kib = batches.reduce((n, b) => n + b.length, 0) / 1024;
+  const where = `${kib.toFixed(0)} KiB in ${partitions} partition${partitions > 1 ? "s" : ""}`;
+  for (const api of ["produce", "fetch"]) {
+    const c = h.connect(connection++);
+    measure(`${api} ${where}`, kib, (corr) => {
+      const req = api === "produce" ? produce(corr, "bench.alloc", batches) : fetch(corr, "bench.alloc", partitions);
+      const resp = api === "produce" ? produceResponse(corr, "bench.alloc", partitions) : fetchResponse(corr, "bench.alloc", batches);
+      c.sent[DOWNSTREAM] = []; // what earlier round trips sent: not kept
+      c.sent[UPSTREAM] = [];
+      c.feed(DOWNSTREAM, req);
+      if (!c.output(DOWNSTREAM).equals(req)) throw new Error(`the ${api} request did not pass unchanged: ` + JSON.stringify(h.logs.slice(-3)));
+      c.feed(UPSTREAM, resp);
+      if (!c.output(UPSTREAM).equals(resp)) throw new Error(`the ${api} response did not pass unchanged: ` + JSON.stringify(h.logs.slice(-3)));
+    });
+    c.close();
+  }
 }
