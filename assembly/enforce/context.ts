@@ -162,6 +162,11 @@ export class RequestContext {
    * id (Enforcer.onRequest), so that the retry finds it.
    */
   refuseUnknownTopicId(id: Uuid): i16 {
+    // Refused as a whole (limits.apis): the id is not worth asking about.
+    if (this.forcedError != 0) {
+      this.deny("TOPIC_ID:" + id.toString(), this.forcedReason, this.forcedError, "", "limits.apis");
+      return this.forcedError;
+    }
     const ids = this.unknownTopicIds;
     let asked = false;
     for (let i = 0; !asked && i < ids.length; i++) asked = unchecked(ids[i]).equals(id);

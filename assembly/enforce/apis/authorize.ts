@@ -15,10 +15,19 @@ import * as conn from "./connection";
 
 /** The whole decision on one request: limits.apis first, then the API's own checks. */
 export function checkRequest(ctx: RequestContext): Verdict {
-  if (!ctx.policy.isApiKeyAllowed(ctx.apiKey)) {
+  if (!isConnectionSetUp(ctx.apiKey) && !ctx.policy.isApiKeyAllowed(ctx.apiKey)) {
     return denyWholeRequest(ctx, "API not allowed by limits.apis", CLUSTER_AUTHORIZATION_FAILED);
   }
   return authorize(ctx);
+}
+
+/**
+ * ApiVersions, SaslHandshake, SaslAuthenticate: what every client sends before anything else.
+ * limits.apis never refuses them (an allow list that leaves them out would let no client in),
+ * and Kafka's authorizer checks none of them.
+ */
+function isConnectionSetUp(apiKey: i16): bool {
+  return apiKey == 18 || apiKey == 17 || apiKey == 36;
 }
 
 export function authorize(ctx: RequestContext): Verdict {

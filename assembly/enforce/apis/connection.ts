@@ -15,6 +15,7 @@ import { RequestHeader, Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { Session } from "../session";
+import { passUnchecked } from "./cluster";
 import { info, printable } from "../../runtime/host";
 
 export function checkApiVersions(ctx: RequestContext): Verdict {
@@ -198,4 +199,5 @@ export function saslUserName(mechanism: string, auth: Uint8Array): string {
   return "";
 }
 
-export function checkTelemetry(ctx: RequestContext): Verdict { return ctx.pass(); }
+/** GetTelemetrySubscriptions, PushTelemetry: Kafka authorizes nothing; limits.apis may still refuse them. */
+export function checkTelemetry(ctx: RequestContext): Verdict { return passUnchecked(ctx); }
