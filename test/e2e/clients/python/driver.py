@@ -132,10 +132,11 @@ class KafkaPython:
             # flight, the leader's assignment step has already updated the snapshot that
             # need_rejoin() compares (coordinator/consumer.py, _perform_assignment), so
             # join_group_async never awaits the finished join again: no partitions, no
-            # heartbeats, nothing read. Seen through Envoy and straight to the brokers; knowing
-            # the topic's partitions before subscribing avoids the second join.
-            cons.partitions_for_topic(topic)
+            # heartbeats, nothing read. Seen through Envoy and straight to the brokers. Waiting,
+            # once subscribed, until the metadata names the topic's partitions (the snapshot is
+            # taken then) makes the first join the only one.
             cons.subscribe([topic])
+            cons.partitions_for_topic(topic)
             got, deadline = [], time.time() + TIMEOUT_S
             while len(got) < n and time.time() < deadline:
                 for records in cons.poll(timeout_ms=300).values():
