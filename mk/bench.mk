@@ -10,6 +10,14 @@
 #                  machine's load and one `ratio ...`/`added ...` line per figure
 # BENCH_MESSAGES, BENCH_METADATA, BENCH_DENIED, BENCH_REPEAT, ... : see test/bench/proxy.ts.
 
+# The codecs as the filter runs them: AssemblyScript's minimal runtime (the bench collects as the
+# filter does, every 1024 frames), for test/bench/codecs.ts. The CLI's build/codecs.wasm collects
+# on its own (incremental), which costs a walk several times over.
+BENCH_CODECS := build/bench/codecs.wasm
+$(BENCH_CODECS): $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
+	@mkdir -p build/bench
+	npx asc assembly/cli.ts --config asconfig.json --target codecs --runtime minimal -o $@
+
 .PHONY: bench
-bench: filter codecs oracle envoy kafka tools
+bench: filter codecs $(BENCH_CODECS) oracle envoy kafka tools
 	@STACK_LOCK=$(STACK_LOCK) bash test/bench/run.sh

@@ -1,6 +1,7 @@
-// Decode cost without Envoy: the generated codecs (build/codecs.wasm, through test/lib/codecs.ts)
-// against kafkajs's own response decoders, in this Node process, over the oracle's frames
-// (.cache/oracle/frames.jsonl, written by Kafka's own classes).
+// Decode cost without Envoy: the generated codecs and views (build/bench/codecs.wasm: the CLI's
+// module on the filter's runtime, AssemblyScript's minimal one, collected every 1024 frames as
+// the filter collects at its safe points) against kafkajs's own response decoders, in this Node
+// process, over the oracle's frames (.cache/oracle/frames.jsonl, written by Kafka's own classes).
 //
 //   tsx test/bench/codecs.ts <frames.jsonl> <out.json>
 //
@@ -17,15 +18,20 @@
 //                     what the filter does to a frame it rewrites (checked: same bytes);
 //   codecs decode     copy in, decode, write Kafka's JSON (the CLI's output), lift the string,
 //                     JSON.parse it: bytes in, a plain JS object out, as kafkajs gives;
+//   view              walk header and body with the generated view and decode the names the
+//                     policy asks about (topics, groups, transactional ids) to strings: what the
+//                     filter reads of a frame to decide or learn. One call per pass over the
+//                     set, so the set's bytes are copied into Wasm once per pass (the filter
+//                     finds each frame in its memory already: Envoy copied it in);
 //   kafkajs decode    `await decode(body)`, body = the frame after the correlation id (a Buffer
 //                     view, as kafkajs's connection passes it): bytes in, a JS object out.
 // Each side runs BENCH_CODEC_MS (500 ms) per repeat over the set in a loop, after a warm-up of
-// the same length, the three sides interleaved, BENCH_REPEATS (3) repeats; the median counts.
+// the same length, the sides interleaved, BENCH_REPEATS (3) repeats; the median counts.
 
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { loadCodecs } from "../lib/codecs";
+import type { Codecs } from "../lib/codecs";
 import { ROOT } from "../e2e/lib/env";
 
 const [framesFile, outFile] = process.argv.slice(2);
@@ -38,7 +44,18 @@ type KafkajsDecode = (body: Buffer) => Promise<unknown>;
 
 interface Frame { name: string; apiKey: number; version: number; frame: Uint8Array; body: Buffer; kafkajs: KafkajsDecode }
 
-const codecs = await loadCodecs();
+/** Frames between two collections: the filter's safe-point budget (assembly/runtime/collect.ts). */
+const COLLECT_EVERY = 1024;
+const codecs = (await import(join(ROOT, "build", "bench", "codecs.js"))) as Codecs & { __collect(): void };
+let sinceCollect = 0;
+/** Counts `n` frames done, and collects as the filter would. */
+function done(n: number): void {
+  sinceCollect += n;
+  if (sinceCollect >= COLLECT_EVERY) {
+    codecs.__collect();
+    sinceCollect = 0;
+  }
+}
 
 const lcfirst = (s: string): string => s[0].toLowerCase() + s.slice(1);
 
@@ -61,19 +78,41 @@ async function selectFrames(): Promise<{ frames: Frame[]; skipped: Record<string
     try { await decode(body); } catch { skip("kafkajs throws on it"); continue; }
     const again = codecs.reencode(frame, false, o.apiKey, o.version);
     if (again === null || Buffer.compare(Buffer.from(again), Buffer.from(frame)) !== 0) { skip("codecs do not reencode it"); continue; }
+    if (codecs.walkFrames(frame, Int32Array.of(0, frame.length, o.apiKey, o.version), false, 1) < 0) { skip("the view does not walk it"); continue; }
     frames.push({ name: api, apiKey: o.apiKey, version: o.version, frame, body, kafkajs: decode });
   }
   return { frames, skipped };
 }
 
-type Side = "reencode" | "decodeParse" | "kafkajs";
+type Side = "reencode" | "decodeParse" | "view" | "kafkajs";
+
+/** A set's frames one after another, and the table walkFrames reads them by. */
+function laidOut(set: Frame[]): { bytes: Uint8Array; table: Int32Array } {
+  const bytes = Buffer.concat(set.map((f) => f.frame));
+  const table = new Int32Array(set.length * 4);
+  let at = 0;
+  set.forEach((f, i) => {
+    table.set([at, at + f.frame.length, f.apiKey, f.version], i * 4);
+    at += f.frame.length;
+  });
+  return { bytes: new Uint8Array(bytes), table };
+}
 
 /** Runs one side over `set` for `ms`: frames and bytes done. */
 async function runSide(side: Side, set: Frame[], ms: number): Promise<{ frames: number; bytes: number; ms: number }> {
   let frames = 0, bytes = 0, sink = 0;
+  const all = laidOut(set);
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < ms) {
+    if (side === "view") {
+      sink += codecs.walkFrames(all.bytes, all.table, false, 1);
+      bytes += all.bytes.length;
+      frames += set.length;
+      done(set.length);
+      t = performance.now();
+      continue;
+    }
     for (const f of set) {
       if (side === "reencode") {
         const out = codecs.reencode(f.frame, false, f.apiKey, f.version);
@@ -86,6 +125,7 @@ async function runSide(side: Side, set: Frame[], ms: number): Promise<{ frames: 
         sink += o === null ? 0 : 1;
       }
       bytes += f.frame.length;
+      if (side !== "kafkajs") done(1);
     }
     frames += set.length;
     t = performance.now();
@@ -104,10 +144,10 @@ const sets: Array<{ name: string; frames: Frame[] }> = [
 ];
 
 const results = [];
-const sides: Side[] = ["reencode", "decodeParse", "kafkajs"];
+const sides: Side[] = ["reencode", "decodeParse", "view", "kafkajs"];
 for (const s of sets) {
   for (const side of sides) await runSide(side, s.frames, RUN_MS); // warm-up
-  const perSide: Record<Side, Array<{ fps: number; mbps: number }>> = { reencode: [], decodeParse: [], kafkajs: [] };
+  const perSide: Record<Side, Array<{ fps: number; mbps: number }>> = { reencode: [], decodeParse: [], view: [], kafkajs: [] };
   for (let r = 0; r < REPEATS; r++) {
     for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
       const x = await runSide(side, s.frames, RUN_MS);
@@ -118,11 +158,11 @@ for (const s of sets) {
   const bytes = s.frames.reduce((a, f) => a + f.frame.length, 0);
   const entry = {
     set: s.name, frames: s.frames.length, versions: [...new Set(s.frames.map((f) => `${f.name} v${f.version}`))].length,
-    avgBytes: bytes / s.frames.length, reencode: fig("reencode"), decodeParse: fig("decodeParse"), kafkajs: fig("kafkajs"),
+    avgBytes: bytes / s.frames.length, reencode: fig("reencode"), decodeParse: fig("decodeParse"), view: fig("view"), kafkajs: fig("kafkajs"),
   };
   results.push(entry);
   process.stderr.write(`codecs bench: ${s.name}: ${s.frames.length} frames, reencode ${entry.reencode.framesPerS.toFixed(0)}/s, ` +
-    `decode+parse ${entry.decodeParse.framesPerS.toFixed(0)}/s, kafkajs ${entry.kafkajs.framesPerS.toFixed(0)}/s\n`);
+    `decode+parse ${entry.decodeParse.framesPerS.toFixed(0)}/s, view ${entry.view.framesPerS.toFixed(0)}/s, kafkajs ${entry.kafkajs.framesPerS.toFixed(0)}/s\n`);
 }
 
 writeFileSync(outFile, JSON.stringify({ node: process.version, runMs: RUN_MS, repeats: REPEATS, skipped, results }, null, 1));

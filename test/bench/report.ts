@@ -31,7 +31,7 @@ const proxy = JSON.parse(readFileSync(proxyFile, "utf8")) as {
 };
 const codecs = JSON.parse(readFileSync(codecsFile, "utf8")) as {
   node: string; skipped: Record<string, number>;
-  results: Array<{ set: string; frames: number; versions: number; avgBytes: number } & Record<"reencode" | "decodeParse" | "kafkajs", { framesPerS: number; mbPerS: number }>>;
+  results: Array<{ set: string; frames: number; versions: number; avgBytes: number } & Record<"reencode" | "decodeParse" | "view" | "kafkajs", { framesPerS: number; mbPerS: number }>>;
 };
 
 const median = (xs: number[]): number => {
@@ -143,14 +143,16 @@ if (withMachine.length) {
 }
 out.push("");
 out.push(`codecs in Node ${codecs.node}, no Envoy: oracle response frames (Kafka's own bytes), medians of 3 runs`);
-const ch = ["set (frames, avg bytes)", "codecs reencode", "codecs decode->object", "kafkajs decode", "reencode/kafkajs", "object/kafkajs"];
+const ch = ["set (frames, avg bytes)", "codecs reencode", "codecs decode->object", "view", "kafkajs decode", "reencode/kafkajs", "object/kafkajs", "view/kafkajs"];
 const crows = codecs.results.map((r) => [
   `${r.set} (${r.frames}, ${fmt(r.avgBytes, 0)} B)`,
   `${fmt(r.reencode.framesPerS, 0)}/s ${fmt(r.reencode.mbPerS, 1)} MB/s`,
   `${fmt(r.decodeParse.framesPerS, 0)}/s ${fmt(r.decodeParse.mbPerS, 1)} MB/s`,
+  `${fmt(r.view.framesPerS, 0)}/s ${fmt(r.view.mbPerS, 1)} MB/s`,
   `${fmt(r.kafkajs.framesPerS, 0)}/s ${fmt(r.kafkajs.mbPerS, 1)} MB/s`,
   fmt(r.reencode.framesPerS / r.kafkajs.framesPerS, 2),
   fmt(r.decodeParse.framesPerS / r.kafkajs.framesPerS, 3),
+  fmt(r.view.framesPerS / r.kafkajs.framesPerS, 2),
 ]);
 const cw = ch.map((h, i) => Math.max(h.length, ...crows.map((r) => r[i].length)));
 out.push([ch[0].padEnd(cw[0]), ...ch.slice(1).map((h, i) => h.padStart(cw[i + 1]))].join("  "));
@@ -168,5 +170,6 @@ for (const r of codecs.results) {
   const key = r.set.split(" ")[0].toLowerCase();
   out.push(`codecs ${(key + ".reencode_vs_kafkajs").padEnd(27)} ${(r.reencode.framesPerS / r.kafkajs.framesPerS).toFixed(2).padStart(7)}`);
   out.push(`codecs ${(key + ".object_vs_kafkajs").padEnd(27)} ${(r.decodeParse.framesPerS / r.kafkajs.framesPerS).toFixed(3).padStart(7)}`);
+  out.push(`codecs ${(key + ".view_vs_kafkajs").padEnd(27)} ${(r.view.framesPerS / r.kafkajs.framesPerS).toFixed(2).padStart(7)}`);
 }
 console.log(out.join("\n"));

@@ -6,6 +6,8 @@ import { dirname, join } from "node:path";
 export interface Codecs {
   decode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): string;
   reencode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;
+  /** The generated views' walk of frames laid out by `table` (start, end, api key, version each), names decoded, `rounds` times: entities found, -1 on failure. */
+  walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boolean, rounds: number): number;
   encode(json: string, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;
   apis(): string;
   error(): string;
