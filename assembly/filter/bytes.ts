@@ -31,6 +31,12 @@ const NO_BYTES = new Uint8Array(0);
 export class ByteQueue {
   private buf: Uint8Array = NO_BYTES;
   length: i32 = 0;
+  /**
+   * While set, the bytes held are [lentStart, lentStart + length) of this array, not copied
+   * (borrow): a frame that arrives whole in one chunk is never copied by the framer.
+   */
+  private lent: Uint8Array | null = null;
+  private lentStart: i32 = 0;
   /** Capacity never grows past this (the current frame's size), unless more is appended. */
   private growLimit: i32 = i32.MAX_VALUE;
 
@@ -40,6 +46,7 @@ export class ByteQueue {
   @inline get capacity(): i32 { return this.buf.length; }
 
   clear(): void {
+    this.lent = null;
     this.length = 0;
     this.growLimit = i32.MAX_VALUE;
     if (this.buf.length > KEEP_CAPACITY) this.release();
@@ -47,6 +54,7 @@ export class ByteQueue {
 
   /** Gives all storage back (the connection is gone). */
   release(): void {
+    this.lent = null;
     this.length = 0;
     const b = this.budget;
     if (b != null) b.give(this.buf.length);
@@ -72,17 +80,48 @@ export class ByteQueue {
     return true;
   }
 
+  /**
+   * Holds `len` bytes of `src` from `pos` without copying them, while they are all this queue
+   * holds and follow each other in `src`; anything else appended copies them first (own). The
+   * caller keeps `src` alive and unchanged until then, and calls own() before it lets go.
+   */
+  borrow(src: Uint8Array, pos: i32, len: i32): bool {
+    if (len <= 0) return true;
+    if (this.length == 0) {
+      this.lent = src;
+      this.lentStart = pos;
+      this.length = len;
+      return true;
+    }
+    const lent = this.lent;
+    if (lent != null && lent == src && this.lentStart + this.length == pos) {
+      this.length += len;
+      return true;
+    }
+    return this.append(src, pos, len);
+  }
+
+  /** Copies borrowed bytes into the queue's own storage (counted in the budget); false if over budget. */
+  own(): bool {
+    const lent = this.lent;
+    if (lent == null) return true;
+    const n = this.length;
+    this.lent = null;
+    this.length = 0;
+    return this.append(lent, this.lentStart, n);
+  }
+
   /** Appends `len` bytes of `src` from `pos` (caller guarantees the range is inside src); false if over budget. */
   append(src: Uint8Array, pos: i32, len: i32): bool {
     if (len <= 0) return true;
-    if (!this.reserve(len)) return false;
+    if (!this.own() || !this.reserve(len)) return false;
     memory.copy(this.buf.dataStart + <usize>this.length, src.dataStart + <usize>pos, <usize>len);
     this.length += len;
     return true;
   }
 
   appendInt32(v: i32): bool {
-    if (!this.reserve(4)) return false;
+    if (!this.own() || !this.reserve(4)) return false;
     const p = this.buf.dataStart + <usize>this.length;
     store<u8>(p, <u8>(v >>> 24));
     store<u8>(p, <u8>(v >>> 16), 1);
@@ -94,12 +133,15 @@ export class ByteQueue {
 
   /** Big-endian int32 at `at` (caller guarantees at + 4 <= length). */
   int32At(at: i32): i32 {
-    const p = this.buf.dataStart + <usize>at;
+    const lent = this.lent;
+    const p = (lent != null ? lent.dataStart + <usize>this.lentStart : this.buf.dataStart) + <usize>at;
     return (<i32>load<u8>(p) << 24) | (<i32>load<u8>(p, 1) << 16) | (<i32>load<u8>(p, 2) << 8) | <i32>load<u8>(p, 3);
   }
 
   /** A view of bytes [from, length); valid until the next append/clear. */
   view(from: i32 = 0): Uint8Array {
+    const lent = this.lent;
+    if (lent != null) return lent.subarray(this.lentStart + from, this.lentStart + this.length);
     return this.buf.subarray(from, this.length);
   }
 }

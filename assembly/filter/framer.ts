@@ -118,6 +118,13 @@ export class Framer {
    */
   process(chunk: Uint8Array, out: Output, from: i32 = 0): void {
     if (this.held.length > 0) this.heldChunkPos = -1;
+    this.feed(chunk, out, from);
+    // A frame still incomplete keeps its bytes in storage of its own, counted in the budget:
+    // borrowed, they would keep the whole chunk alive, uncounted, until the next one.
+    if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(0);
+  }
+
+  private feed(chunk: Uint8Array, out: Output, from: i32): void {
     this.bytesIn += chunk.length - from;
     const n = chunk.length;
     let pos = from;
@@ -178,11 +185,15 @@ export class Framer {
       this.heldChunkPos = pos;
       this.heldSinceNs = nowNs();
     }
-    if (!this.held.append(chunk, pos, len)) {
-      this.overBudget = true;
-      this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes: holding " + len.toString() +
-        " more bytes would exceed filter.maxBufferedBytes (" + heldBudget.limit.toString() + " bytes held at most across this worker's connections)");
-    }
+    // Borrowed from the chunk: a frame that arrives whole is never copied (process() copies
+    // what is left incomplete when the chunk ends).
+    if (!this.held.borrow(chunk, pos, len)) this.failOverBudget(len);
+  }
+
+  private failOverBudget(more: i32): void {
+    this.overBudget = true;
+    this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes: holding " + (this.held.length + more).toString() +
+      " bytes would exceed filter.maxBufferedBytes (" + heldBudget.limit.toString() + " bytes held at most across this worker's connections)");
   }
 
   /** Total bytes (prefix included) that must be held before deciding. */
