@@ -27,13 +27,17 @@ export class DecodedResponse {
   error: string = "";
 }
 
-function finish(r: Reader, what: string, trailing: bool = false): string {
+/**
+ * Why a read of a whole `what` ("request", "response") from `r` is not good, "" when it is:
+ * the reader failed, or bytes are left after the body (allowed when `trailing`).
+ */
+export function readProblem(r: Reader, what: string, trailing: bool = false): string {
   if (r.failed) return what + ": " + r.describeError();
   if (r.remaining != 0 && !trailing) return what + ": " + r.remaining.toString() + " bytes left over after the body at offset " + r.pos.toString();
   return "";
 }
 
-function unsupported(apiKey: i16, version: i16): string {
+export function unsupported(apiKey: i16, version: i16): string {
   return "unsupported api key " + apiKey.toString() + " version " + version.toString();
 }
 
@@ -85,7 +89,7 @@ export function decodeRequestWith(frame: Uint8Array, asBroker: bool, readBody: B
   d.headerVersion = requestHeaderVersion(apiKey, version);
   d.header.read(r, d.headerVersion);
   d.body = readBody(apiKey, r, version);
-  d.error = d.body == null ? noCodec("reader", apiKey, "requests") : finish(r, "request", asBroker);
+  d.error = d.body == null ? noCodec("reader", apiKey, "requests") : readProblem(r, "request", asBroker);
   return d;
 }
 
@@ -103,7 +107,7 @@ export function decodeResponseWith(frame: Uint8Array, apiKey: i16, version: i16,
   d.headerVersion = responseHeaderVersion(apiKey, version);
   d.header.read(r, d.headerVersion);
   d.body = readBody(apiKey, r, version);
-  d.error = d.body == null ? noCodec("reader", apiKey, "responses") : finish(r, "response");
+  d.error = d.body == null ? noCodec("reader", apiKey, "responses") : readProblem(r, "response");
   return d;
 }
 

@@ -9,7 +9,8 @@
 import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 import { BatchSummary, summarizeBatches } from "../protocol/records";
-import { responseHeaderVersion } from "../messages/apis";
+import { isSupported, responseHeaderVersion } from "../messages/apis";
+import { readProblem, unsupported } from "../codec/frame";
 import { walkResponseHeader } from "../views/ResponseHeader";
 import { walkFetchResponse } from "../views/FetchResponse";
 import { walkMetadataResponse } from "../views/MetadataResponse";
@@ -33,6 +34,8 @@ const batches = new BatchSummary();
  * Returns "" when it walked whole, else why not; then nothing was learnt from it.
  */
 export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16): string {
+  // A version the codecs do not know would be walked in another version's layout.
+  if (!isSupported(apiKey, version)) return unsupported(apiKey, version);
   walk.reset();
   const r = new Reader(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
@@ -43,8 +46,8 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
     case 75: walkDescribeTopicPartitionsResponse(r, version, walk); break;
     default: return "";
   }
-  if (r.failed) return "response: " + r.describeError();
-  if (r.remaining != 0) return "response: " + r.remaining.toString() + " bytes left over after the body at offset " + r.pos.toString();
+  const problem = readProblem(r, "response");
+  if (problem.length > 0) return problem;
   if (apiKey == 1) learnFromFetch(session, frame);
   else learnTopicIds(frame);
   return "";

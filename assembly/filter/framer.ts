@@ -121,7 +121,8 @@ export class Framer {
     this.feed(chunk, out, from);
     // A frame still incomplete keeps its bytes in storage of its own, counted in the budget:
     // borrowed, they would keep the whole chunk alive, uncounted, until the next one.
-    if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(0);
+    const holding = this.held.length;
+    if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(holding);
   }
 
   private feed(chunk: Uint8Array, out: Output, from: i32): void {
@@ -187,12 +188,14 @@ export class Framer {
     }
     // Borrowed from the chunk: a frame that arrives whole is never copied (process() copies
     // what is left incomplete when the chunk ends).
-    if (!this.held.borrow(chunk, pos, len)) this.failOverBudget(len);
+    const total = this.held.length + len;
+    if (!this.held.borrow(chunk, pos, len)) this.failOverBudget(total);
   }
 
-  private failOverBudget(more: i32): void {
+  /** Closes: holding `total` bytes of the current frame would exceed the budget. */
+  private failOverBudget(total: i32): void {
     this.overBudget = true;
-    this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes: holding " + (this.held.length + more).toString() +
+    this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes: holding " + total.toString() +
       " bytes would exceed filter.maxBufferedBytes (" + heldBudget.limit.toString() + " bytes held at most across this worker's connections)");
   }
 
