@@ -9,6 +9,7 @@ import { emitMessage } from "./emit-messages";
 import { Labels } from "./labels";
 import { emitApis, pairApis } from "./emit-apis";
 import { emitFilterCodecs } from "./emit-filter-codecs";
+import { emitRefusals } from "./emit-refusals";
 import { emitSampleIndex, emitSamples } from "./emit-samples";
 import { emitReference, emitReferenceIndex, emitView, emitViewIndex } from "./emit-views";
 
@@ -33,6 +34,7 @@ const labels = new Labels();
 for (const m of messages) writeFileSync(join(codecs, `${m.name}.ts`), emitMessage(m, labels));
 writeFileSync(join(codecs, "apis.ts"), emitApis(apis));
 writeFileSync(join(codecs, "filter-codecs.ts"), emitFilterCodecs(apis));
+writeFileSync(join(codecs, "refusals.ts"), emitRefusals(apis));
 
 // After the codecs: the views name fields with the labels the codecs gave them.
 const views = freshDir(join(outRoot, "assembly", "views"));

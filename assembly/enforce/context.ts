@@ -10,6 +10,7 @@ import { errorMessage, errorName, UNKNOWN_TOPIC_ID } from "../protocol/errors";
 import { Uuid } from "../protocol/uuid";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import { newResponse, errorResponse, responseHeaderVersion, apiName } from "../messages/apis";
+import { refuseAll } from "../messages/refusals";
 import { Policy, authorizationErrorCode } from "../policy/policy";
 import { resourceTypeName, operationName, decisionAllowed } from "../policy/acl";
 import { RequestHeader, Verdict } from "../filter/seam";
@@ -85,27 +86,16 @@ export class RequestContext {
   }
 
   /**
-   * Set when the whole request is refused before any ACL (limits.apis): every check then
-   * answers with this code, so each API's own response shape carries the refusal.
-   */
-  forcedError: i16 = 0;
-
-  /**
    * False on a context that only probes (Produce's allow path, apis/produce.ts): any refusal
    * sends the request to the full check, which explains and records it, so `check` answers
    * the code without asking the policy why.
    */
   explainsRefusals: bool = true;
-  forcedReason: string = "";
 
   /**
    * Checks an ACL and records a denial; returns the error code to answer with (0 if allowed).
    */
   check(resourceType: i32, name: string, operation: i32): i16 {
-    if (this.forcedError != 0) {
-      this.deny(resourceTypeName(resourceType) + ":" + name, this.forcedReason, this.forcedError, operationName(operation), "limits.apis");
-      return this.forcedError;
-    }
     if (this.allowed(resourceType, name, operation)) {
       if (this.allowSampleRate > 0 && sampleAllow(this.allowSampleRate)) {
         const ext = this.external;
@@ -134,11 +124,6 @@ export class RequestContext {
     return code;
   }
 
-  /** The error message a refusal carries: Kafka's own for the code, or why limits.apis refused. */
-  refusalMessage(code: i16): string | null {
-    return this.forcedError != 0 ? this.forcedReason : errorMessage(code);
-  }
-
   /**
    * Records one refusal of `resource` ("TYPE:name"): logged and counted with the verdict.
    * `operation` and `rule` ("acls[3]", "default", ...) when an ACL check refused it.
@@ -162,11 +147,6 @@ export class RequestContext {
    * id (Enforcer.onRequest), so that the retry finds it.
    */
   refuseUnknownTopicId(id: Uuid): i16 {
-    // Refused as a whole (limits.apis): the id is not worth asking about.
-    if (this.forcedError != 0) {
-      this.deny("TOPIC_ID:" + id.toString(), this.forcedReason, this.forcedError, "", "limits.apis");
-      return this.forcedError;
-    }
     const ids = this.unknownTopicIds;
     let asked = false;
     for (let i = 0; !asked && i < ids.length; i++) asked = unchecked(ids[i]).equals(id);
@@ -198,6 +178,16 @@ export class RequestContext {
     return Verdict.respond(bytes);
   }
 
+  /**
+   * Answers the whole request with `code` on everything it names, `message` beside each (the
+   * generated refusal, messages/refusals.ts); closed when its response has nowhere to carry it.
+   */
+  refuseWhole(code: i16, message: string | null): Verdict {
+    const body = refuseAll(this.apiKey, this.body, this.version, code, message);
+    if (body != null) return this.respond(body);
+    return Verdict.close(this.apiName + " refused (" + errorName(code) + ") and its response cannot carry the error");
+  }
+
   /** A fresh response body of this request's API, to fill with errors. */
   newResponse(): Message { return newResponse(this.apiKey)!; }
 
@@ -207,7 +197,7 @@ export class RequestContext {
    * response can carry the refusal.
    */
   respondWithError(code: i16): Verdict {
-    const body = errorResponse(this.apiKey, this.version, code, this.refusalMessage(code));
+    const body = errorResponse(this.apiKey, this.version, code, errorMessage(code));
     if (body != null) return this.respond(body);
     return Verdict.close(this.apiName + " refused (" + errorName(code) + ") and its response cannot carry the error");
   }

@@ -554,8 +554,8 @@ const SWEPT_APIS: StaticArray<i16> = [
 ];
 
 /** Runs a default request; a synthesized answer must decode, a rewrite must not trap. */
-function sweep(ctx: RequestContext, forcedCode: i16): void {
-  const v = forcedCode != 0 ? denyWholeRequest(ctx, "swept", forcedCode) : authorize(ctx);
+function sweep(ctx: RequestContext, wholeCode: i16): void {
+  const v = wholeCode != 0 ? denyWholeRequest(ctx, "swept", wholeCode) : authorize(ctx);
   if (v.kind == VerdictKind.Respond) respondedBody(v, ctx.apiKey, ctx.version);
   const response = newResponse(ctx.apiKey);
   if (response != null) rewriteResponse(ctx, ctx.apiKey, ctx.version, response);

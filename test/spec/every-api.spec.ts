@@ -8,8 +8,9 @@
 //     key type is neither group nor transaction). Every error code the answer carries
 //     is an authorization error, UNKNOWN_TOPIC_ID (ids no broker answer taught) or 0 (a
 //     top-level code beside per-entity ones), and at least one is an authorization error;
-//   - limits.apis refusing the API: the same, every code CLUSTER_AUTHORIZATION_FAILED or 0, and
-//     not even a listing passes (ApiVersions, SaslHandshake and SaslAuthenticate excepted);
+//   - limits.apis refusing the API: the same, every code CLUSTER_AUTHORIZATION_FAILED or 0, not
+//     even a listing passes (ApiVersions, SaslHandshake and SaslAuthenticate excepted), and the
+//     answer (the generated whole refusal) names every topic, group and transactional id asked;
 //   - allow-all (ALL on every resource for User:*): the request goes on unchanged (Pass), unless
 //     its own bytes are broken (a sample's records are not record batches: refused as malformed)
 //     or the filter answers for Kafka with Kafka's own answer (ownFault, below).
@@ -24,9 +25,10 @@ import { Reader } from "../../assembly/protocol/reader";
 import { JsonWriter } from "../../assembly/json/writer";
 import { EntityKind, EntityWalk } from "../../assembly/protocol/walk";
 import { decodeResponse } from "../../assembly/codec/frame";
-import { requestHeaderVersion } from "../../assembly/messages/apis";
+import { requestHeaderVersion, responseHeaderVersion } from "../../assembly/messages/apis";
 import { walkRequestHeader } from "../../assembly/views/RequestHeader";
-import { walkRequest } from "../../assembly/views/index";
+import { walkRequest, walkResponse } from "../../assembly/views/index";
+import { walkResponseHeader } from "../../assembly/views/ResponseHeader";
 import { Verdict, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
@@ -134,6 +136,49 @@ function checkRefusal(what: string, v: Verdict, apiKey: i16, version: i16, named
   return refused > 0 ? "" : what + ": the answer carries no refusal (codes " + codes.join(",") + ")";
 }
 
+/** The topic, group and transactional id entities of a frame, as "kind:value" (ids in hex). */
+function entitiesOf(frame: Uint8Array, apiKey: i16, version: i16, request: bool): Array<string> {
+  walk.reset();
+  const r = new Reader(frame);
+  if (request) {
+    walkRequestHeader(r, requestHeaderVersion(apiKey, version), walk);
+    walkRequest(apiKey, r, version, walk);
+  } else {
+    walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
+    walkResponse(apiKey, r, version, walk);
+  }
+  const found = new Array<string>();
+  for (let i = 0; i < walk.count; i++) {
+    const k = <EntityKind>walk.kind[i];
+    if (k == EntityKind.TopicId) found.push("id:" + walk.uuid(frame, i).toString());
+    else if (k == EntityKind.TopicName || k == EntityKind.GroupId || k == EntityKind.TransactionalId) {
+      const text = walk.text(frame, i);
+      found.push(k.toString() + ":" + (text != null ? text : "null"));
+    }
+  }
+  return found;
+}
+
+/**
+ * A whole refusal answers each topic, group and transactional id the request names, by name
+ * (or id), of every kind its answer lists (a Produce answer lists topics, not the transactional
+ * id the whole request was sent under). Not checked: Fetch v7+, which also lists the topics a
+ * session forgets (not fetched, so not answered), and DescribeTopicPartitions, whose cursor
+ * names the topic a listing resumes at (not one to describe).
+ */
+function checkAnswersEveryEntity(what: string, request: Uint8Array, answer: Uint8Array, apiKey: i16, version: i16): string {
+  if ((apiKey == 1 && version >= 7) || apiKey == 75) return "";
+  const asked = entitiesOf(request, apiKey, version, true);
+  const answered = entitiesOf(answer, apiKey, version, false);
+  for (let i = 0; i < asked.length; i++) {
+    const kind = asked[i].substring(0, asked[i].indexOf(":") + 1);
+    let listsKind = false;
+    for (let j = 0; j < answered.length; j++) listsKind = listsKind || answered[j].startsWith(kind);
+    if (listsKind && !answered.includes(asked[i])) return what + ": the answer does not name " + asked[i];
+  }
+  return "";
+}
+
 let cases = 0;
 let refusedCases = 0;
 let passedCases = 0;
@@ -199,6 +244,7 @@ describe("every API at every version", () => {
       else refusedCases++;
       // Not even a listing passes: the whole API is refused.
       note(checkRefusal("limits.apis " + what, v, key, version, v.kind == VerdictKind.Pass ? 1 : 0, true));
+      if (v.kind == VerdictKind.Respond) note(checkAnswersEveryEntity("limits.apis " + what, requestBytes(key, version, body), v.bytes!, key, version));
     });
     report("limits.apis");
   });

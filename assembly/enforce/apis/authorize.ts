@@ -108,11 +108,10 @@ export function authorize(ctx: RequestContext): Verdict {
 }
 
 /**
- * Refuses the whole request with `code` (limits.apis): the API's own check runs with every
- * resource check answering `code`, so the client gets the response shape it expects.
+ * Refuses the whole request with `code` (limits.apis), before any ACL: one refusal of the
+ * API (not of each resource: no ACL was asked), answered with `code` on everything it names.
  */
 export function denyWholeRequest(ctx: RequestContext, reason: string, code: i16): Verdict {
-  ctx.forcedError = code;
-  ctx.forcedReason = reason;
-  return authorize(ctx);
+  ctx.deny(ctx.apiName, reason, code, "", "limits.apis");
+  return ctx.refuseWhole(code, reason);
 }

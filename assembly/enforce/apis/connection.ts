@@ -15,7 +15,6 @@ import { RequestHeader, Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { Session } from "../session";
-import { passUnchecked } from "./cluster";
 import { info, printable } from "../../runtime/host";
 
 export function checkApiVersions(ctx: RequestContext): Verdict {
@@ -199,5 +198,5 @@ export function saslUserName(mechanism: string, auth: Uint8Array): string {
   return "";
 }
 
-/** GetTelemetrySubscriptions, PushTelemetry: Kafka authorizes nothing; limits.apis may still refuse them. */
-export function checkTelemetry(ctx: RequestContext): Verdict { return passUnchecked(ctx); }
+/** GetTelemetrySubscriptions, PushTelemetry: Kafka authorizes nothing. */
+export function checkTelemetry(ctx: RequestContext): Verdict { return ctx.pass(); }

@@ -12,7 +12,7 @@
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
-import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY } from "../../protocol/errors";
+import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, errorMessage } from "../../protocol/errors";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition } from "../../messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
@@ -79,7 +79,6 @@ import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
-import { forcedCode, passUnchecked } from "./cluster";
 import { PolicyViolation } from "../../policy/policy";
 import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal } from "./topics";
 
@@ -111,7 +110,7 @@ export abstract class Refusals extends ResponseRewrite {
  * null), it is answered here; else `rest` goes on and the refusals join the broker's answer.
  */
 export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | null): Verdict {
-  const whole = refusals.whole || ctx.forcedError != 0;
+  const whole = refusals.whole;
   if (!whole && refusals.count == 0) {
     if (refusals.watch) ctx.after = refusals;
     return ctx.pass();
@@ -131,7 +130,6 @@ export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | 
  */
 export function topicCode(ctx: RequestContext, name: string | null, id: Uuid, op: i32): i16 {
   if (name != null) return ctx.check(ResourceType.Topic, name, op);
-  if (ctx.forcedError != 0) return ctx.check(ResourceType.Topic, id.toString(), op);
   return ctx.refuseUnknownTopicId(id);
 }
 
@@ -605,7 +603,7 @@ function wholeCoordinatorCode(ctx: RequestContext, keyType: i8): i16 {
   if (keyType == SHARE_KEY && ctx.version >= 6) {
     return ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
   }
-  return forcedCode(ctx);
+  return 0;
 }
 
 function coordinatorKeyCode(ctx: RequestContext, keyType: i8, key: string): i16 {
@@ -618,7 +616,7 @@ function coordinatorKeyCode(ctx: RequestContext, keyType: i8, key: string): i16 
 function coordinatorError(ctx: RequestContext, code: i16): FindCoordinatorResponseData {
   const resp = new FindCoordinatorResponseData();
   resp.errorCode = code;
-  resp.errorMessage = ctx.version >= 1 ? ctx.refusalMessage(code) : null;
+  resp.errorMessage = ctx.version >= 1 ? errorMessage(code) : null;
   resp.nodeId = -1;
   resp.port = -1;
   return resp;
@@ -686,7 +684,6 @@ class DescribeGroupsRefusals extends NamedRefusals {
  * is cut to the groups the principal may describe. Kafka logs neither check's denials.
  */
 export function checkListGroups(ctx: RequestContext): Verdict {
-  if (ctx.forcedError != 0) return passUnchecked(ctx);
   if (ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe)) return ctx.pass();
   ctx.after = new DescribableGroupsOnly(ctx);
   return ctx.pass();
@@ -925,7 +922,7 @@ export function checkShareAcknowledge(ctx: RequestContext): Verdict {
 function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: TopicRefusals<Topic>): Verdict {
   const groupId = req.groupId;
   // Kafka refuses a null group id as an invalid request before any ACL check.
-  if (groupId == null) return passUnchecked(ctx);
+  if (groupId == null) return ctx.pass();
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
   if (groupCode != 0) return ctx.respondWithError(groupCode);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
@@ -1133,7 +1130,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
     return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Topic names " + invalid.join(",") + " are not valid topic names.");
   }
   if (!new TopicDescribeCheck(ctx).allowAll(required)) {
-    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, ctx.refusalMessage(TOPIC_AUTHORIZATION_FAILED));
+    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, errorMessage(TOPIC_AUTHORIZATION_FAILED));
   }
   const created = internalTopics(topology);
   const anyTopic = clusterAllows(ctx, AclOperation.Create);

@@ -9,7 +9,7 @@ import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import {
   TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED,
-  INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND,
+  INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, errorMessage,
 } from "../../protocol/errors";
 import { FetchRequestData, FetchTopic, ForgottenTopic } from "../../messages/FetchRequest";
 import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../messages/FetchResponse";
@@ -100,8 +100,7 @@ abstract class Split<E, R> extends ResponseRewrite {
 
 /** A cluster-wide permission Kafka lets stand for every topic of a request (unlogged, as there). */
 export function clusterAllows(ctx: RequestContext, operation: i32): bool {
-  // A limits.apis refusal must reach the per-topic checks, which answer with it.
-  return ctx.forcedError == 0 && ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
+  return ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
 }
 
 /** The name of a topic given by id, or null (a logged denial) when no response has told it. */
@@ -116,20 +115,6 @@ function checkTopic(ctx: RequestContext, name: string | null, id: Uuid, operatio
   const resolved = name != null ? name : nameOfTopicId(ctx, id);
   if (resolved == null) return UNKNOWN_TOPIC_ID;
   return ctx.check(ResourceType.Topic, resolved, operation);
-}
-
-/** The limits.apis reason when the whole request is refused, else null. */
-function forcedReason(ctx: RequestContext): string | null {
-  return ctx.forcedError != 0 ? ctx.forcedReason : null;
-}
-
-/**
- * A limits.apis refusal of a request that cannot be answered without the broker (Metadata's
- * brokers, a listing of every topic): the response's top-level error, else the connection closes.
- */
-function refuseWhole(ctx: RequestContext): Verdict {
-  ctx.deny("CLUSTER:" + CLUSTER_RESOURCE_NAME, ctx.forcedReason, ctx.forcedError);
-  return ctx.respondWithError(ctx.forcedError);
 }
 
 // What Kafka reports in the *AuthorizedOperations bit fields (AclEntry.supportedOperations).
@@ -189,7 +174,7 @@ function refusedFetchTopic(topic: FetchTopic, code: i16): FetchableTopicResponse
 /** A follower (replica id >= 0) needs CLUSTER_ACTION; Kafka refuses it per partition, as a topic. */
 function checkFollower(ctx: RequestContext): i16 {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
-  return code == 0 || ctx.forcedError != 0 ? code : TOPIC_AUTHORIZATION_FAILED;
+  return code == 0 ? code : TOPIC_AUTHORIZATION_FAILED;
 }
 
 /** Consumers need READ on each topic; v13+ name topics by id. */
@@ -444,7 +429,6 @@ function autoCreationRefusal(ctx: RequestContext, name: string, anyTopic: bool):
  */
 export function checkMetadata(ctx: RequestContext): Verdict {
   const req = changetype<MetadataRequestData>(ctx.body);
-  if (ctx.forcedError != 0) return refuseWhole(ctx);
   const described = new DescribedMetadata(ctx);
   described.operations = ctx.version >= 8 && req.includeTopicAuthorizedOperations;
   described.clusterOperations = ctx.version >= 8 && ctx.version <= 10 && req.includeClusterAuthorizedOperations;
@@ -509,7 +493,6 @@ export function checkDescribeTopicPartitions(ctx: RequestContext): Verdict {
   // Kafka reports every described topic's authorized operations, unasked.
   described.operations = true;
   if (req.topics.length == 0) {
-    if (ctx.forcedError != 0) return refuseWhole(ctx);
     described.listing = true;
     ctx.after = described;
     return ctx.pass();
@@ -585,8 +568,7 @@ export function createAclRefusal(ctx: RequestContext, name: string, anyTopic: bo
   if (anyTopic) return null;
   const code = ctx.check(ResourceType.Topic, name, AclOperation.Create);
   if (code == 0) return null;
-  const forced = forcedReason(ctx);
-  return new PolicyViolation(code, forced != null ? forced : "Authorization failed.");
+  return new PolicyViolation(code, "Authorization failed.");
 }
 
 /** limits.createTopics on a topic Kafka would create (-1: the broker's default), logged; null if within. */
@@ -658,7 +640,7 @@ function deletionAnswer(ctx: RequestContext, name: string | null, id: Uuid, code
   answer.name = name;
   answer.topicId = id;
   answer.errorCode = code;
-  answer.errorMessage = ctx.refusalMessage(code);
+  answer.errorMessage = errorMessage(code);
   return answer;
 }
 
@@ -823,7 +805,7 @@ function splitConfigResources<E, R>(ctx: RequestContext, resources: Array<E>, sp
         split.kept.push(resource);
         continue;
       }
-      message = ctx.refusalMessage(code);
+      message = errorMessage(code);
     }
     const answer = instantiate<R>();
     answer.errorCode = code;
@@ -891,7 +873,6 @@ export function checkCreatePartitions(ctx: RequestContext): Verdict {
     const answer = new CreatePartitionsTopicResult();
     answer.name = topic.name;
     answer.errorCode = code;
-    answer.errorMessage = forcedReason(ctx);
     split.refused.push(answer);
   }
   req.topics = split.kept;
@@ -912,7 +893,7 @@ function refusedProducersTopic(ctx: RequestContext, topic: ProducersTopicRequest
     const p = new ProducersPartitionResponse();
     p.partitionIndex = unchecked(topic.partitionIndexes[i]);
     p.errorCode = code;
-    p.errorMessage = ctx.refusalMessage(code);
+    p.errorMessage = errorMessage(code);
     answer.partitions.push(p);
   }
   return answer;

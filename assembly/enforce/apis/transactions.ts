@@ -25,7 +25,7 @@ import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
-import { checkClusterOperation, passUnchecked } from "./cluster";
+import { checkClusterOperation } from "./cluster";
 import { isInternalTopic } from "./topics";
 
 /**
@@ -40,7 +40,7 @@ export function checkInitProducerId(ctx: RequestContext): Verdict {
   if (txnId != null) {
     code = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write);
     if (code == 0 && req.enable2Pc) code = ctx.check(ResourceType.TransactionalId, txnId, AclOperation.TwoPhaseCommit);
-  } else if (ctx.forcedError != 0 || !mayProduceIdempotently(ctx)) {
+  } else if (!mayProduceIdempotently(ctx)) {
     // Logs the refusal; Kafka's own IDEMPOTENT_WRITE check does not log it.
     code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.IdempotentWrite);
   }
@@ -83,7 +83,7 @@ export function checkAddPartitionsToTxn(ctx: RequestContext): Verdict {
 
 /** WRITE on a topic; Kafka's internal topics never join a transaction, whatever the ACLs. */
 function writeTopicCode(ctx: RequestContext, name: string): i16 {
-  if (ctx.forcedError != 0 || !isInternalTopic(name)) return ctx.check(ResourceType.Topic, name, AclOperation.Write);
+  if (!isInternalTopic(name)) return ctx.check(ResourceType.Topic, name, AclOperation.Write);
   ctx.deny("TOPIC:" + name, "internal topics cannot be added to a transaction", TOPIC_AUTHORIZATION_FAILED);
   return TOPIC_AUTHORIZATION_FAILED;
 }
@@ -184,7 +184,6 @@ class DescribeTransactionsRefusals extends NamedRefusals {
 
 /** ListTransactions: the broker's list is cut to the transactional ids the principal may describe. */
 export function checkListTransactions(ctx: RequestContext): Verdict {
-  if (ctx.forcedError != 0) return passUnchecked(ctx);
   ctx.after = new DescribableTransactionsOnly(ctx);
   return ctx.pass();
 }

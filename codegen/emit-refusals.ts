@@ -1,0 +1,330 @@
+// Emits assembly/messages/refusals.ts: per API, the response that refuses a whole request
+// with one error, as the broker would answer it had it refused every entity the request names
+// (Kafka's AbstractRequest.getErrorResponse, which Kafka writes by hand per request class).
+//
+// The shape comes from the definitions: every "ErrorCode" of the response gets the code (and
+// the "ErrorMessage" beside it the message); each list of the response whose elements are
+// keyed by an entity (a topic name or id, a group, a transactional id, a partition, a config
+// resource) answers the request's list keyed by the same kind of entity, one element per
+// requested one with its keys copied. A response that can carry the code nowhere (no
+// top-level error and nothing named) gives null: the caller closes the connection.
+
+import { FieldSpec, FieldType, StructSpec, Versions } from "./model";
+import { Api } from "./emit-apis";
+import { Code } from "./code";
+import { canBeNull, propertyName, versionCheck } from "./emit-messages";
+
+/**
+ * Values Kafka's own error responses give fields whose definition default would read as a
+ * real answer (an offset of 0, node 0): the "invalid" constants of the response classes.
+ */
+const REFUSAL_VALUES: Record<string, string> = {
+  "ProduceResponse.BaseOffset": "-1",
+  "FetchResponse.HighWatermark": "-1", // FetchResponse.INVALID_HIGH_WATERMARK
+  "OffsetFetchResponse.CommittedOffset": "-1", // OffsetFetchResponse.INVALID_OFFSET
+  "DeleteRecordsResponse.LowWatermark": "-1", // DeleteRecordsResponse.INVALID_LOW_WATERMARK
+  "DescribeShareGroupOffsetsResponse.StartOffset": "-1",
+  "FindCoordinatorResponse.NodeId": "-1",
+  "FindCoordinatorResponse.Port": "-1",
+  "InitProducerIdResponse.ProducerId": "-1",
+  "InitProducerIdResponse.ProducerEpoch": "-1",
+};
+
+/**
+ * Lists answered in order rather than by key, where the definitions name no entity: the
+ * response list -> the request lists it answers, one element each (Kafka's getErrorResponse
+ * of these requests).
+ */
+const IN_ORDER: Record<string, string[]> = {
+  "CreateAclsResponse.Results": ["Creations"],
+  "DeleteAclsResponse.FilterResults": ["Filters"],
+  "AlterClientQuotasResponse.Entries": ["Entries"],
+  "AlterClientQuotasResponse.Entity": ["Entity"],
+  "AlterUserScramCredentialsResponse.Results": ["Deletions", "Upsertions"],
+  "FindCoordinatorResponse.Coordinators": ["CoordinatorKeys"],
+};
+
+/** Response fields that take a request field of another name in an in-order answer ("" : the element itself). */
+const IN_ORDER_KEYS: Record<string, string> = {
+  "AlterUserScramCredentialsResponse.User": "Name",
+  "FindCoordinatorResponse.Key": "",
+};
+
+/** In-order answers given once per value of this field (one result per user, as Kafka's). */
+const DISTINCT: Record<string, string> = {
+  "AlterUserScramCredentialsResponse.Results": "User",
+};
+
+/** The error codes an answer sets: every entity's own ("PartitionErrorCode" in AddPartitionsToTxn v0-3). */
+const ERROR_CODES = new Set(["ErrorCode", "PartitionErrorCode"]);
+
+const PARTITION_KEYS = new Set(["Partition", "PartitionIndex", "Index", "PartitionId"]);
+const RESOURCE_KEYS = new Set(["ResourceType", "ResourceName"]);
+
+const TABLES: Record<string, unknown>[] = [REFUSAL_VALUES, IN_ORDER, IN_ORDER_KEYS, DISTINCT];
+/** Table entries some response field matched: the others name what a Kafka release renamed. */
+const used = new Set<string>();
+
+function isPrimitive(t: FieldType, name: string): boolean { return t.kind === "primitive" && t.name === name; }
+
+/**
+ * The kind of entity a field keys, or null: `container` is the name of the list the field's
+ * struct is an element of ("" at the top level), as partitions are lists named Partition*.
+ */
+function keyKind(f: FieldSpec, container: string): string | null {
+  if (f.entityType === "topicName" || f.entityType === "groupId" || f.entityType === "transactionalId") return f.entityType;
+  const t = f.type.kind === "array" ? f.type.element : f.type;
+  if (f.name === "TopicId" && isPrimitive(t, "uuid")) return "topicId";
+  if (isPrimitive(t, "int32") && container.includes("Partition") && PARTITION_KEYS.has(f.name)) return "partition";
+  if (isPrimitive(t, "int32") && f.type.kind === "array" && f.name.startsWith("Partition")) return "partition";
+  if (RESOURCE_KEYS.has(f.name) && container !== "") return f.name;
+  return null;
+}
+
+/** The key kinds of a list's elements: its struct's key fields, or the primitive itself. */
+function keysOf(list: FieldSpec): Map<string, FieldSpec | null> {
+  const keys = new Map<string, FieldSpec | null>();
+  if (list.type.kind !== "array") return keys;
+  const e = list.type.element;
+  if (e.kind === "struct") {
+    for (const f of e.struct.fields) {
+      if (f.type.kind === "array") continue;
+      const k = keyKind(f, list.name);
+      if (k !== null && !keys.has(k)) keys.set(k, f);
+    }
+  } else {
+    const k = keyKind(list, "");
+    if (k !== null) keys.set(k, null); // null: the element itself
+  }
+  return keys;
+}
+
+function structOf(f: FieldSpec): StructSpec | null {
+  return f.type.kind === "array" && f.type.element.kind === "struct" ? f.type.element.struct : null;
+}
+
+class RefusalEmitter {
+  private readonly c = new Code();
+  private depth = 0;
+
+  /** The versions the code being emitted runs for: narrowed inside each versioned list. */
+  private within: Versions;
+
+  constructor(private readonly api: Api) {
+    this.within = api.response.validVersions;
+  }
+
+  emit(): string {
+    const { request, response } = this.api;
+    const c = this.c;
+    c.line(`function refuse${this.api.name}(request: ${request.name}.${request.name}Data, version: i16, code: i16, message: string | null): ${response.name}.${response.name}Data | null {`);
+    c.indent(() => {
+      c.line(`const to = new ${response.name}.${response.name}Data();`);
+      c.line("carried = 0;");
+      this.fill(request.root, "request", response.root, "to", "");
+      c.line("return carried > 0 ? to : null;");
+    });
+    c.line("}");
+    return c.toString();
+  }
+
+  /** Fills response struct `out` (variable `to`) answering request struct `from` (variable `src`). */
+  private fill(from: StructSpec | null, src: string, out: StructSpec, to: string, container: string): void {
+    const c = this.c;
+    for (const f of out.fields) {
+      const when = versionCheck(f.versions, this.within);
+      if (when === "false") continue;
+      const p = `${to}.${propertyName(f)}`;
+      const key = `${this.api.response.name}.${f.name}`;
+      if (TABLES.some((table) => table[key] !== undefined)) used.add(key);
+      const fixed = REFUSAL_VALUES[key];
+      if (ERROR_CODES.has(f.name) && isPrimitive(f.type, "int16")) {
+        this.statement(when, `${p} = carry(code);`);
+      } else if (f.name === "ErrorMessage" && isPrimitive(f.type, "string")) {
+        this.statement(when, `${p} = ${this.messageValue(f)};`);
+      } else if (fixed !== undefined) {
+        this.statement(when, `${p} = ${fixed};`);
+      } else if (isPrimitive(f.type, "records")) {
+        // As Kafka's answers (MemoryRecords.EMPTY): some versions' records cannot be null.
+        this.statement(when, `${p} = new Uint8Array(0);`);
+      } else if (f.type.kind === "array" && from !== null) {
+        const inOrder = IN_ORDER[key];
+        if (inOrder !== undefined) {
+          for (const name of inOrder) {
+            const pair = from.fields.find((g) => g.name === name);
+            if (!pair) throw new Error(`IN_ORDER ${this.api.response.name}.${f.name}: the request has no list ${name}`);
+            this.answerList(f, [pair], src, p, when, true);
+          }
+        } else {
+          for (const pair of this.pairsOf(f, from)) this.answerList(f, pair, src, p, when, false);
+        }
+      }
+    }
+  }
+
+  /**
+   * The request lists answered by response list `list`: those keyed by the same kind of entity,
+   * the one of the same name first, then others only for versions it does not cover (DeleteTopics'
+   * TopicNames before v6, Topics after; not Fetch's ForgottenTopicsData beside its Topics).
+   * Entities the request groups under a list of no entity (AlterReplicaLogDirs' Dirs) are
+   * answered from every group: a path of two lists.
+   */
+  private pairsOf(list: FieldSpec, from: StructSpec): FieldSpec[][] {
+    const wanted = keysOf(list);
+    if (wanted.size === 0 || structOf(list) === null) return [];
+    const keyedAlike = (g: FieldSpec): boolean => g.type.kind === "array" && [...keysOf(g).keys()].some((k) => wanted.has(k));
+    let candidates = from.fields.filter(keyedAlike).map((g) => [g]);
+    if (candidates.length === 0) {
+      for (const group of from.fields.filter((g) => structOf(g) !== null && keysOf(g).size === 0)) {
+        for (const g of structOf(group)!.fields.filter(keyedAlike)) candidates.push([group, g]);
+      }
+    }
+    const last = (path: FieldSpec[]): FieldSpec => path[path.length - 1];
+    candidates.sort((a, b) => Number(last(b).name === list.name) - Number(last(a).name === list.name));
+    const chosen: FieldSpec[][] = [];
+    for (const path of candidates) if (chosen.every((h) => last(h).versions.intersect(last(path).versions).empty)) chosen.push(path);
+    return chosen;
+  }
+
+  private answerList(list: FieldSpec, path: FieldSpec[], src: string, p: string, when: string, inOrder: boolean): void {
+    const c = this.c;
+    const pair = path[path.length - 1];
+    const element = structOf(list)!;
+    const cls = `${this.api.response.name}.${element.name}`;
+    const requestElement = structOf(pair);
+    const d = this.depth++;
+    const items = `items${d}`, item = `item${d}`, answer = `answer${d}`, answers = `answers${d}`;
+    const outer = this.within;
+    this.within = outer.intersect(list.versions);
+    c.block(when, () => {
+      if (canBeNull(list)) {
+        c.line(`let ${answers} = ${p};`);
+        c.line(`if (${answers} == null) { ${answers} = new Array<${cls}>(); ${p} = ${answers}; }`);
+      } else c.line(`const ${answers} = ${p};`);
+      const answerEach = (from: string): void => {
+        c.line(`const ${items} = ${from}.${propertyName(pair)};`);
+        const each = (): void => {
+          c.line(`for (let i${d} = 0; i${d} < ${items}.length; i${d}++) {`);
+          c.indent(() => {
+            c.line(`const ${item} = unchecked(${items}[i${d}]);`);
+            c.line(`const ${answer} = new ${cls}();`);
+            if (inOrder) this.copyInOrder(element, pair, item, answer);
+            else this.copyKeys(list, pair, item, answer);
+            this.fill(requestElement, item, element, answer, list.name);
+            const distinct = DISTINCT[`${this.api.response.name}.${list.name}`];
+            if (distinct === undefined) c.line(`${answers}.push(${answer});`);
+            else {
+              const key = propertyName(element.fields.find((f) => f.name === distinct)!);
+              c.line(`let seen${d} = false;`);
+              c.line(`for (let j${d} = 0; j${d} < ${answers}.length; j${d}++) if (unchecked(${answers}[j${d}]).${key} == ${answer}.${key}) seen${d} = true;`);
+              c.line(`if (!seen${d}) ${answers}.push(${answer});`);
+            }
+          });
+          c.line("}");
+        };
+        if (canBeNull(pair)) c.block(`${items} != null`, each);
+        else each();
+      };
+      if (path.length === 1) answerEach(src);
+      else {
+        const groups = `groups${d}`;
+        c.line(`const ${groups} = ${src}.${propertyName(path[0])};`);
+        c.line(`for (let g${d} = 0; g${d} < ${groups}.length; g${d}++) {`);
+        c.indent(() => answerEach(`unchecked(${groups}[g${d}])`));
+        c.line("}");
+      }
+    });
+    this.within = outer;
+  }
+
+  /** An in-order answer takes the request element's fields of the same name and type (or IN_ORDER_KEYS). */
+  private copyInOrder(element: StructSpec, pair: FieldSpec, item: string, answer: string): void {
+    const requestElement = structOf(pair);
+    for (const f of element.fields) {
+      if (f.type.kind !== "primitive") continue;
+      const alias = IN_ORDER_KEYS[`${this.api.response.name}.${f.name}`];
+      let value: string | null = null;
+      if (alias === "") value = item;
+      else {
+        const source = requestElement?.fields.find((g) => g.name === (alias ?? f.name) && g.type.kind === "primitive" && g.type.name === (f.type as { name: string }).name);
+        if (source) value = `${item}.${propertyName(source)}`;
+      }
+      if (value !== null) this.statement(versionCheck(f.versions, this.within), `${answer}.${propertyName(f)} = ${value};`);
+    }
+  }
+
+  /** Copies each key of the request's element into the answer's field keyed by the same kind. */
+  private copyKeys(list: FieldSpec, pair: FieldSpec, item: string, answer: string): void {
+    const given = keysOf(pair);
+    for (const [kind, field] of keysOf(list)) {
+      if (!given.has(kind)) continue;
+      const source = given.get(kind)!;
+      const value = source === null ? item : `${item}.${propertyName(source)}`;
+      const f = field!;
+      // Kafka's lists hold no null elements; a struct's key field may be nullable.
+      const nullable = source !== null && canBeNull(source);
+      const when = versionCheck(f.versions, this.within);
+      const assign = nullable && !canBeNull(f) ? `${value} != null ? ${value}! : ""` : value;
+      this.statement(when, `${answer}.${propertyName(f)} = ${assign};`);
+    }
+  }
+
+  private statement(when: string, text: string): void {
+    if (when === "true") this.c.line(text);
+    else if (when !== "false") this.c.line(`if (${when}) ${text}`);
+  }
+
+  /** The message where the field may hold it; "" where this version's field cannot be null. */
+  private messageValue(f: FieldSpec): string {
+    if (!canBeNull(f)) return `message != null ? message! : ""`;
+    const nullable = versionCheck(f.nullableVersions.intersect(f.versions), this.within);
+    if (nullable === "true" || f.nullableVersions.lo <= f.versions.lo && f.nullableVersions.hi >= f.versions.hi) return "message";
+    return `message != null ? message : (${nullable} ? null : "")`;
+  }
+}
+
+export function emitRefusals(apis: Api[]): string {
+  const c = new Code();
+  c.line("// Generated by codegen/emit-refusals.ts from Kafka's message definitions. Do not edit.");
+  c.line("// Per API, the response refusing a whole request with one error on everything it names.");
+  c.blank();
+  c.line('import { Message } from "../protocol/message";');
+  // Namespaces: struct names repeat across APIs ("DescribedGroup").
+  for (const a of apis) {
+    c.line(`import * as ${a.request.name} from "./${a.request.name}";`);
+    c.line(`import * as ${a.response.name} from "./${a.response.name}";`);
+  }
+  c.blank();
+  c.line("/** How many error codes the response being built carries. */");
+  c.line("let carried = 0;");
+  c.blank();
+  c.line("function carry(code: i16): i16 {");
+  c.line("  carried++;");
+  c.line("  return code;");
+  c.line("}");
+  c.blank();
+  for (const a of apis) {
+    c.line(new RefusalEmitter(a).emit().trimEnd());
+    c.blank();
+  }
+  for (const table of TABLES) {
+    for (const key of Object.keys(table)) if (!used.has(key)) throw new Error(`emit-refusals: no response field ${key}`);
+  }
+  c.line("/**");
+  c.line(" * The response refusing `request` (an `apiKey` request at `version`) as a whole with `code`,");
+  c.line(" * `message` in its error messages; null when the response has nowhere to carry the code.");
+  c.line(" */");
+  c.line("export function refuseAll(apiKey: i16, request: Message, version: i16, code: i16, message: string | null): Message | null {");
+  c.indent(() => {
+    c.line("switch (apiKey) {");
+    c.indent(() => {
+      for (const a of apis) {
+        c.line(`case ${a.key}: return refuse${a.name}(changetype<${a.request.name}.${a.request.name}Data>(request), version, code, message);`);
+      }
+      c.line("default: return null;");
+    });
+    c.line("}");
+  });
+  c.line("}");
+  return c.toString();
+}
