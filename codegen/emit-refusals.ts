@@ -103,9 +103,22 @@ function structOf(f: FieldSpec): StructSpec | null {
   return f.type.kind === "array" && f.type.element.kind === "struct" ? f.type.element.struct : null;
 }
 
+/** The AssemblyScript type of a list's element in a namespace-imported message. */
+function elementType(msg: string, list: FieldSpec): string {
+  const e = (list.type as { element: FieldType }).element;
+  if (e.kind === "struct") return `${msg}.${e.struct.name}`;
+  if (isPrimitive(e, "string")) return "string";
+  if (isPrimitive(e, "int32")) return "i32";
+  throw new Error(`${msg}.${list.name}: a list of ${JSON.stringify(e)} cannot be answered`);
+}
+
 class RefusalEmitter {
-  private readonly c = new Code();
+  private c = new Code();
   private depth = 0;
+  /** The exported answers to one element of each of the request's top-level lists. */
+  private readonly elementAnswers: string[] = [];
+  /** The first top-level request list of names (groups, transactional ids, coordinator keys). */
+  namedList: string | null = null;
 
   /** The versions the code being emitted runs for: narrowed inside each versioned list. */
   private within: Versions;
@@ -125,7 +138,52 @@ class RefusalEmitter {
       c.line("return carried > 0 ? to : null;");
     });
     c.line("}");
-    return c.toString();
+    return [c.toString(), ...this.elementAnswers].join("\n");
+  }
+
+  /**
+   * `answer<Api><List>`: the response's element answering one element of a top-level request
+   * list, for the checks that refuse some entities and let the others through.
+   */
+  private emitElementAnswer(name: string, list: FieldSpec, pair: FieldSpec, inOrder: boolean): void {
+    const { request, response } = this.api;
+    const element = structOf(list)!;
+    const outer = { c: this.c, depth: this.depth, within: this.within };
+    this.c = new Code();
+    this.depth = 1;
+    this.within = outer.within.intersect(list.versions);
+    const c = this.c;
+    c.line(`/** ${response.name}.${element.name} answering one of ${request.name}.${pair.name} with \`code\`. */`);
+    c.line(`export function ${name}(item: ${elementType(request.name, pair)}, version: i16, code: i16, message: string | null): ${response.name}.${element.name} {`);
+    c.indent(() => {
+      c.line(`const answer = new ${response.name}.${element.name}();`);
+      if (inOrder) this.copyInOrder(element, pair, "item", "answer");
+      else this.copyKeys(list, pair, "item", "answer");
+      this.fill(structOf(pair), "item", element, "answer", list.name);
+      c.line("return answer;");
+    });
+    c.line("}");
+    c.blank();
+    const respType = `${response.name}.${response.name}Data`;
+    const itemType = elementType(request.name, pair);
+    const target = `response.${propertyName(list)}`;
+    c.line(`/** Adds to \`response\` the answer to each of \`items\` (of ${request.name}.${pair.name}) with its code. */`);
+    c.line(`export function add${name.slice("answer".length)}Answers(response: ${respType}, items: Array<${itemType}>, codes: Array<i16>, version: i16, message: string | null): void {`);
+    c.indent(() => {
+      if (canBeNull(list)) {
+        c.line(`let answers = ${target};`);
+        c.line(`if (answers == null) { answers = new Array<${response.name}.${element.name}>(); ${target} = answers; }`);
+      } else c.line(`const answers = ${target};`);
+      c.line(`for (let i = 0; i < items.length; i++) answers.push(${name}(unchecked(items[i]), version, unchecked(codes[i]), message));`);
+    });
+    c.line("}");
+    // A list every version has: the dispatcher must not answer another version's list.
+    const always = pair.versions.lo <= request.validVersions.lo && pair.versions.hi >= request.validVersions.hi;
+    if (itemType === "string" && always && !this.namedList) this.namedList = name.slice("answer".length);
+    this.elementAnswers.push(c.toString());
+    this.c = outer.c;
+    this.depth = outer.depth;
+    this.within = outer.within;
   }
 
   /** Fills response struct `out` (variable `to`) answering request struct `from` (variable `src`). */
@@ -207,10 +265,16 @@ class RefusalEmitter {
           c.line(`for (let i${d} = 0; i${d} < ${items}.length; i${d}++) {`);
           c.indent(() => {
             c.line(`const ${item} = unchecked(${items}[i${d}]);`);
-            c.line(`const ${answer} = new ${cls}();`);
-            if (inOrder) this.copyInOrder(element, pair, item, answer);
-            else this.copyKeys(list, pair, item, answer);
-            this.fill(requestElement, item, element, answer, list.name);
+            if (src === "request") {
+              const name = `answer${this.api.name}${pair.name}`;
+              this.emitElementAnswer(name, list, pair, inOrder);
+              c.line(`const ${answer} = ${name}(${item}, version, code, message);`);
+            } else {
+              c.line(`const ${answer} = new ${cls}();`);
+              if (inOrder) this.copyInOrder(element, pair, item, answer);
+              else this.copyKeys(list, pair, item, answer);
+              this.fill(requestElement, item, element, answer, list.name);
+            }
             const distinct = DISTINCT[`${this.api.response.name}.${list.name}`];
             if (distinct === undefined) c.line(`${answers}.push(${answer});`);
             else {
@@ -303,10 +367,30 @@ export function emitRefusals(apis: Api[]): string {
   c.line("  return code;");
   c.line("}");
   c.blank();
+  const named: [Api, string][] = [];
   for (const a of apis) {
-    c.line(new RefusalEmitter(a).emit().trimEnd());
+    const e = new RefusalEmitter(a);
+    c.line(e.emit().trimEnd());
     c.blank();
+    if (e.namedList !== null) named.push([a, e.namedList]);
   }
+  c.line("/**");
+  c.line(" * Adds to `response` (of an `apiKey` request that lists names: groups, transactional ids,");
+  c.line(" * coordinator keys) the answer to each of `names` with its code; false for other APIs.");
+  c.line(" */");
+  c.line("export function addNamedAnswers(apiKey: i16, response: Message, names: Array<string>, codes: Array<i16>, version: i16, message: string | null): bool {");
+  c.indent(() => {
+    c.line("switch (apiKey) {");
+    c.indent(() => {
+      for (const [a, list] of named) {
+        c.line(`case ${a.key}: add${list}Answers(changetype<${a.response.name}.${a.response.name}Data>(response), names, codes, version, message); return true;`);
+      }
+      c.line("default: return false;");
+    });
+    c.line("}");
+  });
+  c.line("}");
+  c.blank();
   for (const table of TABLES) {
     for (const key of Object.keys(table)) if (!used.has(key)) throw new Error(`emit-refusals: no response field ${key}`);
   }

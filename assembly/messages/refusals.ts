@@ -209,26 +209,38 @@ function refuseProduce(request: ProduceRequest.ProduceRequestData, version: i16,
     const items0 = request.topicData;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ProduceResponse.TopicProduceResponse();
-      if (version <= 12) answer0.name = item0.name;
-      if (version >= 13) answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitionResponses;
-        const items1 = item0.partitionData;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new ProduceResponse.PartitionProduceResponse();
-          answer1.index = item1.index;
-          answer1.errorCode = carry(code);
-          answer1.baseOffset = -1;
-          if (version >= 8) answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerProduceTopicData(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ProduceResponse.TopicProduceResponse answering one of ProduceRequest.TopicData with `code`. */
+export function answerProduceTopicData(item: ProduceRequest.TopicProduceData, version: i16, code: i16, message: string | null): ProduceResponse.TopicProduceResponse {
+  const answer = new ProduceResponse.TopicProduceResponse();
+  if (version <= 12) answer.name = item.name;
+  if (version >= 13) answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitionResponses;
+    const items1 = item.partitionData;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ProduceResponse.PartitionProduceResponse();
+      answer1.index = item1.index;
+      answer1.errorCode = carry(code);
+      answer1.baseOffset = -1;
+      if (version >= 8) answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ProduceRequest.TopicData) with its code. */
+export function addProduceTopicDataAnswers(response: ProduceResponse.ProduceResponseData, items: Array<ProduceRequest.TopicProduceData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerProduceTopicData(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseFetch(request: FetchRequest.FetchRequestData, version: i16, code: i16, message: string | null): FetchResponse.FetchResponseData | null {
@@ -240,26 +252,38 @@ function refuseFetch(request: FetchRequest.FetchRequestData, version: i16, code:
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new FetchResponse.FetchableTopicResponse();
-      if (version <= 12) answer0.topic = item0.topic;
-      if (version >= 13) answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new FetchResponse.PartitionData();
-          answer1.partitionIndex = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.highWatermark = -1;
-          answer1.records = new Uint8Array(0);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerFetchTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** FetchResponse.FetchableTopicResponse answering one of FetchRequest.Topics with `code`. */
+export function answerFetchTopics(item: FetchRequest.FetchTopic, version: i16, code: i16, message: string | null): FetchResponse.FetchableTopicResponse {
+  const answer = new FetchResponse.FetchableTopicResponse();
+  if (version <= 12) answer.topic = item.topic;
+  if (version >= 13) answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new FetchResponse.PartitionData();
+      answer1.partitionIndex = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.highWatermark = -1;
+      answer1.records = new Uint8Array(0);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of FetchRequest.Topics) with its code. */
+export function addFetchTopicsAnswers(response: FetchResponse.FetchResponseData, items: Array<FetchRequest.FetchTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerFetchTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseListOffsets(request: ListOffsetsRequest.ListOffsetsRequestData, version: i16, code: i16, message: string | null): ListOffsetsResponse.ListOffsetsResponseData | null {
@@ -270,23 +294,35 @@ function refuseListOffsets(request: ListOffsetsRequest.ListOffsetsRequestData, v
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ListOffsetsResponse.ListOffsetsTopicResponse();
-      answer0.name = item0.name;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new ListOffsetsResponse.ListOffsetsPartitionResponse();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerListOffsetsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ListOffsetsResponse.ListOffsetsTopicResponse answering one of ListOffsetsRequest.Topics with `code`. */
+export function answerListOffsetsTopics(item: ListOffsetsRequest.ListOffsetsTopic, version: i16, code: i16, message: string | null): ListOffsetsResponse.ListOffsetsTopicResponse {
+  const answer = new ListOffsetsResponse.ListOffsetsTopicResponse();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ListOffsetsResponse.ListOffsetsPartitionResponse();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ListOffsetsRequest.Topics) with its code. */
+export function addListOffsetsTopicsAnswers(response: ListOffsetsResponse.ListOffsetsResponseData, items: Array<ListOffsetsRequest.ListOffsetsTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerListOffsetsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseMetadata(request: MetadataRequest.MetadataRequestData, version: i16, code: i16, message: string | null): MetadataResponse.MetadataResponseData | null {
@@ -298,16 +334,28 @@ function refuseMetadata(request: MetadataRequest.MetadataRequestData, version: i
     if (items0 != null) {
       for (let i0 = 0; i0 < items0.length; i0++) {
         const item0 = unchecked(items0[i0]);
-        const answer0 = new MetadataResponse.MetadataResponseTopic();
-        answer0.name = item0.name;
-        if (version >= 10) answer0.topicId = item0.topicId;
-        answer0.errorCode = carry(code);
+        const answer0 = answerMetadataTopics(item0, version, code, message);
         answers0.push(answer0);
       }
     }
   }
   if (version >= 13) to.errorCode = carry(code);
   return carried > 0 ? to : null;
+}
+
+/** MetadataResponse.MetadataResponseTopic answering one of MetadataRequest.Topics with `code`. */
+export function answerMetadataTopics(item: MetadataRequest.MetadataRequestTopic, version: i16, code: i16, message: string | null): MetadataResponse.MetadataResponseTopic {
+  const answer = new MetadataResponse.MetadataResponseTopic();
+  answer.name = item.name;
+  if (version >= 10) answer.topicId = item.topicId;
+  answer.errorCode = carry(code);
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of MetadataRequest.Topics) with its code. */
+export function addMetadataTopicsAnswers(response: MetadataResponse.MetadataResponseData, items: Array<MetadataRequest.MetadataRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerMetadataTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseLeaderAndIsr(request: LeaderAndIsrRequest.LeaderAndIsrRequestData, version: i16, code: i16, message: string | null): LeaderAndIsrResponse.LeaderAndIsrResponseData | null {
@@ -342,24 +390,36 @@ function refuseOffsetCommit(request: OffsetCommitRequest.OffsetCommitRequestData
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new OffsetCommitResponse.OffsetCommitResponseTopic();
-      if (version <= 9) answer0.name = item0.name;
-      if (version >= 10) answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new OffsetCommitResponse.OffsetCommitResponsePartition();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerOffsetCommitTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** OffsetCommitResponse.OffsetCommitResponseTopic answering one of OffsetCommitRequest.Topics with `code`. */
+export function answerOffsetCommitTopics(item: OffsetCommitRequest.OffsetCommitRequestTopic, version: i16, code: i16, message: string | null): OffsetCommitResponse.OffsetCommitResponseTopic {
+  const answer = new OffsetCommitResponse.OffsetCommitResponseTopic();
+  if (version <= 9) answer.name = item.name;
+  if (version >= 10) answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new OffsetCommitResponse.OffsetCommitResponsePartition();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of OffsetCommitRequest.Topics) with its code. */
+export function addOffsetCommitTopicsAnswers(response: OffsetCommitResponse.OffsetCommitResponseData, items: Array<OffsetCommitRequest.OffsetCommitRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerOffsetCommitTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseOffsetFetch(request: OffsetFetchRequest.OffsetFetchRequestData, version: i16, code: i16, message: string | null): OffsetFetchResponse.OffsetFetchResponseData | null {
@@ -371,62 +431,86 @@ function refuseOffsetFetch(request: OffsetFetchRequest.OffsetFetchRequestData, v
     if (items0 != null) {
       for (let i0 = 0; i0 < items0.length; i0++) {
         const item0 = unchecked(items0[i0]);
-        const answer0 = new OffsetFetchResponse.OffsetFetchResponseTopic();
-        answer0.name = item0.name;
-        {
-          const answers1 = answer0.partitions;
-          const items1 = item0.partitionIndexes;
-          for (let i1 = 0; i1 < items1.length; i1++) {
-            const item1 = unchecked(items1[i1]);
-            const answer1 = new OffsetFetchResponse.OffsetFetchResponsePartition();
-            answer1.partitionIndex = item1;
-            answer1.committedOffset = -1;
-            answer1.errorCode = carry(code);
-            answers1.push(answer1);
-          }
-        }
+        const answer0 = answerOffsetFetchTopics(item0, version, code, message);
         answers0.push(answer0);
       }
     }
   }
   if ((version >= 2 && version <= 7)) to.errorCode = carry(code);
   if (version >= 8) {
-    const answers2 = to.groups;
-    const items2 = request.groups;
-    for (let i2 = 0; i2 < items2.length; i2++) {
-      const item2 = unchecked(items2[i2]);
-      const answer2 = new OffsetFetchResponse.OffsetFetchResponseGroup();
-      answer2.groupId = item2.groupId;
-      {
-        const answers3 = answer2.topics;
-        const items3 = item2.topics;
-        if (items3 != null) {
-          for (let i3 = 0; i3 < items3.length; i3++) {
-            const item3 = unchecked(items3[i3]);
-            const answer3 = new OffsetFetchResponse.OffsetFetchResponseTopics();
-            if (version <= 9) answer3.name = item3.name;
-            if (version >= 10) answer3.topicId = item3.topicId;
-            {
-              const answers4 = answer3.partitions;
-              const items4 = item3.partitionIndexes;
-              for (let i4 = 0; i4 < items4.length; i4++) {
-                const item4 = unchecked(items4[i4]);
-                const answer4 = new OffsetFetchResponse.OffsetFetchResponsePartitions();
-                answer4.partitionIndex = item4;
-                answer4.committedOffset = -1;
-                answer4.errorCode = carry(code);
-                answers4.push(answer4);
-              }
-            }
-            answers3.push(answer3);
-          }
-        }
-      }
-      answer2.errorCode = carry(code);
-      answers2.push(answer2);
+    const answers1 = to.groups;
+    const items1 = request.groups;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = answerOffsetFetchGroups(item1, version, code, message);
+      answers1.push(answer1);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** OffsetFetchResponse.OffsetFetchResponseTopic answering one of OffsetFetchRequest.Topics with `code`. */
+export function answerOffsetFetchTopics(item: OffsetFetchRequest.OffsetFetchRequestTopic, version: i16, code: i16, message: string | null): OffsetFetchResponse.OffsetFetchResponseTopic {
+  const answer = new OffsetFetchResponse.OffsetFetchResponseTopic();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitionIndexes;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new OffsetFetchResponse.OffsetFetchResponsePartition();
+      answer1.partitionIndex = item1;
+      answer1.committedOffset = -1;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of OffsetFetchRequest.Topics) with its code. */
+export function addOffsetFetchTopicsAnswers(response: OffsetFetchResponse.OffsetFetchResponseData, items: Array<OffsetFetchRequest.OffsetFetchRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerOffsetFetchTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+/** OffsetFetchResponse.OffsetFetchResponseGroup answering one of OffsetFetchRequest.Groups with `code`. */
+export function answerOffsetFetchGroups(item: OffsetFetchRequest.OffsetFetchRequestGroup, version: i16, code: i16, message: string | null): OffsetFetchResponse.OffsetFetchResponseGroup {
+  const answer = new OffsetFetchResponse.OffsetFetchResponseGroup();
+  answer.groupId = item.groupId;
+  {
+    const answers1 = answer.topics;
+    const items1 = item.topics;
+    if (items1 != null) {
+      for (let i1 = 0; i1 < items1.length; i1++) {
+        const item1 = unchecked(items1[i1]);
+        const answer1 = new OffsetFetchResponse.OffsetFetchResponseTopics();
+        if (version <= 9) answer1.name = item1.name;
+        if (version >= 10) answer1.topicId = item1.topicId;
+        {
+          const answers2 = answer1.partitions;
+          const items2 = item1.partitionIndexes;
+          for (let i2 = 0; i2 < items2.length; i2++) {
+            const item2 = unchecked(items2[i2]);
+            const answer2 = new OffsetFetchResponse.OffsetFetchResponsePartitions();
+            answer2.partitionIndex = item2;
+            answer2.committedOffset = -1;
+            answer2.errorCode = carry(code);
+            answers2.push(answer2);
+          }
+        }
+        answers1.push(answer1);
+      }
+    }
+  }
+  answer.errorCode = carry(code);
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of OffsetFetchRequest.Groups) with its code. */
+export function addOffsetFetchGroupsAnswers(response: OffsetFetchResponse.OffsetFetchResponseData, items: Array<OffsetFetchRequest.OffsetFetchRequestGroup>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.groups;
+  for (let i = 0; i < items.length; i++) answers.push(answerOffsetFetchGroups(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseFindCoordinator(request: FindCoordinatorRequest.FindCoordinatorRequestData, version: i16, code: i16, message: string | null): FindCoordinatorResponse.FindCoordinatorResponseData | null {
@@ -441,16 +525,28 @@ function refuseFindCoordinator(request: FindCoordinatorRequest.FindCoordinatorRe
     const items0 = request.coordinatorKeys;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new FindCoordinatorResponse.Coordinator();
-      answer0.key = item0;
-      answer0.nodeId = -1;
-      answer0.port = -1;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerFindCoordinatorCoordinatorKeys(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** FindCoordinatorResponse.Coordinator answering one of FindCoordinatorRequest.CoordinatorKeys with `code`. */
+export function answerFindCoordinatorCoordinatorKeys(item: string, version: i16, code: i16, message: string | null): FindCoordinatorResponse.Coordinator {
+  const answer = new FindCoordinatorResponse.Coordinator();
+  answer.key = item;
+  answer.nodeId = -1;
+  answer.port = -1;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of FindCoordinatorRequest.CoordinatorKeys) with its code. */
+export function addFindCoordinatorCoordinatorKeysAnswers(response: FindCoordinatorResponse.FindCoordinatorResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.coordinators;
+  for (let i = 0; i < items.length; i++) answers.push(answerFindCoordinatorCoordinatorKeys(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseJoinGroup(request: JoinGroupRequest.JoinGroupRequestData, version: i16, code: i16, message: string | null): JoinGroupResponse.JoinGroupResponseData | null {
@@ -489,14 +585,26 @@ function refuseDescribeGroups(request: DescribeGroupsRequest.DescribeGroupsReque
     const items0 = request.groups;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeGroupsResponse.DescribedGroup();
-      answer0.groupId = item0;
-      answer0.errorCode = carry(code);
-      if (version >= 6) answer0.errorMessage = message;
+      const answer0 = answerDescribeGroupsGroups(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeGroupsResponse.DescribedGroup answering one of DescribeGroupsRequest.Groups with `code`. */
+export function answerDescribeGroupsGroups(item: string, version: i16, code: i16, message: string | null): DescribeGroupsResponse.DescribedGroup {
+  const answer = new DescribeGroupsResponse.DescribedGroup();
+  answer.groupId = item;
+  answer.errorCode = carry(code);
+  if (version >= 6) answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeGroupsRequest.Groups) with its code. */
+export function addDescribeGroupsGroupsAnswers(response: DescribeGroupsResponse.DescribeGroupsResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.groups;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeGroupsGroups(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseListGroups(request: ListGroupsRequest.ListGroupsRequestData, version: i16, code: i16, message: string | null): ListGroupsResponse.ListGroupsResponseData | null {
@@ -528,14 +636,26 @@ function refuseCreateTopics(request: CreateTopicsRequest.CreateTopicsRequestData
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new CreateTopicsResponse.CreatableTopicResult();
-      answer0.name = item0.name;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerCreateTopicsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** CreateTopicsResponse.CreatableTopicResult answering one of CreateTopicsRequest.Topics with `code`. */
+export function answerCreateTopicsTopics(item: CreateTopicsRequest.CreatableTopic, version: i16, code: i16, message: string | null): CreateTopicsResponse.CreatableTopicResult {
+  const answer = new CreateTopicsResponse.CreatableTopicResult();
+  answer.name = item.name;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of CreateTopicsRequest.Topics) with its code. */
+export function addCreateTopicsTopicsAnswers(response: CreateTopicsResponse.CreateTopicsResponseData, items: Array<CreateTopicsRequest.CreatableTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerCreateTopicsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDeleteTopics(request: DeleteTopicsRequest.DeleteTopicsRequestData, version: i16, code: i16, message: string | null): DeleteTopicsResponse.DeleteTopicsResponseData | null {
@@ -546,11 +666,7 @@ function refuseDeleteTopics(request: DeleteTopicsRequest.DeleteTopicsRequestData
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DeleteTopicsResponse.DeletableTopicResult();
-      answer0.name = item0.name;
-      if (version >= 6) answer0.topicId = item0.topicId;
-      answer0.errorCode = carry(code);
-      if (version >= 5) answer0.errorMessage = message;
+      const answer0 = answerDeleteTopicsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
@@ -559,14 +675,42 @@ function refuseDeleteTopics(request: DeleteTopicsRequest.DeleteTopicsRequestData
     const items1 = request.topicNames;
     for (let i1 = 0; i1 < items1.length; i1++) {
       const item1 = unchecked(items1[i1]);
-      const answer1 = new DeleteTopicsResponse.DeletableTopicResult();
-      answer1.name = item1;
-      answer1.errorCode = carry(code);
-      if (version >= 5) answer1.errorMessage = message;
+      const answer1 = answerDeleteTopicsTopicNames(item1, version, code, message);
       answers1.push(answer1);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DeleteTopicsResponse.DeletableTopicResult answering one of DeleteTopicsRequest.Topics with `code`. */
+export function answerDeleteTopicsTopics(item: DeleteTopicsRequest.DeleteTopicState, version: i16, code: i16, message: string | null): DeleteTopicsResponse.DeletableTopicResult {
+  const answer = new DeleteTopicsResponse.DeletableTopicResult();
+  answer.name = item.name;
+  if (version >= 6) answer.topicId = item.topicId;
+  answer.errorCode = carry(code);
+  if (version >= 5) answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteTopicsRequest.Topics) with its code. */
+export function addDeleteTopicsTopicsAnswers(response: DeleteTopicsResponse.DeleteTopicsResponseData, items: Array<DeleteTopicsRequest.DeleteTopicState>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteTopicsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+/** DeleteTopicsResponse.DeletableTopicResult answering one of DeleteTopicsRequest.TopicNames with `code`. */
+export function answerDeleteTopicsTopicNames(item: string, version: i16, code: i16, message: string | null): DeleteTopicsResponse.DeletableTopicResult {
+  const answer = new DeleteTopicsResponse.DeletableTopicResult();
+  answer.name = item;
+  answer.errorCode = carry(code);
+  if (version >= 5) answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteTopicsRequest.TopicNames) with its code. */
+export function addDeleteTopicsTopicNamesAnswers(response: DeleteTopicsResponse.DeleteTopicsResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteTopicsTopicNames(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDeleteRecords(request: DeleteRecordsRequest.DeleteRecordsRequestData, version: i16, code: i16, message: string | null): DeleteRecordsResponse.DeleteRecordsResponseData | null {
@@ -577,24 +721,36 @@ function refuseDeleteRecords(request: DeleteRecordsRequest.DeleteRecordsRequestD
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DeleteRecordsResponse.DeleteRecordsTopicResult();
-      answer0.name = item0.name;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new DeleteRecordsResponse.DeleteRecordsPartitionResult();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.lowWatermark = -1;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerDeleteRecordsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DeleteRecordsResponse.DeleteRecordsTopicResult answering one of DeleteRecordsRequest.Topics with `code`. */
+export function answerDeleteRecordsTopics(item: DeleteRecordsRequest.DeleteRecordsTopic, version: i16, code: i16, message: string | null): DeleteRecordsResponse.DeleteRecordsTopicResult {
+  const answer = new DeleteRecordsResponse.DeleteRecordsTopicResult();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new DeleteRecordsResponse.DeleteRecordsPartitionResult();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.lowWatermark = -1;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteRecordsRequest.Topics) with its code. */
+export function addDeleteRecordsTopicsAnswers(response: DeleteRecordsResponse.DeleteRecordsResponseData, items: Array<DeleteRecordsRequest.DeleteRecordsTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteRecordsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseInitProducerId(request: InitProducerIdRequest.InitProducerIdRequestData, version: i16, code: i16, message: string | null): InitProducerIdResponse.InitProducerIdResponseData | null {
@@ -614,23 +770,35 @@ function refuseOffsetForLeaderEpoch(request: OffsetForLeaderEpochRequest.OffsetF
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult();
-      answer0.topic = item0.topic;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new OffsetForLeaderEpochResponse.EpochEndOffset();
-          answer1.partition = item1.partition;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerOffsetForLeaderEpochTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult answering one of OffsetForLeaderEpochRequest.Topics with `code`. */
+export function answerOffsetForLeaderEpochTopics(item: OffsetForLeaderEpochRequest.OffsetForLeaderTopic, version: i16, code: i16, message: string | null): OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
+  const answer = new OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult();
+  answer.topic = item.topic;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new OffsetForLeaderEpochResponse.EpochEndOffset();
+      answer1.partition = item1.partition;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of OffsetForLeaderEpochRequest.Topics) with its code. */
+export function addOffsetForLeaderEpochTopicsAnswers(response: OffsetForLeaderEpochResponse.OffsetForLeaderEpochResponseData, items: Array<OffsetForLeaderEpochRequest.OffsetForLeaderTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerOffsetForLeaderEpochTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAddPartitionsToTxn(request: AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData, version: i16, code: i16, message: string | null): AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData | null {
@@ -642,54 +810,78 @@ function refuseAddPartitionsToTxn(request: AddPartitionsToTxnRequest.AddPartitio
     const items0 = request.transactions;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AddPartitionsToTxnResponse.AddPartitionsToTxnResult();
-      answer0.transactionalId = item0.transactionalId;
-      {
-        const answers1 = answer0.topicResults;
-        const items1 = item0.topics;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult();
-          answer1.name = item1.name;
-          {
-            const answers2 = answer1.resultsByPartition;
-            const items2 = item1.partitions;
-            for (let i2 = 0; i2 < items2.length; i2++) {
-              const item2 = unchecked(items2[i2]);
-              const answer2 = new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult();
-              answer2.partitionIndex = item2;
-              answer2.partitionErrorCode = carry(code);
-              answers2.push(answer2);
-            }
-          }
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerAddPartitionsToTxnTransactions(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   if (version <= 3) {
-    const answers3 = to.resultsByTopicV3AndBelow;
-    const items3 = request.v3AndBelowTopics;
-    for (let i3 = 0; i3 < items3.length; i3++) {
-      const item3 = unchecked(items3[i3]);
-      const answer3 = new AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult();
-      answer3.name = item3.name;
-      {
-        const answers4 = answer3.resultsByPartition;
-        const items4 = item3.partitions;
-        for (let i4 = 0; i4 < items4.length; i4++) {
-          const item4 = unchecked(items4[i4]);
-          const answer4 = new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult();
-          answer4.partitionIndex = item4;
-          answer4.partitionErrorCode = carry(code);
-          answers4.push(answer4);
-        }
-      }
-      answers3.push(answer3);
+    const answers1 = to.resultsByTopicV3AndBelow;
+    const items1 = request.v3AndBelowTopics;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = answerAddPartitionsToTxnV3AndBelowTopics(item1, version, code, message);
+      answers1.push(answer1);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AddPartitionsToTxnResponse.AddPartitionsToTxnResult answering one of AddPartitionsToTxnRequest.Transactions with `code`. */
+export function answerAddPartitionsToTxnTransactions(item: AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction, version: i16, code: i16, message: string | null): AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
+  const answer = new AddPartitionsToTxnResponse.AddPartitionsToTxnResult();
+  answer.transactionalId = item.transactionalId;
+  {
+    const answers1 = answer.topicResults;
+    const items1 = item.topics;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult();
+      answer1.name = item1.name;
+      {
+        const answers2 = answer1.resultsByPartition;
+        const items2 = item1.partitions;
+        for (let i2 = 0; i2 < items2.length; i2++) {
+          const item2 = unchecked(items2[i2]);
+          const answer2 = new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult();
+          answer2.partitionIndex = item2;
+          answer2.partitionErrorCode = carry(code);
+          answers2.push(answer2);
+        }
+      }
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AddPartitionsToTxnRequest.Transactions) with its code. */
+export function addAddPartitionsToTxnTransactionsAnswers(response: AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData, items: Array<AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.resultsByTransaction;
+  for (let i = 0; i < items.length; i++) answers.push(answerAddPartitionsToTxnTransactions(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+/** AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult answering one of AddPartitionsToTxnRequest.V3AndBelowTopics with `code`. */
+export function answerAddPartitionsToTxnV3AndBelowTopics(item: AddPartitionsToTxnRequest.AddPartitionsToTxnTopic, version: i16, code: i16, message: string | null): AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
+  const answer = new AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult();
+  answer.name = item.name;
+  {
+    const answers1 = answer.resultsByPartition;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult();
+      answer1.partitionIndex = item1;
+      answer1.partitionErrorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AddPartitionsToTxnRequest.V3AndBelowTopics) with its code. */
+export function addAddPartitionsToTxnV3AndBelowTopicsAnswers(response: AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData, items: Array<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.resultsByTopicV3AndBelow;
+  for (let i = 0; i < items.length; i++) answers.push(answerAddPartitionsToTxnV3AndBelowTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAddOffsetsToTxn(request: AddOffsetsToTxnRequest.AddOffsetsToTxnRequestData, version: i16, code: i16, message: string | null): AddOffsetsToTxnResponse.AddOffsetsToTxnResponseData | null {
@@ -720,24 +912,36 @@ function refuseTxnOffsetCommit(request: TxnOffsetCommitRequest.TxnOffsetCommitRe
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic();
-      if (version <= 5) answer0.name = item0.name;
-      if (version >= 6) answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerTxnOffsetCommitTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic answering one of TxnOffsetCommitRequest.Topics with `code`. */
+export function answerTxnOffsetCommitTopics(item: TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic, version: i16, code: i16, message: string | null): TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
+  const answer = new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic();
+  if (version <= 5) answer.name = item.name;
+  if (version >= 6) answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of TxnOffsetCommitRequest.Topics) with its code. */
+export function addTxnOffsetCommitTopicsAnswers(response: TxnOffsetCommitResponse.TxnOffsetCommitResponseData, items: Array<TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerTxnOffsetCommitTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeAcls(request: DescribeAclsRequest.DescribeAclsRequestData, version: i16, code: i16, message: string | null): DescribeAclsResponse.DescribeAclsResponseData | null {
@@ -756,13 +960,25 @@ function refuseCreateAcls(request: CreateAclsRequest.CreateAclsRequestData, vers
     const items0 = request.creations;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new CreateAclsResponse.AclCreationResult();
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerCreateAclsCreations(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** CreateAclsResponse.AclCreationResult answering one of CreateAclsRequest.Creations with `code`. */
+export function answerCreateAclsCreations(item: CreateAclsRequest.AclCreation, version: i16, code: i16, message: string | null): CreateAclsResponse.AclCreationResult {
+  const answer = new CreateAclsResponse.AclCreationResult();
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of CreateAclsRequest.Creations) with its code. */
+export function addCreateAclsCreationsAnswers(response: CreateAclsResponse.CreateAclsResponseData, items: Array<CreateAclsRequest.AclCreation>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerCreateAclsCreations(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDeleteAcls(request: DeleteAclsRequest.DeleteAclsRequestData, version: i16, code: i16, message: string | null): DeleteAclsResponse.DeleteAclsResponseData | null {
@@ -773,13 +989,25 @@ function refuseDeleteAcls(request: DeleteAclsRequest.DeleteAclsRequestData, vers
     const items0 = request.filters;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DeleteAclsResponse.DeleteAclsFilterResult();
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerDeleteAclsFilters(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DeleteAclsResponse.DeleteAclsFilterResult answering one of DeleteAclsRequest.Filters with `code`. */
+export function answerDeleteAclsFilters(item: DeleteAclsRequest.DeleteAclsFilter, version: i16, code: i16, message: string | null): DeleteAclsResponse.DeleteAclsFilterResult {
+  const answer = new DeleteAclsResponse.DeleteAclsFilterResult();
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteAclsRequest.Filters) with its code. */
+export function addDeleteAclsFiltersAnswers(response: DeleteAclsResponse.DeleteAclsResponseData, items: Array<DeleteAclsRequest.DeleteAclsFilter>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.filterResults;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteAclsFilters(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeConfigs(request: DescribeConfigsRequest.DescribeConfigsRequestData, version: i16, code: i16, message: string | null): DescribeConfigsResponse.DescribeConfigsResponseData | null {
@@ -790,15 +1018,27 @@ function refuseDescribeConfigs(request: DescribeConfigsRequest.DescribeConfigsRe
     const items0 = request.resources;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeConfigsResponse.DescribeConfigsResult();
-      answer0.resourceType = item0.resourceType;
-      answer0.resourceName = item0.resourceName;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerDescribeConfigsResources(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeConfigsResponse.DescribeConfigsResult answering one of DescribeConfigsRequest.Resources with `code`. */
+export function answerDescribeConfigsResources(item: DescribeConfigsRequest.DescribeConfigsResource, version: i16, code: i16, message: string | null): DescribeConfigsResponse.DescribeConfigsResult {
+  const answer = new DescribeConfigsResponse.DescribeConfigsResult();
+  answer.resourceType = item.resourceType;
+  answer.resourceName = item.resourceName;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeConfigsRequest.Resources) with its code. */
+export function addDescribeConfigsResourcesAnswers(response: DescribeConfigsResponse.DescribeConfigsResponseData, items: Array<DescribeConfigsRequest.DescribeConfigsResource>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeConfigsResources(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAlterConfigs(request: AlterConfigsRequest.AlterConfigsRequestData, version: i16, code: i16, message: string | null): AlterConfigsResponse.AlterConfigsResponseData | null {
@@ -809,15 +1049,27 @@ function refuseAlterConfigs(request: AlterConfigsRequest.AlterConfigsRequestData
     const items0 = request.resources;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AlterConfigsResponse.AlterConfigsResourceResponse();
-      answer0.resourceType = item0.resourceType;
-      answer0.resourceName = item0.resourceName;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerAlterConfigsResources(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterConfigsResponse.AlterConfigsResourceResponse answering one of AlterConfigsRequest.Resources with `code`. */
+export function answerAlterConfigsResources(item: AlterConfigsRequest.AlterConfigsResource, version: i16, code: i16, message: string | null): AlterConfigsResponse.AlterConfigsResourceResponse {
+  const answer = new AlterConfigsResponse.AlterConfigsResourceResponse();
+  answer.resourceType = item.resourceType;
+  answer.resourceName = item.resourceName;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterConfigsRequest.Resources) with its code. */
+export function addAlterConfigsResourcesAnswers(response: AlterConfigsResponse.AlterConfigsResponseData, items: Array<AlterConfigsRequest.AlterConfigsResource>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterConfigsResources(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAlterReplicaLogDirs(request: AlterReplicaLogDirsRequest.AlterReplicaLogDirsRequestData, version: i16, code: i16, message: string | null): AlterReplicaLogDirsResponse.AlterReplicaLogDirsResponseData | null {
@@ -830,24 +1082,36 @@ function refuseAlterReplicaLogDirs(request: AlterReplicaLogDirsRequest.AlterRepl
       const items0 = unchecked(groups0[g0]).topics;
       for (let i0 = 0; i0 < items0.length; i0++) {
         const item0 = unchecked(items0[i0]);
-        const answer0 = new AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult();
-        answer0.topicName = item0.name;
-        {
-          const answers1 = answer0.partitions;
-          const items1 = item0.partitions;
-          for (let i1 = 0; i1 < items1.length; i1++) {
-            const item1 = unchecked(items1[i1]);
-            const answer1 = new AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult();
-            answer1.partitionIndex = item1;
-            answer1.errorCode = carry(code);
-            answers1.push(answer1);
-          }
-        }
+        const answer0 = answerAlterReplicaLogDirsTopics(item0, version, code, message);
         answers0.push(answer0);
       }
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult answering one of AlterReplicaLogDirsRequest.Topics with `code`. */
+export function answerAlterReplicaLogDirsTopics(item: AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic, version: i16, code: i16, message: string | null): AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
+  const answer = new AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult();
+  answer.topicName = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult();
+      answer1.partitionIndex = item1;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterReplicaLogDirsRequest.Topics) with its code. */
+export function addAlterReplicaLogDirsTopicsAnswers(response: AlterReplicaLogDirsResponse.AlterReplicaLogDirsResponseData, items: Array<AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterReplicaLogDirsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeLogDirs(request: DescribeLogDirsRequest.DescribeLogDirsRequestData, version: i16, code: i16, message: string | null): DescribeLogDirsResponse.DescribeLogDirsResponseData | null {
@@ -873,14 +1137,26 @@ function refuseCreatePartitions(request: CreatePartitionsRequest.CreatePartition
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new CreatePartitionsResponse.CreatePartitionsTopicResult();
-      answer0.name = item0.name;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerCreatePartitionsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** CreatePartitionsResponse.CreatePartitionsTopicResult answering one of CreatePartitionsRequest.Topics with `code`. */
+export function answerCreatePartitionsTopics(item: CreatePartitionsRequest.CreatePartitionsTopic, version: i16, code: i16, message: string | null): CreatePartitionsResponse.CreatePartitionsTopicResult {
+  const answer = new CreatePartitionsResponse.CreatePartitionsTopicResult();
+  answer.name = item.name;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of CreatePartitionsRequest.Topics) with its code. */
+export function addCreatePartitionsTopicsAnswers(response: CreatePartitionsResponse.CreatePartitionsResponseData, items: Array<CreatePartitionsRequest.CreatePartitionsTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerCreatePartitionsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseCreateDelegationToken(request: CreateDelegationTokenRequest.CreateDelegationTokenRequestData, version: i16, code: i16, message: string | null): CreateDelegationTokenResponse.CreateDelegationTokenResponseData | null {
@@ -919,14 +1195,26 @@ function refuseDeleteGroups(request: DeleteGroupsRequest.DeleteGroupsRequestData
     const items0 = request.groupsNames;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DeleteGroupsResponse.DeletableGroupResult();
-      answer0.groupId = item0;
-      answer0.errorCode = carry(code);
-      if (version >= 3) answer0.errorMessage = message;
+      const answer0 = answerDeleteGroupsGroupsNames(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DeleteGroupsResponse.DeletableGroupResult answering one of DeleteGroupsRequest.GroupsNames with `code`. */
+export function answerDeleteGroupsGroupsNames(item: string, version: i16, code: i16, message: string | null): DeleteGroupsResponse.DeletableGroupResult {
+  const answer = new DeleteGroupsResponse.DeletableGroupResult();
+  answer.groupId = item;
+  answer.errorCode = carry(code);
+  if (version >= 3) answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteGroupsRequest.GroupsNames) with its code. */
+export function addDeleteGroupsGroupsNamesAnswers(response: DeleteGroupsResponse.DeleteGroupsResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteGroupsGroupsNames(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseElectLeaders(request: ElectLeadersRequest.ElectLeadersRequestData, version: i16, code: i16, message: string | null): ElectLeadersResponse.ElectLeadersResponseData | null {
@@ -939,25 +1227,37 @@ function refuseElectLeaders(request: ElectLeadersRequest.ElectLeadersRequestData
     if (items0 != null) {
       for (let i0 = 0; i0 < items0.length; i0++) {
         const item0 = unchecked(items0[i0]);
-        const answer0 = new ElectLeadersResponse.ReplicaElectionResult();
-        answer0.topic = item0.topic;
-        {
-          const answers1 = answer0.partitionResult;
-          const items1 = item0.partitions;
-          for (let i1 = 0; i1 < items1.length; i1++) {
-            const item1 = unchecked(items1[i1]);
-            const answer1 = new ElectLeadersResponse.PartitionResult();
-            answer1.partitionId = item1;
-            answer1.errorCode = carry(code);
-            answer1.errorMessage = message;
-            answers1.push(answer1);
-          }
-        }
+        const answer0 = answerElectLeadersTopicPartitions(item0, version, code, message);
         answers0.push(answer0);
       }
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ElectLeadersResponse.ReplicaElectionResult answering one of ElectLeadersRequest.TopicPartitions with `code`. */
+export function answerElectLeadersTopicPartitions(item: ElectLeadersRequest.TopicPartitions, version: i16, code: i16, message: string | null): ElectLeadersResponse.ReplicaElectionResult {
+  const answer = new ElectLeadersResponse.ReplicaElectionResult();
+  answer.topic = item.topic;
+  {
+    const answers1 = answer.partitionResult;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ElectLeadersResponse.PartitionResult();
+      answer1.partitionId = item1;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ElectLeadersRequest.TopicPartitions) with its code. */
+export function addElectLeadersTopicPartitionsAnswers(response: ElectLeadersResponse.ElectLeadersResponseData, items: Array<ElectLeadersRequest.TopicPartitions>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.replicaElectionResults;
+  for (let i = 0; i < items.length; i++) answers.push(answerElectLeadersTopicPartitions(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseIncrementalAlterConfigs(request: IncrementalAlterConfigsRequest.IncrementalAlterConfigsRequestData, version: i16, code: i16, message: string | null): IncrementalAlterConfigsResponse.IncrementalAlterConfigsResponseData | null {
@@ -968,15 +1268,27 @@ function refuseIncrementalAlterConfigs(request: IncrementalAlterConfigsRequest.I
     const items0 = request.resources;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse();
-      answer0.resourceType = item0.resourceType;
-      answer0.resourceName = item0.resourceName;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerIncrementalAlterConfigsResources(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** IncrementalAlterConfigsResponse.AlterConfigsResourceResponse answering one of IncrementalAlterConfigsRequest.Resources with `code`. */
+export function answerIncrementalAlterConfigsResources(item: IncrementalAlterConfigsRequest.AlterConfigsResource, version: i16, code: i16, message: string | null): IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
+  const answer = new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse();
+  answer.resourceType = item.resourceType;
+  answer.resourceName = item.resourceName;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of IncrementalAlterConfigsRequest.Resources) with its code. */
+export function addIncrementalAlterConfigsResourcesAnswers(response: IncrementalAlterConfigsResponse.IncrementalAlterConfigsResponseData, items: Array<IncrementalAlterConfigsRequest.AlterConfigsResource>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerIncrementalAlterConfigsResources(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAlterPartitionReassignments(request: AlterPartitionReassignmentsRequest.AlterPartitionReassignmentsRequestData, version: i16, code: i16, message: string | null): AlterPartitionReassignmentsResponse.AlterPartitionReassignmentsResponseData | null {
@@ -989,24 +1301,36 @@ function refuseAlterPartitionReassignments(request: AlterPartitionReassignmentsR
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AlterPartitionReassignmentsResponse.ReassignableTopicResponse();
-      answer0.name = item0.name;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new AlterPartitionReassignmentsResponse.ReassignablePartitionResponse();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerAlterPartitionReassignmentsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterPartitionReassignmentsResponse.ReassignableTopicResponse answering one of AlterPartitionReassignmentsRequest.Topics with `code`. */
+export function answerAlterPartitionReassignmentsTopics(item: AlterPartitionReassignmentsRequest.ReassignableTopic, version: i16, code: i16, message: string | null): AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
+  const answer = new AlterPartitionReassignmentsResponse.ReassignableTopicResponse();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AlterPartitionReassignmentsResponse.ReassignablePartitionResponse();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterPartitionReassignmentsRequest.Topics) with its code. */
+export function addAlterPartitionReassignmentsTopicsAnswers(response: AlterPartitionReassignmentsResponse.AlterPartitionReassignmentsResponseData, items: Array<AlterPartitionReassignmentsRequest.ReassignableTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterPartitionReassignmentsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseListPartitionReassignments(request: ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData, version: i16, code: i16, message: string | null): ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData | null {
@@ -1020,23 +1344,35 @@ function refuseListPartitionReassignments(request: ListPartitionReassignmentsReq
     if (items0 != null) {
       for (let i0 = 0; i0 < items0.length; i0++) {
         const item0 = unchecked(items0[i0]);
-        const answer0 = new ListPartitionReassignmentsResponse.OngoingTopicReassignment();
-        answer0.name = item0.name;
-        {
-          const answers1 = answer0.partitions;
-          const items1 = item0.partitionIndexes;
-          for (let i1 = 0; i1 < items1.length; i1++) {
-            const item1 = unchecked(items1[i1]);
-            const answer1 = new ListPartitionReassignmentsResponse.OngoingPartitionReassignment();
-            answer1.partitionIndex = item1;
-            answers1.push(answer1);
-          }
-        }
+        const answer0 = answerListPartitionReassignmentsTopics(item0, version, code, message);
         answers0.push(answer0);
       }
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ListPartitionReassignmentsResponse.OngoingTopicReassignment answering one of ListPartitionReassignmentsRequest.Topics with `code`. */
+export function answerListPartitionReassignmentsTopics(item: ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics, version: i16, code: i16, message: string | null): ListPartitionReassignmentsResponse.OngoingTopicReassignment {
+  const answer = new ListPartitionReassignmentsResponse.OngoingTopicReassignment();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitionIndexes;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ListPartitionReassignmentsResponse.OngoingPartitionReassignment();
+      answer1.partitionIndex = item1;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ListPartitionReassignmentsRequest.Topics) with its code. */
+export function addListPartitionReassignmentsTopicsAnswers(response: ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData, items: Array<ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerListPartitionReassignmentsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseOffsetDelete(request: OffsetDeleteRequest.OffsetDeleteRequestData, version: i16, code: i16, message: string | null): OffsetDeleteResponse.OffsetDeleteResponseData | null {
@@ -1048,23 +1384,35 @@ function refuseOffsetDelete(request: OffsetDeleteRequest.OffsetDeleteRequestData
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new OffsetDeleteResponse.OffsetDeleteResponseTopic();
-      answer0.name = item0.name;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new OffsetDeleteResponse.OffsetDeleteResponsePartition();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerOffsetDeleteTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** OffsetDeleteResponse.OffsetDeleteResponseTopic answering one of OffsetDeleteRequest.Topics with `code`. */
+export function answerOffsetDeleteTopics(item: OffsetDeleteRequest.OffsetDeleteRequestTopic, version: i16, code: i16, message: string | null): OffsetDeleteResponse.OffsetDeleteResponseTopic {
+  const answer = new OffsetDeleteResponse.OffsetDeleteResponseTopic();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new OffsetDeleteResponse.OffsetDeleteResponsePartition();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of OffsetDeleteRequest.Topics) with its code. */
+export function addOffsetDeleteTopicsAnswers(response: OffsetDeleteResponse.OffsetDeleteResponseData, items: Array<OffsetDeleteRequest.OffsetDeleteRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerOffsetDeleteTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeClientQuotas(request: DescribeClientQuotasRequest.DescribeClientQuotasRequestData, version: i16, code: i16, message: string | null): DescribeClientQuotasResponse.DescribeClientQuotasResponseData | null {
@@ -1083,24 +1431,36 @@ function refuseAlterClientQuotas(request: AlterClientQuotasRequest.AlterClientQu
     const items0 = request.entries;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AlterClientQuotasResponse.EntryData();
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
-      {
-        const answers1 = answer0.entity;
-        const items1 = item0.entity;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new AlterClientQuotasResponse.EntityData();
-          answer1.entityType = item1.entityType;
-          answer1.entityName = item1.entityName;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerAlterClientQuotasEntries(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterClientQuotasResponse.EntryData answering one of AlterClientQuotasRequest.Entries with `code`. */
+export function answerAlterClientQuotasEntries(item: AlterClientQuotasRequest.EntryData, version: i16, code: i16, message: string | null): AlterClientQuotasResponse.EntryData {
+  const answer = new AlterClientQuotasResponse.EntryData();
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  {
+    const answers1 = answer.entity;
+    const items1 = item.entity;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AlterClientQuotasResponse.EntityData();
+      answer1.entityType = item1.entityType;
+      answer1.entityName = item1.entityName;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterClientQuotasRequest.Entries) with its code. */
+export function addAlterClientQuotasEntriesAnswers(response: AlterClientQuotasResponse.AlterClientQuotasResponseData, items: Array<AlterClientQuotasRequest.EntryData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.entries;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterClientQuotasEntries(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeUserScramCredentials(request: DescribeUserScramCredentialsRequest.DescribeUserScramCredentialsRequestData, version: i16, code: i16, message: string | null): DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResponseData | null {
@@ -1119,10 +1479,7 @@ function refuseAlterUserScramCredentials(request: AlterUserScramCredentialsReque
     const items0 = request.deletions;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult();
-      answer0.user = item0.name;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerAlterUserScramCredentialsDeletions(item0, version, code, message);
       let seen0 = false;
       for (let j0 = 0; j0 < answers0.length; j0++) if (unchecked(answers0[j0]).user == answer0.user) seen0 = true;
       if (!seen0) answers0.push(answer0);
@@ -1133,16 +1490,43 @@ function refuseAlterUserScramCredentials(request: AlterUserScramCredentialsReque
     const items1 = request.upsertions;
     for (let i1 = 0; i1 < items1.length; i1++) {
       const item1 = unchecked(items1[i1]);
-      const answer1 = new AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult();
-      answer1.user = item1.name;
-      answer1.errorCode = carry(code);
-      answer1.errorMessage = message;
+      const answer1 = answerAlterUserScramCredentialsUpsertions(item1, version, code, message);
       let seen1 = false;
       for (let j1 = 0; j1 < answers1.length; j1++) if (unchecked(answers1[j1]).user == answer1.user) seen1 = true;
       if (!seen1) answers1.push(answer1);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult answering one of AlterUserScramCredentialsRequest.Deletions with `code`. */
+export function answerAlterUserScramCredentialsDeletions(item: AlterUserScramCredentialsRequest.ScramCredentialDeletion, version: i16, code: i16, message: string | null): AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
+  const answer = new AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult();
+  answer.user = item.name;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterUserScramCredentialsRequest.Deletions) with its code. */
+export function addAlterUserScramCredentialsDeletionsAnswers(response: AlterUserScramCredentialsResponse.AlterUserScramCredentialsResponseData, items: Array<AlterUserScramCredentialsRequest.ScramCredentialDeletion>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterUserScramCredentialsDeletions(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+/** AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult answering one of AlterUserScramCredentialsRequest.Upsertions with `code`. */
+export function answerAlterUserScramCredentialsUpsertions(item: AlterUserScramCredentialsRequest.ScramCredentialUpsertion, version: i16, code: i16, message: string | null): AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
+  const answer = new AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult();
+  answer.user = item.name;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterUserScramCredentialsRequest.Upsertions) with its code. */
+export function addAlterUserScramCredentialsUpsertionsAnswers(response: AlterUserScramCredentialsResponse.AlterUserScramCredentialsResponseData, items: Array<AlterUserScramCredentialsRequest.ScramCredentialUpsertion>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterUserScramCredentialsUpsertions(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseVote(request: VoteRequest.VoteRequestData, version: i16, code: i16, message: string | null): VoteResponse.VoteResponseData | null {
@@ -1154,23 +1538,35 @@ function refuseVote(request: VoteRequest.VoteRequestData, version: i16, code: i1
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new VoteResponse.TopicData();
-      answer0.topicName = item0.topicName;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new VoteResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerVoteTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** VoteResponse.TopicData answering one of VoteRequest.Topics with `code`. */
+export function answerVoteTopics(item: VoteRequest.TopicData, version: i16, code: i16, message: string | null): VoteResponse.TopicData {
+  const answer = new VoteResponse.TopicData();
+  answer.topicName = item.topicName;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new VoteResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of VoteRequest.Topics) with its code. */
+export function addVoteTopicsAnswers(response: VoteResponse.VoteResponseData, items: Array<VoteRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerVoteTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseBeginQuorumEpoch(request: BeginQuorumEpochRequest.BeginQuorumEpochRequestData, version: i16, code: i16, message: string | null): BeginQuorumEpochResponse.BeginQuorumEpochResponseData | null {
@@ -1182,23 +1578,35 @@ function refuseBeginQuorumEpoch(request: BeginQuorumEpochRequest.BeginQuorumEpoc
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new BeginQuorumEpochResponse.TopicData();
-      answer0.topicName = item0.topicName;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new BeginQuorumEpochResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerBeginQuorumEpochTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** BeginQuorumEpochResponse.TopicData answering one of BeginQuorumEpochRequest.Topics with `code`. */
+export function answerBeginQuorumEpochTopics(item: BeginQuorumEpochRequest.TopicData, version: i16, code: i16, message: string | null): BeginQuorumEpochResponse.TopicData {
+  const answer = new BeginQuorumEpochResponse.TopicData();
+  answer.topicName = item.topicName;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new BeginQuorumEpochResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of BeginQuorumEpochRequest.Topics) with its code. */
+export function addBeginQuorumEpochTopicsAnswers(response: BeginQuorumEpochResponse.BeginQuorumEpochResponseData, items: Array<BeginQuorumEpochRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerBeginQuorumEpochTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseEndQuorumEpoch(request: EndQuorumEpochRequest.EndQuorumEpochRequestData, version: i16, code: i16, message: string | null): EndQuorumEpochResponse.EndQuorumEpochResponseData | null {
@@ -1210,23 +1618,35 @@ function refuseEndQuorumEpoch(request: EndQuorumEpochRequest.EndQuorumEpochReque
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new EndQuorumEpochResponse.TopicData();
-      answer0.topicName = item0.topicName;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new EndQuorumEpochResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerEndQuorumEpochTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** EndQuorumEpochResponse.TopicData answering one of EndQuorumEpochRequest.Topics with `code`. */
+export function answerEndQuorumEpochTopics(item: EndQuorumEpochRequest.TopicData, version: i16, code: i16, message: string | null): EndQuorumEpochResponse.TopicData {
+  const answer = new EndQuorumEpochResponse.TopicData();
+  answer.topicName = item.topicName;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new EndQuorumEpochResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of EndQuorumEpochRequest.Topics) with its code. */
+export function addEndQuorumEpochTopicsAnswers(response: EndQuorumEpochResponse.EndQuorumEpochResponseData, items: Array<EndQuorumEpochRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerEndQuorumEpochTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeQuorum(request: DescribeQuorumRequest.DescribeQuorumRequestData, version: i16, code: i16, message: string | null): DescribeQuorumResponse.DescribeQuorumResponseData | null {
@@ -1239,24 +1659,36 @@ function refuseDescribeQuorum(request: DescribeQuorumRequest.DescribeQuorumReque
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeQuorumResponse.TopicData();
-      answer0.topicName = item0.topicName;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new DescribeQuorumResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          if (version >= 2) answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerDescribeQuorumTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeQuorumResponse.TopicData answering one of DescribeQuorumRequest.Topics with `code`. */
+export function answerDescribeQuorumTopics(item: DescribeQuorumRequest.TopicData, version: i16, code: i16, message: string | null): DescribeQuorumResponse.TopicData {
+  const answer = new DescribeQuorumResponse.TopicData();
+  answer.topicName = item.topicName;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new DescribeQuorumResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      if (version >= 2) answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeQuorumRequest.Topics) with its code. */
+export function addDescribeQuorumTopicsAnswers(response: DescribeQuorumResponse.DescribeQuorumResponseData, items: Array<DescribeQuorumRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeQuorumTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAlterPartition(request: AlterPartitionRequest.AlterPartitionRequestData, version: i16, code: i16, message: string | null): AlterPartitionResponse.AlterPartitionResponseData | null {
@@ -1268,23 +1700,35 @@ function refuseAlterPartition(request: AlterPartitionRequest.AlterPartitionReque
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AlterPartitionResponse.TopicData();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new AlterPartitionResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerAlterPartitionTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterPartitionResponse.TopicData answering one of AlterPartitionRequest.Topics with `code`. */
+export function answerAlterPartitionTopics(item: AlterPartitionRequest.TopicData, version: i16, code: i16, message: string | null): AlterPartitionResponse.TopicData {
+  const answer = new AlterPartitionResponse.TopicData();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AlterPartitionResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterPartitionRequest.Topics) with its code. */
+export function addAlterPartitionTopicsAnswers(response: AlterPartitionResponse.AlterPartitionResponseData, items: Array<AlterPartitionRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterPartitionTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseUpdateFeatures(request: UpdateFeaturesRequest.UpdateFeaturesRequestData, version: i16, code: i16, message: string | null): UpdateFeaturesResponse.UpdateFeaturesResponseData | null {
@@ -1311,24 +1755,36 @@ function refuseFetchSnapshot(request: FetchSnapshotRequest.FetchSnapshotRequestD
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new FetchSnapshotResponse.TopicSnapshot();
-      answer0.name = item0.name;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new FetchSnapshotResponse.PartitionSnapshot();
-          answer1.index = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.unalignedRecords = new Uint8Array(0);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerFetchSnapshotTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** FetchSnapshotResponse.TopicSnapshot answering one of FetchSnapshotRequest.Topics with `code`. */
+export function answerFetchSnapshotTopics(item: FetchSnapshotRequest.TopicSnapshot, version: i16, code: i16, message: string | null): FetchSnapshotResponse.TopicSnapshot {
+  const answer = new FetchSnapshotResponse.TopicSnapshot();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new FetchSnapshotResponse.PartitionSnapshot();
+      answer1.index = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.unalignedRecords = new Uint8Array(0);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of FetchSnapshotRequest.Topics) with its code. */
+export function addFetchSnapshotTopicsAnswers(response: FetchSnapshotResponse.FetchSnapshotResponseData, items: Array<FetchSnapshotRequest.TopicSnapshot>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerFetchSnapshotTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeCluster(request: DescribeClusterRequest.DescribeClusterRequestData, version: i16, code: i16, message: string | null): DescribeClusterResponse.DescribeClusterResponseData | null {
@@ -1347,24 +1803,36 @@ function refuseDescribeProducers(request: DescribeProducersRequest.DescribeProdu
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeProducersResponse.TopicResponse();
-      answer0.name = item0.name;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitionIndexes;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new DescribeProducersResponse.PartitionResponse();
-          answer1.partitionIndex = item1;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerDescribeProducersTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeProducersResponse.TopicResponse answering one of DescribeProducersRequest.Topics with `code`. */
+export function answerDescribeProducersTopics(item: DescribeProducersRequest.TopicRequest, version: i16, code: i16, message: string | null): DescribeProducersResponse.TopicResponse {
+  const answer = new DescribeProducersResponse.TopicResponse();
+  answer.name = item.name;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitionIndexes;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new DescribeProducersResponse.PartitionResponse();
+      answer1.partitionIndex = item1;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeProducersRequest.Topics) with its code. */
+export function addDescribeProducersTopicsAnswers(response: DescribeProducersResponse.DescribeProducersResponseData, items: Array<DescribeProducersRequest.TopicRequest>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeProducersTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseBrokerRegistration(request: BrokerRegistrationRequest.BrokerRegistrationRequestData, version: i16, code: i16, message: string | null): BrokerRegistrationResponse.BrokerRegistrationResponseData | null {
@@ -1397,13 +1865,25 @@ function refuseDescribeTransactions(request: DescribeTransactionsRequest.Describ
     const items0 = request.transactionalIds;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeTransactionsResponse.TransactionState();
-      answer0.transactionalId = item0;
-      answer0.errorCode = carry(code);
+      const answer0 = answerDescribeTransactionsTransactionalIds(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeTransactionsResponse.TransactionState answering one of DescribeTransactionsRequest.TransactionalIds with `code`. */
+export function answerDescribeTransactionsTransactionalIds(item: string, version: i16, code: i16, message: string | null): DescribeTransactionsResponse.TransactionState {
+  const answer = new DescribeTransactionsResponse.TransactionState();
+  answer.transactionalId = item;
+  answer.errorCode = carry(code);
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeTransactionsRequest.TransactionalIds) with its code. */
+export function addDescribeTransactionsTransactionalIdsAnswers(response: DescribeTransactionsResponse.DescribeTransactionsResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.transactionStates;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeTransactionsTransactionalIds(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseListTransactions(request: ListTransactionsRequest.ListTransactionsRequestData, version: i16, code: i16, message: string | null): ListTransactionsResponse.ListTransactionsResponseData | null {
@@ -1436,14 +1916,26 @@ function refuseConsumerGroupDescribe(request: ConsumerGroupDescribeRequest.Consu
     const items0 = request.groupIds;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ConsumerGroupDescribeResponse.DescribedGroup();
-      answer0.groupId = item0;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerConsumerGroupDescribeGroupIds(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ConsumerGroupDescribeResponse.DescribedGroup answering one of ConsumerGroupDescribeRequest.GroupIds with `code`. */
+export function answerConsumerGroupDescribeGroupIds(item: string, version: i16, code: i16, message: string | null): ConsumerGroupDescribeResponse.DescribedGroup {
+  const answer = new ConsumerGroupDescribeResponse.DescribedGroup();
+  answer.groupId = item;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ConsumerGroupDescribeRequest.GroupIds) with its code. */
+export function addConsumerGroupDescribeGroupIdsAnswers(response: ConsumerGroupDescribeResponse.ConsumerGroupDescribeResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.groups;
+  for (let i = 0; i < items.length; i++) answers.push(answerConsumerGroupDescribeGroupIds(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseControllerRegistration(request: ControllerRegistrationRequest.ControllerRegistrationRequestData, version: i16, code: i16, message: string | null): ControllerRegistrationResponse.ControllerRegistrationResponseData | null {
@@ -1490,13 +1982,25 @@ function refuseDescribeTopicPartitions(request: DescribeTopicPartitionsRequest.D
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic();
-      answer0.name = item0.name;
-      answer0.errorCode = carry(code);
+      const answer0 = answerDescribeTopicPartitionsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic answering one of DescribeTopicPartitionsRequest.Topics with `code`. */
+export function answerDescribeTopicPartitionsTopics(item: DescribeTopicPartitionsRequest.TopicRequest, version: i16, code: i16, message: string | null): DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
+  const answer = new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic();
+  answer.name = item.name;
+  answer.errorCode = carry(code);
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeTopicPartitionsRequest.Topics) with its code. */
+export function addDescribeTopicPartitionsTopicsAnswers(response: DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseData, items: Array<DescribeTopicPartitionsRequest.TopicRequest>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.topics;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeTopicPartitionsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseShareGroupHeartbeat(request: ShareGroupHeartbeatRequest.ShareGroupHeartbeatRequestData, version: i16, code: i16, message: string | null): ShareGroupHeartbeatResponse.ShareGroupHeartbeatResponseData | null {
@@ -1515,14 +2019,26 @@ function refuseShareGroupDescribe(request: ShareGroupDescribeRequest.ShareGroupD
     const items0 = request.groupIds;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ShareGroupDescribeResponse.DescribedGroup();
-      answer0.groupId = item0;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerShareGroupDescribeGroupIds(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ShareGroupDescribeResponse.DescribedGroup answering one of ShareGroupDescribeRequest.GroupIds with `code`. */
+export function answerShareGroupDescribeGroupIds(item: string, version: i16, code: i16, message: string | null): ShareGroupDescribeResponse.DescribedGroup {
+  const answer = new ShareGroupDescribeResponse.DescribedGroup();
+  answer.groupId = item;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ShareGroupDescribeRequest.GroupIds) with its code. */
+export function addShareGroupDescribeGroupIdsAnswers(response: ShareGroupDescribeResponse.ShareGroupDescribeResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.groups;
+  for (let i = 0; i < items.length; i++) answers.push(answerShareGroupDescribeGroupIds(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseShareFetch(request: ShareFetchRequest.ShareFetchRequestData, version: i16, code: i16, message: string | null): ShareFetchResponse.ShareFetchResponseData | null {
@@ -1535,25 +2051,37 @@ function refuseShareFetch(request: ShareFetchRequest.ShareFetchRequestData, vers
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ShareFetchResponse.ShareFetchableTopicResponse();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new ShareFetchResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answer1.records = new Uint8Array(0);
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerShareFetchTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ShareFetchResponse.ShareFetchableTopicResponse answering one of ShareFetchRequest.Topics with `code`. */
+export function answerShareFetchTopics(item: ShareFetchRequest.FetchTopic, version: i16, code: i16, message: string | null): ShareFetchResponse.ShareFetchableTopicResponse {
+  const answer = new ShareFetchResponse.ShareFetchableTopicResponse();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ShareFetchResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answer1.records = new Uint8Array(0);
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ShareFetchRequest.Topics) with its code. */
+export function addShareFetchTopicsAnswers(response: ShareFetchResponse.ShareFetchResponseData, items: Array<ShareFetchRequest.FetchTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerShareFetchTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseShareAcknowledge(request: ShareAcknowledgeRequest.ShareAcknowledgeRequestData, version: i16, code: i16, message: string | null): ShareAcknowledgeResponse.ShareAcknowledgeResponseData | null {
@@ -1566,24 +2094,36 @@ function refuseShareAcknowledge(request: ShareAcknowledgeRequest.ShareAcknowledg
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new ShareAcknowledgeResponse.PartitionData();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerShareAcknowledgeTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse answering one of ShareAcknowledgeRequest.Topics with `code`. */
+export function answerShareAcknowledgeTopics(item: ShareAcknowledgeRequest.AcknowledgeTopic, version: i16, code: i16, message: string | null): ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
+  const answer = new ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ShareAcknowledgeResponse.PartitionData();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ShareAcknowledgeRequest.Topics) with its code. */
+export function addShareAcknowledgeTopicsAnswers(response: ShareAcknowledgeResponse.ShareAcknowledgeResponseData, items: Array<ShareAcknowledgeRequest.AcknowledgeTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerShareAcknowledgeTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAddRaftVoter(request: AddRaftVoterRequest.AddRaftVoterRequestData, version: i16, code: i16, message: string | null): AddRaftVoterResponse.AddRaftVoterResponseData | null {
@@ -1617,24 +2157,36 @@ function refuseInitializeShareGroupState(request: InitializeShareGroupStateReque
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new InitializeShareGroupStateResponse.InitializeStateResult();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new InitializeShareGroupStateResponse.PartitionResult();
-          answer1.partition = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerInitializeShareGroupStateTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** InitializeShareGroupStateResponse.InitializeStateResult answering one of InitializeShareGroupStateRequest.Topics with `code`. */
+export function answerInitializeShareGroupStateTopics(item: InitializeShareGroupStateRequest.InitializeStateData, version: i16, code: i16, message: string | null): InitializeShareGroupStateResponse.InitializeStateResult {
+  const answer = new InitializeShareGroupStateResponse.InitializeStateResult();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new InitializeShareGroupStateResponse.PartitionResult();
+      answer1.partition = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of InitializeShareGroupStateRequest.Topics) with its code. */
+export function addInitializeShareGroupStateTopicsAnswers(response: InitializeShareGroupStateResponse.InitializeShareGroupStateResponseData, items: Array<InitializeShareGroupStateRequest.InitializeStateData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerInitializeShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseReadShareGroupState(request: ReadShareGroupStateRequest.ReadShareGroupStateRequestData, version: i16, code: i16, message: string | null): ReadShareGroupStateResponse.ReadShareGroupStateResponseData | null {
@@ -1645,24 +2197,36 @@ function refuseReadShareGroupState(request: ReadShareGroupStateRequest.ReadShare
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ReadShareGroupStateResponse.ReadStateResult();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new ReadShareGroupStateResponse.PartitionResult();
-          answer1.partition = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerReadShareGroupStateTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ReadShareGroupStateResponse.ReadStateResult answering one of ReadShareGroupStateRequest.Topics with `code`. */
+export function answerReadShareGroupStateTopics(item: ReadShareGroupStateRequest.ReadStateData, version: i16, code: i16, message: string | null): ReadShareGroupStateResponse.ReadStateResult {
+  const answer = new ReadShareGroupStateResponse.ReadStateResult();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ReadShareGroupStateResponse.PartitionResult();
+      answer1.partition = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ReadShareGroupStateRequest.Topics) with its code. */
+export function addReadShareGroupStateTopicsAnswers(response: ReadShareGroupStateResponse.ReadShareGroupStateResponseData, items: Array<ReadShareGroupStateRequest.ReadStateData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerReadShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseWriteShareGroupState(request: WriteShareGroupStateRequest.WriteShareGroupStateRequestData, version: i16, code: i16, message: string | null): WriteShareGroupStateResponse.WriteShareGroupStateResponseData | null {
@@ -1673,24 +2237,36 @@ function refuseWriteShareGroupState(request: WriteShareGroupStateRequest.WriteSh
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new WriteShareGroupStateResponse.WriteStateResult();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new WriteShareGroupStateResponse.PartitionResult();
-          answer1.partition = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerWriteShareGroupStateTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** WriteShareGroupStateResponse.WriteStateResult answering one of WriteShareGroupStateRequest.Topics with `code`. */
+export function answerWriteShareGroupStateTopics(item: WriteShareGroupStateRequest.WriteStateData, version: i16, code: i16, message: string | null): WriteShareGroupStateResponse.WriteStateResult {
+  const answer = new WriteShareGroupStateResponse.WriteStateResult();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new WriteShareGroupStateResponse.PartitionResult();
+      answer1.partition = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of WriteShareGroupStateRequest.Topics) with its code. */
+export function addWriteShareGroupStateTopicsAnswers(response: WriteShareGroupStateResponse.WriteShareGroupStateResponseData, items: Array<WriteShareGroupStateRequest.WriteStateData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerWriteShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDeleteShareGroupState(request: DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData, version: i16, code: i16, message: string | null): DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData | null {
@@ -1701,24 +2277,36 @@ function refuseDeleteShareGroupState(request: DeleteShareGroupStateRequest.Delet
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DeleteShareGroupStateResponse.DeleteStateResult();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new DeleteShareGroupStateResponse.PartitionResult();
-          answer1.partition = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerDeleteShareGroupStateTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DeleteShareGroupStateResponse.DeleteStateResult answering one of DeleteShareGroupStateRequest.Topics with `code`. */
+export function answerDeleteShareGroupStateTopics(item: DeleteShareGroupStateRequest.DeleteStateData, version: i16, code: i16, message: string | null): DeleteShareGroupStateResponse.DeleteStateResult {
+  const answer = new DeleteShareGroupStateResponse.DeleteStateResult();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new DeleteShareGroupStateResponse.PartitionResult();
+      answer1.partition = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteShareGroupStateRequest.Topics) with its code. */
+export function addDeleteShareGroupStateTopicsAnswers(response: DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData, items: Array<DeleteShareGroupStateRequest.DeleteStateData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseReadShareGroupStateSummary(request: ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData, version: i16, code: i16, message: string | null): ReadShareGroupStateSummaryResponse.ReadShareGroupStateSummaryResponseData | null {
@@ -1729,24 +2317,36 @@ function refuseReadShareGroupStateSummary(request: ReadShareGroupStateSummaryReq
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new ReadShareGroupStateSummaryResponse.ReadStateSummaryResult();
-      answer0.topicId = item0.topicId;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new ReadShareGroupStateSummaryResponse.PartitionResult();
-          answer1.partition = item1.partition;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerReadShareGroupStateSummaryTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** ReadShareGroupStateSummaryResponse.ReadStateSummaryResult answering one of ReadShareGroupStateSummaryRequest.Topics with `code`. */
+export function answerReadShareGroupStateSummaryTopics(item: ReadShareGroupStateSummaryRequest.ReadStateSummaryData, version: i16, code: i16, message: string | null): ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
+  const answer = new ReadShareGroupStateSummaryResponse.ReadStateSummaryResult();
+  answer.topicId = item.topicId;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new ReadShareGroupStateSummaryResponse.PartitionResult();
+      answer1.partition = item1.partition;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of ReadShareGroupStateSummaryRequest.Topics) with its code. */
+export function addReadShareGroupStateSummaryTopicsAnswers(response: ReadShareGroupStateSummaryResponse.ReadShareGroupStateSummaryResponseData, items: Array<ReadShareGroupStateSummaryRequest.ReadStateSummaryData>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.results;
+  for (let i = 0; i < items.length; i++) answers.push(answerReadShareGroupStateSummaryTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseStreamsGroupHeartbeat(request: StreamsGroupHeartbeatRequest.StreamsGroupHeartbeatRequestData, version: i16, code: i16, message: string | null): StreamsGroupHeartbeatResponse.StreamsGroupHeartbeatResponseData | null {
@@ -1765,14 +2365,26 @@ function refuseStreamsGroupDescribe(request: StreamsGroupDescribeRequest.Streams
     const items0 = request.groupIds;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new StreamsGroupDescribeResponse.DescribedGroup();
-      answer0.groupId = item0;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerStreamsGroupDescribeGroupIds(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** StreamsGroupDescribeResponse.DescribedGroup answering one of StreamsGroupDescribeRequest.GroupIds with `code`. */
+export function answerStreamsGroupDescribeGroupIds(item: string, version: i16, code: i16, message: string | null): StreamsGroupDescribeResponse.DescribedGroup {
+  const answer = new StreamsGroupDescribeResponse.DescribedGroup();
+  answer.groupId = item;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of StreamsGroupDescribeRequest.GroupIds) with its code. */
+export function addStreamsGroupDescribeGroupIdsAnswers(response: StreamsGroupDescribeResponse.StreamsGroupDescribeResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.groups;
+  for (let i = 0; i < items.length; i++) answers.push(answerStreamsGroupDescribeGroupIds(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDescribeShareGroupOffsets(request: DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseData | null {
@@ -1783,39 +2395,51 @@ function refuseDescribeShareGroupOffsets(request: DescribeShareGroupOffsetsReque
     const items0 = request.groups;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup();
-      answer0.groupId = item0.groupId;
-      {
-        const answers1 = answer0.topics;
-        const items1 = item0.topics;
-        if (items1 != null) {
-          for (let i1 = 0; i1 < items1.length; i1++) {
-            const item1 = unchecked(items1[i1]);
-            const answer1 = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseTopic();
-            answer1.topicName = item1.topicName;
-            {
-              const answers2 = answer1.partitions;
-              const items2 = item1.partitions;
-              for (let i2 = 0; i2 < items2.length; i2++) {
-                const item2 = unchecked(items2[i2]);
-                const answer2 = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponsePartition();
-                answer2.partitionIndex = item2;
-                answer2.startOffset = -1;
-                answer2.errorCode = carry(code);
-                answer2.errorMessage = message;
-                answers2.push(answer2);
-              }
-            }
-            answers1.push(answer1);
-          }
-        }
-      }
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerDescribeShareGroupOffsetsGroups(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup answering one of DescribeShareGroupOffsetsRequest.Groups with `code`. */
+export function answerDescribeShareGroupOffsetsGroups(item: DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup, version: i16, code: i16, message: string | null): DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup {
+  const answer = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup();
+  answer.groupId = item.groupId;
+  {
+    const answers1 = answer.topics;
+    const items1 = item.topics;
+    if (items1 != null) {
+      for (let i1 = 0; i1 < items1.length; i1++) {
+        const item1 = unchecked(items1[i1]);
+        const answer1 = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseTopic();
+        answer1.topicName = item1.topicName;
+        {
+          const answers2 = answer1.partitions;
+          const items2 = item1.partitions;
+          for (let i2 = 0; i2 < items2.length; i2++) {
+            const item2 = unchecked(items2[i2]);
+            const answer2 = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponsePartition();
+            answer2.partitionIndex = item2;
+            answer2.startOffset = -1;
+            answer2.errorCode = carry(code);
+            answer2.errorMessage = message;
+            answers2.push(answer2);
+          }
+        }
+        answers1.push(answer1);
+      }
+    }
+  }
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DescribeShareGroupOffsetsRequest.Groups) with its code. */
+export function addDescribeShareGroupOffsetsGroupsAnswers(response: DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseData, items: Array<DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.groups;
+  for (let i = 0; i < items.length; i++) answers.push(answerDescribeShareGroupOffsetsGroups(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseAlterShareGroupOffsets(request: AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData | null {
@@ -1828,24 +2452,36 @@ function refuseAlterShareGroupOffsets(request: AlterShareGroupOffsetsRequest.Alt
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic();
-      answer0.topicName = item0.topicName;
-      {
-        const answers1 = answer0.partitions;
-        const items1 = item0.partitions;
-        for (let i1 = 0; i1 < items1.length; i1++) {
-          const item1 = unchecked(items1[i1]);
-          const answer1 = new AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponsePartition();
-          answer1.partitionIndex = item1.partitionIndex;
-          answer1.errorCode = carry(code);
-          answer1.errorMessage = message;
-          answers1.push(answer1);
-        }
-      }
+      const answer0 = answerAlterShareGroupOffsetsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic answering one of AlterShareGroupOffsetsRequest.Topics with `code`. */
+export function answerAlterShareGroupOffsetsTopics(item: AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestTopic, version: i16, code: i16, message: string | null): AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic {
+  const answer = new AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic();
+  answer.topicName = item.topicName;
+  {
+    const answers1 = answer.partitions;
+    const items1 = item.partitions;
+    for (let i1 = 0; i1 < items1.length; i1++) {
+      const item1 = unchecked(items1[i1]);
+      const answer1 = new AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponsePartition();
+      answer1.partitionIndex = item1.partitionIndex;
+      answer1.errorCode = carry(code);
+      answer1.errorMessage = message;
+      answers1.push(answer1);
+    }
+  }
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of AlterShareGroupOffsetsRequest.Topics) with its code. */
+export function addAlterShareGroupOffsetsTopicsAnswers(response: AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData, items: Array<AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerAlterShareGroupOffsetsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseDeleteShareGroupOffsets(request: DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData | null {
@@ -1858,14 +2494,26 @@ function refuseDeleteShareGroupOffsets(request: DeleteShareGroupOffsetsRequest.D
     const items0 = request.topics;
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
-      const answer0 = new DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic();
-      answer0.topicName = item0.topicName;
-      answer0.errorCode = carry(code);
-      answer0.errorMessage = message;
+      const answer0 = answerDeleteShareGroupOffsetsTopics(item0, version, code, message);
       answers0.push(answer0);
     }
   }
   return carried > 0 ? to : null;
+}
+
+/** DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic answering one of DeleteShareGroupOffsetsRequest.Topics with `code`. */
+export function answerDeleteShareGroupOffsetsTopics(item: DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestTopic, version: i16, code: i16, message: string | null): DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic {
+  const answer = new DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic();
+  answer.topicName = item.topicName;
+  answer.errorCode = carry(code);
+  answer.errorMessage = message;
+  return answer;
+}
+
+/** Adds to `response` the answer to each of `items` (of DeleteShareGroupOffsetsRequest.Topics) with its code. */
+export function addDeleteShareGroupOffsetsTopicsAnswers(response: DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData, items: Array<DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
+  const answers = response.responses;
+  for (let i = 0; i < items.length; i++) answers.push(answerDeleteShareGroupOffsetsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
 function refuseStreamsGroupTopologyDescriptionUpdate(request: StreamsGroupTopologyDescriptionUpdateRequest.StreamsGroupTopologyDescriptionUpdateRequestData, version: i16, code: i16, message: string | null): StreamsGroupTopologyDescriptionUpdateResponse.StreamsGroupTopologyDescriptionUpdateResponseData | null {
@@ -1882,6 +2530,24 @@ function refuseUnregisterController(request: UnregisterControllerRequest.Unregis
   to.errorCode = carry(code);
   to.errorMessage = message;
   return carried > 0 ? to : null;
+}
+
+/**
+ * Adds to `response` (of an `apiKey` request that lists names: groups, transactional ids,
+ * coordinator keys) the answer to each of `names` with its code; false for other APIs.
+ */
+export function addNamedAnswers(apiKey: i16, response: Message, names: Array<string>, codes: Array<i16>, version: i16, message: string | null): bool {
+  switch (apiKey) {
+    case 10: addFindCoordinatorCoordinatorKeysAnswers(changetype<FindCoordinatorResponse.FindCoordinatorResponseData>(response), names, codes, version, message); return true;
+    case 15: addDescribeGroupsGroupsAnswers(changetype<DescribeGroupsResponse.DescribeGroupsResponseData>(response), names, codes, version, message); return true;
+    case 20: addDeleteTopicsTopicNamesAnswers(changetype<DeleteTopicsResponse.DeleteTopicsResponseData>(response), names, codes, version, message); return true;
+    case 42: addDeleteGroupsGroupsNamesAnswers(changetype<DeleteGroupsResponse.DeleteGroupsResponseData>(response), names, codes, version, message); return true;
+    case 65: addDescribeTransactionsTransactionalIdsAnswers(changetype<DescribeTransactionsResponse.DescribeTransactionsResponseData>(response), names, codes, version, message); return true;
+    case 69: addConsumerGroupDescribeGroupIdsAnswers(changetype<ConsumerGroupDescribeResponse.ConsumerGroupDescribeResponseData>(response), names, codes, version, message); return true;
+    case 77: addShareGroupDescribeGroupIdsAnswers(changetype<ShareGroupDescribeResponse.ShareGroupDescribeResponseData>(response), names, codes, version, message); return true;
+    case 89: addStreamsGroupDescribeGroupIdsAnswers(changetype<StreamsGroupDescribeResponse.StreamsGroupDescribeResponseData>(response), names, codes, version, message); return true;
+    default: return false;
+  }
 }
 
 /**

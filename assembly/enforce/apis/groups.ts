@@ -14,26 +14,24 @@ import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, errorMessage } from "../../protocol/errors";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
-import { OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition } from "../../messages/OffsetCommitResponse";
+import { OffsetCommitResponseData } from "../../messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
-  OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponsePartition,
-  OffsetFetchResponseTopics, OffsetFetchResponsePartitions, OffsetFetchResponseGroup,
+  OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponsePartition, OffsetFetchResponseTopics,
+  OffsetFetchResponsePartitions, OffsetFetchResponseGroup,
 } from "../../messages/OffsetFetchResponse";
 import { FindCoordinatorRequestData } from "../../messages/FindCoordinatorRequest";
-import { FindCoordinatorResponseData, Coordinator } from "../../messages/FindCoordinatorResponse";
+import { FindCoordinatorResponseData } from "../../messages/FindCoordinatorResponse";
 import { JoinGroupRequestData } from "../../messages/JoinGroupRequest";
 import { JoinGroupResponseData } from "../../messages/JoinGroupResponse";
 import { HeartbeatRequestData } from "../../messages/HeartbeatRequest";
 import { LeaveGroupRequestData } from "../../messages/LeaveGroupRequest";
 import { SyncGroupRequestData } from "../../messages/SyncGroupRequest";
 import { DescribeGroupsRequestData } from "../../messages/DescribeGroupsRequest";
-import { DescribeGroupsResponseData, DescribedGroup as ClassicDescribedGroup } from "../../messages/DescribeGroupsResponse";
 import { ListGroupsResponseData, ListedGroup } from "../../messages/ListGroupsResponse";
 import { DeleteGroupsRequestData } from "../../messages/DeleteGroupsRequest";
-import { DeleteGroupsResponseData, DeletableGroupResult } from "../../messages/DeleteGroupsResponse";
 import { OffsetDeleteRequestData, OffsetDeleteRequestTopic } from "../../messages/OffsetDeleteRequest";
-import { OffsetDeleteResponseData, OffsetDeleteResponseTopic, OffsetDeleteResponsePartition } from "../../messages/OffsetDeleteResponse";
+import { OffsetDeleteResponseData } from "../../messages/OffsetDeleteResponse";
 import { ConsumerGroupHeartbeatRequestData } from "../../messages/ConsumerGroupHeartbeatRequest";
 import {
   ConsumerGroupHeartbeatResponseData, TopicPartitions as ConsumerHeartbeatTopicPartitions,
@@ -48,20 +46,16 @@ import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup }
 import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
 import { ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData } from "../../messages/ShareFetchResponse";
 import { ShareAcknowledgeRequestData, AcknowledgeTopic } from "../../messages/ShareAcknowledgeRequest";
-import {
-  ShareAcknowledgeResponseData, ShareAcknowledgeTopicResponse, PartitionData as ShareAcknowledgePartitionData,
-} from "../../messages/ShareAcknowledgeResponse";
+import { ShareAcknowledgeResponseData } from "../../messages/ShareAcknowledgeResponse";
 import { DescribeShareGroupOffsetsRequestData, DescribeShareGroupOffsetsRequestGroup, DescribeShareGroupOffsetsRequestTopic } from "../../messages/DescribeShareGroupOffsetsRequest";
 import {
-  DescribeShareGroupOffsetsResponseData, DescribeShareGroupOffsetsResponseGroup, DescribeShareGroupOffsetsResponseTopic,
-  DescribeShareGroupOffsetsResponsePartition,
+  DescribeShareGroupOffsetsResponseData, DescribeShareGroupOffsetsResponseGroup,
+  DescribeShareGroupOffsetsResponseTopic, DescribeShareGroupOffsetsResponsePartition,
 } from "../../messages/DescribeShareGroupOffsetsResponse";
 import { AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic } from "../../messages/AlterShareGroupOffsetsRequest";
-import {
-  AlterShareGroupOffsetsResponseData, AlterShareGroupOffsetsResponseTopic, AlterShareGroupOffsetsResponsePartition,
-} from "../../messages/AlterShareGroupOffsetsResponse";
+import { AlterShareGroupOffsetsResponseData } from "../../messages/AlterShareGroupOffsetsResponse";
 import { DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic } from "../../messages/DeleteShareGroupOffsetsRequest";
-import { DeleteShareGroupOffsetsResponseData, DeleteShareGroupOffsetsResponseTopic } from "../../messages/DeleteShareGroupOffsetsResponse";
+import { DeleteShareGroupOffsetsResponseData } from "../../messages/DeleteShareGroupOffsetsResponse";
 import {
   StreamsGroupHeartbeatRequestData, Topology as StreamsTopology, TopicInfo as StreamsTopicInfo,
 } from "../../messages/StreamsGroupHeartbeatRequest";
@@ -80,6 +74,11 @@ import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
 import { PolicyViolation } from "../../policy/policy";
+import {
+  addNamedAnswers, addOffsetCommitTopicsAnswers, addOffsetDeleteTopicsAnswers,
+  addShareAcknowledgeTopicsAnswers, addAlterShareGroupOffsetsTopicsAnswers,
+  addDeleteShareGroupOffsetsTopicsAnswers,
+} from "../../messages/refusals";
 import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal } from "./topics";
 
 // ---------------------------------------------------------------------------------------
@@ -166,13 +165,15 @@ export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, w
   return kept;
 }
 
-/** Refused names of a request that lists its resources (groups, transactional ids). */
-export abstract class NamedRefusals extends Refusals {
+/**
+ * Refused names of a request that lists its resources (groups, transactional ids, coordinator
+ * keys), each answered with the API's generated entry (messages/refusals.ts).
+ */
+export class NamedRefusals extends Refusals {
   readonly names: Array<string> = new Array<string>();
   readonly codes: Array<i16> = new Array<i16>();
 
-  /** Adds the error entry of one refused name to a response. */
-  abstract addEntry(response: Message, name: string, code: i16): void;
+  constructor(readonly apiKey: i16) { super(); }
 
   refuse(name: string, code: i16): void {
     this.names.push(name);
@@ -184,7 +185,7 @@ export abstract class NamedRefusals extends Refusals {
   filter(response: Message): bool { return false; }
 
   addTo(response: Message, version: i16): bool {
-    for (let i = 0; i < this.names.length; i++) this.addEntry(response, unchecked(this.names[i]), unchecked(this.codes[i]));
+    if (this.names.length > 0) addNamedAnswers(this.apiKey, response, this.names, this.codes, version, null);
     const filtered = this.filter(response);
     return this.names.length > 0 || filtered;
   }
@@ -274,7 +275,7 @@ class RefusedTopic {
 export function checkOffsetCommit(ctx: RequestContext): Verdict {
   const req = changetype<OffsetCommitRequestData>(ctx.body);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  const refusals = new CommitRefusals<OffsetCommitRequestTopic, OffsetCommitResponseData, OffsetCommitResponseTopic, OffsetCommitResponsePartition>(ctx.version >= 10);
+  const refusals = new OffsetCommitRefusals(ctx.version >= 10);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, groupCode, refusals);
   return answer(ctx, refusals, req.topics.length > 0 ? req : null);
 }
@@ -284,27 +285,16 @@ export function checkOffsetCommit(ctx: RequestContext): Verdict {
  * with the topic's error. The two APIs' classes share their field names, so one generic
  * serves both.
  */
-export class CommitRefusals<ReqTopic, Resp, RespTopic, RespPartition> extends TopicRefusals<ReqTopic> {
+export abstract class CommitRefusals<ReqTopic> extends TopicRefusals<ReqTopic> {
   constructor(readonly byId: bool) { super(); }
 
   nameOf(topic: ReqTopic): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
   idOf(topic: ReqTopic): Uuid { return topic.topicId; }
+}
 
+class OffsetCommitRefusals extends CommitRefusals<OffsetCommitRequestTopic> {
   addTo(response: Message, version: i16): bool {
-    const resp = changetype<Resp>(response);
-    for (let i = 0; i < this.topics.length; i++) {
-      const topic = unchecked(this.topics[i]);
-      const entry = instantiate<RespTopic>();
-      entry.name = topic.name;
-      entry.topicId = topic.topicId;
-      for (let p = 0; p < topic.partitions.length; p++) {
-        const partition = instantiate<RespPartition>();
-        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
-        partition.errorCode = unchecked(this.codes[i]);
-        entry.partitions.push(partition);
-      }
-      resp.topics.push(entry);
-    }
+    addOffsetCommitTopicsAnswers(changetype<OffsetCommitResponseData>(response), this.topics, this.codes, version, null);
     return true;
   }
 }
@@ -550,19 +540,7 @@ class OffsetDeleteRefusals extends TopicRefusals<OffsetDeleteRequestTopic> {
   nameOf(topic: OffsetDeleteRequestTopic): string | null { return topic.name; }
 
   addTo(response: Message, version: i16): bool {
-    const resp = changetype<OffsetDeleteResponseData>(response);
-    for (let i = 0; i < this.topics.length; i++) {
-      const topic = unchecked(this.topics[i]);
-      const entry = new OffsetDeleteResponseTopic();
-      entry.name = topic.name;
-      for (let p = 0; p < topic.partitions.length; p++) {
-        const partition = new OffsetDeleteResponsePartition();
-        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
-        partition.errorCode = unchecked(this.codes[i]);
-        entry.partitions.push(partition);
-      }
-      resp.topics.push(entry);
-    }
+    addOffsetDeleteTopicsAnswers(changetype<OffsetDeleteResponseData>(response), this.topics, this.codes, version, null);
     return true;
   }
 }
@@ -586,7 +564,7 @@ export function checkFindCoordinator(ctx: RequestContext): Verdict {
     const code = wholeCode != 0 ? wholeCode : coordinatorKeyCode(ctx, req.keyType, req.key);
     return code == 0 ? ctx.pass() : ctx.respond(coordinatorError(ctx, code));
   }
-  const refusals = new CoordinatorRefusals();
+  const refusals = new NamedRefusals(ctx.apiKey);
   if (wholeCode != 0) refusals.whole = true;
   const kept = new Array<string>();
   for (let i = 0; i < req.coordinatorKeys.length; i++) {
@@ -622,17 +600,6 @@ function coordinatorError(ctx: RequestContext, code: i16): FindCoordinatorRespon
   return resp;
 }
 
-class CoordinatorRefusals extends NamedRefusals {
-  addEntry(response: Message, key: string, code: i16): void {
-    const entry = new Coordinator();
-    entry.key = key;
-    entry.errorCode = code;
-    entry.nodeId = -1;
-    entry.port = -1;
-    changetype<FindCoordinatorResponseData>(response).coordinators.push(entry);
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // Classic groups.
 
@@ -665,18 +632,9 @@ export function checkSyncGroup(ctx: RequestContext): Verdict {
 /** DescribeGroups: DESCRIBE on each group, refused ones answered with an error entry each. */
 export function checkDescribeGroups(ctx: RequestContext): Verdict {
   const req = changetype<DescribeGroupsRequestData>(ctx.body);
-  const refusals = new DescribeGroupsRefusals();
+  const refusals = new NamedRefusals(ctx.apiKey);
   req.groups = checkNames(ctx, req.groups, ResourceType.Group, AclOperation.Describe, refusals);
   return answer(ctx, refusals, req.groups.length > 0 ? req : null);
-}
-
-class DescribeGroupsRefusals extends NamedRefusals {
-  addEntry(response: Message, name: string, code: i16): void {
-    const entry = new ClassicDescribedGroup();
-    entry.groupId = name;
-    entry.errorCode = code;
-    changetype<DescribeGroupsResponseData>(response).groups.push(entry);
-  }
 }
 
 /**
@@ -713,18 +671,9 @@ export function checkDeleteGroups(ctx: RequestContext): Verdict {
     const name = unchecked(req.groupsNames[i]);
     if (!distinct.includes(name)) distinct.push(name);
   }
-  const refusals = new DeleteGroupsRefusals();
+  const refusals = new NamedRefusals(ctx.apiKey);
   req.groupsNames = checkNames(ctx, distinct, ResourceType.Group, AclOperation.Delete, refusals);
   return answer(ctx, refusals, req.groupsNames.length > 0 ? req : null);
-}
-
-class DeleteGroupsRefusals extends NamedRefusals {
-  addEntry(response: Message, name: string, code: i16): void {
-    const entry = new DeletableGroupResult();
-    entry.groupId = name;
-    entry.errorCode = code;
-    changetype<DeleteGroupsResponseData>(response).results.push(entry);
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -800,16 +749,12 @@ export function checkConsumerGroupDescribe(ctx: RequestContext): Verdict {
  */
 abstract class GroupDescribeRefusals<Resp, Group> extends NamedRefusals {
   constructor(readonly ctx: RequestContext, readonly hiddenTopicsMessage: string) {
-    super();
+    super(ctx.apiKey);
     this.watch = true;
   }
 
   /** The topics a described group uses. */
   abstract topicsOf(group: Group): Array<string>;
-
-  addEntry(response: Message, name: string, code: i16): void {
-    changetype<Resp>(response).groups.push(this.errorEntry(name, code, null));
-  }
 
   filter(response: Message): bool {
     const groups = changetype<Resp>(response).groups;
@@ -961,19 +906,7 @@ class ShareAcknowledgeRefusals extends TopicRefusals<AcknowledgeTopic> {
   idOf(topic: AcknowledgeTopic): Uuid { return topic.topicId; }
 
   addTo(response: Message, version: i16): bool {
-    const resp = changetype<ShareAcknowledgeResponseData>(response);
-    for (let i = 0; i < this.topics.length; i++) {
-      const topic = unchecked(this.topics[i]);
-      const entry = new ShareAcknowledgeTopicResponse();
-      entry.topicId = topic.topicId;
-      for (let p = 0; p < topic.partitions.length; p++) {
-        const partition = new ShareAcknowledgePartitionData();
-        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
-        partition.errorCode = unchecked(this.codes[i]);
-        entry.partitions.push(partition);
-      }
-      resp.responses.push(entry);
-    }
+    addShareAcknowledgeTopicsAnswers(changetype<ShareAcknowledgeResponseData>(response), this.topics, this.codes, version, null);
     return true;
   }
 }
@@ -1042,19 +975,7 @@ class AlterShareOffsetRefusals extends TopicRefusals<AlterShareGroupOffsetsReque
   nameOf(topic: AlterShareGroupOffsetsRequestTopic): string | null { return topic.topicName; }
 
   addTo(response: Message, version: i16): bool {
-    const resp = changetype<AlterShareGroupOffsetsResponseData>(response);
-    for (let i = 0; i < this.topics.length; i++) {
-      const topic = unchecked(this.topics[i]);
-      const entry = new AlterShareGroupOffsetsResponseTopic();
-      entry.topicName = topic.topicName;
-      for (let p = 0; p < topic.partitions.length; p++) {
-        const partition = new AlterShareGroupOffsetsResponsePartition();
-        partition.partitionIndex = unchecked(topic.partitions[p]).partitionIndex;
-        partition.errorCode = unchecked(this.codes[i]);
-        entry.partitions.push(partition);
-      }
-      resp.responses.push(entry);
-    }
+    addAlterShareGroupOffsetsTopicsAnswers(changetype<AlterShareGroupOffsetsResponseData>(response), this.topics, this.codes, version, null);
     return true;
   }
 }
@@ -1069,20 +990,13 @@ class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsReq
   nameOf(topic: DeleteShareGroupOffsetsRequestTopic): string | null { return topic.topicName; }
 
   addTo(response: Message, version: i16): bool {
-    const resp = changetype<DeleteShareGroupOffsetsResponseData>(response);
-    for (let i = 0; i < this.topics.length; i++) {
-      const entry = new DeleteShareGroupOffsetsResponseTopic();
-      entry.topicName = unchecked(this.topics[i]).topicName;
-      entry.errorCode = unchecked(this.codes[i]);
-      resp.responses.push(entry);
-    }
+    addDeleteShareGroupOffsetsTopicsAnswers(changetype<DeleteShareGroupOffsetsResponseData>(response), this.topics, this.codes, version, null);
     return true;
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // Streams groups (KIP-1071).
-
 
 /**
  * StreamsGroupHeartbeat, in KafkaApis' order: READ on the group; then, for a topology (a

@@ -8,15 +8,12 @@
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import {
-  TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED,
-  INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, errorMessage,
+  TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, errorMessage,
 } from "../../protocol/errors";
 import { FetchRequestData, FetchTopic, ForgottenTopic } from "../../messages/FetchRequest";
-import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../messages/FetchResponse";
+import { FetchResponseData, FetchableTopicResponse } from "../../messages/FetchResponse";
 import { ListOffsetsRequestData, ListOffsetsTopic } from "../../messages/ListOffsetsRequest";
-import {
-  ListOffsetsResponseData, ListOffsetsTopicResponse, ListOffsetsPartitionResponse,
-} from "../../messages/ListOffsetsResponse";
+import { ListOffsetsResponseData, ListOffsetsTopicResponse } from "../../messages/ListOffsetsResponse";
 import { MetadataRequestData, MetadataRequestTopic } from "../../messages/MetadataRequest";
 import { MetadataResponseData, MetadataResponseTopic } from "../../messages/MetadataResponse";
 import { CreateTopicsRequestData, CreatableTopic } from "../../messages/CreateTopicsRequest";
@@ -24,12 +21,10 @@ import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs }
 import { DeleteTopicsRequestData, DeleteTopicState } from "../../messages/DeleteTopicsRequest";
 import { DeleteTopicsResponseData, DeletableTopicResult } from "../../messages/DeleteTopicsResponse";
 import { DeleteRecordsRequestData, DeleteRecordsTopic } from "../../messages/DeleteRecordsRequest";
-import {
-  DeleteRecordsResponseData, DeleteRecordsTopicResult, DeleteRecordsPartitionResult,
-} from "../../messages/DeleteRecordsResponse";
+import { DeleteRecordsResponseData, DeleteRecordsTopicResult } from "../../messages/DeleteRecordsResponse";
 import { OffsetForLeaderEpochRequestData, OffsetForLeaderTopic } from "../../messages/OffsetForLeaderEpochRequest";
 import {
-  OffsetForLeaderEpochResponseData, OffsetForLeaderTopicResult, EpochEndOffset,
+  OffsetForLeaderEpochResponseData, OffsetForLeaderTopicResult,
 } from "../../messages/OffsetForLeaderEpochResponse";
 import { DescribeConfigsRequestData, DescribeConfigsResource } from "../../messages/DescribeConfigsRequest";
 import { DescribeConfigsResponseData, DescribeConfigsResult } from "../../messages/DescribeConfigsResponse";
@@ -45,7 +40,7 @@ import { CreatePartitionsRequestData, CreatePartitionsTopic } from "../../messag
 import { CreatePartitionsResponseData, CreatePartitionsTopicResult } from "../../messages/CreatePartitionsResponse";
 import { DescribeProducersRequestData, TopicRequest as ProducersTopicRequest } from "../../messages/DescribeProducersRequest";
 import {
-  DescribeProducersResponseData, TopicResponse as ProducersTopicResponse, PartitionResponse as ProducersPartitionResponse,
+  DescribeProducersResponseData, TopicResponse as ProducersTopicResponse,
 } from "../../messages/DescribeProducersResponse";
 import {
   DescribeTopicPartitionsRequestData, TopicRequest as DescribedTopicRequest,
@@ -53,6 +48,10 @@ import {
 import {
   DescribeTopicPartitionsResponseData, DescribeTopicPartitionsResponseTopic, Cursor as ResponseCursor,
 } from "../../messages/DescribeTopicPartitionsResponse";
+import {
+  answerFetchTopics, answerListOffsetsTopics, answerDescribeTopicPartitionsTopics, answerCreateTopicsTopics,
+  answerDeleteRecordsTopics, answerOffsetForLeaderEpochTopics, answerDescribeProducersTopics,
+} from "../../messages/refusals";
 import { Policy, PolicyViolation } from "../../policy/policy";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
@@ -155,22 +154,6 @@ class FetchSplit extends Split<FetchTopic, FetchableTopicResponse> {
   }
 }
 
-/** Each partition as Kafka's FetchResponse.partitionResponse(partition, code) answers it. */
-function refusedFetchTopic(topic: FetchTopic, code: i16): FetchableTopicResponse {
-  const answer = new FetchableTopicResponse();
-  answer.topic = topic.topic;
-  answer.topicId = topic.topicId;
-  for (let i = 0; i < topic.partitions.length; i++) {
-    const p = new PartitionData();
-    p.partitionIndex = unchecked(topic.partitions[i]).partition;
-    p.errorCode = code;
-    p.highWatermark = -1;
-    p.records = new Uint8Array(0);
-    answer.partitions.push(p);
-  }
-  return answer;
-}
-
 /** A follower (replica id >= 0) needs CLUSTER_ACTION; Kafka refuses it per partition, as a topic. */
 function checkFollower(ctx: RequestContext): i16 {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
@@ -197,7 +180,7 @@ export function checkFetch(ctx: RequestContext): Verdict {
     const code = follower ? followerCode
       : checkTopic(ctx, ctx.version >= 13 ? null : topic.topic, topic.topicId, AclOperation.Read);
     if (code == 0) split.kept.push(topic);
-    else split.refused.push(refusedFetchTopic(topic, code));
+    else split.refused.push(answerFetchTopics(topic, ctx.version, code, null));
   }
   req.topics = split.kept;
   // Fetch sessions (KIP-227): the broker keeps each session's partitions, and an incremental
@@ -220,19 +203,6 @@ class ListOffsetsSplit extends Split<ListOffsetsTopic, ListOffsetsTopicResponse>
   answers(response: Message): Array<ListOffsetsTopicResponse> { return changetype<ListOffsetsResponseData>(response).topics; }
 }
 
-/** KafkaApis' buildErrorResponse: timestamp and offset unknown (-1, the defaults). */
-function refusedListOffsetsTopic(topic: ListOffsetsTopic, code: i16): ListOffsetsTopicResponse {
-  const answer = new ListOffsetsTopicResponse();
-  answer.name = topic.name;
-  for (let i = 0; i < topic.partitions.length; i++) {
-    const p = new ListOffsetsPartitionResponse();
-    p.partitionIndex = unchecked(topic.partitions[i]).partitionIndex;
-    p.errorCode = code;
-    answer.partitions.push(p);
-  }
-  return answer;
-}
-
 export function checkListOffsets(ctx: RequestContext): Verdict {
   const req = changetype<ListOffsetsRequestData>(ctx.body);
   const split = new ListOffsetsSplit();
@@ -240,7 +210,7 @@ export function checkListOffsets(ctx: RequestContext): Verdict {
     const topic = unchecked(req.topics[i]);
     const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Describe);
     if (code == 0) split.kept.push(topic);
-    else split.refused.push(refusedListOffsetsTopic(topic, code));
+    else split.refused.push(answerListOffsetsTopics(topic, ctx.version, code, null));
   }
   req.topics = split.kept;
   return split.settle(ctx, req);
@@ -479,13 +449,6 @@ class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, Describ
   }
 }
 
-function refusedDescribedTopic(name: string, code: i16): DescribeTopicPartitionsResponseTopic {
-  const answer = new DescribeTopicPartitionsResponseTopic();
-  answer.errorCode = code;
-  answer.name = name;
-  return answer;
-}
-
 /** As DescribeTopicPartitionsRequestHandler: an empty list is every topic; a cursor skips those before it. */
 export function checkDescribeTopicPartitions(ctx: RequestContext): Verdict {
   const req = changetype<DescribeTopicPartitionsRequestData>(ctx.body);
@@ -505,7 +468,7 @@ export function checkDescribeTopicPartitions(ctx: RequestContext): Verdict {
     if (topic.name < first) continue;
     const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Describe);
     if (code == 0) described.kept.push(topic);
-    else described.refused.push(refusedDescribedTopic(topic.name, code));
+    else described.refused.push(answerDescribeTopicPartitionsTopics(topic, ctx.version, code, null));
   }
   // The broker refuses a cursor whose topic is not listed; a refused one has nothing to resume.
   if (cursor != null && !ctx.allowed(ResourceType.Topic, cursor.topicName, AclOperation.Describe)) req.cursor = null;
@@ -599,15 +562,6 @@ function createLimitViolation(policy: Policy, topic: CreatableTopic): PolicyViol
   return v != null ? v : policy.checkCreateTopic(topic.name, assignments.length, <i16>min(fewest, <i32>i16.MAX_VALUE));
 }
 
-/** ControllerApis.createTopics' answer: partitions and replication factor -1 (the defaults). */
-function refusedCreation(name: string, refusal: PolicyViolation): CreatableTopicResult {
-  const answer = new CreatableTopicResult();
-  answer.name = name;
-  answer.errorCode = refusal.errorCode;
-  answer.errorMessage = refusal.message;
-  return answer;
-}
-
 export function checkCreateTopics(ctx: RequestContext): Verdict {
   const req = changetype<CreateTopicsRequestData>(ctx.body);
   const split = new CreateTopicsSplit();
@@ -616,7 +570,7 @@ export function checkCreateTopics(ctx: RequestContext): Verdict {
     const topic = unchecked(req.topics[i]);
     const refusal = creationRefusal(ctx, topic, anyTopic);
     if (refusal != null) {
-      split.refused.push(refusedCreation(topic.name, refusal));
+      split.refused.push(answerCreateTopicsTopics(topic, ctx.version, refusal.errorCode, refusal.message));
       continue;
     }
     split.kept.push(topic);
@@ -694,19 +648,6 @@ class DeleteRecordsSplit extends Split<DeleteRecordsTopic, DeleteRecordsTopicRes
   answers(response: Message): Array<DeleteRecordsTopicResult> { return changetype<DeleteRecordsResponseData>(response).topics; }
 }
 
-function refusedDeleteRecordsTopic(topic: DeleteRecordsTopic, code: i16): DeleteRecordsTopicResult {
-  const answer = new DeleteRecordsTopicResult();
-  answer.name = topic.name;
-  for (let i = 0; i < topic.partitions.length; i++) {
-    const p = new DeleteRecordsPartitionResult();
-    p.partitionIndex = unchecked(topic.partitions[i]).partitionIndex;
-    p.lowWatermark = -1; // DeleteRecordsResponse.INVALID_LOW_WATERMARK
-    p.errorCode = code;
-    answer.partitions.push(p);
-  }
-  return answer;
-}
-
 export function checkDeleteRecords(ctx: RequestContext): Verdict {
   const req = changetype<DeleteRecordsRequestData>(ctx.body);
   const split = new DeleteRecordsSplit();
@@ -714,7 +655,7 @@ export function checkDeleteRecords(ctx: RequestContext): Verdict {
     const topic = unchecked(req.topics[i]);
     const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Delete);
     if (code == 0) split.kept.push(topic);
-    else split.refused.push(refusedDeleteRecordsTopic(topic, code));
+    else split.refused.push(answerDeleteRecordsTopics(topic, ctx.version, code, null));
   }
   req.topics = split.kept;
   return split.settle(ctx, req);
@@ -730,18 +671,6 @@ class OffsetForLeaderEpochSplit extends Split<OffsetForLeaderTopic, OffsetForLea
   }
 }
 
-function refusedLeaderEpochTopic(topic: OffsetForLeaderTopic, code: i16): OffsetForLeaderTopicResult {
-  const answer = new OffsetForLeaderTopicResult();
-  answer.topic = topic.topic;
-  for (let i = 0; i < topic.partitions.length; i++) {
-    const p = new EpochEndOffset();
-    p.partition = unchecked(topic.partitions[i]).partition;
-    p.errorCode = code;
-    answer.partitions.push(p);
-  }
-  return answer;
-}
-
 export function checkOffsetForLeaderEpoch(ctx: RequestContext): Verdict {
   const req = changetype<OffsetForLeaderEpochRequestData>(ctx.body);
   if (clusterAllows(ctx, AclOperation.ClusterAction)) return ctx.pass();
@@ -750,7 +679,7 @@ export function checkOffsetForLeaderEpoch(ctx: RequestContext): Verdict {
     const topic = unchecked(req.topics[i]);
     const code = ctx.check(ResourceType.Topic, topic.topic, AclOperation.Describe);
     if (code == 0) split.kept.push(topic);
-    else split.refused.push(refusedLeaderEpochTopic(topic, code));
+    else split.refused.push(answerOffsetForLeaderEpochTopics(topic, ctx.version, code, null));
   }
   req.topics = split.kept;
   return split.settle(ctx, req);
@@ -886,19 +815,6 @@ class DescribeProducersSplit extends Split<ProducersTopicRequest, ProducersTopic
   answers(response: Message): Array<ProducersTopicResponse> { return changetype<DescribeProducersResponseData>(response).topics; }
 }
 
-function refusedProducersTopic(ctx: RequestContext, topic: ProducersTopicRequest, code: i16): ProducersTopicResponse {
-  const answer = new ProducersTopicResponse();
-  answer.name = topic.name;
-  for (let i = 0; i < topic.partitionIndexes.length; i++) {
-    const p = new ProducersPartitionResponse();
-    p.partitionIndex = unchecked(topic.partitionIndexes[i]);
-    p.errorCode = code;
-    p.errorMessage = errorMessage(code);
-    answer.partitions.push(p);
-  }
-  return answer;
-}
-
 export function checkDescribeProducers(ctx: RequestContext): Verdict {
   const req = changetype<DescribeProducersRequestData>(ctx.body);
   const split = new DescribeProducersSplit();
@@ -906,7 +822,7 @@ export function checkDescribeProducers(ctx: RequestContext): Verdict {
     const topic = unchecked(req.topics[i]);
     const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Read);
     if (code == 0) split.kept.push(topic);
-    else split.refused.push(refusedProducersTopic(ctx, topic, code));
+    else split.refused.push(answerDescribeProducersTopics(topic, ctx.version, code, errorMessage(code)));
   }
   req.topics = split.kept;
   return split.settle(ctx, req);

@@ -14,17 +14,16 @@ import {
 import { AddOffsetsToTxnRequestData } from "../../messages/AddOffsetsToTxnRequest";
 import { EndTxnRequestData } from "../../messages/EndTxnRequest";
 import { TxnOffsetCommitRequestData, TxnOffsetCommitRequestTopic } from "../../messages/TxnOffsetCommitRequest";
-import {
-  TxnOffsetCommitResponseData, TxnOffsetCommitResponseTopic, TxnOffsetCommitResponsePartition,
-} from "../../messages/TxnOffsetCommitResponse";
+import { TxnOffsetCommitResponseData } from "../../messages/TxnOffsetCommitResponse";
 import { DescribeTransactionsRequestData } from "../../messages/DescribeTransactionsRequest";
-import { DescribeTransactionsResponseData, TransactionState as DescribedTransaction, TopicData } from "../../messages/DescribeTransactionsResponse";
+import { DescribeTransactionsResponseData, TopicData } from "../../messages/DescribeTransactionsResponse";
 import { ListTransactionsResponseData, TransactionState as ListedTransaction } from "../../messages/ListTransactionsResponse";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
+import { addTxnOffsetCommitTopicsAnswers } from "../../messages/refusals";
 import { checkClusterOperation } from "./cluster";
 import { isInternalTopic } from "./topics";
 
@@ -135,9 +134,16 @@ export function checkTxnOffsetCommit(ctx: RequestContext): Verdict {
   const req = changetype<TxnOffsetCommitRequestData>(ctx.body);
   let wholeCode = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
   if (wholeCode == 0) wholeCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  const refusals = new CommitRefusals<TxnOffsetCommitRequestTopic, TxnOffsetCommitResponseData, TxnOffsetCommitResponseTopic, TxnOffsetCommitResponsePartition>(ctx.version >= 6);
+  const refusals = new TxnOffsetCommitRefusals(ctx.version >= 6);
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, wholeCode, refusals);
   return answer(ctx, refusals, req.topics.length > 0 ? req : null);
+}
+
+class TxnOffsetCommitRefusals extends CommitRefusals<TxnOffsetCommitRequestTopic> {
+  addTo(response: Message, version: i16): bool {
+    addTxnOffsetCommitTopicsAnswers(changetype<TxnOffsetCommitResponseData>(response), this.topics, this.codes, version, null);
+    return true;
+  }
 }
 
 /**
@@ -153,15 +159,8 @@ export function checkDescribeTransactions(ctx: RequestContext): Verdict {
 
 class DescribeTransactionsRefusals extends NamedRefusals {
   constructor(readonly ctx: RequestContext) {
-    super();
+    super(ctx.apiKey);
     this.watch = true;
-  }
-
-  addEntry(response: Message, name: string, code: i16): void {
-    const entry = new DescribedTransaction();
-    entry.transactionalId = name;
-    entry.errorCode = code;
-    changetype<DescribeTransactionsResponseData>(response).transactionStates.push(entry);
   }
 
   filter(response: Message): bool {
