@@ -15,9 +15,8 @@ import {
   and, canBeNull, compactCheck, inlineCheck, isDefaultExpr, propertyName, taggedCheck, taggedFieldsOf, versionCheck,
 } from "./emit-messages";
 
-const KINDS: Record<EntityType, string> = {
+const KINDS: Partial<Record<EntityType, string>> = {
   topicName: "TopicName", groupId: "GroupId", transactionalId: "TransactionalId",
-  producerId: "ProducerId", brokerId: "BrokerId",
 };
 
 /**
@@ -72,7 +71,8 @@ class EntityPlan {
   }
 
   private kindName(s: StructSpec, f: FieldSpec): string | null {
-    if (f.entityType !== null) return KINDS[f.entityType];
+    // Broker and producer ids are entities to Kafka, not to the policy: walked past.
+    if (f.entityType !== null) return KINDS[f.entityType] ?? null;
     if (isTopicId(f)) return "TopicId";
     if (this.partitionArrays.has(f) || this.partitionFields.get(s) === f.name) return "Partition";
     const t = f.type;

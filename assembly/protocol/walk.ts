@@ -5,8 +5,8 @@
 // frame has more entities than any before it, so walking a frame allocates nothing.
 //
 // Which fields are entities (codegen/emit-views.ts decides it from the definitions):
-//   - a field with Kafka's `entityType` (topicName, groupId, transactionalId, producerId,
-//     brokerId), or each element of an array of them;
+//   - a field with Kafka's `entityType` topicName, groupId or transactionalId, or each element
+//     of an array of them (producerId and brokerId fields are walked past: no policy asks);
 //   - TopicId: a uuid field of that name (Kafka gives topic ids no entityType);
 //   - Partition: in a struct that names a topic, an array whose name starts with "Partition":
 //     each element of an []int32, or the element struct's first int32 field named Partition,
@@ -28,8 +28,6 @@ export enum EntityKind {
   Partition = 3,
   GroupId = 4,
   TransactionalId = 5,
-  ProducerId = 6,
-  BrokerId = 7,
   Records = 8,
   Acks = 9,
   ErrorCode = 10,

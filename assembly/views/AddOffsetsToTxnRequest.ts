@@ -10,9 +10,7 @@ function walkAddOffsetsToTxnRequestData(r: Reader, version: i16, w: EntityWalk, 
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
   {
-    const at = r.pos;
     r.skip(8, 2 /* AddOffsetsToTxnRequestData.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(2, 3 /* AddOffsetsToTxnRequestData.ProducerEpoch */);

@@ -34,9 +34,7 @@ function walkAddPartitionsToTxnTransaction(r: Reader, version: i16, w: EntityWal
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
   if (version >= 4) {
-    const at = r.pos;
     r.skip(8, 3074 /* AddPartitionsToTxnTransaction.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   if (version >= 4) {
     r.skip(2, 3075 /* AddPartitionsToTxnTransaction.ProducerEpoch */);
@@ -72,9 +70,7 @@ function walkAddPartitionsToTxnRequestData(r: Reader, version: i16, w: EntityWal
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
   if (version <= 3) {
-    const at = r.pos;
     r.skip(8, 4109 /* AddPartitionsToTxnRequestData.V3AndBelowProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   if (version <= 3) {
     r.skip(2, 4110 /* AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch */);

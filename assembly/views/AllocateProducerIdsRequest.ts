@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAllocateProducerIdsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 12319 /* AllocateProducerIdsRequestData.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(8, 12320 /* AllocateProducerIdsRequestData.BrokerEpoch */);

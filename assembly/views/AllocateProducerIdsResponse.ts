@@ -12,9 +12,7 @@ function walkAllocateProducerIdsResponseData(r: Reader, version: i16, w: EntityW
     r.skip(2, 13318 /* AllocateProducerIdsResponseData.ErrorCode */);
   }
   {
-    const at = r.pos;
     r.skip(8, 13345 /* AllocateProducerIdsResponseData.ProducerIdStart */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(4, 13346 /* AllocateProducerIdsResponseData.ProducerIdLen */);

@@ -13,11 +13,7 @@ function walkReassignablePartition(r: Reader, version: i16, w: EntityWalk, paren
   }
   {
     const n = r.arrayLength(24625 /* ReassignablePartition.Replicas */, true, true);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 24625 /* ReassignablePartition.Replicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 24625 /* ReassignablePartition.Replicas */);
   }
   {
     const count = r.taggedCount(24576 /* ReassignablePartition tagged fields */);

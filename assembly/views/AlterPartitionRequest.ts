@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkBrokerState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 3) {
-    const at = r.pos;
     r.skip(4, 30751 /* BrokerState.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 3) {
     r.skip(8, 30752 /* BrokerState.BrokerEpoch */);
@@ -35,11 +33,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
   }
   if (version <= 2) {
     const n = r.arrayLength(31796 /* PartitionData.NewIsr */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 31796 /* PartitionData.NewIsr */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 31796 /* PartitionData.NewIsr */);
   }
   if (version >= 3) {
     const n = r.arrayLength(31797 /* PartitionData.NewIsrWithEpochs */, true, false);
@@ -88,9 +82,7 @@ function walkTopicData(r: Reader, version: i16, w: EntityWalk, parent: i32): voi
 
 function walkAlterPartitionRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 33823 /* AlterPartitionRequestData.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(8, 33824 /* AlterPartitionRequestData.BrokerEpoch */);

@@ -15,20 +15,14 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(2, 31750 /* PartitionData.ErrorCode */);
   }
   {
-    const at = r.pos;
     r.skip(4, 31801 /* PartitionData.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
   }
   {
     const n = r.arrayLength(31802 /* PartitionData.Isr */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 31802 /* PartitionData.Isr */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 31802 /* PartitionData.Isr */);
   }
   {
     r.skip(1, 31798 /* PartitionData.LeaderRecoveryState */);

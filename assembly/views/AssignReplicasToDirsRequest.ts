@@ -66,9 +66,7 @@ function walkDirectoryData(r: Reader, version: i16, w: EntityWalk, parent: i32):
 
 function walkAssignReplicasToDirsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 59423 /* AssignReplicasToDirsRequestData.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(8, 59424 /* AssignReplicasToDirsRequestData.BrokerEpoch */);

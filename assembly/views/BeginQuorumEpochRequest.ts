@@ -15,9 +15,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(16, 31771 /* PartitionData.VoterDirectoryId */);
   }
   {
-    const at = r.pos;
     r.skip(4, 31801 /* PartitionData.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
@@ -79,9 +77,7 @@ function walkBeginQuorumEpochRequestData(r: Reader, version: i16, w: EntityWalk,
     r.skipValue(62488 /* BeginQuorumEpochRequestData.ClusterId */, version >= 1, true, false);
   }
   if (version >= 1) {
-    const at = r.pos;
     r.skip(4, 62490 /* BeginQuorumEpochRequestData.VoterId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const n = r.arrayLength(62474 /* BeginQuorumEpochRequestData.Topics */, version >= 1, false);

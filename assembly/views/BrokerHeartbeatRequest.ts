@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkBrokerHeartbeatRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 65567 /* BrokerHeartbeatRequestData.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(8, 65568 /* BrokerHeartbeatRequestData.BrokerEpoch */);

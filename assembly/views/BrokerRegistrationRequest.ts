@@ -49,9 +49,7 @@ function walkFeature(r: Reader, version: i16, w: EntityWalk, parent: i32): void 
 
 function walkBrokerRegistrationRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 68639 /* BrokerRegistrationRequestData.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skipValue(68632 /* BrokerRegistrationRequestData.ClusterId */, true, false, false);

@@ -7,11 +7,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 function walkCreatePartitionsAssignment(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
     const n = r.arrayLength(88212 /* CreatePartitionsAssignment.BrokerIds */, version >= 2, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 88212 /* CreatePartitionsAssignment.BrokerIds */);
-      w.add(EntityKind.BrokerId, at, 4, parent);
-    }
+    r.skipElements(n, 4, 88212 /* CreatePartitionsAssignment.BrokerIds */);
   }
   if (version >= 2) {
     const count = r.taggedCount(88064 /* CreatePartitionsAssignment tagged fields */);

@@ -10,11 +10,7 @@ function walkCreatableReplicaAssignment(r: Reader, version: i16, w: EntityWalk, 
   }
   {
     const n = r.arrayLength(93332 /* CreatableReplicaAssignment.BrokerIds */, version >= 5, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 93332 /* CreatableReplicaAssignment.BrokerIds */);
-      w.add(EntityKind.BrokerId, at, 4, parent);
-    }
+    r.skipElements(n, 4, 93332 /* CreatableReplicaAssignment.BrokerIds */);
   }
   if (version >= 5) {
     const count = r.taggedCount(93184 /* CreatableReplicaAssignment tagged fields */);

@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkDescribeClusterBroker(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 137247 /* DescribeClusterBroker.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skipValue(137238 /* DescribeClusterBroker.Host */, true, false, false);
@@ -49,9 +47,7 @@ function walkDescribeClusterResponseData(r: Reader, version: i16, w: EntityWalk,
     r.skipValue(138264 /* DescribeClusterResponseData.ClusterId */, true, false, false);
   }
   {
-    const at = r.pos;
     r.skip(4, 138369 /* DescribeClusterResponseData.ControllerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const n = r.arrayLength(138422 /* DescribeClusterResponseData.Brokers */, true, false);

@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkProducerState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(8, 161794 /* ProducerState.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(4, 161795 /* ProducerState.ProducerEpoch */);

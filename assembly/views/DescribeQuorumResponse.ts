@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkReplicaState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 167127 /* ReplicaState.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 2) {
     r.skip(16, 167128 /* ReplicaState.ReplicaDirectoryId */);
@@ -46,9 +44,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skipValue(31774 /* PartitionData.ErrorMessage */, true, version >= 2, false);
   }
   {
-    const at = r.pos;
     r.skip(4, 31801 /* PartitionData.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
@@ -122,9 +118,7 @@ function walkListener(r: Reader, version: i16, w: EntityWalk, parent: i32): void
 
 function walkNode(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 2) {
-    const at = r.pos;
     r.skip(4, 168009 /* Node.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 2) {
     const n = r.arrayLength(167964 /* Node.Listeners */, true, false);

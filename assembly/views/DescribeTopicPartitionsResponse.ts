@@ -15,52 +15,30 @@ function walkDescribeTopicPartitionsResponsePartition(r: Reader, version: i16, w
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
   {
-    const at = r.pos;
     r.skip(4, 179257 /* DescribeTopicPartitionsResponsePartition.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 179251 /* DescribeTopicPartitionsResponsePartition.LeaderEpoch */);
   }
   {
     const n = r.arrayLength(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */);
   }
   {
     const n = r.arrayLength(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */);
   }
   {
     const n = r.arrayLength(179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */, true, true);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */);
   }
   {
     const n = r.arrayLength(179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */, true, true);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */);
   }
   {
     const n = r.arrayLength(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */);
   }
   {
     const count = r.taggedCount(179200 /* DescribeTopicPartitionsResponsePartition tagged fields */);

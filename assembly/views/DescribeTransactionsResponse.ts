@@ -46,9 +46,7 @@ function walkTransactionState(r: Reader, version: i16, w: EntityWalk, parent: i3
     r.skip(8, 183534 /* TransactionState.TransactionStartTimeMs */);
   }
   {
-    const at = r.pos;
     r.skip(8, 183298 /* TransactionState.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(2, 183299 /* TransactionState.ProducerEpoch */);

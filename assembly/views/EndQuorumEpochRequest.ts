@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkReplicaInfo(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 1) {
-    const at = r.pos;
     r.skip(4, 193782 /* ReplicaInfo.CandidateId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 1) {
     r.skip(16, 193783 /* ReplicaInfo.CandidateDirectoryId */);
@@ -31,9 +29,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
   {
-    const at = r.pos;
     r.skip(4, 31801 /* PartitionData.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 31795 /* PartitionData.LeaderEpoch */);

@@ -15,9 +15,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(2, 31750 /* PartitionData.ErrorCode */);
   }
   {
-    const at = r.pos;
     r.skip(4, 31801 /* PartitionData.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
@@ -56,9 +54,7 @@ function walkTopicData(r: Reader, version: i16, w: EntityWalk, parent: i32): voi
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 1) {
-    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 1) {
     r.skipValue(63510 /* NodeEndpoint.Host */, version >= 1, false, false);

@@ -10,9 +10,7 @@ function walkEndTxnRequestData(r: Reader, version: i16, w: EntityWalk, parent: i
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
   {
-    const at = r.pos;
     r.skip(8, 196610 /* EndTxnRequestData.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(2, 196611 /* EndTxnRequestData.ProducerEpoch */);

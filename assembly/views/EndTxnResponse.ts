@@ -12,9 +12,7 @@ function walkEndTxnResponseData(r: Reader, version: i16, w: EntityWalk, parent: 
     r.skip(2, 197638 /* EndTxnResponseData.ErrorCode */);
   }
   if (version >= 5) {
-    const at = r.pos;
     r.skip(8, 197634 /* EndTxnResponseData.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   if (version >= 5) {
     r.skip(2, 197635 /* EndTxnResponseData.ProducerEpoch */);

@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkReplicaState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 15) {
-    const at = r.pos;
     r.skip(4, 167127 /* ReplicaState.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 15) {
     r.skip(8, 167168 /* ReplicaState.ReplicaEpoch */);
@@ -121,9 +119,7 @@ function walkForgottenTopic(r: Reader, version: i16, w: EntityWalk, parent: i32)
 
 function walkFetchRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version <= 14) {
-    const at = r.pos;
     r.skip(4, 206039 /* FetchRequestData.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 206086 /* FetchRequestData.MaxWaitMs */);

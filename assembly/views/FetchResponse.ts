@@ -23,9 +23,7 @@ function walkEpochEndOffset(r: Reader, version: i16, w: EntityWalk, parent: i32)
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 12) {
-    const at = r.pos;
     r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 12) {
     r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
@@ -59,9 +57,7 @@ function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
 
 function walkAbortedTransaction(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(8, 209922 /* AbortedTransaction.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(8, 210192 /* AbortedTransaction.FirstOffset */);
@@ -102,9 +98,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     }
   }
   if (version >= 11) {
-    const at = r.pos;
     r.skip(4, 32019 /* PartitionData.PreferredReadReplica */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const len = r.skipValue(32020 /* PartitionData.Records */, version >= 12, true, true);
@@ -160,9 +154,7 @@ function walkFetchableTopicResponse(r: Reader, version: i16, w: EntityWalk, pare
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 16) {
-    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 16) {
     r.skipValue(63510 /* NodeEndpoint.Host */, version >= 12, false, false);

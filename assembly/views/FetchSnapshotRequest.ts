@@ -76,9 +76,7 @@ function walkTopicSnapshot(r: Reader, version: i16, w: EntityWalk, parent: i32):
 
 function walkFetchSnapshotRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 215255 /* FetchSnapshotRequestData.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 215304 /* FetchSnapshotRequestData.MaxBytes */);

@@ -23,9 +23,7 @@ function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
@@ -102,9 +100,7 @@ function walkTopicSnapshot(r: Reader, version: i16, w: EntityWalk, parent: i32):
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 1) {
-    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 1) {
     r.skipValue(63510 /* NodeEndpoint.Host */, true, false, false);

@@ -9,9 +9,7 @@ function walkCoordinator(r: Reader, version: i16, w: EntityWalk, parent: i32): v
     r.skipValue(218149 /* Coordinator.Key */, version >= 3, false, false);
   }
   if (version >= 4) {
-    const at = r.pos;
     r.skip(4, 218185 /* Coordinator.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 4) {
     r.skipValue(218134 /* Coordinator.Host */, version >= 3, false, false);
@@ -46,9 +44,7 @@ function walkFindCoordinatorResponseData(r: Reader, version: i16, w: EntityWalk,
     r.skipValue(219166 /* FindCoordinatorResponseData.ErrorMessage */, version >= 3, (version >= 1 && version <= 3), false);
   }
   if (version <= 3) {
-    const at = r.pos;
     r.skip(4, 219209 /* FindCoordinatorResponseData.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version <= 3) {
     r.skipValue(219158 /* FindCoordinatorResponseData.Host */, version >= 3, false, false);

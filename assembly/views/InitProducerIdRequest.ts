@@ -13,9 +13,7 @@ function walkInitProducerIdRequestData(r: Reader, version: i16, w: EntityWalk, p
     r.skip(4, 226541 /* InitProducerIdRequestData.TransactionTimeoutMs */);
   }
   if (version >= 3) {
-    const at = r.pos;
     r.skip(8, 226306 /* InitProducerIdRequestData.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   if (version >= 3) {
     r.skip(2, 226307 /* InitProducerIdRequestData.ProducerEpoch */);

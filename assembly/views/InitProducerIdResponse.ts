@@ -12,17 +12,13 @@ function walkInitProducerIdResponseData(r: Reader, version: i16, w: EntityWalk, 
     r.skip(2, 227334 /* InitProducerIdResponseData.ErrorCode */);
   }
   {
-    const at = r.pos;
     r.skip(8, 227330 /* InitProducerIdResponseData.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(2, 227331 /* InitProducerIdResponseData.ProducerEpoch */);
   }
   if (version >= 6) {
-    const at = r.pos;
     r.skip(8, 227626 /* InitProducerIdResponseData.OngoingTxnProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   if (version >= 6) {
     r.skip(2, 227627 /* InitProducerIdResponseData.OngoingTxnProducerEpoch */);

@@ -51,9 +51,7 @@ function walkListOffsetsTopic(r: Reader, version: i16, w: EntityWalk, parent: i3
 
 function walkListOffsetsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 249047 /* ListOffsetsRequestData.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 2) {
     r.skip(1, 249097 /* ListOffsetsRequestData.IsolationLevel */);

@@ -13,27 +13,15 @@ function walkOngoingPartitionReassignment(r: Reader, version: i16, w: EntityWalk
   }
   {
     const n = r.arrayLength(255025 /* OngoingPartitionReassignment.Replicas */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 255025 /* OngoingPartitionReassignment.Replicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 255025 /* OngoingPartitionReassignment.Replicas */);
   }
   {
     const n = r.arrayLength(255290 /* OngoingPartitionReassignment.AddingReplicas */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 255290 /* OngoingPartitionReassignment.AddingReplicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 255290 /* OngoingPartitionReassignment.AddingReplicas */);
   }
   {
     const n = r.arrayLength(255291 /* OngoingPartitionReassignment.RemovingReplicas */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 255291 /* OngoingPartitionReassignment.RemovingReplicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 255291 /* OngoingPartitionReassignment.RemovingReplicas */);
   }
   {
     const count = r.taggedCount(254976 /* OngoingPartitionReassignment tagged fields */);

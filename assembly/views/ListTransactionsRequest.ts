@@ -13,11 +13,7 @@ function walkListTransactionsRequestData(r: Reader, version: i16, w: EntityWalk,
   }
   {
     const n = r.arrayLength(258365 /* ListTransactionsRequestData.ProducerIdFilters */, true, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(8, 258365 /* ListTransactionsRequestData.ProducerIdFilters */);
-      w.add(EntityKind.ProducerId, at, 8, parent);
-    }
+    r.skipElements(n, 8, 258365 /* ListTransactionsRequestData.ProducerIdFilters */);
   }
   if (version >= 1) {
     r.skip(8, 258366 /* ListTransactionsRequestData.DurationFilter */);

@@ -10,9 +10,7 @@ function walkTransactionState(r: Reader, version: i16, w: EntityWalk, parent: i3
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
   {
-    const at = r.pos;
     r.skip(8, 183298 /* TransactionState.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skipValue(183532 /* TransactionState.TransactionState */, true, false, false);

@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkMetadataResponseBroker(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 262217 /* MetadataResponseBroker.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skipValue(262166 /* MetadataResponseBroker.Host */, version >= 9, false, false);
@@ -40,36 +38,22 @@ function walkMetadataResponsePartition(r: Reader, version: i16, w: EntityWalk, p
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
   {
-    const at = r.pos;
     r.skip(4, 263225 /* MetadataResponsePartition.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 7) {
     r.skip(4, 263219 /* MetadataResponsePartition.LeaderEpoch */);
   }
   {
     const n = r.arrayLength(263395 /* MetadataResponsePartition.ReplicaNodes */, version >= 9, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 263395 /* MetadataResponsePartition.ReplicaNodes */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 263395 /* MetadataResponsePartition.ReplicaNodes */);
   }
   {
     const n = r.arrayLength(263396 /* MetadataResponsePartition.IsrNodes */, version >= 9, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 263396 /* MetadataResponsePartition.IsrNodes */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 263396 /* MetadataResponsePartition.IsrNodes */);
   }
   if (version >= 5) {
     const n = r.arrayLength(263399 /* MetadataResponsePartition.OfflineReplicas */, version >= 9, false);
-    for (let i = 0; i < n && !r.failed; i++) {
-      const at = r.pos;
-      r.skip(4, 263399 /* MetadataResponsePartition.OfflineReplicas */);
-      w.add(EntityKind.BrokerId, at, 4, anchor);
-    }
+    r.skipElements(n, 4, 263399 /* MetadataResponsePartition.OfflineReplicas */);
   }
   if (version >= 9) {
     const count = r.taggedCount(263168 /* MetadataResponsePartition tagged fields */);
@@ -131,9 +115,7 @@ function walkMetadataResponseData(r: Reader, version: i16, w: EntityWalk, parent
     r.skipValue(265240 /* MetadataResponseData.ClusterId */, version >= 9, version >= 2, false);
   }
   if (version >= 1) {
-    const at = r.pos;
     r.skip(4, 265345 /* MetadataResponseData.ControllerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const n = r.arrayLength(265226 /* MetadataResponseData.Topics */, version >= 9, false);

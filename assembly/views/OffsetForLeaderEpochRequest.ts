@@ -51,9 +51,7 @@ function walkOffsetForLeaderTopic(r: Reader, version: i16, w: EntityWalk, parent
 
 function walkOffsetForLeaderEpochRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 3) {
-    const at = r.pos;
     r.skip(4, 291031 /* OffsetForLeaderEpochRequestData.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const n = r.arrayLength(290826 /* OffsetForLeaderEpochRequestData.Topics */, version >= 4, false);

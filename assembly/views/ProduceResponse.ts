@@ -23,9 +23,7 @@ function walkBatchIndexAndErrorMessage(r: Reader, version: i16, w: EntityWalk, p
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 10) {
-    const at = r.pos;
     r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 10) {
     r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
@@ -112,9 +110,7 @@ function walkTopicProduceResponse(r: Reader, version: i16, w: EntityWalk, parent
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 10) {
-    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 10) {
     r.skipValue(63510 /* NodeEndpoint.Host */, version >= 9, false, false);

@@ -67,9 +67,7 @@ function walkTxnOffsetCommitRequestData(r: Reader, version: i16, w: EntityWalk, 
     w.add(EntityKind.GroupId, r.pos - max(len, 0), len, parent);
   }
   {
-    const at = r.pos;
     r.skip(8, 363522 /* TxnOffsetCommitRequestData.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(2, 363523 /* TxnOffsetCommitRequestData.ProducerEpoch */);

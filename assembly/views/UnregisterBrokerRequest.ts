@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkUnregisterBrokerRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 367647 /* UnregisterBrokerRequestData.BrokerId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const count = r.taggedCount(367616 /* UnregisterBrokerRequestData tagged fields */);

@@ -6,9 +6,7 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkCurrentLeader(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(4, 377913 /* CurrentLeader.LeaderId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     r.skip(4, 377907 /* CurrentLeader.LeaderEpoch */);

@@ -15,9 +15,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 32000 /* PartitionData.ReplicaEpoch */);
   }
   {
-    const at = r.pos;
     r.skip(4, 31959 /* PartitionData.ReplicaId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   if (version >= 1) {
     r.skip(16, 31960 /* PartitionData.ReplicaDirectoryId */);
@@ -71,9 +69,7 @@ function walkVoteRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32
     r.skipValue(379928 /* VoteRequestData.ClusterId */, true, true, false);
   }
   if (version >= 1) {
-    const at = r.pos;
     r.skip(4, 379930 /* VoteRequestData.VoterId */);
-    w.add(EntityKind.BrokerId, at, 4, parent);
   }
   {
     const n = r.arrayLength(379914 /* VoteRequestData.Topics */, true, false);

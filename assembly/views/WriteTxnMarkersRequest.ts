@@ -30,9 +30,7 @@ function walkWritableTxnMarkerTopic(r: Reader, version: i16, w: EntityWalk, pare
 
 function walkWritableTxnMarker(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(8, 387074 /* WritableTxnMarker.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     r.skip(2, 387075 /* WritableTxnMarker.ProducerEpoch */);

@@ -48,9 +48,7 @@ function walkWritableTxnMarkerTopicResult(r: Reader, version: i16, w: EntityWalk
 
 function walkWritableTxnMarkerResult(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
-    const at = r.pos;
     r.skip(8, 391170 /* WritableTxnMarkerResult.ProducerId */);
-    w.add(EntityKind.ProducerId, at, 8, parent);
   }
   {
     const n = r.arrayLength(391178 /* WritableTxnMarkerResult.Topics */, true, false);

@@ -34,9 +34,6 @@ export function entitiesAddOffsetsToTxnRequestData(m: AddOffsetsToTxnRequestData
     e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
   }
   {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  {
     e.add(EntityKind.GroupId, utf8(m.groupId), parent);
   }
 }

@@ -109,9 +109,6 @@ export function entitiesAddPartitionsToTxnTransaction(m: AddPartitionsToTxnTrans
     e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
   }
   if (version >= 4) {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  if (version >= 4) {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesAddPartitionsToTxnTopic(unchecked(a[i]), version, e, parent);
   }
@@ -124,9 +121,6 @@ export function entitiesAddPartitionsToTxnRequestData(m: AddPartitionsToTxnReque
   }
   if (version <= 3) {
     e.add(EntityKind.TransactionalId, utf8(m.v3AndBelowTransactionalId), parent);
-  }
-  if (version <= 3) {
-    e.add(EntityKind.ProducerId, bigEndian(m.v3AndBelowProducerId, 8), parent);
   }
   if (version <= 3) {
     const a = m.v3AndBelowTopics;

@@ -24,7 +24,4 @@ export function sampleAllocateProducerIdsRequestData(version: i16, variant: i32,
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesAllocateProducerIdsRequestData(m: AllocateProducerIdsRequestData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
 }

@@ -30,7 +30,4 @@ export function sampleAllocateProducerIdsResponseData(version: i16, variant: i32
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesAllocateProducerIdsResponseData(m: AllocateProducerIdsResponseData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerIdStart, 8), parent);
-  }
 }

@@ -80,10 +80,6 @@ export function entitiesReassignablePartition(m: ReassignablePartition, version:
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
   }
-  {
-    const a = m.replicas;
-    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
 }
 
 export function entitiesReassignableTopic(m: ReassignableTopic, version: i16, e: Entities, parent: i32): void {

@@ -105,19 +105,12 @@ export function sampleAlterPartitionRequestData(version: i16, variant: i32, seed
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesBrokerState(m: BrokerState, version: i16, e: Entities, parent: i32): void {
-  if (version >= 3) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
 }
 
 export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
   let anchor = parent;
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
-  }
-  if (version <= 2) {
-    const a = m.newIsr;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
   }
   if (version >= 3) {
     const a = m.newIsrWithEpochs;
@@ -137,9 +130,6 @@ export function entitiesTopicData(m: TopicData, version: i16, e: Entities, paren
 }
 
 export function entitiesAlterPartitionRequestData(m: AlterPartitionRequestData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
   {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);

@@ -92,13 +92,6 @@ export function entitiesPartitionData(m: PartitionData, version: i16, e: Entitie
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
   }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
-  {
-    const a = m.isr;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
 }
 
 export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {

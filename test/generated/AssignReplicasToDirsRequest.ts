@@ -110,9 +110,6 @@ export function entitiesDirectoryData(m: DirectoryData, version: i16, e: Entitie
 
 export function entitiesAssignReplicasToDirsRequestData(m: AssignReplicasToDirsRequestData, version: i16, e: Entities, parent: i32): void {
   {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
-  {
     const a = m.directories;
     for (let i = 0; i < a.length; i++) entitiesDirectoryData(unchecked(a[i]), version, e, parent);
   }

@@ -54,7 +54,4 @@ export function sampleBrokerHeartbeatRequestData(version: i16, variant: i32, see
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesBrokerHeartbeatRequestData(m: BrokerHeartbeatRequestData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
 }

@@ -110,9 +110,6 @@ export function entitiesFeature(m: Feature, version: i16, e: Entities, parent: i
 
 export function entitiesBrokerRegistrationRequestData(m: BrokerRegistrationRequestData, version: i16, e: Entities, parent: i32): void {
   {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
-  {
     const a = m.listeners;
     for (let i = 0; i < a.length; i++) entitiesListener(unchecked(a[i]), version, e, parent);
   }

@@ -76,10 +76,6 @@ export function sampleCreatePartitionsRequestData(version: i16, variant: i32, se
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesCreatePartitionsAssignment(m: CreatePartitionsAssignment, version: i16, e: Entities, parent: i32): void {
-  {
-    const a = m.brokerIds;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), parent);
-  }
 }
 
 export function entitiesCreatePartitionsTopic(m: CreatePartitionsTopic, version: i16, e: Entities, parent: i32): void {

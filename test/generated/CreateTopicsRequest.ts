@@ -105,10 +105,6 @@ export function sampleCreateTopicsRequestData(version: i16, variant: i32, seed: 
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesCreatableReplicaAssignment(m: CreatableReplicaAssignment, version: i16, e: Entities, parent: i32): void {
-  {
-    const a = m.brokerIds;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), parent);
-  }
 }
 
 export function entitiesCreatableTopicConfig(m: CreatableTopicConfig, version: i16, e: Entities, parent: i32): void {

@@ -77,15 +77,9 @@ export function sampleDescribeClusterResponseData(version: i16, variant: i32, se
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesDescribeClusterBroker(m: DescribeClusterBroker, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
 }
 
 export function entitiesDescribeClusterResponseData(m: DescribeClusterResponseData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.controllerId, 4), parent);
-  }
   {
     const a = m.brokers;
     for (let i = 0; i < a.length; i++) entitiesDescribeClusterBroker(unchecked(a[i]), version, e, parent);

@@ -105,9 +105,6 @@ export function sampleDescribeProducersResponseData(version: i16, variant: i32, 
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesProducerState(m: ProducerState, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
 }
 
 export function entitiesPartitionResponse(m: PartitionResponse, version: i16, e: Entities, parent: i32): void {

@@ -172,18 +172,12 @@ export function sampleDescribeQuorumResponseData(version: i16, variant: i32, see
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesReplicaState(m: ReplicaState, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
-  }
 }
 
 export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
   let anchor = parent;
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
-  }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
   }
   {
     const a = m.currentVoters;
@@ -210,9 +204,6 @@ export function entitiesListener(m: Listener, version: i16, e: Entities, parent:
 }
 
 export function entitiesNode(m: Node, version: i16, e: Entities, parent: i32): void {
-  if (version >= 2) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
   if (version >= 2) {
     const a = m.listeners;
     for (let i = 0; i < a.length; i++) entitiesListener(unchecked(a[i]), version, e, parent);

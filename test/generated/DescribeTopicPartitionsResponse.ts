@@ -160,29 +160,6 @@ export function entitiesDescribeTopicPartitionsResponsePartition(m: DescribeTopi
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
   }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
-  {
-    const a = m.replicaNodes;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.isrNodes;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.eligibleLeaderReplicas;
-    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.lastKnownElr;
-    if (a != null) for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.offlineReplicas;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
 }
 
 export function entitiesDescribeTopicPartitionsResponseTopic(m: DescribeTopicPartitionsResponseTopic, version: i16, e: Entities, parent: i32): void {

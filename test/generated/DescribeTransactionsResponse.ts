@@ -103,9 +103,6 @@ export function entitiesTransactionState(m: TransactionState, version: i16, e: E
     e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
   }
   {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
   }

@@ -128,18 +128,12 @@ export function sampleEndQuorumEpochRequestData(version: i16, variant: i32, seed
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesReplicaInfo(m: ReplicaInfo, version: i16, e: Entities, parent: i32): void {
-  if (version >= 1) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.candidateId, 4), parent);
-  }
 }
 
 export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
   let anchor = parent;
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
-  }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
   }
   if (version >= 1) {
     const a = m.preferredCandidates;

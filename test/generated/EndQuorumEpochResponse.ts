@@ -100,9 +100,6 @@ export function entitiesPartitionData(m: PartitionData, version: i16, e: Entitie
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
   }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
 }
 
 export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
@@ -117,9 +114,6 @@ export function entitiesTopicData(m: TopicData, version: i16, e: Entities, paren
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
-  if (version >= 1) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
 }
 
 export function entitiesEndQuorumEpochResponseData(m: EndQuorumEpochResponseData, version: i16, e: Entities, parent: i32): void {

@@ -33,7 +33,4 @@ export function entitiesEndTxnRequestData(m: EndTxnRequestData, version: i16, e:
   {
     e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
   }
-  {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
 }

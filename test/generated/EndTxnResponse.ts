@@ -30,7 +30,4 @@ export function sampleEndTxnResponseData(version: i16, variant: i32, seed: i32):
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesEndTxnResponseData(m: EndTxnResponseData, version: i16, e: Entities, parent: i32): void {
-  if (version >= 5) {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
 }

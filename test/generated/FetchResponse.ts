@@ -203,18 +203,12 @@ export function entitiesEpochEndOffset(m: EpochEndOffset, version: i16, e: Entit
 }
 
 export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
-  if (version >= 12) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
 }
 
 export function entitiesSnapshotId(m: SnapshotId, version: i16, e: Entities, parent: i32): void {
 }
 
 export function entitiesAbortedTransaction(m: AbortedTransaction, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
 }
 
 export function entitiesPartitionData(m: PartitionData, version: i16, e: Entities, parent: i32): void {
@@ -225,9 +219,6 @@ export function entitiesPartitionData(m: PartitionData, version: i16, e: Entitie
   {
     const a = m.abortedTransactions;
     if (a != null) for (let i = 0; i < a.length; i++) entitiesAbortedTransaction(unchecked(a[i]), version, e, anchor);
-  }
-  if (version >= 11) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.preferredReadReplica, 4), parent);
   }
   {
     e.add(EntityKind.Records, m.records, anchor);
@@ -258,9 +249,6 @@ export function entitiesFetchableTopicResponse(m: FetchableTopicResponse, versio
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
-  if (version >= 16) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
 }
 
 export function entitiesFetchResponseData(m: FetchResponseData, version: i16, e: Entities, parent: i32): void {

@@ -121,9 +121,6 @@ export function entitiesTopicSnapshot(m: TopicSnapshot, version: i16, e: Entitie
 
 export function entitiesFetchSnapshotRequestData(m: FetchSnapshotRequestData, version: i16, e: Entities, parent: i32): void {
   {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
-  }
-  {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicSnapshot(unchecked(a[i]), version, e, parent);
   }

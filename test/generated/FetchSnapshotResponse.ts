@@ -139,9 +139,6 @@ export function entitiesSnapshotId(m: SnapshotId, version: i16, e: Entities, par
 }
 
 export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
 }
 
 export function entitiesPartitionSnapshot(m: PartitionSnapshot, version: i16, e: Entities, parent: i32): void {
@@ -172,9 +169,6 @@ export function entitiesTopicSnapshot(m: TopicSnapshot, version: i16, e: Entitie
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
-  if (version >= 1) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
 }
 
 export function entitiesFetchSnapshotResponseData(m: FetchSnapshotResponseData, version: i16, e: Entities, parent: i32): void {

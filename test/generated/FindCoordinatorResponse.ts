@@ -77,15 +77,9 @@ export function sampleFindCoordinatorResponseData(version: i16, variant: i32, se
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesCoordinator(m: Coordinator, version: i16, e: Entities, parent: i32): void {
-  if (version >= 4) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
 }
 
 export function entitiesFindCoordinatorResponseData(m: FindCoordinatorResponseData, version: i16, e: Entities, parent: i32): void {
-  if (version <= 3) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
   if (version >= 4) {
     const a = m.coordinators;
     for (let i = 0; i < a.length; i++) entitiesCoordinator(unchecked(a[i]), version, e, parent);

@@ -42,7 +42,4 @@ export function entitiesInitProducerIdRequestData(m: InitProducerIdRequestData, 
   {
     e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
   }
-  if (version >= 3) {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
 }

@@ -36,10 +36,4 @@ export function sampleInitProducerIdResponseData(version: i16, variant: i32, see
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesInitProducerIdResponseData(m: InitProducerIdResponseData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  if (version >= 6) {
-    e.add(EntityKind.ProducerId, bigEndian(m.ongoingTxnProducerId, 8), parent);
-  }
 }

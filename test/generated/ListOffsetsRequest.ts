@@ -92,9 +92,6 @@ export function entitiesListOffsetsTopic(m: ListOffsetsTopic, version: i16, e: E
 
 export function entitiesListOffsetsRequestData(m: ListOffsetsRequestData, version: i16, e: Entities, parent: i32): void {
   {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
-  }
-  {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesListOffsetsTopic(unchecked(a[i]), version, e, parent);
   }

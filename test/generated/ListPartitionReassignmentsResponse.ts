@@ -101,18 +101,6 @@ export function entitiesOngoingPartitionReassignment(m: OngoingPartitionReassign
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
   }
-  {
-    const a = m.replicas;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.addingReplicas;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.removingReplicas;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
 }
 
 export function entitiesOngoingTopicReassignment(m: OngoingTopicReassignment, version: i16, e: Entities, parent: i32): void {

@@ -45,8 +45,4 @@ export function sampleListTransactionsRequestData(version: i16, variant: i32, se
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesListTransactionsRequestData(m: ListTransactionsRequestData, version: i16, e: Entities, parent: i32): void {
-  {
-    const a = m.producerIdFilters;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.ProducerId, bigEndian(unchecked(a[i]), 8), parent);
-  }
 }

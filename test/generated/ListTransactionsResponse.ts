@@ -62,9 +62,6 @@ export function entitiesTransactionState(m: TransactionState, version: i16, e: E
   {
     e.add(EntityKind.TransactionalId, utf8(m.transactionalId), parent);
   }
-  {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
 }
 
 export function entitiesListTransactionsResponseData(m: ListTransactionsResponseData, version: i16, e: Entities, parent: i32): void {

@@ -159,30 +159,12 @@ export function sampleMetadataResponseData(version: i16, variant: i32, seed: i32
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesMetadataResponseBroker(m: MetadataResponseBroker, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
 }
 
 export function entitiesMetadataResponsePartition(m: MetadataResponsePartition, version: i16, e: Entities, parent: i32): void {
   let anchor = parent;
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
-  }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
-  {
-    const a = m.replicaNodes;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  {
-    const a = m.isrNodes;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
-  }
-  if (version >= 5) {
-    const a = m.offlineReplicas;
-    for (let i = 0; i < a.length; i++) e.add(EntityKind.BrokerId, bigEndian(<i64>unchecked(a[i]), 4), anchor);
   }
 }
 
@@ -204,9 +186,6 @@ export function entitiesMetadataResponseData(m: MetadataResponseData, version: i
   {
     const a = m.brokers;
     for (let i = 0; i < a.length; i++) entitiesMetadataResponseBroker(unchecked(a[i]), version, e, parent);
-  }
-  if (version >= 1) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.controllerId, 4), parent);
   }
   {
     const a = m.topics;

@@ -85,9 +85,6 @@ export function entitiesOffsetForLeaderTopic(m: OffsetForLeaderTopic, version: i
 }
 
 export function entitiesOffsetForLeaderEpochRequestData(m: OffsetForLeaderEpochRequestData, version: i16, e: Entities, parent: i32): void {
-  if (version >= 3) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
-  }
   {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesOffsetForLeaderTopic(unchecked(a[i]), version, e, parent);

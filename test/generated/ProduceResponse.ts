@@ -160,9 +160,6 @@ export function entitiesBatchIndexAndErrorMessage(m: BatchIndexAndErrorMessage, 
 }
 
 export function entitiesLeaderIdAndEpoch(m: LeaderIdAndEpoch, version: i16, e: Entities, parent: i32): void {
-  if (version >= 10) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
 }
 
 export function entitiesPartitionProduceResponse(m: PartitionProduceResponse, version: i16, e: Entities, parent: i32): void {
@@ -194,9 +191,6 @@ export function entitiesTopicProduceResponse(m: TopicProduceResponse, version: i
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
-  if (version >= 10) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.nodeId, 4), parent);
-  }
 }
 
 export function entitiesProduceResponseData(m: ProduceResponseData, version: i16, e: Entities, parent: i32): void {

@@ -125,9 +125,6 @@ export function entitiesTxnOffsetCommitRequestData(m: TxnOffsetCommitRequestData
     e.add(EntityKind.GroupId, utf8(m.groupId), parent);
   }
   {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTxnOffsetCommitRequestTopic(unchecked(a[i]), version, e, parent);
   }

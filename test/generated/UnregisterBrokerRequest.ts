@@ -21,7 +21,4 @@ export function sampleUnregisterBrokerRequestData(version: i16, variant: i32, se
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesUnregisterBrokerRequestData(m: UnregisterBrokerRequestData, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.brokerId, 4), parent);
-  }
 }

@@ -47,9 +47,6 @@ export function sampleUpdateRaftVoterResponseData(version: i16, variant: i32, se
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesCurrentLeader(m: CurrentLeader, version: i16, e: Entities, parent: i32): void {
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.leaderId, 4), parent);
-  }
 }
 
 export function entitiesUpdateRaftVoterResponseData(m: UpdateRaftVoterResponseData, version: i16, e: Entities, parent: i32): void {

@@ -92,9 +92,6 @@ export function entitiesPartitionData(m: PartitionData, version: i16, e: Entitie
   {
     anchor = e.add(EntityKind.Partition, bigEndian(<i64>m.partitionIndex, 4), parent);
   }
-  {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.replicaId, 4), parent);
-  }
 }
 
 export function entitiesTopicData(m: TopicData, version: i16, e: Entities, parent: i32): void {
@@ -109,9 +106,6 @@ export function entitiesTopicData(m: TopicData, version: i16, e: Entities, paren
 }
 
 export function entitiesVoteRequestData(m: VoteRequestData, version: i16, e: Entities, parent: i32): void {
-  if (version >= 1) {
-    e.add(EntityKind.BrokerId, bigEndian(<i64>m.voterId, 4), parent);
-  }
   {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);

@@ -91,9 +91,6 @@ export function entitiesWritableTxnMarkerTopic(m: WritableTxnMarkerTopic, versio
 
 export function entitiesWritableTxnMarker(m: WritableTxnMarker, version: i16, e: Entities, parent: i32): void {
   {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesWritableTxnMarkerTopic(unchecked(a[i]), version, e, parent);
   }

@@ -100,9 +100,6 @@ export function entitiesWritableTxnMarkerTopicResult(m: WritableTxnMarkerTopicRe
 
 export function entitiesWritableTxnMarkerResult(m: WritableTxnMarkerResult, version: i16, e: Entities, parent: i32): void {
   {
-    e.add(EntityKind.ProducerId, bigEndian(m.producerId, 8), parent);
-  }
-  {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesWritableTxnMarkerTopicResult(unchecked(a[i]), version, e, parent);
   }

@@ -139,8 +139,9 @@ function checkAll(isRequest: bool): void {
   for (let i = 0; i < min(failures.length, 20); i++) log(failures[i]);
   log("views of " + (isRequest ? "requests: " : "responses: ") + checked.toString() + " samples, " + entities.toString()
     + " entities, " + prefixes.toString() + " prefixes, " + mutations.toString() + " mutations");
+  // A floor on what the sweep covers (topics, partitions, groups, transactional ids, records...).
   expect(checked).toBeGreaterThan(600);
-  expect(entities).toBeGreaterThan(1500);
+  expect(entities).toBeGreaterThan(1300);
   expect(failures.length).toBe(0);
   checked = 0;
   entities = 0;
