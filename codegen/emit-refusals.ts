@@ -117,8 +117,8 @@ class RefusalEmitter {
   private depth = 0;
   /** The exported answers to one element of each of the request's top-level lists. */
   private readonly elementAnswers: string[] = [];
-  /** The first top-level request list of names (groups, transactional ids, coordinator keys). */
-  namedList: string | null = null;
+  /** The top-level request lists of names (groups, transactional ids, coordinator keys), with their versions. */
+  readonly namedLists: [string, Versions][] = [];
 
   /** The versions the code being emitted runs for: narrowed inside each versioned list. */
   private within: Versions;
@@ -177,9 +177,7 @@ class RefusalEmitter {
       c.line(`for (let i = 0; i < items.length; i++) answers.push(${name}(unchecked(items[i]), version, unchecked(codes[i]), message));`);
     });
     c.line("}");
-    // A list every version has: the dispatcher must not answer another version's list.
-    const always = pair.versions.lo <= request.validVersions.lo && pair.versions.hi >= request.validVersions.hi;
-    if (itemType === "string" && always && !this.namedList) this.namedList = name.slice("answer".length);
+    if (itemType === "string") this.namedLists.push([name.slice("answer".length), pair.versions]);
     this.elementAnswers.push(c.toString());
     this.c = outer.c;
     this.depth = outer.depth;
@@ -367,12 +365,12 @@ export function emitRefusals(apis: Api[]): string {
   c.line("  return code;");
   c.line("}");
   c.blank();
-  const named: [Api, string][] = [];
+  const named: [Api, [string, Versions][]][] = [];
   for (const a of apis) {
     const e = new RefusalEmitter(a);
     c.line(e.emit().trimEnd());
     c.blank();
-    if (e.namedList !== null) named.push([a, e.namedList]);
+    if (e.namedLists.length > 0) named.push([a, e.namedLists]);
   }
   c.line("/**");
   c.line(" * Adds to `response` (of an `apiKey` request that lists names: groups, transactional ids,");
@@ -382,8 +380,20 @@ export function emitRefusals(apis: Api[]): string {
   c.indent(() => {
     c.line("switch (apiKey) {");
     c.indent(() => {
-      for (const [a, list] of named) {
-        c.line(`case ${a.key}: add${list}Answers(changetype<${a.response.name}.${a.response.name}Data>(response), names, codes, version, message); return true;`);
+      for (const [a, lists] of named) {
+        c.line(`case ${a.key}: {`);
+        c.indent(() => {
+          // Only the list the request's version has (DeleteTopics lists names before v6 only).
+          for (const [list, versions] of lists) {
+            const answer = `add${list}Answers(changetype<${a.response.name}.${a.response.name}Data>(response), names, codes, version, message);`;
+            const when = versionCheck(versions, a.request.validVersions);
+            const add = (): void => { c.line(answer); c.line("return true;"); };
+            if (when === "true") add();
+            else c.block(when, add);
+          }
+          if (lists.every(([, v]) => versionCheck(v, a.request.validVersions) !== "true")) c.line("return false;");
+        });
+        c.line("}");
       }
       c.line("default: return false;");
     });

@@ -12,7 +12,8 @@ import { ResponseHeaderData } from "../messages/ResponseHeader";
 import { newResponse, errorResponse, responseHeaderVersion, apiName } from "../messages/apis";
 import { refuseAll } from "../messages/refusals";
 import { Policy, authorizationErrorCode } from "../policy/policy";
-import { resourceTypeName, operationName, decisionAllowed } from "../policy/acl";
+import { ResourceType, resourceTypeName, operationName, decisionAllowed } from "../policy/acl";
+import { topicName } from "./topic-ids";
 import { RequestHeader, Verdict } from "../filter/seam";
 import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
@@ -138,6 +139,23 @@ export class RequestContext {
   denyMalformed(resource: string, reason: string, code: i16): void {
     this.malformed = true;
     this.deny(resource, reason, code);
+  }
+
+  /**
+   * The error for `operation` on a topic (0 if allowed), given by name, or by id when `name` is
+   * null: the one place a topic id becomes a name (the name a broker's answer taught this VM,
+   * topic-ids.ts), or a refusal when none did.
+   */
+  checkTopic(name: string | null, id: Uuid, operation: i32): i16 {
+    const resolved = name != null ? name : this.topicNameOf(id);
+    return resolved != null ? this.check(ResourceType.Topic, resolved, operation) : UNKNOWN_TOPIC_ID;
+  }
+
+  /** The name of a topic given by id, or null, refused (refuseUnknownTopicId), when no broker answer told it. */
+  topicNameOf(id: Uuid): string | null {
+    const name = topicName(id);
+    if (name == null) this.refuseUnknownTopicId(id);
+    return name;
   }
 
   /**

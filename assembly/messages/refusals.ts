@@ -2538,12 +2538,44 @@ function refuseUnregisterController(request: UnregisterControllerRequest.Unregis
  */
 export function addNamedAnswers(apiKey: i16, response: Message, names: Array<string>, codes: Array<i16>, version: i16, message: string | null): bool {
   switch (apiKey) {
-    case 15: addDescribeGroupsGroupsAnswers(changetype<DescribeGroupsResponse.DescribeGroupsResponseData>(response), names, codes, version, message); return true;
-    case 42: addDeleteGroupsGroupsNamesAnswers(changetype<DeleteGroupsResponse.DeleteGroupsResponseData>(response), names, codes, version, message); return true;
-    case 65: addDescribeTransactionsTransactionalIdsAnswers(changetype<DescribeTransactionsResponse.DescribeTransactionsResponseData>(response), names, codes, version, message); return true;
-    case 69: addConsumerGroupDescribeGroupIdsAnswers(changetype<ConsumerGroupDescribeResponse.ConsumerGroupDescribeResponseData>(response), names, codes, version, message); return true;
-    case 77: addShareGroupDescribeGroupIdsAnswers(changetype<ShareGroupDescribeResponse.ShareGroupDescribeResponseData>(response), names, codes, version, message); return true;
-    case 89: addStreamsGroupDescribeGroupIdsAnswers(changetype<StreamsGroupDescribeResponse.StreamsGroupDescribeResponseData>(response), names, codes, version, message); return true;
+    case 10: {
+      if (version >= 4) {
+        addFindCoordinatorCoordinatorKeysAnswers(changetype<FindCoordinatorResponse.FindCoordinatorResponseData>(response), names, codes, version, message);
+        return true;
+      }
+      return false;
+    }
+    case 15: {
+      addDescribeGroupsGroupsAnswers(changetype<DescribeGroupsResponse.DescribeGroupsResponseData>(response), names, codes, version, message);
+      return true;
+    }
+    case 20: {
+      if (version <= 5) {
+        addDeleteTopicsTopicNamesAnswers(changetype<DeleteTopicsResponse.DeleteTopicsResponseData>(response), names, codes, version, message);
+        return true;
+      }
+      return false;
+    }
+    case 42: {
+      addDeleteGroupsGroupsNamesAnswers(changetype<DeleteGroupsResponse.DeleteGroupsResponseData>(response), names, codes, version, message);
+      return true;
+    }
+    case 65: {
+      addDescribeTransactionsTransactionalIdsAnswers(changetype<DescribeTransactionsResponse.DescribeTransactionsResponseData>(response), names, codes, version, message);
+      return true;
+    }
+    case 69: {
+      addConsumerGroupDescribeGroupIdsAnswers(changetype<ConsumerGroupDescribeResponse.ConsumerGroupDescribeResponseData>(response), names, codes, version, message);
+      return true;
+    }
+    case 77: {
+      addShareGroupDescribeGroupIdsAnswers(changetype<ShareGroupDescribeResponse.ShareGroupDescribeResponseData>(response), names, codes, version, message);
+      return true;
+    }
+    case 89: {
+      addStreamsGroupDescribeGroupIdsAnswers(changetype<StreamsGroupDescribeResponse.StreamsGroupDescribeResponseData>(response), names, codes, version, message);
+      return true;
+    }
     default: return false;
   }
 }

@@ -123,15 +123,6 @@ export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | 
   return ctx.respond(response);
 }
 
-/**
- * The error for `op` on a topic (0 if allowed); a topic named by an id no broker answer has
- * told is refused by RequestContext.refuseUnknownTopicId.
- */
-export function topicCode(ctx: RequestContext, name: string | null, id: Uuid, op: i32): i16 {
-  if (name != null) return ctx.check(ResourceType.Topic, name, op);
-  return ctx.refuseUnknownTopicId(id);
-}
-
 /** Refused topics of a request, each kept as the request gave it, with its error. */
 export abstract class TopicRefusals<T> extends Refusals {
   readonly topics: Array<T> = new Array<T>();
@@ -158,7 +149,7 @@ export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, w
   if (wholeCode != 0) refusals.whole = true;
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
-    const code = wholeCode != 0 ? wholeCode : topicCode(ctx, refusals.nameOf(topic), refusals.idOf(topic), op);
+    const code = wholeCode != 0 ? wholeCode : ctx.checkTopic(refusals.nameOf(topic), refusals.idOf(topic), op);
     if (code != 0) refusals.refuse(topic, code);
     else kept.push(topic);
   }
@@ -323,7 +314,7 @@ function checkOffsetFetchGroup(ctx: RequestContext): Verdict {
   const kept = new Array<OffsetFetchRequestTopic>();
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
-    const code = groupCode != 0 ? groupCode : topicCode(ctx, topic.name, Uuid.ZERO, AclOperation.Describe);
+    const code = groupCode != 0 ? groupCode : ctx.checkTopic(topic.name, Uuid.ZERO, AclOperation.Describe);
     if (code == 0) kept.push(topic);
     else refusals.refuse(new RefusedTopic(req.groupId, topic.name, Uuid.ZERO, topic.partitionIndexes, code));
   }
@@ -353,7 +344,7 @@ function checkOffsetFetchGroups(ctx: RequestContext): Verdict {
     const keptTopics = new Array<OffsetFetchRequestTopics>();
     for (let i = 0; i < topics.length; i++) {
       const topic = unchecked(topics[i]);
-      const code = topicCode(ctx, byId ? topicName(topic.topicId) : topic.name, topic.topicId, AclOperation.Describe);
+      const code = ctx.checkTopic(byId ? null : topic.name, topic.topicId, AclOperation.Describe);
       if (code == 0) keptTopics.push(topic);
       else refusals.refuseTopic(new RefusedTopic(group.groupId, topic.name, topic.topicId, topic.partitionIndexes, code));
     }
@@ -935,7 +926,7 @@ export function checkDescribeShareGroupOffsets(ctx: RequestContext): Verdict {
     const keptTopics = new Array<DescribeShareGroupOffsetsRequestTopic>();
     for (let i = 0; i < topics.length; i++) {
       const topic = unchecked(topics[i]);
-      const code = topicCode(ctx, topic.topicName, Uuid.ZERO, AclOperation.Describe);
+      const code = ctx.checkTopic(topic.topicName, Uuid.ZERO, AclOperation.Describe);
       if (code == 0) keptTopics.push(topic);
       else refusals.refuseTopic(new RefusedTopic(group.groupId, topic.topicName, Uuid.ZERO, topic.partitions, code));
     }

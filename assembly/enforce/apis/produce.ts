@@ -2,7 +2,7 @@
 // then the produce limits on each partition's record batches. Allowed topics go on; denied
 // ones are answered per partition in the same response, as Kafka's broker would.
 //
-// Two paths share these rules (transactionalCode, topicCode, partitionViolation):
+// Two paths share these rules (transactionalCode, ctx.checkTopic, partitionViolation):
 //   - passesFromView: the allow path. It reads the frame's bytes through the generated view
 //     (assembly/views/ProduceRequest.ts) and the batch headers in place; when every topic and
 //     partition passes, the request goes on unchanged, never decoded, its records never copied;
@@ -37,12 +37,6 @@ function transactionalCode(ctx: RequestContext, txnId: string | null, transactio
   return txnId != null && transactional ? ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write) : 0;
 }
 
-/** The error a topic's partitions get, 0 when it may be written: the whole request's, an unknown id's, or the ACL's. */
-function topicCode(ctx: RequestContext, wholeCode: i16, name: string | null, id: Uuid): i16 {
-  if (wholeCode != 0) return wholeCode;
-  if (name == null) return ctx.refuseUnknownTopicId(id);
-  return ctx.check(ResourceType.Topic, name, AclOperation.Write);
-}
 
 class LimitViolation {
   constructor(readonly errorCode: i16, readonly message: string) {}
@@ -108,7 +102,7 @@ export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
     if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) {
       const id = kind == EntityKind.TopicId ? walk.uuid(frame, i) : Uuid.ZERO;
       name = kind == EntityKind.TopicId ? topicName(id) : walk.text(frame, i);
-      if (topicCode(ctx, 0, name, id) != 0) return false;
+      if (ctx.checkTopic(name, id, AclOperation.Write) != 0) return false;
     } else if (kind == EntityKind.Records) {
       summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);
       if (partitionViolation(ctx, name!, batches, acks) != null) return false;
@@ -135,7 +129,7 @@ export function checkProduce(ctx: RequestContext): Verdict {
   for (let t = 0; t < req.topicData.length; t++) {
     const topic = unchecked(req.topicData[t]);
     const name = ctx.version >= 13 ? topicName(topic.topicId) : topic.name;
-    const code = topicCode(ctx, wholeCode, name, topic.topicId);
+    const code = wholeCode != 0 ? wholeCode : ctx.checkTopic(name, topic.topicId, AclOperation.Write);
     if (code != 0) {
       for (let p = 0; p < topic.partitionData.length; p++) refused.push(new Refused(topic, unchecked(topic.partitionData[p]).index, code, null));
       continue;

@@ -102,20 +102,6 @@ export function clusterAllows(ctx: RequestContext, operation: i32): bool {
   return ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
 }
 
-/** The name of a topic given by id, or null (a logged denial) when no response has told it. */
-function nameOfTopicId(ctx: RequestContext, id: Uuid): string | null {
-  const name = topicName(id);
-  if (name == null) ctx.refuseUnknownTopicId(id);
-  return name;
-}
-
-/** ctx.check on a topic given by name, or by id when `name` is null (an unknown id fails closed). */
-function checkTopic(ctx: RequestContext, name: string | null, id: Uuid, operation: i32): i16 {
-  const resolved = name != null ? name : nameOfTopicId(ctx, id);
-  if (resolved == null) return UNKNOWN_TOPIC_ID;
-  return ctx.check(ResourceType.Topic, resolved, operation);
-}
-
 // What Kafka reports in the *AuthorizedOperations bit fields (AclEntry.supportedOperations).
 const TOPIC_OPERATIONS: StaticArray<i32> = [
   AclOperation.Read, AclOperation.Write, AclOperation.Create, AclOperation.Describe, AclOperation.Delete,
@@ -178,7 +164,7 @@ export function checkFetch(ctx: RequestContext): Verdict {
   for (let i = 0; i < req.topics.length; i++) {
     const topic = unchecked(req.topics[i]);
     const code = follower ? followerCode
-      : checkTopic(ctx, ctx.version >= 13 ? null : topic.topic, topic.topicId, AclOperation.Read);
+      : ctx.checkTopic(ctx.version >= 13 ? null : topic.topic, topic.topicId, AclOperation.Read);
     if (code == 0) split.kept.push(topic);
     else split.refused.push(answerFetchTopics(topic, ctx.version, code, null));
   }
@@ -346,7 +332,7 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
       rewritten = true;
       continue;
     }
-    const name = byId ? nameOfTopicId(ctx, topic.topicId) : topic.name;
+    const name = byId ? ctx.topicNameOf(topic.topicId) : topic.name;
     if (name == null) {
       described.refused.push(refusedMetadataTopic(UNKNOWN_TOPIC_ID, null, topic.topicId, false));
       continue;
@@ -600,7 +586,7 @@ function deletionAnswer(ctx: RequestContext, name: string | null, id: Uuid, code
 
 /** ControllerApis.deleteTopics' answer for a topic it will not delete, or null. */
 function deletionRefusal(ctx: RequestContext, name: string | null, id: Uuid, anyTopic: bool): DeletableTopicResult | null {
-  const resolved = name != null ? name : nameOfTopicId(ctx, id);
+  const resolved = name != null ? name : ctx.topicNameOf(id);
   if (resolved == null) return deletionAnswer(ctx, null, id, UNKNOWN_TOPIC_ID);
   if (anyTopic) return null;
   const code = ctx.check(ResourceType.Topic, resolved, AclOperation.Delete);
