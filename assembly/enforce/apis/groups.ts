@@ -6,9 +6,8 @@
 // answered in each API's own response, as produce.ts does; listings, descriptions and
 // assignments are cut to what may be described.
 //
-// The shared shapes below (Refusals, answer, checkTopics, checkNames) serve transactions.ts
-// too: many of these APIs refuse entries of a list and must answer each by name. A check
-// narrows the decoded request in place (nothing reads it afterwards) before forwarding it.
+// Refused entries are answered through refuse.ts; a check narrows the decoded request in place
+// (nothing reads it afterwards) before forwarding it.
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
@@ -74,125 +73,9 @@ import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
 import { PolicyViolation } from "../../policy/policy";
-import {
-  addNamedAnswers, addOffsetCommitTopicsAnswers, addOffsetDeleteTopicsAnswers,
-  addShareAcknowledgeTopicsAnswers, addAlterShareGroupOffsetsTopicsAnswers,
-  addDeleteShareGroupOffsetsTopicsAnswers,
-} from "../../messages/refusals";
+import { addOffsetCommitTopicsAnswers, addOffsetDeleteTopicsAnswers, addShareAcknowledgeTopicsAnswers, addAlterShareGroupOffsetsTopicsAnswers, addDeleteShareGroupOffsetsTopicsAnswers } from "../../messages/refusals";
+import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, checkNames } from "./refuse";
 import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal } from "./topics";
-
-// ---------------------------------------------------------------------------------------
-// Shared shapes.
-
-/**
- * What the policy refused in one request. `addTo` puts the refusals into a response of the
- * request's API (the broker's, or an empty one when answering here) and, for APIs that
- * `watch`, also cuts from the broker's entries what the principal may not see.
- */
-export abstract class Refusals extends ResponseRewrite {
-  /** Refused entries (groups, topics, keys...). */
-  count: i32 = 0;
-  /** The request is refused as a whole (a refused group or transactional id). */
-  whole: bool = false;
-  /** The broker's response is filtered even when nothing was refused. */
-  watch: bool = false;
-
-  /** Returns whether `response` changed. */
-  abstract addTo(response: Message, version: i16): bool;
-
-  apply(body: Message, version: i16): bool { return this.addTo(body, version); }
-}
-
-/**
- * The verdict for a checked request, as produce.ts decides it: nothing refused, it passes
- * untouched (watched if need be); refused as a whole, or nothing left for the broker (`rest`
- * null), it is answered here; else `rest` goes on and the refusals join the broker's answer.
- */
-export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | null): Verdict {
-  const whole = refusals.whole;
-  if (!whole && refusals.count == 0) {
-    if (refusals.watch) ctx.after = refusals;
-    return ctx.pass();
-  }
-  if (!whole && rest != null) {
-    ctx.after = refusals;
-    return ctx.forward(rest);
-  }
-  const response = ctx.newResponse();
-  refusals.addTo(response, ctx.version);
-  return ctx.respond(response);
-}
-
-/** Refused topics of a request, each kept as the request gave it, with its error. */
-export abstract class TopicRefusals<T> extends Refusals {
-  readonly topics: Array<T> = new Array<T>();
-  readonly codes: Array<i16> = new Array<i16>();
-
-  /** The topic's name; null when it is named by an id this VM has not seen. */
-  abstract nameOf(topic: T): string | null;
-  idOf(topic: T): Uuid { return Uuid.ZERO; }
-
-  refuse(topic: T, code: i16): void {
-    this.topics.push(topic);
-    this.codes.push(code);
-    this.count++;
-  }
-}
-
-/**
- * `op` on each topic; returns those allowed and records the others in `refusals`. A
- * `wholeCode` (a refused group or transactional id) refuses every topic unchecked, as
- * Kafka answers such a request before looking at its topics.
- */
-export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, wholeCode: i16, refusals: TopicRefusals<T>): Array<T> {
-  const kept = new Array<T>();
-  if (wholeCode != 0) refusals.whole = true;
-  for (let i = 0; i < topics.length; i++) {
-    const topic = unchecked(topics[i]);
-    const code = wholeCode != 0 ? wholeCode : ctx.checkTopic(refusals.nameOf(topic), refusals.idOf(topic), op);
-    if (code != 0) refusals.refuse(topic, code);
-    else kept.push(topic);
-  }
-  return kept;
-}
-
-/**
- * Refused names of a request that lists its resources (groups, transactional ids, coordinator
- * keys), each answered with the API's generated entry (messages/refusals.ts).
- */
-export class NamedRefusals extends Refusals {
-  readonly names: Array<string> = new Array<string>();
-  readonly codes: Array<i16> = new Array<i16>();
-
-  constructor(readonly apiKey: i16) { super(); }
-
-  refuse(name: string, code: i16): void {
-    this.names.push(name);
-    this.codes.push(code);
-    this.count++;
-  }
-
-  /** Cuts from the broker's entries what may not be seen (APIs that `watch`). */
-  filter(response: Message): bool { return false; }
-
-  addTo(response: Message, version: i16): bool {
-    if (this.names.length > 0) addNamedAnswers(this.apiKey, response, this.names, this.codes, version, null);
-    const filtered = this.filter(response);
-    return this.names.length > 0 || filtered;
-  }
-}
-
-/** `op` on each name; returns the allowed names and records the others in `refusals`. */
-export function checkNames(ctx: RequestContext, names: Array<string>, resourceType: i32, op: i32, refusals: NamedRefusals): Array<string> {
-  const kept = new Array<string>();
-  for (let i = 0; i < names.length; i++) {
-    const name = unchecked(names[i]);
-    const code = ctx.check(resourceType, name, op);
-    if (code != 0) refusals.refuse(name, code);
-    else kept.push(name);
-  }
-  return kept;
-}
 
 /** The answer to a request naming one group, whose response carries a top-level error. */
 function checkGroup(ctx: RequestContext, groupId: string, op: i32): Verdict {

@@ -56,46 +56,11 @@ import { Policy, PolicyViolation } from "../../policy/policy";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
+import { Split } from "./refuse";
 
 // ---------------------------------------------------------------------------------------
 // Shared by every API here.
-
-/**
- * One request list split by the policy: the entries that go on to the broker, and the
- * response entries that answer the refused ones. As the rewrite of a forwarded request it
- * adds those answers to the broker's response.
- */
-abstract class Split<E, R> extends ResponseRewrite {
-  readonly kept: Array<E> = new Array<E>();
-  readonly refused: Array<R> = new Array<R>();
-
-  /** The response's list that answers the request's list. */
-  abstract answers(response: Message): Array<R>;
-
-  apply(response: Message, version: i16): bool {
-    const answers = this.answers(response);
-    for (let i = 0; i < this.refused.length; i++) answers.push(unchecked(this.refused[i]));
-    return this.refused.length > 0;
-  }
-
-  /**
-   * The verdict on a request whose list the caller has cut down to `kept` (re-encoded only
-   * when forwarded): untouched when nothing was refused, answered here when nothing was kept,
-   * else forwarded with the refused answers merged into the broker's response.
-   */
-  settle(ctx: RequestContext, request: Message): Verdict {
-    if (this.refused.length == 0) return ctx.pass();
-    if (this.kept.length == 0) {
-      const response = ctx.newResponse();
-      this.apply(response, ctx.version);
-      return ctx.respond(response);
-    }
-    ctx.after = this;
-    return ctx.forward(request);
-  }
-}
 
 /** A cluster-wide permission Kafka lets stand for every topic of a request (unlogged, as there). */
 export function clusterAllows(ctx: RequestContext, operation: i32): bool {

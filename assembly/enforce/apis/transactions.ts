@@ -22,7 +22,8 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
-import { answer, checkTopics, checkNames, CommitRefusals, NamedRefusals } from "./groups";
+import { CommitRefusals } from "./groups";
+import { answer, checkTopics, checkNames, NamedRefusals } from "./refuse";
 import { addTxnOffsetCommitTopicsAnswers } from "../../messages/refusals";
 import { checkClusterOperation } from "./cluster";
 import { isInternalTopic } from "./topics";

@@ -1,0 +1,149 @@
+// The one way a check answers what it refused in a request that lists entries (topics,
+// partitions, groups, transactional ids, config resources): the refusals, kept with the
+// request as its ResponseRewrite, and `answer`, the verdict. Nothing refused: the request goes
+// on untouched. Everything refused (or the request as a whole): answered here, in the API's
+// own response. Some refused: the rest goes on, and the refusals join the broker's answer.
+// The answer entries themselves are generated (messages/refusals.ts); the shapes below differ
+// only in what they keep of each refusal.
+
+import { Message } from "../../protocol/message";
+import { Uuid } from "../../protocol/uuid";
+import { Verdict } from "../../filter/seam";
+import { addNamedAnswers } from "../../messages/refusals";
+import { RequestContext } from "../context";
+import { ResponseRewrite } from "../rewrite";
+
+/**
+ * What the policy refused in one request. `addTo` puts the refusals into a response of the
+ * request's API (the broker's, or an empty one when answering here) and, for APIs that
+ * `watch`, also cuts from the broker's entries what the principal may not see.
+ */
+export abstract class Refusals extends ResponseRewrite {
+  /** Refused entries (groups, topics, keys...). */
+  count: i32 = 0;
+  /** The request is refused as a whole (a refused group or transactional id). */
+  whole: bool = false;
+  /** The broker's response is filtered even when nothing was refused. */
+  watch: bool = false;
+
+  /** Returns whether `response` changed. */
+  abstract addTo(response: Message, version: i16): bool;
+
+  apply(body: Message, version: i16): bool { return this.addTo(body, version); }
+}
+
+/**
+ * The verdict for a checked request, as produce.ts decides it: nothing refused, it passes
+ * untouched (watched if need be); refused as a whole, or nothing left for the broker (`rest`
+ * null), it is answered here; else `rest` goes on and the refusals join the broker's answer.
+ */
+export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | null): Verdict {
+  const whole = refusals.whole;
+  if (!whole && refusals.count == 0) {
+    if (refusals.watch) ctx.after = refusals;
+    return ctx.pass();
+  }
+  if (!whole && rest != null) {
+    ctx.after = refusals;
+    return ctx.forward(rest);
+  }
+  const response = ctx.newResponse();
+  refusals.apply(response, ctx.version);
+  return ctx.respond(response);
+}
+
+/** Refused topics of a request, each kept as the request gave it, with its error. */
+export abstract class TopicRefusals<T> extends Refusals {
+  readonly topics: Array<T> = new Array<T>();
+  readonly codes: Array<i16> = new Array<i16>();
+
+  /** The topic's name; null when it is named by an id this VM has not seen. */
+  abstract nameOf(topic: T): string | null;
+  idOf(topic: T): Uuid { return Uuid.ZERO; }
+
+  refuse(topic: T, code: i16): void {
+    this.topics.push(topic);
+    this.codes.push(code);
+    this.count++;
+  }
+}
+
+/**
+ * `op` on each topic; returns those allowed and records the others in `refusals`. A
+ * `wholeCode` (a refused group or transactional id) refuses every topic unchecked, as
+ * Kafka answers such a request before looking at its topics.
+ */
+export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, wholeCode: i16, refusals: TopicRefusals<T>): Array<T> {
+  const kept = new Array<T>();
+  if (wholeCode != 0) refusals.whole = true;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    const code = wholeCode != 0 ? wholeCode : ctx.checkTopic(refusals.nameOf(topic), refusals.idOf(topic), op);
+    if (code != 0) refusals.refuse(topic, code);
+    else kept.push(topic);
+  }
+  return kept;
+}
+
+/**
+ * Refused names of a request that lists its resources (groups, transactional ids, coordinator
+ * keys), each answered with the API's generated entry (messages/refusals.ts).
+ */
+export class NamedRefusals extends Refusals {
+  readonly names: Array<string> = new Array<string>();
+  readonly codes: Array<i16> = new Array<i16>();
+
+  constructor(readonly apiKey: i16) { super(); }
+
+  refuse(name: string, code: i16): void {
+    this.names.push(name);
+    this.codes.push(code);
+    this.count++;
+  }
+
+  /** Cuts from the broker's entries what may not be seen (APIs that `watch`). */
+  filter(response: Message): bool { return false; }
+
+  addTo(response: Message, version: i16): bool {
+    if (this.names.length > 0) addNamedAnswers(this.apiKey, response, this.names, this.codes, version, null);
+    const filtered = this.filter(response);
+    return this.names.length > 0 || filtered;
+  }
+}
+
+/** `op` on each name; returns the allowed names and records the others in `refusals`. */
+export function checkNames(ctx: RequestContext, names: Array<string>, resourceType: i32, op: i32, refusals: NamedRefusals): Array<string> {
+  const kept = new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    const name = unchecked(names[i]);
+    const code = ctx.check(resourceType, name, op);
+    if (code != 0) refusals.refuse(name, code);
+    else kept.push(name);
+  }
+  return kept;
+}
+
+/**
+ * Refusals answered by entries the check built itself (topics.ts: entries that need more than
+ * the generated answer, or a list kept beside them): the request's list cut to `kept`, and
+ * the response's list `answers` gets the `refused` entries.
+ */
+export abstract class Split<E, R> extends Refusals {
+  readonly kept: Array<E> = new Array<E>();
+  readonly refused: Array<R> = new Array<R>();
+
+  /** The response's list that answers the request's list. */
+  abstract answers(response: Message): Array<R>;
+
+  addTo(response: Message, version: i16): bool {
+    const answers = this.answers(response);
+    for (let i = 0; i < this.refused.length; i++) answers.push(unchecked(this.refused[i]));
+    return this.refused.length > 0;
+  }
+
+  /** The verdict on `request`, its list cut down to `kept` (re-encoded only when forwarded). */
+  settle(ctx: RequestContext, request: Message): Verdict {
+    this.count = this.refused.length;
+    return answer(ctx, this, this.kept.length > 0 ? request : null);
+  }
+}
