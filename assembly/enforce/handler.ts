@@ -132,11 +132,19 @@ export class Enforcer extends KafkaHandler {
     for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);
   }
 
-  // A response is held and decoded when a check left something to do with it, or when it
-  // teaches the filter something (topic ids, SASL outcome, fetched bytes); others stream on.
+  // A response is held and decoded when a check left something to do with it (a rewrite, a
+  // SASL outcome) or its broker addresses are rewritten. One that only teaches the filter
+  // (topic ids, fetched bytes) streams on as it arrives and is read once whole (observed);
+  // others stream on unread.
   wantsResponse(info: ResponseInfo): bool {
-    return info.note != null || hasLessons(info.apiKey)
-      || (this.config.settings.brokerAddresses.length > 0 && rewritesAddresses(info.apiKey));
+    return info.note != null || (this.config.settings.brokerAddresses.length > 0 && rewritesAddresses(info.apiKey));
+  }
+
+  observesResponse(info: ResponseInfo): bool { return hasLessons(info.apiKey); }
+
+  observeResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
+    const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
+    return unread.length > 0 ? this.undecodable(unread, false) : Verdict.pass();
   }
 
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {

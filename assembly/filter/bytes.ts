@@ -138,6 +138,24 @@ export class ByteQueue {
     return (<i32>load<u8>(p) << 24) | (<i32>load<u8>(p, 1) << 16) | (<i32>load<u8>(p, 2) << 8) | <i32>load<u8>(p, 3);
   }
 
+  /**
+   * Hands the bytes held over to the caller and empties the queue without reusing their
+   * storage (it gets fresh storage when it holds again): the view stays valid for as long as
+   * the caller keeps it.
+   */
+  detach(): Uint8Array {
+    const bytes = this.view();
+    if (this.lent == null) {
+      const b = this.budget;
+      if (b != null) b.give(this.buf.length);
+      this.buf = NO_BYTES;
+    }
+    this.lent = null;
+    this.length = 0;
+    this.growLimit = i32.MAX_VALUE;
+    return bytes;
+  }
+
   /** A view of bytes [from, length); valid until the next append/clear. */
   view(from: i32 = 0): Uint8Array {
     const lent = this.lent;
@@ -186,6 +204,16 @@ export class Output {
     if (bytes.length == 0) return;
     this.materialize();
     this.q.append(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Sends on bytes nobody else will change (ByteQueue.detach): kept by reference while they
+   * are all this output holds, copied only when more is sent after them.
+   */
+  adopt(bytes: Uint8Array): void {
+    if (bytes.length == 0) return;
+    this.materialize();
+    this.q.borrow(bytes, 0, bytes.length);
   }
 
   writeInt32(v: i32): void {

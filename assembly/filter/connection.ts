@@ -506,7 +506,7 @@ class ResponseSide extends FrameCallbacks {
     const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
     if (e.aside) {
       // The handler's own request: it reads the answer (if it wants to), the client never does.
-      if (conn.handler.wantsResponse(info)) {
+      if (conn.handler.wantsResponse(info) || conn.handler.observesResponse(info)) {
         this.current = info;
         this.currentAside = e;
         return Action.Collect;
@@ -527,7 +527,26 @@ class ResponseSide extends FrameCallbacks {
       this.current = wanted ? info : null;
       return Action.Collect;
     }
+    if (conn.handler.observesResponse(info)) {
+      this.current = info;
+      return Action.Observe;
+    }
     return Action.Stream;
+  }
+
+  onObservationDropped(framer: Framer): void {
+    this.current = null;
+    addCounter(getStats().responsesUnobserved, 1);
+  }
+
+  onObserved(framer: Framer, frame: Uint8Array): void {
+    const info = this.current!;
+    this.current = null;
+    const v = this.conn.handler.observeResponse(frame, info);
+    if (v.kind == VerdictKind.Close) {
+      this.conn.handlerClosed = !v.malformed;
+      framer.fail((v.malformed ? "malformed " : "policy closed the connection after a ") + apiName(info.apiKey) + " response: " + v.reason);
+    }
   }
 
   /** The frame being collected answers a SaslHandshake v0 (conn.handshakesV0 counts it until it is whole). */

@@ -5,6 +5,8 @@
 //   Header  - bytes of the size prefix and the header are held until the callbacks can decide;
 //   Stream  - the rest of a frame nobody wants to see is sent on as it arrives (nothing held);
 //   Collect - the whole frame is held, then handed to onFrame, which writes what replaces it;
+//   Observe - the frame is sent on as it arrives and a copy is held, handed to onObserved when
+//             whole (a frame that only teaches: nothing waits for the filter to read it);
 //   Discard - the rest of a frame is dropped (its replacement was already written);
 //   Closed  - after a framing error or a Close verdict: everything is dropped;
 //   Parked  - onFrame could not decide yet: processing stops before this frame, which the
@@ -18,9 +20,9 @@ import { ByteQueue, Output, heldBudget } from "./bytes";
 import { nowNs } from "../runtime/host";
 import { collectBetweenFrames, noteHeldFrame } from "../runtime/collect";
 
-export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5 }
+export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5, Observe = 6 }
 
-export const enum Action { Stream = 0, Collect = 1, Discard = 2, Close = 3 }
+export const enum Action { Stream = 0, Collect = 1, Discard = 2, Close = 3, Observe = 4 }
 
 export abstract class FrameCallbacks {
   /**
@@ -41,6 +43,12 @@ export abstract class FrameCallbacks {
    * to `out` (use framer.passHeld(out) to send the frame as received) or calls framer.fail().
    */
   abstract onFrame(framer: Framer, frame: Uint8Array, out: Output): void;
+
+  /** The whole frame (without size prefix) after Observe; its bytes were sent on already. */
+  onObserved(framer: Framer, frame: Uint8Array): void {}
+
+  /** An observed frame's copy did not fit the budget: the rest of it streams on, unseen. */
+  onObservationDropped(framer: Framer): void {}
 }
 
 export class Framer {
@@ -104,10 +112,14 @@ export class Framer {
     this.heldSinceNs = 0;
   }
 
-  /** Sends on the held frame exactly as received (size prefix included). */
+  /**
+   * Sends on the held frame exactly as received (size prefix included), and holds nothing
+   * more of it: bytes held from earlier chunks are handed to `out` without a copy.
+   */
   passHeld(out: Output): void {
     if (this.heldChunkPos >= 0) out.passChunk(this.heldChunkPos, this.held.length);
-    else out.write(this.held.view());
+    else out.adopt(this.held.detach());
+    this.held.clear();
   }
 
   /**
@@ -122,7 +134,8 @@ export class Framer {
     // A frame still incomplete keeps its bytes in storage of its own, counted in the budget:
     // borrowed, they would keep the whole chunk alive, uncounted, until the next one.
     const holding = this.held.length;
-    if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(holding);
+    if (this.mode == Mode.Observe && !this.held.own()) this.dropObservation();
+    else if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(holding);
   }
 
   private feed(chunk: Uint8Array, out: Output, from: i32): void {
@@ -153,7 +166,10 @@ export class Framer {
       if (pos >= n) return;
       const take = min(this.remaining, n - pos);
       if (mode == Mode.Stream) out.passChunk(pos, take);
-      else if (mode == Mode.Collect) {
+      else if (mode == Mode.Observe) {
+        out.passChunk(pos, take);
+        this.hold(chunk, pos, take);
+      } else if (mode == Mode.Collect) {
         this.hold(chunk, pos, take);
         if (this.mode == Mode.Closed) return;
       }
@@ -162,6 +178,9 @@ export class Framer {
       if (this.remaining == 0) {
         if (mode == Mode.Collect) {
           this.complete(out);
+          collectBetweenFrames();
+        } else if (this.mode == Mode.Observe) {
+          this.observed();
           collectBetweenFrames();
         } else this.nextFrame();
       }
@@ -175,6 +194,10 @@ export class Framer {
    */
   flushAtEnd(out: Output): i32 {
     const n = this.held.length;
+    if (this.mode == Mode.Observe) { // its bytes went on as they came
+      this.atFrameStart();
+      return 0;
+    }
     if (this.mode == Mode.Closed || n == 0) return 0;
     this.passHeld(out);
     this.atFrameStart();
@@ -189,7 +212,17 @@ export class Framer {
     // Borrowed from the chunk: a frame that arrives whole is never copied (process() copies
     // what is left incomplete when the chunk ends).
     const total = this.held.length + len;
-    if (!this.held.borrow(chunk, pos, len)) this.failOverBudget(total);
+    if (this.held.borrow(chunk, pos, len)) return;
+    if (this.mode == Mode.Observe) this.dropObservation();
+    else this.failOverBudget(total);
+  }
+
+  /** An observed frame whose copy the budget cannot hold: the rest streams on, unseen. */
+  private dropObservation(): void {
+    this.held.release();
+    this.heldSinceNs = 0;
+    this.mode = Mode.Stream;
+    this.cb.onObservationDropped(this);
   }
 
   /** Closes: holding `total` bytes of the current frame would exceed the budget. */
@@ -251,6 +284,14 @@ export class Framer {
         this.mode = Mode.Collect;
         break;
       }
+      case Action.Observe: {
+        // The header goes on now; the copy held grows as the rest arrives.
+        if (this.heldChunkPos >= 0) out.passChunk(this.heldChunkPos, this.held.length);
+        else out.write(this.held.view());
+        this.held.limitGrowth(4 + this.frameSize);
+        this.mode = Mode.Observe;
+        break;
+      }
       case Action.Discard: {
         this.held.clear();
         this.heldSinceNs = 0;
@@ -264,8 +305,16 @@ export class Framer {
     }
     if (this.remaining == 0) {
       if (this.mode == Mode.Collect) this.complete(out);
+      else if (this.mode == Mode.Observe) this.observed();
       else this.nextFrame();
     }
+  }
+
+  private observed(): void {
+    noteHeldFrame(this.held.length);
+    this.cb.onObserved(this, this.held.view(4));
+    if (this.mode == Mode.Closed) return;
+    this.nextFrame();
   }
 
   private complete(out: Output): void {

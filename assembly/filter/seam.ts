@@ -6,6 +6,8 @@
 //   false -> the frame streams through untouched as its bytes arrive (no buffering);
 //   true  -> the shell buffers the whole frame and calls `onRequest(frame, header)`, whose
 //            Verdict says what to send on in its place.
+// A response the handler only learns from goes on as it arrives when `observesResponse(info)`
+// (and not wantsResponse): `observeResponse(frame, info)` sees it once whole.
 // Responses likewise with `wantsResponse(info)` / `onResponse(frame, info)`, where `info`
 // carries the api key and version of the request it answers (matched by position: a broker
 // answers in order) and the RequestNote the handler's verdict left with that request. State
@@ -123,6 +125,12 @@ export class KafkaHandler {
   onRequest(frame: Uint8Array, header: RequestHeader): Verdict { return Verdict.pass(); }
   wantsResponse(info: ResponseInfo): bool { return false; }
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict { return Verdict.pass(); }
+  observesResponse(info: ResponseInfo): bool { return false; }
+  /**
+   * An observed response, whole (its bytes went on already): Pass, or Close to close the
+   * connection after it.
+   */
+  observeResponse(frame: Uint8Array, info: ResponseInfo): Verdict { return Verdict.pass(); }
 
   // Raw SASL: after an accepted SaslHandshake v0, Kafka reads the mechanism's tokens as bare
   // size-prefixed frames and answers each the same way, until the exchange completes. The

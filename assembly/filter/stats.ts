@@ -39,6 +39,8 @@ export class Stats {
   unmatchedResponses: u32 = defineCounter("kafka.unmatched_responses");
   framesReplaced: u32 = defineCounter("kafka.frames_replaced");
   responsesSynthesized: u32 = defineCounter("kafka.responses_synthesized");
+  /** Responses the policy learns from (topic ids, fetched bytes) sent on unread: their copy exceeded filter.maxBufferedBytes. */
+  responsesUnobserved: u32 = defineCounter("kafka.responses_unobserved");
   closedByFilter: u32 = defineCounter("kafka.connections_closed_by_filter");
   /** Connections closed for having filter.maxInFlight requests waiting and sending one more. */
   inFlightOverflow: u32 = defineCounter("kafka.in_flight_limit_closed");

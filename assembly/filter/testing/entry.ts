@@ -12,12 +12,16 @@
 //   t-aside-respond  as t-respond, with the handler's own request standing in for it
 //   t-resp-collect   responses are collected whole, then passed
 //   t-resp-replace   responses are replaced with the correlation id + "rewritten"
+//   t-resp-observe   responses go on as they arrive and are shown whole once in: each one
+//                    that is the response as received counts in test.responses_observed, any
+//                    other closes the connection
 
 export * from "../../main";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict } from "../seam";
 import { setHandlerFactory } from "../../root";
 import { Writer } from "../../protocol/writer";
 import { FilterConfig } from "../../enforce/config";
+import { defineCounter, addCounter } from "../../runtime/host";
 
 function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
 
@@ -53,6 +57,19 @@ class TestHandler extends KafkaHandler {
     return c != null && (c == "t-resp-collect" || c == "t-resp-replace" || (c == "t-aside" && info.correlationId >= 1000));
   }
 
+  observesResponse(info: ResponseInfo): bool {
+    const c = info.request.clientId;
+    return c != null && c == "t-resp-observe";
+  }
+
+  observeResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
+    const corr = frame.length >= 4 ? (<i32>frame[0] << 24) | (<i32>frame[1] << 16) | (<i32>frame[2] << 8) | <i32>frame[3] : -1;
+    if (frame.length != info.frameSize || corr != info.correlationId) return Verdict.close("observed frame is not the response received");
+    if (observed == 0) observed = defineCounter("test.responses_observed");
+    addCounter(observed, 1);
+    return Verdict.pass();
+  }
+
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
     if (info.request.clientId! == "t-resp-collect") return Verdict.pass();
     const w = new Writer(32);
@@ -61,6 +78,8 @@ class TestHandler extends KafkaHandler {
     return Verdict.replace(w.bytes());
   }
 }
+
+let observed: u32 = 0;
 
 /** The handler's own request for `h`: ApiVersions v0, client id "aside", correlation id + 1000. */
 function asideFor(h: RequestHeader): Uint8Array {

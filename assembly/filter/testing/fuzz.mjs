@@ -53,7 +53,8 @@ function randomRequest(corr, answered = false) {
   if (answered && apiKey === 17 && version === 0) version = 1;
   let clientId = null;
   const r = rnd();
-  if (r < 0.6) clientId = Buffer.from("client-" + ri(1000));
+  if (r < 0.55) clientId = Buffer.from("client-" + ri(1000));
+  else if (r < 0.6) clientId = Buffer.from("t-resp-observe"); // the test build observes its response
   else if (r < 0.7) clientId = Buffer.alloc(0);
   else if (r < 0.75) clientId = randBytes(ri(3000)); // any bytes, even invalid UTF-8
   const cid = clientId === null ? i16(-1) : Buffer.concat([i16(clientId.length), clientId]);
@@ -83,6 +84,8 @@ function pieces(buf) {
   return out;
 }
 
+const OBSERVE_ID = Buffer.from("t-resp-observe");
+
 function newHost(config) {
   const h = new Host(WASM, { config });
   const ok = h.start();
@@ -93,12 +96,13 @@ function newHost(config) {
 // ---- 1. valid streams pass unchanged ----
 if (!GARBAGE_ONLY) {
   const h = newHost('{"allowEveryoneIfNoAclFound": true, "filter": {"maxFrameBytes": 1048576}}');
-  let frames = 0, responses = 0, trapped = null;
+  let frames = 0, responses = 0, observedResponses = 0, trapped = null;
   for (let it = 0; it < ITER && !trapped; it++) {
     const c = h.connect(100 + it);
     const n = 1 + ri(30);
     const reqs = [], resps = [];
     for (let i = 0; i < n; i++) { const corr = ri(2 ** 31); reqs.push(randomRequest(corr, true)); resps.push(randomResponse(corr)); }
+    const observing = reqs.filter((r) => r.includes(OBSERVE_ID)).length;
     const reqBytes = Buffer.concat(reqs), respBytes = Buffer.concat(resps);
     const down = pieces(reqBytes), up = pieces(respBytes);
     try {
@@ -121,13 +125,15 @@ if (!GARBAGE_ONLY) {
       check("pipelined requests pass unchanged", c.output(DOWNSTREAM).equals(reqBytes), `iteration ${it}: ${c.output(DOWNSTREAM).length} of ${reqBytes.length} bytes`);
       check("pipelined responses pass unchanged", c.output(UPSTREAM).equals(respBytes), `iteration ${it}: ${c.output(UPSTREAM).length} of ${respBytes.length} bytes`);
       check("a valid stream is not closed", !c.closed, JSON.stringify(h.logs.filter((l) => l.ctx === c.id)));
-      frames += n; responses += n;
+      frames += n; responses += n; observedResponses += observing;
       c.close();
     } catch (e) { trapped = e; }
   }
   check("valid streams never trap", !trapped, String(trapped && trapped.stack));
   check("kafka.requests_total counts every request", h.metric("kafka.requests_total") === BigInt(frames), `${h.metric("kafka.requests_total")} vs ${frames}`);
   check("kafka.responses_total counts every response", h.metric("kafka.responses_total") === BigInt(responses));
+  check("every observed response is shown whole, once", observedResponses > 0 && h.metric("test.responses_observed") === BigInt(observedResponses),
+    `${h.metric("test.responses_observed")} vs ${observedResponses}`);
   check("no response goes unmatched", h.metric("kafka.unmatched_responses") === 0n);
   check("no decode errors on valid streams", h.metric("kafka.decode_errors") === 0n);
   check("one close line per connection", h.logs.filter((l) => / closed: /.test(l.msg)).length === ITER);
