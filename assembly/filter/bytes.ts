@@ -69,8 +69,10 @@ export class ByteQueue {
     const need = this.length + n;
     const have = this.buf.length;
     if (need <= have) return true;
+    // Fourfold: a big frame arriving in reads is copied about a third more than its size, not
+    // twice; growth stops at the frame's size (limitGrowth), so only a frame cut short wastes.
     let cap = max(have, FIRST_CAPACITY);
-    while (cap < need) cap = cap < 0x40000000 ? cap << 1 : need;
+    while (cap < need) cap = cap < 0x10000000 ? cap << 2 : need;
     if (cap > this.growLimit) cap = max(need, this.growLimit);
     const b = this.budget;
     if (b != null && !b.take(cap - have)) return false;
