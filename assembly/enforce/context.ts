@@ -47,9 +47,22 @@ export class RequestContext {
   constructor(
     readonly policy: Policy,
     readonly session: Session,
-    readonly header: RequestHeader,
+    public header: RequestHeader,
     readonly request: DecodedRequest,
   ) {}
+
+  /**
+   * Makes this context a fresh one for `header` (same policy, session and request): for the
+   * context Produce's allow path probes with on every request (Enforcer), not allocated anew.
+   */
+  reuseFor(header: RequestHeader): void {
+    this.header = header;
+    this.after = null;
+    this.refusals.length = 0;
+    this.keptAllows.length = 0;
+    this.malformed = false;
+    this.unknownTopicIds.length = 0;
+  }
 
   get apiKey(): i16 { return this.header.apiKey; }
   get version(): i16 { return this.header.apiVersion; }

@@ -35,6 +35,8 @@ export class Enforcer extends KafkaHandler {
   tlsPrincipalLookup: (() => string) | null = null;
   /** Set when a policy service answers the ACL questions ("external"). */
   external: ExternalAuthorizer | null = null;
+  /** The context Produce's allow path decides in, made once per connection (see onRequest). */
+  private probe: RequestContext | null = null;
 
   /**
    * `address`: the client's "ip:port" as Envoy gives it; `listener`: the plugin's name in
@@ -67,8 +69,12 @@ export class Enforcer extends KafkaHandler {
     // Not with allow logging (the sampled allows are the full path's) nor a policy service
     // (its questions may make the request wait): those take the full path.
     if (header.apiKey == 0 && !audit.logAllows && this.external == null) {
-      const probe = new RequestContext(this.config.policy, this.session, header, UNDECODED);
-      probe.explainsRefusals = false;
+      let probe = this.probe;
+      if (probe == null) {
+        probe = new RequestContext(this.config.policy, this.session, header, UNDECODED);
+        probe.explainsRefusals = false;
+        this.probe = probe;
+      } else probe.reuseFor(header);
       if (passesFromView(probe, frame)) {
         countRequest(this.session.principal);
         return Verdict.pass();
