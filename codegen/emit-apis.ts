@@ -60,7 +60,7 @@ function topLevelError(api: Api, c: Code): void {
   c.line("return r;");
 }
 
-function switchOnKey(c: Code, signature: string, apis: Api[], body: (a: Api) => void, fallback: string): void {
+export function switchOnKey(c: Code, signature: string, apis: Api[], body: (a: Api) => void, fallback: string): void {
   c.line(`export function ${signature} {`);
   c.indent(() => {
     c.line("switch (apiKey) {");

@@ -10,7 +10,7 @@
 // top-level error and nothing named) gives null: the caller closes the connection.
 
 import { FieldSpec, FieldType, StructSpec, Versions } from "./model";
-import { Api } from "./emit-apis";
+import { Api, switchOnKey } from "./emit-apis";
 import { Code } from "./code";
 import { canBeNull, propertyName, versionCheck } from "./emit-messages";
 
@@ -376,31 +376,19 @@ export function emitRefusals(apis: Api[]): string {
   c.line(" * Adds to `response` (of an `apiKey` request that lists names: groups, transactional ids,");
   c.line(" * coordinator keys) the answer to each of `names` with its code; false for other APIs.");
   c.line(" */");
-  c.line("export function addNamedAnswers(apiKey: i16, response: Message, names: Array<string>, codes: Array<i16>, version: i16, message: string | null): bool {");
-  c.indent(() => {
-    c.line("switch (apiKey) {");
-    c.indent(() => {
-      for (const [a, lists] of named) {
-        c.line(`case ${a.key}: {`);
-        c.indent(() => {
-          // Only the list the request's version has (DeleteTopics lists names before v6 only).
-          for (const [list, versions] of lists) {
-            const answer = `add${list}Answers(changetype<${a.response.name}.${a.response.name}Data>(response), names, codes, version, message);`;
-            const when = versionCheck(versions, a.request.validVersions);
-            const add = (): void => { c.line(answer); c.line("return true;"); };
-            if (when === "true") add();
-            else c.block(when, add);
-          }
-          if (lists.every(([, v]) => versionCheck(v, a.request.validVersions) !== "true")) c.line("return false;");
-        });
-        c.line("}");
-      }
-      c.line("default: return false;");
-    });
-    c.line("}");
-  });
-  c.line("}");
-  c.blank();
+  const signature = "addNamedAnswers(apiKey: i16, response: Message, names: Array<string>, codes: Array<i16>, version: i16, message: string | null): bool";
+  switchOnKey(c, signature, named.map(([a]) => a), (a) => {
+    const lists = named.find(([n]) => n === a)![1];
+    // Only the list the request's version has (DeleteTopics lists names before v6 only).
+    for (const [list, versions] of lists) {
+      const answer = `add${list}Answers(changetype<${a.response.name}.${a.response.name}Data>(response), names, codes, version, message);`;
+      const when = versionCheck(versions, a.request.validVersions);
+      const add = (): void => { c.line(answer); c.line("return true;"); };
+      if (when === "true") add();
+      else c.block(when, add);
+    }
+    if (lists.every(([, v]) => versionCheck(v, a.request.validVersions) !== "true")) c.line("return false;");
+  }, "false");
   for (const table of TABLES) {
     for (const key of Object.keys(table)) if (!used.has(key)) throw new Error(`emit-refusals: no response field ${key}`);
   }
@@ -408,17 +396,7 @@ export function emitRefusals(apis: Api[]): string {
   c.line(" * The response refusing `request` (an `apiKey` request at `version`) as a whole with `code`,");
   c.line(" * `message` in its error messages; null when the response has nowhere to carry the code.");
   c.line(" */");
-  c.line("export function refuseAll(apiKey: i16, request: Message, version: i16, code: i16, message: string | null): Message | null {");
-  c.indent(() => {
-    c.line("switch (apiKey) {");
-    c.indent(() => {
-      for (const a of apis) {
-        c.line(`case ${a.key}: return refuse${a.name}(changetype<${a.request.name}.${a.request.name}Data>(request), version, code, message);`);
-      }
-      c.line("default: return null;");
-    });
-    c.line("}");
-  });
-  c.line("}");
-  return c.toString();
+  const refuse = "refuseAll(apiKey: i16, request: Message, version: i16, code: i16, message: string | null): Message | null";
+  switchOnKey(c, refuse, apis, (a) => c.line(`return refuse${a.name}(changetype<${a.request.name}.${a.request.name}Data>(request), version, code, message);`), "null");
+  return c.toString().replace(/\n\n$/, "\n");
 }

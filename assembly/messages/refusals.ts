@@ -2586,101 +2586,291 @@ export function addNamedAnswers(apiKey: i16, response: Message, names: Array<str
  */
 export function refuseAll(apiKey: i16, request: Message, version: i16, code: i16, message: string | null): Message | null {
   switch (apiKey) {
-    case 0: return refuseProduce(changetype<ProduceRequest.ProduceRequestData>(request), version, code, message);
-    case 1: return refuseFetch(changetype<FetchRequest.FetchRequestData>(request), version, code, message);
-    case 2: return refuseListOffsets(changetype<ListOffsetsRequest.ListOffsetsRequestData>(request), version, code, message);
-    case 3: return refuseMetadata(changetype<MetadataRequest.MetadataRequestData>(request), version, code, message);
-    case 4: return refuseLeaderAndIsr(changetype<LeaderAndIsrRequest.LeaderAndIsrRequestData>(request), version, code, message);
-    case 5: return refuseStopReplica(changetype<StopReplicaRequest.StopReplicaRequestData>(request), version, code, message);
-    case 6: return refuseUpdateMetadata(changetype<UpdateMetadataRequest.UpdateMetadataRequestData>(request), version, code, message);
-    case 7: return refuseControlledShutdown(changetype<ControlledShutdownRequest.ControlledShutdownRequestData>(request), version, code, message);
-    case 8: return refuseOffsetCommit(changetype<OffsetCommitRequest.OffsetCommitRequestData>(request), version, code, message);
-    case 9: return refuseOffsetFetch(changetype<OffsetFetchRequest.OffsetFetchRequestData>(request), version, code, message);
-    case 10: return refuseFindCoordinator(changetype<FindCoordinatorRequest.FindCoordinatorRequestData>(request), version, code, message);
-    case 11: return refuseJoinGroup(changetype<JoinGroupRequest.JoinGroupRequestData>(request), version, code, message);
-    case 12: return refuseHeartbeat(changetype<HeartbeatRequest.HeartbeatRequestData>(request), version, code, message);
-    case 13: return refuseLeaveGroup(changetype<LeaveGroupRequest.LeaveGroupRequestData>(request), version, code, message);
-    case 14: return refuseSyncGroup(changetype<SyncGroupRequest.SyncGroupRequestData>(request), version, code, message);
-    case 15: return refuseDescribeGroups(changetype<DescribeGroupsRequest.DescribeGroupsRequestData>(request), version, code, message);
-    case 16: return refuseListGroups(changetype<ListGroupsRequest.ListGroupsRequestData>(request), version, code, message);
-    case 17: return refuseSaslHandshake(changetype<SaslHandshakeRequest.SaslHandshakeRequestData>(request), version, code, message);
-    case 18: return refuseApiVersions(changetype<ApiVersionsRequest.ApiVersionsRequestData>(request), version, code, message);
-    case 19: return refuseCreateTopics(changetype<CreateTopicsRequest.CreateTopicsRequestData>(request), version, code, message);
-    case 20: return refuseDeleteTopics(changetype<DeleteTopicsRequest.DeleteTopicsRequestData>(request), version, code, message);
-    case 21: return refuseDeleteRecords(changetype<DeleteRecordsRequest.DeleteRecordsRequestData>(request), version, code, message);
-    case 22: return refuseInitProducerId(changetype<InitProducerIdRequest.InitProducerIdRequestData>(request), version, code, message);
-    case 23: return refuseOffsetForLeaderEpoch(changetype<OffsetForLeaderEpochRequest.OffsetForLeaderEpochRequestData>(request), version, code, message);
-    case 24: return refuseAddPartitionsToTxn(changetype<AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData>(request), version, code, message);
-    case 25: return refuseAddOffsetsToTxn(changetype<AddOffsetsToTxnRequest.AddOffsetsToTxnRequestData>(request), version, code, message);
-    case 26: return refuseEndTxn(changetype<EndTxnRequest.EndTxnRequestData>(request), version, code, message);
-    case 27: return refuseWriteTxnMarkers(changetype<WriteTxnMarkersRequest.WriteTxnMarkersRequestData>(request), version, code, message);
-    case 28: return refuseTxnOffsetCommit(changetype<TxnOffsetCommitRequest.TxnOffsetCommitRequestData>(request), version, code, message);
-    case 29: return refuseDescribeAcls(changetype<DescribeAclsRequest.DescribeAclsRequestData>(request), version, code, message);
-    case 30: return refuseCreateAcls(changetype<CreateAclsRequest.CreateAclsRequestData>(request), version, code, message);
-    case 31: return refuseDeleteAcls(changetype<DeleteAclsRequest.DeleteAclsRequestData>(request), version, code, message);
-    case 32: return refuseDescribeConfigs(changetype<DescribeConfigsRequest.DescribeConfigsRequestData>(request), version, code, message);
-    case 33: return refuseAlterConfigs(changetype<AlterConfigsRequest.AlterConfigsRequestData>(request), version, code, message);
-    case 34: return refuseAlterReplicaLogDirs(changetype<AlterReplicaLogDirsRequest.AlterReplicaLogDirsRequestData>(request), version, code, message);
-    case 35: return refuseDescribeLogDirs(changetype<DescribeLogDirsRequest.DescribeLogDirsRequestData>(request), version, code, message);
-    case 36: return refuseSaslAuthenticate(changetype<SaslAuthenticateRequest.SaslAuthenticateRequestData>(request), version, code, message);
-    case 37: return refuseCreatePartitions(changetype<CreatePartitionsRequest.CreatePartitionsRequestData>(request), version, code, message);
-    case 38: return refuseCreateDelegationToken(changetype<CreateDelegationTokenRequest.CreateDelegationTokenRequestData>(request), version, code, message);
-    case 39: return refuseRenewDelegationToken(changetype<RenewDelegationTokenRequest.RenewDelegationTokenRequestData>(request), version, code, message);
-    case 40: return refuseExpireDelegationToken(changetype<ExpireDelegationTokenRequest.ExpireDelegationTokenRequestData>(request), version, code, message);
-    case 41: return refuseDescribeDelegationToken(changetype<DescribeDelegationTokenRequest.DescribeDelegationTokenRequestData>(request), version, code, message);
-    case 42: return refuseDeleteGroups(changetype<DeleteGroupsRequest.DeleteGroupsRequestData>(request), version, code, message);
-    case 43: return refuseElectLeaders(changetype<ElectLeadersRequest.ElectLeadersRequestData>(request), version, code, message);
-    case 44: return refuseIncrementalAlterConfigs(changetype<IncrementalAlterConfigsRequest.IncrementalAlterConfigsRequestData>(request), version, code, message);
-    case 45: return refuseAlterPartitionReassignments(changetype<AlterPartitionReassignmentsRequest.AlterPartitionReassignmentsRequestData>(request), version, code, message);
-    case 46: return refuseListPartitionReassignments(changetype<ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData>(request), version, code, message);
-    case 47: return refuseOffsetDelete(changetype<OffsetDeleteRequest.OffsetDeleteRequestData>(request), version, code, message);
-    case 48: return refuseDescribeClientQuotas(changetype<DescribeClientQuotasRequest.DescribeClientQuotasRequestData>(request), version, code, message);
-    case 49: return refuseAlterClientQuotas(changetype<AlterClientQuotasRequest.AlterClientQuotasRequestData>(request), version, code, message);
-    case 50: return refuseDescribeUserScramCredentials(changetype<DescribeUserScramCredentialsRequest.DescribeUserScramCredentialsRequestData>(request), version, code, message);
-    case 51: return refuseAlterUserScramCredentials(changetype<AlterUserScramCredentialsRequest.AlterUserScramCredentialsRequestData>(request), version, code, message);
-    case 52: return refuseVote(changetype<VoteRequest.VoteRequestData>(request), version, code, message);
-    case 53: return refuseBeginQuorumEpoch(changetype<BeginQuorumEpochRequest.BeginQuorumEpochRequestData>(request), version, code, message);
-    case 54: return refuseEndQuorumEpoch(changetype<EndQuorumEpochRequest.EndQuorumEpochRequestData>(request), version, code, message);
-    case 55: return refuseDescribeQuorum(changetype<DescribeQuorumRequest.DescribeQuorumRequestData>(request), version, code, message);
-    case 56: return refuseAlterPartition(changetype<AlterPartitionRequest.AlterPartitionRequestData>(request), version, code, message);
-    case 57: return refuseUpdateFeatures(changetype<UpdateFeaturesRequest.UpdateFeaturesRequestData>(request), version, code, message);
-    case 58: return refuseEnvelope(changetype<EnvelopeRequest.EnvelopeRequestData>(request), version, code, message);
-    case 59: return refuseFetchSnapshot(changetype<FetchSnapshotRequest.FetchSnapshotRequestData>(request), version, code, message);
-    case 60: return refuseDescribeCluster(changetype<DescribeClusterRequest.DescribeClusterRequestData>(request), version, code, message);
-    case 61: return refuseDescribeProducers(changetype<DescribeProducersRequest.DescribeProducersRequestData>(request), version, code, message);
-    case 62: return refuseBrokerRegistration(changetype<BrokerRegistrationRequest.BrokerRegistrationRequestData>(request), version, code, message);
-    case 63: return refuseBrokerHeartbeat(changetype<BrokerHeartbeatRequest.BrokerHeartbeatRequestData>(request), version, code, message);
-    case 64: return refuseUnregisterBroker(changetype<UnregisterBrokerRequest.UnregisterBrokerRequestData>(request), version, code, message);
-    case 65: return refuseDescribeTransactions(changetype<DescribeTransactionsRequest.DescribeTransactionsRequestData>(request), version, code, message);
-    case 66: return refuseListTransactions(changetype<ListTransactionsRequest.ListTransactionsRequestData>(request), version, code, message);
-    case 67: return refuseAllocateProducerIds(changetype<AllocateProducerIdsRequest.AllocateProducerIdsRequestData>(request), version, code, message);
-    case 68: return refuseConsumerGroupHeartbeat(changetype<ConsumerGroupHeartbeatRequest.ConsumerGroupHeartbeatRequestData>(request), version, code, message);
-    case 69: return refuseConsumerGroupDescribe(changetype<ConsumerGroupDescribeRequest.ConsumerGroupDescribeRequestData>(request), version, code, message);
-    case 70: return refuseControllerRegistration(changetype<ControllerRegistrationRequest.ControllerRegistrationRequestData>(request), version, code, message);
-    case 71: return refuseGetTelemetrySubscriptions(changetype<GetTelemetrySubscriptionsRequest.GetTelemetrySubscriptionsRequestData>(request), version, code, message);
-    case 72: return refusePushTelemetry(changetype<PushTelemetryRequest.PushTelemetryRequestData>(request), version, code, message);
-    case 73: return refuseAssignReplicasToDirs(changetype<AssignReplicasToDirsRequest.AssignReplicasToDirsRequestData>(request), version, code, message);
-    case 74: return refuseListConfigResources(changetype<ListConfigResourcesRequest.ListConfigResourcesRequestData>(request), version, code, message);
-    case 75: return refuseDescribeTopicPartitions(changetype<DescribeTopicPartitionsRequest.DescribeTopicPartitionsRequestData>(request), version, code, message);
-    case 76: return refuseShareGroupHeartbeat(changetype<ShareGroupHeartbeatRequest.ShareGroupHeartbeatRequestData>(request), version, code, message);
-    case 77: return refuseShareGroupDescribe(changetype<ShareGroupDescribeRequest.ShareGroupDescribeRequestData>(request), version, code, message);
-    case 78: return refuseShareFetch(changetype<ShareFetchRequest.ShareFetchRequestData>(request), version, code, message);
-    case 79: return refuseShareAcknowledge(changetype<ShareAcknowledgeRequest.ShareAcknowledgeRequestData>(request), version, code, message);
-    case 80: return refuseAddRaftVoter(changetype<AddRaftVoterRequest.AddRaftVoterRequestData>(request), version, code, message);
-    case 81: return refuseRemoveRaftVoter(changetype<RemoveRaftVoterRequest.RemoveRaftVoterRequestData>(request), version, code, message);
-    case 82: return refuseUpdateRaftVoter(changetype<UpdateRaftVoterRequest.UpdateRaftVoterRequestData>(request), version, code, message);
-    case 83: return refuseInitializeShareGroupState(changetype<InitializeShareGroupStateRequest.InitializeShareGroupStateRequestData>(request), version, code, message);
-    case 84: return refuseReadShareGroupState(changetype<ReadShareGroupStateRequest.ReadShareGroupStateRequestData>(request), version, code, message);
-    case 85: return refuseWriteShareGroupState(changetype<WriteShareGroupStateRequest.WriteShareGroupStateRequestData>(request), version, code, message);
-    case 86: return refuseDeleteShareGroupState(changetype<DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData>(request), version, code, message);
-    case 87: return refuseReadShareGroupStateSummary(changetype<ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData>(request), version, code, message);
-    case 88: return refuseStreamsGroupHeartbeat(changetype<StreamsGroupHeartbeatRequest.StreamsGroupHeartbeatRequestData>(request), version, code, message);
-    case 89: return refuseStreamsGroupDescribe(changetype<StreamsGroupDescribeRequest.StreamsGroupDescribeRequestData>(request), version, code, message);
-    case 90: return refuseDescribeShareGroupOffsets(changetype<DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData>(request), version, code, message);
-    case 91: return refuseAlterShareGroupOffsets(changetype<AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData>(request), version, code, message);
-    case 92: return refuseDeleteShareGroupOffsets(changetype<DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData>(request), version, code, message);
-    case 93: return refuseStreamsGroupTopologyDescriptionUpdate(changetype<StreamsGroupTopologyDescriptionUpdateRequest.StreamsGroupTopologyDescriptionUpdateRequestData>(request), version, code, message);
-    case 94: return refuseUnregisterController(changetype<UnregisterControllerRequest.UnregisterControllerRequestData>(request), version, code, message);
+    case 0: {
+      return refuseProduce(changetype<ProduceRequest.ProduceRequestData>(request), version, code, message);
+    }
+    case 1: {
+      return refuseFetch(changetype<FetchRequest.FetchRequestData>(request), version, code, message);
+    }
+    case 2: {
+      return refuseListOffsets(changetype<ListOffsetsRequest.ListOffsetsRequestData>(request), version, code, message);
+    }
+    case 3: {
+      return refuseMetadata(changetype<MetadataRequest.MetadataRequestData>(request), version, code, message);
+    }
+    case 4: {
+      return refuseLeaderAndIsr(changetype<LeaderAndIsrRequest.LeaderAndIsrRequestData>(request), version, code, message);
+    }
+    case 5: {
+      return refuseStopReplica(changetype<StopReplicaRequest.StopReplicaRequestData>(request), version, code, message);
+    }
+    case 6: {
+      return refuseUpdateMetadata(changetype<UpdateMetadataRequest.UpdateMetadataRequestData>(request), version, code, message);
+    }
+    case 7: {
+      return refuseControlledShutdown(changetype<ControlledShutdownRequest.ControlledShutdownRequestData>(request), version, code, message);
+    }
+    case 8: {
+      return refuseOffsetCommit(changetype<OffsetCommitRequest.OffsetCommitRequestData>(request), version, code, message);
+    }
+    case 9: {
+      return refuseOffsetFetch(changetype<OffsetFetchRequest.OffsetFetchRequestData>(request), version, code, message);
+    }
+    case 10: {
+      return refuseFindCoordinator(changetype<FindCoordinatorRequest.FindCoordinatorRequestData>(request), version, code, message);
+    }
+    case 11: {
+      return refuseJoinGroup(changetype<JoinGroupRequest.JoinGroupRequestData>(request), version, code, message);
+    }
+    case 12: {
+      return refuseHeartbeat(changetype<HeartbeatRequest.HeartbeatRequestData>(request), version, code, message);
+    }
+    case 13: {
+      return refuseLeaveGroup(changetype<LeaveGroupRequest.LeaveGroupRequestData>(request), version, code, message);
+    }
+    case 14: {
+      return refuseSyncGroup(changetype<SyncGroupRequest.SyncGroupRequestData>(request), version, code, message);
+    }
+    case 15: {
+      return refuseDescribeGroups(changetype<DescribeGroupsRequest.DescribeGroupsRequestData>(request), version, code, message);
+    }
+    case 16: {
+      return refuseListGroups(changetype<ListGroupsRequest.ListGroupsRequestData>(request), version, code, message);
+    }
+    case 17: {
+      return refuseSaslHandshake(changetype<SaslHandshakeRequest.SaslHandshakeRequestData>(request), version, code, message);
+    }
+    case 18: {
+      return refuseApiVersions(changetype<ApiVersionsRequest.ApiVersionsRequestData>(request), version, code, message);
+    }
+    case 19: {
+      return refuseCreateTopics(changetype<CreateTopicsRequest.CreateTopicsRequestData>(request), version, code, message);
+    }
+    case 20: {
+      return refuseDeleteTopics(changetype<DeleteTopicsRequest.DeleteTopicsRequestData>(request), version, code, message);
+    }
+    case 21: {
+      return refuseDeleteRecords(changetype<DeleteRecordsRequest.DeleteRecordsRequestData>(request), version, code, message);
+    }
+    case 22: {
+      return refuseInitProducerId(changetype<InitProducerIdRequest.InitProducerIdRequestData>(request), version, code, message);
+    }
+    case 23: {
+      return refuseOffsetForLeaderEpoch(changetype<OffsetForLeaderEpochRequest.OffsetForLeaderEpochRequestData>(request), version, code, message);
+    }
+    case 24: {
+      return refuseAddPartitionsToTxn(changetype<AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData>(request), version, code, message);
+    }
+    case 25: {
+      return refuseAddOffsetsToTxn(changetype<AddOffsetsToTxnRequest.AddOffsetsToTxnRequestData>(request), version, code, message);
+    }
+    case 26: {
+      return refuseEndTxn(changetype<EndTxnRequest.EndTxnRequestData>(request), version, code, message);
+    }
+    case 27: {
+      return refuseWriteTxnMarkers(changetype<WriteTxnMarkersRequest.WriteTxnMarkersRequestData>(request), version, code, message);
+    }
+    case 28: {
+      return refuseTxnOffsetCommit(changetype<TxnOffsetCommitRequest.TxnOffsetCommitRequestData>(request), version, code, message);
+    }
+    case 29: {
+      return refuseDescribeAcls(changetype<DescribeAclsRequest.DescribeAclsRequestData>(request), version, code, message);
+    }
+    case 30: {
+      return refuseCreateAcls(changetype<CreateAclsRequest.CreateAclsRequestData>(request), version, code, message);
+    }
+    case 31: {
+      return refuseDeleteAcls(changetype<DeleteAclsRequest.DeleteAclsRequestData>(request), version, code, message);
+    }
+    case 32: {
+      return refuseDescribeConfigs(changetype<DescribeConfigsRequest.DescribeConfigsRequestData>(request), version, code, message);
+    }
+    case 33: {
+      return refuseAlterConfigs(changetype<AlterConfigsRequest.AlterConfigsRequestData>(request), version, code, message);
+    }
+    case 34: {
+      return refuseAlterReplicaLogDirs(changetype<AlterReplicaLogDirsRequest.AlterReplicaLogDirsRequestData>(request), version, code, message);
+    }
+    case 35: {
+      return refuseDescribeLogDirs(changetype<DescribeLogDirsRequest.DescribeLogDirsRequestData>(request), version, code, message);
+    }
+    case 36: {
+      return refuseSaslAuthenticate(changetype<SaslAuthenticateRequest.SaslAuthenticateRequestData>(request), version, code, message);
+    }
+    case 37: {
+      return refuseCreatePartitions(changetype<CreatePartitionsRequest.CreatePartitionsRequestData>(request), version, code, message);
+    }
+    case 38: {
+      return refuseCreateDelegationToken(changetype<CreateDelegationTokenRequest.CreateDelegationTokenRequestData>(request), version, code, message);
+    }
+    case 39: {
+      return refuseRenewDelegationToken(changetype<RenewDelegationTokenRequest.RenewDelegationTokenRequestData>(request), version, code, message);
+    }
+    case 40: {
+      return refuseExpireDelegationToken(changetype<ExpireDelegationTokenRequest.ExpireDelegationTokenRequestData>(request), version, code, message);
+    }
+    case 41: {
+      return refuseDescribeDelegationToken(changetype<DescribeDelegationTokenRequest.DescribeDelegationTokenRequestData>(request), version, code, message);
+    }
+    case 42: {
+      return refuseDeleteGroups(changetype<DeleteGroupsRequest.DeleteGroupsRequestData>(request), version, code, message);
+    }
+    case 43: {
+      return refuseElectLeaders(changetype<ElectLeadersRequest.ElectLeadersRequestData>(request), version, code, message);
+    }
+    case 44: {
+      return refuseIncrementalAlterConfigs(changetype<IncrementalAlterConfigsRequest.IncrementalAlterConfigsRequestData>(request), version, code, message);
+    }
+    case 45: {
+      return refuseAlterPartitionReassignments(changetype<AlterPartitionReassignmentsRequest.AlterPartitionReassignmentsRequestData>(request), version, code, message);
+    }
+    case 46: {
+      return refuseListPartitionReassignments(changetype<ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData>(request), version, code, message);
+    }
+    case 47: {
+      return refuseOffsetDelete(changetype<OffsetDeleteRequest.OffsetDeleteRequestData>(request), version, code, message);
+    }
+    case 48: {
+      return refuseDescribeClientQuotas(changetype<DescribeClientQuotasRequest.DescribeClientQuotasRequestData>(request), version, code, message);
+    }
+    case 49: {
+      return refuseAlterClientQuotas(changetype<AlterClientQuotasRequest.AlterClientQuotasRequestData>(request), version, code, message);
+    }
+    case 50: {
+      return refuseDescribeUserScramCredentials(changetype<DescribeUserScramCredentialsRequest.DescribeUserScramCredentialsRequestData>(request), version, code, message);
+    }
+    case 51: {
+      return refuseAlterUserScramCredentials(changetype<AlterUserScramCredentialsRequest.AlterUserScramCredentialsRequestData>(request), version, code, message);
+    }
+    case 52: {
+      return refuseVote(changetype<VoteRequest.VoteRequestData>(request), version, code, message);
+    }
+    case 53: {
+      return refuseBeginQuorumEpoch(changetype<BeginQuorumEpochRequest.BeginQuorumEpochRequestData>(request), version, code, message);
+    }
+    case 54: {
+      return refuseEndQuorumEpoch(changetype<EndQuorumEpochRequest.EndQuorumEpochRequestData>(request), version, code, message);
+    }
+    case 55: {
+      return refuseDescribeQuorum(changetype<DescribeQuorumRequest.DescribeQuorumRequestData>(request), version, code, message);
+    }
+    case 56: {
+      return refuseAlterPartition(changetype<AlterPartitionRequest.AlterPartitionRequestData>(request), version, code, message);
+    }
+    case 57: {
+      return refuseUpdateFeatures(changetype<UpdateFeaturesRequest.UpdateFeaturesRequestData>(request), version, code, message);
+    }
+    case 58: {
+      return refuseEnvelope(changetype<EnvelopeRequest.EnvelopeRequestData>(request), version, code, message);
+    }
+    case 59: {
+      return refuseFetchSnapshot(changetype<FetchSnapshotRequest.FetchSnapshotRequestData>(request), version, code, message);
+    }
+    case 60: {
+      return refuseDescribeCluster(changetype<DescribeClusterRequest.DescribeClusterRequestData>(request), version, code, message);
+    }
+    case 61: {
+      return refuseDescribeProducers(changetype<DescribeProducersRequest.DescribeProducersRequestData>(request), version, code, message);
+    }
+    case 62: {
+      return refuseBrokerRegistration(changetype<BrokerRegistrationRequest.BrokerRegistrationRequestData>(request), version, code, message);
+    }
+    case 63: {
+      return refuseBrokerHeartbeat(changetype<BrokerHeartbeatRequest.BrokerHeartbeatRequestData>(request), version, code, message);
+    }
+    case 64: {
+      return refuseUnregisterBroker(changetype<UnregisterBrokerRequest.UnregisterBrokerRequestData>(request), version, code, message);
+    }
+    case 65: {
+      return refuseDescribeTransactions(changetype<DescribeTransactionsRequest.DescribeTransactionsRequestData>(request), version, code, message);
+    }
+    case 66: {
+      return refuseListTransactions(changetype<ListTransactionsRequest.ListTransactionsRequestData>(request), version, code, message);
+    }
+    case 67: {
+      return refuseAllocateProducerIds(changetype<AllocateProducerIdsRequest.AllocateProducerIdsRequestData>(request), version, code, message);
+    }
+    case 68: {
+      return refuseConsumerGroupHeartbeat(changetype<ConsumerGroupHeartbeatRequest.ConsumerGroupHeartbeatRequestData>(request), version, code, message);
+    }
+    case 69: {
+      return refuseConsumerGroupDescribe(changetype<ConsumerGroupDescribeRequest.ConsumerGroupDescribeRequestData>(request), version, code, message);
+    }
+    case 70: {
+      return refuseControllerRegistration(changetype<ControllerRegistrationRequest.ControllerRegistrationRequestData>(request), version, code, message);
+    }
+    case 71: {
+      return refuseGetTelemetrySubscriptions(changetype<GetTelemetrySubscriptionsRequest.GetTelemetrySubscriptionsRequestData>(request), version, code, message);
+    }
+    case 72: {
+      return refusePushTelemetry(changetype<PushTelemetryRequest.PushTelemetryRequestData>(request), version, code, message);
+    }
+    case 73: {
+      return refuseAssignReplicasToDirs(changetype<AssignReplicasToDirsRequest.AssignReplicasToDirsRequestData>(request), version, code, message);
+    }
+    case 74: {
+      return refuseListConfigResources(changetype<ListConfigResourcesRequest.ListConfigResourcesRequestData>(request), version, code, message);
+    }
+    case 75: {
+      return refuseDescribeTopicPartitions(changetype<DescribeTopicPartitionsRequest.DescribeTopicPartitionsRequestData>(request), version, code, message);
+    }
+    case 76: {
+      return refuseShareGroupHeartbeat(changetype<ShareGroupHeartbeatRequest.ShareGroupHeartbeatRequestData>(request), version, code, message);
+    }
+    case 77: {
+      return refuseShareGroupDescribe(changetype<ShareGroupDescribeRequest.ShareGroupDescribeRequestData>(request), version, code, message);
+    }
+    case 78: {
+      return refuseShareFetch(changetype<ShareFetchRequest.ShareFetchRequestData>(request), version, code, message);
+    }
+    case 79: {
+      return refuseShareAcknowledge(changetype<ShareAcknowledgeRequest.ShareAcknowledgeRequestData>(request), version, code, message);
+    }
+    case 80: {
+      return refuseAddRaftVoter(changetype<AddRaftVoterRequest.AddRaftVoterRequestData>(request), version, code, message);
+    }
+    case 81: {
+      return refuseRemoveRaftVoter(changetype<RemoveRaftVoterRequest.RemoveRaftVoterRequestData>(request), version, code, message);
+    }
+    case 82: {
+      return refuseUpdateRaftVoter(changetype<UpdateRaftVoterRequest.UpdateRaftVoterRequestData>(request), version, code, message);
+    }
+    case 83: {
+      return refuseInitializeShareGroupState(changetype<InitializeShareGroupStateRequest.InitializeShareGroupStateRequestData>(request), version, code, message);
+    }
+    case 84: {
+      return refuseReadShareGroupState(changetype<ReadShareGroupStateRequest.ReadShareGroupStateRequestData>(request), version, code, message);
+    }
+    case 85: {
+      return refuseWriteShareGroupState(changetype<WriteShareGroupStateRequest.WriteShareGroupStateRequestData>(request), version, code, message);
+    }
+    case 86: {
+      return refuseDeleteShareGroupState(changetype<DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData>(request), version, code, message);
+    }
+    case 87: {
+      return refuseReadShareGroupStateSummary(changetype<ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData>(request), version, code, message);
+    }
+    case 88: {
+      return refuseStreamsGroupHeartbeat(changetype<StreamsGroupHeartbeatRequest.StreamsGroupHeartbeatRequestData>(request), version, code, message);
+    }
+    case 89: {
+      return refuseStreamsGroupDescribe(changetype<StreamsGroupDescribeRequest.StreamsGroupDescribeRequestData>(request), version, code, message);
+    }
+    case 90: {
+      return refuseDescribeShareGroupOffsets(changetype<DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData>(request), version, code, message);
+    }
+    case 91: {
+      return refuseAlterShareGroupOffsets(changetype<AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData>(request), version, code, message);
+    }
+    case 92: {
+      return refuseDeleteShareGroupOffsets(changetype<DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData>(request), version, code, message);
+    }
+    case 93: {
+      return refuseStreamsGroupTopologyDescriptionUpdate(changetype<StreamsGroupTopologyDescriptionUpdateRequest.StreamsGroupTopologyDescriptionUpdateRequestData>(request), version, code, message);
+    }
+    case 94: {
+      return refuseUnregisterController(changetype<UnregisterControllerRequest.UnregisterControllerRequestData>(request), version, code, message);
+    }
     default: return null;
   }
 }

@@ -20,7 +20,6 @@ import {
   OffsetFetchResponsePartitions, OffsetFetchResponseGroup,
 } from "../../messages/OffsetFetchResponse";
 import { FindCoordinatorRequestData } from "../../messages/FindCoordinatorRequest";
-import { FindCoordinatorResponseData } from "../../messages/FindCoordinatorResponse";
 import { JoinGroupRequestData } from "../../messages/JoinGroupRequest";
 import { JoinGroupResponseData } from "../../messages/JoinGroupResponse";
 import { HeartbeatRequestData } from "../../messages/HeartbeatRequest";
@@ -436,7 +435,8 @@ export function checkFindCoordinator(ctx: RequestContext): Verdict {
   const wholeCode = wholeCoordinatorCode(ctx, req.keyType);
   if (ctx.version < 4) {
     const code = wholeCode != 0 ? wholeCode : coordinatorKeyCode(ctx, req.keyType, req.key);
-    return code == 0 ? ctx.pass() : ctx.respond(coordinatorError(ctx, code));
+    // As FindCoordinatorResponse.prepareOldResponse: the error and no node (-1).
+    return code == 0 ? ctx.pass() : ctx.refuseWhole(code, errorMessage(code));
   }
   const refusals = new NamedRefusals(ctx.apiKey);
   if (wholeCode != 0) refusals.whole = true;
@@ -462,16 +462,6 @@ function coordinatorKeyCode(ctx: RequestContext, keyType: i8, key: string): i16 
   if (keyType == GROUP_KEY) return ctx.check(ResourceType.Group, key, AclOperation.Describe);
   if (keyType == TRANSACTION_KEY) return ctx.check(ResourceType.TransactionalId, key, AclOperation.Describe);
   return 0;
-}
-
-/** A v0-3 refusal, as FindCoordinatorResponse.prepareOldResponse: the error and no node. */
-function coordinatorError(ctx: RequestContext, code: i16): FindCoordinatorResponseData {
-  const resp = new FindCoordinatorResponseData();
-  resp.errorCode = code;
-  resp.errorMessage = ctx.version >= 1 ? errorMessage(code) : null;
-  resp.nodeId = -1;
-  resp.port = -1;
-  return resp;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -37,7 +37,6 @@ function transactionalCode(ctx: RequestContext, txnId: string | null, transactio
   return txnId != null && transactional ? ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write) : 0;
 }
 
-
 class LimitViolation {
   constructor(readonly errorCode: i16, readonly message: string) {}
 }

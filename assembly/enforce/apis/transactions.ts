@@ -6,7 +6,6 @@
 import { Message } from "../../protocol/message";
 import { TOPIC_AUTHORIZATION_FAILED, OPERATION_NOT_ATTEMPTED } from "../../protocol/errors";
 import { InitProducerIdRequestData } from "../../messages/InitProducerIdRequest";
-import { InitProducerIdResponseData } from "../../messages/InitProducerIdResponse";
 import { AddPartitionsToTxnRequestData, AddPartitionsToTxnTopic } from "../../messages/AddPartitionsToTxnRequest";
 import {
   AddPartitionsToTxnResponseData, AddPartitionsToTxnTopicResult, AddPartitionsToTxnPartitionResult,
@@ -44,12 +43,8 @@ export function checkInitProducerId(ctx: RequestContext): Verdict {
     // Logs the refusal; Kafka's own IDEMPOTENT_WRITE check does not log it.
     code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.IdempotentWrite);
   }
-  if (code == 0) return ctx.pass();
-  const resp = new InitProducerIdResponseData();
-  resp.errorCode = code;
-  resp.producerId = -1;
-  resp.producerEpoch = -1;
-  return ctx.respond(resp);
+  // No producer id (-1), as InitProducerIdRequest.getErrorResponse answers.
+  return code == 0 ? ctx.pass() : ctx.refuseWhole(code, null);
 }
 
 function mayProduceIdempotently(ctx: RequestContext): bool {
