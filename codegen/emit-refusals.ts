@@ -112,6 +112,30 @@ function elementType(msg: string, list: FieldSpec): string {
   throw new Error(`${msg}.${list.name}: a list of ${JSON.stringify(e)} cannot be answered`);
 }
 
+/** A top-level request list of entities, the response list answering it, and the answer to one element. */
+interface SplitList {
+  request: FieldSpec;
+  response: FieldSpec;
+  answer: string;
+  /** The versions both lists exist in. */
+  within: Versions;
+}
+
+const NAME_KINDS = new Set(["topicName", "groupId", "transactionalId"]);
+
+/**
+ * How an entity list's element names its entity: the field holding its name (null: the
+ * element is the name) and the field holding its topic id (or undefined); null when the
+ * elements name no topic, group or transactional id.
+ */
+function entityKeys(list: FieldSpec): { name: FieldSpec | null | undefined; id: FieldSpec | undefined } | null {
+  const keys = keysOf(list);
+  let name: FieldSpec | null | undefined = undefined;
+  for (const [kind, field] of keys) if (NAME_KINDS.has(kind)) name = field;
+  const id = keys.get("topicId") ?? undefined;
+  return name === undefined && id === undefined ? null : { name, id };
+}
+
 class RefusalEmitter {
   private c = new Code();
   private depth = 0;
@@ -119,6 +143,8 @@ class RefusalEmitter {
   private readonly elementAnswers: string[] = [];
   /** The top-level request lists of names (groups, transactional ids, coordinator keys), with their versions. */
   readonly namedLists: [string, Versions][] = [];
+  /** The top-level request lists of entities a check may split: each with the response list answering it. */
+  readonly splits: SplitList[] = [];
 
   /** The versions the code being emitted runs for: narrowed inside each versioned list. */
   private within: Versions;
@@ -266,6 +292,9 @@ class RefusalEmitter {
             if (src === "request") {
               const name = `answer${this.api.name}${pair.name}`;
               this.emitElementAnswer(name, list, pair, inOrder);
+              if (path.length === 1 && !inOrder && entityKeys(pair) !== null) {
+                this.splits.push({ request: pair, response: list, answer: name, within: this.within });
+              }
               c.line(`const ${answer} = ${name}(${item}, version, code, message);`);
             } else {
               c.line(`const ${answer} = new ${cls}();`);
@@ -345,12 +374,93 @@ class RefusalEmitter {
   }
 }
 
+/**
+ * `<Api>Split`: cuts the request's entity list to the entities `check` keeps and answers each
+ * refused one (its answer kept until the broker's response, or an empty one, is at hand).
+ */
+function emitSplit(c: Code, api: Api, splits: SplitList[]): void {
+  const { request, response } = api;
+  for (let i = 0; i < splits.length; i++) {
+    for (let j = i + 1; j < splits.length; j++) {
+      if (!splits[i].request.versions.intersect(splits[j].request.versions).empty) {
+        throw new Error(`${request.name}: entity lists ${splits[i].request.name} and ${splits[j].request.name} share versions`);
+      }
+    }
+  }
+  const answersOf = (s: SplitList): string => `answers${s.request.name}`;
+  c.line(`class ${api.name}Split extends EntitySplit {`);
+  c.indent(() => {
+    for (const s of splits) {
+      const t = `Array<${response.name}.${structOf(s.response)!.name}>`;
+      c.line(`private readonly ${answersOf(s)}: ${t} = new ${t}();`);
+    }
+    c.blank();
+    c.line("split(request: Message, version: i16, check: EntityCheck): void {");
+    c.indent(() => {
+      c.line(`const req = changetype<${request.name}.${request.name}Data>(request);`);
+      for (const s of splits) {
+        const within = request.validVersions;
+        c.block(versionCheck(s.request.versions, within), () => {
+          const keys = entityKeys(s.request)!;
+          const itemType = elementType(request.name, s.request);
+          const p = `req.${propertyName(s.request)}`;
+          const each = (): void => {
+            c.line(`const kept = new Array<${itemType}>();`);
+            c.line("for (let i = 0; i < items.length; i++) {");
+            c.indent(() => {
+              c.line("const item = unchecked(items[i]);");
+              const inList = within.intersect(s.request.versions);
+              const valued = (f: FieldSpec, value: string, absent: string): string => {
+                const when = versionCheck(f.versions, inList);
+                return when === "true" ? value : when === "false" ? absent : `${when} ? ${value} : ${absent}`;
+              };
+              const name = keys.name === undefined ? "null" : keys.name === null ? "item" : valued(keys.name, `item.${propertyName(keys.name)}`, "null");
+              const id = keys.id === undefined ? "Uuid.ZERO" : valued(keys.id, `item.${propertyName(keys.id)}`, "Uuid.ZERO");
+              c.line(`const code = check.code(${name}, ${id});`);
+              c.line("if (code == 0) kept.push(item);");
+              c.line(`else this.${answersOf(s)}.push(${s.answer}(item, version, code, check.message));`);
+            });
+            c.line("}");
+            c.line(`this.kept += kept.length;`);
+            c.line(`this.refused += items.length - kept.length;`);
+            c.line(`${p} = kept;`);
+          };
+          c.line(`const items = ${p};`);
+          if (canBeNull(s.request)) c.block("items != null", each);
+          else each();
+        });
+      }
+    });
+    c.line("}");
+    c.blank();
+    c.line("addAnswers(response: Message, version: i16): void {");
+    c.indent(() => {
+      c.line(`const r = changetype<${response.name}.${response.name}Data>(response);`);
+      for (const s of splits) {
+        const target = `r.${propertyName(s.response)}`;
+        const cls = `${response.name}.${structOf(s.response)!.name}`;
+        c.block(versionCheck(s.within, response.validVersions), () => {
+          if (canBeNull(s.response)) {
+            c.line(`let answers = ${target};`);
+            c.line(`if (answers == null) { answers = new Array<${cls}>(); ${target} = answers; }`);
+          } else c.line(`const answers = ${target};`);
+          c.line(`for (let i = 0; i < this.${answersOf(s)}.length; i++) answers.push(unchecked(this.${answersOf(s)}[i]));`);
+        });
+      }
+    });
+    c.line("}");
+  });
+  c.line("}");
+  c.blank();
+}
+
 export function emitRefusals(apis: Api[]): string {
   const c = new Code();
   c.line("// Generated by codegen/emit-refusals.ts from Kafka's message definitions. Do not edit.");
   c.line("// Per API, the response refusing a whole request with one error on everything it names.");
   c.blank();
   c.line('import { Message } from "../protocol/message";');
+  c.line('import { Uuid } from "../protocol/uuid";');
   // Namespaces: struct names repeat across APIs ("DescribedGroup").
   for (const a of apis) {
     c.line(`import * as ${a.request.name} from "./${a.request.name}";`);
@@ -365,13 +475,44 @@ export function emitRefusals(apis: Api[]): string {
   c.line("  return code;");
   c.line("}");
   c.blank();
+  c.line("/** The decision on one entity a request lists: 0 keeps it, else the error it is refused with. */");
+  c.line("export abstract class EntityCheck {");
+  c.line("  /** The message the answer to the last refused entity carries (null: none). */");
+  c.line("  message: string | null = null;");
+  c.blank();
+  c.line("  /** `name` null when the entity is given by topic id alone; `id` zero when by name alone. */");
+  c.line("  abstract code(name: string | null, id: Uuid): i16;");
+  c.line("}");
+  c.blank();
+  c.line("/**");
+  c.line(" * One request's entity list (topics, groups, transactional ids) split by an EntityCheck: the");
+  c.line(" * request keeps what was kept, and the answers to the others wait for the response.");
+  c.line(" */");
+  c.line("export abstract class EntitySplit {");
+  c.line("  kept: i32 = 0;");
+  c.line("  refused: i32 = 0;");
+  c.blank();
+  c.line("  /** Cuts `request`'s list to the entities `check` keeps; answers the others. */");
+  c.line("  abstract split(request: Message, version: i16, check: EntityCheck): void;");
+  c.blank();
+  c.line("  /** Adds the answers to the refused entities to `response` (the broker's, or an empty one). */");
+  c.line("  abstract addAnswers(response: Message, version: i16): void;");
+  c.line("}");
+  c.blank();
   const named: [Api, [string, Versions][]][] = [];
+  const splitting: Api[] = [];
   for (const a of apis) {
     const e = new RefusalEmitter(a);
     c.line(e.emit().trimEnd());
     c.blank();
     if (e.namedLists.length > 0) named.push([a, e.namedLists]);
+    if (e.splits.length > 0) {
+      emitSplit(c, a, e.splits);
+      splitting.push(a);
+    }
   }
+  c.line("/** A fresh split of an `apiKey` request's entity list; null for an API that lists no entity. */");
+  switchOnKey(c, "entitySplit(apiKey: i16): EntitySplit | null", splitting, (a) => c.line(`return new ${a.name}Split();`), "null");
   c.line("/**");
   c.line(" * Adds to `response` (of an `apiKey` request that lists names: groups, transactional ids,");
   c.line(" * coordinator keys) the answer to each of `names` with its code; false for other APIs.");

@@ -20,12 +20,15 @@ const KINDS: Partial<Record<EntityType, string>> = {
 };
 
 /**
- * Fields the filter reads beyond the entities, by struct and field: what produce limits read,
- * and what a Fetch response teaches (its fetch session).
+ * Fields the filter reads beyond the entities, by message, struct and field: what produce
+ * limits read, what a Fetch request is decided on before any ACL (a follower, its fetch
+ * session), and what a Fetch response teaches (its fetch session).
  */
 const OTHER_FIELDS: Record<string, Record<string, string>> = {
-  ProduceRequestData: { Acks: "Acks" },
-  FetchResponseData: { ErrorCode: "ErrorCode", SessionId: "SessionId" },
+  "ProduceRequest.ProduceRequestData": { Acks: "Acks" },
+  "FetchRequest.FetchRequestData": { ReplicaId: "ReplicaId", SessionId: "SessionId", SessionEpoch: "SessionEpoch" },
+  "FetchRequest.ReplicaState": { ReplicaId: "ReplicaId" },
+  "FetchResponse.FetchResponseData": { ErrorCode: "ErrorCode", SessionId: "SessionId" },
 };
 
 const PARTITION_FIELDS = new Set(["Partition", "PartitionIndex", "Index"]);
@@ -71,13 +74,15 @@ class EntityPlan {
   }
 
   private kindName(s: StructSpec, f: FieldSpec): string | null {
+    const other = OTHER_FIELDS[`${this.msg.name}.${s.name}`]?.[f.name];
+    if (other !== undefined) return other;
     // Broker and producer ids are entities to Kafka, not to the policy: walked past.
     if (f.entityType !== null) return KINDS[f.entityType] ?? null;
     if (isTopicId(f)) return "TopicId";
     if (this.partitionArrays.has(f) || this.partitionFields.get(s) === f.name) return "Partition";
     const t = f.type;
     if (t.kind === "primitive" && t.name === "records") return "Records";
-    return OTHER_FIELDS[s.name]?.[f.name] ?? null;
+    return null;
   }
 }
 

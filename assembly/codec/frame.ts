@@ -14,6 +14,8 @@ export class DecodedRequest {
   header: RequestHeaderData = new RequestHeaderData();
   headerVersion: i16 = -1;
   body: Message | null = null;
+  /** The bytes decoded (header and body, no size prefix): what the generated views walk. */
+  frame: Uint8Array | null = null;
   /** Empty when the frame decoded whole; else what failed, where. */
   error: string = "";
   get apiKey(): i16 { return this.header.requestApiKey; }
@@ -74,6 +76,7 @@ export function decodeRequest(frame: Uint8Array, asBroker: bool = false): Decode
 
 export function decodeRequestWith(frame: Uint8Array, asBroker: bool, readBody: BodyReader): DecodedRequest {
   const d = new DecodedRequest();
+  d.frame = frame;
   const peek = new Reader(frame);
   const apiKey = peek.int16("RequestHeader.RequestApiKey");
   const version = peek.int16("RequestHeader.RequestApiVersion");

@@ -67,6 +67,8 @@ export class RequestContext {
   get apiKey(): i16 { return this.header.apiKey; }
   get version(): i16 { return this.header.apiVersion; }
   get body(): Message { return this.request.body!; }
+  /** The request's bytes, for the checks that read its view (rules.ts); null on a probing context. */
+  get frame(): Uint8Array | null { return this.request.frame; }
   get apiName(): string {
     const n = apiName(this.header.apiKey);
     return n != null ? n : "api_key_" + this.header.apiKey.toString();

@@ -11,7 +11,7 @@ import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
-import { checkRequest } from "./apis/authorize";
+import { checkRequest, ruleOf } from "./apis/authorize";
 import { learnFromResponse, hasLessons } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
@@ -20,7 +20,7 @@ import { count, countRequest, countRefusal } from "./observe";
 import { AUDIT_PREFIX, AuditSubject, Decision, ResourceDecision, auditJson } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
-import { passesFromView } from "./apis/produce";
+import { passesFromView } from "./apis/rules";
 
 /** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
 const UNDECODED = new DecodedRequest();
@@ -35,7 +35,7 @@ export class Enforcer extends KafkaHandler {
   tlsPrincipalLookup: (() => string) | null = null;
   /** Set when a policy service answers the ACL questions ("external"). */
   external: ExternalAuthorizer | null = null;
-  /** The context Produce's allow path decides in, made once per connection (see onRequest). */
+  /** The context the allow path probes in, made once per connection (see onRequest). */
   private probe: RequestContext | null = null;
 
   /**
@@ -64,18 +64,20 @@ export class Enforcer extends KafkaHandler {
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
     if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
     const audit = this.config.audit;
-    // Produce's allow path: decided from the frame's bytes and passed on unchanged, without a
-    // decode (apis/produce.ts). What it would refuse is decided below on the decoded request.
-    // Not with allow logging (the sampled allows are the full path's) nor a policy service
-    // (its questions may make the request wait): those take the full path.
-    if (header.apiKey == 0 && !audit.logAllows && this.external == null) {
+    // The allow path: a request whose view shows nothing to refuse (apis/rules.ts) goes on
+    // unchanged, never decoded. What it would refuse is decided below on the decoded request,
+    // so that refusals, their responses and their audit lines have one implementation. Not
+    // with allow logging (the sampled allows are the full path's) nor a policy service (its
+    // questions may make the request wait): those take the full path.
+    const rule = ruleOf(header.apiKey);
+    if (rule.viewDecides && !audit.logAllows && this.external == null && this.config.policy.isApiKeyAllowed(header.apiKey)) {
       let probe = this.probe;
       if (probe == null) {
         probe = new RequestContext(this.config.policy, this.session, header, UNDECODED);
         probe.explainsRefusals = false;
         this.probe = probe;
       } else probe.reuseFor(header);
-      if (passesFromView(probe, frame)) {
+      if (passesFromView(probe, rule, frame)) {
         countRequest(this.session.principal);
         return Verdict.pass();
       }

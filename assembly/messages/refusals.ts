@@ -2,6 +2,7 @@
 // Per API, the response refusing a whole request with one error on everything it names.
 
 import { Message } from "../protocol/message";
+import { Uuid } from "../protocol/uuid";
 import * as ProduceRequest from "./ProduceRequest";
 import * as ProduceResponse from "./ProduceResponse";
 import * as FetchRequest from "./FetchRequest";
@@ -201,6 +202,30 @@ function carry(code: i16): i16 {
   return code;
 }
 
+/** The decision on one entity a request lists: 0 keeps it, else the error it is refused with. */
+export abstract class EntityCheck {
+  /** The message the answer to the last refused entity carries (null: none). */
+  message: string | null = null;
+
+  /** `name` null when the entity is given by topic id alone; `id` zero when by name alone. */
+  abstract code(name: string | null, id: Uuid): i16;
+}
+
+/**
+ * One request's entity list (topics, groups, transactional ids) split by an EntityCheck: the
+ * request keeps what was kept, and the answers to the others wait for the response.
+ */
+export abstract class EntitySplit {
+  kept: i32 = 0;
+  refused: i32 = 0;
+
+  /** Cuts `request`'s list to the entities `check` keeps; answers the others. */
+  abstract split(request: Message, version: i16, check: EntityCheck): void;
+
+  /** Adds the answers to the refused entities to `response` (the broker's, or an empty one). */
+  abstract addAnswers(response: Message, version: i16): void;
+}
+
 function refuseProduce(request: ProduceRequest.ProduceRequestData, version: i16, code: i16, message: string | null): ProduceResponse.ProduceResponseData | null {
   const to = new ProduceResponse.ProduceResponseData();
   carried = 0;
@@ -241,6 +266,35 @@ export function answerProduceTopicData(item: ProduceRequest.TopicProduceData, ve
 export function addProduceTopicDataAnswers(response: ProduceResponse.ProduceResponseData, items: Array<ProduceRequest.TopicProduceData>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.responses;
   for (let i = 0; i < items.length; i++) answers.push(answerProduceTopicData(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class ProduceSplit extends EntitySplit {
+  private readonly answersTopicData: Array<ProduceResponse.TopicProduceResponse> = new Array<ProduceResponse.TopicProduceResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ProduceRequest.ProduceRequestData>(request);
+    {
+      const items = req.topicData;
+      const kept = new Array<ProduceRequest.TopicProduceData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(version <= 12 ? item.name : null, version >= 13 ? item.topicId : Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopicData.push(answerProduceTopicData(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topicData = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ProduceResponse.ProduceResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopicData.length; i++) answers.push(unchecked(this.answersTopicData[i]));
+    }
+  }
 }
 
 function refuseFetch(request: FetchRequest.FetchRequestData, version: i16, code: i16, message: string | null): FetchResponse.FetchResponseData | null {
@@ -286,6 +340,35 @@ export function addFetchTopicsAnswers(response: FetchResponse.FetchResponseData,
   for (let i = 0; i < items.length; i++) answers.push(answerFetchTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class FetchSplit extends EntitySplit {
+  private readonly answersTopics: Array<FetchResponse.FetchableTopicResponse> = new Array<FetchResponse.FetchableTopicResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<FetchRequest.FetchRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<FetchRequest.FetchTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(version <= 12 ? item.topic : null, version >= 13 ? item.topicId : Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerFetchTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<FetchResponse.FetchResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseListOffsets(request: ListOffsetsRequest.ListOffsetsRequestData, version: i16, code: i16, message: string | null): ListOffsetsResponse.ListOffsetsResponseData | null {
   const to = new ListOffsetsResponse.ListOffsetsResponseData();
   carried = 0;
@@ -325,6 +408,35 @@ export function addListOffsetsTopicsAnswers(response: ListOffsetsResponse.ListOf
   for (let i = 0; i < items.length; i++) answers.push(answerListOffsetsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class ListOffsetsSplit extends EntitySplit {
+  private readonly answersTopics: Array<ListOffsetsResponse.ListOffsetsTopicResponse> = new Array<ListOffsetsResponse.ListOffsetsTopicResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ListOffsetsRequest.ListOffsetsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<ListOffsetsRequest.ListOffsetsTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerListOffsetsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ListOffsetsResponse.ListOffsetsResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseMetadata(request: MetadataRequest.MetadataRequestData, version: i16, code: i16, message: string | null): MetadataResponse.MetadataResponseData | null {
   const to = new MetadataResponse.MetadataResponseData();
   carried = 0;
@@ -356,6 +468,37 @@ export function answerMetadataTopics(item: MetadataRequest.MetadataRequestTopic,
 export function addMetadataTopicsAnswers(response: MetadataResponse.MetadataResponseData, items: Array<MetadataRequest.MetadataRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerMetadataTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class MetadataSplit extends EntitySplit {
+  private readonly answersTopics: Array<MetadataResponse.MetadataResponseTopic> = new Array<MetadataResponse.MetadataResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<MetadataRequest.MetadataRequestData>(request);
+    {
+      const items = req.topics;
+      if (items != null) {
+        const kept = new Array<MetadataRequest.MetadataRequestTopic>();
+        for (let i = 0; i < items.length; i++) {
+          const item = unchecked(items[i]);
+          const code = check.code(item.name, version >= 10 ? item.topicId : Uuid.ZERO);
+          if (code == 0) kept.push(item);
+          else this.answersTopics.push(answerMetadataTopics(item, version, code, check.message));
+        }
+        this.kept += kept.length;
+        this.refused += items.length - kept.length;
+        req.topics = kept;
+      }
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<MetadataResponse.MetadataResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseLeaderAndIsr(request: LeaderAndIsrRequest.LeaderAndIsrRequestData, version: i16, code: i16, message: string | null): LeaderAndIsrResponse.LeaderAndIsrResponseData | null {
@@ -420,6 +563,35 @@ export function answerOffsetCommitTopics(item: OffsetCommitRequest.OffsetCommitR
 export function addOffsetCommitTopicsAnswers(response: OffsetCommitResponse.OffsetCommitResponseData, items: Array<OffsetCommitRequest.OffsetCommitRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerOffsetCommitTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class OffsetCommitSplit extends EntitySplit {
+  private readonly answersTopics: Array<OffsetCommitResponse.OffsetCommitResponseTopic> = new Array<OffsetCommitResponse.OffsetCommitResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<OffsetCommitRequest.OffsetCommitRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<OffsetCommitRequest.OffsetCommitRequestTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(version <= 9 ? item.name : null, version >= 10 ? item.topicId : Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerOffsetCommitTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<OffsetCommitResponse.OffsetCommitResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseOffsetFetch(request: OffsetFetchRequest.OffsetFetchRequestData, version: i16, code: i16, message: string | null): OffsetFetchResponse.OffsetFetchResponseData | null {
@@ -511,6 +683,55 @@ export function answerOffsetFetchGroups(item: OffsetFetchRequest.OffsetFetchRequ
 export function addOffsetFetchGroupsAnswers(response: OffsetFetchResponse.OffsetFetchResponseData, items: Array<OffsetFetchRequest.OffsetFetchRequestGroup>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.groups;
   for (let i = 0; i < items.length; i++) answers.push(answerOffsetFetchGroups(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class OffsetFetchSplit extends EntitySplit {
+  private readonly answersTopics: Array<OffsetFetchResponse.OffsetFetchResponseTopic> = new Array<OffsetFetchResponse.OffsetFetchResponseTopic>();
+  private readonly answersGroups: Array<OffsetFetchResponse.OffsetFetchResponseGroup> = new Array<OffsetFetchResponse.OffsetFetchResponseGroup>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<OffsetFetchRequest.OffsetFetchRequestData>(request);
+    if (version <= 7) {
+      const items = req.topics;
+      if (items != null) {
+        const kept = new Array<OffsetFetchRequest.OffsetFetchRequestTopic>();
+        for (let i = 0; i < items.length; i++) {
+          const item = unchecked(items[i]);
+          const code = check.code(item.name, Uuid.ZERO);
+          if (code == 0) kept.push(item);
+          else this.answersTopics.push(answerOffsetFetchTopics(item, version, code, check.message));
+        }
+        this.kept += kept.length;
+        this.refused += items.length - kept.length;
+        req.topics = kept;
+      }
+    }
+    if (version >= 8) {
+      const items = req.groups;
+      const kept = new Array<OffsetFetchRequest.OffsetFetchRequestGroup>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.groupId, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroups.push(answerOffsetFetchGroups(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groups = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<OffsetFetchResponse.OffsetFetchResponseData>(response);
+    if (version <= 7) {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+    if (version >= 8) {
+      const answers = r.groups;
+      for (let i = 0; i < this.answersGroups.length; i++) answers.push(unchecked(this.answersGroups[i]));
+    }
+  }
 }
 
 function refuseFindCoordinator(request: FindCoordinatorRequest.FindCoordinatorRequestData, version: i16, code: i16, message: string | null): FindCoordinatorResponse.FindCoordinatorResponseData | null {
@@ -607,6 +828,35 @@ export function addDescribeGroupsGroupsAnswers(response: DescribeGroupsResponse.
   for (let i = 0; i < items.length; i++) answers.push(answerDescribeGroupsGroups(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DescribeGroupsSplit extends EntitySplit {
+  private readonly answersGroups: Array<DescribeGroupsResponse.DescribedGroup> = new Array<DescribeGroupsResponse.DescribedGroup>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DescribeGroupsRequest.DescribeGroupsRequestData>(request);
+    {
+      const items = req.groups;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroups.push(answerDescribeGroupsGroups(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groups = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DescribeGroupsResponse.DescribeGroupsResponseData>(response);
+    {
+      const answers = r.groups;
+      for (let i = 0; i < this.answersGroups.length; i++) answers.push(unchecked(this.answersGroups[i]));
+    }
+  }
+}
+
 function refuseListGroups(request: ListGroupsRequest.ListGroupsRequestData, version: i16, code: i16, message: string | null): ListGroupsResponse.ListGroupsResponseData | null {
   const to = new ListGroupsResponse.ListGroupsResponseData();
   carried = 0;
@@ -656,6 +906,35 @@ export function answerCreateTopicsTopics(item: CreateTopicsRequest.CreatableTopi
 export function addCreateTopicsTopicsAnswers(response: CreateTopicsResponse.CreateTopicsResponseData, items: Array<CreateTopicsRequest.CreatableTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerCreateTopicsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class CreateTopicsSplit extends EntitySplit {
+  private readonly answersTopics: Array<CreateTopicsResponse.CreatableTopicResult> = new Array<CreateTopicsResponse.CreatableTopicResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<CreateTopicsRequest.CreateTopicsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<CreateTopicsRequest.CreatableTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerCreateTopicsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<CreateTopicsResponse.CreateTopicsResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseDeleteTopics(request: DeleteTopicsRequest.DeleteTopicsRequestData, version: i16, code: i16, message: string | null): DeleteTopicsResponse.DeleteTopicsResponseData | null {
@@ -713,6 +992,53 @@ export function addDeleteTopicsTopicNamesAnswers(response: DeleteTopicsResponse.
   for (let i = 0; i < items.length; i++) answers.push(answerDeleteTopicsTopicNames(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DeleteTopicsSplit extends EntitySplit {
+  private readonly answersTopics: Array<DeleteTopicsResponse.DeletableTopicResult> = new Array<DeleteTopicsResponse.DeletableTopicResult>();
+  private readonly answersTopicNames: Array<DeleteTopicsResponse.DeletableTopicResult> = new Array<DeleteTopicsResponse.DeletableTopicResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DeleteTopicsRequest.DeleteTopicsRequestData>(request);
+    if (version >= 6) {
+      const items = req.topics;
+      const kept = new Array<DeleteTopicsRequest.DeleteTopicState>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDeleteTopicsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+    if (version <= 5) {
+      const items = req.topicNames;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopicNames.push(answerDeleteTopicsTopicNames(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topicNames = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DeleteTopicsResponse.DeleteTopicsResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopicNames.length; i++) answers.push(unchecked(this.answersTopicNames[i]));
+    }
+  }
+}
+
 function refuseDeleteRecords(request: DeleteRecordsRequest.DeleteRecordsRequestData, version: i16, code: i16, message: string | null): DeleteRecordsResponse.DeleteRecordsResponseData | null {
   const to = new DeleteRecordsResponse.DeleteRecordsResponseData();
   carried = 0;
@@ -751,6 +1077,35 @@ export function answerDeleteRecordsTopics(item: DeleteRecordsRequest.DeleteRecor
 export function addDeleteRecordsTopicsAnswers(response: DeleteRecordsResponse.DeleteRecordsResponseData, items: Array<DeleteRecordsRequest.DeleteRecordsTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerDeleteRecordsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class DeleteRecordsSplit extends EntitySplit {
+  private readonly answersTopics: Array<DeleteRecordsResponse.DeleteRecordsTopicResult> = new Array<DeleteRecordsResponse.DeleteRecordsTopicResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DeleteRecordsRequest.DeleteRecordsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<DeleteRecordsRequest.DeleteRecordsTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDeleteRecordsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DeleteRecordsResponse.DeleteRecordsResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseInitProducerId(request: InitProducerIdRequest.InitProducerIdRequestData, version: i16, code: i16, message: string | null): InitProducerIdResponse.InitProducerIdResponseData | null {
@@ -799,6 +1154,35 @@ export function answerOffsetForLeaderEpochTopics(item: OffsetForLeaderEpochReque
 export function addOffsetForLeaderEpochTopicsAnswers(response: OffsetForLeaderEpochResponse.OffsetForLeaderEpochResponseData, items: Array<OffsetForLeaderEpochRequest.OffsetForLeaderTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerOffsetForLeaderEpochTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class OffsetForLeaderEpochSplit extends EntitySplit {
+  private readonly answersTopics: Array<OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult> = new Array<OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<OffsetForLeaderEpochRequest.OffsetForLeaderEpochRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<OffsetForLeaderEpochRequest.OffsetForLeaderTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topic, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerOffsetForLeaderEpochTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<OffsetForLeaderEpochResponse.OffsetForLeaderEpochResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseAddPartitionsToTxn(request: AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData, version: i16, code: i16, message: string | null): AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData | null {
@@ -884,6 +1268,53 @@ export function addAddPartitionsToTxnV3AndBelowTopicsAnswers(response: AddPartit
   for (let i = 0; i < items.length; i++) answers.push(answerAddPartitionsToTxnV3AndBelowTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class AddPartitionsToTxnSplit extends EntitySplit {
+  private readonly answersTransactions: Array<AddPartitionsToTxnResponse.AddPartitionsToTxnResult> = new Array<AddPartitionsToTxnResponse.AddPartitionsToTxnResult>();
+  private readonly answersV3AndBelowTopics: Array<AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult> = new Array<AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData>(request);
+    if (version >= 4) {
+      const items = req.transactions;
+      const kept = new Array<AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.transactionalId, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTransactions.push(answerAddPartitionsToTxnTransactions(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.transactions = kept;
+    }
+    if (version <= 3) {
+      const items = req.v3AndBelowTopics;
+      const kept = new Array<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersV3AndBelowTopics.push(answerAddPartitionsToTxnV3AndBelowTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.v3AndBelowTopics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData>(response);
+    if (version >= 4) {
+      const answers = r.resultsByTransaction;
+      for (let i = 0; i < this.answersTransactions.length; i++) answers.push(unchecked(this.answersTransactions[i]));
+    }
+    if (version <= 3) {
+      const answers = r.resultsByTopicV3AndBelow;
+      for (let i = 0; i < this.answersV3AndBelowTopics.length; i++) answers.push(unchecked(this.answersV3AndBelowTopics[i]));
+    }
+  }
+}
+
 function refuseAddOffsetsToTxn(request: AddOffsetsToTxnRequest.AddOffsetsToTxnRequestData, version: i16, code: i16, message: string | null): AddOffsetsToTxnResponse.AddOffsetsToTxnResponseData | null {
   const to = new AddOffsetsToTxnResponse.AddOffsetsToTxnResponseData();
   carried = 0;
@@ -942,6 +1373,35 @@ export function answerTxnOffsetCommitTopics(item: TxnOffsetCommitRequest.TxnOffs
 export function addTxnOffsetCommitTopicsAnswers(response: TxnOffsetCommitResponse.TxnOffsetCommitResponseData, items: Array<TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerTxnOffsetCommitTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class TxnOffsetCommitSplit extends EntitySplit {
+  private readonly answersTopics: Array<TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic> = new Array<TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<TxnOffsetCommitRequest.TxnOffsetCommitRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(version <= 5 ? item.name : null, version >= 6 ? item.topicId : Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerTxnOffsetCommitTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<TxnOffsetCommitResponse.TxnOffsetCommitResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseDescribeAcls(request: DescribeAclsRequest.DescribeAclsRequestData, version: i16, code: i16, message: string | null): DescribeAclsResponse.DescribeAclsResponseData | null {
@@ -1159,6 +1619,35 @@ export function addCreatePartitionsTopicsAnswers(response: CreatePartitionsRespo
   for (let i = 0; i < items.length; i++) answers.push(answerCreatePartitionsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class CreatePartitionsSplit extends EntitySplit {
+  private readonly answersTopics: Array<CreatePartitionsResponse.CreatePartitionsTopicResult> = new Array<CreatePartitionsResponse.CreatePartitionsTopicResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<CreatePartitionsRequest.CreatePartitionsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<CreatePartitionsRequest.CreatePartitionsTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerCreatePartitionsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<CreatePartitionsResponse.CreatePartitionsResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseCreateDelegationToken(request: CreateDelegationTokenRequest.CreateDelegationTokenRequestData, version: i16, code: i16, message: string | null): CreateDelegationTokenResponse.CreateDelegationTokenResponseData | null {
   const to = new CreateDelegationTokenResponse.CreateDelegationTokenResponseData();
   carried = 0;
@@ -1217,6 +1706,35 @@ export function addDeleteGroupsGroupsNamesAnswers(response: DeleteGroupsResponse
   for (let i = 0; i < items.length; i++) answers.push(answerDeleteGroupsGroupsNames(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DeleteGroupsSplit extends EntitySplit {
+  private readonly answersGroupsNames: Array<DeleteGroupsResponse.DeletableGroupResult> = new Array<DeleteGroupsResponse.DeletableGroupResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DeleteGroupsRequest.DeleteGroupsRequestData>(request);
+    {
+      const items = req.groupsNames;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroupsNames.push(answerDeleteGroupsGroupsNames(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groupsNames = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DeleteGroupsResponse.DeleteGroupsResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersGroupsNames.length; i++) answers.push(unchecked(this.answersGroupsNames[i]));
+    }
+  }
+}
+
 function refuseElectLeaders(request: ElectLeadersRequest.ElectLeadersRequestData, version: i16, code: i16, message: string | null): ElectLeadersResponse.ElectLeadersResponseData | null {
   const to = new ElectLeadersResponse.ElectLeadersResponseData();
   carried = 0;
@@ -1258,6 +1776,37 @@ export function answerElectLeadersTopicPartitions(item: ElectLeadersRequest.Topi
 export function addElectLeadersTopicPartitionsAnswers(response: ElectLeadersResponse.ElectLeadersResponseData, items: Array<ElectLeadersRequest.TopicPartitions>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.replicaElectionResults;
   for (let i = 0; i < items.length; i++) answers.push(answerElectLeadersTopicPartitions(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class ElectLeadersSplit extends EntitySplit {
+  private readonly answersTopicPartitions: Array<ElectLeadersResponse.ReplicaElectionResult> = new Array<ElectLeadersResponse.ReplicaElectionResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ElectLeadersRequest.ElectLeadersRequestData>(request);
+    {
+      const items = req.topicPartitions;
+      if (items != null) {
+        const kept = new Array<ElectLeadersRequest.TopicPartitions>();
+        for (let i = 0; i < items.length; i++) {
+          const item = unchecked(items[i]);
+          const code = check.code(item.topic, Uuid.ZERO);
+          if (code == 0) kept.push(item);
+          else this.answersTopicPartitions.push(answerElectLeadersTopicPartitions(item, version, code, check.message));
+        }
+        this.kept += kept.length;
+        this.refused += items.length - kept.length;
+        req.topicPartitions = kept;
+      }
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ElectLeadersResponse.ElectLeadersResponseData>(response);
+    {
+      const answers = r.replicaElectionResults;
+      for (let i = 0; i < this.answersTopicPartitions.length; i++) answers.push(unchecked(this.answersTopicPartitions[i]));
+    }
+  }
 }
 
 function refuseIncrementalAlterConfigs(request: IncrementalAlterConfigsRequest.IncrementalAlterConfigsRequestData, version: i16, code: i16, message: string | null): IncrementalAlterConfigsResponse.IncrementalAlterConfigsResponseData | null {
@@ -1333,6 +1882,35 @@ export function addAlterPartitionReassignmentsTopicsAnswers(response: AlterParti
   for (let i = 0; i < items.length; i++) answers.push(answerAlterPartitionReassignmentsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class AlterPartitionReassignmentsSplit extends EntitySplit {
+  private readonly answersTopics: Array<AlterPartitionReassignmentsResponse.ReassignableTopicResponse> = new Array<AlterPartitionReassignmentsResponse.ReassignableTopicResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<AlterPartitionReassignmentsRequest.AlterPartitionReassignmentsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<AlterPartitionReassignmentsRequest.ReassignableTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerAlterPartitionReassignmentsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<AlterPartitionReassignmentsResponse.AlterPartitionReassignmentsResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseListPartitionReassignments(request: ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData, version: i16, code: i16, message: string | null): ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData | null {
   const to = new ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData();
   carried = 0;
@@ -1375,6 +1953,37 @@ export function addListPartitionReassignmentsTopicsAnswers(response: ListPartiti
   for (let i = 0; i < items.length; i++) answers.push(answerListPartitionReassignmentsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class ListPartitionReassignmentsSplit extends EntitySplit {
+  private readonly answersTopics: Array<ListPartitionReassignmentsResponse.OngoingTopicReassignment> = new Array<ListPartitionReassignmentsResponse.OngoingTopicReassignment>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData>(request);
+    {
+      const items = req.topics;
+      if (items != null) {
+        const kept = new Array<ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics>();
+        for (let i = 0; i < items.length; i++) {
+          const item = unchecked(items[i]);
+          const code = check.code(item.name, Uuid.ZERO);
+          if (code == 0) kept.push(item);
+          else this.answersTopics.push(answerListPartitionReassignmentsTopics(item, version, code, check.message));
+        }
+        this.kept += kept.length;
+        this.refused += items.length - kept.length;
+        req.topics = kept;
+      }
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseOffsetDelete(request: OffsetDeleteRequest.OffsetDeleteRequestData, version: i16, code: i16, message: string | null): OffsetDeleteResponse.OffsetDeleteResponseData | null {
   const to = new OffsetDeleteResponse.OffsetDeleteResponseData();
   carried = 0;
@@ -1413,6 +2022,35 @@ export function answerOffsetDeleteTopics(item: OffsetDeleteRequest.OffsetDeleteR
 export function addOffsetDeleteTopicsAnswers(response: OffsetDeleteResponse.OffsetDeleteResponseData, items: Array<OffsetDeleteRequest.OffsetDeleteRequestTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerOffsetDeleteTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class OffsetDeleteSplit extends EntitySplit {
+  private readonly answersTopics: Array<OffsetDeleteResponse.OffsetDeleteResponseTopic> = new Array<OffsetDeleteResponse.OffsetDeleteResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<OffsetDeleteRequest.OffsetDeleteRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<OffsetDeleteRequest.OffsetDeleteRequestTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerOffsetDeleteTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<OffsetDeleteResponse.OffsetDeleteResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseDescribeClientQuotas(request: DescribeClientQuotasRequest.DescribeClientQuotasRequestData, version: i16, code: i16, message: string | null): DescribeClientQuotasResponse.DescribeClientQuotasResponseData | null {
@@ -1569,6 +2207,35 @@ export function addVoteTopicsAnswers(response: VoteResponse.VoteResponseData, it
   for (let i = 0; i < items.length; i++) answers.push(answerVoteTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class VoteSplit extends EntitySplit {
+  private readonly answersTopics: Array<VoteResponse.TopicData> = new Array<VoteResponse.TopicData>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<VoteRequest.VoteRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<VoteRequest.TopicData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topicName, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerVoteTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<VoteResponse.VoteResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseBeginQuorumEpoch(request: BeginQuorumEpochRequest.BeginQuorumEpochRequestData, version: i16, code: i16, message: string | null): BeginQuorumEpochResponse.BeginQuorumEpochResponseData | null {
   const to = new BeginQuorumEpochResponse.BeginQuorumEpochResponseData();
   carried = 0;
@@ -1609,6 +2276,35 @@ export function addBeginQuorumEpochTopicsAnswers(response: BeginQuorumEpochRespo
   for (let i = 0; i < items.length; i++) answers.push(answerBeginQuorumEpochTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class BeginQuorumEpochSplit extends EntitySplit {
+  private readonly answersTopics: Array<BeginQuorumEpochResponse.TopicData> = new Array<BeginQuorumEpochResponse.TopicData>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<BeginQuorumEpochRequest.BeginQuorumEpochRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<BeginQuorumEpochRequest.TopicData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topicName, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerBeginQuorumEpochTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<BeginQuorumEpochResponse.BeginQuorumEpochResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseEndQuorumEpoch(request: EndQuorumEpochRequest.EndQuorumEpochRequestData, version: i16, code: i16, message: string | null): EndQuorumEpochResponse.EndQuorumEpochResponseData | null {
   const to = new EndQuorumEpochResponse.EndQuorumEpochResponseData();
   carried = 0;
@@ -1647,6 +2343,35 @@ export function answerEndQuorumEpochTopics(item: EndQuorumEpochRequest.TopicData
 export function addEndQuorumEpochTopicsAnswers(response: EndQuorumEpochResponse.EndQuorumEpochResponseData, items: Array<EndQuorumEpochRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerEndQuorumEpochTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class EndQuorumEpochSplit extends EntitySplit {
+  private readonly answersTopics: Array<EndQuorumEpochResponse.TopicData> = new Array<EndQuorumEpochResponse.TopicData>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<EndQuorumEpochRequest.EndQuorumEpochRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<EndQuorumEpochRequest.TopicData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topicName, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerEndQuorumEpochTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<EndQuorumEpochResponse.EndQuorumEpochResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseDescribeQuorum(request: DescribeQuorumRequest.DescribeQuorumRequestData, version: i16, code: i16, message: string | null): DescribeQuorumResponse.DescribeQuorumResponseData | null {
@@ -1691,6 +2416,35 @@ export function addDescribeQuorumTopicsAnswers(response: DescribeQuorumResponse.
   for (let i = 0; i < items.length; i++) answers.push(answerDescribeQuorumTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DescribeQuorumSplit extends EntitySplit {
+  private readonly answersTopics: Array<DescribeQuorumResponse.TopicData> = new Array<DescribeQuorumResponse.TopicData>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DescribeQuorumRequest.DescribeQuorumRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<DescribeQuorumRequest.TopicData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topicName, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDescribeQuorumTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DescribeQuorumResponse.DescribeQuorumResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseAlterPartition(request: AlterPartitionRequest.AlterPartitionRequestData, version: i16, code: i16, message: string | null): AlterPartitionResponse.AlterPartitionResponseData | null {
   const to = new AlterPartitionResponse.AlterPartitionResponseData();
   carried = 0;
@@ -1729,6 +2483,35 @@ export function answerAlterPartitionTopics(item: AlterPartitionRequest.TopicData
 export function addAlterPartitionTopicsAnswers(response: AlterPartitionResponse.AlterPartitionResponseData, items: Array<AlterPartitionRequest.TopicData>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerAlterPartitionTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class AlterPartitionSplit extends EntitySplit {
+  private readonly answersTopics: Array<AlterPartitionResponse.TopicData> = new Array<AlterPartitionResponse.TopicData>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<AlterPartitionRequest.AlterPartitionRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<AlterPartitionRequest.TopicData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerAlterPartitionTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<AlterPartitionResponse.AlterPartitionResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseUpdateFeatures(request: UpdateFeaturesRequest.UpdateFeaturesRequestData, version: i16, code: i16, message: string | null): UpdateFeaturesResponse.UpdateFeaturesResponseData | null {
@@ -1787,6 +2570,35 @@ export function addFetchSnapshotTopicsAnswers(response: FetchSnapshotResponse.Fe
   for (let i = 0; i < items.length; i++) answers.push(answerFetchSnapshotTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class FetchSnapshotSplit extends EntitySplit {
+  private readonly answersTopics: Array<FetchSnapshotResponse.TopicSnapshot> = new Array<FetchSnapshotResponse.TopicSnapshot>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<FetchSnapshotRequest.FetchSnapshotRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<FetchSnapshotRequest.TopicSnapshot>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerFetchSnapshotTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<FetchSnapshotResponse.FetchSnapshotResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseDescribeCluster(request: DescribeClusterRequest.DescribeClusterRequestData, version: i16, code: i16, message: string | null): DescribeClusterResponse.DescribeClusterResponseData | null {
   const to = new DescribeClusterResponse.DescribeClusterResponseData();
   carried = 0;
@@ -1833,6 +2645,35 @@ export function answerDescribeProducersTopics(item: DescribeProducersRequest.Top
 export function addDescribeProducersTopicsAnswers(response: DescribeProducersResponse.DescribeProducersResponseData, items: Array<DescribeProducersRequest.TopicRequest>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.topics;
   for (let i = 0; i < items.length; i++) answers.push(answerDescribeProducersTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class DescribeProducersSplit extends EntitySplit {
+  private readonly answersTopics: Array<DescribeProducersResponse.TopicResponse> = new Array<DescribeProducersResponse.TopicResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DescribeProducersRequest.DescribeProducersRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<DescribeProducersRequest.TopicRequest>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDescribeProducersTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DescribeProducersResponse.DescribeProducersResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseBrokerRegistration(request: BrokerRegistrationRequest.BrokerRegistrationRequestData, version: i16, code: i16, message: string | null): BrokerRegistrationResponse.BrokerRegistrationResponseData | null {
@@ -1886,6 +2727,35 @@ export function addDescribeTransactionsTransactionalIdsAnswers(response: Describ
   for (let i = 0; i < items.length; i++) answers.push(answerDescribeTransactionsTransactionalIds(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DescribeTransactionsSplit extends EntitySplit {
+  private readonly answersTransactionalIds: Array<DescribeTransactionsResponse.TransactionState> = new Array<DescribeTransactionsResponse.TransactionState>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DescribeTransactionsRequest.DescribeTransactionsRequestData>(request);
+    {
+      const items = req.transactionalIds;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTransactionalIds.push(answerDescribeTransactionsTransactionalIds(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.transactionalIds = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DescribeTransactionsResponse.DescribeTransactionsResponseData>(response);
+    {
+      const answers = r.transactionStates;
+      for (let i = 0; i < this.answersTransactionalIds.length; i++) answers.push(unchecked(this.answersTransactionalIds[i]));
+    }
+  }
+}
+
 function refuseListTransactions(request: ListTransactionsRequest.ListTransactionsRequestData, version: i16, code: i16, message: string | null): ListTransactionsResponse.ListTransactionsResponseData | null {
   const to = new ListTransactionsResponse.ListTransactionsResponseData();
   carried = 0;
@@ -1936,6 +2806,35 @@ export function answerConsumerGroupDescribeGroupIds(item: string, version: i16, 
 export function addConsumerGroupDescribeGroupIdsAnswers(response: ConsumerGroupDescribeResponse.ConsumerGroupDescribeResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.groups;
   for (let i = 0; i < items.length; i++) answers.push(answerConsumerGroupDescribeGroupIds(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class ConsumerGroupDescribeSplit extends EntitySplit {
+  private readonly answersGroupIds: Array<ConsumerGroupDescribeResponse.DescribedGroup> = new Array<ConsumerGroupDescribeResponse.DescribedGroup>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ConsumerGroupDescribeRequest.ConsumerGroupDescribeRequestData>(request);
+    {
+      const items = req.groupIds;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroupIds.push(answerConsumerGroupDescribeGroupIds(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groupIds = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ConsumerGroupDescribeResponse.ConsumerGroupDescribeResponseData>(response);
+    {
+      const answers = r.groups;
+      for (let i = 0; i < this.answersGroupIds.length; i++) answers.push(unchecked(this.answersGroupIds[i]));
+    }
+  }
 }
 
 function refuseControllerRegistration(request: ControllerRegistrationRequest.ControllerRegistrationRequestData, version: i16, code: i16, message: string | null): ControllerRegistrationResponse.ControllerRegistrationResponseData | null {
@@ -2003,6 +2902,35 @@ export function addDescribeTopicPartitionsTopicsAnswers(response: DescribeTopicP
   for (let i = 0; i < items.length; i++) answers.push(answerDescribeTopicPartitionsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DescribeTopicPartitionsSplit extends EntitySplit {
+  private readonly answersTopics: Array<DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic> = new Array<DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DescribeTopicPartitionsRequest.DescribeTopicPartitionsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<DescribeTopicPartitionsRequest.TopicRequest>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.name, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDescribeTopicPartitionsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseData>(response);
+    {
+      const answers = r.topics;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseShareGroupHeartbeat(request: ShareGroupHeartbeatRequest.ShareGroupHeartbeatRequestData, version: i16, code: i16, message: string | null): ShareGroupHeartbeatResponse.ShareGroupHeartbeatResponseData | null {
   const to = new ShareGroupHeartbeatResponse.ShareGroupHeartbeatResponseData();
   carried = 0;
@@ -2039,6 +2967,35 @@ export function answerShareGroupDescribeGroupIds(item: string, version: i16, cod
 export function addShareGroupDescribeGroupIdsAnswers(response: ShareGroupDescribeResponse.ShareGroupDescribeResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.groups;
   for (let i = 0; i < items.length; i++) answers.push(answerShareGroupDescribeGroupIds(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class ShareGroupDescribeSplit extends EntitySplit {
+  private readonly answersGroupIds: Array<ShareGroupDescribeResponse.DescribedGroup> = new Array<ShareGroupDescribeResponse.DescribedGroup>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ShareGroupDescribeRequest.ShareGroupDescribeRequestData>(request);
+    {
+      const items = req.groupIds;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroupIds.push(answerShareGroupDescribeGroupIds(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groupIds = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ShareGroupDescribeResponse.ShareGroupDescribeResponseData>(response);
+    {
+      const answers = r.groups;
+      for (let i = 0; i < this.answersGroupIds.length; i++) answers.push(unchecked(this.answersGroupIds[i]));
+    }
+  }
 }
 
 function refuseShareFetch(request: ShareFetchRequest.ShareFetchRequestData, version: i16, code: i16, message: string | null): ShareFetchResponse.ShareFetchResponseData | null {
@@ -2084,6 +3041,35 @@ export function addShareFetchTopicsAnswers(response: ShareFetchResponse.ShareFet
   for (let i = 0; i < items.length; i++) answers.push(answerShareFetchTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class ShareFetchSplit extends EntitySplit {
+  private readonly answersTopics: Array<ShareFetchResponse.ShareFetchableTopicResponse> = new Array<ShareFetchResponse.ShareFetchableTopicResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ShareFetchRequest.ShareFetchRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<ShareFetchRequest.FetchTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerShareFetchTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ShareFetchResponse.ShareFetchResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseShareAcknowledge(request: ShareAcknowledgeRequest.ShareAcknowledgeRequestData, version: i16, code: i16, message: string | null): ShareAcknowledgeResponse.ShareAcknowledgeResponseData | null {
   const to = new ShareAcknowledgeResponse.ShareAcknowledgeResponseData();
   carried = 0;
@@ -2124,6 +3110,35 @@ export function answerShareAcknowledgeTopics(item: ShareAcknowledgeRequest.Ackno
 export function addShareAcknowledgeTopicsAnswers(response: ShareAcknowledgeResponse.ShareAcknowledgeResponseData, items: Array<ShareAcknowledgeRequest.AcknowledgeTopic>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.responses;
   for (let i = 0; i < items.length; i++) answers.push(answerShareAcknowledgeTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class ShareAcknowledgeSplit extends EntitySplit {
+  private readonly answersTopics: Array<ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse> = new Array<ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ShareAcknowledgeRequest.ShareAcknowledgeRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<ShareAcknowledgeRequest.AcknowledgeTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerShareAcknowledgeTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ShareAcknowledgeResponse.ShareAcknowledgeResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseAddRaftVoter(request: AddRaftVoterRequest.AddRaftVoterRequestData, version: i16, code: i16, message: string | null): AddRaftVoterResponse.AddRaftVoterResponseData | null {
@@ -2189,6 +3204,35 @@ export function addInitializeShareGroupStateTopicsAnswers(response: InitializeSh
   for (let i = 0; i < items.length; i++) answers.push(answerInitializeShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class InitializeShareGroupStateSplit extends EntitySplit {
+  private readonly answersTopics: Array<InitializeShareGroupStateResponse.InitializeStateResult> = new Array<InitializeShareGroupStateResponse.InitializeStateResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<InitializeShareGroupStateRequest.InitializeShareGroupStateRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<InitializeShareGroupStateRequest.InitializeStateData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerInitializeShareGroupStateTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<InitializeShareGroupStateResponse.InitializeShareGroupStateResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseReadShareGroupState(request: ReadShareGroupStateRequest.ReadShareGroupStateRequestData, version: i16, code: i16, message: string | null): ReadShareGroupStateResponse.ReadShareGroupStateResponseData | null {
   const to = new ReadShareGroupStateResponse.ReadShareGroupStateResponseData();
   carried = 0;
@@ -2227,6 +3271,35 @@ export function answerReadShareGroupStateTopics(item: ReadShareGroupStateRequest
 export function addReadShareGroupStateTopicsAnswers(response: ReadShareGroupStateResponse.ReadShareGroupStateResponseData, items: Array<ReadShareGroupStateRequest.ReadStateData>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.results;
   for (let i = 0; i < items.length; i++) answers.push(answerReadShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class ReadShareGroupStateSplit extends EntitySplit {
+  private readonly answersTopics: Array<ReadShareGroupStateResponse.ReadStateResult> = new Array<ReadShareGroupStateResponse.ReadStateResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ReadShareGroupStateRequest.ReadShareGroupStateRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<ReadShareGroupStateRequest.ReadStateData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerReadShareGroupStateTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ReadShareGroupStateResponse.ReadShareGroupStateResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseWriteShareGroupState(request: WriteShareGroupStateRequest.WriteShareGroupStateRequestData, version: i16, code: i16, message: string | null): WriteShareGroupStateResponse.WriteShareGroupStateResponseData | null {
@@ -2269,6 +3342,35 @@ export function addWriteShareGroupStateTopicsAnswers(response: WriteShareGroupSt
   for (let i = 0; i < items.length; i++) answers.push(answerWriteShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class WriteShareGroupStateSplit extends EntitySplit {
+  private readonly answersTopics: Array<WriteShareGroupStateResponse.WriteStateResult> = new Array<WriteShareGroupStateResponse.WriteStateResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<WriteShareGroupStateRequest.WriteShareGroupStateRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<WriteShareGroupStateRequest.WriteStateData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerWriteShareGroupStateTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<WriteShareGroupStateResponse.WriteShareGroupStateResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseDeleteShareGroupState(request: DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData, version: i16, code: i16, message: string | null): DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData | null {
   const to = new DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData();
   carried = 0;
@@ -2307,6 +3409,35 @@ export function answerDeleteShareGroupStateTopics(item: DeleteShareGroupStateReq
 export function addDeleteShareGroupStateTopicsAnswers(response: DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData, items: Array<DeleteShareGroupStateRequest.DeleteStateData>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.results;
   for (let i = 0; i < items.length; i++) answers.push(answerDeleteShareGroupStateTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class DeleteShareGroupStateSplit extends EntitySplit {
+  private readonly answersTopics: Array<DeleteShareGroupStateResponse.DeleteStateResult> = new Array<DeleteShareGroupStateResponse.DeleteStateResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<DeleteShareGroupStateRequest.DeleteStateData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDeleteShareGroupStateTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
 }
 
 function refuseReadShareGroupStateSummary(request: ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData, version: i16, code: i16, message: string | null): ReadShareGroupStateSummaryResponse.ReadShareGroupStateSummaryResponseData | null {
@@ -2349,6 +3480,35 @@ export function addReadShareGroupStateSummaryTopicsAnswers(response: ReadShareGr
   for (let i = 0; i < items.length; i++) answers.push(answerReadShareGroupStateSummaryTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class ReadShareGroupStateSummarySplit extends EntitySplit {
+  private readonly answersTopics: Array<ReadShareGroupStateSummaryResponse.ReadStateSummaryResult> = new Array<ReadShareGroupStateSummaryResponse.ReadStateSummaryResult>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<ReadShareGroupStateSummaryRequest.ReadStateSummaryData>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(null, item.topicId);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerReadShareGroupStateSummaryTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<ReadShareGroupStateSummaryResponse.ReadShareGroupStateSummaryResponseData>(response);
+    {
+      const answers = r.results;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseStreamsGroupHeartbeat(request: StreamsGroupHeartbeatRequest.StreamsGroupHeartbeatRequestData, version: i16, code: i16, message: string | null): StreamsGroupHeartbeatResponse.StreamsGroupHeartbeatResponseData | null {
   const to = new StreamsGroupHeartbeatResponse.StreamsGroupHeartbeatResponseData();
   carried = 0;
@@ -2385,6 +3545,35 @@ export function answerStreamsGroupDescribeGroupIds(item: string, version: i16, c
 export function addStreamsGroupDescribeGroupIdsAnswers(response: StreamsGroupDescribeResponse.StreamsGroupDescribeResponseData, items: Array<string>, codes: Array<i16>, version: i16, message: string | null): void {
   const answers = response.groups;
   for (let i = 0; i < items.length; i++) answers.push(answerStreamsGroupDescribeGroupIds(unchecked(items[i]), version, unchecked(codes[i]), message));
+}
+
+class StreamsGroupDescribeSplit extends EntitySplit {
+  private readonly answersGroupIds: Array<StreamsGroupDescribeResponse.DescribedGroup> = new Array<StreamsGroupDescribeResponse.DescribedGroup>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<StreamsGroupDescribeRequest.StreamsGroupDescribeRequestData>(request);
+    {
+      const items = req.groupIds;
+      const kept = new Array<string>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroupIds.push(answerStreamsGroupDescribeGroupIds(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groupIds = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<StreamsGroupDescribeResponse.StreamsGroupDescribeResponseData>(response);
+    {
+      const answers = r.groups;
+      for (let i = 0; i < this.answersGroupIds.length; i++) answers.push(unchecked(this.answersGroupIds[i]));
+    }
+  }
 }
 
 function refuseDescribeShareGroupOffsets(request: DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseData | null {
@@ -2442,6 +3631,35 @@ export function addDescribeShareGroupOffsetsGroupsAnswers(response: DescribeShar
   for (let i = 0; i < items.length; i++) answers.push(answerDescribeShareGroupOffsetsGroups(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DescribeShareGroupOffsetsSplit extends EntitySplit {
+  private readonly answersGroups: Array<DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup> = new Array<DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData>(request);
+    {
+      const items = req.groups;
+      const kept = new Array<DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.groupId, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersGroups.push(answerDescribeShareGroupOffsetsGroups(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.groups = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseData>(response);
+    {
+      const answers = r.groups;
+      for (let i = 0; i < this.answersGroups.length; i++) answers.push(unchecked(this.answersGroups[i]));
+    }
+  }
+}
+
 function refuseAlterShareGroupOffsets(request: AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData | null {
   const to = new AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData();
   carried = 0;
@@ -2484,6 +3702,35 @@ export function addAlterShareGroupOffsetsTopicsAnswers(response: AlterShareGroup
   for (let i = 0; i < items.length; i++) answers.push(answerAlterShareGroupOffsetsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class AlterShareGroupOffsetsSplit extends EntitySplit {
+  private readonly answersTopics: Array<AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic> = new Array<AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topicName, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerAlterShareGroupOffsetsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseDeleteShareGroupOffsets(request: DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData | null {
   const to = new DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData();
   carried = 0;
@@ -2516,6 +3763,35 @@ export function addDeleteShareGroupOffsetsTopicsAnswers(response: DeleteShareGro
   for (let i = 0; i < items.length; i++) answers.push(answerDeleteShareGroupOffsetsTopics(unchecked(items[i]), version, unchecked(codes[i]), message));
 }
 
+class DeleteShareGroupOffsetsSplit extends EntitySplit {
+  private readonly answersTopics: Array<DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic> = new Array<DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic>();
+
+  split(request: Message, version: i16, check: EntityCheck): void {
+    const req = changetype<DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData>(request);
+    {
+      const items = req.topics;
+      const kept = new Array<DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestTopic>();
+      for (let i = 0; i < items.length; i++) {
+        const item = unchecked(items[i]);
+        const code = check.code(item.topicName, Uuid.ZERO);
+        if (code == 0) kept.push(item);
+        else this.answersTopics.push(answerDeleteShareGroupOffsetsTopics(item, version, code, check.message));
+      }
+      this.kept += kept.length;
+      this.refused += items.length - kept.length;
+      req.topics = kept;
+    }
+  }
+
+  addAnswers(response: Message, version: i16): void {
+    const r = changetype<DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData>(response);
+    {
+      const answers = r.responses;
+      for (let i = 0; i < this.answersTopics.length; i++) answers.push(unchecked(this.answersTopics[i]));
+    }
+  }
+}
+
 function refuseStreamsGroupTopologyDescriptionUpdate(request: StreamsGroupTopologyDescriptionUpdateRequest.StreamsGroupTopologyDescriptionUpdateRequestData, version: i16, code: i16, message: string | null): StreamsGroupTopologyDescriptionUpdateResponse.StreamsGroupTopologyDescriptionUpdateResponseData | null {
   const to = new StreamsGroupTopologyDescriptionUpdateResponse.StreamsGroupTopologyDescriptionUpdateResponseData();
   carried = 0;
@@ -2530,6 +3806,136 @@ function refuseUnregisterController(request: UnregisterControllerRequest.Unregis
   to.errorCode = carry(code);
   to.errorMessage = message;
   return carried > 0 ? to : null;
+}
+
+/** A fresh split of an `apiKey` request's entity list; null for an API that lists no entity. */
+export function entitySplit(apiKey: i16): EntitySplit | null {
+  switch (apiKey) {
+    case 0: {
+      return new ProduceSplit();
+    }
+    case 1: {
+      return new FetchSplit();
+    }
+    case 2: {
+      return new ListOffsetsSplit();
+    }
+    case 3: {
+      return new MetadataSplit();
+    }
+    case 8: {
+      return new OffsetCommitSplit();
+    }
+    case 9: {
+      return new OffsetFetchSplit();
+    }
+    case 15: {
+      return new DescribeGroupsSplit();
+    }
+    case 19: {
+      return new CreateTopicsSplit();
+    }
+    case 20: {
+      return new DeleteTopicsSplit();
+    }
+    case 21: {
+      return new DeleteRecordsSplit();
+    }
+    case 23: {
+      return new OffsetForLeaderEpochSplit();
+    }
+    case 24: {
+      return new AddPartitionsToTxnSplit();
+    }
+    case 28: {
+      return new TxnOffsetCommitSplit();
+    }
+    case 37: {
+      return new CreatePartitionsSplit();
+    }
+    case 42: {
+      return new DeleteGroupsSplit();
+    }
+    case 43: {
+      return new ElectLeadersSplit();
+    }
+    case 45: {
+      return new AlterPartitionReassignmentsSplit();
+    }
+    case 46: {
+      return new ListPartitionReassignmentsSplit();
+    }
+    case 47: {
+      return new OffsetDeleteSplit();
+    }
+    case 52: {
+      return new VoteSplit();
+    }
+    case 53: {
+      return new BeginQuorumEpochSplit();
+    }
+    case 54: {
+      return new EndQuorumEpochSplit();
+    }
+    case 55: {
+      return new DescribeQuorumSplit();
+    }
+    case 56: {
+      return new AlterPartitionSplit();
+    }
+    case 59: {
+      return new FetchSnapshotSplit();
+    }
+    case 61: {
+      return new DescribeProducersSplit();
+    }
+    case 65: {
+      return new DescribeTransactionsSplit();
+    }
+    case 69: {
+      return new ConsumerGroupDescribeSplit();
+    }
+    case 75: {
+      return new DescribeTopicPartitionsSplit();
+    }
+    case 77: {
+      return new ShareGroupDescribeSplit();
+    }
+    case 78: {
+      return new ShareFetchSplit();
+    }
+    case 79: {
+      return new ShareAcknowledgeSplit();
+    }
+    case 83: {
+      return new InitializeShareGroupStateSplit();
+    }
+    case 84: {
+      return new ReadShareGroupStateSplit();
+    }
+    case 85: {
+      return new WriteShareGroupStateSplit();
+    }
+    case 86: {
+      return new DeleteShareGroupStateSplit();
+    }
+    case 87: {
+      return new ReadShareGroupStateSummarySplit();
+    }
+    case 89: {
+      return new StreamsGroupDescribeSplit();
+    }
+    case 90: {
+      return new DescribeShareGroupOffsetsSplit();
+    }
+    case 91: {
+      return new AlterShareGroupOffsetsSplit();
+    }
+    case 92: {
+      return new DeleteShareGroupOffsetsSplit();
+    }
+    default: return null;
+  }
 }
 
 /**

@@ -12,7 +12,8 @@
 //     each element of an []int32, or the element struct's first int32 field named Partition,
 //     PartitionIndex or Index;
 //   - Records: every records field; Acks: ProduceRequest.Acks (what produce limits read);
-//     ErrorCode and SessionId: a Fetch response's top-level ones (its fetch session).
+//     ErrorCode and SessionId: a Fetch response's top-level ones (its fetch session);
+//     ReplicaId, SessionId and SessionEpoch: a Fetch request's (a follower, its fetch session).
 // Parent: only topics (name or id) and partitions are parents. An entity field of a struct has
 // the struct's parent; the struct's nested structs, array elements and records hang under the
 // last topic or partition the struct recorded before them, or under the struct's parent when
@@ -23,6 +24,8 @@ import { decodeUtf8 } from "./utf8";
 import { Uuid } from "./uuid";
 
 export enum EntityKind {
+  /** In no view: what enforce/apis/rules.ts needs of the request as a whole (the cluster). */
+  None = 0,
   TopicName = 1,
   TopicId = 2,
   Partition = 3,
@@ -32,6 +35,8 @@ export enum EntityKind {
   Acks = 9,
   ErrorCode = 10,
   SessionId = 11,
+  ReplicaId = 12,
+  SessionEpoch = 13,
 }
 
 export class EntityWalk {

@@ -6,7 +6,9 @@ import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkReplicaState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 15) {
+    const at = r.pos;
     r.skip(4, 167127 /* ReplicaState.ReplicaId */);
+    w.add(EntityKind.ReplicaId, at, 4, parent);
   }
   if (version >= 15) {
     r.skip(8, 167168 /* ReplicaState.ReplicaEpoch */);
@@ -119,7 +121,9 @@ function walkForgottenTopic(r: Reader, version: i16, w: EntityWalk, parent: i32)
 
 function walkFetchRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version <= 14) {
+    const at = r.pos;
     r.skip(4, 206039 /* FetchRequestData.ReplicaId */);
+    w.add(EntityKind.ReplicaId, at, 4, parent);
   }
   {
     r.skip(4, 206086 /* FetchRequestData.MaxWaitMs */);
@@ -134,10 +138,14 @@ function walkFetchRequestData(r: Reader, version: i16, w: EntityWalk, parent: i3
     r.skip(1, 206089 /* FetchRequestData.IsolationLevel */);
   }
   if (version >= 7) {
+    const at = r.pos;
     r.skip(4, 206090 /* FetchRequestData.SessionId */);
+    w.add(EntityKind.SessionId, at, 4, parent);
   }
   if (version >= 7) {
+    const at = r.pos;
     r.skip(4, 206091 /* FetchRequestData.SessionEpoch */);
+    w.add(EntityKind.SessionEpoch, at, 4, parent);
   }
   {
     const n = r.arrayLength(205834 /* FetchRequestData.Topics */, version >= 12, false);

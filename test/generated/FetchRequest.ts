@@ -161,6 +161,9 @@ export function sampleFetchRequestData(version: i16, variant: i32, seed: i32): F
 // The entities a view of these messages must find (codegen/emit-views.ts).
 
 export function entitiesReplicaState(m: ReplicaState, version: i16, e: Entities, parent: i32): void {
+  if (version >= 15) {
+    e.add(EntityKind.ReplicaId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
 }
 
 export function entitiesFetchPartition(m: FetchPartition, version: i16, e: Entities, parent: i32): void {
@@ -199,6 +202,15 @@ export function entitiesForgottenTopic(m: ForgottenTopic, version: i16, e: Entit
 }
 
 export function entitiesFetchRequestData(m: FetchRequestData, version: i16, e: Entities, parent: i32): void {
+  if (version <= 14) {
+    e.add(EntityKind.ReplicaId, bigEndian(<i64>m.replicaId, 4), parent);
+  }
+  if (version >= 7) {
+    e.add(EntityKind.SessionId, bigEndian(<i64>m.sessionId, 4), parent);
+  }
+  if (version >= 7) {
+    e.add(EntityKind.SessionEpoch, bigEndian(<i64>m.sessionEpoch, 4), parent);
+  }
   {
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesFetchTopic(unchecked(a[i]), version, e, parent);

@@ -14,8 +14,8 @@ import { decodeRequest } from "../../assembly/codec/frame";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { RequestContext } from "../../assembly/enforce/context";
 import { policyOf, session, run, respondedBody, forwardedBody, rewriteResponse, requestBytes, contextFor } from "./support/enforce";
-import { authorize } from "../../assembly/enforce/apis/authorize";
-import { passesFromView } from "../../assembly/enforce/apis/produce";
+import { authorize, ruleOf } from "../../assembly/enforce/apis/authorize";
+import { passesFromView } from "../../assembly/enforce/apis/rules";
 
 const POLICY = `{"acls": [
   {"principal": "User:alice", "resourceType": "TOPIC", "resourceName": "orders.", "resourcePatternType": "PREFIXED", "operation": "WRITE", "permissionType": "ALLOW"}],
@@ -205,7 +205,7 @@ describe("Produce's allow path", () => {
           const wholePass = verdict.kind == VerdictKind.Pass && full.refusals.length == 0;
           const view = contextFor(policy, s, 0, v, cases[i]);
           const frame = requestBytes(0, v, cases[i]);
-          const fromView = passesFromView(view, frame);
+          const fromView = passesFromView(view, ruleOf(0), frame);
           if (fromView != wholePass) log("v" + v.toString() + " case " + i.toString() + " principal " + who.toString() + ": view " + fromView.toString() + ", full " + wholePass.toString());
           expect(fromView).toBe(wholePass);
           if (fromView) passed++;
@@ -222,7 +222,7 @@ describe("Produce's allow path", () => {
     const frame = requestBytes(0, 9, produceCase(["orders.eu"], -1, null, false, false));
     for (let n = 0; n < frame.length; n++) {
       const ctx = contextFor(policy, session("User:alice"), 0, 9, produceCase(["orders.eu"], -1, null, false, false));
-      expect(passesFromView(ctx, frame.subarray(0, n))).toBe(false);
+      expect(passesFromView(ctx, ruleOf(0), frame.subarray(0, n))).toBe(false);
     }
   });
 });

@@ -1,17 +1,126 @@
-// Every API key to the checks Kafka's own authorizer makes for it (KafkaApis in Kafka 4.4),
-// each implemented in <family>.ts beside this file. A check answers denied resources with the
-// error its API defines, lets allowed ones through, and never forwards a denied request as it is.
+// Kafka's authorization of every API key (KafkaApis, ControllerApis and AclApis in Kafka 4.4) as
+// one table: the ACL each kind of entity a request names needs, and the check that answers
+// refusals (rules.ts: the generic checks and the view's allow path). What the definitions
+// cannot say is a hook in <family>.ts beside this file: listings and auto-creation, config
+// resources, coordinator key types, fetch sessions, produce limits, SASL, ApiVersions.
+// A check answers denied resources with the error its API defines, lets allowed ones
+// through, and never forwards a denied request as it is.
 
 import { Verdict } from "../../filter/seam";
 import { CLUSTER_AUTHORIZATION_FAILED } from "../../protocol/errors";
-import { AclOperation } from "../../policy/acl";
+import { EntityKind } from "../../protocol/walk";
+import { AclOperation, ResourceType } from "../../policy/acl";
 import { RequestContext } from "../context";
+import { Need, Rule, Check, ViewHook, checkWhole, checkListed, checkListedWithMessages } from "./rules";
 import * as produce from "./produce";
 import * as topics from "./topics";
 import * as groups from "./groups";
 import * as txn from "./transactions";
 import * as cluster from "./cluster";
 import * as conn from "./connection";
+
+function topic(op: i32): Need { return new Need(EntityKind.TopicName, ResourceType.Topic, op); }
+function group(op: i32): Need { return new Need(EntityKind.GroupId, ResourceType.Group, op); }
+function transactionalId(op: i32): Need { return new Need(EntityKind.TransactionalId, ResourceType.TransactionalId, op); }
+function onCluster(op: i32): Need { return new Need(EntityKind.None, ResourceType.Cluster, op); }
+
+const NOTHING: StaticArray<Need> = [];
+
+/** The rows by api key; an API without one is broker-to-broker or controller-only. */
+const RULES = new StaticArray<Rule | null>(128);
+
+/** A row whose view decides the allow path. */
+function row(apiKey: i16, needs: StaticArray<Need>, check: Check, viewHook: ViewHook | null = null): void {
+  RULES[apiKey] = new Rule(apiKey, needs, check, true, viewHook);
+}
+
+/** A row decided on the decoded request only: its check does more than allow (a response to cut, a limit, a session). */
+function decoded(apiKey: i16, needs: StaticArray<Need>, check: Check): void {
+  RULES[apiKey] = new Rule(apiKey, needs, check, false);
+}
+
+const R = AclOperation.Read, W = AclOperation.Write, D = AclOperation.Describe, DEL = AclOperation.Delete, A = AclOperation.Alter;
+const CA = AclOperation.ClusterAction;
+
+row(0, NOTHING, produce.checkProduce, produce.passesFromView); // Produce: WRITE on each topic, and limits (produce.ts)
+row(1, [topic(R)], topics.checkFetch, topics.fetchViewAllows); // Fetch
+row(2, [topic(D)], checkListed); // ListOffsets
+decoded(3, [topic(D)], topics.checkMetadata);
+row(8, [group(R), topic(R)], groups.checkOffsetCommit);
+decoded(9, [group(D), topic(D)], groups.checkOffsetFetch);
+decoded(10, NOTHING, groups.checkFindCoordinator);
+row(11, [group(R)], groups.checkJoinGroup);
+row(12, [group(R)], checkWhole); // Heartbeat
+row(13, [group(R)], checkWhole); // LeaveGroup
+row(14, [group(R)], checkWhole); // SyncGroup
+row(15, [group(D)], checkListed); // DescribeGroups
+decoded(16, NOTHING, groups.checkListGroups);
+decoded(17, NOTHING, conn.checkSaslHandshake);
+decoded(18, NOTHING, conn.checkApiVersions);
+decoded(19, [topic(AclOperation.Create)], topics.checkCreateTopics);
+row(20, [topic(DEL)], topics.checkDeleteTopics);
+row(21, [topic(DEL)], checkListed); // DeleteRecords
+decoded(22, NOTHING, txn.checkInitProducerId);
+row(23, [topic(D)], topics.checkOffsetForLeaderEpoch);
+decoded(24, NOTHING, txn.checkAddPartitionsToTxn);
+row(25, [transactionalId(W), group(R)], checkWhole); // AddOffsetsToTxn
+row(26, [transactionalId(W)], checkWhole); // EndTxn
+row(27, [onCluster(CA)], checkWhole); // WriteTxnMarkers
+row(28, [transactionalId(W), group(R), topic(R)], txn.checkTxnOffsetCommit);
+row(29, [onCluster(D)], checkWhole); // DescribeAcls
+row(30, [onCluster(A)], checkWhole); // CreateAcls
+row(31, [onCluster(A)], checkWhole); // DeleteAcls
+decoded(32, NOTHING, topics.checkDescribeConfigs);
+decoded(33, NOTHING, topics.checkAlterConfigs);
+row(34, [onCluster(A)], checkWhole); // AlterReplicaLogDirs
+row(35, [onCluster(D)], cluster.checkDescribeLogDirs);
+decoded(36, NOTHING, conn.checkSaslAuthenticate);
+row(37, [topic(A)], checkListed); // CreatePartitions
+decoded(38, NOTHING, cluster.checkCreateDelegationToken);
+row(39, NOTHING, checkWhole); // RenewDelegationToken: the controller checks the token's owner and renewers
+row(40, NOTHING, checkWhole); // ExpireDelegationToken: likewise
+decoded(41, NOTHING, cluster.checkDescribeDelegationToken);
+row(42, [group(DEL)], groups.checkDeleteGroups);
+row(43, [onCluster(A)], checkWhole); // ElectLeaders
+decoded(44, NOTHING, topics.checkIncrementalAlterConfigs);
+row(45, [onCluster(A)], checkWhole); // AlterPartitionReassignments
+row(46, [onCluster(D)], checkWhole); // ListPartitionReassignments
+row(47, [group(DEL), topic(R)], groups.checkOffsetDelete);
+row(48, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // DescribeClientQuotas
+row(49, [onCluster(AclOperation.AlterConfigs)], checkWhole); // AlterClientQuotas
+row(50, [onCluster(D)], checkWhole); // DescribeUserScramCredentials
+row(51, [onCluster(A)], checkWhole); // AlterUserScramCredentials
+row(55, [onCluster(D)], checkWhole); // DescribeQuorum
+row(57, [onCluster(A)], checkWhole); // UpdateFeatures
+row(60, NOTHING, checkWhole); // DescribeCluster: Kafka authorizes nothing
+row(61, [topic(R)], checkListedWithMessages); // DescribeProducers
+decoded(65, NOTHING, txn.checkDescribeTransactions);
+decoded(66, NOTHING, txn.checkListTransactions);
+decoded(68, NOTHING, groups.checkConsumerGroupHeartbeat);
+decoded(69, NOTHING, groups.checkConsumerGroupDescribe);
+row(71, NOTHING, checkWhole); // GetTelemetrySubscriptions: no ACL
+row(72, NOTHING, checkWhole); // PushTelemetry: no ACL
+row(74, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // ListConfigResources
+decoded(75, NOTHING, topics.checkDescribeTopicPartitions);
+decoded(76, NOTHING, groups.checkShareGroupHeartbeat);
+decoded(77, NOTHING, groups.checkShareGroupDescribe);
+decoded(78, NOTHING, groups.checkShareFetch);
+decoded(79, NOTHING, groups.checkShareAcknowledge);
+decoded(88, NOTHING, groups.checkStreamsGroupHeartbeat);
+decoded(89, NOTHING, groups.checkStreamsGroupDescribe);
+decoded(90, NOTHING, groups.checkDescribeShareGroupOffsets);
+decoded(91, NOTHING, groups.checkAlterShareGroupOffsets);
+decoded(92, NOTHING, groups.checkDeleteShareGroupOffsets);
+row(93, [group(R)], checkWhole); // StreamsGroupTopologyDescriptionUpdate
+
+/** Broker-to-broker and controller APIs: a client needs CLUSTER_ACTION for these. */
+const BROKER_ONLY = new Rule(-1, [onCluster(CA)], checkWhole, true);
+
+/** The row of `apiKey`. */
+export function ruleOf(apiKey: i16): Rule {
+  const rule = apiKey >= 0 && apiKey < RULES.length ? RULES[apiKey] : null;
+  return rule != null ? rule : BROKER_ONLY;
+}
 
 /** The whole decision on one request: limits.apis first, then the API's own checks. */
 export function checkRequest(ctx: RequestContext): Verdict {
@@ -26,85 +135,13 @@ export function checkRequest(ctx: RequestContext): Verdict {
  * limits.apis never refuses them (an allow list that leaves them out would let no client in),
  * and Kafka's authorizer checks none of them.
  */
-function isConnectionSetUp(apiKey: i16): bool {
+export function isConnectionSetUp(apiKey: i16): bool {
   return apiKey == 18 || apiKey == 17 || apiKey == 36;
 }
 
 export function authorize(ctx: RequestContext): Verdict {
-  switch (ctx.apiKey) {
-    case 0: return produce.checkProduce(ctx);
-    case 1: return topics.checkFetch(ctx);
-    case 2: return topics.checkListOffsets(ctx);
-    case 3: return topics.checkMetadata(ctx);
-    case 8: return groups.checkOffsetCommit(ctx);
-    case 9: return groups.checkOffsetFetch(ctx);
-    case 10: return groups.checkFindCoordinator(ctx);
-    case 11: return groups.checkJoinGroup(ctx);
-    case 12: return groups.checkHeartbeat(ctx);
-    case 13: return groups.checkLeaveGroup(ctx);
-    case 14: return groups.checkSyncGroup(ctx);
-    case 15: return groups.checkDescribeGroups(ctx);
-    case 16: return groups.checkListGroups(ctx);
-    case 17: return conn.checkSaslHandshake(ctx);
-    case 18: return conn.checkApiVersions(ctx);
-    case 19: return topics.checkCreateTopics(ctx);
-    case 20: return topics.checkDeleteTopics(ctx);
-    case 21: return topics.checkDeleteRecords(ctx);
-    case 22: return txn.checkInitProducerId(ctx);
-    case 23: return topics.checkOffsetForLeaderEpoch(ctx);
-    case 24: return txn.checkAddPartitionsToTxn(ctx);
-    case 25: return txn.checkAddOffsetsToTxn(ctx);
-    case 26: return txn.checkEndTxn(ctx);
-    case 27: return cluster.checkClusterOperation(ctx, AclOperation.ClusterAction); // WriteTxnMarkers
-    case 28: return txn.checkTxnOffsetCommit(ctx);
-    case 29: return cluster.checkDescribeAcls(ctx);
-    case 30: return cluster.checkCreateAcls(ctx);
-    case 31: return cluster.checkDeleteAcls(ctx);
-    case 32: return topics.checkDescribeConfigs(ctx);
-    case 33: return topics.checkAlterConfigs(ctx);
-    case 34: return cluster.checkClusterOperation(ctx, AclOperation.Alter); // AlterReplicaLogDirs
-    case 35: return cluster.checkClusterOperation(ctx, AclOperation.Describe); // DescribeLogDirs
-    case 36: return conn.checkSaslAuthenticate(ctx);
-    case 37: return topics.checkCreatePartitions(ctx);
-    case 38:
-    case 39:
-    case 40:
-    case 41: return cluster.checkDelegationToken(ctx);
-    case 42: return groups.checkDeleteGroups(ctx);
-    case 43: return cluster.checkClusterOperation(ctx, AclOperation.Alter); // ElectLeaders
-    case 44: return topics.checkIncrementalAlterConfigs(ctx);
-    case 45: return cluster.checkClusterOperation(ctx, AclOperation.Alter); // AlterPartitionReassignments
-    case 46: return cluster.checkClusterOperation(ctx, AclOperation.Describe); // ListPartitionReassignments
-    case 47: return groups.checkOffsetDelete(ctx);
-    case 48: return cluster.checkClusterOperation(ctx, AclOperation.DescribeConfigs); // DescribeClientQuotas
-    case 49: return cluster.checkClusterOperation(ctx, AclOperation.AlterConfigs); // AlterClientQuotas
-    case 50: return cluster.checkClusterOperation(ctx, AclOperation.Describe); // DescribeUserScramCredentials
-    case 51: return cluster.checkClusterOperation(ctx, AclOperation.Alter); // AlterUserScramCredentials
-    case 55: return cluster.checkClusterOperation(ctx, AclOperation.Describe); // DescribeQuorum
-    case 57: return cluster.checkClusterOperation(ctx, AclOperation.Alter); // UpdateFeatures
-    case 60: return cluster.checkDescribeCluster(ctx);
-    case 61: return topics.checkDescribeProducers(ctx);
-    case 65: return txn.checkDescribeTransactions(ctx);
-    case 66: return txn.checkListTransactions(ctx);
-    case 68: return groups.checkConsumerGroupHeartbeat(ctx);
-    case 69: return groups.checkConsumerGroupDescribe(ctx);
-    case 71:
-    case 72: return conn.checkTelemetry(ctx);
-    case 74: return topics.checkListConfigResources(ctx);
-    case 75: return topics.checkDescribeTopicPartitions(ctx);
-    case 76: return groups.checkShareGroupHeartbeat(ctx);
-    case 77: return groups.checkShareGroupDescribe(ctx);
-    case 78: return groups.checkShareFetch(ctx);
-    case 79: return groups.checkShareAcknowledge(ctx);
-    case 88: return groups.checkStreamsGroupHeartbeat(ctx);
-    case 89: return groups.checkStreamsGroupDescribe(ctx);
-    case 90: return groups.checkDescribeShareGroupOffsets(ctx);
-    case 91: return groups.checkAlterShareGroupOffsets(ctx);
-    case 92: return groups.checkDeleteShareGroupOffsets(ctx);
-    case 93: return groups.checkStreamsGroupTopologyDescriptionUpdate(ctx);
-    // Broker-to-broker and controller APIs: a client needs CLUSTER_ACTION for these.
-    default: return cluster.checkClusterOperation(ctx, AclOperation.ClusterAction);
-  }
+  const rule = ruleOf(ctx.apiKey);
+  return rule.check(ctx, rule);
 }
 
 /**

@@ -12,6 +12,7 @@ import { DescribeDelegationTokenResponseData, DescribedDelegationToken } from ".
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 
 /**
@@ -21,40 +22,35 @@ import { ResponseRewrite } from "../rewrite";
  */
 export function checkClusterOperation(ctx: RequestContext, operation: i32): Verdict {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
-  if (code == 0) return ctx.pass();
-  // Before v3 there is no error field: Kafka answers a refused describe with no log dirs.
-  if (ctx.apiKey == 35 && ctx.version < 3) return ctx.respond(new DescribeLogDirsResponseData());
-  return ctx.refuseWhole(code, errorMessage(code));
-}
-
-/** DescribeAcls: DESCRIBE on the cluster (AclApis.handleDescribeAcls). */
-export function checkDescribeAcls(ctx: RequestContext): Verdict {
-  return checkClusterOperation(ctx, AclOperation.Describe);
-}
-
-/** CreateAcls: ALTER on the cluster (AclApis.handleCreateAcls). */
-export function checkCreateAcls(ctx: RequestContext): Verdict {
-  return checkClusterOperation(ctx, AclOperation.Alter);
-}
-
-/** DeleteAcls: ALTER on the cluster (AclApis.handleDeleteAcls). */
-export function checkDeleteAcls(ctx: RequestContext): Verdict {
-  return checkClusterOperation(ctx, AclOperation.Alter);
+  return code == 0 ? ctx.pass() : ctx.refuseWhole(code, errorMessage(code));
 }
 
 /**
- * Delegation tokens. Create: CREATE_TOKENS on the USER that will own the token, checked
- * only when it is not the requester. Renew and expire: no ACL (the controller compares the
- * token's owner and renewers, which only it knows). Describe: the broker's answer is cut to
- * the tokens the principal may see.
+ * DescribeLogDirs: DESCRIBE on the cluster. Before v3 its response has no error field, and
+ * Kafka answers a refused describe with no log dirs.
  */
-export function checkDelegationToken(ctx: RequestContext): Verdict {
-  if (ctx.apiKey == 38) return checkCreateDelegationToken(ctx);
-  if (ctx.apiKey == 41) ctx.after = new VisibleTokensOnly(ctx);
+export function checkDescribeLogDirs(ctx: RequestContext, rule: Rule): Verdict {
+  if (ctx.version >= 3) return checkClusterOperation(ctx, rule.clusterOperation);
+  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
+  return code == 0 ? ctx.pass() : ctx.respond(new DescribeLogDirsResponseData());
+}
+
+/**
+ * CreateDelegationToken: CREATE_TOKENS on the USER that will own the token, checked only when
+ * it is not the requester. (Renew and expire need no ACL: the controller compares the token's
+ * owner and renewers, which only it knows.)
+ */
+export function checkCreateDelegationToken(ctx: RequestContext, rule: Rule): Verdict {
+  return createDelegationToken(ctx);
+}
+
+/** DescribeDelegationToken: the broker's answer is cut to the tokens the principal may see. */
+export function checkDescribeDelegationToken(ctx: RequestContext, rule: Rule): Verdict {
+  ctx.after = new VisibleTokensOnly(ctx);
   return ctx.pass();
 }
 
-function checkCreateDelegationToken(ctx: RequestContext): Verdict {
+function createDelegationToken(ctx: RequestContext): Verdict {
   const req = changetype<CreateDelegationTokenRequestData>(ctx.body);
   const requester = ctx.session.principal;
   const ownerName = req.ownerPrincipalName;
@@ -118,7 +114,3 @@ class VisibleTokensOnly extends ResponseRewrite {
   }
 }
 
-/** DescribeCluster: Kafka authorizes nothing (it only computes the authorized operations). */
-export function checkDescribeCluster(ctx: RequestContext): Verdict {
-  return ctx.pass();
-}

@@ -13,11 +13,12 @@ import { SaslAuthenticateResponseData } from "../../messages/SaslAuthenticateRes
 import { SaslHandshakeResponseData } from "../../messages/SaslHandshakeResponse";
 import { RequestHeader, Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
+import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { Session } from "../session";
 import { info, printable } from "../../runtime/host";
 
-export function checkApiVersions(ctx: RequestContext): Verdict {
+export function checkApiVersions(ctx: RequestContext, rule: Rule): Verdict {
   ctx.after = CAP_API_VERSIONS;
   return ctx.pass();
 }
@@ -75,7 +76,7 @@ export function answerUnsupportedApiVersions(header: RequestHeader): Verdict {
 // of that mechanism succeeds. Each step is a note on its own request, handed back with the
 // response at that request's position, so no other response can pass for it.
 
-export function checkSaslHandshake(ctx: RequestContext): Verdict {
+export function checkSaslHandshake(ctx: RequestContext, rule: Rule): Verdict {
   const s = ctx.session;
   s.saslTokensSent = 0;
   ctx.after = new HandshakeSent(s, changetype<SaslHandshakeRequestData>(ctx.body).mechanism);
@@ -122,7 +123,7 @@ export function rawSaslAnswered(s: Session): void {
   roundSucceeded(s, s.saslTokensSent, s.saslFirstToken);
 }
 
-export function checkSaslAuthenticate(ctx: RequestContext): Verdict {
+export function checkSaslAuthenticate(ctx: RequestContext, rule: Rule): Verdict {
   const s = ctx.session;
   const round = ++s.saslTokensSent;
   // Only the first token names the user (PLAIN's authcid, SCRAM's client-first n=). It is read
@@ -197,6 +198,3 @@ export function saslUserName(mechanism: string, auth: Uint8Array): string {
   }
   return "";
 }
-
-/** GetTelemetrySubscriptions, PushTelemetry: Kafka authorizes nothing. */
-export function checkTelemetry(ctx: RequestContext): Verdict { return ctx.pass(); }

@@ -69,6 +69,7 @@ import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../messages
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { Rule, checkListed } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
 import { PolicyViolation } from "../../policy/policy";
@@ -145,7 +146,7 @@ class RefusedTopic {
  * OffsetCommit: READ on the group (a refusal fails every partition, as
  * OffsetCommitRequest.getErrorResponse does), then READ on each topic (by id from v10).
  */
-export function checkOffsetCommit(ctx: RequestContext): Verdict {
+export function checkOffsetCommit(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<OffsetCommitRequestData>(ctx.body);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
   const refusals = new OffsetCommitRefusals(ctx.version >= 10);
@@ -176,7 +177,7 @@ class OffsetCommitRefusals extends CommitRefusals<OffsetCommitRequestTopic> {
  * OffsetFetch: DESCRIBE on each group, then DESCRIBE on each named topic (by id from v10);
  * a fetch of all topics is cut to the topics the principal may describe.
  */
-export function checkOffsetFetch(ctx: RequestContext): Verdict {
+export function checkOffsetFetch(ctx: RequestContext, rule: Rule): Verdict {
   return ctx.version >= 8 ? checkOffsetFetchGroups(ctx) : checkOffsetFetchGroup(ctx);
 }
 
@@ -392,7 +393,7 @@ class GroupOffsetRefusals extends GroupBatchRefusals<OffsetFetchResponseData, Of
 }
 
 /** OffsetDelete: DELETE on the group (a top-level error), then READ on each topic. */
-export function checkOffsetDelete(ctx: RequestContext): Verdict {
+export function checkOffsetDelete(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<OffsetDeleteRequestData>(ctx.body);
   return checkGroupTopics<OffsetDeleteRequestData, OffsetDeleteRequestTopic>(ctx, req, AclOperation.Delete, new OffsetDeleteRefusals());
 }
@@ -430,7 +431,7 @@ const SHARE_KEY: i8 = 2;
  * keys (2, v6+) need CLUSTER_ACTION on the cluster, which fails the whole request. Older
  * share keys and unknown key types are refused by Kafka itself before any ACL check.
  */
-export function checkFindCoordinator(ctx: RequestContext): Verdict {
+export function checkFindCoordinator(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<FindCoordinatorRequestData>(ctx.body);
   const wholeCode = wholeCoordinatorCode(ctx, req.keyType);
   if (ctx.version < 4) {
@@ -468,7 +469,7 @@ function coordinatorKeyCode(ctx: RequestContext, keyType: i8, key: string): i16 
 // Classic groups.
 
 /** JoinGroup: READ on the group; refused as JoinGroupRequest.getErrorResponse answers. */
-export function checkJoinGroup(ctx: RequestContext): Verdict {
+export function checkJoinGroup(ctx: RequestContext, rule: Rule): Verdict {
   const code = ctx.check(ResourceType.Group, changetype<JoinGroupRequestData>(ctx.body).groupId, AclOperation.Read);
   if (code == 0) return ctx.pass();
   const resp = new JoinGroupResponseData();
@@ -478,34 +479,11 @@ export function checkJoinGroup(ctx: RequestContext): Verdict {
   return ctx.respond(resp);
 }
 
-/** Heartbeat: READ on the group. */
-export function checkHeartbeat(ctx: RequestContext): Verdict {
-  return checkGroup(ctx, changetype<HeartbeatRequestData>(ctx.body).groupId, AclOperation.Read);
-}
-
-/** LeaveGroup: READ on the group. */
-export function checkLeaveGroup(ctx: RequestContext): Verdict {
-  return checkGroup(ctx, changetype<LeaveGroupRequestData>(ctx.body).groupId, AclOperation.Read);
-}
-
-/** SyncGroup: READ on the group. */
-export function checkSyncGroup(ctx: RequestContext): Verdict {
-  return checkGroup(ctx, changetype<SyncGroupRequestData>(ctx.body).groupId, AclOperation.Read);
-}
-
-/** DescribeGroups: DESCRIBE on each group, refused ones answered with an error entry each. */
-export function checkDescribeGroups(ctx: RequestContext): Verdict {
-  const req = changetype<DescribeGroupsRequestData>(ctx.body);
-  const refusals = new NamedRefusals(ctx.apiKey);
-  req.groups = checkNames(ctx, req.groups, ResourceType.Group, AclOperation.Describe, refusals);
-  return answer(ctx, refusals, req.groups.length > 0 ? req : null);
-}
-
 /**
  * ListGroups: with DESCRIBE on the cluster every group is listed; otherwise the broker's list
  * is cut to the groups the principal may describe. Kafka logs neither check's denials.
  */
-export function checkListGroups(ctx: RequestContext): Verdict {
+export function checkListGroups(ctx: RequestContext, rule: Rule): Verdict {
   if (ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe)) return ctx.pass();
   ctx.after = new DescribableGroupsOnly(ctx);
   return ctx.pass();
@@ -528,16 +506,10 @@ class DescribableGroupsOnly extends ResponseRewrite {
 }
 
 /** DeleteGroups: DELETE on each distinct group (Kafka deduplicates the names first). */
-export function checkDeleteGroups(ctx: RequestContext): Verdict {
+export function checkDeleteGroups(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DeleteGroupsRequestData>(ctx.body);
-  const distinct = new Array<string>();
-  for (let i = 0; i < req.groupsNames.length; i++) {
-    const name = unchecked(req.groupsNames[i]);
-    if (!distinct.includes(name)) distinct.push(name);
-  }
-  const refusals = new NamedRefusals(ctx.apiKey);
-  req.groupsNames = checkNames(ctx, distinct, ResourceType.Group, AclOperation.Delete, refusals);
-  return answer(ctx, refusals, req.groupsNames.length > 0 ? req : null);
+  req.groupsNames = distinct(req.groupsNames);
+  return checkListed(ctx, rule);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -549,7 +521,7 @@ export function checkDeleteGroups(ctx: RequestContext): Verdict {
  * topics the member's principal may DESCRIBE by the broker's own authorizer; the filter does
  * the same with the policy on the assignment the broker sends back.
  */
-export function checkConsumerGroupHeartbeat(ctx: RequestContext): Verdict {
+export function checkConsumerGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
   const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
   if (code != 0) return ctx.respondWithError(code);
@@ -598,7 +570,7 @@ class DescribableAssignmentOnly extends ResponseRewrite {
  * members' subscribed topic names count too: Kafka 4.4 shows them unchecked, but they name
  * topics as much as the assignments do, and another principal's member may have subscribed.
  */
-export function checkConsumerGroupDescribe(ctx: RequestContext): Verdict {
+export function checkConsumerGroupDescribe(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ConsumerGroupDescribeRequestData>(ctx.body);
   const refusals = new ConsumerGroupDescribeRefusals(ctx);
   req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
@@ -685,7 +657,7 @@ function addAssignedTopics<T>(names: Array<string>, partitions: Array<T>): void 
  * ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic. Kafka refuses
  * an invalid member id (empty, or over 36 characters) before the topics: the broker answers it.
  */
-export function checkShareGroupHeartbeat(ctx: RequestContext): Verdict {
+export function checkShareGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ShareGroupHeartbeatRequestData>(ctx.body);
   const memberId = req.memberId;
   const validMember = memberId.length > 0 && memberId.length <= 36;
@@ -694,7 +666,7 @@ export function checkShareGroupHeartbeat(ctx: RequestContext): Verdict {
 }
 
 /** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
-export function checkShareGroupDescribe(ctx: RequestContext): Verdict {
+export function checkShareGroupDescribe(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ShareGroupDescribeRequestData>(ctx.body);
   const refusals = new ShareGroupDescribeRefusals(ctx);
   req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
@@ -718,12 +690,12 @@ function shareGroupTopics(group: ShareDescribedGroup): Array<string> {
  * topics are answered per partition, but the request always reaches the broker: every share
  * fetch moves the share session's epoch on.
  */
-export function checkShareFetch(ctx: RequestContext): Verdict {
+export function checkShareFetch(ctx: RequestContext, rule: Rule): Verdict {
   return checkShareSession<ShareFetchRequestData, FetchTopic>(ctx, changetype<ShareFetchRequestData>(ctx.body), new ShareFetchRefusals());
 }
 
 /** ShareAcknowledge: as ShareFetch (the broker must see it to keep the session's epoch). */
-export function checkShareAcknowledge(ctx: RequestContext): Verdict {
+export function checkShareAcknowledge(ctx: RequestContext, rule: Rule): Verdict {
   return checkShareSession<ShareAcknowledgeRequestData, AcknowledgeTopic>(ctx, changetype<ShareAcknowledgeRequestData>(ctx.body), new ShareAcknowledgeRefusals());
 }
 
@@ -779,7 +751,7 @@ class ShareAcknowledgeRefusals extends TopicRefusals<AcknowledgeTopic> {
  * DescribeShareGroupOffsets: DESCRIBE on each group, then DESCRIBE on each named topic; a
  * group asked for all topics is answered with the describable ones only.
  */
-export function checkDescribeShareGroupOffsets(ctx: RequestContext): Verdict {
+export function checkDescribeShareGroupOffsets(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DescribeShareGroupOffsetsRequestData>(ctx.body);
   const refusals = new ShareOffsetRefusals(ctx);
   const kept = new Array<DescribeShareGroupOffsetsRequestGroup>();
@@ -830,7 +802,7 @@ class ShareOffsetRefusals extends GroupBatchRefusals<DescribeShareGroupOffsetsRe
 }
 
 /** AlterShareGroupOffsets: READ on the group (a top-level error), then READ on each topic. */
-export function checkAlterShareGroupOffsets(ctx: RequestContext): Verdict {
+export function checkAlterShareGroupOffsets(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<AlterShareGroupOffsetsRequestData>(ctx.body);
   return checkGroupTopics<AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic>(ctx, req, AclOperation.Read, new AlterShareOffsetRefusals());
 }
@@ -845,7 +817,7 @@ class AlterShareOffsetRefusals extends TopicRefusals<AlterShareGroupOffsetsReque
 }
 
 /** DeleteShareGroupOffsets: DELETE on the group (a top-level error), then READ on each topic. */
-export function checkDeleteShareGroupOffsets(ctx: RequestContext): Verdict {
+export function checkDeleteShareGroupOffsets(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DeleteShareGroupOffsetsRequestData>(ctx.body);
   return checkGroupTopics<DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic>(ctx, req, AclOperation.Delete, new DeleteShareOffsetRefusals());
 }
@@ -883,7 +855,7 @@ class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsReq
  * in the request. Every topology that reaches the broker through the filter has passed these
  * checks, for the principal that sent it.
  */
-export function checkStreamsGroupHeartbeat(ctx: RequestContext): Verdict {
+export function checkStreamsGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<StreamsGroupHeartbeatRequestData>(ctx.body);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
   if (groupCode != 0) return ctx.respondWithError(groupCode);
@@ -1048,7 +1020,7 @@ class DescribableEndpointsOnly extends ResponseRewrite {
  * of its topology description (v1+; Kafka 4.4 checks the topology only, but the description,
  * which a member uploads, names source, sink and global store topics as well).
  */
-export function checkStreamsGroupDescribe(ctx: RequestContext): Verdict {
+export function checkStreamsGroupDescribe(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<StreamsGroupDescribeRequestData>(ctx.body);
   const refusals = new StreamsGroupDescribeRefusals(ctx);
   req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
@@ -1100,9 +1072,4 @@ function describedTopologyTopics(topology: DescribedTopology): Array<string> {
     for (let i = 0; i < sub.stateChangelogTopics.length; i++) names.push(unchecked(sub.stateChangelogTopics[i]).name);
   }
   return names;
-}
-
-/** StreamsGroupTopologyDescriptionUpdate: READ on the group (KIP-1331 treats it as a commit). */
-export function checkStreamsGroupTopologyDescriptionUpdate(ctx: RequestContext): Verdict {
-  return checkGroup(ctx, changetype<StreamsGroupTopologyDescriptionUpdateRequestData>(ctx.body).groupId, AclOperation.Read);
 }

@@ -23,6 +23,7 @@ import { walkProduceRequest } from "../../views/ProduceRequest";
 import { ResourceType, AclOperation } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
 import { countProduced } from "../observe";
@@ -52,8 +53,7 @@ function partitionViolation(ctx: RequestContext, topic: string, batches: BatchSu
   return violation;
 }
 
-// Reused by every Produce the allow path reads: walking a frame allocates nothing per field.
-const walk = new EntityWalk();
+// Reused by every Produce the allow path reads.
 const batches = new BatchSummary();
 // What each passing partition counts (countProduced), kept until the whole request has passed.
 const countedTopics = new Array<string>();
@@ -68,15 +68,7 @@ const countedRecords = new Array<i64>();
  * checks (audit allow logging) nor ask a policy service: its refusals are thrown away (the
  * Enforcer's does not explain them: RequestContext.explainsRefusals).
  */
-export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
-  const version = ctx.version;
-  if (!isSupported(0, version) || !ctx.policy.isApiKeyAllowed(0)) return false;
-  walk.reset();
-  const r = new Reader(frame);
-  walkRequestHeader(r, requestHeaderVersion(0, version), walk);
-  walkProduceRequest(r, version, walk);
-  if (r.failed) return false;
-
+export function passesFromView(ctx: RequestContext, walk: EntityWalk, frame: Uint8Array): bool {
   let txnId: string | null = null;
   let acks: i16 = 0;
   let transactional = false;
@@ -117,7 +109,7 @@ export function passesFromView(ctx: RequestContext, frame: Uint8Array): bool {
   return true;
 }
 
-export function checkProduce(ctx: RequestContext): Verdict {
+export function checkProduce(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ProduceRequestData>(ctx.body);
   const refused = new Array<Refused>();
   const kept = new Array<TopicProduceData>();

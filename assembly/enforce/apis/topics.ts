@@ -6,6 +6,7 @@
 // response (Split). A request with nothing refused goes on untouched.
 
 import { Message } from "../../protocol/message";
+import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { Uuid } from "../../protocol/uuid";
 import {
   TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, errorMessage,
@@ -56,6 +57,7 @@ import { Policy, PolicyViolation } from "../../policy/policy";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { Rule, checkListed } from "./rules";
 import { topicName } from "../topic-ids";
 import { Split } from "./refuse";
 
@@ -111,8 +113,25 @@ function checkFollower(ctx: RequestContext): i16 {
   return code == 0 ? code : TOPIC_AUTHORIZATION_FAILED;
 }
 
+/**
+ * Fetch's allow path reads first what checkFetch decides before any ACL: a follower (replica
+ * id >= 0) needs CLUSTER_ACTION, and an incremental fetch in a session not opened on this
+ * connection goes to the decoded check. (The table's READ on each topic is asked of a follower
+ * too: the view may send more to the decoded check, never less.)
+ */
+export function fetchViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Uint8Array): bool {
+  let sessionId = 0, sessionEpoch = 0;
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>unchecked(walk.kind[i]);
+    if (kind == EntityKind.ReplicaId && walk.int32(frame, i) >= 0 && !clusterAllows(ctx, AclOperation.ClusterAction)) return false;
+    if (kind == EntityKind.SessionId) sessionId = walk.int32(frame, i);
+    else if (kind == EntityKind.SessionEpoch) sessionEpoch = walk.int32(frame, i);
+  }
+  return !(ctx.version >= 7 && sessionId != 0 && sessionEpoch > 0 && !ctx.session.fetchSessions.has(sessionId));
+}
+
 /** Consumers need READ on each topic; v13+ name topics by id. */
-export function checkFetch(ctx: RequestContext): Verdict {
+export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<FetchRequestData>(ctx.body);
   // An incremental fetch lists only changed partitions: it may go on only in a session this
   // connection opened with a full fetch checked here. Any other session id is answered as the
@@ -144,26 +163,6 @@ export function checkFetch(ctx: RequestContext): Verdict {
   // Nothing refused: the session goes on untouched.
   req.sessionEpoch = FINAL_EPOCH;
   req.forgottenTopicsData = new Array<ForgottenTopic>();
-  return split.settle(ctx, req);
-}
-
-// ---------------------------------------------------------------------------------------
-// ListOffsets (2): DESCRIBE on each topic.
-
-class ListOffsetsSplit extends Split<ListOffsetsTopic, ListOffsetsTopicResponse> {
-  answers(response: Message): Array<ListOffsetsTopicResponse> { return changetype<ListOffsetsResponseData>(response).topics; }
-}
-
-export function checkListOffsets(ctx: RequestContext): Verdict {
-  const req = changetype<ListOffsetsRequestData>(ctx.body);
-  const split = new ListOffsetsSplit();
-  for (let i = 0; i < req.topics.length; i++) {
-    const topic = unchecked(req.topics[i]);
-    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Describe);
-    if (code == 0) split.kept.push(topic);
-    else split.refused.push(answerListOffsetsTopics(topic, ctx.version, code, null));
-  }
-  req.topics = split.kept;
   return split.settle(ctx, req);
 }
 
@@ -348,7 +347,7 @@ function autoCreationRefusal(ctx: RequestContext, name: string, anyTopic: bool):
  * refused ones are not looked up (nor auto-created) and get TOPIC_AUTHORIZATION_FAILED; the
  * request always goes to the broker, whose broker list the client needs.
  */
-export function checkMetadata(ctx: RequestContext): Verdict {
+export function checkMetadata(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<MetadataRequestData>(ctx.body);
   const described = new DescribedMetadata(ctx);
   described.operations = ctx.version >= 8 && req.includeTopicAuthorizedOperations;
@@ -401,7 +400,7 @@ class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, Describ
 }
 
 /** As DescribeTopicPartitionsRequestHandler: an empty list is every topic; a cursor skips those before it. */
-export function checkDescribeTopicPartitions(ctx: RequestContext): Verdict {
+export function checkDescribeTopicPartitions(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DescribeTopicPartitionsRequestData>(ctx.body);
   const described = new DescribedPartitions(ctx);
   // Kafka reports every described topic's authorized operations, unasked.
@@ -513,7 +512,7 @@ function createLimitViolation(policy: Policy, topic: CreatableTopic): PolicyViol
   return v != null ? v : policy.checkCreateTopic(topic.name, assignments.length, <i16>min(fewest, <i32>i16.MAX_VALUE));
 }
 
-export function checkCreateTopics(ctx: RequestContext): Verdict {
+export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<CreateTopicsRequestData>(ctx.body);
   const split = new CreateTopicsSplit();
   const anyTopic = clusterAllows(ctx, AclOperation.Create);
@@ -580,7 +579,7 @@ function splitDeletions<E>(ctx: RequestContext, entries: Array<E>): DeleteTopics
   return split;
 }
 
-export function checkDeleteTopics(ctx: RequestContext): Verdict {
+export function checkDeleteTopics(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DeleteTopicsRequestData>(ctx.body);
   if (ctx.version >= 6) {
     const split = splitDeletions<DeleteTopicState>(ctx, req.topics);
@@ -593,47 +592,11 @@ export function checkDeleteTopics(ctx: RequestContext): Verdict {
 }
 
 // ---------------------------------------------------------------------------------------
-// DeleteRecords (21): DELETE on each topic.
-
-class DeleteRecordsSplit extends Split<DeleteRecordsTopic, DeleteRecordsTopicResult> {
-  answers(response: Message): Array<DeleteRecordsTopicResult> { return changetype<DeleteRecordsResponseData>(response).topics; }
-}
-
-export function checkDeleteRecords(ctx: RequestContext): Verdict {
-  const req = changetype<DeleteRecordsRequestData>(ctx.body);
-  const split = new DeleteRecordsSplit();
-  for (let i = 0; i < req.topics.length; i++) {
-    const topic = unchecked(req.topics[i]);
-    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Delete);
-    if (code == 0) split.kept.push(topic);
-    else split.refused.push(answerDeleteRecordsTopics(topic, ctx.version, code, null));
-  }
-  req.topics = split.kept;
-  return split.settle(ctx, req);
-}
-
-// ---------------------------------------------------------------------------------------
 // OffsetForLeaderEpoch (23): CLUSTER_ACTION covers every topic (replicas), else DESCRIBE on
 // each (consumers, KIP-320), whatever replica id the request gives.
 
-class OffsetForLeaderEpochSplit extends Split<OffsetForLeaderTopic, OffsetForLeaderTopicResult> {
-  answers(response: Message): Array<OffsetForLeaderTopicResult> {
-    return changetype<OffsetForLeaderEpochResponseData>(response).topics;
-  }
-}
-
-export function checkOffsetForLeaderEpoch(ctx: RequestContext): Verdict {
-  const req = changetype<OffsetForLeaderEpochRequestData>(ctx.body);
-  if (clusterAllows(ctx, AclOperation.ClusterAction)) return ctx.pass();
-  const split = new OffsetForLeaderEpochSplit();
-  for (let i = 0; i < req.topics.length; i++) {
-    const topic = unchecked(req.topics[i]);
-    const code = ctx.check(ResourceType.Topic, topic.topic, AclOperation.Describe);
-    if (code == 0) split.kept.push(topic);
-    else split.refused.push(answerOffsetForLeaderEpochTopics(topic, ctx.version, code, null));
-  }
-  req.topics = split.kept;
-  return split.settle(ctx, req);
+export function checkOffsetForLeaderEpoch(ctx: RequestContext, rule: Rule): Verdict {
+  return clusterAllows(ctx, AclOperation.ClusterAction) ? ctx.pass() : checkListed(ctx, rule);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -705,7 +668,7 @@ class AlterConfigsSplit<E, R, Response> extends Split<E, R> {
   answers(response: Message): Array<R> { return changetype<Response>(response).responses; }
 }
 
-export function checkDescribeConfigs(ctx: RequestContext): Verdict {
+export function checkDescribeConfigs(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DescribeConfigsRequestData>(ctx.body);
   const split = new DescribeConfigsSplit();
   splitConfigResources<DescribeConfigsResource, DescribeConfigsResult>(ctx, req.resources, split, AclOperation.DescribeConfigs, true);
@@ -713,7 +676,7 @@ export function checkDescribeConfigs(ctx: RequestContext): Verdict {
   return split.settle(ctx, req);
 }
 
-export function checkAlterConfigs(ctx: RequestContext): Verdict {
+export function checkAlterConfigs(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<AlterConfigsRequestData>(ctx.body);
   const split = new AlterConfigsSplit<AlterConfigsResource, AlterConfigsResourceResponse, AlterConfigsResponseData>();
   // The legacy API takes no BROKER_LOGGER (ConfigAdminManager.preprocess).
@@ -722,7 +685,7 @@ export function checkAlterConfigs(ctx: RequestContext): Verdict {
   return split.settle(ctx, req);
 }
 
-export function checkIncrementalAlterConfigs(ctx: RequestContext): Verdict {
+export function checkIncrementalAlterConfigs(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<IncrementalAlterConfigsRequestData>(ctx.body);
   const split = new AlterConfigsSplit<IncrementalAlterConfigsResource, IncrementalAlterConfigsResourceResponse,
     IncrementalAlterConfigsResponseData>();
@@ -730,60 +693,4 @@ export function checkIncrementalAlterConfigs(ctx: RequestContext): Verdict {
     ctx, req.resources, split, AclOperation.AlterConfigs, true);
   req.resources = split.kept;
   return split.settle(ctx, req);
-}
-
-// ---------------------------------------------------------------------------------------
-// CreatePartitions (37): ALTER on each topic.
-
-class CreatePartitionsSplit extends Split<CreatePartitionsTopic, CreatePartitionsTopicResult> {
-  answers(response: Message): Array<CreatePartitionsTopicResult> { return changetype<CreatePartitionsResponseData>(response).results; }
-}
-
-export function checkCreatePartitions(ctx: RequestContext): Verdict {
-  const req = changetype<CreatePartitionsRequestData>(ctx.body);
-  const split = new CreatePartitionsSplit();
-  for (let i = 0; i < req.topics.length; i++) {
-    const topic = unchecked(req.topics[i]);
-    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Alter);
-    if (code == 0) {
-      split.kept.push(topic);
-      continue;
-    }
-    // ControllerApis.createPartitions gives no message.
-    const answer = new CreatePartitionsTopicResult();
-    answer.name = topic.name;
-    answer.errorCode = code;
-    split.refused.push(answer);
-  }
-  req.topics = split.kept;
-  return split.settle(ctx, req);
-}
-
-// ---------------------------------------------------------------------------------------
-// DescribeProducers (61): READ on each topic.
-
-class DescribeProducersSplit extends Split<ProducersTopicRequest, ProducersTopicResponse> {
-  answers(response: Message): Array<ProducersTopicResponse> { return changetype<DescribeProducersResponseData>(response).topics; }
-}
-
-export function checkDescribeProducers(ctx: RequestContext): Verdict {
-  const req = changetype<DescribeProducersRequestData>(ctx.body);
-  const split = new DescribeProducersSplit();
-  for (let i = 0; i < req.topics.length; i++) {
-    const topic = unchecked(req.topics[i]);
-    const code = ctx.check(ResourceType.Topic, topic.name, AclOperation.Read);
-    if (code == 0) split.kept.push(topic);
-    else split.refused.push(answerDescribeProducersTopics(topic, ctx.version, code, errorMessage(code)));
-  }
-  req.topics = split.kept;
-  return split.settle(ctx, req);
-}
-
-// ---------------------------------------------------------------------------------------
-// ListConfigResources (74): DESCRIBE_CONFIGS on the cluster, whichever types are listed.
-
-export function checkListConfigResources(ctx: RequestContext): Verdict {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.DescribeConfigs);
-  if (code == 0) return ctx.pass();
-  return ctx.respondWithError(code);
 }

@@ -20,6 +20,7 @@ import { ListTransactionsResponseData, TransactionState as ListedTransaction } f
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { CommitRefusals } from "./groups";
 import { answer, checkTopics, checkNames, NamedRefusals } from "./refuse";
@@ -32,7 +33,7 @@ import { isInternalTopic } from "./topics";
  * TWO_PHASE_COMMIT on it to enable 2PC); an idempotent one needs IDEMPOTENT_WRITE on the
  * cluster or WRITE on some topic. Refused as InitProducerIdRequest.getErrorResponse answers.
  */
-export function checkInitProducerId(ctx: RequestContext): Verdict {
+export function checkInitProducerId(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<InitProducerIdRequestData>(ctx.body);
   const txnId = req.transactionalId;
   let code: i16 = 0;
@@ -58,7 +59,7 @@ function mayProduceIdempotently(ctx: RequestContext): bool {
  * internal one); one refused topic fails the request, the other partitions answered
  * OPERATION_NOT_ATTEMPTED, as Kafka adds no partition unless it may add them all.
  */
-export function checkAddPartitionsToTxn(ctx: RequestContext): Verdict {
+export function checkAddPartitionsToTxn(ctx: RequestContext, rule: Rule): Verdict {
   if (ctx.version >= 4) return checkClusterOperation(ctx, AclOperation.ClusterAction);
   const req = changetype<AddPartitionsToTxnRequestData>(ctx.body);
   const topics = req.v3AndBelowTopics;
@@ -107,26 +108,12 @@ function addPartitionsResponse(topics: Array<AddPartitionsToTxnTopic>, codes: Ar
   return resp;
 }
 
-/** AddOffsetsToTxn: WRITE on the transactional id, then READ on the group. */
-export function checkAddOffsetsToTxn(ctx: RequestContext): Verdict {
-  const req = changetype<AddOffsetsToTxnRequestData>(ctx.body);
-  let code = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
-  if (code == 0) code = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
-}
-
-/** EndTxn: WRITE on the transactional id. */
-export function checkEndTxn(ctx: RequestContext): Verdict {
-  const code = ctx.check(ResourceType.TransactionalId, changetype<EndTxnRequestData>(ctx.body).transactionalId, AclOperation.Write);
-  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
-}
-
 /**
  * TxnOffsetCommit: WRITE on the transactional id, then READ on the group (either refusal
  * fails every partition, as TxnOffsetCommitRequest.getErrorResponse does), then READ on each
  * topic (by id from v6).
  */
-export function checkTxnOffsetCommit(ctx: RequestContext): Verdict {
+export function checkTxnOffsetCommit(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<TxnOffsetCommitRequestData>(ctx.body);
   let wholeCode = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
   if (wholeCode == 0) wholeCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
@@ -146,7 +133,7 @@ class TxnOffsetCommitRefusals extends CommitRefusals<TxnOffsetCommitRequestTopic
  * DescribeTransactions: DESCRIBE on each transactional id; the broker's answers are cut to
  * the topics the principal may describe.
  */
-export function checkDescribeTransactions(ctx: RequestContext): Verdict {
+export function checkDescribeTransactions(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DescribeTransactionsRequestData>(ctx.body);
   const refusals = new DescribeTransactionsRefusals(ctx);
   req.transactionalIds = checkNames(ctx, req.transactionalIds, ResourceType.TransactionalId, AclOperation.Describe, refusals);
@@ -178,7 +165,7 @@ class DescribeTransactionsRefusals extends NamedRefusals {
 }
 
 /** ListTransactions: the broker's list is cut to the transactional ids the principal may describe. */
-export function checkListTransactions(ctx: RequestContext): Verdict {
+export function checkListTransactions(ctx: RequestContext, rule: Rule): Verdict {
   ctx.after = new DescribableTransactionsOnly(ctx);
   return ctx.pass();
 }

@@ -1,0 +1,181 @@
+// The shape of Kafka's authorization of one API, as a row of the table in authorize.ts: the
+// ACL each kind of entity a request names needs (KafkaApis, ControllerApis, AclApis), and the
+// check that answers refusals. The entities come from the generated view of the request's
+// bytes (assembly/views/), so a request whose every entity is allowed is decided there and
+// goes on untouched, never decoded (passesFromView). A refusal is answered by the row's
+// check on the decoded request: the generic ones below, or a hook in <family>.ts for what
+// the definitions cannot say.
+
+import { Reader } from "../../protocol/reader";
+import { Uuid } from "../../protocol/uuid";
+import { EntityKind, EntityWalk } from "../../protocol/walk";
+import { errorMessage } from "../../protocol/errors";
+import { isSupported, requestHeaderVersion } from "../../messages/apis";
+import { EntityCheck, EntitySplit, entitySplit } from "../../messages/refusals";
+import { walkRequestHeader } from "../../views/RequestHeader";
+import { walkRequest } from "../../views/index";
+import { ResourceType, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
+import { Message } from "../../protocol/message";
+import { Verdict } from "../../filter/seam";
+import { RequestContext } from "../context";
+import { topicName } from "../topic-ids";
+import { Refusals, answer } from "./refuse";
+
+/**
+ * The ACL one kind of entity needs: `kind` TopicName stands for topics by name or id;
+ * `EntityKind.None` for the request as a whole (an operation on the cluster).
+ */
+export class Need {
+  constructor(readonly kind: EntityKind, readonly resourceType: i32, readonly operation: i32) {}
+
+  /** Does an entity of `kind` in the view need this? */
+  covers(kind: EntityKind): bool {
+    return kind == this.kind || (this.kind == EntityKind.TopicName && kind == EntityKind.TopicId);
+  }
+}
+
+/** A check on the decoded request (a request the view did not let through). */
+export type Check = (ctx: RequestContext, rule: Rule) => Verdict;
+
+/** What the view reads beyond entities and their ACLs before it may let a request through. */
+export type ViewHook = (ctx: RequestContext, walk: EntityWalk, frame: Uint8Array) => bool;
+
+export class Rule {
+  /**
+   * `viewDecides`: a request whose every entity passes `needs` (and `viewHook`) passes the
+   * decoded check untouched, with nothing to do on its response; the view lets it through.
+   */
+  constructor(readonly apiKey: i16, readonly needs: StaticArray<Need>, readonly check: Check,
+              readonly viewDecides: bool, readonly viewHook: ViewHook | null = null) {}
+
+  /** The need of entities of `kind`, or null. */
+  needOf(kind: EntityKind): Need | null {
+    for (let i = 0; i < this.needs.length; i++) {
+      const need = unchecked(this.needs[i]);
+      if (need.covers(kind)) return need;
+    }
+    return null;
+  }
+
+  /** The operation on the cluster this API needs as a whole (-1: none). */
+  get clusterOperation(): i32 {
+    for (let i = 0; i < this.needs.length; i++) {
+      const need = unchecked(this.needs[i]);
+      if (need.kind == EntityKind.None) return need.operation;
+    }
+    return -1;
+  }
+}
+
+/** The walk every view decision runs in: reset per frame, it allocates only when a frame has more entities than any before. */
+const walk = new EntityWalk();
+
+/** Walks `frame` (header and body) into `walk`; false when it does not walk whole. */
+function walkFrame(ctx: RequestContext, frame: Uint8Array): bool {
+  walk.reset();
+  const r = new Reader(frame);
+  walkRequestHeader(r, requestHeaderVersion(ctx.apiKey, ctx.version), walk);
+  return walkRequest(ctx.apiKey, r, ctx.version, walk) && !r.failed;
+}
+
+/**
+ * The first refusal of `rule`'s needs on the walked frame, in Kafka's order: the cluster, then
+ * each entity in the order of its bytes (the order of the definition's fields, in which
+ * KafkaApis checks them); 0 when all are allowed.
+ */
+function firstRefusal(ctx: RequestContext, rule: Rule, frame: Uint8Array): i16 {
+  const clusterOp = rule.clusterOperation;
+  if (clusterOp >= 0) {
+    const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, clusterOp);
+    if (code != 0) return code;
+  }
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>unchecked(walk.kind[i]);
+    const need = rule.needOf(kind);
+    if (need == null) continue;
+    let code: i16;
+    if (kind == EntityKind.TopicId) {
+      const id = walk.uuid(frame, i);
+      code = ctx.checkTopic(topicName(id), id, need.operation);
+    } else {
+      const name = walk.text(frame, i);
+      // An absent entity (a null transactional id) needs nothing.
+      if (name == null) continue;
+      code = ctx.check(need.resourceType, name, need.operation);
+    }
+    if (code != 0) return code;
+  }
+  return 0;
+}
+
+/**
+ * The allow path: true when `frame` may go on untouched by what its view shows, decided on a
+ * probing context (its refusals thrown away: the decoded check makes and records them).
+ */
+export function passesFromView(ctx: RequestContext, rule: Rule, frame: Uint8Array): bool {
+  if (!rule.viewDecides || !isSupported(ctx.apiKey, ctx.version) || !walkFrame(ctx, frame)) return false;
+  const hook = rule.viewHook;
+  if (hook != null && !hook(ctx, walk, frame)) return false;
+  return firstRefusal(ctx, rule, frame) == 0;
+}
+
+/**
+ * Requests that name their entities once, at the top (a group, a transactional id) or only the
+ * cluster: the first refusal, in Kafka's order, refuses the whole request with the API's
+ * generated refusal.
+ */
+export function checkWhole(ctx: RequestContext, rule: Rule): Verdict {
+  const frame = ctx.frame;
+  if (frame == null || !walkFrame(ctx, frame)) return Verdict.close(ctx.apiName + ": no view of the request to check");
+  const code = firstRefusal(ctx, rule, frame);
+  return code == 0 ? ctx.pass() : ctx.refuseWhole(code, errorMessage(code));
+}
+
+/** The need each entity of a split list is checked for, as RequestContext.checkTopic/check ask it. */
+class NeedCheck extends EntityCheck {
+  constructor(readonly ctx: RequestContext, readonly need: Need, readonly withMessage: bool) { super(); }
+
+  code(name: string | null, id: Uuid): i16 {
+    const need = this.need;
+    const code = need.resourceType == ResourceType.Topic ? this.ctx.checkTopic(name, id, need.operation)
+      : this.ctx.check(need.resourceType, name != null ? name : "", need.operation);
+    this.message = this.withMessage && code != 0 ? errorMessage(code) : null;
+    return code;
+  }
+}
+
+/** The refused entities of a split list, answered by the API's generated answers. */
+class SplitRefusals extends Refusals {
+  constructor(readonly split: EntitySplit) { super(); }
+
+  addTo(response: Message, version: i16): bool {
+    this.split.addAnswers(response, version);
+    return this.count > 0;
+  }
+}
+
+/**
+ * Requests that list their entities (topics, groups, transactional ids): each checked for the
+ * row's need; the refused ones answered in the API's own response, the rest sent on.
+ */
+export function checkListed(ctx: RequestContext, rule: Rule): Verdict { return splitListed(ctx, rule, false); }
+
+/** As checkListed, each answer carrying its error's message (Kafka's DescribeProducers does). */
+export function checkListedWithMessages(ctx: RequestContext, rule: Rule): Verdict { return splitListed(ctx, rule, true); }
+
+function splitListed(ctx: RequestContext, rule: Rule, withMessage: bool): Verdict {
+  const split = entitySplit(ctx.apiKey)!;
+  split.split(ctx.body, ctx.version, new NeedCheck(ctx, listedNeed(rule), withMessage));
+  const refusals = new SplitRefusals(split);
+  refusals.count = split.refused;
+  return answer(ctx, refusals, split.kept > 0 ? ctx.body : null);
+}
+
+/** The row's need of listed entities (its one need that is not the cluster's). */
+function listedNeed(rule: Rule): Need {
+  for (let i = 0; i < rule.needs.length; i++) {
+    const need = unchecked(rule.needs[i]);
+    if (need.kind != EntityKind.None) return need;
+  }
+  return unchecked(rule.needs[0]);
+}
