@@ -395,6 +395,18 @@ function emitSplit(c: Code, api: Api, splits: SplitList[]): void {
       c.line(`private readonly ${answersOf(s)}: ${t} = new ${t}();`);
     }
     c.blank();
+    c.line("listedKind(version: i16): EntityKind {");
+    c.indent(() => {
+      for (const s of splits) {
+        const keys = keysOf(s.request);
+        const kind = keys.has("topicName") || keys.has("topicId") ? "TopicName" : keys.has("groupId") ? "GroupId" : "TransactionalId";
+        const when = versionCheck(s.request.versions, request.validVersions);
+        c.line(when === "true" ? `return EntityKind.${kind};` : `if (${when}) return EntityKind.${kind};`);
+      }
+      if (splits.every((s) => versionCheck(s.request.versions, request.validVersions) !== "true")) c.line("return EntityKind.None;");
+    });
+    c.line("}");
+    c.blank();
     c.line("split(request: Message, version: i16, check: EntityCheck): void {");
     c.indent(() => {
       c.line(`const req = changetype<${request.name}.${request.name}Data>(request);`);
@@ -461,6 +473,7 @@ export function emitRefusals(apis: Api[]): string {
   c.blank();
   c.line('import { Message } from "../protocol/message";');
   c.line('import { Uuid } from "../protocol/uuid";');
+  c.line('import { EntityKind } from "../protocol/walk";');
   // Namespaces: struct names repeat across APIs ("DescribedGroup").
   for (const a of apis) {
     c.line(`import * as ${a.request.name} from "./${a.request.name}";`);
@@ -491,6 +504,9 @@ export function emitRefusals(apis: Api[]): string {
   c.line("export abstract class EntitySplit {");
   c.line("  kept: i32 = 0;");
   c.line("  refused: i32 = 0;");
+  c.blank();
+  c.line("  /** The kind of entity the list names at `version` (topics by name or id: TopicName). */");
+  c.line("  abstract listedKind(version: i16): EntityKind;");
   c.blank();
   c.line("  /** Cuts `request`'s list to the entities `check` keeps; answers the others. */");
   c.line("  abstract split(request: Message, version: i16, check: EntityCheck): void;");

@@ -3,6 +3,7 @@
 
 import { Message } from "../protocol/message";
 import { Uuid } from "../protocol/uuid";
+import { EntityKind } from "../protocol/walk";
 import * as ProduceRequest from "./ProduceRequest";
 import * as ProduceResponse from "./ProduceResponse";
 import * as FetchRequest from "./FetchRequest";
@@ -219,6 +220,9 @@ export abstract class EntitySplit {
   kept: i32 = 0;
   refused: i32 = 0;
 
+  /** The kind of entity the list names at `version` (topics by name or id: TopicName). */
+  abstract listedKind(version: i16): EntityKind;
+
   /** Cuts `request`'s list to the entities `check` keeps; answers the others. */
   abstract split(request: Message, version: i16, check: EntityCheck): void;
 
@@ -270,6 +274,10 @@ export function addProduceTopicDataAnswers(response: ProduceResponse.ProduceResp
 
 class ProduceSplit extends EntitySplit {
   private readonly answersTopicData: Array<ProduceResponse.TopicProduceResponse> = new Array<ProduceResponse.TopicProduceResponse>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ProduceRequest.ProduceRequestData>(request);
@@ -343,6 +351,10 @@ export function addFetchTopicsAnswers(response: FetchResponse.FetchResponseData,
 class FetchSplit extends EntitySplit {
   private readonly answersTopics: Array<FetchResponse.FetchableTopicResponse> = new Array<FetchResponse.FetchableTopicResponse>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<FetchRequest.FetchRequestData>(request);
     {
@@ -411,6 +423,10 @@ export function addListOffsetsTopicsAnswers(response: ListOffsetsResponse.ListOf
 class ListOffsetsSplit extends EntitySplit {
   private readonly answersTopics: Array<ListOffsetsResponse.ListOffsetsTopicResponse> = new Array<ListOffsetsResponse.ListOffsetsTopicResponse>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ListOffsetsRequest.ListOffsetsRequestData>(request);
     {
@@ -472,6 +488,10 @@ export function addMetadataTopicsAnswers(response: MetadataResponse.MetadataResp
 
 class MetadataSplit extends EntitySplit {
   private readonly answersTopics: Array<MetadataResponse.MetadataResponseTopic> = new Array<MetadataResponse.MetadataResponseTopic>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<MetadataRequest.MetadataRequestData>(request);
@@ -567,6 +587,10 @@ export function addOffsetCommitTopicsAnswers(response: OffsetCommitResponse.Offs
 
 class OffsetCommitSplit extends EntitySplit {
   private readonly answersTopics: Array<OffsetCommitResponse.OffsetCommitResponseTopic> = new Array<OffsetCommitResponse.OffsetCommitResponseTopic>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<OffsetCommitRequest.OffsetCommitRequestData>(request);
@@ -688,6 +712,12 @@ export function addOffsetFetchGroupsAnswers(response: OffsetFetchResponse.Offset
 class OffsetFetchSplit extends EntitySplit {
   private readonly answersTopics: Array<OffsetFetchResponse.OffsetFetchResponseTopic> = new Array<OffsetFetchResponse.OffsetFetchResponseTopic>();
   private readonly answersGroups: Array<OffsetFetchResponse.OffsetFetchResponseGroup> = new Array<OffsetFetchResponse.OffsetFetchResponseGroup>();
+
+  listedKind(version: i16): EntityKind {
+    if (version <= 7) return EntityKind.TopicName;
+    if (version >= 8) return EntityKind.GroupId;
+    return EntityKind.None;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<OffsetFetchRequest.OffsetFetchRequestData>(request);
@@ -831,6 +861,10 @@ export function addDescribeGroupsGroupsAnswers(response: DescribeGroupsResponse.
 class DescribeGroupsSplit extends EntitySplit {
   private readonly answersGroups: Array<DescribeGroupsResponse.DescribedGroup> = new Array<DescribeGroupsResponse.DescribedGroup>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.GroupId;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DescribeGroupsRequest.DescribeGroupsRequestData>(request);
     {
@@ -910,6 +944,10 @@ export function addCreateTopicsTopicsAnswers(response: CreateTopicsResponse.Crea
 
 class CreateTopicsSplit extends EntitySplit {
   private readonly answersTopics: Array<CreateTopicsResponse.CreatableTopicResult> = new Array<CreateTopicsResponse.CreatableTopicResult>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<CreateTopicsRequest.CreateTopicsRequestData>(request);
@@ -995,6 +1033,12 @@ export function addDeleteTopicsTopicNamesAnswers(response: DeleteTopicsResponse.
 class DeleteTopicsSplit extends EntitySplit {
   private readonly answersTopics: Array<DeleteTopicsResponse.DeletableTopicResult> = new Array<DeleteTopicsResponse.DeletableTopicResult>();
   private readonly answersTopicNames: Array<DeleteTopicsResponse.DeletableTopicResult> = new Array<DeleteTopicsResponse.DeletableTopicResult>();
+
+  listedKind(version: i16): EntityKind {
+    if (version >= 6) return EntityKind.TopicName;
+    if (version <= 5) return EntityKind.TopicName;
+    return EntityKind.None;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DeleteTopicsRequest.DeleteTopicsRequestData>(request);
@@ -1082,6 +1126,10 @@ export function addDeleteRecordsTopicsAnswers(response: DeleteRecordsResponse.De
 class DeleteRecordsSplit extends EntitySplit {
   private readonly answersTopics: Array<DeleteRecordsResponse.DeleteRecordsTopicResult> = new Array<DeleteRecordsResponse.DeleteRecordsTopicResult>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DeleteRecordsRequest.DeleteRecordsRequestData>(request);
     {
@@ -1158,6 +1206,10 @@ export function addOffsetForLeaderEpochTopicsAnswers(response: OffsetForLeaderEp
 
 class OffsetForLeaderEpochSplit extends EntitySplit {
   private readonly answersTopics: Array<OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult> = new Array<OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<OffsetForLeaderEpochRequest.OffsetForLeaderEpochRequestData>(request);
@@ -1272,6 +1324,12 @@ class AddPartitionsToTxnSplit extends EntitySplit {
   private readonly answersTransactions: Array<AddPartitionsToTxnResponse.AddPartitionsToTxnResult> = new Array<AddPartitionsToTxnResponse.AddPartitionsToTxnResult>();
   private readonly answersV3AndBelowTopics: Array<AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult> = new Array<AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult>();
 
+  listedKind(version: i16): EntityKind {
+    if (version >= 4) return EntityKind.TransactionalId;
+    if (version <= 3) return EntityKind.TopicName;
+    return EntityKind.None;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData>(request);
     if (version >= 4) {
@@ -1377,6 +1435,10 @@ export function addTxnOffsetCommitTopicsAnswers(response: TxnOffsetCommitRespons
 
 class TxnOffsetCommitSplit extends EntitySplit {
   private readonly answersTopics: Array<TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic> = new Array<TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<TxnOffsetCommitRequest.TxnOffsetCommitRequestData>(request);
@@ -1622,6 +1684,10 @@ export function addCreatePartitionsTopicsAnswers(response: CreatePartitionsRespo
 class CreatePartitionsSplit extends EntitySplit {
   private readonly answersTopics: Array<CreatePartitionsResponse.CreatePartitionsTopicResult> = new Array<CreatePartitionsResponse.CreatePartitionsTopicResult>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<CreatePartitionsRequest.CreatePartitionsRequestData>(request);
     {
@@ -1709,6 +1775,10 @@ export function addDeleteGroupsGroupsNamesAnswers(response: DeleteGroupsResponse
 class DeleteGroupsSplit extends EntitySplit {
   private readonly answersGroupsNames: Array<DeleteGroupsResponse.DeletableGroupResult> = new Array<DeleteGroupsResponse.DeletableGroupResult>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.GroupId;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DeleteGroupsRequest.DeleteGroupsRequestData>(request);
     {
@@ -1780,6 +1850,10 @@ export function addElectLeadersTopicPartitionsAnswers(response: ElectLeadersResp
 
 class ElectLeadersSplit extends EntitySplit {
   private readonly answersTopicPartitions: Array<ElectLeadersResponse.ReplicaElectionResult> = new Array<ElectLeadersResponse.ReplicaElectionResult>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ElectLeadersRequest.ElectLeadersRequestData>(request);
@@ -1885,6 +1959,10 @@ export function addAlterPartitionReassignmentsTopicsAnswers(response: AlterParti
 class AlterPartitionReassignmentsSplit extends EntitySplit {
   private readonly answersTopics: Array<AlterPartitionReassignmentsResponse.ReassignableTopicResponse> = new Array<AlterPartitionReassignmentsResponse.ReassignableTopicResponse>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<AlterPartitionReassignmentsRequest.AlterPartitionReassignmentsRequestData>(request);
     {
@@ -1956,6 +2034,10 @@ export function addListPartitionReassignmentsTopicsAnswers(response: ListPartiti
 class ListPartitionReassignmentsSplit extends EntitySplit {
   private readonly answersTopics: Array<ListPartitionReassignmentsResponse.OngoingTopicReassignment> = new Array<ListPartitionReassignmentsResponse.OngoingTopicReassignment>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData>(request);
     {
@@ -2026,6 +2108,10 @@ export function addOffsetDeleteTopicsAnswers(response: OffsetDeleteResponse.Offs
 
 class OffsetDeleteSplit extends EntitySplit {
   private readonly answersTopics: Array<OffsetDeleteResponse.OffsetDeleteResponseTopic> = new Array<OffsetDeleteResponse.OffsetDeleteResponseTopic>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<OffsetDeleteRequest.OffsetDeleteRequestData>(request);
@@ -2210,6 +2296,10 @@ export function addVoteTopicsAnswers(response: VoteResponse.VoteResponseData, it
 class VoteSplit extends EntitySplit {
   private readonly answersTopics: Array<VoteResponse.TopicData> = new Array<VoteResponse.TopicData>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<VoteRequest.VoteRequestData>(request);
     {
@@ -2279,6 +2369,10 @@ export function addBeginQuorumEpochTopicsAnswers(response: BeginQuorumEpochRespo
 class BeginQuorumEpochSplit extends EntitySplit {
   private readonly answersTopics: Array<BeginQuorumEpochResponse.TopicData> = new Array<BeginQuorumEpochResponse.TopicData>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<BeginQuorumEpochRequest.BeginQuorumEpochRequestData>(request);
     {
@@ -2347,6 +2441,10 @@ export function addEndQuorumEpochTopicsAnswers(response: EndQuorumEpochResponse.
 
 class EndQuorumEpochSplit extends EntitySplit {
   private readonly answersTopics: Array<EndQuorumEpochResponse.TopicData> = new Array<EndQuorumEpochResponse.TopicData>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<EndQuorumEpochRequest.EndQuorumEpochRequestData>(request);
@@ -2419,6 +2517,10 @@ export function addDescribeQuorumTopicsAnswers(response: DescribeQuorumResponse.
 class DescribeQuorumSplit extends EntitySplit {
   private readonly answersTopics: Array<DescribeQuorumResponse.TopicData> = new Array<DescribeQuorumResponse.TopicData>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DescribeQuorumRequest.DescribeQuorumRequestData>(request);
     {
@@ -2487,6 +2589,10 @@ export function addAlterPartitionTopicsAnswers(response: AlterPartitionResponse.
 
 class AlterPartitionSplit extends EntitySplit {
   private readonly answersTopics: Array<AlterPartitionResponse.TopicData> = new Array<AlterPartitionResponse.TopicData>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<AlterPartitionRequest.AlterPartitionRequestData>(request);
@@ -2573,6 +2679,10 @@ export function addFetchSnapshotTopicsAnswers(response: FetchSnapshotResponse.Fe
 class FetchSnapshotSplit extends EntitySplit {
   private readonly answersTopics: Array<FetchSnapshotResponse.TopicSnapshot> = new Array<FetchSnapshotResponse.TopicSnapshot>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<FetchSnapshotRequest.FetchSnapshotRequestData>(request);
     {
@@ -2649,6 +2759,10 @@ export function addDescribeProducersTopicsAnswers(response: DescribeProducersRes
 
 class DescribeProducersSplit extends EntitySplit {
   private readonly answersTopics: Array<DescribeProducersResponse.TopicResponse> = new Array<DescribeProducersResponse.TopicResponse>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DescribeProducersRequest.DescribeProducersRequestData>(request);
@@ -2730,6 +2844,10 @@ export function addDescribeTransactionsTransactionalIdsAnswers(response: Describ
 class DescribeTransactionsSplit extends EntitySplit {
   private readonly answersTransactionalIds: Array<DescribeTransactionsResponse.TransactionState> = new Array<DescribeTransactionsResponse.TransactionState>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TransactionalId;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DescribeTransactionsRequest.DescribeTransactionsRequestData>(request);
     {
@@ -2810,6 +2928,10 @@ export function addConsumerGroupDescribeGroupIdsAnswers(response: ConsumerGroupD
 
 class ConsumerGroupDescribeSplit extends EntitySplit {
   private readonly answersGroupIds: Array<ConsumerGroupDescribeResponse.DescribedGroup> = new Array<ConsumerGroupDescribeResponse.DescribedGroup>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.GroupId;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ConsumerGroupDescribeRequest.ConsumerGroupDescribeRequestData>(request);
@@ -2905,6 +3027,10 @@ export function addDescribeTopicPartitionsTopicsAnswers(response: DescribeTopicP
 class DescribeTopicPartitionsSplit extends EntitySplit {
   private readonly answersTopics: Array<DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic> = new Array<DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DescribeTopicPartitionsRequest.DescribeTopicPartitionsRequestData>(request);
     {
@@ -2971,6 +3097,10 @@ export function addShareGroupDescribeGroupIdsAnswers(response: ShareGroupDescrib
 
 class ShareGroupDescribeSplit extends EntitySplit {
   private readonly answersGroupIds: Array<ShareGroupDescribeResponse.DescribedGroup> = new Array<ShareGroupDescribeResponse.DescribedGroup>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.GroupId;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ShareGroupDescribeRequest.ShareGroupDescribeRequestData>(request);
@@ -3044,6 +3174,10 @@ export function addShareFetchTopicsAnswers(response: ShareFetchResponse.ShareFet
 class ShareFetchSplit extends EntitySplit {
   private readonly answersTopics: Array<ShareFetchResponse.ShareFetchableTopicResponse> = new Array<ShareFetchResponse.ShareFetchableTopicResponse>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ShareFetchRequest.ShareFetchRequestData>(request);
     {
@@ -3114,6 +3248,10 @@ export function addShareAcknowledgeTopicsAnswers(response: ShareAcknowledgeRespo
 
 class ShareAcknowledgeSplit extends EntitySplit {
   private readonly answersTopics: Array<ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse> = new Array<ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ShareAcknowledgeRequest.ShareAcknowledgeRequestData>(request);
@@ -3207,6 +3345,10 @@ export function addInitializeShareGroupStateTopicsAnswers(response: InitializeSh
 class InitializeShareGroupStateSplit extends EntitySplit {
   private readonly answersTopics: Array<InitializeShareGroupStateResponse.InitializeStateResult> = new Array<InitializeShareGroupStateResponse.InitializeStateResult>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<InitializeShareGroupStateRequest.InitializeShareGroupStateRequestData>(request);
     {
@@ -3275,6 +3417,10 @@ export function addReadShareGroupStateTopicsAnswers(response: ReadShareGroupStat
 
 class ReadShareGroupStateSplit extends EntitySplit {
   private readonly answersTopics: Array<ReadShareGroupStateResponse.ReadStateResult> = new Array<ReadShareGroupStateResponse.ReadStateResult>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ReadShareGroupStateRequest.ReadShareGroupStateRequestData>(request);
@@ -3345,6 +3491,10 @@ export function addWriteShareGroupStateTopicsAnswers(response: WriteShareGroupSt
 class WriteShareGroupStateSplit extends EntitySplit {
   private readonly answersTopics: Array<WriteShareGroupStateResponse.WriteStateResult> = new Array<WriteShareGroupStateResponse.WriteStateResult>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<WriteShareGroupStateRequest.WriteShareGroupStateRequestData>(request);
     {
@@ -3413,6 +3563,10 @@ export function addDeleteShareGroupStateTopicsAnswers(response: DeleteShareGroup
 
 class DeleteShareGroupStateSplit extends EntitySplit {
   private readonly answersTopics: Array<DeleteShareGroupStateResponse.DeleteStateResult> = new Array<DeleteShareGroupStateResponse.DeleteStateResult>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData>(request);
@@ -3483,6 +3637,10 @@ export function addReadShareGroupStateSummaryTopicsAnswers(response: ReadShareGr
 class ReadShareGroupStateSummarySplit extends EntitySplit {
   private readonly answersTopics: Array<ReadShareGroupStateSummaryResponse.ReadStateSummaryResult> = new Array<ReadShareGroupStateSummaryResponse.ReadStateSummaryResult>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData>(request);
     {
@@ -3549,6 +3707,10 @@ export function addStreamsGroupDescribeGroupIdsAnswers(response: StreamsGroupDes
 
 class StreamsGroupDescribeSplit extends EntitySplit {
   private readonly answersGroupIds: Array<StreamsGroupDescribeResponse.DescribedGroup> = new Array<StreamsGroupDescribeResponse.DescribedGroup>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.GroupId;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<StreamsGroupDescribeRequest.StreamsGroupDescribeRequestData>(request);
@@ -3634,6 +3796,10 @@ export function addDescribeShareGroupOffsetsGroupsAnswers(response: DescribeShar
 class DescribeShareGroupOffsetsSplit extends EntitySplit {
   private readonly answersGroups: Array<DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup> = new Array<DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.GroupId;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData>(request);
     {
@@ -3705,6 +3871,10 @@ export function addAlterShareGroupOffsetsTopicsAnswers(response: AlterShareGroup
 class AlterShareGroupOffsetsSplit extends EntitySplit {
   private readonly answersTopics: Array<AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic> = new Array<AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic>();
 
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
+
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData>(request);
     {
@@ -3765,6 +3935,10 @@ export function addDeleteShareGroupOffsetsTopicsAnswers(response: DeleteShareGro
 
 class DeleteShareGroupOffsetsSplit extends EntitySplit {
   private readonly answersTopics: Array<DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic> = new Array<DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic>();
+
+  listedKind(version: i16): EntityKind {
+    return EntityKind.TopicName;
+  }
 
   split(request: Message, version: i16, check: EntityCheck): void {
     const req = changetype<DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData>(request);

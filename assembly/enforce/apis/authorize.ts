@@ -46,7 +46,7 @@ row(0, NOTHING, produce.checkProduce, produce.passesFromView); // Produce: WRITE
 row(1, [topic(R)], topics.checkFetch, topics.fetchViewAllows); // Fetch
 row(2, [topic(D)], checkListed); // ListOffsets
 decoded(3, [topic(D)], topics.checkMetadata);
-row(8, [group(R), topic(R)], groups.checkOffsetCommit);
+row(8, [group(R), topic(R)], checkListed); // OffsetCommit: the group first (a refusal fails every partition)
 decoded(9, [group(D), topic(D)], groups.checkOffsetFetch);
 decoded(10, NOTHING, groups.checkFindCoordinator);
 row(11, [group(R)], groups.checkJoinGroup);
@@ -66,7 +66,7 @@ decoded(24, NOTHING, txn.checkAddPartitionsToTxn);
 row(25, [transactionalId(W), group(R)], checkWhole); // AddOffsetsToTxn
 row(26, [transactionalId(W)], checkWhole); // EndTxn
 row(27, [onCluster(CA)], checkWhole); // WriteTxnMarkers
-row(28, [transactionalId(W), group(R), topic(R)], txn.checkTxnOffsetCommit);
+row(28, [transactionalId(W), group(R), topic(R)], checkListed); // TxnOffsetCommit
 row(29, [onCluster(D)], checkWhole); // DescribeAcls
 row(30, [onCluster(A)], checkWhole); // CreateAcls
 row(31, [onCluster(A)], checkWhole); // DeleteAcls
@@ -85,7 +85,7 @@ row(43, [onCluster(A)], checkWhole); // ElectLeaders
 decoded(44, NOTHING, topics.checkIncrementalAlterConfigs);
 row(45, [onCluster(A)], checkWhole); // AlterPartitionReassignments
 row(46, [onCluster(D)], checkWhole); // ListPartitionReassignments
-row(47, [group(DEL), topic(R)], groups.checkOffsetDelete);
+row(47, [group(DEL), topic(R)], checkListed); // OffsetDelete
 row(48, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // DescribeClientQuotas
 row(49, [onCluster(AclOperation.AlterConfigs)], checkWhole); // AlterClientQuotas
 row(50, [onCluster(D)], checkWhole); // DescribeUserScramCredentials
@@ -94,23 +94,23 @@ row(55, [onCluster(D)], checkWhole); // DescribeQuorum
 row(57, [onCluster(A)], checkWhole); // UpdateFeatures
 row(60, NOTHING, checkWhole); // DescribeCluster: Kafka authorizes nothing
 row(61, [topic(R)], checkListedWithMessages); // DescribeProducers
-decoded(65, NOTHING, txn.checkDescribeTransactions);
+decoded(65, [transactionalId(D)], txn.checkDescribeTransactions);
 decoded(66, NOTHING, txn.checkListTransactions);
 decoded(68, NOTHING, groups.checkConsumerGroupHeartbeat);
-decoded(69, NOTHING, groups.checkConsumerGroupDescribe);
+decoded(69, [group(D)], groups.checkConsumerGroupDescribe);
 row(71, NOTHING, checkWhole); // GetTelemetrySubscriptions: no ACL
 row(72, NOTHING, checkWhole); // PushTelemetry: no ACL
 row(74, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // ListConfigResources
 decoded(75, NOTHING, topics.checkDescribeTopicPartitions);
 decoded(76, NOTHING, groups.checkShareGroupHeartbeat);
-decoded(77, NOTHING, groups.checkShareGroupDescribe);
+decoded(77, [group(D)], groups.checkShareGroupDescribe);
 decoded(78, NOTHING, groups.checkShareFetch);
 decoded(79, NOTHING, groups.checkShareAcknowledge);
 decoded(88, NOTHING, groups.checkStreamsGroupHeartbeat);
-decoded(89, NOTHING, groups.checkStreamsGroupDescribe);
+decoded(89, [group(D)], groups.checkStreamsGroupDescribe);
 decoded(90, NOTHING, groups.checkDescribeShareGroupOffsets);
-decoded(91, NOTHING, groups.checkAlterShareGroupOffsets);
-decoded(92, NOTHING, groups.checkDeleteShareGroupOffsets);
+row(91, [group(R), topic(R)], checkListed); // AlterShareGroupOffsets
+row(92, [group(DEL), topic(R)], checkListed); // DeleteShareGroupOffsets
 row(93, [group(R)], checkWhole); // StreamsGroupTopologyDescriptionUpdate
 
 /** Broker-to-broker and controller APIs: a client needs CLUSTER_ACTION for these. */

@@ -12,8 +12,6 @@
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, errorMessage } from "../../protocol/errors";
-import { OffsetCommitRequestData, OffsetCommitRequestTopic } from "../../messages/OffsetCommitRequest";
-import { OffsetCommitResponseData } from "../../messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
   OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponsePartition, OffsetFetchResponseTopics,
@@ -22,24 +20,16 @@ import {
 import { FindCoordinatorRequestData } from "../../messages/FindCoordinatorRequest";
 import { JoinGroupRequestData } from "../../messages/JoinGroupRequest";
 import { JoinGroupResponseData } from "../../messages/JoinGroupResponse";
-import { HeartbeatRequestData } from "../../messages/HeartbeatRequest";
-import { LeaveGroupRequestData } from "../../messages/LeaveGroupRequest";
-import { SyncGroupRequestData } from "../../messages/SyncGroupRequest";
-import { DescribeGroupsRequestData } from "../../messages/DescribeGroupsRequest";
 import { ListGroupsResponseData, ListedGroup } from "../../messages/ListGroupsResponse";
 import { DeleteGroupsRequestData } from "../../messages/DeleteGroupsRequest";
-import { OffsetDeleteRequestData, OffsetDeleteRequestTopic } from "../../messages/OffsetDeleteRequest";
-import { OffsetDeleteResponseData } from "../../messages/OffsetDeleteResponse";
 import { ConsumerGroupHeartbeatRequestData } from "../../messages/ConsumerGroupHeartbeatRequest";
 import {
   ConsumerGroupHeartbeatResponseData, TopicPartitions as ConsumerHeartbeatTopicPartitions,
 } from "../../messages/ConsumerGroupHeartbeatResponse";
-import { ConsumerGroupDescribeRequestData } from "../../messages/ConsumerGroupDescribeRequest";
 import {
   ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup,
 } from "../../messages/ConsumerGroupDescribeResponse";
 import { ShareGroupHeartbeatRequestData } from "../../messages/ShareGroupHeartbeatRequest";
-import { ShareGroupDescribeRequestData } from "../../messages/ShareGroupDescribeRequest";
 import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup } from "../../messages/ShareGroupDescribeResponse";
 import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
 import { ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData } from "../../messages/ShareFetchResponse";
@@ -50,38 +40,26 @@ import {
   DescribeShareGroupOffsetsResponseData, DescribeShareGroupOffsetsResponseGroup,
   DescribeShareGroupOffsetsResponseTopic, DescribeShareGroupOffsetsResponsePartition,
 } from "../../messages/DescribeShareGroupOffsetsResponse";
-import { AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic } from "../../messages/AlterShareGroupOffsetsRequest";
-import { AlterShareGroupOffsetsResponseData } from "../../messages/AlterShareGroupOffsetsResponse";
-import { DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic } from "../../messages/DeleteShareGroupOffsetsRequest";
-import { DeleteShareGroupOffsetsResponseData } from "../../messages/DeleteShareGroupOffsetsResponse";
 import {
   StreamsGroupHeartbeatRequestData, Topology as StreamsTopology, TopicInfo as StreamsTopicInfo,
 } from "../../messages/StreamsGroupHeartbeatRequest";
 import {
   StreamsGroupHeartbeatResponseData, TopicPartition as EndpointTopicPartition,
 } from "../../messages/StreamsGroupHeartbeatResponse";
-import { StreamsGroupDescribeRequestData } from "../../messages/StreamsGroupDescribeRequest";
 import {
   StreamsGroupDescribeResponseData, DescribedGroup as StreamsDescribedGroup, Topology as DescribedTopology,
   TopologyDescription, TopologyDescriptionNode,
 } from "../../messages/StreamsGroupDescribeResponse";
-import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../messages/StreamsGroupTopologyDescriptionUpdateRequest";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { Rule, checkListed } from "./rules";
+import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { topicName } from "../topic-ids";
 import { PolicyViolation } from "../../policy/policy";
-import { addOffsetCommitTopicsAnswers, addOffsetDeleteTopicsAnswers, addShareAcknowledgeTopicsAnswers, addAlterShareGroupOffsetsTopicsAnswers, addDeleteShareGroupOffsetsTopicsAnswers } from "../../messages/refusals";
-import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, checkNames } from "./refuse";
+import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
+import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefusals } from "./refuse";
 import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal } from "./topics";
-
-/** The answer to a request naming one group, whose response carries a top-level error. */
-function checkGroup(ctx: RequestContext, groupId: string, op: i32): Verdict {
-  const code = ctx.check(ResourceType.Group, groupId, op);
-  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
-}
 
 /**
  * DESCRIBE on topics, each name checked once (and its refusal logged once) per request or
@@ -141,37 +119,6 @@ class RefusedTopic {
 
 // ---------------------------------------------------------------------------------------
 // Offsets of consumer groups.
-
-/**
- * OffsetCommit: READ on the group (a refusal fails every partition, as
- * OffsetCommitRequest.getErrorResponse does), then READ on each topic (by id from v10).
- */
-export function checkOffsetCommit(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<OffsetCommitRequestData>(ctx.body);
-  const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  const refusals = new OffsetCommitRefusals(ctx.version >= 10);
-  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, groupCode, refusals);
-  return answer(ctx, refusals, req.topics.length > 0 ? req : null);
-}
-
-/**
- * Refused topics of an offset commit (OffsetCommit, TxnOffsetCommit), each partition answered
- * with the topic's error. The two APIs' classes share their field names, so one generic
- * serves both.
- */
-export abstract class CommitRefusals<ReqTopic> extends TopicRefusals<ReqTopic> {
-  constructor(readonly byId: bool) { super(); }
-
-  nameOf(topic: ReqTopic): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
-  idOf(topic: ReqTopic): Uuid { return topic.topicId; }
-}
-
-class OffsetCommitRefusals extends CommitRefusals<OffsetCommitRequestTopic> {
-  addTo(response: Message, version: i16): bool {
-    addOffsetCommitTopicsAnswers(changetype<OffsetCommitResponseData>(response), this.topics, this.codes, version, null);
-    return true;
-  }
-}
 
 /**
  * OffsetFetch: DESCRIBE on each group, then DESCRIBE on each named topic (by id from v10);
@@ -392,33 +339,6 @@ class GroupOffsetRefusals extends GroupBatchRefusals<OffsetFetchResponseData, Of
   }
 }
 
-/** OffsetDelete: DELETE on the group (a top-level error), then READ on each topic. */
-export function checkOffsetDelete(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<OffsetDeleteRequestData>(ctx.body);
-  return checkGroupTopics<OffsetDeleteRequestData, OffsetDeleteRequestTopic>(ctx, req, AclOperation.Delete, new OffsetDeleteRefusals());
-}
-
-/**
- * `groupOp` on the request's group (a refusal answered with the response's top-level error),
- * then READ on each of its topics. OffsetDelete and the share group offset APIs share these
- * field names: one generic serves them.
- */
-function checkGroupTopics<Req, Topic>(ctx: RequestContext, req: Req, groupOp: i32, refusals: TopicRefusals<Topic>): Verdict {
-  const groupCode = ctx.check(ResourceType.Group, req.groupId, groupOp);
-  if (groupCode != 0) return ctx.respondWithError(groupCode);
-  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
-  return answer(ctx, refusals, req.topics.length > 0 ? req : null);
-}
-
-class OffsetDeleteRefusals extends TopicRefusals<OffsetDeleteRequestTopic> {
-  nameOf(topic: OffsetDeleteRequestTopic): string | null { return topic.name; }
-
-  addTo(response: Message, version: i16): bool {
-    addOffsetDeleteTopicsAnswers(changetype<OffsetDeleteResponseData>(response), this.topics, this.codes, version, null);
-    return true;
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // Coordinators.
 
@@ -571,10 +491,7 @@ class DescribableAssignmentOnly extends ResponseRewrite {
  * topics as much as the assignments do, and another principal's member may have subscribed.
  */
 export function checkConsumerGroupDescribe(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<ConsumerGroupDescribeRequestData>(ctx.body);
-  const refusals = new ConsumerGroupDescribeRefusals(ctx);
-  req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
-  return answer(ctx, refusals, req.groupIds.length > 0 ? req : null);
+  return checkListedWith(ctx, rule, new ConsumerGroupDescribeRefusals(ctx), false);
 }
 
 /**
@@ -583,9 +500,9 @@ export function checkConsumerGroupDescribe(ctx: RequestContext, rule: Rule): Ver
  * not describe is replaced by a TOPIC_AUTHORIZATION_FAILED entry. The three responses share
  * these field names: one generic serves them.
  */
-abstract class GroupDescribeRefusals<Resp, Group> extends NamedRefusals {
+abstract class GroupDescribeRefusals<Resp, Group> extends SplitRefusals {
   constructor(readonly ctx: RequestContext, readonly hiddenTopicsMessage: string) {
-    super(ctx.apiKey);
+    super();
     this.watch = true;
   }
 
@@ -667,10 +584,7 @@ export function checkShareGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdi
 
 /** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
 export function checkShareGroupDescribe(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<ShareGroupDescribeRequestData>(ctx.body);
-  const refusals = new ShareGroupDescribeRefusals(ctx);
-  req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
-  return answer(ctx, refusals, req.groupIds.length > 0 ? req : null);
+  return checkListedWith(ctx, rule, new ShareGroupDescribeRefusals(ctx), false);
 }
 
 class ShareGroupDescribeRefusals extends GroupDescribeRefusals<ShareGroupDescribeResponseData, ShareDescribedGroup> {
@@ -706,7 +620,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   if (groupId == null) return ctx.pass();
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
   if (groupCode != 0) return ctx.respondWithError(groupCode);
-  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, 0, refusals);
+  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   return answer(ctx, refusals, req);
 }
 
@@ -798,36 +712,6 @@ class ShareOffsetRefusals extends GroupBatchRefusals<DescribeShareGroupOffsetsRe
       entry.partitions.push(partition);
     }
     return entry;
-  }
-}
-
-/** AlterShareGroupOffsets: READ on the group (a top-level error), then READ on each topic. */
-export function checkAlterShareGroupOffsets(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<AlterShareGroupOffsetsRequestData>(ctx.body);
-  return checkGroupTopics<AlterShareGroupOffsetsRequestData, AlterShareGroupOffsetsRequestTopic>(ctx, req, AclOperation.Read, new AlterShareOffsetRefusals());
-}
-
-class AlterShareOffsetRefusals extends TopicRefusals<AlterShareGroupOffsetsRequestTopic> {
-  nameOf(topic: AlterShareGroupOffsetsRequestTopic): string | null { return topic.topicName; }
-
-  addTo(response: Message, version: i16): bool {
-    addAlterShareGroupOffsetsTopicsAnswers(changetype<AlterShareGroupOffsetsResponseData>(response), this.topics, this.codes, version, null);
-    return true;
-  }
-}
-
-/** DeleteShareGroupOffsets: DELETE on the group (a top-level error), then READ on each topic. */
-export function checkDeleteShareGroupOffsets(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<DeleteShareGroupOffsetsRequestData>(ctx.body);
-  return checkGroupTopics<DeleteShareGroupOffsetsRequestData, DeleteShareGroupOffsetsRequestTopic>(ctx, req, AclOperation.Delete, new DeleteShareOffsetRefusals());
-}
-
-class DeleteShareOffsetRefusals extends TopicRefusals<DeleteShareGroupOffsetsRequestTopic> {
-  nameOf(topic: DeleteShareGroupOffsetsRequestTopic): string | null { return topic.topicName; }
-
-  addTo(response: Message, version: i16): bool {
-    addDeleteShareGroupOffsetsTopicsAnswers(changetype<DeleteShareGroupOffsetsResponseData>(response), this.topics, this.codes, version, null);
-    return true;
   }
 }
 
@@ -1021,10 +905,7 @@ class DescribableEndpointsOnly extends ResponseRewrite {
  * which a member uploads, names source, sink and global store topics as well).
  */
 export function checkStreamsGroupDescribe(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<StreamsGroupDescribeRequestData>(ctx.body);
-  const refusals = new StreamsGroupDescribeRefusals(ctx);
-  req.groupIds = checkNames(ctx, req.groupIds, ResourceType.Group, AclOperation.Describe, refusals);
-  return answer(ctx, refusals, req.groupIds.length > 0 ? req : null);
+  return checkListedWith(ctx, rule, new StreamsGroupDescribeRefusals(ctx), false);
 }
 
 /** Kafka's message for a streams group whose topology uses topics the principal may not describe. */

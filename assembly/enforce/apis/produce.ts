@@ -10,16 +10,12 @@
 //     so refusals, their responses and their audit lines have one implementation.
 
 import { Message } from "../../protocol/message";
-import { Reader } from "../../protocol/reader";
 import { Uuid } from "../../protocol/uuid";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { BatchSummary, firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
 import { INVALID_RECORD } from "../../protocol/errors";
 import { ProduceRequestData, TopicProduceData } from "../../messages/ProduceRequest";
 import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../messages/ProduceResponse";
-import { isSupported, requestHeaderVersion } from "../../messages/apis";
-import { walkRequestHeader } from "../../views/RequestHeader";
-import { walkProduceRequest } from "../../views/ProduceRequest";
 import { ResourceType, AclOperation } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";

@@ -4,12 +4,14 @@
 // on untouched. Everything refused (or the request as a whole): answered here, in the API's
 // own response. Some refused: the rest goes on, and the refusals join the broker's answer.
 // The answer entries themselves are generated (messages/refusals.ts); the shapes below differ
-// only in what they keep of each refusal.
+// only in what they keep of each refusal: the generated split of a request's entity list
+// (SplitRefusals, what the table's checks use, rules.ts), entries a hook built itself (Split),
+// topics of a share session (TopicRefusals), coordinator keys (NamedRefusals).
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import { Verdict } from "../../filter/seam";
-import { addNamedAnswers } from "../../messages/refusals";
+import { addNamedAnswers, EntitySplit } from "../../messages/refusals";
 import { RequestContext } from "../context";
 import { ResponseRewrite } from "../rewrite";
 
@@ -52,6 +54,25 @@ export function answer(ctx: RequestContext, refusals: Refusals, rest: Message | 
   return ctx.respond(response);
 }
 
+/**
+ * The refused entities of a split list, answered by the API's generated answers. A hook that
+ * must also cut the broker's entries (what the principal may not see) extends it: `filter`,
+ * with `watch` set.
+ */
+export class SplitRefusals extends Refusals {
+  split: EntitySplit | null = null;
+
+  /** Cuts from the broker's entries what may not be seen; true if any. */
+  filter(response: Message): bool { return false; }
+
+  addTo(response: Message, version: i16): bool {
+    const split = this.split;
+    if (split != null) split.addAnswers(response, version);
+    const filtered = this.filter(response);
+    return this.count > 0 || filtered;
+  }
+}
+
 /** Refused topics of a request, each kept as the request gave it, with its error. */
 export abstract class TopicRefusals<T> extends Refusals {
   readonly topics: Array<T> = new Array<T>();
@@ -68,17 +89,12 @@ export abstract class TopicRefusals<T> extends Refusals {
   }
 }
 
-/**
- * `op` on each topic; returns those allowed and records the others in `refusals`. A
- * `wholeCode` (a refused group or transactional id) refuses every topic unchecked, as
- * Kafka answers such a request before looking at its topics.
- */
-export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, wholeCode: i16, refusals: TopicRefusals<T>): Array<T> {
+/** `op` on each topic; returns those allowed and records the others in `refusals`. */
+export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, refusals: TopicRefusals<T>): Array<T> {
   const kept = new Array<T>();
-  if (wholeCode != 0) refusals.whole = true;
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
-    const code = wholeCode != 0 ? wholeCode : ctx.checkTopic(refusals.nameOf(topic), refusals.idOf(topic), op);
+    const code = ctx.checkTopic(refusals.nameOf(topic), refusals.idOf(topic), op);
     if (code != 0) refusals.refuse(topic, code);
     else kept.push(topic);
   }
@@ -86,8 +102,8 @@ export function checkTopics<T>(ctx: RequestContext, topics: Array<T>, op: i32, w
 }
 
 /**
- * Refused names of a request that lists its resources (groups, transactional ids, coordinator
- * keys), each answered with the API's generated entry (messages/refusals.ts).
+ * Refused names of a request that lists names its entity list cannot split by kind (coordinator
+ * keys, whose key type says what they name), each answered with the API's generated entry.
  */
 export class NamedRefusals extends Refusals {
   readonly names: Array<string> = new Array<string>();
@@ -101,26 +117,10 @@ export class NamedRefusals extends Refusals {
     this.count++;
   }
 
-  /** Cuts from the broker's entries what may not be seen (APIs that `watch`). */
-  filter(response: Message): bool { return false; }
-
   addTo(response: Message, version: i16): bool {
     if (this.names.length > 0) addNamedAnswers(this.apiKey, response, this.names, this.codes, version, null);
-    const filtered = this.filter(response);
-    return this.names.length > 0 || filtered;
+    return this.names.length > 0;
   }
-}
-
-/** `op` on each name; returns the allowed names and records the others in `refusals`. */
-export function checkNames(ctx: RequestContext, names: Array<string>, resourceType: i32, op: i32, refusals: NamedRefusals): Array<string> {
-  const kept = new Array<string>();
-  for (let i = 0; i < names.length; i++) {
-    const name = unchecked(names[i]);
-    const code = ctx.check(resourceType, name, op);
-    if (code != 0) refusals.refuse(name, code);
-    else kept.push(name);
-  }
-  return kept;
 }
 
 /**

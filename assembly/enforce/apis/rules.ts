@@ -19,7 +19,7 @@ import { Message } from "../../protocol/message";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { topicName } from "../topic-ids";
-import { Refusals, answer } from "./refuse";
+import { SplitRefusals, answer } from "./refuse";
 
 /**
  * The ACL one kind of entity needs: `kind` TopicName stands for topics by name or id;
@@ -81,9 +81,9 @@ function walkFrame(ctx: RequestContext, frame: Uint8Array): bool {
 /**
  * The first refusal of `rule`'s needs on the walked frame, in Kafka's order: the cluster, then
  * each entity in the order of its bytes (the order of the definition's fields, in which
- * KafkaApis checks them); 0 when all are allowed.
+ * KafkaApis checks them); 0 when all are allowed. Entities `listed` covers are left out.
  */
-function firstRefusal(ctx: RequestContext, rule: Rule, frame: Uint8Array): i16 {
+function firstRefusal(ctx: RequestContext, rule: Rule, frame: Uint8Array, listed: Need | null = null): i16 {
   const clusterOp = rule.clusterOperation;
   if (clusterOp >= 0) {
     const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, clusterOp);
@@ -92,7 +92,7 @@ function firstRefusal(ctx: RequestContext, rule: Rule, frame: Uint8Array): i16 {
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>unchecked(walk.kind[i]);
     const need = rule.needOf(kind);
-    if (need == null) continue;
+    if (need == null || need === listed) continue;
     let code: i16;
     if (kind == EntityKind.TopicId) {
       const id = walk.uuid(frame, i);
@@ -144,38 +144,37 @@ class NeedCheck extends EntityCheck {
   }
 }
 
-/** The refused entities of a split list, answered by the API's generated answers. */
-class SplitRefusals extends Refusals {
-  constructor(readonly split: EntitySplit) { super(); }
+/**
+ * Requests that list their entities (topics, groups, transactional ids). The needs of what the
+ * request names once (the cluster, its group or transactional id) come first, and a refusal
+ * there refuses the whole request, as Kafka answers it before looking at the list. Then each
+ * listed entity is checked: the refused ones answered in the API's own response, the rest sent on.
+ */
+export function checkListed(ctx: RequestContext, rule: Rule): Verdict {
+  return checkListedWith(ctx, rule, new SplitRefusals(), false);
+}
 
-  addTo(response: Message, version: i16): bool {
-    this.split.addAnswers(response, version);
-    return this.count > 0;
-  }
+/** As checkListed, each answer carrying its error's message (Kafka's DescribeProducers does). */
+export function checkListedWithMessages(ctx: RequestContext, rule: Rule): Verdict {
+  return checkListedWith(ctx, rule, new SplitRefusals(), true);
 }
 
 /**
- * Requests that list their entities (topics, groups, transactional ids): each checked for the
- * row's need; the refused ones answered in the API's own response, the rest sent on.
+ * checkListed with a hook's refusals (one that also cuts the broker's answer) and, where the
+ * hook decides the listed entities otherwise than by the row's need, its own check.
  */
-export function checkListed(ctx: RequestContext, rule: Rule): Verdict { return splitListed(ctx, rule, false); }
-
-/** As checkListed, each answer carrying its error's message (Kafka's DescribeProducers does). */
-export function checkListedWithMessages(ctx: RequestContext, rule: Rule): Verdict { return splitListed(ctx, rule, true); }
-
-function splitListed(ctx: RequestContext, rule: Rule, withMessage: bool): Verdict {
-  const split = entitySplit(ctx.apiKey)!;
-  split.split(ctx.body, ctx.version, new NeedCheck(ctx, listedNeed(rule), withMessage));
-  const refusals = new SplitRefusals(split);
+export function checkListedWith(ctx: RequestContext, rule: Rule, refusals: SplitRefusals, withMessage: bool,
+                                check: EntityCheck | null = null): Verdict {
+  const frame = ctx.frame;
+  if (frame == null || !walkFrame(ctx, frame)) return Verdict.close(ctx.apiName + ": no view of the request to check");
+  const split = entitySplit(ctx.apiKey);
+  if (split == null) return Verdict.close(ctx.apiName + ": the request lists no entity to check");
+  const listed = rule.needOf(split.listedKind(ctx.version));
+  const wholeCode = firstRefusal(ctx, rule, frame, listed);
+  if (wholeCode != 0) return ctx.refuseWhole(wholeCode, errorMessage(wholeCode));
+  if (check != null) split.split(ctx.body, ctx.version, check);
+  else if (listed != null) split.split(ctx.body, ctx.version, new NeedCheck(ctx, listed, withMessage));
+  refusals.split = split;
   refusals.count = split.refused;
   return answer(ctx, refusals, split.kept > 0 ? ctx.body : null);
-}
-
-/** The row's need of listed entities (its one need that is not the cluster's). */
-function listedNeed(rule: Rule): Need {
-  for (let i = 0; i < rule.needs.length; i++) {
-    const need = unchecked(rule.needs[i]);
-    if (need.kind != EntityKind.None) return need;
-  }
-  return unchecked(rule.needs[0]);
 }

@@ -11,22 +11,14 @@ import { Uuid } from "../../protocol/uuid";
 import {
   TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, errorMessage,
 } from "../../protocol/errors";
-import { FetchRequestData, FetchTopic, ForgottenTopic } from "../../messages/FetchRequest";
-import { FetchResponseData, FetchableTopicResponse } from "../../messages/FetchResponse";
-import { ListOffsetsRequestData, ListOffsetsTopic } from "../../messages/ListOffsetsRequest";
-import { ListOffsetsResponseData, ListOffsetsTopicResponse } from "../../messages/ListOffsetsResponse";
+import { FetchRequestData, ForgottenTopic } from "../../messages/FetchRequest";
+import { FetchResponseData } from "../../messages/FetchResponse";
 import { MetadataRequestData, MetadataRequestTopic } from "../../messages/MetadataRequest";
 import { MetadataResponseData, MetadataResponseTopic } from "../../messages/MetadataResponse";
 import { CreateTopicsRequestData, CreatableTopic } from "../../messages/CreateTopicsRequest";
 import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs } from "../../messages/CreateTopicsResponse";
 import { DeleteTopicsRequestData, DeleteTopicState } from "../../messages/DeleteTopicsRequest";
 import { DeleteTopicsResponseData, DeletableTopicResult } from "../../messages/DeleteTopicsResponse";
-import { DeleteRecordsRequestData, DeleteRecordsTopic } from "../../messages/DeleteRecordsRequest";
-import { DeleteRecordsResponseData, DeleteRecordsTopicResult } from "../../messages/DeleteRecordsResponse";
-import { OffsetForLeaderEpochRequestData, OffsetForLeaderTopic } from "../../messages/OffsetForLeaderEpochRequest";
-import {
-  OffsetForLeaderEpochResponseData, OffsetForLeaderTopicResult,
-} from "../../messages/OffsetForLeaderEpochResponse";
 import { DescribeConfigsRequestData, DescribeConfigsResource } from "../../messages/DescribeConfigsRequest";
 import { DescribeConfigsResponseData, DescribeConfigsResult } from "../../messages/DescribeConfigsResponse";
 import { AlterConfigsRequestData, AlterConfigsResource } from "../../messages/AlterConfigsRequest";
@@ -37,29 +29,21 @@ import {
 import {
   IncrementalAlterConfigsResponseData, AlterConfigsResourceResponse as IncrementalAlterConfigsResourceResponse,
 } from "../../messages/IncrementalAlterConfigsResponse";
-import { CreatePartitionsRequestData, CreatePartitionsTopic } from "../../messages/CreatePartitionsRequest";
-import { CreatePartitionsResponseData, CreatePartitionsTopicResult } from "../../messages/CreatePartitionsResponse";
-import { DescribeProducersRequestData, TopicRequest as ProducersTopicRequest } from "../../messages/DescribeProducersRequest";
-import {
-  DescribeProducersResponseData, TopicResponse as ProducersTopicResponse,
-} from "../../messages/DescribeProducersResponse";
 import {
   DescribeTopicPartitionsRequestData, TopicRequest as DescribedTopicRequest,
 } from "../../messages/DescribeTopicPartitionsRequest";
 import {
   DescribeTopicPartitionsResponseData, DescribeTopicPartitionsResponseTopic, Cursor as ResponseCursor,
 } from "../../messages/DescribeTopicPartitionsResponse";
-import {
-  answerFetchTopics, answerListOffsetsTopics, answerDescribeTopicPartitionsTopics, answerCreateTopicsTopics,
-  answerDeleteRecordsTopics, answerOffsetForLeaderEpochTopics, answerDescribeProducersTopics,
-} from "../../messages/refusals";
+import { answerDescribeTopicPartitionsTopics, answerCreateTopicsTopics } from "../../messages/refusals";
 import { Policy, PolicyViolation } from "../../policy/policy";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { Rule, checkListed } from "./rules";
+import { Rule, checkListed, checkListedWith } from "./rules";
 import { topicName } from "../topic-ids";
-import { Split } from "./refuse";
+import { Split, SplitRefusals } from "./refuse";
+import { EntityCheck } from "../../messages/refusals";
 
 // ---------------------------------------------------------------------------------------
 // Shared by every API here.
@@ -96,10 +80,8 @@ export function authorizedOperations(ctx: RequestContext, resourceType: i32, nam
 /** FetchRequest.FINAL_EPOCH: a full fetch outside any session, which closes the one it names. */
 const FINAL_EPOCH: i32 = -1;
 
-class FetchSplit extends Split<FetchTopic, FetchableTopicResponse> {
-  answers(response: Message): Array<FetchableTopicResponse> { return changetype<FetchResponseData>(response).responses; }
-
-  // Kafka's answer to a fetch failed as a whole, or throttled (KIP-219), lists no partition.
+/** Refused fetch topics; Kafka's answer to a fetch failed as a whole, or throttled (KIP-219), lists no partition. */
+class FetchRefusals extends SplitRefusals {
   apply(response: Message, version: i16): bool {
     const r = changetype<FetchResponseData>(response);
     if (r.errorCode != 0 || (r.responses.length == 0 && r.throttleTimeMs > 0)) return false;
@@ -108,9 +90,18 @@ class FetchSplit extends Split<FetchTopic, FetchableTopicResponse> {
 }
 
 /** A follower (replica id >= 0) needs CLUSTER_ACTION; Kafka refuses it per partition, as a topic. */
-function checkFollower(ctx: RequestContext): i16 {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
-  return code == 0 ? code : TOPIC_AUTHORIZATION_FAILED;
+class FollowerCheck extends EntityCheck {
+  private code_: i16 = -1;
+
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  code(name: string | null, id: Uuid): i16 {
+    if (this.code_ < 0) {
+      const code = this.ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
+      this.code_ = code == 0 ? code : TOPIC_AUTHORIZATION_FAILED;
+    }
+    return this.code_;
+  }
 }
 
 /**
@@ -130,7 +121,7 @@ export function fetchViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Ui
   return !(ctx.version >= 7 && sessionId != 0 && sessionEpoch > 0 && !ctx.session.fetchSessions.has(sessionId));
 }
 
-/** Consumers need READ on each topic; v13+ name topics by id. */
+/** Consumers need READ on each topic (the table's row); v13+ name topics by id. */
 export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<FetchRequestData>(ctx.body);
   // An incremental fetch lists only changed partitions: it may go on only in a session this
@@ -143,16 +134,6 @@ export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
     return ctx.respond(resp);
   }
   const follower = (ctx.version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
-  const followerCode = follower && req.topics.length > 0 ? checkFollower(ctx) : 0;
-  const split = new FetchSplit();
-  for (let i = 0; i < req.topics.length; i++) {
-    const topic = unchecked(req.topics[i]);
-    const code = follower ? followerCode
-      : ctx.checkTopic(ctx.version >= 13 ? null : topic.topic, topic.topicId, AclOperation.Read);
-    if (code == 0) split.kept.push(topic);
-    else split.refused.push(answerFetchTopics(topic, ctx.version, code, null));
-  }
-  req.topics = split.kept;
   // Fetch sessions (KIP-227): the broker keeps each session's partitions, and an incremental
   // fetch lists only the changed ones. Forwarded in its session, a mixed fetch would leave the
   // broker's session without the refused partitions while the client's has them: they would
@@ -160,10 +141,10 @@ export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
   // fetch goes on as a sessionless full fetch (FINAL_EPOCH, closing any session it names); the
   // broker answers with session id 0, which tells the client that its session is over
   // (FetchSessionHandler.handleResponse), and its next fetch is a full one, split again here.
-  // Nothing refused: the session goes on untouched.
+  // Nothing refused: the request goes on as it came, and these changes are never sent.
   req.sessionEpoch = FINAL_EPOCH;
   req.forgottenTopicsData = new Array<ForgottenTopic>();
-  return split.settle(ctx, req);
+  return checkListedWith(ctx, rule, new FetchRefusals(), false, follower ? new FollowerCheck(ctx) : null);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,21 +10,14 @@ import { AddPartitionsToTxnRequestData, AddPartitionsToTxnTopic } from "../../me
 import {
   AddPartitionsToTxnResponseData, AddPartitionsToTxnTopicResult, AddPartitionsToTxnPartitionResult,
 } from "../../messages/AddPartitionsToTxnResponse";
-import { AddOffsetsToTxnRequestData } from "../../messages/AddOffsetsToTxnRequest";
-import { EndTxnRequestData } from "../../messages/EndTxnRequest";
-import { TxnOffsetCommitRequestData, TxnOffsetCommitRequestTopic } from "../../messages/TxnOffsetCommitRequest";
-import { TxnOffsetCommitResponseData } from "../../messages/TxnOffsetCommitResponse";
-import { DescribeTransactionsRequestData } from "../../messages/DescribeTransactionsRequest";
 import { DescribeTransactionsResponseData, TopicData } from "../../messages/DescribeTransactionsResponse";
 import { ListTransactionsResponseData, TransactionState as ListedTransaction } from "../../messages/ListTransactionsResponse";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { Rule } from "./rules";
+import { Rule, checkListedWith } from "./rules";
+import { SplitRefusals } from "./refuse";
 import { ResponseRewrite } from "../rewrite";
-import { CommitRefusals } from "./groups";
-import { answer, checkTopics, checkNames, NamedRefusals } from "./refuse";
-import { addTxnOffsetCommitTopicsAnswers } from "../../messages/refusals";
 import { checkClusterOperation } from "./cluster";
 import { isInternalTopic } from "./topics";
 
@@ -109,40 +102,16 @@ function addPartitionsResponse(topics: Array<AddPartitionsToTxnTopic>, codes: Ar
 }
 
 /**
- * TxnOffsetCommit: WRITE on the transactional id, then READ on the group (either refusal
- * fails every partition, as TxnOffsetCommitRequest.getErrorResponse does), then READ on each
- * topic (by id from v6).
- */
-export function checkTxnOffsetCommit(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<TxnOffsetCommitRequestData>(ctx.body);
-  let wholeCode = ctx.check(ResourceType.TransactionalId, req.transactionalId, AclOperation.Write);
-  if (wholeCode == 0) wholeCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  const refusals = new TxnOffsetCommitRefusals(ctx.version >= 6);
-  req.topics = checkTopics(ctx, req.topics, AclOperation.Read, wholeCode, refusals);
-  return answer(ctx, refusals, req.topics.length > 0 ? req : null);
-}
-
-class TxnOffsetCommitRefusals extends CommitRefusals<TxnOffsetCommitRequestTopic> {
-  addTo(response: Message, version: i16): bool {
-    addTxnOffsetCommitTopicsAnswers(changetype<TxnOffsetCommitResponseData>(response), this.topics, this.codes, version, null);
-    return true;
-  }
-}
-
-/**
  * DescribeTransactions: DESCRIBE on each transactional id; the broker's answers are cut to
  * the topics the principal may describe.
  */
 export function checkDescribeTransactions(ctx: RequestContext, rule: Rule): Verdict {
-  const req = changetype<DescribeTransactionsRequestData>(ctx.body);
-  const refusals = new DescribeTransactionsRefusals(ctx);
-  req.transactionalIds = checkNames(ctx, req.transactionalIds, ResourceType.TransactionalId, AclOperation.Describe, refusals);
-  return answer(ctx, refusals, req.transactionalIds.length > 0 ? req : null);
+  return checkListedWith(ctx, rule, new DescribeTransactionsRefusals(ctx), false);
 }
 
-class DescribeTransactionsRefusals extends NamedRefusals {
+class DescribeTransactionsRefusals extends SplitRefusals {
   constructor(readonly ctx: RequestContext) {
-    super(ctx.apiKey);
+    super();
     this.watch = true;
   }
 
