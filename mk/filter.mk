@@ -4,7 +4,8 @@
 #   make filter-test    randomized tests of both modules under a mock Envoy host (no Envoy),
 #                       the oracle sweep (with the corpus of real clients' frames, test/corpus),
 #                       topic ids shared between worker VMs, and requests waiting for external
-#                       decisions (waits.mjs); the oracle sweep and the waits again on
+#                       decisions (waits.mjs), request frames left in Envoy's buffer until
+#                       whole (in-envoy.mjs); the oracle sweep, the waits and in-envoy again on
 #                       build/filter-stress.wasm (garbage collected at every safe point)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
@@ -46,8 +47,10 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/waits.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/in-envoy.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
+	node assembly/filter/testing/in-envoy.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 
 # The same filter with AssemblyScript's allocation hooks (ASC_RTRACE), for round-trip-cost.mjs.
 $(FILTER_RTRACE_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)

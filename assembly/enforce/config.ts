@@ -8,7 +8,7 @@
 //                 "timeoutMs": 1000, "cacheTtlMs": 10000, "failOpen": false,
 //                 "maxCacheEntries": 10000, "maxPendingCalls": 1000},
 //    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
-//               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000,
+//               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000, "inEnvoyFrameBytes": 0,
 //               "onDecodeError": "close" | "pass", "topicStatsLimit": 100, "principalStatsLimit": 100,
 //               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
 //
@@ -64,6 +64,7 @@ export class FilterConfig {
     const s = this.settings;
     return "maxFrameBytes=" + s.maxFrameBytes.toString() + " maxInFlight=" + s.maxInFlight.toString()
       + " maxBufferedBytes=" + s.maxBufferedBytes.toString() + " frameTimeoutMs=" + s.frameTimeoutMs.toString()
+      + " inEnvoyFrameBytes=" + s.inEnvoyFrameBytes.toString()
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
       + " principalStatsLimit=" + s.principalStatsLimit.toString()
       + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
@@ -96,6 +97,7 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     settings.maxInFlight = <i32>f.field("maxInFlight").asIntOr(DEFAULT_MAX_IN_FLIGHT, 1, 1 << 20);
     settings.maxBufferedBytes = f.field("maxBufferedBytes").asIntOr(DEFAULT_MAX_BUFFERED_BYTES, 65536, 1 << 40);
     settings.frameTimeoutMs = <i32>f.field("frameTimeoutMs").asIntOr(DEFAULT_FRAME_TIMEOUT_MS, 100, 86400000);
+    settings.inEnvoyFrameBytes = <i32>f.field("inEnvoyFrameBytes").asIntOr(0, 0, i32.MAX_VALUE);
     const onError = f.field("onDecodeError");
     const mode = onError.asStringOr("close");
     if (!onError.failed && mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");

@@ -21,11 +21,11 @@
 //   FlushWrite after the callback returns, and tcp_proxy then closes the broker connection.
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream } from "../runtime/host";
+import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
 import { collectAtCallbackStart } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output } from "./bytes";
-import { Framer, FrameCallbacks, Action } from "./framer";
+import { Framer, FrameCallbacks, Action, Mode } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
 import { InFlight, InFlightQueue } from "./inflight";
 import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, setResumer } from "./seam";
@@ -46,12 +46,13 @@ export function closeStalledConnections(nowNs: i64, timeoutNs: i64): void {
   const conns = open.values();
   for (let i = 0; i < conns.length; i++) {
     const c = unchecked(conns[i]);
-    const since = c.requests.heldSinceNs;
+    const since = c.requests.heldSinceNs != 0 ? c.requests.heldSinceNs : c.inEnvoySinceNs;
     if (since == 0 || nowNs - since <= timeoutNs || c.closeRequested) continue;
     if (!actOnContext(c.context_id)) continue;
     addCounter(getStats().frameTimeoutClosed, 1);
+    const received = c.requests.heldSinceNs != 0 ? c.requests.heldBytes : <i32>c.leftInBuffer;
     c.close("request frame incomplete for " + ((nowNs - since) / 1000000).toString() + " ms (" +
-      c.requests.heldBytes.toString() + " bytes received; filter.frameTimeoutMs is " + (timeoutNs / 1000000).toString() + ")", false);
+      received.toString() + " bytes received; filter.frameTimeoutMs is " + (timeoutNs / 1000000).toString() + ")", false);
   }
 }
 
@@ -112,10 +113,18 @@ export class KafkaConnection extends Context {
   /** The next request header read is the waiting request's again: counted once already. */
   replaying: bool = false;
 
+  // A request frame left in Envoy's buffer until whole (settings.inEnvoyFrameBytes).
+  private readonly inEnvoyFrameBytes: u32;
+  /** Size of the frame (prefix included) at the start of Envoy's buffer, left there; 0: none. */
+  private inEnvoyFrame: u32 = 0;
+  /** When that frame began to arrive (host clock, ns); 0 while none is left there. */
+  inEnvoySinceNs: i64 = 0;
+
   constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
     this.inFlight = new InFlightQueue(settings.maxInFlight);
     this.mayWait = settings.requestsMayWait;
+    this.inEnvoyFrameBytes = <u32>min(settings.inEnvoyFrameBytes, settings.maxFrameBytes);
   }
 
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
@@ -147,7 +156,42 @@ export class KafkaConnection extends Context {
     if (this.waiting && !this.closeRequested) return FilterStatusValues.StopIteration;
     addCounter(getStats().requestBytes, <i64>(<u32>size - min(<u32>size, this.leftInBuffer)));
     this.leftInBuffer = 0;
+    if (this.leavesInEnvoy(<u32>size, end)) {
+      this.leftInBuffer = <u32>size;
+      return FilterStatusValues.StopIteration;
+    }
     return this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
+  }
+
+  /**
+   * Whether the request frame starting Envoy's buffer, not whole yet, stays there unread: at a
+   * frame boundary (nothing of it held in the VM, nothing decided before it in the buffer),
+   * within settings.inEnvoyFrameBytes. Read once whole, it is decided as a frame that came in
+   * one read: the VM never holds a copy of it growing as it arrives.
+   */
+  private leavesInEnvoy(size: u32, end: bool): bool {
+    const limit = this.inEnvoyFrameBytes;
+    const f = this.requests;
+    if (limit == 0 || end || this.closeRequested || this.decidedInBuffer > 0 || f.mode != Mode.Header || f.heldBytes > 0) return false;
+    let frame = this.inEnvoyFrame;
+    if (frame == 0) {
+      if (size < 4) return false;
+      const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, 4);
+      if (prefix == null || prefix.length != 4) return false;
+      const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
+      // A negative or oversized claim is the framer's to refuse.
+      if (<u64>declared + 4 > <u64>limit) return false;
+      frame = declared + 4;
+      if (size < frame) addCounter(getStats().framesInEnvoy, 1);
+    }
+    if (size >= frame) {
+      this.inEnvoyFrame = 0;
+      this.inEnvoySinceNs = 0;
+      return false;
+    }
+    this.inEnvoyFrame = frame;
+    if (this.inEnvoySinceNs == 0) this.inEnvoySinceNs = nowNs();
+    return true;
   }
 
   onUpstreamData(size: usize, end: bool): FilterStatusValues {

@@ -24,6 +24,13 @@ export class ShellSettings {
   frameTimeoutMs: i32 = DEFAULT_FRAME_TIMEOUT_MS;
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
   requestsMayWait: bool = false;
+  /**
+   * A request frame at the start of Envoy's buffer that is not whole yet is left there until
+   * it is, when it is at most this size (0: every frame is held in the VM as it arrives). It
+   * must stay below the listener's per_connection_buffer_limit_bytes: Envoy stops reading a
+   * connection whose buffer passes that limit, and the frame would never complete.
+   */
+  inEnvoyFrameBytes: i32 = 0;
 }
 
 /** Puts `s` in force for the VM: the held-bytes budget and how often stalled frames are looked for. */

@@ -31,6 +31,8 @@ export class Stats {
   requests: u32 = defineCounter("kafka.requests_total");
   responses: u32 = defineCounter("kafka.responses_total");
   requestBytes: u32 = defineCounter("kafka.request_bytes");
+  /** Request frames left in Envoy's buffer until whole (filter.inEnvoyFrameBytes), not held in the VM. */
+  framesInEnvoy: u32 = defineCounter("kafka.request_frames_in_envoy");
   /** Requests that waited in Envoy's buffer for an answer (external decisions). */
   requestsWaited: u32 = defineCounter("kafka.requests_waited");
   responseBytes: u32 = defineCounter("kafka.response_bytes");

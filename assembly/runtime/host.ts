@@ -46,13 +46,14 @@ function clearOut(): void {
 }
 
 /**
- * Copies `size` bytes starting at 0 of a host buffer (DownstreamData, UpstreamData, plugin
- * configuration...) into the VM (see taken()). Returns null if the host has no such buffer now.
+ * Copies `size` bytes starting at `start` of a host buffer (DownstreamData, UpstreamData,
+ * plugin configuration...) into the VM (see taken()). Returns null if the host has no such
+ * buffer now.
  */
-export function readBuffer(typ: BufferTypeValues, size: u32): Uint8Array | null {
+export function readBuffer(typ: BufferTypeValues, size: u32, start: u32 = 0): Uint8Array | null {
   if (size == 0) return new Uint8Array(0);
   clearOut();
-  return taken(imports.proxy_get_buffer_bytes(typ, 0, size, outPtr, outSize));
+  return taken(imports.proxy_get_buffer_bytes(typ, start, size, outPtr, outSize));
 }
 
 /**

@@ -46,6 +46,48 @@ function compiled(wasmPath) {
   return m;
 }
 
+/**
+ * A connection buffer as Envoy keeps one: a chain of slices, so that appending a read or
+ * dropping a prefix copies nothing (a filter that leaves a frame in the buffer while it arrives
+ * costs the host no more than one that takes each read).
+ */
+export class Chunks {
+  constructor(parts = []) {
+    this.parts = parts.filter((p) => p.length > 0);
+    this.length = this.parts.reduce((n, p) => n + p.length, 0);
+  }
+
+  append(data) { return new Chunks([...this.parts, data]); }
+
+  /** Bytes [start, end), copied only when they span slices. */
+  subarray(start, end = this.length) {
+    let at = 0;
+    for (const p of this.parts) {
+      if (start >= at && end <= at + p.length) return p.subarray(start - at, end - at);
+      at += p.length;
+    }
+    return this.toBuffer().subarray(start, end);
+  }
+
+  /** The chain without its first `n` bytes. */
+  drop(n) {
+    const kept = [];
+    let at = 0;
+    for (const p of this.parts) {
+      if (at + p.length > n) kept.push(n > at ? p.subarray(n - at) : p);
+      at += p.length;
+    }
+    return new Chunks(kept);
+  }
+
+  equals(other) { return this.toBuffer().equals(other); }
+
+  toBuffer() {
+    if (this.parts.length !== 1) this.parts = [Buffer.concat(this.parts)];
+    return this.parts[0] ?? Buffer.alloc(0);
+  }
+}
+
 export class Host {
   /** `imports`: more import modules, e.g. {rtrace: {...}} for a module built with RTRACE (alloc.mjs). */
   constructor(wasmPath, { config = "", rootId = "kafka", logLevel = 2, imports: extra = {} } = {}) {
@@ -125,8 +167,8 @@ export class Host {
         const b = self.buffers.get(type);
         if (!b) return NotFound;
         const data = Buffer.from(self.bytes(dataPtr, dataSize));
-        if (start === 0) self.buffers.set(type, Buffer.concat([data, b.subarray(Math.min(length, b.length))]));
-        else if (start >= b.length) self.buffers.set(type, Buffer.concat([b, data]));
+        if (start === 0) self.buffers.set(type, new Chunks([data, ...b.drop(Math.min(length, b.length)).parts]));
+        else if (start >= b.length) self.buffers.set(type, b.append(data));
         else return BadArgument;
         self.setCalls = (self.setCalls || 0) + 1;
         return Ok;
@@ -341,7 +383,7 @@ export class Conn {
     this.deleted = false;
     /** The client ended its stream (a downstream callback had end_of_stream). */
     this.downstreamEnded = false;
-    this.pending = { [DOWNSTREAM]: Buffer.alloc(0), [UPSTREAM]: Buffer.alloc(0) };
+    this.pending = { [DOWNSTREAM]: new Chunks(), [UPSTREAM]: new Chunks() };
     this.sent = { [DOWNSTREAM]: [], [UPSTREAM]: [] };
     this.sentBytes = { [DOWNSTREAM]: 0, [UPSTREAM]: 0 };
     this.calls = 0;
@@ -350,8 +392,7 @@ export class Conn {
   /** Delivers `data` from the client (DOWNSTREAM) or broker (UPSTREAM); returns the filter status. */
   feed(type, data, end = false) {
     if (this.deleted) throw new Error(`host: connection ${this.id} is closed`);
-    const buf = this.pending[type].length ? Buffer.concat([this.pending[type], data]) : data;
-    this.pending[type] = buf;
+    this.pending[type] = this.pending[type].append(data);
     this.calls++;
     if (type === DOWNSTREAM && end) this.downstreamEnded = true;
     // Reads go through the filters in order, writes in reverse order (as Envoy's filter manager).
@@ -388,10 +429,10 @@ export class Conn {
     }
     const after = h.buffers.get(type);
     if (status === 0) { // Continue: Envoy sends the buffer on
-      if (after.length) { this.sent[type].push(Buffer.from(after)); this.sentBytes[type] += after.length; }
-      this.pending[type] = Buffer.alloc(0);
+      if (after.length) { this.sent[type].push(Buffer.from(after.toBuffer())); this.sentBytes[type] += after.length; }
+      this.pending[type] = new Chunks();
     } else {
-      this.pending[type] = Buffer.from(after);
+      this.pending[type] = after;
     }
     return status;
   }

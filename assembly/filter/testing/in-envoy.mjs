@@ -1,0 +1,178 @@
+// Request frames left in Envoy's buffer until whole (filter.inEnvoyFrameBytes, connection.ts),
+// under the mock Envoy host, deterministically:
+//   1. a frame at the start of the buffer, arriving in pieces, stays there unread (nothing goes
+//      upstream, nothing drained) and goes on exactly as sent once whole; a refused one never
+//      goes upstream and is answered in order; counted in kafka.request_frames_in_envoy;
+//   2. what is held in the VM as before: a first piece too short to show the size prefix, a
+//      frame over the limit, a frame behind a whole one in the same read (the whole one must go
+//      on now, and Envoy sends a buffer whole or not at all);
+//   3. a frame left incomplete past frameTimeoutMs closes its connection, as a held one does;
+//   4. the client leaving mid-frame: the cut frame goes on as received, as a held one does;
+//   5. with the setting off (0), nothing is left in Envoy's buffer.
+//
+//   node assembly/filter/testing/in-envoy.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+import { oracleFrames, checker } from "./frames.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
+const { codecs, template, frame } = await oracleFrames(FRAMES);
+const { check, done } = checker();
+
+const LIMIT = 4096;
+const policy = (limit) => JSON.stringify({
+  allowEveryoneIfNoAclFound: false,
+  acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" }],
+  filter: { inEnvoyFrameBytes: limit, frameTimeoutMs: 1000 },
+});
+
+const PRODUCE_V = 9;
+/** A Produce to `topic`, partition 0, no records; `clientIdBytes` of client id make it as long as a test needs. */
+function produce(corr, topic, clientIdBytes = 8) {
+  const t = template("request", 0, PRODUCE_V);
+  t.header = { ...t.header, correlationId: corr, clientId: "c".repeat(clientIdBytes) };
+  t.body = { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records: null }] }] };
+  return frame(t, true, 0, PRODUCE_V);
+}
+function decode(f, isRequest, apiKey, version) {
+  const text = codecs.decode(f.subarray(4), isRequest, apiKey, version);
+  return text ? JSON.parse(text) : null;
+}
+
+function start(limit = LIMIT) {
+  const h = new Host(WASM, { config: policy(limit) });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+  return h;
+}
+
+/** Feeds all of `f` but its last byte, in pieces of `n` bytes. */
+function feedAllButLast(c, f, n) {
+  for (let pos = 0; pos < f.length - 1; pos += n) c.feed(DOWNSTREAM, f.subarray(pos, Math.min(pos + n, f.length - 1)));
+}
+
+// ---- 1. left in Envoy's buffer until whole ----
+{
+  const h = start();
+  const c = h.connect(2);
+  const f = produce(1, "ok.orders", 600);
+  let upstreamEarly = 0, stopped = true, unread = true;
+  for (let pos = 0; pos < f.length - 1; pos += 97) {
+    const end = Math.min(pos + 97, f.length - 1);
+    stopped = c.feed(DOWNSTREAM, f.subarray(pos, end)) !== 0 && stopped;
+    upstreamEarly += c.output(DOWNSTREAM).length;
+    unread = unread && c.pending[DOWNSTREAM].equals(f.subarray(0, end));
+  }
+  check("1: each piece but the last stops iteration", stopped);
+  check("1: nothing goes upstream before the frame is whole", upstreamEarly === 0);
+  check("1: Envoy's buffer holds every byte so far, unread", unread);
+  c.feed(DOWNSTREAM, f.subarray(f.length - 1));
+  check("1: the whole frame goes on exactly as sent", c.output(DOWNSTREAM).equals(f));
+  check("1: Envoy's buffer is empty after it", c.pending[DOWNSTREAM].length === 0);
+  check("1: counted once in kafka.request_frames_in_envoy", h.metric("kafka.request_frames_in_envoy") === 1n,
+    String(h.metric("kafka.request_frames_in_envoy")));
+  check("1: kafka.request_bytes counts each byte once", h.metric("kafka.request_bytes") === BigInt(f.length),
+    `${h.metric("kafka.request_bytes")} for ${f.length}`);
+
+  c.close();
+}
+{
+  // On a connection of its own: the allowed request above is never answered.
+  const h = start();
+  const c = h.connect(3);
+  const denied = produce(2, "secret.orders", 600);
+  feedAllButLast(c, denied, 200);
+  check("1 deny: nothing upstream while it arrives", c.output(DOWNSTREAM).length === 0);
+  c.feed(DOWNSTREAM, denied.subarray(denied.length - 1));
+  // Refused: upstream gets the shell's ApiVersions probe in its place (answers stay in order).
+  const probe = c.output(DOWNSTREAM);
+  check("1 deny: the frame is not sent upstream; an ApiVersions probe is", probe.length > 8 && probe.readInt16BE(4) === 18,
+    `${probe.length} bytes, api key ${probe.length > 6 ? probe.readInt16BE(4) : "-"}`);
+  const v0 = template("response", 18, 0);
+  v0.header = { correlationId: probe.readInt32BE(8) };
+  v0.body = { errorCode: 0, apiKeys: [{ apiKey: 0, minVersion: 0, maxVersion: 9 }] };
+  c.feed(UPSTREAM, frame(v0, false, 18, 0));
+  const answer = c.output(UPSTREAM);
+  const resp = answer.length > 0 ? decode(answer, false, 0, PRODUCE_V) : null;
+  check("1 deny: answered TOPIC_AUTHORIZATION_FAILED (29) in the probe's place", resp !== null && resp.header.correlationId === 2
+    && resp.body.responses[0].partitionResponses[0].errorCode === 29, JSON.stringify(resp));
+  check("1 deny: the connection stays open", !c.closed);
+  c.close();
+}
+
+// ---- 2. held in the VM as before ----
+{
+  const h = start();
+  const c = h.connect(2);
+  const f = produce(1, "ok.orders", 600);
+  c.feed(DOWNSTREAM, f.subarray(0, 3));
+  check("2 short prefix: the first 3 bytes are taken into the VM", c.pending[DOWNSTREAM].length === 0);
+  feedAllButLast(c, f.subarray(3), 100);
+  c.feed(DOWNSTREAM, f.subarray(f.length - 1));
+  check("2 short prefix: the frame goes on exactly as sent", c.output(DOWNSTREAM).equals(f));
+
+  const big = produce(2, "ok.orders", LIMIT);
+  c.sent[DOWNSTREAM] = [];
+  let drained = true;
+  for (let pos = 0; pos < big.length - 1; pos += 500) {
+    c.feed(DOWNSTREAM, big.subarray(pos, Math.min(pos + 500, big.length - 1)));
+    drained = drained && c.pending[DOWNSTREAM].length === 0;
+  }
+  check("2 over the limit: each piece is taken into the VM", drained);
+  c.feed(DOWNSTREAM, big.subarray(big.length - 1));
+  check("2 over the limit: the frame goes on exactly as sent", c.output(DOWNSTREAM).equals(big));
+
+  const a = produce(3, "ok.a", 100), b = produce(4, "ok.b", 600);
+  c.sent[DOWNSTREAM] = [];
+  c.feed(DOWNSTREAM, Buffer.concat([a, b.subarray(0, 50)]));
+  check("2 behind a whole frame: the whole one goes on now", c.output(DOWNSTREAM).equals(a));
+  check("2 behind a whole frame: the partial one is taken into the VM", c.pending[DOWNSTREAM].length === 0);
+  c.feed(DOWNSTREAM, b.subarray(50));
+  check("2 behind a whole frame: then it goes on exactly as sent", c.output(DOWNSTREAM).equals(Buffer.concat([a, b])));
+  check("2: none of these was left in Envoy's buffer", h.metric("kafka.request_frames_in_envoy") === 0n);
+  c.close();
+}
+
+// ---- 3. a stalled frame left in Envoy's buffer closes its connection ----
+{
+  const h = start();
+  const c = h.connect(2);
+  const f = produce(1, "ok.orders", 600);
+  c.feed(DOWNSTREAM, f.subarray(0, 300));
+  h.advance(500);
+  check("3: still open within frameTimeoutMs", !c.closed);
+  h.advance(1200);
+  check("3: closed past frameTimeoutMs", c.closed);
+  check("3: the close says why", h.logs.some((l) => /request frame incomplete for \d+ ms \(300 bytes received; filter.frameTimeoutMs is 1000\)/.test(l.msg)),
+    JSON.stringify(h.logs.slice(-3).map((l) => l.msg)));
+  check("3: counted in kafka.frame_timeout_closed", h.metric("kafka.frame_timeout_closed") === 1n);
+}
+
+// ---- 4. the client leaves mid-frame ----
+{
+  const h = start();
+  const c = h.connect(2);
+  const f = produce(1, "ok.orders", 600);
+  c.feed(DOWNSTREAM, f.subarray(0, 300));
+  c.feed(DOWNSTREAM, f.subarray(300, 400), true);
+  check("4: the cut frame goes on as received", c.output(DOWNSTREAM).equals(f.subarray(0, 400)), `${c.output(DOWNSTREAM).length} bytes`);
+}
+
+// ---- 5. the setting off ----
+{
+  const h = start(0);
+  const c = h.connect(2);
+  const f = produce(1, "ok.orders", 600);
+  let drained = true;
+  for (let pos = 0; pos < f.length - 1; pos += 97) {
+    c.feed(DOWNSTREAM, f.subarray(pos, Math.min(pos + 97, f.length - 1)));
+    drained = drained && c.pending[DOWNSTREAM].length === 0;
+  }
+  c.feed(DOWNSTREAM, f.subarray(f.length - 1));
+  check("5 off: each piece is taken into the VM", drained);
+  check("5 off: the frame goes on exactly as sent", c.output(DOWNSTREAM).equals(f));
+  check("5 off: nothing counted", h.metric("kafka.request_frames_in_envoy") === 0n);
+}
+
+done();
