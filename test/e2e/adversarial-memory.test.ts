@@ -2,8 +2,9 @@
 // not an allocation: what the filter holds grows with the bytes that arrive. A frame left
 // incomplete past filter.frameTimeoutMs (3000 ms in test/e2e/policy.json) closes its
 // connection, however slowly its bytes trickle in; a connection idle between frames is left
-// alone. A client that stops reading while the broker answers does not make Envoy grow: TCP
-// pushes back through Envoy to the broker.
+// alone. A frame that starts Envoy's buffer stays there until whole (filter.inEnvoyFrameBytes,
+// 8 MiB in the policy) and goes on once. A client that stops reading while the broker answers
+// does not make Envoy grow: TCP pushes back through Envoy to the broker.
 
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -127,6 +128,33 @@ e2e("the frame timeout spares ordinary clients: a produce sent in pieces within 
   const a = await w.next(5000);
   assert.ok(a !== null && corrOf(a) === 2, "and served");
   assert.equal(await highWatermark(admin, topic), 1);
+  assert.deepEqual(closeLines(c.mark), []);
+  await afterAttack(c, "plaintext");
+});
+
+e2e("a 700 KB produce written in 64 KiB pieces is left in Envoy's buffer until whole (filter.inEnvoyFrameBytes): none of it reaches the broker before its last piece, then it is served once", async (c) => {
+  const topic = unique("e2e.adv.", "inenvoy");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [topic]);
+  const before = await stats();
+  const frame = await produce(1, topic, undefined, 700_000);
+  const w = await Wire.for(c, "plaintext");
+  const PIECE = 64 << 10;
+  for (let at = 0; at + PIECE < frame.length; at += PIECE) {
+    await w.send(frame.subarray(at, at + PIECE));
+    await sleep(50);
+  }
+  await sleep(300);
+  assert.equal(await highWatermark(admin, topic), 0, "nothing of it reached the broker before its last piece");
+  assert.equal(w.received, 0, "no answer yet");
+  await w.send(frame.subarray(Math.floor((frame.length - 1) / PIECE) * PIECE));
+  const p = await w.next(8000);
+  assert.ok(p !== null && corrOf(p) === 1, "the produce is answered");
+  assert.deepEqual(await produceErrors(p), [ERR.NONE]);
+  assert.equal(await highWatermark(admin, topic), 1, "its record reached the broker once");
+  const after = await stats();
+  assert.equal(delta(before, after, K("request_frames_in_envoy")), 1, "kafka.request_frames_in_envoy counts it");
+  assert.equal(delta(before, after, K("request_bytes")), frame.length, "kafka.request_bytes counts each byte once");
   assert.deepEqual(closeLines(c.mark), []);
   await afterAttack(c, "plaintext");
 });

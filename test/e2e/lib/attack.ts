@@ -253,12 +253,12 @@ export async function coordinatorReady(group: string): Promise<void> {
 export const initProducerId = (corr: number): Promise<Buffer> =>
   request(API.InitProducerId, 0, corr, { transactionalId: null, transactionTimeoutMs: 60_000 });
 
-/** Produce v3, acks=-1, one record to partition 0 of `topic`. */
+/** Produce v3, acks=-1, one record (of `valueBytes`) to partition 0 of `topic`. */
 export const PRODUCE_VERSION = 3;
-export const produce = (corr: number, topic: string, clientId?: string): Promise<Buffer> =>
+export const produce = (corr: number, topic: string, clientId?: string, valueBytes = 16): Promise<Buffer> =>
   request(API.Produce, PRODUCE_VERSION, corr, {
     transactionalId: null, acks: -1, timeoutMs: 5000,
-    topicData: [{ name: topic, partitionData: [{ index: 0, records: recordBatch(1, 16).toString("base64") }] }],
+    topicData: [{ name: topic, partitionData: [{ index: 0, records: recordBatch(1, valueBytes).toString("base64") }] }],
   }, clientId);
 
 export const saslHandshake = (corr: number, mechanism: string): Promise<Buffer> => request(API.SaslHandshake, 1, corr, { mechanism });
