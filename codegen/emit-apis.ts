@@ -3,7 +3,7 @@
 
 import { MessageSpec, Versions } from "./model";
 import { Code } from "./code";
-import { propertyName, versionCheck } from "./emit-messages";
+import { versionCheck } from "./emit-messages";
 
 export interface Api {
   key: number;
@@ -41,23 +41,6 @@ function responseHeaderVersion(api: Api, c: Code): void {
   const flex = versionCheck(api.response.flexibleVersions, Versions.ALL);
   if (api.key === 18) return c.line("return 0;");
   c.line(`return ${flex === "false" ? "0" : flex === "true" ? "1" : `${flex} ? 1 : 0`};`);
-}
-
-function topLevelError(api: Api, c: Code): void {
-  const fields = api.response.root.fields;
-  const code = fields.find((f) => f.name === "ErrorCode" && f.type.kind === "primitive" && f.type.name === "int16");
-  if (!code) return c.line("return null;");
-  const message = fields.find((f) => f.name === "ErrorMessage");
-  const cls = `${api.response.name}Data`;
-  const when = versionCheck(code.versions, api.response.validVersions);
-  if (when !== "true") c.line(`if (!(${when})) return null;`);
-  c.line(`const r = new ${cls}();`);
-  c.line(`r.${propertyName(code)} = code;`);
-  if (message) {
-    const value = message.nullableVersions.empty ? `message != null ? message! : ""` : "message";
-    c.line(`if (${versionCheck(message.versions, api.response.validVersions)}) r.${propertyName(message)} = ${value};`);
-  }
-  c.line("return r;");
 }
 
 export function switchOnKey(c: Code, signature: string, apis: Api[], body: (a: Api) => void, fallback: string): void {
@@ -113,12 +96,6 @@ export function emitApis(apis: Api[]): string {
   c.blank();
   switchOnKey(c, "requestHeaderVersion(apiKey: i16, version: i16): i16", apis, (a) => requestHeaderVersion(a, c), "-1");
   switchOnKey(c, "responseHeaderVersion(apiKey: i16, version: i16): i16", apis, (a) => responseHeaderVersion(a, c), "-1");
-  c.line("/**");
-  c.line(" * A response whose top-level error code (and message, where the version has one) says");
-  c.line(" * `code`; null when the API's response has no top-level error at this version, so the");
-  c.line(" * error can only be told per resource.");
-  c.line(" */");
-  switchOnKey(c, "errorResponse(apiKey: i16, version: i16, code: i16, message: string | null): Message | null", apis, (a) => topLevelError(a, c), "null");
   switchOnKey(c, "newRequest(apiKey: i16): Message | null", apis, (a) => c.line(`return new ${a.request.name}Data();`), "null");
   switchOnKey(c, "newResponse(apiKey: i16): Message | null", apis, (a) => c.line(`return new ${a.response.name}Data();`), "null");
   return c.toString();

@@ -6,10 +6,10 @@ import { Message } from "../protocol/message";
 import { Writer } from "../protocol/writer";
 import { encodeRequestWith, encodeResponseWith, DecodedRequest } from "../codec/frame";
 import { writeFilterRequest, writeFilterResponse } from "../messages/filter-codecs";
-import { errorMessage, errorName, UNKNOWN_TOPIC_ID } from "../protocol/errors";
+import { errorName, UNKNOWN_TOPIC_ID } from "../protocol/errors";
 import { Uuid } from "../protocol/uuid";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
-import { newResponse, errorResponse, responseHeaderVersion, apiName } from "../messages/apis";
+import { newResponse, responseHeaderVersion, apiName } from "../messages/apis";
 import { refuseAll } from "../messages/refusals";
 import { Policy, authorizationErrorCode } from "../policy/policy";
 import { ResourceType, resourceTypeName, operationName, decisionAllowed } from "../policy/acl";
@@ -224,16 +224,6 @@ export class RequestContext {
   /** A fresh response body of this request's API, to fill with errors. */
   newResponse(): Message { return newResponse(this.apiKey)!; }
 
-  /**
-   * For APIs whose only check is on the cluster (or none): answers with the response's
-   * top-level error when it has one; otherwise the connection is closed, as nothing in that
-   * response can carry the refusal.
-   */
-  respondWithError(code: i16): Verdict {
-    const body = errorResponse(this.apiKey, this.version, code, errorMessage(code));
-    if (body != null) return this.respond(body);
-    return Verdict.close(this.apiName + " refused (" + errorName(code) + ") and its response cannot carry the error");
-  }
 }
 
 /** Response header + body, without size prefix; null if the body cannot be encoded at `version`. */

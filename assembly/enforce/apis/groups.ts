@@ -133,7 +133,7 @@ function checkOffsetFetchGroup(ctx: RequestContext): Verdict {
   const req = changetype<OffsetFetchRequestData>(ctx.body);
   const refusals = new SingleGroupOffsetRefusals(ctx);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Describe);
-  if (groupCode != 0 && ctx.version >= 2) return ctx.respondWithError(groupCode);
+  if (groupCode != 0 && ctx.version >= 2) return ctx.refuseWhole(groupCode, errorMessage(groupCode));
   // Version 1 has no group-level error: Kafka puts it on every partition asked for.
   if (groupCode != 0) refusals.whole = true;
   const topics = req.topics;
@@ -444,7 +444,7 @@ export function checkDeleteGroups(ctx: RequestContext, rule: Rule): Verdict {
 export function checkConsumerGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
   const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
-  if (code != 0) return ctx.respondWithError(code);
+  if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
   ctx.after = new DescribableAssignmentOnly(ctx);
   return ctx.pass();
 }
@@ -579,7 +579,7 @@ export function checkShareGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdi
   const memberId = req.memberId;
   const validMember = memberId.length > 0 && memberId.length <= 36;
   const code = heartbeatCode(ctx, req.groupId, validMember ? req.subscribedTopicNames : null);
-  return code == 0 ? ctx.pass() : ctx.respondWithError(code);
+  return code == 0 ? ctx.pass() : ctx.refuseWhole(code, errorMessage(code));
 }
 
 /** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
@@ -619,7 +619,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   // Kafka refuses a null group id as an invalid request before any ACL check.
   if (groupId == null) return ctx.pass();
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
-  if (groupCode != 0) return ctx.respondWithError(groupCode);
+  if (groupCode != 0) return ctx.refuseWhole(groupCode, errorMessage(groupCode));
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   return answer(ctx, refusals, req);
 }
@@ -742,7 +742,7 @@ class ShareOffsetRefusals extends GroupBatchRefusals<DescribeShareGroupOffsetsRe
 export function checkStreamsGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<StreamsGroupHeartbeatRequestData>(ctx.body);
   const groupCode = ctx.check(ResourceType.Group, req.groupId, AclOperation.Read);
-  if (groupCode != 0) return ctx.respondWithError(groupCode);
+  if (groupCode != 0) return ctx.refuseWhole(groupCode, errorMessage(groupCode));
   const topology = req.topology;
   if (topology != null) {
     const refusal = topologyRefusal(ctx, topology);
