@@ -464,6 +464,10 @@ function emitSplit(c: Code, api: Api, splits: SplitList[]): void {
   });
   c.line("}");
   c.blank();
+  // A function per API, not a switch over all: filter.wasm compiles in only the splits its table names.
+  c.line(`/** A fresh split of a ${request.name}'s entity list. */`);
+  c.line(`export function new${api.name}Split(): EntitySplit { return new ${api.name}Split(); }`);
+  c.blank();
 }
 
 export function emitRefusals(apis: Api[]): string {
@@ -516,7 +520,6 @@ export function emitRefusals(apis: Api[]): string {
   c.line("}");
   c.blank();
   const named: [Api, [string, Versions][]][] = [];
-  const splitting: Api[] = [];
   for (const a of apis) {
     const e = new RefusalEmitter(a);
     c.line(e.emit().trimEnd());
@@ -524,11 +527,9 @@ export function emitRefusals(apis: Api[]): string {
     if (e.namedLists.length > 0) named.push([a, e.namedLists]);
     if (e.splits.length > 0) {
       emitSplit(c, a, e.splits);
-      splitting.push(a);
     }
   }
-  c.line("/** A fresh split of an `apiKey` request's entity list; null for an API that lists no entity. */");
-  switchOnKey(c, "entitySplit(apiKey: i16): EntitySplit | null", splitting, (a) => c.line(`return new ${a.name}Split();`), "null");
+
   c.line("/**");
   c.line(" * Adds to `response` (of an `apiKey` request that lists names: groups, transactional ids,");
   c.line(" * coordinator keys) the answer to each of `names` with its code; false for other APIs.");

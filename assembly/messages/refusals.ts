@@ -305,6 +305,9 @@ class ProduceSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a ProduceRequest's entity list. */
+export function newProduceSplit(): EntitySplit { return new ProduceSplit(); }
+
 function refuseFetch(request: FetchRequest.FetchRequestData, version: i16, code: i16, message: string | null): FetchResponse.FetchResponseData | null {
   const to = new FetchResponse.FetchResponseData();
   carried = 0;
@@ -381,6 +384,9 @@ class FetchSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a FetchRequest's entity list. */
+export function newFetchSplit(): EntitySplit { return new FetchSplit(); }
+
 function refuseListOffsets(request: ListOffsetsRequest.ListOffsetsRequestData, version: i16, code: i16, message: string | null): ListOffsetsResponse.ListOffsetsResponseData | null {
   const to = new ListOffsetsResponse.ListOffsetsResponseData();
   carried = 0;
@@ -453,6 +459,9 @@ class ListOffsetsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a ListOffsetsRequest's entity list. */
+export function newListOffsetsSplit(): EntitySplit { return new ListOffsetsSplit(); }
+
 function refuseMetadata(request: MetadataRequest.MetadataRequestData, version: i16, code: i16, message: string | null): MetadataResponse.MetadataResponseData | null {
   const to = new MetadataResponse.MetadataResponseData();
   carried = 0;
@@ -520,6 +529,9 @@ class MetadataSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a MetadataRequest's entity list. */
+export function newMetadataSplit(): EntitySplit { return new MetadataSplit(); }
 
 function refuseLeaderAndIsr(request: LeaderAndIsrRequest.LeaderAndIsrRequestData, version: i16, code: i16, message: string | null): LeaderAndIsrResponse.LeaderAndIsrResponseData | null {
   const to = new LeaderAndIsrResponse.LeaderAndIsrResponseData();
@@ -617,6 +629,9 @@ class OffsetCommitSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a OffsetCommitRequest's entity list. */
+export function newOffsetCommitSplit(): EntitySplit { return new OffsetCommitSplit(); }
 
 function refuseOffsetFetch(request: OffsetFetchRequest.OffsetFetchRequestData, version: i16, code: i16, message: string | null): OffsetFetchResponse.OffsetFetchResponseData | null {
   const to = new OffsetFetchResponse.OffsetFetchResponseData();
@@ -764,6 +779,9 @@ class OffsetFetchSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a OffsetFetchRequest's entity list. */
+export function newOffsetFetchSplit(): EntitySplit { return new OffsetFetchSplit(); }
+
 function refuseFindCoordinator(request: FindCoordinatorRequest.FindCoordinatorRequestData, version: i16, code: i16, message: string | null): FindCoordinatorResponse.FindCoordinatorResponseData | null {
   const to = new FindCoordinatorResponse.FindCoordinatorResponseData();
   carried = 0;
@@ -891,6 +909,9 @@ class DescribeGroupsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DescribeGroupsRequest's entity list. */
+export function newDescribeGroupsSplit(): EntitySplit { return new DescribeGroupsSplit(); }
+
 function refuseListGroups(request: ListGroupsRequest.ListGroupsRequestData, version: i16, code: i16, message: string | null): ListGroupsResponse.ListGroupsResponseData | null {
   const to = new ListGroupsResponse.ListGroupsResponseData();
   carried = 0;
@@ -974,6 +995,9 @@ class CreateTopicsSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a CreateTopicsRequest's entity list. */
+export function newCreateTopicsSplit(): EntitySplit { return new CreateTopicsSplit(); }
 
 function refuseDeleteTopics(request: DeleteTopicsRequest.DeleteTopicsRequestData, version: i16, code: i16, message: string | null): DeleteTopicsResponse.DeleteTopicsResponseData | null {
   const to = new DeleteTopicsResponse.DeleteTopicsResponseData();
@@ -1083,6 +1107,9 @@ class DeleteTopicsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DeleteTopicsRequest's entity list. */
+export function newDeleteTopicsSplit(): EntitySplit { return new DeleteTopicsSplit(); }
+
 function refuseDeleteRecords(request: DeleteRecordsRequest.DeleteRecordsRequestData, version: i16, code: i16, message: string | null): DeleteRecordsResponse.DeleteRecordsResponseData | null {
   const to = new DeleteRecordsResponse.DeleteRecordsResponseData();
   carried = 0;
@@ -1155,6 +1182,9 @@ class DeleteRecordsSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a DeleteRecordsRequest's entity list. */
+export function newDeleteRecordsSplit(): EntitySplit { return new DeleteRecordsSplit(); }
 
 function refuseInitProducerId(request: InitProducerIdRequest.InitProducerIdRequestData, version: i16, code: i16, message: string | null): InitProducerIdResponse.InitProducerIdResponseData | null {
   const to = new InitProducerIdResponse.InitProducerIdResponseData();
@@ -1236,6 +1266,9 @@ class OffsetForLeaderEpochSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a OffsetForLeaderEpochRequest's entity list. */
+export function newOffsetForLeaderEpochSplit(): EntitySplit { return new OffsetForLeaderEpochSplit(); }
 
 function refuseAddPartitionsToTxn(request: AddPartitionsToTxnRequest.AddPartitionsToTxnRequestData, version: i16, code: i16, message: string | null): AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData | null {
   const to = new AddPartitionsToTxnResponse.AddPartitionsToTxnResponseData();
@@ -1373,6 +1406,9 @@ class AddPartitionsToTxnSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a AddPartitionsToTxnRequest's entity list. */
+export function newAddPartitionsToTxnSplit(): EntitySplit { return new AddPartitionsToTxnSplit(); }
+
 function refuseAddOffsetsToTxn(request: AddOffsetsToTxnRequest.AddOffsetsToTxnRequestData, version: i16, code: i16, message: string | null): AddOffsetsToTxnResponse.AddOffsetsToTxnResponseData | null {
   const to = new AddOffsetsToTxnResponse.AddOffsetsToTxnResponseData();
   carried = 0;
@@ -1465,6 +1501,9 @@ class TxnOffsetCommitSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a TxnOffsetCommitRequest's entity list. */
+export function newTxnOffsetCommitSplit(): EntitySplit { return new TxnOffsetCommitSplit(); }
 
 function refuseDescribeAcls(request: DescribeAclsRequest.DescribeAclsRequestData, version: i16, code: i16, message: string | null): DescribeAclsResponse.DescribeAclsResponseData | null {
   const to = new DescribeAclsResponse.DescribeAclsResponseData();
@@ -1714,6 +1753,9 @@ class CreatePartitionsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a CreatePartitionsRequest's entity list. */
+export function newCreatePartitionsSplit(): EntitySplit { return new CreatePartitionsSplit(); }
+
 function refuseCreateDelegationToken(request: CreateDelegationTokenRequest.CreateDelegationTokenRequestData, version: i16, code: i16, message: string | null): CreateDelegationTokenResponse.CreateDelegationTokenResponseData | null {
   const to = new CreateDelegationTokenResponse.CreateDelegationTokenResponseData();
   carried = 0;
@@ -1805,6 +1847,9 @@ class DeleteGroupsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DeleteGroupsRequest's entity list. */
+export function newDeleteGroupsSplit(): EntitySplit { return new DeleteGroupsSplit(); }
+
 function refuseElectLeaders(request: ElectLeadersRequest.ElectLeadersRequestData, version: i16, code: i16, message: string | null): ElectLeadersResponse.ElectLeadersResponseData | null {
   const to = new ElectLeadersResponse.ElectLeadersResponseData();
   carried = 0;
@@ -1882,6 +1927,9 @@ class ElectLeadersSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a ElectLeadersRequest's entity list. */
+export function newElectLeadersSplit(): EntitySplit { return new ElectLeadersSplit(); }
 
 function refuseIncrementalAlterConfigs(request: IncrementalAlterConfigsRequest.IncrementalAlterConfigsRequestData, version: i16, code: i16, message: string | null): IncrementalAlterConfigsResponse.IncrementalAlterConfigsResponseData | null {
   const to = new IncrementalAlterConfigsResponse.IncrementalAlterConfigsResponseData();
@@ -1989,6 +2037,9 @@ class AlterPartitionReassignmentsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a AlterPartitionReassignmentsRequest's entity list. */
+export function newAlterPartitionReassignmentsSplit(): EntitySplit { return new AlterPartitionReassignmentsSplit(); }
+
 function refuseListPartitionReassignments(request: ListPartitionReassignmentsRequest.ListPartitionReassignmentsRequestData, version: i16, code: i16, message: string | null): ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData | null {
   const to = new ListPartitionReassignmentsResponse.ListPartitionReassignmentsResponseData();
   carried = 0;
@@ -2066,6 +2117,9 @@ class ListPartitionReassignmentsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a ListPartitionReassignmentsRequest's entity list. */
+export function newListPartitionReassignmentsSplit(): EntitySplit { return new ListPartitionReassignmentsSplit(); }
+
 function refuseOffsetDelete(request: OffsetDeleteRequest.OffsetDeleteRequestData, version: i16, code: i16, message: string | null): OffsetDeleteResponse.OffsetDeleteResponseData | null {
   const to = new OffsetDeleteResponse.OffsetDeleteResponseData();
   carried = 0;
@@ -2138,6 +2192,9 @@ class OffsetDeleteSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a OffsetDeleteRequest's entity list. */
+export function newOffsetDeleteSplit(): EntitySplit { return new OffsetDeleteSplit(); }
 
 function refuseDescribeClientQuotas(request: DescribeClientQuotasRequest.DescribeClientQuotasRequestData, version: i16, code: i16, message: string | null): DescribeClientQuotasResponse.DescribeClientQuotasResponseData | null {
   const to = new DescribeClientQuotasResponse.DescribeClientQuotasResponseData();
@@ -2326,6 +2383,9 @@ class VoteSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a VoteRequest's entity list. */
+export function newVoteSplit(): EntitySplit { return new VoteSplit(); }
+
 function refuseBeginQuorumEpoch(request: BeginQuorumEpochRequest.BeginQuorumEpochRequestData, version: i16, code: i16, message: string | null): BeginQuorumEpochResponse.BeginQuorumEpochResponseData | null {
   const to = new BeginQuorumEpochResponse.BeginQuorumEpochResponseData();
   carried = 0;
@@ -2399,6 +2459,9 @@ class BeginQuorumEpochSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a BeginQuorumEpochRequest's entity list. */
+export function newBeginQuorumEpochSplit(): EntitySplit { return new BeginQuorumEpochSplit(); }
+
 function refuseEndQuorumEpoch(request: EndQuorumEpochRequest.EndQuorumEpochRequestData, version: i16, code: i16, message: string | null): EndQuorumEpochResponse.EndQuorumEpochResponseData | null {
   const to = new EndQuorumEpochResponse.EndQuorumEpochResponseData();
   carried = 0;
@@ -2471,6 +2534,9 @@ class EndQuorumEpochSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a EndQuorumEpochRequest's entity list. */
+export function newEndQuorumEpochSplit(): EntitySplit { return new EndQuorumEpochSplit(); }
 
 function refuseDescribeQuorum(request: DescribeQuorumRequest.DescribeQuorumRequestData, version: i16, code: i16, message: string | null): DescribeQuorumResponse.DescribeQuorumResponseData | null {
   const to = new DescribeQuorumResponse.DescribeQuorumResponseData();
@@ -2547,6 +2613,9 @@ class DescribeQuorumSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DescribeQuorumRequest's entity list. */
+export function newDescribeQuorumSplit(): EntitySplit { return new DescribeQuorumSplit(); }
+
 function refuseAlterPartition(request: AlterPartitionRequest.AlterPartitionRequestData, version: i16, code: i16, message: string | null): AlterPartitionResponse.AlterPartitionResponseData | null {
   const to = new AlterPartitionResponse.AlterPartitionResponseData();
   carried = 0;
@@ -2619,6 +2688,9 @@ class AlterPartitionSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a AlterPartitionRequest's entity list. */
+export function newAlterPartitionSplit(): EntitySplit { return new AlterPartitionSplit(); }
 
 function refuseUpdateFeatures(request: UpdateFeaturesRequest.UpdateFeaturesRequestData, version: i16, code: i16, message: string | null): UpdateFeaturesResponse.UpdateFeaturesResponseData | null {
   const to = new UpdateFeaturesResponse.UpdateFeaturesResponseData();
@@ -2709,6 +2781,9 @@ class FetchSnapshotSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a FetchSnapshotRequest's entity list. */
+export function newFetchSnapshotSplit(): EntitySplit { return new FetchSnapshotSplit(); }
+
 function refuseDescribeCluster(request: DescribeClusterRequest.DescribeClusterRequestData, version: i16, code: i16, message: string | null): DescribeClusterResponse.DescribeClusterResponseData | null {
   const to = new DescribeClusterResponse.DescribeClusterResponseData();
   carried = 0;
@@ -2789,6 +2864,9 @@ class DescribeProducersSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a DescribeProducersRequest's entity list. */
+export function newDescribeProducersSplit(): EntitySplit { return new DescribeProducersSplit(); }
 
 function refuseBrokerRegistration(request: BrokerRegistrationRequest.BrokerRegistrationRequestData, version: i16, code: i16, message: string | null): BrokerRegistrationResponse.BrokerRegistrationResponseData | null {
   const to = new BrokerRegistrationResponse.BrokerRegistrationResponseData();
@@ -2874,6 +2952,9 @@ class DescribeTransactionsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DescribeTransactionsRequest's entity list. */
+export function newDescribeTransactionsSplit(): EntitySplit { return new DescribeTransactionsSplit(); }
+
 function refuseListTransactions(request: ListTransactionsRequest.ListTransactionsRequestData, version: i16, code: i16, message: string | null): ListTransactionsResponse.ListTransactionsResponseData | null {
   const to = new ListTransactionsResponse.ListTransactionsResponseData();
   carried = 0;
@@ -2958,6 +3039,9 @@ class ConsumerGroupDescribeSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a ConsumerGroupDescribeRequest's entity list. */
+export function newConsumerGroupDescribeSplit(): EntitySplit { return new ConsumerGroupDescribeSplit(); }
 
 function refuseControllerRegistration(request: ControllerRegistrationRequest.ControllerRegistrationRequestData, version: i16, code: i16, message: string | null): ControllerRegistrationResponse.ControllerRegistrationResponseData | null {
   const to = new ControllerRegistrationResponse.ControllerRegistrationResponseData();
@@ -3057,6 +3141,9 @@ class DescribeTopicPartitionsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DescribeTopicPartitionsRequest's entity list. */
+export function newDescribeTopicPartitionsSplit(): EntitySplit { return new DescribeTopicPartitionsSplit(); }
+
 function refuseShareGroupHeartbeat(request: ShareGroupHeartbeatRequest.ShareGroupHeartbeatRequestData, version: i16, code: i16, message: string | null): ShareGroupHeartbeatResponse.ShareGroupHeartbeatResponseData | null {
   const to = new ShareGroupHeartbeatResponse.ShareGroupHeartbeatResponseData();
   carried = 0;
@@ -3127,6 +3214,9 @@ class ShareGroupDescribeSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a ShareGroupDescribeRequest's entity list. */
+export function newShareGroupDescribeSplit(): EntitySplit { return new ShareGroupDescribeSplit(); }
 
 function refuseShareFetch(request: ShareFetchRequest.ShareFetchRequestData, version: i16, code: i16, message: string | null): ShareFetchResponse.ShareFetchResponseData | null {
   const to = new ShareFetchResponse.ShareFetchResponseData();
@@ -3204,6 +3294,9 @@ class ShareFetchSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a ShareFetchRequest's entity list. */
+export function newShareFetchSplit(): EntitySplit { return new ShareFetchSplit(); }
+
 function refuseShareAcknowledge(request: ShareAcknowledgeRequest.ShareAcknowledgeRequestData, version: i16, code: i16, message: string | null): ShareAcknowledgeResponse.ShareAcknowledgeResponseData | null {
   const to = new ShareAcknowledgeResponse.ShareAcknowledgeResponseData();
   carried = 0;
@@ -3278,6 +3371,9 @@ class ShareAcknowledgeSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a ShareAcknowledgeRequest's entity list. */
+export function newShareAcknowledgeSplit(): EntitySplit { return new ShareAcknowledgeSplit(); }
 
 function refuseAddRaftVoter(request: AddRaftVoterRequest.AddRaftVoterRequestData, version: i16, code: i16, message: string | null): AddRaftVoterResponse.AddRaftVoterResponseData | null {
   const to = new AddRaftVoterResponse.AddRaftVoterResponseData();
@@ -3375,6 +3471,9 @@ class InitializeShareGroupStateSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a InitializeShareGroupStateRequest's entity list. */
+export function newInitializeShareGroupStateSplit(): EntitySplit { return new InitializeShareGroupStateSplit(); }
+
 function refuseReadShareGroupState(request: ReadShareGroupStateRequest.ReadShareGroupStateRequestData, version: i16, code: i16, message: string | null): ReadShareGroupStateResponse.ReadShareGroupStateResponseData | null {
   const to = new ReadShareGroupStateResponse.ReadShareGroupStateResponseData();
   carried = 0;
@@ -3447,6 +3546,9 @@ class ReadShareGroupStateSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a ReadShareGroupStateRequest's entity list. */
+export function newReadShareGroupStateSplit(): EntitySplit { return new ReadShareGroupStateSplit(); }
 
 function refuseWriteShareGroupState(request: WriteShareGroupStateRequest.WriteShareGroupStateRequestData, version: i16, code: i16, message: string | null): WriteShareGroupStateResponse.WriteShareGroupStateResponseData | null {
   const to = new WriteShareGroupStateResponse.WriteShareGroupStateResponseData();
@@ -3521,6 +3623,9 @@ class WriteShareGroupStateSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a WriteShareGroupStateRequest's entity list. */
+export function newWriteShareGroupStateSplit(): EntitySplit { return new WriteShareGroupStateSplit(); }
+
 function refuseDeleteShareGroupState(request: DeleteShareGroupStateRequest.DeleteShareGroupStateRequestData, version: i16, code: i16, message: string | null): DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData | null {
   const to = new DeleteShareGroupStateResponse.DeleteShareGroupStateResponseData();
   carried = 0;
@@ -3593,6 +3698,9 @@ class DeleteShareGroupStateSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a DeleteShareGroupStateRequest's entity list. */
+export function newDeleteShareGroupStateSplit(): EntitySplit { return new DeleteShareGroupStateSplit(); }
 
 function refuseReadShareGroupStateSummary(request: ReadShareGroupStateSummaryRequest.ReadShareGroupStateSummaryRequestData, version: i16, code: i16, message: string | null): ReadShareGroupStateSummaryResponse.ReadShareGroupStateSummaryResponseData | null {
   const to = new ReadShareGroupStateSummaryResponse.ReadShareGroupStateSummaryResponseData();
@@ -3667,6 +3775,9 @@ class ReadShareGroupStateSummarySplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a ReadShareGroupStateSummaryRequest's entity list. */
+export function newReadShareGroupStateSummarySplit(): EntitySplit { return new ReadShareGroupStateSummarySplit(); }
+
 function refuseStreamsGroupHeartbeat(request: StreamsGroupHeartbeatRequest.StreamsGroupHeartbeatRequestData, version: i16, code: i16, message: string | null): StreamsGroupHeartbeatResponse.StreamsGroupHeartbeatResponseData | null {
   const to = new StreamsGroupHeartbeatResponse.StreamsGroupHeartbeatResponseData();
   carried = 0;
@@ -3737,6 +3848,9 @@ class StreamsGroupDescribeSplit extends EntitySplit {
     }
   }
 }
+
+/** A fresh split of a StreamsGroupDescribeRequest's entity list. */
+export function newStreamsGroupDescribeSplit(): EntitySplit { return new StreamsGroupDescribeSplit(); }
 
 function refuseDescribeShareGroupOffsets(request: DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseData | null {
   const to = new DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseData();
@@ -3826,6 +3940,9 @@ class DescribeShareGroupOffsetsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DescribeShareGroupOffsetsRequest's entity list. */
+export function newDescribeShareGroupOffsetsSplit(): EntitySplit { return new DescribeShareGroupOffsetsSplit(); }
+
 function refuseAlterShareGroupOffsets(request: AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData | null {
   const to = new AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseData();
   carried = 0;
@@ -3901,6 +4018,9 @@ class AlterShareGroupOffsetsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a AlterShareGroupOffsetsRequest's entity list. */
+export function newAlterShareGroupOffsetsSplit(): EntitySplit { return new AlterShareGroupOffsetsSplit(); }
+
 function refuseDeleteShareGroupOffsets(request: DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestData, version: i16, code: i16, message: string | null): DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData | null {
   const to = new DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseData();
   carried = 0;
@@ -3966,6 +4086,9 @@ class DeleteShareGroupOffsetsSplit extends EntitySplit {
   }
 }
 
+/** A fresh split of a DeleteShareGroupOffsetsRequest's entity list. */
+export function newDeleteShareGroupOffsetsSplit(): EntitySplit { return new DeleteShareGroupOffsetsSplit(); }
+
 function refuseStreamsGroupTopologyDescriptionUpdate(request: StreamsGroupTopologyDescriptionUpdateRequest.StreamsGroupTopologyDescriptionUpdateRequestData, version: i16, code: i16, message: string | null): StreamsGroupTopologyDescriptionUpdateResponse.StreamsGroupTopologyDescriptionUpdateResponseData | null {
   const to = new StreamsGroupTopologyDescriptionUpdateResponse.StreamsGroupTopologyDescriptionUpdateResponseData();
   carried = 0;
@@ -3980,136 +4103,6 @@ function refuseUnregisterController(request: UnregisterControllerRequest.Unregis
   to.errorCode = carry(code);
   to.errorMessage = message;
   return carried > 0 ? to : null;
-}
-
-/** A fresh split of an `apiKey` request's entity list; null for an API that lists no entity. */
-export function entitySplit(apiKey: i16): EntitySplit | null {
-  switch (apiKey) {
-    case 0: {
-      return new ProduceSplit();
-    }
-    case 1: {
-      return new FetchSplit();
-    }
-    case 2: {
-      return new ListOffsetsSplit();
-    }
-    case 3: {
-      return new MetadataSplit();
-    }
-    case 8: {
-      return new OffsetCommitSplit();
-    }
-    case 9: {
-      return new OffsetFetchSplit();
-    }
-    case 15: {
-      return new DescribeGroupsSplit();
-    }
-    case 19: {
-      return new CreateTopicsSplit();
-    }
-    case 20: {
-      return new DeleteTopicsSplit();
-    }
-    case 21: {
-      return new DeleteRecordsSplit();
-    }
-    case 23: {
-      return new OffsetForLeaderEpochSplit();
-    }
-    case 24: {
-      return new AddPartitionsToTxnSplit();
-    }
-    case 28: {
-      return new TxnOffsetCommitSplit();
-    }
-    case 37: {
-      return new CreatePartitionsSplit();
-    }
-    case 42: {
-      return new DeleteGroupsSplit();
-    }
-    case 43: {
-      return new ElectLeadersSplit();
-    }
-    case 45: {
-      return new AlterPartitionReassignmentsSplit();
-    }
-    case 46: {
-      return new ListPartitionReassignmentsSplit();
-    }
-    case 47: {
-      return new OffsetDeleteSplit();
-    }
-    case 52: {
-      return new VoteSplit();
-    }
-    case 53: {
-      return new BeginQuorumEpochSplit();
-    }
-    case 54: {
-      return new EndQuorumEpochSplit();
-    }
-    case 55: {
-      return new DescribeQuorumSplit();
-    }
-    case 56: {
-      return new AlterPartitionSplit();
-    }
-    case 59: {
-      return new FetchSnapshotSplit();
-    }
-    case 61: {
-      return new DescribeProducersSplit();
-    }
-    case 65: {
-      return new DescribeTransactionsSplit();
-    }
-    case 69: {
-      return new ConsumerGroupDescribeSplit();
-    }
-    case 75: {
-      return new DescribeTopicPartitionsSplit();
-    }
-    case 77: {
-      return new ShareGroupDescribeSplit();
-    }
-    case 78: {
-      return new ShareFetchSplit();
-    }
-    case 79: {
-      return new ShareAcknowledgeSplit();
-    }
-    case 83: {
-      return new InitializeShareGroupStateSplit();
-    }
-    case 84: {
-      return new ReadShareGroupStateSplit();
-    }
-    case 85: {
-      return new WriteShareGroupStateSplit();
-    }
-    case 86: {
-      return new DeleteShareGroupStateSplit();
-    }
-    case 87: {
-      return new ReadShareGroupStateSummarySplit();
-    }
-    case 89: {
-      return new StreamsGroupDescribeSplit();
-    }
-    case 90: {
-      return new DescribeShareGroupOffsetsSplit();
-    }
-    case 91: {
-      return new AlterShareGroupOffsetsSplit();
-    }
-    case 92: {
-      return new DeleteShareGroupOffsetsSplit();
-    }
-    default: return null;
-  }
 }
 
 /**

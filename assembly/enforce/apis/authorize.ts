@@ -12,6 +12,12 @@ import { EntityKind } from "../../protocol/walk";
 import { AclOperation, ResourceType } from "../../policy/acl";
 import { RequestContext } from "../context";
 import { Need, Rule, Check, ViewHook, checkWhole, checkListed, checkListedWithMessages } from "./rules";
+import {
+  newFetchSplit, newListOffsetsSplit, newOffsetCommitSplit, newDescribeGroupsSplit, newDeleteRecordsSplit,
+  newOffsetForLeaderEpochSplit, newTxnOffsetCommitSplit, newCreatePartitionsSplit, newDeleteGroupsSplit, newOffsetDeleteSplit,
+  newDescribeProducersSplit, newDescribeTransactionsSplit, newConsumerGroupDescribeSplit, newShareGroupDescribeSplit,
+  newStreamsGroupDescribeSplit, newAlterShareGroupOffsetsSplit, newDeleteShareGroupOffsetsSplit,
+} from "../../messages/refusals";
 import * as produce from "./produce";
 import * as topics from "./topics";
 import * as groups from "./groups";
@@ -30,43 +36,47 @@ const NOTHING: StaticArray<Need> = [];
 const RULES = new StaticArray<Rule | null>(128);
 
 /** A row whose view decides the allow path. */
-function row(apiKey: i16, needs: StaticArray<Need>, check: Check, viewHook: ViewHook | null = null): void {
-  RULES[apiKey] = new Rule(apiKey, needs, check, true, viewHook);
+function row(apiKey: i16, needs: StaticArray<Need>, check: Check, viewHook: ViewHook | null = null): Rule {
+  const rule = new Rule(apiKey, needs, check, true, viewHook);
+  RULES[apiKey] = rule;
+  return rule;
 }
 
 /** A row decided on the decoded request only: its check does more than allow (a response to cut, a limit, a session). */
-function decoded(apiKey: i16, needs: StaticArray<Need>, check: Check): void {
-  RULES[apiKey] = new Rule(apiKey, needs, check, false);
+function decoded(apiKey: i16, needs: StaticArray<Need>, check: Check): Rule {
+  const rule = new Rule(apiKey, needs, check, false);
+  RULES[apiKey] = rule;
+  return rule;
 }
 
 const R = AclOperation.Read, W = AclOperation.Write, D = AclOperation.Describe, DEL = AclOperation.Delete, A = AclOperation.Alter;
 const CA = AclOperation.ClusterAction;
 
 row(0, NOTHING, produce.checkProduce, produce.passesFromView); // Produce: WRITE on each topic, and limits (produce.ts)
-row(1, [topic(R)], topics.checkFetch, topics.fetchViewAllows); // Fetch
-row(2, [topic(D)], checkListed); // ListOffsets
+row(1, [topic(R)], topics.checkFetch, topics.fetchViewAllows).lists(newFetchSplit); // Fetch
+row(2, [topic(D)], checkListed).lists(newListOffsetsSplit); // ListOffsets
 decoded(3, [topic(D)], topics.checkMetadata);
-row(8, [group(R), topic(R)], checkListed); // OffsetCommit: the group first (a refusal fails every partition)
+row(8, [group(R), topic(R)], checkListed).lists(newOffsetCommitSplit); // OffsetCommit: the group first (a refusal fails every partition)
 decoded(9, [group(D), topic(D)], groups.checkOffsetFetch);
 decoded(10, NOTHING, groups.checkFindCoordinator);
 row(11, [group(R)], groups.checkJoinGroup);
 row(12, [group(R)], checkWhole); // Heartbeat
 row(13, [group(R)], checkWhole); // LeaveGroup
 row(14, [group(R)], checkWhole); // SyncGroup
-row(15, [group(D)], checkListed); // DescribeGroups
+row(15, [group(D)], checkListed).lists(newDescribeGroupsSplit); // DescribeGroups
 decoded(16, NOTHING, groups.checkListGroups);
 decoded(17, NOTHING, conn.checkSaslHandshake);
 decoded(18, NOTHING, conn.checkApiVersions);
 decoded(19, [topic(AclOperation.Create)], topics.checkCreateTopics);
 row(20, [topic(DEL)], topics.checkDeleteTopics);
-row(21, [topic(DEL)], checkListed); // DeleteRecords
+row(21, [topic(DEL)], checkListed).lists(newDeleteRecordsSplit); // DeleteRecords
 decoded(22, NOTHING, txn.checkInitProducerId);
-row(23, [topic(D)], topics.checkOffsetForLeaderEpoch);
+row(23, [topic(D)], topics.checkOffsetForLeaderEpoch).lists(newOffsetForLeaderEpochSplit);
 decoded(24, NOTHING, txn.checkAddPartitionsToTxn);
 row(25, [transactionalId(W), group(R)], checkWhole); // AddOffsetsToTxn
 row(26, [transactionalId(W)], checkWhole); // EndTxn
 row(27, [onCluster(CA)], checkWhole); // WriteTxnMarkers
-row(28, [transactionalId(W), group(R), topic(R)], checkListed); // TxnOffsetCommit
+row(28, [transactionalId(W), group(R), topic(R)], checkListed).lists(newTxnOffsetCommitSplit); // TxnOffsetCommit
 row(29, [onCluster(D)], checkWhole); // DescribeAcls
 row(30, [onCluster(A)], checkWhole); // CreateAcls
 row(31, [onCluster(A)], checkWhole); // DeleteAcls
@@ -75,17 +85,17 @@ decoded(33, NOTHING, topics.checkAlterConfigs);
 row(34, [onCluster(A)], checkWhole); // AlterReplicaLogDirs
 row(35, [onCluster(D)], cluster.checkDescribeLogDirs);
 decoded(36, NOTHING, conn.checkSaslAuthenticate);
-row(37, [topic(A)], checkListed); // CreatePartitions
+row(37, [topic(A)], checkListed).lists(newCreatePartitionsSplit); // CreatePartitions
 decoded(38, NOTHING, cluster.checkCreateDelegationToken);
 row(39, NOTHING, checkWhole); // RenewDelegationToken: the controller checks the token's owner and renewers
 row(40, NOTHING, checkWhole); // ExpireDelegationToken: likewise
 decoded(41, NOTHING, cluster.checkDescribeDelegationToken);
-row(42, [group(DEL)], groups.checkDeleteGroups);
+row(42, [group(DEL)], groups.checkDeleteGroups).lists(newDeleteGroupsSplit);
 row(43, [onCluster(A)], checkWhole); // ElectLeaders
 decoded(44, NOTHING, topics.checkIncrementalAlterConfigs);
 row(45, [onCluster(A)], checkWhole); // AlterPartitionReassignments
 row(46, [onCluster(D)], checkWhole); // ListPartitionReassignments
-row(47, [group(DEL), topic(R)], checkListed); // OffsetDelete
+row(47, [group(DEL), topic(R)], checkListed).lists(newOffsetDeleteSplit); // OffsetDelete
 row(48, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // DescribeClientQuotas
 row(49, [onCluster(AclOperation.AlterConfigs)], checkWhole); // AlterClientQuotas
 row(50, [onCluster(D)], checkWhole); // DescribeUserScramCredentials
@@ -93,24 +103,24 @@ row(51, [onCluster(A)], checkWhole); // AlterUserScramCredentials
 row(55, [onCluster(D)], checkWhole); // DescribeQuorum
 row(57, [onCluster(A)], checkWhole); // UpdateFeatures
 row(60, NOTHING, checkWhole); // DescribeCluster: Kafka authorizes nothing
-row(61, [topic(R)], checkListedWithMessages); // DescribeProducers
-decoded(65, [transactionalId(D)], txn.checkDescribeTransactions);
+row(61, [topic(R)], checkListedWithMessages).lists(newDescribeProducersSplit); // DescribeProducers
+decoded(65, [transactionalId(D)], txn.checkDescribeTransactions).lists(newDescribeTransactionsSplit);
 decoded(66, NOTHING, txn.checkListTransactions);
 decoded(68, NOTHING, groups.checkConsumerGroupHeartbeat);
-decoded(69, [group(D)], groups.checkConsumerGroupDescribe);
+decoded(69, [group(D)], groups.checkConsumerGroupDescribe).lists(newConsumerGroupDescribeSplit);
 row(71, NOTHING, checkWhole); // GetTelemetrySubscriptions: no ACL
 row(72, NOTHING, checkWhole); // PushTelemetry: no ACL
 row(74, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // ListConfigResources
 decoded(75, NOTHING, topics.checkDescribeTopicPartitions);
 decoded(76, NOTHING, groups.checkShareGroupHeartbeat);
-decoded(77, [group(D)], groups.checkShareGroupDescribe);
+decoded(77, [group(D)], groups.checkShareGroupDescribe).lists(newShareGroupDescribeSplit);
 decoded(78, NOTHING, groups.checkShareFetch);
 decoded(79, NOTHING, groups.checkShareAcknowledge);
 decoded(88, NOTHING, groups.checkStreamsGroupHeartbeat);
-decoded(89, [group(D)], groups.checkStreamsGroupDescribe);
+decoded(89, [group(D)], groups.checkStreamsGroupDescribe).lists(newStreamsGroupDescribeSplit);
 decoded(90, NOTHING, groups.checkDescribeShareGroupOffsets);
-row(91, [group(R), topic(R)], checkListed); // AlterShareGroupOffsets
-row(92, [group(DEL), topic(R)], checkListed); // DeleteShareGroupOffsets
+row(91, [group(R), topic(R)], checkListed).lists(newAlterShareGroupOffsetsSplit); // AlterShareGroupOffsets
+row(92, [group(DEL), topic(R)], checkListed).lists(newDeleteShareGroupOffsetsSplit); // DeleteShareGroupOffsets
 row(93, [group(R)], checkWhole); // StreamsGroupTopologyDescriptionUpdate
 
 /** Broker-to-broker and controller APIs: a client needs CLUSTER_ACTION for these. */

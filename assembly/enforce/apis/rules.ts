@@ -11,7 +11,7 @@ import { Uuid } from "../../protocol/uuid";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { errorMessage } from "../../protocol/errors";
 import { isSupported, requestHeaderVersion } from "../../messages/apis";
-import { EntityCheck, EntitySplit, entitySplit } from "../../messages/refusals";
+import { EntityCheck, EntitySplit } from "../../messages/refusals";
 import { walkRequestHeader } from "../../views/RequestHeader";
 import { walkRequest } from "../../views/index";
 import { ResourceType, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
@@ -37,6 +37,9 @@ export class Need {
 /** A check on the decoded request (a request the view did not let through). */
 export type Check = (ctx: RequestContext, rule: Rule) => Verdict;
 
+/** A fresh generated split of the API's entity list (messages/refusals.ts: new<Api>Split). */
+export type SplitFactory = () => EntitySplit;
+
 /** What the view reads beyond entities and their ACLs before it may let a request through. */
 export type ViewHook = (ctx: RequestContext, walk: EntityWalk, frame: Uint8Array) => bool;
 
@@ -47,6 +50,15 @@ export class Rule {
    */
   constructor(readonly apiKey: i16, readonly needs: StaticArray<Need>, readonly check: Check,
               readonly viewDecides: bool, readonly viewHook: ViewHook | null = null) {}
+
+  /** The generated split of the request's entity list, for checkListed; null: the API lists none it checks. */
+  split: SplitFactory | null = null;
+
+  /** This row, its requests' entity list split by `factory` (checkListed). */
+  lists(factory: SplitFactory): Rule {
+    this.split = factory;
+    return this;
+  }
 
   /** The need of entities of `kind`, or null. */
   needOf(kind: EntityKind): Need | null {
@@ -167,8 +179,9 @@ export function checkListedWith(ctx: RequestContext, rule: Rule, refusals: Split
                                 check: EntityCheck | null = null): Verdict {
   const frame = ctx.frame;
   if (frame == null || !walkFrame(ctx, frame)) return Verdict.close(ctx.apiName + ": no view of the request to check");
-  const split = entitySplit(ctx.apiKey);
-  if (split == null) return Verdict.close(ctx.apiName + ": the request lists no entity to check");
+  const factory = rule.split;
+  if (factory == null) return Verdict.close(ctx.apiName + ": the table names no entity list to check");
+  const split = factory();
   const listed = rule.needOf(split.listedKind(ctx.version));
   const wholeCode = firstRefusal(ctx, rule, frame, listed);
   if (wholeCode != 0) return ctx.refuseWhole(wholeCode, errorMessage(wholeCode));
