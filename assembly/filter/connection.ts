@@ -170,29 +170,33 @@ export class KafkaConnection extends Context {
    * one read: the VM never holds a copy of it growing as it arrives.
    */
   private leavesInEnvoy(size: u32, end: bool): bool {
+    const frame = this.frameLeftInEnvoy(size, end);
+    if (frame > size) {
+      if (this.inEnvoyFrame == 0) addCounter(getStats().framesInEnvoy, 1);
+      this.inEnvoyFrame = frame;
+      if (this.inEnvoySinceNs == 0) this.inEnvoySinceNs = nowNs();
+      return true;
+    }
+    // Whole now, or read into the VM from here on: nothing stays in Envoy's buffer.
+    this.inEnvoyFrame = 0;
+    this.inEnvoySinceNs = 0;
+    return false;
+  }
+
+  /** The size (prefix included) of the frame that may stay in Envoy's buffer; 0 when none may. */
+  private frameLeftInEnvoy(size: u32, end: bool): u32 {
     const limit = this.inEnvoyFrameBytes;
     const f = this.requests;
-    if (limit == 0 || end || this.closeRequested || this.decidedInBuffer > 0 || f.mode != Mode.Header || f.heldBytes > 0) return false;
-    let frame = this.inEnvoyFrame;
-    if (frame == 0) {
-      if (size < 4) return false;
-      const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, 4);
-      if (prefix == null || prefix.length != 4) return false;
-      const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
-      // A negative or oversized claim is the framer's to refuse.
-      if (<u64>declared + 4 > <u64>limit) return false;
-      frame = declared + 4;
-      if (size < frame) addCounter(getStats().framesInEnvoy, 1);
-    }
-    if (size >= frame) {
-      this.inEnvoyFrame = 0;
-      this.inEnvoySinceNs = 0;
-      return false;
-    }
-    this.inEnvoyFrame = frame;
-    if (this.inEnvoySinceNs == 0) this.inEnvoySinceNs = nowNs();
-    return true;
+    if (limit == 0 || end || this.closeRequested || this.decidedInBuffer > 0 || f.mode != Mode.Header || f.heldBytes > 0) return 0;
+    if (this.inEnvoyFrame > 0) return this.inEnvoyFrame;
+    if (size < 4) return 0;
+    const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, 4);
+    if (prefix == null || prefix.length != 4) return 0;
+    const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
+    // A negative or oversized claim is the framer's to refuse.
+    return <u64>declared + 4 > <u64>limit ? 0 : declared + 4;
   }
+
 
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
     collectAtCallbackStart();

@@ -7,7 +7,8 @@
 //      frame over the limit, a frame behind a whole one in the same read (the whole one must go
 //      on now, and Envoy sends a buffer whole or not at all);
 //   3. a frame left incomplete past frameTimeoutMs closes its connection, as a held one does;
-//   4. the client leaving mid-frame: the cut frame goes on as received, as a held one does;
+//   4. the client leaving mid-frame: the cut frame goes on as received, as a held one does; the
+//      client ending its side with the frame's last piece: served, and not closed as stalled;
 //   5. with the setting off (0), nothing is left in Envoy's buffer.
 //
 //   node assembly/filter/testing/in-envoy.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
@@ -157,6 +158,19 @@ function feedAllButLast(c, f, n) {
   c.feed(DOWNSTREAM, f.subarray(0, 300));
   c.feed(DOWNSTREAM, f.subarray(300, 400), true);
   check("4: the cut frame goes on as received", c.output(DOWNSTREAM).equals(f.subarray(0, 400)), `${c.output(DOWNSTREAM).length} bytes`);
+}
+
+// ---- 4b. the client ends its side with the frame's last piece: served, and no stall later ----
+{
+  const h = start();
+  const c = h.connect(2);
+  const f = produce(1, "ok.orders", 600);
+  c.feed(DOWNSTREAM, f.subarray(0, 300));
+  c.feed(DOWNSTREAM, f.subarray(300), true);
+  check("4b: the frame goes on exactly as sent", c.output(DOWNSTREAM).equals(f));
+  h.advance(2500);
+  check("4b: the connection is not closed as stalled afterwards", !c.closed && !h.logs.some((l) => /request frame incomplete/.test(l.msg)),
+    JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
 }
 
 // ---- 5. the setting off ----
