@@ -24,7 +24,7 @@ import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-
 import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
 import { collectAtCallbackStart } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
-import { Output } from "./bytes";
+import { Output, heldBudget } from "./bytes";
 import { Framer, FrameCallbacks, Action, Mode } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
 import { InFlight, InFlightQueue } from "./inflight";
@@ -119,6 +119,11 @@ export class KafkaConnection extends Context {
   private inEnvoyFrame: u32 = 0;
   /** When that frame began to arrive (host clock, ns); 0 while none is left there. */
   inEnvoySinceNs: i64 = 0;
+  /**
+   * Its bytes in Envoy's buffer, counted in the VM's held-bytes budget (filter.maxBufferedBytes)
+   * as if held here: a client cannot park more in Envoy's buffers than the VM would hold.
+   */
+  private inEnvoyCounted: i64 = 0;
 
   constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
@@ -160,6 +165,7 @@ export class KafkaConnection extends Context {
       this.leftInBuffer = <u32>size;
       return FilterStatusValues.StopIteration;
     }
+
     return this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
   }
 
@@ -172,15 +178,31 @@ export class KafkaConnection extends Context {
   private leavesInEnvoy(size: u32, end: bool): bool {
     const frame = this.frameLeftInEnvoy(size, end);
     if (frame > size) {
+      if (!heldBudget.take(<i64>size - this.inEnvoyCounted)) {
+        // Closing: pump() then drops what Envoy holds of it.
+        this.forgetInEnvoy();
+        addCounter(getStats().bufferBudgetClosed, 1);
+        this.close("request frame of " + (frame - 4).toString() + " bytes: leaving " + size.toString() +
+          " bytes of it in Envoy's buffer would exceed filter.maxBufferedBytes (" + heldBudget.limit.toString() +
+          " bytes held at most across this worker's connections)", false);
+        return false;
+      }
+      this.inEnvoyCounted = size;
       if (this.inEnvoyFrame == 0) addCounter(getStats().framesInEnvoy, 1);
       this.inEnvoyFrame = frame;
       if (this.inEnvoySinceNs == 0) this.inEnvoySinceNs = nowNs();
       return true;
     }
     // Whole now, or read into the VM from here on: nothing stays in Envoy's buffer.
+    this.forgetInEnvoy();
+    return false;
+  }
+
+  private forgetInEnvoy(): void {
+    heldBudget.give(this.inEnvoyCounted);
+    this.inEnvoyCounted = 0;
     this.inEnvoyFrame = 0;
     this.inEnvoySinceNs = 0;
-    return false;
   }
 
   /** The size (prefix included) of the frame that may stay in Envoy's buffer; 0 when none may. */
@@ -328,6 +350,7 @@ export class KafkaConnection extends Context {
       info(this.label + " closed: " + why + this.summary());
     }
     this.handler.onClose();
+    this.forgetInEnvoy();
     this.requests.release();
     this.responses.release();
     this.inFlight.clear();

@@ -9,7 +9,8 @@
 //   3. a frame left incomplete past frameTimeoutMs closes its connection, as a held one does;
 //   4. the client leaving mid-frame: the cut frame goes on as received, as a held one does; the
 //      client ending its side with the frame's last piece: served, and not closed as stalled;
-//   5. with the setting off (0), nothing is left in Envoy's buffer.
+//   5. with the setting off (0), nothing is left in Envoy's buffer;
+//   4c. bytes left in Envoy's buffer count in filter.maxBufferedBytes as held ones do.
 //
 //   node assembly/filter/testing/in-envoy.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -23,10 +24,10 @@ const { codecs, template, frame } = await oracleFrames(FRAMES);
 const { check, done } = checker();
 
 const LIMIT = 4096;
-const policy = (limit) => JSON.stringify({
+const policy = (limit, filter = {}) => JSON.stringify({
   allowEveryoneIfNoAclFound: false,
   acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" }],
-  filter: { inEnvoyFrameBytes: limit, frameTimeoutMs: 1000 },
+  filter: { inEnvoyFrameBytes: limit, frameTimeoutMs: 1000, ...filter },
 });
 
 const PRODUCE_V = 9;
@@ -42,8 +43,8 @@ function decode(f, isRequest, apiKey, version) {
   return text ? JSON.parse(text) : null;
 }
 
-function start(limit = LIMIT) {
-  const h = new Host(WASM, { config: policy(limit) });
+function start(limit = LIMIT, filter = {}) {
+  const h = new Host(WASM, { config: policy(limit, filter) });
   if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
   return h;
 }
@@ -171,6 +172,32 @@ function feedAllButLast(c, f, n) {
   h.advance(2500);
   check("4b: the connection is not closed as stalled afterwards", !c.closed && !h.logs.some((l) => /request frame incomplete/.test(l.msg)),
     JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
+}
+
+// ---- 4c. bytes left in Envoy's buffer count in maxBufferedBytes, as held ones do ----
+{
+  const h = start(200000, { maxBufferedBytes: 65536 });
+  // Frames of about 30 KB (a client id is at most 32767 bytes); 25000 bytes of each are sent.
+  const frames = [1, 2, 3, 4, 5].map((i) => produce(i, "ok.t" + i, 30000));
+  const [a, b, x] = [h.connect(2), h.connect(3), h.connect(4)];
+  a.feed(DOWNSTREAM, frames[0].subarray(0, 25000));
+  b.feed(DOWNSTREAM, frames[1].subarray(0, 25000));
+  check("4c: two frames' 25000 bytes each stay in Envoy's buffers", a.pending[DOWNSTREAM].length === 25000 && b.pending[DOWNSTREAM].length === 25000 && !a.closed && !b.closed);
+  x.feed(DOWNSTREAM, frames[2].subarray(0, 25000));
+  check("4c: a third would pass 65536 in all: its connection is closed", x.closed);
+  check("4c: nothing of it went upstream, Envoy's buffer is emptied", x.output(DOWNSTREAM).length === 0 && x.pending[DOWNSTREAM].length === 0);
+  check("4c: the close says why", h.logs.some((l) => /leaving 25000 bytes of it in Envoy's buffer would exceed filter.maxBufferedBytes \(65536/.test(l.msg)),
+    JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
+  check("4c: counted in kafka.buffer_budget_closed", h.metric("kafka.buffer_budget_closed") === 1n);
+  a.feed(DOWNSTREAM, frames[0].subarray(25000));
+  check("4c: the first frame, whole, goes on exactly as sent", a.output(DOWNSTREAM).equals(frames[0]));
+  const d = h.connect(5);
+  d.feed(DOWNSTREAM, frames[3].subarray(0, 25000));
+  check("4c: its bytes given back, another frame may stay in Envoy's buffer", !d.closed && d.pending[DOWNSTREAM].length === 25000);
+  b.close();
+  const e = h.connect(6);
+  e.feed(DOWNSTREAM, frames[4].subarray(0, 25000));
+  check("4c: a closed connection's bytes are given back too", !e.closed && e.pending[DOWNSTREAM].length === 25000);
 }
 
 // ---- 5. the setting off ----
