@@ -182,7 +182,8 @@ export function checkListedWith(ctx: RequestContext, rule: Rule, refusals: Split
   const factory = rule.split;
   if (factory == null) return Verdict.close(ctx.apiName + ": the table names no entity list to check");
   const split = factory();
-  const listed = rule.needOf(split.listedKind(ctx.version));
+  const kind = split.listedKind(ctx.version);
+  const listed = kind != EntityKind.None ? rule.needOf(kind) : null;
   const wholeCode = firstRefusal(ctx, rule, frame, listed);
   if (wholeCode != 0) return ctx.refuseWhole(wholeCode, errorMessage(wholeCode));
   if (check != null) split.split(ctx.body, ctx.version, check);
