@@ -53,7 +53,7 @@ export class RequestContext {
 
   /**
    * Makes this context a fresh one for `header` (same policy, session and request): for the
-   * context Produce's allow path probes with on every request (Enforcer), not allocated anew.
+   * context the allow path probes with on every request (Enforcer), not allocated anew.
    */
   reuseFor(header: RequestHeader): void {
     this.header = header;
@@ -102,7 +102,7 @@ export class RequestContext {
   }
 
   /**
-   * False on a context that only probes (Produce's allow path, apis/produce.ts): any refusal
+   * False on a context that only probes (the allow path, apis/rules.ts): any refusal
    * sends the request to the full check, which explains and records it, so `check` answers
    * the code without asking the policy why.
    */
