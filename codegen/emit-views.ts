@@ -22,12 +22,17 @@ const KINDS: Partial<Record<EntityType, string>> = {
 /**
  * Fields the filter reads beyond the entities, by message, struct and field: what produce
  * limits read, what a Fetch request is decided on before any ACL (a follower, its fetch
- * session), and what a Fetch response teaches (its fetch session).
+ * session), what a Metadata request asks beyond its topics (auto-creation, authorized
+ * operations), and what a Fetch response teaches (its fetch session).
  */
 const OTHER_FIELDS: Record<string, Record<string, string>> = {
   "ProduceRequest.ProduceRequestData": { Acks: "Acks" },
   "FetchRequest.FetchRequestData": { ReplicaId: "ReplicaId", SessionId: "SessionId", SessionEpoch: "SessionEpoch" },
   "FetchRequest.ReplicaState": { ReplicaId: "ReplicaId" },
+  "MetadataRequest.MetadataRequestData": {
+    AllowAutoTopicCreation: "AutoCreateTopics", IncludeClusterAuthorizedOperations: "ClusterOperations",
+    IncludeTopicAuthorizedOperations: "TopicOperations",
+  },
   "FetchResponse.FetchResponseData": { ErrorCode: "ErrorCode", SessionId: "SessionId" },
 };
 
@@ -248,7 +253,7 @@ function entitiesFn(s: StructSpec): string { return `entities${s.name}`; }
 
 const VALUE_BYTES: Record<string, (v: string) => string> = {
   string: (v) => `utf8(${v})`, bytes: (v) => v, records: (v) => v, uuid: (v) => `${v}.toBytes()`,
-  int8: (v) => `bigEndian(<i64>${v}, 1)`, int16: (v) => `bigEndian(<i64>${v}, 2)`,
+  bool: (v) => `bigEndian(${v} ? 1 : 0, 1)`, int8: (v) => `bigEndian(<i64>${v}, 1)`, int16: (v) => `bigEndian(<i64>${v}, 2)`,
   int32: (v) => `bigEndian(<i64>${v}, 4)`, int64: (v) => `bigEndian(${v}, 8)`,
 };
 

@@ -13,7 +13,8 @@
 //     PartitionIndex or Index;
 //   - Records: every records field; Acks: ProduceRequest.Acks (what produce limits read);
 //     ErrorCode and SessionId: a Fetch response's top-level ones (its fetch session);
-//     ReplicaId, SessionId and SessionEpoch: a Fetch request's (a follower, its fetch session).
+//     ReplicaId, SessionId and SessionEpoch: a Fetch request's (a follower, its fetch session);
+//     AutoCreateTopics, ClusterOperations, TopicOperations: a Metadata request's flags.
 // Parent: only topics (name or id) and partitions are parents. An entity field of a struct has
 // the struct's parent; the struct's nested structs, array elements and records hang under the
 // last topic or partition the struct recorded before them, or under the struct's parent when
@@ -37,6 +38,9 @@ export enum EntityKind {
   SessionId = 11,
   ReplicaId = 12,
   SessionEpoch = 13,
+  AutoCreateTopics = 14,
+  ClusterOperations = 15,
+  TopicOperations = 16,
 }
 
 export class EntityWalk {
@@ -76,6 +80,8 @@ export class EntityWalk {
     const at = unchecked(this.start[i]);
     return new Uuid(bigEndian64(frame, at), bigEndian64(frame, at + 8));
   }
+
+  bool(frame: Uint8Array, i: i32): bool { return frame[unchecked(this.start[i])] != 0; }
 
   int16(frame: Uint8Array, i: i32): i16 {
     const at = unchecked(this.start[i]);

@@ -33,13 +33,19 @@ function walkMetadataRequestData(r: Reader, version: i16, w: EntityWalk, parent:
     }
   }
   if (version >= 4) {
+    const at = r.pos;
     r.skip(1, 261441 /* MetadataRequestData.AllowAutoTopicCreation */);
+    w.add(EntityKind.AutoCreateTopics, at, 1, parent);
   }
   if ((version >= 8 && version <= 10)) {
+    const at = r.pos;
     r.skip(1, 261299 /* MetadataRequestData.IncludeClusterAuthorizedOperations */);
+    w.add(EntityKind.ClusterOperations, at, 1, parent);
   }
   if (version >= 8) {
+    const at = r.pos;
     r.skip(1, 261442 /* MetadataRequestData.IncludeTopicAuthorizedOperations */);
+    w.add(EntityKind.TopicOperations, at, 1, parent);
   }
   if (version >= 9) {
     const count = r.taggedCount(261120 /* MetadataRequestData tagged fields */);

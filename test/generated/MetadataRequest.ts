@@ -70,4 +70,13 @@ export function entitiesMetadataRequestData(m: MetadataRequestData, version: i16
     const a = m.topics;
     if (a != null) for (let i = 0; i < a.length; i++) entitiesMetadataRequestTopic(unchecked(a[i]), version, e, parent);
   }
+  if (version >= 4) {
+    e.add(EntityKind.AutoCreateTopics, bigEndian(m.allowAutoTopicCreation ? 1 : 0, 1), parent);
+  }
+  if ((version >= 8 && version <= 10)) {
+    e.add(EntityKind.ClusterOperations, bigEndian(m.includeClusterAuthorizedOperations ? 1 : 0, 1), parent);
+  }
+  if (version >= 8) {
+    e.add(EntityKind.TopicOperations, bigEndian(m.includeTopicAuthorizedOperations ? 1 : 0, 1), parent);
+  }
 }

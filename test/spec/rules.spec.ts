@@ -21,6 +21,10 @@ import { learnTopicId, topicName } from "../../assembly/enforce/topic-ids";
 import { checkRequest, ruleOf } from "../../assembly/enforce/apis/authorize";
 import { passesFromView } from "../../assembly/enforce/apis/rules";
 import { sampleMessage } from "../generated/index";
+import { Message } from "../../assembly/protocol/message";
+import { decodeRequest } from "../../assembly/codec/frame";
+import { Uuid } from "../../assembly/protocol/uuid";
+import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
 import { policyOf, session, contextFor, requestBytes } from "./support/enforce";
 
 const RESOURCE_TYPES = ["TOPIC", "GROUP", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"];
@@ -70,12 +74,33 @@ function namesIn(frame: Uint8Array, apiKey: i16, version: i16): Array<string> {
   return names;
 }
 
+/** The request of `frame` with every topic id zeroed; null when it names no topic by id. */
+function withZeroTopicIds(frame: Uint8Array, apiKey: i16, version: i16): Message | null {
+  walk.reset();
+  const r = new Reader(frame);
+  walkRequestHeader(r, requestHeaderVersion(apiKey, version), walk);
+  walkRequest(apiKey, r, version, walk);
+  const copy = frame.slice(0);
+  let any = false;
+  for (let i = 0; i < walk.count; i++) {
+    if (<EntityKind>walk.kind[i] != EntityKind.TopicId) continue;
+    for (let b = 0; b < 16; b++) copy[walk.start[i] + b] = 0;
+    any = true;
+  }
+  if (!any) return null;
+  const decoded = decodeRequest(copy, true);
+  return decoded.error.length == 0 ? decoded.body : null;
+}
+
 let compared = 0, viewPassed = 0, decodedOnly = 0, deniedNamed = 0;
 const wrong = new Array<string>();
 
 /** One sample under one policy: what the view decides against what the decoded check does. */
 function compare(policy: Policy, key: i16, version: i16, what: string, mustPass: bool): void {
-  const body = sampleMessage(key, true, version, 0)!;
+  compareBody(policy, key, version, sampleMessage(key, true, version, 0)!, what, mustPass);
+}
+
+function compareBody(policy: Policy, key: i16, version: i16, body: Message, what: string, mustPass: bool): void {
   const frame = requestBytes(key, version, body);
   const probe = contextFor(policy, session("User:alice"), key, version, body);
   probe.explainsRefusals = false;
@@ -110,6 +135,9 @@ describe("the rules table's allow path", () => {
         compare(ALLOW_ALL, key, version, what + " allow-all", key != 0);
         compare(NO_CLUSTER, key, version, what + " without cluster ACLs", false);
         for (let i = 0; i < names.length; i++) compare(denying(names[i]), key, version, what + " denying " + names[i], false);
+        // Every topic id zeroed (a zero id names no topic, except beside a name in Metadata).
+        const zeroed = withZeroTopicIds(frame, key, version);
+        if (zeroed != null) compareBody(ALLOW_ALL, key, version, zeroed, what + " zero topic ids", false);
       }
     }
     for (let i = 0; i < min(wrong.length, 40); i++) log(wrong[i]);
@@ -119,6 +147,41 @@ describe("the rules table's allow path", () => {
     expect(apis).toBeGreaterThan(40);
     expect(viewPassed).toBeGreaterThan(150);
     expect(deniedNamed).toBeGreaterThan(150);
+  });
+
+  it("decides Metadata as clients send it: names with zero ids, auto-creation on or off", () => {
+    // The generated samples name their topics by id; clients mostly name them, with zero ids.
+    const describeOnly = policyOf(`{"acls": [{"principal": "User:*", "host": "*", "resourceType": "TOPIC", "resourceName": "ok.", "resourcePatternType": "PREFIXED", "operation": "DESCRIBE", "permissionType": "ALLOW"}]}`);
+    const createLimited = policyOf(`{"acls": [` + allowAll(true).slice(0, allowAll(true).length - 1) + `], "limits": {"createTopics": {"topicNameGlob": "other.*"}}}`);
+    const before = compared, passedBefore = viewPassed;
+    for (let v: i16 = 1; v <= maxVersion(3); v++) {
+      for (let auto = 0; auto < 2; auto++) {
+        for (let byId = 0; byId < 2; byId++) {
+          const req = new MetadataRequestData();
+          const topics = new Array<MetadataRequestTopic>();
+          for (let i = 0; i < 2; i++) {
+            const t = new MetadataRequestTopic();
+            t.name = "ok.meta" + i.toString();
+            if (byId == 1 && v >= 10) {
+              t.topicId = new Uuid(0x1234, 0x5678 + i);
+              learnTopicId(t.topicId, t.name!);
+            }
+            topics.push(t);
+          }
+          req.topics = topics;
+          req.allowAutoTopicCreation = auto == 1;
+          const what = "Metadata v" + v.toString() + (auto == 1 ? " auto-create" : "") + (byId == 1 ? " by id" : "");
+          compareBody(ALLOW_ALL, 3, v, req, what + " allow-all", v >= 4 || auto == 1);
+          compareBody(describeOnly, 3, v, req, what + " describe only", false);
+          compareBody(createLimited, 3, v, req, what + " createTopics limited", false);
+          compareBody(denying("ok.meta1"), 3, v, req, what + " denying ok.meta1", false);
+        }
+      }
+    }
+    for (let i = 0; i < min(wrong.length, 40); i++) log(wrong[i]);
+    log((compared - before).toString() + " Metadata cases, " + (viewPassed - passedBefore).toString() + " let through by the view");
+    expect(wrong.length).toBe(0);
+    expect(viewPassed - passedBefore).toBeGreaterThan(20);
   });
 
   it("names the entity list of every row whose check splits one", () => {

@@ -55,7 +55,7 @@ const CA = AclOperation.ClusterAction;
 row(0, NOTHING, produce.checkProduce, produce.passesFromView); // Produce: WRITE on each topic, and limits (produce.ts)
 row(1, [topic(R)], topics.checkFetch, topics.fetchViewAllows).lists(newFetchSplit); // Fetch
 row(2, [topic(D)], checkListed).lists(newListOffsetsSplit); // ListOffsets
-decoded(3, [topic(D)], topics.checkMetadata);
+row(3, [topic(D)], topics.checkMetadata, topics.metadataViewAllows).zeroIdMeansByName(); // Metadata
 row(8, [group(R), topic(R)], checkListed).lists(newOffsetCommitSplit); // OffsetCommit: the group first (a refusal fails every partition)
 decoded(9, [group(D), topic(D)], groups.checkOffsetFetch);
 decoded(10, NOTHING, groups.checkFindCoordinator);

@@ -54,6 +54,18 @@ export class Rule {
   /** The generated split of the request's entity list, for checkListed; null: the API lists none it checks. */
   split: SplitFactory | null = null;
 
+  /**
+   * A zero topic id stands for none: the entry names its topic by name (Metadata: each entry
+   * has both fields, and the view's hook decides which the request uses).
+   */
+  zeroIdsName: bool = false;
+
+  /** This row, a zero topic id in its requests naming no topic (see zeroIdsName). */
+  zeroIdMeansByName(): Rule {
+    this.zeroIdsName = true;
+    return this;
+  }
+
   /** This row, its requests' entity list split by `factory` (checkListed). */
   lists(factory: SplitFactory): Rule {
     this.split = factory;
@@ -108,6 +120,7 @@ function firstRefusal(ctx: RequestContext, rule: Rule, frame: Uint8Array, listed
     let code: i16;
     if (kind == EntityKind.TopicId) {
       const id = walk.uuid(frame, i);
+      if (rule.zeroIdsName && id.isZero()) continue;
       code = ctx.checkTopic(topicName(id), id, need.operation);
     } else {
       const name = walk.text(frame, i);

@@ -324,6 +324,40 @@ function autoCreationRefusal(ctx: RequestContext, name: string, anyTopic: bool):
 }
 
 /**
+ * Metadata's allow path: named topics only (a listing's answer is cut, and an empty list is
+ * left to the decoded check), no authorized operations asked, names or ids as
+ * splitMetadataTopics reads them, and no topic the broker would auto-create that the principal
+ * may not create or limits.createTopics refuses. The table's DESCRIBE on each topic follows.
+ */
+export function metadataViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Uint8Array): bool {
+  let names = 0, nullNames = 0, ids = 0, zeroIds = 0;
+  let autoCreate = true; // before v4 a request cannot turn it off
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>unchecked(walk.kind[i]);
+    if (kind == EntityKind.TopicName) {
+      names++;
+      if (unchecked(walk.length[i]) < 0) nullNames++;
+    } else if (kind == EntityKind.TopicId) {
+      ids++;
+      if (walk.uuid(frame, i).isZero()) zeroIds++;
+    } else if (kind == EntityKind.AutoCreateTopics) autoCreate = walk.bool(frame, i);
+    else if ((kind == EntityKind.ClusterOperations || kind == EntityKind.TopicOperations) && walk.bool(frame, i)) return false;
+  }
+  if (names == 0 && ids == 0) return false;
+  // As splitMetadataTopics: from v12 one id makes the broker read ids alone, and an entry
+  // without one would be dropped (a rewrite); topics by id are never auto-created.
+  if (ctx.version >= 12 && ids > zeroIds) return zeroIds == 0;
+  if (nullNames > 0) return false;
+  if (!autoCreate) return true;
+  const anyTopic = clusterAllows(ctx, AclOperation.Create);
+  for (let i = 0; i < walk.count; i++) {
+    if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicName) continue;
+    if (autoCreationRefusal(ctx, walk.text(frame, i)!, anyTopic) != null) return false;
+  }
+  return true;
+}
+
+/**
  * Every topic (null list, or v0's empty one): the broker's answer is filtered. Named topics:
  * refused ones are not looked up (nor auto-created) and get TOPIC_AUTHORIZATION_FAILED; the
  * request always goes to the broker, whose broker list the client needs.
