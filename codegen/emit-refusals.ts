@@ -136,6 +136,14 @@ function entityKeys(list: FieldSpec): { name: FieldSpec | null | undefined; id: 
   return name === undefined && id === undefined ? null : { name, id };
 }
 
+/** Declares `name` as the response list `target` (of `cls` elements), created when the list may be null. */
+function declareAnswers(c: Code, name: string, target: string, list: FieldSpec, cls: string): void {
+  if (canBeNull(list)) {
+    c.line(`let ${name} = ${target};`);
+    c.line(`if (${name} == null) { ${name} = new Array<${cls}>(); ${target} = ${name}; }`);
+  } else c.line(`const ${name} = ${target};`);
+}
+
 class RefusalEmitter {
   private c = new Code();
   private depth = 0;
@@ -196,10 +204,7 @@ class RefusalEmitter {
     c.line(`/** Adds to \`response\` the answer to each of \`items\` (of ${request.name}.${pair.name}) with its code. */`);
     c.line(`export function add${name.slice("answer".length)}Answers(response: ${respType}, items: Array<${itemType}>, codes: Array<i16>, version: i16, message: string | null): void {`);
     c.indent(() => {
-      if (canBeNull(list)) {
-        c.line(`let answers = ${target};`);
-        c.line(`if (answers == null) { answers = new Array<${response.name}.${element.name}>(); ${target} = answers; }`);
-      } else c.line(`const answers = ${target};`);
+      declareAnswers(c, "answers", target, list, `${response.name}.${element.name}`);
       c.line(`for (let i = 0; i < items.length; i++) answers.push(${name}(unchecked(items[i]), version, unchecked(codes[i]), message));`);
     });
     c.line("}");
@@ -279,10 +284,7 @@ class RefusalEmitter {
     const outer = this.within;
     this.within = outer.intersect(list.versions);
     c.block(when, () => {
-      if (canBeNull(list)) {
-        c.line(`let ${answers} = ${p};`);
-        c.line(`if (${answers} == null) { ${answers} = new Array<${cls}>(); ${p} = ${answers}; }`);
-      } else c.line(`const ${answers} = ${p};`);
+      declareAnswers(c, answers, p, list, cls);
       const answerEach = (from: string): void => {
         c.line(`const ${items} = ${from}.${propertyName(pair)};`);
         const each = (): void => {
@@ -452,10 +454,7 @@ function emitSplit(c: Code, api: Api, splits: SplitList[]): void {
         const target = `r.${propertyName(s.response)}`;
         const cls = `${response.name}.${structOf(s.response)!.name}`;
         c.block(versionCheck(s.within, response.validVersions), () => {
-          if (canBeNull(s.response)) {
-            c.line(`let answers = ${target};`);
-            c.line(`if (answers == null) { answers = new Array<${cls}>(); ${target} = answers; }`);
-          } else c.line(`const answers = ${target};`);
+          declareAnswers(c, "answers", target, s.response, cls);
           c.line(`for (let i = 0; i < this.${answersOf(s)}.length; i++) answers.push(unchecked(this.${answersOf(s)}[i]));`);
         });
       }

@@ -211,7 +211,8 @@ export class KafkaConnection extends Context {
     const f = this.requests;
     if (limit == 0 || end || this.closeRequested || this.decidedInBuffer > 0 || f.mode != Mode.Header || f.heldBytes > 0) return 0;
     if (this.inEnvoyFrame > 0) return this.inEnvoyFrame;
-    if (size < 4) return 0;
+    // From `limit` bytes on, the first frame is whole or too large to leave: no prefix to read.
+    if (size < 4 || size >= limit) return 0;
     const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, 4);
     if (prefix == null || prefix.length != 4) return 0;
     const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
