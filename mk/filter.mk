@@ -5,12 +5,14 @@
 #                       the oracle sweep (with the corpus of real clients' frames, test/corpus),
 #                       topic ids shared between worker VMs, and requests waiting for external
 #                       decisions (waits.mjs), request frames left in Envoy's buffer until
-#                       whole (in-envoy.mjs); the oracle sweep, the waits and in-envoy again on
-#                       build/filter-stress.wasm (garbage collected at every safe point)
+#                       whole (in-envoy.mjs), Produce frames decided in place against the
+#                       same frames read whole (in-place.mjs); the oracle sweep, the waits,
+#                       in-envoy and in-place again on build/filter-stress.wasm (garbage
+#                       collected at every safe point, bytes not fetched in place poisoned)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
 #   make round-trip-cost  time and allocation of allowed Produce and Fetch round trips in the mock host
-#                       (101 KiB, 1 MiB, 100 partitions; figures for test/bench/README.md)
+#                       (1 KiB, 101 KiB, 1 MiB, 100 partitions; figures for test/bench/README.md)
 #
 # asc takes the entry file on its command line: asconfig.json's "filter" target holds the
 # options only (an asconfig can name entries only for all targets at once).
@@ -18,7 +20,8 @@
 FILTER_WASM_OUT  := build/filter.wasm
 FILTER_TEST_WASM := build/filter-test.wasm
 # The filter collecting garbage at every safe point (assembly/runtime/collect.ts): a reference
-# only the Wasm stack held would be freed at once and the tests would see it.
+# only the Wasm stack held would be freed at once and the tests would see it; and frames decided
+# in place fetched in 64-byte pages, what was not fetched poisoned (assembly/protocol/in-place.ts).
 FILTER_STRESS_WASM := build/filter-stress.wasm
 FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
 
@@ -33,7 +36,7 @@ filter: deps $(FILTER_WASM_OUT)
 	@echo "filter: $(FILTER_WASM_OUT) $$(wc -c < $(FILTER_WASM_OUT)) bytes"
 
 $(FILTER_STRESS_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
-	npx asc assembly/main.ts --config asconfig.json --target filter --use COLLECT_AT_EVERY_SAFE_POINT=1 -o $@
+	npx asc assembly/main.ts --config asconfig.json --target filter --use COLLECT_AT_EVERY_SAFE_POINT=1 --use STRESS_IN_PLACE=1 -o $@
 
 $(FILTER_TEST_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 	npx asc assembly/filter/testing/entry.ts --config asconfig.json --target filter -o $@
@@ -48,9 +51,11 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/waits.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/in-place.mjs $(FILTER_WASM_OUT)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
+	node assembly/filter/testing/in-place.mjs $(FILTER_STRESS_WASM)
 
 # The same filter with AssemblyScript's allocation hooks (ASC_RTRACE), for round-trip-cost.mjs.
 $(FILTER_RTRACE_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)

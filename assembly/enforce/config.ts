@@ -9,6 +9,7 @@
 //                 "maxCacheEntries": 10000, "maxPendingCalls": 1000},
 //    "filter": {"maxFrameBytes": 104857600, "maxInFlight": 1024,
 //               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000, "inEnvoyFrameBytes": 0,
+//               "inPlaceFrameBytes": 32768,
 //               "onDecodeError": "close" | "pass", "topicStatsLimit": 100, "principalStatsLimit": 100,
 //               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
 //
@@ -30,7 +31,7 @@ import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "./addresses";
 import { ExternalSettings } from "./external";
-import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS } from "../filter/settings";
+import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_IN_PLACE_FRAME_BYTES } from "../filter/settings";
 
 /** The "filter" section: the shell's own settings, then how the enforcement behaves. */
 export class FilterSettings extends ShellSettings {
@@ -64,7 +65,7 @@ export class FilterConfig {
     const s = this.settings;
     return "maxFrameBytes=" + s.maxFrameBytes.toString() + " maxInFlight=" + s.maxInFlight.toString()
       + " maxBufferedBytes=" + s.maxBufferedBytes.toString() + " frameTimeoutMs=" + s.frameTimeoutMs.toString()
-      + " inEnvoyFrameBytes=" + s.inEnvoyFrameBytes.toString()
+      + " inEnvoyFrameBytes=" + s.inEnvoyFrameBytes.toString() + " inPlaceFrameBytes=" + s.inPlaceFrameBytes.toString()
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
       + " principalStatsLimit=" + s.principalStatsLimit.toString()
       + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
@@ -98,6 +99,7 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     settings.maxBufferedBytes = f.field("maxBufferedBytes").asIntOr(DEFAULT_MAX_BUFFERED_BYTES, 65536, 1 << 40);
     settings.frameTimeoutMs = <i32>f.field("frameTimeoutMs").asIntOr(DEFAULT_FRAME_TIMEOUT_MS, 100, 86400000);
     settings.inEnvoyFrameBytes = <i32>f.field("inEnvoyFrameBytes").asIntOr(0, 0, i32.MAX_VALUE);
+    settings.inPlaceFrameBytes = <i32>f.field("inPlaceFrameBytes").asIntOr(DEFAULT_IN_PLACE_FRAME_BYTES, 0, i32.MAX_VALUE);
     const onError = f.field("onDecodeError");
     const mode = onError.asStringOr("close");
     if (!onError.failed && mode != "close" && mode != "pass") onError.fail("expected \"close\" or \"pass\", got \"" + mode + "\"");

@@ -2,6 +2,8 @@
 // that knows when it is still exactly the host's input (so the host buffer need not be
 // rewritten at all).
 
+import { makeReadable } from "../protocol/in-place";
+
 /** Above this capacity an emptied queue gives its storage back (one big frame must not pin memory). */
 const KEEP_CAPACITY: i32 = 64 * 1024;
 const FIRST_CAPACITY: i32 = 256;
@@ -177,17 +179,24 @@ export class Output {
   private identityEnd: i32 = 0;
   private q: ByteQueue = new ByteQueue();
 
+  /**
+   * Set when bytes of a frame decided in place (protocol/in-place.ts) had to be copied but the
+   * host's buffer did not give them: what was written is not what the client sent.
+   */
+  unreadable: bool = false;
+
   begin(chunk: Uint8Array): void {
     this.chunk = chunk;
     this.identity = true;
     this.identityEnd = 0;
+    this.unreadable = false;
     this.q.clear();
   }
 
   private materialize(): void {
     if (!this.identity) return;
     this.identity = false;
-    this.q.append(this.chunk, 0, this.identityEnd);
+    this.appendChunk(0, this.identityEnd);
   }
 
   /** Sends on `len` input bytes starting at `pos` of the current chunk. */
@@ -198,6 +207,12 @@ export class Output {
       return;
     }
     this.materialize();
+    this.appendChunk(pos, len);
+  }
+
+  /** Copies chunk bytes: those of a frame in place are fetched first. */
+  private appendChunk(pos: i32, len: i32): void {
+    if (!makeReadable(this.chunk.dataStart + <usize>pos, <usize>len)) this.unreadable = true;
     this.q.append(this.chunk, pos, len);
   }
 
@@ -229,6 +244,8 @@ export class Output {
   get length(): i32 { return this.identity ? this.identityEnd : this.q.length; }
 
   bytes(): Uint8Array {
-    return this.identity ? this.chunk.subarray(0, this.identityEnd) : this.q.view();
+    if (!this.identity) return this.q.view();
+    if (!makeReadable(this.chunk.dataStart, <usize>this.identityEnd)) this.unreadable = true;
+    return this.chunk.subarray(0, this.identityEnd);
   }
 }

@@ -8,6 +8,10 @@
 //   drains `size` bytes and prepends `out`. Bytes we hold back (a partial header, or a frame
 //   being collected) live in the VM, never in Envoy's buffer, so Envoy's watermarks never
 //   stall a half-received frame, and a frame can be replaced in place, in order.
+// - A large Produce frame that starts the buffer whole is decided in place (in-place-chunk.ts,
+//   protocol/in-place.ts): get_buffer_bytes of the ranges its view reads (the header, topic
+//   names, batch headers), never its records. Passed, it stays in Envoy's buffer untouched; if
+//   what goes on must be rewritten after all, the rest of it is fetched first.
 // - We return Continue (the rewritten buffer goes on to tcp_proxy / the client), or
 //   StopIteration when nothing is to be sent on now; either way Envoy's buffer is left
 //   holding exactly what we want sent, so nothing is ever sent twice.
@@ -32,6 +36,8 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
+import { inPlaceProduceFrame, inPlaceChunk } from "./in-place-chunk";
+import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
 
@@ -130,7 +136,11 @@ export class KafkaConnection extends Context {
     this.inFlight = new InFlightQueue(settings.maxInFlight);
     this.mayWait = settings.requestsMayWait;
     this.inEnvoyFrameBytes = <u32>min(settings.inEnvoyFrameBytes, settings.maxFrameBytes);
+    this.inPlaceFrameBytes = <u32>settings.inPlaceFrameBytes;
   }
+
+  /** A whole Produce frame of this size or more is decided in place (settings.inPlaceFrameBytes). */
+  private readonly inPlaceFrameBytes: u32;
 
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
   private readonly mayWait: bool;
@@ -230,12 +240,39 @@ export class KafkaConnection extends Context {
   }
 
   private pump(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {
+    const st = this.pumpChunk(f, typ, size, end);
+    if (inPlace()) {
+      addCounter(getStats().inPlaceBytesRead, <i64>inPlaceFetchedBytes());
+      endInPlace();
+    }
+    return st;
+  }
+
+  /**
+   * Envoy's buffer of `size` bytes in VM memory: copied in whole, or with a large Produce frame
+   * that starts it whole left in place (in-place-chunk.ts), at a frame boundary with nothing
+   * held and no raw SASL token due.
+   */
+  private readChunk(f: Framer, typ: BufferTypeValues, size: u32): Uint8Array | null {
+    if (size == 0) return EMPTY;
+    if (f == this.requests && this.decidedInBuffer == 0 && f.mode == Mode.Header && f.heldBytes == 0 &&
+        this.rawExchanges == 0 && this.handshakesV0 == 0) {
+      const frame = inPlaceProduceFrame(typ, size, this.inPlaceFrameBytes);
+      if (frame > 0) {
+        addCounter(getStats().framesInPlace, 1);
+        return inPlaceChunk(typ, size, frame);
+      }
+    }
+    return readBuffer(typ, size);
+  }
+
+  private pumpChunk(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {
     if (this.closeRequested) {
       // Closing: nothing more goes anywhere.
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
-    let chunk: Uint8Array | null = size > 0 ? readBuffer(typ, size) : EMPTY;
+    let chunk = this.readChunk(f, typ, size);
     if (chunk == null || <u32>chunk.length != size) {
       this.close("could not read " + f.name + " bytes from the host buffer", false);
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
@@ -262,9 +299,18 @@ export class KafkaConnection extends Context {
       if (f.overBudget) addCounter(getStats().bufferBudgetClosed, 1);
       this.close(f.reason, !this.handlerClosed && !f.overBudget && !this.protocolClosed);
     }
-    if (!out.unchanged && !replaceBufferPrefix(typ, size, out.bytes())) {
-      this.close("could not write " + f.name + " bytes to the host buffer", false);
-      return FilterStatusValues.StopIteration;
+    if (!out.unchanged) {
+      const bytes = out.bytes();
+      if (out.unreadable) {
+        // Never send on what was not read from the client's bytes.
+        this.close("could not read " + f.name + " bytes from the host buffer", false);
+        replaceBufferPrefix(typ, size, EMPTY);
+        return FilterStatusValues.StopIteration;
+      }
+      if (!replaceBufferPrefix(typ, size, bytes)) {
+        this.close("could not write " + f.name + " bytes to the host buffer", false);
+        return FilterStatusValues.StopIteration;
+      }
     }
     if (out.length == 0 && !end) return FilterStatusValues.StopIteration;
     return FilterStatusValues.Continue;
@@ -276,6 +322,12 @@ export class KafkaConnection extends Context {
    */
   private wait(f: Framer, typ: BufferTypeValues, chunk: Uint8Array, size: u32): FilterStatusValues {
     const decided = this.out.bytes();
+    if (this.out.unreadable || !fetchAll()) {
+      f.unpark(chunk.length);
+      this.close("could not read " + f.name + " bytes from the host buffer", false);
+      replaceBufferPrefix(typ, size, EMPTY);
+      return FilterStatusValues.StopIteration;
+    }
     const frame = f.parkedFrame();
     const rest = chunk.subarray(f.parkedRest);
     const kept = new Uint8Array(decided.length + frame.length + rest.length);

@@ -15,6 +15,8 @@ export const DEFAULT_MAX_IN_FLIGHT: i32 = 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES: i64 = 256 * 1024 * 1024;
 /** A client's request.timeout.ms default: a request still being sent after it is given up. */
 export const DEFAULT_FRAME_TIMEOUT_MS: i32 = 30000;
+/** Below this, copying a frame in costs less than the host calls that fetch parts of it. */
+export const DEFAULT_IN_PLACE_FRAME_BYTES: i32 = 32768;
 
 export class ShellSettings {
   maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
@@ -31,6 +33,12 @@ export class ShellSettings {
    * connection whose buffer passes that limit, and the frame would never complete.
    */
   inEnvoyFrameBytes: i32 = 0;
+  /**
+   * A whole Produce frame of at least this size at the start of Envoy's buffer is decided in
+   * place: the VM reads its header, topic names and batch headers, not its records, and a
+   * passed one goes on from Envoy's buffer (0: every frame is read whole).
+   */
+  inPlaceFrameBytes: i32 = DEFAULT_IN_PLACE_FRAME_BYTES;
 }
 
 /** Puts `s` in force for the VM: the held-bytes budget and how often stalled frames are looked for. */

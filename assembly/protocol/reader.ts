@@ -8,6 +8,7 @@
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
+import { inPlace, makeReadable, readableEnd } from "./in-place";
 /** Label id -> "Struct.Field"; the generated codecs' table installs itself here (messages/labels.ts). */
 export type LabelNames = (id: i32) => string;
 
@@ -32,6 +33,11 @@ export class Reader {
   readonly buf: Uint8Array;
   pos: i32;
   readonly end: i32;
+  /**
+   * Reads up to here need no check but the bounds: `end`, except over a frame decided in
+   * place (protocol/in-place.ts), where it is the end of what was fetched from `pos` on.
+   */
+  private readable: i32;
   failed: bool = false;
   /** What failed first: the field being read and why. Empty while !failed. */
   error: string = "";
@@ -41,6 +47,8 @@ export class Reader {
     this.buf = buf;
     this.pos = pos;
     this.end = end < 0 ? buf.length : min(end, buf.length);
+    this.readable = this.end;
+    if (inPlace()) this.readable = <i32>(readableEnd(buf.dataStart + <usize>pos, buf.dataStart + <usize>this.end) - buf.dataStart);
   }
 
   @inline get remaining(): i32 { return this.end - this.pos; }
@@ -61,10 +69,28 @@ export class Reader {
 
   private need<F>(n: i32, field: F): bool {
     if (this.failed) return false;
+    if (n >= 0 && n <= this.readable - this.pos) return true;
+    return this.within(n, field) && this.fetch(n, field);
+  }
+
+  /** The bounds check alone: `n` bytes are there from `pos` (read or not). */
+  private within<F>(n: i32, field: F): bool {
+    if (this.failed) return false;
     if (n < 0 || n > this.end - this.pos) {
       this.fail(field, "needs " + n.toString() + " bytes, " + this.remaining.toString() + " left");
       return false;
     }
+    return true;
+  }
+
+  /** Over a frame decided in place: fetches the `n` bytes at `pos` before they are read. */
+  private fetch<F>(n: i32, field: F): bool {
+    const base = this.buf.dataStart;
+    if (!makeReadable(base + <usize>this.pos, <usize>n)) {
+      this.fail(field, "needs " + n.toString() + " bytes the host's buffer did not give");
+      return false;
+    }
+    this.readable = <i32>(readableEnd(base + <usize>this.pos, base + <usize>this.end) - base);
     return true;
   }
 
@@ -256,12 +282,14 @@ export class Reader {
 
   /**
    * Moves past a string (`wide` false) or bytes/records value (`wide` true); returns its
-   * length, -1 for null or after a failure. Its bytes are the `length` bytes before `pos`.
+   * length, -1 for null or after a failure. Its bytes are the `length` bytes before `pos`:
+   * a string's are readable, a bytes value's are not fetched over a frame decided in place
+   * (records.ts fetches the batch headers it reads).
    */
   skipValue<F>(field: F, compact: bool, nullable: bool, wide: bool): i32 {
     const n = this.length(field, compact, wide);
     if (!this.checkLength(n, nullable, field) || n < 0) return -1;
-    if (!this.need(n, field)) return -1;
+    if (wide ? !this.within(n, field) : !this.need(n, field)) return -1;
     this.pos += n;
     return n;
   }

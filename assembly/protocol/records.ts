@@ -4,6 +4,10 @@
 // Layout (bytes): baseOffset 8, batchLength 4, partitionLeaderEpoch 4, magic 1, crc 4,
 // attributes 2, lastOffsetDelta 4, baseTimestamp 8, maxTimestamp 8, producerId 8,
 // producerEpoch 2, baseSequence 4, recordCount 4, then the records.
+//
+// Over a frame decided in place (in-place.ts) only the headers read here are fetched.
+
+import { makeReadable } from "./in-place";
 
 export const BATCH_HEADER_BYTES: i32 = 61;
 const LOG_OVERHEAD: i32 = 12; // baseOffset + batchLength
@@ -32,6 +36,10 @@ function int32At(b: Uint8Array, at: i32): i32 {
   return (<i32>unchecked(b[at]) << 24) | (<i32>unchecked(b[at + 1]) << 16) | (<i32>unchecked(b[at + 2]) << 8) | <i32>unchecked(b[at + 3]);
 }
 
+@inline function headerReadable(buf: Uint8Array, at: i32): bool {
+  return makeReadable(buf.dataStart + <usize>at, <usize>BATCH_HEADER_BYTES);
+}
+
 /** The records field's bytes `buf[start, end)`; `end` -1 for the end of `buf`, which holds them. */
 function endOf(buf: Uint8Array, end: i32): i32 { return end < 0 ? buf.length : min(end, buf.length); }
 
@@ -41,7 +49,8 @@ function endOf(buf: Uint8Array, end: i32): i32 { return end < 0 ? buf.length : m
  */
 export function firstBatchIsTransactional(buf: Uint8Array | null, start: i32 = 0, end: i32 = -1): bool {
   if (buf == null || start < 0) return false;
-  if (endOf(buf, end) - start < BATCH_HEADER_BYTES || <i32>unchecked(buf[start + MAGIC_OFFSET]) != 2) return false;
+  if (endOf(buf, end) - start < BATCH_HEADER_BYTES || !headerReadable(buf, start)) return false;
+  if (<i32>unchecked(buf[start + MAGIC_OFFSET]) != 2) return false;
   return (<i32>unchecked(buf[start + ATTRIBUTES_OFFSET + 1]) & 0x10) != 0;
 }
 
@@ -65,6 +74,10 @@ export function summarizeBatches(buf: Uint8Array | null, start: i32 = 0, end: i3
   const n = endOf(buf, end);
   let at = min(start, n);
   while (n - at >= BATCH_HEADER_BYTES) {
+    if (!headerReadable(buf, at)) {
+      s.error = "record batch at offset " + (at - start).toString() + ": its header could not be read from the host's buffer";
+      return s;
+    }
     const batchLength = int32At(buf, at + 8);
     const magic = <i32>unchecked(buf[at + MAGIC_OFFSET]);
     if (magic != 2) {

@@ -155,6 +155,41 @@ e2e("a 700 KB produce written in 64 KiB pieces is left in Envoy's buffer until w
   const after = await stats();
   assert.equal(delta(before, after, K("request_frames_in_envoy")), 1, "kafka.request_frames_in_envoy counts it");
   assert.equal(delta(before, after, K("request_bytes")), frame.length, "kafka.request_bytes counts each byte once");
+  assert.equal(delta(before, after, K("request_frames_in_place")), 1, "decided in place once whole (filter.inPlaceFrameBytes)");
+  const read = delta(before, after, K("request_bytes_read_in_place"));
+  assert.ok(read > 0 && read <= 16384, `${read} of its ${frame.length} bytes read into the VM`);
+  assert.deepEqual(closeLines(c.mark), []);
+  await afterAttack(c, "plaintext");
+});
+
+e2e("900 KB produces sent whole are decided in place: an allowed one reaches the broker with a few KiB of it read, a denied one and one over a batch limit are refused", async (c) => {
+  const ok = unique("e2e.adv.", "inplace"), denied = unique("e2e.readonly.", "inplace"), small = unique("e2e.small.", "inplace");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [ok, denied, small]);
+  const w = await Wire.for(c, "plaintext");
+  const outcomes: Array<[string, number[], number, number]> = [];
+  let corr = 1;
+  for (const topic of [ok, denied, small]) {
+    const before = await stats();
+    const frame = await produce(corr, topic, undefined, 900_000);
+    await w.send(frame);
+    const p = await w.next(8000);
+    assert.ok(p !== null && corrOf(p) === corr, `the produce to ${topic} is answered`);
+    const after = await stats();
+    assert.equal(delta(before, after, K("request_frames_in_place")), 1, `the produce to ${topic} is decided in place`);
+    outcomes.push([topic, await produceErrors(p), delta(before, after, K("request_bytes_read_in_place")), frame.length]);
+    corr++;
+  }
+  c.t.diagnostic(outcomes.map(([t, e, read, size]) => `${t}: errors ${e}, ${read} of ${size} bytes read`).join("; "));
+  const [allowed, refused, limited] = outcomes;
+  assert.deepEqual(allowed[1], [ERR.NONE]);
+  assert.ok(allowed[2] <= 16384, `the allowed one: ${allowed[2]} bytes read into the VM`);
+  assert.equal(await highWatermark(admin, ok), 1, "its record reached the broker once");
+  assert.deepEqual(refused[1], [ERR.TOPIC_AUTHORIZATION_FAILED]);
+  assert.equal(await highWatermark(admin, denied), 0);
+  assert.notDeepEqual(limited[1], [ERR.NONE], "a batch over e2e.small.'s maxBatchBytes is refused");
+  assert.equal(await highWatermark(admin, small), 0);
+  assert.ok(!w.closed, "the connection stays up");
   assert.deepEqual(closeLines(c.mark), []);
   await afterAttack(c, "plaintext");
 });

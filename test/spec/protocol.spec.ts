@@ -9,6 +9,8 @@ import { decodeUtf8 } from "../../assembly/protocol/utf8";
 import { labelName } from "../../assembly/messages/labels";
 import { DescribeGroupsRequestData } from "../../assembly/messages/DescribeGroupsRequest";
 import { DescribedGroup } from "../../assembly/messages/DescribeGroupsResponse";
+import { PageSource, beginInPlace, endInPlace, fetchAll, inPlaceFetchedBytes, makeReadable, readableEnd } from "../../assembly/protocol/in-place";
+import { firstBatchIsTransactional, summarizeBatches } from "../../assembly/protocol/records";
 
 function bytesOf(values: Array<i32>): Uint8Array {
   const b = new Uint8Array(values.length);
@@ -270,5 +272,112 @@ describe("Uuid and base64", () => {
     expect(base64Encode(bytesOf([0xfb, 0xff]))).toBe("+/8=");
     expect(base64Decode("a$bc")).toBeNull();
     expect(base64Decode("abcde")).toBeNull();
+  });
+});
+
+/** Envoy's buffer for the in-place tests: copies from `host`, records each fetch, fails past `failFrom`. */
+class HostBytes extends PageSource {
+  fetches: Array<u32> = new Array<u32>(); // offset, length pairs
+  failFrom: u32 = u32.MAX_VALUE;
+  constructor(readonly host: Uint8Array) { super(); }
+  fetch(offset: u32, length: u32, into: usize): bool {
+    if (offset + length > this.failFrom) return false;
+    this.fetches.push(offset);
+    this.fetches.push(length);
+    memory.copy(into, this.host.dataStart + <usize>offset, <usize>length);
+    return true;
+  }
+}
+
+/** A frame of `size` bytes in `host`, laid out in place over `vm` (poisoned with 0xff), its first `prefix` bytes there. */
+function inPlaceOver(host: Uint8Array, vm: Uint8Array, prefix: u32): HostBytes {
+  vm.fill(0xff);
+  memory.copy(vm.dataStart, host.dataStart, <usize>prefix);
+  const source = new HostBytes(host);
+  beginInPlace(vm.dataStart, <u32>vm.length, source, prefix);
+  return source;
+}
+
+// A classic records value: int32 length, then a 100 KiB batch, then an int32 after it.
+function frameWithBatch(): Uint8Array {
+  const w = new Writer(16);
+  const records = new Uint8Array(100 * 1024);
+  const batch = new DataView(records.buffer);
+  batch.setInt32(8, records.length - 12);
+  records[16] = 2; // magic
+  batch.setInt16(21, 0x10); // transactional
+  batch.setInt32(57, 7); // records
+  w.bytesField(records, false);
+  w.int32(123456789);
+  return w.bytes();
+}
+
+describe("Reader over a frame decided in place (protocol/in-place.ts)", () => {
+  it("fetches what is read, never what a bytes value skips over", () => {
+    const host = frameWithBatch();
+    const vm = new Uint8Array(host.length);
+    const source = inPlaceOver(host, vm, 4096);
+    const r = new Reader(vm);
+    const n = r.skipValue("records", false, false, true);
+    expect(n).toBe(100 * 1024);
+    expect(source.fetches.length).toBe(0); // the length was there; the value was skipped
+    expect(r.int32("after")).toBe(123456789);
+    expect(r.failed).toBe(false);
+    // One fetch: the last page, up to the end of the frame.
+    expect(source.fetches.length).toBe(2);
+    expect(source.fetches[0] + source.fetches[1]).toBe(<u32>host.length);
+    expect(inPlaceFetchedBytes()).toBeLessThan(12288);
+    // The batch header is read through records.ts, which fetches it.
+    const s = summarizeBatches(vm, 4, 4 + n);
+    expect(s.error).toBe("");
+    expect(s.batches).toBe(1);
+    expect(s.records).toBe(7);
+    expect(s.transactional).toBe(true);
+    expect(firstBatchIsTransactional(vm, 4, 4 + n)).toBe(true);
+    // The middle of the batch was never fetched.
+    const middle = vm.dataStart + 50 * 1024;
+    expect(readableEnd(middle, middle + 10)).toBe(middle);
+    expect(vm[50 * 1024]).toBe(0xff);
+    endInPlace();
+    expect(readableEnd(middle, middle + 10)).toBe(middle + 10);
+  });
+
+  it("fetches only the pages missing from a range, and everything for a whole copy", () => {
+    const host = frameWithBatch();
+    const vm = new Uint8Array(host.length);
+    const source = inPlaceOver(host, vm, 4096);
+    expect(makeReadable(vm.dataStart + 100, 3996)).toBe(true);
+    expect(source.fetches.length).toBe(0);
+    expect(makeReadable(vm.dataStart + 4000, 200)).toBe(true); // the first page is there: from the second on
+    expect(source.fetches[0]).toBe(4096);
+    expect(fetchAll()).toBe(true);
+    for (let i = 0; i < host.length; i++) if (vm[i] != host[i]) expect(i).toBe(-1);
+    endInPlace();
+  });
+
+  it("fails the read, not the VM, when the host does not give the bytes", () => {
+    const host = frameWithBatch();
+    const vm = new Uint8Array(host.length);
+    const source = inPlaceOver(host, vm, 4);
+    source.failFrom = 1000;
+    const r = new Reader(vm);
+    r.skipValue("records", false, false, true);
+    expect(r.int32("after")).toBe(0);
+    expect(r.failed).toBe(true);
+    expect(r.error.includes("the host's buffer did not give")).toBe(true);
+    const s = summarizeBatches(vm, 4, host.length - 4);
+    expect(s.error.includes("could not be read from the host's buffer")).toBe(true);
+    expect(firstBatchIsTransactional(vm, 4, host.length - 4)).toBe(false);
+    endInPlace();
+  });
+
+  it("reads memory outside the frame in place as any other", () => {
+    const host = frameWithBatch();
+    const vm = new Uint8Array(host.length);
+    const source = inPlaceOver(host, vm, 4);
+    const other = bytesOf([0, 0, 0, 42]);
+    expect(new Reader(other).int32("x")).toBe(42);
+    expect(source.fetches.length).toBe(0);
+    endInPlace();
   });
 });

@@ -115,6 +115,7 @@ export class Host {
     this.callResponse = null; // {headers: [[name, value]]} while an answer is delivered
     this.deferred = []; // continueReading actions, run when the current call returns
     this.continueCalls = []; // every proxy_continue_stream: {ctx, type}
+    this.refuseRead = null; // (type, start, length) => true to fail that get_buffer_bytes (a test's host fault)
     const self = this;
     const env = {
       proxy_log(level, ptr, len) { self.logs.push({ level, msg: self.str(ptr, len), ctx: self.current }); return Ok; },
@@ -153,6 +154,7 @@ export class Host {
       proxy_get_buffer_bytes(type, start, length, ptrPtr, sizePtr) {
         const b = type === PLUGIN_CONFIGURATION ? self.configOf(self.current) : self.buffers.get(type);
         if (!b) return NotFound;
+        if (self.refuseRead && self.refuseRead(type, start, length)) return BadArgument;
         if (start > b.length) length = 0;
         else if (start + length > b.length) length = b.length - start;
         if (length === 0) {

@@ -1,0 +1,80 @@
+// Envoy's request buffer laid out in VM memory with its first frame, a large Produce, decided
+// in place (protocol/in-place.ts): the size prefix and the request header are fetched, and
+// whatever follows the frame; of the frame's interior only what policy reads (topic names,
+// batch headers), never its records. Passed, the frame goes on from Envoy's buffer as it is.
+
+import { BufferTypeValues, readBuffer } from "../runtime/host";
+import { IN_PLACE_PAGE, PageSource, beginInPlace, makeReadable } from "../protocol/in-place";
+import { requestHeaderNeed } from "./header";
+
+const PRODUCE: i32 = 0;
+
+class EnvoyBuffer extends PageSource {
+  typ: BufferTypeValues = BufferTypeValues.NetworkDownstreamData;
+
+  fetch(offset: u32, length: u32, into: usize): bool {
+    const b = readBuffer(this.typ, length, offset);
+    if (b == null || <u32>b.length != length) return false;
+    memory.copy(into, b.dataStart, length);
+    return true;
+  }
+}
+
+const envoyBuffer = new EnvoyBuffer();
+
+/**
+ * The memory in-place chunks are laid out in, reused: nothing refers to a chunk once the
+ * callback that read it returns (the framer copies what it keeps of an unfinished frame).
+ * Left unfilled: it is read only where fetched (the minimal runtime's allocation does not
+ * zero it; ArrayBuffer's constructor would, touching every page of it).
+ */
+let scratch: ArrayBuffer = new ArrayBuffer(0);
+const SCRATCH_STEP: u32 = 64 * 1024;
+
+function scratchOf(size: u32): ArrayBuffer {
+  if (<u32>scratch.byteLength < size) {
+    const rounded = (<usize>size + SCRATCH_STEP - 1) & ~(<usize>SCRATCH_STEP - 1);
+    scratch = changetype<ArrayBuffer>(__new(rounded, idof<ArrayBuffer>()));
+  }
+  return scratch;
+}
+
+/**
+ * The size (prefix included) of the Produce frame that starts Envoy's `size` byte buffer, when
+ * it is whole there and at least `minBytes`; 0 when not (the buffer is read as usual).
+ */
+export function inPlaceProduceFrame(typ: BufferTypeValues, size: u32, minBytes: u32): u32 {
+  if (minBytes == 0 || size < minBytes) return 0;
+  const head = readBuffer(typ, 6);
+  if (head == null || head.length != 6) return 0;
+  const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
+  const apiKey = (<i32>head[4] << 8) | <i32>head[5];
+  // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.
+  if (apiKey != PRODUCE || <u64>declared + 4 > <u64>size || declared + 4 < minBytes) return 0;
+  return declared + 4;
+}
+
+/**
+ * Envoy's `size` byte buffer in VM memory, its first `frame` bytes in place until endInPlace();
+ * null when the host does not give what is fetched.
+ */
+export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32): Uint8Array | null {
+  const chunk = Uint8Array.wrap(scratchOf(size), 0, <i32>size);
+  const at = chunk.dataStart;
+  envoyBuffer.typ = typ;
+  // Fetched with the prefix: the request header and, usually, the topic names.
+  const first = min(frame, IN_PLACE_PAGE);
+  if (!envoyBuffer.fetch(0, first, at)) return null;
+  if (size > frame && !envoyBuffer.fetch(frame, size - frame, at + <usize>frame)) return null;
+  beginInPlace(at, frame, envoyBuffer, first);
+  // The framer reads the header (up to Produce's acks) without a Reader: fetched now, however
+  // long the client id or transactional id.
+  let have = <i32>first - 4;
+  while (true) {
+    const need = requestHeaderNeed(chunk.subarray(4, 4 + have), <i32>frame - 4);
+    if (need <= have) break; // enough, or malformed: the framer says so
+    if (!makeReadable(at + 4 + <usize>have, <usize>(need - have))) return null;
+    have = need;
+  }
+  return chunk;
+}

@@ -1,0 +1,190 @@
+// Produce frames decided in place (filter.inPlaceFrameBytes; assembly/protocol/in-place.ts),
+// under the mock Envoy host, deterministically:
+//   1. differential: every case is fed to the filter twice, in place (the default, 32 KiB) and
+//      with the setting off (every frame read whole), and the broker and the client must get
+//      the same bytes and the connection end the same way. Cases: allowed frames (flexible and
+//      classic, one batch or many, acks=0), a denied topic, limits broken by a batch deep in
+//      the frame (codec, batch size), transactional batches with an allowed and a refused id,
+//      headers longer than the first fetch (client id, transactional id), malformed batches and
+//      records lengths, and what shares Envoy's buffer with the frame: a refused frame behind
+//      it, a partial next frame, a second large frame, the frame arriving in pieces;
+//   2. what in place saves: an allowed 1 MiB Produce goes on from Envoy's buffer untouched (no
+//      set_buffer_bytes), with a few KiB of it read into the VM, counted in
+//      kafka.request_frames_in_place and kafka.request_bytes_read_in_place;
+//   3. a host that fails to give bytes of the frame: the connection closes and nothing of the
+//      frame goes upstream.
+// Run on build/filter-stress.wasm too, which fetches in 64-byte pages and poisons what it did
+// not fetch (0xff): a read that skipped the fetch decides differently there and the checks see it.
+//
+//   node assembly/filter/testing/in-place.mjs [build/filter.wasm]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+import { checker } from "./frames.mjs";
+import { batch, produce, produceResponse, i16, i32, sized } from "./kafka-bytes.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const { check, done } = checker();
+
+const IN_PLACE = 32768;
+const policy = (inPlaceFrameBytes) => JSON.stringify({
+  allowEveryoneIfNoAclFound: false,
+  acls: [
+    { principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
+    { principal: "User:*", host: "*", resourceType: "TRANSACTIONAL_ID", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
+  ],
+  limits: { produce: [{ topic: "ok.limited", maxBatchBytes: 200000, compression: "forbidden" }] },
+  filter: { inEnvoyFrameBytes: 8 << 20, inPlaceFrameBytes, onDecodeError: "close" },
+});
+
+const GZIP = 1, TRANSACTIONAL = 0x10;
+const batches = (n, valueBytes, last = {}) =>
+  Buffer.concat(Array.from({ length: n }, (_, i) => batch(1, valueBytes, i === n - 1 ? last : {})));
+const big = batch(1000, 1024); // ~1 MiB
+
+/** `frame` with the records length of its first partition (classic: int32 before `records`) set to `n`. */
+function lyingRecordsLength(frame, records, n) {
+  const at = frame.indexOf(records.subarray(0, 61)) - 4;
+  const out = Buffer.from(frame);
+  out.writeInt32BE(n, at);
+  return out;
+}
+
+const v7 = (corr, topic, partitions, opts = {}) => produce(corr, topic, partitions, { version: 7, ...opts });
+const deepBadMagic = Buffer.concat([batches(40, 1024), batch(1, 1024, { magic: 1 }), batches(5, 1024)]);
+const lyingBatch = (() => {
+  const b = Buffer.concat([batches(40, 1024), batch(3, 1024)]);
+  b.writeInt32BE(1 << 30, b.length - batch(3, 1024).length + 8); // the last batch claims 1 GiB
+  return b;
+})();
+
+/** Each case: the reads Envoy hands the filter, in order. */
+const cases = [
+  ["allowed 1 MiB, one batch (v12)", [produce(1, "ok.orders", [big])]],
+  ["allowed, classic v7, 3 partitions of a large and a small batch", [v7(1, "ok.orders", Array.from({ length: 3 }, () => Buffer.concat([batch(100, 1024), batch(1, 100)])))]],
+  ["allowed, 60 small batches in each of 3 partitions", [v7(1, "ok.orders", [batches(60, 1024), batches(60, 1024), batches(60, 1024)])]],
+  ["allowed, 300 partitions of one small batch", [produce(1, "ok.orders", Array.from({ length: 300 }, () => batch(1, 200)))]],
+  ["allowed, acks=0", [produce(1, "ok.orders", [big], { acks: 0 }), produce(2, "ok.orders", [batches(2, 10)])]],
+  ["denied topic", [produce(1, "secret.orders", [batches(100, 1024)])]],
+  ["compression forbidden, gzip in the last of 60 batches", [produce(1, "ok.limited", [batches(60, 1024, { attributes: GZIP })])]],
+  ["batch over maxBatchBytes after 10 small ones", [produce(1, "ok.limited", [Buffer.concat([batches(10, 1024), batch(250, 1024)])])]],
+  ["transactional, allowed id", [produce(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })], { transactionalId: "ok.txn" })]],
+  ["transactional, refused id", [produce(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })], { transactionalId: "other.txn" })]],
+  ["client id and transactional id past the first 4 KiB", [produce(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })],
+    { clientId: "c".repeat(6000), transactionalId: "ok." + "t".repeat(5000) })]],
+  ["same, classic v7, refused id", [v7(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })],
+    { clientId: "c".repeat(6000), transactionalId: "other." + "t".repeat(5000) })]],
+  ["magic 1 in a batch deep in the frame", [produce(1, "ok.orders", [deepBadMagic])]],
+  ["a batch length past the records", [produce(1, "ok.orders", [lyingBatch])]],
+  ["a records length past the frame (v7)", [lyingRecordsLength(v7(1, "ok.orders", [batches(50, 1024)]), batches(50, 1024), 1 << 24)]],
+  ["a refused frame behind it in the same read", [Buffer.concat([produce(1, "ok.orders", [big]), produce(2, "secret.x", [batches(2, 10)])])]],
+  ["a partial next frame behind it", (() => {
+    const next = produce(2, "ok.orders", [batches(60, 1024)]);
+    return [Buffer.concat([produce(1, "ok.orders", [big]), next.subarray(0, 1000)]), next.subarray(1000)];
+  })()],
+  ["two large frames in one read", [Buffer.concat([produce(1, "ok.orders", [big]), produce(2, "ok.orders", [batches(60, 1024)])])]],
+  ["arriving in 64 KiB reads", (() => {
+    const f = produce(1, "ok.orders", [big]);
+    const reads = [];
+    for (let pos = 0; pos < f.length; pos += 65536) reads.push(f.subarray(pos, pos + 65536));
+    return reads;
+  })()],
+];
+
+/** The broker: answers what reached it (a Produce with acks=0 gets nothing), by correlation id. */
+function answer(c, upstream) {
+  let out = [];
+  for (let pos = 0; pos + 4 <= upstream.length;) {
+    const size = upstream.readInt32BE(pos);
+    if (pos + 4 + size > upstream.length) break;
+    const apiKey = upstream.readInt16BE(pos + 4), corr = upstream.readInt32BE(pos + 8);
+    if (apiKey === 18) out.push(sized(Buffer.concat([i32(corr), i16(0), i32(0)]))); // ApiVersions v0: no error, no keys
+    else if (apiKey === 0 && !acksZero(upstream.subarray(pos + 4, pos + 4 + size))) out.push(produceResponse(corr, "ok.orders", 1));
+    pos += 4 + size;
+  }
+  if (out.length > 0) c.feed(UPSTREAM, Buffer.concat(out));
+}
+
+/** Whether a Produce v7/v12 (request header v1/v2) asks for acks=0. */
+function acksZero(m) {
+  const version = m.readInt16BE(2);
+  let pos = 10 + Math.max(0, m.readInt16BE(8));
+  if (version >= 9) {
+    pos += 1; // no header tagged fields in these frames
+    let n = 0, shift = 0, b;
+    do { b = m[pos++]; n |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    pos += Math.max(0, n - 1);
+  } else pos += 2 + Math.max(0, m.readInt16BE(pos));
+  return m.readInt16BE(pos) === 0;
+}
+
+function run(inPlaceFrameBytes, reads, refuseRead = null) {
+  const h = new Host(WASM, { config: policy(inPlaceFrameBytes) });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-3)));
+  h.refuseRead = refuseRead;
+  const c = h.connect(2);
+  for (const r of reads) if (!c.closed) c.feed(DOWNSTREAM, r);
+  const upstream = c.output(DOWNSTREAM);
+  if (!c.closed) answer(c, upstream);
+  return {
+    upstream, downstream: c.output(UPSTREAM), closed: c.closed, setCalls: h.setCalls || 0,
+    inPlace: h.metric("kafka.request_frames_in_place"), readInPlace: h.metric("kafka.request_bytes_read_in_place"),
+    warnings: h.logs.filter((l) => l.level >= 3).map((l) => l.msg),
+  };
+}
+
+// ---- 1. differential ----
+for (const [name, reads] of cases) {
+  const on = run(IN_PLACE, reads), off = run(0, reads);
+  check(`1 ${name}: decided in place`, on.inPlace > 0n && off.inPlace === 0n, `${on.inPlace} / ${off.inPlace}`);
+  check(`1 ${name}: the broker gets the same bytes`, on.upstream.equals(off.upstream), `${on.upstream.length} vs ${off.upstream.length} bytes`);
+  check(`1 ${name}: the client gets the same bytes`, on.downstream.equals(off.downstream), `${on.downstream.length} vs ${off.downstream.length} bytes`);
+  check(`1 ${name}: the connection ends the same way`, on.closed === off.closed, `closed ${on.closed} vs ${off.closed}: ${on.warnings.join(" | ")}`);
+}
+// The cases mean what they say: what is refused is refused (the differential check alone would
+// pass a filter that refused nothing either way), and what passes was decided from the few
+// bytes the view reads. A read that skipped its fetch finds poison (or stale bytes) and the
+// view sends the frame to the decoded check, which reads all of it: the same verdict, but
+// most of the frame read.
+{
+  const outcome = (name) => {
+    const [, reads] = cases.find(([n]) => n === name);
+    const r = run(IN_PLACE, reads);
+    const size = BigInt(reads[0].readInt32BE(0) + 4);
+    return { refused: r.closed || !r.upstream.includes(reads[0].subarray(reads[0].length - 64)), read: r.readInPlace, size };
+  };
+  for (const name of ["denied topic", "compression forbidden, gzip in the last of 60 batches", "batch over maxBatchBytes after 10 small ones",
+    "transactional, refused id", "same, classic v7, refused id", "magic 1 in a batch deep in the frame", "a records length past the frame (v7)"]) {
+    check(`1 ${name}: refused`, outcome(name).refused);
+  }
+  for (const name of ["allowed 1 MiB, one batch (v12)", "allowed, classic v7, 3 partitions of a large and a small batch", "transactional, allowed id",
+    "client id and transactional id past the first 4 KiB", "allowed, acks=0"]) {
+    const o = outcome(name);
+    check(`1 ${name}: passed`, !o.refused);
+    check(`1 ${name}: decided from the view, most of the frame unread`, o.read * 2n < o.size, `${o.read} of ${o.size} bytes read`);
+  }
+}
+
+// ---- 2. what in place saves ----
+{
+  const f = produce(1, "ok.orders", [big]);
+  const r = run(IN_PLACE, [f]);
+  check("2 allowed 1 MiB: goes on exactly as sent", r.upstream.equals(f));
+  check("2 allowed 1 MiB: Envoy's buffer is never rewritten", r.setCalls === 0, `${r.setCalls} set_buffer_bytes calls`);
+  check("2 allowed 1 MiB: counted in kafka.request_frames_in_place", r.inPlace === 1n, String(r.inPlace));
+  check("2 allowed 1 MiB: at most 16 KiB of it read into the VM (kafka.request_bytes_read_in_place)",
+    r.readInPlace > 0n && r.readInPlace <= 16384n, `${r.readInPlace} of ${f.length} bytes`);
+  const small = produce(1, "ok.orders", [batches(2, 100)]);
+  check("2 a frame under inPlaceFrameBytes is read whole", run(IN_PLACE, [small]).inPlace === 0n);
+}
+
+// ---- 3. a host that fails to give bytes of the frame ----
+{
+  const f = produce(1, "ok.orders", [batches(60, 1024, { attributes: GZIP })]);
+  // Fails every read past the first 4 KiB: the view's fetches, and the whole read of the fallback.
+  const r = run(IN_PLACE, [f], (type, start, length) => type === DOWNSTREAM && start + length > 4096);
+  check("3 reads refused: the connection closes", r.closed);
+  check("3 reads refused: nothing of the frame goes upstream", r.upstream.length === 0, `${r.upstream.length} bytes`);
+}
+
+done();

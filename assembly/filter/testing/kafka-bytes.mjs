@@ -1,0 +1,83 @@
+// Kafka frames built byte by byte for the shell's tests and figures (round-trip-cost.mjs,
+// in-place.mjs): large Produce and Fetch frames whose record bodies are filler (the filter
+// reads batch headers only), built faster than the codecs would and with what the codecs
+// refuse to write (lying lengths, bad magic).
+
+export const i16 = (v) => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
+export const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
+export const i64 = (v) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(v)); return b; };
+export const uvarint = (v) => { const out = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
+export const compactString = (s) => Buffer.concat([uvarint(Buffer.byteLength(s) + 1), Buffer.from(s)]);
+export const sized = (payload) => Buffer.concat([i32(payload.length), payload]);
+
+/**
+ * One v2 batch of `records` records of `valueBytes` each (bodies are filler). `attributes`:
+ * compression codec in bits 0-2, 0x10 transactional; `magic` other than 2 makes it malformed.
+ */
+export function batch(records, valueBytes, { attributes = 0, magic = 2 } = {}) {
+  const body = Buffer.alloc(records * (valueBytes + 8), 1);
+  const b = Buffer.alloc(61);
+  b.writeInt32BE(49 + body.length, 8);
+  b[16] = magic;
+  b.writeInt16BE(attributes, 21);
+  b.writeBigInt64BE(-1n, 43); // producer id: none
+  b.writeInt32BE(records, 57);
+  return Buffer.concat([b, body]);
+}
+
+/**
+ * A Produce of `topic`, partition i carrying records `partitions[i]` (the batches of one
+ * partition, concatenated). Version 12 (flexible, request header v2) or 7 (classic).
+ */
+export function produce(corr, topic, partitions, { version = 12, clientId = "alloc", transactionalId = null, acks = 1 } = {}) {
+  const flexible = version >= 9;
+  const string = (s) => flexible ? compactString(s) : Buffer.concat([i16(Buffer.byteLength(s)), Buffer.from(s)]);
+  const nullableString = (s) => s != null ? string(s) : flexible ? uvarint(0) : i16(-1);
+  const count = (n) => flexible ? uvarint(n + 1) : i32(n);
+  const bytes = (b) => Buffer.concat([flexible ? uvarint(b.length + 1) : i32(b.length), b]);
+  const tags = flexible ? uvarint(0) : Buffer.alloc(0);
+  const header = Buffer.concat([i16(0), i16(version), i32(corr), i16(Buffer.byteLength(clientId)), Buffer.from(clientId), tags]);
+  const body = Buffer.concat([
+    nullableString(transactionalId), i16(acks), i32(30000),
+    count(1), string(topic), count(partitions.length),
+    ...partitions.map((records, i) => Buffer.concat([i32(i), bytes(records), tags])),
+    tags, tags, // topic and request tagged fields
+  ]);
+  return sized(Buffer.concat([header, body]));
+}
+
+/** Produce v12's answer: no error on partitions 0..n-1 of `topic`. */
+export function produceResponse(corr, topic, partitions) {
+  const partition = (i) => Buffer.concat([i32(i), i16(0), i64(0), i64(-1), i64(0), uvarint(1), uvarint(0), uvarint(0)]);
+  const body = Buffer.concat([
+    uvarint(2), compactString(topic), uvarint(partitions + 1), ...Array.from({ length: partitions }, (_, i) => partition(i)),
+    uvarint(0), i32(0), uvarint(0),
+  ]);
+  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
+}
+
+/** Fetch v12 (flexible) from offset 0 of partitions 0..n-1 of one topic, no session. */
+export function fetch(corr, topic, partitions) {
+  const header = Buffer.concat([i16(1), i16(12), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  const partition = (i) => Buffer.concat([i32(i), i32(-1), i64(0), i32(-1), i64(-1), i32(1 << 20), uvarint(0)]);
+  const body = Buffer.concat([
+    i32(-1), i32(500), i32(1), i32(50 << 20), Buffer.from([0]), i32(0), i32(-1), // replica, wait, min, max, isolation, session, epoch
+    uvarint(2), compactString(topic), uvarint(partitions + 1), ...Array.from({ length: partitions }, (_, i) => partition(i)), uvarint(0),
+    uvarint(1), compactString(""), uvarint(0), // no forgotten topics, rack id, tagged fields
+  ]);
+  return sized(Buffer.concat([header, body]));
+}
+
+/** Fetch v12's answer: partition i of `topic` carries batches[i]. */
+export function fetchResponse(corr, topic, batches) {
+  const partition = (b, i) => Buffer.concat([
+    i32(i), i16(0), i64(1000), i64(1000), i64(0), uvarint(1), i32(-1), // index, error, offsets, no aborted, no preferred replica
+    uvarint(b.length + 1), b, uvarint(0),
+  ]);
+  const body = Buffer.concat([
+    i32(0), i16(0), i32(0), // throttle, error, session
+    uvarint(2), compactString(topic), uvarint(batches.length + 1), ...batches.map(partition), uvarint(0),
+    uvarint(0),
+  ]);
+  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
+}
