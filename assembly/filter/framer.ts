@@ -19,6 +19,7 @@
 import { ByteQueue, Output, heldBudget } from "./bytes";
 import { nowNs } from "../runtime/host";
 import { collectBetweenFrames, noteHeldFrame } from "../runtime/collect";
+import { bytesInVm } from "../protocol/in-place";
 
 export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5, Observe = 6 }
 
@@ -318,8 +319,10 @@ export class Framer {
   }
 
   private complete(out: Output): void {
-    noteHeldFrame(this.held.length);
-    this.cb.onFrame(this, this.held.view(4), out);
+    const frame = this.held.view(4);
+    this.cb.onFrame(this, frame, out);
+    // Its garbage is of the order of what of it was read into the VM.
+    noteHeldFrame(<i32>bytesInVm(frame.dataStart, <usize>frame.length));
     if (this.mode == Mode.Closed || this.mode == Mode.Parked) return;
     this.nextFrame();
   }

@@ -107,6 +107,12 @@ export function makeReadable(ptr: usize, length: usize): bool {
   return true;
 }
 
+/** Of `length` bytes at `ptr`, about how many are in VM memory: those fetched, for the frame in place. */
+export function bytesInVm(ptr: usize, length: usize): usize {
+  if (frame.end == 0 || ptr >= frame.end || ptr + length <= frame.start) return length;
+  return min(length, <usize>frame.fetchedBytes);
+}
+
 /** Makes the whole frame in place readable (before its bytes are copied as a whole). */
 export function fetchAll(): bool {
   return frame.end == 0 || makeReadable(frame.start, frame.end - frame.start);
