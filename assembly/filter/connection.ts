@@ -8,10 +8,11 @@
 //   drains `size` bytes and prepends `out`. Bytes we hold back (a partial header, or a frame
 //   being collected) live in the VM, never in Envoy's buffer, so Envoy's watermarks never
 //   stall a half-received frame, and a frame can be replaced in place, in order.
-// - A large Produce frame that starts the buffer whole is decided in place (in-place-chunk.ts,
-//   protocol/in-place.ts): get_buffer_bytes of the ranges its view reads (the header, topic
-//   names, batch headers), never its records. Passed, it stays in Envoy's buffer untouched; if
-//   what goes on must be rewritten after all, the rest of it is fetched first.
+// - A large Produce request or Fetch response that starts the buffer whole is decided in place
+//   (in-place-chunk.ts, protocol/in-place.ts): get_buffer_bytes of the ranges its view reads
+//   (the header, topic names, partition and batch headers), never its records. Passed, it stays
+//   in Envoy's buffer untouched; if what goes on must be rewritten after all, the rest of it is
+//   fetched first.
 // - We return Continue (the rewritten buffer goes on to tcp_proxy / the client), or
 //   StopIteration when nothing is to be sent on now; either way Envoy's buffer is left
 //   holding exactly what we want sent, so nothing is ever sent twice.
@@ -36,10 +37,13 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
-import { inPlaceProduceFrame, inPlaceChunk } from "./in-place-chunk";
+import { wholeFrameAtStart, inPlaceChunk } from "./in-place-chunk";
 import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
+/** The api keys whose frames carry records: a Produce request, a Fetch response. */
+const PRODUCE: i32 = 0;
+const FETCH: i16 = 1;
 
 /** The connections of this VM that are open, for the tick that closes stalled ones. */
 const open = new Map<u32, KafkaConnection>();
@@ -139,7 +143,7 @@ export class KafkaConnection extends Context {
     this.inPlaceFrameBytes = <u32>settings.inPlaceFrameBytes;
   }
 
-  /** A whole Produce frame of this size or more is decided in place (settings.inPlaceFrameBytes). */
+  /** A whole Produce request or Fetch response of this size or more is decided in place (settings.inPlaceFrameBytes). */
   private readonly inPlaceFrameBytes: u32;
 
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
@@ -242,24 +246,31 @@ export class KafkaConnection extends Context {
   private pump(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {
     const st = this.pumpChunk(f, typ, size, end);
     if (inPlace()) {
-      addCounter(getStats().inPlaceBytesRead, <i64>inPlaceFetchedBytes());
+      const stats = getStats();
+      addCounter(f == this.requests ? stats.requestBytesReadInPlace : stats.responseBytesReadInPlace, <i64>inPlaceFetchedBytes());
       endInPlace();
     }
     return st;
   }
 
   /**
-   * Envoy's buffer of `size` bytes in VM memory: copied in whole, or with a large Produce frame
-   * that starts it whole left in place (in-place-chunk.ts), at a frame boundary with nothing
-   * held and no raw SASL token due.
+   * Envoy's buffer of `size` bytes in VM memory: copied in whole, or with the large frame that
+   * starts it whole left in place (in-place-chunk.ts) when that frame carries records (a
+   * Produce request, a Fetch response), at a frame boundary, with no raw SASL exchange on.
    */
   private readChunk(f: Framer, typ: BufferTypeValues, size: u32): Uint8Array | null {
     if (size == 0) return EMPTY;
-    if (f == this.requests && this.decidedInBuffer == 0 && f.mode == Mode.Header && f.heldBytes == 0 &&
-        this.rawExchanges == 0 && this.handshakesV0 == 0) {
-      const frame = inPlaceProduceFrame(typ, size, this.inPlaceFrameBytes);
+    if (f.mode == Mode.Header && f.heldBytes == 0 && this.rawExchanges == 0 && this.handshakesV0 == 0) {
+      let frame: u32 = 0;
+      if (f == this.requests) {
+        if (this.decidedInBuffer == 0) frame = wholeFrameAtStart(typ, size, this.inPlaceFrameBytes, PRODUCE);
+      } else {
+        const e = this.inFlight.peek();
+        if (e != null && e.apiKey == FETCH && e.synthesized == null && !e.aside) frame = wholeFrameAtStart(typ, size, this.inPlaceFrameBytes);
+      }
       if (frame > 0) {
-        addCounter(getStats().framesInPlace, 1);
+        const stats = getStats();
+        addCounter(f == this.requests ? stats.requestFramesInPlace : stats.responseFramesInPlace, 1);
         return inPlaceChunk(typ, size, frame);
       }
     }

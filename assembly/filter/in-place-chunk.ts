@@ -1,13 +1,13 @@
-// Envoy's request buffer laid out in VM memory with its first frame, a large Produce, decided
-// in place (protocol/in-place.ts): the size prefix and the request header are fetched, and
-// whatever follows the frame; of the frame's interior only what policy reads (topic names,
-// batch headers), never its records. Passed, the frame goes on from Envoy's buffer as it is.
+// Envoy's buffer laid out in VM memory with its first frame decided in place
+// (protocol/in-place.ts) when it is a large frame that carries records: a Produce request or a
+// Fetch response. Its size prefix and header are fetched, and whatever follows the frame; of
+// the frame itself only what policy reads (topic names, partition headers, batch headers),
+// never the records. Passed, the frame goes on from Envoy's buffer as it is.
 
 import { BufferTypeValues, readBuffer } from "../runtime/host";
 import { IN_PLACE_PAGE, PageSource, beginInPlace, makeReadable } from "../protocol/in-place";
 import { requestHeaderNeed } from "./header";
 
-const PRODUCE: i32 = 0;
 
 class EnvoyBuffer extends PageSource {
   typ: BufferTypeValues = BufferTypeValues.NetworkDownstreamData;
@@ -40,17 +40,18 @@ function scratchOf(size: u32): ArrayBuffer {
 }
 
 /**
- * The size (prefix included) of the Produce frame that starts Envoy's `size` byte buffer, when
- * it is whole there and at least `minBytes`; 0 when not (the buffer is read as usual).
+ * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, when it is
+ * whole there and at least `minBytes`, and, for a request (`apiKey` >= 0), of that api key;
+ * 0 when not (the buffer is read as usual).
  */
-export function inPlaceProduceFrame(typ: BufferTypeValues, size: u32, minBytes: u32): u32 {
+export function wholeFrameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, apiKey: i32 = -1): u32 {
   if (minBytes == 0 || size < minBytes) return 0;
   const head = readBuffer(typ, 6);
   if (head == null || head.length != 6) return 0;
   const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
-  const apiKey = (<i32>head[4] << 8) | <i32>head[5];
+  if (apiKey >= 0 && ((<i32>head[4] << 8) | <i32>head[5]) != apiKey) return 0;
   // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.
-  if (apiKey != PRODUCE || <u64>declared + 4 > <u64>size || declared + 4 < minBytes) return 0;
+  if (<u64>declared + 4 > <u64>size || declared + 4 < minBytes) return 0;
   return declared + 4;
 }
 
@@ -67,8 +68,9 @@ export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32): Uint
   if (!envoyBuffer.fetch(0, first, at)) return null;
   if (size > frame && !envoyBuffer.fetch(frame, size - frame, at + <usize>frame)) return null;
   beginInPlace(at, frame, envoyBuffer, first);
-  // The framer reads the header (up to Produce's acks) without a Reader: fetched now, however
-  // long the client id or transactional id.
+  // The framer reads a request's header (up to Produce's acks) without a Reader: fetched now,
+  // however long the client id or transactional id. A response's is its correlation id.
+  if (typ != BufferTypeValues.NetworkDownstreamData) return chunk;
   let have = <i32>first - 4;
   while (true) {
     const need = requestHeaderNeed(chunk.subarray(4, 4 + have), <i32>frame - 4);

@@ -34,9 +34,10 @@ export class ShellSettings {
    */
   inEnvoyFrameBytes: i32 = 0;
   /**
-   * A whole Produce frame of at least this size at the start of Envoy's buffer is decided in
-   * place: the VM reads its header, topic names and batch headers, not its records, and a
-   * passed one goes on from Envoy's buffer (0: every frame is read whole).
+   * A whole Produce request or Fetch response of at least this size at the start of Envoy's
+   * buffer is decided in place: the VM reads its header, topic names, partition and batch
+   * headers, not its records, and a passed one goes on from Envoy's buffer (0: every frame is
+   * read whole).
    */
   inPlaceFrameBytes: i32 = DEFAULT_IN_PLACE_FRAME_BYTES;
 }

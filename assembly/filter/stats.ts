@@ -33,10 +33,12 @@ export class Stats {
   requestBytes: u32 = defineCounter("kafka.request_bytes");
   /** Request frames left in Envoy's buffer until whole (filter.inEnvoyFrameBytes), not held in the VM. */
   framesInEnvoy: u32 = defineCounter("kafka.request_frames_in_envoy");
-  /** Produce frames decided in place (filter.inPlaceFrameBytes): their records never read into the VM. */
-  framesInPlace: u32 = defineCounter("kafka.request_frames_in_place");
-  /** Bytes of those frames the VM read (headers, names, batch headers): compare with kafka.request_bytes. */
-  inPlaceBytesRead: u32 = defineCounter("kafka.request_bytes_read_in_place");
+  /** Produce requests and Fetch responses decided in place (filter.inPlaceFrameBytes): their records never read into the VM. */
+  requestFramesInPlace: u32 = defineCounter("kafka.request_frames_in_place");
+  responseFramesInPlace: u32 = defineCounter("kafka.response_frames_in_place");
+  /** Bytes of those frames the VM read (headers, names, batch headers): compare with kafka.request_bytes / response_bytes. */
+  requestBytesReadInPlace: u32 = defineCounter("kafka.request_bytes_read_in_place");
+  responseBytesReadInPlace: u32 = defineCounter("kafka.response_bytes_read_in_place");
   /** Requests that waited in Envoy's buffer for an answer (external decisions). */
   requestsWaited: u32 = defineCounter("kafka.requests_waited");
   responseBytes: u32 = defineCounter("kafka.response_bytes");

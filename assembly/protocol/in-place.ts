@@ -23,7 +23,6 @@ const PAGE_SHIFT: u32 = STRESS ? 6 : 12;
 const PAGE: u32 = 1 << PAGE_SHIFT;
 /** What a frame in place is fetched in: its first page comes with the size prefix. */
 export const IN_PLACE_PAGE: u32 = PAGE;
-const FIRST_READ_AHEAD_PAGES: i32 = 4;
 const MAX_READ_AHEAD_PAGES: i32 = 64;
 
 class InPlaceFrame {
@@ -34,7 +33,9 @@ class InPlaceFrame {
   present: Uint8Array = new Uint8Array(256);
   fetchedBytes: u64 = 0;
   fetches: u32 = 0;
-  readAhead: i32 = FIRST_READ_AHEAD_PAGES;
+  readAhead: i32 = 1;
+  /** The page after the last one fetched: a miss there reads on. */
+  lastFetchEnd: i32 = 0;
 }
 
 const frame = new InPlaceFrame();
@@ -56,7 +57,8 @@ export function beginInPlace(start: usize, length: u32, source: PageSource, fetc
   frame.source = source;
   frame.fetchedBytes = <u64>fetchedPrefix;
   frame.fetches = 0;
-  frame.readAhead = FIRST_READ_AHEAD_PAGES;
+  frame.readAhead = 1;
+  frame.lastFetchEnd = whole;
 }
 
 /** Nothing is in place any more: the memory may be reused. */
@@ -89,10 +91,11 @@ export function makeReadable(ptr: usize, length: usize): bool {
       page++;
       continue;
     }
-    // What is missing, and read-ahead up to the next fetched page, doubling with each fetch:
-    // headers come every batch, and many small batches cost less in a few larger host calls.
+    // What is missing, and read-ahead up to the next fetched page: one page after a jump (a
+    // batch header after a large batch), four times more each time the reads follow on from
+    // the last fetch (many small batches cost less in a few larger host calls).
+    frame.readAhead = page == frame.lastFetchEnd ? min(frame.readAhead << 2, MAX_READ_AHEAD_PAGES) : 1;
     const ahead = max(last + 1, page + frame.readAhead);
-    frame.readAhead = min(frame.readAhead << 1, MAX_READ_AHEAD_PAGES);
     const pages = <i32>((frame.end - frame.start + PAGE - 1) >> PAGE_SHIFT);
     let run = page;
     while (run < pages && (run <= last || run < ahead) && unchecked(present[run]) == 0) run++;
@@ -102,6 +105,7 @@ export function makeReadable(ptr: usize, length: usize): bool {
     frame.fetches++;
     frame.fetchedBytes += <u64>(to - from);
     memory.fill(present.dataStart + <usize>page, 1, <usize>(run - page));
+    frame.lastFetchEnd = run;
     page = run;
   }
   return true;

@@ -827,7 +827,7 @@ const fromFile = (events) => events.map((e) => (e.b64 !== undefined || e.zeros !
 
 const HANG_MS = +(process.env.FUZZ_HANG_MS || 60000);
 
-const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, inEnvoy: 0, inPlace: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0 });
+const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, inEnvoy: 0, inPlace: 0, inPlaceResponses: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0 });
 
 function addTotals(into, x) {
   for (const k of Object.keys(into)) {
@@ -853,6 +853,7 @@ function fuzzWorker(ctx, { o, index, frames, startCase, knownSignatures }) {
     totals.closed += runner.closedByFilter;
     totals.inEnvoy += Number(runner.host.metric("kafka.request_frames_in_envoy"));
     totals.inPlace += Number(runner.host.metric("kafka.request_frames_in_place"));
+    totals.inPlaceResponses += Number(runner.host.metric("kafka.response_frames_in_place"));
     for (const k of Object.keys(runner.oracle.stats)) totals[k] += runner.oracle.stats[k];
     for (const f of runner.findings) {
       if (f.kind === "trap") totals.traps++;
@@ -1028,7 +1029,7 @@ async function fuzz(o) {
   }, o.frames > 1e6 ? 30000 : 10000);
   try { await Promise.all(workers); } finally { clearInterval(timer); }
   const t = sum(), secs = (Date.now() - started) / 1000;
-  console.log(`frames fuzzed: ${t.frames} in ${secs.toFixed(1)} s (${Math.round(t.frames / secs)}/s), ${t.cases} VMs, ${t.connections} connections, ${t.inEnvoy} request frames left in the host's buffer until whole, ${t.inPlace} Produce frames decided in place`);
+  console.log(`frames fuzzed: ${t.frames} in ${secs.toFixed(1)} s (${Math.round(t.frames / secs)}/s), ${t.cases} VMs, ${t.connections} connections, ${t.inEnvoy} request frames left in the host's buffer until whole, ${t.inPlace} Produce requests and ${t.inPlaceResponses} Fetch responses decided in place`);
   console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}, raw SASL tokens ${t.rawTokens}); responses checked for leaks: ${t.leaksChecked}`);
   console.log(`traps: ${t.traps}${t.byKind.hang ? ` (of which hangs: ${t.byKind.hang})` : ""}`);
   console.log(`bypasses: ${t.bypasses}${Object.keys(t.byKind).length ? " (" + Object.entries(t.byKind).filter(([k]) => k !== "trap" && k !== "hang").map(([k, n]) => `${k} ${n}`).join(", ") + ")" : ""}`);

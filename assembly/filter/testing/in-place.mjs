@@ -1,4 +1,5 @@
-// Produce frames decided in place (filter.inPlaceFrameBytes; assembly/protocol/in-place.ts),
+// Produce requests and Fetch responses decided in place (filter.inPlaceFrameBytes;
+// assembly/protocol/in-place.ts),
 // under the mock Envoy host, deterministically:
 //   1. differential: every case is fed to the filter twice, in place (the default, 32 KiB) and
 //      with the setting off (every frame read whole), and the broker and the client must get
@@ -12,7 +13,11 @@
 //      set_buffer_bytes), with a few KiB of it read into the VM, counted in
 //      kafka.request_frames_in_place and kafka.request_bytes_read_in_place;
 //   3. a host that fails to give bytes of the frame: the connection closes and nothing of the
-//      frame goes upstream.
+//      frame goes upstream;
+//   4. Fetch responses, the same way: the client gets the same bytes and the per-topic fetch
+//      stats (read from partition and batch headers) come out the same, in place or read whole
+//      (one or many batches and partitions, a batch cut at the end, lying lengths, bad magic, a
+//      response in two reads, the next response behind it); a 1 MiB one with a few KiB read.
 // Run on build/filter-stress.wasm too, which fetches in 64-byte pages and poisons what it did
 // not fetch (0xff): a read that skipped the fetch decides differently there and the checks see it.
 //
@@ -21,7 +26,7 @@
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import { checker } from "./frames.mjs";
-import { batch, produce, produceResponse, i16, i32, sized } from "./kafka-bytes.mjs";
+import { batch, produce, produceResponse, fetch, fetchResponse, i16, i32, sized } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const { check, done } = checker();
@@ -118,17 +123,23 @@ function acksZero(m) {
   return m.readInt16BE(pos) === 0;
 }
 
-function run(inPlaceFrameBytes, reads, refuseRead = null) {
+/**
+ * Feeds `reads` from the client, then `answers` from the broker (by default, answer() to what
+ * reached it). `side`: whose in-place counters to report.
+ */
+function run(inPlaceFrameBytes, reads, { answers = null, refuseRead = null, side = "request" } = {}) {
   const h = new Host(WASM, { config: policy(inPlaceFrameBytes) });
   if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-3)));
   h.refuseRead = refuseRead;
   const c = h.connect(2);
   for (const r of reads) if (!c.closed) c.feed(DOWNSTREAM, r);
   const upstream = c.output(DOWNSTREAM);
-  if (!c.closed) answer(c, upstream);
+  if (answers) for (const a of answers) { if (!c.closed) c.feed(UPSTREAM, a); }
+  else if (!c.closed) answer(c, upstream);
+  const stats = Object.fromEntries([...h.metrics.values()].filter((m) => m.name.startsWith("kafka.topic.")).map((m) => [m.name, m.value]));
   return {
-    upstream, downstream: c.output(UPSTREAM), closed: c.closed, setCalls: h.setCalls || 0,
-    inPlace: h.metric("kafka.request_frames_in_place"), readInPlace: h.metric("kafka.request_bytes_read_in_place"),
+    upstream, downstream: c.output(UPSTREAM), closed: c.closed, setCalls: h.setCalls || 0, stats,
+    inPlace: h.metric(`kafka.${side}_frames_in_place`), readInPlace: h.metric(`kafka.${side}_bytes_read_in_place`),
     warnings: h.logs.filter((l) => l.level >= 3).map((l) => l.msg),
   };
 }
@@ -178,11 +189,46 @@ for (const [name, reads] of cases) {
   check("2 a frame under inPlaceFrameBytes is read whole", run(IN_PLACE, [small]).inPlace === 0n);
 }
 
+// ---- 4. Fetch responses decided in place: the same bytes to the client, the same per-topic stats ----
+{
+  const show = (o) => JSON.stringify(o, (k, v) => typeof v === "bigint" ? String(v) : v);
+  const topic = "ok.orders";
+  const partial = batch(50, 1024).subarray(0, 30000); // a Fetch response may end inside a batch
+  const lying = (() => {
+    const f = fetchResponse(1, topic, [batches(40, 1024)]);
+    f.writeInt32BE(1 << 30, f.indexOf(batch(1, 1024).subarray(0, 61)) + 8); // its first batch claims 1 GiB
+    return f;
+  })();
+  const fetchCases = [
+    ["1 MiB in one partition", [fetchResponse(1, topic, [big])]],
+    ["60 small batches in each of 3 partitions", [fetchResponse(1, topic, [batches(60, 1024), batches(60, 1024), batches(60, 1024)])]],
+    ["100 partitions of one batch", [fetchResponse(1, topic, Array.from({ length: 100 }, () => batch(1, 1024)))]],
+    ["ending inside a batch", [fetchResponse(1, topic, [Buffer.concat([batch(100, 1024), partial])])]],
+    ["a batch length past the records", [lying]],
+    ["magic 1 in a batch deep in the records", [fetchResponse(1, topic, [deepBadMagic])]],
+    ["in two reads (read whole)", (() => { const f = fetchResponse(1, topic, [big]); return [f.subarray(0, 70000), f.subarray(70000)]; })()],
+    ["the next response behind it in the same read", [Buffer.concat([fetchResponse(1, topic, [big]), fetchResponse(2, topic, [batches(3, 100)])])]],
+  ];
+  const requests = [Buffer.concat([fetch(1, topic, 100), fetch(2, topic, 1)])];
+  for (const [name, answers] of fetchCases) {
+    const on = run(IN_PLACE, requests, { answers, side: "response" }), off = run(0, requests, { answers, side: "response" });
+    const inPlace = name !== "in two reads (read whole)";
+    check(`4 ${name}: ${inPlace ? "decided in place" : "not in place"}`, (on.inPlace > 0n) === inPlace && off.inPlace === 0n, `${on.inPlace} / ${off.inPlace}`);
+    check(`4 ${name}: the client gets the same bytes`, on.downstream.equals(off.downstream), `${on.downstream.length} vs ${off.downstream.length} bytes`);
+    check(`4 ${name}: the same per-topic stats`, show(on.stats) === show(off.stats), `${show(on.stats)} vs ${show(off.stats)}`);
+    check(`4 ${name}: the connection ends the same way`, on.closed === off.closed, `closed ${on.closed} vs ${off.closed}: ${on.warnings.join(" | ")}`);
+  }
+  const r = run(IN_PLACE, requests, { answers: fetchCases[0][1], side: "response" });
+  check("4 1 MiB in one partition: its bytes and records counted", r.stats["kafka.topic.fetch_records.ok.orders"] === 1000n, show(r.stats));
+  check("4 1 MiB in one partition: at most 16 KiB of it read into the VM", r.readInPlace > 0n && r.readInPlace <= 16384n, String(r.readInPlace));
+  check("4 1 MiB in one partition: Envoy's buffer is never rewritten", r.setCalls === 0, String(r.setCalls));
+}
+
 // ---- 3. a host that fails to give bytes of the frame ----
 {
   const f = produce(1, "ok.orders", [batches(60, 1024, { attributes: GZIP })]);
   // Fails every read past the first 4 KiB: the view's fetches, and the whole read of the fallback.
-  const r = run(IN_PLACE, [f], (type, start, length) => type === DOWNSTREAM && start + length > 4096);
+  const r = run(IN_PLACE, [f], { refuseRead: (type, start, length) => type === DOWNSTREAM && start + length > 4096 });
   check("3 reads refused: the connection closes", r.closed);
   check("3 reads refused: nothing of the frame goes upstream", r.upstream.length === 0, `${r.upstream.length} bytes`);
 }

@@ -9,8 +9,8 @@
 // Figures:
 //   - time: per round trip, the mock host's own work included (median of 5 runs), and of it the
 //     time in the filter's data callbacks (its host calls, as the copies into the VM, included):
-//     what Envoy would spend in the filter; and how much of a Produce decided in place
-//     (filter.inPlaceFrameBytes) the filter read into the VM;
+//     what Envoy would spend in the filter; and how much of a Produce request or Fetch response
+//     decided in place (filter.inPlaceFrameBytes) the filter read into the VM;
 //   - allocation, with a module built with AssemblyScript's RTRACE hooks, which report every
 //     block the runtime allocates or grows in place: the sum of their sizes.
 //
@@ -67,18 +67,18 @@ function measure(what, kib, trip) {
   } else {
     const rounds = kib > 200 ? 40 : 200;
     const runs = [];
-    const readBefore = metric("kafka.request_bytes_read_in_place");
+    const readBefore = { request: metric("kafka.request_bytes_read_in_place"), response: metric("kafka.response_bytes_read_in_place") };
     for (let run = 0; run < 5; run++) {
       inFilterNs = 0n;
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < rounds; i++) trip(1000 + run * rounds + i, false);
       runs.push({ all: Number(process.hrtime.bigint() - t0) / 1e3 / rounds, filter: Number(inFilterNs) / 1e3 / rounds });
     }
-    const inPlace = `${(Number(metric("kafka.request_bytes_read_in_place") - readBefore) / 1024 / (5 * rounds)).toFixed(1)} KiB`;
+    const readInPlace = (side) => `${(Number(metric(`kafka.${side}_bytes_read_in_place`) - readBefore[side]) / 1024 / (5 * rounds)).toFixed(1)} KiB`;
     const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[2];
     const list = (key) => runs.map((r) => r[key].toFixed(1)).join(", ");
     console.log(`time ${what}: ${median("all").toFixed(1)} us per round trip (runs ${list("all")}), ` +
-      `in the filter ${median("filter").toFixed(1)} us (runs ${list("filter")}), request read in place ${inPlace}`);
+      `in the filter ${median("filter").toFixed(1)} us (runs ${list("filter")}), read in place: request ${readInPlace("request")}, response ${readInPlace("response")}`);
   }
 }
 
