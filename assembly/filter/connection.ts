@@ -42,7 +42,7 @@ import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes } from "../protocol/
 
 const EMPTY = new Uint8Array(0);
 /** The api keys whose frames carry records: a Produce request, a Fetch response. */
-const PRODUCE: i32 = 0;
+const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
 
 /** The connections of this VM that are open, for the tick that closes stalled ones. */
