@@ -8,7 +8,6 @@ import { BufferTypeValues, readBuffer } from "../runtime/host";
 import { IN_PLACE_PAGE, PageSource, beginInPlace, makeReadable } from "../protocol/in-place";
 import { requestHeaderNeed } from "./header";
 
-
 class EnvoyBuffer extends PageSource {
   typ: BufferTypeValues = BufferTypeValues.NetworkDownstreamData;
 

@@ -1,11 +1,12 @@
 // A frame decided in place: its bytes stay in the host's buffer and VM memory holds only what
-// something read of them (the header, topic names, batch headers; never the records).
+// something read of them (the header, topic names, partition and batch headers; never the
+// records).
 //
 // The shell (filter/connection.ts) lays such a frame out in VM memory at its full size,
 // fetches nothing of its interior up front, and registers the range here. Whatever reads that
 // memory asks first: Reader.need, the batch walk of records.ts, and Output before it copies a
-// chunk for the host. Pages are fetched on first use, so a 1 MiB Produce is decided from a
-// few KiB. Memory outside the range, or with nothing registered, is always readable: the
+// chunk for the host. Pages are fetched on first use, so a 1 MiB Produce request or Fetch
+// response is decided from a few KiB. Memory outside the range, or with nothing registered, is always readable: the
 // checks cost one comparison then.
 
 /** Fetches `length` bytes at `offset` of the frame's host buffer into VM memory at `into`. */
@@ -32,7 +33,6 @@ class InPlaceFrame {
   /** One byte per page of [start, end): 1 once fetched. */
   present: Uint8Array = new Uint8Array(256);
   fetchedBytes: u64 = 0;
-  fetches: u32 = 0;
   readAhead: i32 = 1;
   /** The page after the last one fetched: a miss there reads on. */
   lastFetchEnd: i32 = 0;
@@ -56,7 +56,6 @@ export function beginInPlace(start: usize, length: u32, source: PageSource, fetc
   frame.end = start + <usize>length;
   frame.source = source;
   frame.fetchedBytes = <u64>fetchedPrefix;
-  frame.fetches = 0;
   frame.readAhead = 1;
   frame.lastFetchEnd = whole;
 }
@@ -71,9 +70,8 @@ export function endInPlace(): void {
 /** Whether a frame is in place now. */
 @inline export function inPlace(): bool { return frame.end != 0; }
 
-/** Bytes of the frame in place (or the last one) in VM memory, and the host calls that fetched them after the first. */
+/** Bytes of the frame in place (or the last one) in VM memory. */
 export function inPlaceFetchedBytes(): u64 { return frame.fetchedBytes; }
-export function inPlaceFetches(): u32 { return frame.fetches; }
 
 /**
  * Makes `length` bytes at `ptr` readable: fetches the pages of the frame in place they cover
@@ -102,7 +100,6 @@ export function makeReadable(ptr: usize, length: usize): bool {
     const from = <usize>page << PAGE_SHIFT;
     const to = min(<usize>run << PAGE_SHIFT, frame.end - frame.start);
     if (!frame.source!.fetch(<u32>from, <u32>(to - from), frame.start + from)) return false;
-    frame.fetches++;
     frame.fetchedBytes += <u64>(to - from);
     memory.fill(present.dataStart + <usize>page, 1, <usize>(run - page));
     frame.lastFetchEnd = run;

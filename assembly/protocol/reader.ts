@@ -67,9 +67,14 @@ export class Reader {
     return this.error + " at offset " + this.errorOffset.toString();
   }
 
-  private need<F>(n: i32, field: F): bool {
+  // Every read asks: the common case inline, the rest (failures, fetches) in a call.
+  @inline private need<F>(n: i32, field: F): bool {
+    if (!this.failed && n >= 0 && n <= this.readable - this.pos) return true;
+    return this.needMore(n, field);
+  }
+
+  private needMore<F>(n: i32, field: F): bool {
     if (this.failed) return false;
-    if (n >= 0 && n <= this.readable - this.pos) return true;
     return this.within(n, field) && this.fetch(n, field);
   }
 

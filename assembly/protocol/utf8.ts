@@ -67,5 +67,7 @@ export function decodeUtf8(buf: usize, len: usize): string {
       o += 4;
     }
   }
+  // All ASCII (names usually are): the string already has its size.
+  if (o - out == len << 1) return changetype<string>(out);
   return changetype<string>(__renew(out, o - out));
 }
