@@ -5,9 +5,10 @@
 #
 #   make bench     build what it needs; under $(STACK_LOCK) start Kafka, wait until every bench
 #                  topic's partition has a leader and takes a produce, then BENCH_REPEAT (3)
-#                  times alternate `make up NOWASM=1` and `make up POLICY=test/bench/policy.json`
-#                  (P F, F P, ...), `make down` always; print the table, the added latency, the
-#                  machine's load and one `ratio ...`/`added ...` line per figure
+#                  times alternate `make up NOWASM=1`, the floor (Envoy with a Wasm filter that
+#                  does nothing, $(BENCH_NOOP)) and `make up POLICY=test/bench/policy.json`
+#                  (P N F, F N P, ...), `make down` always; print the table, the added latency,
+#                  the machine's load and one `ratio ...`/`floor ...`/`added ...` line per figure
 # BENCH_MESSAGES, BENCH_METADATA, BENCH_DENIED, BENCH_REPEAT, ... : see test/bench/proxy.ts.
 
 # The codecs as the filter runs them: AssemblyScript's minimal runtime (the bench collects as the
@@ -18,6 +19,12 @@ $(BENCH_CODECS): $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
 	@mkdir -p build/bench
 	npx asc assembly/cli.ts --config asconfig.json --target codecs --runtime minimal -o $@
 
+# The floor: what Envoy costs with any Wasm network filter loaded, ours aside.
+BENCH_NOOP := build/bench/noop-filter.wasm
+$(BENCH_NOOP): test/bench/floor/noop-filter.ts asconfig.json $(NODE_STAMP)
+	@mkdir -p build/bench
+	npx asc test/bench/floor/noop-filter.ts --config asconfig.json --target filter -o $@
+
 .PHONY: bench
-bench: filter codecs $(BENCH_CODECS) oracle envoy kafka tools
+bench: filter codecs $(BENCH_CODECS) $(BENCH_NOOP) oracle envoy kafka tools
 	@STACK_LOCK=$(STACK_LOCK) bash test/bench/run.sh

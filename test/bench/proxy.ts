@@ -1,5 +1,7 @@
 // Proxy bench: Envoy with the filter (build/filter.wasm, test/bench/policy.json) against its
-// peer, Envoy as a plain TCP pass-through, in front of the same Kafka, in the same run.
+// peer, Envoy as a plain TCP pass-through, in front of the same Kafka, in the same run; and
+// between them the floor, Envoy running a Wasm network filter that does nothing
+// (build/bench/noop-filter.wasm, test/bench/floor/): what any Wasm filter costs in Envoy.
 //
 //   tsx test/bench/proxy.ts <out.json>     (test/bench/run.sh runs it; it starts Kafka itself)
 //
@@ -10,8 +12,9 @@
 // now starts, so the fetch steps read exactly the records the bench wrote).
 //
 // For each repeat (BENCH_REPEAT, 3), each configuration on a freshly started Envoy
-// (`make envoy-down` then `make up NOWASM=1` or `make up POLICY=test/bench/policy.json`), in
-// the order P F, F P, P F, ... so that drift over the run falls on both alike:
+// (`make envoy-down` then `make up NOWASM=1`, `make up ... FILTER_WASM=<no-op>` or
+// `make up POLICY=test/bench/policy.json`), in the order P N F, F N P, P N F, ... so that drift
+// over the run falls on all alike (BENCH_FLOOR=0: without the floor, P F, F P, ...):
 //   warm-up   8 connections (so every worker's Wasm VM) of produce, Metadata and denied
 //             produce, then 2 of fetch;
 // then on one connection, one request in flight, a 300 ms pause before each step:
@@ -32,7 +35,8 @@
 // Environment (defaults): BENCH_RUN (run id, in topic names), BENCH_MESSAGES (20000),
 // BENCH_BATCH (100), BENCH_VALUE_BYTES (1024), BENCH_FETCH_PASSES (3), BENCH_METADATA (4000),
 // BENCH_DENIED (300), BENCH_REPEAT (3; BENCH_REPEATS is read too), BENCH_WARM_METADATA (2000),
-// BENCH_WARM_PRODUCE (20), BENCH_LEADER_WAIT (120 s).
+// BENCH_WARM_PRODUCE (20), BENCH_LEADER_WAIT (120 s), BENCH_FLOOR (1), BENCH_NOOP_WASM
+// (build/bench/noop-filter.wasm).
 
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -56,6 +60,8 @@ const DENIED = num("BENCH_DENIED", 300);
 const REPEATS = num("BENCH_REPEAT", num("BENCH_REPEATS", 3));
 const LEADER_WAIT_MS = num("BENCH_LEADER_WAIT", 120) * 1000;
 const POLICY = "test/bench/policy.json";
+const FLOOR = num("BENCH_FLOOR", 1) !== 0;
+const NOOP_WASM = process.env.BENCH_NOOP_WASM ?? "build/bench/noop-filter.wasm";
 // Warm-up per connection (8 of them): V8 moves a Wasm function from its baseline compiler to
 // the optimizing one only after it has run a while; on this filter the Metadata round trip
 // stops getting cheaper after some 10,000 requests per worker.
@@ -74,7 +80,8 @@ const TOPIC_AUTHORIZATION_FAILED = 29;
 // UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, THROTTLING_QUOTA_EXCEEDED.
 const NOT_SERVING_YET = new Set([3, 5, 6, 7, 19, 41, 56, 74, 76, 78, 89]);
 
-type Config = "passthrough" | "filter";
+/** Envoy as a TCP pass-through, with a no-op Wasm filter (the floor), with the filter. */
+type Config = "passthrough" | "floor" | "filter";
 
 const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -379,7 +386,8 @@ async function load(target: string, t: Topics, starts: Map<string, bigint>, deni
 async function main(): Promise<void> {
   const loadStart = os.loadavg();
   const order: Config[][] = [];
-  for (let r = 0; r < REPEATS; r++) order.push(r % 2 === 0 ? ["passthrough", "filter"] : ["filter", "passthrough"]);
+  const configs: Config[] = FLOOR ? ["passthrough", "floor", "filter"] : ["passthrough", "filter"];
+  for (let r = 0; r < REPEATS; r++) order.push(r % 2 === 0 ? configs : [...configs].reverse());
 
   make("kafka-up");
   const prewarm: Topics = { data: `bench.data.${RUN}.broker`, warm: `bench.warm.${RUN}.broker`, denied: `bench.denied.${RUN}.broker` };
@@ -397,13 +405,14 @@ async function main(): Promise<void> {
     for (const cfg of cfgs) {
       make("envoy-down");
       if (cfg === "filter") make("up", `POLICY=${POLICY}`);
+      else if (cfg === "floor") make("up", `POLICY=${POLICY}`, `FILTER_WASM=${NOOP_WASM}`);
       else make("up", "NOWASM=1");
       const pid = envoyPid();
       const t = topicsFor(r + 1, cfg);
       await waitForLeaders(PROXY, [t.data, t.warm, t.denied]);
       const idle: Memory = await memory(pid);
       // Envoy defines its wasm.* stats only when it runs a Wasm VM: it must run what we asked for.
-      if ((cfg === "filter") !== Object.keys(idle.wasmStats).length > 0) throw new Error(`Envoy does not run the ${cfg} configuration`);
+      if ((cfg !== "passthrough") !== Object.keys(idle.wasmStats).length > 0) throw new Error(`Envoy does not run the ${cfg} configuration`);
       const loadBefore = os.loadavg();
       const machine = machineLoad(pid);
       const figures = (await load(PROXY, t, starts, cfg === "filter" ? TOPIC_AUTHORIZATION_FAILED : 0, pid, false))!;
@@ -424,7 +433,7 @@ async function main(): Promise<void> {
   writeFileSync(outFile, JSON.stringify({
     run: RUN, when: new Date().toISOString(), cores: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? "?",
     loadavg: { start: loadStart, end: os.loadavg() },
-    params: { messages: MESSAGES, batch: BATCH, valueBytes: VALUE_BYTES, fetchPasses: FETCH_PASSES, metadata: METADATA, denied: DENIED, repeats: REPEATS, batchBytes: batch.length },
+    params: { floor: FLOOR, messages: MESSAGES, batch: BATCH, valueBytes: VALUE_BYTES, fetchPasses: FETCH_PASSES, metadata: METADATA, denied: DENIED, repeats: REPEATS, batchBytes: batch.length },
     runs,
   }, null, 1));
 }

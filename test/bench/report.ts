@@ -1,11 +1,15 @@
 // Prints the bench's table from what proxy.ts and codecs.ts wrote.
 //   tsx test/bench/report.ts <proxy.json> <codecs.json>
 // Every proxy figure is the median over the repeats; "filter/pass" is the median of the
-// per-repeat ratios (each repeat pairs a filter run with the pass-through run next to it), and
-// "spread" their lowest and highest. "added" figures are per-repeat differences (filter minus
-// pass-through) the same way. The report ends with one line per figure, for grep:
-//   ratio <key> <median> min <lowest> max <highest> repeats <r1>,<r2>,...
-//   added <key> <median> min <lowest> max <highest> repeats <r1>,<r2>,...
+// per-repeat ratios (each repeat sets a filter run beside the pass-through run next to it), and
+// "spread" their lowest and highest; "no-op/pass" and "filter/no-op" the same with the floor
+// (Envoy running a Wasm filter that does nothing), when the run measured it. "added" figures
+// are per-repeat differences (minus pass-through) the same way. The report ends with one line
+// per figure, for grep:
+//   ratio <key> <median> min <lowest> max <highest> repeats <r1>,<r2>,...     filter/pass
+//   floor <key> ...                                                           no-op/pass
+//   above_floor <key> ...                                                     filter/no-op
+//   added <key> ...                                                           filter - pass (us)
 
 import { readFileSync } from "node:fs";
 
@@ -15,7 +19,7 @@ if (!proxyFile || !codecsFile) { console.error("usage: report.ts <proxy.json> <c
 interface Cpu { total: number; workers: number; v8: number }
 interface Loop { count: number; ms: number; p50: number; p99: number; envoyCpu: Cpu }
 interface Run {
-  repeat: number; config: "passthrough" | "filter";
+  repeat: number; config: "passthrough" | "floor" | "filter";
   produce: Loop & { messages: number; payloadBytes: number };
   fetch: { messages: number; payloadBytes: number; wireBytes: number; requests: number; ms: number; envoyCpu: Cpu };
   metadata: Loop;
@@ -43,41 +47,56 @@ const median = (xs: number[]): number => {
 const repeats = [...new Set(proxy.runs.map((r) => r.repeat))].sort((a, b) => a - b);
 const pairs = repeats.map((n) => ({
   pass: proxy.runs.find((r) => r.repeat === n && r.config === "passthrough")!,
+  floor: proxy.runs.find((r) => r.repeat === n && r.config === "floor"),
   filter: proxy.runs.find((r) => r.repeat === n && r.config === "filter")!,
 })).filter((p) => p.pass && p.filter);
+const withFloor = pairs.filter((p) => p.floor !== undefined) as Array<{ pass: Run; floor: Run; filter: Run }>;
 
 const fmt = (x: number, digits: number): string => (Number.isFinite(x) ? x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "-");
 const MiB = 1024 * 1024, MB = 1e6;
 
-type Row = [string, string, string, string, string];
+// Columns: label, pass-through, no-op, filter, filter/pass, spread, no-op/pass, spread,
+// filter/no-op, spread.
+type Row = string[];
+const COLUMNS = ["", "pass-through", "no-op", "filter", "filter/pass", "spread", "no-op/pass", "spread", "filter/no-op", "spread"];
 const rows: Row[] = [];
 const addedRows: Row[] = []; // printed after the memory notes, same columns
-const section = (name: string): void => { rows.push([name, "", "", "", ""]); };
+const section = (name: string): void => { rows.push([name]); };
 
-/** Greppable closing lines: kind (ratio, added), key, per-repeat values, digits. */
-const summary: Array<{ kind: "ratio" | "added"; key: string; values: number[]; digits: number }> = [];
+type Kind = "ratio" | "floor" | "above_floor" | "added";
+/** Greppable closing lines: kind, key, per-repeat values, digits. */
+const summary: Array<{ kind: Kind; key: string; values: number[]; digits: number }> = [];
+
+const finite = (xs: number[]): number[] => xs.filter((x) => Number.isFinite(x));
+const spread = (xs: number[], digits: number, sep = "-"): string => (xs.length ? `${fmt(Math.min(...xs), digits)}${sep}${fmt(Math.max(...xs), digits)}` : "");
+
+/** Per-repeat ratios a/b, their median and spread as two cells; a summary line when `key`. */
+function ratioCells(kind: Kind, key: string | null, ratios: number[]): string[] {
+  const r = finite(ratios);
+  if (key && r.length) summary.push({ kind, key, values: r, digits: 2 });
+  return key !== null && r.length ? [fmt(median(r), 2), spread(r, 2)] : ["", ""];
+}
 
 /**
- * One proxy figure: medians of both sides, the median per-repeat ratio and its spread; `key`
- * names its summary line ("": no summary line, null: no ratio at all).
+ * One proxy figure: medians of each configuration, the median per-repeat ratios and their
+ * spreads; `key` names its summary lines ("": none, null: no ratio at all).
  */
 function figure(label: string, of: (r: Run) => number, digits: number, key: string | null = ""): void {
-  const p = pairs.map((x) => of(x.pass)), f = pairs.map((x) => of(x.filter));
-  const ratios = pairs.map((_, i) => f[i] / p[i]).filter((x) => Number.isFinite(x));
-  const ratio = key !== null;
-  if (key && ratios.length) summary.push({ kind: "ratio", key, values: ratios, digits: 2 });
   rows.push([
-    "  " + label, fmt(median(p), digits), fmt(median(f), digits),
-    ratio && ratios.length ? fmt(median(ratios), 2) : "",
-    ratio && ratios.length ? `${fmt(Math.min(...ratios), 2)}-${fmt(Math.max(...ratios), 2)}` : "",
+    "  " + label, fmt(median(pairs.map((x) => of(x.pass))), digits),
+    withFloor.length ? fmt(median(withFloor.map((x) => of(x.floor))), digits) : "", fmt(median(pairs.map((x) => of(x.filter))), digits),
+    ...ratioCells("ratio", key, pairs.map((x) => of(x.filter) / of(x.pass))),
+    ...ratioCells("floor", key, withFloor.map((x) => of(x.floor) / of(x.pass))),
+    ...ratioCells("above_floor", key, withFloor.map((x) => of(x.filter) / of(x.floor))),
   ]);
 }
 
-/** Latency the filter adds: per-repeat difference filter - pass-through (median, spread). */
+/** Latency added over the pass-through: per-repeat differences (median, spread). */
 function added(label: string, of: (r: Run) => number, digits: number, key: string): void {
-  const d = pairs.map((x) => of(x.filter) - of(x.pass)).filter((x) => Number.isFinite(x));
+  const d = finite(pairs.map((x) => of(x.filter) - of(x.pass)));
+  const n = finite(withFloor.map((x) => of(x.floor) - of(x.pass)));
   if (d.length) summary.push({ kind: "added", key, values: d, digits });
-  addedRows.push(["  " + label, "", fmt(median(d), digits), "", d.length ? `${fmt(Math.min(...d), digits)} to ${fmt(Math.max(...d), digits)}` : ""]);
+  addedRows.push(["  " + label, "", n.length ? fmt(median(n), digits) : "", fmt(median(d), digits), spread(d, digits, " to "), "", "", spread(n, digits, " to ")]);
 }
 
 const { messages, batch, valueBytes, metadata, denied, batchBytes } = proxy.params;
@@ -106,30 +125,35 @@ figure("RSS after load, MiB", (r) => r.memory.loaded.rssKiB / 1024, 1, "rss.afte
 figure("peak RSS (VmHWM), MiB", (r) => r.memory.loaded.hwmKiB / 1024, 1, "rss.peak");
 figure("tcmalloc allocated after load, MiB", (r) => r.memory.loaded.allocated / MiB, 1, "tcmalloc.after_load");
 figure("Wasm linear memory, all VMs, after load, MiB", (r) => r.memory.loaded.wasmMemories.reduce((a, m) => a + m.sizeKiB, 0) / 1024, 1, null);
-addedRows.push(["added round trip, filter minus pass-through of the same repeat, us (spread: lowest to highest)", "", "", "", ""]);
+addedRows.push(["added round trip, minus pass-through of the same repeat, us (no-op, filter; their spreads: lowest to highest)"]);
 added("metadata p50", (r) => r.metadata.p50 * 1000, 0, "metadata.p50_us");
 added("metadata p99", (r) => r.metadata.p99 * 1000, 0, "metadata.p99_us");
 added("produce p50 (101 KiB request)", (r) => r.produce.p50 * 1000, 0, "produce.p50_us");
 added("produce p99 (101 KiB request)", (r) => r.produce.p99 * 1000, 0, "produce.p99_us");
 
 const vmCounts = pairs.map((x) => x.filter.memory.loaded.wasmStats["wasm.wasm_vm_count"]).filter((x) => x !== undefined);
-const perVm = pairs.map((x) => x.filter.memory.loaded.wasmMemories.map((m) => fmt(m.sizeKiB / 1024, 1)).join("+")).join(" | ");
+const perVm = (runs: Run[]): string => runs.map((r) => r.memory.loaded.wasmMemories.map((m) => fmt(m.sizeKiB / 1024, 1)).join("+")).join(" | ");
 
-const isSection = (r: Row): boolean => r[1] === "" && r[2] === "";
-const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[...rows, ...addedRows].filter((r) => !isSection(r)).map((r) => r[i].length), ["", "pass-through", "filter", "filter/pass", "spread"][i].length));
-const line = (r: Row): string => (isSection(r) && r[0] !== "" ? r[0] : [r[0].padEnd(widths[0]), ...r.slice(1).map((c, i) => c.padStart(widths[i + 1]))].join("  "));
+// Without the floor, its columns go.
+const shown = COLUMNS.map((_, i) => i).filter((i) => withFloor.length > 0 || ![2, 6, 7, 8, 9].includes(i));
+const isSection = (r: Row): boolean => r.length === 1;
+const cell = (r: Row, i: number): string => r[i] ?? "";
+const widths = COLUMNS.map((h, i) => Math.max(h.length, ...[...rows, ...addedRows].filter((r) => !isSection(r)).map((r) => cell(r, i).length)));
+const line = (r: Row): string => (isSection(r) ? r[0] : shown.map((i) => (i === 0 ? cell(r, i).padEnd(widths[i]) : cell(r, i).padStart(widths[i]))).join("  "));
 
 const out: string[] = [];
 out.push(`kafka-wasm-filter bench, ${proxy.when}, ${proxy.cores} cores${proxy.cpuModel ? `, ${proxy.cpuModel}` : ""}`);
 if (proxy.loadavg) out.push(`load average (1/5/15 min) before the stack started: ${proxy.loadavg.start.map((x) => x.toFixed(2)).join(" ")}; at the end: ${proxy.loadavg.end.map((x) => x.toFixed(2)).join(" ")}`);
 out.push("");
 out.push(`Envoy with the filter (build/filter.wasm, test/bench/policy.json) vs Envoy as plain TCP pass-through,`);
+if (withFloor.length) out.push(`and between them the floor: Envoy with a Wasm filter that does nothing (no-op, build/bench/noop-filter.wasm);`);
 out.push(`same Kafka, same run; raw client, one request in flight; medians of ${pairs.length} repeats;`);
-out.push(`filter/pass = median of per-repeat ratios (spread: lowest-highest)`);
+out.push(`filter/pass = median of per-repeat ratios (spread: lowest-highest), likewise no-op/pass and filter/no-op`);
 out.push("");
-out.push(line(["", "pass-through", "filter", "filter/pass", "spread"]));
+out.push(line(COLUMNS));
 for (const r of rows) out.push(line(r));
-out.push(`  Wasm VMs (wasm.wasm_vm_count): ${vmCounts.join(", ") || "-"}; linear memory per VM after load, MiB, by repeat: ${perVm}`);
+out.push(`  Wasm VMs (wasm.wasm_vm_count): ${vmCounts.join(", ") || "-"}; linear memory per VM after load, MiB, by repeat: ${perVm(pairs.map((x) => x.filter))}`);
+if (withFloor.length) out.push(`  no-op: linear memory per VM after load, MiB, by repeat: ${perVm(withFloor.map((x) => x.floor))}`);
 out.push(`  (Envoy has no memory stat for its Wasm VMs; linear memories are read from /proc/<pid>/smaps)`);
 for (const r of addedRows) out.push(line(r));
 const withMachine = proxy.runs.filter((r) => r.machine && r.machine.wallMs > 0);
@@ -160,8 +184,9 @@ for (const r of crows) out.push([r[0].padEnd(cw[0]), ...r.slice(1).map((c, i) =>
 const skipped = Object.entries(codecs.skipped).map(([k, v]) => `${v} ${k}`).join(", ");
 if (skipped) out.push(`  left out: ${skipped}`);
 out.push("");
-out.push(`summary: filter vs pass-through, ${pairs.length} repeats; ratio = filter/pass, added = filter - pass (us); median min max, then each repeat`);
-for (const x of summary) {
+out.push(`summary: ${pairs.length} repeats; ratio = filter/pass, floor = no-op/pass, above_floor = filter/no-op, added = filter - pass (us); median min max, then each repeat`);
+const order: Kind[] = ["ratio", "floor", "above_floor", "added"];
+for (const x of [...summary].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
   const v = x.values, d = x.kind === "ratio" ? 2 : x.digits;
   const f = (n: number): string => n.toFixed(d);
   out.push(`${x.kind} ${x.key.padEnd(28)} ${f(median(v)).padStart(7)} min ${f(Math.min(...v)).padStart(7)} max ${f(Math.max(...v)).padStart(7)} repeats ${v.map(f).join(",")}`);
