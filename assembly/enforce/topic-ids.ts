@@ -27,26 +27,61 @@ import { getSharedText, setSharedText } from "../runtime/host";
 const MAX_TOPICS: i32 = 100000;
 const SHARED_PREFIX = "kafka.topic_id.";
 
-const names = new Map<string, string>();
+/** A topic id learnt, and the next one whose halves mix to the same map key. */
+class Known {
+  constructor(public hi: i64, public lo: i64, public name: string, public next: Known | null) {}
+}
 
-function key(id: Uuid): string { return id.hi.toString() + ":" + id.lo.toString(); }
+// Keyed by the id's two halves mixed, not by its text: looked up for every topic of every
+// Metadata answer and every request by id, a string key would cost four allocations each.
+const known = new Map<i64, Known>();
+let knownCount: i32 = 0;
+
+@inline function mixed(id: Uuid): i64 { return id.hi ^ (id.lo * 0x9E3779B97F4A7C15); }
+
+function find(id: Uuid): Known | null {
+  const k = mixed(id);
+  if (!known.has(k)) return null;
+  let e: Known | null = known.get(k);
+  while (e != null) {
+    if (e.hi == id.hi && e.lo == id.lo) return e;
+    e = e.next;
+  }
+  return null;
+}
+
+/** Remembers `id`'s name in this VM; false when the bound leaves no room for a new id. */
+function remember(id: Uuid, name: string): bool {
+  const e = find(id);
+  if (e != null) {
+    e.name = name;
+    return true;
+  }
+  if (knownCount >= MAX_TOPICS) return false;
+  const k = mixed(id);
+  known.set(k, new Known(id.hi, id.lo, name, known.has(k) ? known.get(k) : null));
+  knownCount++;
+  return true;
+}
+
+/** The key of `id` in the host's shared data. */
+function sharedKey(id: Uuid): string { return SHARED_PREFIX + id.hi.toString() + ":" + id.lo.toString(); }
 
 export function learnTopicId(id: Uuid, name: string | null): void {
   if (name == null || id.isZero()) return;
-  const k = key(id);
-  if (names.has(k) && names.get(k) == name) return;
-  if (names.size >= MAX_TOPICS && !names.has(k)) return;
-  names.set(k, name);
+  const e = find(id);
+  if (e != null && e.name == name) return;
+  if (!remember(id, name)) return;
   // Ids come only from the broker's answers, never from clients: safe to share.
-  setSharedText(SHARED_PREFIX + k, name);
+  setSharedText(sharedKey(id), name);
 }
 
 /** The topic's name, or null when no VM of this Envoy has seen the id in a broker's answer. */
 export function topicName(id: Uuid): string | null {
-  const k = key(id);
-  if (names.has(k)) return names.get(k);
-  const shared = getSharedText(SHARED_PREFIX + k);
-  if (shared != null && names.size < MAX_TOPICS) names.set(k, shared);
+  const e = find(id);
+  if (e != null) return e.name;
+  const shared = getSharedText(sharedKey(id));
+  if (shared != null) remember(id, shared);
   return shared;
 }
 

@@ -41,6 +41,12 @@ export class ByteQueue {
   private lentStart: i32 = 0;
   /** Capacity never grows past this (the current frame's size), unless more is appended. */
   private growLimit: i32 = i32.MAX_VALUE;
+  /**
+   * The last view made, reused while the same bytes are asked for again (the framer asks for
+   * a frame's header several times while it decides): a view is a small allocation each.
+   * Dropped with the storage it looks into, so that it never keeps that alive.
+   */
+  private lastView: Uint8Array | null = null;
 
   /** `budget`: count this queue's storage in heldBudget (the framers' queues). */
   constructor(private budget: HeldBudget | null = null) {}
@@ -48,6 +54,7 @@ export class ByteQueue {
   @inline get capacity(): i32 { return this.buf.length; }
 
   clear(): void {
+    this.lastView = null;
     this.lent = null;
     this.length = 0;
     this.growLimit = i32.MAX_VALUE;
@@ -56,6 +63,7 @@ export class ByteQueue {
 
   /** Gives all storage back (the connection is gone). */
   release(): void {
+    this.lastView = null;
     this.lent = null;
     this.length = 0;
     const b = this.budget;
@@ -81,6 +89,7 @@ export class ByteQueue {
     const next = new Uint8Array(cap);
     memory.copy(next.dataStart, this.buf.dataStart, <usize>this.length);
     this.buf = next;
+    this.lastView = null;
     return true;
   }
 
@@ -111,6 +120,7 @@ export class ByteQueue {
     if (lent == null) return true;
     const n = this.length;
     this.lent = null;
+    this.lastView = null;
     this.length = 0;
     return this.append(lent, this.lentStart, n);
   }
@@ -154,6 +164,7 @@ export class ByteQueue {
       if (b != null) b.give(this.buf.length);
       this.buf = NO_BYTES;
     }
+    this.lastView = null;
     this.lent = null;
     this.length = 0;
     this.growLimit = i32.MAX_VALUE;
@@ -163,8 +174,14 @@ export class ByteQueue {
   /** A view of bytes [from, length); valid until the next append/clear. */
   view(from: i32 = 0): Uint8Array {
     const lent = this.lent;
-    if (lent != null) return lent.subarray(this.lentStart + from, this.lentStart + this.length);
-    return this.buf.subarray(from, this.length);
+    const src = lent != null ? lent : this.buf;
+    const start = lent != null ? this.lentStart + from : from;
+    const end = lent != null ? this.lentStart + this.length : this.length;
+    const last = this.lastView;
+    if (last != null && last.buffer == src.buffer && last.dataStart == src.dataStart + <usize>start && last.length == end - start) return last;
+    const v = src.subarray(start, end);
+    this.lastView = v;
+    return v;
   }
 }
 

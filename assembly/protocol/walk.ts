@@ -21,7 +21,7 @@
 // it recorded none. So a Produce partition's parent is its topic, its records' parent is the
 // partition, and a transactional id or group id has no parent (-1) at the top level.
 
-import { decodeUtf8 } from "./utf8";
+import { recentName } from "./names";
 import { Uuid } from "./uuid";
 
 export enum EntityKind {
@@ -70,10 +70,13 @@ export class EntityWalk {
 
   // The values of entity `i` in `frame`, the bytes the walk ran over.
 
-  /** A string, decoded as the codecs' Reader decodes it (ACLs match the same name either way). */
+  /**
+   * A string, decoded as the codecs' Reader decodes it (ACLs match the same name either way);
+   * a name seen recently is not decoded again (names.ts).
+   */
   text(frame: Uint8Array, i: i32): string | null {
     const n = unchecked(this.length[i]);
-    return n < 0 ? null : decodeUtf8(frame.dataStart + <usize>unchecked(this.start[i]), <usize>n);
+    return n < 0 ? null : recentName(frame.dataStart + <usize>unchecked(this.start[i]), <usize>n);
   }
 
   uuid(frame: Uint8Array, i: i32): Uuid {

@@ -6,6 +6,7 @@ import { Writer } from "../../assembly/protocol/writer";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { base64Decode, base64Encode } from "../../assembly/json/base64";
 import { decodeUtf8 } from "../../assembly/protocol/utf8";
+import { recentName } from "../../assembly/protocol/names";
 import { labelName } from "../../assembly/messages/labels";
 import { DescribeGroupsRequestData } from "../../assembly/messages/DescribeGroupsRequest";
 import { DescribedGroup } from "../../assembly/messages/DescribeGroupsResponse";
@@ -249,6 +250,50 @@ describe("strings decoded as Kafka's broker decodes them (Java's new String(byte
     const r = new Reader(bytesOf([0, 4, 0x6f, 0x6b, 0xff, 0x35]));
     expect(r.string("Test.Name", false)).toBe("ok\uFFFD5");
     expect(r.failed).toBe(false);
+  });
+});
+
+function utf8Of(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
+
+function recent(b: Uint8Array): string { return recentName(b.dataStart, <usize>b.length); }
+
+describe("names seen recently (protocol/names.ts)", () => {
+  it("gives the string decoded earlier from the same bytes, wherever they lie", () => {
+    const a = recent(utf8Of("orders.eu"));
+    const b = recent(utf8Of("orders.eu")); // other memory, same bytes
+    expect(b).toBe("orders.eu");
+    expect(changetype<usize>(b)).toBe(changetype<usize>(a));
+  });
+
+  it("decodes again when the bytes at the same place change", () => {
+    const buf = utf8Of("topic-a");
+    expect(recent(buf)).toBe("topic-a");
+    buf[6] = 0x62;
+    expect(recent(buf)).toBe("topic-b");
+    buf[6] = 0xff;
+    expect(recent(buf)).toBe("topic-\uFFFD");
+  });
+
+  it("is decodeUtf8's string for every name, however many share a slot", () => {
+    // Far more names than slots: every slot is taken over several times.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2000; i++) {
+        const b = utf8Of("t." + i.toString() + (i % 7 == 0 ? "\u00e9" : ""));
+        expect(recent(b)).toBe(decodeUtf8(b.dataStart, <usize>b.length));
+      }
+    }
+    const bad = bytesOf([0x6f, 0x6b, 0xf0, 0x9f, 0x98]);
+    expect(recent(bad)).toBe(decodeUtf8(bad.dataStart, <usize>bad.length));
+    expect(recent(bad)).toBe("ok\uFFFD");
+    expect(recent(new Uint8Array(0))).toBe("");
+  });
+
+  it("decodes names longer than a slot every time, whole", () => {
+    const long = "x".repeat(300);
+    const a = recent(utf8Of(long));
+    const b = recent(utf8Of(long));
+    expect(b).toBe(long);
+    expect(changetype<usize>(b) != changetype<usize>(a)).toBe(true);
   });
 });
 
