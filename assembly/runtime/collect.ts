@@ -42,6 +42,13 @@ export function collectBetweenFrames(): void { maybeCollect(); }
 /** A frame of `bytes` was held and handed to the handler: garbage of about that order follows. */
 export function noteHeldFrame(bytes: i32): void { heldBytes += bytes; }
 
+/**
+ * `bytes` of a host buffer were copied into the VM for one callback: garbage once it returns.
+ * Counted with the held frames: a large response streaming on in reads leaves its reads behind
+ * besides its held copy, and without them the heap doubled before anything was collected.
+ */
+export function noteBytesRead(bytes: u32): void { heldBytes += <i64>bytes; }
+
 function maybeCollect(): void {
   safePoints++;
   if (memory.size() == pagesAtLastCollect && safePoints < COLLECT_AFTER_SAFE_POINTS && heldBytes < COLLECT_AFTER_HELD_BYTES) return;
