@@ -15,7 +15,9 @@
 # filter does, every 1024 frames), for test/bench/codecs.ts. The CLI's build/codecs.wasm collects
 # on its own (incremental), which costs a walk several times over.
 BENCH_CODECS := build/bench/codecs.wasm
-$(BENCH_CODECS): $(ASSEMBLY_SRCS) asconfig.json $(NODE_STAMP)
+# Its own list: prerequisites expand as the rule is read, before mk/codecs.mk defines ASSEMBLY_SRCS.
+BENCH_CODECS_SRCS := $(shell find assembly -name '*.ts' 2>/dev/null)
+$(BENCH_CODECS): $(BENCH_CODECS_SRCS) asconfig.json $(NODE_STAMP)
 	@mkdir -p build/bench
 	npx asc assembly/cli.ts --config asconfig.json --target codecs --runtime minimal -o $@
 
