@@ -6,7 +6,8 @@
 #                       topic ids shared between worker VMs, and requests waiting for external
 #                       decisions (waits.mjs), request frames left in Envoy's buffer until
 #                       whole (in-envoy.mjs), Produce frames decided in place against the
-#                       same frames read whole (in-place.mjs); the oracle sweep, the waits,
+#                       same frames read whole, Fetch responses read as they arrive in reads
+#                       of many sizes (in-place.mjs); the oracle sweep, the waits,
 #                       in-envoy and in-place again on build/filter-stress.wasm (garbage
 #                       collected at every safe point, bytes not fetched in place poisoned)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses

@@ -12,7 +12,7 @@ import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { checkRequest, ruleOf } from "./apis/authorize";
-import { learnFromResponse, hasLessons } from "./responses";
+import { learnFromResponse, hasLessons, learnsAsItStreams, STILL_ARRIVING } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
@@ -152,6 +152,14 @@ export class Enforcer extends KafkaHandler {
 
   observeResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
     const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
+    return unread.length > 0 ? this.undecodable(unread, false) : Verdict.pass();
+  }
+
+  learnsAsItStreams(info: ResponseInfo): bool { return learnsAsItStreams(info.apiKey); }
+
+  observeStreamed(frame: Uint8Array, info: ResponseInfo): Verdict | null {
+    const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
+    if (unread == STILL_ARRIVING) return null;
     return unread.length > 0 ? this.undecodable(unread, false) : Verdict.pass();
   }
 

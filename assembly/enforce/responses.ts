@@ -16,6 +16,7 @@ import { walkFetchResponse } from "../views/FetchResponse";
 import { walkMetadataResponse } from "../views/MetadataResponse";
 import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
 import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
+import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicId, topicName } from "./topic-ids";
 import { countFetched, countsTopics } from "./observe";
@@ -25,13 +26,20 @@ export function hasLessons(apiKey: i16): bool {
   return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 75;
 }
 
+/** What learnFromResponse says of a response read as it arrives whose bytes it still needs. */
+export const STILL_ARRIVING = "still arriving";
+
+/** Whether learnFromResponse can read this API's responses while they arrive (streamed in place). */
+export function learnsAsItStreams(apiKey: i16): bool { return apiKey == 1; }
+
 // Reused for every response: walking one allocates nothing per field.
 const walk = new EntityWalk();
 const batches = new BatchSummary();
 
 /**
  * Learns from one response (`frame`: header and body, no size prefix) of an API with lessons.
- * Returns "" when it walked whole, else why not; then nothing was learnt from it.
+ * Returns "" when it walked whole, STILL_ARRIVING when a streamed frame's bytes it needs have
+ * not arrived yet, else why not; nothing was learnt from it unless "".
  */
 export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16): string {
   // A version the codecs do not know would be walked in another version's layout.
@@ -47,7 +55,12 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
     default: return "";
   }
   const problem = readProblem(r, "response");
-  if (problem.length > 0) return problem;
+  if (problem.length > 0) {
+    if (!inPlaceNotYet()) return problem;
+    // Read as it arrives: what the batch walk will need of the bytes here now must be read now.
+    if (apiKey == 1) readBatchHeaders(frame);
+    return STILL_ARRIVING;
+  }
   if (apiKey == 1) learnFromFetch(session, frame);
   else learnTopicIds(frame);
   return "";
@@ -60,6 +73,16 @@ function learnTopicIds(frame: Uint8Array): void {
     const before = i - 1;
     if (<EntityKind>walk.kind[before] != EntityKind.TopicName || walk.parent[before] != walk.parent[i]) continue;
     learnTopicId(walk.uuid(frame, i), walk.text(frame, before));
+  }
+}
+
+/** The batch headers of the records walked so far, as learnFromFetch will read them. */
+function readBatchHeaders(frame: Uint8Array): void {
+  clearNotYet(); // the walk's
+  for (let i = 0; i < walk.count; i++) {
+    if (<EntityKind>walk.kind[i] != EntityKind.Records) continue;
+    summarizeBatches(frame, walk.start[i], walk.start[i] + max(walk.length[i], 0), batches);
+    if (inPlaceNotYet()) return; // the records after these have not arrived either
   }
 }
 

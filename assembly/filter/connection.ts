@@ -27,7 +27,7 @@
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
-import { collectAtCallbackStart, noteBytesRead } from "../runtime/collect";
+import { collectAtCallbackStart, noteBytesRead, noteHeldFrame } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
 import { Framer, FrameCallbacks, Action, Mode } from "./framer";
@@ -37,8 +37,8 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
-import { wholeFrameAtStart, inPlaceChunk } from "./in-place-chunk";
-import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes } from "../protocol/in-place";
+import { wholeFrameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
+import { StreamedFrame, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
 /** The api keys whose frames carry records: a Produce request, a Fetch response. */
@@ -92,6 +92,7 @@ export class KafkaConnection extends Context {
   // Assigned right after construction (their callbacks need `this`).
   requests!: Framer;
   responses!: Framer;
+  private responseSide!: ResponseSide;
   private out: Output = new Output();
 
   closeRequested: bool = false;
@@ -143,8 +144,11 @@ export class KafkaConnection extends Context {
     this.inPlaceFrameBytes = <u32>settings.inPlaceFrameBytes;
   }
 
-  /** A whole Produce request or Fetch response of this size or more is decided in place (settings.inPlaceFrameBytes). */
-  private readonly inPlaceFrameBytes: u32;
+  /**
+   * A whole Produce request or Fetch response of this size or more is decided in place, and a
+   * Fetch response of this size that spans reads is read as it arrives (settings.inPlaceFrameBytes).
+   */
+  readonly inPlaceFrameBytes: u32;
 
   /** Requests may wait for answers from outside (external decisions): a resume gate is needed. */
   private readonly mayWait: bool;
@@ -153,7 +157,8 @@ export class KafkaConnection extends Context {
   static create(context_id: u32, root: RootContext, settings: ShellSettings, handler: KafkaHandler): KafkaConnection {
     const c = new KafkaConnection(context_id, root, settings, handler);
     c.requests = new Framer("request", settings.maxFrameBytes, new RequestSide(c));
-    c.responses = new Framer("response", settings.maxFrameBytes, new ResponseSide(c));
+    c.responseSide = new ResponseSide(c);
+    c.responses = new Framer("response", settings.maxFrameBytes, c.responseSide);
     open.set(context_id, c);
     return c;
   }
@@ -260,6 +265,13 @@ export class KafkaConnection extends Context {
    */
   private readChunk(f: Framer, typ: BufferTypeValues, size: u32): Uint8Array | null {
     if (size == 0) return EMPTY;
+    this.responseSide.chunkInPlace = false;
+    if (f == this.responses && f.mode == Mode.Learn && <u32>f.frameRemaining >= size) {
+      // All of it is the middle of a Fetch response read as it arrives: laid out where that
+      // frame's bytes go, nothing read until the walk asks (ResponseSide.learnPiece).
+      const chunk = this.responseSide.inPlaceChunk(size);
+      if (chunk != null) return chunk;
+    }
     if (f.mode == Mode.Header && f.heldBytes == 0 && this.rawExchanges == 0 && this.handshakesV0 == 0) {
       let frame: u32 = 0;
       if (f == this.requests) {
@@ -289,7 +301,7 @@ export class KafkaConnection extends Context {
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
-    if (!inPlace()) noteBytesRead(size);
+    if (!inPlace() && !this.responseSide.chunkInPlace) noteBytesRead(size);
     // `out` (a field) holds the chunk: the framer may collect garbage between frames.
     const out = this.out;
     out.begin(chunk);
@@ -605,6 +617,97 @@ class ResponseSide extends FrameCallbacks {
   current: ResponseInfo | null = null;
 
   constructor(private conn: KafkaConnection) { super(); }
+
+  // A large Fetch response read as it arrives (Framer Mode.Learn): laid out at its full size in
+  // `learnMemory`, unfilled, of which only the pages the walk reads are ever written
+  // (protocol/in-place.ts StreamedFrame); `learnt` of its bytes have arrived. Its size counts
+  // in the VM's held-bytes budget while it lasts.
+  private learning: ResponseInfo | null = null;
+  private readonly streamed: StreamedFrame = new StreamedFrame();
+  private learnMemory: ArrayBuffer | null = null;
+  private learnFrame: Uint8Array = EMPTY;
+  private learnt: i32 = 0;
+  /** What the walk answered (before the frame ended, only a malformed frame): applied at the end. */
+  private learnVerdict: Verdict | null = null;
+  /** A page the walk asked for had gone by unread: the frame cannot be learnt from. */
+  private learnLost: bool = false;
+  /** The current chunk is the next bytes of the frame learnt, laid out in place (inPlaceChunk). */
+  chunkInPlace: bool = false;
+
+  learnsAsItStreams(framer: Framer, frameSize: i32): bool {
+    const info = this.current;
+    const conn = this.conn;
+    if (info == null || !conn.handler.learnsAsItStreams(info)) return false;
+    // One frame in place at a time: not while this chunk's first frame is.
+    if (conn.inPlaceFrameBytes == 0 || <u32>frameSize < conn.inPlaceFrameBytes || inPlace()) return false;
+    if (!heldBudget.take(frameSize)) return false;
+    const mem = changetype<ArrayBuffer>(__new(<usize>frameSize, idof<ArrayBuffer>()));
+    this.learnMemory = mem;
+    this.learnFrame = Uint8Array.wrap(mem, 0, frameSize);
+    this.streamed.begin(this.learnFrame.dataStart, <u32>frameSize);
+    this.learning = info;
+    this.current = null;
+    this.learnt = 0;
+    this.learnVerdict = null;
+    this.learnLost = false;
+    addCounter(getStats().responseFramesInPlace, 1);
+    return true;
+  }
+
+  /** The next `size` bytes of the frame learnt, as a chunk laid out in its memory; null if none. */
+  inPlaceChunk(size: u32): Uint8Array | null {
+    const mem = this.learnMemory;
+    if (mem == null || <u32>this.learnt + size > <u32>this.learnFrame.length) return null;
+    this.chunkInPlace = true;
+    return Uint8Array.wrap(mem, this.learnt, <i32>size);
+  }
+
+  learnPiece(framer: Framer, bytes: Uint8Array, pos: i32, len: i32): void {
+    const info = this.learning;
+    if (info == null) return;
+    const from = <u32>this.learnt, to = from + <u32>len;
+    this.learnt = <i32>to;
+    const source = this.chunkInPlace ? envoyPages(BufferTypeValues.NetworkUpstreamData, <u32>pos) : memoryPages(bytes.dataStart + <usize>pos);
+    const sf = this.streamed;
+    let read = sf.resume(source, from, to);
+    if (read && this.learnVerdict == null && !this.learnLost) {
+      const v = this.conn.handler.observeStreamed(this.learnFrame, info);
+      if (sf.gone) this.learnLost = true;
+      else if (v != null) this.learnVerdict = v;
+    }
+    read = read && sf.endRead();
+    // A chunk laid out in place stays registered until the callback ends (Output reads it
+    // through the registry if it must copy it); a piece of memory the VM holds needs none.
+    if (!this.chunkInPlace) endInPlace();
+    if (!read) {
+      this.endLearning();
+      this.conn.handlerClosed = true;
+      framer.fail("could not read response bytes from the host buffer");
+      return;
+    }
+    if (<i32>to < info.frameSize) return;
+    const v = this.learnVerdict;
+    const lost = this.learnLost || v == null;
+    this.endLearning();
+    if (lost) addCounter(getStats().responsesUnobserved, 1);
+    else if (v!.kind == VerdictKind.Close) {
+      this.conn.handlerClosed = !v!.malformed;
+      framer.fail((v!.malformed ? "malformed " : "policy closed the connection after a ") + apiName(info.apiKey) + " response: " + v!.reason);
+    }
+  }
+
+  learningDropped(framer: Framer): void { this.endLearning(); }
+
+  private endLearning(): void {
+    if (this.learning == null) return;
+    heldBudget.give(this.learnFrame.length);
+    // Its memory is garbage now, as a held frame's copy would be (runtime/collect.ts).
+    noteHeldFrame(this.learnFrame.length);
+    this.learning = null;
+    this.learnMemory = null;
+    this.learnFrame = EMPTY;
+    this.learnVerdict = null;
+  }
 
   /** The frame being collected answers a raw SASL token. */
   private raw: bool = false;

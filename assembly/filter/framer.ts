@@ -7,6 +7,9 @@
 //   Collect - the whole frame is held, then handed to onFrame, which writes what replaces it;
 //   Observe - the frame is sent on as it arrives and a copy is held, handed to onObserved when
 //             whole (a frame that only teaches: nothing waits for the filter to read it);
+//   Learn   - an observed frame that will not be whole in this chunk, when the callbacks can
+//             read it as it goes by (learnsAsItStreams): sent on as it arrives, nothing held,
+//             each piece handed to learnPiece;
 //   Discard - the rest of a frame is dropped (its replacement was already written);
 //   Closed  - after a framing error or a Close verdict: everything is dropped;
 //   Parked  - onFrame could not decide yet: processing stops before this frame, which the
@@ -21,7 +24,7 @@ import { nowNs } from "../runtime/host";
 import { collectBetweenFrames, noteHeldFrame } from "../runtime/collect";
 import { bytesInVm } from "../protocol/in-place";
 
-export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5, Observe = 6 }
+export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5, Observe = 6, Learn = 7 }
 
 export const enum Action { Stream = 0, Collect = 1, Discard = 2, Close = 3, Observe = 4 }
 
@@ -50,6 +53,21 @@ export abstract class FrameCallbacks {
 
   /** An observed frame's copy did not fit the budget: the rest of it streams on, unseen. */
   onObservationDropped(framer: Framer): void {}
+
+  /**
+   * An observed frame of `frameSize` bytes that will not be whole in this chunk: true to read
+   * it as it goes by (learnPiece, Mode.Learn) instead of holding a copy.
+   */
+  learnsAsItStreams(framer: Framer, frameSize: i32): bool { return false; }
+
+  /**
+   * The next `len` bytes of a frame learnt as it streams (after its size prefix; the first piece
+   * starts at its header), at `pos` of `bytes`; sent on already. May call framer.fail().
+   */
+  learnPiece(framer: Framer, bytes: Uint8Array, pos: i32, len: i32): void {}
+
+  /** A frame learnt as it streams ends unseen: the stream ended, or the framer closed. */
+  learningDropped(framer: Framer): void {}
 }
 
 export class Framer {
@@ -99,9 +117,14 @@ export class Framer {
   /** Bytes received but neither sent on nor dropped yet. */
   @inline get heldBytes(): i32 { return this.held.length; }
 
+  /** Bytes of the current frame not seen yet (after its header, once decided). */
+  @inline get frameRemaining(): i32 { return this.remaining; }
+
   fail(reason: string): void {
     if (this.mode == Mode.Closed) return;
+    const learning = this.mode == Mode.Learn;
     this.mode = Mode.Closed;
+    if (learning) this.cb.learningDropped(this);
     this.reason = reason;
     this.held.release();
     this.heldSinceNs = 0;
@@ -109,6 +132,10 @@ export class Framer {
 
   /** The connection is gone: gives back everything held. */
   release(): void {
+    if (this.mode == Mode.Learn) {
+      this.mode = Mode.Stream; // anything after goes on unseen
+      this.cb.learningDropped(this);
+    }
     this.held.release();
     this.heldSinceNs = 0;
   }
@@ -154,7 +181,7 @@ export class Framer {
         const target = this.headerTarget();
         if (this.mode == Mode.Closed) return;
         if (this.held.length >= target) {
-          this.decide(out);
+          this.decide(out, n - pos);
           collectBetweenFrames();
           continue;
         }
@@ -170,6 +197,10 @@ export class Framer {
       else if (mode == Mode.Observe) {
         out.passChunk(pos, take);
         this.hold(chunk, pos, take);
+      } else if (mode == Mode.Learn) {
+        out.passChunk(pos, take);
+        this.cb.learnPiece(this, chunk, pos, take);
+        if (this.mode == Mode.Closed) return;
       } else if (mode == Mode.Collect) {
         this.hold(chunk, pos, take);
         if (this.mode == Mode.Closed) return;
@@ -179,6 +210,9 @@ export class Framer {
       if (this.remaining == 0) {
         if (mode == Mode.Collect) {
           this.complete(out);
+          collectBetweenFrames();
+        } else if (mode == Mode.Learn) {
+          this.nextFrame();
           collectBetweenFrames();
         } else if (this.mode == Mode.Observe) {
           this.observed();
@@ -195,7 +229,8 @@ export class Framer {
    */
   flushAtEnd(out: Output): i32 {
     const n = this.held.length;
-    if (this.mode == Mode.Observe) { // its bytes went on as they came
+    if (this.mode == Mode.Observe || this.mode == Mode.Learn) { // its bytes went on as they came
+      if (this.mode == Mode.Learn) this.cb.learningDropped(this);
       this.atFrameStart();
       return 0;
     }
@@ -267,7 +302,8 @@ export class Framer {
     return "";
   }
 
-  private decide(out: Output): void {
+  /** `left`: bytes of the current chunk after what is held. */
+  private decide(out: Output, left: i32): void {
     const action = this.cb.onHeader(this, this.held.view(4), this.frameSize, out);
     if (this.mode == Mode.Closed) return;
     this.remaining = this.frameSize - (this.held.length - 4);
@@ -286,9 +322,19 @@ export class Framer {
         break;
       }
       case Action.Observe: {
-        // The header goes on now; the copy held grows as the rest arrives.
+        // The header goes on now; the copy held grows as the rest arrives, or, learnt as it
+        // streams, nothing is held.
         if (this.heldChunkPos >= 0) out.passChunk(this.heldChunkPos, this.held.length);
         else out.write(this.held.view());
+        if (this.remaining > left && this.cb.learnsAsItStreams(this, this.frameSize)) {
+          this.mode = Mode.Learn;
+          const head = this.held.view(4);
+          this.cb.learnPiece(this, head, 0, head.length);
+          if (this.mode == Mode.Closed) return;
+          this.held.clear();
+          this.heldSinceNs = 0;
+          break;
+        }
         this.held.limitGrowth(4 + this.frameSize);
         this.mode = Mode.Observe;
         break;

@@ -10,9 +10,11 @@ import { requestHeaderNeed } from "./header";
 
 class EnvoyBuffer extends PageSource {
   typ: BufferTypeValues = BufferTypeValues.NetworkDownstreamData;
+  /** Where in Envoy's buffer the source's offset 0 is. */
+  base: u32 = 0;
 
   fetch(offset: u32, length: u32, into: usize): bool {
-    const b = readBuffer(this.typ, length, offset);
+    const b = readBuffer(this.typ, length, this.base + offset);
     if (b == null || <u32>b.length != length) return false;
     memory.copy(into, b.dataStart, length);
     return true;
@@ -20,6 +22,16 @@ class EnvoyBuffer extends PageSource {
 }
 
 const envoyBuffer = new EnvoyBuffer();
+
+/**
+ * Envoy's `typ` buffer from byte `base` on, as the source of the pages of a frame read as it
+ * arrives (valid until the next call).
+ */
+export function envoyPages(typ: BufferTypeValues, base: u32): PageSource {
+  envoyBuffer.typ = typ;
+  envoyBuffer.base = base;
+  return envoyBuffer;
+}
 
 /**
  * The memory in-place chunks are laid out in, reused: nothing refers to a chunk once the
@@ -62,6 +74,7 @@ export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32): Uint
   const chunk = Uint8Array.wrap(scratchOf(size), 0, <i32>size);
   const at = chunk.dataStart;
   envoyBuffer.typ = typ;
+  envoyBuffer.base = 0;
   // Fetched with the prefix: the request header and, usually, the topic names.
   const first = min(frame, IN_PLACE_PAGE);
   if (!envoyBuffer.fetch(0, first, at)) return null;

@@ -7,7 +7,9 @@
 //   true  -> the shell buffers the whole frame and calls `onRequest(frame, header)`, whose
 //            Verdict says what to send on in its place.
 // A response the handler only learns from goes on as it arrives when `observesResponse(info)`
-// (and not wantsResponse): `observeResponse(frame, info)` sees it once whole.
+// (and not wantsResponse): `observeResponse(frame, info)` sees it once whole, or, when the
+// handler `learnsAsItStreams(info)` and it is large, `observeStreamed(frame, info)` reads it
+// as it arrives, from memory that holds only what was read of it (protocol/in-place.ts).
 // Responses likewise with `wantsResponse(info)` / `onResponse(frame, info)`, where `info`
 // carries the api key and version of the request it answers (matched by position: a broker
 // answers in order) and the RequestNote the handler's verdict left with that request. State
@@ -131,6 +133,15 @@ export class KafkaHandler {
    * connection after it.
    */
   observeResponse(frame: Uint8Array, info: ResponseInfo): Verdict { return Verdict.pass(); }
+  /** Whether observeStreamed can read this observed response while it arrives. */
+  learnsAsItStreams(info: ResponseInfo): bool { return false; }
+  /**
+   * An observed response read while it arrives, after each read: `frame` is laid out at its
+   * full size, its bytes fetched as they are read, and reads past what has arrived fail (the
+   * walk is run again from the start at the next read). Null while it needs bytes not arrived
+   * yet; else what observeResponse would answer for the whole frame.
+   */
+  observeStreamed(frame: Uint8Array, info: ResponseInfo): Verdict | null { return this.observeResponse(frame, info); }
 
   // Raw SASL: after an accepted SaslHandshake v0, Kafka reads the mechanism's tokens as bare
   // size-prefixed frames and answers each the same way, until the exchange completes. The

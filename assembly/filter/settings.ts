@@ -36,8 +36,8 @@ export class ShellSettings {
   /**
    * A whole Produce request or Fetch response of at least this size at the start of Envoy's
    * buffer is decided in place: the VM reads its header, topic names, partition and batch
-   * headers, not its records, and a passed one goes on from Envoy's buffer (0: every frame is
-   * read whole).
+   * headers, not its records, and a passed one goes on from Envoy's buffer; a Fetch response of
+   * this size that spans reads is read the same way as it arrives (0: every frame is read whole).
    */
   inPlaceFrameBytes: i32 = DEFAULT_IN_PLACE_FRAME_BYTES;
 }

@@ -6,12 +6,32 @@
 // fetches nothing of its interior up front, and registers the range here. Whatever reads that
 // memory asks first: Reader.need, the batch walk of records.ts, and Output before it copies a
 // chunk for the host. Pages are fetched on first use, so a 1 MiB Produce request or Fetch
-// response is decided from a few KiB. Memory outside the range, or with nothing registered, is always readable: the
-// checks cost one comparison then.
+// response is decided from a few KiB. A Fetch response that spans reads is laid out the same
+// way and read as it arrives (StreamedFrame): a read past what has arrived fails "not yet", and
+// the walk runs again at the next read. Memory outside the range, or with nothing registered,
+// is always readable: the checks cost one comparison then.
 
 /** Fetches `length` bytes at `offset` of the frame's host buffer into VM memory at `into`. */
 export abstract class PageSource {
   abstract fetch(offset: u32, length: u32, into: usize): bool;
+}
+
+/** Bytes the VM holds already (a read copied in whole), as a source of a streamed frame's pages. */
+class MemoryPages extends PageSource {
+  base: usize = 0;
+
+  fetch(offset: u32, length: u32, into: usize): bool {
+    memory.copy(into, this.base + <usize>offset, <usize>length);
+    return true;
+  }
+}
+
+const memorySource = new MemoryPages();
+
+/** The bytes at `base` as the source of the current read's pages (valid until the next call). */
+export function memoryPages(base: usize): PageSource {
+  memorySource.base = base;
+  return memorySource;
 }
 
 // A test build (`--use STRESS_IN_PLACE=1`: build/filter-stress.wasm) fetches in 64-byte pages,
@@ -26,7 +46,13 @@ const PAGE: u32 = 1 << PAGE_SHIFT;
 export const IN_PLACE_PAGE: u32 = PAGE;
 const MAX_READ_AHEAD_PAGES: i32 = 64;
 
-class InPlaceFrame {
+/**
+ * A frame laid out in VM memory whose pages are fetched on first use. Whole in the host's
+ * buffer (beginInPlace), or arriving over several reads (StreamedFrame): then only the pages
+ * of the current read can be fetched (`availFrom`, `availTo`), pages of earlier reads are
+ * there if something read them then, and a read past `availTo` is "not yet", not a failure.
+ */
+export class InPlaceFrame {
   start: usize = 0;
   end: usize = 0;
   source: PageSource | null = null;
@@ -36,49 +62,160 @@ class InPlaceFrame {
   readAhead: i32 = 1;
   /** The page after the last one fetched: a miss there reads on. */
   lastFetchEnd: i32 = 0;
+  /** Frame offsets `source` can give now. */
+  availFrom: u32 = 0;
+  availTo: u32 = 0;
+  /** A read needed bytes past availTo (they have not arrived yet). */
+  notYet: bool = false;
+  /** A read needed bytes before availFrom that were never fetched (they went by unread). */
+  gone: bool = false;
+
+  /** Lays the frame out at `start` (`length` bytes), no page present. */
+  layOut(start: usize, length: u32): void {
+    const pages = <i32>((length + PAGE - 1) >> PAGE_SHIFT);
+    if (this.present.length < pages) this.present = new Uint8Array(max(pages, this.present.length * 2));
+    else memory.fill(this.present.dataStart, 0, <usize>pages);
+    this.start = start;
+    this.end = start + <usize>length;
+    this.fetchedBytes = 0;
+    this.readAhead = 1;
+    this.lastFetchEnd = 0;
+    this.availFrom = 0;
+    this.availTo = length;
+    this.notYet = false;
+    this.gone = false;
+  }
+
+  @inline get length(): u32 { return <u32>(this.end - this.start); }
+
+  @inline get pages(): i32 { return <i32>((this.length + PAGE - 1) >> PAGE_SHIFT); }
+
+  /** Whether page `page` lies whole within what the source can give now. */
+  @inline fetchable(page: i32): bool {
+    const from = <u32>page << PAGE_SHIFT;
+    return from >= this.availFrom && min(from + PAGE, this.length) <= this.availTo;
+  }
+
+  /** Copies frame bytes [from, to) from the source, whatever the pages; false if the host does not give them. */
+  copy(from: u32, to: u32): bool {
+    if (to <= from) return true;
+    if (!this.source!.fetch(from - this.availFrom, to - from, this.start + <usize>from)) return false;
+    this.fetchedBytes += <u64>(to - from);
+    return true;
+  }
 }
 
-const frame = new InPlaceFrame();
+const whole = new InPlaceFrame();
+/** The frame reads are checked against now, if any. */
+let current: InPlaceFrame | null = null;
 
 /**
  * From now until endInPlace, the `length` bytes at `start` are fetched from `source` as they
  * are first read, except the first `fetchedPrefix` bytes, which are there already.
  */
 export function beginInPlace(start: usize, length: u32, source: PageSource, fetchedPrefix: u32): void {
-  const pages = <i32>((length + PAGE - 1) >> PAGE_SHIFT);
-  if (frame.present.length < pages) frame.present = new Uint8Array(max(pages, frame.present.length * 2));
-  else memory.fill(frame.present.dataStart, 0, <usize>pages);
+  const frame = whole;
+  frame.layOut(start, length);
   // Only whole pages count as present: a page the prefix ends inside is fetched again.
-  const whole = <i32>(fetchedPrefix >> PAGE_SHIFT);
-  if (whole > 0) memory.fill(frame.present.dataStart, 1, <usize>whole);
+  const wholePages = <i32>(fetchedPrefix >> PAGE_SHIFT);
+  if (wholePages > 0) memory.fill(frame.present.dataStart, 1, <usize>wholePages);
   if (STRESS && length > fetchedPrefix) memory.fill(start + <usize>fetchedPrefix, 0xff, <usize>(length - fetchedPrefix));
-  frame.start = start;
-  frame.end = start + <usize>length;
   frame.source = source;
   frame.fetchedBytes = <u64>fetchedPrefix;
-  frame.readAhead = 1;
-  frame.lastFetchEnd = whole;
+  frame.lastFetchEnd = wholePages;
+  current = frame;
 }
 
-/** Nothing is in place any more: the memory may be reused. */
+/**
+ * A frame that streams on through several reads while the filter reads what it needs of it
+ * (filter/connection.ts: a large Fetch response). Its memory is laid out at its full size and
+ * holds only the pages read, across reads: each read makes the pages that lie whole within it
+ * fetchable on demand (resume), and keeps the bytes of a page it shares with the next read
+ * (endRead), so that nothing a later walk of the same bytes needs is lost with a read.
+ */
+export class StreamedFrame extends InPlaceFrame {
+  /** Lays the frame out at `start` (`length` bytes, unfilled memory): nothing arrived yet. */
+  begin(start: usize, length: u32): void {
+    this.layOut(start, length);
+    this.availTo = 0;
+    if (STRESS) memory.fill(start, 0xff, <usize>length);
+  }
+
+  /**
+   * Reads are checked against this frame until endInPlace, and the frame bytes
+   * [from, to) can be fetched from `source` (its offset 0 is frame offset `from`). Completes
+   * the page the previous read ended inside. False when the host does not give it.
+   */
+  resume(source: PageSource, from: u32, to: u32): bool {
+    if (current !== this) this.fetchedBytes = 0; // counted per callback (endInPlace's caller)
+    current = this;
+    this.source = source;
+    this.availFrom = from;
+    this.availTo = to;
+    this.notYet = false;
+    this.gone = false;
+    this.readAhead = 1;
+    const page = <i32>(from >> PAGE_SHIFT);
+    if ((from & (PAGE - 1)) == 0 || unchecked(this.present[page]) != 0) return true;
+    // Its bytes before `from` were kept by endRead.
+    const pageEnd = min((<u32>page << PAGE_SHIFT) + PAGE, this.length);
+    if (!this.copy(from, min(pageEnd, to))) return false;
+    if (pageEnd <= to) unchecked(this.present[page] = 1);
+    return true;
+  }
+
+  /** Keeps the bytes of the page the read ends inside (the next read completes it). */
+  endRead(): bool {
+    const to = this.availTo;
+    if (to >= this.length || (to & (PAGE - 1)) == 0) return true;
+    const page = <i32>(to >> PAGE_SHIFT);
+    if (unchecked(this.present[page]) != 0) return true;
+    const pageStart = <u32>page << PAGE_SHIFT;
+    // resume copied what of this page the read holds when the read began inside it.
+    const from = max(pageStart, this.availFrom);
+    return from == this.availFrom && (this.availFrom & (PAGE - 1)) != 0 ? true : this.copy(from, to);
+  }
+}
+
+/** Nothing is in place any more: the memory may be reused (a StreamedFrame keeps its pages). */
 export function endInPlace(): void {
-  frame.start = 0;
-  frame.end = 0;
-  frame.source = null;
+  if (current === whole) {
+    whole.start = 0;
+    whole.end = 0;
+    whole.source = null;
+  }
+  current = null;
 }
 
 /** Whether a frame is in place now. */
-@inline export function inPlace(): bool { return frame.end != 0; }
+@inline export function inPlace(): bool { return current !== null; }
 
-/** Bytes of the frame in place (or the last one) in VM memory. */
-export function inPlaceFetchedBytes(): u64 { return frame.fetchedBytes; }
+/** Bytes of the frame in place now read into the VM (in this callback, for a streamed frame). */
+export function inPlaceFetchedBytes(): u64 {
+  const f = current;
+  return f != null ? f.fetchedBytes : whole.fetchedBytes;
+}
+
+/** Whether a read that failed on the frame in place asked for bytes not arrived yet (since clearNotYet). */
+export function inPlaceNotYet(): bool {
+  const f = current;
+  return f != null && f.notYet;
+}
+
+/** Forgets that a read asked for bytes not arrived yet: the next one may ask again. */
+export function clearNotYet(): void {
+  const f = current;
+  if (f != null) f.notYet = false;
+}
 
 /**
  * Makes `length` bytes at `ptr` readable: fetches the pages of the frame in place they cover
- * that are not there yet, contiguous ones in one host call. False when the host gives less.
+ * that are not there yet, contiguous ones in one host call. False when the host gives less,
+ * or (a streamed frame) the bytes have not arrived yet (inPlaceNotYet) or went by unread.
  */
 export function makeReadable(ptr: usize, length: usize): bool {
-  if (frame.end == 0 || length == 0) return true;
+  const frame = current;
+  if (frame == null || length == 0) return true;
   const lo = max(ptr, frame.start), hi = min(ptr + length, frame.end);
   if (lo >= hi) return true;
   const present = frame.present;
@@ -89,18 +226,24 @@ export function makeReadable(ptr: usize, length: usize): bool {
       page++;
       continue;
     }
+    if (!frame.fetchable(page)) {
+      // Past the bytes arrived so far: wait for the next read. Before them: they went by
+      // unread, which a walk that reads the same bytes the same way never asks for.
+      if ((<u32>page << PAGE_SHIFT) + PAGE > frame.availTo) frame.notYet = true;
+      else frame.gone = true;
+      return false;
+    }
     // What is missing, and read-ahead up to the next fetched page: one page after a jump (a
     // batch header after a large batch), four times more each time the reads follow on from
     // the last fetch (many small batches cost less in a few larger host calls).
     frame.readAhead = page == frame.lastFetchEnd ? min(frame.readAhead << 2, MAX_READ_AHEAD_PAGES) : 1;
     const ahead = max(last + 1, page + frame.readAhead);
-    const pages = <i32>((frame.end - frame.start + PAGE - 1) >> PAGE_SHIFT);
+    const pages = frame.pages;
     let run = page;
-    while (run < pages && (run <= last || run < ahead) && unchecked(present[run]) == 0) run++;
-    const from = <usize>page << PAGE_SHIFT;
-    const to = min(<usize>run << PAGE_SHIFT, frame.end - frame.start);
-    if (!frame.source!.fetch(<u32>from, <u32>(to - from), frame.start + from)) return false;
-    frame.fetchedBytes += <u64>(to - from);
+    while (run < pages && (run <= last || run < ahead) && unchecked(present[run]) == 0 && frame.fetchable(run)) run++;
+    const from = <u32>page << PAGE_SHIFT;
+    const to = min(<u32>run << PAGE_SHIFT, frame.length);
+    if (!frame.copy(from, to)) return false;
     memory.fill(present.dataStart + <usize>page, 1, <usize>(run - page));
     frame.lastFetchEnd = run;
     page = run;
@@ -110,13 +253,15 @@ export function makeReadable(ptr: usize, length: usize): bool {
 
 /** Of `length` bytes at `ptr`, about how many are in VM memory: those fetched, for the frame in place. */
 export function bytesInVm(ptr: usize, length: usize): usize {
-  if (frame.end == 0 || ptr >= frame.end || ptr + length <= frame.start) return length;
+  const frame = current;
+  if (frame == null || ptr >= frame.end || ptr + length <= frame.start) return length;
   return min(length, <usize>frame.fetchedBytes);
 }
 
 /** Makes the whole frame in place readable (before its bytes are copied as a whole). */
 export function fetchAll(): bool {
-  return frame.end == 0 || makeReadable(frame.start, frame.end - frame.start);
+  const frame = current;
+  return frame == null || makeReadable(frame.start, frame.end - frame.start);
 }
 
 /**
@@ -124,10 +269,11 @@ export function fetchAll(): bool {
  * else the end of the run of fetched pages `ptr` is in (`ptr` itself when its page is not).
  */
 export function readableEnd(ptr: usize, limit: usize): usize {
-  if (frame.end == 0 || limit <= frame.start || ptr >= frame.end) return limit;
+  const frame = current;
+  if (frame == null || limit <= frame.start || ptr >= frame.end) return limit;
   if (ptr < frame.start) return min(limit, frame.start);
   const present = frame.present;
-  const pages = <i32>((frame.end - frame.start + PAGE - 1) >> PAGE_SHIFT);
+  const pages = frame.pages;
   let page = <i32>((ptr - frame.start) >> PAGE_SHIFT);
   if (unchecked(present[page]) == 0) return ptr;
   while (page < pages && unchecked(present[page]) != 0) page++;

@@ -185,8 +185,8 @@ e2e("900 KB produces sent whole are decided in place: an allowed one reaches the
   assert.deepEqual(allowed[1], [ERR.NONE]);
   assert.ok(allowed[2] <= 16384, `the allowed one: ${allowed[2]} bytes read into the VM`);
   assert.equal(await highWatermark(admin, ok), 1, "its record reached the broker once");
-  // Fetched back: decided in place when the broker's answer reaches Envoy in one read; counted
-  // from its batch header either way.
+  // Fetched back: decided in place when the broker's answer reaches Envoy in one read, read as it
+  // arrives when it spans reads; counted from its batch header either way.
   const before = await stats();
   await w.send(await request(API.Fetch, 4, corr, {
     replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 4 << 20, isolationLevel: 0,
@@ -196,8 +196,11 @@ e2e("900 KB produces sent whole are decided in place: an allowed one reaches the
   assert.ok(f !== null && corrOf(f) === corr && f.length > 900_000, "the record comes back whole");
   const after = await stats();
   assert.equal(delta(before, after, K(`topic.fetch_records.${ok}`)), 1, "its record is counted");
-  c.t.diagnostic(`fetched ${f.length} bytes: ${delta(before, after, K("response_frames_in_place"))} response decided in place, ` +
-    `${delta(before, after, K("response_bytes_read_in_place"))} bytes of it read into the VM`);
+  const fetchedRead = delta(before, after, K("response_bytes_read_in_place"));
+  c.t.diagnostic(`fetched ${f.length} bytes: ${delta(before, after, K("response_frames_in_place"))} response in place, ` +
+    `${fetchedRead} bytes of it read into the VM`);
+  assert.equal(delta(before, after, K("response_frames_in_place")), 1, "the answer is read in place");
+  assert.ok(fetchedRead > 0 && fetchedRead < f.length / 4, `${fetchedRead} of its ${f.length} bytes read into the VM`);
   assert.deepEqual(refused[1], [ERR.TOPIC_AUTHORIZATION_FAILED]);
   assert.equal(await highWatermark(admin, denied), 0);
   assert.notDeepEqual(limited[1], [ERR.NONE], "a batch over e2e.small.'s maxBatchBytes is refused");

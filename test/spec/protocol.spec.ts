@@ -10,7 +10,7 @@ import { recentName } from "../../assembly/protocol/names";
 import { labelName } from "../../assembly/messages/labels";
 import { DescribeGroupsRequestData } from "../../assembly/messages/DescribeGroupsRequest";
 import { DescribedGroup } from "../../assembly/messages/DescribeGroupsResponse";
-import { PageSource, beginInPlace, endInPlace, fetchAll, inPlaceFetchedBytes, makeReadable, readableEnd } from "../../assembly/protocol/in-place";
+import { PageSource, StreamedFrame, beginInPlace, endInPlace, fetchAll, inPlaceFetchedBytes, inPlaceNotYet, makeReadable, memoryPages, readableEnd } from "../../assembly/protocol/in-place";
 import { firstBatchIsTransactional, summarizeBatches } from "../../assembly/protocol/records";
 
 function bytesOf(values: Array<i32>): Uint8Array {
@@ -356,6 +356,72 @@ function frameWithBatch(): Uint8Array {
   w.int32(123456789);
   return w.bytes();
 }
+
+/** A 10,000-byte frame whose byte i is i & 0xff, laid out in `vm` (poisoned) as a StreamedFrame. */
+function streamedOver(host: Uint8Array, vm: Uint8Array): StreamedFrame {
+  for (let i = 0; i < host.length; i++) host[i] = <u8>i;
+  vm.fill(0xff);
+  const f = new StreamedFrame();
+  f.begin(vm.dataStart, <u32>vm.length);
+  return f;
+}
+
+/** The frame's bytes [from, to) arrive: the current read. */
+function arrive(f: StreamedFrame, host: Uint8Array, from: u32, to: u32): bool {
+  return f.resume(memoryPages(host.dataStart + <usize>from), from, to);
+}
+
+describe("a frame read as it arrives over several reads (protocol/in-place.ts StreamedFrame)", () => {
+  it("says \"not yet\" past what arrived, and keeps the page a read ends inside", () => {
+    const host = new Uint8Array(10000), vm = new Uint8Array(10000);
+    const f = streamedOver(host, vm);
+    expect(arrive(f, host, 0, 5000)).toBe(true);
+    expect(makeReadable(vm.dataStart + 100, 10)).toBe(true); // page 0 lies whole in this read
+    expect(vm[105]).toBe(105);
+    expect(makeReadable(vm.dataStart + 4100, 10)).toBe(false); // page 1 ends after byte 5000
+    expect(inPlaceNotYet()).toBe(true);
+    expect(f.gone).toBe(false);
+    expect(f.endRead()).toBe(true); // keeps [4096, 5000)
+    endInPlace();
+    expect(arrive(f, host, 5000, 10000)).toBe(true); // completes page 1 from this read
+    expect(makeReadable(vm.dataStart + 4100, 10)).toBe(true);
+    expect(vm[4105]).toBe(<u8>4105);
+    expect(vm[5005]).toBe(<u8>5005);
+    expect(inPlaceNotYet()).toBe(false);
+    endInPlace();
+  });
+
+  it("fails, without trapping, a read of a page that went by unread", () => {
+    const host = new Uint8Array(10000), vm = new Uint8Array(10000);
+    const f = streamedOver(host, vm);
+    expect(arrive(f, host, 0, 9000)).toBe(true);
+    expect(f.endRead()).toBe(true);
+    endInPlace();
+    expect(arrive(f, host, 9000, 10000)).toBe(true);
+    expect(makeReadable(vm.dataStart + 4100, 10)).toBe(false); // page 1 lay whole in the first read
+    expect(f.gone).toBe(true);
+    expect(inPlaceNotYet()).toBe(false);
+    expect(vm[4100]).toBe(0xff);
+    expect(makeReadable(vm.dataStart + 8192, 1808)).toBe(true); // page 2: kept, completed now
+    expect(vm[8200]).toBe(<u8>8200);
+    expect(vm[9999]).toBe(<u8>9999);
+    endInPlace();
+  });
+
+  it("keeps every byte of a page spread over reads smaller than a page", () => {
+    const host = new Uint8Array(10000), vm = new Uint8Array(10000);
+    const f = streamedOver(host, vm);
+    for (let at: u32 = 0; at < 10000; at += 1000) {
+      expect(arrive(f, host, at, min(at + 1000, 10000))).toBe(true);
+      expect(f.endRead()).toBe(true);
+      endInPlace();
+    }
+    expect(arrive(f, host, 10000, 10000)).toBe(true);
+    expect(makeReadable(vm.dataStart, 10000)).toBe(true);
+    for (let i = 0; i < 10000; i++) if (vm[i] != <u8>i) expect(i).toBe(-1);
+    endInPlace();
+  });
+});
 
 describe("Reader over a frame decided in place (protocol/in-place.ts)", () => {
   it("fetches what is read, never what a bytes value skips over", () => {
