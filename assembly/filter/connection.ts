@@ -613,6 +613,13 @@ class RequestSide extends FrameCallbacks {
 }
 
 /** Broker -> client. */
+/**
+ * Bytes of Fetch responses laid out to be read as they arrive, in this VM; at most
+ * 1/STREAMED_SHARE of its held-bytes budget (filter.maxBufferedBytes), in which they count.
+ */
+let streamedLaidOut: i64 = 0;
+const STREAMED_SHARE: i64 = 4;
+
 class ResponseSide extends FrameCallbacks {
   current: ResponseInfo | null = null;
 
@@ -640,7 +647,11 @@ class ResponseSide extends FrameCallbacks {
     if (info == null || !conn.handler.learnsAsItStreams(info)) return false;
     // One frame in place at a time: not while this chunk's first frame is.
     if (conn.inPlaceFrameBytes == 0 || <u32>frameSize < conn.inPlaceFrameBytes || inPlace()) return false;
-    if (!heldBudget.take(frameSize)) return false;
+    // Laid out at its claimed size before its bytes arrive: a client that asks for large
+    // fetches and stops reading must not claim the budget others need (past the share, such
+    // responses are copied as they arrive, counted as they arrive).
+    if (streamedLaidOut + <i64>frameSize > heldBudget.limit / STREAMED_SHARE || !heldBudget.take(frameSize)) return false;
+    streamedLaidOut += <i64>frameSize;
     const mem = changetype<ArrayBuffer>(__new(<usize>frameSize, idof<ArrayBuffer>()));
     this.learnMemory = mem;
     this.learnFrame = Uint8Array.wrap(mem, 0, frameSize);
@@ -701,6 +712,7 @@ class ResponseSide extends FrameCallbacks {
   private endLearning(): void {
     if (this.learning == null) return;
     heldBudget.give(this.learnFrame.length);
+    streamedLaidOut -= <i64>this.learnFrame.length;
     // Its memory is garbage now, as a held frame's copy would be (runtime/collect.ts).
     noteHeldFrame(this.learnFrame.length);
     this.learning = null;

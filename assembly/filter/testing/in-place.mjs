@@ -21,7 +21,10 @@
 //   5. Fetch responses that span reads, read as they arrive (StreamedFrame): the same cases in
 //      reads of many sizes (1 KiB, a page and a byte either side of it, 64 KiB, a read that
 //      ends inside every batch header), each read sent on before the next arrives, what the
-//      walk needs kept across reads; a 1 MiB one in 64 KiB reads reads a small part of itself.
+//      walk needs kept across reads; a 1 MiB one in 64 KiB reads reads a small part of itself;
+//   6. clients that ask for large fetches and stop reading: responses laid out to be read as they
+//      arrive take at most a quarter of filter.maxBufferedBytes, the rest are copied as they
+//      arrive (as before), and other connections' frames are still held.
 // Run on build/filter-stress.wasm too, which fetches in 64-byte pages and poisons what it did
 // not fetch (0xff): a read that skipped the fetch decides differently there and the checks see it.
 //
@@ -36,14 +39,14 @@ const WASM = process.argv[2] || "build/filter.wasm";
 const { check, done } = checker();
 
 const IN_PLACE = 32768;
-const policy = (inPlaceFrameBytes) => JSON.stringify({
+const policy = (inPlaceFrameBytes, extra = {}) => JSON.stringify({
   allowEveryoneIfNoAclFound: false,
   acls: [
     { principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
     { principal: "User:*", host: "*", resourceType: "TRANSACTIONAL_ID", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
   ],
   limits: { produce: [{ topic: "ok.limited", maxBatchBytes: 200000, compression: "forbidden" }] },
-  filter: { inEnvoyFrameBytes: 8 << 20, inPlaceFrameBytes, onDecodeError: "close" },
+  filter: { inEnvoyFrameBytes: 8 << 20, inPlaceFrameBytes, onDecodeError: "close", ...extra },
 });
 
 const GZIP = 1, TRANSACTIONAL = 0x10;
@@ -281,6 +284,35 @@ for (const [name, reads] of cases) {
   check("5 1 MiB in 64 KiB reads: its bytes and records counted", m.stats["kafka.topic.fetch_records.ok.orders"] === 1000n, show(m.stats));
   check("5 1 MiB in 64 KiB reads: at most 160 KiB of it read into the VM", m.readInPlace > 0n && m.readInPlace <= 163840n, String(m.readInPlace));
   check("5 1 MiB in 64 KiB reads: Envoy's buffer is never rewritten", m.setCalls === 0, String(m.setCalls));
+}
+
+// ---- 6. stalled large fetches do not claim the budget ----
+{
+  const topic = "ok.orders";
+  // A 4 MiB budget: 1 MiB of it for responses laid out to be read as they arrive.
+  const h = new Host(WASM, { config: policy(IN_PLACE, { maxBufferedBytes: 4 << 20, maxFrameBytes: 8 << 20, inEnvoyFrameBytes: 0 }) });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-3)));
+  const answers = [1, 2, 3].map((corr) => fetchResponse(corr, topic, [batches(900, 1024)])); // ~1000 KiB each
+  const conns = answers.map((_, i) => h.connect(10 + i));
+  conns.forEach((c, i) => c.feed(DOWNSTREAM, fetch(i + 1, topic, 1)));
+  // Each client's answer begins to arrive, then its client stops reading (Envoy stops too).
+  conns.forEach((c, i) => c.feed(UPSTREAM, answers[i].subarray(0, 65536)));
+  check("6 stalled fetches: one laid out (within the 1 MiB share), the others copied as they arrive",
+    h.metric("kafka.response_frames_in_place") === 1n, String(h.metric("kafka.response_frames_in_place")));
+  // Another client's 2.5 MiB produce, refused, so held whole before its answer, still fits the
+  // budget (it would not beside three responses laid out at their full size).
+  const other = h.connect(20);
+  const denied = produce(1, "secret.orders", [batches(2300, 1024)]);
+  other.feed(DOWNSTREAM, denied.subarray(0, 1 << 20));
+  other.feed(DOWNSTREAM, denied.subarray(1 << 20));
+  if (!other.closed) answer(other, other.output(DOWNSTREAM)); // the probe that keeps answers in order
+  check("6 stalled fetches: another client's 2.5 MiB request is still held and answered", !other.closed && other.output(UPSTREAM).length > 0,
+    `closed ${other.closed}: ${h.logs.filter((l) => l.level >= 3).map((l) => l.msg).slice(-2).join(" | ")}`);
+  // The clients read again: every answer arrives whole and is counted.
+  conns.forEach((c, i) => c.feed(UPSTREAM, answers[i].subarray(65536)));
+  check("6 stalled fetches: every answer arrives as the broker sent it", conns.every((c, i) => !c.closed && c.output(UPSTREAM).equals(answers[i])));
+  check("6 stalled fetches: every answer counted", h.metric(`kafka.topic.fetch_records.${topic}`) === 2700n, String(h.metric(`kafka.topic.fetch_records.${topic}`)));
+  check("6 stalled fetches: nothing left unobserved", h.metric("kafka.responses_unobserved") === 0n, String(h.metric("kafka.responses_unobserved")));
 }
 
 // ---- 3. a host that fails to give bytes of the frame ----
