@@ -37,7 +37,7 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
-import { wholeFrameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
+import { wholeFrameAtStart, inPlaceChunk, envoyPages, takeLayout, giveLayout } from "./in-place-chunk";
 import { StreamedFrame, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
@@ -626,9 +626,9 @@ class ResponseSide extends FrameCallbacks {
   constructor(private conn: KafkaConnection) { super(); }
 
   // A large Fetch response read as it arrives (Framer Mode.Learn): laid out at its full size in
-  // `learnMemory`, unfilled, of which only the pages the walk reads are ever written
-  // (protocol/in-place.ts StreamedFrame); `learnt` of its bytes have arrived. Its size counts
-  // in the VM's held-bytes budget while it lasts.
+  // `learnMemory` (in-place-chunk.ts takeLayout: unfilled, reused), of which only the pages the
+  // walk reads are written (protocol/in-place.ts StreamedFrame); `learnt` of its bytes have
+  // arrived. Its size counts in the VM's held-bytes budget while it lasts.
   private learning: ResponseInfo | null = null;
   private readonly streamed: StreamedFrame = new StreamedFrame();
   private learnMemory: ArrayBuffer | null = null;
@@ -652,7 +652,7 @@ class ResponseSide extends FrameCallbacks {
     // responses are copied as they arrive, counted as they arrive).
     if (streamedLaidOut + <i64>frameSize > heldBudget.limit / STREAMED_SHARE || !heldBudget.take(frameSize)) return false;
     streamedLaidOut += <i64>frameSize;
-    const mem = changetype<ArrayBuffer>(__new(<usize>frameSize, idof<ArrayBuffer>()));
+    const mem = takeLayout(<u32>frameSize);
     this.learnMemory = mem;
     this.learnFrame = Uint8Array.wrap(mem, 0, frameSize);
     this.streamed.begin(this.learnFrame.dataStart, <u32>frameSize);
@@ -713,8 +713,8 @@ class ResponseSide extends FrameCallbacks {
     if (this.learning == null) return;
     heldBudget.give(this.learnFrame.length);
     streamedLaidOut -= <i64>this.learnFrame.length;
-    // Its memory is garbage now, as a held frame's copy would be (runtime/collect.ts).
-    noteHeldFrame(this.learnFrame.length);
+    // Kept for the next such frame, or garbage now, as a held frame's copy would be (runtime/collect.ts).
+    if (!giveLayout(this.learnMemory!)) noteHeldFrame(this.learnFrame.length);
     this.learning = null;
     this.learnMemory = null;
     this.learnFrame = EMPTY;

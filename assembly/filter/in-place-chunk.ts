@@ -50,6 +50,41 @@ function scratchOf(size: u32): ArrayBuffer {
   return scratch;
 }
 
+// Memory Fetch responses read as they arrive are laid out in (connection.ts ResponseSide),
+// reused across frames and connections: a layout is written only where pages were fetched and
+// read only where fetched (in-place.ts keeps which), so what an earlier frame left in it is
+// never read. Without reuse, every large response left a layout of its size to the collector,
+// and the allocator doubled the heap to find the next one. Up to LAYOUTS_KEPT bytes are kept.
+const layouts = new Array<ArrayBuffer>();
+let layoutsKept: i64 = 0;
+const LAYOUTS_KEPT: i64 = 8 << 20;
+
+/** Memory for a frame of `size` bytes: the smallest kept layout that fits, or a new one. */
+export function takeLayout(size: u32): ArrayBuffer {
+  let best = -1;
+  for (let i = 0; i < layouts.length; i++) {
+    const n = unchecked(layouts[i]).byteLength;
+    if (<u32>n >= size && (best < 0 || n < unchecked(layouts[best]).byteLength)) best = i;
+  }
+  if (best >= 0) {
+    const b = unchecked(layouts[best]);
+    unchecked(layouts[best] = layouts[layouts.length - 1]);
+    layouts.pop();
+    layoutsKept -= <i64>b.byteLength;
+    return b;
+  }
+  const rounded = (<usize>size + SCRATCH_STEP - 1) & ~(<usize>SCRATCH_STEP - 1);
+  return changetype<ArrayBuffer>(__new(rounded, idof<ArrayBuffer>()));
+}
+
+/** Gives a layout back; false when it is not kept (garbage now). */
+export function giveLayout(b: ArrayBuffer): bool {
+  if (layoutsKept + <i64>b.byteLength > LAYOUTS_KEPT) return false;
+  layouts.push(b);
+  layoutsKept += <i64>b.byteLength;
+  return true;
+}
+
 /**
  * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, when it is
  * whole there and at least `minBytes`, and, for a request (`apiKey` >= 0), of that api key;
