@@ -12,7 +12,7 @@ import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { checkRequest, ruleOf } from "./apis/authorize";
-import { learnFromResponse, hasLessons, learnsAsItStreams, STILL_ARRIVING } from "./responses";
+import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalkWork, STILL_ARRIVING } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
@@ -162,6 +162,8 @@ export class Enforcer extends KafkaHandler {
     if (unread == STILL_ARRIVING) return null;
     return unread.length > 0 ? this.undecodable(unread, false) : Verdict.pass();
   }
+
+  streamedWork(): i32 { return lastWalkWork(); }
 
   onResponse(frame: Uint8Array, info: ResponseInfo): Verdict {
     const note = info.note;

@@ -35,6 +35,11 @@ export function learnsAsItStreams(apiKey: i16): bool { return apiKey == 1; }
 // Reused for every response: walking one allocates nothing per field.
 const walk = new EntityWalk();
 const batches = new BatchSummary();
+/** Entities and record batches the last learnFromResponse walked. */
+let work: i32 = 0;
+
+/** What the last learnFromResponse walked: entities and record batches. */
+export function lastWalkWork(): i32 { return work; }
 
 /**
  * Learns from one response (`frame`: header and body, no size prefix) of an API with lessons.
@@ -55,6 +60,7 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
     default: return "";
   }
   const problem = readProblem(r, "response");
+  work = walk.count;
   if (problem.length > 0) {
     if (!inPlaceNotYet()) return problem;
     // Read as it arrives: what the batch walk will need of the bytes here now must be read now.
@@ -82,6 +88,7 @@ function readBatchHeaders(frame: Uint8Array): void {
   for (let i = 0; i < walk.count; i++) {
     if (<EntityKind>walk.kind[i] != EntityKind.Records) continue;
     summarizeBatches(frame, walk.start[i], walk.start[i] + max(walk.length[i], 0), batches);
+    work += batches.batches;
     if (inPlaceNotYet()) return; // the records after these have not arrived either
   }
 }

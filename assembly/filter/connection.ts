@@ -619,6 +619,9 @@ class RequestSide extends FrameCallbacks {
  */
 let streamedLaidOut: i64 = 0;
 const STREAMED_SHARE: i64 = 4;
+/** The walks of a frame read as it arrives may cost this much, plus one step per this many bytes arrived. */
+const WALK_WORK_FLOOR: i64 = 1024;
+const WALK_WORK_PER_READ_BYTES: i64 = 256;
 
 class ResponseSide extends FrameCallbacks {
   current: ResponseInfo | null = null;
@@ -638,6 +641,15 @@ class ResponseSide extends FrameCallbacks {
   private learnVerdict: Verdict | null = null;
   /** A page the walk asked for had gone by unread: the frame cannot be learnt from. */
   private learnLost: bool = false;
+  /**
+   * What the walks of this frame cost so far (entities and batches walked, each read walking
+   * from the start again). Past WALK_WORK_PER_READ_BYTES of it per byte arrived (a response in
+   * many small reads, with many batches: quadratic), its reads are copied whole from then on
+   * (`learnCopying`) and the walk runs once, at its end: what the walks read of earlier reads
+   * is there, and the rest is in the copies.
+   */
+  private learnWork: i64 = 0;
+  private learnCopying: bool = false;
   /** The current chunk is the next bytes of the frame learnt, laid out in place (inPlaceChunk). */
   chunkInPlace: bool = false;
 
@@ -661,6 +673,8 @@ class ResponseSide extends FrameCallbacks {
     this.learnt = 0;
     this.learnVerdict = null;
     this.learnLost = false;
+    this.learnWork = 0;
+    this.learnCopying = false;
     addCounter(getStats().responseFramesInPlace, 1);
     return true;
   }
@@ -680,11 +694,19 @@ class ResponseSide extends FrameCallbacks {
     this.learnt = <i32>to;
     const source = this.chunkInPlace ? envoyPages(BufferTypeValues.NetworkUpstreamData, <u32>pos) : memoryPages(bytes.dataStart + <usize>pos);
     const sf = this.streamed;
+    const last = <i32>to >= info.frameSize;
     let read = sf.resume(source, from, to);
-    if (read && this.learnVerdict == null && !this.learnLost) {
-      const v = this.conn.handler.observeStreamed(this.learnFrame, info);
+    if (read && this.learnCopying) read = sf.fetchRead();
+    if (read && this.learnVerdict == null && !this.learnLost && (!this.learnCopying || last)) {
+      const handler = this.conn.handler;
+      const v = handler.observeStreamed(this.learnFrame, info);
       if (sf.gone) this.learnLost = true;
       else if (v != null) this.learnVerdict = v;
+      this.learnWork += <i64>handler.streamedWork();
+      if (!this.learnCopying && this.learnWork > WALK_WORK_FLOOR + <i64>to / WALK_WORK_PER_READ_BYTES) {
+        this.learnCopying = true;
+        addCounter(getStats().responseFramesInPlaceCopied, 1);
+      }
     }
     read = read && sf.endRead();
     // A chunk laid out in place stays registered until the callback ends (Output reads it
@@ -696,7 +718,7 @@ class ResponseSide extends FrameCallbacks {
       framer.fail("could not read response bytes from the host buffer");
       return;
     }
-    if (<i32>to < info.frameSize) return;
+    if (!last) return;
     const v = this.learnVerdict;
     const lost = this.learnLost || v == null;
     this.endLearning();

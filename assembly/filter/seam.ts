@@ -142,6 +142,8 @@ export class KafkaHandler {
    * yet; else what observeResponse would answer for the whole frame.
    */
   observeStreamed(frame: Uint8Array, info: ResponseInfo): Verdict | null { return this.observeResponse(frame, info); }
+  /** What the last observeStreamed walked (entities and record batches): its cost, for the shell's bound. */
+  streamedWork(): i32 { return 0; }
 
   // Raw SASL: after an accepted SaslHandshake v0, Kafka reads the mechanism's tokens as bare
   // size-prefixed frames and answers each the same way, until the exchange completes. The

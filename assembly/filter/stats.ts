@@ -39,6 +39,8 @@ export class Stats {
   /** Bytes of those frames the VM read (headers, names, batch headers): compare with kafka.request_bytes / response_bytes. */
   requestBytesReadInPlace: u32 = defineCounter("kafka.request_bytes_read_in_place");
   responseBytesReadInPlace: u32 = defineCounter("kafka.response_bytes_read_in_place");
+  /** Fetch responses read as they arrive whose walks grew costly (many reads): copied from then on. */
+  responseFramesInPlaceCopied: u32 = defineCounter("kafka.response_frames_in_place_copied");
   /** Requests that waited in Envoy's buffer for an answer (external decisions). */
   requestsWaited: u32 = defineCounter("kafka.requests_waited");
   responseBytes: u32 = defineCounter("kafka.response_bytes");

@@ -164,6 +164,25 @@ export class StreamedFrame extends InPlaceFrame {
     return true;
   }
 
+  /** Fetches every page that lies whole within the current read (a copy of the read). */
+  fetchRead(): bool {
+    const present = this.present;
+    let page = <i32>((this.availFrom + PAGE - 1) >> PAGE_SHIFT);
+    const pages = this.pages;
+    while (page < pages && this.fetchable(page)) {
+      if (unchecked(present[page]) != 0) {
+        page++;
+        continue;
+      }
+      let run = page;
+      while (run < pages && unchecked(present[run]) == 0 && this.fetchable(run)) run++;
+      if (!this.copy(<u32>page << PAGE_SHIFT, min(<u32>run << PAGE_SHIFT, this.length))) return false;
+      memory.fill(present.dataStart + <usize>page, 1, <usize>(run - page));
+      page = run;
+    }
+    return true;
+  }
+
   /** Keeps the bytes of the page the read ends inside (the next read completes it). */
   endRead(): bool {
     const to = this.availTo;

@@ -22,6 +22,7 @@
 //      reads of many sizes (1 KiB, a page and a byte either side of it, 64 KiB, a read that
 //      ends inside every batch header), each read sent on before the next arrives, what the
 //      walk needs kept across reads; a 1 MiB one in 64 KiB reads reads a small part of itself;
+//      one of many batches in many small reads is copied once its walks grow costly;
 //   6. clients that ask for large fetches and stop reading: responses laid out to be read as they
 //      arrive take at most a quarter of filter.maxBufferedBytes, the rest are copied as they
 //      arrive (as before), and other connections' frames are still held.
@@ -147,7 +148,7 @@ function run(inPlaceFrameBytes, reads, { answers = null, refuseRead = null, side
   return {
     upstream, downstream: c.output(UPSTREAM), closed: c.closed, setCalls: h.setCalls || 0, stats,
     inPlace: h.metric(`kafka.${side}_frames_in_place`), readInPlace: h.metric(`kafka.${side}_bytes_read_in_place`),
-    unobserved: h.metric("kafka.responses_unobserved"),
+    unobserved: h.metric("kafka.responses_unobserved"), copied: h.metric("kafka.response_frames_in_place_copied"),
     warnings: h.logs.filter((l) => l.level >= 3).map((l) => l.msg),
   };
 }
@@ -280,7 +281,20 @@ for (const [name, reads] of cases) {
       check(`${what}: the connection ends the same way`, on.closed === off.closed, `closed ${on.closed} vs ${off.closed}: ${on.warnings.join(" | ")}`);
     }
   }
+  // Many batches in many small reads: each read walks from the start again, so past a cost in
+  // proportion to the bytes arrived the reads are copied and the walk runs once, at the end.
+  {
+    const f = fetchResponse(1, topic, [batches(2000, 100)]);
+    const answers = inReads(f, 512);
+    const on = run(IN_PLACE, requests, { answers, side: "response" }), off = run(0, requests, { answers, side: "response" });
+    const what = "5 2000 small batches in 512-byte reads";
+    check(`${what}: copied once its walks grew costly`, on.copied === 1n && on.inPlace === 1n, `copied ${on.copied}, in place ${on.inPlace}`);
+    check(`${what}: the client gets the same bytes`, on.downstream.equals(off.downstream));
+    check(`${what}: the same per-topic stats`, show(on.stats) === show(off.stats), `${show(on.stats)} vs ${show(off.stats)}`);
+    check(`${what}: nothing left unobserved, nothing closed`, on.unobserved === 0n && !on.closed, `unobserved ${on.unobserved}, closed ${on.closed}`);
+  }
   const m = run(IN_PLACE, requests, { answers: inReads(fetchResponse(1, topic, [big]), 65536), side: "response" });
+  check("5 1 MiB in 64 KiB reads: walked at every read, never copied", m.copied === 0n, String(m.copied));
   check("5 1 MiB in 64 KiB reads: its bytes and records counted", m.stats["kafka.topic.fetch_records.ok.orders"] === 1000n, show(m.stats));
   check("5 1 MiB in 64 KiB reads: at most 160 KiB of it read into the VM", m.readInPlace > 0n && m.readInPlace <= 163840n, String(m.readInPlace));
   check("5 1 MiB in 64 KiB reads: Envoy's buffer is never rewritten", m.setCalls === 0, String(m.setCalls));
