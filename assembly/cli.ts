@@ -58,6 +58,7 @@ export function decode(frame: Uint8Array, isRequest: bool, apiKey: i16, version:
 }
 
 const walked = new EntityWalk();
+const reader = new Reader(new Uint8Array(0));
 /** Bytes of the names walkFrames() decoded, so that the decoding is not optimized away. */
 let namedBytes: i64 = 0;
 
@@ -78,7 +79,7 @@ export function walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boo
     for (let f = 0; f + 3 < table.length; f += 4) {
       const apiKey = <i16>table[f + 2], version = <i16>table[f + 3];
       walked.reset();
-      const r = new Reader(frames, table[f], table[f + 1]);
+      const r = reader.over(frames, table[f], table[f + 1]);
       if (isRequest) {
         walkRequestHeader(r, requestHeaderVersion(apiKey, version), walked);
         walkRequest(apiKey, r, version, walked);
@@ -88,6 +89,7 @@ export function walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boo
       }
       if (r.failed) {
         lastError = r.describeError();
+        r.release();
         return -1;
       }
       for (let i = 0; i < walked.count; i++) {
@@ -99,6 +101,7 @@ export function walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boo
       found += walked.count;
     }
   }
+  reader.release();
   return found;
 }
 

@@ -34,6 +34,7 @@ export function learnsAsItStreams(apiKey: i16): bool { return apiKey == 1; }
 
 // Reused for every response: walking one allocates nothing per field.
 const walk = new EntityWalk();
+const reader = new Reader(new Uint8Array(0));
 const batches = new BatchSummary();
 /** Entities and record batches the last learnFromResponse walked. */
 let work: i32 = 0;
@@ -50,16 +51,17 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   // A version the codecs do not know would be walked in another version's layout.
   if (!isSupported(apiKey, version)) return unsupported(apiKey, version);
   walk.reset();
-  const r = new Reader(frame);
+  const r = reader.over(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
   switch (apiKey) {
     case 1: walkFetchResponse(r, version, walk); break;
     case 3: walkMetadataResponse(r, version, walk); break;
     case 19: walkCreateTopicsResponse(r, version, walk); break;
     case 75: walkDescribeTopicPartitionsResponse(r, version, walk); break;
-    default: return "";
+    default: r.release(); return "";
   }
   const problem = readProblem(r, "response");
+  r.release();
   work = walk.count;
   if (problem.length > 0) {
     if (!inPlaceNotYet()) return problem;

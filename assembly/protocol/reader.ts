@@ -29,10 +29,12 @@ export function labelText<F>(field: F): string {
   else return labelNames(<i32>field);
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 export class Reader {
-  readonly buf: Uint8Array;
+  buf: Uint8Array;
   pos: i32;
-  readonly end: i32;
+  end: i32;
   /**
    * Reads up to here need no check but the bounds: `end`, except over a frame decided in
    * place (protocol/in-place.ts), where it is the end of what was fetched from `pos` on.
@@ -45,10 +47,35 @@ export class Reader {
 
   constructor(buf: Uint8Array, pos: i32 = 0, end: i32 = -1) {
     this.buf = buf;
+    this.pos = 0;
+    this.end = 0;
+    this.readable = 0;
+    this.over(buf, pos, end);
+  }
+
+  /**
+   * This reader, over `buf` from `pos` as if new: for a walk that reads one frame after
+   * another and keeps no reader of the last (one allocation less per frame; release() after,
+   * so that the reader kept does not keep the frame).
+   */
+  over(buf: Uint8Array, pos: i32 = 0, end: i32 = -1): Reader {
+    this.buf = buf;
     this.pos = pos;
     this.end = end < 0 ? buf.length : min(end, buf.length);
     this.readable = this.end;
     if (inPlace()) this.readable = <i32>(readableEnd(buf.dataStart + <usize>pos, buf.dataStart + <usize>this.end) - buf.dataStart);
+    this.failed = false;
+    this.error = "";
+    this.errorOffset = -1;
+    return this;
+  }
+
+  /** Lets go of the bytes read (see over()). */
+  release(): void {
+    this.buf = NO_BYTES;
+    this.pos = 0;
+    this.end = 0;
+    this.readable = 0;
   }
 
   @inline get remaining(): i32 { return this.end - this.pos; }

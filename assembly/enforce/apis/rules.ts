@@ -93,13 +93,16 @@ export class Rule {
 
 /** The walk every view decision runs in: reset per frame, it allocates only when a frame has more entities than any before. */
 const walk = new EntityWalk();
+const reader = new Reader(new Uint8Array(0));
 
 /** Walks `frame` (header and body) into `walk`; false when it does not walk whole. */
 function walkFrame(ctx: RequestContext, frame: Uint8Array): bool {
   walk.reset();
-  const r = new Reader(frame);
+  const r = reader.over(frame);
   walkRequestHeader(r, requestHeaderVersion(ctx.apiKey, ctx.version), walk);
-  return walkRequest(ctx.apiKey, r, ctx.version, walk) && !r.failed;
+  const walked = walkRequest(ctx.apiKey, r, ctx.version, walk) && !r.failed;
+  r.release();
+  return walked;
 }
 
 /**
