@@ -27,7 +27,7 @@
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
-import { collectAtCallbackStart, noteBytesRead, noteHeldFrame } from "../runtime/collect";
+import { collectAtCallbackStart, noteBytesRead } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
 import { Framer, FrameCallbacks, Action, Mode } from "./framer";
@@ -37,8 +37,9 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
-import { wholeFrameAtStart, inPlaceChunk, envoyPages, takeLayout, giveLayout } from "./in-place-chunk";
-import { StreamedFrame, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
+import { wholeFrameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
+import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
+import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
 /** The api keys whose frames carry records: a Produce request, a Fetch response. */
@@ -613,44 +614,17 @@ class RequestSide extends FrameCallbacks {
 }
 
 /** Broker -> client. */
-/**
- * Bytes of Fetch responses laid out to be read as they arrive, in this VM; at most
- * 1/STREAMED_SHARE of its held-bytes budget (filter.maxBufferedBytes), in which they count.
- */
-let streamedLaidOut: i64 = 0;
-const STREAMED_SHARE: i64 = 4;
-/** The walks of a frame read as it arrives may cost this much, plus one step per this many bytes arrived. */
-const WALK_WORK_FLOOR: i64 = 1024;
-const WALK_WORK_PER_READ_BYTES: i64 = 256;
-
 class ResponseSide extends FrameCallbacks {
   current: ResponseInfo | null = null;
 
-  constructor(private conn: KafkaConnection) { super(); }
+  constructor(private conn: KafkaConnection) {
+    super();
+    this.streamed = new StreamedResponse(conn.handler);
+  }
 
-  // A large Fetch response read as it arrives (Framer Mode.Learn): laid out at its full size in
-  // `learnMemory` (in-place-chunk.ts takeLayout: unfilled, reused), of which only the pages the
-  // walk reads are written (protocol/in-place.ts StreamedFrame); `learnt` of its bytes have
-  // arrived. Its size counts in the VM's held-bytes budget while it lasts.
-  private learning: ResponseInfo | null = null;
-  private readonly streamed: StreamedFrame = new StreamedFrame();
-  private learnMemory: ArrayBuffer | null = null;
-  private learnFrame: Uint8Array = EMPTY;
-  private learnt: i32 = 0;
-  /** What the walk answered (before the frame ended, only a malformed frame): applied at the end. */
-  private learnVerdict: Verdict | null = null;
-  /** A page the walk asked for had gone by unread: the frame cannot be learnt from. */
-  private learnLost: bool = false;
-  /**
-   * What the walks of this frame cost so far (entities and batches walked, each read walking
-   * from the start again). Past WALK_WORK_PER_READ_BYTES of it per byte arrived (a response in
-   * many small reads, with many batches: quadratic), its reads are copied whole from then on
-   * (`learnCopying`) and the walk runs once, at its end: what the walks read of earlier reads
-   * is there, and the rest is in the copies.
-   */
-  private learnWork: i64 = 0;
-  private learnCopying: bool = false;
-  /** The current chunk is the next bytes of the frame learnt, laid out in place (inPlaceChunk). */
+  /** A large Fetch response read as it arrives (Framer Mode.Learn). */
+  private readonly streamed: StreamedResponse;
+  /** The current chunk is the next bytes of the response read as it arrives, laid out in place (inPlaceChunk). */
   chunkInPlace: bool = false;
 
   learnsAsItStreams(framer: Framer, frameSize: i32): bool {
@@ -659,89 +633,26 @@ class ResponseSide extends FrameCallbacks {
     if (info == null || !conn.handler.learnsAsItStreams(info)) return false;
     // One frame in place at a time: not while this chunk's first frame is.
     if (conn.inPlaceFrameBytes == 0 || <u32>frameSize < conn.inPlaceFrameBytes || inPlace()) return false;
-    // Laid out at its claimed size before its bytes arrive: a client that asks for large
-    // fetches and stops reading must not claim the budget others need (past the share, such
-    // responses are copied as they arrive, counted as they arrive).
-    if (streamedLaidOut + <i64>frameSize > heldBudget.limit / STREAMED_SHARE || !heldBudget.take(frameSize)) return false;
-    streamedLaidOut += <i64>frameSize;
-    const mem = takeLayout(<u32>frameSize);
-    this.learnMemory = mem;
-    this.learnFrame = Uint8Array.wrap(mem, 0, frameSize);
-    this.streamed.begin(this.learnFrame.dataStart, <u32>frameSize);
-    this.learning = info;
+    if (!this.streamed.begin(info, frameSize)) return false;
     this.current = null;
-    this.learnt = 0;
-    this.learnVerdict = null;
-    this.learnLost = false;
-    this.learnWork = 0;
-    this.learnCopying = false;
     addCounter(getStats().responseFramesInPlace, 1);
     return true;
   }
 
-  /** The next `size` bytes of the frame learnt, as a chunk laid out in its memory; null if none. */
+  /** The next `size` bytes of the response read as it arrives, as a chunk laid out in its memory; null if none. */
   inPlaceChunk(size: u32): Uint8Array | null {
-    const mem = this.learnMemory;
-    if (mem == null || <u32>this.learnt + size > <u32>this.learnFrame.length) return null;
-    this.chunkInPlace = true;
-    return Uint8Array.wrap(mem, this.learnt, <i32>size);
+    const chunk = this.streamed.nextChunk(size);
+    if (chunk != null) this.chunkInPlace = true;
+    return chunk;
   }
 
   learnPiece(framer: Framer, bytes: Uint8Array, pos: i32, len: i32): void {
-    const info = this.learning;
-    if (info == null) return;
-    const from = <u32>this.learnt, to = from + <u32>len;
-    this.learnt = <i32>to;
     const source = this.chunkInPlace ? envoyPages(BufferTypeValues.NetworkUpstreamData, <u32>pos) : memoryPages(bytes.dataStart + <usize>pos);
-    const sf = this.streamed;
-    const last = <i32>to >= info.frameSize;
-    let read = sf.resume(source, from, to);
-    if (read && this.learnCopying) read = sf.fetchRead();
-    if (read && this.learnVerdict == null && !this.learnLost && (!this.learnCopying || last)) {
-      const handler = this.conn.handler;
-      const v = handler.observeStreamed(this.learnFrame, info);
-      if (sf.gone) this.learnLost = true;
-      else if (v != null) this.learnVerdict = v;
-      this.learnWork += <i64>handler.streamedWork();
-      if (!this.learnCopying && this.learnWork > WALK_WORK_FLOOR + <i64>to / WALK_WORK_PER_READ_BYTES) {
-        this.learnCopying = true;
-        addCounter(getStats().responseFramesInPlaceCopied, 1);
-      }
-    }
-    read = read && sf.endRead();
-    // A chunk laid out in place stays registered until the callback ends (Output reads it
-    // through the registry if it must copy it); a piece of memory the VM holds needs none.
-    if (!this.chunkInPlace) endInPlace();
-    if (!read) {
-      this.endLearning();
-      this.conn.handlerClosed = true;
-      framer.fail("could not read response bytes from the host buffer");
-      return;
-    }
-    if (!last) return;
-    const v = this.learnVerdict;
-    const lost = this.learnLost || v == null;
-    this.endLearning();
-    if (lost) addCounter(getStats().responsesUnobserved, 1);
-    else if (v!.kind == VerdictKind.Close) {
-      this.conn.handlerClosed = !v!.malformed;
-      framer.fail((v!.malformed ? "malformed " : "policy closed the connection after a ") + apiName(info.apiKey) + " response: " + v!.reason);
-    }
+    const closed = this.streamed.piece(framer, source, <u32>len, this.chunkInPlace);
+    if (closed != NOT_CLOSED) this.conn.handlerClosed = closed == CLOSED_BY_HANDLER;
   }
 
-  learningDropped(framer: Framer): void { this.endLearning(); }
-
-  private endLearning(): void {
-    if (this.learning == null) return;
-    heldBudget.give(this.learnFrame.length);
-    streamedLaidOut -= <i64>this.learnFrame.length;
-    // Kept for the next such frame, or garbage now, as a held frame's copy would be (runtime/collect.ts).
-    if (!giveLayout(this.learnMemory!)) noteHeldFrame(this.learnFrame.length);
-    this.learning = null;
-    this.learnMemory = null;
-    this.learnFrame = EMPTY;
-    this.learnVerdict = null;
-  }
+  learningDropped(framer: Framer): void { this.streamed.end(); }
 
   /** The frame being collected answers a raw SASL token. */
   private raw: bool = false;

@@ -50,7 +50,7 @@ function scratchOf(size: u32): ArrayBuffer {
   return scratch;
 }
 
-// Memory Fetch responses read as they arrive are laid out in (connection.ts ResponseSide),
+// Memory Fetch responses read as they arrive are laid out in (streamed-response.ts),
 // reused across frames and connections: a layout is written only where pages were fetched and
 // read only where fetched (in-place.ts keeps which), so what an earlier frame left in it is
 // never read. Without reuse, every large response left a layout of its size to the collector,

@@ -128,7 +128,7 @@ export function beginInPlace(start: usize, length: u32, source: PageSource, fetc
 
 /**
  * A frame that streams on through several reads while the filter reads what it needs of it
- * (filter/connection.ts: a large Fetch response). Its memory is laid out at its full size and
+ * (filter/streamed-response.ts: a large Fetch response). Its memory is laid out at its full size and
  * holds only the pages read, across reads: each read makes the pages that lie whole within it
  * fetchable on demand (resume), and keeps the bytes of a page it shares with the next read
  * (endRead), so that nothing a later walk of the same bytes needs is lost with a read.
