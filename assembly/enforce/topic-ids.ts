@@ -50,13 +50,8 @@ function find(id: Uuid): Known | null {
   return null;
 }
 
-/** Remembers `id`'s name in this VM; false when the bound leaves no room for a new id. */
-function remember(id: Uuid, name: string): bool {
-  const e = find(id);
-  if (e != null) {
-    e.name = name;
-    return true;
-  }
+/** Adds `id`, not known yet, with its name; false when the bound leaves no room. */
+function add(id: Uuid, name: string): bool {
   if (knownCount >= MAX_TOPICS) return false;
   const k = mixed(id);
   known.set(k, new Known(id.hi, id.lo, name, known.has(k) ? known.get(k) : null));
@@ -70,8 +65,10 @@ function sharedKey(id: Uuid): string { return SHARED_PREFIX + id.hi.toString() +
 export function learnTopicId(id: Uuid, name: string | null): void {
   if (name == null || id.isZero()) return;
   const e = find(id);
-  if (e != null && e.name == name) return;
-  if (!remember(id, name)) return;
+  if (e != null) {
+    if (e.name == name) return;
+    e.name = name;
+  } else if (!add(id, name)) return;
   // Ids come only from the broker's answers, never from clients: safe to share.
   setSharedText(sharedKey(id), name);
 }
@@ -81,7 +78,7 @@ export function topicName(id: Uuid): string | null {
   const e = find(id);
   if (e != null) return e.name;
   const shared = getSharedText(sharedKey(id));
-  if (shared != null) remember(id, shared);
+  if (shared != null) add(id, shared);
   return shared;
 }
 

@@ -166,21 +166,9 @@ export class StreamedFrame extends InPlaceFrame {
 
   /** Fetches every page that lies whole within the current read (a copy of the read). */
   fetchRead(): bool {
-    const present = this.present;
-    let page = <i32>((this.availFrom + PAGE - 1) >> PAGE_SHIFT);
-    const pages = this.pages;
-    while (page < pages && this.fetchable(page)) {
-      if (unchecked(present[page]) != 0) {
-        page++;
-        continue;
-      }
-      let run = page;
-      while (run < pages && unchecked(present[run]) == 0 && this.fetchable(run)) run++;
-      if (!this.copy(<u32>page << PAGE_SHIFT, min(<u32>run << PAGE_SHIFT, this.length))) return false;
-      memory.fill(present.dataStart + <usize>page, 1, <usize>(run - page));
-      page = run;
-    }
-    return true;
+    const from = (this.availFrom + PAGE - 1) & ~(PAGE - 1);
+    const to = this.availTo >= this.length ? this.length : this.availTo & ~(PAGE - 1);
+    return to <= from || makeReadable(this.start + <usize>from, <usize>(to - from));
   }
 
   /** Keeps the bytes of the page the read ends inside (the next read completes it). */
@@ -189,10 +177,9 @@ export class StreamedFrame extends InPlaceFrame {
     if (to >= this.length || (to & (PAGE - 1)) == 0) return true;
     const page = <i32>(to >> PAGE_SHIFT);
     if (unchecked(this.present[page]) != 0) return true;
-    const pageStart = <u32>page << PAGE_SHIFT;
-    // resume copied what of this page the read holds when the read began inside it.
-    const from = max(pageStart, this.availFrom);
-    return from == this.availFrom && (this.availFrom & (PAGE - 1)) != 0 ? true : this.copy(from, to);
+    // A read that began inside this page: resume copied what of it the read holds.
+    if (<i32>(this.availFrom >> PAGE_SHIFT) == page && (this.availFrom & (PAGE - 1)) != 0) return true;
+    return this.copy(max(<u32>page << PAGE_SHIFT, this.availFrom), to);
   }
 }
 
