@@ -94,7 +94,7 @@ export class StreamedResponse {
     let read = sf.resume(source, from, to);
     if (read && this.copying) read = sf.fetchRead();
     if (read && this.verdict == null && !this.lost && (!this.copying || last)) this.walk(info, to);
-    read = read && sf.endRead();
+    read = read && sf.endRead(this.copying);
     if (!inPlace) endInPlace();
     if (!read) {
       this.end();

@@ -67,6 +67,8 @@ export class InPlaceFrame {
   availTo: u32 = 0;
   /** A read needed bytes past availTo (they have not arrived yet). */
   notYet: bool = false;
+  /** The first page such a read needed (i32.MAX_VALUE: none), since the current read began. */
+  wantedPage: i32 = i32.MAX_VALUE;
   /** A read needed bytes before availFrom that were never fetched (they went by unread). */
   gone: bool = false;
 
@@ -83,6 +85,7 @@ export class InPlaceFrame {
     this.availFrom = 0;
     this.availTo = length;
     this.notYet = false;
+    this.wantedPage = i32.MAX_VALUE;
     this.gone = false;
   }
 
@@ -134,10 +137,14 @@ export function beginInPlace(start: usize, length: u32, source: PageSource, fetc
  * (endRead), so that nothing a later walk of the same bytes needs is lost with a read.
  */
 export class StreamedFrame extends InPlaceFrame {
+  /** The page the last read ended inside, whose bytes of that read endRead kept; -1: none. */
+  private keptPage: i32 = -1;
+
   /** Lays the frame out at `start` (`length` bytes, unfilled memory): nothing arrived yet. */
   begin(start: usize, length: u32): void {
     this.layOut(start, length);
     this.availTo = 0;
+    this.keptPage = -1;
     if (STRESS) memory.fill(start, 0xff, <usize>length);
   }
 
@@ -153,10 +160,13 @@ export class StreamedFrame extends InPlaceFrame {
     this.availFrom = from;
     this.availTo = to;
     this.notYet = false;
+    this.wantedPage = i32.MAX_VALUE;
     this.gone = false;
     this.readAhead = 1;
     const page = <i32>(from >> PAGE_SHIFT);
     if ((from & (PAGE - 1)) == 0 || unchecked(this.present[page]) != 0) return true;
+    // Not kept: nothing of this page was needed, and what is read later lies after it.
+    if (this.keptPage != page) return true;
     // Its bytes before `from` were kept by endRead.
     const pageEnd = min((<u32>page << PAGE_SHIFT) + PAGE, this.length);
     if (!this.copy(from, min(pageEnd, to))) return false;
@@ -171,14 +181,28 @@ export class StreamedFrame extends InPlaceFrame {
     return to <= from || makeReadable(this.start + <usize>from, <usize>(to - from));
   }
 
-  /** Keeps the bytes of the page the read ends inside (the next read completes it). */
-  endRead(): bool {
+  /**
+   * Keeps the bytes of the page the read ends inside (the next read completes it) when a read
+   * of this one waits for that page, or always with `all` (every byte read later). A walk reads
+   * forward: a page before the first one it waits for is never read again, so keeping it would
+   * be a host call per read for nothing (a large batch spans many reads).
+   */
+  endRead(all: bool): bool {
     const to = this.availTo;
-    if (to >= this.length || (to & (PAGE - 1)) == 0) return true;
+    if (to >= this.length || (to & (PAGE - 1)) == 0) {
+      this.keptPage = -1;
+      return true;
+    }
     const page = <i32>(to >> PAGE_SHIFT);
     if (unchecked(this.present[page]) != 0) return true;
-    // A read that began inside this page: resume copied what of it the read holds.
+    if (!all && this.wantedPage > page) {
+      this.keptPage = -1;
+      return true;
+    }
+    // A read that began inside this page: resume copied what of it the read holds, if its
+    // earlier bytes were kept (keptPage says).
     if (<i32>(this.availFrom >> PAGE_SHIFT) == page && (this.availFrom & (PAGE - 1)) != 0) return true;
+    this.keptPage = page;
     return this.copy(max(<u32>page << PAGE_SHIFT, this.availFrom), to);
   }
 }
@@ -235,8 +259,10 @@ export function makeReadable(ptr: usize, length: usize): bool {
     if (!frame.fetchable(page)) {
       // Past the bytes arrived so far: wait for the next read. Before them: they went by
       // unread, which a walk that reads the same bytes the same way never asks for.
-      if ((<u32>page << PAGE_SHIFT) + PAGE > frame.availTo) frame.notYet = true;
-      else frame.gone = true;
+      if ((<u32>page << PAGE_SHIFT) + PAGE > frame.availTo) {
+        frame.notYet = true;
+        frame.wantedPage = min(frame.wantedPage, page);
+      } else frame.gone = true;
       return false;
     }
     // What is missing, and read-ahead up to the next fetched page: one page after a jump (a

@@ -381,7 +381,7 @@ describe("a frame read as it arrives over several reads (protocol/in-place.ts St
     expect(makeReadable(vm.dataStart + 4100, 10)).toBe(false); // page 1 ends after byte 5000
     expect(inPlaceNotYet()).toBe(true);
     expect(f.gone).toBe(false);
-    expect(f.endRead()).toBe(true); // keeps [4096, 5000)
+    expect(f.endRead(false)).toBe(true); // a read waits for page 1: keeps [4096, 5000)
     endInPlace();
     expect(arrive(f, host, 5000, 10000)).toBe(true); // completes page 1 from this read
     expect(makeReadable(vm.dataStart + 4100, 10)).toBe(true);
@@ -395,7 +395,7 @@ describe("a frame read as it arrives over several reads (protocol/in-place.ts St
     const host = new Uint8Array(10000), vm = new Uint8Array(10000);
     const f = streamedOver(host, vm);
     expect(arrive(f, host, 0, 9000)).toBe(true);
-    expect(f.endRead()).toBe(true);
+    expect(f.endRead(true)).toBe(true);
     endInPlace();
     expect(arrive(f, host, 9000, 10000)).toBe(true);
     expect(makeReadable(vm.dataStart + 4100, 10)).toBe(false); // page 1 lay whole in the first read
@@ -408,12 +408,33 @@ describe("a frame read as it arrives over several reads (protocol/in-place.ts St
     endInPlace();
   });
 
+  it("keeps nothing of the page a read ends inside when no read waits for it", () => {
+    const host = new Uint8Array(10000), vm = new Uint8Array(10000);
+    const f = streamedOver(host, vm);
+    expect(arrive(f, host, 0, 5000)).toBe(true);
+    expect(makeReadable(vm.dataStart + 8200, 10)).toBe(false); // waits for page 2, after page 1
+    expect(inPlaceNotYet()).toBe(true);
+    expect(f.endRead(false)).toBe(true);
+    expect(inPlaceFetchedBytes()).toBe(0); // no host read for [4096, 5000)
+    endInPlace();
+    expect(arrive(f, host, 5000, 10000)).toBe(true); // nothing of page 1 to complete
+    expect(inPlaceFetchedBytes()).toBe(0);
+    expect(makeReadable(vm.dataStart + 8200, 10)).toBe(true);
+    expect(vm[8205]).toBe(<u8>8205);
+    // A walk that read page 1 after waiting for page 2 would not be reading forward: refused,
+    // without trapping, as bytes gone by.
+    expect(makeReadable(vm.dataStart + 4100, 10)).toBe(false);
+    expect(f.gone).toBe(true);
+    expect(vm[4100]).toBe(0xff);
+    endInPlace();
+  });
+
   it("keeps every byte of a page spread over reads smaller than a page", () => {
     const host = new Uint8Array(10000), vm = new Uint8Array(10000);
     const f = streamedOver(host, vm);
     for (let at: u32 = 0; at < 10000; at += 1000) {
       expect(arrive(f, host, at, min(at + 1000, 10000))).toBe(true);
-      expect(f.endRead()).toBe(true);
+      expect(f.endRead(true)).toBe(true);
       endInPlace();
     }
     expect(arrive(f, host, 10000, 10000)).toBe(true);
