@@ -18,7 +18,7 @@ import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
 import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
-import { learnTopicId, topicName } from "./topic-ids";
+import { learnTopicIdOf, topicNameOf } from "./topic-ids";
 import { countFetched, countsTopics } from "./observe";
 
 /** Whether responses of this API carry something learnFromResponse learns from. */
@@ -80,7 +80,7 @@ function learnTopicIds(frame: Uint8Array): void {
     if (<EntityKind>walk.kind[i] != EntityKind.TopicId) continue;
     const before = i - 1;
     if (<EntityKind>walk.kind[before] != EntityKind.TopicName || walk.parent[before] != walk.parent[i]) continue;
-    learnTopicId(walk.uuid(frame, i), walk.text(frame, before));
+    learnTopicIdOf(walk.uuidHi(frame, i), walk.uuidLo(frame, i), walk.text(frame, before));
   }
 }
 
@@ -113,7 +113,7 @@ function learnFromFetch(session: Session, frame: Uint8Array): void {
     else if (!counts) continue;
     else if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) {
       if (name != null) countFetched(name, bytes, records);
-      name = kind == EntityKind.TopicId ? topicName(walk.uuid(frame, i)) : walk.text(frame, i);
+      name = kind == EntityKind.TopicId ? topicNameOf(walk.uuidHi(frame, i), walk.uuidLo(frame, i)) : walk.text(frame, i);
       bytes = 0;
       records = 0;
     } else if (kind == EntityKind.Records && name != null) {

@@ -37,48 +37,55 @@ class Known {
 const known = new Map<i64, Known>();
 let knownCount: i32 = 0;
 
-@inline function mixed(id: Uuid): i64 { return id.hi ^ (id.lo * 0x9E3779B97F4A7C15); }
+// An id is passed as its two halves (hi, lo): read from a frame, it needs no Uuid object.
 
-function find(id: Uuid): Known | null {
-  const k = mixed(id);
+@inline function mixed(hi: i64, lo: i64): i64 { return hi ^ (lo * 0x9E3779B97F4A7C15); }
+
+function find(hi: i64, lo: i64): Known | null {
+  const k = mixed(hi, lo);
   if (!known.has(k)) return null;
   let e: Known | null = known.get(k);
   while (e != null) {
-    if (e.hi == id.hi && e.lo == id.lo) return e;
+    if (e.hi == hi && e.lo == lo) return e;
     e = e.next;
   }
   return null;
 }
 
-/** Adds `id`, not known yet, with its name; false when the bound leaves no room. */
-function add(id: Uuid, name: string): bool {
+/** Adds the id, not known yet, with its name; false when the bound leaves no room. */
+function add(hi: i64, lo: i64, name: string): bool {
   if (knownCount >= MAX_TOPICS) return false;
-  const k = mixed(id);
-  known.set(k, new Known(id.hi, id.lo, name, known.has(k) ? known.get(k) : null));
+  const k = mixed(hi, lo);
+  known.set(k, new Known(hi, lo, name, known.has(k) ? known.get(k) : null));
   knownCount++;
   return true;
 }
 
-/** The key of `id` in the host's shared data. */
-function sharedKey(id: Uuid): string { return SHARED_PREFIX + id.hi.toString() + ":" + id.lo.toString(); }
+/** The key of the id in the host's shared data. */
+function sharedKey(hi: i64, lo: i64): string { return SHARED_PREFIX + hi.toString() + ":" + lo.toString(); }
 
-export function learnTopicId(id: Uuid, name: string | null): void {
-  if (name == null || id.isZero()) return;
-  const e = find(id);
+/** The broker named the topic of `id` `name`. */
+export function learnTopicId(id: Uuid, name: string | null): void { learnTopicIdOf(id.hi, id.lo, name); }
+
+export function learnTopicIdOf(hi: i64, lo: i64, name: string | null): void {
+  if (name == null || (hi == 0 && lo == 0)) return;
+  const e = find(hi, lo);
   if (e != null) {
     if (e.name == name) return;
     e.name = name;
-  } else if (!add(id, name)) return;
+  } else if (!add(hi, lo, name)) return;
   // Ids come only from the broker's answers, never from clients: safe to share.
-  setSharedText(sharedKey(id), name);
+  setSharedText(sharedKey(hi, lo), name);
 }
 
 /** The topic's name, or null when no VM of this Envoy has seen the id in a broker's answer. */
-export function topicName(id: Uuid): string | null {
-  const e = find(id);
+export function topicName(id: Uuid): string | null { return topicNameOf(id.hi, id.lo); }
+
+export function topicNameOf(hi: i64, lo: i64): string | null {
+  const e = find(hi, lo);
   if (e != null) return e.name;
-  const shared = getSharedText(sharedKey(id));
-  if (shared != null) add(id, shared);
+  const shared = getSharedText(sharedKey(hi, lo));
+  if (shared != null) add(hi, lo, shared);
   return shared;
 }
 

@@ -47,6 +47,13 @@ const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
 
 /** The connections of this VM that are open, for the tick that closes stalled ones. */
+/**
+ * A downstream buffer up to this size is read whole to learn whether its first frame is whole
+ * (frameLeftInEnvoy), then handed on from that read. Above it only the size prefix is read:
+ * a frame that arrives in many small pieces is not read again whole at each.
+ */
+const READ_WHOLE_BYTES: u32 = 4096;
+
 const open = new Map<u32, KafkaConnection>();
 
 /**
@@ -136,6 +143,12 @@ export class KafkaConnection extends Context {
    * as if held here: a client cannot park more in Envoy's buffers than the VM would hold.
    */
   private inEnvoyCounted: i64 = 0;
+  /**
+   * The downstream buffer, read whole by frameLeftInEnvoy for its prefix (a small buffer,
+   * READ_WHOLE_BYTES at most): what readChunk hands on in the same callback instead of a
+   * second read. Each read is a host call plus the host's call into the VM to allocate.
+   */
+  private readAhead: Uint8Array | null = null;
 
   constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
@@ -182,11 +195,14 @@ export class KafkaConnection extends Context {
     addCounter(getStats().requestBytes, <i64>(<u32>size - min(<u32>size, this.leftInBuffer)));
     this.leftInBuffer = 0;
     if (this.leavesInEnvoy(<u32>size, end)) {
+      this.readAhead = null;
       this.leftInBuffer = <u32>size;
       return FilterStatusValues.StopIteration;
     }
 
-    return this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
+    const st = this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
+    this.readAhead = null;
+    return st;
   }
 
   /**
@@ -233,8 +249,11 @@ export class KafkaConnection extends Context {
     if (this.inEnvoyFrame > 0) return this.inEnvoyFrame;
     // From `limit` bytes on, the first frame is whole or too large to leave: no prefix to read.
     if (size < 4 || size >= limit) return 0;
-    const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, 4);
-    if (prefix == null || prefix.length != 4) return 0;
+    // A small buffer is read whole at once: a frame whole in it then costs one read, not two.
+    const small = size <= READ_WHOLE_BYTES;
+    const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, small ? size : 4);
+    if (prefix == null || prefix.length < 4) return 0;
+    if (small && <u32>prefix.length == size) this.readAhead = prefix;
     const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
     // A negative or oversized claim is the framer's to refuse.
     return <u64>declared + 4 > <u64>limit ? 0 : declared + 4;
@@ -286,6 +305,11 @@ export class KafkaConnection extends Context {
         addCounter(f == this.requests ? stats.requestFramesInPlace : stats.responseFramesInPlace, 1);
         return inPlaceChunk(typ, size, frame);
       }
+    }
+    const ahead = this.readAhead;
+    if (f == this.requests && ahead != null && <u32>ahead.length == size) {
+      this.readAhead = null;
+      return ahead;
     }
     return readBuffer(typ, size);
   }

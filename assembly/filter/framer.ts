@@ -76,7 +76,7 @@ export class Framer {
   reason: string = "";
 
   private held: ByteQueue = new ByteQueue(heldBudget);
-  /** When the bytes held now began to arrive (host clock, ns); 0 while nothing is held. */
+  /** When the bytes held now began to arrive (host clock at the end of that callback, ns); 0 while nothing is held. */
   heldSinceNs: i64 = 0;
   /** Closed because holding more would exceed the VM's budget (filter.maxBufferedBytes). */
   overBudget: bool = false;
@@ -164,6 +164,9 @@ export class Framer {
     const holding = this.held.length;
     if (this.mode == Mode.Observe && !this.held.own()) this.dropObservation();
     else if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(holding);
+    // The clock (a host call) is read only for a frame left incomplete: most end in the chunk
+    // they start in.
+    if (this.held.length > 0 && this.heldSinceNs == 0) this.heldSinceNs = nowNs();
   }
 
   private feed(chunk: Uint8Array, out: Output, from: i32): void {
@@ -241,10 +244,7 @@ export class Framer {
   }
 
   private hold(chunk: Uint8Array, pos: i32, len: i32): void {
-    if (this.held.length == 0) {
-      this.heldChunkPos = pos;
-      this.heldSinceNs = nowNs();
-    }
+    if (this.held.length == 0) this.heldChunkPos = pos;
     // Borrowed from the chunk: a frame that arrives whole is never copied (process() copies
     // what is left incomplete when the chunk ends).
     const total = this.held.length + len;

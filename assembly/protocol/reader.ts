@@ -8,6 +8,7 @@
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
+import { recentName } from "./names";
 import { inPlace, makeReadable, readableEnd } from "./in-place";
 /** Label id -> "Struct.Field"; the generated codecs' table installs itself here (messages/labels.ts). */
 export type LabelNames = (id: i32) => string;
@@ -228,14 +229,24 @@ export class Reader {
   }
 
   /** A string in a version where it may be null; null when it is. */
-  nullableString<F>(field: F, compact: bool, nullable: bool): string | null {
+  nullableString<F>(field: F, compact: bool, nullable: bool): string | null { return this.text(field, compact, nullable, false); }
+
+  /**
+   * As nullableString, for a name sent again and again (a client id, a topic): one decoded
+   * earlier from the same bytes is returned instead of a new string (names.ts).
+   */
+  nullableName<F>(field: F, compact: bool, nullable: bool): string | null { return this.text(field, compact, nullable, true); }
+
+  private text<F>(field: F, compact: bool, nullable: bool, recent: bool): string | null {
     const n = this.length(field, compact, false);
     if (!this.checkLength(n, nullable, field) || n < 0) return null;
     if (!this.need(n, field)) return null;
-    const s = decodeUtf8(this.buf.dataStart + <usize>this.pos, <usize>n);
+    const at = this.buf.dataStart + <usize>this.pos;
+    const s = recent ? recentName(at, <usize>n) : decodeUtf8(at, <usize>n);
     this.pos += n;
     return s;
   }
+
 
   /** A string that is never null; "" after a failure. */
   string<F>(field: F, compact: bool): string {

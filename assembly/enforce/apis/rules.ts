@@ -122,8 +122,8 @@ function firstRefusal(ctx: RequestContext, rule: Rule, frame: Uint8Array, listed
     if (need == null || need === listed) continue;
     let code: i16;
     if (kind == EntityKind.TopicId) {
+      if (rule.zeroIdsName && walk.uuidIsZero(frame, i)) continue;
       const id = walk.uuid(frame, i);
-      if (rule.zeroIdsName && id.isZero()) continue;
       code = ctx.checkTopic(topicName(id), id, need.operation);
     } else {
       const name = walk.text(frame, i);

@@ -339,7 +339,7 @@ export function metadataViewAllows(ctx: RequestContext, walk: EntityWalk, frame:
       if (unchecked(walk.length[i]) < 0) nullNames++;
     } else if (kind == EntityKind.TopicId) {
       ids++;
-      if (walk.uuid(frame, i).isZero()) zeroIds++;
+      if (walk.uuidIsZero(frame, i)) zeroIds++;
     } else if (kind == EntityKind.AutoCreateTopics) autoCreate = walk.bool(frame, i);
     else if ((kind == EntityKind.ClusterOperations || kind == EntityKind.TopicOperations) && walk.bool(frame, i)) return false;
   }
