@@ -46,7 +46,6 @@ const EMPTY = new Uint8Array(0);
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
 
-/** The connections of this VM that are open, for the tick that closes stalled ones. */
 /**
  * A downstream buffer up to this size is read whole to learn whether its first frame is whole
  * (frameLeftInEnvoy), then handed on from that read. Above it only the size prefix is read:
@@ -54,6 +53,7 @@ const FETCH: i16 = 1;
  */
 const READ_WHOLE_BYTES: u32 = 4096;
 
+/** The connections of this VM that are open, for the tick that closes stalled ones. */
 const open = new Map<u32, KafkaConnection>();
 
 /**
