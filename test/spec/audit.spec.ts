@@ -7,7 +7,7 @@ import { VerdictKind, RequestHeader } from "../../assembly/filter/seam";
 import { Enforcer } from "../../assembly/enforce/handler";
 import { loadConfig, FilterConfig } from "../../assembly/enforce/config";
 import { AuditSubject, ResourceDecision, Decision, auditJson, isoTime } from "../../assembly/enforce/audit";
-import { quoteAscii } from "../../assembly/json/writer";
+import { quote, quoteAscii } from "../../assembly/json/writer";
 import { parseJson, JsonValue } from "../../assembly/json/value";
 import { requestBytes, policyOf, session, contextFor } from "./support/enforce";
 import { authorize } from "../../assembly/enforce/apis/authorize";
@@ -185,6 +185,14 @@ describe("quoteAscii", () => {
     expect(quoteAscii("x\uD800y\uDC00", 100)).toBe("\"x\\ufffdy\\ufffd\"");
     expect(quoteAscii("ab\uD83D\uDE00", 3)).toBe("\"ab\"");
     expect(quoteAscii("abcdef", 3)).toBe("\"abc\"");
+    expect(quoteAscii("", 3)).toBe("\"\"");
+    expect(quoteAscii("plain.topic-1", 100)).toBe("\"plain.topic-1\"");
+  });
+
+  it("quote: plain text in quotes as it is, control characters, quotes and backslashes escaped", () => {
+    expect(quote("")).toBe("\"\"");
+    expect(quote("plain \u00e9 text")).toBe("\"plain \u00e9 text\"");
+    expect(quote("a\"b\\c\u0001\t")).toBe("\"a\\\"b\\\\c\\u0001\\t\"");
   });
 
   it("writes RFC 3339 UTC times", () => {
