@@ -60,15 +60,16 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
     case 75: walkDescribeTopicPartitionsResponse(r, version, walk); break;
     default: r.release(); return "";
   }
-  const problem = readProblem(r, "response");
-  r.release();
   work = walk.count;
-  if (problem.length > 0) {
-    if (!inPlaceNotYet()) return problem;
+  if (r.failed && inPlaceNotYet()) {
+    r.release();
     // Read as it arrives: what the batch walk will need of the bytes here now must be read now.
     if (apiKey == 1) readBatchHeaders(frame);
     return STILL_ARRIVING;
   }
+  const problem = readProblem(r, "response");
+  r.release();
+  if (problem.length > 0) return problem;
   if (apiKey == 1) learnFromFetch(session, frame);
   else learnTopicIds(frame);
   return "";

@@ -9,7 +9,7 @@ import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
 import { recentName } from "./names";
-import { inPlace, makeReadable, readableEnd } from "./in-place";
+import { inPlace, inPlaceNotYet, makeReadable, readableEnd } from "./in-place";
 /** Label id -> "Struct.Field"; the generated codecs' table installs itself here (messages/labels.ts). */
 export type LabelNames = (id: i32) => string;
 
@@ -19,6 +19,9 @@ let labelNames: LabelNames = labelNumber;
 
 /** Called once, by the generated label table: this layer sits below the generated code. */
 export function setLabelNames(names: LabelNames): void { labelNames = names; }
+
+/** Reader.error of a read past what has arrived of a frame read as it arrives. */
+const NOT_ARRIVED = "bytes not arrived yet";
 
 /**
  * What a read or write names the field it is at with, for the report of a failure: a string
@@ -90,6 +93,14 @@ export class Reader {
     this.pos = this.end; // every later read is a short read that returns a zero value
   }
 
+  private failNotYet(): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.errorOffset = this.pos;
+    this.error = NOT_ARRIVED;
+    this.pos = this.end;
+  }
+
   /** Reports the position with the message: "field: why at offset N". */
   describeError(): string {
     return this.error + " at offset " + this.errorOffset.toString();
@@ -120,7 +131,10 @@ export class Reader {
   private fetch<F>(n: i32, field: F): bool {
     const base = this.buf.dataStart;
     if (!makeReadable(base + <usize>this.pos, <usize>n)) {
-      this.fail(field, "needs " + n.toString() + " bytes the host's buffer did not give");
+      // Not arrived yet (a frame read as it arrives): expected at every read but the last,
+      // and nobody reports it, so no message is built (a walk of many reads built one each).
+      if (inPlaceNotYet()) this.failNotYet();
+      else this.fail(field, "needs " + n.toString() + " bytes the host's buffer did not give");
       return false;
     }
     this.readable = <i32>(readableEnd(base + <usize>this.pos, base + <usize>this.end) - base);

@@ -429,6 +429,19 @@ describe("a frame read as it arrives over several reads (protocol/in-place.ts St
     endInPlace();
   });
 
+  it("a Reader past what arrived fails \"not yet\", with no message built for it", () => {
+    const host = new Uint8Array(10000), vm = new Uint8Array(10000);
+    const f = streamedOver(host, vm);
+    expect(arrive(f, host, 0, 5000)).toBe(true);
+    const r = new Reader(vm, 8000);
+    expect(r.int32("x")).toBe(0);
+    expect(r.failed).toBe(true);
+    expect(inPlaceNotYet()).toBe(true);
+    expect(r.error).toBe("bytes not arrived yet");
+    expect(f.endRead(false)).toBe(true);
+    endInPlace();
+  });
+
   it("keeps every byte of a page spread over reads smaller than a page", () => {
     const host = new Uint8Array(10000), vm = new Uint8Array(10000);
     const f = streamedOver(host, vm);
