@@ -272,7 +272,10 @@ export class Reader {
   nullableBytes<F>(field: F, compact: bool, nullable: bool): Uint8Array | null {
     const n = this.length(field, compact, true);
     if (!this.checkLength(n, nullable, field) || n < 0) return null;
-    if (!this.need(n, field)) return null;
+    // Bounds only: over a frame decided in place the value is fetched by whoever reads it
+    // (records.ts's batch walk, Writer.raw, Output), so a refused Produce is answered without
+    // its records read into the VM.
+    if (!this.within(n, field)) return null;
     const v = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return v;

@@ -3,6 +3,7 @@
 import { Uuid } from "./uuid";
 import { RawTaggedField } from "./tagged";
 import { labelText } from "./reader";
+import { makeReadable } from "./in-place";
 
 export class Writer {
   private buf: Uint8Array;
@@ -100,6 +101,11 @@ export class Writer {
   }
 
   raw(b: Uint8Array): void {
+    // A value read from a frame decided in place may not have been fetched yet (Reader.nullableBytes).
+    if (!makeReadable(b.dataStart, <usize>b.length)) {
+      this.fail("bytes", "the host's buffer did not give " + b.length.toString() + " bytes of the frame");
+      return;
+    }
     this.reserve(b.length);
     memory.copy(this.buf.dataStart + <usize>this.len, b.dataStart, <usize>b.length);
     this.len += b.length;

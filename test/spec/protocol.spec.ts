@@ -487,6 +487,36 @@ describe("Reader over a frame decided in place (protocol/in-place.ts)", () => {
     expect(readableEnd(middle, middle + 10)).toBe(middle + 10);
   });
 
+  it("reads a bytes value as a view, fetched only when a Writer copies it", () => {
+    const host = frameWithBatch();
+    const vm = new Uint8Array(host.length);
+    const source = inPlaceOver(host, vm, 4096);
+    const r = new Reader(vm);
+    const records = r.bytes("records", false);
+    expect(records.length).toBe(100 * 1024);
+    expect(r.failed).toBe(false);
+    expect(source.fetches.length).toBe(0); // a view of bytes not read yet
+    const w = new Writer(16);
+    w.bytesField(records, false);
+    expect(w.failed).toBe(false);
+    const out = w.bytes();
+    for (let i = 0; i < out.length; i++) if (out[i] != host[i]) expect(i).toBe(-1);
+    endInPlace();
+  });
+
+  it("fails a Writer's copy, not the VM, when the host does not give a bytes value", () => {
+    const host = frameWithBatch();
+    const vm = new Uint8Array(host.length);
+    const source = inPlaceOver(host, vm, 4096);
+    source.failFrom = 8192;
+    const records = new Reader(vm).bytes("records", false);
+    const w = new Writer(16);
+    w.bytesField(records, false);
+    expect(w.failed).toBe(true);
+    expect(w.error.includes("the host's buffer did not give")).toBe(true);
+    endInPlace();
+  });
+
   it("fetches only the pages missing from a range, and everything for a whole copy", () => {
     const host = frameWithBatch();
     const vm = new Uint8Array(host.length);

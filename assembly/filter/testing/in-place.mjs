@@ -81,6 +81,7 @@ const cases = [
   ["denied topic", [produce(1, "secret.orders", [batches(100, 1024)])]],
   ["compression forbidden, gzip in the last of 60 batches", [produce(1, "ok.limited", [batches(60, 1024, { attributes: GZIP })])]],
   ["batch over maxBatchBytes after 10 small ones", [produce(1, "ok.limited", [Buffer.concat([batches(10, 1024), batch(250, 1024)])])]],
+  ["one partition of two refused (gzip): rewritten with the other's records", [produce(1, "ok.limited", [batches(60, 1024), batches(60, 1024, { attributes: GZIP })])]],
   ["transactional, allowed id", [produce(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })], { transactionalId: "ok.txn" })]],
   ["transactional, refused id", [produce(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })], { transactionalId: "other.txn" })]],
   ["client id and transactional id past the first 4 KiB", [produce(1, "ok.orders", [batch(100, 1024, { attributes: TRANSACTIONAL })],
@@ -176,6 +177,12 @@ for (const [name, reads] of cases) {
   for (const name of ["denied topic", "compression forbidden, gzip in the last of 60 batches", "batch over maxBatchBytes after 10 small ones",
     "transactional, refused id", "same, classic v7, refused id", "magic 1 in a batch deep in the frame", "a records length past the frame (v7)"]) {
     check(`1 ${name}: refused`, outcome(name).refused);
+  }
+  // Refused whole, a Produce is answered from what its decode reads (header, names, partition
+  // and batch headers): its records are never read into the VM.
+  for (const name of ["denied topic", "transactional, refused id"]) {
+    const o = outcome(name);
+    check(`1 ${name}: answered with most of the frame unread`, o.read * 2n < o.size, `${o.read} of ${o.size} bytes read`);
   }
   for (const name of ["allowed 1 MiB, one batch (v12)", "allowed, classic v7, 3 partitions of a large and a small batch", "transactional, allowed id",
     "client id and transactional id past the first 4 KiB", "allowed, acks=0"]) {
