@@ -24,6 +24,8 @@ import { nowNs } from "../runtime/host";
 import { collectBetweenFrames, noteHeldFrame } from "../runtime/collect";
 import { bytesInVm } from "../protocol/in-place";
 
+const AFTER_PREFIX_ONLY = new Uint8Array(0);
+
 export const enum Mode { Header = 0, Stream = 1, Collect = 2, Discard = 3, Closed = 4, Parked = 5, Observe = 6, Learn = 7 }
 
 export const enum Action { Stream = 0, Collect = 1, Discard = 2, Close = 3, Observe = 4 }
@@ -284,7 +286,8 @@ export class Framer {
       }
       this.frameSize = size;
     }
-    const need = this.cb.headerNeed(this, this.held.view(4), this.frameSize);
+    // With the size prefix alone held, what follows it is empty: no view to make of it.
+    const need = this.cb.headerNeed(this, have > 4 ? this.held.view(4) : AFTER_PREFIX_ONLY, this.frameSize);
     if (this.mode == Mode.Closed) return 0;
     if (need < 0 || need > this.frameSize) {
       this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes has a malformed header");
