@@ -11,7 +11,6 @@ import { requestHeaderVersion } from "../messages/apis";
   return <i32><i16>((<i32>unchecked(b[at]) << 8) | <i32>unchecked(b[at + 1]));
 }
 
-
 /** Only request header v0 (ControlledShutdown v0, by the generated table's rule) has no client_id. */
 @inline function hasClientId(apiKey: i32, apiVersion: i32): bool {
   return requestHeaderVersion(<i16>apiKey, <i16>apiVersion) != 0;
@@ -57,6 +56,9 @@ export function headerErrorText(e: i32): string {
   return "too short for a request header";
 }
 
+// One reader for every header read here (Reader.over): one allocation less per frame.
+const headerReader = new Reader(new Uint8Array(0));
+
 /** Reads the header from `head` (at least requestHeaderNeed bytes); null if malformed. */
 export function readRequestHeader(head: Uint8Array, frameSize: i32): RequestHeader | null {
   const r = headerReader.over(head);
@@ -77,9 +79,6 @@ export function readRequestHeader(head: Uint8Array, frameSize: i32): RequestHead
   }
   return new RequestHeader(apiKey, apiVersion, correlationId, clientId, end, frameSize, expectsResponse);
 }
-
-// One reader for every request header (Reader.over): one allocation less per request.
-const headerReader = new Reader(new Uint8Array(0));
 
 // acksOffset's answers besides an offset; `wanted` holds how many bytes SHORT needs.
 const SHORT: i32 = -1;

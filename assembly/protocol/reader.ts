@@ -261,7 +261,6 @@ export class Reader {
     return s;
   }
 
-
   /** A string that is never null; "" after a failure. */
   string<F>(field: F, compact: bool): string {
     const s = this.nullableString(field, compact, false);
@@ -274,7 +273,9 @@ export class Reader {
     if (!this.checkLength(n, nullable, field) || n < 0) return null;
     // Bounds only: over a frame decided in place the value is fetched by whoever reads it
     // (records.ts's batch walk, Writer.raw, Output), so a refused Produce is answered without
-    // its records read into the VM.
+    // its records read into the VM. Such a view is checked only until the callback's
+    // endInPlace: nothing decoded from a frame in place outlives it (a request that waits is
+    // fetched whole and decided again from Envoy's buffer).
     if (!this.within(n, field)) return null;
     const v = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
