@@ -200,7 +200,11 @@ e2e("900 KB produces sent whole are decided in place: an allowed one reaches the
   c.t.diagnostic(`fetched ${f.length} bytes: ${delta(before, after, K("response_frames_in_place"))} response in place, ` +
     `${fetchedRead} bytes of it read into the VM`);
   assert.equal(delta(before, after, K("response_frames_in_place")), 1, "the answer is read in place");
-  assert.ok(fetchedRead > 0 && fetchedRead < f.length / 4, `${fetchedRead} of its ${f.length} bytes read into the VM`);
+  // 0 is right too: when the answer spans reads and its first read (copied whole, as any read
+  // that starts a frame) holds its batch header, the walk waits for nothing in the later reads
+  // and none of them is fetched (StreamedFrame.endRead). The record counted above shows the
+  // batch header was read.
+  assert.ok(fetchedRead < f.length / 4, `${fetchedRead} of its ${f.length} bytes read into the VM`);
   assert.deepEqual(refused[1], [ERR.TOPIC_AUTHORIZATION_FAILED]);
   assert.equal(await highWatermark(admin, denied), 0);
   assert.notDeepEqual(limited[1], [ERR.NONE], "a batch over e2e.small.'s maxBatchBytes is refused");
