@@ -114,6 +114,12 @@ export class ByteQueue {
     return this.append(src, pos, len);
   }
 
+  /** Makes the borrowed bytes readable (protocol/in-place.ts); false when the host does not give them. */
+  fetchLent(): bool {
+    const lent = this.lent;
+    return lent == null || makeReadable(lent.dataStart + <usize>this.lentStart, <usize>this.length);
+  }
+
   /** Copies borrowed bytes into the queue's own storage (counted in the budget); false if over budget. */
   own(): bool {
     const lent = this.lent;

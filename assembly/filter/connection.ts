@@ -37,7 +37,7 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName } from "./stats";
-import { wholeFrameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
+import { frameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
 import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
 import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
@@ -275,6 +275,7 @@ export class KafkaConnection extends Context {
       addCounter(f == this.requests ? stats.requestBytesReadInPlace : stats.responseBytesReadInPlace, <i64>inPlaceFetchedBytes());
       endInPlace();
     }
+    if (f == this.responses) this.responseSide.endChunk();
     return st;
   }
 
@@ -285,7 +286,6 @@ export class KafkaConnection extends Context {
    */
   private readChunk(f: Framer, typ: BufferTypeValues, size: u32): Uint8Array | null {
     if (size == 0) return EMPTY;
-    this.responseSide.chunkInPlace = false;
     if (f == this.responses && f.mode == Mode.Learn && <u32>f.frameRemaining >= size) {
       // All of it is the middle of a Fetch response read as it arrives: laid out where that
       // frame's bytes go, nothing read until the walk asks (ResponseSide.learnPiece).
@@ -295,10 +295,15 @@ export class KafkaConnection extends Context {
     if (f.mode == Mode.Header && f.heldBytes == 0 && this.rawExchanges == 0 && this.handshakesV0 == 0) {
       let frame: u32 = 0;
       if (f == this.requests) {
-        if (this.decidedInBuffer == 0) frame = wholeFrameAtStart(typ, size, this.inPlaceFrameBytes, PRODUCE);
+        if (this.decidedInBuffer == 0) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, false, PRODUCE);
       } else {
         const e = this.inFlight.peek();
-        if (e != null && e.apiKey == FETCH && e.synthesized == null && !e.aside) frame = wholeFrameAtStart(typ, size, this.inPlaceFrameBytes);
+        if (e != null && e.apiKey == FETCH && e.synthesized == null && !e.aside) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, true);
+        if (frame > size) {
+          // Goes on past this buffer: read as it arrives from this first read on, if it will be.
+          if (this.responseSide.streams(e!, <i32>frame - 4)) return this.responseSide.firstRead(size, frame);
+          frame = 0;
+        }
       }
       if (frame > 0) {
         const stats = getStats();
@@ -648,16 +653,71 @@ class ResponseSide extends FrameCallbacks {
 
   /** A large Fetch response read as it arrives (Framer Mode.Learn). */
   private readonly streamed: StreamedResponse;
-  /** The current chunk is the next bytes of the response read as it arrives, laid out in place (inPlaceChunk). */
+  /**
+   * The current chunk is Envoy's buffer laid out in VM memory, whose bytes of the response
+   * read as it arrives are fetched from that buffer where the walk reads them (`chunk`).
+   */
   chunkInPlace: bool = false;
+  private chunk: Uint8Array | null = null;
+  /** Memory a response was laid out in at its first read, until learnsAsItStreams takes it (firstRead). */
+  private reserved: ArrayBuffer | null = null;
+
+  /**
+   * Whether the response to `e` of `frameSize` bytes (after its prefix) will be read as it
+   * arrives (learnsAsItStreams), as onHeader and decide will find.
+   */
+  streams(e: InFlight, frameSize: i32): bool {
+    const conn = this.conn;
+    if (conn.inPlaceFrameBytes == 0 || <u32>frameSize < conn.inPlaceFrameBytes || isHandshakeV0(e)) return false;
+    const info = new ResponseInfo(e.correlationId, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
+    const h = conn.handler;
+    return !h.wantsResponse(info) && h.observesResponse(info) && h.learnsAsItStreams(info) && this.streamed.fits(frameSize);
+  }
+
+  /**
+   * Envoy's `size` byte buffer, which begins a response of `frame` bytes (prefix included) that
+   * goes on past it, laid out where that response will be: of it, only the first page is read
+   * now (the correlation id), and the rest where the walk reads it, as for the reads after it.
+   * Until the framer decides (learnsAsItStreams) it is a chunk in place like any other, so
+   * nothing reads it unfetched whatever the framer decides.
+   */
+  firstRead(size: u32, frame: u32): Uint8Array | null {
+    const reserved = this.streamed.reserve(<i32>frame - 4);
+    this.reserved = reserved;
+    const chunk = inPlaceChunk(BufferTypeValues.NetworkUpstreamData, size, frame, reserved);
+    this.chunk = chunk;
+    return chunk;
+  }
+
+  /** The callback's chunk is done with: memory reserved for a response and not taken goes back. */
+  endChunk(): void {
+    this.chunkInPlace = false;
+    this.chunk = null;
+    const reserved = this.reserved;
+    if (reserved != null) {
+      this.reserved = null;
+      this.streamed.release(reserved);
+    }
+  }
 
   learnsAsItStreams(framer: Framer, frameSize: i32): bool {
     const info = this.current;
     const conn = this.conn;
     if (info == null || !conn.handler.learnsAsItStreams(info)) return false;
-    // One frame in place at a time: not while this chunk's first frame is.
-    if (conn.inPlaceFrameBytes == 0 || <u32>frameSize < conn.inPlaceFrameBytes || inPlace()) return false;
-    if (!this.streamed.begin(info, frameSize)) return false;
+    if (conn.inPlaceFrameBytes == 0 || <u32>frameSize < conn.inPlaceFrameBytes) return false;
+    // One frame in place at a time: not while this chunk's first frame is, unless this chunk
+    // is this response's first read, laid out in its memory (firstRead).
+    const reserved = this.reserved;
+    if (inPlace() && reserved == null) return false;
+    if (!this.streamed.begin(info, frameSize, reserved)) return false;
+    if (reserved != null) {
+      // From here on the response's pages are read as the streamed frame's, fetched again
+      // where the walk reads them.
+      this.reserved = null;
+      addCounter(getStats().responseBytesReadInPlace, <i64>inPlaceFetchedBytes());
+      endInPlace();
+      this.chunkInPlace = true;
+    }
     this.current = null;
     addCounter(getStats().responseFramesInPlace, 1);
     return true;
@@ -666,12 +726,18 @@ class ResponseSide extends FrameCallbacks {
   /** The next `size` bytes of the response read as it arrives, as a chunk laid out in its memory; null if none. */
   inPlaceChunk(size: u32): Uint8Array | null {
     const chunk = this.streamed.nextChunk(size);
-    if (chunk != null) this.chunkInPlace = true;
+    if (chunk != null) {
+      this.chunkInPlace = true;
+      this.chunk = chunk;
+    }
     return chunk;
   }
 
   learnPiece(framer: Framer, bytes: Uint8Array, pos: i32, len: i32): void {
-    const source = this.chunkInPlace ? envoyPages(BufferTypeValues.NetworkUpstreamData, <u32>pos) : memoryPages(bytes.dataStart + <usize>pos);
+    // The chunk is Envoy's buffer; the response's head, handed over apart from it at the
+    // response's first read, follows the size prefix at the start of that buffer.
+    const source = !this.chunkInPlace ? memoryPages(bytes.dataStart + <usize>pos)
+      : envoyPages(BufferTypeValues.NetworkUpstreamData, <u32>(bytes === this.chunk ? pos : 4 + pos));
     const closed = this.streamed.piece(framer, source, <u32>len, this.chunkInPlace);
     if (closed != NOT_CLOSED) this.conn.handlerClosed = closed == CLOSED_BY_HANDLER;
   }

@@ -164,6 +164,12 @@ export class Framer {
     // A frame still incomplete keeps its bytes in storage of its own, counted in the budget:
     // borrowed, they would keep the whole chunk alive, uncounted, until the next one.
     const holding = this.held.length;
+    // A chunk whose frame goes on past it may be in place (a streamed response's first read,
+    // ResponseSide.firstRead): what is kept of it is fetched before it is copied.
+    if (holding > 0 && this.mode != Mode.Closed && !this.held.fetchLent()) {
+      this.fail("could not read " + this.name + " bytes from the host buffer");
+      return;
+    }
     if (this.mode == Mode.Observe && !this.held.own()) this.dropObservation();
     else if ((this.mode == Mode.Header || this.mode == Mode.Collect) && !this.held.own()) this.failOverBudget(holding);
     // The clock (a host call) is read only for a frame left incomplete: most end in the chunk

@@ -86,35 +86,37 @@ export function giveLayout(b: ArrayBuffer): bool {
 }
 
 /**
- * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, when it is
- * whole there and at least `minBytes`, and, for a request (`apiKey` >= 0), of that api key;
- * 0 when not (the buffer is read as usual).
+ * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, of at least
+ * `minBytes`, and, for a request (`apiKey` >= 0), of that api key; 0 when not (the buffer is
+ * read as usual). Whole there (at most `size`), or only begun when `begun`.
  */
-export function wholeFrameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, apiKey: i32 = -1): u32 {
+export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1): u32 {
   if (minBytes == 0 || size < minBytes) return 0;
   const head = readBuffer(typ, 6);
   if (head == null || head.length != 6) return 0;
   const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
   if (apiKey >= 0 && ((<i32>head[4] << 8) | <i32>head[5]) != apiKey) return 0;
   // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.
-  if (<u64>declared + 4 > <u64>size || declared + 4 < minBytes) return 0;
+  if (declared >= <u32>i32.MAX_VALUE - 4 || (!begun && declared + 4 > size) || declared + 4 < minBytes) return 0;
   return declared + 4;
 }
 
 /**
- * Envoy's `size` byte buffer in VM memory, its first `frame` bytes in place until endInPlace();
+ * Envoy's `size` byte buffer in VM memory (in `into`, else in scratch memory), its first
+ * `frame` bytes, or all of it when the frame goes on past it, in place until endInPlace();
  * null when the host does not give what is fetched.
  */
-export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32): Uint8Array | null {
-  const chunk = Uint8Array.wrap(scratchOf(size), 0, <i32>size);
+export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32, into: ArrayBuffer | null = null): Uint8Array | null {
+  const chunk = Uint8Array.wrap(into != null ? into : scratchOf(size), 0, <i32>size);
   const at = chunk.dataStart;
   envoyBuffer.typ = typ;
   envoyBuffer.base = 0;
+  const inPlace = min(frame, size);
   // Fetched with the prefix: the request header and, usually, the topic names.
-  const first = min(frame, IN_PLACE_PAGE);
+  const first = min(inPlace, IN_PLACE_PAGE);
   if (!envoyBuffer.fetch(0, first, at)) return null;
   if (size > frame && !envoyBuffer.fetch(frame, size - frame, at + <usize>frame)) return null;
-  beginInPlace(at, frame, envoyBuffer, first);
+  beginInPlace(at, inPlace, envoyBuffer, first);
   // The framer reads a request's header (up to Produce's acks) without a Reader: fetched now,
   // however long the client id or transactional id. A response's is its correlation id.
   if (typ != BufferTypeValues.NetworkDownstreamData) return chunk;

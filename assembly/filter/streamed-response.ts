@@ -3,7 +3,9 @@
 // once. The response is laid out at its full size in memory reused from one response to the
 // next (in-place-chunk.ts takeLayout), of which only the pages the handler's walk reads are
 // written (protocol/in-place.ts StreamedFrame), and the walk runs again from the start at each
-// read until it gets through (KafkaHandler.observeStreamed). Nothing of the response is held.
+// read that brings the page it last waited for, until it gets through
+// (KafkaHandler.observeStreamed): the reads inside a large batch cost no walk. Nothing of the
+// response is held.
 //
 // Two bounds, for clients that would abuse it:
 // - the layouts count at their full size in the VM's held-bytes budget and take at most
@@ -39,6 +41,7 @@ export const CLOSED_BY_HANDLER: i32 = 1;
 export class StreamedResponse {
   private info: ResponseInfo | null = null;
   private readonly frame: StreamedFrame = new StreamedFrame();
+  /** The response's size prefix, then the response. */
   private memory: ArrayBuffer | null = null;
   /** The whole response (after its size prefix) over `memory`. */
   private view: Uint8Array = EMPTY;
@@ -53,13 +56,32 @@ export class StreamedResponse {
 
   constructor(private handler: KafkaHandler) {}
 
-  /** Lays out the response `info` of `size` bytes; false when the budget's share has no room. */
-  begin(info: ResponseInfo, size: i32): bool {
-    if (laidOut + <i64>size > heldBudget.limit / STREAMED_SHARE || !heldBudget.take(size)) return false;
+  /** Whether a response of `size` bytes would be laid out now (the budget's share has room). */
+  fits(size: i32): bool {
+    return laidOut + <i64>size <= heldBudget.limit / STREAMED_SHARE && heldBudget.used + <i64>size <= heldBudget.limit;
+  }
+
+  /**
+   * Memory for a response of `size` bytes (after its size prefix) that begin() lays out, taken
+   * before its header is read: the first read of it is laid out there, with its size prefix
+   * (ResponseSide.firstRead). Given back with release() if begin() does not take it.
+   */
+  reserve(size: i32): ArrayBuffer { return takeLayout(<u32>size + 4); }
+
+  release(mem: ArrayBuffer): void {
+    if (!giveLayout(mem)) noteHeldFrame(mem.byteLength);
+  }
+
+  /**
+   * Lays out the response `info` of `size` bytes, in `reserved` if it was read into that (its
+   * pages are fetched again when read); false when the budget's share has no room.
+   */
+  begin(info: ResponseInfo, size: i32, reserved: ArrayBuffer | null): bool {
+    if (!this.fits(size) || !heldBudget.take(size)) return false;
     laidOut += <i64>size;
-    const mem = takeLayout(<u32>size);
+    const mem = reserved != null ? reserved : takeLayout(<u32>size + 4);
     this.memory = mem;
-    this.view = Uint8Array.wrap(mem, 0, size);
+    this.view = Uint8Array.wrap(mem, 4, size);
     this.frame.begin(this.view.dataStart, <u32>size);
     this.info = info;
     this.arrived = 0;
@@ -74,7 +96,7 @@ export class StreamedResponse {
   nextChunk(size: u32): Uint8Array | null {
     const mem = this.memory;
     if (mem == null || <u32>this.arrived + size > <u32>this.view.length) return null;
-    return Uint8Array.wrap(mem, this.arrived, <i32>size);
+    return Uint8Array.wrap(mem, 4 + this.arrived, <i32>size);
   }
 
   /**
@@ -93,7 +115,7 @@ export class StreamedResponse {
     const last = <i32>to >= info.frameSize;
     let read = sf.resume(source, from, to);
     if (read && this.copying) read = sf.fetchRead();
-    if (read && this.verdict == null && !this.lost && (!this.copying || last)) this.walk(info, to);
+    if (read && this.verdict == null && !this.lost && (!this.copying || last) && !sf.waitsStill()) this.walk(info, to);
     read = read && sf.endRead(this.copying);
     if (!inPlace) endInPlace();
     if (!read) {
@@ -116,6 +138,7 @@ export class StreamedResponse {
   /** The handler's walk over what has arrived, `to` bytes. */
   private walk(info: ResponseInfo, to: u32): void {
     const handler = this.handler;
+    this.frame.beginWalk();
     const v = handler.observeStreamed(this.view, info);
     if (this.frame.gone) this.lost = true;
     else if (v != null) this.verdict = v;
@@ -133,7 +156,7 @@ export class StreamedResponse {
     heldBudget.give(size);
     laidOut -= <i64>size;
     // Kept for the next response, or garbage now, as a held frame's copy would be (runtime/collect.ts).
-    if (!giveLayout(this.memory!)) noteHeldFrame(size);
+    this.release(this.memory!);
     this.info = null;
     this.memory = null;
     this.view = EMPTY;

@@ -67,7 +67,10 @@ export class InPlaceFrame {
   availTo: u32 = 0;
   /** A read needed bytes past availTo (they have not arrived yet). */
   notYet: bool = false;
-  /** The first page such a read needed (i32.MAX_VALUE: none), since the current read began. */
+  /**
+   * The first page such a read needed (i32.MAX_VALUE: none): since the walk began (a
+   * StreamedFrame's beginWalk), else since the frame was laid out.
+   */
   wantedPage: i32 = i32.MAX_VALUE;
   /** A read needed bytes before availFrom that were never fetched (they went by unread). */
   gone: bool = false;
@@ -160,7 +163,6 @@ export class StreamedFrame extends InPlaceFrame {
     this.availFrom = from;
     this.availTo = to;
     this.notYet = false;
-    this.wantedPage = i32.MAX_VALUE;
     this.gone = false;
     this.readAhead = 1;
     const page = <i32>(from >> PAGE_SHIFT);
@@ -172,6 +174,23 @@ export class StreamedFrame extends InPlaceFrame {
     if (!this.copy(from, min(pageEnd, to))) return false;
     if (pageEnd <= to) unchecked(this.present[page] = 1);
     return true;
+  }
+
+  /**
+   * Whether a walk of what has arrived would stop where the last one did: the first page it
+   * waited for still cannot be read. A walk reads the same bytes the same way, so it would
+   * read only pages it read before (all there) and wait for that page again: it is not run,
+   * and that page stays the one waited for (endRead keeps it). False before the first walk.
+   */
+  waitsStill(): bool {
+    const page = this.wantedPage;
+    return page != i32.MAX_VALUE && unchecked(this.present[page]) == 0 && !this.fetchable(page);
+  }
+
+  /** A walk begins: what it waits for is recorded anew. */
+  beginWalk(): void {
+    this.notYet = false;
+    this.wantedPage = i32.MAX_VALUE;
   }
 
   /** Fetches every page that lies whole within the current read (a copy of the read). */

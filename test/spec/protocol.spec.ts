@@ -442,6 +442,37 @@ describe("a frame read as it arrives over several reads (protocol/in-place.ts St
     endInPlace();
   });
 
+  it("tells the reads a walk would stop in where it stopped last, and keeps the page it waits for", () => {
+    const host = new Uint8Array(10000), vm = new Uint8Array(10000);
+    const f = streamedOver(host, vm);
+    expect(arrive(f, host, 0, 5000)).toBe(true);
+    expect(f.waitsStill()).toBe(false); // no walk yet
+    f.beginWalk();
+    expect(makeReadable(vm.dataStart + 100, 10)).toBe(true);
+    expect(makeReadable(vm.dataStart + 8200, 10)).toBe(false); // waits for page 2
+    expect(f.endRead(false)).toBe(true);
+    endInPlace();
+    expect(arrive(f, host, 5000, 8000)).toBe(true);
+    expect(f.waitsStill()).toBe(true); // page 2 starts at 8192
+    expect(f.endRead(false)).toBe(true); // ends inside page 1, which nothing waits for
+    expect(inPlaceFetchedBytes()).toBe(0);
+    endInPlace();
+    expect(arrive(f, host, 8000, 9000)).toBe(true);
+    expect(f.waitsStill()).toBe(true); // page 2 ends at 10000
+    expect(f.endRead(false)).toBe(true); // ends inside page 2, still waited for: keeps [8192, 9000)
+    expect(inPlaceFetchedBytes()).toBe(808);
+    endInPlace();
+    expect(arrive(f, host, 9000, 10000)).toBe(true); // completes page 2
+    expect(f.waitsStill()).toBe(false);
+    f.beginWalk();
+    expect(makeReadable(vm.dataStart + 100, 10)).toBe(true); // read by the first walk
+    expect(makeReadable(vm.dataStart + 8200, 1800)).toBe(true);
+    expect(vm[8200]).toBe(<u8>8200);
+    expect(vm[9999]).toBe(<u8>9999);
+    expect(f.gone).toBe(false);
+    endInPlace();
+  });
+
   it("keeps every byte of a page spread over reads smaller than a page", () => {
     const host = new Uint8Array(10000), vm = new Uint8Array(10000);
     const f = streamedOver(host, vm);

@@ -100,6 +100,7 @@ export class Host {
     this.metricIds = new Map(); // name -> id
     this.closed = new Set(); // context ids closed by the filter
     this.buffers = new Map(); // type -> Buffer, for the context being called
+    this.bytesGiven = {}; // buffer type -> bytes get_buffer_bytes gave the VM
     this.current = 0;
     this.nowNs = 1_000_000_000n;
     this.tickPeriodMs = 0;
@@ -163,6 +164,7 @@ export class Host {
           return Ok;
         }
         self.giveBytes(b.subarray(start, start + length), ptrPtr, sizePtr);
+        self.bytesGiven[type] = (self.bytesGiven[type] ?? 0) + length;
         return Ok;
       },
       proxy_set_buffer_bytes(type, start, length, dataPtr, dataSize) {

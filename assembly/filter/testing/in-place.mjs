@@ -150,6 +150,7 @@ function run(inPlaceFrameBytes, reads, { answers = null, refuseRead = null, side
     upstream, downstream: c.output(UPSTREAM), closed: c.closed, setCalls: h.setCalls || 0, stats,
     inPlace: h.metric(`kafka.${side}_frames_in_place`), readInPlace: h.metric(`kafka.${side}_bytes_read_in_place`),
     unobserved: h.metric("kafka.responses_unobserved"), copied: h.metric("kafka.response_frames_in_place_copied"),
+    given: h.bytesGiven[side === "request" ? DOWNSTREAM : UPSTREAM] ?? 0,
     warnings: h.logs.filter((l) => l.level >= 3).map((l) => l.msg),
   };
 }
@@ -305,6 +306,16 @@ for (const [name, reads] of cases) {
   check("5 1 MiB in 64 KiB reads: its bytes and records counted", m.stats["kafka.topic.fetch_records.ok.orders"] === 1000n, show(m.stats));
   check("5 1 MiB in 64 KiB reads: at most 160 KiB of it read into the VM", m.readInPlace > 0n && m.readInPlace <= 163840n, String(m.readInPlace));
   check("5 1 MiB in 64 KiB reads: Envoy's buffer is never rewritten", m.setCalls === 0, String(m.setCalls));
+  // A first read laid out to be read as it arrives whose frame the framer refuses: the same
+  // as when it is copied in.
+  {
+    const wrong = run(IN_PLACE, requests, { answers: inReads(fetchResponse(7, topic, [big]), 65536), side: "response" });
+    const copied = run(0, requests, { answers: inReads(fetchResponse(7, topic, [big]), 65536), side: "response" });
+    check("5 1 MiB in 64 KiB reads, another correlation id: closed as when copied", wrong.closed && copied.closed &&
+      wrong.downstream.equals(copied.downstream) && wrong.warnings.join() === copied.warnings.join(), `${wrong.closed} ${copied.closed}: ${wrong.warnings.join(" | ")}`);
+  }
+  // Its first read too is read where the walk reads it, not copied whole.
+  check("5 1 MiB in 64 KiB reads: at most 32 KiB of Envoy's buffers read in all", m.given > 0 && m.given <= 32768, String(m.given));
 }
 
 // ---- 6. stalled large fetches do not claim the budget ----
