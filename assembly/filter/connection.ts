@@ -27,7 +27,7 @@
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
-import { collectAtCallbackStart, noteBytesRead } from "../runtime/collect";
+import { collectAtCallbackStart } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
 import { Framer, FrameCallbacks, Action, Mode } from "./framer";
@@ -331,7 +331,6 @@ export class KafkaConnection extends Context {
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
-    if (!inPlace() && !this.responseSide.chunkInPlace) noteBytesRead(size);
     // `out` (a field) holds the chunk: the framer may collect garbage between frames.
     const out = this.out;
     out.begin(chunk);

@@ -43,9 +43,10 @@ export function collectBetweenFrames(): void { maybeCollect(); }
 export function noteHeldFrame(bytes: i32): void { heldBytes += bytes; }
 
 /**
- * `bytes` of a host buffer were copied into the VM for one callback: garbage once it returns.
- * Counted with the held frames: a large response streaming on in reads leaves its reads behind
- * besides its held copy, and without them the heap doubled before anything was collected.
+ * `bytes` of a host buffer were copied into the VM (runtime/host.ts readBuffer): garbage once
+ * read. Counted with the held frames: a large response streaming on in reads leaves its reads
+ * behind besides its held copy, and a response read in place the pages fetched of it; without
+ * them the heap doubled before anything was collected.
  */
 export function noteBytesRead(bytes: u32): void { heldBytes += <i64>bytes; }
 

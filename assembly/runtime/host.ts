@@ -5,6 +5,7 @@
 // host errors come back as WasmResult codes and are turned into null/false for the caller.
 
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { noteBytesRead } from "./collect";
 import { log as sdkLog, LogLevelValues, WasmResultValues, BufferTypeValues, StreamTypeValues, MetricTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 
 export { LogLevelValues, BufferTypeValues };
@@ -53,7 +54,10 @@ function clearOut(): void {
 export function readBuffer(typ: BufferTypeValues, size: u32, start: u32 = 0): Uint8Array | null {
   if (size == 0) return new Uint8Array(0);
   clearOut();
-  return taken(imports.proxy_get_buffer_bytes(typ, start, size, outPtr, outSize));
+  const bytes = taken(imports.proxy_get_buffer_bytes(typ, start, size, outPtr, outSize));
+  // Garbage once read (copied where it goes, or handed on): counted towards the next collection.
+  if (bytes != null) noteBytesRead(<u32>bytes.length);
+  return bytes;
 }
 
 /**
