@@ -42,11 +42,12 @@ export class ByteQueue {
   /** Capacity never grows past this (the current frame's size), unless more is appended. */
   private growLimit: i32 = i32.MAX_VALUE;
   /**
-   * The last view made, reused while the same bytes are asked for again (the framer asks for
-   * a frame's header several times while it decides): a view is a small allocation each.
-   * Dropped with the storage it looks into, so that it never keeps that alive.
+   * The last view made by view() and by viewOnward(), reused while the same bytes are asked
+   * for again (the framer asks for a frame's header and then the frame): a view is a small
+   * allocation each. Dropped with the storage they look into, so that they never keep it alive.
    */
   private lastView: Uint8Array | null = null;
+  private onwardView: Uint8Array | null = null;
 
   /** `budget`: count this queue's storage in heldBudget (the framers' queues). */
   constructor(private budget: HeldBudget | null = null) {}
@@ -54,7 +55,7 @@ export class ByteQueue {
   @inline get capacity(): i32 { return this.buf.length; }
 
   clear(): void {
-    this.lastView = null;
+    this.dropViews();
     this.lent = null;
     this.length = 0;
     this.growLimit = i32.MAX_VALUE;
@@ -63,7 +64,7 @@ export class ByteQueue {
 
   /** Gives all storage back (the connection is gone). */
   release(): void {
-    this.lastView = null;
+    this.dropViews();
     this.lent = null;
     this.length = 0;
     const b = this.budget;
@@ -89,7 +90,7 @@ export class ByteQueue {
     const next = new Uint8Array(cap);
     memory.copy(next.dataStart, this.buf.dataStart, <usize>this.length);
     this.buf = next;
-    this.lastView = null;
+    this.dropViews();
     return true;
   }
 
@@ -126,7 +127,7 @@ export class ByteQueue {
     if (lent == null) return true;
     const n = this.length;
     this.lent = null;
-    this.lastView = null;
+    this.dropViews();
     this.length = 0;
     return this.append(lent, this.lentStart, n);
   }
@@ -170,7 +171,7 @@ export class ByteQueue {
       if (b != null) b.give(this.buf.length);
       this.buf = NO_BYTES;
     }
-    this.lastView = null;
+    this.dropViews();
     this.lent = null;
     this.length = 0;
     this.growLimit = i32.MAX_VALUE;
@@ -178,16 +179,42 @@ export class ByteQueue {
   }
 
   /** A view of bytes [from, length); valid until the next append/clear. */
-  view(from: i32 = 0): Uint8Array {
+  view(from: i32 = 0): Uint8Array { return this.viewTo(from, this.length, false); }
+
+  /**
+   * A view of bytes [from, upTo): past the bytes held when they are borrowed, over those that
+   * follow them where they are borrowed from (up to its end), else only to the bytes held.
+   * Asked with the frame's end, it is the view view(from) gives once the frame is held whole:
+   * the framer asks for both, and one view is made.
+   */
+  viewOnward(from: i32, upTo: i32): Uint8Array {
+    const lent = this.lent;
+    return this.viewTo(from, lent != null ? min(upTo, lent.length - this.lentStart) : this.length, true);
+  }
+
+  /** Bytes viewOnward(from, upTo) would view. */
+  onward(from: i32, upTo: i32): i32 {
+    const lent = this.lent;
+    return max(0, (lent != null ? min(upTo, lent.length - this.lentStart) : this.length) - from);
+  }
+
+  private viewTo(from: i32, to: i32, onward: bool): Uint8Array {
     const lent = this.lent;
     const src = lent != null ? lent : this.buf;
     const start = lent != null ? this.lentStart + from : from;
-    const end = lent != null ? this.lentStart + this.length : this.length;
-    const last = this.lastView;
-    if (last != null && last.buffer == src.buffer && last.dataStart == src.dataStart + <usize>start && last.length == end - start) return last;
-    const v = src.subarray(start, end);
-    this.lastView = v;
+    const at = src.dataStart + <usize>start, length = to - from;
+    const last = this.lastView, ahead = this.onwardView;
+    if (last != null && last.buffer == src.buffer && last.dataStart == at && last.length == length) return last;
+    if (ahead != null && ahead.buffer == src.buffer && ahead.dataStart == at && ahead.length == length) return ahead;
+    const v = src.subarray(start, start + length);
+    if (onward) this.onwardView = v;
+    else this.lastView = v;
     return v;
+  }
+
+  private dropViews(): void {
+    this.lastView = null;
+    this.onwardView = null;
   }
 }
 

@@ -85,6 +85,8 @@ export class Framer {
   /** Position in the current chunk where `held` starts, or -1 if held bytes came from an earlier chunk. */
   private heldChunkPos: i32 = -1;
   private frameSize: i32 = -1;
+  /** The current frame's header target once headerNeed answered it from enough bytes; 0 until then. */
+  private headerTargetKnown: i32 = 0;
   /** Bytes of the current frame (after what is held) not yet seen. */
   private remaining: i32 = 0;
 
@@ -292,13 +294,19 @@ export class Framer {
       }
       this.frameSize = size;
     }
-    // With the size prefix alone held, what follows it is empty: no view to make of it.
-    const need = this.cb.headerNeed(this, have > 4 ? this.held.view(4) : AFTER_PREFIX_ONLY, this.frameSize);
+    if (this.headerTargetKnown > 0) return this.headerTargetKnown;
+    // Asked of every byte of the frame there is, held or in the chunk after them (borrowed), so
+    // that one answer usually does; with nothing after the size prefix, no view to make.
+    const end = 4 + this.frameSize;
+    const avail = this.held.onward(4, end);
+    const need = this.cb.headerNeed(this, avail > 0 ? this.held.viewOnward(4, end) : AFTER_PREFIX_ONLY, this.frameSize);
     if (this.mode == Mode.Closed) return 0;
     if (need < 0 || need > this.frameSize) {
       this.fail(this.name + " frame of " + this.frameSize.toString() + " bytes has a malformed header");
       return 0;
     }
+    // Answered from enough bytes: more would not change it (headerNeed's contract).
+    if (need <= avail) this.headerTargetKnown = 4 + need;
     return 4 + need;
   }
 
@@ -313,7 +321,8 @@ export class Framer {
 
   /** `left`: bytes of the current chunk after what is held. */
   private decide(out: Output, left: i32): void {
-    const action = this.cb.onHeader(this, this.held.view(4), this.frameSize, out);
+    // The header and what follows it in the chunk: the view headerTarget made.
+    const action = this.cb.onHeader(this, this.held.viewOnward(4, 4 + this.frameSize), this.frameSize, out);
     if (this.mode == Mode.Closed) return;
     this.remaining = this.frameSize - (this.held.length - 4);
     switch (action) {
@@ -389,6 +398,7 @@ export class Framer {
 
   /** Nothing held: the next byte is a frame's first. */
   private atFrameStart(): void {
+    this.headerTargetKnown = 0;
     this.held.clear();
     this.heldSinceNs = 0;
     this.heldChunkPos = -1;
