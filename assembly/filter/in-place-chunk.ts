@@ -86,14 +86,22 @@ export function giveLayout(b: ArrayBuffer): bool {
 }
 
 /**
+ * The first page of Envoy's buffer as frameAtStart read it, for the inPlaceChunk that follows
+ * it in the same callback (one host read for both); null when none.
+ */
+let firstPage: Uint8Array | null = null;
+
+/**
  * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, of at least
  * `minBytes`, and, for a request (`apiKey` >= 0), of that api key; 0 when not (the buffer is
  * read as usual). Whole there (at most `size`), or only begun when `begun`.
  */
 export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1): u32 {
+  firstPage = null;
   if (minBytes == 0 || size < minBytes) return 0;
-  const head = readBuffer(typ, 6);
-  if (head == null || head.length != 6) return 0;
+  const head = readBuffer(typ, min(size, IN_PLACE_PAGE));
+  if (head == null || head.length < 6) return 0;
+  firstPage = head;
   const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
   if (apiKey >= 0 && ((<i32>head[4] << 8) | <i32>head[5]) != apiKey) return 0;
   // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.
@@ -114,7 +122,10 @@ export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32, into:
   const inPlace = min(frame, size);
   // Fetched with the prefix: the request header and, usually, the topic names.
   const first = min(inPlace, IN_PLACE_PAGE);
-  if (!envoyBuffer.fetch(0, first, at)) return null;
+  const page = firstPage;
+  firstPage = null;
+  if (page != null && <u32>page.length >= first) memory.copy(at, page.dataStart, first);
+  else if (!envoyBuffer.fetch(0, first, at)) return null;
   if (size > frame && !envoyBuffer.fetch(frame, size - frame, at + <usize>frame)) return null;
   beginInPlace(at, inPlace, envoyBuffer, first);
   // The framer reads a request's header (up to Produce's acks) without a Reader: fetched now,
