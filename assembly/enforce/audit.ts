@@ -147,14 +147,32 @@ export function isoTime(ns: i64): string {
   const day = doy - (153 * mp + 2) / 5 + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(inDay / 3600000, 2) + ":" +
-    pad((inDay / 60000) % 60, 2) + ":" + pad((inDay / 1000) % 60, 2) + "." + pad(inDay % 1000, 3) + "Z";
+  // Written in place: one allocation, not one per field.
+  const out = changetype<string>(__new(24 << 1, idof<string>()));
+  const p = changetype<usize>(out);
+  digits(p, 0, year, 4);
+  store<u16>(p + 8, 0x2d); // -
+  digits(p, 5, month, 2);
+  store<u16>(p + 14, 0x2d);
+  digits(p, 8, day, 2);
+  store<u16>(p + 20, 0x54); // T
+  digits(p, 11, inDay / 3600000, 2);
+  store<u16>(p + 26, 0x3a); // :
+  digits(p, 14, (inDay / 60000) % 60, 2);
+  store<u16>(p + 32, 0x3a);
+  digits(p, 17, (inDay / 1000) % 60, 2);
+  store<u16>(p + 38, 0x2e); // .
+  digits(p, 20, inDay % 1000, 3);
+  store<u16>(p + 46, 0x5a); // Z
+  return out;
 }
 
-function pad(v: i64, digits: i32): string {
-  let s = v.toString();
-  while (s.length < digits) s = "0" + s;
-  return s;
+/** `v` as `count` decimal digits, zero-padded (its lowest ones if longer), at character `at` of the string at `p`. */
+function digits(p: usize, at: i32, v: i64, count: i32): void {
+  for (let i = count - 1; i >= 0; i--) {
+    store<u16>(p + (<usize>(at + i) << 1), <u16>(0x30 + v % 10));
+    v /= 10;
+  }
 }
 
 /** Allowed checks seen by this VM, for "audit.sampleRate". */

@@ -13,6 +13,7 @@
 import { defineCounter, addCounter, info, printable, getSharedText, setSharedText } from "../runtime/host";
 import { Session } from "./session";
 import { ResourceDecision } from "./audit";
+import { concat } from "../json/writer";
 
 const counters = new Map<string, u32>();
 
@@ -178,14 +179,14 @@ export function countRefusal(s: Session, api: string, apiStat: string, d: Resour
     count("kafka.audit.would_deny_total");
     count("kafka.audit.would_deny." + error);
   }
-  count("kafka.decisions." + (enforced ? "denied." : "would_deny.") + apiStat + "." + error + "." + topic);
+  count(concat(["kafka.decisions.", enforced ? "denied." : "would_deny.", apiStat, ".", error, ".", topic]));
   if (principals.limit > 0) {
     const p = countersForPrincipal(s.principal);
     addCounter(enforced ? p.denied : p.wouldDeny, 1);
   }
   // The operator's line (the audit trail has its own). Principal, client id, resource names
   // and reasons come from the wire: escaped and capped.
-  info("kafka filter: " + (enforced ? "denied " : "would deny ") + api + " principal=" + printable(s.principal) +
-    " client_id=" + printable(s.clientId) + " host=" + s.host + " resource=" + printable(d.resourceType + ":" + d.resourceName, 300) +
-    " reason=\"" + printable(d.reason, 300) + "\" error=" + error);
+  info(concat(["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
+    " client_id=", printable(s.clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
+    " reason=\"", printable(d.reason, 300), "\" error=", error]));
 }

@@ -23,7 +23,18 @@ function statName(apiKey: i32): string {
 /** Api keys up to this get a counter of their own; others share "unknown". */
 const MAX_KEYED: i32 = 127;
 
-export function apiName(apiKey: i32): string { return statName(apiKey); }
+/** Stat names of the api keys up to MAX_KEYED, made on first use (a refusal names its API's). */
+const apiNames = new StaticArray<string | null>(MAX_KEYED + 1);
+
+export function apiName(apiKey: i32): string {
+  if (apiKey < 0 || apiKey > MAX_KEYED) return statName(apiKey);
+  let name = unchecked(apiNames[apiKey]);
+  if (name == null) {
+    name = statName(apiKey);
+    unchecked(apiNames[apiKey] = name);
+  }
+  return name;
+}
 
 /** Fixed counters, defined once per VM on first use. */
 export class Stats {

@@ -26,9 +26,20 @@ export class JsonWriter {
   /** Object key; the value written next belongs to it. */
   key(name: string): void {
     this.beforeValue();
-    this.parts.push(quote(name));
-    this.parts.push(":");
+    if (plainTo(name, name.length, false)) this.quotedParts(name, "\":");
+    else {
+      this.parts.push(quote(name));
+      this.parts.push(":");
+    }
     this.pendingKey = true;
+  }
+
+  // Nothing to escape (keys, names: the usual case): the text goes in as it is, between the
+  // quotes, with no quoted copy made of it (toString joins the parts in one allocation).
+  private quotedParts(text: string, close: string): void {
+    this.parts.push("\"");
+    this.parts.push(text);
+    this.parts.push(close);
   }
 
   private value(text: string): void {
@@ -53,14 +64,22 @@ export class JsonWriter {
   float64(v: f64): void { this.value(formatDouble(v)); }
   string(v: string | null): void {
     if (v == null) this.nullValue();
-    else this.value(quote(v));
+    else if (plainTo(v, v.length, false)) {
+      this.beforeValue();
+      this.quotedParts(v, "\"");
+    } else this.value(quote(v));
   }
   bytes(v: Uint8Array | null): void {
     if (v == null) this.nullValue();
     else this.value(quote(base64Encode(v)));
   }
   /** `v` as quoteAscii writes it: ASCII only, at most `maxChars` characters of it. */
-  asciiString(v: string, maxChars: i32): void { this.value(quoteAscii(v, maxChars)); }
+  asciiString(v: string, maxChars: i32): void {
+    if (v.length <= maxChars && plainTo(v, v.length, true)) {
+      this.beforeValue();
+      this.quotedParts(v, "\"");
+    } else this.value(quoteAscii(v, maxChars));
+  }
 }
 
 // Jackson writes doubles the way Java's Double.toString does ("1.0", "1.0E10", "NaN"); the
@@ -74,9 +93,7 @@ function formatDouble(v: f64): string {
 const HEX = "0123456789abcdef";
 
 export function quote(s: string): string {
-  let plain = 0;
-  while (plain < s.length && isPlain(s.charCodeAt(plain))) plain++;
-  if (plain == s.length) return quoted(s, plain);
+  if (plainTo(s, s.length, false)) return quoted(s, s.length);
   const out = new Array<string>();
   out.push("\"");
   let start = 0;
@@ -106,9 +123,7 @@ export function quote(s: string): string {
 export function quoteAscii(s: string, maxChars: i32): string {
   let end = min(s.length, max(0, maxChars));
   if (end > 0 && end < s.length && isHighSurrogate(s.charCodeAt(end - 1))) end--;
-  let plain = 0;
-  while (plain < end && isPlainAscii(s.charCodeAt(plain))) plain++;
-  if (plain == end) return quoted(s, end);
+  if (plainTo(s, end, true)) return quoted(s, end);
   const out = new Array<string>();
   out.push("\"");
   let start = 0;
@@ -135,6 +150,15 @@ export function quoteAscii(s: string, maxChars: i32): string {
 @inline function isPlain(c: i32): bool { return c >= 0x20 && c != 0x22 && c != 0x5c; }
 @inline function isPlainAscii(c: i32): bool { return c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c; }
 
+/** Whether the first `end` characters of `s` need no escape (as quote, or quoteAscii with `ascii`, sees them). */
+function plainTo(s: string, end: i32, ascii: bool): bool {
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (ascii ? !isPlainAscii(c) : !isPlain(c)) return false;
+  }
+  return true;
+}
+
 /**
  * The first `end` characters of `s` in quotes, in one allocation: the usual case (keys, names),
  * with nothing to escape. An audit line quotes a dozen strings per refusal.
@@ -159,7 +183,7 @@ function unicodeEscape(c: i32): string {
  * The parts joined in one allocation. (Array<string>.join("") in AssemblyScript 0.27 adds
  * the parts one at a time, which copies quadratically on a large message.)
  */
-function concat(parts: Array<string>): string {
+export function concat(parts: Array<string>): string {
   let bytes: usize = 0;
   for (let i = 0; i < parts.length; i++) bytes += <usize>unchecked(parts[i]).length << 1;
   const out = changetype<string>(__new(bytes, idof<string>()));
