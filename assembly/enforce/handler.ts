@@ -12,7 +12,7 @@ import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { checkRequest, ruleOf } from "./apis/authorize";
-import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalkWork, STILL_ARRIVING } from "./responses";
+import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
@@ -35,6 +35,8 @@ export class Enforcer extends KafkaHandler {
   tlsPrincipalLookup: (() => string) | null = null;
   /** Set when a policy service answers the ACL questions ("external"). */
   external: ExternalAuthorizer | null = null;
+  /** What the walks of the response read as it arrives have read of it (responses.ts). */
+  private readonly streamedWalk: StreamedWalk = new StreamedWalk();
   /** The context the allow path probes in, made once per connection (see onRequest). */
   private probe: RequestContext | null = null;
 
@@ -158,7 +160,7 @@ export class Enforcer extends KafkaHandler {
   learnsAsItStreams(info: ResponseInfo): bool { return learnsAsItStreams(info.apiKey); }
 
   observeStreamed(frame: Uint8Array, info: ResponseInfo): Verdict | null {
-    const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
+    const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion, this.streamedWalk.of(info));
     if (unread == STILL_ARRIVING) return null;
     return unread.length > 0 ? this.undecodable(unread, false) : Verdict.pass();
   }

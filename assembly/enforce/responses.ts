@@ -20,6 +20,7 @@ import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicIdOf, topicNameOf } from "./topic-ids";
 import { countFetched, countsTopics } from "./observe";
+import { ResponseInfo } from "../filter/seam";
 
 /** Whether responses of this API carry something learnFromResponse learns from. */
 export function hasLessons(apiKey: i16): bool {
@@ -39,6 +40,51 @@ const batches = new BatchSummary();
 /** Entities and record batches the last learnFromResponse walked. */
 let work: i32 = 0;
 
+/**
+ * How far the walks of one response read as it arrives have read each of its records fields
+ * (the first batch whose header they have not read), so that the next walk goes on from there
+ * instead of reading every batch header again: those before it were read while they were
+ * there, and learnFromFetch reads them all once the response is whole. One per connection:
+ * walks of several connections' responses interleave.
+ */
+export class StreamedWalk {
+  private response: ResponseInfo | null = null;
+  /**
+   * Per records field, in the order of the bytes: where it starts, and the offset the next walk
+   * reads its batches from. A walk that stopped short records what it walked after that point
+   * at the wrong places (the reader's sticky failure), so the offset is used only for a field
+   * found at the same start again.
+   */
+  fieldStart: Array<i32> = new Array<i32>();
+  batchesFrom: Array<i32> = new Array<i32>();
+
+  /** The walks that follow are of `response`: what was read of another one is forgotten. */
+  of(response: ResponseInfo): StreamedWalk {
+    if (this.response !== response) {
+      this.response = response;
+      this.fieldStart.length = 0;
+      this.batchesFrom.length = 0;
+    }
+    return this;
+  }
+
+  /** Where to read the batches of the `field`th records field, at `start`, from. */
+  from(field: i32, start: i32): i32 {
+    return field < this.fieldStart.length && unchecked(this.fieldStart[field]) == start ? max(start, unchecked(this.batchesFrom[field])) : start;
+  }
+
+  /** The batches of the `field`th records field, at `start`, were read up to `reached`. */
+  read(field: i32, start: i32, reached: i32): void {
+    if (field < this.fieldStart.length) {
+      unchecked(this.fieldStart[field] = start);
+      unchecked(this.batchesFrom[field] = reached);
+    } else {
+      this.fieldStart.push(start);
+      this.batchesFrom.push(reached);
+    }
+  }
+}
+
 /** What the last learnFromResponse walked: entities and record batches. */
 export function lastWalkWork(): i32 { return work; }
 
@@ -47,7 +93,7 @@ export function lastWalkWork(): i32 { return work; }
  * Returns "" when it walked whole, STILL_ARRIVING when a streamed frame's bytes it needs have
  * not arrived yet, else why not; nothing was learnt from it unless "".
  */
-export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16): string {
+export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16, streamed: StreamedWalk | null = null): string {
   // A version the codecs do not know would be walked in another version's layout.
   if (!isSupported(apiKey, version)) return unsupported(apiKey, version);
   walk.reset();
@@ -64,7 +110,7 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   if (r.failed && inPlaceNotYet()) {
     r.release();
     // Read as it arrives: what the batch walk will need of the bytes here now must be read now.
-    if (apiKey == 1) readBatchHeaders(frame);
+    if (apiKey == 1) readBatchHeaders(frame, streamed);
     return STILL_ARRIVING;
   }
   const problem = readProblem(r, "response");
@@ -85,13 +131,21 @@ function learnTopicIds(frame: Uint8Array): void {
   }
 }
 
-/** The batch headers of the records walked so far, as learnFromFetch will read them. */
-function readBatchHeaders(frame: Uint8Array): void {
+/**
+ * The batch headers of the records walked so far, as learnFromFetch will read them; those the
+ * walks before this one of the same response read (`streamed`) are not read again.
+ */
+function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): void {
   clearNotYet(); // the walk's
+  let field = 0;
   for (let i = 0; i < walk.count; i++) {
     if (<EntityKind>walk.kind[i] != EntityKind.Records) continue;
-    summarizeBatches(frame, walk.start[i], walk.start[i] + max(walk.length[i], 0), batches);
+    const start = walk.start[i];
+    const from = streamed != null ? streamed.from(field, start) : start;
+    summarizeBatches(frame, from, start + max(walk.length[i], 0), batches);
     work += batches.batches;
+    if (streamed != null) streamed.read(field, start, from + <i32>batches.bytes);
+    field++;
     if (inPlaceNotYet()) return; // the records after these have not arrived either
   }
 }

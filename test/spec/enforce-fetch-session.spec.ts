@@ -4,9 +4,9 @@
 import { FetchRequestData, FetchTopic, FetchPartition } from "../../assembly/messages/FetchRequest";
 import { FetchResponseData } from "../../assembly/messages/FetchResponse";
 import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
-import { VerdictKind } from "../../assembly/filter/seam";
+import { VerdictKind, RequestHeader, ResponseInfo } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
-import { learnFromResponse } from "../../assembly/enforce/responses";
+import { learnFromResponse, StreamedWalk } from "../../assembly/enforce/responses";
 import { policyOf, session, run, respondedBody } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();
@@ -70,5 +70,37 @@ describe("transactional produce", () => {
     expect(run(policy, session("User:x"), 0, 9, r, ctxs).kind).toBe(VerdictKind.Pass);
     batch[22] = 0x10; // attributes: transactional
     expect(run(policy, session("User:x"), 0, 9, r, ctxs).kind).toBe(VerdictKind.Respond);
+  });
+});
+
+function fetchResponseInfo(corr: i32): ResponseInfo {
+  return new ResponseInfo(corr, 1, 12, new RequestHeader(1, 12, corr, "spec", 10, 100), 1 << 20);
+}
+
+describe("a Fetch response read as it arrives: where each walk reads batches from (StreamedWalk)", () => {
+  it("goes on from where the last walk read a records field found at the same start", () => {
+    const w = new StreamedWalk().of(fetchResponseInfo(1));
+    expect(w.from(0, 100)).toBe(100); // nothing read yet
+    w.read(0, 100, 1200);
+    w.read(1, 3000, 3000);
+    expect(w.from(0, 100)).toBe(1200);
+    expect(w.from(1, 3000)).toBe(3000);
+    expect(w.from(2, 5000)).toBe(5000);
+  });
+
+  it("reads a field from its start when the last walk found it elsewhere (a walk that stopped short)", () => {
+    const w = new StreamedWalk().of(fetchResponseInfo(1));
+    w.read(0, 1 << 20, 1 << 20); // recorded past the point where that walk stopped
+    expect(w.from(0, 100)).toBe(100);
+    w.read(0, 100, 1200);
+    expect(w.from(0, 100)).toBe(1200);
+  });
+
+  it("forgets what was read of another response", () => {
+    const w = new StreamedWalk();
+    const first = fetchResponseInfo(1);
+    w.of(first).read(0, 100, 1200);
+    expect(w.of(first).from(0, 100)).toBe(1200);
+    expect(w.of(fetchResponseInfo(2)).from(0, 100)).toBe(100);
   });
 });
