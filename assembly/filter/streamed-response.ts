@@ -2,20 +2,22 @@
 // Fetch responses of filter.inPlaceFrameBytes or more that span reads). Each read goes on at
 // once. The response is laid out at its full size in memory reused from one response to the
 // next (in-place-chunk.ts takeLayout), of which only the pages the handler's walk reads are
-// written (protocol/in-place.ts StreamedFrame), and the walk runs again from the start at each
-// read that brings the page it last waited for, until it gets through
-// (KafkaHandler.observeStreamed): the reads inside a large batch cost no walk. Nothing of the
-// response is held.
+// written (protocol/in-place.ts StreamedFrame), and the walk runs again at each read that
+// brings the page it last waited for, until it gets through (KafkaHandler.observeStreamed):
+// the reads inside a large batch cost no walk, and a walk reads only the batch headers the
+// walks before it did not (enforce/responses.ts StreamedWalk). Nothing of the response is held.
 //
 // Two bounds, for clients that would abuse it:
 // - the layouts count at their full size in the VM's held-bytes budget and take at most
 //   1/STREAMED_SHARE of it: a client that asks for large fetches and stops reading cannot claim
 //   the budget others need (past the share, responses are copied as they arrive, as before);
 // - the walks of one response may cost WALK_WORK_FLOOR steps plus one per WALK_WORK_PER_BYTES
-//   bytes arrived (entities and batches walked, KafkaHandler.streamedWork): many batches in
-//   many small reads would make them quadratic. Past that, its reads are copied whole and the
-//   walk runs once, at its end: what the walks read of earlier reads is there, the rest is in
-//   the copies (kafka.response_frames_in_place_copied).
+//   bytes arrived (entities and batches walked, KafkaHandler.streamedWork): each walk walks the
+//   entities from the start again, so many partitions in many small reads would make them
+//   quadratic, and batches much smaller than WALK_WORK_PER_BYTES cost more read in place than
+//   copied. Past that, its reads are copied whole and the walk runs once, at its end: what the
+//   walks read of earlier reads is there, the rest is in the copies
+//   (kafka.response_frames_in_place_copied).
 
 import { heldBudget } from "./bytes";
 import { Framer } from "./framer";
