@@ -55,8 +55,8 @@ export class StreamedWalk {
    * at the wrong places (the reader's sticky failure), so the offset is used only for a field
    * found at the same start again.
    */
-  fieldStart: Array<i32> = new Array<i32>();
-  batchesFrom: Array<i32> = new Array<i32>();
+  private fieldStart: Array<i32> = new Array<i32>();
+  private batchesFrom: Array<i32> = new Array<i32>();
 
   /** The walks that follow are of `response`: what was read of another one is forgotten. */
   of(response: ResponseInfo): StreamedWalk {

@@ -17,8 +17,11 @@ export class HeldBudget {
   limit: i64 = i64.MAX_VALUE;
   used: i64 = 0;
 
+  /** Whether `n` more bytes would fit. */
+  has(n: i64): bool { return this.used + n <= this.limit; }
+
   take(n: i64): bool {
-    if (this.used + n > this.limit) return false;
+    if (!this.has(n)) return false;
     this.used += n;
     return true;
   }
@@ -187,15 +190,14 @@ export class ByteQueue {
    * Asked with the frame's end, it is the view view(from) gives once the frame is held whole:
    * the framer asks for both, and one view is made.
    */
-  viewOnward(from: i32, upTo: i32): Uint8Array {
-    const lent = this.lent;
-    return this.viewTo(from, lent != null ? min(upTo, lent.length - this.lentStart) : this.length, true);
-  }
+  viewOnward(from: i32, upTo: i32): Uint8Array { return this.viewTo(from, this.onwardEnd(upTo), true); }
 
   /** Bytes viewOnward(from, upTo) would view. */
-  onward(from: i32, upTo: i32): i32 {
+  onward(from: i32, upTo: i32): i32 { return max(0, this.onwardEnd(upTo) - from); }
+
+  private onwardEnd(upTo: i32): i32 {
     const lent = this.lent;
-    return max(0, (lent != null ? min(upTo, lent.length - this.lentStart) : this.length) - from);
+    return lent != null ? min(upTo, lent.length - this.lentStart) : this.length;
   }
 
   private viewTo(from: i32, to: i32, onward: bool): Uint8Array {

@@ -101,11 +101,11 @@ export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, be
   if (minBytes == 0 || size < minBytes) return 0;
   const head = readBuffer(typ, min(size, IN_PLACE_PAGE));
   if (head == null || head.length < 6) return 0;
-  firstPage = head;
   const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
   if (apiKey >= 0 && ((<i32>head[4] << 8) | <i32>head[5]) != apiKey) return 0;
   // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.
   if (declared >= <u32>i32.MAX_VALUE - 4 || (!begun && declared + 4 > size) || declared + 4 < minBytes) return 0;
+  firstPage = head;
   return declared + 4;
 }
 

@@ -60,7 +60,7 @@ export class StreamedResponse {
 
   /** Whether a response of `size` bytes would be laid out now (the budget's share has room). */
   fits(size: i32): bool {
-    return laidOut + <i64>size <= heldBudget.limit / STREAMED_SHARE && heldBudget.used + <i64>size <= heldBudget.limit;
+    return laidOut + <i64>size <= heldBudget.limit / STREAMED_SHARE && heldBudget.has(size);
   }
 
   /**

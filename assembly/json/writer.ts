@@ -36,6 +36,11 @@ export class JsonWriter {
 
   // Nothing to escape (keys, names: the usual case): the text goes in as it is, between the
   // quotes, with no quoted copy made of it (toString joins the parts in one allocation).
+  private plainValue(text: string): void {
+    this.beforeValue();
+    this.quotedParts(text, "\"");
+  }
+
   private quotedParts(text: string, close: string): void {
     this.parts.push("\"");
     this.parts.push(text);
@@ -64,10 +69,8 @@ export class JsonWriter {
   float64(v: f64): void { this.value(formatDouble(v)); }
   string(v: string | null): void {
     if (v == null) this.nullValue();
-    else if (plainTo(v, v.length, false)) {
-      this.beforeValue();
-      this.quotedParts(v, "\"");
-    } else this.value(quote(v));
+    else if (plainTo(v, v.length, false)) this.plainValue(v);
+    else this.value(quote(v));
   }
   bytes(v: Uint8Array | null): void {
     if (v == null) this.nullValue();
@@ -75,10 +78,8 @@ export class JsonWriter {
   }
   /** `v` as quoteAscii writes it: ASCII only, at most `maxChars` characters of it. */
   asciiString(v: string, maxChars: i32): void {
-    if (v.length <= maxChars && plainTo(v, v.length, true)) {
-      this.beforeValue();
-      this.quotedParts(v, "\"");
-    } else this.value(quoteAscii(v, maxChars));
+    if (v.length <= maxChars && plainTo(v, v.length, true)) this.plainValue(v);
+    else this.value(quoteAscii(v, maxChars));
   }
 }
 
