@@ -376,8 +376,10 @@ export class Framer {
   }
 
   private observed(): void {
-    noteHeldFrame(this.held.length);
-    this.cb.onObserved(this, this.held.view(4));
+    const frame = this.held.view(4);
+    this.cb.onObserved(this, frame);
+    // Read, not decoded: its garbage is what of it was read into the VM, as for complete().
+    noteHeldFrame(<i32>bytesInVm(frame.dataStart, <usize>frame.length));
     if (this.mode == Mode.Closed) return;
     this.nextFrame();
   }
