@@ -28,9 +28,38 @@ export class BatchSummary {
   control: bool = false;
   /** Bytes after the last complete batch: normal at the end of a Fetch response, not in a Produce. */
   trailingBytes: i32 = 0;
-  /** Empty unless a batch header is malformed (magic other than 2, negative length). */
-  error: string = "";
+  /** Why the walk stopped before the end; the text (error) is made only when asked for. */
+  problem: BatchProblem = BatchProblem.None;
+  /** The stopping batch's offset in the records, and its magic or length. */
+  problemAt: i32 = 0;
+  problemValue: i32 = 0;
+
+  /**
+   * Empty unless a batch header is malformed (magic other than 2, negative length) or could
+   * not be read. Made on demand: a walk of a response read as it arrives stops at a header not
+   * arrived yet at most reads, and nothing reads why.
+   */
+  get error(): string {
+    if (this.problem == BatchProblem.None) return "";
+    const at = "record batch at offset " + this.problemAt.toString();
+    switch (this.problem) {
+      case BatchProblem.Unreadable: return at + ": its header could not be read from the host's buffer";
+      case BatchProblem.Magic: return at + " has magic " + this.problemValue.toString() + ", not 2";
+      case BatchProblem.Length: return at + " has length " + this.problemValue.toString();
+      default: return "";
+    }
+  }
+
+  /** Records why the walk stops here (summarizeBatches). */
+  stop(problem: BatchProblem, at: i32, value: i32 = 0): BatchSummary {
+    this.problem = problem;
+    this.problemAt = at;
+    this.problemValue = value;
+    return this;
+  }
 }
+
+export enum BatchProblem { None, Unreadable, Magic, Length }
 
 function int32At(b: Uint8Array, at: i32): i32 {
   return (<i32>unchecked(b[at]) << 24) | (<i32>unchecked(b[at + 1]) << 16) | (<i32>unchecked(b[at + 2]) << 8) | <i32>unchecked(b[at + 3]);
@@ -69,25 +98,16 @@ export function summarizeBatches(buf: Uint8Array | null, start: i32 = 0, end: i3
   s.transactional = false;
   s.control = false;
   s.trailingBytes = 0;
-  s.error = "";
+  s.problem = BatchProblem.None;
   if (buf == null || start < 0) return s;
   const n = endOf(buf, end);
   let at = min(start, n);
   while (n - at >= BATCH_HEADER_BYTES) {
-    if (!headerReadable(buf, at)) {
-      s.error = "record batch at offset " + (at - start).toString() + ": its header could not be read from the host's buffer";
-      return s;
-    }
+    if (!headerReadable(buf, at)) return s.stop(BatchProblem.Unreadable, at - start);
     const batchLength = int32At(buf, at + 8);
     const magic = <i32>unchecked(buf[at + MAGIC_OFFSET]);
-    if (magic != 2) {
-      s.error = "record batch at offset " + (at - start).toString() + " has magic " + magic.toString() + ", not 2";
-      return s;
-    }
-    if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD) {
-      s.error = "record batch at offset " + (at - start).toString() + " has length " + batchLength.toString();
-      return s;
-    }
+    if (magic != 2) return s.stop(BatchProblem.Magic, at - start, magic);
+    if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD) return s.stop(BatchProblem.Length, at - start, batchLength);
     // A partial batch: Fetch responses may end with one. (Compared before adding, so a length
     // near 2^31 cannot wrap.)
     if (batchLength > n - at - LOG_OVERHEAD) break;
