@@ -103,7 +103,17 @@ const MAX_OTHER = 100;
 
 /** The JSON object of one audit line (without AUDIT_PREFIX). */
 export function auditJson(s: AuditSubject, d: ResourceDecision, decision: Decision): string {
+  return writeAudit(new JsonWriter(), s, d, decision).toString();
+}
+
+/** One audit line, AUDIT_PREFIX first, as the pieces runtime/host.ts logParts writes. */
+export function auditLineParts(s: AuditSubject, d: ResourceDecision, decision: Decision): Array<string> {
   const w = new JsonWriter();
+  w.raw(AUDIT_PREFIX);
+  return writeAudit(w, s, d, decision).pieces();
+}
+
+function writeAudit(w: JsonWriter, s: AuditSubject, d: ResourceDecision, decision: Decision): JsonWriter {
   w.beginObject();
   w.key("time"); w.string(isoTime(s.timeNs));
   w.key("decision"); w.string(decisionName(decision));
@@ -123,7 +133,7 @@ export function auditJson(s: AuditSubject, d: ResourceDecision, decision: Decisi
   w.key("reason"); w.asciiString(d.reason, MAX_REASON);
   w.key("error"); w.asciiString(d.error, MAX_OTHER);
   w.endObject();
-  return w.toString();
+  return w;
 }
 
 function optional(w: JsonWriter, v: string): void {

@@ -5,7 +5,7 @@ import { DecodedRequest, decodeRequestWith, decodeResponseWith, encodeResponseWi
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
-import { warn, info, getProperty, printable, nowNs } from "../runtime/host";
+import { warn, logParts, LogLevelValues, getProperty, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
@@ -17,7 +17,7 @@ import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from 
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, countRequest, countRefusal } from "./observe";
-import { AUDIT_PREFIX, AuditSubject, Decision, ResourceDecision, auditJson } from "./audit";
+import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
@@ -274,7 +274,7 @@ function peerCertificatePrincipal(): string {
 }
 
 function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {
-  info(AUDIT_PREFIX + auditJson(subject, d, decision));
+  logParts(LogLevelValues.info, auditLineParts(subject, d, decision));
 }
 
 /** The policy's handler of a new connection (see main.ts). */

@@ -10,7 +10,7 @@
 //   kafka.decisions.<denied|would_deny>.<api>.<error>.<topic>   topic "_none" when the resource is no topic
 //   kafka.denied.<error>, kafka.audit.would_deny.<error>, kafka.requests.<api>, kafka.responses.<api>
 
-import { defineCounter, addCounter, info, printable, getSharedText, setSharedText } from "../runtime/host";
+import { defineCounter, addCounter, logParts, LogLevelValues, printable, getSharedText, setSharedText } from "../runtime/host";
 import { Session } from "./session";
 import { ResourceDecision } from "./audit";
 import { concat } from "../json/writer";
@@ -186,7 +186,7 @@ export function countRefusal(s: Session, api: string, apiStat: string, d: Resour
   }
   // The operator's line (the audit trail has its own). Principal, client id, resource names
   // and reasons come from the wire: escaped and capped.
-  info(concat(["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
+  logParts(LogLevelValues.info, ["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
     " client_id=", printable(s.clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
-    " reason=\"", printable(d.reason, 300), "\" error=", error]));
+    " reason=\"", printable(d.reason, 300), "\" error=", error]);
 }

@@ -10,6 +10,12 @@ export class JsonWriter {
 
   toString(): string { return concat(this.parts); }
 
+  /** The text written so far as the pieces toString() would join (not a copy: write no more). */
+  pieces(): Array<string> { return this.parts; }
+
+  /** Text that goes before the JSON as it is (a log line's prefix). */
+  raw(text: string): void { this.parts.push(text); }
+
   // Set between a key and its value, which then needs no comma of its own.
   private pendingKey: bool = false;
 

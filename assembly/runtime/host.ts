@@ -106,6 +106,33 @@ export function refreshLogLevel(): void {
 export function log(level: LogLevelValues, msg: string): void {
   if (enabled(level)) sdkLog(level, msg);
 }
+
+/** Where logParts writes a line; kept between lines up to LINE_KEPT_BYTES. */
+let lineBuffer = new ArrayBuffer(1024);
+const LINE_KEPT_BYTES = 64 << 10;
+
+/**
+ * Logs the line that `parts` make, one after another, written as UTF-8 straight into a reused
+ * buffer: a refusal's two lines would otherwise each be joined into one string, then encoded
+ * into another.
+ */
+export function logParts(level: LogLevelValues, parts: Array<string>): void {
+  if (!enabled(level)) return;
+  let bytes = 0;
+  for (let i = 0; i < parts.length; i++) bytes += String.UTF8.byteLength(unchecked(parts[i]));
+  let buf = lineBuffer;
+  if (buf.byteLength < bytes) {
+    buf = new ArrayBuffer(max(bytes, buf.byteLength << 1));
+    if (buf.byteLength <= LINE_KEPT_BYTES) lineBuffer = buf;
+  }
+  const start = changetype<usize>(buf);
+  let at = start;
+  for (let i = 0; i < parts.length; i++) {
+    const part = unchecked(parts[i]);
+    at += String.UTF8.encodeUnsafe(changetype<usize>(part), part.length, at);
+  }
+  imports.proxy_log(level, start, at - start);
+}
 /**
  * A value from the wire as it may appear in a log line: control characters (C0, DEL, C1, and
  * the Unicode line and paragraph separators) and backslashes escaped, so that no client can
