@@ -106,9 +106,15 @@ export function auditJson(s: AuditSubject, d: ResourceDecision, decision: Decisi
   return writeAudit(new JsonWriter(), s, d, decision).toString();
 }
 
-/** One audit line, AUDIT_PREFIX first, as the pieces runtime/host.ts logParts writes. */
+/** The writer of audit lines, one at a time. */
+const lineWriter = new JsonWriter();
+
+/**
+ * One audit line, AUDIT_PREFIX first, as the pieces runtime/host.ts logParts writes; valid
+ * until the next call.
+ */
 export function auditLineParts(s: AuditSubject, d: ResourceDecision, decision: Decision): Array<string> {
-  const w = new JsonWriter();
+  const w = lineWriter.reset();
   w.raw(AUDIT_PREFIX);
   return writeAudit(w, s, d, decision).pieces();
 }

@@ -41,7 +41,11 @@ export class LabelBudget {
    * `family` names the admitted values in Envoy's shared data ("kafka.label.<family>.<value>"):
    * each worker VM counts its own, but a value one VM admitted is a series of the whole Envoy.
    */
-  constructor(private readonly family: string, private readonly valid: (value: string) => bool) {}
+  constructor(family: string, private readonly valid: (value: string) => bool) {
+    this.keyPrefix = "kafka.label." + family + ".";
+  }
+
+  private readonly keyPrefix: string;
 
   /** `value`'s label, admitting it while the budget lasts. */
   admit(value: string): string {
@@ -66,7 +70,7 @@ export class LabelBudget {
     return true;
   }
 
-  private sharedKey(value: string): string { return "kafka.label." + this.family + "." + value; }
+  private sharedKey(value: string): string { return this.keyPrefix + value; }
 }
 
 const OTHER = "_other";
@@ -165,21 +169,49 @@ export function countRequest(principal: string): void {
   if (principals.limit > 0) addCounter(countersForPrincipal(principal).requests, 1);
 }
 
+/** The counters one kind of refusal adds to, named once: refusals repeat (a client retrying). */
+class RefusalCounters {
+  readonly total: u32;
+  readonly byError: u32;
+  readonly decision: u32;
+  /** The error's name as stat names and the operator's line give it ("topic_authorization_failed"). */
+  readonly error: string;
+
+  constructor(enforced: bool, apiStat: string, upperError: string, topic: string) {
+    const error = upperError.toLowerCase();
+    this.error = error;
+    this.total = counter(enforced ? "kafka.denials_total" : "kafka.audit.would_deny_total");
+    this.byError = counter((enforced ? "kafka.denied." : "kafka.audit.would_deny.") + error);
+    this.decision = counter(concat(["kafka.decisions.", enforced ? "denied." : "would_deny.", apiStat, ".", error, ".", topic]));
+  }
+}
+
+// By error name, then topic label, then (api key << 1 | enforced). Bounded: error names and api
+// keys are Kafka's, topic labels the budget's.
+const refusalCounters = new Map<string, Map<string, Map<i32, RefusalCounters>>>();
+
+function refusalCountersOf(enforced: bool, apiKey: i16, apiStat: string, error: string, topic: string): RefusalCounters {
+  if (!refusalCounters.has(error)) refusalCounters.set(error, new Map<string, Map<i32, RefusalCounters>>());
+  const byTopic = refusalCounters.get(error);
+  if (!byTopic.has(topic)) byTopic.set(topic, new Map<i32, RefusalCounters>());
+  const byApi = byTopic.get(topic);
+  const key = (<i32>apiKey << 1) | (enforced ? 1 : 0);
+  if (byApi.has(key)) return byApi.get(key);
+  const c = new RefusalCounters(enforced, apiStat, error, topic);
+  byApi.set(key, c);
+  return c;
+}
+
 /**
  * Counts and logs one refusal: `enforced` false in audit mode, where the request went on.
  * `api` is Kafka's name for the log, `apiStat` its stat form.
  */
-export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool): void {
-  const error = d.error.toLowerCase();
+export function countRefusal(s: Session, api: string, apiKey: i16, apiStat: string, d: ResourceDecision, enforced: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
-  if (enforced) {
-    count("kafka.denials_total");
-    count("kafka.denied." + error);
-  } else {
-    count("kafka.audit.would_deny_total");
-    count("kafka.audit.would_deny." + error);
-  }
-  count(concat(["kafka.decisions.", enforced ? "denied." : "would_deny.", apiStat, ".", error, ".", topic]));
+  const c = refusalCountersOf(enforced, apiKey, apiStat, d.error, topic);
+  addCounter(c.total, 1);
+  addCounter(c.byError, 1);
+  addCounter(c.decision, 1);
   if (principals.limit > 0) {
     const p = countersForPrincipal(s.principal);
     addCounter(enforced ? p.denied : p.wouldDeny, 1);
@@ -188,5 +220,5 @@ export function countRefusal(s: Session, api: string, apiStat: string, d: Resour
   // and reasons come from the wire: escaped and capped.
   logParts(LogLevelValues.info, ["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
     " client_id=", printable(s.clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
-    " reason=\"", printable(d.reason, 300), "\" error=", error]);
+    " reason=\"", printable(d.reason, 300), "\" error=", c.error]);
 }

@@ -16,6 +16,15 @@ export class JsonWriter {
   /** Text that goes before the JSON as it is (a log line's prefix). */
   raw(text: string): void { this.parts.push(text); }
 
+  /** Empty again, for the next text: a writer kept for lines written one after another. */
+  reset(): JsonWriter {
+    this.parts.length = 0;
+    this.needComma.length = 1;
+    unchecked(this.needComma[0] = false);
+    this.pendingKey = false;
+    return this;
+  }
+
   // Set between a key and its value, which then needs no comma of its own.
   private pendingKey: bool = false;
 
