@@ -15,6 +15,7 @@
 
 import { JsonWriter } from "../json/writer";
 import { AuthzResult, AuthzReason } from "../policy/acl";
+import { errorName } from "../protocol/errors";
 
 export const AUDIT_PREFIX = "kafka-audit: ";
 
@@ -57,6 +58,16 @@ export class ResourceDecision {
     return new ResourceDecision(typed ? resource.substring(0, colon) : "API", typed ? resource.substring(colon + 1) : resource,
       operation, rule, reason, error.toUpperCase());
   }
+}
+
+const upperErrorNames = new Map<i16, string>();
+
+/** Kafka's error name of `code` in upper case, as ResourceDecision.error holds it ("TOPIC_AUTHORIZATION_FAILED"). */
+export function upperErrorName(code: i16): string {
+  if (upperErrorNames.has(code)) return upperErrorNames.get(code);
+  const name = errorName(code).toUpperCase();
+  upperErrorNames.set(code, name);
+  return name;
 }
 
 function isTypeName(s: string): bool {

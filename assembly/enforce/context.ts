@@ -18,7 +18,7 @@ import { RequestHeader, Verdict } from "../filter/seam";
 import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
 import { RequestTrace, AclCheck, TracedDenial } from "./trace";
-import { ResourceDecision, ruleOf, sampleAllow } from "./audit";
+import { ResourceDecision, ruleOf, sampleAllow, upperErrorName } from "./audit";
 import { ExternalAuthorizer } from "./external";
 
 /** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
@@ -135,7 +135,7 @@ export class RequestContext {
     }
     // Only a refusal pays for the full decision (which ACL, or the default, decided).
     const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
-    this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed (" + why.describe() + ")",
+    this.denyOn(resourceTypeName(resourceType), name, operationName(operation) + " not allowed (" + why.describe() + ")",
       code, operationName(operation), ruleOf(why));
     return code;
   }
@@ -148,6 +148,13 @@ export class RequestContext {
     const trace = this.trace;
     if (trace != null) trace.denials.push(new TracedDenial(resource, reason, errorName(code)));
     this.refusals.push(ResourceDecision.refusal(resource, reason, errorName(code), operation, rule));
+  }
+
+  /** deny() of a resource of Kafka's `resourceType` ("TOPIC"): the ACL checks' refusals, with no "TYPE:name" to take apart again. */
+  private denyOn(resourceType: string, name: string, reason: string, code: i16, operation: string, rule: string): void {
+    const trace = this.trace;
+    if (trace != null) trace.denials.push(new TracedDenial(resourceType + ":" + name, reason, errorName(code)));
+    this.refusals.push(new ResourceDecision(resourceType, name, operation, rule, reason, upperErrorName(code)));
   }
 
   /** A refusal because the request itself is broken, not because of the policy: enforced in every mode. */
