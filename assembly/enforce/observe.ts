@@ -186,8 +186,9 @@ class RefusalCounters {
   }
 }
 
-// By error name, then topic label, then (api key << 1 | enforced). Bounded: error names and api
-// keys are Kafka's, topic labels the budget's.
+// By error name, then topic label, then (api key << 1 | enforced). Bounded as the decision
+// counters are: error names are Kafka's, topic labels the budget's, and api keys past 127 (no
+// API has one) share one entry, as they share the stat name "unknown".
 const refusalCounters = new Map<string, Map<string, Map<i32, RefusalCounters>>>();
 
 function refusalCountersOf(enforced: bool, apiKey: i16, apiStat: string, error: string, topic: string): RefusalCounters {
@@ -195,7 +196,7 @@ function refusalCountersOf(enforced: bool, apiKey: i16, apiStat: string, error: 
   const byTopic = refusalCounters.get(error);
   if (!byTopic.has(topic)) byTopic.set(topic, new Map<i32, RefusalCounters>());
   const byApi = byTopic.get(topic);
-  const key = (<i32>apiKey << 1) | (enforced ? 1 : 0);
+  const key = (<i32>(apiKey >= 0 && apiKey <= 127 ? apiKey : 128) << 1) | (enforced ? 1 : 0);
   if (byApi.has(key)) return byApi.get(key);
   const c = new RefusalCounters(enforced, apiStat, error, topic);
   byApi.set(key, c);
