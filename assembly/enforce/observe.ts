@@ -140,11 +140,27 @@ function countersForTopic(topic: string): TopicCounters {
   return c;
 }
 
+// The counters of the last principal admitted under its own name, by the identity of its string:
+// a connection's requests come one after another with the session's one principal string.
+// Admission is for good, so what was found for that string holds. The string is held, so that
+// its memory is never another string's.
+let lastPrincipal: string | null = null;
+let lastPrincipalCounters: PrincipalCounters | null = null;
+
 function countersForPrincipal(principal: string): PrincipalCounters {
+  const last = lastPrincipalCounters;
+  if (last != null && changetype<usize>(principal) == changetype<usize>(lastPrincipal)) return last;
   const label = principals.admit(principal);
-  if (principalCounters.has(label)) return principalCounters.get(label);
-  const c = new PrincipalCounters(label);
-  principalCounters.set(label, c);
+  let c: PrincipalCounters;
+  if (principalCounters.has(label)) c = principalCounters.get(label);
+  else {
+    c = new PrincipalCounters(label);
+    principalCounters.set(label, c);
+  }
+  if (label == principal) {
+    lastPrincipal = principal;
+    lastPrincipalCounters = c;
+  }
   return c;
 }
 
