@@ -303,11 +303,16 @@ export class Oracle {
     try { return JSON.parse(text); } catch { return null; }
   }
 
-  decodes(frame, isRequest, apiKey, version) {
-    try {
-      if (this.codecs.decode(frame, isRequest, apiKey, version)) return true;
-      return /^\S+: \d+ bytes left over after the body/.test(this.codecs.error()) && !!this.decode(frame, isRequest, apiKey, version);
-    } catch { return false; }
+  /**
+   * A broker's response read as Kafka writes it: the body and nothing after it. Kafka accepts
+   * bytes after a request's body, but never sends any after a response's; a frame with some
+   * is not Kafka's answer (it may be another API's response that starts like this one's).
+   */
+  decodeExact(frame, apiKey, version) {
+    let text = null;
+    try { text = this.codecs.decode(frame, false, apiKey, version); } catch { text = null; }
+    if (!text) return null;
+    try { return JSON.parse(text); } catch { return null; }
   }
 
   finding(f) { this.findings.push(f); return f; }
@@ -460,7 +465,7 @@ class ConnectionOracle {
   }
 
   learnSasl(req, f) {
-    const json = this.vm.decode(f, false, req.apiKey, req.version);
+    const json = this.vm.decodeExact(f, req.apiKey, req.version);
     if (!json) this.brokerIsKafka = false;
     if (!json || !req.body) return;
     const ok = json.body.errorCode === 0;
@@ -509,10 +514,10 @@ class ConnectionOracle {
   learnTopicIds(req, f) {
     const plan = this.vm.plans.get(`${req.apiKey}/response`);
     if (!plan || !hasIdAndName(plan)) {
-      if (this.brokerIsKafka && !this.vm.decodes(f, false, req.apiKey, req.version)) this.brokerIsKafka = false;
+      if (this.brokerIsKafka && !this.vm.decodeExact(f, req.apiKey, req.version)) this.brokerIsKafka = false;
       return;
     }
-    const json = this.vm.decode(f, false, req.apiKey, req.version);
+    const json = this.vm.decodeExact(f, req.apiKey, req.version);
     if (json) learnIds(plan, json.body, this.vm.topicIds);
     else this.brokerIsKafka = false;
   }
