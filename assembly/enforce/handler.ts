@@ -136,7 +136,7 @@ export class Enforcer extends KafkaHandler {
     const apiStat = statApiName(ctx.apiKey);
     for (let i = 0; i < refusals.length; i++) {
       const d = unchecked(refusals[i]);
-      countRefusal(s, ctx.apiName, ctx.apiKey, apiStat, d, enforced);
+      countRefusal(s, ctx.apiName, apiStat, d, enforced);
       auditLine(subject, d, enforced ? Decision.Denied : Decision.WouldDeny);
     }
     for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);

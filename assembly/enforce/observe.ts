@@ -202,20 +202,23 @@ class RefusalCounters {
   }
 }
 
-// By error name, then topic label, then (api key << 1 | enforced). Bounded as the decision
-// counters are: error names are Kafka's, topic labels the budget's, and api keys past 127 (no
-// API has one) share one entry, as they share the stat name "unknown".
-const refusalCounters = new Map<string, Map<string, Map<i32, RefusalCounters>>>();
+// Per mode (would deny, denied), by error name, then topic label, then the API's stat name.
+// Bounded as the decision counters they count are: error names and stat names are Kafka's
+// (api keys no API has share "unknown"), topic labels the budget's.
+const refusalCounters: StaticArray<Map<string, Map<string, Map<string, RefusalCounters>>>> = [
+  new Map<string, Map<string, Map<string, RefusalCounters>>>(),
+  new Map<string, Map<string, Map<string, RefusalCounters>>>(),
+];
 
-function refusalCountersOf(enforced: bool, apiKey: i16, apiStat: string, error: string, topic: string): RefusalCounters {
-  if (!refusalCounters.has(error)) refusalCounters.set(error, new Map<string, Map<i32, RefusalCounters>>());
-  const byTopic = refusalCounters.get(error);
-  if (!byTopic.has(topic)) byTopic.set(topic, new Map<i32, RefusalCounters>());
+function refusalCountersOf(enforced: bool, apiStat: string, error: string, topic: string): RefusalCounters {
+  const byError = refusalCounters[enforced ? 1 : 0];
+  if (!byError.has(error)) byError.set(error, new Map<string, Map<string, RefusalCounters>>());
+  const byTopic = byError.get(error);
+  if (!byTopic.has(topic)) byTopic.set(topic, new Map<string, RefusalCounters>());
   const byApi = byTopic.get(topic);
-  const key = (<i32>(apiKey >= 0 && apiKey <= 127 ? apiKey : 128) << 1) | (enforced ? 1 : 0);
-  if (byApi.has(key)) return byApi.get(key);
+  if (byApi.has(apiStat)) return byApi.get(apiStat);
   const c = new RefusalCounters(enforced, apiStat, error, topic);
-  byApi.set(key, c);
+  byApi.set(apiStat, c);
   return c;
 }
 
@@ -223,9 +226,9 @@ function refusalCountersOf(enforced: bool, apiKey: i16, apiStat: string, error: 
  * Counts and logs one refusal: `enforced` false in audit mode, where the request went on.
  * `api` is Kafka's name for the log, `apiStat` its stat form.
  */
-export function countRefusal(s: Session, api: string, apiKey: i16, apiStat: string, d: ResourceDecision, enforced: bool): void {
+export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
-  const c = refusalCountersOf(enforced, apiKey, apiStat, d.error, topic);
+  const c = refusalCountersOf(enforced, apiStat, d.error, topic);
   addCounter(c.total, 1);
   addCounter(c.byError, 1);
   addCounter(c.decision, 1);
