@@ -12,7 +12,8 @@
 #                       collected at every safe point, bytes not fetched in place poisoned)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
-#   make round-trip-cost  time and allocation of allowed Produce and Fetch round trips in the mock host
+#   make round-trip-cost  time, allocation and work (function entries and loop iterations, host
+#                       calls) of allowed Produce and Fetch round trips in the mock host
 #                       (1 KiB, 101 KiB, 1 MiB, 100 partitions; figures for test/bench/README.md)
 #
 # asc takes the entry file on its command line: asconfig.json's "filter" target holds the
@@ -27,6 +28,10 @@ FILTER_STRESS_WASM := build/filter-stress.wasm
 FILTER_SRCS      := $(shell find assembly -name '*.ts' 2>/dev/null)
 
 FILTER_RTRACE_WASM := build/filter-rtrace.wasm
+# filter.wasm with a call to env.log_execution at every function entry and loop iteration
+# (binaryen's log-execution pass): round-trip-cost.mjs counts them, the filter's work per round
+# trip in figures that do not move with the machine's load.
+FILTER_WORK_WASM := build/filter-work.wasm
 
 .PHONY: filter filter-test filter-smoke round-trip-cost
 
@@ -62,6 +67,10 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 $(FILTER_RTRACE_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)
 	npx asc assembly/main.ts --config asconfig.json --target filter --use abort=abort_proc_exit --use ASC_RTRACE=1 -o $@
 
-round-trip-cost: deps $(FILTER_WASM_OUT) $(FILTER_RTRACE_WASM)
+$(FILTER_WORK_WASM): $(FILTER_WASM_OUT)
+	npx wasm-opt $< --log-execution --all-features -o $@
+
+round-trip-cost: deps $(FILTER_WASM_OUT) $(FILTER_RTRACE_WASM) $(FILTER_WORK_WASM)
 	node assembly/filter/testing/round-trip-cost.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/round-trip-cost.mjs $(FILTER_RTRACE_WASM)
+	node assembly/filter/testing/round-trip-cost.mjs $(FILTER_WORK_WASM)

@@ -117,6 +117,7 @@ export class Host {
     this.deferred = []; // continueReading actions, run when the current call returns
     this.continueCalls = []; // every proxy_continue_stream: {ctx, type}
     this.refuseRead = null; // (type, start, length) => true to fail that get_buffer_bytes (a test's host fault)
+    this.hostCalls = new Map(); // import name -> how many times the VM called it
     const self = this;
     const env = {
       proxy_log(level, ptr, len) { self.logs.push({ level, msg: self.str(ptr, len), ctx: self.current }); return Ok; },
@@ -221,12 +222,13 @@ export class Host {
       },
     };
     const missing = (mod, name) => () => { throw new Error(`host: ${mod}.${name} not provided`); };
-    const imports = { ...extra, env: {}, wasi_snapshot_preview1: { proc_exit(code) { throw new Error("proc_exit " + code + ": " + JSON.stringify(self.logs.at(-1))); } } };
+    const imports = { ...extra, env: { ...extra.env }, wasi_snapshot_preview1: { proc_exit(code) { throw new Error("proc_exit " + code + ": " + JSON.stringify(self.logs.at(-1))); } } };
     // Every i32 of the ABI is unsigned (pointers past 2 GiB arrive negative in JS).
     const unsigned = (fn) => (...args) => fn(...args.map((a) => (typeof a === "number" ? a >>> 0 : a)));
+    const counted = (name, fn) => (...args) => { self.hostCalls.set(name, (self.hostCalls.get(name) ?? 0) + 1); return fn(...args); };
     for (const imp of WebAssembly.Module.imports(this.module)) {
       const ns = imports[imp.module] || (imports[imp.module] = {});
-      if (!(imp.name in ns)) ns[imp.name] = env[imp.name] ? unsigned(env[imp.name]) : missing(imp.module, imp.name);
+      if (!(imp.name in ns)) ns[imp.name] = env[imp.name] ? counted(imp.name, unsigned(env[imp.name])) : missing(imp.module, imp.name);
     }
     this.instance = new WebAssembly.Instance(this.module, imports);
     this.x = this.instance.exports;

@@ -13,12 +13,18 @@
 //     what Envoy would spend in the filter; and how much of a Produce request or Fetch response
 //     decided in place (filter.inPlaceFrameBytes) the filter read into the VM;
 //   - allocation, with a module built with AssemblyScript's RTRACE hooks, which report every
-//     block the runtime allocates or grows in place: the sum of their sizes.
+//     block the runtime allocates or grows in place: the sum of their sizes;
+//   - work, with filter.wasm instrumented by binaryen's log-execution pass (a call at every
+//     function entry and loop iteration): those calls, the host reads (and bytes read) and
+//     counter increments per round trip. Unlike time, these do not move with the machine's
+//     load or with the caches the mock host's own copies of a 1 MiB frame flush, so they show
+//     whether the filter's work grows with the payload (issue 8: within 10% from 1 KiB to 1 MiB).
 //
 //   make round-trip-cost, or
 //   node assembly/filter/testing/round-trip-cost.mjs build/filter.wasm [policy]        # time
 //   node assembly/filter/testing/round-trip-cost.mjs build/filter-rtrace.wasm [policy] # allocation
-// (build/filter-rtrace.wasm: mk/filter.mk)
+//   node assembly/filter/testing/round-trip-cost.mjs build/filter-work.wasm [policy]   # work
+// (build/filter-rtrace.wasm, build/filter-work.wasm: mk/filter.mk)
 //
 // Figures for test/bench/README.md, not a test.
 
@@ -47,8 +53,14 @@ const timed = (fn) => (...args) => {
   try { return fn(...args); } finally { inFilterNs += process.hrtime.bigint() - t0; }
 };
 
-const traced = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(wasm))).some((i) => i.module === "rtrace");
-const h = new Host(wasm, { config: fs.readFileSync(policy, "utf8"), imports: { rtrace } });
+// Function entries and loop iterations of a module built with log-execution.
+let entries = 0;
+const log_execution = () => { entries++; };
+
+const moduleImports = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(wasm)));
+const traced = moduleImports.some((i) => i.module === "rtrace");
+const counted = moduleImports.some((i) => i.module === "env" && i.name === "log_execution");
+const h = new Host(wasm, { config: fs.readFileSync(policy, "utf8"), imports: { rtrace, env: { log_execution } } });
 memory = h.x.memory;
 h.x = { ...h.x, proxy_on_downstream_data: timed(h.x.proxy_on_downstream_data), proxy_on_upstream_data: timed(h.x.proxy_on_upstream_data) };
 if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
@@ -59,7 +71,20 @@ if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
  */
 function measure(what, kib, trip) {
   for (let i = 0; i < 20; i++) trip(1 + i, true);
-  if (traced) {
+  if (counted) {
+    // Enough round trips that the collections (one per 1 MiB noted or 1,024 callbacks) average out.
+    const rounds = 4096;
+    entries = 0;
+    h.hostCalls.clear();
+    const given = Object.values(h.bytesGiven).reduce((a, b) => a + b, 0);
+    for (let i = 0; i < rounds; i++) trip(100 + i, false);
+    const read = Object.values(h.bytesGiven).reduce((a, b) => a + b, 0) - given;
+    const per = (n) => (n / rounds).toFixed(1);
+    const w = { entries: entries / rounds, reads: (h.hostCalls.get("proxy_get_buffer_bytes") ?? 0) / rounds };
+    work.set(what, w);
+    console.log(`work ${what}: ${per(entries)} Wasm calls and loop iterations, ${per(w.reads * rounds)} host reads ` +
+      `(${(read / rounds / 1024).toFixed(1)} KiB), ${per(h.hostCalls.get("proxy_increment_metric") ?? 0)} counter increments per round trip`);
+  } else if (traced) {
     allocated = 0;
     blocks = 0;
     const rounds = 5;
@@ -82,6 +107,9 @@ function measure(what, kib, trip) {
       `in the filter ${median("filter").toFixed(1)} us (runs ${list("filter")}), read in place: request ${readInPlace("request")}, response ${readInPlace("response")}`);
   }
 }
+
+/** Work per round trip (a log-execution build): what -> {entries, reads}. */
+const work = new Map();
 
 const metric = (name) => [...h.metrics.values()].find((m) => m.name === name)?.value ?? 0n;
 
@@ -154,3 +182,15 @@ for (const [api, big, read] of cases) {
   }
   c.close();
 }
+
+// The payload goal: the filter's work for a 1 MiB frame against a 1 KiB one, whole and in reads.
+if (counted) {
+  for (const api of ["produce", "fetch"]) {
+    const small = work.get(`${api} 1 KiB in 1 partition`);
+    for (const large of [`${api} 1008 KiB in 1 partition`, `${api} 1008 KiB in 64 KiB reads`]) {
+      const w = work.get(large);
+      console.log(`work ratio ${large} / 1 KiB: ${(w.entries / small.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${w.reads.toFixed(1)} / ${small.reads.toFixed(1)}`);
+    }
+  }
+}
+
