@@ -36,7 +36,7 @@ import { InFlight, InFlightQueue } from "./inflight";
 import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, VerdictKind, setResumer } from "./seam";
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
-import { getStats, addCounter, apiName } from "./stats";
+import { getStats, addCounter, apiName, ByteTally } from "./stats";
 import { frameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
 import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
 import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
@@ -127,6 +127,9 @@ export class KafkaConnection extends Context {
   waiting: bool = false;
   /** Bytes at the start of Envoy's buffer that are already decided (sent when the wait ends). */
   decidedInBuffer: u32 = 0;
+  /** Bytes counted since the last frame boundary, each way (kafka.request_bytes, response_bytes, read in place). */
+  readonly requestTally: ByteTally = new ByteTally(getStats().requestBytes, getStats().requestBytesReadInPlace);
+  readonly responseTally: ByteTally = new ByteTally(getStats().responseBytes, getStats().responseBytesReadInPlace);
   /** Bytes left in Envoy's buffer at the last callback (counted in request_bytes already). */
   leftInBuffer: u32 = 0;
   /** The next request header read is the waiting request's again: counted once already. */
@@ -192,7 +195,7 @@ export class KafkaConnection extends Context {
     if (end && this.closeCause.length == 0) this.closeCause = "client closed the connection";
     // Until the answer comes, what arrives stays in Envoy's buffer, behind the waiting request.
     if (this.waiting && !this.closeRequested) return FilterStatusValues.StopIteration;
-    addCounter(getStats().requestBytes, <i64>(<u32>size - min(<u32>size, this.leftInBuffer)));
+    this.requestTally.bytes += <i64>(<u32>size - min(<u32>size, this.leftInBuffer));
     this.leftInBuffer = 0;
     if (this.leavesInEnvoy(<u32>size, end)) {
       this.readAhead = null;
@@ -263,19 +266,19 @@ export class KafkaConnection extends Context {
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
     collectAtCallbackStart();
     if (end && this.closeCause.length == 0) this.closeCause = "broker closed the connection";
-    const st = this.pump(this.responses, BufferTypeValues.NetworkUpstreamData, <u32>size, end);
-    addCounter(getStats().responseBytes, <i64>size);
-    return st;
+    this.responseTally.bytes += <i64>size;
+    return this.pump(this.responses, BufferTypeValues.NetworkUpstreamData, <u32>size, end);
   }
 
   private pump(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {
     const st = this.pumpChunk(f, typ, size, end);
+    const tally = f == this.requests ? this.requestTally : this.responseTally;
     if (inPlace()) {
-      const stats = getStats();
-      addCounter(f == this.requests ? stats.requestBytesReadInPlace : stats.responseBytesReadInPlace, <i64>inPlaceFetchedBytes());
+      tally.readInPlace += <i64>inPlaceFetchedBytes();
       endInPlace();
     }
     if (f == this.responses) this.responseSide.endChunk();
+    if (f.mode == Mode.Header && f.heldBytes == 0) tally.flush();
     return st;
   }
 
@@ -456,6 +459,8 @@ export class KafkaConnection extends Context {
       info(this.label + " closed: " + why + this.summary());
     }
     this.handler.onClose();
+    this.requestTally.flush();
+    this.responseTally.flush();
     this.forgetInEnvoy();
     this.requests.release();
     this.responses.release();
@@ -713,7 +718,7 @@ class ResponseSide extends FrameCallbacks {
       // From here on the response's pages are read as the streamed frame's, fetched again
       // where the walk reads them.
       this.reserved = null;
-      addCounter(getStats().responseBytesReadInPlace, <i64>inPlaceFetchedBytes());
+      conn.responseTally.readInPlace += <i64>inPlaceFetchedBytes();
       endInPlace();
       this.chunkInPlace = true;
     }
