@@ -39,7 +39,7 @@ import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName, ByteTally } from "./stats";
 import { frameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
 import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
-import { endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
+import { IN_PLACE_PAGE, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
 /** The api keys whose frames carry records: a Produce request, a Fetch response. */
@@ -48,10 +48,11 @@ const FETCH: i16 = 1;
 
 /**
  * A downstream buffer up to this size is read whole to learn whether its first frame is whole
- * (frameLeftInEnvoy), then handed on from that read. Above it only the size prefix is read:
- * a frame that arrives in many small pieces is not read again whole at each.
+ * (frameLeftInEnvoy), then handed on from that read. Above it, its first IN_PLACE_PAGE bytes
+ * are read: the first page of a Produce decided in place (frameAtStart takes them), and no
+ * more of a frame that arrives in many pieces (read once per frame, not at each piece).
  */
-const READ_WHOLE_BYTES: u32 = 4096;
+const READ_WHOLE_BYTES: u32 = IN_PLACE_PAGE;
 
 /** The connections of this VM that are open, for the tick that closes stalled ones. */
 const open = new Map<u32, KafkaConnection>();
@@ -147,9 +148,11 @@ export class KafkaConnection extends Context {
    */
   private inEnvoyCounted: i64 = 0;
   /**
-   * The downstream buffer, read whole by frameLeftInEnvoy for its prefix (a small buffer,
-   * READ_WHOLE_BYTES at most): what readChunk hands on in the same callback instead of a
-   * second read. Each read is a host call plus the host's call into the VM to allocate.
+   * The start of the downstream buffer (READ_WHOLE_BYTES at most), read by frameLeftInEnvoy
+   * for its prefix: what readChunk hands on in the same callback when it is the whole buffer,
+   * and the first page frameAtStart would read again otherwise. Kept across callbacks while
+   * the frame is left in Envoy's buffer (the same bytes). Each read is a host call plus the
+   * host's call into the VM to allocate.
    */
   private readAhead: Uint8Array | null = null;
 
@@ -198,7 +201,8 @@ export class KafkaConnection extends Context {
     this.requestTally.bytes += <i64>(<u32>size - min(<u32>size, this.leftInBuffer));
     this.leftInBuffer = 0;
     if (this.leavesInEnvoy(<u32>size, end)) {
-      this.readAhead = null;
+      // readAhead is kept: the frame stays at the start of Envoy's buffer, so its first bytes
+      // are what they were, for frameAtStart once the frame is whole.
       this.leftInBuffer = <u32>size;
       return FilterStatusValues.StopIteration;
     }
@@ -253,10 +257,9 @@ export class KafkaConnection extends Context {
     // From `limit` bytes on, the first frame is whole or too large to leave: no prefix to read.
     if (size < 4 || size >= limit) return 0;
     // A small buffer is read whole at once: a frame whole in it then costs one read, not two.
-    const small = size <= READ_WHOLE_BYTES;
-    const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, small ? size : 4);
+    const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, min(size, READ_WHOLE_BYTES));
     if (prefix == null || prefix.length < 4) return 0;
-    if (small && <u32>prefix.length == size) this.readAhead = prefix;
+    this.readAhead = prefix;
     const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
     // A negative or oversized claim is the framer's to refuse.
     return <u64>declared + 4 > <u64>limit ? 0 : declared + 4;
@@ -298,7 +301,7 @@ export class KafkaConnection extends Context {
     if (f.mode == Mode.Header && f.heldBytes == 0 && this.rawExchanges == 0 && this.handshakesV0 == 0) {
       let frame: u32 = 0;
       if (f == this.requests) {
-        if (this.decidedInBuffer == 0) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, false, PRODUCE);
+        if (this.decidedInBuffer == 0) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, false, PRODUCE, this.readAhead);
       } else {
         const e = this.inFlight.peek();
         if (e != null && e.apiKey == FETCH && e.synthesized == null && !e.aside) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, true);

@@ -94,12 +94,14 @@ let firstPage: Uint8Array | null = null;
 /**
  * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, of at least
  * `minBytes`, and, for a request (`apiKey` >= 0), of that api key; 0 when not (the buffer is
- * read as usual). Whole there (at most `size`), or only begun when `begun`.
+ * read as usual). Whole there (at most `size`), or only begun when `begun`. `start`: the
+ * buffer's first bytes if this callback read them already.
  */
-export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1): u32 {
+export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1, start: Uint8Array | null = null): u32 {
   firstPage = null;
   if (minBytes == 0 || size < minBytes) return 0;
-  const head = readBuffer(typ, min(size, IN_PLACE_PAGE));
+  const first = min(size, IN_PLACE_PAGE);
+  const head = start != null && <u32>start.length == first ? start : readBuffer(typ, first);
   if (head == null || head.length < 6) return 0;
   const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
   if (apiKey >= 0 && ((<i32>head[4] << 8) | <i32>head[5]) != apiKey) return 0;
