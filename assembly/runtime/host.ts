@@ -118,20 +118,35 @@ const LINE_KEPT_BYTES = 64 << 10;
  */
 export function logParts(level: LogLevelValues, parts: Array<string>): void {
   if (!enabled(level)) return;
-  let bytes = 0;
-  for (let i = 0; i < parts.length; i++) bytes += String.UTF8.byteLength(unchecked(parts[i]));
+  // Room for the longest encoding (3 bytes per UTF-16 unit), not each part's measured first.
+  let units = 0;
+  for (let i = 0; i < parts.length; i++) units += unchecked(parts[i]).length;
   let buf = lineBuffer;
-  if (buf.byteLength < bytes) {
-    buf = new ArrayBuffer(max(bytes, buf.byteLength << 1));
+  if (buf.byteLength < units * 3) {
+    buf = new ArrayBuffer(max(units * 3, buf.byteLength << 1));
     if (buf.byteLength <= LINE_KEPT_BYTES) lineBuffer = buf;
   }
   const start = changetype<usize>(buf);
   let at = start;
-  for (let i = 0; i < parts.length; i++) {
-    const part = unchecked(parts[i]);
-    at += String.UTF8.encodeUnsafe(changetype<usize>(part), part.length, at);
-  }
+  for (let i = 0; i < parts.length; i++) at += writeUtf8(unchecked(parts[i]), at);
   imports.proxy_log(level, start, at - start);
+}
+
+/**
+ * Writes `s` as UTF-8 at `at` (room for 3 bytes per unit), as String.UTF8.encodeUnsafe does;
+ * returns the bytes written. Log lines are mostly ASCII: taken four units at a time until one
+ * is not, then encoded from there by the standard library.
+ */
+export function writeUtf8(s: string, at: usize): usize {
+  const src = changetype<usize>(s);
+  const n = <usize>s.length;
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = load<u64>(src + (i << 1));
+    if ((v & 0xff80_ff80_ff80_ff80) != 0) break;
+    store<u32>(at + i, <u32>(v & 0xff) | <u32>((v >> 8) & 0xff00) | <u32>((v >> 16) & 0xff_0000) | <u32>((v >> 24) & 0xff00_0000));
+  }
+  return i + String.UTF8.encodeUnsafe(src + (i << 1), <i32>(n - i), at + i);
 }
 /**
  * A value from the wire as it may appear in a log line: control characters (C0, DEL, C1, and
@@ -142,7 +157,8 @@ export function printable(s: string | null, maxChars: i32 = 200): string {
   if (s == null) return "null";
   const n = s.length;
   let clean = n <= maxChars;
-  for (let i = 0; clean && i < n; i++) if (needsEscape(s.charCodeAt(i))) clean = false;
+  const p = changetype<usize>(s);
+  for (let i = 0; clean && i < n; i++) if (needsEscape(<i32>load<u16>(p + (<usize>i << 1)))) clean = false;
   if (clean) return s;
   const parts = new Array<string>();
   let from = 0;

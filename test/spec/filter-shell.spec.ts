@@ -4,7 +4,7 @@
 import { requestHeaderNeed, readRequestHeader, HeaderError } from "../../assembly/filter/header";
 import { InFlight, InFlightQueue } from "../../assembly/filter/inflight";
 import { RequestHeader } from "../../assembly/filter/seam";
-import { printable } from "../../assembly/runtime/host";
+import { printable, writeUtf8 } from "../../assembly/runtime/host";
 import { ProduceRequestData } from "../../assembly/messages/ProduceRequest";
 import { requestBytes } from "./support/enforce";
 
@@ -84,6 +84,21 @@ describe("wire values in log lines", () => {
     expect(printable("back\\slash")).toBe("back\\\\slash");
     expect(printable("del\x7f c1\u0085 ls\u2028")).toBe("del\\x7f c1\\x85 ls\\u2028");
     expect(printable(null)).toBe("null");
+  });
+
+  it("writes lines as the standard library encodes them: ASCII four units at a time, the rest from the first unit that is not", () => {
+    const cases = ["", "a", "abc", "abcd", "abcde", "kafka filter: denied Produce principal=User:alice",
+      "é", "abcé", "abcdé", "clïent-😀-x", "😀abcdefgh", "abcd\u{1F600}efgh", "lone \ud800 high", "lone \udc00 low", "abc\ud800",
+      "\u0085\u2028 wide", "x".repeat(37) + "ü" + "y".repeat(9)];
+    const out = new ArrayBuffer(512);
+    for (let i = 0; i < cases.length; i++) {
+      const s = unchecked(cases[i]);
+      const want = Uint8Array.wrap(String.UTF8.encode(s));
+      const n = <i32>writeUtf8(s, changetype<usize>(out) + 3); // unaligned, as after a part of odd length
+      expect(n).toBe(want.length, s);
+      const got = Uint8Array.wrap(out, 3, n);
+      for (let k = 0; k < n; k++) expect(got[k]).toBe(want[k], s);
+    }
   });
 
   it("caps long values and says how much was left out", () => {
