@@ -28,5 +28,5 @@ $(BENCH_NOOP): test/bench/floor/noop-filter.ts asconfig.json $(NODE_STAMP)
 	npx asc test/bench/floor/noop-filter.ts --config asconfig.json --target filter -o $@
 
 .PHONY: bench
-bench: filter codecs $(BENCH_CODECS) $(BENCH_NOOP) oracle envoy kafka tools
+bench: filter codecs $(BENCH_CODECS) $(BENCH_NOOP) build/filter-work.wasm oracle envoy kafka tools
 	@STACK_LOCK=$(STACK_LOCK) bash test/bench/run.sh

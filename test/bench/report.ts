@@ -10,11 +10,12 @@
 //   floor <key> ...                                                           no-op/pass
 //   above_floor <key> ...                                                     filter/no-op
 //   added <key> ...                                                           filter - pass (us)
+//   work <key> <value>            the filter's work per round trip in the mock host (work.json)
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
-const [proxyFile, codecsFile] = process.argv.slice(2);
-if (!proxyFile || !codecsFile) { console.error("usage: report.ts <proxy.json> <codecs.json>"); process.exit(2); }
+const [proxyFile, codecsFile, workFile] = process.argv.slice(2);
+if (!proxyFile || !codecsFile) { console.error("usage: report.ts <proxy.json> <codecs.json> [work.json]"); process.exit(2); }
 
 interface Cpu { total: number; workers: number; v8: number }
 interface Loop { count: number; ms: number; p50: number; p99: number; envoyCpu: Cpu }
@@ -37,6 +38,11 @@ const codecs = JSON.parse(readFileSync(codecsFile, "utf8")) as {
   node: string; skipped: Record<string, number>;
   results: Array<{ set: string; frames: number; versions: number; avgBytes: number } & Record<"reencode" | "decodeParse" | "view" | "kafkajs", { framesPerS: number; mbPerS: number }>>;
 };
+
+interface Work { entries: number; reads: number; readBytes: number; counters: number }
+const work = workFile && existsSync(workFile)
+  ? JSON.parse(readFileSync(workFile, "utf8")) as { cases: Record<string, Work>; ratios: Record<string, number> }
+  : null;
 
 const median = (xs: number[]): number => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -183,6 +189,16 @@ out.push([ch[0].padEnd(cw[0]), ...ch.slice(1).map((h, i) => h.padStart(cw[i + 1]
 for (const r of crows) out.push([r[0].padEnd(cw[0]), ...r.slice(1).map((c, i) => c.padStart(cw[i + 1]))].join("  "));
 const skipped = Object.entries(codecs.skipped).map(([k, v]) => `${v} ${k}`).join(", ");
 if (skipped) out.push(`  left out: ${skipped}`);
+if (work) {
+  out.push("");
+  out.push("the filter's work per round trip in the mock host (round-trip-cost.mjs on build/filter-work.wasm): Wasm function entries and loop");
+  out.push("iterations (binaryen log-execution), host reads and counter increments; counted, so the same on any machine under any load");
+  const wh = ["round trip", "Wasm calls+loops", "host reads", "KiB read", "counter increments"];
+  const wrows = Object.entries(work.cases).map(([what, w]) => [what, fmt(w.entries, 0), fmt(w.reads, 1), fmt(w.readBytes / 1024, 1), fmt(w.counters, 1)]);
+  const ww = wh.map((h, i) => Math.max(h.length, ...wrows.map((r) => r[i].length)));
+  out.push([wh[0].padEnd(ww[0]), ...wh.slice(1).map((h, i) => h.padStart(ww[i + 1]))].join("  "));
+  for (const r of wrows) out.push([r[0].padEnd(ww[0]), ...r.slice(1).map((c, i) => c.padStart(ww[i + 1]))].join("  "));
+}
 out.push("");
 out.push(`summary: ${pairs.length} repeats; ratio = filter/pass, floor = no-op/pass, above_floor = filter/no-op, added = filter - pass (us); median min max, then each repeat`);
 const order: Kind[] = ["ratio", "floor", "above_floor", "added"];
@@ -196,5 +212,11 @@ for (const r of codecs.results) {
   out.push(`codecs ${(key + ".reencode_vs_kafkajs").padEnd(27)} ${(r.reencode.framesPerS / r.kafkajs.framesPerS).toFixed(2).padStart(7)}`);
   out.push(`codecs ${(key + ".object_vs_kafkajs").padEnd(27)} ${(r.decodeParse.framesPerS / r.kafkajs.framesPerS).toFixed(3).padStart(7)}`);
   out.push(`codecs ${(key + ".view_vs_kafkajs").padEnd(27)} ${(r.view.framesPerS / r.kafkajs.framesPerS).toFixed(2).padStart(7)}`);
+}
+// Stable keys: "produce 1008 KiB in 64 KiB reads" -> produce_1008kib_in_64kib_reads.
+const workKey = (what: string): string => what.toLowerCase().replace(/ kib/g, "kib").replace(/[^a-z0-9]+/g, "_");
+if (work) {
+  for (const [what, w] of Object.entries(work.cases)) out.push(`work ${(workKey(what) + ".calls").padEnd(38)} ${fmt(w.entries, 0).replace(/,/g, "").padStart(7)}`);
+  for (const [what, r] of Object.entries(work.ratios)) out.push(`work ${(workKey(what) + "_vs_1kib").padEnd(38)} ${r.toFixed(2).padStart(7)}`);
 }
 console.log(out.join("\n"));

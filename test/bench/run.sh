@@ -8,7 +8,7 @@
 # proxy.ts runs, and `make down` stops the stack before the lock is let go, also on failure or
 # interruption (trap). Waiting for the lock, and then for a stack someone started without it
 # (polls every BENCH_POLL s), takes up to BENCH_WAIT s each; it never takes over someone else's
-# stack. Figures go to $BENCH_OUT (.cache/bench): codecs.json, proxy.json, report.txt.
+# stack. Figures go to $BENCH_OUT (.cache/bench): codecs.json, work.json, proxy.json, report.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -45,6 +45,10 @@ t0=$SECONDS
 # 1. Decode cost in Node (no stack needed).
 npx tsx test/bench/codecs.ts "$FRAMES" "$OUT/codecs.json"
 
+# 1b. The filter's work per round trip in the mock host, counted (no stack needed; figures
+# that do not move with the machine's load: assembly/filter/testing/round-trip-cost.mjs).
+ROUND_TRIP_JSON="$OUT/work.json" node assembly/filter/testing/round-trip-cost.mjs build/filter-work.wasm test/bench/policy.json > /dev/null
+
 # 2. Through Envoy, holding the stack lock (-o: the daemons the bench starts do not inherit it).
 if [ -n "$LOCK" ]; then
   echo "bench: waiting for $LOCK (up to ${WAIT}s)" >&2
@@ -56,5 +60,5 @@ else
 fi
 
 echo
-npx tsx test/bench/report.ts "$OUT/proxy.json" "$OUT/codecs.json" | tee "$OUT/report.txt"
+npx tsx test/bench/report.ts "$OUT/proxy.json" "$OUT/codecs.json" "$OUT/work.json" | tee "$OUT/report.txt"
 echo "bench: $((SECONDS - t0))s; figures in $OUT/"

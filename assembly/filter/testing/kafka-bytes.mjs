@@ -81,3 +81,19 @@ export function fetchResponse(corr, topic, batches) {
   ]);
   return sized(Buffer.concat([i32(corr), uvarint(0), body]));
 }
+
+/** Metadata v12 for one topic by name (no auto-creation), as the bench and most clients send it. */
+export function metadata(corr, topic) {
+  const header = Buffer.concat([i16(3), i16(12), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  const body = Buffer.concat([uvarint(2), Buffer.alloc(16), compactString(topic), uvarint(0), Buffer.from([0, 0]), uvarint(0)]);
+  return sized(Buffer.concat([header, body]));
+}
+
+/** Metadata v12's answer: one broker, `topic` (id `id`, 16 bytes) with one partition led by it. */
+export function metadataResponse(corr, topic, id) {
+  const partition = Buffer.concat([i16(0), i32(0), i32(1), i32(0), uvarint(2), i32(1), uvarint(2), i32(1), uvarint(1), uvarint(0)]);
+  const topicBytes = Buffer.concat([i16(0), compactString(topic), id, Buffer.from([0]), uvarint(2), partition, i32(-2147483648), uvarint(0)]);
+  const broker = Buffer.concat([i32(1), compactString("127.0.0.1"), i32(9092), uvarint(0), uvarint(0)]);
+  const body = Buffer.concat([i32(0), uvarint(2), broker, compactString("cluster"), i32(1), uvarint(2), topicBytes, uvarint(0)]);
+  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
+}

@@ -1,6 +1,7 @@
-// What one allowed round trip (request and response) costs the filter in the mock host
-// (host.mjs), after warm-up round trips (first-use allocations: config lookups, stat names,
-// grown buffers):
+// What one round trip (request and response) costs the filter in the mock host (host.mjs),
+// after warm-up round trips (first-use allocations: config lookups, stat names, grown buffers):
+//   - Metadata v12 for one topic (the bench's per-request figure), and a Produce of 1 KiB to a
+//     denied topic (answered by the filter after its ApiVersions probe, as in the bench);
 //   - Produce (acks=1, 1 KiB records): 1 KiB, 101 KiB and 1 MiB in one partition, 101 KiB spread over
 //     100 partitions;
 //   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100;
@@ -24,13 +25,14 @@
 //   node assembly/filter/testing/round-trip-cost.mjs build/filter.wasm [policy]        # time
 //   node assembly/filter/testing/round-trip-cost.mjs build/filter-rtrace.wasm [policy] # allocation
 //   node assembly/filter/testing/round-trip-cost.mjs build/filter-work.wasm [policy]   # work
+//     (ROUND_TRIP_JSON=file: the work figures also as JSON, for make bench's report)
 // (build/filter-rtrace.wasm, build/filter-work.wasm: mk/filter.mk)
 //
 // Figures for test/bench/README.md, not a test.
 
 import fs from "node:fs";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
-import { batch, produce, produceResponse, fetch, fetchResponse } from "./kafka-bytes.mjs";
+import { batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse } from "./kafka-bytes.mjs";
 
 const [wasm = "build/filter.wasm", policy = "test/bench/policy.json"] = process.argv.slice(2);
 
@@ -80,7 +82,12 @@ function measure(what, kib, trip) {
     for (let i = 0; i < rounds; i++) trip(100 + i, false);
     const read = Object.values(h.bytesGiven).reduce((a, b) => a + b, 0) - given;
     const per = (n) => (n / rounds).toFixed(1);
-    const w = { entries: entries / rounds, reads: (h.hostCalls.get("proxy_get_buffer_bytes") ?? 0) / rounds };
+    const w = {
+      entries: entries / rounds,
+      reads: (h.hostCalls.get("proxy_get_buffer_bytes") ?? 0) / rounds,
+      readBytes: read / rounds,
+      counters: (h.hostCalls.get("proxy_increment_metric") ?? 0) / rounds,
+    };
     work.set(what, w);
     console.log(`work ${what}: ${per(entries)} Wasm calls and loop iterations, ${per(w.reads * rounds)} host reads ` +
       `(${(read / rounds / 1024).toFixed(1)} KiB), ${per(h.hostCalls.get("proxy_increment_metric") ?? 0)} counter increments per round trip`);
@@ -114,6 +121,38 @@ const work = new Map();
 const metric = (name) => [...h.metrics.values()].find((m) => m.name === name)?.value ?? 0n;
 
 let connection = 10;
+
+{
+  // Metadata for one topic, allowed; then a Produce the policy refuses (bench.denied.*): the
+  // filter answers it after a probe (ApiVersions v0, answered here as the broker would).
+  const c = h.connect(connection++);
+  const req = metadata(0, "bench.meta");
+  const resp = metadataResponse(0, "bench.meta", Buffer.alloc(16, 7));
+  measure("metadata", 0, (corr, check) => {
+    req.writeInt32BE(corr, 8);
+    resp.writeInt32BE(corr, 4);
+    c.sent[DOWNSTREAM] = [];
+    c.sent[UPSTREAM] = [];
+    c.feed(DOWNSTREAM, req);
+    c.feed(UPSTREAM, resp);
+    if (check && !(c.output(DOWNSTREAM).equals(req) && c.output(UPSTREAM).equals(resp))) throw new Error("the Metadata round trip did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
+  });
+  const denied = produce(0, "bench.denied.x", [batch(1, 1024)]);
+  const probeAnswer = Buffer.from([0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // ApiVersions v0: no error, no keys, throttle 0
+  measure("produce 1 KiB denied", 1, (corr, check) => {
+    denied.writeInt32BE(corr, 8);
+    c.sent[DOWNSTREAM] = [];
+    c.sent[UPSTREAM] = [];
+    c.feed(DOWNSTREAM, denied);
+    probeAnswer.writeInt32BE(corr, 4); // the probe reuses the refused request's correlation id
+    c.feed(UPSTREAM, probeAnswer);
+    const answer = c.output(UPSTREAM);
+    if (check && !(answer.length > probeAnswer.length && answer.readInt32BE(4) === corr && h.logs.at(-2)?.msg.startsWith("kafka filter: denied Produce"))) {
+      throw new Error("the denied Produce was not refused and answered: " + JSON.stringify(h.logs.slice(-3)));
+    }
+  });
+  c.close();
+}
 // One record of 1 KiB, 100 in one partition (the bench's Produce), 1,000 in one, 100 in 100 partitions of one each.
 for (const [records, partitions] of [[1, 1], [100, 1], [1000, 1], [100, 100]]) {
   const batches = Array.from({ length: partitions }, () => batch(records / partitions, 1024));
@@ -185,12 +224,15 @@ for (const [api, big, read] of cases) {
 
 // The payload goal: the filter's work for a 1 MiB frame against a 1 KiB one, whole and in reads.
 if (counted) {
+  const ratios = {};
   for (const api of ["produce", "fetch"]) {
     const small = work.get(`${api} 1 KiB in 1 partition`);
     for (const large of [`${api} 1008 KiB in 1 partition`, `${api} 1008 KiB in 64 KiB reads`]) {
       const w = work.get(large);
+      ratios[large] = w.entries / small.entries;
       console.log(`work ratio ${large} / 1 KiB: ${(w.entries / small.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${w.reads.toFixed(1)} / ${small.reads.toFixed(1)}`);
     }
   }
+  if (process.env.ROUND_TRIP_JSON) fs.writeFileSync(process.env.ROUND_TRIP_JSON, JSON.stringify({ cases: Object.fromEntries(work), ratios }, null, 1));
 }
 
