@@ -64,14 +64,41 @@ export class LabelBudget {
    */
   known(value: string): string { return this.admitted.has(value) || this.admittedElsewhere(value) ? value : OTHER; }
 
+  /**
+   * Values another VM had not admitted when last asked, and how many more times to answer so
+   * before asking again: a client refused over and over on a topic no traffic admitted (the
+   * bench's denied Produce, a retrying producer) would otherwise cost a shared-data lookup
+   * (a host call under Envoy's lock) per refusal. So a value admitted elsewhere since shows
+   * under its own name here after at most NOT_ADMITTED_RECHECK lookups. At most
+   * NOT_ADMITTED_KEPT values are remembered (made-up names: then forgotten all at once).
+   */
+  private notAdmitted: Map<string, i32> = new Map<string, i32>();
+
   private admittedElsewhere(value: string): bool {
-    if (!this.valid(value) || getSharedText(this.sharedKey(value)) == null) return false;
+    if (!this.valid(value)) return false;
+    const remembered = this.notAdmitted.has(value);
+    if (remembered) {
+      const skips = this.notAdmitted.get(value);
+      if (skips > 0) {
+        this.notAdmitted.set(value, skips - 1);
+        return false;
+      }
+    }
+    if (getSharedText(this.sharedKey(value)) == null) {
+      if (!remembered && this.notAdmitted.size >= NOT_ADMITTED_KEPT) this.notAdmitted.clear();
+      this.notAdmitted.set(value, NOT_ADMITTED_RECHECK - 1);
+      return false;
+    }
+    if (remembered) this.notAdmitted.delete(value);
     this.admitted.add(value); // the series exists already: no new cardinality
     return true;
   }
 
   private sharedKey(value: string): string { return this.keyPrefix + value; }
 }
+
+const NOT_ADMITTED_RECHECK: i32 = 16;
+const NOT_ADMITTED_KEPT: i32 = 256;
 
 const OTHER = "_other";
 const INVALID = "_invalid";

@@ -39,7 +39,7 @@ const codecs = JSON.parse(readFileSync(codecsFile, "utf8")) as {
   results: Array<{ set: string; frames: number; versions: number; avgBytes: number } & Record<"reencode" | "decodeParse" | "view" | "kafkajs", { framesPerS: number; mbPerS: number }>>;
 };
 
-interface Work { entries: number; reads: number; readBytes: number; counters: number }
+interface Work { entries: number; reads: number; readBytes: number; counters: number; otherCalls?: number }
 const work = workFile && existsSync(workFile)
   ? JSON.parse(readFileSync(workFile, "utf8")) as { cases: Record<string, Work>; ratios: Record<string, number> }
   : null;
@@ -192,9 +192,9 @@ if (skipped) out.push(`  left out: ${skipped}`);
 if (work) {
   out.push("");
   out.push("the filter's work per round trip in the mock host (round-trip-cost.mjs on build/filter-work.wasm): Wasm function entries and loop");
-  out.push("iterations (binaryen log-execution), host reads and counter increments; counted, so the same on any machine under any load");
-  const wh = ["round trip", "Wasm calls+loops", "host reads", "KiB read", "counter increments"];
-  const wrows = Object.entries(work.cases).map(([what, w]) => [what, fmt(w.entries, 0), fmt(w.reads, 1), fmt(w.readBytes / 1024, 1), fmt(w.counters, 1)]);
+  out.push("iterations (binaryen log-execution), host reads, counter increments and other host calls; counted, so the same on any machine under any load");
+  const wh = ["round trip", "Wasm calls+loops", "host reads", "KiB read", "counter increments", "other host calls"];
+  const wrows = Object.entries(work.cases).map(([what, w]) => [what, fmt(w.entries, 0), fmt(w.reads, 1), fmt(w.readBytes / 1024, 1), fmt(w.counters, 1), fmt(w.otherCalls ?? NaN, 1)]);
   const ww = wh.map((h, i) => Math.max(h.length, ...wrows.map((r) => r[i].length)));
   out.push([wh[0].padEnd(ww[0]), ...wh.slice(1).map((h, i) => h.padStart(ww[i + 1]))].join("  "));
   for (const r of wrows) out.push([r[0].padEnd(ww[0]), ...r.slice(1).map((c, i) => c.padStart(ww[i + 1]))].join("  "));

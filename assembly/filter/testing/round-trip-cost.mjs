@@ -87,10 +87,12 @@ function measure(what, kib, trip) {
       reads: (h.hostCalls.get("proxy_get_buffer_bytes") ?? 0) / rounds,
       readBytes: read / rounds,
       counters: (h.hostCalls.get("proxy_increment_metric") ?? 0) / rounds,
+      // Logging, writing Envoy's buffers, the clock, shared data, ...
+      otherCalls: ([...h.hostCalls.values()].reduce((a, b) => a + b, 0) - (h.hostCalls.get("proxy_get_buffer_bytes") ?? 0) - (h.hostCalls.get("proxy_increment_metric") ?? 0)) / rounds,
     };
     work.set(what, w);
     console.log(`work ${what}: ${per(entries)} Wasm calls and loop iterations, ${per(w.reads * rounds)} host reads ` +
-      `(${(read / rounds / 1024).toFixed(1)} KiB), ${per(h.hostCalls.get("proxy_increment_metric") ?? 0)} counter increments per round trip`);
+      `(${(read / rounds / 1024).toFixed(1)} KiB), ${per(w.counters * rounds)} counter increments, ${per(w.otherCalls * rounds)} other host calls per round trip`);
   } else if (traced) {
     allocated = 0;
     blocks = 0;
