@@ -46,6 +46,51 @@ function clearOut(): void {
   store<usize>(outSize, 0);
 }
 
+// Memory the next host allocation lands in (readInto): the caller's, where the bytes go.
+let landingPtr: usize = 0;
+let landingSize: usize = 0;
+
+/**
+ * The VM's allocator for the host (exported as `malloc` by main.ts): what the host hands over
+ * (get_buffer_bytes, properties, shared data) is a new pinned ArrayBuffer, which taken() wraps
+ * and unpins; during readInto, the caller's memory instead. Not zeroed: the host writes all of
+ * it.
+ */
+export function malloc(size: i32): usize {
+  if (landingPtr != 0 && <usize>max(size, 0) <= landingSize) {
+    const p = landingPtr;
+    landingPtr = 0;
+    return p;
+  }
+  return __pin(__new(<usize>max(size, 0), idof<ArrayBuffer>()));
+}
+
+/** The ABI's counterpart of malloc (Envoy does not call it). */
+export function free(ptr: usize): void { __unpin(ptr); }
+
+/**
+ * Copies `size` bytes starting at `start` of a host buffer straight to `into` (VM memory the
+ * caller owns): no block allocated, no second copy. False unless the host gives all of them.
+ * For pages of a frame read in place, whose bytes are copied where they go at once.
+ */
+export function readInto(typ: BufferTypeValues, start: u32, size: u32, into: usize): bool {
+  if (size == 0) return true;
+  clearOut();
+  landingPtr = into;
+  landingSize = <usize>size;
+  const r = imports.proxy_get_buffer_bytes(typ, start, size, outPtr, outSize);
+  landingPtr = 0;
+  if (r != WasmResultValues.Ok) return false;
+  const ptr = load<usize>(outPtr);
+  const got = load<u32>(outSize);
+  if (ptr == 0 || ptr == into) return ptr != 0 && got == size;
+  // A host that allocated otherwise (none known does): its block, copied.
+  const ok = got == size && <usize>got <= <usize>changetype<ArrayBuffer>(ptr).byteLength;
+  if (ok) memory.copy(into, ptr, <usize>size);
+  __unpin(ptr);
+  return ok;
+}
+
 /**
  * Copies `size` bytes starting at `start` of a host buffer (DownstreamData, UpstreamData,
  * plugin configuration...) into the VM (see taken()). Returns null if the host has no such
