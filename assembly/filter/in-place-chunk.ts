@@ -4,7 +4,7 @@
 // the frame itself only what policy reads (topic names, partition headers, batch headers),
 // never the records. Passed, the frame goes on from Envoy's buffer as it is.
 
-import { BufferTypeValues, readBuffer, readInto } from "../runtime/host";
+import { BufferTypeValues, readInto } from "../runtime/host";
 import { IN_PLACE_PAGE, PageSource, beginInPlace, makeReadable } from "../protocol/in-place";
 import { requestHeaderNeed } from "./header";
 
@@ -82,10 +82,14 @@ export function giveLayout(b: ArrayBuffer): bool {
 }
 
 /**
- * The first page of Envoy's buffer as frameAtStart read it, for the inPlaceChunk that follows
- * it in the same callback (one host read for both); null when none.
+ * The first page of Envoy's buffer as frameAtStart has it (firstPageLength bytes at
+ * firstPagePtr; 0: none), for the inPlaceChunk that follows it in the same callback (one host
+ * read for both). In headPage when frameAtStart read it: copied from there or dropped in the
+ * same callback, so one page of memory, reused, serves every frame.
  */
-let firstPage: Uint8Array | null = null;
+let firstPagePtr: usize = 0;
+let firstPageLength: u32 = 0;
+const headPage = new ArrayBuffer(<i32>IN_PLACE_PAGE);
 
 /**
  * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, of at least
@@ -94,16 +98,18 @@ let firstPage: Uint8Array | null = null;
  * buffer's first bytes if this callback read them already.
  */
 export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1, start: Uint8Array | null = null): u32 {
-  firstPage = null;
+  firstPagePtr = 0;
   if (minBytes == 0 || size < minBytes) return 0;
   const first = min(size, IN_PLACE_PAGE);
-  const head = start != null && <u32>start.length == first ? start : readBuffer(typ, first);
-  if (head == null || head.length < 6) return 0;
-  const declared = (<u32>head[0] << 24) | (<u32>head[1] << 16) | (<u32>head[2] << 8) | <u32>head[3];
-  if (apiKey >= 0 && ((<i32>head[4] << 8) | <i32>head[5]) != apiKey) return 0;
+  let head = changetype<usize>(headPage);
+  if (start != null && <u32>start.length == first) head = start.dataStart;
+  else if (first < 6 || !readInto(typ, 0, first, head)) return 0;
+  const declared = bswap<u32>(load<u32>(head));
+  if (apiKey >= 0 && <i32>bswap<u16>(load<u16>(head, 4)) != apiKey) return 0;
   // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.
   if (declared >= <u32>i32.MAX_VALUE - 4 || (!begun && declared + 4 > size) || declared + 4 < minBytes) return 0;
-  firstPage = head;
+  firstPagePtr = head;
+  firstPageLength = first;
   return declared + 4;
 }
 
@@ -120,9 +126,9 @@ export function inPlaceChunk(typ: BufferTypeValues, size: u32, frame: u32, into:
   const inPlace = min(frame, size);
   // Fetched with the prefix: the request header and, usually, the topic names.
   const first = min(inPlace, IN_PLACE_PAGE);
-  const page = firstPage;
-  firstPage = null;
-  if (page != null && <u32>page.length >= first) memory.copy(at, page.dataStart, first);
+  const page = firstPagePtr;
+  firstPagePtr = 0;
+  if (page != 0 && firstPageLength >= first) memory.copy(at, page, first);
   else if (!envoyBuffer.fetch(0, first, at)) return null;
   if (size > frame && !envoyBuffer.fetch(frame, size - frame, at + <usize>frame)) return null;
   beginInPlace(at, inPlace, envoyBuffer, first);
