@@ -37,7 +37,7 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName, ByteTally } from "./stats";
-import { frameAtStart, inPlaceChunk, envoyPages } from "./in-place-chunk";
+import { frameAtStart, inPlaceChunk, envoyPages, readHead, headAt } from "./in-place-chunk";
 import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
 import { IN_PLACE_PAGE, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
@@ -155,6 +155,8 @@ export class KafkaConnection extends Context {
    * host's call into the VM to allocate.
    */
   private readAhead: Uint8Array | null = null;
+  /** A larger buffer's first page, read by frameLeftInEnvoy into the shared head page (in-place-chunk.ts readHead): kept as readAhead is. */
+  private headTicket: u32 = 0;
 
   constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
@@ -209,6 +211,7 @@ export class KafkaConnection extends Context {
 
     const st = this.pump(this.requests, BufferTypeValues.NetworkDownstreamData, <u32>size, end);
     this.readAhead = null;
+    this.headTicket = 0;
     return st;
   }
 
@@ -257,10 +260,19 @@ export class KafkaConnection extends Context {
     // From `limit` bytes on, the first frame is whole or too large to leave: no prefix to read.
     if (size < 4 || size >= limit) return 0;
     // A small buffer is read whole at once: a frame whole in it then costs one read, not two.
-    const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, min(size, READ_WHOLE_BYTES));
-    if (prefix == null || prefix.length < 4) return 0;
-    this.readAhead = prefix;
-    const declared = (<u32>prefix[0] << 24) | (<u32>prefix[1] << 16) | (<u32>prefix[2] << 8) | <u32>prefix[3];
+    // A larger one's first page goes to the shared head page (frameAtStart's if still ours).
+    let declared: u32 = 0;
+    if (size <= READ_WHOLE_BYTES) {
+      const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, size);
+      if (prefix == null || prefix.length < 4) return 0;
+      this.readAhead = prefix;
+      declared = bswap<u32>(load<u32>(prefix.dataStart));
+    } else {
+      this.headTicket = readHead(BufferTypeValues.NetworkDownstreamData, READ_WHOLE_BYTES);
+      const head = headAt(this.headTicket, READ_WHOLE_BYTES);
+      if (head == 0) return 0;
+      declared = bswap<u32>(load<u32>(head));
+    }
     // A negative or oversized claim is the framer's to refuse.
     return <u64>declared + 4 > <u64>limit ? 0 : declared + 4;
   }
@@ -301,7 +313,7 @@ export class KafkaConnection extends Context {
     if (f.mode == Mode.Header && f.heldBytes == 0 && this.rawExchanges == 0 && this.handshakesV0 == 0) {
       let frame: u32 = 0;
       if (f == this.requests) {
-        if (this.decidedInBuffer == 0) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, false, PRODUCE, this.readAhead);
+        if (this.decidedInBuffer == 0) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, false, PRODUCE, this.readAhead, this.headTicket);
       } else {
         const e = this.inFlight.peek();
         if (e != null && e.apiKey == FETCH && e.synthesized == null && !e.aside) frame = frameAtStart(typ, size, this.inPlaceFrameBytes, true);

@@ -84,26 +84,50 @@ export function giveLayout(b: ArrayBuffer): bool {
 /**
  * The first page of Envoy's buffer as frameAtStart has it (firstPageLength bytes at
  * firstPagePtr; 0: none), for the inPlaceChunk that follows it in the same callback (one host
- * read for both). In headPage when frameAtStart read it: copied from there or dropped in the
- * same callback, so one page of memory, reused, serves every frame.
+ * read for both).
  */
 let firstPagePtr: usize = 0;
 let firstPageLength: u32 = 0;
+
+// One page of memory, reused, that the first bytes of Envoy's buffers are read into when they
+// are not a chunk themselves (readHead): a large frame's first page, copied into its layout
+// when it is decided in place. Whoever read into it last holds it: a reader keeps the ticket
+// its read returned, and the page is still its own while no read came after (headAt). So a
+// connection can keep its frame's first page while the frame waits in Envoy's buffer, and
+// reads it again only if another connection read into the page meanwhile.
 const headPage = new ArrayBuffer(<i32>IN_PLACE_PAGE);
+let headTicket: u32 = 0;
+let headLength: u32 = 0;
+
+/** Reads the first `size` bytes (IN_PLACE_PAGE at most) of Envoy's `typ` buffer into the head page: its ticket, 0 if the host does not give them. */
+export function readHead(typ: BufferTypeValues, size: u32): u32 {
+  if (size > IN_PLACE_PAGE || !readInto(typ, 0, size, changetype<usize>(headPage))) return 0;
+  headLength = size;
+  if (++headTicket == 0) headTicket = 1;
+  return headTicket;
+}
+
+/** The head page, if `ticket` still holds it with `size` bytes; else 0. */
+export function headAt(ticket: u32, size: u32): usize {
+  return ticket != 0 && ticket == headTicket && headLength == size ? changetype<usize>(headPage) : 0;
+}
 
 /**
  * The size (prefix included) of the frame that starts Envoy's `size` byte buffer, of at least
  * `minBytes`, and, for a request (`apiKey` >= 0), of that api key; 0 when not (the buffer is
- * read as usual). Whole there (at most `size`), or only begun when `begun`. `start`: the
- * buffer's first bytes if this callback read them already.
+ * read as usual). Whole there (at most `size`), or only begun when `begun`. `start`, or the
+ * head page under `ticket`: the buffer's first bytes if they were read already.
  */
-export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1, start: Uint8Array | null = null): u32 {
+export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1, start: Uint8Array | null = null, ticket: u32 = 0): u32 {
   firstPagePtr = 0;
   if (minBytes == 0 || size < minBytes) return 0;
   const first = min(size, IN_PLACE_PAGE);
-  let head = changetype<usize>(headPage);
-  if (start != null && <u32>start.length == first) head = start.dataStart;
-  else if (first < 6 || !readInto(typ, 0, first, head)) return 0;
+  if (first < 6) return 0;
+  let head = start != null && <u32>start.length == first ? start.dataStart : headAt(ticket, first);
+  if (head == 0) {
+    if (readHead(typ, first) == 0) return 0;
+    head = changetype<usize>(headPage);
+  }
   const declared = bswap<u32>(load<u32>(head));
   if (apiKey >= 0 && <i32>bswap<u16>(load<u16>(head, 4)) != apiKey) return 0;
   // A negative or oversized claim is the framer's to refuse, from the buffer read as usual.

@@ -26,6 +26,9 @@
 //   6. clients that ask for large fetches and stop reading: responses laid out to be read as they
 //      arrive take at most a quarter of filter.maxBufferedBytes, the rest are copied as they
 //      arrive (as before), and other connections' frames are still held.
+//   7. a large frame waiting in Envoy's buffer keeps its first page in a page the VM's connections
+//      share (in-place-chunk.ts readHead) only while no other read came: another connection's
+//      large frame in between, allowed or refused, never decides it.
 // Run on build/filter-stress.wasm too, which fetches in 64-byte pages and poisons what it did
 // not fetch (0xff): a read that skipped the fetch decides differently there and the checks see it.
 //
@@ -345,6 +348,23 @@ for (const [name, reads] of cases) {
   check("6 stalled fetches: every answer arrives as the broker sent it", conns.every((c, i) => !c.closed && c.output(UPSTREAM).equals(answers[i])));
   check("6 stalled fetches: every answer counted", h.metric(`kafka.topic.fetch_records.${topic}`) === 2700n, String(h.metric(`kafka.topic.fetch_records.${topic}`)));
   check("6 stalled fetches: nothing left unobserved", h.metric("kafka.responses_unobserved") === 0n, String(h.metric("kafka.responses_unobserved")));
+}
+
+// ---- 7. a frame waiting in Envoy's buffer, another connection's frame in between ----
+{
+  for (const [mine, theirs] of [["ok.orders", "secret.x"], ["secret.x", "ok.orders"]]) {
+    const h = new Host(WASM, { config: policy(IN_PLACE) });
+    if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-3)));
+    const a = h.connect(30), b = h.connect(31);
+    const fa = produce(1, mine, [batches(120, 1024)]), fb = produce(1, theirs, [batches(40, 1024)]); // b's shorter: read as a's, it would fit
+    a.feed(DOWNSTREAM, fa.subarray(0, 65536)); // left in Envoy's buffer, its first page read
+    b.feed(DOWNSTREAM, fb); // whole: its first page read over a's
+    a.feed(DOWNSTREAM, fa.subarray(65536));
+    const what = `7 ${mine} waiting while another connection sends ${theirs}`;
+    if (mine === "ok.orders") check(`${what}: goes on exactly as sent`, a.output(DOWNSTREAM).equals(fa) && !a.closed, `${a.output(DOWNSTREAM).length} of ${fa.length} bytes`);
+    else check(`${what}: refused, nothing of it upstream`, !a.output(DOWNSTREAM).includes(fa.subarray(4, 40)) && !a.closed, `${a.output(DOWNSTREAM).length} bytes upstream`);
+    check(`${what}: the other decided on its own`, theirs === "ok.orders" ? b.output(DOWNSTREAM).equals(fb) : !b.output(DOWNSTREAM).includes(fb.subarray(4, 40)));
+  }
 }
 
 // ---- 3. a host that fails to give bytes of the frame ----
