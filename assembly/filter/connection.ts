@@ -156,7 +156,7 @@ export class KafkaConnection extends Context {
    */
   private readAhead: Uint8Array | null = null;
   /** A larger buffer's first page, read by frameLeftInEnvoy into the shared head page (in-place-chunk.ts readHead): kept as readAhead is. */
-  private headTicket: u32 = 0;
+  private headTicket: u64 = 0;
 
   constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
     super(context_id, root);
@@ -200,7 +200,7 @@ export class KafkaConnection extends Context {
     if (end && this.closeCause.length == 0) this.closeCause = "client closed the connection";
     // Until the answer comes, what arrives stays in Envoy's buffer, behind the waiting request.
     if (this.waiting && !this.closeRequested) return FilterStatusValues.StopIteration;
-    this.requestTally.bytes += <i64>(<u32>size - min(<u32>size, this.leftInBuffer));
+    this.requestTally.count(<i64>(<u32>size - min(<u32>size, this.leftInBuffer)));
     this.leftInBuffer = 0;
     if (this.leavesInEnvoy(<u32>size, end)) {
       // readAhead is kept: the frame stays at the start of Envoy's buffer, so its first bytes
@@ -281,7 +281,7 @@ export class KafkaConnection extends Context {
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
     collectAtCallbackStart();
     if (end && this.closeCause.length == 0) this.closeCause = "broker closed the connection";
-    this.responseTally.bytes += <i64>size;
+    this.responseTally.count(<i64>size);
     return this.pump(this.responses, BufferTypeValues.NetworkUpstreamData, <u32>size, end);
   }
 

@@ -94,21 +94,23 @@ let firstPageLength: u32 = 0;
 // when it is decided in place. Whoever read into it last holds it: a reader keeps the ticket
 // its read returned, and the page is still its own while no read came after (headAt). So a
 // connection can keep its frame's first page while the frame waits in Envoy's buffer, and
-// reads it again only if another connection read into the page meanwhile.
+// reads it again only if another connection read into the page meanwhile. Tickets are 64-bit:
+// a frame may wait up to a day (frameTimeoutMs), long enough for 2^32 reads by another
+// connection to bring a 32-bit ticket round to the waiting one's, with that connection's
+// bytes in the page.
 const headPage = new ArrayBuffer(<i32>IN_PLACE_PAGE);
-let headTicket: u32 = 0;
+let headTicket: u64 = 0;
 let headLength: u32 = 0;
 
 /** Reads the first `size` bytes (IN_PLACE_PAGE at most) of Envoy's `typ` buffer into the head page: its ticket, 0 if the host does not give them. */
-export function readHead(typ: BufferTypeValues, size: u32): u32 {
+export function readHead(typ: BufferTypeValues, size: u32): u64 {
   if (size > IN_PLACE_PAGE || !readInto(typ, 0, size, changetype<usize>(headPage))) return 0;
   headLength = size;
-  if (++headTicket == 0) headTicket = 1;
-  return headTicket;
+  return ++headTicket;
 }
 
 /** The head page, if `ticket` still holds it with `size` bytes; else 0. */
-export function headAt(ticket: u32, size: u32): usize {
+export function headAt(ticket: u64, size: u32): usize {
   return ticket != 0 && ticket == headTicket && headLength == size ? changetype<usize>(headPage) : 0;
 }
 
@@ -118,7 +120,7 @@ export function headAt(ticket: u32, size: u32): usize {
  * read as usual). Whole there (at most `size`), or only begun when `begun`. `start`, or the
  * head page under `ticket`: the buffer's first bytes if they were read already.
  */
-export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1, start: Uint8Array | null = null, ticket: u32 = 0): u32 {
+export function frameAtStart(typ: BufferTypeValues, size: u32, minBytes: u32, begun: bool, apiKey: i32 = -1, start: Uint8Array | null = null, ticket: u64 = 0): u32 {
   firstPagePtr = 0;
   if (minBytes == 0 || size < minBytes) return 0;
   const first = min(size, IN_PLACE_PAGE);

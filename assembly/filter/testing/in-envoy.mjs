@@ -10,7 +10,9 @@
 //   4. the client leaving mid-frame: the cut frame goes on as received, as a held one does; the
 //      client ending its side with the frame's last piece: served, and not closed as stalled;
 //   5. with the setting off (0), nothing is left in Envoy's buffer;
-//   4c. bytes left in Envoy's buffer count in filter.maxBufferedBytes as held ones do.
+//   4c. bytes left in Envoy's buffer count in filter.maxBufferedBytes as held ones do;
+//   6. kafka.request_bytes is added once per frame, not per read, yet shows the bytes of a
+//      connection whose reads never end between frames once 1 MiB has built up.
 //
 //   node assembly/filter/testing/in-envoy.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -214,6 +216,29 @@ function feedAllButLast(c, f, n) {
   check("5 off: each piece is taken into the VM", drained);
   check("5 off: the frame goes on exactly as sent", c.output(DOWNSTREAM).equals(f));
   check("5 off: nothing counted", h.metric("kafka.request_frames_in_envoy") === 0n);
+}
+
+// ---- 6. byte counters of a connection whose reads never end between frames ----
+{
+  const h = start();
+  const c = h.connect(60);
+  // Every read ends one byte into the next frame: the framer holds a byte after each.
+  const frames = Array.from({ length: 400 }, (_, i) => produce(i + 1, "ok.orders", 4000));
+  const all = Buffer.concat(frames);
+  let pos = 0, fed = 0;
+  for (const f of frames) {
+    const end = Math.min(pos + f.length + (pos === 0 ? 1 : 0), all.length - 1);
+    c.feed(DOWNSTREAM, all.subarray(pos, end));
+    fed += end - pos;
+    pos = end;
+  }
+  const counted = h.metric("kafka.request_bytes");
+  check(`6: ${fed} bytes fed in reads that each end inside a frame: at least all but the last MiB counted`,
+    counted >= BigInt(fed - (1 << 20)) && counted <= BigInt(fed), `${counted} of ${fed}`);
+  c.feed(DOWNSTREAM, all.subarray(pos));
+  check("6: and every byte once the last frame is whole", h.metric("kafka.request_bytes") === BigInt(all.length),
+    `${h.metric("kafka.request_bytes")} of ${all.length}`);
+  c.close();
 }
 
 done();
