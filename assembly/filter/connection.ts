@@ -343,6 +343,8 @@ export class KafkaConnection extends Context {
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
+    // Inside a frame nothing reads now (the records of a large Fetch response): not read at all.
+    if (size > 0 && !end && f.passesUnread(<i32>size)) return FilterStatusValues.Continue;
     let chunk = this.readChunk(f, typ, size);
     if (chunk == null || <u32>chunk.length != size) {
       this.close("could not read " + f.name + " bytes from the host buffer", false);
@@ -760,6 +762,8 @@ class ResponseSide extends FrameCallbacks {
     const closed = this.streamed.piece(framer, source, <u32>len, this.chunkInPlace);
     if (closed != NOT_CLOSED) this.conn.handlerClosed = closed == CLOSED_BY_HANDLER;
   }
+
+  skipsPiece(framer: Framer, len: i32): bool { return this.streamed.skips(<u32>len); }
 
   learningDropped(framer: Framer): void { this.streamed.end(); }
 

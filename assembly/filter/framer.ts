@@ -70,6 +70,12 @@ export abstract class FrameCallbacks {
 
   /** A frame learnt as it streams ends unseen: the stream ended, or the framer closed. */
   learningDropped(framer: Framer): void {}
+
+  /**
+   * Whether the next `len` bytes of a frame learnt as it streams, not its last, would teach
+   * nothing now (learnPiece would only note that they went by): if so, they are noted so.
+   */
+  skipsPiece(framer: Framer, len: i32): bool { return false; }
 }
 
 export class Framer {
@@ -123,6 +129,23 @@ export class Framer {
 
   /** Bytes of the current frame not seen yet (after its header, once decided). */
   @inline get frameRemaining(): i32 { return this.remaining; }
+
+  /**
+   * Lets a chunk of `n` bytes go by unread when it lies inside the current frame, not at its
+   * end, and nothing reads it: the frame streams on unseen, or is learnt as it streams and the
+   * callbacks skip this piece. True if so (the chunk counts as sent on): the host's buffer
+   * need not be read at all. Most reads of a large response are such chunks.
+   */
+  passesUnread(n: i32): bool {
+    if (n >= this.remaining || this.held.length > 0) return false;
+    const mode = this.mode;
+    if (mode == Mode.Learn) {
+      if (!this.cb.skipsPiece(this, n)) return false;
+    } else if (mode != Mode.Stream) return false;
+    this.remaining -= n;
+    this.bytesIn += n;
+    return true;
+  }
 
   fail(reason: string): void {
     if (this.mode == Mode.Closed) return;

@@ -4,8 +4,9 @@
 // next (in-place-chunk.ts takeLayout), of which only the pages the handler's walk reads are
 // written (protocol/in-place.ts StreamedFrame), and the walk runs again at each read that
 // brings the page it last waited for, until it gets through (KafkaHandler.observeStreamed):
-// the reads inside a large batch cost no walk, and a walk reads only the batch headers the
-// walks before it did not (enforce/responses.ts StreamedWalk). Nothing of the response is held.
+// the reads inside a large batch are not looked at (skips: the shell does not even lay them
+// out, Framer.passesUnread), and a walk reads only the batch headers the walks before it did
+// not (enforce/responses.ts StreamedWalk). Nothing of the response is held.
 //
 // Two bounds, for clients that would abuse it:
 // - the layouts count at their full size in the VM's held-bytes budget and take at most
@@ -135,6 +136,21 @@ export class StreamedResponse {
       return v!.malformed ? CLOSED_MALFORMED : CLOSED_BY_HANDLER;
     }
     return NOT_CLOSED;
+  }
+
+  /**
+   * Whether the next `len` bytes, not the response's last, can go by unread (nothing of them is
+   * fetched, and the walk would wait where it did): if so they count as arrived. Not while its
+   * reads are copied (copying): a later walk reads what they were copied to.
+   */
+  skips(len: u32): bool {
+    const info = this.info;
+    if (info == null || this.copying) return false;
+    const to = <u32>this.arrived + len;
+    if (<i32>to >= info.frameSize) return false;
+    if (!this.frame.skips(to, this.verdict == null && !this.lost)) return false;
+    this.arrived = <i32>to;
+    return true;
   }
 
   /** The handler's walk over what has arrived, `to` bytes. */

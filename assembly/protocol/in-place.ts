@@ -187,6 +187,21 @@ export class StreamedFrame extends InPlaceFrame {
     return page != i32.MAX_VALUE && unchecked(this.present[page]) == 0 && !this.fetchable(page);
   }
 
+  /**
+   * Whether a read that ends at frame offset `to`, not the frame's last, can go by without a
+   * look: nothing walks the frame any more (`walks` false), or the walk waits for a page that
+   * begins at or after `to`. A walk reads the same bytes the same way, so the next one reads
+   * nothing of this read either: it stops at that page again until it arrives (waitsStill),
+   * and nothing of it is kept for a later read (endRead). If so, the read is done. The
+   * records of a large batch are such reads.
+   */
+  skips(to: u32, walks: bool): bool {
+    const wanted = this.wantedPage;
+    if (walks && (wanted == i32.MAX_VALUE || (<u64>wanted << PAGE_SHIFT) < <u64>to)) return false;
+    this.keptPage = -1;
+    return true;
+  }
+
   /** A walk begins: what it waits for is recorded anew. */
   beginWalk(): void {
     this.notYet = false;
