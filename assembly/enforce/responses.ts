@@ -57,6 +57,14 @@ export class StreamedWalk {
    */
   private fieldStart: Array<i32> = new Array<i32>();
   private batchesFrom: Array<i32> = new Array<i32>();
+  /**
+   * The records field whose batches the last walk stopped inside, waiting for the next batch
+   * header to arrive (-1: none), and where it starts and ends: the next walk goes on there
+   * (continueBatches) without walking the entities before it again.
+   */
+  waitingField: i32 = -1;
+  waitingStart: i32 = 0;
+  waitingEnd: i32 = 0;
 
   /** The walks that follow are of `response`: what was read of another one is forgotten. */
   of(response: ResponseInfo): StreamedWalk {
@@ -64,6 +72,7 @@ export class StreamedWalk {
       this.response = response;
       this.fieldStart.length = 0;
       this.batchesFrom.length = 0;
+      this.waitingField = -1;
     }
     return this;
   }
@@ -96,6 +105,7 @@ export function lastWalkWork(): i32 { return work; }
 export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16, streamed: StreamedWalk | null = null): string {
   // A version the codecs do not know would be walked in another version's layout.
   if (!isSupported(apiKey, version)) return unsupported(apiKey, version);
+  if (streamed != null && continueBatches(frame, streamed)) return STILL_ARRIVING;
   walk.reset();
   const r = reader.over(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
@@ -137,17 +147,47 @@ function learnTopicIds(frame: Uint8Array): void {
  */
 function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): void {
   clearNotYet(); // the walk's
+  if (streamed != null) streamed.waitingField = -1;
   let field = 0;
   for (let i = 0; i < walk.count; i++) {
     if (<EntityKind>walk.kind[i] != EntityKind.Records) continue;
-    const start = walk.start[i];
+    const start = walk.start[i], end = start + max(walk.length[i], 0);
     const from = streamed != null ? streamed.from(field, start) : start;
-    summarizeBatches(frame, from, start + max(walk.length[i], 0), batches);
+    summarizeBatches(frame, from, end, batches);
     work += batches.batches;
+    if (inPlaceNotYet()) { // the records after these have not arrived either
+      if (streamed != null) {
+        streamed.read(field, start, from + <i32>batches.bytes);
+        streamed.waitingField = field;
+        streamed.waitingStart = start;
+        streamed.waitingEnd = end;
+      }
+      return;
+    }
     if (streamed != null) streamed.read(field, start, from + <i32>batches.bytes);
     field++;
-    if (inPlaceNotYet()) return; // the records after these have not arrived either
   }
+}
+
+/**
+ * Goes on reading the batch headers of the records field the last walk of this response
+ * stopped inside (StreamedWalk.waitingField), without walking the entities before it again: a
+ * response of many batches arriving in many reads would be walked whole at each. True when it
+ * stops inside them again; false when there is no such field, or its batches are all read now
+ * (the whole walk then goes on past it).
+ */
+function continueBatches(frame: Uint8Array, streamed: StreamedWalk): bool {
+  const field = streamed.waitingField;
+  if (field < 0) return false;
+  const start = streamed.waitingStart;
+  const from = streamed.from(field, start);
+  clearNotYet();
+  summarizeBatches(frame, from, streamed.waitingEnd, batches);
+  work = batches.batches;
+  streamed.read(field, start, from + <i32>batches.bytes);
+  if (inPlaceNotYet()) return true;
+  streamed.waitingField = -1;
+  return false;
 }
 
 /**
