@@ -375,6 +375,21 @@ describe("Metadata", () => {
     expect(refused.partitions.length).toBe(0);
   });
 
+  it("shows no topic the principal may not DESCRIBE in an answer to named topics, nor drops one without a name", () => {
+    // Kafka names only what was asked; a broker that answered the request before this one
+    // twice would have that answer taken for this one's (answers are matched by position).
+    check("User:alice", 3, 12, metadata(["orders.eu", "payments"]));
+    const answer = brokerMetadata(["orders.eu", "secret", "payments"]);
+    const unknown = new MetadataResponseTopic();
+    unknown.name = null;
+    unknown.errorCode = 100; // UNKNOWN_TOPIC_ID
+    answer.topics.push(unknown);
+    const resp = changetype<MetadataResponseData>(rewritten(3, 12, answer));
+    // The broker's "payments" is hidden; the refusal the filter adds names it, as Kafka would.
+    expect(metadataNames(resp)).toBe("orders.eu,<null>,payments");
+    expect(resp.topics[2].errorCode).toBe(TAF);
+  });
+
   it("still asks the broker (for its brokers) when every named topic is refused (v1, v0)", () => {
     const fwd = changetype<MetadataRequestData>(forwardedBody(check("User:alice", 3, 1, metadata(["payments"]))));
     expect(fwd.topics!.length).toBe(0);

@@ -153,7 +153,10 @@ export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
 
 /**
  * A listing of every topic shows only those the principal may DESCRIBE; named topics it may
- * not are refused; authorized operations are the policy's, not the broker's.
+ * not are refused; authorized operations are the policy's, not the broker's. An answer to
+ * named topics shows only those too: Kafka's names only what was asked, all of it allowed, but
+ * a broker that answered one request twice would have its second answer taken for the next
+ * request's (answers are matched by position), and this one is read anyway.
  */
 class DescribedTopics<E, R, Response> extends Split<E, R> {
   /** The request asked for every topic. */
@@ -167,22 +170,25 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
 
   apply(response: Message, version: i16): bool {
     const topics = this.answers(response);
-    let changed = this.listing && hideUndescribable<R>(this.ctx, topics);
+    let changed = hideUndescribable<R>(this.ctx, topics, this.listing);
     // Before the refused are added: Kafka leaves theirs at the default.
     if (this.operations) changed = fillOperations<R>(this.ctx, topics) || changed;
     return super.apply(response, version) || changed;
   }
 }
 
-/** Drops (in place) the topics the principal may not DESCRIBE; true if any. */
-function hideUndescribable<T>(ctx: RequestContext, topics: Array<T>): bool {
+/**
+ * Drops (in place) the topics the principal may not DESCRIBE, and in a `listing` those without
+ * a name (outside one, a topic asked by id that the broker does not know has none); true if any.
+ */
+function hideUndescribable<T>(ctx: RequestContext, topics: Array<T>, listing: bool): bool {
   let shown = 0;
-  const external = ctx.external;
+  const external = listing ? ctx.external : null;
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
     const name = topic.name;
     if (name != null && external != null) external.noteListed(name);
-    if (name != null && ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) unchecked(topics[shown++] = topic);
+    if (name == null ? !listing : ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) unchecked(topics[shown++] = topic);
   }
   const hidden = shown != topics.length;
   topics.length = shown;

@@ -420,6 +420,8 @@ class Broker {
     this.scram = 0;
     this.user = null; // authenticated as, once SASL succeeded
     this.corrs = [];
+    /** It answered as Kafka never would (Runner.brokerNotKafka). */
+    this.misbehaved = false;
   }
 
   /** The frames answering `req` ({apiKey, version, corr, body}); none for acks=0. */
@@ -428,8 +430,12 @@ class Broker {
     this.corrs.push(req.corr);
     if (this.corrs.length > 16) this.corrs.shift();
     if (req.apiKey === 0 && req.body && req.body.acks === 0) return [];
-    if (!req.body) return r.chance(0.5) ? [] : [this.garbage(req.corr)]; // Kafka would close; so may we
+    if (!req.body) { // Kafka would close; so may we
+      this.misbehaved = true;
+      return r.chance(0.5) ? [] : [this.garbage(req.corr)];
+    }
     if (!r.chance(this.chaos)) return [this.honest(req)];
+    this.misbehaved = true;
     switch (r.int(7)) {
       case 0: return [this.wrongType(req)];
       case 1: return [this.honest(req, r.chance(0.5) ? r.pick(this.corrs) : r.int(2 ** 31))];
@@ -666,6 +672,19 @@ class Runner {
     this.conns.delete(id);
   }
 
+  /**
+   * The broker of connection `id` answered as Kafka never would (the fuzzer's chaotic broker):
+   * answers are matched to requests by position, so one answered twice or not at all makes
+   * every later answer look like another request's, type and correlation id included. From
+   * here on, what the filter passes on to the client is that broker's word: not judged as leaks.
+   */
+  brokerNotKafka(id) {
+    const k = this.conns.get(id);
+    if (!k || this.dead) return;
+    this.record({ notKafka: id });
+    k.o.brokerIsKafka = false;
+  }
+
   advance(ms) {
     if (this.dead) return;
     this.record({ advance: ms });
@@ -699,7 +718,12 @@ function runCase(ctx, caseSeed, budget, onEvent = null) {
     onForward: (id, req) => {
       const s = sides.get(id);
       if (!s) return;
-      for (const b of s.broker.answer(req)) { s.up.push(b); count.frames++; }
+      const answers = s.broker.answer(req);
+      if (s.broker.misbehaved && !s.notKafka) {
+        s.notKafka = true;
+        runner.brokerNotKafka(id);
+      }
+      for (const b of answers) { s.up.push(b); count.frames++; }
     },
   });
   let nextId = 2;
@@ -787,6 +811,7 @@ function replayEvents(ctx, events) {
     if (e.open !== undefined) runner.open(e.open, e.props || {});
     else if (e.close !== undefined) runner.close(e.close);
     else if (e.advance !== undefined) runner.advance(e.advance);
+    else if (e.notKafka !== undefined) runner.brokerNotKafka(e.notKafka);
     else runner.feed(e.c, e.dir, e.b, e.end);
   }
   runner.closeAll();
