@@ -217,6 +217,10 @@ for (const r of codecs.results) {
 const workKey = (what: string): string => what.toLowerCase().replace(/ kib/g, "kib").replace(/[^a-z0-9]+/g, "_");
 if (work) {
   for (const [what, w] of Object.entries(work.cases)) out.push(`work ${(workKey(what) + ".calls").padEnd(38)} ${fmt(w.entries, 0).replace(/,/g, "").padStart(7)}`);
-  for (const [what, r] of Object.entries(work.ratios)) out.push(`work ${(workKey(what) + "_vs_1kib").padEnd(38)} ${r.toFixed(2).padStart(7)}`);
+  // A ratio's key names what it is against ("... / whole"), or else it is against the 1 KiB round trip.
+  for (const [what, r] of Object.entries(work.ratios)) {
+    const [of, against] = what.split(" / ");
+    out.push(`work ${(workKey(of) + "_vs_" + workKey(against ?? "1 KiB")).padEnd(38)} ${r.toFixed(2).padStart(7)}`);
+  }
 }
 console.log(out.join("\n"));

@@ -181,18 +181,23 @@ for (const [records, partitions] of [[1, 1], [100, 1], [1000, 1], [100, 100]]) {
 
 /** Feeds `buf` in reads of `n` bytes, as Envoy hands a large frame over in several callbacks. */
 function feedInReads(c, side, buf, n) {
+  if (n === 0) return c.feed(side, buf); // whole
   for (let pos = 0; pos < buf.length; pos += n) c.feed(side, buf.subarray(pos, pos + n));
 }
 
-// The 1 MiB round trips again, each frame arriving in 64 KiB reads, and a 1 MiB Fetch response
-// of ten batches in 16 KiB reads (Envoy hands a large frame over in reads of 16 KiB and more);
+// The 1 MiB round trips again, each frame arriving in 64 KiB reads, a 1 MiB Fetch response
+// of ten batches in 16 KiB reads (Envoy hands a large frame over in reads of 16 KiB and more),
+// and one of 64 batches of 16 KiB (a producer's default batch.size) whole and in 16 KiB reads;
 // and how much of each frame went on before its last read arrived (a frame held until whole:
 // only what preceded it).
 const KiB = 1 << 10;
+const batches64 = Array.from({ length: 64 }, () => batch(16, 1000));
 const cases = [
   ["produce", [batch(1000, 1024)], 64 * KiB],
   ["fetch", [batch(1000, 1024)], 64 * KiB],
   ["fetch", Array.from({ length: 10 }, () => batch(100, 1024)), 16 * KiB],
+  ["fetch", batches64, 0],
+  ["fetch", batches64, 16 * KiB],
 ];
 for (const [api, big, read] of cases) {
   const c = h.connect(connection++);
@@ -201,7 +206,7 @@ for (const [api, big, read] of cases) {
   const frame = api === "produce" ? req : resp;
   const side = api === "produce" ? DOWNSTREAM : UPSTREAM;
   const kib = big.reduce((n, b) => n + b.length, 0) / KiB;
-  const what = `${api} ${kib.toFixed(0)} KiB${big.length > 1 ? ` of ${big.length} batches` : ""} in ${read / KiB} KiB reads`;
+  const what = `${api} ${kib.toFixed(0)} KiB${big.length > 1 ? ` of ${big.length} batches` : ""} ${read ? `in ${read / KiB} KiB reads` : "whole"}`;
   measure(what, kib, (corr, check) => {
     req.writeInt32BE(corr, 8);
     resp.writeInt32BE(corr, 4);
@@ -211,7 +216,7 @@ for (const [api, big, read] of cases) {
     feedInReads(c, UPSTREAM, resp, read);
     if (check && !c.output(UPSTREAM).equals(resp)) throw new Error(`the ${api} response did not pass unchanged: ` + JSON.stringify(h.logs.slice(-3)));
   });
-  if (!traced) {
+  if (!traced && read) {
     c.sent[DOWNSTREAM] = [];
     c.sent[UPSTREAM] = [];
     if (api === "fetch") feedInReads(c, DOWNSTREAM, req, read);
@@ -235,6 +240,12 @@ if (counted) {
       console.log(`work ratio ${large} / 1 KiB: ${(w.entries / small.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${w.reads.toFixed(1)} / ${small.reads.toFixed(1)}`);
     }
   }
+  // Many batches: reading their headers is work in proportion to their number, whole or not;
+  // what arriving in reads adds on top.
+  const many = `fetch ${(batches64.reduce((n, b) => n + b.length, 0) / KiB).toFixed(0)} KiB of 64 batches`;
+  const whole = work.get(`${many} whole`), inReads = work.get(`${many} in 16 KiB reads`);
+  ratios[`${many} in 16 KiB reads / whole`] = inReads.entries / whole.entries;
+  console.log(`work ratio ${many} in 16 KiB reads / whole: ${(inReads.entries / whole.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${inReads.reads.toFixed(1)} / ${whole.reads.toFixed(1)}`);
   if (process.env.ROUND_TRIP_JSON) fs.writeFileSync(process.env.ROUND_TRIP_JSON, JSON.stringify({ cases: Object.fromEntries(work), ratios }, null, 1));
 }
 
