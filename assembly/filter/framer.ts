@@ -401,7 +401,7 @@ export class Framer {
   private observed(): void {
     const frame = this.held.view(4);
     this.cb.onObserved(this, frame);
-    // Read, not decoded: its garbage is what of it was read into the VM, as for complete().
+    // Read, not decoded: its garbage is what of it was copied into the VM, as for complete().
     noteHeldFrame(<i32>bytesInVm(frame.dataStart, <usize>frame.length));
     if (this.mode == Mode.Closed) return;
     this.nextFrame();
@@ -410,7 +410,7 @@ export class Framer {
   private complete(out: Output): void {
     const frame = this.held.view(4);
     this.cb.onFrame(this, frame, out);
-    // Its garbage is of the order of what of it was read into the VM.
+    // Its garbage is of the order of what of it was copied into the VM.
     noteHeldFrame(<i32>bytesInVm(frame.dataStart, <usize>frame.length));
     if (this.mode == Mode.Closed || this.mode == Mode.Parked) return;
     this.nextFrame();

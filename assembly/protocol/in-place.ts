@@ -317,11 +317,18 @@ export function makeReadable(ptr: usize, length: usize): bool {
   return true;
 }
 
-/** Of `length` bytes at `ptr`, about how many are in VM memory: those fetched, for the frame in place. */
+/**
+ * Of `length` bytes at `ptr`, about how many went into memory of their own, garbage once the
+ * frame is decided (runtime/collect.ts): all, outside the frame in place. Of the frame in
+ * place, none while only its pages were fetched: they land where the frame is laid out, memory
+ * reused from frame to frame (counting them made a whole Fetch response of 64 batches, 260 KiB
+ * of pages, bring a collection every fourth response). All once it was read whole: decoded, or
+ * copied on.
+ */
 export function bytesInVm(ptr: usize, length: usize): usize {
   const frame = current;
   if (frame == null || ptr >= frame.end || ptr + length <= frame.start) return length;
-  return min(length, <usize>frame.fetchedBytes);
+  return frame.fetchedBytes >= <u64>frame.length ? length : 0;
 }
 
 /** Makes the whole frame in place readable (before its bytes are copied as a whole). */
