@@ -168,15 +168,31 @@ export function quoteAscii(s: string, maxChars: i32): string {
 
 /** Whether the first `end` characters of `s` need no escape (as quote, or quoteAscii with `ascii`, sees them). */
 function plainTo(s: string, end: i32, ascii: bool): bool {
-  // The units read straight: an audit line checks a few hundred, and charCodeAt is a call each.
+  // The units read straight, four at a time: a refusal's audit line checks a few hundred.
   const p = changetype<usize>(s);
   end = min(end, s.length);
-  for (let i = 0; i < end; i++) {
+  let i = 0;
+  for (; i + 4 <= end; i += 4) {
+    const v = load<u64>(p + (<usize>i << 1));
+    if (ascii && ((v & 0xff80_ff80_ff80_ff80) != 0 || ((v + LANES) & 0x0080_0080_0080_0080) != 0)) return false; // >= 0x80, 0x7f
+    if (anyBelow(v, 0x20) || anyBelow(v ^ (LANES * 0x22), 1) || anyBelow(v ^ (LANES * 0x5c), 1)) return false;
+  }
+  for (; i < end; i++) {
     const c = <i32>load<u16>(p + (<usize>i << 1));
     if (ascii ? !isPlainAscii(c) : !isPlain(c)) return false;
   }
   return true;
 }
+
+// Four UTF-16 units in a u64, one per 16-bit lane.
+const LANES: u64 = 0x0001_0001_0001_0001;
+
+/**
+ * Whether any lane of `v` is below `n` (at most 0x8000): a lane below `n` borrows, which sets
+ * its top bit where its own is clear. A borrow can carry into the lanes above, but only from
+ * a lane that is itself below `n`, so the answer for "any" is exact.
+ */
+@inline function anyBelow(v: u64, n: u64): bool { return ((v - LANES * n) & ~v & 0x8000_8000_8000_8000) != 0; }
 
 /**
  * The first `end` characters of `s` in quotes, in one allocation: the usual case (keys, names),

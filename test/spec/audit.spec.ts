@@ -178,6 +178,32 @@ describe("audit line", () => {
   });
 });
 
+// The writer checks four units at a time: each character that needs an escape, at every
+// position of strings longer and shorter than four, is found.
+describe("escapes at every position", () => {
+  it("finds each character that needs one, in quote and quoteAscii", () => {
+    const specials = ["\u0000", "\u001f", "\"", "\\", "\u007f", "\u0080", "\u2028", "\uD800", "\uffff"];
+    const inQuote = ["\\u0000", "\\u001f", "\\\"", "\\\\", "\u007f", "\u0080", "\u2028", "\uD800", "\uffff"];
+    const inAscii = ["\\u0000", "\\u001f", "\\\"", "\\\\", "\\u007f", "\\u0080", "\\u2028", "\\ufffd", "\\uffff"];
+    const base = "abcdefghi";
+    for (let k = 0; k < specials.length; k++) {
+      for (let n = 1; n <= base.length; n++) {
+        for (let at = 0; at < n; at++) {
+          const s = base.substring(0, at) + specials[k] + base.substring(at + 1, n);
+          const before = base.substring(0, at), after = base.substring(at + 1, n);
+          expect(quote(s)).toBe("\"" + before + inQuote[k] + after + "\"");
+          expect(quoteAscii(s, 100)).toBe("\"" + before + inAscii[k] + after + "\"");
+        }
+      }
+    }
+    // Plain text of every length goes in as it is.
+    for (let n = 0; n <= base.length; n++) {
+      expect(quote(base.substring(0, n) + "~ !#[]")).toBe("\"" + base.substring(0, n) + "~ !#[]\"");
+      expect(quoteAscii(base.substring(0, n) + "~ !#[]", 100)).toBe("\"" + base.substring(0, n) + "~ !#[]\"");
+    }
+  });
+});
+
 describe("quoteAscii", () => {
   it("escapes all but printable ASCII, a lone surrogate as U+FFFD, and never cuts a pair", () => {
     expect(quoteAscii("a\"b\\c\n", 100)).toBe("\"a\\\"b\\\\c\\u000a\"");
