@@ -343,8 +343,12 @@ export class KafkaConnection extends Context {
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
-    // Inside a frame nothing reads now (the records of a large Fetch response): not read at all.
-    if (size > 0 && !end && f.passesUnread(<i32>size)) return FilterStatusValues.Continue;
+    // Inside a frame that streams on (a large Fetch response): not copied into the VM, only
+    // what the walk reads of it, if anything.
+    if (size > 0 && !end && f.takesInPlace(<i32>size)) {
+      this.closeIfFramerClosed(f);
+      return FilterStatusValues.Continue;
+    }
     let chunk = this.readChunk(f, typ, size);
     if (chunk == null || <u32>chunk.length != size) {
       this.close("could not read " + f.name + " bytes from the host buffer", false);
@@ -368,10 +372,7 @@ export class KafkaConnection extends Context {
       const cut = f.flushAtEnd(out);
       if (cut > 0) debug(this.label + ": " + f.name + " stream ended inside a frame; sent on " + cut.toString() + " held bytes as received");
     }
-    if (f.closed) {
-      if (f.overBudget) addCounter(getStats().bufferBudgetClosed, 1);
-      this.close(f.reason, !this.handlerClosed && !f.overBudget && !this.protocolClosed);
-    }
+    this.closeIfFramerClosed(f);
     if (!out.unchanged) {
       const bytes = out.bytes();
       if (out.unreadable) {
@@ -387,6 +388,13 @@ export class KafkaConnection extends Context {
     }
     if (out.length == 0 && !end) return FilterStatusValues.StopIteration;
     return FilterStatusValues.Continue;
+  }
+
+  /** The framer closed (a framing error, its budget, or the policy): so does the connection. */
+  private closeIfFramerClosed(f: Framer): void {
+    if (!f.closed) return;
+    if (f.overBudget) addCounter(getStats().bufferBudgetClosed, 1);
+    this.close(f.reason, !this.handlerClosed && !f.overBudget && !this.protocolClosed);
   }
 
   /**
@@ -759,11 +767,21 @@ class ResponseSide extends FrameCallbacks {
     // response's first read, follows the size prefix at the start of that buffer.
     const source = !this.chunkInPlace ? memoryPages(bytes.dataStart + <usize>pos)
       : envoyPages(BufferTypeValues.NetworkUpstreamData, <u32>(bytes === this.chunk ? pos : 4 + pos));
-    const closed = this.streamed.piece(framer, source, <u32>len, this.chunkInPlace);
+    this.closedBy(this.streamed.piece(framer, source, <u32>len, this.chunkInPlace));
+  }
+
+  /** What StreamedResponse.piece answered: whether the policy, not the bytes, closed the framer. */
+  private closedBy(closed: i32): void {
     if (closed != NOT_CLOSED) this.conn.handlerClosed = closed == CLOSED_BY_HANDLER;
   }
 
-  skipsPiece(framer: Framer, len: i32): bool { return this.streamed.skips(<u32>len); }
+  learnsInPlace(framer: Framer, len: i32): bool {
+    const streamed = this.streamed;
+    if (streamed.skips(<u32>len)) return true;
+    // Read where the walk reads it, from Envoy's buffer, which starts with these bytes.
+    this.closedBy(streamed.piece(framer, envoyPages(BufferTypeValues.NetworkUpstreamData, 0), <u32>len, true));
+    return true;
+  }
 
   learningDropped(framer: Framer): void { this.streamed.end(); }
 

@@ -72,10 +72,11 @@ export abstract class FrameCallbacks {
   learningDropped(framer: Framer): void {}
 
   /**
-   * Whether the next `len` bytes of a frame learnt as it streams, not its last, would teach
-   * nothing now (learnPiece would only note that they went by): if so, they are noted so.
+   * Learns the next `len` bytes of a frame learnt as it streams, not its last, from the host's
+   * buffer (they start it) instead of a chunk in VM memory; false to be handed them as a chunk
+   * (learnPiece). May call framer.fail().
    */
-  skipsPiece(framer: Framer, len: i32): bool { return false; }
+  learnsInPlace(framer: Framer, len: i32): bool { return false; }
 }
 
 export class Framer {
@@ -131,16 +132,17 @@ export class Framer {
   @inline get frameRemaining(): i32 { return this.remaining; }
 
   /**
-   * Lets a chunk of `n` bytes go by unread when it lies inside the current frame, not at its
-   * end, and nothing reads it: the frame streams on unseen, or is learnt as it streams and the
-   * callbacks skip this piece. True if so (the chunk counts as sent on): the host's buffer
-   * need not be read at all. Most reads of a large response are such chunks.
+   * Takes a chunk of `n` bytes that lies inside the current frame, not at its end, with none
+   * of it in VM memory: the frame streams on unseen, or is learnt as it streams and the
+   * callbacks read what they need of the chunk from the host's buffer (learnsInPlace). True if
+   * so: the chunk counts as sent on, as process() would send it, and the framer may have
+   * closed on it. Most reads of a large response are such chunks.
    */
-  passesUnread(n: i32): bool {
+  takesInPlace(n: i32): bool {
     if (n >= this.remaining || this.held.length > 0) return false;
     const mode = this.mode;
     if (mode == Mode.Learn) {
-      if (!this.cb.skipsPiece(this, n)) return false;
+      if (!this.cb.learnsInPlace(this, n)) return false;
     } else if (mode != Mode.Stream) return false;
     this.remaining -= n;
     this.bytesIn += n;

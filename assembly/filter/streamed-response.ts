@@ -4,9 +4,10 @@
 // next (in-place-chunk.ts takeLayout), of which only the pages the handler's walk reads are
 // written (protocol/in-place.ts StreamedFrame), and the walk runs again at each read that
 // brings the page it last waited for, until it gets through (KafkaHandler.observeStreamed):
-// the reads inside a large batch are not looked at (skips: the shell does not even lay them
-// out, Framer.passesUnread), and a walk reads only the batch headers the walks before it did
-// not (enforce/responses.ts StreamedWalk). Nothing of the response is held.
+// the reads inside a large batch are not looked at (skips), none is copied into the VM
+// (Framer.takesInPlace: the walk fetches what it reads from Envoy's buffer), and a walk reads
+// only the batch headers the walks before it did not (enforce/responses.ts StreamedWalk).
+// Nothing of the response is held.
 //
 // Two bounds, for clients that would abuse it:
 // - the layouts count at their full size in the VM's held-bytes budget and take at most
