@@ -103,9 +103,10 @@ export function lastWalkWork(): i32 { return work; }
  * not arrived yet, else why not; nothing was learnt from it unless "".
  */
 export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i16, version: i16, streamed: StreamedWalk | null = null): string {
+  // Only after a walk of this response, which the check below let through.
+  if (streamed != null && continueBatches(frame, streamed)) return STILL_ARRIVING;
   // A version the codecs do not know would be walked in another version's layout.
   if (!isSupported(apiKey, version)) return unsupported(apiKey, version);
-  if (streamed != null && continueBatches(frame, streamed)) return STILL_ARRIVING;
   walk.reset();
   const r = reader.over(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
