@@ -26,7 +26,7 @@
 //   FlushWrite after the callback returns, and tcp_proxy then closes the broker connection.
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, readBuffer, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
+import { BufferTypeValues, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
 import { collectAtCallbackStart } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
@@ -37,7 +37,7 @@ import { KafkaHandler, RequestHeader, RequestNote, ResponseInfo, Verdict, Verdic
 import { claimResumeGate } from "./resume";
 import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName, ByteTally } from "./stats";
-import { frameAtStart, inPlaceChunk, envoyPages, readHead, headAt } from "./in-place-chunk";
+import { frameAtStart, inPlaceChunk, envoyPages, readHead, headAt, scratchChunk } from "./in-place-chunk";
 import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
 import { IN_PLACE_PAGE, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
@@ -148,14 +148,17 @@ export class KafkaConnection extends Context {
    */
   private inEnvoyCounted: i64 = 0;
   /**
-   * The start of the downstream buffer (READ_WHOLE_BYTES at most), read by frameLeftInEnvoy
-   * for its prefix: what readChunk hands on in the same callback when it is the whole buffer,
-   * and the first page frameAtStart would read again otherwise. Kept across callbacks while
-   * the frame is left in Envoy's buffer (the same bytes). Each read is a host call plus the
-   * host's call into the VM to allocate.
+   * The downstream buffer when it is small (READ_WHOLE_BYTES at most), read by
+   * frameLeftInEnvoy for its prefix into the VM's scratch memory (scratchChunk): what readChunk
+   * hands on in the same callback, when its frame is whole. Dropped when the callback ends:
+   * another connection's callback reuses that memory.
    */
   private readAhead: Uint8Array | null = null;
-  /** A larger buffer's first page, read by frameLeftInEnvoy into the shared head page (in-place-chunk.ts readHead): kept as readAhead is. */
+  /**
+   * A larger buffer's first page, read by frameLeftInEnvoy into the shared head page
+   * (in-place-chunk.ts readHead): kept across callbacks while the frame is left in Envoy's
+   * buffer (the same bytes), for frameAtStart once the frame is whole, if no other read came.
+   */
   private headTicket: u64 = 0;
 
   constructor(context_id: u32, root: RootContext, settings: ShellSettings, readonly handler: KafkaHandler) {
@@ -203,8 +206,10 @@ export class KafkaConnection extends Context {
     this.requestTally.count(<i64>(<u32>size - min(<u32>size, this.leftInBuffer)));
     this.leftInBuffer = 0;
     if (this.leavesInEnvoy(<u32>size, end)) {
-      // readAhead is kept: the frame stays at the start of Envoy's buffer, so its first bytes
-      // are what they were, for frameAtStart once the frame is whole.
+      // headTicket is kept: the frame stays at the start of Envoy's buffer, so its first bytes
+      // are what they were, for frameAtStart once the frame is whole. readAhead is not: it lies
+      // in scratch memory, which another connection's callback reuses.
+      this.readAhead = null;
       this.leftInBuffer = <u32>size;
       return FilterStatusValues.StopIteration;
     }
@@ -263,7 +268,7 @@ export class KafkaConnection extends Context {
     // A larger one's first page goes to the shared head page (frameAtStart's if still ours).
     let declared: u32 = 0;
     if (size <= READ_WHOLE_BYTES) {
-      const prefix = readBuffer(BufferTypeValues.NetworkDownstreamData, size);
+      const prefix = scratchChunk(BufferTypeValues.NetworkDownstreamData, size);
       if (prefix == null || prefix.length < 4) return 0;
       this.readAhead = prefix;
       declared = bswap<u32>(load<u32>(prefix.dataStart));
@@ -334,7 +339,7 @@ export class KafkaConnection extends Context {
       this.readAhead = null;
       return ahead;
     }
-    return readBuffer(typ, size);
+    return scratchChunk(typ, size);
   }
 
   private pumpChunk(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {

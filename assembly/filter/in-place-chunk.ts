@@ -30,8 +30,9 @@ export function envoyPages(typ: BufferTypeValues, base: u32): PageSource {
 }
 
 /**
- * The memory in-place chunks are laid out in, reused: nothing refers to a chunk once the
- * callback that read it returns (the framer copies what it keeps of an unfinished frame).
+ * The memory in-place chunks, and chunks read whole (scratchChunk), are laid out in, reused:
+ * nothing refers to a chunk once the callback that read it returns (the framer copies what it
+ * keeps of an unfinished frame).
  * Left unfilled: it is read only where fetched (the minimal runtime's allocation does not
  * zero it; ArrayBuffer's constructor would, touching every page of it).
  */
@@ -44,6 +45,16 @@ function scratchOf(size: u32): ArrayBuffer {
     scratch = changetype<ArrayBuffer>(__new(rounded, idof<ArrayBuffer>()));
   }
   return scratch;
+}
+
+/**
+ * Envoy's `typ` buffer of `size` bytes copied into the scratch memory in-place chunks use, for a
+ * chunk read whole: no block allocated per read, nothing left to collect (valid until the next
+ * callback reads a chunk); null when the host does not give it.
+ */
+export function scratchChunk(typ: BufferTypeValues, size: u32): Uint8Array | null {
+  const chunk = Uint8Array.wrap(scratchOf(size), 0, <i32>size);
+  return readInto(typ, 0, size, chunk.dataStart) ? chunk : null;
 }
 
 // Memory Fetch responses read as they arrive are laid out in (streamed-response.ts),

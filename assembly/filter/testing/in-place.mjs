@@ -372,6 +372,27 @@ for (const [name, reads] of cases) {
   }
 }
 
+// A first read of exactly one page is read whole into the VM's scratch memory; another
+// connection's frame of the same size then lays its own first page out there. The waiting
+// frame, whole, is decided from its own bytes, not that page.
+{
+  for (const [mine, theirs] of [["secret.x", "ok.abcde"], ["ok.abcde", "secret.x"]]) {
+    const h = new Host(WASM, { config: policy(IN_PLACE) });
+    if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-3)));
+    const a = h.connect(30), b = h.connect(31), c = h.connect(32);
+    const fa = produce(1, mine, [batches(120, 1024)]), fb = produce(1, theirs, [batches(120, 1024)]);
+    if (fa.length !== fb.length) throw new Error("the two frames must be of one size");
+    c.feed(DOWNSTREAM, produce(1, "ok.orders", [batches(120, 1024)])); // the scratch memory grows to hold such a frame
+    a.feed(DOWNSTREAM, fa.subarray(0, 4096));
+    b.feed(DOWNSTREAM, fb);
+    a.feed(DOWNSTREAM, fa.subarray(4096));
+    const what = `7 ${mine}, its first read one page, waiting while another connection sends ${theirs} of the same size`;
+    if (mine.startsWith("ok.")) check(`${what}: goes on exactly as sent`, a.output(DOWNSTREAM).equals(fa) && !a.closed, `${a.output(DOWNSTREAM).length} of ${fa.length} bytes`);
+    else check(`${what}: refused, nothing of it upstream`, !a.output(DOWNSTREAM).includes(fa.subarray(4, 40)) && !a.closed, `${a.output(DOWNSTREAM).length} bytes upstream`);
+    check(`${what}: the other decided on its own`, theirs.startsWith("ok.") ? b.output(DOWNSTREAM).equals(fb) : !b.output(DOWNSTREAM).includes(fb.subarray(4, 40)));
+  }
+}
+
 // ---- 3. a host that fails to give bytes of the frame ----
 {
   const f = produce(1, "ok.orders", [batches(60, 1024, { attributes: GZIP })]);
