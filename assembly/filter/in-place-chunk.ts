@@ -5,6 +5,7 @@
 // never the records. Passed, the frame goes on from Envoy's buffer as it is.
 
 import { BufferTypeValues, readInto } from "../runtime/host";
+import { noteBytesRead } from "../runtime/collect";
 import { IN_PLACE_PAGE, PageSource, beginInPlace, makeReadable } from "../protocol/in-place";
 import { requestHeaderNeed } from "./header";
 
@@ -32,19 +33,23 @@ export function envoyPages(typ: BufferTypeValues, base: u32): PageSource {
 /**
  * The memory in-place chunks, and chunks read whole (scratchChunk), are laid out in, reused:
  * nothing refers to a chunk once the callback that read it returns (the framer copies what it
- * keeps of an unfinished frame).
- * Left unfilled: it is read only where fetched (the minimal runtime's allocation does not
- * zero it; ArrayBuffer's constructor would, touching every page of it).
+ * keeps of an unfinished frame). Left unfilled: it is read only where fetched (the minimal
+ * runtime's allocation does not zero it; ArrayBuffer's constructor would, touching every page
+ * of it). Kept up to SCRATCH_KEPT bytes, as layouts are (below): a larger chunk (Envoy may
+ * hand over up to its connection buffer limit at once) gets memory of its own, garbage after
+ * its callback, which the allocator can give to anything else; kept, it would serve chunks only.
  */
 let scratch: ArrayBuffer = new ArrayBuffer(0);
 const SCRATCH_STEP: u32 = 64 * 1024;
+const SCRATCH_KEPT: u32 = 8 << 20;
 
 function scratchOf(size: u32): ArrayBuffer {
-  if (<u32>scratch.byteLength < size) {
-    const rounded = (<usize>size + SCRATCH_STEP - 1) & ~(<usize>SCRATCH_STEP - 1);
-    scratch = changetype<ArrayBuffer>(__new(rounded, idof<ArrayBuffer>()));
-  }
-  return scratch;
+  if (<u32>scratch.byteLength >= size) return scratch;
+  const rounded = (<usize>size + SCRATCH_STEP - 1) & ~(<usize>SCRATCH_STEP - 1);
+  const b = changetype<ArrayBuffer>(__new(rounded, idof<ArrayBuffer>()));
+  if (rounded <= <usize>SCRATCH_KEPT) scratch = b;
+  else noteBytesRead(size);
+  return b;
 }
 
 /**
