@@ -318,12 +318,12 @@ export function makeReadable(ptr: usize, length: usize): bool {
 }
 
 /**
- * Of `length` bytes at `ptr`, about how many went into memory of their own, garbage once the
- * frame is decided (runtime/collect.ts): all, outside the frame in place. Of the frame in
- * place, none while only its pages were fetched: they land where the frame is laid out, memory
- * reused from frame to frame (counting them made a whole Fetch response of 64 batches, 260 KiB
- * of pages, bring a collection every fourth response). All once it was read whole: decoded, or
- * copied on.
+ * Of a frame of `length` bytes at `ptr`, about how much garbage deciding it leaves, in bytes
+ * (runtime/collect.ts): its length outside the frame in place (a held copy of that size, or a
+ * decode's objects, of that order). Of the frame in place, none while only its pages were
+ * fetched: they land where the frame is laid out, memory reused from frame to frame (counting
+ * them made a whole Fetch response of 64 batches, 260 KiB of pages, bring a collection every
+ * fourth response). Its length once it was read whole: decoded, or copied on.
  */
 export function bytesInVm(ptr: usize, length: usize): usize {
   const frame = current;
