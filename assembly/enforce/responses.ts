@@ -77,6 +77,13 @@ export class StreamedWalk {
     return this;
   }
 
+  /** The last walk stopped inside the batches of the `field`th records field, [start, end). */
+  waitInside(field: i32, start: i32, end: i32): void {
+    this.waitingField = field;
+    this.waitingStart = start;
+    this.waitingEnd = end;
+  }
+
   /** Where to read the batches of the `field`th records field, at `start`, from. */
   from(field: i32, start: i32): i32 {
     return field < this.fieldStart.length && unchecked(this.fieldStart[field]) == start ? max(start, unchecked(this.batchesFrom[field])) : start;
@@ -156,16 +163,11 @@ function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): voi
     const from = streamed != null ? streamed.from(field, start) : start;
     summarizeBatches(frame, from, end, batches);
     work += batches.batches;
+    if (streamed != null) streamed.read(field, start, from + <i32>batches.bytes);
     if (inPlaceNotYet()) { // the records after these have not arrived either
-      if (streamed != null) {
-        streamed.read(field, start, from + <i32>batches.bytes);
-        streamed.waitingField = field;
-        streamed.waitingStart = start;
-        streamed.waitingEnd = end;
-      }
+      if (streamed != null) streamed.waitInside(field, start, end);
       return;
     }
-    if (streamed != null) streamed.read(field, start, from + <i32>batches.bytes);
     field++;
   }
 }

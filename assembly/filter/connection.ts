@@ -309,12 +309,6 @@ export class KafkaConnection extends Context {
    */
   private readChunk(f: Framer, typ: BufferTypeValues, size: u32): Uint8Array | null {
     if (size == 0) return EMPTY;
-    if (f == this.responses && f.mode == Mode.Learn && <u32>f.frameRemaining >= size) {
-      // All of it is the middle of a Fetch response read as it arrives: laid out where that
-      // frame's bytes go, nothing read until the walk asks (ResponseSide.learnPiece).
-      const chunk = this.responseSide.inPlaceChunk(size);
-      if (chunk != null) return chunk;
-    }
     if (f.mode == Mode.Header && f.heldBytes == 0 && this.rawExchanges == 0 && this.handshakesV0 == 0) {
       let frame: u32 = 0;
       if (f == this.requests) {
@@ -348,7 +342,7 @@ export class KafkaConnection extends Context {
       if (size > 0) replaceBufferPrefix(typ, size, EMPTY);
       return FilterStatusValues.StopIteration;
     }
-    // Inside a frame that streams on (a large Fetch response): not copied into the VM, only
+    // Within a frame that streams on (a large Fetch response): not copied into the VM, only
     // what the walk reads of it, if anything.
     if (size > 0 && !end && f.takesInPlace(<i32>size)) {
       this.closeIfFramerClosed(f);
@@ -755,16 +749,6 @@ class ResponseSide extends FrameCallbacks {
     this.current = null;
     addCounter(getStats().responseFramesInPlace, 1);
     return true;
-  }
-
-  /** The next `size` bytes of the response read as it arrives, as a chunk laid out in its memory; null if none. */
-  inPlaceChunk(size: u32): Uint8Array | null {
-    const chunk = this.streamed.nextChunk(size);
-    if (chunk != null) {
-      this.chunkInPlace = true;
-      this.chunk = chunk;
-    }
-    return chunk;
   }
 
   learnPiece(framer: Framer, bytes: Uint8Array, pos: i32, len: i32): void {

@@ -72,9 +72,9 @@ export abstract class FrameCallbacks {
   learningDropped(framer: Framer): void {}
 
   /**
-   * Learns the next `len` bytes of a frame learnt as it streams, not its last, from the host's
-   * buffer (they start it) instead of a chunk in VM memory; false to be handed them as a chunk
-   * (learnPiece). May call framer.fail().
+   * Learns the next `len` bytes of a frame learnt as it streams (its last among them, if it
+   * ends there) from the host's buffer, which starts with them, instead of a chunk in VM
+   * memory; false to be handed them as a chunk (learnPiece). May call framer.fail().
    */
   learnsInPlace(framer: Framer, len: i32): bool { return false; }
 }
@@ -132,20 +132,25 @@ export class Framer {
   @inline get frameRemaining(): i32 { return this.remaining; }
 
   /**
-   * Takes a chunk of `n` bytes that lies inside the current frame, not at its end, with none
-   * of it in VM memory: the frame streams on unseen, or is learnt as it streams and the
+   * Takes a chunk of `n` bytes that lies within the current frame (ending it, at most) with
+   * none of it in VM memory: the frame streams on unseen, or is learnt as it streams and the
    * callbacks read what they need of the chunk from the host's buffer (learnsInPlace). True if
    * so: the chunk counts as sent on, as process() would send it, and the framer may have
    * closed on it. Most reads of a large response are such chunks.
    */
   takesInPlace(n: i32): bool {
-    if (n >= this.remaining || this.held.length > 0) return false;
+    if (n > this.remaining || this.held.length > 0) return false;
     const mode = this.mode;
     if (mode == Mode.Learn) {
       if (!this.cb.learnsInPlace(this, n)) return false;
     } else if (mode != Mode.Stream) return false;
-    this.remaining -= n;
     this.bytesIn += n;
+    if (this.mode == Mode.Closed) return true;
+    this.remaining -= n;
+    if (this.remaining > 0) return true;
+    // As feed() ends a frame: its caller holds nothing the heap does not.
+    this.nextFrame();
+    if (mode == Mode.Learn) collectBetweenFrames();
     return true;
   }
 

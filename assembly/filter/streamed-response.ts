@@ -96,17 +96,11 @@ export class StreamedResponse {
     return true;
   }
 
-  /** The next `size` bytes of the response as a chunk laid out where they go; null if they do not fit. */
-  nextChunk(size: u32): Uint8Array | null {
-    const mem = this.memory;
-    if (mem == null || <u32>this.arrived + size > <u32>this.view.length) return null;
-    return Uint8Array.wrap(mem, 4 + this.arrived, <i32>size);
-  }
-
   /**
    * The next `len` bytes arrived, to be fetched from `source` (its offset 0 is the first of
-   * them). `inPlace`: they are a chunk nextChunk laid out, which stays registered until the
-   * callback ends (Output reads it through the registry if it must copy it). Returns NOT_CLOSED,
+   * them). `inPlace`: they are read from the host's buffer (a first read laid out in place, or
+   * a read taken in place), and the frame stays registered until the callback ends (Output reads
+   * through the registry what it must copy). Returns NOT_CLOSED,
    * or how it closed `framer`: CLOSED_BY_HANDLER (the policy, or the host's buffer failing) or
    * CLOSED_MALFORMED.
    */
