@@ -60,6 +60,8 @@ class KafkaRoot extends RootContext {
 
   onTick(): void {
     collectAtCallbackStart();
+    // A level changed on a running Envoy (/logging) reaches long-lived connections within a tick.
+    refreshLogLevel();
     const c = this.config;
     if (c == null) return;
     closeStalledConnections(nowNs(), <i64>c.settings.frameTimeoutMs * 1000000);

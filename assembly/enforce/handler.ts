@@ -5,7 +5,7 @@ import { DecodedRequest, decodeRequestWith, decodeResponseWith, encodeResponseWi
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
-import { warn, logParts, LogLevelValues, getProperty, printable, nowNs } from "../runtime/host";
+import { warn, logParts, LogLevelValues, enabled, getProperty, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
@@ -131,15 +131,18 @@ export class Enforcer extends KafkaHandler {
     const allows = ctx.keptAllows;
     if (refusals.length == 0 && allows.length == 0) return;
     const s = this.session;
-    const subject = new AuditSubject(nowNs(), this.config.audit.auditOnly ? "audit" : "enforce", s.principal, s.address,
-      s.clientId, this.listener, ctx.apiName, ctx.version, ctx.header.correlationId);
+    // The audit trail is Envoy's log (audit.ts): not written when Envoy would drop it.
+    const subject = enabled(LogLevelValues.info)
+      ? new AuditSubject(nowNs(), this.config.audit.auditOnly ? "audit" : "enforce", s.principal, s.address,
+        s.clientId, this.listener, ctx.apiName, ctx.version, ctx.header.correlationId)
+      : null;
     const apiStat = statApiName(ctx.apiKey);
     for (let i = 0; i < refusals.length; i++) {
       const d = unchecked(refusals[i]);
       countRefusal(s, ctx.apiName, apiStat, d, enforced);
-      auditLine(subject, d, enforced ? Decision.Denied : Decision.WouldDeny);
+      if (subject != null) auditLine(subject, d, enforced ? Decision.Denied : Decision.WouldDeny);
     }
-    for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);
+    if (subject != null) for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);
   }
 
   // A response is held and decoded when a check left something to do with it (a rewrite, a

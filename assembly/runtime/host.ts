@@ -139,7 +139,7 @@ export function logLevel(): i32 {
   return cachedLevel;
 }
 
-/** Asks the host again; called once per host callback that may log. Cheap (no allocation). */
+/** Asks the host again: at configure, at each new connection and at each tick. Cheap (no allocation). */
 export function refreshLogLevel(): void {
   store<u32>(outSize, <u32>LogLevelValues.info);
   if (proxy_get_log_level(outSize) == WasmResultValues.Ok) cachedLevel = <i32>load<u32>(outSize);
