@@ -40,23 +40,32 @@ const batches = new BatchSummary();
 /** Entities and record batches the last learnFromResponse walked. */
 let work: i32 = 0;
 
+/** What the walks of a response read as it arrives have read of one records field. */
+class FieldRead {
+  /** Where the field starts in the frame. */
+  start: i32 = 0;
+  /** The first batch whose header they have not read. */
+  from: i32 = 0;
+  /** Bytes and records of the batches before `from`. */
+  bytes: i64 = 0;
+  records: i64 = 0;
+}
+
 /**
- * How far the walks of one response read as it arrives have read each of its records fields
- * (the first batch whose header they have not read), so that the next walk goes on from there
- * instead of reading every batch header again: those before it were read while they were
- * there, and learnFromFetch reads them all once the response is whole. One per connection:
- * walks of several connections' responses interleave.
+ * How far the walks of one response read as it arrives have read each of its records fields,
+ * so that neither the next walk nor learnFromFetch, once the response is whole, reads those
+ * batch headers again. One per connection: walks of several connections' responses interleave.
  */
 export class StreamedWalk {
   private response: ResponseInfo | null = null;
   /**
-   * Per records field, in the order of the bytes: where it starts, and the offset the next walk
-   * reads its batches from. A walk that stopped short records what it walked after that point
-   * at the wrong places (the reader's sticky failure), so the offset is used only for a field
-   * found at the same start again.
+   * Per records field, in the order of the bytes (the first `known` are this response's; the
+   * rest are kept for the next). A walk that stopped short records what it walked after that
+   * point at the wrong places (the reader's sticky failure), so what was read is used only for
+   * a field found at the same start again.
    */
-  private fieldStart: Array<i32> = new Array<i32>();
-  private batchesFrom: Array<i32> = new Array<i32>();
+  private fields: Array<FieldRead> = new Array<FieldRead>();
+  private known: i32 = 0;
   /**
    * The records field whose batches the last walk stopped inside, waiting for the next batch
    * header to arrive (-1: none), and where it starts and ends: the next walk goes on there
@@ -70,8 +79,7 @@ export class StreamedWalk {
   of(response: ResponseInfo): StreamedWalk {
     if (this.response !== response) {
       this.response = response;
-      this.fieldStart.length = 0;
-      this.batchesFrom.length = 0;
+      this.known = 0;
       this.waitingField = -1;
     }
     return this;
@@ -84,20 +92,37 @@ export class StreamedWalk {
     this.waitingEnd = end;
   }
 
-  /** Where to read the batches of the `field`th records field, at `start`, from. */
-  from(field: i32, start: i32): i32 {
-    return field < this.fieldStart.length && unchecked(this.fieldStart[field]) == start ? max(start, unchecked(this.batchesFrom[field])) : start;
+  /** What was read of the `field`th records field, at `start`; null: nothing. */
+  field(field: i32, start: i32): FieldRead | null {
+    if (field >= this.known) return null;
+    const f = unchecked(this.fields[field]);
+    return f.start == start ? f : null;
   }
 
-  /** The batches of the `field`th records field, at `start`, were read up to `reached`. */
-  read(field: i32, start: i32, reached: i32): void {
-    if (field < this.fieldStart.length) {
-      unchecked(this.fieldStart[field] = start);
-      unchecked(this.batchesFrom[field] = reached);
-    } else {
-      this.fieldStart.push(start);
-      this.batchesFrom.push(reached);
+  /** Where to read the batches of the `field`th records field, at `start`, from. */
+  from(field: i32, start: i32): i32 {
+    const f = this.field(field, start);
+    return f != null ? max(start, f.from) : start;
+  }
+
+  /** The batches of the `field`th records field, at `start`, were read from from() on: `read` says what of them. */
+  read(field: i32, start: i32, read: BatchSummary): void {
+    let f = this.field(field, start);
+    if (f == null) {
+      if (field > this.known) return; // fields are met in order; not reached, it is read again
+      if (field == this.known) {
+        if (this.known == this.fields.length) this.fields.push(new FieldRead());
+        this.known++;
+      }
+      f = unchecked(this.fields[field]);
+      f.start = start;
+      f.from = start;
+      f.bytes = 0;
+      f.records = 0;
     }
+    f.from = max(start, f.from) + <i32>read.bytes;
+    f.bytes += read.bytes;
+    f.records += read.records;
   }
 }
 
@@ -134,7 +159,7 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   const problem = readProblem(r, "response");
   r.release();
   if (problem.length > 0) return problem;
-  if (apiKey == 1) learnFromFetch(session, frame);
+  if (apiKey == 1) learnFromFetch(session, frame, streamed);
   else learnTopicIds(frame);
   return "";
 }
@@ -163,7 +188,7 @@ function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): voi
     const from = streamed != null ? streamed.from(field, start) : start;
     summarizeBatches(frame, from, end, batches);
     work += batches.batches;
-    if (streamed != null) streamed.read(field, start, from + <i32>batches.bytes);
+    if (streamed != null) streamed.read(field, start, batches);
     if (inPlaceNotYet()) { // the records after these have not arrived either
       if (streamed != null) streamed.waitInside(field, start, end);
       return;
@@ -187,7 +212,7 @@ function continueBatches(frame: Uint8Array, streamed: StreamedWalk): bool {
   clearNotYet();
   summarizeBatches(frame, from, streamed.waitingEnd, batches);
   work = batches.batches;
-  streamed.read(field, start, from + <i32>batches.bytes);
+  streamed.read(field, start, batches);
   if (inPlaceNotYet()) return true;
   streamed.waitingField = -1;
   return false;
@@ -196,14 +221,16 @@ function continueBatches(frame: Uint8Array, streamed: StreamedWalk): bool {
 /**
  * The fetch session the broker opened or kept (v7+), and per topic the bytes and records of
  * the complete batches fetched. Entities come in the order of the bytes: a topic (name before
- * v13, id after), its partitions, each with its records.
+ * v13, id after), its partitions, each with its records. Of a response read as it arrived
+ * (`streamed`), only the batches its walks have not read yet are read.
  */
-function learnFromFetch(session: Session, frame: Uint8Array): void {
+function learnFromFetch(session: Session, frame: Uint8Array, streamed: StreamedWalk | null): void {
   let errorCode: i16 = -1;
   let sessionId = 0;
   const counts = countsTopics();
   let name: string | null = null;
   let bytes: i64 = 0, records: i64 = 0;
+  let field = 0;
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>walk.kind[i];
     if (kind == EntityKind.ErrorCode) errorCode = walk.int16(frame, i);
@@ -214,8 +241,18 @@ function learnFromFetch(session: Session, frame: Uint8Array): void {
       name = kind == EntityKind.TopicId ? topicNameOf(walk.uuidHi(frame, i), walk.uuidLo(frame, i)) : walk.text(frame, i);
       bytes = 0;
       records = 0;
-    } else if (kind == EntityKind.Records && name != null) {
-      summarizeBatches(frame, walk.start[i], walk.start[i] + max(walk.length[i], 0), batches);
+    } else if (kind == EntityKind.Records) {
+      const start = walk.start[i];
+      const read = streamed != null ? streamed.field(field, start) : null;
+      field++;
+      if (name == null) continue;
+      let from = start;
+      if (read != null) {
+        from = max(start, read.from);
+        bytes += read.bytes;
+        records += read.records;
+      }
+      summarizeBatches(frame, from, start + max(walk.length[i], 0), batches);
       bytes += batches.bytes;
       records += batches.records;
     }
