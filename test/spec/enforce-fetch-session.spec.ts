@@ -1,6 +1,7 @@
 // Fetch sessions (KIP-227): an incremental fetch names only changed partitions, so it may go on
 // only in a session the broker opened for this connection from a full fetch checked here.
 
+import { BatchSummary } from "../../assembly/protocol/records";
 import { FetchRequestData, FetchTopic, FetchPartition } from "../../assembly/messages/FetchRequest";
 import { FetchResponseData } from "../../assembly/messages/FetchResponse";
 import { ProduceRequestData, TopicProduceData, PartitionProduceData } from "../../assembly/messages/ProduceRequest";
@@ -77,30 +78,52 @@ function fetchResponseInfo(corr: i32): ResponseInfo {
   return new ResponseInfo(corr, 1, 12, new RequestHeader(1, 12, corr, "spec", 10, 100), 1 << 20);
 }
 
+/** What a walk read of a records field: `bytes` and `records` of its complete batches. */
+function batchesRead(bytes: i64, records: i64): BatchSummary {
+  const s = new BatchSummary();
+  s.bytes = bytes;
+  s.records = records;
+  return s;
+}
+
 describe("a Fetch response read as it arrives: where each walk reads batches from (StreamedWalk)", () => {
   it("goes on from where the last walk read a records field found at the same start", () => {
     const w = new StreamedWalk().of(fetchResponseInfo(1));
     expect(w.from(0, 100)).toBe(100); // nothing read yet
-    w.read(0, 100, 1200);
-    w.read(1, 3000, 3000);
+    w.read(0, 100, batchesRead(1100, 3));
+    w.read(1, 3000, batchesRead(0, 0));
     expect(w.from(0, 100)).toBe(1200);
     expect(w.from(1, 3000)).toBe(3000);
     expect(w.from(2, 5000)).toBe(5000);
   });
 
+  it("keeps the bytes and records of the batches read so far, for the last walk", () => {
+    const w = new StreamedWalk().of(fetchResponseInfo(1));
+    w.read(0, 100, batchesRead(1100, 3));
+    w.read(0, 100, batchesRead(500, 2)); // the next walk, from 1200
+    expect(w.from(0, 100)).toBe(1700);
+    const f = w.field(0, 100)!;
+    expect(f.bytes).toBe(1600);
+    expect(f.records).toBe(5);
+    expect(w.field(0, 101)).toBeNull(); // found elsewhere: nothing known of it
+    expect(w.field(1, 3000)).toBeNull();
+  });
+
   it("reads a field from its start when the last walk found it elsewhere (a walk that stopped short)", () => {
     const w = new StreamedWalk().of(fetchResponseInfo(1));
-    w.read(0, 1 << 20, 1 << 20); // recorded past the point where that walk stopped
+    w.read(0, 1 << 20, batchesRead(0, 0)); // recorded past the point where that walk stopped
     expect(w.from(0, 100)).toBe(100);
-    w.read(0, 100, 1200);
+    w.read(0, 100, batchesRead(1100, 3));
     expect(w.from(0, 100)).toBe(1200);
+    expect(w.field(0, 100)!.bytes).toBe(1100); // nothing of the other start counted
   });
 
   it("forgets what was read of another response", () => {
     const w = new StreamedWalk();
     const first = fetchResponseInfo(1);
-    w.of(first).read(0, 100, 1200);
+    w.of(first).read(0, 100, batchesRead(1100, 3));
     expect(w.of(first).from(0, 100)).toBe(1200);
     expect(w.of(fetchResponseInfo(2)).from(0, 100)).toBe(100);
+    expect(w.field(0, 100)).toBeNull();
   });
 });
