@@ -117,7 +117,24 @@ class ViewEmitter {
     c.line(`function ${walkFn(s)}(r: Reader, version: i16, w: EntityWalk, parent: i32): void {`);
     c.indent(() => {
       if (anchor === "anchor") c.line("let anchor = parent;");
-      for (const f of s.fields) c.block(inlineCheck(this.msg, f, this.within), () => this.field(c, s, f, anchor));
+      // Fixed-size values nothing reads, one after another, are passed in one step: a Fetch
+      // response's partition has five of them, a consumer's fetch hundreds of partitions.
+      let run: FieldSpec[] = [];
+      const pass = () => {
+        this.skipRun(c, s, run);
+        run = [];
+      };
+      for (const f of s.fields) {
+        const cond = inlineCheck(this.msg, f, this.within);
+        if (cond === "false") continue;
+        if (this.skippedWhole(s, f)) {
+          run.push(f);
+          continue;
+        }
+        pass();
+        c.block(cond, () => this.field(c, s, f, anchor));
+      }
+      pass();
       const flex = versionCheck(this.msg.flexibleVersions, this.within);
       if (flex !== "false") c.block(flex, () => this.tagged(c, s, anchor));
     });
@@ -178,6 +195,40 @@ class ViewEmitter {
       const value = this.value(c, t, label, compact, canBeNull(f) ? nullable : "false", kind, records ? anchor : "parent");
       if (value !== null) c.line(anchors(kind) ? `anchor = ${value};` : `${value};`);
     }
+  }
+
+  /** A fixed-size value the walk moves past without recording it. */
+  private skippedWhole(s: StructSpec, f: FieldSpec): boolean {
+    return f.type.kind === "primitive" && FIXED_SIZES[f.type.name] !== undefined && this.plan.kindOf(s, f) === null;
+  }
+
+  /**
+   * Moves past `run`, fields skippedWhole() and next to each other, in one skip of their sizes
+   * at this version; a short read is reported at the first of them the version has.
+   */
+  private skipRun(c: Code, s: StructSpec, run: FieldSpec[]): void {
+    if (run.length === 0) return;
+    const sizeOf = (f: FieldSpec) => FIXED_SIZES[(f.type as { name: string }).name];
+    const label = (f: FieldSpec) => this.labels.arg(s.name, f.name);
+    if (run.length === 1) {
+      c.block(inlineCheck(this.msg, run[0], this.within), () => c.line(`r.skip(${sizeOf(run[0])}, ${label(run[0])});`));
+      return;
+    }
+    let always = 0;
+    const sometimes: string[] = [];
+    for (const f of run) {
+      const cond = inlineCheck(this.msg, f, this.within);
+      if (cond === "true") always += sizeOf(f);
+      else sometimes.push(`(${cond} ? ${sizeOf(f)} : 0)`);
+    }
+    const size = [...(always > 0 ? [String(always)] : []), ...sometimes].join(" + ");
+    // The first field this version has: conditions in order, up to one every version has.
+    let first = "";
+    for (let i = run.length - 1; i >= 0; i--) {
+      const cond = inlineCheck(this.msg, run[i], this.within);
+      first = cond === "true" || first === "" ? label(run[i]) : `${cond} ? ${label(run[i])} : ${first}`;
+    }
+    c.line(`r.skip(${size}, ${first}); // ${run.map((f) => f.name).join(", ")}`);
   }
 
   /** Moves past one primitive value; when it is an entity, records it and returns the index expression. */

@@ -9,12 +9,7 @@ function walkAddOffsetsToTxnRequestData(r: Reader, version: i16, w: EntityWalk, 
     const len = r.skipValue(1 /* AddOffsetsToTxnRequestData.TransactionalId */, version >= 3, false, false);
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(8, 2 /* AddOffsetsToTxnRequestData.ProducerId */);
-  }
-  {
-    r.skip(2, 3 /* AddOffsetsToTxnRequestData.ProducerEpoch */);
-  }
+  r.skip(10, 2 /* AddOffsetsToTxnRequestData.ProducerId */); // ProducerId, ProducerEpoch
   {
     const len = r.skipValue(4 /* AddOffsetsToTxnRequestData.GroupId */, version >= 3, false, false);
     w.add(EntityKind.GroupId, r.pos - max(len, 0), len, parent);

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAddOffsetsToTxnResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 1029 /* AddOffsetsToTxnResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 1030 /* AddOffsetsToTxnResponseData.ErrorCode */);
-  }
+  r.skip(6, 1029 /* AddOffsetsToTxnResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   if (version >= 3) {
     const count = r.taggedCount(1024 /* AddOffsetsToTxnResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -33,15 +33,7 @@ function walkAddPartitionsToTxnTransaction(r: Reader, version: i16, w: EntityWal
     const len = r.skipValue(3073 /* AddPartitionsToTxnTransaction.TransactionalId */, version >= 3, false, false);
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
-  if (version >= 4) {
-    r.skip(8, 3074 /* AddPartitionsToTxnTransaction.ProducerId */);
-  }
-  if (version >= 4) {
-    r.skip(2, 3075 /* AddPartitionsToTxnTransaction.ProducerEpoch */);
-  }
-  if (version >= 4) {
-    r.skip(1, 3081 /* AddPartitionsToTxnTransaction.VerifyOnly */);
-  }
+  r.skip((version >= 4 ? 8 : 0) + (version >= 4 ? 2 : 0) + (version >= 4 ? 1 : 0), version >= 4 ? 3074 /* AddPartitionsToTxnTransaction.ProducerId */ : version >= 4 ? 3075 /* AddPartitionsToTxnTransaction.ProducerEpoch */ : 3081 /* AddPartitionsToTxnTransaction.VerifyOnly */); // ProducerId, ProducerEpoch, VerifyOnly
   if (version >= 4) {
     const n = r.arrayLength(3082 /* AddPartitionsToTxnTransaction.Topics */, version >= 3, false);
     for (let i = 0; i < n && !r.failed; i++) {
@@ -69,12 +61,7 @@ function walkAddPartitionsToTxnRequestData(r: Reader, version: i16, w: EntityWal
     const len = r.skipValue(4108 /* AddPartitionsToTxnRequestData.V3AndBelowTransactionalId */, version >= 3, false, false);
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
-  if (version <= 3) {
-    r.skip(8, 4109 /* AddPartitionsToTxnRequestData.V3AndBelowProducerId */);
-  }
-  if (version <= 3) {
-    r.skip(2, 4110 /* AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch */);
-  }
+  r.skip((version <= 3 ? 8 : 0) + (version <= 3 ? 2 : 0), version <= 3 ? 4109 /* AddPartitionsToTxnRequestData.V3AndBelowProducerId */ : 4110 /* AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch */); // V3AndBelowProducerId, V3AndBelowProducerEpoch
   if (version <= 3) {
     const n = r.arrayLength(4111 /* AddPartitionsToTxnRequestData.V3AndBelowTopics */, version >= 3, false);
     for (let i = 0; i < n && !r.failed; i++) {

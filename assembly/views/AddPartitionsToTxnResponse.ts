@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAddPartitionsToTxnPartitionResult(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 5136 /* AddPartitionsToTxnPartitionResult.PartitionIndex */);
-  }
-  {
-    r.skip(2, 5137 /* AddPartitionsToTxnPartitionResult.PartitionErrorCode */);
-  }
+  r.skip(6, 5136 /* AddPartitionsToTxnPartitionResult.PartitionIndex */); // PartitionIndex, PartitionErrorCode
   if (version >= 3) {
     const count = r.taggedCount(5120 /* AddPartitionsToTxnPartitionResult tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -65,12 +60,7 @@ function walkAddPartitionsToTxnResult(r: Reader, version: i16, w: EntityWalk, pa
 }
 
 function walkAddPartitionsToTxnResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 8197 /* AddPartitionsToTxnResponseData.ThrottleTimeMs */);
-  }
-  if (version >= 4) {
-    r.skip(2, 8198 /* AddPartitionsToTxnResponseData.ErrorCode */);
-  }
+  r.skip(4 + (version >= 4 ? 2 : 0), 8197 /* AddPartitionsToTxnResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   if (version >= 4) {
     const n = r.arrayLength(8212 /* AddPartitionsToTxnResponseData.ResultsByTransaction */, version >= 3, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -28,15 +28,7 @@ function walkAddRaftVoterRequestData(r: Reader, version: i16, w: EntityWalk, par
   {
     r.skipValue(10264 /* AddRaftVoterRequestData.ClusterId */, true, true, false);
   }
-  {
-    r.skip(4, 10265 /* AddRaftVoterRequestData.TimeoutMs */);
-  }
-  {
-    r.skip(4, 10266 /* AddRaftVoterRequestData.VoterId */);
-  }
-  {
-    r.skip(16, 10267 /* AddRaftVoterRequestData.VoterDirectoryId */);
-  }
+  r.skip(24, 10265 /* AddRaftVoterRequestData.TimeoutMs */); // TimeoutMs, VoterId, VoterDirectoryId
   {
     const n = r.arrayLength(10268 /* AddRaftVoterRequestData.Listeners */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

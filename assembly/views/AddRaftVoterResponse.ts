@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAddRaftVoterResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 11269 /* AddRaftVoterResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 11270 /* AddRaftVoterResponseData.ErrorCode */);
-  }
+  r.skip(6, 11269 /* AddRaftVoterResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(11294 /* AddRaftVoterResponseData.ErrorMessage */, true, true, false);
   }

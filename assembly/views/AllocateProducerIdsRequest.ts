@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAllocateProducerIdsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 12319 /* AllocateProducerIdsRequestData.BrokerId */);
-  }
-  {
-    r.skip(8, 12320 /* AllocateProducerIdsRequestData.BrokerEpoch */);
-  }
+  r.skip(12, 12319 /* AllocateProducerIdsRequestData.BrokerId */); // BrokerId, BrokerEpoch
   {
     const count = r.taggedCount(12288 /* AllocateProducerIdsRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

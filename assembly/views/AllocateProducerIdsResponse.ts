@@ -5,18 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAllocateProducerIdsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 13317 /* AllocateProducerIdsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 13318 /* AllocateProducerIdsResponseData.ErrorCode */);
-  }
-  {
-    r.skip(8, 13345 /* AllocateProducerIdsResponseData.ProducerIdStart */);
-  }
-  {
-    r.skip(4, 13346 /* AllocateProducerIdsResponseData.ProducerIdLen */);
-  }
+  r.skip(18, 13317 /* AllocateProducerIdsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode, ProducerIdStart, ProducerIdLen
   {
     const count = r.taggedCount(13312 /* AllocateProducerIdsResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

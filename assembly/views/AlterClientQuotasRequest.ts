@@ -25,12 +25,7 @@ function walkOpData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
     r.skipValue(15397 /* OpData.Key */, version >= 1, false, false);
   }
-  {
-    r.skip(8, 15398 /* OpData.Value */);
-  }
-  {
-    r.skip(1, 15399 /* OpData.Remove */);
-  }
+  r.skip(9, 15398 /* OpData.Value */); // Value, Remove
   if (version >= 1) {
     const count = r.taggedCount(15360 /* OpData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -48,12 +48,7 @@ function walkReassignableTopic(r: Reader, version: i16, w: EntityWalk, parent: i
 }
 
 function walkAlterPartitionReassignmentsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 26649 /* AlterPartitionReassignmentsRequestData.TimeoutMs */);
-  }
-  if (version >= 1) {
-    r.skip(1, 26674 /* AlterPartitionReassignmentsRequestData.AllowReplicationFactorChange */);
-  }
+  r.skip(4 + (version >= 1 ? 1 : 0), 26649 /* AlterPartitionReassignmentsRequestData.TimeoutMs */); // TimeoutMs, AllowReplicationFactorChange
   {
     const n = r.arrayLength(26634 /* AlterPartitionReassignmentsRequestData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -50,15 +50,7 @@ function walkReassignableTopicResponse(r: Reader, version: i16, w: EntityWalk, p
 }
 
 function walkAlterPartitionReassignmentsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 29701 /* AlterPartitionReassignmentsResponseData.ThrottleTimeMs */);
-  }
-  if (version >= 1) {
-    r.skip(1, 29746 /* AlterPartitionReassignmentsResponseData.AllowReplicationFactorChange */);
-  }
-  {
-    r.skip(2, 29702 /* AlterPartitionReassignmentsResponseData.ErrorCode */);
-  }
+  r.skip(6 + (version >= 1 ? 1 : 0), 29701 /* AlterPartitionReassignmentsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, AllowReplicationFactorChange, ErrorCode
   {
     r.skipValue(29726 /* AlterPartitionReassignmentsResponseData.ErrorMessage */, true, true, false);
   }

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkBrokerState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 3) {
-    r.skip(4, 30751 /* BrokerState.BrokerId */);
-  }
-  if (version >= 3) {
-    r.skip(8, 30752 /* BrokerState.BrokerEpoch */);
-  }
+  r.skip((version >= 3 ? 4 : 0) + (version >= 3 ? 8 : 0), version >= 3 ? 30751 /* BrokerState.BrokerId */ : 30752 /* BrokerState.BrokerEpoch */); // BrokerId, BrokerEpoch
   {
     const count = r.taggedCount(30720 /* BrokerState tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -41,12 +36,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
       walkBrokerState(r, version, w, anchor);
     }
   }
-  {
-    r.skip(1, 31798 /* PartitionData.LeaderRecoveryState */);
-  }
-  {
-    r.skip(4, 31799 /* PartitionData.PartitionEpoch */);
-  }
+  r.skip(5, 31798 /* PartitionData.LeaderRecoveryState */); // LeaderRecoveryState, PartitionEpoch
   {
     const count = r.taggedCount(31744 /* PartitionData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -81,12 +71,7 @@ function walkTopicData(r: Reader, version: i16, w: EntityWalk, parent: i32): voi
 }
 
 function walkAlterPartitionRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 33823 /* AlterPartitionRequestData.BrokerId */);
-  }
-  {
-    r.skip(8, 33824 /* AlterPartitionRequestData.BrokerEpoch */);
-  }
+  r.skip(12, 33823 /* AlterPartitionRequestData.BrokerId */); // BrokerId, BrokerEpoch
   {
     const n = r.arrayLength(33802 /* AlterPartitionRequestData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -11,25 +11,12 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31760 /* PartitionData.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(2, 31750 /* PartitionData.ErrorCode */);
-  }
-  {
-    r.skip(4, 31801 /* PartitionData.LeaderId */);
-  }
-  {
-    r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
-  }
+  r.skip(10, 31750 /* PartitionData.ErrorCode */); // ErrorCode, LeaderId, LeaderEpoch
   {
     const n = r.arrayLength(31802 /* PartitionData.Isr */, true, false);
     r.skipElements(n, 4, 31802 /* PartitionData.Isr */);
   }
-  {
-    r.skip(1, 31798 /* PartitionData.LeaderRecoveryState */);
-  }
-  {
-    r.skip(4, 31799 /* PartitionData.PartitionEpoch */);
-  }
+  r.skip(5, 31798 /* PartitionData.LeaderRecoveryState */); // LeaderRecoveryState, PartitionEpoch
   {
     const count = r.taggedCount(31744 /* PartitionData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -64,12 +51,7 @@ function walkTopicData(r: Reader, version: i16, w: EntityWalk, parent: i32): voi
 }
 
 function walkAlterPartitionResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 34821 /* AlterPartitionResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 34822 /* AlterPartitionResponseData.ErrorCode */);
-  }
+  r.skip(6, 34821 /* AlterPartitionResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(34826 /* AlterPartitionResponseData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -55,12 +55,7 @@ function walkAlterShareGroupOffsetsResponseTopic(r: Reader, version: i16, w: Ent
 }
 
 function walkAlterShareGroupOffsetsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 47109 /* AlterShareGroupOffsetsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 47110 /* AlterShareGroupOffsetsResponseData.ErrorCode */);
-  }
+  r.skip(6, 47109 /* AlterShareGroupOffsetsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(47134 /* AlterShareGroupOffsetsResponseData.ErrorMessage */, true, true, false);
   }

@@ -25,12 +25,7 @@ function walkScramCredentialUpsertion(r: Reader, version: i16, w: EntityWalk, pa
   {
     r.skipValue(49159 /* ScramCredentialUpsertion.Name */, true, false, false);
   }
-  {
-    r.skip(1, 49216 /* ScramCredentialUpsertion.Mechanism */);
-  }
-  {
-    r.skip(4, 49217 /* ScramCredentialUpsertion.Iterations */);
-  }
+  r.skip(5, 49216 /* ScramCredentialUpsertion.Mechanism */); // Mechanism, Iterations
   {
     r.skipValue(49218 /* ScramCredentialUpsertion.Salt */, true, false, true);
   }

@@ -5,15 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkApiVersion(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(2, 54346 /* ApiVersion.ApiKey */);
-  }
-  {
-    r.skip(2, 54347 /* ApiVersion.MinVersion */);
-  }
-  {
-    r.skip(2, 54348 /* ApiVersion.MaxVersion */);
-  }
+  r.skip(6, 54346 /* ApiVersion.ApiKey */); // ApiKey, MinVersion, MaxVersion
   if (version >= 3) {
     const count = r.taggedCount(54272 /* ApiVersion tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -28,12 +20,7 @@ function walkSupportedFeatureKey(r: Reader, version: i16, w: EntityWalk, parent:
   if (version >= 3) {
     r.skipValue(55303 /* SupportedFeatureKey.Name */, version >= 3, false, false);
   }
-  if (version >= 3) {
-    r.skip(2, 55371 /* SupportedFeatureKey.MinVersion */);
-  }
-  if (version >= 3) {
-    r.skip(2, 55372 /* SupportedFeatureKey.MaxVersion */);
-  }
+  r.skip((version >= 3 ? 2 : 0) + (version >= 3 ? 2 : 0), version >= 3 ? 55371 /* SupportedFeatureKey.MinVersion */ : 55372 /* SupportedFeatureKey.MaxVersion */); // MinVersion, MaxVersion
   if (version >= 3) {
     const count = r.taggedCount(55296 /* SupportedFeatureKey tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -48,12 +35,7 @@ function walkFinalizedFeatureKey(r: Reader, version: i16, w: EntityWalk, parent:
   if (version >= 3) {
     r.skipValue(56327 /* FinalizedFeatureKey.Name */, version >= 3, false, false);
   }
-  if (version >= 3) {
-    r.skip(2, 56397 /* FinalizedFeatureKey.MaxVersionLevel */);
-  }
-  if (version >= 3) {
-    r.skip(2, 56398 /* FinalizedFeatureKey.MinVersionLevel */);
-  }
+  r.skip((version >= 3 ? 2 : 0) + (version >= 3 ? 2 : 0), version >= 3 ? 56397 /* FinalizedFeatureKey.MaxVersionLevel */ : 56398 /* FinalizedFeatureKey.MinVersionLevel */); // MaxVersionLevel, MinVersionLevel
   if (version >= 3) {
     const count = r.taggedCount(56320 /* FinalizedFeatureKey tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -65,12 +65,7 @@ function walkDirectoryData(r: Reader, version: i16, w: EntityWalk, parent: i32):
 }
 
 function walkAssignReplicasToDirsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 59423 /* AssignReplicasToDirsRequestData.BrokerId */);
-  }
-  {
-    r.skip(8, 59424 /* AssignReplicasToDirsRequestData.BrokerEpoch */);
-  }
+  r.skip(12, 59423 /* AssignReplicasToDirsRequestData.BrokerId */); // BrokerId, BrokerEpoch
   {
     const n = r.arrayLength(59477 /* AssignReplicasToDirsRequestData.Directories */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

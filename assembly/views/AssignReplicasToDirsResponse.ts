@@ -68,12 +68,7 @@ function walkDirectoryData(r: Reader, version: i16, w: EntityWalk, parent: i32):
 }
 
 function walkAssignReplicasToDirsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 60421 /* AssignReplicasToDirsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 60422 /* AssignReplicasToDirsResponseData.ErrorCode */);
-  }
+  r.skip(6, 60421 /* AssignReplicasToDirsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(60501 /* AssignReplicasToDirsResponseData.Directories */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

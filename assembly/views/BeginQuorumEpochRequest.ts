@@ -11,15 +11,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31760 /* PartitionData.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  if (version >= 1) {
-    r.skip(16, 31771 /* PartitionData.VoterDirectoryId */);
-  }
-  {
-    r.skip(4, 31801 /* PartitionData.LeaderId */);
-  }
-  {
-    r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
-  }
+  r.skip(8 + (version >= 1 ? 16 : 0), version >= 1 ? 31771 /* PartitionData.VoterDirectoryId */ : 31801 /* PartitionData.LeaderId */); // VoterDirectoryId, LeaderId, LeaderEpoch
   if (version >= 1) {
     const count = r.taggedCount(31744 /* PartitionData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -11,15 +11,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31760 /* PartitionData.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(2, 31750 /* PartitionData.ErrorCode */);
-  }
-  {
-    r.skip(4, 31801 /* PartitionData.LeaderId */);
-  }
-  {
-    r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
-  }
+  r.skip(10, 31750 /* PartitionData.ErrorCode */); // ErrorCode, LeaderId, LeaderEpoch
   if (version >= 1) {
     const count = r.taggedCount(31744 /* PartitionData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

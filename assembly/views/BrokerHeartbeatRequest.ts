@@ -5,21 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkBrokerHeartbeatRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 65567 /* BrokerHeartbeatRequestData.BrokerId */);
-  }
-  {
-    r.skip(8, 65568 /* BrokerHeartbeatRequestData.BrokerEpoch */);
-  }
-  {
-    r.skip(8, 65624 /* BrokerHeartbeatRequestData.CurrentMetadataOffset */);
-  }
-  {
-    r.skip(1, 65625 /* BrokerHeartbeatRequestData.WantFence */);
-  }
-  {
-    r.skip(1, 65626 /* BrokerHeartbeatRequestData.WantShutDown */);
-  }
+  r.skip(22, 65567 /* BrokerHeartbeatRequestData.BrokerId */); // BrokerId, BrokerEpoch, CurrentMetadataOffset, WantFence, WantShutDown
   {
     const count = r.taggedCount(65536 /* BrokerHeartbeatRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,21 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkBrokerHeartbeatResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 66565 /* BrokerHeartbeatResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 66566 /* BrokerHeartbeatResponseData.ErrorCode */);
-  }
-  {
-    r.skip(1, 66653 /* BrokerHeartbeatResponseData.IsCaughtUp */);
-  }
-  {
-    r.skip(1, 66654 /* BrokerHeartbeatResponseData.IsFenced */);
-  }
-  {
-    r.skip(1, 66655 /* BrokerHeartbeatResponseData.ShouldShutDown */);
-  }
+  r.skip(9, 66565 /* BrokerHeartbeatResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode, IsCaughtUp, IsFenced, ShouldShutDown
   {
     const count = r.taggedCount(66560 /* BrokerHeartbeatResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -11,12 +11,7 @@ function walkListener(r: Reader, version: i16, w: EntityWalk, parent: i32): void
   {
     r.skipValue(9238 /* Listener.Host */, true, false, false);
   }
-  {
-    r.skip(2, 9239 /* Listener.Port */);
-  }
-  {
-    r.skip(2, 9312 /* Listener.SecurityProtocol */);
-  }
+  r.skip(4, 9239 /* Listener.Port */); // Port, SecurityProtocol
   {
     const count = r.taggedCount(9216 /* Listener tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -31,12 +26,7 @@ function walkFeature(r: Reader, version: i16, w: EntityWalk, parent: i32): void 
   {
     r.skipValue(67591 /* Feature.Name */, true, false, false);
   }
-  {
-    r.skip(2, 67681 /* Feature.MinSupportedVersion */);
-  }
-  {
-    r.skip(2, 67682 /* Feature.MaxSupportedVersion */);
-  }
+  r.skip(4, 67681 /* Feature.MinSupportedVersion */); // MinSupportedVersion, MaxSupportedVersion
   {
     const count = r.taggedCount(67584 /* Feature tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

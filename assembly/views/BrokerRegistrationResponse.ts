@@ -5,15 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkBrokerRegistrationResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 69637 /* BrokerRegistrationResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 69638 /* BrokerRegistrationResponseData.ErrorCode */);
-  }
-  {
-    r.skip(8, 69664 /* BrokerRegistrationResponseData.BrokerEpoch */);
-  }
+  r.skip(14, 69637 /* BrokerRegistrationResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode, BrokerEpoch
   {
     const count = r.taggedCount(69632 /* BrokerRegistrationResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -112,12 +112,7 @@ function walkDescribedGroup(r: Reader, version: i16, w: EntityWalk, parent: i32)
   {
     r.skipValue(74871 /* DescribedGroup.GroupState */, true, false, false);
   }
-  {
-    r.skip(4, 74872 /* DescribedGroup.GroupEpoch */);
-  }
-  {
-    r.skip(4, 74873 /* DescribedGroup.AssignmentEpoch */);
-  }
+  r.skip(8, 74872 /* DescribedGroup.GroupEpoch */); // GroupEpoch, AssignmentEpoch
   {
     r.skipValue(74874 /* DescribedGroup.AssignorName */, true, false, false);
   }

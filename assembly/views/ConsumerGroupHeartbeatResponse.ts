@@ -47,24 +47,14 @@ function walkAssignment(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
 }
 
 function walkConsumerGroupHeartbeatResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 77829 /* ConsumerGroupHeartbeatResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 77830 /* ConsumerGroupHeartbeatResponseData.ErrorCode */);
-  }
+  r.skip(6, 77829 /* ConsumerGroupHeartbeatResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(77854 /* ConsumerGroupHeartbeatResponseData.ErrorMessage */, true, true, false);
   }
   {
     r.skipValue(77932 /* ConsumerGroupHeartbeatResponseData.MemberId */, true, true, false);
   }
-  {
-    r.skip(4, 77935 /* ConsumerGroupHeartbeatResponseData.MemberEpoch */);
-  }
-  {
-    r.skip(4, 77952 /* ConsumerGroupHeartbeatResponseData.HeartbeatIntervalMs */);
-  }
+  r.skip(8, 77935 /* ConsumerGroupHeartbeatResponseData.MemberEpoch */); // MemberEpoch, HeartbeatIntervalMs
   {
     if (!(true && r.int8(77940 /* ConsumerGroupHeartbeatResponseData.Assignment */) < 0)) walkAssignment(r, version, w, parent);
   }

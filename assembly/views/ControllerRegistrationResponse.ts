@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkControllerRegistrationResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 79877 /* ControllerRegistrationResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 79878 /* ControllerRegistrationResponseData.ErrorCode */);
-  }
+  r.skip(6, 79877 /* ControllerRegistrationResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(79902 /* ControllerRegistrationResponseData.ErrorMessage */, true, true, false);
   }

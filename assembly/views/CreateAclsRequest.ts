@@ -20,12 +20,7 @@ function walkAclCreation(r: Reader, version: i16, w: EntityWalk, parent: i32): v
   {
     r.skipValue(80918 /* AclCreation.Host */, version >= 2, false, false);
   }
-  {
-    r.skip(1, 81028 /* AclCreation.Operation */);
-  }
-  {
-    r.skip(1, 81029 /* AclCreation.PermissionType */);
-  }
+  r.skip(2, 81028 /* AclCreation.Operation */); // Operation, PermissionType
   if (version >= 2) {
     const count = r.taggedCount(80896 /* AclCreation tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

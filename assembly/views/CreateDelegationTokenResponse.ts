@@ -20,15 +20,7 @@ function walkCreateDelegationTokenResponseData(r: Reader, version: i16, w: Entit
   if (version >= 3) {
     r.skipValue(87182 /* CreateDelegationTokenResponseData.TokenRequesterPrincipalName */, version >= 2, false, false);
   }
-  {
-    r.skip(8, 87183 /* CreateDelegationTokenResponseData.IssueTimestampMs */);
-  }
-  {
-    r.skip(8, 87184 /* CreateDelegationTokenResponseData.ExpiryTimestampMs */);
-  }
-  {
-    r.skip(8, 87185 /* CreateDelegationTokenResponseData.MaxTimestampMs */);
-  }
+  r.skip(24, 87183 /* CreateDelegationTokenResponseData.IssueTimestampMs */); // IssueTimestampMs, ExpiryTimestampMs, MaxTimestampMs
   {
     r.skipValue(87186 /* CreateDelegationTokenResponseData.TokenId */, version >= 2, false, false);
   }

@@ -51,12 +51,7 @@ function walkCreatePartitionsRequestData(r: Reader, version: i16, w: EntityWalk,
       walkCreatePartitionsTopic(r, version, w, parent);
     }
   }
-  {
-    r.skip(4, 90137 /* CreatePartitionsRequestData.TimeoutMs */);
-  }
-  {
-    r.skip(1, 90155 /* CreatePartitionsRequestData.ValidateOnly */);
-  }
+  r.skip(5, 90137 /* CreatePartitionsRequestData.TimeoutMs */); // TimeoutMs, ValidateOnly
   if (version >= 2) {
     const count = r.taggedCount(90112 /* CreatePartitionsRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -45,12 +45,7 @@ function walkCreatableTopic(r: Reader, version: i16, w: EntityWalk, parent: i32)
     const len = r.skipValue(95239 /* CreatableTopic.Name */, version >= 5, false, false);
     anchor = w.add(EntityKind.TopicName, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(4, 95383 /* CreatableTopic.NumPartitions */);
-  }
-  {
-    r.skip(2, 95384 /* CreatableTopic.ReplicationFactor */);
-  }
+  r.skip(6, 95383 /* CreatableTopic.NumPartitions */); // NumPartitions, ReplicationFactor
   {
     const n = r.arrayLength(95382 /* CreatableTopic.Assignments */, version >= 5, false);
     for (let i = 0; i < n && !r.failed; i++) {
@@ -80,12 +75,7 @@ function walkCreateTopicsRequestData(r: Reader, version: i16, w: EntityWalk, par
       walkCreatableTopic(r, version, w, parent);
     }
   }
-  {
-    r.skip(4, 96409 /* CreateTopicsRequestData.timeoutMs */);
-  }
-  {
-    r.skip(1, 96410 /* CreateTopicsRequestData.validateOnly */);
-  }
+  r.skip(5, 96409 /* CreateTopicsRequestData.timeoutMs */); // timeoutMs, validateOnly
   if (version >= 5) {
     const count = r.taggedCount(96256 /* CreateTopicsRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -11,15 +11,7 @@ function walkCreatableTopicConfigs(r: Reader, version: i16, w: EntityWalk, paren
   if (version >= 5) {
     r.skipValue(97318 /* CreatableTopicConfigs.Value */, version >= 5, version >= 5, false);
   }
-  if (version >= 5) {
-    r.skip(1, 97435 /* CreatableTopicConfigs.ReadOnly */);
-  }
-  if (version >= 5) {
-    r.skip(1, 97436 /* CreatableTopicConfigs.ConfigSource */);
-  }
-  if (version >= 5) {
-    r.skip(1, 97437 /* CreatableTopicConfigs.IsSensitive */);
-  }
+  r.skip((version >= 5 ? 1 : 0) + (version >= 5 ? 1 : 0) + (version >= 5 ? 1 : 0), version >= 5 ? 97435 /* CreatableTopicConfigs.ReadOnly */ : version >= 5 ? 97436 /* CreatableTopicConfigs.ConfigSource */ : 97437 /* CreatableTopicConfigs.IsSensitive */); // ReadOnly, ConfigSource, IsSensitive
   if (version >= 5) {
     const count = r.taggedCount(97280 /* CreatableTopicConfigs tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -47,12 +39,7 @@ function walkCreatableTopicResult(r: Reader, version: i16, w: EntityWalk, parent
   {
     r.skipValue(98334 /* CreatableTopicResult.ErrorMessage */, version >= 5, true, false);
   }
-  if (version >= 5) {
-    r.skip(4, 98455 /* CreatableTopicResult.NumPartitions */);
-  }
-  if (version >= 5) {
-    r.skip(2, 98456 /* CreatableTopicResult.ReplicationFactor */);
-  }
+  r.skip((version >= 5 ? 4 : 0) + (version >= 5 ? 2 : 0), version >= 5 ? 98455 /* CreatableTopicResult.NumPartitions */ : 98456 /* CreatableTopicResult.ReplicationFactor */); // NumPartitions, ReplicationFactor
   if (version >= 5) {
     const n = r.arrayLength(98350 /* CreatableTopicResult.Configs */, version >= 5, version >= 5);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -20,12 +20,7 @@ function walkDeleteAclsFilter(r: Reader, version: i16, w: EntityWalk, parent: i3
   {
     r.skipValue(100515 /* DeleteAclsFilter.HostFilter */, version >= 2, true, false);
   }
-  {
-    r.skip(1, 100484 /* DeleteAclsFilter.Operation */);
-  }
-  {
-    r.skip(1, 100485 /* DeleteAclsFilter.PermissionType */);
-  }
+  r.skip(2, 100484 /* DeleteAclsFilter.Operation */); // Operation, PermissionType
   if (version >= 2) {
     const count = r.taggedCount(100352 /* DeleteAclsFilter tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -26,12 +26,7 @@ function walkDeleteAclsMatchingAcl(r: Reader, version: i16, w: EntityWalk, paren
   {
     r.skipValue(102422 /* DeleteAclsMatchingAcl.Host */, version >= 2, false, false);
   }
-  {
-    r.skip(1, 102532 /* DeleteAclsMatchingAcl.Operation */);
-  }
-  {
-    r.skip(1, 102533 /* DeleteAclsMatchingAcl.PermissionType */);
-  }
+  r.skip(2, 102532 /* DeleteAclsMatchingAcl.Operation */); // Operation, PermissionType
   if (version >= 2) {
     const count = r.taggedCount(102400 /* DeleteAclsMatchingAcl tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -11,12 +11,7 @@ function walkDeleteRecordsPartitionResult(r: Reader, version: i16, w: EntityWalk
     r.skip(4, 111632 /* DeleteRecordsPartitionResult.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(8, 111786 /* DeleteRecordsPartitionResult.LowWatermark */);
-  }
-  {
-    r.skip(2, 111622 /* DeleteRecordsPartitionResult.ErrorCode */);
-  }
+  r.skip(10, 111786 /* DeleteRecordsPartitionResult.LowWatermark */); // LowWatermark, ErrorCode
   if (version >= 2) {
     const count = r.taggedCount(111616 /* DeleteRecordsPartitionResult tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -32,12 +32,7 @@ function walkDeleteShareGroupOffsetsResponseTopic(r: Reader, version: i16, w: En
 }
 
 function walkDeleteShareGroupOffsetsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 117765 /* DeleteShareGroupOffsetsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 117766 /* DeleteShareGroupOffsetsResponseData.ErrorCode */);
-  }
+  r.skip(6, 117765 /* DeleteShareGroupOffsetsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(117790 /* DeleteShareGroupOffsetsResponseData.ErrorMessage */, true, true, false);
   }

@@ -20,12 +20,7 @@ function walkDescribeAclsRequestData(r: Reader, version: i16, w: EntityWalk, par
   {
     r.skipValue(128163 /* DescribeAclsRequestData.HostFilter */, version >= 2, true, false);
   }
-  {
-    r.skip(1, 128132 /* DescribeAclsRequestData.Operation */);
-  }
-  {
-    r.skip(1, 128133 /* DescribeAclsRequestData.PermissionType */);
-  }
+  r.skip(2, 128132 /* DescribeAclsRequestData.Operation */); // Operation, PermissionType
   if (version >= 2) {
     const count = r.taggedCount(128000 /* DescribeAclsRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -11,12 +11,7 @@ function walkAclDescription(r: Reader, version: i16, w: EntityWalk, parent: i32)
   {
     r.skipValue(129046 /* AclDescription.Host */, version >= 2, false, false);
   }
-  {
-    r.skip(1, 129156 /* AclDescription.Operation */);
-  }
-  {
-    r.skip(1, 129157 /* AclDescription.PermissionType */);
-  }
+  r.skip(2, 129156 /* AclDescription.Operation */); // Operation, PermissionType
   if (version >= 2) {
     const count = r.taggedCount(129024 /* AclDescription tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -54,12 +49,7 @@ function walkDescribeAclsResource(r: Reader, version: i16, w: EntityWalk, parent
 }
 
 function walkDescribeAclsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 131077 /* DescribeAclsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 131078 /* DescribeAclsResponseData.ErrorCode */);
-  }
+  r.skip(6, 131077 /* DescribeAclsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(131102 /* DescribeAclsResponseData.ErrorMessage */, version >= 2, true, false);
   }

@@ -62,12 +62,7 @@ function walkEntryData(r: Reader, version: i16, w: EntityWalk, parent: i32): voi
 }
 
 function walkDescribeClientQuotasResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 135173 /* DescribeClientQuotasResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 135174 /* DescribeClientQuotasResponseData.ErrorCode */);
-  }
+  r.skip(6, 135173 /* DescribeClientQuotasResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(135198 /* DescribeClientQuotasResponseData.ErrorMessage */, version >= 1, true, false);
   }

@@ -5,15 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkDescribeClusterRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(1, 136371 /* DescribeClusterRequestData.IncludeClusterAuthorizedOperations */);
-  }
-  if (version >= 1) {
-    r.skip(1, 136372 /* DescribeClusterRequestData.EndpointType */);
-  }
-  if (version >= 2) {
-    r.skip(1, 136373 /* DescribeClusterRequestData.IncludeFencedBrokers */);
-  }
+  r.skip(1 + (version >= 1 ? 1 : 0) + (version >= 2 ? 1 : 0), 136371 /* DescribeClusterRequestData.IncludeClusterAuthorizedOperations */); // IncludeClusterAuthorizedOperations, EndpointType, IncludeFencedBrokers
   {
     const count = r.taggedCount(136192 /* DescribeClusterRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

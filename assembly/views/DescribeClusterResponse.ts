@@ -31,12 +31,7 @@ function walkDescribeClusterBroker(r: Reader, version: i16, w: EntityWalk, paren
 }
 
 function walkDescribeClusterResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 138245 /* DescribeClusterResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 138246 /* DescribeClusterResponseData.ErrorCode */);
-  }
+  r.skip(6, 138245 /* DescribeClusterResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(138270 /* DescribeClusterResponseData.ErrorMessage */, true, true, false);
   }

@@ -34,12 +34,7 @@ function walkDescribeConfigsRequestData(r: Reader, version: i16, w: EntityWalk, 
       walkDescribeConfigsResource(r, version, w, parent);
     }
   }
-  {
-    r.skip(1, 140473 /* DescribeConfigsRequestData.IncludeSynonyms */);
-  }
-  if (version >= 3) {
-    r.skip(1, 140474 /* DescribeConfigsRequestData.IncludeDocumentation */);
-  }
+  r.skip(1 + (version >= 3 ? 1 : 0), 140473 /* DescribeConfigsRequestData.IncludeSynonyms */); // IncludeSynonyms, IncludeDocumentation
   if (version >= 4) {
     const count = r.taggedCount(140288 /* DescribeConfigsRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

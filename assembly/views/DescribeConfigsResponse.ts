@@ -31,15 +31,7 @@ function walkDescribeConfigsResourceResult(r: Reader, version: i16, w: EntityWal
   {
     r.skipValue(142374 /* DescribeConfigsResourceResult.Value */, version >= 4, true, false);
   }
-  {
-    r.skip(1, 142491 /* DescribeConfigsResourceResult.ReadOnly */);
-  }
-  {
-    r.skip(1, 142492 /* DescribeConfigsResourceResult.ConfigSource */);
-  }
-  {
-    r.skip(1, 142493 /* DescribeConfigsResourceResult.IsSensitive */);
-  }
+  r.skip(3, 142491 /* DescribeConfigsResourceResult.ReadOnly */); // ReadOnly, ConfigSource, IsSensitive
   {
     const n = r.arrayLength(142524 /* DescribeConfigsResourceResult.Synonyms */, version >= 4, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -34,15 +34,7 @@ function walkDescribedDelegationToken(r: Reader, version: i16, w: EntityWalk, pa
   if (version >= 3) {
     r.skipValue(148622 /* DescribedDelegationToken.TokenRequesterPrincipalName */, version >= 2, false, false);
   }
-  {
-    r.skip(8, 148672 /* DescribedDelegationToken.IssueTimestamp */);
-  }
-  {
-    r.skip(8, 148673 /* DescribedDelegationToken.ExpiryTimestamp */);
-  }
-  {
-    r.skip(8, 148674 /* DescribedDelegationToken.MaxTimestamp */);
-  }
+  r.skip(24, 148672 /* DescribedDelegationToken.IssueTimestamp */); // IssueTimestamp, ExpiryTimestamp, MaxTimestamp
   {
     r.skipValue(148626 /* DescribedDelegationToken.TokenId */, version >= 2, false, false);
   }

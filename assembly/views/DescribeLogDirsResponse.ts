@@ -11,15 +11,7 @@ function walkDescribeLogDirsPartition(r: Reader, version: i16, w: EntityWalk, pa
     r.skip(4, 155664 /* DescribeLogDirsPartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(8, 155850 /* DescribeLogDirsPartition.PartitionSize */);
-  }
-  {
-    r.skip(8, 155851 /* DescribeLogDirsPartition.OffsetLag */);
-  }
-  {
-    r.skip(1, 155852 /* DescribeLogDirsPartition.IsFutureKey */);
-  }
+  r.skip(17, 155850 /* DescribeLogDirsPartition.PartitionSize */); // PartitionSize, OffsetLag, IsFutureKey
   if (version >= 2) {
     const count = r.taggedCount(155648 /* DescribeLogDirsPartition tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -65,15 +57,7 @@ function walkDescribeLogDirsResult(r: Reader, version: i16, w: EntityWalk, paren
       walkDescribeLogDirsTopic(r, version, w, parent);
     }
   }
-  if (version >= 4) {
-    r.skip(8, 157902 /* DescribeLogDirsResult.TotalBytes */);
-  }
-  if (version >= 4) {
-    r.skip(8, 157903 /* DescribeLogDirsResult.UsableBytes */);
-  }
-  if (version >= 5) {
-    r.skip(1, 157904 /* DescribeLogDirsResult.IsCordoned */);
-  }
+  r.skip((version >= 4 ? 8 : 0) + (version >= 4 ? 8 : 0) + (version >= 5 ? 1 : 0), version >= 4 ? 157902 /* DescribeLogDirsResult.TotalBytes */ : version >= 4 ? 157903 /* DescribeLogDirsResult.UsableBytes */ : 157904 /* DescribeLogDirsResult.IsCordoned */); // TotalBytes, UsableBytes, IsCordoned
   if (version >= 2) {
     const count = r.taggedCount(157696 /* DescribeLogDirsResult tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -85,12 +69,7 @@ function walkDescribeLogDirsResult(r: Reader, version: i16, w: EntityWalk, paren
 }
 
 function walkDescribeLogDirsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 158725 /* DescribeLogDirsResponseData.ThrottleTimeMs */);
-  }
-  if (version >= 3) {
-    r.skip(2, 158726 /* DescribeLogDirsResponseData.ErrorCode */);
-  }
+  r.skip(4 + (version >= 3 ? 2 : 0), 158725 /* DescribeLogDirsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(158782 /* DescribeLogDirsResponseData.Results */, version >= 2, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -5,24 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkProducerState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 161794 /* ProducerState.ProducerId */);
-  }
-  {
-    r.skip(4, 161795 /* ProducerState.ProducerEpoch */);
-  }
-  {
-    r.skip(4, 162002 /* ProducerState.LastSequence */);
-  }
-  {
-    r.skip(8, 162003 /* ProducerState.LastTimestamp */);
-  }
-  {
-    r.skip(4, 162004 /* ProducerState.CoordinatorEpoch */);
-  }
-  {
-    r.skip(8, 162005 /* ProducerState.CurrentTxnStartOffset */);
-  }
+  r.skip(36, 161794 /* ProducerState.ProducerId */); // ProducerId, ProducerEpoch, LastSequence, LastTimestamp, CoordinatorEpoch, CurrentTxnStartOffset
   {
     const count = r.taggedCount(161792 /* ProducerState tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,21 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkReplicaState(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 167127 /* ReplicaState.ReplicaId */);
-  }
-  if (version >= 2) {
-    r.skip(16, 167128 /* ReplicaState.ReplicaDirectoryId */);
-  }
-  {
-    r.skip(8, 167129 /* ReplicaState.LogEndOffset */);
-  }
-  if (version >= 1) {
-    r.skip(8, 167130 /* ReplicaState.LastFetchTimestamp */);
-  }
-  if (version >= 1) {
-    r.skip(8, 167131 /* ReplicaState.LastCaughtUpTimestamp */);
-  }
+  r.skip(12 + (version >= 2 ? 16 : 0) + (version >= 1 ? 8 : 0) + (version >= 1 ? 8 : 0), 167127 /* ReplicaState.ReplicaId */); // ReplicaId, ReplicaDirectoryId, LogEndOffset, LastFetchTimestamp, LastCaughtUpTimestamp
   {
     const count = r.taggedCount(166912 /* ReplicaState tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -43,15 +29,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
   if (version >= 2) {
     r.skipValue(31774 /* PartitionData.ErrorMessage */, true, version >= 2, false);
   }
-  {
-    r.skip(4, 31801 /* PartitionData.LeaderId */);
-  }
-  {
-    r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
-  }
-  {
-    r.skip(8, 31964 /* PartitionData.HighWatermark */);
-  }
+  r.skip(16, 31801 /* PartitionData.LeaderId */); // LeaderId, LeaderEpoch, HighWatermark
   {
     const n = r.arrayLength(31965 /* PartitionData.CurrentVoters */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -11,18 +11,7 @@ function walkDescribeShareGroupOffsetsResponsePartition(r: Reader, version: i16,
     r.skip(4, 173072 /* DescribeShareGroupOffsetsResponsePartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(8, 173119 /* DescribeShareGroupOffsetsResponsePartition.StartOffset */);
-  }
-  {
-    r.skip(4, 173107 /* DescribeShareGroupOffsetsResponsePartition.LeaderEpoch */);
-  }
-  if (version >= 1) {
-    r.skip(8, 173280 /* DescribeShareGroupOffsetsResponsePartition.Lag */);
-  }
-  {
-    r.skip(2, 173062 /* DescribeShareGroupOffsetsResponsePartition.ErrorCode */);
-  }
+  r.skip(14 + (version >= 1 ? 8 : 0), 173119 /* DescribeShareGroupOffsetsResponsePartition.StartOffset */); // StartOffset, LeaderEpoch, Lag, ErrorCode
   {
     r.skipValue(173086 /* DescribeShareGroupOffsetsResponsePartition.ErrorMessage */, true, true, false);
   }

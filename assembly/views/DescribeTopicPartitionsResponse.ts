@@ -14,12 +14,7 @@ function walkDescribeTopicPartitionsResponsePartition(r: Reader, version: i16, w
     r.skip(4, 179216 /* DescribeTopicPartitionsResponsePartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 179257 /* DescribeTopicPartitionsResponsePartition.LeaderId */);
-  }
-  {
-    r.skip(4, 179251 /* DescribeTopicPartitionsResponsePartition.LeaderEpoch */);
-  }
+  r.skip(8, 179257 /* DescribeTopicPartitionsResponsePartition.LeaderId */); // LeaderId, LeaderEpoch
   {
     const n = r.arrayLength(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */, true, false);
     r.skipElements(n, 4, 179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */);

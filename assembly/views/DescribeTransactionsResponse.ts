@@ -39,18 +39,7 @@ function walkTransactionState(r: Reader, version: i16, w: EntityWalk, parent: i3
   {
     r.skipValue(183532 /* TransactionState.TransactionState */, true, false, false);
   }
-  {
-    r.skip(4, 183533 /* TransactionState.TransactionTimeoutMs */);
-  }
-  {
-    r.skip(8, 183534 /* TransactionState.TransactionStartTimeMs */);
-  }
-  {
-    r.skip(8, 183298 /* TransactionState.ProducerId */);
-  }
-  {
-    r.skip(2, 183299 /* TransactionState.ProducerEpoch */);
-  }
+  r.skip(22, 183533 /* TransactionState.TransactionTimeoutMs */); // TransactionTimeoutMs, TransactionStartTimeMs, ProducerId, ProducerEpoch
   {
     const n = r.arrayLength(183306 /* TransactionState.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkCredentialInfo(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(1, 187456 /* CredentialInfo.Mechanism */);
-  }
-  {
-    r.skip(4, 187457 /* CredentialInfo.Iterations */);
-  }
+  r.skip(5, 187456 /* CredentialInfo.Mechanism */); // Mechanism, Iterations
   {
     const count = r.taggedCount(187392 /* CredentialInfo tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -48,12 +43,7 @@ function walkDescribeUserScramCredentialsResult(r: Reader, version: i16, w: Enti
 }
 
 function walkDescribeUserScramCredentialsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 189445 /* DescribeUserScramCredentialsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 189446 /* DescribeUserScramCredentialsResponseData.ErrorCode */);
-  }
+  r.skip(6, 189445 /* DescribeUserScramCredentialsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(189470 /* DescribeUserScramCredentialsResponseData.ErrorMessage */, true, true, false);
   }

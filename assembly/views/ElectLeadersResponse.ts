@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkPartitionResult(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 121075 /* PartitionResult.PartitionId */);
-  }
-  {
-    r.skip(2, 120838 /* PartitionResult.ErrorCode */);
-  }
+  r.skip(6, 121075 /* PartitionResult.PartitionId */); // PartitionId, ErrorCode
   {
     r.skipValue(120862 /* PartitionResult.ErrorMessage */, version >= 2, true, false);
   }
@@ -47,12 +42,7 @@ function walkReplicaElectionResult(r: Reader, version: i16, w: EntityWalk, paren
 }
 
 function walkElectLeadersResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 192517 /* ElectLeadersResponseData.ThrottleTimeMs */);
-  }
-  if (version >= 1) {
-    r.skip(2, 192518 /* ElectLeadersResponseData.ErrorCode */);
-  }
+  r.skip(4 + (version >= 1 ? 2 : 0), 192517 /* ElectLeadersResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(192757 /* ElectLeadersResponseData.ReplicaElectionResults */, version >= 2, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkReplicaInfo(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 1) {
-    r.skip(4, 193782 /* ReplicaInfo.CandidateId */);
-  }
-  if (version >= 1) {
-    r.skip(16, 193783 /* ReplicaInfo.CandidateDirectoryId */);
-  }
+  r.skip((version >= 1 ? 4 : 0) + (version >= 1 ? 16 : 0), version >= 1 ? 193782 /* ReplicaInfo.CandidateId */ : 193783 /* ReplicaInfo.CandidateDirectoryId */); // CandidateId, CandidateDirectoryId
   if (version >= 1) {
     const count = r.taggedCount(193536 /* ReplicaInfo tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -28,12 +23,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31760 /* PartitionData.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 31801 /* PartitionData.LeaderId */);
-  }
-  {
-    r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
-  }
+  r.skip(8, 31801 /* PartitionData.LeaderId */); // LeaderId, LeaderEpoch
   if (version <= 0) {
     const n = r.arrayLength(31992 /* PartitionData.PreferredSuccessors */, version >= 1, false);
     r.skipElements(n, 4, 31992 /* PartitionData.PreferredSuccessors */);

@@ -9,15 +9,7 @@ function walkEndTxnRequestData(r: Reader, version: i16, w: EntityWalk, parent: i
     const len = r.skipValue(196609 /* EndTxnRequestData.TransactionalId */, version >= 3, false, false);
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(8, 196610 /* EndTxnRequestData.ProducerId */);
-  }
-  {
-    r.skip(2, 196611 /* EndTxnRequestData.ProducerEpoch */);
-  }
-  {
-    r.skip(1, 196858 /* EndTxnRequestData.Committed */);
-  }
+  r.skip(11, 196610 /* EndTxnRequestData.ProducerId */); // ProducerId, ProducerEpoch, Committed
   if (version >= 3) {
     const count = r.taggedCount(196608 /* EndTxnRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,18 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkEndTxnResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 197637 /* EndTxnResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 197638 /* EndTxnResponseData.ErrorCode */);
-  }
-  if (version >= 5) {
-    r.skip(8, 197634 /* EndTxnResponseData.ProducerId */);
-  }
-  if (version >= 5) {
-    r.skip(2, 197635 /* EndTxnResponseData.ProducerEpoch */);
-  }
+  r.skip(6 + (version >= 5 ? 8 : 0) + (version >= 5 ? 2 : 0), 197637 /* EndTxnResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode, ProducerId, ProducerEpoch
   if (version >= 3) {
     const count = r.taggedCount(197632 /* EndTxnResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

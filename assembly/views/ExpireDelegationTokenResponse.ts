@@ -5,15 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkExpireDelegationTokenResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(2, 201734 /* ExpireDelegationTokenResponseData.ErrorCode */);
-  }
-  {
-    r.skip(8, 201872 /* ExpireDelegationTokenResponseData.ExpiryTimestampMs */);
-  }
-  {
-    r.skip(4, 201733 /* ExpireDelegationTokenResponseData.ThrottleTimeMs */);
-  }
+  r.skip(14, 201734 /* ExpireDelegationTokenResponseData.ErrorCode */); // ErrorCode, ExpiryTimestampMs, ThrottleTimeMs
   if (version >= 2) {
     const count = r.taggedCount(201728 /* ExpireDelegationTokenResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

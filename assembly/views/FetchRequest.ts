@@ -30,21 +30,7 @@ function walkFetchPartition(r: Reader, version: i16, w: EntityWalk, parent: i32)
     r.skip(4, 202923 /* FetchPartition.Partition */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  if (version >= 9) {
-    r.skip(4, 203009 /* FetchPartition.CurrentLeaderEpoch */);
-  }
-  {
-    r.skip(8, 203010 /* FetchPartition.FetchOffset */);
-  }
-  if (version >= 12) {
-    r.skip(4, 203011 /* FetchPartition.LastFetchedEpoch */);
-  }
-  if (version >= 5) {
-    r.skip(8, 203012 /* FetchPartition.LogStartOffset */);
-  }
-  {
-    r.skip(4, 203013 /* FetchPartition.PartitionMaxBytes */);
-  }
+  r.skip(12 + (version >= 9 ? 4 : 0) + (version >= 12 ? 4 : 0) + (version >= 5 ? 8 : 0), version >= 9 ? 203009 /* FetchPartition.CurrentLeaderEpoch */ : 203010 /* FetchPartition.FetchOffset */); // CurrentLeaderEpoch, FetchOffset, LastFetchedEpoch, LogStartOffset, PartitionMaxBytes
   if (version >= 12) {
     const count = r.taggedCount(202752 /* FetchPartition tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -125,18 +111,7 @@ function walkFetchRequestData(r: Reader, version: i16, w: EntityWalk, parent: i3
     r.skip(4, 206039 /* FetchRequestData.ReplicaId */);
     w.add(EntityKind.ReplicaId, at, 4, parent);
   }
-  {
-    r.skip(4, 206086 /* FetchRequestData.MaxWaitMs */);
-  }
-  {
-    r.skip(4, 206087 /* FetchRequestData.MinBytes */);
-  }
-  {
-    r.skip(4, 206088 /* FetchRequestData.MaxBytes */);
-  }
-  {
-    r.skip(1, 206089 /* FetchRequestData.IsolationLevel */);
-  }
+  r.skip(13, 206086 /* FetchRequestData.MaxWaitMs */); // MaxWaitMs, MinBytes, MaxBytes, IsolationLevel
   if (version >= 7) {
     const at = r.pos;
     r.skip(4, 206090 /* FetchRequestData.SessionId */);

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkEpochEndOffset(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 12) {
-    r.skip(4, 207118 /* EpochEndOffset.Epoch */);
-  }
-  if (version >= 12) {
-    r.skip(8, 207119 /* EpochEndOffset.EndOffset */);
-  }
+  r.skip((version >= 12 ? 4 : 0) + (version >= 12 ? 8 : 0), version >= 12 ? 207118 /* EpochEndOffset.Epoch */ : 207119 /* EpochEndOffset.EndOffset */); // Epoch, EndOffset
   if (version >= 12) {
     const count = r.taggedCount(206848 /* EpochEndOffset tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -22,12 +17,7 @@ function walkEpochEndOffset(r: Reader, version: i16, w: EntityWalk, parent: i32)
 }
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 12) {
-    r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-  }
-  if (version >= 12) {
-    r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
-  }
+  r.skip((version >= 12 ? 4 : 0) + (version >= 12 ? 4 : 0), version >= 12 ? 207929 /* LeaderIdAndEpoch.LeaderId */ : 207923 /* LeaderIdAndEpoch.LeaderEpoch */); // LeaderId, LeaderEpoch
   if (version >= 12) {
     const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -39,12 +29,7 @@ function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i3
 }
 
 function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 209167 /* SnapshotId.EndOffset */);
-  }
-  {
-    r.skip(4, 209166 /* SnapshotId.Epoch */);
-  }
+  r.skip(12, 209167 /* SnapshotId.EndOffset */); // EndOffset, Epoch
   if (version >= 12) {
     const count = r.taggedCount(208896 /* SnapshotId tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -56,12 +41,7 @@ function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
 }
 
 function walkAbortedTransaction(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 209922 /* AbortedTransaction.ProducerId */);
-  }
-  {
-    r.skip(8, 210192 /* AbortedTransaction.FirstOffset */);
-  }
+  r.skip(16, 209922 /* AbortedTransaction.ProducerId */); // ProducerId, FirstOffset
   if (version >= 12) {
     const count = r.taggedCount(209920 /* AbortedTransaction tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -79,18 +59,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31760 /* PartitionData.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(2, 31750 /* PartitionData.ErrorCode */);
-  }
-  {
-    r.skip(8, 31964 /* PartitionData.HighWatermark */);
-  }
-  {
-    r.skip(8, 32017 /* PartitionData.LastStableOffset */);
-  }
-  if (version >= 5) {
-    r.skip(8, 32004 /* PartitionData.LogStartOffset */);
-  }
+  r.skip(18 + (version >= 5 ? 8 : 0), 31750 /* PartitionData.ErrorCode */); // ErrorCode, HighWatermark, LastStableOffset, LogStartOffset
   {
     const n = r.arrayLength(32018 /* PartitionData.AbortedTransactions */, version >= 12, true);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 209167 /* SnapshotId.EndOffset */);
-  }
-  {
-    r.skip(4, 209166 /* SnapshotId.Epoch */);
-  }
+  r.skip(12, 209167 /* SnapshotId.EndOffset */); // EndOffset, Epoch
   {
     const count = r.taggedCount(208896 /* SnapshotId tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -75,12 +70,7 @@ function walkTopicSnapshot(r: Reader, version: i16, w: EntityWalk, parent: i32):
 }
 
 function walkFetchSnapshotRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 215255 /* FetchSnapshotRequestData.ReplicaId */);
-  }
-  {
-    r.skip(4, 215304 /* FetchSnapshotRequestData.MaxBytes */);
-  }
+  r.skip(8, 215255 /* FetchSnapshotRequestData.ReplicaId */); // ReplicaId, MaxBytes
   {
     const n = r.arrayLength(215050 /* FetchSnapshotRequestData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

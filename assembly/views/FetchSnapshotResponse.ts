@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 209167 /* SnapshotId.EndOffset */);
-  }
-  {
-    r.skip(4, 209166 /* SnapshotId.Epoch */);
-  }
+  r.skip(12, 209167 /* SnapshotId.EndOffset */); // EndOffset, Epoch
   {
     const count = r.taggedCount(208896 /* SnapshotId tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -22,12 +17,7 @@ function walkSnapshotId(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
 }
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-  }
-  {
-    r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
-  }
+  r.skip(8, 207929 /* LeaderIdAndEpoch.LeaderId */); // LeaderId, LeaderEpoch
   {
     const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -51,12 +41,7 @@ function walkPartitionSnapshot(r: Reader, version: i16, w: EntityWalk, parent: i
   {
     walkSnapshotId(r, version, w, anchor);
   }
-  {
-    r.skip(8, 213274 /* PartitionSnapshot.Size */);
-  }
-  {
-    r.skip(8, 213272 /* PartitionSnapshot.Position */);
-  }
+  r.skip(16, 213274 /* PartitionSnapshot.Size */); // Size, Position
   {
     const len = r.skipValue(213275 /* PartitionSnapshot.UnalignedRecords */, true, false, true);
     w.add(EntityKind.Records, r.pos - max(len, 0), len, anchor);
@@ -119,12 +104,7 @@ function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): 
 }
 
 function walkFetchSnapshotResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 216069 /* FetchSnapshotResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 216070 /* FetchSnapshotResponseData.ErrorCode */);
-  }
+  r.skip(6, 216069 /* FetchSnapshotResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(216074 /* FetchSnapshotResponseData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

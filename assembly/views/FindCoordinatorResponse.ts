@@ -14,12 +14,7 @@ function walkCoordinator(r: Reader, version: i16, w: EntityWalk, parent: i32): v
   if (version >= 4) {
     r.skipValue(218134 /* Coordinator.Host */, version >= 3, false, false);
   }
-  if (version >= 4) {
-    r.skip(4, 218135 /* Coordinator.Port */);
-  }
-  if (version >= 4) {
-    r.skip(2, 218118 /* Coordinator.ErrorCode */);
-  }
+  r.skip((version >= 4 ? 4 : 0) + (version >= 4 ? 2 : 0), version >= 4 ? 218135 /* Coordinator.Port */ : 218118 /* Coordinator.ErrorCode */); // Port, ErrorCode
   if (version >= 4) {
     r.skipValue(218142 /* Coordinator.ErrorMessage */, version >= 3, version >= 4, false);
   }
@@ -34,12 +29,7 @@ function walkCoordinator(r: Reader, version: i16, w: EntityWalk, parent: i32): v
 }
 
 function walkFindCoordinatorResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 1) {
-    r.skip(4, 219141 /* FindCoordinatorResponseData.ThrottleTimeMs */);
-  }
-  if (version <= 3) {
-    r.skip(2, 219142 /* FindCoordinatorResponseData.ErrorCode */);
-  }
+  r.skip((version >= 1 ? 4 : 0) + (version <= 3 ? 2 : 0), version >= 1 ? 219141 /* FindCoordinatorResponseData.ThrottleTimeMs */ : 219142 /* FindCoordinatorResponseData.ErrorCode */); // ThrottleTimeMs, ErrorCode
   if ((version >= 1 && version <= 3)) {
     r.skipValue(219166 /* FindCoordinatorResponseData.ErrorMessage */, version >= 3, (version >= 1 && version <= 3), false);
   }

@@ -5,31 +5,12 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkGetTelemetrySubscriptionsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 221189 /* GetTelemetrySubscriptionsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 221190 /* GetTelemetrySubscriptionsResponseData.ErrorCode */);
-  }
-  {
-    r.skip(16, 221471 /* GetTelemetrySubscriptionsResponseData.ClientInstanceId */);
-  }
-  {
-    r.skip(4, 221472 /* GetTelemetrySubscriptionsResponseData.SubscriptionId */);
-  }
+  r.skip(26, 221189 /* GetTelemetrySubscriptionsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode, ClientInstanceId, SubscriptionId
   {
     const n = r.arrayLength(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */, true, false);
     r.skipElements(n, 1, 221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */);
   }
-  {
-    r.skip(4, 221474 /* GetTelemetrySubscriptionsResponseData.PushIntervalMs */);
-  }
-  {
-    r.skip(4, 221475 /* GetTelemetrySubscriptionsResponseData.TelemetryMaxBytes */);
-  }
-  {
-    r.skip(1, 221476 /* GetTelemetrySubscriptionsResponseData.DeltaTemporality */);
-  }
+  r.skip(9, 221474 /* GetTelemetrySubscriptionsResponseData.PushIntervalMs */); // PushIntervalMs, TelemetryMaxBytes, DeltaTemporality
   {
     const n = r.arrayLength(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkHeartbeatResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 1) {
-    r.skip(4, 223237 /* HeartbeatResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 223238 /* HeartbeatResponseData.ErrorCode */);
-  }
+  r.skip(2 + (version >= 1 ? 4 : 0), version >= 1 ? 223237 /* HeartbeatResponseData.ThrottleTimeMs */ : 223238 /* HeartbeatResponseData.ErrorCode */); // ThrottleTimeMs, ErrorCode
   if (version >= 4) {
     const count = r.taggedCount(223232 /* HeartbeatResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -9,21 +9,7 @@ function walkInitProducerIdRequestData(r: Reader, version: i16, w: EntityWalk, p
     const len = r.skipValue(226305 /* InitProducerIdRequestData.TransactionalId */, version >= 2, true, false);
     w.add(EntityKind.TransactionalId, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(4, 226541 /* InitProducerIdRequestData.TransactionTimeoutMs */);
-  }
-  if (version >= 3) {
-    r.skip(8, 226306 /* InitProducerIdRequestData.ProducerId */);
-  }
-  if (version >= 3) {
-    r.skip(2, 226307 /* InitProducerIdRequestData.ProducerEpoch */);
-  }
-  if (version >= 6) {
-    r.skip(1, 226600 /* InitProducerIdRequestData.Enable2Pc */);
-  }
-  if (version >= 6) {
-    r.skip(1, 226601 /* InitProducerIdRequestData.KeepPreparedTxn */);
-  }
+  r.skip(4 + (version >= 3 ? 8 : 0) + (version >= 3 ? 2 : 0) + (version >= 6 ? 1 : 0) + (version >= 6 ? 1 : 0), 226541 /* InitProducerIdRequestData.TransactionTimeoutMs */); // TransactionTimeoutMs, ProducerId, ProducerEpoch, Enable2Pc, KeepPreparedTxn
   if (version >= 2) {
     const count = r.taggedCount(226304 /* InitProducerIdRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,24 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkInitProducerIdResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 227333 /* InitProducerIdResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 227334 /* InitProducerIdResponseData.ErrorCode */);
-  }
-  {
-    r.skip(8, 227330 /* InitProducerIdResponseData.ProducerId */);
-  }
-  {
-    r.skip(2, 227331 /* InitProducerIdResponseData.ProducerEpoch */);
-  }
-  if (version >= 6) {
-    r.skip(8, 227626 /* InitProducerIdResponseData.OngoingTxnProducerId */);
-  }
-  if (version >= 6) {
-    r.skip(2, 227627 /* InitProducerIdResponseData.OngoingTxnProducerEpoch */);
-  }
+  r.skip(16 + (version >= 6 ? 8 : 0) + (version >= 6 ? 2 : 0), 227333 /* InitProducerIdResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode, ProducerId, ProducerEpoch, OngoingTxnProducerId, OngoingTxnProducerEpoch
   if (version >= 2) {
     const count = r.taggedCount(227328 /* InitProducerIdResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

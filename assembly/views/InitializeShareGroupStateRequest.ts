@@ -11,12 +11,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31915 /* PartitionData.Partition */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 32044 /* PartitionData.StateEpoch */);
-  }
-  {
-    r.skip(8, 31807 /* PartitionData.StartOffset */);
-  }
+  r.skip(12, 32044 /* PartitionData.StateEpoch */); // StateEpoch, StartOffset
   {
     const count = r.taggedCount(31744 /* PartitionData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

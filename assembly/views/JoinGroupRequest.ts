@@ -26,12 +26,7 @@ function walkJoinGroupRequestData(r: Reader, version: i16, w: EntityWalk, parent
     const len = r.skipValue(233476 /* JoinGroupRequestData.GroupId */, version >= 6, false, false);
     w.add(EntityKind.GroupId, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(4, 233774 /* JoinGroupRequestData.SessionTimeoutMs */);
-  }
-  if (version >= 1) {
-    r.skip(4, 233598 /* JoinGroupRequestData.RebalanceTimeoutMs */);
-  }
+  r.skip(4 + (version >= 1 ? 4 : 0), 233774 /* JoinGroupRequestData.SessionTimeoutMs */); // SessionTimeoutMs, RebalanceTimeoutMs
   {
     r.skipValue(233580 /* JoinGroupRequestData.MemberId */, version >= 6, false, false);
   }

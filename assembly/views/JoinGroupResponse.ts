@@ -25,15 +25,7 @@ function walkJoinGroupResponseMember(r: Reader, version: i16, w: EntityWalk, par
 }
 
 function walkJoinGroupResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 2) {
-    r.skip(4, 235525 /* JoinGroupResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 235526 /* JoinGroupResponseData.ErrorCode */);
-  }
-  {
-    r.skip(4, 235814 /* JoinGroupResponseData.GenerationId */);
-  }
+  r.skip(6 + (version >= 2 ? 4 : 0), version >= 2 ? 235525 /* JoinGroupResponseData.ThrottleTimeMs */ : 235526 /* JoinGroupResponseData.ErrorCode */); // ThrottleTimeMs, ErrorCode, GenerationId
   if (version >= 7) {
     r.skipValue(235719 /* JoinGroupResponseData.ProtocolType */, version >= 6, version >= 7, false);
   }

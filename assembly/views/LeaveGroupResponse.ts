@@ -25,12 +25,7 @@ function walkMemberResponse(r: Reader, version: i16, w: EntityWalk, parent: i32)
 }
 
 function walkLeaveGroupResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 1) {
-    r.skip(4, 239621 /* LeaveGroupResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 239622 /* LeaveGroupResponseData.ErrorCode */);
-  }
+  r.skip(2 + (version >= 1 ? 4 : 0), version >= 1 ? 239621 /* LeaveGroupResponseData.ThrottleTimeMs */ : 239622 /* LeaveGroupResponseData.ErrorCode */); // ThrottleTimeMs, ErrorCode
   if (version >= 3) {
     const n = r.arrayLength(239739 /* LeaveGroupResponseData.Members */, version >= 4, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -22,12 +22,7 @@ function walkConfigResource(r: Reader, version: i16, w: EntityWalk, parent: i32)
 }
 
 function walkListConfigResourcesResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 242693 /* ListConfigResourcesResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 242694 /* ListConfigResourcesResponseData.ErrorCode */);
-  }
+  r.skip(6, 242693 /* ListConfigResourcesResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(242997 /* ListConfigResourcesResponseData.ConfigResources */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -29,12 +29,7 @@ function walkListedGroup(r: Reader, version: i16, w: EntityWalk, parent: i32): v
 }
 
 function walkListGroupsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 1) {
-    r.skip(4, 245765 /* ListGroupsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 245766 /* ListGroupsResponseData.ErrorCode */);
-  }
+  r.skip(2 + (version >= 1 ? 4 : 0), version >= 1 ? 245765 /* ListGroupsResponseData.ThrottleTimeMs */ : 245766 /* ListGroupsResponseData.ErrorCode */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(245885 /* ListGroupsResponseData.Groups */, version >= 3, false);
     for (let i = 0; i < n && !r.failed; i++) {

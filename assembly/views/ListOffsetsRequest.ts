@@ -11,12 +11,7 @@ function walkListOffsetsPartition(r: Reader, version: i16, w: EntityWalk, parent
     r.skip(4, 246800 /* ListOffsetsPartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  if (version >= 4) {
-    r.skip(4, 247041 /* ListOffsetsPartition.CurrentLeaderEpoch */);
-  }
-  {
-    r.skip(8, 247097 /* ListOffsetsPartition.Timestamp */);
-  }
+  r.skip(8 + (version >= 4 ? 4 : 0), version >= 4 ? 247041 /* ListOffsetsPartition.CurrentLeaderEpoch */ : 247097 /* ListOffsetsPartition.Timestamp */); // CurrentLeaderEpoch, Timestamp
   if (version >= 6) {
     const count = r.taggedCount(246784 /* ListOffsetsPartition tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -50,12 +45,7 @@ function walkListOffsetsTopic(r: Reader, version: i16, w: EntityWalk, parent: i3
 }
 
 function walkListOffsetsRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 249047 /* ListOffsetsRequestData.ReplicaId */);
-  }
-  if (version >= 2) {
-    r.skip(1, 249097 /* ListOffsetsRequestData.IsolationLevel */);
-  }
+  r.skip(4 + (version >= 2 ? 1 : 0), 249047 /* ListOffsetsRequestData.ReplicaId */); // ReplicaId, IsolationLevel
   {
     const n = r.arrayLength(248842 /* ListOffsetsRequestData.Topics */, version >= 6, false);
     for (let i = 0; i < n && !r.failed; i++) {

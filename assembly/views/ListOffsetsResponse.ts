@@ -11,18 +11,7 @@ function walkListOffsetsPartitionResponse(r: Reader, version: i16, w: EntityWalk
     r.skip(4, 249872 /* ListOffsetsPartitionResponse.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(2, 249862 /* ListOffsetsPartitionResponse.ErrorCode */);
-  }
-  {
-    r.skip(8, 250169 /* ListOffsetsPartitionResponse.Timestamp */);
-  }
-  {
-    r.skip(8, 250025 /* ListOffsetsPartitionResponse.Offset */);
-  }
-  if (version >= 4) {
-    r.skip(4, 249907 /* ListOffsetsPartitionResponse.LeaderEpoch */);
-  }
+  r.skip(18 + (version >= 4 ? 4 : 0), 249862 /* ListOffsetsPartitionResponse.ErrorCode */); // ErrorCode, Timestamp, Offset, LeaderEpoch
   if (version >= 6) {
     const count = r.taggedCount(249856 /* ListOffsetsPartitionResponse tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

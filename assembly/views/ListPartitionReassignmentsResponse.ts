@@ -56,12 +56,7 @@ function walkOngoingTopicReassignment(r: Reader, version: i16, w: EntityWalk, pa
 }
 
 function walkListPartitionReassignmentsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 257029 /* ListPartitionReassignmentsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 257030 /* ListPartitionReassignmentsResponseData.ErrorCode */);
-  }
+  r.skip(6, 257029 /* ListPartitionReassignmentsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(257054 /* ListPartitionReassignmentsResponseData.ErrorMessage */, true, true, false);
   }

@@ -26,12 +26,7 @@ function walkTransactionState(r: Reader, version: i16, w: EntityWalk, parent: i3
 }
 
 function walkListTransactionsResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 259077 /* ListTransactionsResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 259078 /* ListTransactionsResponseData.ErrorCode */);
-  }
+  r.skip(6, 259077 /* ListTransactionsResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const n = r.arrayLength(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -37,12 +37,7 @@ function walkMetadataResponsePartition(r: Reader, version: i16, w: EntityWalk, p
     r.skip(4, 263184 /* MetadataResponsePartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 263225 /* MetadataResponsePartition.LeaderId */);
-  }
-  if (version >= 7) {
-    r.skip(4, 263219 /* MetadataResponsePartition.LeaderEpoch */);
-  }
+  r.skip(4 + (version >= 7 ? 4 : 0), 263225 /* MetadataResponsePartition.LeaderId */); // LeaderId, LeaderEpoch
   {
     const n = r.arrayLength(263395 /* MetadataResponsePartition.ReplicaNodes */, version >= 9, false);
     r.skipElements(n, 4, 263395 /* MetadataResponsePartition.ReplicaNodes */);
@@ -123,12 +118,7 @@ function walkMetadataResponseData(r: Reader, version: i16, w: EntityWalk, parent
       walkMetadataResponseTopic(r, version, w, parent);
     }
   }
-  if ((version >= 8 && version <= 10)) {
-    r.skip(4, 265399 /* MetadataResponseData.ClusterAuthorizedOperations */);
-  }
-  if (version >= 13) {
-    r.skip(2, 265222 /* MetadataResponseData.ErrorCode */);
-  }
+  r.skip(((version >= 8 && version <= 10) ? 4 : 0) + (version >= 13 ? 2 : 0), (version >= 8 && version <= 10) ? 265399 /* MetadataResponseData.ClusterAuthorizedOperations */ : 265222 /* MetadataResponseData.ErrorCode */); // ClusterAuthorizedOperations, ErrorCode
   if (version >= 9) {
     const count = r.taggedCount(265216 /* MetadataResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

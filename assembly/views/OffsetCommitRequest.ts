@@ -11,12 +11,7 @@ function walkOffsetCommitRequestPartition(r: Reader, version: i16, w: EntityWalk
     r.skip(4, 266256 /* OffsetCommitRequestPartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(8, 266563 /* OffsetCommitRequestPartition.CommittedOffset */);
-  }
-  if (version >= 6) {
-    r.skip(4, 266564 /* OffsetCommitRequestPartition.CommittedLeaderEpoch */);
-  }
+  r.skip(8 + (version >= 6 ? 4 : 0), 266563 /* OffsetCommitRequestPartition.CommittedOffset */); // CommittedOffset, CommittedLeaderEpoch
   {
     r.skipValue(266565 /* OffsetCommitRequestPartition.CommittedMetadata */, version >= 8, true, false);
   }

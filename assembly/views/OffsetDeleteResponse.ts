@@ -31,12 +31,7 @@ function walkOffsetDeleteResponseTopic(r: Reader, version: i16, w: EntityWalk, p
 }
 
 function walkOffsetDeleteResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(2, 277510 /* OffsetDeleteResponseData.ErrorCode */);
-  }
-  {
-    r.skip(4, 277509 /* OffsetDeleteResponseData.ThrottleTimeMs */);
-  }
+  r.skip(6, 277510 /* OffsetDeleteResponseData.ErrorCode */); // ErrorCode, ThrottleTimeMs
   {
     const n = r.arrayLength(277514 /* OffsetDeleteResponseData.Topics */, false, false);
     for (let i = 0; i < n && !r.failed; i++) {

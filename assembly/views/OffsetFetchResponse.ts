@@ -11,12 +11,7 @@ function walkOffsetFetchResponsePartition(r: Reader, version: i16, w: EntityWalk
     r.skip(4, 282640 /* OffsetFetchResponsePartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  if (version <= 7) {
-    r.skip(8, 282947 /* OffsetFetchResponsePartition.CommittedOffset */);
-  }
-  if ((version >= 5 && version <= 7)) {
-    r.skip(4, 282948 /* OffsetFetchResponsePartition.CommittedLeaderEpoch */);
-  }
+  r.skip((version <= 7 ? 8 : 0) + ((version >= 5 && version <= 7) ? 4 : 0), version <= 7 ? 282947 /* OffsetFetchResponsePartition.CommittedOffset */ : 282948 /* OffsetFetchResponsePartition.CommittedLeaderEpoch */); // CommittedOffset, CommittedLeaderEpoch
   if (version <= 7) {
     r.skipValue(282925 /* OffsetFetchResponsePartition.Metadata */, version >= 6, version <= 7, false);
   }
@@ -62,12 +57,7 @@ function walkOffsetFetchResponsePartitions(r: Reader, version: i16, w: EntityWal
     r.skip(4, 284688 /* OffsetFetchResponsePartitions.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  if (version >= 8) {
-    r.skip(8, 284995 /* OffsetFetchResponsePartitions.CommittedOffset */);
-  }
-  if (version >= 8) {
-    r.skip(4, 284996 /* OffsetFetchResponsePartitions.CommittedLeaderEpoch */);
-  }
+  r.skip((version >= 8 ? 8 : 0) + (version >= 8 ? 4 : 0), version >= 8 ? 284995 /* OffsetFetchResponsePartitions.CommittedOffset */ : 284996 /* OffsetFetchResponsePartitions.CommittedLeaderEpoch */); // CommittedOffset, CommittedLeaderEpoch
   if (version >= 8) {
     r.skipValue(284973 /* OffsetFetchResponsePartitions.Metadata */, version >= 6, version >= 8, false);
   }

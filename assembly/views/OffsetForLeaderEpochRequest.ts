@@ -11,12 +11,7 @@ function walkOffsetForLeaderPartition(r: Reader, version: i16, w: EntityWalk, pa
     r.skip(4, 288939 /* OffsetForLeaderPartition.Partition */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 289025 /* OffsetForLeaderPartition.CurrentLeaderEpoch */);
-  }
-  {
-    r.skip(4, 288819 /* OffsetForLeaderPartition.LeaderEpoch */);
-  }
+  r.skip(8, 289025 /* OffsetForLeaderPartition.CurrentLeaderEpoch */); // CurrentLeaderEpoch, LeaderEpoch
   if (version >= 4) {
     const count = r.taggedCount(288768 /* OffsetForLeaderPartition tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -14,12 +14,7 @@ function walkEpochEndOffset(r: Reader, version: i16, w: EntityWalk, parent: i32)
     r.skip(4, 207019 /* EpochEndOffset.Partition */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 206899 /* EpochEndOffset.LeaderEpoch */);
-  }
-  {
-    r.skip(8, 207119 /* EpochEndOffset.EndOffset */);
-  }
+  r.skip(12, 206899 /* EpochEndOffset.LeaderEpoch */); // LeaderEpoch, EndOffset
   if (version >= 4) {
     const count = r.taggedCount(206848 /* EpochEndOffset tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

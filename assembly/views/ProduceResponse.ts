@@ -22,12 +22,7 @@ function walkBatchIndexAndErrorMessage(r: Reader, version: i16, w: EntityWalk, p
 }
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 10) {
-    r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-  }
-  if (version >= 10) {
-    r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
-  }
+  r.skip((version >= 10 ? 4 : 0) + (version >= 10 ? 4 : 0), version >= 10 ? 207929 /* LeaderIdAndEpoch.LeaderId */ : 207923 /* LeaderIdAndEpoch.LeaderEpoch */); // LeaderId, LeaderEpoch
   if (version >= 9) {
     const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -45,18 +40,7 @@ function walkPartitionProduceResponse(r: Reader, version: i16, w: EntityWalk, pa
     r.skip(4, 298265 /* PartitionProduceResponse.Index */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(2, 297990 /* PartitionProduceResponse.ErrorCode */);
-  }
-  {
-    r.skip(8, 298318 /* PartitionProduceResponse.BaseOffset */);
-  }
-  {
-    r.skip(8, 298319 /* PartitionProduceResponse.LogAppendTimeMs */);
-  }
-  if (version >= 5) {
-    r.skip(8, 298244 /* PartitionProduceResponse.LogStartOffset */);
-  }
+  r.skip(18 + (version >= 5 ? 8 : 0), 297990 /* PartitionProduceResponse.ErrorCode */); // ErrorCode, BaseOffset, LogAppendTimeMs, LogStartOffset
   if (version >= 8) {
     const n = r.arrayLength(298320 /* PartitionProduceResponse.RecordErrors */, version >= 9, false);
     for (let i = 0; i < n && !r.failed; i++) {

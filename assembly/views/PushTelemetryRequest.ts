@@ -5,18 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkPushTelemetryRequestData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(16, 301343 /* PushTelemetryRequestData.ClientInstanceId */);
-  }
-  {
-    r.skip(4, 301344 /* PushTelemetryRequestData.SubscriptionId */);
-  }
-  {
-    r.skip(1, 301394 /* PushTelemetryRequestData.Terminating */);
-  }
-  {
-    r.skip(1, 301395 /* PushTelemetryRequestData.CompressionType */);
-  }
+  r.skip(22, 301343 /* PushTelemetryRequestData.ClientInstanceId */); // ClientInstanceId, SubscriptionId, Terminating, CompressionType
   {
     r.skipValue(301396 /* PushTelemetryRequestData.Metrics */, true, false, true);
   }

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkPushTelemetryResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 302085 /* PushTelemetryResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 302086 /* PushTelemetryResponseData.ErrorCode */);
-  }
+  r.skip(6, 302085 /* PushTelemetryResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const count = r.taggedCount(302080 /* PushTelemetryResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,18 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkStateBatch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 305424 /* StateBatch.FirstOffset */);
-  }
-  {
-    r.skip(8, 305493 /* StateBatch.LastOffset */);
-  }
-  {
-    r.skip(1, 305494 /* StateBatch.DeliveryState */);
-  }
-  {
-    r.skip(2, 305495 /* StateBatch.DeliveryCount */);
-  }
+  r.skip(19, 305424 /* StateBatch.FirstOffset */); // FirstOffset, LastOffset, DeliveryState, DeliveryCount
   {
     const count = r.taggedCount(305152 /* StateBatch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -40,12 +29,7 @@ function walkPartitionResult(r: Reader, version: i16, w: EntityWalk, parent: i32
   {
     r.skipValue(120862 /* PartitionResult.ErrorMessage */, true, true, false);
   }
-  {
-    r.skip(4, 121132 /* PartitionResult.StateEpoch */);
-  }
-  {
-    r.skip(8, 120895 /* PartitionResult.StartOffset */);
-  }
+  r.skip(12, 121132 /* PartitionResult.StateEpoch */); // StateEpoch, StartOffset
   {
     const n = r.arrayLength(121176 /* PartitionResult.StateBatches */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

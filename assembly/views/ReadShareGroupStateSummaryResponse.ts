@@ -17,18 +17,7 @@ function walkPartitionResult(r: Reader, version: i16, w: EntityWalk, parent: i32
   {
     r.skipValue(120862 /* PartitionResult.ErrorMessage */, true, true, false);
   }
-  {
-    r.skip(4, 121132 /* PartitionResult.StateEpoch */);
-  }
-  {
-    r.skip(4, 120883 /* PartitionResult.LeaderEpoch */);
-  }
-  {
-    r.skip(8, 120895 /* PartitionResult.StartOffset */);
-  }
-  if (version >= 1) {
-    r.skip(4, 121177 /* PartitionResult.DeliveryCompleteCount */);
-  }
+  r.skip(16 + (version >= 1 ? 4 : 0), 121132 /* PartitionResult.StateEpoch */); // StateEpoch, LeaderEpoch, StartOffset, DeliveryCompleteCount
   {
     const count = r.taggedCount(120832 /* PartitionResult tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -8,12 +8,7 @@ function walkRemoveRaftVoterRequestData(r: Reader, version: i16, w: EntityWalk, 
   {
     r.skipValue(312344 /* RemoveRaftVoterRequestData.ClusterId */, true, true, false);
   }
-  {
-    r.skip(4, 312346 /* RemoveRaftVoterRequestData.VoterId */);
-  }
-  {
-    r.skip(16, 312347 /* RemoveRaftVoterRequestData.VoterDirectoryId */);
-  }
+  r.skip(20, 312346 /* RemoveRaftVoterRequestData.VoterId */); // VoterId, VoterDirectoryId
   {
     const count = r.taggedCount(312320 /* RemoveRaftVoterRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkRemoveRaftVoterResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 313349 /* RemoveRaftVoterResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 313350 /* RemoveRaftVoterResponseData.ErrorCode */);
-  }
+  r.skip(6, 313349 /* RemoveRaftVoterResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(313374 /* RemoveRaftVoterResponseData.ErrorMessage */, true, true, false);
   }

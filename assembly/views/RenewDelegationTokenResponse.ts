@@ -5,15 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkRenewDelegationTokenResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(2, 315398 /* RenewDelegationTokenResponseData.ErrorCode */);
-  }
-  {
-    r.skip(8, 315536 /* RenewDelegationTokenResponseData.ExpiryTimestampMs */);
-  }
-  {
-    r.skip(4, 315397 /* RenewDelegationTokenResponseData.ThrottleTimeMs */);
-  }
+  r.skip(14, 315398 /* RenewDelegationTokenResponseData.ErrorCode */); // ErrorCode, ExpiryTimestampMs, ThrottleTimeMs
   if (version >= 2) {
     const count = r.taggedCount(315392 /* RenewDelegationTokenResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -5,15 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkRequestHeaderData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(2, 316763 /* RequestHeaderData.RequestApiKey */);
-  }
-  {
-    r.skip(2, 316764 /* RequestHeaderData.RequestApiVersion */);
-  }
-  {
-    r.skip(4, 316765 /* RequestHeaderData.CorrelationId */);
-  }
+  r.skip(8, 316763 /* RequestHeaderData.RequestApiKey */); // RequestApiKey, RequestApiVersion, CorrelationId
   {
     r.skipValue(316528 /* RequestHeaderData.ClientId */, false, true, false);
   }

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAcknowledgementBatch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 322832 /* AcknowledgementBatch.FirstOffset */);
-  }
-  {
-    r.skip(8, 322901 /* AcknowledgementBatch.LastOffset */);
-  }
+  r.skip(16, 322832 /* AcknowledgementBatch.FirstOffset */); // FirstOffset, LastOffset
   {
     const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
     r.skipElements(n, 1, 322913 /* AcknowledgementBatch.AcknowledgeTypes */);
@@ -79,12 +74,7 @@ function walkShareAcknowledgeRequestData(r: Reader, version: i16, w: EntityWalk,
   {
     r.skipValue(325740 /* ShareAcknowledgeRequestData.MemberId */, true, true, false);
   }
-  {
-    r.skip(4, 325987 /* ShareAcknowledgeRequestData.ShareSessionEpoch */);
-  }
-  if (version >= 2) {
-    r.skip(1, 325988 /* ShareAcknowledgeRequestData.IsRenewAck */);
-  }
+  r.skip(4 + (version >= 2 ? 1 : 0), 325987 /* ShareAcknowledgeRequestData.ShareSessionEpoch */); // ShareSessionEpoch, IsRenewAck
   {
     const n = r.arrayLength(325642 /* ShareAcknowledgeRequestData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

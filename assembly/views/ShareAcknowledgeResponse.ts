@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-  }
-  {
-    r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
-  }
+  r.skip(8, 207929 /* LeaderIdAndEpoch.LeaderId */); // LeaderId, LeaderEpoch
   {
     const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -94,12 +89,7 @@ function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): 
 }
 
 function walkShareAcknowledgeResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 327685 /* ShareAcknowledgeResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 327686 /* ShareAcknowledgeResponseData.ErrorCode */);
-  }
+  r.skip(6, 327685 /* ShareAcknowledgeResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(327710 /* ShareAcknowledgeResponseData.ErrorMessage */, true, true, false);
   }

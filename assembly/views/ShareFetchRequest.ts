@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkAcknowledgementBatch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 322832 /* AcknowledgementBatch.FirstOffset */);
-  }
-  {
-    r.skip(8, 322901 /* AcknowledgementBatch.LastOffset */);
-  }
+  r.skip(16, 322832 /* AcknowledgementBatch.FirstOffset */); // FirstOffset, LastOffset
   {
     const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
     r.skipElements(n, 1, 322913 /* AcknowledgementBatch.AcknowledgeTypes */);
@@ -104,30 +99,7 @@ function walkShareFetchRequestData(r: Reader, version: i16, w: EntityWalk, paren
   {
     r.skipValue(328812 /* ShareFetchRequestData.MemberId */, true, true, false);
   }
-  {
-    r.skip(4, 329059 /* ShareFetchRequestData.ShareSessionEpoch */);
-  }
-  {
-    r.skip(4, 328966 /* ShareFetchRequestData.MaxWaitMs */);
-  }
-  {
-    r.skip(4, 328967 /* ShareFetchRequestData.MinBytes */);
-  }
-  {
-    r.skip(4, 328968 /* ShareFetchRequestData.MaxBytes */);
-  }
-  {
-    r.skip(4, 329062 /* ShareFetchRequestData.MaxRecords */);
-  }
-  {
-    r.skip(4, 329063 /* ShareFetchRequestData.BatchSize */);
-  }
-  if (version >= 2) {
-    r.skip(1, 329064 /* ShareFetchRequestData.ShareAcquireMode */);
-  }
-  if (version >= 2) {
-    r.skip(1, 329060 /* ShareFetchRequestData.IsRenewAck */);
-  }
+  r.skip(24 + (version >= 2 ? 1 : 0) + (version >= 2 ? 1 : 0), 329059 /* ShareFetchRequestData.ShareSessionEpoch */); // ShareSessionEpoch, MaxWaitMs, MinBytes, MaxBytes, MaxRecords, BatchSize, ShareAcquireMode, IsRenewAck
   {
     const n = r.arrayLength(328714 /* ShareFetchRequestData.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

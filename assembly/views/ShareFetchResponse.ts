@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 207929 /* LeaderIdAndEpoch.LeaderId */);
-  }
-  {
-    r.skip(4, 207923 /* LeaderIdAndEpoch.LeaderEpoch */);
-  }
+  r.skip(8, 207929 /* LeaderIdAndEpoch.LeaderId */); // LeaderId, LeaderEpoch
   {
     const count = r.taggedCount(207872 /* LeaderIdAndEpoch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -22,15 +17,7 @@ function walkLeaderIdAndEpoch(r: Reader, version: i16, w: EntityWalk, parent: i3
 }
 
 function walkAcquiredRecords(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 330000 /* AcquiredRecords.FirstOffset */);
-  }
-  {
-    r.skip(8, 330069 /* AcquiredRecords.LastOffset */);
-  }
-  {
-    r.skip(2, 330071 /* AcquiredRecords.DeliveryCount */);
-  }
+  r.skip(18, 330000 /* AcquiredRecords.FirstOffset */); // FirstOffset, LastOffset, DeliveryCount
   {
     const count = r.taggedCount(329728 /* AcquiredRecords tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -130,12 +117,7 @@ function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): 
 }
 
 function walkShareFetchResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 331781 /* ShareFetchResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 331782 /* ShareFetchResponseData.ErrorCode */);
-  }
+  r.skip(6, 331781 /* ShareFetchResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(331806 /* ShareFetchResponseData.ErrorMessage */, true, true, false);
   }

@@ -47,24 +47,14 @@ function walkAssignment(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
 }
 
 function walkShareGroupHeartbeatResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 335877 /* ShareGroupHeartbeatResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 335878 /* ShareGroupHeartbeatResponseData.ErrorCode */);
-  }
+  r.skip(6, 335877 /* ShareGroupHeartbeatResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(335902 /* ShareGroupHeartbeatResponseData.ErrorMessage */, true, true, false);
   }
   {
     r.skipValue(335980 /* ShareGroupHeartbeatResponseData.MemberId */, true, true, false);
   }
-  {
-    r.skip(4, 335983 /* ShareGroupHeartbeatResponseData.MemberEpoch */);
-  }
-  {
-    r.skip(4, 336000 /* ShareGroupHeartbeatResponseData.HeartbeatIntervalMs */);
-  }
+  r.skip(8, 335983 /* ShareGroupHeartbeatResponseData.MemberEpoch */); // MemberEpoch, HeartbeatIntervalMs
   {
     if (!(true && r.int8(335988 /* ShareGroupHeartbeatResponseData.Assignment */) < 0)) walkAssignment(r, version, w, parent);
   }

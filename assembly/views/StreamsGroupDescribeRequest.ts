@@ -12,12 +12,7 @@ function walkStreamsGroupDescribeRequestData(r: Reader, version: i16, w: EntityW
       w.add(EntityKind.GroupId, r.pos - max(len, 0), len, parent);
     }
   }
-  {
-    r.skip(1, 337002 /* StreamsGroupDescribeRequestData.IncludeAuthorizedOperations */);
-  }
-  if (version >= 1) {
-    r.skip(1, 337260 /* StreamsGroupDescribeRequestData.IncludeTopologyDescription */);
-  }
+  r.skip(1 + (version >= 1 ? 1 : 0), 337002 /* StreamsGroupDescribeRequestData.IncludeAuthorizedOperations */); // IncludeAuthorizedOperations, IncludeTopologyDescription
   {
     const count = r.taggedCount(336896 /* StreamsGroupDescribeRequestData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

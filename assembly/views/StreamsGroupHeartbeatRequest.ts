@@ -27,12 +27,7 @@ function walkTopicInfo(r: Reader, version: i16, w: EntityWalk, parent: i32): voi
     const len = r.skipValue(338951 /* TopicInfo.Name */, true, false, false);
     anchor = w.add(EntityKind.TopicName, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(4, 338952 /* TopicInfo.Partitions */);
-  }
-  {
-    r.skip(2, 339096 /* TopicInfo.ReplicationFactor */);
-  }
+  r.skip(6, 338952 /* TopicInfo.Partitions */); // Partitions, ReplicationFactor
   {
     const n = r.arrayLength(339309 /* TopicInfo.TopicConfigs */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {
@@ -183,12 +178,7 @@ function walkTaskOffset(r: Reader, version: i16, w: EntityWalk, parent: i32): vo
   {
     r.skipValue(343406 /* TaskOffset.SubtopologyId */, true, false, false);
   }
-  {
-    r.skip(4, 343211 /* TaskOffset.Partition */);
-  }
-  {
-    r.skip(8, 343209 /* TaskOffset.Offset */);
-  }
+  r.skip(12, 343211 /* TaskOffset.Partition */); // Partition, Offset
   {
     const count = r.taggedCount(343040 /* TaskOffset tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -207,12 +197,7 @@ function walkStreamsGroupHeartbeatRequestData(r: Reader, version: i16, w: Entity
   {
     r.skipValue(351340 /* StreamsGroupHeartbeatRequestData.MemberId */, true, false, false);
   }
-  {
-    r.skip(4, 351343 /* StreamsGroupHeartbeatRequestData.MemberEpoch */);
-  }
-  {
-    r.skip(4, 351625 /* StreamsGroupHeartbeatRequestData.EndpointInformationEpoch */);
-  }
+  r.skip(8, 351343 /* StreamsGroupHeartbeatRequestData.MemberEpoch */); // MemberEpoch, EndpointInformationEpoch
   {
     r.skipValue(351341 /* StreamsGroupHeartbeatRequestData.InstanceId */, true, true, false);
   }

@@ -107,33 +107,14 @@ function walkEndpointToPartitions(r: Reader, version: i16, w: EntityWalk, parent
 }
 
 function walkStreamsGroupHeartbeatResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 355333 /* StreamsGroupHeartbeatResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 355334 /* StreamsGroupHeartbeatResponseData.ErrorCode */);
-  }
+  r.skip(6, 355333 /* StreamsGroupHeartbeatResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(355358 /* StreamsGroupHeartbeatResponseData.ErrorMessage */, true, true, false);
   }
   {
     r.skipValue(355436 /* StreamsGroupHeartbeatResponseData.MemberId */, true, false, false);
   }
-  {
-    r.skip(4, 355439 /* StreamsGroupHeartbeatResponseData.MemberEpoch */);
-  }
-  {
-    r.skip(4, 355456 /* StreamsGroupHeartbeatResponseData.HeartbeatIntervalMs */);
-  }
-  if (version <= 0) {
-    r.skip(4, 355727 /* StreamsGroupHeartbeatResponseData.AcceptableRecoveryLagLegacy */);
-  }
-  {
-    r.skip(4, 355728 /* StreamsGroupHeartbeatResponseData.TaskOffsetIntervalMs */);
-  }
-  if (version >= 1) {
-    r.skip(8, 355729 /* StreamsGroupHeartbeatResponseData.AcceptableRecoveryLag */);
-  }
+  r.skip(12 + (version <= 0 ? 4 : 0) + (version >= 1 ? 8 : 0), 355439 /* StreamsGroupHeartbeatResponseData.MemberEpoch */); // MemberEpoch, HeartbeatIntervalMs, AcceptableRecoveryLagLegacy, TaskOffsetIntervalMs, AcceptableRecoveryLag
   {
     const n = r.arrayLength(355730 /* StreamsGroupHeartbeatResponseData.Status */, true, true);
     for (let i = 0; i < n && !r.failed; i++) {
@@ -158,12 +139,7 @@ function walkStreamsGroupHeartbeatResponseData(r: Reader, version: i16, w: Entit
       walkTaskIds(r, version, w, parent);
     }
   }
-  if (version >= 1) {
-    r.skip(1, 355731 /* StreamsGroupHeartbeatResponseData.TopologyDescriptionRequired */);
-  }
-  {
-    r.skip(4, 355721 /* StreamsGroupHeartbeatResponseData.EndpointInformationEpoch */);
-  }
+  r.skip(4 + (version >= 1 ? 1 : 0), version >= 1 ? 355731 /* StreamsGroupHeartbeatResponseData.TopologyDescriptionRequired */ : 355721 /* StreamsGroupHeartbeatResponseData.EndpointInformationEpoch */); // TopologyDescriptionRequired, EndpointInformationEpoch
   {
     const n = r.arrayLength(355732 /* StreamsGroupHeartbeatResponseData.PartitionsByUserEndpoint */, true, true);
     for (let i = 0; i < n && !r.failed; i++) {

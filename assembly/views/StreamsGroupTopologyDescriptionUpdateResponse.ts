@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkStreamsGroupTopologyDescriptionUpdateResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 357381 /* StreamsGroupTopologyDescriptionUpdateResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 357382 /* StreamsGroupTopologyDescriptionUpdateResponseData.ErrorCode */);
-  }
+  r.skip(6, 357381 /* StreamsGroupTopologyDescriptionUpdateResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(357406 /* StreamsGroupTopologyDescriptionUpdateResponseData.ErrorMessage */, true, true, false);
   }

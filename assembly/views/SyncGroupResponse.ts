@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkSyncGroupResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  if (version >= 1) {
-    r.skip(4, 360453 /* SyncGroupResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 360454 /* SyncGroupResponseData.ErrorCode */);
-  }
+  r.skip(2 + (version >= 1 ? 4 : 0), version >= 1 ? 360453 /* SyncGroupResponseData.ThrottleTimeMs */ : 360454 /* SyncGroupResponseData.ErrorCode */); // ThrottleTimeMs, ErrorCode
   if (version >= 5) {
     r.skipValue(360647 /* SyncGroupResponseData.ProtocolType */, version >= 4, version >= 5, false);
   }

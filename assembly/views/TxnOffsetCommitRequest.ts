@@ -11,12 +11,7 @@ function walkTxnOffsetCommitRequestPartition(r: Reader, version: i16, w: EntityW
     r.skip(4, 361488 /* TxnOffsetCommitRequestPartition.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(8, 361795 /* TxnOffsetCommitRequestPartition.CommittedOffset */);
-  }
-  if (version >= 2) {
-    r.skip(4, 361796 /* TxnOffsetCommitRequestPartition.CommittedLeaderEpoch */);
-  }
+  r.skip(8 + (version >= 2 ? 4 : 0), 361795 /* TxnOffsetCommitRequestPartition.CommittedOffset */); // CommittedOffset, CommittedLeaderEpoch
   {
     r.skipValue(361797 /* TxnOffsetCommitRequestPartition.CommittedMetadata */, version >= 3, true, false);
   }
@@ -66,15 +61,7 @@ function walkTxnOffsetCommitRequestData(r: Reader, version: i16, w: EntityWalk, 
     const len = r.skipValue(363524 /* TxnOffsetCommitRequestData.GroupId */, version >= 3, false, false);
     w.add(EntityKind.GroupId, r.pos - max(len, 0), len, parent);
   }
-  {
-    r.skip(8, 363522 /* TxnOffsetCommitRequestData.ProducerId */);
-  }
-  {
-    r.skip(2, 363523 /* TxnOffsetCommitRequestData.ProducerEpoch */);
-  }
-  if (version >= 3) {
-    r.skip(4, 363846 /* TxnOffsetCommitRequestData.GenerationIdOrMemberEpoch */);
-  }
+  r.skip(10 + (version >= 3 ? 4 : 0), 363522 /* TxnOffsetCommitRequestData.ProducerId */); // ProducerId, ProducerEpoch, GenerationIdOrMemberEpoch
   if (version >= 3) {
     r.skipValue(363628 /* TxnOffsetCommitRequestData.MemberId */, version >= 3, false, false);
   }

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkUnregisterBrokerResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 368645 /* UnregisterBrokerResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 368646 /* UnregisterBrokerResponseData.ErrorCode */);
-  }
+  r.skip(6, 368645 /* UnregisterBrokerResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(368670 /* UnregisterBrokerResponseData.ErrorMessage */, true, true, false);
   }

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkUnregisterControllerResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 370693 /* UnregisterControllerResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 370694 /* UnregisterControllerResponseData.ErrorCode */);
-  }
+  r.skip(6, 370693 /* UnregisterControllerResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(370718 /* UnregisterControllerResponseData.ErrorMessage */, true, true, false);
   }

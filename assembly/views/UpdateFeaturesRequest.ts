@@ -8,15 +8,7 @@ function walkFeatureUpdateKey(r: Reader, version: i16, w: EntityWalk, parent: i3
   {
     r.skipValue(372117 /* FeatureUpdateKey.Feature */, true, false, false);
   }
-  {
-    r.skip(2, 371789 /* FeatureUpdateKey.MaxVersionLevel */);
-  }
-  if (version <= 0) {
-    r.skip(1, 372118 /* FeatureUpdateKey.AllowDowngrade */);
-  }
-  if (version >= 1) {
-    r.skip(1, 372119 /* FeatureUpdateKey.UpgradeType */);
-  }
+  r.skip(2 + (version <= 0 ? 1 : 0) + (version >= 1 ? 1 : 0), 371789 /* FeatureUpdateKey.MaxVersionLevel */); // MaxVersionLevel, AllowDowngrade, UpgradeType
   {
     const count = r.taggedCount(371712 /* FeatureUpdateKey tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -25,12 +25,7 @@ function walkUpdatableFeatureResult(r: Reader, version: i16, w: EntityWalk, pare
 }
 
 function walkUpdateFeaturesResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 374789 /* UpdateFeaturesResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 374790 /* UpdateFeaturesResponseData.ErrorCode */);
-  }
+  r.skip(6, 374789 /* UpdateFeaturesResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     r.skipValue(374814 /* UpdateFeaturesResponseData.ErrorMessage */, true, true, false);
   }

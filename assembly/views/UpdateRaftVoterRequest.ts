@@ -25,12 +25,7 @@ function walkListener(r: Reader, version: i16, w: EntityWalk, parent: i32): void
 }
 
 function walkKRaftVersionFeature(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(2, 375905 /* KRaftVersionFeature.MinSupportedVersion */);
-  }
-  {
-    r.skip(2, 375906 /* KRaftVersionFeature.MaxSupportedVersion */);
-  }
+  r.skip(4, 375905 /* KRaftVersionFeature.MinSupportedVersion */); // MinSupportedVersion, MaxSupportedVersion
   {
     const count = r.taggedCount(375808 /* KRaftVersionFeature tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -45,15 +40,7 @@ function walkUpdateRaftVoterRequestData(r: Reader, version: i16, w: EntityWalk, 
   {
     r.skipValue(376856 /* UpdateRaftVoterRequestData.ClusterId */, true, true, false);
   }
-  {
-    r.skip(4, 377089 /* UpdateRaftVoterRequestData.CurrentLeaderEpoch */);
-  }
-  {
-    r.skip(4, 376858 /* UpdateRaftVoterRequestData.VoterId */);
-  }
-  {
-    r.skip(16, 376859 /* UpdateRaftVoterRequestData.VoterDirectoryId */);
-  }
+  r.skip(24, 377089 /* UpdateRaftVoterRequestData.CurrentLeaderEpoch */); // CurrentLeaderEpoch, VoterId, VoterDirectoryId
   {
     const n = r.arrayLength(376860 /* UpdateRaftVoterRequestData.Listeners */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -5,12 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkCurrentLeader(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 377913 /* CurrentLeader.LeaderId */);
-  }
-  {
-    r.skip(4, 377907 /* CurrentLeader.LeaderEpoch */);
-  }
+  r.skip(8, 377913 /* CurrentLeader.LeaderId */); // LeaderId, LeaderEpoch
   {
     r.skipValue(377878 /* CurrentLeader.Host */, true, false, false);
   }
@@ -28,12 +23,7 @@ function walkCurrentLeader(r: Reader, version: i16, w: EntityWalk, parent: i32):
 }
 
 function walkUpdateRaftVoterResponseData(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(4, 378885 /* UpdateRaftVoterResponseData.ThrottleTimeMs */);
-  }
-  {
-    r.skip(2, 378886 /* UpdateRaftVoterResponseData.ErrorCode */);
-  }
+  r.skip(6, 378885 /* UpdateRaftVoterResponseData.ThrottleTimeMs */); // ThrottleTimeMs, ErrorCode
   {
     const count = r.taggedCount(378880 /* UpdateRaftVoterResponseData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

@@ -11,27 +11,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31760 /* PartitionData.PartitionIndex */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 32000 /* PartitionData.ReplicaEpoch */);
-  }
-  {
-    r.skip(4, 31959 /* PartitionData.ReplicaId */);
-  }
-  if (version >= 1) {
-    r.skip(16, 31960 /* PartitionData.ReplicaDirectoryId */);
-  }
-  if (version >= 1) {
-    r.skip(16, 31771 /* PartitionData.VoterDirectoryId */);
-  }
-  {
-    r.skip(4, 32154 /* PartitionData.LastOffsetEpoch */);
-  }
-  {
-    r.skip(8, 32085 /* PartitionData.LastOffset */);
-  }
-  if (version >= 2) {
-    r.skip(1, 32155 /* PartitionData.PreVote */);
-  }
+  r.skip(20 + (version >= 1 ? 16 : 0) + (version >= 1 ? 16 : 0) + (version >= 2 ? 1 : 0), 32000 /* PartitionData.ReplicaEpoch */); // ReplicaEpoch, ReplicaId, ReplicaDirectoryId, VoterDirectoryId, LastOffsetEpoch, LastOffset, PreVote
   {
     const count = r.taggedCount(31744 /* PartitionData tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {

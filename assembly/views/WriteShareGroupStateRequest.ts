@@ -5,18 +5,7 @@ import { Reader } from "../protocol/reader";
 import { EntityKind, EntityWalk } from "../protocol/walk";
 
 function walkStateBatch(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 305424 /* StateBatch.FirstOffset */);
-  }
-  {
-    r.skip(8, 305493 /* StateBatch.LastOffset */);
-  }
-  {
-    r.skip(1, 305494 /* StateBatch.DeliveryState */);
-  }
-  {
-    r.skip(2, 305495 /* StateBatch.DeliveryCount */);
-  }
+  r.skip(19, 305424 /* StateBatch.FirstOffset */); // FirstOffset, LastOffset, DeliveryState, DeliveryCount
   {
     const count = r.taggedCount(305152 /* StateBatch tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
@@ -34,18 +23,7 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
     r.skip(4, 31915 /* PartitionData.Partition */);
     anchor = w.add(EntityKind.Partition, at, 4, parent);
   }
-  {
-    r.skip(4, 32044 /* PartitionData.StateEpoch */);
-  }
-  {
-    r.skip(4, 31795 /* PartitionData.LeaderEpoch */);
-  }
-  {
-    r.skip(8, 31807 /* PartitionData.StartOffset */);
-  }
-  if (version >= 1) {
-    r.skip(4, 32089 /* PartitionData.DeliveryCompleteCount */);
-  }
+  r.skip(16 + (version >= 1 ? 4 : 0), 32044 /* PartitionData.StateEpoch */); // StateEpoch, LeaderEpoch, StartOffset, DeliveryCompleteCount
   {
     const n = r.arrayLength(32088 /* PartitionData.StateBatches */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {

@@ -29,27 +29,14 @@ function walkWritableTxnMarkerTopic(r: Reader, version: i16, w: EntityWalk, pare
 }
 
 function walkWritableTxnMarker(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
-  {
-    r.skip(8, 387074 /* WritableTxnMarker.ProducerId */);
-  }
-  {
-    r.skip(2, 387075 /* WritableTxnMarker.ProducerEpoch */);
-  }
-  {
-    r.skip(1, 387485 /* WritableTxnMarker.TransactionResult */);
-  }
+  r.skip(11, 387074 /* WritableTxnMarker.ProducerId */); // ProducerId, ProducerEpoch, TransactionResult
   {
     const n = r.arrayLength(387082 /* WritableTxnMarker.Topics */, true, false);
     for (let i = 0; i < n && !r.failed; i++) {
       walkWritableTxnMarkerTopic(r, version, w, parent);
     }
   }
-  {
-    r.skip(4, 387284 /* WritableTxnMarker.CoordinatorEpoch */);
-  }
-  if (version >= 2) {
-    r.skip(1, 387486 /* WritableTxnMarker.TransactionVersion */);
-  }
+  r.skip(4 + (version >= 2 ? 1 : 0), 387284 /* WritableTxnMarker.CoordinatorEpoch */); // CoordinatorEpoch, TransactionVersion
   {
     const count = r.taggedCount(387072 /* WritableTxnMarker tagged fields */);
     for (let i = 0; i < count && !r.failed; i++) {
