@@ -66,6 +66,7 @@ export class ProduceLimits {
 
   /** Adds a limit; returns the index of an earlier limit with the same pattern, or -1. */
   add(limit: ProduceLimit): i32 {
+    this.lastTopic = null;
     const all = this.all;
     for (let i = 0; i < all.length; i++) {
       const other = unchecked(all[i]);
@@ -90,8 +91,21 @@ export class ProduceLimits {
     return -1;
   }
 
+  // The last topic looked up, by identity: a Produce asks once per partition, with the same
+  // string for each partition of a topic.
+  private lastTopic: string | null = null;
+  private lastLimit: ProduceLimit | null = null;
+
   /** The limit that applies to `topic`, or null. Allocates nothing. */
   find(topic: string): ProduceLimit | null {
+    if (topic === this.lastTopic) return this.lastLimit;
+    const l = this.lookUp(topic);
+    this.lastTopic = topic;
+    this.lastLimit = l;
+    return l;
+  }
+
+  private lookUp(topic: string): ProduceLimit | null {
     if (this.literal.has(topic)) return this.literal.get(topic);
     const p = this.prefixed;
     for (let i = 0, n = p.length; i < n; i++) {

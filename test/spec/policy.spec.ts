@@ -6,7 +6,7 @@ import {
 import {
   ResourceType, AclOperation, AuthzReason, CLUSTER_RESOURCE_NAME, parseOperation, operationName,
 } from "../../assembly/policy/acl";
-import { globMatch } from "../../assembly/policy/limits";
+import { globMatch, ProduceLimit, ProduceLimits } from "../../assembly/policy/limits";
 import { parseJson } from "../../assembly/json/value";
 import { apiKeyByName } from "../../assembly/messages/apis";
 
@@ -546,6 +546,24 @@ describe("produce limits", () => {
     expect(p.checkProduceBatch("orders.eu.audit", 1 << 30, 1, 0)).toBeNull();
     // "orders" matches no prefix: the wildcard applies.
     expectContains(p.checkProduceBatch("orders", 1001, -1, 4)!.message, "(limits.produce[0])");
+  });
+
+  it("finds a topic's limit again after another topic's, and after a limit is added", () => {
+    const limits = new ProduceLimits();
+    const prefixed = new ProduceLimit();
+    prefixed.topic = "orders.";
+    prefixed.patternType = 4;
+    limits.add(prefixed);
+    const topic = "orders.eu"; // one string, asked once per partition
+    expect(limits.find(topic)).toBe(prefixed);
+    expect(limits.find(topic)).toBe(prefixed);
+    expect(limits.find("logs")).toBeNull();
+    expect(limits.find(topic)).toBe(prefixed);
+    const literal = new ProduceLimit();
+    literal.index = 1;
+    literal.topic = "orders.eu";
+    limits.add(literal);
+    expect(limits.find(topic)).toBe(literal); // the more specific limit, not the one found before
   });
 
   it("checks acks", () => {
