@@ -167,9 +167,9 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
 /** Metadata, CreateTopics, DescribeTopicPartitions: each topic's name comes right before its id. */
 function learnTopicIds(frame: Uint8Array): void {
   for (let i = 1; i < walk.count; i++) {
-    if (<EntityKind>walk.kind[i] != EntityKind.TopicId) continue;
+    if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicId) continue;
     const before = i - 1;
-    if (<EntityKind>walk.kind[before] != EntityKind.TopicName || walk.parent[before] != walk.parent[i]) continue;
+    if (<EntityKind>unchecked(walk.kind[before]) != EntityKind.TopicName || unchecked(walk.parent[before]) != unchecked(walk.parent[i])) continue;
     learnTopicIdOf(walk.uuidHi(frame, i), walk.uuidLo(frame, i), walk.text(frame, before));
   }
 }
@@ -183,8 +183,8 @@ function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): voi
   if (streamed != null) streamed.waitingField = -1;
   let field = 0;
   for (let i = 0; i < walk.count; i++) {
-    if (<EntityKind>walk.kind[i] != EntityKind.Records) continue;
-    const start = walk.start[i], end = start + max(walk.length[i], 0);
+    if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.Records) continue;
+    const start = unchecked(walk.start[i]), end = start + max(unchecked(walk.length[i]), 0);
     const from = streamed != null ? streamed.from(field, start) : start;
     summarizeBatches(frame, from, end, batches);
     work += batches.batches;
@@ -232,7 +232,7 @@ function learnFromFetch(session: Session, frame: Uint8Array, streamed: StreamedW
   let bytes: i64 = 0, records: i64 = 0;
   let field = 0;
   for (let i = 0; i < walk.count; i++) {
-    const kind = <EntityKind>walk.kind[i];
+    const kind = <EntityKind>unchecked(walk.kind[i]);
     if (kind == EntityKind.ErrorCode) errorCode = walk.int16(frame, i);
     else if (kind == EntityKind.SessionId) sessionId = walk.int32(frame, i);
     else if (!counts) continue;
@@ -242,7 +242,7 @@ function learnFromFetch(session: Session, frame: Uint8Array, streamed: StreamedW
       bytes = 0;
       records = 0;
     } else if (kind == EntityKind.Records) {
-      const start = walk.start[i];
+      const start = unchecked(walk.start[i]);
       const read = streamed != null ? streamed.field(field, start) : null;
       field++;
       if (name == null) continue;
@@ -252,7 +252,7 @@ function learnFromFetch(session: Session, frame: Uint8Array, streamed: StreamedW
         bytes += read.bytes;
         records += read.records;
       }
-      summarizeBatches(frame, from, start + max(walk.length[i], 0), batches);
+      summarizeBatches(frame, from, start + max(unchecked(walk.length[i]), 0), batches);
       bytes += batches.bytes;
       records += batches.records;
     }

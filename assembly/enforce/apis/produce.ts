@@ -69,47 +69,57 @@ export function passesFromView(ctx: RequestContext, walk: EntityWalk, frame: Uin
   let acks: i16 = 0;
   let transactional = false;
   for (let i = 0; i < walk.count; i++) {
-    const kind = <EntityKind>walk.kind[i];
+    const kind = <EntityKind>unchecked(walk.kind[i]);
     if (kind == EntityKind.TransactionalId) txnId = walk.text(frame, i);
     else if (kind == EntityKind.Acks) acks = walk.int16(frame, i);
     else if (kind == EntityKind.Records && !transactional) {
-      transactional = firstBatchIsTransactional(frame, walk.start[i], walk.start[i] + walk.length[i]);
+      const start = unchecked(walk.start[i]);
+      transactional = firstBatchIsTransactional(frame, start, start + unchecked(walk.length[i]));
     }
   }
   const wholeCode = transactionalCode(ctx, txnId, transactional);
   if (wholeCode != 0) return false;
 
   // Entities come in the order of the bytes: a topic, its partitions, each with its records.
+  // A topic's partitions add to one count: two host calls per topic, not per partition.
   countedTopics.length = 0;
   countedBytes.length = 0;
   countedRecords.length = 0;
   let name: string | null = null;
+  let counting: string | null = null;
+  let bytes: i64 = 0, records: i64 = 0;
   for (let i = 0; i < walk.count; i++) {
-    const kind = <EntityKind>walk.kind[i];
+    const kind = <EntityKind>unchecked(walk.kind[i]);
     if (kind == EntityKind.TopicName || kind == EntityKind.TopicId) {
       const id = kind == EntityKind.TopicId ? walk.uuid(frame, i) : Uuid.ZERO;
       name = kind == EntityKind.TopicId ? topicName(id) : walk.text(frame, i);
       if (ctx.checkTopic(name, id, AclOperation.Write) != 0) return false;
     } else if (kind == EntityKind.Records) {
-      summarizeBatches(frame, walk.start[i], walk.start[i] + walk.length[i], batches);
+      const start = unchecked(walk.start[i]);
+      summarizeBatches(frame, start, start + unchecked(walk.length[i]), batches);
       if (partitionViolation(ctx, name!, batches, acks) != null) return false;
-      // A topic's partitions add to one count: two host calls per topic, not per partition.
-      const last = countedTopics.length - 1;
-      if (last >= 0 && unchecked(countedTopics[last]) == name!) {
-        unchecked(countedBytes[last] += batches.bytes);
-        unchecked(countedRecords[last] += batches.records);
-        continue;
+      if (counting == null || counting != name!) {
+        if (counting != null) keepCount(counting, bytes, records);
+        counting = name;
+        bytes = 0;
+        records = 0;
       }
-      countedTopics.push(name!);
-      countedBytes.push(batches.bytes);
-      countedRecords.push(batches.records);
+      bytes += batches.bytes;
+      records += batches.records;
     }
   }
+  if (counting != null) keepCount(counting, bytes, records);
   // Everything passes: counted once, now that no fallback can count it again.
   for (let i = 0; i < countedTopics.length; i++) {
     countProduced(unchecked(countedTopics[i]), unchecked(countedBytes[i]), unchecked(countedRecords[i]));
   }
   return true;
+}
+
+function keepCount(topic: string, bytes: i64, records: i64): void {
+  countedTopics.push(topic);
+  countedBytes.push(bytes);
+  countedRecords.push(records);
 }
 
 export function checkProduce(ctx: RequestContext, rule: Rule): Verdict {
@@ -182,13 +192,15 @@ function hasTransactionalBatch(req: ProduceRequestData): bool {
 }
 
 function limitViolation(ctx: RequestContext, topic: string, largestBatch: i32, acks: i16, codecs: u32): LimitViolation | null {
-  // Each codec the batches use is checked; an empty partition still has its acks checked.
-  for (let c = 0; c < 8; c++) {
-    if (codecs != 0 && (codecs & (1 << <u32>c)) == 0) continue;
+  // Each codec the batches use is checked (lowest first); an empty partition still has its
+  // acks checked.
+  let rest = codecs;
+  do {
+    const c = rest != 0 ? <i32>ctz(rest) : 0;
     const v = ctx.policy.checkProduceBatch(topic, largestBatch, acks, c);
     if (v != null) return new LimitViolation(v.errorCode, v.message);
-    if (codecs == 0) break;
-  }
+    rest &= rest - 1;
+  } while (rest != 0);
   return null;
 }
 

@@ -29,6 +29,8 @@
 //   7. a large frame waiting in Envoy's buffer keeps its first page in a page the VM's connections
 //      share (in-place-chunk.ts readHead) only while no other read came: another connection's
 //      large frame in between, allowed or refused, never decides it.
+//   8. what an allowed Produce counts per topic: a topic's partitions in one count, a topic
+//      named twice too, small or in place.
 // Run on build/filter-stress.wasm too, which fetches in 64-byte pages and poisons what it did
 // not fetch (0xff): a read that skipped the fetch decides differently there and the checks see it.
 //
@@ -37,7 +39,7 @@
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import { checker } from "./frames.mjs";
-import { batch, produce, produceResponse, fetch, fetchResponse, i16, i32, sized } from "./kafka-bytes.mjs";
+import { batch, produce, produceTopics, produceResponse, fetch, fetchResponse, i16, i32, sized } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const { check, done } = checker();
@@ -400,6 +402,29 @@ for (const [name, reads] of cases) {
   const r = run(IN_PLACE, [f], { refuseRead: (type, start, length) => type === DOWNSTREAM && start + length > 4096 });
   check("3 reads refused: the connection closes", r.closed);
   check("3 reads refused: nothing of the frame goes upstream", r.upstream.length === 0, `${r.upstream.length} bytes`);
+}
+
+// ---- 8. what an allowed Produce counts per topic ----
+// A topic's partitions add to one count, also when the topic comes again after another one;
+// in place or read whole, the same counts.
+{
+  const show = (o) => JSON.stringify(o, (k, v) => typeof v === "bigint" ? String(v) : v);
+  const layout = [["ok.a", [2, 3]], ["ok.b", [1]], ["ok.a", [4]]]; // batches (of one record) per partition
+  for (const [what, valueBytes] of [["read whole", 100], ["in place", 20000]]) {
+    const topics = layout.map(([t, parts]) => [t, parts.map((n) => batches(n, valueBytes))]);
+    const f = produceTopics(1, topics);
+    const bytesOf = (name) => BigInt(topics.filter(([t]) => t === name).flatMap(([, ps]) => ps).reduce((sum, p) => sum + p.length, 0));
+    for (const [mode, limit] of [["in place on", IN_PLACE], ["in place off", 0]]) {
+      const r = run(limit, [f]);
+      const name = `8 ${what} (${f.length} bytes), ${mode}`;
+      check(`${name}: goes on exactly as sent`, r.upstream.equals(f) && !r.closed);
+      if (mode === "in place on") check(`${name}: decided as intended`, (r.inPlace === 1n) === (f.length >= IN_PLACE), String(r.inPlace));
+      check(`${name}: ok.a's three partitions in one count`, r.stats["kafka.topic.produce_records.ok.a"] === 9n
+        && r.stats["kafka.topic.produce_bytes.ok.a"] === bytesOf("ok.a"), show(r.stats));
+      check(`${name}: ok.b counted apart`, r.stats["kafka.topic.produce_records.ok.b"] === 1n
+        && r.stats["kafka.topic.produce_bytes.ok.b"] === bytesOf("ok.b"), show(r.stats));
+    }
+  }
 }
 
 done();

@@ -29,7 +29,12 @@ export function batch(records, valueBytes, { attributes = 0, magic = 2 } = {}) {
  * A Produce of `topic`, partition i carrying records `partitions[i]` (the batches of one
  * partition, concatenated). Version 12 (flexible, request header v2) or 7 (classic).
  */
-export function produce(corr, topic, partitions, { version = 12, clientId = "alloc", transactionalId = null, acks = 1 } = {}) {
+export function produce(corr, topic, partitions, options = {}) {
+  return produceTopics(corr, [[topic, partitions]], options);
+}
+
+/** A Produce of several topics, in order: `topics` is [[topic, partitions], ...], as produce() takes each. */
+export function produceTopics(corr, topics, { version = 12, clientId = "alloc", transactionalId = null, acks = 1 } = {}) {
   const flexible = version >= 9;
   const string = (s) => flexible ? compactString(s) : Buffer.concat([i16(Buffer.byteLength(s)), Buffer.from(s)]);
   const nullableString = (s) => s != null ? string(s) : flexible ? uvarint(0) : i16(-1);
@@ -39,9 +44,13 @@ export function produce(corr, topic, partitions, { version = 12, clientId = "all
   const header = Buffer.concat([i16(0), i16(version), i32(corr), i16(Buffer.byteLength(clientId)), Buffer.from(clientId), tags]);
   const body = Buffer.concat([
     nullableString(transactionalId), i16(acks), i32(30000),
-    count(1), string(topic), count(partitions.length),
-    ...partitions.map((records, i) => Buffer.concat([i32(i), bytes(records), tags])),
-    tags, tags, // topic and request tagged fields
+    count(topics.length),
+    ...topics.map(([topic, partitions]) => Buffer.concat([
+      string(topic), count(partitions.length),
+      ...partitions.map((records, i) => Buffer.concat([i32(i), bytes(records), tags])),
+      tags, // topic tagged fields
+    ])),
+    tags, // request tagged fields
   ]);
   return sized(Buffer.concat([header, body]));
 }
