@@ -12,7 +12,7 @@ import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { checkRequest, ruleOf } from "./apis/authorize";
-import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
+import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
@@ -174,10 +174,17 @@ export class Enforcer extends KafkaHandler {
     const note = info.note;
     const rewrite = note != null ? changetype<ResponseRewrite>(note) : null;
     const addresses = this.config.settings.brokerAddresses;
-    const rewrites = rewrite != null || (addresses.length > 0 && rewritesAddresses(info.apiKey));
+    const readdresses = addresses.length > 0 && rewritesAddresses(info.apiKey);
+    const rewrites = rewrite != null || readdresses;
     if (hasLessons(info.apiKey)) {
       const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
       if (unread.length > 0) return this.undecodable(unread, rewrites);
+      // The walk that taught the filter may be all the rewrite needs (a listing of topics):
+      // the broker's bytes go on as they are, or cut, never decoded.
+      if (rewrite != null && !readdresses) {
+        const v = rewrite.fromView(lastWalk(), frame, info.apiVersion);
+        if (v != null) return v;
+      }
     }
     // What only teaches goes on as the broker sent it, never decoded.
     if (!rewrites) return Verdict.pass();

@@ -129,6 +129,9 @@ export class StreamedWalk {
 /** What the last learnFromResponse walked: entities and record batches. */
 export function lastWalkWork(): i32 { return work; }
 
+/** The entities the last learnFromResponse walked, header first; valid until the next walk. */
+export function lastWalk(): EntityWalk { return walk; }
+
 /**
  * Learns from one response (`frame`: header and body, no size prefix) of an API with lessons.
  * Returns "" when it walked whole, STILL_ARRIVING when a streamed frame's bytes it needs have

@@ -1,7 +1,8 @@
 // What to do with the broker's response to a request the policy changed or must watch.
 
 import { Message } from "../protocol/message";
-import { RequestNote } from "../filter/seam";
+import { EntityWalk } from "../protocol/walk";
+import { RequestNote, Verdict } from "../filter/seam";
 
 /** The only kind of note the Enforcer leaves with a request (see seam.ts). */
 export abstract class ResponseRewrite extends RequestNote {
@@ -10,6 +11,13 @@ export abstract class ResponseRewrite extends RequestNote {
    * then encoded again), false to pass the broker's bytes on untouched.
    */
   abstract apply(body: Message, version: i16): bool;
+
+  /**
+   * What apply() would make of the response, told from its view (`walk`, of `frame`: header and
+   * body) without decoding it: pass (nothing to change), replace (the broker's bytes cut as
+   * apply() would cut them), or null when it takes the decoded response.
+   */
+  fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null { return null; }
 
   /**
    * True when apply() carries out the policy (answers refused entries, cuts what the principal

@@ -6,6 +6,8 @@
 // response (Split). A request with nothing refused goes on untouched.
 
 import { Message } from "../../protocol/message";
+import { Reader } from "../../protocol/reader";
+import { Writer } from "../../protocol/writer";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { Uuid } from "../../protocol/uuid";
 import {
@@ -216,6 +218,32 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
   /** A v0 request whose every topic was refused goes on as v0's listing: show none of it. */
   hideBrokerTopics: bool = false;
 
+  /**
+   * With nothing to add or fill, apply() only hides topics (hideUndescribable): the answer's
+   * topics are decided from the view, and those hidden are cut from the broker's bytes
+   * (cutTopics). A listing with a policy service takes the decoded path, which notes each
+   * listed name for it.
+   */
+  fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null {
+    const ctx = this.ctx;
+    if (this.refused.length > 0 || this.operations || this.clusterOperations || this.hideBrokerTopics || ctx.external != null) return null;
+    // Only a topic entry's name is a TopicName in a Metadata answer, one per entry, in order.
+    topicNames.length = 0;
+    shownTopics.length = 0;
+    let hidden = 0;
+    for (let i = 0; i < walk.count; i++) {
+      if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicName) continue;
+      const name = walk.text(frame, i);
+      const shown = name == null ? !this.listing : ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
+      if (!shown) hidden++;
+      topicNames.push(i);
+      shownTopics.push(shown);
+    }
+    if (hidden == 0) return Verdict.pass();
+    const cut = cutTopics(walk, frame, version, topicNames, shownTopics, hidden);
+    return cut != null ? Verdict.replace(cut) : null;
+  }
+
   apply(response: Message, version: i16): bool {
     const m = changetype<MetadataResponseData>(response);
     let changed = false;
@@ -231,6 +259,61 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
     }
     return super.apply(response, version) || changed;
   }
+}
+
+// The topic entries of the Metadata answer fromView reads: their names' entities, and whether each is shown.
+const topicNames = new Array<i32>();
+const shownTopics = new Array<bool>();
+
+/**
+ * `frame` (a Metadata answer: header and body) without the topic entries not `shown`, its
+ * topics array counted again; null when its layout is not the one expected (the decoded path
+ * then decides). An entry starts with its error code and name, so entries begin where their
+ * names' length prefixes do, less two bytes; the last one ends where the codec's reader says.
+ */
+function cutTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32): Uint8Array | null {
+  const flexible = version >= 9;
+  const n = names.length;
+  const starts = new StaticArray<i32>(n + 1);
+  const at = new Reader(frame);
+  for (let k = 0; k < n; k++) {
+    const i = unchecked(names[k]);
+    const len = unchecked(walk.length[i]);
+    const prefix = flexible ? uvarintSize(<u32>(len < 0 ? 0 : len + 1)) : 2;
+    const start = unchecked(walk.start[i]) - prefix - 2;
+    // The name's length prefix is where the layout puts it.
+    at.pos = start + 2;
+    const written = flexible ? <i32>at.uvarint(0) - 1 : <i32>at.int16(0);
+    if (at.failed || written != len || at.pos != unchecked(walk.start[i])) return null;
+    unchecked(starts[k] = start);
+  }
+  const last = new Reader(frame, unchecked(starts[n - 1]));
+  new MetadataResponseTopic().read(last, version);
+  if (last.failed) return null;
+  unchecked(starts[n] = last.pos);
+  // The count before the first entry must be the entries' count.
+  const countAt = unchecked(starts[0]) - (flexible ? uvarintSize(<u32>(n + 1)) : 4);
+  const count = new Reader(frame, countAt, unchecked(starts[0]));
+  const counted = flexible ? <i64>count.uvarint(0) - 1 : <i64>count.int32(0);
+  if (count.failed || counted != n || count.pos != unchecked(starts[0])) return null;
+  const w = new Writer(frame.length);
+  w.raw(frame.subarray(0, countAt));
+  if (flexible) w.uvarint(<u32>(n - hidden + 1));
+  else w.int32(n - hidden);
+  for (let k = 0; k < n; k++) {
+    if (unchecked(shown[k])) w.raw(frame.subarray(unchecked(starts[k]), unchecked(starts[k + 1])));
+  }
+  w.raw(frame.subarray(unchecked(starts[n])));
+  return w.failed ? null : w.bytes();
+}
+
+function uvarintSize(v: u32): i32 {
+  let n = 1;
+  while (v >= 0x80) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
 }
 
 /** Kafka's internal topics (Topic.isInternal): the coordinators' own, never a client's to use as its own. */

@@ -1,0 +1,87 @@
+// Metadata listings (every topic asked) under the mock Envoy host, at every version: the client
+// gets the broker's answer without the topics the principal may not DESCRIBE (and, in a
+// listing, without those that have no name), byte for byte what decoding the answer, dropping
+// those topics and encoding it again makes (build/codecs.js); an answer whose every topic may
+// be seen, exactly as the broker sent it. The filter decides listings from the answer's view
+// and cuts the hidden entries out of the broker's bytes (enforce/apis/topics.ts cutTopics):
+// these checks hold that to the codecs. Answers are the oracle's (Kafka's own classes, random
+// values: odd names, tagged fields), their topics renamed and repeated.
+//
+//   node assembly/filter/testing/listings.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+import { oracleFrames, checker } from "./frames.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
+const { template, frame } = await oracleFrames(FRAMES);
+const { check, done } = checker();
+
+const POLICY = JSON.stringify({
+  allowEveryoneIfNoAclFound: false,
+  acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "DESCRIBE", permissionType: "ALLOW" }],
+});
+
+const METADATA = 3;
+const versions = Array.from({ length: 13 }, (_, v) => v);
+
+/** A listing request at `version`: no topic list (v1+), an empty one (v0); nothing that makes the filter fill operations. */
+function listing(version, corr) {
+  const t = template("request", METADATA, version);
+  t.header = { ...t.header, correlationId: corr };
+  t.body.topics = version === 0 ? [] : null;
+  if (version >= 4) t.body.allowAutoTopicCreation = false;
+  if (version >= 8) t.body.includeTopicAuthorizedOperations = false;
+  if (version >= 8 && version <= 10) t.body.includeClusterAuthorizedOperations = false;
+  return frame(t, true, METADATA, version);
+}
+
+/**
+ * The oracle's answer at `version` with `names.length` topics (its own, repeated), named
+ * `names` (null: no name, v12+).
+ */
+function answer(version, corr, names) {
+  const t = template("response", METADATA, version);
+  const own = t.body.topics;
+  if (own.length === 0) throw new Error(`the oracle's Metadata v${version} answer has no topics`);
+  t.header = { correlationId: corr };
+  t.body.topics = names.map((name, k) => ({ ...own[k % own.length], name }));
+  return t;
+}
+
+function exchange(version, names) {
+  const h = new Host(WASM, { config: POLICY });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+  const c = h.connect(5);
+  const corr = 4242;
+  c.feed(DOWNSTREAM, listing(version, corr));
+  const t = answer(version, corr, names);
+  const broker = frame(t, false, METADATA, version);
+  c.feed(UPSTREAM, broker);
+  const kept = { ...t, body: { ...t.body, topics: t.body.topics.filter((x) => x.name !== null && x.name.startsWith("ok.")) } };
+  return { got: c.output(UPSTREAM), broker, expected: frame(kept, false, METADATA, version), closed: c.closed, upstream: c.output(DOWNSTREAM) };
+}
+
+for (const v of versions) {
+  const nullable = v >= 12;
+  // Shown and hidden, first and last, runs of each; no name (v12+) hidden in a listing.
+  const mixed = ["secret.a", "ok.b", "ok.c", "secret.d", nullable ? null : "secret.e", "ok.f", "secret.g"];
+  const cases = [
+    ["some hidden", mixed],
+    ["all shown", ["ok.a", "ok.b", "ok.c"]],
+    ["all hidden", ["secret.a", "secret.b"]],
+    ["only the last shown", ["secret.a", "secret.b", "ok.c"]],
+    ["only the first shown", ["ok.a", "secret.b", "secret.c"]],
+  ];
+  for (const [what, names] of cases) {
+    const r = exchange(v, names);
+    const name = `v${v} ${what}`;
+    check(`${name}: the listing went on to the broker`, r.upstream.length > 0 && !r.closed);
+    check(`${name}: the client gets the answer without the hidden topics, as the codecs write it`, r.got.equals(r.expected),
+      `${r.got.length} bytes, expected ${r.expected.length}`);
+    if (names.every((n) => n !== null && n.startsWith("ok."))) check(`${name}: exactly the broker's bytes`, r.got.equals(r.broker));
+  }
+}
+
+done();
