@@ -219,14 +219,14 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
   hideBrokerTopics: bool = false;
 
   /**
-   * With nothing to add or fill, apply() only hides topics (hideUndescribable): the answer's
-   * topics are decided from the view, and those hidden are cut from the broker's bytes
-   * (cutTopics). A listing with a policy service takes the decoded path, which notes each
-   * listed name for it.
+   * With no operations to fill, apply() hides topics (hideUndescribable) and adds the refused
+   * ones after the broker's: the answer's topics are decided from the view, and the broker's
+   * bytes are spliced (spliceTopics). A listing with a policy service takes the decoded path,
+   * which notes each listed name for it.
    */
   fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null {
     const ctx = this.ctx;
-    if (this.refused.length > 0 || this.operations || this.clusterOperations || this.hideBrokerTopics || ctx.external != null) return null;
+    if (this.operations || this.clusterOperations || this.hideBrokerTopics || ctx.external != null) return null;
     // Only a topic entry's name is a TopicName in a Metadata answer, one per entry, in order.
     topicNames.length = 0;
     shownTopics.length = 0;
@@ -239,9 +239,9 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
       topicNames.push(i);
       shownTopics.push(shown);
     }
-    if (hidden == 0) return Verdict.pass();
-    const cut = cutTopics(walk, frame, version, topicNames, shownTopics, hidden);
-    return cut != null ? Verdict.replace(cut) : null;
+    if (hidden == 0 && this.refused.length == 0) return Verdict.pass();
+    const spliced = spliceTopics(walk, frame, version, topicNames, shownTopics, hidden, this.refused);
+    return spliced != null ? Verdict.replace(spliced) : null;
   }
 
   apply(response: Message, version: i16): bool {
@@ -266,14 +266,17 @@ const topicNames = new Array<i32>();
 const shownTopics = new Array<bool>();
 
 /**
- * `frame` (a Metadata answer: header and body) without the topic entries not `shown`, its
- * topics array counted again; null when its layout is not the one expected (the decoded path
- * then decides). An entry starts with its error code and name, so entries begin where their
- * names' length prefixes do, less two bytes; the last one ends where the codec's reader says.
+ * `frame` (a Metadata answer: header and body) without the topic entries not `shown` and with
+ * `added` after the rest, its topics array counted again; null when there is no entry to find
+ * the array by, or its layout is not the one expected (the decoded path then decides). An
+ * entry starts with its error code and name, so entries begin where their names' length
+ * prefixes do, less two bytes; the last one ends where the codec's reader says.
  */
-function cutTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32): Uint8Array | null {
+function spliceTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32,
+                      added: Array<MetadataResponseTopic>): Uint8Array | null {
   const flexible = version >= 9;
   const n = names.length;
+  if (n == 0) return null;
   const starts = new StaticArray<i32>(n + 1);
   const at = new Reader(frame);
   for (let k = 0; k < n; k++) {
@@ -296,13 +299,15 @@ function cutTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: Arr
   const count = new Reader(frame, countAt, unchecked(starts[0]));
   const counted = flexible ? <i64>count.uvarint(0) - 1 : <i64>count.int32(0);
   if (count.failed || counted != n || count.pos != unchecked(starts[0])) return null;
-  const w = new Writer(frame.length);
+  const w = new Writer(frame.length + 64 * added.length);
   w.raw(frame.subarray(0, countAt));
-  if (flexible) w.uvarint(<u32>(n - hidden + 1));
-  else w.int32(n - hidden);
+  const entries = n - hidden + added.length;
+  if (flexible) w.uvarint(<u32>(entries + 1));
+  else w.int32(entries);
   for (let k = 0; k < n; k++) {
     if (unchecked(shown[k])) w.raw(frame.subarray(unchecked(starts[k]), unchecked(starts[k + 1])));
   }
+  for (let k = 0; k < added.length; k++) unchecked(added[k]).write(w, version);
   w.raw(frame.subarray(unchecked(starts[n])));
   return w.failed ? null : w.bytes();
 }

@@ -1,11 +1,13 @@
-// Metadata listings (every topic asked) under the mock Envoy host, at every version: the client
+// Metadata answers the filter cuts or adds to, under the mock Envoy host, at every version.
+// Listings (every topic asked): the client
 // gets the broker's answer without the topics the principal may not DESCRIBE (and, in a
 // listing, without those that have no name), byte for byte what decoding the answer, dropping
 // those topics and encoding it again makes (build/codecs.js); an answer whose every topic may
 // be seen, exactly as the broker sent it. The filter decides listings from the answer's view
 // and cuts the hidden entries out of the broker's bytes (enforce/apis/topics.ts cutTopics):
 // these checks hold that to the codecs. Answers are the oracle's (Kafka's own classes, random
-// values: odd names, tagged fields), their topics renamed and repeated.
+// values: odd names, tagged fields), their topics renamed and repeated. Named topics, some
+// refused: the broker's answer, less what may not be seen, then the refused topics.
 //
 //   node assembly/filter/testing/listings.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -20,7 +22,7 @@ const { check, done } = checker();
 
 const POLICY = JSON.stringify({
   allowEveryoneIfNoAclFound: false,
-  acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "DESCRIBE", permissionType: "ALLOW" }],
+  acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" }],
 });
 
 const METADATA = 3;
@@ -81,6 +83,46 @@ for (const v of versions) {
     check(`${name}: the client gets the answer without the hidden topics, as the codecs write it`, r.got.equals(r.expected),
       `${r.got.length} bytes, expected ${r.expected.length}`);
     if (names.every((n) => n !== null && n.startsWith("ok."))) check(`${name}: exactly the broker's bytes`, r.got.equals(r.broker));
+  }
+}
+
+// Named topics, some refused: the request goes on without them and the answer comes back with
+// them added (TOPIC_AUTHORIZATION_FAILED, as KafkaApis answers them), after the broker's own;
+// a topic the broker added that the principal may not describe is cut.
+function named(version, corr, names) {
+  const t = template("request", METADATA, version);
+  t.header = { ...t.header, correlationId: corr };
+  t.body.topics = names.map((name) => (version >= 10 ? { topicId: "AAAAAAAAAAAAAAAAAAAAAA", name } : { name }));
+  if (version >= 4) t.body.allowAutoTopicCreation = false;
+  if (version >= 8) t.body.includeTopicAuthorizedOperations = false;
+  if (version >= 8 && version <= 10) t.body.includeClusterAuthorizedOperations = false;
+  return frame(t, true, METADATA, version);
+}
+
+function refusedEntry(version, name) {
+  const e = { errorCode: 29, name };
+  if (version >= 10) e.topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+  if (version >= 1) e.isInternal = false;
+  e.partitions = [];
+  if (version >= 8) e.topicAuthorizedOperations = -2147483648;
+  return e;
+}
+
+for (const v of versions) {
+  const asked = ["ok.a", "secret.b", "ok.c", "secret.d"];
+  for (const [what, brokerNames] of [["some refused", ["ok.a", "ok.c"]], ["some refused, the broker adds one not to be seen", ["ok.a", "secret.z", "ok.c"]]]) {
+    const h = new Host(WASM, { config: POLICY });
+    if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+    const c = h.connect(6);
+    const corr = 77;
+    c.feed(DOWNSTREAM, named(v, corr, asked));
+    const t = answer(v, corr, brokerNames);
+    c.feed(UPSTREAM, frame(t, false, METADATA, v));
+    const shown = t.body.topics.filter((x) => x.name.startsWith("ok."));
+    const expected = frame({ ...t, body: { ...t.body, topics: [...shown, refusedEntry(v, "secret.b"), refusedEntry(v, "secret.d")] } }, false, METADATA, v);
+    const got = c.output(UPSTREAM);
+    check(`v${v} named, ${what}: the broker's topics then the refused ones, as the codecs write them`, got.equals(expected) && !c.closed,
+      `${got.length} bytes, expected ${expected.length}`);
   }
 }
 
