@@ -98,11 +98,23 @@ export function metadata(corr, topic) {
   return sized(Buffer.concat([header, body]));
 }
 
+/** Metadata v12 for every topic (a listing). */
+export function metadataListing(corr) {
+  const header = Buffer.concat([i16(3), i16(12), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  return sized(Buffer.concat([header, uvarint(0), Buffer.from([0, 0]), uvarint(0)]));
+}
+
 /** Metadata v12's answer: one broker, `topic` (id `id`, 16 bytes) with one partition led by it. */
 export function metadataResponse(corr, topic, id) {
-  const partition = Buffer.concat([i16(0), i32(0), i32(1), i32(0), uvarint(2), i32(1), uvarint(2), i32(1), uvarint(1), uvarint(0)]);
-  const topicBytes = Buffer.concat([i16(0), compactString(topic), id, Buffer.from([0]), uvarint(2), partition, i32(-2147483648), uvarint(0)]);
+  return metadataResponseTopics(corr, [[topic, id, 1]]);
+}
+
+/** Metadata v12's answer: one broker, and for each [topic, id, partitions] the topic with that many partitions led by it. */
+export function metadataResponseTopics(corr, topics) {
+  const partition = (p) => Buffer.concat([i16(0), i32(p), i32(1), i32(0), uvarint(2), i32(1), uvarint(2), i32(1), uvarint(1), uvarint(0)]);
+  const topicBytes = ([topic, id, partitions]) => Buffer.concat([i16(0), compactString(topic), id, Buffer.from([0]), uvarint(partitions + 1),
+    ...Array.from({ length: partitions }, (_, p) => partition(p)), i32(-2147483648), uvarint(0)]);
   const broker = Buffer.concat([i32(1), compactString("127.0.0.1"), i32(9092), uvarint(0), uvarint(0)]);
-  const body = Buffer.concat([i32(0), uvarint(2), broker, compactString("cluster"), i32(1), uvarint(2), topicBytes, uvarint(0)]);
+  const body = Buffer.concat([i32(0), uvarint(2), broker, compactString("cluster"), i32(1), uvarint(topics.length + 1), ...topics.map(topicBytes), uvarint(0)]);
   return sized(Buffer.concat([i32(corr), uvarint(0), body]));
 }

@@ -1,7 +1,8 @@
 // What one round trip (request and response) costs the filter in the mock host (host.mjs),
 // after warm-up round trips (first-use allocations: config lookups, stat names, grown buffers):
 //   - Metadata v12 for one topic (the bench's per-request figure), and a Produce of 1 KiB to a
-//     denied topic (answered by the filter after its ApiVersions probe, as in the bench);
+//     denied topic (answered by the filter after its ApiVersions probe, as in the bench); a
+//     Metadata listing of 200 topics of 10 partitions, half of them hidden from the principal;
 //   - Produce (acks=1, 1 KiB records): 1 KiB, 101 KiB and 1 MiB in one partition, 101 KiB spread over
 //     100 partitions;
 //   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100;
@@ -32,7 +33,7 @@
 
 import fs from "node:fs";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
-import { batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse } from "./kafka-bytes.mjs";
+import { batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse, metadataListing, metadataResponseTopics } from "./kafka-bytes.mjs";
 
 const [wasm = "build/filter.wasm", policy = "test/bench/policy.json"] = process.argv.slice(2);
 
@@ -152,6 +153,22 @@ let connection = 10;
     if (check && !(answer.length > probeAnswer.length && answer.readInt32BE(4) === corr && h.logs.at(-2)?.msg.startsWith("kafka filter: denied Produce"))) {
       throw new Error("the denied Produce was not refused and answered: " + JSON.stringify(h.logs.slice(-3)));
     }
+  });
+  // A listing of every topic: 200 of 10 partitions each, half of them the principal may not
+  // describe (bench.* against other.*), cut from the broker's answer.
+  const listing = metadataListing(0);
+  const topics = Array.from({ length: 200 }, (_, i) => [(i % 2 ? "bench.t" : "other.t") + i, Buffer.alloc(16, i + 1), 10]);
+  const everything = metadataResponseTopics(0, topics);
+  const shown = metadataResponseTopics(0, topics.filter(([name]) => name.startsWith("bench.")));
+  measure("metadata listing of 200 topics, half hidden", 0, (corr, check) => {
+    listing.writeInt32BE(corr, 8);
+    everything.writeInt32BE(corr, 4);
+    shown.writeInt32BE(corr, 4);
+    c.sent[DOWNSTREAM] = [];
+    c.sent[UPSTREAM] = [];
+    c.feed(DOWNSTREAM, listing);
+    c.feed(UPSTREAM, everything);
+    if (check && !(c.output(DOWNSTREAM).equals(listing) && c.output(UPSTREAM).equals(shown))) throw new Error("the listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
   });
   c.close();
 }
