@@ -125,6 +125,17 @@ const metric = (name) => [...h.metrics.values()].find((m) => m.name === name)?.v
 
 let connection = 10;
 
+/** `request` and the broker's `response` on `c`, both with correlation id `corr`: what went up, what came down. */
+function exchange(c, request, response, corr) {
+  request.writeInt32BE(corr, 8);
+  response.writeInt32BE(corr, 4);
+  c.sent[DOWNSTREAM] = [];
+  c.sent[UPSTREAM] = [];
+  c.feed(DOWNSTREAM, request);
+  c.feed(UPSTREAM, response);
+  return { up: c.output(DOWNSTREAM), down: c.output(UPSTREAM) };
+}
+
 {
   // Metadata for one topic, allowed; then a Produce the policy refuses (bench.denied.*): the
   // filter answers it after a probe (ApiVersions v0, answered here as the broker would).
@@ -132,24 +143,14 @@ let connection = 10;
   const req = metadata(0, "bench.meta");
   const resp = metadataResponse(0, "bench.meta", Buffer.alloc(16, 7));
   measure("metadata", 0, (corr, check) => {
-    req.writeInt32BE(corr, 8);
-    resp.writeInt32BE(corr, 4);
-    c.sent[DOWNSTREAM] = [];
-    c.sent[UPSTREAM] = [];
-    c.feed(DOWNSTREAM, req);
-    c.feed(UPSTREAM, resp);
-    if (check && !(c.output(DOWNSTREAM).equals(req) && c.output(UPSTREAM).equals(resp))) throw new Error("the Metadata round trip did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
+    const { up, down } = exchange(c, req, resp, corr);
+    if (check && !(up.equals(req) && down.equals(resp))) throw new Error("the Metadata round trip did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
   });
   const denied = produce(0, "bench.denied.x", [batch(1, 1024)]);
   const probeAnswer = Buffer.from([0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // ApiVersions v0: no error, no keys, throttle 0
   measure("produce 1 KiB denied", 1, (corr, check) => {
-    denied.writeInt32BE(corr, 8);
-    c.sent[DOWNSTREAM] = [];
-    c.sent[UPSTREAM] = [];
-    c.feed(DOWNSTREAM, denied);
-    probeAnswer.writeInt32BE(corr, 4); // the probe reuses the refused request's correlation id
-    c.feed(UPSTREAM, probeAnswer);
-    const answer = c.output(UPSTREAM);
+    // The probe reuses the refused request's correlation id.
+    const answer = exchange(c, denied, probeAnswer, corr).down;
     if (check && !(answer.length > probeAnswer.length && answer.readInt32BE(4) === corr && h.logs.at(-2)?.msg.startsWith("kafka filter: denied Produce"))) {
       throw new Error("the denied Produce was not refused and answered: " + JSON.stringify(h.logs.slice(-3)));
     }
@@ -161,14 +162,9 @@ let connection = 10;
   const everything = metadataResponseTopics(0, topics);
   const shown = metadataResponseTopics(0, topics.filter(([name]) => name.startsWith("bench.")));
   measure("metadata listing of 200 topics, half hidden", 0, (corr, check) => {
-    listing.writeInt32BE(corr, 8);
-    everything.writeInt32BE(corr, 4);
     shown.writeInt32BE(corr, 4);
-    c.sent[DOWNSTREAM] = [];
-    c.sent[UPSTREAM] = [];
-    c.feed(DOWNSTREAM, listing);
-    c.feed(UPSTREAM, everything);
-    if (check && !(c.output(DOWNSTREAM).equals(listing) && c.output(UPSTREAM).equals(shown))) throw new Error("the listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
+    const { up, down } = exchange(c, listing, everything, corr);
+    if (check && !(up.equals(listing) && down.equals(shown))) throw new Error("the listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
   });
   c.close();
 }
