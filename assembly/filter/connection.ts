@@ -642,7 +642,7 @@ class RequestSide extends FrameCallbacks {
           return;
         }
         // A request the broker never answers (acks=0) gets no answer from us either.
-        const answer = h.expectsResponse ? b.slice() : null;
+        const answer = h.expectsResponse ? b : null;
         // The broker must still see a request here so that its responses stay in order: the
         // handler's own request if it has one, else a harmless ApiVersions with the same
         // correlation id; the client gets `answer` in place of its response.

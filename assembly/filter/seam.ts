@@ -66,7 +66,8 @@ export const enum VerdictKind {
   /**
    * Requests only: do not forward the request; answer the client with `bytes` (a whole
    * response message without size prefix, starting with the response header carrying the
-   * request's correlation id), in order with the other responses on the connection.
+   * request's correlation id), in order with the other responses on the connection. The
+   * shell keeps `bytes` until the answer goes out: the handler must not write to them again.
    */
   Respond = 2,
   /** Close the client connection, logging `reason`. */
