@@ -187,6 +187,14 @@ export class Reader {
 
   /** Unsigned LEB128 varint as Kafka writes it: at most 5 bytes, 32 bits. */
   uvarint<F>(field: F): u32 {
+    // Lengths, counts and tags are nearly always below 128: one byte.
+    if (!this.failed && this.pos < this.readable) {
+      const b = this.at(0);
+      if (b < 0x80) {
+        this.pos += 1;
+        return b;
+      }
+    }
     let value: u32 = 0;
     for (let i = 0; i < 5; i++) {
       if (!this.need(1, field)) return 0;
