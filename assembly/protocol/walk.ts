@@ -60,10 +60,12 @@ export class EntityWalk {
   add(kind: EntityKind, start: i32, length: i32, parent: i32): i32 {
     const i = this.count;
     if (i == this.kind.length) this.grow();
-    unchecked(this.kind[i] = <u8>kind);
-    unchecked(this.start[i] = start);
-    unchecked(this.length[i] = length);
-    unchecked(this.parent[i] = parent);
+    // Stored straight (i is below every array's length): each view calls this per entity, and
+    // the arrays' own setters stay calls in the optimized module.
+    store<u8>(changetype<usize>(this.kind) + <usize>i, <u8>kind);
+    store<i32>(changetype<usize>(this.start) + (<usize>i << 2), start);
+    store<i32>(changetype<usize>(this.length) + (<usize>i << 2), length);
+    store<i32>(changetype<usize>(this.parent) + (<usize>i << 2), parent);
     this.count = i + 1;
     return i;
   }
