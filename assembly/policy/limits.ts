@@ -91,8 +91,8 @@ export class ProduceLimits {
     return -1;
   }
 
-  // The last topic looked up, by identity: a Produce asks once per partition, with the same
-  // string for each partition of a topic.
+  // The last topic looked up: a Produce asks once per partition, with the same string for each
+  // partition of a topic (so the comparison ends at the strings' identity).
   private lastTopic: string | null = null;
   private lastLimit: ProduceLimit | null = null;
 

@@ -157,3 +157,13 @@ export class Writer {
     unchecked(this.buf[at + 3] = <u8>v);
   }
 }
+
+/** How many bytes Writer.uvarint writes for `v`. */
+export function uvarintSize(v: u32): i32 {
+  let n = 1;
+  while (v >= 0x80) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
+}

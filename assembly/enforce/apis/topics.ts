@@ -7,7 +7,7 @@
 
 import { Message } from "../../protocol/message";
 import { Reader } from "../../protocol/reader";
-import { Writer } from "../../protocol/writer";
+import { Writer, uvarintSize } from "../../protocol/writer";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { Uuid } from "../../protocol/uuid";
 import {
@@ -264,6 +264,8 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
 // The topic entries of the Metadata answer fromView reads: their names' entities, and whether each is shown.
 const topicNames = new Array<i32>();
 const shownTopics = new Array<bool>();
+// Reads the layout spliceTopics checks (released after each answer).
+const layout = new Reader(new Uint8Array(0));
 
 /**
  * `frame` (a Metadata answer: header and body) without the topic entries not `shown` and with
@@ -274,31 +276,40 @@ const shownTopics = new Array<bool>();
  */
 function spliceTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32,
                       added: Array<MetadataResponseTopic>): Uint8Array | null {
+  if (names.length == 0) return null;
+  const spliced = splice(walk, frame, version, names, shown, hidden, added);
+  layout.release();
+  return spliced;
+}
+
+function splice(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32,
+                added: Array<MetadataResponseTopic>): Uint8Array | null {
   const flexible = version >= 9;
   const n = names.length;
-  if (n == 0) return null;
   const starts = new StaticArray<i32>(n + 1);
-  const at = new Reader(frame);
+  const at = layout.over(frame);
   for (let k = 0; k < n; k++) {
     const i = unchecked(names[k]);
     const len = unchecked(walk.length[i]);
     const prefix = flexible ? uvarintSize(<u32>(len < 0 ? 0 : len + 1)) : 2;
     const start = unchecked(walk.start[i]) - prefix - 2;
+    if (start < 0) return null;
     // The name's length prefix is where the layout puts it.
     at.pos = start + 2;
     const written = flexible ? <i32>at.uvarint(0) - 1 : <i32>at.int16(0);
     if (at.failed || written != len || at.pos != unchecked(walk.start[i])) return null;
     unchecked(starts[k] = start);
   }
-  const last = new Reader(frame, unchecked(starts[n - 1]));
-  new MetadataResponseTopic().read(last, version);
-  if (last.failed) return null;
-  unchecked(starts[n] = last.pos);
+  at.pos = unchecked(starts[n - 1]);
+  new MetadataResponseTopic().read(at, version);
+  if (at.failed) return null;
+  unchecked(starts[n] = at.pos);
   // The count before the first entry must be the entries' count.
   const countAt = unchecked(starts[0]) - (flexible ? uvarintSize(<u32>(n + 1)) : 4);
-  const count = new Reader(frame, countAt, unchecked(starts[0]));
-  const counted = flexible ? <i64>count.uvarint(0) - 1 : <i64>count.int32(0);
-  if (count.failed || counted != n || count.pos != unchecked(starts[0])) return null;
+  if (countAt < 0) return null;
+  at.pos = countAt;
+  const counted = flexible ? <i64>at.uvarint(0) - 1 : <i64>at.int32(0);
+  if (at.failed || counted != n || at.pos != unchecked(starts[0])) return null;
   const w = new Writer(frame.length + 64 * added.length);
   w.raw(frame.subarray(0, countAt));
   const entries = n - hidden + added.length;
@@ -310,15 +321,6 @@ function spliceTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: 
   for (let k = 0; k < added.length; k++) unchecked(added[k]).write(w, version);
   w.raw(frame.subarray(unchecked(starts[n])));
   return w.failed ? null : w.bytes();
-}
-
-function uvarintSize(v: u32): i32 {
-  let n = 1;
-  while (v >= 0x80) {
-    v >>>= 7;
-    n++;
-  }
-  return n;
 }
 
 /** Kafka's internal topics (Topic.isInternal): the coordinators' own, never a client's to use as its own. */
