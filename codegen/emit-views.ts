@@ -38,6 +38,14 @@ const OTHER_FIELDS: Record<string, Record<string, string>> = {
 
 const PARTITION_FIELDS = new Set(["Partition", "PartitionIndex", "Index"]);
 
+/**
+ * Messages the filter reads as they arrive, walking them again at each read that brings what
+ * the last walk stopped at (assembly/enforce/responses.ts learnsAsItStreams): their walks go
+ * on in the element of each array of structs where the last one stopped (protocol/walk.ts).
+ * Only these: the bookkeeping, inlined in every such loop, would grow every view.
+ */
+const READ_AS_THEY_ARRIVE = new Set(["FetchResponse"]);
+
 const FIXED_SIZES: Record<string, number> = {
   int8: 1, bool: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, float64: 8, uuid: 16,
 };
@@ -176,6 +184,16 @@ class ViewEmitter {
       const e = t.element;
       if (e.kind === "primitive" && kind === null && FIXED_SIZES[e.name]) {
         c.line(`r.skipElements(n, ${FIXED_SIZES[e.name]}, ${label});`);
+        return;
+      }
+      if (e.kind === "struct" && READ_AS_THEY_ARRIVE.has(this.msg.name)) {
+        c.line("for (let i = w.enterArray(r); i < n && !r.failed; i++) {");
+        c.indent(() => {
+          c.line("w.element(r, i);");
+          c.line(`${walkFn(e.struct)}(r, version, w, ${anchor});`);
+        });
+        c.line("}");
+        c.line("w.leaveArray(r);");
         return;
       }
       c.line("for (let i = 0; i < n && !r.failed; i++) {");

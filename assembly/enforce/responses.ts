@@ -33,7 +33,7 @@ export const STILL_ARRIVING = "still arriving";
 /** Whether learnFromResponse can read this API's responses while they arrive (streamed in place). */
 export function learnsAsItStreams(apiKey: i16): bool { return apiKey == 1; }
 
-// Reused for every response: walking one allocates nothing per field.
+// Reused for every response read whole: walking one allocates nothing per field.
 const walk = new EntityWalk();
 const reader = new Reader(new Uint8Array(0));
 const batches = new BatchSummary();
@@ -59,6 +59,11 @@ class FieldRead {
 export class StreamedWalk {
   private response: ResponseInfo | null = null;
   /**
+   * The entities of this response's walks: each goes on where the last one stopped short
+   * (EntityWalk.resume), the entities before that point kept.
+   */
+  readonly entities: EntityWalk = new EntityWalk();
+  /**
    * Per records field, in the order of the bytes (the first `known` are this response's; the
    * rest are kept for the next). A walk that stopped short records what it walked after that
    * point at the wrong places (the reader's sticky failure), so what was read is used only for
@@ -66,6 +71,12 @@ export class StreamedWalk {
    */
   private fields: Array<FieldRead> = new Array<FieldRead>();
   private known: i32 = 0;
+  /**
+   * The records fields whose batches are all read, from the first on, and the entities up to
+   * the last of them: readBatchHeaders, after each walk, starts after them.
+   */
+  fieldsRead: i32 = 0;
+  entitiesRead: i32 = 0;
   /**
    * The records field whose batches the last walk stopped inside, waiting for the next batch
    * header to arrive (-1: none), and where it starts and ends: the next walk goes on there
@@ -79,7 +90,10 @@ export class StreamedWalk {
   of(response: ResponseInfo): StreamedWalk {
     if (this.response !== response) {
       this.response = response;
+      this.entities.reset();
       this.known = 0;
+      this.fieldsRead = 0;
+      this.entitiesRead = 0;
       this.waitingField = -1;
     }
     return this;
@@ -129,7 +143,10 @@ export class StreamedWalk {
 /** What the last learnFromResponse walked: entities and record batches. */
 export function lastWalkWork(): i32 { return work; }
 
-/** The entities the last learnFromResponse walked, header first; valid until the next walk. */
+/**
+ * The entities the last learnFromResponse of a response read whole walked, header first;
+ * valid until the next walk (a response read as it arrives keeps its own: StreamedWalk).
+ */
 export function lastWalk(): EntityWalk { return walk; }
 
 /**
@@ -142,33 +159,36 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   if (streamed != null && continueBatches(frame, streamed)) return STILL_ARRIVING;
   // A version the codecs do not know would be walked in another version's layout.
   if (!isSupported(apiKey, version)) return unsupported(apiKey, version);
-  walk.reset();
+  // A response read as it arrives: this walk goes on where the last one of it stopped short.
+  const w = streamed != null ? streamed.entities : walk;
+  if (streamed != null) w.resume();
+  else w.reset();
   const r = reader.over(frame);
-  walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
+  walkResponseHeader(r, responseHeaderVersion(apiKey, version), w);
   switch (apiKey) {
-    case 1: walkFetchResponse(r, version, walk); break;
-    case 3: walkMetadataResponse(r, version, walk); break;
-    case 19: walkCreateTopicsResponse(r, version, walk); break;
-    case 75: walkDescribeTopicPartitionsResponse(r, version, walk); break;
+    case 1: walkFetchResponse(r, version, w); break;
+    case 3: walkMetadataResponse(r, version, w); break;
+    case 19: walkCreateTopicsResponse(r, version, w); break;
+    case 75: walkDescribeTopicPartitionsResponse(r, version, w); break;
     default: r.release(); return "";
   }
-  work = walk.count;
+  work = w.recorded();
   if (r.failed && inPlaceNotYet()) {
     r.release();
     // Read as it arrives: what the batch walk will need of the bytes here now must be read now.
-    if (apiKey == 1) readBatchHeaders(frame, streamed);
+    if (apiKey == 1) readBatchHeaders(w, frame, streamed);
     return STILL_ARRIVING;
   }
   const problem = readProblem(r, "response");
   r.release();
   if (problem.length > 0) return problem;
-  if (apiKey == 1) learnFromFetch(session, frame, streamed);
-  else learnTopicIds(frame);
+  if (apiKey == 1) learnFromFetch(w, session, frame, streamed);
+  else learnTopicIds(w, frame);
   return "";
 }
 
 /** Metadata, CreateTopics, DescribeTopicPartitions: each topic's name comes right before its id. */
-function learnTopicIds(frame: Uint8Array): void {
+function learnTopicIds(walk: EntityWalk, frame: Uint8Array): void {
   for (let i = 1; i < walk.count; i++) {
     if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicId) continue;
     const before = i - 1;
@@ -181,11 +201,15 @@ function learnTopicIds(frame: Uint8Array): void {
  * The batch headers of the records walked so far, as learnFromFetch will read them; those the
  * walks before this one of the same response read (`streamed`) are not read again.
  */
-function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): void {
+function readBatchHeaders(walk: EntityWalk, frame: Uint8Array, streamed: StreamedWalk | null): void {
   clearNotYet(); // the walk's
   if (streamed != null) streamed.waitingField = -1;
-  let field = 0;
-  for (let i = 0; i < walk.count; i++) {
+  // Fields read whole by the walks before are not looked at again (each read would look at
+  // every one). Only fields before the element the walk stopped in count as read whole: a
+  // records field recorded after the reader failed is at the wrong place.
+  const settled = walk.beforeStop();
+  let field = streamed != null ? streamed.fieldsRead : 0;
+  for (let i = streamed != null ? streamed.entitiesRead : 0; i < walk.count; i++) {
     if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.Records) continue;
     const start = unchecked(walk.start[i]), end = start + max(unchecked(walk.length[i]), 0);
     const from = streamed != null ? streamed.from(field, start) : start;
@@ -195,6 +219,10 @@ function readBatchHeaders(frame: Uint8Array, streamed: StreamedWalk | null): voi
     if (inPlaceNotYet()) { // the records after these have not arrived either
       if (streamed != null) streamed.waitInside(field, start, end);
       return;
+    }
+    if (streamed != null && streamed.fieldsRead == field && i < settled) {
+      streamed.fieldsRead = field + 1;
+      streamed.entitiesRead = i + 1;
     }
     field++;
   }
@@ -227,7 +255,7 @@ function continueBatches(frame: Uint8Array, streamed: StreamedWalk): bool {
  * v13, id after), its partitions, each with its records. Of a response read as it arrived
  * (`streamed`), only the batches its walks have not read yet are read.
  */
-function learnFromFetch(session: Session, frame: Uint8Array, streamed: StreamedWalk | null): void {
+function learnFromFetch(walk: EntityWalk, session: Session, frame: Uint8Array, streamed: StreamedWalk | null): void {
   let errorCode: i16 = -1;
   let sessionId = 0;
   const counts = countsTopics();

@@ -62,9 +62,11 @@ function walkPartitionData(r: Reader, version: i16, w: EntityWalk, parent: i32):
   r.skip(18 + (version >= 5 ? 8 : 0), 31750 /* PartitionData.ErrorCode */); // ErrorCode, HighWatermark, LastStableOffset, LogStartOffset
   {
     const n = r.arrayLength(32018 /* PartitionData.AbortedTransactions */, version >= 12, true);
-    for (let i = 0; i < n && !r.failed; i++) {
+    for (let i = w.enterArray(r); i < n && !r.failed; i++) {
+      w.element(r, i);
       walkAbortedTransaction(r, version, w, anchor);
     }
+    w.leaveArray(r);
   }
   if (version >= 11) {
     r.skip(4, 32019 /* PartitionData.PreferredReadReplica */);
@@ -107,9 +109,11 @@ function walkFetchableTopicResponse(r: Reader, version: i16, w: EntityWalk, pare
   }
   {
     const n = r.arrayLength(210952 /* FetchableTopicResponse.Partitions */, version >= 12, false);
-    for (let i = 0; i < n && !r.failed; i++) {
+    for (let i = w.enterArray(r); i < n && !r.failed; i++) {
+      w.element(r, i);
       walkPartitionData(r, version, w, anchor);
     }
+    w.leaveArray(r);
   }
   if (version >= 12) {
     const count = r.taggedCount(210944 /* FetchableTopicResponse tagged fields */);
@@ -160,9 +164,11 @@ function walkFetchResponseData(r: Reader, version: i16, w: EntityWalk, parent: i
   }
   {
     const n = r.arrayLength(212016 /* FetchResponseData.Responses */, version >= 12, false);
-    for (let i = 0; i < n && !r.failed; i++) {
+    for (let i = w.enterArray(r); i < n && !r.failed; i++) {
+      w.element(r, i);
       walkFetchableTopicResponse(r, version, w, parent);
     }
+    w.leaveArray(r);
   }
   if (version >= 12) {
     const count = r.taggedCount(211968 /* FetchResponseData tagged fields */);
@@ -171,9 +177,11 @@ function walkFetchResponseData(r: Reader, version: i16, w: EntityWalk, parent: i
       const end = r.taggedEnd(211968 /* FetchResponseData tagged fields */);
       if (tag == 0 && version >= 16) {
         const n = r.arrayLength(212055 /* FetchResponseData.NodeEndpoints */, version >= 12, false);
-        for (let i = 0; i < n && !r.failed; i++) {
+        for (let i = w.enterArray(r); i < n && !r.failed; i++) {
+          w.element(r, i);
           walkNodeEndpoint(r, version, w, parent);
         }
+        w.leaveArray(r);
         r.closeTagged(end, 212055 /* FetchResponseData.NodeEndpoints */);
       } else {
         r.pos = end; // a tag this version does not know: skipped, as the reader keeps it raw

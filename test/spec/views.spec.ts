@@ -20,6 +20,10 @@ import { walkResponseHeader } from "../../assembly/views/ResponseHeader";
 import { sampleMessage } from "../generated/index";
 import { messageEntities } from "../generated/entities";
 import { Entities } from "./support/entity-values";
+import { Uuid } from "../../assembly/protocol/uuid";
+import { StreamedFrame, endInPlace, inPlaceNotYet, memoryPages } from "../../assembly/protocol/in-place";
+import { walkFetchResponse } from "../../assembly/views/FetchResponse";
+import { AbortedTransaction, FetchResponseData, FetchableTopicResponse, NodeEndpoint, PartitionData } from "../../assembly/messages/FetchResponse";
 
 const walk = new EntityWalk();
 
@@ -200,5 +204,99 @@ describe("generated views", () => {
         expect(p.failed).toBe(true);
       }
     }
+  });
+});
+
+// ---- A walk of a frame read as it arrives goes on where the last one stopped (protocol/walk.ts) ----
+
+/** A Fetch response of 3 topics of 6 partitions, with aborted transactions, leaders and node endpoints (v16). */
+function fetchResponseBody(version: i16): Uint8Array {
+  const m = new FetchResponseData();
+  for (let t = 0; t < 3; t++) {
+    const topic = new FetchableTopicResponse();
+    topic.topic = "topic-" + t.toString();
+    topic.topicId = new Uuid(t + 1, 7);
+    for (let p = 0; p < 6; p++) {
+      const part = new PartitionData();
+      part.partitionIndex = p;
+      const aborted = new Array<AbortedTransaction>();
+      for (let a = 0; a < (p % 3) * 20; a++) aborted.push(new AbortedTransaction());
+      part.abortedTransactions = aborted;
+      if (p % 2 == 1) part.currentLeader.leaderId = 3;
+      part.records = new Uint8Array(100 + 250 * p);
+      topic.partitions.push(part);
+    }
+    m.responses.push(topic);
+  }
+  for (let n = 0; n < 3; n++) {
+    const node = new NodeEndpoint();
+    node.host = "broker-" + n.toString();
+    m.nodeEndpoints.push(node);
+  }
+  const w = new Writer(64);
+  m.write(w, version);
+  return w.bytes();
+}
+
+/** Kind, start, length and parent of each entity of `w`, one line each. */
+function entityLines(w: EntityWalk): string {
+  let s = "";
+  for (let i = 0; i < w.count; i++) {
+    s += unchecked(w.kind[i]).toString() + " " + unchecked(w.start[i]).toString() + " " + unchecked(w.length[i]).toString() + " " + unchecked(w.parent[i]).toString() + "\n";
+  }
+  return s;
+}
+
+describe("a view walk of a frame read as it arrives, going on where the last one stopped", () => {
+  it("finds what a walk of the whole frame finds, at every version and read size, and walks each entity about once", () => {
+    for (let version: i16 = 4; version <= 17; version += 4) {
+      const body = fetchResponseBody(version);
+      const whole = new EntityWalk();
+      const r = new Reader(body);
+      walkFetchResponse(r, version, whole);
+      expect(r.failed).toBe(false);
+      const want = entityLines(whole);
+      const sizes: i32[] = [97, 1000, 4096];
+      for (let k = 0; k < sizes.length; k++) {
+        const vm = new Uint8Array(body.length);
+        vm.fill(0xff);
+        const f = new StreamedFrame();
+        f.begin(vm.dataStart, <u32>vm.length);
+        const w = new EntityWalk();
+        let walks = 0, recorded = 0, done = false;
+        for (let from = 0; from < body.length; from += sizes[k]) {
+          const to = min(from + sizes[k], body.length);
+          expect(f.resume(memoryPages(body.dataStart + <usize>from), <u32>from, <u32>to)).toBe(true);
+          if (walks > 0) w.resume();
+          f.beginWalk();
+          const rr = new Reader(vm);
+          walkFetchResponse(rr, version, w);
+          walks++;
+          recorded += w.recorded();
+          done = !rr.failed;
+          if (rr.failed) expect(inPlaceNotYet()).toBe(true);
+          expect(f.endRead(false)).toBe(true);
+          endInPlace();
+        }
+        expect(done).toBe(true);
+        expect(entityLines(w)).toBe(want);
+        // A walk from the start at each read would record about walks * count / 2.
+        expect(recorded).toBeLessThanOrEqual(whole.count + 4 * walks);
+      }
+    }
+  });
+
+  it("walks from the start a frame it stopped in outside any array of structs", () => {
+    const body = fetchResponseBody(12);
+    const w = new EntityWalk();
+    const short = new Reader(body, 0, 3); // inside the throttle time, before any array
+    walkFetchResponse(short, 12, w);
+    expect(short.failed).toBe(true);
+    expect(w.beforeStop()).toBe(0);
+    w.resume();
+    const r = new Reader(body);
+    walkFetchResponse(r, 12, w);
+    expect(r.failed).toBe(false);
+    expect(w.recorded()).toBe(w.count);
   });
 });

@@ -79,14 +79,26 @@ export function fetch(corr, topic, partitions) {
 
 /** Fetch v12's answer: partition i of `topic` carries batches[i]. */
 export function fetchResponse(corr, topic, batches) {
-  const partition = (b, i) => Buffer.concat([
-    i32(i), i16(0), i64(1000), i64(1000), i64(0), uvarint(1), i32(-1), // index, error, offsets, no aborted, no preferred replica
-    uvarint(b.length + 1), b, uvarint(0),
+  return fetchResponseTopics(corr, [[topic, batches]]);
+}
+
+/**
+ * Fetch v12's answer of several topics: [name, batches, { aborted, leader }], partition i of each
+ * carrying batches[i]; `aborted` aborted transactions in each partition, and with `leader` each
+ * partition names its current leader (a tagged field after the records).
+ */
+export function fetchResponseTopics(corr, topics) {
+  const partition = ({ aborted = 0, leader = false }) => (b, i) => Buffer.concat([
+    i32(i), i16(0), i64(1000), i64(1000), i64(0), // index, error, offsets
+    uvarint(aborted + 1), ...Array.from({ length: aborted }, (_, k) => Buffer.concat([i64(7000 + k), i64(k), uvarint(0)])),
+    i32(-1), uvarint(b.length + 1), b, // no preferred replica, records
+    ...(leader ? [uvarint(1), uvarint(1), uvarint(9), i32(1), i32(5), uvarint(0)] : [uvarint(0)]),
   ]);
+  const topic = ([name, batches, options = {}]) =>
+    Buffer.concat([compactString(name), uvarint(batches.length + 1), ...batches.map(partition(options)), uvarint(0)]);
   const body = Buffer.concat([
     i32(0), i16(0), i32(0), // throttle, error, session
-    uvarint(2), compactString(topic), uvarint(batches.length + 1), ...batches.map(partition), uvarint(0),
-    uvarint(0),
+    uvarint(topics.length + 1), ...topics.map(topic), uvarint(0),
   ]);
   return sized(Buffer.concat([i32(corr), uvarint(0), body]));
 }

@@ -7,8 +7,9 @@
 //     100 partitions;
 //   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100;
 //   - the 1 MiB ones again, each frame in 64 KiB reads (as Envoy hands a large frame over), a
-//     1 MiB Fetch response of ten batches in 16 KiB reads, and how much of each frame went on
-//     before its last read arrived.
+//     1 MiB Fetch response of ten batches in 16 KiB reads, one of 64 batches and one of 100
+//     partitions whole and in 16 KiB reads, and how much of each frame went on before its last
+//     read arrived.
 // Figures:
 //   - time: per round trip, the mock host's own work included (median of 5 runs), and of it the
 //     time in the filter's data callbacks (its host calls, as the copies into the VM, included):
@@ -190,25 +191,30 @@ function feedInReads(c, side, buf, n) {
 // The 1 MiB round trips again, each frame arriving in 64 KiB reads, a 1 MiB Fetch response
 // of ten batches in 16 KiB reads (Envoy hands a large frame over in reads of 16 KiB and more),
 // and one of 64 batches of 16 KiB (a producer's default batch.size) whole and in 16 KiB reads;
-// and how much of each frame went on before its last read arrived (a frame held until whole:
-// only what preceded it).
+// a consumer's 1 MiB Fetch response over 100 partitions, whole and in 16 KiB reads; and how
+// much of each frame went on before its last read arrived (a frame held until whole: only what
+// preceded it).
 const KiB = 1 << 10;
 const batches64 = Array.from({ length: 64 }, () => batch(16, 1000));
-const cases = [
-  ["produce", [batch(1000, 1024)], 64 * KiB],
-  ["fetch", [batch(1000, 1024)], 64 * KiB],
-  ["fetch", Array.from({ length: 10 }, () => batch(100, 1024)), 16 * KiB],
-  ["fetch", batches64, 0],
-  ["fetch", batches64, 16 * KiB],
+const partitions100 = Array.from({ length: 100 }, () => batch(10, 1000));
+const cases = [ // api, batches, read size (0: whole), whether each batch is a partition's
+  ["produce", [batch(1000, 1024)], 64 * KiB, false],
+  ["fetch", [batch(1000, 1024)], 64 * KiB, false],
+  ["fetch", Array.from({ length: 10 }, () => batch(100, 1024)), 16 * KiB, false],
+  ["fetch", batches64, 0, false],
+  ["fetch", batches64, 16 * KiB, false],
+  ["fetch", partitions100, 0, true],
+  ["fetch", partitions100, 16 * KiB, true],
 ];
-for (const [api, big, read] of cases) {
+for (const [api, big, read, spread] of cases) {
   const c = h.connect(connection++);
-  const req = api === "produce" ? produce(0, "bench.alloc", big) : fetch(0, "bench.alloc", 1);
-  const resp = api === "produce" ? produceResponse(0, "bench.alloc", 1) : fetchResponse(0, "bench.alloc", [Buffer.concat(big)]);
+  const req = api === "produce" ? produce(0, "bench.alloc", big) : fetch(0, "bench.alloc", spread ? big.length : 1);
+  const resp = api === "produce" ? produceResponse(0, "bench.alloc", 1) : fetchResponse(0, "bench.alloc", spread ? big : [Buffer.concat(big)]);
   const frame = api === "produce" ? req : resp;
   const side = api === "produce" ? DOWNSTREAM : UPSTREAM;
   const kib = big.reduce((n, b) => n + b.length, 0) / KiB;
-  const what = `${api} ${kib.toFixed(0)} KiB${big.length > 1 ? ` of ${big.length} batches` : ""} ${read ? `in ${read / KiB} KiB reads` : "whole"}`;
+  const parts = spread ? ` in ${big.length} partitions` : big.length > 1 ? ` of ${big.length} batches` : "";
+  const what = `${api} ${kib.toFixed(0)} KiB${parts} ${read ? `in ${read / KiB} KiB reads` : "whole"}`;
   measure(what, kib, (corr, check) => {
     req.writeInt32BE(corr, 8);
     resp.writeInt32BE(corr, 4);
@@ -259,12 +265,14 @@ if (counted) {
       console.log(`work ratio ${large} / 1 KiB: ${(w.entries / small.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${w.reads.toFixed(1)} / ${small.reads.toFixed(1)}`);
     }
   }
-  // Many batches: reading their headers is work in proportion to their number, whole or not;
-  // what arriving in reads adds on top.
-  const many = `fetch ${(batches64.reduce((n, b) => n + b.length, 0) / KiB).toFixed(0)} KiB of 64 batches`;
-  const whole = work.get(`${many} whole`), inReads = work.get(`${many} in 16 KiB reads`);
-  ratios[`${many} in 16 KiB reads / whole`] = inReads.entries / whole.entries;
-  console.log(`work ratio ${many} in 16 KiB reads / whole: ${(inReads.entries / whole.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${inReads.reads.toFixed(1)} / ${whole.reads.toFixed(1)}`);
+  // Many batches, many partitions: reading their headers is work in proportion to their
+  // number, whole or not; what arriving in reads adds on top.
+  const kibOf = (batches) => (batches.reduce((n, b) => n + b.length, 0) / KiB).toFixed(0);
+  for (const many of [`fetch ${kibOf(batches64)} KiB of 64 batches`, `fetch ${kibOf(partitions100)} KiB in 100 partitions`]) {
+    const whole = work.get(`${many} whole`), inReads = work.get(`${many} in 16 KiB reads`);
+    ratios[`${many} in 16 KiB reads / whole`] = inReads.entries / whole.entries;
+    console.log(`work ratio ${many} in 16 KiB reads / whole: ${(inReads.entries / whole.entries).toFixed(2)} (Wasm calls and loop iterations), host reads ${inReads.reads.toFixed(1)} / ${whole.reads.toFixed(1)}`);
+  }
   if (process.env.ROUND_TRIP_JSON) fs.writeFileSync(process.env.ROUND_TRIP_JSON, JSON.stringify({ cases: Object.fromEntries(work), ratios }, null, 1));
 }
 
