@@ -18,7 +18,7 @@ import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
 import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
-import { learnTopicIdOf, topicNameOf } from "./topic-ids";
+import { learnTopicIdFrom, topicNameOf } from "./topic-ids";
 import { countFetched, countsTopics } from "./observe";
 import { ResponseInfo } from "../filter/seam";
 
@@ -193,7 +193,7 @@ function learnTopicIds(walk: EntityWalk, frame: Uint8Array): void {
     if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicId) continue;
     const before = i - 1;
     if (<EntityKind>unchecked(walk.kind[before]) != EntityKind.TopicName || unchecked(walk.parent[before]) != unchecked(walk.parent[i])) continue;
-    learnTopicIdOf(walk.uuidHi(frame, i), walk.uuidLo(frame, i), walk.text(frame, before));
+    learnTopicIdFrom(walk.uuidHi(frame, i), walk.uuidLo(frame, i), frame.dataStart + <usize>unchecked(walk.start[before]), unchecked(walk.length[before]));
   }
 }
 
