@@ -60,9 +60,10 @@ export class StreamedWalk {
   private response: ResponseInfo | null = null;
   /**
    * The entities of this response's walks: each goes on where the last one stopped short
-   * (EntityWalk.resume), the entities before that point kept.
+   * (EntityWalk.resume), the entities before that point kept. Made for the connection's first
+   * response read as it arrives: most never have one, and a collection walks every connection.
    */
-  readonly entities: EntityWalk = new EntityWalk();
+  private walk: EntityWalk | null = null;
   /**
    * Per records field, in the order of the bytes (the first `known` are this response's; the
    * rest are kept for the next). A walk that stopped short records what it walked after that
@@ -97,6 +98,12 @@ export class StreamedWalk {
       this.waitingField = -1;
     }
     return this;
+  }
+
+  get entities(): EntityWalk {
+    let w = this.walk;
+    if (w == null) this.walk = w = new EntityWalk();
+    return w;
   }
 
   /** The last walk stopped inside the batches of the `field`th records field, [start, end). */

@@ -27,7 +27,7 @@
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
-import { collectAtCallbackStart } from "../runtime/collect";
+import { collectAtCallbackStart, noteConnectionClosed, noteConnectionOpened } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
 import { Framer, FrameCallbacks, Action, Mode } from "./framer";
@@ -185,6 +185,7 @@ export class KafkaConnection extends Context {
     c.responseSide = new ResponseSide(c);
     c.responses = new Framer("response", settings.maxFrameBytes, c.responseSide);
     open.set(context_id, c);
+    noteConnectionOpened();
     return c;
   }
 
@@ -489,7 +490,7 @@ export class KafkaConnection extends Context {
     this.requests.release();
     this.responses.release();
     this.inFlight.clear();
-    open.delete(this.context_id);
+    if (open.delete(this.context_id)) noteConnectionClosed();
     return true;
   }
 

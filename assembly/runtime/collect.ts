@@ -21,6 +21,14 @@
 // unread, a large request waits in Envoy's buffer), and counting those reads made a 1 MiB
 // response in 17 reads pay for five times the collections of a 1 KiB one. A collection walks the
 // live objects only: with a VM's usual few thousand, tens of microseconds.
+//
+// Most of what a collection walks is the state of the connections the VM serves, some 45
+// objects each. A VM serving thousands walked it every 512 frames, which made each frame pay
+// for the marking of all of them: with 1,000 connections a Produce round trip cost 4 times
+// its work alone, with 5,000 17 times. So the garbage allowed between collections grows with
+// the connections open, as a share of their state: FRAMES_PER_CONNECTION frames and
+// HELD_BYTES_PER_CONNECTION held bytes each, past the floors above (more memory for garbage
+// in a VM that serves many connections, a collection's cost spread over as many frames).
 
 // A build with `--use COLLECT_AT_EVERY_SAFE_POINT=1` (build/filter-stress.wasm, mk/filter.mk)
 // collects at every safe point, so that the shell and fuzz tests would see a reference the
@@ -29,6 +37,22 @@
 const EVERY_SAFE_POINT: bool = isDefined(COLLECT_AT_EVERY_SAFE_POINT);
 const COLLECT_AFTER_FRAMES: u32 = 512;
 const COLLECT_AFTER_HELD_BYTES: i64 = 1 << 20;
+const FRAMES_PER_CONNECTION: u32 = 8;
+const HELD_BYTES_PER_CONNECTION: i64 = 8 << 10;
+
+/** Connections open in this VM (noteConnectionOpened, noteConnectionClosed). */
+let connections: u32 = 0;
+let framesAllowed: u32 = COLLECT_AFTER_FRAMES;
+let heldBytesAllowed: i64 = COLLECT_AFTER_HELD_BYTES;
+
+export function noteConnectionOpened(): void { paceFor(connections + 1); }
+export function noteConnectionClosed(): void { paceFor(connections > 0 ? connections - 1 : 0); }
+
+function paceFor(n: u32): void {
+  connections = n;
+  framesAllowed = max(COLLECT_AFTER_FRAMES, n * FRAMES_PER_CONNECTION);
+  heldBytesAllowed = max(COLLECT_AFTER_HELD_BYTES, <i64>n * HELD_BYTES_PER_CONNECTION);
+}
 
 let pagesAtLastCollect: i32 = memory.size();
 let framesEnded: u32 = 0;
@@ -58,7 +82,7 @@ export function noteHeldFrame(bytes: i32): void { heldBytes += bytes; }
 export function noteBytesRead(bytes: u32): void { heldBytes += <i64>bytes; }
 
 function maybeCollect(): void {
-  if (!EVERY_SAFE_POINT && memory.size() == pagesAtLastCollect && framesEnded < COLLECT_AFTER_FRAMES && heldBytes < COLLECT_AFTER_HELD_BYTES) return;
+  if (!EVERY_SAFE_POINT && memory.size() == pagesAtLastCollect && framesEnded < framesAllowed && heldBytes < heldBytesAllowed) return;
   __collect();
   pagesAtLastCollect = memory.size();
   framesEnded = 0;
