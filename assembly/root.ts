@@ -6,7 +6,7 @@
 
 import { RootContext, Context, registerRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, readBuffer, info, warn, refreshLogLevel, nowNs } from "./runtime/host";
-import { collectAtCallbackStart } from "./runtime/collect";
+import { collectAtCallbackStart, setConfiguredObjects } from "./runtime/collect";
 import { KafkaConnection, closeStalledConnections } from "./filter/connection";
 import { KafkaHandler } from "./filter/seam";
 import { applyShellSettings } from "./filter/settings";
@@ -54,6 +54,7 @@ class KafkaRoot extends RootContext {
     setTopicStatsLimit(c.settings.topicStatsLimit);
     setPrincipalStatsLimit(c.settings.principalStatsLimit);
     applyShellSettings(c.settings);
+    setConfiguredObjects(c.policy.authorizer.heldObjects());
     info("kafka filter configured: " + c.describe());
     return true;
   }

@@ -130,13 +130,109 @@ export class Acl {
 
 /** ACLs with one PREFIXED resource name. */
 class PrefixGroup {
-  constructor(public prefix: string, public acls: Array<Acl>) {}
+  constructor(public prefix: string, public acls: Array<Acl>, public hash: u32) {}
+}
+
+// FNV-1a over a string's UTF-16 code units, one at a time: a name's prefixes hash as it is read.
+const HASH_START: u32 = 0x811c9dc5;
+@inline function hashStep(h: u32, unit: u32): u32 { return (h ^ unit) * 0x01000193; }
+
+function hashOf(s: string): u32 {
+  let h = HASH_START;
+  for (let i = 0, n = s.length; i < n; i++) h = hashStep(h, <u32>load<u16>(changetype<usize>(s) + (<usize>i << 1)));
+  return h;
+}
+
+/**
+ * The PREFIXED patterns of one resource type, found from a resource name in one pass over it.
+ * Large installations have thousands (a prefix per team or service), and trying each one made
+ * every check cost as many: the name's first k characters are hashed as they are read and
+ * looked up for each k some pattern is long, so a check costs the name's length, whatever the
+ * number of patterns.
+ */
+class PrefixIndex {
+  /** In the order their first ACL came: the order decide() scans those that match, as Kafka lists them. */
+  groups: Array<PrefixGroup> = new Array<PrefixGroup>();
+  private byPrefix: Map<string, PrefixGroup> = new Map<string, PrefixGroup>();
+  /** Open addressing over the groups' hashes: group index + 1, 0 free. Built by seal(). */
+  private slots: StaticArray<i32> = new StaticArray<i32>(0);
+  /** Whether some pattern has this many characters (up to the longest). */
+  private lengths: StaticArray<bool> = new StaticArray<bool>(0);
+  /** The groups matching the name looked up last (matching), ascending. */
+  readonly matched: Array<i32> = new Array<i32>();
+
+  add(acl: Acl): void {
+    const name = acl.resourceName;
+    if (this.byPrefix.has(name)) {
+      this.byPrefix.get(name).acls.push(acl);
+      return;
+    }
+    const list = new Array<Acl>();
+    list.push(acl);
+    const g = new PrefixGroup(name, list, hashOf(name));
+    this.groups.push(g);
+    this.byPrefix.set(name, g);
+  }
+
+  /** After the last add(): builds the lookup. */
+  seal(): void {
+    const groups = this.groups;
+    let longest = 0;
+    for (let i = 0; i < groups.length; i++) longest = max(longest, unchecked(groups[i]).prefix.length);
+    const lengths = new StaticArray<bool>(longest + 1);
+    let size = 16;
+    while (size < groups.length * 2) size <<= 1;
+    const slots = new StaticArray<i32>(size);
+    for (let i = 0; i < groups.length; i++) {
+      const g = unchecked(groups[i]);
+      unchecked(lengths[g.prefix.length] = true);
+      let slot = <i32>(g.hash & <u32>(size - 1));
+      while (unchecked(slots[slot]) != 0) slot = (slot + 1) & (size - 1);
+      unchecked(slots[slot] = i + 1);
+    }
+    this.lengths = lengths;
+    this.slots = slots;
+  }
+
+  /** The groups whose prefix `name` starts with, into `matched`, in the order of `groups`. */
+  matching(name: string): Array<i32> {
+    const matched = this.matched;
+    matched.length = 0;
+    const lengths = this.lengths;
+    const end = min(name.length, lengths.length - 1);
+    let h = HASH_START;
+    for (let k = 0; k <= end; k++) {
+      if (k > 0) h = hashStep(h, <u32>load<u16>(changetype<usize>(name) + (<usize>(k - 1) << 1)));
+      if (unchecked(lengths[k])) this.find(name, k, h);
+    }
+    // Found shortest first; scanned in the order of the groups (a few at most: insertion sort).
+    for (let i = 1; i < matched.length; i++) {
+      const v = unchecked(matched[i]);
+      let j = i - 1;
+      for (; j >= 0 && unchecked(matched[j]) > v; j--) unchecked(matched[j + 1] = matched[j]);
+      unchecked(matched[j + 1] = v);
+    }
+    return matched;
+  }
+
+  private find(name: string, length: i32, h: u32): void {
+    const slots = this.slots, mask = slots.length - 1;
+    for (let slot = <i32>(h & <u32>mask); ; slot = (slot + 1) & mask) {
+      const at = unchecked(slots[slot]);
+      if (at == 0) return;
+      const g = unchecked(this.groups[at - 1]);
+      if (g.hash == h && g.prefix.length == length && name.startsWith(g.prefix)) {
+        this.matched.push(at - 1);
+        return;
+      }
+    }
+  }
 }
 
 /** The ACLs of one resource type, indexed by pattern. */
 class ResourceIndex {
   literal: Map<string, Array<Acl>> = new Map<string, Array<Acl>>();
-  prefixed: Array<PrefixGroup> = new Array<PrefixGroup>();
+  prefixed: PrefixIndex = new PrefixIndex();
   wildcard: Array<Acl> = new Array<Acl>();
 
   add(acl: Acl): void {
@@ -153,17 +249,7 @@ class ResourceIndex {
       }
       return;
     }
-    const groups = this.prefixed;
-    for (let i = 0; i < groups.length; i++) {
-      const g = unchecked(groups[i]);
-      if (g.prefix == name) {
-        g.acls.push(acl);
-        return;
-      }
-    }
-    const list = new Array<Acl>();
-    list.push(acl);
-    groups.push(new PrefixGroup(name, list));
+    this.prefixed.add(acl);
   }
 }
 
@@ -248,6 +334,10 @@ export class AclAuthorizer {
       }
       idx.add(acl);
     }
+    for (let t = 0; t < 8; t++) {
+      const idx = unchecked(this.byType[t]);
+      if (idx != null) idx.prefixed.seal();
+    }
   }
 
   /**
@@ -296,6 +386,9 @@ export class AclAuthorizer {
     return false;
   }
 
+  /** Objects this authorizer holds, about (runtime/collect.ts paces collections by them): per ACL, it, its strings, its place in the index. */
+  heldObjects(): i32 { return this.acls.length * 6; }
+
   /** Scans ACLs that apply to the resource: a DENY's index, or -1 (updating the scan state). */
   private scan(list: Array<Acl>, principal: string, host: string, op: i32): i32 {
     const n = list.length;
@@ -322,11 +415,10 @@ export class AclAuthorizer {
         deny = this.scan(literal.get(resourceName), principal, host, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
       }
-      const groups = idx.prefixed;
-      for (let i = 0, n = groups.length; i < n; i++) {
-        const g = unchecked(groups[i]);
-        if (!resourceName.startsWith(g.prefix)) continue;
-        deny = this.scan(g.acls, principal, host, operation);
+      const prefixed = idx.prefixed;
+      const matched = prefixed.matching(resourceName);
+      for (let i = 0, n = matched.length; i < n; i++) {
+        deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
       }
       deny = this.scan(idx.wildcard, principal, host, operation);

@@ -22,13 +22,15 @@
 // response in 17 reads pay for five times the collections of a 1 KiB one. A collection walks the
 // live objects only: with a VM's usual few thousand, tens of microseconds.
 //
-// Most of what a collection walks is the state of the connections the VM serves, some 45
-// objects each. A VM serving thousands walked it every 512 frames, which made each frame pay
-// for the marking of all of them: with 1,000 connections a Produce round trip cost 4 times
-// its work alone, with 5,000 17 times. So the garbage allowed between collections grows with
-// the connections open, as a share of their state: FRAMES_PER_CONNECTION frames and
-// HELD_BYTES_PER_CONNECTION held bytes each, past the floors above (more memory for garbage
-// in a VM that serves many connections, a collection's cost spread over as many frames).
+// Most of what a collection walks is long-lived: the state of the connections the VM serves,
+// some 45 objects each, and the configuration's (a policy of 10,000 ACLs holds some 60,000).
+// A VM serving thousands of connections walked it all every 512 frames, which made each frame
+// pay for the marking of all of it: with 1,000 connections a Produce round trip cost 4 times
+// its work alone, with 5,000 17 times, and with 10,000 ACLs 6 times. So the garbage allowed
+// between collections grows with that state, estimated in objects (liveObjects): a frame per
+// OBJECTS_PER_FRAME objects and HELD_BYTES_PER_OBJECT held bytes per object, past the floors
+// above. A VM with much state keeps more garbage between collections (for 5,000 connections,
+// about 8 KiB each), and each frame pays for marking a few objects, not all of them.
 
 // A build with `--use COLLECT_AT_EVERY_SAFE_POINT=1` (build/filter-stress.wasm, mk/filter.mk)
 // collects at every safe point, so that the shell and fuzz tests would see a reference the
@@ -37,21 +39,40 @@
 const EVERY_SAFE_POINT: bool = isDefined(COLLECT_AT_EVERY_SAFE_POINT);
 const COLLECT_AFTER_FRAMES: u32 = 512;
 const COLLECT_AFTER_HELD_BYTES: i64 = 1 << 20;
-const FRAMES_PER_CONNECTION: u32 = 8;
-const HELD_BYTES_PER_CONNECTION: i64 = 8 << 10;
+const OBJECTS_PER_CONNECTION: i64 = 45;
+const OBJECTS_PER_FRAME: i64 = 5;
+const HELD_BYTES_PER_OBJECT: i64 = 180;
 
 /** Connections open in this VM (noteConnectionOpened, noteConnectionClosed). */
-let connections: u32 = 0;
+let connections: i64 = 0;
+/** Objects the configuration in force holds (setConfiguredObjects). */
+let configured: i64 = 0;
 let framesAllowed: u32 = COLLECT_AFTER_FRAMES;
 let heldBytesAllowed: i64 = COLLECT_AFTER_HELD_BYTES;
 
-export function noteConnectionOpened(): void { paceFor(connections + 1); }
-export function noteConnectionClosed(): void { paceFor(connections > 0 ? connections - 1 : 0); }
+export function noteConnectionOpened(): void {
+  connections++;
+  pace();
+}
 
-function paceFor(n: u32): void {
-  connections = n;
-  framesAllowed = max(COLLECT_AFTER_FRAMES, n * FRAMES_PER_CONNECTION);
-  heldBytesAllowed = max(COLLECT_AFTER_HELD_BYTES, <i64>n * HELD_BYTES_PER_CONNECTION);
+export function noteConnectionClosed(): void {
+  if (connections > 0) connections--;
+  pace();
+}
+
+/** The configuration now in force holds about `objects` objects. */
+export function setConfiguredObjects(objects: i32): void {
+  configured = <i64>max(objects, 0);
+  pace();
+}
+
+/** Long-lived objects a collection walks, estimated. */
+function liveObjects(): i64 { return connections * OBJECTS_PER_CONNECTION + configured; }
+
+function pace(): void {
+  const objects = liveObjects();
+  framesAllowed = <u32>min(max(<i64>COLLECT_AFTER_FRAMES, objects / OBJECTS_PER_FRAME), <i64>u32.MAX_VALUE);
+  heldBytesAllowed = max(COLLECT_AFTER_HELD_BYTES, objects * HELD_BYTES_PER_OBJECT);
 }
 
 let pagesAtLastCollect: i32 = memory.size();

@@ -740,3 +740,105 @@ describe("api lists", () => {
     expect(apiKeyByName("describetopicpartitions")).toBe(75);
   });
 });
+
+// ---- PREFIXED patterns by the thousand (acl.ts PrefixIndex) ----
+
+/** WRITE ACLs on topics, as JSON and as fields. */
+class WriteAcls {
+  json: Array<string> = new Array<string>();
+  names: Array<string> = new Array<string>();
+  patterns: Array<string> = new Array<string>();
+  perms: Array<string> = new Array<string>();
+  principals: Array<string> = new Array<string>();
+  /** The PREFIXED names in the order of their first ACL, and each one's ACLs (sealed()). */
+  prefixes: Array<string> = new Array<string>();
+  prefixAcls: Array<Array<i32>> = new Array<Array<i32>>();
+
+  add(principal: string, perm: string, name: string, pattern: string): void {
+    this.json.push(acl(principal, "WRITE", perm, name, pattern));
+    this.names.push(name);
+    this.patterns.push(pattern);
+    this.perms.push(perm);
+    this.principals.push(principal);
+  }
+
+  /** After the last add(): the PREFIXED groups reference() reads. */
+  sealed(): WriteAcls {
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.patterns[i] != "PREFIXED") continue;
+      let g = this.prefixes.indexOf(this.names[i]);
+      if (g < 0) {
+        g = this.prefixes.length;
+        this.prefixes.push(this.names[i]);
+        this.prefixAcls.push(new Array<i32>());
+      }
+      this.prefixAcls[g].push(i);
+    }
+    return this;
+  }
+
+  /**
+   * What decide() answers, as it did by trying every PREFIXED pattern: LITERAL ACLs of the
+   * name, then PREFIXED groups in the order of their first ACL; the first DENY of the
+   * principal decides, else its lowest-indexed ALLOW.
+   */
+  reference(principal: string, name: string): string {
+    const order = new Array<i32>();
+    for (let i = 0; i < this.names.length; i++) if (this.patterns[i] == "LITERAL" && this.names[i] == name) order.push(i);
+    for (let g = 0; g < this.prefixes.length; g++) {
+      if (!name.startsWith(this.prefixes[g])) continue;
+      const acls = this.prefixAcls[g];
+      for (let k = 0; k < acls.length; k++) order.push(acls[k]);
+    }
+    let allow = -1;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      if (this.principals[i] != principal) continue;
+      if (this.perms[i] == "DENY") return "denied by acls[" + i.toString() + "]";
+      if (allow < 0 || i < allow) allow = i;
+    }
+    if (allow >= 0) return "allowed by acls[" + allow.toString() + "]";
+    return order.length > 0 ? "denied: no ACL allows it" : "denied: no ACL for the resource";
+  }
+}
+
+describe("ACLs of thousands of PREFIXED patterns", () => {
+  it("decides as trying every pattern would, nested prefixes, DENYs and literals among them", () => {
+    const a = new WriteAcls();
+    // Two DENYs whose prefixes both match: the group whose first ACL came first decides (the
+    // longer one here), as when every group was tried in order.
+    a.add("User:mixed", "DENY", "mix.a.b.", "PREFIXED");
+    a.add("User:mixed", "DENY", "mix.", "PREFIXED");
+    for (let t = 0; t < 1500; t++) {
+      const team = "team" + t.toString();
+      a.add("User:" + team, "ALLOW", team + ".", "PREFIXED");
+      if (t % 7 == 0) a.add("User:" + team, "DENY", team + ".secret.", "PREFIXED");
+      if (t % 11 == 0) a.add("User:shared", "ALLOW", team + ".public", "PREFIXED");
+      if (t % 13 == 0) a.add("User:" + team, "DENY", team + ".public.x", "LITERAL");
+      if (t % 17 == 0) a.add("User:shared", "DENY", team, "PREFIXED"); // a prefix of team170, team1700... too
+    }
+    a.sealed();
+    const p = policyOf(a.json);
+    let wrong = 0, checked = 0;
+    const who = ["User:team0", "User:team7", "User:team13", "User:team17", "User:shared", "User:team1499", "User:nobody"];
+    for (let t = 0; t < 1500; t += 17) {
+      const team = "team" + t.toString();
+      const topics = [team + ".orders", team + ".secret.keys", team + ".public.x", team + ".publicity", team + "x", "other." + team, team];
+      for (let w = 0; w < who.length; w++) {
+        for (let k = 0; k < topics.length; k++) {
+          const want = a.reference(who[w], topics[k]);
+          const got = p.authorize(who[w], HOST, ResourceType.Topic, topics[k], AclOperation.Write).describe();
+          if (got != want) {
+            if (wrong < 5) trace(who[w] + " " + topics[k] + ": " + got + ", not " + want);
+            wrong++;
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(89 * 7 * 7);
+    expect(wrong).toBe(0);
+    expect(p.authorize("User:mixed", HOST, ResourceType.Topic, "mix.a.b.c", AclOperation.Write).describe()).toBe(a.reference("User:mixed", "mix.a.b.c"));
+    expect(a.reference("User:mixed", "mix.a.b.c")).toBe("denied by acls[0]");
+  });
+});
