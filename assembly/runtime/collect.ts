@@ -29,8 +29,10 @@
 // its work alone, with 5,000 17 times, and with 10,000 ACLs 6 times. So the garbage allowed
 // between collections grows with that state, estimated in objects (liveObjects): a frame per
 // OBJECTS_PER_FRAME objects and HELD_BYTES_PER_OBJECT held bytes per object, past the floors
-// above. A VM with much state keeps more garbage between collections (for 5,000 connections,
-// about 8 KiB each), and each frame pays for marking a few objects, not all of them.
+// above. A VM with much state keeps more garbage between collections (for 4,000 connections,
+// about 8 KiB each), and each frame pays for marking a few objects, not all of them. Capped
+// (MAX_FRAMES_BETWEEN, MAX_HELD_BYTES_BETWEEN): a client that opens thousands of idle
+// connections must not buy itself room for unbounded garbage on another.
 
 // A build with `--use COLLECT_AT_EVERY_SAFE_POINT=1` (build/filter-stress.wasm, mk/filter.mk)
 // collects at every safe point, so that the shell and fuzz tests would see a reference the
@@ -42,6 +44,8 @@ const COLLECT_AFTER_HELD_BYTES: i64 = 1 << 20;
 const OBJECTS_PER_CONNECTION: i64 = 45;
 const OBJECTS_PER_FRAME: i64 = 5;
 const HELD_BYTES_PER_OBJECT: i64 = 180;
+const MAX_FRAMES_BETWEEN: i64 = 32768;
+const MAX_HELD_BYTES_BETWEEN: i64 = 32 << 20;
 
 /** Connections open in this VM (noteConnectionOpened, noteConnectionClosed). */
 let connections: i64 = 0;
@@ -71,8 +75,8 @@ function liveObjects(): i64 { return connections * OBJECTS_PER_CONNECTION + conf
 
 function pace(): void {
   const objects = liveObjects();
-  framesAllowed = <u32>min(max(<i64>COLLECT_AFTER_FRAMES, objects / OBJECTS_PER_FRAME), <i64>u32.MAX_VALUE);
-  heldBytesAllowed = max(COLLECT_AFTER_HELD_BYTES, objects * HELD_BYTES_PER_OBJECT);
+  framesAllowed = <u32>min(max(<i64>COLLECT_AFTER_FRAMES, objects / OBJECTS_PER_FRAME), MAX_FRAMES_BETWEEN);
+  heldBytesAllowed = min(max(COLLECT_AFTER_HELD_BYTES, objects * HELD_BYTES_PER_OBJECT), MAX_HELD_BYTES_BETWEEN);
 }
 
 let pagesAtLastCollect: i32 = memory.size();
