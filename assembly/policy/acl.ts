@@ -153,7 +153,8 @@ function hashOf(s: string): u32 {
 class PrefixIndex {
   /** In the order their first ACL came: the order decide() scans those that match, as Kafka lists them. */
   groups: Array<PrefixGroup> = new Array<PrefixGroup>();
-  private byPrefix: Map<string, PrefixGroup> = new Map<string, PrefixGroup>();
+  /** Groups by prefix while ACLs are added; dropped by seal() (a collection would walk it). */
+  private byPrefix: Map<string, PrefixGroup> | null = new Map<string, PrefixGroup>();
   /** Open addressing over the groups' hashes: group index + 1, 0 free. Built by seal(). */
   private slots: StaticArray<i32> = new StaticArray<i32>(0);
   /** Whether some pattern has this many characters (up to the longest). */
@@ -163,15 +164,16 @@ class PrefixIndex {
 
   add(acl: Acl): void {
     const name = acl.resourceName;
-    if (this.byPrefix.has(name)) {
-      this.byPrefix.get(name).acls.push(acl);
+    const byPrefix = this.byPrefix!; // add() only before seal()
+    if (byPrefix.has(name)) {
+      byPrefix.get(name).acls.push(acl);
       return;
     }
     const list = new Array<Acl>();
     list.push(acl);
     const g = new PrefixGroup(name, list, hashOf(name));
     this.groups.push(g);
-    this.byPrefix.set(name, g);
+    byPrefix.set(name, g);
   }
 
   /** After the last add(): builds the lookup. */
@@ -192,6 +194,7 @@ class PrefixIndex {
     }
     this.lengths = lengths;
     this.slots = slots;
+    this.byPrefix = null;
   }
 
   /** The groups whose prefix `name` starts with, into `matched`, in the order of `groups`. */

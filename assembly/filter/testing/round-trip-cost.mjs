@@ -256,6 +256,14 @@ for (const [api, big, read, spread] of cases) {
   c.close();
 }
 
+/** measure() of `request` and its `response` on `c`, which the filter must let through unchanged. */
+function measurePassing(what, c, request, response) {
+  measure(what, 1, (corr, check) => {
+    const { up, down } = exchange(c, request, response, corr);
+    if (check && !(up.equals(request) && down.equals(response))) throw new Error(`${what}: did not pass unchanged: ` + JSON.stringify(h.logs.slice(-3)));
+  });
+}
+
 // A VM of a large cluster: the Produce of 1 KiB again, once Metadata listings have taught it
 // 50,000 topic ids (a collection then meets all it learnt; enforce/topic-ids.ts).
 {
@@ -272,10 +280,7 @@ for (const [api, big, read, spread] of cases) {
   const req = produce(0, "bench.alloc", [batch(1, 1024)]), resp = produceResponse(0, "bench.alloc", 1);
   // Past a collection first: what teaching them left behind is not this Produce's garbage.
   for (let i = 0; i < 300; i++) exchange(c, req, resp, 100 + i);
-  measure("produce 1 KiB in 1 partition, 50,000 topic ids known", 1, (corr, check) => {
-    const { up, down } = exchange(c, req, resp, corr);
-    if (check && !(up.equals(req) && down.equals(resp))) throw new Error("the produce did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
-  });
+  measurePassing("produce 1 KiB in 1 partition, 50,000 topic ids known", c, req, resp);
   c.close();
 }
 
@@ -294,10 +299,7 @@ for (const [api, big, read, spread] of cases) {
   }
   const c = h.connect(connection++);
   for (let i = 0; i < 300; i++) exchange(c, req, resp, 100 + i);
-  measure("produce 1 KiB in 1 partition, 2,000 other connections open", 1, (corr, check) => {
-    const { up, down } = exchange(c, req, resp, corr);
-    if (check && !(up.equals(req) && down.equals(resp))) throw new Error("the produce did not pass unchanged: " + JSON.stringify(h.logs.slice(-3)));
-  });
+  measurePassing("produce 1 KiB in 1 partition, 2,000 other connections open", c, req, resp);
   c.close();
   for (const o of others) o.close();
 }
