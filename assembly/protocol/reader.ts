@@ -384,3 +384,12 @@ export class Reader {
     else this.fail(field, "tagged field value runs " + (this.pos - end).toString() + " bytes past its size");
   }
 }
+
+/**
+ * `a` with no elements: a generated reader reads an array field that cannot be null into the
+ * empty array the field's default already holds, instead of allocating another.
+ */
+export function emptied<T>(a: Array<T>): Array<T> {
+  if (a.length != 0) a.length = 0;
+  return a;
+}
