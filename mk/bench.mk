@@ -21,6 +21,12 @@ $(BENCH_CODECS): $(BENCH_CODECS_SRCS) asconfig.json $(NODE_STAMP)
 	@mkdir -p build/bench
 	npx asc assembly/cli.ts --config asconfig.json --target codecs --runtime minimal -o $@
 
+# The codecs' Go peer: franz-go's kmsg on the same frames (test/bench/kmsg, modules from the Go proxy).
+BENCH_KMSG := build/bench/kmsg-bench
+$(BENCH_KMSG): test/bench/kmsg/main.go test/bench/kmsg/go.mod test/bench/kmsg/go.sum
+	@mkdir -p build/bench
+	cd test/bench/kmsg && $(CLIENTS_GOENV) go build -o $(abspath $@) .
+
 # The floor: what Envoy costs with any Wasm network filter loaded, ours aside.
 BENCH_NOOP := build/bench/noop-filter.wasm
 $(BENCH_NOOP): test/bench/floor/noop-filter.ts asconfig.json $(NODE_STAMP)
@@ -28,5 +34,5 @@ $(BENCH_NOOP): test/bench/floor/noop-filter.ts asconfig.json $(NODE_STAMP)
 	npx asc test/bench/floor/noop-filter.ts --config asconfig.json --target filter -o $@
 
 .PHONY: bench
-bench: filter codecs $(BENCH_CODECS) $(BENCH_NOOP) build/filter-work.wasm oracle envoy kafka tools
+bench: filter codecs $(BENCH_CODECS) $(BENCH_KMSG) $(BENCH_NOOP) build/filter-work.wasm oracle envoy kafka tools
 	@STACK_LOCK=$(STACK_LOCK) bash test/bench/run.sh

@@ -1,13 +1,16 @@
 // Decode cost without Envoy: the generated codecs and views (build/bench/codecs.wasm: the CLI's
 // module on the filter's runtime, AssemblyScript's minimal one, collected every 1024 frames as
-// the filter collects at its safe points) against kafkajs's own response decoders, in this Node
-// process, over the oracle's frames (.cache/oracle/frames.jsonl, written by Kafka's own classes).
+// the filter collects at its safe points) against two peers, over the oracle's frames
+// (.cache/oracle/frames.jsonl, written by Kafka's own classes): kafkajs's own response decoders
+// in this Node process, and franz-go's kmsg (build/bench/kmsg-bench, test/bench/kmsg/) in Go.
 //
 //   tsx test/bench/codecs.ts <frames.jsonl> <out.json>
 //
 // Frames: every response frame with a non-flexible header (v0: correlation id only) whose API
 // and version kafkajs 2.2.4 has a decoder for (kafkajs/src/protocol/requests/<api>/v<N>/response),
-// and that this decoder takes without throwing (some throw on the oracle's random error codes).
+// and that this decoder takes without throwing (some throw on the oracle's random error codes),
+// and that kmsg reads (kmsg-bench check; a frame kmsg reads but writes back otherwise is kept
+// and counted in kmsgDiffers).
 // Fetch is left out: the oracle's records fields hold random bytes, which kafkajs would try to
 // decode as record batches while the codecs keep records as an opaque byte view; the two would
 // not be doing the same work. Three sets: Metadata v0-v6, Produce v3-v7, and all of them.
@@ -23,12 +26,18 @@
 //                     filter reads of a frame to decide or learn. One call per pass over the
 //                     set, so the set's bytes are copied into Wasm once per pass (the filter
 //                     finds each frame in its memory already: Envoy copied it in);
+//   codecs in Wasm    decode (and, for reencode, encode into one reused writer) with the set's
+//                     bytes in Wasm memory already, one call per pass: like for like with kmsg;
 //   kafkajs decode    `await decode(body)`, body = the frame after the correlation id (a Buffer
-//                     view, as kafkajs's connection passes it): bytes in, a JS object out.
+//                     view, as kafkajs's connection passes it): bytes in, a JS object out;
+//   kmsg decode       `ReadFrom(body)` into a fresh kmsg response: bytes in, a Go struct out;
+//   kmsg reencode     the same, then `AppendTo` a reused buffer: like for like with reencode.
 // Each side runs BENCH_CODEC_MS (500 ms) per repeat over the set in a loop, after a warm-up of
-// the same length, the sides interleaved, BENCH_REPEATS (3) repeats; the median counts.
+// the same length (kmsg-bench warms up itself, a fifth of it), the sides interleaved,
+// BENCH_REPEATS (3) repeats; the median counts.
 
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Codecs } from "../lib/codecs";
@@ -40,6 +49,7 @@ const RUN_MS = Number(process.env.BENCH_CODEC_MS ?? 500);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
 const require = createRequire(join(ROOT, "package.json"));
+const KMSG = join(ROOT, "build", "bench", "kmsg-bench");
 type KafkajsDecode = (body: Buffer) => Promise<unknown>;
 
 interface Frame { name: string; apiKey: number; version: number; frame: Uint8Array; body: Buffer; kafkajs: KafkajsDecode }
@@ -59,7 +69,27 @@ function done(n: number): void {
 
 const lcfirst = (s: string): string => s[0].toLowerCase() + s.slice(1);
 
-async function selectFrames(): Promise<{ frames: Frame[]; skipped: Record<string, number> }> {
+/** `set` as kmsg-bench reads it, written to `file`: [apiKey][version][length][frame] per frame. */
+function writeForKmsg(set: Frame[], file: string): string {
+  writeFileSync(file, Buffer.concat(set.flatMap((f) => {
+    const head = Buffer.alloc(8);
+    head.writeInt16BE(f.apiKey, 0);
+    head.writeInt16BE(f.version, 2);
+    head.writeInt32BE(f.frame.length, 4);
+    return [head, f.frame];
+  })));
+  return file;
+}
+
+/** kmsg-bench's verdict on each frame: "ok", "differs" or "error: ...". */
+function kmsgCheck(set: Frame[]): string[] {
+  const out = execFileSync(KMSG, ["check", writeForKmsg(set, `${outFile}.kmsg-check.bin`)], { encoding: "utf8" });
+  const lines = out.trimEnd().split("\n");
+  if (lines.length !== set.length) throw new Error(`kmsg-bench check: ${lines.length} verdicts for ${set.length} frames`);
+  return lines;
+}
+
+async function selectFrames(): Promise<{ frames: Frame[]; skipped: Record<string, number>; kmsgDiffers: number }> {
   const frames: Frame[] = [];
   const skipped: Record<string, number> = {};
   const skip = (why: string): void => { skipped[why] = (skipped[why] ?? 0) + 1; };
@@ -81,10 +111,14 @@ async function selectFrames(): Promise<{ frames: Frame[]; skipped: Record<string
     if (codecs.walkFrames(frame, Int32Array.of(0, frame.length, o.apiKey, o.version), false, 1) < 0) { skip("the view does not walk it"); continue; }
     frames.push({ name: api, apiKey: o.apiKey, version: o.version, frame, body, kafkajs: decode });
   }
-  return { frames, skipped };
+  const verdicts = kmsgCheck(frames);
+  const read = frames.filter((_, i) => !verdicts[i].startsWith("error"));
+  for (const v of verdicts) if (v.startsWith("error")) skip("kmsg does not read it");
+  return { frames: read, skipped, kmsgDiffers: verdicts.filter((v) => v === "differs").length };
 }
 
-type Side = "reencode" | "decodeParse" | "view" | "kafkajs";
+type Side = "reencode" | "decodeParse" | "view" | "wasmDecode" | "wasmReencode" | "kafkajs" | "kmsg" | "kmsgReencode";
+const SIDES: Side[] = ["reencode", "decodeParse", "view", "wasmDecode", "wasmReencode", "kafkajs", "kmsg", "kmsgReencode"];
 
 /** A set's frames one after another, and the table walkFrames reads them by. */
 function laidOut(set: Frame[]): { bytes: Uint8Array; table: Int32Array } {
@@ -99,14 +133,21 @@ function laidOut(set: Frame[]): { bytes: Uint8Array; table: Int32Array } {
 }
 
 /** Runs one side over `set` for `ms`: frames and bytes done. */
-async function runSide(side: Side, set: Frame[], ms: number): Promise<{ frames: number; bytes: number; ms: number }> {
+async function runSide(side: Side, set: Frame[], ms: number, kmsgFile: string): Promise<{ frames: number; bytes: number; ms: number }> {
+  if (side === "kmsg" || side === "kmsgReencode") {
+    const out = execFileSync(KMSG, [side === "kmsg" ? "decode" : "reencode", kmsgFile, String(ms)], { encoding: "utf8" });
+    return JSON.parse(out) as { frames: number; bytes: number; ms: number };
+  }
   let frames = 0, bytes = 0, sink = 0;
   const all = laidOut(set);
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < ms) {
-    if (side === "view") {
-      sink += codecs.walkFrames(all.bytes, all.table, false, 1);
+    if (side === "view" || side === "wasmDecode" || side === "wasmReencode") {
+      const r = side === "view" ? codecs.walkFrames(all.bytes, all.table, false, 1)
+        : codecs.codecFrames(all.bytes, all.table, false, side === "wasmReencode", 1);
+      if (r < 0) throw new Error(`${side}: ${codecs.error()}`);
+      sink += r;
       bytes += all.bytes.length;
       frames += set.length;
       done(set.length);
@@ -136,7 +177,7 @@ async function runSide(side: Side, set: Frame[], ms: number): Promise<{ frames: 
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const { frames, skipped } = await selectFrames();
+const { frames, skipped, kmsgDiffers } = await selectFrames();
 const sets: Array<{ name: string; frames: Frame[] }> = [
   { name: "Metadata v0-v6", frames: frames.filter((f) => f.name === "Metadata") },
   { name: "Produce v3-v7", frames: frames.filter((f) => f.name === "Produce") },
@@ -144,13 +185,13 @@ const sets: Array<{ name: string; frames: Frame[] }> = [
 ];
 
 const results = [];
-const sides: Side[] = ["reencode", "decodeParse", "view", "kafkajs"];
-for (const s of sets) {
-  for (const side of sides) await runSide(side, s.frames, RUN_MS); // warm-up
-  const perSide: Record<Side, Array<{ fps: number; mbps: number }>> = { reencode: [], decodeParse: [], view: [], kafkajs: [] };
+for (const [n, s] of sets.entries()) {
+  const kmsgFile = writeForKmsg(s.frames, `${outFile}.kmsg-${n}.bin`);
+  for (const side of SIDES) if (!side.startsWith("kmsg")) await runSide(side, s.frames, RUN_MS, kmsgFile); // warm-up
+  const perSide = Object.fromEntries(SIDES.map((side) => [side, [] as Array<{ fps: number; mbps: number }>])) as Record<Side, Array<{ fps: number; mbps: number }>>;
   for (let r = 0; r < REPEATS; r++) {
-    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
-      const x = await runSide(side, s.frames, RUN_MS);
+    for (const side of r % 2 === 0 ? SIDES : [...SIDES].reverse()) {
+      const x = await runSide(side, s.frames, RUN_MS, kmsgFile);
       perSide[side].push({ fps: x.frames / x.ms * 1000, mbps: x.bytes / x.ms / 1000 });
     }
   }
@@ -159,10 +200,13 @@ for (const s of sets) {
   const entry = {
     set: s.name, frames: s.frames.length, versions: [...new Set(s.frames.map((f) => `${f.name} v${f.version}`))].length,
     avgBytes: bytes / s.frames.length, reencode: fig("reencode"), decodeParse: fig("decodeParse"), view: fig("view"), kafkajs: fig("kafkajs"),
+    wasmDecode: fig("wasmDecode"), wasmReencode: fig("wasmReencode"), kmsg: fig("kmsg"), kmsgReencode: fig("kmsgReencode"),
   };
   results.push(entry);
   process.stderr.write(`codecs bench: ${s.name}: ${s.frames.length} frames, reencode ${entry.reencode.framesPerS.toFixed(0)}/s, ` +
-    `decode+parse ${entry.decodeParse.framesPerS.toFixed(0)}/s, view ${entry.view.framesPerS.toFixed(0)}/s, kafkajs ${entry.kafkajs.framesPerS.toFixed(0)}/s\n`);
+    `decode+parse ${entry.decodeParse.framesPerS.toFixed(0)}/s, view ${entry.view.framesPerS.toFixed(0)}/s, ` +
+    `in Wasm decode ${entry.wasmDecode.framesPerS.toFixed(0)}/s reencode ${entry.wasmReencode.framesPerS.toFixed(0)}/s, kafkajs ${entry.kafkajs.framesPerS.toFixed(0)}/s, ` +
+    `kmsg ${entry.kmsg.framesPerS.toFixed(0)}/s, kmsg reencode ${entry.kmsgReencode.framesPerS.toFixed(0)}/s\n`);
 }
 
-writeFileSync(outFile, JSON.stringify({ node: process.version, runMs: RUN_MS, repeats: REPEATS, skipped, results }, null, 1));
+writeFileSync(outFile, JSON.stringify({ node: process.version, runMs: RUN_MS, repeats: REPEATS, skipped, kmsgDiffers, results }, null, 1));

@@ -35,8 +35,10 @@ const proxy = JSON.parse(readFileSync(proxyFile, "utf8")) as {
   runs: Run[];
 };
 const codecs = JSON.parse(readFileSync(codecsFile, "utf8")) as {
-  node: string; skipped: Record<string, number>;
-  results: Array<{ set: string; frames: number; versions: number; avgBytes: number } & Record<"reencode" | "decodeParse" | "view" | "kafkajs", { framesPerS: number; mbPerS: number }>>;
+  node: string; skipped: Record<string, number>; kmsgDiffers?: number;
+  results: Array<{ set: string; frames: number; versions: number; avgBytes: number }
+    & Record<"reencode" | "decodeParse" | "view" | "kafkajs", { framesPerS: number; mbPerS: number }>
+    & Partial<Record<"wasmDecode" | "wasmReencode" | "kmsg" | "kmsgReencode", { framesPerS: number; mbPerS: number }>>>;
 };
 
 interface Work { entries: number; reads: number; readBytes: number; counters: number; otherCalls?: number }
@@ -189,6 +191,24 @@ out.push([ch[0].padEnd(cw[0]), ...ch.slice(1).map((h, i) => h.padStart(cw[i + 1]
 for (const r of crows) out.push([r[0].padEnd(cw[0]), ...r.slice(1).map((c, i) => c.padStart(cw[i + 1]))].join("  "));
 const skipped = Object.entries(codecs.skipped).map(([k, v]) => `${v} ${k}`).join(", ");
 if (skipped) out.push(`  left out: ${skipped}`);
+// Against franz-go's kmsg (Go, compiled ahead of time): the codecs with the frames in Wasm
+// memory already, one call per pass, as kmsg reads a byte slice (bench json of older runs has none).
+const withKmsg = codecs.results.filter((r) => r.kmsg !== undefined);
+if (withKmsg.length > 0) {
+  out.push("");
+  out.push(`the same frames against franz-go's kmsg (test/bench/kmsg): the codecs and the view in Wasm, one call per pass over the set; kmsg ReadFrom into a fresh response, then AppendTo${codecs.kmsgDiffers ? ` (${codecs.kmsgDiffers} frames kmsg writes back otherwise)` : ""}`);
+  const kh = ["set", "codecs decode", "codecs reencode", "view", "kmsg decode", "kmsg reencode", "decode/kmsg", "reencode/kmsg", "view/kmsg"];
+  const krows = withKmsg.map((r) => [
+    r.set,
+    `${fmt(r.wasmDecode!.framesPerS, 0)}/s`, `${fmt(r.wasmReencode!.framesPerS, 0)}/s`, `${fmt(r.view.framesPerS, 0)}/s`,
+    `${fmt(r.kmsg!.framesPerS, 0)}/s`, `${fmt(r.kmsgReencode!.framesPerS, 0)}/s`,
+    fmt(r.wasmDecode!.framesPerS / r.kmsg!.framesPerS, 2), fmt(r.wasmReencode!.framesPerS / r.kmsgReencode!.framesPerS, 2),
+    fmt(r.view.framesPerS / r.kmsg!.framesPerS, 2),
+  ]);
+  const kw = kh.map((h, i) => Math.max(h.length, ...krows.map((r) => r[i].length)));
+  out.push([kh[0].padEnd(kw[0]), ...kh.slice(1).map((h, i) => h.padStart(kw[i + 1]))].join("  "));
+  for (const r of krows) out.push([r[0].padEnd(kw[0]), ...r.slice(1).map((c, i) => c.padStart(kw[i + 1]))].join("  "));
+}
 if (work) {
   out.push("");
   out.push("the filter's work per round trip in the mock host (round-trip-cost.mjs on build/filter-work.wasm): Wasm function entries and loop");
@@ -212,6 +232,10 @@ for (const r of codecs.results) {
   out.push(`codecs ${(key + ".reencode_vs_kafkajs").padEnd(27)} ${(r.reencode.framesPerS / r.kafkajs.framesPerS).toFixed(2).padStart(7)}`);
   out.push(`codecs ${(key + ".object_vs_kafkajs").padEnd(27)} ${(r.decodeParse.framesPerS / r.kafkajs.framesPerS).toFixed(3).padStart(7)}`);
   out.push(`codecs ${(key + ".view_vs_kafkajs").padEnd(27)} ${(r.view.framesPerS / r.kafkajs.framesPerS).toFixed(2).padStart(7)}`);
+  if (r.kmsg === undefined) continue;
+  out.push(`codecs ${(key + ".decode_vs_kmsg").padEnd(27)} ${(r.wasmDecode!.framesPerS / r.kmsg.framesPerS).toFixed(2).padStart(7)}`);
+  out.push(`codecs ${(key + ".reencode_vs_kmsg").padEnd(27)} ${(r.wasmReencode!.framesPerS / r.kmsgReencode!.framesPerS).toFixed(2).padStart(7)}`);
+  out.push(`codecs ${(key + ".view_vs_kmsg").padEnd(27)} ${(r.view.framesPerS / r.kmsg.framesPerS).toFixed(2).padStart(7)}`);
 }
 // Stable keys: "produce 1008 KiB in 64 KiB reads" -> produce_1008kib_in_64kib_reads.
 const workKey = (what: string): string => what.toLowerCase().replace(/ kib/g, "kib").replace(/[^a-z0-9]+/g, "_");

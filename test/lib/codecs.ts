@@ -8,6 +8,8 @@ export interface Codecs {
   reencode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;
   /** The generated views' walk of frames laid out by `table` (start, end, api key, version each), names decoded, `rounds` times: entities found, -1 on failure. */
   walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boolean, rounds: number): number;
+  /** The codecs on frames laid out as for walkFrames, all in Wasm: each decoded, and with `encode` written again, `rounds` times: bytes written in one round, -1 on failure. */
+  codecFrames(frames: Uint8Array, table: Int32Array, isRequest: boolean, encode: boolean, rounds: number): number;
   encode(json: string, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;
   apis(): string;
   error(): string;
