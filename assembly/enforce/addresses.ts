@@ -4,7 +4,11 @@
 // that broker instead of the broker's own address.
 
 import { Message } from "../protocol/message";
-import { MetadataResponseData } from "../messages/MetadataResponse";
+import { Reader } from "../protocol/reader";
+import { Writer } from "../protocol/writer";
+import { responseHeaderVersion } from "../messages/apis";
+import { ResponseHeaderData } from "../messages/ResponseHeader";
+import { MetadataResponseBroker, MetadataResponseData } from "../messages/MetadataResponse";
 import { FindCoordinatorResponseData } from "../messages/FindCoordinatorResponse";
 import { DescribeClusterResponseData } from "../messages/DescribeClusterResponse";
 
@@ -21,16 +25,21 @@ function find(rules: Array<BrokerAddress>, id: i32): BrokerAddress | null {
   return null;
 }
 
+function readdressBrokers(brokers: Array<MetadataResponseBroker>, rules: Array<BrokerAddress>): bool {
+  let changed = false;
+  for (let i = 0; i < brokers.length; i++) {
+    const b = unchecked(brokers[i]);
+    const r = find(rules, b.nodeId);
+    if (r != null && (b.host != r.host || b.port != r.port)) { b.host = r.host; b.port = r.port; changed = true; }
+  }
+  return changed;
+}
+
 /** Rewrites broker addresses in place; true if anything changed. */
 export function rewriteBrokerAddresses(apiKey: i16, body: Message, rules: Array<BrokerAddress>): bool {
   let changed = false;
   if (apiKey == 3) {
-    const m = changetype<MetadataResponseData>(body);
-    for (let i = 0; i < m.brokers.length; i++) {
-      const b = unchecked(m.brokers[i]);
-      const r = find(rules, b.nodeId);
-      if (r != null && (b.host != r.host || b.port != r.port)) { b.host = r.host; b.port = r.port; changed = true; }
-    }
+    changed = readdressBrokers(changetype<MetadataResponseData>(body).brokers, rules);
   } else if (apiKey == 10) {
     const f = changetype<FindCoordinatorResponseData>(body);
     const r = find(rules, f.nodeId);
@@ -49,4 +58,41 @@ export function rewriteBrokerAddresses(apiKey: i16, body: Message, rules: Array<
     }
   }
   return changed;
+}
+
+// Reads the header and brokers of the Metadata answers readdressMetadata splices.
+const reader = new Reader(new Uint8Array(0));
+
+/**
+ * A Metadata answer (header and body, no size prefix) with its brokers' addresses rewritten:
+ * the brokers array is read and written again, every other byte copied as the broker sent it.
+ * The brokers come before the topics, so an answer about thousands of partitions costs what its
+ * few brokers do, where decoding it whole cost what all its partitions do. `frame` itself when
+ * no address changes; null when the brokers do not read (the caller decodes the answer whole,
+ * and says why).
+ */
+export function readdressMetadata(frame: Uint8Array, version: i16, rules: Array<BrokerAddress>): Uint8Array | null {
+  const r = reader.over(frame);
+  new ResponseHeaderData().read(r, responseHeaderVersion(3, version));
+  if (version >= 3) r.int32("MetadataResponse.ThrottleTimeMs");
+  const start = r.pos;
+  const flexible = version >= 9;
+  const n = r.arrayLength("MetadataResponse.Brokers", flexible, false);
+  const brokers = new Array<MetadataResponseBroker>();
+  for (let i = 0; i < n && !r.failed; i++) {
+    const b = new MetadataResponseBroker();
+    b.read(r, version);
+    brokers.push(b);
+  }
+  const end = r.pos;
+  const failed = r.failed;
+  r.release();
+  if (failed) return null;
+  if (!readdressBrokers(brokers, rules)) return frame;
+  const w = new Writer(frame.length + 64 * brokers.length);
+  w.raw(frame.subarray(0, start));
+  w.length(brokers.length, flexible, true);
+  for (let i = 0; i < brokers.length; i++) unchecked(brokers[i]).write(w, version);
+  w.raw(frame.subarray(end));
+  return w.failed ? null : w.bytes();
 }

@@ -15,7 +15,7 @@ import { checkRequest, ruleOf } from "./apis/authorize";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
-import { rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
+import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, countRequest, countRefusal } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
@@ -180,9 +180,11 @@ export class Enforcer extends KafkaHandler {
       const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
       if (unread.length > 0) return this.undecodable(unread, rewrites);
       // The walk that taught the filter may be all the rewrite needs (a listing of topics):
-      // the broker's bytes go on as they are, or cut, never decoded.
-      if (rewrite != null && !readdresses) {
-        const v = rewrite.fromView(lastWalk(), frame, info.apiVersion);
+      // the broker's bytes go on as they are, or cut, never decoded; a Metadata answer's
+      // brokers are then readdressed in what goes on.
+      if (rewrites) {
+        let v = rewrite != null ? rewrite.fromView(lastWalk(), frame, info.apiVersion) : Verdict.pass();
+        if (v != null && readdresses) v = readdressed(v, frame, info.apiKey, info.apiVersion, addresses);
         if (v != null) return v;
       }
     }
@@ -229,6 +231,19 @@ export class Enforcer extends KafkaHandler {
   onRawSaslToken(token: Uint8Array): void { rawSaslTokenSent(this.session, token); }
 
   onRawSaslAnswer(answer: Uint8Array): void { rawSaslAnswered(this.session); }
+}
+
+/**
+ * `v` (what goes on in place of `frame`, a Metadata answer: itself or spliced) with its
+ * brokers readdressed; null when that takes decoding the answer (another API, or brokers that
+ * do not read).
+ */
+function readdressed(v: Verdict, frame: Uint8Array, apiKey: i16, version: i16, rules: Array<BrokerAddress>): Verdict | null {
+  if (apiKey != 3) return null;
+  const from = v.kind == VerdictKind.Replace ? v.bytes! : frame;
+  const to = readdressMetadata(from, version, rules);
+  if (to == null) return null;
+  return to === from ? v : Verdict.replace(to);
 }
 
 /**

@@ -8,6 +8,9 @@
 // these checks hold that to the codecs. Answers are the oracle's (Kafka's own classes, random
 // values: odd names, tagged fields), their topics renamed and repeated. Named topics, some
 // refused: the broker's answer, less what may not be seen, then the refused topics.
+// With filter.brokerAddresses, the same answers with their brokers readdressed (brokers read and
+// written again, the rest spliced as above: enforce/addresses.ts readdressMetadata), also
+// byte for byte what the codecs write.
 //
 //   node assembly/filter/testing/listings.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -49,11 +52,25 @@ function answer(version, corr, names) {
   if (own.length === 0) throw new Error(`the oracle's Metadata v${version} answer has no topics`);
   t.header = { correlationId: corr };
   t.body.topics = names.map((name, k) => ({ ...own[k % own.length], name }));
+  // Ids and ports filter.brokerAddresses can name (the oracle's are random); the rest stays odd.
+  t.body.brokers = t.body.brokers.map((b, k) => ({ ...b, nodeId: k + 1, port: 1 + (Math.abs(b.port) % 65535), host: b.host || "h" }));
   return t;
 }
 
-function exchange(version, names) {
-  const h = new Host(WASM, { config: POLICY });
+/** POLICY with filter.brokerAddresses `rules` ({id, host, port} each). */
+const withAddresses = (rules) => JSON.stringify({ ...JSON.parse(POLICY), filter: { brokerAddresses: rules } });
+
+/** The answer's brokers as `rules` readdress them. */
+function readdress(t, rules) {
+  const brokers = t.body.brokers.map((b) => {
+    const r = rules.find((x) => x.id === b.nodeId);
+    return r === undefined ? b : { ...b, host: r.host, port: r.port };
+  });
+  return { ...t, body: { ...t.body, brokers } };
+}
+
+function exchange(version, names, rules = []) {
+  const h = new Host(WASM, { config: rules.length > 0 ? withAddresses(rules) : POLICY });
   if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
   const c = h.connect(5);
   const corr = 4242;
@@ -61,8 +78,8 @@ function exchange(version, names) {
   const t = answer(version, corr, names);
   const broker = frame(t, false, METADATA, version);
   c.feed(UPSTREAM, broker);
-  const kept = { ...t, body: { ...t.body, topics: t.body.topics.filter((x) => x.name !== null && x.name.startsWith("ok.")) } };
-  return { got: c.output(UPSTREAM), broker, expected: frame(kept, false, METADATA, version), closed: c.closed, upstream: c.output(DOWNSTREAM) };
+  const kept = readdress({ ...t, body: { ...t.body, topics: t.body.topics.filter((x) => x.name !== null && x.name.startsWith("ok.")) } }, rules);
+  return { got: c.output(UPSTREAM), broker, brokers: t.body.brokers, expected: frame(kept, false, METADATA, version), closed: c.closed, upstream: c.output(DOWNSTREAM) };
 }
 
 for (const v of versions) {
@@ -83,6 +100,17 @@ for (const v of versions) {
     check(`${name}: the client gets the answer without the hidden topics, as the codecs write it`, r.got.equals(r.expected),
       `${r.got.length} bytes, expected ${r.expected.length}`);
     if (names.every((n) => n !== null && n.startsWith("ok."))) check(`${name}: exactly the broker's bytes`, r.got.equals(r.broker));
+    // Readdressed: the first broker (host and port new), the last one to its own address (no
+    // change), an id the answer does not name; then rules that change nothing.
+    const brokers = r.brokers;
+    if (brokers.length === 0) throw new Error(`the oracle's Metadata v${v} answer has no brokers`);
+    const last = brokers[brokers.length - 1];
+    const rules = [{ id: brokers[0].nodeId, host: "envoy-listener.example", port: 29092 }, { id: last.nodeId, host: last.host, port: last.port }, { id: 999999, host: "nowhere", port: 1 }];
+    const ra = exchange(v, names, rules);
+    check(`${name}, readdressed: as the codecs write it with the first broker's address replaced`, ra.got.equals(ra.expected) && !ra.closed,
+      `${ra.got.length} bytes, expected ${ra.expected.length}`);
+    const same = exchange(v, names, rules.slice(1));
+    check(`${name}, readdressed to where the brokers are: as without readdressing`, same.got.equals(r.got) && !same.closed);
   }
 }
 

@@ -7,7 +7,8 @@
 //     100 partitions;
 //   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100;
 //   - the Produce of 1 KiB again in a VM that has learnt 50,000 topic ids, and with 2,000
-//     other connections open, measured last;
+//     other connections open; then, with filter.brokerAddresses, the Metadata round trip and
+//     the listing with their brokers readdressed, measured last;
 //   - the 1 MiB ones again, each frame in 64 KiB reads (as Envoy hands a large frame over), a
 //     1 MiB Fetch response of ten batches in 16 KiB reads, one of 64 batches and one of 100
 //     partitions whole and in 16 KiB reads, and how much of each frame went on before its last
@@ -66,10 +67,15 @@ const log_execution = () => { entries++; };
 const moduleImports = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(wasm)));
 const traced = moduleImports.some((i) => i.module === "rtrace");
 const counted = moduleImports.some((i) => i.module === "env" && i.name === "log_execution");
-const h = new Host(wasm, { config: fs.readFileSync(policy, "utf8"), imports: { rtrace, env: { log_execution } } });
-memory = h.x.memory;
-h.x = { ...h.x, proxy_on_downstream_data: timed(h.x.proxy_on_downstream_data), proxy_on_upstream_data: timed(h.x.proxy_on_upstream_data) };
-if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+/** A VM of `wasm` configured with `config`, its data callbacks timed; the one measure() measures until the next. */
+function vm(config) {
+  const v = new Host(wasm, { config, imports: { rtrace, env: { log_execution } } });
+  memory = v.x.memory;
+  v.x = { ...v.x, proxy_on_downstream_data: timed(v.x.proxy_on_downstream_data), proxy_on_upstream_data: timed(v.x.proxy_on_upstream_data) };
+  if (!v.start()) throw new Error("configure failed: " + JSON.stringify(v.logs));
+  return v;
+}
+let h = vm(fs.readFileSync(policy, "utf8"));
 
 /**
  * Runs `trip(correlationId, check)` after a warm-up (checked: the bytes went on unchanged) and
@@ -304,6 +310,34 @@ function measurePassing(what, c, request, response) {
   for (const o of others) o.close();
 }
 
+// Brokers readdressed (filter.brokerAddresses, for clusters whose brokers advertise their own
+// addresses): every Metadata answer is rewritten; its brokers are read and written again, the
+// topics spliced as the listing's above (enforce/addresses.ts readdressMetadata).
+{
+  const config = JSON.parse(fs.readFileSync(policy, "utf8"));
+  h = vm(JSON.stringify({ ...config, filter: { ...config.filter, brokerAddresses: [{ id: 1, host: "envoy.example", port: 29092 }] } }));
+  const c = h.connect(connection++);
+  const readdressed = (b) => Buffer.from(b.toString("latin1").replace("\x0a127.0.0.1\x00\x00\x23\x84", "\x0eenvoy.example\x00\x00\x71\xa4"), "latin1");
+  const meta = metadata(0, "bench.meta"), metaAnswer = metadataResponse(0, "bench.meta", Buffer.alloc(16, 7));
+  const listing = metadataListing(0);
+  const topics = Array.from({ length: 200 }, (_, i) => [(i % 2 ? "bench.t" : "other.t") + i, Buffer.alloc(16, i + 1), 10]);
+  const everything = metadataResponseTopics(0, topics);
+  for (const [what, request, response, expected] of [
+    ["metadata, brokers readdressed", meta, metaAnswer, readdressed(metaAnswer)],
+    ["metadata listing of 200 topics, half hidden, brokers readdressed", listing, everything,
+      readdressed(metadataResponseTopics(0, topics.filter(([name]) => name.startsWith("bench."))))],
+  ]) {
+    if (expected.includes("127.0.0.1")) throw new Error(`${what}: the expected answer was not readdressed`);
+    measure(what, 0, (corr, check) => {
+      expected.writeInt32BE(expected.length - 4, 0);
+      expected.writeInt32BE(corr, 4);
+      const { up, down } = exchange(c, request, response, corr);
+      if (check && !(up.equals(request) && down.equals(expected))) throw new Error(`${what}: the answer did not come back readdressed: ` + JSON.stringify(h.logs.slice(-3)));
+    });
+  }
+  c.close();
+}
+
 // The payload goal: the filter's work for a 1 MiB frame against a 1 KiB one, whole and in reads.
 if (counted) {
   const ratios = {};
@@ -325,4 +359,3 @@ if (counted) {
   }
   if (process.env.ROUND_TRIP_JSON) fs.writeFileSync(process.env.ROUND_TRIP_JSON, JSON.stringify({ cases: Object.fromEntries(work), ratios }, null, 1));
 }
-
