@@ -23,7 +23,8 @@ const KINDS: Partial<Record<EntityType, string>> = {
  * Fields the filter reads beyond the entities, by message, struct and field: what produce
  * limits read, what a Fetch request is decided on before any ACL (a follower, its fetch
  * session), what a Metadata request asks beyond its topics (auto-creation, authorized
- * operations), and what a Fetch response teaches (its fetch session).
+ * operations), what a Fetch response teaches (its fetch session), and where a topic's authorized
+ * operations are in the answers the policy fills them in.
  */
 const OTHER_FIELDS: Record<string, Record<string, string>> = {
   "ProduceRequest.ProduceRequestData": { Acks: "Acks" },
@@ -34,6 +35,8 @@ const OTHER_FIELDS: Record<string, Record<string, string>> = {
     IncludeTopicAuthorizedOperations: "TopicOperations",
   },
   "FetchResponse.FetchResponseData": { ErrorCode: "ErrorCode", SessionId: "SessionId" },
+  "MetadataResponse.MetadataResponseTopic": { TopicAuthorizedOperations: "TopicOperations" },
+  "DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic": { TopicAuthorizedOperations: "TopicOperations" },
 };
 
 const PARTITION_FIELDS = new Set(["Partition", "PartitionIndex", "Index"]);

@@ -69,7 +69,9 @@ function walkDescribeTopicPartitionsResponseTopic(r: Reader, version: i16, w: En
     }
   }
   {
+    const at = r.pos;
     r.skip(4, 180457 /* DescribeTopicPartitionsResponseTopic.TopicAuthorizedOperations */);
+    w.add(EntityKind.TopicOperations, at, 4, parent);
   }
   {
     const count = r.taggedCount(180224 /* DescribeTopicPartitionsResponseTopic tagged fields */);

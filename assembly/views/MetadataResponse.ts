@@ -84,7 +84,9 @@ function walkMetadataResponseTopic(r: Reader, version: i16, w: EntityWalk, paren
     }
   }
   if (version >= 8) {
+    const at = r.pos;
     r.skip(4, 264425 /* MetadataResponseTopic.TopicAuthorizedOperations */);
+    w.add(EntityKind.TopicOperations, at, 4, parent);
   }
   if (version >= 9) {
     const count = r.taggedCount(264192 /* MetadataResponseTopic tagged fields */);

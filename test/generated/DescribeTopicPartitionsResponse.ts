@@ -174,6 +174,9 @@ export function entitiesDescribeTopicPartitionsResponseTopic(m: DescribeTopicPar
     const a = m.partitions;
     for (let i = 0; i < a.length; i++) entitiesDescribeTopicPartitionsResponsePartition(unchecked(a[i]), version, e, anchor);
   }
+  {
+    e.add(EntityKind.TopicOperations, bigEndian(<i64>m.topicAuthorizedOperations, 4), parent);
+  }
 }
 
 export function entitiesCursor(m: Cursor, version: i16, e: Entities, parent: i32): void {

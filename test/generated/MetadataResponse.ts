@@ -180,6 +180,9 @@ export function entitiesMetadataResponseTopic(m: MetadataResponseTopic, version:
     const a = m.partitions;
     for (let i = 0; i < a.length; i++) entitiesMetadataResponsePartition(unchecked(a[i]), version, e, anchor);
   }
+  if (version >= 8) {
+    e.add(EntityKind.TopicOperations, bigEndian(<i64>m.topicAuthorizedOperations, 4), parent);
+  }
 }
 
 export function entitiesMetadataResponseData(m: MetadataResponseData, version: i16, e: Entities, parent: i32): void {

@@ -177,7 +177,66 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
     if (this.operations) changed = fillOperations<R>(this.ctx, topics) || changed;
     return super.apply(response, version) || changed;
   }
+
+  /**
+   * What apply() does, decided from the answer's view: topics hidden and the refused added
+   * after the broker's by splicing its bytes (spliceTopics), authorized operations written over
+   * the broker's in a copy. Null when that takes decoding the answer: a policy service (the
+   * decoded path notes each listed name for it), a name after the entries that must be
+   * replaced (nextCursorShown), or what spliceTopics cannot place.
+   */
+  protected topicsFromView(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool): Verdict | null {
+    const ctx = this.ctx;
+    if (ctx.external != null) return null;
+    topicNames.length = 0;
+    shownTopics.length = 0;
+    operationsAt.length = 0;
+    operationsOf.length = 0;
+    let hidden = 0;
+    let shown = false;
+    let name: string | null = null;
+    for (let i = 0; i < walk.count; i++) {
+      const kind = <EntityKind>unchecked(walk.kind[i]);
+      if (kind == EntityKind.TopicName && this.isEntryName(walk, i)) {
+        name = walk.text(frame, i);
+        shown = name == null ? !this.listing : ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
+        if (!shown) hidden++;
+        topicNames.push(i);
+        shownTopics.push(shown);
+      } else if (kind == EntityKind.TopicOperations && this.operations && shown && name != null) {
+        // The entry's own, after its partitions: a shown topic's operations are the policy's.
+        const ops = authorizedOperations(ctx, ResourceType.Topic, name);
+        if (walk.int32(frame, i) != ops) {
+          operationsAt.push(unchecked(walk.start[i]));
+          operationsOf.push(ops);
+        }
+      } else if (kind == EntityKind.TopicName && !this.nextCursorShown(walk, frame, i)) {
+        return null;
+      }
+    }
+    if (hidden == 0 && this.refused.length == 0 && operationsAt.length == 0) return Verdict.pass();
+    let from = frame;
+    if (operationsAt.length > 0) {
+      from = frame.slice();
+      for (let k = 0; k < operationsAt.length; k++) {
+        store<u32>(from.dataStart + <usize>unchecked(operationsAt[k]), bswap<u32>(<u32>unchecked(operationsOf[k])));
+      }
+    }
+    if (hidden == 0 && this.refused.length == 0) return Verdict.replace(from);
+    const spliced = spliceTopics<R>(walk, from, version, flexible, topicNames, shownTopics, hidden, this.refused);
+    return spliced != null ? Verdict.replace(spliced) : null;
+  }
+
+  /** Whether the TopicName entity `i` names a topic entry (not a name elsewhere in the answer). */
+  protected isEntryName(walk: EntityWalk, i: i32): bool { return true; }
+
+  /** Whether a name outside the topic entries (a next cursor) may go on as the broker gave it. */
+  protected nextCursorShown(walk: EntityWalk, frame: Uint8Array, i: i32): bool { return true; }
 }
+
+// Where the shown topics' authorized operations differ from the policy's, and the policy's.
+const operationsAt = new Array<i32>();
+const operationsOf = new Array<i32>();
 
 /**
  * Drops (in place) the topics the principal may not DESCRIBE, and in a `listing` those without
@@ -218,30 +277,10 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
   /** A v0 request whose every topic was refused goes on as v0's listing: show none of it. */
   hideBrokerTopics: bool = false;
 
-  /**
-   * With no operations to fill, apply() hides topics (hideUndescribable) and adds the refused
-   * ones after the broker's: the answer's topics are decided from the view, and the broker's
-   * bytes are spliced (spliceTopics). A listing with a policy service takes the decoded path,
-   * which notes each listed name for it.
-   */
+  /** Only a topic entry's name is a TopicName in a Metadata answer, one per entry, in order. */
   fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null {
-    const ctx = this.ctx;
-    if (this.operations || this.clusterOperations || this.hideBrokerTopics || ctx.external != null) return null;
-    // Only a topic entry's name is a TopicName in a Metadata answer, one per entry, in order.
-    topicNames.length = 0;
-    shownTopics.length = 0;
-    let hidden = 0;
-    for (let i = 0; i < walk.count; i++) {
-      if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicName) continue;
-      const name = walk.text(frame, i);
-      const shown = name == null ? !this.listing : ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
-      if (!shown) hidden++;
-      topicNames.push(i);
-      shownTopics.push(shown);
-    }
-    if (hidden == 0 && this.refused.length == 0) return Verdict.pass();
-    const spliced = spliceTopics(walk, frame, version, topicNames, shownTopics, hidden, this.refused);
-    return spliced != null ? Verdict.replace(spliced) : null;
+    if (this.clusterOperations || this.hideBrokerTopics) return null;
+    return this.topicsFromView(walk, frame, version, version >= 9);
   }
 
   apply(response: Message, version: i16): bool {
@@ -261,30 +300,30 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
   }
 }
 
-// The topic entries of the Metadata answer fromView reads: their names' entities, and whether each is shown.
+// The topic entries of the answer topicsFromView reads: their names' entities, and whether each is shown.
 const topicNames = new Array<i32>();
 const shownTopics = new Array<bool>();
 // Reads the layout spliceTopics checks (released after each answer).
 const layout = new Reader(new Uint8Array(0));
 
 /**
- * `frame` (a Metadata answer: header and body) without the topic entries not `shown` and with
- * `added` after the rest, its topics array counted again; null when there is no entry to find
- * the array by, or its layout is not the one expected (the decoded path then decides). An
- * entry starts with its error code and name, so entries begin where their names' length
- * prefixes do, less two bytes; the last one ends where the codec's reader says.
+ * `frame` (a Metadata or DescribeTopicPartitions answer: header and body; entries of type T)
+ * without the topic entries not `shown` and with `added` after the rest, its topics array
+ * counted again; null when there is no entry to find the array by, or its layout is not the
+ * one expected (the decoded path then decides). An entry starts with its error code and name,
+ * so entries begin where their names' length prefixes do, less two bytes; the last one ends
+ * where the codec's reader says.
  */
-function spliceTopics(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32,
-                      added: Array<MetadataResponseTopic>): Uint8Array | null {
+function spliceTopics<T>(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool, names: Array<i32>, shown: Array<bool>,
+                         hidden: i32, added: Array<T>): Uint8Array | null {
   if (names.length == 0) return null;
-  const spliced = splice(walk, frame, version, names, shown, hidden, added);
+  const spliced = splice<T>(walk, frame, version, flexible, names, shown, hidden, added);
   layout.release();
   return spliced;
 }
 
-function splice(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<i32>, shown: Array<bool>, hidden: i32,
-                added: Array<MetadataResponseTopic>): Uint8Array | null {
-  const flexible = version >= 9;
+function splice<T>(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool, names: Array<i32>, shown: Array<bool>,
+                   hidden: i32, added: Array<T>): Uint8Array | null {
   const n = names.length;
   const starts = new StaticArray<i32>(n + 1);
   const at = layout.over(frame);
@@ -301,7 +340,7 @@ function splice(walk: EntityWalk, frame: Uint8Array, version: i16, names: Array<
     unchecked(starts[k] = start);
   }
   at.pos = unchecked(starts[n - 1]);
-  new MetadataResponseTopic().read(at, version);
+  instantiate<T>().read(at, version);
   if (at.failed) return null;
   unchecked(starts[n] = at.pos);
   // The count before the first entry must be the entries' count.
@@ -486,6 +525,22 @@ export function checkMetadata(ctx: RequestContext, rule: Rule): Verdict {
 
 class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, DescribeTopicPartitionsResponseTopic,
     DescribeTopicPartitionsResponseData> {
+  fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null {
+    return this.topicsFromView(walk, frame, version, true);
+  }
+
+  // An entry's name is followed by its id; the next cursor's name comes after the entries.
+  protected isEntryName(walk: EntityWalk, i: i32): bool {
+    return i + 1 < walk.count && <EntityKind>unchecked(walk.kind[i + 1]) == EntityKind.TopicId;
+  }
+
+  // A cursor that names a topic the principal may not DESCRIBE is replaced (hideCursor), decoded.
+  protected nextCursorShown(walk: EntityWalk, frame: Uint8Array, i: i32): bool {
+    if (!this.listing) return true;
+    const name = walk.text(frame, i);
+    return name != null && this.ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
+  }
+
   apply(response: Message, version: i16): bool {
     const changed = super.apply(response, version);
     return (this.listing && this.hideCursor(changetype<DescribeTopicPartitionsResponseData>(response))) || changed;

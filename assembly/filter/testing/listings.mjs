@@ -10,7 +10,10 @@
 // refused: the broker's answer, less what may not be seen, then the refused topics.
 // With filter.brokerAddresses, the same answers with their brokers readdressed (brokers read and
 // written again, the rest spliced as above: enforce/addresses.ts readdressMetadata), also
-// byte for byte what the codecs write.
+// byte for byte what the codecs write. Authorized operations asked for (Metadata v8+) and
+// always reported (DescribeTopicPartitions): the policy's written over the broker's in the
+// shown topics; DescribeTopicPartitions' listings and named topics cut and added to as
+// Metadata's, and a next cursor naming a hidden topic replaced (decoded: hideCursor).
 //
 //   node assembly/filter/testing/listings.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -151,6 +154,91 @@ for (const v of versions) {
     const got = c.output(UPSTREAM);
     check(`v${v} named, ${what}: the broker's topics then the refused ones, as the codecs write them`, got.equals(expected) && !c.closed,
       `${got.length} bytes, expected ${expected.length}`);
+  }
+}
+
+
+/** One request and the broker's answer through a fresh VM under `config`: what each side got. */
+function roundTrip(config, request, answerFrame) {
+  const h = new Host(WASM, { config });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+  const c = h.connect(7);
+  c.feed(DOWNSTREAM, request);
+  const upstream = c.output(DOWNSTREAM);
+  c.feed(UPSTREAM, answerFrame);
+  return { got: c.output(UPSTREAM), upstream, closed: c.closed };
+}
+
+// Kafka's AclOperation codes of what a topic's authorized operations report (READ, WRITE,
+// CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS): POLICY allows them all on ok.*.
+const ALL_TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
+const shownWithOperations = (topics) => topics.filter((x) => x.name !== null && x.name.startsWith("ok."))
+  .map((x) => ({ ...x, topicAuthorizedOperations: ALL_TOPIC_OPERATIONS }));
+
+for (const v of versions.filter((v) => v >= 8)) {
+  for (const [what, names] of [["some hidden", ["secret.a", "ok.b", "ok.c", "secret.d", "ok.f"]], ["all shown", ["ok.a", "ok.b"]]]) {
+    const corr = 515;
+    const t = template("request", METADATA, v);
+    t.header = { ...t.header, correlationId: corr };
+    t.body.topics = null;
+    t.body.allowAutoTopicCreation = false;
+    t.body.includeTopicAuthorizedOperations = true;
+    if (v <= 10) t.body.includeClusterAuthorizedOperations = false;
+    const a = answer(v, corr, names);
+    const r = roundTrip(POLICY, frame(t, true, METADATA, v), frame(a, false, METADATA, v));
+    const expected = frame({ ...a, body: { ...a.body, topics: shownWithOperations(a.body.topics) } }, false, METADATA, v);
+    check(`v${v} listing with authorized operations, ${what}: the shown topics with the policy's operations, as the codecs write them`,
+      r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+  }
+}
+
+const DESCRIBE_TOPIC_PARTITIONS = 75;
+const ZERO_ID = "AAAAAAAAAAAAAAAAAAAAAA";
+
+function describeTopicPartitions(version, corr, names) {
+  const t = template("request", DESCRIBE_TOPIC_PARTITIONS, version);
+  t.header = { ...t.header, correlationId: corr };
+  t.body = { topics: names.map((name) => ({ name })), responsePartitionLimit: 2000, cursor: null };
+  return frame(t, true, DESCRIBE_TOPIC_PARTITIONS, version);
+}
+
+/** The oracle's DescribeTopicPartitions answer with topics named `names` (its own, repeated) and next cursor `cursor`. */
+function describedPartitions(version, corr, names, cursor) {
+  const t = template("response", DESCRIBE_TOPIC_PARTITIONS, version);
+  const own = t.body.topics;
+  t.header = { correlationId: corr };
+  t.body.topics = names.map((name, k) => ({ ...own[k % own.length], name }));
+  t.body.nextCursor = cursor === null ? null : { topicName: cursor, partitionIndex: 3 };
+  return t;
+}
+
+for (const v of [0]) {
+  const mixed = ["secret.a", "ok.b", "ok.c", "secret.d", null, "ok.f", "secret.g"];
+  for (const [what, names] of [["some hidden", mixed], ["all shown", ["ok.a", "ok.b"]], ["all hidden", ["secret.a", null]], ["none", []]]) {
+    for (const cursor of [null, "ok.zz", "secret.zz"]) {
+      const corr = 616;
+      const a = describedPartitions(v, corr, names, cursor);
+      const r = roundTrip(POLICY, describeTopicPartitions(v, corr, []), frame(a, false, DESCRIBE_TOPIC_PARTITIONS, v));
+      const shown = shownWithOperations(a.body.topics);
+      // hideCursor: a hidden cursor's page starts after the last shown topic, or the listing ends.
+      const next = cursor === null || cursor.startsWith("ok.") ? a.body.nextCursor
+        : shown.length > 0 ? { topicName: shown[shown.length - 1].name + "\0", partitionIndex: 0 } : null;
+      const expected = frame({ ...a, body: { ...a.body, topics: shown, nextCursor: next } }, false, DESCRIBE_TOPIC_PARTITIONS, v);
+      check(`DescribeTopicPartitions v${v} listing, ${what}, next cursor ${cursor}: the shown topics with the policy's operations, as the codecs write them`,
+        r.upstream.length > 0 && r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+    }
+  }
+  // Named topics, some refused: the broker's shown ones, then the refused (Kafka's default operations).
+  const asked = ["ok.a", "secret.b", "ok.c", "secret.d"];
+  for (const [what, brokerNames] of [["some refused", ["ok.a", "ok.c"]], ["some refused, the broker adds one not to be seen", ["ok.a", "secret.z", "ok.c"]]]) {
+    const corr = 717;
+    const a = describedPartitions(v, corr, brokerNames, null);
+    const r = roundTrip(POLICY, describeTopicPartitions(v, corr, asked), frame(a, false, DESCRIBE_TOPIC_PARTITIONS, v));
+    const refused = (name) => ({ errorCode: 29, name, topicId: ZERO_ID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 });
+    const expected = frame({ ...a, body: { ...a.body, topics: [...shownWithOperations(a.body.topics), refused("secret.b"), refused("secret.d")] } },
+      false, DESCRIBE_TOPIC_PARTITIONS, v);
+    check(`DescribeTopicPartitions v${v} named, ${what}: the broker's shown topics with the policy's operations, then the refused ones`,
+      r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
   }
 }
 

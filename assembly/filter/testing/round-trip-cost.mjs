@@ -2,7 +2,8 @@
 // after warm-up round trips (first-use allocations: config lookups, stat names, grown buffers):
 //   - Metadata v12 for one topic (the bench's per-request figure), and a Produce of 1 KiB to a
 //     denied topic (answered by the filter after its ApiVersions probe, as in the bench); a
-//     Metadata listing of 200 topics of 10 partitions, half of them hidden from the principal;
+//     Metadata listing of 200 topics of 10 partitions, half of them hidden from the principal,
+//     and the same page of DescribeTopicPartitions (the policy's authorized operations filled in);
 //   - Produce (acks=1, 1 KiB records): 1 KiB, 101 KiB and 1 MiB in one partition, 101 KiB spread over
 //     100 partitions;
 //   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100;
@@ -37,7 +38,10 @@
 
 import fs from "node:fs";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
-import { batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse, metadataListing, metadataResponseTopics } from "./kafka-bytes.mjs";
+import {
+  batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse, metadataListing, metadataResponseTopics,
+  describeTopicPartitionsListing, describeTopicPartitionsResponse,
+} from "./kafka-bytes.mjs";
 
 const [wasm = "build/filter.wasm", policy = "test/bench/policy.json"] = process.argv.slice(2);
 
@@ -258,6 +262,15 @@ for (const [api, big, read, spread] of cases) {
     shown.writeInt32BE(corr, 4);
     const { up, down } = exchange(c, listing, everything, corr);
     if (check && !(up.equals(listing) && down.equals(shown))) throw new Error("the listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
+  });
+  const described = describeTopicPartitionsListing(0);
+  const page = describeTopicPartitionsResponse(0, topics);
+  measure("describeTopicPartitions listing of 200 topics, half hidden", 0, (corr, check) => {
+    const { up, down } = exchange(c, described, page, corr);
+    // listings.mjs holds the answer to the codecs; here, that it was cut.
+    if (check && !(up.equals(described) && down.includes("bench.t1") && !down.includes("other.t") && down.length < page.length)) {
+      throw new Error("the DescribeTopicPartitions listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
+    }
   });
   c.close();
 }
