@@ -176,20 +176,19 @@ export class Enforcer extends KafkaHandler {
     const addresses = this.config.settings.brokerAddresses;
     const readdresses = addresses.length > 0 && rewritesAddresses(info.apiKey);
     const rewrites = rewrite != null || readdresses;
-    if (hasLessons(info.apiKey)) {
+    const walked = hasLessons(info.apiKey);
+    if (walked) {
       const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
       if (unread.length > 0) return this.undecodable(unread, rewrites);
-      // The walk that taught the filter may be all the rewrite needs (a listing of topics):
-      // the broker's bytes go on as they are, or cut, never decoded; a Metadata answer's
-      // brokers are then readdressed in what goes on.
-      if (rewrites) {
-        let v = rewrite != null ? rewrite.fromView(lastWalk(), frame, info.apiVersion) : Verdict.pass();
-        if (v != null && readdresses) v = readdressed(v, frame, info.apiKey, info.apiVersion, addresses);
-        if (v != null) return v;
-      }
     }
     // What only teaches goes on as the broker sent it, never decoded.
     if (!rewrites) return Verdict.pass();
+    // The rewrite may need no decoding: the walk that taught the filter (a listing of topics),
+    // or a few fields read from the bytes (ApiVersions' ranges); the broker's bytes go on as
+    // they are, cut or patched, and a Metadata answer's brokers are then readdressed in them.
+    let fast = rewrite != null ? rewrite.fromView(walked ? lastWalk() : null, frame, info.apiVersion) : Verdict.pass();
+    if (fast != null && readdresses) fast = readdressed(fast, frame, info.apiKey, info.apiVersion, addresses);
+    if (fast != null) return fast;
     let version = info.apiVersion;
     let decoded = decodeResponseWith(frame, info.apiKey, version, readFilterResponse);
     if (decoded.error.length > 0 && info.apiKey == 18 && version > 0) {

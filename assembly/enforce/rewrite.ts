@@ -13,11 +13,12 @@ export abstract class ResponseRewrite extends RequestNote {
   abstract apply(body: Message, version: i16): bool;
 
   /**
-   * What apply() would make of the response, told from its view (`walk`, of `frame`: header and
-   * body) without decoding it: pass (nothing to change), replace (the broker's bytes cut as
-   * apply() would cut them), or null when it takes the decoded response.
+   * What apply() would make of the response, told from its bytes (`frame`: header and body) and
+   * their view (`walk`; null for APIs whose responses the filter does not walk) without decoding
+   * it: pass (nothing to change), replace (the broker's bytes cut or patched as apply() would
+   * change them), or null when it takes the decoded response.
    */
-  fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null { return null; }
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return null; }
 
   /**
    * True when apply() carries out the policy (answers refused entries, cuts what the principal

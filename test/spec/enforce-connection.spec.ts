@@ -13,7 +13,7 @@ import { Session } from "../../assembly/enforce/session";
 import { maxVersion } from "../../assembly/messages/apis";
 import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
 import { decodeResponse } from "../../assembly/codec/frame";
-import { RequestHeader, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
+import { RequestHeader, RequestNote, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
@@ -47,6 +47,13 @@ function apiVersion(key: i16, lo: i16, hi: i16): ApiVersion {
   return a;
 }
 
+/** What a client gets of `broker`'s ApiVersions v3 answer to `header` (the filter's bytes, or the broker's when passed). */
+function answerTo(e: Enforcer, header: RequestHeader, note: RequestNote | null, broker: ApiVersionsResponseData): Uint8Array {
+  const bytes = encodeResponse(CORRELATION_ID, 18, 3, broker)!;
+  const answer = e.onResponse(bytes, new ResponseInfo(CORRELATION_ID, 18, 3, header, bytes.length, note));
+  return answer.kind == VerdictKind.Pass ? bytes : answer.bytes!;
+}
+
 describe("ApiVersions", () => {
   it("caps the broker's ranges to the codecs' and drops keys they do not know", () => {
     const v = run(policyOf(OPEN), session("User:ANONYMOUS"), 18, 3, new ApiVersionsRequestData(), ctxs);
@@ -61,6 +68,43 @@ describe("ApiVersions", () => {
     expect(broker.apiKeys[0].minVersion).toBe(3);
     expect(broker.apiKeys[0].maxVersion).toBe(maxVersion(0));
     expect(broker.apiKeys[1].maxVersion).toBe(13);
+  });
+
+  it("caps from the answer's bytes: a narrowed range is written over, every other byte as the broker sent it", () => {
+    const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
+    const request = requestBytes(18, 3, new ApiVersionsRequestData());
+    const header = new RequestHeader(18, 3, CORRELATION_ID, "spec-client", 0, request.length);
+    const v = e.onRequest(request, header);
+    // What Kafka 4.x offers: Produce from v0 (for old clients' negotiation), with features.
+    const broker = new ApiVersionsResponseData();
+    broker.apiKeys.push(apiVersion(0, 0, maxVersion(0)));
+    broker.apiKeys.push(apiVersion(3, 0, 13));
+    broker.apiKeys.push(apiVersion(18, 0, 4));
+    broker.throttleTimeMs = 7;
+    broker.finalizedFeaturesEpoch = 42;
+    const capped = new ApiVersionsResponseData();
+    capped.apiKeys.push(apiVersion(0, 3, maxVersion(0)));
+    capped.apiKeys.push(apiVersion(3, 0, 13));
+    capped.apiKeys.push(apiVersion(18, 0, 4));
+    capped.throttleTimeMs = 7;
+    capped.finalizedFeaturesEpoch = 42;
+    const expected = encodeResponse(CORRELATION_ID, 18, 3, capped)!;
+    const got = answerTo(e, header, v.note, broker);
+    expect(got.length).toBe(expected.length);
+    let same = true;
+    for (let i = 0; i < got.length; i++) if (got[i] != expected[i]) same = false;
+    expect(same).toBe(true);
+    // Within range: the broker's bytes; a key to drop: decoded, dropped.
+    const within = new ApiVersionsResponseData();
+    within.apiKeys.push(apiVersion(3, 0, 13));
+    const withinBytes = encodeResponse(CORRELATION_ID, 18, 3, within)!;
+    const passed = e.onResponse(withinBytes, new ResponseInfo(CORRELATION_ID, 18, 3, header, withinBytes.length, v.note));
+    expect(passed.kind).toBe(VerdictKind.Pass);
+    const unknown = new ApiVersionsResponseData();
+    unknown.apiKeys.push(apiVersion(3, 0, 13));
+    unknown.apiKeys.push(apiVersion(999, 0, 1));
+    const d = decodeResponse(answerTo(e, header, v.note, unknown), 18, 3);
+    expect(changetype<ApiVersionsResponseData>(d.body).apiKeys.length).toBe(1);
   });
 
   it("reads a broker's UNSUPPORTED_VERSION answer in v0's layout, as Kafka's clients do (v5 to Kafka 3.9)", () => {

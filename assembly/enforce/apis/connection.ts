@@ -3,6 +3,8 @@
 // and client telemetry (Kafka makes no ACL check for it).
 
 import { Message } from "../../protocol/message";
+import { Reader } from "../../protocol/reader";
+import { EntityWalk } from "../../protocol/walk";
 import { decodeUtf8 } from "../../protocol/utf8";
 import { UNSUPPORTED_VERSION } from "../../protocol/errors";
 import { API_KEYS, minVersion, maxVersion } from "../../messages/apis";
@@ -46,9 +48,63 @@ class CapApiVersions extends ResponseRewrite {
     r.apiKeys = kept;
     return changed;
   }
+
+  /**
+   * The same caps, read from the answer's bytes: every connection's first answer, so not
+   * decoded. A range that only narrows is written over in a copy (Kafka 4.x offers Produce
+   * from v0 for old clients' version negotiation, our codecs know v3 up); a key to drop, or an
+   * error answer (possibly in v0's layout), takes the decoded path.
+   */
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    const narrowed = narrowRanges(frame, version);
+    if (narrowed < 0) return null;
+    if (narrowed == 0) return Verdict.pass();
+    const capped = frame.slice();
+    for (let k = 0; k < patchAt.length; k++) {
+      store<u16>(capped.dataStart + <usize>unchecked(patchAt[k]), bswap<u16>(<u16>unchecked(patchTo[k])));
+    }
+    return Verdict.replace(capped);
+  }
 }
 
 const CAP_API_VERSIONS = new CapApiVersions();
+
+// Where an ApiVersions answer's range bounds must change, and to what (narrowRanges).
+const patchAt = new Array<i32>();
+const patchTo = new Array<i16>();
+const ranges = new Reader(new Uint8Array(0));
+
+/** Fills patchAt/patchTo for `frame`'s ranges; how many, or -1 when the decoded path must decide. */
+function narrowRanges(frame: Uint8Array, version: i16): i32 {
+  patchAt.length = 0;
+  patchTo.length = 0;
+  const r = ranges.over(frame);
+  r.int32("ResponseHeader.CorrelationId"); // ApiVersions answers with header v0 at every version
+  const errorCode = r.int16("ApiVersionsResponse.ErrorCode");
+  const flexible = version >= 3;
+  const n = r.arrayLength("ApiVersionsResponse.ApiKeys", flexible, false);
+  let decided = errorCode == 0 && !r.failed;
+  for (let i = 0; i < n && decided && !r.failed; i++) {
+    const at = r.pos;
+    const key = r.int16("ApiVersion.ApiKey");
+    const min = r.int16("ApiVersion.MinVersion");
+    const max = r.int16("ApiVersion.MaxVersion");
+    if (flexible) {
+      const tagged = r.taggedCount("ApiVersion tagged fields");
+      for (let t = 0; t < tagged && !r.failed; t++) {
+        r.uvarint("ApiVersion tagged fields");
+        r.pos = r.taggedEnd("ApiVersion tagged fields");
+      }
+    }
+    const lo = minVersion(key), hi = maxVersion(key);
+    if (lo < 0 || max < lo || min > hi) decided = false;
+    if (min < lo) { patchAt.push(at + 2); patchTo.push(lo); }
+    if (max > hi) { patchAt.push(at + 4); patchTo.push(hi); }
+  }
+  decided = decided && !r.failed;
+  r.release();
+  return decided ? patchAt.length : -1;
+}
 
 /**
  * An ApiVersions request newer than our codecs: answered as Kafka's broker does, with a v0

@@ -278,8 +278,8 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
   hideBrokerTopics: bool = false;
 
   /** Only a topic entry's name is a TopicName in a Metadata answer, one per entry, in order. */
-  fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null {
-    if (this.clusterOperations || this.hideBrokerTopics) return null;
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    if (walk == null || this.clusterOperations || this.hideBrokerTopics) return null;
     return this.topicsFromView(walk, frame, version, version >= 9);
   }
 
@@ -525,8 +525,8 @@ export function checkMetadata(ctx: RequestContext, rule: Rule): Verdict {
 
 class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, DescribeTopicPartitionsResponseTopic,
     DescribeTopicPartitionsResponseData> {
-  fromView(walk: EntityWalk, frame: Uint8Array, version: i16): Verdict | null {
-    return this.topicsFromView(walk, frame, version, true);
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    return walk != null ? this.topicsFromView(walk, frame, version, true) : null;
   }
 
   // An entry's name is followed by its id; the next cursor's name comes after the entries.

@@ -145,3 +145,27 @@ export function describeTopicPartitionsResponse(corr, topics) {
   const body = Buffer.concat([i32(0), uvarint(topics.length + 1), ...topics.map(topicBytes), Buffer.from([0xff]), uvarint(0)]);
   return sized(Buffer.concat([i32(corr), uvarint(0), body]));
 }
+
+/** ApiVersions v3 (flexible; request header v2), as Kafka's Java client sends it first on every connection. */
+export function apiVersions(corr) {
+  const header = Buffer.concat([i16(18), i16(3), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  return sized(Buffer.concat([header, compactString("java"), compactString("4.4.0"), uvarint(0)]));
+}
+
+/**
+ * The [api key, min, max] ranges a Kafka 4.4.0 broker answers ApiVersions with (its listener's
+ * APIs; Produce offered from v0 for old clients' version negotiation, KAFKA-18659).
+ */
+export const KAFKA_44_API_RANGES = [[0,0,13],[1,4,18],[2,1,11],[3,0,13],[8,2,10],[9,1,10],[10,0,6],[11,0,9],[12,0,4],[13,0,5],
+  [14,0,5],[15,0,6],[16,0,5],[17,0,1],[18,0,5],[19,2,7],[20,1,6],[21,0,2],[22,0,5],[23,2,4],[24,0,5],[25,0,4],[26,0,5],[27,1,2],
+  [28,0,6],[29,1,3],[30,1,3],[31,1,3],[32,1,4],[33,0,2],[34,1,2],[35,1,5],[36,0,2],[37,0,3],[38,1,3],[39,1,2],[40,1,2],[41,1,3],
+  [42,0,3],[43,0,2],[44,0,1],[45,0,1],[46,0,0],[47,0,0],[48,0,1],[49,0,1],[50,0,0],[51,0,0],[55,0,2],[57,0,2],[60,0,2],[61,0,0],
+  [64,0,0],[65,0,0],[66,0,2],[68,0,1],[69,0,1],[74,0,1],[75,0,0],[76,1,1],[77,1,1],[78,1,2],[79,1,2],[80,0,1],[81,0,0],[83,0,0],
+  [84,0,0],[85,0,1],[86,0,0],[87,0,1],[88,0,1],[89,0,1],[90,0,1],[91,0,0],[92,0,0],[93,0,0],[94,0,0]];
+
+/** ApiVersions v3's answer (response header v0, as for every ApiVersions version) offering `ranges`, no features. */
+export function apiVersionsResponse(corr, ranges) {
+  const body = Buffer.concat([i16(0), uvarint(ranges.length + 1), ...ranges.map(([k, lo, hi]) => Buffer.concat([i16(k), i16(lo), i16(hi), uvarint(0)])),
+    i32(0), uvarint(0)]);
+  return sized(Buffer.concat([i32(corr), body]));
+}

@@ -7,6 +7,8 @@
 //   - Produce (acks=1, 1 KiB records): 1 KiB, 101 KiB and 1 MiB in one partition, 101 KiB spread over
 //     100 partitions;
 //   - Fetch: a response of 101 KiB and of 1 MiB of records in one partition, 101 KiB over 100;
+//   - a new connection: opened, its ApiVersions round trip (Kafka 4.4's answer, Produce's range
+//     narrowed to the codecs'), closed;
 //   - the Produce of 1 KiB again in a VM that has learnt 50,000 topic ids, and with 2,000
 //     other connections open; then, with filter.brokerAddresses, the Metadata round trip and
 //     the listing with their brokers readdressed, measured last;
@@ -40,7 +42,7 @@ import fs from "node:fs";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import {
   batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse, metadataListing, metadataResponseTopics,
-  describeTopicPartitionsListing, describeTopicPartitionsResponse,
+  describeTopicPartitionsListing, describeTopicPartitionsResponse, apiVersions, apiVersionsResponse, KAFKA_44_API_RANGES,
 } from "./kafka-bytes.mjs";
 
 const [wasm = "build/filter.wasm", policy = "test/bench/policy.json"] = process.argv.slice(2);
@@ -280,6 +282,20 @@ function measurePassing(what, c, request, response) {
   measure(what, 1, (corr, check) => {
     const { up, down } = exchange(c, request, response, corr);
     if (check && !(up.equals(request) && down.equals(response))) throw new Error(`${what}: did not pass unchanged: ` + JSON.stringify(h.logs.slice(-3)));
+  });
+}
+
+// A new connection, as clients open them: its first round trip is ApiVersions, whose answer
+// the filter narrows to the versions its codecs read (connection.ts CapApiVersions).
+{
+  const request = apiVersions(0), answer = apiVersionsResponse(0, KAFKA_44_API_RANGES);
+  const narrowed = apiVersionsResponse(0, KAFKA_44_API_RANGES.map(([k, lo, hi]) => [k, k === 0 ? 3 : lo, hi]));
+  measure("new connection, ApiVersions round trip", 0, (corr, check) => {
+    const c = h.connect(connection++);
+    narrowed.writeInt32BE(corr, 4);
+    const { up, down } = exchange(c, request, answer, corr);
+    c.close();
+    if (check && !(up.equals(request) && down.equals(narrowed))) throw new Error("ApiVersions did not come back narrowed: " + JSON.stringify(h.logs.slice(-3)));
   });
 }
 
