@@ -16,6 +16,7 @@ import { walkFetchResponse } from "../views/FetchResponse";
 import { walkMetadataResponse } from "../views/MetadataResponse";
 import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
 import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
+import { walkListGroupsResponse } from "../views/ListGroupsResponse";
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicIdFrom, topicNameOf } from "./topic-ids";
@@ -155,6 +156,22 @@ export function lastWalkWork(): i32 { return work; }
  * valid until the next walk (a response read as it arrives keeps its own: StreamedWalk).
  */
 export function lastWalk(): EntityWalk { return walk; }
+
+/**
+ * Walks an answer the filter learns nothing from but a rewrite decides on from its view
+ * (ListGroups) into the walk lastWalk() gives; false when it does not walk whole, or is of
+ * another API.
+ */
+export function walkForRewrite(frame: Uint8Array, apiKey: i16, version: i16): bool {
+  if (apiKey != 16 || !isSupported(apiKey, version)) return false;
+  walk.reset();
+  const r = reader.over(frame);
+  walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
+  walkListGroupsResponse(r, version, walk);
+  const whole = readProblem(r, "response").length == 0;
+  r.release();
+  return whole;
+}
 
 /**
  * Learns from one response (`frame`: header and body, no size prefix) of an API with lessons.

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { e2e, within, type Ctx } from "./lib/harness";
 import { unique } from "./lib/env";
-import { client, producer, consumer, errorTypes, errorNames, describeError, type Client } from "./lib/kafkajs";
+import { client, producer, consumer, admin, errorTypes, errorNames, describeError, type Client } from "./lib/kafkajs";
+import { directAdmin, ensureTopics } from "./lib/attack";
 import { waitForLog, brief } from "./lib/envoy";
 import * as kcat from "./lib/kcat";
 
@@ -90,4 +91,25 @@ e2e("kafkajs: a group no ACL names fails fast (kafkajs reports it as 'Failed to 
     errorNames(crash.error).includes("KafkaJSGroupCoordinatorNotFound"), describeError(crash.error));
   const line = await waitForLog(c.mark, ["denied FindCoordinator", "principal=User:ANONYMOUS", `GROUP:${group}`, "group_authorization_failed"]);
   assert.ok(line, "the filter answered FindCoordinator with GROUP_AUTHORIZATION_FAILED");
+});
+
+// ListGroups without DESCRIBE on the cluster: the broker's list cut to the groups the principal
+// may DESCRIBE, from the answer's bytes (groups.ts DescribableGroupsOnly.fromView). The broker's
+// own list, on its INTERNAL listener (no Envoy, no filter), is the reference.
+e2e("ListGroups through Envoy: the broker's groups less those the principal may not DESCRIBE", async (c) => {
+  const topic = unique("e2e.", "listgroups");
+  const seen = unique("e2e.group.", "listed"), denied = unique("e2e.group.denied.", "listed"), hidden = unique("secret.group.", "listed");
+  const direct = await directAdmin(c);
+  await ensureTopics(direct, [topic]);
+  // An offset commit makes a (simple) group the broker lists.
+  for (const groupId of [seen, denied, hidden]) await direct.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "0" }] });
+  const all = (await direct.listGroups()).groups.map((g) => g.groupId);
+  for (const g of [seen, denied, hidden]) assert.ok(all.includes(g), `the broker lists ${g}`);
+  const through = (await (await admin(c, client("anonymous"))).listGroups()).groups.map((g) => g.groupId);
+  c.t.diagnostic(`${all.length} groups at the broker, ${through.length} listed through Envoy`);
+  assert.ok(through.includes(seen), `${seen} is listed`);
+  // As Kafka's authorizer: READ allowed on e2e.group.* implies DESCRIBE, and a READ deny does not take it away.
+  assert.ok(through.includes(denied), `${denied} (READ denied, DESCRIBE implied by the prefix's READ) is listed`);
+  assert.ok(!through.includes(hidden), `${hidden} (no ACL) is not`);
+  assert.deepEqual(through.filter((g) => !all.includes(g)), [], "only groups the broker lists");
 });

@@ -55,6 +55,9 @@ import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
+import { walkForRewrite, lastWalk } from "../responses";
+import { spliceEntries } from "./splice";
+import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { topicName } from "../topic-ids";
 import { PolicyViolation } from "../../policy/policy";
 import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
@@ -423,7 +426,34 @@ class DescribableGroupsOnly extends ResponseRewrite {
     resp.groups = kept;
     return true;
   }
+
+  /**
+   * The same cut from the answer's view: the listing of a cluster's groups goes on as the broker
+   * wrote it, less the entries of the groups hidden (an entry starts with its group id).
+   */
+  fromView(answerWalk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    if (!walkForRewrite(frame, 16, version)) return null;
+    const walk = lastWalk();
+    groupNames.length = 0;
+    shownGroups.length = 0;
+    let hidden = 0;
+    for (let i = 0; i < walk.count; i++) {
+      if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.GroupId) continue;
+      const shown = this.ctx.allowed(ResourceType.Group, walk.text(frame, i)!, AclOperation.Describe);
+      if (!shown) hidden++;
+      groupNames.push(i);
+      shownGroups.push(shown);
+    }
+    if (hidden == 0) return Verdict.pass();
+    const spliced = spliceEntries<ListedGroup>(walk, frame, version, version >= 3, 0, groupNames, shownGroups, hidden, NO_GROUPS);
+    return spliced != null ? Verdict.replace(spliced) : null;
+  }
 }
+
+// The group entries of the ListGroups answer DescribableGroupsOnly.fromView reads, and whether each is shown.
+const groupNames = new Array<i32>();
+const shownGroups = new Array<bool>();
+const NO_GROUPS = new Array<ListedGroup>();
 
 /** DeleteGroups: DELETE on each distinct group (Kafka deduplicates the names first). */
 export function checkDeleteGroups(ctx: RequestContext, rule: Rule): Verdict {

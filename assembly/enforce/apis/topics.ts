@@ -6,8 +6,6 @@
 // response (Split). A request with nothing refused goes on untouched.
 
 import { Message } from "../../protocol/message";
-import { Reader } from "../../protocol/reader";
-import { Writer, uvarintSize } from "../../protocol/writer";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { Uuid } from "../../protocol/uuid";
 import {
@@ -45,6 +43,7 @@ import { RequestContext } from "../context";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { topicName } from "../topic-ids";
 import { Split, SplitRefusals } from "./refuse";
+import { spliceEntries } from "./splice";
 import { EntityCheck } from "../../messages/refusals";
 
 // ---------------------------------------------------------------------------------------
@@ -183,7 +182,7 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
    * after the broker's by splicing its bytes (spliceTopics), authorized operations written over
    * the broker's in a copy. Null when that takes decoding the answer: a policy service (the
    * decoded path notes each listed name for it), a name after the entries that must be
-   * replaced (nextCursorShown), or what spliceTopics cannot place.
+   * replaced (nextCursorShown), or what spliceEntries cannot place.
    */
   protected topicsFromView(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool): Verdict | null {
     const ctx = this.ctx;
@@ -223,7 +222,8 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
       }
     }
     if (hidden == 0 && this.refused.length == 0) return Verdict.replace(from);
-    const spliced = spliceTopics<R>(walk, from, version, flexible, topicNames, shownTopics, hidden, this.refused);
+    // A topic entry starts with its error code (2 bytes), then its name.
+    const spliced = spliceEntries<R>(walk, from, version, flexible, 2, topicNames, shownTopics, hidden, this.refused);
     return spliced != null ? Verdict.replace(spliced) : null;
   }
 
@@ -303,65 +303,6 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
 // The topic entries of the answer topicsFromView reads: their names' entities, and whether each is shown.
 const topicNames = new Array<i32>();
 const shownTopics = new Array<bool>();
-// Reads the layout spliceTopics checks (released after each answer).
-const layout = new Reader(new Uint8Array(0));
-
-/**
- * `frame` (a Metadata or DescribeTopicPartitions answer: header and body; entries of type T)
- * without the topic entries not `shown` and with `added` after the rest, its topics array
- * counted again; null when there is no entry to find the array by, or its layout is not the
- * one expected (the decoded path then decides). An entry starts with its error code and name,
- * so entries begin where their names' length prefixes do, less two bytes; the last one ends
- * where the codec's reader says.
- */
-function spliceTopics<T>(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool, names: Array<i32>, shown: Array<bool>,
-                         hidden: i32, added: Array<T>): Uint8Array | null {
-  if (names.length == 0) return null;
-  const spliced = splice<T>(walk, frame, version, flexible, names, shown, hidden, added);
-  layout.release();
-  return spliced;
-}
-
-function splice<T>(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool, names: Array<i32>, shown: Array<bool>,
-                   hidden: i32, added: Array<T>): Uint8Array | null {
-  const n = names.length;
-  const starts = new StaticArray<i32>(n + 1);
-  const at = layout.over(frame);
-  for (let k = 0; k < n; k++) {
-    const i = unchecked(names[k]);
-    const len = unchecked(walk.length[i]);
-    const prefix = flexible ? uvarintSize(<u32>(len < 0 ? 0 : len + 1)) : 2;
-    const start = unchecked(walk.start[i]) - prefix - 2;
-    if (start < 0) return null;
-    // The name's length prefix is where the layout puts it.
-    at.pos = start + 2;
-    const written = flexible ? <i32>at.uvarint(0) - 1 : <i32>at.int16(0);
-    if (at.failed || written != len || at.pos != unchecked(walk.start[i])) return null;
-    unchecked(starts[k] = start);
-  }
-  at.pos = unchecked(starts[n - 1]);
-  instantiate<T>().read(at, version);
-  if (at.failed) return null;
-  unchecked(starts[n] = at.pos);
-  // The count before the first entry must be the entries' count.
-  const countAt = unchecked(starts[0]) - (flexible ? uvarintSize(<u32>(n + 1)) : 4);
-  if (countAt < 0) return null;
-  at.pos = countAt;
-  const counted = flexible ? <i64>at.uvarint(0) - 1 : <i64>at.int32(0);
-  if (at.failed || counted != n || at.pos != unchecked(starts[0])) return null;
-  const w = new Writer(frame.length + 64 * added.length);
-  w.raw(frame.subarray(0, countAt));
-  const entries = n - hidden + added.length;
-  if (flexible) w.uvarint(<u32>(entries + 1));
-  else w.int32(entries);
-  for (let k = 0; k < n; k++) {
-    if (unchecked(shown[k])) w.raw(frame.subarray(unchecked(starts[k]), unchecked(starts[k + 1])));
-  }
-  for (let k = 0; k < added.length; k++) unchecked(added[k]).write(w, version);
-  w.raw(frame.subarray(unchecked(starts[n])));
-  return w.failed ? null : w.bytes();
-}
-
 /** Kafka's internal topics (Topic.isInternal): the coordinators' own, never a client's to use as its own. */
 export function isInternalTopic(name: string): bool {
   return name == "__consumer_offsets" || name == "__transaction_state" || name == "__share_group_state";

@@ -169,3 +169,16 @@ export function apiVersionsResponse(corr, ranges) {
     i32(0), uvarint(0)]);
   return sized(Buffer.concat([i32(corr), body]));
 }
+
+/** ListGroups v5 (flexible; request header v2): every group, of every state and type. */
+export function listGroups(corr) {
+  const header = Buffer.concat([i16(16), i16(5), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
+  return sized(Buffer.concat([header, uvarint(1), uvarint(1), uvarint(0)]));
+}
+
+/** ListGroups v5's answer listing `groups` (consumer groups, Stable). */
+export function listGroupsResponse(corr, groups) {
+  const entry = (g) => Buffer.concat([compactString(g), compactString("consumer"), compactString("Stable"), compactString("consumer"), uvarint(0)]);
+  const body = Buffer.concat([i32(0), i16(0), uvarint(groups.length + 1), ...groups.map(entry), uvarint(0)]);
+  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
+}

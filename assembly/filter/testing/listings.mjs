@@ -14,6 +14,8 @@
 // always reported (DescribeTopicPartitions): the policy's written over the broker's in the
 // shown topics; DescribeTopicPartitions' listings and named topics cut and added to as
 // Metadata's, and a next cursor naming a hidden topic replaced (decoded: hideCursor).
+// ListGroups at every version: the groups the principal may not DESCRIBE cut the same way
+// (groups.ts DescribableGroupsOnly).
 //
 //   node assembly/filter/testing/listings.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -28,7 +30,10 @@ const { check, done } = checker();
 
 const POLICY = JSON.stringify({
   allowEveryoneIfNoAclFound: false,
-  acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" }],
+  acls: [
+    { principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
+    { principal: "User:*", host: "*", resourceType: "GROUP", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "DESCRIBE", permissionType: "ALLOW" },
+  ],
 });
 
 const METADATA = 3;
@@ -239,6 +244,28 @@ for (const v of [0]) {
       false, DESCRIBE_TOPIC_PARTITIONS, v);
     check(`DescribeTopicPartitions v${v} named, ${what}: the broker's shown topics with the policy's operations, then the refused ones`,
       r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+  }
+}
+
+
+const LIST_GROUPS = 16;
+for (let v = 0; v <= 5; v++) {
+  for (const [what, names] of [["some hidden", ["secret.a", "ok.b", "ok.c", "secret.d", "ok.e"]], ["all shown", ["ok.a", "ok.b"]],
+    ["all hidden", ["secret.a"]], ["only the last shown", ["secret.a", "ok.b"]]]) {
+    const corr = 818;
+    const q = template("request", LIST_GROUPS, v);
+    q.header = { ...q.header, correlationId: corr };
+    const t = template("response", LIST_GROUPS, v);
+    const own = t.body.groups;
+    if (own.length === 0) throw new Error(`the oracle's ListGroups v${v} answer has no groups`);
+    t.header = { correlationId: corr };
+    t.body.groups = names.map((groupId, k) => ({ ...own[k % own.length], groupId }));
+    const broker = frame(t, false, LIST_GROUPS, v);
+    const r = roundTrip(POLICY, frame(q, true, LIST_GROUPS, v), broker);
+    const expected = frame({ ...t, body: { ...t.body, groups: t.body.groups.filter((g) => g.groupId.startsWith("ok.")) } }, false, LIST_GROUPS, v);
+    check(`ListGroups v${v}, ${what}: the broker's answer without the hidden groups, as the codecs write it`,
+      r.upstream.length > 0 && r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+    if (names.every((n) => n.startsWith("ok."))) check(`ListGroups v${v}, ${what}: exactly the broker's bytes`, r.got.equals(broker));
   }
 }
 

@@ -11,7 +11,8 @@
 //     narrowed to the codecs'), closed;
 //   - the Produce of 1 KiB again in a VM that has learnt 50,000 topic ids, and with 2,000
 //     other connections open; then, with filter.brokerAddresses, the Metadata round trip and
-//     the listing with their brokers readdressed, measured last;
+//     the listing with their brokers readdressed, and, with DESCRIBE on half of 1,000 groups,
+//     their ListGroups listing, measured last;
 //   - the 1 MiB ones again, each frame in 64 KiB reads (as Envoy hands a large frame over), a
 //     1 MiB Fetch response of ten batches in 16 KiB reads, one of 64 batches and one of 100
 //     partitions whole and in 16 KiB reads, and how much of each frame went on before its last
@@ -43,6 +44,7 @@ import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import {
   batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse, metadataListing, metadataResponseTopics,
   describeTopicPartitionsListing, describeTopicPartitionsResponse, apiVersions, apiVersionsResponse, KAFKA_44_API_RANGES,
+  listGroups, listGroupsResponse,
 } from "./kafka-bytes.mjs";
 
 const [wasm = "build/filter.wasm", policy = "test/bench/policy.json"] = process.argv.slice(2);
@@ -364,6 +366,24 @@ function measurePassing(what, c, request, response) {
       if (check && !(up.equals(request) && down.equals(expected))) throw new Error(`${what}: the answer did not come back readdressed: ` + JSON.stringify(h.logs.slice(-3)));
     });
   }
+  c.close();
+}
+
+// ListGroups by a principal that may DESCRIBE half of a cluster's 1,000 groups (and not the
+// cluster): the broker's list is cut (groups.ts DescribableGroupsOnly).
+{
+  const config = JSON.parse(fs.readFileSync(policy, "utf8"));
+  const acl = { principal: "User:*", host: "*", resourceType: "GROUP", resourceName: "bench.", resourcePatternType: "PREFIXED", operation: "DESCRIBE", permissionType: "ALLOW" };
+  h = vm(JSON.stringify({ ...config, acls: [...config.acls, acl] }));
+  const c = h.connect(connection++);
+  const groups = Array.from({ length: 1000 }, (_, i) => (i % 2 ? "bench.g" : "other.g") + i);
+  const request = listGroups(0), everything = listGroupsResponse(0, groups);
+  const shown = listGroupsResponse(0, groups.filter((g) => g.startsWith("bench.")));
+  measure("listGroups of 1,000 groups, half hidden", 0, (corr, check) => {
+    shown.writeInt32BE(corr, 4);
+    const { up, down } = exchange(c, request, everything, corr);
+    if (check && !(up.equals(request) && down.equals(shown))) throw new Error("the ListGroups listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
+  });
   c.close();
 }
 
