@@ -5,10 +5,13 @@
 // is denied from FindCoordinator on (allowEveryoneIfNoAclFound false).
 
 import assert from "node:assert/strict";
-import { e2e, within, type Ctx } from "./lib/harness";
-import { unique } from "./lib/env";
+import { e2e, within, type ApiNeed, type Ctx } from "./lib/harness";
+import { join } from "node:path";
+import { Partitioners } from "kafkajs";
+import { run } from "./lib/proc";
+import { PLAINTEXT, ROOT, unique } from "./lib/env";
 import { client, producer, consumer, admin, errorTypes, errorNames, describeError, type Client } from "./lib/kafkajs";
-import { directAdmin, ensureTopics } from "./lib/attack";
+import { directAdmin, directKafka, ensureTopics } from "./lib/attack";
 import { waitForLog, brief } from "./lib/envoy";
 import * as kcat from "./lib/kcat";
 
@@ -113,3 +116,30 @@ e2e("ListGroups through Envoy: the broker's groups less those the principal may 
   assert.ok(!through.includes(hidden), `${hidden} (no ACL) is not`);
   assert.deepEqual(through.filter((g) => !all.includes(g)), [], "only groups the broker lists");
 });
+
+// The consumer group protocol of KIP-848 (group.protocol=consumer, Kafka 4.x): Kafka's own
+// console consumer through Envoy. Subscribed by a pattern that also matches a topic the
+// principal may not DESCRIBE, it is assigned and reads only the topic it may see: the broker's
+// heartbeat answers are cut (groups.ts DescribableAssignmentOnly) when they name the other.
+const CONSOLE_JARS = join(ROOT, ".cache", "clients", "console-4.4.0", "*");
+const KIP_848: ApiNeed[] = [{ api: "ConsumerGroupHeartbeat", key: 68, version: 1 }];
+
+e2e("a KIP-848 consumer through Envoy, subscribed by a pattern over a visible and a hidden topic, reads the visible one only", async (c) => {
+  const run0 = unique("", "kip848").replace(/[^a-z0-9]/gi, "");
+  const visible = `e2e.kip848.${run0}`, hidden = `secret.kip848.${run0}`;
+  const direct = await directAdmin(c);
+  await ensureTopics(direct, [visible, hidden]);
+  const records = directKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await records.connect();
+  c.cleanup(() => records.disconnect());
+  await records.send({ topic: visible, messages: ["a", "b", "c"].map((value) => ({ value })) });
+  await records.send({ topic: hidden, messages: ["s1", "s2"].map((value) => ({ value })) });
+  const r = await run("java", ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", CONSOLE_JARS, "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "--bootstrap-server", PLAINTEXT, "--include", `(e2e|secret)\\.kip848\\.${run0}`, "--group", unique("e2e.group.", "kip848"),
+    "--from-beginning", "--max-messages", "5", "--timeout-ms", "15000", "--command-property", "group.protocol=consumer"], { timeoutMs: 60_000 });
+  const got = r.stdout.split("\n").filter((l) => l.length > 0 && !l.startsWith("Processed"));
+  c.t.diagnostic(`read ${JSON.stringify(got)}; ${r.stderr.split("\n").filter((l) => l.includes("ERROR")).map((l) => l.slice(0, 160)).join(" | ")}`);
+  // Five asked, three visible: the consumer reads those and gives up waiting for more (TimeoutException).
+  assert.deepEqual([...got].sort(), ["a", "b", "c"], "the visible topic's records, none of the hidden one's");
+  assert.ok(!/Authorization/.test(r.stderr), "no authorization error: the hidden topic was never assigned to it");
+}, 90_000, KIP_848);

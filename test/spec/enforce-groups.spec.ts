@@ -70,7 +70,7 @@ import {
 } from "../../assembly/messages/StreamsGroupDescribeResponse";
 import { StreamsGroupTopologyDescriptionUpdateRequestData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateRequest";
 import { StreamsGroupTopologyDescriptionUpdateResponseData } from "../../assembly/messages/StreamsGroupTopologyDescriptionUpdateResponse";
-import { policyOf, session, run, contextFor, respondedBody, forwardedBody, rewriteResponse } from "./support/enforce";
+import { policyOf, session, run, contextFor, respondedBody, forwardedBody, rewriteResponse, rewriteFromBytes } from "./support/enforce";
 
 // alice: READ and DELETE on groups "app.*", READ on topics "orders.*" (both imply DESCRIBE).
 // ops: DESCRIBE on the cluster (lists every group). bob: nothing.
@@ -741,14 +741,19 @@ describe("ConsumerGroupHeartbeat", () => {
       assignment.topicPartitions.push(tp);
     }
     broker.assignment = assignment;
+    // From the answer's bytes: an assigned topic to cut takes the decoded answer.
+    expect(rewriteFromBytes(lastCtx(), 68, 1, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 68, 1, broker)).toBe(true);
     const kept = broker.assignment!.topicPartitions;
     // payments may not be described; an id never seen in a Metadata response cannot be named.
     expect(kept.length).toBe(2);
     expect(kept[0].topicId.equals(ORDERS_ID)).toBe(true);
     expect(kept[1].topicId.equals(UNSEEN_ID)).toBe(true);
+    // What is left goes on as the broker would send it, told from its bytes.
+    expect(rewriteFromBytes(lastCtx(), 68, 1, broker)).toBe(<i32>VerdictKind.Pass);
     // A heartbeat answer without an assignment is left as it is.
     run(policyOf(POLICY), session("User:alice"), 68, 1, consumerHeartbeat("app.g1", null), ctxs);
+    expect(rewriteFromBytes(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(<i32>VerdictKind.Pass);
     expect(rewriteResponse(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(false);
   });
 });

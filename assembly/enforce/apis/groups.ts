@@ -512,6 +512,23 @@ class DescribableAssignmentOnly extends ResponseRewrite {
     assignment.topicPartitions = kept;
     return true;
   }
+
+  /**
+   * Most heartbeats' answers carry no assignment, or one whose every topic may be described:
+   * those go on as the broker sent them, told from the answer's view (its topic ids); one to
+   * cut is decoded.
+   */
+  fromView(answerWalk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    if (!walkForRewrite(frame, 68, version)) return null;
+    const walk = lastWalk();
+    const topics = new DescribableTopics(this.ctx);
+    for (let i = 0; i < walk.count; i++) {
+      if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicId) continue;
+      const name = topicName(walk.uuid(frame, i));
+      if (name != null && !topics.allows(name)) return null;
+    }
+    return Verdict.pass();
+  }
 }
 
 /**

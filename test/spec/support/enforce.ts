@@ -9,7 +9,7 @@ import { RequestHeaderData } from "../../../assembly/messages/RequestHeader";
 import { requestHeaderVersion } from "../../../assembly/messages/apis";
 import { RequestHeader, Verdict, VerdictKind } from "../../../assembly/filter/seam";
 import { Policy } from "../../../assembly/policy/policy";
-import { RequestContext } from "../../../assembly/enforce/context";
+import { RequestContext, encodeResponse } from "../../../assembly/enforce/context";
 import { Session } from "../../../assembly/enforce/session";
 import { authorize } from "../../../assembly/enforce/apis/authorize";
 
@@ -80,4 +80,16 @@ export function rewriteResponse(ctx: RequestContext, apiKey: i16, version: i16, 
   const after = ctx.after;
   if (after == null) return false;
   return after.apply(response, version);
+}
+
+/**
+ * What the rewrite left by `ctx`'s request tells of `response` from its bytes (fromView, as the
+ * Enforcer asks first; no walk given: APIs without lessons): the verdict's kind, -1 when it
+ * takes the decoded response.
+ */
+export function rewriteFromBytes(ctx: RequestContext, apiKey: i16, version: i16, response: Message): i32 {
+  const after = ctx.after;
+  if (after == null) return -1;
+  const v = after.fromView(null, encodeResponse(CORRELATION_ID, apiKey, version, response)!, version);
+  return v == null ? -1 : <i32>v.kind;
 }
