@@ -180,13 +180,13 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
   /**
    * What apply() does, decided from the answer's view: topics hidden and the refused added
    * after the broker's by splicing its bytes (spliceTopics), authorized operations written over
-   * the broker's in a copy. Null when that takes decoding the answer: a policy service (the
-   * decoded path notes each listed name for it), a name after the entries that must be
-   * replaced (nextCursorShown), or what spliceEntries cannot place.
+   * the broker's in a copy. A listing's names are noted for a policy service, as
+   * hideUndescribable notes them. Null when that takes decoding the answer: a name after the
+   * entries that must be replaced (nextCursorShown), or what spliceEntries cannot place.
    */
   protected topicsFromView(walk: EntityWalk, frame: Uint8Array, version: i16, flexible: bool): Verdict | null {
     const ctx = this.ctx;
-    if (ctx.external != null) return null;
+    const external = this.listing ? ctx.external : null;
     topicNames.length = 0;
     shownTopics.length = 0;
     operationsAt.length = 0;
@@ -198,6 +198,7 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
       const kind = <EntityKind>unchecked(walk.kind[i]);
       if (kind == EntityKind.TopicName && this.isEntryName(walk, i)) {
         name = walk.text(frame, i);
+        if (name != null && external != null) external.noteListed(name);
         shown = name == null ? !this.listing : ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
         if (!shown) hidden++;
         topicNames.push(i);
