@@ -143,3 +143,21 @@ e2e("a KIP-848 consumer through Envoy, subscribed by a pattern over a visible an
   assert.deepEqual([...got].sort(), ["a", "b", "c"], "the visible topic's records, none of the hidden one's");
   assert.ok(!/Authorization/.test(r.stderr), "no authorization error: the hidden topic was never assigned to it");
 }, 90_000, KIP_848);
+
+// OffsetFetch of all a group's topics (lag monitors' question): the broker's answer less the
+// topics the principal may not DESCRIBE; when it may describe them all, the broker's bytes go on
+// (groups.ts offsetsFromView). The broker's own answer, on its INTERNAL listener, is the reference.
+e2e("OffsetFetch of all topics through Envoy: the group's committed offsets less the topics the principal may not DESCRIBE", async (c) => {
+  const visible = unique("e2e.", "offsets"), hidden = unique("secret.", "offsets"), group = unique("e2e.group.", "offsets");
+  const direct = await directAdmin(c);
+  await ensureTopics(direct, [visible, hidden]);
+  const through = await admin(c, client("anonymous"));
+  const topicsOf = (offsets: Array<{ topic: string }>): string[] => offsets.map((o) => o.topic).sort();
+  await direct.setOffsets({ groupId: group, topic: visible, partitions: [{ partition: 0, offset: "3" }] });
+  assert.deepEqual(topicsOf(await through.fetchOffsets({ groupId: group })), [visible], "every topic describable: all of them");
+  await direct.setOffsets({ groupId: group, topic: hidden, partitions: [{ partition: 0, offset: "5" }] });
+  assert.deepEqual(topicsOf(await direct.fetchOffsets({ groupId: group })), [visible, hidden].sort(), "the broker has both");
+  const shown = await through.fetchOffsets({ groupId: group });
+  assert.deepEqual(topicsOf(shown), [visible], `${hidden} is cut`);
+  assert.equal(shown[0].partitions[0].offset, "3", "the visible topic's offset as committed");
+});

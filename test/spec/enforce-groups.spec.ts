@@ -434,9 +434,12 @@ describe("OffsetFetch", () => {
     const b = new OffsetFetchResponseTopic();
     b.name = "payments";
     broker.topics = [a, b];
+    // From the answer's bytes: a topic to cut takes the decoded answer; once cut, it goes on as it is.
+    expect(rewriteFromBytes(lastCtx(), 9, 7, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 9, 7, broker)).toBe(true);
     expect(broker.topics.length).toBe(1);
     expect(broker.topics[0].name).toBe("orders.eu");
+    expect(rewriteFromBytes(lastCtx(), 9, 7, broker)).toBe(<i32>VerdictKind.Pass);
   });
 
   it("splits a batch: refused groups and topics answered, fetches of all topics cut (v8)", () => {
@@ -462,6 +465,8 @@ describe("OffsetFetch", () => {
     t3.name = "secret";
     all.topics = [t2, t3];
     broker.groups = [g1, all];
+    // Refused entries to add: never from the bytes alone.
+    expect(rewriteFromBytes(lastCtx(), 9, 8, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 9, 8, broker)).toBe(true);
     expect(broker.groups.length).toBe(3);
     expect(broker.groups[0].topics.length).toBe(2);
@@ -503,9 +508,12 @@ describe("OffsetFetch", () => {
     c.topicId = UNSEEN_ID;
     g.topics = [a, b, c];
     broker.groups.push(g);
+    expect(rewriteFromBytes(lastCtx(), 9, 10, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 9, 10, broker)).toBe(true);
     expect(broker.groups[0].topics.length).toBe(1);
     expect(broker.groups[0].topics[0].topicId.equals(ORDERS_ID)).toBe(true);
+    // Every id named and describable: the broker's bytes go on.
+    expect(rewriteFromBytes(lastCtx(), 9, 10, broker)).toBe(<i32>VerdictKind.Pass);
   });
 });
 

@@ -189,6 +189,24 @@ function checkOffsetFetchGroups(ctx: RequestContext): Verdict {
   return answer(ctx, refusals, kept.length > 0 ? req : null);
 }
 
+/**
+ * An OffsetFetch answer (any version) with nothing refused to add, told from its view: when
+ * every topic it names (by name, or by an id this VM knows) may be described, no cut is due and
+ * it goes on as the broker sent it. Anything else takes the decoded path.
+ */
+function offsetsFromView(ctx: RequestContext, refusals: Refusals, frame: Uint8Array, version: i16): Verdict | null {
+  if (refusals.count > 0 || !walkForRewrite(frame, 9, version)) return null;
+  const walk = lastWalk();
+  const topics = new DescribableTopics(ctx);
+  for (let i = 0; i < walk.count; i++) {
+    const kind = <EntityKind>unchecked(walk.kind[i]);
+    if (kind != EntityKind.TopicName && kind != EntityKind.TopicId) continue;
+    const name = kind == EntityKind.TopicId ? topicName(walk.uuid(frame, i)) : walk.text(frame, i);
+    if (name == null || !topics.allows(name)) return null;
+  }
+  return Verdict.pass();
+}
+
 /** Refused topics of an OffsetFetch v1-7; a fetch of all topics is cut to the describable. */
 class SingleGroupOffsetRefusals extends Refusals {
   readonly refused: Array<RefusedTopic> = new Array<RefusedTopic>();
@@ -199,6 +217,8 @@ class SingleGroupOffsetRefusals extends Refusals {
     this.refused.push(topic);
     this.count++;
   }
+
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return offsetsFromView(this.ctx, this, frame, version); }
 
   addTo(response: Message, version: i16): bool {
     const resp = changetype<OffsetFetchResponseData>(response);
@@ -326,6 +346,8 @@ class GroupOffsetRefusals extends GroupBatchRefusals<OffsetFetchResponseData, Of
   constructor(ctx: RequestContext, readonly byId: bool) { super(ctx); }
 
   nameOf(topic: OffsetFetchResponseTopics): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
+
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return offsetsFromView(this.ctx, this, frame, version); }
 
   refusedTopic(r: RefusedTopic): OffsetFetchResponseTopics {
     const entry = new OffsetFetchResponseTopics();
