@@ -189,6 +189,8 @@ export class Enforcer extends KafkaHandler {
     let fast = rewrite != null ? rewrite.fromView(walked ? lastWalk() : null, frame, info.apiVersion) : Verdict.pass();
     if (fast != null && readdresses) fast = readdressed(fast, frame, info.apiKey, info.apiVersion, addresses);
     if (fast != null) return fast;
+    // Counted for operators: each is an answer decoded whole in line (encoded again if changed).
+    count("kafka.responses_decoded");
     let version = info.apiVersion;
     let decoded = decodeResponseWith(frame, info.apiKey, version, readFilterResponse);
     if (decoded.error.length > 0 && info.apiKey == 18 && version > 0) {

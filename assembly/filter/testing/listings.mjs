@@ -87,7 +87,8 @@ function exchange(version, names, rules = []) {
   const broker = frame(t, false, METADATA, version);
   c.feed(UPSTREAM, broker);
   const kept = readdress({ ...t, body: { ...t.body, topics: t.body.topics.filter((x) => x.name !== null && x.name.startsWith("ok.")) } }, rules);
-  return { got: c.output(UPSTREAM), broker, brokers: t.body.brokers, expected: frame(kept, false, METADATA, version), closed: c.closed, upstream: c.output(DOWNSTREAM) };
+  return { got: c.output(UPSTREAM), broker, brokers: t.body.brokers, expected: frame(kept, false, METADATA, version), closed: c.closed, upstream: c.output(DOWNSTREAM),
+    decoded: h.metric("kafka.responses_decoded") };
 }
 
 for (const v of versions) {
@@ -107,6 +108,7 @@ for (const v of versions) {
     check(`${name}: the listing went on to the broker`, r.upstream.length > 0 && !r.closed);
     check(`${name}: the client gets the answer without the hidden topics, as the codecs write it`, r.got.equals(r.expected),
       `${r.got.length} bytes, expected ${r.expected.length}`);
+    check(`${name}: decided from its view, not decoded (kafka.responses_decoded)`, r.decoded === 0n, `${r.decoded}`);
     if (names.every((n) => n !== null && n.startsWith("ok."))) check(`${name}: exactly the broker's bytes`, r.got.equals(r.broker));
     // Readdressed: the first broker (host and port new), the last one to its own address (no
     // change), an id the answer does not name; then rules that change nothing.
@@ -117,6 +119,7 @@ for (const v of versions) {
     const ra = exchange(v, names, rules);
     check(`${name}, readdressed: as the codecs write it with the first broker's address replaced`, ra.got.equals(ra.expected) && !ra.closed,
       `${ra.got.length} bytes, expected ${ra.expected.length}`);
+    check(`${name}, readdressed: not decoded`, ra.decoded === 0n, `${ra.decoded}`);
     const same = exchange(v, names, rules.slice(1));
     check(`${name}, readdressed to where the brokers are: as without readdressing`, same.got.equals(r.got) && !same.closed);
   }
@@ -171,7 +174,7 @@ function roundTrip(config, request, answerFrame) {
   c.feed(DOWNSTREAM, request);
   const upstream = c.output(DOWNSTREAM);
   c.feed(UPSTREAM, answerFrame);
-  return { got: c.output(UPSTREAM), upstream, closed: c.closed };
+  return { got: c.output(UPSTREAM), upstream, closed: c.closed, decoded: h.metric("kafka.responses_decoded") };
 }
 
 // Kafka's AclOperation codes of what a topic's authorized operations report (READ, WRITE,
@@ -192,8 +195,8 @@ for (const v of versions.filter((v) => v >= 8)) {
     const a = answer(v, corr, names);
     const r = roundTrip(POLICY, frame(t, true, METADATA, v), frame(a, false, METADATA, v));
     const expected = frame({ ...a, body: { ...a.body, topics: shownWithOperations(a.body.topics) } }, false, METADATA, v);
-    check(`v${v} listing with authorized operations, ${what}: the shown topics with the policy's operations, as the codecs write them`,
-      r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+    check(`v${v} listing with authorized operations, ${what}: the shown topics with the policy's operations, as the codecs write them, not decoded`,
+      r.got.equals(expected) && !r.closed && r.decoded === 0n, `${r.got.length} bytes, expected ${expected.length}; decoded ${r.decoded}`);
   }
 }
 
@@ -231,6 +234,9 @@ for (const v of [0]) {
       const expected = frame({ ...a, body: { ...a.body, topics: shown, nextCursor: next } }, false, DESCRIBE_TOPIC_PARTITIONS, v);
       check(`DescribeTopicPartitions v${v} listing, ${what}, next cursor ${cursor}: the shown topics with the policy's operations, as the codecs write them`,
         r.upstream.length > 0 && r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+      // Only a cursor to replace takes the decoded answer.
+      const decodes = cursor === "secret.zz" ? 1n : 0n;
+      check(`DescribeTopicPartitions v${v} listing, ${what}, next cursor ${cursor}: decoded ${decodes} times`, r.decoded === decodes, `${r.decoded}`);
     }
   }
   // Named topics, some refused: the broker's shown ones, then the refused (Kafka's default operations).
@@ -242,8 +248,8 @@ for (const v of [0]) {
     const refused = (name) => ({ errorCode: 29, name, topicId: ZERO_ID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 });
     const expected = frame({ ...a, body: { ...a.body, topics: [...shownWithOperations(a.body.topics), refused("secret.b"), refused("secret.d")] } },
       false, DESCRIBE_TOPIC_PARTITIONS, v);
-    check(`DescribeTopicPartitions v${v} named, ${what}: the broker's shown topics with the policy's operations, then the refused ones`,
-      r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+    check(`DescribeTopicPartitions v${v} named, ${what}: the broker's shown topics with the policy's operations, then the refused ones, not decoded`,
+      r.got.equals(expected) && !r.closed && r.decoded === 0n, `${r.got.length} bytes, expected ${expected.length}; decoded ${r.decoded}`);
   }
 }
 
@@ -263,8 +269,8 @@ for (let v = 0; v <= 5; v++) {
     const broker = frame(t, false, LIST_GROUPS, v);
     const r = roundTrip(POLICY, frame(q, true, LIST_GROUPS, v), broker);
     const expected = frame({ ...t, body: { ...t.body, groups: t.body.groups.filter((g) => g.groupId.startsWith("ok.")) } }, false, LIST_GROUPS, v);
-    check(`ListGroups v${v}, ${what}: the broker's answer without the hidden groups, as the codecs write it`,
-      r.upstream.length > 0 && r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
+    check(`ListGroups v${v}, ${what}: the broker's answer without the hidden groups, as the codecs write it, not decoded`,
+      r.upstream.length > 0 && r.got.equals(expected) && !r.closed && r.decoded === 0n, `${r.got.length} bytes, expected ${expected.length}; decoded ${r.decoded}`);
     if (names.every((n) => n.startsWith("ok."))) check(`ListGroups v${v}, ${what}: exactly the broker's bytes`, r.got.equals(broker));
   }
 }
