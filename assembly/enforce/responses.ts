@@ -18,6 +18,7 @@ import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
 import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
 import { walkListGroupsResponse } from "../views/ListGroupsResponse";
 import { walkOffsetFetchResponse } from "../views/OffsetFetchResponse";
+import { walkConsumerGroupDescribeResponse } from "../views/ConsumerGroupDescribeResponse";
 import { walkConsumerGroupHeartbeatResponse } from "../views/ConsumerGroupHeartbeatResponse";
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
@@ -161,17 +162,18 @@ export function lastWalk(): EntityWalk { return walk; }
 
 /**
  * Walks an answer the filter learns nothing from but a rewrite decides on from its view
- * (OffsetFetch, ListGroups, ConsumerGroupHeartbeat) into the walk lastWalk() gives; false when it does not
+ * (OffsetFetch, ListGroups, ConsumerGroupHeartbeat, ConsumerGroupDescribe) into the walk lastWalk() gives; false when it does not
  * walk whole, or is of another API.
  */
 export function walkForRewrite(frame: Uint8Array, apiKey: i16, version: i16): bool {
-  if ((apiKey != 9 && apiKey != 16 && apiKey != 68) || !isSupported(apiKey, version)) return false;
+  if ((apiKey != 9 && apiKey != 16 && apiKey != 68 && apiKey != 69) || !isSupported(apiKey, version)) return false;
   walk.reset();
   const r = reader.over(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
   if (apiKey == 9) walkOffsetFetchResponse(r, version, walk);
   else if (apiKey == 16) walkListGroupsResponse(r, version, walk);
-  else walkConsumerGroupHeartbeatResponse(r, version, walk);
+  else if (apiKey == 68) walkConsumerGroupHeartbeatResponse(r, version, walk);
+  else walkConsumerGroupDescribeResponse(r, version, walk);
   const whole = readProblem(r, "response").length == 0;
   r.release();
   return whole;

@@ -773,6 +773,11 @@ describe("ConsumerGroupDescribe", () => {
     expect(run(policyOf(POLICY), session("User:alice"), 69, 0, r, ctxs).kind).toBe(VerdictKind.Pass);
     const broker = new ConsumerGroupDescribeResponseData();
     broker.groups = [consumerGroupWith("app.g1", "orders.eu"), consumerGroupWith("app.g2", "payments")];
+    // From the answer's bytes: a group to hide takes the decoded answer; describable ones go on.
+    expect(rewriteFromBytes(lastCtx(), 69, 0, broker)).toBe(-1);
+    const describable = new ConsumerGroupDescribeResponseData();
+    describable.groups = [consumerGroupWith("app.g1", "orders.eu")];
+    expect(rewriteFromBytes(lastCtx(), 69, 0, describable)).toBe(<i32>VerdictKind.Pass);
     expect(rewriteResponse(lastCtx(), 69, 0, broker)).toBe(true);
     expect(broker.groups[0].members.length).toBe(1);
     expect(broker.groups[1].groupId).toBe("app.g2");
@@ -803,6 +808,7 @@ describe("ConsumerGroupDescribe", () => {
     fine.members[0].subscribedTopicNames = ["orders.eu"];
     const broker = new ConsumerGroupDescribeResponseData();
     broker.groups = [subscribed, fine];
+    expect(rewriteFromBytes(lastCtx(), 69, 1, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 69, 1, broker)).toBe(true);
     expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
     expect(broker.groups[0].members.length).toBe(0);
@@ -818,6 +824,14 @@ describe("ConsumerGroupDescribe", () => {
     g.members[0].targetAssignment.topicPartitions[0].topicId = PAYMENTS_ID; // payments' id, orders.eu's name
     const broker = new ConsumerGroupDescribeResponseData();
     broker.groups = [g];
+    expect(rewriteFromBytes(lastCtx(), 69, 1, broker)).toBe(-1);
+    // An id the filter has not seen counts for nothing: judged by its name, the group is shown.
+    const unseen = consumerGroupWith("app.g1", "orders.eu");
+    unseen.members[0].targetAssignment.topicPartitions[0].topicId = UNSEEN_ID;
+    const shown = new ConsumerGroupDescribeResponseData();
+    shown.groups = [unseen];
+    expect(rewriteFromBytes(lastCtx(), 69, 1, shown)).toBe(<i32>VerdictKind.Pass);
+    expect(rewriteResponse(lastCtx(), 69, 1, shown)).toBe(false);
     expect(rewriteResponse(lastCtx(), 69, 1, broker)).toBe(true);
     expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
     expect(broker.groups[0].members.length).toBe(0);

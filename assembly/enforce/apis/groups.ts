@@ -190,18 +190,24 @@ function checkOffsetFetchGroups(ctx: RequestContext): Verdict {
 }
 
 /**
- * An OffsetFetch answer (any version) with nothing refused to add, told from its view: when
- * every topic it names (by name, or by an id this VM knows) may be described, no cut is due and
- * it goes on as the broker sent it. Anything else takes the decoded path.
+ * An answer of `apiKey` with nothing refused to add, told from its view: when every topic it
+ * names may be described, the decoded path would cut nothing and it goes on as the broker sent
+ * it. Topics count by name, and by id where this VM knows the id; an id it does not know takes
+ * the decoded path when `unknownIdCut` (that answer drops it: OffsetFetch), else counts for
+ * nothing (ConsumerGroupDescribe judges an assignment by its name, and its id only when known).
+ * The view records every topic field the decoded paths judge (`entityType` in the definitions).
  */
-function offsetsFromView(ctx: RequestContext, refusals: Refusals, frame: Uint8Array, version: i16): Verdict | null {
-  if (refusals.count > 0 || !walkForRewrite(frame, 9, version)) return null;
+function describableFromView(ctx: RequestContext, refusals: Refusals, apiKey: i16, frame: Uint8Array, version: i16,
+                             unknownIdCut: bool): Verdict | null {
+  if (refusals.count > 0 || !walkForRewrite(frame, apiKey, version)) return null;
   const walk = lastWalk();
   const topics = new DescribableTopics(ctx);
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>unchecked(walk.kind[i]);
     if (kind != EntityKind.TopicName && kind != EntityKind.TopicId) continue;
+    if (kind == EntityKind.TopicId && !unknownIdCut && walk.uuidIsZero(frame, i)) continue;
     const name = kind == EntityKind.TopicId ? topicName(walk.uuid(frame, i)) : walk.text(frame, i);
+    if (name == null && kind == EntityKind.TopicId && !unknownIdCut) continue;
     if (name == null || !topics.allows(name)) return null;
   }
   return Verdict.pass();
@@ -218,7 +224,7 @@ class SingleGroupOffsetRefusals extends Refusals {
     this.count++;
   }
 
-  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return offsetsFromView(this.ctx, this, frame, version); }
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return describableFromView(this.ctx, this, 9, frame, version, true); }
 
   addTo(response: Message, version: i16): bool {
     const resp = changetype<OffsetFetchResponseData>(response);
@@ -347,7 +353,7 @@ class GroupOffsetRefusals extends GroupBatchRefusals<OffsetFetchResponseData, Of
 
   nameOf(topic: OffsetFetchResponseTopics): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
 
-  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return offsetsFromView(this.ctx, this, frame, version); }
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return describableFromView(this.ctx, this, 9, frame, version, true); }
 
   refusedTopic(r: RefusedTopic): OffsetFetchResponseTopics {
     const entry = new OffsetFetchResponseTopics();
@@ -605,6 +611,10 @@ const HIDDEN_TOPICS_MESSAGE = "The group has described topic(s) that the client 
 
 class ConsumerGroupDescribeRefusals extends GroupDescribeRefusals<ConsumerGroupDescribeResponseData, ConsumerDescribedGroup> {
   constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE); }
+
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    return describableFromView(this.ctx, this, 69, frame, version, false);
+  }
 
   topicsOf(group: ConsumerDescribedGroup): Array<string> { return consumerGroupTopics(group); }
 }
