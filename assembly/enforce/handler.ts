@@ -16,12 +16,15 @@ import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWor
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
-import { count, countRequest, countRefusal } from "./observe";
+import { count, counter, countRequest, countRefusal } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
 
+
+/** Answers decoded whole in line to be rewritten (what the views do not decide), for operators. */
+const RESPONSES_DECODED = "kafka.responses_decoded";
 /** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
 const UNDECODED = new DecodedRequest();
 
@@ -46,6 +49,8 @@ export class Enforcer extends KafkaHandler {
    */
   constructor(readonly config: FilterConfig, address: string, tlsPrincipal: string, readonly listener: string = "") {
     super();
+    // Defined with the VM's first connection, so that dashboards find it before its first count.
+    counter(RESPONSES_DECODED);
     this.session.address = address;
     this.session.host = hostOf(address);
     if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;
@@ -190,7 +195,7 @@ export class Enforcer extends KafkaHandler {
     if (fast != null && readdresses) fast = readdressed(fast, frame, info.apiKey, info.apiVersion, addresses);
     if (fast != null) return fast;
     // Counted for operators: each is an answer decoded whole in line (encoded again if changed).
-    count("kafka.responses_decoded");
+    count(RESPONSES_DECODED);
     let version = info.apiVersion;
     let decoded = decodeResponseWith(frame, info.apiKey, version, readFilterResponse);
     if (decoded.error.length > 0 && info.apiKey == 18 && version > 0) {
