@@ -22,9 +22,9 @@ import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
 
-
 /** Answers decoded whole in line to be rewritten (what the views do not decide), for operators. */
 const RESPONSES_DECODED = "kafka.responses_decoded";
+
 /** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
 const UNDECODED = new DecodedRequest();
 

@@ -161,20 +161,35 @@ export function lastWalkWork(): i32 { return work; }
 export function lastWalk(): EntityWalk { return walk; }
 
 /**
- * Walks an answer the filter learns nothing from but a rewrite decides on from its view
- * (OffsetFetch, ListGroups, ConsumerGroupHeartbeat, ConsumerGroupDescribe) into the walk lastWalk() gives; false when it does not
- * walk whole, or is of another API.
+ * Walks the body of an answer of `apiKey` from `r` into `w`: the APIs whose answers teach the
+ * filter (hasLessons) and those a rewrite decides on from their view (OffsetFetch, ListGroups,
+ * ConsumerGroupHeartbeat, ConsumerGroupDescribe); false, with nothing walked, for any other.
+ * Not views/index.ts walkResponse: that would compile every response's walker into filter.wasm.
+ */
+function walkAnswerBody(apiKey: i16, r: Reader, version: i16, w: EntityWalk): bool {
+  switch (apiKey) {
+    case 1: walkFetchResponse(r, version, w); return true;
+    case 3: walkMetadataResponse(r, version, w); return true;
+    case 9: walkOffsetFetchResponse(r, version, w); return true;
+    case 16: walkListGroupsResponse(r, version, w); return true;
+    case 19: walkCreateTopicsResponse(r, version, w); return true;
+    case 68: walkConsumerGroupHeartbeatResponse(r, version, w); return true;
+    case 69: walkConsumerGroupDescribeResponse(r, version, w); return true;
+    case 75: walkDescribeTopicPartitionsResponse(r, version, w); return true;
+    default: return false;
+  }
+}
+
+/**
+ * Walks an answer (header and body) a rewrite decides on from its view into the walk lastWalk()
+ * gives; false when it does not walk whole, or is of an API walkAnswerBody does not know.
  */
 export function walkForRewrite(frame: Uint8Array, apiKey: i16, version: i16): bool {
-  if ((apiKey != 9 && apiKey != 16 && apiKey != 68 && apiKey != 69) || !isSupported(apiKey, version)) return false;
+  if (!isSupported(apiKey, version)) return false;
   walk.reset();
   const r = reader.over(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), walk);
-  if (apiKey == 9) walkOffsetFetchResponse(r, version, walk);
-  else if (apiKey == 16) walkListGroupsResponse(r, version, walk);
-  else if (apiKey == 68) walkConsumerGroupHeartbeatResponse(r, version, walk);
-  else walkConsumerGroupDescribeResponse(r, version, walk);
-  const whole = readProblem(r, "response").length == 0;
+  const whole = walkAnswerBody(apiKey, r, version, walk) && readProblem(r, "response").length == 0;
   r.release();
   return whole;
 }
@@ -195,12 +210,9 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   else w.reset();
   const r = reader.over(frame);
   walkResponseHeader(r, responseHeaderVersion(apiKey, version), w);
-  switch (apiKey) {
-    case 1: walkFetchResponse(r, version, w); break;
-    case 3: walkMetadataResponse(r, version, w); break;
-    case 19: walkCreateTopicsResponse(r, version, w); break;
-    case 75: walkDescribeTopicPartitionsResponse(r, version, w); break;
-    default: r.release(); return "";
+  if (!hasLessons(apiKey) || !walkAnswerBody(apiKey, r, version, w)) {
+    r.release();
+    return "";
   }
   work = w.recorded();
   if (r.failed && inPlaceNotYet()) {

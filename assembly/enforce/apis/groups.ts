@@ -58,7 +58,7 @@ import { ResponseRewrite } from "../rewrite";
 import { walkForRewrite, lastWalk } from "../responses";
 import { spliceEntries } from "./splice";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
-import { topicName } from "../topic-ids";
+import { topicName, topicNameOf } from "../topic-ids";
 import { PolicyViolation } from "../../policy/policy";
 import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
 import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefusals } from "./refuse";
@@ -190,24 +190,23 @@ function checkOffsetFetchGroups(ctx: RequestContext): Verdict {
 }
 
 /**
- * An answer of `apiKey` with nothing refused to add, told from its view: when every topic it
- * names may be described, the decoded path would cut nothing and it goes on as the broker sent
- * it. Topics count by name, and by id where this VM knows the id; an id it does not know takes
- * the decoded path when `unknownIdCut` (that answer drops it: OffsetFetch), else counts for
- * nothing (ConsumerGroupDescribe judges an assignment by its name, and its id only when known).
- * The view records every topic field the decoded paths judge (`entityType` in the definitions).
+ * An answer of `apiKey` told from its view, when the decoded path would cut nothing from it:
+ * every topic it names may be described. Topics count by name, and by id where this VM knows
+ * the id; an id it does not know takes the decoded path when `unknownIdCut` (that answer drops
+ * it: OffsetFetch), else counts for nothing (a heartbeat's assignment keeps it; a group describe
+ * judges it by its name). The view records every topic field the decoded paths judge
+ * (`entityType` in the definitions). The caller makes sure nothing refused is to be added.
  */
-function describableFromView(ctx: RequestContext, refusals: Refusals, apiKey: i16, frame: Uint8Array, version: i16,
-                             unknownIdCut: bool): Verdict | null {
-  if (refusals.count > 0 || !walkForRewrite(frame, apiKey, version)) return null;
+function describableFromView(ctx: RequestContext, apiKey: i16, frame: Uint8Array, version: i16, unknownIdCut: bool): Verdict | null {
+  if (!walkForRewrite(frame, apiKey, version)) return null;
   const walk = lastWalk();
   const topics = new DescribableTopics(ctx);
   for (let i = 0; i < walk.count; i++) {
     const kind = <EntityKind>unchecked(walk.kind[i]);
     if (kind != EntityKind.TopicName && kind != EntityKind.TopicId) continue;
-    if (kind == EntityKind.TopicId && !unknownIdCut && walk.uuidIsZero(frame, i)) continue;
-    const name = kind == EntityKind.TopicId ? topicName(walk.uuid(frame, i)) : walk.text(frame, i);
-    if (name == null && kind == EntityKind.TopicId && !unknownIdCut) continue;
+    const byId = kind == EntityKind.TopicId;
+    const name = byId ? topicNameOf(walk.uuidHi(frame, i), walk.uuidLo(frame, i)) : walk.text(frame, i);
+    if (name == null && byId && !unknownIdCut) continue;
     if (name == null || !topics.allows(name)) return null;
   }
   return Verdict.pass();
@@ -224,7 +223,9 @@ class SingleGroupOffsetRefusals extends Refusals {
     this.count++;
   }
 
-  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return describableFromView(this.ctx, this, 9, frame, version, true); }
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    return this.count > 0 ? null : describableFromView(this.ctx, 9, frame, version, true);
+  }
 
   addTo(response: Message, version: i16): bool {
     const resp = changetype<OffsetFetchResponseData>(response);
@@ -353,7 +354,9 @@ class GroupOffsetRefusals extends GroupBatchRefusals<OffsetFetchResponseData, Of
 
   nameOf(topic: OffsetFetchResponseTopics): string | null { return this.byId ? topicName(topic.topicId) : topic.name; }
 
-  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return describableFromView(this.ctx, this, 9, frame, version, true); }
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    return this.count > 0 ? null : describableFromView(this.ctx, 9, frame, version, true);
+  }
 
   refusedTopic(r: RefusedTopic): OffsetFetchResponseTopics {
     const entry = new OffsetFetchResponseTopics();
@@ -547,15 +550,7 @@ class DescribableAssignmentOnly extends ResponseRewrite {
    * cut is decoded.
    */
   fromView(answerWalk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
-    if (!walkForRewrite(frame, 68, version)) return null;
-    const walk = lastWalk();
-    const topics = new DescribableTopics(this.ctx);
-    for (let i = 0; i < walk.count; i++) {
-      if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicId) continue;
-      const name = topicName(walk.uuid(frame, i));
-      if (name != null && !topics.allows(name)) return null;
-    }
-    return Verdict.pass();
+    return describableFromView(this.ctx, 68, frame, version, false);
   }
 }
 
@@ -613,7 +608,7 @@ class ConsumerGroupDescribeRefusals extends GroupDescribeRefusals<ConsumerGroupD
   constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE); }
 
   fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
-    return describableFromView(this.ctx, this, 69, frame, version, false);
+    return this.count > 0 ? null : describableFromView(this.ctx, 69, frame, version, false);
   }
 
   topicsOf(group: ConsumerDescribedGroup): Array<string> { return consumerGroupTopics(group); }

@@ -179,7 +179,7 @@ class DescribedTopics<E, R, Response> extends Split<E, R> {
 
   /**
    * What apply() does, decided from the answer's view: topics hidden and the refused added
-   * after the broker's by splicing its bytes (spliceTopics), authorized operations written over
+   * after the broker's by splicing its bytes (spliceEntries), authorized operations written over
    * the broker's in a copy. A listing's names are noted for a policy service, as
    * hideUndescribable notes them. Null when that takes decoding the answer: a name after the
    * entries that must be replaced (nextCursorShown), or what spliceEntries cannot place.
