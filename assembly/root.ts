@@ -15,6 +15,7 @@ import { FilterConfig, loadConfig, refusingConfig } from "./enforce/config";
 import { makeEnforcer } from "./enforce/handler";
 import { setTopicStatsLimit, setPrincipalStatsLimit } from "./enforce/observe";
 import { answered } from "./enforce/external";
+import { endRefusalWindow } from "./enforce/refusal-log";
 
 const ROOT_ID = "kafka";
 
@@ -65,7 +66,9 @@ class KafkaRoot extends RootContext {
     refreshLogLevel();
     const c = this.config;
     if (c == null) return;
-    closeStalledConnections(nowNs(), <i64>c.settings.frameTimeoutMs * 1000000);
+    const now = nowNs();
+    closeStalledConnections(now, <i64>c.settings.frameTimeoutMs * 1000000);
+    endRefusalWindow(now);
   }
 
   // Answers to external decision calls, which are made on behalf of this root.

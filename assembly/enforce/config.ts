@@ -3,7 +3,7 @@
 //
 //   {"allowEveryoneIfNoAclFound": false, "superUsers": [...], "acls": [...], "limits": {...},
 //    "mode": "enforce" | "audit",
-//    "audit": {"allows": "none" | "all", "sampleRate": 1},
+//    "audit": {"allows": "none" | "all", "sampleRate": 1, "refusalsLoggedPerSecond": 100},
 //    "external": {"cluster": "opa", "path": "/v1/data/kafka/authz/allow", "authority": "opa",
 //                 "timeoutMs": 1000, "cacheTtlMs": 10000, "failOpen": false,
 //                 "maxCacheEntries": 10000, "maxPendingCalls": 1000},
@@ -19,7 +19,8 @@
 // "mode": "audit" decides every request as "enforce" does but forwards it unchanged, logging
 // and counting what enforce mode would have refused (see assembly/enforce/audit.ts). "audit"
 // says which decisions the audit trail keeps besides refusals: allowed ACL checks, none (the
-// default) or all, one in `sampleRate`.
+// default) or all, one in `sampleRate`; and how many refusals a VM logs line by line in a second
+// (the rest are counted and summed up: assembly/enforce/refusal-log.ts; 0: every one).
 //
 // "external" hands every ACL question to a policy service over HTTP (assembly/enforce/external.ts);
 // the ACL fields must then be absent or empty, as they would decide nothing. Limits still apply.
@@ -31,6 +32,7 @@ import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "./addresses";
 import { ExternalSettings } from "./external";
+import { DEFAULT_REFUSALS_LOGGED_PER_SECOND } from "./refusal-log";
 import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_IN_PLACE_FRAME_BYTES } from "../filter/settings";
 
 /** The "filter" section: the shell's own settings, then how the enforcement behaves. */
@@ -53,6 +55,8 @@ export class AuditSettings {
   logAllows: bool = false;
   /** "audit.sampleRate": one allowed check in this many is logged. */
   allowSampleRate: i32 = 1;
+  /** "audit.refusalsLoggedPerSecond": refusals a VM logs line by line in a second; 0: every one. */
+  refusalsLoggedPerSecond: i32 = DEFAULT_REFUSALS_LOGGED_PER_SECOND;
 }
 
 export class FilterConfig {
@@ -70,6 +74,7 @@ export class FilterConfig {
       + " principalStatsLimit=" + s.principalStatsLimit.toString()
       + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
       + " audit.sampleRate=" + this.audit.allowSampleRate.toString()
+      + " audit.refusalsLoggedPerSecond=" + this.audit.refusalsLoggedPerSecond.toString()
       + (this.external != null ? " " + this.external!.describe() : "");
   }
 }
@@ -147,6 +152,7 @@ function readAudit(root: JsonFields): AuditSettings {
     }
     a.logAllows = allows == "all";
     a.allowSampleRate = <i32>f.field("sampleRate").asIntOr(1, 1, 1000000);
+    a.refusalsLoggedPerSecond = <i32>f.field("refusalsLoggedPerSecond").asIntOr(DEFAULT_REFUSALS_LOGGED_PER_SECOND, 0, 1000000);
     f.finish();
   }
   return a;

@@ -18,6 +18,7 @@ import { isSupported } from "../messages/apis";
 import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, counter, countRequest, countRefusal } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
+import { logsRefusal, defineRefusalLogCounter } from "./refusal-log";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
@@ -51,6 +52,7 @@ export class Enforcer extends KafkaHandler {
     super();
     // Defined with the VM's first connection, so that dashboards find it before its first count.
     counter(RESPONSES_DECODED);
+    defineRefusalLogCounter();
     this.session.address = address;
     this.session.host = hostOf(address);
     if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;
@@ -142,10 +144,12 @@ export class Enforcer extends KafkaHandler {
         s.clientId, this.listener, ctx.apiName, ctx.version, ctx.header.correlationId)
       : null;
     const apiStat = statApiName(ctx.apiKey);
+    const limit = this.config.audit.refusalsLoggedPerSecond;
     for (let i = 0; i < refusals.length; i++) {
       const d = unchecked(refusals[i]);
-      countRefusal(s, ctx.apiName, apiStat, d, enforced);
-      if (subject != null) auditLine(subject, d, enforced ? Decision.Denied : Decision.WouldDeny);
+      const logged = subject != null && logsRefusal(limit, subject, s.host, d, enforced);
+      countRefusal(s, ctx.apiName, apiStat, d, enforced, logged);
+      if (logged) auditLine(subject!, d, enforced ? Decision.Denied : Decision.WouldDeny);
     }
     if (subject != null) for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);
   }

@@ -10,7 +10,7 @@
 //   kafka.decisions.<denied|would_deny>.<api>.<error>.<topic>   topic "_none" when the resource is no topic
 //   kafka.denied.<error>, kafka.audit.would_deny.<error>, kafka.requests.<api>, kafka.responses.<api>
 
-import { defineCounter, addCounter, logParts, LogLevelValues, enabled, printable, getSharedText, setSharedText } from "../runtime/host";
+import { defineCounter, addCounter, logParts, LogLevelValues, printable, getSharedText, setSharedText } from "../runtime/host";
 import { Session } from "./session";
 import { ResourceDecision } from "./audit";
 import { concat } from "../json/writer";
@@ -253,7 +253,7 @@ function refusalCountersOf(enforced: bool, apiStat: string, error: string, topic
  * Counts and logs one refusal: `enforced` false in audit mode, where the request went on.
  * `api` is Kafka's name for the log, `apiStat` its stat form.
  */
-export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool): void {
+export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool, logged: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
   const c = refusalCountersOf(enforced, apiStat, d.error, topic);
   addCounter(c.total, 1);
@@ -263,9 +263,10 @@ export function countRefusal(s: Session, api: string, apiStat: string, d: Resour
     const p = countersForPrincipal(s.principal);
     addCounter(enforced ? p.denied : p.wouldDeny, 1);
   }
-  // The operator's line (the audit trail has its own). Principal, client id, resource names
-  // and reasons come from the wire: escaped and capped. Not built when Envoy would drop it.
-  if (!enabled(LogLevelValues.info)) return;
+  // The operator's line (the audit trail has its own), unless this refusal is not `logged`
+  // (refusal-log.ts; nor when Envoy would drop it). Principal, client id, resource names and
+  // reasons come from the wire: escaped and capped.
+  if (!logged) return;
   logParts(LogLevelValues.info, ["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
     " client_id=", printable(s.clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
     " reason=\"", printable(d.reason, 300), "\" error=", c.error]);

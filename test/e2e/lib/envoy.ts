@@ -161,12 +161,13 @@ export interface AuditRecord {
 }
 
 /**
- * An audit line: the filter's message (after Envoy's "wasm log <plugin> <vm id> <root id>: ")
- * begins with the prefix. Anchored so, as a log shipper must anchor it: the prefix can also
+ * An audit line: the filter's message (after Envoy's "wasm log <plugin> <vm id> <root id>: ",
+ * or "wasm log <vm id> <root id>: " for a line the root context writes at its tick) begins with
+ * the prefix. Anchored so, as a log shipper must anchor it: the prefix can also
  * appear inside another line, quoted from a client (the operator's denial line shows the client
  * id), but never at the start of a message.
  */
-export const AUDIT_LINE = /^\[[^\]]*\]\[\d+\]\[info\]\[wasm\] wasm log \S+ \S+ \S+: kafka-audit: (\{.*)$/;
+export const AUDIT_LINE = /^\[[^\]]*\]\[\d+\]\[info\]\[wasm\] wasm log (?:\S+ ){1,2}\S+: kafka-audit: (\{.*)$/;
 
 /** The audit lines written since `mark`: the JSON text after the prefix, and its object (JSON.parse throws on a bad one). */
 export function auditSince(mark: number, log = ENVOY_LOG): Array<{ json: string; record: AuditRecord }> {

@@ -1,0 +1,160 @@
+// Share groups (KIP-932, Kafka 4.x queues) through Envoy, with Kafka's own share consumer
+// (kafka-tools' ConsoleShareConsumer, as kafka-console-share-consumer.sh runs it) and with
+// crafted bytes. ANONYMOUS may READ "e2e.*" topics and "e2e.group.*" groups but not
+// "e2e.group.denied.*", and may not even DESCRIBE "secret.*" (test/e2e/policy.json).
+//
+// Kafka's share consumer, subscribed to a topic it may not describe, heartbeats again at once on
+// each TOPIC_AUTHORIZATION_FAILED: thousands of refusals a second on one connection. The test
+// of that case also checks that the filter logs at most audit.refusalsLoggedPerSecond of them a
+// second per VM and accounts for every other one (assembly/enforce/refusal-log.ts).
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Partitioners } from "kafkajs";
+import { e2e, type ApiNeed, type Ctx } from "./lib/harness";
+import { run, type Proc } from "./lib/proc";
+import { PLAINTEXT, BROKER_INTERNAL, ROOT, unique } from "./lib/env";
+import { Wire, request, response, directAdmin, directKafka, ensureTopics, ERR } from "./lib/attack";
+import { stats, delta, K, concurrency, filterLogSince, auditSince, waitForLog } from "./lib/envoy";
+
+const JARS = join(ROOT, ".cache", "clients", "console-4.4.0", "*");
+// The consumer's own heartbeat errors (one line per refused heartbeat) are left out.
+const QUIET = ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients.consumer.internals=off"];
+const SHARE: ApiNeed[] = [{ api: "ShareGroupHeartbeat", key: 76, version: 1 }, { api: "ShareFetch", key: 78, version: 1 }];
+/** The filter's default audit.refusalsLoggedPerSecond (test/e2e/policy.json leaves it). */
+const REFUSALS_LOGGED_PER_SECOND = 100;
+const SHARE_GROUP_HEARTBEAT = 76, SHARE_FETCH = 78, METADATA = 3;
+const UNKNOWN_TOPIC_ID = 100;
+
+function shareConsumer(bootstrap: string, topic: string, group: string, max: number, timeoutMs: number): Promise<Proc> {
+  return run("java", [...QUIET, "-cp", JARS, "org.apache.kafka.tools.consumer.ConsoleShareConsumer", "--bootstrap-server", bootstrap,
+    "--topic", topic, "--group", group, "--max-messages", String(max), "--timeout-ms", String(timeoutMs)], { timeoutMs: timeoutMs + 60_000 });
+}
+
+const recordsOf = (p: Proc): string[] => p.stdout.split("\n").filter((l) => l.length > 0 && !l.startsWith("Processed")).sort();
+
+/** A share group starts at the log's end unless told otherwise (a group config, set on the broker directly). */
+async function fromEarliest(group: string): Promise<void> {
+  const r = await run("java", [...QUIET, "-cp", JARS, "org.apache.kafka.tools.ConfigCommand", "--bootstrap-server", BROKER_INTERNAL,
+    "--entity-type", "groups", "--entity-name", group, "--alter", "--add-config", "share.auto.offset.reset=earliest"], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, `share.auto.offset.reset for ${group}: ${r.stderr.slice(-500)}`);
+}
+
+/** Topics with records `values` each, written on the broker directly. */
+async function topicsWith(c: Ctx, topics: string[], values: (topic: string) => string[]): Promise<void> {
+  await ensureTopics(await directAdmin(c), topics);
+  const p = directKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await p.connect();
+  c.cleanup(() => p.disconnect());
+  for (const t of topics) await p.send({ topic: t, messages: values(t).map((value) => ({ value })) });
+}
+
+e2e("Kafka's share consumer through Envoy reads a topic it may read, in a group it may read", async (c) => {
+  const topic = unique("e2e.share.", "read"), group = unique("e2e.group.share.", "read");
+  await topicsWith(c, [topic], () => ["a", "b", "c"]);
+  await fromEarliest(group);
+  const r = await shareConsumer(PLAINTEXT, topic, group, 3, 20_000);
+  assert.deepEqual(recordsOf(r), ["a", "b", "c"], `the topic's records (${r.stderr.slice(-300)})`);
+}, 90_000, SHARE);
+
+e2e("Kafka's share consumer on a group it may not read: GroupAuthorizationException, nothing read", async (c) => {
+  const topic = unique("e2e.share.", "group"), group = unique("e2e.group.denied.share.", "group");
+  await topicsWith(c, [topic], () => ["a"]);
+  await fromEarliest(group);
+  const r = await shareConsumer(PLAINTEXT, topic, group, 1, 10_000);
+  assert.deepEqual(recordsOf(r), [], "nothing read");
+  assert.match(r.stderr, /GroupAuthorizationException/);
+  assert.ok(await waitForLog(c.mark, ["denied ShareGroupHeartbeat", `GROUP:${group}`, "group_authorization_failed"]), "the filter's refusal");
+}, 90_000, SHARE);
+
+e2e("Kafka's share consumer on a topic it may not describe: refused thousands of times a second, logged at most audit.refusalsLoggedPerSecond a second per VM, every refusal counted", async (c) => {
+  const hidden = unique("secret.share.", "flood"), group = unique("e2e.group.share.", "flood");
+  await topicsWith(c, [hidden], () => ["s1", "s2"]);
+  await fromEarliest(group);
+  // The broker itself (no authorizer) serves the same group and topic: the refusals are the filter's.
+  const directGroup = unique("e2e.group.share.", "direct");
+  await fromEarliest(directGroup);
+  const direct = await shareConsumer(BROKER_INTERNAL, hidden, directGroup, 2, 20_000);
+  const vms = await concurrency();
+  const before = await stats();
+  const started = Date.now();
+  const r = await shareConsumer(PLAINTEXT, hidden, group, 2, 5_000);
+  const seconds = (Date.now() - started) / 1000;
+  // The summary of each VM's last second comes with its next tick (at most a second later).
+  await new Promise((done) => setTimeout(done, 2_500));
+  const after = await stats();
+  assert.deepEqual(recordsOf(r), [], "nothing read through Envoy");
+  assert.match(r.stderr, /TopicAuthorizationException/);
+  const refused = delta(before, after, K("denials_total"));
+  const notLogged = delta(before, after, K("audit.refusals_not_logged"));
+  const lines = filterLogSince(c.mark);
+  const logged = lines.filter((l) => / kafka filter: denied /.test(l)).length;
+  const summed = lines.map((l) => / kafka filter: (\d+) refusals not logged /.exec(l)).filter((m) => m !== null).reduce((n, m) => n + Number(m![1]), 0);
+  const notLoggedRecords = auditSince(c.mark).map((a) => a.record).filter((a) => a.decision === "NOT_LOGGED");
+  c.t.diagnostic(`direct: ${JSON.stringify(recordsOf(direct))}; through Envoy in ${seconds.toFixed(1)} s: ${refused} refusals, ` +
+    `${logged} logged, ${notLogged} not (summed up in ${notLoggedRecords.length} audit lines), ${vms} VMs`);
+  assert.deepEqual(recordsOf(direct), ["s1", "s2"], "the broker's own listener serves the records");
+  assert.ok(refused > 2 * REFUSALS_LOGGED_PER_SECOND, `the consumer retried its refused heartbeats (${refused} refusals)`);
+  assert.equal(logged + notLogged, refused, "each refusal is logged or counted as not");
+  assert.ok(logged <= REFUSALS_LOGGED_PER_SECOND * vms * (Math.ceil(seconds) + 1), `${logged} lines in ${seconds.toFixed(1)} s`);
+  assert.equal(summed, notLogged, "the operator's summaries account for every refusal not logged");
+  assert.equal(notLoggedRecords.reduce((n, a) => n + Number(a.count), 0), notLogged, "so do the audit trail's NOT_LOGGED lines");
+  assert.ok(notLoggedRecords.every((a) => a.api === "ShareGroupHeartbeat" || a.api === "Metadata"), "naming what was refused");
+}, 120_000, SHARE);
+
+// Crafted bytes: a member of a group it may read asks ShareFetch for a topic it may read and one
+// it may not, by topic id (learnt elsewhere: here from the broker directly).
+e2e("ShareFetch naming a topic it may not read, by id, in a group it may read: that topic refused, the other served", async (c) => {
+  const visible = unique("e2e.share.", "fetch"), hidden = unique("secret.share.", "fetch"), group = unique("e2e.group.share.", "fetch");
+  await topicsWith(c, [visible, hidden], (t) => [`${t}-1`, `${t}-2`]);
+  await fromEarliest(group);
+  const ids = new Map<string, string>();
+  const broker = await Wire.at(BROKER_INTERNAL);
+  c.cleanup(() => broker.destroy());
+  await broker.send(await request(METADATA, 12, 1, { topics: [visible, hidden].map((name) => ({ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name })),
+    allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  for (const t of (await response((await broker.next(5000))!, METADATA, 12)).topics) ids.set(t.name, t.topicId);
+  assert.equal(ids.size, 2, "both topics' ids");
+
+  const w = await Wire.at(PLAINTEXT);
+  c.cleanup(() => w.destroy());
+  const memberId = "e2eSharefetchMember000";
+  let member: any = null;
+  for (let corr = 10; corr < 40; corr++) {
+    await w.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [visible] }));
+    member = await response((await w.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
+    if (member.errorCode === ERR.NONE) break;
+    await new Promise((done) => setTimeout(done, 250)); // the coordinator may still be loading
+  }
+  assert.equal(member.errorCode, ERR.NONE, `joined the share group: ${JSON.stringify(member)}`);
+
+  const fetch = (corr: number): Promise<Buffer> => request(SHARE_FETCH, 1, corr, {
+    groupId: group, memberId, shareSessionEpoch: 0, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100,
+    topics: [visible, hidden].map((t) => ({ topicId: ids.get(t), partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] })),
+    forgottenTopicsData: [],
+  });
+  // An id the filter has not seen is UNKNOWN_TOPIC_ID while the filter asks the broker its name
+  // (as topic-ids.test.ts shows); asked again, it is judged by name.
+  let frame: Buffer | null = null;
+  let answer: any = null;
+  let byId = new Map<string, any>();
+  for (let corr = 50; corr < 54; corr++) {
+    await w.send(await fetch(corr));
+    frame = await w.next(10_000);
+    assert.ok(frame !== null, `answered, the connection open (closed: ${w.closed})`);
+    answer = await response(frame!, SHARE_FETCH, 1);
+    byId = new Map<string, any>(answer.responses.map((t: any) => [t.topicId, t.partitions[0]]));
+    if (byId.get(ids.get(hidden)!)?.errorCode !== UNKNOWN_TOPIC_ID) break;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  const refusedPart = byId.get(ids.get(hidden)!);
+  c.t.diagnostic(`ShareFetch: error ${answer.errorCode}; ${[...byId].map(([id, p]) => `${id === ids.get(hidden) ? "hidden" : "visible"} ` +
+    `error ${p.errorCode}, ${p.records ? Buffer.from(p.records, "base64").length : 0} record bytes`).join("; ")}`);
+  assert.equal(answer.errorCode, ERR.NONE, "no top-level error: the group may be read");
+  assert.ok(refusedPart !== undefined, "the hidden topic is answered");
+  assert.equal(refusedPart.errorCode, ERR.TOPIC_AUTHORIZATION_FAILED, "refused");
+  assert.ok(!refusedPart.records || Buffer.from(refusedPart.records, "base64").length === 0, "with no records");
+  assert.notEqual(byId.get(ids.get(visible)!)?.errorCode, ERR.TOPIC_AUTHORIZATION_FAILED, "the visible topic is not refused");
+  assert.ok(!frame!.includes(Buffer.from(`${hidden}-1`)), "no record of the hidden topic anywhere in the answer");
+  assert.ok(await waitForLog(c.mark, ["denied ShareFetch", `TOPIC:${hidden}`, "topic_authorization_failed"]), "the filter's refusal");
+}, 90_000, SHARE);
