@@ -154,31 +154,36 @@ function writeAudit(w: JsonWriter, s: AuditSubject, d: ResourceDecision, decisio
 }
 
 /**
- * The audit line that stands for `count` refusals not logged one by one (refusal-log.ts), the
- * first at `firstNs` and the last at `lastNs`, over a limit of `limit` a second: decision
- * NOT_LOGGED, then the last of them as its own line would have named it. Valid until the next
- * call, as auditLineParts.
+ * The audit line that stands for `count` refusals of one kind not logged one by one
+ * (refusal-log.ts), the first at `firstNs` and the last at `lastNs`, over a limit of `limit` a
+ * second: decision NOT_LOGGED, then the kind as the last of them named it (`s`, `d`: what its
+ * own line would have said; the client's address and id are the last one's). `s` and `d` null:
+ * refusals of kinds past those a window tells apart. Valid until the next call, as auditLineParts.
  */
-export function notLoggedLineParts(count: i64, firstNs: i64, lastNs: i64, limit: i32, s: AuditSubject, d: ResourceDecision, decision: Decision): Array<string> {
+export function notLoggedLineParts(count: i64, firstNs: i64, lastNs: i64, limit: i32, s: AuditSubject | null, d: ResourceDecision | null, decision: Decision): Array<string> {
   const w = lineWriter.reset();
   w.raw(AUDIT_PREFIX);
   w.beginObject();
   w.key("time"); w.string(isoTime(lastNs));
   w.key("decision"); w.string("NOT_LOGGED");
-  w.key("mode"); w.string(s.mode);
   w.key("count"); w.int(count);
   w.key("from"); w.string(isoTime(firstNs));
   w.key("to"); w.string(isoTime(lastNs));
   w.key("refusalsLoggedPerSecond"); w.int(limit);
-  w.key("lastDecision"); w.string(decisionName(decision));
-  w.key("principal"); w.asciiString(s.principal, MAX_PRINCIPAL);
-  w.key("clientAddress"); w.asciiString(s.clientAddress, MAX_OTHER);
-  w.key("clientId"); w.asciiString(s.clientId, MAX_CLIENT_ID);
-  w.key("listener"); w.asciiString(s.listener, MAX_OTHER);
-  w.key("api"); w.asciiString(s.api, MAX_OTHER);
-  w.key("resourceType"); w.asciiString(d.resourceType, MAX_OTHER);
-  w.key("resourceName"); w.asciiString(d.resourceName, MAX_RESOURCE);
-  w.key("error"); w.asciiString(d.error, MAX_OTHER);
+  if (s == null || d == null) {
+    w.key("otherKinds"); w.bool(true);
+  } else {
+    w.key("refusal"); w.string(decisionName(decision));
+    w.key("mode"); w.string(s.mode);
+    w.key("principal"); w.asciiString(s.principal, MAX_PRINCIPAL);
+    w.key("clientAddress"); w.asciiString(s.clientAddress, MAX_OTHER);
+    w.key("clientId"); w.asciiString(s.clientId, MAX_CLIENT_ID);
+    w.key("listener"); w.asciiString(s.listener, MAX_OTHER);
+    w.key("api"); w.asciiString(s.api, MAX_OTHER);
+    w.key("resourceType"); w.asciiString(d.resourceType, MAX_OTHER);
+    w.key("resourceName"); w.asciiString(d.resourceName, MAX_RESOURCE);
+    w.key("error"); w.asciiString(d.error, MAX_OTHER);
+  }
   w.endObject();
   return w.pieces();
 }

@@ -5,11 +5,18 @@
 // hostile client needs no excuse. So each VM writes the lines of at most
 // "audit.refusalsLoggedPerSecond" refusals in a second (a window that starts with a refusal);
 // the rest are counted as every refusal is (kafka.denials_total, kafka.denied.<error>, ...,
-// and kafka.audit.refusals_not_logged) and summed up in one operator line and one audit line
-// when the window ends: at the next refusal after it, or at the root's tick.
+// and kafka.audit.refusals_not_logged) and summed up when the window ends: at the next refusal
+// after it, or at the root's tick.
+//
+// The summary keeps the audit trail's who and what: one audit line per kind of refusal not
+// logged (decision, principal, client host, API, resource, error) with its count, so that a
+// probe for a secret topic does not vanish into the count of another client's flood. At most
+// MAX_KINDS kinds a window are told apart (a client could make every refusal its own kind);
+// past them the count goes in one line that names no kind. The operator gets one line: how
+// many, of how many kinds, and the kind with the most.
 //
 // One count per VM, shared by its listeners: a flood on one leaves the others' refusals unlogged
-// for the rest of that second too (their summary counts them), and clients cannot multiply the
+// for the rest of that second too (the summary names them), and clients cannot multiply the
 // rate by opening connections. Each refusal is judged against the limit of its own listener's
 // configuration.
 
@@ -20,25 +27,42 @@ import { count, counter } from "./observe";
 /** "audit.refusalsLoggedPerSecond" when the configuration does not say. */
 export const DEFAULT_REFUSALS_LOGGED_PER_SECOND: i32 = 100;
 const WINDOW_NS: i64 = 1_000_000_000;
+/** Kinds of refusal not logged that a window tells apart. */
+const MAX_KINDS: i32 = 100;
 const NOT_LOGGED = "kafka.audit.refusals_not_logged";
+
+/** Refusals of one kind not logged in a window: how many, when, and the last of them. */
+class Kind {
+  count: i64 = 0;
+  firstNs: i64 = 0;
+  lastNs: i64 = 0;
+  constructor(public subject: AuditSubject, public decision: ResourceDecision, public host: string, readonly enforced: bool) {}
+}
 
 class Window {
   started: bool = false;
   startNs: i64 = 0;
   logged: i32 = 0;
   notLogged: i64 = 0;
-  firstNotLoggedNs: i64 = 0;
-  lastNotLoggedNs: i64 = 0;
   /** The limit the last refusal not logged was judged against. */
   limit: i32 = 0;
-  // The last refusal not logged, named in the summary.
-  lastSubject: AuditSubject | null = null;
-  lastDecision: ResourceDecision | null = null;
-  lastHost: string = "";
-  lastEnforced: bool = true;
+  kinds: Map<string, Kind> = new Map<string, Kind>();
+  /** The kinds in the order they came. */
+  order: Array<Kind> = new Array<Kind>();
+  /** Refusals of kinds past MAX_KINDS: counted, not told apart. */
+  others: i64 = 0;
+  othersFirstNs: i64 = 0;
+  othersLastNs: i64 = 0;
 
   /** Whether a refusal at `now` falls outside this window (a clock set back starts a new one too). */
   isOver(now: i64): bool { return !this.started || now < this.startNs || now - this.startNs >= WINDOW_NS; }
+
+  clear(): void {
+    this.notLogged = 0;
+    this.kinds.clear();
+    this.order.length = 0;
+    this.others = 0;
+  }
 }
 
 const current = new Window();
@@ -46,9 +70,18 @@ const current = new Window();
 /** Defines the counter with the VM's first connection, so that dashboards find it at 0. */
 export function defineRefusalLogCounter(): void { counter(NOT_LOGGED); }
 
+/** What tells kinds apart; each part prefixed by its length, so no two kinds share a key. */
+function kindKey(s: AuditSubject, host: string, d: ResourceDecision, enforced: bool): string {
+  const parts = [enforced ? "D" : "W", s.principal, host, s.api, d.resourceType, d.resourceName, d.error];
+  let key = "";
+  for (let i = 0; i < parts.length; i++) key += unchecked(parts[i]).length.toString() + ":" + unchecked(parts[i]);
+  return key;
+}
+
 /**
- * Whether the lines of refusal `d` of `subject` (at subject.timeNs) are written, under a
- * limit of `limit` a second (0: every one). One that is not is counted for the summary.
+ * Whether the lines of refusal `d` of `subject` (at subject.timeNs; `host`: the client's) are
+ * written, under a limit of `limit` a second (0: every one). One that is not is counted for
+ * the summary.
  */
 export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: ResourceDecision, enforced: bool): bool {
   if (limit <= 0) return true;
@@ -64,15 +97,27 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
     w.logged++;
     return true;
   }
-  if (w.notLogged == 0) w.firstNotLoggedNs = now;
   w.notLogged++;
-  w.lastNotLoggedNs = now;
   w.limit = limit;
-  w.lastSubject = subject;
-  w.lastDecision = d;
-  w.lastHost = host;
-  w.lastEnforced = enforced;
   count(NOT_LOGGED);
+  const key = kindKey(subject, host, d, enforced);
+  let k: Kind | null = w.kinds.has(key) ? w.kinds.get(key) : null;
+  if (k == null) {
+    if (w.order.length >= MAX_KINDS) {
+      if (w.others == 0) w.othersFirstNs = now;
+      w.others++;
+      w.othersLastNs = now;
+      return false;
+    }
+    k = new Kind(subject, d, host, enforced);
+    k.firstNs = now;
+    w.kinds.set(key, k);
+    w.order.push(k);
+  }
+  k.count++;
+  k.lastNs = now;
+  k.subject = subject;
+  k.decision = d;
   return false;
 }
 
@@ -80,16 +125,21 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
 export function endRefusalWindow(now: i64): void {
   const w = current;
   if (w.notLogged == 0 || !w.isOver(now)) return;
-  const s = w.lastSubject!;
-  const d = w.lastDecision!;
+  let most = unchecked(w.order[0]);
+  for (let i = 1; i < w.order.length; i++) if (unchecked(w.order[i]).count > most.count) most = unchecked(w.order[i]);
+  const s = most.subject;
+  const d = most.decision;
   // Values from the wire as in the operator's line of each refusal: escaped and capped.
-  logParts(LogLevelValues.info, ["kafka filter: ", w.notLogged.toString(), " refusals not logged (over audit.refusalsLoggedPerSecond ",
-    w.limit.toString(), " in this VM; counted as every refusal is); the last: ", w.lastEnforced ? "denied " : "would deny ", s.api,
-    " principal=", printable(s.principal), " client_id=", printable(s.clientId), " host=", w.lastHost,
-    " resource=", printable(d.resourceType + ":" + d.resourceName, 300), " error=", d.error.toLowerCase()]);
-  logParts(LogLevelValues.info, notLoggedLineParts(w.notLogged, w.firstNotLoggedNs, w.lastNotLoggedNs, w.limit, s, d,
-    w.lastEnforced ? Decision.Denied : Decision.WouldDeny));
-  w.notLogged = 0;
-  w.lastSubject = null;
-  w.lastDecision = null;
+  logParts(LogLevelValues.info, ["kafka filter: ", w.notLogged.toString(), " refusals not logged one by one (over audit.refusalsLoggedPerSecond ",
+    w.limit.toString(), " in this VM; counted as every refusal is; the audit trail has each kind), ",
+    w.order.length.toString(), w.others > 0 ? "+ kinds" : " kinds", "; the most, ", most.count.toString(), ": ",
+    most.enforced ? "denied " : "would deny ", s.api, " principal=", printable(s.principal), " client_id=", printable(s.clientId),
+    " host=", most.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300), " error=", d.error.toLowerCase()]);
+  for (let i = 0; i < w.order.length; i++) {
+    const k = unchecked(w.order[i]);
+    logParts(LogLevelValues.info, notLoggedLineParts(k.count, k.firstNs, k.lastNs, w.limit, k.subject, k.decision,
+      k.enforced ? Decision.Denied : Decision.WouldDeny));
+  }
+  if (w.others > 0) logParts(LogLevelValues.info, notLoggedLineParts(w.others, w.othersFirstNs, w.othersLastNs, w.limit, null, null, Decision.Denied));
+  w.clear();
 }

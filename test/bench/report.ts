@@ -127,6 +127,14 @@ section(`denied produce: ${denied} x the same batch to bench.denied.* (filter an
 figure("round trip p50, ms", (r) => r.denied.p50, 3, "denied.p50");
 figure("round trip p99, ms", (r) => r.denied.p99, 3, "denied.p99");
 figure("Envoy CPU per request, us", (r) => r.denied.envoyCpu.total / r.denied.count * 1000, 0, "denied.envoy_cpu_per_req");
+// Past audit.refusalsLoggedPerSecond a second per VM, refusals are counted, not logged one by one:
+// how many of them the filter's lines (the CPU above) were written for.
+const refusalLines = pairs.map((x) => {
+  const c = x.filter.counters ?? {};
+  const all = c["wasmcustom.kafka.denials_total"] ?? 0, notLogged = c["wasmcustom.kafka.audit.refusals_not_logged"] ?? 0;
+  return `${fmt(all - notLogged, 0)} of ${fmt(all, 0)}`;
+});
+rows.push([`  refusals logged line by line per filter run, warm-up included (audit.refusalsLoggedPerSecond): ${refusalLines.join(", ")}`]);
 section("memory of the Envoy process (fresh Envoy per run; after = after warm-up and all steps)");
 figure("RSS before load, MiB", (r) => r.memory.idle.rssKiB / 1024, 1, "rss.before_load");
 figure("RSS after load, MiB", (r) => r.memory.loaded.rssKiB / 1024, 1, "rss.after_load");

@@ -3,10 +3,13 @@
 //   1. over the limit in one second: the first `limit` refusals write both lines, the rest none;
 //      every one is answered and counted as without a limit (same bytes to the client, same
 //      counters but kafka.audit.refusals_not_logged);
-//   2. the tick after the second: one operator line and one audit line sum up the rest (how
-//      many, from when to when, the last of them); the next refusal starts a new second;
+//   2. the tick after the second: one operator line sums up the rest (how many, of how many
+//      kinds, the kind with the most), and one audit line per kind (decision, principal, host,
+//      API, resource, error) says how many, from when to when; the next refusal starts a new second;
 //   3. no tick: the summary comes with the first refusal after the second;
-//   4. the count is the VM's: a second connection's refusal in the same second is not logged;
+//   4. the count is the VM's: a second connection's refusal in the same second is not logged,
+//      but its kind has its own audit line, apart from the flood's; past 100 kinds in a
+//      second, one line counts the rest;
 //   5. 0 logs every refusal; the default is 100;
 //   6. values from the wire in the summary are escaped (one line each; the audit line parses).
 //
@@ -85,12 +88,12 @@ limited.advance(700);
 const summed = lines(limited, mark);
 const op = summaries(summed);
 check("2: the tick after the second writes one operator summary", op.length === 1, JSON.stringify(summed).slice(0, 600));
-check("2: it says how many and names the last", op.length === 1 && /^kafka filter: 7 refusals not logged \(over audit\.refusalsLoggedPerSecond 5 in this VM; counted as every refusal is\); the last: denied Produce principal=User:ANONYMOUS client_id=alloc host=\S* resource=TOPIC:secret\.t error=topic_authorization_failed$/.test(op[0]),
+check("2: it says how many, of how many kinds, and the kind with the most", op.length === 1 && /^kafka filter: 7 refusals not logged one by one \(over audit\.refusalsLoggedPerSecond 5 in this VM; counted as every refusal is; the audit trail has each kind\), 1 kinds; the most, 7: denied Produce principal=User:ANONYMOUS client_id=alloc host=\S* resource=TOPIC:secret\.t error=topic_authorization_failed$/.test(op[0]),
   op[0]);
 const sa = audits(summed);
 check("2: and one audit line, decision NOT_LOGGED", sa.length === 1 && sa[0].decision === "NOT_LOGGED", JSON.stringify(sa));
-check("2: with the count, the limit and the last refusal", sa.length === 1 && sa[0].count === 7 && sa[0].refusalsLoggedPerSecond === 5 &&
-  sa[0].lastDecision === "DENIED" && sa[0].api === "Produce" && sa[0].resourceType === "TOPIC" && sa[0].resourceName === "secret.t" &&
+check("2: with the count, the limit and the kind", sa.length === 1 && sa[0].count === 7 && sa[0].refusalsLoggedPerSecond === 5 &&
+  sa[0].refusal === "DENIED" && sa[0].principal === "User:ANONYMOUS" && sa[0].api === "Produce" && sa[0].resourceType === "TOPIC" && sa[0].resourceName === "secret.t" &&
   sa[0].error === "TOPIC_AUTHORIZATION_FAILED" && sa[0].mode === "enforce", JSON.stringify(sa[0]));
 check("2: from and to: when the first and the last of them were refused", sa.length === 1 && sa[0].from === "1970-01-01T00:00:01.000Z" && sa[0].to === sa[0].from,
   JSON.stringify(sa[0]));
@@ -109,19 +112,34 @@ quiet.nowNs += 1_500_000_000n; // time passes, no tick
 refuse(qc, "secret.u");
 const after = lines(quiet, mark);
 check("3: the summary of the second before, then the new refusal's lines", after.length === 4 &&
-  / 3 refusals not logged .* resource=TOPIC:secret\.t /.test(after[0]) && audits([after[1]])[0].count === 3 &&
+  / 3 refusals not logged one by one .* resource=TOPIC:secret\.t /.test(after[0]) && audits([after[1]])[0].count === 3 &&
   operator([after[2]]).length === 1 && after[2].includes("TOPIC:secret.u"), JSON.stringify(after).slice(0, 800));
 
-// 4. The count is the VM's.
+// 4. The count is the VM's; the summary tells kinds apart.
 const shared = vm({ refusalsLoggedPerSecond: 3 });
-const a = shared.connect(11), b = shared.connect(12);
+const a = shared.connect(11), b = shared.connect(12, { "source.address": "10.9.9.9:4242" });
 for (let i = 0; i < 3; i++) refuse(a);
+for (let i = 0; i < 20; i++) refuse(a); // the flood
 mark = shared.logs.length;
-refuse(b, "secret.b", "other-client");
+refuse(b, "secret.b", "other-client"); // the probe
 check("4: another connection's refusal in the same second is not logged", lines(shared, mark).length === 0, JSON.stringify(lines(shared, mark)));
 shared.advance(1000);
-check("4: the summary names it", summaries(lines(shared, mark)).some((m) => m.includes("client_id=other-client") && m.includes("TOPIC:secret.b")),
-  JSON.stringify(lines(shared, mark)));
+const kinds = audits(lines(shared, mark));
+check("4: the operator's line counts both kinds and names the flood's", summaries(lines(shared, mark)).some((m) =>
+  / 21 refusals not logged one by one .*, 2 kinds; the most, 20: denied Produce .*resource=TOPIC:secret\.t /.test(m)), JSON.stringify(lines(shared, mark)));
+check("4: one audit line per kind: the flood's and the probe's", kinds.length === 2 && kinds[0].count === 20 && kinds[0].resourceName === "secret.t" &&
+  kinds[1].count === 1 && kinds[1].resourceName === "secret.b" && kinds[1].clientId === "other-client" && kinds[1].clientAddress === "10.9.9.9:4242",
+  JSON.stringify(kinds));
+const many = vm({ refusalsLoggedPerSecond: 1 });
+const mc = many.connect(15);
+refuse(mc);
+for (let i = 0; i < 130; i++) refuse(mc, `secret.k${i}`);
+mark = many.logs.length;
+many.advance(1000);
+const told = audits(lines(many, mark));
+check("4: past 100 kinds in a second, one line counts the rest", told.length === 101 && told.slice(0, 100).every((k) => k.count === 1 && k.resourceName.startsWith("secret.k")) &&
+  told[100].otherKinds === true && told[100].count === 30 && told[100].principal === undefined, JSON.stringify(told.slice(-2)));
+check("4: and the operator's line says so", summaries(lines(many, mark)).some((m) => / 130 refusals not logged one by one .*, 100\+ kinds; /.test(m)), JSON.stringify(summaries(lines(many, mark))));
 
 // 5. The default.
 const byDefault = vm(null);
