@@ -1,6 +1,7 @@
 // Share groups (KIP-932, Kafka 4.x queues) through Envoy, with Kafka's own share consumer
 // (kafka-tools' ConsoleShareConsumer, as kafka-console-share-consumer.sh runs it) and with
-// crafted bytes. ANONYMOUS may READ "e2e.*" topics and "e2e.group.*" groups but not
+// crafted bytes, and kafka-share-groups.sh's view of a group's offsets. ANONYMOUS may READ
+// "e2e.*" topics and "e2e.group.*" groups but not
 // "e2e.group.denied.*", and may not even DESCRIBE "secret.*" (test/e2e/policy.json).
 //
 // Kafka's share consumer, subscribed to a topic it may not describe, heartbeats again at once on
@@ -158,3 +159,22 @@ e2e("ShareFetch naming a topic it may not read, by id, in a group it may read: t
   assert.ok(!frame!.includes(Buffer.from(`${hidden}-1`)), "no record of the hidden topic anywhere in the answer");
   assert.ok(await waitForLog(c.mark, ["denied ShareFetch", `TOPIC:${hidden}`, "topic_authorization_failed"]), "the filter's refusal");
 }, 90_000, SHARE);
+
+// An admin's view (kafka-share-groups.sh --describe: DescribeShareGroupOffsets) of a group that
+// has consumed a topic the principal may describe and one it may not: through Envoy, the first
+// only; the broker's own listener, the reference, shows both.
+e2e("kafka-share-groups --describe through Envoy: the group's share offsets less the topics the principal may not DESCRIBE", async (c) => {
+  const visible = unique("e2e.share.", "offsets"), hidden = unique("secret.share.", "offsets"), group = unique("e2e.group.share.", "offsets");
+  await topicsWith(c, [visible, hidden], () => ["a", "b"]);
+  await fromEarliest(group);
+  for (const t of [visible, hidden]) assert.deepEqual(recordsOf(await shareConsumer(BROKER_INTERNAL, t, group, 2, 20_000)), ["a", "b"], `${t} consumed in ${group}`);
+  const describe = async (bootstrap: string): Promise<string[]> => {
+    const r = await run("java", [...QUIET, "-cp", JARS, "org.apache.kafka.tools.consumer.group.ShareGroupCommand", "--bootstrap-server", bootstrap,
+      "--describe", "--group", group], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, `describe through ${bootstrap}: ${r.stderr.slice(-400)}`);
+    // GROUP TOPIC PARTITION START-OFFSET LAG
+    return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f[0] === group).map((f) => f[1]).sort();
+  };
+  assert.deepEqual(await describe(BROKER_INTERNAL), [visible, hidden].sort(), "the broker has both");
+  assert.deepEqual(await describe(PLAINTEXT), [visible], `${hidden} is cut`);
+}, 120_000, SHARE);
