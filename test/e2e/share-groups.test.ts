@@ -1,8 +1,8 @@
 // Share groups (KIP-932, Kafka 4.x queues) through Envoy, with Kafka's own share consumer
 // (kafka-tools' ConsoleShareConsumer, as kafka-console-share-consumer.sh runs it) and with
 // crafted bytes, and kafka-share-groups.sh's view of a group's offsets. ANONYMOUS may READ
-// "e2e.*" topics and "e2e.group.*" groups but not
-// "e2e.group.denied.*", and may not even DESCRIBE "secret.*" (test/e2e/policy.json).
+// "e2e.*" topics and "e2e.group.*" groups but not "e2e.group.denied.*", and may not even
+// DESCRIBE "secret.*" (test/e2e/policy.json).
 //
 // Kafka's share consumer, subscribed to a topic it may not describe, heartbeats again at once on
 // each TOPIC_AUTHORIZATION_FAILED: thousands of refusals a second on one connection. The test
