@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
-import { e2e, within, type Ctx } from "./lib/harness";
+import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
 import { PLAINTEXT, SASL, ROOT, USERS, unique, type UserName } from "./lib/env";
 import { errorTypes } from "./lib/kafkajs";
 import { directAdmin, directKafka, ensureTopics, whileUnknownTopic } from "./lib/attack";
@@ -60,9 +60,9 @@ function parseConn(conn: Conn): { bootstrap: string; mechanism?: string; usernam
 }
 
 /** Runs an external driver with all steps; one JSON line per step on stdout. */
-async function driver(cmd: string, args: string[], steps: Step[]): Promise<Outcome[]> {
+async function driver(cmd: string, args: string[], steps: Step[], env: NodeJS.ProcessEnv = {}): Promise<Outcome[]> {
   const r = await run(cmd, [...args, ...steps.map(stepArg)], {
-    timeoutMs: steps.length * (STEP_TIMEOUT_MS + 10_000), env: { MATRIX_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
+    timeoutMs: steps.length * (STEP_TIMEOUT_MS + 10_000), env: { MATRIX_TIMEOUT_MS: String(STEP_TIMEOUT_MS), ...env },
   });
   const out = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Outcome);
   while (out.length < steps.length) {
@@ -81,8 +81,8 @@ const LISTENERS: Listener[] = ["PLAINTEXT", "SASL/PLAIN"];
 interface MatrixClient {
   name: string;
   version: () => Promise<string>;
-  /** Runs the steps in order, the same way for every cell. */
-  run: (steps: Step[]) => Promise<Outcome[]>;
+  /** Runs the steps in order, the same way for every cell; `env` for a driver (KIP_848_PROTOCOL). */
+  run: (steps: Step[], env?: NodeJS.ProcessEnv) => Promise<Outcome[]>;
   /** The client's name for TOPIC_AUTHORIZATION_FAILED. */
   authError: RegExp;
   /**
@@ -102,9 +102,22 @@ function javaClient(version: string): MatrixClient {
   return {
     name: `kafka-clients ${version.split(".").slice(0, 2).join(".")} (Java)`,
     version: async () => version,
-    run: (steps) => driver("java", ["-cp", `${dir}/classes:${dir}/*`, "Driver"], steps),
+    run: (steps, env) => driver("java", ["-cp", `${dir}/classes:${dir}/*`, "Driver"], steps, env),
     authError: TAF,
   };
+}
+
+// KIP-848's consumer group protocol (group.protocol=consumer: ConsumerGroupHeartbeat, the
+// broker assigns), for the clients that speak it; the drivers' consumers take it from
+// MATRIX_GROUP_PROTOCOL. Kafka 3.9 brokers do not offer it unless configured to.
+const KIP_848_PROTOCOL = { MATRIX_GROUP_PROTOCOL: "consumer" };
+async function withoutKip848(): Promise<string | null> {
+  const lacks = await brokerLacks([{ api: "ConsumerGroupHeartbeat", key: 68, version: 0 }]);
+  return lacks === null ? null : `the consumer group protocol needs ConsumerGroupHeartbeat: ${lacks}`;
+}
+
+function kip848(client: MatrixClient): MatrixClient {
+  return { ...client, name: `${client.name}, group.protocol=consumer`, run: (steps) => client.run(steps, KIP_848_PROTOCOL), notApplicable: withoutKip848 };
 }
 
 const pythonVersion = (mod: string, expr: string) => async () =>
@@ -269,6 +282,11 @@ async function kcatSteps(steps: Step[]): Promise<Outcome[]> {
   return out;
 }
 
+const CONFLUENT: MatrixClient = {
+  name: "confluent-kafka (librdkafka)", version: pythonVersion("confluent_kafka", "confluent_kafka.__version__ + ' / librdkafka ' + confluent_kafka.libversion()[0]"),
+  run: (steps, env) => driver(PYTHON, [join(ROOT, "test/e2e/clients/python/driver.py"), "confluent"], steps, env), authError: TAF,
+};
+
 const CLIENTS: MatrixClient[] = [
   {
     name: "console tools (Kafka 4.4.0)", version: async () => "4.4.0", run: consoleTools,
@@ -277,10 +295,9 @@ const CLIENTS: MatrixClient[] = [
   javaClient("4.4.0"),
   javaClient("3.9.1"),
   javaClient("2.8.2"),
-  {
-    name: "confluent-kafka (librdkafka)", version: pythonVersion("confluent_kafka", "confluent_kafka.__version__ + ' / librdkafka ' + confluent_kafka.libversion()[0]"),
-    run: (steps) => driver(PYTHON, [join(ROOT, "test/e2e/clients/python/driver.py"), "confluent"], steps), authError: TAF,
-  },
+  kip848(javaClient("4.4.0")),
+  CONFLUENT,
+  kip848(CONFLUENT),
   {
     name: "franz-go", version: async () => goVersion("franz-go", "github.com/twmb/franz-go"),
     run: (steps) => driver(join(CLIENTS_DIR, "franz-go"), [], steps), authError: TAF,

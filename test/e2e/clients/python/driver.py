@@ -63,8 +63,11 @@ class Confluent:
         emit("produce", True, count=len(values))
 
     def consume(self, c, topic, group, n):
-        cons = self.ck.Consumer({**self.conf(c), "group.id": group, "enable.auto.commit": False,
-                                 "auto.offset.reset": "earliest"})
+        conf = {**self.conf(c), "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+        # "consumer": KIP-848's consumer group protocol (ConsumerGroupHeartbeat), librdkafka 2.4 on.
+        if os.environ.get("MATRIX_GROUP_PROTOCOL"):
+            conf["group.protocol"] = os.environ["MATRIX_GROUP_PROTOCOL"]
+        cons = self.ck.Consumer(conf)
         try:
             cons.subscribe([topic])
             got, deadline = [], time.time() + TIMEOUT_S

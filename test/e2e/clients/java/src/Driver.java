@@ -76,6 +76,9 @@ public class Driver {
     props.put("group.id", group);
     props.put("enable.auto.commit", "false");
     props.put("auto.offset.reset", "earliest");
+    // "consumer": KIP-848's consumer group protocol (ConsumerGroupHeartbeat), kafka-clients 3.7 on.
+    String protocol = System.getenv("MATRIX_GROUP_PROTOCOL");
+    if (protocol != null && !protocol.isEmpty()) props.put("group.protocol", protocol);
     List<String> got = new ArrayList<>();
     try (KafkaConsumer<String, String> cons = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
       cons.subscribe(Collections.singletonList(topic));
