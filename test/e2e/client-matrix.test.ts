@@ -287,6 +287,11 @@ const CONFLUENT: MatrixClient = {
   run: (steps, env) => driver(PYTHON, [join(ROOT, "test/e2e/clients/python/driver.py"), "confluent"], steps, env), authError: TAF,
 };
 
+const FRANZ_GO: MatrixClient = {
+  name: "franz-go", version: async () => goVersion("franz-go", "github.com/twmb/franz-go"),
+  run: (steps, env) => driver(join(CLIENTS_DIR, "franz-go"), [], steps, env), authError: TAF,
+};
+
 const CLIENTS: MatrixClient[] = [
   {
     name: "console tools (Kafka 4.4.0)", version: async () => "4.4.0", run: consoleTools,
@@ -298,10 +303,8 @@ const CLIENTS: MatrixClient[] = [
   kip848(javaClient("4.4.0")),
   CONFLUENT,
   kip848(CONFLUENT),
-  {
-    name: "franz-go", version: async () => goVersion("franz-go", "github.com/twmb/franz-go"),
-    run: (steps) => driver(join(CLIENTS_DIR, "franz-go"), [], steps), authError: TAF,
-  },
+  FRANZ_GO,
+  kip848(FRANZ_GO),
   {
     name: "sarama", version: async () => goVersion("sarama", "github.com/IBM/sarama"),
     run: (steps) => driver(join(CLIENTS_DIR, "sarama"), [], steps), authError: TAF,

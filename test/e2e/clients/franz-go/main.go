@@ -228,7 +228,13 @@ func readFromStart(conn, topic string, n int, extra []kgo.Opt, then func(context
 }
 
 func consume(conn, topic, group string, n int) error {
-	got, err := readFromStart(conn, topic, n, []kgo.Opt{kgo.ConsumerGroup(group), kgo.DisableAutoCommit()},
+	groupOpts := []kgo.Opt{kgo.ConsumerGroup(group), kgo.DisableAutoCommit()}
+	// "consumer": KIP-848's consumer group protocol, which franz-go speaks with a server-side
+	// balancer and the range or sticky balancer.
+	if os.Getenv("MATRIX_GROUP_PROTOCOL") == "consumer" {
+		groupOpts = append(groupOpts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.RangeBalancer()))
+	}
+	got, err := readFromStart(conn, topic, n, groupOpts,
 		func(ctx context.Context, cl *kgo.Client) error { return cl.CommitUncommittedOffsets(ctx) })
 	if err != nil {
 		return err
