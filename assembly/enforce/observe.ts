@@ -250,8 +250,9 @@ function refusalCountersOf(enforced: bool, apiStat: string, error: string, topic
 }
 
 /**
- * Counts and logs one refusal: `enforced` false in audit mode, where the request went on.
- * `api` is Kafka's name for the log, `apiStat` its stat form.
+ * Counts one refusal and, when `logged` (refusal-log.ts; Envoy at info), writes the operator's
+ * line: `enforced` false in audit mode, where the request went on. `api` is Kafka's name for
+ * the log, `apiStat` its stat form.
  */
 export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool, logged: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
