@@ -37,6 +37,13 @@ class Kind {
   firstNs: i64 = 0;
   lastNs: i64 = 0;
   constructor(public subject: AuditSubject, public decision: ResourceDecision, public host: string, readonly enforced: bool) {}
+
+  /** Whether a refusal is of this kind (kindKey's parts, compared). */
+  isKindOf(s: AuditSubject, host: string, d: ResourceDecision, enforced: bool): bool {
+    const mine = this.decision;
+    return enforced == this.enforced && host == this.host && s.principal == this.subject.principal && s.api == this.subject.api &&
+      d.resourceType == mine.resourceType && d.resourceName == mine.resourceName && d.error == mine.error;
+  }
 }
 
 class Window {
@@ -49,6 +56,8 @@ class Window {
   kinds: Map<string, Kind> = new Map<string, Kind>();
   /** The kinds in the order they came. */
   order: Array<Kind> = new Array<Kind>();
+  /** The kind of the last refusal not logged. */
+  last: Kind | null = null;
   /** Refusals of kinds past MAX_KINDS: counted, not told apart. */
   others: i64 = 0;
   othersFirstNs: i64 = 0;
@@ -61,6 +70,7 @@ class Window {
     this.notLogged = 0;
     this.kinds.clear();
     this.order.length = 0;
+    this.last = null;
     this.others = 0;
   }
 }
@@ -100,8 +110,13 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
   w.notLogged++;
   w.limit = limit;
   count(NOT_LOGGED);
-  const key = kindKey(subject, host, d, enforced);
-  let k: Kind | null = w.kinds.has(key) ? w.kinds.get(key) : null;
+  // A flood is mostly one kind: the last one is tried first, without building its key.
+  let k = w.last;
+  let key = "";
+  if (k == null || !k.isKindOf(subject, host, d, enforced)) {
+    key = kindKey(subject, host, d, enforced);
+    k = w.kinds.has(key) ? w.kinds.get(key) : null;
+  }
   if (k == null) {
     if (w.order.length >= MAX_KINDS) {
       if (w.others == 0) w.othersFirstNs = now;
@@ -118,6 +133,7 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
   k.lastNs = now;
   k.subject = subject;
   k.decision = d;
+  w.last = k;
   return false;
 }
 

@@ -1,7 +1,8 @@
 // What one round trip (request and response) costs the filter in the mock host (host.mjs),
 // after warm-up round trips (first-use allocations: config lookups, stat names, grown buffers):
 //   - Metadata v12 for one topic (the bench's per-request figure), and a Produce of 1 KiB to a
-//     denied topic (answered by the filter after its ApiVersions probe, as in the bench); a
+//     denied topic (answered by the filter after its ApiVersions probe, as in the bench), 50 a
+//     second (each logged) and as fast as it comes (past audit.refusalsLoggedPerSecond); a
 //     Metadata listing of 200 topics of 10 partitions, half of them hidden from the principal,
 //     and the same page of DescribeTopicPartitions (the policy's authorized operations filled in);
 //   - Produce (acks=1, 1 KiB records): 1 KiB, 101 KiB and 1 MiB in one partition, 101 KiB spread over
@@ -165,13 +166,24 @@ function exchange(c, request, response, corr) {
   });
   const denied = produce(0, "bench.denied.x", [batch(1, 1024)]);
   const probeAnswer = Buffer.from([0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // ApiVersions v0: no error, no keys, throttle 0
-  measure("produce 1 KiB denied", 1, (corr, check) => {
+  const refuse = (corr, check, logged) => {
     // The probe reuses the refused request's correlation id.
+    const from = h.logs.length;
     const answer = exchange(c, denied, probeAnswer, corr).down;
-    if (check && !(answer.length > probeAnswer.length && answer.readInt32BE(4) === corr && h.logs.at(-2)?.msg.startsWith("kafka filter: denied Produce"))) {
-      throw new Error("the denied Produce was not refused and answered: " + JSON.stringify(h.logs.slice(-3)));
+    const line = h.logs.slice(from).some((l) => l.msg.startsWith("kafka filter: denied Produce"));
+    if (check && !(answer.length > probeAnswer.length && answer.readInt32BE(4) === corr && line === logged)) {
+      throw new Error(`the denied Produce was not refused and answered (its lines ${logged ? "" : "not "}written): ` + JSON.stringify(h.logs.slice(-3)));
     }
+  };
+  // 50 refusals a second, under audit.refusalsLoggedPerSecond (100): each writes its two lines.
+  measure("produce 1 KiB denied", 1, (corr, check) => {
+    h.nowNs += 20_000_000n;
+    refuse(corr, check, true);
   });
+  // As fast as the client sends, past the limit: counted, not logged one by one (refusal-log.ts).
+  // The clock stands still from here: the first 100 use up this second's lines.
+  for (let i = 0; i < 100; i++) refuse(60_000 + i, false, true);
+  measure("produce 1 KiB denied, past audit.refusalsLoggedPerSecond", 1, (corr, check) => refuse(corr, check, false));
   c.close();
 }
 // One record of 1 KiB, 100 in one partition (the bench's Produce), 1,000 in one, 100 in 100 partitions of one each.
