@@ -21,7 +21,8 @@
 
 import { JsonWriter } from "../json/writer";
 import { parseJson, JsonKind } from "../json/value";
-import { httpCall, httpCallResponseHeader, readBuffer, BufferTypeValues, actOnContext, nowNs, warn, printable } from "../runtime/host";
+import { httpCall, httpCallResponseHeader, readBuffer, BufferTypeValues, actOnContext, nowNs, printable } from "../runtime/host";
+import { warnBounded } from "./warnings";
 import { resumeRequests } from "../filter/seam";
 import { resourceTypeName, operationName } from "../policy/acl";
 import { count } from "./observe";
@@ -291,7 +292,7 @@ function decided(call: Call, answeredOk: bool, reason: string, failure: string, 
   } else {
     count("kafka.external.failures");
     if (open) count("kafka.external.failed_open");
-    warn("kafka filter: external decision on " + printable(call.question.describe(), 300) + " failed (" + failure + "): " +
+    warnBounded("kafka filter: external decision on " + printable(call.question.describe(), 300) + " failed (" + failure + "): " +
       (open ? "allowing (failOpen)" : "denying"));
     d = new ExternalDecision(open, "external service failed (" + failure + "), " + (open ? "failing open" : "failing closed"),
       now + min(<i64>s.cacheTtlMs, FAILURE_HOLD_MS) * 1000000);

@@ -5,7 +5,7 @@ import { DecodedRequest, decodeRequestWith, decodeResponseWith, encodeResponseWi
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
-import { warn, logParts, LogLevelValues, enabled, getProperty, printable, nowNs } from "../runtime/host";
+import { logParts, LogLevelValues, enabled, getProperty, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
@@ -19,6 +19,7 @@ import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddre
 import { count, counter, countRequest, countRefusal } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
 import { logsRefusal, defineRefusalLogCounter } from "./refusal-log";
+import { warnBounded } from "./warnings";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
@@ -96,7 +97,7 @@ export class Enforcer extends KafkaHandler {
       count("kafka.request_decode_errors");
       const why = "request did not decode: " + decoded.error;
       if (this.config.settings.closeOnDecodeError) return Verdict.close(why);
-      warn("kafka filter: passing a " + printable(why, 1024));
+      warnBounded("kafka filter: passed on (onDecodeError: pass): " + printable(why, 1024));
       return Verdict.pass();
     }
     const ctx = new RequestContext(this.config.policy, this.session, header, decoded);
@@ -228,7 +229,7 @@ export class Enforcer extends KafkaHandler {
     count("kafka.response_decode_errors");
     const why = "response did not decode: " + error;
     if (this.config.settings.closeOnDecodeError || mustRead) return Verdict.close(why);
-    warn("kafka filter: passing a " + printable(why, 1024));
+    warnBounded("kafka filter: passed on (onDecodeError: pass): " + printable(why, 1024));
     return Verdict.pass();
   }
 

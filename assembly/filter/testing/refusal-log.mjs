@@ -11,7 +11,10 @@
 //      but its kind has its own audit line, apart from the flood's; past 100 kinds in a
 //      second, one line counts the rest;
 //   5. 0 logs every refusal; the default is 100;
-//   6. values from the wire in the summary are escaped (one line each; the audit line parses).
+//   6. values from the wire in the summary are escaped (one line each; the audit line parses);
+//   7. warnings a client can set off per request (a request passed on undecoded under
+//      "onDecodeError": "pass") are bounded the same way: 100 a second per VM, the rest
+//      counted (kafka.warnings_not_logged) and summed up in one line (assembly/enforce/warnings.ts).
 //
 //   node assembly/filter/testing/refusal-log.mjs [build/filter.wasm]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -167,5 +170,37 @@ const out = lines(hostile, mark);
 check("6: two summary lines, no control character in them", out.length === 2 && out.every((m) => !/[\u0000-\u001f\u007f]/.test(m)), JSON.stringify(out));
 const parsed = audits(out.filter((m) => m.startsWith("kafka-audit: ")));
 check("6: the audit line parses and holds the client id as data", parsed.length === 1 && parsed[0].clientId === forged, JSON.stringify(parsed));
+
+// 7. Warnings: a Metadata v12 request whose body does not read, passed on under "pass".
+const lenient = new Host(WASM, { config: JSON.stringify({ ...JSON.parse(policy(null)), filter: { onDecodeError: "pass" } }) });
+if (!lenient.start()) throw new Error("configure failed: " + JSON.stringify(lenient.logs.slice(-2)));
+const wc = lenient.connect(16);
+const garbled = (corr) => {
+  const header = Buffer.from([0, 3, 0, 12, 0, 0, 0, 0, 0, 2, 0x61, 0x62, 0]);
+  header.writeInt32BE(corr, 4);
+  const body = Buffer.from([0x05, 0xff, 0xff, 0xff, 0xff, 0xff]); // 4 topics, then a name longer than the frame
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(header.length + body.length);
+  return Buffer.concat([size, header, body]);
+};
+mark = lenient.logs.length;
+let passed = 0;
+for (let i = 1; i <= 150; i++) {
+  wc.sent[DOWNSTREAM] = [];
+  const f = garbled(i);
+  wc.feed(DOWNSTREAM, f);
+  if (wc.output(DOWNSTREAM).equals(f)) passed++;
+}
+const warned = lenient.logs.slice(mark).filter((l) => l.level === 3 && l.msg.startsWith("kafka filter: passed on (onDecodeError: pass): request did not decode: "));
+check("7: every garbled request is passed on (onDecodeError: pass)", passed === 150 && !wc.closed, `${passed} passed, closed ${wc.closed}`);
+check("7: 100 warnings written in the second", warned.length === 100, String(warned.length));
+check("7: every one counted", counter(lenient, "kafka.request_decode_errors") === 150n && counter(lenient, "kafka.warnings_not_logged") === 50n,
+  `${counter(lenient, "kafka.request_decode_errors")} decode errors, ${counter(lenient, "kafka.warnings_not_logged")} not logged`);
+mark = lenient.logs.length;
+lenient.advance(1000);
+const more = lenient.logs.slice(mark).filter((l) => l.level === 3).map((l) => l.msg);
+check("7: the tick after the second says how many were not written and the last", more.length === 1 &&
+  /^kafka filter: 50 more warnings not logged \(over 100 a second in this VM; their counters count them\); the last: kafka filter: passed on \(onDecodeError: pass\): request did not decode: /.test(more[0]),
+  JSON.stringify(more));
 
 done();
