@@ -23,10 +23,10 @@
 import { LogLevelValues, logParts, printable } from "../runtime/host";
 import { AuditSubject, Decision, ResourceDecision, notLoggedLineParts } from "./audit";
 import { count, counter } from "./observe";
+import { SecondWindow } from "./second-window";
 
 /** "audit.refusalsLoggedPerSecond" when the configuration does not say. */
 export const DEFAULT_REFUSALS_LOGGED_PER_SECOND: i32 = 100;
-const WINDOW_NS: i64 = 1_000_000_000;
 /** Kinds of refusal not logged that a window tells apart. */
 const MAX_KINDS: i32 = 100;
 const NOT_LOGGED = "kafka.audit.refusals_not_logged";
@@ -47,9 +47,7 @@ class Kind {
 }
 
 class Window {
-  started: bool = false;
-  startNs: i64 = 0;
-  logged: i32 = 0;
+  readonly second: SecondWindow = new SecondWindow();
   notLogged: i64 = 0;
   /** The limit the last refusal not logged was judged against. */
   limit: i32 = 0;
@@ -62,9 +60,6 @@ class Window {
   others: i64 = 0;
   othersFirstNs: i64 = 0;
   othersLastNs: i64 = 0;
-
-  /** Whether a refusal at `now` falls outside this window (a clock set back starts a new one too). */
-  isOver(now: i64): bool { return !this.started || now < this.startNs || now - this.startNs >= WINDOW_NS; }
 
   clear(): void {
     this.notLogged = 0;
@@ -97,16 +92,11 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
   if (limit <= 0) return true;
   const now = subject.timeNs;
   const w = current;
-  if (w.isOver(now)) {
+  if (w.second.isOver(now)) {
     endRefusalWindow(now);
-    w.started = true;
-    w.startNs = now;
-    w.logged = 0;
+    w.second.begin(now);
   }
-  if (w.logged < limit) {
-    w.logged++;
-    return true;
-  }
+  if (w.second.take(limit)) return true;
   w.notLogged++;
   w.limit = limit;
   count(NOT_LOGGED);
@@ -140,7 +130,7 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
 /** Writes the summary of a window that is over by `now` and had refusals it did not log (the root's tick). */
 export function endRefusalWindow(now: i64): void {
   const w = current;
-  if (w.notLogged == 0 || !w.isOver(now)) return;
+  if (w.notLogged == 0 || !w.second.isOver(now)) return;
   let most = unchecked(w.order[0]);
   for (let i = 1; i < w.order.length; i++) if (unchecked(w.order[i]).count > most.count) most = unchecked(w.order[i]);
   const s = most.subject;

@@ -9,19 +9,15 @@
 
 import { nowNs, warn } from "../runtime/host";
 import { count } from "./observe";
+import { SecondWindow } from "./second-window";
 
 const WARNINGS_PER_SECOND: i32 = 100;
-const WINDOW_NS: i64 = 1_000_000_000;
 const NOT_LOGGED = "kafka.warnings_not_logged";
 
 class Window {
-  started: bool = false;
-  startNs: i64 = 0;
-  written: i32 = 0;
+  readonly second: SecondWindow = new SecondWindow();
   notWritten: i64 = 0;
   last: string = "";
-
-  isOver(now: i64): bool { return !this.started || now < this.startNs || now - this.startNs >= WINDOW_NS; }
 }
 
 const current = new Window();
@@ -30,14 +26,11 @@ const current = new Window();
 export function warnBounded(message: string): void {
   const now = nowNs();
   const w = current;
-  if (w.isOver(now)) {
+  if (w.second.isOver(now)) {
     endWarningWindow(now);
-    w.started = true;
-    w.startNs = now;
-    w.written = 0;
+    w.second.begin(now);
   }
-  if (w.written < WARNINGS_PER_SECOND) {
-    w.written++;
+  if (w.second.take(WARNINGS_PER_SECOND)) {
     warn(message);
     return;
   }
@@ -49,7 +42,7 @@ export function warnBounded(message: string): void {
 /** Says how many warnings a window that is over by `now` did not write (the root's tick). */
 export function endWarningWindow(now: i64): void {
   const w = current;
-  if (w.notWritten == 0 || !w.isOver(now)) return;
+  if (w.notWritten == 0 || !w.second.isOver(now)) return;
   warn("kafka filter: " + w.notWritten.toString() + " more warnings not logged (over " + WARNINGS_PER_SECOND.toString() +
     " a second in this VM; their counters count them); the last: " + w.last);
   w.notWritten = 0;
