@@ -19,10 +19,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
-import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
-import { PLAINTEXT, SASL, ROOT, USERS, unique, type UserName } from "./lib/env";
+import { e2e, within, type Ctx } from "./lib/harness";
+import { PLAINTEXT, SASL, ROOT, USERS, BROKER_INTERNAL, unique, type UserName } from "./lib/env";
 import { errorTypes } from "./lib/kafkajs";
-import { directAdmin, directKafka, ensureTopics, whileUnknownTopic } from "./lib/attack";
+import { API, Wire, directAdmin, directKafka, ensureTopics, request, response, whileUnknownTopic } from "./lib/attack";
 import { librdkafkaVersion } from "./lib/kcat";
 import * as kcatLib from "./lib/kcat";
 import { run, type Proc } from "./lib/proc";
@@ -109,11 +109,21 @@ function javaClient(version: string): MatrixClient {
 
 // KIP-848's consumer group protocol (group.protocol=consumer: ConsumerGroupHeartbeat, the
 // broker assigns), for the clients that speak it; the drivers' consumers take it from
-// MATRIX_GROUP_PROTOCOL. Kafka 3.9 brokers do not offer it unless configured to.
+// MATRIX_GROUP_PROTOCOL. A cluster serves it once its feature group.version is 1 or more: Kafka
+// 4.x's by default; Kafka 3.9's offer ConsumerGroupHeartbeat but leave the feature at 0.
 const KIP_848_PROTOCOL = { MATRIX_GROUP_PROTOCOL: "consumer" };
 async function withoutKip848(): Promise<string | null> {
-  const lacks = await brokerLacks([{ api: "ConsumerGroupHeartbeat", key: 68, version: 0 }]);
-  return lacks === null ? null : `the consumer group protocol needs ConsumerGroupHeartbeat: ${lacks}`;
+  const w = await Wire.at(BROKER_INTERNAL);
+  try {
+    await w.send(await request(API.ApiVersions, 3, 1, { clientSoftwareName: "e2e-matrix", clientSoftwareVersion: "1" }));
+    const frame = await w.next(5000);
+    if (frame === null) return "the broker did not answer ApiVersions";
+    const features = ((await response(frame, API.ApiVersions, 3)).finalizedFeatures ?? []) as Array<{ name: string; maxVersionLevel: number }>;
+    const level = features.find((f) => f.name === "group.version")?.maxVersionLevel ?? 0;
+    return level >= 1 ? null : `the cluster has not enabled the consumer group protocol (feature group.version at ${level})`;
+  } finally {
+    w.destroy();
+  }
 }
 
 function kip848(client: MatrixClient): MatrixClient {

@@ -154,7 +154,9 @@ export const AUDIT_PREFIX = "kafka-audit: ";
 
 /** One audit line's object, as the filter writes it. */
 export interface AuditRecord {
-  time: string; decision: "DENIED" | "ALLOWED" | "WOULD_DENY"; mode: "enforce" | "audit";
+  time: string; decision: "DENIED" | "ALLOWED" | "WOULD_DENY" | "NOT_LOGGED"; mode: "enforce" | "audit";
+  /** NOT_LOGGED lines (refusals past audit.refusalsLoggedPerSecond, one line per kind): how many, when, and as what. */
+  count?: number; from?: string; to?: string; refusalsLoggedPerSecond?: number; refusal?: "DENIED" | "WOULD_DENY"; otherKinds?: boolean;
   principal: string; clientAddress: string; clientId: string; clientIdLength: number; listener: string;
   api: string; apiVersion: number; correlationId: number; resourceType: string; resourceName: string;
   operation: string | null; acl: string | null; reason: string; error: string;
