@@ -19,7 +19,7 @@ import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddre
 import { count, counter, countRequest, countRefusal } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
 import { logsRefusal, defineRefusalLogCounter } from "./refusal-log";
-import { warnBounded } from "./warnings";
+import { warnBounded, defineWarningsCounter } from "./warnings";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
@@ -54,6 +54,7 @@ export class Enforcer extends KafkaHandler {
     // Defined with the VM's first connection, so that dashboards find it before its first count.
     counter(RESPONSES_DECODED);
     defineRefusalLogCounter();
+    defineWarningsCounter();
     this.session.address = address;
     this.session.host = hostOf(address);
     if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;

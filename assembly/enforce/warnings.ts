@@ -8,7 +8,7 @@
 // written and what the last of them said.
 
 import { nowNs, warn } from "../runtime/host";
-import { count } from "./observe";
+import { count, counter } from "./observe";
 import { SecondWindow } from "./second-window";
 
 const WARNINGS_PER_SECOND: i32 = 100;
@@ -21,6 +21,9 @@ class Window {
 }
 
 const current = new Window();
+
+/** Defines the counter with the VM's first connection, so that dashboards find it at 0. */
+export function defineWarningsCounter(): void { counter(NOT_LOGGED); }
 
 /** Writes `message` (already escaped where it quotes the wire) at warn level, within the VM's budget. */
 export function warnBounded(message: string): void {
