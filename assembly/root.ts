@@ -16,7 +16,7 @@ import { makeEnforcer } from "./enforce/handler";
 import { setTopicStatsLimit, setPrincipalStatsLimit } from "./enforce/observe";
 import { answered } from "./enforce/external";
 import { endRefusalWindow } from "./enforce/refusal-log";
-import { endWarningWindow } from "./enforce/warnings";
+import { endLineWindows } from "./runtime/line-budget";
 
 const ROOT_ID = "kafka";
 
@@ -70,7 +70,7 @@ class KafkaRoot extends RootContext {
     const now = nowNs();
     closeStalledConnections(now, <i64>c.settings.frameTimeoutMs * 1000000);
     endRefusalWindow(now);
-    endWarningWindow(now);
+    endLineWindows(now);
   }
 
   // Answers to external decision calls, which are made on behalf of this root.

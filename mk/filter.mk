@@ -9,7 +9,8 @@
 #                       same frames read whole, Fetch responses read as they arrive in reads
 #                       of many sizes (in-place.mjs), refusals' log lines at Envoy's
 #                       log level (log-level.mjs) and up to audit.refusalsLoggedPerSecond
-#                       (refusal-log.mjs), Metadata listings cut from the answer's
+#                       (refusal-log.mjs), lines per connection up to 100 a second per VM
+#                       (connection-lines.mjs), Metadata listings cut from the answer's
 #                       view against the codecs (listings.mjs); the oracle sweep, the waits,
 #                       in-envoy and in-place again on build/filter-stress.wasm (garbage
 #                       collected at every safe point, bytes not fetched in place poisoned)
@@ -64,6 +65,8 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node assembly/filter/testing/log-level.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/refusal-log.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/refusal-log.mjs $(FILTER_STRESS_WASM)
+	node assembly/filter/testing/connection-lines.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/connection-lines.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/listings.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

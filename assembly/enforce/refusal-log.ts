@@ -23,7 +23,7 @@
 import { LogLevelValues, logParts, printable } from "../runtime/host";
 import { AuditSubject, Decision, ResourceDecision, notLoggedLineParts } from "./audit";
 import { count, counter } from "./observe";
-import { SecondWindow } from "./second-window";
+import { SecondWindow } from "../runtime/second-window";
 
 /** "audit.refusalsLoggedPerSecond" when the configuration does not say. */
 export const DEFAULT_REFUSALS_LOGGED_PER_SECOND: i32 = 100;

@@ -26,7 +26,7 @@
 //   FlushWrite after the callback returns, and tcp_proxy then closes the broker connection.
 
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { BufferTypeValues, replaceBufferPrefix, closeDownstream, debug, info, warn, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
+import { BufferTypeValues, replaceBufferPrefix, closeDownstream, debug, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
 import { collectAtCallbackStart, noteConnectionClosed, noteConnectionOpened } from "../runtime/collect";
 import { Writer } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
@@ -39,6 +39,7 @@ import { ShellSettings } from "./settings";
 import { getStats, addCounter, apiName, ByteTally } from "./stats";
 import { frameAtStart, inPlaceChunk, envoyPages, readHead, headAt, scratchChunk } from "./in-place-chunk";
 import { StreamedResponse, NOT_CLOSED, CLOSED_BY_HANDLER } from "./streamed-response";
+import { connectionLines, filterCloseLines } from "./connection-lines";
 import { IN_PLACE_PAGE, endInPlace, fetchAll, inPlace, inPlaceFetchedBytes, memoryPages } from "../protocol/in-place";
 
 const EMPTY = new Uint8Array(0);
@@ -196,6 +197,8 @@ export class KafkaConnection extends Context {
     if (this.mayWait) this.resumeGate = claimResumeGate();
     refreshLogLevel();
     addCounter(getStats().connections, 1);
+    connectionLines.define();
+    filterCloseLines.define();
     return FilterStatusValues.Continue;
   }
 
@@ -455,7 +458,7 @@ export class KafkaConnection extends Context {
     if (decodeError) addCounter(stats.decodeErrors, 1);
     this.closeLogged = true;
     // Reasons can quote what the client sent: never let it shape the log.
-    warn(this.label + " closed by filter: " + printable(reason, 1024) + this.summary());
+    filterCloseLines.write(this.label + " closed by filter: " + printable(reason, 1024) + this.summary());
     closeDownstream();
   }
 
@@ -478,10 +481,11 @@ export class KafkaConnection extends Context {
   onDone(): bool {
     if (!this.closeLogged) {
       this.closeLogged = true;
-      let why = this.closeCause.length > 0 ? this.closeCause : "connection ended";
+      const cause = this.closeCause.length > 0 ? this.closeCause : "connection ended";
+      let why = cause;
       const held = this.requests.heldBytes + this.responses.heldBytes;
       if (held > 0) why += ", " + held.toString() + " bytes of an unfinished frame dropped";
-      info(this.label + " closed: " + why + this.summary());
+      connectionLines.write(this.label + " closed: " + why + this.summary(), cause);
     }
     this.handler.onClose();
     this.requestTally.flush();

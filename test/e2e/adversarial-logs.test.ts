@@ -2,13 +2,14 @@
 // log (client id, resource names, ...) is escaped (control characters) and length-capped, so
 // a client can neither write a line of its own nor flood a line. The audit trail's lines
 // ("kafka-audit: {json}", issue 9 item 3) stay one valid JSON object each, whatever the client
-// id holds: newlines, quotes, invalid UTF-8, 32 KiB.
+// id holds: newlines, quotes, invalid UTF-8, 32 KiB. A client connecting in a loop cannot
+// flood the log with the lines its connections write of themselves.
 
 import assert from "node:assert/strict";
-import { e2e } from "./lib/harness";
+import { e2e, type Ctx } from "./lib/harness";
 import { unique, RUN } from "./lib/env";
-import { logSince, brief, auditSince, AUDIT_PREFIX, AUDIT_LINE } from "./lib/envoy";
-import { Wire, ERR, afterAttack, corrOf, metadata, metadataTopics, produce, produceErrors } from "./lib/attack";
+import { logSince, logMark, brief, auditSince, filterLogSince, stats, delta, K, concurrency, AUDIT_PREFIX, AUDIT_LINE } from "./lib/envoy";
+import { Wire, ERR, afterAttack, apiVersions, corrOf, metadata, metadataTopics, produce, produceErrors } from "./lib/attack";
 
 /** A line that looks like the filter's own, as the issue's forged one. */
 const FORGED = "[2026-01-01 00:00:00.000][1][info][wasm] wasm log kafka-plaintext kafka kafka: kafka filter: authenticated User:admin via SASL/PLAIN from 10.6.6.6";
@@ -138,3 +139,96 @@ e2e("[plaintext] audit lines: a 32 KiB client id of newlines, quotes, a forged a
   assert.ok(r.clientId.includes("\ufffd"), "invalid UTF-8 reads as U+FFFD");
   await afterAttack(c, "plaintext");
 });
+
+// A client that connects in a loop: each connection is a close line (and a login on SASL) where
+// Envoy itself writes none. Each VM writes at most CONNECTION_LINES_PER_SECOND of them a second
+// (assembly/filter/connection-lines.ts), the rest counted and summed up.
+const CONNECTION_LINES_PER_SECOND = 100;
+/** A summary line (which quotes the last line not logged). */
+const SUMMARY = / kafka filter: \d+ more .* not logged \(over /;
+
+/** Opens `n` connections to `listener`, `parallel` at a time; each sends `frame`, waits for an answer or a close, and hangs up. */
+async function connectInALoop(listener: "plaintext", n: number, parallel: number, frame: Buffer): Promise<{ answered: number; closedByPeer: number }> {
+  let next = 0, answered = 0, closedByPeer = 0;
+  const one = async (): Promise<void> => {
+    for (; next < n; ) {
+      next++;
+      const w = await Wire.open(listener);
+      try {
+        await w.send(frame);
+        const f = await w.next(5000);
+        if (f !== null) answered++;
+        else if (w.closed) closedByPeer++;
+      } finally {
+        w.destroy();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, one));
+  return { answered, closedByPeer };
+}
+
+/**
+ * The log's mark and the counters once the earlier tests' connections (their clients hang up in
+ * cleanup) have ended in the filter: their lines must not count against this test's.
+ */
+async function settled(): Promise<{ mark: number; before: Awaited<ReturnType<typeof stats>> }> {
+  await new Promise((done) => setTimeout(done, 1500));
+  return { mark: logMark(), before: await stats() };
+}
+
+/**
+ * What the filter wrote and counted since `mark` and `before`: the lines that match `line`, the
+ * sum of the summaries' counts, kafka.connection_lines_not_logged and `counter`. Connections end
+ * in the filter after the client hangs up, and a VM's summary comes with its next tick (later on
+ * a busy machine): read again until they account for `expected`, for up to 10 s.
+ */
+async function accounted(mark: number, before: Awaited<ReturnType<typeof stats>>, counter: string, line: RegExp, summary: RegExp,
+  expected: number): Promise<{ lines: number; summed: number; notLogged: number; counted: number }> {
+  for (const deadline = Date.now() + 10_000; ;) {
+    const after = await stats();
+    const all = filterLogSince(mark);
+    const r = {
+      lines: all.filter((l) => line.test(l) && !SUMMARY.test(l)).length,
+      summed: all.map((l) => summary.exec(l)).filter((m) => m !== null).reduce((n, m) => n + Number(m![1]), 0),
+      notLogged: delta(before, after, K("connection_lines_not_logged")),
+      counted: delta(before, after, K(counter)),
+    };
+    if ((r.counted >= expected && r.lines + r.notLogged >= expected && r.summed >= r.notLogged) || Date.now() > deadline) return r;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+/**
+ * `n` connections that each send `frame` and end as `ending` says; then each of them is one
+ * line (`line`) or counted in kafka.connection_lines_not_logged, at most 100 lines a second per
+ * VM, the summaries (`summary`, its first group the count) account for the rest, and `counter`
+ * counts every one.
+ */
+async function flood(c: Ctx, n: number, frame: Buffer, ending: "answered" | "closedByPeer", counter: string, line: RegExp, summary: RegExp): Promise<void> {
+  const vms = await concurrency();
+  const { mark, before } = await settled();
+  const started = Date.now();
+  const r = await connectInALoop("plaintext", n, 30, frame);
+  const seconds = (Date.now() - started) / 1000;
+  assert.equal(r[ending], n, `every connection ${ending === "answered" ? "is answered" : "is closed by the filter"}`);
+  const { lines, summed, notLogged, counted } = await accounted(mark, before, counter, line, summary, n);
+  c.t.diagnostic(`${n} connections in ${seconds.toFixed(1)} s: ${lines} lines, ${notLogged} not logged (summed up: ${summed}), ${vms} VMs`);
+  assert.equal(counted, n, `kafka.${counter} counts every one`);
+  assert.ok(notLogged > 0, `more than the budget in the time (${n} in ${seconds.toFixed(1)} s on ${vms} VMs)`);
+  assert.equal(lines + notLogged, n, "each connection is a line or counted as not logged");
+  assert.ok(lines <= CONNECTION_LINES_PER_SECOND * vms * (Math.ceil(seconds) + 1), `${lines} lines in ${seconds.toFixed(1)} s`);
+  assert.equal(summed, notLogged, "the summaries account for every line not logged");
+  await afterAttack(c, "plaintext");
+}
+
+e2e("[plaintext] a client connecting in a loop: close lines at most 100 a second per VM, every connection counted and accounted for", async (c) => {
+  await flood(c, 1500, await apiVersions(1), "answered", "connections", / kafka connection \d+ closed: client closed the connection /,
+    / kafka filter: (\d+) more connection lines not logged \(over 100 a second in this VM; kafka\.connections counts every connection\); by cause: client closed the connection \d+; the last: /);
+}, 90_000);
+
+e2e("[plaintext] garbage on each new connection: closes by the filter at most 100 a second per VM, apart from ordinary closes, every one counted", async (c) => {
+  await flood(c, 1000, Buffer.from([0xff, 0xff, 0xff, 0xf0, 1, 2, 3, 4]), "closedByPeer", "connections_closed_by_filter",
+    / kafka connection \d+ closed by filter: request frame with negative size -16 /,
+    / kafka filter: (\d+) more closes by the filter not logged \(over 100 a second in this VM; .*\); the last: kafka connection \d+ closed by filter: request frame with negative size/);
+}, 90_000);

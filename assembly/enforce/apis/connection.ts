@@ -18,7 +18,8 @@ import { RequestContext, encodeResponse } from "../context";
 import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { Session } from "../session";
-import { info, printable } from "../../runtime/host";
+import { printable } from "../../runtime/host";
+import { connectionLines } from "../../filter/connection-lines";
 
 export function checkApiVersions(ctx: RequestContext, rule: Rule): Verdict {
   ctx.after = CAP_API_VERSIONS;
@@ -223,7 +224,7 @@ function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): void {
   if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken);
   if (s.saslRounds == mechanismRounds(s.saslMechanism) && s.saslUser.length > 0) {
     const principal = "User:" + s.saslUser;
-    if (principal != s.principal) info("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host);
+    if (principal != s.principal) connectionLines.write("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host, "authenticated");
     s.principal = principal;
   }
 }

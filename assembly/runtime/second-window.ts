@@ -1,6 +1,6 @@
-// A budget of events per second for lines a client can set off as fast as it can send
-// (refusal-log.ts, warnings.ts): a window of one second starts with the first event that finds
-// the last one over (or none yet, or the clock set back).
+// A budget of events per second for lines a client can set off as fast as it can send or
+// connect (line-budget.ts, enforce/refusal-log.ts): a window of one second starts with the first
+// event that finds the last one over (or none yet, or the clock set back).
 
 const WINDOW_NS: i64 = 1_000_000_000;
 
