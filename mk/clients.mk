@@ -1,7 +1,7 @@
 # The client matrix's clients (test/e2e/client-matrix.test.ts, drivers in test/e2e/clients/),
 # each installed once from its package registry into .venv/ or $(CLIENTS_DIR):
-#   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python
-#   Go proxy      franz-go, sarama (versions in each driver's go.mod / go.sum)
+#   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python, aiokafka
+#   Go proxy      franz-go, sarama, kafka-go (versions in each driver's go.mod / go.sum)
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
 #                 kafka-tools $(CONSOLE_TOOLS_VERSION) (Kafka's console tools; a client like the others,
 #                 the same whichever broker KAFKA_VERSION runs)
@@ -15,12 +15,13 @@ CLIENTS_DIR            := $(CACHE)/clients
 CLIENTS_SRC            := test/e2e/clients
 CONFLUENT_KAFKA_VERSION ?= 2.16.1
 KAFKA_PYTHON_VERSION   ?= 3.0.12
+AIOKAFKA_VERSION       ?= 0.14.0
 MATRIX_JAVA_VERSIONS   ?= 4.4.0 3.9.1 2.8.2
 CONSOLE_TOOLS_VERSION  ?= 4.4.0
-CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)
+CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)-$(AIOKAFKA_VERSION)
 CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
 CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(CONSOLE_TOOLS_VERSION)/.stamp
-CLIENTS_GO             := $(CLIENTS_DIR)/franz-go $(CLIENTS_DIR)/sarama
+CLIENTS_GO             := $(CLIENTS_DIR)/franz-go $(CLIENTS_DIR)/sarama $(CLIENTS_DIR)/kafka-go
 CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:copy-dependencies -DincludeScope=runtime
 # Go modules in the project's cache, writable so that `rm -rf .cache` works.
 CLIENTS_GOENV          := GOMODCACHE=$(abspath $(CACHE)/go/mod) GOFLAGS=-modcacherw
@@ -31,7 +32,7 @@ clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_
 $(CLIENTS_PY_STAMP):
 	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check \
-	  'confluent-kafka==$(CONFLUENT_KAFKA_VERSION)' 'kafka-python==$(KAFKA_PYTHON_VERSION)'
+	  'confluent-kafka==$(CONFLUENT_KAFKA_VERSION)' 'kafka-python==$(KAFKA_PYTHON_VERSION)' 'aiokafka==$(AIOKAFKA_VERSION)'
 	@rm -f $(VENV)/.clients-* && touch $@
 
 # javac: the JDK, when only a JRE is there.
@@ -49,5 +50,6 @@ $(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
 	  -DoutputDirectory=$(abspath $(@D))
 	@touch $@
 
-$(CLIENTS_DIR)/%: $(CLIENTS_SRC)/%/main.go $(CLIENTS_SRC)/%/go.mod $(CLIENTS_SRC)/%/go.sum
+# step/: the protocol's side every Go driver shares (a local module each go.mod replaces).
+$(CLIENTS_DIR)/%: $(CLIENTS_SRC)/%/main.go $(CLIENTS_SRC)/%/go.mod $(CLIENTS_SRC)/%/go.sum $(CLIENTS_SRC)/step/step.go $(CLIENTS_SRC)/step/go.mod
 	cd $(CLIENTS_SRC)/$* && $(CLIENTS_GOENV) go build -o $(abspath $@) .

@@ -333,6 +333,14 @@ const CLIENTS: MatrixClient[] = [
     },
   },
   {
+    name: "aiokafka", version: pythonVersion("aiokafka", "aiokafka.__version__"),
+    run: (steps) => driver(PYTHON, [join(ROOT, "test/e2e/clients/python/driver.py"), "aiokafka"], steps), authError: TAF,
+  },
+  {
+    name: "kafka-go", version: async () => goVersion("kafka-go", "github.com/segmentio/kafka-go"),
+    run: (steps) => driver(join(CLIENTS_DIR, "kafka-go"), [], steps), authError: TAF,
+  },
+  {
     name: "kafkajs", version: async () => (await import("kafkajs/package.json", { with: { type: "json" } })).default.version,
     run: kafkajsSteps, authError: TAF,
   },

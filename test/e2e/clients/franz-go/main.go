@@ -7,13 +7,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,32 +21,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+	"kafka-wasm-filter/e2e/clients/step"
 )
 
-var timeout = 15 * time.Second
-
-func emit(op string, ok bool, rest map[string]any) {
-	m := map[string]any{"op": op, "ok": ok}
-	for k, v := range rest {
-		m[k] = v
-	}
-	b, _ := json.Marshal(m)
-	fmt.Println(string(b))
-}
-
-// errName: Kafka's name for the error, TIMEOUT, or the Go type.
+// errName: Kafka's name for a broker's error, else step.ErrName.
 func errName(err error) string {
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
 		return ke.Message
-	} else if errors.Is(err, context.DeadlineExceeded) {
-		return "TIMEOUT"
 	}
-	return fmt.Sprintf("%T", err)
-}
-
-func fail(op string, err error) {
-	emit(op, false, map[string]any{"error": errName(err), "message": err.Error()})
+	return step.ErrName(err)
 }
 
 // trace keeps franz-go's debug log lines ("msg key=value ...") for the steps to read.
@@ -134,7 +116,7 @@ func producer(conn string) (*kgo.Client, error) {
 	if cl := producers[conn]; cl != nil {
 		return cl, nil
 	}
-	cl, err := kgo.NewClient(append(opts(conn), kgo.RecordDeliveryTimeout(timeout))...)
+	cl, err := kgo.NewClient(append(opts(conn), kgo.RecordDeliveryTimeout(step.Timeout))...)
 	if err == nil {
 		producers[conn] = cl
 	}
@@ -147,14 +129,14 @@ func produce(conn, topic string, values []string) error {
 		return err
 	}
 	for _, v := range values {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), step.Timeout+5*time.Second)
 		err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte(v)}).FirstErr()
 		cancel()
 		if err != nil {
 			return err
 		}
 	}
-	emit("produce", true, map[string]any{"count": len(values)})
+	step.Emit("produce", true, map[string]any{"count": len(values)})
 	return nil
 }
 
@@ -195,7 +177,7 @@ func load(conn, topic, prefix string, ms int) error {
 			}
 		}
 	}
-	emit("load", true, map[string]any{"acked": acked, "at": at, "failed": failed})
+	step.Emit("load", true, map[string]any{"acked": acked, "at": at, "failed": failed})
 	return nil
 }
 
@@ -208,7 +190,7 @@ func readFromStart(conn, topic string, n int, extra []kgo.Opt, then func(context
 		return nil, err
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), step.Timeout)
 	defer cancel()
 	got := []string{}
 	for len(got) < n {
@@ -239,7 +221,7 @@ func consume(conn, topic, group string, n int) error {
 	if err != nil {
 		return err
 	}
-	emit("consume", true, map[string]any{"values": got})
+	step.Emit("consume", true, map[string]any{"values": got})
 	return nil
 }
 
@@ -249,13 +231,13 @@ func list(conn string) error {
 		return err
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), step.Timeout)
 	defer cancel()
 	td, err := kadm.NewClient(cl).ListTopics(ctx)
 	if err != nil {
 		return err
 	}
-	emit("list", true, map[string]any{"topics": td.Names()})
+	step.Emit("list", true, map[string]any{"topics": td.Names()})
 	return nil
 }
 
@@ -268,7 +250,7 @@ func create(conn string, topics []string) error {
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*step.Timeout)
 	defer cancel()
 	res, err := adm.CreateTopics(ctx, 1, 1, nil, topics...)
 	if err != nil {
@@ -296,7 +278,7 @@ func create(conn string, topics []string) error {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	emit("create", true, map[string]any{"ids": ids, "requests": requests(tr.since(from))})
+	step.Emit("create", true, map[string]any{"ids": ids, "requests": requests(tr.since(from))})
 	return nil
 }
 
@@ -313,7 +295,7 @@ func produceEach(conn string, topics []string, value string) error {
 		return err
 	}
 	from := tr.mark()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), step.Timeout+5*time.Second)
 	defer cancel()
 	errs := make([]error, len(topics))
 	var wg sync.WaitGroup
@@ -351,7 +333,7 @@ func produceEach(conn string, topics []string, value string) error {
 		}
 		per[t] = r
 	}
-	emit("produce-each", allOK, map[string]any{"topics": per, "requests": requests(lines)})
+	step.Emit("produce-each", allOK, map[string]any{"topics": per, "requests": requests(lines)})
 	return nil
 }
 
@@ -371,42 +353,17 @@ func fetch(conn, topic string, n int) error {
 	if ferr != nil {
 		rest["error"], rest["message"] = errName(ferr), ferr.Error()
 	}
-	emit("fetch", ferr == nil, rest)
+	step.Emit("fetch", ferr == nil, rest)
 	return nil
 }
 
 func main() {
-	if ms, err := strconv.Atoi(os.Getenv("MATRIX_TIMEOUT_MS")); err == nil {
-		timeout = time.Duration(ms) * time.Millisecond
-	}
-	for _, step := range os.Args[1:] {
-		a := strings.Split(step, "|")
-		var err error
-		switch a[0] {
-		case "produce":
-			err = produce(a[1], a[2], strings.Split(a[3], ","))
-		case "consume":
-			n, _ := strconv.Atoi(a[4])
-			err = consume(a[1], a[2], a[3], n)
-		case "list":
-			err = list(a[1])
-		case "create":
-			err = create(a[1], strings.Split(a[2], ","))
-		case "produce-each":
-			err = produceEach(a[1], strings.Split(a[2], ","), a[3])
-		case "fetch":
-			n, _ := strconv.Atoi(a[3])
-			err = fetch(a[1], a[2], n)
-		case "load":
-			ms, _ := strconv.Atoi(a[4])
-			err = load(a[1], a[2], a[3], ms)
-		default:
-			err = fmt.Errorf("unknown step %s", a[0])
-		}
-		if err != nil {
-			fail(a[0], err)
-		}
-	}
+	steps := step.Steps(produce, consume, list)
+	steps["create"] = func(a []string) error { return create(a[0], step.Values(a[1])) }
+	steps["produce-each"] = func(a []string) error { return produceEach(a[0], step.Values(a[1]), a[2]) }
+	steps["fetch"] = func(a []string) error { return fetch(a[0], a[1], step.Count(a[2])) }
+	steps["load"] = func(a []string) error { return load(a[0], a[1], a[2], step.Count(a[3])) }
+	step.Run(steps, errName)
 	for _, cl := range producers {
 		cl.Close()
 	}

@@ -1,6 +1,7 @@
-"""Client-matrix driver for the Python clients: confluent-kafka (librdkafka) and kafka-python.
+"""Client-matrix driver for the Python clients: confluent-kafka (librdkafka), kafka-python and
+aiokafka (asyncio, its own protocol code).
 
-    python driver.py confluent|kafka-python STEP...
+    python driver.py confluent|kafka-python|aiokafka STEP...
 
 Steps and output as the other drivers (test/e2e/clients/README.md): one JSON line per step.
 One producer per connection serves every produce step of that connection.
@@ -32,6 +33,16 @@ def parse_conn(c):
         return bootstrap, None, None, None
     mech, user, password = auth.split(":", 2)
     return bootstrap, mech, user, password
+
+
+def kafka_python_conf(c):
+    """kafka-python's configuration keys, which aiokafka shares."""
+    bootstrap, mech, user, password = parse_conn(c)
+    conf = {"bootstrap_servers": bootstrap, "request_timeout_ms": 10000}
+    if mech:
+        conf.update({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mech,
+                     "sasl_plain_username": user, "sasl_plain_password": password})
+    return conf
 
 
 class Confluent:
@@ -109,12 +120,7 @@ class KafkaPython:
         self.producers = {}
 
     def conf(self, c):
-        bootstrap, mech, user, password = parse_conn(c)
-        conf = {"bootstrap_servers": bootstrap, "request_timeout_ms": 10000}
-        if mech:
-            conf.update({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mech,
-                         "sasl_plain_username": user, "sasl_plain_password": password})
-        return conf
+        return kafka_python_conf(c)
 
     def produce(self, c, topic, values):
         p = self.producers.get(c)
@@ -167,8 +173,86 @@ class KafkaPython:
             p.close(timeout=5)
 
 
+class AioKafka:
+    """aiokafka: each step runs to its end on one event loop, which the producers outlive."""
+
+    def __init__(self):
+        import asyncio
+        import aiokafka
+        import aiokafka.errors
+        self.asyncio = asyncio
+        self.aiokafka = aiokafka
+        self.errors = aiokafka.errors
+        self.loop = asyncio.new_event_loop()
+        self.producers = {}
+
+    def conf(self, c):
+        return kafka_python_conf(c)
+
+    def run(self, coro):
+        return self.loop.run_until_complete(self.asyncio.wait_for(coro, TIMEOUT_S))
+
+    def produce(self, c, topic, values):
+        async def go():
+            p = self.producers.get(c)
+            if p is None:
+                p = self.aiokafka.AIOKafkaProducer(**self.conf(c), acks="all")
+                await p.start()
+                self.producers[c] = p
+            for v in values:
+                await p.send_and_wait(topic, v.encode())
+        self.run(go())
+        emit("produce", True, count=len(values))
+
+    def consume(self, c, topic, group, n):
+        async def go():
+            cons = self.aiokafka.AIOKafkaConsumer(topic, **self.conf(c), group_id=group, enable_auto_commit=False,
+                                                  auto_offset_reset="earliest")
+            await cons.start()
+            try:
+                got = []
+                while len(got) < n:
+                    for records in (await cons.getmany(timeout_ms=300)).values():
+                        got.extend(r.value.decode() for r in records)
+                await cons.commit()
+                return got
+            finally:
+                await cons.stop()
+        try:
+            got = self.run(go())
+        except self.asyncio.TimeoutError:
+            return emit("consume", False, error="TIMEOUT", message=f"no {n} values in {TIMEOUT_S} s")
+        emit("consume", True, values=got)
+
+    def list(self, c):
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        async def go():
+            admin = AIOKafkaAdminClient(**self.conf(c))
+            await admin.start()
+            try:
+                return await admin.list_topics()
+            finally:
+                await admin.close()
+        emit("list", True, topics=sorted(self.run(go())))
+
+    def error_name(self, e):
+        if isinstance(e, self.asyncio.TimeoutError):
+            return "TIMEOUT"
+        # aiokafka's broker errors carry Kafka's name in `message`, as kafka-python's
+        return getattr(type(e), "message", None) or type(e).__name__
+
+    def close(self):
+        for p in self.producers.values():
+            self.loop.run_until_complete(p.stop())
+        self.loop.close()
+
+
+CLIENTS = {"confluent": Confluent, "kafka-python": KafkaPython, "aiokafka": AioKafka}
+
+
 def main():
-    client = Confluent() if sys.argv[1] == "confluent" else KafkaPython()
+    client = CLIENTS[sys.argv[1]]()
     for step in sys.argv[2:]:
         a = step.split("|")
         try:

@@ -19,4 +19,7 @@ require (
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	kafka-wasm-filter/e2e/clients/step v0.0.0
 )
+
+replace kafka-wasm-filter/e2e/clients/step => ../step

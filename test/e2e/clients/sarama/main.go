@@ -5,48 +5,33 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
+	"kafka-wasm-filter/e2e/clients/step"
 )
-
-var timeout = 15 * time.Second
-
-func emit(op string, ok bool, rest map[string]any) {
-	m := map[string]any{"op": op, "ok": ok}
-	for k, v := range rest {
-		m[k] = v
-	}
-	b, _ := json.Marshal(m)
-	fmt.Println(string(b))
-}
 
 // kafkaNames: sarama's KError prints a sentence; the matrix wants Kafka's name for the codes it checks.
 var kafkaNames = map[sarama.KError]string{
-	sarama.ErrTopicAuthorizationFailed: "TOPIC_AUTHORIZATION_FAILED",
-	sarama.ErrGroupAuthorizationFailed: "GROUP_AUTHORIZATION_FAILED",
+	sarama.ErrTopicAuthorizationFailed:   "TOPIC_AUTHORIZATION_FAILED",
+	sarama.ErrGroupAuthorizationFailed:   "GROUP_AUTHORIZATION_FAILED",
 	sarama.ErrClusterAuthorizationFailed: "CLUSTER_AUTHORIZATION_FAILED",
-	sarama.ErrUnknownTopicOrPartition: "UNKNOWN_TOPIC_OR_PARTITION",
+	sarama.ErrUnknownTopicOrPartition:    "UNKNOWN_TOPIC_OR_PARTITION",
 }
 
-func fail(op string, err error) {
-	name := fmt.Sprintf("%T", err)
+// errName: Kafka's name for the codes the matrix checks, KError(code) for others.
+func errName(err error) string {
 	var ke sarama.KError
 	if errors.As(err, &ke) {
-		name = fmt.Sprintf("KError(%d)", int16(ke))
 		if n, ok := kafkaNames[ke]; ok {
-			name = n
+			return n
 		}
-	} else if errors.Is(err, context.DeadlineExceeded) {
-		name = "TIMEOUT"
+		return fmt.Sprintf("KError(%d)", int16(ke))
 	}
-	emit(op, false, map[string]any{"error": name, "message": err.Error()})
+	return step.ErrName(err)
 }
 
 // conn: "@host:port" or "MECHANISM:user:password@host:port".
@@ -86,7 +71,7 @@ func produce(conn, topic string, values []string) error {
 			return err
 		}
 	}
-	emit("produce", true, map[string]any{"count": len(values)})
+	step.Emit("produce", true, map[string]any{"count": len(values)})
 	return nil
 }
 
@@ -121,7 +106,7 @@ func consume(conn, topic, group string, n int) error {
 		return err
 	}
 	defer g.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), step.Timeout)
 	defer cancel()
 	h := &handler{n: n, done: make(chan struct{})}
 	errc := make(chan error, 1)
@@ -147,7 +132,7 @@ func consume(conn, topic, group string, n int) error {
 	case <-ctx.Done():
 		return fmt.Errorf("got %d of %d: %w", len(h.got), n, ctx.Err())
 	}
-	emit("consume", true, map[string]any{"values": h.got})
+	step.Emit("consume", true, map[string]any{"values": h.got})
 	return nil
 }
 
@@ -166,32 +151,12 @@ func list(conn string) error {
 	for t := range topics {
 		names = append(names, t)
 	}
-	emit("list", true, map[string]any{"topics": names})
+	step.Emit("list", true, map[string]any{"topics": names})
 	return nil
 }
 
 func main() {
-	if ms, err := strconv.Atoi(os.Getenv("MATRIX_TIMEOUT_MS")); err == nil {
-		timeout = time.Duration(ms) * time.Millisecond
-	}
-	for _, step := range os.Args[1:] {
-		a := strings.Split(step, "|")
-		var err error
-		switch a[0] {
-		case "produce":
-			err = produce(a[1], a[2], strings.Split(a[3], ","))
-		case "consume":
-			n, _ := strconv.Atoi(a[4])
-			err = consume(a[1], a[2], a[3], n)
-		case "list":
-			err = list(a[1])
-		default:
-			err = fmt.Errorf("unknown step %s", a[0])
-		}
-		if err != nil {
-			fail(a[0], err)
-		}
-	}
+	step.Run(step.Steps(produce, consume, list), errName)
 	for _, p := range producers {
 		p.Close()
 	}
