@@ -13,7 +13,7 @@ import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { checkRequest, ruleOf } from "./apis/authorize";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
-import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered } from "./apis/connection";
+import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, counter, countRequest, countRefusal } from "./observe";
@@ -55,6 +55,7 @@ export class Enforcer extends KafkaHandler {
     counter(RESPONSES_DECODED);
     defineRefusalLogCounter();
     defineWarningsCounter();
+    defineSaslCounters();
     this.session.address = address;
     this.session.host = hostOf(address);
     if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;

@@ -1,4 +1,4 @@
-// The Kafka error codes the filter answers with (org.apache.kafka.common.protocol.Errors).
+// The Kafka error codes the filter answers with or reports (org.apache.kafka.common.protocol.Errors).
 
 export const NONE: i16 = 0;
 export const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
@@ -8,7 +8,10 @@ export const INVALID_REQUIRED_ACKS: i16 = 21;
 export const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
 export const GROUP_AUTHORIZATION_FAILED: i16 = 30;
 export const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
+export const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
+export const ILLEGAL_SASL_STATE: i16 = 34;
 export const UNSUPPORTED_VERSION: i16 = 35;
+export const SASL_AUTHENTICATION_FAILED: i16 = 58;
 export const INVALID_PARTITIONS: i16 = 37;
 export const INVALID_REPLICATION_FACTOR: i16 = 38;
 export const INVALID_REQUEST: i16 = 42;
@@ -34,7 +37,10 @@ export function errorName(code: i16): string {
     case TOPIC_AUTHORIZATION_FAILED: return "topic_authorization_failed";
     case GROUP_AUTHORIZATION_FAILED: return "group_authorization_failed";
     case CLUSTER_AUTHORIZATION_FAILED: return "cluster_authorization_failed";
+    case UNSUPPORTED_SASL_MECHANISM: return "unsupported_sasl_mechanism";
+    case ILLEGAL_SASL_STATE: return "illegal_sasl_state";
     case UNSUPPORTED_VERSION: return "unsupported_version";
+    case SASL_AUTHENTICATION_FAILED: return "sasl_authentication_failed";
     case INVALID_PARTITIONS: return "invalid_partitions";
     case INVALID_REPLICATION_FACTOR: return "invalid_replication_factor";
     case INVALID_REQUEST: return "invalid_request";

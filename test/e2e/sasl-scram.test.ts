@@ -141,6 +141,11 @@ e2e("a wrong SCRAM password is refused by the broker; the connection gets no pri
   assert.ok(delta(before, after, K("responses.sasl_authenticate")) >= 2, "the broker's answers went through the filter");
   assert.equal(delta(before, after, K("requests.produce")), 0, "nothing was produced");
   assert.deepEqual(authLines(c.mark, "User:dave"), [], "the filter took no principal from a failed authentication");
+  // The final round's refusal names the user of the first (which succeeded).
+  assert.ok(delta(before, after, K("sasl.authentication_failures")) >= 2, "kafka.sasl.authentication_failures counts both");
+  const refused = await waitForLog(c.mark, ["kafka filter: SASL/SCRAM-SHA-256 authentication as User:dave from 127.0.0.1 failed: sasl_authentication_failed"]);
+  assert.ok(refused, "the filter logs the refused login, naming the user");
+  c.t.diagnostic(brief(refused));
 });
 
 e2e("the broker announces a session lifetime (KIP-368); the filter keeps the principal when the same user re-authenticates", async (c) => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { e2e } from "./lib/harness";
 import { unique } from "./lib/env";
 import { client, producer, consume, describeError, rejection } from "./lib/kafkajs";
-import { waitForLog, brief } from "./lib/envoy";
+import { waitForLog, brief, stats, delta, K } from "./lib/envoy";
 import * as kcat from "./lib/kcat";
 
 e2e("kafkajs: alice may write orders.*, bob may not, bob may read what alice wrote", async (c) => {
@@ -46,16 +46,25 @@ e2e("kcat: alice may write orders.*, bob may not, bob may read", async (c) => {
 
 e2e("the filter learns the principal from a successful SASL/PLAIN authentication", async (c) => {
   const topic = unique("orders.", "principal");
+  const before = await stats();
   const w = await kcat.produce("alice", topic, ["x"]);
   assert.equal(w.code, 0, kcat.show(w));
   const line = await waitForLog(c.mark, ["authenticated User:alice via SASL/PLAIN"]);
   assert.ok(line, "the filter logs the principal it will enforce for this connection");
+  assert.ok(delta(before, await stats(), K("sasl.authentications")) >= 1, "kafka.sasl.authentications counts it");
 });
 
-e2e("a wrong SASL password is refused (by the broker, through the filter)", async () => {
+e2e("a wrong SASL password is refused (by the broker, through the filter), counted and logged with who and from where", async (c) => {
   const topic = unique("orders.", "badpw");
+  const before = await stats();
   const r = await kcat.kcat(["-P", "-b", "127.0.0.1:19093", "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN",
     "-X", "sasl.username=alice", "-X", "sasl.password=wrong", "-X", "message.timeout.ms=5000", "-t", topic], { input: "x\n", timeoutMs: 15_000 });
   assert.match(r.stderr, /Authentication failed|SASL authentication error/i, kcat.show(r));
   assert.notEqual(r.code, 0, kcat.show(r));
+  const line = await waitForLog(c.mark, ["kafka filter: SASL/PLAIN authentication as User:alice from 127.0.0.1 failed: sasl_authentication_failed"]);
+  assert.ok(line, "the filter logs the refused login");
+  c.t.diagnostic(brief(line));
+  const after = await stats();
+  assert.ok(delta(before, after, K("sasl.authentication_failures")) >= 1, "kafka.sasl.authentication_failures counts it");
+  assert.equal(delta(before, after, K("sasl.authentications")), 0, "and kafka.sasl.authentications does not");
 });

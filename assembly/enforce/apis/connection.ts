@@ -6,7 +6,7 @@ import { Message } from "../../protocol/message";
 import { Reader } from "../../protocol/reader";
 import { EntityWalk } from "../../protocol/walk";
 import { decodeUtf8 } from "../../protocol/utf8";
-import { UNSUPPORTED_VERSION } from "../../protocol/errors";
+import { UNSUPPORTED_VERSION, errorName } from "../../protocol/errors";
 import { API_KEYS, minVersion, maxVersion } from "../../messages/apis";
 import { ApiVersionsResponseData, ApiVersion } from "../../messages/ApiVersionsResponse";
 import { SaslHandshakeRequestData } from "../../messages/SaslHandshakeRequest";
@@ -20,6 +20,17 @@ import { ResponseRewrite } from "../rewrite";
 import { Session } from "../session";
 import { printable } from "../../runtime/host";
 import { connectionLines } from "../../filter/connection-lines";
+import { count, counter } from "../observe";
+
+/** SASL exchanges the broker accepted (the principal set, or set again), and rounds it refused. */
+const AUTHENTICATIONS = "kafka.sasl.authentications";
+const AUTHENTICATION_FAILURES = "kafka.sasl.authentication_failures";
+
+/** Defines the SASL counters with the VM's first connection, so that dashboards find them at 0. */
+export function defineSaslCounters(): void {
+  counter(AUTHENTICATIONS);
+  counter(AUTHENTICATION_FAILURES);
+}
 
 export function checkApiVersions(ctx: RequestContext, rule: Rule): Verdict {
   ctx.after = CAP_API_VERSIONS;
@@ -199,7 +210,11 @@ class TokenSent extends ResponseRewrite {
 
   apply(body: Message, version: i16): bool {
     const s = this.session;
-    if (changetype<SaslAuthenticateResponseData>(body).errorCode != 0) {
+    const r = changetype<SaslAuthenticateResponseData>(body);
+    if (r.errorCode != 0) {
+      // The user a failed round was for: the first round's token names it, later rounds follow
+      // a first that succeeded.
+      authenticationFailed(s, this.round == 1 ? saslUserName(s.saslMechanism, this.firstToken) : s.saslUser, r.errorCode, r.errorMessage);
       s.saslUser = "";
       s.saslRounds = 0;
       return false;
@@ -207,6 +222,19 @@ class TokenSent extends ResponseRewrite {
     roundSucceeded(s, this.round, this.firstToken);
     return false;
   }
+}
+
+/**
+ * The broker refused a SASL round: a wrong password, an unknown user, or someone trying
+ * passwords through the proxy. Kafka logs it on the broker; the filter counts it and says
+ * who, from where, within the connection lines' budget (filter/connection-lines.ts), as a
+ * client can fail as fast as it can connect.
+ */
+function authenticationFailed(s: Session, user: string, code: i16, message: string | null): void {
+  count(AUTHENTICATION_FAILURES);
+  connectionLines.write("kafka filter: SASL/" + printable(s.saslMechanism) + " authentication" +
+    (user.length > 0 ? " as User:" + printable(user) : "") + " from " + s.host + " failed: " + errorName(code) +
+    (message != null && message.length > 0 ? " (" + printable(message) + ")" : ""), "authentication failed");
 }
 
 /**
@@ -224,6 +252,7 @@ function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): void {
   if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken);
   if (s.saslRounds == mechanismRounds(s.saslMechanism) && s.saslUser.length > 0) {
     const principal = "User:" + s.saslUser;
+    count(AUTHENTICATIONS);
     if (principal != s.principal) connectionLines.write("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host, "authenticated");
     s.principal = principal;
   }

@@ -9,7 +9,10 @@
 //      new connection is the same flood); its principal still changes every time;
 //   5. no tick: the summary comes with the first line after the second;
 //   6. at warn level the close lines are neither written nor counted as not logged;
-//   7. a forged principal in a line not logged stays escaped in the summary (one line).
+//   7. a forged principal in a line not logged stays escaped in the summary (one line);
+//   8. SASL outcomes are counted (kafka.sasl.authentications, kafka.sasl.authentication_failures)
+//      and a refused round is a line of its own (who, from where, the broker's error) in the
+//      same budget, its user escaped; the principal does not change.
 //
 //   node assembly/filter/testing/connection-lines.mjs [build/filter.wasm]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -54,14 +57,15 @@ function garbage(h) {
 const str16 = (s) => Buffer.concat([i16(Buffer.byteLength(s)), Buffer.from(s)]);
 const header = (key, version, corr) => Buffer.concat([i16(key), i16(version), i32(corr), str16("lines")]);
 
-/** SASL/PLAIN over SaslHandshake v1 and SaslAuthenticate v1, the broker accepting `user`. */
-function login(h, user) {
+/** SASL/PLAIN over SaslHandshake v1 and SaslAuthenticate v1, the broker accepting `user` (or refusing: `refused`). */
+function login(h, user, refused = false) {
   const c = h.connect(nextId++);
   c.feed(DOWNSTREAM, sized(Buffer.concat([header(17, 1, 1), str16("PLAIN")])));
   c.feed(UPSTREAM, sized(Buffer.concat([i32(1), i16(0), i32(1), str16("PLAIN")])));
   const token = Buffer.from(`\0${user}\0secret`);
   c.feed(DOWNSTREAM, sized(Buffer.concat([header(36, 1, 2), i32(token.length), token])));
-  c.feed(UPSTREAM, sized(Buffer.concat([i32(2), i16(0), i16(-1), i32(0), Buffer.alloc(8)])));
+  const outcome = refused ? Buffer.concat([i16(58), str16("Authentication failed: Invalid username or password")]) : Buffer.concat([i16(0), i16(-1)]);
+  c.feed(UPSTREAM, sized(Buffer.concat([i32(2), outcome, i32(0), Buffer.alloc(8)])));
   return c;
 }
 
@@ -174,6 +178,35 @@ function login(h, user) {
   check("7: the summary keeps the forged name escaped, on one line", all.length === 1 && !all[0].includes("\n") &&
     all[0].includes("authenticated User:evil\\x0akafka filter: authenticated User:admin via SASL/PLAIN"), JSON.stringify(all));
   c.close();
+}
+
+// 8. SASL outcomes.
+{
+  const h = vm();
+  const from = h.logs.length;
+  const ok = login(h, "alice");
+  const bad = login(h, "mallory\nkafka filter: authenticated User:admin", true);
+  const info = linesAt(h, from, INFO);
+  check("8: a login the broker accepts is counted", h.metric("kafka.sasl.authentications") === 1n, String(h.metric("kafka.sasl.authentications")));
+  check("8: one it refuses too", h.metric("kafka.sasl.authentication_failures") === 1n, String(h.metric("kafka.sasl.authentication_failures")));
+  const failed = info.filter((m) => m.startsWith("kafka filter: SASL/PLAIN authentication as User:"));
+  check("8: the refusal is a line: who, from where, the broker's error and message, the user escaped", failed.length === 1 &&
+    failed[0].startsWith("kafka filter: SASL/PLAIN authentication as User:mallory\\x0akafka filter: authenticated User:admin from ") &&
+    failed[0].endsWith(" failed: sasl_authentication_failed (Authentication failed: Invalid username or password)"), JSON.stringify(failed));
+  check("8: no line says the refused user authenticated", !info.some((m) => m.startsWith("kafka filter: authenticated User:mallory")));
+  const fresh = vm();
+  fresh.connect(10);
+  check("8: both counters are defined (at 0) with the first connection",
+    fresh.metricIds.has("kafka.sasl.authentications") && fresh.metricIds.has("kafka.sasl.authentication_failures"));
+  for (let i = 0; i < 150; i++) login(h, "guess" + i, true).close();
+  check("8: every refusal counted", h.metric("kafka.sasl.authentication_failures") === 151n);
+  const mark = h.logs.length;
+  h.advance(1000);
+  const summary = summaries(linesAt(h, mark, INFO));
+  check("8: past the budget they are summed up by cause", summary.length === 1 && /; by cause: authentication failed \d+, client closed the connection \d+; the last: /.test(summary[0]),
+    JSON.stringify(summary));
+  ok.close();
+  bad.close();
 }
 
 done();
