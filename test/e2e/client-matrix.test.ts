@@ -26,51 +26,9 @@ import { API, Wire, directAdmin, directKafka, ensureTopics, request, response, w
 import { librdkafkaVersion } from "./lib/kcat";
 import * as kcatLib from "./lib/kcat";
 import { run, type Proc } from "./lib/proc";
+import { CLIENTS_DIR, PYTHON, STEP_TIMEOUT_MS, driver, parseConn, stepArg, type Conn, type Outcome, type Step } from "./lib/drivers";
 
-const CLIENTS_DIR = join(ROOT, ".cache", "clients");
-const PYTHON = join(ROOT, ".venv", "bin", "python");
-const STEP_TIMEOUT_MS = 15_000;
 const CELL_TIMEOUT_MS = 120_000;
-
-// ---------------------------------------------------------------------------------------
-// Steps and their results (the drivers' protocol)
-
-/** "@host:port" (PLAINTEXT) or "PLAIN:user:password@host:port". */
-type Conn = string;
-type Step =
-  | { op: "produce"; conn: Conn; topic: string; values: string[] }
-  | { op: "consume"; conn: Conn; topic: string; group: string; count: number }
-  | { op: "list"; conn: Conn };
-interface Outcome { op: string; ok: boolean; error?: string; message?: string; values?: string[]; topics?: string[] }
-
-function stepArg(s: Step): string {
-  switch (s.op) {
-    case "produce": return `produce|${s.conn}|${s.topic}|${s.values.join(",")}`;
-    case "consume": return `consume|${s.conn}|${s.topic}|${s.group}|${s.count}`;
-    case "list": return `list|${s.conn}`;
-  }
-}
-
-function parseConn(conn: Conn): { bootstrap: string; mechanism?: string; username?: string; password?: string } {
-  const at = conn.lastIndexOf("@");
-  const bootstrap = conn.slice(at + 1);
-  if (at <= 0) return { bootstrap };
-  const [mechanism, username, ...rest] = conn.slice(0, at).split(":");
-  return { bootstrap, mechanism, username, password: rest.join(":") };
-}
-
-/** Runs an external driver with all steps; one JSON line per step on stdout. */
-async function driver(cmd: string, args: string[], steps: Step[], env: NodeJS.ProcessEnv = {}): Promise<Outcome[]> {
-  const r = await run(cmd, [...args, ...steps.map(stepArg)], {
-    timeoutMs: steps.length * (STEP_TIMEOUT_MS + 10_000), env: { MATRIX_TIMEOUT_MS: String(STEP_TIMEOUT_MS), ...env },
-  });
-  const out = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Outcome);
-  while (out.length < steps.length) {
-    out.push({ op: steps[out.length].op, ok: false, error: r.timedOut ? "DRIVER_TIMEOUT" : "DRIVER_DIED",
-      message: `exit ${r.code}; stderr: ${r.stderr.slice(-800)}` });
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------
 // Clients

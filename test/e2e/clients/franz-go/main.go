@@ -209,8 +209,11 @@ func readFromStart(conn, topic string, n int, extra []kgo.Opt, then func(context
 	return got, nil
 }
 
-func consume(conn, topic, group string, n int) error {
+func consume(conn, topic, group string, n int, isolation string) error {
 	groupOpts := []kgo.Opt{kgo.ConsumerGroup(group), kgo.DisableAutoCommit()}
+	if isolation == "read_committed" {
+		groupOpts = append(groupOpts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
 	// "consumer": KIP-848's consumer group protocol, which franz-go speaks with a server-side
 	// balancer and the range or sticky balancer.
 	if os.Getenv("MATRIX_GROUP_PROTOCOL") == "consumer" {
@@ -357,12 +360,45 @@ func fetch(conn, topic string, n int) error {
 	return nil
 }
 
+// txn: the plan's transactions in turn on one transactional client, each record acknowledged
+// before its transaction ends (an aborted one is then in the log, marked aborted).
+func txn(conn, topic, id string, plan []step.Transaction) error {
+	cl, err := kgo.NewClient(append(opts(conn), kgo.TransactionalID(id), kgo.TransactionTimeout(10*time.Second),
+		kgo.RecordDeliveryTimeout(step.Timeout))...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*step.Timeout)
+	defer cancel()
+	for _, t := range plan {
+		if err := cl.BeginTransaction(); err != nil {
+			return err
+		}
+		for _, v := range t.Values {
+			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte(v)}).FirstErr(); err != nil {
+				return err
+			}
+		}
+		end := kgo.TryAbort
+		if t.Commit {
+			end = kgo.TryCommit
+		}
+		if err := cl.EndTransaction(ctx, end); err != nil {
+			return err
+		}
+	}
+	step.Emit("txn", true, map[string]any{"transactions": len(plan)})
+	return nil
+}
+
 func main() {
 	steps := step.Steps(produce, consume, list)
 	steps["create"] = func(a []string) error { return create(a[0], step.Values(a[1])) }
 	steps["produce-each"] = func(a []string) error { return produceEach(a[0], step.Values(a[1]), a[2]) }
 	steps["fetch"] = func(a []string) error { return fetch(a[0], a[1], step.Count(a[2])) }
 	steps["load"] = func(a []string) error { return load(a[0], a[1], a[2], step.Count(a[3])) }
+	steps["txn"] = func(a []string) error { return txn(a[0], a[1], a[2], step.Plan(a[3])) }
 	step.Run(steps, errName)
 	for _, cl := range producers {
 		cl.Close()

@@ -97,14 +97,15 @@ func produce(conn, topic string, values []string) error {
 	return nil
 }
 
-func consume(conn, topic, group string, n int) error {
+func consume(conn, topic, group string, n int, isolation string) error {
 	d, addr, err := dialer(conn)
 	if err != nil {
 		return err
 	}
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Dialer: d, GroupID: group, Topic: topic,
 		StartOffset: kafka.FirstOffset, MaxWait: 300 * time.Millisecond, HeartbeatInterval: time.Second,
-		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, MaxAttempts: 3})
+		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, MaxAttempts: 3,
+		IsolationLevel: isolationLevel(isolation)})
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), step.Timeout)
 	defer cancel()
@@ -126,6 +127,13 @@ func consume(conn, topic, group string, n int) error {
 	}
 	step.Emit("consume", true, map[string]any{"values": got})
 	return nil
+}
+
+func isolationLevel(isolation string) kafka.IsolationLevel {
+	if isolation == "read_committed" {
+		return kafka.ReadCommitted
+	}
+	return kafka.ReadUncommitted
 }
 
 func list(conn string) error {

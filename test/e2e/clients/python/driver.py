@@ -45,6 +45,11 @@ def kafka_python_conf(c):
     return conf
 
 
+def isolation_level(isolation):
+    """kafka-python's and aiokafka's keyword for a consume step's isolation level, when it has one."""
+    return {"isolation_level": isolation} if isolation else {}
+
+
 class Confluent:
     def __init__(self):
         import confluent_kafka
@@ -73,8 +78,10 @@ class Confluent:
                 return emit("produce", False, error=errors[0].name(), message=errors[0].str())
         emit("produce", True, count=len(values))
 
-    def consume(self, c, topic, group, n):
+    def consume(self, c, topic, group, n, isolation=None):
         conf = {**self.conf(c), "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+        if isolation:
+            conf["isolation.level"] = isolation
         # "consumer": KIP-848's consumer group protocol (ConsumerGroupHeartbeat), librdkafka 2.4 on.
         if os.environ.get("MATRIX_GROUP_PROTOCOL"):
             conf["group.protocol"] = os.environ["MATRIX_GROUP_PROTOCOL"]
@@ -97,6 +104,23 @@ class Confluent:
             emit("consume", True, values=got)
         finally:
             cons.close()
+
+    def txn(self, c, topic, transactional_id, plan):
+        # librdkafka wants message.timeout.ms <= transaction.timeout.ms
+        p = self.ck.Producer({**self.conf(c), "acks": "all", "transactional.id": transactional_id,
+                              "transaction.timeout.ms": 10000, "message.timeout.ms": 10000})
+        p.init_transactions(TIMEOUT_S)
+        for end, values in plan:
+            p.begin_transaction()
+            for v in values:
+                p.produce(topic, v.encode())
+            if p.flush(TIMEOUT_S) != 0:
+                return emit("txn", False, error="TIMEOUT", message="not delivered")
+            if end == "commit":
+                p.commit_transaction(TIMEOUT_S)
+            else:
+                p.abort_transaction(TIMEOUT_S)
+        emit("txn", True, transactions=len(plan))
 
     def list(self, c):
         from confluent_kafka.admin import AdminClient
@@ -131,9 +155,9 @@ class KafkaPython:
             p.send(topic, v.encode()).get(timeout=TIMEOUT_S)
         emit("produce", True, count=len(values))
 
-    def consume(self, c, topic, group, n):
+    def consume(self, c, topic, group, n, isolation=None):
         cons = self.kafka.KafkaConsumer(**self.conf(c), group_id=group, enable_auto_commit=False,
-                                        auto_offset_reset="earliest")
+                                        auto_offset_reset="earliest", **isolation_level(isolation))
         try:
             # kafka-python 3.0.12 can lose its own assignment: when it leads the group before its
             # metadata names the subscribed topic, it assigns nothing, and the metadata that
@@ -156,6 +180,23 @@ class KafkaPython:
             emit("consume", True, values=got)
         finally:
             cons.close()
+
+    def txn(self, c, topic, transactional_id, plan):
+        p = self.kafka.KafkaProducer(**self.conf(c), acks="all", transactional_id=transactional_id,
+                                     transaction_timeout_ms=10000, max_block_ms=int(TIMEOUT_S * 1000))
+        try:
+            p.init_transactions()
+            for end, values in plan:
+                p.begin_transaction()
+                for v in values:
+                    p.send(topic, v.encode()).get(timeout=TIMEOUT_S)
+                if end == "commit":
+                    p.commit_transaction()
+                else:
+                    p.abort_transaction()
+            emit("txn", True, transactions=len(plan))
+        finally:
+            p.close(timeout=5)
 
     def list(self, c):
         admin = self.kafka.KafkaAdminClient(**self.conf(c))
@@ -204,10 +245,10 @@ class AioKafka:
         self.run(go())
         emit("produce", True, count=len(values))
 
-    def consume(self, c, topic, group, n):
+    def consume(self, c, topic, group, n, isolation=None):
         async def go():
             cons = self.aiokafka.AIOKafkaConsumer(topic, **self.conf(c), group_id=group, enable_auto_commit=False,
-                                                  auto_offset_reset="earliest")
+                                                  auto_offset_reset="earliest", **isolation_level(isolation))
             await cons.start()
             try:
                 got = []
@@ -223,6 +264,25 @@ class AioKafka:
         except self.asyncio.TimeoutError:
             return emit("consume", False, error="TIMEOUT", message=f"no {n} values in {TIMEOUT_S} s")
         emit("consume", True, values=got)
+
+    def txn(self, c, topic, transactional_id, plan):
+        async def go():
+            p = self.aiokafka.AIOKafkaProducer(**self.conf(c), acks="all", transactional_id=transactional_id,
+                                               transaction_timeout_ms=10000)
+            await p.start()
+            try:
+                for end, values in plan:
+                    await p.begin_transaction()
+                    for v in values:
+                        await p.send_and_wait(topic, v.encode())
+                    if end == "commit":
+                        await p.commit_transaction()
+                    else:
+                        await p.abort_transaction()
+            finally:
+                await p.stop()
+        self.run(go())
+        emit("txn", True, transactions=len(plan))
 
     def list(self, c):
         from aiokafka.admin import AIOKafkaAdminClient
@@ -259,7 +319,10 @@ def main():
             if a[0] == "produce":
                 client.produce(a[1], a[2], a[3].split(","))
             elif a[0] == "consume":
-                client.consume(a[1], a[2], a[3], int(a[4]))
+                client.consume(a[1], a[2], a[3], int(a[4]), a[5] if len(a) > 5 else None)
+            elif a[0] == "txn":
+                plan = [(t.split(":", 1)[0], t.split(":", 1)[1].split(",")) for t in a[4].split(";")]
+                client.txn(a[1], a[2], a[3], plan)
             elif a[0] == "list":
                 client.list(a[1])
             else:

@@ -16,10 +16,11 @@ import (
 
 // kafkaNames: sarama's KError prints a sentence; the matrix wants Kafka's name for the codes it checks.
 var kafkaNames = map[sarama.KError]string{
-	sarama.ErrTopicAuthorizationFailed:   "TOPIC_AUTHORIZATION_FAILED",
-	sarama.ErrGroupAuthorizationFailed:   "GROUP_AUTHORIZATION_FAILED",
-	sarama.ErrClusterAuthorizationFailed: "CLUSTER_AUTHORIZATION_FAILED",
-	sarama.ErrUnknownTopicOrPartition:    "UNKNOWN_TOPIC_OR_PARTITION",
+	sarama.ErrTopicAuthorizationFailed:           "TOPIC_AUTHORIZATION_FAILED",
+	sarama.ErrGroupAuthorizationFailed:           "GROUP_AUTHORIZATION_FAILED",
+	sarama.ErrClusterAuthorizationFailed:         "CLUSTER_AUTHORIZATION_FAILED",
+	sarama.ErrUnknownTopicOrPartition:            "UNKNOWN_TOPIC_OR_PARTITION",
+	sarama.ErrTransactionalIDAuthorizationFailed: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
 }
 
 // errName: Kafka's name for the codes the matrix checks, KError(code) for others.
@@ -96,8 +97,11 @@ func (h *handler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 	return nil
 }
 
-func consume(conn, topic, group string, n int) error {
+func consume(conn, topic, group string, n int, isolation string) error {
 	c, brokers := config(conn)
+	if isolation == "read_committed" {
+		c.Consumer.IsolationLevel = sarama.ReadCommitted
+	}
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
 	c.Consumer.Offsets.AutoCommit.Enable = false
 	c.Consumer.Return.Errors = true
@@ -155,8 +159,45 @@ func list(conn string) error {
 	return nil
 }
 
+// txn: the plan's transactions in turn on one transactional SyncProducer.
+func txn(conn, topic, id string, plan []step.Transaction) error {
+	c, brokers := config(conn)
+	c.Producer.RequiredAcks = sarama.WaitForAll
+	c.Producer.Return.Successes = true
+	c.Producer.Idempotent = true
+	c.Producer.Transaction.ID = id
+	c.Producer.Transaction.Timeout = 10 * time.Second
+	c.Net.MaxOpenRequests = 1
+	p, err := sarama.NewSyncProducer(brokers, c)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	for _, t := range plan {
+		if err := p.BeginTxn(); err != nil {
+			return err
+		}
+		for _, v := range t.Values {
+			if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(v)}); err != nil {
+				return err
+			}
+		}
+		end := p.AbortTxn
+		if t.Commit {
+			end = p.CommitTxn
+		}
+		if err := end(); err != nil {
+			return err
+		}
+	}
+	step.Emit("txn", true, map[string]any{"transactions": len(plan)})
+	return nil
+}
+
 func main() {
-	step.Run(step.Steps(produce, consume, list), errName)
+	steps := step.Steps(produce, consume, list)
+	steps["txn"] = func(a []string) error { return txn(a[0], a[1], a[2], step.Plan(a[3])) }
+	step.Run(steps, errName)
 	for _, p := range producers {
 		p.Close()
 	}

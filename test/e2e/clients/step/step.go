@@ -70,12 +70,38 @@ func Count(s string) int {
 	return n
 }
 
-// Steps is the table of the steps every driver has; a driver adds its own to it.
-func Steps(produce func(conn, topic string, values []string) error, consume func(conn, topic, group string, n int) error,
+// Steps is the table of the steps every driver has; a driver adds its own to it. A consume
+// step's isolation level ("read_committed") is "" when the step names none: the client's default.
+func Steps(produce func(conn, topic string, values []string) error, consume func(conn, topic, group string, n int, isolation string) error,
 	list func(conn string) error) map[string]Step {
 	return map[string]Step{
 		"produce": func(a []string) error { return produce(a[0], a[1], Values(a[2])) },
-		"consume": func(a []string) error { return consume(a[0], a[1], a[2], Count(a[3])) },
+		"consume": func(a []string) error { return consume(a[0], a[1], a[2], Count(a[3]), Optional(a, 4)) },
 		"list":    func(a []string) error { return list(a[0]) },
 	}
+}
+
+// Optional is a step's field i, "" when the step has fewer.
+func Optional(a []string, i int) string {
+	if i < len(a) {
+		return a[i]
+	}
+	return ""
+}
+
+// A Transaction of a txn step's plan ("commit:v1,v2;abort:v3"): its values, and whether it is
+// committed or aborted.
+type Transaction struct {
+	Commit bool
+	Values []string
+}
+
+// Plan reads a txn step's plan.
+func Plan(s string) []Transaction {
+	var out []Transaction
+	for _, t := range strings.Split(s, ";") {
+		end, values, _ := strings.Cut(t, ":")
+		out = append(out, Transaction{Commit: end == "commit", Values: Values(values)})
+	}
+	return out
 }

@@ -4,6 +4,9 @@
 //   produce|<conn>|<topic>|v1,v2,...      produce the values, each acknowledged before the next step
 //   consume|<conn>|<topic>|<group>|<n>    read n values from the beginning in <group>, commit, close
 //   list|<conn>                           the topic names the client lists
+//   txn|<conn>|<topic>|<transactional id>|commit:v1,v2;abort:v3;...
+//                                         transactions in turn, each committed or aborted
+//   consume|...|<n>|read_committed        consume, with that isolation.level
 // <conn> is "@host:port" (PLAINTEXT) or "<MECHANISM>:<user>:<password>@host:port" (SASL_PLAINTEXT).
 // One producer per <conn> serves every produce step of that connection, so a step after a
 // denial runs on the client that met it.
@@ -28,7 +31,8 @@ public class Driver {
       try {
         switch (a[0]) {
           case "produce": produce(a[1], a[2], a[3].split(",")); break;
-          case "consume": consume(a[1], a[2], a[3], Integer.parseInt(a[4])); break;
+          case "consume": consume(a[1], a[2], a[3], Integer.parseInt(a[4]), a.length > 5 ? a[5] : ""); break;
+          case "txn": txn(a[1], a[2], a[3], a[4]); break;
           case "list": list(a[1]); break;
           default: throw new IllegalArgumentException("unknown step " + a[0]);
         }
@@ -71,8 +75,40 @@ public class Driver {
     emit("produce", true, "\"count\":" + values.length);
   }
 
-  static void consume(String c, String topic, String group, int n) {
+  /**
+   * Transactions on one transactional producer, in turn: "commit:v1,v2;abort:v3" sends v1 and v2
+   * in a transaction it commits, then v3 in one it aborts.
+   */
+  static void txn(String c, String topic, String transactionalId, String plan) {
     Properties props = conn(c);
+    props.put("acks", "all");
+    props.put("transactional.id", transactionalId);
+    props.put("max.block.ms", String.valueOf(TIMEOUT_MS));
+    props.put("delivery.timeout.ms", String.valueOf(TIMEOUT_MS));
+    props.put("transaction.timeout.ms", "10000");
+    try (KafkaProducer<String, String> p = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      p.initTransactions();
+      int n = 0;
+      for (String t : plan.split(";")) {
+        String[] kv = t.split(":", 2);
+        p.beginTransaction();
+        for (String v : kv[1].split(",")) p.send(new ProducerRecord<>(topic, v));
+        if (kv[0].equals("commit")) p.commitTransaction();
+        else {
+          p.flush();
+          p.abortTransaction();
+        }
+        n++;
+      }
+      emit("txn", true, "\"transactions\":" + n);
+    } catch (Exception e) {
+      emit("txn", false, "\"error\":" + q(errorName(e)) + ",\"message\":" + q(String.valueOf(e)));
+    }
+  }
+
+  static void consume(String c, String topic, String group, int n, String isolation) {
+    Properties props = conn(c);
+    if (!isolation.isEmpty()) props.put("isolation.level", isolation);
     props.put("group.id", group);
     props.put("enable.auto.commit", "false");
     props.put("auto.offset.reset", "earliest");
