@@ -12,7 +12,7 @@ CACHE          := .cache
 SCHEMA_DIR     := $(CACHE)/schemas/kafka-$(KAFKA_PIN)
 NODE_STAMP     := node_modules/.install-stamp
 
-.PHONY: all deps schemas codegen check-codegen codecs policy-tool test-policy test-oracle build test ci clean
+.PHONY: all deps schemas codegen check-codegen check-types codecs policy-tool test-policy test-oracle build test ci clean
 all: build
 
 include mk/*.mk

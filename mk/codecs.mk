@@ -34,6 +34,13 @@ check-codegen: $(SCHEMA_DIR)/.stamp $(NODE_STAMP)
 	  || { head -40 $(CACHE)/codegen-check.diff; echo "check-codegen: $$d is stale; run 'make codegen' and commit"; exit 1; }; done
 	@echo "check-codegen: $(GENERATED) match the generator"
 
+# Type-checks the TypeScript that runs on Node (tests, tools, the generator; test/tsconfig.json):
+# tsx runs it with its types stripped, so a name used but never imported fails only when that
+# line runs.
+check-types: $(NODE_STAMP)
+	npx tsc -p test/tsconfig.json
+	@echo "check-types: the Node-side TypeScript checks"
+
 # Fails on an import cycle in assembly/ (files or folders) or the shell importing the policy.
 check-imports: $(NODE_STAMP)
 	npx tsx tools/imports.ts assembly

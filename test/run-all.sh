@@ -48,6 +48,7 @@ stage() {
 
 stage codegen   make --no-print-directory check-codegen
 stage imports   make --no-print-directory check-imports
+stage types     make --no-print-directory check-types
 stage specs     npx asp --config test/as-pect.config.js --as-config test/as-pect.asconfig.json --summary
 stage oracle    make --no-print-directory test-oracle
 stage codecs    node --import tsx --test test/codecs/*.test.ts

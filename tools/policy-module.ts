@@ -51,7 +51,7 @@ export async function loadPolicyModule(): Promise<PolicyModule> {
     proxy_http_call: () => NOT_FOUND,
     proxy_set_effective_context: () => 0,
   };
-  const { instance } = await WebAssembly.instantiate(bytes, { env });
+  const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes), { env });
   const x = instance.exports as unknown as Exports;
   memory = x.memory;
 

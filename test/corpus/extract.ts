@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tcpStreams, type TcpStream } from "./pcap";
 import { loadCodecs, type Codecs } from "../lib/codecs";
-import { decodeRequest, unknownTaggedFields } from "./decode";
+import { decodeRequest, unknownTaggedFields, type Decoded } from "./decode";
 import { BROKER_DIRECT, PLAINTEXT, SASL, SASL_BROKER_DIRECT, SCRAM_USERS, USERS } from "../e2e/lib/env";
 
 const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1));
