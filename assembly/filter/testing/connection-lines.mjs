@@ -6,7 +6,7 @@
 //   3. closes by the filter have a budget of their own: after the churn has spent the info
 //      budget, a connection closed for garbage still gets its warning; 150 of them, 100 written;
 //   4. SASL's "authenticated" line shares the connection budget (a client logging in on each
-//      new connection is the same flood); its principal still changes every time;
+//      new connection is the same flood); logged or not, the login sets the principal (4b);
 //   5. no tick: the summary comes with the first line after the second;
 //   6. at warn level the close lines are neither written nor counted as not logged;
 //   7. a forged principal in a line not logged stays escaped in the summary (one line);
@@ -18,7 +18,7 @@
 // Prints "N passed, M failed"; exits non-zero on any failure.
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
-import { i16, i32, sized, apiVersions } from "./kafka-bytes.mjs";
+import { i16, i32, sized, apiVersions, produce, batch } from "./kafka-bytes.mjs";
 import { checker } from "./frames.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
@@ -133,8 +133,6 @@ function login(h, user, refused = false) {
   const before = h.logs.length;
   const c = login(h, "late");
   check("4: past the budget a login is not logged", linesAt(h, before, INFO).length === 0);
-  // The principal is what the filter judges by, logged or not: a Produce would be judged as
-  // User:late; here it is seen in the close line of the next second.
   const mark = h.logs.length;
   h.advance(1000);
   const summary = summaries(linesAt(h, mark, INFO));
@@ -142,6 +140,27 @@ function login(h, user, refused = false) {
     /; by cause: client closed the connection 20, authenticated 1; the last: kafka filter: authenticated User:late via SASL\/PLAIN from /.test(summary[0]),
     JSON.stringify(summary));
   c.close();
+}
+
+// 4b. Logged or not, a login sets the principal the filter judges by: only User:late may write
+// late.*; its Produce goes on after a login past the budget, another user's is refused.
+{
+  const h = new Host(WASM, { config: JSON.stringify({ allowEveryoneIfNoAclFound: false, acls: [{ principal: "User:late", host: "*",
+    resourceType: "TOPIC", resourceName: "late.", resourcePatternType: "PREFIXED", operation: "WRITE", permissionType: "ALLOW" }] }) });
+  if (!h.start()) throw new Error("configure failed");
+  for (let i = 0; i < 100; i++) churn(h);
+  const late = login(h, "late"), other = login(h, "other");
+  check("4b: neither login logged (the budget is spent)", !h.logs.some((l) => /authenticated User:(late|other)/.test(l.msg)));
+  const write = produce(3, "late.t", [batch(1, 10)]);
+  late.sent[DOWNSTREAM] = [];
+  late.feed(DOWNSTREAM, write);
+  check("4b: User:late's Produce goes on to the broker", late.output(DOWNSTREAM).equals(write));
+  other.sent[DOWNSTREAM] = [];
+  other.feed(DOWNSTREAM, write);
+  check("4b: User:other's is not", !other.output(DOWNSTREAM).includes(Buffer.from("late.t")),
+    `${other.output(DOWNSTREAM).length} bytes sent on`);
+  late.close();
+  other.close();
 }
 
 // 5. No tick: the next line after the second brings the summary first.
