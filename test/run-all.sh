@@ -65,10 +65,11 @@ if [ -z "${SKIP_E2E:-}" ]; then
     stage e2e-3.9 make --no-print-directory test-e2e KAFKA_VERSION=3.9.1
   fi
   # A 3-node cluster, each node behind its own Envoy listeners (issue 7: real clusters): the
-  # cluster tests (leaders, coordinators, transactions, a node stopped under load) and the
-  # client matrix, on both releases. SKIP_E2E_CLUSTER=1 leaves them out.
+  # cluster tests (leaders, coordinators, transactions, a node stopped under load), the client
+  # matrix and each client's transactions (coordinators on other nodes), on both releases.
+  # SKIP_E2E_CLUSTER=1 leaves them out.
   if [ -z "${SKIP_E2E_CLUSTER:-}" ]; then
-    cluster_tests="test/e2e/cluster.test.ts test/e2e/client-matrix.test.ts"
+    cluster_tests="test/e2e/cluster.test.ts test/e2e/client-matrix.test.ts test/e2e/transactions.test.ts"
     stage e2e-3brokers make --no-print-directory test-e2e BROKERS=3 E2E_TESTS="$cluster_tests"
     if [ -z "${SKIP_E2E_3_9:-}" ]; then
       stage e2e-3brokers-3.9 make --no-print-directory test-e2e BROKERS=3 KAFKA_VERSION=3.9.1 E2E_TESTS="$cluster_tests"
