@@ -3,6 +3,7 @@
 #   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python, aiokafka
 #   Go proxy      franz-go, sarama, kafka-go (versions in each driver's go.mod / go.sum)
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
+#                 kafka-streams $(STREAMS_VERSION) (+ StreamsApp, test/e2e/streams.test.ts's application),
 #                 kafka-tools $(CONSOLE_TOOLS_VERSION) (Kafka's console tools; a client like the others,
 #                 the same whichever broker KAFKA_VERSION runs)
 # kafkajs (npm) and kcat (Debian) are the e2e suite's own.
@@ -18,6 +19,8 @@ KAFKA_PYTHON_VERSION   ?= 3.0.12
 AIOKAFKA_VERSION       ?= 0.14.0
 MATRIX_JAVA_VERSIONS   ?= 4.4.0 3.9.1 2.8.2
 CONSOLE_TOOLS_VERSION  ?= 4.4.0
+STREAMS_VERSION        ?= 4.4.0
+CLIENTS_STREAMS        := $(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/classes/StreamsApp.class
 CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)-$(AIOKAFKA_VERSION)
 CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
 CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(CONSOLE_TOOLS_VERSION)/.stamp
@@ -27,7 +30,7 @@ CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:co
 CLIENTS_GOENV          := GOMODCACHE=$(abspath $(CACHE)/go/mod) GOFLAGS=-modcacherw
 
 .PHONY: clients
-clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO)
+clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_STREAMS)
 
 $(CLIENTS_PY_STAMP):
 	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
@@ -36,12 +39,20 @@ $(CLIENTS_PY_STAMP):
 	@rm -f $(VENV)/.clients-* && touch $@
 
 # javac: the JDK, when only a JRE is there.
-$(CLIENTS_DIR)/java-%/classes/Driver.class: $(CLIENTS_SRC)/java/src/Driver.java $(CLIENTS_SRC)/java/pom.xml
+$(CLIENTS_DIR)/java-%/classes/Driver.class: $(CLIENTS_SRC)/java/src/Driver.java $(CLIENTS_SRC)/java/src/Out.java $(CLIENTS_SRC)/java/pom.xml
 	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
 	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
 	rm -rf $(CLIENTS_DIR)/java-$*
 	$(CLIENTS_MVN) -Dclients.version=$* -DoutputDirectory=$(abspath $(CLIENTS_DIR)/java-$*)
-	javac -nowarn -d $(CLIENTS_DIR)/java-$*/classes -cp '$(CLIENTS_DIR)/java-$*/*' $<
+	javac -nowarn -d $(CLIENTS_DIR)/java-$*/classes -cp '$(CLIENTS_DIR)/java-$*/*' $< $(CLIENTS_SRC)/java/src/Out.java
+
+$(CLIENTS_STREAMS): $(CLIENTS_SRC)/java/src/StreamsApp.java $(CLIENTS_SRC)/java/src/Out.java $(CLIENTS_SRC)/java/pom.xml
+	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
+	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
+	rm -rf $(CLIENTS_DIR)/streams-$(STREAMS_VERSION)
+	$(CLIENTS_MVN) -Dclients.version=$(STREAMS_VERSION) -Dclients.artifact=kafka-streams -Dclients.logging=slf4j-simple \
+	  -DoutputDirectory=$(abspath $(CLIENTS_DIR)/streams-$(STREAMS_VERSION))
+	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/*' $< $(CLIENTS_SRC)/java/src/Out.java
 
 $(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
 	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools

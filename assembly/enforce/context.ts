@@ -43,6 +43,8 @@ export class RequestContext {
   malformed: bool = false;
   /** Topic ids this request named that no broker answer has told the filter yet. */
   unknownTopicIds: Array<Uuid> = new Array<Uuid>();
+  /** Topics whose partition counts this request's check needs and the filter has not learnt (topic-partitions.ts). */
+  unknownPartitionCounts: Array<string> = new Array<string>();
 
   constructor(
     readonly policy: Policy,
@@ -62,6 +64,7 @@ export class RequestContext {
     this.keptAllows.length = 0;
     this.malformed = false;
     this.unknownTopicIds.length = 0;
+    this.unknownPartitionCounts.length = 0;
   }
 
   get apiKey(): i16 { return this.header.apiKey; }

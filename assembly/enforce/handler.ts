@@ -11,6 +11,7 @@ import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
+import { partitionCountLookup } from "./topic-partitions";
 import { checkRequest, ruleOf } from "./apis/authorize";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters } from "./apis/connection";
@@ -127,10 +128,13 @@ export class Enforcer extends KafkaHandler {
     // back with the response at the same position: nothing here is keyed by correlation id.
     if (note != null && (enforced || !note.enforcesPolicy)) verdict = verdict.withNote(note);
     this.record(ctx, enforced);
+    // The broker's answer is read like any Metadata answer (learnFromResponse learns from it).
     if (ctx.unknownTopicIds.length > 0 && verdict.kind != VerdictKind.Close) {
-      // The broker's answer is read like any Metadata answer (learnFromResponse learns the ids).
       count("kafka.topic_id_lookups");
       verdict = verdict.withAside(topicIdLookup(ctx.unknownTopicIds, header.correlationId, header.clientId));
+    } else if (ctx.unknownPartitionCounts.length > 0 && verdict.kind != VerdictKind.Close) {
+      count("kafka.topic_partition_lookups");
+      verdict = verdict.withAside(partitionCountLookup(ctx.unknownPartitionCounts, header.correlationId, header.clientId));
     }
     return verdict;
   }

@@ -23,6 +23,8 @@ import { walkConsumerGroupHeartbeatResponse } from "../views/ConsumerGroupHeartb
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicIdFrom, topicNameOf } from "./topic-ids";
+import { learnPartitionCount, partitionCountsWanted } from "./topic-partitions";
+import { nowNs } from "../runtime/host";
 import { countFetched, countsTopics } from "./observe";
 import { ResponseInfo } from "../filter/seam";
 
@@ -225,8 +227,33 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   r.release();
   if (problem.length > 0) return problem;
   if (apiKey == 1) learnFromFetch(w, session, frame, streamed);
-  else learnTopicIds(w, frame);
+  else {
+    learnTopicIds(w, frame);
+    if (apiKey == 3 && partitionCountsWanted()) learnPartitionCounts(w, frame);
+  }
   return "";
+}
+
+/**
+ * Metadata: each topic's partitions follow its name, children of its name or (v10+) of its id
+ * (topic-partitions.ts keeps the counts of the topics it was asked about).
+ */
+function learnPartitionCounts(walk: EntityWalk, frame: Uint8Array): void {
+  const now = nowNs();
+  let topic = -1, partitions = 0;
+  for (let i = 0; i <= walk.count; i++) {
+    const kind = i < walk.count ? <EntityKind>unchecked(walk.kind[i]) : EntityKind.TopicName;
+    if (kind == EntityKind.TopicName) {
+      if (topic >= 0 && partitions > 0) {
+        const name = walk.text(frame, topic);
+        if (name != null) learnPartitionCount(name, partitions, now);
+      }
+      topic = i;
+      partitions = 0;
+    } else if (kind == EntityKind.Partition && topic >= 0 && unchecked(walk.parent[i]) >= topic) {
+      partitions++;
+    }
+  }
 }
 
 /** Metadata, CreateTopics, DescribeTopicPartitions: each topic's name comes right before its id. */

@@ -198,12 +198,6 @@ const LOOKUP_VERSION: i16 = 12;
  * never creating a topic; null if it cannot be encoded.
  */
 export function topicIdLookup(ids: Array<Uuid>, correlationId: i32, clientId: string | null): Uint8Array | null {
-  const header = new RequestHeaderData();
-  header.requestApiKey = 3;
-  header.requestApiVersion = LOOKUP_VERSION;
-  header.correlationId = correlationId;
-  header.clientId = clientId;
-  const body = new MetadataRequestData();
   const topics = new Array<MetadataRequestTopic>();
   for (let i = 0; i < ids.length; i++) {
     const t = new MetadataRequestTopic();
@@ -211,9 +205,24 @@ export function topicIdLookup(ids: Array<Uuid>, correlationId: i32, clientId: st
     t.name = null;
     topics.push(t);
   }
+  return metadataLookup(topics, correlationId, clientId);
+}
+
+/**
+ * The filter's own Metadata request for `topics` (whole message, without size prefix), never
+ * creating a topic; null if it cannot be encoded. Topics by id or by name, not both: Kafka
+ * ignores the names of a request that has ids.
+ */
+export function metadataLookup(topics: Array<MetadataRequestTopic>, correlationId: i32, clientId: string | null): Uint8Array | null {
+  const header = new RequestHeaderData();
+  header.requestApiKey = 3;
+  header.requestApiVersion = LOOKUP_VERSION;
+  header.correlationId = correlationId;
+  header.clientId = clientId;
+  const body = new MetadataRequestData();
   body.topics = topics;
   body.allowAutoTopicCreation = false;
-  const w = new Writer(64 + ids.length * 20);
+  const w = new Writer(64 + topics.length * 64);
   encodeRequestWith(w, header, requestHeaderVersion(3, LOOKUP_VERSION), body, LOOKUP_VERSION, writeFilterRequest);
   return w.failed ? null : w.bytes().slice(4);
 }

@@ -3,6 +3,7 @@
 export const NONE: i16 = 0;
 export const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
 export const MESSAGE_TOO_LARGE: i16 = 10;
+export const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
 export const INVALID_TOPIC_EXCEPTION: i16 = 17;
 export const INVALID_REQUIRED_ACKS: i16 = 21;
 export const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
@@ -32,6 +33,7 @@ export function errorName(code: i16): string {
     case NONE: return "none";
     case UNKNOWN_TOPIC_OR_PARTITION: return "unknown_topic_or_partition";
     case MESSAGE_TOO_LARGE: return "message_too_large";
+    case COORDINATOR_LOAD_IN_PROGRESS: return "coordinator_load_in_progress";
     case INVALID_TOPIC_EXCEPTION: return "invalid_topic_exception";
     case INVALID_REQUIRED_ACKS: return "invalid_required_acks";
     case TOPIC_AUTHORIZATION_FAILED: return "topic_authorization_failed";

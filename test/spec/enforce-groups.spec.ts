@@ -8,6 +8,8 @@ import { VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
+import { learnPartitionCount } from "../../assembly/enforce/topic-partitions";
+import { nowNs } from "../../assembly/runtime/host";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic, OffsetCommitRequestPartition } from "../../assembly/messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic } from "../../assembly/messages/OffsetCommitResponse";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../assembly/messages/OffsetFetchRequest";
@@ -1005,6 +1007,7 @@ function streamsPolicy(partitionBound: bool): string {
 }
 
 const STREAMS_INVALID_TOPOLOGY: i16 = 130;
+const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
 
 function streamsAnswer(principal: string, partitionBound: bool, r: StreamsGroupHeartbeatRequestData, version: i16 = 1): StreamsGroupHeartbeatResponseData {
   return changetype<StreamsGroupHeartbeatResponseData>(respondedBody(run(policyOf(streamsPolicy(partitionBound)), session(principal), 88, version, r, ctxs), 88, version));
@@ -1058,11 +1061,38 @@ describe("streams groups", () => {
     expect(metadataLog.errorMessage!.includes("__cluster_metadata")).toBe(true);
   });
 
-  it("StreamsGroupHeartbeat: refuses a partition count left to the broker when limits.createTopics bounds partitions", () => {
-    const resp = streamsAnswer("User:app", true, streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0)));
+  it("StreamsGroupHeartbeat: a partition count left to the broker, with limits.createTopics bounding partitions, is judged from the source topics' counts, asked of the broker first", () => {
+    // Not known yet: the broker is asked (a Metadata request by name goes ahead of the answer) and the member told to retry.
+    const join = streamsJoin("app.s", "orders.derived", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    const asked = streamsAnswer("User:app", true, join);
+    expect(asked.errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+    expect(asked.errorMessage!.includes("orders.derived")).toBe(true);
+    expect(lastCtx().unknownPartitionCounts).toStrictEqual(["orders.derived"]);
+    // The broker's answer says 4: every count the broker can derive (4 to 6, with the declared 6) is within 12.
+    learnPartitionCount("orders.derived", 4, nowNs());
+    expect(streamsVerdict("User:app", true, join)).toBe(VerdictKind.Pass);
+    expect(lastCtx().unknownPartitionCounts.length).toBe(0);
+    // A source of 40 partitions: the changelog could get 40, past the limit; named in the refusal.
+    const big = streamsJoin("app.s", "orders.big", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    expect(streamsAnswer("User:app", true, big).errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+    learnPartitionCount("orders.big", 40, nowNs());
+    const resp = streamsAnswer("User:app", true, big);
     expect(resp.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
     expect(resp.errorMessage!.includes("app.s-store-changelog")).toBe(true);
     expect(resp.errorMessage!.includes("app.s-rep-repartition")).toBe(false);
+    // A count learnt without being asked is not kept (only names a topology asked about are).
+    learnPartitionCount("orders.unasked", 3, nowNs());
+    const unasked = streamsJoin("app.s", "orders.unasked", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    expect(streamsAnswer("User:app", true, unasked).errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+  });
+
+  it("StreamsGroupHeartbeat: a topology reading topics by pattern cannot be judged so: refused when limits.createTopics bounds partitions", () => {
+    const join = streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    join.topology!.subtopologies[0].sourceTopicRegex = ["orders\\..*"];
+    const resp = streamsAnswer("User:app", true, join);
+    expect(resp.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(resp.errorMessage!.includes("app.s-store-changelog")).toBe(true);
+    expect(resp.errorMessage!.includes("by pattern")).toBe(true);
   });
 
   it("StreamsGroupHeartbeat: Kafka's own validations come before DESCRIBE: internal topics, invalid names", () => {

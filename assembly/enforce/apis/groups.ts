@@ -11,7 +11,7 @@
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
-import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, errorMessage } from "../../protocol/errors";
+import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, errorMessage } from "../../protocol/errors";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
   OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponsePartition, OffsetFetchResponseTopics,
@@ -59,6 +59,8 @@ import { walkForRewrite, lastWalk } from "../responses";
 import { spliceEntries } from "./splice";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { topicName, topicNameOf } from "../topic-ids";
+import { freshPartitionCount } from "../topic-partitions";
+import { nowNs } from "../../runtime/host";
 import { PolicyViolation } from "../../policy/policy";
 import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
 import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefusals } from "./refuse";
@@ -804,9 +806,11 @@ class ShareOffsetRefusals extends GroupBatchRefusals<DescribeShareGroupOffsetsRe
  * TOPIC_AUTHORIZATION_FAILED) and must pass limits.createTopics (else STREAMS_INVALID_TOPOLOGY),
  * the error message naming the topics. A topology that names existing internal topics the
  * principal may not create is refused too. A partition count the topology leaves to the broker
- * (0: derived from the source topics, which the filter cannot see) is refused when
- * limits.createTopics bounds partitions; a replication factor of 0 is the broker's default,
- * unchecked as in CreateTopics.
+ * (0) is derived from the source topics: when limits.createTopics bounds partitions, the filter
+ * asks the broker for their counts (answering the heartbeat COORDINATOR_LOAD_IN_PROGRESS, which
+ * the member retries) and judges the counts the broker can derive from them; a topology reading
+ * topics by pattern cannot be judged so and is refused. A replication factor of 0 is the
+ * broker's default, unchecked as in CreateTopics.
  *
  * A heartbeat without a topology can also make the broker create the missing internal topics
  * of the group's stored topology, with the heartbeating member's CREATE: that topology is not
@@ -856,9 +860,26 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
   if (uncreatable.length > 0) {
     return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + uncreatable.join(", ") + ".");
   }
+  // The counts the topology declares first: a topology they refuse needs no lookup.
   for (let i = 0; i < created.length; i++) {
-    const violation = internalTopicLimitRefusal(ctx, unchecked(created[i]));
+    const topic = unchecked(created[i]);
+    if (topic.partitions == 0) continue;
+    const violation = internalTopicLimitRefusal(ctx, topic, NO_BOUNDS);
     if (violation != null && !violations.includes(violation.message)) violations.push(violation.message);
+  }
+  if (violations.length == 0) {
+    const bounds = derivedPartitionBounds(ctx, topology, created);
+    if (bounds == null) {
+      // Answered again when the member retries, by then from the broker's answer to the lookup.
+      return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
+        + ctx.unknownPartitionCounts.join(", ") + " from the broker; retry.");
+    }
+    for (let i = 0; i < created.length; i++) {
+      const topic = unchecked(created[i]);
+      if (topic.partitions != 0) continue;
+      const violation = internalTopicLimitRefusal(ctx, topic, bounds);
+      if (violation != null && !violations.includes(violation.message)) violations.push(violation.message);
+    }
   }
   if (violations.length > 0) {
     return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + violations.join("; ") + ".");
@@ -881,18 +902,70 @@ function namesWhere(ctx: RequestContext, names: Array<string>, test: (name: stri
 function isInvalidTopicName(name: string): bool { return !isValidTopicName(name); }
 
 /**
- * limits.createTopics on an internal topic as the broker would create it, logged; null when
- * within. Partitions 0 are derived by the broker from topics the filter cannot see.
+ * The partition counts the broker can give the internal topics whose count the topology leaves
+ * to it (0): it derives each from source topics, so each lies between the fewest and the most
+ * partitions of the topology's source topics (those it reads from outside, as the broker counts
+ * them now) and the counts it declares. NO_BOUNDS when they are not needed (no such topic, or
+ * limits.createTopics does not bound partitions) or cannot be known (a source read by pattern);
+ * null while some source's count is unknown: asked of the broker now (topic-partitions.ts,
+ * ctx.unknownPartitionCounts).
  */
-function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo): PolicyViolation | null {
+function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, created: Array<StreamsTopicInfo>): PartitionBounds | null {
+  const limits = ctx.policy.createTopicLimits;
+  let derived = false;
+  for (let i = 0; !derived && i < created.length; i++) derived = unchecked(created[i]).partitions == 0;
+  if (!derived || limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return NO_BOUNDS;
+  const internal = new Set<string>();
+  for (let i = 0; i < created.length; i++) internal.add(unchecked(created[i]).name);
+  const bounds = new PartitionBounds(i32.MAX_VALUE, 0);
+  const now = nowNs();
+  for (let s = 0; s < topology.subtopologies.length; s++) {
+    const sub = unchecked(topology.subtopologies[s]);
+    if (sub.sourceTopicRegex.length > 0) return NO_BOUNDS;
+    for (let i = 0; i < sub.sourceTopics.length; i++) {
+      const name = unchecked(sub.sourceTopics[i]);
+      if (internal.has(name)) continue;
+      const n = freshPartitionCount(name, now);
+      if (n > 0) bounds.include(n);
+      else if (!ctx.unknownPartitionCounts.includes(name)) ctx.unknownPartitionCounts.push(name);
+    }
+  }
+  for (let i = 0; i < created.length; i++) {
+    const declared = unchecked(created[i]).partitions;
+    if (declared > 0) bounds.include(declared);
+  }
+  if (ctx.unknownPartitionCounts.length > 0) return null;
+  return bounds.max > 0 ? bounds : NO_BOUNDS;
+}
+
+class PartitionBounds {
+  constructor(public min: i32, public max: i32) {}
+  include(n: i32): void {
+    if (n < this.min) this.min = n;
+    if (n > this.max) this.max = n;
+  }
+}
+
+/** Bounds not known (or not needed): a derived count passes only where no limit bounds partitions. */
+const NO_BOUNDS = new PartitionBounds(-1, -1);
+
+/**
+ * limits.createTopics on an internal topic as the broker would create it, logged; null when
+ * within. A count left to the broker (0) is judged at both of its `bounds`.
+ */
+function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo, bounds: PartitionBounds): PolicyViolation | null {
   const derived = topic.partitions == 0;
   const rf: i16 = topic.replicationFactor == 0 ? -1 : topic.replicationFactor;
+  if (derived && bounds.max > 0) {
+    const violation = createLimitRefusal(ctx, topic.name, bounds.max, rf);
+    return violation != null ? violation : createLimitRefusal(ctx, topic.name, bounds.min, rf);
+  }
   const violation = createLimitRefusal(ctx, topic.name, derived ? -1 : topic.partitions, rf);
   if (violation != null || !derived) return violation;
   const limits = ctx.policy.createTopicLimits;
   if (limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return null;
   const refusal = new PolicyViolation(INVALID_PARTITIONS, "topic \"" + topic.name
-    + "\": its partition count is derived from topics the filter cannot see, and limits.createTopics bounds partitions");
+    + "\": its partition count is derived from topics the topology reads by pattern, which the filter cannot count, and limits.createTopics bounds partitions");
   ctx.deny("TOPIC:" + topic.name, refusal.message, refusal.errorCode);
   return refusal;
 }

@@ -17,8 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.*;
 import org.apache.kafka.clients.producer.*;
-import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.*;
 
 public class Driver {
@@ -138,15 +136,7 @@ public class Driver {
   }
 
   /** Kafka's name for the error (Errors.forException), else the exception's class. */
-  static String errorName(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApiException) {
-        Errors err = Errors.forException(t);
-        return err == Errors.UNKNOWN_SERVER_ERROR ? t.getClass().getSimpleName() : err.name();
-      }
-    }
-    return e.getClass().getSimpleName();
-  }
+  static String errorName(Throwable e) { return Out.errorName(e, e); }
 
   static void emit(String op, boolean ok, String rest) {
     System.out.println("{\"op\":\"" + op + "\",\"ok\":" + ok + (rest.isEmpty() ? "" : "," + rest) + "}");
@@ -159,13 +149,5 @@ public class Driver {
     return b.append("]").toString();
   }
 
-  static String q(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char ch : s.toCharArray()) {
-      if (ch == '"' || ch == '\\') b.append('\\').append(ch);
-      else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-      else b.append(ch);
-    }
-    return b.append('"').toString();
-  }
+  static String q(String s) { return Out.q(s); }
 }

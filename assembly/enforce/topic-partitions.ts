@@ -1,0 +1,59 @@
+// Partition counts of the topics a streams topology reads. A streams group's heartbeat
+// (KIP-1071) leaves the partition counts of most internal topics to the broker, which derives
+// them from the topology's source topics; limits.createTopics bounds partitions, so the filter
+// must know those counts to judge the topics the broker would create. It asks the broker: a
+// Metadata request by name sent ahead of the member's heartbeat on its own connection, whose
+// answer only the filter reads (as topic-ids.ts asks for ids), while the heartbeat is answered
+// COORDINATOR_LOAD_IN_PROGRESS, which a member retries after its backoff. The retry, on the
+// same connection and so in the same VM, is judged with the counts the answer taught.
+//
+// Only the names asked about are learnt (every topic of every Metadata answer would be tens of
+// thousands of strings for the collector to visit), and a count is trusted for FRESH_NS: a
+// topic can gain partitions, and a member joining later asks again.
+
+import { MetadataRequestTopic } from "../messages/MetadataRequest";
+import { metadataLookup } from "./topic-ids";
+
+const FRESH_NS: i64 = 10_000_000_000;
+/** Names kept at most; past them the table starts over (a topology names a few dozen). */
+const MAX_NAMES: i32 = 10000;
+
+class Count {
+  partitions: i32 = -1;
+  atNs: i64 = 0;
+}
+
+const asked = new Map<string, Count>();
+
+/** Whether a Metadata answer may teach a count someone waits for (learnFromResponse's test). */
+export function partitionCountsWanted(): bool { return asked.size > 0; }
+
+/** The topic's partition count, learnt within FRESH_NS before `now`; -1 when not (it is wanted from now on). */
+export function freshPartitionCount(name: string, now: i64): i32 {
+  if (asked.has(name)) {
+    const c = asked.get(name);
+    return c.partitions > 0 && now >= c.atNs && now - c.atNs <= FRESH_NS ? c.partitions : -1;
+  }
+  if (asked.size >= MAX_NAMES) asked.clear();
+  asked.set(name, new Count());
+  return -1;
+}
+
+/** The broker's answer named `partitions` partitions of `name` (kept only when asked about). */
+export function learnPartitionCount(name: string, partitions: i32, now: i64): void {
+  if (partitions <= 0 || !asked.has(name)) return;
+  const c = asked.get(name);
+  c.partitions = partitions;
+  c.atNs = now;
+}
+
+/** The Metadata request (whole message, without size prefix) that asks for `names`; null if it cannot be encoded. */
+export function partitionCountLookup(names: Array<string>, correlationId: i32, clientId: string | null): Uint8Array | null {
+  const topics = new Array<MetadataRequestTopic>();
+  for (let i = 0; i < names.length; i++) {
+    const t = new MetadataRequestTopic();
+    t.name = unchecked(names[i]);
+    topics.push(t);
+  }
+  return metadataLookup(topics, correlationId, clientId);
+}
