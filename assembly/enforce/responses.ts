@@ -244,7 +244,8 @@ function learnPartitionCounts(walk: EntityWalk, frame: Uint8Array): void {
   for (let i = 0; i <= walk.count; i++) {
     const kind = i < walk.count ? <EntityKind>unchecked(walk.kind[i]) : EntityKind.TopicName;
     if (kind == EntityKind.TopicName) {
-      if (topic >= 0 && partitions > 0) {
+      // A topic with an error (it does not exist) comes with no partitions: learnt as 0.
+      if (topic >= 0) {
         const name = walk.text(frame, topic);
         if (name != null) learnPartitionCount(name, partitions, now);
       }

@@ -19,6 +19,7 @@ const FRESH_NS: i64 = 10_000_000_000;
 const MAX_NAMES: i32 = 10000;
 
 class Count {
+  /** -1: not answered yet; 0: the broker named no partitions (no such topic, or not for the filter). */
   partitions: i32 = -1;
   atNs: i64 = 0;
 }
@@ -28,20 +29,23 @@ const asked = new Map<string, Count>();
 /** Whether a Metadata answer may teach a count someone waits for (learnFromResponse's test). */
 export function partitionCountsWanted(): bool { return asked.size > 0; }
 
-/** The topic's partition count, learnt within FRESH_NS before `now`; -1 when not (it is wanted from now on). */
+/**
+ * The topic's partition count, learnt within FRESH_NS before `now`: 0 when the broker named none
+ * (the topic does not exist); -1 when not learnt (it is wanted from now on).
+ */
 export function freshPartitionCount(name: string, now: i64): i32 {
   if (asked.has(name)) {
     const c = asked.get(name);
-    return c.partitions > 0 && now >= c.atNs && now - c.atNs <= FRESH_NS ? c.partitions : -1;
+    return c.partitions >= 0 && now >= c.atNs && now - c.atNs <= FRESH_NS ? c.partitions : -1;
   }
   if (asked.size >= MAX_NAMES) asked.clear();
   asked.set(name, new Count());
   return -1;
 }
 
-/** The broker's answer named `partitions` partitions of `name` (kept only when asked about). */
+/** The broker's answer named `partitions` partitions of `name`, 0 for an error (kept only when asked about). */
 export function learnPartitionCount(name: string, partitions: i32, now: i64): void {
-  if (partitions <= 0 || !asked.has(name)) return;
+  if (partitions < 0 || !asked.has(name)) return;
   const c = asked.get(name);
   c.partitions = partitions;
   c.atNs = now;

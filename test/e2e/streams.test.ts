@@ -12,6 +12,9 @@
 //   streams, 20    the same with a source topic of 20 partitions: the changelog would get 20, past the
 //                  limit, so the topology is refused (STREAMS_INVALID_TOPOLOGY, the app stops) and no
 //                  internal topic is created;
+//   streams, no source  started before its source topic exists: the counts derived from it could not
+//                  be judged when it appears, so the topology is refused (once the broker said so, not
+//                  retried in a loop);
 //   exactly once   processing.guarantee=exactly_once_v2 with an application id whose transactional ids
 //                  the policy does not grant: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 
@@ -103,6 +106,22 @@ e2e("Kafka Streams, streams group protocol, a source of 20 partitions: the chang
   const line = await waitForLog(c.mark, ["denied StreamsGroupHeartbeat", `${appId}-`]);
   assert.ok(line, "the filter logs the refusal, naming the topic");
   c.t.diagnostic(brief(line));
+}, 120_000, STREAMS_NEEDS);
+
+e2e("Kafka Streams, streams group protocol, started before its source topic exists: refused after one lookup, naming the topic", async (c) => {
+  const input = unique("e2e.streams-in.", "missing"), output = unique("e2e.streams-out.", "missing");
+  await ensureTopics(await directAdmin(c), [output]);
+  const appId = unique("e2e.group.streams-", "missing");
+  const before = await stats();
+  const r = await streamsApp(appId, input, output, "at_least_once", "streams", { a: 1 });
+  c.t.diagnostic(show(r));
+  assert.equal(r.ok, false, show(r));
+  assert.equal(r.error, "STREAMS_INVALID_TOPOLOGY", show(r));
+  assert.ok((r.message ?? "").includes(`source topics the broker does not know (${input})`), show(r));
+  const after = await stats();
+  const heartbeats = delta(before, after, K("requests.streams_group_heartbeat"));
+  assert.ok(heartbeats <= 10, `the member was not kept retrying (${heartbeats} heartbeats)`);
+  assert.deepEqual(await internalTopics(c, appId), [], "no internal topic was created");
 }, 120_000, STREAMS_NEEDS);
 
 e2e("Kafka Streams, exactly_once_v2, its transactional ids not granted: TRANSACTIONAL_ID_AUTHORIZATION_FAILED", async (c) => {

@@ -1080,6 +1080,14 @@ describe("streams groups", () => {
     expect(resp.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
     expect(resp.errorMessage!.includes("app.s-store-changelog")).toBe(true);
     expect(resp.errorMessage!.includes("app.s-rep-repartition")).toBe(false);
+    // A source the broker does not know (its answer names no partitions): the counts derived
+    // from it could not be judged when it appears, so the topology is refused, naming it.
+    const missing = streamsJoin("app.s", "orders.missing", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    expect(streamsAnswer("User:app", true, missing).errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+    learnPartitionCount("orders.missing", 0, nowNs());
+    const gone = streamsAnswer("User:app", true, missing);
+    expect(gone.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(gone.errorMessage!.includes("source topics the broker does not know (orders.missing)")).toBe(true);
     // A count learnt without being asked is not kept (only names a topology asked about are).
     learnPartitionCount("orders.unasked", 3, nowNs());
     const unasked = streamsJoin("app.s", "orders.unasked", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));

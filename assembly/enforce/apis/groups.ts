@@ -907,8 +907,9 @@ function isInvalidTopicName(name: string): bool { return !isValidTopicName(name)
  * partitions of the topology's source topics (those it reads from outside, as the broker counts
  * them now) and the counts it declares. NO_BOUNDS when they are not needed (no such topic, or
  * limits.createTopics does not bound partitions) or cannot be known (a source read by pattern);
- * null while some source's count is unknown: asked of the broker now (topic-partitions.ts,
- * ctx.unknownPartitionCounts).
+ * `missing` names the sources the broker does not know (their counts, once they exist, would
+ * be judged by no one); null while some source's count is unknown: asked of the broker now
+ * (topic-partitions.ts, ctx.unknownPartitionCounts).
  */
 function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, created: Array<StreamsTopicInfo>): PartitionBounds | null {
   const limits = ctx.policy.createTopicLimits;
@@ -927,6 +928,7 @@ function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, 
       if (internal.has(name)) continue;
       const n = freshPartitionCount(name, now);
       if (n > 0) bounds.include(n);
+      else if (n == 0) bounds.missing.push(name);
       else if (!ctx.unknownPartitionCounts.includes(name)) ctx.unknownPartitionCounts.push(name);
     }
   }
@@ -935,10 +937,12 @@ function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, 
     if (declared > 0) bounds.include(declared);
   }
   if (ctx.unknownPartitionCounts.length > 0) return null;
-  return bounds.max > 0 ? bounds : NO_BOUNDS;
+  return bounds.max > 0 || bounds.missing.length > 0 ? bounds : NO_BOUNDS;
 }
 
 class PartitionBounds {
+  /** Source topics the broker named no partitions of: the counts derived from them cannot be judged. */
+  missing: Array<string> = new Array<string>();
   constructor(public min: i32, public max: i32) {}
   include(n: i32): void {
     if (n < this.min) this.min = n;
@@ -956,7 +960,7 @@ const NO_BOUNDS = new PartitionBounds(-1, -1);
 function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo, bounds: PartitionBounds): PolicyViolation | null {
   const derived = topic.partitions == 0;
   const rf: i16 = topic.replicationFactor == 0 ? -1 : topic.replicationFactor;
-  if (derived && bounds.max > 0) {
+  if (derived && bounds.max > 0 && bounds.missing.length == 0) {
     const violation = createLimitRefusal(ctx, topic.name, bounds.max, rf);
     return violation != null ? violation : createLimitRefusal(ctx, topic.name, bounds.min, rf);
   }
@@ -964,8 +968,11 @@ function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo,
   if (violation != null || !derived) return violation;
   const limits = ctx.policy.createTopicLimits;
   if (limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return null;
+  // The broker would create it once the sources exist, from a heartbeat without the topology.
+  const why = bounds.missing.length > 0 ? "source topics the broker does not know (" + bounds.missing.join(", ") + ")"
+    : "topics the topology reads by pattern, which the filter cannot count";
   const refusal = new PolicyViolation(INVALID_PARTITIONS, "topic \"" + topic.name
-    + "\": its partition count is derived from topics the topology reads by pattern, which the filter cannot count, and limits.createTopics bounds partitions");
+    + "\": its partition count is derived from " + why + ", and limits.createTopics bounds partitions");
   ctx.deny("TOPIC:" + topic.name, refusal.message, refusal.errorCode);
   return refusal;
 }
