@@ -4,6 +4,7 @@
 #   Go proxy      franz-go, sarama, kafka-go (versions in each driver's go.mod / go.sum)
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
 #                 kafka-streams $(STREAMS_VERSION) (+ StreamsApp, test/e2e/streams.test.ts's application),
+#                 connect-runtime $(STREAMS_VERSION) (+ E2eConnect's connectors, test/e2e/connect.test.ts),
 #                 kafka-tools $(CONSOLE_TOOLS_VERSION) (Kafka's console tools; a client like the others,
 #                 the same whichever broker KAFKA_VERSION runs)
 # kafkajs (npm) and kcat (Debian) are the e2e suite's own.
@@ -21,6 +22,7 @@ MATRIX_JAVA_VERSIONS   ?= 4.4.0 3.9.1 2.8.2
 CONSOLE_TOOLS_VERSION  ?= 4.4.0
 STREAMS_VERSION        ?= 4.4.0
 CLIENTS_STREAMS        := $(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/classes/StreamsApp.class
+CLIENTS_CONNECT        := $(CLIENTS_DIR)/connect-$(STREAMS_VERSION)/classes/E2eConnect.class
 CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)-$(AIOKAFKA_VERSION)
 CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
 CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(CONSOLE_TOOLS_VERSION)/.stamp
@@ -30,7 +32,7 @@ CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:co
 CLIENTS_GOENV          := GOMODCACHE=$(abspath $(CACHE)/go/mod) GOFLAGS=-modcacherw
 
 .PHONY: clients
-clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_STREAMS)
+clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_STREAMS) $(CLIENTS_CONNECT)
 
 $(CLIENTS_PY_STAMP):
 	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
@@ -53,6 +55,14 @@ $(CLIENTS_STREAMS): $(CLIENTS_SRC)/java/src/StreamsApp.java $(CLIENTS_SRC)/java/
 	$(CLIENTS_MVN) -Dclients.version=$(STREAMS_VERSION) -Dclients.artifact=kafka-streams -Dclients.logging=slf4j-simple \
 	  -DoutputDirectory=$(abspath $(CLIENTS_DIR)/streams-$(STREAMS_VERSION))
 	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/*' $< $(CLIENTS_SRC)/java/src/Out.java
+
+$(CLIENTS_CONNECT): $(CLIENTS_SRC)/java/src/E2eConnect.java $(CLIENTS_SRC)/java/pom.xml
+	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
+	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
+	rm -rf $(CLIENTS_DIR)/connect-$(STREAMS_VERSION)
+	$(CLIENTS_MVN) -Dclients.version=$(STREAMS_VERSION) -Dclients.artifact=connect-runtime -Dclients.logging=slf4j-simple \
+	  -DoutputDirectory=$(abspath $(CLIENTS_DIR)/connect-$(STREAMS_VERSION))
+	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/connect-$(STREAMS_VERSION)/*' $<
 
 $(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
 	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
