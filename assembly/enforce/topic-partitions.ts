@@ -25,9 +25,15 @@ class Count {
 }
 
 const asked = new Map<string, Count>();
+/**
+ * Entries of `asked` waiting for an answer (partitions -1). Metadata answers are read for
+ * counts only while some are: reading one decodes each topic's name, which a VM serving
+ * listings of thousands of topics must not pay for ever after one member asked once.
+ */
+let waiting: i32 = 0;
 
 /** Whether a Metadata answer may teach a count someone waits for (learnFromResponse's test). */
-export function partitionCountsWanted(): bool { return asked.size > 0; }
+export function partitionCountsWanted(): bool { return waiting > 0; }
 
 /**
  * The topic's partition count, learnt within FRESH_NS before `now`: 0 when the broker named none
@@ -36,10 +42,19 @@ export function partitionCountsWanted(): bool { return asked.size > 0; }
 export function freshPartitionCount(name: string, now: i64): i32 {
   if (asked.has(name)) {
     const c = asked.get(name);
-    return c.partitions >= 0 && now >= c.atNs && now - c.atNs <= FRESH_NS ? c.partitions : -1;
+    if (c.partitions >= 0 && now >= c.atNs && now - c.atNs <= FRESH_NS) return c.partitions;
+    if (c.partitions >= 0) { // stale: wanted again
+      c.partitions = -1;
+      waiting++;
+    }
+    return -1;
   }
-  if (asked.size >= MAX_NAMES) asked.clear();
+  if (asked.size >= MAX_NAMES) {
+    asked.clear();
+    waiting = 0;
+  }
   asked.set(name, new Count());
+  waiting++;
   return -1;
 }
 
@@ -47,6 +62,7 @@ export function freshPartitionCount(name: string, now: i64): i32 {
 export function learnPartitionCount(name: string, partitions: i32, now: i64): void {
   if (partitions < 0 || !asked.has(name)) return;
   const c = asked.get(name);
+  if (c.partitions < 0) waiting--;
   c.partitions = partitions;
   c.atNs = now;
 }

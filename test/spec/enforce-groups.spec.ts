@@ -8,7 +8,7 @@ import { VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
-import { learnPartitionCount } from "../../assembly/enforce/topic-partitions";
+import { learnPartitionCount, partitionCountsWanted } from "../../assembly/enforce/topic-partitions";
 import { nowNs } from "../../assembly/runtime/host";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic, OffsetCommitRequestPartition } from "../../assembly/messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic } from "../../assembly/messages/OffsetCommitResponse";
@@ -1069,7 +1069,10 @@ describe("streams groups", () => {
     expect(asked.errorMessage!.includes("orders.derived")).toBe(true);
     expect(lastCtx().unknownPartitionCounts).toStrictEqual(["orders.derived"]);
     // The broker's answer says 4: every count the broker can derive (4 to 6, with the declared 6) is within 12.
+    expect(partitionCountsWanted()).toBe(true);
     learnPartitionCount("orders.derived", 4, nowNs());
+    // Nothing waits for a count now: Metadata answers are not read for counts.
+    expect(partitionCountsWanted()).toBe(false);
     expect(streamsVerdict("User:app", true, join)).toBe(VerdictKind.Pass);
     expect(lastCtx().unknownPartitionCounts.length).toBe(0);
     // A source of 40 partitions: the changelog could get 40, past the limit; named in the refusal.

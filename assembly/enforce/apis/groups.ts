@@ -918,6 +918,7 @@ function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, 
   if (!derived || limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return NO_BOUNDS;
   const internal = new Set<string>();
   for (let i = 0; i < created.length; i++) internal.add(unchecked(created[i]).name);
+  const seen = new Set<string>();
   const bounds = new PartitionBounds(i32.MAX_VALUE, 0);
   const now = nowNs();
   for (let s = 0; s < topology.subtopologies.length; s++) {
@@ -925,11 +926,13 @@ function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, 
     if (sub.sourceTopicRegex.length > 0) return NO_BOUNDS;
     for (let i = 0; i < sub.sourceTopics.length; i++) {
       const name = unchecked(sub.sourceTopics[i]);
-      if (internal.has(name)) continue;
+      // Each name once (a Set: a hostile topology can name thousands).
+      if (internal.has(name) || seen.has(name)) continue;
+      seen.add(name);
       const n = freshPartitionCount(name, now);
       if (n > 0) bounds.include(n);
       else if (n == 0) bounds.missing.push(name);
-      else if (!ctx.unknownPartitionCounts.includes(name)) ctx.unknownPartitionCounts.push(name);
+      else ctx.unknownPartitionCounts.push(name);
     }
   }
   for (let i = 0; i < created.length; i++) {
