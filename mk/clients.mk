@@ -5,6 +5,7 @@
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
 #                 kafka-streams $(STREAMS_VERSION) (+ StreamsApp, test/e2e/streams.test.ts's application),
 #                 connect-runtime $(STREAMS_VERSION) (+ E2eConnect's connectors, test/e2e/connect.test.ts),
+#                 connect-mirror $(MIRROR_VERSION) (MirrorMaker 2, test/e2e/mirrormaker.test.ts),
 #                 kafka-tools $(CONSOLE_TOOLS_VERSION) (Kafka's console tools; a client like the others,
 #                 the same whichever broker KAFKA_VERSION runs)
 # kafkajs (npm) and kcat (Debian) are the e2e suite's own.
@@ -23,6 +24,9 @@ CONSOLE_TOOLS_VERSION  ?= 4.4.0
 STREAMS_VERSION        ?= 4.4.0
 CLIENTS_STREAMS        := $(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/classes/StreamsApp.class
 CLIENTS_CONNECT        := $(CLIENTS_DIR)/connect-$(STREAMS_VERSION)/classes/E2eConnect.class
+# connect-mirror 4.4.0 is not served on Maven Central here (refused 2026-12-05); 4.3.1 is the newest that resolves.
+MIRROR_VERSION         ?= 4.3.1
+CLIENTS_MIRROR         := $(CLIENTS_DIR)/mirror-$(MIRROR_VERSION)/.stamp
 CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PYTHON_VERSION)-$(AIOKAFKA_VERSION)
 CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
 CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(CONSOLE_TOOLS_VERSION)/.stamp
@@ -32,7 +36,7 @@ CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:co
 CLIENTS_GOENV          := GOMODCACHE=$(abspath $(CACHE)/go/mod) GOFLAGS=-modcacherw
 
 .PHONY: clients
-clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_STREAMS) $(CLIENTS_CONNECT)
+clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_STREAMS) $(CLIENTS_CONNECT) $(CLIENTS_MIRROR)
 
 $(CLIENTS_PY_STAMP):
 	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
@@ -41,34 +45,39 @@ $(CLIENTS_PY_STAMP):
 	@rm -f $(VENV)/.clients-* && touch $@
 
 # javac: the JDK, when only a JRE is there.
+NEED_JDK := command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
+NEED_MVN := command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
+# $(call kafka-jars,artifact,version,dir): one Kafka artifact's runtime jars, its log lines by slf4j-simple.
+kafka-jars = rm -rf $(3) && $(CLIENTS_MVN) -Dclients.version=$(2) -Dclients.artifact=$(1) -Dclients.logging=slf4j-simple \
+  -DoutputDirectory=$(abspath $(3))
+
 $(CLIENTS_DIR)/java-%/classes/Driver.class: $(CLIENTS_SRC)/java/src/Driver.java $(CLIENTS_SRC)/java/src/Out.java $(CLIENTS_SRC)/java/pom.xml
-	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
-	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
+	@$(NEED_JDK)
+	@$(NEED_MVN)
 	rm -rf $(CLIENTS_DIR)/java-$*
 	$(CLIENTS_MVN) -Dclients.version=$* -DoutputDirectory=$(abspath $(CLIENTS_DIR)/java-$*)
 	javac -nowarn -d $(CLIENTS_DIR)/java-$*/classes -cp '$(CLIENTS_DIR)/java-$*/*' $< $(CLIENTS_SRC)/java/src/Out.java
 
 $(CLIENTS_STREAMS): $(CLIENTS_SRC)/java/src/StreamsApp.java $(CLIENTS_SRC)/java/src/Out.java $(CLIENTS_SRC)/java/pom.xml
-	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
-	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
-	rm -rf $(CLIENTS_DIR)/streams-$(STREAMS_VERSION)
-	$(CLIENTS_MVN) -Dclients.version=$(STREAMS_VERSION) -Dclients.artifact=kafka-streams -Dclients.logging=slf4j-simple \
-	  -DoutputDirectory=$(abspath $(CLIENTS_DIR)/streams-$(STREAMS_VERSION))
+	@$(NEED_JDK)
+	@$(NEED_MVN)
+	$(call kafka-jars,kafka-streams,$(STREAMS_VERSION),$(CLIENTS_DIR)/streams-$(STREAMS_VERSION))
 	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/*' $< $(CLIENTS_SRC)/java/src/Out.java
 
 $(CLIENTS_CONNECT): $(CLIENTS_SRC)/java/src/E2eConnect.java $(CLIENTS_SRC)/java/pom.xml
-	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless; }
-	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
-	rm -rf $(CLIENTS_DIR)/connect-$(STREAMS_VERSION)
-	$(CLIENTS_MVN) -Dclients.version=$(STREAMS_VERSION) -Dclients.artifact=connect-runtime -Dclients.logging=slf4j-simple \
-	  -DoutputDirectory=$(abspath $(CLIENTS_DIR)/connect-$(STREAMS_VERSION))
+	@$(NEED_JDK)
+	@$(NEED_MVN)
+	$(call kafka-jars,connect-runtime,$(STREAMS_VERSION),$(CLIENTS_DIR)/connect-$(STREAMS_VERSION))
 	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/connect-$(STREAMS_VERSION)/*' $<
 
+$(CLIENTS_MIRROR): $(CLIENTS_SRC)/java/pom.xml
+	@$(NEED_MVN)
+	$(call kafka-jars,connect-mirror,$(MIRROR_VERSION),$(@D))
+	@touch $@
+
 $(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
-	@command -v mvn >/dev/null || $(MAKE) --no-print-directory tools
-	rm -rf $(@D)
-	$(CLIENTS_MVN) -Dclients.version=$(CONSOLE_TOOLS_VERSION) -Dclients.artifact=kafka-tools -Dclients.logging=slf4j-simple \
-	  -DoutputDirectory=$(abspath $(@D))
+	@$(NEED_MVN)
+	$(call kafka-jars,kafka-tools,$(CONSOLE_TOOLS_VERSION),$(@D))
 	@touch $@
 
 # step/: the protocol's side every Go driver shares (a local module each go.mod replaces).

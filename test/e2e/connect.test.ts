@@ -11,7 +11,6 @@
 //   while the worker and the other connectors go on.
 
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,10 +18,11 @@ import { e2e, type Ctx } from "./lib/harness";
 import { PLAINTEXT, unique } from "./lib/env";
 import { CLIENTS_DIR } from "./lib/drivers";
 import { waitForLog } from "./lib/envoy";
+import { startService, until, type Service } from "./lib/proc";
 
 const REST = "127.0.0.1:18083";
 
-interface Worker { child: ChildProcess; log: () => string; exited: () => boolean; dir: string }
+interface Worker extends Service { dir: string }
 
 /** Starts a distributed worker through Envoy; `extra` lines are added to its properties. */
 function startWorker(c: Ctx, tag: string, extra: string[]): Worker {
@@ -40,19 +40,9 @@ function startWorker(c: Ctx, tag: string, extra: string[]): Worker {
   ];
   writeFileSync(join(dir, "worker.properties"), props.join("\n") + "\n");
   const jars = join(CLIENTS_DIR, "connect-4.4.0");
-  const child = spawn("java", ["-cp", `${jars}/classes:${jars}/*`, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-    "org.apache.kafka.connect.cli.ConnectDistributed", "worker.properties"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "", exited = false;
-  child.stdout!.on("data", (d: Buffer) => { log += d.toString(); });
-  child.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
-  child.on("exit", () => { exited = true; });
-  c.cleanup(async () => {
-    if (exited) return;
-    child.kill("SIGTERM");
-    for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 200));
-    if (!exited) child.kill("SIGKILL");
-  });
-  return { child, log: () => log, exited: () => exited, dir };
+  const worker = startService(c, "java", ["-cp", `${jars}/classes:${jars}/*`, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    "org.apache.kafka.connect.cli.ConnectDistributed", "worker.properties"], dir);
+  return { ...worker, dir };
 }
 
 async function rest(path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -64,18 +54,6 @@ async function rest(path: string, body?: unknown): Promise<{ status: number; jso
   let json: any = null;
   try { json = JSON.parse(text); } catch { json = text; }
   return { status: r.status, json };
-}
-
-/** Polls until `check` returns a value (or `ms` pass: null). */
-async function until<T>(ms: number, check: () => Promise<T | null>): Promise<T | null> {
-  for (const deadline = Date.now() + ms; ;) {
-    try {
-      const v = await check();
-      if (v !== null) return v;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** A connector's first task once it is in `state` (with its trace); its last state after 60 s otherwise. */

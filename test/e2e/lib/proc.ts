@@ -2,6 +2,7 @@
 
 import { spawn } from "node:child_process";
 import { ROOT } from "./env";
+import type { Ctx } from "./harness";
 
 export interface Proc { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut: boolean }
 
@@ -26,4 +27,38 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
 export async function make(target: string, timeoutMs = 90_000): Promise<void> {
   const r = await run("make", ["--no-print-directory", target], { timeoutMs, cwd: ROOT });
   if (r.code !== 0) throw new Error(`make ${target}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.stderr.slice(-2000)}`);
+}
+
+/** A long-running child (a Connect worker, MirrorMaker): its output so far, whether it ended. */
+export interface Service { log(): string; exited(): boolean }
+
+/**
+ * Starts `cmd` in `cwd` until the test ends (`c.cleanup`: SIGTERM, SIGKILL after 10 s), stdout
+ * and stderr kept together.
+ */
+export function startService(c: Ctx, cmd: string, args: string[], cwd: string): Service {
+  const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "", exited = false;
+  child.stdout.on("data", (d: Buffer) => { log += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { log += d.toString(); });
+  child.on("exit", () => { exited = true; });
+  c.cleanup(async () => {
+    if (exited) return;
+    child.kill("SIGTERM");
+    for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 200));
+    if (!exited) child.kill("SIGKILL");
+  });
+  return { log: () => log, exited: () => exited };
+}
+
+/** Polls `check` every half second until it returns a value (errors count as not yet); null after `ms`. */
+export async function until<T>(ms: number, check: () => Promise<T | null>): Promise<T | null> {
+  for (const deadline = Date.now() + ms; ;) {
+    try {
+      const v = await check();
+      if (v !== null) return v;
+    } catch { /* not there yet */ }
+    if (Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
