@@ -8,7 +8,9 @@
 //   group set to e2e.group.*, connector.client.config.override.policy=All) writes them to a file;
 //   a sink in Connect's default group (connect-<name>, not granted) fails with
 //   GroupAuthorizationException, a source writing e2e.readonly.* with TopicAuthorizationException,
-//   while the worker and the other connectors go on.
+//   while the worker and the other connectors go on;
+//   with exactly-once source support (KIP-618), a source whose transactional ids are granted
+//   writes in transactions, a task whose id is not granted fails with Kafka's error.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,6 +21,7 @@ import { PLAINTEXT, unique } from "./lib/env";
 import { CLIENTS_DIR } from "./lib/drivers";
 import { waitForLog } from "./lib/envoy";
 import { startService, until, type Service } from "./lib/proc";
+import { admin, client, consume } from "./lib/kafkajs";
 
 const REST = "127.0.0.1:18083";
 
@@ -103,4 +106,41 @@ e2e("Kafka Connect: source and sink connectors run through the filter; a sink in
   assert.match(readonly.trace, /TopicAuthorizationException/);
   assert.equal((await taskState(src, "RUNNING")).state, "RUNNING", "the allowed source goes on");
   assert.equal((await taskState(sink, "RUNNING")).state, "RUNNING", "and the allowed sink");
+}, 180_000);
+
+// Exactly-once source support (KIP-618): the worker's leader writes the config topic with the
+// transactional id connect-cluster-<group>, each source task writes its records and offsets in
+// transactions as <group>-<connector>-<task>, fenced by the leader first (Admin.fenceProducers).
+// The policy grants both for groups e2e.group.connect-eos-* only (test/e2e/policy.json).
+const EOS_WORKER = ["exactly.once.source.support=enabled", "offset.storage.partitions=5", "status.storage.partitions=1"];
+
+e2e("Kafka Connect exactly-once source: with its transactional ids granted, a source writes its records in a transaction", async (c) => {
+  startWorker(c, "eos", EOS_WORKER);
+  assert.ok(await until(90_000, async () => ((await rest("/connectors")).status === 200 ? true : null)), "the worker's REST API answers");
+  const topic = unique("e2e.connect-data.", "eos"), src = unique("src-", "eos");
+  assert.equal((await rest("/connectors", { name: src, config: { "tasks.max": "1", "connector.class": "E2eConnect$LinesSource",
+    topic, lines: "l1,l2,l3", "exactly.once.support": "required" } })).status, 201);
+  const got = await until(60_000, async () => {
+    const end = (await (await admin(c, client("anonymous"))).fetchTopicOffsets(topic))[0];
+    return Number(end?.high ?? 0) >= 3 ? end : null;
+  });
+  assert.ok(got, `the source wrote (task: ${JSON.stringify(await taskState(src, "RUNNING")).slice(0, 300)})`);
+  const read = await consume(c, client("anonymous"), topic, unique("e2e.group.connect-check-", "eos"), 3, 30_000);
+  assert.deepEqual(read.map((m) => m.value), ["l1", "l2", "l3"], "a read_committed consumer reads the three lines");
+  // Three records and the transaction's commit marker: the records were written in a transaction.
+  assert.equal(got.high, "4", "the partition ends after a commit marker");
+  assert.equal((await taskState(src, "RUNNING")).state, "RUNNING");
+}, 180_000);
+
+e2e("Kafka Connect exactly-once source: a task whose transactional id is not granted fails with TransactionalIdAuthorizationException", async (c) => {
+  // connect-cluster-e2e.group.connect-eosdenied-* is granted (the worker leads), e2e.group.connect-eosdenied-* is not.
+  startWorker(c, "eosdenied", EOS_WORKER);
+  assert.ok(await until(90_000, async () => ((await rest("/connectors")).status === 200 ? true : null)), "the worker's REST API answers");
+  const src = unique("src-", "eosdenied");
+  assert.equal((await rest("/connectors", { name: src, config: { "tasks.max": "1", "connector.class": "E2eConnect$LinesSource",
+    topic: unique("e2e.connect-data.", "eosdenied"), lines: "x", "exactly.once.support": "required" } })).status, 201);
+  const failed = await taskState(src, "FAILED");
+  assert.equal(failed.state, "FAILED");
+  assert.match(failed.trace, /TransactionalIdAuthorizationException/);
+  assert.ok(await waitForLog(c.mark, ["denied", "TRANSACTIONAL_ID:e2e.group.connect-eosdenied-"]), "the filter logs the refusal naming the task's id");
 }, 180_000);

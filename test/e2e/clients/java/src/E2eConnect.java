@@ -1,6 +1,7 @@
 // Two small Kafka Connect connectors for test/e2e/connect.test.ts, run by Kafka's own Connect
 // worker (connect-runtime from Maven Central; the file connectors are not published there):
-//   E2eConnect$LinesSource  writes the comma-separated "lines" of its config to "topic", once;
+//   E2eConnect$LinesSource  writes the comma-separated "lines" of its config to "topic", once
+//                           (exactly-once capable);
 //   E2eConnect$FileSink     appends every record's value, one line each, to "file".
 
 import java.io.FileWriter;
@@ -24,6 +25,9 @@ public class E2eConnect {
     @Override public void stop() {}
     @Override public ConfigDef config() { return ANY; }
     @Override public String version() { return "1"; }
+    // Its offsets are written with its records, so exactly-once works for it (a worker with
+    // exactly.once.source.support=enabled checks this when a connector requires it).
+    @Override public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> props) { return ExactlyOnceSupport.SUPPORTED; }
   }
 
   public static class LinesSourceTask extends SourceTask {
