@@ -110,6 +110,49 @@ export class Acl {
   }
 }
 
+/**
+ * A DescribeAcls (or DeleteAcls) filter: Kafka's AclBindingFilter. A null name, principal or
+ * host matches any; ANY matches every type, pattern type, operation or permission; MATCH
+ * matches the ACLs that apply to the name (that literal, the wildcard, a prefix of it).
+ */
+export class AclFilter {
+  constructor(
+    readonly resourceType: i32, readonly name: string | null, readonly patternType: i32,
+    readonly principal: string | null, readonly host: string | null,
+    readonly operation: i32, readonly permission: i32,
+  ) {}
+
+  /** What of the filter is UNKNOWN (Kafka refuses such a filter), or null. */
+  unknownPart(): string | null {
+    if (this.resourceType == ResourceType.Unknown) return "resource type";
+    if (this.patternType == PatternType.Unknown) return "pattern type";
+    if (this.operation == AclOperation.Unknown) return "operation";
+    if (this.permission == AclPermission.Unknown) return "permission type";
+    return null;
+  }
+
+  matches(acl: Acl): bool {
+    if (this.resourceType != ResourceType.Any && this.resourceType != <i32>acl.resourceType) return false;
+    const pt = this.patternType;
+    if (pt != PatternType.Any && pt != PatternType.Match && pt != <i32>acl.patternType) return false;
+    const name = this.name;
+    if (name != null) {
+      if (pt != PatternType.Match) {
+        if (name != acl.resourceName) return false;
+      } else if (acl.patternType == PatternType.Literal) {
+        if (name != acl.resourceName && acl.resourceName != WILDCARD) return false;
+      } else if (!name.startsWith(acl.resourceName)) {
+        return false;
+      }
+    }
+    const principal = this.principal, host = this.host;
+    if (principal != null && principal != acl.principal) return false;
+    if (host != null && host != acl.host) return false;
+    if (this.operation != AclOperation.Any && this.operation != <i32>acl.operation) return false;
+    return this.permission == AclPermission.Any || this.permission == <i32>acl.permission;
+  }
+}
+
 /** Does an ACL that applies to the resource decide this request? (StandardAuthorizerData.findResult) */
 @inline function aclMatches(acl: Acl, principal: string, host: string, op: i32): bool {
   if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != principal) return false;

@@ -19,6 +19,7 @@ export const INVALID_REQUEST: i16 = 42;
 export const FETCH_SESSION_ID_NOT_FOUND: i16 = 70;
 export const POLICY_VIOLATION: i16 = 44;
 export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
+export const SECURITY_DISABLED: i16 = 54;
 export const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
 export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
 export const INVALID_RECORD: i16 = 87;
@@ -49,6 +50,7 @@ export function errorName(code: i16): string {
     case FETCH_SESSION_ID_NOT_FOUND: return "fetch_session_id_not_found";
     case POLICY_VIOLATION: return "policy_violation";
     case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "transactional_id_authorization_failed";
+    case SECURITY_DISABLED: return "security_disabled";
     case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "delegation_token_authorization_failed";
     case UNSUPPORTED_COMPRESSION_TYPE: return "unsupported_compression_type";
     case INVALID_RECORD: return "invalid_record";
@@ -66,6 +68,7 @@ export function errorMessage(code: i16): string | null {
     case GROUP_AUTHORIZATION_FAILED: return "Group authorization failed.";
     case CLUSTER_AUTHORIZATION_FAILED: return "Cluster authorization failed.";
     case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "Transactional Id authorization failed.";
+    case SECURITY_DISABLED: return "Security features are disabled.";
     case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "Delegation Token authorization failed.";
     case UNKNOWN_TOPIC_ID: return "This server does not host this topic ID.";
     default: return null;

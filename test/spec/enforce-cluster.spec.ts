@@ -285,27 +285,82 @@ describe("cluster operations", () => {
   });
 });
 
+function aclFilter(resourceType: i8, name: string | null, patternType: i8, principal: string | null): DescribeAclsRequestData {
+  const r = new DescribeAclsRequestData();
+  r.resourceTypeFilter = resourceType;
+  r.resourceNameFilter = name;
+  r.patternTypeFilter = patternType;
+  r.principalFilter = principal;
+  r.hostFilter = null;
+  r.operation = 1; // ANY
+  r.permissionType = 1; // ANY
+  return r;
+}
+
+function describedAs(principal: string, version: i16, r: DescribeAclsRequestData): DescribeAclsResponseData {
+  return changetype<DescribeAclsResponseData>(refusedFor(principal, 29, version, r));
+}
+
+const ANY: i8 = 1, MATCH: i8 = 2, LITERAL: i8 = 3, PREFIXED: i8 = 4, TOPIC: i8 = 2, GROUP: i8 = 3;
+const SECURITY_DISABLED: i16 = 54, INVALID_REQUEST: i16 = 42;
+
 describe("ACL administration", () => {
-  it("DescribeAcls: DESCRIBE on the cluster (v1, v3)", () => {
-    expect(asAdmin(29, 3, new DescribeAclsRequestData())).toBe(VerdictKind.Pass);
-    expect(changetype<DescribeAclsResponseData>(refusedFor("User:bob", 29, 1, new DescribeAclsRequestData())).errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
-    expect(changetype<DescribeAclsResponseData>(refusedFor("User:bob", 29, 3, new DescribeAclsRequestData())).errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+  it("DescribeAcls: refused without DESCRIBE on the cluster (v1, v3)", () => {
+    expect(describedAs("User:bob", 1, aclFilter(ANY, null, ANY, null)).errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+    expect(describedAs("User:bob", 3, aclFilter(ANY, null, ANY, null)).errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
   });
 
-  it("CreateAcls: ALTER on the cluster, every creation refused (v1, v3)", () => {
+  it("DescribeAcls: answered from the policy, one resource per pattern in the policy's order (v1, v3)", () => {
+    for (let v: i16 = 1; v <= 3; v += 2) {
+      const all = describedAs("User:admin", v, aclFilter(ANY, null, ANY, null));
+      expect(all.errorCode).toBe(0);
+      expect(all.resources.length).toBe(6);
+      expect(all.resources[0].resourceType).toBe(<i8>4); // CLUSTER
+      expect(all.resources[1].resourceName).toBe("tx.");
+      expect(all.resources[1].patternType).toBe(PREFIXED);
+      expect(all.resources[1].acls[0].principal).toBe("User:alice");
+      expect(all.resources[1].acls[0].operation).toBe(<i8>4); // WRITE
+      expect(all.resources[1].acls[0].permissionType).toBe(<i8>3); // ALLOW
+      expect(all.resources[1].acls[0].host).toBe("*");
+    }
+  });
+
+  it("DescribeAcls: Kafka's filter semantics (type, MATCH against a name, exact patterns, principal)", () => {
+    // MATCH: the ACLs that apply to topic orders.eu (alice's PREFIXED orders.).
+    const match = describedAs("User:admin", 3, aclFilter(TOPIC, "orders.eu", MATCH, null));
+    expect(match.resources.length).toBe(1);
+    expect(match.resources[0].resourceName).toBe("orders.");
+    // An exact pattern must name the pattern itself.
+    expect(describedAs("User:admin", 3, aclFilter(TOPIC, "orders.eu", PREFIXED, null)).resources.length).toBe(0);
+    expect(describedAs("User:admin", 3, aclFilter(TOPIC, "orders.", PREFIXED, null)).resources.length).toBe(1);
+    expect(describedAs("User:admin", 3, aclFilter(TOPIC, "orders.", LITERAL, null)).resources.length).toBe(0);
+    expect(describedAs("User:admin", 3, aclFilter(GROUP, null, ANY, null)).resources[0].resourceName).toBe("app.");
+    expect(describedAs("User:admin", 3, aclFilter(ANY, null, ANY, "User:alice")).resources.length).toBe(5);
+    expect(describedAs("User:admin", 3, aclFilter(ANY, null, ANY, "User:bob")).resources.length).toBe(0);
+  });
+
+  it("DescribeAcls: a filter with an UNKNOWN part is INVALID_REQUEST", () => {
+    const r = describedAs("User:admin", 3, aclFilter(0, null, ANY, null));
+    expect(r.errorCode).toBe(INVALID_REQUEST);
+    expect(r.errorMessage!).toBe("the filter's resource type is UNKNOWN");
+  });
+
+  it("CreateAcls: ALTER on the cluster, then every creation answered SECURITY_DISABLED (v1, v3)", () => {
     const r = new CreateAclsRequestData();
     r.creations = [new AclCreation(), new AclCreation()];
-    expect(asAdmin(30, 3, r)).toBe(VerdictKind.Pass);
+    const admin = changetype<CreateAclsResponseData>(refusedFor("User:admin", 30, 3, r));
+    expect(admin.results.length).toBe(2);
+    expect(admin.results[1].errorCode).toBe(SECURITY_DISABLED);
     const v1 = changetype<CreateAclsResponseData>(refusedFor("User:bob", 30, 1, r));
     expect(v1.results.length).toBe(2);
     expect(v1.results[1].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
     expect(changetype<CreateAclsResponseData>(refusedFor("User:bob", 30, 3, r)).results[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
   });
 
-  it("DeleteAcls: ALTER on the cluster, every filter refused (v1, v3)", () => {
+  it("DeleteAcls: ALTER on the cluster, then every filter answered SECURITY_DISABLED (v1, v3)", () => {
     const r = new DeleteAclsRequestData();
     r.filters = [new DeleteAclsFilter()];
-    expect(asAdmin(31, 1, r)).toBe(VerdictKind.Pass);
+    expect(changetype<DeleteAclsResponseData>(refusedFor("User:admin", 31, 1, r)).filterResults[0].errorCode).toBe(SECURITY_DISABLED);
     expect(changetype<DeleteAclsResponseData>(refusedFor("User:bob", 31, 1, r)).filterResults[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
     expect(changetype<DeleteAclsResponseData>(refusedFor("User:bob", 31, 3, r)).filterResults[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
   });

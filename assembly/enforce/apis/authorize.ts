@@ -77,9 +77,9 @@ row(25, [transactionalId(W), group(R)], checkWhole); // AddOffsetsToTxn
 row(26, [transactionalId(W)], checkWhole); // EndTxn
 row(27, [onCluster(CA)], checkWhole); // WriteTxnMarkers
 row(28, [transactionalId(W), group(R), topic(R)], checkListed).lists(newTxnOffsetCommitSplit); // TxnOffsetCommit
-row(29, [onCluster(D)], checkWhole); // DescribeAcls
-row(30, [onCluster(A)], checkWhole); // CreateAcls
-row(31, [onCluster(A)], checkWhole); // DeleteAcls
+decoded(29, [onCluster(D)], cluster.checkDescribeAcls); // DescribeAcls: answered from the policy
+decoded(30, [onCluster(A)], cluster.checkAclChange); // CreateAcls: refused, the ACLs are the policy's
+decoded(31, [onCluster(A)], cluster.checkAclChange); // DeleteAcls: likewise
 decoded(32, NOTHING, topics.checkDescribeConfigs);
 decoded(33, NOTHING, topics.checkAlterConfigs);
 row(34, [onCluster(A)], checkWhole); // AlterReplicaLogDirs

@@ -1,15 +1,22 @@
 // Cluster-wide APIs, as Kafka 4.4 authorizes them (KafkaApis, AclApis, ControllerApis): one
 // operation on the CLUSTER resource "kafka-cluster", ACL administration (ALTER/DESCRIBE on the
 // cluster), delegation tokens (CREATE_TOKENS/DESCRIBE_TOKENS on USER, DESCRIBE on
-// DELEGATION_TOKEN) and DescribeCluster, which Kafka does not authorize at all.
+// DELEGATION_TOKEN) and DescribeCluster, which Kafka does not authorize at all. ACL
+// administration is answered by the filter: the ACLs in force are the policy's.
 
 import { Message } from "../../protocol/message";
-import { errorMessage } from "../../protocol/errors";
+import { errorMessage, INVALID_REQUEST, SECURITY_DISABLED } from "../../protocol/errors";
+import { DescribeAclsRequestData } from "../../messages/DescribeAclsRequest";
+import { DescribeAclsResponseData, DescribeAclsResource, AclDescription } from "../../messages/DescribeAclsResponse";
+import { CreateAclsRequestData } from "../../messages/CreateAclsRequest";
+import { CreateAclsResponseData, AclCreationResult } from "../../messages/CreateAclsResponse";
+import { DeleteAclsRequestData } from "../../messages/DeleteAclsRequest";
+import { DeleteAclsResponseData, DeleteAclsFilterResult } from "../../messages/DeleteAclsResponse";
 import { DescribeLogDirsResponseData } from "../../messages/DescribeLogDirsResponse";
 import { CreateDelegationTokenRequestData } from "../../messages/CreateDelegationTokenRequest";
 import { CreateDelegationTokenResponseData } from "../../messages/CreateDelegationTokenResponse";
 import { DescribeDelegationTokenResponseData, DescribedDelegationToken } from "../../messages/DescribeDelegationTokenResponse";
-import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
+import { ResourceType, AclOperation, AclFilter, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { Rule } from "./rules";
@@ -33,6 +40,90 @@ export function checkDescribeLogDirs(ctx: RequestContext, rule: Rule): Verdict {
   if (ctx.version >= 3) return checkClusterOperation(ctx, rule.clusterOperation);
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
   return code == 0 ? ctx.pass() : ctx.respond(new DescribeLogDirsResponseData());
+}
+
+/**
+ * DescribeAcls: DESCRIBE on the cluster, then answered from the policy's ACLs, which are what
+ * this proxy enforces: the broker behind it has no authorizer of its own to list (it would
+ * answer SECURITY_DISABLED), and one that had would list rules that are not these. When a
+ * policy service decides ("external"), there is no list: SECURITY_DISABLED, saying why.
+ */
+export function checkDescribeAcls(ctx: RequestContext, rule: Rule): Verdict {
+  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
+  if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
+  const req = changetype<DescribeAclsRequestData>(ctx.body);
+  const resp = new DescribeAclsResponseData();
+  resp.errorMessage = null;
+  if (ctx.external != null) {
+    resp.errorCode = SECURITY_DISABLED;
+    resp.errorMessage = "this proxy asks a policy service about each request; it has no ACLs to list";
+    return ctx.respond(resp);
+  }
+  const filter = new AclFilter(req.resourceTypeFilter, req.resourceNameFilter, req.patternTypeFilter,
+    req.principalFilter, req.hostFilter, req.operation, req.permissionType);
+  const unknown = filter.unknownPart();
+  if (unknown != null) {
+    resp.errorCode = INVALID_REQUEST;
+    resp.errorMessage = "the filter's " + unknown + " is UNKNOWN";
+    return ctx.respond(resp);
+  }
+  // One entry per resource pattern, in the policy's order, as Kafka groups AclBindings.
+  const byPattern = new Map<string, DescribeAclsResource>();
+  const acls = ctx.policy.authorizer.acls;
+  for (let i = 0; i < acls.length; i++) {
+    const acl = unchecked(acls[i]);
+    if (!filter.matches(acl)) continue;
+    const key = (<i32>acl.resourceType).toString() + ":" + (<i32>acl.patternType).toString() + ":" + acl.resourceName;
+    let res: DescribeAclsResource;
+    if (byPattern.has(key)) {
+      res = byPattern.get(key);
+    } else {
+      res = new DescribeAclsResource();
+      res.resourceType = <i8>acl.resourceType;
+      res.resourceName = acl.resourceName;
+      res.patternType = <i8>acl.patternType;
+      byPattern.set(key, res);
+      resp.resources.push(res);
+    }
+    const d = new AclDescription();
+    d.principal = acl.principal;
+    d.host = acl.host;
+    d.operation = <i8>acl.operation;
+    d.permissionType = <i8>acl.permission;
+    res.acls.push(d);
+  }
+  return ctx.respond(resp);
+}
+
+/** Why ACLs cannot be created or deleted through this proxy (with SECURITY_DISABLED on each). */
+const ACLS_ARE_THE_POLICY = "the ACLs this proxy enforces are its policy's; change them in the policy, not through Kafka's API";
+
+/**
+ * CreateAcls and DeleteAcls: ALTER on the cluster, then every creation or filter answered
+ * SECURITY_DISABLED: the ACLs in force are the policy's (DescribeAcls lists them), and the
+ * broker's own authorizer, if it had one, is not what this proxy enforces.
+ */
+export function checkAclChange(ctx: RequestContext, rule: Rule): Verdict {
+  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
+  if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
+  if (ctx.apiKey == 30) {
+    const created = new CreateAclsResponseData();
+    answerEach<AclCreationResult>(changetype<CreateAclsRequestData>(ctx.body).creations.length, created.results);
+    return ctx.respond(created);
+  }
+  const deleted = new DeleteAclsResponseData();
+  answerEach<DeleteAclsFilterResult>(changetype<DeleteAclsRequestData>(ctx.body).filters.length, deleted.filterResults);
+  return ctx.respond(deleted);
+}
+
+/** `n` results (one per creation or filter asked), each SECURITY_DISABLED saying why. */
+function answerEach<T>(n: i32, results: Array<T>): void {
+  for (let i = 0; i < n; i++) {
+    const r = instantiate<T>();
+    r.errorCode = SECURITY_DISABLED;
+    r.errorMessage = ACLS_ARE_THE_POLICY;
+    results.push(r);
+  }
 }
 
 /**

@@ -35,6 +35,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 
+// ACL administration (DescribeAcls, CreateAcls, DeleteAcls) is the filter's to answer when
+// allowed: the ACLs in force are the policy's (enforce/apis/cluster.ts).
+const ANSWERED_FROM_THE_POLICY = new Set([29, 30, 31]);
 const WASM = process.argv[2] || "build/filter.wasm";
 const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
 const VERBOSE = process.argv.includes("--verbose"); // one line per frame and policy
@@ -297,7 +300,8 @@ function sweep(policy, f, totals) {
   } else if ((lookup != null && up.length === 0) || (up.equals(probeFor(f.header)) && !(f.apiKey === 18 && f.version === 0))) {
     out.outcome = "respond";
     out.reasons.push(...errors);
-    if (errors.length === 0) problem("unexplained", "answered by the filter with no denial logged");
+    if (errors.length === 0 && ANSWERED_FROM_THE_POLICY.has(f.apiKey)) out.reasons.push("answered from the policy");
+    else if (errors.length === 0) problem("unexplained", "answered by the filter with no denial logged");
   } else {
     out.outcome = "replace";
     out.reasons.push(...errors);
@@ -362,7 +366,7 @@ function sweep(policy, f, totals) {
       const d = decode(frames[0], false, f.apiKey, f.version);
       if (!d.ok) problem("response", `client's ${out.response} response does not decode as ${apiName(f)} v${f.version}: ${d.error}`);
       else if (d.json) {
-        const missing = answered ? missingError(d.json.body) : null;
+        const missing = answered && errors.length > 0 ? missingError(d.json.body) : null;
         if (missing) problem("response", `the filter's answer does not carry the refusal: ${missing}`);
         const listing = policy === "deny" && !answered && listingOf(f.apiKey, f.version, f.body);
         if (listing) {
