@@ -7,7 +7,9 @@
 //   {"ok":false,"error":"<Kafka's name for the error, or the exception's class>","message":"..."}
 //
 //   java -cp ... StreamsApp <bootstrap> <application id> <input> <output> <at_least_once|exactly_once_v2>
-//        <classic|streams> <key=count,...> <timeout ms>
+//        <classic|streams> <key=count,...> <timeout ms> [memory|rocksdb]
+// The count's store is in memory, or RocksDB's (Kafka Streams' default store). Either way it is
+// restored from its changelog when the application starts: it wipes its local state first.
 
 import java.time.Duration;
 import java.util.*;
@@ -25,6 +27,7 @@ public class StreamsApp {
     Map<String, Long> expect = new TreeMap<>();
     for (String kv : args[6].split(",")) expect.put(kv.split("=")[0], Long.parseLong(kv.split("=")[1]));
     long timeoutMs = Long.parseLong(args[7]);
+    boolean rocksdb = args.length > 8 && args[8].equals("rocksdb");
 
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
@@ -40,11 +43,12 @@ public class StreamsApp {
     p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams-e2e-" + appId);
 
     StreamsBuilder b = new StreamsBuilder();
-    // selectKey marks the stream for repartitioning; the count's store is in memory (no RocksDB).
+    // selectKey marks the stream for repartitioning.
+    KeyValueBytesStoreSupplier store = rocksdb ? Stores.persistentKeyValueStore("counts") : Stores.inMemoryKeyValueStore("counts");
     b.<String, String>stream(input)
         .selectKey((k, v) -> k)
         .groupByKey()
-        .count(Materialized.<String, Long>as(Stores.inMemoryKeyValueStore("counts")).withValueSerde(Serdes.Long()))
+        .count(Materialized.<String, Long>as(store).withValueSerde(Serdes.Long()))
         .toStream()
         .to(output, Produced.with(Serdes.String(), Serdes.Long()));
 
