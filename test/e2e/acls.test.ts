@@ -8,15 +8,13 @@
 // import`) gives the policy's ACLs back.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { e2e } from "./lib/harness";
-import { PLAINTEXT, POLICY_FILE, ROOT, SASL, USERS } from "./lib/env";
+import { PLAINTEXT, POLICY_FILE, ROOT, SASL } from "./lib/env";
+import { kafkaAcls } from "./lib/kafka-acls";
 import { waitForLog } from "./lib/envoy";
 import { run, type Proc } from "./lib/proc";
-
-const CONSOLE_JARS = join(ROOT, ".cache", "clients", "console-4.4.0", "*");
 
 interface PolicyAcl {
   principal: string; host?: string; resourceType: string; resourceName: string;
@@ -24,17 +22,9 @@ interface PolicyAcl {
 }
 const POLICY_ACLS = (JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { acls: PolicyAcl[] }).acls;
 
-/** kafka-acls with `args`, as the SASL user admin (a super user) or ANONYMOUS on PLAINTEXT. */
-async function kafkaAcls(as: "admin" | "anonymous", args: string[]): Promise<Proc> {
-  const conn = as === "anonymous" ? ["--bootstrap-server", PLAINTEXT] : (() => {
-    const f = join(mkdtempSync(join(tmpdir(), "e2e-acls-")), "admin.properties");
-    writeFileSync(f, ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
-      `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${USERS.admin.username}" password="${USERS.admin.password}";`].join("\n") + "\n");
-    return ["--bootstrap-server", SASL, "--command-config", f];
-  })();
-  return run("java", ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", CONSOLE_JARS, "org.apache.kafka.tools.AclCommand", ...conn, ...args],
-    { timeoutMs: 60_000 });
-}
+/** kafka-acls as the SASL user admin (a super user) or ANONYMOUS on PLAINTEXT. */
+const kafkaAclsAs = (as: "admin" | "anonymous", args: string[]): Promise<Proc> =>
+  as === "admin" ? kafkaAcls(SASL, "admin", args) : kafkaAcls(PLAINTEXT, null, args);
 
 /** kafka-acls --list output: resource pattern -> its ACL lines, each as the tool prints them. */
 function listed(out: string): Map<string, Set<string>> {
@@ -60,19 +50,19 @@ function expected(keep: (a: PolicyAcl) => boolean): Map<string, Set<string>> {
 }
 
 e2e("kafka-acls --list through the filter lists the policy's ACLs, filtered as Kafka filters them", async (c) => {
-  const all = await kafkaAcls("admin", ["--list"]);
+  const all = await kafkaAclsAs("admin", ["--list"]);
   assert.equal(all.code, 0, all.stderr.slice(-800));
   assert.deepEqual(listed(all.stdout), expected(() => true), "every ACL of the policy, by resource pattern");
 
   // --resource-pattern-type match: the ACLs that apply to topic orders.x (LITERAL of that name, "*", PREFIXED of a prefix).
-  const match = await kafkaAcls("admin", ["--list", "--topic", "orders.x", "--resource-pattern-type", "match"]);
+  const match = await kafkaAclsAs("admin", ["--list", "--topic", "orders.x", "--resource-pattern-type", "match"]);
   assert.equal(match.code, 0, match.stderr.slice(-800));
   const applies = (a: PolicyAcl): boolean => a.resourceType === "TOPIC" && ((a.resourcePatternType ?? "LITERAL") === "LITERAL"
     ? a.resourceName === "orders.x" || a.resourceName === "*" : "orders.x".startsWith(a.resourceName));
   assert.ok(expected(applies).size > 0, "the policy has ACLs for orders.x");
   assert.deepEqual(listed(match.stdout), expected(applies));
 
-  const byPrincipal = await kafkaAcls("admin", ["--list", "--principal", "User:alice"]);
+  const byPrincipal = await kafkaAclsAs("admin", ["--list", "--principal", "User:alice"]);
   assert.deepEqual(listed(byPrincipal.stdout), expected((a) => a.principal === "User:alice"));
 
   // The listing round-trips: `kafka-wasm policy import` of it gives the policy's ACLs back.
@@ -84,15 +74,15 @@ e2e("kafka-acls --list through the filter lists the policy's ACLs, filtered as K
 }, 120_000);
 
 e2e("kafka-acls --add and --remove are answered SECURITY_DISABLED (the ACLs are the policy's); without the cluster grant, CLUSTER_AUTHORIZATION_FAILED", async (c) => {
-  const add = await kafkaAcls("admin", ["--add", "--allow-principal", "User:eve", "--operation", "Read", "--topic", "e2e.acls"]);
+  const add = await kafkaAclsAs("admin", ["--add", "--allow-principal", "User:eve", "--operation", "Read", "--topic", "e2e.acls"]);
   assert.notEqual(add.code, 0);
   assert.match(add.stdout + add.stderr, /SecurityDisabledException: the ACLs this proxy enforces are its policy's/);
-  const remove = await kafkaAcls("admin", ["--remove", "--force", "--allow-principal", "User:ANONYMOUS", "--operation", "Read", "--topic", "e2e.", "--resource-pattern-type", "prefixed"]);
+  const remove = await kafkaAclsAs("admin", ["--remove", "--force", "--allow-principal", "User:ANONYMOUS", "--operation", "Read", "--topic", "e2e.", "--resource-pattern-type", "prefixed"]);
   assert.match(remove.stdout + remove.stderr, /SecurityDisabledException/);
-  const after = await kafkaAcls("admin", ["--list", "--principal", "User:ANONYMOUS"]);
+  const after = await kafkaAclsAs("admin", ["--list", "--principal", "User:ANONYMOUS"]);
   assert.deepEqual(listed(after.stdout), expected((a) => a.principal === "User:ANONYMOUS"), "nothing changed");
 
-  const anon = await kafkaAcls("anonymous", ["--list"]);
+  const anon = await kafkaAclsAs("anonymous", ["--list"]);
   assert.notEqual(anon.code, 0);
   assert.match(anon.stdout + anon.stderr, /ClusterAuthorizationException/);
   assert.ok(await waitForLog(c.mark, ["denied DescribeAcls", "principal=User:ANONYMOUS"]), "the filter logs the refusal");

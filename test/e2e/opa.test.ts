@@ -19,6 +19,7 @@ import { stats, delta, K, logMark, waitForAudit } from "./lib/envoy";
 import { Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, ensureTopics, highWatermark, corrOf, apiVersions } from "./lib/attack";
 import { client, producer, consume, errorTypes, rejection } from "./lib/kafkajs";
 import { make } from "./lib/proc";
+import { kafkaAcls } from "./lib/kafka-acls";
 
 const OPA = "127.0.0.1:19096";
 const OPA_OPEN = "127.0.0.1:19097";
@@ -140,6 +141,14 @@ e2e("OPA decides: alice produces to orders.*, bob may read but not write it, sec
   assert.ok(after.has(topic), `the listing after the TTL shows ${topic} at once`);
   assert.ok(!after.has(secret), `and still hides ${secret}`);
 });
+
+e2e("kafka-acls --list under OPA: the ACL questions are OPA's, so there is no ACL list (SECURITY_DISABLED); without DESCRIBE on the cluster, CLUSTER_AUTHORIZATION_FAILED", async () => {
+  const admin = await kafkaAcls(OPA, "admin", ["--list"]);
+  assert.notEqual(admin.code, 0);
+  assert.match(admin.stdout + admin.stderr, /SecurityDisabledException: this proxy asks a policy service about each request; it has no ACLs to list/);
+  const alice = await kafkaAcls(OPA, "alice", ["--list"]);
+  assert.match(alice.stdout + alice.stderr, /ClusterAuthorizationException/);
+}, 120_000);
 
 e2e("OPA's answers are cached for cacheTtlMs, then asked again", async (c) => {
   const admin = await directAdmin(c);
