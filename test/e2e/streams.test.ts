@@ -99,7 +99,7 @@ e2e("Kafka Streams with a RocksDB store, started again: it restores its counts f
   c.t.diagnostic(show(second));
   assert.ok(second.ok, show(second));
   assert.deepEqual(second.counts, { a: 3, b: 1 });
-}, 150_000);
+}, 200_000);
 
 e2e("Kafka Streams, streams group protocol (KIP-1071): the filter reads the source topics' partition counts from the broker and lets the topology through", async (c) => {
   const { input, output } = await topics(c, "kip1071");
