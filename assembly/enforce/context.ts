@@ -94,6 +94,19 @@ export class RequestContext {
     return ok;
   }
 
+  /** Bit `op` for each of `operations` allowed on the resource (Kafka's AuthHelper.authorizedOperations). */
+  allowedOperations(resourceType: i32, name: string, operations: StaticArray<i32>): i32 {
+    if (this.external == null && this.trace == null) {
+      return this.policy.authorizer.allowedOperations(this.session.principal, this.session.host, resourceType, name, operations);
+    }
+    let bits = 0;
+    for (let i = 0; i < operations.length; i++) {
+      const op = unchecked(operations[i]);
+      if (this.allowed(resourceType, name, op)) bits |= 1 << op;
+    }
+    return bits;
+  }
+
   /** May this principal do `operation` on some resource of the type? (Authorizer.authorizeByResourceType) */
   allowedOnSomeResource(resourceType: i32, operation: i32): bool {
     const ext = this.external;

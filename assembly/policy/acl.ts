@@ -155,8 +155,16 @@ export class AclFilter {
 
 /** Does an ACL that applies to the resource decide this request? (StandardAuthorizerData.findResult) */
 @inline function aclMatches(acl: Acl, principal: string, host: string, op: i32): bool {
-  if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != principal) return false;
-  if (acl.host != WILDCARD && acl.host != host) return false;
+  return aclAppliesTo(acl, principal, host) && aclCovers(acl, op);
+}
+
+/** Is the ACL about this principal and host? */
+@inline function aclAppliesTo(acl: Acl, principal: string, host: string): bool {
+  return (acl.principal == WILDCARD_PRINCIPAL || acl.principal == principal) && (acl.host == WILDCARD || acl.host == host);
+}
+
+/** Does the ACL's operation cover `op` (ALL; an ALLOW of READ, WRITE, DELETE or ALTER implies DESCRIBE, ...)? */
+@inline function aclCovers(acl: Acl, op: i32): bool {
   const aop = <i32>acl.operation;
   if (aop == AclOperation.All) return true;
   if (acl.permission == AclPermission.Allow) {
@@ -356,6 +364,15 @@ export class AuthzResult {
   }
 }
 
+/** Adds the ACLs of `list` about this principal and host to `about`; whether `list` has any ACL. */
+function pickAbout(list: Array<Acl>, principal: string, host: string, about: Array<Acl>): bool {
+  for (let i = 0, n = list.length; i < n; i++) {
+    const acl = unchecked(list[i]);
+    if (aclAppliesTo(acl, principal, host)) about.push(acl);
+  }
+  return list.length > 0;
+}
+
 export class AclAuthorizer {
   readonly acls: Array<Acl>;
   readonly superUsers: Set<string>;
@@ -451,18 +468,86 @@ export class AclAuthorizer {
   /** The decision, packed (see decisionAllowed/decisionReason/decisionAclIndex). Allocates nothing. */
   decide(principal: string, host: string, resourceType: i32, resourceName: string, operation: i32): i32 {
     if (this.superUsers.has(principal)) return pack(AuthzReason.SuperUser, -1);
+    this.lookUp(resourceType, resourceName);
+    return this.decideLookedUp(principal, host, operation);
+  }
+
+  /**
+   * Kafka's AuthHelper.authorizedOperations: bit `op` for each of `operations` that decide()
+   * allows on the resource. The resource's ACLs are looked up, and those about this principal
+   * and host picked, once, not once per operation (a DescribeTopicPartitions or Metadata
+   * answer asks eight for every topic it shows).
+   */
+  allowedOperations(principal: string, host: string, resourceType: i32, resourceName: string, operations: StaticArray<i32>): i32 {
+    let bits = 0;
+    if (this.superUsers.has(principal)) {
+      for (let i = 0; i < operations.length; i++) bits |= 1 << unchecked(operations[i]);
+      return bits;
+    }
+    this.lookUp(resourceType, resourceName);
+    const about = this.about;
+    about.length = 0;
+    // As decide(): with no ACL on the resource at all, allowEveryoneIfNoAclFound decides.
+    let sawAcl = false;
+    const idx = this.lookedUpType;
+    if (idx != null) {
+      const literal = this.lookedUpLiteral;
+      if (literal != null) sawAcl = pickAbout(literal, principal, host, about) || sawAcl;
+      const prefixed = idx.prefixed;
+      const matched = prefixed.matched;
+      for (let i = 0, n = matched.length; i < n; i++) {
+        sawAcl = pickAbout(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, about) || sawAcl;
+      }
+      sawAcl = pickAbout(idx.wildcard, principal, host, about) || sawAcl;
+    }
+    for (let i = 0; i < operations.length; i++) {
+      const op = unchecked(operations[i]);
+      let allowed = !sawAcl && this.allowEveryoneIfNoAclFound;
+      for (let j = 0, n = about.length; j < n; j++) {
+        const acl = unchecked(about[j]);
+        if (!aclCovers(acl, op)) continue;
+        if (acl.permission == AclPermission.Deny) {
+          allowed = false;
+          break;
+        }
+        allowed = true;
+      }
+      if (allowed) bits |= 1 << op;
+    }
+    return bits;
+  }
+
+  /** The ACLs about one principal and host, picked by allowedOperations (reused). */
+  private readonly about: Array<Acl> = new Array<Acl>();
+
+  // The ACLs that apply to the resource looked up last (lookUp): its LITERAL ones, the
+  // PREFIXED groups it matched (the index's `matched`, valid until the next lookUp), the type's.
+  private lookedUpType: ResourceIndex | null = null;
+  private lookedUpLiteral: Array<Acl> | null = null;
+
+  @inline private lookUp(resourceType: i32, resourceName: string): void {
+    const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
+    this.lookedUpType = idx;
+    if (idx == null) return;
+    const literal = idx.literal;
+    this.lookedUpLiteral = literal.has(resourceName) ? literal.get(resourceName) : null;
+    idx.prefixed.matching(resourceName);
+  }
+
+  /** decide() for one operation on the resource lookUp found, super users aside. */
+  @inline private decideLookedUp(principal: string, host: string, operation: i32): i32 {
     this.sawAcl = false;
     this.allowIndex = -1;
-    const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
+    const idx = this.lookedUpType;
     if (idx != null) {
       let deny = -1;
-      const literal = idx.literal;
-      if (literal.has(resourceName)) {
-        deny = this.scan(literal.get(resourceName), principal, host, operation);
+      const literal = this.lookedUpLiteral;
+      if (literal != null) {
+        deny = this.scan(literal, principal, host, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
       }
       const prefixed = idx.prefixed;
-      const matched = prefixed.matching(resourceName);
+      const matched = prefixed.matched;
       for (let i = 0, n = matched.length; i < n; i++) {
         deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);

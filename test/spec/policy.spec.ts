@@ -316,6 +316,31 @@ describe("ACL semantics (StandardAuthorizer)", () => {
     expect(Policy.empty(true).checkAcl("User:a", HOST, TOPIC, "t", WRITE)).toBeNull();
   });
 
+  it("allowedOperations answers every operation as decide() does, the resource looked up once", () => {
+    const p = policyOf([
+      acl("User:a", "READ", "ALLOW", "t", "PREFIXED"), acl("User:a", "WRITE", "ALLOW", "t.x"),
+      acl("User:a", "ALL", "ALLOW", "u.", "PREFIXED"), acl("User:a", "ALTER", "DENY", "u.y", "PREFIXED"),
+      acl("User:*", "DESCRIBE_CONFIGS", "ALLOW", "*"), acl("User:b", "ALL", "DENY", "t.", "PREFIXED"),
+      acl("User:b", "ALTER_CONFIGS", "ALLOW", "t.x"), acl("User:admin", "READ", "DENY", "t.x"),
+    ], false, ",\"superUsers\":[\"User:root\"]");
+    const ops: StaticArray<i32> = [READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER, DESCRIBE_CONFIGS, ALTER_CONFIGS];
+    const principals = ["User:a", "User:b", "User:c", "User:admin", "User:root"];
+    const names = ["t", "t.x", "t.xy", "u.", "u.y", "u.yz", "v", ""];
+    for (let i = 0; i < principals.length; i++) {
+      for (let j = 0; j < names.length; j++) {
+        let expected = 0;
+        for (let k = 0; k < ops.length; k++) {
+          if (p.isAllowed(principals[i], HOST, TOPIC, names[j], ops[k])) expected |= 1 << ops[k];
+        }
+        const got = p.authorizer.allowedOperations(principals[i], HOST, TOPIC, names[j], ops);
+        if (got != expected) trace(principals[i] + " on " + names[j] + ": " + got.toString() + " != " + expected.toString());
+        expect(got).toBe(expected);
+      }
+    }
+    // Not vacuous: a's operations on t.x are READ (prefix t), WRITE (literal), DESCRIBE and DESCRIBE_CONFIGS (implied, wildcard).
+    expect(p.authorizer.allowedOperations("User:a", HOST, TOPIC, "t.x", ops)).toBe((1 << READ) | (1 << WRITE) | (1 << DESCRIBE) | (1 << DESCRIBE_CONFIGS));
+  });
+
   it("accepts enum names in any case and Kafka's defaults", () => {
     const p = load("{\"acls\":[{\"principal\":\"User:a\",\"resourceType\":\"topic\",\"resourceName\":\"t\"," +
       "\"operation\":\"Write\",\"permissionType\":\"allow\"}]}");

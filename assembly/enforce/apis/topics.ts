@@ -66,13 +66,7 @@ const CLUSTER_OPERATIONS: StaticArray<i32> = [
 
 /** Kafka's AuthHelper.authorizedOperations on a topic or the cluster: bit `op` per allowed operation. */
 export function authorizedOperations(ctx: RequestContext, resourceType: i32, name: string): i32 {
-  const operations = resourceType == ResourceType.Topic ? TOPIC_OPERATIONS : CLUSTER_OPERATIONS;
-  let bits = 0;
-  for (let i = 0; i < operations.length; i++) {
-    const op = unchecked(operations[i]);
-    if (ctx.allowed(resourceType, name, op)) bits |= 1 << op;
-  }
-  return bits;
+  return ctx.allowedOperations(resourceType, name, resourceType == ResourceType.Topic ? TOPIC_OPERATIONS : CLUSTER_OPERATIONS);
 }
 
 // ---------------------------------------------------------------------------------------
