@@ -468,8 +468,30 @@ export class AclAuthorizer {
   /** The decision, packed (see decisionAllowed/decisionReason/decisionAclIndex). Allocates nothing. */
   decide(principal: string, host: string, resourceType: i32, resourceName: string, operation: i32): i32 {
     if (this.superUsers.has(principal)) return pack(AuthzReason.SuperUser, -1);
-    this.lookUp(resourceType, resourceName);
-    return this.decideLookedUp(principal, host, operation);
+    this.sawAcl = false;
+    this.allowIndex = -1;
+    const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
+    if (idx != null) {
+      let deny = -1;
+      const literal = idx.literal;
+      if (literal.has(resourceName)) {
+        deny = this.scan(literal.get(resourceName), principal, host, operation);
+        if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
+      }
+      const prefixed = idx.prefixed;
+      const matched = prefixed.matching(resourceName);
+      for (let i = 0, n = matched.length; i < n; i++) {
+        deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, operation);
+        if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
+      }
+      deny = this.scan(idx.wildcard, principal, host, operation);
+      if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
+    }
+    if (this.allowIndex >= 0) return pack(AuthzReason.AllowAcl, this.allowIndex);
+    if (!this.sawAcl) {
+      return this.allowEveryoneIfNoAclFound ? pack(AuthzReason.NoAclAllowEveryone, -1) : pack(AuthzReason.NoAclDeny, -1);
+    }
+    return pack(AuthzReason.NoMatchingAllow, -1);
   }
 
   /**
@@ -484,17 +506,16 @@ export class AclAuthorizer {
       for (let i = 0; i < operations.length; i++) bits |= 1 << unchecked(operations[i]);
       return bits;
     }
-    this.lookUp(resourceType, resourceName);
     const about = this.about;
     about.length = 0;
     // As decide(): with no ACL on the resource at all, allowEveryoneIfNoAclFound decides.
     let sawAcl = false;
-    const idx = this.lookedUpType;
+    const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
     if (idx != null) {
-      const literal = this.lookedUpLiteral;
-      if (literal != null) sawAcl = pickAbout(literal, principal, host, about) || sawAcl;
+      const literal = idx.literal;
+      if (literal.has(resourceName)) sawAcl = pickAbout(literal.get(resourceName), principal, host, about) || sawAcl;
       const prefixed = idx.prefixed;
-      const matched = prefixed.matched;
+      const matched = prefixed.matching(resourceName);
       for (let i = 0, n = matched.length; i < n; i++) {
         sawAcl = pickAbout(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, about) || sawAcl;
       }
@@ -519,48 +540,6 @@ export class AclAuthorizer {
 
   /** The ACLs about one principal and host, picked by allowedOperations (reused). */
   private readonly about: Array<Acl> = new Array<Acl>();
-
-  // The ACLs that apply to the resource looked up last (lookUp): its LITERAL ones, the
-  // PREFIXED groups it matched (the index's `matched`, valid until the next lookUp), the type's.
-  private lookedUpType: ResourceIndex | null = null;
-  private lookedUpLiteral: Array<Acl> | null = null;
-
-  @inline private lookUp(resourceType: i32, resourceName: string): void {
-    const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
-    this.lookedUpType = idx;
-    if (idx == null) return;
-    const literal = idx.literal;
-    this.lookedUpLiteral = literal.has(resourceName) ? literal.get(resourceName) : null;
-    idx.prefixed.matching(resourceName);
-  }
-
-  /** decide() for one operation on the resource lookUp found, super users aside. */
-  @inline private decideLookedUp(principal: string, host: string, operation: i32): i32 {
-    this.sawAcl = false;
-    this.allowIndex = -1;
-    const idx = this.lookedUpType;
-    if (idx != null) {
-      let deny = -1;
-      const literal = this.lookedUpLiteral;
-      if (literal != null) {
-        deny = this.scan(literal, principal, host, operation);
-        if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
-      }
-      const prefixed = idx.prefixed;
-      const matched = prefixed.matched;
-      for (let i = 0, n = matched.length; i < n; i++) {
-        deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, operation);
-        if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
-      }
-      deny = this.scan(idx.wildcard, principal, host, operation);
-      if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
-    }
-    if (this.allowIndex >= 0) return pack(AuthzReason.AllowAcl, this.allowIndex);
-    if (!this.sawAcl) {
-      return this.allowEveryoneIfNoAclFound ? pack(AuthzReason.NoAclAllowEveryone, -1) : pack(AuthzReason.NoAclDeny, -1);
-    }
-    return pack(AuthzReason.NoMatchingAllow, -1);
-  }
 
   authorize(principal: string, host: string, resourceType: i32, resourceName: string, operation: i32): AuthzResult {
     const d = this.decide(principal, host, resourceType, resourceName, operation);

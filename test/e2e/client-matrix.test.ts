@@ -26,7 +26,7 @@ import { API, Wire, directAdmin, directKafka, ensureTopics, request, response, w
 import { librdkafkaVersion } from "./lib/kcat";
 import * as kcatLib from "./lib/kcat";
 import { run, type Proc } from "./lib/proc";
-import { CLIENTS_DIR, PYTHON, STEP_TIMEOUT_MS, driver, parseConn, stepArg, type Conn, type Outcome, type Step } from "./lib/drivers";
+import { CLIENTS_DIR, CONSOLE_JARS, PYTHON, STEP_TIMEOUT_MS, driver, writeSaslProperties, parseConn, stepArg, type Conn, type Outcome, type Step } from "./lib/drivers";
 
 const CELL_TIMEOUT_MS = 120_000;
 
@@ -93,7 +93,6 @@ const pythonVersion = (mod: string, expr: string) => async () =>
 
 // Kafka's own console tools (kafka-tools 4.4.0: ConsoleProducer, ConsoleConsumer, TopicCommand),
 // one JVM per step as a user runs them; errors are the client's log lines.
-const CONSOLE_DIR = join(CLIENTS_DIR, "console-4.4.0");
 async function consoleTools(steps: Step[]): Promise<Outcome[]> {
   const tmp = mkdtempSync(join(tmpdir(), "matrix-console-"));
   const out: Outcome[] = [];
@@ -101,12 +100,10 @@ async function consoleTools(steps: Step[]): Promise<Outcome[]> {
     for (const [i, s] of steps.entries()) {
       const c = parseConn(s.conn);
       const props = join(tmp, `${i}.properties`);
-      writeFileSync(props, c.mechanism === undefined ? "" : [
-        "security.protocol=SASL_PLAINTEXT", `sasl.mechanism=${c.mechanism}`,
-        `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${c.username}" password="${c.password}";`,
-      ].join("\n") + "\n");
+      if (c.mechanism === undefined) writeFileSync(props, "");
+      else writeSaslProperties(props, c.mechanism, c.username!, c.password!);
       const java = (cls: string, args: string[], input?: string) => run("java",
-        ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", `${CONSOLE_DIR}/*`, cls,
+        ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", CONSOLE_JARS, cls,
           "--bootstrap-server", c.bootstrap, "--command-config", props, ...args], { timeoutMs: STEP_TIMEOUT_MS + 15_000, input });
       const failure = (r: Proc): Outcome | null => {
         const m = /(\w+(?:Authorization|Exception)\w*): ([^\n]*)/.exec(r.stderr) ?? /(ERROR)[^\n]*\n?([^\n]*)/.exec(r.stderr);

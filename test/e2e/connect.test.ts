@@ -48,6 +48,11 @@ function startWorker(c: Ctx, tag: string, extra: string[]): Worker {
   return { ...worker, dir };
 }
 
+/** Until the worker's REST API answers (90 s at most). */
+async function restUp(): Promise<boolean> {
+  return (await until(90_000, async () => ((await rest("/connectors")).status === 200 ? true : null))) === true;
+}
+
 async function rest(path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const r = await fetch(`http://${REST}${path}`, {
     method: body === undefined ? "GET" : "POST", headers: { "Content-Type": "application/json" },
@@ -80,8 +85,7 @@ e2e("Kafka Connect: a worker whose offsets topic would get Connect's default 25 
 
 e2e("Kafka Connect: source and sink connectors run through the filter; a sink in a group it may not read and a source to a topic it may not write fail alone", async (c) => {
   const w = startWorker(c, "run", ["offset.storage.partitions=5", "status.storage.partitions=1", "connector.client.config.override.policy=All"]);
-  const up = await until(90_000, async () => ((await rest("/connectors")).status === 200 ? true : null));
-  assert.ok(up, `the worker's REST API answers (log: ${w.log().slice(-600)})`);
+  assert.ok(await restUp(), `the worker's REST API answers (log: ${w.log().slice(-600)})`);
   const topic = unique("e2e.connect-data.", "run"), out = join(w.dir, "sink.txt");
   const src = unique("src-", "run"), sink = unique("sink-", "run"), deniedSink = unique("sink-", "denied"), deniedSrc = unique("src-", "denied");
   const create = (name: string, config: Record<string, string>) => rest("/connectors", { name, config: { "tasks.max": "1", ...config } });
@@ -116,7 +120,7 @@ const EOS_WORKER = ["exactly.once.source.support=enabled", "offset.storage.parti
 
 e2e("Kafka Connect exactly-once source: with its transactional ids granted, a source writes its records in a transaction", async (c) => {
   startWorker(c, "eos", EOS_WORKER);
-  assert.ok(await until(90_000, async () => ((await rest("/connectors")).status === 200 ? true : null)), "the worker's REST API answers");
+  assert.ok(await restUp(), "the worker's REST API answers");
   const topic = unique("e2e.connect-data.", "eos"), src = unique("src-", "eos");
   assert.equal((await rest("/connectors", { name: src, config: { "tasks.max": "1", "connector.class": "E2eConnect$LinesSource",
     topic, lines: "l1,l2,l3", "exactly.once.support": "required" } })).status, 201);
@@ -135,7 +139,7 @@ e2e("Kafka Connect exactly-once source: with its transactional ids granted, a so
 e2e("Kafka Connect exactly-once source: a task whose transactional id is not granted fails with TransactionalIdAuthorizationException", async (c) => {
   // connect-cluster-e2e.group.connect-eosdenied-* is granted (the worker leads), e2e.group.connect-eosdenied-* is not.
   startWorker(c, "eosdenied", EOS_WORKER);
-  assert.ok(await until(90_000, async () => ((await rest("/connectors")).status === 200 ? true : null)), "the worker's REST API answers");
+  assert.ok(await restUp(), "the worker's REST API answers");
   const src = unique("src-", "eosdenied");
   assert.equal((await rest("/connectors", { name: src, config: { "tasks.max": "1", "connector.class": "E2eConnect$LinesSource",
     topic: unique("e2e.connect-data.", "eosdenied"), lines: "x", "exactly.once.support": "required" } })).status, 201);

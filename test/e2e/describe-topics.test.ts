@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { e2e } from "./lib/harness";
 import { PLAINTEXT, BROKER_INTERNAL, ROOT, unique } from "./lib/env";
 import { directAdmin, ensureTopics } from "./lib/attack";
+import { CONSOLE_JARS } from "./lib/drivers";
 import { run } from "./lib/proc";
 
-const CONSOLE_JARS = join(ROOT, ".cache", "clients", "console-4.4.0", "*");
 const PROGRAM = join(ROOT, "test", "e2e", "clients", "admin", "DescribeTopics.java");
 
 type Described = Record<string, { partitions?: Array<{ partition: number; leader: number }>; error?: string }>;

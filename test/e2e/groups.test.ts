@@ -6,10 +6,10 @@
 
 import assert from "node:assert/strict";
 import { e2e, within, type ApiNeed, type Ctx } from "./lib/harness";
-import { join } from "node:path";
 import { Partitioners } from "kafkajs";
+import { CONSOLE_JARS } from "./lib/drivers";
 import { run } from "./lib/proc";
-import { PLAINTEXT, ROOT, unique } from "./lib/env";
+import { PLAINTEXT, unique } from "./lib/env";
 import { client, producer, consumer, admin, errorTypes, errorNames, describeError, type Client } from "./lib/kafkajs";
 import { directAdmin, directKafka, ensureTopics } from "./lib/attack";
 import { waitForLog, brief } from "./lib/envoy";
@@ -121,7 +121,6 @@ e2e("ListGroups through Envoy: the broker's groups less those the principal may 
 // console consumer through Envoy. Subscribed by a pattern that also matches a topic the
 // principal may not DESCRIBE, it is assigned and reads only the topic it may see: the broker's
 // heartbeat answers are cut (groups.ts DescribableAssignmentOnly) when they name the other.
-const CONSOLE_JARS = join(ROOT, ".cache", "clients", "console-4.4.0", "*");
 const KIP_848: ApiNeed[] = [{ api: "ConsumerGroupHeartbeat", key: 68, version: 1 }];
 
 e2e("a KIP-848 consumer through Envoy, subscribed by a pattern over a visible and a hidden topic, reads the visible one only", async (c) => {

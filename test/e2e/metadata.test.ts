@@ -4,21 +4,18 @@
 
 import assert from "node:assert/strict";
 import { e2e, type Ctx } from "./lib/harness";
-import { readFileSync } from "node:fs";
-import { POLICY_FILE, unique } from "./lib/env";
+import { unique } from "./lib/env";
+import { POLICY_ACLS, patternCovers } from "./lib/policy";
 import { client, producer, admin, describeError, rejection } from "./lib/kafkajs";
 import * as kcat from "./lib/kcat";
 
-interface PolicyAcl { principal: string; resourceType: string; resourceName: string; resourcePatternType?: string; operation: string; permissionType: string }
-const POLICY_ACLS = (JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { acls: PolicyAcl[] }).acls;
 // Kafka: an ALLOW of READ, WRITE, DELETE or ALTER implies DESCRIBE (CREATE does not).
 const DESCRIBING = new Set(["READ", "WRITE", "DELETE", "ALTER", "DESCRIBE", "ALL"]);
 
 /** Does an ALLOW ACL of the e2e policy let ANONYMOUS describe `topic`? (The policy has no DENY of DESCRIBE.) */
 function anonymousMayDescribe(topic: string): boolean {
   return POLICY_ACLS.some((a) => (a.principal === "User:ANONYMOUS" || a.principal === "User:*") && a.resourceType === "TOPIC"
-    && a.permissionType === "ALLOW" && DESCRIBING.has(a.operation)
-    && ((a.resourcePatternType ?? "LITERAL") === "PREFIXED" ? topic.startsWith(a.resourceName) : a.resourceName === topic || a.resourceName === "*"));
+    && a.permissionType === "ALLOW" && DESCRIBING.has(a.operation) && patternCovers(a, topic));
 }
 
 /** A secret and an open topic, both made by admin (auto-created by producing one message each). */

@@ -10,15 +10,14 @@
 // second per VM and accounts for every other one (assembly/enforce/refusal-log.ts).
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { Partitioners } from "kafkajs";
 import { e2e, type ApiNeed, type Ctx } from "./lib/harness";
+import { CONSOLE_JARS } from "./lib/drivers";
 import { run, type Proc } from "./lib/proc";
-import { PLAINTEXT, BROKER_INTERNAL, ROOT, unique } from "./lib/env";
+import { PLAINTEXT, BROKER_INTERNAL, unique } from "./lib/env";
 import { Wire, request, response, directAdmin, directKafka, ensureTopics, ERR } from "./lib/attack";
 import { stats, delta, K, concurrency, filterLogSince, auditSince, waitForLog, type AuditRecord } from "./lib/envoy";
 
-const JARS = join(ROOT, ".cache", "clients", "console-4.4.0", "*");
 // The consumer's own heartbeat errors (one line per refused heartbeat) are left out.
 const QUIET = ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients.consumer.internals=off"];
 const SHARE: ApiNeed[] = [{ api: "ShareGroupHeartbeat", key: 76, version: 1 }, { api: "ShareFetch", key: 78, version: 1 }];
@@ -28,7 +27,7 @@ const SHARE_GROUP_HEARTBEAT = 76, SHARE_FETCH = 78, METADATA = 3;
 const UNKNOWN_TOPIC_ID = 100;
 
 function shareConsumer(bootstrap: string, topic: string, group: string, max: number, timeoutMs: number): Promise<Proc> {
-  return run("java", [...QUIET, "-cp", JARS, "org.apache.kafka.tools.consumer.ConsoleShareConsumer", "--bootstrap-server", bootstrap,
+  return run("java", [...QUIET, "-cp", CONSOLE_JARS, "org.apache.kafka.tools.consumer.ConsoleShareConsumer", "--bootstrap-server", bootstrap,
     "--topic", topic, "--group", group, "--max-messages", String(max), "--timeout-ms", String(timeoutMs)], { timeoutMs: timeoutMs + 60_000 });
 }
 
@@ -36,7 +35,7 @@ const recordsOf = (p: Proc): string[] => p.stdout.split("\n").filter((l) => l.le
 
 /** A share group starts at the log's end unless told otherwise (a group config, set on the broker directly). */
 async function fromEarliest(group: string): Promise<void> {
-  const r = await run("java", [...QUIET, "-cp", JARS, "org.apache.kafka.tools.ConfigCommand", "--bootstrap-server", BROKER_INTERNAL,
+  const r = await run("java", [...QUIET, "-cp", CONSOLE_JARS, "org.apache.kafka.tools.ConfigCommand", "--bootstrap-server", BROKER_INTERNAL,
     "--entity-type", "groups", "--entity-name", group, "--alter", "--add-config", "share.auto.offset.reset=earliest"], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, `share.auto.offset.reset for ${group}: ${r.stderr.slice(-500)}`);
 }
@@ -175,7 +174,7 @@ e2e("kafka-share-groups --describe through Envoy: the group's share offsets less
   await fromEarliest(group);
   for (const t of [visible, hidden]) assert.deepEqual(recordsOf(await shareConsumer(BROKER_INTERNAL, t, group, 2, 20_000)), ["a", "b"], `${t} consumed in ${group}`);
   const describe = async (bootstrap: string): Promise<string[]> => {
-    const r = await run("java", [...QUIET, "-cp", JARS, "org.apache.kafka.tools.consumer.group.ShareGroupCommand", "--bootstrap-server", bootstrap,
+    const r = await run("java", [...QUIET, "-cp", CONSOLE_JARS, "org.apache.kafka.tools.consumer.group.ShareGroupCommand", "--bootstrap-server", bootstrap,
       "--describe", "--group", group], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, `describe through ${bootstrap}: ${r.stderr.slice(-400)}`);
     // GROUP TOPIC PARTITION START-OFFSET LAG

@@ -28,8 +28,14 @@ import { ResponseRewrite } from "../rewrite";
  * broker-to-broker APIs whose response has neither are closed.
  */
 export function checkClusterOperation(ctx: RequestContext, operation: i32): Verdict {
+  const refused = clusterRefusal(ctx, operation);
+  return refused != null ? refused : ctx.pass();
+}
+
+/** The request's whole refusal when `operation` on the cluster is not allowed; null when it is. */
+function clusterRefusal(ctx: RequestContext, operation: i32): Verdict | null {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
-  return code == 0 ? ctx.pass() : ctx.refuseWhole(code, errorMessage(code));
+  return code == 0 ? null : ctx.refuseWhole(code, errorMessage(code));
 }
 
 /**
@@ -49,8 +55,8 @@ export function checkDescribeLogDirs(ctx: RequestContext, rule: Rule): Verdict {
  * policy service decides ("external"), there is no list: SECURITY_DISABLED, saying why.
  */
 export function checkDescribeAcls(ctx: RequestContext, rule: Rule): Verdict {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
-  if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
+  const refused = clusterRefusal(ctx, rule.clusterOperation);
+  if (refused != null) return refused;
   const req = changetype<DescribeAclsRequestData>(ctx.body);
   const resp = new DescribeAclsResponseData();
   resp.errorMessage = null;
@@ -104,8 +110,8 @@ const ACLS_ARE_THE_POLICY = "the ACLs this proxy enforces are its policy's; chan
  * broker's own authorizer, if it had one, is not what this proxy enforces.
  */
 export function checkAclChange(ctx: RequestContext, rule: Rule): Verdict {
-  const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
-  if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
+  const refused = clusterRefusal(ctx, rule.clusterOperation);
+  if (refused != null) return refused;
   if (ctx.apiKey == 30) {
     const created = new CreateAclsResponseData();
     answerEach<AclCreationResult>(changetype<CreateAclsRequestData>(ctx.body).creations.length, created.results);

@@ -1,11 +1,20 @@
 // The client drivers' protocol (test/e2e/clients/README.md): steps as arguments, one JSON
 // line each on stdout. Shared by the client matrix and the transactions test.
 
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./env";
 import { run } from "./proc";
 
 export const CLIENTS_DIR = join(ROOT, ".cache", "clients");
+/** Kafka's console tools (kafka-tools 4.4.0 and its dependencies): a java -cp value. */
+export const CONSOLE_JARS = join(CLIENTS_DIR, "console-4.4.0", "*");
+
+/** Writes a Java client's properties file for SASL `mechanism` (PLAIN credentials) to `file`. */
+export function writeSaslProperties(file: string, mechanism: string, username: string, password: string): void {
+  writeFileSync(file, ["security.protocol=SASL_PLAINTEXT", `sasl.mechanism=${mechanism}`,
+    `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${password}";`].join("\n") + "\n");
+}
 export const PYTHON = join(ROOT, ".venv", "bin", "python");
 export const STEP_TIMEOUT_MS = 15_000;
 
