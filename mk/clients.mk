@@ -3,7 +3,7 @@
 #   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python, aiokafka
 #   Go proxy      franz-go, sarama, kafka-go (versions in each driver's go.mod / go.sum)
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
-#                 kafka-streams $(STREAMS_VERSION) (+ StreamsApp, test/e2e/streams.test.ts's application),
+#                 kafka-streams $(STREAMS_VERSION) (+ StreamsApp and StreamsPair, test/e2e/streams.test.ts's applications),
 #                 connect-runtime $(STREAMS_VERSION) (+ E2eConnect's connectors, test/e2e/connect.test.ts),
 #                 connect-mirror $(MIRROR_VERSION) (MirrorMaker 2, test/e2e/mirrormaker.test.ts),
 #                 kafka-tools $(CONSOLE_TOOLS_VERSION) (Kafka's console tools; a client like the others,
@@ -58,11 +58,11 @@ $(CLIENTS_DIR)/java-%/classes/Driver.class: $(CLIENTS_SRC)/java/src/Driver.java 
 	$(CLIENTS_MVN) -Dclients.version=$* -DoutputDirectory=$(abspath $(CLIENTS_DIR)/java-$*)
 	javac -nowarn -d $(CLIENTS_DIR)/java-$*/classes -cp '$(CLIENTS_DIR)/java-$*/*' $< $(CLIENTS_SRC)/java/src/Out.java
 
-$(CLIENTS_STREAMS): $(CLIENTS_SRC)/java/src/StreamsApp.java $(CLIENTS_SRC)/java/src/Out.java $(CLIENTS_SRC)/java/pom.xml
+$(CLIENTS_STREAMS): $(CLIENTS_SRC)/java/src/StreamsApp.java $(CLIENTS_SRC)/java/src/StreamsPair.java $(CLIENTS_SRC)/java/src/Out.java $(CLIENTS_SRC)/java/pom.xml
 	@$(NEED_JDK)
 	@$(NEED_MVN)
 	$(call kafka-jars,kafka-streams,$(STREAMS_VERSION),$(CLIENTS_DIR)/streams-$(STREAMS_VERSION))
-	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/*' $< $(CLIENTS_SRC)/java/src/Out.java
+	javac -nowarn -d $(@D) -cp '$(CLIENTS_DIR)/streams-$(STREAMS_VERSION)/*' $(filter %.java,$^)
 
 $(CLIENTS_CONNECT): $(CLIENTS_SRC)/java/src/E2eConnect.java $(CLIENTS_SRC)/java/pom.xml
 	@$(NEED_JDK)

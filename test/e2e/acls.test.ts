@@ -12,14 +12,14 @@ import { join } from "node:path";
 import { e2e } from "./lib/harness";
 import { PLAINTEXT, ROOT, SASL } from "./lib/env";
 import { POLICY_ACLS, patternCovers, type PolicyAcl } from "./lib/policy";
-import { kafkaAcls } from "./lib/kafka-acls";
+import { kafkaTool } from "./lib/kafka-tools";
 import { waitForLog } from "./lib/envoy";
 import { run, type Proc } from "./lib/proc";
 
 
 /** kafka-acls as the SASL user admin (a super user) or ANONYMOUS on PLAINTEXT. */
 const kafkaAclsAs = (as: "admin" | "anonymous", args: string[]): Promise<Proc> =>
-  as === "admin" ? kafkaAcls(SASL, "admin", args) : kafkaAcls(PLAINTEXT, null, args);
+  kafkaTool("AclCommand", as === "admin" ? SASL : PLAINTEXT, as === "admin" ? "admin" : null, args);
 
 /** kafka-acls --list output: resource pattern -> its ACL lines, each as the tool prints them. */
 function listed(out: string): Map<string, Set<string>> {

@@ -19,7 +19,7 @@ import { stats, delta, K, logMark, waitForAudit } from "./lib/envoy";
 import { Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, ensureTopics, highWatermark, corrOf, apiVersions } from "./lib/attack";
 import { client, producer, consume, errorTypes, rejection } from "./lib/kafkajs";
 import { make } from "./lib/proc";
-import { kafkaAcls } from "./lib/kafka-acls";
+import { kafkaTool } from "./lib/kafka-tools";
 
 const OPA = "127.0.0.1:19096";
 const OPA_OPEN = "127.0.0.1:19097";
@@ -143,10 +143,10 @@ e2e("OPA decides: alice produces to orders.*, bob may read but not write it, sec
 });
 
 e2e("kafka-acls --list under OPA: the ACL questions are OPA's, so there is no ACL list (SECURITY_DISABLED); without DESCRIBE on the cluster, CLUSTER_AUTHORIZATION_FAILED", async () => {
-  const admin = await kafkaAcls(OPA, "admin", ["--list"]);
+  const admin = await kafkaTool("AclCommand", OPA, "admin", ["--list"]);
   assert.notEqual(admin.code, 0);
   assert.match(admin.stdout + admin.stderr, /SecurityDisabledException: this proxy asks a policy service about each request; it has no ACLs to list/);
-  const alice = await kafkaAcls(OPA, "alice", ["--list"]);
+  const alice = await kafkaTool("AclCommand", OPA, "alice", ["--list"]);
   assert.match(alice.stdout + alice.stderr, /ClusterAuthorizationException/);
 }, 120_000);
 

@@ -18,15 +18,21 @@
 //   restart        a RocksDB store: the application started again (its local state wiped) restores its
 //                  counts from the changelog through the filter and goes on counting;
 //   exactly once   processing.guarantee=exactly_once_v2 with an application id whose transactional ids
-//                  the policy does not grant: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+//                  the policy does not grant: TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+//   two instances  the application scaled out (test/e2e/clients/java/src/StreamsPair.java), each
+//                  instance with an interactive-query endpoint and a standby copy of the other's
+//                  store, under either protocol (with the streams protocol an operator sets the
+//                  group's standby replicas through the proxy with kafka-configs); the first leaves
+//                  and the second goes on from its standby copies, nothing restored.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { e2e, type ApiNeed, type Ctx } from "./lib/harness";
-import { PLAINTEXT, unique } from "./lib/env";
+import { PLAINTEXT, SASL, unique } from "./lib/env";
 import { API, directAdmin, directKafka, ensureTopics } from "./lib/attack";
 import { CLIENTS_DIR } from "./lib/drivers";
 import { run } from "./lib/proc";
+import { kafkaTool } from "./lib/kafka-tools";
 import { stats, delta, K, waitForLog, brief } from "./lib/envoy";
 
 const STREAMS_NEEDS: ApiNeed[] = [{ api: "StreamsGroupHeartbeat", key: API.StreamsGroupHeartbeat, version: 0 }];
@@ -155,3 +161,57 @@ e2e("Kafka Streams, exactly_once_v2, its transactional ids not granted: TRANSACT
   assert.equal(r.error, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", show(r));
   assert.ok(await waitForLog(c.mark, ["denied", "TRANSACTIONAL_ID:"]), "the filter logs the refusal");
 }, 120_000);
+
+interface PairResult {
+  ok: boolean; error?: string; message?: string;
+  standby?: string[][]; endpoints?: string[]; counts?: Record<string, number>;
+  failover?: { active: string[]; restored: number; counts: Record<string, number> }; waitsMs?: number[];
+}
+
+/** Runs StreamsPair (two instances of one application) over a new input and output topic of 2 partitions. */
+async function streamsPair(c: Ctx, appId: string, tag: string, protocol: string): Promise<PairResult & { stderr: string }> {
+  const input = unique("e2e.streams-in.", tag), output = unique("e2e.streams-out.", tag);
+  await ensureTopics(await directAdmin(c), [input, output], 2);
+  const dir = join(CLIENTS_DIR, "streams-4.4.0");
+  const r = await run("java", ["-cp", `${dir}/classes:${dir}/*`, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "StreamsPair", PLAINTEXT, appId, input,
+    output, protocol, "a,b,a", String(APP_TIMEOUT_MS * 2)], { timeoutMs: APP_TIMEOUT_MS * 2 + 30_000 });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
+  return line !== undefined ? { ...(JSON.parse(line) as PairResult), stderr: r.stderr }
+    : { ok: false, error: r.timedOut ? "DRIVER_TIMEOUT" : `exit ${r.code}`, stderr: r.stderr };
+}
+
+/** What both protocols must show: standby copies, both endpoints, counts carried over by the standby. */
+function assertFailover(r: PairResult & { stderr: string }, appId: string): void {
+  const shown = `${JSON.stringify({ ...r, stderr: undefined })}; stderr: ${r.stderr.split("\n").filter((l) => / ERROR /.test(l)).slice(-3).join(" | ").slice(0, 800)}`;
+  assert.ok(r.ok, shown);
+  assert.deepEqual(r.standby?.map((tasks) => tasks.length), [1, 1], `each instance kept a standby copy of the other's store: ${shown}`);
+  assert.equal(r.endpoints?.length, 2, `each instance's interactive-query metadata names both: ${shown}`);
+  const repartition = `${appId}-counts-repartition`;
+  assert.ok(r.endpoints!.every((e) => e.includes(`standby [${repartition}-`)), `with the partitions each serves as a standby: ${shown}`);
+  assert.deepEqual(r.counts, { a: 2, b: 1 }, shown);
+  assert.deepEqual(r.failover?.counts, { a: 3, b: 1 }, `the second instance went on counting after the first left: ${shown}`);
+  assert.equal(r.failover?.restored, 0, `from its standby copy, nothing restored from the changelog: ${shown}`);
+}
+
+e2e("Kafka Streams, two instances, classic group protocol: each keeps a standby copy of the other's store; the first leaves, the second goes on from its copy", async (c) => {
+  const appId = unique("e2e.group.streams-", "pair");
+  const before = await stats();
+  const r = await streamsPair(c, appId, "pair", "classic");
+  c.t.diagnostic(JSON.stringify({ ...r, stderr: undefined }));
+  assertFailover(r, appId);
+  // Its tasks moved when it left, not when its session expired.
+  assert.ok(delta(before, await stats(), K("requests.leave_group")) >= 1, "the first instance's LeaveGroup went through the filter");
+}, 150_000);
+
+e2e("Kafka Streams, two instances, streams group protocol: standby replicas set on the group through the proxy (kafka-configs as admin); the first leaves, the second goes on", async (c) => {
+  const appId = unique("e2e.group.streams-", "pair1071");
+  const anonymous = await kafkaTool("ConfigCommand", PLAINTEXT, null, ["--alter", "--entity-type", "groups", "--entity-name", appId,
+    "--add-config", "streams.num.standby.replicas=1"]);
+  assert.match(anonymous.stdout + anonymous.stderr, /GroupAuthorizationException/, "the application's principal may not change the group's configs (ALTER_CONFIGS)");
+  const set = await kafkaTool("ConfigCommand", SASL, "admin", ["--alter", "--entity-type", "groups", "--entity-name", appId,
+    "--add-config", "streams.num.standby.replicas=1"]);
+  assert.equal(set.code, 0, `kafka-configs: ${set.stdout} ${set.stderr.slice(-500)}`);
+  const r = await streamsPair(c, appId, "pair1071", "streams");
+  c.t.diagnostic(JSON.stringify({ ...r, stderr: undefined }));
+  assertFailover(r, appId);
+}, 150_000, STREAMS_NEEDS);
