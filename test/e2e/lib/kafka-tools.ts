@@ -10,10 +10,11 @@ import { run, type Proc } from "./proc";
 
 /**
  * Tool `className` (org.apache.kafka.tools.<className>: AclCommand, ConfigCommand, ...) with
- * `args` at `bootstrap`: as SASL/PLAIN user `user`, or with no credentials (null).
+ * `args` at `bootstrap`: as SASL/PLAIN user `user`, or with no credentials (null). A tool whose
+ * subcommand must come before the connection options (kafka-cluster's) names it in `subcommand`.
  */
-export async function kafkaTool(className: string, bootstrap: string, user: UserName | null, args: string[]): Promise<Proc> {
-  const conn = ["--bootstrap-server", bootstrap];
+export async function kafkaTool(className: string, bootstrap: string, user: UserName | null, args: string[], subcommand?: string): Promise<Proc> {
+  const conn = [...(subcommand !== undefined ? [subcommand] : []), "--bootstrap-server", bootstrap];
   if (user !== null) {
     const f = join(mkdtempSync(join(tmpdir(), "e2e-tool-")), "client.properties");
     writeSaslProperties(f, "PLAIN", USERS[user].username, USERS[user].password);
