@@ -24,12 +24,18 @@ KAFKA_SH     := KAFKA_ROOT=$(KAFKA_ROOT) KAFKA_VERSION=$(KAFKA_VERSION) BROKERS=
 
 kafka: $(KAFKA_STAMP)
 
-$(KAFKA_STAMP): $(KAFKA_CONF)/pom.xml
+# With the e2e tests' broker plugin (test/e2e/kafka/plugin/: a client-telemetry receiver),
+# compiled against this version's jars into its libs.
+$(KAFKA_STAMP): $(KAFKA_CONF)/pom.xml $(KAFKA_CONF)/plugin/E2eTelemetry.java
 	@command -v mvn >/dev/null && command -v java >/dev/null || $(MAKE) --no-print-directory tools
+	@$(NEED_JDK)
 	rm -rf $(KAFKA_LIBS)
 	mvn -q -B -f $(KAFKA_CONF)/pom.xml dependency:copy-dependencies \
 	  -Dkafka.version=$(KAFKA_VERSION) -DincludeScope=runtime -DoutputDirectory=$(abspath $(KAFKA_LIBS))
 	@test -f $(KAFKA_LIBS)/kafka_2.13-$(KAFKA_VERSION).jar
+	rm -rf $(KAFKA_DIR)/plugin && mkdir -p $(KAFKA_DIR)/plugin
+	javac -nowarn --release 17 -d $(KAFKA_DIR)/plugin -cp '$(KAFKA_LIBS)/*' $(KAFKA_CONF)/plugin/E2eTelemetry.java
+	jar cf $(KAFKA_LIBS)/e2e-telemetry-plugin.jar -C $(KAFKA_DIR)/plugin .
 	@touch $@
 
 kafka-up: $(KAFKA_STAMP)

@@ -74,7 +74,7 @@ render() {  # N: node N's server.properties
       -e "s#@PLAINTEXT_PORT@#${ports[0]}#g" -e "s#@SASL_PORT@#${ports[1]}#g" \
       -e "s#@CONTROLLER_PORT@#${ports[2]}#g" -e "s#@INTERNAL_PORT@#${ports[3]}#g" \
       -e "s#@ENVOY_PLAINTEXT_PORT@#$((ports[0] + 10000))#g" -e "s#@ENVOY_SASL_PORT@#$((ports[1] + 10000))#g" \
-      -e "s#@REPLICATION@#$replication#g" -e "s#@MIN_ISR@#$min_isr#g" -e "s#@OFFSETS_PARTITIONS@#$offsets#g" \
+      -e "s#@LOGS_DIR@#$(node_logs "$n")#g" -e "s#@REPLICATION@#$replication#g" -e "s#@MIN_ISR@#$min_isr#g" -e "s#@OFFSETS_PARTITIONS@#$offsets#g" \
       "$CONF/server.properties.in" >"$run/server.properties.tmp"
   mv "$run/server.properties.tmp" "$run/server.properties"
 }

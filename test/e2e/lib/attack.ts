@@ -25,10 +25,10 @@ export const MAX_IN_FLIGHT = 1024;
 /** test/e2e/policy.json's filter.frameTimeoutMs. */
 export const FRAME_TIMEOUT_MS = 3000;
 
-// Kafka's api keys and error codes the attacks use.
+// Kafka's api keys and error codes the tests use.
 export const API = {
   Produce: 0, Fetch: 1, Metadata: 3, FindCoordinator: 10, SaslHandshake: 17, ApiVersions: 18,
-  InitProducerId: 22, SaslAuthenticate: 36, StreamsGroupHeartbeat: 88,
+  InitProducerId: 22, SaslAuthenticate: 36, GetTelemetrySubscriptions: 71, StreamsGroupHeartbeat: 88,
 } as const;
 export const ERR = {
   NONE: 0, TOPIC_AUTHORIZATION_FAILED: 29, CLUSTER_AUTHORIZATION_FAILED: 31, ILLEGAL_SASL_STATE: 34,
