@@ -29,31 +29,12 @@ public class StreamsApp {
     long timeoutMs = Long.parseLong(args[7]);
     boolean rocksdb = args.length > 8 && args[8].equals("rocksdb");
 
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = config(bootstrap, appId, protocol, appId);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-    p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, protocol);
-    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams-e2e-" + appId);
-
-    StreamsBuilder b = new StreamsBuilder();
-    // selectKey marks the stream for repartitioning.
     KeyValueBytesStoreSupplier store = rocksdb ? Stores.persistentKeyValueStore("counts") : Stores.inMemoryKeyValueStore("counts");
-    b.<String, String>stream(input)
-        .selectKey((k, v) -> k)
-        .groupByKey()
-        .count(Materialized.<String, Long>as(store).withValueSerde(Serdes.Long()))
-        .toStream()
-        .to(output, Produced.with(Serdes.String(), Serdes.Long()));
 
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+    try (KafkaStreams streams = new KafkaStreams(topology(input, output, store), p)) {
       streams.setUncaughtExceptionHandler(e -> {
         failure.compareAndSet(null, e);
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -96,6 +77,34 @@ public class StreamsApp {
       streams.close(Duration.ofSeconds(10));
     }
     System.exit(0);
+  }
+
+  /** The application's configuration (StreamsPair's too); its local state in a directory named after `stateName`. */
+  static Properties config(String bootstrap, String appId, String protocol, String stateName) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, protocol);
+    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams-e2e-" + stateName);
+    return p;
+  }
+
+  /** Counts per key of <input> into `store`, through a repartition topic (selectKey marks the stream for it), to <output>. */
+  static Topology topology(String input, String output, KeyValueBytesStoreSupplier store) {
+    StreamsBuilder b = new StreamsBuilder();
+    b.<String, String>stream(input)
+        .selectKey((k, v) -> k)
+        .groupByKey()
+        .count(Materialized.<String, Long>as(store).withValueSerde(Serdes.Long()))
+        .toStream()
+        .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+    return b.build();
   }
 
   /** Kafka's name for the first Kafka error among the causes, else the root cause's class. */

@@ -5,7 +5,7 @@
 //   1. starts both and waits until they run, each store's task active on one instance and standby
 //      on the other, and each instance's metadata names both endpoints;
 //   2. writes <keys> to <input> and reads <output> until the counts are there;
-//   3. closes the first instance, which leaves the group: the second takes its tasks over from its standby copies
+//   3. once the second's standby copies caught up, closes the first instance, which leaves the group: the second takes its tasks over from its standby copies
 //      (records restored from the changelog are counted), then one more record of the first key
 //      is written and its new count read back.
 // One JSON line at the end:
@@ -27,7 +27,6 @@ import org.apache.kafka.clients.producer.*;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.*;
 import org.apache.kafka.streams.*;
-import org.apache.kafka.streams.kstream.*;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.*;
 
@@ -61,6 +60,9 @@ public class StreamsPair {
       if (waited != null) { fail("TIMEOUT", waited + ", read " + out.counts); return; }
       seen.put("counts", new TreeMap<>(out.counts));
 
+      // Standby copies follow the changelog a moment behind: the failover is judged once they caught up.
+      waited = until(deadline, "the second instance's stores caught up with their changelogs", () -> caughtUp(second));
+      if (waited != null) { fail("TIMEOUT", waited + ", lags " + second.allLocalStorePartitionLags()); return; }
       long restoredBefore = restoredAfterFailover.get();
       // Leaving the group (Streams' default close does not) hands its tasks over at once, as
       // when an instance is scaled in, instead of after the session timeout.
@@ -87,27 +89,10 @@ public class StreamsPair {
 
   /** Instance `n` of the application; `restored` (if given) counts the records it restores. */
   static KafkaStreams instance(String bootstrap, String appId, String input, String output, String protocol, int n, AtomicLong restored) {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, protocol);
+    Properties p = StreamsApp.config(bootstrap, appId, protocol, appId + "-" + n);
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + (17000 + n));
-    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/kafka-streams-e2e-" + appId + "-" + n);
-    StreamsBuilder b = new StreamsBuilder();
-    b.<String, String>stream(input)
-        .selectKey((k, v) -> k)
-        .groupByKey()
-        .count(Materialized.<String, Long>as(Stores.persistentKeyValueStore("counts")).withValueSerde(Serdes.Long()))
-        .toStream()
-        .to(output, Produced.with(Serdes.String(), Serdes.Long()));
-    KafkaStreams s = new KafkaStreams(b.build(), p);
+    KafkaStreams s = new KafkaStreams(StreamsApp.topology(input, output, Stores.persistentKeyValueStore("counts")), p);
     s.setUncaughtExceptionHandler(e -> {
       failure.compareAndSet(null, e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -131,6 +116,14 @@ public class StreamsPair {
       if (endpoints(s).size() < 2) return false;
     }
     return active.equals(Set.of("1_0", "1_1")) && standby.equals(active);
+  }
+
+  /** Whether every store partition the instance holds (active or standby) has no changelog lag. */
+  static boolean caughtUp(KafkaStreams s) {
+    var lags = s.allLocalStorePartitionLags();
+    if (lags.isEmpty()) return false;
+    for (var store : lags.values()) for (var lag : store.values()) if (lag.offsetLag() != 0) return false;
+    return true;
   }
 
   static List<String> activeTasks(KafkaStreams s) {
