@@ -14,7 +14,7 @@ import { topicIdLookup } from "./topic-ids";
 import { partitionCountLookup } from "./topic-partitions";
 import { checkRequest, ruleOf } from "./apis/authorize";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
-import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters } from "./apis/connection";
+import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters, signingInAhead } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, counter, countRequest, countRefusal } from "./observe";
@@ -76,6 +76,8 @@ export class Enforcer extends KafkaHandler {
     this.session.clientId = clientId != null ? clientId : "";
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
     if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
+    const signingIn = signingInAhead(this.session, header.apiKey);
+    if (signingIn != null) return signingIn;
     const audit = this.config.audit;
     // The allow path: a request whose view shows nothing to refuse (apis/rules.ts) goes on
     // unchanged, never decoded. What it would refuse is decided below on the decoded request,

@@ -23,6 +23,10 @@ export class Session {
   saslFirstToken: Uint8Array = new Uint8Array(0);
   /** Raw token exchanges an accepted SaslHandshake v0 announced, until the shell takes them. */
   rawSaslExchanges: i32 = 0;
+  /** SaslHandshake and SaslAuthenticate requests the broker has not answered yet. */
+  saslUnanswered: i32 = 0;
+  /** A SASL exchange succeeded on this connection: the principal is its user. */
+  signedIn: bool = false;
 
   /**
    * Fetch sessions (KIP-227) the broker opened for this connection. An incremental fetch

@@ -15,10 +15,11 @@ import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messag
 import { decodeResponse } from "../../assembly/codec/frame";
 import { RequestHeader, RequestNote, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
-import { answerUnsupportedApiVersions, saslUserName } from "../../assembly/enforce/apis/connection";
+import { answerUnsupportedApiVersions, saslUserName, oauthBearerSubject } from "../../assembly/enforce/apis/connection";
 import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
 import { loadConfig } from "../../assembly/enforce/config";
-import { policyOf, session, run, rewriteResponse, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
+import { base64Encode } from "../../assembly/json/base64";
+import { policyOf, session, run, rewriteResponse, rewriteFromBytes, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
 
 const ctxs = new Array<RequestContext>();
 const OPEN = `{"allowEveryoneIfNoAclFound": true}`;
@@ -142,6 +143,77 @@ describe("SASL principal", () => {
     expect(saslUserName("SCRAM-SHA-256", utf8("n,,n=bob=2Cjr=3D,r=abc"))).toBe("bob,jr=");
     expect(saslUserName("PLAIN", utf8("no-nul-at-all"))).toBe("");
     expect(saslUserName("OAUTHBEARER", utf8("n,,\x01auth=Bearer x\x01\x01"))).toBe("");
+    expect(saslUserName("OAUTHBEARER", bearer("", `{"sub":"alice"}`))).toBe("alice");
+  });
+
+  it("reads OAUTHBEARER's principal from the token's sub claim as Kafka's server does, or nothing", () => {
+    expect(oauthBearerSubject(bearer("", `{"sub":"alice","exp":1}`))).toBe("alice");
+    expect(oauthBearerSubject(bearer("alice", `{"sub":"alice"}`))).toBe("alice"); // authzid = the principal
+    expect(oauthBearerSubject(bearer("admin", `{"sub":"alice"}`))).toBe(""); // Kafka refuses another authzid
+    expect(oauthBearerSubject(bearer("", `{"sub":"alice","sub":"admin"}`))).toBe("admin"); // the last, as Jackson reads it
+    expect(oauthBearerSubject(bearer("", `{"sub":"s\u00e9b"}`))).toBe("s\u00e9b");
+    expect(oauthBearerSubject(bearer("", `{"subject":"alice"}`))).toBe("");
+    expect(oauthBearerSubject(bearer("", `{"sub":42}`))).toBe("");
+    expect(oauthBearerSubject(bearer("", `{"sub":""}`))).toBe("");
+    expect(oauthBearerSubject(bearer("", `["alice"]`))).toBe("");
+    expect(oauthBearerSubject(bearer("", `{"sub":"alice"`))).toBe("");
+    const jwt = "eyJhbGciOiJub25lIn0." + b64url(`{"sub":"alice"}`) + ".";
+    expect(oauthBearerSubject(utf8("n,,\x01auth=bearer " + jwt + "\x01\x01"))).toBe("alice"); // the scheme in any case
+    expect(oauthBearerSubject(utf8("n,,\x01auth=Basic " + jwt + "\x01\x01"))).toBe("");
+    expect(oauthBearerSubject(utf8("n,,\x01auth=Bearer " + jwt.slice(0, -1) + "\x01\x01"))).toBe(""); // two parts
+    expect(oauthBearerSubject(utf8("n,,\x01host=x\x01\x01"))).toBe(""); // no auth
+    expect(oauthBearerSubject(utf8("y,,\x01auth=Bearer " + jwt + "\x01\x01"))).toBe("");
+    expect(oauthBearerSubject(utf8("n,,\x01auth=Bearer eyJhbGciOiJub25lIn0.!!!.\x01\x01"))).toBe("");
+    expect(oauthBearerSubject(new Uint8Array(600 * 1024))).toBe("");
+  });
+
+  it("OAUTHBEARER: the principal is the token's subject once the broker accepts it (an empty answer); its refusal is a challenge, then an error", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    expect(handshake(policy, s, "OAUTHBEARER", 0)).toBe(VerdictKind.Pass);
+    // Kafka answers a token it refuses with its error as a challenge, error code 0, and fails the next message.
+    expect(answer(sendToken(policy, s, bearer("", `{"sub":"admin"}`)), 36, 2, 0, utf8(`{"status":"invalid_token"}`))).toBe(VerdictKind.Pass);
+    expect(s.principal).toBe("User:ANONYMOUS");
+    token(policy, s, utf8("\x01"), 58);
+    expect(s.principal).toBe("User:ANONYMOUS");
+    handshake(policy, s, "OAUTHBEARER", 0);
+    token(policy, s, bearer("", `{"sub":"alice"}`), 0);
+    expect(s.principal).toBe("User:alice");
+  });
+
+  it("closes when the broker accepts a token whose user the filter cannot read: it cannot know whose rights apply", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    handshake(policy, s, "OAUTHBEARER", 0);
+    expect(answer(sendToken(policy, s, bearer("", `{"name":"alice"}`)), 36, 2, 0)).toBe(VerdictKind.Close);
+    expect(s.principal).toBe("User:ANONYMOUS");
+  });
+
+  it("closes at the handshake for a mechanism whose user it does not read (GSSAPI), and for OAUTHBEARER after SaslHandshake v0", () => {
+    const s = session("User:ANONYMOUS");
+    const policy = policyOf(OPEN);
+    expect(handshake(policy, s, "GSSAPI", 0)).toBe(VerdictKind.Close);
+    expect(handshake(policy, s, "plain", 0)).toBe(VerdictKind.Close);
+    const hs = new SaslHandshakeRequestData();
+    hs.mechanism = "OAUTHBEARER";
+    expect(run(policy, s, 17, 0, hs, ctxs).kind).toBe(VerdictKind.Close);
+    expect(s.principal).toBe("User:ANONYMOUS");
+  });
+
+  it("closes on a request sent behind the first sign-in before the broker answered it; decides one sent behind a re-authentication", () => {
+    const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
+    const hs = new SaslHandshakeRequestData();
+    hs.mechanism = "PLAIN";
+    const hsFrame = requestBytes(17, 1, hs);
+    const hsHeader = new RequestHeader(17, 1, CORRELATION_ID, "spec-client", 1, hsFrame.length);
+    const handshakeSent = e.onRequest(hsFrame, hsHeader);
+    expect(handshakeSent.kind).toBe(VerdictKind.Pass);
+    expect(metadataThrough(e)).toBe(VerdictKind.Close);
+    // Answered: the handshake changes no one; what follows is decided.
+    const r = new SaslHandshakeResponseData();
+    const bytes = encodeResponse(CORRELATION_ID, 17, 1, r)!;
+    e.onResponse(bytes, new ResponseInfo(CORRELATION_ID, 17, 1, hsHeader, bytes.length, handshakeSent.note));
+    expect(metadataThrough(e)).toBe(VerdictKind.Pass);
   });
 
   it("sets User:<name> when the broker accepts, and keeps the old principal when it refuses", () => {
@@ -232,12 +304,10 @@ describe("raw SASL after SaslHandshake v0", () => {
     expect(e.session.principal).toBe("User:dave");
   });
 
-  it("announces nothing for a refused handshake or v1, and -1 for a mechanism of unknown length", () => {
+  it("announces nothing for a refused handshake", () => {
     const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
     handshakeV0(e, "PLAIN", 33);
     expect(e.takeRawSaslExchanges()).toBe(0);
-    handshakeV0(e, "OAUTHBEARER", 0);
-    expect(e.takeRawSaslExchanges()).toBe(-1);
     handshakeV0(e, "PLAIN", 0);
     expect(e.takeRawSaslExchanges()).toBe(1);
     e.onRawSaslToken(plain("", "alice", "pw"));
@@ -245,6 +315,12 @@ describe("raw SASL after SaslHandshake v0", () => {
     expect(e.session.principal).toBe("User:alice");
   });
 });
+
+/** The verdict on a Metadata request (every topic) through `e`. */
+function metadataThrough(e: Enforcer): VerdictKind {
+  const frame = requestBytes(3, 12, new MetadataRequestData());
+  return e.onRequest(frame, new RequestHeader(3, 12, CORRELATION_ID, "spec-client", 2, frame.length)).kind;
+}
 
 /** SaslHandshake v0 for `mechanism` through `e`, answered with `error`. */
 function handshakeV0(e: Enforcer, mechanism: string, error: i16): void {
@@ -281,18 +357,30 @@ function sendToken(policy: Policy, s: Session, auth: Uint8Array): RequestContext
   return ctxs[ctxs.length - 1];
 }
 
-/** The broker's answer to the request of `ctx`, with `error`, through the note that request left. */
-function answer(ctx: RequestContext, apiKey: i16, version: i16, error: i16): void {
+/**
+ * The broker's answer to the request of `ctx`, with `error` (and SaslAuthenticate's `authBytes`),
+ * through the note that request left, as the Enforcer hands it over: the verdict's kind.
+ */
+function answer(ctx: RequestContext, apiKey: i16, version: i16, error: i16, authBytes: Uint8Array = new Uint8Array(0)): VerdictKind {
   if (apiKey == 17) {
     const r = new SaslHandshakeResponseData();
     r.errorCode = error;
     rewriteResponse(ctx, apiKey, version, r);
-  } else {
-    const r = new SaslAuthenticateResponseData();
-    r.errorCode = error;
-    rewriteResponse(ctx, apiKey, version, r);
+    return VerdictKind.Pass;
   }
+  const r = new SaslAuthenticateResponseData();
+  r.errorCode = error;
+  r.authBytes = authBytes;
+  return <VerdictKind>rewriteFromBytes(ctx, apiKey, version, r);
 }
+
+/** An OAUTHBEARER client's first message: authzid, and an unsecured JWT (alg none) with `claims`. */
+function bearer(authzid: string, claims: string): Uint8Array {
+  const jwt = b64url(`{"alg":"none"}`) + "." + b64url(claims) + ".";
+  return utf8("n," + (authzid.length > 0 ? "a=" + authzid : "") + ",\x01auth=Bearer " + jwt + "\x01\x01");
+}
+
+function b64url(s: string): string { return base64Encode(utf8(s), true, false); }
 
 describe("connection properties", () => {
   it("takes the client IP without port, printed as Java does, as Kafka matches ACL hosts", () => {

@@ -21,15 +21,28 @@ import { Session } from "../session";
 import { printable } from "../../runtime/host";
 import { connectionLines } from "../../filter/connection-lines";
 import { count, counter } from "../observe";
+import { decodeResponseWith } from "../../codec/frame";
+import { readFilterResponse } from "../../messages/filter-codecs";
+import { apiName as statApiName } from "../../filter/stats";
+import { base64Decode } from "../../json/base64";
+import { parseJson, JsonKind } from "../../json/value";
 
-/** SASL exchanges the broker accepted (the principal set, or set again), and rounds it refused. */
+/**
+ * SASL exchanges the broker accepted (the principal set, or set again), rounds it refused, and
+ * connections closed for a mechanism whose user the filter does not read or for a request sent
+ * before the broker answered the first sign-in.
+ */
 const AUTHENTICATIONS = "kafka.sasl.authentications";
 const AUTHENTICATION_FAILURES = "kafka.sasl.authentication_failures";
+const MECHANISMS_REFUSED = "kafka.sasl.mechanisms_refused";
+const SENT_WHILE_SIGNING_IN = "kafka.sasl.sent_while_signing_in";
 
 /** Defines the SASL counters with the VM's first connection, so that dashboards find them at 0. */
 export function defineSaslCounters(): void {
   counter(AUTHENTICATIONS);
   counter(AUTHENTICATION_FAILURES);
+  counter(MECHANISMS_REFUSED);
+  counter(SENT_WHILE_SIGNING_IN);
 }
 
 export function checkApiVersions(ctx: RequestContext, rule: Rule): Verdict {
@@ -144,10 +157,44 @@ export function answerUnsupportedApiVersions(header: RequestHeader): Verdict {
 // of that mechanism succeeds. Each step is a note on its own request, handed back with the
 // response at that request's position, so no other response can pass for it.
 
+/**
+ * The mechanisms whose user the filter reads from the client's first token as Kafka's server
+ * does. After SaslHandshake v0 Kafka reads the tokens raw, and the shell must know how many
+ * there are: not OAUTHBEARER's, which takes one more message when the broker refuses the token.
+ */
+const MECHANISMS_READ: Array<string> = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
+const RAW_MECHANISMS_READ: Array<string> = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+
+/**
+ * A request other than ApiVersions and SASL's own sent while the connection's first SASL
+ * exchange waits for the broker's answer: Kafka runs it after that exchange, as the user it
+ * signs in, whom the filter does not know yet (deciding it as the principal before, ANONYMOUS
+ * or the certificate's, would let that user act with another's rights). Kafka's clients wait
+ * for the answer; this closes the connection. Null when the request may be decided. Once
+ * signed in, a re-authentication keeps the principal (Kafka refuses to change it), so what is
+ * sent behind one is decided as the principal's.
+ */
+export function signingInAhead(s: Session, apiKey: i16): Verdict | null {
+  if (s.saslUnanswered == 0 || s.signedIn || apiKey == 17 || apiKey == 36 || apiKey == 18) return null;
+  count(SENT_WHILE_SIGNING_IN);
+  return Verdict.close(statApiName(apiKey) + " request sent before the broker answered the SASL exchange ahead of it: " +
+    "Kafka would run it as the user that exchange signs in, not yet known (Kafka's clients wait for the answer)");
+}
+
 export function checkSaslHandshake(ctx: RequestContext, rule: Rule): Verdict {
   const s = ctx.session;
   s.saslTokensSent = 0;
-  ctx.after = new HandshakeSent(s, changetype<SaslHandshakeRequestData>(ctx.body).mechanism);
+  const mechanism = changetype<SaslHandshakeRequestData>(ctx.body).mechanism;
+  const read = ctx.version == 0 ? RAW_MECHANISMS_READ : MECHANISMS_READ;
+  if (!read.includes(mechanism)) {
+    // The broker may well sign the client in (GSSAPI, a mechanism of its own), but as whom the
+    // filter could not tell: the client would keep the principal it has, with another's rights.
+    count(MECHANISMS_REFUSED);
+    return Verdict.close("SASL mechanism " + printable(mechanism) + (ctx.version == 0 ? " after SaslHandshake v0" : "") +
+      ": the filter reads principals from " + read.join(", ") + " only, so it could not know whom the broker signs in");
+  }
+  s.saslUnanswered++;
+  ctx.after = new HandshakeSent(s, mechanism);
   return ctx.pass();
 }
 
@@ -158,6 +205,7 @@ class HandshakeSent extends ResponseRewrite {
 
   apply(body: Message, version: i16): bool {
     const s = this.session;
+    if (s.saslUnanswered > 0) s.saslUnanswered--;
     const accepted = changetype<SaslHandshakeResponseData>(body).errorCode == 0;
     // A new handshake starts (re-)authentication: the principal changes only when it succeeds.
     s.saslMechanism = accepted ? this.mechanism : "";
@@ -171,9 +219,9 @@ class HandshakeSent extends ResponseRewrite {
   }
 }
 
-/** Client messages a mechanism's exchange takes (PLAIN one, SCRAM two); 0 when not known. */
+/** Client messages a mechanism's exchange takes when it succeeds (PLAIN and OAUTHBEARER one, SCRAM two); 0 when not known. */
 function mechanismRounds(mechanism: string): i32 {
-  if (mechanism == "PLAIN") return 1;
+  if (mechanism == "PLAIN" || mechanism == "OAUTHBEARER") return 1;
   if (mechanism == "SCRAM-SHA-256" || mechanism == "SCRAM-SHA-512") return 2;
   return 0;
 }
@@ -188,11 +236,13 @@ export function rawSaslTokenSent(s: Session, token: Uint8Array): void {
  * closes the connection when a round fails, so an answer is the round's success.
  */
 export function rawSaslAnswered(s: Session): void {
+  // PLAIN's and SCRAM's users are read as Kafka reads them: a round it accepts names one.
   roundSucceeded(s, s.saslTokensSent, s.saslFirstToken);
 }
 
 export function checkSaslAuthenticate(ctx: RequestContext, rule: Rule): Verdict {
   const s = ctx.session;
+  s.saslUnanswered++;
   const round = ++s.saslTokensSent;
   // Only the first token names the user (PLAIN's authcid, SCRAM's client-first n=). It is read
   // when the answer comes: the mechanism it is read with is the one the broker accepted, whose
@@ -208,19 +258,40 @@ class TokenSent extends ResponseRewrite {
 
   constructor(readonly session: Session, readonly round: i32, readonly firstToken: Uint8Array) { super(); }
 
+  /** Read here, not in apply(): a round the broker accepted for a user the filter cannot read closes the connection. */
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
+    const decoded = decodeResponseWith(frame, 36, version, readFilterResponse);
+    if (decoded.error.length > 0) return null; // the handler decodes it again and closes, as for any answer it must read
+    const unknown = this.settle(changetype<SaslAuthenticateResponseData>(decoded.body!));
+    return unknown.length > 0 ? Verdict.close(unknown) : Verdict.pass();
+  }
+
+  // Not reached: fromView settles every answer that decodes, and one that does not is closed on.
   apply(body: Message, version: i16): bool {
+    this.settle(changetype<SaslAuthenticateResponseData>(body));
+    return false;
+  }
+
+  /** Follows the broker's answer; why the connection must close, or "". */
+  private settle(r: SaslAuthenticateResponseData): string {
     const s = this.session;
-    const r = changetype<SaslAuthenticateResponseData>(body);
+    if (s.saslUnanswered > 0) s.saslUnanswered--;
     if (r.errorCode != 0) {
       // The user a failed round was for: the first round's token names it, later rounds follow
       // a first that succeeded.
       authenticationFailed(s, this.round == 1 ? saslUserName(s.saslMechanism, this.firstToken) : s.saslUser, r.errorCode, r.errorMessage);
       s.saslUser = "";
       s.saslRounds = 0;
-      return false;
+      return "";
     }
-    roundSucceeded(s, this.round, this.firstToken);
-    return false;
+    if (s.saslMechanism == "OAUTHBEARER" && r.authBytes.length > 0) {
+      // Kafka answers a token it refuses with its error as a challenge (error code 0) and fails
+      // the client's next message: no round succeeded. The user is kept for that failure's line.
+      if (this.round == 1) s.saslUser = saslUserName(s.saslMechanism, this.firstToken);
+      s.saslRounds = 0;
+      return "";
+    }
+    return roundSucceeded(s, this.round, this.firstToken);
   }
 }
 
@@ -242,26 +313,31 @@ function authenticationFailed(s: Session, user: string, code: i16, message: stri
  * accepted handshake; anything else (a token without handshake, a round answered out of
  * turn) starts over. The principal changes when the mechanism's last round succeeds.
  */
-function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): void {
+function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): string {
   if (s.saslMechanism.length == 0 || round != s.saslRounds + 1) {
     s.saslUser = "";
     s.saslRounds = 0;
-    return;
+    return "";
   }
   s.saslRounds = round;
   if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken);
-  if (s.saslRounds == mechanismRounds(s.saslMechanism) && s.saslUser.length > 0) {
-    const principal = "User:" + s.saslUser;
-    count(AUTHENTICATIONS);
-    if (principal != s.principal) connectionLines.write("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host, "authenticated");
-    s.principal = principal;
+  if (s.saslRounds != mechanismRounds(s.saslMechanism)) return "";
+  if (s.saslUser.length == 0) {
+    return "the broker accepted SASL/" + printable(s.saslMechanism) + " authentication, but the filter could not read its user " +
+      "from the client's token, so it cannot know whose rights apply";
   }
+  const principal = "User:" + s.saslUser;
+  count(AUTHENTICATIONS);
+  if (principal != s.principal) connectionLines.write("kafka filter: authenticated " + printable(principal) + " via SASL/" + printable(s.saslMechanism) + " from " + s.host, "authenticated");
+  s.principal = principal;
+  s.signedIn = true;
+  return "";
 }
 
 /**
  * The user name in a mechanism's first client message, as Kafka's server side reads it:
- * PLAIN "authzid NUL authcid NUL password" (the authcid); SCRAM "gs2-header,n=user,r=nonce".
- * "" for other mechanisms (OAUTHBEARER keeps the current principal).
+ * PLAIN "authzid NUL authcid NUL password" (the authcid); SCRAM "gs2-header,n=user,r=nonce";
+ * OAUTHBEARER the token's subject (oauthBearerSubject). "" when there is none to read.
  */
 export function saslUserName(mechanism: string, auth: Uint8Array): string {
   if (mechanism == "PLAIN") {
@@ -282,5 +358,47 @@ export function saslUserName(mechanism: string, auth: Uint8Array): string {
       if (p.startsWith("n=")) return p.substring(2).replaceAll("=2C", ",").replaceAll("=3D", "=");
     }
   }
+  if (mechanism == "OAUTHBEARER") return oauthBearerSubject(auth);
   return "";
+}
+
+/** Kafka's sasl.server.max.receive.size default: a larger client message fails at the broker. */
+const OAUTHBEARER_MAX_BYTES = 524288;
+
+/**
+ * The principal name Kafka's OAUTHBEARER server takes from a client's initial response (RFC
+ * 7628: "n,[a=authzid]," then ^A-separated key=value pairs, "auth=Bearer <token>" among them):
+ * the token's "sub" claim (the default principal claim of Kafka's validators), the payload of a
+ * JWS in compact form. "" when the message, token or claim is not what Kafka accepts, or the
+ * authzid names someone else (Kafka refuses that). The broker checks the token; the filter
+ * takes the name only from a token the broker accepted.
+ */
+export function oauthBearerSubject(auth: Uint8Array): string {
+  if (auth.length > OAUTHBEARER_MAX_BYTES) return "";
+  const text = decodeUtf8(auth.dataStart, <usize>auth.length);
+  if (!text.startsWith("n,")) return "";
+  const gs2End = text.indexOf(",", 2);
+  if (gs2End < 0 || text.charCodeAt(gs2End + 1) != 1) return "";
+  const gs2 = text.substring(2, gs2End);
+  if (gs2.length > 0 && !gs2.startsWith("a=")) return "";
+  const authzid = gs2.substring(2).replaceAll("=2C", ",").replaceAll("=3D", "=");
+  let bearer = "";
+  const pairs = text.substring(gs2End + 2).split("\x01");
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = unchecked(pairs[i]);
+    if (pair.startsWith("auth=")) bearer = pair.substring(5);
+  }
+  const space = bearer.indexOf(" ");
+  if (space < 0 || bearer.substring(0, space).toLowerCase() != "bearer") return "";
+  const parts = bearer.substring(space + 1).trimStart().split(".");
+  if (parts.length != 3) return "";
+  const payload = base64Decode(unchecked(parts[1]));
+  if (payload == null) return "";
+  const claims = parseJson(decodeUtf8(payload.dataStart, <usize>payload.length));
+  const root = claims.value;
+  if (root == null || root.kind != JsonKind.Object) return "";
+  const sub = root.get("sub");
+  if (sub == null || sub.kind != JsonKind.String || sub.text.length == 0) return "";
+  if (authzid.length > 0 && authzid != sub.text) return "";
+  return sub.text;
 }
