@@ -37,7 +37,7 @@ import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { Host, DOWNSTREAM, UPSTREAM, sharedData } from "./host.mjs";
-import { Oracle, loadSchemas } from "./oracle.mjs";
+import { Oracle, loadSchemas, oauthSubject } from "./oracle.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -255,6 +255,24 @@ function recordBatch(transactional) {
 
 function plainToken(authzid, user, password) { return Buffer.from(`${authzid}\u0000${user}\u0000${password}`); }
 
+/**
+ * An OAUTHBEARER client's first message with an unsecured JWS for `user`, or one of its
+ * near misses: a repeated, missing or non-string sub, claims that are not JSON, two auths, a
+ * token in two parts, another scheme.
+ */
+function bearerToken(r, authzid, user) {
+  const b64 = (t) => Buffer.from(t).toString("base64url");
+  const claims = r.pick([
+    JSON.stringify({ sub: user, exp: 2e9 }), JSON.stringify({ sub: user }), `{"sub":"${user}","sub":"admin"}`, `{"sub":"admin","sub":"${user}"}`,
+    JSON.stringify({ name: user }), JSON.stringify({ sub: 7 }), JSON.stringify({ sub: "" }), `{"sub":"${user}"`, JSON.stringify([user]),
+    JSON.stringify({ sub: user + "\u00e9" }), `{"s\\u0075b":"${user}"}`,
+  ]);
+  const jws = `${b64('{"alg":"none"}')}.${b64(claims)}${r.chance(0.9) ? "." : ""}`;
+  const auth = r.chance(0.9) ? `auth=${r.pick(["Bearer", "bearer", "Basic"])} ${jws}` : `auth=Bearer ${b64('{"alg":"none"}')}.${b64(JSON.stringify({ sub: "admin" }))}.\x01auth=Bearer ${jws}`;
+  const gs2 = authzid ? `n,a=${authzid},` : r.chance(0.95) ? "n,," : "y,,";
+  return Buffer.from(`${gs2}\x01${auth}\x01${r.chance(0.3) ? "host=broker\x01" : ""}\x01`, "utf8");
+}
+
 // ---------------------------------------------------------------------------------------
 // The client side of one connection.
 
@@ -347,6 +365,7 @@ class Client {
       return this.authenticate(Buffer.from(text));
     }
     const authzid = r.chance(0.85) ? "" : r.pick([this.user, "admin"]);
+    if (this.mechanism === "OAUTHBEARER") return this.authenticate(r.chance(0.15) ? Buffer.from("\x01") : bearerToken(r, authzid, this.user));
     return this.authenticate(r.chance(0.05) ? r.bytes(r.int(20)) : plainToken(authzid, this.user, "pw"));
   }
 
@@ -415,7 +434,7 @@ class Broker {
     this.ctx = ctx;
     this.rng = rng;
     this.chaos = rng.pick([0, 0, 0, 0.01, 0.05, 0.25]);
-    this.mechanisms = new Set(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].filter(() => rng.chance(0.8)));
+    this.mechanisms = new Set(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI"].filter(() => rng.chance(0.8)));
     this.mechanism = null;
     this.scram = 0;
     this.user = null; // authenticated as, once SASL succeeded
@@ -517,6 +536,7 @@ class Broker {
     const ok = this.mechanisms.has(req.body.mechanism);
     this.mechanism = ok ? req.body.mechanism : null;
     this.scram = 0;
+    this.oauthChallenged = false;
     return this.saslResponse(17, req.version, corr, { errorCode: ok ? 0 : 33, mechanisms: [...this.mechanisms] });
   }
 
@@ -534,6 +554,24 @@ class Broker {
       const valid = parts.length === 3 && parts[1].length > 0 && parts[2].length > 0 && (parts[0] === "" || parts[0] === parts[1]);
       code = valid && same(parts[1]) && r.chance(parts[1] === "admin" ? 0.3 : 0.7) ? 0 : 58;
       if (code === 0) this.user = parts[1];
+      this.mechanism = null;
+    } else if (this.mechanism === "OAUTHBEARER") {
+      // A token Kafka refuses (or a coin toss) is answered with a challenge, error 0; the client's next message fails.
+      const user = this.oauthChallenged ? null : oauthSubject(auth);
+      if (this.oauthChallenged || (user !== null && !same(user))) {
+        code = 58;
+        this.mechanism = null;
+      } else if (user !== null && r.chance(0.7)) {
+        this.user = user;
+        this.mechanism = null;
+        return this.saslResponse(36, req.version, corr, { errorCode: 0, errorMessage: null, authBytes: "" });
+      } else {
+        this.oauthChallenged = true;
+        return this.saslResponse(36, req.version, corr, { errorCode: 0, errorMessage: null, authBytes: Buffer.from('{"status":"invalid_token"}').toString("base64") });
+      }
+    } else if (this.mechanism === "GSSAPI") { // a mechanism no model reads: the broker signs in someone
+      code = 0;
+      this.user = "kerberos-user";
       this.mechanism = null;
     } else if (this.mechanism != null) { // SCRAM: the first round goes on, the second may fail
       const first = this.scram++ === 0;
@@ -852,7 +890,7 @@ const fromFile = (events) => events.map((e) => (e.b64 !== undefined || e.zeros !
 
 const HANG_MS = +(process.env.FUZZ_HANG_MS || 60000);
 
-const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, inEnvoy: 0, inPlace: 0, inPlaceResponses: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0 });
+const newTotals = () => ({ frames: 0, cases: 0, connections: 0, closed: 0, inEnvoy: 0, inPlace: 0, inPlaceResponses: 0, traps: 0, bypasses: 0, byKind: {}, forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0, behindSignIn: 0 });
 
 function addTotals(into, x) {
   for (const k of Object.keys(into)) {
@@ -1055,7 +1093,7 @@ async function fuzz(o) {
   try { await Promise.all(workers); } finally { clearInterval(timer); }
   const t = sum(), secs = (Date.now() - started) / 1000;
   console.log(`frames fuzzed: ${t.frames} in ${secs.toFixed(1)} s (${Math.round(t.frames / secs)}/s), ${t.cases} VMs, ${t.connections} connections, ${t.inEnvoy} request frames left in the host's buffer until whole, ${t.inPlace} Produce requests and ${t.inPlaceResponses} Fetch responses decided in place`);
-  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}, raw SASL tokens ${t.rawTokens}); responses checked for leaks: ${t.leaksChecked}`);
+  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}, raw SASL tokens ${t.rawTokens}, judged as the user a sign-in ahead of them made ${t.behindSignIn}); responses checked for leaks: ${t.leaksChecked}`);
   console.log(`traps: ${t.traps}${t.byKind.hang ? ` (of which hangs: ${t.byKind.hang})` : ""}`);
   console.log(`bypasses: ${t.bypasses}${Object.keys(t.byKind).length ? " (" + Object.entries(t.byKind).filter(([k]) => k !== "trap" && k !== "hang").map(([k, n]) => `${k} ${n}`).join(", ") + ")" : ""}`);
   console.log(`connections closed by the filter: ${t.closed}`);

@@ -283,7 +283,7 @@ export class Oracle {
     // twice is believed both times: a forwarded id is forbidden if any of its names is).
     this.topicIds = new Map([...pool.ids].map(([id, name]) => [id, new Set([name])]));
     this.findings = [];
-    this.stats = { forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0 };
+    this.stats = { forwarded: 0, judged: 0, exempt: 0, leaksChecked: 0, unknownPrincipal: 0, lookups: 0, rawTokens: 0, behindSignIn: 0 };
   }
 
   connection(id, props = {}) { return new ConnectionOracle(this, id, props); }
@@ -343,6 +343,11 @@ class ConnectionOracle {
     // After an accepted v0 SaslHandshake Kafka reads the mechanism's tokens raw (no Kafka header)
     // and answers each raw; a failed round closes the connection: {left, out, first}.
     this.raw = null;
+    // Kafka runs a request sent behind the first sign-in after it, as the user it signs in:
+    // such requests wait here (deferred) until the SASL answers are in, then are judged.
+    this.signingIn = 0; // SASL requests forwarded and not answered yet
+    this.signedIn = false;
+    this.deferred = [];
     this.fromClient = new FrameStream();
     this.toBroker = new FrameStream();
     this.fromBroker = new FrameStream();
@@ -414,6 +419,17 @@ class ConnectionOracle {
       return;
     }
     if (this.isLookup(apiKey, version, body)) { vm.stats.lookups++; return; }
+    if (apiKey === SASL_HANDSHAKE || apiKey === SASL_AUTHENTICATE) { this.signingIn++; return; }
+    if (this.signingIn > 0 && !this.signedIn && apiKey !== API_VERSIONS) {
+      this.deferred.push({ apiKey, version, corr, body });
+      return;
+    }
+    this.judge(apiKey, version, corr, body);
+  }
+
+  /** A forwarded request, decoded, judged as the principal Kafka runs it as (this.principal). */
+  judge(apiKey, version, corr, body) {
+    const vm = this.vm;
     if (!this.principalKnown) { vm.stats.unknownPrincipal++; return; }
     if (vm.acls.isSuper(this.principal)) return;
     // Once the broker has said what Kafka never would, which principal Kafka would have is
@@ -465,6 +481,19 @@ class ConnectionOracle {
   }
 
   learnSasl(req, f) {
+    if (this.signingIn > 0) this.signingIn--;
+    this.followSasl(req, f);
+    if (this.signingIn > 0 || this.deferred.length === 0) return;
+    // The exchange is answered: what was sent behind it ran as the user it signed in, if any
+    // (a refused sign-in ends the connection in Kafka: nothing behind it ran).
+    const deferred = this.deferred;
+    this.deferred = [];
+    if (!this.signedIn) return;
+    this.vm.stats.behindSignIn += deferred.length;
+    for (const d of deferred) this.judge(d.apiKey, d.version, d.corr, d.body);
+  }
+
+  followSasl(req, f) {
     const json = this.vm.decodeExact(f, req.apiKey, req.version);
     if (!json) this.brokerIsKafka = false;
     if (!json || !req.body) return;
@@ -493,6 +522,15 @@ class ConnectionOracle {
         if (this.scram.user != null) this.setPrincipal("User:" + this.scram.user);
         this.scram = null;
       }
+    } else if (this.mechanism === "OAUTHBEARER") {
+      // Kafka answers a token it refuses with a challenge (its error, code 0), a valid one with nothing.
+      if (Buffer.from(json.body.authBytes || "", "base64").length > 0) return;
+      const user = oauthSubject(auth);
+      if (user != null) this.setPrincipal("User:" + user);
+      else this.principalKnown = false;
+    } else if (this.mechanism === "GSSAPI") {
+      // The fuzzer's broker signs in this user for a mechanism no token names it in.
+      this.setPrincipal("User:kerberos-user");
     } else if (this.mechanism != null) {
       this.principalKnown = false; // another mechanism's principal: not modelled, stop judging
     }
@@ -509,7 +547,7 @@ class ConnectionOracle {
     if (user != null) this.setPrincipal("User:" + user);
   }
 
-  setPrincipal(p) { this.principal = p; this.principalKnown = !this.rawSasl; this.held.add(p); }
+  setPrincipal(p) { this.principal = p; this.principalKnown = !this.rawSasl; this.held.add(p); this.signedIn = true; }
 
   learnTopicIds(req, f) {
     const plan = this.vm.plans.get(`${req.apiKey}/response`);
@@ -597,6 +635,31 @@ export function plainUser(auth) {
   const first = auth.indexOf(0), second = first < 0 ? -1 : auth.indexOf(0, first + 1);
   if (second < 0 || second === first + 1) return null;
   return auth.subarray(first + 1, second).toString("utf8");
+}
+
+/**
+ * The principal Kafka's OAUTHBEARER server takes from a client's initial response, as Kafka
+ * reads it (OAuthBearerClientInitialResponse, then the unsecured validator): "n,[a=authzid],"
+ * ^A key=value pairs ^A, "auth=Bearer <JWS>" (the last auth), the JWS's three parts, the claims
+ * JSON (the last of repeated keys, as Jackson), its "sub" a non-empty string; null when Kafka
+ * would refuse the message, or the authzid names another principal.
+ */
+export function oauthSubject(auth) {
+  const m = /^n,(?:a=((?:[\x01-\x2b\x2d-\x3c\x3e-\x7f]|=2C|=3D)+))?,\x01((?:[A-Za-z]+=[\x21-\x7e \t\r\n]+\x01)*)\x01$/.exec(auth.toString("latin1"));
+  if (!m) return null;
+  const authzid = m[1] ? m[1].replaceAll("=2C", ",").replaceAll("=3D", "=") : "";
+  let bearer = null;
+  for (const kv of m[2].split("\x01")) if (kv.startsWith("auth=")) bearer = kv.slice(5);
+  const a = bearer === null ? null : /^(\w+) +([-_.a-zA-Z0-9]+)$/.exec(bearer);
+  if (!a || a[1].toLowerCase() !== "bearer") return null;
+  const parts = a[2].split(".");
+  if (parts.length !== 3 || parts[1].length % 4 === 1) return null;
+  let claims;
+  try { claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")); } catch { return null; }
+  if (claims === null || typeof claims !== "object" || Array.isArray(claims)) return null;
+  const sub = claims.sub;
+  if (typeof sub !== "string" || sub.length === 0) return null;
+  return authzid !== "" && authzid !== sub ? null : sub;
 }
 
 /** SCRAM client-first "gs2-header,n=user,r=nonce" -> user (=2C and =3D decoded); null if none. */

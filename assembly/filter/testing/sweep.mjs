@@ -415,11 +415,18 @@ function judge(policy, f, what, tally = true) {
 
 const neverAuthorized = [17, 18, 36, 39, 40, 60, 71, 72];
 const refusedNeverAuthorized = [];
+// A handshake for a mechanism whose user the filter does not read closes the connection, in
+// every policy (enforce/apis/connection.ts): the oracle's handshakes name made-up mechanisms.
+const MECHANISMS_READ = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
+const mechanismRead = (f) => MECHANISMS_READ.slice(0, f.version === 0 ? 3 : 4).includes(f.body.mechanism);
+const mechanismMisjudged = [];
 for (const policy of Object.keys(POLICIES)) {
   tallies[policy] = new Map();
   for (const f of requests) {
     const r = judge(policy, f, `${policy}: ${apiName(f)} (${f.apiKey}) v${f.version} variant ${f.variant}`);
-    if (policy === "deny" && neverAuthorized.includes(f.apiKey) && r.outcome !== "pass") refusedNeverAuthorized.push(`${apiName(f)} v${f.version}/${f.variant}`);
+    const unreadMechanism = f.apiKey === 17 && !mechanismRead(f);
+    if (unreadMechanism && !(r.outcome === "close" && r.reasons.some((why) => why.startsWith("SASL mechanism ")))) mechanismMisjudged.push(`${policy} v${f.version}/${f.variant}`);
+    if (policy === "deny" && neverAuthorized.includes(f.apiKey) && !unreadMechanism && r.outcome !== "pass") refusedNeverAuthorized.push(`${apiName(f)} v${f.version}/${f.variant}`);
   }
 }
 
@@ -578,6 +585,8 @@ for (const policy of Object.keys(POLICIES)) {
 }
 check("deny: the APIs Kafka never authorizes pass unchanged (SASL, ApiVersions, telemetry, DescribeCluster, token renew/expire)",
   refusedNeverAuthorized.length === 0, refusedNeverAuthorized.join(", "));
+check("a SaslHandshake for a mechanism whose user the filter does not read closes, in every policy",
+  mechanismMisjudged.length === 0 && requests.some((f) => f.apiKey === 17 && !mechanismRead(f)), mechanismMisjudged.join(", "));
 check("the oracle covers requests and their responses", requests.length > 0 && [...pairs].every((p) => responses.has(`${p}/0`)),
   [...pairs].filter((p) => !responses.has(`${p}/0`)).join(" "));
 
