@@ -11,6 +11,7 @@
 //               "maxBufferedBytes": 268435456, "frameTimeoutMs": 30000, "inEnvoyFrameBytes": 0,
 //               "inPlaceFrameBytes": 32768,
 //               "onDecodeError": "close" | "pass", "topicStatsLimit": 100, "principalStatsLimit": 100,
+//               "oauthbearerPrincipalClaim": "sub",
 //               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
 //
 // brokerAddresses rewrites where Metadata, FindCoordinator and DescribeCluster responses say
@@ -45,6 +46,8 @@ export class FilterSettings extends ShellSettings {
   principalStatsLimit: i32 = 100;
   /** Broker id -> the address clients must use instead (empty: addresses pass unchanged). */
   brokerAddresses: Array<BrokerAddress> = new Array<BrokerAddress>();
+  /** The OAUTHBEARER token claim the broker takes the principal from (its sasl.oauthbearer.sub.claim.name). */
+  oauthbearerPrincipalClaim: string = "sub";
 }
 
 /** How the policy's decisions are applied and which of them the audit trail keeps. */
@@ -71,7 +74,7 @@ export class FilterConfig {
       + " maxBufferedBytes=" + s.maxBufferedBytes.toString() + " frameTimeoutMs=" + s.frameTimeoutMs.toString()
       + " inEnvoyFrameBytes=" + s.inEnvoyFrameBytes.toString() + " inPlaceFrameBytes=" + s.inPlaceFrameBytes.toString()
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
-      + " principalStatsLimit=" + s.principalStatsLimit.toString()
+      + " principalStatsLimit=" + s.principalStatsLimit.toString() + " oauthbearerPrincipalClaim=" + s.oauthbearerPrincipalClaim
       + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
       + " audit.sampleRate=" + this.audit.allowSampleRate.toString()
       + " audit.refusalsLoggedPerSecond=" + this.audit.refusalsLoggedPerSecond.toString()
@@ -111,6 +114,9 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     settings.closeOnDecodeError = mode != "pass";
     settings.topicStatsLimit = <i32>f.field("topicStatsLimit").asIntOr(100, 0, 100000);
     settings.principalStatsLimit = <i32>f.field("principalStatsLimit").asIntOr(100, 0, 100000);
+    const claim = f.field("oauthbearerPrincipalClaim");
+    settings.oauthbearerPrincipalClaim = claim.asStringOr("sub");
+    if (!claim.failed && settings.oauthbearerPrincipalClaim.length == 0) claim.fail("must not be empty");
     const ba = f.field("brokerAddresses");
     for (let i = 0, n = ba.length; i < n; i++) {
       const e = ba.at(i);

@@ -59,6 +59,7 @@ export class Enforcer extends KafkaHandler {
     defineSaslCounters();
     this.session.address = address;
     this.session.host = hostOf(address);
+    this.session.oauthbearerPrincipalClaim = config.settings.oauthbearerPrincipalClaim;
     if (tlsPrincipal.length > 0) this.session.principal = tlsPrincipal;
   }
 

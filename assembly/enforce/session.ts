@@ -23,6 +23,8 @@ export class Session {
   saslFirstToken: Uint8Array = new Uint8Array(0);
   /** Raw token exchanges an accepted SaslHandshake v0 announced, until the shell takes them. */
   rawSaslExchanges: i32 = 0;
+  /** The OAUTHBEARER token claim that names the principal (filter.oauthbearerPrincipalClaim). */
+  oauthbearerPrincipalClaim: string = "sub";
   /** SaslHandshake and SaslAuthenticate requests the broker has not answered yet. */
   saslUnanswered: i32 = 0;
   /** A SASL exchange succeeded on this connection: the principal is its user. */

@@ -165,6 +165,9 @@ describe("SASL principal", () => {
     expect(oauthBearerSubject(utf8("y,,\x01auth=Bearer " + jwt + "\x01\x01"))).toBe("");
     expect(oauthBearerSubject(utf8("n,,\x01auth=Bearer eyJhbGciOiJub25lIn0.!!!.\x01\x01"))).toBe("");
     expect(oauthBearerSubject(new Uint8Array(600 * 1024))).toBe("");
+    // A broker whose sasl.oauthbearer.sub.claim.name is another claim (filter.oauthbearerPrincipalClaim).
+    expect(oauthBearerSubject(bearer("", `{"sub":"svc-1","preferred_username":"alice"}`), "preferred_username")).toBe("alice");
+    expect(oauthBearerSubject(bearer("", `{"sub":"svc-1"}`), "preferred_username")).toBe("");
   });
 
   it("OAUTHBEARER: the principal is the token's subject once the broker accepts it (an empty answer); its refusal is a challenge, then an error", () => {

@@ -18,6 +18,7 @@ describe("plugin configuration", () => {
   it("loads a policy with filter settings", () => {
     const r = loadConfig(`{"allowEveryoneIfNoAclFound": true,
       "filter": {"maxFrameBytes": 1048576, "maxInFlight": 16, "onDecodeError": "pass", "topicStatsLimit": 5,
+                 "oauthbearerPrincipalClaim": "preferred_username",
                  "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}`);
     expect(r.error).toBe("");
     const s = r.config!.settings;
@@ -25,6 +26,7 @@ describe("plugin configuration", () => {
     expect(s.maxInFlight).toBe(16);
     expect(s.closeOnDecodeError).toBe(false);
     expect(s.topicStatsLimit).toBe(5);
+    expect(s.oauthbearerPrincipalClaim).toBe("preferred_username");
     expect(s.brokerAddresses.length).toBe(1);
     expect(s.brokerAddresses[0].port).toBe(19092);
   });
@@ -33,6 +35,7 @@ describe("plugin configuration", () => {
     const s = loadConfig("{}").config!.settings;
     expect(s.maxFrameBytes).toBe(104857600);
     expect(s.closeOnDecodeError).toBe(true);
+    expect(s.oauthbearerPrincipalClaim).toBe("sub");
   });
 
   it("refuses bad configurations, naming the place", () => {
@@ -42,6 +45,7 @@ describe("plugin configuration", () => {
     expect(refusal(`{"filter": {"onDecodeError": "ignore"}}`)).toBe("filter.onDecodeError: expected \"close\" or \"pass\", got \"ignore\"");
     expect(refusal(`{"filter": {"brokerAddresses": [{"id": 1, "host": "h", "port": 70000}]}}`)).toBe("filter.brokerAddresses[0].port: 70000 is out of range [1, 65535]");
     expect(refusal(`{"filter": {"maxFramebytes": 10}}`)).toBe("filter.maxFramebytes: unknown field");
+    expect(refusal(`{"filter": {"oauthbearerPrincipalClaim": ""}}`)).toBe("filter.oauthbearerPrincipalClaim: must not be empty");
     expect(refusal(`{"acls": [{"principal": "User:a", "resourceType": "TOPIC", "resourceName": "t", "operation": "WRIT", "permissionType": "ALLOW"}]}`))
       .toBe("acls[0].operation: unknown operation \"WRIT\"");
     expect(refusal(`{"limitz": {}}`)).toBe("limitz: unknown field");

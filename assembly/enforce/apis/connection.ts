@@ -279,7 +279,7 @@ class TokenSent extends ResponseRewrite {
     if (r.errorCode != 0) {
       // The user a failed round was for: the first round's token names it, later rounds follow
       // a first that succeeded.
-      authenticationFailed(s, this.round == 1 ? saslUserName(s.saslMechanism, this.firstToken) : s.saslUser, r.errorCode, r.errorMessage);
+      authenticationFailed(s, this.round == 1 ? saslUserName(s.saslMechanism, this.firstToken, s.oauthbearerPrincipalClaim) : s.saslUser, r.errorCode, r.errorMessage);
       s.saslUser = "";
       s.saslRounds = 0;
       return "";
@@ -287,7 +287,7 @@ class TokenSent extends ResponseRewrite {
     if (s.saslMechanism == "OAUTHBEARER" && r.authBytes.length > 0) {
       // Kafka answers a token it refuses with its error as a challenge (error code 0) and fails
       // the client's next message: no round succeeded. The user is kept for that failure's line.
-      if (this.round == 1) s.saslUser = saslUserName(s.saslMechanism, this.firstToken);
+      if (this.round == 1) s.saslUser = saslUserName(s.saslMechanism, this.firstToken, s.oauthbearerPrincipalClaim);
       s.saslRounds = 0;
       return "";
     }
@@ -320,7 +320,7 @@ function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): string 
     return "";
   }
   s.saslRounds = round;
-  if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken);
+  if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken, s.oauthbearerPrincipalClaim);
   if (s.saslRounds != mechanismRounds(s.saslMechanism)) return "";
   if (s.saslUser.length == 0) {
     return "the broker accepted SASL/" + printable(s.saslMechanism) + " authentication, but the filter could not read its user " +
@@ -337,9 +337,9 @@ function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): string 
 /**
  * The user name in a mechanism's first client message, as Kafka's server side reads it:
  * PLAIN "authzid NUL authcid NUL password" (the authcid); SCRAM "gs2-header,n=user,r=nonce";
- * OAUTHBEARER the token's subject (oauthBearerSubject). "" when there is none to read.
+ * OAUTHBEARER the token's `claim` (oauthBearerSubject). "" when there is none to read.
  */
-export function saslUserName(mechanism: string, auth: Uint8Array): string {
+export function saslUserName(mechanism: string, auth: Uint8Array, claim: string = "sub"): string {
   if (mechanism == "PLAIN") {
     let first = -1, second = -1;
     for (let i = 0; i < auth.length; i++) {
@@ -358,7 +358,7 @@ export function saslUserName(mechanism: string, auth: Uint8Array): string {
       if (p.startsWith("n=")) return p.substring(2).replaceAll("=2C", ",").replaceAll("=3D", "=");
     }
   }
-  if (mechanism == "OAUTHBEARER") return oauthBearerSubject(auth);
+  if (mechanism == "OAUTHBEARER") return oauthBearerSubject(auth, claim);
   return "";
 }
 
@@ -368,12 +368,12 @@ const OAUTHBEARER_MAX_BYTES = 524288;
 /**
  * The principal name Kafka's OAUTHBEARER server takes from a client's initial response (RFC
  * 7628: "n,[a=authzid]," then ^A-separated key=value pairs, "auth=Bearer <token>" among them):
- * the token's "sub" claim (the default principal claim of Kafka's validators), the payload of a
- * JWS in compact form. "" when the message, token or claim is not what Kafka accepts, or the
- * authzid names someone else (Kafka refuses that). The broker checks the token; the filter
- * takes the name only from a token the broker accepted.
+ * the token's `claim` ("sub" unless the broker's sasl.oauthbearer.sub.claim.name says another),
+ * the payload of a JWS in compact form. "" when the message, token or claim is not what Kafka
+ * accepts, or the authzid names someone else (Kafka refuses that). The broker checks the token;
+ * the filter takes the name only from a token the broker accepted.
  */
-export function oauthBearerSubject(auth: Uint8Array): string {
+export function oauthBearerSubject(auth: Uint8Array, claim: string = "sub"): string {
   if (auth.length > OAUTHBEARER_MAX_BYTES) return "";
   const text = decodeUtf8(auth.dataStart, <usize>auth.length);
   if (!text.startsWith("n,")) return "";
@@ -397,7 +397,7 @@ export function oauthBearerSubject(auth: Uint8Array): string {
   const claims = parseJson(decodeUtf8(payload.dataStart, <usize>payload.length));
   const root = claims.value;
   if (root == null || root.kind != JsonKind.Object) return "";
-  const sub = root.get("sub");
+  const sub = root.get(claim);
   if (sub == null || sub.kind != JsonKind.String || sub.text.length == 0) return "";
   if (authzid.length > 0 && authzid != sub.text) return "";
   return sub.text;
