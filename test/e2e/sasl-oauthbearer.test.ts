@@ -38,6 +38,14 @@ function initialResponse(token: string, authzid = ""): Buffer {
   return Buffer.from(`n,${authzid ? `a=${authzid}` : ""},\x01auth=Bearer ${token}\x01\x01`);
 }
 
+/** SaslHandshake(OAUTHBEARER), then SaslAuthenticate with `message` on `w`: the broker's answer to the latter. */
+async function signIn(w: Wire, message: Buffer): Promise<{ errorCode: number; authBytes?: Buffer }> {
+  await w.send(await saslHandshake(1, "OAUTHBEARER"));
+  assert.equal((await response((await w.next(5000))!, API.SaslHandshake, 1)).errorCode, ERR.NONE, "the broker takes OAUTHBEARER");
+  await w.send(await saslAuthenticate(2, message));
+  return response((await w.next(5000))!, API.SaslAuthenticate, 1);
+}
+
 /** A kafkajs producer signing in with an unsecured token for `sub`: what its first send gives. */
 async function kafkajsSend(sub: string, topic: string): Promise<string> {
   const kafka = new Kafka({
@@ -107,10 +115,7 @@ e2e("[sasl] OAUTHBEARER read as Kafka reads it: a sub claim given twice is the l
   // bob first, alice last: Jackson keeps the last, so does the filter; bob may not write orders.*.
   const w = await Wire.for(c, "sasl");
   const twice = jws(`{"sub":"bob","iat":${Math.floor(Date.now() / 1000)},"exp":${Math.floor(Date.now() / 1000) + 3600},"sub":"alice"}`);
-  await w.send(await saslHandshake(1, "OAUTHBEARER"));
-  assert.equal((await response((await w.next(5000))!, API.SaslHandshake, 1)).errorCode, ERR.NONE);
-  await w.send(await saslAuthenticate(2, initialResponse(twice)));
-  const signedIn = await response((await w.next(5000))!, API.SaslAuthenticate, 1);
+  const signedIn = await signIn(w, initialResponse(twice));
   assert.equal(signedIn.errorCode, ERR.NONE, JSON.stringify(signedIn));
   assert.ok(await waitForLog(c.mark, ["authenticated User:alice via SASL/OAUTHBEARER"]), "the filter takes the last sub, alice");
   await w.send(await produce(3, topic));
@@ -118,13 +123,9 @@ e2e("[sasl] OAUTHBEARER read as Kafka reads it: a sub claim given twice is the l
 
   // An authzid other than the token's subject: Kafka refuses the sign-in.
   const x = await Wire.for(c, "sasl");
-  await x.send(await saslHandshake(1, "OAUTHBEARER"));
-  assert.equal((await response((await x.next(5000))!, API.SaslHandshake, 1)).errorCode, ERR.NONE);
-  await x.send(await saslAuthenticate(2, initialResponse(jws(claimsFor("alice")), "admin")));
-  const got = await x.drain(5000);
-  const first = got.frames.length > 0 ? await response(got.frames[0], API.SaslAuthenticate, 1) : null;
-  c.t.diagnostic(`authzid admin, sub alice: ${JSON.stringify(first)}; closed ${got.closed}`);
-  assert.ok(first === null || first.errorCode !== ERR.NONE || (first.authBytes?.length ?? 0) > 0, "the broker does not sign anyone in");
+  const refused = await signIn(x, initialResponse(jws(claimsFor("alice")), "admin"));
+  c.t.diagnostic(`authzid admin, sub alice: ${JSON.stringify(refused)}`);
+  assert.ok(refused.errorCode !== ERR.NONE || (refused.authBytes?.length ?? 0) > 0, "the broker does not sign anyone in (an error, or a challenge)");
   assert.deepEqual(authLines(c.mark), [], "the filter never takes User:admin");
   assert.equal(await highWatermark(admin, topic), 1);
   await afterAttack(c, "sasl");
@@ -140,5 +141,25 @@ e2e("[sasl] a SaslHandshake for GSSAPI: the filter cannot read whom it signs in,
   assert.ok(line, "the filter says why");
   c.t.diagnostic(brief(line));
   assert.equal(delta(before, await stats(), K("sasl.mechanisms_refused")), 1);
+  await afterAttack(c, "sasl");
+});
+
+// KIP-368: a client re-authenticates on its connection with a new token. Kafka refuses a token
+// naming another user ("Cannot change principals during re-authentication"); the filter never
+// takes that user, and what was sent behind the new token is decided as the signed-in user's.
+e2e("[sasl] OAUTHBEARER re-authentication: alice's connection presents a token for admin with a produce to secret.* behind it; Kafka refuses, the filter never takes admin", async (c) => {
+  const secret = unique("secret.adv-", "oauth-reauth");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [secret]);
+  const w = await Wire.for(c, "sasl");
+  assert.equal((await signIn(w, initialResponse(jws(claimsFor("alice"))))).errorCode, ERR.NONE);
+  assert.ok(await waitForLog(c.mark, ["authenticated User:alice via SASL/OAUTHBEARER"]));
+  // alice may read secret.* but not write it; admin may do anything.
+  await w.send(Buffer.concat([await saslHandshake(3, "OAUTHBEARER"), await saslAuthenticate(4, initialResponse(jws(claimsFor("admin")))), await produce(5, secret)]));
+  const got = await w.drain(5000);
+  c.t.diagnostic(`answers ${got.frames.length}, closed ${got.closed}`);
+  assert.equal(got.closed, true, "the connection ends");
+  assert.deepEqual(authLines(c.mark), [], "the filter never takes User:admin");
+  assert.equal(await highWatermark(admin, secret), 0, `nothing reached ${secret} at the broker`);
   await afterAttack(c, "sasl");
 });
