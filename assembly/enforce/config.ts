@@ -32,6 +32,7 @@
 import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "./addresses";
+import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./session";
 import { ExternalSettings } from "./external";
 import { DEFAULT_REFUSALS_LOGGED_PER_SECOND } from "./refusal-log";
 import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_IN_PLACE_FRAME_BYTES } from "../filter/settings";
@@ -47,7 +48,7 @@ export class FilterSettings extends ShellSettings {
   /** Broker id -> the address clients must use instead (empty: addresses pass unchanged). */
   brokerAddresses: Array<BrokerAddress> = new Array<BrokerAddress>();
   /** The OAUTHBEARER token claim the broker takes the principal from (its sasl.oauthbearer.sub.claim.name). */
-  oauthbearerPrincipalClaim: string = "sub";
+  oauthbearerPrincipalClaim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM;
 }
 
 /** How the policy's decisions are applied and which of them the audit trail keeps. */
@@ -115,7 +116,7 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     settings.topicStatsLimit = <i32>f.field("topicStatsLimit").asIntOr(100, 0, 100000);
     settings.principalStatsLimit = <i32>f.field("principalStatsLimit").asIntOr(100, 0, 100000);
     const claim = f.field("oauthbearerPrincipalClaim");
-    settings.oauthbearerPrincipalClaim = claim.asStringOr("sub");
+    settings.oauthbearerPrincipalClaim = claim.asStringOr(KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM);
     if (!claim.failed && settings.oauthbearerPrincipalClaim.length == 0) claim.fail("must not be empty");
     const ba = f.field("brokerAddresses");
     for (let i = 0, n = ba.length; i < n; i++) {

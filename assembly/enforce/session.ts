@@ -2,6 +2,9 @@
 
 export const ANONYMOUS: string = "User:ANONYMOUS";
 
+/** The OAUTHBEARER token claim Kafka's validators take the principal from by default. */
+export const KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM: string = "sub";
+
 export class Session {
   /** "User:<name>": from SASL, else the TLS client certificate, else User:ANONYMOUS. */
   principal: string = ANONYMOUS;
@@ -24,7 +27,7 @@ export class Session {
   /** Raw token exchanges an accepted SaslHandshake v0 announced, until the shell takes them. */
   rawSaslExchanges: i32 = 0;
   /** The OAUTHBEARER token claim that names the principal (filter.oauthbearerPrincipalClaim). */
-  oauthbearerPrincipalClaim: string = "sub";
+  oauthbearerPrincipalClaim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM;
   /** SaslHandshake and SaslAuthenticate requests the broker has not answered yet. */
   saslUnanswered: i32 = 0;
   /** A SASL exchange succeeded on this connection: the principal is its user. */

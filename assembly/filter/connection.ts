@@ -899,7 +899,7 @@ class ResponseSide extends FrameCallbacks {
     const raw = conn.handler.takeRawSaslExchanges();
     if (raw < 0) {
       conn.handlerClosed = true;
-      framer.fail("SaslHandshake v0 accepted for a mechanism whose raw token exchange the filter cannot follow (it knows PLAIN and SCRAM; SaslHandshake v1 works with any)");
+      framer.fail("SaslHandshake v0 accepted for a mechanism whose raw token exchange the filter cannot follow (it knows PLAIN and SCRAM)");
       return;
     }
     conn.rawExchanges = raw;

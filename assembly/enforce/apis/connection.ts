@@ -17,7 +17,7 @@ import { RequestHeader, Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
 import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
-import { Session } from "../session";
+import { Session, KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "../session";
 import { printable } from "../../runtime/host";
 import { connectionLines } from "../../filter/connection-lines";
 import { count, counter } from "../observe";
@@ -212,9 +212,9 @@ class HandshakeSent extends ResponseRewrite {
     s.saslUser = "";
     s.saslRounds = 0;
     // After an accepted v0 handshake Kafka reads the mechanism's tokens raw (size-prefixed, no
-    // Kafka header) until it completes: the shell must know how many exchanges that is, and
-    // cannot pass a mechanism whose exchange has no fixed length.
-    if (accepted && version == 0) s.rawSaslExchanges = mechanismRounds(this.mechanism) > 0 ? mechanismRounds(this.mechanism) : -1;
+    // Kafka header) until it completes: the shell must know how many exchanges that is. Only
+    // mechanisms of a fixed count get here (checkSaslHandshake closes on the others).
+    if (accepted && version == 0) s.rawSaslExchanges = mechanismRounds(this.mechanism);
     return false;
   }
 }
@@ -339,7 +339,7 @@ function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): string 
  * PLAIN "authzid NUL authcid NUL password" (the authcid); SCRAM "gs2-header,n=user,r=nonce";
  * OAUTHBEARER the token's `claim` (oauthBearerSubject). "" when there is none to read.
  */
-export function saslUserName(mechanism: string, auth: Uint8Array, claim: string = "sub"): string {
+export function saslUserName(mechanism: string, auth: Uint8Array, claim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM): string {
   if (mechanism == "PLAIN") {
     let first = -1, second = -1;
     for (let i = 0; i < auth.length; i++) {
@@ -373,7 +373,7 @@ const OAUTHBEARER_MAX_BYTES = 524288;
  * accepts, or the authzid names someone else (Kafka refuses that). The broker checks the token;
  * the filter takes the name only from a token the broker accepted.
  */
-export function oauthBearerSubject(auth: Uint8Array, claim: string = "sub"): string {
+export function oauthBearerSubject(auth: Uint8Array, claim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM): string {
   if (auth.length > OAUTHBEARER_MAX_BYTES) return "";
   const text = decodeUtf8(auth.dataStart, <usize>auth.length);
   if (!text.startsWith("n,")) return "";
