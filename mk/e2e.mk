@@ -24,7 +24,7 @@ E2E_NODE   := KAFKA_VERSION=$(KAFKA_VERSION) BROKERS=$(BROKERS) node --import ts
 .PHONY: test-e2e test-e2e-run
 
 # codecs: the ApiVersions test compares with `npx kafka-wasm apis`, which runs build/codecs.wasm.
-test-e2e: filter codecs tools envoy kafka clients
+test-e2e: filter codecs tools envoy kafka clients oracle
 	@t0=$$(date +%s); rc=0; \
 	trap '$(MAKE) --no-print-directory down' EXIT; \
 	trap 'exit 130' INT TERM; \

@@ -44,7 +44,11 @@ export class AclBroker {
 
   get bootstrap(): string { return `127.0.0.1:${this.port}`; }
 
-  static async start(timeoutMs = 90000): Promise<AclBroker> {
+  /**
+   * `allowEveryoneIfNoAclFound`: Kafka's allow.everyone.if.no.acl.found (true here by default:
+   * resources no ACL names are open, so the default gets probed too).
+   */
+  static async start(timeoutMs = 90000, allowEveryoneIfNoAclFound = true): Promise<AclBroker> {
     const dir = mkdtempSync(join(tmpdir(), "acl-broker-"));
     const [port, controllerPort] = [await freePort(), await freePort()];
     const props = join(dir, "server.properties");
@@ -59,8 +63,7 @@ export class AclBroker {
       "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
       // admin for the setup; ANONYMOUS is the broker itself on the controller listener.
       "super.users=User:admin;User:ANONYMOUS",
-      // Resources no ACL names are open: the default gets probed too.
-      "allow.everyone.if.no.acl.found=true",
+      `allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`,
       `log.dirs=${join(dir, "data")}`,
       "num.partitions=1", "default.replication.factor=1", "offsets.topic.replication.factor=1", "offsets.topic.num.partitions=1",
       "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1", "transaction.state.log.num.partitions=1",
