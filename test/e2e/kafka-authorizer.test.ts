@@ -23,9 +23,10 @@ import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { e2e, within, type Ctx } from "./lib/harness";
+import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
 import { ROOT } from "./lib/env";
 import { Wire } from "./lib/attack";
+import { stats, stat, K } from "./lib/envoy";
 import { AclBroker, jarsPresent } from "../policy/acl-broker";
 import { Conn, requestFrame, decodeResponse } from "../bench/lib/wire";
 import { loadMessages, type MessageSpec, type FieldSpec } from "../../codegen/model";
@@ -149,8 +150,22 @@ class Judge {
 /** ANONYMOUS's connection through Envoy's PLAINTEXT listener, opened again whenever it closed. */
 class Filtered {
   private w: Wire | null = null;
+  private closedByFilter = -1;
+
+  /** Whether the filter closed the connection that just closed (its counter moved), not the broker behind it. */
+  private async filterClosed(): Promise<boolean> {
+    const before = this.closedByFilter;
+    // The close and its count come from the same callback; the count may reach /stats a moment later.
+    for (let i = 0; i < 20; i++) {
+      this.closedByFilter = stat(await stats("wasmcustom.kafka.connections_closed_by_filter"), K("connections_closed_by_filter"));
+      if (before >= 0 && this.closedByFilter > before) return true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  }
 
   async ask(f: OracleFrame, bytes: Buffer): Promise<Answer> {
+    if (this.closedByFilter < 0) await this.filterClosed();
     if (this.w === null || this.w.closed) this.w = await Wire.open("plaintext");
     const w = this.w;
     await w.send(bytes);
@@ -161,7 +176,10 @@ class Filtered {
       w.destroy();
       return { closed: false, codes: new Map(), note: "no answer" };
     }
-    if (frame === null) w.destroy();
+    if (frame === null) {
+      w.destroy();
+      if (!(await this.filterClosed())) return { closed: false, codes: new Map(), note: "forwarded, then the broker closed the connection" };
+    }
     return answerOf(frame, f, frame === null);
   }
 
@@ -245,29 +263,33 @@ function withPoolNames(f: OracleFrame): unknown {
   return body;
 }
 
-interface Outcome { bypasses: string[]; stricter: string[]; notes: string[]; refusedByKafka: number }
+interface Outcome { bypasses: string[]; stricter: string[]; notes: string[]; compared: number; refusedByKafka: number }
 
 /** Each request asked of Kafka's authorizer and of the filter, as described at the top. */
 async function compare(broker: AclBroker, requests: Array<{ f: OracleFrame; bytes: Buffer }>): Promise<Outcome> {
   const judge = new Judge(broker);
   const filtered = new Filtered();
-  const out: Outcome = { bypasses: [], stricter: [], notes: [], refusedByKafka: 0 };
+  const out: Outcome = { bypasses: [], stricter: [], notes: [], compared: 0, refusedByKafka: 0 };
   const unjudged = new Map<string, number>();
-  let compared = 0, closedThrough = 0;
+  let closedThrough = 0, brokerClosed = 0, notOffered = 0;
   try {
     await judge.granted();
     for (const { f, bytes } of requests) {
+      // A version the broker behind Envoy does not offer (3.9.1's brokers): no client sends it, and
+      // that broker closes on it, so what the filter forwarded of it cannot be told.
+      if ((await brokerLacks([{ api: f.name, key: f.apiKey, version: f.version }])) !== null) { notOffered++; continue; }
       const kafka = await judge.ask(f, bytes);
       const filter = await filtered.ask(f, bytes);
       const label = `${f.name} v${f.version} #${f.variant}`;
       if (kafka.note !== undefined) { unjudged.set(kafka.note, (unjudged.get(kafka.note) ?? 0) + 1); continue; }
-      compared++;
+      out.compared++;
       if (kafka.codes.size > 0) out.refusedByKafka++;
       if (filter.closed) { closedThrough++; continue; }
+      if (filter.note !== undefined && filter.note.startsWith("forwarded")) brokerClosed++;
       const codes = (m: Map<string, number>) => [...m].map(([at, k]) => `${at || "(whole response)"} ${AUTHORIZATION_FAILED[k]}`).join("; ") || "none";
       const short = [...kafka.codes.keys()].filter((at) => !covered(at, filter.codes));
       if (short.length > 0 || (filter.note !== undefined && kafka.codes.size > 0)) {
-        out.bypasses.push(`${label} ${JSON.stringify(f.body).slice(0, 400)}\n  Kafka's authorizer refuses ${codes(kafka.codes)}\n  through the filter: ${filter.note ?? codes(filter.codes)}\n  ${JSON.stringify(filter.body).slice(0, 600)}`);
+        out.bypasses.push(`${label} ${JSON.stringify(f.body).slice(0, 400)}\n  Kafka's authorizer refuses ${codes(kafka.codes)}\n  through the filter: ${filter.note ?? codes(filter.codes)}\n  ${(JSON.stringify(filter.body) ?? "").slice(0, 600)}`);
       } else if ([...filter.codes.keys()].some((at) => !covered(at, kafka.codes))) {
         out.stricter.push(`${label}: Kafka's authorizer: ${codes(kafka.codes)}; through the filter: ${codes(filter.codes)}` +
           (VERBOSE ? `\n  request ${JSON.stringify(f.body).slice(0, 500)}\n  Kafka ${JSON.stringify(kafka.body).slice(0, 500)}` : ""));
@@ -277,8 +299,9 @@ async function compare(broker: AclBroker, requests: Array<{ f: OracleFrame; byte
     judge.close();
     filtered.close();
   }
-  out.notes.push(`${requests.length} requests: ${compared} compared, ${out.refusedByKafka} with Kafka's authorization errors; ` +
-    `${closedThrough} closed on through the filter (by the filter or the broker behind it)`);
+  out.notes.push(`${requests.length} requests: ${out.compared} compared, ${out.refusedByKafka} with Kafka's authorization errors; ` +
+    `${closedThrough} closed by the filter, ${brokerClosed} forwarded and closed on by the broker behind it`);
+  if (notOffered > 0) out.notes.push(`not compared ${notOffered}: a version the broker behind Envoy does not offer`);
   for (const [why, n] of unjudged) out.notes.push(`not compared ${n}: Kafka's broker gave ${why}`);
   return out;
 }
@@ -306,7 +329,8 @@ e2e("every request Kafka's classes build, random names: the filter lets none thr
   assert.equal(missing, null, "what this test needs");
   const o = await compare(broker!, frames.map((f) => ({ f, bytes: Buffer.from(f.frame, "base64") })));
   report(c, o);
-  assert.ok(o.refusedByKafka > 300, `Kafka's authorizer refused something in ${o.refusedByKafka} requests: the comparison has teeth`);
+  // Nothing is granted under random names, yet Kafka fails some requests before it authorizes.
+  assert.ok(o.refusedByKafka > o.compared / 2, `Kafka's authorizer refused something in ${o.refusedByKafka} of ${o.compared} requests`);
 }, 300_000);
 
 e2e("every request Kafka's classes build, names the policy grants in part: the filter lets none through that Kafka's authorizer refuses", async (c) => {
@@ -326,5 +350,6 @@ e2e("every request Kafka's classes build, names the policy grants in part: the f
   c.t.diagnostic(`${unencodable} requests could not be encoded again from JSON`);
   report(c, o);
   assert.ok(unencodable < frames.length / 10, `${unencodable} of ${frames.length} requests encoded again`);
-  assert.ok(o.refusedByKafka > 100, `Kafka's authorizer refused something in ${o.refusedByKafka} requests: the comparison has teeth`);
+  // Granted in part: Kafka refuses some requests, not all.
+  assert.ok(o.refusedByKafka > o.compared / 4 && o.refusedByKafka < o.compared * 3 / 4, `Kafka's authorizer refused something in ${o.refusedByKafka} of ${o.compared} requests`);
 }, 300_000);
