@@ -24,7 +24,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
-import { ROOT } from "./lib/env";
+import { ROOT, BROKER_DIRECT } from "./lib/env";
 import { Wire } from "./lib/attack";
 import { stats, stat, K } from "./lib/envoy";
 import { AclBroker, jarsPresent } from "../policy/acl-broker";
@@ -108,13 +108,8 @@ class Judge {
 
   private async signedIn(): Promise<Conn> {
     if (this.conn !== null && !this.conn.closed) return this.conn;
-    const c = await Conn.connect(this.broker.bootstrap);
-    const hs = await decodeResponse(await c.request(await requestFrame(17, 1, { mechanism: "PLAIN" }, "authz")), 17, 1);
-    assert.equal(hs.body.errorCode, 0, "SaslHandshake on the authorizer's broker");
-    const auth = await c.request(await requestFrame(36, 2, { authBytes: Buffer.from(`\0${STAND_IN}\0${STAND_IN}-secret`).toString("base64") }, "authz"));
-    assert.equal((await decodeResponse(auth, 36, 2)).body.errorCode, 0, `SaslAuthenticate as ${STAND_IN}`);
-    this.conn = c;
-    return c;
+    this.conn = await signedIn(this.broker, STAND_IN);
+    return this.conn;
   }
 
   async ask(f: OracleFrame, bytes: Buffer): Promise<Answer> {
@@ -197,15 +192,27 @@ function standInAcls(): unknown[] {
   }));
 }
 
-async function grant(broker: AclBroker): Promise<number> {
+/** A connection to the authorizer's broker signed in as `user` (SASL/PLAIN). */
+async function signedIn(broker: AclBroker, user: string): Promise<Conn> {
   const c = await Conn.connect(broker.bootstrap);
+  const hs = await decodeResponse(await c.request(await requestFrame(17, 1, { mechanism: "PLAIN" }, "authz")), 17, 1);
+  assert.equal(hs.body.errorCode, 0, "SaslHandshake on the authorizer's broker");
+  const auth = await c.request(await requestFrame(36, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`).toString("base64") }, "authz"));
+  assert.equal((await decodeResponse(auth, 36, 2)).body.errorCode, 0, `SaslAuthenticate as ${user}`);
+  return c;
+}
+
+/** `body` as request `apiKey` v`version` on `c`, its answer decoded. */
+async function call(c: Conn, apiKey: number, version: number, body: unknown): Promise<any> {
+  return (await decodeResponse(await c.request(await requestFrame(apiKey, version, body, "authz")), apiKey, version)).body;
+}
+
+async function grant(broker: AclBroker): Promise<number> {
+  const c = await signedIn(broker, "admin");
   try {
-    await c.request(await requestFrame(17, 1, { mechanism: "PLAIN" }, "authz"));
-    const auth = await c.request(await requestFrame(36, 2, { authBytes: Buffer.from("\0admin\0admin-secret").toString("base64") }, "authz"));
-    assert.equal((await decodeResponse(auth, 36, 2)).body.errorCode, 0, "SaslAuthenticate as admin");
     const creations = standInAcls();
-    const r = await decodeResponse(await c.request(await requestFrame(30, 3, { creations }, "authz")), 30, 3);
-    for (const res of r.body.results) assert.equal(res.errorCode, 0, `CreateAcls: ${res.errorMessage}`);
+    const r = await call(c, 30, 3, { creations });
+    for (const res of r.results) assert.equal(res.errorCode, 0, `CreateAcls: ${res.errorMessage}`);
     return creations.length;
   } finally {
     c.close();
@@ -353,3 +360,97 @@ e2e("every request Kafka's classes build, names the policy grants in part: the f
   // Granted in part: Kafka refuses some requests, not all.
   assert.ok(o.refusedByKafka > o.compared / 4 && o.refusedByKafka < o.compared * 3 / 4, `Kafka's authorizer refused something in ${o.refusedByKafka} of ${o.compared} requests`);
 }, 300_000);
+
+// Listings: what each side shows of the same topics, groups and transactional ids. Both brokers
+// get them (made by a super user: admin on the authorizer's broker, the e2e broker directly on its
+// own listener): the pool's topics, each pool group with offsets committed for every pool topic,
+// each pool transactional id initialised. Then ANONYMOUS through the filter and bob at Kafka ask
+// for every listing; of the pool's names, each side must show the same ones: one the filter shows
+// and Kafka hides is a leak, one it hides and Kafka shows a client that misses what it may see.
+
+const LIST_RUN = `${RUN}l`;
+const LISTED = {
+  topics: POOL.topicName.map((n) => n.replace(RUN, LIST_RUN)),
+  groups: POOL.groupId.map((n) => n.replace(RUN, LIST_RUN)),
+  transactionalIds: POOL.transactionalId.map((n) => n.replace(RUN, LIST_RUN)),
+};
+const LISTED_NAMES = new Set([...LISTED.topics, ...LISTED.groups, ...LISTED.transactionalIds]);
+
+/** Makes the listed topics, groups and transactional ids on the broker behind `c` (a super user's connection). */
+async function populate(c: Conn): Promise<void> {
+  const created = await call(c, 19, 7, { topics: LISTED.topics.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30_000, validateOnly: false });
+  for (const t of created.topics) assert.equal(t.errorCode, 0, `CreateTopics ${t.name}: ${t.errorMessage}`);
+  // FindCoordinator makes the offsets and transaction state topics on a fresh broker; until
+  // their partitions load, the commits and inits below are retried.
+  await call(c, 10, 4, { keyType: 0, coordinatorKeys: LISTED.groups });
+  await call(c, 10, 4, { keyType: 1, coordinatorKeys: LISTED.transactionalIds });
+  for (const groupId of LISTED.groups) {
+    const topics = LISTED.topics.map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: "" }] }));
+    // The topics' leaders may need a moment after CreateTopics.
+    for (let attempt = 0; ; attempt++) {
+      const r = await call(c, 8, 8, { groupId, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics });
+      const errors = r.topics.flatMap((t: any) => t.partitions.map((p: any) => p.errorCode)).filter((e: number) => e !== 0);
+      if (errors.length === 0) break;
+      if (attempt > 100) assert.fail(`OffsetCommit for ${groupId}: errors ${errors.join(",")}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+  for (const transactionalId of LISTED.transactionalIds) {
+    for (let attempt = 0; ; attempt++) {
+      const r = await call(c, 22, 5, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      if (r.errorCode === 0) break;
+      if (attempt > 100) assert.fail(`InitProducerId ${transactionalId}: error ${r.errorCode}`);
+      await new Promise((res) => setTimeout(res, 200)); // the transaction coordinator loading
+    }
+  }
+}
+
+/** The listings asked, each with the request's body, at versions 3.9.1 and 4.4.0 both offer. */
+const LISTINGS: Array<{ name: string; apiKey: number; version: number; body: unknown }> = [
+  { name: "Metadata of all topics", apiKey: 3, version: 12, body: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false } },
+  { name: "DescribeTopicPartitions of all topics", apiKey: 75, version: 0, body: { topics: [], responsePartitionLimit: 2000, cursor: null } },
+  { name: "ListGroups", apiKey: 16, version: 4, body: { statesFilter: [] } },
+  { name: "ListTransactions", apiKey: 66, version: 1, body: { stateFilters: [], producerIdFilters: [], durationFilter: -1 } },
+  ...LISTED.groups.map((groupId) => ({ name: `OffsetFetch of every topic, group ${groupId}`, apiKey: 9, version: 9,
+    body: { groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }], requireStable: false } })),
+  { name: "ListConfigResources (client metrics)", apiKey: 74, version: 0, body: {} },
+  { name: "DescribeLogDirs of all topics", apiKey: 35, version: 4, body: { topics: null } },
+];
+
+/** The listed names an answer shows, and its authorization errors. */
+function shown(body: unknown): string {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === "string" && LISTED_NAMES.has(v)) names.add(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(body);
+  const refused = [...new Set(authorizationErrors(body).values())].map((k) => AUTHORIZATION_FAILED[k]).sort();
+  return [...[...names].sort(), ...refused].join(", ") || "nothing";
+}
+
+e2e("listings: the filter shows ANONYMOUS the topics, groups and transactional ids Kafka's authorizer shows, no more, no less", async (c) => {
+  assert.equal(missing, null, "what this test needs");
+  const admin = await signedIn(broker!, "admin");
+  const direct = await Conn.connect(BROKER_DIRECT);
+  c.cleanup(() => { admin.close(); direct.close(); });
+  await Promise.all([populate(admin), populate(direct)]);
+  const judge = new Judge(broker!);
+  const filtered = new Filtered();
+  c.cleanup(() => { judge.close(); filtered.close(); });
+  await judge.granted();
+  const differ: string[] = [];
+  for (const l of LISTINGS) {
+    const bytes = await requestFrame(l.apiKey, l.version, l.body, "authz");
+    const f = { name: l.name, apiKey: l.apiKey, version: l.version, variant: 0, frame: "", body: l.body };
+    const kafka = await judge.ask(f, bytes);
+    const filter = await filtered.ask(f, bytes);
+    assert.equal(kafka.note, undefined, `Kafka's answer to ${l.name}`);
+    assert.equal(filter.note, undefined, `the answer through the filter to ${l.name}`);
+    const k = shown(kafka.body), fl = shown(filter.body);
+    c.t.diagnostic(`${l.name}: Kafka shows ${k}${k === fl ? "; the filter the same" : `; the filter ${fl}`}`);
+    if (k !== fl) differ.push(`${l.name}: Kafka's authorizer shows ${k}; the filter ${fl}`);
+  }
+  assert.deepEqual(differ, [], "what each side shows of the listed names");
+}, 120_000);
