@@ -24,8 +24,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
-import { ROOT, BROKER_DIRECT } from "./lib/env";
-import { Wire } from "./lib/attack";
+import { ROOT, BROKER_DIRECT, type UserName } from "./lib/env";
+import { Wire, signIn } from "./lib/attack";
 import { stats, stat, K } from "./lib/envoy";
 import { AclBroker, jarsPresent } from "../policy/acl-broker";
 import { Conn, requestFrame, decodeResponse } from "../bench/lib/wire";
@@ -37,6 +37,8 @@ const SCHEMAS = join(ROOT, ".cache", "schemas", "kafka-4.4.0");
 /** Who on the authorizer's broker stands for the filter's ANONYMOUS. */
 const STAND_IN = "bob";
 const ANSWER_MS = 5000;
+/** A topic each principal compared may describe (READ on e2e.*, WRITE on orders.*). */
+const DESCRIBABLE: Record<string, string> = { ANONYMOUS: "e2e.authorizer-probe", alice: "orders.authorizer-probe" };
 /** AUTHORIZER_VERBOSE=1: the request and Kafka's answer beside each "stricter" line. */
 const VERBOSE = process.env.AUTHORIZER_VERBOSE === "1";
 
@@ -101,14 +103,14 @@ async function answerOf(frame: Buffer | null, f: OracleFrame, closed: boolean): 
   }
 }
 
-/** Bob's connection to the authorizer's broker, signed in again whenever the broker closed it. */
+/** A user's connection to the authorizer's broker, signed in again whenever the broker closed it. */
 class Judge {
   private conn: Conn | null = null;
-  constructor(private readonly broker: AclBroker) {}
+  constructor(private readonly broker: AclBroker, private readonly user = STAND_IN) {}
 
   private async signedIn(): Promise<Conn> {
     if (this.conn !== null && !this.conn.closed) return this.conn;
-    this.conn = await signedIn(this.broker, STAND_IN);
+    this.conn = await signedIn(this.broker, this.user);
     return this.conn;
   }
 
@@ -125,11 +127,11 @@ class Judge {
 
   /**
    * Waits until the ACLs are in force: StandardAuthorizer learns them from the metadata log, a
-   * moment after CreateAcls answered. READ on e2e.* implies DESCRIBE.
+   * moment after CreateAcls answered. `topic`: one the user may describe.
    */
-  async granted(): Promise<void> {
+  async granted(topic: string): Promise<void> {
     const probe = { name: "MetadataRequest", apiKey: 3, version: 12, variant: 0, frame: "", body: {} };
-    const bytes = await requestFrame(3, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "e2e.authorizer-probe" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, "authz");
+    const bytes = await requestFrame(3, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, "authz");
     const deadline = Date.now() + 15_000;
     for (;;) {
       const a = await this.ask(probe, bytes);
@@ -142,10 +144,14 @@ class Judge {
   close(): void { this.conn?.close(); }
 }
 
-/** ANONYMOUS's connection through Envoy's PLAINTEXT listener, opened again whenever it closed. */
+/**
+ * A connection through Envoy: ANONYMOUS's on the PLAINTEXT listener, or `user`'s signed in on the
+ * SASL listener; opened again whenever it closed.
+ */
 class Filtered {
   private w: Wire | null = null;
   private closedByFilter = -1;
+  constructor(private readonly user: UserName | null = null) {}
 
   /** Whether the filter closed the connection that just closed (its counter moved), not the broker behind it. */
   private async filterClosed(): Promise<boolean> {
@@ -161,7 +167,10 @@ class Filtered {
 
   async ask(f: OracleFrame, bytes: Buffer): Promise<Answer> {
     if (this.closedByFilter < 0) await this.filterClosed();
-    if (this.w === null || this.w.closed) this.w = await Wire.open("plaintext");
+    if (this.w === null || this.w.closed) {
+      this.w = await Wire.open(this.user === null ? "plaintext" : "sasl");
+      if (this.user !== null) assert.deepEqual(await signIn(this.w, this.user), { handshake: 0, authenticate: 0 }, `${this.user} signs in through Envoy`);
+    }
     const w = this.w;
     await w.send(bytes);
     let frame: Buffer | null = null;
@@ -181,13 +190,17 @@ class Filtered {
   close(): void { this.w?.destroy(); }
 }
 
-/** The policy's ACLs for ANONYMOUS (and everyone), as CreateAcls entries for the stand-in. */
+/**
+ * The policy's ACLs for ANONYMOUS (as the stand-in's), alice (as hers) and everyone, as CreateAcls
+ * entries. Others' are left out: the stand-in is one of them.
+ */
 function standInAcls(): unknown[] {
   const policy = JSON.parse(readFileSync(POLICY, "utf8")) as { allowEveryoneIfNoAclFound: boolean; acls: any[] };
   assert.equal(policy.allowEveryoneIfNoAclFound, false, "the authorizer's broker runs with allow.everyone.if.no.acl.found=false, as the policy");
-  return policy.acls.filter((a) => a.principal === "User:ANONYMOUS" || a.principal === "User:*").map((a) => ({
+  const principal: Record<string, string> = { "User:ANONYMOUS": `User:${STAND_IN}`, "User:alice": "User:alice", "User:*": "User:*" };
+  return policy.acls.filter((a) => a.principal in principal).map((a) => ({
     resourceType: RESOURCE[a.resourceType], resourceName: a.resourceName, resourcePatternType: PATTERN[a.resourcePatternType ?? "LITERAL"],
-    principal: a.principal === "User:*" ? a.principal : `User:${STAND_IN}`, host: a.host,
+    principal: principal[a.principal], host: a.host,
     operation: OPERATION[a.operation], permissionType: PERMISSION[a.permissionType],
   }));
 }
@@ -225,7 +238,7 @@ async function grant(broker: AclBroker): Promise<number> {
 const RUN = `authz${Date.now().toString(36)}`;
 const POOL: Record<"topicName" | "groupId" | "transactionalId", string[]> = {
   topicName: [`e2e.${RUN}`, `e2e.readonly.${RUN}`, `e2e.writeonly.${RUN}`, `e2e${RUN}`, `e2e.mm2-${RUN}`, `e2e.e2e.mm2-${RUN}`,
-    `mm2-offset-syncs.${RUN}`, `${RUN}.other`],
+    `mm2-offset-syncs.${RUN}`, `orders.${RUN}`, `secret.${RUN}`, `${RUN}.other`],
   groupId: [`e2e.group.${RUN}`, `e2e.group.denied.${RUN}`, `${RUN}.group`],
   transactionalId: [`e2e.tx.${RUN}`, `${RUN}.tx`],
 };
@@ -273,14 +286,14 @@ function withPoolNames(f: OracleFrame): unknown {
 interface Outcome { bypasses: string[]; stricter: string[]; notes: string[]; compared: number; refusedByKafka: number }
 
 /** Each request asked of Kafka's authorizer and of the filter, as described at the top. */
-async function compare(broker: AclBroker, requests: Array<{ f: OracleFrame; bytes: Buffer }>): Promise<Outcome> {
-  const judge = new Judge(broker);
-  const filtered = new Filtered();
+async function compare(broker: AclBroker, requests: Array<{ f: OracleFrame; bytes: Buffer }>, user: UserName | null = null): Promise<Outcome> {
+  const judge = new Judge(broker, user ?? STAND_IN);
+  const filtered = new Filtered(user);
   const out: Outcome = { bypasses: [], stricter: [], notes: [], compared: 0, refusedByKafka: 0 };
   const unjudged = new Map<string, number>();
   let closedThrough = 0, brokerClosed = 0, notOffered = 0;
   try {
-    await judge.granted();
+    await judge.granted(DESCRIBABLE[user ?? "ANONYMOUS"]);
     for (const { f, bytes } of requests) {
       // A version the broker behind Envoy does not offer (3.9.1's brokers): no client sends it, and
       // that broker closes on it, so what the filter forwarded of it cannot be told.
@@ -340,8 +353,8 @@ e2e("every request Kafka's classes build, random names: the filter lets none thr
   assert.ok(o.refusedByKafka > o.compared / 2, `Kafka's authorizer refused something in ${o.refusedByKafka} of ${o.compared} requests`);
 }, 300_000);
 
-e2e("every request Kafka's classes build, names the policy grants in part: the filter lets none through that Kafka's authorizer refuses", async (c) => {
-  assert.equal(missing, null, "what this test needs");
+/** The oracle's requests with names from the pool, encoded again. */
+async function poolRequests(c: Ctx): Promise<Array<{ f: OracleFrame; bytes: Buffer }>> {
   const requests: Array<{ f: OracleFrame; bytes: Buffer }> = [];
   let unencodable = 0;
   for (const f of frames) {
@@ -353,13 +366,21 @@ e2e("every request Kafka's classes build, names the policy grants in part: the f
       unencodable++; // an int64 beyond a double's precision, read from the oracle's JSON
     }
   }
-  const o = await compare(broker!, requests);
   c.t.diagnostic(`${unencodable} requests could not be encoded again from JSON`);
-  report(c, o);
   assert.ok(unencodable < frames.length / 10, `${unencodable} of ${frames.length} requests encoded again`);
-  // Granted in part: Kafka refuses some requests, not all.
-  assert.ok(o.refusedByKafka > o.compared / 4 && o.refusedByKafka < o.compared * 3 / 4, `Kafka's authorizer refused something in ${o.refusedByKafka} of ${o.compared} requests`);
-}, 300_000);
+  return requests;
+}
+
+for (const user of [null, "alice"] as const) {
+  const who = user === null ? "ANONYMOUS on PLAINTEXT" : `${user} on SASL`;
+  e2e(`every request Kafka's classes build, names the policy grants in part, as ${who}: the filter lets none through that Kafka's authorizer refuses`, async (c) => {
+    assert.equal(missing, null, "what this test needs");
+    const o = await compare(broker!, await poolRequests(c), user);
+    report(c, o);
+    // Granted in part: Kafka refuses some requests, not all.
+    assert.ok(o.refusedByKafka > o.compared / 4 && o.refusedByKafka < o.compared * 3 / 4, `Kafka's authorizer refused something in ${o.refusedByKafka} of ${o.compared} requests`);
+  }, 300_000);
+}
 
 // Listings: what each side shows of the same topics, groups and transactional ids. Both brokers
 // get them (made by a super user: admin on the authorizer's broker, the e2e broker directly on its
@@ -367,6 +388,7 @@ e2e("every request Kafka's classes build, names the policy grants in part: the f
 // each pool transactional id initialised. Then ANONYMOUS through the filter and bob at Kafka ask
 // for every listing; of the pool's names, each side must show the same ones: one the filter shows
 // and Kafka hides is a leak, one it hides and Kafka shows a client that misses what it may see.
+// As ANONYMOUS (bob at Kafka) and as alice over SASL.
 
 const LIST_RUN = `${RUN}l`;
 const LISTED = {
@@ -379,7 +401,8 @@ const LISTED_NAMES = new Set([...LISTED.topics, ...LISTED.groups, ...LISTED.tran
 /** Makes the listed topics, groups and transactional ids on the broker behind `c` (a super user's connection). */
 async function populate(c: Conn): Promise<void> {
   const created = await call(c, 19, 7, { topics: LISTED.topics.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30_000, validateOnly: false });
-  for (const t of created.topics) assert.equal(t.errorCode, 0, `CreateTopics ${t.name}: ${t.errorMessage}`);
+  const TOPIC_ALREADY_EXISTS = 36; // made for the listing before
+  for (const t of created.topics) assert.ok(t.errorCode === 0 || t.errorCode === TOPIC_ALREADY_EXISTS, `CreateTopics ${t.name}: ${t.errorMessage}`);
   // FindCoordinator makes the offsets and transaction state topics on a fresh broker; until
   // their partitions load, the commits and inits below are retried.
   await call(c, 10, 4, { keyType: 0, coordinatorKeys: LISTED.groups });
@@ -430,27 +453,29 @@ function shown(body: unknown): string {
   return [...[...names].sort(), ...refused].join(", ") || "nothing";
 }
 
-e2e("listings: the filter shows ANONYMOUS the topics, groups and transactional ids Kafka's authorizer shows, no more, no less", async (c) => {
-  assert.equal(missing, null, "what this test needs");
-  const admin = await signedIn(broker!, "admin");
-  const direct = await Conn.connect(BROKER_DIRECT);
-  c.cleanup(() => { admin.close(); direct.close(); });
-  await Promise.all([populate(admin), populate(direct)]);
-  const judge = new Judge(broker!);
-  const filtered = new Filtered();
-  c.cleanup(() => { judge.close(); filtered.close(); });
-  await judge.granted();
-  const differ: string[] = [];
-  for (const l of LISTINGS) {
-    const bytes = await requestFrame(l.apiKey, l.version, l.body, "authz");
-    const f = { name: l.name, apiKey: l.apiKey, version: l.version, variant: 0, frame: "", body: l.body };
-    const kafka = await judge.ask(f, bytes);
-    const filter = await filtered.ask(f, bytes);
-    assert.equal(kafka.note, undefined, `Kafka's answer to ${l.name}`);
-    assert.equal(filter.note, undefined, `the answer through the filter to ${l.name}`);
-    const k = shown(kafka.body), fl = shown(filter.body);
-    c.t.diagnostic(`${l.name}: Kafka shows ${k}${k === fl ? "; the filter the same" : `; the filter ${fl}`}`);
-    if (k !== fl) differ.push(`${l.name}: Kafka's authorizer shows ${k}; the filter ${fl}`);
-  }
-  assert.deepEqual(differ, [], "what each side shows of the listed names");
-}, 120_000);
+for (const user of [null, "alice"] as const) {
+  e2e(`listings as ${user === null ? "ANONYMOUS on PLAINTEXT" : `${user} on SASL`}: the filter shows the topics, groups and transactional ids Kafka's authorizer shows, no more, no less`, async (c) => {
+    assert.equal(missing, null, "what this test needs");
+    const admin = await signedIn(broker!, "admin");
+    const direct = await Conn.connect(BROKER_DIRECT);
+    c.cleanup(() => { admin.close(); direct.close(); });
+    await Promise.all([populate(admin), populate(direct)]);
+    const judge = new Judge(broker!, user ?? STAND_IN);
+    const filtered = new Filtered(user);
+    c.cleanup(() => { judge.close(); filtered.close(); });
+    await judge.granted(DESCRIBABLE[user ?? "ANONYMOUS"]);
+    const differ: string[] = [];
+    for (const l of LISTINGS) {
+      const bytes = await requestFrame(l.apiKey, l.version, l.body, "authz");
+      const f = { name: l.name, apiKey: l.apiKey, version: l.version, variant: 0, frame: "", body: l.body };
+      const kafka = await judge.ask(f, bytes);
+      const filter = await filtered.ask(f, bytes);
+      assert.equal(kafka.note, undefined, `Kafka's answer to ${l.name}`);
+      assert.equal(filter.note, undefined, `the answer through the filter to ${l.name}`);
+      const k = shown(kafka.body), fl = shown(filter.body);
+      c.t.diagnostic(`${l.name}: Kafka shows ${k}${k === fl ? "; the filter the same" : `; the filter ${fl}`}`);
+      if (k !== fl) differ.push(`${l.name}: Kafka's authorizer shows ${k}; the filter ${fl}`);
+    }
+    assert.deepEqual(differ, [], "what each side shows of the listed names");
+  }, 120_000);
+}
