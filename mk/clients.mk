@@ -2,6 +2,7 @@
 # each installed once from its package registry into .venv/ or $(CLIENTS_DIR):
 #   PyPI          confluent-kafka (bundles librdkafka $(CONFLUENT_KAFKA_VERSION)'s), kafka-python, aiokafka
 #   Go proxy      franz-go, sarama, kafka-go (versions in each driver's go.mod / go.sum)
+#   crates.io     rskafka (its driver's Cargo.toml / Cargo.lock; built with the machine's cargo)
 #   Maven Central kafka-clients $(MATRIX_JAVA_VERSIONS) (+ the Java driver compiled against each),
 #                 kafka-streams $(STREAMS_VERSION) (+ StreamsApp and StreamsPair, test/e2e/streams.test.ts's applications),
 #                 connect-runtime $(STREAMS_VERSION) (+ E2eConnect's connectors, test/e2e/connect.test.ts),
@@ -31,12 +32,13 @@ CLIENTS_PY_STAMP       := $(VENV)/.clients-$(CONFLUENT_KAFKA_VERSION)-$(KAFKA_PY
 CLIENTS_JAVA           := $(foreach v,$(MATRIX_JAVA_VERSIONS),$(CLIENTS_DIR)/java-$(v)/classes/Driver.class)
 CLIENTS_CONSOLE_STAMP  := $(CLIENTS_DIR)/console-$(CONSOLE_TOOLS_VERSION)/.stamp
 CLIENTS_GO             := $(CLIENTS_DIR)/franz-go $(CLIENTS_DIR)/sarama $(CLIENTS_DIR)/kafka-go
+CLIENTS_RUST           := $(CLIENTS_DIR)/rskafka
 CLIENTS_MVN            := mvn -q -B -f $(CLIENTS_SRC)/java/pom.xml dependency:copy-dependencies -DincludeScope=runtime
 # Go modules in the project's cache, writable so that `rm -rf .cache` works.
 CLIENTS_GOENV          := GOMODCACHE=$(abspath $(CACHE)/go/mod) GOFLAGS=-modcacherw
 
 .PHONY: clients
-clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_STREAMS) $(CLIENTS_CONNECT) $(CLIENTS_MIRROR)
+clients: $(CLIENTS_PY_STAMP) $(CLIENTS_JAVA) $(CLIENTS_CONSOLE_STAMP) $(CLIENTS_GO) $(CLIENTS_RUST) $(CLIENTS_STREAMS) $(CLIENTS_CONNECT) $(CLIENTS_MIRROR)
 
 $(CLIENTS_PY_STAMP):
 	test -x $(VENV)/bin/pip || $(PYTHON) -m venv $(VENV)
@@ -79,6 +81,12 @@ $(CLIENTS_CONSOLE_STAMP): $(CLIENTS_SRC)/java/pom.xml
 	@$(NEED_MVN)
 	$(call kafka-jars,kafka-tools,$(CONSOLE_TOOLS_VERSION),$(@D))
 	@touch $@
+
+# Crates from crates.io into cargo's home; the build in the project's cache (`rm -rf .cache` starts over).
+$(CLIENTS_RUST): $(CLIENTS_SRC)/rskafka/src/main.rs $(CLIENTS_SRC)/rskafka/Cargo.toml $(CLIENTS_SRC)/rskafka/Cargo.lock
+	@command -v cargo >/dev/null || { echo "clients: cargo (Rust) is needed to build rskafka's driver" >&2; exit 1; }
+	cd $(CLIENTS_SRC)/rskafka && CARGO_TARGET_DIR=$(abspath $(CACHE)/rust-target) cargo build --release --locked --quiet
+	cp $(CACHE)/rust-target/release/rskafka-driver $@
 
 # step/: the protocol's side every Go driver shares (a local module each go.mod replaces).
 $(CLIENTS_DIR)/%: $(CLIENTS_SRC)/%/main.go $(CLIENTS_SRC)/%/go.mod $(CLIENTS_SRC)/%/go.sum $(CLIENTS_SRC)/step/step.go $(CLIENTS_SRC)/step/go.mod

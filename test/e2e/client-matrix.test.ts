@@ -296,6 +296,17 @@ const CLIENTS: MatrixClient[] = [
     run: (steps) => driver(join(CLIENTS_DIR, "kafka-go"), [], steps), authError: TAF,
   },
   {
+    name: "rskafka (Rust)", version: async () => /name = "rskafka"\nversion = "([^"]+)"/.exec(readFileSync(join(ROOT, "test/e2e/clients/rskafka/Cargo.lock"), "utf8"))?.[1] ?? "?",
+    run: (steps) => driver(join(CLIENTS_DIR, "rskafka"), [], steps), authError: TAF,
+    clientLimits: {
+      group: {
+        reason: "rskafka has no consumer groups: its driver reads the partition by offset and commits nothing",
+        // it read every value produced, with nothing committed
+        check: (o) => o[5].ok && (o[5].values?.length ?? 0) > 0,
+      },
+    },
+  },
+  {
     name: "kafkajs", version: async () => (await import("kafkajs/package.json", { with: { type: "json" } })).default.version,
     run: kafkajsSteps, authError: TAF,
   },
