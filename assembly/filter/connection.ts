@@ -99,10 +99,12 @@ const PROBE_API_VERSION: i16 = 0;
 
 export class KafkaConnection extends Context {
   readonly inFlight: InFlightQueue;
-  // Assigned right after construction (their callbacks need `this`).
-  requests!: Framer;
-  responses!: Framer;
-  private responseSide!: ResponseSide;
+  // Assigned by create(), right after construction (their callbacks need `this`). Not `!`
+  // fields: AssemblyScript checks such a field for null at every read, which keeps the read
+  // from being inlined (a call per read on every callback); nothing reads these before create().
+  requests: Framer = changetype<Framer>(0);
+  responses: Framer = changetype<Framer>(0);
+  private responseSide: ResponseSide = changetype<ResponseSide>(0);
   private out: Output = new Output();
 
   closeRequested: bool = false;
