@@ -27,13 +27,13 @@ import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
 import { ROOT, BROKER_DIRECT, type UserName } from "./lib/env";
 import { Wire, signIn } from "./lib/attack";
 import { stats, stat, K } from "./lib/envoy";
-import { AclBroker, jarsPresent } from "../policy/acl-broker";
+import { AclBroker, jarsPresent, KAFKA_PIN } from "../policy/acl-broker";
 import { Conn, requestFrame, decodeResponse } from "../bench/lib/wire";
 import { loadMessages, type MessageSpec, type FieldSpec } from "../../codegen/model";
 
 const FRAMES = join(ROOT, ".cache", "oracle", "frames.jsonl");
 const POLICY = join(ROOT, "test", "e2e", "policy.json");
-const SCHEMAS = join(ROOT, ".cache", "schemas", "kafka-4.4.0");
+const SCHEMAS = join(ROOT, ".cache", "schemas", `kafka-${KAFKA_PIN}`);
 /** Who on the authorizer's broker stands for the filter's ANONYMOUS. */
 const STAND_IN = "bob";
 const ANSWER_MS = 5000;

@@ -10,7 +10,15 @@ import net from "node:net";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
-const KAFKA_LIBS = join(ROOT, ".cache", "kafka", "4.4.0", "libs");
+/** The Kafka release the project is pinned to (the Makefile's KAFKA_PIN): this broker runs it. */
+export const KAFKA_PIN = pinnedKafka();
+
+function pinnedKafka(): string {
+  const pin = /^KAFKA_PIN\s*:=\s*(\S+)/m.exec(readFileSync(join(ROOT, "Makefile"), "utf8"))?.[1];
+  if (pin === undefined) throw new Error("the Makefile names no KAFKA_PIN");
+  return pin;
+}
+const KAFKA_LIBS = join(ROOT, ".cache", "kafka", KAFKA_PIN, "libs");
 const CONSOLE_LIBS = join(ROOT, ".cache", "clients", "console-4.4.0");
 const LOG4J = join(ROOT, "test", "e2e", "kafka", "log4j2.properties");
 const CLUSTER_ID = "YWNsLWJyb2tlci10ZXN0MQ";
@@ -20,7 +28,7 @@ export const USERS = ["admin", "alice", "bob", "carol", "dave"];
 const JVM = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true", `-Dlog4j2.configurationFile=${LOG4J}`];
 
 export function jarsPresent(): string | null {
-  if (!existsSync(join(KAFKA_LIBS, "kafka_2.13-4.4.0.jar"))) return `no broker jars in ${KAFKA_LIBS} (make kafka)`;
+  if (!existsSync(join(KAFKA_LIBS, `kafka_2.13-${KAFKA_PIN}.jar`))) return `no broker jars in ${KAFKA_LIBS} (make kafka)`;
   if (!existsSync(join(CONSOLE_LIBS, "kafka-tools-4.4.0.jar"))) return `no kafka-tools jar in ${CONSOLE_LIBS} (make clients)`;
   return null;
 }
