@@ -639,7 +639,7 @@ function addAssignedTopics<T>(names: Array<string>, partitions: Array<T>): void 
     names.push(p.topicName);
     if (p.topicId.isZero()) continue;
     const byId = topicName(p.topicId);
-    if (byId != null && byId != p.topicName) names.push(byId!);
+    if (byId != null && byId != p.topicName) names.push(byId);
   }
 }
 
