@@ -1,19 +1,21 @@
 // Kafka's own authorizer as the judge of what the filter lets through. Every request frame
 // Kafka's classes build (make oracle: .cache/oracle/frames.jsonl, every api key and version,
-// random contents; SASL's own left out) is sent twice, in two passes: with its random names
-// (nothing the policy grants: the deny paths), and with every topic name, group id and
+// random contents; SASL's own and acks=0 produces left out) is sent with its random names
+// (nothing the policy grants: the deny paths), and again with every topic name, group id and
 // transactional id replaced by names the policy grants in part (READ but not WRITE, CREATE
-// only, DESCRIBE_CONFIGS only, a DENY under an ALLOW, ...):
-//   - through Envoy's PLAINTEXT listener as ANONYMOUS, under test/e2e/policy.json, to the e2e
-//     broker (which has no authorizer: every authorization error the client sees is the filter's);
+// only, DESCRIBE_CONFIGS only, a DENY under an ALLOW, ...), as ANONYMOUS and as alice. Each time
+// it goes two ways:
+//   - through Envoy as ANONYMOUS on PLAINTEXT (alice: signed in on SASL), under
+//     test/e2e/policy.json, to the e2e broker (which has no authorizer: every authorization error
+//     the client sees is the filter's);
 //   - straight to a second broker running Kafka's StandardAuthorizer (test/policy/acl-broker.ts),
-//     signed in as bob, to whom the same ACLs grant what the policy grants ANONYMOUS (its
-//     ANONYMOUS and User:* entries, made there with CreateAcls; allow.everyone.if.no.acl.found
-//     false, as in the policy).
+//     signed in as bob, to whom the same ACLs grant what the policy grants ANONYMOUS (alice: as
+//     herself, with her entries; the User:* entries as they are; made there with CreateAcls;
+//     allow.everyone.if.no.acl.found false, as in the policy).
 // A bypass is an authorization error (TOPIC_, GROUP_, CLUSTER_, TRANSACTIONAL_ID_,
 // DELEGATION_TOKEN_AUTHORIZATION_FAILED) in Kafka's answer that the filter's answer lacks: at the
 // same entity (placed by the names around it) or around it (a whole-request refusal covers its
-// parts), any of those codes; unless the connection was closed. Neither the filter's own table
+// parts), any of those codes; unless the filter closed the connection. Neither the filter's own table
 // nor the fuzzer's oracle (both written from reading KafkaApis) is the judge here: the broker is.
 // Where the filter refuses more than Kafka, the case is listed, not failed: the policy's limits
 // (DeleteTopics is denied), and requests Kafka fails for another reason before it authorizes
