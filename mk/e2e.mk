@@ -23,7 +23,8 @@ E2E_NODE   := KAFKA_VERSION=$(KAFKA_VERSION) BROKERS=$(BROKERS) node --import ts
 
 .PHONY: test-e2e test-e2e-run
 
-# codecs: the ApiVersions test compares with `npx kafka-wasm apis`, which runs build/codecs.wasm.
+# codecs: the ApiVersions test compares with `npx kafka-wasm apis`, which runs build/codecs.wasm;
+# oracle: kafka-authorizer.test.ts sends every request frame Kafka's classes build.
 test-e2e: filter codecs tools envoy kafka clients oracle
 	@t0=$$(date +%s); rc=0; \
 	trap '$(MAKE) --no-print-directory down' EXIT; \
