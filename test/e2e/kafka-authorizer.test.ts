@@ -29,7 +29,7 @@ import { e2e, within, brokerLacks, type Ctx } from "./lib/harness";
 import { ROOT, BROKER_DIRECT, type UserName } from "./lib/env";
 import { Wire, signIn } from "./lib/attack";
 import { stats, stat, K } from "./lib/envoy";
-import { AclBroker, jarsPresent, KAFKA_PIN } from "../policy/acl-broker";
+import { AclBroker, AclClient, jarsPresent, KAFKA_PIN } from "../policy/acl-broker";
 import { Conn, requestFrame, decodeResponse } from "../bench/lib/wire";
 import { loadMessages, type MessageSpec, type FieldSpec } from "../../codegen/model";
 
@@ -107,13 +107,12 @@ async function answerOf(frame: Buffer | null, f: OracleFrame, closed: boolean): 
 
 /** A user's connection to the authorizer's broker, signed in again whenever the broker closed it. */
 class Judge {
-  private conn: Conn | null = null;
+  private client: AclClient | null = null;
   constructor(private readonly broker: AclBroker, private readonly user = STAND_IN) {}
 
   private async signedIn(): Promise<Conn> {
-    if (this.conn !== null && !this.conn.closed) return this.conn;
-    this.conn = await signedIn(this.broker, this.user);
-    return this.conn;
+    if (this.client === null || this.client.closed) this.client = await AclClient.signIn(this.broker.bootstrap, this.user);
+    return this.client.conn;
   }
 
   async ask(f: OracleFrame, bytes: Buffer): Promise<Answer> {
@@ -143,7 +142,7 @@ class Judge {
     }
   }
 
-  close(): void { this.conn?.close(); }
+  close(): void { this.client?.close(); }
 }
 
 /**
@@ -207,26 +206,11 @@ function standInAcls(): unknown[] {
   }));
 }
 
-/** A connection to the authorizer's broker signed in as `user` (SASL/PLAIN). */
-async function signedIn(broker: AclBroker, user: string): Promise<Conn> {
-  const c = await Conn.connect(broker.bootstrap);
-  const hs = await decodeResponse(await c.request(await requestFrame(17, 1, { mechanism: "PLAIN" }, "authz")), 17, 1);
-  assert.equal(hs.body.errorCode, 0, "SaslHandshake on the authorizer's broker");
-  const auth = await c.request(await requestFrame(36, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`).toString("base64") }, "authz"));
-  assert.equal((await decodeResponse(auth, 36, 2)).body.errorCode, 0, `SaslAuthenticate as ${user}`);
-  return c;
-}
-
-/** `body` as request `apiKey` v`version` on `c`, its answer decoded. */
-async function call(c: Conn, apiKey: number, version: number, body: unknown): Promise<any> {
-  return (await decodeResponse(await c.request(await requestFrame(apiKey, version, body, "authz")), apiKey, version)).body;
-}
-
 async function grant(broker: AclBroker): Promise<number> {
-  const c = await signedIn(broker, "admin");
+  const c = await AclClient.signIn(broker.bootstrap, "admin");
   try {
     const creations = standInAcls();
-    const r = await call(c, 30, 3, { creations });
+    const r = await c.call(30, 3, { creations });
     for (const res of r.results) assert.equal(res.errorCode, 0, `CreateAcls: ${res.errorMessage}`);
     return creations.length;
   } finally {
@@ -402,18 +386,18 @@ const LISTED_NAMES = new Set([...LISTED.topics, ...LISTED.groups, ...LISTED.tran
 
 /** Makes the listed topics, groups and transactional ids on the broker behind `c` (a super user's connection). */
 async function populate(c: Conn): Promise<void> {
-  const created = await call(c, 19, 7, { topics: LISTED.topics.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30_000, validateOnly: false });
+  const created = await c.call(19, 7, { topics: LISTED.topics.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30_000, validateOnly: false });
   const TOPIC_ALREADY_EXISTS = 36; // made for the listing before
   for (const t of created.topics) assert.ok(t.errorCode === 0 || t.errorCode === TOPIC_ALREADY_EXISTS, `CreateTopics ${t.name}: ${t.errorMessage}`);
   // FindCoordinator makes the offsets and transaction state topics on a fresh broker; until
   // their partitions load, the commits and inits below are retried.
-  await call(c, 10, 4, { keyType: 0, coordinatorKeys: LISTED.groups });
-  await call(c, 10, 4, { keyType: 1, coordinatorKeys: LISTED.transactionalIds });
+  await c.call(10, 4, { keyType: 0, coordinatorKeys: LISTED.groups });
+  await c.call(10, 4, { keyType: 1, coordinatorKeys: LISTED.transactionalIds });
   for (const groupId of LISTED.groups) {
     const topics = LISTED.topics.map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: "" }] }));
     // The topics' leaders may need a moment after CreateTopics.
     for (let attempt = 0; ; attempt++) {
-      const r = await call(c, 8, 8, { groupId, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics });
+      const r = await c.call(8, 8, { groupId, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics });
       const errors = r.topics.flatMap((t: any) => t.partitions.map((p: any) => p.errorCode)).filter((e: number) => e !== 0);
       if (errors.length === 0) break;
       if (attempt > 100) assert.fail(`OffsetCommit for ${groupId}: errors ${errors.join(",")}`);
@@ -422,7 +406,7 @@ async function populate(c: Conn): Promise<void> {
   }
   for (const transactionalId of LISTED.transactionalIds) {
     for (let attempt = 0; ; attempt++) {
-      const r = await call(c, 22, 5, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      const r = await c.call(22, 5, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       if (r.errorCode === 0) break;
       if (attempt > 100) assert.fail(`InitProducerId ${transactionalId}: error ${r.errorCode}`);
       await new Promise((res) => setTimeout(res, 200)); // the transaction coordinator loading
@@ -458,10 +442,10 @@ function shown(body: unknown): string {
 for (const user of [null, "alice"] as const) {
   e2e(`listings as ${user === null ? "ANONYMOUS on PLAINTEXT" : `${user} on SASL`}: the filter shows the topics, groups and transactional ids Kafka's authorizer shows, no more, no less`, async (c) => {
     assert.equal(missing, null, "what this test needs");
-    const admin = await signedIn(broker!, "admin");
+    const admin = await AclClient.signIn(broker!.bootstrap, "admin");
     const direct = await Conn.connect(BROKER_DIRECT);
     c.cleanup(() => { admin.close(); direct.close(); });
-    await Promise.all([populate(admin), populate(direct)]);
+    await Promise.all([populate(admin.conn), populate(direct)]);
     const judge = new Judge(broker!, user ?? STAND_IN);
     const filtered = new Filtered(user);
     c.cleanup(() => { judge.close(); filtered.close(); });

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from "no
 import { tmpdir } from "node:os";
 import net from "node:net";
 import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+import { Conn } from "../bench/lib/wire";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 /** The Kafka release the project is pinned to (the Makefile's KAFKA_PIN): this broker runs it. */
@@ -123,4 +125,26 @@ export class AclBroker {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A raw connection to the broker, signed in over SASL/PLAIN as one of its USERS. */
+export class AclClient {
+  private constructor(readonly conn: Conn) {}
+
+  /** `user` from `host` (the client's own address: 127.0.0.2 for ACLs of another host). */
+  static async signIn(bootstrap: string, user: string, host = "127.0.0.1"): Promise<AclClient> {
+    const c = new AclClient(await Conn.connect(bootstrap, host));
+    const hs = await c.call(17, 1, { mechanism: "PLAIN" });
+    assert.equal(hs.errorCode, 0, `SaslHandshake as ${user}`);
+    const auth = await c.call(36, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`).toString("base64") });
+    assert.equal(auth.errorCode, 0, `SaslAuthenticate as ${user}: ${auth.errorMessage}`);
+    return c;
+  }
+
+  /** `body` as request `apiKey` v`version`; the answer's body, decoded. */
+  call(apiKey: number, version: number, body: unknown): Promise<any> { return this.conn.call(apiKey, version, body, "acl-probe"); }
+
+  get closed(): boolean { return this.conn.closed; }
+
+  close(): void { this.conn.close(); }
 }

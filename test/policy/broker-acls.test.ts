@@ -15,8 +15,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { AclBroker, USERS, jarsPresent } from "./acl-broker";
-import { Conn, requestFrame, decodeResponse } from "../bench/lib/wire";
+import { AclBroker, AclClient, USERS, jarsPresent } from "./acl-broker";
 import { loadPolicyModule } from "../../tools/policy-module";
 import { requestFor, type AclDecision, type RequestDecision } from "../../tools/policy";
 
@@ -57,29 +56,9 @@ const PROBE_USERS = USERS.filter((u) => u !== "admin");
 
 interface Probe { principal: string; host: string; resource: string; operation: OpName; allowed: boolean }
 
-class Client {
-  private constructor(private readonly conn: Conn) {}
-
-  static async signIn(bootstrap: string, user: string, host: string): Promise<Client> {
-    const c = new Client(await Conn.connect(bootstrap, host));
-    const hs = await c.call(17, 1, { mechanism: "PLAIN" });
-    assert.equal(hs.errorCode, 0, `SaslHandshake as ${user}`);
-    const auth = await c.call(36, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`).toString("base64") });
-    assert.equal(auth.errorCode, 0, `SaslAuthenticate as ${user}: ${auth.errorMessage}`);
-    return c;
-  }
-
-  async call(apiKey: number, version: number, body: unknown): Promise<any> {
-    const frame = await this.conn.request(await requestFrame(apiKey, version, body, "acl-probe"));
-    return (await decodeResponse(frame, apiKey, version)).body;
-  }
-
-  close(): void { this.conn.close(); }
-}
-
 /** What the broker says `user` at `host` may do, as probes. */
 async function askBroker(bootstrap: string, user: string, host: string): Promise<Probe[]> {
-  const c = await Client.signIn(bootstrap, user, host);
+  const c = await AclClient.signIn(bootstrap, user, host);
   const principal = `User:${user}`;
   const probes: Probe[] = [];
   const fromBits = (type: string, name: string, bits: number): void => {
@@ -139,7 +118,7 @@ function setup(): Promise<Setup> {
     for (let i = 0; i < ACL_COMMANDS.length; i += 2) {
       await Promise.all(ACL_COMMANDS.slice(i, i + 2).map((a) => broker!.kafkaAcls(["--add", "--force", ...a])));
     }
-    const admin = await Client.signIn(broker.bootstrap, "admin", "127.0.0.1");
+    const admin = await AclClient.signIn(broker.bootstrap, "admin", "127.0.0.1");
     const created = await admin.call(19, 7, { topics: TOPICS.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 30000, validateOnly: false });
     for (const t of created.topics) assert.equal(t.errorCode, 0, `creating ${t.name}: ${t.errorMessage}`);
     // Groups are described by their coordinator: wait until the broker is one (it creates its
@@ -226,7 +205,7 @@ test("whole requests: the resources the broker refuses are the ones `policy expl
   let compared = 0;
   for (const user of PROBE_USERS) {
     for (const host of HOSTS) {
-      const c = await Client.signIn(broker.bootstrap, user, host);
+      const c = await AclClient.signIn(broker.bootstrap, user, host);
       try {
         for (const [api, parts] of requests) {
           const request = requestFor(module, api, parts);
