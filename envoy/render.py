@@ -121,6 +121,25 @@ def write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def yaml_quoted(text: str) -> str:
+    """A YAML double-quoted scalar of `text`, in ASCII. Not json.dumps: a character past U+FFFF
+    would be a JSON surrogate pair (\\ud83d\\ude00), which YAML parsers refuse; YAML writes it
+    \\U0001f600."""
+    out = ['"']
+    for ch in text:
+        c = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= c < 0x7f:
+            out.append(ch)
+        elif c > 0xffff:
+            out.append("\\U%08x" % c)
+        else:
+            out.append("\\u%04x" % c)
+    out.append('"')
+    return "".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--template", required=True)
@@ -171,7 +190,7 @@ def main() -> int:
 
     def policy_value(m: re.Match) -> str:
         conf = policy if m.group(1) is None else json.dumps(merge(parsed, json.loads(m.group(1))))
-        return json.dumps(conf)  # a JSON string literal is also a valid YAML double-quoted scalar
+        return yaml_quoted(conf)
 
     out, skipping = [], False
     for line in lines:

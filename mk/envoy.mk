@@ -33,9 +33,9 @@ ENVOY_DIR      := $(CACHE)/envoy
 ENVOY_TEMPLATE := envoy/envoy.yaml
 ENVOY_CONFIG   := $(ENVOY_DIR)/envoy.yaml
 # Certificates of the TLS listener 127.0.0.1:19094, made at run time by test/e2e/bin/tls-certs.sh
-# (never committed): a test CA, Envoy's server certificate, clients carol and mallory.
+# (never committed): a test CA (and its key), Envoy's server certificate, clients carol and mallory.
 ENVOY_TLS      := $(ENVOY_DIR)/tls
-ENVOY_TLS_FILES := $(addprefix $(ENVOY_TLS)/,ca.crt server.crt server.key carol.crt carol.key mallory.crt mallory.key)
+ENVOY_TLS_FILES := $(addprefix $(ENVOY_TLS)/,ca.crt ca.key server.crt server.key carol.crt carol.key mallory.crt mallory.key)
 FILTER_WASM    ?= build/filter.wasm
 POLICY         ?= envoy/policy.example.json
 NOWASM         ?=

@@ -5,7 +5,7 @@ import { DecodedRequest, decodeRequestWith, decodeResponseWith, encodeResponseWi
 import { Writer } from "../protocol/writer";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
-import { logParts, LogLevelValues, enabled, getProperty, printable, nowNs } from "../runtime/host";
+import { logParts, LogLevelValues, enabled, getProperty, getPropertyBytes, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
 import { RequestContext } from "./context";
 import { ResponseRewrite } from "./rewrite";
@@ -24,9 +24,13 @@ import { warnBounded, defineWarningsCounter } from "./warnings";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
+import { TlsPrincipal, kafkaTlsPrincipal } from "./tls-principal";
 
 /** Answers decoded whole in line to be rewritten (what the views do not decide), for operators. */
 const RESPONSES_DECODED = "kafka.responses_decoded";
+
+/** Connections closed because Kafka's principal for the client's certificate cannot be told. */
+const CERTIFICATES_REFUSED = "kafka.tls_certificates_refused";
 
 /** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
 const UNDECODED = new DecodedRequest();
@@ -34,11 +38,11 @@ const UNDECODED = new DecodedRequest();
 export class Enforcer extends KafkaHandler {
   readonly session: Session = new Session();
   /**
-   * Gives the TLS client certificate's principal ("" without one); asked once, at the first
+   * Gives the TLS client certificate's principal (null without one); asked once, at the first
    * request. Envoy creates the connection's filter context when it accepts the connection,
    * before the TLS handshake, so the certificate is not known yet at construction time.
    */
-  tlsPrincipalLookup: (() => string) | null = null;
+  tlsPrincipalLookup: (() => TlsPrincipal | null) | null = null;
   /** Set when a policy service answers the ACL questions ("external"). */
   external: ExternalAuthorizer | null = null;
   /** What the walks of the response read as it arrives have read of it (responses.ts). */
@@ -54,6 +58,7 @@ export class Enforcer extends KafkaHandler {
     super();
     // Defined with the VM's first connection, so that dashboards find it before its first count.
     counter(RESPONSES_DECODED);
+    counter(CERTIFICATES_REFUSED);
     defineRefusalLogCounter();
     defineWarningsCounter();
     defineSaslCounters();
@@ -71,7 +76,14 @@ export class Enforcer extends KafkaHandler {
     if (lookup != null) {
       this.tlsPrincipalLookup = null;
       const p = lookup();
-      if (p.length > 0) this.session.principal = p;
+      if (p != null) {
+        // Whose rights apply is not known: Kafka's name for this certificate cannot be told.
+        if (p.error.length > 0) {
+          count(CERTIFICATES_REFUSED);
+          return Verdict.close("client certificate " + printable(p.subject) + ": " + p.error);
+        }
+        this.session.principal = p.principal;
+      }
     }
     const clientId = header.clientId;
     this.session.clientId = clientId != null ? clientId : "";
@@ -307,15 +319,18 @@ export function javaIPv6(ip: string): string {
 }
 
 /**
- * Kafka's default principal for a TLS client: "User:" + the certificate subject's
- * distinguished name, as Envoy gives it (RFC 2253 form, e.g. "CN=alice,OU=eng").
+ * The TLS client certificate's principal as Kafka names it (tls-principal.ts); null on a
+ * connection without TLS or without a client certificate.
  */
-export function tlsPrincipalOf(subject: string | null): string {
-  return subject != null && subject.length > 0 ? "User:" + subject : "";
-}
-
-function peerCertificatePrincipal(): string {
-  return tlsPrincipalOf(getProperty(["connection", "subject_peer_certificate"]));
+function peerCertificatePrincipal(): TlsPrincipal | null {
+  const subject = getProperty(["connection", "subject_peer_certificate"]);
+  if (subject == null) return null;
+  // Envoy gives "" both without a certificate and for one with an empty subject (Kafka: "User:").
+  if (subject.length == 0) {
+    const presented = getPropertyBytes(["connection", "mtls"]);
+    if (presented == null || presented.length == 0 || presented[0] == 0) return null;
+  }
+  return kafkaTlsPrincipal(subject);
 }
 
 function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {

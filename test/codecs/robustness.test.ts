@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadCodecs } from "../lib/codecs";
+import { seededRandom } from "../lib/seeded-random";
 
 const framesFile = process.env.ORACLE_FRAMES ?? ".cache/oracle/frames.jsonl";
 
@@ -19,17 +20,6 @@ function decodeSafely(f: OracleFrame, payload: Uint8Array): { json: string; erro
   return { json, error: json === "" ? codecs.error() : "" };
 }
 
-// A small deterministic generator (mulberry32), so a failure reproduces.
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test(`every truncation of ${frames.length} oracle frames fails cleanly, naming the field and offset`, () => {
   let cases = 0;
@@ -48,7 +38,7 @@ test(`every truncation of ${frames.length} oracle frames fails cleanly, naming t
 });
 
 test("seeded random corruptions never trap", () => {
-  const next = random(20261128);
+  const next = seededRandom(20261128);
   let cases = 0, rejected = 0;
   for (const f of frames) {
     const original = new Uint8Array(Buffer.from(f.frame, "base64").subarray(4));

@@ -16,7 +16,8 @@ import { decodeResponse } from "../../assembly/codec/frame";
 import { RequestHeader, RequestNote, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName, oauthBearerSubject } from "../../assembly/enforce/apis/connection";
-import { hostOf, tlsPrincipalOf, Enforcer } from "../../assembly/enforce/handler";
+import { hostOf, Enforcer } from "../../assembly/enforce/handler";
+import { TlsPrincipal, kafkaTlsPrincipal } from "../../assembly/enforce/tls-principal";
 import { loadConfig } from "../../assembly/enforce/config";
 import { base64Encode } from "../../assembly/json/base64";
 import { policyOf, session, run, rewriteResponse, rewriteFromBytes, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
@@ -25,9 +26,17 @@ const ctxs = new Array<RequestContext>();
 const OPEN = `{"allowEveryoneIfNoAclFound": true}`;
 
 let certificateLookups = 0;
-function carolsCertificate(): string {
+function carolsCertificate(): TlsPrincipal | null {
   certificateLookups++;
-  return tlsPrincipalOf("CN=carol,OU=e2e");
+  return kafkaTlsPrincipal("CN=carol,OU=e2e");
+}
+
+function titledCertificate(): TlsPrincipal | null { return kafkaTlsPrincipal("CN=boss,title=boss,OU=e2e"); }
+
+function javaName(boringSsl: string): string {
+  const p = kafkaTlsPrincipal(boringSsl);
+  expect(p.error).toBe("", boringSsl);
+  return p.principal;
 }
 
 function utf8(s: string): Uint8Array { return Uint8Array.wrap(String.UTF8.encode(s)); }
@@ -395,10 +404,42 @@ describe("connection properties", () => {
     expect(hostOf(null)).toBe("");
   });
 
-  it("makes User:<subject> from a TLS client certificate, nothing without one", () => {
-    expect(tlsPrincipalOf("CN=carol,OU=e2e")).toBe("User:CN=carol,OU=e2e");
-    expect(tlsPrincipalOf("")).toBe("");
-    expect(tlsPrincipalOf(null)).toBe("");
+  // Left: the subject as Envoy (BoringSSL) writes it; right: Kafka's principal for the same
+  // certificate (Java's X500Principal.getName(), as test/e2e/tls-principal.test.ts asks Kafka).
+  it("names a TLS client as Kafka does: Java's RFC 2253, not BoringSSL's", () => {
+    expect(javaName("CN=carol,OU=e2e")).toBe("User:CN=carol,OU=e2e");
+    expect(javaName("")).toBe("User:");
+    expect(javaName("CN=m,emailAddress=m@example.com,O=e2e")).toBe("User:CN=m,1.2.840.113549.1.9.1=#160d6d406578616d706c652e636f6d,O=e2e");
+    expect(javaName("CN=dn-serial,serialNumber=42,O=e2e")).toBe("User:CN=dn-serial,2.5.4.5=#13023432,O=e2e");
+    expect(javaName("CN=dn-caf\\C3\\A9-\\C3\\BC,OU=e2e")).toBe("User:CN=dn-café-ü,OU=e2e");
+    expect(javaName("UID=m1+CN=dn-multi,OU=e2e")).toBe("User:CN=dn-multi+UID=m1,OU=e2e");
+    expect(javaName("CN=dn\\,a\\+b\\;c\\<d\\>\\\"e\\\"\\\\f,OU=e2e")).toBe("User:CN=dn\\,a\\+b\\;c\\<d\\>\\\"e\\\"\\\\f,OU=e2e");
+    expect(javaName("CN=\\ dn spaces\\ ,OU=e2e")).toBe("User:CN=\\ dn spaces\\ ,OU=e2e");
+    expect(javaName("CN=\\#dn-hash,OU=e2e")).toBe("User:CN=\\#dn-hash,OU=e2e");
+    expect(javaName("CN=a=b#c,OU=e2e")).toBe("User:CN=a\\=b\\#c,OU=e2e");
+    expect(javaName("CN=x\\00y,OU=e2e")).toBe("User:CN=x\\00y,OU=e2e");
+    expect(javaName("CN=dn-dc,DC=example,DC=com")).toBe("User:CN=dn-dc,DC=example,DC=com");
+    expect(javaName("CN=dn-long,street=Hauptstr. 1,L=M\\C3\\BCnchen,C=DE")).toBe("User:CN=dn-long,STREET=Hauptstr. 1,L=München,C=DE");
+    expect(javaName("CN=o,1.2.3.4=#0C06435553544F4D")).toBe("User:CN=o,1.2.3.4=#0c06435553544f4d");
+  });
+
+  it("gives no name where Kafka's depends on an encoding Envoy's text does not show", () => {
+    const p = kafkaTlsPrincipal("CN=boss,title=boss,OU=e2e");
+    expect(p.principal).toBe("");
+    expect(p.error).toBe("Kafka names the holder by the DER encoding of the certificate's title attribute, which Envoy's text of the subject does not give");
+    expect(kafkaTlsPrincipal("CN=x+").error).toBe("the subject ends in a '+'");
+    expect(kafkaTlsPrincipal("=x").error).toBe("no attribute type at 0");
+    expect(kafkaTlsPrincipal("CN=x\\").error).toBe("a value of CN ends in an escape");
+  });
+
+  it("closes a TLS connection whose principal cannot be told, at its first request", () => {
+    const e = new Enforcer(loadConfig(OPEN).config!, "127.0.0.1", "");
+    e.tlsPrincipalLookup = titledCertificate;
+    const frame = requestBytes(18, 3, new ApiVersionsRequestData());
+    const v = e.onRequest(frame, new RequestHeader(18, 3, CORRELATION_ID, "spec-client", 0, frame.length));
+    expect(v.kind).toBe(VerdictKind.Close);
+    expect(v.reason).toBe("client certificate CN=boss,title=boss,OU=e2e: Kafka names the holder by the DER encoding of the certificate's title attribute, which Envoy's text of the subject does not give");
+    expect(e.session.principal).toBe("User:ANONYMOUS");
   });
 
   it("asks for the TLS principal at the first request (Envoy knows the certificate only after the handshake)", () => {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Test certificates for Envoy's TLS listener (127.0.0.1:19094), made at run time, never committed.
 #   tls-certs.sh DIR    writes into DIR (replacing what is there):
-#     ca.crt                     a self-signed test CA (the only one Envoy trusts for clients)
+#     ca.crt ca.key              a self-signed test CA (the only one Envoy trusts for clients); its
+#                                key stays, for tests that issue certificates with other subjects
+#                                (test/e2e/tls-principal.test.ts)
 #     server.crt server.key      Envoy's certificate, for 127.0.0.1 and localhost
 #     carol.crt carol.key        client "CN=carol,OU=e2e"   (ACLs in test/e2e/policy.json)
 #     mallory.crt mallory.key    client "CN=mallory,OU=e2e" (no ACLs)
@@ -42,7 +44,7 @@ for who in carol mallory; do
 extendedKeyUsage=clientAuth"
 done
 
-rm -f "$TMP"/*.csr "$TMP"/*.ext "$TMP"/*.srl "$TMP/ca.key"
+rm -f "$TMP"/*.csr "$TMP"/*.ext "$TMP"/*.srl
 chmod 644 "$TMP"/*.crt && chmod 600 "$TMP"/*.key
 rm -rf "$DIR" && mv "$TMP" "$DIR"
 trap - EXIT

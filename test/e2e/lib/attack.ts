@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { requestFrame as encodeRequest, decodeResponse, recordBatch } from "../../bench/lib/wire";
 import { envoyPid } from "../../bench/lib/envoy";
-import { PLAINTEXT, SASL, TLS, BROKER_DIRECT, BROKER_INTERNAL, USERS, RUN, tlsFiles, type TlsUserName, type UserName } from "./env";
+import { PLAINTEXT, SASL, TLS, BROKER_DIRECT, BROKER_INTERNAL, USERS, RUN, tlsFiles, type TlsFiles, type TlsUserName, type UserName } from "./env";
 import { logSince, filterLogSince, brief } from "./envoy";
 import { client, producer, errorTypes } from "./kafkajs";
 import { within, type Ctx } from "./harness";
@@ -54,13 +54,13 @@ export class Wire {
     s.on("error", (e: NodeJS.ErrnoException) => { this.error ??= e.code ?? e.message; });
   }
 
-  /** Connects to `listener`; on TLS with `tlsUser`'s client certificate. */
-  static open(listener: Listener, tlsUser: TlsUserName = "carol", timeoutMs = 3000): Promise<Wire> {
+  /** Connects to `listener`; on TLS with `tlsUser`'s client certificate (or the files given). */
+  static open(listener: Listener, tlsUser: TlsUserName | TlsFiles = "carol", timeoutMs = 3000): Promise<Wire> {
     const [host, port] = ADDRESS[listener].split(":");
     return new Promise((resolve, reject) => {
       let s: net.Socket;
       if (listener === "tls") {
-        const f = tlsFiles(tlsUser);
+        const f = typeof tlsUser === "string" ? tlsFiles(tlsUser) : tlsUser;
         s = tls.connect({ host, port: Number(port), ca: readFileSync(f.ca), cert: readFileSync(f.cert), key: readFileSync(f.key) });
       } else {
         s = net.connect({ host, port: Number(port) });

@@ -76,7 +76,10 @@ export function isTlsUser(p: string): p is TlsUserName {
 }
 
 /** PEM paths of the test CA and of a TLS user's certificate and key. */
-export function tlsFiles(user: TlsUserName): { ca: string; cert: string; key: string } {
+/** A TLS client's files: the CA it trusts, its certificate and key (PEM). */
+export interface TlsFiles { ca: string; cert: string; key: string }
+
+export function tlsFiles(user: TlsUserName): TlsFiles {
   return { ca: TLS_CA, cert: join(TLS_DIR, `${user}.crt`), key: join(TLS_DIR, `${user}.key`) };
 }
 

@@ -1,0 +1,208 @@
+// Kafka's principal for a TLS client certificate, from the subject Envoy gives.
+//
+// Kafka (DefaultKafkaPrincipalBuilder, default ssl.principal.mapping.rules) names the holder of a
+// client certificate "User:" + X500Principal.getName(): RFC 2253 as Java writes it. Envoy's
+// connection.subject_peer_certificate is RFC 2253 as BoringSSL writes it (X509_NAME_print_ex with
+// XN_FLAG_RFC2253), and the two differ for the same certificate:
+//   - attributes Java has no RFC 2253 keyword for (emailAddress, serialNumber, title, ...) are
+//     "<dotted OID>=#<DER of the value in hex>" in Java, "<short name>=<text>" in BoringSSL;
+//   - bytes past ASCII: Java writes the characters, BoringSSL "\C3\A9";
+//   - Java escapes '=' and '#' anywhere in a value, BoringSSL a leading '#' only; a NUL is "\00"
+//     in Java, other control characters are written as they are (BoringSSL: "\XX");
+//   - a multi-valued RDN ("CN=x+UID=y"): Java in the certificate's order, BoringSSL reversed;
+//   - streetAddress: "STREET" in Java, "street" in BoringSSL.
+// A policy written with the names Kafka shows (kafka-acls, the broker's authorizer log) must apply
+// to the same certificates here: a DENY that missed them would be a way around it. So the subject
+// is read back into its attributes and written again as Java writes it. Where the DER encoding
+// Java would print cannot be known from BoringSSL's text (an attribute such as title, a
+// DirectoryString that may be a UTF8String or a PrintableString), the name is not guessed:
+// the caller refuses the connection, as it does for a SASL exchange it cannot follow.
+
+/** The result: `principal` ("User:..."), or why none can be given (`error`, principal ""). */
+export class TlsPrincipal {
+  constructor(readonly subject: string, public principal: string, public error: string = "") {}
+}
+
+/** Java's RFC 2253 keywords (sun.security.x509.AVAKeyword), by BoringSSL's short name. */
+function javaKeyword(shortName: string): string | null {
+  if (shortName == "CN" || shortName == "C" || shortName == "L" || shortName == "ST" || shortName == "O" ||
+    shortName == "OU" || shortName == "DC" || shortName == "UID") return shortName;
+  if (shortName == "street") return "STREET";
+  return null;
+}
+
+/**
+ * Attributes without a Java keyword whose ASN.1 type their standard fixes (so the DER Java prints
+ * is known): PKCS #9 emailAddress is an IA5String, X.520 serialNumber and dnQualifier are
+ * PrintableStrings. Returns "OID tag" or null.
+ */
+function fixedTypeOid(shortName: string): string | null {
+  if (shortName == "emailAddress") return "1.2.840.113549.1.9.1 22";
+  if (shortName == "serialNumber") return "2.5.4.5 19";
+  if (shortName == "dnQualifier") return "2.5.4.46 19";
+  return null;
+}
+
+const HEX = "0123456789abcdef";
+
+function hexValue(c: i32): i32 {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** One attribute as BoringSSL wrote it: its type, and its value as text or as a DER dump. */
+class Attribute {
+  constructor(public type: string, public text: string, public der: string | null) {}
+}
+
+/** Reads BoringSSL's RFC 2253 text; `error` set where it is not what BoringSSL writes. */
+class SubjectReader {
+  pos: i32 = 0;
+  error: string = "";
+  constructor(readonly s: string) {}
+
+  atEnd(): bool { return this.pos >= this.s.length; }
+
+  /** The next attribute, or null (error set). `separator` after it: ',' '+' or 0 at the end. */
+  attribute(): Attribute | null {
+    const s = this.s;
+    const eq = s.indexOf("=", this.pos);
+    if (eq <= this.pos) { this.error = "no attribute type at " + this.pos.toString(); return null; }
+    const type = s.substring(this.pos, eq);
+    this.pos = eq + 1;
+    if (this.pos < s.length && s.charCodeAt(this.pos) == 35 /* # */) {
+      // A DER dump (a type BoringSSL does not print as text): hex up to the next separator.
+      const start = ++this.pos;
+      while (this.pos < s.length && hexValue(s.charCodeAt(this.pos)) >= 0) this.pos++;
+      if (this.pos == start || (this.pos - start) % 2 != 0) { this.error = "odd DER dump of " + type; return null; }
+      return new Attribute(type, "", s.substring(start, this.pos).toLowerCase());
+    }
+    // Text: escapes are "\" + a character, or "\" + two hex digits (one byte of UTF-8).
+    const bytes = new Array<u8>();
+    while (this.pos < s.length) {
+      const c = s.charCodeAt(this.pos);
+      if (c == 44 /* , */ || c == 43 /* + */) break;
+      if (c == 92 /* \ */) {
+        if (this.pos + 1 >= s.length) { this.error = "a value of " + type + " ends in an escape"; return null; }
+        const hi = hexValue(s.charCodeAt(this.pos + 1));
+        const lo = this.pos + 2 < s.length ? hexValue(s.charCodeAt(this.pos + 2)) : -1;
+        if (hi >= 0 && lo >= 0) {
+          bytes.push(<u8>((hi << 4) | lo));
+          this.pos += 3;
+          continue;
+        }
+        this.pos++;
+        pushUtf8(bytes, s.substring(this.pos, this.pos + 1));
+        this.pos++;
+        continue;
+      }
+      const next = c >= 0xd800 && c < 0xdc00 ? 2 : 1;
+      pushUtf8(bytes, s.substring(this.pos, this.pos + next));
+      this.pos += next;
+    }
+    const buf = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) buf[i] = bytes[i];
+    return new Attribute(type, String.UTF8.decode(buf.buffer), null);
+  }
+
+  /** The separator after an attribute (',' '+'), 0 at the end. */
+  separator(): i32 {
+    if (this.pos >= this.s.length) return 0;
+    return this.s.charCodeAt(this.pos++);
+  }
+}
+
+function pushUtf8(out: Array<u8>, text: string): void {
+  const b = Uint8Array.wrap(String.UTF8.encode(text));
+  for (let i = 0; i < b.length; i++) out.push(b[i]);
+}
+
+/** A value as Java's AVA.toRFC2253String escapes it. */
+function javaEscaped(value: string): string {
+  const escaped = new Array<string>();
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c == 0) { escaped.push("\\00"); continue; }
+    if (c == 44 || c == 61 || c == 43 || c == 60 || c == 62 || c == 35 || c == 59 || c == 34 || c == 92) escaped.push("\\");
+    escaped.push(String.fromCharCode(c));
+  }
+  // Java then escapes every leading and trailing space or carriage return, of the escaped text.
+  let lead = 0;
+  while (lead < escaped.length && isBlank(escaped[lead])) lead++;
+  let trail = escaped.length - 1;
+  while (trail >= 0 && isBlank(escaped[trail])) trail--;
+  let out = "";
+  for (let i = 0; i < escaped.length; i++) out += (i < lead || i > trail ? "\\" : "") + escaped[i];
+  return out;
+}
+
+function isBlank(part: string): bool { return part == " " || part == "\r"; }
+
+/** "#" + hex of the DER of a string of ASN.1 type `tag`, each character one byte (IA5, Printable). */
+function derHex(tag: i32, value: string): string | null {
+  const n = value.length;
+  let out = "#" + byteHex(tag);
+  if (n < 0x80) out += byteHex(n);
+  else if (n < 0x100) out += "81" + byteHex(n);
+  else out += "82" + byteHex(n >> 8) + byteHex(n & 0xff);
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff) return null;
+    out += byteHex(c);
+  }
+  return out;
+}
+
+function byteHex(b: i32): string {
+  return String.fromCharCode(HEX.charCodeAt((b >> 4) & 15)) + String.fromCharCode(HEX.charCodeAt(b & 15));
+}
+
+/** One attribute as Java writes it, or null where Java's form cannot be known (error set). */
+function javaAttribute(a: Attribute, r: SubjectReader): string | null {
+  const first = a.type.charCodeAt(0);
+  if (first >= 48 && first <= 57) {
+    // A dotted OID: BoringSSL knows no name for it and dumps its DER, as Java does.
+    if (a.der != null) return a.type + "=#" + a.der!;
+    r.error = "attribute " + a.type + " given as text";
+    return null;
+  }
+  const keyword = javaKeyword(a.type);
+  if (keyword != null) return keyword + "=" + (a.der != null ? "#" + a.der! : javaEscaped(a.text));
+  const fixed = fixedTypeOid(a.type);
+  if (fixed != null && a.der == null) {
+    const space = fixed.indexOf(" ");
+    const der = derHex(I32.parseInt(fixed.substring(space + 1)), a.text);
+    if (der != null) return fixed.substring(0, space) + "=" + der;
+  }
+  r.error = "Kafka names the holder by the DER encoding of the certificate's " + a.type +
+    " attribute, which Envoy's text of the subject does not give";
+  return null;
+}
+
+/**
+ * Kafka's principal for a certificate whose subject Envoy gives as `subject`
+ * (connection.subject_peer_certificate). An empty subject is Kafka's "User:".
+ */
+export function kafkaTlsPrincipal(subject: string): TlsPrincipal {
+  const r = new SubjectReader(subject);
+  const rdns = new Array<string>();
+  let rdn = new Array<string>();
+  while (!r.atEnd()) {
+    const a = r.attribute();
+    if (a == null) return new TlsPrincipal(subject, "", r.error);
+    const java = javaAttribute(a, r);
+    if (java == null) return new TlsPrincipal(subject, "", r.error);
+    rdn.push(java);
+    const sep = r.separator();
+    if (sep == 43 /* + */) continue;
+    // BoringSSL lists a multi-valued RDN's attributes in reverse, Java in the certificate's order.
+    rdn.reverse();
+    rdns.push(rdn.join("+"));
+    rdn = new Array<string>();
+    if (sep == 0) break;
+  }
+  if (rdn.length > 0) return new TlsPrincipal(subject, "", "the subject ends in a '+'");
+  return new TlsPrincipal(subject, "User:" + rdns.join(","));
+}

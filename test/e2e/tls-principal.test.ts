@@ -1,0 +1,183 @@
+// A TLS client is the principal Kafka would name it. Certificates with subjects where Java's
+// RFC 2253 (Kafka's X500Principal.getName()) and BoringSSL's (Envoy's
+// connection.subject_peer_certificate) differ are issued by the stack's test CA: attributes Java
+// has no keyword for, bytes past ASCII, escapes, multi-valued RDNs; a fixed set and random ones
+// (TLS_SEED=<n> repeats a run's). Kafka's own principal builder names each (test/oracle,
+// TlsPrincipals: DefaultKafkaPrincipalBuilder, ssl.principal.mapping.rules=DEFAULT). A policy is
+// made with those names (each may describe a topic of its own; a DENY of each under an ALLOW to
+// everyone on a shared one) and reloaded into Envoy; through Envoy's TLS listener each
+// certificate must see its own topic, not the others', and be refused the shared one. A policy
+// written as Kafka shows principals must apply to the same clients here: a DENY that missed them
+// would be a way around it. Certificates whose Kafka name depends on an encoding Envoy's text
+// does not show (a title) are closed on at the first request, counted and logged.
+// The file ends with test/e2e/policy.json in force.
+
+import assert from "node:assert/strict";
+import { after, before } from "node:test";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { e2e, type Ctx } from "./lib/harness";
+import { ROOT, RUN, POLICY_FILE, TLS_CA, TLS_DIR, type TlsFiles } from "./lib/env";
+import { stats, stat, K, logSince, reloadPolicy } from "./lib/envoy";
+import { Wire } from "./lib/attack";
+import { requestFrame, decodeResponse } from "../bench/lib/wire";
+import { seededRandom } from "../lib/seeded-random";
+
+const WORK = join(tmpdir(), `kafka-wasm-tls-principal-${RUN}`);
+const SEED = Number(process.env.TLS_SEED ?? Date.now() % 1_000_000);
+const RANDOM_SUBJECTS = 24;
+const TOPIC_AUTHORIZATION_FAILED = 29;
+
+/** Subjects (openssl's -subj syntax: "/" between RDNs, "+" within one, "\" escapes) Java and BoringSSL write differently. */
+const FIXED: Array<[string, string]> = [
+  ["plain", "/OU=e2e/CN=tls-plain"],
+  ["email", "/O=e2e/emailAddress=tls-email@example.com/CN=tls-email"],
+  ["utf8", "/OU=e2e/CN=tls-café-ü-中-😀"],
+  ["escapes", '/OU=e2e/CN=tls\\,a\\+b;c<d>"e"\\\\f=g#h'],
+  ["multi-valued", "/OU=e2e/CN=tls-multi+UID=m1+DC=x"],
+  ["serial", "/O=e2e/serialNumber=42/CN=tls-serial"],
+  ["dn-qualifier", "/OU=e2e/dnQualifier=q1/CN=tls-dnq"],
+  ["spaces", "/OU=e2e/CN= tls spaces "],
+  ["hash", "/OU=e2e/CN=#tls-hash"],
+  ["dc", "/DC=com/DC=example/CN=tls-dc"],
+  ["long", "/C=DE/ST=Bayern/L=München/O=Acme GmbH/OU=e2e/street=Hauptstr. 1/CN=tls-long"],
+  // An attribute neither BoringSSL nor Java has a name for (defined in the request's config).
+  ["oid", "/OU=e2e/kwfTestAttribute=custom/CN=tls-oid"],
+];
+/** Subjects whose Kafka name depends on the DER type of a DirectoryString: refused. */
+const UNTELLABLE: Array<[string, string]> = [
+  ["title", "/OU=e2e/title=boss/CN=tls-title"],
+  ["given-name", "/OU=e2e/GN=Ada/SN=Lovelace/CN=tls-gn"],
+];
+
+
+// What each attribute's ASN.1 type lets openssl write: UTF8String (DirectoryString, UID),
+// IA5String (DC, emailAddress), PrintableString (serialNumber, dnQualifier, C).
+const UTF8 = [..."abcXYZ019 .-_,+\"\\<>;#=éü中😀"];
+const IA5 = [..."abcxyz019 .-_,+#=;<>\"\\"];
+const PRINTABLE = [..."abcXYZ019 '()+,-./:=?"];
+const ATTRIBUTES: Array<[string, string[]]> = [
+  ["CN", UTF8], ["OU", UTF8], ["O", UTF8], ["L", UTF8], ["ST", UTF8], ["street", UTF8], ["UID", UTF8],
+  ["DC", IA5], ["emailAddress", IA5], ["serialNumber", PRINTABLE], ["dnQualifier", PRINTABLE],
+];
+
+/** A random subject in -subj syntax: 1-5 RDNs of 1-3 attributes, values from each type's characters. */
+function randomSubject(next: () => number, index: number): string {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)];
+  const value = (chars: string[]): string => {
+    const n = 1 + Math.floor(next() * 10);
+    let v = "";
+    for (let i = 0; i < n; i++) v += pick(chars);
+    return v.replace(/[\\/+]/g, (c) => `\\${c}`);
+  };
+  const rdns: string[] = [];
+  const count = 1 + Math.floor(next() * 5);
+  for (let r = 0; r < count; r++) {
+    const avas: string[] = [];
+    const n = next() < 0.2 ? 2 + Math.floor(next() * 2) : 1;
+    for (let a = 0; a < n; a++) {
+      const [type, chars] = pick(ATTRIBUTES);
+      avas.push(`${type}=${value(chars)}`);
+    }
+    rdns.push(avas.join("+"));
+  }
+  if (next() < 0.5) rdns.push(`C=${pick([..."ABCDEFGHIJ"])}${pick([..."KLMNOPQRST"])}`);
+  // A CN of its own keeps the run's principals apart.
+  rdns.splice(Math.floor(next() * (rdns.length + 1)), 0, `CN=tls-random-${index}`);
+  return "/" + rdns.join("/");
+}
+
+interface Client { name: string; subject: string; files: TlsFiles; principal: string }
+
+/** A key and a certificate for `subject`, issued by the stack's test CA (kept by tls-certs.sh). */
+function issue(name: string, subject: string): TlsFiles {
+  const key = join(WORK, `${name}.key`), csr = join(WORK, `${name}.csr`), cert = join(WORK, `${name}.crt`), cfg = join(WORK, "req.cnf");
+  const openssl = (args: string[]): void => void execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+  openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+  openssl(["req", "-new", "-utf8", "-config", cfg, "-key", key, "-subj", subject, "-out", csr]);
+  openssl(["x509", "-req", "-in", csr, "-CA", TLS_CA, "-CAkey", join(TLS_DIR, "ca.key"), "-CAcreateserial", "-CAserial", join(WORK, "ca.srl"),
+    "-days", "2", "-sha256", "-out", cert]);
+  return { ca: TLS_CA, cert, key };
+}
+
+/** Kafka's principal for each certificate file, from Kafka's own principal builder. */
+function kafkaPrincipals(certs: string[]): Map<string, string> {
+  const dir = join(ROOT, "test", "oracle");
+  const cp = `${join(dir, "target", "classes")}:${readFileSync(join(dir, "target", "classpath.txt"), "utf8").trim()}`;
+  const out = execFileSync("java", ["-cp", cp, "dev.kafkawasm.oracle.TlsPrincipals", ...certs], { encoding: "utf8" });
+  return new Map(out.trim().split("\n").map((l) => JSON.parse(l) as { file: string; principal: string }).map((l) => [l.file, l.principal]));
+}
+
+const clients: Client[] = [];
+const untellable: Client[] = [];
+const SHARED = `tls.${RUN}.shared`;
+const own = (i: number): string => `tls.${RUN}.${i}`;
+
+before(async () => {
+  mkdirSync(WORK, { recursive: true });
+  writeFileSync(join(WORK, "req.cnf"), "oid_section = oids\n[ oids ]\nkwfTestAttribute = 1.3.6.1.4.1.99999.1\n[ req ]\ndistinguished_name = dn\n[ dn ]\n");
+  const next = seededRandom(SEED);
+  const all: Array<[string, string]> = [...FIXED];
+  for (let i = 0; i < RANDOM_SUBJECTS; i++) all.push([`random-${i}`, randomSubject(next, i)]);
+  for (const [name, subject] of all) clients.push({ name, subject, files: issue(name, subject), principal: "" });
+  for (const [name, subject] of UNTELLABLE) untellable.push({ name, subject, files: issue(name, subject), principal: "" });
+  const names = kafkaPrincipals([...clients, ...untellable].map((c) => c.files.cert));
+  for (const c of [...clients, ...untellable]) c.principal = names.get(c.files.cert) ?? assert.fail(`no Kafka principal for ${c.name}`);
+
+  const policy = JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { acls: unknown[] };
+  const acl = (principal: string, topic: string, permissionType: string) =>
+    ({ principal, host: "*", resourceType: "TOPIC", resourceName: topic, resourcePatternType: "LITERAL", operation: "DESCRIBE", permissionType });
+  policy.acls.push(acl("User:*", SHARED, "ALLOW"));
+  [...clients, ...untellable].forEach((c, i) => policy.acls.push(acl(c.principal, own(i), "ALLOW"), acl(c.principal, SHARED, "DENY")));
+  const file = join(WORK, "policy.json");
+  writeFileSync(file, JSON.stringify(policy));
+  await reloadPolicy(file);
+}, { timeout: 180_000 });
+
+after(() => reloadPolicy(POLICY_FILE), { timeout: 150_000 });
+
+/** Metadata of `topics` through Envoy's TLS listener as `c`: each topic's error code; null if closed. */
+async function describe(c: Client, topics: string[]): Promise<Map<string, number> | null> {
+  const w = await Wire.open("tls", c.files);
+  try {
+    await w.send(await requestFrame(3, 12, { topics: topics.map((name) => ({ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name })),
+      allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, "tls-principal"));
+    const frame = await w.next(10_000);
+    if (frame === null) return null;
+    const body = (await decodeResponse(frame, 3, 12)).body as { topics: Array<{ name: string; errorCode: number }> };
+    return new Map(body.topics.map((t) => [t.name, t.errorCode]));
+  } finally {
+    w.destroy();
+  }
+}
+
+e2e("each client certificate is the principal Kafka names it: its own topic, not another's, and a DENY written for it applies", async (c: Ctx) => {
+  c.t.diagnostic(`TLS_SEED=${SEED}; ${clients.length} certificates`);
+  const wrong: string[] = [];
+  for (let i = 0; i < clients.length; i++) {
+    const other = (i + 1) % clients.length;
+    const codes = await describe(clients[i], [own(i), own(other), SHARED]);
+    const denied = (t: string) => codes?.get(t) === TOPIC_AUTHORIZATION_FAILED;
+    if (codes === null || denied(own(i)) || !denied(own(other)) || !denied(SHARED)) {
+      wrong.push(`${clients[i].name} ${clients[i].subject} (Kafka: ${clients[i].principal}): ` +
+        (codes === null ? "closed" : `own ${codes.get(own(i))}, another's ${codes.get(own(other))}, shared ${codes.get(SHARED)}`));
+    }
+  }
+  // What the filter named them, for a failure's reader (its audit lines of the refusals).
+  const seen = logSince(c.mark).filter((l) => l.includes("principal=")).map((l) => l.replace(/.*(principal=.*?) (client_id|host)=.*/, "$1"));
+  assert.deepEqual(wrong, [], `certificates the filter named otherwise than Kafka:\n${wrong.join("\n")}\nthe filter's audit lines:\n${[...new Set(seen)].slice(0, 40).join("\n")}`);
+});
+
+e2e("a certificate whose Kafka name Envoy's text of the subject cannot tell is closed on at its first request, counted and logged", async (c: Ctx) => {
+  const counter = "tls_certificates_refused";
+  const before = stat(await stats(`wasmcustom.kafka.${counter}`), K(counter));
+  for (const u of untellable) {
+    assert.equal(await describe(u, [own(clients.length)]), null, `${u.name} (${u.subject}): the filter closes the connection`);
+  }
+  assert.equal(stat(await stats(`wasmcustom.kafka.${counter}`), K(counter)) - before, untellable.length, `kafka.${counter} counts each`);
+  const lines = logSince(c.mark).filter((l) => l.includes("client certificate") && l.includes("DER encoding"));
+  assert.equal(lines.length, untellable.length, `a line for each:\n${lines.join("\n")}`);
+  assert.match(lines[0], /title attribute/);
+});
