@@ -3,7 +3,8 @@
 // random contents; SASL's own and acks=0 produces left out) is sent with its random names
 // (nothing the policy grants: the deny paths), and again with every topic name, group id and
 // transactional id replaced by names the policy grants in part (READ but not WRITE, CREATE
-// only, DESCRIBE_CONFIGS only, a DENY under an ALLOW, ...), as ANONYMOUS and as alice. Each time
+// only, DESCRIBE_CONFIGS only, a DENY under an ALLOW, ACLs bound to the clients' host 127.0.0.1
+// and to another, ...), as ANONYMOUS and as alice. Each time
 // it goes two ways:
 //   - through Envoy as ANONYMOUS on PLAINTEXT (alice: signed in on SASL), under
 //     test/e2e/policy.json, to the e2e broker (which has no authorizer: every authorization error
@@ -224,8 +225,8 @@ async function grant(broker: AclBroker): Promise<number> {
 const RUN = `authz${Date.now().toString(36)}`;
 const POOL: Record<"topicName" | "groupId" | "transactionalId", string[]> = {
   topicName: [`e2e.${RUN}`, `e2e.readonly.${RUN}`, `e2e.writeonly.${RUN}`, `e2e${RUN}`, `e2e.mm2-${RUN}`, `e2e.e2e.mm2-${RUN}`,
-    `mm2-offset-syncs.${RUN}`, `orders.${RUN}`, `secret.${RUN}`, `${RUN}.other`],
-  groupId: [`e2e.group.${RUN}`, `e2e.group.denied.${RUN}`, `${RUN}.group`],
+    `mm2-offset-syncs.${RUN}`, `orders.${RUN}`, `secret.${RUN}`, `${RUN}.other`, `e2e.hostbound.${RUN}`, `elsewhere.${RUN}`],
+  groupId: [`e2e.group.${RUN}`, `e2e.group.denied.${RUN}`, `${RUN}.group`, `elsewhere.group.${RUN}`],
   transactionalId: [`e2e.tx.${RUN}`, `${RUN}.tx`],
 };
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { e2e, type Ctx } from "./lib/harness";
 import { unique } from "./lib/env";
-import { POLICY_ACLS, patternCovers } from "./lib/policy";
+import { POLICY_ACLS, patternCovers, fromLoopback } from "./lib/policy";
 import { client, producer, admin, describeError, rejection } from "./lib/kafkajs";
 import * as kcat from "./lib/kcat";
 
@@ -15,7 +15,7 @@ const DESCRIBING = new Set(["READ", "WRITE", "DELETE", "ALTER", "DESCRIBE", "ALL
 /** Does an ALLOW ACL of the e2e policy let ANONYMOUS describe `topic`? (The policy has no DENY of DESCRIBE.) */
 function anonymousMayDescribe(topic: string): boolean {
   return POLICY_ACLS.some((a) => (a.principal === "User:ANONYMOUS" || a.principal === "User:*") && a.resourceType === "TOPIC"
-    && a.permissionType === "ALLOW" && DESCRIBING.has(a.operation) && patternCovers(a, topic));
+    && a.permissionType === "ALLOW" && DESCRIBING.has(a.operation) && patternCovers(a, topic) && fromLoopback(a));
 }
 
 /** A secret and an open topic, both made by admin (auto-created by producing one message each). */

@@ -15,7 +15,7 @@ import { e2e, type Ctx } from "./lib/harness";
 import { BROKER_INTERNAL, PLAINTEXT, SASL, unique } from "./lib/env";
 import { directAdmin, directKafka, ensureTopics } from "./lib/attack";
 import { kafkaTool } from "./lib/kafka-tools";
-import { POLICY_ACLS, patternCovers } from "./lib/policy";
+import { POLICY_ACLS, patternCovers, fromLoopback } from "./lib/policy";
 import type { Proc } from "./lib/proc";
 
 type As = "admin" | "anonymous" | "broker";
@@ -34,7 +34,7 @@ const lines = (p: Proc): string[] => p.stdout.split("\n").map((l) => l.trim()).f
  * operation that implies it (READ, WRITE, DELETE, ALTER), no DENY of DESCRIBE.
  */
 function anonymousDescribesGroup(name: string): boolean {
-  const about = POLICY_ACLS.filter((a) => a.resourceType === "GROUP" && ["User:ANONYMOUS", "User:*"].includes(a.principal) && patternCovers(a, name));
+  const about = POLICY_ACLS.filter((a) => a.resourceType === "GROUP" && ["User:ANONYMOUS", "User:*"].includes(a.principal) && patternCovers(a, name) && fromLoopback(a));
   const denied = about.some((a) => a.permissionType === "DENY" && ["DESCRIBE", "ALL"].includes(a.operation));
   return !denied && about.some((a) => a.permissionType === "ALLOW" && ["DESCRIBE", "READ", "WRITE", "DELETE", "ALTER", "ALL"].includes(a.operation));
 }

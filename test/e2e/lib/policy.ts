@@ -14,3 +14,8 @@ export const POLICY_ACLS = (JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { a
 export function patternCovers(a: PolicyAcl, name: string): boolean {
   return (a.resourcePatternType ?? "LITERAL") === "PREFIXED" ? name.startsWith(a.resourceName) : a.resourceName === name || a.resourceName === "*";
 }
+
+/** Does the ACL apply to the tests' clients, which all connect from 127.0.0.1 (its host "*" or that)? */
+export function fromLoopback(a: PolicyAcl): boolean {
+  return a.host === undefined || a.host === "*" || a.host === "127.0.0.1";
+}
