@@ -21,6 +21,8 @@ import { Session } from "./enforce/session";
 import { checkRequest } from "./enforce/apis/authorize";
 import { RequestTrace } from "./enforce/trace";
 import { encode, error as encodeError } from "./cli";
+import { kafkaTlsPrincipal } from "./enforce/tls-principal";
+import { MappedName } from "./enforce/ssl-principal-mapper";
 
 let lastError: string = "";
 
@@ -123,6 +125,38 @@ export function explainAcl(config: string, principal: string, host: string, reso
   j.key("resourceName"); j.string(name);
   j.key("operation"); j.string(operationName(op));
   writeDecision(j, policy, policy.authorizer.decide(principal, host, type, name, op));
+  j.endObject();
+  return j.toString();
+}
+
+/**
+ * The principal the filter gives a TLS client, under the configuration's
+ * filter.sslPrincipalMappingRules: from `subject` as Envoy gives it (BoringSSL's RFC 2253, as
+ * `openssl x509 -noout -subject -nameopt RFC2253` prints it), or, `isKafkaName`, from the
+ * distinguished name as Kafka writes it (X500Principal.getName()). JSON {"principal": ...}, or
+ * "" with error() (the filter then closes the connection).
+ */
+export function tlsPrincipal(config: string, subject: string, isKafkaName: bool): string {
+  lastError = "";
+  const r = loadConfig(config);
+  if (r.config == null) {
+    lastError = "the configuration is refused: " + r.error + " (kafka-wasm policy check lists every problem)";
+    return "";
+  }
+  const rules = r.config!.settings.sslPrincipalMapper;
+  let principal = "";
+  if (isKafkaName) {
+    const mapped = rules != null ? rules.name(subject) : new MappedName(subject);
+    if (mapped.error.length > 0) { lastError = "ssl.principal.mapping.rules: " + mapped.error; return ""; }
+    principal = "User:" + mapped.name;
+  } else {
+    const p = kafkaTlsPrincipal(subject, rules);
+    if (p.error.length > 0) { lastError = p.error; return ""; }
+    principal = p.principal;
+  }
+  const j = new JsonWriter();
+  j.beginObject();
+  j.key("principal"); j.string(principal);
   j.endObject();
   return j.toString();
 }

@@ -62,7 +62,8 @@ policy-tool: build/policy.wasm
 
 # `kafka-wasm policy` as users run it, and its import checked against a throwaway broker with
 # Kafka's StandardAuthorizer (test/policy/acl-broker.ts: its own ports and storage, ~1 min).
-test-policy: build/policy.wasm build/codecs.wasm kafka $(CLIENTS_CONSOLE_STAMP)
+# The oracle's program: ssl-principal-rules.test.ts asks Kafka's SslPrincipalMapper.
+test-policy: build/policy.wasm build/codecs.wasm kafka $(CLIENTS_CONSOLE_STAMP) test/oracle/target/classpath.txt
 	node --import tsx --test --test-concurrency=1 test/policy/*.test.ts
 
 # Every frame Kafka's classes wrote must decode to Kafka's JSON and encode back byte for byte.

@@ -14,6 +14,8 @@ export interface PolicyModule {
   /** JSON text, or throws with the module's reason. */
   explainAcl(config: string, principal: string, host: string, resource: string, operation: string): string;
   explainRequest(config: string, principal: string, host: string, requestJson: string): string;
+  /** The principal of a TLS client (JSON {"principal"}), from Envoy's subject or Kafka's name of it. */
+  tlsPrincipal(config: string, subject: string, isKafkaName: boolean): string;
 }
 
 const WASM = join(dirname(fileURLToPath(import.meta.url)), "..", "build", "policy.wasm");
@@ -70,11 +72,13 @@ export async function loadPolicyModule(): Promise<PolicyModule> {
     for (let i = 0; i < length; i += 4096) s += String.fromCharCode(...u16.subarray(i, i + 4096));
     return s;
   };
-  /** Calls an export that takes strings and returns one. */
-  const call = (name: string, ...args: string[]): string => {
-    const ptrs = args.map(lower);
+  /** Calls an export that takes strings (and booleans) and returns a string. */
+  const call = (name: string, ...args: Array<string | boolean>): string => {
+    const ptrs = args.filter((a): a is string => typeof a === "string").map(lower);
+    let next = 0;
+    const values = args.map((a) => (typeof a === "string" ? ptrs[next++] : a ? 1 : 0));
     try {
-      return lift((x[name] as (...a: number[]) => number)(...ptrs));
+      return lift((x[name] as (...a: number[]) => number)(...values));
     } finally {
       for (const p of ptrs) x.__unpin(p);
     }
@@ -95,5 +99,6 @@ export async function loadPolicyModule(): Promise<PolicyModule> {
     },
     explainAcl: (config, principal, host, resource, operation) => answer(call("explainAcl", config, principal, host, resource, operation)),
     explainRequest: (config, principal, host, request) => answer(call("explainRequest", config, principal, host, request)),
+    tlsPrincipal: (config, subject, isKafkaName) => answer(call("tlsPrincipal", config, subject, isKafkaName)),
   };
 }

@@ -14,7 +14,8 @@ export const POLICY_USAGE = `usage:
   kafka-wasm policy explain FILE --principal User:NAME --host IP --api NAME [--topic T]... [--group G]
                             [--transactional-id ID] [--json]
   kafka-wasm policy explain FILE --principal User:NAME --host IP --request REQUEST.json [--json]
-  kafka-wasm policy import [FILE] [--allow-everyone-if-no-acl-found] [--super-users 'User:a;User:b']`;
+  kafka-wasm policy import [FILE] [--allow-everyone-if-no-acl-found] [--super-users 'User:a;User:b']
+  kafka-wasm policy principal FILE (--subject 'CN=a,OU=b' | --kafka-name 'CN=a,OU=b')... [--json]`;
 
 /** Flags with values, repeatable ones collected; bare flags map to "". */
 function parseFlags(argv: string[], valued: string[], bare: string[]): { positional: string[]; flags: Map<string, string[]> } {
@@ -324,9 +325,36 @@ function importCommand(module: PolicyModule, argv: string[], out: (line: string)
   return 0;
 }
 
+/**
+ * The principal the filter gives TLS clients under FILE's filter.sslPrincipalMappingRules: from
+ * each --subject as Envoy gives it (`openssl x509 -noout -subject -nameopt RFC2253` prints the
+ * same), or each --kafka-name as Kafka writes the certificate's name. Exit 1 if one has none
+ * (the filter closes such a connection).
+ */
+function principalCommand(module: PolicyModule, argv: string[], out: (line: string) => void): number {
+  const { positional, flags } = parseFlags(argv, ["--subject", "--kafka-name"], ["--json"]);
+  if (positional.length !== 1) throw new UsageError("principal takes one policy FILE");
+  const config = readText(positional[0]);
+  const asked = [...(flags.get("--subject") ?? []).map((s) => ({ s, kafka: false })), ...(flags.get("--kafka-name") ?? []).map((s) => ({ s, kafka: true }))];
+  if (asked.length === 0) throw new UsageError("principal needs --subject or --kafka-name");
+  let failed = 0;
+  for (const { s, kafka } of asked) {
+    let principal: string | null = null, error: string | null = null;
+    try {
+      principal = (JSON.parse(module.tlsPrincipal(config, s, kafka)) as { principal: string }).principal;
+    } catch (e) {
+      error = (e as Error).message;
+      failed++;
+    }
+    if (flags.has("--json")) out(JSON.stringify({ [kafka ? "kafkaName" : "subject"]: s, principal, error }));
+    else out(principal ?? `${s}: no principal, the filter closes the connection: ${error}`);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
 export async function policyCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== "check" && sub !== "explain" && sub !== "import") {
+  if (sub !== "check" && sub !== "explain" && sub !== "import" && sub !== "principal") {
     throw new UsageError(sub === undefined ? "policy needs a command" : `unknown policy command '${sub}'`);
   }
   const module = await loadPolicyModule();
@@ -335,5 +363,6 @@ export async function policyCommand(argv: string[], out: (line: string) => void)
     return check(module, rest[0], out);
   }
   if (sub === "explain") return explain(module, rest, out);
+  if (sub === "principal") return principalCommand(module, rest, out);
   return importCommand(module, rest, out);
 }

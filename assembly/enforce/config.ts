@@ -12,6 +12,7 @@
 //               "inPlaceFrameBytes": 32768,
 //               "onDecodeError": "close" | "pass", "topicStatsLimit": 100, "principalStatsLimit": 100,
 //               "oauthbearerPrincipalClaim": "sub",
+//               "sslPrincipalMappingRules": "RULE:^CN=([^,]+),.*$/$1/L,DEFAULT",
 //               "brokerAddresses": [{"id": 1, "host": "127.0.0.1", "port": 19092}]}}
 //
 // brokerAddresses rewrites where Metadata, FindCoordinator and DescribeCluster responses say
@@ -33,6 +34,7 @@ import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "./addresses";
 import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./session";
+import { SslPrincipalMapper } from "./ssl-principal-mapper";
 import { ExternalSettings } from "./external";
 import { DEFAULT_REFUSALS_LOGGED_PER_SECOND } from "./refusal-log";
 import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_IN_PLACE_FRAME_BYTES } from "../filter/settings";
@@ -49,6 +51,8 @@ export class FilterSettings extends ShellSettings {
   brokerAddresses: Array<BrokerAddress> = new Array<BrokerAddress>();
   /** The OAUTHBEARER token claim the broker takes the principal from (its sasl.oauthbearer.sub.claim.name). */
   oauthbearerPrincipalClaim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM;
+  /** The broker's ssl.principal.mapping.rules, read (null: DEFAULT, the subject as it is). */
+  sslPrincipalMapper: SslPrincipalMapper | null = null;
 }
 
 /** How the policy's decisions are applied and which of them the audit trail keeps. */
@@ -76,6 +80,7 @@ export class FilterConfig {
       + " inEnvoyFrameBytes=" + s.inEnvoyFrameBytes.toString() + " inPlaceFrameBytes=" + s.inPlaceFrameBytes.toString()
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
       + " principalStatsLimit=" + s.principalStatsLimit.toString() + " oauthbearerPrincipalClaim=" + s.oauthbearerPrincipalClaim
+      + (s.sslPrincipalMapper != null ? " sslPrincipalMappingRules=" + s.sslPrincipalMapper!.text : "")
       + " mode=" + (this.audit.auditOnly ? "audit" : "enforce") + " audit.allows=" + (this.audit.logAllows ? "all" : "none")
       + " audit.sampleRate=" + this.audit.allowSampleRate.toString()
       + " audit.refusalsLoggedPerSecond=" + this.audit.refusalsLoggedPerSecond.toString()
@@ -118,6 +123,15 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
     const claim = f.field("oauthbearerPrincipalClaim");
     settings.oauthbearerPrincipalClaim = claim.asStringOr(KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM);
     if (!claim.failed && settings.oauthbearerPrincipalClaim.length == 0) claim.fail("must not be empty");
+    const rules = f.field("sslPrincipalMappingRules");
+    if (rules.present) {
+      const text = rules.asString();
+      if (!rules.failed) {
+        const mapper = new SslPrincipalMapper(text);
+        if (mapper.error.length > 0) rules.fail(mapper.error);
+        else settings.sslPrincipalMapper = mapper;
+      }
+    }
     const ba = f.field("brokerAddresses");
     for (let i = 0, n = ba.length; i < n; i++) {
       const e = ba.at(i);

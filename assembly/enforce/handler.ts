@@ -25,6 +25,7 @@ import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
 import { TlsPrincipal, kafkaTlsPrincipal } from "./tls-principal";
+import { SslPrincipalMapper } from "./ssl-principal-mapper";
 
 /** Answers decoded whole in line to be rewritten (what the views do not decide), for operators. */
 const RESPONSES_DECODED = "kafka.responses_decoded";
@@ -42,7 +43,7 @@ export class Enforcer extends KafkaHandler {
    * request. Envoy creates the connection's filter context when it accepts the connection,
    * before the TLS handshake, so the certificate is not known yet at construction time.
    */
-  tlsPrincipalLookup: (() => TlsPrincipal | null) | null = null;
+  tlsPrincipalLookup: ((rules: SslPrincipalMapper | null) => TlsPrincipal | null) | null = null;
   /** Set when a policy service answers the ACL questions ("external"). */
   external: ExternalAuthorizer | null = null;
   /** What the walks of the response read as it arrives have read of it (responses.ts). */
@@ -75,7 +76,7 @@ export class Enforcer extends KafkaHandler {
     const lookup = this.tlsPrincipalLookup;
     if (lookup != null) {
       this.tlsPrincipalLookup = null;
-      const p = lookup();
+      const p = lookup(this.config.settings.sslPrincipalMapper);
       if (p != null) {
         // Whose rights apply is not known: Kafka's name for this certificate cannot be told.
         if (p.error.length > 0) {
@@ -322,7 +323,7 @@ export function javaIPv6(ip: string): string {
  * The TLS client certificate's principal as Kafka names it (tls-principal.ts); null on a
  * connection without TLS or without a client certificate.
  */
-function peerCertificatePrincipal(): TlsPrincipal | null {
+function peerCertificatePrincipal(rules: SslPrincipalMapper | null): TlsPrincipal | null {
   const subject = getProperty(["connection", "subject_peer_certificate"]);
   if (subject == null) return null;
   // Envoy gives "" both without a certificate and for one with an empty subject (Kafka: "User:").
@@ -330,7 +331,7 @@ function peerCertificatePrincipal(): TlsPrincipal | null {
     const presented = getPropertyBytes(["connection", "mtls"]);
     if (presented == null || presented.length == 0 || presented[0] == 0) return null;
   }
-  return kafkaTlsPrincipal(subject);
+  return kafkaTlsPrincipal(subject, rules);
 }
 
 function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {

@@ -1,7 +1,7 @@
 // Kafka's principal for a TLS client certificate, from the subject Envoy gives.
 //
-// Kafka (DefaultKafkaPrincipalBuilder, default ssl.principal.mapping.rules) names the holder of a
-// client certificate "User:" + X500Principal.getName(): RFC 2253 as Java writes it. Envoy's
+// Kafka (DefaultKafkaPrincipalBuilder) names the holder of a client certificate "User:" + its
+// ssl.principal.mapping.rules applied to X500Principal.getName(): RFC 2253 as Java writes it. Envoy's
 // connection.subject_peer_certificate is RFC 2253 as BoringSSL writes it (X509_NAME_print_ex with
 // XN_FLAG_RFC2253), and the two differ for the same certificate:
 //   - attributes Java has no RFC 2253 keyword for (emailAddress, serialNumber, title, ...) are
@@ -17,6 +17,9 @@
 // Java would print cannot be known from BoringSSL's text (an attribute such as title, a
 // DirectoryString that may be a UTF8String or a PrintableString), the name is not guessed:
 // the caller refuses the connection, as it does for a SASL exchange it cannot follow.
+
+import { SslPrincipalMapper } from "./ssl-principal-mapper";
+import { hexValue } from "../json/value";
 
 /** The result: `principal` ("User:..."), or why none can be given (`error`, principal ""). */
 export class TlsPrincipal {
@@ -45,12 +48,6 @@ function fixedTypeOid(shortName: string): string | null {
 
 const HEX = "0123456789abcdef";
 
-function hexValue(c: i32): i32 {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 65 && c <= 70) return c - 55;
-  if (c >= 97 && c <= 102) return c - 87;
-  return -1;
-}
 
 /** One attribute as BoringSSL wrote it: its type, and its value as text or as a DER dump. */
 class Attribute {
@@ -183,9 +180,10 @@ function javaAttribute(a: Attribute, r: SubjectReader): string | null {
 
 /**
  * Kafka's principal for a certificate whose subject Envoy gives as `subject`
- * (connection.subject_peer_certificate). An empty subject is Kafka's "User:".
+ * (connection.subject_peer_certificate), under the broker's ssl.principal.mapping.rules
+ * (`rules`; null: DEFAULT). An empty subject is Kafka's "User:".
  */
-export function kafkaTlsPrincipal(subject: string): TlsPrincipal {
+export function kafkaTlsPrincipal(subject: string, rules: SslPrincipalMapper | null = null): TlsPrincipal {
   const r = new SubjectReader(subject);
   const rdns = new Array<string>();
   let rdn = new Array<string>();
@@ -204,5 +202,9 @@ export function kafkaTlsPrincipal(subject: string): TlsPrincipal {
     if (sep == 0) break;
   }
   if (rdn.length > 0) return new TlsPrincipal(subject, "", "the subject ends in a '+'");
-  return new TlsPrincipal(subject, "User:" + rdns.join(","));
+  const dn = rdns.join(",");
+  if (rules == null) return new TlsPrincipal(subject, "User:" + dn);
+  const mapped = rules.name(dn);
+  if (mapped.error.length > 0) return new TlsPrincipal(subject, "", "ssl.principal.mapping.rules: " + mapped.error);
+  return new TlsPrincipal(subject, "User:" + mapped.name);
 }

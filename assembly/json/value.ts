@@ -247,7 +247,8 @@ export function parseJsonUtf8(bytes: ArrayBuffer): JsonParseResult {
 
 function isDigit(c: i32): bool { return <u32>(c - 0x30) <= 9; }
 
-function hexValue(c: i32): i32 {
+/** A hex digit's value (either case), -1 for another character. */
+export function hexValue(c: i32): i32 {
   if (<u32>(c - 0x30) <= 9) return c - 0x30;
   const l = c | 0x20;
   if (<u32>(l - 0x61) <= 5) return l - 0x61 + 10;

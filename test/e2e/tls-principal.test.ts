@@ -9,7 +9,8 @@
 // certificate must see its own topic, not the others', and be refused the shared one. A policy
 // written as Kafka shows principals must apply to the same clients here: a DENY that missed them
 // would be a way around it. Certificates whose Kafka name depends on an encoding Envoy's text
-// does not show (a title) are closed on at the first request, counted and logged.
+// does not show (a title) are closed on at the first request, counted and logged. Then again
+// under ssl.principal.mapping.rules (filter.sslPrincipalMappingRules, Kafka's given --rules).
 // The file ends with test/e2e/policy.json in force.
 
 import assert from "node:assert/strict";
@@ -89,7 +90,7 @@ function randomSubject(next: () => number, index: number): string {
   return "/" + rdns.join("/");
 }
 
-interface Client { name: string; subject: string; files: TlsFiles; principal: string }
+interface Client { name: string; subject: string; files: TlsFiles; principal: string | null }
 
 /** A key and a certificate for `subject`, issued by the stack's test CA (kept by tls-certs.sh). */
 function issue(name: string, subject: string): TlsFiles {
@@ -102,18 +103,37 @@ function issue(name: string, subject: string): TlsFiles {
   return { ca: TLS_CA, cert, key };
 }
 
-/** Kafka's principal for each certificate file, from Kafka's own principal builder. */
-function kafkaPrincipals(certs: string[]): Map<string, string> {
+/**
+ * Kafka's principal for each certificate file (null: no rule applies, the broker fails the
+ * client's authentication), from Kafka's own principal builder under ssl.principal.mapping.rules `rules`.
+ */
+function kafkaPrincipals(certs: string[], rules = "DEFAULT"): Map<string, string | null> {
   const dir = join(ROOT, "test", "oracle");
   const cp = `${join(dir, "target", "classes")}:${readFileSync(join(dir, "target", "classpath.txt"), "utf8").trim()}`;
-  const out = execFileSync("java", ["-cp", cp, "dev.kafkawasm.oracle.TlsPrincipals", ...certs], { encoding: "utf8" });
-  return new Map(out.trim().split("\n").map((l) => JSON.parse(l) as { file: string; principal: string }).map((l) => [l.file, l.principal]));
+  const out = execFileSync("java", ["-cp", cp, "dev.kafkawasm.oracle.TlsPrincipals", "--rules", rules, ...certs], { encoding: "utf8" });
+  return new Map(out.trim().split("\n").map((l) => JSON.parse(l) as { file: string; principal: string | null }).map((l) => [l.file, l.principal]));
 }
 
 const clients: Client[] = [];
 const untellable: Client[] = [];
-const SHARED = `tls.${RUN}.shared`;
-const own = (i: number): string => `tls.${RUN}.${i}`;
+const own = (run: string, i: number): string => `tls.${run}.${i}`;
+const shared = (run: string): string => `tls.${run}.shared`;
+
+/**
+ * A policy giving each certificate's principal (as Kafka names it) DESCRIBE on a topic of its
+ * own, and a DENY of it under an ALLOW to everyone on a shared one; reloaded into Envoy.
+ */
+async function grantEach(run: string, principals: Array<string | null>, filter: Record<string, unknown> = {}): Promise<void> {
+  const policy = JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { acls: unknown[]; filter?: Record<string, unknown> };
+  const acl = (principal: string, topic: string, permissionType: string) =>
+    ({ principal, host: "*", resourceType: "TOPIC", resourceName: topic, resourcePatternType: "LITERAL", operation: "DESCRIBE", permissionType });
+  policy.acls.push(acl("User:*", shared(run), "ALLOW"));
+  principals.forEach((p, i) => { if (p !== null) policy.acls.push(acl(p, own(run, i), "ALLOW"), acl(p, shared(run), "DENY")); });
+  policy.filter = { ...policy.filter, ...filter };
+  const file = join(WORK, `policy-${run}.json`);
+  writeFileSync(file, JSON.stringify(policy));
+  await reloadPolicy(file);
+}
 
 before(async () => {
   mkdirSync(WORK, { recursive: true });
@@ -121,19 +141,8 @@ before(async () => {
   const next = seededRandom(SEED);
   const all: Array<[string, string]> = [...FIXED];
   for (let i = 0; i < RANDOM_SUBJECTS; i++) all.push([`random-${i}`, randomSubject(next, i)]);
-  for (const [name, subject] of all) clients.push({ name, subject, files: issue(name, subject), principal: "" });
-  for (const [name, subject] of UNTELLABLE) untellable.push({ name, subject, files: issue(name, subject), principal: "" });
-  const names = kafkaPrincipals([...clients, ...untellable].map((c) => c.files.cert));
-  for (const c of [...clients, ...untellable]) c.principal = names.get(c.files.cert) ?? assert.fail(`no Kafka principal for ${c.name}`);
-
-  const policy = JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { acls: unknown[] };
-  const acl = (principal: string, topic: string, permissionType: string) =>
-    ({ principal, host: "*", resourceType: "TOPIC", resourceName: topic, resourcePatternType: "LITERAL", operation: "DESCRIBE", permissionType });
-  policy.acls.push(acl("User:*", SHARED, "ALLOW"));
-  [...clients, ...untellable].forEach((c, i) => policy.acls.push(acl(c.principal, own(i), "ALLOW"), acl(c.principal, SHARED, "DENY")));
-  const file = join(WORK, "policy.json");
-  writeFileSync(file, JSON.stringify(policy));
-  await reloadPolicy(file);
+  for (const [name, subject] of all) clients.push({ name, subject, files: issue(name, subject), principal: null });
+  for (const [name, subject] of UNTELLABLE) untellable.push({ name, subject, files: issue(name, subject), principal: null });
 }, { timeout: 180_000 });
 
 after(() => reloadPolicy(POLICY_FILE), { timeout: 150_000 });
@@ -153,28 +162,65 @@ async function describe(c: Client, topics: string[]): Promise<Map<string, number
   }
 }
 
-e2e("each client certificate is the principal Kafka names it: its own topic, not another's, and a DENY written for it applies", async (c: Ctx) => {
-  c.t.diagnostic(`TLS_SEED=${SEED}; ${clients.length} certificates`);
+/**
+ * Each client through Envoy: its own topic described, another's (of another principal) and the
+ * shared one refused; a client Kafka names no one closed on. The differences, as lines.
+ */
+async function differences(run: string): Promise<string[]> {
   const wrong: string[] = [];
   for (let i = 0; i < clients.length; i++) {
-    const other = (i + 1) % clients.length;
-    const codes = await describe(clients[i], [own(i), own(other), SHARED]);
+    const me = clients[i];
+    let other = (i + 1) % clients.length;
+    while (clients[other].principal === me.principal && other !== i) other = (other + 1) % clients.length;
+    const codes = await describe(me, [own(run, i), own(run, other), shared(run)]);
     const denied = (t: string) => codes?.get(t) === TOPIC_AUTHORIZATION_FAILED;
-    if (codes === null || denied(own(i)) || !denied(own(other)) || !denied(SHARED)) {
-      wrong.push(`${clients[i].name} ${clients[i].subject} (Kafka: ${clients[i].principal}): ` +
-        (codes === null ? "closed" : `own ${codes.get(own(i))}, another's ${codes.get(own(other))}, shared ${codes.get(SHARED)}`));
+    const as = `${me.name} ${me.subject} (Kafka: ${me.principal ?? "no principal"}): `;
+    if (me.principal === null) {
+      if (codes !== null) wrong.push(as + "answered, not closed");
+    } else if (codes === null || denied(own(run, i)) || (other !== i && !denied(own(run, other))) || !denied(shared(run))) {
+      wrong.push(as + (codes === null ? "closed" : `own ${codes.get(own(run, i))}, another's ${codes.get(own(run, other))}, shared ${codes.get(shared(run))}`));
     }
   }
-  // What the filter named them, for a failure's reader (its audit lines of the refusals).
+  return wrong;
+}
+
+/** What the filter named the clients (its audit lines of the refusals), for a failure's reader. */
+function namesSeen(c: Ctx): string {
   const seen = logSince(c.mark).filter((l) => l.includes("principal=")).map((l) => l.replace(/.*(principal=.*?) (client_id|host)=.*/, "$1"));
-  assert.deepEqual(wrong, [], `certificates the filter named otherwise than Kafka:\n${wrong.join("\n")}\nthe filter's audit lines:\n${[...new Set(seen)].slice(0, 40).join("\n")}`);
+  return [...new Set(seen)].slice(0, 40).join("\n");
+}
+
+e2e("each client certificate is the principal Kafka names it: its own topic, not another's, and a DENY written for it applies", async (c: Ctx) => {
+  const names = kafkaPrincipals(clients.map((x) => x.files.cert));
+  for (const x of clients) x.principal = names.get(x.files.cert) ?? assert.fail(`no Kafka principal for ${x.name}`);
+  await grantEach("default", clients.map((x) => x.principal));
+  c.t.diagnostic(`TLS_SEED=${SEED}; ${clients.length} certificates`);
+  const wrong = await differences("default");
+  assert.deepEqual(wrong, [], `certificates the filter named otherwise than Kafka:\n${wrong.join("\n")}\nthe filter's audit lines:\n${namesSeen(c)}`);
+});
+
+// The broker's rules as operators write them: a short name from the CN, upper-cased; the rest
+// of the e2e OU lower-cased; no DEFAULT, so a certificate neither rule fits gets no principal.
+const RULES = "RULE:^CN=(tls-[a-z]+)(,.*)?$/$1/U, RULE:^(.*),OU=e2e$/$1/L";
+
+e2e("under ssl.principal.mapping.rules (filter.sslPrincipalMappingRules) each client is the principal Kafka's rules make, and one no rule fits is closed on", async (c: Ctx) => {
+  const names = kafkaPrincipals(clients.map((x) => x.files.cert), RULES);
+  for (const x of clients) x.principal = names.get(x.files.cert) ?? null;
+  const unnamed = clients.filter((x) => x.principal === null).length;
+  assert.ok(unnamed > 0 && unnamed < clients.length, `the rules name some certificates and not others (${unnamed} of ${clients.length} unnamed)`);
+  await grantEach("rules", clients.map((x) => x.principal), { sslPrincipalMappingRules: RULES });
+  c.t.diagnostic(`${clients.length - unnamed} named by the rules, ${unnamed} by none`);
+  const wrong = await differences("rules");
+  assert.deepEqual(wrong, [], `certificates the filter named otherwise than Kafka's rules:\n${wrong.join("\n")}\nthe filter's audit lines:\n${namesSeen(c)}`);
+  const lines = logSince(c.mark).filter((l) => l.includes("ssl.principal.mapping.rules: no rule applies to"));
+  assert.equal(lines.length, unnamed, "a line for each certificate no rule fits");
 });
 
 e2e("a certificate whose Kafka name Envoy's text of the subject cannot tell is closed on at its first request, counted and logged", async (c: Ctx) => {
   const counter = "tls_certificates_refused";
   const before = stat(await stats(`wasmcustom.kafka.${counter}`), K(counter));
   for (const u of untellable) {
-    assert.equal(await describe(u, [own(clients.length)]), null, `${u.name} (${u.subject}): the filter closes the connection`);
+    assert.equal(await describe(u, [own("default", 0)]), null, `${u.name} (${u.subject}): the filter closes the connection`);
   }
   assert.equal(stat(await stats(`wasmcustom.kafka.${counter}`), K(counter)) - before, untellable.length, `kafka.${counter} counts each`);
   const lines = logSince(c.mark).filter((l) => l.includes("client certificate") && l.includes("DER encoding"));

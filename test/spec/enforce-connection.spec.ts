@@ -18,6 +18,7 @@ import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { answerUnsupportedApiVersions, saslUserName, oauthBearerSubject } from "../../assembly/enforce/apis/connection";
 import { hostOf, Enforcer } from "../../assembly/enforce/handler";
 import { TlsPrincipal, kafkaTlsPrincipal } from "../../assembly/enforce/tls-principal";
+import { SslPrincipalMapper } from "../../assembly/enforce/ssl-principal-mapper";
 import { loadConfig } from "../../assembly/enforce/config";
 import { base64Encode } from "../../assembly/json/base64";
 import { policyOf, session, run, rewriteResponse, rewriteFromBytes, requestBytes, forwardedBody, CORRELATION_ID } from "./support/enforce";
@@ -26,12 +27,14 @@ const ctxs = new Array<RequestContext>();
 const OPEN = `{"allowEveryoneIfNoAclFound": true}`;
 
 let certificateLookups = 0;
-function carolsCertificate(): TlsPrincipal | null {
+function carolsCertificate(rules: SslPrincipalMapper | null): TlsPrincipal | null {
   certificateLookups++;
-  return kafkaTlsPrincipal("CN=carol,OU=e2e");
+  return kafkaTlsPrincipal("CN=carol,OU=e2e", rules);
 }
 
-function titledCertificate(): TlsPrincipal | null { return kafkaTlsPrincipal("CN=boss,title=boss,OU=e2e"); }
+function carolUncounted(rules: SslPrincipalMapper | null): TlsPrincipal | null { return kafkaTlsPrincipal("CN=carol,OU=e2e", rules); }
+
+function titledCertificate(rules: SslPrincipalMapper | null): TlsPrincipal | null { return kafkaTlsPrincipal("CN=boss,title=boss,OU=e2e", rules); }
 
 function javaName(boringSsl: string): string {
   const p = kafkaTlsPrincipal(boringSsl);
@@ -430,6 +433,28 @@ describe("connection properties", () => {
     expect(kafkaTlsPrincipal("CN=x+").error).toBe("the subject ends in a '+'");
     expect(kafkaTlsPrincipal("=x").error).toBe("no attribute type at 0");
     expect(kafkaTlsPrincipal("CN=x\\").error).toBe("a value of CN ends in an escape");
+  });
+
+  it("names a TLS client by the configured ssl.principal.mapping.rules, and closes on one no rule fits", () => {
+    const rules = "RULE:^CN=([^,]+),OU=e2e$/$1/U,RULE:^CN=(x)$/$1$2/";
+    const config = loadConfig(`{"allowEveryoneIfNoAclFound": true, "filter": {"sslPrincipalMappingRules": "${rules}"}}`).config!;
+    const mapper = config.settings.sslPrincipalMapper!;
+    expect(kafkaTlsPrincipal("CN=carol,OU=e2e", mapper).principal).toBe("User:CAROL");
+    // Kafka's escapeLiteralBackReferences: $2 names no group of a one-group pattern, so it stays.
+    expect(kafkaTlsPrincipal("CN=x", mapper).principal).toBe("User:x$2");
+    expect(kafkaTlsPrincipal("CN=y", mapper).error).toBe("ssl.principal.mapping.rules: no rule applies to CN=y");
+    const e = new Enforcer(config, "127.0.0.1", "");
+    e.tlsPrincipalLookup = carolUncounted;
+    const frame = requestBytes(18, 3, new ApiVersionsRequestData());
+    e.onRequest(frame, new RequestHeader(18, 3, CORRELATION_ID, "spec-client", 0, frame.length));
+    expect(e.session.principal).toBe("User:CAROL");
+  });
+
+  it("refuses ssl.principal.mapping.rules Kafka refuses, and patterns outside the filter's regex subset", () => {
+    expect(loadConfig(`{"filter": {"sslPrincipalMappingRules": "RULE:^CN=(.*)$/$1/LU"}}`).error)
+      .toBe("filter.sslPrincipalMappingRules: Invalid rule: `RULE:^CN=(.*)$/$1/LU`, unmatched substring: `U`");
+    expect(loadConfig(`{"filter": {"sslPrincipalMappingRules": "RULE:^CN=(?=a).*$/$1/"}}`).error)
+      .toBe("filter.sslPrincipalMappingRules: rule RULE:^CN=(?=a).*$/$1/: a special group (?... (not supported by the filter) at index 5 of ^CN=(?=a).*$");
   });
 
   it("closes a TLS connection whose principal cannot be told, at its first request", () => {
