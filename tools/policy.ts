@@ -337,6 +337,8 @@ function principalCommand(module: PolicyModule, argv: string[], out: (line: stri
   const config = readText(positional[0]);
   const asked = [...(flags.get("--subject") ?? []).map((s) => ({ s, kafka: false })), ...(flags.get("--kafka-name") ?? []).map((s) => ({ s, kafka: true }))];
   if (asked.length === 0) throw new UsageError("principal needs --subject or --kafka-name");
+  const problems = module.check(config);
+  if (problems.length > 0) throw new Error(`the configuration is refused: ${problems.join("; ")} (kafka-wasm policy check lists every problem)`);
   let failed = 0;
   for (const { s, kafka } of asked) {
     let principal: string | null = null, error: string | null = null;

@@ -18,7 +18,7 @@ const enum Op { Char, Any, Class, Begin, End, Split, Jump, Save, Loop, Match }
 
 const enum Kind { Char, Any, Class, Begin, End, Group, Concat, Alt, Repeat }
 
-/** Steps one match attempt may take before it is given up (an error, not a non-match). */
+/** Steps a match or a search may take before it is given up (an error, not a non-match). */
 const STEP_BUDGET: i32 = 10_000_000;
 /** Instructions a compiled pattern may have (counted repetitions are copied out). */
 const PROGRAM_LIMIT: i32 = 10_000;
@@ -294,6 +294,7 @@ export class JavaRegex {
   error: string = "";
   /** Set by a match that ran out of steps (the result is then no match, and not to be trusted). */
   exhausted: bool = false;
+  private stepsLeft: i32 = 0;
 
   constructor(readonly pattern: string) {
     this.build(pattern);
@@ -392,16 +393,32 @@ export class JavaRegex {
    * part) or null. `whole`: only a match that ends at the end of `s` (Matcher.matches).
    */
   matchAt(s: string, start: i32, whole: bool): Array<i32> | null {
+    this.stepsLeft = STEP_BUDGET;
     this.exhausted = false;
+    return this.attempt(s, start, whole);
+  }
+
+  /** The first match starting at `from` or later (Matcher.find), or null; one step budget for all starts. */
+  find(s: string, from: i32): Array<i32> | null {
+    this.stepsLeft = STEP_BUDGET;
+    this.exhausted = false;
+    for (let i = from; i <= s.length; i++) {
+      const m = this.attempt(s, i, false);
+      if (m != null || this.exhausted) return m;
+    }
+    return null;
+  }
+
+  private attempt(s: string, start: i32, whole: bool): Array<i32> | null {
     const slots = new Array<i32>(this.slots);
     for (let i = 0; i < this.slots; i++) slots[i] = -1;
     // Backtracking stack: (pc, sp, -1) to resume, or (-2 - slot, old value, 0) to restore.
     const stack = new Array<i32>();
     const len = s.length;
     const ci = this.ignoreCase;
-    let pc = 0, sp = start, steps = 0;
+    let pc = 0, sp = start;
     for (;;) {
-      if (++steps > STEP_BUDGET) { this.exhausted = true; return null; }
+      if (--this.stepsLeft < 0) { this.exhausted = true; return null; }
       let ok = true;
       switch (<Op>this.op[pc]) {
         case Op.Char: {
@@ -459,14 +476,6 @@ export class JavaRegex {
     return null; // not reached: the loop returns
   }
 
-  /** The first match starting at `from` or later (Matcher.find), or null. */
-  find(s: string, from: i32): Array<i32> | null {
-    for (let i = from; i <= s.length; i++) {
-      const m = this.matchAt(s, i, false);
-      if (m != null || this.exhausted) return m;
-    }
-    return null;
-  }
 }
 
 /** A character's ASCII case fold (letters to lower case), other characters unchanged. */

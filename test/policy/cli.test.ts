@@ -230,3 +230,22 @@ test("import: unreadable lines and entries the filter refuses name their line", 
   assertCleanError(cli(["import"], ""), 1, /no ACLs in the input/);
   assertCleanError(cli(["import", "--super-users"]), 2, /--super-users needs a value/);
 });
+
+test("principal: a TLS client's name under the configured ssl.principal.mapping.rules, from Envoy's subject or Kafka's name", () => {
+  const rules = file("rules.json", JSON.stringify({ acls: [], filter: { sslPrincipalMappingRules: "RULE:^CN=([^,]+),OU=eng.*$/$1/L" } }));
+  // Envoy (and openssl -nameopt RFC2253) write the e-mail attribute by name; Kafka by OID and DER.
+  const r = cli(["principal", rules, "--subject", "CN=Alice,emailAddress=a@x,OU=eng", "--kafka-name", "CN=Bob,OU=eng,O=acme", "--json"]);
+  assert.equal(r.status, 1, "one of them has no name (the filter closes such a connection)");
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
+    { subject: "CN=Alice,emailAddress=a@x,OU=eng", principal: null, error: "ssl.principal.mapping.rules: no rule applies to CN=Alice,1.2.840.113549.1.9.1=#1603614078,OU=eng" },
+    { kafkaName: "CN=Bob,OU=eng,O=acme", principal: "User:bob", error: null },
+  ]);
+});
+
+test("principal: without rules the name is Kafka's DEFAULT; a rule Kafka refuses is refused with its reason", () => {
+  const r = cli(["principal", "envoy/policy.example.json", "--subject", "CN=caf\\C3\\A9,OU=eng"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "User:CN=café,OU=eng");
+  const bad = file("bad-rules.json", JSON.stringify({ acls: [], filter: { sslPrincipalMappingRules: "RULE:^CN=(.*)$/$1/LU" } }));
+  assertCleanError(cli(["principal", bad, "--kafka-name", "CN=x"]), 1, /Invalid rule: `RULE:\^CN=\(\.\*\)\$\/\$1\/LU`, unmatched substring: `U`/);
+});
