@@ -95,11 +95,13 @@ interface Client { name: string; subject: string; files: TlsFiles; principal: st
 /** A key and a certificate for `subject`, issued by the stack's test CA (kept by tls-certs.sh). */
 function issue(name: string, subject: string): TlsFiles {
   const key = join(WORK, `${name}.key`), csr = join(WORK, `${name}.csr`), cert = join(WORK, `${name}.crt`), cfg = join(WORK, "req.cnf");
+  // RFC 5280: a certificate without a subject names its holder in a critical subjectAltName.
+  const extensions = subject === "/" ? ["-extfile", join(WORK, "no-subject.ext")] : [];
   const openssl = (args: string[]): void => void execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
   openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
   openssl(["req", "-new", "-utf8", "-config", cfg, "-key", key, "-subj", subject, "-out", csr]);
   openssl(["x509", "-req", "-in", csr, "-CA", TLS_CA, "-CAkey", join(TLS_DIR, "ca.key"), "-CAcreateserial", "-CAserial", join(WORK, "ca.srl"),
-    "-days", "2", "-sha256", "-out", cert]);
+    "-days", "2", "-sha256", ...extensions, "-out", cert]);
   return { ca: TLS_CA, cert, key };
 }
 
@@ -137,6 +139,7 @@ async function grantEach(run: string, principals: Array<string | null>, filter: 
 
 before(async () => {
   mkdirSync(WORK, { recursive: true });
+  writeFileSync(join(WORK, "no-subject.ext"), "subjectAltName=critical,DNS:no-subject.example\n");
   writeFileSync(join(WORK, "req.cnf"), "oid_section = oids\n[ oids ]\nkwfTestAttribute = 1.3.6.1.4.1.99999.1\n[ req ]\ndistinguished_name = dn\n[ dn ]\n");
   const next = seededRandom(SEED);
   const all: Array<[string, string]> = [...FIXED];
@@ -197,6 +200,15 @@ e2e("each client certificate is the principal Kafka names it: its own topic, not
   c.t.diagnostic(`TLS_SEED=${SEED}; ${clients.length} certificates`);
   const wrong = await differences("default");
   assert.deepEqual(wrong, [], `certificates the filter named otherwise than Kafka:\n${wrong.join("\n")}\nthe filter's audit lines:\n${namesSeen(c)}`);
+});
+
+// Under the default rules (the policy of the test above is in force).
+e2e("a certificate without a subject is Kafka's User: (an empty name), not ANONYMOUS", async () => {
+  const files = issue("no-subject", "/");
+  assert.equal(kafkaPrincipals([files.cert]).get(files.cert), "User:", "Kafka's name for it");
+  // ANONYMOUS may describe e2e.* (test/e2e/policy.json); "User:" nothing but what User:* may.
+  const codes = await describe({ name: "no-subject", subject: "/", files, principal: "User:" }, ["e2e.tls-no-subject"]);
+  assert.equal(codes?.get("e2e.tls-no-subject"), TOPIC_AUTHORIZATION_FAILED);
 });
 
 // The broker's rules as operators write them: a short name from the CN, upper-cased; the rest
