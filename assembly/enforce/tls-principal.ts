@@ -15,8 +15,9 @@
 // to the same certificates here: a DENY that missed them would be a way around it. So the subject
 // is read back into its attributes and written again as Java writes it. Where the DER encoding
 // Java would print cannot be known from BoringSSL's text (an attribute such as title, a
-// DirectoryString that may be a UTF8String or a PrintableString), the name is not guessed:
-// the caller refuses the connection, as it does for a SASL exchange it cannot follow.
+// DirectoryString that may be a UTF8String or a PrintableString, ...), the name is not guessed:
+// unless the broker's ssl.principal.mapping.rules give every encoding the same name, the caller
+// refuses the connection, as it does for a SASL exchange it cannot follow.
 
 import { SslPrincipalMapper } from "./ssl-principal-mapper";
 import { hexValue } from "../json/value";
@@ -58,6 +59,8 @@ class Attribute {
 class SubjectReader {
   pos: i32 = 0;
   error: string = "";
+  /** The first attribute read whose DER type Envoy's text does not show ("" none). */
+  ambiguous: string = "";
   constructor(readonly s: string) {}
 
   atEnd(): bool { return this.pos >= this.s.length; }
@@ -137,18 +140,14 @@ function javaEscaped(value: string): string {
 
 function isBlank(part: string): bool { return part == " " || part == "\r"; }
 
-/** "#" + hex of the DER of a string of ASN.1 type `tag`, each character one byte (IA5, Printable). */
-function derHex(tag: i32, value: string): string | null {
-  const n = value.length;
+/** "#" + hex of the DER of an ASN.1 string of type `tag` whose content is `bytes`. */
+function derHex(tag: i32, bytes: Array<i32>): string {
+  const n = bytes.length;
   let out = "#" + byteHex(tag);
   if (n < 0x80) out += byteHex(n);
   else if (n < 0x100) out += "81" + byteHex(n);
   else out += "82" + byteHex(n >> 8) + byteHex(n & 0xff);
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 0xff) return null;
-    out += byteHex(c);
-  }
+  for (let i = 0; i < n; i++) out += byteHex(bytes[i]);
   return out;
 }
 
@@ -156,55 +155,167 @@ function byteHex(b: i32): string {
   return String.fromCharCode(HEX.charCodeAt((b >> 4) & 15)) + String.fromCharCode(HEX.charCodeAt(b & 15));
 }
 
-/** One attribute as Java writes it, or null where Java's form cannot be known (error set). */
-function javaAttribute(a: Attribute, r: SubjectReader): string | null {
+/** A value's content as an 8-bit string (IA5, Printable, T61: one byte a character), or null if a character does not fit. */
+function latin1(value: string): Array<i32> | null {
+  const out = new Array<i32>();
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff) return null;
+    out.push(c);
+  }
+  return out;
+}
+
+/** X.680's PrintableString characters: letters, digits, space and '()+,-./:=? */
+function printable(value: string): bool {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 32 ||
+      (c >= 39 && c <= 41) || (c >= 43 && c <= 47) || c == 58 || c == 61 || c == 63;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Attributes whose type is X.520's DirectoryString, by BoringSSL's short name: Java writes them
+ * as "<OID>=#<DER>", and the DER's string type (UTF8String, PrintableString, T61String,
+ * BMPString or UniversalString) is the CA's choice, which Envoy's text does not show.
+ */
+function directoryStringOid(shortName: string): string | null {
+  if (shortName == "title") return "2.5.4.12";
+  if (shortName == "SN") return "2.5.4.4";
+  if (shortName == "GN") return "2.5.4.42";
+  if (shortName == "initials") return "2.5.4.43";
+  if (shortName == "generationQualifier") return "2.5.4.44";
+  if (shortName == "pseudonym") return "2.5.4.65";
+  if (shortName == "name") return "2.5.4.41";
+  if (shortName == "description") return "2.5.4.13";
+  if (shortName == "postalCode") return "2.5.4.17";
+  if (shortName == "businessCategory") return "2.5.4.15";
+  if (shortName == "postOfficeBox") return "2.5.4.18";
+  if (shortName == "role") return "2.5.4.72";
+  if (shortName == "organizationIdentifier") return "2.5.4.97";
+  return null;
+}
+
+/** Every DER a DirectoryString with this text may have, as Java writes it. */
+function directoryStringForms(oid: string, value: string): Array<string> {
+  const forms = new Array<string>();
+  const utf8 = Uint8Array.wrap(String.UTF8.encode(value));
+  const utf8Bytes = new Array<i32>();
+  for (let i = 0; i < utf8.length; i++) utf8Bytes.push(utf8[i]);
+  forms.push(oid + "=" + derHex(0x0c, utf8Bytes));
+  const eight = latin1(value);
+  if (eight != null && printable(value)) forms.push(oid + "=" + derHex(0x13, eight));
+  if (eight != null) forms.push(oid + "=" + derHex(0x14, eight));
+  const bmp = new Array<i32>();
+  const universal = new Array<i32>();
+  let surrogates = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xe000) surrogates = true;
+    bmp.push(c >> 8); bmp.push(c & 0xff);
+    const cp = value.codePointAt(i);
+    if (cp > 0xffff) i++;
+    universal.push(cp >>> 24); universal.push((cp >> 16) & 0xff); universal.push((cp >> 8) & 0xff); universal.push(cp & 0xff);
+  }
+  if (!surrogates) forms.push(oid + "=" + derHex(0x1e, bmp));
+  forms.push(oid + "=" + derHex(0x1c, universal));
+  return forms;
+}
+
+/**
+ * One attribute as Java may write it: one form, or for a DirectoryString each its encodings
+ * allow; null where Java's form cannot be known at all (error set).
+ */
+function javaForms(a: Attribute, r: SubjectReader): Array<string> | null {
+  const forms = new Array<string>();
   const first = a.type.charCodeAt(0);
   if (first >= 48 && first <= 57) {
     // A dotted OID: BoringSSL knows no name for it and dumps its DER, as Java does.
-    if (a.der != null) return a.type + "=#" + a.der!;
+    if (a.der != null) { forms.push(a.type + "=#" + a.der!); return forms; }
     r.error = "attribute " + a.type + " given as text";
     return null;
   }
   const keyword = javaKeyword(a.type);
-  if (keyword != null) return keyword + "=" + (a.der != null ? "#" + a.der! : javaEscaped(a.text));
-  const fixed = fixedTypeOid(a.type);
-  if (fixed != null && a.der == null) {
-    const space = fixed.indexOf(" ");
-    const der = derHex(I32.parseInt(fixed.substring(space + 1)), a.text);
-    if (der != null) return fixed.substring(0, space) + "=" + der;
+  if (keyword != null) { forms.push(keyword + "=" + (a.der != null ? "#" + a.der! : javaEscaped(a.text))); return forms; }
+  if (a.der == null) {
+    const fixed = fixedTypeOid(a.type);
+    if (fixed != null) {
+      const space = fixed.indexOf(" ");
+      const bytes = latin1(a.text);
+      if (bytes != null) { forms.push(fixed.substring(0, space) + "=" + derHex(I32.parseInt(fixed.substring(space + 1)), bytes)); return forms; }
+    }
+    const oid = directoryStringOid(a.type);
+    if (oid != null) {
+      if (r.ambiguous.length == 0) r.ambiguous = a.type;
+      return directoryStringForms(oid, a.text);
+    }
   }
-  r.error = "Kafka names the holder by the DER encoding of the certificate's " + a.type +
-    " attribute, which Envoy's text of the subject does not give";
+  r.error = "Kafka names the holder by the DER encoding of the certificate's " + a.type + " attribute, which Envoy's text of the subject does not give";
   return null;
+}
+
+/** Readings of a name past which the filter gives up (each ambiguous attribute multiplies them). */
+const READINGS_LIMIT = 64;
+
+/** Every reading of the name: one form per attribute. Null past READINGS_LIMIT. */
+function readings(rdns: Array<Array<Array<string>>>): Array<string> | null {
+  let names = new Array<string>();
+  names.push("");
+  for (let i = 0; i < rdns.length; i++) {
+    for (let j = 0; j < rdns[i].length; j++) {
+      const forms = rdns[i][j];
+      const separator = j > 0 ? "+" : i > 0 ? "," : "";
+      const next = new Array<string>();
+      for (let n = 0; n < names.length; n++) for (let f = 0; f < forms.length; f++) next.push(names[n] + separator + forms[f]);
+      if (next.length > READINGS_LIMIT) return null;
+      names = next;
+    }
+  }
+  return names;
 }
 
 /**
  * Kafka's principal for a certificate whose subject Envoy gives as `subject`
  * (connection.subject_peer_certificate), under the broker's ssl.principal.mapping.rules
- * (`rules`; null: DEFAULT). An empty subject is Kafka's "User:".
+ * (`rules`; null: DEFAULT). An empty subject is Kafka's "User:". Where Java's name of an
+ * attribute depends on its DER type (a DirectoryString: title, givenName, ...), the principal is
+ * given only if every type gives the same one (rules that take the CN, say).
  */
 export function kafkaTlsPrincipal(subject: string, rules: SslPrincipalMapper | null = null): TlsPrincipal {
   const r = new SubjectReader(subject);
-  const rdns = new Array<string>();
-  let rdn = new Array<string>();
+  const rdns = new Array<Array<Array<string>>>();
+  let rdn = new Array<Array<string>>();
   while (!r.atEnd()) {
     const a = r.attribute();
     if (a == null) return new TlsPrincipal(subject, "", r.error);
-    const java = javaAttribute(a, r);
-    if (java == null) return new TlsPrincipal(subject, "", r.error);
-    rdn.push(java);
+    const forms = javaForms(a, r);
+    if (forms == null) return new TlsPrincipal(subject, "", r.error);
+    rdn.push(forms);
     const sep = r.separator();
     if (sep == 43 /* + */) continue;
     // BoringSSL lists a multi-valued RDN's attributes in reverse, Java in the certificate's order.
     rdn.reverse();
-    rdns.push(rdn.join("+"));
-    rdn = new Array<string>();
+    rdns.push(rdn);
+    rdn = new Array<Array<string>>();
     if (sep == 0) break;
   }
   if (rdn.length > 0) return new TlsPrincipal(subject, "", "the subject ends in a '+'");
-  const dn = rdns.join(",");
-  if (rules == null) return new TlsPrincipal(subject, "User:" + dn);
-  const mapped = rules.name(dn);
-  if (mapped.error.length > 0) return new TlsPrincipal(subject, "", "ssl.principal.mapping.rules: " + mapped.error);
-  return new TlsPrincipal(subject, "User:" + mapped.name);
+  const names = readings(rdns);
+  const untold = "Kafka names the holder by the DER encoding of the certificate's " + r.ambiguous +
+    " attribute, which Envoy's text of the subject does not give";
+  if (names == null) return new TlsPrincipal(subject, "", untold);
+  if (rules == null) return names.length == 1 ? new TlsPrincipal(subject, "User:" + names[0]) : new TlsPrincipal(subject, "", untold);
+  // The rules' name for every reading: one name (or none) for all, or the name is not known.
+  const first = rules.name(names[0]);
+  for (let i = 1; i < names.length; i++) {
+    const other = rules.name(names[i]);
+    if (other.name != first.name || (other.error.length > 0) != (first.error.length > 0)) {
+      return new TlsPrincipal(subject, "", untold + ", and ssl.principal.mapping.rules name its encodings differently");
+    }
+  }
+  if (first.error.length > 0) return new TlsPrincipal(subject, "", "ssl.principal.mapping.rules: " + first.error);
+  return new TlsPrincipal(subject, "User:" + first.name);
 }

@@ -431,6 +431,11 @@ describe("connection properties", () => {
     expect(p.principal).toBe("");
     expect(p.error).toBe("Kafka names the holder by the DER encoding of the certificate's title attribute, which Envoy's text of the subject does not give");
     expect(kafkaTlsPrincipal("CN=x+").error).toBe("the subject ends in a '+'");
+    // Unless the rules give every encoding of the title the same name.
+    const config = loadConfig(`{"filter": {"sslPrincipalMappingRules": "RULE:^CN=([^,]+),.*$/$1/,RULE:^(.*)$/$1/"}}`).config!;
+    expect(kafkaTlsPrincipal("CN=boss,title=boss,OU=e2e", config.settings.sslPrincipalMapper).principal).toBe("User:boss");
+    expect(kafkaTlsPrincipal("title=boss", config.settings.sslPrincipalMapper).error)
+      .toBe("Kafka names the holder by the DER encoding of the certificate's title attribute, which Envoy's text of the subject does not give, and ssl.principal.mapping.rules name its encodings differently");
     expect(kafkaTlsPrincipal("=x").error).toBe("no attribute type at 0");
     expect(kafkaTlsPrincipal("CN=x\\").error).toBe("a value of CN ends in an escape");
   });
