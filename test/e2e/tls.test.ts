@@ -1,7 +1,8 @@
 // TLS client certificates as principals: Envoy terminates TLS on 127.0.0.1:19094 (client
 // certificate required, test CA from `make envoy-tls`) in front of the broker's PLAINTEXT
-// listener, and the filter's principal is "User:" + the certificate subject, as Kafka's own
-// SSL listener would have it (RFC 2253: "User:CN=carol,OU=e2e"). carol may read, write and
+// listener, and the filter's principal is the one Kafka's own SSL listener would give the
+// certificate ("User:" + the subject in Java's RFC 2253: "User:CN=carol,OU=e2e"; subjects where
+// Envoy's text differs from Java's: tls-principal.test.ts). carol may read, write and
 // create "tls." topics; mallory has no ACL at all; ANONYMOUS none on "tls.".
 // The broker advertises 127.0.0.1:19092 on that listener: the TLS listener's filter rewrites
 // broker 1's address to 127.0.0.1:19094 (filter.brokerAddresses, envoy/envoy.yaml), without

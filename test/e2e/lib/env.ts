@@ -63,7 +63,8 @@ export const SASL_SESSION_LIFETIME_MS = 60_000;
 
 /**
  * TLS clients (certificates in TLS_DIR/<name>.crt, .key) and the principal Kafka would give
- * each: "User:" + the certificate subject in RFC 2253 form.
+ * each: "User:" + the certificate subject in RFC 2253 form (these subjects read the same in
+ * Java's form, Kafka's, and BoringSSL's, Envoy's).
  */
 export const TLS_USERS = {
   carol: "User:CN=carol,OU=e2e",
