@@ -21,8 +21,7 @@ import { Session } from "./enforce/session";
 import { checkRequest } from "./enforce/apis/authorize";
 import { RequestTrace } from "./enforce/trace";
 import { encode, error as encodeError } from "./cli";
-import { kafkaTlsPrincipal } from "./enforce/tls-principal";
-import { MappedName } from "./enforce/ssl-principal-mapper";
+import { kafkaTlsPrincipal, kafkaPrincipalOfName } from "./enforce/tls-principal";
 
 let lastError: string = "";
 
@@ -144,19 +143,11 @@ export function tlsPrincipal(config: string, subject: string, isKafkaName: bool)
     return "";
   }
   const rules = r.config!.settings.sslPrincipalMapper;
-  let principal = "";
-  if (isKafkaName) {
-    const mapped = rules != null ? rules.name(subject) : new MappedName(subject);
-    if (mapped.error.length > 0) { lastError = "ssl.principal.mapping.rules: " + mapped.error; return ""; }
-    principal = "User:" + mapped.name;
-  } else {
-    const p = kafkaTlsPrincipal(subject, rules);
-    if (p.error.length > 0) { lastError = p.error; return ""; }
-    principal = p.principal;
-  }
+  const p = isKafkaName ? kafkaPrincipalOfName(subject, rules) : kafkaTlsPrincipal(subject, rules);
+  if (p.error.length > 0) { lastError = p.error; return ""; }
   const j = new JsonWriter();
   j.beginObject();
-  j.key("principal"); j.string(principal);
+  j.key("principal"); j.string(p.principal);
   j.endObject();
   return j.toString();
 }

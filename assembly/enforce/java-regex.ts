@@ -18,8 +18,16 @@ const enum Op { Char, Any, Class, Begin, End, Split, Jump, Save, Loop, Match }
 
 const enum Kind { Char, Any, Class, Begin, End, Group, Concat, Alt, Repeat }
 
-/** Steps a match or a search may take before it is given up (an error, not a non-match). */
+/** Steps a match, a search, or all those of one task sharing a StepBudget may take (then an error, not a non-match). */
 const STEP_BUDGET: i32 = 10_000_000;
+
+/**
+ * Steps left to matches that share them: one TLS client's naming (every reading of its name,
+ * every rule) is bounded as a whole, not per match, however many it takes.
+ */
+export class StepBudget {
+  left: i32 = STEP_BUDGET;
+}
 /** Instructions a compiled pattern may have (counted repetitions are copied out). */
 const PROGRAM_LIMIT: i32 = 10_000;
 
@@ -294,7 +302,7 @@ export class JavaRegex {
   error: string = "";
   /** Set by a match that ran out of steps (the result is then no match, and not to be trusted). */
   exhausted: bool = false;
-  private stepsLeft: i32 = 0;
+  private budget: StepBudget = new StepBudget();
 
   constructor(readonly pattern: string) {
     this.build(pattern);
@@ -392,21 +400,25 @@ export class JavaRegex {
    * Matches at `start`: the slots of the match (group g: [2g], [2g+1]; -1 where it took no
    * part) or null. `whole`: only a match that ends at the end of `s` (Matcher.matches).
    */
-  matchAt(s: string, start: i32, whole: bool): Array<i32> | null {
-    this.stepsLeft = STEP_BUDGET;
-    this.exhausted = false;
+  matchAt(s: string, start: i32, whole: bool, budget: StepBudget | null = null): Array<i32> | null {
+    this.spend(budget);
     return this.attempt(s, start, whole);
   }
 
   /** The first match starting at `from` or later (Matcher.find), or null; one step budget for all starts. */
-  find(s: string, from: i32): Array<i32> | null {
-    this.stepsLeft = STEP_BUDGET;
-    this.exhausted = false;
+  find(s: string, from: i32, budget: StepBudget | null = null): Array<i32> | null {
+    this.spend(budget);
     for (let i = from; i <= s.length; i++) {
       const m = this.attempt(s, i, false);
       if (m != null || this.exhausted) return m;
     }
     return null;
+  }
+
+  /** The steps the next match or search takes from: `budget`, or a budget of its own. */
+  private spend(budget: StepBudget | null): void {
+    this.budget = budget != null ? budget : new StepBudget();
+    this.exhausted = this.budget.left <= 0;
   }
 
   private attempt(s: string, start: i32, whole: bool): Array<i32> | null {
@@ -418,7 +430,7 @@ export class JavaRegex {
     const ci = this.ignoreCase;
     let pc = 0, sp = start;
     for (;;) {
-      if (--this.stepsLeft < 0) { this.exhausted = true; return null; }
+      if (--this.budget.left < 0) { this.exhausted = true; return null; }
       let ok = true;
       switch (<Op>this.op[pc]) {
         case Op.Char: {
@@ -507,8 +519,8 @@ export class Replaced {
  * match the search moves on one character), each replaced by `replacement` read as Java reads
  * it ($n a group, the longest number that names one; \x the character x).
  */
-export function replaceAll(re: JavaRegex, s: string, replacement: string): Replaced {
-  let m = re.find(s, 0);
+export function replaceAll(re: JavaRegex, s: string, replacement: string, budget: StepBudget): Replaced {
+  let m = re.find(s, 0, budget);
   if (m == null) return new Replaced(re.exhausted ? "" : s, re.exhausted ? "too much backtracking in " + re.pattern : "");
   let out = "";
   let appended = 0;
@@ -519,7 +531,7 @@ export function replaceAll(re: JavaRegex, s: string, replacement: string): Repla
     out += r.text;
     appended = m[1];
     const next = m[1] == m[0] ? m[1] + 1 : m[1];
-    m = next > s.length ? null : re.find(s, next);
+    m = next > s.length ? null : re.find(s, next, budget);
     if (re.exhausted) return new Replaced("", "too much backtracking in " + re.pattern);
   }
   return new Replaced(out + s.substring(appended), "");

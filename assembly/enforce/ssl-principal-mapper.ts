@@ -8,11 +8,12 @@
 // quirks are kept: a $n naming a group the pattern lacks is made literal by
 // escapeLiteralBackReferences, with the positions of the replacement as written.
 
-import { JavaRegex, replaceAll } from "./java-regex";
+import { JavaRegex, StepBudget, replaceAll } from "./java-regex";
 
 const RULE_PATTERN = "(DEFAULT)|RULE:((\\\\.|[^\\\\/])*)/((\\\\.|[^\\\\/])*)/([LU]?).*?|(.*?)";
 const RULE_SPLITTER = "\\s*(" + RULE_PATTERN + ")\\s*(,\\s*|$)";
-const BACK_REFERENCE = "\\$(\\d+)";
+/** Rule.BACK_REFERENCE_PATTERN, compiled once: every naming of a client under a rule reads its replacement with it. */
+const BACK_REFERENCE = new JavaRegex("\\$(\\d+)");
 
 /** A name, or why there is none (`error`). */
 export class MappedName {
@@ -24,15 +25,15 @@ class Rule {
               readonly toLowerCase: bool, readonly toUpperCase: bool) {}
 
   /** Rule.apply: the name, null when the rule does not apply; error set when Java would throw. */
-  apply(dn: string): MappedName | null {
+  apply(dn: string, budget: StepBudget): MappedName | null {
     const p = this.pattern;
     if (p == null) return new MappedName(dn);
-    const m = p.matchAt(dn, 0, true);
+    const m = p.matchAt(dn, 0, true, budget);
     if (p.exhausted) return new MappedName("", "too much backtracking in " + p.pattern);
     if (m == null) return null;
     const replacement = escapeLiteralBackReferences(this.replacement, p.groupCount);
     if (replacement.error.length > 0) return replacement;
-    const r = replaceAll(p, dn, replacement.name);
+    const r = replaceAll(p, dn, replacement.name, budget);
     if (r.error.length > 0) return new MappedName("", r.error);
     if (this.toLowerCase) return new MappedName(r.text.toLowerCase());
     if (this.toUpperCase) return new MappedName(r.text.toUpperCase());
@@ -48,11 +49,10 @@ class Rule {
  */
 function escapeLiteralBackReferences(replacement: string, groupCount: i32): MappedName {
   if (groupCount == 0) return new MappedName(replacement);
-  const br = new JavaRegex(BACK_REFERENCE);
   let result = replacement;
   let from = 0;
   for (;;) {
-    const m = br.find(replacement, from);
+    const m = BACK_REFERENCE.find(replacement, from);
     if (m == null) break;
     from = m[1];
     const digits = replacement.substring(m[2], m[3]);
@@ -121,10 +121,13 @@ export class SslPrincipalMapper {
     return true;
   }
 
-  /** The name Kafka gives the holder of a certificate whose subject is `dn` (Java's RFC 2253). */
-  name(dn: string): MappedName {
+  /**
+   * The name Kafka gives the holder of a certificate whose subject is `dn` (Java's RFC 2253).
+   * `budget`: the matching steps the whole naming may take (shared by its calls).
+   */
+  name(dn: string, budget: StepBudget = new StepBudget()): MappedName {
     for (let i = 0; i < this.rules.length; i++) {
-      const r = this.rules[i].apply(dn);
+      const r = this.rules[i].apply(dn, budget);
       if (r != null) return r;
     }
     return new MappedName("", "no rule applies to " + dn);

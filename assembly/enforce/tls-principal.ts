@@ -19,7 +19,8 @@
 // unless the broker's ssl.principal.mapping.rules give every encoding the same name, the caller
 // refuses the connection, as it does for a SASL exchange it cannot follow.
 
-import { SslPrincipalMapper } from "./ssl-principal-mapper";
+import { SslPrincipalMapper, MappedName } from "./ssl-principal-mapper";
+import { StepBudget } from "./java-regex";
 import { hexValue } from "../json/value";
 
 /** The result: `principal` ("User:..."), or why none can be given (`error`, principal ""). */
@@ -35,20 +36,7 @@ function javaKeyword(shortName: string): string | null {
   return null;
 }
 
-/**
- * Attributes without a Java keyword whose ASN.1 type their standard fixes (so the DER Java prints
- * is known): PKCS #9 emailAddress is an IA5String, X.520 serialNumber and dnQualifier are
- * PrintableStrings. Returns "OID tag" or null.
- */
-function fixedTypeOid(shortName: string): string | null {
-  if (shortName == "emailAddress") return "1.2.840.113549.1.9.1 22";
-  if (shortName == "serialNumber") return "2.5.4.5 19";
-  if (shortName == "dnQualifier") return "2.5.4.46 19";
-  return null;
-}
-
 const HEX = "0123456789abcdef";
-
 
 /** One attribute as BoringSSL wrote it: its type, and its value as text or as a DER dump. */
 class Attribute {
@@ -167,7 +155,7 @@ function latin1(value: string): Array<i32> | null {
 }
 
 /** X.680's PrintableString characters: letters, digits, space and '()+,-./:=? */
-function printable(value: string): bool {
+function isPrintableString(value: string): bool {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 32 ||
@@ -177,25 +165,40 @@ function printable(value: string): bool {
   return true;
 }
 
+/** ASN.1 string tags. */
+const IA5_STRING = 0x16;
+const PRINTABLE_STRING = 0x13;
+/** Not a tag: the attribute is an X.520 DirectoryString, whose string type is the CA's choice. */
+const DIRECTORY_STRING = 0;
+
+/** An attribute Java has no RFC 2253 keyword for: Java writes it "<oid>=#<DER>". */
+class OidType {
+  constructor(readonly oid: string, readonly tag: i32) {}
+}
+
 /**
- * Attributes whose type is X.520's DirectoryString, by BoringSSL's short name: Java writes them
- * as "<OID>=#<DER>", and the DER's string type (UTF8String, PrintableString, T61String,
- * BMPString or UniversalString) is the CA's choice, which Envoy's text does not show.
+ * By BoringSSL's short name: the OID, and the string type where the standard fixes it (PKCS #9
+ * emailAddress an IA5String, X.520 serialNumber and dnQualifier PrintableStrings), so that the
+ * DER Java prints is known; for a DirectoryString (UTF8String, PrintableString, T61String,
+ * BMPString or UniversalString, as the CA chose) Envoy's text does not tell which.
  */
-function directoryStringOid(shortName: string): string | null {
-  if (shortName == "title") return "2.5.4.12";
-  if (shortName == "SN") return "2.5.4.4";
-  if (shortName == "GN") return "2.5.4.42";
-  if (shortName == "initials") return "2.5.4.43";
-  if (shortName == "generationQualifier") return "2.5.4.44";
-  if (shortName == "pseudonym") return "2.5.4.65";
-  if (shortName == "name") return "2.5.4.41";
-  if (shortName == "description") return "2.5.4.13";
-  if (shortName == "postalCode") return "2.5.4.17";
-  if (shortName == "businessCategory") return "2.5.4.15";
-  if (shortName == "postOfficeBox") return "2.5.4.18";
-  if (shortName == "role") return "2.5.4.72";
-  if (shortName == "organizationIdentifier") return "2.5.4.97";
+function oidType(shortName: string): OidType | null {
+  if (shortName == "emailAddress") return new OidType("1.2.840.113549.1.9.1", IA5_STRING);
+  if (shortName == "serialNumber") return new OidType("2.5.4.5", PRINTABLE_STRING);
+  if (shortName == "dnQualifier") return new OidType("2.5.4.46", PRINTABLE_STRING);
+  if (shortName == "title") return new OidType("2.5.4.12", DIRECTORY_STRING);
+  if (shortName == "SN") return new OidType("2.5.4.4", DIRECTORY_STRING);
+  if (shortName == "GN") return new OidType("2.5.4.42", DIRECTORY_STRING);
+  if (shortName == "initials") return new OidType("2.5.4.43", DIRECTORY_STRING);
+  if (shortName == "generationQualifier") return new OidType("2.5.4.44", DIRECTORY_STRING);
+  if (shortName == "pseudonym") return new OidType("2.5.4.65", DIRECTORY_STRING);
+  if (shortName == "name") return new OidType("2.5.4.41", DIRECTORY_STRING);
+  if (shortName == "description") return new OidType("2.5.4.13", DIRECTORY_STRING);
+  if (shortName == "postalCode") return new OidType("2.5.4.17", DIRECTORY_STRING);
+  if (shortName == "businessCategory") return new OidType("2.5.4.15", DIRECTORY_STRING);
+  if (shortName == "postOfficeBox") return new OidType("2.5.4.18", DIRECTORY_STRING);
+  if (shortName == "role") return new OidType("2.5.4.72", DIRECTORY_STRING);
+  if (shortName == "organizationIdentifier") return new OidType("2.5.4.97", DIRECTORY_STRING);
   return null;
 }
 
@@ -207,7 +210,7 @@ function directoryStringForms(oid: string, value: string): Array<string> {
   for (let i = 0; i < utf8.length; i++) utf8Bytes.push(utf8[i]);
   forms.push(oid + "=" + derHex(0x0c, utf8Bytes));
   const eight = latin1(value);
-  if (eight != null && printable(value)) forms.push(oid + "=" + derHex(0x13, eight));
+  if (eight != null && isPrintableString(value)) forms.push(oid + "=" + derHex(PRINTABLE_STRING, eight));
   if (eight != null) forms.push(oid + "=" + derHex(0x14, eight));
   const bmp = new Array<i32>();
   const universal = new Array<i32>();
@@ -225,36 +228,35 @@ function directoryStringForms(oid: string, value: string): Array<string> {
   return forms;
 }
 
+/** Why Kafka's name cannot be told: an attribute whose DER type Envoy's text does not show. */
+function untold(type: string): string {
+  return "Kafka names the holder by the DER encoding of the certificate's " + type + " attribute, which Envoy's text of the subject does not give";
+}
+
 /**
  * One attribute as Java may write it: one form, or for a DirectoryString each its encodings
  * allow; null where Java's form cannot be known at all (error set).
  */
 function javaForms(a: Attribute, r: SubjectReader): Array<string> | null {
   const forms = new Array<string>();
-  const first = a.type.charCodeAt(0);
-  if (first >= 48 && first <= 57) {
-    // A dotted OID: BoringSSL knows no name for it and dumps its DER, as Java does.
-    if (a.der != null) { forms.push(a.type + "=#" + a.der!); return forms; }
-    r.error = "attribute " + a.type + " given as text";
-    return null;
-  }
   const keyword = javaKeyword(a.type);
-  if (keyword != null) { forms.push(keyword + "=" + (a.der != null ? "#" + a.der! : javaEscaped(a.text))); return forms; }
-  if (a.der == null) {
-    const fixed = fixedTypeOid(a.type);
-    if (fixed != null) {
-      const space = fixed.indexOf(" ");
-      const bytes = latin1(a.text);
-      if (bytes != null) { forms.push(fixed.substring(0, space) + "=" + derHex(I32.parseInt(fixed.substring(space + 1)), bytes)); return forms; }
-    }
-    const oid = directoryStringOid(a.type);
-    if (oid != null) {
-      if (r.ambiguous.length == 0) r.ambiguous = a.type;
-      return directoryStringForms(oid, a.text);
-    }
+  const first = a.type.charCodeAt(0);
+  // A dotted OID is one BoringSSL has no name for; it dumps its DER, as Java does.
+  const type = keyword == null && first >= 48 && first <= 57 ? new OidType(a.type, DIRECTORY_STRING) : oidType(a.type);
+  if (keyword == null && type == null) { r.error = untold(a.type); return null; }
+  // A value BoringSSL dumped as DER (not a string type it knows): Java writes the same DER.
+  if (a.der != null) { forms.push((keyword != null ? keyword : type!.oid) + "=#" + a.der!); return forms; }
+  if (keyword != null) { forms.push(keyword + "=" + javaEscaped(a.text)); return forms; }
+  if (first >= 48 && first <= 57) { r.error = "attribute " + a.type + " given as text"; return null; }
+  const t = type!;
+  if (t.tag != DIRECTORY_STRING) {
+    const bytes = latin1(a.text);
+    if (bytes == null) { r.error = untold(a.type); return null; }
+    forms.push(t.oid + "=" + derHex(t.tag, bytes));
+    return forms;
   }
-  r.error = "Kafka names the holder by the DER encoding of the certificate's " + a.type + " attribute, which Envoy's text of the subject does not give";
-  return null;
+  if (r.ambiguous.length == 0) r.ambiguous = a.type;
+  return directoryStringForms(t.oid, a.text);
 }
 
 /** Readings of a name past which the filter gives up (each ambiguous attribute multiplies them). */
@@ -304,18 +306,28 @@ export function kafkaTlsPrincipal(subject: string, rules: SslPrincipalMapper | n
   }
   if (rdn.length > 0) return new TlsPrincipal(subject, "", "the subject ends in a '+'");
   const names = readings(rdns);
-  const untold = "Kafka names the holder by the DER encoding of the certificate's " + r.ambiguous +
-    " attribute, which Envoy's text of the subject does not give";
-  if (names == null) return new TlsPrincipal(subject, "", untold);
-  if (rules == null) return names.length == 1 ? new TlsPrincipal(subject, "User:" + names[0]) : new TlsPrincipal(subject, "", untold);
+  if (names == null) return new TlsPrincipal(subject, "", untold(r.ambiguous));
+  if (rules == null) return names.length == 1 ? new TlsPrincipal(subject, "User:" + names[0]) : new TlsPrincipal(subject, "", untold(r.ambiguous));
   // The rules' name for every reading: one name (or none) for all, or the name is not known.
-  const first = rules.name(names[0]);
+  // One step budget for the whole naming, however many readings and rules it takes.
+  const budget = new StepBudget();
+  const first = rules.name(names[0], budget);
   for (let i = 1; i < names.length; i++) {
-    const other = rules.name(names[i]);
+    const other = rules.name(names[i], budget);
     if (other.name != first.name || (other.error.length > 0) != (first.error.length > 0)) {
-      return new TlsPrincipal(subject, "", untold + ", and ssl.principal.mapping.rules name its encodings differently");
+      return new TlsPrincipal(subject, "", untold(r.ambiguous) + ", and ssl.principal.mapping.rules name its encodings differently");
     }
   }
-  if (first.error.length > 0) return new TlsPrincipal(subject, "", "ssl.principal.mapping.rules: " + first.error);
-  return new TlsPrincipal(subject, "User:" + first.name);
+  return named(subject, first);
+}
+
+/** The principal of a name the rules gave (or why none). */
+function named(subject: string, mapped: MappedName): TlsPrincipal {
+  if (mapped.error.length > 0) return new TlsPrincipal(subject, "", "ssl.principal.mapping.rules: " + mapped.error);
+  return new TlsPrincipal(subject, "User:" + mapped.name);
+}
+
+/** Kafka's principal for a certificate whose name Kafka writes as `dn` (X500Principal.getName()). */
+export function kafkaPrincipalOfName(dn: string, rules: SslPrincipalMapper | null): TlsPrincipal {
+  return named(dn, rules != null ? rules.name(dn) : new MappedName(dn));
 }
