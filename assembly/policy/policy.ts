@@ -31,7 +31,7 @@
 //       "allowedCodecs": ["zstd", "lz4"]         // codecs allowed when compressed
 //     }],
 //     "createTopics": {
-//       "minPartitions": 1, "maxPartitions": 12,
+//       "minPartitions": 1, "maxPartitions": 12,  // max: also what CreatePartitions may grow a topic to
 //       "minReplicationFactor": 2, "maxReplicationFactor": 3,
 //       "brokerDefaultPartitions": 6,            // the broker's num.partitions and
 //       "brokerDefaultReplicationFactor": 3,     // default.replication.factor: what -1 means
@@ -211,10 +211,8 @@ export class Policy {
       return new PolicyViolation(POLICY_VIOLATION, "topic name \"" + name + "\" does not match \"" + c.topicNameGlob + "\"");
     }
     if (partitions != -1) {
-      if (c.maxPartitions >= 0 && partitions > c.maxPartitions) {
-        return new PolicyViolation(INVALID_PARTITIONS, "topic \"" + name + "\": " + partitions.toString() +
-          " partitions exceed the maximum of " + c.maxPartitions.toString());
-      }
+      const over = this.checkPartitionCount(name, partitions);
+      if (over != null) return over;
       if (c.minPartitions >= 0 && partitions < c.minPartitions) {
         return new PolicyViolation(INVALID_PARTITIONS, "topic \"" + name + "\": " + partitions.toString() +
           " partitions are below the minimum of " + c.minPartitions.toString());
@@ -232,6 +230,18 @@ export class Policy {
       }
     }
     return null;
+  }
+
+  /**
+   * "limits.createTopics.maxPartitions" against the partitions a topic would have: at its
+   * creation, or after a CreatePartitions (the limit bounds the topic, however it got them;
+   * the minimum and the name are a creation's only). null when within.
+   */
+  checkPartitionCount(name: string, partitions: i32): PolicyViolation | null {
+    const c = this.createTopicLimits;
+    if (c == null || c.maxPartitions < 0 || partitions <= c.maxPartitions) return null;
+    return new PolicyViolation(INVALID_PARTITIONS, "topic \"" + name + "\": " + partitions.toString() +
+      " partitions exceed the maximum of " + c.maxPartitions.toString());
   }
 
   /** May the principal do `operation` on some resource of this type? (see AclAuthorizer) */

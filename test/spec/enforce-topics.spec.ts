@@ -950,6 +950,36 @@ describe("CreatePartitions", () => {
     const resp = changetype<CreatePartitionsResponseData>(rewritten(37, 3, broker));
     expect(resp.results[1].name).toBe("payments");
   });
+
+  it("grows a topic no further than limits.createTopics.maxPartitions, whoever asks, after ALTER (v0, v3)", () => {
+    for (let v: i16 = 0; v <= 3; v += 3) {
+      const req = createPartitions(["orders.wide", "orders.eu"]);
+      req.topics[0].count = 13;
+      req.topics[1].count = 12; // at the limit: goes on
+      const fwd = changetype<CreatePartitionsRequestData>(forwardedBody(check("User:admin", 37, v, req)));
+      expect(fwd.topics.length).toBe(1);
+      expect(fwd.topics[0].name).toBe("orders.eu");
+      const broker = new CreatePartitionsResponseData();
+      const ok = new CreatePartitionsTopicResult();
+      ok.name = "orders.eu";
+      broker.results.push(ok);
+      const resp = changetype<CreatePartitionsResponseData>(rewritten(37, v, broker));
+      expect(resp.results[1].name).toBe("orders.wide");
+      expect(resp.results[1].errorCode).toBe(37); // INVALID_PARTITIONS
+      expect(resp.results[1].errorMessage).toBe("topic \"orders.wide\": 13 partitions exceed the maximum of 12");
+    }
+    // Without ALTER the answer is the ACL's, whatever the count.
+    const wide = createPartitions(["orders.wide"]);
+    wide.topics[0].count = 100;
+    const refused = changetype<CreatePartitionsResponseData>(respondedBody(check("User:carol", 37, 3, wide), 37, 3));
+    expect(refused.results[0].errorCode).toBe(TAF);
+  });
+
+  it("leaves a topic named twice to the controller, which refuses both entries (INVALID_REQUEST)", () => {
+    const req = createPartitions(["orders.eu", "orders.eu"]);
+    req.topics[0].count = 100;
+    expect(check("User:alice", 37, 3, req).kind).toBe(VerdictKind.Pass);
+  });
 });
 
 // ---------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ decoded(33, NOTHING, topics.checkAlterConfigs);
 row(34, [onCluster(A)], checkWhole); // AlterReplicaLogDirs
 row(35, [onCluster(D)], cluster.checkDescribeLogDirs);
 decoded(36, NOTHING, conn.checkSaslAuthenticate);
-row(37, [topic(A)], checkListed).lists(newCreatePartitionsSplit); // CreatePartitions
+row(37, [topic(A)], topics.checkCreatePartitions, topics.createPartitionsViewAllows).lists(newCreatePartitionsSplit); // CreatePartitions, and limits.createTopics
 decoded(38, NOTHING, cluster.checkCreateDelegationToken);
 row(39, NOTHING, checkWhole); // RenewDelegationToken: the controller checks the token's owner and renewers
 row(40, NOTHING, checkWhole); // ExpireDelegationToken: likewise

@@ -18,6 +18,7 @@ import { MetadataResponseData, MetadataResponseTopic } from "../../messages/Meta
 import { CreateTopicsRequestData, CreatableTopic } from "../../messages/CreateTopicsRequest";
 import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs } from "../../messages/CreateTopicsResponse";
 import { DeleteTopicsRequestData, DeleteTopicState } from "../../messages/DeleteTopicsRequest";
+import { CreatePartitionsRequestData, CreatePartitionsTopic } from "../../messages/CreatePartitionsRequest";
 import { DeleteTopicsResponseData, DeletableTopicResult } from "../../messages/DeleteTopicsResponse";
 import { DescribeConfigsRequestData, DescribeConfigsResource } from "../../messages/DescribeConfigsRequest";
 import { DescribeConfigsResponseData, DescribeConfigsResult } from "../../messages/DescribeConfigsResponse";
@@ -632,6 +633,46 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
   const verdict = split.settle(ctx, req);
   if (split.configsWithheld.length > 0) ctx.after = split;
   return verdict;
+}
+
+// ---------------------------------------------------------------------------------------
+// CreatePartitions (37): ALTER on each topic, as ControllerApis checks; then the count it
+// asks for against limits.createTopics.maxPartitions, which bounds the topic: a topic created
+// within it must not grow past it (Kafka's CreateTopicPolicy is asked only at creation).
+
+/** Partition counts cannot be seen in the view: with a maximum set, every request is decoded. */
+export function createPartitionsViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Uint8Array): bool {
+  const limits = ctx.policy.createTopicLimits;
+  return limits == null || limits.maxPartitions < 0;
+}
+
+export function checkCreatePartitions(ctx: RequestContext, rule: Rule): Verdict {
+  const req = changetype<CreatePartitionsRequestData>(ctx.body);
+  return checkListedWith(ctx, rule, new SplitRefusals(), false, new PartitionGrowthCheck(ctx, req.topics));
+}
+
+class PartitionGrowthCheck extends EntityCheck {
+  constructor(readonly ctx: RequestContext, readonly topics: Array<CreatePartitionsTopic>) { super(); }
+
+  code(name: string | null, id: Uuid): i16 {
+    this.message = null;
+    const code = this.ctx.checkTopic(name, id, AclOperation.Alter);
+    if (code != 0 || name == null) return code;
+    // A topic named twice is refused whole by the controller (INVALID_REQUEST): nothing grows.
+    let count = 0, named = false;
+    for (let i = 0; i < this.topics.length; i++) {
+      const t = unchecked(this.topics[i]);
+      if (t.name != name) continue;
+      if (named) return 0;
+      named = true;
+      count = t.count;
+    }
+    const violation = this.ctx.policy.checkPartitionCount(name, count);
+    if (violation == null) return 0;
+    logged(this.ctx, name, violation);
+    this.message = violation.message;
+    return violation.errorCode;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
