@@ -32,7 +32,7 @@
 //     }],
 //     "createTopics": {
 //       "minPartitions": 1, "maxPartitions": 12,  // max: also what CreatePartitions may grow a topic to
-//       "minReplicationFactor": 2, "maxReplicationFactor": 3,
+//       "minReplicationFactor": 2, "maxReplicationFactor": 3,  // max: also what a reassignment may give
 //       "brokerDefaultPartitions": 6,            // the broker's num.partitions and
 //       "brokerDefaultReplicationFactor": 3,     // default.replication.factor: what -1 means
 //       "topicNameGlob": "orders.*"              // '*' any run, '?' one character
@@ -220,10 +220,8 @@ export class Policy {
     }
     const rf = replicationFactor == -1 ? c.brokerDefaultReplicationFactor : <i32>replicationFactor;
     if (rf != -1) {
-      if (c.maxReplicationFactor >= 0 && rf > c.maxReplicationFactor) {
-        return new PolicyViolation(INVALID_REPLICATION_FACTOR, "topic \"" + name + "\": replication factor " +
-          rf.toString() + " exceeds the maximum of " + c.maxReplicationFactor.toString());
-      }
+      const over = this.checkReplicaCount(name, rf);
+      if (over != null) return over;
       if (c.minReplicationFactor >= 0 && rf < c.minReplicationFactor) {
         return new PolicyViolation(INVALID_REPLICATION_FACTOR, "topic \"" + name + "\": replication factor " +
           rf.toString() + " is below the minimum of " + c.minReplicationFactor.toString());
@@ -242,6 +240,17 @@ export class Policy {
     if (c == null || c.maxPartitions < 0 || partitions <= c.maxPartitions) return null;
     return new PolicyViolation(INVALID_PARTITIONS, "topic \"" + name + "\": " + partitions.toString() +
       " partitions exceed the maximum of " + c.maxPartitions.toString());
+  }
+
+  /**
+   * "limits.createTopics.maxReplicationFactor" against the replicas a partition would have: at
+   * its topic's creation, or after a reassignment (AlterPartitionReassignments). null when within.
+   */
+  checkReplicaCount(name: string, replicas: i32): PolicyViolation | null {
+    const c = this.createTopicLimits;
+    if (c == null || c.maxReplicationFactor < 0 || replicas <= c.maxReplicationFactor) return null;
+    return new PolicyViolation(INVALID_REPLICATION_FACTOR, "topic \"" + name + "\": replication factor " +
+      replicas.toString() + " exceeds the maximum of " + c.maxReplicationFactor.toString());
   }
 
   /** May the principal do `operation` on some resource of this type? (see AclAuthorizer) */

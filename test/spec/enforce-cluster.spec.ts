@@ -17,7 +17,7 @@ import { AlterClientQuotasRequestData, EntryData as QuotaEntry, EntityData as Qu
 import { AlterClientQuotasResponseData } from "../../assembly/messages/AlterClientQuotasResponse";
 import { AlterUserScramCredentialsRequestData, ScramCredentialDeletion, ScramCredentialUpsertion } from "../../assembly/messages/AlterUserScramCredentialsRequest";
 import { AlterUserScramCredentialsResponseData } from "../../assembly/messages/AlterUserScramCredentialsResponse";
-import { AlterPartitionReassignmentsRequestData } from "../../assembly/messages/AlterPartitionReassignmentsRequest";
+import { AlterPartitionReassignmentsRequestData, ReassignableTopic, ReassignablePartition } from "../../assembly/messages/AlterPartitionReassignmentsRequest";
 import { AlterPartitionReassignmentsResponseData } from "../../assembly/messages/AlterPartitionReassignmentsResponse";
 import { DescribeClientQuotasRequestData } from "../../assembly/messages/DescribeClientQuotasRequest";
 import { DescribeClientQuotasResponseData } from "../../assembly/messages/DescribeClientQuotasResponse";
@@ -279,11 +279,45 @@ describe("cluster operations", () => {
     expect(changetype<DescribeClientQuotasResponseData>(refusedFor("User:bob", 48, 1, new DescribeClientQuotasRequestData())).errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
   });
 
+  it("AlterPartitionReassignments past limits.createTopics.maxReplicationFactor is refused whole, for anyone allowed ALTER (v0, v1)", () => {
+    const limited = policyOf(POLICY.slice(0, POLICY.length - 1) + `, "limits": {"createTopics": {"maxReplicationFactor": 3}}}`);
+    for (let v: i16 = 0; v <= 1; v++) {
+      const req = reassign("orders.eu", [[1, 2, 3], [1, 2, 3, 4]]);
+      const resp = changetype<AlterPartitionReassignmentsResponseData>(respondedBody(run(limited, session("User:admin"), 45, v, req, ctxs), 45, v));
+      expect(resp.errorCode).toBe(38); // INVALID_REPLICATION_FACTOR
+      expect(resp.errorMessage).toBe("topic \"orders.eu\": replication factor 4 exceeds the maximum of 3");
+      expect(resp.responses[0].partitions.length).toBe(2);
+      expect(resp.responses[0].partitions[0].errorCode).toBe(38);
+      // Within the limit, or cancelling (null replicas): it goes on.
+      expect(run(limited, session("User:admin"), 45, v, reassign("orders.eu", [[1, 2, 3]]), ctxs).kind).toBe(VerdictKind.Pass);
+      const cancel = reassign("orders.eu", [[1]]);
+      cancel.topics[0].partitions[0].replicas = null;
+      expect(run(limited, session("User:admin"), 45, v, cancel, ctxs).kind).toBe(VerdictKind.Pass);
+    }
+    // Without ALTER on the cluster the answer is the ACL's.
+    const bob = changetype<AlterPartitionReassignmentsResponseData>(respondedBody(run(limited, session("User:bob"), 45, 0, reassign("orders.eu", [[1, 2, 3, 4]]), ctxs), 45, 0));
+    expect(bob.errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+  });
+
   it("closes a refused broker-to-broker API whose response cannot carry the error (WriteTxnMarkers)", () => {
     expect(run(policyOf(POLICY), session("User:bob"), 27, 1, new WriteTxnMarkersRequestData(), ctxs).kind).toBe(VerdictKind.Close);
     expect(asAdmin(27, 1, new WriteTxnMarkersRequestData())).toBe(VerdictKind.Pass);
   });
 });
+
+function reassign(topic: string, replicas: Array<Array<i32>>): AlterPartitionReassignmentsRequestData {
+  const r = new AlterPartitionReassignmentsRequestData();
+  const t = new ReassignableTopic();
+  t.name = topic;
+  for (let p = 0; p < replicas.length; p++) {
+    const part = new ReassignablePartition();
+    part.partitionIndex = p;
+    part.replicas = replicas[p];
+    t.partitions.push(part);
+  }
+  r.topics.push(t);
+  return r;
+}
 
 function aclFilter(resourceType: i8, name: string | null, patternType: i8, principal: string | null): DescribeAclsRequestData {
   const r = new DescribeAclsRequestData();

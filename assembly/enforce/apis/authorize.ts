@@ -93,7 +93,7 @@ decoded(41, NOTHING, cluster.checkDescribeDelegationToken);
 row(42, [group(DEL)], groups.checkDeleteGroups).lists(newDeleteGroupsSplit);
 row(43, [onCluster(A)], checkWhole); // ElectLeaders
 decoded(44, NOTHING, topics.checkIncrementalAlterConfigs);
-row(45, [onCluster(A)], checkWhole); // AlterPartitionReassignments
+row(45, [onCluster(A)], cluster.checkAlterPartitionReassignments, cluster.reassignmentsViewAllows); // AlterPartitionReassignments, and limits.createTopics
 row(46, [onCluster(D)], checkWhole); // ListPartitionReassignments
 row(47, [group(DEL), topic(R)], checkListed).lists(newOffsetDeleteSplit); // OffsetDelete
 row(48, [onCluster(AclOperation.DescribeConfigs)], checkWhole); // DescribeClientQuotas

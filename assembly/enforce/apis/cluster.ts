@@ -13,6 +13,8 @@ import { CreateAclsResponseData, AclCreationResult } from "../../messages/Create
 import { DeleteAclsRequestData } from "../../messages/DeleteAclsRequest";
 import { DeleteAclsResponseData, DeleteAclsFilterResult } from "../../messages/DeleteAclsResponse";
 import { DescribeLogDirsResponseData } from "../../messages/DescribeLogDirsResponse";
+import { AlterPartitionReassignmentsRequestData } from "../../messages/AlterPartitionReassignmentsRequest";
+import { EntityWalk } from "../../protocol/walk";
 import { CreateDelegationTokenRequestData } from "../../messages/CreateDelegationTokenRequest";
 import { CreateDelegationTokenResponseData } from "../../messages/CreateDelegationTokenResponse";
 import { DescribeDelegationTokenResponseData, DescribedDelegationToken } from "../../messages/DescribeDelegationTokenResponse";
@@ -36,6 +38,36 @@ export function checkClusterOperation(ctx: RequestContext, operation: i32): Verd
 function clusterRefusal(ctx: RequestContext, operation: i32): Verdict | null {
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, operation);
   return code == 0 ? null : ctx.refuseWhole(code, errorMessage(code));
+}
+
+/**
+ * AlterPartitionReassignments: ALTER on the cluster; then limits.createTopics.maxReplicationFactor
+ * on each partition's new replicas, which bounds the topic as it bounds its creation. A
+ * reassignment past it is refused whole (INVALID_REPLICATION_FACTOR), as Kafka answers a
+ * request it will not start: none of its partitions moves.
+ */
+export function checkAlterPartitionReassignments(ctx: RequestContext, rule: Rule): Verdict {
+  const refused = clusterRefusal(ctx, rule.clusterOperation);
+  if (refused != null) return refused;
+  const topics = changetype<AlterPartitionReassignmentsRequestData>(ctx.body).topics;
+  for (let t = 0; t < topics.length; t++) {
+    const topic = unchecked(topics[t]);
+    for (let p = 0; p < topic.partitions.length; p++) {
+      const replicas = unchecked(topic.partitions[p]).replicas;
+      if (replicas == null) continue; // cancels a reassignment
+      const violation = ctx.policy.checkReplicaCount(topic.name, replicas.length);
+      if (violation == null) continue;
+      ctx.deny("TOPIC:" + topic.name, violation.message, violation.errorCode);
+      return ctx.refuseWhole(violation.errorCode, violation.message);
+    }
+  }
+  return ctx.pass();
+}
+
+/** Replica counts cannot be seen in the view: with a maximum set, every request is decoded. */
+export function reassignmentsViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Uint8Array): bool {
+  const limits = ctx.policy.createTopicLimits;
+  return limits == null || limits.maxReplicationFactor < 0;
 }
 
 /**
