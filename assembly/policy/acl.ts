@@ -72,10 +72,11 @@ export function parseOperation(name: string): i32 { return codeOf(OPERATION_NAME
 export function parsePatternType(name: string): i32 { return codeOf(PATTERN_TYPE_NAMES, name); }
 export function parsePermission(name: string): i32 { return codeOf(PERMISSION_NAMES, name); }
 
-/** "Type:name" with both parts non-empty, as Kafka's SecurityUtils.parseKafkaPrincipal wants. */
+/** "Type:name", as Kafka's SecurityUtils.parseKafkaPrincipal reads it. */
 export function isValidPrincipal(p: string): bool {
-  const colon = p.indexOf(":");
-  return colon > 0 && colon < p.length - 1;
+  // "User:" (an empty name) is valid: Kafka parses it so, and names a client certificate
+  // with an empty subject so. The type may not be empty.
+  return p.indexOf(":") > 0;
 }
 
 export class Acl {

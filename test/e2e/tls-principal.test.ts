@@ -202,13 +202,21 @@ e2e("each client certificate is the principal Kafka names it: its own topic, not
   assert.deepEqual(wrong, [], `certificates the filter named otherwise than Kafka:\n${wrong.join("\n")}\nthe filter's audit lines:\n${namesSeen(c)}`);
 });
 
-// Under the default rules (the policy of the test above is in force).
-e2e("a certificate without a subject is Kafka's User: (an empty name), not ANONYMOUS", async () => {
+// Under the default rules (the policy of the test above is in force; put back at the end).
+e2e("a certificate without a subject is Kafka's User: (an empty name), not ANONYMOUS; an ACL may name it", async () => {
   const files = issue("no-subject", "/");
   assert.equal(kafkaPrincipals([files.cert]).get(files.cert), "User:", "Kafka's name for it");
   // ANONYMOUS may describe e2e.* (test/e2e/policy.json); "User:" nothing but what User:* may.
-  const codes = await describe({ name: "no-subject", subject: "/", files, principal: "User:" }, ["e2e.tls-no-subject"]);
+  const client = { name: "no-subject", subject: "/", files, principal: "User:" };
+  const codes = await describe(client, ["e2e.tls-no-subject"]);
   assert.equal(codes?.get("e2e.tls-no-subject"), TOPIC_AUTHORIZATION_FAILED);
+  // An ACL can name it, as in Kafka (kafka-acls --allow-principal User:): its own topic, and a
+  // DENY under the ALLOW to everyone on the shared one.
+  await grantEach("empty", ["User:"]);
+  const granted = await describe(client, [own("empty", 0), shared("empty")]);
+  assert.ok(granted !== null && granted.get(own("empty", 0)) !== TOPIC_AUTHORIZATION_FAILED && granted.get(shared("empty")) === TOPIC_AUTHORIZATION_FAILED,
+    `User: may describe its own topic, not the shared one its DENY names: ${JSON.stringify([...(granted ?? [])])}`);
+  await grantEach("default", clients.map((x) => x.principal));
 });
 
 e2e("a certificate whose Kafka name Envoy's text of the subject cannot tell is closed on at its first request, counted and logged", async (c: Ctx) => {

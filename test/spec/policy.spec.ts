@@ -399,6 +399,15 @@ describe("Policy.load validation", () => {
       .toBe("superUsers[0]: \"User:*\" cannot be a super user (super users are exact principals)");
   });
 
+  it("takes \"User:\", an empty name, as Kafka does: the principal of a certificate with an empty subject", () => {
+    const p = load("{\"superUsers\": [\"User:\"], \"acls\": [" + acl("User:", "READ", "ALLOW", "t") + "]}");
+    expect(allowed(p, "User:", ResourceType.Cluster, "kafka-cluster", AclOperation.Alter)).toBe(true);
+    const q = policyOf([acl("User:", "READ", "ALLOW", "t")]);
+    expect(allowed(q, "User:", ResourceType.Topic, "t", AclOperation.Read)).toBe(true);
+    expect(allowed(q, "User:alice", ResourceType.Topic, "t", AclOperation.Read)).toBe(false);
+    expect(allowed(q, "User:ANONYMOUS", ResourceType.Topic, "t", AclOperation.Read)).toBe(false);
+  });
+
   it("names the ACL and field of every ACL problem", () => {
     const good = acl("User:a", "READ", "ALLOW", "t");
     expect(loadError("{\"acls\":[" + good + "," + good + "," + acl("User:a", "WRIT", "ALLOW", "t") + "]}"))
@@ -409,7 +418,6 @@ describe("Policy.load validation", () => {
       .toBe("acls[0].principal: expected string, found number");
     expect(aclError(acl("alice", "READ", "ALLOW", "t")))
       .toBe("acls[0].principal: expected a principal \"Type:name\" (e.g. \"User:alice\" or \"User:*\"), got \"alice\"");
-    expectContains(aclError(acl("User:", "READ", "ALLOW", "t")), "acls[0].principal: expected a principal");
     expectContains(aclError(acl(":bob", "READ", "ALLOW", "t")), "acls[0].principal: expected a principal");
     expect(aclError(acl("User:a", "READ", "ALLOW", "t", "LITERAL", "TOPIC", "")))
       .toBe("acls[0].host: must not be empty (use \"*\" for any host)");
