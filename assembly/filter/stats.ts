@@ -49,8 +49,9 @@ export class ByteTally {
 
   constructor(private readonly bytesCounter: u32, private readonly inPlaceCounter: u32) {}
 
-  /** `n` more bytes; added to Envoy's counter now if enough have built up. */
-  count(n: i64): void {
+  /** `n` more bytes; added to Envoy's counter now if enough have built up. Inlined: once per read. */
+  // @ts-ignore: decorator
+  @inline count(n: i64): void {
     this.bytes += n;
     if (this.bytes >= TALLY_FLUSH_BYTES) this.flush();
   }

@@ -83,8 +83,12 @@ let pagesAtLastCollect: i32 = memory.size();
 let framesEnded: u32 = 0;
 let heldBytes: i64 = 0;
 
-/** Call first thing in a host callback (see above), never from anything a callback calls. */
-export function collectAtCallbackStart(): void { maybeCollect(); }
+/**
+ * Call first thing in a host callback (see above), never from anything a callback calls.
+ * Inlined: every callback, each read of a large frame too, asks; few collect.
+ */
+// @ts-ignore: decorator
+@inline export function collectAtCallbackStart(): void { if (collectionDue()) collect(); }
 
 /**
  * Call only where every reference the Wasm stack holds is also held by the heap: Framer.process
@@ -106,8 +110,16 @@ export function noteHeldFrame(bytes: i32): void { heldBytes += bytes; }
  */
 export function noteBytesRead(bytes: u32): void { heldBytes += <i64>bytes; }
 
+// @ts-ignore: decorator
+@inline function collectionDue(): bool {
+  return EVERY_SAFE_POINT || memory.size() != pagesAtLastCollect || framesEnded >= framesAllowed || heldBytes >= heldBytesAllowed;
+}
+
 function maybeCollect(): void {
-  if (!EVERY_SAFE_POINT && memory.size() == pagesAtLastCollect && framesEnded < framesAllowed && heldBytes < heldBytesAllowed) return;
+  if (collectionDue()) collect();
+}
+
+function collect(): void {
   __collect();
   pagesAtLastCollect = memory.size();
   framesEnded = 0;
