@@ -46,4 +46,23 @@ export class Session {
     if (this.fetchSessions.size >= 8 && !this.fetchSessions.has(id)) this.fetchSessions.clear();
     this.fetchSessions.add(id);
   }
+
+  /**
+   * Share sessions (KIP-932) opened on this connection, by shareSessionKey. The broker keys a
+   * share session by group and member id, not by connection, and member ids are the clients'
+   * own (ShareGroupDescribe shows them): an incremental ShareFetch or ShareAcknowledge, which
+   * names only what changed, goes on only in a session a full request checked here opened.
+   */
+  shareSessions: Set<string> = new Set<string>();
+
+  rememberShareSession(key: string): void {
+    // A share consumer keeps one session per group on a broker connection; a few are plenty.
+    if (this.shareSessions.size >= 8 && !this.shareSessions.has(key)) this.shareSessions.clear();
+    this.shareSessions.add(key);
+  }
+}
+
+/** A share session's key in Session.shareSessions: its group and member id. */
+export function shareSessionKey(groupId: string, memberId: string | null): string {
+  return groupId + "\n" + (memberId != null ? memberId : "");
 }

@@ -24,6 +24,7 @@ export const DELEGATION_TOKEN_AUTHORIZATION_FAILED: i16 = 65;
 export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
 export const INVALID_RECORD: i16 = 87;
 export const UNKNOWN_TOPIC_ID: i16 = 100;
+export const SHARE_SESSION_NOT_FOUND: i16 = 122;
 export const OPERATION_NOT_ATTEMPTED: i16 = 55;
 /** Fatal to a Streams client, which reports the message. */
 export const STREAMS_INVALID_TOPOLOGY: i16 = 130;
@@ -48,6 +49,7 @@ export function errorName(code: i16): string {
     case INVALID_REPLICATION_FACTOR: return "invalid_replication_factor";
     case INVALID_REQUEST: return "invalid_request";
     case FETCH_SESSION_ID_NOT_FOUND: return "fetch_session_id_not_found";
+    case SHARE_SESSION_NOT_FOUND: return "share_session_not_found";
     case POLICY_VIOLATION: return "policy_violation";
     case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "transactional_id_authorization_failed";
     case SECURITY_DISABLED: return "security_disabled";

@@ -15,7 +15,7 @@ import { e2e, type ApiNeed, type Ctx } from "./lib/harness";
 import { CONSOLE_JARS } from "./lib/drivers";
 import { run, type Proc } from "./lib/proc";
 import { PLAINTEXT, BROKER_INTERNAL, unique } from "./lib/env";
-import { Wire, request, response, directAdmin, directKafka, ensureTopics, ERR } from "./lib/attack";
+import { Wire, request, response, directAdmin, directKafka, ensureTopics, signIn, ERR } from "./lib/attack";
 import { stats, delta, K, concurrency, filterLogSince, auditSince, waitForLog, type AuditRecord } from "./lib/envoy";
 
 // The consumer's own heartbeat errors (one line per refused heartbeat) are left out.
@@ -163,6 +163,93 @@ e2e("ShareFetch naming a topic it may not read, by id, in a group it may read: t
   assert.notEqual(byId.get(ids.get(visible)!)?.errorCode, ERR.TOPIC_AUTHORIZATION_FAILED, "the visible topic is not refused");
   assert.ok(!frame!.includes(Buffer.from(`${hidden}-1`)), "no record of the hidden topic anywhere in the answer");
   assert.ok(await waitForLog(c.mark, ["denied ShareFetch", `TOPIC:${hidden}`, "topic_authorization_failed"]), "the filter's refusal");
+}, 90_000, SHARE);
+
+// A share session belongs to (group, member id), not to a connection, and an incremental
+// ShareFetch names only what changed: the broker serves every partition of the session. Member
+// ids are the clients' own and shown by ShareGroupDescribe. ANONYMOUS, which may read the group
+// but not the topic, must not be served records of a session another principal opened.
+e2e("ShareFetch in a share session another connection opened (a member id taken from a principal that may read the topic): nothing of it served", async (c) => {
+  const hidden = unique("secret.share.", "session"), group = unique("e2e.group.share.", "session");
+  await topicsWith(c, [hidden], () => []);
+  await fromEarliest(group);
+  const ids = new Map<string, string>();
+  const broker = await Wire.at(BROKER_INTERNAL);
+  c.cleanup(() => broker.destroy());
+  await broker.send(await request(METADATA, 12, 1, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: hidden }],
+    allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  for (const t of (await response((await broker.next(5000))!, METADATA, 12)).topics) ids.set(t.name, t.topicId);
+
+  // The victim: admin (a super user) over SASL joins and opens a session on the hidden topic.
+  const victim = await Wire.for(c, "sasl");
+  assert.deepEqual(await signIn(victim, "admin"), { handshake: 0, authenticate: 0 }, "admin signs in");
+  const memberId = "e2eShareSessionVictim0";
+  let member: any = null;
+  for (let corr = 10; corr < 40; corr++) {
+    await victim.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [hidden] }));
+    member = await response((await victim.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
+    if (member.errorCode === ERR.NONE) break;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  assert.equal(member.errorCode, ERR.NONE, `the victim joined the share group: ${JSON.stringify(member)}`);
+  const shareFetch = (corr: number, epoch: number, topics: string[]) => request(SHARE_FETCH, 1, corr, {
+    groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100,
+    topics: topics.map((t) => ({ topicId: ids.get(t), partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] })), forgottenTopicsData: [],
+  });
+  let opened: any = null;
+  for (let corr = 50; corr < 60; corr++) {
+    await victim.send(await shareFetch(corr, 0, [hidden]));
+    opened = await response((await victim.next(10_000))!, SHARE_FETCH, 1);
+    const code = opened.errorCode || opened.responses[0]?.partitions[0]?.errorCode;
+    if (code === ERR.NONE) break;
+    await new Promise((done) => setTimeout(done, 250)); // an id the filter has not seen yet, or the share partition loading
+  }
+  assert.equal(opened.errorCode, ERR.NONE, `the victim's session opened: ${JSON.stringify(opened)}`);
+
+  // Records arrive for the session; the attacker asks for them in the victim's session.
+  const p = directKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await p.connect();
+  c.cleanup(() => p.disconnect());
+  await p.send({ topic: hidden, messages: [{ value: `${hidden}-secret` }] });
+  const attacker = await Wire.at(PLAINTEXT);
+  c.cleanup(() => attacker.destroy());
+  const answers: string[] = [];
+  for (let epoch = 1; epoch <= 3; epoch++) {
+    await attacker.send(await shareFetch(70 + epoch, epoch, []));
+    const frame = await attacker.next(10_000);
+    if (frame === null) { answers.push("closed"); break; }
+    assert.ok(!frame.includes(Buffer.from(`${hidden}-secret`)), `epoch ${epoch}: a record of the hidden topic was served to ANONYMOUS`);
+    const a = await response(frame, SHARE_FETCH, 1);
+    answers.push(`epoch ${epoch}: error ${a.errorCode}, topics ${JSON.stringify(a.responses.map((t: any) => [t.topicId === ids.get(hidden) ? "hidden" : t.topicId, t.partitions.map((x: any) => x.errorCode)]))}`);
+  }
+  c.t.diagnostic(`the attacker's ShareFetch in the victim's session: ${answers.join("; ")}`);
+  // The session was there to take: its owner, continuing it on its own connection, is served.
+  let served = false;
+  for (let epoch = 1; epoch <= 10 && !served; epoch++) {
+    await victim.send(await shareFetch(80 + epoch, epoch, []));
+    const frame = await victim.next(10_000);
+    assert.ok(frame !== null, `the victim's connection stays open (closed: ${victim.closed})`);
+    assert.equal((await response(frame, SHARE_FETCH, 1)).errorCode, ERR.NONE, `the victim's session goes on (epoch ${epoch})`);
+    served = frame.includes(Buffer.from(`${hidden}-secret`));
+  }
+  assert.ok(served, "the victim's own incremental ShareFetch gets the record");
+
+  // The attacker opens a session of its own under the victim's member id (a full ShareFetch,
+  // naming nothing), then continues it while more records arrive: only what it named is its.
+  await attacker.send(await shareFetch(90, 0, []));
+  const full = await attacker.next(10_000);
+  assert.ok(full !== null, "the attacker's full ShareFetch is answered");
+  const fullAnswer = await response(full, SHARE_FETCH, 1);
+  await p.send({ topic: hidden, messages: [{ value: `${hidden}-secret` }] });
+  const after: string[] = [`epoch 0: error ${fullAnswer.errorCode}`];
+  for (let epoch = 1; epoch <= 3; epoch++) {
+    await attacker.send(await shareFetch(90 + epoch, epoch, []));
+    const frame = await attacker.next(10_000);
+    if (frame === null) { after.push("closed"); break; }
+    assert.ok(!frame.includes(Buffer.from(`${hidden}-secret`)), `its own session, epoch ${epoch}: a record of the hidden topic was served to ANONYMOUS`);
+    after.push(`epoch ${epoch}: error ${(await response(frame, SHARE_FETCH, 1)).errorCode}`);
+  }
+  c.t.diagnostic(`the attacker's own session under the victim's member id: ${after.join("; ")}`);
 }, 90_000, SHARE);
 
 // An admin's view (kafka-share-groups.sh --describe: DescribeShareGroupOffsets) of a group that

@@ -911,6 +911,34 @@ describe("share groups", () => {
     expect(run(policyOf(POLICY), session("User:bob"), 78, 1, shareFetch(null, [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass);
   });
 
+  it("ShareFetch, ShareAcknowledge: continue only a share session this connection opened (its group and member id)", () => {
+    const policy = policyOf(POLICY);
+    const conn = session("User:alice");
+    const incremental = (member: string, epoch: i32): ShareFetchRequestData => {
+      const r = shareFetch("app.g1", []);
+      r.memberId = member;
+      r.shareSessionEpoch = epoch;
+      return r;
+    };
+    const refused = changetype<ShareFetchResponseData>(respondedBody(run(policy, conn, 78, 1, incremental("m1", 1), ctxs), 78, 1));
+    expect(refused.errorCode).toBe(122); // SHARE_SESSION_NOT_FOUND, as the broker answers one it does not have
+    expect(refused.responses.length).toBe(0);
+    const close = shareAcknowledge("app.g1", []);
+    close.shareSessionEpoch = -1;
+    expect(changetype<ShareAcknowledgeResponseData>(respondedBody(run(policy, conn, 79, 1, close, ctxs), 79, 1)).errorCode).toBe(122);
+
+    // A ShareAcknowledge at epoch 0 (the broker refuses it) opens nothing.
+    const ackAtZero = shareAcknowledge("app.g1", []);
+    expect(run(policy, conn, 79, 1, ackAtZero, ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(policy, conn, 78, 1, incremental("m1", 1), ctxs).kind).toBe(VerdictKind.Respond);
+    expect(run(policy, conn, 78, 1, shareFetch("app.g1", [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass); // a ShareFetch at epoch 0 opens it
+    expect(run(policy, conn, 78, 1, incremental("m1", 1), ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(policy, conn, 79, 1, close, ctxs).kind).toBe(VerdictKind.Pass);
+    // Another member's session, or this one from another connection of the same principal: not opened there.
+    expect(run(policy, conn, 78, 1, incremental("m2", 1), ctxs).kind).toBe(VerdictKind.Respond);
+    expect(run(policy, session("User:alice"), 78, 1, incremental("m1", 2), ctxs).kind).toBe(VerdictKind.Respond);
+  });
+
   it("ShareAcknowledge: passes, refuses the group, answers refused and unknown topics (v1, v2)", () => {
     expect(run(policyOf(POLICY), session("User:alice"), 79, 1, shareAcknowledge("app.g1", [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass);
     expect(changetype<ShareAcknowledgeResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 79, 1, shareAcknowledge("app.g1", [ORDERS_ID]), ctxs), 79, 1)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);

@@ -11,7 +11,9 @@
 
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
-import { TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, errorMessage } from "../../protocol/errors";
+import {
+  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND, errorMessage,
+} from "../../protocol/errors";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
   OffsetFetchResponseData, OffsetFetchResponseTopic, OffsetFetchResponsePartition, OffsetFetchResponseTopics,
@@ -53,6 +55,7 @@ import {
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { shareSessionKey } from "../session";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { walkForRewrite, lastWalk } from "../responses";
@@ -689,16 +692,49 @@ export function checkShareAcknowledge(ctx: RequestContext, rule: Rule): Verdict 
   return checkShareSession<ShareAcknowledgeRequestData, AcknowledgeTopic>(ctx, changetype<ShareAcknowledgeRequestData>(ctx.body), new ShareAcknowledgeRefusals());
 }
 
-/** The two share session requests share these field names: one generic serves both. */
+/**
+ * The two share session requests share these field names: one generic serves both. A full
+ * ShareFetch (epoch 0) opens the member's session with the topics it names, checked here; any
+ * other epoch continues (or, FINAL_EPOCH, ends) a session whose other topics were named
+ * before: only in one opened on this connection (see Session.shareSessions). Elsewhere it is
+ * answered as the broker answers a session it does not have, and the client starts over.
+ */
 function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: TopicRefusals<Topic>): Verdict {
   const groupId = req.groupId;
   // Kafka refuses a null group id as an invalid request before any ACL check.
   if (groupId == null) return ctx.pass();
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
   if (groupCode != 0) return ctx.refuseWhole(groupCode, errorMessage(groupCode));
+  const key = shareSessionKey(groupId, req.memberId);
+  if (req.shareSessionEpoch == 0) {
+    // Only a ShareFetch opens one (replacing the member's session, whichever connection had
+    // it); the broker refuses a ShareAcknowledge at epoch 0.
+    if (ctx.apiKey == SHARE_FETCH_KEY) ctx.session.rememberShareSession(key);
+  } else if (!ctx.session.shareSessions.has(key)) {
+    ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
+      "share session not opened on this connection", SHARE_SESSION_NOT_FOUND);
+    return ctx.respond(shareSessionNotFound(ctx.apiKey));
+  }
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   return answer(ctx, refusals, req);
 }
+
+/** The broker's answer to a request in a share session it does not have: the error alone. */
+function shareSessionNotFound(apiKey: i16): Message {
+  const message = "The share session was not found.";
+  if (apiKey == SHARE_FETCH_KEY) {
+    const resp = new ShareFetchResponseData();
+    resp.errorCode = SHARE_SESSION_NOT_FOUND;
+    resp.errorMessage = message;
+    return resp;
+  }
+  const resp = new ShareAcknowledgeResponseData();
+  resp.errorCode = SHARE_SESSION_NOT_FOUND;
+  resp.errorMessage = message;
+  return resp;
+}
+
+const SHARE_FETCH_KEY: i16 = 78;
 
 class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
   nameOf(topic: FetchTopic): string | null { return topicName(topic.topicId); }

@@ -829,6 +829,7 @@ function signature(ctx, f) {
     case "trap": return `trap ${f.during}: ${f.message.replace(/\d+/g, "N")}`;
     case "forbidden-forward": return f.allowedTo ? "forbidden-forward allowed only to an earlier principal" : `forbidden-forward ${api} ${f.field}`;
     case "unchecked-forward": return `unchecked-forward ${api}`;
+    case "foreign-session": return `foreign-session ${api}`;
     case "leak": return f.allowedTo ? "leak allowed only to an earlier principal" : `leak ${api} ${f.field}`;
     case "log-forgery": return `log-forgery ${(/^(?:"?)kafka filter: (\w+)/.exec(f.line) || [, "line"])[1]}`;
     default: return f.kind;

@@ -9,6 +9,10 @@
 //  leak               a response the filter sent to the client shows, in an entry without an
 //                     error, a name of the fuzzer's pool that the principal may not describe and
 //                     that the client never named itself;
+//  foreign-session    an incremental ShareFetch or ShareAcknowledge (epoch not 0) the filter
+//                     forwarded in a share session this connection did not open with a full
+//                     ShareFetch: the broker keys share sessions by group and member id, not by
+//                     connection, and serves every partition of the session, named or not;
 //  fake-superuser     the filter logs that the connection authenticated as a super user when the
 //                     broker accepted no SaslAuthenticate for that user;
 //  log-forgery        a log line carries a raw control character (a wire value unescaped).
@@ -348,6 +352,7 @@ class ConnectionOracle {
     this.signingIn = 0; // SASL requests forwarded and not answered yet
     this.signedIn = false;
     this.deferred = [];
+    this.shareSessions = new Set(); // group + "\n" + member id of each full ShareFetch forwarded
     this.fromClient = new FrameStream();
     this.toBroker = new FrameStream();
     this.fromBroker = new FrameStream();
@@ -437,6 +442,7 @@ class ConnectionOracle {
     if (!this.brokerIsKafka && [...this.held].some((p) => vm.acls.isSuper(p))) return;
     const judgedAs = this.brokerIsKafka ? [this.principal] : [...this.held];
     vm.stats.judged++;
+    this.judgeShareSession(apiKey, version, corr, body);
     for (const e of entitiesOf(vm.plans.get(`${apiKey}/request`), body)) {
       let entity = e.entity, name = e.value;
       const allowed = (ent, n) => judgedAs.some((p) => this.allowed(p, ent, n));
@@ -452,6 +458,19 @@ class ConnectionOracle {
       // Allowed to a principal the connection had before: the filter most likely still acts as it.
       const earlier = [...this.held].find((p) => p !== this.principal && this.allowed(p, entity, name));
       this.finding("forbidden-forward", { apiKey, version, corr, field: e.path, entity, name, byId: e.entity === "topicId" ? e.value : undefined, allowedTo: earlier });
+    }
+  }
+
+  /** A share session request forwarded: a full ShareFetch opens (or takes over) one; anything else must be in one opened here. */
+  judgeShareSession(apiKey, version, corr, body) {
+    if ((apiKey !== 78 && apiKey !== 79) || body.groupId == null) return;
+    const key = `${body.groupId}\n${body.memberId ?? ""}`;
+    if (body.shareSessionEpoch === 0) {
+      if (apiKey === 78) this.shareSessions.add(key);
+      return;
+    }
+    if (!this.shareSessions.has(key)) {
+      this.finding("foreign-session", { apiKey, version, corr, groupId: body.groupId, memberId: body.memberId, epoch: body.shareSessionEpoch });
     }
   }
 
