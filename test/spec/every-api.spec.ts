@@ -39,7 +39,7 @@ import { checkRequest } from "../../assembly/enforce/apis/authorize";
 import {
   CLUSTER_AUTHORIZATION_FAILED, DELEGATION_TOKEN_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED,
   TOPIC_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID, errorName,
-  FETCH_SESSION_ID_NOT_FOUND, INVALID_REQUEST, STREAMS_INVALID_TOPOLOGY,
+  FETCH_SESSION_ID_NOT_FOUND, SHARE_SESSION_NOT_FOUND, INVALID_REQUEST, STREAMS_INVALID_TOPOLOGY,
 } from "../../assembly/protocol/errors";
 import { sampleMessage } from "../generated/index";
 import { policyOf, session, contextFor, requestBytes, CORRELATION_ID } from "./support/enforce";
@@ -58,6 +58,8 @@ const ALLOW_ALL = policyOf(`{"acls": [` +
  * The error Kafka answers a sample with before any ACL, for what the sample is (0: none):
  *   - Fetch v7+: the sample's fetch session (id and epoch set) was never opened on this
  *     connection: FETCH_SESSION_ID_NOT_FOUND;
+ *   - ShareFetch, ShareAcknowledge: the sample's share session (epoch set) was never opened on
+ *     this connection: SHARE_SESSION_NOT_FOUND;
  *   - DescribeConfigs, AlterConfigs, IncrementalAlterConfigs: the sample's resource type is no
  *     type Kafka knows: INVALID_REQUEST;
  *   - StreamsGroupHeartbeat: the sample's topology names topics no topic may be named
@@ -65,6 +67,7 @@ const ALLOW_ALL = policyOf(`{"acls": [` +
  */
 function ownFault(apiKey: i16, version: i16): i16 {
   if (apiKey == 1 && version >= 7) return FETCH_SESSION_ID_NOT_FOUND;
+  if (apiKey == 78 || apiKey == 79) return SHARE_SESSION_NOT_FOUND;
   if (apiKey == 32 || apiKey == 33 || apiKey == 44) return INVALID_REQUEST;
   if (apiKey == 88) return STREAMS_INVALID_TOPOLOGY;
   return 0;
