@@ -9,10 +9,11 @@
 //  leak               a response the filter sent to the client shows, in an entry without an
 //                     error, a name of the fuzzer's pool that the principal may not describe and
 //                     that the client never named itself;
-//  foreign-session    an incremental ShareFetch or ShareAcknowledge (epoch not 0) the filter
-//                     forwarded in a share session this connection did not open with a full
-//                     ShareFetch: the broker keys share sessions by group and member id, not by
-//                     connection, and serves every partition of the session, named or not;
+//  foreign-session    an incremental Fetch, ShareFetch or ShareAcknowledge the filter forwarded
+//                     in a session this connection did not open: a fetch session the broker did
+//                     not answer it with, a share session no full ShareFetch of it opened (the
+//                     broker keys share sessions by group and member id, not by connection).
+//                     The broker serves every partition of a session, named or not;
 //  fake-superuser     the filter logs that the connection authenticated as a super user when the
 //                     broker accepted no SaslAuthenticate for that user;
 //  log-forgery        a log line carries a raw control character (a wire value unescaped).
@@ -330,7 +331,7 @@ export class Oracle {
 // Control characters other than tab are never the filter's own: a wire value went in raw.
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
-const SASL_HANDSHAKE = 17, SASL_AUTHENTICATE = 36, API_VERSIONS = 18;
+const SASL_HANDSHAKE = 17, SASL_AUTHENTICATE = 36, API_VERSIONS = 18, FETCH = 1;
 
 class ConnectionOracle {
   constructor(vm, id, props) {
@@ -353,6 +354,7 @@ class ConnectionOracle {
     this.signedIn = false;
     this.deferred = [];
     this.shareSessions = new Set(); // group + "\n" + member id of each full ShareFetch forwarded
+    this.fetchSessions = new Set(); // ids of the fetch sessions the broker answered this connection with
     this.fromClient = new FrameStream();
     this.toBroker = new FrameStream();
     this.fromBroker = new FrameStream();
@@ -442,7 +444,7 @@ class ConnectionOracle {
     if (!this.brokerIsKafka && [...this.held].some((p) => vm.acls.isSuper(p))) return;
     const judgedAs = this.brokerIsKafka ? [this.principal] : [...this.held];
     vm.stats.judged++;
-    this.judgeShareSession(apiKey, version, corr, body);
+    this.judgeSession(apiKey, version, corr, body);
     for (const e of entitiesOf(vm.plans.get(`${apiKey}/request`), body)) {
       let entity = e.entity, name = e.value;
       const allowed = (ent, n) => judgedAs.some((p) => this.allowed(p, ent, n));
@@ -461,8 +463,19 @@ class ConnectionOracle {
     }
   }
 
-  /** A share session request forwarded: a full ShareFetch opens (or takes over) one; anything else must be in one opened here. */
-  judgeShareSession(apiKey, version, corr, body) {
+  /**
+   * A session request forwarded. Fetch v7+: an incremental fetch (a session id, epoch above 0)
+   * must be in a session the broker gave this connection (judged while the broker is Kafka:
+   * otherwise which sessions it gave is unknown). ShareFetch, ShareAcknowledge: a full
+   * ShareFetch opens (or takes over) one; anything else must be in one opened here.
+   */
+  judgeSession(apiKey, version, corr, body) {
+    if (apiKey === FETCH) {
+      if (version >= 7 && body.sessionId && body.sessionEpoch > 0 && this.brokerIsKafka && !this.fetchSessions.has(body.sessionId)) {
+        this.finding("foreign-session", { apiKey, version, corr, sessionId: body.sessionId, epoch: body.sessionEpoch });
+      }
+      return;
+    }
     if ((apiKey !== 78 && apiKey !== 79) || body.groupId == null) return;
     const key = `${body.groupId}\n${body.memberId ?? ""}`;
     if (body.shareSessionEpoch === 0) {
@@ -570,13 +583,13 @@ class ConnectionOracle {
 
   learnTopicIds(req, f) {
     const plan = this.vm.plans.get(`${req.apiKey}/response`);
-    if (!plan || !hasIdAndName(plan)) {
-      if (this.brokerIsKafka && !this.vm.decodeExact(f, req.apiKey, req.version)) this.brokerIsKafka = false;
-      return;
-    }
+    const learns = plan && hasIdAndName(plan);
+    if (!learns && req.apiKey !== FETCH && !this.brokerIsKafka) return;
     const json = this.vm.decodeExact(f, req.apiKey, req.version);
-    if (json) learnIds(plan, json.body, this.vm.topicIds);
-    else this.brokerIsKafka = false;
+    if (!json) { this.brokerIsKafka = false; return; }
+    if (learns) learnIds(plan, json.body, this.vm.topicIds);
+    // The broker opened (or went on with) a fetch session for this connection.
+    if (req.apiKey === FETCH && json.body.errorCode === 0 && json.body.sessionId) this.fetchSessions.add(json.body.sessionId);
   }
 
   /** Bytes the filter sent to the client: no entry the principal may not describe. */
