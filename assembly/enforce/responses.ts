@@ -20,6 +20,7 @@ import { walkListGroupsResponse } from "../views/ListGroupsResponse";
 import { walkOffsetFetchResponse } from "../views/OffsetFetchResponse";
 import { walkConsumerGroupDescribeResponse } from "../views/ConsumerGroupDescribeResponse";
 import { walkConsumerGroupHeartbeatResponse } from "../views/ConsumerGroupHeartbeatResponse";
+import { walkShareGroupHeartbeatResponse } from "../views/ShareGroupHeartbeatResponse";
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicIdFrom, topicNameOf } from "./topic-ids";
@@ -165,7 +166,8 @@ export function lastWalk(): EntityWalk { return walk; }
 /**
  * Walks the body of an answer of `apiKey` from `r` into `w`: the APIs whose answers teach the
  * filter (hasLessons) and those a rewrite decides on from their view (OffsetFetch, ListGroups,
- * ConsumerGroupHeartbeat, ConsumerGroupDescribe); false, with nothing walked, for any other.
+ * ConsumerGroupHeartbeat, ConsumerGroupDescribe, ShareGroupHeartbeat); false, with nothing
+ * walked, for any other.
  * Not views/index.ts walkResponse: that would compile every response's walker into filter.wasm.
  */
 function walkAnswerBody(apiKey: i16, r: Reader, version: i16, w: EntityWalk): bool {
@@ -177,6 +179,7 @@ function walkAnswerBody(apiKey: i16, r: Reader, version: i16, w: EntityWalk): bo
     case 19: walkCreateTopicsResponse(r, version, w); return true;
     case 68: walkConsumerGroupHeartbeatResponse(r, version, w); return true;
     case 69: walkConsumerGroupDescribeResponse(r, version, w); return true;
+    case 76: walkShareGroupHeartbeatResponse(r, version, w); return true;
     case 75: walkDescribeTopicPartitionsResponse(r, version, w); return true;
     default: return false;
   }

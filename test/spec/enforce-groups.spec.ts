@@ -42,7 +42,9 @@ import {
   TopicPartitions as ConsumerTopicPartitions,
 } from "../../assembly/messages/ConsumerGroupDescribeResponse";
 import { ShareGroupHeartbeatRequestData } from "../../assembly/messages/ShareGroupHeartbeatRequest";
-import { ShareGroupHeartbeatResponseData } from "../../assembly/messages/ShareGroupHeartbeatResponse";
+import {
+  ShareGroupHeartbeatResponseData, Assignment as ShareHeartbeatAssignment, TopicPartitions as ShareHeartbeatTopicPartitions,
+} from "../../assembly/messages/ShareGroupHeartbeatResponse";
 import { ShareGroupDescribeRequestData } from "../../assembly/messages/ShareGroupDescribeRequest";
 import {
   ShareGroupDescribeResponseData, DescribedGroup as ShareGroup, Member as ShareMember, TopicPartitions as ShareTopicPartitions,
@@ -857,6 +859,33 @@ describe("share groups", () => {
     expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:bob"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
     r.subscribedTopicNames = ["payments"];
     expect(changetype<ShareGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs), 76, 1)).errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+  });
+
+  it("ShareGroupHeartbeat: cuts undescribable topics from the assignment (a heartbeat under another member's id gets that member's)", () => {
+    const r = new ShareGroupHeartbeatRequestData();
+    r.groupId = "app.g1";
+    r.memberId = "victim-member";
+    r.memberEpoch = 3;
+    r.subscribedTopicNames = null;
+    expect(run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const broker = new ShareGroupHeartbeatResponseData();
+    const assignment = new ShareHeartbeatAssignment();
+    const ids = [ORDERS_ID, PAYMENTS_ID, UNSEEN_ID];
+    for (let i = 0; i < ids.length; i++) {
+      const tp = new ShareHeartbeatTopicPartitions();
+      tp.topicId = ids[i];
+      tp.partitions = [0, 1];
+      assignment.topicPartitions.push(tp);
+    }
+    broker.assignment = assignment;
+    expect(rewriteFromBytes(lastCtx(), 76, 1, broker)).toBe(-1);
+    expect(rewriteResponse(lastCtx(), 76, 1, broker)).toBe(true);
+    const kept = broker.assignment!.topicPartitions;
+    expect(kept.length).toBe(2);
+    expect(kept[0].topicId.equals(ORDERS_ID)).toBe(true);
+    expect(kept[1].topicId.equals(UNSEEN_ID)).toBe(true);
+    expect(rewriteFromBytes(lastCtx(), 76, 1, broker)).toBe(<i32>VerdictKind.Pass);
+    expect(rewriteFromBytes(lastCtx(), 76, 1, new ShareGroupHeartbeatResponseData())).toBe(<i32>VerdictKind.Pass);
   });
 
   it("ShareGroupHeartbeat: leaves an invalid member id to the broker, which refuses it before the topics", () => {

@@ -32,6 +32,9 @@ import {
   ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup,
 } from "../../messages/ConsumerGroupDescribeResponse";
 import { ShareGroupHeartbeatRequestData } from "../../messages/ShareGroupHeartbeatRequest";
+import {
+  ShareGroupHeartbeatResponseData, TopicPartitions as ShareHeartbeatTopicPartitions,
+} from "../../messages/ShareGroupHeartbeatResponse";
 import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup } from "../../messages/ShareGroupDescribeResponse";
 import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
 import { ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData } from "../../messages/ShareFetchResponse";
@@ -511,7 +514,7 @@ export function checkConsumerGroupHeartbeat(ctx: RequestContext, rule: Rule): Ve
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
   const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
   if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
-  ctx.after = new DescribableAssignmentOnly(ctx);
+  ctx.after = new DescribableAssignmentOnly<ConsumerGroupHeartbeatResponseData, ConsumerHeartbeatTopicPartitions>(ctx, 68);
   return ctx.pass();
 }
 
@@ -526,19 +529,22 @@ function heartbeatCode(ctx: RequestContext, groupId: string, topics: Array<strin
 }
 
 /**
- * Cuts from a consumer heartbeat's assignment the topics the principal may not DESCRIBE, as
- * the coordinator leaves them out of a regular expression's topics (unlogged, as there). An id
- * this VM has not seen in a Metadata response stays: it cannot be named here, and Fetch and
- * Metadata refuse it until a response names it.
+ * Cuts from a consumer or share heartbeat's assignment the topics the principal may not
+ * DESCRIBE, as the coordinator leaves them out of a regular expression's topics (unlogged, as
+ * there). A member id is the client's own and ShareGroupDescribe shows it: a heartbeat under
+ * another member's id gets that member's assignment, which must not name what this principal
+ * may not see either. An id this VM has not seen in a Metadata response stays: it cannot be
+ * named here, and Fetch and Metadata refuse it until a response names it. The two responses
+ * share these field names: one generic serves both (`apiKey` says which).
  */
-class DescribableAssignmentOnly extends ResponseRewrite {
-  constructor(readonly ctx: RequestContext) { super(); }
+class DescribableAssignmentOnly<Resp, TopicPartitions> extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext, readonly apiKey: i16) { super(); }
 
   apply(body: Message, version: i16): bool {
-    const assignment = changetype<ConsumerGroupHeartbeatResponseData>(body).assignment;
+    const assignment = changetype<Resp>(body).assignment;
     if (assignment == null) return false;
     const topics = new DescribableTopics(this.ctx);
-    const kept = new Array<ConsumerHeartbeatTopicPartitions>();
+    const kept = new Array<TopicPartitions>();
     for (let i = 0; i < assignment.topicPartitions.length; i++) {
       const topic = unchecked(assignment.topicPartitions[i]);
       const name = topicName(topic.topicId);
@@ -555,7 +561,7 @@ class DescribableAssignmentOnly extends ResponseRewrite {
    * cut is decoded.
    */
   fromView(answerWalk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
-    return describableFromView(this.ctx, 68, frame, version, false);
+    return describableFromView(this.ctx, this.apiKey, frame, version, false);
   }
 }
 
@@ -652,13 +658,16 @@ function addAssignedTopics<T>(names: Array<string>, partitions: Array<T>): void 
 /**
  * ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic. Kafka refuses
  * an invalid member id (empty, or over 36 characters) before the topics: the broker answers it.
+ * The assignment is cut to what the principal may describe (DescribableAssignmentOnly).
  */
 export function checkShareGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<ShareGroupHeartbeatRequestData>(ctx.body);
   const memberId = req.memberId;
   const validMember = memberId.length > 0 && memberId.length <= 36;
   const code = heartbeatCode(ctx, req.groupId, validMember ? req.subscribedTopicNames : null);
-  return code == 0 ? ctx.pass() : ctx.refuseWhole(code, errorMessage(code));
+  if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
+  ctx.after = new DescribableAssignmentOnly<ShareGroupHeartbeatResponseData, ShareHeartbeatTopicPartitions>(ctx, 76);
+  return ctx.pass();
 }
 
 /** ShareGroupDescribe: as ConsumerGroupDescribe, over each member's assignment. */
