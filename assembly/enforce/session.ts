@@ -1,5 +1,7 @@
 // Who is on the other end of one client connection, as Kafka would see them.
 
+import { nowNs } from "../runtime/host";
+
 export const ANONYMOUS: string = "User:ANONYMOUS";
 
 /** The OAUTHBEARER token claim Kafka's validators take the principal from by default. */
@@ -34,31 +36,64 @@ export class Session {
   signedIn: bool = false;
 
   /**
-   * Fetch sessions (KIP-227) the broker opened for this connection. An incremental fetch
-   * names no partitions, so the filter can only let one through for a session it saw made
-   * from a full fetch it checked, on this connection.
+   * Fetch sessions (KIP-227) the broker opened for this connection, each with when the full
+   * fetch that opened it was checked. An incremental fetch names no partitions, so the filter
+   * can only let one through for a session it saw made from a full fetch it checked, on this
+   * connection.
    */
-  fetchSessions: Set<i32> = new Set<i32>();
-
-  rememberFetchSession(id: i32): void {
-    if (id == 0) return;
-    // A client keeps one session per broker connection; a few are plenty.
-    if (this.fetchSessions.size >= 8 && !this.fetchSessions.has(id)) this.fetchSessions.clear();
-    this.fetchSessions.add(id);
-  }
+  private fetchSessions: Map<i32, i64> = new Map<i32, i64>();
 
   /**
-   * Share sessions (KIP-932) opened on this connection, by shareSessionKey. The broker keys a
-   * share session by group and member id, not by connection, and member ids are the clients'
-   * own (ShareGroupDescribe shows them): an incremental ShareFetch or ShareAcknowledge, which
-   * names only what changed, goes on only in a session a full request checked here opened.
+   * Share sessions (KIP-932) opened on this connection, by shareSessionKey, each with when the
+   * full ShareFetch that opened it was checked. The broker keys a share session by group and
+   * member id, not by connection, and member ids are the clients' own (ShareGroupDescribe shows
+   * them): an incremental ShareFetch or ShareAcknowledge, which names only what changed, goes on
+   * only in a session a full request checked here opened.
    */
-  shareSessions: Set<string> = new Set<string>();
+  private shareSessions: Map<string, i64> = new Map<string, i64>();
+
+  /**
+   * How long the check of a session's partitions stands, in ns (0: as long as the session).
+   * With a policy service ("external") it is the service's cacheTtlMs: its answers are asked
+   * again after that, but a session's partitions, named once, would never be; so the session
+   * ends here, and the client's next full request names them again (as Kafka authorizes them
+   * at every fetch).
+   */
+  sessionCheckNs: i64 = 0;
+
+  rememberFetchSession(id: i32): void {
+    // A session the broker goes on with keeps the time of the check that opened it.
+    if (id == 0 || this.fetchSessions.has(id)) return;
+    // A client keeps one session per broker connection; a few are plenty.
+    if (this.fetchSessions.size >= 8) this.fetchSessions.clear();
+    this.fetchSessions.set(id, this.sessionCheckNs > 0 ? nowNs() : 0);
+  }
+
+  /** Whether fetch session `id` was opened on this connection by a check that still stands. */
+  inFetchSession(id: i32): bool {
+    if (!this.fetchSessions.has(id)) return false;
+    if (this.stillChecked(this.fetchSessions.get(id))) return true;
+    this.fetchSessions.delete(id);
+    return false;
+  }
 
   rememberShareSession(key: string): void {
     // A share consumer keeps one session per group on a broker connection; a few are plenty.
     if (this.shareSessions.size >= 8 && !this.shareSessions.has(key)) this.shareSessions.clear();
-    this.shareSessions.add(key);
+    // A full ShareFetch opens the session anew (the broker replaces it): checked now.
+    this.shareSessions.set(key, this.sessionCheckNs > 0 ? nowNs() : 0);
+  }
+
+  /** Whether share session `key` was opened on this connection by a check that still stands. */
+  inShareSession(key: string): bool {
+    if (!this.shareSessions.has(key)) return false;
+    if (this.stillChecked(this.shareSessions.get(key))) return true;
+    this.shareSessions.delete(key);
+    return false;
+  }
+
+  private stillChecked(checkedAtNs: i64): bool {
+    return this.sessionCheckNs == 0 || nowNs() - checkedAtNs <= this.sessionCheckNs;
   }
 }
 

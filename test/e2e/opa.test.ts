@@ -4,7 +4,8 @@
 // this file). What is checked, from the outside:
 //   - OPA's answers are enforced with Kafka's own errors, on a connection that stays up;
 //   - OPA gets the ext_authz-shaped input with the Kafka fields (its decision log shows it);
-//   - answers are cached for cacheTtlMs (3 s here), then asked again;
+//   - answers are cached for cacheTtlMs (3 s here), then asked again; a fetch session's check
+//     stands no longer;
 //   - a request waiting for OPA holds up neither other connections nor its own order;
 //   - an OPA that does not answer in time (timeoutMs 2000) fails closed on 19096, open on 19097.
 
@@ -16,7 +17,10 @@ import { join } from "node:path";
 import { e2e, type Ctx } from "./lib/harness";
 import { unique, ROOT, type UserName } from "./lib/env";
 import { stats, delta, K, logMark, waitForAudit } from "./lib/envoy";
-import { Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, ensureTopics, highWatermark, corrOf, apiVersions } from "./lib/attack";
+import {
+  Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, directKafka, ensureTopics, highWatermark, corrOf, apiVersions,
+  request, response,
+} from "./lib/attack";
 import { client, producer, consume, errorTypes, rejection } from "./lib/kafkajs";
 import { make } from "./lib/proc";
 import { kafkaTool } from "./lib/kafka-tools";
@@ -172,6 +176,23 @@ e2e("OPA's answers are cached for cacheTtlMs, then asked again", async (c) => {
   assert.equal(await highWatermark(admin, topic), 4);
 });
 
+/** A Fetch v12 (by name) of partition 0 of `topic`: a full one (session 0, epoch 0) or an incremental one naming nothing. */
+function fetchRequest(corr: number, topic: string, session: number, epoch: number): Promise<Buffer> {
+  const topics = epoch > 0 ? [] : [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1,
+    logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }];
+  return request(1, 12, corr, { clusterId: null, replicaId: -1, maxWaitMs: 100, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0,
+    sessionId: session, sessionEpoch: epoch, topics, forgottenTopicsData: [], rackId: "" });
+}
+
+/** Sends a Fetch and reads its answer: the top-level error, the session, partition 0's error, and whether `marker` is in it. */
+async function fetched(w: Wire, frame: Buffer, marker: string): Promise<{ error: number; session: number; partition: number | null; has: boolean }> {
+  await w.send(frame);
+  const f = await w.next(10_000);
+  assert.ok(f !== null, `an answer to the fetch (closed: ${w.closed})`);
+  const body = await response(f, 1, 12);
+  return { error: body.errorCode, session: body.sessionId, partition: body.responses[0]?.partitions[0]?.errorCode ?? null, has: f.includes(Buffer.from(marker)) };
+}
+
 /**
  * Runs `fn` with OPA replaced by a server that accepts connections and never answers, so every
  * question times out (timeoutMs); OPA is back afterwards.
@@ -191,6 +212,35 @@ async function withSilentOpa(fn: () => Promise<void>): Promise<void> {
     await make("opa-up", 120_000);
   }
 }
+
+// Kafka authorizes every partition of a fetch session at every fetch; an incremental fetch
+// names none, so the filter cannot ask about them. Past cacheTtlMs the session ends here (the
+// client starts over with a full fetch, which is asked again): an answer withdrawn, or a
+// service gone silent on a listener that fails closed, reaches a consumer in a session too.
+e2e("a fetch session stands no longer than OPA's answers: past cacheTtlMs an incremental fetch starts over, and the full fetch is asked again (OPA silent: refused)", async (c) => {
+  const admin = await directAdmin(c);
+  const topic = unique("orders.opa-", "session");
+  await ensureTopics(admin, [topic]);
+  const w = await signedIn(c, OPA, "bob"); // OPA lets bob read orders.*
+  const marker = `${topic}-after`;
+  const opened = await fetched(w, await fetchRequest(10, topic, 0, 0), marker);
+  assert.deepEqual([opened.error, opened.partition], [ERR.NONE, ERR.NONE], `bob's full fetch is allowed: ${JSON.stringify(opened)}`);
+  assert.notEqual(opened.session, 0, "the broker opened a fetch session");
+  const within = await fetched(w, await fetchRequest(11, topic, opened.session, 1), marker);
+  assert.equal(within.error, ERR.NONE, "within cacheTtlMs the session goes on");
+  await withSilentOpa(async () => {
+    const p = directKafka().producer();
+    await p.connect();
+    c.cleanup(() => p.disconnect());
+    await p.send({ topic, messages: [{ value: marker }] });
+    const later = await fetched(w, await fetchRequest(12, topic, opened.session, 2), marker);
+    assert.ok(!later.has, "a record written after the answers expired was served in the old session");
+    assert.equal(later.error, 70, "FETCH_SESSION_ID_NOT_FOUND: the client starts over with a full fetch");
+    const again = await fetched(w, await fetchRequest(13, topic, 0, 0), marker);
+    assert.ok(!again.has, "the full fetch, asked of a silent service, was served");
+    assert.equal(again.partition, ERR.TOPIC_AUTHORIZATION_FAILED, "fails closed on 19096");
+  });
+});
 
 e2e("a request waiting for OPA holds up neither other connections nor the order of its own; OPA silent: 19096 fails closed, 19097 fails open", async (c) => {
   const admin = await directAdmin(c);
