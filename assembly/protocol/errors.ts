@@ -73,6 +73,7 @@ export function errorMessage(code: i16): string | null {
     case SECURITY_DISABLED: return "Security features are disabled.";
     case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "Delegation Token authorization failed.";
     case UNKNOWN_TOPIC_ID: return "This server does not host this topic ID.";
+    case SHARE_SESSION_NOT_FOUND: return "The share session was not found.";
     default: return null;
   }
 }

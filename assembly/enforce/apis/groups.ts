@@ -730,7 +730,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
 
 /** The broker's answer to a request in a share session it does not have: the error alone. */
 function shareSessionNotFound(apiKey: i16): Message {
-  const message = "The share session was not found.";
+  const message = errorMessage(SHARE_SESSION_NOT_FOUND);
   if (apiKey == SHARE_FETCH_KEY) {
     const resp = new ShareFetchResponseData();
     resp.errorCode = SHARE_SESSION_NOT_FOUND;
