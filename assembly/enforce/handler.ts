@@ -348,7 +348,7 @@ export function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHand
     const destination = getProperty(["destination", "address"]);
     e.external = new ExternalAuthorizer(external, e.listener, destination != null ? destination : "", connectionId);
     // The service's answers stand for cacheTtlMs: so does the check of a session's partitions.
-    e.session.sessionCheckNs = max<i64>(<i64>external.cacheTtlMs, 1) * 1000000;
+    e.session.checkSessionsFor(max<i64>(<i64>external.cacheTtlMs, 1) * 1000000);
   }
   // Not here: no TLS handshake has happened yet when Envoy creates the connection's context.
   e.tlsPrincipalLookup = peerCertificatePrincipal;

@@ -363,5 +363,5 @@ function learnFromFetch(walk: EntityWalk, session: Session, frame: Uint8Array, s
   }
   if (name != null) countFetched(name, bytes, records);
   // Only v7+ has the two (the walk found them); a session is remembered when the fetch succeeded.
-  if (errorCode == 0) session.rememberFetchSession(sessionId);
+  if (errorCode == 0 && sessionId != 0) session.fetchSessions.remember(sessionId, false);
 }

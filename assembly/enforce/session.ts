@@ -36,64 +36,57 @@ export class Session {
   signedIn: bool = false;
 
   /**
-   * Fetch sessions (KIP-227) the broker opened for this connection, each with when the full
-   * fetch that opened it was checked. An incremental fetch names no partitions, so the filter
-   * can only let one through for a session it saw made from a full fetch it checked, on this
-   * connection.
+   * Fetch sessions (KIP-227) the broker opened for this connection, by id. An incremental fetch
+   * names no partitions, so the filter can only let one through for a session it saw made from
+   * a full fetch it checked, on this connection.
    */
-  private fetchSessions: Map<i32, i64> = new Map<i32, i64>();
+  readonly fetchSessions: OpenedSessions<i32> = new OpenedSessions<i32>();
 
   /**
-   * Share sessions (KIP-932) opened on this connection, by shareSessionKey, each with when the
-   * full ShareFetch that opened it was checked. The broker keys a share session by group and
-   * member id, not by connection, and member ids are the clients' own (ShareGroupDescribe shows
-   * them): an incremental ShareFetch or ShareAcknowledge, which names only what changed, goes on
-   * only in a session a full request checked here opened.
+   * Share sessions (KIP-932) opened on this connection, by shareSessionKey. The broker keys a
+   * share session by group and member id, not by connection, and member ids are the clients'
+   * own (ShareGroupDescribe shows them): an incremental ShareFetch or ShareAcknowledge, which
+   * names only what changed, goes on only in a session a full request checked here opened.
    */
-  private shareSessions: Map<string, i64> = new Map<string, i64>();
+  readonly shareSessions: OpenedSessions<string> = new OpenedSessions<string>();
 
   /**
-   * How long the check of a session's partitions stands, in ns (0: as long as the session).
-   * With a policy service ("external") it is the service's cacheTtlMs: its answers are asked
-   * again after that, but a session's partitions, named once, would never be; so the session
-   * ends here, and the client's next full request names them again (as Kafka authorizes them
-   * at every fetch).
+   * How long the check of a session's partitions stands (0: as long as the session). With a
+   * policy service ("external") it is the service's cacheTtlMs: its answers are asked again
+   * after that, but a session's partitions, named once, would never be; so the session ends
+   * here, and the client's next full request names them again (as Kafka authorizes them at
+   * every fetch).
    */
-  sessionCheckNs: i64 = 0;
+  checkSessionsFor(ns: i64): void {
+    this.fetchSessions.checkNs = ns;
+    this.shareSessions.checkNs = ns;
+  }
+}
 
-  rememberFetchSession(id: i32): void {
-    // A session the broker goes on with keeps the time of the check that opened it.
-    if (id == 0 || this.fetchSessions.has(id)) return;
-    // A client keeps one session per broker connection; a few are plenty.
-    if (this.fetchSessions.size >= 8) this.fetchSessions.clear();
-    this.fetchSessions.set(id, this.sessionCheckNs > 0 ? nowNs() : 0);
+/** Sessions of one kind opened on this connection, each with when the request that opened it was checked. */
+export class OpenedSessions<K> {
+  private opened: Map<K, i64> = new Map<K, i64>();
+  /** How long a check stands, in ns (0: as long as the session); see Session.checkSessionsFor. */
+  checkNs: i64 = 0;
+
+  /**
+   * Session `key` is open: `anew` when the request that opened it was checked now (a full
+   * ShareFetch replaces the member's session), not when the broker goes on with one (a fetch
+   * session keeps the time of the full fetch that opened it).
+   */
+  remember(key: K, anew: bool): void {
+    if (!anew && this.opened.has(key)) return;
+    // A client keeps one session per broker connection (per group): a few are plenty.
+    if (this.opened.size >= 8 && !this.opened.has(key)) this.opened.clear();
+    this.opened.set(key, this.checkNs > 0 ? nowNs() : 0);
   }
 
-  /** Whether fetch session `id` was opened on this connection by a check that still stands. */
-  inFetchSession(id: i32): bool {
-    if (!this.fetchSessions.has(id)) return false;
-    if (this.stillChecked(this.fetchSessions.get(id))) return true;
-    this.fetchSessions.delete(id);
+  /** Whether session `key` was opened on this connection by a check that still stands. */
+  has(key: K): bool {
+    if (!this.opened.has(key)) return false;
+    if (this.checkNs == 0 || nowNs() - this.opened.get(key) <= this.checkNs) return true;
+    this.opened.delete(key);
     return false;
-  }
-
-  rememberShareSession(key: string): void {
-    // A share consumer keeps one session per group on a broker connection; a few are plenty.
-    if (this.shareSessions.size >= 8 && !this.shareSessions.has(key)) this.shareSessions.clear();
-    // A full ShareFetch opens the session anew (the broker replaces it): checked now.
-    this.shareSessions.set(key, this.sessionCheckNs > 0 ? nowNs() : 0);
-  }
-
-  /** Whether share session `key` was opened on this connection by a check that still stands. */
-  inShareSession(key: string): bool {
-    if (!this.shareSessions.has(key)) return false;
-    if (this.stillChecked(this.shareSessions.get(key))) return true;
-    this.shareSessions.delete(key);
-    return false;
-  }
-
-  private stillChecked(checkedAtNs: i64): bool {
-    return this.sessionCheckNs == 0 || nowNs() - checkedAtNs <= this.sessionCheckNs;
   }
 }
 

@@ -174,7 +174,7 @@ describe("Fetch", () => {
     req.forgottenTopicsData.push(forgotten);
     // Session 77 was opened for this connection by an earlier full fetch.
     const alice = session("User:alice");
-    alice.rememberFetchSession(77);
+    alice.fetchSessions.remember(77, false);
     const fwd = changetype<FetchRequestData>(forwardedBody(run(policyOf(POLICY), alice, 1, 12, req, ctxs)));
     expect(fwd.topics.length).toBe(1);
     expect(fwd.topics[0].topic).toBe("orders.eu");

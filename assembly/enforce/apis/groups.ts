@@ -705,7 +705,7 @@ export function checkShareAcknowledge(ctx: RequestContext, rule: Rule): Verdict 
  * The two share session requests share these field names: one generic serves both. A full
  * ShareFetch (epoch 0) opens the member's session with the topics it names, checked here; any
  * other epoch continues (or, FINAL_EPOCH, ends) a session whose other topics were named
- * before: only in one opened on this connection (Session.inShareSession). Elsewhere it is
+ * before: only in one opened on this connection (Session.shareSessions). Elsewhere it is
  * answered as the broker answers a session it does not have, and the client starts over.
  */
 function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: TopicRefusals<Topic>): Verdict {
@@ -718,8 +718,8 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   if (req.shareSessionEpoch == 0) {
     // Only a ShareFetch opens one (replacing the member's session, whichever connection had
     // it); the broker refuses a ShareAcknowledge at epoch 0.
-    if (ctx.apiKey == SHARE_FETCH_KEY) ctx.session.rememberShareSession(key);
-  } else if (!ctx.session.inShareSession(key)) {
+    if (ctx.apiKey == SHARE_FETCH_KEY) ctx.session.shareSessions.remember(key, true);
+  } else if (!ctx.session.shareSessions.has(key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
       "share session not opened on this connection, or its check has expired", SHARE_SESSION_NOT_FOUND);
     return ctx.respond(shareSessionNotFound(ctx.apiKey));

@@ -114,7 +114,7 @@ export function fetchViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Ui
     if (kind == EntityKind.SessionId) sessionId = walk.int32(frame, i);
     else if (kind == EntityKind.SessionEpoch) sessionEpoch = walk.int32(frame, i);
   }
-  return !(ctx.version >= 7 && sessionId != 0 && sessionEpoch > 0 && !ctx.session.inFetchSession(sessionId));
+  return !(ctx.version >= 7 && sessionId != 0 && sessionEpoch > 0 && !ctx.session.fetchSessions.has(sessionId));
 }
 
 /** Consumers need READ on each topic (the table's row); v13+ name topics by id. */
@@ -122,9 +122,9 @@ export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<FetchRequestData>(ctx.body);
   // An incremental fetch lists only changed partitions: it may go on only in a session this
   // connection opened with a full fetch checked here (and, with a policy service, checked
-  // within its cacheTtlMs: Session.sessionCheckNs). Any other session id is answered as the
+  // within its cacheTtlMs: Session.checkSessionsFor). Any other session id is answered as the
   // broker answers an unknown one, and the client starts over with a full fetch.
-  if (ctx.version >= 7 && req.sessionId != 0 && req.sessionEpoch > 0 && !ctx.session.inFetchSession(req.sessionId)) {
+  if (ctx.version >= 7 && req.sessionId != 0 && req.sessionEpoch > 0 && !ctx.session.fetchSessions.has(req.sessionId)) {
     ctx.deny("FETCH_SESSION:" + req.sessionId.toString(), "fetch session not opened on this connection, or its check has expired", FETCH_SESSION_ID_NOT_FOUND);
     const resp = new FetchResponseData();
     resp.errorCode = FETCH_SESSION_ID_NOT_FOUND;
