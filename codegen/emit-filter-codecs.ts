@@ -28,7 +28,7 @@ export const FILTER_RESPONSE_READERS: string[] = [
   "SaslAuthenticate", "CreatePartitions", "DescribeDelegationToken", "DeleteGroups",
   "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster", "DescribeProducers",
   "DescribeTransactions", "ListTransactions", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe",
-  "DescribeTopicPartitions", "ShareGroupDescribe", "ShareFetch", "ShareAcknowledge",
+  "DescribeTopicPartitions", "ShareGroupHeartbeat", "ShareGroupDescribe", "ShareFetch", "ShareAcknowledge",
   "StreamsGroupHeartbeat", "StreamsGroupDescribe", "DescribeShareGroupOffsets",
   "AlterShareGroupOffsets", "DeleteShareGroupOffsets",
 ];

@@ -333,6 +333,7 @@ export function readFilterResponse(apiKey: i16, r: Reader, version: i16): Messag
     case 68: { const m = new ConsumerGroupHeartbeatResponseData(); if (!r.failed) m.read(r, version); return m; }
     case 69: { const m = new ConsumerGroupDescribeResponseData(); if (!r.failed) m.read(r, version); return m; }
     case 75: { const m = new DescribeTopicPartitionsResponseData(); if (!r.failed) m.read(r, version); return m; }
+    case 76: { const m = new ShareGroupHeartbeatResponseData(); if (!r.failed) m.read(r, version); return m; }
     case 77: { const m = new ShareGroupDescribeResponseData(); if (!r.failed) m.read(r, version); return m; }
     case 78: { const m = new ShareFetchResponseData(); if (!r.failed) m.read(r, version); return m; }
     case 79: { const m = new ShareAcknowledgeResponseData(); if (!r.failed) m.read(r, version); return m; }

@@ -252,6 +252,61 @@ e2e("ShareFetch in a share session another connection opened (a member id taken 
   c.t.diagnostic(`the attacker's own session under the victim's member id: ${after.join("; ")}`);
 }, 90_000, SHARE);
 
+// Member ids are the clients' own: a heartbeat under another member's id and epoch is that
+// member's, and is answered with its assignment. ANONYMOUS may read the group, not the topic
+// the member (the super user) subscribed to: the assignment it gets names nothing it may not
+// describe (the previous build handed it the hidden topic's id).
+e2e("ShareGroupHeartbeat under another member's id: the assignment it is answered with names no topic the principal may not describe", async (c) => {
+  const hidden = unique("secret.share.", "hb"), group = unique("e2e.group.share.", "hb");
+  await topicsWith(c, [hidden], () => []);
+  const broker = await Wire.at(BROKER_INTERNAL);
+  c.cleanup(() => broker.destroy());
+  await broker.send(await request(METADATA, 12, 1, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: hidden }],
+    allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  const hiddenId: string = (await response((await broker.next(5000))!, METADATA, 12)).topics[0].topicId;
+
+  const victim = await Wire.for(c, "sasl");
+  assert.deepEqual(await signIn(victim, "admin"), { handshake: 0, authenticate: 0 }, "admin signs in");
+  // As a consumer does for what it subscribes to: the filter learns the topic's id from the
+  // answer (an id no answer through this Envoy has named stays in an assignment: it cannot be
+  // named, and Fetch and Metadata refuse it until one does).
+  await victim.send(await request(METADATA, 12, 5, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: hidden }],
+    allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  assert.ok((await victim.next(5000)) !== null, "the victim's Metadata is answered");
+  const memberId = "e2eShareHeartbeatVictim";
+  let joined: any = null;
+  for (let corr = 10; corr < 40; corr++) {
+    await victim.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [hidden] }));
+    joined = await response((await victim.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
+    if (joined.errorCode === ERR.NONE) break;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  assert.equal(joined.errorCode, ERR.NONE, `the victim joined: ${JSON.stringify(joined)}`);
+
+  // The attacker heartbeats as the victim until an assignment comes (the coordinator sends
+  // the member's assignment once it is computed).
+  const attacker = await Wire.at(PLAINTEXT);
+  c.cleanup(() => attacker.destroy());
+  let epoch = joined.memberEpoch;
+  const seen: string[] = [];
+  let assigned = false;
+  for (let corr = 50; corr < 90 && !assigned; corr++) {
+    await attacker.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: epoch, rackId: null, subscribedTopicNames: null }));
+    const frame = await attacker.next(5000);
+    assert.ok(frame !== null, `the attacker's heartbeat is answered (closed: ${attacker.closed})`);
+    const hb = await response(frame, SHARE_GROUP_HEARTBEAT, 1);
+    if (hb.errorCode === ERR.NONE) epoch = hb.memberEpoch;
+    if (hb.assignment) {
+      assigned = true;
+      seen.push(...hb.assignment.topicPartitions.map((t: any) => t.topicId));
+      assert.ok(!frame.includes(Buffer.from(hiddenId, "base64url")), "the hidden topic's id is in the answer");
+    }
+    if (!assigned) await new Promise((done) => setTimeout(done, 250));
+  }
+  c.t.diagnostic(`the attacker's heartbeats as the victim: ${assigned ? `an assignment of ${seen.length} topics, none hidden` : "no assignment came"}`);
+  assert.ok(assigned, "the coordinator answered the attacker with the member's assignment");
+}, 90_000, SHARE);
+
 // An admin's view (kafka-share-groups.sh --describe: DescribeShareGroupOffsets) of a group that
 // has consumed a topic the principal may describe and one it may not: through Envoy, the first
 // only; the broker's own listener, the reference, shows both.
