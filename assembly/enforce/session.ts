@@ -90,7 +90,16 @@ export class OpenedSessions<K> {
   }
 }
 
-/** A share session's key in Session.shareSessions: its group and member id. */
-export function shareSessionKey(groupId: string, memberId: string | null): string {
-  return groupId + "\n" + (memberId != null ? memberId : "");
+/**
+ * A share session's key in Session.shareSessions: its group and member id; null when they are
+ * too long to be kept (a session the connection then cannot continue here, which the client
+ * starts over). Kept keys outlive their frame: a client must not pin memory with them. Kafka's
+ * member ids are Uuids (22 characters); group ids of this length are not ones clients use.
+ */
+export function shareSessionKey(groupId: string, memberId: string | null): string | null {
+  const member = memberId != null ? memberId : "";
+  if (groupId.length + member.length > MAX_SHARE_SESSION_KEY) return null;
+  return groupId + "\n" + member;
 }
+
+const MAX_SHARE_SESSION_KEY: i32 = 1024;

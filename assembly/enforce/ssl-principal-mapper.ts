@@ -12,7 +12,7 @@ import { JavaRegex, StepBudget, replaceAll } from "./java-regex";
 
 const RULE_PATTERN = "(DEFAULT)|RULE:((\\\\.|[^\\\\/])*)/((\\\\.|[^\\\\/])*)/([LU]?).*?|(.*?)";
 const RULE_SPLITTER = "\\s*(" + RULE_PATTERN + ")\\s*(,\\s*|$)";
-/** Rule.BACK_REFERENCE_PATTERN, compiled once: every naming of a client under a rule reads its replacement with it. */
+/** Rule.BACK_REFERENCE_PATTERN, compiled once for every rule's replacement. */
 const BACK_REFERENCE = new JavaRegex("\\$(\\d+)");
 
 /** A name, or why there is none (`error`). */
@@ -21,8 +21,13 @@ export class MappedName {
 }
 
 class Rule {
-  constructor(readonly pattern: JavaRegex | null, readonly replacement: string,
-              readonly toLowerCase: bool, readonly toUpperCase: bool) {}
+  /** The replacement as Rule.apply uses it (escapeLiteralBackReferences), read once: it depends on the rule alone. */
+  private readonly escaped: MappedName;
+
+  constructor(readonly pattern: JavaRegex | null, replacement: string,
+              readonly toLowerCase: bool, readonly toUpperCase: bool) {
+    this.escaped = pattern != null ? escapeLiteralBackReferences(replacement, pattern.groupCount) : new MappedName(replacement);
+  }
 
   /** Rule.apply: the name, null when the rule does not apply; error set when Java would throw. */
   apply(dn: string, budget: StepBudget): MappedName | null {
@@ -31,7 +36,8 @@ class Rule {
     const m = p.matchAt(dn, 0, true, budget);
     if (p.exhausted) return new MappedName("", "too much backtracking in " + p.pattern);
     if (m == null) return null;
-    const replacement = escapeLiteralBackReferences(this.replacement, p.groupCount);
+    // Kafka escapes (and may fail) only once the rule applies.
+    const replacement = this.escaped;
     if (replacement.error.length > 0) return replacement;
     const r = replaceAll(p, dn, replacement.name, budget);
     if (r.error.length > 0) return new MappedName("", r.error);

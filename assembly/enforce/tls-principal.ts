@@ -134,7 +134,8 @@ function derHex(tag: i32, bytes: Array<i32>): string {
   let out = "#" + byteHex(tag);
   if (n < 0x80) out += byteHex(n);
   else if (n < 0x100) out += "81" + byteHex(n);
-  else out += "82" + byteHex(n >> 8) + byteHex(n & 0xff);
+  else if (n < 0x10000) out += "82" + byteHex(n >> 8) + byteHex(n & 0xff);
+  else out += "83" + byteHex(n >> 16) + byteHex((n >> 8) & 0xff) + byteHex(n & 0xff);
   for (let i = 0; i < n; i++) out += byteHex(bytes[i]);
   return out;
 }

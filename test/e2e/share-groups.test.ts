@@ -49,6 +49,21 @@ async function topicsWith(c: Ctx, topics: string[], values: (topic: string) => s
   for (const t of topics) await p.send({ topic: t, messages: values(t).map((value) => ({ value })) });
 }
 
+/**
+ * Joins `group` as `memberId` on `w`, subscribed to `topics`: the heartbeat's answer, retried
+ * while the coordinator is still loading (error 0 once joined).
+ */
+async function joinShareGroup(w: Wire, group: string, memberId: string, topics: string[]): Promise<any> {
+  let member: any = null;
+  for (let corr = 10; corr < 40; corr++) {
+    await w.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: topics }));
+    member = await response((await w.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
+    if (member.errorCode === ERR.NONE) break;
+    await new Promise((done) => setTimeout(done, 250)); // the coordinator may still be loading
+  }
+  return member;
+}
+
 e2e("Kafka's share consumer through Envoy reads a topic it may read, in a group it may read", async (c) => {
   const topic = unique("e2e.share.", "read"), group = unique("e2e.group.share.", "read");
   await topicsWith(c, [topic], () => ["a", "b", "c"]);
@@ -125,13 +140,7 @@ e2e("ShareFetch naming a topic it may not read, by id, in a group it may read: t
   const w = await Wire.at(PLAINTEXT);
   c.cleanup(() => w.destroy());
   const memberId = "e2eSharefetchMember000";
-  let member: any = null;
-  for (let corr = 10; corr < 40; corr++) {
-    await w.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [visible] }));
-    member = await response((await w.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
-    if (member.errorCode === ERR.NONE) break;
-    await new Promise((done) => setTimeout(done, 250)); // the coordinator may still be loading
-  }
+  const member = await joinShareGroup(w, group, memberId, [visible]);
   assert.equal(member.errorCode, ERR.NONE, `joined the share group: ${JSON.stringify(member)}`);
 
   const fetch = (corr: number): Promise<Buffer> => request(SHARE_FETCH, 1, corr, {
@@ -184,13 +193,7 @@ e2e("ShareFetch in a share session another connection opened (a member id taken 
   const victim = await Wire.for(c, "sasl");
   assert.deepEqual(await signIn(victim, "admin"), { handshake: 0, authenticate: 0 }, "admin signs in");
   const memberId = "e2eShareSessionVictim0";
-  let member: any = null;
-  for (let corr = 10; corr < 40; corr++) {
-    await victim.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [hidden] }));
-    member = await response((await victim.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
-    if (member.errorCode === ERR.NONE) break;
-    await new Promise((done) => setTimeout(done, 250));
-  }
+  const member = await joinShareGroup(victim, group, memberId, [hidden]);
   assert.equal(member.errorCode, ERR.NONE, `the victim joined the share group: ${JSON.stringify(member)}`);
   const shareFetch = (corr: number, epoch: number, topics: string[]) => request(SHARE_FETCH, 1, corr, {
     groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100,
@@ -274,13 +277,7 @@ e2e("ShareGroupHeartbeat under another member's id: the assignment it is answere
     allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
   assert.ok((await victim.next(5000)) !== null, "the victim's Metadata is answered");
   const memberId = "e2eShareHeartbeatVictim";
-  let joined: any = null;
-  for (let corr = 10; corr < 40; corr++) {
-    await victim.send(await request(SHARE_GROUP_HEARTBEAT, 1, corr, { groupId: group, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [hidden] }));
-    joined = await response((await victim.next(5000))!, SHARE_GROUP_HEARTBEAT, 1);
-    if (joined.errorCode === ERR.NONE) break;
-    await new Promise((done) => setTimeout(done, 250));
-  }
+  const joined = await joinShareGroup(victim, group, memberId, [hidden]);
   assert.equal(joined.errorCode, ERR.NONE, `the victim joined: ${JSON.stringify(joined)}`);
 
   // The attacker heartbeats as the victim until an assignment comes (the coordinator sends

@@ -963,6 +963,12 @@ describe("share groups", () => {
     expect(run(policy, conn, 78, 1, shareFetch("app.g1", [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass); // a ShareFetch at epoch 0 opens it
     expect(run(policy, conn, 78, 1, incremental("m1", 1), ctxs).kind).toBe(VerdictKind.Pass);
     expect(run(policy, conn, 79, 1, close, ctxs).kind).toBe(VerdictKind.Pass);
+    // A member id too long to keep (Kafka's are 22 characters) opens nothing the connection could continue.
+    const long = "m".repeat(2000);
+    const opening = shareFetch("app.g1", [ORDERS_ID]);
+    opening.memberId = long;
+    expect(run(policy, conn, 78, 1, opening, ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(policy, conn, 78, 1, incremental(long, 1), ctxs).kind).toBe(VerdictKind.Respond);
     // Another member's session, or this one from another connection of the same principal: not opened there.
     expect(run(policy, conn, 78, 1, incremental("m2", 1), ctxs).kind).toBe(VerdictKind.Respond);
     expect(run(policy, session("User:alice"), 78, 1, incremental("m1", 2), ctxs).kind).toBe(VerdictKind.Respond);

@@ -718,8 +718,8 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   if (req.shareSessionEpoch == 0) {
     // Only a ShareFetch opens one (replacing the member's session, whichever connection had
     // it); the broker refuses a ShareAcknowledge at epoch 0.
-    if (ctx.apiKey == SHARE_FETCH_KEY) ctx.session.shareSessions.remember(key, true);
-  } else if (!ctx.session.shareSessions.has(key)) {
+    if (ctx.apiKey == SHARE_FETCH_KEY && key != null) ctx.session.shareSessions.remember(key, true);
+  } else if (key == null || !ctx.session.shareSessions.has(key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
       "share session not opened on this connection, or its check has expired", SHARE_SESSION_NOT_FOUND);
     return ctx.respond(shareSessionNotFound(ctx.apiKey));

@@ -653,22 +653,26 @@ export function checkCreatePartitions(ctx: RequestContext, rule: Rule): Verdict 
 }
 
 class PartitionGrowthCheck extends EntityCheck {
-  constructor(readonly ctx: RequestContext, readonly topics: Array<CreatePartitionsTopic>) { super(); }
+  // Read in one pass: a request may name many topics, and each is asked about.
+  /** Each topic's count asked for. */
+  private readonly counts: Map<string, i32> = new Map<string, i32>();
+  /** Topics named twice: the controller refuses them whole (INVALID_REQUEST), nothing grows. */
+  private readonly twice: Set<string> = new Set<string>();
+
+  constructor(readonly ctx: RequestContext, topics: Array<CreatePartitionsTopic>) {
+    super();
+    for (let i = 0; i < topics.length; i++) {
+      const t = unchecked(topics[i]);
+      if (this.counts.has(t.name)) this.twice.add(t.name);
+      this.counts.set(t.name, t.count);
+    }
+  }
 
   code(name: string | null, id: Uuid): i16 {
     this.message = null;
     const code = this.ctx.checkTopic(name, id, AclOperation.Alter);
-    if (code != 0 || name == null) return code;
-    // A topic named twice is refused whole by the controller (INVALID_REQUEST): nothing grows.
-    let count = 0, named = false;
-    for (let i = 0; i < this.topics.length; i++) {
-      const t = unchecked(this.topics[i]);
-      if (t.name != name) continue;
-      if (named) return 0;
-      named = true;
-      count = t.count;
-    }
-    const violation = this.ctx.policy.checkPartitionCount(name, count);
+    if (code != 0 || name == null || !this.counts.has(name) || this.twice.has(name)) return code;
+    const violation = this.ctx.policy.checkPartitionCount(name, this.counts.get(name));
     if (violation == null) return 0;
     logged(this.ctx, name, violation);
     this.message = violation.message;
