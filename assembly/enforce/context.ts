@@ -203,17 +203,24 @@ export class RequestContext {
    * id (Enforcer.onRequest), so that the retry finds it.
    */
   refuseUnknownTopicId(id: Uuid): i16 {
-    const ids = this.unknownTopicIds;
-    let asked = false;
-    for (let i = 0; !asked && i < ids.length; i++) asked = unchecked(ids[i]).equals(id);
-    if (!asked && !id.isZero() && ids.length < MAX_LOOKUP_IDS) {
-      ids.push(id);
-      asked = true;
-    }
+    const asked = this.askTopicId(id);
     const reason = id.isZero() ? "the zero topic id names no topic"
       : "topic id not yet seen in a broker's answer" + (asked ? " (asked of the broker now)" : "");
     this.deny("TOPIC_ID:" + id.toString(), reason, UNKNOWN_TOPIC_ID);
     return UNKNOWN_TOPIC_ID;
+  }
+
+  /**
+   * Asks the broker for `id`'s name with a Metadata request of the filter's own, sent ahead of
+   * this request (Enforcer.onRequest); false when it is not asked (the zero id, or as many ids
+   * asked as one lookup carries).
+   */
+  askTopicId(id: Uuid): bool {
+    const ids = this.unknownTopicIds;
+    for (let i = 0; i < ids.length; i++) if (unchecked(ids[i]).equals(id)) return true;
+    if (id.isZero() || ids.length >= MAX_LOOKUP_IDS) return false;
+    ids.push(id);
+    return true;
   }
 
   /** Sends the request on unchanged (the allow path: no re-encode). */

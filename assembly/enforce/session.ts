@@ -1,6 +1,7 @@
 // Who is on the other end of one client connection, as Kafka would see them.
 
 import { nowNs } from "../runtime/host";
+import { Uuid } from "../protocol/uuid";
 
 export const ANONYMOUS: string = "User:ANONYMOUS";
 
@@ -43,7 +44,7 @@ export class Session {
   readonly fetchSessions: OpenedSessions<i32> = new OpenedSessions<i32>();
 
   /**
-   * Share sessions (KIP-932) opened on this connection, by shareSessionKey. The broker keys a
+   * Share sessions (KIP-932) opened on this connection, by memberKey. The broker keys a
    * share session by group and member id, not by connection, and member ids are the clients'
    * own (ShareGroupDescribe shows them): an incremental ShareFetch or ShareAcknowledge, which
    * names only what changed, goes on only in a session a full request checked here opened.
@@ -57,6 +58,14 @@ export class Session {
    * here, and the client's next full request names them again (as Kafka authorizes them at
    * every fetch).
    */
+  /**
+   * A consumer or share group member's assignment that was shown without topics whose ids no
+   * broker answer had named (apis/groups.ts DescribableAssignmentOnly), until the filter has
+   * asked the broker for them and can show it again, judged. One member per connection: a
+   * client's group member keeps its own connection to the coordinator.
+   */
+  awaitedAssignment: AwaitedAssignment | null = null;
+
   checkSessionsFor(ns: i64): void {
     this.fetchSessions.checkNs = ns;
     this.shareSessions.checkNs = ns;
@@ -91,15 +100,40 @@ export class OpenedSessions<K> {
 }
 
 /**
- * A share session's key in Session.shareSessions: its group and member id; null when they are
- * too long to be kept (a session the connection then cannot continue here, which the client
- * starts over). Kept keys outlive their frame: a client must not pin memory with them. Kafka's
- * member ids are Uuids (22 characters); group ids of this length are not ones clients use.
+ * A group member's key (Session.shareSessions, AwaitedAssignment): its group and member id; null
+ * when they are too long to be kept (a share session the connection then cannot continue here,
+ * which the client starts over; an assignment not awaited). Kept keys outlive their frame: a
+ * client must not pin memory with them. Kafka's member ids are Uuids (22 characters); group ids
+ * of this length are not ones clients use.
  */
-export function shareSessionKey(groupId: string, memberId: string | null): string | null {
+export function memberKey(groupId: string, memberId: string | null): string | null {
   const member = memberId != null ? memberId : "";
-  if (groupId.length + member.length > MAX_SHARE_SESSION_KEY) return null;
+  if (groupId.length + member.length > MAX_MEMBER_KEY) return null;
   return groupId + "\n" + member;
 }
 
-const MAX_SHARE_SESSION_KEY: i32 = 1024;
+const MAX_MEMBER_KEY: i32 = 1024;
+
+/**
+ * The whole assignment a heartbeat's answer gave a member (Session.awaitedAssignment), by topic
+ * id, while some of its ids are not yet known here. The coordinator sends an assignment only
+ * when it changes (or to a full heartbeat): one shown without topics it had would otherwise
+ * stay so until the next change.
+ */
+export class AwaitedAssignment {
+  readonly ids: Array<Uuid> = new Array<Uuid>();
+  readonly partitions: Array<Array<i32>> = new Array<Array<i32>>();
+  /** Per id: whether a lookup of it went to the broker ahead of a heartbeat of this member. */
+  readonly asked: Array<bool> = new Array<bool>();
+  /** Topics of it the member was last shown. */
+  shown: i32 = 0;
+
+  /** `key`: memberKey of the member; `apiKey`: its heartbeat's (ConsumerGroupHeartbeat or ShareGroupHeartbeat). */
+  constructor(readonly apiKey: i16, readonly key: string) {}
+
+  add(id: Uuid, partitions: Array<i32>): void {
+    this.ids.push(id);
+    this.partitions.push(partitions);
+    this.asked.push(false);
+  }
+}

@@ -9,10 +9,10 @@ import { e2e, within, type ApiNeed, type Ctx } from "./lib/harness";
 import { Partitioners } from "kafkajs";
 import { CONSOLE_JARS } from "./lib/drivers";
 import { run } from "./lib/proc";
-import { PLAINTEXT, unique } from "./lib/env";
+import { PLAINTEXT, BROKER_INTERNAL, unique } from "./lib/env";
 import { client, producer, consumer, admin, errorTypes, errorNames, describeError, type Client } from "./lib/kafkajs";
-import { directAdmin, directKafka, ensureTopics } from "./lib/attack";
-import { waitForLog, brief } from "./lib/envoy";
+import { Wire, request, response, directAdmin, directKafka, ensureTopics, topicIdAtBroker, coordinatorReady, ERR } from "./lib/attack";
+import { waitForLog, brief, stats, stat, K } from "./lib/envoy";
 import * as kcat from "./lib/kcat";
 
 interface Crash { error: unknown; restart: boolean; delivered: number }
@@ -122,6 +122,7 @@ e2e("ListGroups through Envoy: the broker's groups less those the principal may 
 // principal may not DESCRIBE, it is assigned and reads only the topic it may see: the broker's
 // heartbeat answers are cut (groups.ts DescribableAssignmentOnly) when they name the other.
 const KIP_848: ApiNeed[] = [{ api: "ConsumerGroupHeartbeat", key: 68, version: 1 }];
+const CONSUMER_GROUP_HEARTBEAT = 68, CONSUMER_GROUP_DESCRIBE = 69;
 
 e2e("a KIP-848 consumer through Envoy, subscribed by a pattern over a visible and a hidden topic, reads the visible one only", async (c) => {
   const run0 = unique("", "kip848").replace(/[^a-z0-9]/gi, "");
@@ -141,6 +142,57 @@ e2e("a KIP-848 consumer through Envoy, subscribed by a pattern over a visible an
   // Five asked, three visible: the consumer reads those and gives up waiting for more (TimeoutException).
   assert.deepEqual([...got].sort(), ["a", "b", "c"], "the visible topic's records, none of the hidden one's");
   assert.ok(!/Authorization/.test(r.stderr), "no authorization error: the hidden topic was never assigned to it");
+}, 90_000, KIP_848);
+
+// The same subscription by pattern, with crafted bytes, over topics no answer through this
+// Envoy has named yet (made on the broker directly, never listed here): the coordinator's
+// assignment names them by id only, and an id the filter cannot name cannot be judged. The
+// filter cuts both, asks the broker for the ids ahead of the member's next heartbeat, and gives
+// the assignment again with what may be described (groups.ts DescribableAssignmentOnly). The
+// build before showed the hidden topic's id (an id nobody had listed here stayed in).
+e2e("a KIP-848 member subscribed by pattern to topics never named through Envoy: assigned the visible one once its id is asked, never shown the hidden one's id", async (c) => {
+  const run0 = unique("", "regexids").replace(/[^a-z0-9]/gi, "");
+  const visible = `e2e.regexids.${run0}`, hidden = `secret.regexids.${run0}`, group = unique("e2e.group.", "regexids");
+  await ensureTopics(await directAdmin(c), [visible, hidden]);
+  const visibleId = await topicIdAtBroker(visible), hiddenId = await topicIdAtBroker(hidden);
+  await coordinatorReady(group);
+  const lookups = async (): Promise<number> => stat(await stats(), K("topic_id_lookups"));
+  const lookupsBefore = await lookups();
+  const w = await Wire.for(c, "plaintext");
+  const memberId = `regexids${run0}`.slice(0, 22);
+  let epoch = 0, assigned: string[] = [], heartbeats = 0;
+  const shown: string[][] = [];
+  for (let corr = 1, deadline = Date.now() + 40_000; Date.now() < deadline && !assigned.includes(visibleId); corr++) {
+    const joining = epoch === 0;
+    await w.send(await request(CONSUMER_GROUP_HEARTBEAT, 1, corr, {
+      groupId: group, memberId, memberEpoch: epoch, instanceId: null, rackId: null, rebalanceTimeoutMs: joining ? 30_000 : -1,
+      subscribedTopicNames: null, subscribedTopicRegex: joining ? `(e2e|secret)\\.regexids\\.${run0}` : null, serverAssignor: null,
+      // A member reports what it owns once it has taken an assignment (KIP-848).
+      topicPartitions: joining ? [] : assigned.map((topicId) => ({ topicId, partitions: [0] })),
+    }));
+    const frame = await w.next(5000);
+    assert.ok(frame !== null, `heartbeat ${corr} is answered (closed: ${w.closed})`);
+    heartbeats++;
+    assert.ok(!frame.includes(Buffer.from(hiddenId, "base64url")), `heartbeat ${corr}: the hidden topic's id is in the answer`);
+    const hb = await response(frame, CONSUMER_GROUP_HEARTBEAT, 1);
+    if (hb.errorCode !== ERR.NONE) { await new Promise((done) => setTimeout(done, 500)); continue; }
+    epoch = hb.memberEpoch;
+    if (hb.assignment) {
+      assigned = hb.assignment.topicPartitions.map((t: any) => t.topicId);
+      shown.push(assigned.map((id) => (id === visibleId ? "visible" : id)));
+    }
+    if (!assigned.includes(visibleId)) await new Promise((done) => setTimeout(done, 500));
+  }
+  c.t.diagnostic(`${heartbeats} heartbeats; assignments shown: ${JSON.stringify(shown)}; topic id lookups +${(await lookups()) - lookupsBefore}`);
+  assert.deepEqual(assigned, [visibleId], "the member is assigned the visible topic, and only it");
+  assert.ok((await lookups()) > lookupsBefore, "the filter asked the broker for the ids it could not name");
+  // Straight to the broker: the coordinator has given this member both topics.
+  const direct = await Wire.at(BROKER_INTERNAL);
+  c.cleanup(() => direct.destroy());
+  await direct.send(await request(CONSUMER_GROUP_DESCRIBE, 0, 1, { groupIds: [group], includeAuthorizedOperations: false }));
+  const described = await response((await direct.next(5000))!, CONSUMER_GROUP_DESCRIBE, 0);
+  const atBroker = described.groups[0].members.flatMap((m: any) => m.targetAssignment.topicPartitions.map((t: any) => t.topicId));
+  assert.deepEqual([...atBroker].sort(), [visibleId, hiddenId].sort(), "the coordinator's target assignment has both topics");
 }, 90_000, KIP_848);
 
 // OffsetFetch of all a group's topics (lag monitors' question): the broker's answer less the

@@ -6,6 +6,7 @@ import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext } from "../../assembly/enforce/context";
+import { Session } from "../../assembly/enforce/session";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
 import { learnPartitionCount, partitionCountsWanted } from "../../assembly/enforce/topic-partitions";
@@ -739,28 +740,18 @@ describe("ConsumerGroupHeartbeat", () => {
     expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
   });
 
-  it("cuts undescribable topics from the assignment, as the coordinator cuts a regex's topics (v1)", () => {
+  it("cuts undescribable topics from the assignment, as the coordinator cuts a regex's topics, and those not named yet (v1)", () => {
     const r = consumerHeartbeat("app.g1", null);
     r.subscribedTopicRegex = ".*";
     expect(run(policyOf(POLICY), session("User:alice"), 68, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
-    const broker = new ConsumerGroupHeartbeatResponseData();
-    const assignment = new HeartbeatAssignment();
-    const ids = [ORDERS_ID, PAYMENTS_ID, UNSEEN_ID];
-    for (let i = 0; i < ids.length; i++) {
-      const tp = new HeartbeatTopicPartitions();
-      tp.topicId = ids[i];
-      tp.partitions = [0, 1];
-      assignment.topicPartitions.push(tp);
-    }
-    broker.assignment = assignment;
+    const broker = consumerAssignment([ORDERS_ID, PAYMENTS_ID, UNSEEN_ID]);
     // From the answer's bytes: an assigned topic to cut takes the decoded answer.
     expect(rewriteFromBytes(lastCtx(), 68, 1, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 68, 1, broker)).toBe(true);
     const kept = broker.assignment!.topicPartitions;
     // payments may not be described; an id never seen in a Metadata response cannot be named.
-    expect(kept.length).toBe(2);
+    expect(kept.length).toBe(1);
     expect(kept[0].topicId.equals(ORDERS_ID)).toBe(true);
-    expect(kept[1].topicId.equals(UNSEEN_ID)).toBe(true);
     // What is left goes on as the broker would send it, told from its bytes.
     expect(rewriteFromBytes(lastCtx(), 68, 1, broker)).toBe(<i32>VerdictKind.Pass);
     // A heartbeat answer without an assignment is left as it is.
@@ -768,7 +759,90 @@ describe("ConsumerGroupHeartbeat", () => {
     expect(rewriteFromBytes(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(<i32>VerdictKind.Pass);
     expect(rewriteResponse(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(false);
   });
+
+  it("gives an assignment cut for ids not yet named again at the member's next heartbeat, which asks the broker for them first (v1)", () => {
+    const s = session("User:alice");
+    const later = new Uuid(21, 21), hiddenLater = new Uuid(22, 22), gone = new Uuid(23, 23);
+    const hb = (epoch: i32, member: string = "m1"): ConsumerGroupHeartbeatRequestData => {
+      const r = consumerHeartbeat("app.g1", null);
+      r.memberId = member;
+      r.memberEpoch = epoch;
+      return r;
+    };
+    run(policyOf(POLICY), s, 68, 1, hb(0), ctxs);
+    expect(lastCtx().unknownTopicIds.length).toBe(0);
+    const first = consumerAssignment([ORDERS_ID, later, hiddenLater, gone]);
+    first.memberId = "m1";
+    expect(rewriteResponse(lastCtx(), 68, 1, first)).toBe(true);
+    expect(first.assignment!.topicPartitions.length).toBe(1);
+    // Another member's heartbeat on the connection neither asks nor is given it.
+    run(policyOf(POLICY), s, 68, 1, hb(3, "m2"), ctxs);
+    expect(lastCtx().unknownTopicIds.length).toBe(0);
+    expect(rewriteFromBytes(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(<i32>VerdictKind.Pass);
+    // The member's next heartbeat asks the broker for the three ids ahead of it.
+    run(policyOf(POLICY), s, 68, 1, hb(3), ctxs);
+    const asked = lastCtx().unknownTopicIds;
+    expect(asked.length).toBe(3);
+    expect(asked[0].equals(later) && asked[1].equals(hiddenLater) && asked[2].equals(gone)).toBe(true);
+    // The lookup's answer names two of them (one the principal may not describe) and not the third.
+    learnTopicId(later, "orders.late");
+    learnTopicId(hiddenLater, "payments.late");
+    const unchanged = new ConsumerGroupHeartbeatResponseData();
+    unchanged.memberEpoch = 3;
+    expect(rewriteFromBytes(lastCtx(), 68, 1, unchanged)).toBe(-1);
+    expect(rewriteResponse(lastCtx(), 68, 1, unchanged)).toBe(true);
+    const shown = unchanged.assignment!.topicPartitions;
+    expect(shown.length).toBe(2);
+    expect(shown[0].topicId.equals(ORDERS_ID) && shown[1].topicId.equals(later)).toBe(true);
+    expect(shown[1].partitions.length).toBe(2);
+    // Given once: every id was asked, so nothing is awaited any more.
+    expect(s.awaitedAssignment == null).toBe(true);
+    run(policyOf(POLICY), s, 68, 1, hb(3), ctxs);
+    expect(lastCtx().unknownTopicIds.length).toBe(0);
+    expect(rewriteResponse(lastCtx(), 68, 1, new ConsumerGroupHeartbeatResponseData())).toBe(false);
+  });
+
+  it("an awaited assignment ends when the coordinator sends a new one, when the member leaves, and is not given to an error (v1)", () => {
+    const s = session("User:alice");
+    awaitAssignment(s);
+    run(policyOf(POLICY), s, 68, 1, consumerHeartbeat("app.g1", null), ctxs);
+    expect(rewriteResponse(lastCtx(), 68, 1, consumerAssignment([ORDERS_ID]))).toBe(false);
+    expect(s.awaitedAssignment == null).toBe(true);
+    awaitAssignment(s);
+    const leave = consumerHeartbeat("app.g1", null);
+    leave.memberEpoch = -1;
+    run(policyOf(POLICY), s, 68, 1, leave, ctxs);
+    expect(s.awaitedAssignment == null).toBe(true);
+    expect(lastCtx().unknownTopicIds.length).toBe(0);
+    awaitAssignment(s);
+    run(policyOf(POLICY), s, 68, 1, consumerHeartbeat("app.g1", null), ctxs);
+    learnTopicId(new Uuid(31, 31), "orders.awaited");
+    const fenced = new ConsumerGroupHeartbeatResponseData();
+    fenced.errorCode = 110; // FENCED_MEMBER_EPOCH
+    expect(rewriteResponse(lastCtx(), 68, 1, fenced)).toBe(false);
+    expect(fenced.assignment == null).toBe(true);
+  });
 });
+
+/** Member m1 of app.g1 on `s`, given an assignment with an id not yet named. */
+function awaitAssignment(s: Session): void {
+  run(policyOf(POLICY), s, 68, 1, consumerHeartbeat("app.g1", null), ctxs);
+  expect(rewriteResponse(lastCtx(), 68, 1, consumerAssignment([ORDERS_ID, new Uuid(31, 31)]))).toBe(true);
+  expect(s.awaitedAssignment != null).toBe(true);
+}
+
+function consumerAssignment(ids: Array<Uuid>): ConsumerGroupHeartbeatResponseData {
+  const broker = new ConsumerGroupHeartbeatResponseData();
+  const assignment = new HeartbeatAssignment();
+  for (let i = 0; i < ids.length; i++) {
+    const tp = new HeartbeatTopicPartitions();
+    tp.topicId = ids[i];
+    tp.partitions = [0, 1];
+    assignment.topicPartitions.push(tp);
+  }
+  broker.assignment = assignment;
+  return broker;
+}
 
 describe("ConsumerGroupDescribe", () => {
   it("passes describable groups, still checking the topics the broker describes (v0)", () => {
@@ -881,11 +955,43 @@ describe("share groups", () => {
     expect(rewriteFromBytes(lastCtx(), 76, 1, broker)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 76, 1, broker)).toBe(true);
     const kept = broker.assignment!.topicPartitions;
-    expect(kept.length).toBe(2);
+    // As for consumer groups: an id never seen in a Metadata response is cut and awaited.
+    expect(kept.length).toBe(1);
     expect(kept[0].topicId.equals(ORDERS_ID)).toBe(true);
-    expect(kept[1].topicId.equals(UNSEEN_ID)).toBe(true);
     expect(rewriteFromBytes(lastCtx(), 76, 1, broker)).toBe(<i32>VerdictKind.Pass);
+    run(policyOf(POLICY), session("User:alice"), 76, 1, r, ctxs);
     expect(rewriteFromBytes(lastCtx(), 76, 1, new ShareGroupHeartbeatResponseData())).toBe(<i32>VerdictKind.Pass);
+  });
+
+  it("ShareGroupHeartbeat: an assignment cut for ids not yet named is given again, judged, after a lookup ahead of the member's next heartbeat", () => {
+    const s = session("User:alice");
+    const r = new ShareGroupHeartbeatRequestData();
+    r.groupId = "app.g1";
+    r.memberId = "share-member";
+    r.memberEpoch = 0;
+    r.subscribedTopicNames = ["orders.share"];
+    run(policyOf(POLICY), s, 76, 1, r, ctxs);
+    const later = new Uuid(41, 41);
+    const broker = new ShareGroupHeartbeatResponseData();
+    broker.memberId = "share-member";
+    broker.assignment = new ShareHeartbeatAssignment();
+    const tp = new ShareHeartbeatTopicPartitions();
+    tp.topicId = later;
+    tp.partitions = [0, 1, 2];
+    broker.assignment!.topicPartitions.push(tp);
+    expect(rewriteResponse(lastCtx(), 76, 1, broker)).toBe(true);
+    expect(broker.assignment!.topicPartitions.length).toBe(0);
+    r.memberEpoch = 1;
+    r.subscribedTopicNames = null;
+    run(policyOf(POLICY), s, 76, 1, r, ctxs);
+    expect(lastCtx().unknownTopicIds.length).toBe(1);
+    learnTopicId(later, "orders.share");
+    const unchanged = new ShareGroupHeartbeatResponseData();
+    unchanged.memberEpoch = 1;
+    expect(rewriteFromBytes(lastCtx(), 76, 1, unchanged)).toBe(-1);
+    expect(rewriteResponse(lastCtx(), 76, 1, unchanged)).toBe(true);
+    expect(unchanged.assignment!.topicPartitions.length).toBe(1);
+    expect(unchanged.assignment!.topicPartitions[0].partitions.length).toBe(3);
   });
 
   it("ShareGroupHeartbeat: leaves an invalid member id to the broker, which refuses it before the topics", () => {

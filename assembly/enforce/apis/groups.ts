@@ -26,14 +26,14 @@ import { ListGroupsResponseData, ListedGroup } from "../../messages/ListGroupsRe
 import { DeleteGroupsRequestData } from "../../messages/DeleteGroupsRequest";
 import { ConsumerGroupHeartbeatRequestData } from "../../messages/ConsumerGroupHeartbeatRequest";
 import {
-  ConsumerGroupHeartbeatResponseData, TopicPartitions as ConsumerHeartbeatTopicPartitions,
+  ConsumerGroupHeartbeatResponseData, Assignment as ConsumerHeartbeatAssignment, TopicPartitions as ConsumerHeartbeatTopicPartitions,
 } from "../../messages/ConsumerGroupHeartbeatResponse";
 import {
   ConsumerGroupDescribeResponseData, DescribedGroup as ConsumerDescribedGroup,
 } from "../../messages/ConsumerGroupDescribeResponse";
 import { ShareGroupHeartbeatRequestData } from "../../messages/ShareGroupHeartbeatRequest";
 import {
-  ShareGroupHeartbeatResponseData, TopicPartitions as ShareHeartbeatTopicPartitions,
+  ShareGroupHeartbeatResponseData, Assignment as ShareHeartbeatAssignment, TopicPartitions as ShareHeartbeatTopicPartitions,
 } from "../../messages/ShareGroupHeartbeatResponse";
 import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup } from "../../messages/ShareGroupDescribeResponse";
 import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
@@ -58,7 +58,7 @@ import {
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { shareSessionKey } from "../session";
+import { memberKey, AwaitedAssignment } from "../session";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { walkForRewrite, lastWalk } from "../responses";
@@ -514,7 +514,8 @@ export function checkConsumerGroupHeartbeat(ctx: RequestContext, rule: Rule): Ve
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
   const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
   if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
-  ctx.after = new DescribableAssignmentOnly<ConsumerGroupHeartbeatResponseData, ConsumerHeartbeatTopicPartitions>(ctx, 68);
+  ctx.after = new DescribableAssignmentOnly<ConsumerGroupHeartbeatResponseData, ConsumerHeartbeatAssignment, ConsumerHeartbeatTopicPartitions>(
+    ctx, 68, req.groupId, req.memberId, req.memberEpoch);
   return ctx.pass();
 }
 
@@ -533,22 +534,61 @@ function heartbeatCode(ctx: RequestContext, groupId: string, topics: Array<strin
  * DESCRIBE, as the coordinator leaves them out of a regular expression's topics (unlogged, as
  * there). A member id is the client's own and ShareGroupDescribe shows it: a heartbeat under
  * another member's id gets that member's assignment, which must not name what this principal
- * may not see either. An id this VM has not seen in a Metadata response stays: it cannot be
- * named here, and Fetch and Metadata refuse it until a response names it. The two responses
- * share these field names: one generic serves both (`apiKey` says which).
+ * may not see either. The two responses share these field names: one generic serves both
+ * (`apiKey` says which).
+ *
+ * A topic whose id no broker answer through this Envoy has named cannot be judged, so it is cut
+ * too: otherwise a subscription by pattern, or another member's id, would show the ids of hidden
+ * topics nobody had listed here. Such an assignment is awaited (Session.awaitedAssignment): the
+ * member's next heartbeat is preceded by a lookup of those ids (a Metadata request of the
+ * filter's own), and its answer, which carries no assignment when it has not changed, is given
+ * the whole assignment again, judged with the names learnt. The answer that cut them asks the
+ * member to heartbeat again within AWAITED_HEARTBEAT_MS, so it takes those topics up about
+ * that much later than it would straight to the broker.
  */
-class DescribableAssignmentOnly<Resp, TopicPartitions> extends ResponseRewrite {
-  constructor(readonly ctx: RequestContext, readonly apiKey: i16) { super(); }
+class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends ResponseRewrite {
+  /** The member's awaited assignment, its unknown ids asked of the broker ahead of this heartbeat. */
+  private awaited: AwaitedAssignment | null = null;
+
+  constructor(readonly ctx: RequestContext, readonly apiKey: i16, readonly groupId: string, readonly memberId: string, memberEpoch: i32) {
+    super();
+    this.awaited = lookUpAwaited(ctx, apiKey, groupId, memberId, memberEpoch);
+  }
 
   apply(body: Message, version: i16): bool {
-    const assignment = changetype<Resp>(body).assignment;
-    if (assignment == null) return false;
+    const resp = changetype<Resp>(body);
+    const assignment = resp.assignment;
+    if (assignment != null) return this.cut(resp, assignment);
+    const awaited = this.awaited;
+    if (awaited == null || awaited !== this.ctx.session.awaitedAssignment || resp.errorCode != 0) return false;
+    return this.showAgain(resp, awaited);
+  }
+
+  /** The broker's assignment, less what may not be described or cannot be named yet. */
+  private cut(resp: Resp, assignment: Assignment): bool {
     const topics = new DescribableTopics(this.ctx);
     const kept = new Array<TopicPartitions>();
+    let unknown = 0;
     for (let i = 0; i < assignment.topicPartitions.length; i++) {
       const topic = unchecked(assignment.topicPartitions[i]);
       const name = topicName(topic.topicId);
-      if (name == null || topics.allows(name)) kept.push(topic);
+      if (name == null) unknown++;
+      else if (topics.allows(name)) kept.push(topic);
+    }
+    const session = this.ctx.session;
+    const memberId = resp.memberId;
+    const key = memberKey(this.groupId, memberId != null && memberId.length > 0 ? memberId : this.memberId);
+    if (unknown > 0 && key != null) {
+      const awaited = new AwaitedAssignment(this.apiKey, key);
+      for (let i = 0; i < assignment.topicPartitions.length; i++) {
+        const topic = unchecked(assignment.topicPartitions[i]);
+        awaited.add(topic.topicId, topic.partitions);
+      }
+      awaited.shown = kept.length;
+      session.awaitedAssignment = awaited;
+      heartbeatSoon(resp);
+    } else if (session.awaitedAssignment === this.awaited) {
+      session.awaitedAssignment = null; // the coordinator's new assignment replaces it
     }
     if (kept.length == assignment.topicPartitions.length) return false;
     assignment.topicPartitions = kept;
@@ -556,13 +596,76 @@ class DescribableAssignmentOnly<Resp, TopicPartitions> extends ResponseRewrite {
   }
 
   /**
-   * Most heartbeats' answers carry no assignment, or one whose every topic may be described:
-   * those go on as the broker sent them, told from the answer's view (its topic ids); one to
-   * cut is decoded.
+   * An answer without an assignment (unchanged) to a member whose assignment is awaited: the
+   * whole of it again when the lookup ahead of this heartbeat named more of it that may be
+   * described. What the lookup did not name (no such topic, or the broker would not say) stays
+   * cut; an id not asked yet (one lookup carries so many) is awaited on.
+   */
+  private showAgain(resp: Resp, awaited: AwaitedAssignment): bool {
+    const topics = new DescribableTopics(this.ctx);
+    const kept = new Array<TopicPartitions>();
+    let waiting = false;
+    for (let i = 0; i < awaited.ids.length; i++) {
+      const id = unchecked(awaited.ids[i]);
+      const name = topicName(id);
+      if (name == null) {
+        if (!unchecked(awaited.asked[i])) waiting = true;
+      } else if (topics.allows(name)) {
+        const topic = instantiate<TopicPartitions>();
+        topic.topicId = id;
+        topic.partitions = unchecked(awaited.partitions[i]);
+        kept.push(topic);
+      }
+    }
+    if (!waiting) this.ctx.session.awaitedAssignment = null;
+    else heartbeatSoon(resp);
+    if (kept.length <= awaited.shown) return waiting;
+    awaited.shown = kept.length;
+    const assignment = instantiate<Assignment>();
+    assignment.topicPartitions = kept;
+    resp.assignment = assignment;
+    return true;
+  }
+
+  /**
+   * Most heartbeats' answers carry no assignment, or one whose every topic is known and may be
+   * described: those go on as the broker sent them, told from the answer's view (its topic ids);
+   * one to cut, or to give an awaited assignment, is decoded.
    */
   fromView(answerWalk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
-    return describableFromView(this.ctx, this.apiKey, frame, version, false);
+    if (this.awaited != null) return null;
+    return describableFromView(this.ctx, this.apiKey, frame, version, true);
   }
+}
+
+/**
+ * How soon a member whose assignment is awaited is told to heartbeat again: the lookup goes
+ * ahead of that heartbeat, and the coordinator's interval (5 s by default) would keep the member
+ * without those topics that long.
+ */
+const AWAITED_HEARTBEAT_MS: i32 = 250;
+
+/** Asks the member of a heartbeat answer `resp` for its next heartbeat within AWAITED_HEARTBEAT_MS. */
+function heartbeatSoon<Resp>(resp: Resp): void {
+  if (resp.heartbeatIntervalMs > AWAITED_HEARTBEAT_MS) resp.heartbeatIntervalMs = AWAITED_HEARTBEAT_MS;
+}
+
+/**
+ * The member's awaited assignment (Session.awaitedAssignment), its ids still unknown asked of the
+ * broker ahead of this heartbeat; null when it awaits none (or leaves the group).
+ */
+function lookUpAwaited(ctx: RequestContext, apiKey: i16, groupId: string, memberId: string, memberEpoch: i32): AwaitedAssignment | null {
+  const awaited = ctx.session.awaitedAssignment;
+  if (awaited == null || awaited.apiKey != apiKey || memberKey(groupId, memberId) != awaited.key) return null;
+  if (memberEpoch < 0) {
+    ctx.session.awaitedAssignment = null;
+    return null;
+  }
+  for (let i = 0; i < awaited.ids.length; i++) {
+    const id = unchecked(awaited.ids[i]);
+    if (topicName(id) == null && ctx.askTopicId(id)) unchecked(awaited.asked[i] = true);
+  }
+  return awaited;
 }
 
 /**
@@ -666,7 +769,8 @@ export function checkShareGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdi
   const validMember = memberId.length > 0 && memberId.length <= 36;
   const code = heartbeatCode(ctx, req.groupId, validMember ? req.subscribedTopicNames : null);
   if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
-  ctx.after = new DescribableAssignmentOnly<ShareGroupHeartbeatResponseData, ShareHeartbeatTopicPartitions>(ctx, 76);
+  ctx.after = new DescribableAssignmentOnly<ShareGroupHeartbeatResponseData, ShareHeartbeatAssignment, ShareHeartbeatTopicPartitions>(
+    ctx, 76, req.groupId, memberId, req.memberEpoch);
   return ctx.pass();
 }
 
@@ -714,7 +818,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   if (groupId == null) return ctx.pass();
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
   if (groupCode != 0) return ctx.refuseWhole(groupCode, errorMessage(groupCode));
-  const key = shareSessionKey(groupId, req.memberId);
+  const key = memberKey(groupId, req.memberId);
   if (req.shareSessionEpoch == 0) {
     // Only a ShareFetch opens one (replacing the member's session, whichever connection had
     // it); the broker refuses a ShareAcknowledge at epoch 0.

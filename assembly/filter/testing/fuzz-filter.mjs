@@ -129,7 +129,7 @@ function poolOf() {
 
 // The APIs whose answers the filter rewrites or learns from, and the everyday ones: half of the
 // requests are of these, the other half of any API.
-const HOT = [0, 1, 2, 3, 3, 8, 9, 10, 10, 11, 12, 14, 16, 17, 18, 19, 20, 22, 22, 32, 60, 66, 68, 69, 75, 88, 89];
+const HOT = [0, 1, 2, 3, 3, 8, 9, 10, 10, 11, 12, 14, 16, 17, 18, 19, 20, 22, 22, 32, 60, 66, 68, 69, 75, 76, 88, 89];
 
 const USERS = ["alice", "bob", "mallory", "admin", "admin", "Admin", "admin ", "User:admin", "ok.t0", "ANONYMOUS"];
 const MECHANISMS = ["PLAIN", "PLAIN", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "plain", "GSSAPI", "OAUTHBEARER", ""];
@@ -497,6 +497,9 @@ class Broker {
       asked.topicName = req.body.topics.filter((t) => this.ctx.pool.ids.has(t.topicId)).map((t) => this.ctx.pool.ids.get(t.topicId));
     }
     const listing = LISTINGS[req.apiKey];
+    // A heartbeat's assignment is the member's, whatever this request names: a pattern's topics,
+    // or another member's (a heartbeat under its id).
+    if (listing && HEARTBEATS.has(req.apiKey) && listing.when(req.body, req.version)) asked.topicName = [];
     return this.fromTemplate(this.rng.pick(list), corr, asked, 0.9, listing && listing.when(req.body, req.version) ? listing.names : []);
   }
 
@@ -590,7 +593,7 @@ class Broker {
 }
 
 // Kafka's answers that name what the request did not (by api key): listings of everything, and
-// descriptions of a group's or transaction's topics.
+// descriptions of a group's or transaction's topics, and a heartbeat's assignment.
 const always = () => true;
 const allTopics = (b) => (Array.isArray(b.groups) ? b.groups.some((g) => g.topics === null) : b.topics === null);
 const LISTINGS = {
@@ -601,14 +604,17 @@ const LISTINGS = {
   46: { names: ["topicName"], when: (b) => b.topics == null },
   65: { names: ["topicName"], when: always },
   66: { names: ["transactionalId"], when: always },
-  68: { names: ["topicName"], when: (b) => b.subscribedTopicRegex != null },
+  68: { names: ["topicName"], when: (b) => b.subscribedTopicRegex != null || b.subscribedTopicNames == null },
   69: { names: ["topicName"], when: always },
   75: { names: ["topicName"], when: (b) => Array.isArray(b.topics) && b.topics.length === 0 },
+  76: { names: ["topicName"], when: (b) => b.subscribedTopicNames == null },
   77: { names: ["topicName"], when: always },
   88: { names: ["topicName"], when: always },
   89: { names: ["topicName"], when: always },
   90: { names: ["topicName"], when: allTopics },
 };
+
+const HEARTBEATS = new Set([68, 76]);
 
 function collectNames(plan, o, out, ids) {
   if (!plan || !o || typeof o !== "object") return;

@@ -266,6 +266,20 @@ export const saslAuthenticate = (corr: number, auth: Buffer): Promise<Buffer> =>
   request(API.SaslAuthenticate, 1, corr, { authBytes: auth.toString("base64") });
 export const plainAuth = (user: string, password: string): Buffer => Buffer.from(`\0${user}\0${password}`, "utf8");
 
+/** The id (base64url, as the codecs print it) of `topic`, asked of the broker itself (no Envoy saw it). */
+export async function topicIdAtBroker(topic: string): Promise<string> {
+  const w = await Wire.at(BROKER_INTERNAL);
+  try {
+    await w.send(await request(API.Metadata, 12, 1, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: topic }],
+      allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+    const f = await w.next(5000);
+    assert.ok(f !== null, `the broker answers Metadata for ${topic}`);
+    return (await response(f, API.Metadata, 12)).topics[0].topicId;
+  } finally {
+    w.destroy();
+  }
+}
+
 /** The error code of each partition of a Produce response (v3). */
 export async function produceErrors(frame: Buffer): Promise<number[]> {
   const body = await response(frame, API.Produce, PRODUCE_VERSION);
