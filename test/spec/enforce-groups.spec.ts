@@ -773,8 +773,11 @@ describe("ConsumerGroupHeartbeat", () => {
     expect(lastCtx().unknownTopicIds.length).toBe(0);
     const first = consumerAssignment([ORDERS_ID, later, hiddenLater, gone]);
     first.memberId = "m1";
+    first.heartbeatIntervalMs = 5000;
     expect(rewriteResponse(lastCtx(), 68, 1, first)).toBe(true);
     expect(first.assignment!.topicPartitions.length).toBe(1);
+    // Asked to heartbeat again soon: the lookup goes ahead of that heartbeat.
+    expect(first.heartbeatIntervalMs).toBe(250);
     // Another member's heartbeat on the connection neither asks nor is given it.
     run(policyOf(POLICY), s, 68, 1, hb(3, "m2"), ctxs);
     expect(lastCtx().unknownTopicIds.length).toBe(0);
@@ -789,8 +792,10 @@ describe("ConsumerGroupHeartbeat", () => {
     learnTopicId(hiddenLater, "payments.late");
     const unchanged = new ConsumerGroupHeartbeatResponseData();
     unchanged.memberEpoch = 3;
+    unchanged.heartbeatIntervalMs = 5000;
     expect(rewriteFromBytes(lastCtx(), 68, 1, unchanged)).toBe(-1);
     expect(rewriteResponse(lastCtx(), 68, 1, unchanged)).toBe(true);
+    expect(unchanged.heartbeatIntervalMs).toBe(5000);
     const shown = unchanged.assignment!.topicPartitions;
     expect(shown.length).toBe(2);
     expect(shown[0].topicId.equals(ORDERS_ID) && shown[1].topicId.equals(later)).toBe(true);
