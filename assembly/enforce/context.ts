@@ -54,6 +54,19 @@ export class RequestContext {
   ) {}
 
   /**
+   * The request is decided and its decisions are recorded. What a check left for the response
+   * (`after`) keeps this context, for the session and the policy, while the request waits for
+   * its answer; a client that keeps many requests waiting must not keep their frames, decoded
+   * bodies and decisions in memory with them (tens of thousands of refused names each).
+   */
+  settle(): void {
+    this.request.body = null;
+    this.request.frame = null;
+    this.refusals = new Array<ResourceDecision>();
+    this.keptAllows = new Array<ResourceDecision>();
+  }
+
+  /**
    * Makes this context a fresh one for `header` (same policy, session and request): for the
    * context the allow path probes with on every request (Enforcer), not allocated anew.
    */

@@ -152,6 +152,7 @@ export class Enforcer extends KafkaHandler {
       count("kafka.topic_partition_lookups");
       verdict = verdict.withAside(partitionCountLookup(ctx.unknownPartitionCounts, header.correlationId, header.clientId));
     }
+    ctx.settle();
     return verdict;
   }
 

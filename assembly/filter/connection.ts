@@ -495,7 +495,7 @@ export class KafkaConnection extends Context {
     this.forgetInEnvoy();
     this.requests.release();
     this.responses.release();
-    this.inFlight.clear();
+    heldBudget.give(this.inFlight.clear());
     if (open.delete(this.context_id)) noteConnectionClosed();
     return true;
   }
@@ -513,6 +513,21 @@ function sentUpstream(message: Uint8Array, h: RequestHeader, synthesized: Uint8A
 }
 
 function isHandshakeV0(e: InFlight): bool { return e.apiKey == 17 && e.apiVersion == 0; }
+
+/**
+ * What `e` keeps in memory until its answer comes: the client's answer if the filter wrote it,
+ * what the handler noted. A client that stops reading while it sends requests leaves them all
+ * waiting (Envoy stops reading the broker, not the client): counted, they cannot grow a VM's
+ * memory past filter.maxBufferedBytes however many refused names each carries.
+ */
+function keptUntilAnswered(e: InFlight, h: RequestHeader): i64 {
+  let n: i64 = 0;
+  const answer = e.synthesized;
+  if (answer != null) n += answer.length;
+  const note = e.note;
+  if (note != null) n += note.keeps(h.frameSize);
+  return n;
+}
 
 /** Client -> broker. */
 class RequestSide extends FrameCallbacks {
@@ -577,10 +592,19 @@ class RequestSide extends FrameCallbacks {
   private expect(framer: Framer, h: RequestHeader, e: InFlight, answered: bool = false): bool {
     if (!h.expectsResponse && !answered) return true;
     const q = this.conn.inFlight;
+    const held = keptUntilAnswered(e, h);
+    if (held > 0 && !heldBudget.take(held)) {
+      this.conn.refuseOrder(framer, getStats().bufferBudgetClosed, "keeping the " + apiName(h.apiKey) + " request's " +
+        (e.synthesized != null ? "answer" : "pending rewrite") + " (counted as " + held.toString() + " bytes) until the broker answers would exceed filter.maxBufferedBytes (" +
+        heldBudget.limit.toString() + " bytes held at most across this worker's connections)");
+      return false;
+    }
     if (q.push(e)) {
+      e.held = held;
       if (isHandshakeV0(e)) this.conn.handshakesV0++;
       return true;
     }
+    heldBudget.give(held);
     this.conn.refuseOrder(framer, getStats().inFlightOverflow, "client has " + q.max.toString() +
       " requests waiting for the broker's answers (filter.maxInFlight); the filter keeps every one to match answers in order, so it closes instead of reading more");
     return false;
@@ -814,6 +838,7 @@ class ResponseSide extends FrameCallbacks {
       return Action.Close;
     }
     conn.inFlight.pop();
+    heldBudget.give(e.held);
     const info = new ResponseInfo(corr, e.apiKey, e.apiVersion, e.request, frameSize, e.note);
     if (e.aside) {
       // The handler's own request: it reads the answer (if it wants to), the client never does.

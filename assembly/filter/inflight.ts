@@ -24,6 +24,8 @@ export class InFlight {
 
   /** The handler's own request (Verdict.aside): its answer is for the handler only. */
   aside: bool = false;
+  /** What this entry keeps in memory until answered, counted in heldBudget (RequestSide.expect). */
+  held: i64 = 0;
 }
 
 export class InFlightQueue {
@@ -61,8 +63,15 @@ export class InFlightQueue {
     }
   }
 
-  clear(): void {
+  /** Forgets every waiting request (the connection is gone); the bytes they kept counted (InFlight.held). */
+  clear(): i64 {
+    let held: i64 = 0;
+    for (let i = this.head; i < this.items.length; i++) {
+      const e = unchecked(this.items[i]);
+      if (e != null) held += e.held;
+    }
     this.items.length = 0;
     this.head = 0;
+    return held;
   }
 }

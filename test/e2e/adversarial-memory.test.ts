@@ -4,7 +4,10 @@
 // connection, however slowly its bytes trickle in; a connection idle between frames is left
 // alone. A frame that starts Envoy's buffer stays there until whole (filter.inEnvoyFrameBytes,
 // 8 MiB in the policy) and goes on once. A client that stops reading while the broker answers
-// does not make Envoy grow: TCP pushes back through Envoy to the broker.
+// does not make Envoy grow: TCP pushes back through Envoy to the broker. What a request keeps
+// in the filter while it waits for the broker's answer (refused entries to merge into it)
+// counts in filter.maxBufferedBytes too: a client that stops reading cannot pile such requests
+// up in a VM.
 
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -257,3 +260,54 @@ e2e("a client that stops reading while the broker answers 40 fetches of 9 MB: En
   assert.deepEqual(closeLines(c.mark), []);
   await afterAttack(c, "plaintext");
 }, 90_000);
+
+/** Metadata v12 naming `n` topics "secret.adv.<k>" by name (no auto-creation), byte by byte: 40,000 names are 1.3 MB. */
+function metadataNaming(corr: number, n: number): Buffer {
+  const uvarint = (v: number): Buffer => { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(API.Metadata, 0);
+  header.writeInt16BE(12, 2);
+  header.writeInt32BE(corr, 4);
+  header.writeInt16BE(-1, 8); // null client id
+  const topic = (k: number): Buffer => {
+    const name = Buffer.from(`secret.adv.${k}`);
+    return Buffer.concat([Buffer.alloc(16), uvarint(name.length + 1), name, uvarint(0)]);
+  };
+  const body = Buffer.concat([uvarint(0), uvarint(n + 1), ...Array.from({ length: n }, (_, k) => topic(k)), Buffer.from([0, 0]), uvarint(0)]);
+  const frame = Buffer.concat([header, body]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(frame.length);
+  return Buffer.concat([size, frame]);
+}
+
+// Each of these requests is refused name by name: the filter forwards what is left (nothing)
+// and keeps 40,000 refused entries to merge into the broker's answer, about 9 MB. A client
+// that stops reading makes Envoy stop reading the broker, so they all wait. The build before
+// kept every one: four such clients took Envoy's RSS from 108 MiB to 3.9 GiB in two minutes and
+// it was still growing. Now what they keep counts in filter.maxBufferedBytes (256 MiB a worker
+// here) and the client is closed when it would pass it.
+e2e("a client that stops reading while it sends Metadata requests naming 40,000 topics it may not describe: closed once what they keep waiting passes maxBufferedBytes; Envoy's memory levels off", async (c) => {
+  const N = 60;
+  const before = await stats();
+  const rss0 = envoyRssMiB();
+  const w = await Wire.for(c, "plaintext");
+  w.pause();
+  const frame = metadataNaming(1, 40_000);
+  for (let i = 1; i <= N; i++) {
+    const f = Buffer.from(frame);
+    f.writeInt32BE(i, 8);
+    w.write(f);
+  }
+  const closedByBudget = async (): Promise<number> => delta(before, await stats(), K("buffer_budget_closed"));
+  for (const deadline = Date.now() + 90_000; (await closedByBudget()) < 1 && Date.now() < deadline;) await sleep(1000);
+  const rss1 = envoyRssMiB();
+  await sleep(3000);
+  const rss2 = envoyRssMiB();
+  const lines = closeLines(c.mark);
+  c.t.diagnostic(`${N} requests of ${(frame.length / 2 ** 20).toFixed(1)} MiB written; Envoy RSS ${rss0.toFixed(0)} -> ${rss1.toFixed(0)} (closed) -> ${rss2.toFixed(0)} MiB (3 s later); ${lines.map(brief).join(" | ")}`);
+  assert.equal(await closedByBudget(), 1, "the client is closed by filter.maxBufferedBytes (kafka.buffer_budget_closed)");
+  assert.equal(lines.length, 1, "one close line");
+  assert.match(lines[0], /until the broker answers would exceed filter\.maxBufferedBytes/);
+  assert.ok(rss2 - rss1 < 16, `Envoy's RSS levels off (${(rss2 - rss1).toFixed(0)} MiB more in the 3 s after the close)`);
+  await afterAttack(c, "plaintext");
+}, 150_000);

@@ -234,6 +234,9 @@ function addRefused(resp: ProduceResponseData, refused: Array<Refused>, version:
 class AddRefusedPartitions extends ResponseRewrite {
   constructor(readonly refused: Array<Refused>) { super(); }
 
+  // The refused partitions only, not the records that make most of a Produce's bytes.
+  keeps(frameSize: i32): i64 { return <i64>this.refused.length * 128; }
+
   apply(body: Message, version: i16): bool {
     addRefused(changetype<ProduceResponseData>(body), this.refused, version);
     return true;

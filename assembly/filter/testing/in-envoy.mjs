@@ -11,6 +11,8 @@
 //      client ending its side with the frame's last piece: served, and not closed as stalled;
 //   5. with the setting off (0), nothing is left in Envoy's buffer;
 //   4c. bytes left in Envoy's buffer count in filter.maxBufferedBytes as held ones do;
+//   4d. so does what a request keeps while it waits for the broker's answer (refused entries to
+//      merge into it): a client past the budget is closed, answers and closes give it back;
 //   6. kafka.request_bytes is added once per frame, not per read, yet shows the bytes of a
 //      connection whose reads never end between frames once 1 MiB has built up.
 //
@@ -216,6 +218,45 @@ function feedAllButLast(c, f, n) {
   check("5 off: each piece is taken into the VM", drained);
   check("5 off: the frame goes on exactly as sent", c.output(DOWNSTREAM).equals(f));
   check("5 off: nothing counted", h.metric("kafka.request_frames_in_envoy") === 0n);
+}
+
+// ---- 4d. what waiting requests keep counts in maxBufferedBytes ----
+{
+  const METADATA_V = 12;
+  /** Metadata naming 1,000 topics no ACL allows: forwarded naming none, 1,000 refusals kept for the answer. */
+  const refusedNames = (corr) => {
+    const t = template("request", 3, METADATA_V);
+    t.header = { ...t.header, correlationId: corr, clientId: "budget" };
+    t.body = { topics: Array.from({ length: 1000 }, (_, k) => ({ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: `deny.t${k}` })),
+      allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false };
+    return frame(t, true, 3, METADATA_V);
+  };
+  const answer = (corr) => {
+    const t = template("response", 3, METADATA_V);
+    t.header = { correlationId: corr };
+    t.body = { ...t.body, topics: [] };
+    return frame(t, false, 3, METADATA_V);
+  };
+  const size = refusedNames(1).length - 4;
+  // Each is counted as 8 bytes per byte of its frame: room for four, not five.
+  const h = start(0, { maxBufferedBytes: 4 * 8 * size + 1000 });
+  const [a, b] = [h.connect(2), h.connect(3)];
+  for (let corr = 1; corr <= 4; corr++) a.feed(DOWNSTREAM, refusedNames(corr));
+  check("4d: four waiting requests' refusals fit", !a.closed && a.output(DOWNSTREAM).length > 0, JSON.stringify(h.logs.slice(-1).map((l) => l.msg)));
+  b.feed(DOWNSTREAM, refusedNames(1));
+  check("4d: a fifth on another connection of the worker would pass the budget: closed", b.closed);
+  check("4d: the close says why", h.logs.some((l) => /keeping the metadata request's pending rewrite \(counted as \d+ bytes\) until the broker answers would exceed filter.maxBufferedBytes/.test(l.msg)),
+    JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
+  check("4d: counted in kafka.buffer_budget_closed", h.metric("kafka.buffer_budget_closed") === 1n);
+  a.feed(UPSTREAM, answer(1));
+  const first = decode(a.output(UPSTREAM), false, 3, METADATA_V);
+  check("4d: the broker's answer carries the 1,000 refusals", first !== null && first.body.topics.length === 1000 && first.body.topics.every((t) => t.errorCode === 29));
+  const c = h.connect(4);
+  c.feed(DOWNSTREAM, refusedNames(1));
+  check("4d: an answered request gives its share back", !c.closed);
+  a.close();
+  for (let corr = 2; corr <= 4; corr++) c.feed(DOWNSTREAM, refusedNames(corr));
+  check("4d: a closed connection gives back what its waiting requests kept", !c.closed, JSON.stringify(h.logs.slice(-1).map((l) => l.msg)));
 }
 
 // ---- 6. byte counters of a connection whose reads never end between frames ----
