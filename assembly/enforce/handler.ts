@@ -17,9 +17,9 @@ import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWor
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters, signingInAhead } from "./apis/connection";
 import { isSupported } from "../messages/apis";
 import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
-import { count, counter, countRequest, countRefusal } from "./observe";
+import { count, counter, countRequest, countRefusal, flushRefusalCounts } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
-import { logsRefusal, defineRefusalLogCounter } from "./refusal-log";
+import { logsRefusal, defineRefusalLogCounter, flushNotLoggedCount } from "./refusal-log";
 import { warnBounded, defineWarningsCounter } from "./warnings";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
@@ -175,6 +175,8 @@ export class Enforcer extends KafkaHandler {
       countRefusal(s, ctx.apiName, apiStat, d, enforced, logged);
       if (logged) auditLine(subject!, d, enforced ? Decision.Denied : Decision.WouldDeny);
     }
+    flushRefusalCounts(s, enforced);
+    flushNotLoggedCount();
     if (subject != null) for (let i = 0; i < allows.length; i++) auditLine(subject, unchecked(allows[i]), Decision.Allowed);
   }
 

@@ -51,7 +51,7 @@ export class LabelBudget {
   admit(value: string): string {
     if (this.admitted.has(value)) return value;
     if (!this.valid(value)) return INVALID;
-    if (this.admitted.size >= this.limit) return this.admittedElsewhere(value) ? value : OTHER;
+    if (this.admitted.size >= this.limit) return this.admittedElsewhere(value, false) ? value : OTHER;
     this.admitted.add(value);
     setSharedText(this.sharedKey(value), "1");
     return value;
@@ -62,7 +62,7 @@ export class LabelBudget {
    * not spend the budget on names a client makes up, and a refusal that lands on another worker
    * than the allowed traffic must still carry its topic.
    */
-  known(value: string): string { return this.admitted.has(value) || this.admittedElsewhere(value) ? value : OTHER; }
+  known(value: string): string { return this.admitted.has(value) || this.admittedElsewhere(value, true) ? value : OTHER; }
 
   /**
    * Values another VM had not admitted when last asked, and how many more times to answer so
@@ -74,7 +74,7 @@ export class LabelBudget {
    */
   private notAdmitted: Map<string, i32> = new Map<string, i32>();
 
-  private admittedElsewhere(value: string): bool {
+  private admittedElsewhere(value: string, forRefusal: bool): bool {
     if (!this.valid(value)) return false;
     const remembered = this.notAdmitted.has(value);
     if (remembered) {
@@ -83,6 +83,10 @@ export class LabelBudget {
         this.notAdmitted.set(value, skips - 1);
         return false;
       }
+    }
+    if (forRefusal) {
+      if (refusalLookupsLeft <= 0) return false;
+      refusalLookupsLeft--;
     }
     if (getSharedText(this.sharedKey(value)) == null) {
       if (!remembered && this.notAdmitted.size >= NOT_ADMITTED_KEPT) this.notAdmitted.clear();
@@ -96,6 +100,14 @@ export class LabelBudget {
 
   private sharedKey(value: string): string { return this.keyPrefix + value; }
 }
+
+/**
+ * Shared-data lookups the refusals of one request may make for their topics' labels: a request
+ * can refuse tens of thousands of names nobody admitted, each lookup a host call under Envoy's
+ * lock. Past it, a name this VM has not admitted counts as "_other".
+ */
+const REFUSAL_LOOKUPS_PER_REQUEST: i32 = 16;
+let refusalLookupsLeft: i32 = REFUSAL_LOOKUPS_PER_REQUEST;
 
 const NOT_ADMITTED_RECHECK: i32 = 16;
 const NOT_ADMITTED_KEPT: i32 = 256;
@@ -252,18 +264,38 @@ function refusalCountersOf(enforced: bool, apiStat: string, error: string, topic
 /**
  * Counts one refusal and, when `logged` (refusal-log.ts; Envoy at info), writes the operator's
  * line: `enforced` false in audit mode, where the request went on. `api` is Kafka's name for
- * the log, `apiStat` its stat form.
+ * the log, `apiStat` its stat form. The counts reach Envoy with flushRefusalCounts, once per
+ * counter for the whole request: one request can carry tens of thousands of refusals.
  */
+/** The refusals of the request being recorded, per counter set (countRefusal). */
+const pendingRefusals = new Map<RefusalCounters, i32>();
+
+/** Adds the refusals countRefusal counted for this request to Envoy's counters (`s`'s principal's too). */
+export function flushRefusalCounts(s: Session, enforced: bool): void {
+  refusalLookupsLeft = REFUSAL_LOOKUPS_PER_REQUEST;
+  if (pendingRefusals.size == 0) return;
+  const sets = pendingRefusals.keys();
+  let all: i64 = 0;
+  for (let i = 0; i < sets.length; i++) {
+    const c = unchecked(sets[i]);
+    const n = <i64>pendingRefusals.get(c);
+    addCounter(c.total, n);
+    addCounter(c.byError, n);
+    addCounter(c.decision, n);
+    all += n;
+  }
+  pendingRefusals.clear();
+  if (principals.limit > 0) {
+    const p = countersForPrincipal(s.principal);
+    addCounter(enforced ? p.denied : p.wouldDeny, all);
+  }
+}
+
 export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool, logged: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
   const c = refusalCountersOf(enforced, apiStat, d.error, topic);
-  addCounter(c.total, 1);
-  addCounter(c.byError, 1);
-  addCounter(c.decision, 1);
-  if (principals.limit > 0) {
-    const p = countersForPrincipal(s.principal);
-    addCounter(enforced ? p.denied : p.wouldDeny, 1);
-  }
+  if (pendingRefusals.has(c)) pendingRefusals.set(c, pendingRefusals.get(c) + 1);
+  else pendingRefusals.set(c, 1);
   // The operator's line (the audit trail has its own), unless this refusal is not `logged`
   // (refusal-log.ts; nor when Envoy would drop it). Principal, client id, resource names and
   // reasons come from the wire: escaped and capped.

@@ -75,6 +75,16 @@ const current = new Window();
 /** Defines the counter with the VM's first connection, so that dashboards find it at 0. */
 export function defineRefusalLogCounter(): void { counter(NOT_LOGGED); }
 
+/** Refusals of the request being recorded that logsRefusal did not log: counted once per request (one can carry tens of thousands). */
+let notLoggedOfRequest: i64 = 0;
+
+/** Adds the refusals of this request that were not logged to their counter. */
+export function flushNotLoggedCount(): void {
+  if (notLoggedOfRequest == 0) return;
+  count(NOT_LOGGED, notLoggedOfRequest);
+  notLoggedOfRequest = 0;
+}
+
 /** What tells kinds apart; each part prefixed by its length, so no two kinds share a key. */
 function kindKey(s: AuditSubject, host: string, d: ResourceDecision, enforced: bool): string {
   const parts = [enforced ? "D" : "W", s.principal, host, s.api, d.resourceType, d.resourceName, d.error];
@@ -99,7 +109,7 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
   if (w.second.take(limit)) return true;
   w.notLogged++;
   w.limit = limit;
-  count(NOT_LOGGED);
+  notLoggedOfRequest++;
   // A flood is mostly one kind: the last one is tried first, without building its key.
   let k = w.last;
   let key = "";

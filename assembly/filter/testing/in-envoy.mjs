@@ -12,7 +12,8 @@
 //   5. with the setting off (0), nothing is left in Envoy's buffer;
 //   4c. bytes left in Envoy's buffer count in filter.maxBufferedBytes as held ones do;
 //   4d. so does what a request keeps while it waits for the broker's answer (refused entries to
-//      merge into it): a client past the budget is closed, answers and closes give it back;
+//      merge into it): a client past the budget is closed, answers and closes give it back; the
+//      request's refusals reach Envoy's counters once per counter;
 //   6. kafka.request_bytes is added once per frame, not per read, yet shows the bytes of a
 //      connection whose reads never end between frames once 1 MiB has built up.
 //
@@ -241,7 +242,14 @@ function feedAllButLast(c, f, n) {
   // Each is counted as 8 bytes per byte of its frame: room for four, not five.
   const h = start(0, { maxBufferedBytes: 4 * 8 * size + 1000 });
   const [a, b] = [h.connect(2), h.connect(3)];
-  for (let corr = 1; corr <= 4; corr++) a.feed(DOWNSTREAM, refusedNames(corr));
+  const calls = (name) => h.hostCalls.get(name) ?? 0;
+  const [increments, lookups] = [calls("proxy_increment_metric"), calls("proxy_get_shared_data")];
+  a.feed(DOWNSTREAM, refusedNames(1));
+  // Its 1,000 refusals are counted once per counter, and look few topic labels up in shared data.
+  check("4d: 1,000 refusals counted", h.metric("kafka.denials_total") === 1000n && h.metric("kafka.denied.topic_authorization_failed") === 1000n);
+  check("4d: ... in a few counter increments", calls("proxy_increment_metric") - increments <= 12, `${calls("proxy_increment_metric") - increments} increments`);
+  check("4d: ... and at most 16 shared-data lookups of topic labels", calls("proxy_get_shared_data") - lookups <= 16, `${calls("proxy_get_shared_data") - lookups} lookups`);
+  for (let corr = 2; corr <= 4; corr++) a.feed(DOWNSTREAM, refusedNames(corr));
   check("4d: four waiting requests' refusals fit", !a.closed && a.output(DOWNSTREAM).length > 0, JSON.stringify(h.logs.slice(-1).map((l) => l.msg)));
   b.feed(DOWNSTREAM, refusedNames(1));
   check("4d: a fifth on another connection of the worker would pass the budget: closed", b.closed);
