@@ -261,12 +261,6 @@ function refusalCountersOf(enforced: bool, apiStat: string, error: string, topic
   return c;
 }
 
-/**
- * Counts one refusal and, when `logged` (refusal-log.ts; Envoy at info), writes the operator's
- * line: `enforced` false in audit mode, where the request went on. `api` is Kafka's name for
- * the log, `apiStat` its stat form. The counts reach Envoy with flushRefusalCounts, once per
- * counter for the whole request: one request can carry tens of thousands of refusals.
- */
 /** The refusals of the request being recorded, per counter set (countRefusal). */
 const pendingRefusals = new Map<RefusalCounters, i32>();
 
@@ -291,6 +285,12 @@ export function flushRefusalCounts(s: Session, enforced: bool): void {
   }
 }
 
+/**
+ * Counts one refusal and, when `logged` (refusal-log.ts; Envoy at info), writes the operator's
+ * line: `enforced` false in audit mode, where the request went on. `api` is Kafka's name for
+ * the log, `apiStat` its stat form. The counts reach Envoy with flushRefusalCounts, once per
+ * counter for the whole request: one request can carry tens of thousands of refusals.
+ */
 export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool, logged: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
   const c = refusalCountersOf(enforced, apiStat, d.error, topic);

@@ -201,8 +201,8 @@ function checkOffsetFetchGroups(ctx: RequestContext): Verdict {
  * An answer of `apiKey` told from its view, when the decoded path would cut nothing from it:
  * every topic it names may be described. Topics count by name, and by id where this VM knows
  * the id; an id it does not know takes the decoded path when `unknownIdCut` (that answer drops
- * it: OffsetFetch), else counts for nothing (a heartbeat's assignment keeps it; a group describe
- * judges it by its name). The view records every topic field the decoded paths judge
+ * it: OffsetFetch, a heartbeat's assignment), else counts for nothing (a group describe judges
+ * it by its name). The view records every topic field the decoded paths judge
  * (`entityType` in the definitions). The caller makes sure nothing refused is to be added.
  */
 function describableFromView(ctx: RequestContext, apiKey: i16, frame: Uint8Array, version: i16, unknownIdCut: bool): Verdict | null {
