@@ -5,7 +5,8 @@
 #                       the oracle sweep (with the corpus of real clients' frames, test/corpus),
 #                       topic ids shared between worker VMs, and requests waiting for external
 #                       decisions (waits.mjs), request frames left in Envoy's buffer until
-#                       whole (in-envoy.mjs), Produce frames decided in place against the
+#                       whole (in-envoy.mjs), what one request may make a VM spend
+#                       (request-cost.mjs), Produce frames decided in place against the
 #                       same frames read whole, Fetch responses read as they arrive in reads
 #                       of many sizes (in-place.mjs), refusals' log lines at Envoy's
 #                       log level (log-level.mjs) and up to audit.refusalsLoggedPerSecond
@@ -61,6 +62,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node assembly/filter/testing/workers.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/waits.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/request-cost.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-place.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/log-level.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/refusal-log.mjs $(FILTER_WASM_OUT)

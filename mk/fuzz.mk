@@ -8,7 +8,9 @@
 #   make fuzz-regressions   replay every kept finding (test/fuzz/regressions/*.json)
 #   make fuzz-test          what `make test` runs: the replay, then a bounded pass
 #                           (FUZZ_TEST_FRAMES, default 150000, fixed seed FUZZ_TEST_SEED), and
-#                           FUZZ_STRESS_FRAMES (100000) of it on build/filter-stress.wasm
+#                           FUZZ_STRESS_FRAMES (100000) of it on build/filter-stress.wasm,
+#                           then the scaling sweep (scaling.mjs: every request grown from
+#                           SCALING_N to 8x that many elements must cost about 8x, not 64x)
 
 FUZZ_FRAMES      ?= 1000000
 FUZZ_WORKERS     ?= 2
@@ -17,6 +19,7 @@ FUZZ_TEST_SEED   ?= 20261202
 # The same seed on build/filter-stress.wasm (garbage collected at every safe point), shorter.
 FUZZ_STRESS_FRAMES ?= 100000
 FUZZ             := node assembly/filter/testing/fuzz-filter.mjs
+SCALING_N        ?= 2000
 
 .PHONY: fuzz fuzz-regressions fuzz-test
 
@@ -26,9 +29,10 @@ fuzz: deps $(FILTER_WASM_OUT) codecs oracle
 fuzz-regressions: deps $(FILTER_WASM_OUT) codecs schemas
 	$(FUZZ) --replay test/fuzz/regressions
 
-# Both parts run even when the first fails; either failing fails the target.
+# Every part runs even when one before fails; any failing fails the target.
 fuzz-test: deps $(FILTER_WASM_OUT) $(FILTER_STRESS_WASM) codecs oracle
 	@rc=0; $(FUZZ) --replay test/fuzz/regressions || rc=1; \
 	FUZZ_FRAMES=$(FUZZ_TEST_FRAMES) FUZZ_SEED=$(FUZZ_TEST_SEED) FUZZ_WORKERS=$(FUZZ_WORKERS) $(FUZZ) || rc=1; \
 	FUZZ_FRAMES=$(FUZZ_STRESS_FRAMES) FUZZ_SEED=$(FUZZ_TEST_SEED) FUZZ_WORKERS=$(FUZZ_WORKERS) $(FUZZ) --wasm $(FILTER_STRESS_WASM) || rc=1; \
+	node assembly/filter/testing/scaling.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES) --n $(SCALING_N) || rc=1; \
 	exit $$rc

@@ -14,7 +14,7 @@
 // it too long or not Unicode.
 
 import { JsonWriter } from "../json/writer";
-import { AuthzResult, AuthzReason } from "../policy/acl";
+import { AuthzResult, AuthzReason, decisionAllowed, decisionReason, decisionAclIndex, operationName } from "../policy/acl";
 import { errorName } from "../protocol/errors";
 
 export const AUDIT_PREFIX = "kafka-audit: ";
@@ -88,6 +88,29 @@ export function ruleOf(r: AuthzResult): string {
     // No ACL names the resource: allowEveryoneIfNoAclFound decided.
     default: return "default";
   }
+}
+
+/** What the audit trail says of an ACL decision: the rule that decided, and why (refusals: "WRITE not allowed (...)"). */
+export class DecisionWords {
+  constructor(readonly rule: string, readonly reason: string) {}
+}
+
+/** The words of each (operation, decision) met; bounded, as a policy's ACLs are. */
+const wordsOf = new Map<i32, DecisionWords>();
+const MAX_WORDS = 4096;
+
+/**
+ * The words of decision `d` (acl.ts's packed decide()) on `operation`. They depend on these
+ * two alone, so every refusal alike shares them: a request can name millions of topics, and
+ * building the same sentence for each cost more than deciding it.
+ */
+export function decisionWords(operation: i32, d: i32): DecisionWords {
+  const key = (d << 5) | (operation & 31);
+  if (wordsOf.has(key)) return wordsOf.get(key);
+  const r = new AuthzResult(decisionAllowed(d), decisionReason(d), decisionAclIndex(d));
+  const words = new DecisionWords(ruleOf(r), r.allowed ? r.describe() : operationName(operation) + " not allowed (" + r.describe() + ")");
+  if (wordsOf.size < MAX_WORDS) wordsOf.set(key, words);
+  return words;
 }
 
 /** Who asked, where, for what: the parts of an audit line that come from the connection and request. */

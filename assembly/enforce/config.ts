@@ -40,7 +40,18 @@ import { DEFAULT_REFUSALS_LOGGED_PER_SECOND } from "./refusal-log";
 import { ShellSettings, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_FRAME_TIMEOUT_MS, DEFAULT_IN_PLACE_FRAME_BYTES } from "../filter/settings";
 
 /** The "filter" section: the shell's own settings, then how the enforcement behaves. */
+/**
+ * Array elements and tagged fields one request may carry (topics, partitions, groups, ...):
+ * each costs the VM up to about a kilobyte until the request is decided (a VM collects only
+ * between frames, and its memory never shrinks), and 100 MB of 3-byte elements would make it
+ * allocate more than a Wasm VM has. Above what a client sends one broker (a Fetch names the
+ * partitions that broker leads; Kafka advises some thousands per broker).
+ */
+export const DEFAULT_MAX_REQUEST_ELEMENTS: i32 = 200000;
+
 export class FilterSettings extends ShellSettings {
+  /** Array elements and tagged fields a request may carry; a connection that sends more is closed. */
+  maxRequestElements: i32 = DEFAULT_MAX_REQUEST_ELEMENTS;
   /** Fail closed (close the connection) on a frame that does not decode, unless false. */
   closeOnDecodeError: bool = true;
   /** How many topics get their own produce/fetch counters; the rest share "_other". */
@@ -76,6 +87,7 @@ export class FilterConfig {
   describe(): string {
     const s = this.settings;
     return "maxFrameBytes=" + s.maxFrameBytes.toString() + " maxInFlight=" + s.maxInFlight.toString()
+      + " maxRequestElements=" + s.maxRequestElements.toString()
       + " maxBufferedBytes=" + s.maxBufferedBytes.toString() + " frameTimeoutMs=" + s.frameTimeoutMs.toString()
       + " inEnvoyFrameBytes=" + s.inEnvoyFrameBytes.toString() + " inPlaceFrameBytes=" + s.inPlaceFrameBytes.toString()
       + " onDecodeError=" + (s.closeOnDecodeError ? "close" : "pass") + " topicStatsLimit=" + s.topicStatsLimit.toString()
@@ -110,6 +122,7 @@ export function loadConfig(raw: string, errors: JsonErrors = new JsonErrors()): 
   if (f.present && f.requireObject()) {
     settings.maxFrameBytes = <i32>f.field("maxFrameBytes").asIntOr(DEFAULT_MAX_FRAME_BYTES, 64, i32.MAX_VALUE);
     settings.maxInFlight = <i32>f.field("maxInFlight").asIntOr(DEFAULT_MAX_IN_FLIGHT, 1, 1 << 20);
+    settings.maxRequestElements = <i32>f.field("maxRequestElements").asIntOr(DEFAULT_MAX_REQUEST_ELEMENTS, 1000, i32.MAX_VALUE - 1);
     settings.maxBufferedBytes = f.field("maxBufferedBytes").asIntOr(DEFAULT_MAX_BUFFERED_BYTES, 65536, 1 << 40);
     settings.frameTimeoutMs = <i32>f.field("frameTimeoutMs").asIntOr(DEFAULT_FRAME_TIMEOUT_MS, 100, 86400000);
     settings.inEnvoyFrameBytes = <i32>f.field("inEnvoyFrameBytes").asIntOr(0, 0, i32.MAX_VALUE);

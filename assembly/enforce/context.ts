@@ -18,7 +18,7 @@ import { RequestHeader, Verdict } from "../filter/seam";
 import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
 import { RequestTrace, AclCheck, TracedDenial } from "./trace";
-import { ResourceDecision, ruleOf, sampleAllow, upperErrorName } from "./audit";
+import { ResourceDecision, decisionWords, sampleAllow, upperErrorName } from "./audit";
 import { ExternalAuthorizer } from "./external";
 
 /** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
@@ -96,11 +96,15 @@ export class RequestContext {
   /** Set when a policy service answers the ACL questions instead of the policy's ACLs. */
   external: ExternalAuthorizer | null = null;
 
+  /** The policy's packed decision of the last `allowed` asked of the policy's ACLs (not of a policy service). */
+  private lastDecision: i32 = 0;
+
   /** Kafka's authorizer decision for this connection's principal and host. */
   allowed(resourceType: i32, name: string, operation: i32): bool {
     const ext = this.external;
     if (ext != null) return ext.allowed(this.session.principal, this.session.host, resourceType, name, operation, false);
     const d = this.policy.authorizer.decide(this.session.principal, this.session.host, resourceType, name, operation);
+    this.lastDecision = d;
     const trace = this.trace;
     const ok = decisionAllowed(d);
     if (trace != null) trace.checks.push(new AclCheck(resourceType, name, operation, ok, d));
@@ -148,8 +152,8 @@ export class RequestContext {
           this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), "external",
             ext.reason(this.session.principal, this.session.host, resourceType, name, operation, false), "NONE"));
         } else {
-          const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
-          this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), ruleOf(why), why.describe(), "NONE"));
+          const words = decisionWords(operation, this.lastDecision);
+          this.keptAllows.push(new ResourceDecision(resourceTypeName(resourceType), name, operationName(operation), words.rule, words.reason, "NONE"));
         }
       }
       return 0;
@@ -162,10 +166,8 @@ export class RequestContext {
         ext.reason(this.session.principal, this.session.host, resourceType, name, operation, false) + ")", code, operationName(operation), "external");
       return code;
     }
-    // Only a refusal pays for the full decision (which ACL, or the default, decided).
-    const why = this.policy.authorize(this.session.principal, this.session.host, resourceType, name, operation);
-    this.denyOn(resourceTypeName(resourceType), name, operationName(operation) + " not allowed (" + why.describe() + ")",
-      code, operationName(operation), ruleOf(why));
+    const words = decisionWords(operation, this.lastDecision);
+    this.denyOn(resourceTypeName(resourceType), name, words.reason, code, operationName(operation), words.rule);
     return code;
   }
 

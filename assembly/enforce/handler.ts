@@ -3,6 +3,7 @@
 
 import { DecodedRequest, decodeRequestWith, decodeResponseWith, encodeResponseWith } from "../codec/frame";
 import { Writer } from "../protocol/writer";
+import { limitElements, reachedElementLimit, NO_ELEMENT_LIMIT } from "../protocol/reader";
 import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../messages/filter-codecs";
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
 import { logParts, LogLevelValues, enabled, getProperty, getPropertyBytes, printable, nowNs } from "../runtime/host";
@@ -15,7 +16,7 @@ import { partitionCountLookup } from "./topic-partitions";
 import { checkRequest, ruleOf } from "./apis/authorize";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters, signingInAhead } from "./apis/connection";
-import { isSupported } from "../messages/apis";
+import { isSupported, apiName } from "../messages/apis";
 import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, counter, countRequest, countRefusal, flushRefusalCounts } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
@@ -32,6 +33,9 @@ const RESPONSES_DECODED = "kafka.responses_decoded";
 
 /** Connections closed because Kafka's principal for the client's certificate cannot be told. */
 const CERTIFICATES_REFUSED = "kafka.tls_certificates_refused";
+
+/** Connections closed for a request with more elements than filter.maxRequestElements. */
+const ELEMENT_LIMIT_CLOSED = "kafka.element_limit_closed";
 
 /** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
 const UNDECODED = new DecodedRequest();
@@ -60,6 +64,7 @@ export class Enforcer extends KafkaHandler {
     // Defined with the VM's first connection, so that dashboards find it before its first count.
     counter(RESPONSES_DECODED);
     counter(CERTIFICATES_REFUSED);
+    counter(ELEMENT_LIMIT_CLOSED);
     defineRefusalLogCounter();
     defineWarningsCounter();
     defineSaslCounters();
@@ -73,6 +78,23 @@ export class Enforcer extends KafkaHandler {
   wantsRequest(header: RequestHeader): bool { return true; }
 
   onRequest(frame: Uint8Array, header: RequestHeader): Verdict {
+    // Every read of the request (its view's walk, its decode, the checks' reads) is bounded:
+    // what a request costs the VM grows with its elements, and it is collected only after it.
+    limitElements(this.config.settings.maxRequestElements);
+    const verdict = this.decide(frame, header);
+    limitElements(NO_ELEMENT_LIMIT);
+    return verdict;
+  }
+
+  /** A request past filter.maxRequestElements: closed, whatever onDecodeError says, as a frame past maxFrameBytes is. */
+  private tooManyElements(header: RequestHeader): Verdict {
+    count(ELEMENT_LIMIT_CLOSED);
+    const name = apiName(header.apiKey);
+    return Verdict.close((name != null ? name : "api key " + header.apiKey.toString()) + " request with more than " + this.config.settings.maxRequestElements.toString()
+      + " array elements and tagged fields (filter.maxRequestElements)");
+  }
+
+  private decide(frame: Uint8Array, header: RequestHeader): Verdict {
     const lookup = this.tlsPrincipalLookup;
     if (lookup != null) {
       this.tlsPrincipalLookup = null;
@@ -110,8 +132,10 @@ export class Enforcer extends KafkaHandler {
         countRequest(this.session.principal);
         return Verdict.pass();
       }
+      if (reachedElementLimit()) return this.tooManyElements(header);
     }
     const decoded = decodeRequestWith(frame, true, readFilterRequest);
+    if (reachedElementLimit()) return this.tooManyElements(header);
     if (decoded.error.length > 0) {
       count("kafka.request_decode_errors");
       const why = "request did not decode: " + decoded.error;

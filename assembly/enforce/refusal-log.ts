@@ -36,6 +36,8 @@ class Kind {
   count: i64 = 0;
   firstNs: i64 = 0;
   lastNs: i64 = 0;
+  /** Another kind whose parts hash alike (kindHash). */
+  sameHash: Kind | null = null;
   constructor(public subject: AuditSubject, public decision: ResourceDecision, public host: string, readonly enforced: bool) {}
 
   /** Whether a refusal is of this kind (kindKey's parts, compared). */
@@ -51,7 +53,8 @@ class Window {
   notLogged: i64 = 0;
   /** The limit the last refusal not logged was judged against. */
   limit: i32 = 0;
-  kinds: Map<string, Kind> = new Map<string, Kind>();
+  /** Kinds by kindHash, those alike chained through Kind.sameHash. */
+  kinds: Map<u32, Kind> = new Map<u32, Kind>();
   /** The kinds in the order they came. */
   order: Array<Kind> = new Array<Kind>();
   /** The kind of the last refusal not logged. */
@@ -85,12 +88,24 @@ export function flushNotLoggedCount(): void {
   notLoggedOfRequest = 0;
 }
 
-/** What tells kinds apart; each part prefixed by its length, so no two kinds share a key. */
-function kindKey(s: AuditSubject, host: string, d: ResourceDecision, enforced: bool): string {
-  const parts = [enforced ? "D" : "W", s.principal, host, s.api, d.resourceType, d.resourceName, d.error];
-  let key = "";
-  for (let i = 0; i < parts.length; i++) key += unchecked(parts[i]).length.toString() + ":" + unchecked(parts[i]);
-  return key;
+/**
+ * A hash of what tells kinds apart (Kind.isKindOf's parts), read in place: a flood of refusals
+ * of names all different (one request can carry millions) must not build a key for each.
+ */
+function kindHash(s: AuditSubject, host: string, d: ResourceDecision, enforced: bool): u32 {
+  let h: u32 = enforced ? 0x811c9dc5 : 0x050c5d1f;
+  h = hashInto(h, s.principal);
+  h = hashInto(h, host);
+  h = hashInto(h, s.api);
+  h = hashInto(h, d.resourceType);
+  h = hashInto(h, d.resourceName);
+  return hashInto(h, d.error);
+}
+
+/** FNV-1a over `part`'s UTF-16 units, then its length, so that parts cannot run into each other. */
+function hashInto(h: u32, part: string): u32 {
+  for (let i = 0, n = part.length; i < n; i++) h = (h ^ <u32>part.charCodeAt(i)) * 16777619;
+  return (h ^ <u32>part.length) * 16777619;
 }
 
 /**
@@ -112,10 +127,11 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
   notLoggedOfRequest++;
   // A flood is mostly one kind: the last one is tried first, without building its key.
   let k = w.last;
-  let key = "";
+  let hash: u32 = 0;
   if (k == null || !k.isKindOf(subject, host, d, enforced)) {
-    key = kindKey(subject, host, d, enforced);
-    k = w.kinds.has(key) ? w.kinds.get(key) : null;
+    hash = kindHash(subject, host, d, enforced);
+    k = w.kinds.has(hash) ? w.kinds.get(hash) : null;
+    while (k != null && !k.isKindOf(subject, host, d, enforced)) k = k.sameHash;
   }
   if (k == null) {
     if (w.order.length >= MAX_KINDS) {
@@ -126,7 +142,8 @@ export function logsRefusal(limit: i32, subject: AuditSubject, host: string, d: 
     }
     k = new Kind(subject, d, host, enforced);
     k.firstNs = now;
-    w.kinds.set(key, k);
+    if (w.kinds.has(hash)) k.sameHash = w.kinds.get(hash);
+    w.kinds.set(hash, k);
     w.order.push(k);
   }
   k.count++;

@@ -35,6 +35,25 @@ export function labelText<F>(field: F): string {
 
 const NO_BYTES = new Uint8Array(0);
 
+// What one read of a frame may take of array elements and tagged fields (the filter's
+// filter.maxRequestElements while it reads a request; no limit elsewhere). Bytes bound them
+// too, but not what they cost: each is an object, or an entity the walk records and the policy
+// decides, and a VM collects garbage only between frames. A 100 MB frame of 3-byte elements
+// would otherwise take more memory than a Wasm VM has, and a VM that cannot allocate dies with
+// every connection of its worker.
+export const NO_ELEMENT_LIMIT: i32 = i32.MAX_VALUE;
+let elementLimit: i32 = NO_ELEMENT_LIMIT;
+let elementLimitReached = false;
+
+/** Readers made or reset (over) from now on take at most `n` array elements and tagged fields each. */
+export function limitElements(n: i32): void {
+  elementLimit = n;
+  elementLimitReached = false;
+}
+
+/** Whether a reader failed on the element limit since limitElements. */
+export function reachedElementLimit(): bool { return elementLimitReached; }
+
 export class Reader {
   buf: Uint8Array;
   pos: i32;
@@ -48,6 +67,8 @@ export class Reader {
   /** What failed first: the field being read and why. Empty while !failed. */
   error: string = "";
   errorOffset: i32 = -1;
+  /** Array elements and tagged fields this reader may still take (limitElements). */
+  private elementsLeft: i32 = NO_ELEMENT_LIMIT;
 
   constructor(buf: Uint8Array, pos: i32 = 0, end: i32 = -1) {
     this.buf = buf;
@@ -71,6 +92,7 @@ export class Reader {
     this.failed = false;
     this.error = "";
     this.errorOffset = -1;
+    this.elementsLeft = elementLimit;
     return this;
   }
 
@@ -307,7 +329,17 @@ export class Reader {
       this.fail(field, "array of " + n.toString() + " elements with only " + this.remaining.toString() + " bytes left");
       return -1;
     }
-    return n;
+    return n <= 0 || this.takeElements(n, field) ? n : -1;
+  }
+
+  private takeElements<F>(n: i32, field: F): bool {
+    if (n <= this.elementsLeft) {
+      this.elementsLeft -= n;
+      return true;
+    }
+    this.fail(field, "more than " + elementLimit.toString() + " array elements and tagged fields in one frame");
+    elementLimitReached = true;
+    return false;
   }
 
   /**
@@ -320,7 +352,7 @@ export class Reader {
       this.fail(field, "tagged field count " + n.toString() + " with only " + this.remaining.toString() + " bytes left");
       return 0;
     }
-    return n;
+    return n == 0 || this.takeElements(n, field) ? n : 0;
   }
 
   /**

@@ -280,7 +280,7 @@ abstract class GroupBatchRefusals<Resp, RespGroup, RespTopic> extends Refusals {
   readonly groupCodes: Array<i16> = new Array<i16>();
   readonly refused: Array<RefusedTopic> = new Array<RefusedTopic>();
   /** Groups asked for all their topics. */
-  readonly allTopics: Array<string> = new Array<string>();
+  readonly allTopics: Set<string> = new Set<string>();
 
   constructor(readonly ctx: RequestContext) { super(); }
 
@@ -301,7 +301,7 @@ abstract class GroupBatchRefusals<Resp, RespGroup, RespTopic> extends Refusals {
   }
 
   askAllTopics(groupId: string): void {
-    this.allTopics.push(groupId);
+    this.allTopics.add(groupId);
     this.watch = true;
   }
 
@@ -316,9 +316,17 @@ abstract class GroupBatchRefusals<Resp, RespGroup, RespTopic> extends Refusals {
       resp.groups.push(entry);
       changed = true;
     }
+    // Entries found by map: a request can batch tens of thousands of groups and topics.
+    const byGroup = new Map<string, RespGroup>();
+    if (this.refused.length > 0) {
+      for (let i = 0; i < resp.groups.length; i++) {
+        const g = unchecked(resp.groups[i]);
+        if (!byGroup.has(g.groupId)) byGroup.set(g.groupId, g);
+      }
+    }
     for (let i = 0; i < this.refused.length; i++) {
       const r = unchecked(this.refused[i]);
-      const entry = this.entryOf(resp, r.group);
+      const entry = this.entryOf(resp, byGroup, r.group);
       // A group-level error is answered alone, as Kafka returns the coordinator's error as is.
       if (entry.errorCode != 0) continue;
       entry.topics.push(this.refusedTopic(r));
@@ -328,13 +336,12 @@ abstract class GroupBatchRefusals<Resp, RespGroup, RespTopic> extends Refusals {
   }
 
   /** The response's entry for `groupId`, added when the broker was not asked about it. */
-  private entryOf(resp: Resp, groupId: string): RespGroup {
-    for (let i = 0; i < resp.groups.length; i++) {
-      if (unchecked(resp.groups[i]).groupId == groupId) return unchecked(resp.groups[i]);
-    }
+  private entryOf(resp: Resp, byGroup: Map<string, RespGroup>, groupId: string): RespGroup {
+    if (byGroup.has(groupId)) return byGroup.get(groupId);
     const entry = instantiate<RespGroup>();
     entry.groupId = groupId;
     resp.groups.push(entry);
+    byGroup.set(groupId, entry);
     return entry;
   }
 
@@ -342,7 +349,7 @@ abstract class GroupBatchRefusals<Resp, RespGroup, RespTopic> extends Refusals {
     let changed = false;
     for (let g = 0; g < resp.groups.length; g++) {
       const group = unchecked(resp.groups[g]);
-      if (!this.allTopics.includes(group.groupId)) continue;
+      if (!this.allTopics.has(group.groupId)) continue;
       const kept = new Array<RespTopic>();
       for (let i = 0; i < group.topics.length; i++) {
         const topic = unchecked(group.topics[i]);

@@ -204,30 +204,42 @@ function limitViolation(ctx: RequestContext, topic: string, largestBatch: i32, a
   return null;
 }
 
-/** Puts refused partitions into a Produce response, grouped by topic as Kafka does. */
+/**
+ * Puts refused partitions into a Produce response, grouped by topic as Kafka does (by name, or
+ * by id from v13): the broker's entries and the filter's found through a map, so that a request
+ * refused on tens of thousands of topics is answered in time linear in them.
+ */
 function addRefused(resp: ProduceResponseData, refused: Array<Refused>, version: i16): void {
+  const byTopic = new Map<string, TopicProduceResponse>();
+  const byId = version >= 13;
+  for (let j = 0; j < resp.responses.length; j++) {
+    const e = unchecked(resp.responses[j]);
+    const key = byId ? e.topicId.toString() : e.name;
+    if (!byTopic.has(key)) byTopic.set(key, e);
+  }
+  let lastTopic: TopicProduceData | null = null;
+  let entry: TopicProduceResponse | null = null;
   for (let i = 0; i < refused.length; i++) {
     const r = unchecked(refused[i]);
-    let entry: TopicProduceResponse | null = null;
-    for (let j = 0; j < resp.responses.length; j++) {
-      const e = unchecked(resp.responses[j]);
-      if (version >= 13 ? e.topicId.equals(r.topic.topicId) : e.name == r.topic.name) {
-        entry = e;
-        break;
+    // A topic's refused partitions come one after another: its key is made once.
+    if (r.topic !== lastTopic) {
+      lastTopic = r.topic;
+      const key = byId ? r.topic.topicId.toString() : r.topic.name;
+      if (byTopic.has(key)) entry = byTopic.get(key);
+      else {
+        entry = new TopicProduceResponse();
+        entry.name = r.topic.name;
+        entry.topicId = r.topic.topicId;
+        resp.responses.push(entry);
+        byTopic.set(key, entry);
       }
-    }
-    if (entry == null) {
-      entry = new TopicProduceResponse();
-      entry.name = r.topic.name;
-      entry.topicId = r.topic.topicId;
-      resp.responses.push(entry);
     }
     const p = new PartitionProduceResponse();
     p.index = r.partition;
     p.errorCode = r.code;
     p.baseOffset = -1;
     p.errorMessage = r.message;
-    entry.partitionResponses.push(p);
+    entry!.partitionResponses.push(p);
   }
 }
 

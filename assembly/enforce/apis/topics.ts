@@ -344,18 +344,25 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
   const autoCreates = req.allowAutoTopicCreation && !byId;
   const anyTopic = autoCreates && clusterAllows(ctx, AclOperation.Create);
   let rewritten = false;
+  // Kafka reads the list as a set: a topic named twice is checked and answered once.
+  const refusedKeys = new Set<string>();
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
     if (byId && topic.topicId.isZero()) {
       rewritten = true;
       continue;
     }
+    const listed = topic.name;
+    const key = byId ? topic.topicId.toString() : listed != null ? listed : "";
+    if (refusedKeys.has(key)) continue;
     const name = byId ? ctx.topicNameOf(topic.topicId) : topic.name;
     if (name == null) {
+      refusedKeys.add(key);
       described.refused.push(refusedMetadataTopic(UNKNOWN_TOPIC_ID, null, topic.topicId, false));
       continue;
     }
     const code = ctx.check(ResourceType.Topic, name, AclOperation.Describe);
+    if (code != 0) refusedKeys.add(key);
     // Kafka names a refused topic as the request did: by name with a zero id, or by id only.
     if (code != 0) {
       described.refused.push(byId ? refusedMetadataTopic(code, null, topic.topicId, false)
@@ -368,6 +375,7 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
         req.allowAutoTopicCreation = false;
         rewritten = true;
       } else {
+        refusedKeys.add(key);
         ctx.deny("TOPIC:" + name, refusal.message + ", and Metadata v" + ctx.version.toString()
           + " cannot turn auto-creation off", refusal.errorCode);
         described.refused.push(refusedMetadataTopic(refusal.errorCode, name, Uuid.ZERO, isInternalTopic(name)));

@@ -239,8 +239,10 @@ function feedAllButLast(c, f, n) {
     return frame(t, false, 3, METADATA_V);
   };
   const size = refusedNames(1).length - 4;
-  // Each is counted as 8 bytes per byte of its frame: room for four, not five.
-  const h = start(0, { maxBufferedBytes: 4 * 8 * size + 1000 });
+  // Each is counted as 8 bytes per byte of its frame, or 384 per refused entry when that is
+  // more (apis/refuse.ts BYTES_PER_REFUSED_ENTRY): room for four, not five.
+  const keeps = Math.max(8 * size, 1000 * 384);
+  const h = start(0, { maxBufferedBytes: 4 * keeps + 1000 });
   const [a, b] = [h.connect(2), h.connect(3)];
   const calls = (name) => h.hostCalls.get(name) ?? 0;
   const [increments, lookups] = [calls("proxy_increment_metric"), calls("proxy_get_shared_data")];

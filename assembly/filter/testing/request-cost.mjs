@@ -1,0 +1,136 @@
+// What one request can make a VM spend, under the mock Envoy host, deterministically. A VM
+// collects garbage only between frames and its memory never shrinks; one that cannot allocate
+// dies with every connection of its worker. So:
+//   1. a request with more array elements and tagged fields than filter.maxRequestElements
+//      (default 200,000) is closed before it is decided, whatever onDecodeError says, with a
+//      line and kafka.element_limit_closed; tagged fields count as elements;
+//   2. one at the limit, every name refused, is answered, each name refused, in a VM that grew
+//      by less than 192 MiB (the build before: about 800 MiB, and 3.8 GiB for 1.5 million);
+//   3. a Metadata request naming a refused topic three times is answered and counted once for
+//      it, as Kafka's broker reads the list as a set;
+//   4. what a waiting request keeps for the broker's answer counts at least 384 bytes per
+//      refused entry in filter.maxBufferedBytes, however short the names (3-byte names kept
+//      about 325 bytes each and were counted as 40);
+//   5. the setting's range.
+//
+//   node assembly/filter/testing/request-cost.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+import { oracleFrames, checker } from "./frames.mjs";
+import { i16, i32, uvarint, compactString, sized } from "./kafka-bytes.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
+const { codecs, template, frame } = await oracleFrames(FRAMES);
+const { check, done } = checker();
+
+const LIMIT = 200000; // enforce/config.ts DEFAULT_MAX_REQUEST_ELEMENTS
+const policy = (filter = {}) => JSON.stringify({
+  allowEveryoneIfNoAclFound: false,
+  acls: [{ principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" }],
+  filter,
+});
+function start(filter = {}) {
+  const h = new Host(WASM, { config: policy(filter) });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-1)));
+  return h;
+}
+const memory = (h) => h.x.memory.buffer.byteLength;
+const lastLine = (h) => h.logs.length > 0 ? h.logs[h.logs.length - 1].msg : "";
+
+/** Metadata v1 naming `names` (a short string each: 2 + length bytes). */
+function metadataV1(corr, names) {
+  const header = Buffer.concat([i16(3), i16(1), i32(corr), i16(4), Buffer.from("cost")]);
+  return sized(Buffer.concat([header, i32(names.length), ...names.map((s) => Buffer.concat([i16(s.length), Buffer.from(s)]))]));
+}
+/** `n` distinct names no ACL allows, of 1 to 4 characters. */
+const refusedNames = (n, salt = 0) => Array.from({ length: n }, (_, k) => (salt * n + k).toString(36));
+/** The broker's Metadata v1 answer naming `topics` ({errorCode, name, isInternal, partitions}). */
+function brokerAnswer(corr, topics) {
+  const t = template("response", 3, 1);
+  t.header = { correlationId: corr };
+  t.body = { ...t.body, topics };
+  return frame(t, false, 3, 1);
+}
+const metadataAnswer = (bytes) => JSON.parse(codecs.decode(bytes.subarray(4), false, 3, 1));
+
+// ---- 1. past the limit: closed before it is decided ----
+{
+  const h = start();
+  const c = h.connect(2);
+  c.feed(DOWNSTREAM, metadataV1(1, refusedNames(LIMIT + 1)));
+  check("1: a Metadata of 200,001 names is closed", c.closed);
+  check("1: ... nothing of it goes upstream", c.output(DOWNSTREAM).length === 0);
+  check("1: ... the line says why", /Metadata request with more than 200000 array elements and tagged fields \(filter\.maxRequestElements\)/.test(lastLine(h)), lastLine(h));
+  check("1: ... counted in kafka.element_limit_closed", h.metric("kafka.element_limit_closed") === 1n);
+  check("1: ... no refusal was decided", (h.metric("kafka.denials_total") ?? 0n) === 0n);
+}
+{
+  // Allowed names too, and with onDecodeError "pass": a request past the limit is never passed unread.
+  const h = start({ maxRequestElements: 1000, onDecodeError: "pass" });
+  const c = h.connect(2);
+  c.feed(DOWNSTREAM, metadataV1(1, Array.from({ length: 1001 }, (_, k) => `ok.${k}`)));
+  check("1: under onDecodeError pass, 1,001 allowed names past a limit of 1,000 are closed, not passed", c.closed && c.output(DOWNSTREAM).length === 0);
+  const d = h.connect(3);
+  d.feed(DOWNSTREAM, metadataV1(1, Array.from({ length: 1000 }, (_, k) => `ok.${k}`)));
+  check("1: ... 1,000 go on untouched", !d.closed && c.output(DOWNSTREAM).length === 0 && d.output(DOWNSTREAM).equals(metadataV1(1, Array.from({ length: 1000 }, (_, k) => `ok.${k}`))));
+}
+{
+  // Tagged fields count: Metadata v12, one topic carrying 1,001 unknown tagged fields.
+  const h = start({ maxRequestElements: 1000 });
+  const c = h.connect(2);
+  const tags = Buffer.concat(Array.from({ length: 1001 }, (_, k) => Buffer.concat([uvarint(10 + k), uvarint(0)])));
+  const header = Buffer.concat([i16(3), i16(12), i32(1), i16(4), Buffer.from("cost"), uvarint(0)]);
+  const body = Buffer.concat([uvarint(2), Buffer.alloc(16), compactString("ok.tags"), uvarint(1001), tags, Buffer.from([0, 0]), uvarint(0)]);
+  c.feed(DOWNSTREAM, sized(Buffer.concat([header, body])));
+  check("1: 1,001 tagged fields in one topic past a limit of 1,000: closed", c.closed, lastLine(h));
+}
+
+// ---- 2. at the limit, every name refused: answered, in bounded memory ----
+{
+  const h = start();
+  const c = h.connect(2);
+  const before = memory(h);
+  c.feed(DOWNSTREAM, metadataV1(1, refusedNames(LIMIT)));
+  const grown = (memory(h) - before) / 2 ** 20;
+  check("2: a Metadata of 200,000 refused names is not closed", !c.closed, lastLine(h));
+  check("2: ... the VM grew by less than 192 MiB deciding it", grown < 192, `${grown.toFixed(0)} MiB`);
+  check("2: ... each name refused once", h.metric("kafka.denials_total") === BigInt(LIMIT));
+  // It goes on naming none (Metadata v1's empty list), the refusals to be merged into the answer.
+  c.feed(UPSTREAM, brokerAnswer(1, []));
+  const answer = metadataAnswer(c.output(UPSTREAM));
+  check("2: ... answered: 200,000 topics, each TOPIC_AUTHORIZATION_FAILED", answer.body.topics.length === LIMIT && answer.body.topics.every((t) => t.errorCode === 29));
+}
+
+// ---- 3. a topic named three times is refused once ----
+{
+  const h = start();
+  const c = h.connect(2);
+  c.feed(DOWNSTREAM, metadataV1(1, ["no.secret", "ok.a", "no.secret", "no.secret"]));
+  check("3: the allowed topic goes on", !c.closed && c.output(DOWNSTREAM).length > 0);
+  c.feed(UPSTREAM, brokerAnswer(1, [{ errorCode: 0, name: "ok.a", isInternal: false, partitions: [] }]));
+  const topics = metadataAnswer(c.output(UPSTREAM)).body.topics;
+  check("3: the answer names the refused topic once", topics.filter((x) => x.name === "no.secret").length === 1 && topics.length === 2,
+    JSON.stringify(topics.map((x) => [x.name, x.errorCode])));
+  check("3: ... and it is counted once", h.metric("kafka.denials_total") === 1n);
+}
+
+// ---- 4. what waiting requests keep, counted per refused entry ----
+{
+  const E = 20000;
+  // Room for two such requests waiting at 384 bytes an entry, not three.
+  const h = start({ maxBufferedBytes: Math.floor(2.5 * E * 384) });
+  const c = h.connect(2);
+  for (let r = 1; r <= 3 && !c.closed; r++) c.feed(DOWNSTREAM, metadataV1(r, refusedNames(E, r)));
+  check("4: the third request of 20,000 refused 3-byte names, waiting, passes the budget: closed", c.closed, lastLine(h));
+  check("4: ... counted in kafka.buffer_budget_closed", h.metric("kafka.buffer_budget_closed") === 1n);
+}
+
+// ---- 5. the setting ----
+{
+  const h = new Host(WASM, { config: policy({ maxRequestElements: 999 }) });
+  check("5: maxRequestElements below 1,000 is refused", !h.start() && /filter\.maxRequestElements: 999 is out of range/.test(JSON.stringify(h.logs)), lastLine(h));
+}
+
+done();
