@@ -7,7 +7,8 @@
 // does not make Envoy grow: TCP pushes back through Envoy to the broker. What a request keeps
 // in the filter while it waits for the broker's answer (refused entries to merge into it)
 // counts in filter.maxBufferedBytes too: a client that stops reading cannot pile such requests
-// up in a VM.
+// up in a VM. And one request cannot make a VM spend without bound deciding it: past
+// filter.maxRequestElements it is closed, and what it costs below that is linear in what it names.
 
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,7 +17,7 @@ import { unique } from "./lib/env";
 import { stats, delta, K, brief } from "./lib/envoy";
 import {
   Wire, API, ERR, FRAME_TIMEOUT_MS, afterAttack, apiVersions, closeLines, corrOf, directAdmin, directKafka, ensureTopics,
-  envoyRssMiB, highWatermark, produce, produceErrors, request,
+  envoyRssMiB, highWatermark, produce, produceErrors, request, response,
 } from "./lib/attack";
 
 /** The tick that closes stalled connections runs every frameTimeoutMs / 4 (at most 1 s). */
@@ -311,3 +312,111 @@ e2e("a client that stops reading while it sends Metadata requests naming 40,000 
   assert.ok(rss2 - rss1 < 16, `Envoy's RSS levels off (${(rss2 - rss1).toFixed(0)} MiB more in the 3 s after the close)`);
   await afterAttack(c, "plaintext");
 }, 150_000);
+
+// What one request may cost the VM deciding it. A VM collects garbage only between frames and
+// its memory never shrinks; one that cannot allocate dies with every connection of its worker,
+// and one that computes for seconds freezes them all. The build before decided a Metadata
+// request of 1.5 million refused names in 76 s of one worker's time and 3.8 GiB of VM memory (a
+// 100 MB one would have passed 4 GiB), and answered a Produce refused on 60,000 topics in time
+// quadratic in them (tens of seconds).
+
+/** Metadata v12 naming each of `names` (no auto-creation), byte by byte. */
+function metadataOf(corr: number, names: string[]): Buffer {
+  const uvarint = (v: number): Buffer => { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(API.Metadata, 0);
+  header.writeInt16BE(12, 2);
+  header.writeInt32BE(corr, 4);
+  header.writeInt16BE(-1, 8);
+  const topic = (s: string): Buffer => Buffer.concat([Buffer.alloc(16), uvarint(Buffer.byteLength(s) + 1), Buffer.from(s), uvarint(0)]);
+  const frame = Buffer.concat([header, uvarint(0), uvarint(names.length + 1), ...names.map(topic), Buffer.from([0, 0]), uvarint(0)]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(frame.length);
+  return Buffer.concat([size, frame]);
+}
+
+e2e("a Metadata request naming 200,001 topics (filter.maxRequestElements 200,000): closed before it is decided, nothing reaches the broker, fresh clients served", async (c) => {
+  const before = await stats();
+  const rss0 = envoyRssMiB();
+  const w = await Wire.for(c, "plaintext");
+  const frame = metadataOf(1, Array.from({ length: 200_001 }, (_, k) => `secret.cost.${k}`));
+  await w.send(frame);
+  assert.ok(await w.waitClosed(10_000), "closed");
+  const lines = closeLines(c.mark);
+  const rss1 = envoyRssMiB();
+  c.t.diagnostic(`${(frame.length / 2 ** 20).toFixed(1)} MiB request; Envoy RSS ${rss0.toFixed(0)} -> ${rss1.toFixed(0)} MiB; ${lines.map(brief).join(" | ")}`);
+  assert.equal(w.received, 0, "no answer");
+  assert.equal(lines.length, 1, "one close line");
+  assert.match(lines[0], /Metadata request with more than 200000 array elements and tagged fields \(filter\.maxRequestElements\)/);
+  const after = await stats();
+  assert.equal(delta(before, after, K("element_limit_closed")), 1, "kafka.element_limit_closed");
+  assert.equal(delta(before, after, K("denials_total")), 0, "nothing of it was decided");
+  await afterAttack(c, "plaintext");
+}, 60_000);
+
+e2e("a Metadata request naming 200,000 topics it may not describe, one of them three times: answered, each refused once, as Kafka reads the list as a set", async (c) => {
+  const before = await stats();
+  const rss0 = envoyRssMiB();
+  const w = await Wire.for(c, "plaintext");
+  const names = Array.from({ length: 199_998 }, (_, k) => `secret.cost.${k}`);
+  names.push("secret.cost.0", "secret.cost.0");
+  await w.send(metadataOf(1, names));
+  const f = await w.next(30_000);
+  assert.ok(f !== null && corrOf(f) === 1, `answered (closed instead: ${w.closed})`);
+  const body = await response(f, API.Metadata, 12);
+  const rss1 = envoyRssMiB();
+  c.t.diagnostic(`${body.topics.length} topics answered; Envoy RSS ${rss0.toFixed(0)} -> ${rss1.toFixed(0)} MiB`);
+  assert.equal(body.topics.length, 199_998, "one entry per topic named");
+  assert.ok(body.topics.every((t: any) => t.errorCode === ERR.TOPIC_AUTHORIZATION_FAILED), "each TOPIC_AUTHORIZATION_FAILED");
+  assert.equal(body.topics.filter((t: any) => t.name === "secret.cost.0").length, 1, "the topic named three times, once");
+  assert.equal(delta(before, await stats(), K("denials_total")), 199_998, "each refused once");
+  w.destroy();
+  await afterAttack(c, "plaintext");
+}, 90_000);
+
+/** Produce v3 (acks 1) of one empty partition of each topic of `topics`, byte by byte. */
+function produceTo(corr: number, topics: string[]): Buffer {
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(API.Produce, 0);
+  header.writeInt16BE(3, 2);
+  header.writeInt32BE(corr, 4);
+  header.writeInt16BE(-1, 8);
+  const fixed = Buffer.alloc(12);
+  fixed.writeInt16BE(-1, 0); // no transactional id
+  fixed.writeInt16BE(1, 2); // acks
+  fixed.writeInt32BE(5000, 4);
+  fixed.writeInt32BE(topics.length, 8);
+  const topic = (s: string): Buffer => {
+    const b = Buffer.alloc(2 + Buffer.byteLength(s) + 12);
+    b.writeInt16BE(Buffer.byteLength(s), 0);
+    b.write(s, 2);
+    const at = 2 + Buffer.byteLength(s);
+    b.writeInt32BE(1, at); // one partition
+    b.writeInt32BE(0, at + 4); // partition 0
+    b.writeInt32BE(0, at + 8); // empty records
+    return b;
+  };
+  const frame = Buffer.concat([header, fixed, ...topics.map(topic)]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(frame.length);
+  return Buffer.concat([size, frame]);
+}
+
+// Time here is a bound far from what it measures (the fix answers in a few hundred ms), not a
+// speed goal: the build before took tens of seconds, all of them one worker's.
+e2e("a Produce refused on 60,000 topics: answered within 5 s, each partition refused", async (c) => {
+  const w = await Wire.for(c, "plaintext");
+  const topics = Array.from({ length: 60_000 }, (_, k) => `secret.cost.p${k}`);
+  const t0 = Date.now();
+  await w.send(produceTo(1, topics));
+  const f = await w.next(60_000);
+  const ms = Date.now() - t0;
+  c.t.diagnostic(`answered in ${ms} ms`);
+  assert.ok(f !== null && corrOf(f) === 1, `answered (closed instead: ${w.closed})`);
+  const errors = await produceErrors(f);
+  assert.equal(errors.length, 60_000, "one answer per partition");
+  assert.ok(errors.every((e) => e === ERR.TOPIC_AUTHORIZATION_FAILED), "each TOPIC_AUTHORIZATION_FAILED");
+  assert.ok(ms < 5000, `answered in ${ms} ms`);
+  w.destroy();
+  await afterAttack(c, "plaintext");
+}, 90_000);
