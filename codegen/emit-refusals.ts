@@ -287,7 +287,15 @@ class RefusalEmitter {
       declareAnswers(c, answers, p, list, cls);
       const answerEach = (from: string): void => {
         c.line(`const ${items} = ${from}.${propertyName(pair)};`);
+        const distinct = DISTINCT[`${this.api.response.name}.${list.name}`];
+        const distinctKey = distinct === undefined ? null : element.fields.find((f) => f.name === distinct)!;
+        if (distinctKey !== null && !isPrimitive(distinctKey.type, "string")) throw new Error(`${list.name}: distinct by ${distinct}, not a string`);
         const each = (): void => {
+          // Answers already there (another list's) keep their keys: a set, not a scan per answer.
+          if (distinctKey !== null) {
+            c.line(`const seen${d} = new Set<string>();`);
+            c.line(`for (let j${d} = 0; j${d} < ${answers}.length; j${d}++) seen${d}.add(unchecked(${answers}[j${d}]).${propertyName(distinctKey)});`);
+          }
           c.line(`for (let i${d} = 0; i${d} < ${items}.length; i${d}++) {`);
           c.indent(() => {
             c.line(`const ${item} = unchecked(${items}[i${d}]);`);
@@ -304,13 +312,15 @@ class RefusalEmitter {
               else this.copyKeys(list, pair, item, answer);
               this.fill(requestElement, item, element, answer, list.name);
             }
-            const distinct = DISTINCT[`${this.api.response.name}.${list.name}`];
-            if (distinct === undefined) c.line(`${answers}.push(${answer});`);
+            if (distinctKey === null) c.line(`${answers}.push(${answer});`);
             else {
-              const key = propertyName(element.fields.find((f) => f.name === distinct)!);
-              c.line(`let seen${d} = false;`);
-              c.line(`for (let j${d} = 0; j${d} < ${answers}.length; j${d}++) if (unchecked(${answers}[j${d}]).${key} == ${answer}.${key}) seen${d} = true;`);
-              c.line(`if (!seen${d}) ${answers}.push(${answer});`);
+              const key = `${answer}.${propertyName(distinctKey)}`;
+              c.line(`if (!seen${d}.has(${key})) {`);
+              c.indent(() => {
+                c.line(`seen${d}.add(${key});`);
+                c.line(`${answers}.push(${answer});`);
+              });
+              c.line("}");
             }
           });
           c.line("}");

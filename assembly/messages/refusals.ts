@@ -2258,23 +2258,29 @@ function refuseAlterUserScramCredentials(request: AlterUserScramCredentialsReque
   {
     const answers0 = to.results;
     const items0 = request.deletions;
+    const seen0 = new Set<string>();
+    for (let j0 = 0; j0 < answers0.length; j0++) seen0.add(unchecked(answers0[j0]).user);
     for (let i0 = 0; i0 < items0.length; i0++) {
       const item0 = unchecked(items0[i0]);
       const answer0 = answerAlterUserScramCredentialsDeletions(item0, version, code, message);
-      let seen0 = false;
-      for (let j0 = 0; j0 < answers0.length; j0++) if (unchecked(answers0[j0]).user == answer0.user) seen0 = true;
-      if (!seen0) answers0.push(answer0);
+      if (!seen0.has(answer0.user)) {
+        seen0.add(answer0.user);
+        answers0.push(answer0);
+      }
     }
   }
   {
     const answers1 = to.results;
     const items1 = request.upsertions;
+    const seen1 = new Set<string>();
+    for (let j1 = 0; j1 < answers1.length; j1++) seen1.add(unchecked(answers1[j1]).user);
     for (let i1 = 0; i1 < items1.length; i1++) {
       const item1 = unchecked(items1[i1]);
       const answer1 = answerAlterUserScramCredentialsUpsertions(item1, version, code, message);
-      let seen1 = false;
-      for (let j1 = 0; j1 < answers1.length; j1++) if (unchecked(answers1[j1]).user == answer1.user) seen1 = true;
-      if (!seen1) answers1.push(answer1);
+      if (!seen1.has(answer1.user)) {
+        seen1.add(answer1.user);
+        answers1.push(answer1);
+      }
     }
   }
   return carried > 0 ? to : null;

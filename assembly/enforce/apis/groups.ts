@@ -1021,7 +1021,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
     const topic = unchecked(created[i]);
     if (topic.partitions == 0) continue;
     const violation = internalTopicLimitRefusal(ctx, topic, NO_BOUNDS);
-    if (violation != null && !violations.includes(violation.message)) violations.push(violation.message);
+    if (violation != null) violations.push(violation.message);
   }
   if (violations.length == 0) {
     const bounds = derivedPartitionBounds(ctx, topology, created);
@@ -1034,11 +1034,11 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
       const topic = unchecked(created[i]);
       if (topic.partitions != 0) continue;
       const violation = internalTopicLimitRefusal(ctx, topic, bounds);
-      if (violation != null && !violations.includes(violation.message)) violations.push(violation.message);
+      if (violation != null) violations.push(violation.message);
     }
   }
   if (violations.length > 0) {
-    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + violations.join("; ") + ".");
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + distinct(violations).join("; ") + ".");
   }
   return null;
 }

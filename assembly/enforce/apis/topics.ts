@@ -548,7 +548,7 @@ const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 
 class CreateTopicsSplit extends Split<CreatableTopic, CreatableTopicResult> {
   /** Kept topics the principal may not DESCRIBE_CONFIGS. */
-  readonly configsWithheld: Array<string> = new Array<string>();
+  readonly configsWithheld: Set<string> = new Set<string>();
 
   answers(response: Message): Array<CreatableTopicResult> { return changetype<CreateTopicsResponseData>(response).topics; }
 
@@ -563,7 +563,7 @@ class CreateTopicsSplit extends Split<CreatableTopic, CreatableTopicResult> {
     let changed = false;
     for (let i = 0; i < r.topics.length; i++) {
       const t = unchecked(r.topics[i]);
-      if (t.errorCode != 0 || !this.configsWithheld.includes(t.name)) continue;
+      if (t.errorCode != 0 || !this.configsWithheld.has(t.name)) continue;
       t.configs = new Array<CreatableTopicConfigs>();
       t.numPartitions = -1;
       t.replicationFactor = -1;
@@ -636,11 +636,11 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
       continue;
     }
     split.kept.push(topic);
-    if (!ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs)) split.configsWithheld.push(topic.name);
+    if (!ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs)) split.configsWithheld.add(topic.name);
   }
   req.topics = split.kept;
   const verdict = split.settle(ctx, req);
-  if (split.configsWithheld.length > 0) ctx.after = split;
+  if (split.configsWithheld.size > 0) ctx.after = split;
   return verdict;
 }
 
