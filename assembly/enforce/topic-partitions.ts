@@ -17,6 +17,12 @@ import { metadataLookup } from "./topic-ids";
 const FRESH_NS: i64 = 10_000_000_000;
 /** Names kept at most; past them the table starts over (a topology names a few dozen). */
 const MAX_NAMES: i32 = 10000;
+/**
+ * Names one lookup asks at most: a hostile topology can name hundreds of thousands of sources,
+ * each a name in the filter's request to the broker and in the answer to the member. The
+ * member's retries ask the rest, the counts learnt before kept (FRESH_NS).
+ */
+export const MAX_COUNTS_ASKED: i32 = 1000;
 
 class Count {
   /** -1: not answered yet; 0: the broker named no partitions (no such topic, or not for the filter). */

@@ -1271,6 +1271,23 @@ describe("streams groups", () => {
     expect(streamsAnswer("User:app", true, unasked).errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
   });
 
+  it("StreamsGroupHeartbeat: a topology of 2,500 sources not yet counted is asked about 1,000 at a time, at the member's retries", () => {
+    const join = streamsJoin("app.s", "orders.many0", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    const sources = join.topology!.subtopologies[0].sourceTopics;
+    for (let k = 1; k < 2500; k++) sources.push("orders.many" + k.toString());
+    for (let round = 0; round < 3; round++) {
+      const asked = streamsAnswer("User:app", true, join);
+      expect(asked.errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+      const names = lastCtx().unknownPartitionCounts;
+      expect(names.length).toBe(round < 2 ? 1000 : 500);
+      expect(names[0]).toBe("orders.many" + (round * 1000).toString());
+      // The answer names ten of them, and how many more.
+      expect(asked.errorMessage!.includes("orders.many" + (round * 1000 + 9).toString() + " and " + (names.length - 10).toString() + " more")).toBe(true);
+      for (let i = 0; i < names.length; i++) learnPartitionCount(names[i], 4, nowNs());
+    }
+    expect(streamsVerdict("User:app", true, join)).toBe(VerdictKind.Pass);
+  });
+
   it("StreamsGroupHeartbeat: a topology reading topics by pattern cannot be judged so: refused when limits.createTopics bounds partitions", () => {
     const join = streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
     join.topology!.subtopologies[0].sourceTopicRegex = ["orders\\..*"];

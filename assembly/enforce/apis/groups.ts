@@ -65,7 +65,7 @@ import { walkForRewrite, lastWalk } from "../responses";
 import { spliceEntries } from "./splice";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { topicName, topicNameOf } from "../topic-ids";
-import { freshPartitionCount } from "../topic-partitions";
+import { freshPartitionCount, MAX_COUNTS_ASKED } from "../topic-partitions";
 import { nowNs } from "../../runtime/host";
 import { PolicyViolation } from "../../policy/policy";
 import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
@@ -1028,7 +1028,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
     if (bounds == null) {
       // Answered again when the member retries, by then from the broker's answer to the lookup.
       return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
-        + ctx.unknownPartitionCounts.join(", ") + " from the broker; retry.");
+        + someOf(ctx.unknownPartitionCounts) + " from the broker; retry.");
     }
     for (let i = 0; i < created.length; i++) {
       const topic = unchecked(created[i]);
@@ -1085,6 +1085,8 @@ function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, 
       // Each name once (a Set: a hostile topology can name thousands).
       if (internal.has(name) || seen.has(name)) continue;
       seen.add(name);
+      // As many as one lookup asks: the rest at the member's retries (not marked as wanted now).
+      if (ctx.unknownPartitionCounts.length >= MAX_COUNTS_ASKED) return null;
       const n = freshPartitionCount(name, now);
       if (n > 0) bounds.include(n);
       else if (n == 0) bounds.missing.push(name);
@@ -1141,6 +1143,13 @@ function streamsHeartbeatError(code: i16, message: string | null): StreamsGroupH
   resp.errorCode = code;
   resp.errorMessage = message;
   return resp;
+}
+
+/** The first ten of `names`, and how many more. */
+function someOf(names: Array<string>): string {
+  const shown = names.length <= 10 ? names : names.slice(0, 10);
+  const more = names.length - shown.length;
+  return shown.join(", ") + (more > 0 ? " and " + more.toString() + " more" : "");
 }
 
 function distinct(names: Array<string>): Array<string> {
