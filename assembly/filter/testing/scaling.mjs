@@ -155,6 +155,16 @@ function run({ frame, answer, apiKey }, policy) {
   return { ms, bytes: frame.length, memMiB: (h.x.memory.buffer.byteLength - mem0) / 2 ** 20, trapped, closed: c.closed, why };
 }
 
+/** The fastest of `n` runs (and of `best`, a run already made). */
+function fastest(frames, policy, n, best = null) {
+  for (let i = 0; i < n; i++) {
+    const r = run(frames, policy);
+    // A trap is kept: it is what the check reports.
+    if (best === null || (best.trapped == null && (r.trapped != null || r.ms < best.ms))) best = r;
+  }
+  return best;
+}
+
 const cases = requestVersions().filter((f) => ONLY == null || String(f.apiKey) === ONLY);
 let timed = 0;
 // The frames of the last request and shape, at N and 8N: its policies run one after the other.
@@ -174,8 +184,11 @@ for (const f of cases) {
       console.log(`skip ${f.name} v${f.version} ${shape}: ${smallFrames.skipped ?? largeFrames.skipped}`);
       continue;
     }
-    const small = run(smallFrames, POLICIES[policy]);
-    const large = run(largeFrames, POLICIES[policy]);
+    // The fastest of three small runs and, when the large one looks superlinear, of two large
+    // ones: a collection or a late compilation in one run would make a ratio of noise.
+    const small = fastest(smallFrames, POLICIES[policy], 3);
+    let large = run(largeFrames, POLICIES[policy]);
+    if (large.ms > FLOOR_MS && large.ms / Math.max(small.ms, 1) > RATIO) large = fastest(largeFrames, POLICIES[policy], 1, large);
     timed++;
     const ratio = large.ms / Math.max(small.ms, 1);
     const name = `${f.name} v${f.version} ${shape} ${policy}`;
