@@ -40,7 +40,7 @@ class Kind {
   sameHash: Kind | null = null;
   constructor(public subject: AuditSubject, public decision: ResourceDecision, public host: string, readonly enforced: bool) {}
 
-  /** Whether a refusal is of this kind (kindKey's parts, compared). */
+  /** Whether a refusal is of this kind (kindHash's parts, compared). */
   isKindOf(s: AuditSubject, host: string, d: ResourceDecision, enforced: bool): bool {
     const mine = this.decision;
     return enforced == this.enforced && host == this.host && s.principal == this.subject.principal && s.api == this.subject.api &&

@@ -362,9 +362,9 @@ function splitMetadataTopics(ctx: RequestContext, req: MetadataRequestData, topi
       continue;
     }
     const code = ctx.check(ResourceType.Topic, name, AclOperation.Describe);
-    if (code != 0) refusedKeys.add(key);
     // Kafka names a refused topic as the request did: by name with a zero id, or by id only.
     if (code != 0) {
+      refusedKeys.add(key);
       described.refused.push(byId ? refusedMetadataTopic(code, null, topic.topicId, false)
         : refusedMetadataTopic(code, name, Uuid.ZERO, false));
       continue;
