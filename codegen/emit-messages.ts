@@ -181,7 +181,7 @@ class StructEmitter {
         c.line(`${first ? "" : "} else "}if (${cond}) {`);
         first = false;
         c.indent(() => {
-          c.line("const t = new Reader(raw.data);");
+          c.line("const t = r.tagged(raw.data);");
           this.readField(c, f, `this.${propertyName(f)}`, "t");
           c.line(`r.absorb(t, ${this.label(f)});`);
         });

@@ -18,6 +18,12 @@ export class DecodedRequest {
   frame: Uint8Array | null = null;
   /** Empty when the frame decoded whole; else what failed, where. */
   error: string = "";
+  /**
+   * With an error: a broker may still read this frame, so it must not go on unread. Its API
+   * or version is one these codecs do not know (another Kafka release may), or it failed
+   * where Kafka's reader reads on (Reader.brokerMayRead).
+   */
+  brokerMayRead: bool = false;
   get apiKey(): i16 { return this.header.requestApiKey; }
   get apiVersion(): i16 { return this.header.requestApiVersion; }
 }
@@ -86,6 +92,7 @@ export function decodeRequestWith(frame: Uint8Array, asBroker: bool, readBody: B
   }
   if (!isSupported(apiKey, version)) {
     d.error = unsupported(apiKey, version);
+    d.brokerMayRead = true;
     return d;
   }
   const r = new Reader(frame);
@@ -93,6 +100,7 @@ export function decodeRequestWith(frame: Uint8Array, asBroker: bool, readBody: B
   d.header.read(r, d.headerVersion);
   d.body = readBody(apiKey, r, version);
   d.error = d.body == null ? noCodec("reader", apiKey, "requests") : readProblem(r, "request", asBroker);
+  d.brokerMayRead = d.error.length > 0 && (d.body == null || r.brokerMayRead);
   return d;
 }
 

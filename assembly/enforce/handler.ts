@@ -140,6 +140,10 @@ export class Enforcer extends KafkaHandler {
       count("kafka.request_decode_errors");
       const why = "request did not decode: " + decoded.error;
       if (this.config.settings.closeOnDecodeError) return Verdict.close(why);
+      // "pass" is for bytes no broker reads either. These a broker may read, unjudged: a
+      // version another Kafka release knows (our ApiVersions answer never offers it), or a
+      // tagged field Kafka reads on past. Kafka's broker closes a version it does not know too.
+      if (decoded.brokerMayRead) return Verdict.close(why + " (not passed on under onDecodeError pass: a broker may read it)");
       warnBounded("kafka filter: passed on (onDecodeError: pass): " + printable(why, 1024));
       return Verdict.pass();
     }

@@ -327,7 +327,7 @@ export class ApiVersionsResponseData extends Message {
         const raw = r.taggedField(57344 /* ApiVersionsResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 3) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(57424 /* ApiVersionsResponseData.SupportedFeatures */, version >= 3, false);
           const a: Array<SupportedFeatureKey> | null = n < 0 ? null : emptied(this.supportedFeatures);
           for (let i = 0; i < n && !t.failed; i++) {
@@ -337,11 +337,11 @@ export class ApiVersionsResponseData extends Message {
           }
           r.absorb(t, 57424 /* ApiVersionsResponseData.SupportedFeatures */);
         } else if (raw.tag == 1 && version >= 3) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.finalizedFeaturesEpoch = t.int64(57425 /* ApiVersionsResponseData.FinalizedFeaturesEpoch */);
           r.absorb(t, 57425 /* ApiVersionsResponseData.FinalizedFeaturesEpoch */);
         } else if (raw.tag == 2 && version >= 3) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(57426 /* ApiVersionsResponseData.FinalizedFeatures */, version >= 3, false);
           const a: Array<FinalizedFeatureKey> | null = n < 0 ? null : emptied(this.finalizedFeatures);
           for (let i = 0; i < n && !t.failed; i++) {
@@ -351,7 +351,7 @@ export class ApiVersionsResponseData extends Message {
           }
           r.absorb(t, 57426 /* ApiVersionsResponseData.FinalizedFeatures */);
         } else if (raw.tag == 3 && version >= 3) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.zkMigrationReady = t.bool(57427 /* ApiVersionsResponseData.ZkMigrationReady */);
           r.absorb(t, 57427 /* ApiVersionsResponseData.ZkMigrationReady */);
         } else {

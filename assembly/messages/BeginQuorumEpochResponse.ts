@@ -337,7 +337,7 @@ export class BeginQuorumEpochResponseData extends Message {
         const raw = r.taggedField(64512 /* BeginQuorumEpochResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(64599 /* BeginQuorumEpochResponseData.NodeEndpoints */, version >= 1, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {

@@ -51,7 +51,7 @@ export class BrokerHeartbeatRequestData extends Message {
         const raw = r.taggedField(65536 /* BrokerHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */, true, false);
           const a: Array<Uuid> | null = n < 0 ? null : emptied(this.offlineLogDirs);
           for (let i = 0; i < n && !t.failed; i++) {
@@ -59,7 +59,7 @@ export class BrokerHeartbeatRequestData extends Message {
           }
           r.absorb(t, 65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */);
         } else if (raw.tag == 1 && version >= 2) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */, true, version >= 2);
           const a: Array<Uuid> | null = n < 0 ? null : new Array<Uuid>();
           for (let i = 0; i < n && !t.failed; i++) {

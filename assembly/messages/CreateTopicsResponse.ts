@@ -197,7 +197,7 @@ export class CreatableTopicResult {
         const raw = r.taggedField(98304 /* CreatableTopicResult tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 5) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.topicConfigErrorCode = t.int16(98462 /* CreatableTopicResult.TopicConfigErrorCode */);
           r.absorb(t, 98462 /* CreatableTopicResult.TopicConfigErrorCode */);
         } else {

@@ -337,7 +337,7 @@ export class EndQuorumEpochResponseData extends Message {
         const raw = r.taggedField(195584 /* EndQuorumEpochResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(195671 /* EndQuorumEpochResponseData.NodeEndpoints */, version >= 1, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {

@@ -132,11 +132,11 @@ export class FetchPartition {
         const raw = r.taggedField(202752 /* FetchPartition tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 17) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.replicaDirectoryId = t.uuid(202968 /* FetchPartition.ReplicaDirectoryId */);
           r.absorb(t, 202968 /* FetchPartition.ReplicaDirectoryId */);
         } else if (raw.tag == 1 && version >= 18) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.highWatermark = t.int64(202972 /* FetchPartition.HighWatermark */);
           r.absorb(t, 202972 /* FetchPartition.HighWatermark */);
         } else {
@@ -581,11 +581,11 @@ export class FetchRequestData extends Message {
         const raw = r.taggedField(205824 /* FetchRequestData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 12) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.clusterId = t.nullableString(205848 /* FetchRequestData.ClusterId */, version >= 12, version >= 12);
           r.absorb(t, 205848 /* FetchRequestData.ClusterId */);
         } else if (raw.tag == 1 && version >= 15) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.replicaState.read(t, version);
           r.absorb(t, 206093 /* FetchRequestData.ReplicaState */);
         } else {

@@ -375,15 +375,15 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 12) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.divergingEpoch.read(t, version);
           r.absorb(t, 32021 /* PartitionData.DivergingEpoch */);
         } else if (raw.tag == 1 && version >= 12) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.currentLeader.read(t, version);
           r.absorb(t, 32022 /* PartitionData.CurrentLeader */);
         } else if (raw.tag == 2 && version >= 12) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.snapshotId.read(t, version);
           r.absorb(t, 32023 /* PartitionData.SnapshotId */);
         } else {
@@ -884,7 +884,7 @@ export class FetchResponseData extends Message {
         const raw = r.taggedField(211968 /* FetchResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 16) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(212055 /* FetchResponseData.NodeEndpoints */, version >= 12, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {

@@ -118,7 +118,7 @@ export class PartitionSnapshot {
         const raw = r.taggedField(212992 /* PartitionSnapshot tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.replicaDirectoryId = t.uuid(213208 /* PartitionSnapshot.ReplicaDirectoryId */);
           r.absorb(t, 213208 /* PartitionSnapshot.ReplicaDirectoryId */);
         } else {
@@ -357,7 +357,7 @@ export class FetchSnapshotRequestData extends Message {
         const raw = r.taggedField(215040 /* FetchSnapshotRequestData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.clusterId = t.nullableString(215064 /* FetchSnapshotRequestData.ClusterId */, true, true);
           r.absorb(t, 215064 /* FetchSnapshotRequestData.ClusterId */);
         } else {

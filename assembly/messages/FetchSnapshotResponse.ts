@@ -202,7 +202,7 @@ export class PartitionSnapshot {
         const raw = r.taggedField(212992 /* PartitionSnapshot tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.currentLeader.read(t, version);
           r.absorb(t, 213270 /* PartitionSnapshot.CurrentLeader */);
         } else {
@@ -566,7 +566,7 @@ export class FetchSnapshotResponseData extends Message {
         const raw = r.taggedField(216064 /* FetchSnapshotResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(216151 /* FetchSnapshotResponseData.NodeEndpoints */, true, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {

@@ -222,7 +222,7 @@ export class PartitionProduceResponse {
         const raw = r.taggedField(297984 /* PartitionProduceResponse tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 10) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.currentLeader.read(t, version);
           r.absorb(t, 298262 /* PartitionProduceResponse.CurrentLeader */);
         } else {
@@ -643,7 +643,7 @@ export class ProduceResponseData extends Message {
         const raw = r.taggedField(300032 /* ProduceResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 10) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(300119 /* ProduceResponseData.NodeEndpoints */, version >= 9, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {

@@ -140,7 +140,7 @@ export class UpdateRaftVoterResponseData extends Message {
         const raw = r.taggedField(378880 /* UpdateRaftVoterResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           this.currentLeader.read(t, version);
           r.absorb(t, 379158 /* UpdateRaftVoterResponseData.CurrentLeader */);
         } else {

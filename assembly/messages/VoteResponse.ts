@@ -353,7 +353,7 @@ export class VoteResponseData extends Message {
         const raw = r.taggedField(380928 /* VoteResponseData tagged fields */);
         if (raw == null) break;
         if (raw.tag == 0 && version >= 1) {
-          const t = new Reader(raw.data);
+          const t = r.tagged(raw.data);
           const n = t.arrayLength(381015 /* VoteResponseData.NodeEndpoints */, true, false);
           const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {

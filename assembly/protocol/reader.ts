@@ -69,6 +69,13 @@ export class Reader {
   errorOffset: i32 = -1;
   /** Array elements and tagged fields this reader may still take (limitElements). */
   private elementsLeft: i32 = NO_ELEMENT_LIMIT;
+  /**
+   * Set with a failure that Kafka's own reader does not make: a known tagged field whose value
+   * does not fill its size exactly. Kafka's generated readers read such a value from the frame
+   * and ignore its size, so a broker may read on (and see other fields than these readers
+   * would). Such a frame must never go on unread.
+   */
+  brokerMayRead: bool = false;
 
   constructor(buf: Uint8Array, pos: i32 = 0, end: i32 = -1) {
     this.buf = buf;
@@ -93,6 +100,7 @@ export class Reader {
     this.error = "";
     this.errorOffset = -1;
     this.elementsLeft = elementLimit;
+    this.brokerMayRead = false;
     return this;
   }
 
@@ -207,7 +215,11 @@ export class Reader {
     return new Uuid(hi, lo);
   }
 
-  /** Unsigned LEB128 varint as Kafka writes it: at most 5 bytes, 32 bits. */
+  /**
+   * Unsigned LEB128 varint as Kafka reads it (ByteUtils.readUnsignedVarint): at most 5 bytes;
+   * the fifth's bits past the 32nd are dropped, not refused, so the value is the one the broker
+   * will use.
+   */
   uvarint<F>(field: F): u32 {
     // Lengths, counts and tags are nearly always below 128: one byte.
     if (!this.failed && this.pos < this.readable) {
@@ -222,7 +234,7 @@ export class Reader {
       if (!this.need(1, field)) return 0;
       const b = this.at(0);
       this.pos += 1;
-      if (i == 4 && (b & 0xf0) != 0) break;
+      if (i == 4 && (b & 0x80) != 0) break;
       value |= (b & 0x7f) << (7 * i);
       if ((b & 0x80) == 0) return value;
     }
@@ -236,14 +248,14 @@ export class Reader {
     return <i32>((u >>> 1) ^ -(u & 1));
   }
 
-  /** Zig-zag varlong: at most 10 bytes, 64 bits. */
+  /** Zig-zag varlong as Kafka reads it: at most 10 bytes, the tenth's bits past the 64th dropped. */
   varlong<F>(field: F): i64 {
     let value: u64 = 0;
     for (let i = 0; i < 10; i++) {
       if (!this.need(1, field)) return 0;
       const b = <u64>this.at(0);
       this.pos += 1;
-      if (i == 9 && (b & 0xfe) != 0) break;
+      if (i == 9 && (b & 0x80) != 0) break;
       value |= (b & 0x7f) << (7 * <u64>i);
       if ((b & 0x80) == 0) return <i64>((value >>> 1) ^ -(value & 1));
     }
@@ -368,10 +380,27 @@ export class Reader {
     return new RawTaggedField(tag, data);
   }
 
-  /** Folds a nested reader's failure (a tagged field's own bytes) into this one. */
+  /**
+   * A reader of a known tagged field's value (`taggedField`'s data), with what is left of this
+   * one's element budget: the field's arrays count against the frame's limit.
+   */
+  tagged(data: Uint8Array): Reader {
+    const t = new Reader(data);
+    t.elementsLeft = this.elementsLeft;
+    return t;
+  }
+
+  /**
+   * Folds the reader of a known tagged field's value (`tagged`) into this one: its failure,
+   * or bytes of the value it left unread, fail this reader where Kafka's would read on
+   * (brokerMayRead).
+   */
   absorb<F>(inner: Reader, field: F): void {
+    this.elementsLeft = inner.elementsLeft;
+    if (this.failed || (!inner.failed && inner.remaining == 0)) return;
     if (inner.failed) this.fail(field, inner.error + " (tagged field data offset " + inner.errorOffset.toString() + ")");
-    else if (inner.remaining != 0) this.fail(field, inner.remaining.toString() + " unread bytes in tagged field");
+    else this.fail(field, inner.remaining.toString() + " unread bytes in tagged field");
+    this.brokerMayRead = true;
   }
 
   skip<F>(n: i32, field: F): void {
@@ -414,6 +443,7 @@ export class Reader {
     if (this.failed || this.pos == end) return;
     if (this.pos < end) this.fail(field, (end - this.pos).toString() + " unread bytes in tagged field");
     else this.fail(field, "tagged field value runs " + (this.pos - end).toString() + " bytes past its size");
+    this.brokerMayRead = true;
   }
 }
 

@@ -146,6 +146,35 @@ describe("Reader on malformed input", () => {
     expect(r.error).toBe("v: malformed varlong");
   });
 
+  it("reads a varint's fifth byte as Kafka does: bits past the 32nd dropped, not refused", () => {
+    // ByteUtils.readUnsignedVarint: result |= tmp << 28 in an int; only a continuation bit fails.
+    const r = new Reader(bytesOf([0x82, 0x80, 0x80, 0x80, 0x10, 0xff, 0xff, 0xff, 0xff, 0x7f]));
+    expect(r.uvarint("v")).toBe(2);
+    expect(r.uvarint("w")).toBe(u32.MAX_VALUE);
+    expect(r.failed).toBe(false);
+  });
+
+  it("reads a varlong's tenth byte as Kafka does: bits past the 64th dropped, not refused", () => {
+    const r = new Reader(bytesOf([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e]));
+    expect(r.varlong("v")).toBe(0); // zig-zag of 0x7e << 63, which keeps no bit
+    expect(r.failed).toBe(false);
+  });
+
+  it("marks a known tagged field that does not fill its size as one a broker may read on", () => {
+    // Kafka's generated readers read a known tag's value and ignore its size.
+    const r = new Reader(bytesOf([0, 0, 0, 7, 9]));
+    const t = r.tagged(bytesOf([0, 0, 0, 7, 9]));
+    t.int32("value");
+    r.skip(5, "tag");
+    r.absorb(t, "value");
+    expect(r.error).toBe("value: 1 unread bytes in tagged field");
+    expect(r.brokerMayRead).toBe(true);
+    const s = new Reader(bytesOf([1]));
+    s.int32("first");
+    expect(s.failed).toBe(true);
+    expect(s.brokerMayRead).toBe(false); // a short read Kafka makes too
+  });
+
   it("refuses a negative length other than null", () => {
     const r = new Reader(bytesOf([0xff, 0xfe, 0x41]));
     r.nullableString("s", false, true);
