@@ -57,6 +57,29 @@ export function decode(frame: Uint8Array, isRequest: bool, apiKey: i16, version:
   return toJson(d.header, d.headerVersion, d.body!, version);
 }
 
+let lastBrokerMayRead = false;
+
+/**
+ * The request in `frame` (the bytes after its size prefix) read as the filter reads it to
+ * decide on it, which is as Kafka's broker reads it: bytes after the body ignored. "" when it
+ * does not read, with the reason in error() and, in brokerMayRead(), whether a broker may read
+ * it anyway (the filter never passes such a frame on unread). test/oracle/broker-reads.ts
+ * compares this with Kafka's own reading.
+ */
+export function readRequestAsBroker(frame: Uint8Array): string {
+  lastError = "";
+  const d = decodeRequest(frame, true);
+  lastBrokerMayRead = d.brokerMayRead;
+  if (d.error.length > 0) {
+    lastError = d.error;
+    return "";
+  }
+  return toJson(d.header, d.headerVersion, d.body!, d.apiVersion);
+}
+
+/** Whether the request readRequestAsBroker() last could not read is one a broker may read. */
+export function brokerMayRead(): bool { return lastBrokerMayRead; }
+
 const walked = new EntityWalk();
 const reader = new Reader(new Uint8Array(0));
 /** Bytes of the names walkFrames() decoded, so that the decoding is not optimized away. */

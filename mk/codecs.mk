@@ -66,6 +66,17 @@ policy-tool: build/policy.wasm
 test-policy: build/policy.wasm build/codecs.wasm kafka $(CLIENTS_CONSOLE_STAMP) test/oracle/target/classpath.txt
 	node --import tsx --test --test-concurrency=1 test/policy/*.test.ts
 
-# Every frame Kafka's classes wrote must decode to Kafka's JSON and encode back byte for byte.
+# Every frame Kafka's classes wrote must decode to Kafka's JSON and encode back byte for byte;
+# and request frames, mutated, must be read as Kafka's broker reads them (broker-reads.ts, a
+# differential fuzzer: BROKER_READS_MUTANTS frames, seed BROKER_READS_SEED; `make broker-reads
+# BROKER_READS_MUTANTS=2000000 BROKER_READS_SEED=$$RANDOM` for a longer run).
+BROKER_READS_MUTANTS ?= 200000
+BROKER_READS_SEED    ?= 20261206
 test-oracle: build/codecs.wasm oracle
 	npx tsx test/oracle/check.ts $(ORACLE_FRAMES) $(SCHEMA_DIR)
+	$(MAKE) --no-print-directory broker-reads
+
+.PHONY: broker-reads
+broker-reads: build/codecs.wasm oracle
+	npx tsx test/oracle/broker-reads.ts $(ORACLE_FRAMES) $(CORPUS_DIR) "$(ORACLE_DIR)/target/classes:$$(cat $(ORACLE_DIR)/target/classpath.txt)" \
+	  --mutants $(BROKER_READS_MUTANTS) --seed $(BROKER_READS_SEED)

@@ -265,19 +265,23 @@ export class Reader {
 
   /**
    * Length of a string, bytes or array: int16/int32 in classic versions, unsigned varint
-   * minus one in compact (flexible) versions. -1 means null.
+   * minus one in compact (flexible) versions. Negative means null (checkLength).
    */
   private length<F>(field: F, compact: bool, wide: bool): i32 {
     if (compact) {
       const n = this.uvarint(field);
-      return <i32>n - 1; // 0 -> null (-1); lengths above 2^31 wrap negative and fail below
+      return <i32>n - 1; // 0 -> null (-1); lengths of 2^31 and more wrap negative
     }
     return wide ? this.int32(field) : <i32>this.int16(field);
   }
 
+  /**
+   * As Kafka's generated readers: any negative length is null (-1 the one writers use), and
+   * refused where the field may not be null.
+   */
   private checkLength<F>(n: i32, nullable: bool, field: F): bool {
     if (this.failed) return false;
-    if (n < -1 || (n == -1 && !nullable)) {
+    if (n < 0 && !nullable) {
       this.fail(field, n == -1 ? "null where not nullable" : "negative length " + n.toString());
       return false;
     }
@@ -336,7 +340,7 @@ export class Reader {
    */
   arrayLength<F>(field: F, compact: bool, nullable: bool): i32 {
     const n = this.length(field, compact, true);
-    if (!this.checkLength(n, nullable, field)) return -1;
+    if (!this.checkLength(n, nullable, field) || n < 0) return -1;
     if (n > this.remaining) {
       this.fail(field, "array of " + n.toString() + " elements with only " + this.remaining.toString() + " bytes left");
       return -1;
@@ -374,7 +378,7 @@ export class Reader {
   taggedField<F>(field: F): RawTaggedField | null {
     const tag = this.uvarint(field);
     const size = <i32>this.uvarint(field);
-    if (!this.need(size, field)) return null;
+    if (!this.need(size, field)) return this.tagPastEnd();
     const data = this.buf.subarray(this.pos, this.pos + size);
     this.pos += size;
     return new RawTaggedField(tag, data);
@@ -434,8 +438,21 @@ export class Reader {
   /** Reads a tagged field's size; returns where its data ends (`pos` after a failure). */
   taggedEnd<F>(field: F): i32 {
     const size = <i32>this.uvarint(field);
-    if (!this.need(size, field)) return this.pos;
+    if (!this.need(size, field)) {
+      this.tagPastEnd();
+      return this.pos;
+    }
     return this.pos + size;
+  }
+
+  /**
+   * A tagged field's size runs past the frame: Kafka reads a known tag's value whatever its
+   * size says, so a broker may read on (brokerMayRead); the tag may be unknown, which Kafka
+   * does not read, but a frame that fails here never goes on unread either way.
+   */
+  private tagPastEnd(): RawTaggedField | null {
+    this.brokerMayRead = true;
+    return null;
   }
 
   /** After walking a known tagged field: its value must fill exactly its size, as `absorb` requires. */

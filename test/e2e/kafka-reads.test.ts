@@ -3,8 +3,10 @@
 // case is first sent straight to the broker, to show that Kafka reads the bytes, then through
 // Envoy:
 //   - a Metadata whose topic count is a varint with a fifth byte Kafka reads (its bits past the
-//     32nd dropped): answered as the broker answers it, the policy deciding on the topic the
-//     broker reads; the build before closed such a client;
+//     32nd dropped), or -2 (null to Kafka, as any negative length: every topic): answered as
+//     the broker answers it, the policy deciding on the topics the broker reads; the build
+//     before closed such a client, and under "pass" passed the listing on unjudged, hidden
+//     topics and all;
 //   - under filter.onDecodeError "pass" (a configuration reload), a Fetch of a topic the client
 //     may not read whose ClusterId tag does not fill its size (Kafka reads the value and ignores
 //     the size) is closed; the build before passed it on unjudged and the broker served the
@@ -49,6 +51,12 @@ const ONE_TOPIC_IN_FIVE_BYTES = Buffer.from([0x82, 0x80, 0x80, 0x80, 0x10]);
 function metadataV12(corr: number, topic: string): Buffer {
   const body = Buffer.concat([ONE_TOPIC_IN_FIVE_BYTES, Buffer.alloc(16), compactString(topic), Buffer.from([0]), Buffer.from([0, 0]), Buffer.from([0])]);
   return requestFrame(API.Metadata, 12, corr, CLIENT, body, true);
+}
+
+/** Metadata v4 whose topic count is -2: null to Kafka's reader (any negative length is), a listing of every topic. */
+const metadataV4All = (corr: number): Buffer => requestFrame(API.Metadata, 4, corr, CLIENT, Buffer.concat([int32(-2), Buffer.from([0])]), false);
+async function listed(frame: Buffer): Promise<string[]> {
+  return (await response(frame, API.Metadata, 4)).topics.map((t: any) => t.name as string);
 }
 
 /** Fetch v12 of partition 0 of `topic` from offset 0; its ClusterId tag (tag 0) says it is `size` bytes, its value 3. */
@@ -99,7 +107,7 @@ async function ask(w: Wire, frame: Buffer): Promise<Buffer | null> {
 
 after(() => reloadPolicy(POLICY_FILE), { timeout: 150_000 });
 
-e2e("a Metadata whose topic count has a fifth byte is read as Kafka reads it: the topic decided, the client answered", async (c) => {
+e2e("a Metadata whose topic count has a fifth byte, or is -2, is read as Kafka reads it: the topics decided, the client answered", async (c) => {
   const open = unique("e2e.open.", "fivebyte");
   const hidden = unique("hidden.", "fivebyte");
   const admin = await directAdmin(c);
@@ -125,9 +133,32 @@ e2e("a Metadata whose topic count has a fifth byte is read as Kafka reads it: th
   const hiddenTopics = (await response(refused, API.Metadata, 12)).topics;
   assert.deepEqual(hiddenTopics.map((t: any) => [t.name, t.errorCode, t.partitions.length]), [[hidden, ERR.TOPIC_AUTHORIZATION_FAILED, 0]],
     "refused as the topic Kafka reads, nothing of it shown");
+  // A topic count of -2 is null to Kafka: every topic. Through Envoy, a listing the policy cuts.
+  const everything = await ask(direct, metadataV4All(4));
+  assert.ok(everything !== null, "the broker answers a Metadata whose topic count is -2");
+  const all = await listed(everything);
+  assert.ok(all.includes(open) && all.includes(hidden), `the broker lists every topic (${all.length})`);
+  const cut = await ask(w, metadataV4All(5));
+  assert.ok(cut !== null, `answered through Envoy, not closed (closed: ${w.closed})`);
+  const shown = await listed(cut);
+  assert.ok(shown.includes(open) && !shown.includes(hidden), `the listing through Envoy shows ${open}, not ${hidden} (${shown.length} topics)`);
+
   const after = await stats();
   assert.equal(delta(before, after, K("request_decode_errors")), 0, "nothing failed to decode");
   assert.equal(w.closed, false, "the connection stays open");
+});
+
+e2e("under onDecodeError pass, a Metadata whose topic count is -2 lists only what the client may describe", async (c) => {
+  const hidden = unique("hidden.", "negative");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [hidden]);
+  await reloadPolicy(PASS_POLICY);
+  const w = await Wire.for(c, "plaintext");
+  const answer = await ask(w, metadataV4All(1));
+  assert.ok(answer !== null, `answered (closed: ${w.closed})`);
+  const shown = await listed(answer);
+  assert.ok(shown.length > 0 && !shown.includes(hidden), `${hidden} is not listed (${shown.length} topics shown)`);
+  assert.equal(shown.filter((t) => !t.startsWith("e2e")).length, 0, `only topics ANONYMOUS may describe: ${shown.filter((t) => !t.startsWith("e2e")).slice(0, 5).join(", ")}`);
 });
 
 e2e("under onDecodeError pass, a Fetch whose ClusterId tag does not fill its size is closed, not served", async (c) => {

@@ -5,6 +5,10 @@ import { dirname, join } from "node:path";
 
 export interface Codecs {
   decode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): string;
+  /** A request read as the filter and Kafka's broker read it (bytes after the body ignored); "" when it does not read (error(), brokerMayRead()). */
+  readRequestAsBroker(frame: Uint8Array): string;
+  /** Whether the request readRequestAsBroker() last could not read is one a broker may read anyway. */
+  brokerMayRead(): boolean;
   reencode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;
   /** The generated views' walk of frames laid out by `table` (start, end, api key, version each), names decoded, `rounds` times: entities found, -1 on failure. */
   walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boolean, rounds: number): number;

@@ -175,9 +175,17 @@ describe("Reader on malformed input", () => {
     expect(s.brokerMayRead).toBe(false); // a short read Kafka makes too
   });
 
-  it("refuses a negative length other than null", () => {
+  it("reads any negative length as null where the field may be null, as Kafka's readers do", () => {
+    const r = new Reader(bytesOf([0xff, 0xfe, 0x80, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xf0]));
+    expect(r.nullableString("s", false, true)).toBeNull();
+    expect(r.arrayLength("a", false, true)).toBe(-1);
+    expect(r.nullableBytes("b", false, true)).toBeNull();
+    expect(r.failed).toBe(false);
+  });
+
+  it("refuses a negative length where the field may not be null", () => {
     const r = new Reader(bytesOf([0xff, 0xfe, 0x41]));
-    r.nullableString("s", false, true);
+    r.string("s", false);
     expect(r.error).toBe("s: negative length -2");
   });
 
@@ -271,8 +279,15 @@ describe("strings decoded as Kafka's broker decodes them (Java's new String(byte
     expect(decoded([0x6f, 0x6b, 0xf0, 0x73, 0x65, 0x63])).toBe("6f 6b fffd 73 65 63");
     expect(decoded([0x6f, 0x6b, 0xf0, 0x9f, 0x98])).toBe("6f 6b fffd");     // cut at the end
     expect(decoded([0xc0, 0x80])).toBe("fffd fffd");                          // overlong NUL
-    expect(decoded([0xed, 0xa0, 0x80])).toBe("fffd fffd fffd");               // a surrogate
     expect(decoded([0xf4, 0x90, 0x80, 0x80])).toBe("fffd fffd fffd fffd");    // past U+10FFFF
+  });
+
+  it("departs from the maximal-subpart rule where Java's String does (JDK 17, checked by test/oracle/broker-reads.ts)", () => {
+    expect(decoded([0xed, 0xa0, 0x80])).toBe("fffd");             // a surrogate: one, not three
+    expect(decoded([0x65, 0xed, 0xa2, 0x2f])).toBe("65 fffd 2f");   // ED A2 then no continuation: one for both
+    expect(decoded([0xed, 0xab])).toBe("fffd");                   // cut by the end: one for what is left
+    expect(decoded([0xe0, 0x80])).toBe("fffd fffd");              // overlong at the end: as the rule says
+    expect(decoded([0xf0, 0x90, 0x41])).toBe("fffd 41");
   });
 
   it("is what the Reader gives for string fields", () => {

@@ -5,6 +5,9 @@
 //   1. a varint whose fifth byte carries bits past the 32nd is read as Kafka's
 //      ByteUtils.readUnsignedVarint reads it (those bits dropped), not refused: a Metadata v12
 //      whose topic count is written so is decided on the topic the broker would serve;
+//   1b. any negative length of a field that may be null is null, as Kafka's readers have it: a
+//      Metadata whose topic count is -2 is a listing of every topic, cut by the policy (under
+//      "pass" it went on unjudged and its answer listed every topic);
 //   2. under "pass", a request of an API or version these codecs do not know (another Kafka
 //      release's broker may: a Produce v2 is served by Kafka 3.9) is closed, as Kafka's broker
 //      closes a version it does not know; nothing of it goes on;
@@ -82,6 +85,27 @@ for (const mode of ["close", "pass"]) {
     c.feed(DOWNSTREAM, allowed);
     check(`1 ${mode}: the same naming an allowed topic goes on as sent`, !c.closed && c.output(DOWNSTREAM).equals(allowed), lastLine(h));
   }
+}
+
+// ---- 1b. any negative length is null, as Kafka reads it: a Metadata v4 whose topic count is
+// -2 asks for every topic, and its answer is cut to those the client may describe ----
+/** Metadata v4 (classic): topics int32 count (-2 here), allowAutoTopicCreation false. */
+const metadataV4All = (corr) => sized(Buffer.concat([header(3, 4, corr, false), i32(-2), Buffer.from([0])]));
+function listingAnswerV4(corr, names) {
+  const t = template("response", 3, 4);
+  t.header = { correlationId: corr };
+  t.body = { ...t.body, topics: names.map((name) => ({ errorCode: 0, name, isInternal: false, partitions: [] })) };
+  return frame(t, false, 3, 4);
+}
+for (const mode of ["close", "pass"]) {
+  const { h, c } = connect({ onDecodeError: mode });
+  const request = metadataV4All(21);
+  c.feed(DOWNSTREAM, request);
+  check(`1b ${mode}: a Metadata whose topic count is -2 (null: every topic) is not closed`, !c.closed, lastLine(h));
+  c.feed(UPSTREAM, listingAnswerV4(21, ["ok.orders", "secret"]));
+  const text = c.output(UPSTREAM).length > 4 ? codecs.decode(c.output(UPSTREAM).subarray(4), false, 3, 4) : "";
+  const names = text ? JSON.parse(text).body.topics.map((t) => t.name) : null;
+  check(`1b ${mode}: ... the broker's listing is cut to the topics the client may describe`, JSON.stringify(names) === JSON.stringify(["ok.orders"]), JSON.stringify(names));
 }
 
 // ---- 2. a version these codecs do not know, under "pass" ----
