@@ -82,6 +82,48 @@ export function brokerMayRead(): bool { return lastBrokerMayRead; }
 
 const walked = new EntityWalk();
 const reader = new Reader(new Uint8Array(0));
+
+/**
+ * The names the filter's view of the request in `frame` finds (its allow path decides on these
+ * without decoding): a JSON array of "kind value" strings, one per topic name, topic id, group
+ * id or transactional id, in the order of the bytes ("null" for a null name). "" when the walk
+ * fails (error()).
+ * test/oracle/broker-reads.ts compares them with the names in Kafka's reading.
+ */
+export function requestViewNames(frame: Uint8Array): string {
+  lastError = "";
+  walked.reset();
+  const r = reader.over(frame);
+  const apiKey = r.int16("RequestHeader.RequestApiKey");
+  const version = r.int16("RequestHeader.RequestApiVersion");
+  r.pos = 0;
+  if (r.failed || !isSupported(apiKey, version)) {
+    lastError = r.failed ? r.describeError() : "unsupported api key " + apiKey.toString() + " version " + version.toString();
+    r.release();
+    return "";
+  }
+  walkRequestHeader(r, requestHeaderVersion(apiKey, version), walked);
+  walkRequest(apiKey, r, version, walked);
+  if (r.failed) {
+    lastError = r.describeError();
+    r.release();
+    return "";
+  }
+  const j = new JsonWriter();
+  j.beginArray();
+  for (let i = 0; i < walked.count; i++) {
+    const k = <EntityKind>walked.kind[i];
+    if (k == EntityKind.TopicId) j.string("topicId " + walked.uuid(frame, i).toString());
+    else if (k == EntityKind.TopicName || k == EntityKind.GroupId || k == EntityKind.TransactionalId) {
+      const name = walked.text(frame, i);
+      const word = k == EntityKind.TopicName ? "topic " : k == EntityKind.GroupId ? "group " : "transactionalId ";
+      j.string(word + (name != null ? name! : "null"));
+    }
+  }
+  j.endArray();
+  r.release();
+  return j.toString();
+}
 /** Bytes of the names walkFrames() decoded, so that the decoding is not optimized away. */
 let namedBytes: i64 = 0;
 

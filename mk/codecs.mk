@@ -77,6 +77,6 @@ test-oracle: build/codecs.wasm oracle
 	$(MAKE) --no-print-directory broker-reads
 
 .PHONY: broker-reads
-broker-reads: build/codecs.wasm oracle
-	npx tsx test/oracle/broker-reads.ts $(ORACLE_FRAMES) $(CORPUS_DIR) "$(ORACLE_DIR)/target/classes:$$(cat $(ORACLE_DIR)/target/classpath.txt)" \
+broker-reads: build/codecs.wasm oracle schemas
+	npx tsx test/oracle/broker-reads.ts $(ORACLE_FRAMES) $(CORPUS_DIR) $(SCHEMA_DIR) "$(ORACLE_DIR)/target/classes:$$(cat $(ORACLE_DIR)/target/classpath.txt)" \
 	  --mutants $(BROKER_READS_MUTANTS) --seed $(BROKER_READS_SEED)

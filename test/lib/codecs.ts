@@ -9,6 +9,8 @@ export interface Codecs {
   readRequestAsBroker(frame: Uint8Array): string;
   /** Whether the request readRequestAsBroker() last could not read is one a broker may read anyway. */
   brokerMayRead(): boolean;
+  /** The names the filter's view of a request finds: a JSON array of "kind value", in the order of the bytes; "" when the walk fails (error()). */
+  requestViewNames(frame: Uint8Array): string;
   reencode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;
   /** The generated views' walk of frames laid out by `table` (start, end, api key, version each), names decoded, `rounds` times: entities found, -1 on failure. */
   walkFrames(frames: Uint8Array, table: Int32Array, isRequest: boolean, rounds: number): number;

@@ -9,11 +9,13 @@
 //   - Kafka reads it, the codecs do not: the codecs must say a broker may read it
 //     (brokerMayRead), so that the filter never passes it on unread (under onDecodeError "pass"
 //     it would otherwise reach the broker unjudged);
+//   - Kafka reads it and the filter's view walks it (its allow path decides on the view alone):
+//     the view must find the topics, topic ids, groups and transactional ids Kafka reads;
 //   - the codecs read what Kafka does not (stricter checks of Kafka's request classes, such as
 //     DeleteAcls filters of unknown types): counted, not a failure: the broker refuses it.
 // Kafka reads with test/oracle's BrokerReads (RequestHeader.parse, AbstractRequest.parseRequest).
 //
-//   npx tsx test/oracle/broker-reads.ts <frames.jsonl> <corpus dir> <classpath> [--mutants N] [--seed S]
+//   npx tsx test/oracle/broker-reads.ts <frames.jsonl> <corpus dir> <schema dir> <classpath> [--mutants N] [--seed S]
 // Prints "N passed, M failed": one check per group of frames (the originals, the mutants of each
 // kind, those mutated twice, the client ids made of every short sequence of bytes at UTF-8's
 // edges), passed when every frame of it is read alike; the frames read apart are listed.
@@ -24,11 +26,12 @@ import { spawnSync } from "node:child_process";
 import { loadCodecs } from "../lib/codecs";
 import { firstDifference, Json, parseLossless } from "../lib/lossless-json";
 import { seededRandom } from "../lib/seeded-random";
+import { loadMessages, type StructSpec } from "../../codegen/model";
 
 const args = process.argv.slice(2);
-const [framesFile, corpusDir, classpath] = args;
-if (!framesFile || !corpusDir || !classpath) {
-  console.error("usage: tsx test/oracle/broker-reads.ts <frames.jsonl> <corpus dir> <classpath> [--mutants N] [--seed S]");
+const [framesFile, corpusDir, schemaDir, classpath] = args;
+if (!framesFile || !corpusDir || !schemaDir || !classpath) {
+  console.error("usage: tsx test/oracle/broker-reads.ts <frames.jsonl> <corpus dir> <schema dir> <classpath> [--mutants N] [--seed S]");
   process.exit(2);
 }
 const option = (name: string, fallback: number): number => {
@@ -170,13 +173,35 @@ const failures: string[] = [];
 /** Frames, and frames read apart, per group: a check each. */
 const groups = new Map<string, { frames: number; apart: number }>();
 const groupOf = (c: Case): string => c.what.includes(", ") ? "mutated twice" : c.what;
-const tally = { bothRead: 0, neitherReads: 0, kafkaOnlyFlagged: 0, oursOnly: 0 };
+const tally = { bothRead: 0, neitherReads: 0, kafkaOnlyFlagged: 0, oursOnly: 0, viewWalked: 0 };
+
+// The names in Kafka's reading, as the view records them: fields annotated with a topic name,
+// group id or transactional id entityType, and topic ids (walk.ts; codegen/emit-views.ts).
+const requestRoots = new Map<number, StructSpec>();
+for (const m of loadMessages(schemaDir)) if (m.kind === "request" && m.apiKey !== null) requestRoots.set(m.apiKey, m.root);
+const ENTITY_WORDS: Record<string, string> = { topicName: "topic", groupId: "group", transactionalId: "transactionalId" };
+function namesIn(s: StructSpec, j: Json, out: string[]): string[] {
+  if (j === null || typeof j !== "object" || Array.isArray(j)) return out;
+  const o = j as { [k: string]: Json };
+  for (const f of s.fields) {
+    if (!(f.jsonName in o)) continue;
+    const v = o[f.jsonName];
+    const word = f.entityType !== null ? ENTITY_WORDS[f.entityType]
+      : f.name === "TopicId" && f.type.kind === "primitive" && f.type.name === "uuid" ? "topicId" : undefined;
+    const element = f.type.kind === "array" ? f.type.element : f.type;
+    const values = f.type.kind === "array" ? (Array.isArray(v) ? v : []) : [v]; // a null array names nothing
+    if (word !== undefined) for (const x of values) out.push(`${word} ${x === null ? "null" : String(x)}`);
+    else if (element.kind === "struct") for (const x of values) namesIn(element.struct, x, out);
+  }
+  return out;
+}
 const oursOnly = new Map<string, number>();
 const shown: string[] = []; // BROKER_READS_SHOW=1: what Kafka alone and the codecs alone read
 for (let i = 0; i < cases.length; i++) {
   const c = cases[i];
   const k = parseLossless(kafka[i]) as { ok: boolean; header?: Json; body?: Json; error?: string };
   const json = codecs.readRequestAsBroker(new Uint8Array(c.frame));
+  const ourError = codecs.error(), mayRead = codecs.brokerMayRead();
   const describe = (): string => `${c.what} (frame ${c.original}, api ${c.frame.readInt16BE(0)} v${c.frame.readInt16BE(2)}): ${c.frame.toString("base64")}`;
   let problem: string | null = null;
   if (k.ok && json !== "") {
@@ -184,11 +209,10 @@ for (let i = 0; i < cases.length; i++) {
     if (d) problem = `read apart from Kafka: ${d}`;
     else tally.bothRead++;
   } else if (k.ok) {
-    if (codecs.brokerMayRead()) {
+    if (mayRead) {
       tally.kafkaOnlyFlagged++;
-      shown.push(`Kafka alone: ${codecs.error()}; ${describe()}`);
-    }
-    else problem = `Kafka reads it, the codecs do not and do not say a broker may: ${codecs.error()}`;
+      shown.push(`Kafka alone: ${ourError}; ${describe()}`);
+    } else problem = `Kafka reads it, the codecs do not and do not say a broker may: ${ourError}`;
   } else if (json !== "") {
     tally.oursOnly++;
     const kind = String(k.error).split(":")[0];
@@ -196,6 +220,15 @@ for (let i = 0; i < cases.length; i++) {
     shown.push(`the codecs alone (Kafka: ${k.error}); ${describe()}`);
   } else {
     tally.neitherReads++;
+  }
+  if (k.ok && problem === null) {
+    const view = codecs.requestViewNames(new Uint8Array(c.frame));
+    if (codecs.error() === "") {
+      tally.viewWalked++;
+      const expected = namesIn(requestRoots.get(c.frame.readInt16BE(0))!, k.body!, []).sort();
+      const found = (JSON.parse(view) as string[]).sort();
+      if (JSON.stringify(expected) !== JSON.stringify(found)) problem = `the view finds other names than Kafka reads: ${JSON.stringify(found)} against ${JSON.stringify(expected)}`;
+    }
   }
   const g = groups.get(groupOf(c)) ?? { frames: 0, apart: 0 };
   groups.set(groupOf(c), g);
@@ -213,6 +246,7 @@ console.log(`broker-reads: ${originals.length} frames (${fromOracle} oracle, ${o
 console.log(`  both read alike ${tally.bothRead}, neither reads ${tally.neitherReads}, Kafka alone (flagged) ${tally.kafkaOnlyFlagged}, the codecs alone ${tally.oursOnly}`
   + (oursOnly.size > 0 ? ` (Kafka: ${[...oursOnly].map(([e, n]) => `${e} ${n}`).join(", ")})` : ""));
 let passed = 0, failed = 0;
+console.log(`  the view walked ${tally.viewWalked} of the frames Kafka reads; every frame passed found the names Kafka reads`);
 for (const [name, g] of [...groups].sort()) {
   console.log(`  ${g.apart === 0 ? "ok  " : "FAIL"} ${name}: ${g.frames} frames${g.apart > 0 ? `, ${g.apart} read apart` : ""}`);
   if (g.apart === 0) passed++;
