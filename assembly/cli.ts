@@ -11,6 +11,7 @@ import { EntityKind, EntityWalk } from "./protocol/walk";
 import { walkRequest, walkResponse } from "./views/index";
 import { walkRequestHeader } from "./views/RequestHeader";
 import { walkResponseHeader } from "./views/ResponseHeader";
+import { saslUserName } from "./enforce/sasl-names";
 import { RequestHeaderData } from "./messages/RequestHeader";
 import { ResponseHeaderData } from "./messages/ResponseHeader";
 import {
@@ -56,6 +57,14 @@ export function decode(frame: Uint8Array, isRequest: bool, apiKey: i16, version:
   }
   return toJson(d.header, d.headerVersion, d.body!, version);
 }
+
+/**
+ * The user the filter takes from a SASL client's first message (`mechanism` as the handshake
+ * named it) once the broker accepts the exchange; "" when it reads none (the filter then closes
+ * the connection). test/oracle/broker-reads.ts compares it with the user Kafka's SASL servers
+ * authenticate.
+ */
+export function saslUser(mechanism: string, token: Uint8Array): string { return saslUserName(mechanism, token); }
 
 let lastBrokerMayRead = false;
 
@@ -117,7 +126,7 @@ export function requestViewNames(frame: Uint8Array): string {
     else if (k == EntityKind.TopicName || k == EntityKind.GroupId || k == EntityKind.TransactionalId) {
       const name = walked.text(frame, i);
       const word = k == EntityKind.TopicName ? "topic " : k == EntityKind.GroupId ? "group " : "transactionalId ";
-      j.string(word + (name != null ? name! : "null"));
+      j.string(name == null ? word + "null" : word + name);
     }
   }
   j.endArray();

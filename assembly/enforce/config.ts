@@ -33,7 +33,7 @@
 import { JsonErrors, JsonFields, parseJson } from "../json/value";
 import { Policy } from "../policy/policy";
 import { BrokerAddress } from "./addresses";
-import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./session";
+import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./sasl-names";
 import { SslPrincipalMapper } from "./ssl-principal-mapper";
 import { ExternalSettings } from "./external";
 import { DEFAULT_REFUSALS_LOGGED_PER_SECOND } from "./refusal-log";

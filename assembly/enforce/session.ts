@@ -2,11 +2,10 @@
 
 import { nowNs } from "../runtime/host";
 import { Uuid } from "../protocol/uuid";
+import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./sasl-names";
 
 export const ANONYMOUS: string = "User:ANONYMOUS";
 
-/** The OAUTHBEARER token claim Kafka's validators take the principal from by default. */
-export const KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM: string = "sub";
 
 export class Session {
   /** "User:<name>": from SASL, else the TLS client certificate, else User:ANONYMOUS. */

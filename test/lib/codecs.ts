@@ -9,6 +9,8 @@ export interface Codecs {
   readRequestAsBroker(frame: Uint8Array): string;
   /** Whether the request readRequestAsBroker() last could not read is one a broker may read anyway. */
   brokerMayRead(): boolean;
+  /** The user the filter takes from a SASL client's first message once the broker accepts it; "" when it reads none. */
+  saslUser(mechanism: string, token: Uint8Array): string;
   /** The names the filter's view of a request finds: a JSON array of "kind value", in the order of the bytes; "" when the walk fails (error()). */
   requestViewNames(frame: Uint8Array): string;
   reencode(frame: Uint8Array, isRequest: boolean, apiKey: number, version: number): Uint8Array | null;

@@ -13,12 +13,17 @@
 //     the view must find the topics, topic ids, groups and transactional ids Kafka reads;
 //   - the codecs read what Kafka does not (stricter checks of Kafka's request classes, such as
 //     DeleteAcls filters of unknown types): counted, not a failure: the broker refuses it.
-// Kafka reads with test/oracle's BrokerReads (RequestHeader.parse, AbstractRequest.parseRequest).
+// And SASL first messages (PLAIN, SCRAM, OAUTHBEARER, generated with their loose corners): for
+// each one Kafka's own SASL server accepts, the user the filter would take once the broker
+// accepts the exchange must be the user Kafka authenticates, or none (the filter then closes).
+// Kafka reads with test/oracle's BrokerReads (RequestHeader.parse, AbstractRequest.parseRequest)
+// and BrokerSasl (PlainSaslServer, ScramSaslServer, OAuthBearerSaslServer).
 //
-//   npx tsx test/oracle/broker-reads.ts <frames.jsonl> <corpus dir> <schema dir> <classpath> [--mutants N] [--seed S]
+//   npx tsx test/oracle/broker-reads.ts <frames.jsonl> <corpus dir> <schema dir> <classpath> [--mutants N] [--sasl N] [--seed S]
 // Prints "N passed, M failed": one check per group of frames (the originals, the mutants of each
 // kind, those mutated twice, the client ids made of every short sequence of bytes at UTF-8's
-// edges), passed when every frame of it is read alike; the frames read apart are listed.
+// edges, the SASL messages of each mechanism), passed when every frame of it is read alike; the
+// frames read apart are listed. BROKER_READS_SHOW=1 also lists what one side alone reads.
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -239,13 +244,112 @@ for (let i = 0; i < cases.length; i++) {
   }
 }
 
-if (process.env.BROKER_READS_SHOW) for (const e of shown) console.log(e);
-for (const f of failures.slice(0, 20)) console.log(`FAIL ${f}`);
-if (failures.length > 20) console.log(`... and ${failures.length - 20} more`);
 console.log(`broker-reads: ${originals.length} frames (${fromOracle} oracle, ${originals.length - fromOracle} corpus), ${MUTANTS} mutants, seed ${SEED}, ${strings.length} UTF-8 client ids`);
 console.log(`  both read alike ${tally.bothRead}, neither reads ${tally.neitherReads}, Kafka alone (flagged) ${tally.kafkaOnlyFlagged}, the codecs alone ${tally.oursOnly}`
   + (oursOnly.size > 0 ? ` (Kafka: ${[...oursOnly].map(([e, n]) => `${e} ${n}`).join(", ")})` : ""));
+// ---- SASL: the user the filter takes once the broker accepts, against Kafka's SASL servers ----
+const SASL_CASES = option("--sasl", 30000);
+const pick = <T>(xs: T[]): T => xs[below(xs.length)];
+/** The usual value most of the time (so that Kafka accepts many messages), else one of the others. */
+const usually = <T>(usual: T, others: T[]): T => random() < 0.8 ? usual : pick(others);
+const USERS = ["alice", "admin", "bob", "", "al=2Cice", "al=3Dice", "al=2cice", "al=ice", "al,ice", "=", "=3", "==", "é", "日本",
+  "a\u0000b", "ad min", " alice", "alice ", "owner", "tok123"];
+const edgeBytes = (): string => Buffer.from(Array.from({ length: 1 + below(3) }, () => UTF8_EDGES[below(UTF8_EDGES.length)])).toString("latin1");
+/** A user name, sometimes with bytes at UTF-8's edges in it (latin1: one char per byte). */
+const userName = (): string => {
+  const u = Buffer.from(pick(USERS), "utf8").toString("latin1");
+  return random() < 0.2 ? u.slice(0, below(u.length + 1)) + edgeBytes() + u.slice(below(u.length + 1)) : u;
+};
+const b64url = (text: string): string => Buffer.from(text, "utf8").toString("base64url");
+const claimsOf = (): string => {
+  const now = Math.floor(Date.now() / 1000);
+  const sub = (): string => usually(JSON.stringify(pick(USERS)), ["\"\\u0061lice\"", "\"\\ud800\"", "42", "null", "[\"alice\"]", "{\"a\":1}", "\"ad\\u006din\"", "\"a\\/b\""]);
+  const parts = [`"sub":${sub()}`, `"exp":${now + 3600}`, `"iat":${now}`];
+  if (random() < 0.2) parts.push(`"sub":${sub()}`);
+  if (random() < 0.1) parts.splice(below(parts.length), 1);
+  if (random() < 0.1) parts.push(`"scope":"x"`);
+  let json = `{${parts.join(",")}}`;
+  if (random() < 0.1) json = pick([" ", "\ufeff", "\n"]) + json;
+  if (random() < 0.1) json += pick([" ", "x", "{}", "{\"sub\":\"admin\"}", ",", "\u0000"]);
+  return json;
+};
+const SASL_MAKERS: Array<[string, () => string]> = [
+  ["PLAIN", () => {
+    const user = userName();
+    const parts = [pick(["", user, userName()]), user, pick(["pw", "", "p\u0000w"])];
+    if (random() < 0.15) parts.push(pick(["", "x"]));
+    if (random() < 0.1) parts.splice(below(parts.length), 1);
+    return parts.join("\u0000");
+  }],
+  ["SCRAM-SHA-256", () => {
+    const user = userName();
+    const gs2 = usually("n,,", [`n,a=${user},`, `n,a=${userName()},`, "y,,", "p=tls-unique,,", "n,a=,"]);
+    const reserved = random() < 0.1 ? "m=x," : "";
+    const extension = random() < 0.3 ? pick([",tokenauth=true", ",tokenauth=false", ",foo=bar", ",n=admin", ",tokenauth=true,x=y"]) : "";
+    const nonce = usually("r0N/Ce", ["abc", "a,b", "", "ab c", "é"]);
+    let m = `${gs2}${reserved}n=${user},r=${nonce}${extension}`;
+    if (random() < 0.1) m = m.replace(",r=", pick([",", ",n=x,r="]));
+    return m;
+  }],
+  ["OAUTHBEARER", () => {
+    const header = b64url(usually("{\"alg\":\"none\"}", ["{\"alg\":\"HS256\"}", "{}", "{\"alg\":\"none\",\"alg\":\"x\"}"]));
+    let payload = b64url(claimsOf());
+    if (random() < 0.1) payload = pick([payload + "=", payload.replace(/-/g, "+"), payload + "!", payload.slice(0, -1)]);
+    const token = usually(`${header}.${payload}.`, [`${header}.${payload}`, `${header}.${payload}.sig`, `${header}.${payload}..`, ` ${header}.${payload}.`]);
+    const authzid = usually("", [`a=${pick(USERS)}`, "a=", "x=y"]);
+    const scheme = usually("Bearer ", ["bearer ", "Bearer  ", "Bearer\t", "BEARER ", "Bearer"]);
+    const kv = usually("", ["host=h\u0001", "auth=Bearer x\u0001", "port=1\u0001"]);
+    const tail = usually("\u0001\u0001", ["\u0001", "\u0001\u0001x", "\u0001x=y\u0001\u0001"]);
+    return `n,${authzid},\u0001${kv}auth=${scheme}${token}${tail}`;
+  }],
+];
+interface SaslCase { mechanism: string; message: Buffer }
+const saslCases: SaslCase[] = [];
+for (let n = 0; n < SASL_CASES; n++) {
+  const [mechanism, make] = SASL_MAKERS[n % SASL_MAKERS.length];
+  // Characters below 256 stand for bytes (userName's edge bytes); the rest are written in UTF-8.
+  const text = make();
+  const message = /^[\u0000-\u00ff]*$/.test(text) ? Buffer.from(text, "latin1") : Buffer.from(text, "utf8");
+  saslCases.push({ mechanism: mechanism === "SCRAM-SHA-256" && random() < 0.5 ? "SCRAM-SHA-512" : mechanism, message });
+}
+const sasl = spawnSync("java", ["-cp", classpath, "dev.kafkawasm.oracle.BrokerSasl"], {
+  input: saslCases.map((c) => `${c.mechanism} ${c.message.toString("base64")}`).join("\n") + "\n", maxBuffer: 1 << 30, encoding: "utf8",
+});
+const kafkaUsers = sasl.stdout.split("\n").filter((l) => l.length > 0);
+if (sasl.status !== 0 || kafkaUsers.length !== saslCases.length) {
+  console.error(`BrokerSasl failed (${sasl.status}, ${kafkaUsers.length} of ${saslCases.length} answered): ${sasl.stderr}`);
+  process.exit(1);
+}
+const saslTally = { accepted: 0, alike: 0, unread: 0 };
+const acceptedBy = new Map<string, number>();
+for (let i = 0; i < saslCases.length; i++) {
+  const c = saslCases[i];
+  const group = `SASL ${c.mechanism.replace(/-\d+$/, "")}`;
+  const g = groups.get(group) ?? { frames: 0, apart: 0 };
+  groups.set(group, g);
+  g.frames++;
+  if (kafkaUsers[i] === "-") continue;
+  saslTally.accepted++;
+  acceptedBy.set(group, (acceptedBy.get(group) ?? 0) + 1);
+  const theirs = Buffer.from(kafkaUsers[i], "base64").toString("utf8");
+  const ours = codecs.saslUser(c.mechanism, new Uint8Array(c.message));
+  if (ours === theirs) saslTally.alike++;
+  else if (ours === "") { // the filter closes such a connection: no principal taken
+    saslTally.unread++;
+    shown.push(`${c.mechanism}: Kafka authenticates ${JSON.stringify(theirs)}, the filter reads none; ${JSON.stringify(c.message.toString("latin1"))}`);
+  }
+  else {
+    g.apart++;
+    failures.push(`${c.mechanism}: Kafka authenticates ${JSON.stringify(theirs)}, the filter would take ${JSON.stringify(ours)}; ${c.message.toString("base64")}`);
+  }
+}
+
+if (process.env.BROKER_READS_SHOW) for (const e of shown) console.log(e);
+for (const f of failures.slice(0, 20)) console.log(`FAIL ${f}`);
+if (failures.length > 20) console.log(`... and ${failures.length - 20} more`);
 let passed = 0, failed = 0;
+console.log(`  SASL: ${saslCases.length} first messages, Kafka accepts ${saslTally.accepted} (${[...acceptedBy].map(([m, n]) => `${m.slice(5)} ${n}`).join(", ")}):`
+  + ` the filter takes the same user for ${saslTally.alike}, none (it closes) for ${saslTally.unread}`);
 console.log(`  the view walked ${tally.viewWalked} of the frames Kafka reads; every frame passed found the names Kafka reads`);
 for (const [name, g] of [...groups].sort()) {
   console.log(`  ${g.apart === 0 ? "ok  " : "FAIL"} ${name}: ${g.frames} frames${g.apart > 0 ? `, ${g.apart} read apart` : ""}`);

@@ -15,7 +15,8 @@ import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messag
 import { decodeResponse } from "../../assembly/codec/frame";
 import { RequestHeader, RequestNote, ResponseInfo, VerdictKind } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
-import { answerUnsupportedApiVersions, saslUserName, oauthBearerSubject } from "../../assembly/enforce/apis/connection";
+import { answerUnsupportedApiVersions } from "../../assembly/enforce/apis/connection";
+import { saslUserName, oauthBearerSubject } from "../../assembly/enforce/sasl-names";
 import { hostOf, Enforcer } from "../../assembly/enforce/handler";
 import { TlsPrincipal, kafkaTlsPrincipal } from "../../assembly/enforce/tls-principal";
 import { SslPrincipalMapper } from "../../assembly/enforce/ssl-principal-mapper";
@@ -156,6 +157,12 @@ describe("SASL principal", () => {
     expect(saslUserName("PLAIN", utf8("no-nul-at-all"))).toBe("");
     expect(saslUserName("OAUTHBEARER", utf8("n,,\x01auth=Bearer x\x01\x01"))).toBe("");
     expect(saslUserName("OAUTHBEARER", bearer("", `{"sub":"alice"}`))).toBe("alice");
+  });
+
+  it("reads no user from a SCRAM delegation token: the broker authenticates its owner, whom the message does not name", () => {
+    expect(saslUserName("SCRAM-SHA-256", utf8("n,,n=tok123,r=abc,tokenauth=true"))).toBe("");
+    expect(saslUserName("SCRAM-SHA-512", utf8("n,,n=tok123,r=abc,tokenauth=TRUE"))).toBe("");
+    expect(saslUserName("SCRAM-SHA-256", utf8("n,,n=bob,r=abc,tokenauth=false"))).toBe("bob");
   });
 
   it("reads OAUTHBEARER's principal from the token's sub claim as Kafka's server does, or nothing", () => {

@@ -5,7 +5,6 @@
 import { Message } from "../../protocol/message";
 import { Reader } from "../../protocol/reader";
 import { EntityWalk } from "../../protocol/walk";
-import { decodeUtf8 } from "../../protocol/utf8";
 import { UNSUPPORTED_VERSION, errorName } from "../../protocol/errors";
 import { API_KEYS, minVersion, maxVersion } from "../../messages/apis";
 import { ApiVersionsResponseData, ApiVersion } from "../../messages/ApiVersionsResponse";
@@ -17,15 +16,14 @@ import { RequestHeader, Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
 import { Rule } from "./rules";
 import { ResponseRewrite } from "../rewrite";
-import { Session, KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "../session";
+import { Session } from "../session";
+import { saslUserName } from "../sasl-names";
 import { printable } from "../../runtime/host";
 import { connectionLines } from "../../filter/connection-lines";
 import { count, counter } from "../observe";
 import { decodeResponseWith } from "../../codec/frame";
 import { readFilterResponse } from "../../messages/filter-codecs";
 import { apiName as statApiName } from "../../filter/stats";
-import { base64Decode } from "../../json/base64";
-import { parseJson, JsonKind } from "../../json/value";
 
 /**
  * SASL exchanges the broker accepted (the principal set, or set again), rounds it refused, and
@@ -332,73 +330,4 @@ function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): string 
   s.principal = principal;
   s.signedIn = true;
   return "";
-}
-
-/**
- * The user name in a mechanism's first client message, as Kafka's server side reads it:
- * PLAIN "authzid NUL authcid NUL password" (the authcid); SCRAM "gs2-header,n=user,r=nonce";
- * OAUTHBEARER the token's `claim` (oauthBearerSubject). "" when there is none to read.
- */
-export function saslUserName(mechanism: string, auth: Uint8Array, claim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM): string {
-  if (mechanism == "PLAIN") {
-    let first = -1, second = -1;
-    for (let i = 0; i < auth.length; i++) {
-      if (auth[i] != 0) continue;
-      if (first < 0) first = i;
-      else { second = i; break; }
-    }
-    if (first < 0 || second < 0) return "";
-    return decodeUtf8(auth.dataStart + <usize>(first + 1), <usize>(second - first - 1));
-  }
-  if (mechanism.startsWith("SCRAM-")) {
-    const text = decodeUtf8(auth.dataStart, <usize>auth.length);
-    const parts = text.split(",");
-    for (let i = 2; i < parts.length; i++) {
-      const p = unchecked(parts[i]);
-      if (p.startsWith("n=")) return p.substring(2).replaceAll("=2C", ",").replaceAll("=3D", "=");
-    }
-  }
-  if (mechanism == "OAUTHBEARER") return oauthBearerSubject(auth, claim);
-  return "";
-}
-
-/** Kafka's sasl.server.max.receive.size default: a larger client message fails at the broker. */
-const OAUTHBEARER_MAX_BYTES = 524288;
-
-/**
- * The principal name Kafka's OAUTHBEARER server takes from a client's initial response (RFC
- * 7628: "n,[a=authzid]," then ^A-separated key=value pairs, "auth=Bearer <token>" among them):
- * the token's `claim` ("sub" unless the broker's sasl.oauthbearer.sub.claim.name says another),
- * the payload of a JWS in compact form. "" when the message, token or claim is not what Kafka
- * accepts, or the authzid names someone else (Kafka refuses that). The broker checks the token;
- * the filter takes the name only from a token the broker accepted.
- */
-export function oauthBearerSubject(auth: Uint8Array, claim: string = KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM): string {
-  if (auth.length > OAUTHBEARER_MAX_BYTES) return "";
-  const text = decodeUtf8(auth.dataStart, <usize>auth.length);
-  if (!text.startsWith("n,")) return "";
-  const gs2End = text.indexOf(",", 2);
-  if (gs2End < 0 || text.charCodeAt(gs2End + 1) != 1) return "";
-  const gs2 = text.substring(2, gs2End);
-  if (gs2.length > 0 && !gs2.startsWith("a=")) return "";
-  const authzid = gs2.substring(2).replaceAll("=2C", ",").replaceAll("=3D", "=");
-  let bearer = "";
-  const pairs = text.substring(gs2End + 2).split("\x01");
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = unchecked(pairs[i]);
-    if (pair.startsWith("auth=")) bearer = pair.substring(5);
-  }
-  const space = bearer.indexOf(" ");
-  if (space < 0 || bearer.substring(0, space).toLowerCase() != "bearer") return "";
-  const parts = bearer.substring(space + 1).trimStart().split(".");
-  if (parts.length != 3) return "";
-  const payload = base64Decode(unchecked(parts[1]));
-  if (payload == null) return "";
-  const claims = parseJson(decodeUtf8(payload.dataStart, <usize>payload.length));
-  const root = claims.value;
-  if (root == null || root.kind != JsonKind.Object) return "";
-  const sub = root.get(claim);
-  if (sub == null || sub.kind != JsonKind.String || sub.text.length == 0) return "";
-  if (authzid.length > 0 && authzid != sub.text) return "";
-  return sub.text;
 }
