@@ -70,10 +70,10 @@ export class Reader {
   /** Array elements and tagged fields this reader may still take (limitElements). */
   private elementsLeft: i32 = NO_ELEMENT_LIMIT;
   /**
-   * Set with a failure that Kafka's own reader does not make: a known tagged field whose value
-   * does not fill its size exactly. Kafka's generated readers read such a value from the frame
-   * and ignore its size, so a broker may read on (and see other fields than these readers
-   * would). Such a frame must never go on unread.
+   * Set with a failure that Kafka's own reader may not make: a known tagged field whose value
+   * does not fill its size exactly, or whose size runs past the frame. Kafka's generated
+   * readers read such a value from the frame and ignore its size, so a broker may read on (and
+   * see other fields than these readers would). Such a frame must never go on unread.
    */
   brokerMayRead: bool = false;
 
