@@ -262,9 +262,10 @@ const userName = (): string => {
 };
 const b64url = (text: string): string => Buffer.from(text, "utf8").toString("base64url");
 const claimsOf = (): string => {
-  const now = Math.floor(Date.now() / 1000);
+  // Fixed times (issued in 2023, expiring in 2096), so that a seed repeats its messages byte for byte.
+  const issued = 1_700_000_000, expires = 4_000_000_000;
   const sub = (): string => usually(JSON.stringify(pick(USERS)), ["\"\\u0061lice\"", "\"\\ud800\"", "42", "null", "[\"alice\"]", "{\"a\":1}", "\"ad\\u006din\"", "\"a\\/b\""]);
-  const parts = [`"sub":${sub()}`, `"exp":${now + 3600}`, `"iat":${now}`];
+  const parts = [`"sub":${sub()}`, `"exp":${expires}`, `"iat":${issued}`];
   if (random() < 0.2) parts.push(`"sub":${sub()}`);
   if (random() < 0.1) parts.splice(below(parts.length), 1);
   if (random() < 0.1) parts.push(`"scope":"x"`);
