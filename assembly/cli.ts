@@ -1,7 +1,7 @@
 // Entry point of build/codecs.wasm, the module behind the `kafka-wasm` CLI and the oracle
 // checks: the same generated codecs the filter runs, exposed as plain functions.
 
-import { decodeRequest, decodeResponse, encodeFrame } from "./codec/frame";
+import { decodeRequest, decodeResponse, encodeFrame, unsupported } from "./codec/frame";
 import { Writer } from "./protocol/writer";
 import { JsonWriter } from "./json/writer";
 import { Message } from "./protocol/message";
@@ -107,7 +107,7 @@ export function requestViewNames(frame: Uint8Array): string {
   const version = r.int16("RequestHeader.RequestApiVersion");
   r.pos = 0;
   if (r.failed || !isSupported(apiKey, version)) {
-    lastError = r.failed ? r.describeError() : "unsupported api key " + apiKey.toString() + " version " + version.toString();
+    lastError = r.failed ? r.describeError() : unsupported(apiKey, version);
     r.release();
     return "";
   }

@@ -6,7 +6,6 @@ import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./sasl-names";
 
 export const ANONYMOUS: string = "User:ANONYMOUS";
 
-
 export class Session {
   /** "User:<name>": from SASL, else the TLS client certificate, else User:ANONYMOUS. */
   principal: string = ANONYMOUS;

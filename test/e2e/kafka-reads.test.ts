@@ -98,7 +98,7 @@ async function recordBytes(frame: Buffer): Promise<{ error: number; bytes: numbe
   return { error: p?.errorCode ?? -1, bytes: typeof records === "string" ? Buffer.from(records, "base64").length : 0 };
 }
 
-/** Sends `frame` on a fresh connection to `w` and returns its answer, or null when the peer closed. */
+/** Sends `frame` on `w` and returns the next answer, or null when the peer closed (or none came within 5 s). */
 async function ask(w: Wire, frame: Buffer): Promise<Buffer | null> {
   await w.send(frame);
   const f = await w.next(5000);
