@@ -129,6 +129,53 @@ export function explainAcl(config: string, principal: string, host: string, reso
 }
 
 /**
+ * Many ACL questions about one policy, answered by the three ways the filter asks its
+ * authorizer, for test/policy/acl-differential.test.ts. `questions`: one per line, fields
+ * tab-separated, operations by Kafka's names joined with ",":
+ *   "ops <principal> <host> <TYPE> <name> <OP,OP,...>": per operation "1" or "0" from decide()
+ *     (one check), then a space, then the same from allowedOperations() (a Metadata or Describe
+ *     answer's authorized operations);
+ *   "type <principal> <host> <TYPE> - <OP>": "1" or "0" from authorizeByResourceType().
+ * One answer line per question, or "" with error().
+ */
+export function authorizeAll(config: string, questions: string): string {
+  lastError = "";
+  const policy = policyOf(config);
+  if (policy == null) return "";
+  const authorizer = policy.authorizer;
+  const lines = questions.split("\n");
+  const answers = new Array<string>();
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].length == 0) continue;
+    const f = lines[i].split("\t");
+    const type = f.length == 6 ? parseResourceType(f[3]) : -1;
+    const names = f.length == 6 ? f[5].split(",") : new Array<string>();
+    const ops = new StaticArray<i32>(names.length);
+    let known = type > ResourceType.Any;
+    for (let k = 0; k < names.length; k++) {
+      ops[k] = parseOperation(names[k]);
+      known = known && ops[k] > AclOperation.All;
+    }
+    if (!known || !isValidPrincipal(f[1]) || (f[0] == "type" && ops.length != 1)) {
+      lastError = "question " + (i + 1).toString() + " is not \"ops|type principal host TYPE name OP,...\": " + lines[i];
+      return "";
+    }
+    if (f[0] == "type") {
+      answers.push(authorizer.authorizeByResourceType(f[1], f[2], type, ops[0]) ? "1" : "0");
+      continue;
+    }
+    let one = "", listed = "";
+    const bits = authorizer.allowedOperations(f[1], f[2], type, f[4], ops);
+    for (let k = 0; k < ops.length; k++) {
+      one += decisionAllowed(authorizer.decide(f[1], f[2], type, f[4], ops[k])) ? "1" : "0";
+      listed += (bits & (1 << ops[k])) != 0 ? "1" : "0";
+    }
+    answers.push(one + " " + listed);
+  }
+  return answers.join("\n");
+}
+
+/**
  * The principal the filter gives a TLS client, under the configuration's
  * filter.sslPrincipalMappingRules: from `subject` as Envoy gives it (BoringSSL's RFC 2253, as
  * `openssl x509 -noout -subject -nameopt RFC2253` prints it), or, `isKafkaName`, from the

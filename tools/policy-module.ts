@@ -14,6 +14,8 @@ export interface PolicyModule {
   /** JSON text, or throws with the module's reason. */
   explainAcl(config: string, principal: string, host: string, resource: string, operation: string): string;
   explainRequest(config: string, principal: string, host: string, requestJson: string): string;
+  /** Answer lines to ACL questions (see policy-cli.ts authorizeAll), or throws with the module's reason. */
+  authorizeAll(config: string, questions: string): string;
   /** The principal of a TLS client (JSON {"principal"}), from Envoy's subject or Kafka's name of it. */
   tlsPrincipal(config: string, subject: string, isKafkaName: boolean): string;
 }
@@ -99,6 +101,7 @@ export async function loadPolicyModule(): Promise<PolicyModule> {
     },
     explainAcl: (config, principal, host, resource, operation) => answer(call("explainAcl", config, principal, host, resource, operation)),
     explainRequest: (config, principal, host, request) => answer(call("explainRequest", config, principal, host, request)),
+    authorizeAll: (config, questions) => answer(call("authorizeAll", config, questions)),
     tlsPrincipal: (config, subject, isKafkaName) => answer(call("tlsPrincipal", config, subject, isKafkaName)),
   };
 }

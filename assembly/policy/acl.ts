@@ -11,7 +11,13 @@
 //    denies only its own operation, or everything when ALL);
 //  * any matching DENY wins; else any matching ALLOW allows; else, if no ACL applies to
 //    the resource at all (whatever its principal, host or operation), the default
-//    (allowEveryoneIfNoAclFound) decides; else denied.
+//    (allowEveryoneIfNoAclFound) decides; else denied;
+//  * but a name that starts with "*" (other than "*" itself) is out of the wildcard's reach
+//    on Kafka: StandardAuthorizerData.checkSection takes the LITERAL "*" for a literal that is
+//    only a prefix of the name, and skips it. Its ALLOWs do not grant such a name here either
+//    (the filter never grants what the broker's authorizer refuses) and do not count as ACLs
+//    of the resource; its DENYs still deny (a client choosing such a group or transactional
+//    id must not escape a DENY meant for every name: the one place the filter is stricter).
 //
 // Enum values are Kafka's wire codes (AclOperation.code() and so on).
 
@@ -374,6 +380,28 @@ function pickAbout(list: Array<Acl>, principal: string, host: string, about: Arr
   return list.length > 0;
 }
 
+/** Adds the DENYs of `list` about this principal and host to `about` (the wildcard's, for a name out of its reach). */
+function pickDenies(list: Array<Acl>, principal: string, host: string, about: Array<Acl>): void {
+  for (let i = 0, n = list.length; i < n; i++) {
+    const acl = unchecked(list[i]);
+    if (acl.permission == AclPermission.Deny && aclAppliesTo(acl, principal, host)) about.push(acl);
+  }
+}
+
+/** A DENY of `list` deciding this request: its index, or -1. */
+function denyIn(list: Array<Acl>, principal: string, host: string, op: i32): i32 {
+  for (let i = 0, n = list.length; i < n; i++) {
+    const acl = unchecked(list[i]);
+    if (acl.permission == AclPermission.Deny && aclMatches(acl, principal, host, op)) return acl.index;
+  }
+  return -1;
+}
+
+/** Is the name out of the LITERAL "*" wildcard's reach on Kafka (it starts with "*" and is not "*")? See the head of this file. */
+@inline function outOfWildcardReach(name: string): bool {
+  return name.length > 1 && load<u16>(changetype<usize>(name)) == 42;
+}
+
 export class AclAuthorizer {
   readonly acls: Array<Acl>;
   readonly superUsers: Set<string>;
@@ -485,7 +513,9 @@ export class AclAuthorizer {
         deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
       }
-      deny = this.scan(idx.wildcard, principal, host, operation);
+      deny = outOfWildcardReach(resourceName)
+        ? denyIn(idx.wildcard, principal, host, operation)
+        : this.scan(idx.wildcard, principal, host, operation);
       if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
     }
     if (this.allowIndex >= 0) return pack(AuthzReason.AllowAcl, this.allowIndex);
@@ -520,7 +550,8 @@ export class AclAuthorizer {
       for (let i = 0, n = matched.length; i < n; i++) {
         sawAcl = pickAbout(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, about) || sawAcl;
       }
-      sawAcl = pickAbout(idx.wildcard, principal, host, about) || sawAcl;
+      if (outOfWildcardReach(resourceName)) pickDenies(idx.wildcard, principal, host, about);
+      else sawAcl = pickAbout(idx.wildcard, principal, host, about) || sawAcl;
     }
     for (let i = 0; i < operations.length; i++) {
       const op = unchecked(operations[i]);

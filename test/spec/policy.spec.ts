@@ -119,6 +119,27 @@ describe("ACL semantics (StandardAuthorizer)", () => {
     expect(allowed(p, "User:alice", TOPIC, "*x", READ)).toBe(true);
   });
 
+  it("keeps a name starting with \"*\" out of LITERAL \"*\" ALLOWs, as Kafka does, but not out of its DENYs", () => {
+    // StandardAuthorizer skips the wildcard for such a name (it takes it for a literal prefix).
+    let p = policyOf([acl("User:alice", "READ", "ALLOW", "*", "LITERAL", "GROUP")]);
+    expect(allowed(p, "User:alice", GROUP, "*x", READ)).toBe(false);
+    expect(allowed(p, "User:alice", GROUP, "*", READ)).toBe(true);
+    expect(allowed(p, "User:alice", GROUP, "x*", READ)).toBe(true);
+    const ops: StaticArray<i32> = [READ, DESCRIBE];
+    expect(p.authorizer.allowedOperations("User:alice", HOST, GROUP, "*x", ops)).toBe(0);
+    // Nor does it count as an ACL of the resource: the default decides, as on Kafka.
+    p = policyOf([acl("User:alice", "READ", "ALLOW", "*", "LITERAL", "GROUP")], true);
+    expect(allowed(p, "User:bob", GROUP, "*x", READ)).toBe(true);
+    expect(allowed(p, "User:bob", GROUP, "x", READ)).toBe(false);
+    // A DENY of every name still denies it (Kafka would let it escape).
+    p = policyOf([acl("User:*", "READ", "ALLOW", "*x", "PREFIXED", "GROUP"), acl("User:mallory", "ALL", "DENY", "*", "LITERAL", "GROUP")]);
+    expect(allowed(p, "User:alice", GROUP, "*x", READ)).toBe(true);
+    expect(allowed(p, "User:mallory", GROUP, "*x", READ)).toBe(false);
+    expect(p.authorize("User:mallory", HOST, GROUP, "*x", READ).describe()).toBe("denied by acls[1]");
+    expect(p.authorizer.allowedOperations("User:mallory", HOST, GROUP, "*x", ops)).toBe(0);
+    expect(p.authorizer.allowedOperations("User:alice", HOST, GROUP, "*x", ops)).toBe((1 << READ) | (1 << DESCRIBE));
+  });
+
   it("lets a DENY win over any ALLOW", () => {
     const p = policyOf([
       acl("User:*", "READ", "ALLOW", "*"),

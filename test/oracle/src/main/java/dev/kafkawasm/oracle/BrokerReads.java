@@ -12,12 +12,7 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
@@ -35,15 +30,7 @@ public final class BrokerReads {
 
     public static void main(String[] args) throws Exception {
         ObjectMapper output = JsonMapper.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-             BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isEmpty()) continue;
-                out.write(output.writeValueAsString(read(Base64.getDecoder().decode(line))));
-                out.write('\n');
-            }
-        }
+        LineAnswers.run(line -> output.writeValueAsString(read(Base64.getDecoder().decode(line))));
     }
 
     private static ObjectNode read(byte[] frame) {

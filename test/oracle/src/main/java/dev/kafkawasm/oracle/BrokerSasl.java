@@ -16,10 +16,6 @@ import javax.security.auth.callback.CallbackHandler;
 import javax.security.auth.callback.NameCallback;
 import javax.security.auth.login.AppConfigurationEntry;
 import javax.security.sasl.SaslServer;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -39,17 +35,11 @@ import java.util.List;
  */
 public final class BrokerSasl {
     public static void main(String[] args) throws Exception {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-             BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isEmpty()) continue;
-                int space = line.indexOf(' ');
-                String user = userOf(line.substring(0, space), Base64.getDecoder().decode(line.substring(space + 1)));
-                out.write(user == null ? "-" : Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8)));
-                out.write('\n');
-            }
-        }
+        LineAnswers.run(line -> {
+            int space = line.indexOf(' ');
+            String user = userOf(line.substring(0, space), Base64.getDecoder().decode(line.substring(space + 1)));
+            return user == null ? "-" : Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8));
+        });
     }
 
     private static String userOf(String mechanism, byte[] message) {
