@@ -294,7 +294,7 @@ export class Enforcer extends KafkaHandler {
 
   onRawSaslToken(token: Uint8Array): void { rawSaslTokenSent(this.session, token); }
 
-  onRawSaslAnswer(answer: Uint8Array): void { rawSaslAnswered(this.session); }
+  onRawSaslAnswer(answer: Uint8Array): string { return rawSaslAnswered(this.session); }
 }
 
 /**

@@ -905,7 +905,12 @@ class ResponseSide extends FrameCallbacks {
     const conn = this.conn;
     if (this.raw) {
       this.raw = false;
-      conn.handler.onRawSaslAnswer(frame);
+      const refused = conn.handler.onRawSaslAnswer(frame);
+      if (refused.length > 0) {
+        conn.handlerClosed = true;
+        framer.fail("policy closed the connection on a raw SASL answer: " + refused);
+        return;
+      }
       conn.rawTokenSent = false;
       conn.rawExchanges--;
       framer.passHeld(out);

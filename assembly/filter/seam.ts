@@ -166,8 +166,12 @@ export class KafkaHandler {
   takeRawSaslExchanges(): i32 { return 0; }
   /** A raw token from the client (a view valid during the call). */
   onRawSaslToken(token: Uint8Array): void {}
-  /** The broker's answer to the latest raw token (a view valid during the call). */
-  onRawSaslAnswer(answer: Uint8Array): void {}
+  /**
+   * The broker's answer to the latest raw token (a view valid during the call): "" to pass it
+   * on, else why the connection closes instead (the broker signed in someone the policy cannot
+   * name).
+   */
+  onRawSaslAnswer(answer: Uint8Array): string { return ""; }
 
   /** The connection is gone; no hook is called after this. */
   onClose(): void {}

@@ -163,3 +163,29 @@ e2e("[sasl] OAUTHBEARER re-authentication: alice's connection presents a token f
   assert.equal(await highWatermark(admin, secret), 0, `nothing reached ${secret} at the broker`);
   await afterAttack(c, "sasl");
 });
+
+// Kafka's OAUTHBEARER server answers a token it refuses with a challenge and reads the client's
+// next message, unless it is a lone %x01, as a new token: a client may try again on the same
+// exchange. A refused (expired) token, then alice's, signs alice in; her rights apply, not
+// ANONYMOUS's from before (ANONYMOUS may write e2e.*, alice may not).
+e2e("[sasl] OAUTHBEARER: a token Kafka refuses, then alice's on the same exchange: Kafka signs alice in, and alice's rights apply, not ANONYMOUS's", async (c) => {
+  const anonymous = unique("e2e.", "oauth-retry"), hers = unique("orders.", "oauth-retry");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [anonymous, hers]);
+  const w = await Wire.for(c, "sasl");
+  const past = Math.floor(Date.now() / 1000) - 7200;
+  const expired = await signIn(w, initialResponse(jws(JSON.stringify({ sub: "bob", iat: past, exp: past + 60 }))));
+  assert.equal(expired.errorCode, ERR.NONE, "Kafka answers a token it refuses with a challenge, error 0");
+  assert.ok((expired.authBytes?.length ?? 0) > 0, `a challenge: ${JSON.stringify(expired)}`);
+  await w.send(await saslAuthenticate(3, initialResponse(jws(claimsFor("alice")))));
+  const retried = await response((await w.next(5000))!, API.SaslAuthenticate, 1);
+  assert.equal(retried.errorCode, ERR.NONE, "Kafka takes the second token");
+  assert.equal(retried.authBytes?.length ?? 0, 0, `no challenge: alice is signed in (${JSON.stringify(retried)})`);
+  await w.send(await produce(4, anonymous));
+  assert.deepEqual(await produceErrors((await w.next(5000))!), [ERR.TOPIC_AUTHORIZATION_FAILED], "alice may not write e2e.* (ANONYMOUS may)");
+  await w.send(await produce(5, hers));
+  assert.deepEqual(await produceErrors((await w.next(5000))!), [ERR.NONE], "alice writes orders.*");
+  assert.equal(await highWatermark(admin, anonymous), 0, `nothing reached ${anonymous}`);
+  assert.ok(await waitForLog(c.mark, ["authenticated User:alice via SASL/OAUTHBEARER"]), "the filter says it took alice");
+  await afterAttack(c, "sasl");
+});

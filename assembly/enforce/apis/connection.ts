@@ -231,22 +231,25 @@ export function rawSaslTokenSent(s: Session, token: Uint8Array): void {
 
 /**
  * The broker answered the client's latest raw token. Raw SASL has no error field: Kafka
- * closes the connection when a round fails, so an answer is the round's success.
+ * closes the connection when a round fails, so an answer is the round's success. Why the
+ * connection must close, or "".
  */
-export function rawSaslAnswered(s: Session): void {
+export function rawSaslAnswered(s: Session): string {
   // PLAIN's and SCRAM's users are read as Kafka reads them: a round it accepts names one.
-  roundSucceeded(s, s.saslTokensSent, s.saslFirstToken);
+  return roundSucceeded(s, s.saslTokensSent, s.saslFirstToken);
 }
 
 export function checkSaslAuthenticate(ctx: RequestContext, rule: Rule): Verdict {
   const s = ctx.session;
   s.saslUnanswered++;
   const round = ++s.saslTokensSent;
-  // Only the first token names the user (PLAIN's authcid, SCRAM's client-first n=). It is read
-  // when the answer comes: the mechanism it is read with is the one the broker accepted, whose
-  // answer comes first by position even when the client sent both requests in one write.
-  // A copy: the decoded bytes are a view on a frame buffer that is reused before the answer.
-  const token = round == 1 ? changetype<SaslAuthenticateRequestData>(ctx.body).authBytes.slice() : new Uint8Array(0);
+  // The token naming the user (PLAIN's authcid, SCRAM's client-first n=, an OAUTHBEARER token)
+  // is read when the answer comes: the mechanism it is read with is the one the broker
+  // accepted, whose answer comes first by position even when the client sent both requests in
+  // one write. Every round's token is kept, as which one names the user is known only then
+  // (OAUTHBEARER takes a new token after refusing one). A copy: the decoded bytes are a view on
+  // a frame buffer that is reused before the answer.
+  const token = changetype<SaslAuthenticateRequestData>(ctx.body).authBytes.slice();
   ctx.after = new TokenSent(s, round, token);
   return ctx.pass();
 }
@@ -254,7 +257,7 @@ export function checkSaslAuthenticate(ctx: RequestContext, rule: Rule): Verdict 
 class TokenSent extends ResponseRewrite {
   get enforcesPolicy(): bool { return false; }
 
-  constructor(readonly session: Session, readonly round: i32, readonly firstToken: Uint8Array) { super(); }
+  constructor(readonly session: Session, readonly round: i32, readonly token: Uint8Array) { super(); }
 
   /** Read here, not in apply(): a round the broker accepted for a user the filter cannot read closes the connection. */
   fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
@@ -274,22 +277,28 @@ class TokenSent extends ResponseRewrite {
   private settle(r: SaslAuthenticateResponseData): string {
     const s = this.session;
     if (s.saslUnanswered > 0) s.saslUnanswered--;
+    // Kafka's OAUTHBEARER server reads every message but a lone %x01 as a new token: a client
+    // may try another after one was refused, so each message is a first round of its own.
+    const oauth = s.saslMechanism == "OAUTHBEARER";
+    const round = oauth ? 1 : this.round;
     if (r.errorCode != 0) {
       // The user a failed round was for: the first round's token names it, later rounds follow
-      // a first that succeeded.
-      authenticationFailed(s, this.round == 1 ? saslUserName(s.saslMechanism, this.firstToken, s.oauthbearerPrincipalClaim) : s.saslUser, r.errorCode, r.errorMessage);
+      // a first that succeeded (an OAUTHBEARER %x01 after a refused token: that token's user).
+      let user = round == 1 ? saslUserName(s.saslMechanism, this.token, s.oauthbearerPrincipalClaim) : s.saslUser;
+      if (oauth && user.length == 0) user = s.saslUser;
+      authenticationFailed(s, user, r.errorCode, r.errorMessage);
       s.saslUser = "";
       s.saslRounds = 0;
       return "";
     }
-    if (s.saslMechanism == "OAUTHBEARER" && r.authBytes.length > 0) {
-      // Kafka answers a token it refuses with its error as a challenge (error code 0) and fails
-      // the client's next message: no round succeeded. The user is kept for that failure's line.
-      if (this.round == 1) s.saslUser = saslUserName(s.saslMechanism, this.firstToken, s.oauthbearerPrincipalClaim);
+    if (oauth && r.authBytes.length > 0) {
+      // Kafka answers a token it refuses with its error as a challenge (error code 0): no round
+      // succeeded. The user is kept for the line of the failure that follows a %x01.
+      s.saslUser = saslUserName(s.saslMechanism, this.token, s.oauthbearerPrincipalClaim);
       s.saslRounds = 0;
       return "";
     }
-    return roundSucceeded(s, this.round, this.firstToken);
+    return roundSucceeded(s, round, this.token);
   }
 }
 
@@ -312,10 +321,14 @@ function authenticationFailed(s: Session, user: string, code: i16, message: stri
  * turn) starts over. The principal changes when the mechanism's last round succeeds.
  */
 function roundSucceeded(s: Session, round: i32, firstToken: Uint8Array): string {
-  if (s.saslMechanism.length == 0 || round != s.saslRounds + 1) {
+  if (s.saslMechanism.length == 0 || round != s.saslRounds + 1 || round > mechanismRounds(s.saslMechanism)) {
+    // The broker accepted a round that is not the next of an exchange the filter follows: it
+    // may have signed someone in, whom the filter cannot name.
+    const why = "the broker accepted a SASL round the filter cannot place (round " + round.toString() + " of SASL/" +
+      printable(s.saslMechanism) + " after " + s.saslRounds.toString() + "), so it cannot know whose rights apply";
     s.saslUser = "";
     s.saslRounds = 0;
-    return "";
+    return why;
   }
   s.saslRounds = round;
   if (round == 1) s.saslUser = saslUserName(s.saslMechanism, firstToken, s.oauthbearerPrincipalClaim);

@@ -559,9 +559,12 @@ class Broker {
       if (code === 0) this.user = parts[1];
       this.mechanism = null;
     } else if (this.mechanism === "OAUTHBEARER") {
-      // A token Kafka refuses (or a coin toss) is answered with a challenge, error 0; the client's next message fails.
-      const user = this.oauthChallenged ? null : oauthSubject(auth);
-      if (this.oauthChallenged || (user !== null && !same(user))) {
+      // A token Kafka refuses (or a coin toss) is answered with a challenge, error 0. After one,
+      // a lone %x01 fails; any other message is a new token (OAuthBearerSaslServer).
+      const ack = this.oauthChallenged && auth.length === 1 && auth[0] === 1;
+      this.oauthChallenged = false;
+      const user = ack ? null : oauthSubject(auth);
+      if (ack || (user !== null && !same(user))) {
         code = 58;
         this.mechanism = null;
       } else if (user !== null && r.chance(0.7)) {
