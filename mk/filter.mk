@@ -65,6 +65,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node assembly/filter/testing/request-cost.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/kafka-reads.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/sasl-rounds.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/share-sessions.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-place.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/log-level.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/refusal-log.mjs $(FILTER_WASM_OUT)

@@ -14,6 +14,7 @@ import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { partitionCountLookup } from "./topic-partitions";
 import { checkRequest, ruleOf } from "./apis/authorize";
+import { Refusals } from "./apis/refuse";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters, signingInAhead } from "./apis/connection";
 import { isSupported, apiName } from "../messages/apis";
@@ -269,12 +270,21 @@ export class Enforcer extends KafkaHandler {
     if (decoded.error.length > 0) return this.undecodable(decoded.error, true);
     const body = decoded.body!;
     let changed = rewrite != null && rewrite.apply(body, version);
+    if (rewrite instanceof Refusals) this.recordAnswerChecks(changetype<Refusals>(rewrite));
     if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;
     if (!changed) return Verdict.pass();
     const w = new Writer(info.frameSize + 64);
     encodeResponseWith(w, decoded.header, decoded.headerVersion, info.apiKey, body, version, writeFilterResponse);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
     return Verdict.replace(w.bytes().slice(4));
+  }
+
+  /** Logs and counts what a rewrite refused on the broker's answer (Refusals.checkedOnAnswer). */
+  private recordAnswerChecks(refusals: Refusals): void {
+    const ctx = refusals.checkedOnAnswer;
+    if (ctx == null || ctx.refusals.length == 0) return;
+    this.record(ctx, true); // only an enforcing filter applies a rewrite that enforces policy
+    ctx.settle();
   }
 
   /** A response that did not read: closed when the policy had to rewrite it (or closeOnDecodeError), else passed with a warning. */

@@ -48,6 +48,8 @@ export class Session {
    * names only what changed, goes on only in a session a full request checked here opened.
    */
   readonly shareSessions: OpenedSessions<string> = new OpenedSessions<string>();
+  /** The topics each of those sessions' checked ShareFetches named (what their answers may carry). */
+  readonly shareSessionTopics: SessionTopics = new SessionTopics();
 
   /**
    * How long the check of a session's partitions stands (0: as long as the session). With a
@@ -67,6 +69,29 @@ export class Session {
   checkSessionsFor(ns: i64): void {
     this.fetchSessions.checkNs = ns;
     this.shareSessions.checkNs = ns;
+  }
+}
+
+/** Per share session (memberKey), the ids of the topics this connection's checked ShareFetches named in it. */
+export class SessionTopics {
+  private readonly byKey: Map<string, Set<string>> = new Map<string, Set<string>>();
+
+  /**
+   * The set of session `key` after a ShareFetch allowed `topics` in it: a new set when the
+   * fetch `opens` the session (it replaces the member's), else the session's, with them added.
+   */
+  named<T>(key: string, opens: bool, topics: Array<T>): Set<string> {
+    let set: Set<string>;
+    if (opens || !this.byKey.has(key)) {
+      // As OpenedSessions: a client keeps a few sessions per connection.
+      if (this.byKey.size >= 8 && !this.byKey.has(key)) this.byKey.clear();
+      set = new Set<string>();
+      this.byKey.set(key, set);
+    } else {
+      set = this.byKey.get(key);
+    }
+    for (let i = 0; i < topics.length; i++) set.add(unchecked(topics[i]).topicId.toString());
+    return set;
   }
 }
 

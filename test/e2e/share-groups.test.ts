@@ -376,3 +376,61 @@ e2e("kafka-share-groups --describe through Envoy: the group's share offsets less
   assert.deepEqual(await describe(BROKER_INTERNAL), [visible, hidden].sort(), "the broker has both");
   assert.deepEqual(await describe(PLAINTEXT), [visible], `${hidden} is cut`);
 }, 120_000, SHARE);
+
+// The broker keys a share session by group and member id, and a full ShareFetch from any
+// connection replaces it. ANONYMOUS opens the victim's session on its own connection (epoch 0,
+// naming nothing); the victim reopens it on its connection with the hidden topic, as its client
+// does after INVALID_SHARE_SESSION_EPOCH; ANONYMOUS's next, incremental, ShareFetch is answered
+// from the session as the victim left it. The filter holds that answer to what was checked on
+// ANONYMOUS's connection: the hidden topic comes back refused, none of its records (the build
+// before served them).
+e2e("ShareFetch in a share session the member reopened on another connection after this one opened it: the topics this connection never named come back refused, no records", async (c) => {
+  const hidden = unique("secret.share.", "reopened"), group = unique("e2e.group.share.", "reopened");
+  await topicsWith(c, [hidden], () => []);
+  await fromEarliest(group);
+  const hiddenId = await topicIdAtBroker(hidden);
+  const victim = await Wire.for(c, "sasl");
+  assert.deepEqual(await signIn(victim, "admin"), { handshake: 0, authenticate: 0 }, "admin signs in");
+  await victim.send(await request(METADATA, 12, 5, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: hidden }],
+    allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  assert.ok((await victim.next(5000)) !== null, "the victim's Metadata is answered (the filter learns the id)");
+  const memberId = "e2eShareReopenedVictim";
+  assert.equal((await joinShareGroup(victim, group, memberId, [hidden])).errorCode, ERR.NONE, "the victim joined the share group");
+  const shareFetch = (corr: number, epoch: number, ids: string[]) => request(SHARE_FETCH, 1, corr, {
+    groupId: group, memberId, shareSessionEpoch: epoch, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100,
+    topics: ids.map((topicId) => ({ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] })), forgottenTopicsData: [],
+  });
+  const attacker = await Wire.at(PLAINTEXT);
+  c.cleanup(() => attacker.destroy());
+  await attacker.send(await shareFetch(60, 0, []));
+  assert.equal((await response((await attacker.next(10_000))!, SHARE_FETCH, 1)).errorCode, ERR.NONE, "ANONYMOUS opens the member's session");
+  let reopened: any = null;
+  for (let corr = 61; corr < 75; corr++) {
+    await victim.send(await shareFetch(corr, 0, [hiddenId]));
+    reopened = await response((await victim.next(10_000))!, SHARE_FETCH, 1);
+    if ((reopened.errorCode || reopened.responses[0]?.partitions[0]?.errorCode) === ERR.NONE) break;
+    await new Promise((done) => setTimeout(done, 250)); // the share partition loading
+  }
+  assert.equal(reopened.errorCode, ERR.NONE, `the victim reopened the session with the hidden topic: ${JSON.stringify(reopened)}`);
+  const p = directKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await p.connect();
+  c.cleanup(() => p.disconnect());
+  await p.send({ topic: hidden, messages: [{ value: `${hidden}-secret` }] });
+
+  const answers: string[] = [];
+  let refused = 0;
+  for (let epoch = 1; epoch <= 8 && refused === 0; epoch++) {
+    await attacker.send(await shareFetch(80 + epoch, epoch, []));
+    const frame = await attacker.next(10_000);
+    assert.ok(frame !== null, `ANONYMOUS's connection stays open (epoch ${epoch})`);
+    assert.ok(!frame.includes(Buffer.from(`${hidden}-secret`)), `epoch ${epoch}: a record of the hidden topic was served to ANONYMOUS`);
+    const a = await response(frame, SHARE_FETCH, 1);
+    const hiddenEntry = a.responses.find((t: any) => t.topicId === hiddenId);
+    if (hiddenEntry?.partitions.some((x: any) => x.errorCode === ERR.TOPIC_AUTHORIZATION_FAILED)) refused++;
+    answers.push(`epoch ${epoch}: error ${a.errorCode}, hidden ${hiddenEntry ? JSON.stringify(hiddenEntry.partitions.map((x: any) => [x.errorCode, x.acquiredRecords.length])) : "absent"}`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  c.t.diagnostic(`ANONYMOUS's incremental ShareFetch after the member reopened the session: ${answers.join("; ")}`);
+  assert.ok(refused > 0, "the broker answered from the reopened session, and the filter refused the hidden topic there");
+  assert.ok(await waitForLog(c.mark, ["denied ShareFetch principal=User:ANONYMOUS", `TOPIC:${hidden}`]), "the refusal is logged");
+}, 90_000, SHARE);

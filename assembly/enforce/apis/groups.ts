@@ -12,7 +12,8 @@
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import {
-  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND, errorMessage,
+  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND,
+  errorMessage,
 } from "../../protocol/errors";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
@@ -37,7 +38,9 @@ import {
 } from "../../messages/ShareGroupHeartbeatResponse";
 import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup } from "../../messages/ShareGroupDescribeResponse";
 import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
-import { ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData } from "../../messages/ShareFetchResponse";
+import {
+  ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData, AcquiredRecords,
+} from "../../messages/ShareFetchResponse";
 import { ShareAcknowledgeRequestData, AcknowledgeTopic } from "../../messages/ShareAcknowledgeRequest";
 import { ShareAcknowledgeResponseData } from "../../messages/ShareAcknowledgeResponse";
 import { DescribeShareGroupOffsetsRequestData, DescribeShareGroupOffsetsRequestGroup, DescribeShareGroupOffsetsRequestTopic } from "../../messages/DescribeShareGroupOffsetsRequest";
@@ -801,10 +804,10 @@ function shareGroupTopics(group: ShareDescribedGroup): Array<string> {
 /**
  * ShareFetch: READ on the group (a top-level error), then READ on each topic. Refused
  * topics are answered per partition, but the request always reaches the broker: every share
- * fetch moves the share session's epoch on.
+ * fetch moves the share session's epoch on. The answer is READ-checked too (ShareFetchRefusals).
  */
 export function checkShareFetch(ctx: RequestContext, rule: Rule): Verdict {
-  return checkShareSession<ShareFetchRequestData, FetchTopic>(ctx, changetype<ShareFetchRequestData>(ctx.body), new ShareFetchRefusals());
+  return checkShareSession<ShareFetchRequestData, FetchTopic>(ctx, changetype<ShareFetchRequestData>(ctx.body), new ShareFetchRefusals(ctx));
 }
 
 /** ShareAcknowledge: as ShareFetch (the broker must see it to keep the session's epoch). */
@@ -826,7 +829,8 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   const groupCode = ctx.check(ResourceType.Group, groupId, AclOperation.Read);
   if (groupCode != 0) return ctx.refuseWhole(groupCode, errorMessage(groupCode));
   const key = memberKey(groupId, req.memberId);
-  if (req.shareSessionEpoch == 0) {
+  const opens = req.shareSessionEpoch == 0;
+  if (opens) {
     // Only a ShareFetch opens one (replacing the member's session, whichever connection had
     // it); the broker refuses a ShareAcknowledge at epoch 0.
     if (ctx.apiKey == SHARE_FETCH_KEY && key != null) ctx.session.shareSessions.remember(key, true);
@@ -836,6 +840,9 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
     return ctx.respond(shareSessionNotFound(ctx.apiKey));
   }
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
+  if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {
+    changetype<ShareFetchRefusals>(refusals).session = ctx.session.shareSessionTopics.named(key, opens, changetype<Array<FetchTopic>>(req.topics));
+  }
   return answer(ctx, refusals, req);
 }
 
@@ -856,12 +863,32 @@ function shareSessionNotFound(apiKey: i16): Message {
 
 const SHARE_FETCH_KEY: i16 = 78;
 
+/**
+ * The refused topics of a ShareFetch, and the topics of its answer held to the session as this
+ * connection checked it. The broker keys a share session by group and member id alone, and a
+ * full ShareFetch from any connection replaces it: another client, with the member's id, can
+ * refill the session this connection goes on with, so an incremental fetch here is answered
+ * from partitions never named here. Kafka authorizes each of the session's partitions at every
+ * fetch; here, a topic of the answer that no request checked on this connection named in the
+ * session comes back with TOPIC_AUTHORIZATION_FAILED, no records, nothing acquired (decided
+ * from what was checked, so no policy question waits at the answer, external ones included).
+ */
 class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
+  /** The topic ids this connection's requests were allowed in the member's session (Session.shareSessionTopics). */
+  session: Set<string> | null = null;
+
+  constructor(readonly ctx: RequestContext) {
+    super();
+    this.watch = true;
+    this.checkedOnAnswer = ctx;
+  }
+
   nameOf(topic: FetchTopic): string | null { return topicName(topic.topicId); }
   idOf(topic: FetchTopic): Uuid { return topic.topicId; }
 
   addTo(response: Message, version: i16): bool {
     const resp = changetype<ShareFetchResponseData>(response);
+    const changed = this.readableOnly(resp);
     for (let i = 0; i < this.topics.length; i++) {
       const topic = unchecked(this.topics[i]);
       const code = unchecked(this.codes[i]);
@@ -879,7 +906,42 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
       }
       resp.responses.push(entry);
     }
-    return true;
+    return changed || this.topics.length > 0;
+  }
+
+  /** Empties the broker's entries of topics not checked in the session on this connection; true if any. */
+  private readableOnly(resp: ShareFetchResponseData): bool {
+    const session = this.session;
+    let changed = false;
+    const kept = new Array<ShareFetchableTopicResponse>();
+    for (let i = 0; i < resp.responses.length; i++) {
+      const entry = unchecked(resp.responses[i]);
+      const id = entry.topicId.toString();
+      if (session != null && session.has(id)) {
+        kept.push(entry);
+        continue;
+      }
+      changed = true;
+      if (this.refused(entry.topicId)) continue; // answered with the request's refusals
+      const name = topicName(entry.topicId);
+      this.ctx.deny("TOPIC:" + (name != null ? name : id), "READ not checked on this connection: the member's share session " +
+        "was refilled by another connection", TOPIC_AUTHORIZATION_FAILED, "READ");
+      for (let p = 0; p < entry.partitions.length; p++) {
+        const partition = unchecked(entry.partitions[p]);
+        partition.errorCode = TOPIC_AUTHORIZATION_FAILED;
+        partition.errorMessage = null;
+        partition.records = new Uint8Array(0);
+        partition.acquiredRecords = new Array<AcquiredRecords>();
+      }
+      kept.push(entry);
+    }
+    if (changed) resp.responses = kept;
+    return changed;
+  }
+
+  private refused(id: Uuid): bool {
+    for (let i = 0; i < this.topics.length; i++) if (unchecked(this.topics[i]).topicId.equals(id)) return true;
+    return false;
   }
 }
 

@@ -30,6 +30,11 @@ export abstract class Refusals extends ResponseRewrite {
   whole: bool = false;
   /** The broker's response is filtered even when nothing was refused. */
   watch: bool = false;
+  /**
+   * The request's context when addTo() also checks ACLs on the broker's answer: what it
+   * refuses there is logged and counted as the request's refusals were. Null otherwise.
+   */
+  checkedOnAnswer: RequestContext | null = null;
 
   /** Returns whether `response` changed. */
   abstract addTo(response: Message, version: i16): bool;

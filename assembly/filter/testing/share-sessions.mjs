@@ -1,0 +1,118 @@
+// A share session is the member's, not the connection's: the broker keys it by group and member
+// id, and a full ShareFetch from any connection replaces it. Under the mock Envoy host:
+//   bob (READ on "public" and on group "shared") opens the session of member M with "public";
+//   alice (READ on "secret") reopens M's session on her connection with "secret" (bob's full
+//   fetch had ended hers); bob's next incremental ShareFetch, naming nothing, is answered by the
+//   broker from the session as it now is: secret's records. The filter passed them to bob.
+// Kafka authorizes every partition of the session at every fetch; the filter now holds the
+// answer to the session as this connection's checked requests named it: any other topic comes
+// back with TOPIC_AUTHORIZATION_FAILED, no records and nothing acquired, logged as a refusal,
+// and the rest of the answer is untouched.
+//
+//   node assembly/filter/testing/share-sessions.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
+import { oracleFrames, checker } from "./frames.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
+const { codecs, template, frame } = await oracleFrames(FRAMES);
+const { check, done } = checker();
+
+const acl = (principal, resourceType, resourceName) =>
+  ({ principal, host: "*", resourceType, resourceName, resourcePatternType: "LITERAL", operation: "READ", permissionType: "ALLOW" });
+const POLICY = JSON.stringify({
+  allowEveryoneIfNoAclFound: false,
+  acls: [acl("User:CN=alice", "TOPIC", "secret"), acl("User:CN=alice", "GROUP", "shared"), acl("User:CN=bob", "TOPIC", "public"), acl("User:CN=bob", "GROUP", "shared")],
+});
+const PUBLIC = "cHVibGljLXRvcGljLWlkMQ", SECRET = "c2VjcmV0LXRvcGljLWlkMQ", UNSEEN = "dW5zZWVuLXRvcGljLWlkMQ";
+const MEMBER = "QWxpY2VNZW1iZXJJZDAwMA"; // alice's member id (client-chosen; ShareGroupDescribe shows it)
+
+function message(kind, apiKey, version, corr, body) {
+  const t = template(kind, apiKey, version);
+  t.header = kind === "request" ? { ...t.header, correlationId: corr, clientId: "share-sessions" } : { correlationId: corr };
+  t.body = body;
+  return frame(t, kind === "request", apiKey, version);
+}
+const decode = (bytes, isRequest, apiKey, version) => JSON.parse(codecs.decode(bytes.subarray(4), isRequest, apiKey, version));
+
+const h = new Host(WASM, { config: POLICY });
+if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-1)));
+/** A TLS client `cn`, and what its connection has sent each way since the last look. */
+function client(id, cn) {
+  const c = h.connect(id, { "source.address": "10.1.1.1:5000", "connection.subject_peer_certificate": "CN=" + cn });
+  const seen = { [DOWNSTREAM]: 0, [UPSTREAM]: 0 };
+  c.fresh = (type) => { const all = c.output(type); const out = all.subarray(seen[type]); seen[type] = all.length; return out; };
+  return c;
+}
+/** The broker names topics and their ids to `c` in a Metadata answer: the VM learns the ids. */
+function learn(c, corr, topics) {
+  c.feed(DOWNSTREAM, message("request", 3, 12, corr, { topics: topics.map(([name]) => ({ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  c.fresh(DOWNSTREAM);
+  c.feed(UPSTREAM, message("response", 3, 12, corr, {
+    throttleTimeMs: 0, brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }], clusterId: "c", controllerId: 1, clusterAuthorizedOperations: -2147483648,
+    topics: topics.map(([name, topicId]) => ({ errorCode: 0, name, topicId, isInternal: false, topicAuthorizedOperations: -2147483648,
+      partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }] })),
+  }));
+  c.fresh(UPSTREAM);
+}
+const shareFetch = (corr, epoch, ids) => message("request", 78, 1, corr, {
+  groupId: "shared", memberId: MEMBER, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 1, maxBytes: 1048576, maxRecords: 500, batchSize: 500,
+  topics: ids.map((topicId) => ({ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] })), forgottenTopicsData: [] });
+/** The broker's answer: each topic's partition 0 with `records` (text) and ten acquired records. */
+const answer = (corr, topics) => message("response", 78, 1, corr, {
+  throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 30000, nodeEndpoints: [],
+  responses: topics.map(([topicId, records]) => ({ topicId, partitions: [{ partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0,
+    acknowledgeErrorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 }, records: Buffer.from(records).toString("base64"),
+    acquiredRecords: records ? [{ firstOffset: 0, lastOffset: 9, deliveryCount: 1 }] : [] }] })) });
+/** Per topic id of the answer `bytes`: [error, records as text, acquired count], as the client reads it. */
+function got(bytes) {
+  const body = decode(bytes, false, 78, 1).body;
+  return Object.fromEntries(body.responses.map((r) => [r.topicId, r.partitions.map((p) => [p.errorCode, Buffer.from(p.records ?? "", "base64").toString(), p.acquiredRecords.length])]));
+}
+
+const bob = client(100, "bob"), alice = client(101, "alice");
+learn(bob, 1, [["public", PUBLIC]]);
+learn(alice, 1, [["secret", SECRET]]);
+
+// bob opens M's session with public; alice reopens it with secret.
+bob.feed(DOWNSTREAM, shareFetch(2, 0, [PUBLIC]));
+check("bob's full ShareFetch of public goes on", bob.fresh(DOWNSTREAM).length > 0);
+bob.feed(UPSTREAM, answer(2, [[PUBLIC, ""]]));
+bob.fresh(UPSTREAM);
+alice.feed(DOWNSTREAM, shareFetch(2, 0, [SECRET]));
+check("alice's full ShareFetch of secret goes on", alice.fresh(DOWNSTREAM).length > 0);
+alice.feed(UPSTREAM, answer(2, [[SECRET, ""]]));
+alice.fresh(UPSTREAM);
+
+// bob's incremental fetch is answered from the session as alice left it.
+bob.feed(DOWNSTREAM, shareFetch(3, 1, []));
+check("bob's incremental ShareFetch goes on (the session was opened on his connection)", bob.fresh(DOWNSTREAM).length > 0);
+const lines = h.logs.length;
+bob.feed(UPSTREAM, answer(3, [[SECRET, "SECRET-RECORDS"], [PUBLIC, "PUBLIC-RECORDS"], [UNSEEN, "UNSEEN-RECORDS"]]));
+const toBob = got(bob.fresh(UPSTREAM));
+check("bob gets none of secret's records, TOPIC_AUTHORIZATION_FAILED, nothing acquired", JSON.stringify(toBob[SECRET]) === JSON.stringify([[29, "", 0]]), JSON.stringify(toBob));
+check("bob gets public's records as the broker sent them", JSON.stringify(toBob[PUBLIC]) === JSON.stringify([[0, "PUBLIC-RECORDS", 1]]), JSON.stringify(toBob));
+check("a topic whose id this VM has not seen: refused, no records", JSON.stringify(toBob[UNSEEN]) === JSON.stringify([[29, "", 0]]), JSON.stringify(toBob));
+check("the refusal is logged for bob and secret", h.logs.slice(lines).some((l) => l.msg.includes("denied ShareFetch principal=User:CN=bob") && l.msg.includes("TOPIC:secret")),
+  JSON.stringify(h.logs.slice(lines).map((l) => l.msg)));
+
+// alice's own answer is hers, untouched.
+alice.feed(DOWNSTREAM, shareFetch(3, 1, []));
+alice.fresh(DOWNSTREAM);
+const hers = answer(3, [[SECRET, "SECRET-RECORDS"]]);
+alice.feed(UPSTREAM, hers);
+check("alice's answer with secret's records goes on byte for byte", alice.fresh(UPSTREAM).equals(hers));
+
+// A full fetch naming a refused topic: its refusal answers it once, whatever the broker's answer holds.
+bob.feed(DOWNSTREAM, shareFetch(4, 0, [PUBLIC, SECRET]));
+const forwarded = decode(bob.fresh(DOWNSTREAM), true, 78, 1).body.topics.map((t) => t.topicId);
+check("bob's full ShareFetch of public and secret goes on with public only", JSON.stringify(forwarded) === JSON.stringify([PUBLIC]), JSON.stringify(forwarded));
+bob.feed(UPSTREAM, answer(4, [[PUBLIC, "PUBLIC-RECORDS"], [SECRET, "SECRET-RECORDS"]]));
+const body = decode(bob.fresh(UPSTREAM), false, 78, 1).body;
+const secretEntries = body.responses.filter((r) => r.topicId === SECRET);
+check("secret is answered once, refused, without records", secretEntries.length === 1 && secretEntries[0].partitions.every((p) => p.errorCode === 29 && !p.records),
+  JSON.stringify(body.responses));
+
+done();
