@@ -511,18 +511,39 @@ class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, Describ
   }
 }
 
+/**
+ * Whether a listing may resume at `name`: the start (""), a topic the principal may describe,
+ * or one with "\0" after it (DescribedPartitions.hideCursor).
+ */
+function resumesListing(ctx: RequestContext, name: string): bool {
+  if (name.length == 0) return true;
+  const shown = name.endsWith("\0") ? name.substring(0, name.length - 1) : name;
+  return ctx.allowed(ResourceType.Topic, shown, AclOperation.Describe);
+}
+
 /** As DescribeTopicPartitionsRequestHandler: an empty list is every topic; a cursor skips those before it. */
 export function checkDescribeTopicPartitions(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<DescribeTopicPartitionsRequestData>(ctx.body);
   const described = new DescribedPartitions(ctx);
   // Kafka reports every described topic's authorized operations, unasked.
   described.operations = true;
+  const cursor = req.cursor;
   if (req.topics.length == 0) {
+    // A listing pages over every topic, and the broker behind the filter does not leave out
+    // those the principal may not describe before it pages, as Kafka's authorizer does: the
+    // filter cuts them from the page afterwards. So where a page starts must not be the
+    // client's choice, or which pages come back empty would tell the names of hidden topics
+    // (a cursor is any name, and the page starts at the first topic at or after it). A listing
+    // resumes only at a cursor this filter could have given: a topic the principal may
+    // describe, or one followed by "\0" (hideCursor); at any other it has ended.
+    if (cursor != null && !resumesListing(ctx, cursor.topicName)) {
+      ctx.deny("TOPIC:" + cursor.topicName, "a listing's cursor must name a topic the principal may describe", 0, "DESCRIBE");
+      return ctx.respond(ctx.newResponse());
+    }
     described.listing = true;
     ctx.after = described;
     return ctx.pass();
   }
-  const cursor = req.cursor;
   const first = cursor != null ? cursor.topicName : "";
   for (let i = 0; i < req.topics.length; i++) {
     const topic = unchecked(req.topics[i]);

@@ -239,6 +239,34 @@ for (const v of [0]) {
       check(`DescribeTopicPartitions v${v} listing, ${what}, next cursor ${cursor}: decoded ${decodes} times`, r.decoded === decodes, `${r.decoded}`);
     }
   }
+  // Where a listing starts is not the client's choice (checkDescribeTopicPartitions): with any
+  // name as its cursor, which pages came back empty told the names of hidden topics, one
+  // character at a time. It resumes at the start, at a topic the principal may describe, or
+  // just after one (hideCursor's "\0"); at any other cursor it has ended, answered by the filter.
+  const listingFrom = (corr, cursor) => {
+    const t = template("request", DESCRIBE_TOPIC_PARTITIONS, v);
+    t.header = { ...t.header, correlationId: corr };
+    t.body = { topics: [], responsePartitionLimit: 1, cursor: cursor === null ? null : { topicName: cursor, partitionIndex: 0 } };
+    return frame(t, true, DESCRIBE_TOPIC_PARTITIONS, v);
+  };
+  for (const cursor of [null, "", "ok.b", "ok.b\0"]) {
+    const a = describedPartitions(v, 618, ["ok.c"], null);
+    const r = roundTrip(POLICY, listingFrom(618, cursor), frame(a, false, DESCRIBE_TOPIC_PARTITIONS, v));
+    check(`DescribeTopicPartitions v${v} listing from cursor ${JSON.stringify(cursor)}: goes to the broker as sent`, r.upstream.equals(listingFrom(618, cursor)), `${r.upstream.length} bytes`);
+  }
+  const ended = frame({ header: { correlationId: 619 }, body: { ...describedPartitions(v, 619, [], null).body, throttleTimeMs: 0 } }, false, DESCRIBE_TOPIC_PARTITIONS, v);
+  for (const cursor of ["secret.", "secret.pay", "oj", "ok", "p", "secret.a\0", "\0"]) {
+    const h = new Host(WASM, { config: POLICY });
+    if (!h.start()) throw new Error("configure failed");
+    const c = h.connect(7);
+    c.feed(DOWNSTREAM, listingFrom(619, cursor));
+    const sent = c.output(DOWNSTREAM);
+    // The filter answers after the broker answers what it sent ahead (its ApiVersions probe keeps the order).
+    if (sent.length > 0) c.feed(UPSTREAM, frame({ header: { correlationId: sent.readInt32BE(8) }, body: { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } }, false, 18, 0));
+    const askedBroker = sent.length > 8 && sent.readInt16BE(4) === DESCRIBE_TOPIC_PARTITIONS;
+    check(`DescribeTopicPartitions v${v} listing from cursor ${JSON.stringify(cursor)} (not a topic the principal may describe): not asked of the broker, answered as ended`,
+      !askedBroker && c.output(UPSTREAM).equals(ended) && !c.closed, `asked the broker: ${askedBroker}; got ${c.output(UPSTREAM).toString("hex")} expected ${ended.toString("hex")}`);
+  }
   // Named topics, some refused: the broker's shown ones, then the refused (Kafka's default operations).
   const asked = ["ok.a", "secret.b", "ok.c", "secret.d"];
   for (const [what, brokerNames] of [["some refused", ["ok.a", "ok.c"]], ["some refused, the broker adds one not to be seen", ["ok.a", "secret.z", "ok.c"]]]) {
