@@ -303,6 +303,28 @@ describe("cluster operations", () => {
     expect(run(policyOf(POLICY), session("User:bob"), 27, 1, new WriteTxnMarkersRequestData(), ctxs).kind).toBe(VerdictKind.Close);
     expect(asAdmin(27, 1, new WriteTxnMarkersRequestData())).toBe(VerdictKind.Pass);
   });
+
+  it("WriteTxnMarkers: ALTER on the cluster, else CLUSTER_ACTION (kafka-transactions.sh abort, KIP-664)", () => {
+    for (let op = 0; op < 2; op++) {
+      const p = policyOf(`{"acls": [{"principal": "User:ops", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "` +
+        (op == 0 ? "ALTER" : "CLUSTER_ACTION") + `", "permissionType": "ALLOW"}]}`);
+      expect(run(p, session("User:ops"), 27, 1, new WriteTxnMarkersRequestData(), ctxs).kind).toBe(VerdictKind.Pass);
+    }
+  });
+
+  it("UnregisterBroker, AddRaftVoter, RemoveRaftVoter, UnregisterController: ALTER on the cluster, as the controller asks, not CLUSTER_ACTION", () => {
+    const brokers = policyOf(`{"acls": [{"principal": "User:broker", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "CLUSTER_ACTION", "permissionType": "ALLOW"},
+      {"principal": "User:ops", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "ALTER", "permissionType": "ALLOW"}]}`);
+    const keys: StaticArray<i16> = [64, 80, 81, 94];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const version = minVersion(key);
+      const refused = run(brokers, session("User:broker"), key, version, newRequest(key)!, ctxs);
+      expect(refused.kind == VerdictKind.Respond || refused.kind == VerdictKind.Close).toBe(true, "CLUSTER_ACTION alone: refused");
+      expect(lastCtx().refusals.length).toBe(1);
+      expect(run(brokers, session("User:ops"), key, version, newRequest(key)!, ctxs).kind).toBe(VerdictKind.Pass);
+    }
+  });
 });
 
 function reassign(topic: string, replicas: Array<Array<i32>>): AlterPartitionReassignmentsRequestData {

@@ -1271,6 +1271,23 @@ describe("streams groups", () => {
     expect(streamsAnswer("User:app", true, unasked).errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
   });
 
+  it("StreamsGroupHeartbeat: an existing topic listed as a changelog counts as a source: the broker derives the others from it", () => {
+    // Kafka's ChangelogTopics gives each changelog of a subtopology the largest count of its
+    // sources, existing internal topics included; the existing one is not created again (the
+    // member may create it: a name of its prefix, made before the limit, 64 partitions).
+    const join = streamsJoin("app.s", "orders.small2", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
+    const first = join.topology!.subtopologies[0];
+    first.sourceTopics = ["orders.small2", "app.s-huge"];
+    first.stateChangelogTopics = [topicInfo("app.s-huge", 0, 0), topicInfo("app.s-own-changelog", 0, 0)];
+    expect(streamsAnswer("User:app", true, join).errorCode).toBe(COORDINATOR_LOAD_IN_PROGRESS);
+    expect(lastCtx().unknownPartitionCounts.includes("app.s-huge")).toBe(true);
+    learnPartitionCount("orders.small2", 1, nowNs());
+    learnPartitionCount("app.s-huge", 64, nowNs());
+    const resp = streamsAnswer("User:app", true, join);
+    expect(resp.errorCode).toBe(STREAMS_INVALID_TOPOLOGY);
+    expect(resp.errorMessage!.includes("app.s-own-changelog")).toBe(true);
+  });
+
   it("StreamsGroupHeartbeat: a topology of 2,500 sources not yet counted is asked about 1,000 at a time, at the member's retries", () => {
     const join = streamsJoin("app.s", "orders.many0", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
     const sources = join.topology!.subtopologies[0].sourceTopics;

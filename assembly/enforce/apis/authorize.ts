@@ -75,7 +75,7 @@ row(23, [topic(D)], topics.checkOffsetForLeaderEpoch).lists(newOffsetForLeaderEp
 decoded(24, NOTHING, txn.checkAddPartitionsToTxn);
 row(25, [transactionalId(W), group(R)], checkWhole); // AddOffsetsToTxn
 row(26, [transactionalId(W)], checkWhole); // EndTxn
-row(27, [onCluster(CA)], checkWhole); // WriteTxnMarkers
+row(27, [onCluster(CA)], cluster.checkWriteTxnMarkers); // WriteTxnMarkers: ALTER on the cluster, else CLUSTER_ACTION
 row(28, [transactionalId(W), group(R), topic(R)], checkListed).lists(newTxnOffsetCommitSplit); // TxnOffsetCommit
 decoded(29, [onCluster(D)], cluster.checkDescribeAcls); // DescribeAcls: answered from the policy
 decoded(30, [onCluster(A)], cluster.checkAclChange); // CreateAcls: refused, the ACLs are the policy's
@@ -104,6 +104,9 @@ row(55, [onCluster(D)], checkWhole); // DescribeQuorum
 row(57, [onCluster(A)], checkWhole); // UpdateFeatures
 row(60, NOTHING, checkWhole); // DescribeCluster: Kafka authorizes nothing
 row(61, [topic(R)], checkListedWithMessages).lists(newDescribeProducersSplit); // DescribeProducers
+// Served on brokers too, which forward them to the controller: it asks ALTER on the cluster
+// (ControllerApis), not the CLUSTER_ACTION of the APIs only brokers and controllers send.
+row(64, [onCluster(A)], checkWhole); // UnregisterBroker
 decoded(65, [transactionalId(D)], txn.checkDescribeTransactions).lists(newDescribeTransactionsSplit);
 decoded(66, NOTHING, txn.checkListTransactions);
 decoded(68, NOTHING, groups.checkConsumerGroupHeartbeat);
@@ -116,12 +119,15 @@ decoded(76, NOTHING, groups.checkShareGroupHeartbeat);
 decoded(77, [group(D)], groups.checkShareGroupDescribe).lists(newShareGroupDescribeSplit);
 decoded(78, NOTHING, groups.checkShareFetch);
 decoded(79, NOTHING, groups.checkShareAcknowledge);
+row(80, [onCluster(A)], checkWhole); // AddRaftVoter (forwarded to the controller, as UnregisterBroker)
+row(81, [onCluster(A)], checkWhole); // RemoveRaftVoter (likewise)
 decoded(88, NOTHING, groups.checkStreamsGroupHeartbeat);
 decoded(89, [group(D)], groups.checkStreamsGroupDescribe).lists(newStreamsGroupDescribeSplit);
 decoded(90, NOTHING, groups.checkDescribeShareGroupOffsets);
 row(91, [group(R), topic(R)], checkListed).lists(newAlterShareGroupOffsetsSplit); // AlterShareGroupOffsets
 row(92, [group(DEL), topic(R)], checkListed).lists(newDeleteShareGroupOffsetsSplit); // DeleteShareGroupOffsets
 row(93, [group(R)], checkWhole); // StreamsGroupTopologyDescriptionUpdate
+row(94, [onCluster(A)], checkWhole); // UnregisterController (forwarded to the controller, as UnregisterBroker)
 
 /** Broker-to-broker and controller APIs: a client needs CLUSTER_ACTION for these. */
 const BROKER_ONLY = new Rule(-1, [onCluster(CA)], checkWhole, true);

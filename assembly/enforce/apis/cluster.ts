@@ -21,7 +21,7 @@ import { DescribeDelegationTokenResponseData, DescribedDelegationToken } from ".
 import { ResourceType, AclOperation, AclFilter, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { Rule } from "./rules";
+import { Rule, checkWhole } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 
 /**
@@ -78,6 +78,16 @@ export function checkDescribeLogDirs(ctx: RequestContext, rule: Rule): Verdict {
   if (ctx.version >= 3) return checkClusterOperation(ctx, rule.clusterOperation);
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
   return code == 0 ? ctx.pass() : ctx.respond(new DescribeLogDirsResponseData());
+}
+
+/**
+ * WriteTxnMarkers: Kafka lets ALTER on the cluster through first (kafka-transactions.sh abort,
+ * KIP-664), asked without logging a refusal, then requires CLUSTER_ACTION (the transaction
+ * coordinator's own markers).
+ */
+export function checkWriteTxnMarkers(ctx: RequestContext, rule: Rule): Verdict {
+  if (ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Alter)) return ctx.pass();
+  return checkWhole(ctx, rule);
 }
 
 /**

@@ -1145,13 +1145,16 @@ function derivedPartitionBounds(ctx: RequestContext, topology: StreamsTopology, 
     for (let i = 0; i < sub.sourceTopics.length; i++) {
       const name = unchecked(sub.sourceTopics[i]);
       // Each name once (a Set: a hostile topology can name thousands).
-      if (internal.has(name) || seen.has(name)) continue;
+      if (seen.has(name)) continue;
       seen.add(name);
       // As many as one lookup asks: the rest at the member's retries (not marked as wanted now).
       if (ctx.unknownPartitionCounts.length >= MAX_COUNTS_ASKED) return null;
       const n = freshPartitionCount(name, now);
+      // An internal topic that exists counts as any source (the broker derives the others from
+      // its count: a topology may list an existing topic as its changelog); one that is missing
+      // is created with a count derived from the rest.
       if (n > 0) bounds.include(n);
-      else if (n == 0) bounds.missing.push(name);
+      else if (n == 0) { if (!internal.has(name)) bounds.missing.push(name); }
       else ctx.unknownPartitionCounts.push(name);
     }
   }
