@@ -22,6 +22,7 @@
 import { SslPrincipalMapper, MappedName } from "./ssl-principal-mapper";
 import { StepBudget } from "./java-regex";
 import { hexValue } from "../json/value";
+import { decodeUtf8 } from "../protocol/utf8";
 
 /** The result: `principal` ("User:..."), or why none can be given (`error`, principal ""). */
 export class TlsPrincipal {
@@ -166,6 +167,49 @@ function isPrintableString(value: string): bool {
   return true;
 }
 
+/**
+ * What Java's AVA.toRFC2253String writes for a keyword attribute whose DER (hex) is `der`: the
+ * content read as UTF-8 for the types it takes as strings (PrintableString, T61String,
+ * IA5String, GeneralString, UTF8String, BMPString: AVA.isDerString), null for any other (Java
+ * then writes the DER, as BoringSSL dumped it).
+ */
+function javaText(der: string): string | null {
+  const n = der.length >> 1;
+  if (n < 2) return null;
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = <u8>((hexValue(der.charCodeAt(2 * i)) << 4) | hexValue(der.charCodeAt(2 * i + 1)));
+  const tag = <i32>bytes[0];
+  if (tag != PRINTABLE_STRING && tag != 0x14 && tag != IA5_STRING && tag != 0x1b && tag != 0x0c && tag != 0x1e) return null;
+  // The DER length: one byte under 0x80, else 0x81..0x84 and that many bytes.
+  let length = <i32>bytes[1], at = 2;
+  if (length >= 0x80) {
+    const k = length & 0x7f;
+    if (k == 0 || k > 3 || 2 + k > n) return null;
+    length = 0;
+    for (let i = 0; i < k; i++) length = (length << 8) | <i32>bytes[2 + i];
+    at = 2 + k;
+  }
+  if (at + length != n) return null;
+  return decodeUtf8(bytes.dataStart + <usize>at, <usize>length);
+}
+
+/**
+ * The text Java reads from a one-byte string type that BoringSSL printed as `text` (Latin-1):
+ * when those bytes are well-formed UTF-8 of other text; null otherwise (ASCII alone, a
+ * character past Latin-1, or bytes Java would read as U+FFFD: no name a policy writes).
+ */
+function utf8OfLatin1(text: string): string | null {
+  const bytes = latin1(text);
+  if (bytes == null) return null;
+  let high = false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) high = true;
+  if (!high) return null;
+  const raw = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) raw[i] = <u8>bytes[i];
+  const reread = decodeUtf8(raw.dataStart, <usize>raw.length);
+  return reread.indexOf("\uFFFD") < 0 ? reread : null;
+}
+
 /** ASN.1 string tags. */
 const IA5_STRING = 0x16;
 const PRINTABLE_STRING = 0x13;
@@ -245,9 +289,24 @@ function javaForms(a: Attribute, r: SubjectReader): Array<string> | null {
   // A dotted OID is one BoringSSL has no name for; it dumps its DER, as Java does.
   const type = keyword == null && first >= 48 && first <= 57 ? new OidType(a.type, DIRECTORY_STRING) : oidType(a.type);
   if (keyword == null && type == null) { r.error = untold(a.type); return null; }
-  // A value BoringSSL dumped as DER (not a string type it knows): Java writes the same DER.
-  if (a.der != null) { forms.push((keyword != null ? keyword : type!.oid) + "=#" + a.der!); return forms; }
-  if (keyword != null) { forms.push(keyword + "=" + javaEscaped(a.text)); return forms; }
+  // A value BoringSSL dumped as DER (a string type it does not print, GeneralString among
+  // them): Java writes a keyword's string types as text, anything else as the same DER.
+  if (a.der != null) {
+    const text = keyword != null ? javaText(a.der!) : null;
+    forms.push((keyword != null ? keyword : type!.oid) + "=" + (text != null ? javaEscaped(text) : "#" + a.der!));
+    return forms;
+  }
+  if (keyword != null) {
+    forms.push(keyword + "=" + javaEscaped(a.text));
+    // BoringSSL reads a one-byte string type (T61String, ...) as Latin-1, Java as UTF-8: text
+    // whose Latin-1 bytes are UTF-8 of other text ("josÃ©") may be a certificate Java names so ("josé").
+    const reread = utf8OfLatin1(a.text);
+    if (reread != null) {
+      if (r.ambiguous.length == 0) r.ambiguous = a.type;
+      forms.push(keyword + "=" + javaEscaped(reread));
+    }
+    return forms;
+  }
   if (first >= 48 && first <= 57) { r.error = "attribute " + a.type + " given as text"; return null; }
   const t = type!;
   if (t.tag != DIRECTORY_STRING) {

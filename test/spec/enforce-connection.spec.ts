@@ -433,6 +433,29 @@ describe("connection properties", () => {
     expect(javaName("CN=o,1.2.3.4=#0C06435553544F4D")).toBe("User:CN=o,1.2.3.4=#0c06435553544f4d");
   });
 
+  it("names a keyword attribute BoringSSL dumps as DER as Java does: a string type's content as UTF-8, any other type as DER", () => {
+    // GeneralString (BoringSSL has no text for it): Java reads it as a string, so a DENY of
+    // CN=mallory must meet a certificate whose CN is "mallory" in that type.
+    expect(javaName("CN=#1B076D616C6C6F7279,OU=contractors")).toBe("User:CN=mallory,OU=contractors");
+    expect(javaName("CN=#1B03612C62,OU=x")).toBe("User:CN=a\\,b,OU=x");
+    // GraphicString (0x19) is no string to Java: its DER, as BoringSSL dumped it.
+    expect(javaName("CN=#1903616263,OU=x")).toBe("User:CN=#1903616263,OU=x");
+    // A long form length.
+    expect(javaName("O=#1B8103616263")).toBe("User:O=abc");
+  });
+
+  it("gives no name for text Java may read otherwise: a one-byte string type whose Latin-1 is UTF-8 of other text", () => {
+    // T61String bytes "jos\xC3\xA9": BoringSSL prints "josÃ©", Java reads "josé". A UTF8String "josÃ©" prints the same.
+    const p = kafkaTlsPrincipal("CN=jos\\C3\\83\\C2\\A9,OU=contractors");
+    expect(p.principal).toBe("");
+    expect(p.error.includes("CN attribute")).toBe(true);
+    // Rules that give both readings one name name it.
+    const config = loadConfig(`{"filter": {"sslPrincipalMappingRules": "RULE:^.*OU=([^,]+)$/$1/"}}`).config!;
+    expect(kafkaTlsPrincipal("CN=jos\\C3\\83\\C2\\A9,OU=contractors", config.settings.sslPrincipalMapper).principal).toBe("User:contractors");
+    // Latin-1 that is no UTF-8 ("José" as a UTF8String, or Java's U+FFFD reading): one name.
+    expect(javaName("CN=Jos\\C3\\A9,OU=e2e")).toBe("User:CN=José,OU=e2e");
+  });
+
   it("gives no name where Kafka's depends on an encoding Envoy's text does not show", () => {
     const p = kafkaTlsPrincipal("CN=boss,title=boss,OU=e2e");
     expect(p.principal).toBe("");
