@@ -71,7 +71,9 @@ export class ExternalQuestion {
 
   key(): string {
     // Length-prefixed: no value can pass for another's boundary.
-    return part(this.listener) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
+    // The destination too: listeners sharing a plugin name share a VM, and the service is told
+    // which address was reached (its policy may decide on it).
+    return part(this.listener) + part(this.destination) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
       this.operation.toString() + (this.anyResource ? "*" : "=") + this.name;
   }
 

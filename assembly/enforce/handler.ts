@@ -336,12 +336,33 @@ export function hostOf(address: string | null): string {
   return colon > 0 ? a.substring(0, colon) : a;
 }
 
-/** "::1" -> "0:0:0:0:0:0:0:1", "::ffff:10.0.0.1" -> "10.0.0.1"; other text unchanged. */
+/**
+ * "::1" -> "0:0:0:0:0:0:0:1", "::ffff:10.0.0.1" -> "10.0.0.1", "::10.0.0.1" -> "0:0:0:0:0:0:a00:1"
+ * (Java prints an IPv4 tail of any other address in hex); other text unchanged.
+ */
 export function javaIPv6(ip: string): string {
   const pct = ip.indexOf("%");
-  const bare = pct >= 0 ? ip.substring(0, pct) : ip;
+  let bare = pct >= 0 ? ip.substring(0, pct) : ip;
   const lastColon = bare.lastIndexOf(":");
-  if (bare.indexOf(".") > lastColon && bare.toLowerCase().startsWith("::ffff:")) return bare.substring(7);
+  if (bare.indexOf(".") > lastColon) {
+    if (bare.toLowerCase().startsWith("::ffff:")) return bare.substring(7);
+    const quad = bare.substring(lastColon + 1).split(".");
+    if (quad.length != 4) return ip;
+    const b = new StaticArray<i32>(4);
+    for (let i = 0; i < 4; i++) {
+      const part = quad[i];
+      if (part.length == 0 || part.length > 3) return ip;
+      let v = 0;
+      for (let k = 0; k < part.length; k++) {
+        const c = part.charCodeAt(k);
+        if (c < 48 || c > 57) return ip;
+        v = v * 10 + (c - 48);
+      }
+      if (v > 255) return ip;
+      b[i] = v;
+    }
+    bare = bare.substring(0, lastColon + 1) + (b[0] << 8 | b[1]).toString(16) + ":" + (b[2] << 8 | b[3]).toString(16);
+  }
   const halves = bare.split("::");
   if (halves.length > 2) return ip;
   const head = halves[0].length > 0 ? halves[0].split(":") : new Array<string>();

@@ -410,6 +410,10 @@ describe("connection properties", () => {
     expect(hostOf("[::1]:9092")).toBe("0:0:0:0:0:0:0:1");
     expect(hostOf("[fe80::0a:1%eth0]:1")).toBe("fe80:0:0:0:0:0:a:1");
     expect(hostOf("[::ffff:10.1.2.3]:9")).toBe("10.1.2.3");
+    // An IPv4 tail of any other address: Java prints it in hex (glibc's inet_ntop, Envoy's, dotted).
+    expect(hostOf("[::10.0.0.1]:9")).toBe("0:0:0:0:0:0:a00:1");
+    expect(hostOf("[64:ff9b::192.0.2.33]:9")).toBe("64:ff9b:0:0:0:0:c000:221");
+    expect(hostOf("[::1.2.3]:9")).toBe("::1.2.3");
     expect(hostOf("[2001:db8:0:0:1:0:0:1]:9")).toBe("2001:db8:0:0:1:0:0:1");
     expect(hostOf(null)).toBe("");
   });

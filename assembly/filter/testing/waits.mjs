@@ -290,10 +290,17 @@ const STOP = 1, CONTINUE = 0;
   c3.feed(DOWNSTREAM, produce(8, "orders"));
   check("3: another client host asks again", h.httpCalls.length === 2 && c3.output(DOWNSTREAM).length === 0);
   c3.close();
+  // So is another listener address under the same plugin name (one VM serves both listeners;
+  // the service is told the destination and may decide on it).
+  const c4 = connect(h, { props: { ...PROPS, "destination.address": "127.0.0.1:29096" } });
+  c4.feed(DOWNSTREAM, produce(9, "orders"));
+  check("3: another listener address asks again", h.httpCalls.length === 3 && c4.output(DOWNSTREAM).length === 0, `${h.httpCalls.length} calls`);
+  c4.close();
   h.advance(1500); // 3.5 s after the answer
   const p3 = produce(3, "orders");
   c.feed(DOWNSTREAM, p3);
-  const calls = h.httpCalls.filter((x) => JSON.parse(x.body).input.kafka.host === "10.0.0.7");
+  const calls = h.httpCalls.filter((x) => JSON.parse(x.body).input.kafka.host === "10.0.0.7" &&
+    JSON.parse(x.body).input.attributes.destination.address.socketAddress.portValue === 19096);
   check("3: after cacheTtlMs the question is asked again, and the request waits", calls.length === 2 &&
     c.output(DOWNSTREAM).equals(Buffer.concat([p1, p2])), `${calls.length} calls`);
   h.answer(calls[1].token, { body: { result: false } });
