@@ -312,6 +312,22 @@ describe("cluster operations", () => {
     }
   });
 
+  it("DescribeCluster: the cluster's authorized operations as the policy decides them, none without DESCRIBE (a broker without an authorizer reports all)", () => {
+    for (let who = 0; who < 2; who++) {
+      const req = new DescribeClusterRequestData();
+      req.includeClusterAuthorizedOperations = true;
+      expect(run(policyOf(POLICY), session(who == 0 ? "User:admin" : "User:bob"), 60, 1, req, ctxs).kind).toBe(VerdictKind.Pass);
+      const resp = new DescribeClusterResponseData();
+      resp.clusterAuthorizedOperations = 0x3ff8; // every cluster operation, as the broker reports it
+      const all = (1 << 5) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 7) | (1 << 8);
+      expect(rewriteResponse(lastCtx(), 60, 1, resp)).toBe(true);
+      expect(resp.clusterAuthorizedOperations).toBe(who == 0 ? all : 0);
+    }
+    // Not asked: the broker's answer goes on untouched.
+    expect(run(policyOf(POLICY), session("User:bob"), 60, 1, new DescribeClusterRequestData(), ctxs).kind).toBe(VerdictKind.Pass);
+    expect(lastCtx().after).toBeNull();
+  });
+
   it("UnregisterBroker, AddRaftVoter, RemoveRaftVoter, UnregisterController: ALTER on the cluster, as the controller asks, not CLUSTER_ACTION", () => {
     const brokers = policyOf(`{"acls": [{"principal": "User:broker", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "CLUSTER_ACTION", "permissionType": "ALLOW"},
       {"principal": "User:ops", "resourceType": "CLUSTER", "resourceName": "kafka-cluster", "operation": "ALTER", "permissionType": "ALLOW"}]}`);

@@ -625,6 +625,23 @@ describe("DescribeGroups", () => {
     expect(broker.groups[1].errorCode).toBe(GROUP_AUTHORIZATION_FAILED);
   });
 
+  it("writes a described group's authorized operations as the policy decides them, when asked (v3+)", () => {
+    const req = describeGroups(["app.g1"]);
+    req.includeAuthorizedOperations = true;
+    expect(run(policyOf(POLICY), session("User:alice"), 15, 5, req, ctxs).kind).toBe(VerdictKind.Pass);
+    const broker = new DescribeGroupsResponseData();
+    const g = new DescribedGroup();
+    g.groupId = "app.g1";
+    g.authorizedOperations = 0xc58; // READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS: a broker without an authorizer
+    broker.groups.push(g);
+    expect(rewriteResponse(lastCtx(), 15, 5, broker)).toBe(true);
+    // alice may READ (implying DESCRIBE) and DELETE app.*, nothing else.
+    expect(broker.groups[0].authorizedOperations).toBe((1 << 3) | (1 << 8) | (1 << 6));
+    // Not asked: nothing to rewrite.
+    expect(run(policyOf(POLICY), session("User:alice"), 15, 5, describeGroups(["app.g1"]), ctxs).kind).toBe(VerdictKind.Pass);
+    expect(lastCtx().after).toBeNull();
+  });
+
   it("answers a batch of refused groups without the broker (v0)", () => {
     const v = run(policyOf(POLICY), session("User:bob"), 15, 0, describeGroups(["app.g1", "app.g2"]), ctxs);
     const resp = changetype<DescribeGroupsResponseData>(respondedBody(v, 15, 0));
@@ -866,6 +883,19 @@ describe("ConsumerGroupDescribe", () => {
     expect(broker.groups[1].groupId).toBe("app.g2");
     expect(broker.groups[1].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
     expect(broker.groups[1].members.length).toBe(0);
+  });
+
+  it("writes each described group's authorized operations as the policy decides them, when asked, from the decoded answer (v0)", () => {
+    const r = new ConsumerGroupDescribeRequestData();
+    r.groupIds = ["app.g1"];
+    r.includeAuthorizedOperations = true;
+    expect(run(policyOf(POLICY), session("User:alice"), 69, 0, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const broker = new ConsumerGroupDescribeResponseData();
+    broker.groups = [consumerGroupWith("app.g1", "orders.eu")];
+    broker.groups[0].authorizedOperations = 0xc58;
+    expect(rewriteFromBytes(lastCtx(), 69, 0, broker)).toBe(-1);
+    expect(rewriteResponse(lastCtx(), 69, 0, broker)).toBe(true);
+    expect(broker.groups[0].authorizedOperations).toBe((1 << 3) | (1 << 8) | (1 << 6));
   });
 
   it("splits a batch and answers refused groups (v1)", () => {

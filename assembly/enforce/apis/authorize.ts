@@ -63,7 +63,7 @@ row(11, [group(R)], groups.checkJoinGroup);
 row(12, [group(R)], checkWhole); // Heartbeat
 row(13, [group(R)], checkWhole); // LeaveGroup
 row(14, [group(R)], checkWhole); // SyncGroup
-row(15, [group(D)], checkListed).lists(newDescribeGroupsSplit); // DescribeGroups
+decoded(15, [group(D)], groups.checkDescribeGroups).lists(newDescribeGroupsSplit); // DescribeGroups (and its authorized operations)
 decoded(16, NOTHING, groups.checkListGroups);
 decoded(17, NOTHING, conn.checkSaslHandshake);
 decoded(18, NOTHING, conn.checkApiVersions);
@@ -102,7 +102,7 @@ row(50, [onCluster(D)], checkWhole); // DescribeUserScramCredentials
 row(51, [onCluster(A)], checkWhole); // AlterUserScramCredentials
 row(55, [onCluster(D)], checkWhole); // DescribeQuorum
 row(57, [onCluster(A)], checkWhole); // UpdateFeatures
-row(60, NOTHING, checkWhole); // DescribeCluster: Kafka authorizes nothing
+decoded(60, NOTHING, cluster.checkDescribeCluster); // DescribeCluster: Kafka authorizes nothing (its authorized operations are the policy's)
 row(61, [topic(R)], checkListedWithMessages).lists(newDescribeProducersSplit); // DescribeProducers
 // Served on brokers too, which forward them to the controller: it asks ALTER on the cluster
 // (ControllerApis), not the CLUSTER_ACTION of the APIs only brokers and controllers send.

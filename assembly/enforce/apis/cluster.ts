@@ -19,7 +19,10 @@ import { CreateDelegationTokenRequestData } from "../../messages/CreateDelegatio
 import { CreateDelegationTokenResponseData } from "../../messages/CreateDelegationTokenResponse";
 import { DescribeDelegationTokenResponseData, DescribedDelegationToken } from "../../messages/DescribeDelegationTokenResponse";
 import { ResourceType, AclOperation, AclFilter, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
-import { Verdict } from "../../filter/seam";
+import { Verdict, VerdictKind } from "../../filter/seam";
+import { DescribeClusterRequestData } from "../../messages/DescribeClusterRequest";
+import { DescribeClusterResponseData } from "../../messages/DescribeClusterResponse";
+import { clusterAuthorizedOperations } from "./topics";
 import { RequestContext } from "../context";
 import { Rule, checkWhole } from "./rules";
 import { ResponseRewrite } from "../rewrite";
@@ -78,6 +81,30 @@ export function checkDescribeLogDirs(ctx: RequestContext, rule: Rule): Verdict {
   if (ctx.version >= 3) return checkClusterOperation(ctx, rule.clusterOperation);
   const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, rule.clusterOperation);
   return code == 0 ? ctx.pass() : ctx.respond(new DescribeLogDirsResponseData());
+}
+
+/**
+ * DescribeCluster: Kafka authorizes nothing, but reports the principal's authorized operations
+ * on the cluster when asked, which a broker without an authorizer reports as all of them.
+ */
+export function checkDescribeCluster(ctx: RequestContext, rule: Rule): Verdict {
+  const verdict = checkWhole(ctx, rule);
+  if (verdict.kind == VerdictKind.Pass && changetype<DescribeClusterRequestData>(ctx.body).includeClusterAuthorizedOperations) {
+    ctx.after = new ClusterOperationsShown(ctx);
+  }
+  return verdict;
+}
+
+class ClusterOperationsShown extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext) { super(); }
+
+  apply(body: Message, version: i16): bool {
+    const r = changetype<DescribeClusterResponseData>(body);
+    const ops = r.errorCode == 0 ? clusterAuthorizedOperations(this.ctx) : r.clusterAuthorizedOperations;
+    if (ops == r.clusterAuthorizedOperations) return false;
+    r.clusterAuthorizedOperations = ops;
+    return true;
+  }
 }
 
 /**

@@ -38,6 +38,11 @@ import {
 } from "../../messages/ShareGroupHeartbeatResponse";
 import { ShareGroupDescribeResponseData, DescribedGroup as ShareDescribedGroup } from "../../messages/ShareGroupDescribeResponse";
 import { ShareFetchRequestData, FetchTopic } from "../../messages/ShareFetchRequest";
+import { ConsumerGroupDescribeRequestData } from "../../messages/ConsumerGroupDescribeRequest";
+import { DescribeGroupsRequestData } from "../../messages/DescribeGroupsRequest";
+import { DescribeGroupsResponseData } from "../../messages/DescribeGroupsResponse";
+import { ShareGroupDescribeRequestData } from "../../messages/ShareGroupDescribeRequest";
+import { StreamsGroupDescribeRequestData } from "../../messages/StreamsGroupDescribeRequest";
 import {
   ShareFetchResponseData, ShareFetchableTopicResponse, PartitionData as ShareFetchPartitionData, AcquiredRecords,
 } from "../../messages/ShareFetchResponse";
@@ -73,7 +78,7 @@ import { nowNs } from "../../runtime/host";
 import { PolicyViolation } from "../../policy/policy";
 import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
 import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefusals } from "./refuse";
-import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal } from "./topics";
+import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal, authorizedOperations } from "./topics";
 
 /**
  * DESCRIBE on topics, each name checked once (and its refusal logged once) per request or
@@ -689,13 +694,49 @@ export function checkConsumerGroupDescribe(ctx: RequestContext, rule: Rule): Ver
 }
 
 /**
+ * DescribeGroups: DESCRIBE on each group; from v3 the described groups' authorized operations,
+ * when asked, as the policy decides them (a broker without an authorizer reports all of them).
+ */
+export function checkDescribeGroups(ctx: RequestContext, rule: Rule): Verdict {
+  const operations = ctx.version >= 3 && changetype<DescribeGroupsRequestData>(ctx.body).includeAuthorizedOperations;
+  return checkListedWith(ctx, rule, new DescribedGroupsOperations(ctx, operations), false);
+}
+
+class DescribedGroupsOperations extends SplitRefusals {
+  constructor(readonly ctx: RequestContext, readonly operations: bool) {
+    super();
+    this.watch = operations;
+  }
+
+  filter(response: Message): bool {
+    if (!this.operations) return false;
+    const groups = changetype<DescribeGroupsResponseData>(response).groups;
+    let changed = false;
+    for (let i = 0; i < groups.length; i++) {
+      const group = unchecked(groups[i]);
+      if (group.errorCode != 0) continue;
+      const ops = authorizedOperations(this.ctx, ResourceType.Group, group.groupId);
+      if (group.authorizedOperations != ops) {
+        group.authorizedOperations = ops;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+}
+
+/**
  * Refused groups of the KIP-848-style describes (consumer, share, streams), each answered
  * with an error entry. As Kafka does, a described group that uses a topic the principal may
  * not describe is replaced by a TOPIC_AUTHORIZATION_FAILED entry. The three responses share
  * these field names: one generic serves them.
  */
 abstract class GroupDescribeRefusals<Resp, Group> extends SplitRefusals {
-  constructor(readonly ctx: RequestContext, readonly hiddenTopicsMessage: string) {
+  /**
+   * `operations`: the request asks for each group's authorized operations, which a broker
+   * without an authorizer reports as all of them: written here as the policy decides them.
+   */
+  constructor(readonly ctx: RequestContext, readonly hiddenTopicsMessage: string, readonly operations: bool) {
     super();
     this.watch = true;
   }
@@ -709,9 +750,16 @@ abstract class GroupDescribeRefusals<Resp, Group> extends SplitRefusals {
     let changed = false;
     for (let i = 0; i < groups.length; i++) {
       const group = unchecked(groups[i]);
-      if (topics.allowAll(this.topicsOf(group))) continue;
-      unchecked(groups[i] = this.errorEntry(group.groupId, TOPIC_AUTHORIZATION_FAILED, this.hiddenTopicsMessage));
-      changed = true;
+      if (!topics.allowAll(this.topicsOf(group))) {
+        unchecked(groups[i] = this.errorEntry(group.groupId, TOPIC_AUTHORIZATION_FAILED, this.hiddenTopicsMessage));
+        changed = true;
+      } else if (this.operations && group.errorCode == 0) {
+        const ops = authorizedOperations(this.ctx, ResourceType.Group, group.groupId);
+        if (group.authorizedOperations != ops) {
+          group.authorizedOperations = ops;
+          changed = true;
+        }
+      }
     }
     return changed;
   }
@@ -729,10 +777,10 @@ abstract class GroupDescribeRefusals<Resp, Group> extends SplitRefusals {
 const HIDDEN_TOPICS_MESSAGE = "The group has described topic(s) that the client is not authorized to describe.";
 
 class ConsumerGroupDescribeRefusals extends GroupDescribeRefusals<ConsumerGroupDescribeResponseData, ConsumerDescribedGroup> {
-  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE); }
+  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE, changetype<ConsumerGroupDescribeRequestData>(ctx.body).includeAuthorizedOperations); }
 
   fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null {
-    return this.count > 0 ? null : describableFromView(this.ctx, 69, frame, version, false);
+    return this.count > 0 || this.operations ? null : describableFromView(this.ctx, 69, frame, version, false);
   }
 
   topicsOf(group: ConsumerDescribedGroup): Array<string> { return consumerGroupTopics(group); }
@@ -790,7 +838,7 @@ export function checkShareGroupDescribe(ctx: RequestContext, rule: Rule): Verdic
 }
 
 class ShareGroupDescribeRefusals extends GroupDescribeRefusals<ShareGroupDescribeResponseData, ShareDescribedGroup> {
-  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE); }
+  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPICS_MESSAGE, changetype<ShareGroupDescribeRequestData>(ctx.body).includeAuthorizedOperations); }
 
   topicsOf(group: ShareDescribedGroup): Array<string> { return shareGroupTopics(group); }
 }
@@ -1299,7 +1347,7 @@ export function checkStreamsGroupDescribe(ctx: RequestContext, rule: Rule): Verd
 const HIDDEN_TOPOLOGY_MESSAGE = "The described group uses topics that the client is not authorized to describe.";
 
 class StreamsGroupDescribeRefusals extends GroupDescribeRefusals<StreamsGroupDescribeResponseData, StreamsDescribedGroup> {
-  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPOLOGY_MESSAGE); }
+  constructor(ctx: RequestContext) { super(ctx, HIDDEN_TOPOLOGY_MESSAGE, changetype<StreamsGroupDescribeRequestData>(ctx.body).includeAuthorizedOperations); }
 
   topicsOf(group: StreamsDescribedGroup): Array<string> {
     const topology = group.topology;

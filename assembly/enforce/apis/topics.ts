@@ -64,10 +64,23 @@ const CLUSTER_OPERATIONS: StaticArray<i32> = [
   AclOperation.Create, AclOperation.ClusterAction, AclOperation.DescribeConfigs, AclOperation.AlterConfigs,
   AclOperation.IdempotentWrite, AclOperation.Alter, AclOperation.Describe,
 ];
+const GROUP_OPERATIONS: StaticArray<i32> = [
+  AclOperation.Read, AclOperation.Describe, AclOperation.Delete, AclOperation.DescribeConfigs, AclOperation.AlterConfigs,
+];
 
-/** Kafka's AuthHelper.authorizedOperations on a topic or the cluster: bit `op` per allowed operation. */
+/** Kafka's AuthHelper.authorizedOperations on a topic, a group or the cluster: bit `op` per allowed operation. */
 export function authorizedOperations(ctx: RequestContext, resourceType: i32, name: string): i32 {
-  return ctx.allowedOperations(resourceType, name, resourceType == ResourceType.Topic ? TOPIC_OPERATIONS : CLUSTER_OPERATIONS);
+  const operations = resourceType == ResourceType.Topic ? TOPIC_OPERATIONS : resourceType == ResourceType.Group ? GROUP_OPERATIONS : CLUSTER_OPERATIONS;
+  return ctx.allowedOperations(resourceType, name, operations);
+}
+
+/**
+ * The cluster's authorized operations as Kafka's Metadata and DescribeCluster report them: none
+ * without DESCRIBE on the cluster.
+ */
+export function clusterAuthorizedOperations(ctx: RequestContext): i32 {
+  return ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe)
+    ? authorizedOperations(ctx, ResourceType.Cluster, CLUSTER_RESOURCE_NAME) : 0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -289,8 +302,7 @@ class DescribedMetadata extends DescribedTopics<MetadataRequestTopic, MetadataRe
     }
     if (this.clusterOperations) {
       const ctx = this.ctx;
-      m.clusterAuthorizedOperations = ctx.allowed(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.Describe)
-        ? authorizedOperations(ctx, ResourceType.Cluster, CLUSTER_RESOURCE_NAME) : 0;
+      m.clusterAuthorizedOperations = clusterAuthorizedOperations(ctx);
       changed = true;
     }
     return super.apply(response, version) || changed;
