@@ -124,6 +124,14 @@ export class RequestContext {
     return bits;
   }
 
+  /**
+   * May this principal do `operation` on every resource of the type (Policy.isAllowedOnEveryResource)?
+   * A policy service cannot be asked that: false.
+   */
+  allowedOnEveryResource(resourceType: i32, operation: i32): bool {
+    return this.external == null && this.policy.isAllowedOnEveryResource(this.session.principal, this.session.host, resourceType, operation);
+  }
+
   /** May this principal do `operation` on some resource of the type? (Authorizer.authorizeByResourceType) */
   allowedOnSomeResource(resourceType: i32, operation: i32): bool {
     const ext = this.external;

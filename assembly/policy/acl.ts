@@ -478,6 +478,30 @@ export class AclAuthorizer {
     return false;
   }
 
+  /**
+   * May the principal do `op` on every resource of the type, whatever its name (one that does
+   * not exist yet included)? A super user may; else no ACL about this principal and host may
+   * deny `op` (or ALL) on any resource of the type, and an ALLOW covering `op` must name every
+   * resource (LITERAL "*"), unless no ACL names any resource of the type and
+   * allowEveryoneIfNoAclFound lets everyone. Not one of Kafka's questions: the filter asks it
+   * where the broker behind it decides on every resource at once (a regular expression the
+   * broker resolves against every topic).
+   */
+  mayOnEveryResource(principal: string, host: string, resourceType: i32, op: i32): bool {
+    if (this.superUsers.has(principal)) return true;
+    let any = false, allowedEvery = false;
+    const acls = this.acls;
+    for (let i = 0; i < acls.length; i++) {
+      const acl = unchecked(acls[i]);
+      if (<i32>acl.resourceType != resourceType) continue;
+      any = true;
+      if (!aclAppliesTo(acl, principal, host) || !aclCovers(acl, op)) continue;
+      if (acl.permission == AclPermission.Deny) return false;
+      if (acl.patternType == PatternType.Literal && acl.resourceName == WILDCARD) allowedEvery = true;
+    }
+    return allowedEvery || (!any && this.allowEveryoneIfNoAclFound);
+  }
+
   /** Objects this authorizer holds, about (runtime/collect.ts paces collections by them): per ACL, it, its strings, its place in the index. */
   heldObjects(): i32 { return this.acls.length * 6; }
 

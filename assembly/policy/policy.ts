@@ -253,6 +253,11 @@ export class Policy {
       replicas.toString() + " exceeds the maximum of " + c.maxReplicationFactor.toString());
   }
 
+  /** May the principal do `operation` on every resource of this type? (see AclAuthorizer) */
+  isAllowedOnEveryResource(principal: string, host: string, resourceType: i32, operation: i32): bool {
+    return this.authorizer.mayOnEveryResource(principal, host, resourceType, operation);
+  }
+
   /** May the principal do `operation` on some resource of this type? (see AclAuthorizer) */
   isAllowedByResourceType(principal: string, host: string, resourceType: i32, operation: i32): bool {
     return this.authorizer.authorizeByResourceType(principal, host, resourceType, operation);

@@ -757,9 +757,28 @@ describe("ConsumerGroupHeartbeat", () => {
     expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
   });
 
-  it("cuts undescribable topics from the assignment, as the coordinator cuts a regex's topics, and those not named yet (v1)", () => {
+  it("takes a subscription by pattern only from a principal that may describe every topic: the broker resolves it against all (v1)", () => {
     const r = consumerHeartbeat("app.g1", null);
-    r.subscribedTopicRegex = ".*";
+    r.subscribedTopicRegex = "orders\\..*";
+    const resp = changetype<ConsumerGroupHeartbeatResponseData>(respondedBody(run(policyOf(POLICY), session("User:alice"), 68, 1, r, ctxs), 68, 1));
+    expect(resp.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(lastCtx().refusals.length).toBe(1);
+    // DESCRIBE on every topic (a LITERAL "*" ALLOW, no DENY of it), or a super user.
+    const everyTopic = policyOf(`{"superUsers": ["User:root"], "acls": [
+      {"principal": "User:*", "resourceType": "GROUP", "resourceName": "app.", "resourcePatternType": "PREFIXED", "operation": "READ", "permissionType": "ALLOW"},
+      {"principal": "User:all", "resourceType": "TOPIC", "resourceName": "*", "operation": "READ", "permissionType": "ALLOW"},
+      {"principal": "User:most", "resourceType": "TOPIC", "resourceName": "*", "operation": "ALL", "permissionType": "ALLOW"},
+      {"principal": "User:most", "resourceType": "TOPIC", "resourceName": "hr.", "resourcePatternType": "PREFIXED", "operation": "DESCRIBE", "permissionType": "DENY"}]}`);
+    expect(run(everyTopic, session("User:all"), 68, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(everyTopic, session("User:root"), 68, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    expect(run(everyTopic, session("User:most"), 68, 1, r, ctxs).kind).toBe(VerdictKind.Respond);
+    // The pattern is sent when the subscription changes only: the heartbeats after it name none.
+    expect(run(policyOf(POLICY), session("User:alice"), 68, 1, consumerHeartbeat("app.g1", null), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("cuts undescribable topics from the assignment, as the coordinator cuts a regex's topics, and those not named yet (v1)", () => {
+    // A heartbeat without a subscription (after a join, or under another member's id) gets the member's assignment.
+    const r = consumerHeartbeat("app.g1", null);
     expect(run(policyOf(POLICY), session("User:alice"), 68, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
     const broker = consumerAssignment([ORDERS_ID, PAYMENTS_ID, UNSEEN_ID]);
     // From the answer's bytes: an assigned topic to cut takes the decoded answer.

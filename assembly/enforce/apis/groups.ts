@@ -529,6 +529,19 @@ export function checkConsumerGroupHeartbeat(ctx: RequestContext, rule: Rule): Ve
   const req = changetype<ConsumerGroupHeartbeatRequestData>(ctx.body);
   const code = heartbeatCode(ctx, req.groupId, req.subscribedTopicNames);
   if (code != 0) return ctx.refuseWhole(code, errorMessage(code));
+  const regex = req.subscribedTopicRegex;
+  if (regex != null && regex.length > 0 && !ctx.allowedOnEveryResource(ResourceType.Topic, AclOperation.Describe)) {
+    // Kafka's coordinator resolves a subscription by pattern to the topics the member may
+    // describe (TopicRegexResolver, with the authorizer). The broker behind the filter has
+    // none: it assigns every match, hidden ones too, and however the filter cuts the
+    // assignment, the group's state (ConsumerGroupDescribe, the member epoch) would tell which
+    // hidden topics a pattern matches, one pattern at a time. So a pattern is taken only from
+    // a principal that may describe every topic; others subscribe by name (or with the classic
+    // protocol, whose client resolves the pattern from the Metadata the filter cuts).
+    ctx.deny("TOPIC:" + regex, "a subscription by pattern needs DESCRIBE on every topic: the broker resolves it against all of them",
+      TOPIC_AUTHORIZATION_FAILED, "DESCRIBE");
+    return ctx.refuseWhole(TOPIC_AUTHORIZATION_FAILED, "Subscribing by regular expression needs DESCRIBE on every topic through this proxy; subscribe by topic name");
+  }
   ctx.after = new DescribableAssignmentOnly<ConsumerGroupHeartbeatResponseData, ConsumerHeartbeatAssignment, ConsumerHeartbeatTopicPartitions>(
     ctx, 68, req.groupId, req.memberId, req.memberEpoch);
   return ctx.pass();
