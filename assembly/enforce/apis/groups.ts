@@ -12,8 +12,7 @@
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import {
-  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND,
-  errorMessage,
+  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND, errorMessage,
 } from "../../protocol/errors";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
@@ -725,17 +724,18 @@ class DescribedGroupsOperations extends SplitRefusals {
     if (!this.operations) return false;
     const groups = changetype<DescribeGroupsResponseData>(response).groups;
     let changed = false;
-    for (let i = 0; i < groups.length; i++) {
-      const group = unchecked(groups[i]);
-      if (group.errorCode != 0) continue;
-      const ops = authorizedOperations(this.ctx, ResourceType.Group, group.groupId);
-      if (group.authorizedOperations != ops) {
-        group.authorizedOperations = ops;
-        changed = true;
-      }
-    }
+    for (let i = 0; i < groups.length; i++) changed = writeGroupOperations(this.ctx, unchecked(groups[i])) || changed;
     return changed;
   }
+}
+
+/** A described group's authorized operations as the policy decides them (an error entry keeps its own); true if changed. */
+function writeGroupOperations<Group>(ctx: RequestContext, group: Group): bool {
+  if (group.errorCode != 0) return false;
+  const ops = authorizedOperations(ctx, ResourceType.Group, group.groupId);
+  if (group.authorizedOperations == ops) return false;
+  group.authorizedOperations = ops;
+  return true;
 }
 
 /**
@@ -766,12 +766,8 @@ abstract class GroupDescribeRefusals<Resp, Group> extends SplitRefusals {
       if (!topics.allowAll(this.topicsOf(group))) {
         unchecked(groups[i] = this.errorEntry(group.groupId, TOPIC_AUTHORIZATION_FAILED, this.hiddenTopicsMessage));
         changed = true;
-      } else if (this.operations && group.errorCode == 0) {
-        const ops = authorizedOperations(this.ctx, ResourceType.Group, group.groupId);
-        if (group.authorizedOperations != ops) {
-          group.authorizedOperations = ops;
-          changed = true;
-        }
+      } else if (this.operations) {
+        changed = writeGroupOperations(this.ctx, group) || changed;
       }
     }
     return changed;
