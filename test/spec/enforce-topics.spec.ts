@@ -5,6 +5,7 @@
 
 import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
+import { FETCH_SESSION_ID_NOT_FOUND } from "../../assembly/protocol/errors";
 import { decodeResponse } from "../../assembly/codec/frame";
 import { VerdictKind, Verdict } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
@@ -230,6 +231,31 @@ describe("Fetch", () => {
     const req = byId([PAYMENTS_ID]);
     req.replicaState.replicaId = 2;
     expect(check("User:replica", 1, 15, req).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("refuses a follower's incremental fetch without CLUSTER_ACTION even when it lists nothing, in a session this connection opened (the broker would serve the session's partitions to it as a follower)", () => {
+    const alice = session("User:alice");
+    alice.fetchSessions.remember(4242, false);
+    const incremental = byName([]);
+    incremental.replicaId = 2;
+    incremental.sessionId = 4242;
+    incremental.sessionEpoch = 1;
+    const v = run(policyOf(POLICY), alice, 1, 12, incremental, ctxs);
+    expect(v.kind).toBe(VerdictKind.Respond);
+    expect(ctxs[ctxs.length - 1].refusals.length).toBe(1);
+    // The same as a consumer goes on in its session.
+    const consumer = byName([]);
+    consumer.sessionId = 4242;
+    consumer.sessionEpoch = 1;
+    expect(run(policyOf(POLICY), alice, 1, 12, consumer, ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("takes every epoch but 0 and -1 as incremental, as Kafka does: -2 in a session not opened here is FETCH_SESSION_ID_NOT_FOUND", () => {
+    const req = byName(["orders.eu"]);
+    req.sessionId = 99;
+    req.sessionEpoch = -2;
+    const resp = changetype<FetchResponseData>(respondedBody(check("User:alice", 1, 12, req), 1, 12));
+    expect(resp.errorCode).toBe(FETCH_SESSION_ID_NOT_FOUND);
   });
 });
 

@@ -98,20 +98,12 @@ class FetchRefusals extends SplitRefusals {
   }
 }
 
-/** A follower (replica id >= 0) needs CLUSTER_ACTION; Kafka refuses it per partition, as a topic. */
+/** A follower allowed CLUSTER_ACTION (checkFetch) may fetch any partition: Kafka asks no READ of it. */
 class FollowerCheck extends EntityCheck {
-  private code_: i16 = -1;
-
-  constructor(readonly ctx: RequestContext) { super(); }
-
-  code(name: string | null, id: Uuid): i16 {
-    if (this.code_ < 0) {
-      const code = this.ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
-      this.code_ = code == 0 ? code : TOPIC_AUTHORIZATION_FAILED;
-    }
-    return this.code_;
-  }
+  code(name: string | null, id: Uuid): i16 { return 0; }
 }
+
+const FOLLOWER_CHECK = new FollowerCheck();
 
 /**
  * Fetch's allow path reads first what checkFetch decides before any ACL: a follower (replica
@@ -127,7 +119,8 @@ export function fetchViewAllows(ctx: RequestContext, walk: EntityWalk, frame: Ui
     if (kind == EntityKind.SessionId) sessionId = walk.int32(frame, i);
     else if (kind == EntityKind.SessionEpoch) sessionEpoch = walk.int32(frame, i);
   }
-  return !(ctx.version >= 7 && sessionId != 0 && sessionEpoch > 0 && !ctx.session.fetchSessions.has(sessionId));
+  const incremental = sessionEpoch != 0 && sessionEpoch != FINAL_EPOCH;
+  return !(ctx.version >= 7 && sessionId != 0 && incremental && !ctx.session.fetchSessions.has(sessionId));
 }
 
 /** Consumers need READ on each topic (the table's row); v13+ name topics by id. */
@@ -137,13 +130,23 @@ export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
   // connection opened with a full fetch checked here (and, with a policy service, checked
   // within its cacheTtlMs: Session.checkSessionsFor). Any other session id is answered as the
   // broker answers an unknown one, and the client starts over with a full fetch.
-  if (ctx.version >= 7 && req.sessionId != 0 && req.sessionEpoch > 0 && !ctx.session.fetchSessions.has(req.sessionId)) {
+  // Kafka takes every epoch but 0 (a new session) and FINAL_EPOCH (none) as incremental.
+  const incremental = req.sessionEpoch != 0 && req.sessionEpoch != FINAL_EPOCH;
+  if (ctx.version >= 7 && req.sessionId != 0 && incremental && !ctx.session.fetchSessions.has(req.sessionId)) {
     ctx.deny("FETCH_SESSION:" + req.sessionId.toString(), "fetch session not opened on this connection, or its check has expired", FETCH_SESSION_ID_NOT_FOUND);
     const resp = new FetchResponseData();
     resp.errorCode = FETCH_SESSION_ID_NOT_FOUND;
     return ctx.respond(resp);
   }
   const follower = (ctx.version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
+  // A follower needs CLUSTER_ACTION. Kafka refuses every partition of the fetch and of its
+  // session without it; an incremental fetch lists only some, or none, so refused, nothing of
+  // it goes on (it would be served the session's partitions as a follower, moving the follower's
+  // offsets and reading past the high watermark).
+  if (follower) {
+    const code = ctx.check(ResourceType.Cluster, CLUSTER_RESOURCE_NAME, AclOperation.ClusterAction);
+    if (code != 0) return ctx.refuseWhole(TOPIC_AUTHORIZATION_FAILED, errorMessage(TOPIC_AUTHORIZATION_FAILED));
+  }
   // Fetch sessions (KIP-227): the broker keeps each session's partitions, and an incremental
   // fetch lists only the changed ones. Forwarded in its session, a mixed fetch would leave the
   // broker's session without the refused partitions while the client's has them: they would
@@ -154,7 +157,7 @@ export function checkFetch(ctx: RequestContext, rule: Rule): Verdict {
   // Nothing refused: the request goes on as it came, and these changes are never sent.
   req.sessionEpoch = FINAL_EPOCH;
   req.forgottenTopicsData = new Array<ForgottenTopic>();
-  return checkListedWith(ctx, rule, new FetchRefusals(), false, follower ? new FollowerCheck(ctx) : null);
+  return checkListedWith(ctx, rule, new FetchRefusals(), false, follower ? FOLLOWER_CHECK : null);
 }
 
 // ---------------------------------------------------------------------------------------
