@@ -970,6 +970,7 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
   private readableOnly(resp: ShareFetchResponseData): bool {
     const session = this.session;
     let changed = false;
+    let refused: Set<string> | null = null; // the request's refused ids, made when first needed
     const kept = new Array<ShareFetchableTopicResponse>();
     for (let i = 0; i < resp.responses.length; i++) {
       const entry = unchecked(resp.responses[i]);
@@ -979,7 +980,9 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
         continue;
       }
       changed = true;
-      if (this.refused(entry.topicId)) continue; // answered with the request's refusals
+      // A set, not a scan per entry: both lists are as long as a hostile pair of clients makes them.
+      if (refused == null) refused = this.refusedIds();
+      if (refused!.has(id)) continue; // answered with the request's refusals
       const name = topicName(entry.topicId);
       this.ctx.deny("TOPIC:" + (name != null ? name : id), "READ not checked on this connection: the member's share session " +
         "was refilled by another connection", TOPIC_AUTHORIZATION_FAILED, "READ");
@@ -996,9 +999,10 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
     return changed;
   }
 
-  private refused(id: Uuid): bool {
-    for (let i = 0; i < this.topics.length; i++) if (unchecked(this.topics[i]).topicId.equals(id)) return true;
-    return false;
+  private refusedIds(): Set<string> {
+    const ids = new Set<string>();
+    for (let i = 0; i < this.topics.length; i++) ids.add(unchecked(this.topics[i]).topicId.toString());
+    return ids;
   }
 }
 
