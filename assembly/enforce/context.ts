@@ -19,7 +19,7 @@ import { Session } from "./session";
 import { ResponseRewrite } from "./rewrite";
 import { RequestTrace, AclCheck, TracedDenial } from "./trace";
 import { ResourceDecision, decisionWords, sampleAllow, upperErrorName } from "./audit";
-import { ExternalAuthorizer } from "./external";
+import { ExternalAuthorizer, Answer } from "./external";
 
 /** Ids asked of the broker for one request at most: a client cannot make a lookup huge. */
 const MAX_LOOKUP_IDS = 100;
@@ -101,14 +101,22 @@ export class RequestContext {
 
   /** Kafka's authorizer decision for this connection's principal and host. */
   allowed(resourceType: i32, name: string, operation: i32): bool {
+    return this.answer(resourceType, name, operation) == Answer.Allowed;
+  }
+
+  /**
+   * `allowed`, telling a refusal from a policy service's answer not in yet (Pending): a
+   * request waits for it, a response cannot (it is asked now, for the next one).
+   */
+  answer(resourceType: i32, name: string, operation: i32): Answer {
     const ext = this.external;
-    if (ext != null) return ext.allowed(this.session.principal, this.session.host, resourceType, name, operation, false);
+    if (ext != null) return ext.answer(this.session.principal, this.session.host, resourceType, name, operation, false);
     const d = this.policy.authorizer.decide(this.session.principal, this.session.host, resourceType, name, operation);
     this.lastDecision = d;
     const trace = this.trace;
     const ok = decisionAllowed(d);
     if (trace != null) trace.checks.push(new AclCheck(resourceType, name, operation, ok, d));
-    return ok;
+    return ok ? Answer.Allowed : Answer.Denied;
   }
 
   /** Bit `op` for each of `operations` allowed on the resource (Kafka's AuthHelper.authorizedOperations). */

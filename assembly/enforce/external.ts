@@ -330,18 +330,22 @@ export class ExternalAuthorizer {
    * (the next one finds the answer in the cache).
    */
   allowed(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): bool {
+    return this.answer(principal, host, resourceType, name, operation, anyResource) == Answer.Allowed;
+  }
+
+  /** `allowed`, telling a refusal from a question not answered yet (Pending). */
+  answer(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): Answer {
     const q = this.question(principal, host, resourceType, name, operation, anyResource);
     if (this.mayWait && this.answers.size > 0) {
       const key = q.key();
-      if (this.answers.has(key)) return this.answers.get(key).allowed;
+      if (this.answers.has(key)) return this.answers.get(key).allowed ? Answer.Allowed : Answer.Denied;
     }
     const a = ask(this.settings, q, this.connectionId, this.mayWait ? this : null);
     if (a == Answer.Pending) {
       if (this.mayWait) this.pending++;
       else count("kafka.external.unanswered_in_response");
-      return false;
     }
-    return a == Answer.Allowed;
+    return a;
   }
 
   /** A topic a listing answer named (bounded; the first MAX_LISTED_TOPICS are kept). */

@@ -52,13 +52,6 @@ export class Session {
   readonly shareSessionTopics: SessionTopics = new SessionTopics();
 
   /**
-   * How long the check of a session's partitions stands (0: as long as the session). With a
-   * policy service ("external") it is the service's cacheTtlMs: its answers are asked again
-   * after that, but a session's partitions, named once, would never be; so the session ends
-   * here, and the client's next full request names them again (as Kafka authorizes them at
-   * every fetch).
-   */
-  /**
    * A consumer or share group member's assignment that was shown without topics whose ids no
    * broker answer had named (apis/groups.ts DescribableAssignmentOnly), until the filter has
    * asked the broker for them and can show it again, judged. One member per connection: a
@@ -66,6 +59,13 @@ export class Session {
    */
   awaitedAssignment: AwaitedAssignment | null = null;
 
+  /**
+   * How long the check of a session's partitions stands (0: as long as the session). With a
+   * policy service ("external") it is the service's cacheTtlMs: its answers are asked again
+   * after that, but a session's partitions, named once, would never be. Kafka authorizes them
+   * at every fetch; past it, a fetch session ends here (the client's next full fetch names them
+   * again), and a share session's topics are asked again (apis/groups.ts checkShareSession).
+   */
   checkSessionsFor(ns: i64): void {
     this.fetchSessions.checkNs = ns;
     this.shareSessions.checkNs = ns;
@@ -80,6 +80,9 @@ export class SessionTopics {
    * The set of session `key` after a ShareFetch allowed `topics` in it: a new set when the
    * fetch `opens` the session (it replaces the member's), else the session's, with them added.
    */
+  /** The ids session `key`'s checked ShareFetches named on this connection; null if none did. */
+  of(key: string): Set<string> | null { return this.byKey.has(key) ? this.byKey.get(key) : null; }
+
   named<T>(key: string, opens: bool, topics: Array<T>): Set<string> {
     let set: Set<string>;
     if (opens || !this.byKey.has(key)) {
@@ -97,7 +100,8 @@ export class SessionTopics {
 
 /** Sessions of one kind opened on this connection, each with when the request that opened it was checked. */
 export class OpenedSessions<K> {
-  private opened: Map<K, i64> = new Map<K, i64>();
+  /** When the check of each session opened here was made (0 when checks stand as long as the session). */
+  private checked: Map<K, i64> = new Map<K, i64>();
   /** How long a check stands, in ns (0: as long as the session); see Session.checkSessionsFor. */
   checkNs: i64 = 0;
 
@@ -107,18 +111,19 @@ export class OpenedSessions<K> {
    * session keeps the time of the full fetch that opened it).
    */
   remember(key: K, anew: bool): void {
-    if (!anew && this.opened.has(key)) return;
+    if (!anew && this.checked.has(key)) return;
     // A client keeps one session per broker connection (per group): a few are plenty.
-    if (this.opened.size >= 8 && !this.opened.has(key)) this.opened.clear();
-    this.opened.set(key, this.checkNs > 0 ? nowNs() : 0);
+    if (this.checked.size >= 8 && !this.checked.has(key)) this.checked.clear();
+    this.checked.set(key, this.checkNs > 0 ? nowNs() : 0);
   }
+
+  /** Whether session `key` was opened on this connection (by a check that may no longer stand). */
+  opened(key: K): bool { return this.checked.has(key); }
 
   /** Whether session `key` was opened on this connection by a check that still stands. */
   has(key: K): bool {
-    if (!this.opened.has(key)) return false;
-    if (this.checkNs == 0 || nowNs() - this.opened.get(key) <= this.checkNs) return true;
-    this.opened.delete(key);
-    return false;
+    if (!this.checked.has(key)) return false;
+    return this.checkNs == 0 || nowNs() - this.checked.get(key) <= this.checkNs;
   }
 }
 
@@ -139,7 +144,8 @@ const MAX_MEMBER_KEY: i32 = 1024;
 
 /**
  * The whole assignment a heartbeat's answer gave a member (Session.awaitedAssignment), by topic
- * id, while some of its ids are not yet known here. The coordinator sends an assignment only
+ * id, while some of its ids are not yet known here (or a policy service's answer about a topic
+ * is not in yet). The coordinator sends an assignment only
  * when it changes (or to a full heartbeat): one shown without topics it had would otherwise
  * stay so until the next change.
  */

@@ -12,11 +12,14 @@
 import assert from "node:assert/strict";
 import { before, after } from "node:test";
 import net from "node:net";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { e2e, type Ctx } from "./lib/harness";
-import { unique, ROOT, type UserName } from "./lib/env";
-import { stats, delta, K, logMark, waitForAudit } from "./lib/envoy";
+import { tmpdir } from "node:os";
+import { e2e, type Ctx, type ApiNeed } from "./lib/harness";
+import { unique, ROOT, USERS, BROKER_INTERNAL, type UserName } from "./lib/env";
+import { stats, delta, K, logMark, waitForAudit, filterLogSince } from "./lib/envoy";
+import { CONSOLE_JARS, writeSaslProperties } from "./lib/drivers";
+import { run } from "./lib/proc";
 import {
   Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, directKafka, ensureTopics, highWatermark, corrOf, apiVersions,
   request, response,
@@ -26,6 +29,7 @@ import { make } from "./lib/proc";
 import { kafkaTool } from "./lib/kafka-tools";
 
 const OPA = "127.0.0.1:19096";
+const SHARE: ApiNeed[] = [{ api: "ShareGroupHeartbeat", key: 76, version: 1 }, { api: "ShareFetch", key: 78, version: 1 }];
 const OPA_OPEN = "127.0.0.1:19097";
 const OPA_PORT = 8181;
 const OPA_LOG = join(ROOT, ".cache", "opa", "run", "opa.log");
@@ -241,6 +245,39 @@ e2e("a fetch session stands no longer than OPA's answers: past cacheTtlMs an inc
     assert.equal(again.partition, ERR.TOPIC_AUTHORIZATION_FAILED, "fails closed on 19096");
   });
 });
+
+// A share consumer lives longer than OPA's answers: its assignment comes in a heartbeat's
+// answer, which cannot wait for OPA, and its share session outlives cacheTtlMs. Kafka's own
+// share consumer (kafka-tools 4.4) through the fail-closed listener, as bob (READ on orders.*
+// and e2e.opa.*), reading records written one every 750 ms, four cacheTtlMs in all: every record
+// once, and no share session ended by the filter (its acknowledgements ride on the fetches).
+e2e("Kafka's share consumer under OPA gets its assignment and reads every record once, across several cacheTtlMs", async (c) => {
+  const topic = unique("orders.opa-", "share"), group = unique("e2e.opa.", "share");
+  await ensureTopics(await directAdmin(c), [topic]);
+  const config = ["--bootstrap-server", BROKER_INTERNAL, "--entity-type", "groups", "--entity-name", group, "--alter", "--add-config", "share.auto.offset.reset=earliest"];
+  const set = await run("java", ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", CONSOLE_JARS, "org.apache.kafka.tools.ConfigCommand", ...config], { timeoutMs: 60_000 });
+  assert.equal(set.code, 0, `share.auto.offset.reset: ${set.stderr.slice(-300)}`);
+  const props = join(mkdtempSync(join(tmpdir(), "e2e-opa-share-")), "client.properties");
+  writeSaslProperties(props, "PLAIN", USERS.bob.username, USERS.bob.password);
+  const mark = logMark();
+  const N = 16;
+  const consumer = run("java", ["-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", CONSOLE_JARS, "org.apache.kafka.tools.consumer.ConsoleShareConsumer",
+    "--bootstrap-server", OPA, "--command-config", props, "--topic", topic, "--group", group, "--max-messages", String(N), "--timeout-ms", "30000"],
+  { timeoutMs: 90_000 });
+  const p = directKafka().producer();
+  await p.connect();
+  c.cleanup(() => p.disconnect());
+  for (let i = 1; i <= N; i++) {
+    await p.send({ topic, messages: [{ value: `r${i}` }] });
+    await new Promise((r) => setTimeout(r, 750));
+  }
+  const r = await consumer;
+  const read = r.stdout.split("\n").filter((l) => /^r\d+$/.test(l));
+  assert.deepEqual([...read].sort(), Array.from({ length: N }, (_, i) => `r${i + 1}`).sort(),
+    `every record once (${read.length} read; exit ${r.code}; ${r.stderr.slice(-400)})`);
+  const ended = filterLogSince(mark).filter((l) => l.includes("SHARE_SESSION"));
+  assert.deepEqual(ended, [], "no share session ended by the filter");
+}, 150_000, SHARE);
 
 e2e("a request waiting for OPA holds up neither other connections nor the order of its own; OPA silent: 19096 fails closed, 19097 fails open", async (c) => {
   const admin = await directAdmin(c);

@@ -65,6 +65,7 @@ import {
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
+import { Answer } from "../external";
 import { memberKey, AwaitedAssignment } from "../session";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
@@ -108,15 +109,18 @@ class TopicDescribeCheck {
  * asked once.
  */
 class DescribableTopics {
-  private readonly seen: Map<string, bool> = new Map<string, bool>();
+  private readonly seen: Map<string, Answer> = new Map<string, Answer>();
 
   constructor(readonly ctx: RequestContext) {}
 
-  allows(name: string): bool {
+  allows(name: string): bool { return this.answer(name) == Answer.Allowed; }
+
+  /** Pending: a policy service has not answered yet (a response cannot wait for it). */
+  answer(name: string): Answer {
     if (this.seen.has(name)) return this.seen.get(name);
-    const allowed = this.ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
-    this.seen.set(name, allowed);
-    return allowed;
+    const answer = this.ctx.answer(ResourceType.Topic, name, AclOperation.Describe);
+    this.seen.set(name, answer);
+    return answer;
   }
 
   /** The entries (each naming its `topic`) whose topic may be described. */
@@ -571,7 +575,11 @@ function heartbeatCode(ctx: RequestContext, groupId: string, topics: Array<strin
  * filter's own), and its answer, which carries no assignment when it has not changed, is given
  * the whole assignment again, judged with the names learnt. The answer that cut them asks the
  * member to heartbeat again within AWAITED_HEARTBEAT_MS, so it takes those topics up about
- * that much later than it would straight to the broker.
+ * that much later than it would straight to the broker. So too for a topic a policy service
+ * has not answered about yet (its answers expire after cacheTtlMs, and a heartbeat's answer
+ * cannot wait): the member's next heartbeat waits for the answer, and its answer shows the
+ * topic. Cut outright instead, it would stay cut until the coordinator next changed the
+ * assignment: a member starved under a policy service.
  */
 class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends ResponseRewrite {
   /** The member's awaited assignment, its unknown ids asked of the broker ahead of this heartbeat. */
@@ -599,8 +607,9 @@ class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends Respo
     for (let i = 0; i < assignment.topicPartitions.length; i++) {
       const topic = unchecked(assignment.topicPartitions[i]);
       const name = topicName(topic.topicId);
-      if (name == null) unknown++;
-      else if (topics.allows(name)) kept.push(topic);
+      const answer = name != null ? topics.answer(name) : Answer.Pending;
+      if (answer == Answer.Allowed) kept.push(topic);
+      else if (answer == Answer.Pending) unknown++;
     }
     const session = this.ctx.session;
     const memberId = resp.memberId;
@@ -637,7 +646,11 @@ class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends Respo
       const name = topicName(id);
       if (name == null) {
         if (!unchecked(awaited.asked[i])) waiting = true;
-      } else if (topics.allows(name)) {
+        continue;
+      }
+      const answer = topics.answer(name);
+      if (answer == Answer.Pending) waiting = true;
+      else if (answer == Answer.Allowed) {
         const topic = instantiate<TopicPartitions>();
         topic.topicId = id;
         topic.partitions = unchecked(awaited.partitions[i]);
@@ -690,7 +703,13 @@ function lookUpAwaited(ctx: RequestContext, apiKey: i16, groupId: string, member
   }
   for (let i = 0; i < awaited.ids.length; i++) {
     const id = unchecked(awaited.ids[i]);
-    if (topicName(id) == null && ctx.askTopicId(id)) unchecked(awaited.asked[i] = true);
+    const name = topicName(id);
+    if (name == null) {
+      if (ctx.askTopicId(id)) unchecked(awaited.asked[i] = true);
+    } else {
+      // A policy service is asked now, while the heartbeat can wait for it: its answer cannot.
+      ctx.answer(ResourceType.Topic, name, AclOperation.Describe);
+    }
   }
   return awaited;
 }
@@ -891,16 +910,51 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
     // Only a ShareFetch opens one (replacing the member's session, whichever connection had
     // it); the broker refuses a ShareAcknowledge at epoch 0.
     if (ctx.apiKey == SHARE_FETCH_KEY && key != null) ctx.session.shareSessions.remember(key, true);
-  } else if (key == null || !ctx.session.shareSessions.has(key)) {
+  } else if (key == null || !ctx.session.shareSessions.opened(key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
-      "share session not opened on this connection, or its check has expired", SHARE_SESSION_NOT_FOUND);
+      "share session not opened on this connection", SHARE_SESSION_NOT_FOUND);
     return ctx.respond(shareSessionNotFound(ctx.apiKey));
+  } else if (ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key)) {
+    checkSessionAgain(ctx, key, changetype<ShareFetchRefusals>(refusals));
   }
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {
     changetype<ShareFetchRefusals>(refusals).session = ctx.session.shareSessionTopics.named(key, opens, changetype<Array<FetchTopic>>(req.topics));
   }
   return answer(ctx, refusals, req);
+}
+
+/**
+ * A share session whose check no longer stands (a policy service's answers stand for
+ * cacheTtlMs). Kafka authorizes every partition of the session at every fetch, so its topics
+ * are asked again, READ, while the fetch can wait for the answers. One no longer allowed is
+ * refused now and leaves the session as this connection checked it: the answer's entries for
+ * it come back TOPIC_AUTHORIZATION_FAILED, no records (ShareFetchRefusals). Ending the session
+ * instead (SHARE_SESSION_NOT_FOUND) failed the acknowledgements riding on the fetch, so a share
+ * consumer had its records delivered again every cacheTtlMs. A ShareAcknowledge names every
+ * topic it acts on, and each is checked: it goes on in a session opened here, however old.
+ */
+function checkSessionAgain(ctx: RequestContext, key: string, refusals: ShareFetchRefusals): void {
+  const topics = ctx.session.shareSessionTopics.of(key);
+  if (topics != null) {
+    const ids = topics.values();
+    let withdrawn: Set<string> | null = null;
+    for (let i = 0; i < ids.length; i++) {
+      const text = unchecked(ids[i]);
+      if (ctx.checkTopic(null, Uuid.parse(text)!, AclOperation.Read) == 0) continue;
+      if (withdrawn == null) withdrawn = new Set<string>();
+      withdrawn.add(text);
+    }
+    // Asked of the policy service: decided again, from the start, when the answers are in.
+    const external = ctx.external;
+    if (external != null && external.pending > 0) return;
+    if (withdrawn != null) {
+      const gone = withdrawn.values();
+      for (let i = 0; i < gone.length; i++) topics.delete(unchecked(gone[i]));
+      refusals.withdrawn = withdrawn;
+    }
+  }
+  ctx.session.shareSessions.remember(key, true);
 }
 
 /** The broker's answer to a request in a share session it does not have: the error alone. */
@@ -933,6 +987,8 @@ const SHARE_FETCH_KEY: i16 = 78;
 class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
   /** The topic ids this connection's requests were allowed in the member's session (Session.shareSessionTopics). */
   session: Set<string> | null = null;
+  /** Ids the session's check refused when it was made again (checkSessionAgain): logged then. */
+  withdrawn: Set<string> | null = null;
 
   constructor(readonly ctx: RequestContext) {
     super();
@@ -983,9 +1039,12 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
       // A set, not a scan per entry: both lists are as long as a hostile pair of clients makes them.
       if (refused == null) refused = this.refusedIds();
       if (refused!.has(id)) continue; // answered with the request's refusals
-      const name = topicName(entry.topicId);
-      this.ctx.deny("TOPIC:" + (name != null ? name : id), "READ not checked on this connection: the member's share session " +
-        "was refilled by another connection", TOPIC_AUTHORIZATION_FAILED, "READ");
+      const withdrawn = this.withdrawn;
+      if (withdrawn == null || !withdrawn.has(id)) {
+        const name = topicName(entry.topicId);
+        this.ctx.deny("TOPIC:" + (name != null ? name : id), "READ not checked on this connection: the member's share session " +
+          "was refilled by another connection", TOPIC_AUTHORIZATION_FAILED, "READ");
+      }
       for (let p = 0; p < entry.partitions.length; p++) {
         const partition = unchecked(entry.partitions[p]);
         partition.errorCode = TOPIC_AUTHORIZATION_FAILED;

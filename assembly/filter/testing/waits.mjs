@@ -14,7 +14,11 @@
 //   8. a waiting request decided by the answers it waited for, whatever the cache kept
 //      (cacheTtlMs 0, answers slower than cacheTtlMs, maxCacheEntries 1);
 //   9. listings: a Metadata answer for all topics cannot wait, so it shows only decided topics;
-//      the next listing first asks about every topic listings showed, and waits for that.
+//      the next listing first asks about every topic listings showed, and waits for that;
+//  10. a share member's assignment whose topic's answer has expired: shown without it, the
+//      member asked to heartbeat soon, and its next answer shows it once the service answered;
+//  11. a share session past cacheTtlMs: its topics asked again while the fetch waits; the
+//      session goes on, a withdrawn topic refused in its answers.
 //
 //   node assembly/filter/testing/waits.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -609,6 +613,136 @@ const STOP = 1, CONTINUE = 0;
   const second = frames(c.output(UPSTREAM));
   check("9: its answer shows the allowed topic and hides the denied one, with no gap", second.length === 2 &&
     JSON.stringify(names(second[1])) === JSON.stringify(["orders.a"]), JSON.stringify(second.map(names)));
+  c.close();
+}
+
+// ==== 10, 11: group members past cacheTtlMs (a response cannot wait for the service) ====
+const ID_A = "b3JkZXJzLWEtdG9waWNpZA", ID_B = "b3JkZXJzLWItdG9waWNpZA", MEMBER = "U2hhcmVNZW1iZXJJZDAwMA";
+function message(kind, apiKey, version, corr, body) {
+  const t = template(kind, apiKey, version);
+  t.header = kind === "request" ? { ...t.header, correlationId: corr, clientId: "waits" } : { correlationId: corr };
+  t.body = body;
+  return frame(t, kind === "request", apiKey, version);
+}
+/** Answers every pending call, and those the resumed requests make: allowed unless its resource is named in `denied`. */
+function answerAll(h, denied = []) {
+  for (let round = 0; round < 10 && h.pendingCalls().length > 0; round++) {
+    for (const call of h.pendingCalls()) h.answer(call.token, { body: { result: !denied.includes(JSON.parse(call.body).input.kafka.resource.name) } });
+  }
+}
+/** Connection `c` learns the ids of `topics` ([name, id]) from a Metadata v12 answer (its DESCRIBEs allowed). */
+function learnIds(h, c, corr, topics) {
+  c.feed(DOWNSTREAM, message("request", 3, 12, corr, { topics: topics.map(([name]) => ({ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name })),
+    allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  answerAll(h);
+  c.feed(UPSTREAM, message("response", 3, 12, corr, {
+    throttleTimeMs: 0, brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }], clusterId: "c", controllerId: 1, clusterAuthorizedOperations: -2147483648,
+    topics: topics.map(([name, topicId]) => ({ errorCode: 0, name, topicId, isInternal: false, topicAuthorizedOperations: -2147483648,
+      partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }] })),
+  }));
+}
+/** What `c` sent each way since the last look. */
+function fresh(c) {
+  const seen = { [DOWNSTREAM]: 0, [UPSTREAM]: 0 };
+  return (type) => { const all = c.output(type); const out = all.subarray(seen[type]); seen[type] = all.length; return out; };
+}
+
+// 10. A share member's assignment arrives when the answers about its topic have expired. The
+// answer cannot wait for the service: the topic is left out for now, the member is asked to
+// heartbeat again soon, that heartbeat waits for the answer, and its answer shows the topic.
+// (Cut outright, the member stayed without its assignment until the coordinator changed it.)
+{
+  const HB_V = 1;
+  const heartbeat = (corr) => message("request", 76, HB_V, corr, { groupId: "e2e.opa.g", memberId: MEMBER, memberEpoch: 1, rackId: null, subscribedTopicNames: null });
+  const beat = (corr, assignment) => message("response", 76, HB_V, corr, { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: MEMBER,
+    memberEpoch: 2, heartbeatIntervalMs: 5000, assignment: assignment ? { topicPartitions: assignment.map((topicId) => ({ topicId, partitions: [0] })) } : null });
+  const shown = (f) => { const b = decode(f, false, 76, HB_V).body; return { interval: b.heartbeatIntervalMs, topics: b.assignment ? b.assignment.topicPartitions.map((t) => t.topicId) : null }; };
+  const h = vm({}, "10");
+  const c = connect(h);
+  const look = fresh(c);
+  learnIds(h, c, 1, [["orders.a", ID_A]]);
+  look(DOWNSTREAM); look(UPSTREAM);
+  h.advance(4000); // past cacheTtlMs: no answer about orders.a stands
+  c.feed(DOWNSTREAM, heartbeat(2));
+  answerAll(h); // READ on the group
+  check("10: the heartbeat goes on", look(DOWNSTREAM).length > 0);
+  c.feed(UPSTREAM, beat(2, [ID_A]));
+  const first = shown(look(UPSTREAM));
+  const asked = h.pendingCalls().map((x) => JSON.parse(x.body).input.kafka);
+  check("10: the assignment is shown without orders.a, whose answer is not in; the member is asked to heartbeat within 250 ms",
+    JSON.stringify(first) === JSON.stringify({ interval: 250, topics: [] }), JSON.stringify(first));
+  check("10: DESCRIBE on orders.a is asked now", asked.length === 1 && asked[0].resource.name === "orders.a" && asked[0].operation === "DESCRIBE",
+    JSON.stringify(asked));
+  answerAll(h);
+  h.advance(250);
+  c.feed(DOWNSTREAM, heartbeat(3));
+  check("10: the next heartbeat goes on", look(DOWNSTREAM).length > 0);
+  c.feed(UPSTREAM, beat(3, null));
+  const second = shown(look(UPSTREAM));
+  check("10: its answer, which carries no assignment, is given the whole assignment: orders.a", JSON.stringify(second.topics) === JSON.stringify([ID_A]),
+    JSON.stringify(second));
+  c.close();
+}
+
+// 11. A share session past cacheTtlMs: its topics are asked again while the fetch waits. The
+// session goes on; a topic no longer allowed comes back refused, without records. (Ended
+// instead with SHARE_SESSION_NOT_FOUND, the acknowledgements riding on the fetch failed, and
+// their records were delivered again: every cacheTtlMs.)
+{
+  const shareFetch = (corr, epoch, ids) => message("request", 78, 1, corr, {
+    groupId: "e2e.opa.g", memberId: MEMBER, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 1, maxBytes: 1048576, maxRecords: 500, batchSize: 500,
+    topics: ids.map((topicId) => ({ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] })), forgottenTopicsData: [] });
+  const served = (corr, ids) => message("response", 78, 1, corr, {
+    throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 30000, nodeEndpoints: [],
+    responses: ids.map((topicId) => ({ topicId, partitions: [{ partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0,
+      acknowledgeErrorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 }, records: Buffer.from("RECORDS").toString("base64"),
+      acquiredRecords: [{ firstOffset: 0, lastOffset: 9, deliveryCount: 1 }] }] })) });
+  const got = (f) => { const b = decode(f, false, 78, 1).body;
+    return { error: b.errorCode, topics: Object.fromEntries(b.responses.map((r) => [r.topicId, r.partitions.map((p) => [p.errorCode, p.records ? Buffer.from(p.records, "base64").toString() : "", p.acquiredRecords.length])])) }; };
+  const acknowledge = (corr, epoch, topicId) => message("request", 79, 1, corr, { groupId: "e2e.opa.g", memberId: MEMBER, shareSessionEpoch: epoch,
+    topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0, lastOffset: 9, acknowledgeTypes: [1] }] }] }] });
+  const h = vm({}, "11");
+  const c = connect(h);
+  const look = fresh(c);
+  learnIds(h, c, 1, [["orders.a", ID_A], ["orders.b", ID_B]]);
+  look(DOWNSTREAM); look(UPSTREAM);
+  c.feed(DOWNSTREAM, shareFetch(2, 0, [ID_A, ID_B]));
+  answerAll(h);
+  check("11: the full ShareFetch opens the session", look(DOWNSTREAM).length > 0);
+  c.feed(UPSTREAM, served(2, []));
+  look(UPSTREAM);
+  h.advance(4000); // past cacheTtlMs
+  const incremental = shareFetch(3, 1, []);
+  const st = c.feed(DOWNSTREAM, incremental);
+  // READ on the group first (Kafka's order); then the session's topics.
+  for (const call of h.pendingCalls()) if (JSON.parse(call.body).input.kafka.resource.type === "GROUP") h.answer(call.token, { body: { result: true } });
+  const asked = h.pendingCalls().map((x) => JSON.parse(x.body).input.kafka);
+  check("11: an incremental ShareFetch past cacheTtlMs waits while the session's topics are asked again (READ)", st === STOP && look(DOWNSTREAM).length === 0 &&
+    JSON.stringify(asked.map((k) => `${k.operation} ${k.resource.name}`).sort()) === JSON.stringify(["READ orders.a", "READ orders.b"]),
+    `status ${st}, ${JSON.stringify(asked)}`);
+  const lines = h.logs.length;
+  answerAll(h, ["orders.b"]); // READ on orders.b withdrawn
+  check("11: then it goes on to the broker as sent (not SHARE_SESSION_NOT_FOUND)", look(DOWNSTREAM).equals(incremental));
+  c.feed(UPSTREAM, served(3, [ID_A, ID_B]));
+  const answer = got(look(UPSTREAM));
+  check("11: orders.a's records reach the member; orders.b's come back TOPIC_AUTHORIZATION_FAILED, no records, nothing acquired",
+    answer.error === 0 && JSON.stringify(answer.topics) === JSON.stringify({ [ID_A]: [[0, "RECORDS", 1]], [ID_B]: [[TOPIC_AUTHORIZATION_FAILED, "", 0]] }),
+    JSON.stringify(answer));
+  const refusals = h.logs.slice(lines).filter((l) => l.msg.includes("denied ShareFetch"));
+  check("11: the withdrawn topic is refused once, with the service's reason", refusals.length === 1 && refusals[0].msg.includes("TOPIC:orders.b") &&
+    !refusals[0].msg.includes("refilled"), JSON.stringify(refusals.map((l) => l.msg)));
+  // The next incremental fetch within cacheTtlMs asks nothing; orders.b stays out of the session here.
+  c.feed(DOWNSTREAM, shareFetch(4, 2, []));
+  check("11: within cacheTtlMs the session goes on without asking", h.pendingCalls().length === 0 && look(DOWNSTREAM).length > 0);
+  c.feed(UPSTREAM, served(4, [ID_A, ID_B]));
+  const later = got(look(UPSTREAM));
+  check("11: orders.b stays refused in this session", JSON.stringify(later.topics[ID_B]) === JSON.stringify([[TOPIC_AUTHORIZATION_FAILED, "", 0]]), JSON.stringify(later));
+  // A ShareAcknowledge past cacheTtlMs names what it acknowledges, which is asked: it goes on.
+  h.advance(4000);
+  const ack = acknowledge(5, 3, ID_A);
+  c.feed(DOWNSTREAM, ack);
+  answerAll(h);
+  check("11: a ShareAcknowledge past cacheTtlMs goes on once its topic is allowed again", look(DOWNSTREAM).equals(ack), `${look(UPSTREAM).length} bytes to the client`);
   c.close();
 }
 
