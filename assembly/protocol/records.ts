@@ -13,6 +13,8 @@ export const BATCH_HEADER_BYTES: i32 = 61;
 const LOG_OVERHEAD: i32 = 12; // baseOffset + batchLength
 const MAGIC_OFFSET: i32 = 16;
 const ATTRIBUTES_OFFSET: i32 = 21;
+/** The smallest batch length Kafka reads (LegacyRecord.RECORD_OVERHEAD_V0); less is corrupt. */
+const MIN_RECORD_SIZE: i32 = 14;
 const RECORD_COUNT_OFFSET: i32 = 57;
 
 /** What the batch headers of one records field say. */
@@ -77,8 +79,14 @@ function endOf(buf: Uint8Array, end: i32): i32 { return end < 0 ? buf.length : m
  * walking the rest (a v3+ Produce carries one batch per partition).
  */
 export function firstBatchIsTransactional(buf: Uint8Array | null, start: i32 = 0, end: i32 = -1): bool {
+  // As Kafka's batch iterator reads the first batch (ByteBufferLogInputStream): a length of at
+  // least 14 bytes whose batch is all there, magic 2; then its attributes, however short the
+  // rest of the header (a shorter batch fails later, but its flag has been read).
   if (buf == null || start < 0) return false;
-  if (endOf(buf, end) - start < BATCH_HEADER_BYTES || !headerReadable(buf, start)) return false;
+  const n = endOf(buf, end);
+  if (n - start < LOG_OVERHEAD + MIN_RECORD_SIZE || !makeReadable(buf.dataStart + <usize>start, <usize>(ATTRIBUTES_OFFSET + 2))) return false;
+  const size = int32At(buf, start + 8);
+  if (size < MIN_RECORD_SIZE || size > n - start - LOG_OVERHEAD) return false;
   if (<i32>unchecked(buf[start + MAGIC_OFFSET]) != 2) return false;
   return (<i32>unchecked(buf[start + ATTRIBUTES_OFFSET + 1]) & 0x10) != 0;
 }

@@ -178,6 +178,53 @@ function produceCase(topics: Array<string>, acks: i16, txn: string | null, txnBa
   return r;
 }
 
+/** A v2 batch of `size` bytes (>= 26: Kafka reads no shorter one), transactional, header cut short. */
+function shortTransactionalBatch(size: i32, magic: u8): Uint8Array {
+  const b = new Uint8Array(size);
+  const len = size - 12;
+  b[8] = <u8>(len >> 24); b[9] = <u8>(len >> 16); b[10] = <u8>(len >> 8); b[11] = <u8>len;
+  b[16] = magic;
+  b[22] = 0x10;
+  return b;
+}
+
+describe("Produce of transactional records", () => {
+  // The broker behind the filter appends transactional records with no transactional id
+  // unverified, inside the open transaction of the producer whose id and epoch they carry.
+  it("refuses them without a transactional id, as Kafka does: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, nothing forwarded", () => {
+    for (let v: i16 = 3; v <= 12; v++) {
+      const r = produce(-1, ["orders.eu"]);
+      r.topicData[0].partitionData[0].records = transactionalBatch();
+      const verdict = run(policyOf(POLICY), session("User:alice"), 0, v, r, ctxs);
+      const resp = changetype<ProduceResponseData>(respondedBody(verdict, 0, v));
+      expect(resp.responses[0].partitionResponses[0].errorCode).toBe(53);
+    }
+  });
+
+  it("reads the flag of a first batch shorter than a whole header, as Kafka's batch iterator does", () => {
+    const cases: Array<Uint8Array> = [shortTransactionalBatch(26, 2), shortTransactionalBatch(60, 2)];
+    for (let i = 0; i < cases.length; i++) {
+      const r = produce(-1, ["orders.eu"]);
+      r.topicData[0].partitionData[0].records = cases[i];
+      const verdict = run(policyOf(POLICY), session("User:alice"), 0, 9, r, ctxs);
+      const resp = changetype<ProduceResponseData>(respondedBody(verdict, 0, 9));
+      expect(resp.responses[0].partitionResponses[0].errorCode).toBe(53);
+    }
+    // Not batches Kafka reads as transactional: magic 1, a length under 14, a batch cut short.
+    const legacy = shortTransactionalBatch(30, 1);
+    const tiny = shortTransactionalBatch(30, 2);
+    tiny[11] = 13;
+    const cut = shortTransactionalBatch(40, 2).subarray(0, 39);
+    const others: Array<Uint8Array> = [legacy, tiny, cut];
+    for (let i = 0; i < others.length; i++) {
+      const r = produce(-1, ["orders.eu"]);
+      r.topicData[0].partitionData[0].records = others[i];
+      const verdict = run(policyOf(POLICY), session("User:alice"), 0, 9, r, ctxs);
+      expect(verdict.kind).not.toBe(VerdictKind.Respond);
+    }
+  });
+});
+
 describe("Produce's allow path", () => {
   it("passes from the bytes exactly what the full check passes, at every version", () => {
     const policy = policyOf(BOTH_POLICY);
@@ -192,6 +239,7 @@ describe("Produce's allow path", () => {
       produceCase(["orders.eu"], -1, "tx-ok", true, false),
       produceCase(["orders.eu"], -1, "tx-other", true, false),
       produceCase(["orders.eu"], -1, "tx-other", false, false),
+      produceCase(["orders.eu"], -1, null, true, false),
       produceCase(["orders.eu"], -1, null, false, true),
       produceCase([], -1, null, false, false),
     ];

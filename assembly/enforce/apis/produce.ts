@@ -13,7 +13,7 @@ import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { BatchSummary, firstBatchIsTransactional, summarizeBatches } from "../../protocol/records";
-import { INVALID_RECORD } from "../../protocol/errors";
+import { INVALID_RECORD, TRANSACTIONAL_ID_AUTHORIZATION_FAILED } from "../../protocol/errors";
 import { ProduceRequestData, TopicProduceData } from "../../messages/ProduceRequest";
 import { ProduceResponseData, TopicProduceResponse, PartitionProduceResponse } from "../../messages/ProduceResponse";
 import { ResourceType, AclOperation } from "../../policy/acl";
@@ -29,9 +29,19 @@ class Refused {
   constructor(readonly topic: TopicProduceData, readonly partition: i32, readonly code: i16, readonly message: string | null) {}
 }
 
-/** Transactional records need WRITE on the transactional id (Kafka checks it only when some batch is transactional). */
+/**
+ * Transactional records need WRITE on the transactional id (Kafka checks it only when some batch
+ * is transactional). Without an id they are refused as Kafka refuses them: the broker behind the
+ * filter would append them unverified, inside another producer's open transaction whose
+ * producer id and epoch they carry (DescribeProducers shows them).
+ */
 function transactionalCode(ctx: RequestContext, txnId: string | null, transactional: bool): i16 {
-  return txnId != null && transactional ? ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write) : 0;
+  if (!transactional) return 0;
+  if (txnId != null) return ctx.check(ResourceType.TransactionalId, txnId, AclOperation.Write);
+  if (ctx.explainsRefusals) {
+    ctx.deny("TRANSACTIONAL_ID:", "transactional records without a transactional id", TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "WRITE");
+  }
+  return TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
 }
 
 class LimitViolation {
