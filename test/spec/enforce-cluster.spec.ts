@@ -24,6 +24,8 @@ import { DescribeClientQuotasResponseData } from "../../assembly/messages/Descri
 import { WriteTxnMarkersRequestData } from "../../assembly/messages/WriteTxnMarkersRequest";
 import { DescribeAclsRequestData } from "../../assembly/messages/DescribeAclsRequest";
 import { DescribeAclsResponseData } from "../../assembly/messages/DescribeAclsResponse";
+import { MetadataRequestData } from "../../assembly/messages/MetadataRequest";
+import { decodeRequest } from "../../assembly/codec/frame";
 import { CreateAclsRequestData, AclCreation } from "../../assembly/messages/CreateAclsRequest";
 import { CreateAclsResponseData } from "../../assembly/messages/CreateAclsResponse";
 import { DeleteAclsRequestData, DeleteAclsFilter } from "../../assembly/messages/DeleteAclsRequest";
@@ -397,6 +399,23 @@ describe("ACL administration", () => {
     }
   });
 
+  // Kafka serves DescribeAcls on a SASL listener only after a sign-in; the filter does not know
+  // the listener's protocol, so the broker is asked something it serves only then.
+  it("DescribeAcls: the list follows an empty Metadata request of the filter's own, which a SASL listener's broker serves only after a sign-in", () => {
+    const v = run(policyOf(POLICY), session("User:admin"), 29, 3, aclFilter(ANY, null, ANY, null), ctxs);
+    expect(v.kind).toBe(VerdictKind.Respond);
+    expect(v.aside).not.toBeNull();
+    const asked = decodeRequest(v.aside!);
+    expect(asked.error).toBe("");
+    expect(asked.header.requestApiKey).toBe(<i16>3);
+    const body = changetype<MetadataRequestData>(asked.body);
+    expect(body.topics).not.toBeNull();
+    expect(body.topics!.length).toBe(0);
+    expect(body.allowAutoTopicCreation).toBe(false);
+    // A refusal carries nothing the broker would not tell: no such request.
+    expect(run(policyOf(POLICY), session("User:bob"), 29, 3, aclFilter(ANY, null, ANY, null), ctxs).aside).toBeNull();
+  });
+
   it("DescribeAcls: Kafka's filter semantics (type, MATCH against a name, exact patterns, principal)", () => {
     // MATCH: the ACLs that apply to topic orders.eu (alice's PREFIXED orders.).
     const match = describedAs("User:admin", 3, aclFilter(TOPIC, "orders.eu", MATCH, null));
@@ -450,6 +469,14 @@ describe("delegation tokens", () => {
     expect(resp.errorCode).toBe(DELEGATION_TOKEN_AUTHORIZATION_FAILED);
     expect(resp.principalName).toBe("root");
     expect(resp.tokenRequesterPrincipalName).toBe("alice");
+  });
+
+  // Kafka compares KafkaPrincipals, type and name apart: joined, the owner ("User:x", "y") is
+  // the string of the principal User named "x:y", and needed no ACL.
+  it("CreateDelegationToken: the owner is the requester only when type and name are the requester's, compared apart (v3)", () => {
+    const resp = changetype<CreateDelegationTokenResponseData>(refusedFor("User:x:y", 38, 3, createToken("User:x", "y")));
+    expect(resp.errorCode).toBe(DELEGATION_TOKEN_AUTHORIZATION_FAILED);
+    expect(run(policyOf(POLICY), session("User:x:y"), 38, 3, createToken("User", "x:y"), ctxs).kind).toBe(VerdictKind.Pass);
   });
 
   it("Renew and Expire: no ACL (the controller checks the token), unless refused as a whole", () => {

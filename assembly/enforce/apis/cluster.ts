@@ -24,6 +24,8 @@ import { DescribeClusterRequestData } from "../../messages/DescribeClusterReques
 import { DescribeClusterResponseData } from "../../messages/DescribeClusterResponse";
 import { clusterAuthorizedOperations } from "./topics";
 import { RequestContext } from "../context";
+import { metadataLookup } from "../topic-ids";
+import { MetadataRequestTopic } from "../../messages/MetadataRequest";
 import { Rule, checkWhole } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 
@@ -167,7 +169,13 @@ export function checkDescribeAcls(ctx: RequestContext, rule: Rule): Verdict {
     d.permissionType = <i8>acl.permission;
     res.acls.push(d);
   }
-  return ctx.respond(resp);
+  // The one answer the filter writes from its own data. Kafka serves it only to a signed-in
+  // client on a SASL listener (before that, anything but ApiVersions and SaslHandshake closes
+  // the connection), and the filter does not know the listener's protocol: so the broker is
+  // asked something it answers only then, an empty Metadata, and the list follows its answer.
+  // Before a sign-in on a SASL listener the broker closes the connection instead, as Kafka does.
+  const h = ctx.header;
+  return ctx.respond(resp).withAside(metadataLookup(new Array<MetadataRequestTopic>(), h.correlationId, h.clientId));
 }
 
 /** Why ACLs cannot be created or deleted through this proxy (with SECURITY_DISABLED on each). */
@@ -221,10 +229,9 @@ function createDelegationToken(ctx: RequestContext): Verdict {
   const requester = ctx.session.principal;
   const ownerName = req.ownerPrincipalName;
   const ownerType = req.ownerPrincipalType;
-  const owner = ownerName != null && ownerName.length > 0
-    ? (ownerType != null ? ownerType : "") + ":" + ownerName
-    : requester;
-  if (owner == requester) return ctx.pass();
+  const named = ownerName != null && ownerName.length > 0;
+  if (!named || samePrincipal(ownerType, ownerName!, requester)) return ctx.pass();
+  const owner = (ownerType != null ? ownerType : "") + ":" + ownerName!;
   const code = ctx.check(ResourceType.User, owner, AclOperation.CreateTokens);
   if (code == 0) return ctx.pass();
   // As CreateDelegationTokenResponse.prepareResponse: the owner and requester, no token.
@@ -244,6 +251,14 @@ function principalType(principal: string): string {
 
 function principalName(principal: string): string {
   return principal.substring(principal.indexOf(":") + 1);
+}
+
+/**
+ * Whether type and name are `principal`'s, compared apart as Kafka compares KafkaPrincipals:
+ * joined, ("User:x", "y") would pass for the principal User named "x:y".
+ */
+function samePrincipal(type: string | null, name: string, principal: string): bool {
+  return type != null && type == principalType(principal) && name == principalName(principal);
 }
 
 /**
@@ -268,13 +283,13 @@ class VisibleTokensOnly extends ResponseRewrite {
 
   private maySee(token: DescribedDelegationToken, version: i16): bool {
     const principal = this.ctx.session.principal;
-    const owner = token.principalType + ":" + token.principalName;
-    if (owner == principal) return true;
-    if (version >= 3 && token.tokenRequesterPrincipalType + ":" + token.tokenRequesterPrincipalName == principal) return true;
+    if (samePrincipal(token.principalType, token.principalName, principal)) return true;
+    if (version >= 3 && samePrincipal(token.tokenRequesterPrincipalType, token.tokenRequesterPrincipalName, principal)) return true;
     for (let i = 0; i < token.renewers.length; i++) {
       const renewer = unchecked(token.renewers[i]);
-      if (renewer.principalType + ":" + renewer.principalName == principal) return true;
+      if (samePrincipal(renewer.principalType, renewer.principalName, principal)) return true;
     }
+    const owner = token.principalType + ":" + token.principalName;
     return this.ctx.allowed(ResourceType.DelegationToken, token.tokenId, AclOperation.Describe)
       || this.ctx.allowed(ResourceType.User, owner, AclOperation.DescribeTokens);
   }
