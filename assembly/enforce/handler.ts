@@ -240,7 +240,7 @@ export class Enforcer extends KafkaHandler {
     const addresses = this.config.settings.brokerAddresses;
     const readdresses = addresses.length > 0 && rewritesAddresses(info.apiKey);
     const rewrites = rewrite != null || readdresses;
-    const walked = hasLessons(info.apiKey);
+    const walked = hasLessons(info.apiKey) && (rewrite == null || rewrite.teaches);
     if (walked) {
       const unread = learnFromResponse(this.session, frame, info.apiKey, info.apiVersion);
       if (unread.length > 0) return this.undecodable(unread, rewrites);

@@ -26,4 +26,21 @@ export abstract class ResponseRewrite extends RequestNote {
    * keep safe (the SASL principal, ApiVersions capped to what the codecs parse).
    */
   get enforcesPolicy(): bool { return true; }
+
+  /** False when the answer must teach the filter nothing (responses.ts learnFromResponse skips it). */
+  teaches: bool = true;
+}
+
+/** A note that only keeps the answer from teaching (ResponseRewrite.teaches): the answer goes on untouched. */
+export class TeachesNothing extends ResponseRewrite {
+  constructor() {
+    super();
+    this.teaches = false;
+  }
+
+  apply(body: Message, version: i16): bool { return false; }
+
+  fromView(walk: EntityWalk | null, frame: Uint8Array, version: i16): Verdict | null { return Verdict.pass(); }
+
+  get enforcesPolicy(): bool { return false; }
 }

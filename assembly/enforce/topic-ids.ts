@@ -26,6 +26,8 @@ import { getSharedText, setSharedText } from "../runtime/host";
 
 // Bounded so that a client cannot grow it without end by asking for made-up topics.
 const MAX_TOPICS: i32 = 100000;
+/** And their names' bytes: 100,000 names of 249 bytes would be 25 MB of a VM's memory. */
+const MAX_NAMES_BYTES: i32 = 4 * 1024 * 1024;
 /** Kafka's longest topic name (Topic.isValid): an answer naming a longer one teaches nothing. */
 const MAX_NAME_BYTES: i32 = 249;
 const SHARED_PREFIX = "kafka.topic_id.";
@@ -78,10 +80,16 @@ class IdTable {
       memory.compare(changetype<usize>(this.names) + <usize>unchecked(this.nameAt[slot]), ptr, <usize>len) == 0;
   }
 
-  /** The id, named the `len` bytes at `ptr`, in `slot` (find), or added when -1; false when the bound leaves no room. */
-  set(slot: i32, hi: i64, lo: i64, ptr: usize, len: i32): bool {
+  /**
+   * The id, named the `len` bytes at `ptr`, in `slot` (find), or added when -1. At the bound
+   * the table starts over, empty: refusing new ids instead, a table filled once (by a client
+   * that had the broker name many topics) would have kept every topic created later from being
+   * used by id until Envoy restarted. What it forgot is read again from the shared data, or
+   * asked of the broker, on a miss.
+   */
+  set(slot: i32, hi: i64, lo: i64, ptr: usize, len: i32): void {
     if (slot < 0) {
-      if (this.count >= MAX_TOPICS) return false;
+      if (this.count >= MAX_TOPICS || this.namesEnd - this.namesDropped + len > MAX_NAMES_BYTES) this.clear();
       if ((this.count + 1) * 4 > this.slots * 3) this.grow();
       const mask = this.slots - 1;
       slot = slotOf(hi, lo) & mask;
@@ -99,7 +107,17 @@ class IdTable {
     unchecked(this.nameAt[slot] = this.namesEnd);
     unchecked(this.nameLength[slot] = len);
     this.namesEnd += len;
-    return true;
+  }
+
+  private clear(): void {
+    this.slots = 1024;
+    this.ids = new StaticArray<i64>(2 * 1024);
+    this.nameAt = new StaticArray<i32>(1024);
+    this.nameLength = new StaticArray<i32>(1024);
+    this.names = new StaticArray<u8>(16 * 1024);
+    this.namesEnd = 0;
+    this.namesDropped = 0;
+    this.count = 0;
   }
 
   private grow(): void {
@@ -170,7 +188,7 @@ export function learnTopicIdFrom(hi: i64, lo: i64, ptr: usize, len: i32): void {
   if (len < 0 || len > MAX_NAME_BYTES || (hi == 0 && lo == 0)) return;
   const slot = known.find(hi, lo);
   if (slot >= 0 && known.named(slot, ptr, len)) return;
-  if (!known.set(slot, hi, lo, ptr, len)) return;
+  known.set(slot, hi, lo, ptr, len);
   // Ids come only from the broker's answers, never from clients: safe to share.
   setSharedText(sharedKey(hi, lo), recentName(ptr, <usize>len));
 }

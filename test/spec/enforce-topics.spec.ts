@@ -7,10 +7,12 @@ import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { FETCH_SESSION_ID_NOT_FOUND } from "../../assembly/protocol/errors";
 import { decodeResponse } from "../../assembly/codec/frame";
-import { VerdictKind, Verdict } from "../../assembly/filter/seam";
+import { VerdictKind, Verdict, RequestHeader, ResponseInfo } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
-import { learnTopicId } from "../../assembly/enforce/topic-ids";
+import { learnTopicId, topicName } from "../../assembly/enforce/topic-ids";
+import { Enforcer } from "../../assembly/enforce/handler";
+import { loadConfig } from "../../assembly/enforce/config";
 import { FetchRequestData, FetchTopic, FetchPartition, ForgottenTopic } from "../../assembly/messages/FetchRequest";
 import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../assembly/messages/FetchResponse";
 import { ListOffsetsRequestData, ListOffsetsTopic, ListOffsetsPartition } from "../../assembly/messages/ListOffsetsRequest";
@@ -50,7 +52,7 @@ import {
   DescribeTopicPartitionsResponseData, DescribeTopicPartitionsResponseTopic, Cursor as ResponseCursor,
 } from "../../assembly/messages/DescribeTopicPartitionsResponse";
 import {
-  policyOf, session, run, contextFor, respondedBody, forwardedBody, CORRELATION_ID,
+  policyOf, session, run, contextFor, respondedBody, forwardedBody, requestBytes, CORRELATION_ID,
 } from "./support/enforce";
 
 // alice: everything on orders.*, ALTER_CONFIGS on group g1; carol: READ on orders.* (so
@@ -632,6 +634,32 @@ describe("CreateTopics", () => {
     req.topics[0].assignments[1].brokerIds = [1];
     const thin = changetype<CreateTopicsResponseData>(respondedBody(check("User:alice", 19, 7, req), 19, 7));
     expect(thin.topics[0].errorCode).toBe(38); // INVALID_REPLICATION_FACTOR
+  });
+
+  // Kafka answers a validation with the ids the topics would get: random, never created. A
+  // client could fill the VM's table of ids with them, a thousand a request.
+  it("learns topic ids from a creation's answer, not from a validation's (validateOnly)", () => {
+    const e = new Enforcer(loadConfig(POLICY).config!, "127.0.0.1", "");
+    e.session.principal = "User:alice";
+    for (let validate = 0; validate < 2; validate++) {
+      const name = validate == 1 ? "orders.validated" : "orders.created";
+      const id = new Uuid(0x5151 + validate, 0x6161);
+      const req = createTopics([name]);
+      req.validateOnly = validate == 1;
+      const frame = requestBytes(19, 7, req);
+      const header = new RequestHeader(19, 7, 50 + validate, "spec-client", 0, frame.length);
+      const v = e.onRequest(frame, header);
+      expect(v.kind).toBe(VerdictKind.Pass);
+      const answer = new CreateTopicsResponseData();
+      const t = created(name);
+      t.topicId = id;
+      answer.topics.push(t);
+      const bytes = encodeResponse(50 + validate, 19, 7, answer)!;
+      const out = e.onResponse(bytes, new ResponseInfo(50 + validate, 19, 7, header, bytes.length, v.note));
+      expect(out.kind).toBe(VerdictKind.Pass);
+      if (validate == 1) expect(topicName(id)).toBeNull();
+      else expect(topicName(id)).toBe(name);
+    }
   });
 
   it("refuses __cluster_metadata to anyone, as Kafka does before any ACL", () => {
