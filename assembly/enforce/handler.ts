@@ -8,7 +8,7 @@ import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../m
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
 import { logParts, LogLevelValues, enabled, getProperty, getPropertyBytes, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
-import { RequestContext } from "./context";
+import { RequestContext, encodeResponse } from "./context";
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
@@ -269,6 +269,12 @@ export class Enforcer extends KafkaHandler {
     }
     if (decoded.error.length > 0) return this.undecodable(decoded.error, true);
     const body = decoded.body!;
+    const instead = rewrite != null ? rewrite.answerInstead(body, version) : null;
+    if (instead != null) {
+      const asked = info.request;
+      const bytes = encodeResponse(asked.correlationId, asked.apiKey, asked.apiVersion, instead);
+      return bytes != null ? Verdict.respond(bytes) : Verdict.close("could not encode the " + apiName(asked.apiKey)! + " answer written from the filter's own request");
+    }
     let changed = rewrite != null && rewrite.apply(body, version);
     if (rewrite instanceof Refusals) this.recordAnswerChecks(changetype<Refusals>(rewrite));
     if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;

@@ -29,6 +29,12 @@ export abstract class ResponseRewrite extends RequestNote {
 
   /** False when the answer must teach the filter nothing (responses.ts learnFromResponse skips it). */
   teaches: bool = true;
+
+  /**
+   * The client's answer, written from the decoded answer to the filter's own request whose
+   * note this is (Verdict.asideNote); null for a note that rewrites the answer it is given.
+   */
+  answerInstead(body: Message, version: i16): Message | null { return null; }
 }
 
 /** A note that only keeps the answer from teaching (ResponseRewrite.teaches): the answer goes on untouched. */

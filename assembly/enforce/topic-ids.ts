@@ -227,11 +227,11 @@ export function topicIdLookup(ids: Array<Uuid>, correlationId: i32, clientId: st
 }
 
 /**
- * The filter's own Metadata request for `topics` (whole message, without size prefix), never
- * creating a topic; null if it cannot be encoded. Topics by id or by name, not both: Kafka
- * ignores the names of a request that has ids.
+ * The filter's own Metadata request for `topics` (whole message, without size prefix; null:
+ * every topic), never creating a topic; null if it cannot be encoded. Topics by id or by name,
+ * not both: Kafka ignores the names of a request that has ids.
  */
-export function metadataLookup(topics: Array<MetadataRequestTopic>, correlationId: i32, clientId: string | null): Uint8Array | null {
+export function metadataLookup(topics: Array<MetadataRequestTopic> | null, correlationId: i32, clientId: string | null): Uint8Array | null {
   const header = new RequestHeaderData();
   header.requestApiKey = 3;
   header.requestApiVersion = LOOKUP_VERSION;
@@ -240,7 +240,7 @@ export function metadataLookup(topics: Array<MetadataRequestTopic>, correlationI
   const body = new MetadataRequestData();
   body.topics = topics;
   body.allowAutoTopicCreation = false;
-  const w = new Writer(64 + topics.length * 64);
+  const w = new Writer(64 + (topics != null ? topics.length * 64 : 0));
   encodeRequestWith(w, header, requestHeaderVersion(3, LOOKUP_VERSION), body, LOOKUP_VERSION, writeFilterRequest);
   return w.failed ? null : w.bytes().slice(4);
 }

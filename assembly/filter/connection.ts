@@ -614,13 +614,13 @@ class RequestSide extends FrameCallbacks {
    * Sends the handler's own request `aside` (Verdict.aside) upstream; its answer goes to the
    * handler only, and the client gets `answer` (if any) at its position instead.
    */
-  private sendAside(framer: Framer, h: RequestHeader, aside: Uint8Array, answer: Uint8Array | null, out: Output): bool {
+  private sendAside(framer: Framer, h: RequestHeader, aside: Uint8Array, answer: Uint8Array | null, note: RequestNote | null, out: Output): bool {
     if (aside.length < 8) {
       this.conn.handlerClosed = true;
       framer.fail("handler sent an invalid request of its own with a " + apiName(h.apiKey) + " request");
       return false;
     }
-    const e = sentUpstream(aside, h, answer, null);
+    const e = sentUpstream(aside, h, answer, note);
     e.aside = true;
     // Counted against maxInFlight like any request: a client cannot use asides to get past it.
     if (!this.expect(framer, h, e, true)) return false;
@@ -645,7 +645,7 @@ class RequestSide extends FrameCallbacks {
       return;
     }
     const aside = v.kind != VerdictKind.Close ? v.aside : null;
-    if (aside != null && v.kind != VerdictKind.Respond && !this.sendAside(framer, h, aside, null, out)) return;
+    if (aside != null && v.kind != VerdictKind.Respond && !this.sendAside(framer, h, aside, null, v.asideNote, out)) return;
     switch (v.kind) {
       case VerdictKind.Pass: {
         if (!this.expect(framer, h, new InFlight(h.correlationId, h.apiKey, h.apiVersion, h, null, v.note))) return;
@@ -678,7 +678,7 @@ class RequestSide extends FrameCallbacks {
         // handler's own request if it has one, else a harmless ApiVersions with the same
         // correlation id; the client gets `answer` in place of its response.
         if (aside != null) {
-          this.sendAside(framer, h, aside, answer, out);
+          this.sendAside(framer, h, aside, answer, v.asideNote, out);
           break;
         }
         if (answer == null) break;
@@ -942,6 +942,9 @@ class ResponseSide extends FrameCallbacks {
         conn.handlerClosed = !v.malformed;
         framer.fail((v.malformed ? "malformed " : "policy closed the connection on a ") + apiName(info.apiKey) + " response to the filter's own request: " + v.reason);
       } else {
+        // The handler answered the client from its own request's answer (Verdict.asideNote).
+        const b = v.bytes;
+        if (v.kind == VerdictKind.Respond && b != null && b.length >= 4 && aside.synthesized != null) aside.synthesized = b;
         this.sendSynthesized(aside, out);
       }
       return;

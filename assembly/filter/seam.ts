@@ -105,18 +105,23 @@ export class Verdict {
      * that keeps the broker's answers in order, so the client's answer follows it.
      */
     public aside: Uint8Array | null = null,
+    /**
+     * Handed back with the answer to `aside`. With Respond, the handler may answer the client
+     * from it: a Respond verdict on that answer replaces the client's answer given here.
+     */
+    public asideNote: RequestNote | null = null,
   ) {}
 
   /** This verdict with `note` attached (the shared Pass verdict is not changed). */
   withNote(note: RequestNote | null): Verdict {
     if (note == null || this.kind == VerdictKind.Respond || this.kind == VerdictKind.Close) return this;
-    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, note, this.aside);
+    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, note, this.aside, this.asideNote);
   }
 
-  /** This verdict with the handler's own request `aside` sent before it (see `aside`). */
-  withAside(aside: Uint8Array | null): Verdict {
+  /** This verdict with the handler's own request `aside` sent before it (see `aside`, `asideNote`). */
+  withAside(aside: Uint8Array | null, note: RequestNote | null = null): Verdict {
     if (aside == null || this.kind == VerdictKind.Close) return this;
-    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, this.note, aside);
+    return new Verdict(this.kind, this.bytes, this.reason, this.malformed, this.note, aside, note);
   }
 
   static pass(): Verdict { return PASS; }

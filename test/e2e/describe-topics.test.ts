@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { e2e } from "./lib/harness";
 import { PLAINTEXT, BROKER_INTERNAL, ROOT, unique } from "./lib/env";
-import { directAdmin, ensureTopics } from "./lib/attack";
+import { directAdmin, ensureTopics, Wire, request, response } from "./lib/attack";
 import { CONSOLE_JARS } from "./lib/drivers";
 import { run } from "./lib/proc";
 
@@ -39,5 +39,59 @@ e2e("Admin.describeTopics through Envoy, paged a partition at a time and whole: 
     assert.equal(direct[a].partitions?.length, 3, `limit ${limit}: the broker itself describes ${a}'s 3 partitions`);
     assert.deepEqual(through, { ...direct, [hidden]: { error: "TOPIC_AUTHORIZATION_FAILED" } },
       `limit ${limit}: through Envoy, the broker's answer with ${hidden} refused`);
+  }
+}, 180_000);
+
+// A listing (DescribeTopicPartitions naming no topic) pages over every topic. Kafka leaves out
+// those the principal may not DESCRIBE before it pages; the broker behind the filter does not,
+// so the filter answers a listing itself, from a Metadata listing of its own, paged as Kafka
+// pages it. Paged through Envoy a partition or three at a time, the listing is the broker's own
+// (on its INTERNAL listener), in order, less the topics the principal may not describe.
+e2e("a DescribeTopicPartitions listing through Envoy, paged: the broker's listing, in order, less the hidden topics, pages never longer than asked", async (c) => {
+  const a = unique("e2e.dtp.", "a"), b = unique("e2e.dtp.", "b"), hidden = unique("secret.dtp.", "c");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [a, b], 3);
+  await ensureTopics(admin, [hidden], 2);
+  type Row = [string, number, number];
+  /** Every (topic, partition, leader) of a listing at `w`, `limit` partitions a page. */
+  const listAll = async (w: Wire, limit: number): Promise<{ rows: Row[]; longest: number; pages: number }> => {
+    const rows: Row[] = [];
+    let cursor: { topicName: string; partitionIndex: number } | null = null, longest = 0, pages = 0;
+    for (let corr = 1; corr < 5000; corr++) {
+      await w.send(await request(75, 0, corr, { topics: [], responsePartitionLimit: limit, cursor }));
+      const f = await w.next(10_000);
+      assert.ok(f !== null, `page ${corr} answered (closed: ${w.closed})`);
+      const page = await response(f, 75, 0);
+      pages++;
+      let n = 0;
+      for (const t of page.topics) {
+        assert.equal(t.errorCode, 0, `${t.name}: no error in a listing`);
+        for (const p of t.partitions) { rows.push([t.name, p.partitionIndex, p.leaderId]); n++; }
+      }
+      longest = Math.max(longest, n);
+      cursor = page.nextCursor;
+      if (cursor === null) return { rows, longest, pages };
+    }
+    throw new Error("the listing did not end");
+  };
+  const direct = await Wire.at(BROKER_INTERNAL);
+  c.cleanup(() => direct.destroy());
+  const all = (await listAll(direct, 2000)).rows;
+  assert.ok(all.some(([t]) => t === hidden), `the broker itself lists ${hidden}`);
+  // What the principal may describe, as a Metadata listing through Envoy shows it.
+  const m = await Wire.for(c, "plaintext");
+  await m.send(await request(3, 12, 1, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  const listed = await m.next(10_000);
+  assert.ok(listed !== null, "a Metadata listing through Envoy");
+  const visible = new Set<string>((await response(listed, 3, 12)).topics.map((t: any) => t.name as string));
+  assert.ok(visible.has(a) && !visible.has(hidden), `the Metadata listing shows ${a}, not ${hidden}`);
+  for (const limit of [1, 3]) {
+    const w = await Wire.for(c, "plaintext");
+    const through = await listAll(w, limit);
+    c.t.diagnostic(`limit ${limit}: ${through.pages} pages, ${through.rows.length} partitions`);
+    assert.ok(through.rows.some(([t]) => t === a) && through.rows.some(([t]) => t === b), `limit ${limit}: ${a} and ${b} are listed`);
+    assert.ok(!through.rows.some(([t]) => t.startsWith("secret.")), `limit ${limit}: no topic the principal may not describe`);
+    assert.deepEqual(through.rows, all.filter(([t]) => visible.has(t)), `limit ${limit}: the broker's listing less the hidden topics, in order`);
+    assert.ok(through.longest <= limit, `limit ${limit}: no page longer than asked (${through.longest})`);
   }
 }, 180_000);

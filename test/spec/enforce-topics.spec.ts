@@ -6,7 +6,7 @@
 import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { FETCH_SESSION_ID_NOT_FOUND } from "../../assembly/protocol/errors";
-import { decodeResponse } from "../../assembly/codec/frame";
+import { decodeResponse, decodeRequest } from "../../assembly/codec/frame";
 import { VerdictKind, Verdict, RequestHeader, ResponseInfo } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
@@ -18,7 +18,8 @@ import { FetchResponseData, FetchableTopicResponse, PartitionData } from "../../
 import { ListOffsetsRequestData, ListOffsetsTopic, ListOffsetsPartition } from "../../assembly/messages/ListOffsetsRequest";
 import { ListOffsetsResponseData, ListOffsetsTopicResponse } from "../../assembly/messages/ListOffsetsResponse";
 import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
-import { MetadataResponseData, MetadataResponseTopic } from "../../assembly/messages/MetadataResponse";
+import { MetadataResponseData, MetadataResponseTopic, MetadataResponsePartition } from "../../assembly/messages/MetadataResponse";
+import { ResponseRewrite } from "../../assembly/enforce/rewrite";
 import { CreateTopicsRequestData, CreatableTopic, CreatableReplicaAssignment } from "../../assembly/messages/CreateTopicsRequest";
 import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs } from "../../assembly/messages/CreateTopicsResponse";
 import { DeleteTopicsRequestData, DeleteTopicState } from "../../assembly/messages/DeleteTopicsRequest";
@@ -1132,29 +1133,46 @@ function describedNames(r: DescribeTopicPartitionsResponseData): string {
 }
 
 describe("DescribeTopicPartitions", () => {
-  it("passes a listing and shows only DESCRIBE-able topics, with the policy's operations (v0)", () => {
-    expect(check("User:carol", 75, 0, describeTopics([])).kind).toBe(VerdictKind.Pass);
-    const resp = changetype<DescribeTopicPartitionsResponseData>(rewritten(75, 0,
-      brokerDescription(["orders.eu", "orders.us", "payments"], null)));
-    expect(describedNames(resp)).toBe("orders.eu,orders.us");
-    expect(resp.topics[0].topicAuthorizedOperations).toBe((1 << 3) | (1 << 8));
-  });
-
-  it("does not name a hidden topic in the next cursor: the next page starts after the last one shown", () => {
-    check("User:carol", 75, 0, describeTopics([]));
-    const resp = changetype<DescribeTopicPartitionsResponseData>(rewritten(75, 0, brokerDescription(["orders.eu"], "payments")));
-    const next = resp.nextCursor;
-    expect(next != null).toBe(true);
-    expect(next!.topicName).toBe("orders.eu\u0000");
-    expect(next!.partitionIndex).toBe(0);
-    check("User:carol", 75, 0, describeTopics([]));
-    const hidden = changetype<DescribeTopicPartitionsResponseData>(rewritten(75, 0, brokerDescription(["secret"], "payments")));
-    expect(hidden.topics.length).toBe(0);
-    expect(hidden.nextCursor == null).toBe(true);
-    check("User:carol", 75, 0, describeTopics([]));
-    const shown = changetype<DescribeTopicPartitionsResponseData>(rewritten(75, 0, brokerDescription(["orders.eu"], "orders.us")));
-    expect(shown.nextCursor!.topicName).toBe("orders.us");
-    expect(shown.nextCursor!.partitionIndex).toBe(7);
+  // The broker behind the filter pages a listing over every topic, hidden ones included: which
+  // of its pages ended where told hidden topics' names and sizes. Kafka pages the describable.
+  it("answers a listing from a Metadata listing of its own, asked in its place: the DESCRIBE-able topics, paged as Kafka pages them (v0)", () => {
+    const req = describeTopics([]);
+    req.responsePartitionLimit = 3;
+    const v = check("User:carol", 75, 0, req);
+    expect(v.kind).toBe(VerdictKind.Respond);
+    const asked = decodeRequest(v.aside!);
+    expect(asked.header.requestApiKey).toBe(<i16>3);
+    expect(changetype<MetadataRequestData>(asked.body).topics).toBeNull();
+    const listing = new MetadataResponseData();
+    const names = ["payments", "orders.us", "orders.eu", "orders.ap"];
+    const sizes = [5, 1, 2, 4];
+    for (let i = 0; i < names.length; i++) {
+      const t = new MetadataResponseTopic();
+      t.name = names[i];
+      for (let p = 0; p < sizes[i]; p++) {
+        const part = new MetadataResponsePartition();
+        part.partitionIndex = p;
+        t.partitions.push(part);
+      }
+      listing.topics.push(t);
+    }
+    const page = changetype<DescribeTopicPartitionsResponseData>(changetype<ResponseRewrite>(v.asideNote!).answerInstead(listing, 12)!);
+    // orders.ap's 4 partitions fill the page past its 3: the next page resumes at its fourth.
+    expect(describedNames(page)).toBe("orders.ap");
+    expect(page.topics[0].partitions.length).toBe(3);
+    expect(page.topics[0].topicAuthorizedOperations).toBe((1 << 3) | (1 << 8));
+    expect(page.nextCursor!.topicName).toBe("orders.ap");
+    expect(page.nextCursor!.partitionIndex).toBe(3);
+    const next = describeTopics([]);
+    next.responsePartitionLimit = 3;
+    next.cursor = new RequestCursor();
+    next.cursor!.topicName = "orders.ap";
+    next.cursor!.partitionIndex = 3;
+    const v2 = check("User:carol", 75, 0, next);
+    const page2 = changetype<DescribeTopicPartitionsResponseData>(changetype<ResponseRewrite>(v2.asideNote!).answerInstead(listing, 12)!);
+    expect(describedNames(page2)).toBe("orders.ap,orders.eu");
+    expect(page2.nextCursor!.topicName).toBe("orders.us");
+    expect(page2.nextCursor!.partitionIndex).toBe(0);
   });
 
   it("answers named topics the principal may not DESCRIBE without asking the broker (v0)", () => {

@@ -14,7 +14,7 @@ import {
 import { FetchRequestData, ForgottenTopic } from "../../messages/FetchRequest";
 import { FetchResponseData } from "../../messages/FetchResponse";
 import { MetadataRequestData, MetadataRequestTopic } from "../../messages/MetadataRequest";
-import { MetadataResponseData, MetadataResponseTopic } from "../../messages/MetadataResponse";
+import { MetadataResponseData, MetadataResponseTopic, MetadataResponsePartition } from "../../messages/MetadataResponse";
 import { CreateTopicsRequestData, CreatableTopic } from "../../messages/CreateTopicsRequest";
 import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs } from "../../messages/CreateTopicsResponse";
 import { DeleteTopicsRequestData, DeleteTopicState } from "../../messages/DeleteTopicsRequest";
@@ -34,16 +34,17 @@ import {
   DescribeTopicPartitionsRequestData, TopicRequest as DescribedTopicRequest,
 } from "../../messages/DescribeTopicPartitionsRequest";
 import {
-  DescribeTopicPartitionsResponseData, DescribeTopicPartitionsResponseTopic, Cursor as ResponseCursor,
+  DescribeTopicPartitionsResponseData, DescribeTopicPartitionsResponseTopic, DescribeTopicPartitionsResponsePartition,
+  Cursor as ResponseCursor,
 } from "../../messages/DescribeTopicPartitionsResponse";
 import { answerDescribeTopicPartitionsTopics, answerCreateTopicsTopics } from "../../messages/refusals";
 import { Policy, PolicyViolation } from "../../policy/policy";
 import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/acl";
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
-import { TeachesNothing } from "../rewrite";
+import { TeachesNothing, ResponseRewrite } from "../rewrite";
 import { Rule, checkListed, checkListedWith } from "./rules";
-import { topicName } from "../topic-ids";
+import { topicName, metadataLookup } from "../topic-ids";
 import { Split, SplitRefusals } from "./refuse";
 import { spliceEntries } from "./splice";
 import { EntityCheck } from "../../messages/refusals";
@@ -468,13 +469,7 @@ export function checkMetadata(ctx: RequestContext, rule: Rule): Verdict {
   if (topics == null || (ctx.version == 0 && topics.length == 0)) {
     described.listing = true;
     ctx.after = described;
-    // A policy service is asked before the listing, about the topics earlier listings showed:
-    // the answer cannot wait for it, and would hide each topic not decided yet.
-    const external = ctx.external;
-    if (external != null) {
-      const listed = external.listedTopics();
-      for (let i = 0; i < listed.length; i++) ctx.allowed(ResourceType.Topic, unchecked(listed[i]), AclOperation.Describe);
-    }
+    askAboutListedTopics(ctx);
     return ctx.pass();
   }
   const rewritten = splitMetadataTopics(ctx, req, topics, described);
@@ -495,46 +490,6 @@ class DescribedPartitions extends DescribedTopics<DescribedTopicRequest, Describ
   protected isEntryName(walk: EntityWalk, i: i32): bool {
     return i + 1 < walk.count && <EntityKind>unchecked(walk.kind[i + 1]) == EntityKind.TopicId;
   }
-
-  // A cursor that names a topic the principal may not DESCRIBE is replaced (hideCursor), decoded.
-  protected nextCursorShown(walk: EntityWalk, frame: Uint8Array, i: i32): bool {
-    if (!this.listing) return true;
-    const name = walk.text(frame, i);
-    return name != null && this.ctx.allowed(ResourceType.Topic, name, AclOperation.Describe);
-  }
-
-  apply(response: Message, version: i16): bool {
-    const changed = super.apply(response, version);
-    return (this.listing && this.hideCursor(changetype<DescribeTopicPartitionsResponseData>(response))) || changed;
-  }
-
-  // The next cursor names the first topic of the next page, which must not be one the
-  // principal may not DESCRIBE. The next page starts just after the last topic shown instead
-  // ("\0" sorts before every character of a topic name); when this page showed none, no name
-  // can be given without telling one, and the listing ends here.
-  private hideCursor(r: DescribeTopicPartitionsResponseData): bool {
-    const cursor = r.nextCursor;
-    if (cursor == null || this.ctx.allowed(ResourceType.Topic, cursor.topicName, AclOperation.Describe)) return false;
-    const last = r.topics.length > 0 ? unchecked(r.topics[r.topics.length - 1]).name : null;
-    if (last == null) {
-      r.nextCursor = null;
-      return true;
-    }
-    const next = new ResponseCursor();
-    next.topicName = last + "\u0000";
-    r.nextCursor = next;
-    return true;
-  }
-}
-
-/**
- * Whether a listing may resume at `name`: the start (""), a topic the principal may describe,
- * or one with "\0" after it (DescribedPartitions.hideCursor).
- */
-function resumesListing(ctx: RequestContext, name: string): bool {
-  if (name.length == 0) return true;
-  const shown = name.endsWith("\0") ? name.substring(0, name.length - 1) : name;
-  return ctx.allowed(ResourceType.Topic, shown, AclOperation.Describe);
 }
 
 /** As DescribeTopicPartitionsRequestHandler: an empty list is every topic; a cursor skips those before it. */
@@ -545,20 +500,13 @@ export function checkDescribeTopicPartitions(ctx: RequestContext, rule: Rule): V
   described.operations = true;
   const cursor = req.cursor;
   if (req.topics.length == 0) {
-    // A listing pages over every topic, and the broker behind the filter does not leave out
-    // those the principal may not describe before it pages, as Kafka's authorizer does: the
-    // filter cuts them from the page afterwards. So where a page starts must not be the
-    // client's choice, or which pages come back empty would tell the names of hidden topics
-    // (a cursor is any name, and the page starts at the first topic at or after it). A listing
-    // resumes only at a cursor this filter could have given: a topic the principal may
-    // describe, or one followed by "\0" (hideCursor); at any other it has ended.
-    if (cursor != null && !resumesListing(ctx, cursor.topicName)) {
-      ctx.deny("TOPIC:" + cursor.topicName, "a listing's cursor must name a topic the principal may describe", 0, "DESCRIBE");
-      return ctx.respond(ctx.newResponse());
-    }
-    described.listing = true;
-    ctx.after = described;
-    return ctx.pass();
+    // Kafka refuses a cursor before the first partition before it lists anything; so does the broker.
+    if (cursor != null && cursor.partitionIndex < 0) return ctx.pass();
+    askAboutListedTopics(ctx);
+    const h = ctx.header;
+    const limit = max(min(LISTING_PAGE_LIMIT, req.responsePartitionLimit), 1);
+    const listing = new ListingFromMetadata(ctx, cursor != null ? cursor.topicName : "", cursor != null ? cursor.partitionIndex : 0, limit);
+    return ctx.respond(ctx.newResponse()).withAside(metadataLookup(null, h.correlationId, h.clientId), listing);
   }
   const first = cursor != null ? cursor.topicName : "";
   for (let i = 0; i < req.topics.length; i++) {
@@ -575,6 +523,111 @@ export function checkDescribeTopicPartitions(ctx: RequestContext, rule: Rule): V
   const verdict = described.settle(ctx, req);
   if (described.kept.length > 0) ctx.after = described;
   return verdict;
+}
+
+/** Kafka's default max.request.partition.size.limit: no page of a listing holds more partitions. */
+const LISTING_PAGE_LIMIT: i32 = 2000;
+
+/**
+ * A DescribeTopicPartitions listing, answered by the filter from a Metadata listing of its own
+ * (sent in the listing's place), paged as DescribeTopicPartitionsRequestHandler and
+ * KRaftMetadataCache.describeTopicResponse page it: the topics at or after the cursor that the
+ * principal may DESCRIBE, in order, until `limit` partitions. The broker behind the filter
+ * pages over every topic, hidden ones included, so which of its pages ended where, or came
+ * back empty once cut, told hidden topics' names and sizes (a cursor is any name). Metadata
+ * does not carry eligible leader replicas: they are given empty, as Kafka gives them when
+ * there are none.
+ */
+class ListingFromMetadata extends ResponseRewrite {
+  constructor(readonly ctx: RequestContext, readonly cursorTopic: string, readonly cursorPartition: i32, readonly limit: i32) { super(); }
+
+  apply(body: Message, version: i16): bool { return false; }
+
+  keeps(frameSize: i32): i64 { return <i64>this.cursorTopic.length * 2 + 64; }
+
+  answerInstead(body: Message, version: i16): Message | null {
+    const ctx = this.ctx;
+    const external = ctx.external;
+    const shown = new Array<MetadataResponseTopic>();
+    const listed = changetype<MetadataResponseData>(body).topics;
+    for (let i = 0; i < listed.length; i++) {
+      const topic = unchecked(listed[i]);
+      const name = topic.name;
+      if (name == null || topic.errorCode != 0) continue;
+      if (external != null) external.noteListed(name);
+      if (name < this.cursorTopic) continue;
+      if (ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) shown.push(topic);
+    }
+    shown.sort((a: MetadataResponseTopic, b: MetadataResponseTopic): i32 => a.name! < b.name! ? -1 : (a.name! > b.name! ? 1 : 0));
+    const page = new DescribeTopicPartitionsResponseData();
+    let remaining = this.limit;
+    for (let i = 0; i < shown.length; i++) {
+      const topic = unchecked(shown[i]);
+      const name = topic.name!;
+      if (remaining == 0) {
+        page.nextCursor = cursorAt(name, 0);
+        break;
+      }
+      const count = topic.partitions.length;
+      const start = name == this.cursorTopic ? this.cursorPartition : 0;
+      const upper = <i32>min<i64>(<i64>count, <i64>start + <i64>remaining);
+      const entry = describedTopic(ctx, topic, start, upper);
+      page.topics.push(entry);
+      if (upper < count) {
+        page.nextCursor = cursorAt(name, upper);
+        break;
+      }
+      remaining -= entry.partitions.length;
+    }
+    return page;
+  }
+}
+
+function cursorAt(name: string, partition: i32): ResponseCursor {
+  const c = new ResponseCursor();
+  c.topicName = name;
+  c.partitionIndex = partition;
+  return c;
+}
+
+/** Partitions [start, upper) of a Metadata answer's topic, as DescribeTopicPartitions describes them. */
+function describedTopic(ctx: RequestContext, topic: MetadataResponseTopic, start: i32, upper: i32): DescribeTopicPartitionsResponseTopic {
+  const entry = new DescribeTopicPartitionsResponseTopic();
+  entry.name = topic.name;
+  entry.topicId = topic.topicId;
+  entry.isInternal = topic.isInternal;
+  entry.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.Topic, topic.name!);
+  const byIndex = new Array<MetadataResponsePartition | null>(topic.partitions.length);
+  for (let i = 0; i < topic.partitions.length; i++) {
+    const p = unchecked(topic.partitions[i]);
+    if (p.partitionIndex >= 0 && p.partitionIndex < byIndex.length) unchecked(byIndex[p.partitionIndex] = p);
+  }
+  for (let index = max(start, 0); index < upper; index++) {
+    const p = unchecked(byIndex[index]);
+    if (p == null) continue; // as Kafka skips a partition its image lacks
+    const d = new DescribeTopicPartitionsResponsePartition();
+    d.partitionIndex = index;
+    d.leaderId = p.leaderId;
+    d.leaderEpoch = p.leaderEpoch;
+    d.replicaNodes = p.replicaNodes;
+    d.isrNodes = p.isrNodes;
+    d.offlineReplicas = p.offlineReplicas;
+    d.eligibleLeaderReplicas = new Array<i32>();
+    d.lastKnownElr = new Array<i32>();
+    entry.partitions.push(d);
+  }
+  return entry;
+}
+
+/**
+ * A policy service is asked before a listing, about the topics earlier listings showed: the
+ * answer cannot wait for it, and would hide each topic not decided yet.
+ */
+function askAboutListedTopics(ctx: RequestContext): void {
+  const external = ctx.external;
+  if (external == null) return;
+  const listed = external.listedTopics();
+  for (let i = 0; i < listed.length; i++) ctx.allowed(ResourceType.Topic, unchecked(listed[i]), AclOperation.Describe);
 }
 
 // ---------------------------------------------------------------------------------------

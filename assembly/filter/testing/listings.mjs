@@ -12,8 +12,8 @@
 // written again, the rest spliced as above: enforce/addresses.ts readdressMetadata), also
 // byte for byte what the codecs write. Authorized operations asked for (Metadata v8+) and
 // always reported (DescribeTopicPartitions): the policy's written over the broker's in the
-// shown topics; DescribeTopicPartitions' listings and named topics cut and added to as
-// Metadata's, and a next cursor naming a hidden topic replaced (decoded: hideCursor).
+// shown topics; DescribeTopicPartitions' named topics cut and added to as Metadata's, and its
+// listings answered by the filter from a Metadata listing, paged as Kafka pages them.
 // ListGroups at every version: the groups the principal may not DESCRIBE cut the same way
 // (groups.ts DescribableGroupsOnly).
 //
@@ -25,7 +25,7 @@ import { oracleFrames, checker } from "./frames.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
-const { template, frame } = await oracleFrames(FRAMES);
+const { codecs, template, frame } = await oracleFrames(FRAMES);
 const { check, done } = checker();
 
 const POLICY = JSON.stringify({
@@ -220,53 +220,115 @@ function describedPartitions(version, corr, names, cursor) {
   return t;
 }
 
-for (const v of [0]) {
-  const mixed = ["secret.a", "ok.b", "ok.c", "secret.d", null, "ok.f", "secret.g"];
-  for (const [what, names] of [["some hidden", mixed], ["all shown", ["ok.a", "ok.b"]], ["all hidden", ["secret.a", null]], ["none", []]]) {
-    for (const cursor of [null, "ok.zz", "secret.zz"]) {
-      const corr = 616;
-      const a = describedPartitions(v, corr, names, cursor);
-      const r = roundTrip(POLICY, describeTopicPartitions(v, corr, []), frame(a, false, DESCRIBE_TOPIC_PARTITIONS, v));
-      const shown = shownWithOperations(a.body.topics);
-      // hideCursor: a hidden cursor's page starts after the last shown topic, or the listing ends.
-      const next = cursor === null || cursor.startsWith("ok.") ? a.body.nextCursor
-        : shown.length > 0 ? { topicName: shown[shown.length - 1].name + "\0", partitionIndex: 0 } : null;
-      const expected = frame({ ...a, body: { ...a.body, topics: shown, nextCursor: next } }, false, DESCRIBE_TOPIC_PARTITIONS, v);
-      check(`DescribeTopicPartitions v${v} listing, ${what}, next cursor ${cursor}: the shown topics with the policy's operations, as the codecs write them`,
-        r.upstream.length > 0 && r.got.equals(expected) && !r.closed, `${r.got.length} bytes, expected ${expected.length}`);
-      // Only a cursor to replace takes the decoded answer.
-      const decodes = cursor === "secret.zz" ? 1n : 0n;
-      check(`DescribeTopicPartitions v${v} listing, ${what}, next cursor ${cursor}: decoded ${decodes} times`, r.decoded === decodes, `${r.decoded}`);
-    }
-  }
-  // Where a listing starts is not the client's choice (checkDescribeTopicPartitions): with any
-  // name as its cursor, which pages came back empty told the names of hidden topics, one
-  // character at a time. It resumes at the start, at a topic the principal may describe, or
-  // just after one (hideCursor's "\0"); at any other cursor it has ended, answered by the filter.
-  const listingFrom = (corr, cursor) => {
+// A listing (no topic named) is answered by the filter from a Metadata listing of its own, sent
+// in its place, and paged as Kafka pages it (DescribeTopicPartitionsRequestHandler, then
+// KRaftMetadataCache.describeTopicResponse): the topics at or after the cursor that the
+// principal may describe, in order, until the page's partitions. The broker behind the filter
+// paged over every topic, so hidden topics decided where pages ended: the page a client gets
+// must be the same whether hidden topics exist or not, from any cursor, at any limit.
+{
+  const v = 0;
+  const LISTING_POLICY = JSON.stringify({
+    allowEveryoneIfNoAclFound: false,
+    acls: [
+      { principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
+      { principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.payroll", resourcePatternType: "LITERAL", operation: "DESCRIBE", permissionType: "DENY" },
+    ],
+  });
+  const idOf = (name) => Buffer.from(name.padEnd(16, "_").slice(0, 16)).toString("base64url");
+  const visible = [["ok.b", 1], ["ok.a", 3], ["ok.d", 4], ["ok.c", 2], ["ok.pay", 2]];
+  const hidden = [["ok.payroll", 5], ["oj", 2], ["secret.x", 3], ["ok-zz", 1]];
+  const metadataAnswer = (corr, topics) => {
+    const t = template("response", METADATA, 12);
+    t.header = { correlationId: corr };
+    t.body = { throttleTimeMs: 0, brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }], clusterId: "c", controllerId: 1,
+      topics: topics.map(([name, n]) => ({ errorCode: 0, name, topicId: idOf(name), isInternal: false, topicAuthorizedOperations: -2147483648,
+        // Out of order, as nothing promises them in order.
+        partitions: Array.from({ length: n }, (_, i) => n - 1 - i).map((p) => ({ errorCode: 0, partitionIndex: p, leaderId: 1, leaderEpoch: 7 + p,
+          replicaNodes: [1, 2], isrNodes: [1], offlineReplicas: [2] })) })) };
+    return frame(t, false, METADATA, 12);
+  };
+  const listingFrom = (corr, cursor, limit) => {
     const t = template("request", DESCRIBE_TOPIC_PARTITIONS, v);
     t.header = { ...t.header, correlationId: corr };
-    t.body = { topics: [], responsePartitionLimit: 1, cursor: cursor === null ? null : { topicName: cursor, partitionIndex: 0 } };
+    t.body = { topics: [], responsePartitionLimit: limit, cursor };
     return frame(t, true, DESCRIBE_TOPIC_PARTITIONS, v);
   };
-  for (const cursor of [null, "", "ok.b", "ok.b\0"]) {
-    const a = describedPartitions(v, 618, ["ok.c"], null);
-    const r = roundTrip(POLICY, listingFrom(618, cursor), frame(a, false, DESCRIBE_TOPIC_PARTITIONS, v));
-    check(`DescribeTopicPartitions v${v} listing from cursor ${JSON.stringify(cursor)}: goes to the broker as sent`, r.upstream.equals(listingFrom(618, cursor)), `${r.upstream.length} bytes`);
-  }
-  const ended = frame({ header: { correlationId: 619 }, body: { ...describedPartitions(v, 619, [], null).body, throttleTimeMs: 0 } }, false, DESCRIBE_TOPIC_PARTITIONS, v);
-  for (const cursor of ["secret.", "secret.pay", "oj", "ok", "p", "secret.a\0", "\0"]) {
-    const h = new Host(WASM, { config: POLICY });
-    if (!h.start()) throw new Error("configure failed");
-    const c = h.connect(7);
-    c.feed(DOWNSTREAM, listingFrom(619, cursor));
+  /** Kafka's page: names and partition indexes, and the next cursor (the model of the two classes above). */
+  const kafkaPage = (topics, cursor, limit) => {
+    const from = cursor === null ? "" : cursor.topicName;
+    const names = topics.filter(([name]) => name >= from && name.startsWith("ok.") && name !== "ok.payroll").sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    let remaining = Math.max(Math.min(2000, limit), 1);
+    const page = [];
+    let next = null;
+    for (const [name, n] of names) {
+      if (remaining === 0) { next = { topicName: name, partitionIndex: 0 }; break; }
+      const start = name === from ? cursor.partitionIndex : 0;
+      const upper = Math.min(n, start + remaining);
+      const parts = [];
+      for (let p = start; p < upper; p++) parts.push(p);
+      page.push([name, parts]);
+      if (upper < n) { next = { topicName: name, partitionIndex: upper }; break; }
+      remaining -= parts.length;
+    }
+    return { page, next };
+  };
+  const seenPage = (bytes) => {
+    const text = bytes.length > 4 ? codecs.decode(bytes.subarray(4), false, DESCRIBE_TOPIC_PARTITIONS, v) : null;
+    if (!text) return { page: "no answer", next: null, body: { topics: [] } };
+    const body = JSON.parse(text).body;
+    return { page: body.topics.map((t) => [t.name, t.partitions.map((p) => p.partitionIndex)]), next: body.nextCursor, body };
+  };
+  const run = (topics, cursor, limit) => {
+    const h = new Host(WASM, { config: LISTING_POLICY });
+    if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs));
+    const c = h.connect(9);
+    const corr = 640;
+    c.feed(DOWNSTREAM, listingFrom(corr, cursor, limit));
     const sent = c.output(DOWNSTREAM);
-    // The filter answers after the broker answers what it sent ahead (its ApiVersions probe keeps the order).
-    if (sent.length > 0) c.feed(UPSTREAM, frame({ header: { correlationId: sent.readInt32BE(8) }, body: { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } }, false, 18, 0));
-    const askedBroker = sent.length > 8 && sent.readInt16BE(4) === DESCRIBE_TOPIC_PARTITIONS;
-    check(`DescribeTopicPartitions v${v} listing from cursor ${JSON.stringify(cursor)} (not a topic the principal may describe): not asked of the broker, answered as ended`,
-      !askedBroker && c.output(UPSTREAM).equals(ended) && !c.closed, `asked the broker: ${askedBroker}; got ${c.output(UPSTREAM).toString("hex")} expected ${ended.toString("hex")}`);
+    let asked = null;
+    try { asked = { head: [sent.readInt16BE(4), sent.readInt16BE(6), sent.readInt32BE(8)], body: JSON.parse(codecs.decode(sent.subarray(4), true, METADATA, 12)).body }; } catch { /* not Metadata */ }
+    const early = c.output(UPSTREAM).length;
+    c.feed(UPSTREAM, metadataAnswer(corr, topics));
+    return { asked, early, got: c.output(UPSTREAM), closed: c.closed };
+  };
+  const cursors = [null, { topicName: "", partitionIndex: 0 }, { topicName: "ok.a", partitionIndex: 1 }, { topicName: "ok.b", partitionIndex: 0 },
+    { topicName: "ok.c", partitionIndex: 1 }, { topicName: "ok.p", partitionIndex: 0 }, { topicName: "ok.payroll", partitionIndex: 2 },
+    { topicName: "ok.payroll\0", partitionIndex: 0 }, { topicName: "ok.a", partitionIndex: 9 }, { topicName: "zzz", partitionIndex: 0 }];
+  let same = 0, asKafka = 0, asMetadata = 0, cases = 0;
+  const wrong = [];
+  for (const cursor of cursors) {
+    for (const limit of [1, 2, 3, 5, 7, 100, 0, -5]) {
+      cases++;
+      const withHidden = run([...hidden.slice(0, 2), ...visible, ...hidden.slice(2)], cursor, limit);
+      const without = run(visible, cursor, limit);
+      const what = `cursor ${JSON.stringify(cursor)} limit ${limit}`;
+      if (withHidden.asked && withHidden.asked.head[0] === METADATA && withHidden.asked.head[2] === 640 && withHidden.asked.body.topics === null &&
+        withHidden.asked.body.allowAutoTopicCreation === false && withHidden.early === 0) asMetadata++;
+      else wrong.push(`${what}: the broker was not asked a Metadata listing first, or the client answered early: ${JSON.stringify(withHidden.asked?.head)}`);
+      if (withHidden.got.equals(without.got) && !withHidden.closed) same++;
+      else wrong.push(`${what}: the page differs when hidden topics exist: ${JSON.stringify(seenPage(withHidden.got).page)} vs ${JSON.stringify(seenPage(without.got).page)}`);
+      const got = seenPage(withHidden.got);
+      const want = kafkaPage(visible, cursor, limit);
+      if (JSON.stringify([got.page, got.next]) === JSON.stringify([want.page, want.next])) asKafka++;
+      else wrong.push(`${what}: ${JSON.stringify([got.page, got.next])}, Kafka ${JSON.stringify([want.page, want.next])}`);
+    }
   }
+  check(`DescribeTopicPartitions listing: the broker is asked a Metadata listing in its place, and the client answered after it (${asMetadata}/${cases})`, asMetadata === cases, wrong.slice(0, 3).join("; "));
+  check(`DescribeTopicPartitions listing: the page is the same whether hidden topics exist or not, from every cursor, at every limit (${same}/${cases})`, same === cases, wrong.slice(0, 3).join("; "));
+  check(`DescribeTopicPartitions listing: the page and next cursor are Kafka's (${asKafka}/${cases})`, asKafka === cases, wrong.slice(0, 3).join("; "));
+  // One page in full: the partitions as Metadata gives them, eligible leader replicas empty, the policy's operations.
+  const one = seenPage(run(visible, null, 100).got).body;
+  const b = one.topics.find((t) => t.name === "ok.a");
+  check("DescribeTopicPartitions listing: a topic's entry written from Metadata's", b !== undefined && b.errorCode === 0 && b.topicId === idOf("ok.a") && b.isInternal === false &&
+    b.topicAuthorizedOperations === ALL_TOPIC_OPERATIONS && JSON.stringify(b.partitions[2]) === JSON.stringify({ errorCode: 0, partitionIndex: 2, leaderId: 1,
+      leaderEpoch: 9, replicaNodes: [1, 2], isrNodes: [1], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [2] }), JSON.stringify(b));
+  // A cursor before the first partition: Kafka refuses the request before it lists; the broker is asked as the client asked.
+  const bad = listingFrom(641, { topicName: "ok.a", partitionIndex: -1 }, 5);
+  const r = roundTrip(LISTING_POLICY, bad, frame({ header: { correlationId: 641 }, body: { throttleTimeMs: 0, topics: [], nextCursor: null } }, false, DESCRIBE_TOPIC_PARTITIONS, v));
+  check("DescribeTopicPartitions listing from a cursor before the first partition: goes to the broker as sent", r.upstream.equals(bad));
+}
+for (const v of [0]) {
   // Named topics, some refused: the broker's shown ones, then the refused (Kafka's default operations).
   const asked = ["ok.a", "secret.b", "ok.c", "secret.d"];
   for (const [what, brokerNames] of [["some refused", ["ok.a", "ok.c"]], ["some refused, the broker adds one not to be seen", ["ok.a", "secret.z", "ok.c"]]]) {

@@ -36,8 +36,10 @@ import { fileURLToPath } from "node:url";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 
 // ACL administration (DescribeAcls, CreateAcls, DeleteAcls) is the filter's to answer when
-// allowed: the ACLs in force are the policy's (enforce/apis/cluster.ts).
+// allowed: the ACLs in force are the policy's (enforce/apis/cluster.ts). A DescribeTopicPartitions
+// listing is answered from a Metadata listing of the filter's own (enforce/apis/topics.ts).
 const ANSWERED_FROM_THE_POLICY = new Set([29, 30, 31]);
+const isListing = (f) => f.apiKey === 75 && f.body.topics.length === 0 && !(f.body.cursor && f.body.cursor.partitionIndex < 0);
 const WASM = process.argv[2] || "build/filter.wasm";
 const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
 const VERBOSE = process.argv.includes("--verbose"); // one line per frame and policy
@@ -260,17 +262,22 @@ function sweep(policy, f, totals) {
   }
   let up = c.output(DOWNSTREAM);
   // A topic id the filter has not seen is asked of the broker first (Verdict.aside): a
-  // Metadata v12 request by id, whose answer only the filter reads.
+  // Metadata v12 request by id, whose answer only the filter reads. An answer the filter
+  // writes itself may follow a Metadata request of its own too: an empty one (DescribeAcls,
+  // served by the broker only once signed in) or a listing (DescribeTopicPartitions listings).
   let lookup = null;
-  if (logs().some((m) => /asked of the broker now/.test(m))) {
-    const first = (splitFrames(up) || [])[0];
+  const first = (splitFrames(up) || [])[0];
+  const ownMetadata = first && f.apiKey !== 3 && first.length >= 8 && first.readInt16BE(0) === 3 && first.readInt32BE(4) === corr;
+  if (logs().some((m) => /asked of the broker now/.test(m)) || ownMetadata) {
     if (!first || first.readInt16BE(0) !== 3 || first.readInt16BE(2) !== 12) problem("lookup", "an unknown topic id was logged but no Metadata v12 lookup went upstream first");
     else {
       lookup = first;
       up = up.subarray(4 + first.length);
       const d = decode(first, true, 3, 12);
-      if (!d.ok || !d.json || d.json.body.allowAutoTopicCreation !== false || !d.json.body.topics.every((t) => t.name === null)) {
-        problem("lookup", `the lookup is not a Metadata request by id that creates nothing: ${JSON.stringify(d.json && d.json.body).slice(0, 300)}`);
+      const topics = d.ok && d.json ? d.json.body.topics : undefined;
+      const fits = topics === null ? isListing(f) : Array.isArray(topics) && (topics.length === 0 ? f.apiKey === 29 : topics.every((t) => t.name === null));
+      if (!d.ok || !d.json || d.json.body.allowAutoTopicCreation !== false || !fits) {
+        problem("lookup", `the filter's Metadata request is not one by id, an empty one or a listing, that creates nothing: ${JSON.stringify(d.json && d.json.body).slice(0, 300)}`);
       }
     }
   }
@@ -301,6 +308,7 @@ function sweep(policy, f, totals) {
     out.outcome = "respond";
     out.reasons.push(...errors);
     if (errors.length === 0 && ANSWERED_FROM_THE_POLICY.has(f.apiKey)) out.reasons.push("answered from the policy");
+    else if (errors.length === 0 && isListing(f)) out.reasons.push("listing answered from the filter's Metadata listing");
     else if (errors.length === 0) problem("unexplained", "answered by the filter with no denial logged");
   } else {
     out.outcome = "replace";
