@@ -9,7 +9,7 @@ import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from 
 import { logParts, LogLevelValues, enabled, getProperty, getPropertyBytes, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
 import { RequestContext, encodeResponse } from "./context";
-import { ResponseRewrite } from "./rewrite";
+import { ResponseRewrite, TeachesNothing } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { partitionCountLookup } from "./topic-partitions";
@@ -169,9 +169,18 @@ export class Enforcer extends KafkaHandler {
     const enforced = !audit.auditOnly || ctx.malformed;
     const note = ctx.after;
     if (!enforced) verdict = Verdict.pass();
+    // An answer the filter writes from its own request's (a DescribeTopicPartitions listing,
+    // from a Metadata listing) costs the broker a whole listing, which the filter reads at once:
+    // no back-pressure holds a client that asks for them faster than it reads. A client pages a
+    // listing a page at a time, each from the last one's cursor.
+    if (verdict.asideNote != null && ++this.session.ownAnswersInFlight > MAX_OWN_ANSWERS_IN_FLIGHT) {
+      verdict = Verdict.close("more than " + MAX_OWN_ANSWERS_IN_FLIGHT.toString() + " DescribeTopicPartitions listings in flight on one connection");
+    }
     // The shell keeps what the check left with this request's in-flight entry and hands it
     // back with the response at the same position: nothing here is keyed by correlation id.
     if (note != null && (enforced || !note.enforcesPolicy)) verdict = verdict.withNote(note);
+    // Audit mode drops the rewrite; what must not teach the filter (a validation's ids) still must not.
+    else if (note != null && !note.teaches) verdict = verdict.withNote(new TeachesNothing());
     this.record(ctx, enforced);
     // The broker's answer is read like any Metadata answer (learnFromResponse learns from it).
     if (ctx.unknownTopicIds.length > 0 && verdict.kind != VerdictKind.Close) {
@@ -271,9 +280,10 @@ export class Enforcer extends KafkaHandler {
     const body = decoded.body!;
     const instead = rewrite != null ? rewrite.answerInstead(body, version) : null;
     if (instead != null) {
+      this.session.ownAnswersInFlight--;
       const asked = info.request;
       const bytes = encodeResponse(asked.correlationId, asked.apiKey, asked.apiVersion, instead);
-      return bytes != null ? Verdict.respond(bytes) : Verdict.close("could not encode the " + apiName(asked.apiKey)! + " answer written from the filter's own request");
+      return bytes != null ? Verdict.respond(bytes) : Verdict.close("could not encode an answer from the filter's own request");
     }
     let changed = rewrite != null && rewrite.apply(body, version);
     if (rewrite instanceof Refusals) this.recordAnswerChecks(changetype<Refusals>(rewrite));
@@ -405,6 +415,9 @@ function peerCertificatePrincipal(rules: SslPrincipalMapper | null): TlsPrincipa
 function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {
   logParts(LogLevelValues.info, auditLineParts(subject, d, decision));
 }
+
+/** Answers the filter writes from its own requests' answers, in flight on one connection (Session.ownAnswersInFlight). */
+const MAX_OWN_ANSWERS_IN_FLIGHT: i32 = 2;
 
 /** The policy's handler of a new connection (see main.ts). */
 export function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHandler {

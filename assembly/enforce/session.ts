@@ -59,6 +59,9 @@ export class Session {
    */
   awaitedAssignment: AwaitedAssignment | null = null;
 
+  /** Answers the filter writes from its own requests' answers, not yet answered (enforce/handler.ts). */
+  ownAnswersInFlight: i32 = 0;
+
   /**
    * How long the check of a session's partitions stands (0: as long as the session). With a
    * policy service ("external") it is the service's cacheTtlMs: its answers are asked again

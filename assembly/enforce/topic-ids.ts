@@ -26,8 +26,15 @@ import { getSharedText, setSharedText } from "../runtime/host";
 
 // Bounded so that a client cannot grow it without end by asking for made-up topics.
 const MAX_TOPICS: i32 = 100000;
-/** And their names' bytes: 100,000 names of 249 bytes would be 25 MB of a VM's memory. */
-const MAX_NAMES_BYTES: i32 = 4 * 1024 * 1024;
+/** And their names' bytes (100,000 names of 249 bytes would be 25 MB of a VM's memory). */
+const MAX_NAMES_BYTES: i32 = 16 * 1024 * 1024;
+/**
+ * Ids one VM publishes in the shared data, which keeps every key for the life of Envoy: a
+ * client that has topics created and deleted over and over cannot grow it past this per VM.
+ * Past it, an id another VM has not learnt itself is asked of the broker.
+ */
+const MAX_PUBLISHED: i32 = 200000;
+let published: i32 = 0;
 /** Kafka's longest topic name (Topic.isValid): an answer naming a longer one teaches nothing. */
 const MAX_NAME_BYTES: i32 = 249;
 const SHARED_PREFIX = "kafka.topic_id.";
@@ -190,6 +197,8 @@ export function learnTopicIdFrom(hi: i64, lo: i64, ptr: usize, len: i32): void {
   if (slot >= 0 && known.named(slot, ptr, len)) return;
   known.set(slot, hi, lo, ptr, len);
   // Ids come only from the broker's answers, never from clients: safe to share.
+  if (published >= MAX_PUBLISHED) return;
+  published++;
   setSharedText(sharedKey(hi, lo), recentName(ptr, <usize>len));
 }
 

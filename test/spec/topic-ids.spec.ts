@@ -59,8 +59,8 @@ describe("topic ids learnt from the broker (enforce/topic-ids.ts)", () => {
 
   // Last: it empties the table the tests above filled.
   it("a table filled to its bound starts over, and keeps learning: ids learnt after it are known", () => {
-    // 60-byte names: the bound on their bytes (4 MiB) comes before the one on their count.
-    const pad = "p".repeat(50);
+    // 249-byte names: the bound on their bytes (16 MiB) comes before the one on their count.
+    const pad = "p".repeat(240);
     for (let i = 0; i < 120000; i++) learnTopicId(new Uuid(1000000 + <i64>i, 77), pad + i.toString());
     expect(topicNameOf(1000000 + 119999, 77)).toBe(pad + "119999");
     learnTopicId(new Uuid(99, 98), "created.later");

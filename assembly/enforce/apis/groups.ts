@@ -109,9 +109,12 @@ class TopicDescribeCheck {
  * asked once.
  */
 class DescribableTopics {
-  private readonly seen: Map<string, Answer> = new Map<string, Answer>();
+  private seen: Map<string, Answer> = new Map<string, Answer>();
 
-  constructor(readonly ctx: RequestContext) {}
+  /** `decided`: answers the request already had (a policy service's may have expired since). */
+  constructor(readonly ctx: RequestContext, decided: Map<string, Answer> | null = null) {
+    if (decided != null) this.seen = decided;
+  }
 
   allows(name: string): bool { return this.answer(name) == Answer.Allowed; }
 
@@ -585,9 +588,17 @@ class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends Respo
   /** The member's awaited assignment, its unknown ids asked of the broker ahead of this heartbeat. */
   private awaited: AwaitedAssignment | null = null;
 
+  /**
+   * DESCRIBE on the awaited topics, as decided while the heartbeat waited: they decide its
+   * answer, however soon a policy service's answers expire (cacheTtlMs 0 included).
+   */
+  private decided: Map<string, Answer> | null = null;
+
   constructor(readonly ctx: RequestContext, readonly apiKey: i16, readonly groupId: string, readonly memberId: string, memberEpoch: i32) {
     super();
-    this.awaited = lookUpAwaited(ctx, apiKey, groupId, memberId, memberEpoch);
+    const awaited = lookUpAwaited(ctx, apiKey, groupId, memberId, memberEpoch);
+    this.awaited = awaited;
+    if (awaited != null) this.decided = decideAwaited(ctx, awaited);
   }
 
   apply(body: Message, version: i16): bool {
@@ -601,7 +612,7 @@ class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends Respo
 
   /** The broker's assignment, less what may not be described or cannot be named yet. */
   private cut(resp: Resp, assignment: Assignment): bool {
-    const topics = new DescribableTopics(this.ctx);
+    const topics = new DescribableTopics(this.ctx, this.decided);
     const kept = new Array<TopicPartitions>();
     let unknown = 0;
     for (let i = 0; i < assignment.topicPartitions.length; i++) {
@@ -638,7 +649,7 @@ class DescribableAssignmentOnly<Resp, Assignment, TopicPartitions> extends Respo
    * cut; an id not asked yet (one lookup carries so many) is awaited on.
    */
   private showAgain(resp: Resp, awaited: AwaitedAssignment): bool {
-    const topics = new DescribableTopics(this.ctx);
+    const topics = new DescribableTopics(this.ctx, this.decided);
     const kept = new Array<TopicPartitions>();
     let waiting = false;
     for (let i = 0; i < awaited.ids.length; i++) {
@@ -703,15 +714,24 @@ function lookUpAwaited(ctx: RequestContext, apiKey: i16, groupId: string, member
   }
   for (let i = 0; i < awaited.ids.length; i++) {
     const id = unchecked(awaited.ids[i]);
-    const name = topicName(id);
-    if (name == null) {
-      if (ctx.askTopicId(id)) unchecked(awaited.asked[i] = true);
-    } else {
-      // A policy service is asked now, while the heartbeat can wait for it: its answer cannot.
-      ctx.answer(ResourceType.Topic, name, AclOperation.Describe);
-    }
+    if (topicName(id) == null && ctx.askTopicId(id)) unchecked(awaited.asked[i] = true);
   }
   return awaited;
+}
+
+/**
+ * DESCRIBE on the awaited topics whose names are known, asked now, while the heartbeat can
+ * wait for a policy service: its answer cannot.
+ */
+function decideAwaited(ctx: RequestContext, awaited: AwaitedAssignment): Map<string, Answer> {
+  const decided = new Map<string, Answer>();
+  for (let i = 0; i < awaited.ids.length; i++) {
+    const name = topicName(unchecked(awaited.ids[i]));
+    if (name == null || decided.has(name)) continue;
+    const answer = ctx.answer(ResourceType.Topic, name, AclOperation.Describe);
+    if (answer != Answer.Pending) decided.set(name, answer);
+  }
+  return decided;
 }
 
 /**
@@ -914,8 +934,10 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
       "share session not opened on this connection", SHARE_SESSION_NOT_FOUND);
     return ctx.respond(shareSessionNotFound(ctx.apiKey));
-  } else if (ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key)) {
-    checkSessionAgain(ctx, key, changetype<ShareFetchRefusals>(refusals));
+  } else if (ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key) && !sessionStillAllowed(ctx, key)) {
+    ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
+      "READ withdrawn on a topic of the session: it ends", SHARE_SESSION_NOT_FOUND);
+    return ctx.respond(shareSessionNotFound(ctx.apiKey));
   }
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {
@@ -925,36 +947,30 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
 }
 
 /**
- * A share session whose check no longer stands (a policy service's answers stand for
- * cacheTtlMs). Kafka authorizes every partition of the session at every fetch, so its topics
- * are asked again, READ, while the fetch can wait for the answers. One no longer allowed is
- * refused now and leaves the session as this connection checked it: the answer's entries for
- * it come back TOPIC_AUTHORIZATION_FAILED, no records (ShareFetchRefusals). Ending the session
- * instead (SHARE_SESSION_NOT_FOUND) failed the acknowledgements riding on the fetch, so a share
- * consumer had its records delivered again every cacheTtlMs. A ShareAcknowledge names every
- * topic it acts on, and each is checked: it goes on in a session opened here, however old.
+ * Whether a share session whose check no longer stands (a policy service's answers stand for
+ * cacheTtlMs) may go on: Kafka authorizes every partition of the session at every fetch, so
+ * its topics are asked again, READ, while the fetch waits for the answers; allowed, the check
+ * stands again. Ending every such session instead (SHARE_SESSION_NOT_FOUND) failed the
+ * acknowledgements riding on the fetch, so a share consumer had its records delivered again
+ * every cacheTtlMs. A topic no longer allowed does end it (refused, logged): left in the
+ * broker's session, its records would be acquired for the member at every fetch, locked and
+ * counted towards their delivery limit however the answers were cut. The client's next full
+ * fetch is checked, that topic refused. A ShareAcknowledge names every topic it acts on, and
+ * each is checked: it goes on in a session opened here, however old.
  */
-function checkSessionAgain(ctx: RequestContext, key: string, refusals: ShareFetchRefusals): void {
+function sessionStillAllowed(ctx: RequestContext, key: string): bool {
   const topics = ctx.session.shareSessionTopics.of(key);
+  let allowed = true;
   if (topics != null) {
     const ids = topics.values();
-    let withdrawn: Set<string> | null = null;
     for (let i = 0; i < ids.length; i++) {
-      const text = unchecked(ids[i]);
-      if (ctx.checkTopic(null, Uuid.parse(text)!, AclOperation.Read) == 0) continue;
-      if (withdrawn == null) withdrawn = new Set<string>();
-      withdrawn.add(text);
-    }
-    // Asked of the policy service: decided again, from the start, when the answers are in.
-    const external = ctx.external;
-    if (external != null && external.pending > 0) return;
-    if (withdrawn != null) {
-      const gone = withdrawn.values();
-      for (let i = 0; i < gone.length; i++) topics.delete(unchecked(gone[i]));
-      refusals.withdrawn = withdrawn;
+      if (ctx.checkTopic(null, Uuid.parse(unchecked(ids[i]))!, AclOperation.Read) != 0) allowed = false;
     }
   }
-  ctx.session.shareSessions.remember(key, true);
+  // Asked of the policy service: decided again, from the start, when the answers are in.
+  const external = ctx.external;
+  if (allowed && (external == null || external.pending == 0)) ctx.session.shareSessions.remember(key, true);
+  return allowed;
 }
 
 /** The broker's answer to a request in a share session it does not have: the error alone. */
@@ -987,8 +1003,6 @@ const SHARE_FETCH_KEY: i16 = 78;
 class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
   /** The topic ids this connection's requests were allowed in the member's session (Session.shareSessionTopics). */
   session: Set<string> | null = null;
-  /** Ids the session's check refused when it was made again (checkSessionAgain): logged then. */
-  withdrawn: Set<string> | null = null;
 
   constructor(readonly ctx: RequestContext) {
     super();
@@ -1039,12 +1053,9 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
       // A set, not a scan per entry: both lists are as long as a hostile pair of clients makes them.
       if (refused == null) refused = this.refusedIds();
       if (refused!.has(id)) continue; // answered with the request's refusals
-      const withdrawn = this.withdrawn;
-      if (withdrawn == null || !withdrawn.has(id)) {
-        const name = topicName(entry.topicId);
-        this.ctx.deny("TOPIC:" + (name != null ? name : id), "READ not checked on this connection: the member's share session " +
-          "was refilled by another connection", TOPIC_AUTHORIZATION_FAILED, "READ");
-      }
+      const name = topicName(entry.topicId);
+      this.ctx.deny("TOPIC:" + (name != null ? name : id), "READ not checked on this connection: the member's share session " +
+        "was refilled by another connection", TOPIC_AUTHORIZATION_FAILED, "READ");
       for (let p = 0; p < entry.partitions.length; p++) {
         const partition = unchecked(entry.partitions[p]);
         partition.errorCode = TOPIC_AUTHORIZATION_FAILED;

@@ -201,6 +201,12 @@ for (const v of versions.filter((v) => v >= 8)) {
 }
 
 const DESCRIBE_TOPIC_PARTITIONS = 75;
+/** How many size-prefixed frames `b` holds. */
+function splitCount(b) {
+  let n = 0;
+  for (let p = 0; p + 4 <= b.length; p += 4 + b.readInt32BE(p)) n++;
+  return n;
+}
 const ZERO_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 
 function describeTopicPartitions(version, corr, names) {
@@ -323,6 +329,26 @@ function describedPartitions(version, corr, names, cursor) {
   check("DescribeTopicPartitions listing: a topic's entry written from Metadata's", b !== undefined && b.errorCode === 0 && b.topicId === idOf("ok.a") && b.isInternal === false &&
     b.topicAuthorizedOperations === ALL_TOPIC_OPERATIONS && JSON.stringify(b.partitions[2]) === JSON.stringify({ errorCode: 0, partitionIndex: 2, leaderId: 1,
       leaderEpoch: 9, replicaNodes: [1, 2], isrNodes: [1], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [2] }), JSON.stringify(b));
+  // Each listing costs the broker a whole Metadata listing, read by the filter at once: a
+  // client pages one page at a time; a third pipelined listing closes the connection.
+  {
+    const h = new Host(WASM, { config: LISTING_POLICY });
+    if (!h.start()) throw new Error("configure failed");
+    const c = h.connect(10);
+    c.feed(DOWNSTREAM, Buffer.concat([listingFrom(650, null, 5), listingFrom(651, null, 5)]));
+    check("DescribeTopicPartitions listings: two in flight on a connection go on", !c.closed && (splitCount(c.output(DOWNSTREAM)) === 2));
+    c.feed(DOWNSTREAM, listingFrom(652, null, 5));
+    check("DescribeTopicPartitions listings: a third in flight closes the connection", c.closed,
+      JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
+    const paged = new Host(WASM, { config: LISTING_POLICY });
+    paged.start();
+    const p = paged.connect(11);
+    for (let k = 0; k < 5; k++) {
+      p.feed(DOWNSTREAM, listingFrom(660 + k, null, 5));
+      p.feed(UPSTREAM, metadataAnswer(660 + k, visible));
+    }
+    check("DescribeTopicPartitions listings: paged one at a time, any number go on", !p.closed && splitCount(p.output(UPSTREAM)) === 5);
+  }
   // A cursor before the first partition: Kafka refuses the request before it lists; the broker is asked as the client asked.
   const bad = listingFrom(641, { topicName: "ok.a", partitionIndex: -1 }, 5);
   const r = roundTrip(LISTING_POLICY, bad, frame({ header: { correlationId: 641 }, body: { throttleTimeMs: 0, topics: [], nextCursor: null } }, false, DESCRIBE_TOPIC_PARTITIONS, v));

@@ -18,7 +18,7 @@
 //  10. a share member's assignment whose topic's answer has expired: shown without it, the
 //      member asked to heartbeat soon, and its next answer shows it once the service answered;
 //  11. a share session past cacheTtlMs: its topics asked again while the fetch waits; the
-//      session goes on, a withdrawn topic refused in its answers.
+//      session goes on while they are allowed, and ends when one is withdrawn.
 //
 //   node assembly/filter/testing/waits.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -684,10 +684,39 @@ function fresh(c) {
   c.close();
 }
 
-// 11. A share session past cacheTtlMs: its topics are asked again while the fetch waits. The
-// session goes on; a topic no longer allowed comes back refused, without records. (Ended
-// instead with SHARE_SESSION_NOT_FOUND, the acknowledgements riding on the fetch failed, and
-// their records were delivered again: every cacheTtlMs.)
+// 10, cacheTtlMs 0 (or answers that expire before the coordinator answers): the answers the
+// heartbeat waited for decide its answer; the cache could never hold them until then.
+{
+  const heartbeat = (corr) => message("request", 76, 1, corr, { groupId: "e2e.opa.g", memberId: MEMBER, memberEpoch: 1, rackId: null, subscribedTopicNames: null });
+  const beat = (corr, assignment) => message("response", 76, 1, corr, { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: MEMBER,
+    memberEpoch: 2, heartbeatIntervalMs: 5000, assignment: assignment ? { topicPartitions: assignment.map((topicId) => ({ topicId, partitions: [0] })) } : null });
+  const shown = (f) => { const b = decode(f, false, 76, 1).body; return b.assignment ? b.assignment.topicPartitions.map((t) => t.topicId) : null; };
+  const h = vm({ cacheTtlMs: 0 }, "10 ttl 0");
+  const c = connect(h);
+  const look = fresh(c);
+  learnIds(h, c, 1, [["orders.a", ID_A]]);
+  look(DOWNSTREAM); look(UPSTREAM);
+  const seen = [];
+  for (let k = 0; k < 3; k++) {
+    c.feed(DOWNSTREAM, heartbeat(2 + k));
+    answerAll(h);
+    look(DOWNSTREAM);
+    h.advance(50);
+    c.feed(UPSTREAM, beat(2 + k, k === 0 ? [ID_A] : null));
+    seen.push(shown(look(UPSTREAM)));
+    answerAll(h);
+    h.advance(250);
+  }
+  check("10: cacheTtlMs 0: the heartbeat after the cut one shows orders.a, decided while it waited", JSON.stringify(seen) === JSON.stringify([[], [ID_A], null]),
+    JSON.stringify(seen));
+  c.close();
+}
+
+// 11. A share session past cacheTtlMs: its topics are asked again while the fetch waits, and
+// the session goes on while they are allowed. (Ended instead with SHARE_SESSION_NOT_FOUND, the
+// acknowledgements riding on the fetch failed, and their records were delivered again: every
+// cacheTtlMs.) A topic no longer allowed ends it: left in the broker's session, its records
+// would be acquired for the member at every fetch; the client's full fetch is checked again.
 {
   const shareFetch = (corr, epoch, ids) => message("request", 78, 1, corr, {
     groupId: "e2e.opa.g", memberId: MEMBER, shareSessionEpoch: epoch, maxWaitMs: 500, minBytes: 1, maxBytes: 1048576, maxRecords: 500, batchSize: 500,
@@ -701,6 +730,11 @@ function fresh(c) {
     return { error: b.errorCode, topics: Object.fromEntries(b.responses.map((r) => [r.topicId, r.partitions.map((p) => [p.errorCode, p.records ? Buffer.from(p.records, "base64").toString() : "", p.acquiredRecords.length])])) }; };
   const acknowledge = (corr, epoch, topicId) => message("request", 79, 1, corr, { groupId: "e2e.opa.g", memberId: MEMBER, shareSessionEpoch: epoch,
     topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0, lastOffset: 9, acknowledgeTypes: [1] }] }] }] });
+  /** Answers the group's READ, then lists the topic questions the request asks. */
+  const topicQuestions = () => {
+    for (const call of h.pendingCalls()) if (JSON.parse(call.body).input.kafka.resource.type === "GROUP") h.answer(call.token, { body: { result: true } });
+    return h.pendingCalls().map((x) => JSON.parse(x.body).input.kafka).map((k) => `${k.operation} ${k.resource.name}`).sort();
+  };
   const h = vm({}, "11");
   const c = connect(h);
   const look = fresh(c);
@@ -714,32 +748,44 @@ function fresh(c) {
   h.advance(4000); // past cacheTtlMs
   const incremental = shareFetch(3, 1, []);
   const st = c.feed(DOWNSTREAM, incremental);
-  // READ on the group first (Kafka's order); then the session's topics.
-  for (const call of h.pendingCalls()) if (JSON.parse(call.body).input.kafka.resource.type === "GROUP") h.answer(call.token, { body: { result: true } });
-  const asked = h.pendingCalls().map((x) => JSON.parse(x.body).input.kafka);
+  const asked = topicQuestions();
   check("11: an incremental ShareFetch past cacheTtlMs waits while the session's topics are asked again (READ)", st === STOP && look(DOWNSTREAM).length === 0 &&
-    JSON.stringify(asked.map((k) => `${k.operation} ${k.resource.name}`).sort()) === JSON.stringify(["READ orders.a", "READ orders.b"]),
-    `status ${st}, ${JSON.stringify(asked)}`);
-  const lines = h.logs.length;
-  answerAll(h, ["orders.b"]); // READ on orders.b withdrawn
-  check("11: then it goes on to the broker as sent (not SHARE_SESSION_NOT_FOUND)", look(DOWNSTREAM).equals(incremental));
+    JSON.stringify(asked) === JSON.stringify(["READ orders.a", "READ orders.b"]), `status ${st}, ${JSON.stringify(asked)}`);
+  answerAll(h);
+  check("11: allowed, it goes on to the broker as sent (not SHARE_SESSION_NOT_FOUND)", look(DOWNSTREAM).equals(incremental));
   c.feed(UPSTREAM, served(3, [ID_A, ID_B]));
   const answer = got(look(UPSTREAM));
-  check("11: orders.a's records reach the member; orders.b's come back TOPIC_AUTHORIZATION_FAILED, no records, nothing acquired",
-    answer.error === 0 && JSON.stringify(answer.topics) === JSON.stringify({ [ID_A]: [[0, "RECORDS", 1]], [ID_B]: [[TOPIC_AUTHORIZATION_FAILED, "", 0]] }),
-    JSON.stringify(answer));
-  const refusals = h.logs.slice(lines).filter((l) => l.msg.includes("denied ShareFetch"));
-  check("11: the withdrawn topic is refused once, with the service's reason", refusals.length === 1 && refusals[0].msg.includes("TOPIC:orders.b") &&
-    !refusals[0].msg.includes("refilled"), JSON.stringify(refusals.map((l) => l.msg)));
-  // The next incremental fetch within cacheTtlMs asks nothing; orders.b stays out of the session here.
+  check("11: and the broker's answer reaches the member", answer.error === 0 &&
+    JSON.stringify(answer.topics) === JSON.stringify({ [ID_A]: [[0, "RECORDS", 1]], [ID_B]: [[0, "RECORDS", 1]] }), JSON.stringify(answer));
   c.feed(DOWNSTREAM, shareFetch(4, 2, []));
   check("11: within cacheTtlMs the session goes on without asking", h.pendingCalls().length === 0 && look(DOWNSTREAM).length > 0);
-  c.feed(UPSTREAM, served(4, [ID_A, ID_B]));
-  const later = got(look(UPSTREAM));
-  check("11: orders.b stays refused in this session", JSON.stringify(later.topics[ID_B]) === JSON.stringify([[TOPIC_AUTHORIZATION_FAILED, "", 0]]), JSON.stringify(later));
+  c.feed(UPSTREAM, served(4, [ID_A]));
+  look(UPSTREAM);
+  // READ on orders.b withdrawn: the session ends here, nothing reaches the broker.
+  h.advance(4000);
+  const lines = h.logs.length;
+  c.feed(DOWNSTREAM, shareFetch(5, 3, []));
+  topicQuestions();
+  answerAll(h, ["orders.b"]);
+  const up = frames(look(DOWNSTREAM));
+  c.feed(UPSTREAM, apiVersionsResponse(5, 0));
+  const ended = look(UPSTREAM);
+  check("11: a topic of the session no longer allowed: only the filter's probe goes to the broker, the client is told SHARE_SESSION_NOT_FOUND",
+    up.length === 1 && isProbe(up[0], 5) && ended.length > 0 && got(ended).error === 122, ended.length > 0 ? JSON.stringify(got(ended)) : `no answer; upstream ${JSON.stringify(up.map(requestHead))}`);
+  const refusals = h.logs.slice(lines).filter((l) => l.msg.includes("denied ShareFetch"));
+  check("11: the refusal names the withdrawn topic and the session", refusals.some((l) => l.msg.includes("TOPIC:orders.b")) &&
+    refusals.some((l) => l.msg.includes("SHARE_SESSION:")), JSON.stringify(refusals.map((l) => l.msg)));
+  // The client's full fetch is checked again: the withdrawn topic is left out of it.
+  c.feed(DOWNSTREAM, shareFetch(6, 0, [ID_A, ID_B]));
+  answerAll(h, ["orders.b"]);
+  const reopened = look(DOWNSTREAM);
+  const forwarded = reopened.length > 0 ? decode(reopened, true, 78, 1).body.topics.map((t) => t.topicId) : [];
+  check("11: the full ShareFetch that reopens it goes on without the withdrawn topic", JSON.stringify(forwarded) === JSON.stringify([ID_A]), JSON.stringify(forwarded));
+  c.feed(UPSTREAM, served(6, [ID_A]));
+  look(UPSTREAM);
   // A ShareAcknowledge past cacheTtlMs names what it acknowledges, which is asked: it goes on.
   h.advance(4000);
-  const ack = acknowledge(5, 3, ID_A);
+  const ack = acknowledge(7, 1, ID_A);
   c.feed(DOWNSTREAM, ack);
   answerAll(h);
   check("11: a ShareAcknowledge past cacheTtlMs goes on once its topic is allowed again", look(DOWNSTREAM).equals(ack), `${look(UPSTREAM).length} bytes to the client`);
