@@ -42,7 +42,7 @@ export class AddOffsetsToTxnRequestData extends Message {
         const raw = r.taggedField(0 /* AddOffsetsToTxnRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,6 +113,6 @@ export class AddOffsetsToTxnRequestData extends Message {
         && (this.producerId == 0)
         && (this.producerEpoch == 0)
         && (this.groupId == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class AddPartitionsToTxnTopic {
       const n = r.arrayLength(2056 /* AddPartitionsToTxnTopic.Partitions */, version >= 3, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(2056 /* AddPartitionsToTxnTopic.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(2056 /* AddPartitionsToTxnTopic.Partitions */));
       }
     }
     if (version >= 3) {
@@ -36,7 +36,7 @@ export class AddPartitionsToTxnTopic {
         const raw = r.taggedField(2048 /* AddPartitionsToTxnTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class AddPartitionsToTxnTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -138,7 +138,7 @@ export class AddPartitionsToTxnTransaction {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnTopic>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -147,7 +147,7 @@ export class AddPartitionsToTxnTransaction {
         const raw = r.taggedField(3072 /* AddPartitionsToTxnTransaction tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -252,7 +252,7 @@ export class AddPartitionsToTxnTransaction {
         && (this.producerEpoch == 0)
         && (this.verifyOnly == false)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -277,7 +277,7 @@ export class AddPartitionsToTxnRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTransaction();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnTransaction>>(a).push(e);
       }
     }
     if (version <= 3) {
@@ -295,7 +295,7 @@ export class AddPartitionsToTxnRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnTopic>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -304,7 +304,7 @@ export class AddPartitionsToTxnRequestData extends Message {
         const raw = r.taggedField(4096 /* AddPartitionsToTxnRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -427,6 +427,6 @@ export class AddPartitionsToTxnRequestData extends Message {
         && (this.v3AndBelowProducerId == 0)
         && (this.v3AndBelowProducerEpoch == 0)
         && (this.v3AndBelowTopics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

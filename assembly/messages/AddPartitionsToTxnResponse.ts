@@ -32,7 +32,7 @@ export class AddPartitionsToTxnPartitionResult {
         const raw = r.taggedField(5120 /* AddPartitionsToTxnPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class AddPartitionsToTxnPartitionResult {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.partitionErrorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class AddPartitionsToTxnTopicResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnPartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnPartitionResult>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -112,7 +112,7 @@ export class AddPartitionsToTxnTopicResult {
         const raw = r.taggedField(6144 /* AddPartitionsToTxnTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class AddPartitionsToTxnTopicResult {
   isDefault(): bool {
     return (this.name == "")
         && (this.resultsByPartition.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -201,7 +201,7 @@ export class AddPartitionsToTxnResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnTopicResult>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -210,7 +210,7 @@ export class AddPartitionsToTxnResult {
         const raw = r.taggedField(7168 /* AddPartitionsToTxnResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -279,7 +279,7 @@ export class AddPartitionsToTxnResult {
   isDefault(): bool {
     return (this.transactionalId == "")
         && (this.topicResults.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -308,7 +308,7 @@ export class AddPartitionsToTxnResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnResult>>(a).push(e);
       }
     }
     if (version <= 3) {
@@ -317,7 +317,7 @@ export class AddPartitionsToTxnResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AddPartitionsToTxnTopicResult>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -326,7 +326,7 @@ export class AddPartitionsToTxnResponseData extends Message {
         const raw = r.taggedField(8192 /* AddPartitionsToTxnResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -435,6 +435,6 @@ export class AddPartitionsToTxnResponseData extends Message {
         && (this.errorCode == 0)
         && (this.resultsByTransaction.length == 0)
         && (this.resultsByTopicV3AndBelow.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

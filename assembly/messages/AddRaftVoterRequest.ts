@@ -37,7 +37,7 @@ export class Listener {
         const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class Listener {
     return (this.name == "")
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -136,7 +136,7 @@ export class AddRaftVoterRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Listener>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -148,7 +148,7 @@ export class AddRaftVoterRequestData extends Message {
         const raw = r.taggedField(10240 /* AddRaftVoterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -158,7 +158,7 @@ export class AddRaftVoterRequestData extends Message {
       if (this.clusterId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.clusterId!, true);
+        w.string(changetype<string>(this.clusterId), true);
       }
     }
     {
@@ -264,6 +264,6 @@ export class AddRaftVoterRequestData extends Message {
         && (this.voterDirectoryId.isZero())
         && (this.listeners.length == 0)
         && (this.ackWhenCommitted == true)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class AllocateProducerIdsRequestData extends Message {
         const raw = r.taggedField(12288 /* AllocateProducerIdsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,6 +81,6 @@ export class AllocateProducerIdsRequestData extends Message {
   isDefault(): bool {
     return (this.brokerId == 0)
         && (this.brokerEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

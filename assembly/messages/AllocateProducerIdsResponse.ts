@@ -42,7 +42,7 @@ export class AllocateProducerIdsResponseData extends Message {
         const raw = r.taggedField(13312 /* AllocateProducerIdsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,6 +113,6 @@ export class AllocateProducerIdsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.producerIdStart == 0)
         && (this.producerIdLen == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

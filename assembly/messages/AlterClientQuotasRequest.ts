@@ -32,7 +32,7 @@ export class EntityData {
         const raw = r.taggedField(14336 /* EntityData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -45,7 +45,7 @@ export class EntityData {
       if (this.entityName == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.entityName!, version >= 1);
+        w.string(changetype<string>(this.entityName), version >= 1);
       }
     }
     if (version >= 1) {
@@ -85,7 +85,7 @@ export class EntityData {
   isDefault(): bool {
     return (this.entityType == "")
         && (this.entityName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -115,7 +115,7 @@ export class OpData {
         const raw = r.taggedField(15360 /* OpData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -175,7 +175,7 @@ export class OpData {
     return (this.key == "")
         && (this.value == 0)
         && (this.remove == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -194,7 +194,7 @@ export class EntryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EntityData>>(a).push(e);
       }
     }
     {
@@ -203,7 +203,7 @@ export class EntryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OpData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OpData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -212,7 +212,7 @@ export class EntryData {
         const raw = r.taggedField(16384 /* EntryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -297,7 +297,7 @@ export class EntryData {
   isDefault(): bool {
     return (this.entity.length == 0)
         && (this.ops.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -316,7 +316,7 @@ export class AlterClientQuotasRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EntryData>>(a).push(e);
       }
     }
     {
@@ -328,7 +328,7 @@ export class AlterClientQuotasRequestData extends Message {
         const raw = r.taggedField(17408 /* AlterClientQuotasRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -395,6 +395,6 @@ export class AlterClientQuotasRequestData extends Message {
   isDefault(): bool {
     return (this.entries.length == 0)
         && (this.validateOnly == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

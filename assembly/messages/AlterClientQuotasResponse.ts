@@ -32,7 +32,7 @@ export class EntityData {
         const raw = r.taggedField(14336 /* EntityData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -45,7 +45,7 @@ export class EntityData {
       if (this.entityName == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.entityName!, version >= 1);
+        w.string(changetype<string>(this.entityName), version >= 1);
       }
     }
     if (version >= 1) {
@@ -85,7 +85,7 @@ export class EntityData {
   isDefault(): bool {
     return (this.entityType == "")
         && (this.entityName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -112,7 +112,7 @@ export class EntryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EntityData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -121,7 +121,7 @@ export class EntryData {
         const raw = r.taggedField(16384 /* EntryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -134,7 +134,7 @@ export class EntryData {
       if (this.errorMessage == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.errorMessage!, version >= 1);
+        w.string(changetype<string>(this.errorMessage), version >= 1);
       }
     }
     {
@@ -203,7 +203,7 @@ export class EntryData {
     return (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.entity.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -225,7 +225,7 @@ export class AlterClientQuotasResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EntryData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -234,7 +234,7 @@ export class AlterClientQuotasResponseData extends Message {
         const raw = r.taggedField(18432 /* AlterClientQuotasResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -301,6 +301,6 @@ export class AlterClientQuotasResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.entries.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

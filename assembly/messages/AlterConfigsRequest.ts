@@ -32,7 +32,7 @@ export class AlterableConfig {
         const raw = r.taggedField(19456 /* AlterableConfig tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -45,7 +45,7 @@ export class AlterableConfig {
       if (this.value == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.value!, version >= 2);
+        w.string(changetype<string>(this.value), version >= 2);
       }
     }
     if (version >= 2) {
@@ -85,7 +85,7 @@ export class AlterableConfig {
   isDefault(): bool {
     return (this.name == "")
         && (this.value == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -112,7 +112,7 @@ export class AlterConfigsResource {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterableConfig();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterableConfig>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -121,7 +121,7 @@ export class AlterConfigsResource {
         const raw = r.taggedField(20480 /* AlterConfigsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class AlterConfigsResource {
     return (this.resourceType == 0)
         && (this.resourceName == "")
         && (this.configs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -218,7 +218,7 @@ export class AlterConfigsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResource();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterConfigsResource>>(a).push(e);
       }
     }
     {
@@ -230,7 +230,7 @@ export class AlterConfigsRequestData extends Message {
         const raw = r.taggedField(21504 /* AlterConfigsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -297,6 +297,6 @@ export class AlterConfigsRequestData extends Message {
   isDefault(): bool {
     return (this.resources.length == 0)
         && (this.validateOnly == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class AlterConfigsResourceResponse {
         const raw = r.taggedField(22528 /* AlterConfigsResourceResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -55,7 +55,7 @@ export class AlterConfigsResourceResponse {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     {
@@ -117,7 +117,7 @@ export class AlterConfigsResourceResponse {
         && (this.errorMessage == "")
         && (this.resourceType == 0)
         && (this.resourceName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -139,7 +139,7 @@ export class AlterConfigsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResourceResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterConfigsResourceResponse>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -148,7 +148,7 @@ export class AlterConfigsResponseData extends Message {
         const raw = r.taggedField(23552 /* AlterConfigsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -215,6 +215,6 @@ export class AlterConfigsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.responses.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class ReassignablePartition {
       const n = r.arrayLength(24625 /* ReassignablePartition.Replicas */, true, true);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(24625 /* ReassignablePartition.Replicas */));
+        changetype<Array<i32>>(a).push(r.int32(24625 /* ReassignablePartition.Replicas */));
       }
       this.replicas = a;
     }
@@ -37,7 +37,7 @@ export class ReassignablePartition {
         const raw = r.taggedField(24576 /* ReassignablePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -76,7 +76,7 @@ export class ReassignablePartition {
       j.key("replicas");
       if (this.replicas == null) j.nullValue();
       else {
-        const a = this.replicas!;
+        const a = changetype<Array<i32>>(this.replicas);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.int(<i64>unchecked(a[i]));
@@ -111,7 +111,7 @@ export class ReassignablePartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.replicas == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -133,7 +133,7 @@ export class ReassignableTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignablePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReassignablePartition>>(a).push(e);
       }
     }
     {
@@ -142,7 +142,7 @@ export class ReassignableTopic {
         const raw = r.taggedField(25600 /* ReassignableTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -209,7 +209,7 @@ export class ReassignableTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -236,7 +236,7 @@ export class AlterPartitionReassignmentsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignableTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReassignableTopic>>(a).push(e);
       }
     }
     {
@@ -245,7 +245,7 @@ export class AlterPartitionReassignmentsRequestData extends Message {
         const raw = r.taggedField(26624 /* AlterPartitionReassignmentsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -324,6 +324,6 @@ export class AlterPartitionReassignmentsRequestData extends Message {
     return (this.timeoutMs == 60000)
         && (this.allowReplicationFactorChange == true)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class ReassignablePartitionResponse {
         const raw = r.taggedField(27648 /* ReassignablePartitionResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class ReassignablePartitionResponse {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -101,7 +101,7 @@ export class ReassignablePartitionResponse {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class ReassignableTopicResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignablePartitionResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReassignablePartitionResponse>>(a).push(e);
       }
     }
     {
@@ -132,7 +132,7 @@ export class ReassignableTopicResponse {
         const raw = r.taggedField(28672 /* ReassignableTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class ReassignableTopicResponse {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -236,7 +236,7 @@ export class AlterPartitionReassignmentsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignableTopicResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReassignableTopicResponse>>(a).push(e);
       }
     }
     {
@@ -245,7 +245,7 @@ export class AlterPartitionReassignmentsResponseData extends Message {
         const raw = r.taggedField(29696 /* AlterPartitionReassignmentsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -264,7 +264,7 @@ export class AlterPartitionReassignmentsResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -349,6 +349,6 @@ export class AlterPartitionReassignmentsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.responses.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

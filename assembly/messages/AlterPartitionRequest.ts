@@ -32,7 +32,7 @@ export class BrokerState {
         const raw = r.taggedField(30720 /* BrokerState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -83,7 +83,7 @@ export class BrokerState {
   isDefault(): bool {
     return (this.brokerId == 0)
         && (this.brokerEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -114,7 +114,7 @@ export class PartitionData {
       const n = r.arrayLength(31796 /* PartitionData.NewIsr */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.newIsr);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(31796 /* PartitionData.NewIsr */));
+        changetype<Array<i32>>(a).push(r.int32(31796 /* PartitionData.NewIsr */));
       }
     }
     if (version >= 3) {
@@ -123,7 +123,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new BrokerState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<BrokerState>>(a).push(e);
       }
     }
     {
@@ -138,7 +138,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -267,7 +267,7 @@ export class PartitionData {
         && (this.newIsrWithEpochs.length == 0)
         && (this.leaderRecoveryState == 0)
         && (this.partitionEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -289,7 +289,7 @@ export class TopicData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -298,7 +298,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -365,7 +365,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -392,7 +392,7 @@ export class AlterPartitionRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     {
@@ -401,7 +401,7 @@ export class AlterPartitionRequestData extends Message {
         const raw = r.taggedField(33792 /* AlterPartitionRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -479,6 +479,6 @@ export class AlterPartitionRequestData extends Message {
     return (this.brokerId == 0)
         && (this.brokerEpoch == -1)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

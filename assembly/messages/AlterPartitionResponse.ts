@@ -46,7 +46,7 @@ export class PartitionData {
       const n = r.arrayLength(31802 /* PartitionData.Isr */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.isr);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(31802 /* PartitionData.Isr */));
+        changetype<Array<i32>>(a).push(r.int32(31802 /* PartitionData.Isr */));
       }
     }
     {
@@ -61,7 +61,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -181,7 +181,7 @@ export class PartitionData {
         && (this.isr.length == 0)
         && (this.leaderRecoveryState == 0)
         && (this.partitionEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -203,7 +203,7 @@ export class TopicData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -212,7 +212,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -279,7 +279,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -306,7 +306,7 @@ export class AlterPartitionResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     {
@@ -315,7 +315,7 @@ export class AlterPartitionResponseData extends Message {
         const raw = r.taggedField(34816 /* AlterPartitionResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -393,6 +393,6 @@ export class AlterPartitionResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class AlterReplicaLogDirTopic {
       const n = r.arrayLength(35848 /* AlterReplicaLogDirTopic.Partitions */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(35848 /* AlterReplicaLogDirTopic.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(35848 /* AlterReplicaLogDirTopic.Partitions */));
       }
     }
     if (version >= 2) {
@@ -36,7 +36,7 @@ export class AlterReplicaLogDirTopic {
         const raw = r.taggedField(35840 /* AlterReplicaLogDirTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class AlterReplicaLogDirTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class AlterReplicaLogDir {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterReplicaLogDirTopic>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -132,7 +132,7 @@ export class AlterReplicaLogDir {
         const raw = r.taggedField(36864 /* AlterReplicaLogDir tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class AlterReplicaLogDir {
   isDefault(): bool {
     return (this.path == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -216,7 +216,7 @@ export class AlterReplicaLogDirsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDir();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterReplicaLogDir>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -225,7 +225,7 @@ export class AlterReplicaLogDirsRequestData extends Message {
         const raw = r.taggedField(37888 /* AlterReplicaLogDirsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -281,6 +281,6 @@ export class AlterReplicaLogDirsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.dirs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class AlterReplicaLogDirPartitionResult {
         const raw = r.taggedField(38912 /* AlterReplicaLogDirPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class AlterReplicaLogDirPartitionResult {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class AlterReplicaLogDirTopicResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirPartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterReplicaLogDirPartitionResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -112,7 +112,7 @@ export class AlterReplicaLogDirTopicResult {
         const raw = r.taggedField(39936 /* AlterReplicaLogDirTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class AlterReplicaLogDirTopicResult {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -201,7 +201,7 @@ export class AlterReplicaLogDirsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterReplicaLogDirTopicResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -210,7 +210,7 @@ export class AlterReplicaLogDirsResponseData extends Message {
         const raw = r.taggedField(40960 /* AlterReplicaLogDirsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -277,6 +277,6 @@ export class AlterReplicaLogDirsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class AlterShareGroupOffsetsRequestPartition {
         const raw = r.taggedField(41984 /* AlterShareGroupOffsetsRequestPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class AlterShareGroupOffsetsRequestPartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.startOffset == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class AlterShareGroupOffsetsRequestTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsRequestPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterShareGroupOffsetsRequestPartition>>(a).push(e);
       }
     }
     {
@@ -112,7 +112,7 @@ export class AlterShareGroupOffsetsRequestTopic {
         const raw = r.taggedField(43008 /* AlterShareGroupOffsetsRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class AlterShareGroupOffsetsRequestTopic {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -201,7 +201,7 @@ export class AlterShareGroupOffsetsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterShareGroupOffsetsRequestTopic>>(a).push(e);
       }
     }
     {
@@ -210,7 +210,7 @@ export class AlterShareGroupOffsetsRequestData extends Message {
         const raw = r.taggedField(44032 /* AlterShareGroupOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -277,6 +277,6 @@ export class AlterShareGroupOffsetsRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

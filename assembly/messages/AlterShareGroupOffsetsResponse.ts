@@ -37,7 +37,7 @@ export class AlterShareGroupOffsetsResponsePartition {
         const raw = r.taggedField(45056 /* AlterShareGroupOffsetsResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class AlterShareGroupOffsetsResponsePartition {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -101,7 +101,7 @@ export class AlterShareGroupOffsetsResponsePartition {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -128,7 +128,7 @@ export class AlterShareGroupOffsetsResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterShareGroupOffsetsResponsePartition>>(a).push(e);
       }
     }
     {
@@ -137,7 +137,7 @@ export class AlterShareGroupOffsetsResponseTopic {
         const raw = r.taggedField(46080 /* AlterShareGroupOffsetsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -215,7 +215,7 @@ export class AlterShareGroupOffsetsResponseTopic {
     return (this.topicName == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -247,7 +247,7 @@ export class AlterShareGroupOffsetsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterShareGroupOffsetsResponseTopic>>(a).push(e);
       }
     }
     {
@@ -256,7 +256,7 @@ export class AlterShareGroupOffsetsResponseData extends Message {
         const raw = r.taggedField(47104 /* AlterShareGroupOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -272,7 +272,7 @@ export class AlterShareGroupOffsetsResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -349,6 +349,6 @@ export class AlterShareGroupOffsetsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.responses.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class ScramCredentialDeletion {
         const raw = r.taggedField(48128 /* ScramCredentialDeletion tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class ScramCredentialDeletion {
   isDefault(): bool {
     return (this.name == "")
         && (this.mechanism == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -121,7 +121,7 @@ export class ScramCredentialUpsertion {
         const raw = r.taggedField(49152 /* ScramCredentialUpsertion tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -203,7 +203,7 @@ export class ScramCredentialUpsertion {
         && (this.iterations == 0)
         && (this.salt.length == 0)
         && (this.saltedPassword.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -222,7 +222,7 @@ export class AlterUserScramCredentialsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ScramCredentialDeletion();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ScramCredentialDeletion>>(a).push(e);
       }
     }
     {
@@ -231,7 +231,7 @@ export class AlterUserScramCredentialsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ScramCredentialUpsertion();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ScramCredentialUpsertion>>(a).push(e);
       }
     }
     {
@@ -240,7 +240,7 @@ export class AlterUserScramCredentialsRequestData extends Message {
         const raw = r.taggedField(50176 /* AlterUserScramCredentialsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -325,6 +325,6 @@ export class AlterUserScramCredentialsRequestData extends Message {
   isDefault(): bool {
     return (this.deletions.length == 0)
         && (this.upsertions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class AlterUserScramCredentialsResult {
         const raw = r.taggedField(51200 /* AlterUserScramCredentialsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class AlterUserScramCredentialsResult {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -101,7 +101,7 @@ export class AlterUserScramCredentialsResult {
     return (this.user == "")
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class AlterUserScramCredentialsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterUserScramCredentialsResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterUserScramCredentialsResult>>(a).push(e);
       }
     }
     {
@@ -132,7 +132,7 @@ export class AlterUserScramCredentialsResponseData extends Message {
         const raw = r.taggedField(52224 /* AlterUserScramCredentialsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,6 +199,6 @@ export class AlterUserScramCredentialsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class ApiVersionsRequestData extends Message {
         const raw = r.taggedField(53248 /* ApiVersionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -59,7 +59,7 @@ export class ApiVersionsRequestData extends Message {
         if (version >= 5) w.length(-1, version >= 3, false);
         else w.fail(53272 /* ApiVersionsRequestData.ClusterId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.clusterId!, version >= 3);
+        w.string(changetype<string>(this.clusterId), version >= 3);
       }
     }
     if (version >= 5) {
@@ -118,6 +118,6 @@ export class ApiVersionsRequestData extends Message {
         && (this.clientSoftwareVersion == "")
         && (this.clusterId == null)
         && (this.nodeId == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class ApiVersion {
         const raw = r.taggedField(54272 /* ApiVersion tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class ApiVersion {
     return (this.apiKey == 0)
         && (this.minVersion == 0)
         && (this.maxVersion == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -127,7 +127,7 @@ export class SupportedFeatureKey {
         const raw = r.taggedField(55296 /* SupportedFeatureKey tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -190,7 +190,7 @@ export class SupportedFeatureKey {
     return (this.name == "")
         && (this.minVersion == 0)
         && (this.maxVersion == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -220,7 +220,7 @@ export class FinalizedFeatureKey {
         const raw = r.taggedField(56320 /* FinalizedFeatureKey tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -283,7 +283,7 @@ export class FinalizedFeatureKey {
     return (this.name == "")
         && (this.maxVersionLevel == 0)
         && (this.minVersionLevel == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -315,7 +315,7 @@ export class ApiVersionsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ApiVersion();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ApiVersion>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -333,7 +333,7 @@ export class ApiVersionsResponseData extends Message {
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new SupportedFeatureKey();
             e.read(t, version);
-            a!.push(e);
+            changetype<Array<SupportedFeatureKey>>(a).push(e);
           }
           r.absorb(t, 57424 /* ApiVersionsResponseData.SupportedFeatures */);
         } else if (raw.tag == 1 && version >= 3) {
@@ -347,7 +347,7 @@ export class ApiVersionsResponseData extends Message {
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new FinalizedFeatureKey();
             e.read(t, version);
-            a!.push(e);
+            changetype<Array<FinalizedFeatureKey>>(a).push(e);
           }
           r.absorb(t, 57426 /* ApiVersionsResponseData.FinalizedFeatures */);
         } else if (raw.tag == 3 && version >= 3) {
@@ -356,7 +356,7 @@ export class ApiVersionsResponseData extends Message {
           r.absorb(t, 57427 /* ApiVersionsResponseData.ZkMigrationReady */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -548,6 +548,6 @@ export class ApiVersionsResponseData extends Message {
         && (this.finalizedFeaturesEpoch == -1)
         && (this.finalizedFeatures.length == 0)
         && (this.zkMigrationReady == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

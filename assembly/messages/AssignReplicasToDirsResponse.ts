@@ -32,7 +32,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class PartitionData {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class TopicData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -112,7 +112,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -201,7 +201,7 @@ export class DirectoryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     {
@@ -210,7 +210,7 @@ export class DirectoryData {
         const raw = r.taggedField(58368 /* DirectoryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -277,7 +277,7 @@ export class DirectoryData {
   isDefault(): bool {
     return (this.id.isZero())
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -304,7 +304,7 @@ export class AssignReplicasToDirsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DirectoryData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DirectoryData>>(a).push(e);
       }
     }
     {
@@ -313,7 +313,7 @@ export class AssignReplicasToDirsResponseData extends Message {
         const raw = r.taggedField(60416 /* AssignReplicasToDirsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -391,6 +391,6 @@ export class AssignReplicasToDirsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.directories.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class PartitionData {
         && (this.voterDirectoryId.isZero())
         && (this.leaderId == 0)
         && (this.leaderEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -135,7 +135,7 @@ export class TopicData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -144,7 +144,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -211,7 +211,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -241,7 +241,7 @@ export class LeaderEndpoint {
         const raw = r.taggedField(61440 /* LeaderEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -304,7 +304,7 @@ export class LeaderEndpoint {
     return (this.name == "")
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -333,7 +333,7 @@ export class BeginQuorumEpochRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -342,7 +342,7 @@ export class BeginQuorumEpochRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new LeaderEndpoint();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<LeaderEndpoint>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -351,7 +351,7 @@ export class BeginQuorumEpochRequestData extends Message {
         const raw = r.taggedField(62464 /* BeginQuorumEpochRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -361,7 +361,7 @@ export class BeginQuorumEpochRequestData extends Message {
       if (this.clusterId == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.clusterId!, version >= 1);
+        w.string(changetype<string>(this.clusterId), version >= 1);
       }
     }
     if (version >= 1) {
@@ -462,6 +462,6 @@ export class BeginQuorumEpochRequestData extends Message {
         && (this.voterId == -1)
         && (this.topics.length == 0)
         && (this.leaderEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -55,7 +55,7 @@ export class BrokerHeartbeatRequestData extends Message {
           const n = t.arrayLength(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */, true, false);
           const a: Array<Uuid> | null = n < 0 ? null : emptied(this.offlineLogDirs);
           for (let i = 0; i < n && !t.failed; i++) {
-            a!.push(t.uuid(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */));
+            changetype<Array<Uuid>>(a).push(t.uuid(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */));
           }
           r.absorb(t, 65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */);
         } else if (raw.tag == 1 && version >= 2) {
@@ -63,13 +63,13 @@ export class BrokerHeartbeatRequestData extends Message {
           const n = t.arrayLength(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */, true, version >= 2);
           const a: Array<Uuid> | null = n < 0 ? null : new Array<Uuid>();
           for (let i = 0; i < n && !t.failed; i++) {
-            a!.push(t.uuid(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */));
+            changetype<Array<Uuid>>(a).push(t.uuid(65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */));
           }
           this.cordonedLogDirs = a;
           r.absorb(t, 65628 /* BrokerHeartbeatRequestData.CordonedLogDirs */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -166,7 +166,7 @@ export class BrokerHeartbeatRequestData extends Message {
       j.key("cordonedLogDirs");
       if (this.cordonedLogDirs == null) j.nullValue();
       else {
-        const a = this.cordonedLogDirs!;
+        const a = changetype<Array<Uuid>>(this.cordonedLogDirs);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.string(unchecked(a[i]).toString());
@@ -233,6 +233,6 @@ export class BrokerHeartbeatRequestData extends Message {
         && (this.wantShutDown == false)
         && (this.offlineLogDirs.length == 0)
         && (this.cordonedLogDirs == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

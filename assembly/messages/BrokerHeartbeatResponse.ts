@@ -47,7 +47,7 @@ export class BrokerHeartbeatResponseData extends Message {
         const raw = r.taggedField(66560 /* BrokerHeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -129,6 +129,6 @@ export class BrokerHeartbeatResponseData extends Message {
         && (this.isCaughtUp == false)
         && (this.isFenced == true)
         && (this.shouldShutDown == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

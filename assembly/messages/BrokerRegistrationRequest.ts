@@ -42,7 +42,7 @@ export class Listener {
         const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class Listener {
         && (this.host == "")
         && (this.port == 0)
         && (this.securityProtocol == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -143,7 +143,7 @@ export class Feature {
         const raw = r.taggedField(67584 /* Feature tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -203,7 +203,7 @@ export class Feature {
     return (this.name == "")
         && (this.minSupportedVersion == 0)
         && (this.maxSupportedVersion == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -245,7 +245,7 @@ export class BrokerRegistrationRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Listener>>(a).push(e);
       }
     }
     {
@@ -254,7 +254,7 @@ export class BrokerRegistrationRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Feature();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Feature>>(a).push(e);
       }
     }
     {
@@ -267,7 +267,7 @@ export class BrokerRegistrationRequestData extends Message {
       const n = r.arrayLength(68711 /* BrokerRegistrationRequestData.LogDirs */, true, false);
       const a: Array<Uuid> | null = n < 0 ? null : emptied(this.logDirs);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.uuid(68711 /* BrokerRegistrationRequestData.LogDirs */));
+        changetype<Array<Uuid>>(a).push(r.uuid(68711 /* BrokerRegistrationRequestData.LogDirs */));
       }
     }
     if (version >= 3) {
@@ -279,7 +279,7 @@ export class BrokerRegistrationRequestData extends Message {
         const raw = r.taggedField(68608 /* BrokerRegistrationRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -314,7 +314,7 @@ export class BrokerRegistrationRequestData extends Message {
       if (this.rack == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rack!, true);
+        w.string(changetype<string>(this.rack), true);
       }
     }
     if (version >= 1) {
@@ -462,6 +462,6 @@ export class BrokerRegistrationRequestData extends Message {
         && (this.isMigratingZkBroker == false)
         && (this.logDirs.length == 0)
         && (this.previousBrokerEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -24,7 +24,7 @@ export class ConsumerGroupDescribeRequestData extends Message {
       const n = r.arrayLength(70761 /* ConsumerGroupDescribeRequestData.GroupIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.groupIds);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(70761 /* ConsumerGroupDescribeRequestData.GroupIds */, true));
+        changetype<Array<string>>(a).push(r.string(70761 /* ConsumerGroupDescribeRequestData.GroupIds */, true));
       }
     }
     {
@@ -36,7 +36,7 @@ export class ConsumerGroupDescribeRequestData extends Message {
         const raw = r.taggedField(70656 /* ConsumerGroupDescribeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,6 +101,6 @@ export class ConsumerGroupDescribeRequestData extends Message {
   isDefault(): bool {
     return (this.groupIds.length == 0)
         && (this.includeAuthorizedOperations == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

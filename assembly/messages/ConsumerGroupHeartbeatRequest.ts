@@ -27,7 +27,7 @@ export class TopicPartitions {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class TopicPartitions {
         const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class TopicPartitions {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -152,7 +152,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       const n = r.arrayLength(76914 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicNames */, true, true);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(76914 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicNames */, true));
+        changetype<Array<string>>(a).push(r.string(76914 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicNames */, true));
       }
       this.subscribedTopicNames = a;
     }
@@ -168,7 +168,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicPartitions>>(a).push(e);
       }
       this.topicPartitions = a;
     }
@@ -178,7 +178,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
         const raw = r.taggedField(76800 /* ConsumerGroupHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -197,14 +197,14 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       if (this.instanceId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.instanceId!, true);
+        w.string(changetype<string>(this.instanceId), true);
       }
     }
     {
       if (this.rackId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rackId!, true);
+        w.string(changetype<string>(this.rackId), true);
       }
     }
     {
@@ -227,7 +227,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
         if (version >= 1) w.length(-1, true, false);
         else w.fail(76915 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.subscribedTopicRegex!, true);
+        w.string(changetype<string>(this.subscribedTopicRegex), true);
       }
     }
     if (!(version >= 1) && !(this.subscribedTopicRegex == null)) w.fail(76915 /* ConsumerGroupHeartbeatRequestData.SubscribedTopicRegex */, "non-default value at version " + version.toString());
@@ -235,7 +235,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       if (this.serverAssignor == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.serverAssignor!, true);
+        w.string(changetype<string>(this.serverAssignor), true);
       }
     }
     {
@@ -288,7 +288,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       j.key("subscribedTopicNames");
       if (this.subscribedTopicNames == null) j.nullValue();
       else {
-        const a = this.subscribedTopicNames!;
+        const a = changetype<Array<string>>(this.subscribedTopicNames);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.string(unchecked(a[i]));
@@ -308,7 +308,7 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
       j.key("topicPartitions");
       if (this.topicPartitions == null) j.nullValue();
       else {
-        const a = this.topicPartitions!;
+        const a = changetype<Array<TopicPartitions>>(this.topicPartitions);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -385,6 +385,6 @@ export class ConsumerGroupHeartbeatRequestData extends Message {
         && (this.subscribedTopicRegex == null)
         && (this.serverAssignor == null)
         && (this.topicPartitions == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

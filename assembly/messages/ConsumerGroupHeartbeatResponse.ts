@@ -27,7 +27,7 @@ export class TopicPartitions {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class TopicPartitions {
         const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class TopicPartitions {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -118,7 +118,7 @@ export class Assignment {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicPartitions>>(a).push(e);
       }
     }
     {
@@ -127,7 +127,7 @@ export class Assignment {
         const raw = r.taggedField(72704 /* Assignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -183,7 +183,7 @@ export class Assignment {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicPartitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -238,7 +238,7 @@ export class ConsumerGroupHeartbeatResponseData extends Message {
         const raw = r.taggedField(77824 /* ConsumerGroupHeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -254,14 +254,14 @@ export class ConsumerGroupHeartbeatResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
       if (this.memberId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.memberId!, true);
+        w.string(changetype<string>(this.memberId), true);
       }
     }
     {
@@ -275,7 +275,7 @@ export class ConsumerGroupHeartbeatResponseData extends Message {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.assignment!.write(w, version);
+        changetype<Assignment>(this.assignment).write(w, version);
       }
     }
     {
@@ -314,7 +314,7 @@ export class ConsumerGroupHeartbeatResponseData extends Message {
     }
     {
       j.key("assignment");
-      if (this.assignment == null) j.nullValue(); else this.assignment!.writeJson(j, version);
+      if (this.assignment == null) j.nullValue(); else changetype<Assignment>(this.assignment).writeJson(j, version);
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
@@ -362,6 +362,6 @@ export class ConsumerGroupHeartbeatResponseData extends Message {
         && (this.memberEpoch == 0)
         && (this.heartbeatIntervalMs == 0)
         && (this.assignment == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

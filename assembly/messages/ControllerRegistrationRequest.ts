@@ -42,7 +42,7 @@ export class Listener {
         const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class Listener {
         && (this.host == "")
         && (this.port == 0)
         && (this.securityProtocol == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -143,7 +143,7 @@ export class Feature {
         const raw = r.taggedField(67584 /* Feature tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -203,7 +203,7 @@ export class Feature {
     return (this.name == "")
         && (this.minSupportedVersion == 0)
         && (this.maxSupportedVersion == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -237,7 +237,7 @@ export class ControllerRegistrationRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Listener>>(a).push(e);
       }
     }
     {
@@ -246,7 +246,7 @@ export class ControllerRegistrationRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Feature();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Feature>>(a).push(e);
       }
     }
     {
@@ -255,7 +255,7 @@ export class ControllerRegistrationRequestData extends Message {
         const raw = r.taggedField(78848 /* ControllerRegistrationRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -373,6 +373,6 @@ export class ControllerRegistrationRequestData extends Message {
         && (this.zkMigrationReady == false)
         && (this.listeners.length == 0)
         && (this.features.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -57,7 +57,7 @@ export class AclCreation {
         const raw = r.taggedField(80896 /* AclCreation tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -161,7 +161,7 @@ export class AclCreation {
         && (this.host == "")
         && (this.operation == 0)
         && (this.permissionType == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -178,7 +178,7 @@ export class CreateAclsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclCreation();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AclCreation>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -187,7 +187,7 @@ export class CreateAclsRequestData extends Message {
         const raw = r.taggedField(81920 /* CreateAclsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -243,6 +243,6 @@ export class CreateAclsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.creations.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class AclCreationResult {
         const raw = r.taggedField(82944 /* AclCreationResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -45,7 +45,7 @@ export class AclCreationResult {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     if (version >= 2) {
@@ -85,7 +85,7 @@ export class AclCreationResult {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -107,7 +107,7 @@ export class CreateAclsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclCreationResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AclCreationResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -116,7 +116,7 @@ export class CreateAclsResponseData extends Message {
         const raw = r.taggedField(83968 /* CreateAclsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -183,6 +183,6 @@ export class CreateAclsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class CreatableRenewers {
         const raw = r.taggedField(84992 /* CreatableRenewers tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class CreatableRenewers {
   isDefault(): bool {
     return (this.principalType == "")
         && (this.principalName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -110,7 +110,7 @@ export class CreateDelegationTokenRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableRenewers();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatableRenewers>>(a).push(e);
       }
     }
     {
@@ -122,7 +122,7 @@ export class CreateDelegationTokenRequestData extends Message {
         const raw = r.taggedField(86016 /* CreateDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -133,7 +133,7 @@ export class CreateDelegationTokenRequestData extends Message {
         if (version >= 3) w.length(-1, version >= 2, false);
         else w.fail(86153 /* CreateDelegationTokenRequestData.OwnerPrincipalType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.ownerPrincipalType!, version >= 2);
+        w.string(changetype<string>(this.ownerPrincipalType), version >= 2);
       }
     }
     if (!(version >= 3) && !(this.ownerPrincipalType == "")) w.fail(86153 /* CreateDelegationTokenRequestData.OwnerPrincipalType */, "non-default value at version " + version.toString());
@@ -142,7 +142,7 @@ export class CreateDelegationTokenRequestData extends Message {
         if (version >= 3) w.length(-1, version >= 2, false);
         else w.fail(86154 /* CreateDelegationTokenRequestData.OwnerPrincipalName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.ownerPrincipalName!, version >= 2);
+        w.string(changetype<string>(this.ownerPrincipalName), version >= 2);
       }
     }
     if (!(version >= 3) && !(this.ownerPrincipalName == "")) w.fail(86154 /* CreateDelegationTokenRequestData.OwnerPrincipalName */, "non-default value at version " + version.toString());
@@ -223,6 +223,6 @@ export class CreateDelegationTokenRequestData extends Message {
         && (this.ownerPrincipalName == "")
         && (this.renewers.length == 0)
         && (this.maxLifetimeMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -77,7 +77,7 @@ export class CreateDelegationTokenResponseData extends Message {
         const raw = r.taggedField(87040 /* CreateDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -227,6 +227,6 @@ export class CreateDelegationTokenResponseData extends Message {
         && (this.tokenId == "")
         && (this.hmac.length == 0)
         && (this.throttleTimeMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

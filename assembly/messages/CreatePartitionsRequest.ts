@@ -22,7 +22,7 @@ export class CreatePartitionsAssignment {
       const n = r.arrayLength(88212 /* CreatePartitionsAssignment.BrokerIds */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.brokerIds);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(88212 /* CreatePartitionsAssignment.BrokerIds */));
+        changetype<Array<i32>>(a).push(r.int32(88212 /* CreatePartitionsAssignment.BrokerIds */));
       }
     }
     if (version >= 2) {
@@ -31,7 +31,7 @@ export class CreatePartitionsAssignment {
         const raw = r.taggedField(88064 /* CreatePartitionsAssignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -85,7 +85,7 @@ export class CreatePartitionsAssignment {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.brokerIds.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -112,7 +112,7 @@ export class CreatePartitionsTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsAssignment();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatePartitionsAssignment>>(a).push(e);
       }
       this.assignments = a;
     }
@@ -122,7 +122,7 @@ export class CreatePartitionsTopic {
         const raw = r.taggedField(89088 /* CreatePartitionsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -168,7 +168,7 @@ export class CreatePartitionsTopic {
       j.key("assignments");
       if (this.assignments == null) j.nullValue();
       else {
-        const a = this.assignments!;
+        const a = changetype<Array<CreatePartitionsAssignment>>(this.assignments);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -208,8 +208,8 @@ export class CreatePartitionsTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.count == 0)
-        && (this.assignments != null && this.assignments!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.assignments != null && changetype<Array<CreatePartitionsAssignment>>(this.assignments).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -230,7 +230,7 @@ export class CreatePartitionsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatePartitionsTopic>>(a).push(e);
       }
     }
     {
@@ -245,7 +245,7 @@ export class CreatePartitionsRequestData extends Message {
         const raw = r.taggedField(90112 /* CreatePartitionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -323,6 +323,6 @@ export class CreatePartitionsRequestData extends Message {
     return (this.topics.length == 0)
         && (this.timeoutMs == 0)
         && (this.validateOnly == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

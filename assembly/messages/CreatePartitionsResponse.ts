@@ -37,7 +37,7 @@ export class CreatePartitionsTopicResult {
         const raw = r.taggedField(91136 /* CreatePartitionsTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class CreatePartitionsTopicResult {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     if (version >= 2) {
@@ -101,7 +101,7 @@ export class CreatePartitionsTopicResult {
     return (this.name == "")
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class CreatePartitionsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatePartitionsTopicResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -132,7 +132,7 @@ export class CreatePartitionsResponseData extends Message {
         const raw = r.taggedField(92160 /* CreatePartitionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,6 +199,6 @@ export class CreatePartitionsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class CreatableReplicaAssignment {
       const n = r.arrayLength(93332 /* CreatableReplicaAssignment.BrokerIds */, version >= 5, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.brokerIds);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(93332 /* CreatableReplicaAssignment.BrokerIds */));
+        changetype<Array<i32>>(a).push(r.int32(93332 /* CreatableReplicaAssignment.BrokerIds */));
       }
     }
     if (version >= 5) {
@@ -36,7 +36,7 @@ export class CreatableReplicaAssignment {
         const raw = r.taggedField(93184 /* CreatableReplicaAssignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class CreatableReplicaAssignment {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.brokerIds.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -126,7 +126,7 @@ export class CreatableTopicConfig {
         const raw = r.taggedField(94208 /* CreatableTopicConfig tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -139,7 +139,7 @@ export class CreatableTopicConfig {
       if (this.value == null) {
         w.length(-1, version >= 5, false);
       } else {
-        w.string(this.value!, version >= 5);
+        w.string(changetype<string>(this.value), version >= 5);
       }
     }
     if (version >= 5) {
@@ -179,7 +179,7 @@ export class CreatableTopicConfig {
   isDefault(): bool {
     return (this.name == "")
         && (this.value == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -213,7 +213,7 @@ export class CreatableTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableReplicaAssignment();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatableReplicaAssignment>>(a).push(e);
       }
     }
     {
@@ -222,7 +222,7 @@ export class CreatableTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicConfig();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatableTopicConfig>>(a).push(e);
       }
     }
     if (version >= 5) {
@@ -231,7 +231,7 @@ export class CreatableTopic {
         const raw = r.taggedField(95232 /* CreatableTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -349,7 +349,7 @@ export class CreatableTopic {
         && (this.replicationFactor == 0)
         && (this.assignments.length == 0)
         && (this.configs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -370,7 +370,7 @@ export class CreateTopicsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatableTopic>>(a).push(e);
       }
     }
     {
@@ -385,7 +385,7 @@ export class CreateTopicsRequestData extends Message {
         const raw = r.taggedField(96256 /* CreateTopicsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -463,6 +463,6 @@ export class CreateTopicsRequestData extends Message {
     return (this.topics.length == 0)
         && (this.timeoutMs == 60000)
         && (this.validateOnly == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -47,7 +47,7 @@ export class CreatableTopicConfigs {
         const raw = r.taggedField(97280 /* CreatableTopicConfigs tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -62,7 +62,7 @@ export class CreatableTopicConfigs {
         if (version >= 5) w.length(-1, version >= 5, false);
         else w.fail(97318 /* CreatableTopicConfigs.Value */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.value!, version >= 5);
+        w.string(changetype<string>(this.value), version >= 5);
       }
     }
     if (!(version >= 5) && !(this.value == "")) w.fail(97318 /* CreatableTopicConfigs.Value */, "non-default value at version " + version.toString());
@@ -138,7 +138,7 @@ export class CreatableTopicConfigs {
         && (this.readOnly == false)
         && (this.configSource == -1)
         && (this.isSensitive == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -187,7 +187,7 @@ export class CreatableTopicResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicConfigs();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatableTopicConfigs>>(a).push(e);
       }
       this.configs = a;
     }
@@ -202,7 +202,7 @@ export class CreatableTopicResult {
           r.absorb(t, 98462 /* CreatableTopicResult.TopicConfigErrorCode */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -222,7 +222,7 @@ export class CreatableTopicResult {
       if (this.errorMessage == null) {
         w.length(-1, version >= 5, false);
       } else {
-        w.string(this.errorMessage!, version >= 5);
+        w.string(changetype<string>(this.errorMessage), version >= 5);
       }
     }
     if (version >= 5) {
@@ -295,7 +295,7 @@ export class CreatableTopicResult {
       j.key("configs");
       if (this.configs == null) j.nullValue();
       else {
-        const a = this.configs!;
+        const a = changetype<Array<CreatableTopicConfigs>>(this.configs);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -358,8 +358,8 @@ export class CreatableTopicResult {
         && (this.topicConfigErrorCode == 0)
         && (this.numPartitions == -1)
         && (this.replicationFactor == -1)
-        && (this.configs != null && this.configs!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.configs != null && changetype<Array<CreatableTopicConfigs>>(this.configs).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -381,7 +381,7 @@ export class CreateTopicsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CreatableTopicResult>>(a).push(e);
       }
     }
     if (version >= 5) {
@@ -390,7 +390,7 @@ export class CreateTopicsResponseData extends Message {
         const raw = r.taggedField(99328 /* CreateTopicsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -457,6 +457,6 @@ export class CreateTopicsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -57,7 +57,7 @@ export class DeleteAclsFilter {
         const raw = r.taggedField(100352 /* DeleteAclsFilter tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -70,7 +70,7 @@ export class DeleteAclsFilter {
       if (this.resourceNameFilter == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.resourceNameFilter!, version >= 2);
+        w.string(changetype<string>(this.resourceNameFilter), version >= 2);
       }
     }
     {
@@ -80,14 +80,14 @@ export class DeleteAclsFilter {
       if (this.principalFilter == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.principalFilter!, version >= 2);
+        w.string(changetype<string>(this.principalFilter), version >= 2);
       }
     }
     {
       if (this.hostFilter == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.hostFilter!, version >= 2);
+        w.string(changetype<string>(this.hostFilter), version >= 2);
       }
     }
     {
@@ -173,7 +173,7 @@ export class DeleteAclsFilter {
         && (this.hostFilter == "")
         && (this.operation == 0)
         && (this.permissionType == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -190,7 +190,7 @@ export class DeleteAclsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsFilter();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteAclsFilter>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -199,7 +199,7 @@ export class DeleteAclsRequestData extends Message {
         const raw = r.taggedField(101376 /* DeleteAclsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -255,6 +255,6 @@ export class DeleteAclsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.filters.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -67,7 +67,7 @@ export class DeleteAclsMatchingAcl {
         const raw = r.taggedField(102400 /* DeleteAclsMatchingAcl tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -80,7 +80,7 @@ export class DeleteAclsMatchingAcl {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     {
@@ -197,7 +197,7 @@ export class DeleteAclsMatchingAcl {
         && (this.host == "")
         && (this.operation == 0)
         && (this.permissionType == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -224,7 +224,7 @@ export class DeleteAclsFilterResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsMatchingAcl();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteAclsMatchingAcl>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -233,7 +233,7 @@ export class DeleteAclsFilterResult {
         const raw = r.taggedField(103424 /* DeleteAclsFilterResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -246,7 +246,7 @@ export class DeleteAclsFilterResult {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     {
@@ -315,7 +315,7 @@ export class DeleteAclsFilterResult {
     return (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.matchingAcls.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -337,7 +337,7 @@ export class DeleteAclsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsFilterResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteAclsFilterResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -346,7 +346,7 @@ export class DeleteAclsResponseData extends Message {
         const raw = r.taggedField(104448 /* DeleteAclsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -413,6 +413,6 @@ export class DeleteAclsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.filterResults.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -22,7 +22,7 @@ export class DeleteGroupsRequestData extends Message {
       const n = r.arrayLength(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.groupsNames);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2));
+        changetype<Array<string>>(a).push(r.string(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2));
       }
     }
     if (version >= 2) {
@@ -31,7 +31,7 @@ export class DeleteGroupsRequestData extends Message {
         const raw = r.taggedField(105472 /* DeleteGroupsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -85,6 +85,6 @@ export class DeleteGroupsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupsNames.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

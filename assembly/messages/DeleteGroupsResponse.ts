@@ -37,7 +37,7 @@ export class DeletableGroupResult {
         const raw = r.taggedField(106496 /* DeletableGroupResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -54,7 +54,7 @@ export class DeletableGroupResult {
         if (version >= 3) w.length(-1, version >= 2, false);
         else w.fail(106526 /* DeletableGroupResult.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     if (version >= 2) {
@@ -102,7 +102,7 @@ export class DeletableGroupResult {
     return (this.groupId == "")
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -124,7 +124,7 @@ export class DeleteGroupsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeletableGroupResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeletableGroupResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -133,7 +133,7 @@ export class DeleteGroupsResponseData extends Message {
         const raw = r.taggedField(107520 /* DeleteGroupsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -200,6 +200,6 @@ export class DeleteGroupsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class DeleteRecordsPartition {
         const raw = r.taggedField(108544 /* DeleteRecordsPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class DeleteRecordsPartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.offset == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class DeleteRecordsTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteRecordsPartition>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -112,7 +112,7 @@ export class DeleteRecordsTopic {
         const raw = r.taggedField(109568 /* DeleteRecordsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class DeleteRecordsTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -198,7 +198,7 @@ export class DeleteRecordsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteRecordsTopic>>(a).push(e);
       }
     }
     {
@@ -210,7 +210,7 @@ export class DeleteRecordsRequestData extends Message {
         const raw = r.taggedField(110592 /* DeleteRecordsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -277,6 +277,6 @@ export class DeleteRecordsRequestData extends Message {
   isDefault(): bool {
     return (this.topics.length == 0)
         && (this.timeoutMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

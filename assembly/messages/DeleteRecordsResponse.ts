@@ -37,7 +37,7 @@ export class DeleteRecordsPartitionResult {
         const raw = r.taggedField(111616 /* DeleteRecordsPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class DeleteRecordsPartitionResult {
     return (this.partitionIndex == 0)
         && (this.lowWatermark == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -119,7 +119,7 @@ export class DeleteRecordsTopicResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsPartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteRecordsPartitionResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -128,7 +128,7 @@ export class DeleteRecordsTopicResult {
         const raw = r.taggedField(112640 /* DeleteRecordsTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,7 +195,7 @@ export class DeleteRecordsTopicResult {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -217,7 +217,7 @@ export class DeleteRecordsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteRecordsTopicResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -226,7 +226,7 @@ export class DeleteRecordsResponseData extends Message {
         const raw = r.taggedField(113664 /* DeleteRecordsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -293,6 +293,6 @@ export class DeleteRecordsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class DeleteShareGroupOffsetsRequestTopic {
         const raw = r.taggedField(114688 /* DeleteShareGroupOffsetsRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -65,7 +65,7 @@ export class DeleteShareGroupOffsetsRequestTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -87,7 +87,7 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteShareGroupOffsetsRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteShareGroupOffsetsRequestTopic>>(a).push(e);
       }
     }
     {
@@ -96,7 +96,7 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
         const raw = r.taggedField(115712 /* DeleteShareGroupOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -163,6 +163,6 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class DeleteShareGroupOffsetsResponseTopic {
         const raw = r.taggedField(116736 /* DeleteShareGroupOffsetsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -61,7 +61,7 @@ export class DeleteShareGroupOffsetsResponseTopic {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -117,7 +117,7 @@ export class DeleteShareGroupOffsetsResponseTopic {
         && (this.topicId.isZero())
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -149,7 +149,7 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteShareGroupOffsetsResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteShareGroupOffsetsResponseTopic>>(a).push(e);
       }
     }
     {
@@ -158,7 +158,7 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
         const raw = r.taggedField(117760 /* DeleteShareGroupOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -174,7 +174,7 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -251,6 +251,6 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.responses.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

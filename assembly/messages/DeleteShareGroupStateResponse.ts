@@ -37,7 +37,7 @@ export class PartitionResult {
         const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class PartitionResult {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -101,7 +101,7 @@ export class PartitionResult {
     return (this.partition == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class DeleteStateResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionResult>>(a).push(e);
       }
     }
     {
@@ -132,7 +132,7 @@ export class DeleteStateResult {
         const raw = r.taggedField(121856 /* DeleteStateResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class DeleteStateResult {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -216,7 +216,7 @@ export class DeleteShareGroupStateResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteStateResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteStateResult>>(a).push(e);
       }
     }
     {
@@ -225,7 +225,7 @@ export class DeleteShareGroupStateResponseData extends Message {
         const raw = r.taggedField(122880 /* DeleteShareGroupStateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -281,6 +281,6 @@ export class DeleteShareGroupStateResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class DeleteTopicState {
         const raw = r.taggedField(123904 /* DeleteTopicState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -43,7 +43,7 @@ export class DeleteTopicState {
         if (version >= 6) w.length(-1, version >= 4, false);
         else w.fail(123911 /* DeleteTopicState.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.name!, version >= 4);
+        w.string(changetype<string>(this.name), version >= 4);
       }
     }
     if (!(version >= 6) && !(this.name == null)) w.fail(123911 /* DeleteTopicState.Name */, "non-default value at version " + version.toString());
@@ -88,7 +88,7 @@ export class DeleteTopicState {
   isDefault(): bool {
     return (this.name == null)
         && (this.topicId.isZero())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -109,14 +109,14 @@ export class DeleteTopicsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteTopicState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeleteTopicState>>(a).push(e);
       }
     }
     if (version <= 5) {
       const n = r.arrayLength(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.topicNames);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4));
+        changetype<Array<string>>(a).push(r.string(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4));
       }
     }
     {
@@ -128,7 +128,7 @@ export class DeleteTopicsRequestData extends Message {
         const raw = r.taggedField(124928 /* DeleteTopicsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -223,6 +223,6 @@ export class DeleteTopicsRequestData extends Message {
     return (this.topics.length == 0)
         && (this.topicNames.length == 0)
         && (this.timeoutMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class DeletableTopicResult {
         const raw = r.taggedField(125952 /* DeletableTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class DeletableTopicResult {
         if (version >= 6) w.length(-1, version >= 4, false);
         else w.fail(125959 /* DeletableTopicResult.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.name!, version >= 4);
+        w.string(changetype<string>(this.name), version >= 4);
       }
     }
     if (version >= 6) {
@@ -67,7 +67,7 @@ export class DeletableTopicResult {
         if (version >= 5) w.length(-1, version >= 4, false);
         else w.fail(125982 /* DeletableTopicResult.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, version >= 4);
+        w.string(changetype<string>(this.errorMessage), version >= 4);
       }
     }
     if (version >= 4) {
@@ -123,7 +123,7 @@ export class DeletableTopicResult {
         && (this.topicId.isZero())
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -145,7 +145,7 @@ export class DeleteTopicsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeletableTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DeletableTopicResult>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -154,7 +154,7 @@ export class DeleteTopicsResponseData extends Message {
         const raw = r.taggedField(126976 /* DeleteTopicsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -221,6 +221,6 @@ export class DeleteTopicsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.responses.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

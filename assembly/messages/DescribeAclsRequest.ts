@@ -57,7 +57,7 @@ export class DescribeAclsRequestData extends Message {
         const raw = r.taggedField(128000 /* DescribeAclsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -70,7 +70,7 @@ export class DescribeAclsRequestData extends Message {
       if (this.resourceNameFilter == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.resourceNameFilter!, version >= 2);
+        w.string(changetype<string>(this.resourceNameFilter), version >= 2);
       }
     }
     {
@@ -80,14 +80,14 @@ export class DescribeAclsRequestData extends Message {
       if (this.principalFilter == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.principalFilter!, version >= 2);
+        w.string(changetype<string>(this.principalFilter), version >= 2);
       }
     }
     {
       if (this.hostFilter == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.hostFilter!, version >= 2);
+        w.string(changetype<string>(this.hostFilter), version >= 2);
       }
     }
     {
@@ -173,6 +173,6 @@ export class DescribeAclsRequestData extends Message {
         && (this.hostFilter == "")
         && (this.operation == 0)
         && (this.permissionType == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

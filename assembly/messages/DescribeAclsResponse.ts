@@ -42,7 +42,7 @@ export class AclDescription {
         const raw = r.taggedField(129024 /* AclDescription tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class AclDescription {
         && (this.host == "")
         && (this.operation == 0)
         && (this.permissionType == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -145,7 +145,7 @@ export class DescribeAclsResource {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclDescription();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AclDescription>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -154,7 +154,7 @@ export class DescribeAclsResource {
         const raw = r.taggedField(130048 /* DescribeAclsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -243,7 +243,7 @@ export class DescribeAclsResource {
         && (this.resourceName == "")
         && (this.patternType == 3)
         && (this.acls.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -275,7 +275,7 @@ export class DescribeAclsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeAclsResource();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeAclsResource>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -284,7 +284,7 @@ export class DescribeAclsResponseData extends Message {
         const raw = r.taggedField(131072 /* DescribeAclsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -300,7 +300,7 @@ export class DescribeAclsResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     {
@@ -377,6 +377,6 @@ export class DescribeAclsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.resources.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

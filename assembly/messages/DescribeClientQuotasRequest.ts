@@ -37,7 +37,7 @@ export class ComponentData {
         const raw = r.taggedField(132096 /* ComponentData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class ComponentData {
       if (this.match == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.match!, version >= 1);
+        w.string(changetype<string>(this.match), version >= 1);
       }
     }
     if (version >= 1) {
@@ -101,7 +101,7 @@ export class ComponentData {
     return (this.entityType == "")
         && (this.matchType == 0)
         && (this.match == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -120,7 +120,7 @@ export class DescribeClientQuotasRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ComponentData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ComponentData>>(a).push(e);
       }
     }
     {
@@ -132,7 +132,7 @@ export class DescribeClientQuotasRequestData extends Message {
         const raw = r.taggedField(133120 /* DescribeClientQuotasRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,6 +199,6 @@ export class DescribeClientQuotasRequestData extends Message {
   isDefault(): bool {
     return (this.components.length == 0)
         && (this.strict == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

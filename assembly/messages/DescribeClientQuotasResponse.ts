@@ -32,7 +32,7 @@ export class EntityData {
         const raw = r.taggedField(14336 /* EntityData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -45,7 +45,7 @@ export class EntityData {
       if (this.entityName == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.entityName!, version >= 1);
+        w.string(changetype<string>(this.entityName), version >= 1);
       }
     }
     if (version >= 1) {
@@ -85,7 +85,7 @@ export class EntityData {
   isDefault(): bool {
     return (this.entityType == "")
         && (this.entityName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -110,7 +110,7 @@ export class ValueData {
         const raw = r.taggedField(134144 /* ValueData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -159,7 +159,7 @@ export class ValueData {
   isDefault(): bool {
     return (this.key == "")
         && (this.value == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -178,7 +178,7 @@ export class EntryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EntityData>>(a).push(e);
       }
     }
     {
@@ -187,7 +187,7 @@ export class EntryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ValueData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ValueData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -196,7 +196,7 @@ export class EntryData {
         const raw = r.taggedField(16384 /* EntryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -281,7 +281,7 @@ export class EntryData {
   isDefault(): bool {
     return (this.entity.length == 0)
         && (this.values.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -313,7 +313,7 @@ export class DescribeClientQuotasResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EntryData>>(a).push(e);
       }
       this.entries = a;
     }
@@ -323,7 +323,7 @@ export class DescribeClientQuotasResponseData extends Message {
         const raw = r.taggedField(135168 /* DescribeClientQuotasResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -339,7 +339,7 @@ export class DescribeClientQuotasResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.errorMessage!, version >= 1);
+        w.string(changetype<string>(this.errorMessage), version >= 1);
       }
     }
     {
@@ -380,7 +380,7 @@ export class DescribeClientQuotasResponseData extends Message {
       j.key("entries");
       if (this.entries == null) j.nullValue();
       else {
-        const a = this.entries!;
+        const a = changetype<Array<EntryData>>(this.entries);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -424,7 +424,7 @@ export class DescribeClientQuotasResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.entries != null && this.entries!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.entries != null && changetype<Array<EntryData>>(this.entries).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

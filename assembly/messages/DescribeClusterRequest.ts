@@ -37,7 +37,7 @@ export class DescribeClusterRequestData extends Message {
         const raw = r.taggedField(136192 /* DescribeClusterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -99,6 +99,6 @@ export class DescribeClusterRequestData extends Message {
     return (this.includeClusterAuthorizedOperations == false)
         && (this.endpointType == 1)
         && (this.includeFencedBrokers == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -47,7 +47,7 @@ export class DescribeClusterBroker {
         const raw = r.taggedField(137216 /* DescribeClusterBroker tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -66,7 +66,7 @@ export class DescribeClusterBroker {
       if (this.rack == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rack!, true);
+        w.string(changetype<string>(this.rack), true);
       }
     }
     if (version >= 2) {
@@ -134,7 +134,7 @@ export class DescribeClusterBroker {
         && (this.port == 0)
         && (this.rack == null)
         && (this.isFenced == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -183,7 +183,7 @@ export class DescribeClusterResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeClusterBroker();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeClusterBroker>>(a).push(e);
       }
     }
     {
@@ -195,7 +195,7 @@ export class DescribeClusterResponseData extends Message {
         const raw = r.taggedField(138240 /* DescribeClusterResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -211,7 +211,7 @@ export class DescribeClusterResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     if (version >= 1) {
@@ -333,6 +333,6 @@ export class DescribeClusterResponseData extends Message {
         && (this.controllerId == -1)
         && (this.brokers.length == 0)
         && (this.clusterAuthorizedOperations == -2147483648)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class DescribeConfigsResource {
       const n = r.arrayLength(139448 /* DescribeConfigsResource.ConfigurationKeys */, version >= 4, true);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(139448 /* DescribeConfigsResource.ConfigurationKeys */, version >= 4));
+        changetype<Array<string>>(a).push(r.string(139448 /* DescribeConfigsResource.ConfigurationKeys */, version >= 4));
       }
       this.configurationKeys = a;
     }
@@ -42,7 +42,7 @@ export class DescribeConfigsResource {
         const raw = r.taggedField(139264 /* DescribeConfigsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -88,7 +88,7 @@ export class DescribeConfigsResource {
       j.key("configurationKeys");
       if (this.configurationKeys == null) j.nullValue();
       else {
-        const a = this.configurationKeys!;
+        const a = changetype<Array<string>>(this.configurationKeys);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.string(unchecked(a[i]));
@@ -126,8 +126,8 @@ export class DescribeConfigsResource {
   isDefault(): bool {
     return (this.resourceType == 0)
         && (this.resourceName == "")
-        && (this.configurationKeys != null && this.configurationKeys!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.configurationKeys != null && changetype<Array<string>>(this.configurationKeys).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -148,7 +148,7 @@ export class DescribeConfigsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResource();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeConfigsResource>>(a).push(e);
       }
     }
     {
@@ -163,7 +163,7 @@ export class DescribeConfigsRequestData extends Message {
         const raw = r.taggedField(140288 /* DescribeConfigsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -242,6 +242,6 @@ export class DescribeConfigsRequestData extends Message {
     return (this.resources.length == 0)
         && (this.includeSynonyms == false)
         && (this.includeDocumentation == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

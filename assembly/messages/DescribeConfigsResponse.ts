@@ -37,7 +37,7 @@ export class DescribeConfigsSynonym {
         const raw = r.taggedField(141312 /* DescribeConfigsSynonym tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -50,7 +50,7 @@ export class DescribeConfigsSynonym {
       if (this.value == null) {
         w.length(-1, version >= 4, false);
       } else {
-        w.string(this.value!, version >= 4);
+        w.string(changetype<string>(this.value), version >= 4);
       }
     }
     {
@@ -101,7 +101,7 @@ export class DescribeConfigsSynonym {
     return (this.name == "")
         && (this.value == "")
         && (this.source == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -147,7 +147,7 @@ export class DescribeConfigsResourceResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsSynonym();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeConfigsSynonym>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -162,7 +162,7 @@ export class DescribeConfigsResourceResult {
         const raw = r.taggedField(142336 /* DescribeConfigsResourceResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -175,7 +175,7 @@ export class DescribeConfigsResourceResult {
       if (this.value == null) {
         w.length(-1, version >= 4, false);
       } else {
-        w.string(this.value!, version >= 4);
+        w.string(changetype<string>(this.value), version >= 4);
       }
     }
     {
@@ -202,7 +202,7 @@ export class DescribeConfigsResourceResult {
       if (this.documentation == null) {
         w.length(-1, version >= 4, false);
       } else {
-        w.string(this.documentation!, version >= 4);
+        w.string(changetype<string>(this.documentation), version >= 4);
       }
     }
     if (version >= 4) {
@@ -303,7 +303,7 @@ export class DescribeConfigsResourceResult {
         && (this.synonyms.length == 0)
         && (this.configType == 0)
         && (this.documentation == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -340,7 +340,7 @@ export class DescribeConfigsResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResourceResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeConfigsResourceResult>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -349,7 +349,7 @@ export class DescribeConfigsResult {
         const raw = r.taggedField(143360 /* DescribeConfigsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -362,7 +362,7 @@ export class DescribeConfigsResult {
       if (this.errorMessage == null) {
         w.length(-1, version >= 4, false);
       } else {
-        w.string(this.errorMessage!, version >= 4);
+        w.string(changetype<string>(this.errorMessage), version >= 4);
       }
     }
     {
@@ -453,7 +453,7 @@ export class DescribeConfigsResult {
         && (this.resourceType == 0)
         && (this.resourceName == "")
         && (this.configs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -475,7 +475,7 @@ export class DescribeConfigsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeConfigsResult>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -484,7 +484,7 @@ export class DescribeConfigsResponseData extends Message {
         const raw = r.taggedField(144384 /* DescribeConfigsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -551,6 +551,6 @@ export class DescribeConfigsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class DescribeDelegationTokenOwner {
         const raw = r.taggedField(145408 /* DescribeDelegationTokenOwner tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class DescribeDelegationTokenOwner {
   isDefault(): bool {
     return (this.principalType == "")
         && (this.principalName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -98,7 +98,7 @@ export class DescribeDelegationTokenRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeDelegationTokenOwner();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeDelegationTokenOwner>>(a).push(e);
       }
       this.owners = a;
     }
@@ -108,7 +108,7 @@ export class DescribeDelegationTokenRequestData extends Message {
         const raw = r.taggedField(146432 /* DescribeDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -140,7 +140,7 @@ export class DescribeDelegationTokenRequestData extends Message {
       j.key("owners");
       if (this.owners == null) j.nullValue();
       else {
-        const a = this.owners!;
+        const a = changetype<Array<DescribeDelegationTokenOwner>>(this.owners);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -172,7 +172,7 @@ export class DescribeDelegationTokenRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.owners != null && this.owners!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+    return (this.owners != null && changetype<Array<DescribeDelegationTokenOwner>>(this.owners).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

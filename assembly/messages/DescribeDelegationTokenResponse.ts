@@ -32,7 +32,7 @@ export class DescribedDelegationTokenRenewer {
         const raw = r.taggedField(147456 /* DescribedDelegationTokenRenewer tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class DescribedDelegationTokenRenewer {
   isDefault(): bool {
     return (this.principalType == "")
         && (this.principalName == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -143,7 +143,7 @@ export class DescribedDelegationToken {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedDelegationTokenRenewer();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribedDelegationTokenRenewer>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -152,7 +152,7 @@ export class DescribedDelegationToken {
         const raw = r.taggedField(148480 /* DescribedDelegationToken tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -309,7 +309,7 @@ export class DescribedDelegationToken {
         && (this.tokenId == "")
         && (this.hmac.length == 0)
         && (this.renewers.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -333,7 +333,7 @@ export class DescribeDelegationTokenResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedDelegationToken();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribedDelegationToken>>(a).push(e);
       }
     }
     {
@@ -345,7 +345,7 @@ export class DescribeDelegationTokenResponseData extends Message {
         const raw = r.taggedField(149504 /* DescribeDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -423,6 +423,6 @@ export class DescribeDelegationTokenResponseData extends Message {
     return (this.errorCode == 0)
         && (this.tokens.length == 0)
         && (this.throttleTimeMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

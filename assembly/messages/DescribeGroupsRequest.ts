@@ -24,7 +24,7 @@ export class DescribeGroupsRequestData extends Message {
       const n = r.arrayLength(150653 /* DescribeGroupsRequestData.Groups */, version >= 5, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(150653 /* DescribeGroupsRequestData.Groups */, version >= 5));
+        changetype<Array<string>>(a).push(r.string(150653 /* DescribeGroupsRequestData.Groups */, version >= 5));
       }
     }
     if (version >= 3) {
@@ -36,7 +36,7 @@ export class DescribeGroupsRequestData extends Message {
         const raw = r.taggedField(150528 /* DescribeGroupsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -102,6 +102,6 @@ export class DescribeGroupsRequestData extends Message {
   isDefault(): bool {
     return (this.groups.length == 0)
         && (this.includeAuthorizedOperations == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -52,7 +52,7 @@ export class DescribedGroupMember {
         const raw = r.taggedField(151552 /* DescribedGroupMember tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -66,7 +66,7 @@ export class DescribedGroupMember {
         if (version >= 4) w.length(-1, version >= 5, false);
         else w.fail(151748 /* DescribedGroupMember.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 5);
+        w.string(changetype<string>(this.groupInstanceId), version >= 5);
       }
     }
     {
@@ -150,7 +150,7 @@ export class DescribedGroupMember {
         && (this.clientHost == "")
         && (this.memberMetadata.length == 0)
         && (this.memberAssignment.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -199,7 +199,7 @@ export class DescribedGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroupMember();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribedGroupMember>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -211,7 +211,7 @@ export class DescribedGroup {
         const raw = r.taggedField(74752 /* DescribedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -225,7 +225,7 @@ export class DescribedGroup {
         if (version >= 6) w.length(-1, version >= 5, false);
         else w.fail(74782 /* DescribedGroup.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, version >= 5);
+        w.string(changetype<string>(this.errorMessage), version >= 5);
       }
     }
     if (!(version >= 6) && !(this.errorMessage == null)) w.fail(74782 /* DescribedGroup.ErrorMessage */, "non-default value at version " + version.toString());
@@ -351,7 +351,7 @@ export class DescribedGroup {
         && (this.protocolData == "")
         && (this.members.length == 0)
         && (this.authorizedOperations == -2147483648)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -373,7 +373,7 @@ export class DescribeGroupsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribedGroup>>(a).push(e);
       }
     }
     if (version >= 5) {
@@ -382,7 +382,7 @@ export class DescribeGroupsResponseData extends Message {
         const raw = r.taggedField(152576 /* DescribeGroupsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -449,6 +449,6 @@ export class DescribeGroupsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

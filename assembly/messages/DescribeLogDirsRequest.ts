@@ -27,7 +27,7 @@ export class DescribableLogDirTopic {
       const n = r.arrayLength(153608 /* DescribableLogDirTopic.Partitions */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(153608 /* DescribableLogDirTopic.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(153608 /* DescribableLogDirTopic.Partitions */));
       }
     }
     if (version >= 2) {
@@ -36,7 +36,7 @@ export class DescribableLogDirTopic {
         const raw = r.taggedField(153600 /* DescribableLogDirTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class DescribableLogDirTopic {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -118,7 +118,7 @@ export class DescribeLogDirsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribableLogDirTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribableLogDirTopic>>(a).push(e);
       }
       this.topics = a;
     }
@@ -128,7 +128,7 @@ export class DescribeLogDirsRequestData extends Message {
         const raw = r.taggedField(154624 /* DescribeLogDirsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -160,7 +160,7 @@ export class DescribeLogDirsRequestData extends Message {
       j.key("topics");
       if (this.topics == null) j.nullValue();
       else {
-        const a = this.topics!;
+        const a = changetype<Array<DescribableLogDirTopic>>(this.topics);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -192,7 +192,7 @@ export class DescribeLogDirsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics != null && this.topics!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+    return (this.topics != null && changetype<Array<DescribableLogDirTopic>>(this.topics).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class DescribeLogDirsPartition {
         const raw = r.taggedField(155648 /* DescribeLogDirsPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class DescribeLogDirsPartition {
         && (this.partitionSize == 0)
         && (this.offsetLag == 0)
         && (this.isFutureKey == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -135,7 +135,7 @@ export class DescribeLogDirsTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeLogDirsPartition>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -144,7 +144,7 @@ export class DescribeLogDirsTopic {
         const raw = r.taggedField(156672 /* DescribeLogDirsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -211,7 +211,7 @@ export class DescribeLogDirsTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -244,7 +244,7 @@ export class DescribeLogDirsResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeLogDirsTopic>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -262,7 +262,7 @@ export class DescribeLogDirsResult {
         const raw = r.taggedField(157696 /* DescribeLogDirsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -373,7 +373,7 @@ export class DescribeLogDirsResult {
         && (this.totalBytes == -1)
         && (this.usableBytes == -1)
         && (this.isCordoned == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -400,7 +400,7 @@ export class DescribeLogDirsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeLogDirsResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -409,7 +409,7 @@ export class DescribeLogDirsResponseData extends Message {
         const raw = r.taggedField(158720 /* DescribeLogDirsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -487,6 +487,6 @@ export class DescribeLogDirsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class TopicRequest {
       const n = r.arrayLength(159953 /* TopicRequest.PartitionIndexes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(159953 /* TopicRequest.PartitionIndexes */));
+        changetype<Array<i32>>(a).push(r.int32(159953 /* TopicRequest.PartitionIndexes */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class TopicRequest {
         const raw = r.taggedField(159744 /* TopicRequest tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class TopicRequest {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitionIndexes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -118,7 +118,7 @@ export class DescribeProducersRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicRequest();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicRequest>>(a).push(e);
       }
     }
     {
@@ -127,7 +127,7 @@ export class DescribeProducersRequestData extends Message {
         const raw = r.taggedField(160768 /* DescribeProducersRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -183,6 +183,6 @@ export class DescribeProducersRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

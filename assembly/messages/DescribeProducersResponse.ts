@@ -52,7 +52,7 @@ export class ProducerState {
         const raw = r.taggedField(161792 /* ProducerState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -145,7 +145,7 @@ export class ProducerState {
         && (this.lastTimestamp == -1)
         && (this.coordinatorEpoch == 0)
         && (this.currentTxnStartOffset == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -177,7 +177,7 @@ export class PartitionResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ProducerState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ProducerState>>(a).push(e);
       }
     }
     {
@@ -186,7 +186,7 @@ export class PartitionResponse {
         const raw = r.taggedField(162816 /* PartitionResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -202,7 +202,7 @@ export class PartitionResponse {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -279,7 +279,7 @@ export class PartitionResponse {
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.activeProducers.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -301,7 +301,7 @@ export class TopicResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionResponse>>(a).push(e);
       }
     }
     {
@@ -310,7 +310,7 @@ export class TopicResponse {
         const raw = r.taggedField(163840 /* TopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -377,7 +377,7 @@ export class TopicResponse {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -399,7 +399,7 @@ export class DescribeProducersResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicResponse>>(a).push(e);
       }
     }
     {
@@ -408,7 +408,7 @@ export class DescribeProducersResponseData extends Message {
         const raw = r.taggedField(164864 /* DescribeProducersResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -475,6 +475,6 @@ export class DescribeProducersResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

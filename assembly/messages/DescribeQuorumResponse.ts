@@ -47,7 +47,7 @@ export class ReplicaState {
         const raw = r.taggedField(166912 /* ReplicaState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -130,7 +130,7 @@ export class ReplicaState {
         && (this.logEndOffset == 0)
         && (this.lastFetchTimestamp == -1)
         && (this.lastCaughtUpTimestamp == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -179,7 +179,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReplicaState>>(a).push(e);
       }
     }
     {
@@ -188,7 +188,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReplicaState>>(a).push(e);
       }
     }
     {
@@ -197,7 +197,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -214,7 +214,7 @@ export class PartitionData {
         if (version >= 2) w.length(-1, true, false);
         else w.fail(31774 /* PartitionData.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -353,7 +353,7 @@ export class PartitionData {
         && (this.highWatermark == 0)
         && (this.currentVoters.length == 0)
         && (this.observers.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -375,7 +375,7 @@ export class TopicData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -384,7 +384,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -451,7 +451,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -481,7 +481,7 @@ export class Listener {
         const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -544,7 +544,7 @@ export class Listener {
     return (this.name == "")
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -566,7 +566,7 @@ export class Node {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Listener>>(a).push(e);
       }
     }
     {
@@ -575,7 +575,7 @@ export class Node {
         const raw = r.taggedField(167936 /* Node tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -644,7 +644,7 @@ export class Node {
   isDefault(): bool {
     return (this.nodeId == 0)
         && (this.listeners.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -673,7 +673,7 @@ export class DescribeQuorumResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -682,7 +682,7 @@ export class DescribeQuorumResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Node();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Node>>(a).push(e);
       }
     }
     {
@@ -691,7 +691,7 @@ export class DescribeQuorumResponseData extends Message {
         const raw = r.taggedField(168960 /* DescribeQuorumResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -705,7 +705,7 @@ export class DescribeQuorumResponseData extends Message {
         if (version >= 2) w.length(-1, true, false);
         else w.fail(168990 /* DescribeQuorumResponseData.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -804,6 +804,6 @@ export class DescribeQuorumResponseData extends Message {
         && (this.errorMessage == "")
         && (this.topics.length == 0)
         && (this.nodes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

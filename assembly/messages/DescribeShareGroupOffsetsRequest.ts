@@ -27,7 +27,7 @@ export class DescribeShareGroupOffsetsRequestTopic {
       const n = r.arrayLength(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class DescribeShareGroupOffsetsRequestTopic {
         const raw = r.taggedField(169984 /* DescribeShareGroupOffsetsRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class DescribeShareGroupOffsetsRequestTopic {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class DescribeShareGroupOffsetsRequestGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeShareGroupOffsetsRequestTopic>>(a).push(e);
       }
       this.topics = a;
     }
@@ -133,7 +133,7 @@ export class DescribeShareGroupOffsetsRequestGroup {
         const raw = r.taggedField(171008 /* DescribeShareGroupOffsetsRequestGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -172,7 +172,7 @@ export class DescribeShareGroupOffsetsRequestGroup {
       j.key("topics");
       if (this.topics == null) j.nullValue();
       else {
-        const a = this.topics!;
+        const a = changetype<Array<DescribeShareGroupOffsetsRequestTopic>>(this.topics);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -208,8 +208,8 @@ export class DescribeShareGroupOffsetsRequestGroup {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics != null && this.topics!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.topics != null && changetype<Array<DescribeShareGroupOffsetsRequestTopic>>(this.topics).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -226,7 +226,7 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsRequestGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeShareGroupOffsetsRequestGroup>>(a).push(e);
       }
     }
     {
@@ -235,7 +235,7 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
         const raw = r.taggedField(172032 /* DescribeShareGroupOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -291,6 +291,6 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -52,7 +52,7 @@ export class DescribeShareGroupOffsetsResponsePartition {
         const raw = r.taggedField(173056 /* DescribeShareGroupOffsetsResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -77,7 +77,7 @@ export class DescribeShareGroupOffsetsResponsePartition {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -149,7 +149,7 @@ export class DescribeShareGroupOffsetsResponsePartition {
         && (this.lag == -1)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -176,7 +176,7 @@ export class DescribeShareGroupOffsetsResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeShareGroupOffsetsResponsePartition>>(a).push(e);
       }
     }
     {
@@ -185,7 +185,7 @@ export class DescribeShareGroupOffsetsResponseTopic {
         const raw = r.taggedField(174080 /* DescribeShareGroupOffsetsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -263,7 +263,7 @@ export class DescribeShareGroupOffsetsResponseTopic {
     return (this.topicName == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -289,7 +289,7 @@ export class DescribeShareGroupOffsetsResponseGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeShareGroupOffsetsResponseTopic>>(a).push(e);
       }
     }
     {
@@ -304,7 +304,7 @@ export class DescribeShareGroupOffsetsResponseGroup {
         const raw = r.taggedField(175104 /* DescribeShareGroupOffsetsResponseGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -328,7 +328,7 @@ export class DescribeShareGroupOffsetsResponseGroup {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -397,7 +397,7 @@ export class DescribeShareGroupOffsetsResponseGroup {
         && (this.topics.length == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -419,7 +419,7 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponseGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeShareGroupOffsetsResponseGroup>>(a).push(e);
       }
     }
     {
@@ -428,7 +428,7 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
         const raw = r.taggedField(176128 /* DescribeShareGroupOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -495,6 +495,6 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class TopicRequest {
         const raw = r.taggedField(159744 /* TopicRequest tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -65,7 +65,7 @@ export class TopicRequest {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -90,7 +90,7 @@ export class Cursor {
         const raw = r.taggedField(177152 /* Cursor tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -139,7 +139,7 @@ export class Cursor {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitionIndex == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -160,7 +160,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicRequest();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicRequest>>(a).push(e);
       }
     }
     {
@@ -180,7 +180,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
         const raw = r.taggedField(178176 /* DescribeTopicPartitionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -202,7 +202,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.cursor!.write(w, version);
+        changetype<Cursor>(this.cursor).write(w, version);
       }
     }
     {
@@ -230,7 +230,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
     }
     {
       j.key("cursor");
-      if (this.cursor == null) j.nullValue(); else this.cursor!.writeJson(j, version);
+      if (this.cursor == null) j.nullValue(); else changetype<Cursor>(this.cursor).writeJson(j, version);
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
@@ -270,6 +270,6 @@ export class DescribeTopicPartitionsRequestData extends Message {
     return (this.topics.length == 0)
         && (this.responsePartitionLimit == 2000)
         && (this.cursor == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -50,21 +50,21 @@ export class DescribeTopicPartitionsResponsePartition {
       const n = r.arrayLength(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.replicaNodes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */));
+        changetype<Array<i32>>(a).push(r.int32(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */));
       }
     }
     {
       const n = r.arrayLength(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.isrNodes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */));
+        changetype<Array<i32>>(a).push(r.int32(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */));
       }
     }
     {
       const n = r.arrayLength(179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */, true, true);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */));
+        changetype<Array<i32>>(a).push(r.int32(179429 /* DescribeTopicPartitionsResponsePartition.EligibleLeaderReplicas */));
       }
       this.eligibleLeaderReplicas = a;
     }
@@ -72,7 +72,7 @@ export class DescribeTopicPartitionsResponsePartition {
       const n = r.arrayLength(179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */, true, true);
       const a: Array<i32> | null = n < 0 ? null : new Array<i32>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */));
+        changetype<Array<i32>>(a).push(r.int32(179430 /* DescribeTopicPartitionsResponsePartition.LastKnownElr */));
       }
       this.lastKnownElr = a;
     }
@@ -80,7 +80,7 @@ export class DescribeTopicPartitionsResponsePartition {
       const n = r.arrayLength(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.offlineReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */));
+        changetype<Array<i32>>(a).push(r.int32(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */));
       }
     }
     {
@@ -89,7 +89,7 @@ export class DescribeTopicPartitionsResponsePartition {
         const raw = r.taggedField(179200 /* DescribeTopicPartitionsResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -203,7 +203,7 @@ export class DescribeTopicPartitionsResponsePartition {
       j.key("eligibleLeaderReplicas");
       if (this.eligibleLeaderReplicas == null) j.nullValue();
       else {
-        const a = this.eligibleLeaderReplicas!;
+        const a = changetype<Array<i32>>(this.eligibleLeaderReplicas);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.int(<i64>unchecked(a[i]));
@@ -215,7 +215,7 @@ export class DescribeTopicPartitionsResponsePartition {
       j.key("lastKnownElr");
       if (this.lastKnownElr == null) j.nullValue();
       else {
-        const a = this.lastKnownElr!;
+        const a = changetype<Array<i32>>(this.lastKnownElr);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.int(<i64>unchecked(a[i]));
@@ -313,7 +313,7 @@ export class DescribeTopicPartitionsResponsePartition {
         && (this.eligibleLeaderReplicas == null)
         && (this.lastKnownElr == null)
         && (this.offlineReplicas.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -352,7 +352,7 @@ export class DescribeTopicPartitionsResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeTopicPartitionsResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeTopicPartitionsResponsePartition>>(a).push(e);
       }
     }
     {
@@ -364,7 +364,7 @@ export class DescribeTopicPartitionsResponseTopic {
         const raw = r.taggedField(180224 /* DescribeTopicPartitionsResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -377,7 +377,7 @@ export class DescribeTopicPartitionsResponseTopic {
       if (this.name == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.name!, true);
+        w.string(changetype<string>(this.name), true);
       }
     }
     {
@@ -479,7 +479,7 @@ export class DescribeTopicPartitionsResponseTopic {
         && (this.isInternal == false)
         && (this.partitions.length == 0)
         && (this.topicAuthorizedOperations == -2147483648)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -504,7 +504,7 @@ export class Cursor {
         const raw = r.taggedField(177152 /* Cursor tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -553,7 +553,7 @@ export class Cursor {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitionIndex == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -577,7 +577,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeTopicPartitionsResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeTopicPartitionsResponseTopic>>(a).push(e);
       }
     }
     {
@@ -594,7 +594,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
         const raw = r.taggedField(181248 /* DescribeTopicPartitionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -616,7 +616,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.nextCursor!.write(w, version);
+        changetype<Cursor>(this.nextCursor).write(w, version);
       }
     }
     {
@@ -644,7 +644,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
     }
     {
       j.key("nextCursor");
-      if (this.nextCursor == null) j.nullValue(); else this.nextCursor!.writeJson(j, version);
+      if (this.nextCursor == null) j.nullValue(); else changetype<Cursor>(this.nextCursor).writeJson(j, version);
     }
     writeUnknownTaggedJson(j, this.unknownTaggedFields);
     j.endObject();
@@ -684,6 +684,6 @@ export class DescribeTopicPartitionsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
         && (this.nextCursor == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

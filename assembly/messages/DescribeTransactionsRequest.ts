@@ -22,7 +22,7 @@ export class DescribeTransactionsRequestData extends Message {
       const n = r.arrayLength(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.transactionalIds);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true));
+        changetype<Array<string>>(a).push(r.string(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true));
       }
     }
     {
@@ -31,7 +31,7 @@ export class DescribeTransactionsRequestData extends Message {
         const raw = r.taggedField(182272 /* DescribeTransactionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -85,6 +85,6 @@ export class DescribeTransactionsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.transactionalIds.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

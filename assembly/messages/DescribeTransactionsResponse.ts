@@ -27,7 +27,7 @@ export class TopicData {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(32776 /* TopicData.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(32776 /* TopicData.Partitions */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -153,7 +153,7 @@ export class TransactionState {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     {
@@ -162,7 +162,7 @@ export class TransactionState {
         const raw = r.taggedField(183296 /* TransactionState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -295,7 +295,7 @@ export class TransactionState {
         && (this.producerId == 0)
         && (this.producerEpoch == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -317,7 +317,7 @@ export class DescribeTransactionsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TransactionState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TransactionState>>(a).push(e);
       }
     }
     {
@@ -326,7 +326,7 @@ export class DescribeTransactionsResponseData extends Message {
         const raw = r.taggedField(184320 /* DescribeTransactionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -393,6 +393,6 @@ export class DescribeTransactionsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.transactionStates.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class UserName {
         const raw = r.taggedField(185344 /* UserName tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -65,7 +65,7 @@ export class UserName {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -82,7 +82,7 @@ export class DescribeUserScramCredentialsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new UserName();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<UserName>>(a).push(e);
       }
       this.users = a;
     }
@@ -92,7 +92,7 @@ export class DescribeUserScramCredentialsRequestData extends Message {
         const raw = r.taggedField(186368 /* DescribeUserScramCredentialsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -124,7 +124,7 @@ export class DescribeUserScramCredentialsRequestData extends Message {
       j.key("users");
       if (this.users == null) j.nullValue();
       else {
-        const a = this.users!;
+        const a = changetype<Array<UserName>>(this.users);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -156,7 +156,7 @@ export class DescribeUserScramCredentialsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.users != null && this.users!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+    return (this.users != null && changetype<Array<UserName>>(this.users).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

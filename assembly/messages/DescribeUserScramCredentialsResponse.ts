@@ -32,7 +32,7 @@ export class CredentialInfo {
         const raw = r.taggedField(187392 /* CredentialInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class CredentialInfo {
   isDefault(): bool {
     return (this.mechanism == 0)
         && (this.iterations == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -113,7 +113,7 @@ export class DescribeUserScramCredentialsResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CredentialInfo();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CredentialInfo>>(a).push(e);
       }
     }
     {
@@ -122,7 +122,7 @@ export class DescribeUserScramCredentialsResult {
         const raw = r.taggedField(188416 /* DescribeUserScramCredentialsResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -138,7 +138,7 @@ export class DescribeUserScramCredentialsResult {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -215,7 +215,7 @@ export class DescribeUserScramCredentialsResult {
         && (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.credentialInfos.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -247,7 +247,7 @@ export class DescribeUserScramCredentialsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeUserScramCredentialsResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribeUserScramCredentialsResult>>(a).push(e);
       }
     }
     {
@@ -256,7 +256,7 @@ export class DescribeUserScramCredentialsResponseData extends Message {
         const raw = r.taggedField(189440 /* DescribeUserScramCredentialsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -272,7 +272,7 @@ export class DescribeUserScramCredentialsResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -349,6 +349,6 @@ export class DescribeUserScramCredentialsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class TopicPartitions {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, version >= 2, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
     }
     if (version >= 2) {
@@ -36,7 +36,7 @@ export class TopicPartitions {
         const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class TopicPartitions {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -125,7 +125,7 @@ export class ElectLeadersRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicPartitions>>(a).push(e);
       }
       this.topicPartitions = a;
     }
@@ -138,7 +138,7 @@ export class ElectLeadersRequestData extends Message {
         const raw = r.taggedField(190464 /* ElectLeadersRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -181,7 +181,7 @@ export class ElectLeadersRequestData extends Message {
       j.key("topicPartitions");
       if (this.topicPartitions == null) j.nullValue();
       else {
-        const a = this.topicPartitions!;
+        const a = changetype<Array<TopicPartitions>>(this.topicPartitions);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -224,8 +224,8 @@ export class ElectLeadersRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.electionType == 0)
-        && (this.topicPartitions != null && this.topicPartitions!.length == 0)
+        && (this.topicPartitions != null && changetype<Array<TopicPartitions>>(this.topicPartitions).length == 0)
         && (this.timeoutMs == 60000)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

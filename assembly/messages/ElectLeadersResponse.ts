@@ -37,7 +37,7 @@ export class PartitionResult {
         const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class PartitionResult {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     if (version >= 2) {
@@ -101,7 +101,7 @@ export class PartitionResult {
     return (this.partitionId == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class ReplicaElectionResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -132,7 +132,7 @@ export class ReplicaElectionResult {
         const raw = r.taggedField(191488 /* ReplicaElectionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class ReplicaElectionResult {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitionResult.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -226,7 +226,7 @@ export class ElectLeadersResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaElectionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReplicaElectionResult>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -235,7 +235,7 @@ export class ElectLeadersResponseData extends Message {
         const raw = r.taggedField(192512 /* ElectLeadersResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -314,6 +314,6 @@ export class ElectLeadersResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.replicaElectionResults.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class ReplicaInfo {
         const raw = r.taggedField(193536 /* ReplicaInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -83,7 +83,7 @@ export class ReplicaInfo {
   isDefault(): bool {
     return (this.candidateId == 0)
         && (this.candidateDirectoryId.isZero())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -115,7 +115,7 @@ export class PartitionData {
       const n = r.arrayLength(31992 /* PartitionData.PreferredSuccessors */, version >= 1, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.preferredSuccessors);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(31992 /* PartitionData.PreferredSuccessors */));
+        changetype<Array<i32>>(a).push(r.int32(31992 /* PartitionData.PreferredSuccessors */));
       }
     }
     if (version >= 1) {
@@ -124,7 +124,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaInfo();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReplicaInfo>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -133,7 +133,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -249,7 +249,7 @@ export class PartitionData {
         && (this.leaderEpoch == 0)
         && (this.preferredSuccessors.length == 0)
         && (this.preferredCandidates.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -271,7 +271,7 @@ export class TopicData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -280,7 +280,7 @@ export class TopicData {
         const raw = r.taggedField(32768 /* TopicData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -347,7 +347,7 @@ export class TopicData {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -377,7 +377,7 @@ export class LeaderEndpoint {
         const raw = r.taggedField(61440 /* LeaderEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -440,7 +440,7 @@ export class LeaderEndpoint {
     return (this.name == "")
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -464,7 +464,7 @@ export class EndQuorumEpochRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicData>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -473,7 +473,7 @@ export class EndQuorumEpochRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new LeaderEndpoint();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<LeaderEndpoint>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -482,7 +482,7 @@ export class EndQuorumEpochRequestData extends Message {
         const raw = r.taggedField(194560 /* EndQuorumEpochRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -492,7 +492,7 @@ export class EndQuorumEpochRequestData extends Message {
       if (this.clusterId == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.clusterId!, version >= 1);
+        w.string(changetype<string>(this.clusterId), version >= 1);
       }
     }
     {
@@ -582,6 +582,6 @@ export class EndQuorumEpochRequestData extends Message {
     return (this.clusterId == null)
         && (this.topics.length == 0)
         && (this.leaderEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class EndTxnRequestData extends Message {
         const raw = r.taggedField(196608 /* EndTxnRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,6 +113,6 @@ export class EndTxnRequestData extends Message {
         && (this.producerId == 0)
         && (this.producerEpoch == 0)
         && (this.committed == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class EndTxnResponseData extends Message {
         const raw = r.taggedField(197632 /* EndTxnResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,6 +113,6 @@ export class EndTxnResponseData extends Message {
         && (this.errorCode == 0)
         && (this.producerId == -1)
         && (this.producerEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

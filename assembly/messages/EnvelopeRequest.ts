@@ -37,7 +37,7 @@ export class EnvelopeRequestData extends Message {
         const raw = r.taggedField(198656 /* EnvelopeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -50,7 +50,7 @@ export class EnvelopeRequestData extends Message {
       if (this.requestPrincipal == null) {
         w.length(-1, true, true);
       } else {
-        w.bytesField(this.requestPrincipal!, true);
+        w.bytesField(changetype<Uint8Array>(this.requestPrincipal), true);
       }
     }
     {
@@ -99,8 +99,8 @@ export class EnvelopeRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.requestData.length == 0)
-        && (this.requestPrincipal != null && this.requestPrincipal!.length == 0)
+        && (this.requestPrincipal != null && changetype<Uint8Array>(this.requestPrincipal).length == 0)
         && (this.clientHostAddress.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

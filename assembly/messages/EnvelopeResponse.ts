@@ -32,7 +32,7 @@ export class EnvelopeResponseData extends Message {
         const raw = r.taggedField(199680 /* EnvelopeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -42,7 +42,7 @@ export class EnvelopeResponseData extends Message {
       if (this.responseData == null) {
         w.length(-1, true, true);
       } else {
-        w.bytesField(this.responseData!, true);
+        w.bytesField(changetype<Uint8Array>(this.responseData), true);
       }
     }
     {
@@ -85,6 +85,6 @@ export class EnvelopeResponseData extends Message {
   isDefault(): bool {
     return (this.responseData == null)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class ExpireDelegationTokenRequestData extends Message {
         const raw = r.taggedField(200704 /* ExpireDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,6 +81,6 @@ export class ExpireDelegationTokenRequestData extends Message {
   isDefault(): bool {
     return (this.hmac.length == 0)
         && (this.expiryTimePeriodMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

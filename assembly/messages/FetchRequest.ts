@@ -32,7 +32,7 @@ export class ReplicaState {
         const raw = r.taggedField(166912 /* ReplicaState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -83,7 +83,7 @@ export class ReplicaState {
   isDefault(): bool {
     return (this.replicaId == -1)
         && (this.replicaEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -141,7 +141,7 @@ export class FetchPartition {
           r.absorb(t, 202972 /* FetchPartition.HighWatermark */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -275,7 +275,7 @@ export class FetchPartition {
         && (this.partitionMaxBytes == 0)
         && (this.replicaDirectoryId.isZero())
         && (this.highWatermark == 9223372036854775807)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -302,7 +302,7 @@ export class FetchTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<FetchPartition>>(a).push(e);
       }
     }
     if (version >= 12) {
@@ -311,7 +311,7 @@ export class FetchTopic {
         const raw = r.taggedField(203776 /* FetchTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -389,7 +389,7 @@ export class FetchTopic {
     return (this.topic == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -414,7 +414,7 @@ export class ForgottenTopic {
       const n = r.arrayLength(204808 /* ForgottenTopic.Partitions */, version >= 12, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(204808 /* ForgottenTopic.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(204808 /* ForgottenTopic.Partitions */));
       }
     }
     if (version >= 12) {
@@ -423,7 +423,7 @@ export class ForgottenTopic {
         const raw = r.taggedField(204800 /* ForgottenTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -500,7 +500,7 @@ export class ForgottenTopic {
     return (this.topic == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -560,7 +560,7 @@ export class FetchRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<FetchTopic>>(a).push(e);
       }
     }
     if (version >= 7) {
@@ -569,7 +569,7 @@ export class FetchRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ForgottenTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ForgottenTopic>>(a).push(e);
       }
     }
     if (version >= 11) {
@@ -590,7 +590,7 @@ export class FetchRequestData extends Message {
           r.absorb(t, 206093 /* FetchRequestData.ReplicaState */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -653,7 +653,7 @@ export class FetchRequestData extends Message {
           if (version >= 12) t.length(-1, version >= 12, false);
           else t.fail(205848 /* FetchRequestData.ClusterId */, "null at version " + version.toString() + ", where it is not nullable");
         } else {
-          t.string(this.clusterId!, version >= 12);
+          t.string(changetype<string>(this.clusterId), version >= 12);
         }
         if (t.failed) w.fail(205848 /* FetchRequestData.ClusterId */, t.error);
         w.taggedField(0, t.bytes());
@@ -816,6 +816,6 @@ export class FetchRequestData extends Message {
         && (this.topics.length == 0)
         && (this.forgottenTopicsData.length == 0)
         && (this.rackId == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

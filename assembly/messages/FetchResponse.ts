@@ -32,7 +32,7 @@ export class EpochEndOffset {
         const raw = r.taggedField(206848 /* EpochEndOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -83,7 +83,7 @@ export class EpochEndOffset {
   isDefault(): bool {
     return (this.epoch == -1)
         && (this.endOffset == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -108,7 +108,7 @@ export class LeaderIdAndEpoch {
         const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -159,7 +159,7 @@ export class LeaderIdAndEpoch {
   isDefault(): bool {
     return (this.leaderId == -1)
         && (this.leaderEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -184,7 +184,7 @@ export class SnapshotId {
         const raw = r.taggedField(208896 /* SnapshotId tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -233,7 +233,7 @@ export class SnapshotId {
   isDefault(): bool {
     return (this.endOffset == -1)
         && (this.epoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -258,7 +258,7 @@ export class AbortedTransaction {
         const raw = r.taggedField(209920 /* AbortedTransaction tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -307,7 +307,7 @@ export class AbortedTransaction {
   isDefault(): bool {
     return (this.producerId == 0)
         && (this.firstOffset == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -359,7 +359,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AbortedTransaction();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AbortedTransaction>>(a).push(e);
       }
       this.abortedTransactions = a;
     }
@@ -388,7 +388,7 @@ export class PartitionData {
           r.absorb(t, 32023 /* PartitionData.SnapshotId */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -430,7 +430,7 @@ export class PartitionData {
       if (this.records == null) {
         w.length(-1, version >= 12, true);
       } else {
-        w.bytesField(this.records!, version >= 12);
+        w.bytesField(changetype<Uint8Array>(this.records), version >= 12);
       }
     }
     if (version >= 12) {
@@ -504,7 +504,7 @@ export class PartitionData {
       j.key("abortedTransactions");
       if (this.abortedTransactions == null) j.nullValue();
       else {
-        const a = this.abortedTransactions!;
+        const a = changetype<Array<AbortedTransaction>>(this.abortedTransactions);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -609,10 +609,10 @@ export class PartitionData {
         && (this.divergingEpoch.isDefault())
         && (this.currentLeader.isDefault())
         && (this.snapshotId.isDefault())
-        && (this.abortedTransactions != null && this.abortedTransactions!.length == 0)
+        && (this.abortedTransactions != null && changetype<Array<AbortedTransaction>>(this.abortedTransactions).length == 0)
         && (this.preferredReadReplica == -1)
         && (this.records == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -639,7 +639,7 @@ export class FetchableTopicResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     if (version >= 12) {
@@ -648,7 +648,7 @@ export class FetchableTopicResponse {
         const raw = r.taggedField(210944 /* FetchableTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -726,7 +726,7 @@ export class FetchableTopicResponse {
     return (this.topic == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -761,7 +761,7 @@ export class NodeEndpoint {
         const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -784,7 +784,7 @@ export class NodeEndpoint {
         if (version >= 16) w.length(-1, version >= 12, false);
         else w.fail(63589 /* NodeEndpoint.Rack */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.rack!, version >= 12);
+        w.string(changetype<string>(this.rack), version >= 12);
       }
     }
     if (!(version >= 16) && !(this.rack == null)) w.fail(63589 /* NodeEndpoint.Rack */, "non-default value at version " + version.toString());
@@ -841,7 +841,7 @@ export class NodeEndpoint {
         && (this.host == "")
         && (this.port == 0)
         && (this.rack == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -875,7 +875,7 @@ export class FetchResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchableTopicResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<FetchableTopicResponse>>(a).push(e);
       }
     }
     if (version >= 12) {
@@ -890,12 +890,12 @@ export class FetchResponseData extends Message {
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
-            a!.push(e);
+            changetype<Array<NodeEndpoint>>(a).push(e);
           }
           r.absorb(t, 212055 /* FetchResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -1024,6 +1024,6 @@ export class FetchResponseData extends Message {
         && (this.sessionId == 0)
         && (this.responses.length == 0)
         && (this.nodeEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

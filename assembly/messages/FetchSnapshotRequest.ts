@@ -32,7 +32,7 @@ export class SnapshotId {
         const raw = r.taggedField(208896 /* SnapshotId tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class SnapshotId {
   isDefault(): bool {
     return (this.endOffset == 0)
         && (this.epoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class PartitionSnapshot {
           r.absorb(t, 213208 /* PartitionSnapshot.ReplicaDirectoryId */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -221,7 +221,7 @@ export class PartitionSnapshot {
         && (this.snapshotId.isDefault())
         && (this.position == 0)
         && (this.replicaDirectoryId.isZero())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -243,7 +243,7 @@ export class TopicSnapshot {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionSnapshot();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionSnapshot>>(a).push(e);
       }
     }
     {
@@ -252,7 +252,7 @@ export class TopicSnapshot {
         const raw = r.taggedField(214016 /* TopicSnapshot tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -319,7 +319,7 @@ export class TopicSnapshot {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -348,7 +348,7 @@ export class FetchSnapshotRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicSnapshot();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicSnapshot>>(a).push(e);
       }
     }
     {
@@ -362,7 +362,7 @@ export class FetchSnapshotRequestData extends Message {
           r.absorb(t, 215064 /* FetchSnapshotRequestData.ClusterId */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -395,7 +395,7 @@ export class FetchSnapshotRequestData extends Message {
         if (this.clusterId == null) {
           t.length(-1, true, false);
         } else {
-          t.string(this.clusterId!, true);
+          t.string(changetype<string>(this.clusterId), true);
         }
         if (t.failed) w.fail(215064 /* FetchSnapshotRequestData.ClusterId */, t.error);
         w.taggedField(0, t.bytes());
@@ -465,6 +465,6 @@ export class FetchSnapshotRequestData extends Message {
         && (this.replicaId == -1)
         && (this.maxBytes == 2147483647)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

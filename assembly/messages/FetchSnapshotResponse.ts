@@ -32,7 +32,7 @@ export class SnapshotId {
         const raw = r.taggedField(208896 /* SnapshotId tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class SnapshotId {
   isDefault(): bool {
     return (this.endOffset == 0)
         && (this.epoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -106,7 +106,7 @@ export class LeaderIdAndEpoch {
         const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -155,7 +155,7 @@ export class LeaderIdAndEpoch {
   isDefault(): bool {
     return (this.leaderId == 0)
         && (this.leaderEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -207,7 +207,7 @@ export class PartitionSnapshot {
           r.absorb(t, 213270 /* PartitionSnapshot.CurrentLeader */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -233,7 +233,7 @@ export class PartitionSnapshot {
       if (this.unalignedRecords == null) {
         w.fail(213275 /* PartitionSnapshot.UnalignedRecords */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.bytesField(this.unalignedRecords!, true);
+        w.bytesField(changetype<Uint8Array>(this.unalignedRecords), true);
       }
     }
     {
@@ -337,7 +337,7 @@ export class PartitionSnapshot {
         && (this.size == 0)
         && (this.position == 0)
         && (this.unalignedRecords == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -359,7 +359,7 @@ export class TopicSnapshot {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionSnapshot();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionSnapshot>>(a).push(e);
       }
     }
     {
@@ -368,7 +368,7 @@ export class TopicSnapshot {
         const raw = r.taggedField(214016 /* TopicSnapshot tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -435,7 +435,7 @@ export class TopicSnapshot {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -465,7 +465,7 @@ export class NodeEndpoint {
         const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -528,7 +528,7 @@ export class NodeEndpoint {
     return (this.nodeId == 0)
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -557,7 +557,7 @@ export class FetchSnapshotResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicSnapshot();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicSnapshot>>(a).push(e);
       }
     }
     {
@@ -572,12 +572,12 @@ export class FetchSnapshotResponseData extends Message {
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
-            a!.push(e);
+            changetype<Array<NodeEndpoint>>(a).push(e);
           }
           r.absorb(t, 216151 /* FetchSnapshotResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -694,6 +694,6 @@ export class FetchSnapshotResponseData extends Message {
         && (this.errorCode == 0)
         && (this.topics.length == 0)
         && (this.nodeEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

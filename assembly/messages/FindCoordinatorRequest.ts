@@ -32,7 +32,7 @@ export class FindCoordinatorRequestData extends Message {
       const n = r.arrayLength(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.coordinatorKeys);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3));
+        changetype<Array<string>>(a).push(r.string(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3));
       }
     }
     if (version >= 3) {
@@ -41,7 +41,7 @@ export class FindCoordinatorRequestData extends Message {
         const raw = r.taggedField(217088 /* FindCoordinatorRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -120,6 +120,6 @@ export class FindCoordinatorRequestData extends Message {
     return (this.key == "")
         && (this.keyType == 0)
         && (this.coordinatorKeys.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

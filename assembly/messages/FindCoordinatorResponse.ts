@@ -52,7 +52,7 @@ export class Coordinator {
         const raw = r.taggedField(218112 /* Coordinator tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -83,7 +83,7 @@ export class Coordinator {
         if (version >= 4) w.length(-1, version >= 3, false);
         else w.fail(218142 /* Coordinator.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, version >= 3);
+        w.string(changetype<string>(this.errorMessage), version >= 3);
       }
     }
     if (version >= 3) {
@@ -155,7 +155,7 @@ export class Coordinator {
         && (this.port == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -202,7 +202,7 @@ export class FindCoordinatorResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Coordinator();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Coordinator>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -211,7 +211,7 @@ export class FindCoordinatorResponseData extends Message {
         const raw = r.taggedField(219136 /* FindCoordinatorResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -229,7 +229,7 @@ export class FindCoordinatorResponseData extends Message {
         if ((version >= 1 && version <= 3)) w.length(-1, version >= 3, false);
         else w.fail(219166 /* FindCoordinatorResponseData.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, version >= 3);
+        w.string(changetype<string>(this.errorMessage), version >= 3);
       }
     }
     if (version <= 3) {
@@ -343,6 +343,6 @@ export class FindCoordinatorResponseData extends Message {
         && (this.host == "")
         && (this.port == 0)
         && (this.coordinators.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -50,7 +50,7 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
       const n = r.arrayLength(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : emptied(this.acceptedCompressionTypes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */));
+        changetype<Array<i8>>(a).push(r.int8(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */));
       }
     }
     {
@@ -66,7 +66,7 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
       const n = r.arrayLength(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.requestedMetrics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true));
+        changetype<Array<string>>(a).push(r.string(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true));
       }
     }
     {
@@ -75,7 +75,7 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
         const raw = r.taggedField(221184 /* GetTelemetrySubscriptionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -233,6 +233,6 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
         && (this.telemetryMaxBytes == 0)
         && (this.deltaTemporality == false)
         && (this.requestedMetrics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

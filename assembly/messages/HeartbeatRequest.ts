@@ -42,7 +42,7 @@ export class HeartbeatRequestData extends Message {
         const raw = r.taggedField(222208 /* HeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -62,7 +62,7 @@ export class HeartbeatRequestData extends Message {
         if (version >= 3) w.length(-1, version >= 4, false);
         else w.fail(222404 /* HeartbeatRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 4);
+        w.string(changetype<string>(this.groupInstanceId), version >= 4);
       }
     }
     if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(222404 /* HeartbeatRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -119,6 +119,6 @@ export class HeartbeatRequestData extends Message {
         && (this.generationId == 0)
         && (this.memberId == "")
         && (this.groupInstanceId == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

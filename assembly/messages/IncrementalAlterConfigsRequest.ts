@@ -37,7 +37,7 @@ export class AlterableConfig {
         const raw = r.taggedField(19456 /* AlterableConfig tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class AlterableConfig {
       if (this.value == null) {
         w.length(-1, version >= 1, false);
       } else {
-        w.string(this.value!, version >= 1);
+        w.string(changetype<string>(this.value), version >= 1);
       }
     }
     if (version >= 1) {
@@ -101,7 +101,7 @@ export class AlterableConfig {
     return (this.name == "")
         && (this.configOperation == 0)
         && (this.value == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -128,7 +128,7 @@ export class AlterConfigsResource {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterableConfig();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterableConfig>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -137,7 +137,7 @@ export class AlterConfigsResource {
         const raw = r.taggedField(20480 /* AlterConfigsResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -215,7 +215,7 @@ export class AlterConfigsResource {
     return (this.resourceType == 0)
         && (this.resourceName == "")
         && (this.configs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -234,7 +234,7 @@ export class IncrementalAlterConfigsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResource();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AlterConfigsResource>>(a).push(e);
       }
     }
     {
@@ -246,7 +246,7 @@ export class IncrementalAlterConfigsRequestData extends Message {
         const raw = r.taggedField(224256 /* IncrementalAlterConfigsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -313,6 +313,6 @@ export class IncrementalAlterConfigsRequestData extends Message {
   isDefault(): bool {
     return (this.resources.length == 0)
         && (this.validateOnly == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -52,7 +52,7 @@ export class InitProducerIdRequestData extends Message {
         const raw = r.taggedField(226304 /* InitProducerIdRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -62,7 +62,7 @@ export class InitProducerIdRequestData extends Message {
       if (this.transactionalId == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.transactionalId!, version >= 2);
+        w.string(changetype<string>(this.transactionalId), version >= 2);
       }
     }
     {
@@ -153,6 +153,6 @@ export class InitProducerIdRequestData extends Message {
         && (this.producerEpoch == -1)
         && (this.enable2Pc == false)
         && (this.keepPreparedTxn == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

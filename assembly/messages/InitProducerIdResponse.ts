@@ -52,7 +52,7 @@ export class InitProducerIdResponseData extends Message {
         const raw = r.taggedField(227328 /* InitProducerIdResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -147,6 +147,6 @@ export class InitProducerIdResponseData extends Message {
         && (this.producerEpoch == 0)
         && (this.ongoingTxnProducerId == -1)
         && (this.ongoingTxnProducerEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

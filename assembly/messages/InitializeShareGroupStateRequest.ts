@@ -37,7 +37,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class PartitionData {
     return (this.partition == 0)
         && (this.stateEpoch == 0)
         && (this.startOffset == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -119,7 +119,7 @@ export class InitializeStateData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -128,7 +128,7 @@ export class InitializeStateData {
         const raw = r.taggedField(228352 /* InitializeStateData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,7 +195,7 @@ export class InitializeStateData {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -217,7 +217,7 @@ export class InitializeShareGroupStateRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new InitializeStateData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<InitializeStateData>>(a).push(e);
       }
     }
     {
@@ -226,7 +226,7 @@ export class InitializeShareGroupStateRequestData extends Message {
         const raw = r.taggedField(229376 /* InitializeShareGroupStateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -293,6 +293,6 @@ export class InitializeShareGroupStateRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class JoinGroupRequestProtocol {
         const raw = r.taggedField(232448 /* JoinGroupRequestProtocol tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class JoinGroupRequestProtocol {
   isDefault(): bool {
     return (this.name == "")
         && (this.metadata.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -130,7 +130,7 @@ export class JoinGroupRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new JoinGroupRequestProtocol();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<JoinGroupRequestProtocol>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -142,7 +142,7 @@ export class JoinGroupRequestData extends Message {
         const raw = r.taggedField(233472 /* JoinGroupRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -165,7 +165,7 @@ export class JoinGroupRequestData extends Message {
         if (version >= 5) w.length(-1, version >= 6, false);
         else w.fail(233668 /* JoinGroupRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 6);
+        w.string(changetype<string>(this.groupInstanceId), version >= 6);
       }
     }
     if (!(version >= 5) && !(this.groupInstanceId == null)) w.fail(233668 /* JoinGroupRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -185,7 +185,7 @@ export class JoinGroupRequestData extends Message {
         if (version >= 8) w.length(-1, version >= 6, false);
         else w.fail(233776 /* JoinGroupRequestData.Reason */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.reason!, version >= 6);
+        w.string(changetype<string>(this.reason), version >= 6);
       }
     }
     if (version >= 6) {
@@ -286,6 +286,6 @@ export class JoinGroupRequestData extends Message {
         && (this.protocolType == "")
         && (this.protocols.length == 0)
         && (this.reason == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class JoinGroupResponseMember {
         const raw = r.taggedField(234496 /* JoinGroupResponseMember tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -51,7 +51,7 @@ export class JoinGroupResponseMember {
         if (version >= 5) w.length(-1, version >= 6, false);
         else w.fail(234692 /* JoinGroupResponseMember.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 6);
+        w.string(changetype<string>(this.groupInstanceId), version >= 6);
       }
     }
     {
@@ -102,7 +102,7 @@ export class JoinGroupResponseMember {
     return (this.memberId == "")
         && (this.groupInstanceId == null)
         && (this.metadata.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -159,7 +159,7 @@ export class JoinGroupResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new JoinGroupResponseMember();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<JoinGroupResponseMember>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -168,7 +168,7 @@ export class JoinGroupResponseData extends Message {
         const raw = r.taggedField(235520 /* JoinGroupResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -188,7 +188,7 @@ export class JoinGroupResponseData extends Message {
         if (version >= 7) w.length(-1, version >= 6, false);
         else w.fail(235719 /* JoinGroupResponseData.ProtocolType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.protocolType!, version >= 6);
+        w.string(changetype<string>(this.protocolType), version >= 6);
       }
     }
     {
@@ -196,7 +196,7 @@ export class JoinGroupResponseData extends Message {
         if (version >= 7) w.length(-1, version >= 6, false);
         else w.fail(235825 /* JoinGroupResponseData.ProtocolName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.protocolName!, version >= 6);
+        w.string(changetype<string>(this.protocolName), version >= 6);
       }
     }
     {
@@ -323,6 +323,6 @@ export class JoinGroupResponseData extends Message {
         && (this.skipAssignment == false)
         && (this.memberId == "")
         && (this.members.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -34,6 +34,6 @@ export class LeaderAndIsrResponseData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+    return (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

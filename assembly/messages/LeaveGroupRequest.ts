@@ -37,7 +37,7 @@ export class MemberIdentity {
         const raw = r.taggedField(236544 /* MemberIdentity tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -52,7 +52,7 @@ export class MemberIdentity {
         if (version >= 3) w.length(-1, version >= 4, false);
         else w.fail(236740 /* MemberIdentity.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 4);
+        w.string(changetype<string>(this.groupInstanceId), version >= 4);
       }
     }
     if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(236740 /* MemberIdentity.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -61,7 +61,7 @@ export class MemberIdentity {
         if (version >= 5) w.length(-1, version >= 4, false);
         else w.fail(236848 /* MemberIdentity.Reason */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.reason!, version >= 4);
+        w.string(changetype<string>(this.reason), version >= 4);
       }
     }
     if (version >= 4) {
@@ -109,7 +109,7 @@ export class MemberIdentity {
     return (this.memberId == "")
         && (this.groupInstanceId == null)
         && (this.reason == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -136,7 +136,7 @@ export class LeaveGroupRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MemberIdentity();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<MemberIdentity>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -145,7 +145,7 @@ export class LeaveGroupRequestData extends Message {
         const raw = r.taggedField(237568 /* LeaveGroupRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -225,6 +225,6 @@ export class LeaveGroupRequestData extends Message {
     return (this.groupId == "")
         && (this.memberId == "")
         && (this.members.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class MemberResponse {
         const raw = r.taggedField(238592 /* MemberResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -52,7 +52,7 @@ export class MemberResponse {
         if (version >= 3) w.length(-1, version >= 4, false);
         else w.fail(238788 /* MemberResponse.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 4);
+        w.string(changetype<string>(this.groupInstanceId), version >= 4);
       }
     }
     if (!(version >= 3) && !(this.groupInstanceId == "")) w.fail(238788 /* MemberResponse.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -105,7 +105,7 @@ export class MemberResponse {
     return (this.memberId == "")
         && (this.groupInstanceId == "")
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -132,7 +132,7 @@ export class LeaveGroupResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MemberResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<MemberResponse>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -141,7 +141,7 @@ export class LeaveGroupResponseData extends Message {
         const raw = r.taggedField(239616 /* LeaveGroupResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -220,6 +220,6 @@ export class LeaveGroupResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.members.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -22,7 +22,7 @@ export class ListConfigResourcesRequestData extends Message {
       const n = r.arrayLength(240948 /* ListConfigResourcesRequestData.ResourceTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : emptied(this.resourceTypes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8(240948 /* ListConfigResourcesRequestData.ResourceTypes */));
+        changetype<Array<i8>>(a).push(r.int8(240948 /* ListConfigResourcesRequestData.ResourceTypes */));
       }
     }
     {
@@ -31,7 +31,7 @@ export class ListConfigResourcesRequestData extends Message {
         const raw = r.taggedField(240640 /* ListConfigResourcesRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -86,6 +86,6 @@ export class ListConfigResourcesRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.resourceTypes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

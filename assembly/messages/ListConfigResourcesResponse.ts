@@ -32,7 +32,7 @@ export class ConfigResource {
         const raw = r.taggedField(241664 /* ConfigResource tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class ConfigResource {
   isDefault(): bool {
     return (this.resourceName == "")
         && (this.resourceType == 16)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -108,7 +108,7 @@ export class ListConfigResourcesResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ConfigResource();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ConfigResource>>(a).push(e);
       }
     }
     {
@@ -117,7 +117,7 @@ export class ListConfigResourcesResponseData extends Message {
         const raw = r.taggedField(242688 /* ListConfigResourcesResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,6 +195,6 @@ export class ListConfigResourcesResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.configResources.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -24,14 +24,14 @@ export class ListGroupsRequestData extends Message {
       const n = r.arrayLength(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.statesFilter);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3));
+        changetype<Array<string>>(a).push(r.string(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3));
       }
     }
     if (version >= 5) {
       const n = r.arrayLength(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.typesFilter);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3));
+        changetype<Array<string>>(a).push(r.string(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3));
       }
     }
     if (version >= 3) {
@@ -40,7 +40,7 @@ export class ListGroupsRequestData extends Message {
         const raw = r.taggedField(243712 /* ListGroupsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -123,6 +123,6 @@ export class ListGroupsRequestData extends Message {
   isDefault(): bool {
     return (this.statesFilter.length == 0)
         && (this.typesFilter.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

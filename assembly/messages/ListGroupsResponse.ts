@@ -42,7 +42,7 @@ export class ListedGroup {
         const raw = r.taggedField(244736 /* ListedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class ListedGroup {
         && (this.protocolType == "")
         && (this.groupState == "")
         && (this.groupType == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -140,7 +140,7 @@ export class ListGroupsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListedGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ListedGroup>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -149,7 +149,7 @@ export class ListGroupsResponseData extends Message {
         const raw = r.taggedField(245760 /* ListGroupsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -227,6 +227,6 @@ export class ListGroupsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class ListOffsetsPartition {
         const raw = r.taggedField(246784 /* ListOffsetsPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class ListOffsetsPartition {
     return (this.partitionIndex == 0)
         && (this.currentLeaderEpoch == -1)
         && (this.timestamp == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -119,7 +119,7 @@ export class ListOffsetsTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ListOffsetsPartition>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -128,7 +128,7 @@ export class ListOffsetsTopic {
         const raw = r.taggedField(247808 /* ListOffsetsTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,7 +195,7 @@ export class ListOffsetsTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -224,7 +224,7 @@ export class ListOffsetsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ListOffsetsTopic>>(a).push(e);
       }
     }
     if (version >= 10) {
@@ -236,7 +236,7 @@ export class ListOffsetsRequestData extends Message {
         const raw = r.taggedField(248832 /* ListOffsetsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -326,6 +326,6 @@ export class ListOffsetsRequestData extends Message {
         && (this.isolationLevel == 0)
         && (this.topics.length == 0)
         && (this.timeoutMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -47,7 +47,7 @@ export class ListOffsetsPartitionResponse {
         const raw = r.taggedField(249856 /* ListOffsetsPartitionResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -130,7 +130,7 @@ export class ListOffsetsPartitionResponse {
         && (this.timestamp == -1)
         && (this.offset == -1)
         && (this.leaderEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -152,7 +152,7 @@ export class ListOffsetsTopicResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsPartitionResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ListOffsetsPartitionResponse>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -161,7 +161,7 @@ export class ListOffsetsTopicResponse {
         const raw = r.taggedField(250880 /* ListOffsetsTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -228,7 +228,7 @@ export class ListOffsetsTopicResponse {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -250,7 +250,7 @@ export class ListOffsetsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsTopicResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ListOffsetsTopicResponse>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -259,7 +259,7 @@ export class ListOffsetsResponseData extends Message {
         const raw = r.taggedField(251904 /* ListOffsetsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -326,6 +326,6 @@ export class ListOffsetsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class ListPartitionReassignmentsTopics {
       const n = r.arrayLength(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */));
+        changetype<Array<i32>>(a).push(r.int32(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class ListPartitionReassignmentsTopics {
         const raw = r.taggedField(252928 /* ListPartitionReassignmentsTopics tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class ListPartitionReassignmentsTopics {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitionIndexes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -123,7 +123,7 @@ export class ListPartitionReassignmentsRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListPartitionReassignmentsTopics();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ListPartitionReassignmentsTopics>>(a).push(e);
       }
       this.topics = a;
     }
@@ -133,7 +133,7 @@ export class ListPartitionReassignmentsRequestData extends Message {
         const raw = r.taggedField(253952 /* ListPartitionReassignmentsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -172,7 +172,7 @@ export class ListPartitionReassignmentsRequestData extends Message {
       j.key("topics");
       if (this.topics == null) j.nullValue();
       else {
-        const a = this.topics!;
+        const a = changetype<Array<ListPartitionReassignmentsTopics>>(this.topics);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -209,6 +209,6 @@ export class ListPartitionReassignmentsRequestData extends Message {
   isDefault(): bool {
     return (this.timeoutMs == 60000)
         && (this.topics == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -31,21 +31,21 @@ export class OngoingPartitionReassignment {
       const n = r.arrayLength(255025 /* OngoingPartitionReassignment.Replicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.replicas);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(255025 /* OngoingPartitionReassignment.Replicas */));
+        changetype<Array<i32>>(a).push(r.int32(255025 /* OngoingPartitionReassignment.Replicas */));
       }
     }
     {
       const n = r.arrayLength(255290 /* OngoingPartitionReassignment.AddingReplicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.addingReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(255290 /* OngoingPartitionReassignment.AddingReplicas */));
+        changetype<Array<i32>>(a).push(r.int32(255290 /* OngoingPartitionReassignment.AddingReplicas */));
       }
     }
     {
       const n = r.arrayLength(255291 /* OngoingPartitionReassignment.RemovingReplicas */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.removingReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(255291 /* OngoingPartitionReassignment.RemovingReplicas */));
+        changetype<Array<i32>>(a).push(r.int32(255291 /* OngoingPartitionReassignment.RemovingReplicas */));
       }
     }
     {
@@ -54,7 +54,7 @@ export class OngoingPartitionReassignment {
         const raw = r.taggedField(254976 /* OngoingPartitionReassignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -173,7 +173,7 @@ export class OngoingPartitionReassignment {
         && (this.replicas.length == 0)
         && (this.addingReplicas.length == 0)
         && (this.removingReplicas.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -195,7 +195,7 @@ export class OngoingTopicReassignment {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OngoingPartitionReassignment();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OngoingPartitionReassignment>>(a).push(e);
       }
     }
     {
@@ -204,7 +204,7 @@ export class OngoingTopicReassignment {
         const raw = r.taggedField(256000 /* OngoingTopicReassignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -271,7 +271,7 @@ export class OngoingTopicReassignment {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -303,7 +303,7 @@ export class ListPartitionReassignmentsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OngoingTopicReassignment();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OngoingTopicReassignment>>(a).push(e);
       }
     }
     {
@@ -312,7 +312,7 @@ export class ListPartitionReassignmentsResponseData extends Message {
         const raw = r.taggedField(257024 /* ListPartitionReassignmentsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -328,7 +328,7 @@ export class ListPartitionReassignmentsResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -405,6 +405,6 @@ export class ListPartitionReassignmentsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

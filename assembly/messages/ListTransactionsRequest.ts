@@ -28,14 +28,14 @@ export class ListTransactionsRequestData extends Message {
       const n = r.arrayLength(258364 /* ListTransactionsRequestData.StateFilters */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.stateFilters);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(258364 /* ListTransactionsRequestData.StateFilters */, true));
+        changetype<Array<string>>(a).push(r.string(258364 /* ListTransactionsRequestData.StateFilters */, true));
       }
     }
     {
       const n = r.arrayLength(258365 /* ListTransactionsRequestData.ProducerIdFilters */, true, false);
       const a: Array<i64> | null = n < 0 ? null : emptied(this.producerIdFilters);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int64(258365 /* ListTransactionsRequestData.ProducerIdFilters */));
+        changetype<Array<i64>>(a).push(r.int64(258365 /* ListTransactionsRequestData.ProducerIdFilters */));
       }
     }
     if (version >= 1) {
@@ -50,7 +50,7 @@ export class ListTransactionsRequestData extends Message {
         const raw = r.taggedField(258048 /* ListTransactionsRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class ListTransactionsRequestData extends Message {
         if (version >= 2) w.length(-1, true, false);
         else w.fail(258367 /* ListTransactionsRequestData.TransactionalIdPattern */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.transactionalIdPattern!, true);
+        w.string(changetype<string>(this.transactionalIdPattern), true);
       }
     }
     if (!(version >= 2) && !(this.transactionalIdPattern == null)) w.fail(258367 /* ListTransactionsRequestData.TransactionalIdPattern */, "non-default value at version " + version.toString());
@@ -160,6 +160,6 @@ export class ListTransactionsRequestData extends Message {
         && (this.producerIdFilters.length == 0)
         && (this.durationFilter == -1)
         && (this.transactionalIdPattern == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

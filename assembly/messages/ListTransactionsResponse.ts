@@ -37,7 +37,7 @@ export class TransactionState {
         const raw = r.taggedField(183296 /* TransactionState tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class TransactionState {
     return (this.transactionalId == "")
         && (this.producerId == 0)
         && (this.transactionState == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -124,7 +124,7 @@ export class ListTransactionsResponseData extends Message {
       const n = r.arrayLength(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.unknownStateFilters);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true));
+        changetype<Array<string>>(a).push(r.string(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true));
       }
     }
     {
@@ -133,7 +133,7 @@ export class ListTransactionsResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TransactionState();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TransactionState>>(a).push(e);
       }
     }
     {
@@ -142,7 +142,7 @@ export class ListTransactionsResponseData extends Message {
         const raw = r.taggedField(259072 /* ListTransactionsResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -247,6 +247,6 @@ export class ListTransactionsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.unknownStateFilters.length == 0)
         && (this.transactionStates.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class MetadataRequestTopic {
         const raw = r.taggedField(260096 /* MetadataRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -46,7 +46,7 @@ export class MetadataRequestTopic {
         if (version >= 10) w.length(-1, version >= 9, false);
         else w.fail(260103 /* MetadataRequestTopic.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.name!, version >= 9);
+        w.string(changetype<string>(this.name), version >= 9);
       }
     }
     if (version >= 9) {
@@ -86,7 +86,7 @@ export class MetadataRequestTopic {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.name == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -109,7 +109,7 @@ export class MetadataRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<MetadataRequestTopic>>(a).push(e);
       }
       this.topics = a;
     }
@@ -128,7 +128,7 @@ export class MetadataRequestData extends Message {
         const raw = r.taggedField(261120 /* MetadataRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -173,7 +173,7 @@ export class MetadataRequestData extends Message {
       j.key("topics");
       if (this.topics == null) j.nullValue();
       else {
-        const a = this.topics!;
+        const a = changetype<Array<MetadataRequestTopic>>(this.topics);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -226,10 +226,10 @@ export class MetadataRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics != null && this.topics!.length == 0)
+    return (this.topics != null && changetype<Array<MetadataRequestTopic>>(this.topics).length == 0)
         && (this.allowAutoTopicCreation == true)
         && (this.includeClusterAuthorizedOperations == false)
         && (this.includeTopicAuthorizedOperations == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

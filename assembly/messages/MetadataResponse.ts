@@ -42,7 +42,7 @@ export class MetadataResponseBroker {
         const raw = r.taggedField(262144 /* MetadataResponseBroker tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -62,7 +62,7 @@ export class MetadataResponseBroker {
         if (version >= 1) w.length(-1, version >= 9, false);
         else w.fail(262245 /* MetadataResponseBroker.Rack */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.rack!, version >= 9);
+        w.string(changetype<string>(this.rack), version >= 9);
       }
     }
     if (version >= 9) {
@@ -118,7 +118,7 @@ export class MetadataResponseBroker {
         && (this.host == "")
         && (this.port == 0)
         && (this.rack == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -157,21 +157,21 @@ export class MetadataResponsePartition {
       const n = r.arrayLength(263395 /* MetadataResponsePartition.ReplicaNodes */, version >= 9, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.replicaNodes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(263395 /* MetadataResponsePartition.ReplicaNodes */));
+        changetype<Array<i32>>(a).push(r.int32(263395 /* MetadataResponsePartition.ReplicaNodes */));
       }
     }
     {
       const n = r.arrayLength(263396 /* MetadataResponsePartition.IsrNodes */, version >= 9, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.isrNodes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(263396 /* MetadataResponsePartition.IsrNodes */));
+        changetype<Array<i32>>(a).push(r.int32(263396 /* MetadataResponsePartition.IsrNodes */));
       }
     }
     if (version >= 5) {
       const n = r.arrayLength(263399 /* MetadataResponsePartition.OfflineReplicas */, version >= 9, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.offlineReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(263399 /* MetadataResponsePartition.OfflineReplicas */));
+        changetype<Array<i32>>(a).push(r.int32(263399 /* MetadataResponsePartition.OfflineReplicas */));
       }
     }
     if (version >= 9) {
@@ -180,7 +180,7 @@ export class MetadataResponsePartition {
         const raw = r.taggedField(263168 /* MetadataResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -332,7 +332,7 @@ export class MetadataResponsePartition {
         && (this.replicaNodes.length == 0)
         && (this.isrNodes.length == 0)
         && (this.offlineReplicas.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -371,7 +371,7 @@ export class MetadataResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<MetadataResponsePartition>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -383,7 +383,7 @@ export class MetadataResponseTopic {
         const raw = r.taggedField(264192 /* MetadataResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -397,7 +397,7 @@ export class MetadataResponseTopic {
         if (version >= 12) w.length(-1, version >= 9, false);
         else w.fail(264199 /* MetadataResponseTopic.Name */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.name!, version >= 9);
+        w.string(changetype<string>(this.name), version >= 9);
       }
     }
     if (version >= 10) {
@@ -500,7 +500,7 @@ export class MetadataResponseTopic {
         && (this.isInternal == false)
         && (this.partitions.length == 0)
         && (this.topicAuthorizedOperations == -2147483648)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -532,7 +532,7 @@ export class MetadataResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponseBroker();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<MetadataResponseBroker>>(a).push(e);
       }
     }
     if (version >= 2) {
@@ -547,7 +547,7 @@ export class MetadataResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<MetadataResponseTopic>>(a).push(e);
       }
     }
     if ((version >= 8 && version <= 10)) {
@@ -562,7 +562,7 @@ export class MetadataResponseData extends Message {
         const raw = r.taggedField(265216 /* MetadataResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -584,7 +584,7 @@ export class MetadataResponseData extends Message {
         if (version >= 2) w.length(-1, version >= 9, false);
         else w.fail(265240 /* MetadataResponseData.ClusterId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.clusterId!, version >= 9);
+        w.string(changetype<string>(this.clusterId), version >= 9);
       }
     }
     if (version >= 1) {
@@ -708,6 +708,6 @@ export class MetadataResponseData extends Message {
         && (this.topics.length == 0)
         && (this.clusterAuthorizedOperations == -2147483648)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class OffsetCommitRequestPartition {
         const raw = r.taggedField(266240 /* OffsetCommitRequestPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -61,7 +61,7 @@ export class OffsetCommitRequestPartition {
       if (this.committedMetadata == null) {
         w.length(-1, version >= 8, false);
       } else {
-        w.string(this.committedMetadata!, version >= 8);
+        w.string(changetype<string>(this.committedMetadata), version >= 8);
       }
     }
     if (version >= 8) {
@@ -117,7 +117,7 @@ export class OffsetCommitRequestPartition {
         && (this.committedOffset == 0)
         && (this.committedLeaderEpoch == -1)
         && (this.committedMetadata == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -144,7 +144,7 @@ export class OffsetCommitRequestTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitRequestPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetCommitRequestPartition>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -153,7 +153,7 @@ export class OffsetCommitRequestTopic {
         const raw = r.taggedField(267264 /* OffsetCommitRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -231,7 +231,7 @@ export class OffsetCommitRequestTopic {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -273,7 +273,7 @@ export class OffsetCommitRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetCommitRequestTopic>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -282,7 +282,7 @@ export class OffsetCommitRequestData extends Message {
         const raw = r.taggedField(268288 /* OffsetCommitRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -302,7 +302,7 @@ export class OffsetCommitRequestData extends Message {
         if (version >= 7) w.length(-1, version >= 8, false);
         else w.fail(268484 /* OffsetCommitRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 8);
+        w.string(changetype<string>(this.groupInstanceId), version >= 8);
       }
     }
     if (!(version >= 7) && !(this.groupInstanceId == null)) w.fail(268484 /* OffsetCommitRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -399,6 +399,6 @@ export class OffsetCommitRequestData extends Message {
         && (this.groupInstanceId == null)
         && (this.retentionTimeMs == -1)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

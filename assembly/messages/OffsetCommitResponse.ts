@@ -32,7 +32,7 @@ export class OffsetCommitResponsePartition {
         const raw = r.taggedField(269312 /* OffsetCommitResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class OffsetCommitResponsePartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -108,7 +108,7 @@ export class OffsetCommitResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetCommitResponsePartition>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -117,7 +117,7 @@ export class OffsetCommitResponseTopic {
         const raw = r.taggedField(270336 /* OffsetCommitResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,7 +195,7 @@ export class OffsetCommitResponseTopic {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -217,7 +217,7 @@ export class OffsetCommitResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetCommitResponseTopic>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -226,7 +226,7 @@ export class OffsetCommitResponseData extends Message {
         const raw = r.taggedField(271360 /* OffsetCommitResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -293,6 +293,6 @@ export class OffsetCommitResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -50,7 +50,7 @@ export class OffsetDeleteRequestPartition {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -72,7 +72,7 @@ export class OffsetDeleteRequestTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteRequestPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetDeleteRequestPartition>>(a).push(e);
       }
     }
   }
@@ -133,7 +133,7 @@ export class OffsetDeleteRequestTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -155,7 +155,7 @@ export class OffsetDeleteRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetDeleteRequestTopic>>(a).push(e);
       }
     }
   }
@@ -216,6 +216,6 @@ export class OffsetDeleteRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -66,7 +66,7 @@ export class OffsetDeleteResponsePartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -88,7 +88,7 @@ export class OffsetDeleteResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetDeleteResponsePartition>>(a).push(e);
       }
     }
   }
@@ -149,7 +149,7 @@ export class OffsetDeleteResponseTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -176,7 +176,7 @@ export class OffsetDeleteResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetDeleteResponseTopic>>(a).push(e);
       }
     }
   }
@@ -248,6 +248,6 @@ export class OffsetDeleteResponseData extends Message {
     return (this.errorCode == 0)
         && (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -27,7 +27,7 @@ export class OffsetFetchRequestTopic {
       const n = r.arrayLength(278737 /* OffsetFetchRequestTopic.PartitionIndexes */, version >= 6, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(278737 /* OffsetFetchRequestTopic.PartitionIndexes */));
+        changetype<Array<i32>>(a).push(r.int32(278737 /* OffsetFetchRequestTopic.PartitionIndexes */));
       }
     }
     if (version >= 6) {
@@ -36,7 +36,7 @@ export class OffsetFetchRequestTopic {
         const raw = r.taggedField(278528 /* OffsetFetchRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -103,7 +103,7 @@ export class OffsetFetchRequestTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitionIndexes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -128,7 +128,7 @@ export class OffsetFetchRequestTopics {
       const n = r.arrayLength(279761 /* OffsetFetchRequestTopics.PartitionIndexes */, version >= 6, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(279761 /* OffsetFetchRequestTopics.PartitionIndexes */));
+        changetype<Array<i32>>(a).push(r.int32(279761 /* OffsetFetchRequestTopics.PartitionIndexes */));
       }
     }
     if (version >= 6) {
@@ -137,7 +137,7 @@ export class OffsetFetchRequestTopics {
         const raw = r.taggedField(279552 /* OffsetFetchRequestTopics tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -214,7 +214,7 @@ export class OffsetFetchRequestTopics {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitionIndexes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -246,7 +246,7 @@ export class OffsetFetchRequestGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestTopics();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchRequestTopics>>(a).push(e);
       }
       this.topics = a;
     }
@@ -256,7 +256,7 @@ export class OffsetFetchRequestGroup {
         const raw = r.taggedField(280576 /* OffsetFetchRequestGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -271,7 +271,7 @@ export class OffsetFetchRequestGroup {
         if (version >= 9) w.length(-1, version >= 6, false);
         else w.fail(280684 /* OffsetFetchRequestGroup.MemberId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.memberId!, version >= 6);
+        w.string(changetype<string>(this.memberId), version >= 6);
       }
     }
     if (version >= 9) {
@@ -290,7 +290,7 @@ export class OffsetFetchRequestGroup {
         }
       }
     }
-    if (!(version >= 8) && !(this.topics != null && this.topics!.length == 0)) w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this.topics != null && changetype<Array<OffsetFetchRequestTopics>>(this.topics).length == 0)) w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -317,7 +317,7 @@ export class OffsetFetchRequestGroup {
       j.key("topics");
       if (this.topics == null) j.nullValue();
       else {
-        const a = this.topics!;
+        const a = changetype<Array<OffsetFetchRequestTopics>>(this.topics);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -361,8 +361,8 @@ export class OffsetFetchRequestGroup {
     return (this.groupId == "")
         && (this.memberId == null)
         && (this.memberEpoch == -1)
-        && (this.topics != null && this.topics!.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.topics != null && changetype<Array<OffsetFetchRequestTopics>>(this.topics).length == 0)
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -388,7 +388,7 @@ export class OffsetFetchRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchRequestTopic>>(a).push(e);
       }
       this.topics = a;
     }
@@ -398,7 +398,7 @@ export class OffsetFetchRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchRequestGroup>>(a).push(e);
       }
     }
     if (version >= 7) {
@@ -410,7 +410,7 @@ export class OffsetFetchRequestData extends Message {
         const raw = r.taggedField(281600 /* OffsetFetchRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -433,7 +433,7 @@ export class OffsetFetchRequestData extends Message {
         }
       }
     }
-    if (!(version <= 7) && !(this.topics != null && this.topics!.length == 0)) w.fail(281610 /* OffsetFetchRequestData.Topics */, "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this.topics != null && changetype<Array<OffsetFetchRequestTopic>>(this.topics).length == 0)) w.fail(281610 /* OffsetFetchRequestData.Topics */, "non-default value at version " + version.toString());
     if (version >= 8) {
       const a = this.groups;
       w.length(a.length, version >= 6, true);
@@ -465,7 +465,7 @@ export class OffsetFetchRequestData extends Message {
       j.key("topics");
       if (this.topics == null) j.nullValue();
       else {
-        const a = this.topics!;
+        const a = changetype<Array<OffsetFetchRequestTopic>>(this.topics);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -528,9 +528,9 @@ export class OffsetFetchRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics != null && this.topics!.length == 0)
+        && (this.topics != null && changetype<Array<OffsetFetchRequestTopic>>(this.topics).length == 0)
         && (this.groups.length == 0)
         && (this.requireStable == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -47,7 +47,7 @@ export class OffsetFetchResponsePartition {
         const raw = r.taggedField(282624 /* OffsetFetchResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -69,7 +69,7 @@ export class OffsetFetchResponsePartition {
         if (version <= 7) w.length(-1, version >= 6, false);
         else w.fail(282925 /* OffsetFetchResponsePartition.Metadata */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.metadata!, version >= 6);
+        w.string(changetype<string>(this.metadata), version >= 6);
       }
     }
     if (!(version <= 7) && !(this.metadata == "")) w.fail(282925 /* OffsetFetchResponsePartition.Metadata */, "non-default value at version " + version.toString());
@@ -138,7 +138,7 @@ export class OffsetFetchResponsePartition {
         && (this.committedLeaderEpoch == -1)
         && (this.metadata == "")
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -160,7 +160,7 @@ export class OffsetFetchResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchResponsePartition>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -169,7 +169,7 @@ export class OffsetFetchResponseTopic {
         const raw = r.taggedField(283648 /* OffsetFetchResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -238,7 +238,7 @@ export class OffsetFetchResponseTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -278,7 +278,7 @@ export class OffsetFetchResponsePartitions {
         const raw = r.taggedField(284672 /* OffsetFetchResponsePartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -300,7 +300,7 @@ export class OffsetFetchResponsePartitions {
         if (version >= 8) w.length(-1, version >= 6, false);
         else w.fail(284973 /* OffsetFetchResponsePartitions.Metadata */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.metadata!, version >= 6);
+        w.string(changetype<string>(this.metadata), version >= 6);
       }
     }
     if (!(version >= 8) && !(this.metadata == "")) w.fail(284973 /* OffsetFetchResponsePartitions.Metadata */, "non-default value at version " + version.toString());
@@ -369,7 +369,7 @@ export class OffsetFetchResponsePartitions {
         && (this.committedLeaderEpoch == -1)
         && (this.metadata == "")
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -396,7 +396,7 @@ export class OffsetFetchResponseTopics {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponsePartitions();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchResponsePartitions>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -405,7 +405,7 @@ export class OffsetFetchResponseTopics {
         const raw = r.taggedField(285696 /* OffsetFetchResponseTopics tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -484,7 +484,7 @@ export class OffsetFetchResponseTopics {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -508,7 +508,7 @@ export class OffsetFetchResponseGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseTopics();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchResponseTopics>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -520,7 +520,7 @@ export class OffsetFetchResponseGroup {
         const raw = r.taggedField(286720 /* OffsetFetchResponseGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -601,7 +601,7 @@ export class OffsetFetchResponseGroup {
     return (this.groupId == "")
         && (this.topics.length == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -627,7 +627,7 @@ export class OffsetFetchResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchResponseTopic>>(a).push(e);
       }
     }
     if ((version >= 2 && version <= 7)) {
@@ -639,7 +639,7 @@ export class OffsetFetchResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetFetchResponseGroup>>(a).push(e);
       }
     }
     if (version >= 6) {
@@ -648,7 +648,7 @@ export class OffsetFetchResponseData extends Message {
         const raw = r.taggedField(287744 /* OffsetFetchResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -757,6 +757,6 @@ export class OffsetFetchResponseData extends Message {
         && (this.topics.length == 0)
         && (this.errorCode == 0)
         && (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class OffsetForLeaderPartition {
         const raw = r.taggedField(288768 /* OffsetForLeaderPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class OffsetForLeaderPartition {
     return (this.partition == 0)
         && (this.currentLeaderEpoch == -1)
         && (this.leaderEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -119,7 +119,7 @@ export class OffsetForLeaderTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetForLeaderPartition>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -128,7 +128,7 @@ export class OffsetForLeaderTopic {
         const raw = r.taggedField(289792 /* OffsetForLeaderTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,7 +195,7 @@ export class OffsetForLeaderTopic {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -217,7 +217,7 @@ export class OffsetForLeaderEpochRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetForLeaderTopic>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -226,7 +226,7 @@ export class OffsetForLeaderEpochRequestData extends Message {
         const raw = r.taggedField(290816 /* OffsetForLeaderEpochRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -293,6 +293,6 @@ export class OffsetForLeaderEpochRequestData extends Message {
   isDefault(): bool {
     return (this.replicaId == -2)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

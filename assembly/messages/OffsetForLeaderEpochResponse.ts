@@ -42,7 +42,7 @@ export class EpochEndOffset {
         const raw = r.taggedField(206848 /* EpochEndOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class EpochEndOffset {
         && (this.partition == 0)
         && (this.leaderEpoch == -1)
         && (this.endOffset == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -135,7 +135,7 @@ export class OffsetForLeaderTopicResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EpochEndOffset();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EpochEndOffset>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -144,7 +144,7 @@ export class OffsetForLeaderTopicResult {
         const raw = r.taggedField(291840 /* OffsetForLeaderTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -211,7 +211,7 @@ export class OffsetForLeaderTopicResult {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -233,7 +233,7 @@ export class OffsetForLeaderEpochResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<OffsetForLeaderTopicResult>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -242,7 +242,7 @@ export class OffsetForLeaderEpochResponseData extends Message {
         const raw = r.taggedField(292864 /* OffsetForLeaderEpochResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -309,6 +309,6 @@ export class OffsetForLeaderEpochResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

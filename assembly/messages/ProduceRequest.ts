@@ -32,7 +32,7 @@ export class PartitionProduceData {
         const raw = r.taggedField(293888 /* PartitionProduceData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -45,7 +45,7 @@ export class PartitionProduceData {
       if (this.records == null) {
         w.length(-1, version >= 9, true);
       } else {
-        w.bytesField(this.records!, version >= 9);
+        w.bytesField(changetype<Uint8Array>(this.records), version >= 9);
       }
     }
     if (version >= 9) {
@@ -85,7 +85,7 @@ export class PartitionProduceData {
   isDefault(): bool {
     return (this.index == 0)
         && (this.records == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -112,7 +112,7 @@ export class TopicProduceData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionProduceData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionProduceData>>(a).push(e);
       }
     }
     if (version >= 9) {
@@ -121,7 +121,7 @@ export class TopicProduceData {
         const raw = r.taggedField(294912 /* TopicProduceData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class TopicProduceData {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitionData.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -231,7 +231,7 @@ export class ProduceRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicProduceData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicProduceData>>(a).push(e);
       }
     }
     if (version >= 9) {
@@ -240,7 +240,7 @@ export class ProduceRequestData extends Message {
         const raw = r.taggedField(295936 /* ProduceRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -250,7 +250,7 @@ export class ProduceRequestData extends Message {
       if (this.transactionalId == null) {
         w.length(-1, version >= 9, false);
       } else {
-        w.string(this.transactionalId!, version >= 9);
+        w.string(changetype<string>(this.transactionalId), version >= 9);
       }
     }
     {
@@ -333,6 +333,6 @@ export class ProduceRequestData extends Message {
         && (this.acks == 0)
         && (this.timeoutMs == 0)
         && (this.topicData.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

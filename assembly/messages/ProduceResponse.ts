@@ -32,7 +32,7 @@ export class BatchIndexAndErrorMessage {
         const raw = r.taggedField(296960 /* BatchIndexAndErrorMessage tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -47,7 +47,7 @@ export class BatchIndexAndErrorMessage {
         if (version >= 8) w.length(-1, version >= 9, false);
         else w.fail(297293 /* BatchIndexAndErrorMessage.BatchIndexErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.batchIndexErrorMessage!, version >= 9);
+        w.string(changetype<string>(this.batchIndexErrorMessage), version >= 9);
       }
     }
     if (!(version >= 8) && !(this.batchIndexErrorMessage == null)) w.fail(297293 /* BatchIndexAndErrorMessage.BatchIndexErrorMessage */, "non-default value at version " + version.toString());
@@ -88,7 +88,7 @@ export class BatchIndexAndErrorMessage {
   isDefault(): bool {
     return (this.batchIndex == 0)
         && (this.batchIndexErrorMessage == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -113,7 +113,7 @@ export class LeaderIdAndEpoch {
         const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -164,7 +164,7 @@ export class LeaderIdAndEpoch {
   isDefault(): bool {
     return (this.leaderId == -1)
         && (this.leaderEpoch == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -210,7 +210,7 @@ export class PartitionProduceResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new BatchIndexAndErrorMessage();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<BatchIndexAndErrorMessage>>(a).push(e);
       }
     }
     if (version >= 8) {
@@ -227,7 +227,7 @@ export class PartitionProduceResponse {
           r.absorb(t, 298262 /* PartitionProduceResponse.CurrentLeader */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -262,7 +262,7 @@ export class PartitionProduceResponse {
         if (version >= 8) w.length(-1, version >= 9, false);
         else w.fail(298014 /* PartitionProduceResponse.ErrorMessage */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.errorMessage!, version >= 9);
+        w.string(changetype<string>(this.errorMessage), version >= 9);
       }
     }
     if (version >= 9) {
@@ -381,7 +381,7 @@ export class PartitionProduceResponse {
         && (this.recordErrors.length == 0)
         && (this.errorMessage == null)
         && (this.currentLeader.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -408,7 +408,7 @@ export class TopicProduceResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionProduceResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionProduceResponse>>(a).push(e);
       }
     }
     if (version >= 9) {
@@ -417,7 +417,7 @@ export class TopicProduceResponse {
         const raw = r.taggedField(299008 /* TopicProduceResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -495,7 +495,7 @@ export class TopicProduceResponse {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitionResponses.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -530,7 +530,7 @@ export class NodeEndpoint {
         const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -553,7 +553,7 @@ export class NodeEndpoint {
         if (version >= 10) w.length(-1, version >= 9, false);
         else w.fail(63589 /* NodeEndpoint.Rack */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.rack!, version >= 9);
+        w.string(changetype<string>(this.rack), version >= 9);
       }
     }
     if (!(version >= 10) && !(this.rack == null)) w.fail(63589 /* NodeEndpoint.Rack */, "non-default value at version " + version.toString());
@@ -610,7 +610,7 @@ export class NodeEndpoint {
         && (this.host == "")
         && (this.port == 0)
         && (this.rack == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -631,7 +631,7 @@ export class ProduceResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicProduceResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicProduceResponse>>(a).push(e);
       }
     }
     {
@@ -649,12 +649,12 @@ export class ProduceResponseData extends Message {
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
-            a!.push(e);
+            changetype<Array<NodeEndpoint>>(a).push(e);
           }
           r.absorb(t, 300119 /* ProduceResponseData.NodeEndpoints */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -760,6 +760,6 @@ export class ProduceResponseData extends Message {
     return (this.responses.length == 0)
         && (this.throttleTimeMs == 0)
         && (this.nodeEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -47,7 +47,7 @@ export class PushTelemetryRequestData extends Message {
         const raw = r.taggedField(301056 /* PushTelemetryRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -129,6 +129,6 @@ export class PushTelemetryRequestData extends Message {
         && (this.terminating == false)
         && (this.compressionType == 0)
         && (this.metrics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class StateBatch {
         const raw = r.taggedField(305152 /* StateBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class StateBatch {
         && (this.lastOffset == 0)
         && (this.deliveryState == 0)
         && (this.deliveryCount == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -155,7 +155,7 @@ export class PartitionResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new StateBatch();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<StateBatch>>(a).push(e);
       }
     }
     {
@@ -164,7 +164,7 @@ export class PartitionResult {
         const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -180,7 +180,7 @@ export class PartitionResult {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -279,7 +279,7 @@ export class PartitionResult {
         && (this.stateEpoch == 0)
         && (this.startOffset == 0)
         && (this.stateBatches.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -301,7 +301,7 @@ export class ReadStateResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionResult>>(a).push(e);
       }
     }
     {
@@ -310,7 +310,7 @@ export class ReadStateResult {
         const raw = r.taggedField(306176 /* ReadStateResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -377,7 +377,7 @@ export class ReadStateResult {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -394,7 +394,7 @@ export class ReadShareGroupStateResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReadStateResult>>(a).push(e);
       }
     }
     {
@@ -403,7 +403,7 @@ export class ReadShareGroupStateResponseData extends Message {
         const raw = r.taggedField(307200 /* ReadShareGroupStateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -459,6 +459,6 @@ export class ReadShareGroupStateResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

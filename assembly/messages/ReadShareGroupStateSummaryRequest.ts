@@ -32,7 +32,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class PartitionData {
   isDefault(): bool {
     return (this.partition == 0)
         && (this.leaderEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class ReadStateSummaryData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -112,7 +112,7 @@ export class ReadStateSummaryData {
         const raw = r.taggedField(308224 /* ReadStateSummaryData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class ReadStateSummaryData {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -201,7 +201,7 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateSummaryData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReadStateSummaryData>>(a).push(e);
       }
     }
     {
@@ -210,7 +210,7 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
         const raw = r.taggedField(309248 /* ReadShareGroupStateSummaryRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -277,6 +277,6 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

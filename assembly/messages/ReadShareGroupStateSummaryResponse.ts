@@ -57,7 +57,7 @@ export class PartitionResult {
         const raw = r.taggedField(120832 /* PartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -73,7 +73,7 @@ export class PartitionResult {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -165,7 +165,7 @@ export class PartitionResult {
         && (this.leaderEpoch == 0)
         && (this.startOffset == 0)
         && (this.deliveryCompleteCount == -1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -187,7 +187,7 @@ export class ReadStateSummaryResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionResult>>(a).push(e);
       }
     }
     {
@@ -196,7 +196,7 @@ export class ReadStateSummaryResult {
         const raw = r.taggedField(310272 /* ReadStateSummaryResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -263,7 +263,7 @@ export class ReadStateSummaryResult {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -280,7 +280,7 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateSummaryResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ReadStateSummaryResult>>(a).push(e);
       }
     }
     {
@@ -289,7 +289,7 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
         const raw = r.taggedField(311296 /* ReadShareGroupStateSummaryResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -345,6 +345,6 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class RemoveRaftVoterRequestData extends Message {
         const raw = r.taggedField(312320 /* RemoveRaftVoterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -47,7 +47,7 @@ export class RemoveRaftVoterRequestData extends Message {
       if (this.clusterId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.clusterId!, true);
+        w.string(changetype<string>(this.clusterId), true);
       }
     }
     {
@@ -101,6 +101,6 @@ export class RemoveRaftVoterRequestData extends Message {
     return (this.clusterId == "")
         && (this.voterId == 0)
         && (this.voterDirectoryId.isZero())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

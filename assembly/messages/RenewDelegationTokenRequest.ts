@@ -32,7 +32,7 @@ export class RenewDelegationTokenRequestData extends Message {
         const raw = r.taggedField(314368 /* RenewDelegationTokenRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,6 +81,6 @@ export class RenewDelegationTokenRequestData extends Message {
   isDefault(): bool {
     return (this.hmac.length == 0)
         && (this.renewPeriodMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class RenewDelegationTokenResponseData extends Message {
         const raw = r.taggedField(315392 /* RenewDelegationTokenResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,6 +97,6 @@ export class RenewDelegationTokenResponseData extends Message {
     return (this.errorCode == 0)
         && (this.expiryTimestampMs == 0)
         && (this.throttleTimeMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class RequestHeaderData extends Message {
         const raw = r.taggedField(316416 /* RequestHeaderData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -61,7 +61,7 @@ export class RequestHeaderData extends Message {
       if (this.clientId == null) {
         w.length(-1, false, false);
       } else {
-        w.string(this.clientId!, false);
+        w.string(changetype<string>(this.clientId), false);
       }
     }
     if (version >= 2) {
@@ -117,6 +117,6 @@ export class RequestHeaderData extends Message {
         && (this.requestApiVersion == 0)
         && (this.correlationId == 0)
         && (this.clientId == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

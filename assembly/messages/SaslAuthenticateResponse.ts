@@ -42,7 +42,7 @@ export class SaslAuthenticateResponseData extends Message {
         const raw = r.taggedField(319488 /* SaslAuthenticateResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -55,7 +55,7 @@ export class SaslAuthenticateResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, version >= 2, false);
       } else {
-        w.string(this.errorMessage!, version >= 2);
+        w.string(changetype<string>(this.errorMessage), version >= 2);
       }
     }
     {
@@ -117,6 +117,6 @@ export class SaslAuthenticateResponseData extends Message {
         && (this.errorMessage == "")
         && (this.authBytes.length == 0)
         && (this.sessionLifetimeMs == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

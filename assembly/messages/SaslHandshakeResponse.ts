@@ -27,7 +27,7 @@ export class SaslHandshakeResponseData extends Message {
       const n = r.arrayLength(321888 /* SaslHandshakeResponseData.Mechanisms */, false, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.mechanisms);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(321888 /* SaslHandshakeResponseData.Mechanisms */, false));
+        changetype<Array<string>>(a).push(r.string(321888 /* SaslHandshakeResponseData.Mechanisms */, false));
       }
     }
   }
@@ -86,6 +86,6 @@ export class SaslHandshakeResponseData extends Message {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.mechanisms.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

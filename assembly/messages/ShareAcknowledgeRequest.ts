@@ -32,7 +32,7 @@ export class AcknowledgementBatch {
       const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : emptied(this.acknowledgeTypes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
+        changetype<Array<i8>>(a).push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
       }
     }
     {
@@ -41,7 +41,7 @@ export class AcknowledgementBatch {
         const raw = r.taggedField(322560 /* AcknowledgementBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -117,7 +117,7 @@ export class AcknowledgementBatch {
     return (this.firstOffset == 0)
         && (this.lastOffset == 0)
         && (this.acknowledgeTypes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -139,7 +139,7 @@ export class AcknowledgePartition {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgementBatch();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AcknowledgementBatch>>(a).push(e);
       }
     }
     {
@@ -148,7 +148,7 @@ export class AcknowledgePartition {
         const raw = r.taggedField(323584 /* AcknowledgePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -215,7 +215,7 @@ export class AcknowledgePartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.acknowledgementBatches.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -237,7 +237,7 @@ export class AcknowledgeTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AcknowledgePartition>>(a).push(e);
       }
     }
     {
@@ -246,7 +246,7 @@ export class AcknowledgeTopic {
         const raw = r.taggedField(324608 /* AcknowledgeTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -313,7 +313,7 @@ export class AcknowledgeTopic {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -350,7 +350,7 @@ export class ShareAcknowledgeRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgeTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AcknowledgeTopic>>(a).push(e);
       }
     }
     {
@@ -359,7 +359,7 @@ export class ShareAcknowledgeRequestData extends Message {
         const raw = r.taggedField(325632 /* ShareAcknowledgeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -369,14 +369,14 @@ export class ShareAcknowledgeRequestData extends Message {
       if (this.groupId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.groupId!, true);
+        w.string(changetype<string>(this.groupId), true);
       }
     }
     {
       if (this.memberId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.memberId!, true);
+        w.string(changetype<string>(this.memberId), true);
       }
     }
     {
@@ -468,6 +468,6 @@ export class ShareAcknowledgeRequestData extends Message {
         && (this.shareSessionEpoch == 0)
         && (this.isRenewAck == false)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class LeaderIdAndEpoch {
         const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class LeaderIdAndEpoch {
   isDefault(): bool {
     return (this.leaderId == 0)
         && (this.leaderEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -116,7 +116,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -132,7 +132,7 @@ export class PartitionData {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -197,7 +197,7 @@ export class PartitionData {
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.currentLeader.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -219,7 +219,7 @@ export class ShareAcknowledgeTopicResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -228,7 +228,7 @@ export class ShareAcknowledgeTopicResponse {
         const raw = r.taggedField(326656 /* ShareAcknowledgeTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -295,7 +295,7 @@ export class ShareAcknowledgeTopicResponse {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -330,7 +330,7 @@ export class NodeEndpoint {
         const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -349,7 +349,7 @@ export class NodeEndpoint {
       if (this.rack == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rack!, true);
+        w.string(changetype<string>(this.rack), true);
       }
     }
     {
@@ -405,7 +405,7 @@ export class NodeEndpoint {
         && (this.host == "")
         && (this.port == 0)
         && (this.rack == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -444,7 +444,7 @@ export class ShareAcknowledgeResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ShareAcknowledgeTopicResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ShareAcknowledgeTopicResponse>>(a).push(e);
       }
     }
     {
@@ -453,7 +453,7 @@ export class ShareAcknowledgeResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new NodeEndpoint();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<NodeEndpoint>>(a).push(e);
       }
     }
     {
@@ -462,7 +462,7 @@ export class ShareAcknowledgeResponseData extends Message {
         const raw = r.taggedField(327680 /* ShareAcknowledgeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -478,7 +478,7 @@ export class ShareAcknowledgeResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     if (version >= 2) {
@@ -595,6 +595,6 @@ export class ShareAcknowledgeResponseData extends Message {
         && (this.acquisitionLockTimeoutMs == 0)
         && (this.responses.length == 0)
         && (this.nodeEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

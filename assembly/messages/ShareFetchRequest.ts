@@ -32,7 +32,7 @@ export class AcknowledgementBatch {
       const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
       const a: Array<i8> | null = n < 0 ? null : emptied(this.acknowledgeTypes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
+        changetype<Array<i8>>(a).push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
       }
     }
     {
@@ -41,7 +41,7 @@ export class AcknowledgementBatch {
         const raw = r.taggedField(322560 /* AcknowledgementBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -117,7 +117,7 @@ export class AcknowledgementBatch {
     return (this.firstOffset == 0)
         && (this.lastOffset == 0)
         && (this.acknowledgeTypes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -141,7 +141,7 @@ export class FetchPartition {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgementBatch();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AcknowledgementBatch>>(a).push(e);
       }
     }
     {
@@ -150,7 +150,7 @@ export class FetchPartition {
         const raw = r.taggedField(202752 /* FetchPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -219,7 +219,7 @@ export class FetchPartition {
     return (this.partitionIndex == 0)
         && (this.partitionMaxBytes == 0)
         && (this.acknowledgementBatches.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -241,7 +241,7 @@ export class FetchTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<FetchPartition>>(a).push(e);
       }
     }
     {
@@ -250,7 +250,7 @@ export class FetchTopic {
         const raw = r.taggedField(203776 /* FetchTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -317,7 +317,7 @@ export class FetchTopic {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -337,7 +337,7 @@ export class ForgottenTopic {
       const n = r.arrayLength(204808 /* ForgottenTopic.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(204808 /* ForgottenTopic.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(204808 /* ForgottenTopic.Partitions */));
       }
     }
     {
@@ -346,7 +346,7 @@ export class ForgottenTopic {
         const raw = r.taggedField(204800 /* ForgottenTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -411,7 +411,7 @@ export class ForgottenTopic {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -480,7 +480,7 @@ export class ShareFetchRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<FetchTopic>>(a).push(e);
       }
     }
     {
@@ -489,7 +489,7 @@ export class ShareFetchRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ForgottenTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ForgottenTopic>>(a).push(e);
       }
     }
     {
@@ -498,7 +498,7 @@ export class ShareFetchRequestData extends Message {
         const raw = r.taggedField(328704 /* ShareFetchRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -508,14 +508,14 @@ export class ShareFetchRequestData extends Message {
       if (this.groupId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.groupId!, true);
+        w.string(changetype<string>(this.groupId), true);
       }
     }
     {
       if (this.memberId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.memberId!, true);
+        w.string(changetype<string>(this.memberId), true);
       }
     }
     {
@@ -702,6 +702,6 @@ export class ShareFetchRequestData extends Message {
         && (this.isRenewAck == false)
         && (this.topics.length == 0)
         && (this.forgottenTopicsData.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

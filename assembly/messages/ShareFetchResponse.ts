@@ -32,7 +32,7 @@ export class LeaderIdAndEpoch {
         const raw = r.taggedField(207872 /* LeaderIdAndEpoch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class LeaderIdAndEpoch {
   isDefault(): bool {
     return (this.leaderId == 0)
         && (this.leaderEpoch == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -111,7 +111,7 @@ export class AcquiredRecords {
         const raw = r.taggedField(329728 /* AcquiredRecords tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -171,7 +171,7 @@ export class AcquiredRecords {
     return (this.firstOffset == 0)
         && (this.lastOffset == 0)
         && (this.deliveryCount == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -223,7 +223,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcquiredRecords();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<AcquiredRecords>>(a).push(e);
       }
     }
     {
@@ -232,7 +232,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -248,7 +248,7 @@ export class PartitionData {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -258,7 +258,7 @@ export class PartitionData {
       if (this.acknowledgeErrorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.acknowledgeErrorMessage!, true);
+        w.string(changetype<string>(this.acknowledgeErrorMessage), true);
       }
     }
     {
@@ -268,7 +268,7 @@ export class PartitionData {
       if (this.records == null) {
         w.fail(32020 /* PartitionData.Records */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.bytesField(this.records!, true);
+        w.bytesField(changetype<Uint8Array>(this.records), true);
       }
     }
     {
@@ -383,7 +383,7 @@ export class PartitionData {
         && (this.currentLeader.isDefault())
         && (this.records == null)
         && (this.acquiredRecords.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -405,7 +405,7 @@ export class ShareFetchableTopicResponse {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -414,7 +414,7 @@ export class ShareFetchableTopicResponse {
         const raw = r.taggedField(330752 /* ShareFetchableTopicResponse tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -481,7 +481,7 @@ export class ShareFetchableTopicResponse {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -516,7 +516,7 @@ export class NodeEndpoint {
         const raw = r.taggedField(63488 /* NodeEndpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -535,7 +535,7 @@ export class NodeEndpoint {
       if (this.rack == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rack!, true);
+        w.string(changetype<string>(this.rack), true);
       }
     }
     {
@@ -591,7 +591,7 @@ export class NodeEndpoint {
         && (this.host == "")
         && (this.port == 0)
         && (this.rack == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -630,7 +630,7 @@ export class ShareFetchResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ShareFetchableTopicResponse();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<ShareFetchableTopicResponse>>(a).push(e);
       }
     }
     {
@@ -639,7 +639,7 @@ export class ShareFetchResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new NodeEndpoint();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<NodeEndpoint>>(a).push(e);
       }
     }
     {
@@ -648,7 +648,7 @@ export class ShareFetchResponseData extends Message {
         const raw = r.taggedField(331776 /* ShareFetchResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -664,7 +664,7 @@ export class ShareFetchResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -781,6 +781,6 @@ export class ShareFetchResponseData extends Message {
         && (this.acquisitionLockTimeoutMs == 0)
         && (this.responses.length == 0)
         && (this.nodeEndpoints.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

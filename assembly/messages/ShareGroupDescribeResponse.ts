@@ -32,7 +32,7 @@ export class TopicPartitions {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(71688 /* TopicPartitions.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
     }
     {
@@ -41,7 +41,7 @@ export class TopicPartitions {
         const raw = r.taggedField(71680 /* TopicPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -117,7 +117,7 @@ export class TopicPartitions {
     return (this.topicId.isZero())
         && (this.topicName == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -134,7 +134,7 @@ export class Assignment {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicPartitions>>(a).push(e);
       }
     }
     {
@@ -143,7 +143,7 @@ export class Assignment {
         const raw = r.taggedField(72704 /* Assignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -199,7 +199,7 @@ export class Assignment {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicPartitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -241,7 +241,7 @@ export class Member {
       const n = r.arrayLength(73842 /* Member.SubscribedTopicNames */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.subscribedTopicNames);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(73842 /* Member.SubscribedTopicNames */, true));
+        changetype<Array<string>>(a).push(r.string(73842 /* Member.SubscribedTopicNames */, true));
       }
     }
     {
@@ -253,7 +253,7 @@ export class Member {
         const raw = r.taggedField(73728 /* Member tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -266,7 +266,7 @@ export class Member {
       if (this.rackId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rackId!, true);
+        w.string(changetype<string>(this.rackId), true);
       }
     }
     {
@@ -383,7 +383,7 @@ export class Member {
         && (this.clientHost == "")
         && (this.subscribedTopicNames.length == 0)
         && (this.assignment.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -437,7 +437,7 @@ export class DescribedGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Member();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Member>>(a).push(e);
       }
     }
     {
@@ -449,7 +449,7 @@ export class DescribedGroup {
         const raw = r.taggedField(74752 /* DescribedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -462,7 +462,7 @@ export class DescribedGroup {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -597,7 +597,7 @@ export class DescribedGroup {
         && (this.assignorName == "")
         && (this.members.length == 0)
         && (this.authorizedOperations == -2147483648)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -619,7 +619,7 @@ export class ShareGroupDescribeResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribedGroup>>(a).push(e);
       }
     }
     {
@@ -628,7 +628,7 @@ export class ShareGroupDescribeResponseData extends Message {
         const raw = r.taggedField(333824 /* ShareGroupDescribeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -695,6 +695,6 @@ export class ShareGroupDescribeResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

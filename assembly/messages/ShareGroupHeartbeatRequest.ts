@@ -42,7 +42,7 @@ export class ShareGroupHeartbeatRequestData extends Message {
       const n = r.arrayLength(334962 /* ShareGroupHeartbeatRequestData.SubscribedTopicNames */, true, true);
       const a: Array<string> | null = n < 0 ? null : new Array<string>();
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(334962 /* ShareGroupHeartbeatRequestData.SubscribedTopicNames */, true));
+        changetype<Array<string>>(a).push(r.string(334962 /* ShareGroupHeartbeatRequestData.SubscribedTopicNames */, true));
       }
       this.subscribedTopicNames = a;
     }
@@ -52,7 +52,7 @@ export class ShareGroupHeartbeatRequestData extends Message {
         const raw = r.taggedField(334848 /* ShareGroupHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -71,7 +71,7 @@ export class ShareGroupHeartbeatRequestData extends Message {
       if (this.rackId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rackId!, true);
+        w.string(changetype<string>(this.rackId), true);
       }
     }
     {
@@ -116,7 +116,7 @@ export class ShareGroupHeartbeatRequestData extends Message {
       j.key("subscribedTopicNames");
       if (this.subscribedTopicNames == null) j.nullValue();
       else {
-        const a = this.subscribedTopicNames!;
+        const a = changetype<Array<string>>(this.subscribedTopicNames);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           j.string(unchecked(a[i]));
@@ -163,6 +163,6 @@ export class ShareGroupHeartbeatRequestData extends Message {
         && (this.memberEpoch == 0)
         && (this.rackId == null)
         && (this.subscribedTopicNames == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

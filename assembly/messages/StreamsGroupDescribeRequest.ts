@@ -26,7 +26,7 @@ export class StreamsGroupDescribeRequestData extends Message {
       const n = r.arrayLength(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.groupIds);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true));
+        changetype<Array<string>>(a).push(r.string(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true));
       }
     }
     {
@@ -41,7 +41,7 @@ export class StreamsGroupDescribeRequestData extends Message {
         const raw = r.taggedField(336896 /* StreamsGroupDescribeRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -118,6 +118,6 @@ export class StreamsGroupDescribeRequestData extends Message {
     return (this.groupIds.length == 0)
         && (this.includeAuthorizedOperations == false)
         && (this.includeTopologyDescription == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class KeyValue {
         const raw = r.taggedField(337920 /* KeyValue tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class KeyValue {
   isDefault(): bool {
     return (this.key == "")
         && (this.value == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -113,7 +113,7 @@ export class TopicInfo {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<KeyValue>>(a).push(e);
       }
     }
     {
@@ -122,7 +122,7 @@ export class TopicInfo {
         const raw = r.taggedField(338944 /* TopicInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -211,7 +211,7 @@ export class TopicInfo {
         && (this.partitions == 0)
         && (this.replicationFactor == 0)
         && (this.topicConfigs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -237,14 +237,14 @@ export class Subtopology {
       const n = r.arrayLength(340335 /* Subtopology.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(340335 /* Subtopology.SourceTopics */, true));
+        changetype<Array<string>>(a).push(r.string(340335 /* Subtopology.SourceTopics */, true));
       }
     }
     {
       const n = r.arrayLength(340336 /* Subtopology.RepartitionSinkTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.repartitionSinkTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
+        changetype<Array<string>>(a).push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
       }
     }
     {
@@ -253,7 +253,7 @@ export class Subtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicInfo>>(a).push(e);
       }
     }
     {
@@ -262,7 +262,7 @@ export class Subtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicInfo>>(a).push(e);
       }
     }
     {
@@ -271,7 +271,7 @@ export class Subtopology {
         const raw = r.taggedField(339968 /* Subtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -421,7 +421,7 @@ export class Subtopology {
         && (this.repartitionSinkTopics.length == 0)
         && (this.stateChangelogTopics.length == 0)
         && (this.repartitionSourceTopics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -443,7 +443,7 @@ export class Topology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Subtopology();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Subtopology>>(a).push(e);
       }
       this.subtopologies = a;
     }
@@ -453,7 +453,7 @@ export class Topology {
         const raw = r.taggedField(340992 /* Topology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -492,7 +492,7 @@ export class Topology {
       j.key("subtopologies");
       if (this.subtopologies == null) j.nullValue();
       else {
-        const a = this.subtopologies!;
+        const a = changetype<Array<Subtopology>>(this.subtopologies);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -529,7 +529,7 @@ export class Topology {
   isDefault(): bool {
     return (this.epoch == 0)
         && (this.subtopologies == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -554,7 +554,7 @@ export class Endpoint {
         const raw = r.taggedField(342016 /* Endpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -603,7 +603,7 @@ export class Endpoint {
   isDefault(): bool {
     return (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -633,7 +633,7 @@ export class TaskOffset {
         const raw = r.taggedField(343040 /* TaskOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -693,7 +693,7 @@ export class TaskOffset {
     return (this.subtopologyId == "")
         && (this.partition == 0)
         && (this.offset == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -713,7 +713,7 @@ export class TaskIds {
       const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(344072 /* TaskIds.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(344072 /* TaskIds.Partitions */));
       }
     }
     {
@@ -722,7 +722,7 @@ export class TaskIds {
         const raw = r.taggedField(344064 /* TaskIds tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -787,7 +787,7 @@ export class TaskIds {
   isDefault(): bool {
     return (this.subtopologyId == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -808,7 +808,7 @@ export class Assignment {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
     }
     {
@@ -817,7 +817,7 @@ export class Assignment {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
     }
     {
@@ -826,7 +826,7 @@ export class Assignment {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
     }
     {
@@ -835,7 +835,7 @@ export class Assignment {
         const raw = r.taggedField(72704 /* Assignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -949,7 +949,7 @@ export class Assignment {
     return (this.activeTasks.length == 0)
         && (this.standbyTasks.length == 0)
         && (this.warmupTasks.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1026,7 +1026,7 @@ export class Member {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<KeyValue>>(a).push(e);
       }
     }
     {
@@ -1035,7 +1035,7 @@ export class Member {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskOffset>>(a).push(e);
       }
     }
     {
@@ -1044,7 +1044,7 @@ export class Member {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskOffset>>(a).push(e);
       }
     }
     {
@@ -1062,7 +1062,7 @@ export class Member {
         const raw = r.taggedField(73728 /* Member tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1078,14 +1078,14 @@ export class Member {
       if (this.instanceId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.instanceId!, true);
+        w.string(changetype<string>(this.instanceId), true);
       }
     }
     {
       if (this.rackId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rackId!, true);
+        w.string(changetype<string>(this.rackId), true);
       }
     }
     {
@@ -1105,7 +1105,7 @@ export class Member {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.userEndpoint!.write(w, version);
+        changetype<Endpoint>(this.userEndpoint).write(w, version);
       }
     }
     {
@@ -1185,7 +1185,7 @@ export class Member {
     }
     {
       j.key("userEndpoint");
-      if (this.userEndpoint == null) j.nullValue(); else this.userEndpoint!.writeJson(j, version);
+      if (this.userEndpoint == null) j.nullValue(); else changetype<Endpoint>(this.userEndpoint).writeJson(j, version);
     }
     {
       j.key("clientTags");
@@ -1340,7 +1340,7 @@ export class Member {
         && (this.assignment.isDefault())
         && (this.targetAssignment.isDefault())
         && (this.isClassic == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1371,7 +1371,7 @@ export class TopologyDescriptionNode {
       const n = r.arrayLength(345455 /* TopologyDescriptionNode.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
+        changetype<Array<string>>(a).push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
       }
     }
     if (version >= 1) {
@@ -1381,14 +1381,14 @@ export class TopologyDescriptionNode {
       const n = r.arrayLength(345472 /* TopologyDescriptionNode.Stores */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.stores);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
+        changetype<Array<string>>(a).push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
       }
     }
     if (version >= 1) {
       const n = r.arrayLength(345473 /* TopologyDescriptionNode.Successors */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.successors);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
+        changetype<Array<string>>(a).push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
       }
     }
     {
@@ -1397,7 +1397,7 @@ export class TopologyDescriptionNode {
         const raw = r.taggedField(345088 /* TopologyDescriptionNode tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1425,7 +1425,7 @@ export class TopologyDescriptionNode {
         if (version >= 1) w.length(-1, true, false);
         else w.fail(345471 /* TopologyDescriptionNode.SinkTopic */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.sinkTopic!, true);
+        w.string(changetype<string>(this.sinkTopic), true);
       }
     }
     if (!(version >= 1) && !(this.sinkTopic == null)) w.fail(345471 /* TopologyDescriptionNode.SinkTopic */, "non-default value at version " + version.toString());
@@ -1549,7 +1549,7 @@ export class TopologyDescriptionNode {
         && (this.sinkTopic == null)
         && (this.stores.length == 0)
         && (this.successors.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1571,7 +1571,7 @@ export class TopologyDescriptionSubtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionNode();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopologyDescriptionNode>>(a).push(e);
       }
     }
     {
@@ -1580,7 +1580,7 @@ export class TopologyDescriptionSubtopology {
         const raw = r.taggedField(346112 /* TopologyDescriptionSubtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1649,7 +1649,7 @@ export class TopologyDescriptionSubtopology {
   isDefault(): bool {
     return (this.subtopologyId == "")
         && (this.nodes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1674,7 +1674,7 @@ export class TopologyDescriptionGlobalStore {
         const raw = r.taggedField(347136 /* TopologyDescriptionGlobalStore tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1737,7 +1737,7 @@ export class TopologyDescriptionGlobalStore {
   isDefault(): bool {
     return (this.source.isDefault())
         && (this.processor.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1756,7 +1756,7 @@ export class TopologyDescription {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionSubtopology();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopologyDescriptionSubtopology>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -1765,7 +1765,7 @@ export class TopologyDescription {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionGlobalStore();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopologyDescriptionGlobalStore>>(a).push(e);
       }
     }
     {
@@ -1774,7 +1774,7 @@ export class TopologyDescription {
         const raw = r.taggedField(348160 /* TopologyDescription tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1861,7 +1861,7 @@ export class TopologyDescription {
   isDefault(): bool {
     return (this.subtopologies.length == 0)
         && (this.globalStores.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1926,7 +1926,7 @@ export class DescribedGroup {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Member();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Member>>(a).push(e);
       }
     }
     {
@@ -1952,7 +1952,7 @@ export class DescribedGroup {
         const raw = r.taggedField(74752 /* DescribedGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1965,7 +1965,7 @@ export class DescribedGroup {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -1985,7 +1985,7 @@ export class DescribedGroup {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.topology!.write(w, version);
+        changetype<Topology>(this.topology).write(w, version);
       }
     }
     {
@@ -2005,7 +2005,7 @@ export class DescribedGroup {
         else w.fail(75141 /* DescribedGroup.TopologyDescription */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
         if (version >= 1) w.int8(1);
-        this.topologyDescription!.write(w, version);
+        changetype<TopologyDescription>(this.topologyDescription).write(w, version);
       }
     }
     if (!(version >= 1) && !(this.topologyDescription == null)) w.fail(75141 /* DescribedGroup.TopologyDescription */, "non-default value at version " + version.toString());
@@ -2018,7 +2018,7 @@ export class DescribedGroup {
         if (version >= 1) w.length(-1, true, false);
         else w.fail(74874 /* DescribedGroup.AssignorName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.assignorName!, true);
+        w.string(changetype<string>(this.assignorName), true);
       }
     }
     {
@@ -2057,7 +2057,7 @@ export class DescribedGroup {
     }
     {
       j.key("topology");
-      if (this.topology == null) j.nullValue(); else this.topology!.writeJson(j, version);
+      if (this.topology == null) j.nullValue(); else changetype<Topology>(this.topology).writeJson(j, version);
     }
     {
       j.key("members");
@@ -2074,7 +2074,7 @@ export class DescribedGroup {
     }
     if (version >= 1) {
       j.key("topologyDescription");
-      if (this.topologyDescription == null) j.nullValue(); else this.topologyDescription!.writeJson(j, version);
+      if (this.topologyDescription == null) j.nullValue(); else changetype<TopologyDescription>(this.topologyDescription).writeJson(j, version);
     }
     if (version >= 1) {
       j.key("topologyDescriptionStatus");
@@ -2165,7 +2165,7 @@ export class DescribedGroup {
         && (this.topologyDescription == null)
         && (this.topologyDescriptionStatus == 0)
         && (this.assignorName == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -2187,7 +2187,7 @@ export class StreamsGroupDescribeResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<DescribedGroup>>(a).push(e);
       }
     }
     {
@@ -2196,7 +2196,7 @@ export class StreamsGroupDescribeResponseData extends Message {
         const raw = r.taggedField(349184 /* StreamsGroupDescribeResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -2263,6 +2263,6 @@ export class StreamsGroupDescribeResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.groups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class KeyValue {
         const raw = r.taggedField(337920 /* KeyValue tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class KeyValue {
   isDefault(): bool {
     return (this.key == "")
         && (this.value == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -113,7 +113,7 @@ export class TopicInfo {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<KeyValue>>(a).push(e);
       }
     }
     {
@@ -122,7 +122,7 @@ export class TopicInfo {
         const raw = r.taggedField(338944 /* TopicInfo tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -211,7 +211,7 @@ export class TopicInfo {
         && (this.partitions == 0)
         && (this.replicationFactor == 0)
         && (this.topicConfigs.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -230,21 +230,21 @@ export class CopartitionGroup {
       const n = r.arrayLength(350575 /* CopartitionGroup.SourceTopics */, true, false);
       const a: Array<i16> | null = n < 0 ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int16(350575 /* CopartitionGroup.SourceTopics */));
+        changetype<Array<i16>>(a).push(r.int16(350575 /* CopartitionGroup.SourceTopics */));
       }
     }
     {
       const n = r.arrayLength(350599 /* CopartitionGroup.SourceTopicRegex */, true, false);
       const a: Array<i16> | null = n < 0 ? null : emptied(this.sourceTopicRegex);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int16(350599 /* CopartitionGroup.SourceTopicRegex */));
+        changetype<Array<i16>>(a).push(r.int16(350599 /* CopartitionGroup.SourceTopicRegex */));
       }
     }
     {
       const n = r.arrayLength(350578 /* CopartitionGroup.RepartitionSourceTopics */, true, false);
       const a: Array<i16> | null = n < 0 ? null : emptied(this.repartitionSourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int16(350578 /* CopartitionGroup.RepartitionSourceTopics */));
+        changetype<Array<i16>>(a).push(r.int16(350578 /* CopartitionGroup.RepartitionSourceTopics */));
       }
     }
     {
@@ -253,7 +253,7 @@ export class CopartitionGroup {
         const raw = r.taggedField(350208 /* CopartitionGroup tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -361,7 +361,7 @@ export class CopartitionGroup {
     return (this.sourceTopics.length == 0)
         && (this.sourceTopicRegex.length == 0)
         && (this.repartitionSourceTopics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -391,14 +391,14 @@ export class Subtopology {
       const n = r.arrayLength(340335 /* Subtopology.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(340335 /* Subtopology.SourceTopics */, true));
+        changetype<Array<string>>(a).push(r.string(340335 /* Subtopology.SourceTopics */, true));
       }
     }
     {
       const n = r.arrayLength(340359 /* Subtopology.SourceTopicRegex */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopicRegex);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(340359 /* Subtopology.SourceTopicRegex */, true));
+        changetype<Array<string>>(a).push(r.string(340359 /* Subtopology.SourceTopicRegex */, true));
       }
     }
     {
@@ -407,14 +407,14 @@ export class Subtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicInfo>>(a).push(e);
       }
     }
     {
       const n = r.arrayLength(340336 /* Subtopology.RepartitionSinkTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.repartitionSinkTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
+        changetype<Array<string>>(a).push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
       }
     }
     {
@@ -423,7 +423,7 @@ export class Subtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicInfo>>(a).push(e);
       }
     }
     {
@@ -432,7 +432,7 @@ export class Subtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CopartitionGroup();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<CopartitionGroup>>(a).push(e);
       }
     }
     {
@@ -441,7 +441,7 @@ export class Subtopology {
         const raw = r.taggedField(339968 /* Subtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -647,7 +647,7 @@ export class Subtopology {
         && (this.repartitionSinkTopics.length == 0)
         && (this.repartitionSourceTopics.length == 0)
         && (this.copartitionGroups.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -669,7 +669,7 @@ export class Topology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Subtopology();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Subtopology>>(a).push(e);
       }
     }
     {
@@ -678,7 +678,7 @@ export class Topology {
         const raw = r.taggedField(340992 /* Topology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -745,7 +745,7 @@ export class Topology {
   isDefault(): bool {
     return (this.epoch == 0)
         && (this.subtopologies.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -765,7 +765,7 @@ export class TaskIds {
       const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(344072 /* TaskIds.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(344072 /* TaskIds.Partitions */));
       }
     }
     {
@@ -774,7 +774,7 @@ export class TaskIds {
         const raw = r.taggedField(344064 /* TaskIds tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -839,7 +839,7 @@ export class TaskIds {
   isDefault(): bool {
     return (this.subtopologyId == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -864,7 +864,7 @@ export class Endpoint {
         const raw = r.taggedField(342016 /* Endpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -913,7 +913,7 @@ export class Endpoint {
   isDefault(): bool {
     return (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -943,7 +943,7 @@ export class TaskOffset {
         const raw = r.taggedField(343040 /* TaskOffset tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1003,7 +1003,7 @@ export class TaskOffset {
     return (this.subtopologyId == "")
         && (this.partition == 0)
         && (this.offset == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -1081,7 +1081,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
       this.activeTasks = a;
     }
@@ -1091,7 +1091,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
       this.standbyTasks = a;
     }
@@ -1101,7 +1101,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
       this.warmupTasks = a;
     }
@@ -1122,7 +1122,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<KeyValue>>(a).push(e);
       }
       this.clientTags = a;
     }
@@ -1132,7 +1132,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskOffset>>(a).push(e);
       }
       this.taskOffsets = a;
     }
@@ -1142,7 +1142,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskOffset>>(a).push(e);
       }
       this.taskEndOffsets = a;
     }
@@ -1155,7 +1155,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
         const raw = r.taggedField(351232 /* StreamsGroupHeartbeatRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -1177,14 +1177,14 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (this.instanceId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.instanceId!, true);
+        w.string(changetype<string>(this.instanceId), true);
       }
     }
     {
       if (this.rackId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.rackId!, true);
+        w.string(changetype<string>(this.rackId), true);
       }
     }
     {
@@ -1195,7 +1195,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.topology!.write(w, version);
+        changetype<Topology>(this.topology).write(w, version);
       }
     }
     {
@@ -1238,7 +1238,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       if (this.processId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.processId!, true);
+        w.string(changetype<string>(this.processId), true);
       }
     }
     {
@@ -1246,7 +1246,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
         w.int8(-1);
       } else {
         w.int8(1);
-        this.userEndpoint!.write(w, version);
+        changetype<Endpoint>(this.userEndpoint).write(w, version);
       }
     }
     {
@@ -1328,13 +1328,13 @@ export class StreamsGroupHeartbeatRequestData extends Message {
     }
     {
       j.key("topology");
-      if (this.topology == null) j.nullValue(); else this.topology!.writeJson(j, version);
+      if (this.topology == null) j.nullValue(); else changetype<Topology>(this.topology).writeJson(j, version);
     }
     {
       j.key("activeTasks");
       if (this.activeTasks == null) j.nullValue();
       else {
-        const a = this.activeTasks!;
+        const a = changetype<Array<TaskIds>>(this.activeTasks);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -1346,7 +1346,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       j.key("standbyTasks");
       if (this.standbyTasks == null) j.nullValue();
       else {
-        const a = this.standbyTasks!;
+        const a = changetype<Array<TaskIds>>(this.standbyTasks);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -1358,7 +1358,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       j.key("warmupTasks");
       if (this.warmupTasks == null) j.nullValue();
       else {
-        const a = this.warmupTasks!;
+        const a = changetype<Array<TaskIds>>(this.warmupTasks);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -1372,13 +1372,13 @@ export class StreamsGroupHeartbeatRequestData extends Message {
     }
     {
       j.key("userEndpoint");
-      if (this.userEndpoint == null) j.nullValue(); else this.userEndpoint!.writeJson(j, version);
+      if (this.userEndpoint == null) j.nullValue(); else changetype<Endpoint>(this.userEndpoint).writeJson(j, version);
     }
     {
       j.key("clientTags");
       if (this.clientTags == null) j.nullValue();
       else {
-        const a = this.clientTags!;
+        const a = changetype<Array<KeyValue>>(this.clientTags);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -1390,7 +1390,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       j.key("taskOffsets");
       if (this.taskOffsets == null) j.nullValue();
       else {
-        const a = this.taskOffsets!;
+        const a = changetype<Array<TaskOffset>>(this.taskOffsets);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -1402,7 +1402,7 @@ export class StreamsGroupHeartbeatRequestData extends Message {
       j.key("taskEndOffsets");
       if (this.taskEndOffsets == null) j.nullValue();
       else {
-        const a = this.taskEndOffsets!;
+        const a = changetype<Array<TaskOffset>>(this.taskEndOffsets);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -1567,6 +1567,6 @@ export class StreamsGroupHeartbeatRequestData extends Message {
         && (this.taskOffsets == null)
         && (this.taskEndOffsets == null)
         && (this.shutdownApplication == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

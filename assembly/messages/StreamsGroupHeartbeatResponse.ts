@@ -32,7 +32,7 @@ export class Status {
         const raw = r.taggedField(352256 /* Status tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class Status {
   isDefault(): bool {
     return (this.statusCode == 0)
         && (this.statusDetail == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -101,7 +101,7 @@ export class TaskIds {
       const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(344072 /* TaskIds.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(344072 /* TaskIds.Partitions */));
       }
     }
     {
@@ -110,7 +110,7 @@ export class TaskIds {
         const raw = r.taggedField(344064 /* TaskIds tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -175,7 +175,7 @@ export class TaskIds {
   isDefault(): bool {
     return (this.subtopologyId == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -200,7 +200,7 @@ export class Endpoint {
         const raw = r.taggedField(342016 /* Endpoint tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -249,7 +249,7 @@ export class Endpoint {
   isDefault(): bool {
     return (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -269,7 +269,7 @@ export class TopicPartition {
       const n = r.arrayLength(353288 /* TopicPartition.Partitions */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(353288 /* TopicPartition.Partitions */));
+        changetype<Array<i32>>(a).push(r.int32(353288 /* TopicPartition.Partitions */));
       }
     }
     {
@@ -278,7 +278,7 @@ export class TopicPartition {
         const raw = r.taggedField(353280 /* TopicPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -343,7 +343,7 @@ export class TopicPartition {
   isDefault(): bool {
     return (this.topic == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -367,7 +367,7 @@ export class EndpointToPartitions {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicPartition>>(a).push(e);
       }
     }
     {
@@ -376,7 +376,7 @@ export class EndpointToPartitions {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopicPartition>>(a).push(e);
       }
     }
     {
@@ -385,7 +385,7 @@ export class EndpointToPartitions {
         const raw = r.taggedField(354304 /* EndpointToPartitions tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -487,7 +487,7 @@ export class EndpointToPartitions {
     return (this.userEndpoint.isDefault())
         && (this.activePartitions.length == 0)
         && (this.standbyPartitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -561,7 +561,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Status();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Status>>(a).push(e);
       }
       this.status = a;
     }
@@ -571,7 +571,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
       this.activeTasks = a;
     }
@@ -581,7 +581,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
       this.standbyTasks = a;
     }
@@ -591,7 +591,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TaskIds>>(a).push(e);
       }
       this.warmupTasks = a;
     }
@@ -607,7 +607,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EndpointToPartitions();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<EndpointToPartitions>>(a).push(e);
       }
       this.partitionsByUserEndpoint = a;
     }
@@ -617,7 +617,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
         const raw = r.taggedField(355328 /* StreamsGroupHeartbeatResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -633,7 +633,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -772,7 +772,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       j.key("status");
       if (this.status == null) j.nullValue();
       else {
-        const a = this.status!;
+        const a = changetype<Array<Status>>(this.status);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -784,7 +784,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       j.key("activeTasks");
       if (this.activeTasks == null) j.nullValue();
       else {
-        const a = this.activeTasks!;
+        const a = changetype<Array<TaskIds>>(this.activeTasks);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -796,7 +796,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       j.key("standbyTasks");
       if (this.standbyTasks == null) j.nullValue();
       else {
-        const a = this.standbyTasks!;
+        const a = changetype<Array<TaskIds>>(this.standbyTasks);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -808,7 +808,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       j.key("warmupTasks");
       if (this.warmupTasks == null) j.nullValue();
       else {
-        const a = this.warmupTasks!;
+        const a = changetype<Array<TaskIds>>(this.warmupTasks);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -828,7 +828,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       j.key("partitionsByUserEndpoint");
       if (this.partitionsByUserEndpoint == null) j.nullValue();
       else {
-        const a = this.partitionsByUserEndpoint!;
+        const a = changetype<Array<EndpointToPartitions>>(this.partitionsByUserEndpoint);
         j.beginArray();
         for (let i = 0; i < a.length; i++) {
           unchecked(a[i]).writeJson(j, version);
@@ -954,13 +954,13 @@ export class StreamsGroupHeartbeatResponseData extends Message {
         && (this.acceptableRecoveryLagLegacy == 0)
         && (this.taskOffsetIntervalMs == 0)
         && (this.acceptableRecoveryLag == -1)
-        && (this.status != null && this.status!.length == 0)
+        && (this.status != null && changetype<Array<Status>>(this.status).length == 0)
         && (this.activeTasks == null)
         && (this.standbyTasks == null)
         && (this.warmupTasks == null)
         && (this.topologyDescriptionRequired == false)
         && (this.endpointInformationEpoch == 0)
         && (this.partitionsByUserEndpoint == null)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

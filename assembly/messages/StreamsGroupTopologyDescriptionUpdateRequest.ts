@@ -38,7 +38,7 @@ export class TopologyDescriptionNode {
       const n = r.arrayLength(345455 /* TopologyDescriptionNode.SourceTopics */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
+        changetype<Array<string>>(a).push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
       }
     }
     {
@@ -48,14 +48,14 @@ export class TopologyDescriptionNode {
       const n = r.arrayLength(345472 /* TopologyDescriptionNode.Stores */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.stores);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
+        changetype<Array<string>>(a).push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
       }
     }
     {
       const n = r.arrayLength(345473 /* TopologyDescriptionNode.Successors */, true, false);
       const a: Array<string> | null = n < 0 ? null : emptied(this.successors);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
+        changetype<Array<string>>(a).push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
       }
     }
     {
@@ -64,7 +64,7 @@ export class TopologyDescriptionNode {
         const raw = r.taggedField(345088 /* TopologyDescriptionNode tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -88,7 +88,7 @@ export class TopologyDescriptionNode {
       if (this.sinkTopic == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.sinkTopic!, true);
+        w.string(changetype<string>(this.sinkTopic), true);
       }
     }
     {
@@ -209,7 +209,7 @@ export class TopologyDescriptionNode {
         && (this.sinkTopic == null)
         && (this.stores.length == 0)
         && (this.successors.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -231,7 +231,7 @@ export class TopologyDescriptionSubtopology {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionNode();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopologyDescriptionNode>>(a).push(e);
       }
     }
     {
@@ -240,7 +240,7 @@ export class TopologyDescriptionSubtopology {
         const raw = r.taggedField(346112 /* TopologyDescriptionSubtopology tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -307,7 +307,7 @@ export class TopologyDescriptionSubtopology {
   isDefault(): bool {
     return (this.subtopologyId == "")
         && (this.nodes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -332,7 +332,7 @@ export class TopologyDescriptionGlobalStore {
         const raw = r.taggedField(347136 /* TopologyDescriptionGlobalStore tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -393,7 +393,7 @@ export class TopologyDescriptionGlobalStore {
   isDefault(): bool {
     return (this.source.isDefault())
         && (this.processor.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -412,7 +412,7 @@ export class TopologyDescription {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionSubtopology();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopologyDescriptionSubtopology>>(a).push(e);
       }
     }
     {
@@ -421,7 +421,7 @@ export class TopologyDescription {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionGlobalStore();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TopologyDescriptionGlobalStore>>(a).push(e);
       }
     }
     {
@@ -430,7 +430,7 @@ export class TopologyDescription {
         const raw = r.taggedField(348160 /* TopologyDescription tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -515,7 +515,7 @@ export class TopologyDescription {
   isDefault(): bool {
     return (this.subtopologies.length == 0)
         && (this.globalStores.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -550,7 +550,7 @@ export class StreamsGroupTopologyDescriptionUpdateRequestData extends Message {
         const raw = r.taggedField(356352 /* StreamsGroupTopologyDescriptionUpdateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -627,6 +627,6 @@ export class StreamsGroupTopologyDescriptionUpdateRequestData extends Message {
         && (this.memberId == "")
         && (this.topologyEpoch == 0)
         && (this.topologyDescription.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class SyncGroupRequestAssignment {
         const raw = r.taggedField(358400 /* SyncGroupRequestAssignment tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class SyncGroupRequestAssignment {
   isDefault(): bool {
     return (this.memberId == "")
         && (this.assignment.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -128,7 +128,7 @@ export class SyncGroupRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new SyncGroupRequestAssignment();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<SyncGroupRequestAssignment>>(a).push(e);
       }
     }
     if (version >= 4) {
@@ -137,7 +137,7 @@ export class SyncGroupRequestData extends Message {
         const raw = r.taggedField(359424 /* SyncGroupRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -157,7 +157,7 @@ export class SyncGroupRequestData extends Message {
         if (version >= 3) w.length(-1, version >= 4, false);
         else w.fail(359620 /* SyncGroupRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 4);
+        w.string(changetype<string>(this.groupInstanceId), version >= 4);
       }
     }
     if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(359620 /* SyncGroupRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -166,7 +166,7 @@ export class SyncGroupRequestData extends Message {
         if (version >= 5) w.length(-1, version >= 4, false);
         else w.fail(359623 /* SyncGroupRequestData.ProtocolType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.protocolType!, version >= 4);
+        w.string(changetype<string>(this.protocolType), version >= 4);
       }
     }
     if (version >= 5) {
@@ -174,7 +174,7 @@ export class SyncGroupRequestData extends Message {
         if (version >= 5) w.length(-1, version >= 4, false);
         else w.fail(359729 /* SyncGroupRequestData.ProtocolName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.protocolName!, version >= 4);
+        w.string(changetype<string>(this.protocolName), version >= 4);
       }
     }
     {
@@ -275,6 +275,6 @@ export class SyncGroupRequestData extends Message {
         && (this.protocolType == null)
         && (this.protocolName == null)
         && (this.assignments.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -47,7 +47,7 @@ export class SyncGroupResponseData extends Message {
         const raw = r.taggedField(360448 /* SyncGroupResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -64,7 +64,7 @@ export class SyncGroupResponseData extends Message {
         if (version >= 5) w.length(-1, version >= 4, false);
         else w.fail(360647 /* SyncGroupResponseData.ProtocolType */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.protocolType!, version >= 4);
+        w.string(changetype<string>(this.protocolType), version >= 4);
       }
     }
     if (version >= 5) {
@@ -72,7 +72,7 @@ export class SyncGroupResponseData extends Message {
         if (version >= 5) w.length(-1, version >= 4, false);
         else w.fail(360753 /* SyncGroupResponseData.ProtocolName */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.protocolName!, version >= 4);
+        w.string(changetype<string>(this.protocolName), version >= 4);
       }
     }
     {
@@ -139,6 +139,6 @@ export class SyncGroupResponseData extends Message {
         && (this.protocolType == null)
         && (this.protocolName == null)
         && (this.assignment.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

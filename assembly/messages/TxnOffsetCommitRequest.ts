@@ -42,7 +42,7 @@ export class TxnOffsetCommitRequestPartition {
         const raw = r.taggedField(361472 /* TxnOffsetCommitRequestPartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -61,7 +61,7 @@ export class TxnOffsetCommitRequestPartition {
       if (this.committedMetadata == null) {
         w.length(-1, version >= 3, false);
       } else {
-        w.string(this.committedMetadata!, version >= 3);
+        w.string(changetype<string>(this.committedMetadata), version >= 3);
       }
     }
     if (version >= 3) {
@@ -117,7 +117,7 @@ export class TxnOffsetCommitRequestPartition {
         && (this.committedOffset == 0)
         && (this.committedLeaderEpoch == -1)
         && (this.committedMetadata == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -144,7 +144,7 @@ export class TxnOffsetCommitRequestTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitRequestPartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TxnOffsetCommitRequestPartition>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -153,7 +153,7 @@ export class TxnOffsetCommitRequestTopic {
         const raw = r.taggedField(362496 /* TxnOffsetCommitRequestTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -231,7 +231,7 @@ export class TxnOffsetCommitRequestTopic {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -283,7 +283,7 @@ export class TxnOffsetCommitRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitRequestTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TxnOffsetCommitRequestTopic>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -292,7 +292,7 @@ export class TxnOffsetCommitRequestData extends Message {
         const raw = r.taggedField(363520 /* TxnOffsetCommitRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -323,7 +323,7 @@ export class TxnOffsetCommitRequestData extends Message {
         if (version >= 3) w.length(-1, version >= 3, false);
         else w.fail(363716 /* TxnOffsetCommitRequestData.GroupInstanceId */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.string(this.groupInstanceId!, version >= 3);
+        w.string(changetype<string>(this.groupInstanceId), version >= 3);
       }
     }
     if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(363716 /* TxnOffsetCommitRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
@@ -433,6 +433,6 @@ export class TxnOffsetCommitRequestData extends Message {
         && (this.memberId == "")
         && (this.groupInstanceId == null)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -32,7 +32,7 @@ export class TxnOffsetCommitResponsePartition {
         const raw = r.taggedField(364544 /* TxnOffsetCommitResponsePartition tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class TxnOffsetCommitResponsePartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -108,7 +108,7 @@ export class TxnOffsetCommitResponseTopic {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitResponsePartition();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TxnOffsetCommitResponsePartition>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -117,7 +117,7 @@ export class TxnOffsetCommitResponseTopic {
         const raw = r.taggedField(365568 /* TxnOffsetCommitResponseTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -195,7 +195,7 @@ export class TxnOffsetCommitResponseTopic {
     return (this.name == "")
         && (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -217,7 +217,7 @@ export class TxnOffsetCommitResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitResponseTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<TxnOffsetCommitResponseTopic>>(a).push(e);
       }
     }
     if (version >= 3) {
@@ -226,7 +226,7 @@ export class TxnOffsetCommitResponseData extends Message {
         const raw = r.taggedField(366592 /* TxnOffsetCommitResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -293,6 +293,6 @@ export class TxnOffsetCommitResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -42,7 +42,7 @@ export class FeatureUpdateKey {
         const raw = r.taggedField(371712 /* FeatureUpdateKey tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -115,7 +115,7 @@ export class FeatureUpdateKey {
         && (this.maxVersionLevel == 0)
         && (this.allowDowngrade == false)
         && (this.upgradeType == 1)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -139,7 +139,7 @@ export class UpdateFeaturesRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FeatureUpdateKey();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<FeatureUpdateKey>>(a).push(e);
       }
     }
     if (version >= 1) {
@@ -151,7 +151,7 @@ export class UpdateFeaturesRequestData extends Message {
         const raw = r.taggedField(372736 /* UpdateFeaturesRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -230,6 +230,6 @@ export class UpdateFeaturesRequestData extends Message {
     return (this.timeoutMs == 60000)
         && (this.featureUpdates.length == 0)
         && (this.validateOnly == false)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -37,7 +37,7 @@ export class UpdatableFeatureResult {
         const raw = r.taggedField(373760 /* UpdatableFeatureResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -53,7 +53,7 @@ export class UpdatableFeatureResult {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     {
@@ -101,7 +101,7 @@ export class UpdatableFeatureResult {
     return (this.feature == "")
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -133,7 +133,7 @@ export class UpdateFeaturesResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new UpdatableFeatureResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<UpdatableFeatureResult>>(a).push(e);
       }
     }
     {
@@ -142,7 +142,7 @@ export class UpdateFeaturesResponseData extends Message {
         const raw = r.taggedField(374784 /* UpdateFeaturesResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -158,7 +158,7 @@ export class UpdateFeaturesResponseData extends Message {
       if (this.errorMessage == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.errorMessage!, true);
+        w.string(changetype<string>(this.errorMessage), true);
       }
     }
     if (version <= 1) {
@@ -235,6 +235,6 @@ export class UpdateFeaturesResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == "")
         && (this.results.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

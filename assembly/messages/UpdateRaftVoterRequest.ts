@@ -37,7 +37,7 @@ export class Listener {
         const raw = r.taggedField(9216 /* Listener tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -97,7 +97,7 @@ export class Listener {
     return (this.name == "")
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -122,7 +122,7 @@ export class KRaftVersionFeature {
         const raw = r.taggedField(375808 /* KRaftVersionFeature tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -171,7 +171,7 @@ export class KRaftVersionFeature {
   isDefault(): bool {
     return (this.minSupportedVersion == 0)
         && (this.maxSupportedVersion == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -210,7 +210,7 @@ export class UpdateRaftVoterRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<Listener>>(a).push(e);
       }
     }
     {
@@ -222,7 +222,7 @@ export class UpdateRaftVoterRequestData extends Message {
         const raw = r.taggedField(376832 /* UpdateRaftVoterRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -232,7 +232,7 @@ export class UpdateRaftVoterRequestData extends Message {
       if (this.clusterId == null) {
         w.length(-1, true, false);
       } else {
-        w.string(this.clusterId!, true);
+        w.string(changetype<string>(this.clusterId), true);
       }
     }
     {
@@ -343,6 +343,6 @@ export class UpdateRaftVoterRequestData extends Message {
         && (this.voterDirectoryId.isZero())
         && (this.listeners.length == 0)
         && (this.kRaftVersionFeature.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

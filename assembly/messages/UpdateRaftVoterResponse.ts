@@ -42,7 +42,7 @@ export class CurrentLeader {
         const raw = r.taggedField(377856 /* CurrentLeader tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class CurrentLeader {
         && (this.leaderEpoch == -1)
         && (this.host == "")
         && (this.port == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -145,7 +145,7 @@ export class UpdateRaftVoterResponseData extends Message {
           r.absorb(t, 379158 /* UpdateRaftVoterResponseData.CurrentLeader */);
         } else {
           if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-          this.unknownTaggedFields!.push(raw);
+          changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
         }
       }
     }
@@ -221,6 +221,6 @@ export class UpdateRaftVoterResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.currentLeader.isDefault())
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

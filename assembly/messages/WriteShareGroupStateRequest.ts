@@ -42,7 +42,7 @@ export class StateBatch {
         const raw = r.taggedField(305152 /* StateBatch tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -113,7 +113,7 @@ export class StateBatch {
         && (this.lastOffset == 0)
         && (this.deliveryState == 0)
         && (this.deliveryCount == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -155,7 +155,7 @@ export class PartitionData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new StateBatch();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<StateBatch>>(a).push(e);
       }
     }
     {
@@ -164,7 +164,7 @@ export class PartitionData {
         const raw = r.taggedField(31744 /* PartitionData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -275,7 +275,7 @@ export class PartitionData {
         && (this.startOffset == 0)
         && (this.deliveryCompleteCount == -1)
         && (this.stateBatches.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -297,7 +297,7 @@ export class WriteStateData {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<PartitionData>>(a).push(e);
       }
     }
     {
@@ -306,7 +306,7 @@ export class WriteStateData {
         const raw = r.taggedField(381952 /* WriteStateData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -373,7 +373,7 @@ export class WriteStateData {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -395,7 +395,7 @@ export class WriteShareGroupStateRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WriteStateData();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<WriteStateData>>(a).push(e);
       }
     }
     {
@@ -404,7 +404,7 @@ export class WriteShareGroupStateRequestData extends Message {
         const raw = r.taggedField(382976 /* WriteShareGroupStateRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -471,6 +471,6 @@ export class WriteShareGroupStateRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

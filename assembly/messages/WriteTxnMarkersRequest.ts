@@ -27,7 +27,7 @@ export class WritableTxnMarkerTopic {
       const n = r.arrayLength(386257 /* WritableTxnMarkerTopic.PartitionIndexes */, true, false);
       const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
-        a!.push(r.int32(386257 /* WritableTxnMarkerTopic.PartitionIndexes */));
+        changetype<Array<i32>>(a).push(r.int32(386257 /* WritableTxnMarkerTopic.PartitionIndexes */));
       }
     }
     {
@@ -36,7 +36,7 @@ export class WritableTxnMarkerTopic {
         const raw = r.taggedField(386048 /* WritableTxnMarkerTopic tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -101,7 +101,7 @@ export class WritableTxnMarkerTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitionIndexes.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -137,7 +137,7 @@ export class WritableTxnMarker {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerTopic();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<WritableTxnMarkerTopic>>(a).push(e);
       }
     }
     {
@@ -152,7 +152,7 @@ export class WritableTxnMarker {
         const raw = r.taggedField(387072 /* WritableTxnMarker tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -263,7 +263,7 @@ export class WritableTxnMarker {
         && (this.topics.length == 0)
         && (this.coordinatorEpoch == 0)
         && (this.transactionVersion == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -280,7 +280,7 @@ export class WriteTxnMarkersRequestData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarker();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<WritableTxnMarker>>(a).push(e);
       }
     }
     {
@@ -289,7 +289,7 @@ export class WriteTxnMarkersRequestData extends Message {
         const raw = r.taggedField(388096 /* WriteTxnMarkersRequestData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -345,6 +345,6 @@ export class WriteTxnMarkersRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.markers.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

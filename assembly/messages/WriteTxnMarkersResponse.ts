@@ -32,7 +32,7 @@ export class WritableTxnMarkerPartitionResult {
         const raw = r.taggedField(389120 /* WritableTxnMarkerPartitionResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -81,7 +81,7 @@ export class WritableTxnMarkerPartitionResult {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -103,7 +103,7 @@ export class WritableTxnMarkerTopicResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerPartitionResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<WritableTxnMarkerPartitionResult>>(a).push(e);
       }
     }
     {
@@ -112,7 +112,7 @@ export class WritableTxnMarkerTopicResult {
         const raw = r.taggedField(390144 /* WritableTxnMarkerTopicResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -179,7 +179,7 @@ export class WritableTxnMarkerTopicResult {
   isDefault(): bool {
     return (this.name == "")
         && (this.partitions.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -201,7 +201,7 @@ export class WritableTxnMarkerResult {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerTopicResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<WritableTxnMarkerTopicResult>>(a).push(e);
       }
     }
     {
@@ -210,7 +210,7 @@ export class WritableTxnMarkerResult {
         const raw = r.taggedField(391168 /* WritableTxnMarkerResult tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -277,7 +277,7 @@ export class WritableTxnMarkerResult {
   isDefault(): bool {
     return (this.producerId == 0)
         && (this.topics.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
@@ -294,7 +294,7 @@ export class WriteTxnMarkersResponseData extends Message {
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerResult();
         e.read(r, version);
-        a!.push(e);
+        changetype<Array<WritableTxnMarkerResult>>(a).push(e);
       }
     }
     {
@@ -303,7 +303,7 @@ export class WriteTxnMarkersResponseData extends Message {
         const raw = r.taggedField(392192 /* WriteTxnMarkersResponseData tagged fields */);
         if (raw == null) break;
         if (this.unknownTaggedFields == null) this.unknownTaggedFields = new Array<RawTaggedField>();
-        this.unknownTaggedFields!.push(raw);
+        changetype<Array<RawTaggedField>>(this.unknownTaggedFields).push(raw);
       }
     }
   }
@@ -359,6 +359,6 @@ export class WriteTxnMarkersResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.markers.length == 0)
-        && (this.unknownTaggedFields == null || this.unknownTaggedFields!.length == 0);
+        && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
