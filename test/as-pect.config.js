@@ -23,7 +23,7 @@ export default {
       proxy_increment_metric: () => 0,
       proxy_get_property: () => 1, // NotFound
       proxy_get_shared_data: () => 1, // NotFound: each spec's VM learns alone
-      proxy_set_shared_data: () => 0,
+      proxy_set_shared_data: () => 2, // BadArgument: no shared data here (session.ts ShareSessionOpeners)
       proxy_http_call: () => 1, // no cluster: external decisions fail (their specs ask nothing)
       proxy_get_header_map_value: () => 1,
       proxy_continue_stream: () => 0,

@@ -451,6 +451,16 @@ describe("Metadata", () => {
     expect(check("User:admin", 3, 12, metadata(["orders.new"])).kind).toBe(VerdictKind.Pass);
   });
 
+  // The broker auto-creates with CreateTopics: limits.apis denying it denies this way too.
+  it("turns auto-creation off when limits.apis does not allow CreateTopics, and refuses the topic before v4", () => {
+    const noCreate = policyOf(POLICY.replace('"limits": {"createTopics"', '"limits": {"apis": {"deny": ["CreateTopics"]}, "createTopics"'));
+    const fwd = changetype<MetadataRequestData>(forwardedBody(run(noCreate, session("User:admin"), 3, 12, metadata(["orders.new"]), ctxs)));
+    expect(fwd.allowAutoTopicCreation).toBe(false);
+    const old = changetype<MetadataRequestData>(forwardedBody(run(noCreate, session("User:admin"), 3, 3, metadata(["orders.eu", "orders.new"]), ctxs)));
+    expect(old.topics!.length).toBe(0);
+    expect(run(policyOf(POLICY), session("User:admin"), 3, 12, metadata(["orders.new"]), ctxs).kind).toBe(VerdictKind.Pass);
+  });
+
   it("refuses a topic limits.createTopics forbids before v4, with the limit's error", () => {
     const fwd = changetype<MetadataRequestData>(forwardedBody(check("User:admin", 3, 3, metadata(["orders.eu", "payments"]))));
     expect(fwd.topics!.length).toBe(1);
@@ -682,6 +692,19 @@ describe("CreateTopics", () => {
     expect(t.configs!.length).toBe(0);
     expect(t.numPartitions).toBe(-1);
     expect(t.replicationFactor).toBe(-1);
+    expect(t.topicConfigErrorCode).toBe(TAF);
+  });
+
+  // A validation is answered with the configs a topic would get: DescribeConfigs by another name.
+  it("withholds them too when limits.apis does not allow DescribeConfigs, whoever asks", () => {
+    const noDescribe = policyOf(POLICY.replace('"limits": {"createTopics"', '"limits": {"apis": {"deny": ["DescribeConfigs"]}, "createTopics"'));
+    const req = createTopics(["orders.eu"]);
+    req.validateOnly = true;
+    expect(run(noDescribe, session("User:admin"), 19, 7, req, ctxs).kind).toBe(VerdictKind.Pass);
+    const broker = new CreateTopicsResponseData();
+    broker.topics.push(created("orders.eu"));
+    const t = createdAnswer(changetype<CreateTopicsResponseData>(rewritten(19, 7, broker)), "orders.eu");
+    expect(t.configs!.length).toBe(0);
     expect(t.topicConfigErrorCode).toBe(TAF);
   });
 });

@@ -66,7 +66,7 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { Answer } from "../external";
-import { memberKey, AwaitedAssignment } from "../session";
+import { memberKey, AwaitedAssignment, ShareSessionOpeners } from "../session";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { walkForRewrite, lastWalk } from "../responses";
@@ -929,10 +929,17 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
   if (opens) {
     // Only a ShareFetch opens one (replacing the member's session, whichever connection had
     // it); the broker refuses a ShareAcknowledge at epoch 0.
-    if (ctx.apiKey == SHARE_FETCH_KEY && key != null) ctx.session.shareSessions.remember(key, true);
+    if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {
+      ctx.session.shareSessions.remember(key, true);
+      ShareSessionOpeners.opened(ctx.session, key);
+    }
   } else if (key == null || !ctx.session.shareSessions.opened(key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
       "share session not opened on this connection", SHARE_SESSION_NOT_FOUND);
+    return ctx.respond(shareSessionNotFound(ctx.apiKey));
+  } else if (!ShareSessionOpeners.isOpener(ctx.session, key)) {
+    ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
+      "share session reopened by another connection since this one opened it", SHARE_SESSION_NOT_FOUND);
     return ctx.respond(shareSessionNotFound(ctx.apiKey));
   } else if (ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key) && !sessionStillAllowed(ctx, key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),

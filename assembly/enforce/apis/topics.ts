@@ -9,7 +9,7 @@ import { Message } from "../../protocol/message";
 import { EntityKind, EntityWalk } from "../../protocol/walk";
 import { Uuid } from "../../protocol/uuid";
 import {
-  TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, errorMessage,
+  TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, POLICY_VIOLATION, errorMessage,
 } from "../../protocol/errors";
 import { FetchRequestData, ForgottenTopic } from "../../messages/FetchRequest";
 import { FetchResponseData } from "../../messages/FetchResponse";
@@ -415,6 +415,8 @@ function anyTopicId(topics: Array<MetadataRequestTopic>): bool {
  * replication factor, which limits.createTopics leaves unchecked (as -1 in CreateTopics).
  */
 function autoCreationRefusal(ctx: RequestContext, name: string, anyTopic: bool): PolicyViolation | null {
+  const api = creationApiRefusal(ctx);
+  if (api != null) return api;
   if (!anyTopic && !ctx.allowed(ResourceType.Topic, name, AclOperation.Create)) {
     return new PolicyViolation(TOPIC_AUTHORIZATION_FAILED, "CREATE not allowed");
   }
@@ -711,11 +713,24 @@ export function createAclRefusal(ctx: RequestContext, name: string, anyTopic: bo
     return logged(ctx, name, new PolicyViolation(INVALID_REQUEST,
       "Creation of internal topic " + CLUSTER_METADATA_TOPIC + " is prohibited."));
   }
+  const api = creationApiRefusal(ctx);
+  if (api != null) return logged(ctx, name, api);
   if (anyTopic) return null;
   const code = ctx.check(ResourceType.Topic, name, AclOperation.Create);
   if (code == 0) return null;
   return new PolicyViolation(code, "Authorization failed.");
 }
+
+/**
+ * Topics the broker creates for other APIs (Metadata's auto-creation, a streams topology's
+ * internal topics) it creates with CreateTopics: not allowed by limits.apis, none is created.
+ */
+function creationApiRefusal(ctx: RequestContext): PolicyViolation | null {
+  return ctx.policy.isApiKeyAllowed(CREATE_TOPICS_KEY) ? null : new PolicyViolation(POLICY_VIOLATION, "CreateTopics not allowed by limits.apis");
+}
+
+const CREATE_TOPICS_KEY: i16 = 19;
+const DESCRIBE_CONFIGS_KEY: i16 = 32;
 
 /** limits.createTopics on a topic Kafka would create (-1: the broker's default), logged; null if within. */
 export function createLimitRefusal(ctx: RequestContext, name: string, partitions: i32, replicationFactor: i16): PolicyViolation | null {
@@ -757,7 +772,10 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
       continue;
     }
     split.kept.push(topic);
-    if (!ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs)) split.configsWithheld.add(topic.name);
+    // As DescribeConfigs would: limits.apis may not allow it either.
+    if (!ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs) || !ctx.policy.isApiKeyAllowed(DESCRIBE_CONFIGS_KEY)) {
+      split.configsWithheld.add(topic.name);
+    }
   }
   req.topics = split.kept;
   const verdict = split.settle(ctx, req);

@@ -2,12 +2,14 @@
 // id, and a full ShareFetch from any connection replaces it. Under the mock Envoy host:
 //   bob (READ on "public" and on group "shared") opens the session of member M with "public";
 //   alice (READ on "secret") reopens M's session on her connection with "secret" (bob's full
-//   fetch had ended hers); bob's next incremental ShareFetch, naming nothing, is answered by the
-//   broker from the session as it now is: secret's records. The filter passed them to bob.
-// Kafka authorizes every partition of the session at every fetch; the filter now holds the
-// answer to the session as this connection's checked requests named it: any other topic comes
-// back with TOPIC_AUTHORIZATION_FAILED, no records and nothing acquired, logged as a refusal,
-// and the rest of the answer is untouched.
+//   fetch had ended hers); bob's next incremental ShareFetch, naming nothing, would be answered
+//   by the broker from the session as it now is: secret's records, acquired for M.
+// Kafka authorizes every partition of the session at every fetch. The filter keeps, in Envoy's
+// shared data, which connection last opened each session: bob's incremental fetch is answered
+// SHARE_SESSION_NOT_FOUND, nothing reaches the broker. A session reopened through another Envoy
+// is not seen here; then the answer is held to the session as this connection's checked
+// requests named it: any other topic comes back with TOPIC_AUTHORIZATION_FAILED, no records
+// and nothing acquired, logged as a refusal, and the rest of the answer is untouched.
 //
 //   node assembly/filter/testing/share-sessions.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -41,7 +43,10 @@ const h = new Host(WASM, { config: POLICY });
 if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-1)));
 /** A TLS client `cn`, and what its connection has sent each way since the last look. */
 function client(id, cn) {
-  const c = h.connect(id, { "source.address": "10.1.1.1:5000", "connection.subject_peer_certificate": "CN=" + cn });
+  const connectionId = Buffer.alloc(8);
+  connectionId.writeBigUInt64LE(BigInt(id));
+  const c = h.connect(id, { "source.address": "10.1.1.1:5000", "connection.subject_peer_certificate": "CN=" + cn, "connection.id": connectionId,
+    "destination.address": "127.0.0.1:19094" });
   const seen = { [DOWNSTREAM]: 0, [UPSTREAM]: 0 };
   c.fresh = (type) => { const all = c.output(type); const out = all.subarray(seen[type]); seen[type] = all.length; return out; };
   return c;
@@ -86,10 +91,27 @@ check("alice's full ShareFetch of secret goes on", alice.fresh(DOWNSTREAM).lengt
 alice.feed(UPSTREAM, answer(2, [[SECRET, ""]]));
 alice.fresh(UPSTREAM);
 
-// bob's incremental fetch is answered from the session as alice left it.
+// bob's incremental fetch would be answered from the session as alice left it: the filter saw
+// her connection reopen it (Envoy's shared data, every VM's), so bob's session has ended.
+let lines = h.logs.length;
 bob.feed(DOWNSTREAM, shareFetch(3, 1, []));
-check("bob's incremental ShareFetch goes on (the session was opened on his connection)", bob.fresh(DOWNSTREAM).length > 0);
-const lines = h.logs.length;
+const toBroker = bob.fresh(DOWNSTREAM);
+check("bob's incremental ShareFetch after alice reopened the session: only the filter's probe reaches the broker",
+  toBroker.length > 0 && toBroker.readInt16BE(4) === 18, `${toBroker.length} bytes, api ${toBroker.length > 6 ? toBroker.readInt16BE(4) : "-"}`);
+bob.feed(UPSTREAM, message("response", 18, 0, 3, { errorCode: 0, apiKeys: [] }));
+check("bob is told SHARE_SESSION_NOT_FOUND", decode(bob.fresh(UPSTREAM), false, 78, 1).body.errorCode === 122);
+check("the refusal says the session was reopened by another connection", h.logs.slice(lines).some((l) => l.msg.includes("denied ShareFetch principal=User:CN=bob") &&
+  l.msg.includes("reopened by another connection")), JSON.stringify(h.logs.slice(lines).map((l) => l.msg)));
+
+// A session reopened through another Envoy in front of the same broker is not seen here: bob,
+// the last opener here, goes on, and the broker's answer is held to what his connection checked.
+bob.feed(DOWNSTREAM, shareFetch(4, 0, [PUBLIC]));
+bob.fresh(DOWNSTREAM);
+bob.feed(UPSTREAM, answer(4, [[PUBLIC, ""]]));
+bob.fresh(UPSTREAM);
+bob.feed(DOWNSTREAM, shareFetch(3, 1, []));
+check("bob's incremental ShareFetch goes on (he opened the session last, as far as this Envoy saw)", bob.fresh(DOWNSTREAM).length > 0);
+lines = h.logs.length;
 bob.feed(UPSTREAM, answer(3, [[SECRET, "SECRET-RECORDS"], [PUBLIC, "PUBLIC-RECORDS"], [UNSEEN, "UNSEEN-RECORDS"]]));
 const toBob = got(bob.fresh(UPSTREAM));
 check("bob gets none of secret's records, TOPIC_AUTHORIZATION_FAILED, nothing acquired", JSON.stringify(toBob[SECRET]) === JSON.stringify([[29, "", 0]]), JSON.stringify(toBob));
@@ -98,7 +120,11 @@ check("a topic whose id this VM has not seen: refused, no records", JSON.stringi
 check("the refusal is logged for bob and secret", h.logs.slice(lines).some((l) => l.msg.includes("denied ShareFetch principal=User:CN=bob") && l.msg.includes("TOPIC:secret")),
   JSON.stringify(h.logs.slice(lines).map((l) => l.msg)));
 
-// alice's own answer is hers, untouched.
+// alice's own answer is hers, untouched (her client reopens the session bob took, then goes on).
+alice.feed(DOWNSTREAM, shareFetch(5, 0, [SECRET]));
+alice.fresh(DOWNSTREAM);
+alice.feed(UPSTREAM, answer(5, [[SECRET, ""]]));
+alice.fresh(UPSTREAM);
 alice.feed(DOWNSTREAM, shareFetch(3, 1, []));
 alice.fresh(DOWNSTREAM);
 const hers = answer(3, [[SECRET, "SECRET-RECORDS"]]);
