@@ -424,11 +424,6 @@ export function makeEnforcer(connectionId: u32, config: FilterConfig): KafkaHand
   const address = getProperty(["source", "address"]);
   const listener = getProperty(["plugin_name"]);
   const e = new Enforcer(config, address != null ? address : "", "", listener != null ? listener : "");
-  // Envoy's connection.id: a uint64, unique among the process's connections.
-  const id = getPropertyBytes(["connection", "id"]);
-  e.session.connection = id != null && id.length == 8 ? load<u64>(id.dataStart).toString() : e.session.address;
-  const listening = getProperty(["destination", "address"]);
-  e.session.listenerAddress = listening != null ? listening : "";
   const external = config.external;
   if (external != null) {
     const destination = getProperty(["destination", "address"]);

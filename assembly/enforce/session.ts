@@ -33,12 +33,6 @@ export class Session {
   saslUnanswered: i32 = 0;
   /** A SASL exchange succeeded on this connection: the principal is its user. */
   signedIn: bool = false;
-  /**
-   * This connection among every connection of this Envoy (Envoy's connection id, else the
-   * client's address), and the listener's address it came to: see ShareSessionOpeners.
-   */
-  connection: string = "";
-  listenerAddress: string = "";
 
   /**
    * Fetch sessions (KIP-227) the broker opened for this connection, by id. An incremental fetch
@@ -177,35 +171,35 @@ export class AwaitedAssignment {
 }
 
 /**
- * Which connection last opened each share session, across every VM of this Envoy (the shared
+ * Whose connection last opened each share session, across every VM of this Envoy (the shared
  * data). The broker keys a share session by group and member id, and a full ShareFetch from any
  * connection replaces it; an incremental ShareFetch names only what changed and is served from
- * the session as it now is. So a connection whose session another connection reopened (a
- * member id is the client's own, and ShareGroupDescribe shows it) must not go on with it: the
- * broker would acquire the other connection's topics for the member, records the filter could
- * then only blank, locked and counted towards their delivery limit (Kafka authorizes each
- * partition at every fetch). Such a request is answered as one in a session the broker does
- * not have, and its client starts over with a full fetch, which is checked. Not seen here: a
- * session reopened through another Envoy in front of the same broker.
+ * the session as it now is. So a principal whose session another principal reopened (a member
+ * id is the client's own, and ShareGroupDescribe shows it) must not go on with it: the broker
+ * would acquire the other principal's topics for the member, records the filter could then
+ * only blank, locked and counted towards their delivery limit (Kafka authorizes each partition
+ * at every fetch). Such a request is answered as one in a session the broker does not have,
+ * and its client starts over with a full fetch, which is checked. By principal, not by
+ * connection: a member keeps a session on each broker it fetches from, each opened on its own
+ * connection, and one listener's address does not tell a broker (it may have several). Not
+ * seen here: a session reopened through another Envoy in front of the same broker.
  *
  * Slots, not one key per session: shared data keeps every key for the life of Envoy, and member
  * ids are the clients' own. A session whose slot another session took since is answered the
  * same way (its client starts over), never let through.
  */
 export class ShareSessionOpeners {
-  /** Connection `session` opened (a full ShareFetch of) share session `key` (memberKey). */
+  /** `session`'s principal opened (a full ShareFetch of) share session `key` (memberKey). */
   static opened(session: Session, key: string): void {
-    const entry = session.listenerAddress + "\n" + key;
-    if (!setSharedText(slotOf(entry), entry + "\n" + session.connection)) sharedDataRefused = true;
+    if (!setSharedText(slotOf(key), key + "\n" + session.principal)) sharedDataRefused = true;
   }
 
-  /** Whether connection `session` is the last to have opened share session `key`. */
+  /** Whether `session`'s principal is the last to have opened share session `key`. */
   static isOpener(session: Session, key: string): bool {
-    // A host without shared data (Envoy has it): as before openers were kept, the answers' check alone.
+    // A host without shared data (Envoy has it): the answers' check alone, as before openers were kept.
     if (sharedDataRefused) return true;
-    const entry = session.listenerAddress + "\n" + key;
-    const held = getSharedText(slotOf(entry));
-    return held != null && held == entry + "\n" + session.connection;
+    const held = getSharedText(slotOf(key));
+    return held != null && held == key + "\n" + session.principal;
   }
 }
 
@@ -213,8 +207,8 @@ let sharedDataRefused = false;
 
 const OPENER_SLOTS: u32 = 16384;
 
-function slotOf(entry: string): string {
+function slotOf(key: string): string {
   let h: u32 = 2166136261; // FNV-1a over the UTF-16 code units
-  for (let i = 0; i < entry.length; i++) h = (h ^ <u32>entry.charCodeAt(i)) * 16777619;
+  for (let i = 0; i < key.length; i++) h = (h ^ <u32>key.charCodeAt(i)) * 16777619;
   return "kafka.share_session." + (h & (OPENER_SLOTS - 1)).toString();
 }

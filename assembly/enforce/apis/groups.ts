@@ -939,7 +939,7 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
     return ctx.respond(shareSessionNotFound(ctx.apiKey));
   } else if (!ShareSessionOpeners.isOpener(ctx.session, key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
-      "share session reopened by another connection since this one opened it", SHARE_SESSION_NOT_FOUND);
+      "share session reopened by another principal", SHARE_SESSION_NOT_FOUND);
     return ctx.respond(shareSessionNotFound(ctx.apiKey));
   } else if (ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key) && !sessionStillAllowed(ctx, key)) {
     ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),

@@ -5,7 +5,7 @@
 //   fetch had ended hers); bob's next incremental ShareFetch, naming nothing, would be answered
 //   by the broker from the session as it now is: secret's records, acquired for M.
 // Kafka authorizes every partition of the session at every fetch. The filter keeps, in Envoy's
-// shared data, which connection last opened each session: bob's incremental fetch is answered
+// shared data, whose connection last opened each session: bob's incremental fetch is answered
 // SHARE_SESSION_NOT_FOUND, nothing reaches the broker. A session reopened through another Envoy
 // is not seen here; then the answer is held to the session as this connection's checked
 // requests named it: any other topic comes back with TOPIC_AUTHORIZATION_FAILED, no records
@@ -92,7 +92,7 @@ alice.feed(UPSTREAM, answer(2, [[SECRET, ""]]));
 alice.fresh(UPSTREAM);
 
 // bob's incremental fetch would be answered from the session as alice left it: the filter saw
-// her connection reopen it (Envoy's shared data, every VM's), so bob's session has ended.
+// her reopen it (Envoy's shared data, every VM's), so bob's session has ended.
 let lines = h.logs.length;
 bob.feed(DOWNSTREAM, shareFetch(3, 1, []));
 const toBroker = bob.fresh(DOWNSTREAM);
@@ -100,8 +100,8 @@ check("bob's incremental ShareFetch after alice reopened the session: only the f
   toBroker.length > 0 && toBroker.readInt16BE(4) === 18, `${toBroker.length} bytes, api ${toBroker.length > 6 ? toBroker.readInt16BE(4) : "-"}`);
 bob.feed(UPSTREAM, message("response", 18, 0, 3, { errorCode: 0, apiKeys: [] }));
 check("bob is told SHARE_SESSION_NOT_FOUND", decode(bob.fresh(UPSTREAM), false, 78, 1).body.errorCode === 122);
-check("the refusal says the session was reopened by another connection", h.logs.slice(lines).some((l) => l.msg.includes("denied ShareFetch principal=User:CN=bob") &&
-  l.msg.includes("reopened by another connection")), JSON.stringify(h.logs.slice(lines).map((l) => l.msg)));
+check("the refusal says the session was reopened by another principal", h.logs.slice(lines).some((l) => l.msg.includes("denied ShareFetch principal=User:CN=bob") &&
+  l.msg.includes("reopened by another principal")), JSON.stringify(h.logs.slice(lines).map((l) => l.msg)));
 
 // A session reopened through another Envoy in front of the same broker is not seen here: bob,
 // the last opener here, goes on, and the broker's answer is held to what his connection checked.
