@@ -137,15 +137,6 @@ export function describeTopicPartitionsListing(corr) {
   return sized(Buffer.concat([header, uvarint(1), i32(2000), Buffer.from([0xff]), uvarint(0)]));
 }
 
-/** DescribeTopicPartitions v0's answer: for each [topic, id, partitions] the topic with that many partitions led by broker 1; no next cursor. */
-export function describeTopicPartitionsResponse(corr, topics) {
-  const partition = (p) => Buffer.concat([i16(0), i32(p), i32(1), i32(0), uvarint(2), i32(1), uvarint(2), i32(1), uvarint(0), uvarint(0), uvarint(1), uvarint(0)]);
-  const topicBytes = ([topic, id, partitions]) => Buffer.concat([i16(0), compactString(topic), id, Buffer.from([0]), uvarint(partitions + 1),
-    ...Array.from({ length: partitions }, (_, p) => partition(p)), i32(-2147483648), uvarint(0)]);
-  const body = Buffer.concat([i32(0), uvarint(topics.length + 1), ...topics.map(topicBytes), Buffer.from([0xff]), uvarint(0)]);
-  return sized(Buffer.concat([i32(corr), uvarint(0), body]));
-}
-
 /** ApiVersions v3 (flexible; request header v2), as Kafka's Java client sends it first on every connection. */
 export function apiVersions(corr) {
   const header = Buffer.concat([i16(18), i16(3), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);

@@ -44,7 +44,7 @@ import fs from "node:fs";
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import {
   batch, produce, produceResponse, fetch, fetchResponse, metadata, metadataResponse, metadataListing, metadataResponseTopics,
-  describeTopicPartitionsListing, describeTopicPartitionsResponse, apiVersions, apiVersionsResponse, KAFKA_44_API_RANGES,
+  describeTopicPartitionsListing, apiVersions, apiVersionsResponse, KAFKA_44_API_RANGES,
   listGroups, listGroupsResponse,
 } from "./kafka-bytes.mjs";
 
@@ -279,12 +279,13 @@ for (const [api, big, read, spread] of cases) {
     const { up, down } = exchange(c, listing, everything, corr);
     if (check && !(up.equals(listing) && down.equals(shown))) throw new Error("the listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
   });
+  // The filter answers it from a Metadata listing of its own, sent in its place (the broker's
+  // answer here: the same 200 topics).
   const described = describeTopicPartitionsListing(0);
-  const page = describeTopicPartitionsResponse(0, topics);
   measure("describeTopicPartitions listing of 200 topics, half hidden", 0, (corr, check) => {
-    const { up, down } = exchange(c, described, page, corr);
-    // listings.mjs holds the answer to the codecs; here, that it was cut.
-    if (check && !(up.equals(described) && down.includes("bench.t1") && !down.includes("other.t") && down.length < page.length)) {
+    const { up, down } = exchange(c, described, everything, corr);
+    // listings.mjs holds the answer to Kafka's paging; here, that it was asked and cut.
+    if (check && !(up.readInt16BE(4) === 3 && down.includes("bench.t1") && !down.includes("other.t"))) {
       throw new Error("the DescribeTopicPartitions listing did not come back cut: " + JSON.stringify(h.logs.slice(-3)));
     }
   });
