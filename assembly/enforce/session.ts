@@ -79,12 +79,13 @@ export class Session {
 export class SessionTopics {
   private readonly byKey: Map<string, Set<string>> = new Map<string, Set<string>>();
 
+  /** The ids session `key`'s checked ShareFetches named on this connection; null if none did. */
+  of(key: string): Set<string> | null { return this.byKey.has(key) ? this.byKey.get(key) : null; }
+
   /**
    * The set of session `key` after a ShareFetch allowed `topics` in it: a new set when the
    * fetch `opens` the session (it replaces the member's), else the session's, with them added.
    */
-  /** The ids session `key`'s checked ShareFetches named on this connection; null if none did. */
-  of(key: string): Set<string> | null { return this.byKey.has(key) ? this.byKey.get(key) : null; }
 
   named<T>(key: string, opens: bool, topics: Array<T>): Set<string> {
     let set: Set<string>;

@@ -28,6 +28,9 @@ import { getSharedText, setSharedText } from "../runtime/host";
 const MAX_TOPICS: i32 = 100000;
 /** And their names' bytes (100,000 names of 249 bytes would be 25 MB of a VM's memory). */
 const MAX_NAMES_BYTES: i32 = 16 * 1024 * 1024;
+/** What an empty table starts with (it grows as ids come). */
+const FIRST_SLOTS: i32 = 1024;
+const FIRST_NAMES_BYTES: i32 = 16 * 1024;
 /**
  * Ids one VM publishes in the shared data, which keeps every key for the life of Envoy: a
  * client that has topics created and deleted over and over cannot grow it past this per VM.
@@ -50,12 +53,12 @@ const SHARED_PREFIX = "kafka.topic_id.";
  */
 class IdTable {
   /** Slots, a power of two; an id (hi, lo) at 2 * slot (hi) and 2 * slot + 1 (lo); (0, 0): free. */
-  private slots: i32 = 1024;
-  private ids: StaticArray<i64> = new StaticArray<i64>(2 * 1024);
+  private slots: i32 = FIRST_SLOTS;
+  private ids: StaticArray<i64> = new StaticArray<i64>(2 * FIRST_SLOTS);
   /** Per slot, where its name's bytes start in `names`, and how many. */
-  private nameAt: StaticArray<i32> = new StaticArray<i32>(1024);
-  private nameLength: StaticArray<i32> = new StaticArray<i32>(1024);
-  private names: StaticArray<u8> = new StaticArray<u8>(16 * 1024);
+  private nameAt: StaticArray<i32> = new StaticArray<i32>(FIRST_SLOTS);
+  private nameLength: StaticArray<i32> = new StaticArray<i32>(FIRST_SLOTS);
+  private names: StaticArray<u8> = new StaticArray<u8>(FIRST_NAMES_BYTES);
   /** Bytes of `names` written, and of them those no slot points at any more (renamed). */
   private namesEnd: i32 = 0;
   private namesDropped: i32 = 0;
@@ -117,11 +120,11 @@ class IdTable {
   }
 
   private clear(): void {
-    this.slots = 1024;
-    this.ids = new StaticArray<i64>(2 * 1024);
-    this.nameAt = new StaticArray<i32>(1024);
-    this.nameLength = new StaticArray<i32>(1024);
-    this.names = new StaticArray<u8>(16 * 1024);
+    this.slots = FIRST_SLOTS;
+    this.ids = new StaticArray<i64>(2 * FIRST_SLOTS);
+    this.nameAt = new StaticArray<i32>(FIRST_SLOTS);
+    this.nameLength = new StaticArray<i32>(FIRST_SLOTS);
+    this.names = new StaticArray<u8>(FIRST_NAMES_BYTES);
     this.namesEnd = 0;
     this.namesDropped = 0;
     this.count = 0;
@@ -153,7 +156,7 @@ class IdTable {
    */
   private makeRoom(len: i32): void {
     const live = this.namesEnd - this.namesDropped;
-    const names = new StaticArray<u8>(max(2 * (live + len), 16 * 1024));
+    const names = new StaticArray<u8>(max(2 * (live + len), FIRST_NAMES_BYTES));
     let end = 0;
     for (let slot = 0; slot < this.slots; slot++) {
       if (unchecked(this.ids[2 * slot]) == 0 && unchecked(this.ids[2 * slot + 1]) == 0) continue;

@@ -109,11 +109,11 @@ class TopicDescribeCheck {
  * asked once.
  */
 class DescribableTopics {
-  private seen: Map<string, Answer> = new Map<string, Answer>();
+  private readonly seen: Map<string, Answer>;
 
   /** `decided`: answers the request already had (a policy service's may have expired since). */
   constructor(readonly ctx: RequestContext, decided: Map<string, Answer> | null = null) {
-    if (decided != null) this.seen = decided;
+    this.seen = decided != null ? decided : new Map<string, Answer>();
   }
 
   allows(name: string): bool { return this.answer(name) == Answer.Allowed; }
@@ -933,18 +933,15 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
       ctx.session.shareSessions.remember(key, true);
       ShareSessionOpeners.opened(ctx.session, key);
     }
-  } else if (key == null || !ctx.session.shareSessions.opened(key)) {
-    ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
-      "share session not opened on this connection", SHARE_SESSION_NOT_FOUND);
-    return ctx.respond(shareSessionNotFound(ctx.apiKey));
-  } else if (!ShareSessionOpeners.isOpener(ctx.session, key)) {
-    ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
-      "share session reopened by another principal", SHARE_SESSION_NOT_FOUND);
-    return ctx.respond(shareSessionNotFound(ctx.apiKey));
-  } else if (ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key) && !sessionStillAllowed(ctx, key)) {
-    ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""),
-      "READ withdrawn on a topic of the session: it ends", SHARE_SESSION_NOT_FOUND);
-    return ctx.respond(shareSessionNotFound(ctx.apiKey));
+  } else {
+    const ended = key == null || !ctx.session.shareSessions.opened(key) ? "share session not opened on this connection"
+      : !ShareSessionOpeners.isOpener(ctx.session, key) ? "share session reopened by another principal"
+      : ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key) && !sessionStillAllowed(ctx, key) ? "READ withdrawn on a topic of the session: it ends"
+      : null;
+    if (ended != null) {
+      ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""), ended, SHARE_SESSION_NOT_FOUND);
+      return ctx.respond(shareSessionNotFound(ctx.apiKey));
+    }
   }
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {

@@ -764,6 +764,8 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<CreateTopicsRequestData>(ctx.body);
   const split = new CreateTopicsSplit();
   const anyTopic = clusterAllows(ctx, AclOperation.Create);
+  // Configs are shown as DescribeConfigs would show them: limits.apis may not allow it either.
+  const configsShown = ctx.policy.isApiKeyAllowed(DESCRIBE_CONFIGS_KEY);
   for (let i = 0; i < req.topics.length; i++) {
     const topic = unchecked(req.topics[i]);
     const refusal = creationRefusal(ctx, topic, anyTopic);
@@ -772,10 +774,7 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
       continue;
     }
     split.kept.push(topic);
-    // As DescribeConfigs would: limits.apis may not allow it either.
-    if (!ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs) || !ctx.policy.isApiKeyAllowed(DESCRIBE_CONFIGS_KEY)) {
-      split.configsWithheld.add(topic.name);
-    }
+    if (!configsShown || !ctx.allowed(ResourceType.Topic, topic.name, AclOperation.DescribeConfigs)) split.configsWithheld.add(topic.name);
   }
   req.topics = split.kept;
   const verdict = split.settle(ctx, req);
