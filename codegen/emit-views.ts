@@ -23,8 +23,9 @@ const KINDS: Partial<Record<EntityType, string>> = {
  * Fields the filter reads beyond the entities, by message, struct and field: what produce
  * limits read, what a Fetch request is decided on before any ACL (a follower, its fetch
  * session), what a Metadata request asks beyond its topics (auto-creation, authorized
- * operations), what a Fetch response teaches (its fetch session), and where a topic's authorized
- * operations are in the answers the policy fills them in.
+ * operations), what a Fetch response teaches (its fetch session), where a topic's authorized
+ * operations are in the answers the policy fills them in, and where answers name brokers'
+ * addresses outside Metadata, FindCoordinator and DescribeCluster.
  */
 const OTHER_FIELDS: Record<string, Record<string, string>> = {
   "ProduceRequest.ProduceRequestData": { Acks: "Acks" },
@@ -37,6 +38,11 @@ const OTHER_FIELDS: Record<string, Record<string, string>> = {
   "FetchResponse.FetchResponseData": { ErrorCode: "ErrorCode", SessionId: "SessionId" },
   "MetadataResponse.MetadataResponseTopic": { TopicAuthorizedOperations: "TopicOperations" },
   "DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic": { TopicAuthorizedOperations: "TopicOperations" },
+  // Leaders' addresses (KIP-951), which filter.brokerAddresses rewrites as Metadata's.
+  "ProduceResponse.NodeEndpoint": { NodeId: "Endpoint" },
+  "FetchResponse.NodeEndpoint": { NodeId: "Endpoint" },
+  "ShareFetchResponse.NodeEndpoint": { NodeId: "Endpoint" },
+  "ShareAcknowledgeResponse.NodeEndpoint": { NodeId: "Endpoint" },
 };
 
 const PARTITION_FIELDS = new Set(["Partition", "PartitionIndex", "Index"]);

@@ -12,8 +12,10 @@
 #                       log level (log-level.mjs) and up to audit.refusalsLoggedPerSecond
 #                       (refusal-log.mjs), lines per connection up to 100 a second per VM
 #                       (connection-lines.mjs), Metadata listings cut from the answer's
-#                       view against the codecs (listings.mjs); the oracle sweep, the waits,
-#                       in-envoy and in-place again on build/filter-stress.wasm (garbage
+#                       view against the codecs (listings.mjs), leaders' endpoints (KIP-951)
+#                       readdressed under filter.brokerAddresses (leader-endpoints.mjs); the
+#                       oracle sweep, the waits, in-envoy, in-place and leader-endpoints again on
+#                       build/filter-stress.wasm (garbage
 #                       collected at every safe point, bytes not fetched in place poisoned)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
 #                       every verdict) and drive it through Envoy against a fake broker
@@ -73,11 +75,13 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node assembly/filter/testing/connection-lines.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/connection-lines.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/listings.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/leader-endpoints.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-place.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/listings.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
+	node assembly/filter/testing/leader-endpoints.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 
 # The same filter with AssemblyScript's allocation hooks (ASC_RTRACE), for round-trip-cost.mjs.
 $(FILTER_RTRACE_WASM): $(FILTER_SRCS) asconfig.json $(NODE_STAMP)

@@ -1,23 +1,42 @@
 // Broker address rewriting for multi-broker clusters behind one Envoy, as Envoy's own Kafka
 // broker filter offers it: every response that tells a client where brokers are (Metadata,
-// FindCoordinator, DescribeCluster) names, for each broker id, the Envoy listener that fronts
-// that broker instead of the broker's own address.
+// FindCoordinator, DescribeCluster, and since KIP-951 the leaders' endpoints of Produce, Fetch,
+// ShareFetch and ShareAcknowledge answers) names, for each broker id, the Envoy listener that
+// fronts that broker instead of the broker's own address. Kafka's Java client takes a leader's
+// endpoint over the address it had for that id (Metadata.updatePartitionLeadership), so one
+// endpoint left as the broker wrote it sends the client past Envoy.
 
 import { Message } from "../protocol/message";
 import { Reader } from "../protocol/reader";
 import { Writer } from "../protocol/writer";
+import { EntityKind, EntityWalk } from "../protocol/walk";
 import { responseHeaderVersion } from "../messages/apis";
 import { ResponseHeaderData } from "../messages/ResponseHeader";
 import { MetadataResponseBroker, MetadataResponseData } from "../messages/MetadataResponse";
 import { FindCoordinatorResponseData } from "../messages/FindCoordinatorResponse";
 import { DescribeClusterResponseData } from "../messages/DescribeClusterResponse";
+import { ProduceResponseData } from "../messages/ProduceResponse";
+import { FetchResponseData } from "../messages/FetchResponse";
+import { ShareFetchResponseData } from "../messages/ShareFetchResponse";
+import { ShareAcknowledgeResponseData } from "../messages/ShareAcknowledgeResponse";
 
 export class BrokerAddress {
   constructor(readonly id: i32, readonly host: string, readonly port: i32) {}
 }
 
-export function rewritesAddresses(apiKey: i16): bool {
-  return apiKey == 3 || apiKey == 10 || apiKey == 60;
+/** Whether answers of this API at this version may name brokers' addresses. */
+export function rewritesAddresses(apiKey: i16, version: i16): bool {
+  switch (apiKey) {
+    case 3: case 10: case 60: case 78: case 79: return true;
+    case 0: return version >= 10; // NodeEndpoints (KIP-951)
+    case 1: return version >= 16;
+    default: return false;
+  }
+}
+
+/** Whether the answers of this API name brokers only as leaders' endpoints (EntityKind.Endpoint in their views). */
+export function namesEndpoints(apiKey: i16): bool {
+  return apiKey == 0 || apiKey == 1 || apiKey == 78 || apiKey == 79;
 }
 
 function find(rules: Array<BrokerAddress>, id: i32): BrokerAddress | null {
@@ -25,10 +44,11 @@ function find(rules: Array<BrokerAddress>, id: i32): BrokerAddress | null {
   return null;
 }
 
-function readdressBrokers(brokers: Array<MetadataResponseBroker>, rules: Array<BrokerAddress>): bool {
+/** Metadata's brokers or a leader's endpoints: each class has nodeId, host and port. */
+function readdressNodes<T>(nodes: Array<T>, rules: Array<BrokerAddress>): bool {
   let changed = false;
-  for (let i = 0; i < brokers.length; i++) {
-    const b = unchecked(brokers[i]);
+  for (let i = 0; i < nodes.length; i++) {
+    const b = unchecked(nodes[i]);
     const r = find(rules, b.nodeId);
     if (r != null && (b.host != r.host || b.port != r.port)) { b.host = r.host; b.port = r.port; changed = true; }
   }
@@ -39,7 +59,7 @@ function readdressBrokers(brokers: Array<MetadataResponseBroker>, rules: Array<B
 export function rewriteBrokerAddresses(apiKey: i16, body: Message, rules: Array<BrokerAddress>): bool {
   let changed = false;
   if (apiKey == 3) {
-    changed = readdressBrokers(changetype<MetadataResponseData>(body).brokers, rules);
+    changed = readdressNodes(changetype<MetadataResponseData>(body).brokers, rules);
   } else if (apiKey == 10) {
     const f = changetype<FindCoordinatorResponseData>(body);
     const r = find(rules, f.nodeId);
@@ -56,11 +76,41 @@ export function rewriteBrokerAddresses(apiKey: i16, body: Message, rules: Array<
       const r = find(rules, b.brokerId);
       if (r != null && (b.host != r.host || b.port != r.port)) { b.host = r.host; b.port = r.port; changed = true; }
     }
+  } else if (apiKey == 0) {
+    changed = readdressNodes(changetype<ProduceResponseData>(body).nodeEndpoints, rules);
+  } else if (apiKey == 1) {
+    changed = readdressNodes(changetype<FetchResponseData>(body).nodeEndpoints, rules);
+  } else if (apiKey == 78) {
+    changed = readdressNodes(changetype<ShareFetchResponseData>(body).nodeEndpoints, rules);
+  } else if (apiKey == 79) {
+    changed = readdressNodes(changetype<ShareAcknowledgeResponseData>(body).nodeEndpoints, rules);
   }
   return changed;
 }
 
-// Reads the header and brokers of the Metadata answers readdressMetadata splices.
+/**
+ * Whether a leader's endpoint the view of an answer walked (`w` over `frame`) has an address
+ * `rules` rewrite. Few answers have any (a partition whose leader moved): only those are
+ * decoded and written again.
+ */
+export function endpointsToReaddress(frame: Uint8Array, w: EntityWalk, rules: Array<BrokerAddress>): bool {
+  const r = reader.over(frame);
+  let found = false;
+  for (let i = 0; i < w.count && !found && !r.failed; i++) {
+    if (<EntityKind>unchecked(w.kind[i]) != EntityKind.Endpoint) continue;
+    // NodeId, Host, Port: every version with endpoints is flexible.
+    r.pos = unchecked(w.start[i]);
+    const rule = find(rules, r.int32("NodeEndpoint.NodeId"));
+    if (rule == null) continue;
+    const host = r.string("NodeEndpoint.Host", true);
+    found = host != rule.host || r.int32("NodeEndpoint.Port") != rule.port;
+  }
+  // The walk read these bytes already: a failure here is not one to report.
+  r.release();
+  return found;
+}
+
+// Reads the header and brokers of the Metadata answers readdressMetadata splices, and leaders' endpoints.
 const reader = new Reader(new Uint8Array(0));
 
 /**
@@ -88,7 +138,7 @@ export function readdressMetadata(frame: Uint8Array, version: i16, rules: Array<
   const failed = r.failed;
   r.release();
   if (failed) return null;
-  if (!readdressBrokers(brokers, rules)) return frame;
+  if (!readdressNodes(brokers, rules)) return frame;
   const w = new Writer(frame.length + 64 * brokers.length);
   w.raw(frame.subarray(0, start));
   w.length(brokers.length, flexible, true);

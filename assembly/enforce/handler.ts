@@ -15,10 +15,10 @@ import { topicIdLookup } from "./topic-ids";
 import { partitionCountLookup } from "./topic-partitions";
 import { checkRequest, ruleOf } from "./apis/authorize";
 import { Refusals } from "./apis/refuse";
-import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, STILL_ARRIVING, StreamedWalk } from "./responses";
+import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, walkForRewrite, STILL_ARRIVING, StreamedWalk } from "./responses";
 import { answerUnsupportedApiVersions, rawSaslTokenSent, rawSaslAnswered, defineSaslCounters, signingInAhead } from "./apis/connection";
 import { isSupported, apiName } from "../messages/apis";
-import { BrokerAddress, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
+import { BrokerAddress, endpointsToReaddress, namesEndpoints, readdressMetadata, rewriteBrokerAddresses, rewritesAddresses } from "./addresses";
 import { count, counter, countRequest, countRefusal, flushRefusalCounts } from "./observe";
 import { AuditSubject, Decision, ResourceDecision, auditLineParts } from "./audit";
 import { logsRefusal, defineRefusalLogCounter, flushNotLoggedCount } from "./refusal-log";
@@ -223,7 +223,7 @@ export class Enforcer extends KafkaHandler {
   // (topic ids, fetched bytes) streams on as it arrives and is read once whole (observed);
   // others stream on unread.
   wantsResponse(info: ResponseInfo): bool {
-    return info.note != null || (this.config.settings.brokerAddresses.length > 0 && rewritesAddresses(info.apiKey));
+    return info.note != null || (this.config.settings.brokerAddresses.length > 0 && rewritesAddresses(info.apiKey, info.apiVersion));
   }
 
   observesResponse(info: ResponseInfo): bool { return hasLessons(info.apiKey); }
@@ -247,7 +247,7 @@ export class Enforcer extends KafkaHandler {
     const note = info.note;
     const rewrite = note != null ? changetype<ResponseRewrite>(note) : null;
     const addresses = this.config.settings.brokerAddresses;
-    const readdresses = addresses.length > 0 && rewritesAddresses(info.apiKey);
+    const readdresses = addresses.length > 0 && rewritesAddresses(info.apiKey, info.apiVersion);
     const rewrites = rewrite != null || readdresses;
     const walked = hasLessons(info.apiKey) && (rewrite == null || rewrite.teaches);
     if (walked) {
@@ -260,7 +260,7 @@ export class Enforcer extends KafkaHandler {
     // or a few fields read from the bytes (ApiVersions' ranges); the broker's bytes go on as
     // they are, cut or patched, and a Metadata answer's brokers are then readdressed in them.
     let fast = rewrite != null ? rewrite.fromView(walked ? lastWalk() : null, frame, info.apiVersion) : Verdict.pass();
-    if (fast != null && readdresses) fast = readdressed(fast, frame, info.apiKey, info.apiVersion, addresses);
+    if (fast != null && readdresses) fast = readdressed(fast, frame, walked, info.apiKey, info.apiVersion, addresses);
     if (fast != null) return fast;
     // Counted for operators: each is an answer decoded whole in line (encoded again if changed).
     count(RESPONSES_DECODED);
@@ -324,13 +324,18 @@ export class Enforcer extends KafkaHandler {
 }
 
 /**
- * `v` (what goes on in place of `frame`, a Metadata answer: itself or spliced) with its
- * brokers readdressed; null when that takes decoding the answer (another API, or brokers that
- * do not read).
+ * `v` (what goes on in place of `frame`: itself, spliced or patched) with its brokers
+ * readdressed; null when that takes decoding the answer. A Metadata answer's brokers are
+ * spliced in; an answer naming leaders' endpoints goes on as it is when its view (`walked`:
+ * the one lastWalk() holds of `frame`) finds none to rewrite, the usual case.
  */
-function readdressed(v: Verdict, frame: Uint8Array, apiKey: i16, version: i16, rules: Array<BrokerAddress>): Verdict | null {
-  if (apiKey != 3) return null;
+function readdressed(v: Verdict, frame: Uint8Array, walked: bool, apiKey: i16, version: i16, rules: Array<BrokerAddress>): Verdict | null {
   const from = v.kind == VerdictKind.Replace ? v.bytes! : frame;
+  if (namesEndpoints(apiKey)) {
+    if (!(from === frame && walked) && !walkForRewrite(from, apiKey, version)) return null;
+    return endpointsToReaddress(from, lastWalk(), rules) ? null : v;
+  }
+  if (apiKey != 3) return null;
   const to = readdressMetadata(from, version, rules);
   if (to == null) return null;
   return to === from ? v : Verdict.replace(to);

@@ -21,6 +21,9 @@ import { walkOffsetFetchResponse } from "../views/OffsetFetchResponse";
 import { walkConsumerGroupDescribeResponse } from "../views/ConsumerGroupDescribeResponse";
 import { walkConsumerGroupHeartbeatResponse } from "../views/ConsumerGroupHeartbeatResponse";
 import { walkShareGroupHeartbeatResponse } from "../views/ShareGroupHeartbeatResponse";
+import { walkProduceResponse } from "../views/ProduceResponse";
+import { walkShareFetchResponse } from "../views/ShareFetchResponse";
+import { walkShareAcknowledgeResponse } from "../views/ShareAcknowledgeResponse";
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicIdFrom, topicNameOf } from "./topic-ids";
@@ -165,13 +168,15 @@ export function lastWalk(): EntityWalk { return walk; }
 
 /**
  * Walks the body of an answer of `apiKey` from `r` into `w`: the APIs whose answers teach the
- * filter (hasLessons) and those a rewrite decides on from their view (OffsetFetch, ListGroups,
- * ConsumerGroupHeartbeat, ConsumerGroupDescribe, ShareGroupHeartbeat); false, with nothing
- * walked, for any other.
+ * filter (hasLessons), those a rewrite decides on from their view (OffsetFetch, ListGroups,
+ * ConsumerGroupHeartbeat, ConsumerGroupDescribe, ShareGroupHeartbeat) and those that may name
+ * leaders' endpoints (Produce, ShareFetch, ShareAcknowledge: addresses.ts); false, with
+ * nothing walked, for any other.
  * Not views/index.ts walkResponse: that would compile every response's walker into filter.wasm.
  */
 function walkAnswerBody(apiKey: i16, r: Reader, version: i16, w: EntityWalk): bool {
   switch (apiKey) {
+    case 0: walkProduceResponse(r, version, w); return true;
     case 1: walkFetchResponse(r, version, w); return true;
     case 3: walkMetadataResponse(r, version, w); return true;
     case 9: walkOffsetFetchResponse(r, version, w); return true;
@@ -181,6 +186,8 @@ function walkAnswerBody(apiKey: i16, r: Reader, version: i16, w: EntityWalk): bo
     case 69: walkConsumerGroupDescribeResponse(r, version, w); return true;
     case 76: walkShareGroupHeartbeatResponse(r, version, w); return true;
     case 75: walkDescribeTopicPartitionsResponse(r, version, w); return true;
+    case 78: walkShareFetchResponse(r, version, w); return true;
+    case 79: walkShareAcknowledgeResponse(r, version, w); return true;
     default: return false;
   }
 }

@@ -14,7 +14,9 @@
 //   - Records: every records field; Acks: ProduceRequest.Acks (what produce limits read);
 //     ErrorCode and SessionId: a Fetch response's top-level ones (its fetch session);
 //     ReplicaId, SessionId and SessionEpoch: a Fetch request's (a follower, its fetch session);
-//     AutoCreateTopics, ClusterOperations, TopicOperations: a Metadata request's flags.
+//     AutoCreateTopics, ClusterOperations, TopicOperations: a Metadata request's flags;
+//     Endpoint: the NodeId of each NodeEndpoint in a Produce, Fetch, ShareFetch or
+//     ShareAcknowledge answer (the addresses filter.brokerAddresses rewrites).
 // Parent: only topics (name or id) and partitions are parents. An entity field of a struct has
 // the struct's parent; the struct's nested structs, array elements and records hang under the
 // last topic or partition the struct recorded before them, or under the struct's parent when
@@ -64,6 +66,8 @@ export enum EntityKind {
   AutoCreateTopics = 14,
   ClusterOperations = 15,
   TopicOperations = 16,
+  /** A leader's address in a Produce, Fetch, ShareFetch or ShareAcknowledge answer: its NodeId (Host and Port follow). */
+  Endpoint = 17,
 }
 
 export class EntityWalk {

@@ -127,7 +127,9 @@ function walkFetchableTopicResponse(r: Reader, version: i16, w: EntityWalk, pare
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 16) {
+    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
+    w.add(EntityKind.Endpoint, at, 4, parent);
   }
   if (version >= 16) {
     r.skipValue(63510 /* NodeEndpoint.Host */, version >= 12, false, false);

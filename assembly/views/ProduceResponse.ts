@@ -94,7 +94,9 @@ function walkTopicProduceResponse(r: Reader, version: i16, w: EntityWalk, parent
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   if (version >= 10) {
+    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
+    w.add(EntityKind.Endpoint, at, 4, parent);
   }
   if (version >= 10) {
     r.skipValue(63510 /* NodeEndpoint.Host */, version >= 9, false, false);

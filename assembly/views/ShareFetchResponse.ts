@@ -95,7 +95,9 @@ function walkShareFetchableTopicResponse(r: Reader, version: i16, w: EntityWalk,
 
 function walkNodeEndpoint(r: Reader, version: i16, w: EntityWalk, parent: i32): void {
   {
+    const at = r.pos;
     r.skip(4, 63561 /* NodeEndpoint.NodeId */);
+    w.add(EntityKind.Endpoint, at, 4, parent);
   }
   {
     r.skipValue(63510 /* NodeEndpoint.Host */, true, false, false);

@@ -15,6 +15,7 @@ import { e2e, within, type Ctx } from "./lib/harness";
 import { RUN, ROOT, BROKER_INTERNAL, unique, type Principal } from "./lib/env";
 import { client, admin, producer, consumer, consume, errorTypes, describeError, rejection, type Client } from "./lib/kafkajs";
 import { Wire, API, request, response, directAdmin, everyBrokerNames, whileUnknownTopic } from "./lib/attack";
+import { recordBatch } from "../bench/lib/wire";
 import { run } from "./lib/proc";
 import { waitForLog } from "./lib/envoy";
 import type { Admin } from "kafkajs";
@@ -147,6 +148,41 @@ for (const l of Object.keys(LISTENER_BASE) as ListenerName[]) {
     c.t.diagnostic(`${principal}'s connections: ${writer.sockets.targets.join(" ")}`);
     for (const port of targets) assert.ok(envoyPorts(l).includes(port), `${principal} connected to ${port}, not one of Envoy's ${l} listeners ${envoyPorts(l)}`);
     for (const leader of new Set(lead.values())) assert.ok(targets.includes(envoyPort(l, leader)), `the producer reached leader ${leader} on ${envoyPort(l, leader)}`);
+  });
+}
+
+// A broker that does not lead a partition answers a Produce (v10+) for it with the leader it
+// knows and that leader's address (KIP-951), which Kafka's Java client and librdkafka take over
+// the one they had. Through Envoy that address must be the client's own listener of the leader:
+// the broker's own (the PLAINTEXT listener the TLS listeners front) sends a TLS client past the
+// filter, or to a plaintext port it cannot speak to.
+for (const l of ["tls", "plaintext"] as const) {
+  const { principal, prefix } = WRITER[l];
+  clusterTest(`${l} (${principal}): a leader's address in a Produce answer (KIP-951) names the leader's own ${l} listener on Envoy`, async (c) => {
+    const topic = unique(prefix, "endpoints");
+    await createTopic(c, await admin(c, clusterClient(principal)), topic, NODES);
+    const lead = await leaders(await admin(c, clusterClient(principal)), topic);
+    const moved = [...lead].find(([, leader]) => leader !== 1);
+    assert.ok(moved !== undefined, `a partition led by another node than node 1: ${JSON.stringify([...lead])}`);
+    const [partition, leader] = moved;
+    // Sent to node 1, which does not lead the partition; Produce v11 (Kafka 3.9 knows it too).
+    const w = await Wire.open(l);
+    c.cleanup(() => w.destroy());
+    await w.send(await request(API.Produce, 11, 7, { transactionalId: null, acks: -1, timeoutMs: 5000,
+      topicData: [{ name: topic, partitionData: [{ index: partition, records: recordBatch(1, 16).toString("base64") }] }] }));
+    const f = await w.next(10_000);
+    assert.ok(f !== null, "node 1 answers through Envoy");
+    const body = await response(f, API.Produce, 11);
+    const p = body.responses[0].partitionResponses[0];
+    c.t.diagnostic(`partition ${partition} led by node ${leader}: error ${p.errorCode}, current leader ${JSON.stringify(p.currentLeader)}, ` +
+      `endpoints ${JSON.stringify(body.nodeEndpoints)}`);
+    assert.equal(p.errorCode, 6, "NOT_LEADER_OR_FOLLOWER");
+    assert.equal(p.currentLeader.leaderId, leader, "the answer names the leader");
+    const named = body.nodeEndpoints.find((e: { nodeId: number }) => e.nodeId === leader);
+    assert.ok(named !== undefined, `the answer gives the leader's address: ${JSON.stringify(body.nodeEndpoints)}`);
+    for (const e of body.nodeEndpoints) {
+      assert.equal(`${e.host}:${e.port}`, `127.0.0.1:${envoyPort(l, e.nodeId)}`, `node ${e.nodeId} is named by its own ${l} listener on Envoy`);
+    }
   });
 }
 

@@ -249,6 +249,9 @@ export function entitiesFetchableTopicResponse(m: FetchableTopicResponse, versio
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  if (version >= 16) {
+    e.add(EntityKind.Endpoint, bigEndian(<i64>m.nodeId, 4), parent);
+  }
 }
 
 export function entitiesFetchResponseData(m: FetchResponseData, version: i16, e: Entities, parent: i32): void {

@@ -191,6 +191,9 @@ export function entitiesTopicProduceResponse(m: TopicProduceResponse, version: i
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  if (version >= 10) {
+    e.add(EntityKind.Endpoint, bigEndian(<i64>m.nodeId, 4), parent);
+  }
 }
 
 export function entitiesProduceResponseData(m: ProduceResponseData, version: i16, e: Entities, parent: i32): void {

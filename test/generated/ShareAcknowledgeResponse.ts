@@ -155,6 +155,9 @@ export function entitiesShareAcknowledgeTopicResponse(m: ShareAcknowledgeTopicRe
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.Endpoint, bigEndian(<i64>m.nodeId, 4), parent);
+  }
 }
 
 export function entitiesShareAcknowledgeResponseData(m: ShareAcknowledgeResponseData, version: i16, e: Entities, parent: i32): void {

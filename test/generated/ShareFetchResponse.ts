@@ -203,6 +203,9 @@ export function entitiesShareFetchableTopicResponse(m: ShareFetchableTopicRespon
 }
 
 export function entitiesNodeEndpoint(m: NodeEndpoint, version: i16, e: Entities, parent: i32): void {
+  {
+    e.add(EntityKind.Endpoint, bigEndian(<i64>m.nodeId, 4), parent);
+  }
 }
 
 export function entitiesShareFetchResponseData(m: ShareFetchResponseData, version: i16, e: Entities, parent: i32): void {
