@@ -374,8 +374,8 @@ export class KafkaConnection extends Context {
     f.process(chunk, out, decided);
     if (f.parked) return this.wait(f, typ, chunk, size);
     if (end && !f.closed) {
-      const cut = f.flushAtEnd(out);
-      if (cut > 0) debug(this.label + ": " + f.name + " stream ended inside a frame; sent on " + cut.toString() + " held bytes as received");
+      const cut = f.dropAtEnd();
+      if (cut > 0) debug(this.label + ": " + f.name + " stream ended inside a frame; dropped its " + cut.toString() + " held bytes");
     }
     this.closeIfFramerClosed(f);
     if (!out.unchanged) {

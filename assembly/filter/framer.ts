@@ -266,11 +266,13 @@ export class Framer {
   }
 
   /**
-   * End of stream from this side: whatever is held (a frame cut short) is sent on as it was
-   * received, so the peer sees exactly what the sender sent before closing. Returns the
-   * number of bytes flushed.
+   * End of stream from this side: whatever is held (a frame cut short, never decided) is
+   * dropped, not sent on. Its bytes are nothing the peer could read, and a held frame is one
+   * the policy had to see whole first: a response to be cut (a listing naming hidden topics,
+   * the filter's own Metadata request answering one) or a request not yet judged. Returns the
+   * number of bytes dropped.
    */
-  flushAtEnd(out: Output): i32 {
+  dropAtEnd(): i32 {
     const n = this.held.length;
     if (this.mode == Mode.Observe || this.mode == Mode.Learn) { // its bytes went on as they came
       if (this.mode == Mode.Learn) this.cb.learningDropped(this);
@@ -278,7 +280,8 @@ export class Framer {
       return 0;
     }
     if (this.mode == Mode.Closed || n == 0) return 0;
-    this.passHeld(out);
+    this.held.release();
+    this.heldSinceNs = 0;
     this.atFrameStart();
     return n;
   }

@@ -716,6 +716,8 @@ class Runner {
     if (!k || this.dead) return;
     this.record({ close: id });
     this.guard("closing a connection", () => k.c.close());
+    this.collect(k);
+    k.o.ended();
     this.conns.delete(id);
   }
 

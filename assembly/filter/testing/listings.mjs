@@ -22,6 +22,7 @@
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import { oracleFrames, checker } from "./frames.mjs";
+import { metadataListing, metadataResponseTopics, describeTopicPartitionsListing, produce, batch } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
@@ -388,6 +389,40 @@ for (let v = 0; v <= 5; v++) {
     check(`ListGroups v${v}, ${what}: the broker's answer without the hidden groups, as the codecs write it, not decoded`,
       r.upstream.length > 0 && r.got.equals(expected) && !r.closed && r.decoded === 0n, `${r.got.length} bytes, expected ${expected.length}; decoded ${r.decoded}`);
     if (names.every((n) => n.startsWith("ok."))) check(`ListGroups v${v}, ${what}: exactly the broker's bytes`, r.got.equals(broker));
+  }
+}
+
+// A stream that ends inside a frame the filter holds: the broker's answer to a listing (and
+// the filter's own Metadata request answering a DescribeTopicPartitions listing) cut by the
+// broker's end of stream reached the client uncut, hidden topics named (the build of 55a8663
+// sent held bytes on "as received"); a request cut by the client's end of stream reached the
+// broker unjudged. What was held is dropped.
+{
+  const id = (c) => Buffer.alloc(16, c);
+  const topics = [["secret.payroll", id(1), 3], ["ok.public", id(2), 1]];
+  for (const [what, request] of [["Metadata", metadataListing(1)], ["DescribeTopicPartitions", describeTopicPartitionsListing(1)]]) {
+    for (const cut of [1, 3, 40, 120]) {
+      const h = new Host(WASM, { config: POLICY });
+      if (!h.start()) throw new Error("configure failed");
+      const c = h.connect(9);
+      c.feed(DOWNSTREAM, request);
+      const asked = c.output(DOWNSTREAM);
+      const answer = metadataResponseTopics(asked.readInt32BE(8), topics);
+      c.feed(UPSTREAM, answer.subarray(0, answer.length - cut));
+      if (!c.closed) c.feed(UPSTREAM, Buffer.alloc(0), true);
+      const got = c.output(UPSTREAM);
+      check(`a ${what} listing whose answer the broker's end of stream cuts ${cut} bytes short: nothing of it reaches the client`,
+        got.length === 0, `${got.length} bytes, naming secret.payroll: ${got.includes("secret.payroll")}`);
+    }
+  }
+  const refused = produce(5, "secret.payroll", [batch(2, 100)]);
+  for (const cut of [1, 30, refused.length - 6]) {
+    const h = new Host(WASM, { config: POLICY });
+    if (!h.start()) throw new Error("configure failed");
+    const c = h.connect(9);
+    c.feed(DOWNSTREAM, refused.subarray(0, refused.length - cut), true);
+    check(`a Produce to a refused topic cut ${cut} bytes short by the client's end of stream: nothing of it reaches the broker`,
+      c.output(DOWNSTREAM).length === 0, `${c.output(DOWNSTREAM).length} bytes`);
   }
 }
 

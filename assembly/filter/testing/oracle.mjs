@@ -255,6 +255,9 @@ export class FrameStream {
     return frames;
   }
 
+  /** The bytes of a frame not whole yet (empty when none, or once the stream broke). */
+  rest() { return this.length > 0 ? this.flat() : Buffer.alloc(0); }
+
   flat() {
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
     return this.chunks[0];
@@ -617,6 +620,29 @@ class ConnectionOracle {
           const earlier = [...this.held].find((p) => p !== req.principal && p !== this.principal && this.allowed(p, entity, name));
           this.finding("leak", { apiKey: req.apiKey, version: req.version, corr, field: s.path, entity, name, byId: name !== s.value ? s.value : undefined, askedAs: req.principal, allowedTo: earlier });
         }
+      }
+    }
+  }
+
+  /**
+   * The connection is over. A frame cut short that reached the client is judged too: it names,
+   * as a string (its length before it, in either encoding), no pool name the principal may not
+   * describe and the client did not send (the build of 55a8663 passed on the uncut listing held
+   * for the policy when the broker's stream ended inside it).
+   */
+  ended() {
+    const rest = this.toClient.rest();
+    if (rest.length <= 8 || !this.principalKnown || !this.brokerIsKafka) return;
+    const asked = this.sent.get(rest.readInt32BE(4)) || [];
+    if (asked.some((req) => SHOWN_BY_KAFKA.some((x) => x.apiKey === req.apiKey))) return;
+    for (const [name, entity] of this.vm.pool.names) {
+      if (this.named.has(name) || this.allowed(this.principal, entity, name)) continue;
+      const bytes = Buffer.from(name, "utf8");
+      const short = Buffer.alloc(2);
+      short.writeInt16BE(bytes.length);
+      const compact = Buffer.from([bytes.length + 1]); // pool names are short: one varint byte
+      if (rest.includes(Buffer.concat([short, bytes])) || rest.includes(Buffer.concat([compact, bytes]))) {
+        this.finding("leak", { field: "a frame cut short at the end of the connection", entity, name, corr: rest.readInt32BE(4), askedAs: this.principal });
       }
     }
   }
