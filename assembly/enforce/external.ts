@@ -57,6 +57,12 @@ export class ExternalSettings {
 /** What is asked: who, from where, through which listener, what on which resource. */
 export class ExternalQuestion {
   constructor(
+    /**
+     * The root context asking: one plugin configuration (its service, path and failOpen). A
+     * reload is a new root context in the same VM, whose cache and calls these are: an answer
+     * of the old configuration's rule, or its failOpen, must not decide for the new one.
+     */
+    readonly root: u32,
     readonly listener: string,
     /** The listener's own address ("ip:port"), ext_authz's destination. */
     readonly destination: string,
@@ -73,7 +79,7 @@ export class ExternalQuestion {
     // Length-prefixed: no value can pass for another's boundary.
     // The destination too: listeners sharing a plugin name share a VM, and the service is told
     // which address was reached (its policy may decide on it).
-    return part(this.listener) + part(this.destination) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
+    return this.root.toString() + "/" + part(this.listener) + part(this.destination) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
       this.operation.toString() + (this.anyResource ? "*" : "=") + this.name;
   }
 
@@ -182,8 +188,10 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     if (callsByToken.size >= s.maxPendingCalls) {
       // The filter's own bound, which a client can reach by asking many questions: it never
       // opens, whatever failOpen says (else failOpen would be a way past the policy).
+      // Not kept: the limit is the VM's, which another client may have filled, and the question
+      // is asked again once there is room (else one client's flood would deny others for a while).
       count("kafka.external.over_pending_limit");
-      return decided(call, false, "", "over external.maxPendingCalls (" + s.maxPendingCalls.toString() + ") questions in flight", false, false).allowed
+      return outcome(call, false, "", "over external.maxPendingCalls (" + s.maxPendingCalls.toString() + ") questions in flight", false, false).allowed
         ? Answer.Allowed : Answer.Denied;
     }
     if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
@@ -279,11 +287,19 @@ function readDecision(call: Call, text: string): ExternalDecision {
   return decided(call, false, "", "the answer's result is neither a boolean nor an object with a boolean \"allowed\"");
 }
 
+/** The outcome of `call` (see outcome), kept in the cache for the next asking. */
+function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false): ExternalDecision {
+  const d = outcome(call, answeredOk, reason, failure, allowed, true);
+  if (cache.size >= call.settings.maxCacheEntries) cache.clear();
+  cache.set(call.key, d);
+  return d;
+}
+
 /**
- * Records the outcome of `call`: `answered` with `allowed` and `reason`, or failed with
- * `failure` (then failOpen decides, unless `mayOpen` is false, for FAILURE_HOLD_MS at most).
+ * The outcome of `call`: `answered` with `allowed` and `reason`, or failed with `failure`
+ * (then failOpen decides, unless `mayOpen` is false, for FAILURE_HOLD_MS at most).
  */
-function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false, mayOpen: bool = true): ExternalDecision {
+function outcome(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool, mayOpen: bool): ExternalDecision {
   const s = call.settings;
   const open = s.failOpen && mayOpen;
   const now = nowNs();
@@ -299,8 +315,6 @@ function decided(call: Call, answeredOk: bool, reason: string, failure: string, 
     d = new ExternalDecision(open, "external service failed (" + failure + "), " + (open ? "failing open" : "failing closed"),
       now + min(<i64>s.cacheTtlMs, FAILURE_HOLD_MS) * 1000000);
   }
-  if (cache.size >= s.maxCacheEntries) cache.clear();
-  cache.set(call.key, d);
   return d;
 }
 
@@ -371,6 +385,7 @@ export class ExternalAuthorizer {
   requestDecided(): void { if (this.answers.size > 0) this.answers.clear(); }
 
   private question(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): ExternalQuestion {
-    return new ExternalQuestion(this.listener, this.destination, principal, host, resourceType, anyResource ? "" : name, operation, anyResource);
+    return new ExternalQuestion(this.settings.rootContextId, this.listener, this.destination, principal, host, resourceType, anyResource ? "" : name,
+      operation, anyResource);
   }
 }

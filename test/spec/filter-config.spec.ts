@@ -80,17 +80,20 @@ describe("external decisions", () => {
   });
 
   it("asks with Envoy's ext_authz input plus the Kafka fields, keyed by all of them", () => {
-    const q = new ExternalQuestion("kafka-opa", "127.0.0.1:19096", "User:alice", "10.0.0.7", ResourceType.Topic, "orders.eu", AclOperation.Write, false);
+    const q = new ExternalQuestion(1, "kafka-opa", "127.0.0.1:19096", "User:alice", "10.0.0.7", ResourceType.Topic, "orders.eu", AclOperation.Write, false);
     expect(q.input()).toBe(`{"input":{"attributes":{"source":{"address":{"socketAddress":{"address":"10.0.0.7"}},"principal":"User:alice"},` +
       `"destination":{"address":{"socketAddress":{"address":"127.0.0.1","portValue":19096}}}},"kafka":{"principal":"User:alice",` +
       `"host":"10.0.0.7","listener":"kafka-opa","operation":"WRITE","resource":{"type":"TOPIC","name":"orders.eu","anyResource":false}}}}`);
     // A principal cannot pass for another principal plus host, and so on.
-    const a = new ExternalQuestion("l", "", "User:a", "1.2.3.4", ResourceType.Topic, "t", AclOperation.Write, false);
-    const b = new ExternalQuestion("l", "", "User:a4:1.2.3.4", "", ResourceType.Topic, "t", AclOperation.Write, false);
+    const a = new ExternalQuestion(1, "l", "", "User:a", "1.2.3.4", ResourceType.Topic, "t", AclOperation.Write, false);
+    const b = new ExternalQuestion(1, "l", "", "User:a4:1.2.3.4", "", ResourceType.Topic, "t", AclOperation.Write, false);
     expect(a.key() == b.key()).toBe(false);
-    const any = new ExternalQuestion("l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, true);
-    const named = new ExternalQuestion("l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
+    const any = new ExternalQuestion(1, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, true);
+    const named = new ExternalQuestion(1, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
     expect(any.key() == named.key()).toBe(false);
+    // Another configuration's (root context's) question is another question: a reload's.
+    const reloaded = new ExternalQuestion(2, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
+    expect(reloaded.key() == named.key()).toBe(false);
   });
 });
 
