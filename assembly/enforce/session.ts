@@ -185,31 +185,109 @@ export class AwaitedAssignment {
  * connection, and one listener's address does not tell a broker (it may have several). Not
  * seen here: a session reopened through another Envoy in front of the same broker.
  *
- * Slots, not one key per session: shared data keeps every key for the life of Envoy, and member
- * ids are the clients' own. A session whose slot another session took since is answered the
- * same way (its client starts over), never let through.
+ * Bounded: shared data keeps every key for the life of Envoy, and member ids are the clients'
+ * own. OPENER_BUCKETS buckets of OPENER_WAYS entries, each a session's and its opener's
+ * hashes (fixed size, whatever the names' lengths) and when it was opened; a full bucket gives
+ * up its oldest entry. A session whose entry is gone is answered as one another principal
+ * reopened (its client starts over), never let through: else evicting it would be a way past.
+ * The bucket is a keyed hash (a secret the first VM draws, kept in the shared data), so that a
+ * client cannot aim sessions of its own at another's bucket (16,384 single slots and a known
+ * hash let one principal with READ on any group end every session with one request each), and
+ * an entry is written when the broker accepts the session, not when it is asked for (a broker
+ * refuses sessions past its own limit): to push a session out, a client must keep some
+ * 65,536 sessions open on the brokers.
  */
 export class ShareSessionOpeners {
-  /** `session`'s principal opened (a full ShareFetch of) share session `key` (memberKey). */
-  static opened(session: Session, key: string): void {
-    if (!setSharedText(slotOf(key), key + "\n" + session.principal)) sharedDataRefused = true;
+  /** `principal` opened (a full ShareFetch the broker accepted of) share session `key` (memberKey). */
+  static opened(principal: string, key: string): void {
+    const secret = openersSecret();
+    if (secret == 0) return;
+    const bucket = bucketOf(key, secret);
+    const entry = entryOf(key, secret);
+    // The session's own entry, else an empty way, else the oldest.
+    let way = 0;
+    let oldest = i64.MAX_VALUE;
+    for (let i = 0; i < OPENER_WAYS; i++) {
+      const held = getSharedText(bucket + i.toString());
+      if (held != null && held.startsWith(entry)) { way = i; break; }
+      const at = held == null || held.length == 0 ? i64.MIN_VALUE : openedAt(held);
+      if (at < oldest) { way = i; oldest = at; }
+    }
+    const value = entry + hashOf(principal, secret ^ PRINCIPAL_SEED).toString() + "@" + (nowNs() / 1000000).toString();
+    if (!setSharedText(bucket + way.toString(), value)) sharedDataRefused = true;
   }
 
-  /** Whether `session`'s principal is the last to have opened share session `key`. */
-  static isOpener(session: Session, key: string): bool {
+  /** Whether `principal` is the last to have opened share session `key`. */
+  static isOpener(principal: string, key: string): bool {
     // A host without shared data (Envoy has it): the answers' check alone, as before openers were kept.
-    if (sharedDataRefused) return true;
-    const held = getSharedText(slotOf(key));
-    return held != null && held == key + "\n" + session.principal;
+    const secret = openersSecret();
+    if (secret == 0) return true;
+    const bucket = bucketOf(key, secret);
+    const entry = entryOf(key, secret);
+    for (let i = 0; i < OPENER_WAYS; i++) {
+      const held = getSharedText(bucket + i.toString());
+      if (held == null || !held.startsWith(entry)) continue;
+      const opener = held.substring(entry.length, held.indexOf("@", entry.length));
+      return opener == hashOf(principal, secret ^ PRINCIPAL_SEED).toString();
+    }
+    return false;
   }
 }
 
 let sharedDataRefused = false;
 
-const OPENER_SLOTS: u32 = 16384;
+/** 16,384 buckets: the top bits of the key's hash. */
+const OPENER_BUCKET_BITS: u64 = 14;
+const OPENER_WAYS = 4;
+const SECRET_KEY = "kafka.share_session.secret";
+const PRINCIPAL_SEED: u64 = 0x9e3779b97f4a7c15;
 
-function slotOf(key: string): string {
-  let h: u32 = 2166136261; // FNV-1a over the UTF-16 code units
-  for (let i = 0; i < key.length; i++) h = (h ^ <u32>key.charCodeAt(i)) * 16777619;
-  return "kafka.share_session." + (h & (OPENER_SLOTS - 1)).toString();
+/** The bucket's prefix: its ways are this and 0..OPENER_WAYS-1. */
+function bucketOf(key: string, secret: u64): string {
+  return "kafka.share_session." + (hashOf(key, secret) >> (64 - OPENER_BUCKET_BITS)).toString() + ".";
+}
+
+/** An entry's session part: a second hash of the key, so entries of a bucket tell sessions apart. */
+function entryOf(key: string, secret: u64): string {
+  return hashOf(key, ~secret).toString() + "/";
+}
+
+function openedAt(held: string): i64 {
+  const at = held.lastIndexOf("@");
+  return at < 0 ? i64.MIN_VALUE : I64.parseInt(held.substring(at + 1));
+}
+
+/**
+ * The VMs' shared secret; drawn (from the clock) by the first VM to need it. Read each time:
+ * VMs that drew at once settle on the last written, and entries hashed with another are only
+ * not found (their sessions start over). 0: the host keeps no shared data.
+ */
+function openersSecret(): u64 {
+  if (sharedDataRefused) return 0;
+  let held = getSharedText(SECRET_KEY);
+  if (held == null || held.length == 0) {
+    const drawn = mix(<u64>nowNs() ^ 0x5bd1e9955bd1e995) | 1;
+    if (!setSharedText(SECRET_KEY, drawn.toString())) {
+      sharedDataRefused = true;
+      return 0;
+    }
+    held = getSharedText(SECRET_KEY);
+    if (held == null) return drawn;
+  }
+  return U64.parseInt(held);
+}
+
+/** FNV-1a over the UTF-16 code units from `seed`, then a 64-bit finalizer (MurmurHash3's fmix64) over every bit. */
+function hashOf(text: string, seed: u64): u64 {
+  let h: u64 = seed ^ 0xcbf29ce484222325;
+  for (let i = 0; i < text.length; i++) h = (h ^ <u64>text.charCodeAt(i)) * 0x100000001b3;
+  return mix(h ^ seed);
+}
+
+function mix(x: u64): u64 {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccd;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53;
+  return x ^ (x >> 33);
 }

@@ -931,11 +931,14 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
     // it); the broker refuses a ShareAcknowledge at epoch 0.
     if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {
       ctx.session.shareSessions.remember(key, true);
-      ShareSessionOpeners.opened(ctx.session, key);
+      // Its opener is kept once the broker accepts it (ShareFetchRefusals.addTo).
+      const r = changetype<ShareFetchRefusals>(refusals);
+      r.opens = key;
+      r.opener = ctx.session.principal;
     }
   } else {
     const ended = key == null || !ctx.session.shareSessions.opened(key) ? "share session not opened on this connection"
-      : !ShareSessionOpeners.isOpener(ctx.session, key) ? "share session reopened by another principal"
+      : !ShareSessionOpeners.isOpener(ctx.session.principal, key) ? "share session reopened by another principal"
       : ctx.apiKey == SHARE_FETCH_KEY && !ctx.session.shareSessions.has(key) && !sessionStillAllowed(ctx, key) ? "READ withdrawn on a topic of the session: it ends"
       : null;
     if (ended != null) {
@@ -1007,6 +1010,9 @@ const SHARE_FETCH_KEY: i16 = 78;
 class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
   /** The topic ids this connection's requests were allowed in the member's session (Session.shareSessionTopics). */
   session: Set<string> | null = null;
+  /** The session a full fetch opens (memberKey), and by whom: kept as its opener if the broker accepts it. */
+  opens: string | null = null;
+  opener: string = "";
 
   constructor(readonly ctx: RequestContext) {
     super();
@@ -1019,6 +1025,8 @@ class ShareFetchRefusals extends TopicRefusals<FetchTopic> {
 
   addTo(response: Message, version: i16): bool {
     const resp = changetype<ShareFetchResponseData>(response);
+    const opens = this.opens;
+    if (opens != null && resp.errorCode == 0) ShareSessionOpeners.opened(this.opener, opens);
     const changed = this.readableOnly(resp);
     for (let i = 0; i < this.topics.length; i++) {
       const topic = unchecked(this.topics[i]);

@@ -10,6 +10,8 @@
 // is not seen here; then the answer is held to the session as this connection's checked
 // requests named it: any other topic comes back with TOPIC_AUTHORIZATION_FAILED, no records
 // and nothing acquired, logged as a refusal, and the rest of the answer is untouched.
+// An opener is kept once the broker accepts the session: a reopening it refuses takes nothing;
+// nor do sessions another principal opens of his own, aimed at alice's bucket or in thousands.
 //
 //   node assembly/filter/testing/share-sessions.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -140,5 +142,58 @@ const body = decode(bob.fresh(UPSTREAM), false, 78, 1).body;
 const secretEntries = body.responses.filter((r) => r.topicId === SECRET);
 check("secret is answered once, refused, without records", secretEntries.length === 1 && secretEntries[0].partitions.every((p) => p.errorCode === 29 && !p.records),
   JSON.stringify(body.responses));
+
+// What may take a session's opener away, and what may not (the build of 55a8663 kept one
+// opener per slot of an unkeyed 16,384-slot hash, written when a full fetch was asked for).
+// alice holds M's session again; her incremental fetch goes on.
+const holdsHers = (corr) => {
+  alice.feed(DOWNSTREAM, shareFetch(corr, 1, []));
+  const sent = alice.fresh(DOWNSTREAM);
+  if (sent.length > 0 && sent.readInt16BE(4) === 78) {
+    alice.feed(UPSTREAM, answer(corr, [[SECRET, ""]]));
+    alice.fresh(UPSTREAM);
+    return true;
+  }
+  alice.feed(UPSTREAM, message("response", 18, 0, corr, { errorCode: 0, apiKeys: [] })); // the filter's probe, answered
+  alice.fresh(UPSTREAM);
+  return false;
+};
+alice.feed(DOWNSTREAM, shareFetch(6, 0, [SECRET]));
+alice.fresh(DOWNSTREAM);
+alice.feed(UPSTREAM, answer(6, [[SECRET, ""]]));
+alice.fresh(UPSTREAM);
+check("alice reopened M's session: her incremental fetch goes on", holdsHers(7));
+// bob asks to reopen M's session, and the broker refuses it (its share sessions are full): the
+// session stays alice's.
+bob.feed(DOWNSTREAM, shareFetch(8, 0, [PUBLIC]));
+bob.fresh(DOWNSTREAM);
+bob.feed(UPSTREAM, message("response", 78, 1, 8, { throttleTimeMs: 0, errorCode: 133, errorMessage: "The limit of share sessions has been reached.",
+  acquisitionLockTimeoutMs: 0, nodeEndpoints: [], responses: [] }));
+bob.fresh(UPSTREAM);
+check("a reopening the broker refused (SHARE_SESSION_LIMIT_REACHED) takes nothing: alice's incremental fetch goes on", holdsHers(9));
+// bob opens a session of his own whose slot, under the old unkeyed hash, is alice's: hers stays.
+const oldSlot = (key) => {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619) >>> 0;
+  return h & 16383;
+};
+let colliding = 0;
+while (oldSlot("shared\n" + "x" + colliding) !== oldSlot("shared\n" + MEMBER)) colliding++;
+const bobs = (corr, member) => message("request", 78, 1, corr, {
+  groupId: "shared", memberId: member, shareSessionEpoch: 0, maxWaitMs: 500, minBytes: 1, maxBytes: 1048576, maxRecords: 500, batchSize: 500,
+  topics: [{ topicId: PUBLIC, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }], forgottenTopicsData: [] });
+bob.feed(DOWNSTREAM, bobs(10, "x" + colliding));
+bob.fresh(DOWNSTREAM);
+bob.feed(UPSTREAM, answer(10, [[PUBLIC, ""]]));
+bob.fresh(UPSTREAM);
+check(`bob's own session of member x${colliding}, in alice's slot of the old hash, takes nothing of hers`, holdsHers(11));
+// ... nor do 3,000 more of his own, each accepted.
+for (let i = 0; i < 3000; i++) {
+  bob.feed(DOWNSTREAM, bobs(20 + i, "sweep" + i));
+  bob.fresh(DOWNSTREAM);
+  bob.feed(UPSTREAM, answer(20 + i, [[PUBLIC, ""]]));
+  bob.fresh(UPSTREAM);
+}
+check("3,000 sessions bob opens in his own group take nothing of alice's", holdsHers(12));
 
 done();
