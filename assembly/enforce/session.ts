@@ -186,9 +186,9 @@ export class AwaitedAssignment {
  * seen here: a session reopened through another Envoy in front of the same broker.
  *
  * Bounded: shared data keeps every key for the life of Envoy, and member ids are the clients'
- * own. OPENER_BUCKETS buckets of OPENER_WAYS entries, each a session's and its opener's
- * hashes (fixed size, whatever the names' lengths) and when it was opened; a full bucket gives
- * up its oldest entry. A session whose entry is gone is answered as one another principal
+ * own. 16,384 buckets (OPENER_BUCKET_BITS) of OPENER_WAYS entries, each a session's and its
+ * opener's hashes (fixed size, whatever the names' lengths) and when it was opened; a full
+ * bucket gives up its oldest entry. A session whose entry is gone is answered as one another principal
  * reopened (its client starts over), never let through: else evicting it would be a way past.
  * The bucket is a keyed hash (a secret the first VM draws, kept in the shared data), so that a
  * client cannot aim sessions of its own at another's bucket (16,384 single slots and a known
@@ -274,7 +274,8 @@ function openersSecret(): u64 {
     held = getSharedText(SECRET_KEY);
     if (held == null) return drawn;
   }
-  return U64.parseInt(held);
+  // Never 0 (no shared data): a value that does not read as a number still keys the hash.
+  return U64.parseInt(held) | 1;
 }
 
 /** FNV-1a over the UTF-16 code units from `seed`, then a 64-bit finalizer (MurmurHash3's fmix64) over every bit. */
