@@ -13,7 +13,9 @@
 #                       (refusal-log.mjs), lines per connection up to 100 a second per VM
 #                       (connection-lines.mjs), Metadata listings cut from the answer's
 #                       view against the codecs (listings.mjs), leaders' endpoints (KIP-951)
-#                       readdressed under filter.brokerAddresses (leader-endpoints.mjs); the
+#                       readdressed under filter.brokerAddresses (leader-endpoints.mjs), a
+#                       refused acks=0 Produce closing once the requests before it are
+#                       answered (acks0.mjs); the
 #                       oracle sweep, the waits, in-envoy, in-place and leader-endpoints again on
 #                       build/filter-stress.wasm (garbage
 #                       collected at every safe point, bytes not fetched in place poisoned)
@@ -76,6 +78,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) o
 	node assembly/filter/testing/connection-lines.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/listings.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/leader-endpoints.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
+	node assembly/filter/testing/acks0.mjs $(FILTER_WASM_OUT)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

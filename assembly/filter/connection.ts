@@ -60,12 +60,17 @@ const open = new Map<u32, KafkaConnection>();
 
 /**
  * Closes every connection whose client has left a request frame incomplete for longer than
- * `timeoutNs`: a half-sent frame must not pin memory forever. Called from the root's tick.
+ * `timeoutNs`: a half-sent frame must not pin memory forever. And those that close once
+ * answered (KafkaConnection.closesOnceAnswered) whose answers have gone. Called from the root's tick.
  */
 export function closeStalledConnections(nowNs: i64, timeoutNs: i64): void {
   const conns = open.values();
   for (let i = 0; i < conns.length; i++) {
     const c = unchecked(conns[i]);
+    if (c.answeredBeforeClose && !c.closeRequested) {
+      if (actOnContext(c.context_id)) c.close(c.requests.reason, false);
+      continue;
+    }
     const since = c.requests.heldSinceNs != 0 ? c.requests.heldSinceNs : c.inEnvoySinceNs;
     if (since == 0 || nowNs - since <= timeoutNs || c.closeRequested) continue;
     if (!actOnContext(c.context_id)) continue;
@@ -298,6 +303,7 @@ export class KafkaConnection extends Context {
 
   private pump(f: Framer, typ: BufferTypeValues, size: u32, end: bool): FilterStatusValues {
     const st = this.pumpChunk(f, typ, size, end);
+    if (this.closesOnceAnswered && this.inFlight.size == 0 && !this.closeRequested) this.answeredBeforeClose = true;
     const tally = f == this.requests ? this.requestTally : this.responseTally;
     if (inPlace()) {
       tally.readInPlace += <i64>inPlaceFetchedBytes();
@@ -395,9 +401,21 @@ export class KafkaConnection extends Context {
     return FilterStatusValues.Continue;
   }
 
+  /**
+   * The request framer closed on a request Kafka closes on without answering (acks=0): the
+   * connection closes once the requests before it are answered (Verdict.closeOnceAnswered).
+   */
+  closesOnceAnswered: bool = false;
+  /** ... and they are: closed at the root's next tick (closeStalledConnections). */
+  answeredBeforeClose: bool = false;
+
   /** The framer closed (a framing error, its budget, or the policy): so does the connection. */
   private closeIfFramerClosed(f: Framer): void {
     if (!f.closed) return;
+    // Closed now, the answers still on their way would be lost; closed from the callback that
+    // passes the last, that one would be too (Envoy writes it to the client after the callback
+    // returns): pump() notes when they have gone, and the tick closes it.
+    if (f == this.requests && this.closesOnceAnswered && !f.overBudget && this.inFlight.size > 0) return;
     if (f.overBudget) addCounter(getStats().bufferBudgetClosed, 1);
     this.close(f.reason, !this.handlerClosed && !f.overBudget && !this.protocolClosed);
   }
@@ -695,6 +713,7 @@ class RequestSide extends FrameCallbacks {
       }
       default: {
         conn.handlerClosed = !v.malformed;
+        conn.closesOnceAnswered = v.onceAnswered;
         framer.fail((v.malformed ? "malformed " : "policy closed the connection on a ") + apiName(h.apiKey) + " request: " + v.reason);
       }
     }

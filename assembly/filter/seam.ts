@@ -128,6 +128,18 @@ export class Verdict {
   static replace(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Replace, bytes); }
   static respond(bytes: Uint8Array): Verdict { return new Verdict(VerdictKind.Respond, bytes); }
   static close(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason); }
+  /**
+   * Requests only: close, as Kafka's broker closes on a request it cannot answer (a refused
+   * Produce with acks=0), once the requests before this one are answered. Nothing from the
+   * client goes on after it.
+   */
+  static closeOnceAnswered(reason: string): Verdict {
+    const v = new Verdict(VerdictKind.Close, null, reason);
+    v.onceAnswered = true;
+    return v;
+  }
+  /** See closeOnceAnswered. */
+  onceAnswered: bool = false;
   static wait(): Verdict { return WAIT; }
   /** Close because the frame is malformed (e.g. its body does not decode). */
   static malformed(reason: string): Verdict { return new Verdict(VerdictKind.Close, null, reason, true); }

@@ -8,6 +8,8 @@ import { unique } from "./lib/env";
 import { client, producer, errorTypes, describeError, rejection } from "./lib/kafkajs";
 import { stats, delta, K, DOWNSTREAM_CX, waitForLog, brief } from "./lib/envoy";
 import * as kcat from "./lib/kcat";
+import { Wire, API, request, metadata, PRODUCE_VERSION } from "./lib/attack";
+import { recordBatch } from "../bench/lib/wire";
 
 e2e("kafkajs: produce to a denied topic fails with TOPIC_AUTHORIZATION_FAILED and the same connection keeps serving", async (c) => {
   const allowed = unique("e2e.open.", "same-conn");
@@ -77,4 +79,22 @@ e2e("kafkajs: a sendBatch to an allowed and a denied topic partly succeeds", asy
   const d = await kcat.consumeAll("admin", denied);
   assert.equal(d.stdout, "0=by admin\n", kcat.show(d));
   assert.ok(await waitForLog(c.mark, ["denied Produce", `TOPIC:${denied}`]), "the filter logs the denied half");
+});
+
+// Kafka never answers a Produce with acks=0; refusing one, it closes the connection, after the
+// answers to the requests before it (it reads a connection's requests one at a time). Through
+// Envoy the same: the client's earlier requests are answered, then the connection closes (the
+// build of 55a8663 closed at once, and those answers were lost).
+e2e("a refused Produce with acks=0 closes the connection after the answers to the requests pipelined before it", async (c) => {
+  const denied = unique("e2e.readonly.", "acks0");
+  const w = await Wire.for(c, "plaintext");
+  const acks0 = await request(API.Produce, PRODUCE_VERSION, 3, { transactionalId: null, acks: 0, timeoutMs: 5000,
+    topicData: [{ name: denied, partitionData: [{ index: 0, records: recordBatch(1, 16).toString("base64") }] }] });
+  await w.send(Buffer.concat([await metadata(1, null), await metadata(2, ["e2e.open.acks0"]), acks0, await metadata(4, null)]));
+  const corrs: number[] = [];
+  for (let f = await w.next(10_000); f !== null; f = await w.next(10_000)) corrs.push(f.readInt32BE(0));
+  c.t.diagnostic(`answers before the close: ${JSON.stringify(corrs)}; closed ${w.closed}`);
+  assert.deepEqual(corrs, [1, 2], "the two Metadata requests before the refused Produce are answered, in order, and nothing after it");
+  assert.ok(w.closed, "then the connection closes");
+  assert.ok(await waitForLog(c.mark, ["refused Produce with acks=0"]), "the filter says why it closed");
 });

@@ -174,8 +174,9 @@ export function checkProduce(ctx: RequestContext, rule: Rule): Verdict {
   }
 
   if (refused.length == 0 && wholeCode == 0) return ctx.pass();
-  // acks=0 gets no response: Kafka closes such a connection when a produce fails.
-  if (req.acks == 0) return Verdict.close("refused Produce with acks=0 (Kafka closes the connection)");
+  // acks=0 gets no response: Kafka closes such a connection when a produce fails, after the
+  // answers to the requests before it (it reads one request at a time).
+  if (req.acks == 0) return Verdict.closeOnceAnswered("refused Produce with acks=0 (Kafka closes the connection)");
   if (kept.length == 0) {
     const resp = new ProduceResponseData();
     addRefused(resp, refused, ctx.version);
