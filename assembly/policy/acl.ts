@@ -5,7 +5,8 @@
 //  * an ACL applies to a resource when its pattern matches the name: LITERAL equal,
 //    LITERAL "*" (any name of that type), or PREFIXED (name starts with it);
 //  * an applicable ACL matches the request when its principal is the request's or
-//    "User:*", its host is the client's IP string or "*", and its operation matches:
+//    "User:*", its host is the client's IP string, "*" or a CIDR range the address is in
+//    (Kafka 4.4, cidr.ts), and its operation matches:
 //    ALL matches everything; an ALLOW of READ, WRITE, DELETE or ALTER also allows
 //    DESCRIBE, and an ALLOW of ALTER_CONFIGS also allows DESCRIBE_CONFIGS (a DENY
 //    denies only its own operation, or everything when ALL);
@@ -20,6 +21,8 @@
 //    id must not escape a DENY meant for every name: the one place the filter is stricter).
 //
 // Enum values are Kafka's wire codes (AclOperation.code() and so on).
+
+import { CidrRange, parseCidr } from "./cidr";
 
 export enum ResourceType {
   Unknown = 0, Any = 1, Topic = 2, Group = 3, Cluster = 4, TransactionalId = 5,
@@ -90,6 +93,8 @@ export class Acl {
   index: i32;
   principal: string;
   host: string;
+  /** The range a CIDR host ("10.0.0.0/8") names; null for any other host. */
+  range: CidrRange | null;
   resourceType: ResourceType;
   resourceName: string;
   patternType: PatternType;
@@ -102,6 +107,7 @@ export class Acl {
     this.index = index;
     this.principal = principal;
     this.host = host;
+    this.range = host.indexOf("/") >= 0 ? parseCidr(host) : null;
     this.resourceType = resourceType;
     this.resourceName = resourceName;
     this.patternType = patternType;
@@ -167,7 +173,14 @@ export class AclFilter {
 
 /** Is the ACL about this principal and host? */
 @inline function aclAppliesTo(acl: Acl, principal: string, host: string): bool {
-  return (acl.principal == WILDCARD_PRINCIPAL || acl.principal == principal) && (acl.host == WILDCARD || acl.host == host);
+  return (acl.principal == WILDCARD_PRINCIPAL || acl.principal == principal) && hostApplies(acl, host);
+}
+
+/** The client's address is the ACL's host, or in its CIDR range; or the ACL's host is any. */
+@inline function hostApplies(acl: Acl, host: string): bool {
+  if (acl.host == WILDCARD || acl.host == host) return true;
+  const range = acl.range;
+  return range != null && range.contains(host);
 }
 
 /** Does the ACL's operation cover `op` (ALL; an ALLOW of READ, WRITE, DELETE or ALTER implies DESCRIBE, ...)? */
@@ -452,7 +465,7 @@ export class AclAuthorizer {
       const acl = unchecked(acls[i]);
       if (<i32>acl.resourceType != resourceType) continue;
       if (acl.principal != WILDCARD_PRINCIPAL && acl.principal != principal) continue;
-      if (acl.host != WILDCARD && acl.host != host) continue;
+      if (!hostApplies(acl, host)) continue;
       if (<i32>acl.operation != op && acl.operation != AclOperation.All) continue;
       const literal = acl.patternType == PatternType.Literal;
       if (acl.permission == AclPermission.Deny) {

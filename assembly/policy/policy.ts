@@ -45,6 +45,7 @@
 // without "Request" (see apis.ts), also case-insensitive.
 
 import { parseJson, JsonFields, JsonValue } from "../json/value";
+import { parseCidr } from "./cidr";
 import {
   Acl, AclAuthorizer, AuthzResult, ResourceType, AclOperation, PatternType, AclPermission,
   parseResourceType, parseOperation, parsePatternType, parsePermission, isValidPrincipal,
@@ -355,6 +356,10 @@ function readAcl(f: JsonFields, index: i32): Acl | null {
   const hf = f.field("host");
   const host = hf.asStringOr("*");
   if (!hf.failed && host.length == 0) hf.fail("must not be empty (use \"*\" for any host)");
+  // As Kafka 4.4's controller refuses it (CidrUtils.validate).
+  if (!hf.failed && host.indexOf("/") >= 0 && parseCidr(host) == null) {
+    hf.fail("\"" + host + "\" is not a CIDR range Kafka reads (\"10.0.0.0/8\", \"2001:db8::/32\")");
+  }
 
   const rtf = f.field("resourceType");
   const rtName = rtf.asString();

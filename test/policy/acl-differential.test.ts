@@ -23,6 +23,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BlockList } from "node:net";
 import { loadPolicyModule } from "../../tools/policy-module";
 import { seededRandom } from "../lib/seeded-random";
 
@@ -52,9 +53,14 @@ const ACL_PRINCIPALS = ["User:alice", "User:bob", "User:*", "User:", "User:Alice
 // matchingPrincipals makes Set.of(principal, User:*)), so a broker fails its every request.
 const PRINCIPALS = ["User:alice", "User:bob", "User:carol", "User:admin", "User:", "User:Alice", "Group:alice", "User:alice:x"];
 // The client's address as Java prints it (the filter's hostOf does the same); "::1" never
-// matches a client (Java prints it 0:0:0:0:0:0:0:1), as on a broker.
-const ACL_HOSTS = ["*", "*", "*", "127.0.0.1", "10.0.0.1", "0:0:0:0:0:0:0:1", "::1"];
-const HOSTS = ["127.0.0.1", "10.0.0.1", "0:0:0:0:0:0:0:1"];
+// matches a client (Java prints it 0:0:0:0:0:0:0:1), as on a broker. CIDR ranges (Kafka 4.4):
+// IPv4 from /0 to /32, network and broadcast addresses, IPv6 compressed and not, a range that
+// holds 0.0.0.0 (in none, to commons-net's SubnetUtils), IPv6 with an IPv4 tail.
+const ACL_HOSTS = ["*", "*", "*", "127.0.0.1", "10.0.0.1", "0:0:0:0:0:0:0:1", "::1",
+  "10.0.0.0/8", "127.0.0.1/32", "10.0.0.0/31", "0.0.0.0/0", "192.168.1.0/24", "10.0.0.1/30",
+  "::/0", "::1/128", "0:0:0:0:0:0:0:0/127", "fe80::/10", "2001:db8::/32", "::10.0.0.0/120", "[2001:db8::]/48"];
+const HOSTS = ["127.0.0.1", "10.0.0.1", "0:0:0:0:0:0:0:1", "10.0.0.0", "10.0.0.3", "10.255.255.255", "192.168.1.255",
+  "0.0.0.0", "fe80:0:0:0:0:0:0:1", "2001:db8:0:0:0:0:0:5", "2001:db9:0:0:0:0:0:5", "0:0:0:0:0:0:a00:1", "0:0:0:0:0:0:0:0"];
 const SUPER_USERS = ["User:admin", "User:alice", "User:"];
 
 interface AclEntry {
@@ -128,7 +134,19 @@ function wildcardDenyKafkaSkips(policy: Policy, q: { principal: string; host: st
   if (q.resourceName.length < 2 || !q.resourceName.startsWith("*") || policy.superUsers.includes(q.principal)) return false;
   return policy.acls.some((a) => a.permissionType === "DENY" && a.resourcePatternType === "LITERAL" && a.resourceName === "*" &&
     a.resourceType === q.resourceType && (a.principal === q.principal || a.principal === "User:*") &&
-    (a.host === "*" || a.host === q.host) && (a.operation === "ALL" || a.operation === operation));
+    hostCovers(a.host, q.host) && (a.operation === "ALL" || a.operation === operation));
+}
+
+/** An ACL's host covers the client's: "*", the same string, or a CIDR range holding it (Node's BlockList; never 0.0.0.0). */
+function hostCovers(aclHost: string, host: string): boolean {
+  if (aclHost === "*" || aclHost === host) return true;
+  const slash = aclHost.indexOf("/");
+  if (slash < 0 || host === "0.0.0.0") return false;
+  const family = aclHost.includes(":") ? "ipv6" : "ipv4";
+  if ((family === "ipv6") !== host.includes(":")) return false;
+  const ranges = new BlockList();
+  ranges.addSubnet(aclHost.slice(0, slash).replace(/^\[(.*)\]$/, "$1"), Number(aclHost.slice(slash + 1)), family);
+  return ranges.check(host, family);
 }
 
 test(`the filter's ACL decisions are Kafka's StandardAuthorizer's, over ${POLICIES} random policies (seed ${SEED}; ACL_DIFF_SEED repeats it)`, async (t) => {
