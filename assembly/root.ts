@@ -85,5 +85,11 @@ class KafkaRoot extends RootContext {
   }
 }
 
-registerRootContext((context_id: u32): RootContext => new KafkaRoot(context_id), ROOT_ID);
-registerRootContext((context_id: u32): RootContext => new ResumeRoot(context_id), RESUME_ROOT_ID);
+/**
+ * Registers the root contexts, at the first context Envoy creates (main.ts), after the hashes
+ * are keyed (runtime/hash-seed.ts): the SDK keeps the factories in a map by root id.
+ */
+export function registerRoots(): void {
+  registerRootContext((context_id: u32): RootContext => new KafkaRoot(context_id), ROOT_ID);
+  registerRootContext((context_id: u32): RootContext => new ResumeRoot(context_id), RESUME_ROOT_ID);
+}

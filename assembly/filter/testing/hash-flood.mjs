@@ -1,0 +1,92 @@
+// Names chosen to share a hash bucket cost no more than any names. AssemblyScript's Map and Set
+// keep no hash per entry and walk a bucket comparing keys; their stock string hash was unkeyed
+// (XXH32, seed 0), so a client could make thousands of names share one bucket, and a request
+// naming them cost the square of their count (a Metadata request of 80,000 such names held a
+// VM 44 s on the build of 55a8663). The std library is patched (patches/assemblyscript+0.27.37.patch:
+// SipHash-1-3 keyed per VM, runtime/hash-seed.ts).
+//
+// Counted, not timed: build/filter-work.wasm calls env.log_execution at every function entry
+// and loop iteration (binaryen's log-execution pass), so the work of one request is the same
+// on any machine under any load. For each request shape, N names that collide under the stock
+// hash against N ordinary names of the same length: the work must be within 1.5x, at two sizes.
+//
+//   node assembly/filter/testing/hash-flood.mjs [build/filter-work.wasm]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM } from "./host.mjs";
+import { checker } from "./frames.mjs";
+import { i16, i32, sized } from "./kafka-bytes.mjs";
+
+const WASM = process.argv[2] || "build/filter-work.wasm";
+const { check, done } = checker();
+
+// ---- AssemblyScript's stock string hash, and names it gives one value ----
+const P1 = 2654435761, P2 = 2246822519;
+const mul = (a, b) => Math.imul(a, b) >>> 0;
+const rotl = (x, r) => ((x << r) | (x >>> (32 - r))) >>> 0;
+const rotr = (x, r) => ((x >>> r) | (x << (32 - r))) >>> 0;
+const lane = (h, k) => mul(rotl((h + mul(k, P2)) >>> 0, 13), P1);
+/** The inverse of odd `a` modulo 2^32 (Newton's iteration). */
+function inverse(a) { let x = a; for (let i = 0; i < 5; i++) x = mul(x, (2 - mul(a, x)) >>> 0); return x; }
+const iP1 = inverse(P1), iP2 = inverse(P2);
+
+/**
+ * `n` names of 16 UTF-16 units (ASCII, then units that are no surrogates) whose four XXH32
+ * lanes all end in the same state after the stock hash's one 16-byte block: equal hashes.
+ * Each name's first 8 units are its own; the last 8 are solved for, lane by lane.
+ */
+function collidingNames(n) {
+  const target = [0x12345678, 0x9abcdef0, 0x0badf00d, 0x600dcafe];
+  const seeds = [(P1 + P2) >>> 0, P2, 0, (0 - P1) >>> 0];
+  const out = [];
+  for (let i = 0; out.length < n; i++) {
+    const head = ("t" + i.toString(36)).padStart(8, "_");
+    const fix = [];
+    for (let l = 0; l < 4; l++) {
+      // Lane l takes units 2l and 2l+1 of the head in the first block, of the fix-up in the second.
+      const word = (head.charCodeAt(2 * l) | (head.charCodeAt(2 * l + 1) << 16)) >>> 0;
+      const after = lane(seeds[l], word);
+      const k = mul((rotr(mul(target[l], iP1), 13) - after) >>> 0, iP2);
+      fix.push(k & 0xffff, k >>> 16);
+    }
+    if (fix.some((u) => u >= 0xd800 && u <= 0xdfff)) continue;
+    out.push(head + String.fromCharCode(...fix));
+  }
+  return out;
+}
+/** `n` ordinary names of the same length. */
+const ordinaryNames = (n) => Array.from({ length: n }, (_, i) => ("o" + i.toString(36)).padStart(16, "_"));
+
+// ---- requests ----
+const utf8 = (s) => Buffer.from(s, "utf8");
+const str = (s) => { const b = utf8(s); return Buffer.concat([i16(b.length), b]); };
+function request(apiKey, version, body) {
+  return sized(Buffer.concat([i16(apiKey), i16(version), i32(1), str("flood"), body]));
+}
+/** Metadata v1 naming `names` (refused: the policy grants nothing). */
+const metadata = (names) => request(3, 1, Buffer.concat([i32(names.length), ...names.map(str)]));
+/** DeleteGroups v1 naming `names` (Kafka deduplicates them first: a set of client strings). */
+const deleteGroups = (names) => request(42, 1, Buffer.concat([i32(names.length), ...names.map(str)]));
+
+const POLICY = JSON.stringify({ allowEveryoneIfNoAclFound: false, acls: [] });
+function work(frame) {
+  let entries = 0;
+  const h = new Host(WASM, { config: POLICY, imports: { env: { log_execution: () => { entries++; } } } });
+  if (!h.start()) throw new Error("configure failed");
+  const c = h.connect(9);
+  entries = 0;
+  c.feed(DOWNSTREAM, frame);
+  return entries;
+}
+
+for (const [what, make] of [["Metadata v1", metadata], ["DeleteGroups v1", deleteGroups]]) {
+  for (const n of [4000, 16000]) {
+    const colliding = work(make(collidingNames(n)));
+    const ordinary = work(make(ordinaryNames(n)));
+    const ratio = colliding / ordinary;
+    check(`${what}, ${n} names sharing a stock hash: work within 1.5x of ${n} ordinary names`, ratio < 1.5,
+      `${colliding} against ${ordinary} (x${ratio.toFixed(1)})`);
+  }
+}
+
+done();
