@@ -1,6 +1,7 @@
 // Who is on the other end of one client connection, as Kafka would see them.
 
 import { nowNs, getSharedText, setSharedText } from "../runtime/host";
+import { mix64 } from "../runtime/hash-seed";
 import { Uuid } from "../protocol/uuid";
 import { KAFKA_OAUTHBEARER_PRINCIPAL_CLAIM } from "./sasl-names";
 
@@ -266,7 +267,7 @@ function openersSecret(): u64 {
   if (sharedDataRefused) return 0;
   let held = getSharedText(SECRET_KEY);
   if (held == null || held.length == 0) {
-    const drawn = mix(<u64>nowNs() ^ 0x5bd1e9955bd1e995) | 1;
+    const drawn = mix64(<u64>nowNs() ^ 0x5bd1e9955bd1e995) | 1;
     if (!setSharedText(SECRET_KEY, drawn.toString())) {
       sharedDataRefused = true;
       return 0;
@@ -282,13 +283,6 @@ function openersSecret(): u64 {
 function hashOf(text: string, seed: u64): u64 {
   let h: u64 = seed ^ 0xcbf29ce484222325;
   for (let i = 0; i < text.length; i++) h = (h ^ <u64>text.charCodeAt(i)) * 0x100000001b3;
-  return mix(h ^ seed);
+  return mix64(h ^ seed);
 }
 
-function mix(x: u64): u64 {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccd;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53;
-  return x ^ (x >> 33);
-}

@@ -10,7 +10,8 @@ import { nowNs } from "./host";
 
 let seeded = false;
 
-function mix(x: u64): u64 {
+/** MurmurHash3's 64-bit finalizer: every bit of `x` moves about half of the result's. */
+export function mix64(x: u64): u64 {
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccd;
   x ^= x >> 33;
@@ -23,6 +24,6 @@ export function seedHashesOnce(): bool {
   if (seeded) return true;
   seeded = true;
   const now = <u64>nowNs();
-  seedHashes(mix(now ^ 0x243f6a8885a308d3), mix(now + 0x13198a2e03707344));
+  seedHashes(mix64(now ^ 0x243f6a8885a308d3), mix64(now + 0x13198a2e03707344));
   return hashedUnseeded() == 0;
 }
