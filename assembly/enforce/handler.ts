@@ -26,7 +26,7 @@ import { warnBounded, defineWarningsCounter } from "./warnings";
 import { apiName as statApiName } from "../filter/stats";
 import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
-import { TlsPrincipal, kafkaTlsPrincipal } from "./tls-principal";
+import { TlsPrincipal, cachedTlsPrincipal } from "./tls-principal";
 import { SslPrincipalMapper } from "./ssl-principal-mapper";
 
 /** Answers decoded whole in line to be rewritten (what the views do not decide), for operators. */
@@ -414,7 +414,7 @@ function peerCertificatePrincipal(rules: SslPrincipalMapper | null): TlsPrincipa
     const presented = getPropertyBytes(["connection", "mtls"]);
     if (presented == null || presented.length == 0 || presented[0] == 0) return null;
   }
-  return kafkaTlsPrincipal(subject, rules);
+  return cachedTlsPrincipal(subject, rules);
 }
 
 function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {

@@ -19,7 +19,7 @@ const enum Op { Char, Any, Class, Begin, End, Split, Jump, Save, Loop, Match }
 const enum Kind { Char, Any, Class, Begin, End, Group, Concat, Alt, Repeat }
 
 /** Steps a match, a search, or all those of one task sharing a StepBudget may take (then an error, not a non-match). */
-const STEP_BUDGET: i32 = 10_000_000;
+const STEP_BUDGET: i32 = 1_000_000;
 
 /**
  * Steps left to matches that share them: one TLS client's naming (every reading of its name,
@@ -89,9 +89,13 @@ class Node {
   constructor(readonly kind: Kind) {}
 }
 
+/** Groups a pattern may nest (the parser and the compiler recurse per level; Java's too). */
+const MAX_GROUP_DEPTH: i32 = 64;
+
 class Parser {
   pos: i32 = 0;
   groups: i32 = 0;
+  depth: i32 = 0;
   error: string = "";
   constructor(readonly p: string) {}
 
@@ -180,7 +184,9 @@ class Parser {
         if (this.pos + 1 < this.p.length && this.p.charCodeAt(this.pos + 1) == 58 /* : */) this.pos += 2;
         else return this.fail("a special group (?... (not supported by the filter)");
       } else g.group = ++this.groups;
+      if (++this.depth > MAX_GROUP_DEPTH) return this.fail("groups nested deeper than " + MAX_GROUP_DEPTH.toString() + " (not supported by the filter)");
       const inner = this.alternation();
+      this.depth--;
       if (inner == null) return null;
       if (this.peek() != 41) return this.fail("an unclosed group");
       this.pos++;

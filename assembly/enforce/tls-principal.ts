@@ -26,7 +26,7 @@ import { decodeUtf8 } from "../protocol/utf8";
 
 /** The result: `principal` ("User:..."), or why none can be given (`error`, principal ""). */
 export class TlsPrincipal {
-  constructor(readonly subject: string, public principal: string, public error: string = "") {}
+  constructor(readonly subject: string, readonly principal: string, readonly error: string = "") {}
 }
 
 /** Java's RFC 2253 keywords (sun.security.x509.AVAKeyword), by BoringSSL's short name. */
@@ -385,6 +385,27 @@ export function kafkaTlsPrincipal(subject: string, rules: SslPrincipalMapper | n
 function named(subject: string, mapped: MappedName): TlsPrincipal {
   if (mapped.error.length > 0) return new TlsPrincipal(subject, "", "ssl.principal.mapping.rules: " + mapped.error);
   return new TlsPrincipal(subject, "User:" + mapped.name);
+}
+
+// The names given per certificate subject, for the rules they were given under: a client
+// reconnecting with one certificate is named once. A subject chosen to make the rules backtrack
+// costs up to the step budget (about 40 ms) once per VM, not at every connection. Bounded:
+// full, it starts over.
+const MAX_NAMED_SUBJECTS = 1024;
+const namedSubjects = new Map<string, TlsPrincipal>();
+let namedUnder: SslPrincipalMapper | null = null;
+
+/** kafkaTlsPrincipal, remembered per subject (and rules). */
+export function cachedTlsPrincipal(subject: string, rules: SslPrincipalMapper | null): TlsPrincipal {
+  if (rules !== namedUnder) {
+    namedSubjects.clear();
+    namedUnder = rules;
+  }
+  if (namedSubjects.has(subject)) return namedSubjects.get(subject);
+  const p = kafkaTlsPrincipal(subject, rules);
+  if (namedSubjects.size >= MAX_NAMED_SUBJECTS) namedSubjects.clear();
+  namedSubjects.set(subject, p);
+  return p;
 }
 
 /** Kafka's principal for a certificate whose name Kafka writes as `dn` (X500Principal.getName()). */

@@ -37,6 +37,8 @@ const FIXED_RULES = [
   // Kafka's documentation and its SslPrincipalMapper tests.
   "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/,RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L,RULE:^cn=(.*?),ou=(.*?),dc=(.*?),dc=(.*?)$/$1@$2/U,RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/L,DEFAULT",
   "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/",
+  // Groups nested deeper than the filter takes (64): refused as not supported, not a trap at load.
+  "RULE:^" + "(".repeat(80) + "CN=a" + ")".repeat(80) + ".*$/x/",
   "RULE:^CN=([^,]+),.*$/$1/L",
   "RULE:^.*EMAILADDRESS=([^,]*).*$/$1/",
   "RULE:^CN=(.*?),OU=(.*?)$/$1\\/$2/",

@@ -1,16 +1,20 @@
-// Names chosen to share a hash bucket cost no more than any names. AssemblyScript's Map and Set
-// keep no hash per entry and walk a bucket comparing keys; their stock string hash was unkeyed
-// (XXH32, seed 0), so a client could make thousands of names share one bucket, and a request
-// naming them cost the square of their count (a Metadata request of 80,000 such names held a
-// VM 44 s on the build of 55a8663). The std library is patched (patches/assemblyscript+0.27.37.patch:
-// SipHash-1-3 keyed per VM, runtime/hash-seed.ts).
+// What a client can choose to make a VM spend, counted: build/filter-work.wasm calls
+// env.log_execution at every function entry and loop iteration (binaryen's log-execution pass),
+// so the work of one request is the same on any machine under any load.
 //
-// Counted, not timed: build/filter-work.wasm calls env.log_execution at every function entry
-// and loop iteration (binaryen's log-execution pass), so the work of one request is the same
-// on any machine under any load. For each request shape, N names that collide under the stock
-// hash against N ordinary names of the same length: the work must be within 1.5x, at two sizes.
+// 1. Names chosen to share a hash bucket cost no more than any names. AssemblyScript's Map and
+//    Set keep no hash per entry and walk a bucket comparing keys; their stock string hash was
+//    unkeyed (XXH32, seed 0), so a request naming thousands of names that share one cost the
+//    square of their count (a Metadata request of 80,000 such names held a VM 44 s on the build
+//    of 55a8663). The std library is patched (patches/assemblyscript+0.27.37.patch: SipHash-1-3
+//    keyed per VM, runtime/hash-seed.ts). For each request shape, N names that collide under the
+//    stock hash against N ordinary names of the same length: within 1.5x, at two sizes.
+// 2. A TLS client certificate subject chosen to make ssl.principal.mapping.rules backtrack
+//    (Kafka's documented rules, a subject with no C=): its naming stops at the step budget, and
+//    a client reconnecting with it is named from the VM's memory of it (55a8663 named it again
+//    at every connection, 145-270 ms each in Node).
 //
-//   node assembly/filter/testing/hash-flood.mjs [build/filter-work.wasm]
+//   node assembly/filter/testing/chosen-costs.mjs [build/filter-work.wasm]
 // Prints "N passed, M failed"; exits non-zero on any failure.
 
 import { Host, DOWNSTREAM } from "./host.mjs";
@@ -87,6 +91,30 @@ for (const [what, make] of [["Metadata v1", metadata], ["DeleteGroups v1", delet
     check(`${what}, ${n} names sharing a stock hash: work within 1.5x of ${n} ordinary names`, ratio < 1.5,
       `${colliding} against ${ordinary} (x${ratio.toFixed(1)})`);
   }
+}
+
+// ---- 2. a subject that makes the mapping rules backtrack ----
+{
+  const rules = "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/,RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L," +
+    "RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/L,DEFAULT";
+  let entries = 0;
+  const h = new Host(WASM, { config: JSON.stringify({ allowEveryoneIfNoAclFound: true, filter: { sslPrincipalMappingRules: rules } }),
+    imports: { env: { log_execution: () => { entries++; } } } });
+  if (!h.start()) throw new Error("configure failed");
+  const connectAs = (id, subject) => {
+    const c = h.connect(id, { "source.address": "10.0.0.9:1", "connection.subject_peer_certificate": subject, "connection.mtls": Buffer.from([1]) });
+    entries = 0;
+    c.feed(DOWNSTREAM, request(18, 0, Buffer.alloc(0)));
+    return { work: entries, closed: c.closed };
+  };
+  const plain = connectAs(100, "CN=alice,OU=eng,O=org,L=x,ST=y,C=US");
+  const subject = "CN=a," + "OU=a,O=a,L=a,ST=a,".repeat(40) + "UID=b";
+  const first = connectAs(101, subject);
+  const again = connectAs(102, subject);
+  check("a backtracking subject's naming stops at the step budget (the connection refused)", first.closed && first.work < 40_000_000,
+    `${first.work} (an ordinary subject: ${plain.work}), closed ${first.closed}`);
+  check("the same subject again is named from memory", again.closed && again.work < plain.work * 3,
+    `${again.work} against ${first.work} the first time (an ordinary subject: ${plain.work})`);
 }
 
 done();
