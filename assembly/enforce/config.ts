@@ -193,6 +193,15 @@ function readAudit(root: JsonFields): AuditSettings {
 }
 
 /** "external", or null when absent; problems are recorded in `root`. */
+/** Printable ASCII, no space: Envoy refuses a call whose :path or :authority has more, and every call would fail (then failOpen decides). */
+function isHeaderValue(s: string): bool {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 function readExternal(root: JsonFields): ExternalSettings | null {
   const f = root.field("external");
   if (!f.present || !f.requireObject()) return null;
@@ -203,7 +212,10 @@ function readExternal(root: JsonFields): ExternalSettings | null {
   const path = f.field("path");
   e.path = path.asStringOr(e.path);
   if (!path.failed && !e.path.startsWith("/")) path.fail("must start with \"/\"");
-  e.authority = f.field("authority").asStringOr("");
+  else if (!path.failed && !isHeaderValue(e.path)) path.fail("must be printable ASCII without spaces (an HTTP path)");
+  const authority = f.field("authority");
+  e.authority = authority.asStringOr("");
+  if (!authority.failed && !isHeaderValue(e.authority)) authority.fail("must be printable ASCII without spaces (an HTTP :authority)");
   e.timeoutMs = <i32>f.field("timeoutMs").asIntOr(e.timeoutMs, 1, 60000);
   e.cacheTtlMs = <i32>f.field("cacheTtlMs").asIntOr(e.cacheTtlMs, 0, 86400000);
   e.failOpen = f.field("failOpen").asBoolOr(false);

@@ -533,13 +533,22 @@ function sentUpstream(message: Uint8Array, h: RequestHeader, synthesized: Uint8A
 function isHandshakeV0(e: InFlight): bool { return e.apiKey == 17 && e.apiVersion == 0; }
 
 /**
- * What `e` keeps in memory until its answer comes: the client's answer if the filter wrote it,
- * what the handler noted. A client that stops reading while it sends requests leaves them all
- * waiting (Envoy stops reading the broker, not the client): counted, they cannot grow a VM's
- * memory past filter.maxBufferedBytes however many refused names each carries.
+ * About what one in-flight entry and its request header keep (objects and their headers),
+ * besides the client id's characters.
+ */
+const IN_FLIGHT_ENTRY_BYTES: i64 = 128;
+
+/**
+ * What `e` keeps in memory until its answer comes: itself and the request's header, with its
+ * client id (up to 32,767 characters, two bytes each), the client's answer if the filter wrote
+ * it, what the handler noted. A client that stops reading while it sends requests leaves them
+ * all waiting (Envoy stops reading the broker, not the client): counted, they cannot grow a
+ * VM's memory past filter.maxBufferedBytes however many refused names or however long a client
+ * id each carries (uncounted, 32 KB client ids took a VM to 4 GiB and a trap).
  */
 function keptUntilAnswered(e: InFlight, h: RequestHeader): i64 {
-  let n: i64 = 0;
+  const clientId = h.clientId;
+  let n: i64 = IN_FLIGHT_ENTRY_BYTES + (clientId != null ? <i64>clientId.length << 1 : 0);
   const answer = e.synthesized;
   if (answer != null) n += answer.length;
   const note = e.note;
@@ -612,8 +621,8 @@ class RequestSide extends FrameCallbacks {
     const q = this.conn.inFlight;
     const held = keptUntilAnswered(e, h);
     if (held > 0 && !heldBudget.take(held)) {
-      this.conn.refuseOrder(framer, getStats().bufferBudgetClosed, "keeping the " + apiName(h.apiKey) + " request's " +
-        (e.synthesized != null ? "answer" : "pending rewrite") + " (counted as " + held.toString() + " bytes) until the broker answers would exceed filter.maxBufferedBytes (" +
+      this.conn.refuseOrder(framer, getStats().bufferBudgetClosed, "keeping the " + apiName(h.apiKey) + " request" +
+        (e.synthesized != null ? "'s answer" : e.note != null ? "'s pending rewrite" : "") + " (counted as " + held.toString() + " bytes) until the broker answers would exceed filter.maxBufferedBytes (" +
         heldBudget.limit.toString() + " bytes held at most across this worker's connections)");
       return false;
     }

@@ -298,6 +298,8 @@ function readPolicy(root: JsonFields): Policy | null {
     if (f.failed) continue;
     if (!isValidPrincipal(p)) f.fail("expected a principal \"Type:name\" (e.g. \"User:admin\"), got \"" + p + "\"");
     else if (p == WILDCARD_PRINCIPAL) f.fail("\"User:*\" cannot be a super user (super users are exact principals)");
+    // Kafka's super.users splits on ";": no super user there has one in its name.
+    else if (p.indexOf(";") >= 0) f.fail("one principal per entry (Kafka's super.users separates them with \";\"), got \"" + p + "\"");
     superUsers.add(p);
   }
 

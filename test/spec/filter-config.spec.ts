@@ -75,6 +75,9 @@ describe("external decisions", () => {
     expect(refusal(`{"external": {}}`)).toBe("external.cluster: missing required field");
     expect(refusal(`{"external": {"cluster": ""}}`)).toBe("external.cluster: must name the Envoy cluster of the policy service");
     expect(refusal(`{"external": {"cluster": "opa", "path": "v1/data"}}`)).toBe("external.path: must start with \"/\"");
+    // Envoy would refuse every call (then failOpen decides).
+    expect(refusal(`{"external": {"cluster": "opa", "path": "/v1/data\\r\\nx: y"}}`)).toBe("external.path: must be printable ASCII without spaces (an HTTP path)");
+    expect(refusal(`{"external": {"cluster": "opa", "authority": "opa svc"}}`)).toBe("external.authority: must be printable ASCII without spaces (an HTTP :authority)");
     expect(refusal(`{"external": {"cluster": "opa", "timeoutMs": 0}}`)).toBe("external.timeoutMs: 0 is out of range [1, 60000]");
     expect(refusal(`{"external": {"cluster": "opa", "failopen": true}}`)).toBe("external.failopen: unknown field");
   });

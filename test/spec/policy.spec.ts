@@ -418,6 +418,9 @@ describe("Policy.load validation", () => {
       .toBe("superUsers[1]: expected a principal \"Type:name\" (e.g. \"User:admin\"), got \"admin\"");
     expect(loadError("{\"superUsers\":[\"User:*\"]}"))
       .toBe("superUsers[0]: \"User:*\" cannot be a super user (super users are exact principals)");
+    // Kafka's super.users pasted whole: neither would be a super user.
+    expect(loadError("{\"superUsers\":[\"User:admin;User:ops\"]}"))
+      .toBe("superUsers[0]: one principal per entry (Kafka's super.users separates them with \";\"), got \"User:admin;User:ops\"");
   });
 
   it("takes \"User:\", an empty name, as Kafka does: the principal of a certificate with an empty subject", () => {

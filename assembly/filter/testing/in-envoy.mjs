@@ -11,6 +11,7 @@
 //      client ending its side with the frame's last piece: served, and not closed as stalled;
 //   5. with the setting off (0), nothing is left in Envoy's buffer;
 //   4c. bytes left in Envoy's buffer count in filter.maxBufferedBytes as held ones do;
+//   4e. and each waiting request's header with its client id (32 KB ones took a VM to a trap);
 //   4d. so does what a request keeps while it waits for the broker's answer (refused entries to
 //      merge into it): a client past the budget is closed, answers and closes give it back; the
 //      request's refusals reach Envoy's counters once per counter;
@@ -22,6 +23,7 @@
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import { oracleFrames, checker } from "./frames.mjs";
+import { batch } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const FRAMES = process.argv[3] || ".cache/oracle/frames.jsonl";
@@ -37,10 +39,11 @@ const policy = (limit, filter = {}) => JSON.stringify({
 
 const PRODUCE_V = 9;
 /** A Produce to `topic`, partition 0, no records; `clientIdBytes` of client id make it as long as a test needs. */
-function produce(corr, topic, clientIdBytes = 8) {
+function produce(corr, topic, clientIdBytes = 8, recordBytes = 0) {
   const t = template("request", 0, PRODUCE_V);
   t.header = { ...t.header, correlationId: corr, clientId: "c".repeat(clientIdBytes) };
-  t.body = { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records: null }] }] };
+  const records = recordBytes > 0 ? batch(1, recordBytes).toString("base64") : null;
+  t.body = { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] };
   return frame(t, true, 0, PRODUCE_V);
 }
 function decode(f, isRequest, apiKey, version) {
@@ -183,8 +186,8 @@ function feedAllButLast(c, f, n) {
 // ---- 4c. bytes left in Envoy's buffer count in maxBufferedBytes, as held ones do ----
 {
   const h = start(200000, { maxBufferedBytes: 65536 });
-  // Frames of about 30 KB (a client id is at most 32767 bytes); 25000 bytes of each are sent.
-  const frames = [1, 2, 3, 4, 5].map((i) => produce(i, "ok.t" + i, 30000));
+  // Frames of about 30 KB (one record of 30000 bytes); 25000 bytes of each are sent.
+  const frames = [1, 2, 3, 4, 5].map((i) => produce(i, "ok.t" + i, 8, 30000));
   const [a, b, x] = [h.connect(2), h.connect(3), h.connect(4)];
   a.feed(DOWNSTREAM, frames[0].subarray(0, 25000));
   b.feed(DOWNSTREAM, frames[1].subarray(0, 25000));
@@ -204,6 +207,26 @@ function feedAllButLast(c, f, n) {
   const e = h.connect(6);
   e.feed(DOWNSTREAM, frames[4].subarray(0, 25000));
   check("4c: a closed connection's bytes are given back too", !e.closed && e.pending[DOWNSTREAM].length === 25000);
+}
+
+// ---- 4e. so does each waiting request's header, client id and all ----
+{
+  // Metadata v1 for one topic, with a client id of 32,767 bytes (the most a header holds).
+  const clientId = "c".repeat(32767);
+  const request = (corr) => {
+    const t = template("request", 3, 1);
+    t.header = { ...t.header, correlationId: corr, clientId };
+    t.body = { topics: [{ name: "ok.orders" }] };
+    return frame(t, true, 3, 1);
+  };
+  // Each counts its client id's 65,534 bytes of UTF-16 and the entry's 128: 15 fit in 1 MiB.
+  const h = start(0, { maxBufferedBytes: 1 << 20 });
+  const c = h.connect(2);
+  let sent = 0;
+  for (let corr = 1; corr <= 40 && !c.closed; corr++, sent++) c.feed(DOWNSTREAM, request(corr));
+  check("4e: requests the broker has not answered, with 32 KB client ids, close their client at the budget", c.closed && sent === 16, `${sent} sent, closed ${c.closed}`);
+  check("4e: the close says why", h.logs.some((l) => /keeping the metadata request \(counted as 65662 bytes\) until the broker answers would exceed filter.maxBufferedBytes/.test(l.msg)),
+    JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
 }
 
 // ---- 5. the setting off ----
