@@ -5,21 +5,37 @@ const URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 export function base64Encode(b: Uint8Array, urlSafe: bool = false, pad: bool = true): string {
   const alphabet = urlSafe ? URL : STD;
-  const out = new Array<string>();
-  let i = 0;
   const n = b.length;
+  const rest = n % 3;
+  const len = (n - rest) / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+  // Written in place: no string per character or per group (a topic id's text is made for
+  // every refusal naming one, 200,000 in a request at most).
+  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  let o = changetype<usize>(out);
+  let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = (<u32>b[i] << 16) | (<u32>b[i + 1] << 8) | <u32>b[i + 2];
-    out.push(alphabet.charAt((v >> 18) & 63) + alphabet.charAt((v >> 12) & 63) + alphabet.charAt((v >> 6) & 63) + alphabet.charAt(v & 63));
+    store<u16>(o, alphabet.charCodeAt((v >> 18) & 63));
+    store<u16>(o, alphabet.charCodeAt((v >> 12) & 63), 2);
+    store<u16>(o, alphabet.charCodeAt((v >> 6) & 63), 4);
+    store<u16>(o, alphabet.charCodeAt(v & 63), 6);
+    o += 8;
   }
-  if (n - i == 1) {
-    const v = <u32>b[i] << 16;
-    out.push(alphabet.charAt((v >> 18) & 63) + alphabet.charAt((v >> 12) & 63) + (pad ? "==" : ""));
-  } else if (n - i == 2) {
-    const v = (<u32>b[i] << 16) | (<u32>b[i + 1] << 8);
-    out.push(alphabet.charAt((v >> 18) & 63) + alphabet.charAt((v >> 12) & 63) + alphabet.charAt((v >> 6) & 63) + (pad ? "=" : ""));
+  if (rest > 0) {
+    const v = (<u32>b[i] << 16) | (rest == 2 ? <u32>b[i + 1] << 8 : 0);
+    store<u16>(o, alphabet.charCodeAt((v >> 18) & 63));
+    store<u16>(o, alphabet.charCodeAt((v >> 12) & 63), 2);
+    o += 4;
+    if (rest == 2) {
+      store<u16>(o, alphabet.charCodeAt((v >> 6) & 63));
+      o += 2;
+    } else if (pad) {
+      store<u16>(o, 61);
+      o += 2;
+    }
+    if (pad) store<u16>(o, 61);
   }
-  return out.join("");
+  return out;
 }
 
 function sextet(c: i32): i32 {
