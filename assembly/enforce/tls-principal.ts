@@ -387,24 +387,31 @@ function named(subject: string, mapped: MappedName): TlsPrincipal {
   return new TlsPrincipal(subject, "User:" + mapped.name);
 }
 
-// The names given per certificate subject, for the rules they were given under: a client
-// reconnecting with one certificate is named once. A subject chosen to make the rules backtrack
-// costs up to the step budget (about 40 ms) once per VM, not at every connection. Bounded:
-// full, it starts over.
+// The names given per certificate subject, per set of rules (each listener's configuration has
+// its own): a client reconnecting with one certificate is named once. A subject chosen to make
+// the rules backtrack costs up to the step budget (about 40 ms) once per VM, not at every
+// connection, and connections alternating between two listeners do not empty it. Bounded: a
+// full table, or one rule set too many (reloads), starts over.
 const MAX_NAMED_SUBJECTS = 1024;
-const namedSubjects = new Map<string, TlsPrincipal>();
-let namedUnder: SslPrincipalMapper | null = null;
+const MAX_RULE_SETS = 8;
+const namedByRules = new Map<SslPrincipalMapper, Map<string, TlsPrincipal>>();
+const namedByDefault = new Map<string, TlsPrincipal>();
 
-/** kafkaTlsPrincipal, remembered per subject (and rules). */
+/** kafkaTlsPrincipal, remembered per subject and rules. */
 export function cachedTlsPrincipal(subject: string, rules: SslPrincipalMapper | null): TlsPrincipal {
-  if (rules !== namedUnder) {
-    namedSubjects.clear();
-    namedUnder = rules;
+  let named = namedByDefault;
+  if (rules != null) {
+    if (namedByRules.has(rules)) named = namedByRules.get(rules);
+    else {
+      if (namedByRules.size >= MAX_RULE_SETS) namedByRules.clear();
+      named = new Map<string, TlsPrincipal>();
+      namedByRules.set(rules, named);
+    }
   }
-  if (namedSubjects.has(subject)) return namedSubjects.get(subject);
+  if (named.has(subject)) return named.get(subject);
   const p = kafkaTlsPrincipal(subject, rules);
-  if (namedSubjects.size >= MAX_NAMED_SUBJECTS) namedSubjects.clear();
-  namedSubjects.set(subject, p);
+  if (named.size >= MAX_NAMED_SUBJECTS) named.clear();
+  named.set(subject, p);
   return p;
 }
 

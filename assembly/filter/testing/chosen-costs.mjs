@@ -12,7 +12,7 @@
 // 2. A TLS client certificate subject chosen to make ssl.principal.mapping.rules backtrack
 //    (Kafka's documented rules, a subject with no C=): its naming stops at the step budget, and
 //    a client reconnecting with it is named from the VM's memory of it (55a8663 named it again
-//    at every connection, 145-270 ms each in Node).
+//    at every connection, 145-270 ms each in Node), whichever listener it alternates with.
 //
 //   node assembly/filter/testing/chosen-costs.mjs [build/filter-work.wasm]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -101,8 +101,10 @@ for (const [what, make] of [["Metadata v1", metadata], ["DeleteGroups v1", delet
   const h = new Host(WASM, { config: JSON.stringify({ allowEveryoneIfNoAclFound: true, filter: { sslPrincipalMappingRules: rules } }),
     imports: { env: { log_execution: () => { entries++; } } } });
   if (!h.start()) throw new Error("configure failed");
-  const connectAs = (id, subject) => {
-    const c = h.connect(id, { "source.address": "10.0.0.9:1", "connection.subject_peer_certificate": subject, "connection.mtls": Buffer.from([1]) });
+  // A second listener's configuration (its own rules, the same text) in the same VM.
+  if (h.addRoot(3, "kafka", JSON.stringify({ allowEveryoneIfNoAclFound: true, filter: { sslPrincipalMappingRules: rules } })) !== 1) throw new Error("second root");
+  const connectAs = (id, subject, root = 1) => {
+    const c = h.connect(id, { "source.address": "10.0.0.9:1", "connection.subject_peer_certificate": subject, "connection.mtls": Buffer.from([1]) }, { root });
     entries = 0;
     c.feed(DOWNSTREAM, request(18, 0, Buffer.alloc(0)));
     return { work: entries, closed: c.closed };
@@ -115,6 +117,11 @@ for (const [what, make] of [["Metadata v1", metadata], ["DeleteGroups v1", delet
     `${first.work} (an ordinary subject: ${plain.work}), closed ${first.closed}`);
   check("the same subject again is named from memory", again.closed && again.work < plain.work * 3,
     `${again.work} against ${first.work} the first time (an ordinary subject: ${plain.work})`);
+  // Through the other listener, then the first again: each listener's names are kept apart.
+  connectAs(103, subject, 3);
+  const back = connectAs(104, subject);
+  check("connections alternating between two listeners' rules do not forget the names", back.closed && back.work < plain.work * 3,
+    `${back.work} (an ordinary subject: ${plain.work})`);
 }
 
 done();
