@@ -15,7 +15,9 @@
 #                       view against the codecs (listings.mjs), leaders' endpoints (KIP-951)
 #                       readdressed under filter.brokerAddresses (leader-endpoints.mjs), a
 #                       refused acks=0 Produce closing once the requests before it are
-#                       answered (acks0.mjs), names chosen to share a hash bucket costing
+#                       answered (acks0.mjs), streams heartbeats judged on the topics of the
+#                       group's stored topology, asked of the broker (streams-topologies.mjs),
+#                       names chosen to share a hash bucket costing
 #                       what any names cost (chosen-costs.mjs, counted on filter-work.wasm); the
 #                       oracle sweep, the waits, in-envoy, in-place and leader-endpoints again on
 #                       build/filter-stress.wasm (garbage
@@ -80,6 +82,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/listings.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/leader-endpoints.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/acks0.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/streams-topologies.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/chosen-costs.mjs $(FILTER_WORK_WASM)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

@@ -48,6 +48,8 @@ export class RequestContext {
   unknownTopicIds: Array<Uuid> = new Array<Uuid>();
   /** Topics whose partition counts this request's check needs and the filter has not learnt (topic-partitions.ts). */
   unknownPartitionCounts: Array<string> = new Array<string>();
+  /** The streams group whose stored topology this request's check needs asked of the broker (streams-topologies.ts). */
+  topologyWanted: string | null = null;
 
   constructor(
     readonly policy: Policy,
@@ -81,6 +83,7 @@ export class RequestContext {
     this.malformed = false;
     this.unknownTopicIds.length = 0;
     this.unknownPartitionCounts.length = 0;
+    this.topologyWanted = null;
   }
 
   get apiKey(): i16 { return this.header.apiKey; }

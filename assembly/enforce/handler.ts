@@ -13,6 +13,7 @@ import { ResponseRewrite, TeachesNothing } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
 import { partitionCountLookup } from "./topic-partitions";
+import { topologyLookup, TopologyLesson } from "./streams-topologies";
 import { checkRequest, ruleOf } from "./apis/authorize";
 import { Refusals } from "./apis/refuse";
 import { learnFromResponse, hasLessons, learnsAsItStreams, lastWalk, lastWalkWork, walkForRewrite, STILL_ARRIVING, StreamedWalk } from "./responses";
@@ -189,6 +190,10 @@ export class Enforcer extends KafkaHandler {
     } else if (ctx.unknownPartitionCounts.length > 0 && verdict.kind != VerdictKind.Close) {
       count("kafka.topic_partition_lookups");
       verdict = verdict.withAside(partitionCountLookup(ctx.unknownPartitionCounts, header.correlationId, header.clientId));
+    } else if (ctx.topologyWanted != null && verdict.kind != VerdictKind.Close) {
+      const group = ctx.topologyWanted!;
+      count("kafka.streams_topology_lookups");
+      verdict = verdict.withAside(topologyLookup(group, header.correlationId, header.clientId), new TopologyLesson(group));
     }
     ctx.settle();
     return verdict;

@@ -28,6 +28,7 @@ export const SHARE_SESSION_NOT_FOUND: i16 = 122;
 export const OPERATION_NOT_ATTEMPTED: i16 = 55;
 /** Fatal to a Streams client, which reports the message. */
 export const STREAMS_INVALID_TOPOLOGY: i16 = 130;
+export const GROUP_ID_NOT_FOUND: i16 = 69;
 
 /** Kafka's name for an error code, lower-case (for logs and stat names). */
 export function errorName(code: i16): string {

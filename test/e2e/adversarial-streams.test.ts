@@ -6,7 +6,8 @@
 // broker directly that the topics were not created, after the same heartbeat sent to the
 // broker directly (no filter) has shown that it does create them. Streams groups (KIP-1071)
 // came with Kafka 4.x: against a broker whose ApiVersions lacks StreamsGroupHeartbeat v0
-// (3.9.x) every test here is skipped, saying so.
+// (3.9.x) every test here is skipped, saying so. The last test: a heartbeat without a topology,
+// from a member of a group whose topology was stored past the filter, creates its topics too.
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -164,9 +165,17 @@ e2e("[plaintext] StreamsGroupHeartbeat by ANONYMOUS within its rights (CREATE on
   await ensureTopics(admin, [source]);
   const repartition = { name: `e2e.adv.allowed-${RUN}-repartition`, partitions: 1 };
   const w = await Wire.for(c, "plaintext");
-  await w.send(await join(1, unique("e2e.group.", "adv-streams-allowed"), source, repartition, null));
-  const f = await w.next(8000);
-  c.t.diagnostic(`ANONYMOUS got: ${await describe(f)}`);
+  const group = unique("e2e.group.", "adv-streams-allowed");
+  // Answered COORDINATOR_LOAD_IN_PROGRESS while the filter asks the broker about the group
+  // (streams-topologies.ts): retried, as a member does.
+  let f: Buffer | null = null;
+  for (let corr = 1; corr <= 5; corr++) {
+    await w.send(await join(corr, group, source, repartition, null));
+    f = await w.next(8000);
+    c.t.diagnostic(`ANONYMOUS got: ${await describe(f)}`);
+    if (f === null || (await response(f, API.StreamsGroupHeartbeat, 0)).errorCode !== 14) break;
+    await sleep(100);
+  }
   assert.ok(f !== null);
   assert.equal((await response(f, API.StreamsGroupHeartbeat, 0)).errorCode, 0);
   assert.ok(await appear(admin, [repartition.name], 8000), "the broker creates it, as Kafka would for a principal with CREATE");
@@ -175,3 +184,82 @@ e2e("[plaintext] StreamsGroupHeartbeat by ANONYMOUS within its rights (CREATE on
   assert.equal(await waitForLog(c.mark, ["denied StreamsGroupHeartbeat"], 500), null, "nothing is refused");
   await afterAttack(c, "plaintext");
 }, undefined, NEEDS);
+
+/** A heartbeat after the join (no topology), as member `memberId` at `memberEpoch`. */
+function beat(corr: number, group: string, memberId: string, memberEpoch: number): Promise<Buffer> {
+  return request(API.StreamsGroupHeartbeat, 0, corr, {
+    groupId: group, memberId, memberEpoch, endpointInformationEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1,
+    topology: null, activeTasks: null, standbyTasks: null, warmupTasks: null, processId: null, userEndpoint: null, clientTags: null,
+    taskOffsets: null, taskEndOffsets: null, shutdownApplication: false,
+  });
+}
+
+/**
+ * A group whose topology a member stored at the broker directly (past the filter, as an
+ * application of an operator's or behind another proxy would), reading a source topic that does
+ * not exist yet: the broker creates none of its internal topics then. The source appears; the
+ * next heartbeat of any member makes the broker create them, with CREATE checked for whoever
+ * sends it (KafkaApis.handleStreamsGroupHeartbeat). `send` sends that heartbeat, as the member
+ * (member ids are the client's own; StreamsGroupDescribe shows them), retrying while it is
+ * answered COORDINATOR_LOAD_IN_PROGRESS; returns the internal topics' names and the last answer.
+ */
+async function storedThenBeat(c: Ctx, admin: Admin, tag: string, send: (f: Buffer) => Promise<Buffer | null>): Promise<{ topics: string[]; last: string }> {
+  const group = unique("e2e.group.", `adv-stored-${tag}`);
+  const source = unique("orders.adv-", `late-${tag}`);
+  const repartition = { name: `orders.adv-stored-${tag}-${RUN}-repartition`, partitions: 1 };
+  const changelog = { name: `orders.adv-stored-${tag}-${RUN}-changelog`, partitions: 0 };
+  const member = await Wire.direct();
+  c.cleanup(() => member.destroy());
+  await member.send(await join(1, group, source, repartition, changelog));
+  const joined = await member.next(8000);
+  assert.ok(joined !== null, "the member joins at the broker directly");
+  const j = await response(joined, API.StreamsGroupHeartbeat, 0);
+  assert.equal(j.errorCode, 0, `the join is accepted: ${await describe(joined)}`);
+  assert.deepEqual((await brokerTopics(admin)).has(repartition.name), false, "nothing is created while the source is missing");
+  await ensureTopics(admin, [source]);
+  let last = "";
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const f = await send(await beat(0, group, j.memberId, j.memberEpoch));
+    last = await describe(f);
+    if (f === null || (await response(f, API.StreamsGroupHeartbeat, 0)).errorCode !== 14) break;
+    await sleep(200);
+  }
+  return { topics: [repartition.name, changelog.name], last };
+}
+
+// Kafka checks CREATE on a streams group's missing internal topics at every heartbeat, for the
+// member sending it; on 261e0b7 the filter checked only the topology a join carries.
+e2e("[sasl] StreamsGroupHeartbeat by bob (no CREATE anywhere) as a member of a group whose topology was stored past the filter: its internal topics are not created", async (c) => {
+  const admin = await directAdmin(c);
+  // Control: the same heartbeat at the broker directly has the topics created.
+  const direct = await Wire.direct();
+  c.cleanup(() => direct.destroy());
+  let corr = 100;
+  const control = await storedThenBeat(c, admin, "direct", async (f) => {
+    f.writeInt32BE(++corr, 8);
+    await direct.send(f);
+    return direct.next(8000);
+  });
+  c.t.diagnostic(`at the broker directly: ${control.last}`);
+  assert.ok(await appear(admin, control.topics, 8000), `the broker creates ${control.topics.join(", ")} for a heartbeat sent to it directly`);
+
+  const { w, nextCorr } = await attacker(c, "sasl");
+  corr = nextCorr;
+  const attack = await storedThenBeat(c, admin, "attack", async (f) => {
+    f.writeInt32BE(corr, 8);
+    await w.send(f);
+    const a = await w.next(8000);
+    if (a !== null) assert.equal(corrOf(a), corr);
+    corr++;
+    return a;
+  });
+  c.t.diagnostic(`bob got: ${attack.last}`);
+  assert.match(attack.last, /error 29 .*Unauthorized to CREATE/, "bob's heartbeat is refused TOPIC_AUTHORIZATION_FAILED");
+  await sleep(2000);
+  const have = await brokerTopics(admin);
+  assert.deepEqual(attack.topics.filter((t) => have.has(t)), [], "no internal topic was created for bob");
+  const denial = filterLogSince(c.mark).find((l) => l.includes("denied StreamsGroupHeartbeat") && l.includes(attack.topics[0]));
+  assert.ok(denial, "the filter logs the refusal, naming the topic");
+  c.t.diagnostic(brief(denial));
+  await afterAttack(c, "sasl");
+}, 60_000, NEEDS);

@@ -9,7 +9,8 @@ import { RequestContext } from "../../assembly/enforce/context";
 import { Session } from "../../assembly/enforce/session";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId } from "../../assembly/enforce/topic-ids";
-import { learnPartitionCount, partitionCountsWanted } from "../../assembly/enforce/topic-partitions";
+import { learnPartitionCount, partitionCountsWanted, freshPartitionCount } from "../../assembly/enforce/topic-partitions";
+import { learnTopology } from "../../assembly/enforce/streams-topologies";
 import { nowNs } from "../../assembly/runtime/host";
 import { OffsetCommitRequestData, OffsetCommitRequestTopic, OffsetCommitRequestPartition } from "../../assembly/messages/OffsetCommitRequest";
 import { OffsetCommitResponseData, OffsetCommitResponseTopic } from "../../assembly/messages/OffsetCommitResponse";
@@ -1075,6 +1076,24 @@ describe("share groups", () => {
     expect(run(policyOf(POLICY), session("User:alice"), 77, 1, all, ctxs).kind).toBe(VerdictKind.Pass);
   });
 
+  it("ShareGroupDescribe: hides a group whose members subscribe to an undescribable topic, assigned or not (v1)", () => {
+    const r = new ShareGroupDescribeRequestData();
+    r.groupIds = ["app.g1", "app.g2"];
+    expect(run(policyOf(POLICY), session("User:alice"), 77, 1, r, ctxs).kind).toBe(VerdictKind.Pass);
+    const subscribed = shareGroupWith("app.g1", "orders.eu");
+    subscribed.members[0].subscribedTopicNames = ["orders.eu", "payments"];
+    const fine = shareGroupWith("app.g2", "orders.eu");
+    fine.members[0].subscribedTopicNames = ["orders.eu"];
+    const broker = new ShareGroupDescribeResponseData();
+    broker.groups = [subscribed, fine];
+    expect(rewriteFromBytes(lastCtx(), 77, 1, broker)).toBe(-1);
+    expect(rewriteResponse(lastCtx(), 77, 1, broker)).toBe(true);
+    expect(broker.groups[0].errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(broker.groups[0].members.length).toBe(0);
+    expect(broker.groups[1].errorCode).toBe(0);
+    expect(broker.groups[1].members.length).toBe(1);
+  });
+
   it("ShareFetch: passes allowed topics untouched (v1)", () => {
     expect(run(policyOf(POLICY), session("User:alice"), 78, 1, shareFetch("app.g1", [ORDERS_ID]), ctxs).kind).toBe(VerdictKind.Pass);
   });
@@ -1240,8 +1259,23 @@ function streamsVerdict(principal: string, partitionBound: bool, r: StreamsGroup
   return run(policyOf(streamsPolicy(partitionBound)), session(principal), 88, 0, r, ctxs).kind;
 }
 
+/**
+ * The broker described group "app.s" to the filter (streams-topologies.ts): a new group (no
+ * topics), or one whose stored topology has these internal topics, their partition counts
+ * learnt too (0: missing).
+ */
+function groupDescribed(internal: Array<string>, partitions: i32 = 3): void {
+  const now = nowNs();
+  learnTopology("app.s", internal.length > 0, internal, now);
+  for (let i = 0; i < internal.length; i++) {
+    freshPartitionCount(internal[i], now);
+    learnPartitionCount(internal[i], partitions, now);
+  }
+}
+
 describe("streams groups", () => {
   it("StreamsGroupHeartbeat: passes a topology whose internal topics the member may create within the limits", () => {
+    groupDescribed([]);
     const derived = streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 3), topicInfo("app.s-store-changelog", 0, 0));
     expect(streamsVerdict("User:app", false, derived)).toBe(VerdictKind.Pass);
     const fixed = streamsJoin("app.s", "orders.eu", topicInfo("app.s-rep-repartition", 6, 3), topicInfo("app.s-store-changelog", 12, 0));
@@ -1285,6 +1319,7 @@ describe("streams groups", () => {
   });
 
   it("StreamsGroupHeartbeat: a partition count left to the broker, with limits.createTopics bounding partitions, is judged from the source topics' counts, asked of the broker first", () => {
+    groupDescribed([]);
     // Not known yet: the broker is asked (a Metadata request by name goes ahead of the answer) and the member told to retry.
     const join = streamsJoin("app.s", "orders.derived", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
     const asked = streamsAnswer("User:app", true, join);
@@ -1338,6 +1373,7 @@ describe("streams groups", () => {
   });
 
   it("StreamsGroupHeartbeat: a topology of 2,500 sources not yet counted is asked about 1,000 at a time, at the member's retries", () => {
+    groupDescribed([]);
     const join = streamsJoin("app.s", "orders.many0", topicInfo("app.s-rep-repartition", 6, 0), topicInfo("app.s-store-changelog", 0, 0));
     const sources = join.topology!.subtopologies[0].sourceTopics;
     for (let k = 1; k < 2500; k++) sources.push("orders.many" + k.toString());
@@ -1379,6 +1415,9 @@ describe("streams groups", () => {
     r.groupId = "app.s";
     r.memberId = "m1";
     r.memberEpoch = 3;
+    // The group's stored topology (another principal's): its internal topics exist, so the
+    // broker creates nothing for the reader, who may not create them.
+    groupDescribed(["app.s-rep-repartition", "app.s-store-changelog"]);
     expect(streamsVerdict("User:reader", true, r)).toBe(VerdictKind.Pass);
     const broker = new StreamsGroupHeartbeatResponseData();
     broker.partitionsByUserEndpoint = [
@@ -1397,6 +1436,11 @@ describe("streams groups", () => {
     // An answer without the map (its epoch unchanged) is left as it is.
     expect(streamsVerdict("User:reader", true, r)).toBe(VerdictKind.Pass);
     expect(rewriteResponse(lastCtx(), 88, 0, new StreamsGroupHeartbeatResponseData())).toBe(false);
+    // One of them is gone: the broker would create it, for a member without CREATE.
+    groupDescribed(["app.s-store-changelog"], 0);
+    const refused = streamsAnswer("User:reader", true, r, 0);
+    expect(refused.errorCode).toBe(TOPIC_AUTHORIZATION_FAILED);
+    expect(refused.errorMessage!.includes("app.s-store-changelog")).toBe(true);
   });
 
   it("StreamsGroupHeartbeat: refuses the group, then any undescribable topology topic (v1)", () => {

@@ -78,7 +78,10 @@ import { nowNs } from "../../runtime/host";
 import { PolicyViolation } from "../../policy/policy";
 import { addShareAcknowledgeTopicsAnswers } from "../../messages/refusals";
 import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefusals } from "./refuse";
-import { isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal, authorizedOperations } from "./topics";
+import {
+  isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal, authorizedOperations, mayCreate, mayCreateEveryTopic,
+} from "./topics";
+import { knownTopology } from "../streams-topologies";
 
 /**
  * DESCRIBE on topics, each name checked once (and its refusal logged once) per request or
@@ -891,9 +894,18 @@ class ShareGroupDescribeRefusals extends GroupDescribeRefusals<ShareGroupDescrib
   topicsOf(group: ShareDescribedGroup): Array<string> { return shareGroupTopics(group); }
 }
 
+/**
+ * The topics of every member's subscription and assignment. Kafka 4.4 checks only the
+ * assignments (KafkaApis.handleShareGroupDescribe), which leaves the names other principals
+ * subscribed to in plain view; the filter holds them to DESCRIBE as it does ConsumerGroupDescribe's.
+ */
 function shareGroupTopics(group: ShareDescribedGroup): Array<string> {
   const names = new Array<string>();
-  for (let m = 0; m < group.members.length; m++) addAssignedTopics(names, unchecked(group.members[m]).assignment.topicPartitions);
+  for (let m = 0; m < group.members.length; m++) {
+    const member = unchecked(group.members[m]);
+    for (let i = 0; i < member.subscribedTopicNames.length; i++) names.push(unchecked(member.subscribedTopicNames[i]));
+    addAssignedTopics(names, member.assignment.topicPartitions);
+  }
   return names;
 }
 
@@ -1173,10 +1185,10 @@ class ShareOffsetRefusals extends GroupBatchRefusals<DescribeShareGroupOffsetsRe
  * topics by pattern cannot be judged so and is refused. A replication factor of 0 is the
  * broker's default, unchecked as in CreateTopics.
  *
- * A heartbeat without a topology can also make the broker create the missing internal topics
- * of the group's stored topology, with the heartbeating member's CREATE: that topology is not
- * in the request. Every topology that reaches the broker through the filter has passed these
- * checks, for the principal that sent it.
+ * Any heartbeat, with a topology or not, can also make the broker create the missing internal
+ * topics of the topology the group stored (from its first member, who may be another principal,
+ * or a member that joined past the filter), with CREATE checked for the member heartbeating:
+ * see storedTopologyRefusal.
  */
 export function checkStreamsGroupHeartbeat(ctx: RequestContext, rule: Rule): Verdict {
   const req = changetype<StreamsGroupHeartbeatRequestData>(ctx.body);
@@ -1187,8 +1199,67 @@ export function checkStreamsGroupHeartbeat(ctx: RequestContext, rule: Rule): Ver
     const refusal = topologyRefusal(ctx, topology);
     if (refusal != null) return ctx.respond(refusal);
   }
+  const stored = storedTopologyRefusal(ctx, req.groupId);
+  if (stored != null) return ctx.respond(stored);
   ctx.after = new DescribableEndpointsOnly(ctx);
   return ctx.pass();
+}
+
+/**
+ * The answer refusing a heartbeat because the broker would create, for this principal, internal
+ * topics of the group's stored topology that Kafka would not let it create; null when it may go
+ * on. Kafka checks CREATE (on the cluster, else on each topic) only on the topics that are
+ * missing, so a topic the principal may not create is looked up: refused when the broker names
+ * no partitions of it, passed when it exists (known within topic-partitions.ts' freshness, asked
+ * of the broker otherwise). Where Kafka would answer the heartbeat with a MISSING_INTERNAL_TOPICS
+ * status ("Unauthorized to CREATE"), the filter, which cannot send the heartbeat on without the
+ * broker creating them, refuses it with TOPIC_AUTHORIZATION_FAILED, naming them. The stored
+ * topology is read from the broker (streams-topologies.ts): until it is known the heartbeat is
+ * answered COORDINATOR_LOAD_IN_PROGRESS. The limits on its topics were judged when it was sent,
+ * if it came through a filter.
+ */
+function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGroupHeartbeatResponseData | null {
+  if (mayCreateEveryTopic(ctx)) return null;
+  const now = nowNs();
+  const stored = knownTopology(groupId, now);
+  if (stored == null) {
+    ctx.topologyWanted = groupId;
+    return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the topology of streams group "
+      + groupId + " from the broker; retry.");
+  }
+  if (stored.staleAt(now)) ctx.topologyWanted = groupId; // decided on what is known, asked again ahead of it
+  const names = stored.internalTopics;
+  const uncreatable = new Array<string>();
+  const violations = new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    const name = unchecked(names[i]);
+    if (mayCreate(ctx, name, false)) continue;
+    if (ctx.unknownPartitionCounts.length >= MAX_COUNTS_ASKED) break;
+    const partitions = freshPartitionCount(name, now);
+    if (partitions > 0) continue; // exists: the broker creates nothing
+    if (partitions < 0) {
+      ctx.unknownPartitionCounts.push(name);
+      continue;
+    }
+    const refusal = createAclRefusal(ctx, name, false);
+    if (refusal == null) continue;
+    if (refusal.errorCode == TOPIC_AUTHORIZATION_FAILED) uncreatable.push(name);
+    else violations.push(refusal.message);
+  }
+  if (uncreatable.length > 0) {
+    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + someOf(uncreatable)
+      + " of the group's topology, which the broker would create.");
+  }
+  if (violations.length > 0) {
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics of the group's topology the broker would create: "
+      + distinct(violations).join("; ") + ".");
+  }
+  if (ctx.unknownPartitionCounts.length > 0) {
+    ctx.topologyWanted = null; // one lookup per request: whether these exist first
+    return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading whether "
+      + someOf(ctx.unknownPartitionCounts) + " exist from the broker; retry.");
+  }
+  return null;
 }
 
 /** The answer refusing a heartbeat's topology, or null when it may go to the broker. */

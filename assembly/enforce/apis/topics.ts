@@ -721,6 +721,17 @@ export function createAclRefusal(ctx: RequestContext, name: string, anyTopic: bo
   return new PolicyViolation(code, "Authorization failed.");
 }
 
+/** Whether createAclRefusal would let the principal create `name` (unlogged). */
+export function mayCreate(ctx: RequestContext, name: string, anyTopic: bool): bool {
+  return name != CLUSTER_METADATA_TOPIC && creationApiRefusal(ctx) == null
+    && (anyTopic || ctx.allowed(ResourceType.Topic, name, AclOperation.Create));
+}
+
+/** Whether the principal may create any topic but the one nobody may (CREATE on the cluster, CreateTopics allowed). */
+export function mayCreateEveryTopic(ctx: RequestContext): bool {
+  return creationApiRefusal(ctx) == null && clusterAllows(ctx, AclOperation.Create);
+}
+
 /**
  * Topics the broker creates for other APIs (Metadata's auto-creation, a streams topology's
  * internal topics) it creates with CreateTopics: not allowed by limits.apis, none is created.
