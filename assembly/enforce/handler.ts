@@ -41,6 +41,8 @@ const ELEMENT_LIMIT_CLOSED = "kafka.element_limit_closed";
 
 /** The request of a context that decides from the frame's bytes (passesFromView), never decoded. */
 const UNDECODED = new DecodedRequest();
+/** The probing context's header between requests. */
+const NO_HEADER = new RequestHeader(-1, -1, 0, null, 0, 0);
 
 export class Enforcer extends KafkaHandler {
   readonly session: Session = new Session();
@@ -110,8 +112,6 @@ export class Enforcer extends KafkaHandler {
         this.session.principal = p.principal;
       }
     }
-    const clientId = header.clientId;
-    this.session.clientId = clientId != null ? clientId : "";
     // As Kafka's broker does: a too-new ApiVersions gets a v0 answer naming what we know.
     if (header.apiKey == 18 && !isSupported(18, header.apiVersion)) return answerUnsupportedApiVersions(header);
     const signingIn = signingInAhead(this.session, header.apiKey);
@@ -130,7 +130,10 @@ export class Enforcer extends KafkaHandler {
         probe.explainsRefusals = false;
         this.probe = probe;
       } else probe.reuseFor(header);
-      if (passesFromView(probe, rule, frame)) {
+      const passes = passesFromView(probe, rule, frame);
+      // Not kept past the request: its client id can be 32 KB, on every idle connection.
+      probe.reuseFor(NO_HEADER);
+      if (passes) {
         countRequest(this.session.principal);
         return Verdict.pass();
       }
@@ -208,14 +211,14 @@ export class Enforcer extends KafkaHandler {
     // The audit trail is Envoy's log (audit.ts): not written when Envoy would drop it.
     const subject = enabled(LogLevelValues.info)
       ? new AuditSubject(nowNs(), this.config.audit.auditOnly ? "audit" : "enforce", s.principal, s.address,
-        s.clientId, this.listener, ctx.apiName, ctx.version, ctx.header.correlationId)
+        clientIdOf(ctx.header), this.listener, ctx.apiName, ctx.version, ctx.header.correlationId)
       : null;
     const apiStat = statApiName(ctx.apiKey);
     const limit = this.config.audit.refusalsLoggedPerSecond;
     for (let i = 0; i < refusals.length; i++) {
       const d = unchecked(refusals[i]);
       const logged = subject != null && logsRefusal(limit, subject, s.host, d, enforced);
-      countRefusal(s, ctx.apiName, apiStat, d, enforced, logged);
+      countRefusal(s, clientIdOf(ctx.header), ctx.apiName, apiStat, d, enforced, logged);
       if (logged) auditLine(subject!, d, enforced ? Decision.Denied : Decision.WouldDeny);
     }
     flushRefusalCounts(s, enforced);
@@ -424,6 +427,16 @@ function peerCertificatePrincipal(rules: SslPrincipalMapper | null): TlsPrincipa
 
 function auditLine(subject: AuditSubject, d: ResourceDecision, decision: Decision): void {
   logParts(LogLevelValues.info, auditLineParts(subject, d, decision));
+}
+
+/**
+ * The request's client id (null read as ""), for its audit lines: from its own header, which
+ * lives as long as the request. A connection does not keep the last one (up to 32 KB each,
+ * for as long as the connection stays open).
+ */
+function clientIdOf(header: RequestHeader): string {
+  const id = header.clientId;
+  return id != null ? id : "";
 }
 
 /** Answers the filter writes from its own requests' answers, in flight on one connection (Session.ownAnswersInFlight). */

@@ -287,11 +287,11 @@ export function flushRefusalCounts(s: Session, enforced: bool): void {
 
 /**
  * Counts one refusal and, when `logged` (refusal-log.ts; Envoy at info), writes the operator's
- * line: `enforced` false in audit mode, where the request went on. `api` is Kafka's name for
+ * line (`clientId`: the request's): `enforced` false in audit mode, where the request went on. `api` is Kafka's name for
  * the log, `apiStat` its stat form. The counts reach Envoy with flushRefusalCounts, once per
  * counter for the whole request: one request can carry tens of thousands of refusals.
  */
-export function countRefusal(s: Session, api: string, apiStat: string, d: ResourceDecision, enforced: bool, logged: bool): void {
+export function countRefusal(s: Session, clientId: string, api: string, apiStat: string, d: ResourceDecision, enforced: bool, logged: bool): void {
   const topic = d.resourceType == "TOPIC" ? topics.known(d.resourceName) : NOT_A_TOPIC;
   const c = refusalCountersOf(enforced, apiStat, d.error, topic);
   if (pendingRefusals.has(c)) pendingRefusals.set(c, pendingRefusals.get(c) + 1);
@@ -301,6 +301,6 @@ export function countRefusal(s: Session, api: string, apiStat: string, d: Resour
   // reasons come from the wire: escaped and capped.
   if (!logged) return;
   logParts(LogLevelValues.info, ["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
-    " client_id=", printable(s.clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
+    " client_id=", printable(clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
     " reason=\"", printable(d.reason, 300), "\" error=", c.error]);
 }

@@ -14,8 +14,6 @@ export class Session {
   address: string = "";
   /** The client's IP address as Kafka prints it (no port), for ACL host matching. */
   host: string = "";
-  /** The client id of the latest request (null ids read as ""). */
-  clientId: string = "";
 
   // SASL progress (apis/connection.ts): the mechanism of the handshake the broker accepted, the
   // user of the first token it accepted, how many rounds succeeded, and how many tokens the
@@ -76,9 +74,18 @@ export class Session {
   }
 }
 
+/**
+ * Topic ids a connection's share sessions hold at most, together (about 80 bytes each, kept as
+ * long as the connection): a client naming every topic it may read, in eight sessions, on each
+ * of its connections, held tens of MiB per connection, out of any budget.
+ */
+export const MAX_SHARE_SESSION_TOPICS: i32 = 10000;
+
 /** Per share session (memberKey), the ids of the topics this connection's checked ShareFetches named in it. */
 export class SessionTopics {
   private readonly byKey: Map<string, Set<string>> = new Map<string, Set<string>>();
+  /** The ids of every set, counted. */
+  private held: i32 = 0;
 
   /** The ids session `key`'s checked ShareFetches named on this connection; null if none did. */
   of(key: string): Set<string> | null { return this.byKey.has(key) ? this.byKey.get(key) : null; }
@@ -86,19 +93,35 @@ export class SessionTopics {
   /**
    * The set of session `key` after a ShareFetch allowed `topics` in it: a new set when the
    * fetch `opens` the session (it replaces the member's), else the session's, with them added.
+   * Null, nothing changed, when that would take the connection's sessions past
+   * MAX_SHARE_SESSION_TOPICS.
    */
-
-  named<T>(key: string, opens: bool, topics: Array<T>): Set<string> {
+  named<T>(key: string, opens: bool, topics: Array<T>): Set<string> | null {
+    const replaced = opens || !this.byKey.has(key);
+    // As OpenedSessions: a client keeps a few sessions per connection.
+    const cleared = replaced && this.byKey.size >= 8 && !this.byKey.has(key);
+    const kept = cleared ? 0 : this.held - (this.byKey.has(key) && replaced ? this.byKey.get(key).size : 0);
+    if (kept + topics.length > MAX_SHARE_SESSION_TOPICS) {
+      // Added one by one, a name already in the set counts once.
+      const set = replaced ? new Set<string>() : this.byKey.get(key);
+      let more = 0;
+      for (let i = 0; i < topics.length && kept + more <= MAX_SHARE_SESSION_TOPICS; i++) {
+        const id = unchecked(topics[i]).topicId.toString();
+        if (!set.has(id)) more++;
+      }
+      if (kept + more > MAX_SHARE_SESSION_TOPICS) return null;
+    }
     let set: Set<string>;
-    if (opens || !this.byKey.has(key)) {
-      // As OpenedSessions: a client keeps a few sessions per connection.
-      if (this.byKey.size >= 8 && !this.byKey.has(key)) this.byKey.clear();
+    if (replaced) {
+      if (cleared) this.byKey.clear();
       set = new Set<string>();
       this.byKey.set(key, set);
     } else {
       set = this.byKey.get(key);
     }
+    this.held = kept - (replaced ? 0 : set.size);
     for (let i = 0; i < topics.length; i++) set.add(unchecked(topics[i]).topicId.toString());
+    this.held += set.size;
     return set;
   }
 }

@@ -25,6 +25,7 @@ export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
 export const INVALID_RECORD: i16 = 87;
 export const UNKNOWN_TOPIC_ID: i16 = 100;
 export const SHARE_SESSION_NOT_FOUND: i16 = 122;
+export const SHARE_SESSION_LIMIT_REACHED: i16 = 133;
 export const OPERATION_NOT_ATTEMPTED: i16 = 55;
 /** Fatal to a Streams client, which reports the message. */
 export const STREAMS_INVALID_TOPOLOGY: i16 = 130;
@@ -51,6 +52,7 @@ export function errorName(code: i16): string {
     case INVALID_REQUEST: return "invalid_request";
     case FETCH_SESSION_ID_NOT_FOUND: return "fetch_session_id_not_found";
     case SHARE_SESSION_NOT_FOUND: return "share_session_not_found";
+    case SHARE_SESSION_LIMIT_REACHED: return "share_session_limit_reached";
     case POLICY_VIOLATION: return "policy_violation";
     case TRANSACTIONAL_ID_AUTHORIZATION_FAILED: return "transactional_id_authorization_failed";
     case SECURITY_DISABLED: return "security_disabled";
@@ -75,6 +77,7 @@ export function errorMessage(code: i16): string | null {
     case DELEGATION_TOKEN_AUTHORIZATION_FAILED: return "Delegation Token authorization failed.";
     case UNKNOWN_TOPIC_ID: return "This server does not host this topic ID.";
     case SHARE_SESSION_NOT_FOUND: return "The share session was not found.";
+    case SHARE_SESSION_LIMIT_REACHED: return "The limit of share sessions has been reached.";
     default: return null;
   }
 }

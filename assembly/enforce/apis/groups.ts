@@ -12,7 +12,8 @@
 import { Message } from "../../protocol/message";
 import { Uuid } from "../../protocol/uuid";
 import {
-  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND, errorMessage,
+  TOPIC_AUTHORIZATION_FAILED, INVALID_PARTITIONS, STREAMS_INVALID_TOPOLOGY, COORDINATOR_LOAD_IN_PROGRESS, SHARE_SESSION_NOT_FOUND,
+  SHARE_SESSION_LIMIT_REACHED, errorMessage,
 } from "../../protocol/errors";
 import { OffsetFetchRequestData, OffsetFetchRequestTopic, OffsetFetchRequestTopics, OffsetFetchRequestGroup } from "../../messages/OffsetFetchRequest";
 import {
@@ -66,7 +67,7 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext } from "../context";
 import { Answer } from "../external";
-import { memberKey, AwaitedAssignment, ShareSessionOpeners } from "../session";
+import { memberKey, AwaitedAssignment, ShareSessionOpeners, MAX_SHARE_SESSION_TOPICS } from "../session";
 import { Rule, checkListed, checkListedWith } from "./rules";
 import { ResponseRewrite } from "../rewrite";
 import { walkForRewrite, lastWalk } from "../responses";
@@ -955,12 +956,18 @@ function checkShareSession<Req, Topic>(ctx: RequestContext, req: Req, refusals: 
       : null;
     if (ended != null) {
       ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""), ended, SHARE_SESSION_NOT_FOUND);
-      return ctx.respond(shareSessionNotFound(ctx.apiKey));
+      return ctx.respond(shareSessionError(ctx.apiKey, SHARE_SESSION_NOT_FOUND, errorMessage(SHARE_SESSION_NOT_FOUND)!));
     }
   }
   req.topics = checkTopics(ctx, req.topics, AclOperation.Read, refusals);
   if (ctx.apiKey == SHARE_FETCH_KEY && key != null) {
-    changetype<ShareFetchRefusals>(refusals).session = ctx.session.shareSessionTopics.named(key, opens, changetype<Array<FetchTopic>>(req.topics));
+    const session = ctx.session.shareSessionTopics.named(key, opens, changetype<Array<FetchTopic>>(req.topics));
+    if (session == null) {
+      ctx.deny("SHARE_SESSION:" + groupId + "/" + (req.memberId != null ? req.memberId! : ""), "the connection's share sessions would hold more than "
+        + MAX_SHARE_SESSION_TOPICS.toString() + " topics", SHARE_SESSION_LIMIT_REACHED);
+      return ctx.respond(shareSessionError(ctx.apiKey, SHARE_SESSION_LIMIT_REACHED, errorMessage(SHARE_SESSION_LIMIT_REACHED)!));
+    }
+    changetype<ShareFetchRefusals>(refusals).session = session;
   }
   return answer(ctx, refusals, req);
 }
@@ -992,17 +999,19 @@ function sessionStillAllowed(ctx: RequestContext, key: string): bool {
   return allowed;
 }
 
-/** The broker's answer to a request in a share session it does not have: the error alone. */
-function shareSessionNotFound(apiKey: i16): Message {
-  const message = errorMessage(SHARE_SESSION_NOT_FOUND);
+/**
+ * The broker's answer to a share session request it refuses as a whole (a session it does not
+ * have, or one past its limit): the error alone.
+ */
+function shareSessionError(apiKey: i16, code: i16, message: string): Message {
   if (apiKey == SHARE_FETCH_KEY) {
     const resp = new ShareFetchResponseData();
-    resp.errorCode = SHARE_SESSION_NOT_FOUND;
+    resp.errorCode = code;
     resp.errorMessage = message;
     return resp;
   }
   const resp = new ShareAcknowledgeResponseData();
-  resp.errorCode = SHARE_SESSION_NOT_FOUND;
+  resp.errorCode = code;
   resp.errorMessage = message;
   return resp;
 }

@@ -13,6 +13,11 @@
 //    (Kafka's documented rules, a subject with no C=): its naming stops at the step budget, and
 //    a client reconnecting with it is named from the VM's memory of it (55a8663 named it again
 //    at every connection, 145-270 ms each in Node), whichever listener it alternates with.
+// 3. Refused names chosen to share the refusal log's kind hash cost no more than any names. The
+//    refusals past audit.refusalsLoggedPerSecond are summed up by kind, kinds found by a hash of
+//    their parts and chained when it is equal; that hash was an unkeyed FNV-1a (261e0b7), so each
+//    such name was compared with every kind of a 100-long chain (4.8 times the work). Now each
+//    part is hashed with the runtime's keyed hash.
 //
 //   node assembly/filter/testing/chosen-costs.mjs [build/filter-work.wasm]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -91,6 +96,51 @@ for (const [what, make] of [["Metadata v1", metadata], ["DeleteGroups v1", delet
     check(`${what}, ${n} names sharing a stock hash: work within 1.5x of ${n} ordinary names`, ratio < 1.5,
       `${colliding} against ${ordinary} (x${ratio.toFixed(1)})`);
   }
+}
+
+// ---- 3. refused names sharing the refusal log's old kind hash (FNV-1a, unkeyed) ----
+{
+  const P = 16777619;
+  const step = (h, c) => mul((h ^ c) >>> 0, P);
+  const hashInto = (h, text) => { for (let i = 0; i < text.length; i++) h = step(h, text.charCodeAt(i)); return mul((h ^ text.length) >>> 0, P); };
+  // What was hashed before the name: enforcing, the principal, the client's host, the API, the resource type.
+  let before = 0x811c9dc5;
+  for (const part of ["User:ANONYMOUS", "10.0.0.9", "Metadata", "TOPIC"]) before = hashInto(before, part);
+  const L = 2000, common = "k".repeat(L - 8);
+  let afterCommon = before;
+  for (let i = 0; i < common.length; i++) afterCommon = step(afterCommon, common.charCodeAt(i));
+  const usable = (c) => c >= 0x20 && c !== 0x7f && !(c >= 0xd800 && c <= 0xdfff) && c !== 0xfffd && c !== 0xfeff;
+  /** `n` names of L units: a common prefix, a 6-unit tag, two units solved to reach one FNV-1a state. */
+  const sharingKindHash = (n) => {
+    const target = mul(0x1234abcd, inverse(P)); // the state before the last step's multiply
+    const out = [];
+    for (let t = 0; out.length < n; t++) {
+      const tag = t.toString(36).padStart(6, "0");
+      let h = afterCommon;
+      for (let i = 0; i < 6; i++) h = step(h, tag.charCodeAt(i));
+      for (let c1 = 0x20; c1 < 0x10000; c1++) {
+        const x = mul((h ^ c1) >>> 0, P);
+        if ((x >>> 16) !== (target >>> 16)) continue;
+        const c2 = (x ^ target) & 0xffff;
+        if (usable(c1) && usable(c2)) { out.push(common + tag + String.fromCharCode(c1, c2)); break; }
+      }
+    }
+    return out;
+  };
+  const plainNames = (n) => Array.from({ length: n }, (_, t) => common + t.toString(36).padStart(6, "0") + "zz");
+  const refusedWork = (names) => {
+    let entries = 0;
+    const h = new Host(WASM, { config: POLICY, imports: { env: { log_execution: () => { entries++; } } } });
+    if (!h.start()) throw new Error("configure failed");
+    const c = h.connect(9, { "source.address": "10.0.0.9:1" });
+    entries = 0;
+    c.feed(DOWNSTREAM, metadata(names));
+    return entries;
+  };
+  const n = 1000;
+  const colliding = refusedWork(sharingKindHash(n)), ordinary = refusedWork(plainNames(n));
+  check(`Metadata v1, ${n} refused names sharing the old kind hash: work within 1.5x of ${n} ordinary names`, colliding / ordinary < 1.5,
+    `${colliding} against ${ordinary} (x${(colliding / ordinary).toFixed(1)})`);
 }
 
 // ---- 2. a subject that makes the mapping rules backtrack ----

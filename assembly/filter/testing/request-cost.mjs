@@ -13,7 +13,10 @@
 //   4. what a waiting request keeps for the broker's answer counts at least 384 bytes per
 //      refused entry in filter.maxBufferedBytes, however short the names (3-byte names kept
 //      about 325 bytes each and were counted as 40);
-//   5. the setting's range.
+//   5. the setting's range;
+//   6. a connection keeps no request's client id once the request is answered: 6,000 idle
+//      connections whose last request had a 32,000-byte id grow a VM by less than 256 MiB (on
+//      261e0b7 each kept its last id twice, 64 KiB a copy, for as long as it stayed open: 512 MiB).
 //
 //   node assembly/filter/testing/request-cost.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -149,6 +152,25 @@ const metadataAnswer = (bytes) => JSON.parse(codecs.decode(bytes.subarray(4), fa
   for (let r = 1; r <= 3 && !c.closed; r++) c.feed(DOWNSTREAM, metadataV1(r, refusedNames(E, r)));
   check("4: the third request of 20,000 refused 3-byte names, waiting, passes the budget: closed", c.closed, lastLine(h));
   check("4: ... counted in kafka.buffer_budget_closed", h.metric("kafka.buffer_budget_closed") === 1n);
+}
+
+// ---- 6. idle connections keep no client id ----
+{
+  const h = start();
+  const id = "i".repeat(32000);
+  const metadataV1 = (corr) => sized(Buffer.concat([i16(3), i16(1), i32(corr), i16(id.length), Buffer.from(id), i32(1), i16(4), Buffer.from("ok.a")]));
+  const answer = (corr) => sized(Buffer.concat([i32(corr), i32(0), i32(1), i32(0)]));
+  const before = h.x.memory.buffer.byteLength;
+  const open = [];
+  for (let n = 0; n < 6000; n++) {
+    const c = h.connect(1000 + n);
+    c.feed(DOWNSTREAM, metadataV1(7));
+    c.feed(UPSTREAM, answer(7));
+    open.push(c);
+  }
+  const grown = (h.x.memory.buffer.byteLength - before) / 1048576;
+  check("6: 6,000 idle connections whose request had a 32,000-byte client id grow the VM by less than 256 MiB", grown < 256 && open.every((c) => !c.closed),
+    `${grown.toFixed(0)} MiB`);
 }
 
 // ---- 5. the setting ----

@@ -12,6 +12,7 @@
 // and nothing acquired, logged as a refusal, and the rest of the answer is untouched.
 // An opener is kept once the broker accepts the session: a reopening it refuses takes nothing;
 // nor do sessions another principal opens of his own, aimed at alice's bucket or in thousands.
+// A connection's sessions keep the topics of at most 10,000 (SHARE_SESSION_LIMIT_REACHED past it).
 //
 //   node assembly/filter/testing/share-sessions.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -195,5 +196,65 @@ for (let i = 0; i < 3000; i++) {
   bob.fresh(UPSTREAM);
 }
 check("3,000 sessions bob opens in his own group take nothing of alice's", holdsHers(12));
+
+// What a connection's share sessions keep (the topics each named, to hold the broker's answers
+// to them) is bounded: a client naming every topic it may read, in eight sessions, on each of
+// its connections, kept about 80 bytes a topic for as long as the connection (261e0b7). Past
+// 10,000 topics a fetch is answered SHARE_SESSION_LIMIT_REACHED, as a full broker answers.
+{
+  const many = new Host(WASM, { config: JSON.stringify({ allowEveryoneIfNoAclFound: false, acls: [
+    { principal: "User:CN=carol", host: "*", resourceType: "TOPIC", resourceName: "many.", resourcePatternType: "PREFIXED", operation: "READ", permissionType: "ALLOW" },
+    acl("User:CN=carol", "GROUP", "shared")] }) });
+  if (!many.start()) throw new Error("configure failed");
+  const connectionId = Buffer.alloc(8);
+  connectionId.writeBigUInt64LE(300n);
+  const carol = many.connect(300, { "source.address": "10.1.1.2:5000", "connection.subject_peer_certificate": "CN=carol", "connection.id": connectionId,
+    "destination.address": "127.0.0.1:19094" });
+  let sent = 0, got = 0;
+  carol.fresh = (type) => { const all = carol.output(type); const at = type === DOWNSTREAM ? sent : got; if (type === DOWNSTREAM) sent = all.length; else got = all.length; return all.subarray(at); };
+  const ids = Array.from({ length: 12000 }, (_, i) => { const b = Buffer.alloc(16, 7); b.writeUInt32BE(i + 1, 12); return b.toString("base64url"); });
+  learn(carol, 1, ids.map((id, i) => ["many." + i, id]));
+  const open = (corr, member, from, n) => message("request", 78, 1, corr, {
+    groupId: "shared", memberId: member, shareSessionEpoch: 0, maxWaitMs: 500, minBytes: 1, maxBytes: 1048576, maxRecords: 500, batchSize: 500,
+    topics: ids.slice(from, from + n).map((topicId) => ({ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] })), forgottenTopicsData: [] });
+  const refusedWith = (corr) => {
+    const out = carol.fresh(DOWNSTREAM);
+    if (out.length < 6 || out.readInt16BE(4) !== 18) {
+      // Gone on (the build before): answered, so that the connection stays in step.
+      if (out.length >= 6) { carol.feed(UPSTREAM, answer(corr, [])); carol.fresh(UPSTREAM); }
+      return `${out.length} bytes to the broker, api ${out.length >= 6 ? out.readInt16BE(4) : "-"}`;
+    }
+    carol.feed(UPSTREAM, message("response", 18, 0, corr, { errorCode: 0, apiKeys: [] }));
+    return decode(carol.fresh(UPSTREAM), false, 78, 1).body.errorCode;
+  };
+  carol.feed(DOWNSTREAM, open(2, "m0", 0, 10001));
+  const whole = refusedWith(2);
+  check("a full ShareFetch naming 10,001 topics is answered SHARE_SESSION_LIMIT_REACHED, nothing reaching the broker", whole === 133, String(whole));
+  let corr = 3, opened = 0;
+  for (let m = 0; m < 6; m++, corr++) {
+    carol.feed(DOWNSTREAM, open(corr, "m" + (m + 1), m * 2000, 2000));
+    const out = carol.fresh(DOWNSTREAM);
+    if (out.length > 6 && out.readInt16BE(4) === 78) {
+      opened++;
+      carol.feed(UPSTREAM, answer(corr, []));
+      carol.fresh(UPSTREAM);
+    } else if (out.length > 6 && out.readInt16BE(4) === 18) {
+      carol.feed(UPSTREAM, message("response", 18, 0, corr, { errorCode: 0, apiKeys: [] }));
+      check("the sixth session of 2,000 topics on one connection is answered SHARE_SESSION_LIMIT_REACHED", decode(carol.fresh(UPSTREAM), false, 78, 1).body.errorCode === 133 && m === 5,
+        `session ${m + 1}`);
+    }
+  }
+  check("five sessions of 2,000 topics each go on", opened === 5, `${opened}`);
+  check("the refusal is logged, saying why", many.logs.some((l) => l.msg.includes("denied ShareFetch") && l.msg.includes("more than 10000 topics")));
+  // A session reopened with fewer topics gives back what it held: another session fits again.
+  carol.feed(DOWNSTREAM, open(corr, "m1", 0, 1));
+  const reopened = carol.fresh(DOWNSTREAM);
+  carol.feed(UPSTREAM, answer(corr++, []));
+  carol.fresh(UPSTREAM);
+  carol.feed(DOWNSTREAM, open(corr, "m6", 10000, 1999));
+  const sixth = carol.fresh(DOWNSTREAM);
+  check("a session reopened with one topic gives back its 2,000: a sixth session fits",
+    reopened.length > 6 && reopened.readInt16BE(4) === 78 && sixth.length > 6 && sixth.readInt16BE(4) === 78);
+}
 
 done();

@@ -25,7 +25,6 @@ export function session(principal: string, host: string = "127.0.0.1"): Session 
   const s = new Session();
   s.principal = principal;
   s.host = host;
-  s.clientId = "spec-client";
   return s;
 }
 
