@@ -29,8 +29,13 @@ import { ResponseRewrite } from "./rewrite";
 import { nowNs } from "../runtime/host";
 
 const FRESH_NS: i64 = 60_000_000_000;
-/** Internal topic names kept at most, over every group; past them the table starts over. */
-const MAX_NAMES: i32 = 20000;
+/**
+ * Groups, and their ids' and internal topic names' characters, kept at most, over every group;
+ * past either the table starts over (a client may heartbeat for any group it may read, with
+ * ids of 32 KB).
+ */
+const MAX_GROUPS: i32 = 2000;
+const MAX_CHARS: i64 = 4 * 1024 * 1024;
 const DESCRIBE_KEY: i16 = 89;
 const DESCRIBE_VERSION: i16 = 0;
 
@@ -48,7 +53,7 @@ export class StoredTopology {
 }
 
 const stored = new Map<string, StoredTopology>();
-let namesKept: i32 = 0;
+let charsKept: i64 = 0;
 
 /**
  * What the filter knows of `groupId`'s stored topology at `now`: null when it must be asked
@@ -62,13 +67,20 @@ export function knownTopology(groupId: string, now: i64): StoredTopology | null 
 
 /** The broker described `groupId` (`exists`) with these internal topics. */
 export function learnTopology(groupId: string, exists: bool, internalTopics: Array<string>, now: i64): void {
-  if (stored.has(groupId)) namesKept -= stored.get(groupId).internalTopics.length;
-  if (namesKept + internalTopics.length > MAX_NAMES) {
+  if (stored.has(groupId)) charsKept -= charsOf(groupId, stored.get(groupId).internalTopics);
+  const chars = charsOf(groupId, internalTopics);
+  if (charsKept + chars > MAX_CHARS || (stored.size >= MAX_GROUPS && !stored.has(groupId))) {
     stored.clear();
-    namesKept = 0;
+    charsKept = 0;
   }
   stored.set(groupId, new StoredTopology(exists, internalTopics, now));
-  namesKept += internalTopics.length;
+  charsKept += chars;
+}
+
+function charsOf(groupId: string, names: Array<string>): i64 {
+  let n = <i64>groupId.length;
+  for (let i = 0; i < names.length; i++) n += unchecked(names[i]).length;
+  return n;
 }
 
 /** The StreamsGroupDescribe request (whole message, without size prefix) asking for `groupId`; null if it cannot be encoded. */
