@@ -8,7 +8,7 @@ import { readFilterRequest, readFilterResponse, writeFilterResponse } from "../m
 import { KafkaHandler, RequestHeader, ResponseInfo, Verdict, VerdictKind } from "../filter/seam";
 import { logParts, LogLevelValues, enabled, getProperty, getPropertyBytes, printable, nowNs } from "../runtime/host";
 import { FilterConfig } from "./config";
-import { RequestContext, encodeResponse } from "./context";
+import { RequestContext } from "./context";
 import { ResponseRewrite, TeachesNothing } from "./rewrite";
 import { Session } from "./session";
 import { topicIdLookup } from "./topic-ids";
@@ -268,6 +268,10 @@ export class Enforcer extends KafkaHandler {
     // or a few fields read from the bytes (ApiVersions' ranges); the broker's bytes go on as
     // they are, cut or patched, and a Metadata answer's brokers are then readdressed in them.
     let fast = rewrite != null ? rewrite.fromView(walked ? lastWalk() : null, frame, info.apiVersion) : Verdict.pass();
+    if (rewrite != null && rewrite.answersInstead) {
+      this.session.ownAnswersInFlight--;
+      return fast != null ? fast : Verdict.close("no answer from the filter's own request");
+    }
     if (fast != null && readdresses) fast = readdressed(fast, frame, walked, info.apiKey, info.apiVersion, addresses);
     if (fast != null) return fast;
     // Counted for operators: each is an answer decoded whole in line (encoded again if changed).
@@ -286,13 +290,6 @@ export class Enforcer extends KafkaHandler {
     }
     if (decoded.error.length > 0) return this.undecodable(decoded.error, true);
     const body = decoded.body!;
-    const instead = rewrite != null ? rewrite.answerInstead(body, version) : null;
-    if (instead != null) {
-      this.session.ownAnswersInFlight--;
-      const asked = info.request;
-      const bytes = encodeResponse(asked.correlationId, asked.apiKey, asked.apiVersion, instead);
-      return bytes != null ? Verdict.respond(bytes) : Verdict.close("could not encode an answer from the filter's own request");
-    }
     let changed = rewrite != null && rewrite.apply(body, version);
     if (rewrite instanceof Refusals) this.recordAnswerChecks(changetype<Refusals>(rewrite));
     if (addresses.length > 0 && rewriteBrokerAddresses(info.apiKey, body, addresses)) changed = true;

@@ -31,10 +31,10 @@ export abstract class ResponseRewrite extends RequestNote {
   teaches: bool = true;
 
   /**
-   * The client's answer, written from the decoded answer to the filter's own request whose
-   * note this is (Verdict.asideNote); null for a note that rewrites the answer it is given.
+   * True for a note whose fromView writes the client's answer from the answer to the filter's
+   * own request (Verdict.asideNote: a DescribeTopicPartitions listing); never null then.
    */
-  answerInstead(body: Message, version: i16): Message | null { return null; }
+  get answersInstead(): bool { return false; }
 }
 
 /** A note that only keeps the answer from teaching (ResponseRewrite.teaches): the answer goes on untouched. */

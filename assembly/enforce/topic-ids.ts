@@ -221,7 +221,7 @@ export function topicNameOf(hi: i64, lo: i64): string | null {
 }
 
 /** Metadata v12, the first version that looks topics up by id (Kafka 3.1, like Fetch v13). */
-const LOOKUP_VERSION: i16 = 12;
+export const METADATA_LOOKUP_VERSION: i16 = 12;
 
 /**
  * The Metadata request (whole message, without size prefix) that asks the broker for `ids`,
@@ -246,13 +246,13 @@ export function topicIdLookup(ids: Array<Uuid>, correlationId: i32, clientId: st
 export function metadataLookup(topics: Array<MetadataRequestTopic> | null, correlationId: i32, clientId: string | null): Uint8Array | null {
   const header = new RequestHeaderData();
   header.requestApiKey = 3;
-  header.requestApiVersion = LOOKUP_VERSION;
+  header.requestApiVersion = METADATA_LOOKUP_VERSION;
   header.correlationId = correlationId;
   header.clientId = clientId;
   const body = new MetadataRequestData();
   body.topics = topics;
   body.allowAutoTopicCreation = false;
   const w = new Writer(64 + (topics != null ? topics.length * 64 : 0));
-  encodeRequestWith(w, header, requestHeaderVersion(3, LOOKUP_VERSION), body, LOOKUP_VERSION, writeFilterRequest);
+  encodeRequestWith(w, header, requestHeaderVersion(3, METADATA_LOOKUP_VERSION), body, METADATA_LOOKUP_VERSION, writeFilterRequest);
   return w.failed ? null : w.bytes().slice(4);
 }

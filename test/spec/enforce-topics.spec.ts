@@ -7,7 +7,7 @@ import { Message } from "../../assembly/protocol/message";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { FETCH_SESSION_ID_NOT_FOUND } from "../../assembly/protocol/errors";
 import { decodeResponse, decodeRequest } from "../../assembly/codec/frame";
-import { VerdictKind, Verdict, RequestHeader, ResponseInfo } from "../../assembly/filter/seam";
+import { VerdictKind, Verdict, RequestHeader, ResponseInfo, RequestNote } from "../../assembly/filter/seam";
 import { RequestContext, encodeResponse } from "../../assembly/enforce/context";
 import { denyWholeRequest } from "../../assembly/enforce/apis/authorize";
 import { learnTopicId, topicName } from "../../assembly/enforce/topic-ids";
@@ -20,6 +20,7 @@ import { ListOffsetsResponseData, ListOffsetsTopicResponse } from "../../assembl
 import { MetadataRequestData, MetadataRequestTopic } from "../../assembly/messages/MetadataRequest";
 import { MetadataResponseData, MetadataResponseTopic, MetadataResponsePartition } from "../../assembly/messages/MetadataResponse";
 import { ResponseRewrite } from "../../assembly/enforce/rewrite";
+import { walkForRewrite, lastWalk } from "../../assembly/enforce/responses";
 import { CreateTopicsRequestData, CreatableTopic, CreatableReplicaAssignment } from "../../assembly/messages/CreateTopicsRequest";
 import { CreateTopicsResponseData, CreatableTopicResult, CreatableTopicConfigs } from "../../assembly/messages/CreateTopicsResponse";
 import { DeleteTopicsRequestData, DeleteTopicState } from "../../assembly/messages/DeleteTopicsRequest";
@@ -1160,6 +1161,14 @@ function describedNames(r: DescribeTopicPartitionsResponseData): string {
   return names.join(",");
 }
 
+/** The page a listing's note writes from the broker's Metadata `listing` (v12, as the filter asks), read from its view. */
+function pageFrom(note: RequestNote | null, listing: MetadataResponseData): DescribeTopicPartitionsResponseData {
+  const frame = encodeResponse(CORRELATION_ID, 3, 12, listing)!;
+  expect(walkForRewrite(frame, 3, 12)).toBe(true);
+  const v = changetype<ResponseRewrite>(note).fromView(lastWalk(), frame, 12)!;
+  return changetype<DescribeTopicPartitionsResponseData>(respondedBody(v, 75, 0));
+}
+
 describe("DescribeTopicPartitions", () => {
   // The broker behind the filter pages a listing over every topic, hidden ones included: which
   // of its pages ended where told hidden topics' names and sizes. Kafka pages the describable.
@@ -1172,22 +1181,27 @@ describe("DescribeTopicPartitions", () => {
     expect(asked.header.requestApiKey).toBe(<i16>3);
     expect(changetype<MetadataRequestData>(asked.body).topics).toBeNull();
     const listing = new MetadataResponseData();
-    const names = ["payments", "orders.us", "orders.eu", "orders.ap"];
-    const sizes = [5, 1, 2, 4];
+    // A name past 127 characters (its length takes two bytes), and a topic the broker answers with an error (not described).
+    const long = "orders.zz" + "z".repeat(140);
+    const names = ["payments", "orders.us", "orders.eu", "orders.ap", "orders.gone", long];
+    const sizes = [5, 1, 2, 4, 1, 1];
     for (let i = 0; i < names.length; i++) {
       const t = new MetadataResponseTopic();
       t.name = names[i];
+      if (names[i] == "orders.gone") t.errorCode = 3;
       for (let p = 0; p < sizes[i]; p++) {
         const part = new MetadataResponsePartition();
         part.partitionIndex = p;
+        part.leaderId = 100 + p;
         t.partitions.push(part);
       }
       listing.topics.push(t);
     }
-    const page = changetype<DescribeTopicPartitionsResponseData>(changetype<ResponseRewrite>(v.asideNote!).answerInstead(listing, 12)!);
+    const page = pageFrom(v.asideNote, listing);
     // orders.ap's 4 partitions fill the page past its 3: the next page resumes at its fourth.
     expect(describedNames(page)).toBe("orders.ap");
     expect(page.topics[0].partitions.length).toBe(3);
+    expect(page.topics[0].partitions[2].leaderId).toBe(102);
     expect(page.topics[0].topicAuthorizedOperations).toBe((1 << 3) | (1 << 8));
     expect(page.nextCursor!.topicName).toBe("orders.ap");
     expect(page.nextCursor!.partitionIndex).toBe(3);
@@ -1197,10 +1211,15 @@ describe("DescribeTopicPartitions", () => {
     next.cursor!.topicName = "orders.ap";
     next.cursor!.partitionIndex = 3;
     const v2 = check("User:carol", 75, 0, next);
-    const page2 = changetype<DescribeTopicPartitionsResponseData>(changetype<ResponseRewrite>(v2.asideNote!).answerInstead(listing, 12)!);
+    const page2 = pageFrom(v2.asideNote, listing);
     expect(describedNames(page2)).toBe("orders.ap,orders.eu");
     expect(page2.nextCursor!.topicName).toBe("orders.us");
     expect(page2.nextCursor!.partitionIndex).toBe(0);
+    next.cursor!.topicName = "orders.us";
+    next.cursor!.partitionIndex = 0;
+    const page3 = pageFrom(check("User:carol", 75, 0, next).asideNote, listing);
+    expect(describedNames(page3)).toBe("orders.us," + long);
+    expect(page3.nextCursor).toBeNull();
   });
 
   it("answers named topics the principal may not DESCRIBE without asking the broker (v0)", () => {

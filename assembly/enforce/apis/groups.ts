@@ -1265,8 +1265,9 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
   }
   if (ctx.unknownPartitionCounts.length > 0) {
     ctx.topologyWanted = null; // one lookup per request: whether these exist first
-    return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading whether "
-      + someOf(ctx.unknownPartitionCounts) + " exist from the broker; retry.");
+    // Not named: the principal may not describe them (Kafka names only the missing ones).
+    return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading from the broker whether the internal topics of streams group "
+      + groupId + "'s topology exist; retry.");
   }
   return null;
 }

@@ -139,6 +139,8 @@ const h = start();
   bob.feed(UPSTREAM, metadataAnswer(2, [[CHANGELOG, 3], [REPARTITION, 0]]));
   a = answer(bob, 2);
   check("and has the member retry", a.errorCode === 14, JSON.stringify(a));
+  check("without naming the topics, which bob may not describe (the existing one stays unnamed to him)",
+    a.errorCode === 14 && !a.errorMessage.includes(CHANGELOG) && !a.errorMessage.includes(REPARTITION), JSON.stringify(a));
 
   bob.feed(DOWNSTREAM, heartbeat(3, "app"));
   check("the retry does not reach the broker", answeredByFilter(bob, 3));
