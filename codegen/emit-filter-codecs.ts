@@ -18,7 +18,7 @@ import { Code } from "./code";
  * Responses the filter decodes (Enforcer.wantsResponse): those a check leaves a
  * ResponseRewrite for (`ctx.after` in assembly/enforce/apis/*.ts: the Split, Refusals and
  * *Only rewrites, SASL and ApiVersions notes), those that teach it (responses.ts hasLessons:
- * Fetch, Metadata, CreateTopics, DescribeTopicPartitions) and those whose broker addresses it
+ * Fetch, Metadata, CreateTopics, DeleteTopics, DescribeTopicPartitions) and those whose broker addresses it
  * rewrites (addresses.ts: Metadata, FindCoordinator, DescribeCluster).
  */
 export const FILTER_RESPONSE_READERS: string[] = [

@@ -15,6 +15,7 @@ import { walkResponseHeader } from "../views/ResponseHeader";
 import { walkFetchResponse } from "../views/FetchResponse";
 import { walkMetadataResponse } from "../views/MetadataResponse";
 import { walkCreateTopicsResponse } from "../views/CreateTopicsResponse";
+import { walkDeleteTopicsResponse } from "../views/DeleteTopicsResponse";
 import { walkDescribeTopicPartitionsResponse } from "../views/DescribeTopicPartitionsResponse";
 import { walkListGroupsResponse } from "../views/ListGroupsResponse";
 import { walkOffsetFetchResponse } from "../views/OffsetFetchResponse";
@@ -27,14 +28,14 @@ import { walkShareAcknowledgeResponse } from "../views/ShareAcknowledgeResponse"
 import { clearNotYet, inPlaceNotYet } from "../protocol/in-place";
 import { Session } from "./session";
 import { learnTopicIdFrom, topicNameOf } from "./topic-ids";
-import { learnPartitionCount, partitionCountsWanted } from "./topic-partitions";
+import { learnPartitionCount, partitionCountsWanted, forgetPartitionCount } from "./topic-partitions";
 import { nowNs } from "../runtime/host";
 import { countFetched, countsTopics } from "./observe";
 import { ResponseInfo } from "../filter/seam";
 
 /** Whether responses of this API carry something learnFromResponse learns from. */
 export function hasLessons(apiKey: i16): bool {
-  return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 75;
+  return apiKey == 1 || apiKey == 3 || apiKey == 19 || apiKey == 20 || apiKey == 75;
 }
 
 /** What learnFromResponse says of a response read as it arrives whose bytes it still needs. */
@@ -182,6 +183,7 @@ function walkAnswerBody(apiKey: i16, r: Reader, version: i16, w: EntityWalk): bo
     case 9: walkOffsetFetchResponse(r, version, w); return true;
     case 16: walkListGroupsResponse(r, version, w); return true;
     case 19: walkCreateTopicsResponse(r, version, w); return true;
+    case 20: walkDeleteTopicsResponse(r, version, w); return true;
     case 68: walkConsumerGroupHeartbeatResponse(r, version, w); return true;
     case 69: walkConsumerGroupDescribeResponse(r, version, w); return true;
     case 76: walkShareGroupHeartbeatResponse(r, version, w); return true;
@@ -237,11 +239,21 @@ export function learnFromResponse(session: Session, frame: Uint8Array, apiKey: i
   r.release();
   if (problem.length > 0) return problem;
   if (apiKey == 1) learnFromFetch(w, session, frame, streamed);
+  else if (apiKey == 20) forgetDeleted(w, frame);
   else {
     learnTopicIds(w, frame);
     if (apiKey == 3 && partitionCountsWanted()) learnPartitionCounts(w, frame);
   }
   return "";
+}
+
+/** DeleteTopics: what was learnt of the topics it named is forgotten (deleted or not). */
+function forgetDeleted(walk: EntityWalk, frame: Uint8Array): void {
+  for (let i = 0; i < walk.count; i++) {
+    if (<EntityKind>unchecked(walk.kind[i]) != EntityKind.TopicName) continue;
+    const name = walk.text(frame, i);
+    if (name != null) forgetPartitionCount(name);
+  }
 }
 
 /**

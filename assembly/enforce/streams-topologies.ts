@@ -1,20 +1,22 @@
-// The internal topics of streams groups' stored topologies (KIP-1071). Every heartbeat, not
-// only a member's join, can make the broker create the missing repartition and changelog
-// topics of the topology its group stored when the group's first member joined, and Kafka
-// checks CREATE for the member sending that heartbeat (KafkaApis.handleStreamsGroupHeartbeat,
-// on StreamsGroupHeartbeatResult.creatableTopics). That topology is not in a heartbeat after
-// the join; it may have come from another principal, another proxy, or before this VM started.
-// So the filter asks the broker for it: a StreamsGroupDescribe of its own, sent ahead of the
-// member's heartbeat on the member's connection (the group's coordinator), whose answer only
-// the filter reads, while the heartbeat is answered COORDINATOR_LOAD_IN_PROGRESS, which a
-// member retries after its backoff. The retry, on the same connection and so in the same VM, is
-// judged with the names the answer taught. A describe names every internal topic of the stored
-// topology, configured or not (StreamsGroup.asDescribedGroup).
+// Streams groups' stored topologies (KIP-1071). Every heartbeat, not only a member's join, can
+// make the broker create the missing repartition and changelog topics of the topology its group
+// stored when the group's first member joined, with CREATE checked for the member sending that
+// heartbeat (KafkaApis.handleStreamsGroupHeartbeat, on StreamsGroupHeartbeatResult
+// .creatableTopics) and through the controller's CreateTopics path (the CreateTopics limits).
+// That topology is not in a heartbeat after the join; it may have come from another principal,
+// another proxy, or before this VM started. So the filter asks the broker for it: a
+// StreamsGroupDescribe of its own, sent ahead of the member's heartbeat on the member's
+// connection (the group's coordinator), whose answer only the filter reads, while the heartbeat
+// is answered COORDINATOR_LOAD_IN_PROGRESS, which a member retries after its backoff. The retry,
+// on the same connection and so in the same VM, is judged with what the answer taught. A
+// describe names every internal topic of the stored topology, configured or not
+// (StreamsGroup.asDescribedGroup), and its sources as far as they are named.
 //
 // A group's topology cannot change while the group lives (GroupMetadataManager
-// .maybeUpdateTopology refuses "Topology updates"), so a topology learnt is used past FRESH_NS
-// while it is asked again ahead of the next heartbeat. "No topology" (the group does not
-// exist yet) is trusted only while fresh: the member joining next stores one.
+// .maybeUpdateTopology refuses "Topology updates"), but a group can be deleted and created again
+// with another: what is learnt is trusted for FRESH_NS, "no such group" for NO_GROUP_FRESH_NS,
+// and forgotten when a join or a DeleteGroups of the group goes through this VM. Past that the
+// group is asked about again before its next heartbeat is judged.
 
 import { Writer } from "../protocol/writer";
 import { encodeRequestWith } from "../codec/frame";
@@ -23,19 +25,22 @@ import { RequestHeaderData } from "../messages/RequestHeader";
 import { requestHeaderVersion } from "../messages/apis";
 import { Message } from "../protocol/message";
 import { StreamsGroupDescribeRequestData } from "../messages/StreamsGroupDescribeRequest";
-import { StreamsGroupDescribeResponseData } from "../messages/StreamsGroupDescribeResponse";
-import { GROUP_ID_NOT_FOUND } from "../protocol/errors";
+import {
+  StreamsGroupDescribeResponseData, Topology as DescribedTopology, TopicInfo as DescribedTopicInfo,
+} from "../messages/StreamsGroupDescribeResponse";
+import { Topology, Subtopology, TopicInfo } from "../messages/StreamsGroupHeartbeatRequest";
+import { GROUP_ID_NOT_FOUND, COORDINATOR_LOAD_IN_PROGRESS } from "../protocol/errors";
 import { ResponseRewrite } from "./rewrite";
 import { nowNs } from "../runtime/host";
 
 const FRESH_NS: i64 = 60_000_000_000;
+const NO_GROUP_FRESH_NS: i64 = 2_000_000_000;
 /**
- * Groups, and their ids' and internal topic names' characters, kept at most, over every group;
- * past either the table starts over (a client may heartbeat for any group it may read, with
- * ids of 32 KB).
+ * Groups, and the characters of their ids and topic names, one generation holds at most (see
+ * `recent`): a client may heartbeat for any group it may read, with ids of 32 KB.
  */
-const MAX_GROUPS: i32 = 2000;
-const MAX_CHARS: i64 = 4 * 1024 * 1024;
+const GENERATION_GROUPS: i32 = 1000;
+const GENERATION_CHARS: i64 = 2 * 1024 * 1024;
 const DESCRIBE_KEY: i16 = 89;
 const DESCRIBE_VERSION: i16 = 0;
 
@@ -43,44 +48,72 @@ export class StoredTopology {
   constructor(
     /** False: the broker knows no such group (so no topology). */
     readonly exists: bool,
+    /** The group's topology in a heartbeat's terms (sources, internal topics and their counts). */
+    readonly topology: Topology,
     /** The repartition source and changelog topics, each once. */
-    readonly internalTopics: Array<string>,
+    readonly internalTopics: Array<TopicInfo>,
     readonly atNs: i64,
   ) {}
 
-  /** Whether what was learnt must be asked again (it may still be used meanwhile: see `known`). */
-  staleAt(now: i64): bool { return now < this.atNs || now - this.atNs > FRESH_NS; }
+  freshAt(now: i64): bool { return now >= this.atNs && now - this.atNs <= (this.exists ? FRESH_NS : NO_GROUP_FRESH_NS); }
 }
 
-const stored = new Map<string, StoredTopology>();
-let charsKept: i64 = 0;
+// Two generations: a group learnt goes in `recent`; when `recent` holds GENERATION_GROUPS or
+// GENERATION_CHARS it becomes `older`, whose groups are given up; one asked about meanwhile moves
+// back. So a client heartbeating for thousands of groups pushes out groups no one heartbeats for,
+// not a member's between its lookup and its retry.
+let recent = new Map<string, StoredTopology>();
+let older = new Map<string, StoredTopology>();
+let recentChars: i64 = 0;
+/** Groups whose lookup the broker answered with another error: told once to the next heartbeat. */
+const refusedLookups = new Map<string, i16>();
+
+/** What the filter knows of `groupId`'s stored topology at `now`; null when it must be asked first. */
+export function knownTopology(groupId: string, now: i64): StoredTopology | null {
+  let t: StoredTopology | null = null;
+  if (recent.has(groupId)) t = recent.get(groupId);
+  else if (older.has(groupId)) {
+    t = older.get(groupId);
+    older.delete(groupId);
+    keep(groupId, t!);
+  }
+  return t != null && t.freshAt(now) ? t : null;
+}
+
+/** Forgets `groupId`'s topology: a join or a DeleteGroups of it went to the broker. */
+export function forgetTopology(groupId: string): void {
+  recent.delete(groupId);
+  older.delete(groupId);
+}
 
 /**
- * What the filter knows of `groupId`'s stored topology at `now`: null when it must be asked
- * before a heartbeat can be judged (never learnt, or "no topology" no longer fresh).
+ * The error the broker answered the last lookup of `groupId` with, once (0: none): a
+ * coordinator that moved (NOT_COORDINATOR) must be told to the member, which would otherwise
+ * retry at the same broker without end.
  */
-export function knownTopology(groupId: string, now: i64): StoredTopology | null {
-  if (!stored.has(groupId)) return null;
-  const t = stored.get(groupId);
-  return !t.exists && t.staleAt(now) ? null : t;
+export function takeLookupError(groupId: string): i16 {
+  if (!refusedLookups.has(groupId)) return 0;
+  const code = refusedLookups.get(groupId);
+  refusedLookups.delete(groupId);
+  return code;
 }
 
-/** The broker described `groupId` (`exists`) with these internal topics. */
-export function learnTopology(groupId: string, exists: bool, internalTopics: Array<string>, now: i64): void {
-  if (stored.has(groupId)) charsKept -= charsOf(groupId, stored.get(groupId).internalTopics);
-  const chars = charsOf(groupId, internalTopics);
-  if (charsKept + chars > MAX_CHARS || (stored.size >= MAX_GROUPS && !stored.has(groupId))) {
-    stored.clear();
-    charsKept = 0;
+/** The broker described `groupId` at `now`: `topology` is the one it stored, null when there is no such group. */
+export function learnTopology(groupId: string, topology: Topology | null, now: i64): void {
+  keep(groupId, topology != null ? new StoredTopology(true, topology, internalTopicsOf(topology), now)
+    : new StoredTopology(false, new Topology(), new Array<TopicInfo>(), now));
+}
+
+function keep(groupId: string, t: StoredTopology): void {
+  let chars = <i64>groupId.length;
+  for (let i = 0; i < t.internalTopics.length; i++) chars += unchecked(t.internalTopics[i]).name.length;
+  if (recent.size > 0 && (recent.size >= GENERATION_GROUPS || recentChars + chars > GENERATION_CHARS)) {
+    older = recent;
+    recent = new Map<string, StoredTopology>();
+    recentChars = 0;
   }
-  stored.set(groupId, new StoredTopology(exists, internalTopics, now));
-  charsKept += chars;
-}
-
-function charsOf(groupId: string, names: Array<string>): i64 {
-  let n = <i64>groupId.length;
-  for (let i = 0; i < names.length; i++) n += unchecked(names[i]).length;
-  return n;
+  recent.set(groupId, t);
+  recentChars += chars;
 }
 
 /** The StreamsGroupDescribe request (whole message, without size prefix) asking for `groupId`; null if it cannot be encoded. */
@@ -98,8 +131,8 @@ export function topologyLookup(groupId: string, correlationId: i32, clientId: st
 }
 
 /**
- * Reads the answer to topologyLookup (the note of its Verdict.aside). An error other than "no
- * such group" (the coordinator moved or is loading) teaches nothing: asked again next time.
+ * Reads the answer to topologyLookup (the note of its Verdict.aside). A coordinator loading
+ * teaches nothing (asked again at the retry); another error is told to the member's retry.
  */
 export class TopologyLesson extends ResponseRewrite {
   constructor(readonly groupId: string) { super(); }
@@ -109,22 +142,16 @@ export class TopologyLesson extends ResponseRewrite {
     for (let i = 0; i < groups.length; i++) {
       const g = unchecked(groups[i]);
       if (g.groupId != this.groupId) continue;
-      const names = new Array<string>();
-      const topology = g.topology;
-      if (g.errorCode == 0 && topology != null) {
-        const subs = topology.subtopologies;
-        if (subs != null) {
-          const seen = new Set<string>();
-          for (let s = 0; s < subs.length; s++) {
-            const sub = unchecked(subs[s]);
-            for (let j = 0; j < sub.repartitionSourceTopics.length; j++) addOnce(names, seen, unchecked(sub.repartitionSourceTopics[j]).name);
-            for (let j = 0; j < sub.stateChangelogTopics.length; j++) addOnce(names, seen, unchecked(sub.stateChangelogTopics[j]).name);
-          }
-        }
-      } else if (g.errorCode != GROUP_ID_NOT_FOUND) {
-        return false;
+      const code = g.errorCode;
+      const described = g.topology;
+      if (code == 0 && described != null) {
+        learnTopology(this.groupId, heartbeatTopology(described), nowNs());
+      } else if (code == GROUP_ID_NOT_FOUND) {
+        learnTopology(this.groupId, null, nowNs());
+      } else if (code != 0 && code != COORDINATOR_LOAD_IN_PROGRESS) {
+        if (refusedLookups.size >= GENERATION_GROUPS) refusedLookups.clear();
+        refusedLookups.set(this.groupId, code);
       }
-      learnTopology(this.groupId, g.errorCode == 0, names, nowNs());
     }
     return false;
   }
@@ -133,8 +160,47 @@ export class TopologyLesson extends ResponseRewrite {
   get enforcesPolicy(): bool { return false; }
 }
 
-function addOnce(names: Array<string>, seen: Set<string>, name: string): void {
-  if (seen.has(name)) return;
-  seen.add(name);
-  names.push(name);
+/** A described topology as a heartbeat carries one: what the checks of a join's topology read. */
+function heartbeatTopology(described: DescribedTopology): Topology {
+  const t = new Topology();
+  t.epoch = described.epoch;
+  const subs = described.subtopologies;
+  if (subs == null) return t;
+  for (let s = 0; s < subs.length; s++) {
+    const d = unchecked(subs[s]);
+    const sub = new Subtopology();
+    sub.subtopologyId = d.subtopologyId;
+    sub.sourceTopics = d.sourceTopics;
+    sub.repartitionSinkTopics = d.repartitionSinkTopics;
+    for (let i = 0; i < d.repartitionSourceTopics.length; i++) sub.repartitionSourceTopics.push(topicInfo(unchecked(d.repartitionSourceTopics[i])));
+    for (let i = 0; i < d.stateChangelogTopics.length; i++) sub.stateChangelogTopics.push(topicInfo(unchecked(d.stateChangelogTopics[i])));
+    t.subtopologies.push(sub);
+  }
+  return t;
+}
+
+function topicInfo(d: DescribedTopicInfo): TopicInfo {
+  const t = new TopicInfo();
+  t.name = d.name;
+  t.partitions = d.partitions;
+  t.replicationFactor = d.replicationFactor;
+  return t;
+}
+
+/** The topics the broker creates when missing (repartition sources, changelogs), each name once. */
+export function internalTopicsOf(topology: Topology): Array<TopicInfo> {
+  const topics = new Array<TopicInfo>();
+  const seen = new Set<string>();
+  for (let s = 0; s < topology.subtopologies.length; s++) {
+    const sub = unchecked(topology.subtopologies[s]);
+    for (let i = 0; i < sub.repartitionSourceTopics.length; i++) addOnce(topics, seen, unchecked(sub.repartitionSourceTopics[i]));
+    for (let i = 0; i < sub.stateChangelogTopics.length; i++) addOnce(topics, seen, unchecked(sub.stateChangelogTopics[i]));
+  }
+  return topics;
+}
+
+function addOnce(topics: Array<TopicInfo>, seen: Set<string>, t: TopicInfo): void {
+  if (seen.has(t.name)) return;
+  seen.add(t.name);
+  topics.push(t);
 }

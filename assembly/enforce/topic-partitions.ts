@@ -73,6 +73,17 @@ export function learnPartitionCount(name: string, partitions: i32, now: i64): vo
   c.atNs = now;
 }
 
+/**
+ * Forgets what was learnt of `name`: a DeleteTopics named it. A streams heartbeat whose group's
+ * topology has it looks it up again rather than trust, for FRESH_NS, that it exists (a client
+ * that may delete it would have the broker create it again, unjudged, within that time).
+ */
+export function forgetPartitionCount(name: string): void {
+  if (!asked.has(name)) return;
+  if (asked.get(name).partitions < 0) waiting--;
+  asked.delete(name);
+}
+
 /** The Metadata request (whole message, without size prefix) that asks for `names`; null if it cannot be encoded. */
 export function partitionCountLookup(names: Array<string>, correlationId: i32, clientId: string | null): Uint8Array | null {
   const topics = new Array<MetadataRequestTopic>();

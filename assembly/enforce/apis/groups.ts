@@ -82,7 +82,7 @@ import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefus
 import {
   isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal, authorizedOperations, mayCreate, mayCreateEveryTopic,
 } from "./topics";
-import { knownTopology } from "../streams-topologies";
+import { knownTopology, forgetTopology, takeLookupError, internalTopicsOf } from "../streams-topologies";
 
 /**
  * DESCRIBE on topics, each name checked once (and its refusal logged once) per request or
@@ -1210,25 +1210,32 @@ export function checkStreamsGroupHeartbeat(ctx: RequestContext, rule: Rule): Ver
   }
   const stored = storedTopologyRefusal(ctx, req.groupId);
   if (stored != null) return ctx.respond(stored);
+  // A join may store its topology (the group's first, or the group's again): asked again next time.
+  if (topology != null) forgetTopology(req.groupId);
   ctx.after = new DescribableEndpointsOnly(ctx);
   return ctx.pass();
 }
 
 /**
  * The answer refusing a heartbeat because the broker would create, for this principal, internal
- * topics of the group's stored topology that Kafka would not let it create; null when it may go
- * on. Kafka checks CREATE (on the cluster, else on each topic) only on the topics that are
- * missing, so a topic the principal may not create is looked up: refused when the broker names
- * no partitions of it, passed when it exists (known within topic-partitions.ts' freshness, asked
- * of the broker otherwise). Where Kafka would answer the heartbeat with a MISSING_INTERNAL_TOPICS
- * status ("Unauthorized to CREATE"), the filter, which cannot send the heartbeat on without the
- * broker creating them, refuses it with TOPIC_AUTHORIZATION_FAILED, naming them. The stored
- * topology is read from the broker (streams-topologies.ts): until it is known the heartbeat is
- * answered COORDINATOR_LOAD_IN_PROGRESS. The limits on its topics were judged when it was sent,
- * if it came through a filter.
+ * topics of the group's stored topology that Kafka would not let it create, or outside the
+ * CreateTopics limits; null when it may go on. Only missing topics are created, so only they are
+ * judged (as Kafka checks CREATE on StreamsGroupHeartbeatResult.creatableTopics), each looked up
+ * first (known within topic-partitions.ts' freshness, asked of the broker otherwise) unless the
+ * principal may create it and no limit could refuse it. A missing one the principal may not
+ * create refuses the heartbeat with TOPIC_AUTHORIZATION_FAILED, naming it, where Kafka would
+ * answer it with a MISSING_INTERNAL_TOPICS status ("Unauthorized to CREATE"): the filter cannot
+ * send it on without the broker creating them. The limits are judged as for a join's topology,
+ * the counts left to the broker derived from the sources (asked of the broker too). The stored
+ * topology is read from the broker (streams-topologies.ts): until it is known, and while these
+ * lookups are answered, the heartbeat is answered COORDINATOR_LOAD_IN_PROGRESS.
  */
 function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGroupHeartbeatResponseData | null {
-  if (mayCreateEveryTopic(ctx)) return null;
+  const limits = ctx.policy.createTopicLimits;
+  const everyTopic = mayCreateEveryTopic(ctx);
+  if (everyTopic && limits == null) return null;
+  const lookupError = takeLookupError(groupId);
+  if (lookupError != 0) return streamsHeartbeatError(lookupError, errorMessage(lookupError));
   const now = nowNs();
   const stored = knownTopology(groupId, now);
   if (stored == null) {
@@ -1236,21 +1243,28 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
     return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the topology of streams group "
       + groupId + " from the broker; retry.");
   }
-  if (stored.staleAt(now)) ctx.topologyWanted = groupId; // decided on what is known, asked again ahead of it
-  const names = stored.internalTopics;
+  const missing = new Array<StreamsTopicInfo>();
+  const topics = stored.internalTopics;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    // Created or not, nothing would refuse it: no need to know.
+    if (mayCreate(ctx, topic.name, everyTopic) && !limitsMayRefuse(ctx, topic)) continue;
+    if (ctx.unknownPartitionCounts.length >= MAX_COUNTS_ASKED) break;
+    const partitions = freshPartitionCount(topic.name, now);
+    if (partitions < 0) ctx.unknownPartitionCounts.push(topic.name);
+    else if (partitions == 0) missing.push(topic);
+  }
+  if (ctx.unknownPartitionCounts.length > 0) {
+    // Not named: the principal may not describe them (Kafka names only the missing ones).
+    return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading from the broker whether the internal topics of streams group "
+      + groupId + "'s topology exist; retry.");
+  }
+  if (missing.length == 0) return null;
   const uncreatable = new Array<string>();
   const violations = new Array<string>();
-  for (let i = 0; i < names.length; i++) {
-    const name = unchecked(names[i]);
-    if (mayCreate(ctx, name, false)) continue;
-    if (ctx.unknownPartitionCounts.length >= MAX_COUNTS_ASKED) break;
-    const partitions = freshPartitionCount(name, now);
-    if (partitions > 0) continue; // exists: the broker creates nothing
-    if (partitions < 0) {
-      ctx.unknownPartitionCounts.push(name);
-      continue;
-    }
-    const refusal = createAclRefusal(ctx, name, false);
+  for (let i = 0; i < missing.length; i++) {
+    const name = unchecked(missing[i]).name;
+    const refusal = createAclRefusal(ctx, name, everyTopic);
     if (refusal == null) continue;
     if (refusal.errorCode == TOPIC_AUTHORIZATION_FAILED) uncreatable.push(name);
     else violations.push(refusal.message);
@@ -1259,15 +1273,17 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
     return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + someOf(uncreatable)
       + " of the group's topology, which the broker would create.");
   }
-  if (violations.length > 0) {
-    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics of the group's topology the broker would create: "
-      + distinct(violations).join("; ") + ".");
+  if (violations.length == 0) {
+    const limitViolations = internalTopicsLimitRefusals(ctx, stored.topology, missing);
+    if (limitViolations == null) {
+      return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
+        + someOf(ctx.unknownPartitionCounts) + " from the broker; retry.");
+    }
+    for (let i = 0; i < limitViolations.length; i++) violations.push(unchecked(limitViolations[i]));
   }
-  if (ctx.unknownPartitionCounts.length > 0) {
-    ctx.topologyWanted = null; // one lookup per request: whether these exist first
-    // Not named: the principal may not describe them (Kafka names only the missing ones).
-    return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading from the broker whether the internal topics of streams group "
-      + groupId + "'s topology exist; retry.");
+  if (violations.length > 0) {
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics of the group's topology the broker would create, outside "
+      + "limits.createTopics: " + distinct(violations).join("; ") + ".");
   }
   return null;
 }
@@ -1286,7 +1302,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
   if (!new TopicDescribeCheck(ctx).allowAll(required)) {
     return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, errorMessage(TOPIC_AUTHORIZATION_FAILED));
   }
-  const created = internalTopics(topology);
+  const created = internalTopicsOf(topology);
   const anyTopic = clusterAllows(ctx, AclOperation.Create);
   const uncreatable = new Array<string>();
   const violations = new Array<string>();
@@ -1302,31 +1318,54 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
   if (uncreatable.length > 0) {
     return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + uncreatable.join(", ") + ".");
   }
-  // The counts the topology declares first: a topology they refuse needs no lookup.
+  if (violations.length == 0) {
+    const limitViolations = internalTopicsLimitRefusals(ctx, topology, created);
+    if (limitViolations == null) {
+      // Answered again when the member retries, by then from the broker's answer to the lookup.
+      return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
+        + someOf(ctx.unknownPartitionCounts) + " from the broker; retry.");
+    }
+    for (let i = 0; i < limitViolations.length; i++) violations.push(unchecked(limitViolations[i]));
+  }
+  if (violations.length > 0) {
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + distinct(violations).join("; ") + ".");
+  }
+  return null;
+}
+
+/** Whether limits.createTopics could refuse `topic` as the broker would create it (a count left to it judged at any). */
+function limitsMayRefuse(ctx: RequestContext, topic: StreamsTopicInfo): bool {
+  const limits = ctx.policy.createTopicLimits;
+  if (limits == null) return false;
+  const rf: i16 = topic.replicationFactor == 0 ? -1 : topic.replicationFactor;
+  if (topic.partitions == 0 && (limits.maxPartitions >= 0 || limits.minPartitions >= 0)) return true;
+  return ctx.policy.checkCreateTopic(topic.name, topic.partitions == 0 ? -1 : topic.partitions, rf) != null;
+}
+
+/**
+ * Why limits.createTopics refuses internal topics of `topology` the broker would create
+ * (`created`), logged; null while source topics' partition counts are asked of the broker
+ * (ctx.unknownPartitionCounts). The counts the topology declares first: a topology they refuse
+ * needs no lookup.
+ */
+function internalTopicsLimitRefusals(ctx: RequestContext, topology: StreamsTopology, created: Array<StreamsTopicInfo>): Array<string> | null {
+  const violations = new Array<string>();
   for (let i = 0; i < created.length; i++) {
     const topic = unchecked(created[i]);
     if (topic.partitions == 0) continue;
     const violation = internalTopicLimitRefusal(ctx, topic, NO_BOUNDS);
     if (violation != null) violations.push(violation.message);
   }
-  if (violations.length == 0) {
-    const bounds = derivedPartitionBounds(ctx, topology, created);
-    if (bounds == null) {
-      // Answered again when the member retries, by then from the broker's answer to the lookup.
-      return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
-        + someOf(ctx.unknownPartitionCounts) + " from the broker; retry.");
-    }
-    for (let i = 0; i < created.length; i++) {
-      const topic = unchecked(created[i]);
-      if (topic.partitions != 0) continue;
-      const violation = internalTopicLimitRefusal(ctx, topic, bounds);
-      if (violation != null) violations.push(violation.message);
-    }
+  if (violations.length > 0) return violations;
+  const bounds = derivedPartitionBounds(ctx, topology, created);
+  if (bounds == null) return null;
+  for (let i = 0; i < created.length; i++) {
+    const topic = unchecked(created[i]);
+    if (topic.partitions != 0) continue;
+    const violation = internalTopicLimitRefusal(ctx, topic, bounds);
+    if (violation != null) violations.push(violation.message);
   }
-  if (violations.length > 0) {
-    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + distinct(violations).join("; ") + ".");
-  }
-  return null;
+  return violations;
 }
 
 /** The names for which `test` holds, each refusal logged with `reason`. */
@@ -1464,17 +1503,6 @@ function topologyTopics(topology: StreamsTopology): Array<string> {
     for (let i = 0; i < sub.stateChangelogTopics.length; i++) names.push(unchecked(sub.stateChangelogTopics[i]).name);
   }
   return names;
-}
-
-/** The topics the broker creates when missing: repartition source topics and changelogs. */
-function internalTopics(topology: StreamsTopology): Array<StreamsTopicInfo> {
-  const topics = new Array<StreamsTopicInfo>();
-  for (let s = 0; s < topology.subtopologies.length; s++) {
-    const sub = unchecked(topology.subtopologies[s]);
-    for (let i = 0; i < sub.repartitionSourceTopics.length; i++) topics.push(unchecked(sub.repartitionSourceTopics[i]));
-    for (let i = 0; i < sub.stateChangelogTopics.length; i++) topics.push(unchecked(sub.stateChangelogTopics[i]));
-  }
-  return topics;
 }
 
 function topicInfoNames(topics: Array<StreamsTopicInfo>): Array<string> {

@@ -12,8 +12,11 @@
 //     TOPIC_AUTHORIZATION_FAILED naming it, and nothing reaches the broker;
 //   - so does a join carrying a harmless topology of an older epoch (the broker keeps its own);
 //   - a principal with CREATE on the topics, or on the cluster, goes on without asking more;
-//   - existing topics go on; "no such group" is trusted for a minute; a known topology is used
-//     while it is asked again ahead of the heartbeat.
+//   - existing topics go on; a topology is trusted for a minute, "no such group" for two seconds,
+//     and neither after a join went through; a lookup answered NOT_COORDINATOR is told to the
+//     member; limits.createTopics applies to the stored topology's missing topics (counts derived
+//     from sources asked of the broker), and a topic deleted through the filter is looked up
+//     again; thousands of other groups push out no group in use.
 //
 //   node assembly/filter/testing/streams-topologies.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -33,6 +36,8 @@ const POLICY = JSON.stringify({
   allowEveryoneIfNoAclFound: false,
   acls: [
     allow("User:CN=bob", "GROUP", "app", "READ"), allow("User:CN=bob", "GROUP", "app2", "READ"), allow("User:CN=bob", "GROUP", "new", "READ"),
+    allow("User:CN=bob", "GROUP", "app2moved", "READ"), allow("User:CN=carol", "GROUP", "new", "READ"),
+    allow("User:CN=bob", "GROUP", "new-", "READ", "PREFIXED"),
     allow("User:CN=carol", "GROUP", "app", "READ"), allow("User:CN=carol", "TOPIC", "app-", "CREATE", "PREFIXED"),
     allow("User:CN=dave", "GROUP", "app", "READ"), allow("User:CN=dave", "CLUSTER", "kafka-cluster", "CREATE"),
   ],
@@ -86,8 +91,8 @@ const metadataAnswer = (corr, topics) => message("response", 3, 12, corr, {
   })),
 });
 
-function start() {
-  const h = new Host(WASM, { config: POLICY });
+function start(config = POLICY) {
+  const h = new Host(WASM, { config });
   if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-1)));
   let next = 100;
   /** A TLS client `cn`, and what its connection has sent each way since the last look. */
@@ -117,6 +122,22 @@ function answer(c, corr) {
   if (out.length < 8 || out.readInt32BE(0) + 4 !== out.length) return { frames: out.length, errorCode: null };
   const r = decode(out, false, 88, 0);
   return { ...r.body, corr: r.header.correlationId };
+}
+
+/**
+ * `c`'s heartbeats `corr` and `corr + 1` for `group`, answered COORDINATOR_LOAD_IN_PROGRESS while
+ * the broker answers the filter's lookups: the group's topology (`subtopologies`), then the
+ * partition counts (`counts`, [name, n]) of the topics asked about.
+ */
+function lookedUp(c, group, corr, subtopologies, counts) {
+  c.feed(DOWNSTREAM, heartbeat(corr, group));
+  c.fresh(DOWNSTREAM);
+  c.feed(UPSTREAM, described(corr, group, subtopologies));
+  c.fresh(UPSTREAM);
+  c.feed(DOWNSTREAM, heartbeat(corr + 1, group));
+  c.fresh(DOWNSTREAM);
+  c.feed(UPSTREAM, metadataAnswer(corr + 1, counts));
+  c.fresh(UPSTREAM);
 }
 
 // bob, no CREATE: asked, asked, refused.
@@ -172,39 +193,33 @@ const h = start();
 // Every topic exists: bob goes on.
 {
   const bob = h.client("bob");
-  bob.feed(DOWNSTREAM, heartbeat(1, "app2"));
-  bob.fresh(DOWNSTREAM);
-  bob.feed(UPSTREAM, described(1, "app2", [sub("0", { sourceTopics: ["orders"], stateChangelogTopics: [info("app2-changelog")] })]));
-  bob.fresh(UPSTREAM);
-  bob.feed(DOWNSTREAM, heartbeat(2, "app2"));
-  bob.fresh(DOWNSTREAM);
-  bob.feed(UPSTREAM, metadataAnswer(2, [["app2-changelog", 6]]));
-  bob.fresh(UPSTREAM);
+  lookedUp(bob, "app2", 1, [sub("0", { sourceTopics: ["orders"], stateChangelogTopics: [info("app2-changelog")] })], [["app2-changelog", 6]]);
   const hb = heartbeat(3, "app2");
   bob.feed(DOWNSTREAM, hb);
   check("with every topic of the topology in place, bob's heartbeat goes on unchanged", bob.fresh(DOWNSTREAM).equals(hb));
   bob.feed(UPSTREAM, heartbeatAnswer(3));
   check("and its answer comes back", answer(bob, 3).errorCode === 0);
 
-  // A minute on: the topology is asked again ahead of the next heartbeat, which is judged meanwhile
-  // on what is known (a group keeps its topology for life); whether the topic exists is asked again first.
+  // A minute on: the group may have been deleted and created again with another topology, so
+  // it is asked about again before the next heartbeat is judged; then whether the topic exists.
   h.advance(61_000);
   bob.feed(DOWNSTREAM, heartbeat(4, "app2"));
   let out = bob.fresh(DOWNSTREAM);
-  check("a minute later, whether the topic still exists is asked again", apiKeyOf(out) === 3, `api key ${apiKeyOf(out)}`);
-  bob.feed(UPSTREAM, metadataAnswer(4, [["app2-changelog", 6]]));
-  bob.fresh(UPSTREAM);
-  const next = heartbeat(5, "app2");
-  bob.feed(DOWNSTREAM, next);
+  check("a minute later the group's topology is asked again before its heartbeat goes on", apiKeyOf(out) === 89, `api key ${apiKeyOf(out)}`);
+  bob.feed(UPSTREAM, described(4, "app2", [sub("0", { sourceTopics: ["orders"], stateChangelogTopics: [info("app2-changelog")] })]));
+  check("whose answer the client never sees: the member is told to retry", answer(bob, 4).errorCode === 14);
+  bob.feed(DOWNSTREAM, heartbeat(5, "app2"));
   out = bob.fresh(DOWNSTREAM);
-  const size = out.length >= 4 ? out.readInt32BE(0) + 4 : 0;
-  check("then the stale topology is asked again ahead of the heartbeat, which goes on", apiKeyOf(out) === 89 && out.subarray(size).equals(next),
-    `api key ${apiKeyOf(out)}, ${out.length} bytes`);
-  bob.feed(UPSTREAM, described(5, "app2", [sub("0", { sourceTopics: ["orders"], stateChangelogTopics: [info("app2-changelog")] })]));
-  check("whose answer the client never sees", bob.fresh(UPSTREAM).length === 0);
+  check("then whether the topic still exists", apiKeyOf(out) === 3, `api key ${apiKeyOf(out)}`);
+  bob.feed(UPSTREAM, metadataAnswer(5, [["app2-changelog", 6]]));
+  bob.fresh(UPSTREAM);
+  const next = heartbeat(6, "app2");
+  bob.feed(DOWNSTREAM, next);
+  check("then the heartbeat goes on", bob.fresh(DOWNSTREAM).equals(next));
 }
 
-// No such group yet: the heartbeat goes on (the broker answers it); "no topology" is trusted for a minute.
+// No such group yet: the heartbeat goes on (the broker answers it); "no such group" is trusted
+// for two seconds, and forgotten when a join goes through.
 {
   const bob = h.client("bob");
   bob.feed(DOWNSTREAM, heartbeat(1, "new"));
@@ -214,9 +229,114 @@ const h = start();
   const hb = heartbeat(2, "new");
   bob.feed(DOWNSTREAM, hb);
   check("then goes on", bob.fresh(DOWNSTREAM).equals(hb));
-  h.advance(61_000);
+  bob.feed(UPSTREAM, heartbeatAnswer(2));
+  bob.fresh(UPSTREAM);
+  h.advance(3_000);
   bob.feed(DOWNSTREAM, heartbeat(3, "new"));
-  check("a minute later the group is asked about again before its heartbeat goes on", apiKeyOf(bob.fresh(DOWNSTREAM)) === 89);
+  check("three seconds later the group is asked about again before its heartbeat goes on", apiKeyOf(bob.fresh(DOWNSTREAM)) === 89);
+  bob.feed(UPSTREAM, described(3, "new", null));
+  bob.fresh(UPSTREAM);
+  // carol joins the group through this VM (her topology may become the group's): bob's next
+  // heartbeat is not judged on "no such group".
+  const carol = h.client("carol");
+  const join = heartbeat(1, "new", { epoch: 0, subtopologies: [sub("0", { sourceTopics: [] })] });
+  carol.feed(DOWNSTREAM, join);
+  check("carol's join goes on (no such group, her topology names nothing to create)", carol.fresh(DOWNSTREAM).equals(join));
+  bob.feed(DOWNSTREAM, heartbeat(4, "new"));
+  check("after a join went through, the group is asked about again before bob's heartbeat goes on", apiKeyOf(bob.fresh(DOWNSTREAM)) === 89);
+}
+
+// The broker answers the lookup NOT_COORDINATOR (the coordinator moved): the member is told so,
+// and looks for the new one, rather than being told to retry here without end.
+{
+  const bob = h.client("bob");
+  bob.feed(DOWNSTREAM, heartbeat(1, "app2moved"));
+  bob.fresh(DOWNSTREAM);
+  bob.feed(UPSTREAM, message("response", 89, 0, 1, { throttleTimeMs: 0, groups: [{ errorCode: 16, errorMessage: null, groupId: "app2moved",
+    groupState: "", groupEpoch: -1, assignmentEpoch: -1, topology: null, members: [], authorizedOperations: -2147483648 }] }));
+  check("while the lookup is answered, the member is told to retry", answer(bob, 1).errorCode === 14);
+  bob.feed(DOWNSTREAM, heartbeat(2, "app2moved"));
+  check("its retry does not reach the broker", answeredByFilter(bob, 2));
+  check("and is told NOT_COORDINATOR", answer(bob, 2).errorCode === 16);
+}
+
+// limits.createTopics applies to the stored topology's missing topics too: a changelog whose count
+// the broker derives from a source of 500 partitions, past maxPartitions 12, for carol, who may create it.
+{
+  const c = start(JSON.stringify({ ...JSON.parse(POLICY), limits: { createTopics: { maxPartitions: 12 } } })).client("carol");
+  c.feed(DOWNSTREAM, heartbeat(1, "app"));
+  c.fresh(DOWNSTREAM);
+  c.feed(UPSTREAM, described(1, "app", [sub("0", { sourceTopics: ["events"], stateChangelogTopics: [info("app-agg-changelog")] })]));
+  c.fresh(UPSTREAM);
+  c.feed(DOWNSTREAM, heartbeat(2, "app"));
+  const lookup = c.fresh(DOWNSTREAM);
+  check("carol may create it, but the limits bound partitions: whether it exists is asked", apiKeyOf(lookup) === 3);
+  c.feed(UPSTREAM, metadataAnswer(2, [["app-agg-changelog", 0]]));
+  c.fresh(UPSTREAM);
+  c.feed(DOWNSTREAM, heartbeat(3, "app"));
+  const counts = c.fresh(DOWNSTREAM);
+  const askedCounts = apiKeyOf(counts) === 3 ? decode(counts, true, 3, 12).body.topics.map((t) => t.name).join() : "";
+  check("missing: the source's partition count is asked", askedCounts === "events", `api key ${apiKeyOf(counts)} ${askedCounts}`);
+  c.feed(UPSTREAM, metadataAnswer(3, [["events", 500]]));
+  c.fresh(UPSTREAM);
+  c.feed(DOWNSTREAM, heartbeat(4, "app"));
+  const out = c.fresh(DOWNSTREAM);
+  let refused = null;
+  if (apiKeyOf(out) === 18) {
+    c.feed(UPSTREAM, apiVersionsResponse(4, KAFKA_44_API_RANGES));
+    refused = decode(c.fresh(UPSTREAM), false, 88, 0).body;
+  }
+  check("the heartbeat is refused STREAMS_INVALID_TOPOLOGY, naming the changelog", refused !== null && refused.errorCode === 130 &&
+    refused.errorMessage.includes("app-agg-changelog"), JSON.stringify(refused) + ` api key ${apiKeyOf(out)}`);
+}
+
+// An internal topic deleted through the filter is looked up again at the next heartbeat: its
+// existence, learnt ten seconds ago, would let the broker create it again past the limits.
+{
+  const policy = JSON.parse(POLICY);
+  const c = start(JSON.stringify({ ...policy, acls: [...policy.acls, allow("User:CN=carol", "TOPIC", "app-", "DELETE", "PREFIXED")],
+    limits: { createTopics: { maxPartitions: 12 } } })).client("carol");
+  lookedUp(c, "app", 1, [sub("0", { sourceTopics: ["events"], stateChangelogTopics: [info("app-agg-changelog")] })], [["app-agg-changelog", 6]]);
+  const hb = heartbeat(3, "app");
+  c.feed(DOWNSTREAM, hb);
+  check("the changelog exists: carol's heartbeat goes on", c.fresh(DOWNSTREAM).equals(hb));
+  c.feed(UPSTREAM, heartbeatAnswer(3));
+  c.fresh(UPSTREAM);
+  c.feed(DOWNSTREAM, message("request", 20, 6, 4, { topics: [{ name: "app-agg-changelog", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], timeoutMs: 30000 }));
+  check("carol deletes it", apiKeyOf(c.fresh(DOWNSTREAM)) === 20);
+  c.feed(UPSTREAM, message("response", 20, 6, 4, { throttleTimeMs: 0,
+    responses: [{ name: "app-agg-changelog", topicId: "BBBBBBBBBBBBBBBBBBBBBB", errorCode: 0, errorMessage: null }] }));
+  c.fresh(UPSTREAM);
+  c.feed(DOWNSTREAM, heartbeat(5, "app"));
+  const out = c.fresh(DOWNSTREAM);
+  check("her next heartbeat, a second later, waits for its existence to be asked again", apiKeyOf(out) === 3, `api key ${apiKeyOf(out)}`);
+}
+
+// A client heartbeating for thousands of groups does not push out a group members heartbeat for.
+{
+  const many = start();
+  const carol = many.client("carol");
+  carol.feed(DOWNSTREAM, heartbeat(1, "app"));
+  carol.fresh(DOWNSTREAM);
+  carol.feed(UPSTREAM, described(1, "app", STORED));
+  carol.fresh(UPSTREAM);
+  const bob = many.client("bob");
+  let corr = 1, asked = 0, lookups = 0;
+  for (let g = 0; g < 3000; g++) {
+    bob.feed(DOWNSTREAM, heartbeat(corr, "new-" + g));
+    if (apiKeyOf(bob.fresh(DOWNSTREAM)) === 89) lookups++;
+    bob.feed(UPSTREAM, described(corr++, "new-" + g, null));
+    bob.fresh(UPSTREAM);
+    if (g % 700 === 699) {
+      const hb = heartbeat(1, "app");
+      carol.feed(DOWNSTREAM, hb);
+      const out = carol.fresh(DOWNSTREAM);
+      if (!out.equals(hb)) asked++;
+      else { carol.feed(UPSTREAM, heartbeatAnswer(1)); carol.fresh(UPSTREAM); }
+    }
+  }
+  check("carol's group, heartbeated for between 3,000 groups of bob's (each looked up), is not asked about again", asked === 0 && lookups === 3000,
+    `${asked} times; ${lookups} lookups`);
 }
 
 done();
