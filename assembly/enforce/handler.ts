@@ -196,7 +196,7 @@ export class Enforcer extends KafkaHandler {
     } else if (ctx.topologyWanted != null && verdict.kind != VerdictKind.Close) {
       const group = ctx.topologyWanted!;
       count("kafka.streams_topology_lookups");
-      verdict = verdict.withAside(topologyLookup(group, header.correlationId, header.clientId), new TopologyLesson(group));
+      verdict = verdict.withAside(topologyLookup(group, header.correlationId, header.clientId), new TopologyLesson(group, this.session));
     }
     ctx.settle();
     return verdict;

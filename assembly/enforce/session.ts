@@ -49,6 +49,9 @@ export class Session {
   readonly shareSessions: OpenedSessions<string> = new OpenedSessions<string>();
   /** The topics each of those sessions' checked ShareFetches named (what their answers may carry). */
   readonly shareSessionTopics: SessionTopics = new SessionTopics();
+  /** The streams group whose topology the broker refused to describe to this connection, and its error (streams-topologies.ts). */
+  refusedTopologyLookup: string | null = null;
+  refusedTopologyLookupError: i16 = 0;
 
   /**
    * A consumer or share group member's assignment that was shown without topics whose ids no

@@ -31,6 +31,7 @@ import {
 import { Topology, Subtopology, TopicInfo } from "../messages/StreamsGroupHeartbeatRequest";
 import { GROUP_ID_NOT_FOUND, COORDINATOR_LOAD_IN_PROGRESS } from "../protocol/errors";
 import { ResponseRewrite } from "./rewrite";
+import { Session } from "./session";
 import { nowNs } from "../runtime/host";
 
 const FRESH_NS: i64 = 60_000_000_000;
@@ -65,8 +66,6 @@ export class StoredTopology {
 let recent = new Map<string, StoredTopology>();
 let older = new Map<string, StoredTopology>();
 let recentChars: i64 = 0;
-/** Groups whose lookup the broker answered with another error: told once to the next heartbeat. */
-const refusedLookups = new Map<string, i16>();
 
 /** What the filter knows of `groupId`'s stored topology at `now`; null when it must be asked first. */
 export function knownTopology(groupId: string, now: i64): StoredTopology | null {
@@ -87,15 +86,16 @@ export function forgetTopology(groupId: string): void {
 }
 
 /**
- * The error the broker answered the last lookup of `groupId` with, once (0: none): a
- * coordinator that moved (NOT_COORDINATOR) must be told to the member, which would otherwise
- * retry at the same broker without end.
+ * The error the broker answered this connection's last lookup of `groupId` with, once (0: none):
+ * a coordinator that moved (NOT_COORDINATOR) must be told to the member, which would otherwise
+ * retry at the same broker without end. The connection's own: another principal's lookup, or
+ * another broker's answer, says nothing of this one.
  */
-export function takeLookupError(groupId: string): i16 {
-  if (!refusedLookups.has(groupId)) return 0;
-  const code = refusedLookups.get(groupId);
-  refusedLookups.delete(groupId);
-  return code;
+export function takeLookupError(session: Session, groupId: string): i16 {
+  const group = session.refusedTopologyLookup;
+  if (group == null || group != groupId) return 0;
+  session.refusedTopologyLookup = null;
+  return session.refusedTopologyLookupError;
 }
 
 /** The broker described `groupId` at `now`: `topology` is the one it stored, null when there is no such group. */
@@ -105,8 +105,15 @@ export function learnTopology(groupId: string, topology: Topology | null, now: i
 }
 
 function keep(groupId: string, t: StoredTopology): void {
+  // Every name the topology keeps, and about an array slot's and a string header's worth each.
   let chars = <i64>groupId.length;
-  for (let i = 0; i < t.internalTopics.length; i++) chars += unchecked(t.internalTopics[i]).name.length;
+  const subs = t.topology.subtopologies;
+  for (let s = 0; s < subs.length; s++) {
+    const sub = unchecked(subs[s]);
+    chars += charsOf(sub.sourceTopics) + charsOf(sub.repartitionSinkTopics);
+    for (let i = 0; i < sub.repartitionSourceTopics.length; i++) chars += unchecked(sub.repartitionSourceTopics[i]).name.length + NAME_OVERHEAD;
+    for (let i = 0; i < sub.stateChangelogTopics.length; i++) chars += unchecked(sub.stateChangelogTopics[i]).name.length + NAME_OVERHEAD;
+  }
   if (recent.size > 0 && (recent.size >= GENERATION_GROUPS || recentChars + chars > GENERATION_CHARS)) {
     older = recent;
     recent = new Map<string, StoredTopology>();
@@ -114,6 +121,14 @@ function keep(groupId: string, t: StoredTopology): void {
   }
   recent.set(groupId, t);
   recentChars += chars;
+}
+
+const NAME_OVERHEAD: i64 = 16;
+
+function charsOf(names: Array<string>): i64 {
+  let n: i64 = 0;
+  for (let i = 0; i < names.length; i++) n += unchecked(names[i]).length + NAME_OVERHEAD;
+  return n;
 }
 
 /** The StreamsGroupDescribe request (whole message, without size prefix) asking for `groupId`; null if it cannot be encoded. */
@@ -135,7 +150,7 @@ export function topologyLookup(groupId: string, correlationId: i32, clientId: st
  * teaches nothing (asked again at the retry); another error is told to the member's retry.
  */
 export class TopologyLesson extends ResponseRewrite {
-  constructor(readonly groupId: string) { super(); }
+  constructor(readonly groupId: string, readonly session: Session) { super(); }
 
   apply(body: Message, version: i16): bool {
     const groups = changetype<StreamsGroupDescribeResponseData>(body).groups;
@@ -149,8 +164,8 @@ export class TopologyLesson extends ResponseRewrite {
       } else if (code == GROUP_ID_NOT_FOUND) {
         learnTopology(this.groupId, null, nowNs());
       } else if (code != 0 && code != COORDINATOR_LOAD_IN_PROGRESS) {
-        if (refusedLookups.size >= GENERATION_GROUPS) refusedLookups.clear();
-        refusedLookups.set(this.groupId, code);
+        this.session.refusedTopologyLookup = this.groupId;
+        this.session.refusedTopologyLookupError = code;
       }
     }
     return false;

@@ -1208,7 +1208,9 @@ export function checkStreamsGroupHeartbeat(ctx: RequestContext, rule: Rule): Ver
     const refusal = topologyRefusal(ctx, topology);
     if (refusal != null) return ctx.respond(refusal);
   }
-  const stored = storedTopologyRefusal(ctx, req.groupId);
+  // A member leaving (epoch -1, or -2 for a static one) creates nothing (GroupMetadataManager.streamsGroupLeave).
+  const leaving = req.memberEpoch == -1 || req.memberEpoch == -2;
+  const stored: StreamsGroupHeartbeatResponseData | null = leaving ? null : storedTopologyRefusal(ctx, req.groupId);
   if (stored != null) return ctx.respond(stored);
   // A join may store its topology (the group's first, or the group's again): asked again next time.
   if (topology != null) forgetTopology(req.groupId);
@@ -1234,7 +1236,7 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
   const limits = ctx.policy.createTopicLimits;
   const everyTopic = mayCreateEveryTopic(ctx);
   if (everyTopic && limits == null) return null;
-  const lookupError = takeLookupError(groupId);
+  const lookupError = takeLookupError(ctx.session, groupId);
   if (lookupError != 0) return streamsHeartbeatError(lookupError, errorMessage(lookupError));
   const now = nowNs();
   const stored = knownTopology(groupId, now);
@@ -1274,10 +1276,11 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
       + " of the group's topology, which the broker would create.");
   }
   if (violations.length == 0) {
-    const limitViolations = internalTopicsLimitRefusals(ctx, stored.topology, missing);
+    // The sources not named: the principal may not describe them (a join's it must).
+    const limitViolations = internalTopicsLimitRefusals(ctx, stored.topology, missing, false);
     if (limitViolations == null) {
-      return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
-        + someOf(ctx.unknownPartitionCounts) + " from the broker; retry.");
+      return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of the source topics of streams group "
+        + groupId + "'s topology from the broker; retry.");
     }
     for (let i = 0; i < limitViolations.length; i++) violations.push(unchecked(limitViolations[i]));
   }
@@ -1319,7 +1322,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
     return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + uncreatable.join(", ") + ".");
   }
   if (violations.length == 0) {
-    const limitViolations = internalTopicsLimitRefusals(ctx, topology, created);
+    const limitViolations = internalTopicsLimitRefusals(ctx, topology, created, true);
     if (limitViolations == null) {
       // Answered again when the member retries, by then from the broker's answer to the lookup.
       return streamsHeartbeatError(COORDINATOR_LOAD_IN_PROGRESS, "The proxy is reading the partition counts of "
@@ -1348,12 +1351,12 @@ function limitsMayRefuse(ctx: RequestContext, topic: StreamsTopicInfo): bool {
  * (ctx.unknownPartitionCounts). The counts the topology declares first: a topology they refuse
  * needs no lookup.
  */
-function internalTopicsLimitRefusals(ctx: RequestContext, topology: StreamsTopology, created: Array<StreamsTopicInfo>): Array<string> | null {
+function internalTopicsLimitRefusals(ctx: RequestContext, topology: StreamsTopology, created: Array<StreamsTopicInfo>, nameSources: bool): Array<string> | null {
   const violations = new Array<string>();
   for (let i = 0; i < created.length; i++) {
     const topic = unchecked(created[i]);
     if (topic.partitions == 0) continue;
-    const violation = internalTopicLimitRefusal(ctx, topic, NO_BOUNDS);
+    const violation = internalTopicLimitRefusal(ctx, topic, NO_BOUNDS, nameSources);
     if (violation != null) violations.push(violation.message);
   }
   if (violations.length > 0) return violations;
@@ -1362,7 +1365,7 @@ function internalTopicsLimitRefusals(ctx: RequestContext, topology: StreamsTopol
   for (let i = 0; i < created.length; i++) {
     const topic = unchecked(created[i]);
     if (topic.partitions != 0) continue;
-    const violation = internalTopicLimitRefusal(ctx, topic, bounds);
+    const violation = internalTopicLimitRefusal(ctx, topic, bounds, nameSources);
     if (violation != null) violations.push(violation.message);
   }
   return violations;
@@ -1446,7 +1449,7 @@ const NO_BOUNDS = new PartitionBounds(-1, -1);
  * limits.createTopics on an internal topic as the broker would create it, logged; null when
  * within. A count left to the broker (0) is judged at both of its `bounds`.
  */
-function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo, bounds: PartitionBounds): PolicyViolation | null {
+function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo, bounds: PartitionBounds, nameSources: bool): PolicyViolation | null {
   const derived = topic.partitions == 0;
   const rf: i16 = topic.replicationFactor == 0 ? -1 : topic.replicationFactor;
   if (derived && bounds.max > 0 && bounds.missing.length == 0) {
@@ -1458,7 +1461,7 @@ function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo,
   const limits = ctx.policy.createTopicLimits;
   if (limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return null;
   // The broker would create it once the sources exist, from a heartbeat without the topology.
-  const why = bounds.missing.length > 0 ? "source topics the broker does not know (" + bounds.missing.join(", ") + ")"
+  const why = bounds.missing.length > 0 ? "source topics the broker does not know" + (nameSources ? " (" + bounds.missing.join(", ") + ")" : "")
     : "topics the topology reads by pattern, which the filter cannot count";
   const refusal = new PolicyViolation(INVALID_PARTITIONS, "topic \"" + topic.name
     + "\": its partition count is derived from " + why + ", and limits.createTopics bounds partitions");

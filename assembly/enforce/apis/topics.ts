@@ -573,8 +573,13 @@ class ListingFromMetadata extends ResponseRewrite {
       const length = unchecked(walk.length[i]);
       // A topic (v12, flexible): its error code, then its name's length (length + 1, unsigned varint), then the name.
       const at = unchecked(walk.start[i]) - uvarintSize(<u32>length + 1) - 2;
+      if (name == null) continue;
+      // A length not in its shortest form (no broker writes one) would put the topic elsewhere.
+      if (at < 0 || !lengthAt(frame, at + 2, length + 1, unchecked(walk.start[i]))) {
+        return Verdict.close("the broker's Metadata answer to the filter's own request writes a topic name's length in more bytes than it takes");
+      }
       // A topic with an error (as one being deleted) is not described.
-      if (name == null || at < 0 || (<i32>unchecked(frame[at]) | <i32>unchecked(frame[at + 1])) != 0) continue;
+      if ((<i32>unchecked(frame[at]) | <i32>unchecked(frame[at + 1])) != 0) continue;
       if (external != null) external.noteListed(name);
       if (name < this.cursorTopic) continue;
       if (ctx.allowed(ResourceType.Topic, name, AclOperation.Describe)) shown.push(new ListedTopic(name, at, partitions));
@@ -609,6 +614,18 @@ class ListingFromMetadata extends ResponseRewrite {
     const bytes = encodeResponse(h.correlationId, h.apiKey, h.apiVersion, page);
     return bytes != null ? Verdict.respond(bytes) : Verdict.close("could not encode a DescribeTopicPartitions page");
   }
+}
+
+/** Whether `frame` holds `value` as an unsigned varint from `at` to just before `end`. */
+function lengthAt(frame: Uint8Array, at: i32, value: i32, end: i32): bool {
+  let v: u32 = 0, shift: u32 = 0, i = at;
+  while (i < end) {
+    const b = <u32>unchecked(frame[i++]);
+    v |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) break;
+    shift += 7;
+  }
+  return i == end && v == <u32>value;
 }
 
 /** A topic of the Metadata answer a listing is paged from: where its struct starts, and its partitions. */

@@ -16,7 +16,10 @@
 //     and neither after a join went through; a lookup answered NOT_COORDINATOR is told to the
 //     member; limits.createTopics applies to the stored topology's missing topics (counts derived
 //     from sources asked of the broker), and a topic deleted through the filter is looked up
-//     again; thousands of other groups push out no group in use.
+//     again; thousands of other groups push out no group in use;
+//   - a review of that (against 9dd7cd6): a lookup's refusal is told only on its own connection;
+//     a leave goes on at once; no source topic is named to a principal that may not describe it;
+//     what is kept of topologies is bounded by all their names, sources included.
 //
 //   node assembly/filter/testing/streams-topologies.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -36,7 +39,7 @@ const POLICY = JSON.stringify({
   allowEveryoneIfNoAclFound: false,
   acls: [
     allow("User:CN=bob", "GROUP", "app", "READ"), allow("User:CN=bob", "GROUP", "app2", "READ"), allow("User:CN=bob", "GROUP", "new", "READ"),
-    allow("User:CN=bob", "GROUP", "app2moved", "READ"), allow("User:CN=carol", "GROUP", "new", "READ"),
+    allow("User:CN=bob", "GROUP", "app2moved", "READ"), allow("User:CN=carol", "GROUP", "new", "READ"), allow("User:CN=carol", "GROUP", "app2moved", "READ"),
     allow("User:CN=bob", "GROUP", "new-", "READ", "PREFIXED"),
     allow("User:CN=carol", "GROUP", "app", "READ"), allow("User:CN=carol", "TOPIC", "app-", "CREATE", "PREFIXED"),
     allow("User:CN=dave", "GROUP", "app", "READ"), allow("User:CN=dave", "CLUSTER", "kafka-cluster", "CREATE"),
@@ -59,8 +62,8 @@ const sub = (id, over) => ({
   repartitionSourceTopics: [], copartitionGroups: [], ...over,
 });
 /** A member's heartbeat after its join (no topology), or with `topology`. */
-const heartbeat = (corr, group, topology = null) => message("request", 88, 0, corr, {
-  groupId: group, memberId: "bWVtYmVyLWlkLW9mLWFsaWNl", memberEpoch: topology ? 0 : 3, endpointInformationEpoch: 0,
+const heartbeat = (corr, group, topology = null, epoch = topology ? 0 : 3) => message("request", 88, 0, corr, {
+  groupId: group, memberId: "bWVtYmVyLWlkLW9mLWFsaWNl", memberEpoch: epoch, endpointInformationEpoch: 0,
   rebalanceTimeoutMs: 30000, topology, activeTasks: topology ? [] : null, standbyTasks: topology ? [] : null, warmupTasks: topology ? [] : null,
   processId: topology ? "p" : null, clientTags: topology ? [] : null, taskOffsets: topology ? [] : null, taskEndOffsets: topology ? [] : null,
   shutdownApplication: false,
@@ -256,8 +259,24 @@ const h = start();
     groupState: "", groupEpoch: -1, assignmentEpoch: -1, topology: null, members: [], authorizedOperations: -2147483648 }] }));
   check("while the lookup is answered, the member is told to retry", answer(bob, 1).errorCode === 14);
   bob.feed(DOWNSTREAM, heartbeat(2, "app2moved"));
-  check("its retry does not reach the broker", answeredByFilter(bob, 2));
+  check("bob's retry does not reach the broker", answeredByFilter(bob, 2));
   check("and is told NOT_COORDINATOR", answer(bob, 2).errorCode === 16);
+}
+
+// A lookup's refusal is the connection's own: carol, another principal on another connection
+// (another broker, perhaps), is not told the answer bob's lookup got.
+for (const code of [16, 29]) {
+  const vm = start(JSON.stringify({ allowEveryoneIfNoAclFound: false, acls: [allow("User:CN=bob", "GROUP", "g", "READ"), allow("User:CN=carol", "GROUP", "g", "READ")] }));
+  const bob = vm.client("bob"), carol = vm.client("carol");
+  bob.feed(DOWNSTREAM, heartbeat(1, "g"));
+  bob.fresh(DOWNSTREAM);
+  bob.feed(UPSTREAM, message("response", 89, 0, 1, { throttleTimeMs: 0, groups: [{ errorCode: code, errorMessage: null, groupId: "g",
+    groupState: "", groupEpoch: -1, assignmentEpoch: -1, topology: null, members: [], authorizedOperations: -2147483648 }] }));
+  bob.fresh(UPSTREAM);
+  carol.feed(DOWNSTREAM, heartbeat(7, "g"));
+  const out = carol.fresh(DOWNSTREAM);
+  check(`bob's lookup answered ${code}: carol's heartbeat for the group is looked up on her connection, not answered ${code}`, apiKeyOf(out) === 89,
+    `api key ${apiKeyOf(out)}`);
 }
 
 // limits.createTopics applies to the stored topology's missing topics too: a changelog whose count
@@ -278,7 +297,9 @@ const h = start();
   const askedCounts = apiKeyOf(counts) === 3 ? decode(counts, true, 3, 12).body.topics.map((t) => t.name).join() : "";
   check("missing: the source's partition count is asked", askedCounts === "events", `api key ${apiKeyOf(counts)} ${askedCounts}`);
   c.feed(UPSTREAM, metadataAnswer(3, [["events", 500]]));
-  c.fresh(UPSTREAM);
+  const waiting = answer(c, 3);
+  check("the retry's message names no source topic (carol may not describe them)", waiting.errorCode === 14 && !waiting.errorMessage.includes("events"),
+    JSON.stringify(waiting));
   c.feed(DOWNSTREAM, heartbeat(4, "app"));
   const out = c.fresh(DOWNSTREAM);
   let refused = null;
@@ -310,6 +331,31 @@ const h = start();
   c.feed(DOWNSTREAM, heartbeat(5, "app"));
   const out = c.fresh(DOWNSTREAM);
   check("her next heartbeat, a second later, waits for its existence to be asked again", apiKeyOf(out) === 3, `api key ${apiKeyOf(out)}`);
+}
+
+// A member leaving creates nothing: its heartbeat goes on at once, whatever the filter knows.
+{
+  const bob = start().client("bob");
+  const leave = heartbeat(1, "app", null, -1);
+  bob.feed(DOWNSTREAM, leave);
+  check("a leave heartbeat (epoch -1) of bob's, in a VM that knows nothing of the group, goes on unchanged", bob.fresh(DOWNSTREAM).equals(leave));
+}
+
+// What the filter keeps of stored topologies is bounded by every name it keeps: 200 groups whose
+// topologies read 3,000 sources of 240 characters each (about 3 MiB of names per group).
+{
+  const vm = start();
+  const bob = vm.client("bob");
+  const sources = Array.from({ length: 3000 }, (_, i) => "s".repeat(234) + String(i).padStart(6, "0"));
+  const before = vm.x.memory.buffer.byteLength;
+  for (let g = 0; g < 200; g++) {
+    bob.feed(DOWNSTREAM, heartbeat(g, "new-big-" + g));
+    bob.fresh(DOWNSTREAM);
+    bob.feed(UPSTREAM, described(g, "new-big-" + g, [sub("0", { sourceTopics: sources, stateChangelogTopics: [info("new-big-" + g + "-changelog")] })]));
+    bob.fresh(UPSTREAM);
+  }
+  const grown = (vm.x.memory.buffer.byteLength - before) / 1048576;
+  check("200 such topologies learnt grow the VM by less than 64 MiB", grown < 64, `${grown.toFixed(0)} MiB`);
 }
 
 // A client heartbeating for thousands of groups does not push out a group members heartbeat for.
