@@ -1105,7 +1105,7 @@ async function fuzz(o) {
   try { await Promise.all(workers); } finally { clearInterval(timer); }
   const t = sum(), secs = (Date.now() - started) / 1000;
   console.log(`frames fuzzed: ${t.frames} in ${secs.toFixed(1)} s (${Math.round(t.frames / secs)}/s), ${t.cases} VMs, ${t.connections} connections, ${t.inEnvoy} request frames left in the host's buffer until whole, ${t.inPlace} Produce requests and ${t.inPlaceResponses} Fetch responses decided in place`);
-  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own topic-id lookups ${t.lookups}, raw SASL tokens ${t.rawTokens}, judged as the user a sign-in ahead of them made ${t.behindSignIn}); responses checked for leaks: ${t.leaksChecked}`);
+  console.log(`requests forwarded: ${t.forwarded} (judged ${t.judged}, exempt names ${t.exempt}, unjudged after an unmodelled login ${t.unknownPrincipal}, the filter's own lookups ${t.lookups}, raw SASL tokens ${t.rawTokens}, judged as the user a sign-in ahead of them made ${t.behindSignIn}); responses checked for leaks: ${t.leaksChecked}`);
   console.log(`traps: ${t.traps}${t.byKind.hang ? ` (of which hangs: ${t.byKind.hang})` : ""}`);
   console.log(`bypasses: ${t.bypasses}${Object.keys(t.byKind).length ? " (" + Object.entries(t.byKind).filter(([k]) => k !== "trap" && k !== "hang").map(([k, n]) => `${k} ${n}`).join(", ") + ")" : ""}`);
   console.log(`connections closed by the filter: ${t.closed}`);

@@ -334,7 +334,7 @@ export class Oracle {
 // Control characters other than tab are never the filter's own: a wire value went in raw.
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
-const SASL_HANDSHAKE = 17, SASL_AUTHENTICATE = 36, API_VERSIONS = 18, FETCH = 1;
+const SASL_HANDSHAKE = 17, SASL_AUTHENTICATE = 36, API_VERSIONS = 18, FETCH = 1, STREAMS_GROUP_HEARTBEAT = 88, STREAMS_GROUP_DESCRIBE = 89;
 
 class ConnectionOracle {
   constructor(vm, id, props) {
@@ -428,7 +428,7 @@ class ConnectionOracle {
       if (apiKey !== API_VERSIONS) this.finding("unchecked-forward", { apiKey, version, corr, frame: f.toString("base64").slice(0, 400) });
       return;
     }
-    if (this.isLookup(apiKey, version, body)) { vm.stats.lookups++; return; }
+    if (this.isLookup(apiKey, version, body, corr)) { vm.stats.lookups++; return; }
     if (apiKey === SASL_HANDSHAKE || apiKey === SASL_AUTHENTICATE) { this.signingIn++; return; }
     if (this.signingIn > 0 && !this.signedIn && apiKey !== API_VERSIONS) {
       this.deferred.push({ apiKey, version, corr, body });
@@ -491,12 +491,20 @@ class ConnectionOracle {
   }
 
   /**
-   * The filter's own request for topic ids a client request named (Verdict.aside): Metadata
-   * by id only, creating nothing, every id taken from what the client just sent. Its answer is
-   * the filter's alone (a leak would show in deliveredToClient), so asking is no bypass.
+   * The filter's own read-only requests (Verdict.aside), sent ahead of a client request under
+   * its correlation id; their answers are the filter's alone (a leak would show in
+   * deliveredToClient), and none creates or changes anything, so asking is no bypass: Metadata
+   * by id, creating nothing, every id taken from what the client just sent; and for a
+   * StreamsGroupHeartbeat, Metadata by name creating nothing (partition counts, whether the
+   * group's internal topics exist) and a StreamsGroupDescribe of one group (its stored topology).
    */
-  isLookup(apiKey, version, body) {
+  isLookup(apiKey, version, body, corr) {
+    const forHeartbeat = (this.sent.get(corr) || []).some((s) => s.apiKey === STREAMS_GROUP_HEARTBEAT);
+    if (apiKey === STREAMS_GROUP_DESCRIBE) {
+      return forHeartbeat && version === 0 && Array.isArray(body.groupIds) && body.groupIds.length === 1 && body.includeAuthorizedOperations === false;
+    }
     if (apiKey !== 3 || version !== 12 || body.allowAutoTopicCreation !== false || !Array.isArray(body.topics) || body.topics.length === 0) return false;
+    if (forHeartbeat && body.topics.every((t) => t.name !== null && (!t.topicId || t.topicId === ZERO_UUID))) return true;
     return body.topics.every((t) => t.name === null && t.topicId && t.topicId !== ZERO_UUID &&
       this.recentFrames.some((f) => f.includes(Buffer.from(t.topicId, "base64url"))));
   }
