@@ -188,7 +188,7 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
       count("kafka.external.cache_hits");
       return d.allowed ? Answer.Allowed : Answer.Denied;
     }
-    recent.delete(key);
+    forgetRecent(key, d);
   }
   let call: Call;
   if (callsByKey.has(key)) {
@@ -229,9 +229,18 @@ function cached(key: string, maxEntries: i32): ExternalDecision | null {
   return d;
 }
 
+/** What `recent` counts for an answer: UTF-16 strings, and about a map entry's and a decision's own size. */
+function entryBytes(key: string, d: ExternalDecision): i64 {
+  return (<i64>key.length + <i64>d.reason.length) * 2 + 96;
+}
+
+/** An expired answer given up (cached() has just moved it to `recent` if it was older). */
+function forgetRecent(key: string, d: ExternalDecision): void {
+  if (recent.delete(key)) recentBytes = max(0, recentBytes - entryBytes(key, d));
+}
+
 function keep(key: string, d: ExternalDecision, maxEntries: i32): void {
-  // UTF-16 strings, and about a map entry's and a decision's own size.
-  const bytes = (<i64>key.length + <i64>d.reason.length) * 2 + 96;
+  const bytes = entryBytes(key, d);
   if (recent.size > 0 && (recent.size >= max(1, maxEntries / 2) || recentBytes + bytes > CACHE_BYTES / 2)) {
     older = recent;
     recent = new Map<string, ExternalDecision>();
