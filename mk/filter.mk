@@ -18,7 +18,8 @@
 #                       answered (acks0.mjs), streams heartbeats judged on the topics of the
 #                       group's stored topology, asked of the broker (streams-topologies.mjs),
 #                       external decisions' cache bounded in bytes, the least recently asked
-#                       given up first (external-cache.mjs),
+#                       given up first (external-cache.mjs), strings written again (a client
+#                       id, a name) never wrapping their int16 length (wrapped-lengths.mjs),
 #                       names chosen to share a hash bucket costing
 #                       what any names cost (chosen-costs.mjs, counted on filter-work.wasm); the
 #                       oracle sweep, the waits, in-envoy, in-place and leader-endpoints again on
@@ -86,6 +87,8 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/acks0.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/streams-topologies.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/external-cache.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/wrapped-lengths.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/wrapped-lengths.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/chosen-costs.mjs $(FILTER_WORK_WASM)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

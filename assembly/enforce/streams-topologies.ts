@@ -18,7 +18,7 @@
 // and forgotten when a join or a DeleteGroups of the group goes through this VM. Past that the
 // group is asked about again before its next heartbeat is judged.
 
-import { Writer } from "../protocol/writer";
+import { Writer, writableClientId } from "../protocol/writer";
 import { encodeRequestWith } from "../codec/frame";
 import { writeFilterRequest } from "../messages/filter-codecs";
 import { RequestHeaderData } from "../messages/RequestHeader";
@@ -137,7 +137,7 @@ export function topologyLookup(groupId: string, correlationId: i32, clientId: st
   header.requestApiKey = DESCRIBE_KEY;
   header.requestApiVersion = DESCRIBE_VERSION;
   header.correlationId = correlationId;
-  header.clientId = clientId;
+  header.clientId = writableClientId(clientId);
   const body = new StreamsGroupDescribeRequestData();
   body.groupIds.push(groupId);
   const w = new Writer(64 + groupId.length * 3);

@@ -15,7 +15,7 @@
 // only while it handles bytes from the client, and the client sends nothing while it waits.)
 
 import { Uuid } from "../protocol/uuid";
-import { Writer } from "../protocol/writer";
+import { Writer, writableClientId } from "../protocol/writer";
 import { recentName } from "../protocol/names";
 import { encodeRequestWith } from "../codec/frame";
 import { writeFilterRequest } from "../messages/filter-codecs";
@@ -248,7 +248,7 @@ export function metadataLookup(topics: Array<MetadataRequestTopic> | null, corre
   header.requestApiKey = 3;
   header.requestApiVersion = METADATA_LOOKUP_VERSION;
   header.correlationId = correlationId;
-  header.clientId = clientId;
+  header.clientId = writableClientId(clientId);
   const body = new MetadataRequestData();
   body.topics = topics;
   body.allowAutoTopicCreation = false;

@@ -28,7 +28,7 @@
 import { Context, RootContext, FilterStatusValues, PeerTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { BufferTypeValues, replaceBufferPrefix, closeDownstream, debug, enabled, LogLevelValues, refreshLogLevel, printable, actOnContext, continueDownstream, nowNs } from "../runtime/host";
 import { collectAtCallbackStart, noteConnectionClosed, noteConnectionOpened } from "../runtime/collect";
-import { Writer } from "../protocol/writer";
+import { Writer, writableClientId } from "../protocol/writer";
 import { Output, heldBudget } from "./bytes";
 import { Framer, FrameCallbacks, Action, Mode } from "./framer";
 import { requestHeaderNeed, headerErrorText, readRequestHeader, responseHeaderNeed, readCorrelationId } from "./header";
@@ -710,11 +710,12 @@ class RequestSide extends FrameCallbacks {
         }
         if (answer == null) break;
         if (!this.expect(framer, h, new InFlight(h.correlationId, PROBE_API_KEY, PROBE_API_VERSION, h, answer))) return;
-        const w = new Writer(16 + (h.clientId != null ? h.clientId!.length * 3 : 0));
+        const clientId = writableClientId(h.clientId);
+        const w = new Writer(16 + (clientId != null ? clientId.length * 3 : 0));
         w.int16(PROBE_API_KEY);
         w.int16(PROBE_API_VERSION);
         w.int32(h.correlationId);
-        w.string(h.clientId, false);
+        w.string(clientId, false);
         const probe = w.bytes();
         out.writeInt32(probe.length);
         out.write(probe);

@@ -5,6 +5,15 @@ import { RawTaggedField } from "./tagged";
 import { labelText } from "./reader";
 import { makeReadable } from "./in-place";
 
+/**
+ * `clientId` if the filter can write it in a request header of its own (its UTF-8 fits an int16
+ * length), else null: a client id read from the wire may not, once its invalid bytes are
+ * written as U+FFFD, and the filter's own requests must go out whatever the client sent.
+ */
+export function writableClientId(clientId: string | null): string | null {
+  return clientId != null && String.UTF8.byteLength(clientId) <= <i32>i16.MAX_VALUE ? clientId : null;
+}
+
 export class Writer {
   private buf: Uint8Array;
   len: i32 = 0;
@@ -97,7 +106,13 @@ export class Writer {
   length(n: i32, compact: bool, wide: bool): void {
     if (compact) this.uvarint(<u32>(n + 1));
     else if (wide) this.int32(n);
-    else this.int16(<i16>n);
+    else if (n > <i32>i16.MAX_VALUE) {
+      // Wrapped, the length would tell Kafka to read the string's own bytes as what follows it
+      // (negative: a null string; Kafka takes the client id's bytes for the request body). A
+      // string decoded from the wire grows when written again: each invalid UTF-8 byte read as
+      // U+FFFD is written as three.
+      this.fail("string", "its " + n.toString() + " UTF-8 bytes do not fit an int16 length");
+    } else this.int16(<i16>n);
   }
 
   raw(b: Uint8Array): void {

@@ -166,5 +166,8 @@ export function authorize(ctx: RequestContext): Verdict {
  */
 export function denyWholeRequest(ctx: RequestContext, reason: string, code: i16): Verdict {
   ctx.deny(ctx.apiName, reason, code, "", "limits.apis");
+  // A request the broker never answers (a Produce with acks=0) is refused as any refused acks=0
+  // Produce is (produce.ts): its answer would be dropped, and the client would think it written.
+  if (!ctx.header.expectsResponse) return Verdict.closeOnceAnswered(reason + " (a Produce with acks=0: Kafka closes the connection)");
   return ctx.refuseWhole(code, reason);
 }

@@ -81,4 +81,16 @@ function start() {
     JSON.stringify(corrsOf(c.output(UPSTREAM))) === "[2]");
 }
 
+{
+  // Refused by limits.apis rather than by an ACL: the same (its answer was dropped, nothing sent
+  // on, the connection left open: the client took its records as written; a review's finding).
+  const h = new Host(WASM, { config: JSON.stringify({ allowEveryoneIfNoAclFound: true, limits: { apis: { deny: ["Produce"] } } }) });
+  if (!h.start()) throw new Error("configure failed: " + JSON.stringify(h.logs.slice(-2)));
+  const c = h.connect(4);
+  c.feed(DOWNSTREAM, acks0(1, "t"));
+  h.advance(1500);
+  check("an acks=0 Produce refused by limits.apis closes the connection, nothing sent on",
+    c.closed && c.output(DOWNSTREAM).length === 0 && h.logs.some((l) => /denied Produce/.test(l.msg)), JSON.stringify(h.logs.slice(-2).map((l) => l.msg)));
+}
+
 done();
