@@ -33,6 +33,13 @@ $(BENCH_NOOP): test/bench/floor/noop-filter.ts asconfig.json $(NODE_STAMP)
 	@mkdir -p build/bench
 	npx asc test/bench/floor/noop-filter.ts --config asconfig.json --target filter -o $@
 
+# The reader floor: what a filter costs that only reads each chunk once (make bench
+# BENCH_NOOP_WASM=$(BENCH_READER) puts it in the no-op's place).
+BENCH_READER := build/bench/reader-filter.wasm
+$(BENCH_READER): test/bench/floor/reader-filter.ts asconfig.json $(NODE_STAMP)
+	@mkdir -p build/bench
+	npx asc test/bench/floor/reader-filter.ts --config asconfig.json --target filter -o $@
+
 .PHONY: bench
-bench: filter codecs $(BENCH_CODECS) $(BENCH_KMSG) $(BENCH_NOOP) build/filter-work.wasm oracle envoy kafka tools
+bench: filter codecs $(BENCH_CODECS) $(BENCH_KMSG) $(BENCH_NOOP) $(BENCH_READER) build/filter-work.wasm oracle envoy kafka tools
 	@STACK_LOCK=$(STACK_LOCK) bash test/bench/run.sh
