@@ -104,15 +104,15 @@ export class Writer {
 
   /** Length prefix for strings (int16), bytes and arrays (int32), or compact (uvarint n+1). */
   length(n: i32, compact: bool, wide: bool): void {
-    if (compact) this.uvarint(<u32>(n + 1));
-    else if (wide) this.int32(n);
-    else if (n > <i32>i16.MAX_VALUE) {
-      // Wrapped, the length would tell Kafka to read the string's own bytes as what follows it
-      // (negative: a null string; Kafka takes the client id's bytes for the request body). A
-      // string decoded from the wire grows when written again: each invalid UTF-8 byte read as
-      // U+FFFD is written as three.
+    if (!wide && n > <i32>i16.MAX_VALUE) {
+      // A string decoded from the wire grows when written again: each invalid UTF-8 byte read
+      // as U+FFFD is written as three. Wrapped, an int16 length would tell Kafka to read the
+      // string's own bytes as what follows it (negative: a null string; Kafka took a client
+      // id's bytes for the request body); a compact one Kafka refuses past 32,767 too.
       this.fail("string", "its " + n.toString() + " UTF-8 bytes do not fit an int16 length");
-    } else this.int16(<i16>n);
+    } else if (compact) this.uvarint(<u32>(n + 1));
+    else if (wide) this.int32(n);
+    else this.int16(<i16>n);
   }
 
   raw(b: Uint8Array): void {

@@ -10,7 +10,8 @@
 //     id, which never creates a topic, created secret.created; likewise the ApiVersions probe
 //     sent in place of a refused request;
 //   - a name in a rewritten body of an older version (int16 lengths): 21,846 invalid bytes
-//     written as 65,538 wrap to a length of 2.
+//     written as 65,538 wrap to a length of 2;
+//   - a compact name grown past 32,767 bytes, which Kafka cannot read (the connection closes).
 // Each frame that goes upstream is read here as Kafka reads it.
 //
 //   node assembly/filter/testing/wrapped-lengths.mjs [build/filter.wasm]
@@ -129,6 +130,19 @@ const smuggledDelete = Buffer.concat([uvarint(0), uvarint(2), compactString("sec
   const lengths = up.map((f) => { const k = new KafkaRead(f, false); if (k.apiKey !== 20) return []; const n = k.int32(); return Array.from({ length: Math.max(n, 0) }, () => k.string16()?.length ?? -1); }).flat();
   check("a rewritten DeleteTopics v3 whose allowed name grows past an int16 length: nothing wrapped reaches the broker",
     up.every((f) => new KafkaRead(f, false).apiKey !== 20), JSON.stringify(lengths));
+  check("... the connection is closed, saying why", c.closed && h.logs.some((l) => l.msg.includes("do not fit an int16 length")),
+    JSON.stringify(h.logs.slice(-2).map((l) => l.msg.slice(0, 200))));
+}
+
+{
+  // DeleteTopics v4 (compact names): an allowed name of 32,000 bytes, 400 of them invalid, is
+  // written as 32,800: Kafka refuses a compact string past 32,767 and closes the connection on
+  // a request it cannot read. The filter says so itself, sending nothing it cannot stand by.
+  const allowed = Buffer.concat([Buffer.from("ok."), Buffer.alloc(400, 0xff), Buffer.alloc(32000 - 403, 0x61)]);
+  const body = Buffer.concat([uvarint(3), uvarint(allowed.length + 1), allowed, compactString("secret.t"), i32(30000), uvarint(0)]);
+  const { h, c, up } = send(sized(Buffer.concat([i16(20), i16(4), i32(4), string16(Buffer.from("v4")), uvarint(0), body])));
+  check("a rewritten DeleteTopics v4 whose compact name grows past 32,767 bytes: nothing Kafka cannot read reaches it",
+    up.every((f) => new KafkaRead(f, true).apiKey !== 20), `${up.length} frames`);
   check("... the connection is closed, saying why", c.closed && h.logs.some((l) => l.msg.includes("do not fit an int16 length")),
     JSON.stringify(h.logs.slice(-2).map((l) => l.msg.slice(0, 200))));
 }
