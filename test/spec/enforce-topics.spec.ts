@@ -632,6 +632,30 @@ describe("CreateTopics", () => {
     expect(fwd.topics[0].name).toBe("orders.ok");
   });
 
+  // ControllerApis.createTopics: a name listed twice is answered INVALID_REQUEST once, before any
+  // ACL, and neither entry is created. One entry refused by a limit and the other sent on had
+  // the broker create the topic (a review session's finding).
+  it("answers a name listed twice INVALID_REQUEST once and sends neither entry on", () => {
+    const req = createTopics(["orders.t", "orders.t", "orders.eu"], 3, 2);
+    req.topics[0].numPartitions = 1000; // past maxPartitions: refused alone, the other went on
+    const fwd = changetype<CreateTopicsRequestData>(forwardedBody(check("User:admin", 19, 7, req)));
+    expect(fwd.topics.length).toBe(1);
+    expect(fwd.topics[0].name).toBe("orders.eu");
+    const broker = new CreateTopicsResponseData();
+    broker.topics.push(created("orders.eu"));
+    const resp = changetype<CreateTopicsResponseData>(rewritten(19, 7, broker));
+    expect(resp.topics.length).toBe(2);
+    expect(resp.topics[1].name).toBe("orders.t");
+    expect(resp.topics[1].errorCode).toBe(INVALID_REQUEST);
+    expect(resp.topics[1].errorMessage).toBe("Duplicate topic name.");
+    // Before any ACL: carol may not create orders.*, and is told the same.
+    const all = check("User:carol", 19, 7, createTopics(["orders.t", "orders.t"]));
+    expect(all.kind).toBe(VerdictKind.Respond);
+    const answered = changetype<CreateTopicsResponseData>(respondedBody(all, 19, 7));
+    expect(answered.topics.length).toBe(1);
+    expect(answered.topics[0].errorCode).toBe(INVALID_REQUEST);
+  });
+
   it("counts manual assignments: one per partition, each with its replicas", () => {
     const req = createTopics(["orders.eu"], -1, -1);
     for (let p = 0; p < 13; p++) {

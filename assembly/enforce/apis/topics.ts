@@ -825,8 +825,18 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
   const anyTopic = clusterAllows(ctx, AclOperation.Create);
   // Configs are shown as DescribeConfigs would show them: limits.apis may not allow it either.
   const configsShown = ctx.policy.isApiKeyAllowed(DESCRIBE_CONFIGS_KEY);
+  // A name listed twice is answered INVALID_REQUEST once, before any ACL, and neither entry is
+  // created (ControllerApis.createTopics). Sent on with one of them refused, the other was.
+  const twice = namesListedTwice(req.topics);
   for (let i = 0; i < req.topics.length; i++) {
     const topic = unchecked(req.topics[i]);
+    if (twice.has(topic.name)) {
+      if (twice.get(topic.name)) {
+        twice.set(topic.name, false);
+        split.refused.push(answerCreateTopicsTopics(topic, ctx.version, INVALID_REQUEST, "Duplicate topic name."));
+      }
+      continue;
+    }
     const refusal = creationRefusal(ctx, topic, anyTopic);
     if (refusal != null) {
       split.refused.push(answerCreateTopicsTopics(topic, ctx.version, refusal.errorCode, refusal.message));
@@ -846,6 +856,18 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
     else ctx.after = new TeachesNothing();
   }
   return verdict;
+}
+
+/** The names `topics` lists more than once, each mapped to true (not answered yet). */
+function namesListedTwice(topics: Array<CreatableTopic>): Map<string, bool> {
+  const seen = new Set<string>();
+  const twice = new Map<string, bool>();
+  for (let i = 0; i < topics.length; i++) {
+    const name = unchecked(topics[i]).name;
+    if (seen.has(name)) twice.set(name, true);
+    else seen.add(name);
+  }
+  return twice;
 }
 
 // ---------------------------------------------------------------------------------------
