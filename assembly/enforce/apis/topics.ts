@@ -833,6 +833,7 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
     if (twice.has(topic.name)) {
       if (twice.get(topic.name)) {
         twice.set(topic.name, false);
+        ctx.deny("TOPIC:" + topic.name, "listed more than once (Kafka creates neither)", INVALID_REQUEST);
         split.refused.push(answerCreateTopicsTopics(topic, ctx.version, INVALID_REQUEST, "Duplicate topic name."));
       }
       continue;
