@@ -86,6 +86,23 @@ e2e("a crafted CreatePartitions naming a topic twice, past maxPartitions, grows 
   assert.equal(await partitionCount(c, topic), 2, `${topic} keeps its 2 partitions`);
 });
 
+e2e("a crafted CreateTopics naming a topic twice, one entry past maxPartitions, creates nothing: Kafka refuses both entries", async (c) => {
+  const topic = unique("e2e.open.", "created-twice");
+  const w = await Wire.for(c, "sasl");
+  assert.deepEqual(await signIn(w, "admin"), { handshake: 0, authenticate: 0 }, "admin signs in");
+  // The controller answers a name listed twice INVALID_REQUEST once and creates neither entry
+  // (ControllerApis.createTopics); the filter refused the one past the limit alone and sent the
+  // other on, which the broker created.
+  const entry = (numPartitions: number) => ({ name: topic, numPartitions, replicationFactor: 1, assignments: [], configs: [] });
+  await w.send(await request(19, 7, 7, { topics: [entry(1000), entry(1)], timeoutMs: 5000, validateOnly: false }));
+  const frame = await w.next(10_000);
+  assert.ok(frame !== null, `an answer to the CreateTopics (closed: ${w.closed})`);
+  const results = (await response(frame, 19, 7)).topics as Array<{ name: string; errorCode: number; errorMessage: string | null }>;
+  assert.deepEqual(results.map((r) => [r.name, r.errorCode, r.errorMessage]), [[topic, 42, "Duplicate topic name."]], "one answer: INVALID_REQUEST");
+  const names = await (await admin(c, client("admin"))).listTopics();
+  assert.ok(!names.includes(topic), `${topic} was not created`);
+});
+
 e2e("kafka-topics --alter --partitions past maxPartitions is refused with the filter's reason", async (c) => {
   const topic = unique("e2e.open.", "altered");
   await (await admin(c, client("admin"))).createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
