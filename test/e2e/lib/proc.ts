@@ -42,11 +42,15 @@ export function startService(c: Ctx, cmd: string, args: string[], cwd: string): 
   child.stdout.on("data", (d: Buffer) => { log += d.toString(); });
   child.stderr.on("data", (d: Buffer) => { log += d.toString(); });
   child.on("exit", () => { exited = true; });
+  // Killed within the harness's bound on a cleanup (8 s, harness.ts): past it the cleanup was
+  // abandoned, and with the test run's forced exit a worker slow to stop (an exactly-once Connect
+  // worker whose producer was refused) lived on, connecting to the next stage's stack.
   c.cleanup(async () => {
     if (exited) return;
     child.kill("SIGTERM");
-    for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 25 && !exited; i++) await new Promise((r) => setTimeout(r, 200));
     if (!exited) child.kill("SIGKILL");
+    for (let i = 0; i < 10 && !exited; i++) await new Promise((r) => setTimeout(r, 100));
   });
   return { log: () => log, exited: () => exited };
 }
