@@ -2,7 +2,7 @@
 // (field, reason, offset) instead of trapping.
 
 import { Reader } from "../../assembly/protocol/reader";
-import { Writer } from "../../assembly/protocol/writer";
+import { Writer, writableClientId } from "../../assembly/protocol/writer";
 import { Uuid } from "../../assembly/protocol/uuid";
 import { base64Decode, base64Encode } from "../../assembly/json/base64";
 import { decodeUtf8 } from "../../assembly/protocol/utf8";
@@ -105,6 +105,28 @@ describe("Writer and Reader", () => {
     expect(r.nullableBytes("i", true, true)).toBeNull();
     expect(r.failed).toBe(false);
     expect(r.remaining).toBe(0);
+  });
+
+  // A string decoded from the wire grows when written again (U+FFFD: three bytes); its length
+  // must never wrap, nor pass what Kafka reads (32,767 bytes) in either form.
+  it("fails a string past 32,767 UTF-8 bytes, classic or compact, and says so", () => {
+    const fits = "\uFFFD".repeat(10922) + "a"; // 32,767 bytes
+    const grown = "\uFFFD".repeat(11000); // 33,000 bytes
+    for (let compact = 0; compact < 2; compact++) {
+      const ok = new Writer();
+      ok.string(fits, compact == 1);
+      expect(ok.failed).toBe(false);
+      const w = new Writer();
+      w.string(grown, compact == 1);
+      expect(w.failed).toBe(true);
+      expect(w.error.includes("33000 UTF-8 bytes do not fit an int16 length")).toBe(true);
+    }
+    const bytes = new Writer();
+    bytes.bytesField(new Uint8Array(40000), false); // bytes have an int32 length
+    expect(bytes.failed).toBe(false);
+    expect(writableClientId(fits)).toBe(fits);
+    expect(writableClientId(grown)).toBeNull();
+    expect(writableClientId(null)).toBeNull();
   });
 
   it("gives bytes as a view on the frame, not a copy", () => {

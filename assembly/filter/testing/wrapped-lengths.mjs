@@ -93,7 +93,7 @@ const smuggledDelete = Buffer.concat([uvarint(0), uvarint(2), compactString("sec
   // Metadata v12 by an unknown topic id: the filter asks the broker its name with a lookup of its own.
   const id = clientIdOf(Buffer.concat([uvarint(0), uvarint(2), Buffer.alloc(16), compactString("secret.created"), uvarint(0), Buffer.from([1, 0]), uvarint(1), uvarint(0), Buffer.from([0xc2, 0x80, 0x01])]), 11000);
   const unknownId = Buffer.alloc(16, 0x5a);
-  const { up } = send(sized(Buffer.concat([i16(3), i16(12), i32(9), string16(id), uvarint(0), uvarint(2), unknownId, uvarint(0), uvarint(0), Buffer.from([0, 0]), uvarint(0)])));
+  const { h, c, up } = send(sized(Buffer.concat([i16(3), i16(12), i32(9), string16(id), uvarint(0), uvarint(2), unknownId, uvarint(0), uvarint(0), Buffer.from([0, 0]), uvarint(0)])));
   // Whatever goes up (the lookup, or nothing when the request cannot be sent on either) is read
   // by Kafka as written: the unknown id alone, creating nothing, to the frame's last byte.
   const read = up.map((f) => {
@@ -108,6 +108,8 @@ const smuggledDelete = Buffer.concat([uvarint(0), uvarint(2), compactString("sec
   check("the filter's own Metadata lookup under an id that grows past an int16 length creates nothing, names no other topic",
     read.every((r) => r.apiKey === 3 && r.autoCreate === 0 && r.whole && r.topics.every((t) => t.tid === unknownId.toString("hex") && t.name === null)),
     JSON.stringify(read));
+  check("... and the request is either asked about or closed, saying why (not left waiting)",
+    read.length > 0 || (c.closed && h.logs.some((l) => l.msg.includes("do not fit an int16 length"))), `${up.length} frames, closed ${c.closed}`);
 }
 
 {
