@@ -11,21 +11,17 @@ import assert from "node:assert/strict";
 import { e2e } from "./lib/harness";
 import { unique } from "./lib/env";
 import { closeLines, directAdmin, afterAttack, Wire } from "./lib/attack";
-
-const i16 = (v: number): Buffer => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
-const i32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
-const uvarint = (v: number): Buffer => { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
-const compactString = (s: string): Buffer => Buffer.concat([uvarint(Buffer.byteLength(s) + 1), Buffer.from(s)]);
+import { int16, int32, uvarint, compactString } from "./lib/bytes";
 
 /** CreateTopics v5's entry for `name`: one partition, replication factor 1, no assignments or configs. */
-const topicEntry = (name: string): Buffer => Buffer.concat([compactString(name), i32(1), i16(1), uvarint(1), uvarint(1), uvarint(0)]);
+const topicEntry = (name: string): Buffer => Buffer.concat([compactString(name), int32(1), int16(1), uvarint(1), uvarint(1), uvarint(0)]);
 /** CreateTopics v5's body of `names` (every byte of it ASCII, so that it reads as UTF-8 unchanged). */
-const createBody = (names: string[]): Buffer => Buffer.concat([uvarint(names.length + 1), ...names.map(topicEntry), i32(30_000), Buffer.from([0]), uvarint(0)]);
+const createBody = (names: string[]): Buffer => Buffer.concat([uvarint(names.length + 1), ...names.map(topicEntry), int32(30_000), Buffer.from([0]), uvarint(0)]);
 
 /** CreateTopics v5 (header v2) of `names` under the raw client id `clientId`. */
 function createTopics(corr: number, clientId: Buffer, names: string[]): Buffer {
-  const frame = Buffer.concat([i16(19), i16(5), i32(corr), i16(clientId.length), clientId, uvarint(0), createBody(names)]);
-  return Buffer.concat([i32(frame.length), frame]);
+  const frame = Buffer.concat([int16(19), int16(5), int32(corr), int16(clientId.length), clientId, uvarint(0), createBody(names)]);
+  return Buffer.concat([int32(frame.length), frame]);
 }
 
 e2e("[plaintext] a client id that grows past an int16 length when written again does not carry a refused CreateTopics to the broker", async (c) => {

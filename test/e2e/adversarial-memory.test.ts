@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { e2e } from "./lib/harness";
 import { unique } from "./lib/env";
 import { stats, delta, K, brief } from "./lib/envoy";
+import { uvarint } from "./lib/bytes";
 import {
   Wire, API, ERR, FRAME_TIMEOUT_MS, afterAttack, apiVersions, closeLines, corrOf, directAdmin, directKafka, ensureTopics,
   envoyRssMiB, highWatermark, produce, produceErrors, request, response,
@@ -264,7 +265,6 @@ e2e("a client that stops reading while the broker answers 40 fetches of 9 MB: En
 
 /** Metadata v12 naming `n` topics "secret.adv.<k>" by name (no auto-creation), byte by byte: 40,000 names are 1.3 MB. */
 function metadataNaming(corr: number, n: number): Buffer {
-  const uvarint = (v: number): Buffer => { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
   const header = Buffer.alloc(10);
   header.writeInt16BE(API.Metadata, 0);
   header.writeInt16BE(12, 2);
@@ -322,7 +322,6 @@ e2e("a client that stops reading while it sends Metadata requests naming 40,000 
 
 /** Metadata v12 naming each of `names` (no auto-creation), byte by byte. */
 function metadataOf(corr: number, names: string[]): Buffer {
-  const uvarint = (v: number): Buffer => { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return Buffer.from(out); };
   const header = Buffer.alloc(10);
   header.writeInt16BE(API.Metadata, 0);
   header.writeInt16BE(12, 2);

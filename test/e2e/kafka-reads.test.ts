@@ -27,6 +27,7 @@ import { unique, RUN, POLICY_FILE } from "./lib/env";
 import { stats, delta, K, waitForLog, reloadPolicy, brief } from "./lib/envoy";
 import { Wire, API, ERR, response, produce, produceErrors, directAdmin, ensureTopics, highWatermark } from "./lib/attack";
 import { requestFrame } from "./lib/raw";
+import { int16, int32, uvarint, compactString } from "./lib/bytes";
 
 const PASS_POLICY = join(tmpdir(), `kafka-wasm-reads-pass-policy-${RUN}.json`);
 {
@@ -35,14 +36,6 @@ const PASS_POLICY = join(tmpdir(), `kafka-wasm-reads-pass-policy-${RUN}.json`);
 }
 
 const CLIENT = `e2e-reads-${RUN}`;
-const uvarint = (v: number): Buffer => {
-  const out: number[] = [];
-  do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v);
-  return Buffer.from(out);
-};
-const compactString = (s: string): Buffer => Buffer.concat([uvarint(Buffer.byteLength(s) + 1), Buffer.from(s)]);
-const int32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
-const int16 = (v: number): Buffer => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };
 
 /** One topic, its count written in five bytes: Kafka's readUnsignedVarint reads 2 | (0x10 << 28) as 2. */
 const ONE_TOPIC_IN_FIVE_BYTES = Buffer.from([0x82, 0x80, 0x80, 0x80, 0x10]);
