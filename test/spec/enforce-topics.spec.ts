@@ -1126,6 +1126,26 @@ describe("DescribeProducers", () => {
     const resp = changetype<DescribeProducersResponseData>(rewritten(61, 0, broker));
     expect(resp.topics[1].name).toBe("payments");
   });
+
+  // Kafka validates each name before it authorizes it (KafkaApis.checkValidTopic).
+  it("answers an invalid name the principal may not READ INVALID_TOPIC_EXCEPTION, with Kafka's message, not as a refusal", () => {
+    const resp = changetype<DescribeProducersResponseData>(respondedBody(check("User:carol", 61, 0, describeProducers(["pay ments", ".."])), 61, 0));
+    expect(ctxs[ctxs.length - 1].refusals.length).toBe(0);
+    expect(resp.topics[0].partitions[1].errorCode).toBe(17);
+    expect(resp.topics[0].partitions[1].errorMessage).toBe("Topic name is invalid: 'pay ments' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
+    expect(resp.topics[1].partitions[0].errorMessage).toBe("Topic name is invalid: '..' is not allowed");
+  });
+
+  it("sends on an invalid name the principal may READ: the broker answers it the same", () => {
+    expect(check("User:carol", 61, 0, describeProducers(["orders.é"])).kind).toBe(VerdictKind.Pass);
+  });
+
+  it("refuses a valid name it may not READ as before, beside an invalid one", () => {
+    const resp = changetype<DescribeProducersResponseData>(respondedBody(check("User:carol", 61, 0, describeProducers(["payments", "pay/ments"])), 61, 0));
+    expect(ctxs[ctxs.length - 1].refusals.length).toBe(1);
+    expect(resp.topics[0].partitions[0].errorCode).toBe(TAF);
+    expect(resp.topics[1].partitions[0].errorCode).toBe(17);
+  });
 });
 
 // ---------------------------------------------------------------------------------------

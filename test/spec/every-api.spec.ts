@@ -40,7 +40,7 @@ import { checkRequest } from "../../assembly/enforce/apis/authorize";
 import {
   CLUSTER_AUTHORIZATION_FAILED, DELEGATION_TOKEN_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED,
   TOPIC_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, UNKNOWN_TOPIC_ID, errorName,
-  FETCH_SESSION_ID_NOT_FOUND, SHARE_SESSION_NOT_FOUND, INVALID_REQUEST, STREAMS_INVALID_TOPOLOGY,
+  FETCH_SESSION_ID_NOT_FOUND, SHARE_SESSION_NOT_FOUND, INVALID_REQUEST, STREAMS_INVALID_TOPOLOGY, INVALID_TOPIC_EXCEPTION,
 } from "../../assembly/protocol/errors";
 import { sampleMessage } from "../generated/index";
 import { policyOf, session, contextFor, requestBytes, CORRELATION_ID } from "./support/enforce";
@@ -64,13 +64,16 @@ const ALLOW_ALL = policyOf(`{"acls": [` +
  *   - DescribeConfigs, AlterConfigs, IncrementalAlterConfigs: the sample's resource type is no
  *     type Kafka knows: INVALID_REQUEST;
  *   - StreamsGroupHeartbeat: the sample's topology names topics no topic may be named
- *     ("s1-é-日本"): STREAMS_INVALID_TOPOLOGY.
+ *     ("s1-é-日本"): STREAMS_INVALID_TOPOLOGY;
+ *   - DescribeProducers: its topic names are no valid names either, and Kafka checks that before
+ *     READ: INVALID_TOPIC_EXCEPTION.
  */
 function ownFault(apiKey: i16, version: i16): i16 {
   if (apiKey == 1 && version >= 7) return FETCH_SESSION_ID_NOT_FOUND;
   if (apiKey == 78 || apiKey == 79) return SHARE_SESSION_NOT_FOUND;
   if (apiKey == 32 || apiKey == 33 || apiKey == 44) return INVALID_REQUEST;
   if (apiKey == 88) return STREAMS_INVALID_TOPOLOGY;
+  if (apiKey == 61) return INVALID_TOPIC_EXCEPTION;
   return 0;
 }
 

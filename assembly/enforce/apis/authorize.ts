@@ -11,7 +11,7 @@ import { CLUSTER_AUTHORIZATION_FAILED } from "../../protocol/errors";
 import { EntityKind } from "../../protocol/walk";
 import { AclOperation, ResourceType } from "../../policy/acl";
 import { RequestContext } from "../context";
-import { Need, Rule, Check, ViewHook, checkWhole, checkListed, checkListedWithMessages } from "./rules";
+import { Need, Rule, Check, ViewHook, checkWhole, checkListed } from "./rules";
 import {
   newFetchSplit, newListOffsetsSplit, newOffsetCommitSplit, newDescribeGroupsSplit, newDeleteRecordsSplit,
   newOffsetForLeaderEpochSplit, newTxnOffsetCommitSplit, newCreatePartitionsSplit, newDeleteGroupsSplit, newOffsetDeleteSplit,
@@ -103,7 +103,7 @@ row(51, [onCluster(A)], checkWhole); // AlterUserScramCredentials
 row(55, [onCluster(D)], checkWhole); // DescribeQuorum
 row(57, [onCluster(A)], checkWhole); // UpdateFeatures
 decoded(60, NOTHING, cluster.checkDescribeCluster); // DescribeCluster: Kafka authorizes nothing (its authorized operations are the policy's)
-row(61, [topic(R)], checkListedWithMessages).lists(newDescribeProducersSplit); // DescribeProducers
+row(61, [topic(R)], topics.checkDescribeProducers).lists(newDescribeProducersSplit); // DescribeProducers
 // Served on brokers too, which forward them to the controller: it asks ALTER on the cluster
 // (ControllerApis), not the CLUSTER_ACTION of the APIs only brokers and controllers send.
 row(64, [onCluster(A)], checkWhole); // UnregisterBroker

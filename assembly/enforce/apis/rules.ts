@@ -160,7 +160,7 @@ export function checkWhole(ctx: RequestContext, rule: Rule): Verdict {
 }
 
 /** The need each entity of a split list is checked for, as RequestContext.checkTopic/check ask it. */
-class NeedCheck extends EntityCheck {
+export class NeedCheck extends EntityCheck {
   constructor(readonly ctx: RequestContext, readonly need: Need, readonly withMessage: bool) { super(); }
 
   code(name: string | null, id: Uuid): i16 {
@@ -180,11 +180,6 @@ class NeedCheck extends EntityCheck {
  */
 export function checkListed(ctx: RequestContext, rule: Rule): Verdict {
   return checkListedWith(ctx, rule, new SplitRefusals(), false);
-}
-
-/** As checkListed, each answer carrying its error's message (Kafka's DescribeProducers does). */
-export function checkListedWithMessages(ctx: RequestContext, rule: Rule): Verdict {
-  return checkListedWith(ctx, rule, new SplitRefusals(), true);
 }
 
 /**

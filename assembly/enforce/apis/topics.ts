@@ -11,7 +11,7 @@ import { Uuid } from "../../protocol/uuid";
 import { Reader } from "../../protocol/reader";
 import { uvarintSize } from "../../protocol/writer";
 import {
-  TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, POLICY_VIOLATION, errorMessage,
+  TOPIC_AUTHORIZATION_FAILED, INVALID_REQUEST, INVALID_TOPIC_EXCEPTION, UNKNOWN_TOPIC_ID, FETCH_SESSION_ID_NOT_FOUND, POLICY_VIOLATION, errorMessage,
 } from "../../protocol/errors";
 import { FetchRequestData, ForgottenTopic } from "../../messages/FetchRequest";
 import { FetchResponseData } from "../../messages/FetchResponse";
@@ -45,8 +45,9 @@ import { ResourceType, AclOperation, CLUSTER_RESOURCE_NAME } from "../../policy/
 import { Verdict } from "../../filter/seam";
 import { RequestContext, encodeResponse } from "../context";
 import { TeachesNothing, ResponseRewrite } from "../rewrite";
-import { Rule, checkListed, checkListedWith } from "./rules";
+import { Rule, NeedCheck, checkListed, checkListedWith } from "./rules";
 import { topicName, metadataLookup, METADATA_LOOKUP_VERSION } from "../topic-ids";
+import { Answer } from "../external";
 import { Split, SplitRefusals } from "./refuse";
 import { spliceEntries } from "./splice";
 import { EntityCheck } from "../../messages/refusals";
@@ -325,15 +326,44 @@ export function isInternalTopic(name: string): bool {
 }
 
 /** Kafka's Topic.isValid: 1 to 249 of [a-zA-Z0-9._-], and neither "." nor "..". */
-export function isValidTopicName(name: string): bool {
+export function isValidTopicName(name: string): bool { return invalidTopicReason(name) == null; }
+
+/** Why Kafka's Topic.validate refuses `name`, in its words; null when it is valid (nothing allocated). */
+export function invalidTopicReason(name: string): string | null {
   const n = name.length;
-  if (n == 0 || n > 249 || name == "." || name == "..") return false;
+  if (n == 0) return "the empty string is not allowed";
+  if (name == "." || name == "..") return "'" + name + "' is not allowed";
+  if (n > 249) return "the length of '" + name + "' is longer than the max allowed length 249";
   for (let i = 0; i < n; i++) {
     const c = name.charCodeAt(i);
     const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45;
-    if (!ok) return false;
+    if (!ok) return "'" + name + "' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'";
   }
-  return true;
+  return null;
+}
+
+/**
+ * DescribeProducers: Kafka validates each name before it authorizes it (handleDescribeProducersRequest,
+ * checkValidTopic), so an invalid name is answered INVALID_TOPIC_EXCEPTION whatever the ACLs
+ * say. The filter answers so where the policy would refuse the name, and does not record it
+ * as a refusal: Kafka never asks its authorizer about it. A name the policy allows goes on,
+ * and the broker gives the same answer.
+ */
+export function checkDescribeProducers(ctx: RequestContext, rule: Rule): Verdict {
+  return checkListedWith(ctx, rule, new SplitRefusals(), true, new ValidNameFirst(ctx, rule.needOf(EntityKind.TopicName)!, true));
+}
+
+class ValidNameFirst extends NeedCheck {
+  code(name: string | null, id: Uuid): i16 {
+    if (name != null) {
+      const reason = invalidTopicReason(name);
+      if (reason != null && this.ctx.answer(ResourceType.Topic, name, this.need.operation) != Answer.Allowed) {
+        this.message = "Topic name is invalid: " + reason;
+        return INVALID_TOPIC_EXCEPTION;
+      }
+    }
+    return super.code(name, id);
+  }
 }
 
 /** KafkaApis.metadataResponseTopic with no partitions. */
