@@ -95,3 +95,30 @@ e2e("a DescribeTopicPartitions listing through Envoy, paged: the broker's listin
     assert.ok(through.longest <= limit, `limit ${limit}: no page longer than asked (${through.longest})`);
   }
 }, 180_000);
+
+// Kafka checks a DescribeProducers name's validity before READ (KafkaApis.checkValidTopic): an
+// invalid name is INVALID_TOPIC_EXCEPTION whatever the ACLs. Through Envoy ANONYMOUS gets the
+// broker's own answer for an invalid name under e2e. (READ: sent on) and under secret. (no
+// READ: the filter answers, as Kafka's authorizer would never be asked), and the authorization
+// refusal for a valid hidden name.
+e2e("DescribeProducers of invalid names: Kafka's INVALID_TOPIC_EXCEPTION and message, whether the principal may READ the name or not; a valid hidden name refused", async (c) => {
+  const invalid = [unique("e2e.producers ", "a"), unique("secret.producers ", "b")];
+  const hidden = unique("secret.producers.", "c");
+  const ask = async (w: Wire, names: string[]): Promise<any[]> => {
+    await w.send(await request(61, 0, 5, { topics: names.map((name) => ({ name, partitionIndexes: [0] })) }));
+    const f = await w.next();
+    assert.ok(f != null, "no answer");
+    return (await response(f, 61, 0)).topics;
+  };
+  const broker = await Wire.at(BROKER_INTERNAL);
+  c.cleanup(() => broker.destroy());
+  const direct = await ask(broker, invalid);
+  const through = await ask(await Wire.for(c, "plaintext"), [...invalid, hidden]);
+  for (const name of invalid) {
+    const want = direct.find((t) => t.name === name)!.partitions[0];
+    const got = through.find((t) => t.name === name)!.partitions[0];
+    assert.equal(want.errorCode, 17, `the broker answers ${name} INVALID_TOPIC_EXCEPTION`);
+    assert.deepEqual({ code: got.errorCode, message: got.errorMessage }, { code: want.errorCode, message: want.errorMessage }, name);
+  }
+  assert.equal(through.find((t) => t.name === hidden)!.partitions[0].errorCode, 29, "the valid hidden name: TOPIC_AUTHORIZATION_FAILED");
+});
