@@ -795,6 +795,30 @@ describe("DeleteTopics", () => {
     expect(byIds.topics.length).toBe(1);
     expect(byIds.topics[0].topicId.equals(ORDERS_ID)).toBe(true);
   });
+
+  // ControllerApis.deleteTopics answers these before any ACL, and deletes none of them.
+  it("answers an entry with neither a name nor an id, or with both, INVALID_REQUEST with Kafka's message (v6)", () => {
+    const resp = changetype<DeleteTopicsResponseData>(respondedBody(check("User:carol", 20, 6, deleteStates([null, "payments"], [Uuid.ZERO, PAYMENTS_ID])), 20, 6));
+    expect(resp.responses.length).toBe(2);
+    expect(resp.responses[0].name == null && resp.responses[0].topicId.isZero()).toBe(true);
+    expect(resp.responses[0].errorCode).toBe(INVALID_REQUEST);
+    expect(resp.responses[0].errorMessage).toBe("Neither topic name nor id were specified.");
+    expect(resp.responses[1].name).toBe("payments");
+    expect(resp.responses[1].topicId.equals(PAYMENTS_ID)).toBe(true);
+    expect(resp.responses[1].errorMessage).toBe("You may not specify both topic name and topic id.");
+  });
+
+  it("answers a name or an id listed twice INVALID_REQUEST once (v1, v6)", () => {
+    const names = changetype<DeleteTopicsResponseData>(respondedBody(check("User:carol", 20, 1, deleteByName(["payments", "payments"])), 20, 1));
+    expect(names.responses.length).toBe(1);
+    expect(names.responses[0].name).toBe("payments");
+    expect(names.responses[0].errorCode).toBe(INVALID_REQUEST);
+    const ids = changetype<DeleteTopicsResponseData>(respondedBody(check("User:carol", 20, 6, deleteStates([null, null], [PAYMENTS_ID, PAYMENTS_ID])), 20, 6));
+    expect(ids.responses.length).toBe(1);
+    expect(ids.responses[0].name == null).toBe(true);
+    expect(ids.responses[0].topicId.equals(PAYMENTS_ID)).toBe(true);
+    expect(ids.responses[0].errorMessage).toBe("Duplicate topic id.");
+  });
 });
 
 // ---------------------------------------------------------------------------------------

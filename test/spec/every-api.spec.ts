@@ -66,7 +66,8 @@ const ALLOW_ALL = policyOf(`{"acls": [` +
  *   - StreamsGroupHeartbeat: the sample's topology names topics no topic may be named
  *     ("s1-é-日本"): STREAMS_INVALID_TOPOLOGY;
  *   - DescribeProducers: its topic names are no valid names either, and Kafka checks that before
- *     READ: INVALID_TOPIC_EXCEPTION.
+ *     READ: INVALID_TOPIC_EXCEPTION;
+ *   - DeleteTopics v6+: its entries give both a name and an id: INVALID_REQUEST.
  */
 function ownFault(apiKey: i16, version: i16): i16 {
   if (apiKey == 1 && version >= 7) return FETCH_SESSION_ID_NOT_FOUND;
@@ -74,6 +75,7 @@ function ownFault(apiKey: i16, version: i16): i16 {
   if (apiKey == 32 || apiKey == 33 || apiKey == 44) return INVALID_REQUEST;
   if (apiKey == 88) return STREAMS_INVALID_TOPOLOGY;
   if (apiKey == 61) return INVALID_TOPIC_EXCEPTION;
+  if (apiKey == 20 && version >= 6) return INVALID_REQUEST;
   return 0;
 }
 

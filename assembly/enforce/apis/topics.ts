@@ -857,7 +857,7 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
   const configsShown = ctx.policy.isApiKeyAllowed(DESCRIBE_CONFIGS_KEY);
   // A name listed twice is answered INVALID_REQUEST once, before any ACL, and neither entry is
   // created (ControllerApis.createTopics). Sent on with one of them refused, the other was.
-  const twice = namesListedTwice(req.topics);
+  const twice = listedTwice(creatableNames(req.topics));
   for (let i = 0; i < req.topics.length; i++) {
     const topic = unchecked(req.topics[i]);
     if (twice.has(topic.name)) {
@@ -889,16 +889,22 @@ export function checkCreateTopics(ctx: RequestContext, rule: Rule): Verdict {
   return verdict;
 }
 
-/** The names `topics` lists more than once, each mapped to true (not answered yet). */
-function namesListedTwice(topics: Array<CreatableTopic>): Map<string, bool> {
+/** The keys (names, ids) listed more than once, each mapped to true (not answered yet). */
+function listedTwice(keys: Array<string>): Map<string, bool> {
   const seen = new Set<string>();
   const twice = new Map<string, bool>();
-  for (let i = 0; i < topics.length; i++) {
-    const name = unchecked(topics[i]).name;
-    if (seen.has(name)) twice.set(name, true);
-    else seen.add(name);
+  for (let i = 0; i < keys.length; i++) {
+    const key = unchecked(keys[i]);
+    if (seen.has(key)) twice.set(key, true);
+    else seen.add(key);
   }
   return twice;
+}
+
+function creatableNames(topics: Array<CreatableTopic>): Array<string> {
+  const names = new Array<string>(topics.length);
+  for (let i = 0; i < topics.length; i++) unchecked(names[i] = unchecked(topics[i]).name);
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -952,40 +958,86 @@ class DeleteTopicsSplit<E> extends Split<E, DeletableTopicResult> {
   answers(response: Message): Array<DeletableTopicResult> { return changetype<DeleteTopicsResponseData>(response).responses; }
 }
 
-function deletionAnswer(ctx: RequestContext, name: string | null, id: Uuid, code: i16): DeletableTopicResult {
+function deletionAnswer(name: string | null, id: Uuid, code: i16, message: string | null = null): DeletableTopicResult {
   const answer = new DeletableTopicResult();
   answer.name = name;
   answer.topicId = id;
   answer.errorCode = code;
-  answer.errorMessage = errorMessage(code);
+  answer.errorMessage = message != null ? message : errorMessage(code);
   return answer;
 }
 
 /** ControllerApis.deleteTopics' answer for a topic it will not delete, or null. */
 function deletionRefusal(ctx: RequestContext, name: string | null, id: Uuid, anyTopic: bool): DeletableTopicResult | null {
   const resolved = name != null ? name : ctx.topicNameOf(id);
-  if (resolved == null) return deletionAnswer(ctx, null, id, UNKNOWN_TOPIC_ID);
+  if (resolved == null) return deletionAnswer(null, id, UNKNOWN_TOPIC_ID);
   if (anyTopic) return null;
   const code = ctx.check(ResourceType.Topic, resolved, AclOperation.Delete);
   if (code == 0) return null;
-  if (name != null) return deletionAnswer(ctx, name, Uuid.ZERO, code);
+  if (name != null) return deletionAnswer(name, Uuid.ZERO, code);
   // A topic given by id is named only to a principal that may DESCRIBE it.
   const shown = ctx.allowed(ResourceType.Topic, resolved, AclOperation.Describe) ? resolved : null;
-  return deletionAnswer(ctx, shown, id, code);
+  return deletionAnswer(shown, id, code);
 }
+
+/**
+ * Kafka answers some entries INVALID_REQUEST before any ACL and deletes none of them
+ * (ControllerApis.deleteTopics): one with neither a name nor an id, or with both; a name, or
+ * an id, listed twice (answered once). The filter answers them so, not with an ACL's
+ * refusal, when it decides the request decoded; a request its view lets through goes on, and
+ * the broker answers them the same.
+ */
+class DeletionEntries {
+  private readonly names: Map<string, bool>;
+  private readonly ids: Map<string, bool>;
+
+  constructor(names: Array<string>, ids: Array<string>) {
+    this.names = listedTwice(names);
+    this.ids = listedTwice(ids);
+  }
+
+  /** Kafka's answer to the entry before any ACL ("" when it drops it, answered already), or null: checked. */
+  invalid(ctx: RequestContext, name: string | null, id: Uuid): DeletableTopicResult | null {
+    if (name == null && id.isZero()) {
+      ctx.deny("TOPIC:", "neither a name nor an id (Kafka deletes nothing for it)", INVALID_REQUEST);
+      return deletionAnswer(null, id, INVALID_REQUEST, "Neither topic name nor id were specified.");
+    }
+    if (name != null && !id.isZero()) {
+      ctx.deny("TOPIC:" + name, "both a name and an id (Kafka deletes neither)", INVALID_REQUEST);
+      return deletionAnswer(name, id, INVALID_REQUEST, "You may not specify both topic name and topic id.");
+    }
+    const twice = name != null ? this.names : this.ids;
+    const key = name != null ? name : id.toString();
+    if (!twice.has(key)) return null;
+    if (!twice.get(key)) return ALREADY_ANSWERED;
+    twice.set(key, false);
+    ctx.deny("TOPIC:" + key, "listed more than once (Kafka deletes neither)", INVALID_REQUEST);
+    return name != null ? deletionAnswer(name, Uuid.ZERO, INVALID_REQUEST, "Duplicate topic name.")
+      : deletionAnswer(null, id, INVALID_REQUEST, "Duplicate topic id.");
+  }
+}
+
+const ALREADY_ANSWERED = new DeletableTopicResult();
 
 /** v1-5 list names; v6+ list states, each with a name or an id. */
 function splitDeletions<E>(ctx: RequestContext, entries: Array<E>): DeleteTopicsSplit<E> {
   const split = new DeleteTopicsSplit<E>();
   const anyTopic = clusterAllows(ctx, AclOperation.Delete);
+  const names = new Array<string>(), ids = new Array<string>();
   for (let i = 0; i < entries.length; i++) {
     const entry = unchecked(entries[i]);
-    let refusal: DeletableTopicResult | null;
-    if (isString<E>()) {
-      refusal = deletionRefusal(ctx, changetype<string>(entry), Uuid.ZERO, anyTopic);
-    } else {
-      refusal = deletionRefusal(ctx, entry.name, entry.topicId, anyTopic);
-    }
+    if (isString<E>()) names.push(changetype<string>(entry));
+    else if (entry.name != null && entry.topicId.isZero()) names.push(entry.name!);
+    else if (entry.name == null && !entry.topicId.isZero()) ids.push(entry.topicId.toString());
+  }
+  const listed = new DeletionEntries(names, ids);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = unchecked(entries[i]);
+    const name: string | null = isString<E>() ? changetype<string>(entry) : entry.name;
+    const id: Uuid = isString<E>() ? Uuid.ZERO : entry.topicId;
+    let refusal = listed.invalid(ctx, name, id);
+    if (refusal === ALREADY_ANSWERED) continue;
+    if (refusal == null) refusal = deletionRefusal(ctx, name, id, anyTopic);
     if (refusal == null) split.kept.push(entry);
     else split.refused.push(refusal);
   }
