@@ -17,7 +17,7 @@
 //              "kafka": {"principal": "User:alice", "host": "10.0.0.7", "listener": "kafka-opa", "operation": "WRITE",
 //                        "resource": {"type": "TOPIC", "name": "orders.eu", "anyResource": false}}}}
 // The answer: {"result": true | false} or {"result": {"allowed": true | false, "reason": "..."}};
-// no "result" (OPA's answer when the rule is undefined) is a denial.
+// no "result" (OPA's answer when the rule is undefined), or a result object without "allowed", is a denial.
 
 import { JsonWriter } from "../json/writer";
 import { parseJson, JsonKind } from "../json/value";
@@ -307,7 +307,7 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   }
 }
 
-/** {"result": bool} or {"result": {"allowed": bool, "reason": string}}; no result: denied. */
+/** {"result": bool} or {"result": {"allowed": bool, "reason": string}}; no result, or no "allowed" in it: denied. */
 function readDecision(call: Call, text: string): ExternalDecision {
   const parsed = parseJson(text);
   const root = parsed.ok ? parsed.value : null;
@@ -319,7 +319,15 @@ function readDecision(call: Call, text: string): ExternalDecision {
   if (result.kind == JsonKind.Bool) return decided(call, true, result.boolValue ? "allowed" : "denied", "", result.boolValue);
   if (result.kind == JsonKind.Object) {
     const allowed = result.get("allowed");
-    if (allowed != null && allowed.kind == JsonKind.Bool) {
+    // No "allowed": the service answered, and nothing in its answer allows. OPA answers so
+    // for a partial object rule (`decision.allowed if ...`, `decision.reason := ...`) whose
+    // "allowed" is undefined for the input, as it answers no "result" for a complete rule
+    // undefined for it. Taken for a failure, failOpen allowed whatever the rule does not.
+    if (allowed == null) {
+      const reason = result.get("reason");
+      return decided(call, true, reason != null && reason.kind == JsonKind.String ? reason.text : "no \"allowed\" in the decision", "", false);
+    }
+    if (allowed.kind == JsonKind.Bool) {
       const reason = result.get("reason");
       const why = reason != null && reason.kind == JsonKind.String ? reason.text : (allowed.boolValue ? "allowed" : "denied");
       return decided(call, true, why, "", allowed.boolValue);

@@ -1,0 +1,52 @@
+// What the policy service's answers decide, under the mock Envoy host, with failOpen true:
+// failOpen is for a service that cannot answer (no answer, a timeout, a status other than 200,
+// a body that is not JSON). A 200 whose result is an object without "allowed" is an answer:
+// OPA's answer when the rule is a partial object (`decision.allowed if ...`,
+// `decision.reason := ...`) and its "allowed" is undefined for the input, as a complete rule
+// undefined for the input has no "result" at all (a denial). On 47118a7 it was taken for a
+// failure, so with failOpen a client naming any resource the rule does not allow was allowed.
+//
+//   node assembly/filter/testing/external-answers.mjs [build/filter.wasm]
+// Prints "N passed, M failed"; exits non-zero on any failure.
+
+import { Host, DOWNSTREAM } from "./host.mjs";
+import { checker } from "./frames.mjs";
+import { i16, i32, sized } from "./kafka-bytes.mjs";
+
+const WASM = process.argv[2] || "build/filter.wasm";
+const { check, done } = checker();
+
+/** Metadata v1 naming `names`: passed on as it came when every one is allowed. */
+function metadataV1(corr, names) {
+  const header = Buffer.concat([i16(3), i16(1), i32(corr), i16(4), Buffer.from("test")]);
+  return sized(Buffer.concat([header, i32(names.length), ...names.map((s) => Buffer.concat([i16(s.length), Buffer.from(s)]))]));
+}
+
+/** "allowed" | "denied": what the filter made of `body` answering the question about "secret.x". */
+function outcome(body, status = 200) {
+  const config = JSON.stringify({ external: { cluster: "opa", timeoutMs: 500, cacheTtlMs: 600000, failOpen: true } });
+  const h = new Host(WASM, { config });
+  if (h.start() !== 1 || h.addRoot(2, "kafka_resume") !== 1) throw new Error("configure: " + JSON.stringify(h.logs.slice(-2)));
+  const c = h.connect(101, { "source.address": "10.0.0.7:40000", "destination.address": "127.0.0.1:19096", plugin_name: "kafka-opa" },
+    { before: [{ id: 100, root: 2 }] });
+  const req = metadataV1(1, ["secret.x"]);
+  c.feed(DOWNSTREAM, req);
+  for (const call of h.pendingCalls()) h.answer(call.token, { status, body });
+  const up = c.output(DOWNSTREAM);
+  return up.equals(req) ? "allowed" : up.length > 0 ? "denied" : "nothing sent";
+}
+
+// Decisions, whatever failOpen says.
+for (const [body, expected] of [
+  [{ result: { allowed: true } }, "allowed"],
+  [{ result: { allowed: false } }, "denied"],
+  [{ result: { reason: "no rule allows secret.x" } }, "denied"],
+  [{ result: {} }, "denied"],
+  [{}, "denied"],
+]) check(`failOpen true, answer ${JSON.stringify(body)}: ${expected}`, outcome(body) === expected, outcome(body));
+
+// Failures still fail open, as configured.
+check("failOpen true, HTTP 503: allowed", outcome({ result: false }, 503) === "allowed");
+check("failOpen true, a body that is not JSON: allowed", outcome("<html>") === "allowed");
+
+done();
