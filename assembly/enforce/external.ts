@@ -149,9 +149,14 @@ export class ExternalDecision {
 /** What Envoy answers (with a 504) for a call that got no answer within its timeout. */
 const ENVOY_TIMEOUT_BODY = "upstream request timeout";
 
+/** A connection has at most maxPendingCalls / CONNECTION_SHARE calls in flight for its requests, and as many for its responses. */
+const CONNECTION_SHARE: i32 = 8;
+
 class Call {
   /** The connections whose waiting request needs this answer. */
   waiting: Array<ExternalAuthorizer> = new Array<ExternalAuthorizer>();
+  /** The connection whose response asked (no request waits for it): its unawaitedCalls. */
+  asker: ExternalAuthorizer | null = null;
   constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
 }
 
@@ -180,7 +185,8 @@ const callsByToken = new Map<u64, Call>();
  * `waiter`'s connection (null: none) given the answer and resumed when it comes. `contextId`
  * is the connection in whose callback this runs: host calls act on it again afterwards.
  */
-export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, waiter: ExternalAuthorizer | null): Answer {
+export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, waiter: ExternalAuthorizer | null,
+                    asker: ExternalAuthorizer | null = null): Answer {
   const key = q.key();
   const d = cached(key, s.maxCacheEntries);
   if (d != null) {
@@ -194,7 +200,18 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
   if (callsByKey.has(key)) {
     call = callsByKey.get(key);
   } else {
+    // One connection's share of the VM's calls in flight: one request naming 1,000 made-up
+    // topics took all of them, and every other client's new question was refused (below)
+    // until the service answered. A request past its share waits for the answers it already
+    // waits for (awaited >= share > 0, so it is resumed) and asks the rest then; a response,
+    // which cannot wait, refuses the resource, as it refuses one not answered yet.
+    const share = max(1, s.maxPendingCalls / CONNECTION_SHARE);
+    if (waiter != null ? waiter.awaited >= share : asker != null && asker.unawaitedCalls >= share) {
+      count("kafka.external.over_connection_share");
+      return waiter != null ? Answer.Pending : Answer.Denied;
+    }
     call = new Call(key, q, s);
+    if (waiter == null) call.asker = asker;
     if (callsByToken.size >= s.maxPendingCalls) {
       // The filter's own bound, which a client can reach by asking many questions: it never
       // opens, whatever failOpen says (else failOpen would be a way past the policy).
@@ -205,6 +222,8 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
         ? Answer.Allowed : Answer.Denied;
     }
     if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
+    const a = call.asker;
+    if (a != null) a.unawaitedCalls++;
   }
   if (waiter != null && !call.waiting.includes(waiter)) {
     call.waiting.push(waiter);
@@ -279,6 +298,8 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   const call = callsByToken.get(k);
   callsByToken.delete(k);
   callsByKey.delete(call.key);
+  const asker = call.asker;
+  if (asker != null) asker.unawaitedCalls--;
   let d: ExternalDecision;
   if (headers == 0) {
     d = decided(call, false, "", "no answer (the connection to the service failed or was reset)");
@@ -378,6 +399,8 @@ export class ExternalAuthorizer {
   pending: i32 = 0;
   /** Calls on their way whose answers the waiting request needs: resumed when none is left. */
   awaited: i32 = 0;
+  /** Calls on their way that this connection's responses asked (no request waits for them). */
+  unawaitedCalls: i32 = 0;
   /**
    * The answers that came for the waiting request (by question key), kept until it is decided:
    * they decide it whatever the cache has kept by then.
@@ -403,7 +426,7 @@ export class ExternalAuthorizer {
       const key = q.key();
       if (this.answers.has(key)) return this.answers.get(key).allowed ? Answer.Allowed : Answer.Denied;
     }
-    const a = ask(this.settings, q, this.connectionId, this.mayWait ? this : null);
+    const a = ask(this.settings, q, this.connectionId, this.mayWait ? this : null, this);
     if (a == Answer.Pending) {
       if (this.mayWait) this.pending++;
       else count("kafka.external.unanswered_in_response");
