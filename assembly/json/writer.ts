@@ -127,7 +127,7 @@ export function quote(s: string): string {
   }
   if (start < s.length) out.push(s.substring(start));
   out.push("\"");
-  return out.join("");
+  return concat(out);
 }
 
 /**
@@ -159,7 +159,7 @@ export function quoteAscii(s: string, maxChars: i32): string {
   }
   if (start < end) out.push(s.substring(start, end));
   out.push("\"");
-  return out.join("");
+  return concat(out);
 }
 
 // What needs no escape in quote() and quoteAscii().
