@@ -22,6 +22,7 @@ import { checkRequest } from "./enforce/apis/authorize";
 import { RequestTrace } from "./enforce/trace";
 import { encode, error as encodeError } from "./cli";
 import { kafkaTlsPrincipal, kafkaPrincipalOfName } from "./enforce/tls-principal";
+import { join } from "./runtime/strings";
 
 let lastError: string = "";
 
@@ -172,7 +173,7 @@ export function authorizeAll(config: string, questions: string): string {
     }
     answers.push(one + " " + listed);
   }
-  return answers.join("\n");
+  return join(answers, "\n");
 }
 
 /**

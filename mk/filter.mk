@@ -18,7 +18,11 @@
 #                       answered (acks0.mjs), streams heartbeats judged on the topics of the
 #                       group's stored topology, asked of the broker (streams-topologies.mjs),
 #                       external decisions' cache bounded in bytes, the least recently asked
-#                       given up first (external-cache.mjs), strings written again (a client
+#                       given up first (external-cache.mjs), the service's answers deciding
+#                       what failOpen may not (external-answers.mjs), one connection's share of
+#                       the calls in flight (external-pending.mjs), names needing escapes
+#                       quoted to the service and read back in linear time and memory
+#                       (external-escapes.mjs), strings written again (a client
 #                       id, a name) never wrapping their int16 length (wrapped-lengths.mjs),
 #                       names chosen to share a hash bucket costing
 #                       what any names cost (chosen-costs.mjs, counted on filter-work.wasm); the
@@ -87,6 +91,10 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/acks0.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/streams-topologies.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/external-cache.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/external-answers.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/external-pending.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/external-escapes.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/external-escapes.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/wrapped-lengths.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/wrapped-lengths.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/chosen-costs.mjs $(FILTER_WORK_WASM)

@@ -1,6 +1,8 @@
 // The import graph of assembly/, checked: no cycle between files, none between the top-level
 // folders (a folder's subfolders count as the folder), and the shell (filter/) below the policy
-// (it imports nothing of enforce/ nor the composition root). Prints the folder graph.
+// (it imports nothing of enforce/ nor the composition root). Prints the folder graph. Also what
+// the module must not call at all: Array.join, quadratic at the filter's shrinkLevel (see
+// runtime/strings.ts, whose join() is the one way to join strings).
 // Usage: tsx tools/imports.ts [assembly dir]
 
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
@@ -72,6 +74,17 @@ for (const [from, deps] of graph) {
 const problems: string[] = [];
 for (const c of cycles(graph)) problems.push(`files import each other: ${c.join(", ")}`);
 for (const c of cycles(folders)) problems.push(`folders import each other: ${c.join(", ")}`);
+/** Calls the module must not make, and where instead. */
+const BANNED: Array<[RegExp, string, string]> = [[/\.join\(/, "runtime/strings.ts", "join() from runtime/strings.ts"]];
+for (const p of sources) {
+  const lines = readFileSync(p, "utf8").split("\n");
+  for (const [re, home, instead] of BANNED) {
+    if (rel(p) === home) continue;
+    lines.forEach((line, i) => {
+      if (re.test(line.replace(/\/\/.*$/, ""))) problems.push(`${rel(p)}:${i + 1} calls ${re.source.replace(/\\/g, "")}: use ${instead}`);
+    });
+  }
+}
 for (const [from, deps] of graph) {
   if (folderOf(from) !== "filter") continue;
   for (const to of deps) if (ABOVE_SHELL.includes(folderOf(to))) problems.push(`the shell imports the policy: ${from} -> ${to}`);

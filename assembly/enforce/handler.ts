@@ -29,6 +29,7 @@ import { ExternalAuthorizer } from "./external";
 import { passesFromView } from "./apis/rules";
 import { TlsPrincipal, cachedTlsPrincipal } from "./tls-principal";
 import { SslPrincipalMapper } from "./ssl-principal-mapper";
+import { join } from "../runtime/strings";
 
 /** Answers decoded whole in line to be rewritten (what the views do not decide), for operators. */
 const RESPONSES_DECODED = "kafka.responses_decoded";
@@ -404,7 +405,7 @@ export function javaIPv6(ip: string): string {
     while (g.length > 1 && g.charCodeAt(0) == 48) g = g.substring(1); // leading zeros
     groups[i] = g;
   }
-  return groups.join(":");
+  return join(groups, ":");
 }
 
 /**

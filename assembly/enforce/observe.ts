@@ -13,7 +13,7 @@
 import { defineCounter, addCounter, logParts, LogLevelValues, printable, getSharedText, setSharedText } from "../runtime/host";
 import { Session } from "./session";
 import { ResourceDecision } from "./audit";
-import { concat } from "../json/writer";
+import { join } from "../runtime/strings";
 
 const counters = new Map<string, u32>();
 
@@ -237,7 +237,7 @@ class RefusalCounters {
     this.error = error;
     this.total = counter(enforced ? "kafka.denials_total" : "kafka.audit.would_deny_total");
     this.byError = counter((enforced ? "kafka.denied." : "kafka.audit.would_deny.") + error);
-    this.decision = counter(concat(["kafka.decisions.", enforced ? "denied." : "would_deny.", apiStat, ".", error, ".", topic]));
+    this.decision = counter(join(["kafka.decisions.", enforced ? "denied." : "would_deny.", apiStat, ".", error, ".", topic]));
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { defineCounter, addCounter } from "../runtime/host";
 import { apiName as kafkaApiName } from "../messages/apis";
+import { join } from "../runtime/strings";
 
 /** Kafka's API name in stat form: "ListOffsets" -> "list_offsets"; "unknown" for other keys. */
 function statName(apiKey: i32): string {
@@ -17,7 +18,7 @@ function statName(apiKey: i32): string {
     if (upper && i > 0) out.push("_");
     out.push(String.fromCharCode(upper ? c + 32 : c));
   }
-  return out.join("");
+  return join(out);
 }
 
 /** Api keys up to this get a counter of their own; others share "unknown". */

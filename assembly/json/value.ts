@@ -12,6 +12,7 @@
 // the input string, which equal byte offsets for ASCII input.
 
 import { quote } from "./writer";
+import { join } from "../runtime/strings";
 
 /** Containers (arrays and objects) may nest this deep; one more level is an error. */
 export const JSON_MAX_DEPTH: i32 = 64;
@@ -148,7 +149,7 @@ export class JsonValue {
   toString(): string {
     const parts = new Array<string>();
     writeValue(this, parts);
-    return parts.join("");
+    return join(parts);
   }
 }
 
@@ -406,7 +407,7 @@ class Parser {
       if (c == 0x22) {
         if (i > seg) parts.push(src.substring(seg, i));
         this.pos = i + 1;
-        return parts.join("");
+        return join(parts);
       }
       if (c < 0x20) {
         this.fail("control character in string (must be escaped)", i);

@@ -2,13 +2,14 @@
 // converters write them (lowerCamelCase names, int64 exact, bytes as base64).
 
 import { base64Encode } from "./base64";
+import { join } from "../runtime/strings";
 
 export class JsonWriter {
   private parts: Array<string> = new Array<string>();
   // One flag per open container: does the next value need a comma before it?
   private needComma: Array<bool> = [false];
 
-  toString(): string { return concat(this.parts); }
+  toString(): string { return join(this.parts); }
 
   /** The text written so far as the pieces toString() would join (not a copy: write no more). */
   pieces(): Array<string> { return this.parts; }
@@ -127,7 +128,7 @@ export function quote(s: string): string {
   }
   if (start < s.length) out.push(s.substring(start));
   out.push("\"");
-  return concat(out);
+  return join(out);
 }
 
 /**
@@ -159,7 +160,7 @@ export function quoteAscii(s: string, maxChars: i32): string {
   }
   if (start < end) out.push(s.substring(start, end));
   out.push("\"");
-  return concat(out);
+  return join(out);
 }
 
 // What needs no escape in quote() and quoteAscii().
@@ -212,22 +213,4 @@ function quoted(s: string, end: i32): string {
 
 function unicodeEscape(c: i32): string {
   return "\\u" + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
-}
-
-/**
- * The parts joined in one allocation. (Array<string>.join("") in AssemblyScript 0.27 adds
- * the parts one at a time, which copies quadratically on a large message.)
- */
-export function concat(parts: Array<string>): string {
-  let bytes: usize = 0;
-  for (let i = 0; i < parts.length; i++) bytes += <usize>unchecked(parts[i]).length << 1;
-  const out = changetype<string>(__new(bytes, idof<string>()));
-  let at: usize = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const part = unchecked(parts[i]);
-    const n = <usize>part.length << 1;
-    memory.copy(changetype<usize>(out) + at, changetype<usize>(part), n);
-    at += n;
-  }
-  return out;
 }

@@ -2,6 +2,7 @@
 // Kafka APIs may pass at all. Loaded and validated by Policy.load (policy.ts).
 
 import { apiName } from "../messages/apis";
+import { join } from "../runtime/strings";
 
 /** Kafka's record batch compression codecs (attributes & 7), as CompressionType ids. */
 export enum Codec { None = 0, Gzip = 1, Snappy = 2, Lz4 = 3, Zstd = 4 }
@@ -48,7 +49,7 @@ export class ProduceLimit {
     for (let c = 1; c < CODEC_NAMES.length; c++) {
       if ((this.allowedCodecMask & (1 << c)) != 0) parts.push(unchecked(CODEC_NAMES[c]));
     }
-    return parts.join(", ");
+    return join(parts, ", ");
   }
 }
 
@@ -155,7 +156,7 @@ export class ApiFilter {
       const name = apiName(<i16>unchecked(ks[i]));
       parts.push(name != null ? name : unchecked(ks[i]).toString());
     }
-    return (this.allowList ? "allow " : "deny ") + parts.join(", ");
+    return (this.allowList ? "allow " : "deny ") + join(parts, ", ");
   }
 }
 

@@ -7,6 +7,7 @@
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { noteBytesRead } from "./collect";
 import { log as sdkLog, LogLevelValues, WasmResultValues, BufferTypeValues, StreamTypeValues, MetricTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
+import { join } from "./strings";
 
 export { LogLevelValues, BufferTypeValues };
 
@@ -119,7 +120,7 @@ export function replaceBufferPrefix(typ: BufferTypeValues, length: u32, data: Ui
  * the host has none. Path segments are joined by NUL, as the ABI asks.
  */
 export function getProperty(path: Array<string>): string | null {
-  const joined = String.UTF8.encode(path.join("\0"));
+  const joined = String.UTF8.encode(join(path, "\0"));
   clearOut();
   return takenText(imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize));
 }
@@ -217,7 +218,7 @@ export function printable(s: string | null, maxChars: i32 = 200): string {
   }
   if (end > from) parts.push(s.substring(from, end));
   if (n > end) parts.push("...(" + (n - end).toString() + " more chars)");
-  return parts.join("");
+  return join(parts);
 }
 
 @inline function needsEscape(c: i32): bool {
@@ -343,7 +344,7 @@ export function continueDownstream(): bool {
 
 /** A host property's raw bytes (e.g. ["connection", "id"], an 8-byte integer); null when absent. */
 export function getPropertyBytes(path: Array<string>): Uint8Array | null {
-  const joined = String.UTF8.encode(path.join("\0"));
+  const joined = String.UTF8.encode(join(path, "\0"));
   clearOut();
   return taken(imports.proxy_get_property(changetype<usize>(joined), <usize>joined.byteLength, outPtr, outSize));
 }

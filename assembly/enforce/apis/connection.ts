@@ -24,6 +24,7 @@ import { count, counter } from "../observe";
 import { decodeResponseWith } from "../../codec/frame";
 import { readFilterResponse } from "../../messages/filter-codecs";
 import { apiName as statApiName } from "../../filter/stats";
+import { join } from "../../runtime/strings";
 
 /**
  * SASL exchanges the broker accepted (the principal set, or set again), rounds it refused, and
@@ -189,7 +190,7 @@ export function checkSaslHandshake(ctx: RequestContext, rule: Rule): Verdict {
     // filter could not tell: the client would keep the principal it has, with another's rights.
     count(MECHANISMS_REFUSED);
     return Verdict.close("SASL mechanism " + printable(mechanism) + (ctx.version == 0 ? " after SaslHandshake v0" : "") +
-      ": the filter reads principals from " + read.join(", ") + " only, so it could not know whom the broker signs in");
+      ": the filter reads principals from " + join(read, ", ") + " only, so it could not know whom the broker signs in");
   }
   s.saslUnanswered++;
   ctx.after = new HandshakeSent(s, mechanism);

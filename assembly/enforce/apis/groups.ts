@@ -83,6 +83,7 @@ import {
   isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal, authorizedOperations, mayCreate, mayCreateEveryTopic,
 } from "./topics";
 import { knownTopology, forgetTopology, takeLookupError, internalTopicsOf } from "../streams-topologies";
+import { join } from "../../runtime/strings";
 
 /**
  * DESCRIBE on topics, each name checked once (and its refusal logged once) per request or
@@ -1286,7 +1287,7 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
   }
   if (violations.length > 0) {
     return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics of the group's topology the broker would create, outside "
-      + "limits.createTopics: " + distinct(violations).join("; ") + ".");
+      + "limits.createTopics: " + join(distinct(violations), "; ") + ".");
   }
   return null;
 }
@@ -1296,11 +1297,11 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
   const required = distinct(topologyTopics(topology));
   const internal = namesWhere(ctx, required, isInternalTopic, "Kafka's internal topics cannot be used in a streams topology", STREAMS_INVALID_TOPOLOGY);
   if (internal.length > 0) {
-    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Use of Kafka internal topics " + internal.join(",") + " in a Kafka Streams topology is prohibited.");
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Use of Kafka internal topics " + join(internal, ",") + " in a Kafka Streams topology is prohibited.");
   }
   const invalid = namesWhere(ctx, required, isInvalidTopicName, "not a valid topic name", STREAMS_INVALID_TOPOLOGY);
   if (invalid.length > 0) {
-    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Topic names " + invalid.join(",") + " are not valid topic names.");
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Topic names " + join(invalid, ",") + " are not valid topic names.");
   }
   if (!new TopicDescribeCheck(ctx).allowAll(required)) {
     return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, errorMessage(TOPIC_AUTHORIZATION_FAILED));
@@ -1319,7 +1320,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
     else violations.push(refusal.message);
   }
   if (uncreatable.length > 0) {
-    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + uncreatable.join(", ") + ".");
+    return streamsHeartbeatError(TOPIC_AUTHORIZATION_FAILED, "Unauthorized to CREATE on topics " + join(uncreatable, ", ") + ".");
   }
   if (violations.length == 0) {
     const limitViolations = internalTopicsLimitRefusals(ctx, topology, created, true);
@@ -1331,7 +1332,7 @@ function topologyRefusal(ctx: RequestContext, topology: StreamsTopology): Stream
     for (let i = 0; i < limitViolations.length; i++) violations.push(unchecked(limitViolations[i]));
   }
   if (violations.length > 0) {
-    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + distinct(violations).join("; ") + ".");
+    return streamsHeartbeatError(STREAMS_INVALID_TOPOLOGY, "Internal topics outside limits.createTopics: " + join(distinct(violations), "; ") + ".");
   }
   return null;
 }
@@ -1461,7 +1462,7 @@ function internalTopicLimitRefusal(ctx: RequestContext, topic: StreamsTopicInfo,
   const limits = ctx.policy.createTopicLimits;
   if (limits == null || (limits.maxPartitions < 0 && limits.minPartitions < 0)) return null;
   // The broker would create it once the sources exist, from a heartbeat without the topology.
-  const why = bounds.missing.length > 0 ? "source topics the broker does not know" + (nameSources ? " (" + bounds.missing.join(", ") + ")" : "")
+  const why = bounds.missing.length > 0 ? "source topics the broker does not know" + (nameSources ? " (" + join(bounds.missing, ", ") + ")" : "")
     : "topics the topology reads by pattern, which the filter cannot count";
   const refusal = new PolicyViolation(INVALID_PARTITIONS, "topic \"" + topic.name
     + "\": its partition count is derived from " + why + ", and limits.createTopics bounds partitions");
@@ -1480,7 +1481,7 @@ function streamsHeartbeatError(code: i16, message: string | null): StreamsGroupH
 function someOf(names: Array<string>): string {
   const shown = names.length <= 10 ? names : names.slice(0, 10);
   const more = names.length - shown.length;
-  return shown.join(", ") + (more > 0 ? " and " + more.toString() + " more" : "");
+  return join(shown, ", ") + (more > 0 ? " and " + more.toString() + " more" : "");
 }
 
 function distinct(names: Array<string>): Array<string> {
