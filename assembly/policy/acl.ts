@@ -166,11 +166,6 @@ export class AclFilter {
   }
 }
 
-/** Does an ACL that applies to the resource decide this request? (StandardAuthorizerData.findResult) */
-@inline function aclMatches(acl: Acl, principal: string, host: string, op: i32): bool {
-  return aclAppliesTo(acl, principal, host) && aclCovers(acl, op);
-}
-
 /** Is the ACL about this principal and host? */
 @inline function aclAppliesTo(acl: Acl, principal: string, host: string): bool {
   return (acl.principal == WILDCARD_PRINCIPAL || acl.principal == principal) && hostApplies(acl, host);
@@ -199,9 +194,22 @@ export class AclFilter {
   return aop == op;
 }
 
+/** The ACLs of one resource pattern, in the order of "acls"; `id` is its place in AclAuthorizer.lists. */
+class AclList {
+  readonly acls: Array<Acl> = new Array<Acl>();
+  constructor(readonly id: i32) {}
+}
+
+/** A new list, numbered in `lists`. */
+function newList(lists: Array<AclList>): AclList {
+  const list = new AclList(lists.length);
+  lists.push(list);
+  return list;
+}
+
 /** ACLs with one PREFIXED resource name. */
 class PrefixGroup {
-  constructor(public prefix: string, public acls: Array<Acl>, public hash: u32) {}
+  constructor(public prefix: string, public acls: AclList, public hash: u32) {}
 }
 
 // FNV-1a over a string's UTF-16 code units, one at a time: a name's prefixes hash as it is read.
@@ -233,15 +241,15 @@ class PrefixIndex {
   /** The groups matching the name looked up last (matching), ascending. */
   readonly matched: Array<i32> = new Array<i32>();
 
-  add(acl: Acl): void {
+  add(acl: Acl, lists: Array<AclList>): void {
     const name = acl.resourceName;
     const byPrefix = this.byPrefix!; // add() only before seal()
     if (byPrefix.has(name)) {
-      byPrefix.get(name).acls.push(acl);
+      byPrefix.get(name).acls.acls.push(acl);
       return;
     }
-    const list = new Array<Acl>();
-    list.push(acl);
+    const list = newList(lists);
+    list.acls.push(acl);
     const g = new PrefixGroup(name, list, hashOf(name));
     this.groups.push(g);
     byPrefix.set(name, g);
@@ -305,27 +313,66 @@ class PrefixIndex {
 
 /** The ACLs of one resource type, indexed by pattern. */
 class ResourceIndex {
-  literal: Map<string, Array<Acl>> = new Map<string, Array<Acl>>();
+  literal: Map<string, AclList> = new Map<string, AclList>();
   prefixed: PrefixIndex = new PrefixIndex();
-  wildcard: Array<Acl> = new Array<Acl>();
+  wildcard: AclList;
 
-  add(acl: Acl): void {
+  constructor(lists: Array<AclList>) { this.wildcard = newList(lists); }
+
+  add(acl: Acl, lists: Array<AclList>): void {
     const name = acl.resourceName;
     if (acl.patternType == PatternType.Literal) {
       if (name == WILDCARD) {
-        this.wildcard.push(acl);
+        this.wildcard.acls.push(acl);
       } else if (this.literal.has(name)) {
-        this.literal.get(name).push(acl);
+        this.literal.get(name).acls.push(acl);
       } else {
-        const list = new Array<Acl>();
-        list.push(acl);
+        const list = newList(lists);
+        list.acls.push(acl);
         this.literal.set(name, list);
       }
       return;
     }
-    this.prefixed.add(acl);
+    this.prefixed.add(acl, lists);
   }
 }
+
+/** What a list holds about a client when it holds nothing about it (shared, never written). */
+const NONE_ABOUT: Array<Acl> = new Array<Acl>();
+
+/**
+ * The ACLs of each list about one principal and host, picked the first time a check needs
+ * them. A request names up to filter.maxRequestElements resources, and the ACLs of a pattern
+ * that many share (LITERAL "*", a short prefix) can be thousands, one per principal or host:
+ * picking those about the client at every check made a Metadata request of 40,000 names against
+ * 4,000 such ACLs take 4.5 s of a VM. A connection's principal and host stay the same, so each
+ * list is picked once per client, and a check then costs the ACLs about it.
+ */
+class ClientAcls {
+  private readonly picked: StaticArray<Array<Acl> | null>;
+
+  constructor(readonly principal: string, readonly host: string, lists: i32) {
+    this.picked = new StaticArray<Array<Acl> | null>(lists);
+  }
+
+  about(list: AclList): Array<Acl> {
+    const known = unchecked(this.picked[list.id]);
+    if (known != null) return known;
+    let about = NONE_ABOUT;
+    const acls = list.acls;
+    for (let i = 0, n = acls.length; i < n; i++) {
+      const acl = unchecked(acls[i]);
+      if (!aclAppliesTo(acl, this.principal, this.host)) continue;
+      if (about == NONE_ABOUT) about = new Array<Acl>();
+      about.push(acl);
+    }
+    unchecked(this.picked[list.id] = about);
+    return about;
+  }
+}
+
+/** Clients (principal and host) whose picked ACLs an authorizer keeps; past it, it starts over. */
+const MAX_CLIENTS_KEPT: i32 = 64;
 
 /** Why a request was allowed or denied. */
 export enum AuthzReason {
@@ -384,28 +431,28 @@ export class AuthzResult {
   }
 }
 
-/** Adds the ACLs of `list` about this principal and host to `about`; whether `list` has any ACL. */
-function pickAbout(list: Array<Acl>, principal: string, host: string, about: Array<Acl>): bool {
-  for (let i = 0, n = list.length; i < n; i++) {
-    const acl = unchecked(list[i]);
-    if (aclAppliesTo(acl, principal, host)) about.push(acl);
-  }
-  return list.length > 0;
+/** Adds the ACLs of `list` about the client to `about`; whether `list` has any ACL. */
+function pickAbout(list: AclList, client: ClientAcls, about: Array<Acl>): bool {
+  const picked = client.about(list);
+  for (let i = 0, n = picked.length; i < n; i++) about.push(unchecked(picked[i]));
+  return list.acls.length > 0;
 }
 
-/** Adds the DENYs of `list` about this principal and host to `about` (the wildcard's, for a name out of its reach). */
-function pickDenies(list: Array<Acl>, principal: string, host: string, about: Array<Acl>): void {
-  for (let i = 0, n = list.length; i < n; i++) {
-    const acl = unchecked(list[i]);
-    if (acl.permission == AclPermission.Deny && aclAppliesTo(acl, principal, host)) about.push(acl);
+/** Adds the DENYs of `list` about the client to `about` (the wildcard's, for a name out of its reach). */
+function pickDenies(list: AclList, client: ClientAcls, about: Array<Acl>): void {
+  const picked = client.about(list);
+  for (let i = 0, n = picked.length; i < n; i++) {
+    const acl = unchecked(picked[i]);
+    if (acl.permission == AclPermission.Deny) about.push(acl);
   }
 }
 
-/** A DENY of `list` deciding this request: its index, or -1. */
-function denyIn(list: Array<Acl>, principal: string, host: string, op: i32): i32 {
-  for (let i = 0, n = list.length; i < n; i++) {
-    const acl = unchecked(list[i]);
-    if (acl.permission == AclPermission.Deny && aclMatches(acl, principal, host, op)) return acl.index;
+/** A DENY of `list` about the client deciding this request: its index, or -1. */
+function denyIn(list: AclList, client: ClientAcls, op: i32): i32 {
+  const picked = client.about(list);
+  for (let i = 0, n = picked.length; i < n; i++) {
+    const acl = unchecked(picked[i]);
+    if (acl.permission == AclPermission.Deny && aclCovers(acl, op)) return acl.index;
   }
   return -1;
 }
@@ -420,6 +467,11 @@ export class AclAuthorizer {
   readonly superUsers: Set<string>;
   readonly allowEveryoneIfNoAclFound: bool;
   private readonly byType: StaticArray<ResourceIndex | null> = new StaticArray<ResourceIndex | null>(8);
+  /** Every list of the index, by id. */
+  private readonly lists: Array<AclList> = new Array<AclList>();
+  /** Clients' picked ACLs, by host and principal (clientAcls); the last one asked for. */
+  private readonly clients: Map<string, ClientAcls> = new Map<string, ClientAcls>();
+  private lastClient: ClientAcls | null = null;
   // Scan state of one decide() call (the module is single-threaded and decide() is not re-entered).
   private sawAcl: bool = false;
   private allowIndex: i32 = -1;
@@ -434,10 +486,10 @@ export class AclAuthorizer {
       if (<u32>t >= 8) continue; // load() admits only concrete types
       let idx = unchecked(this.byType[t]);
       if (idx == null) {
-        idx = new ResourceIndex();
+        idx = new ResourceIndex(this.lists);
         unchecked(this.byType[t] = idx);
       }
-      idx.add(acl);
+      idx.add(acl, this.lists);
     }
     for (let t = 0; t < 8; t++) {
       const idx = unchecked(this.byType[t]);
@@ -518,41 +570,63 @@ export class AclAuthorizer {
   /** Objects this authorizer holds, about (runtime/collect.ts paces collections by them): per ACL, it, its strings, its place in the index. */
   heldObjects(): i32 { return this.acls.length * 6; }
 
+  /** The ACLs about this principal and host, as picked so far. */
+  private clientAcls(principal: string, host: string): ClientAcls {
+    const last = this.lastClient;
+    if (last != null && last.principal == principal && last.host == host) return last;
+    // A host has no NUL (an address): the key is the pair's alone.
+    const key = host + "\0" + principal;
+    let client: ClientAcls;
+    if (this.clients.has(key)) {
+      client = this.clients.get(key);
+    } else {
+      if (this.clients.size >= MAX_CLIENTS_KEPT) this.clients.clear();
+      client = new ClientAcls(principal, host, this.lists.length);
+      this.clients.set(key, client);
+    }
+    this.lastClient = client;
+    return client;
+  }
+
   /** Scans ACLs that apply to the resource: a DENY's index, or -1 (updating the scan state). */
-  private scan(list: Array<Acl>, principal: string, host: string, op: i32): i32 {
-    const n = list.length;
-    if (n > 0) this.sawAcl = true;
-    for (let i = 0; i < n; i++) {
-      const acl = unchecked(list[i]);
-      if (!aclMatches(acl, principal, host, op)) continue;
+  private scan(list: AclList, client: ClientAcls, op: i32): i32 {
+    if (list.acls.length > 0) this.sawAcl = true;
+    const about = client.about(list);
+    for (let i = 0, n = about.length; i < n; i++) {
+      const acl = unchecked(about[i]);
+      if (!aclCovers(acl, op)) continue;
       if (acl.permission == AclPermission.Deny) return acl.index;
       if (this.allowIndex < 0 || acl.index < this.allowIndex) this.allowIndex = acl.index;
     }
     return -1;
   }
 
-  /** The decision, packed (see decisionAllowed/decisionReason/decisionAclIndex). Allocates nothing. */
+  /**
+   * The decision, packed (see decisionAllowed/decisionReason/decisionAclIndex). Allocates only
+   * the first time a client's ACLs of a pattern are picked (ClientAcls).
+   */
   decide(principal: string, host: string, resourceType: i32, resourceName: string, operation: i32): i32 {
     if (this.superUsers.has(principal)) return pack(AuthzReason.SuperUser, -1);
     this.sawAcl = false;
     this.allowIndex = -1;
     const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
     if (idx != null) {
+      const client = this.clientAcls(principal, host);
       let deny = -1;
       const literal = idx.literal;
       if (literal.has(resourceName)) {
-        deny = this.scan(literal.get(resourceName), principal, host, operation);
+        deny = this.scan(literal.get(resourceName), client, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
       }
       const prefixed = idx.prefixed;
       const matched = prefixed.matching(resourceName);
       for (let i = 0, n = matched.length; i < n; i++) {
-        deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, operation);
+        deny = this.scan(unchecked(prefixed.groups[unchecked(matched[i])]).acls, client, operation);
         if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
       }
       deny = outOfWildcardReach(resourceName)
-        ? denyIn(idx.wildcard, principal, host, operation)
-        : this.scan(idx.wildcard, principal, host, operation);
+        ? denyIn(idx.wildcard, client, operation)
+        : this.scan(idx.wildcard, client, operation);
       if (deny >= 0) return pack(AuthzReason.DenyAcl, deny);
     }
     if (this.allowIndex >= 0) return pack(AuthzReason.AllowAcl, this.allowIndex);
@@ -580,15 +654,16 @@ export class AclAuthorizer {
     let sawAcl = false;
     const idx = <u32>resourceType < 8 ? unchecked(this.byType[resourceType]) : null;
     if (idx != null) {
+      const client = this.clientAcls(principal, host);
       const literal = idx.literal;
-      if (literal.has(resourceName)) sawAcl = pickAbout(literal.get(resourceName), principal, host, about) || sawAcl;
+      if (literal.has(resourceName)) sawAcl = pickAbout(literal.get(resourceName), client, about) || sawAcl;
       const prefixed = idx.prefixed;
       const matched = prefixed.matching(resourceName);
       for (let i = 0, n = matched.length; i < n; i++) {
-        sawAcl = pickAbout(unchecked(prefixed.groups[unchecked(matched[i])]).acls, principal, host, about) || sawAcl;
+        sawAcl = pickAbout(unchecked(prefixed.groups[unchecked(matched[i])]).acls, client, about) || sawAcl;
       }
-      if (outOfWildcardReach(resourceName)) pickDenies(idx.wildcard, principal, host, about);
-      else sawAcl = pickAbout(idx.wildcard, principal, host, about) || sawAcl;
+      if (outOfWildcardReach(resourceName)) pickDenies(idx.wildcard, client, about);
+      else sawAcl = pickAbout(idx.wildcard, client, about) || sawAcl;
     }
     for (let i = 0; i < operations.length; i++) {
       const op = unchecked(operations[i]);
