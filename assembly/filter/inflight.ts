@@ -8,6 +8,7 @@
 // forgotten request would let a later response be taken for the answer to another one.
 
 import { RequestHeader, RequestNote } from "./seam";
+import { noteRequestsWaiting } from "../runtime/collect";
 
 export class InFlight {
   constructor(
@@ -40,6 +41,7 @@ export class InFlightQueue {
   push(e: InFlight): bool {
     if (this.size >= this.max) return false;
     this.items.push(e);
+    noteRequestsWaiting(1);
     return true;
   }
 
@@ -53,6 +55,7 @@ export class InFlightQueue {
     if (this.head >= this.items.length) return;
     unchecked(this.items[this.head] = null); // let the GC have it
     this.head++;
+    noteRequestsWaiting(-1);
     const n = this.items.length;
     if (this.head == n) {
       this.items.length = 0;
@@ -66,6 +69,7 @@ export class InFlightQueue {
   /** Forgets every waiting request (the connection is gone); the bytes they kept counted (InFlight.held). */
   clear(): i64 {
     let held: i64 = 0;
+    noteRequestsWaiting(-this.size);
     for (let i = this.head; i < this.items.length; i++) {
       const e = unchecked(this.items[i]);
       if (e != null) held += e.held;

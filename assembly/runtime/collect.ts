@@ -42,6 +42,8 @@ const EVERY_SAFE_POINT: bool = isDefined(COLLECT_AT_EVERY_SAFE_POINT);
 const COLLECT_AFTER_FRAMES: u32 = 512;
 const COLLECT_AFTER_HELD_BYTES: i64 = 1 << 20;
 const OBJECTS_PER_CONNECTION: i64 = 45;
+// A request waiting for the broker's answer: its entry, header, note, a refusal's answer.
+const OBJECTS_PER_WAITING_REQUEST: i64 = 8;
 const OBJECTS_PER_FRAME: i64 = 5;
 const HELD_BYTES_PER_OBJECT: i64 = 180;
 const MAX_FRAMES_BETWEEN: i64 = 32768;
@@ -51,6 +53,12 @@ const MAX_HELD_BYTES_BETWEEN: i64 = 32 << 20;
 let connections: i64 = 0;
 /** Objects the configuration in force holds (setConfiguredObjects). */
 let configured: i64 = 0;
+/**
+ * Requests of every connection waiting for the broker's answers (noteRequestsWaiting). Up to
+ * filter.maxInFlight a connection: a client pipelining 16,000 requests under a raised limit
+ * made each collection walk all those before it, and the chunk cost the square of its requests.
+ */
+let waiting: i64 = 0;
 let framesAllowed: u32 = COLLECT_AFTER_FRAMES;
 let heldBytesAllowed: i64 = COLLECT_AFTER_HELD_BYTES;
 
@@ -64,6 +72,12 @@ export function noteConnectionClosed(): void {
   pace();
 }
 
+/** `delta` more requests (fewer, if negative) wait for the broker's answers. */
+export function noteRequestsWaiting(delta: i32): void {
+  waiting = max(waiting + <i64>delta, 0);
+  pace();
+}
+
 /** The configuration now in force holds about `objects` objects. */
 export function setConfiguredObjects(objects: i32): void {
   configured = <i64>max(objects, 0);
@@ -71,7 +85,7 @@ export function setConfiguredObjects(objects: i32): void {
 }
 
 /** Long-lived objects a collection walks, estimated. */
-function liveObjects(): i64 { return connections * OBJECTS_PER_CONNECTION + configured; }
+function liveObjects(): i64 { return connections * OBJECTS_PER_CONNECTION + configured + waiting * OBJECTS_PER_WAITING_REQUEST; }
 
 function pace(): void {
   const objects = liveObjects();
