@@ -109,26 +109,51 @@ function formatDouble(v: f64): string {
 
 const HEX = "0123456789abcdef";
 
+/**
+ * `s` as a JSON string, in one allocation: its length counted first, then written. A client's
+ * name may be 32,760 control characters, and a piece per escape was garbage the minimal
+ * runtime keeps until the callback ends: 125 such names in one request, each quoted for a
+ * policy service, came to hundreds of MiB.
+ */
 export function quote(s: string): string {
-  if (plainTo(s, s.length, false)) return quoted(s, s.length);
-  const out = new Array<string>();
-  out.push("\"");
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  if (plainTo(s, n, false)) return quoted(s, n);
+  let len = 2;
+  for (let i = 0; i < n; i++) len += escapedLength(s.charCodeAt(i));
+  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  let at = changetype<usize>(out);
+  store<u16>(at, 0x22);
+  at += 2;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (isPlain(c)) continue;
-    if (i > start) out.push(s.substring(start, i));
-    start = i + 1;
-    if (c == 0x22) out.push("\\\"");
-    else if (c == 0x5c) out.push("\\\\");
-    else if (c == 0x0a) out.push("\\n");
-    else if (c == 0x0d) out.push("\\r");
-    else if (c == 0x09) out.push("\\t");
-    else out.push("\\u00" + HEX.charAt(c >> 4) + HEX.charAt(c & 15));
+    if (isPlain(c)) {
+      store<u16>(at, <u16>c);
+      at += 2;
+      continue;
+    }
+    store<u16>(at, 0x5c);
+    if (c == 0x22 || c == 0x5c) store<u16>(at, <u16>c, 2);
+    else if (c == 0x0a) store<u16>(at, 0x6e, 2); // n
+    else if (c == 0x0d) store<u16>(at, 0x72, 2); // r
+    else if (c == 0x09) store<u16>(at, 0x74, 2); // t
+    else {
+      // Below 0x20: \u00XX.
+      store<u16>(at, 0x75, 2);
+      store<u16>(at, 0x30, 4);
+      store<u16>(at, 0x30, 6);
+      store<u16>(at, HEX.charCodeAt(c >> 4), 8);
+      store<u16>(at, HEX.charCodeAt(c & 15), 10);
+    }
+    at += <usize>escapedLength(c) << 1;
   }
-  if (start < s.length) out.push(s.substring(start));
-  out.push("\"");
-  return join(out);
+  store<u16>(at, 0x22);
+  return out;
+}
+
+/** The characters quote() writes for `c`. */
+@inline function escapedLength(c: i32): i32 {
+  if (isPlain(c)) return 1;
+  return c == 0x22 || c == 0x5c || c == 0x0a || c == 0x0d || c == 0x09 ? 2 : 6;
 }
 
 /**
