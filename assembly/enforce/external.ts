@@ -26,6 +26,7 @@ import { warnBounded } from "./warnings";
 import { resumeRequests } from "../filter/seam";
 import { resourceTypeName, operationName } from "../policy/acl";
 import { count } from "./observe";
+import { noteHeldFrame } from "../runtime/collect";
 
 /** How long a failed call's outcome (failOpen) stands before the question is asked again. */
 const FAILURE_HOLD_MS: i64 = 1000;
@@ -152,7 +153,18 @@ const ENVOY_TIMEOUT_BODY = "upstream request timeout";
 /** A connection has at most maxPendingCalls / CONNECTION_SHARE calls in flight for its requests, and as many for its responses. */
 const CONNECTION_SHARE: i32 = 8;
 
+/**
+ * Bytes the VM's calls in flight may hold: their bodies, which Envoy keeps until the answer
+ * comes, and their keys, which the VM keeps. A count alone (maxPendingCalls) let 1,000
+ * questions about names of 32,760 control characters (6 bytes each, escaped) hold 182 MiB
+ * of bodies. Past it a question is refused as past maxPendingCalls, unless none is in flight.
+ */
+const PENDING_BYTES: i64 = 16 << 20;
+let pendingBytes: i64 = 0;
+
 class Call {
+  /** What the call holds in flight (PENDING_BYTES). */
+  bytes: i64 = 0;
   /** The connections whose waiting request needs this answer. */
   waiting: Array<ExternalAuthorizer> = new Array<ExternalAuthorizer>();
   /** The connection whose response asked (no request waits for it): its unawaitedCalls. */
@@ -221,7 +233,23 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
       return outcome(call, false, "", "over external.maxPendingCalls (" + s.maxPendingCalls.toString() + ") questions in flight", false, false).allowed
         ? Answer.Allowed : Answer.Denied;
     }
-    if (!send(call, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
+    // The key alone (the body is longer) says whether the question is past the bytes, before
+    // its body is made: garbage then, for each name of a request that fills them.
+    call.bytes = <i64>key.length << 1;
+    let body: ArrayBuffer | null = null;
+    if (pendingBytes + call.bytes <= PENDING_BYTES || callsByToken.size == 0) {
+      body = String.UTF8.encode(q.input());
+      // The question's JSON and its bytes: garbage once sent, counted towards the next collection.
+      noteHeldFrame(body.byteLength * 3);
+      call.bytes += <i64>body.byteLength;
+    }
+    if (body == null || (pendingBytes + call.bytes > PENDING_BYTES && callsByToken.size > 0)) {
+      count("kafka.external.over_pending_limit");
+      return outcome(call, false, "", "over " + (PENDING_BYTES >> 20).toString() + " MiB of questions in flight", false, false).allowed
+        ? Answer.Allowed : Answer.Denied;
+    }
+    if (!send(call, body!, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
+    pendingBytes += call.bytes;
     const a = call.asker;
     if (a != null) a.unawaitedCalls++;
   }
@@ -269,9 +297,8 @@ function keep(key: string, d: ExternalDecision, maxEntries: i32): void {
   recentBytes += bytes;
 }
 
-function send(call: Call, contextId: u32): bool {
+function send(call: Call, body: ArrayBuffer, contextId: u32): bool {
   const s = call.settings;
-  const body = String.UTF8.encode(call.question.input());
   const headers = [":method", "POST", ":path", s.path, ":authority", s.authority.length > 0 ? s.authority : s.cluster,
     "content-type", "application/json"];
   // The call belongs to the root context: it outlives any one connection, and its answer is
@@ -298,6 +325,7 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   const call = callsByToken.get(k);
   callsByToken.delete(k);
   callsByKey.delete(call.key);
+  pendingBytes = max(0, pendingBytes - call.bytes);
   const asker = call.asker;
   if (asker != null) asker.unawaitedCalls--;
   let d: ExternalDecision;

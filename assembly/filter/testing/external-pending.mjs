@@ -11,7 +11,10 @@
 //   - another client's question, asked while one client's request names 1,000 topics, is asked
 //     and waits for its answer, and is allowed;
 //   - the flooding request is decided once all its questions are answered, every one asked once;
-//   - one connection never has more than maxPendingCalls / 8 calls in flight for its requests.
+//   - one connection never has more than maxPendingCalls / 8 calls in flight for its requests;
+//   - the calls in flight hold at most 16 MiB (bodies and keys): a count alone let 1,000 calls
+//     about names of 32,000 control characters hold 182 MiB of bodies. A request of 125 such
+//     names asks within that, and the rest once answers make room, until it is decided.
 //
 //   node assembly/filter/testing/external-pending.mjs [build/filter.wasm]
 // Prints "N passed, M failed"; exits non-zero on any failure.
@@ -69,5 +72,30 @@ const askedNames = h.httpCalls.map(nameOf).filter((n) => n.startsWith("made-up-"
 check("every name of the flooding request asked once", askedNames.length === 1000 && new Set(askedNames).size === 1000, `${askedNames.length} calls`);
 check("at most maxPendingCalls / 8 in flight for it at a time", most <= 125, `${most}`);
 check("the flooding request is decided (allowed: passed on as it came)", flooder.output(DOWNSTREAM).equals(flood), `${flooder.output(DOWNSTREAM).length} bytes upstream after ${rounds} rounds`);
+
+// Bytes in flight: a fresh VM, one request of 125 names of 32,000 control characters (each
+// question's body about 192 KB escaped).
+{
+  const b = new Host(WASM, { config });
+  if (b.start() !== 1 || b.addRoot(2, "kafka_resume") !== 1) throw new Error("configure: " + JSON.stringify(b.logs.slice(-2)));
+  const c = b.connect(201, { "source.address": "10.0.0.9:40000", "destination.address": "127.0.0.1:19096", plugin_name: "kafka-opa" },
+    { before: [{ id: 200, root: 2 }] });
+  const long = Array.from({ length: 125 }, (_, i) => "\u0001".repeat(32000) + "-" + i);
+  const frame = metadataV1(9, long);
+  c.feed(DOWNSTREAM, frame);
+  let heaviest = 0, rounds = 0, first = b.pendingCalls().length;
+  while (b.pendingCalls().length && rounds < 100) {
+    const pending = b.pendingCalls();
+    heaviest = Math.max(heaviest, pending.reduce((n, call) => n + call.body.length, 0));
+    for (const call of pending) b.answer(call.token, { body: { result: true } });
+    rounds++;
+  }
+  check("calls in flight hold at most 16 MiB of bodies", heaviest <= 16 * 1048576 && first < 125,
+    `${(heaviest / 1048576).toFixed(1)} MiB at most, ${first} calls at first`);
+  const asked = b.httpCalls.map(nameOf).filter((n) => n.startsWith("\u0001"));
+  check("every long name asked once, the request decided (allowed: passed on as it came)",
+    new Set(asked).size === 125 && asked.length === 125 && c.output(DOWNSTREAM).equals(frame),
+    `${asked.length} calls, ${new Set(asked).size} names, ${c.output(DOWNSTREAM).length} bytes upstream after ${rounds} rounds`);
+}
 
 done();
