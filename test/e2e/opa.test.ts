@@ -17,12 +17,12 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { e2e, type Ctx, type ApiNeed } from "./lib/harness";
 import { unique, ROOT, USERS, BROKER_INTERNAL, type UserName } from "./lib/env";
-import { stats, delta, K, logMark, waitForAudit, filterLogSince } from "./lib/envoy";
+import { stats, delta, K, logMark, logSince, brief, waitForAudit, filterLogSince } from "./lib/envoy";
 import { CONSOLE_JARS, writeSaslProperties } from "./lib/drivers";
 import { run } from "./lib/proc";
 import {
   Wire, ERR, produce, produceErrors, metadata, metadataTopics, signIn, directAdmin, directKafka, ensureTopics, highWatermark, corrOf, apiVersions,
-  request, response,
+  request, response, WASM_FAILURE,
 } from "./lib/attack";
 import { client, producer, consume, errorTypes, rejection } from "./lib/kafkajs";
 import { make } from "./lib/proc";
@@ -327,3 +327,29 @@ e2e("a request waiting for OPA holds up neither other connections nor the order 
     assert.ok(delta(before, after, K("requests_waited")) >= 2, "requests waited");
   });
 }, 60_000);
+
+// Adversarial (a review's finding): the filter quotes every name it asks OPA about. Its JSON
+// quoting joined a piece per escaped character with AssemblyScript's Array.join, which at the
+// filter's build settings copies quadratically: one Metadata naming a topic of 32,760 U+0001
+// characters grew the VM until it trapped, taking every connection of its Envoy worker. Now
+// the question is asked, OPA refuses it, the client gets TOPIC_AUTHORIZATION_FAILED on a
+// connection that stays up, and the worker serves the next client.
+e2e("a topic name of 32,760 control characters asked of OPA: refused with TOPIC_AUTHORIZATION_FAILED, no Wasm failure, the next client served", async (c) => {
+  const name = "\u0001".repeat(32760);
+  const mark = opaMark();
+  const log = logMark();
+  const w = await signedIn(c, OPA, "bob");
+  await w.send(await request(3, 1, 7, { topics: [{ name }] }));
+  const f = await w.next(20_000);
+  assert.ok(f !== null, `an answer to the Metadata (closed: ${w.closed}, ${w.error ?? ""})`);
+  const topics = (await response(f, 3, 1)).topics as Array<{ name: string; errorCode: number }>;
+  assert.deepEqual(topics.map((t) => [t.name.length, t.errorCode]), [[32760, ERR.TOPIC_AUTHORIZATION_FAILED]]);
+  assert.ok(about(decisionsSince(mark), name, "DESCRIBE").length > 0, "OPA was asked about the name, written exactly");
+  const failures = logSince(log).filter((l) => WASM_FAILURE.test(l));
+  assert.deepEqual(failures.map(brief), [], "no Wasm runtime error in Envoy's log");
+  const next = await signedIn(c, OPA, "alice");
+  const topic = unique("orders.opa-", "after");
+  await ensureTopics(await directAdmin(c), [topic]);
+  const [error] = await timedProduce(next, 9, topic);
+  assert.equal(error, ERR.NONE, "alice produces after it");
+});
