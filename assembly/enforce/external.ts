@@ -6,9 +6,9 @@
 // and the request that asked waits (Verdict.wait: its bytes stay in Envoy's buffer, other
 // connections go on); the answer is cached for `cacheTtlMs`, and every connection waiting for
 // it is resumed, which offers the same request to the checks again. A call that fails (no
-// answer within `timeoutMs`, a status other than 200, a body that is not a decision) answers
+// answer within `timeoutMs`, a 502, 503 or 504, a body that is not a decision) answers
 // `failOpen` and holds for at most FAILURE_HOLD_MS, so that a service that is down is not
-// asked once per request.
+// asked once per request; any other status is a failure that denies whatever failOpen says.
 //
 // The input document is Envoy's ext_authz input (attributes.source / destination) plus the
 // Kafka fields; it holds only what the cache key holds, so a cached answer is the answer:
@@ -338,8 +338,13 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
     if (status == "504" && text == ENVOY_TIMEOUT_BODY) {
       d = decided(call, false, "", "no answer within " + call.settings.timeoutMs.toString() + " ms");
     } else if (status != "200") {
+      // failOpen is for a service that cannot answer: unreachable or overloaded (502, 503, 504),
+      // or an answer without a status. One that answers this question with an error (a 4xx; a
+      // 500 such as OPA's evaluation or conflict errors, which a crafted name can provoke) has
+      // not failed: opened, such a name would be a way past the policy.
+      const unavailable = status == null || status == "502" || status == "503" || status == "504";
       d = decided(call, false, "", "HTTP status " + (status != null ? printable(status, 16) : "missing") +
-        (text.length > 0 ? ": " + printable(text, 120) : ""));
+        (text.length > 0 ? ": " + printable(text, 120) : ""), false, unavailable);
     } else {
       d = readDecision(call, text);
     }
@@ -386,8 +391,8 @@ function readDecision(call: Call, text: string): ExternalDecision {
 }
 
 /** The outcome of `call` (see outcome), kept in the cache for the next asking. */
-function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false): ExternalDecision {
-  const d = outcome(call, answeredOk, reason, failure, allowed, true);
+function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false, mayOpen: bool = true): ExternalDecision {
+  const d = outcome(call, answeredOk, reason, failure, allowed, mayOpen);
   if (older.has(call.key)) older.delete(call.key);
   keep(call.key, d, call.settings.maxCacheEntries);
   return d;

@@ -1,6 +1,7 @@
 // What the policy service's answers decide, under the mock Envoy host, with failOpen true:
-// failOpen is for a service that cannot answer (no answer, a timeout, a status other than 200,
-// a body that is not JSON). A 200 whose result is an object without "allowed" is an answer:
+// failOpen is for a service that cannot answer (no answer, a timeout, a 502, 503 or 504, a body
+// that is not JSON); a status that answers the question with an error (a 500 such as OPA's
+// evaluation errors, a 4xx) is a denial. A 200 whose result is an object without "allowed" is an answer:
 // OPA's answer when the rule is a partial object (`decision.allowed if ...`,
 // `decision.reason := ...`) and its "allowed" is undefined for the input, as a complete rule
 // undefined for the input has no "result" at all (a denial). On 47118a7 it was taken for a
@@ -45,8 +46,15 @@ for (const [body, expected] of [
   [{}, "denied"],
 ]) check(`failOpen true, answer ${JSON.stringify(body)}: ${expected}`, outcome(body) === expected, outcome(body));
 
-// Failures still fail open, as configured.
+// Failures still fail open, as configured: a service that cannot answer.
 check("failOpen true, HTTP 503: allowed", outcome({ result: false }, 503) === "allowed");
+check("failOpen true, HTTP 502: allowed", outcome("upstream connect error", 502) === "allowed");
 check("failOpen true, a body that is not JSON: allowed", outcome("<html>") === "allowed");
+// A service that answers the question with an error has not failed: OPA's 500 for an
+// evaluation or conflict error, which a crafted name can provoke, or a 4xx. Opened, such a
+// name would be a way past the policy.
+const opa500 = { code: "internal_error", message: "eval_conflict_error: complete rules must not produce multiple outputs" };
+check("failOpen true, HTTP 500 (OPA's evaluation error): denied", outcome(opa500, 500) === "denied", outcome(opa500, 500));
+check("failOpen true, HTTP 400: denied", outcome({ code: "invalid_parameter" }, 400) === "denied", outcome({ code: "invalid_parameter" }, 400));
 
 done();

@@ -348,14 +348,17 @@ const STOP = 1, CONTINUE = 0;
     ["no answer (0 headers: Envoy's call was reset)", (h, call) => h.failCall(call.token), /failed \(no answer \(the connection to the service failed or was reset\)\)/],
     ["Envoy's timeout (504 \"upstream request timeout\")", (h, call) => h.answer(call.token, { status: 504, body: "upstream request timeout" }),
       /failed \(no answer within 500 ms\)/],
-    ["HTTP 500", (h, call) => h.answer(call.token, { status: 500, body: { result: true } }), /failed \(HTTP status 500: \{"result":true\}\)/],
+    ["HTTP 503", (h, call) => h.answer(call.token, { status: 503, body: { result: true } }), /failed \(HTTP status 503: \{"result":true\}\)/],
+    // The service answered this question with an error (OPA's evaluation and conflict errors,
+    // which a crafted name can provoke): denied whatever failOpen says.
+    ["HTTP 500", (h, call) => h.answer(call.token, { status: 500, body: { result: true } }), /failed \(HTTP status 500: \{"result":true\}\)/, false],
     ["headers without :status", (h, call) => h.answer(call.token, { status: null, headers: [["content-type", "application/json"]], body: { result: true } }),
       /failed \(HTTP status missing: \{"result":true\}\)/],
     ["a body that is not JSON", (h, call) => h.answer(call.token, { body: "<html>" }), /failed \(the answer is not a JSON object/],
     ["a result that is neither", (h, call) => h.answer(call.token, { body: { result: "yes" } }), /failed \(the answer's result is neither/],
     ["the call cannot be made", null, /failed \(the call could not be made\)/],
   ];
-  for (const [what, deliver, logged] of cases) {
+  for (const [what, deliver, logged, opens = true] of cases) {
     for (const failOpen of [false, true]) {
       const name = `4: ${what}, failOpen ${failOpen}`;
       let r;
@@ -372,10 +375,11 @@ const STOP = 1, CONTINUE = 0;
         outcome.logs = h.logs;
         c.close();
       }
-      check(`${name}: ${failOpen ? "allowed" : "denied"}`, r === (failOpen ? "allowed" : "denied"), r);
+      const open = failOpen && opens;
+      check(`${name}: ${open ? "allowed" : "denied"}`, r === (open ? "allowed" : "denied"), r);
       const w = outcome.logs.filter((l) => l.level >= 3 && logged.test(l.msg));
       check(`${name}: the failure is logged with what failOpen did`, w.length === 1 &&
-        w[0].msg.endsWith(failOpen ? "allowing (failOpen)" : "denying"), show(outcome.logs));
+        w[0].msg.endsWith(open ? "allowing (failOpen)" : "denying"), show(outcome.logs));
     }
   }
   // Answers that are decisions, whatever failOpen says.
