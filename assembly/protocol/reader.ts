@@ -10,6 +10,7 @@ import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
 import { recentName } from "./names";
 import { inPlace, inPlaceNotYet, makeReadable, readableEnd } from "./in-place";
+import { noteElementsRead } from "../runtime/collect";
 /** Label id -> "Struct.Field"; the generated codecs' table installs itself here (messages/labels.ts). */
 export type LabelNames = (id: i32) => string;
 
@@ -351,6 +352,10 @@ export class Reader {
   private takeElements<F>(n: i32, field: F): bool {
     if (n <= this.elementsLeft) {
       this.elementsLeft -= n;
+      // Each element read becomes objects (and what the policy builds of it: refusals, their
+      // answers), garbage once the frame is done: far more than its bytes, which is all the
+      // framer counts towards the next collection.
+      noteElementsRead(n);
       return true;
     }
     this.fail(field, "more than " + elementLimit.toString() + " array elements and tagged fields in one frame");
