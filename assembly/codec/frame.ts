@@ -9,6 +9,7 @@ import { ResponseHeaderData } from "../messages/ResponseHeader";
 import {
   apiName, isSupported, newRequest, newResponse, requestHeaderVersion, responseHeaderVersion,
 } from "../messages/apis";
+import { noteElementsRead } from "../runtime/collect";
 
 export class DecodedRequest {
   header: RequestHeaderData = new RequestHeaderData();
@@ -99,6 +100,7 @@ export function decodeRequestWith(frame: Uint8Array, asBroker: bool, readBody: B
   d.headerVersion = requestHeaderVersion(apiKey, version);
   d.header.read(r, d.headerVersion);
   d.body = readBody(apiKey, r, version);
+  noteElementsRead(r.elementsRead());
   d.error = d.body == null ? noCodec("reader", apiKey, "requests") : readProblem(r, "request", asBroker);
   d.brokerMayRead = d.error.length > 0 && (d.body == null || r.brokerMayRead);
   return d;
@@ -118,6 +120,7 @@ export function decodeResponseWith(frame: Uint8Array, apiKey: i16, version: i16,
   d.headerVersion = responseHeaderVersion(apiKey, version);
   d.header.read(r, d.headerVersion);
   d.body = readBody(apiKey, r, version);
+  noteElementsRead(r.elementsRead());
   d.error = d.body == null ? noCodec("reader", apiKey, "responses") : readProblem(r, "response");
   return d;
 }

@@ -10,7 +10,6 @@ import { RawTaggedField } from "./tagged";
 import { decodeUtf8 } from "./utf8";
 import { recentName } from "./names";
 import { inPlace, inPlaceNotYet, makeReadable, readableEnd } from "./in-place";
-import { noteElementsRead } from "../runtime/collect";
 /** Label id -> "Struct.Field"; the generated codecs' table installs itself here (messages/labels.ts). */
 export type LabelNames = (id: i32) => string;
 
@@ -70,6 +69,8 @@ export class Reader {
   errorOffset: i32 = -1;
   /** Array elements and tagged fields this reader may still take (limitElements). */
   private elementsLeft: i32 = NO_ELEMENT_LIMIT;
+  /** elementsLeft when the reader was set over its frame. */
+  private elementsAtStart: i32 = NO_ELEMENT_LIMIT;
   /**
    * Set with a failure that Kafka's own reader may not make: a known tagged field whose value
    * does not fill its size exactly, or whose size runs past the frame. Kafka's generated
@@ -101,9 +102,13 @@ export class Reader {
     this.error = "";
     this.errorOffset = -1;
     this.elementsLeft = elementLimit;
+    this.elementsAtStart = elementLimit;
     this.brokerMayRead = false;
     return this;
   }
+
+  /** Array elements and tagged fields read since over(). */
+  elementsRead(): i32 { return this.elementsAtStart - this.elementsLeft; }
 
   /** Lets go of the bytes read (see over()). */
   release(): void {
@@ -352,10 +357,6 @@ export class Reader {
   private takeElements<F>(n: i32, field: F): bool {
     if (n <= this.elementsLeft) {
       this.elementsLeft -= n;
-      // Each element read becomes objects (and what the policy builds of it: refusals, their
-      // answers), garbage once the frame is done: far more than its bytes, which is all the
-      // framer counts towards the next collection.
-      noteElementsRead(n);
       return true;
     }
     this.fail(field, "more than " + elementLimit.toString() + " array elements and tagged fields in one frame");

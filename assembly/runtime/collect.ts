@@ -120,8 +120,9 @@ export function collectBetweenFrames(): void {
 export function noteHeldFrame(bytes: i32): void { heldBytes += bytes; }
 
 /**
- * `n` array elements or tagged fields were read (protocol/reader.ts): each a decoded object or
- * more, and the refusal, answer and audit record the policy may make of it. A frame's bytes
+ * `n` array elements or tagged fields were decoded into objects (codec/frame.ts; not the views'
+ * walks, which allocate nothing per element): each an object or more, and the refusal, answer
+ * and audit record the policy may make of it. A frame's bytes
  * alone undercount that by up to 100 times (a Produce partition refused: 6 bytes, some 600
  * allocated), and a client pipelining such frames grew a VM by 128 MiB before a collection came
  * due, where each frame alone grows it by 1.5 MiB.
