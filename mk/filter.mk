@@ -28,7 +28,8 @@
 #                       what any names cost (chosen-costs.mjs, counted on filter-work.wasm),
 #                       the garbage of pipelined requests of many small elements counted towards
 #                       the next collection (pipelined-garbage.mjs), a
-#                       TLS subject's naming linear in its length (subject-costs.mjs); the
+#                       TLS subject's naming linear in its length (subject-costs.mjs), streams
+#                       heartbeats not judging a stored topology's topics again (streams-costs.mjs); the
 #                       oracle sweep, the waits, in-envoy, in-place and leader-endpoints again on
 #                       build/filter-stress.wasm (garbage
 #                       collected at every safe point, bytes not fetched in place poisoned)
@@ -103,6 +104,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/chosen-costs.mjs $(FILTER_WORK_WASM)
 	node assembly/filter/testing/pipelined-garbage.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/subject-costs.mjs $(FILTER_WORK_WASM)
+	node assembly/filter/testing/streams-costs.mjs $(FILTER_WORK_WASM) $(ORACLE_FRAMES)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

@@ -33,6 +33,7 @@ import { GROUP_ID_NOT_FOUND, COORDINATOR_LOAD_IN_PROGRESS } from "../protocol/er
 import { ResponseRewrite } from "./rewrite";
 import { Session } from "./session";
 import { nowNs } from "../runtime/host";
+import { Policy } from "../policy/policy";
 
 const FRESH_NS: i64 = 60_000_000_000;
 const NO_GROUP_FRESH_NS: i64 = 2_000_000_000;
@@ -55,6 +56,16 @@ export class StoredTopology {
     readonly internalTopics: Array<TopicInfo>,
     readonly atNs: i64,
   ) {}
+
+  /**
+   * Per principal and host ("principal\nhost"), under `judgedUnder`: the internal topics whose
+   * creation the policy could refuse them (apis/groups.ts refusableInternalTopics). Every
+   * heartbeat of the group is judged on them, and a heartbeat carries none of its topology's
+   * bytes: judged again at each, a topology of 8,000 internal topics made each 70-byte
+   * heartbeat cost 735,000 steps, a chunk of them pipelined hundreds of milliseconds.
+   */
+  readonly judged: Map<string, Array<TopicInfo>> = new Map<string, Array<TopicInfo>>();
+  judgedUnder: Policy | null = null;
 
   freshAt(now: i64): bool { return now >= this.atNs && now - this.atNs <= (this.exists ? FRESH_NS : NO_GROUP_FRESH_NS); }
 }

@@ -82,7 +82,7 @@ import { Refusals, answer, TopicRefusals, checkTopics, NamedRefusals, SplitRefus
 import {
   isInternalTopic, isValidTopicName, clusterAllows, createAclRefusal, createLimitRefusal, authorizedOperations, mayCreate, mayCreateEveryTopic,
 } from "./topics";
-import { knownTopology, forgetTopology, takeLookupError, internalTopicsOf } from "../streams-topologies";
+import { knownTopology, forgetTopology, takeLookupError, internalTopicsOf, StoredTopology } from "../streams-topologies";
 import { join } from "../../runtime/strings";
 
 /**
@@ -1247,11 +1247,9 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
       + groupId + " from the broker; retry.");
   }
   const missing = new Array<StreamsTopicInfo>();
-  const topics = stored.internalTopics;
+  const topics = refusableInternalTopics(ctx, stored, everyTopic);
   for (let i = 0; i < topics.length; i++) {
     const topic = unchecked(topics[i]);
-    // Created or not, nothing would refuse it: no need to know.
-    if (mayCreate(ctx, topic.name, everyTopic) && !limitsMayRefuse(ctx, topic)) continue;
     if (ctx.unknownPartitionCounts.length >= MAX_COUNTS_ASKED) break;
     const partitions = freshPartitionCount(topic.name, now);
     if (partitions < 0) ctx.unknownPartitionCounts.push(topic.name);
@@ -1290,6 +1288,39 @@ function storedTopologyRefusal(ctx: RequestContext, groupId: string): StreamsGro
       + "limits.createTopics: " + join(distinct(violations), "; ") + ".");
   }
   return null;
+}
+
+/** Principals (with hosts) a stored topology remembers its judging for, before it starts over. */
+const MAX_JUDGED_PRINCIPALS = 16;
+
+/**
+ * The stored topology's internal topics whose creation the policy could refuse this principal
+ * (no CREATE, or limits.createTopics): created or not, nothing would refuse the others, so
+ * their existence need not be known. Remembered per principal and host for as long as the
+ * topology is (it cannot change while stored); judged afresh under another policy, or where
+ * an answer may change or must be traced (a policy service, a trace).
+ */
+function refusableInternalTopics(ctx: RequestContext, stored: StoredTopology, everyTopic: bool): Array<StreamsTopicInfo> {
+  const remember = ctx.external == null && ctx.trace == null;
+  const key = ctx.session.principal + "\n" + ctx.session.host;
+  if (remember) {
+    if (stored.judgedUnder !== ctx.policy) {
+      stored.judged.clear();
+      stored.judgedUnder = ctx.policy;
+    }
+    if (stored.judged.has(key)) return stored.judged.get(key);
+  }
+  const refusable = new Array<StreamsTopicInfo>();
+  const topics = stored.internalTopics;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = unchecked(topics[i]);
+    if (!mayCreate(ctx, topic.name, everyTopic) || limitsMayRefuse(ctx, topic)) refusable.push(topic);
+  }
+  if (remember) {
+    if (stored.judged.size >= MAX_JUDGED_PRINCIPALS) stored.judged.clear();
+    stored.judged.set(key, refusable);
+  }
+  return refusable;
 }
 
 /** The answer refusing a heartbeat's topology, or null when it may go to the broker. */
