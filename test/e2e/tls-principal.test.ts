@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { e2e, type Ctx } from "./lib/harness";
 import { ROOT, RUN, POLICY_FILE, TLS_CA, TLS_DIR, type TlsFiles } from "./lib/env";
 import { stats, stat, K, logSince, reloadPolicy } from "./lib/envoy";
-import { Wire } from "./lib/attack";
+import { Wire, apiVersions, afterAttack, envoyRssMiB } from "./lib/attack";
 import { requestFrame, decodeResponse } from "../bench/lib/wire";
 import { seededRandom } from "../lib/seeded-random";
 
@@ -252,3 +252,25 @@ e2e("under ssl.principal.mapping.rules (filter.sslPrincipalMappingRules) each cl
   assert.equal(lines.length, unnamed, "a line for each certificate no rule fits");
 });
 
+
+// Adversarial (a review's finding): the filter names a TLS client from Envoy's text of its
+// certificate's subject, as Kafka would. It built the reading of each RDN by appending to a
+// string, each append copying all before it and every copy kept until the callback ended: a
+// subject of 4,000 RDNs grew the VM by 512 MiB, longer ones past what a VM may have (a trap,
+// every connection of the worker with it). A CA that signs what its users ask for in a
+// subject is all it takes. Now the naming is linear: the client is named (or refused) like
+// any other, and the worker serves the next clients.
+e2e("a client certificate whose subject has 4,500 RDNs: its connection is served or refused, no Wasm failure, Envoy's memory sane, the next clients served", async (c: Ctx) => {
+  const subject = Array.from({ length: 4500 }, (_, i) => `/OU=unit-${String(i).padStart(5, "0")}`).join("") + `/CN=tls-many-${RUN}`;
+  const files = issue("many-rdns", subject);
+  const rssBefore = envoyRssMiB();
+  const w = await Wire.open("tls", files, 10_000);
+  c.cleanup(() => w.destroy());
+  await w.send(await apiVersions(1));
+  const answered = await w.next(20_000);
+  const grown = envoyRssMiB() - rssBefore;
+  c.t.diagnostic(`${answered !== null ? "answered" : `closed: ${w.closed} ${w.error ?? ""}`}; Envoy's RSS grew by ${grown.toFixed(0)} MiB`);
+  // Naming it once per VM: a few MiB (543 MiB before the fix).
+  assert.ok(grown < 64, `Envoy's RSS grew by ${grown.toFixed(0)} MiB naming one client`);
+  await afterAttack(c, "tls");
+});
