@@ -261,6 +261,8 @@ e2e("under ssl.principal.mapping.rules (filter.sslPrincipalMappingRules) each cl
 // subject is all it takes. Now the naming is linear: the client is named (or refused) like
 // any other, and the worker serves the next clients.
 e2e("a client certificate whose subject has 4,500 RDNs: its connection is served or refused, no Wasm failure, Envoy's memory sane, the next clients served", async (c: Ctx) => {
+  // The policy as the suite's other files have it (the tests above load mapping rules).
+  await reloadPolicy(POLICY_FILE);
   const subject = Array.from({ length: 4500 }, (_, i) => `/OU=unit-${String(i).padStart(5, "0")}`).join("") + `/CN=tls-many-${RUN}`;
   const files = issue("many-rdns", subject);
   const rssBefore = envoyRssMiB();
