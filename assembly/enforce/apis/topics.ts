@@ -996,7 +996,7 @@ class DeletionEntries {
     this.ids = listedTwice(ids);
   }
 
-  /** Kafka's answer to the entry before any ACL ("" when it drops it, answered already), or null: checked. */
+  /** Kafka's answer to the entry before any ACL (ALREADY_ANSWERED: a duplicate answered with its first), or null: checked as usual. */
   invalid(ctx: RequestContext, name: string | null, id: Uuid): DeletableTopicResult | null {
     if (name == null && id.isZero()) {
       ctx.deny("TOPIC:", "neither a name nor an id (Kafka deletes nothing for it)", INVALID_REQUEST);

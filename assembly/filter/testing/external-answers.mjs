@@ -12,16 +12,10 @@
 
 import { Host, DOWNSTREAM } from "./host.mjs";
 import { checker } from "./frames.mjs";
-import { i16, i32, sized } from "./kafka-bytes.mjs";
+import { metadataV1 } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const { check, done } = checker();
-
-/** Metadata v1 naming `names`: passed on as it came when every one is allowed. */
-function metadataV1(corr, names) {
-  const header = Buffer.concat([i16(3), i16(1), i32(corr), i16(4), Buffer.from("test")]);
-  return sized(Buffer.concat([header, i32(names.length), ...names.map((s) => Buffer.concat([i16(s.length), Buffer.from(s)]))]));
-}
 
 /** "allowed" | "denied": what the filter made of `body` answering the question about "secret.x". */
 function outcome(body, status = 200) {

@@ -13,17 +13,12 @@
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import { checker } from "./frames.mjs";
-import { i16, i32, sized } from "./kafka-bytes.mjs";
+import { i32, sized, metadataV1 } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const { check, done } = checker();
 const MiB = (n) => (n / 1048576).toFixed(0) + " MiB";
 
-/** Metadata v1 naming `names`; the filter asks the service about each, and forwards it emptied. */
-function metadataV1(corr, names) {
-  const header = Buffer.concat([i16(3), i16(1), i32(corr), i16(4), Buffer.from("test")]);
-  return sized(Buffer.concat([header, i32(names.length), ...names.map((s) => Buffer.concat([i16(s.length), Buffer.from(s)]))]));
-}
 /** The broker's Metadata v1 answer to the emptied request: no brokers, controller 1, no topics. */
 const emptyAnswer = (corr) => sized(Buffer.concat([i32(corr), i32(0), i32(1), i32(0)]));
 

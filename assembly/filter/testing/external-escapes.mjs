@@ -16,15 +16,10 @@
 
 import { Host, DOWNSTREAM, UPSTREAM } from "./host.mjs";
 import { checker } from "./frames.mjs";
-import { i16, i32, sized } from "./kafka-bytes.mjs";
+import { metadataV1 } from "./kafka-bytes.mjs";
 
 const WASM = process.argv[2] || "build/filter.wasm";
 const { check, done } = checker();
-
-function metadataV1(corr, names) {
-  const header = Buffer.concat([i16(3), i16(1), i32(corr), i16(4), Buffer.from("test")]);
-  return sized(Buffer.concat([header, i32(names.length), ...names.map((s) => Buffer.concat([i16(Buffer.byteLength(s)), Buffer.from(s)]))]));
-}
 
 const config = JSON.stringify({ external: { cluster: "opa", timeoutMs: 500, cacheTtlMs: 600000, failOpen: false } });
 const h = new Host(WASM, { config });

@@ -104,6 +104,12 @@ export function fetchResponseTopics(corr, topics) {
 }
 
 /** Metadata v12 for one topic by name (no auto-creation), as the bench and most clients send it. */
+/** Metadata v1 (client id "test") naming `names`, each as its UTF-8 bytes under an int16 length. */
+export function metadataV1(corr, names) {
+  const header = Buffer.concat([i16(3), i16(1), i32(corr), i16(4), Buffer.from("test")]);
+  return sized(Buffer.concat([header, i32(names.length), ...names.map((s) => Buffer.concat([i16(Buffer.byteLength(s)), Buffer.from(s)]))]));
+}
+
 export function metadata(corr, topic) {
   const header = Buffer.concat([i16(3), i16(12), i32(corr), i16(5), Buffer.from("alloc"), uvarint(0)]);
   const body = Buffer.concat([uvarint(2), Buffer.alloc(16), compactString(topic), uvarint(0), Buffer.from([0, 0]), uvarint(0)]);
