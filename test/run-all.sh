@@ -9,6 +9,7 @@ mkdir -p "$LOGS"
 passed=0
 failed=0
 summary=()
+failing=()
 
 # Counts a stage's results from its runner's own closing lines.
 count() {
@@ -31,6 +32,26 @@ count() {
   echo "$p $f"
 }
 
+# Names a failed stage's failing tests, each with its first error line, so that the tail of a
+# CI log (often all a reader gets) says what failed. Node's TAP: "not ok N - name", then a YAML
+# block with "error:"; as-pect: lines marked [Fail]; our own runners: lines starting "FAIL".
+failures() {
+  local name=$1 log=$2
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | awk -v stage="$name" '
+    /^[[:space:]]*not ok [0-9]+ - / && !/# (SKIP|TODO)/ {
+      if (pending != "") print pending
+      line = $0; sub(/^[[:space:]]*not ok [0-9]+ - /, "", line)
+      pending = "  " stage ": " substr(line, 1, 160); next
+    }
+    pending != "" && /^[[:space:]]*error: / {
+      e = $0; sub(/^[[:space:]]*error: /, "", e)
+      print pending "\n      " substr(e, 1, 200); pending = ""; next
+    }
+    pending != "" && /^[[:space:]]*\.\.\.$/ { print pending; pending = ""; next }
+    /\[Fail\]|^FAIL / { print "  " stage ": " substr($0, 1, 200) }
+    END { if (pending != "") print pending }' | head -20
+}
+
 # stage NAME COMMAND...
 stage() {
   local name=$1; shift
@@ -44,6 +65,7 @@ stage() {
   if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then p=1; fi
   passed=$((passed + p)); failed=$((failed + f))
   summary+=("$(printf '%-16s %5d passed, %3d failed (exit %d)' "$name" "$p" "$f" "$rc")")
+  if [ "$f" -ne 0 ]; then failing+=("$(failures "$name" "$log")"); fi
 }
 
 stage codegen   make --no-print-directory check-codegen
@@ -79,5 +101,9 @@ fi
 
 echo "=== summary"
 for s in "${summary[@]}"; do echo "$s"; done
+if [ "${#failing[@]}" -ne 0 ]; then
+  echo "failing tests (each stage's log is in $LOGS):"
+  for s in "${failing[@]}"; do [ -n "$s" ] && echo "$s"; done
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
