@@ -8,7 +8,10 @@
 #                       whole (in-envoy.mjs), what one request may make a VM spend
 #                       (request-cost.mjs), Produce frames decided in place against the
 #                       same frames read whole, Fetch responses read as they arrive in reads
-#                       of many sizes (in-place.mjs), refusals' log lines at Envoy's
+#                       of many sizes (in-place.mjs), Produce frames built to make the in-place
+#                       view and Kafka's reading disagree, split at every header byte, sharing
+#                       scratch memory, waiting for external decisions, and a header of many
+#                       tagged fields decided in linear time (in-place-attacks.mjs), refusals' log lines at Envoy's
 #                       log level (log-level.mjs) and up to audit.refusalsLoggedPerSecond
 #                       (refusal-log.mjs), lines per connection up to 100 a second per VM
 #                       (connection-lines.mjs), Metadata listings cut from the answer's
@@ -30,7 +33,7 @@
 #                       the next collection (pipelined-garbage.mjs), a
 #                       TLS subject's naming linear in its length (subject-costs.mjs), streams
 #                       heartbeats not judging a stored topology's topics again (streams-costs.mjs); the
-#                       oracle sweep, the waits, in-envoy, in-place and leader-endpoints again on
+#                       oracle sweep, the waits, in-envoy, in-place, in-place-attacks and leader-endpoints again on
 #                       build/filter-stress.wasm (garbage
 #                       collected at every safe point, bytes not fetched in place poisoned)
 #   make filter-smoke   build build/filter-test.wasm (the filter + a test handler that uses
@@ -85,6 +88,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/sasl-rounds.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/share-sessions.mjs $(FILTER_WASM_OUT) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-place.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/in-place-attacks.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/log-level.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/refusal-log.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/refusal-log.mjs $(FILTER_STRESS_WASM)
@@ -109,6 +113,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-envoy.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/in-place.mjs $(FILTER_STRESS_WASM)
+	node assembly/filter/testing/in-place-attacks.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/listings.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 	node assembly/filter/testing/leader-endpoints.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)
 
