@@ -47,10 +47,9 @@ const IN_PLACE = 32768;
 const MAX_BATCH = 200000;
 const policy = (inPlaceFrameBytes, extra = {}) => JSON.stringify({
   allowEveryoneIfNoAclFound: false,
-  acls: [
-    { principal: "User:*", host: "*", resourceType: "TOPIC", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
-    { principal: "User:*", host: "*", resourceType: "TRANSACTIONAL_ID", resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" },
-  ],
+  // What kafkaWrites below refuses: topics and transactional ids not under "ok.".
+  acls: ["TOPIC", "TRANSACTIONAL_ID"].map((resourceType) =>
+    ({ principal: "User:*", host: "*", resourceType, resourceName: "ok.", resourcePatternType: "PREFIXED", operation: "ALL", permissionType: "ALLOW" })),
   limits: { produce: [
     { topic: "ok.limited", maxBatchBytes: MAX_BATCH, compression: "forbidden" },
     { topic: "ok.acks", requiredAcks: -1 },
