@@ -10,8 +10,9 @@
 #                       same frames read whole, Fetch responses read as they arrive in reads
 #                       of many sizes (in-place.mjs), Produce frames built to make the in-place
 #                       view and Kafka's reading disagree, split at every header byte, sharing
-#                       scratch memory, waiting for external decisions, and a header of many
-#                       tagged fields decided in linear time (in-place-attacks.mjs), refusals' log lines at Envoy's
+#                       scratch memory, waiting for external decisions (in-place-attacks.mjs),
+#                       a request header of many tagged fields read in linear work, in small
+#                       reads, in place or not (header-costs.mjs), refusals' log lines at Envoy's
 #                       log level (log-level.mjs) and up to audit.refusalsLoggedPerSecond
 #                       (refusal-log.mjs), lines per connection up to 100 a second per VM
 #                       (connection-lines.mjs), Metadata listings cut from the answer's
@@ -108,6 +109,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/chosen-costs.mjs $(FILTER_WORK_WASM)
 	node assembly/filter/testing/pipelined-garbage.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/subject-costs.mjs $(FILTER_WORK_WASM)
+	node assembly/filter/testing/header-costs.mjs $(FILTER_WORK_WASM)
 	node assembly/filter/testing/streams-costs.mjs $(FILTER_WORK_WASM) $(ORACLE_FRAMES)
 	node --import tsx assembly/filter/testing/sweep.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES) --corpus $(CORPUS_DIR)
 	node assembly/filter/testing/waits.mjs $(FILTER_STRESS_WASM) $(ORACLE_FRAMES)

@@ -94,6 +94,13 @@ export class Framer {
   private frameSize: i32 = -1;
   /** The current frame's header target once headerNeed answered it from enough bytes; 0 until then. */
   private headerTargetKnown: i32 = 0;
+  /**
+   * Until this many bytes are held, the header is not asked about again. Each ask reads the
+   * header from its start, and a Produce header of many tagged fields needs a byte more after
+   * each one: asked at every read, a header sent in small reads cost the square of its length.
+   * Asked again once twice the bytes are there, the asks cost twice the header at most.
+   */
+  private headerAskAt: i32 = 0;
   /** Bytes of the current frame (after what is held) not yet seen. */
   private remaining: i32 = 0;
 
@@ -328,6 +335,7 @@ export class Framer {
       this.frameSize = size;
     }
     if (this.headerTargetKnown > 0) return this.headerTargetKnown;
+    if (have < this.headerAskAt) return this.headerAskAt;
     // Asked of every byte of the frame there is, held or in the chunk after them (borrowed), so
     // that one answer usually does; with nothing after the size prefix, no view to make.
     const end = 4 + this.frameSize;
@@ -339,8 +347,12 @@ export class Framer {
       return 0;
     }
     // Answered from enough bytes: more would not change it (headerNeed's contract).
-    if (need <= avail) this.headerTargetKnown = 4 + need;
-    return 4 + need;
+    if (need <= avail) {
+      this.headerTargetKnown = 4 + need;
+      return 4 + need;
+    }
+    this.headerAskAt = 4 + min(max(need, avail << 1), this.frameSize);
+    return this.headerAskAt;
   }
 
   /** A hint when the first bytes of a connection look like another protocol. */
@@ -434,6 +446,7 @@ export class Framer {
   /** Nothing held: the next byte is a frame's first. */
   private atFrameStart(): void {
     this.headerTargetKnown = 0;
+    this.headerAskAt = 0;
     this.held.clear();
     this.heldSinceNs = 0;
     this.heldChunkPos = -1;

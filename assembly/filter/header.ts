@@ -3,7 +3,7 @@
 // Produce with acks=0 is the one request a broker never answers, and matching responses by
 // position needs to know which requests will be answered.
 
-import { Reader } from "../protocol/reader";
+import { Reader, MAX_TAGGED_FIELDS } from "../protocol/reader";
 import { RequestHeader } from "./seam";
 import { requestHeaderVersion } from "../messages/apis";
 
@@ -22,7 +22,7 @@ const PRODUCE_FLEXIBLE: i32 = 9;
 /** Produce v3+ starts with transactional_id before acks. */
 const PRODUCE_TRANSACTIONAL: i32 = 3;
 
-export const enum HeaderError { TooShort = -1, BadClientIdLength = -2, ClientIdPastFrame = -3, BadProduceHeader = -4 }
+export const enum HeaderError { TooShort = -1, BadClientIdLength = -2, ClientIdPastFrame = -3, BadProduceHeader = -4, TooManyTaggedFields = -5 }
 
 /**
  * Bytes of the frame needed to read the request header up to and including client_id (for
@@ -45,6 +45,7 @@ export function requestHeaderNeed(avail: Uint8Array, frameSize: i32): i32 {
   if (apiKey != PRODUCE || avail.length < need) return need;
   const at = acksOffset(avail, need, apiVersion);
   if (at == MALFORMED) return HeaderError.BadProduceHeader;
+  if (at == TOO_MANY_TAGS) return HeaderError.TooManyTaggedFields;
   const want = at == SHORT ? wanted : at + 2;
   return want <= frameSize ? want : HeaderError.BadProduceHeader;
 }
@@ -53,6 +54,7 @@ export function headerErrorText(e: i32): string {
   if (e == HeaderError.BadClientIdLength) return "negative client_id length";
   if (e == HeaderError.ClientIdPastFrame) return "client_id runs past the end of the frame";
   if (e == HeaderError.BadProduceHeader) return "Produce header fields (tagged fields, transactional_id, acks) do not fit the frame";
+  if (e == HeaderError.TooManyTaggedFields) return "over " + MAX_TAGGED_FIELDS.toString() + " tagged fields in the request header (Kafka's most)";
   return "too short for a request header";
 }
 
@@ -83,19 +85,22 @@ export function readRequestHeader(head: Uint8Array, frameSize: i32): RequestHead
 // acksOffset's answers besides an offset; `wanted` holds how many bytes SHORT needs.
 const SHORT: i32 = -1;
 const MALFORMED: i32 = -2;
+const TOO_MANY_TAGS: i32 = -3;
 let wanted: i32 = 0;
 let varintEnd: i32 = 0;
 
 /**
  * Offset of Produce's acks in `b`, whose header fields end at `pos` (after client_id):
  * header v2 tagged fields, then transactional_id, then acks. SHORT (with `wanted` set) when
- * `b` ends before it is known, MALFORMED for a varint longer than 5 bytes or a negative length.
+ * `b` ends before it is known, MALFORMED for a varint longer than 5 bytes or a negative length,
+ * TOO_MANY_TAGS past Kafka's most tagged fields.
  */
 function acksOffset(b: Uint8Array, pos: i32, version: i32): i32 {
   const flexible = version >= PRODUCE_FLEXIBLE;
   if (flexible) {
     let tags = uvarintAt(b, pos);
     if (tags < 0) return tags;
+    if (tags > MAX_TAGGED_FIELDS) return TOO_MANY_TAGS; // as Kafka's reader of the header refuses it
     pos = varintEnd;
     for (; tags > 0; tags--) {
       const tag = uvarintAt(b, pos);

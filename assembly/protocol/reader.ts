@@ -42,6 +42,13 @@ const NO_BYTES = new Uint8Array(0);
 // would otherwise take more memory than a Wasm VM has, and a VM that cannot allocate dies with
 // every connection of its worker.
 export const NO_ELEMENT_LIMIT: i32 = i32.MAX_VALUE;
+
+/**
+ * The most tagged fields one tagged-field section may declare: Kafka 4.4's generated readers
+ * refuse more ("Tried to read N tagged fields, which exceeds the maximum allowed count of
+ * 10000"), and the broker closes the connection. 3.9's read any number.
+ */
+export const MAX_TAGGED_FIELDS: i32 = 10000;
 let elementLimit: i32 = NO_ELEMENT_LIMIT;
 let elementLimitReached = false;
 
@@ -372,6 +379,10 @@ export class Reader {
     const n = <i32>this.uvarint(field);
     if (n < 0 || n > this.remaining) {
       this.fail(field, "tagged field count " + n.toString() + " with only " + this.remaining.toString() + " bytes left");
+      return 0;
+    }
+    if (n > MAX_TAGGED_FIELDS) {
+      this.fail(field, n.toString() + " tagged fields, over Kafka's maximum of " + MAX_TAGGED_FIELDS.toString());
       return 0;
     }
     return n == 0 || this.takeElements(n, field) ? n : 0;

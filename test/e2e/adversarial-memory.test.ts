@@ -16,6 +16,7 @@ import { e2e } from "./lib/harness";
 import { unique } from "./lib/env";
 import { stats, delta, K, brief } from "./lib/envoy";
 import { uvarint } from "./lib/bytes";
+import { recordBatch } from "../bench/lib/wire";
 import {
   Wire, API, ERR, FRAME_TIMEOUT_MS, afterAttack, apiVersions, closeLines, corrOf, directAdmin, directKafka, ensureTopics,
   envoyRssMiB, highWatermark, produce, produceErrors, request, response,
@@ -417,5 +418,72 @@ e2e("a Produce refused on 60,000 topics: answered within 5 s, each partition ref
   assert.ok(errors.every((e) => e === ERR.TOPIC_AUTHORIZATION_FAILED), "each TOPIC_AUTHORIZATION_FAILED");
   assert.ok(ms < 5000, `answered in ${ms} ms`);
   w.destroy();
+  await afterAttack(c, "plaintext");
+}, 90_000);
+
+// A Produce v9+ request header ends with tagged fields, as many as a client likes, and the filter
+// reads the header up to acks before deciding. It asked how many bytes the header needs again
+// and again, each ask reading it from its start and each tagged field a byte more: deciding a
+// frame in place (a Produce over filter.inPlaceFrameBytes) asked at every byte, quadratic in
+// the header. 64,000 tags held a worker about 20 s before the broker, which reads at most
+// 10,000 (Kafka 4.4), closed the connection. Now the filter reads the header in linear time and
+// refuses what Kafka 4.4 refuses. The time bounds are far from both (linear: milliseconds).
+
+/**
+ * A Produce v9 of one record to `topic` whose request header carries `tags` empty tagged fields;
+ * the record's 16 KB take it over filter.inPlaceFrameBytes (32 KiB) with 10,000 tags.
+ */
+async function produceWithHeaderTags(topic: string, tags: number): Promise<Buffer> {
+  const plain = await request(API.Produce, 9, 1, {
+    transactionalId: null, acks: -1, timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records: recordBatch(1, 16_000).toString("base64") }] }],
+  });
+  // Header v2: size, api key, version, correlation id, client id (int16 length), then its
+  // tagged fields: one byte, 0, in `plain`.
+  const tagsAt = 4 + 10 + plain.readInt16BE(12);
+  assert.equal(plain[tagsAt], 0, "no header tagged fields in the encoded frame");
+  const frame = Buffer.concat([plain.subarray(0, tagsAt), uvarint(tags), Buffer.alloc(2 * tags), plain.subarray(tagsAt + 1)]);
+  frame.writeInt32BE(frame.length - 4, 0);
+  return frame;
+}
+
+e2e("a Produce v9 whose request header carries 10,000 empty tagged fields (Kafka's most), decided in place: answered within 5 s, its record appended", async (c) => {
+  const topic = unique("e2e.adv.", "tags");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [topic]);
+  const frame = await produceWithHeaderTags(topic, 10_000);
+  const before = await stats();
+  const w = await Wire.for(c, "plaintext");
+  const t0 = Date.now();
+  await w.send(frame);
+  const f = await w.next(60_000);
+  const ms = Date.now() - t0;
+  c.t.diagnostic(`${frame.length}-byte frame answered in ${ms} ms`);
+  assert.ok(f !== null && corrOf(f) === 1, `answered (closed instead: ${w.closed})`);
+  assert.deepEqual((await response(f, API.Produce, 9)).responses.flatMap((t: any) => t.partitionResponses.map((p: any) => p.errorCode)), [ERR.NONE]);
+  assert.equal(await highWatermark(admin, topic), 1, "the record was appended");
+  assert.ok(delta(before, await stats(), K("request_frames_in_place")) >= 1, "decided in place");
+  assert.ok(ms < 5000, `answered in ${ms} ms`);
+  w.destroy();
+  await afterAttack(c, "plaintext");
+}, 90_000);
+
+e2e("a Produce v9 whose request header carries 64,000 empty tagged fields: closed by the filter within 5 s, as Kafka 4.4 refuses it, nothing appended", async (c) => {
+  const topic = unique("e2e.adv.", "tags");
+  const admin = await directAdmin(c);
+  await ensureTopics(admin, [topic]);
+  const frame = await produceWithHeaderTags(topic, 64_000);
+  const w = await Wire.for(c, "plaintext");
+  const t0 = Date.now();
+  await w.send(frame);
+  assert.equal(await w.waitClosed(60_000), true, "the connection is closed");
+  const ms = w.closedAt - t0;
+  c.t.diagnostic(`${frame.length}-byte frame: closed after ${ms} ms`);
+  assert.equal(w.received, 0, "no answer");
+  const line = closeLines(c.mark).find((l) => l.includes("tagged fields"));
+  assert.ok(line, `the filter says why: ${closeLines(c.mark).map(brief).join(" | ")}`);
+  c.t.diagnostic(brief(line));
+  assert.equal(await highWatermark(admin, topic), 0, "nothing appended");
+  assert.ok(ms < 5000, `closed after ${ms} ms`);
   await afterAttack(c, "plaintext");
 }, 90_000);

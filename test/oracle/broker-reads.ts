@@ -107,6 +107,14 @@ const MUTATIONS: Array<[string, (f: Buffer) => Buffer]> = [
     const value = Array.from({ length: below(20) }, () => below(4) === 0 ? 0 : below(256));
     return Buffer.concat([f.subarray(0, f.length - 1), Buffer.from([1, below(4), value.length, ...value])]);
   }],
+  // Kafka 4.4 reads at most 10,000 tagged fields in a section and refuses the frame past that:
+  // 9,999 to 10,001 empty unknown tags in place of an empty last section.
+  ["tagged fields at Kafka's maximum", (f) => {
+    if (f[f.length - 1] !== 0) return f;
+    const n = 9999 + below(3);
+    const count = Buffer.from([0x80 | (n & 0x7f), n >> 7]);
+    return Buffer.concat([f.subarray(0, f.length - 1), count, Buffer.alloc(2 * n).map((_, i) => i % 2 === 0 ? 0x7f : 0)]);
+  }],
 ];
 
 interface Case { frame: Buffer; what: string; original: number }

@@ -33,15 +33,18 @@ export function produce(corr, topic, partitions, options = {}) {
   return produceTopics(corr, [[topic, partitions]], options);
 }
 
-/** A Produce of several topics, in order: `topics` is [[topic, partitions], ...], as produce() takes each. */
-export function produceTopics(corr, topics, { version = 12, clientId = "alloc", transactionalId = null, acks = 1 } = {}) {
+/**
+ * A Produce of several topics, in order: `topics` is [[topic, partitions], ...], as produce() takes each.
+ * `headerTags`: request header v2's tagged fields, raw (v9+; none by default).
+ */
+export function produceTopics(corr, topics, { version = 12, clientId = "alloc", transactionalId = null, acks = 1, headerTags = null } = {}) {
   const flexible = version >= 9;
   const string = (s) => flexible ? compactString(s) : Buffer.concat([i16(Buffer.byteLength(s)), Buffer.from(s)]);
   const nullableString = (s) => s != null ? string(s) : flexible ? uvarint(0) : i16(-1);
   const count = (n) => flexible ? uvarint(n + 1) : i32(n);
   const bytes = (b) => Buffer.concat([flexible ? uvarint(b.length + 1) : i32(b.length), b]);
   const tags = flexible ? uvarint(0) : Buffer.alloc(0);
-  const header = Buffer.concat([i16(0), i16(version), i32(corr), i16(Buffer.byteLength(clientId)), Buffer.from(clientId), tags]);
+  const header = Buffer.concat([i16(0), i16(version), i32(corr), i16(Buffer.byteLength(clientId)), Buffer.from(clientId), flexible ? headerTags ?? tags : tags]);
   const body = Buffer.concat([
     nullableString(transactionalId), i16(acks), i32(30000),
     count(topics.length),
