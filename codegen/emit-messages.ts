@@ -76,6 +76,19 @@ export function canBeNull(f: FieldSpec): boolean {
   return !f.nullableVersions.empty || (f.type.kind === "primitive" && f.type.name === "records");
 }
 
+/**
+ * A field that cannot be null and holds an array or a struct is allocated when first asked for
+ * (its getter), not with its object: a refused partition's answer is made of such objects, and
+ * their empty defaults (an array reserves room for 8 elements) were most of what a request of
+ * many refused entries made a VM allocate. Its value is held in backingName(f), null until then;
+ * what the generated code only reads (write, isDefault) reads that, and allocates nothing.
+ */
+export function isLazy(f: FieldSpec): boolean {
+  return !canBeNull(f) && (f.type.kind === "array" || f.type.kind === "struct");
+}
+
+export function backingName(f: FieldSpec): string { return "_" + propertyName(f); }
+
 function propertyType(f: FieldSpec): string {
   const t = elementType(f.type);
   return canBeNull(f) ? `${t} | null` : t;
@@ -105,6 +118,10 @@ export function isDefaultExpr(f: FieldSpec): string {
   const t = f.type;
   const d = defaultValue(f);
   if (d === "null") return `${p} == null`;
+  if (isLazy(f)) {
+    const raw = `this.${backingName(f)}`;
+    return `${raw} == null || ${nonNull(t, raw)}.${t.kind === "array" ? "length == 0" : "isDefault()"}`;
+  }
   const nn = canBeNull(f) ? nonNull(f.type, p) : p;
   const guard = canBeNull(f) ? `${p} != null && ` : "";
   if (t.kind === "array") return `${guard}${nn}.length == 0`;
@@ -140,7 +157,8 @@ class StructEmitter {
     c.indent(() => {
       for (const f of s.fields) {
         c.line(`/** ${f.about.replace(/\*\//g, "* /")} (versions ${f.versions}${f.nullableVersions.empty ? "" : `, nullable ${f.nullableVersions}`}${f.tag === null ? "" : `, tag ${f.tag} in ${f.taggedVersions}`}) */`);
-        c.line(`${propertyName(f)}: ${propertyType(f)} = ${defaultValue(f)};`);
+        if (isLazy(f)) this.emitLazy(c, f);
+        else c.line(`${propertyName(f)}: ${propertyType(f)} = ${defaultValue(f)};`);
       }
       c.line("/** Tagged fields this version does not know, kept to be written back unchanged. */");
       c.line("unknownTaggedFields: Array<RawTaggedField> | null = null;");
@@ -156,6 +174,20 @@ class StructEmitter {
       this.emitIsDefault(c);
     });
     c.line("}");
+  }
+
+  /** A lazy field (isLazy): its backing property and accessors. */
+  private emitLazy(c: Code, f: FieldSpec): void {
+    const name = propertyName(f), raw = backingName(f), t = elementType(f.type);
+    c.line(`${raw}: ${t} | null = null;`);
+    c.line(`get ${name}(): ${t} {`);
+    c.indent(() => {
+      c.line(`let v = this.${raw};`);
+      c.line(`if (v == null) this.${raw} = v = ${defaultValue(f)};`);
+      c.line(`return ${nonNull(f.type, "v")};`);
+    });
+    c.line("}");
+    c.line(`set ${name}(v: ${t}) { this.${raw} = v; }`);
   }
 
   // ---- read -------------------------------------------------------------------------
@@ -223,8 +255,9 @@ class StructEmitter {
         const elem = elementType(t.element);
         // A field that cannot be null already holds an empty array (its default): the
         // elements go there, not into a second one. Decoding is mostly allocation.
+        // An empty one is not allocated for a lazy field that holds none yet.
         if (canBeNull(f)) c.line(`const a: Array<${elem}> | null = n < 0 ? null : new Array<${elem}>();`);
-        else c.line(`const a: Array<${elem}> | null = n < 0 ? null : emptied(${target});`);
+        else c.line(`const a: Array<${elem}> | null = n < 0 || (n == 0 && this.${backingName(f)} == null) ? null : emptied(${target});`);
         c.line(`for (let i = 0; i < n && !${r}.failed; i++) {`);
         c.indent(() => {
           if (t.element.kind === "struct") {
@@ -325,12 +358,15 @@ class StructEmitter {
     };
     if (t.kind === "array") {
       {
-        c.line(`const a = ${p};`);
+        const lazy = isLazy(f);
+        c.line(`const a = ${lazy ? `this.${backingName(f)}` : p};`);
         const body = () => {
-          c.line(`${w}.length(a.length, ${compact}, true);`);
-          c.line("for (let i = 0; i < a.length; i++) {");
+          if (lazy) c.line("const n = a == null ? 0 : a.length;");
+          const n = lazy ? "n" : "a.length";
+          c.line(`${w}.length(${n}, ${compact}, true);`);
+          c.line(`for (let i = 0; i < ${n}; i++) {`);
           c.indent(() => {
-            c.line("const e = unchecked(a[i]);");
+            c.line(`const e = unchecked(${lazy ? nonNull(t, "a") : "a"}[i]);`);
             if (t.element.kind === "struct") c.line(`e.write(${w}, version);`);
             else c.line(this.writePrimitive(t.element, "e", w, compact));
           });

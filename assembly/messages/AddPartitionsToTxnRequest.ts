@@ -15,7 +15,13 @@ export class AddPartitionsToTxnTopic {
   /** The name of the topic. (versions 0+) */
   name: string = "";
   /** The partition indexes to add to the transaction. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class AddPartitionsToTxnTopic {
     }
     {
       const n = r.arrayLength(2056 /* AddPartitionsToTxnTopic.Partitions */, version >= 3, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(2056 /* AddPartitionsToTxnTopic.Partitions */));
       }
@@ -46,10 +52,11 @@ export class AddPartitionsToTxnTopic {
       w.string(this.name, version >= 3);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class AddPartitionsToTxnTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -115,7 +122,13 @@ export class AddPartitionsToTxnTransaction {
   /** Boolean to signify if we want to check if the partition is in the transaction rather than add it. (versions 4+) */
   verifyOnly: bool = false;
   /** The partitions to add to the transaction. (versions 4+) */
-  topics: Array<AddPartitionsToTxnTopic> = new Array<AddPartitionsToTxnTopic>();
+  _topics: Array<AddPartitionsToTxnTopic> | null = null;
+  get topics(): Array<AddPartitionsToTxnTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<AddPartitionsToTxnTopic>();
+    return changetype<Array<AddPartitionsToTxnTopic>>(v);
+  }
+  set topics(v: Array<AddPartitionsToTxnTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -134,7 +147,7 @@ export class AddPartitionsToTxnTransaction {
     }
     if (version >= 4) {
       const n = r.arrayLength(3082 /* AddPartitionsToTxnTransaction.Topics */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<AddPartitionsToTxnTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopic();
         e.read(r, version);
@@ -170,14 +183,15 @@ export class AddPartitionsToTxnTransaction {
     }
     if (!(version >= 4) && !(this.verifyOnly == false)) w.fail(3081 /* AddPartitionsToTxnTransaction.VerifyOnly */, "non-default value at version " + version.toString());
     if (version >= 4) {
-      const a = this.topics;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnTopic>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.topics.length == 0)) w.fail(3082 /* AddPartitionsToTxnTransaction.Topics */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._topics == null || changetype<Array<AddPartitionsToTxnTopic>>(this._topics).length == 0)) w.fail(3082 /* AddPartitionsToTxnTransaction.Topics */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -251,14 +265,20 @@ export class AddPartitionsToTxnTransaction {
         && (this.producerId == 0)
         && (this.producerEpoch == 0)
         && (this.verifyOnly == false)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<AddPartitionsToTxnTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class AddPartitionsToTxnRequestData extends Message {
   /** List of transactions to add partitions to. (versions 4+) */
-  transactions: Array<AddPartitionsToTxnTransaction> = new Array<AddPartitionsToTxnTransaction>();
+  _transactions: Array<AddPartitionsToTxnTransaction> | null = null;
+  get transactions(): Array<AddPartitionsToTxnTransaction> {
+    let v = this._transactions;
+    if (v == null) this._transactions = v = new Array<AddPartitionsToTxnTransaction>();
+    return changetype<Array<AddPartitionsToTxnTransaction>>(v);
+  }
+  set transactions(v: Array<AddPartitionsToTxnTransaction>) { this._transactions = v; }
   /** The transactional id corresponding to the transaction. (versions 0-3) */
   v3AndBelowTransactionalId: string = "";
   /** Current producer id in use by the transactional id. (versions 0-3) */
@@ -266,14 +286,20 @@ export class AddPartitionsToTxnRequestData extends Message {
   /** Current epoch associated with the producer id. (versions 0-3) */
   v3AndBelowProducerEpoch: i16 = 0;
   /** The partitions to add to the transaction. (versions 0-3) */
-  v3AndBelowTopics: Array<AddPartitionsToTxnTopic> = new Array<AddPartitionsToTxnTopic>();
+  _v3AndBelowTopics: Array<AddPartitionsToTxnTopic> | null = null;
+  get v3AndBelowTopics(): Array<AddPartitionsToTxnTopic> {
+    let v = this._v3AndBelowTopics;
+    if (v == null) this._v3AndBelowTopics = v = new Array<AddPartitionsToTxnTopic>();
+    return changetype<Array<AddPartitionsToTxnTopic>>(v);
+  }
+  set v3AndBelowTopics(v: Array<AddPartitionsToTxnTopic>) { this._v3AndBelowTopics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
       const n = r.arrayLength(4107 /* AddPartitionsToTxnRequestData.Transactions */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnTransaction> | null = n < 0 ? null : emptied(this.transactions);
+      const a: Array<AddPartitionsToTxnTransaction> | null = n < 0 || (n == 0 && this._transactions == null) ? null : emptied(this.transactions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTransaction();
         e.read(r, version);
@@ -291,7 +317,7 @@ export class AddPartitionsToTxnRequestData extends Message {
     }
     if (version <= 3) {
       const n = r.arrayLength(4111 /* AddPartitionsToTxnRequestData.V3AndBelowTopics */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnTopic> | null = n < 0 ? null : emptied(this.v3AndBelowTopics);
+      const a: Array<AddPartitionsToTxnTopic> | null = n < 0 || (n == 0 && this._v3AndBelowTopics == null) ? null : emptied(this.v3AndBelowTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopic();
         e.read(r, version);
@@ -311,14 +337,15 @@ export class AddPartitionsToTxnRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     if (version >= 4) {
-      const a = this.transactions;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._transactions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnTransaction>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.transactions.length == 0)) w.fail(4107 /* AddPartitionsToTxnRequestData.Transactions */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._transactions == null || changetype<Array<AddPartitionsToTxnTransaction>>(this._transactions).length == 0)) w.fail(4107 /* AddPartitionsToTxnRequestData.Transactions */, "non-default value at version " + version.toString());
     if (version <= 3) {
       w.string(this.v3AndBelowTransactionalId, version >= 3);
     }
@@ -332,14 +359,15 @@ export class AddPartitionsToTxnRequestData extends Message {
     }
     if (!(version <= 3) && !(this.v3AndBelowProducerEpoch == 0)) w.fail(4110 /* AddPartitionsToTxnRequestData.V3AndBelowProducerEpoch */, "non-default value at version " + version.toString());
     if (version <= 3) {
-      const a = this.v3AndBelowTopics;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._v3AndBelowTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnTopic>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version <= 3) && !(this.v3AndBelowTopics.length == 0)) w.fail(4111 /* AddPartitionsToTxnRequestData.V3AndBelowTopics */, "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this._v3AndBelowTopics == null || changetype<Array<AddPartitionsToTxnTopic>>(this._v3AndBelowTopics).length == 0)) w.fail(4111 /* AddPartitionsToTxnRequestData.V3AndBelowTopics */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -422,11 +450,11 @@ export class AddPartitionsToTxnRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.transactions.length == 0)
+    return (this._transactions == null || changetype<Array<AddPartitionsToTxnTransaction>>(this._transactions).length == 0)
         && (this.v3AndBelowTransactionalId == "")
         && (this.v3AndBelowProducerId == 0)
         && (this.v3AndBelowProducerEpoch == 0)
-        && (this.v3AndBelowTopics.length == 0)
+        && (this._v3AndBelowTopics == null || changetype<Array<AddPartitionsToTxnTopic>>(this._v3AndBelowTopics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

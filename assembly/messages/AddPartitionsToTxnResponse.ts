@@ -89,7 +89,13 @@ export class AddPartitionsToTxnTopicResult {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The results for each partition. (versions 0+) */
-  resultsByPartition: Array<AddPartitionsToTxnPartitionResult> = new Array<AddPartitionsToTxnPartitionResult>();
+  _resultsByPartition: Array<AddPartitionsToTxnPartitionResult> | null = null;
+  get resultsByPartition(): Array<AddPartitionsToTxnPartitionResult> {
+    let v = this._resultsByPartition;
+    if (v == null) this._resultsByPartition = v = new Array<AddPartitionsToTxnPartitionResult>();
+    return changetype<Array<AddPartitionsToTxnPartitionResult>>(v);
+  }
+  set resultsByPartition(v: Array<AddPartitionsToTxnPartitionResult>) { this._resultsByPartition = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class AddPartitionsToTxnTopicResult {
     }
     {
       const n = r.arrayLength(6162 /* AddPartitionsToTxnTopicResult.ResultsByPartition */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnPartitionResult> | null = n < 0 ? null : emptied(this.resultsByPartition);
+      const a: Array<AddPartitionsToTxnPartitionResult> | null = n < 0 || (n == 0 && this._resultsByPartition == null) ? null : emptied(this.resultsByPartition);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnPartitionResult();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class AddPartitionsToTxnTopicResult {
       w.string(this.name, version >= 3);
     }
     {
-      const a = this.resultsByPartition;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resultsByPartition;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnPartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class AddPartitionsToTxnTopicResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.resultsByPartition.length == 0)
+        && (this._resultsByPartition == null || changetype<Array<AddPartitionsToTxnPartitionResult>>(this._resultsByPartition).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class AddPartitionsToTxnResult {
   /** The transactional id corresponding to the transaction. (versions 4+) */
   transactionalId: string = "";
   /** The results for each topic. (versions 4+) */
-  topicResults: Array<AddPartitionsToTxnTopicResult> = new Array<AddPartitionsToTxnTopicResult>();
+  _topicResults: Array<AddPartitionsToTxnTopicResult> | null = null;
+  get topicResults(): Array<AddPartitionsToTxnTopicResult> {
+    let v = this._topicResults;
+    if (v == null) this._topicResults = v = new Array<AddPartitionsToTxnTopicResult>();
+    return changetype<Array<AddPartitionsToTxnTopicResult>>(v);
+  }
+  set topicResults(v: Array<AddPartitionsToTxnTopicResult>) { this._topicResults = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class AddPartitionsToTxnResult {
     }
     if (version >= 4) {
       const n = r.arrayLength(7187 /* AddPartitionsToTxnResult.TopicResults */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnTopicResult> | null = n < 0 ? null : emptied(this.topicResults);
+      const a: Array<AddPartitionsToTxnTopicResult> | null = n < 0 || (n == 0 && this._topicResults == null) ? null : emptied(this.topicResults);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopicResult();
         e.read(r, version);
@@ -221,14 +234,15 @@ export class AddPartitionsToTxnResult {
     }
     if (!(version >= 4) && !(this.transactionalId == "")) w.fail(7169 /* AddPartitionsToTxnResult.TransactionalId */, "non-default value at version " + version.toString());
     if (version >= 4) {
-      const a = this.topicResults;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicResults;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.topicResults.length == 0)) w.fail(7187 /* AddPartitionsToTxnResult.TopicResults */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._topicResults == null || changetype<Array<AddPartitionsToTxnTopicResult>>(this._topicResults).length == 0)) w.fail(7187 /* AddPartitionsToTxnResult.TopicResults */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -278,7 +292,7 @@ export class AddPartitionsToTxnResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.transactionalId == "")
-        && (this.topicResults.length == 0)
+        && (this._topicResults == null || changetype<Array<AddPartitionsToTxnTopicResult>>(this._topicResults).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -289,9 +303,21 @@ export class AddPartitionsToTxnResponseData extends Message {
   /** The response top level error code. (versions 4+) */
   errorCode: i16 = 0;
   /** Results categorized by transactional ID. (versions 4+) */
-  resultsByTransaction: Array<AddPartitionsToTxnResult> = new Array<AddPartitionsToTxnResult>();
+  _resultsByTransaction: Array<AddPartitionsToTxnResult> | null = null;
+  get resultsByTransaction(): Array<AddPartitionsToTxnResult> {
+    let v = this._resultsByTransaction;
+    if (v == null) this._resultsByTransaction = v = new Array<AddPartitionsToTxnResult>();
+    return changetype<Array<AddPartitionsToTxnResult>>(v);
+  }
+  set resultsByTransaction(v: Array<AddPartitionsToTxnResult>) { this._resultsByTransaction = v; }
   /** The results for each topic. (versions 0-3) */
-  resultsByTopicV3AndBelow: Array<AddPartitionsToTxnTopicResult> = new Array<AddPartitionsToTxnTopicResult>();
+  _resultsByTopicV3AndBelow: Array<AddPartitionsToTxnTopicResult> | null = null;
+  get resultsByTopicV3AndBelow(): Array<AddPartitionsToTxnTopicResult> {
+    let v = this._resultsByTopicV3AndBelow;
+    if (v == null) this._resultsByTopicV3AndBelow = v = new Array<AddPartitionsToTxnTopicResult>();
+    return changetype<Array<AddPartitionsToTxnTopicResult>>(v);
+  }
+  set resultsByTopicV3AndBelow(v: Array<AddPartitionsToTxnTopicResult>) { this._resultsByTopicV3AndBelow = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -304,7 +330,7 @@ export class AddPartitionsToTxnResponseData extends Message {
     }
     if (version >= 4) {
       const n = r.arrayLength(8212 /* AddPartitionsToTxnResponseData.ResultsByTransaction */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnResult> | null = n < 0 ? null : emptied(this.resultsByTransaction);
+      const a: Array<AddPartitionsToTxnResult> | null = n < 0 || (n == 0 && this._resultsByTransaction == null) ? null : emptied(this.resultsByTransaction);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnResult();
         e.read(r, version);
@@ -313,7 +339,7 @@ export class AddPartitionsToTxnResponseData extends Message {
     }
     if (version <= 3) {
       const n = r.arrayLength(8213 /* AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow */, version >= 3, false);
-      const a: Array<AddPartitionsToTxnTopicResult> | null = n < 0 ? null : emptied(this.resultsByTopicV3AndBelow);
+      const a: Array<AddPartitionsToTxnTopicResult> | null = n < 0 || (n == 0 && this._resultsByTopicV3AndBelow == null) ? null : emptied(this.resultsByTopicV3AndBelow);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AddPartitionsToTxnTopicResult();
         e.read(r, version);
@@ -339,23 +365,25 @@ export class AddPartitionsToTxnResponseData extends Message {
       w.int16(this.errorCode);
     }
     if (version >= 4) {
-      const a = this.resultsByTransaction;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resultsByTransaction;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnResult>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.resultsByTransaction.length == 0)) w.fail(8212 /* AddPartitionsToTxnResponseData.ResultsByTransaction */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._resultsByTransaction == null || changetype<Array<AddPartitionsToTxnResult>>(this._resultsByTransaction).length == 0)) w.fail(8212 /* AddPartitionsToTxnResponseData.ResultsByTransaction */, "non-default value at version " + version.toString());
     if (version <= 3) {
-      const a = this.resultsByTopicV3AndBelow;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resultsByTopicV3AndBelow;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AddPartitionsToTxnTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version <= 3) && !(this.resultsByTopicV3AndBelow.length == 0)) w.fail(8213 /* AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow */, "non-default value at version " + version.toString());
+    if (!(version <= 3) && !(this._resultsByTopicV3AndBelow == null || changetype<Array<AddPartitionsToTxnTopicResult>>(this._resultsByTopicV3AndBelow).length == 0)) w.fail(8213 /* AddPartitionsToTxnResponseData.ResultsByTopicV3AndBelow */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -433,8 +461,8 @@ export class AddPartitionsToTxnResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.resultsByTransaction.length == 0)
-        && (this.resultsByTopicV3AndBelow.length == 0)
+        && (this._resultsByTransaction == null || changetype<Array<AddPartitionsToTxnResult>>(this._resultsByTransaction).length == 0)
+        && (this._resultsByTopicV3AndBelow == null || changetype<Array<AddPartitionsToTxnTopicResult>>(this._resultsByTopicV3AndBelow).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

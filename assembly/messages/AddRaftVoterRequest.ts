@@ -111,7 +111,13 @@ export class AddRaftVoterRequestData extends Message {
   /** The directory id of the voter getting added to the topic partition. (versions 0+) */
   voterDirectoryId: Uuid = Uuid.ZERO;
   /** The endpoints that can be used to communicate with the voter. (versions 0+) */
-  listeners: Array<Listener> = new Array<Listener>();
+  _listeners: Array<Listener> | null = null;
+  get listeners(): Array<Listener> {
+    let v = this._listeners;
+    if (v == null) this._listeners = v = new Array<Listener>();
+    return changetype<Array<Listener>>(v);
+  }
+  set listeners(v: Array<Listener>) { this._listeners = v; }
   /** When true, return a response after the new voter set is committed. Otherwise, return after the leader writes the changes locally. (versions 1+) */
   ackWhenCommitted: bool = true;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -132,7 +138,7 @@ export class AddRaftVoterRequestData extends Message {
     }
     {
       const n = r.arrayLength(10268 /* AddRaftVoterRequestData.Listeners */, true, false);
-      const a: Array<Listener> | null = n < 0 ? null : emptied(this.listeners);
+      const a: Array<Listener> | null = n < 0 || (n == 0 && this._listeners == null) ? null : emptied(this.listeners);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
@@ -171,10 +177,11 @@ export class AddRaftVoterRequestData extends Message {
       w.uuid(this.voterDirectoryId);
     }
     {
-      const a = this.listeners;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._listeners;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Listener>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -262,7 +269,7 @@ export class AddRaftVoterRequestData extends Message {
         && (this.timeoutMs == 0)
         && (this.voterId == 0)
         && (this.voterDirectoryId.isZero())
-        && (this.listeners.length == 0)
+        && (this._listeners == null || changetype<Array<Listener>>(this._listeners).length == 0)
         && (this.ackWhenCommitted == true)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

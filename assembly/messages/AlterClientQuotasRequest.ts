@@ -181,16 +181,28 @@ export class OpData {
 
 export class EntryData {
   /** The quota entity to alter. (versions 0+) */
-  entity: Array<EntityData> = new Array<EntityData>();
+  _entity: Array<EntityData> | null = null;
+  get entity(): Array<EntityData> {
+    let v = this._entity;
+    if (v == null) this._entity = v = new Array<EntityData>();
+    return changetype<Array<EntityData>>(v);
+  }
+  set entity(v: Array<EntityData>) { this._entity = v; }
   /** An individual quota configuration entry to alter. (versions 0+) */
-  ops: Array<OpData> = new Array<OpData>();
+  _ops: Array<OpData> | null = null;
+  get ops(): Array<OpData> {
+    let v = this._ops;
+    if (v == null) this._ops = v = new Array<OpData>();
+    return changetype<Array<OpData>>(v);
+  }
+  set ops(v: Array<OpData>) { this._ops = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(16424 /* EntryData.Entity */, version >= 1, false);
-      const a: Array<EntityData> | null = n < 0 ? null : emptied(this.entity);
+      const a: Array<EntityData> | null = n < 0 || (n == 0 && this._entity == null) ? null : emptied(this.entity);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
         e.read(r, version);
@@ -199,7 +211,7 @@ export class EntryData {
     }
     {
       const n = r.arrayLength(16425 /* EntryData.Ops */, version >= 1, false);
-      const a: Array<OpData> | null = n < 0 ? null : emptied(this.ops);
+      const a: Array<OpData> | null = n < 0 || (n == 0 && this._ops == null) ? null : emptied(this.ops);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OpData();
         e.read(r, version);
@@ -219,18 +231,20 @@ export class EntryData {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.entity;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._entity;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<EntityData>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.ops;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._ops;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OpData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -295,15 +309,21 @@ export class EntryData {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.entity.length == 0)
-        && (this.ops.length == 0)
+    return (this._entity == null || changetype<Array<EntityData>>(this._entity).length == 0)
+        && (this._ops == null || changetype<Array<OpData>>(this._ops).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class AlterClientQuotasRequestData extends Message {
   /** The quota configuration entries to alter. (versions 0+) */
-  entries: Array<EntryData> = new Array<EntryData>();
+  _entries: Array<EntryData> | null = null;
+  get entries(): Array<EntryData> {
+    let v = this._entries;
+    if (v == null) this._entries = v = new Array<EntryData>();
+    return changetype<Array<EntryData>>(v);
+  }
+  set entries(v: Array<EntryData>) { this._entries = v; }
   /** Whether the alteration should be validated, but not performed. (versions 0+) */
   validateOnly: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -312,7 +332,7 @@ export class AlterClientQuotasRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(17450 /* AlterClientQuotasRequestData.Entries */, version >= 1, false);
-      const a: Array<EntryData> | null = n < 0 ? null : emptied(this.entries);
+      const a: Array<EntryData> | null = n < 0 || (n == 0 && this._entries == null) ? null : emptied(this.entries);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
         e.read(r, version);
@@ -335,10 +355,11 @@ export class AlterClientQuotasRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.entries;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._entries;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<EntryData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -393,7 +414,7 @@ export class AlterClientQuotasRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.entries.length == 0)
+    return (this._entries == null || changetype<Array<EntryData>>(this._entries).length == 0)
         && (this.validateOnly == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -95,7 +95,13 @@ export class EntryData {
   /** The error message, or `null` if the quota alteration succeeded. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** The quota entity to alter. (versions 0+) */
-  entity: Array<EntityData> = new Array<EntityData>();
+  _entity: Array<EntityData> | null = null;
+  get entity(): Array<EntityData> {
+    let v = this._entity;
+    if (v == null) this._entity = v = new Array<EntityData>();
+    return changetype<Array<EntityData>>(v);
+  }
+  set entity(v: Array<EntityData>) { this._entity = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -108,7 +114,7 @@ export class EntryData {
     }
     {
       const n = r.arrayLength(16424 /* EntryData.Entity */, version >= 1, false);
-      const a: Array<EntityData> | null = n < 0 ? null : emptied(this.entity);
+      const a: Array<EntityData> | null = n < 0 || (n == 0 && this._entity == null) ? null : emptied(this.entity);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class EntryData {
       }
     }
     {
-      const a = this.entity;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._entity;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<EntityData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -202,7 +209,7 @@ export class EntryData {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.entity.length == 0)
+        && (this._entity == null || changetype<Array<EntityData>>(this._entity).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -211,7 +218,13 @@ export class AlterClientQuotasResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The quota configuration entries to alter. (versions 0+) */
-  entries: Array<EntryData> = new Array<EntryData>();
+  _entries: Array<EntryData> | null = null;
+  get entries(): Array<EntryData> {
+    let v = this._entries;
+    if (v == null) this._entries = v = new Array<EntryData>();
+    return changetype<Array<EntryData>>(v);
+  }
+  set entries(v: Array<EntryData>) { this._entries = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -221,7 +234,7 @@ export class AlterClientQuotasResponseData extends Message {
     }
     {
       const n = r.arrayLength(18474 /* AlterClientQuotasResponseData.Entries */, version >= 1, false);
-      const a: Array<EntryData> | null = n < 0 ? null : emptied(this.entries);
+      const a: Array<EntryData> | null = n < 0 || (n == 0 && this._entries == null) ? null : emptied(this.entries);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntryData();
         e.read(r, version);
@@ -244,10 +257,11 @@ export class AlterClientQuotasResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.entries;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._entries;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<EntryData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -300,7 +314,7 @@ export class AlterClientQuotasResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.entries.length == 0)
+        && (this._entries == null || changetype<Array<EntryData>>(this._entries).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -95,7 +95,13 @@ export class AlterConfigsResource {
   /** The resource name. (versions 0+) */
   resourceName: string = "";
   /** The configurations. (versions 0+) */
-  configs: Array<AlterableConfig> = new Array<AlterableConfig>();
+  _configs: Array<AlterableConfig> | null = null;
+  get configs(): Array<AlterableConfig> {
+    let v = this._configs;
+    if (v == null) this._configs = v = new Array<AlterableConfig>();
+    return changetype<Array<AlterableConfig>>(v);
+  }
+  set configs(v: Array<AlterableConfig>) { this._configs = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -108,7 +114,7 @@ export class AlterConfigsResource {
     }
     {
       const n = r.arrayLength(20526 /* AlterConfigsResource.Configs */, version >= 2, false);
-      const a: Array<AlterableConfig> | null = n < 0 ? null : emptied(this.configs);
+      const a: Array<AlterableConfig> | null = n < 0 || (n == 0 && this._configs == null) ? null : emptied(this.configs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterableConfig();
         e.read(r, version);
@@ -134,10 +140,11 @@ export class AlterConfigsResource {
       w.string(this.resourceName, version >= 2);
     }
     {
-      const a = this.configs;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._configs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterableConfig>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,14 +205,20 @@ export class AlterConfigsResource {
   isDefault(): bool {
     return (this.resourceType == 0)
         && (this.resourceName == "")
-        && (this.configs.length == 0)
+        && (this._configs == null || changetype<Array<AlterableConfig>>(this._configs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class AlterConfigsRequestData extends Message {
   /** The updates for each resource. (versions 0+) */
-  resources: Array<AlterConfigsResource> = new Array<AlterConfigsResource>();
+  _resources: Array<AlterConfigsResource> | null = null;
+  get resources(): Array<AlterConfigsResource> {
+    let v = this._resources;
+    if (v == null) this._resources = v = new Array<AlterConfigsResource>();
+    return changetype<Array<AlterConfigsResource>>(v);
+  }
+  set resources(v: Array<AlterConfigsResource>) { this._resources = v; }
   /** True if we should validate the request, but not change the configurations. (versions 0+) */
   validateOnly: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -214,7 +227,7 @@ export class AlterConfigsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(21551 /* AlterConfigsRequestData.Resources */, version >= 2, false);
-      const a: Array<AlterConfigsResource> | null = n < 0 ? null : emptied(this.resources);
+      const a: Array<AlterConfigsResource> | null = n < 0 || (n == 0 && this._resources == null) ? null : emptied(this.resources);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResource();
         e.read(r, version);
@@ -237,10 +250,11 @@ export class AlterConfigsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.resources;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resources;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterConfigsResource>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -295,7 +309,7 @@ export class AlterConfigsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.resources.length == 0)
+    return (this._resources == null || changetype<Array<AlterConfigsResource>>(this._resources).length == 0)
         && (this.validateOnly == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

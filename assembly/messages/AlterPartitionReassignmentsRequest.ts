@@ -119,7 +119,13 @@ export class ReassignableTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The partitions to reassign. (versions 0+) */
-  partitions: Array<ReassignablePartition> = new Array<ReassignablePartition>();
+  _partitions: Array<ReassignablePartition> | null = null;
+  get partitions(): Array<ReassignablePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<ReassignablePartition>();
+    return changetype<Array<ReassignablePartition>>(v);
+  }
+  set partitions(v: Array<ReassignablePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -129,7 +135,7 @@ export class ReassignableTopic {
     }
     {
       const n = r.arrayLength(25608 /* ReassignableTopic.Partitions */, true, false);
-      const a: Array<ReassignablePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<ReassignablePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignablePartition();
         e.read(r, version);
@@ -152,10 +158,11 @@ export class ReassignableTopic {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReassignablePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -208,7 +215,7 @@ export class ReassignableTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<ReassignablePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -219,7 +226,13 @@ export class AlterPartitionReassignmentsRequestData extends Message {
   /** The option indicating whether changing the replication factor of any given partition as part of this request is a valid move. (versions 1+) */
   allowReplicationFactorChange: bool = true;
   /** The topics to reassign. (versions 0+) */
-  topics: Array<ReassignableTopic> = new Array<ReassignableTopic>();
+  _topics: Array<ReassignableTopic> | null = null;
+  get topics(): Array<ReassignableTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<ReassignableTopic>();
+    return changetype<Array<ReassignableTopic>>(v);
+  }
+  set topics(v: Array<ReassignableTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -232,7 +245,7 @@ export class AlterPartitionReassignmentsRequestData extends Message {
     }
     {
       const n = r.arrayLength(26634 /* AlterPartitionReassignmentsRequestData.Topics */, true, false);
-      const a: Array<ReassignableTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<ReassignableTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignableTopic();
         e.read(r, version);
@@ -259,10 +272,11 @@ export class AlterPartitionReassignmentsRequestData extends Message {
     }
     if (!(version >= 1) && !(this.allowReplicationFactorChange == true)) w.fail(26674 /* AlterPartitionReassignmentsRequestData.AllowReplicationFactorChange */, "non-default value at version " + version.toString());
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReassignableTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -323,7 +337,7 @@ export class AlterPartitionReassignmentsRequestData extends Message {
   isDefault(): bool {
     return (this.timeoutMs == 60000)
         && (this.allowReplicationFactorChange == true)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<ReassignableTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -109,7 +109,13 @@ export class ReassignableTopicResponse {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The responses to partitions to reassign. (versions 0+) */
-  partitions: Array<ReassignablePartitionResponse> = new Array<ReassignablePartitionResponse>();
+  _partitions: Array<ReassignablePartitionResponse> | null = null;
+  get partitions(): Array<ReassignablePartitionResponse> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<ReassignablePartitionResponse>();
+    return changetype<Array<ReassignablePartitionResponse>>(v);
+  }
+  set partitions(v: Array<ReassignablePartitionResponse>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -119,7 +125,7 @@ export class ReassignableTopicResponse {
     }
     {
       const n = r.arrayLength(28680 /* ReassignableTopicResponse.Partitions */, true, false);
-      const a: Array<ReassignablePartitionResponse> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<ReassignablePartitionResponse> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignablePartitionResponse();
         e.read(r, version);
@@ -142,10 +148,11 @@ export class ReassignableTopicResponse {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReassignablePartitionResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,7 +205,7 @@ export class ReassignableTopicResponse {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<ReassignablePartitionResponse>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -213,7 +220,13 @@ export class AlterPartitionReassignmentsResponseData extends Message {
   /** The top-level error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** The responses to topics to reassign. (versions 0+) */
-  responses: Array<ReassignableTopicResponse> = new Array<ReassignableTopicResponse>();
+  _responses: Array<ReassignableTopicResponse> | null = null;
+  get responses(): Array<ReassignableTopicResponse> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<ReassignableTopicResponse>();
+    return changetype<Array<ReassignableTopicResponse>>(v);
+  }
+  set responses(v: Array<ReassignableTopicResponse>) { this._responses = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -232,7 +245,7 @@ export class AlterPartitionReassignmentsResponseData extends Message {
     }
     {
       const n = r.arrayLength(29744 /* AlterPartitionReassignmentsResponseData.Responses */, true, false);
-      const a: Array<ReassignableTopicResponse> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<ReassignableTopicResponse> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReassignableTopicResponse();
         e.read(r, version);
@@ -268,10 +281,11 @@ export class AlterPartitionReassignmentsResponseData extends Message {
       }
     }
     {
-      const a = this.responses;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReassignableTopicResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -348,7 +362,7 @@ export class AlterPartitionReassignmentsResponseData extends Message {
         && (this.allowReplicationFactorChange == true)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.responses.length == 0)
+        && (this._responses == null || changetype<Array<ReassignableTopicResponse>>(this._responses).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -93,9 +93,21 @@ export class PartitionData {
   /** The leader epoch of this partition. (versions 0+) */
   leaderEpoch: i32 = 0;
   /** The ISR for this partition. Deprecated since version 3. (versions 0-2) */
-  newIsr: Array<i32> = new Array<i32>();
+  _newIsr: Array<i32> | null = null;
+  get newIsr(): Array<i32> {
+    let v = this._newIsr;
+    if (v == null) this._newIsr = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set newIsr(v: Array<i32>) { this._newIsr = v; }
   /** The ISR for this partition. (versions 3+) */
-  newIsrWithEpochs: Array<BrokerState> = new Array<BrokerState>();
+  _newIsrWithEpochs: Array<BrokerState> | null = null;
+  get newIsrWithEpochs(): Array<BrokerState> {
+    let v = this._newIsrWithEpochs;
+    if (v == null) this._newIsrWithEpochs = v = new Array<BrokerState>();
+    return changetype<Array<BrokerState>>(v);
+  }
+  set newIsrWithEpochs(v: Array<BrokerState>) { this._newIsrWithEpochs = v; }
   /** 1 if the partition is recovering from an unclean leader election; 0 otherwise. (versions 1+) */
   leaderRecoveryState: i8 = 0;
   /** The expected epoch of the partition which is being updated. (versions 0+) */
@@ -112,14 +124,14 @@ export class PartitionData {
     }
     if (version <= 2) {
       const n = r.arrayLength(31796 /* PartitionData.NewIsr */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.newIsr);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._newIsr == null) ? null : emptied(this.newIsr);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(31796 /* PartitionData.NewIsr */));
       }
     }
     if (version >= 3) {
       const n = r.arrayLength(31797 /* PartitionData.NewIsrWithEpochs */, true, false);
-      const a: Array<BrokerState> | null = n < 0 ? null : emptied(this.newIsrWithEpochs);
+      const a: Array<BrokerState> | null = n < 0 || (n == 0 && this._newIsrWithEpochs == null) ? null : emptied(this.newIsrWithEpochs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new BrokerState();
         e.read(r, version);
@@ -151,23 +163,25 @@ export class PartitionData {
       w.int32(this.leaderEpoch);
     }
     if (version <= 2) {
-      const a = this.newIsr;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._newIsr;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
-    if (!(version <= 2) && !(this.newIsr.length == 0)) w.fail(31796 /* PartitionData.NewIsr */, "non-default value at version " + version.toString());
+    if (!(version <= 2) && !(this._newIsr == null || changetype<Array<i32>>(this._newIsr).length == 0)) w.fail(31796 /* PartitionData.NewIsr */, "non-default value at version " + version.toString());
     if (version >= 3) {
-      const a = this.newIsrWithEpochs;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._newIsrWithEpochs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<BrokerState>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 3) && !(this.newIsrWithEpochs.length == 0)) w.fail(31797 /* PartitionData.NewIsrWithEpochs */, "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this._newIsrWithEpochs == null || changetype<Array<BrokerState>>(this._newIsrWithEpochs).length == 0)) w.fail(31797 /* PartitionData.NewIsrWithEpochs */, "non-default value at version " + version.toString());
     {
       w.int8(this.leaderRecoveryState);
     }
@@ -263,8 +277,8 @@ export class PartitionData {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.leaderEpoch == 0)
-        && (this.newIsr.length == 0)
-        && (this.newIsrWithEpochs.length == 0)
+        && (this._newIsr == null || changetype<Array<i32>>(this._newIsr).length == 0)
+        && (this._newIsrWithEpochs == null || changetype<Array<BrokerState>>(this._newIsrWithEpochs).length == 0)
         && (this.leaderRecoveryState == 0)
         && (this.partitionEpoch == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
@@ -275,7 +289,13 @@ export class TopicData {
   /** The ID of the topic to alter ISRs for. (versions 2+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions to alter ISRs for. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -285,7 +305,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -308,10 +328,11 @@ export class TopicData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -364,7 +385,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -375,7 +396,13 @@ export class AlterPartitionRequestData extends Message {
   /** The epoch of the requesting broker. (versions 0+) */
   brokerEpoch: i64 = -1;
   /** The topics to alter ISRs for. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -388,7 +415,7 @@ export class AlterPartitionRequestData extends Message {
     }
     {
       const n = r.arrayLength(33802 /* AlterPartitionRequestData.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -414,10 +441,11 @@ export class AlterPartitionRequestData extends Message {
       w.int64(this.brokerEpoch);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -478,7 +506,7 @@ export class AlterPartitionRequestData extends Message {
   isDefault(): bool {
     return (this.brokerId == 0)
         && (this.brokerEpoch == -1)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -21,7 +21,13 @@ export class PartitionData {
   /** The leader epoch. (versions 0+) */
   leaderEpoch: i32 = 0;
   /** The in-sync replica IDs. (versions 0+) */
-  isr: Array<i32> = new Array<i32>();
+  _isr: Array<i32> | null = null;
+  get isr(): Array<i32> {
+    let v = this._isr;
+    if (v == null) this._isr = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set isr(v: Array<i32>) { this._isr = v; }
   /** 1 if the partition is recovering from an unclean leader election; 0 otherwise. (versions 1+) */
   leaderRecoveryState: i8 = 0;
   /** The current epoch for the partition for KRaft controllers. (versions 0+) */
@@ -44,7 +50,7 @@ export class PartitionData {
     }
     {
       const n = r.arrayLength(31802 /* PartitionData.Isr */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.isr);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._isr == null) ? null : emptied(this.isr);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(31802 /* PartitionData.Isr */));
       }
@@ -80,10 +86,11 @@ export class PartitionData {
       w.int32(this.leaderEpoch);
     }
     {
-      const a = this.isr;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._isr;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -178,7 +185,7 @@ export class PartitionData {
         && (this.errorCode == 0)
         && (this.leaderId == 0)
         && (this.leaderEpoch == 0)
-        && (this.isr.length == 0)
+        && (this._isr == null || changetype<Array<i32>>(this._isr).length == 0)
         && (this.leaderRecoveryState == 0)
         && (this.partitionEpoch == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
@@ -189,7 +196,13 @@ export class TopicData {
   /** The ID of the topic. (versions 2+) */
   topicId: Uuid = Uuid.ZERO;
   /** The responses for each partition. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -199,7 +212,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -222,10 +235,11 @@ export class TopicData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -278,7 +292,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -289,7 +303,13 @@ export class AlterPartitionResponseData extends Message {
   /** The top level response error code. (versions 0+) */
   errorCode: i16 = 0;
   /** The responses for each topic. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -302,7 +322,7 @@ export class AlterPartitionResponseData extends Message {
     }
     {
       const n = r.arrayLength(34826 /* AlterPartitionResponseData.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -328,10 +348,11 @@ export class AlterPartitionResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -392,7 +413,7 @@ export class AlterPartitionResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

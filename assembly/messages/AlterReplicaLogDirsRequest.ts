@@ -15,7 +15,13 @@ export class AlterReplicaLogDirTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The partition indexes. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class AlterReplicaLogDirTopic {
     }
     {
       const n = r.arrayLength(35848 /* AlterReplicaLogDirTopic.Partitions */, version >= 2, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(35848 /* AlterReplicaLogDirTopic.Partitions */));
       }
@@ -46,10 +52,11 @@ export class AlterReplicaLogDirTopic {
       w.string(this.name, version >= 2);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class AlterReplicaLogDirTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -109,7 +116,13 @@ export class AlterReplicaLogDir {
   /** The absolute directory path. (versions 0+) */
   path: string = "";
   /** The topics to add to the directory. (versions 0+) */
-  topics: Array<AlterReplicaLogDirTopic> = new Array<AlterReplicaLogDirTopic>();
+  _topics: Array<AlterReplicaLogDirTopic> | null = null;
+  get topics(): Array<AlterReplicaLogDirTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<AlterReplicaLogDirTopic>();
+    return changetype<Array<AlterReplicaLogDirTopic>>(v);
+  }
+  set topics(v: Array<AlterReplicaLogDirTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -119,7 +132,7 @@ export class AlterReplicaLogDir {
     }
     {
       const n = r.arrayLength(36874 /* AlterReplicaLogDir.Topics */, version >= 2, false);
-      const a: Array<AlterReplicaLogDirTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<AlterReplicaLogDirTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirTopic();
         e.read(r, version);
@@ -142,10 +155,11 @@ export class AlterReplicaLogDir {
       w.string(this.path, version >= 2);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterReplicaLogDirTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,21 +212,27 @@ export class AlterReplicaLogDir {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.path == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<AlterReplicaLogDirTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class AlterReplicaLogDirsRequestData extends Message {
   /** The alterations to make for each directory. (versions 0+) */
-  dirs: Array<AlterReplicaLogDir> = new Array<AlterReplicaLogDir>();
+  _dirs: Array<AlterReplicaLogDir> | null = null;
+  get dirs(): Array<AlterReplicaLogDir> {
+    let v = this._dirs;
+    if (v == null) this._dirs = v = new Array<AlterReplicaLogDir>();
+    return changetype<Array<AlterReplicaLogDir>>(v);
+  }
+  set dirs(v: Array<AlterReplicaLogDir>) { this._dirs = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(37948 /* AlterReplicaLogDirsRequestData.Dirs */, version >= 2, false);
-      const a: Array<AlterReplicaLogDir> | null = n < 0 ? null : emptied(this.dirs);
+      const a: Array<AlterReplicaLogDir> | null = n < 0 || (n == 0 && this._dirs == null) ? null : emptied(this.dirs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDir();
         e.read(r, version);
@@ -232,10 +252,11 @@ export class AlterReplicaLogDirsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.dirs;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._dirs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterReplicaLogDir>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -280,7 +301,7 @@ export class AlterReplicaLogDirsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.dirs.length == 0)
+    return (this._dirs == null || changetype<Array<AlterReplicaLogDir>>(this._dirs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

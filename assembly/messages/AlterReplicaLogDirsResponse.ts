@@ -89,7 +89,13 @@ export class AlterReplicaLogDirTopicResult {
   /** The name of the topic. (versions 0+) */
   topicName: string = "";
   /** The results for each partition. (versions 0+) */
-  partitions: Array<AlterReplicaLogDirPartitionResult> = new Array<AlterReplicaLogDirPartitionResult>();
+  _partitions: Array<AlterReplicaLogDirPartitionResult> | null = null;
+  get partitions(): Array<AlterReplicaLogDirPartitionResult> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<AlterReplicaLogDirPartitionResult>();
+    return changetype<Array<AlterReplicaLogDirPartitionResult>>(v);
+  }
+  set partitions(v: Array<AlterReplicaLogDirPartitionResult>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class AlterReplicaLogDirTopicResult {
     }
     {
       const n = r.arrayLength(39944 /* AlterReplicaLogDirTopicResult.Partitions */, version >= 2, false);
-      const a: Array<AlterReplicaLogDirPartitionResult> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<AlterReplicaLogDirPartitionResult> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirPartitionResult();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class AlterReplicaLogDirTopicResult {
       w.string(this.topicName, version >= 2);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterReplicaLogDirPartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class AlterReplicaLogDirTopicResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<AlterReplicaLogDirPartitionResult>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class AlterReplicaLogDirsResponseData extends Message {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The results for each topic. (versions 0+) */
-  results: Array<AlterReplicaLogDirTopicResult> = new Array<AlterReplicaLogDirTopicResult>();
+  _results: Array<AlterReplicaLogDirTopicResult> | null = null;
+  get results(): Array<AlterReplicaLogDirTopicResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<AlterReplicaLogDirTopicResult>();
+    return changetype<Array<AlterReplicaLogDirTopicResult>>(v);
+  }
+  set results(v: Array<AlterReplicaLogDirTopicResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class AlterReplicaLogDirsResponseData extends Message {
     }
     {
       const n = r.arrayLength(41022 /* AlterReplicaLogDirsResponseData.Results */, version >= 2, false);
-      const a: Array<AlterReplicaLogDirTopicResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<AlterReplicaLogDirTopicResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterReplicaLogDirTopicResult();
         e.read(r, version);
@@ -220,10 +233,11 @@ export class AlterReplicaLogDirsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.results;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterReplicaLogDirTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -276,7 +290,7 @@ export class AlterReplicaLogDirsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<AlterReplicaLogDirTopicResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -89,7 +89,13 @@ export class AlterShareGroupOffsetsRequestTopic {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** Each partition to alter offsets for. (versions 0+) */
-  partitions: Array<AlterShareGroupOffsetsRequestPartition> = new Array<AlterShareGroupOffsetsRequestPartition>();
+  _partitions: Array<AlterShareGroupOffsetsRequestPartition> | null = null;
+  get partitions(): Array<AlterShareGroupOffsetsRequestPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<AlterShareGroupOffsetsRequestPartition>();
+    return changetype<Array<AlterShareGroupOffsetsRequestPartition>>(v);
+  }
+  set partitions(v: Array<AlterShareGroupOffsetsRequestPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class AlterShareGroupOffsetsRequestTopic {
     }
     {
       const n = r.arrayLength(43016 /* AlterShareGroupOffsetsRequestTopic.Partitions */, true, false);
-      const a: Array<AlterShareGroupOffsetsRequestPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<AlterShareGroupOffsetsRequestPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsRequestPartition();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class AlterShareGroupOffsetsRequestTopic {
       w.string(this.topicName, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterShareGroupOffsetsRequestPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class AlterShareGroupOffsetsRequestTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<AlterShareGroupOffsetsRequestPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class AlterShareGroupOffsetsRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The topics to alter offsets for. (versions 0+) */
-  topics: Array<AlterShareGroupOffsetsRequestTopic> = new Array<AlterShareGroupOffsetsRequestTopic>();
+  _topics: Array<AlterShareGroupOffsetsRequestTopic> | null = null;
+  get topics(): Array<AlterShareGroupOffsetsRequestTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<AlterShareGroupOffsetsRequestTopic>();
+    return changetype<Array<AlterShareGroupOffsetsRequestTopic>>(v);
+  }
+  set topics(v: Array<AlterShareGroupOffsetsRequestTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class AlterShareGroupOffsetsRequestData extends Message {
     }
     {
       const n = r.arrayLength(44042 /* AlterShareGroupOffsetsRequestData.Topics */, true, false);
-      const a: Array<AlterShareGroupOffsetsRequestTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<AlterShareGroupOffsetsRequestTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsRequestTopic();
         e.read(r, version);
@@ -220,10 +233,11 @@ export class AlterShareGroupOffsetsRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterShareGroupOffsetsRequestTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -276,7 +290,7 @@ export class AlterShareGroupOffsetsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<AlterShareGroupOffsetsRequestTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -111,7 +111,13 @@ export class AlterShareGroupOffsetsResponseTopic {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /**  (versions 0+) */
-  partitions: Array<AlterShareGroupOffsetsResponsePartition> = new Array<AlterShareGroupOffsetsResponsePartition>();
+  _partitions: Array<AlterShareGroupOffsetsResponsePartition> | null = null;
+  get partitions(): Array<AlterShareGroupOffsetsResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<AlterShareGroupOffsetsResponsePartition>();
+    return changetype<Array<AlterShareGroupOffsetsResponsePartition>>(v);
+  }
+  set partitions(v: Array<AlterShareGroupOffsetsResponsePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -124,7 +130,7 @@ export class AlterShareGroupOffsetsResponseTopic {
     }
     {
       const n = r.arrayLength(46088 /* AlterShareGroupOffsetsResponseTopic.Partitions */, true, false);
-      const a: Array<AlterShareGroupOffsetsResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<AlterShareGroupOffsetsResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsResponsePartition();
         e.read(r, version);
@@ -150,10 +156,11 @@ export class AlterShareGroupOffsetsResponseTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterShareGroupOffsetsResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -214,7 +221,7 @@ export class AlterShareGroupOffsetsResponseTopic {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<AlterShareGroupOffsetsResponsePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -227,7 +234,13 @@ export class AlterShareGroupOffsetsResponseData extends Message {
   /** The top-level error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null = null;
   /** The results for each topic. (versions 0+) */
-  responses: Array<AlterShareGroupOffsetsResponseTopic> = new Array<AlterShareGroupOffsetsResponseTopic>();
+  _responses: Array<AlterShareGroupOffsetsResponseTopic> | null = null;
+  get responses(): Array<AlterShareGroupOffsetsResponseTopic> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<AlterShareGroupOffsetsResponseTopic>();
+    return changetype<Array<AlterShareGroupOffsetsResponseTopic>>(v);
+  }
+  set responses(v: Array<AlterShareGroupOffsetsResponseTopic>) { this._responses = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -243,7 +256,7 @@ export class AlterShareGroupOffsetsResponseData extends Message {
     }
     {
       const n = r.arrayLength(47152 /* AlterShareGroupOffsetsResponseData.Responses */, true, false);
-      const a: Array<AlterShareGroupOffsetsResponseTopic> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<AlterShareGroupOffsetsResponseTopic> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterShareGroupOffsetsResponseTopic();
         e.read(r, version);
@@ -276,10 +289,11 @@ export class AlterShareGroupOffsetsResponseData extends Message {
       }
     }
     {
-      const a = this.responses;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterShareGroupOffsetsResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -348,7 +362,7 @@ export class AlterShareGroupOffsetsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.responses.length == 0)
+        && (this._responses == null || changetype<Array<AlterShareGroupOffsetsResponseTopic>>(this._responses).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

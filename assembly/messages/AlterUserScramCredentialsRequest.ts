@@ -209,16 +209,28 @@ export class ScramCredentialUpsertion {
 
 export class AlterUserScramCredentialsRequestData extends Message {
   /** The SCRAM credentials to remove. (versions 0+) */
-  deletions: Array<ScramCredentialDeletion> = new Array<ScramCredentialDeletion>();
+  _deletions: Array<ScramCredentialDeletion> | null = null;
+  get deletions(): Array<ScramCredentialDeletion> {
+    let v = this._deletions;
+    if (v == null) this._deletions = v = new Array<ScramCredentialDeletion>();
+    return changetype<Array<ScramCredentialDeletion>>(v);
+  }
+  set deletions(v: Array<ScramCredentialDeletion>) { this._deletions = v; }
   /** The SCRAM credentials to update/insert. (versions 0+) */
-  upsertions: Array<ScramCredentialUpsertion> = new Array<ScramCredentialUpsertion>();
+  _upsertions: Array<ScramCredentialUpsertion> | null = null;
+  get upsertions(): Array<ScramCredentialUpsertion> {
+    let v = this._upsertions;
+    if (v == null) this._upsertions = v = new Array<ScramCredentialUpsertion>();
+    return changetype<Array<ScramCredentialUpsertion>>(v);
+  }
+  set upsertions(v: Array<ScramCredentialUpsertion>) { this._upsertions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(50244 /* AlterUserScramCredentialsRequestData.Deletions */, true, false);
-      const a: Array<ScramCredentialDeletion> | null = n < 0 ? null : emptied(this.deletions);
+      const a: Array<ScramCredentialDeletion> | null = n < 0 || (n == 0 && this._deletions == null) ? null : emptied(this.deletions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ScramCredentialDeletion();
         e.read(r, version);
@@ -227,7 +239,7 @@ export class AlterUserScramCredentialsRequestData extends Message {
     }
     {
       const n = r.arrayLength(50245 /* AlterUserScramCredentialsRequestData.Upsertions */, true, false);
-      const a: Array<ScramCredentialUpsertion> | null = n < 0 ? null : emptied(this.upsertions);
+      const a: Array<ScramCredentialUpsertion> | null = n < 0 || (n == 0 && this._upsertions == null) ? null : emptied(this.upsertions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ScramCredentialUpsertion();
         e.read(r, version);
@@ -247,18 +259,20 @@ export class AlterUserScramCredentialsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.deletions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._deletions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ScramCredentialDeletion>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.upsertions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._upsertions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ScramCredentialUpsertion>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -323,8 +337,8 @@ export class AlterUserScramCredentialsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.deletions.length == 0)
-        && (this.upsertions.length == 0)
+    return (this._deletions == null || changetype<Array<ScramCredentialDeletion>>(this._deletions).length == 0)
+        && (this._upsertions == null || changetype<Array<ScramCredentialUpsertion>>(this._upsertions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

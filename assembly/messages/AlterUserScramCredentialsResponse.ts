@@ -109,7 +109,13 @@ export class AlterUserScramCredentialsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The results for deletions and alterations, one per affected user. (versions 0+) */
-  results: Array<AlterUserScramCredentialsResult> = new Array<AlterUserScramCredentialsResult>();
+  _results: Array<AlterUserScramCredentialsResult> | null = null;
+  get results(): Array<AlterUserScramCredentialsResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<AlterUserScramCredentialsResult>();
+    return changetype<Array<AlterUserScramCredentialsResult>>(v);
+  }
+  set results(v: Array<AlterUserScramCredentialsResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -119,7 +125,7 @@ export class AlterUserScramCredentialsResponseData extends Message {
     }
     {
       const n = r.arrayLength(52286 /* AlterUserScramCredentialsResponseData.Results */, true, false);
-      const a: Array<AlterUserScramCredentialsResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<AlterUserScramCredentialsResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterUserScramCredentialsResult();
         e.read(r, version);
@@ -142,10 +148,11 @@ export class AlterUserScramCredentialsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.results;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterUserScramCredentialsResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,7 +205,7 @@ export class AlterUserScramCredentialsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<AlterUserScramCredentialsResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -291,15 +291,33 @@ export class ApiVersionsResponseData extends Message {
   /** The top-level error code. (versions 0+) */
   errorCode: i16 = 0;
   /** The APIs supported by the broker. (versions 0+) */
-  apiKeys: Array<ApiVersion> = new Array<ApiVersion>();
+  _apiKeys: Array<ApiVersion> | null = null;
+  get apiKeys(): Array<ApiVersion> {
+    let v = this._apiKeys;
+    if (v == null) this._apiKeys = v = new Array<ApiVersion>();
+    return changetype<Array<ApiVersion>>(v);
+  }
+  set apiKeys(v: Array<ApiVersion>) { this._apiKeys = v; }
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
   throttleTimeMs: i32 = 0;
   /** Features supported by the broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. (versions 3+, tag 0 in 3+) */
-  supportedFeatures: Array<SupportedFeatureKey> = new Array<SupportedFeatureKey>();
+  _supportedFeatures: Array<SupportedFeatureKey> | null = null;
+  get supportedFeatures(): Array<SupportedFeatureKey> {
+    let v = this._supportedFeatures;
+    if (v == null) this._supportedFeatures = v = new Array<SupportedFeatureKey>();
+    return changetype<Array<SupportedFeatureKey>>(v);
+  }
+  set supportedFeatures(v: Array<SupportedFeatureKey>) { this._supportedFeatures = v; }
   /** The monotonically increasing epoch for the finalized features information. Valid values are >= 0. A value of -1 is special and represents unknown epoch. (versions 3+, tag 1 in 3+) */
   finalizedFeaturesEpoch: i64 = -1;
   /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (versions 3+, tag 2 in 3+) */
-  finalizedFeatures: Array<FinalizedFeatureKey> = new Array<FinalizedFeatureKey>();
+  _finalizedFeatures: Array<FinalizedFeatureKey> | null = null;
+  get finalizedFeatures(): Array<FinalizedFeatureKey> {
+    let v = this._finalizedFeatures;
+    if (v == null) this._finalizedFeatures = v = new Array<FinalizedFeatureKey>();
+    return changetype<Array<FinalizedFeatureKey>>(v);
+  }
+  set finalizedFeatures(v: Array<FinalizedFeatureKey>) { this._finalizedFeatures = v; }
   /** Set by a KRaft controller if the required configurations for ZK migration are present. (versions 3+, tag 3 in 3+) */
   zkMigrationReady: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -311,7 +329,7 @@ export class ApiVersionsResponseData extends Message {
     }
     {
       const n = r.arrayLength(57423 /* ApiVersionsResponseData.ApiKeys */, version >= 3, false);
-      const a: Array<ApiVersion> | null = n < 0 ? null : emptied(this.apiKeys);
+      const a: Array<ApiVersion> | null = n < 0 || (n == 0 && this._apiKeys == null) ? null : emptied(this.apiKeys);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ApiVersion();
         e.read(r, version);
@@ -329,7 +347,7 @@ export class ApiVersionsResponseData extends Message {
         if (raw.tag == 0 && version >= 3) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(57424 /* ApiVersionsResponseData.SupportedFeatures */, version >= 3, false);
-          const a: Array<SupportedFeatureKey> | null = n < 0 ? null : emptied(this.supportedFeatures);
+          const a: Array<SupportedFeatureKey> | null = n < 0 || (n == 0 && this._supportedFeatures == null) ? null : emptied(this.supportedFeatures);
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new SupportedFeatureKey();
             e.read(t, version);
@@ -343,7 +361,7 @@ export class ApiVersionsResponseData extends Message {
         } else if (raw.tag == 2 && version >= 3) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(57426 /* ApiVersionsResponseData.FinalizedFeatures */, version >= 3, false);
-          const a: Array<FinalizedFeatureKey> | null = n < 0 ? null : emptied(this.finalizedFeatures);
+          const a: Array<FinalizedFeatureKey> | null = n < 0 || (n == 0 && this._finalizedFeatures == null) ? null : emptied(this.finalizedFeatures);
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new FinalizedFeatureKey();
             e.read(t, version);
@@ -367,10 +385,11 @@ export class ApiVersionsResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.apiKeys;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._apiKeys;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ApiVersion>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -380,19 +399,20 @@ export class ApiVersionsResponseData extends Message {
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 3 && !(this.supportedFeatures.length == 0)) count++;
+      if (version >= 3 && !(this._supportedFeatures == null || changetype<Array<SupportedFeatureKey>>(this._supportedFeatures).length == 0)) count++;
       if (version >= 3 && !(this.finalizedFeaturesEpoch == -1)) count++;
-      if (version >= 3 && !(this.finalizedFeatures.length == 0)) count++;
+      if (version >= 3 && !(this._finalizedFeatures == null || changetype<Array<FinalizedFeatureKey>>(this._finalizedFeatures).length == 0)) count++;
       if (version >= 3 && !(this.zkMigrationReady == false)) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 3 && !(this.supportedFeatures.length == 0)) {
+      if (version >= 3 && !(this._supportedFeatures == null || changetype<Array<SupportedFeatureKey>>(this._supportedFeatures).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
-        const a = this.supportedFeatures;
-        t.length(a.length, version >= 3, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._supportedFeatures;
+        const n = a == null ? 0 : a.length;
+        t.length(n, version >= 3, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<SupportedFeatureKey>>(a)[i]);
           e.write(t, version);
         }
         if (t.failed) w.fail(57424 /* ApiVersionsResponseData.SupportedFeatures */, t.error);
@@ -405,13 +425,14 @@ export class ApiVersionsResponseData extends Message {
         if (t.failed) w.fail(57425 /* ApiVersionsResponseData.FinalizedFeaturesEpoch */, t.error);
         w.taggedField(1, t.bytes());
       }
-      if (version >= 3 && !(this.finalizedFeatures.length == 0)) {
+      if (version >= 3 && !(this._finalizedFeatures == null || changetype<Array<FinalizedFeatureKey>>(this._finalizedFeatures).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 2);
         const t = new Writer(16);
-        const a = this.finalizedFeatures;
-        t.length(a.length, version >= 3, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._finalizedFeatures;
+        const n = a == null ? 0 : a.length;
+        t.length(n, version >= 3, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<FinalizedFeatureKey>>(a)[i]);
           e.write(t, version);
         }
         if (t.failed) w.fail(57426 /* ApiVersionsResponseData.FinalizedFeatures */, t.error);
@@ -447,7 +468,7 @@ export class ApiVersionsResponseData extends Message {
       j.key("throttleTimeMs");
       j.int(<i64>this.throttleTimeMs);
     }
-    if (version >= 3 && !(this.supportedFeatures.length == 0)) {
+    if (version >= 3 && !(this._supportedFeatures == null || changetype<Array<SupportedFeatureKey>>(this._supportedFeatures).length == 0)) {
       j.key("supportedFeatures");
       const a = this.supportedFeatures;
       j.beginArray();
@@ -460,7 +481,7 @@ export class ApiVersionsResponseData extends Message {
       j.key("finalizedFeaturesEpoch");
       j.int(<i64>this.finalizedFeaturesEpoch);
     }
-    if (version >= 3 && !(this.finalizedFeatures.length == 0)) {
+    if (version >= 3 && !(this._finalizedFeatures == null || changetype<Array<FinalizedFeatureKey>>(this._finalizedFeatures).length == 0)) {
       j.key("finalizedFeatures");
       const a = this.finalizedFeatures;
       j.beginArray();
@@ -542,11 +563,11 @@ export class ApiVersionsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
-        && (this.apiKeys.length == 0)
+        && (this._apiKeys == null || changetype<Array<ApiVersion>>(this._apiKeys).length == 0)
         && (this.throttleTimeMs == 0)
-        && (this.supportedFeatures.length == 0)
+        && (this._supportedFeatures == null || changetype<Array<SupportedFeatureKey>>(this._supportedFeatures).length == 0)
         && (this.finalizedFeaturesEpoch == -1)
-        && (this.finalizedFeatures.length == 0)
+        && (this._finalizedFeatures == null || changetype<Array<FinalizedFeatureKey>>(this._finalizedFeatures).length == 0)
         && (this.zkMigrationReady == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -73,7 +73,13 @@ export class TopicData {
   /** The ID of the assigned topic. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions assigned to the directory. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -83,7 +89,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -106,10 +112,11 @@ export class TopicData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -162,7 +169,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -171,7 +178,13 @@ export class DirectoryData {
   /** The ID of the directory. (versions 0+) */
   id: Uuid = Uuid.ZERO;
   /** The topics assigned to the directory. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -181,7 +194,7 @@ export class DirectoryData {
     }
     {
       const n = r.arrayLength(58378 /* DirectoryData.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -204,10 +217,11 @@ export class DirectoryData {
       w.uuid(this.id);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -260,7 +274,7 @@ export class DirectoryData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.id.isZero())
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -271,7 +285,13 @@ export class AssignReplicasToDirsRequestData extends Message {
   /** The epoch of the requesting broker. (versions 0+) */
   brokerEpoch: i64 = -1;
   /** The directories to which replicas should be assigned. (versions 0+) */
-  directories: Array<DirectoryData> = new Array<DirectoryData>();
+  _directories: Array<DirectoryData> | null = null;
+  get directories(): Array<DirectoryData> {
+    let v = this._directories;
+    if (v == null) this._directories = v = new Array<DirectoryData>();
+    return changetype<Array<DirectoryData>>(v);
+  }
+  set directories(v: Array<DirectoryData>) { this._directories = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -284,7 +304,7 @@ export class AssignReplicasToDirsRequestData extends Message {
     }
     {
       const n = r.arrayLength(59477 /* AssignReplicasToDirsRequestData.Directories */, true, false);
-      const a: Array<DirectoryData> | null = n < 0 ? null : emptied(this.directories);
+      const a: Array<DirectoryData> | null = n < 0 || (n == 0 && this._directories == null) ? null : emptied(this.directories);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DirectoryData();
         e.read(r, version);
@@ -310,10 +330,11 @@ export class AssignReplicasToDirsRequestData extends Message {
       w.int64(this.brokerEpoch);
     }
     {
-      const a = this.directories;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._directories;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DirectoryData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -374,7 +395,7 @@ export class AssignReplicasToDirsRequestData extends Message {
   isDefault(): bool {
     return (this.brokerId == 0)
         && (this.brokerEpoch == -1)
-        && (this.directories.length == 0)
+        && (this._directories == null || changetype<Array<DirectoryData>>(this._directories).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

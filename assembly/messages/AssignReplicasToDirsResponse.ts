@@ -89,7 +89,13 @@ export class TopicData {
   /** The ID of the assigned topic. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The list of assigned partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class TopicData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class DirectoryData {
   /** The ID of the directory. (versions 0+) */
   id: Uuid = Uuid.ZERO;
   /** The list of topics and their assigned partitions. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class DirectoryData {
     }
     {
       const n = r.arrayLength(58378 /* DirectoryData.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -220,10 +233,11 @@ export class DirectoryData {
       w.uuid(this.id);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -276,7 +290,7 @@ export class DirectoryData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.id.isZero())
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -287,7 +301,13 @@ export class AssignReplicasToDirsResponseData extends Message {
   /** The top level response error code. (versions 0+) */
   errorCode: i16 = 0;
   /** The list of directories and their assigned partitions. (versions 0+) */
-  directories: Array<DirectoryData> = new Array<DirectoryData>();
+  _directories: Array<DirectoryData> | null = null;
+  get directories(): Array<DirectoryData> {
+    let v = this._directories;
+    if (v == null) this._directories = v = new Array<DirectoryData>();
+    return changetype<Array<DirectoryData>>(v);
+  }
+  set directories(v: Array<DirectoryData>) { this._directories = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -300,7 +320,7 @@ export class AssignReplicasToDirsResponseData extends Message {
     }
     {
       const n = r.arrayLength(60501 /* AssignReplicasToDirsResponseData.Directories */, true, false);
-      const a: Array<DirectoryData> | null = n < 0 ? null : emptied(this.directories);
+      const a: Array<DirectoryData> | null = n < 0 || (n == 0 && this._directories == null) ? null : emptied(this.directories);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DirectoryData();
         e.read(r, version);
@@ -326,10 +346,11 @@ export class AssignReplicasToDirsResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.directories;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._directories;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DirectoryData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -390,7 +411,7 @@ export class AssignReplicasToDirsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.directories.length == 0)
+        && (this._directories == null || changetype<Array<DirectoryData>>(this._directories).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

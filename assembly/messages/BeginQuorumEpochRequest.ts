@@ -121,7 +121,13 @@ export class TopicData {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -131,7 +137,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, version >= 1, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -154,10 +160,11 @@ export class TopicData {
       w.string(this.topicName, version >= 1);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -210,7 +217,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -314,9 +321,21 @@ export class BeginQuorumEpochRequestData extends Message {
   /** The replica id of the voter receiving the request. (versions 1+) */
   voterId: i32 = -1;
   /** The topics. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Endpoints for the leader. (versions 1+) */
-  leaderEndpoints: Array<LeaderEndpoint> = new Array<LeaderEndpoint>();
+  _leaderEndpoints: Array<LeaderEndpoint> | null = null;
+  get leaderEndpoints(): Array<LeaderEndpoint> {
+    let v = this._leaderEndpoints;
+    if (v == null) this._leaderEndpoints = v = new Array<LeaderEndpoint>();
+    return changetype<Array<LeaderEndpoint>>(v);
+  }
+  set leaderEndpoints(v: Array<LeaderEndpoint>) { this._leaderEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -329,7 +348,7 @@ export class BeginQuorumEpochRequestData extends Message {
     }
     {
       const n = r.arrayLength(62474 /* BeginQuorumEpochRequestData.Topics */, version >= 1, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -338,7 +357,7 @@ export class BeginQuorumEpochRequestData extends Message {
     }
     if (version >= 1) {
       const n = r.arrayLength(62550 /* BeginQuorumEpochRequestData.LeaderEndpoints */, version >= 1, false);
-      const a: Array<LeaderEndpoint> | null = n < 0 ? null : emptied(this.leaderEndpoints);
+      const a: Array<LeaderEndpoint> | null = n < 0 || (n == 0 && this._leaderEndpoints == null) ? null : emptied(this.leaderEndpoints);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new LeaderEndpoint();
         e.read(r, version);
@@ -368,18 +387,20 @@ export class BeginQuorumEpochRequestData extends Message {
       w.int32(this.voterId);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
     if (version >= 1) {
-      const a = this.leaderEndpoints;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._leaderEndpoints;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<LeaderEndpoint>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -460,8 +481,8 @@ export class BeginQuorumEpochRequestData extends Message {
   isDefault(): bool {
     return (this.clusterId == null)
         && (this.voterId == -1)
-        && (this.topics.length == 0)
-        && (this.leaderEndpoints.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
+        && (this._leaderEndpoints == null || changetype<Array<LeaderEndpoint>>(this._leaderEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

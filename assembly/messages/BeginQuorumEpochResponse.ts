@@ -121,7 +121,13 @@ export class TopicData {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partition data. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -131,7 +137,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, version >= 1, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -154,10 +160,11 @@ export class TopicData {
       w.string(this.topicName, version >= 1);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -210,7 +217,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -312,9 +319,21 @@ export class BeginQuorumEpochResponseData extends Message {
   /** The top level error code. (versions 0+) */
   errorCode: i16 = 0;
   /** The topic data. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Endpoints for all leaders enumerated in PartitionData. (versions 1+, tag 0 in 1+) */
-  nodeEndpoints: Array<NodeEndpoint> = new Array<NodeEndpoint>();
+  _nodeEndpoints: Array<NodeEndpoint> | null = null;
+  get nodeEndpoints(): Array<NodeEndpoint> {
+    let v = this._nodeEndpoints;
+    if (v == null) this._nodeEndpoints = v = new Array<NodeEndpoint>();
+    return changetype<Array<NodeEndpoint>>(v);
+  }
+  set nodeEndpoints(v: Array<NodeEndpoint>) { this._nodeEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -324,7 +343,7 @@ export class BeginQuorumEpochResponseData extends Message {
     }
     {
       const n = r.arrayLength(64522 /* BeginQuorumEpochResponseData.Topics */, version >= 1, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -339,7 +358,7 @@ export class BeginQuorumEpochResponseData extends Message {
         if (raw.tag == 0 && version >= 1) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(64599 /* BeginQuorumEpochResponseData.NodeEndpoints */, version >= 1, false);
-          const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
+          const a: Array<NodeEndpoint> | null = n < 0 || (n == 0 && this._nodeEndpoints == null) ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
@@ -359,26 +378,28 @@ export class BeginQuorumEpochResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
     if (version >= 1) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 1 && !(this.nodeEndpoints.length == 0)) count++;
+      if (version >= 1 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 1 && !(this.nodeEndpoints.length == 0)) {
+      if (version >= 1 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
-        const a = this.nodeEndpoints;
-        t.length(a.length, version >= 1, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._nodeEndpoints;
+        const n = a == null ? 0 : a.length;
+        t.length(n, version >= 1, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<NodeEndpoint>>(a)[i]);
           e.write(t, version);
         }
         if (t.failed) w.fail(64599 /* BeginQuorumEpochResponseData.NodeEndpoints */, t.error);
@@ -403,7 +424,7 @@ export class BeginQuorumEpochResponseData extends Message {
       }
       j.endArray();
     }
-    if (version >= 1 && !(this.nodeEndpoints.length == 0)) {
+    if (version >= 1 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
       j.key("nodeEndpoints");
       const a = this.nodeEndpoints;
       j.beginArray();
@@ -452,8 +473,8 @@ export class BeginQuorumEpochResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
-        && (this.topics.length == 0)
-        && (this.nodeEndpoints.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
+        && (this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

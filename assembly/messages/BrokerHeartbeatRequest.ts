@@ -23,7 +23,13 @@ export class BrokerHeartbeatRequestData extends Message {
   /** True if the broker wants to be shut down, false otherwise. (versions 0+) */
   wantShutDown: bool = false;
   /** Log directories that failed and went offline. (versions 1+, tag 0 in 1+) */
-  offlineLogDirs: Array<Uuid> = new Array<Uuid>();
+  _offlineLogDirs: Array<Uuid> | null = null;
+  get offlineLogDirs(): Array<Uuid> {
+    let v = this._offlineLogDirs;
+    if (v == null) this._offlineLogDirs = v = new Array<Uuid>();
+    return changetype<Array<Uuid>>(v);
+  }
+  set offlineLogDirs(v: Array<Uuid>) { this._offlineLogDirs = v; }
   /** List of log directories that are cordoned. This is null before the broker reaches the RECOVERY state. (versions 2+, nullable 2+, tag 1 in 2+) */
   cordonedLogDirs: Array<Uuid> | null = null;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -53,7 +59,7 @@ export class BrokerHeartbeatRequestData extends Message {
         if (raw.tag == 0 && version >= 1) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */, true, false);
-          const a: Array<Uuid> | null = n < 0 ? null : emptied(this.offlineLogDirs);
+          const a: Array<Uuid> | null = n < 0 || (n == 0 && this._offlineLogDirs == null) ? null : emptied(this.offlineLogDirs);
           for (let i = 0; i < n && !t.failed; i++) {
             changetype<Array<Uuid>>(a).push(t.uuid(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */));
           }
@@ -94,17 +100,18 @@ export class BrokerHeartbeatRequestData extends Message {
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 1 && !(this.offlineLogDirs.length == 0)) count++;
+      if (version >= 1 && !(this._offlineLogDirs == null || changetype<Array<Uuid>>(this._offlineLogDirs).length == 0)) count++;
       if (version >= 2 && !(this.cordonedLogDirs == null)) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 1 && !(this.offlineLogDirs.length == 0)) {
+      if (version >= 1 && !(this._offlineLogDirs == null || changetype<Array<Uuid>>(this._offlineLogDirs).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
-        const a = this.offlineLogDirs;
-        t.length(a.length, true, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._offlineLogDirs;
+        const n = a == null ? 0 : a.length;
+        t.length(n, true, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<Uuid>>(a)[i]);
           t.uuid(e);
         }
         if (t.failed) w.fail(65627 /* BrokerHeartbeatRequestData.OfflineLogDirs */, t.error);
@@ -153,7 +160,7 @@ export class BrokerHeartbeatRequestData extends Message {
       j.key("wantShutDown");
       j.bool(this.wantShutDown);
     }
-    if (version >= 1 && !(this.offlineLogDirs.length == 0)) {
+    if (version >= 1 && !(this._offlineLogDirs == null || changetype<Array<Uuid>>(this._offlineLogDirs).length == 0)) {
       j.key("offlineLogDirs");
       const a = this.offlineLogDirs;
       j.beginArray();
@@ -231,7 +238,7 @@ export class BrokerHeartbeatRequestData extends Message {
         && (this.currentMetadataOffset == 0)
         && (this.wantFence == false)
         && (this.wantShutDown == false)
-        && (this.offlineLogDirs.length == 0)
+        && (this._offlineLogDirs == null || changetype<Array<Uuid>>(this._offlineLogDirs).length == 0)
         && (this.cordonedLogDirs == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -215,15 +215,33 @@ export class BrokerRegistrationRequestData extends Message {
   /** The incarnation id of the broker process. (versions 0+) */
   incarnationId: Uuid = Uuid.ZERO;
   /** The listeners of this broker. (versions 0+) */
-  listeners: Array<Listener> = new Array<Listener>();
+  _listeners: Array<Listener> | null = null;
+  get listeners(): Array<Listener> {
+    let v = this._listeners;
+    if (v == null) this._listeners = v = new Array<Listener>();
+    return changetype<Array<Listener>>(v);
+  }
+  set listeners(v: Array<Listener>) { this._listeners = v; }
   /** The features on this broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. (versions 0+) */
-  features: Array<Feature> = new Array<Feature>();
+  _features: Array<Feature> | null = null;
+  get features(): Array<Feature> {
+    let v = this._features;
+    if (v == null) this._features = v = new Array<Feature>();
+    return changetype<Array<Feature>>(v);
+  }
+  set features(v: Array<Feature>) { this._features = v; }
   /** The rack which this broker is in. (versions 0+, nullable 0+) */
   rack: string | null = "";
   /** If the required configurations for ZK migration are present, this value is set to true. (versions 1+) */
   isMigratingZkBroker: bool = false;
   /** Log directories configured in this broker which are available. (versions 2+) */
-  logDirs: Array<Uuid> = new Array<Uuid>();
+  _logDirs: Array<Uuid> | null = null;
+  get logDirs(): Array<Uuid> {
+    let v = this._logDirs;
+    if (v == null) this._logDirs = v = new Array<Uuid>();
+    return changetype<Array<Uuid>>(v);
+  }
+  set logDirs(v: Array<Uuid>) { this._logDirs = v; }
   /** The epoch before a clean shutdown. (versions 3+) */
   previousBrokerEpoch: i64 = -1;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -241,7 +259,7 @@ export class BrokerRegistrationRequestData extends Message {
     }
     {
       const n = r.arrayLength(68636 /* BrokerRegistrationRequestData.Listeners */, true, false);
-      const a: Array<Listener> | null = n < 0 ? null : emptied(this.listeners);
+      const a: Array<Listener> | null = n < 0 || (n == 0 && this._listeners == null) ? null : emptied(this.listeners);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
@@ -250,7 +268,7 @@ export class BrokerRegistrationRequestData extends Message {
     }
     {
       const n = r.arrayLength(68708 /* BrokerRegistrationRequestData.Features */, true, false);
-      const a: Array<Feature> | null = n < 0 ? null : emptied(this.features);
+      const a: Array<Feature> | null = n < 0 || (n == 0 && this._features == null) ? null : emptied(this.features);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Feature();
         e.read(r, version);
@@ -265,7 +283,7 @@ export class BrokerRegistrationRequestData extends Message {
     }
     if (version >= 2) {
       const n = r.arrayLength(68711 /* BrokerRegistrationRequestData.LogDirs */, true, false);
-      const a: Array<Uuid> | null = n < 0 ? null : emptied(this.logDirs);
+      const a: Array<Uuid> | null = n < 0 || (n == 0 && this._logDirs == null) ? null : emptied(this.logDirs);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<Uuid>>(a).push(r.uuid(68711 /* BrokerRegistrationRequestData.LogDirs */));
       }
@@ -295,18 +313,20 @@ export class BrokerRegistrationRequestData extends Message {
       w.uuid(this.incarnationId);
     }
     {
-      const a = this.listeners;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._listeners;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Listener>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.features;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._features;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Feature>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -322,10 +342,11 @@ export class BrokerRegistrationRequestData extends Message {
     }
     if (!(version >= 1) && !(this.isMigratingZkBroker == false)) w.fail(68710 /* BrokerRegistrationRequestData.IsMigratingZkBroker */, "non-default value at version " + version.toString());
     if (version >= 2) {
-      const a = this.logDirs;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._logDirs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Uuid>>(a)[i]);
         w.uuid(e);
       }
     }
@@ -456,11 +477,11 @@ export class BrokerRegistrationRequestData extends Message {
     return (this.brokerId == 0)
         && (this.clusterId == "")
         && (this.incarnationId.isZero())
-        && (this.listeners.length == 0)
-        && (this.features.length == 0)
+        && (this._listeners == null || changetype<Array<Listener>>(this._listeners).length == 0)
+        && (this._features == null || changetype<Array<Feature>>(this._features).length == 0)
         && (this.rack == "")
         && (this.isMigratingZkBroker == false)
-        && (this.logDirs.length == 0)
+        && (this._logDirs == null || changetype<Array<Uuid>>(this._logDirs).length == 0)
         && (this.previousBrokerEpoch == -1)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -15,7 +15,13 @@ export class TopicPartitions {
   /** The topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class TopicPartitions {
     }
     {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
@@ -46,10 +52,11 @@ export class TopicPartitions {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class TopicPartitions {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

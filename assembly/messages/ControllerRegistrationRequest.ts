@@ -215,9 +215,21 @@ export class ControllerRegistrationRequestData extends Message {
   /** Set if the required configurations for ZK migration are present. (versions 0+) */
   zkMigrationReady: bool = false;
   /** The listeners of this controller. (versions 0+) */
-  listeners: Array<Listener> = new Array<Listener>();
+  _listeners: Array<Listener> | null = null;
+  get listeners(): Array<Listener> {
+    let v = this._listeners;
+    if (v == null) this._listeners = v = new Array<Listener>();
+    return changetype<Array<Listener>>(v);
+  }
+  set listeners(v: Array<Listener>) { this._listeners = v; }
   /** The features on this controller. (versions 0+) */
-  features: Array<Feature> = new Array<Feature>();
+  _features: Array<Feature> | null = null;
+  get features(): Array<Feature> {
+    let v = this._features;
+    if (v == null) this._features = v = new Array<Feature>();
+    return changetype<Array<Feature>>(v);
+  }
+  set features(v: Array<Feature>) { this._features = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -233,7 +245,7 @@ export class ControllerRegistrationRequestData extends Message {
     }
     {
       const n = r.arrayLength(78876 /* ControllerRegistrationRequestData.Listeners */, true, false);
-      const a: Array<Listener> | null = n < 0 ? null : emptied(this.listeners);
+      const a: Array<Listener> | null = n < 0 || (n == 0 && this._listeners == null) ? null : emptied(this.listeners);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
@@ -242,7 +254,7 @@ export class ControllerRegistrationRequestData extends Message {
     }
     {
       const n = r.arrayLength(78948 /* ControllerRegistrationRequestData.Features */, true, false);
-      const a: Array<Feature> | null = n < 0 ? null : emptied(this.features);
+      const a: Array<Feature> | null = n < 0 || (n == 0 && this._features == null) ? null : emptied(this.features);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Feature();
         e.read(r, version);
@@ -271,18 +283,20 @@ export class ControllerRegistrationRequestData extends Message {
       w.bool(this.zkMigrationReady);
     }
     {
-      const a = this.listeners;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._listeners;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Listener>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.features;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._features;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Feature>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -371,8 +385,8 @@ export class ControllerRegistrationRequestData extends Message {
     return (this.controllerId == 0)
         && (this.incarnationId.isZero())
         && (this.zkMigrationReady == false)
-        && (this.listeners.length == 0)
-        && (this.features.length == 0)
+        && (this._listeners == null || changetype<Array<Listener>>(this._listeners).length == 0)
+        && (this._features == null || changetype<Array<Feature>>(this._features).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

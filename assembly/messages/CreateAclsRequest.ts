@@ -167,14 +167,20 @@ export class AclCreation {
 
 export class CreateAclsRequestData extends Message {
   /** The ACLs that we want to create. (versions 0+) */
-  creations: Array<AclCreation> = new Array<AclCreation>();
+  _creations: Array<AclCreation> | null = null;
+  get creations(): Array<AclCreation> {
+    let v = this._creations;
+    if (v == null) this._creations = v = new Array<AclCreation>();
+    return changetype<Array<AclCreation>>(v);
+  }
+  set creations(v: Array<AclCreation>) { this._creations = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(82054 /* CreateAclsRequestData.Creations */, version >= 2, false);
-      const a: Array<AclCreation> | null = n < 0 ? null : emptied(this.creations);
+      const a: Array<AclCreation> | null = n < 0 || (n == 0 && this._creations == null) ? null : emptied(this.creations);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclCreation();
         e.read(r, version);
@@ -194,10 +200,11 @@ export class CreateAclsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.creations;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._creations;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AclCreation>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -242,7 +249,7 @@ export class CreateAclsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.creations.length == 0)
+    return (this._creations == null || changetype<Array<AclCreation>>(this._creations).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

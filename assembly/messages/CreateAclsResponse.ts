@@ -93,7 +93,13 @@ export class CreateAclsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The results for each ACL creation. (versions 0+) */
-  results: Array<AclCreationResult> = new Array<AclCreationResult>();
+  _results: Array<AclCreationResult> | null = null;
+  get results(): Array<AclCreationResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<AclCreationResult>();
+    return changetype<Array<AclCreationResult>>(v);
+  }
+  set results(v: Array<AclCreationResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -103,7 +109,7 @@ export class CreateAclsResponseData extends Message {
     }
     {
       const n = r.arrayLength(84030 /* CreateAclsResponseData.Results */, version >= 2, false);
-      const a: Array<AclCreationResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<AclCreationResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclCreationResult();
         e.read(r, version);
@@ -126,10 +132,11 @@ export class CreateAclsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.results;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AclCreationResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -182,7 +189,7 @@ export class CreateAclsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<AclCreationResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -91,7 +91,13 @@ export class CreateDelegationTokenRequestData extends Message {
   /** The principal name of the owner of the token. If it's null it defaults to the token request principal. (versions 3+, nullable 3+) */
   ownerPrincipalName: string | null = "";
   /** A list of those who are allowed to renew this token before it expires. (versions 0+) */
-  renewers: Array<CreatableRenewers> = new Array<CreatableRenewers>();
+  _renewers: Array<CreatableRenewers> | null = null;
+  get renewers(): Array<CreatableRenewers> {
+    let v = this._renewers;
+    if (v == null) this._renewers = v = new Array<CreatableRenewers>();
+    return changetype<Array<CreatableRenewers>>(v);
+  }
+  set renewers(v: Array<CreatableRenewers>) { this._renewers = v; }
   /** The maximum lifetime of the token in milliseconds, or -1 to use the server side default. (versions 0+) */
   maxLifetimeMs: i64 = 0;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -106,7 +112,7 @@ export class CreateDelegationTokenRequestData extends Message {
     }
     {
       const n = r.arrayLength(86155 /* CreateDelegationTokenRequestData.Renewers */, version >= 2, false);
-      const a: Array<CreatableRenewers> | null = n < 0 ? null : emptied(this.renewers);
+      const a: Array<CreatableRenewers> | null = n < 0 || (n == 0 && this._renewers == null) ? null : emptied(this.renewers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableRenewers();
         e.read(r, version);
@@ -147,10 +153,11 @@ export class CreateDelegationTokenRequestData extends Message {
     }
     if (!(version >= 3) && !(this.ownerPrincipalName == "")) w.fail(86154 /* CreateDelegationTokenRequestData.OwnerPrincipalName */, "non-default value at version " + version.toString());
     {
-      const a = this.renewers;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._renewers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CreatableRenewers>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -221,7 +228,7 @@ export class CreateDelegationTokenRequestData extends Message {
   isDefault(): bool {
     return (this.ownerPrincipalType == "")
         && (this.ownerPrincipalName == "")
-        && (this.renewers.length == 0)
+        && (this._renewers == null || changetype<Array<CreatableRenewers>>(this._renewers).length == 0)
         && (this.maxLifetimeMs == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

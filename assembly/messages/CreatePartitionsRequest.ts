@@ -13,14 +13,20 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class CreatePartitionsAssignment {
   /** The assigned broker IDs. (versions 0+) */
-  brokerIds: Array<i32> = new Array<i32>();
+  _brokerIds: Array<i32> | null = null;
+  get brokerIds(): Array<i32> {
+    let v = this._brokerIds;
+    if (v == null) this._brokerIds = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set brokerIds(v: Array<i32>) { this._brokerIds = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(88212 /* CreatePartitionsAssignment.BrokerIds */, version >= 2, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.brokerIds);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._brokerIds == null) ? null : emptied(this.brokerIds);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(88212 /* CreatePartitionsAssignment.BrokerIds */));
       }
@@ -38,10 +44,11 @@ export class CreatePartitionsAssignment {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.brokerIds;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._brokerIds;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -84,7 +91,7 @@ export class CreatePartitionsAssignment {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.brokerIds.length == 0)
+    return (this._brokerIds == null || changetype<Array<i32>>(this._brokerIds).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -215,7 +222,13 @@ export class CreatePartitionsTopic {
 
 export class CreatePartitionsRequestData extends Message {
   /** Each topic that we want to create new partitions inside. (versions 0+) */
-  topics: Array<CreatePartitionsTopic> = new Array<CreatePartitionsTopic>();
+  _topics: Array<CreatePartitionsTopic> | null = null;
+  get topics(): Array<CreatePartitionsTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<CreatePartitionsTopic>();
+    return changetype<Array<CreatePartitionsTopic>>(v);
+  }
+  set topics(v: Array<CreatePartitionsTopic>) { this._topics = v; }
   /** The time in ms to wait for the partitions to be created. (versions 0+) */
   timeoutMs: i32 = 0;
   /** If true, then validate the request, but don't actually increase the number of partitions. (versions 0+) */
@@ -226,7 +239,7 @@ export class CreatePartitionsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(90122 /* CreatePartitionsRequestData.Topics */, version >= 2, false);
-      const a: Array<CreatePartitionsTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<CreatePartitionsTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatePartitionsTopic();
         e.read(r, version);
@@ -252,10 +265,11 @@ export class CreatePartitionsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CreatePartitionsTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -320,7 +334,7 @@ export class CreatePartitionsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics.length == 0)
+    return (this._topics == null || changetype<Array<CreatePartitionsTopic>>(this._topics).length == 0)
         && (this.timeoutMs == 0)
         && (this.validateOnly == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

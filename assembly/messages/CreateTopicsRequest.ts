@@ -15,7 +15,13 @@ export class CreatableReplicaAssignment {
   /** The partition index. (versions 0+) */
   partitionIndex: i32 = 0;
   /** The brokers to place the partition on. (versions 0+) */
-  brokerIds: Array<i32> = new Array<i32>();
+  _brokerIds: Array<i32> | null = null;
+  get brokerIds(): Array<i32> {
+    let v = this._brokerIds;
+    if (v == null) this._brokerIds = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set brokerIds(v: Array<i32>) { this._brokerIds = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class CreatableReplicaAssignment {
     }
     {
       const n = r.arrayLength(93332 /* CreatableReplicaAssignment.BrokerIds */, version >= 5, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.brokerIds);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._brokerIds == null) ? null : emptied(this.brokerIds);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(93332 /* CreatableReplicaAssignment.BrokerIds */));
       }
@@ -46,10 +52,11 @@ export class CreatableReplicaAssignment {
       w.int32(this.partitionIndex);
     }
     {
-      const a = this.brokerIds;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._brokerIds;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class CreatableReplicaAssignment {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
-        && (this.brokerIds.length == 0)
+        && (this._brokerIds == null || changetype<Array<i32>>(this._brokerIds).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -191,9 +198,21 @@ export class CreatableTopic {
   /** The number of replicas to create for each partition in the topic, or -1 if we are either specifying a manual partition assignment or using the default replication factor. (versions 0+) */
   replicationFactor: i16 = 0;
   /** The manual partition assignment, or the empty array if we are using automatic assignment. (versions 0+) */
-  assignments: Array<CreatableReplicaAssignment> = new Array<CreatableReplicaAssignment>();
+  _assignments: Array<CreatableReplicaAssignment> | null = null;
+  get assignments(): Array<CreatableReplicaAssignment> {
+    let v = this._assignments;
+    if (v == null) this._assignments = v = new Array<CreatableReplicaAssignment>();
+    return changetype<Array<CreatableReplicaAssignment>>(v);
+  }
+  set assignments(v: Array<CreatableReplicaAssignment>) { this._assignments = v; }
   /** The custom topic configurations to set. (versions 0+) */
-  configs: Array<CreatableTopicConfig> = new Array<CreatableTopicConfig>();
+  _configs: Array<CreatableTopicConfig> | null = null;
+  get configs(): Array<CreatableTopicConfig> {
+    let v = this._configs;
+    if (v == null) this._configs = v = new Array<CreatableTopicConfig>();
+    return changetype<Array<CreatableTopicConfig>>(v);
+  }
+  set configs(v: Array<CreatableTopicConfig>) { this._configs = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -209,7 +228,7 @@ export class CreatableTopic {
     }
     {
       const n = r.arrayLength(95382 /* CreatableTopic.Assignments */, version >= 5, false);
-      const a: Array<CreatableReplicaAssignment> | null = n < 0 ? null : emptied(this.assignments);
+      const a: Array<CreatableReplicaAssignment> | null = n < 0 || (n == 0 && this._assignments == null) ? null : emptied(this.assignments);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableReplicaAssignment();
         e.read(r, version);
@@ -218,7 +237,7 @@ export class CreatableTopic {
     }
     {
       const n = r.arrayLength(95278 /* CreatableTopic.Configs */, version >= 5, false);
-      const a: Array<CreatableTopicConfig> | null = n < 0 ? null : emptied(this.configs);
+      const a: Array<CreatableTopicConfig> | null = n < 0 || (n == 0 && this._configs == null) ? null : emptied(this.configs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicConfig();
         e.read(r, version);
@@ -247,18 +266,20 @@ export class CreatableTopic {
       w.int16(this.replicationFactor);
     }
     {
-      const a = this.assignments;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._assignments;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CreatableReplicaAssignment>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.configs;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._configs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CreatableTopicConfig>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -347,15 +368,21 @@ export class CreatableTopic {
     return (this.name == "")
         && (this.numPartitions == 0)
         && (this.replicationFactor == 0)
-        && (this.assignments.length == 0)
-        && (this.configs.length == 0)
+        && (this._assignments == null || changetype<Array<CreatableReplicaAssignment>>(this._assignments).length == 0)
+        && (this._configs == null || changetype<Array<CreatableTopicConfig>>(this._configs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class CreateTopicsRequestData extends Message {
   /** The topics to create. (versions 0+) */
-  topics: Array<CreatableTopic> = new Array<CreatableTopic>();
+  _topics: Array<CreatableTopic> | null = null;
+  get topics(): Array<CreatableTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<CreatableTopic>();
+    return changetype<Array<CreatableTopic>>(v);
+  }
+  set topics(v: Array<CreatableTopic>) { this._topics = v; }
   /** How long to wait in milliseconds before timing out the request. (versions 0+) */
   timeoutMs: i32 = 60000;
   /** If true, check that the topics can be created as specified, but don't create anything. (versions 1+) */
@@ -366,7 +393,7 @@ export class CreateTopicsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(96266 /* CreateTopicsRequestData.Topics */, version >= 5, false);
-      const a: Array<CreatableTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<CreatableTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopic();
         e.read(r, version);
@@ -392,10 +419,11 @@ export class CreateTopicsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CreatableTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -460,7 +488,7 @@ export class CreateTopicsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics.length == 0)
+    return (this._topics == null || changetype<Array<CreatableTopic>>(this._topics).length == 0)
         && (this.timeoutMs == 60000)
         && (this.validateOnly == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

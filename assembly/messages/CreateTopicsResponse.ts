@@ -367,7 +367,13 @@ export class CreateTopicsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2+) */
   throttleTimeMs: i32 = 0;
   /** Results for each topic we tried to create. (versions 0+) */
-  topics: Array<CreatableTopicResult> = new Array<CreatableTopicResult>();
+  _topics: Array<CreatableTopicResult> | null = null;
+  get topics(): Array<CreatableTopicResult> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<CreatableTopicResult>();
+    return changetype<Array<CreatableTopicResult>>(v);
+  }
+  set topics(v: Array<CreatableTopicResult>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -377,7 +383,7 @@ export class CreateTopicsResponseData extends Message {
     }
     {
       const n = r.arrayLength(99338 /* CreateTopicsResponseData.Topics */, version >= 5, false);
-      const a: Array<CreatableTopicResult> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<CreatableTopicResult> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CreatableTopicResult();
         e.read(r, version);
@@ -400,10 +406,11 @@ export class CreateTopicsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CreatableTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -456,7 +463,7 @@ export class CreateTopicsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<CreatableTopicResult>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

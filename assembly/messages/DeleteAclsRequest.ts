@@ -179,14 +179,20 @@ export class DeleteAclsFilter {
 
 export class DeleteAclsRequestData extends Message {
   /** The filters to use when deleting ACLs. (versions 0+) */
-  filters: Array<DeleteAclsFilter> = new Array<DeleteAclsFilter>();
+  _filters: Array<DeleteAclsFilter> | null = null;
+  get filters(): Array<DeleteAclsFilter> {
+    let v = this._filters;
+    if (v == null) this._filters = v = new Array<DeleteAclsFilter>();
+    return changetype<Array<DeleteAclsFilter>>(v);
+  }
+  set filters(v: Array<DeleteAclsFilter>) { this._filters = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(101540 /* DeleteAclsRequestData.Filters */, version >= 2, false);
-      const a: Array<DeleteAclsFilter> | null = n < 0 ? null : emptied(this.filters);
+      const a: Array<DeleteAclsFilter> | null = n < 0 || (n == 0 && this._filters == null) ? null : emptied(this.filters);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsFilter();
         e.read(r, version);
@@ -206,10 +212,11 @@ export class DeleteAclsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.filters;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._filters;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteAclsFilter>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -254,7 +261,7 @@ export class DeleteAclsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.filters.length == 0)
+    return (this._filters == null || changetype<Array<DeleteAclsFilter>>(this._filters).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -207,7 +207,13 @@ export class DeleteAclsFilterResult {
   /** The error message, or null if the filter succeeded. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** The ACLs which matched this filter. (versions 0+) */
-  matchingAcls: Array<DeleteAclsMatchingAcl> = new Array<DeleteAclsMatchingAcl>();
+  _matchingAcls: Array<DeleteAclsMatchingAcl> | null = null;
+  get matchingAcls(): Array<DeleteAclsMatchingAcl> {
+    let v = this._matchingAcls;
+    if (v == null) this._matchingAcls = v = new Array<DeleteAclsMatchingAcl>();
+    return changetype<Array<DeleteAclsMatchingAcl>>(v);
+  }
+  set matchingAcls(v: Array<DeleteAclsMatchingAcl>) { this._matchingAcls = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -220,7 +226,7 @@ export class DeleteAclsFilterResult {
     }
     {
       const n = r.arrayLength(103590 /* DeleteAclsFilterResult.MatchingAcls */, version >= 2, false);
-      const a: Array<DeleteAclsMatchingAcl> | null = n < 0 ? null : emptied(this.matchingAcls);
+      const a: Array<DeleteAclsMatchingAcl> | null = n < 0 || (n == 0 && this._matchingAcls == null) ? null : emptied(this.matchingAcls);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsMatchingAcl();
         e.read(r, version);
@@ -250,10 +256,11 @@ export class DeleteAclsFilterResult {
       }
     }
     {
-      const a = this.matchingAcls;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._matchingAcls;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteAclsMatchingAcl>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -314,7 +321,7 @@ export class DeleteAclsFilterResult {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.matchingAcls.length == 0)
+        && (this._matchingAcls == null || changetype<Array<DeleteAclsMatchingAcl>>(this._matchingAcls).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -323,7 +330,13 @@ export class DeleteAclsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The results for each filter. (versions 0+) */
-  filterResults: Array<DeleteAclsFilterResult> = new Array<DeleteAclsFilterResult>();
+  _filterResults: Array<DeleteAclsFilterResult> | null = null;
+  get filterResults(): Array<DeleteAclsFilterResult> {
+    let v = this._filterResults;
+    if (v == null) this._filterResults = v = new Array<DeleteAclsFilterResult>();
+    return changetype<Array<DeleteAclsFilterResult>>(v);
+  }
+  set filterResults(v: Array<DeleteAclsFilterResult>) { this._filterResults = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -333,7 +346,7 @@ export class DeleteAclsResponseData extends Message {
     }
     {
       const n = r.arrayLength(104615 /* DeleteAclsResponseData.FilterResults */, version >= 2, false);
-      const a: Array<DeleteAclsFilterResult> | null = n < 0 ? null : emptied(this.filterResults);
+      const a: Array<DeleteAclsFilterResult> | null = n < 0 || (n == 0 && this._filterResults == null) ? null : emptied(this.filterResults);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteAclsFilterResult();
         e.read(r, version);
@@ -356,10 +369,11 @@ export class DeleteAclsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.filterResults;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._filterResults;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteAclsFilterResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -412,7 +426,7 @@ export class DeleteAclsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.filterResults.length == 0)
+        && (this._filterResults == null || changetype<Array<DeleteAclsFilterResult>>(this._filterResults).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -13,14 +13,20 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class DeleteGroupsRequestData extends Message {
   /** The group names to delete. (versions 0+) */
-  groupsNames: Array<string> = new Array<string>();
+  _groupsNames: Array<string> | null = null;
+  get groupsNames(): Array<string> {
+    let v = this._groupsNames;
+    if (v == null) this._groupsNames = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set groupsNames(v: Array<string>) { this._groupsNames = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.groupsNames);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._groupsNames == null) ? null : emptied(this.groupsNames);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(105640 /* DeleteGroupsRequestData.GroupsNames */, version >= 2));
       }
@@ -38,10 +44,11 @@ export class DeleteGroupsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.groupsNames;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groupsNames;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, version >= 2);
       }
     }
@@ -84,7 +91,7 @@ export class DeleteGroupsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.groupsNames.length == 0)
+    return (this._groupsNames == null || changetype<Array<string>>(this._groupsNames).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

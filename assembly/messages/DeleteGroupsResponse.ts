@@ -110,7 +110,13 @@ export class DeleteGroupsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The deletion results. (versions 0+) */
-  results: Array<DeletableGroupResult> = new Array<DeletableGroupResult>();
+  _results: Array<DeletableGroupResult> | null = null;
+  get results(): Array<DeletableGroupResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<DeletableGroupResult>();
+    return changetype<Array<DeletableGroupResult>>(v);
+  }
+  set results(v: Array<DeletableGroupResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -120,7 +126,7 @@ export class DeleteGroupsResponseData extends Message {
     }
     {
       const n = r.arrayLength(107582 /* DeleteGroupsResponseData.Results */, version >= 2, false);
-      const a: Array<DeletableGroupResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<DeletableGroupResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeletableGroupResult();
         e.read(r, version);
@@ -143,10 +149,11 @@ export class DeleteGroupsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.results;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeletableGroupResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -199,7 +206,7 @@ export class DeleteGroupsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<DeletableGroupResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

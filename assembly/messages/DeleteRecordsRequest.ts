@@ -89,7 +89,13 @@ export class DeleteRecordsTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** Each partition that we want to delete records from. (versions 0+) */
-  partitions: Array<DeleteRecordsPartition> = new Array<DeleteRecordsPartition>();
+  _partitions: Array<DeleteRecordsPartition> | null = null;
+  get partitions(): Array<DeleteRecordsPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<DeleteRecordsPartition>();
+    return changetype<Array<DeleteRecordsPartition>>(v);
+  }
+  set partitions(v: Array<DeleteRecordsPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class DeleteRecordsTopic {
     }
     {
       const n = r.arrayLength(109576 /* DeleteRecordsTopic.Partitions */, version >= 2, false);
-      const a: Array<DeleteRecordsPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<DeleteRecordsPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsPartition();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class DeleteRecordsTopic {
       w.string(this.name, version >= 2);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteRecordsPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,14 +185,20 @@ export class DeleteRecordsTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<DeleteRecordsPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class DeleteRecordsRequestData extends Message {
   /** Each topic that we want to delete records from. (versions 0+) */
-  topics: Array<DeleteRecordsTopic> = new Array<DeleteRecordsTopic>();
+  _topics: Array<DeleteRecordsTopic> | null = null;
+  get topics(): Array<DeleteRecordsTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DeleteRecordsTopic>();
+    return changetype<Array<DeleteRecordsTopic>>(v);
+  }
+  set topics(v: Array<DeleteRecordsTopic>) { this._topics = v; }
   /** How long to wait for the deletion to complete, in milliseconds. (versions 0+) */
   timeoutMs: i32 = 0;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -194,7 +207,7 @@ export class DeleteRecordsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(110602 /* DeleteRecordsRequestData.Topics */, version >= 2, false);
-      const a: Array<DeleteRecordsTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DeleteRecordsTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsTopic();
         e.read(r, version);
@@ -217,10 +230,11 @@ export class DeleteRecordsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteRecordsTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -275,7 +289,7 @@ export class DeleteRecordsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics.length == 0)
+    return (this._topics == null || changetype<Array<DeleteRecordsTopic>>(this._topics).length == 0)
         && (this.timeoutMs == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -105,7 +105,13 @@ export class DeleteRecordsTopicResult {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** Each partition that we wanted to delete records from. (versions 0+) */
-  partitions: Array<DeleteRecordsPartitionResult> = new Array<DeleteRecordsPartitionResult>();
+  _partitions: Array<DeleteRecordsPartitionResult> | null = null;
+  get partitions(): Array<DeleteRecordsPartitionResult> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<DeleteRecordsPartitionResult>();
+    return changetype<Array<DeleteRecordsPartitionResult>>(v);
+  }
+  set partitions(v: Array<DeleteRecordsPartitionResult>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -115,7 +121,7 @@ export class DeleteRecordsTopicResult {
     }
     {
       const n = r.arrayLength(112648 /* DeleteRecordsTopicResult.Partitions */, version >= 2, false);
-      const a: Array<DeleteRecordsPartitionResult> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<DeleteRecordsPartitionResult> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsPartitionResult();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class DeleteRecordsTopicResult {
       w.string(this.name, version >= 2);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteRecordsPartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class DeleteRecordsTopicResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<DeleteRecordsPartitionResult>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -203,7 +210,13 @@ export class DeleteRecordsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** Each topic that we wanted to delete records from. (versions 0+) */
-  topics: Array<DeleteRecordsTopicResult> = new Array<DeleteRecordsTopicResult>();
+  _topics: Array<DeleteRecordsTopicResult> | null = null;
+  get topics(): Array<DeleteRecordsTopicResult> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DeleteRecordsTopicResult>();
+    return changetype<Array<DeleteRecordsTopicResult>>(v);
+  }
+  set topics(v: Array<DeleteRecordsTopicResult>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +226,7 @@ export class DeleteRecordsResponseData extends Message {
     }
     {
       const n = r.arrayLength(113674 /* DeleteRecordsResponseData.Topics */, version >= 2, false);
-      const a: Array<DeleteRecordsTopicResult> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DeleteRecordsTopicResult> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteRecordsTopicResult();
         e.read(r, version);
@@ -236,10 +249,11 @@ export class DeleteRecordsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteRecordsTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -292,7 +306,7 @@ export class DeleteRecordsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<DeleteRecordsTopicResult>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

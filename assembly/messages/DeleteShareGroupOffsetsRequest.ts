@@ -73,7 +73,13 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The topics to delete offsets for. (versions 0+) */
-  topics: Array<DeleteShareGroupOffsetsRequestTopic> = new Array<DeleteShareGroupOffsetsRequestTopic>();
+  _topics: Array<DeleteShareGroupOffsetsRequestTopic> | null = null;
+  get topics(): Array<DeleteShareGroupOffsetsRequestTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DeleteShareGroupOffsetsRequestTopic>();
+    return changetype<Array<DeleteShareGroupOffsetsRequestTopic>>(v);
+  }
+  set topics(v: Array<DeleteShareGroupOffsetsRequestTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -83,7 +89,7 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
     }
     {
       const n = r.arrayLength(115722 /* DeleteShareGroupOffsetsRequestData.Topics */, true, false);
-      const a: Array<DeleteShareGroupOffsetsRequestTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DeleteShareGroupOffsetsRequestTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteShareGroupOffsetsRequestTopic();
         e.read(r, version);
@@ -106,10 +112,11 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteShareGroupOffsetsRequestTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -162,7 +169,7 @@ export class DeleteShareGroupOffsetsRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<DeleteShareGroupOffsetsRequestTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

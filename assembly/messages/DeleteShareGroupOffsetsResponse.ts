@@ -129,7 +129,13 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
   /** The top-level error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null = null;
   /** The results for each topic. (versions 0+) */
-  responses: Array<DeleteShareGroupOffsetsResponseTopic> = new Array<DeleteShareGroupOffsetsResponseTopic>();
+  _responses: Array<DeleteShareGroupOffsetsResponseTopic> | null = null;
+  get responses(): Array<DeleteShareGroupOffsetsResponseTopic> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<DeleteShareGroupOffsetsResponseTopic>();
+    return changetype<Array<DeleteShareGroupOffsetsResponseTopic>>(v);
+  }
+  set responses(v: Array<DeleteShareGroupOffsetsResponseTopic>) { this._responses = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -145,7 +151,7 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
     }
     {
       const n = r.arrayLength(117808 /* DeleteShareGroupOffsetsResponseData.Responses */, true, false);
-      const a: Array<DeleteShareGroupOffsetsResponseTopic> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<DeleteShareGroupOffsetsResponseTopic> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteShareGroupOffsetsResponseTopic();
         e.read(r, version);
@@ -178,10 +184,11 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
       }
     }
     {
-      const a = this.responses;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteShareGroupOffsetsResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -250,7 +257,7 @@ export class DeleteShareGroupOffsetsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.responses.length == 0)
+        && (this._responses == null || changetype<Array<DeleteShareGroupOffsetsResponseTopic>>(this._responses).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

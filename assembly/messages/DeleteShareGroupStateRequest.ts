@@ -73,7 +73,13 @@ export class DeleteStateData {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The data for the partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -83,7 +89,7 @@ export class DeleteStateData {
     }
     {
       const n = r.arrayLength(118792 /* DeleteStateData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -106,10 +112,11 @@ export class DeleteStateData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -162,7 +169,7 @@ export class DeleteStateData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -171,7 +178,13 @@ export class DeleteShareGroupStateRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The data for the topics. (versions 0+) */
-  topics: Array<DeleteStateData> = new Array<DeleteStateData>();
+  _topics: Array<DeleteStateData> | null = null;
+  get topics(): Array<DeleteStateData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DeleteStateData>();
+    return changetype<Array<DeleteStateData>>(v);
+  }
+  set topics(v: Array<DeleteStateData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -181,7 +194,7 @@ export class DeleteShareGroupStateRequestData extends Message {
     }
     {
       const n = r.arrayLength(119818 /* DeleteShareGroupStateRequestData.Topics */, true, false);
-      const a: Array<DeleteStateData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DeleteStateData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteStateData();
         e.read(r, version);
@@ -204,10 +217,11 @@ export class DeleteShareGroupStateRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteStateData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -260,7 +274,7 @@ export class DeleteShareGroupStateRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<DeleteStateData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -94,9 +94,21 @@ export class DeleteTopicState {
 
 export class DeleteTopicsRequestData extends Message {
   /** The name or topic ID of the topic. (versions 6+) */
-  topics: Array<DeleteTopicState> = new Array<DeleteTopicState>();
+  _topics: Array<DeleteTopicState> | null = null;
+  get topics(): Array<DeleteTopicState> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DeleteTopicState>();
+    return changetype<Array<DeleteTopicState>>(v);
+  }
+  set topics(v: Array<DeleteTopicState>) { this._topics = v; }
   /** The names of the topics to delete. (versions 0-5) */
-  topicNames: Array<string> = new Array<string>();
+  _topicNames: Array<string> | null = null;
+  get topicNames(): Array<string> {
+    let v = this._topicNames;
+    if (v == null) this._topicNames = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set topicNames(v: Array<string>) { this._topicNames = v; }
   /** The length of time in milliseconds to wait for the deletions to complete. (versions 0+) */
   timeoutMs: i32 = 0;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -105,7 +117,7 @@ export class DeleteTopicsRequestData extends Message {
   read(r: Reader, version: i16): void {
     if (version >= 6) {
       const n = r.arrayLength(124938 /* DeleteTopicsRequestData.Topics */, version >= 4, false);
-      const a: Array<DeleteTopicState> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DeleteTopicState> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeleteTopicState();
         e.read(r, version);
@@ -114,7 +126,7 @@ export class DeleteTopicsRequestData extends Message {
     }
     if (version <= 5) {
       const n = r.arrayLength(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.topicNames);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._topicNames == null) ? null : emptied(this.topicNames);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(125100 /* DeleteTopicsRequestData.TopicNames */, version >= 4));
       }
@@ -135,19 +147,21 @@ export class DeleteTopicsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     if (version >= 6) {
-      const a = this.topics;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeleteTopicState>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 6) && !(this.topics.length == 0)) w.fail(124938 /* DeleteTopicsRequestData.Topics */, "non-default value at version " + version.toString());
+    if (!(version >= 6) && !(this._topics == null || changetype<Array<DeleteTopicState>>(this._topics).length == 0)) w.fail(124938 /* DeleteTopicsRequestData.Topics */, "non-default value at version " + version.toString());
     if (version <= 5) {
-      const a = this.topicNames;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicNames;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, version >= 4);
       }
     }
@@ -220,8 +234,8 @@ export class DeleteTopicsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics.length == 0)
-        && (this.topicNames.length == 0)
+    return (this._topics == null || changetype<Array<DeleteTopicState>>(this._topics).length == 0)
+        && (this._topicNames == null || changetype<Array<string>>(this._topicNames).length == 0)
         && (this.timeoutMs == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

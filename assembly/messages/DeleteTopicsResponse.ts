@@ -131,7 +131,13 @@ export class DeleteTopicsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
   throttleTimeMs: i32 = 0;
   /** The results for each topic we tried to delete. (versions 0+) */
-  responses: Array<DeletableTopicResult> = new Array<DeletableTopicResult>();
+  _responses: Array<DeletableTopicResult> | null = null;
+  get responses(): Array<DeletableTopicResult> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<DeletableTopicResult>();
+    return changetype<Array<DeletableTopicResult>>(v);
+  }
+  set responses(v: Array<DeletableTopicResult>) { this._responses = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -141,7 +147,7 @@ export class DeleteTopicsResponseData extends Message {
     }
     {
       const n = r.arrayLength(127024 /* DeleteTopicsResponseData.Responses */, version >= 4, false);
-      const a: Array<DeletableTopicResult> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<DeletableTopicResult> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DeletableTopicResult();
         e.read(r, version);
@@ -164,10 +170,11 @@ export class DeleteTopicsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.responses;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DeletableTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -220,7 +227,7 @@ export class DeleteTopicsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.responses.length == 0)
+        && (this._responses == null || changetype<Array<DeletableTopicResult>>(this._responses).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

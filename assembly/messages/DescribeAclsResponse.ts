@@ -125,7 +125,13 @@ export class DescribeAclsResource {
   /** The resource pattern type. (versions 1+) */
   patternType: i8 = 3;
   /** The ACLs. (versions 0+) */
-  acls: Array<AclDescription> = new Array<AclDescription>();
+  _acls: Array<AclDescription> | null = null;
+  get acls(): Array<AclDescription> {
+    let v = this._acls;
+    if (v == null) this._acls = v = new Array<AclDescription>();
+    return changetype<Array<AclDescription>>(v);
+  }
+  set acls(v: Array<AclDescription>) { this._acls = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -141,7 +147,7 @@ export class DescribeAclsResource {
     }
     {
       const n = r.arrayLength(130221 /* DescribeAclsResource.Acls */, version >= 2, false);
-      const a: Array<AclDescription> | null = n < 0 ? null : emptied(this.acls);
+      const a: Array<AclDescription> | null = n < 0 || (n == 0 && this._acls == null) ? null : emptied(this.acls);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AclDescription();
         e.read(r, version);
@@ -170,10 +176,11 @@ export class DescribeAclsResource {
       w.int8(this.patternType);
     }
     {
-      const a = this.acls;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acls;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AclDescription>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -242,7 +249,7 @@ export class DescribeAclsResource {
     return (this.resourceType == 0)
         && (this.resourceName == "")
         && (this.patternType == 3)
-        && (this.acls.length == 0)
+        && (this._acls == null || changetype<Array<AclDescription>>(this._acls).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -255,7 +262,13 @@ export class DescribeAclsResponseData extends Message {
   /** The error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** Each Resource that is referenced in an ACL. (versions 0+) */
-  resources: Array<DescribeAclsResource> = new Array<DescribeAclsResource>();
+  _resources: Array<DescribeAclsResource> | null = null;
+  get resources(): Array<DescribeAclsResource> {
+    let v = this._resources;
+    if (v == null) this._resources = v = new Array<DescribeAclsResource>();
+    return changetype<Array<DescribeAclsResource>>(v);
+  }
+  set resources(v: Array<DescribeAclsResource>) { this._resources = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -271,7 +284,7 @@ export class DescribeAclsResponseData extends Message {
     }
     {
       const n = r.arrayLength(131119 /* DescribeAclsResponseData.Resources */, version >= 2, false);
-      const a: Array<DescribeAclsResource> | null = n < 0 ? null : emptied(this.resources);
+      const a: Array<DescribeAclsResource> | null = n < 0 || (n == 0 && this._resources == null) ? null : emptied(this.resources);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeAclsResource();
         e.read(r, version);
@@ -304,10 +317,11 @@ export class DescribeAclsResponseData extends Message {
       }
     }
     {
-      const a = this.resources;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resources;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeAclsResource>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -376,7 +390,7 @@ export class DescribeAclsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.resources.length == 0)
+        && (this._resources == null || changetype<Array<DescribeAclsResource>>(this._resources).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -107,7 +107,13 @@ export class ComponentData {
 
 export class DescribeClientQuotasRequestData extends Message {
   /** Filter components to apply to quota entities. (versions 0+) */
-  components: Array<ComponentData> = new Array<ComponentData>();
+  _components: Array<ComponentData> | null = null;
+  get components(): Array<ComponentData> {
+    let v = this._components;
+    if (v == null) this._components = v = new Array<ComponentData>();
+    return changetype<Array<ComponentData>>(v);
+  }
+  set components(v: Array<ComponentData>) { this._components = v; }
   /** Whether the match is strict, i.e. should exclude entities with unspecified entity types. (versions 0+) */
   strict: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -116,7 +122,7 @@ export class DescribeClientQuotasRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(133296 /* DescribeClientQuotasRequestData.Components */, version >= 1, false);
-      const a: Array<ComponentData> | null = n < 0 ? null : emptied(this.components);
+      const a: Array<ComponentData> | null = n < 0 || (n == 0 && this._components == null) ? null : emptied(this.components);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ComponentData();
         e.read(r, version);
@@ -139,10 +145,11 @@ export class DescribeClientQuotasRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.components;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._components;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ComponentData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -197,7 +204,7 @@ export class DescribeClientQuotasRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.components.length == 0)
+    return (this._components == null || changetype<Array<ComponentData>>(this._components).length == 0)
         && (this.strict == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -165,16 +165,28 @@ export class ValueData {
 
 export class EntryData {
   /** The quota entity description. (versions 0+) */
-  entity: Array<EntityData> = new Array<EntityData>();
+  _entity: Array<EntityData> | null = null;
+  get entity(): Array<EntityData> {
+    let v = this._entity;
+    if (v == null) this._entity = v = new Array<EntityData>();
+    return changetype<Array<EntityData>>(v);
+  }
+  set entity(v: Array<EntityData>) { this._entity = v; }
   /** The quota values for the entity. (versions 0+) */
-  values: Array<ValueData> = new Array<ValueData>();
+  _values: Array<ValueData> | null = null;
+  get values(): Array<ValueData> {
+    let v = this._values;
+    if (v == null) this._values = v = new Array<ValueData>();
+    return changetype<Array<ValueData>>(v);
+  }
+  set values(v: Array<ValueData>) { this._values = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(16424 /* EntryData.Entity */, version >= 1, false);
-      const a: Array<EntityData> | null = n < 0 ? null : emptied(this.entity);
+      const a: Array<EntityData> | null = n < 0 || (n == 0 && this._entity == null) ? null : emptied(this.entity);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EntityData();
         e.read(r, version);
@@ -183,7 +195,7 @@ export class EntryData {
     }
     {
       const n = r.arrayLength(16562 /* EntryData.Values */, version >= 1, false);
-      const a: Array<ValueData> | null = n < 0 ? null : emptied(this.values);
+      const a: Array<ValueData> | null = n < 0 || (n == 0 && this._values == null) ? null : emptied(this.values);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ValueData();
         e.read(r, version);
@@ -203,18 +215,20 @@ export class EntryData {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.entity;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._entity;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<EntityData>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.values;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._values;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ValueData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -279,8 +293,8 @@ export class EntryData {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.entity.length == 0)
-        && (this.values.length == 0)
+    return (this._entity == null || changetype<Array<EntityData>>(this._entity).length == 0)
+        && (this._values == null || changetype<Array<ValueData>>(this._values).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

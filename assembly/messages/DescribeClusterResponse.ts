@@ -152,7 +152,13 @@ export class DescribeClusterResponseData extends Message {
   /** The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback. (versions 0+) */
   controllerId: i32 = -1;
   /** Each broker in the response. (versions 0+) */
-  brokers: Array<DescribeClusterBroker> = new Array<DescribeClusterBroker>();
+  _brokers: Array<DescribeClusterBroker> | null = null;
+  get brokers(): Array<DescribeClusterBroker> {
+    let v = this._brokers;
+    if (v == null) this._brokers = v = new Array<DescribeClusterBroker>();
+    return changetype<Array<DescribeClusterBroker>>(v);
+  }
+  set brokers(v: Array<DescribeClusterBroker>) { this._brokers = v; }
   /** 32-bit bitfield to represent authorized operations for this cluster. (versions 0+) */
   clusterAuthorizedOperations: i32 = -2147483648;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -179,7 +185,7 @@ export class DescribeClusterResponseData extends Message {
     }
     {
       const n = r.arrayLength(138422 /* DescribeClusterResponseData.Brokers */, true, false);
-      const a: Array<DescribeClusterBroker> | null = n < 0 ? null : emptied(this.brokers);
+      const a: Array<DescribeClusterBroker> | null = n < 0 || (n == 0 && this._brokers == null) ? null : emptied(this.brokers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeClusterBroker();
         e.read(r, version);
@@ -225,10 +231,11 @@ export class DescribeClusterResponseData extends Message {
       w.int32(this.controllerId);
     }
     {
-      const a = this.brokers;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._brokers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeClusterBroker>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -331,7 +338,7 @@ export class DescribeClusterResponseData extends Message {
         && (this.endpointType == 1)
         && (this.clusterId == "")
         && (this.controllerId == -1)
-        && (this.brokers.length == 0)
+        && (this._brokers == null || changetype<Array<DescribeClusterBroker>>(this._brokers).length == 0)
         && (this.clusterAuthorizedOperations == -2147483648)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -133,7 +133,13 @@ export class DescribeConfigsResource {
 
 export class DescribeConfigsRequestData extends Message {
   /** The resources whose configurations we want to describe. (versions 0+) */
-  resources: Array<DescribeConfigsResource> = new Array<DescribeConfigsResource>();
+  _resources: Array<DescribeConfigsResource> | null = null;
+  get resources(): Array<DescribeConfigsResource> {
+    let v = this._resources;
+    if (v == null) this._resources = v = new Array<DescribeConfigsResource>();
+    return changetype<Array<DescribeConfigsResource>>(v);
+  }
+  set resources(v: Array<DescribeConfigsResource>) { this._resources = v; }
   /** True if we should include all synonyms. (versions 1+) */
   includeSynonyms: bool = false;
   /** True if we should include configuration documentation. (versions 3+) */
@@ -144,7 +150,7 @@ export class DescribeConfigsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(140335 /* DescribeConfigsRequestData.Resources */, version >= 4, false);
-      const a: Array<DescribeConfigsResource> | null = n < 0 ? null : emptied(this.resources);
+      const a: Array<DescribeConfigsResource> | null = n < 0 || (n == 0 && this._resources == null) ? null : emptied(this.resources);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResource();
         e.read(r, version);
@@ -170,10 +176,11 @@ export class DescribeConfigsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.resources;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resources;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeConfigsResource>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -239,7 +246,7 @@ export class DescribeConfigsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.resources.length == 0)
+    return (this._resources == null || changetype<Array<DescribeConfigsResource>>(this._resources).length == 0)
         && (this.includeSynonyms == false)
         && (this.includeDocumentation == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

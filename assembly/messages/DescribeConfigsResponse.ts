@@ -117,7 +117,13 @@ export class DescribeConfigsResourceResult {
   /** True if this configuration is sensitive. (versions 0+) */
   isSensitive: bool = false;
   /** The synonyms for this configuration key. (versions 1+) */
-  synonyms: Array<DescribeConfigsSynonym> = new Array<DescribeConfigsSynonym>();
+  _synonyms: Array<DescribeConfigsSynonym> | null = null;
+  get synonyms(): Array<DescribeConfigsSynonym> {
+    let v = this._synonyms;
+    if (v == null) this._synonyms = v = new Array<DescribeConfigsSynonym>();
+    return changetype<Array<DescribeConfigsSynonym>>(v);
+  }
+  set synonyms(v: Array<DescribeConfigsSynonym>) { this._synonyms = v; }
   /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. (versions 3+) */
   configType: i8 = 0;
   /** The configuration documentation. (versions 3+, nullable 0+) */
@@ -143,7 +149,7 @@ export class DescribeConfigsResourceResult {
     }
     {
       const n = r.arrayLength(142524 /* DescribeConfigsResourceResult.Synonyms */, version >= 4, false);
-      const a: Array<DescribeConfigsSynonym> | null = n < 0 ? null : emptied(this.synonyms);
+      const a: Array<DescribeConfigsSynonym> | null = n < 0 || (n == 0 && this._synonyms == null) ? null : emptied(this.synonyms);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsSynonym();
         e.read(r, version);
@@ -188,10 +194,11 @@ export class DescribeConfigsResourceResult {
       w.bool(this.isSensitive);
     }
     {
-      const a = this.synonyms;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._synonyms;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeConfigsSynonym>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -300,7 +307,7 @@ export class DescribeConfigsResourceResult {
         && (this.readOnly == false)
         && (this.configSource == -1)
         && (this.isSensitive == false)
-        && (this.synonyms.length == 0)
+        && (this._synonyms == null || changetype<Array<DescribeConfigsSynonym>>(this._synonyms).length == 0)
         && (this.configType == 0)
         && (this.documentation == "")
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
@@ -317,7 +324,13 @@ export class DescribeConfigsResult {
   /** The resource name. (versions 0+) */
   resourceName: string = "";
   /** Each listed configuration. (versions 0+) */
-  configs: Array<DescribeConfigsResourceResult> = new Array<DescribeConfigsResourceResult>();
+  _configs: Array<DescribeConfigsResourceResult> | null = null;
+  get configs(): Array<DescribeConfigsResourceResult> {
+    let v = this._configs;
+    if (v == null) this._configs = v = new Array<DescribeConfigsResourceResult>();
+    return changetype<Array<DescribeConfigsResourceResult>>(v);
+  }
+  set configs(v: Array<DescribeConfigsResourceResult>) { this._configs = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -336,7 +349,7 @@ export class DescribeConfigsResult {
     }
     {
       const n = r.arrayLength(143406 /* DescribeConfigsResult.Configs */, version >= 4, false);
-      const a: Array<DescribeConfigsResourceResult> | null = n < 0 ? null : emptied(this.configs);
+      const a: Array<DescribeConfigsResourceResult> | null = n < 0 || (n == 0 && this._configs == null) ? null : emptied(this.configs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResourceResult();
         e.read(r, version);
@@ -372,10 +385,11 @@ export class DescribeConfigsResult {
       w.string(this.resourceName, version >= 4);
     }
     {
-      const a = this.configs;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._configs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeConfigsResourceResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -452,7 +466,7 @@ export class DescribeConfigsResult {
         && (this.errorMessage == "")
         && (this.resourceType == 0)
         && (this.resourceName == "")
-        && (this.configs.length == 0)
+        && (this._configs == null || changetype<Array<DescribeConfigsResourceResult>>(this._configs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -461,7 +475,13 @@ export class DescribeConfigsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The results for each resource. (versions 0+) */
-  results: Array<DescribeConfigsResult> = new Array<DescribeConfigsResult>();
+  _results: Array<DescribeConfigsResult> | null = null;
+  get results(): Array<DescribeConfigsResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<DescribeConfigsResult>();
+    return changetype<Array<DescribeConfigsResult>>(v);
+  }
+  set results(v: Array<DescribeConfigsResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -471,7 +491,7 @@ export class DescribeConfigsResponseData extends Message {
     }
     {
       const n = r.arrayLength(144446 /* DescribeConfigsResponseData.Results */, version >= 4, false);
-      const a: Array<DescribeConfigsResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<DescribeConfigsResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeConfigsResult();
         e.read(r, version);
@@ -494,10 +514,11 @@ export class DescribeConfigsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.results;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeConfigsResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -550,7 +571,7 @@ export class DescribeConfigsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<DescribeConfigsResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

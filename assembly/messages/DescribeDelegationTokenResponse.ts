@@ -105,7 +105,13 @@ export class DescribedDelegationToken {
   /** The token HMAC. (versions 0+) */
   hmac: Uint8Array = new Uint8Array(0);
   /** Those who are able to renew this token before it expires. (versions 0+) */
-  renewers: Array<DescribedDelegationTokenRenewer> = new Array<DescribedDelegationTokenRenewer>();
+  _renewers: Array<DescribedDelegationTokenRenewer> | null = null;
+  get renewers(): Array<DescribedDelegationTokenRenewer> {
+    let v = this._renewers;
+    if (v == null) this._renewers = v = new Array<DescribedDelegationTokenRenewer>();
+    return changetype<Array<DescribedDelegationTokenRenewer>>(v);
+  }
+  set renewers(v: Array<DescribedDelegationTokenRenewer>) { this._renewers = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -139,7 +145,7 @@ export class DescribedDelegationToken {
     }
     {
       const n = r.arrayLength(148619 /* DescribedDelegationToken.Renewers */, version >= 2, false);
-      const a: Array<DescribedDelegationTokenRenewer> | null = n < 0 ? null : emptied(this.renewers);
+      const a: Array<DescribedDelegationTokenRenewer> | null = n < 0 || (n == 0 && this._renewers == null) ? null : emptied(this.renewers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedDelegationTokenRenewer();
         e.read(r, version);
@@ -188,10 +194,11 @@ export class DescribedDelegationToken {
       w.bytesField(this.hmac, version >= 2);
     }
     {
-      const a = this.renewers;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._renewers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribedDelegationTokenRenewer>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -308,7 +315,7 @@ export class DescribedDelegationToken {
         && (this.maxTimestamp == 0)
         && (this.tokenId == "")
         && (this.hmac.length == 0)
-        && (this.renewers.length == 0)
+        && (this._renewers == null || changetype<Array<DescribedDelegationTokenRenewer>>(this._renewers).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -317,7 +324,13 @@ export class DescribeDelegationTokenResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** The tokens. (versions 0+) */
-  tokens: Array<DescribedDelegationToken> = new Array<DescribedDelegationToken>();
+  _tokens: Array<DescribedDelegationToken> | null = null;
+  get tokens(): Array<DescribedDelegationToken> {
+    let v = this._tokens;
+    if (v == null) this._tokens = v = new Array<DescribedDelegationToken>();
+    return changetype<Array<DescribedDelegationToken>>(v);
+  }
+  set tokens(v: Array<DescribedDelegationToken>) { this._tokens = v; }
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -329,7 +342,7 @@ export class DescribeDelegationTokenResponseData extends Message {
     }
     {
       const n = r.arrayLength(149699 /* DescribeDelegationTokenResponseData.Tokens */, version >= 2, false);
-      const a: Array<DescribedDelegationToken> | null = n < 0 ? null : emptied(this.tokens);
+      const a: Array<DescribedDelegationToken> | null = n < 0 || (n == 0 && this._tokens == null) ? null : emptied(this.tokens);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedDelegationToken();
         e.read(r, version);
@@ -355,10 +368,11 @@ export class DescribeDelegationTokenResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.tokens;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._tokens;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribedDelegationToken>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -421,7 +435,7 @@ export class DescribeDelegationTokenResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
-        && (this.tokens.length == 0)
+        && (this._tokens == null || changetype<Array<DescribedDelegationToken>>(this._tokens).length == 0)
         && (this.throttleTimeMs == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

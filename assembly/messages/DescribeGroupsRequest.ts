@@ -13,7 +13,13 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class DescribeGroupsRequestData extends Message {
   /** The names of the groups to describe. (versions 0+) */
-  groups: Array<string> = new Array<string>();
+  _groups: Array<string> | null = null;
+  get groups(): Array<string> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set groups(v: Array<string>) { this._groups = v; }
   /** Whether to include authorized operations. (versions 3+) */
   includeAuthorizedOperations: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -22,7 +28,7 @@ export class DescribeGroupsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(150653 /* DescribeGroupsRequestData.Groups */, version >= 5, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(150653 /* DescribeGroupsRequestData.Groups */, version >= 5));
       }
@@ -43,10 +49,11 @@ export class DescribeGroupsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.groups;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, version >= 5);
       }
     }
@@ -100,7 +107,7 @@ export class DescribeGroupsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.groups.length == 0)
+    return (this._groups == null || changetype<Array<string>>(this._groups).length == 0)
         && (this.includeAuthorizedOperations == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

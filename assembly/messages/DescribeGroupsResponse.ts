@@ -168,7 +168,13 @@ export class DescribedGroup {
   /** The group protocol data, or the empty string. (versions 0+) */
   protocolData: string = "";
   /** The group members. (versions 0+) */
-  members: Array<DescribedGroupMember> = new Array<DescribedGroupMember>();
+  _members: Array<DescribedGroupMember> | null = null;
+  get members(): Array<DescribedGroupMember> {
+    let v = this._members;
+    if (v == null) this._members = v = new Array<DescribedGroupMember>();
+    return changetype<Array<DescribedGroupMember>>(v);
+  }
+  set members(v: Array<DescribedGroupMember>) { this._members = v; }
   /** 32-bit bitfield to represent authorized operations for this group. (versions 3+) */
   authorizedOperations: i32 = -2147483648;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -195,7 +201,7 @@ export class DescribedGroup {
     }
     {
       const n = r.arrayLength(74875 /* DescribedGroup.Members */, version >= 5, false);
-      const a: Array<DescribedGroupMember> | null = n < 0 ? null : emptied(this.members);
+      const a: Array<DescribedGroupMember> | null = n < 0 || (n == 0 && this._members == null) ? null : emptied(this.members);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroupMember();
         e.read(r, version);
@@ -242,10 +248,11 @@ export class DescribedGroup {
       w.string(this.protocolData, version >= 5);
     }
     {
-      const a = this.members;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._members;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribedGroupMember>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -349,7 +356,7 @@ export class DescribedGroup {
         && (this.groupState == "")
         && (this.protocolType == "")
         && (this.protocolData == "")
-        && (this.members.length == 0)
+        && (this._members == null || changetype<Array<DescribedGroupMember>>(this._members).length == 0)
         && (this.authorizedOperations == -2147483648)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
@@ -359,7 +366,13 @@ export class DescribeGroupsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
   throttleTimeMs: i32 = 0;
   /** Each described group. (versions 0+) */
-  groups: Array<DescribedGroup> = new Array<DescribedGroup>();
+  _groups: Array<DescribedGroup> | null = null;
+  get groups(): Array<DescribedGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<DescribedGroup>();
+    return changetype<Array<DescribedGroup>>(v);
+  }
+  set groups(v: Array<DescribedGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -369,7 +382,7 @@ export class DescribeGroupsResponseData extends Message {
     }
     {
       const n = r.arrayLength(152701 /* DescribeGroupsResponseData.Groups */, version >= 5, false);
-      const a: Array<DescribedGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<DescribedGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
         e.read(r, version);
@@ -392,10 +405,11 @@ export class DescribeGroupsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.groups;
-      w.length(a.length, version >= 5, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 5, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribedGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -448,7 +462,7 @@ export class DescribeGroupsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<DescribedGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -121,7 +121,13 @@ export class DescribeLogDirsTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The partitions. (versions 0+) */
-  partitions: Array<DescribeLogDirsPartition> = new Array<DescribeLogDirsPartition>();
+  _partitions: Array<DescribeLogDirsPartition> | null = null;
+  get partitions(): Array<DescribeLogDirsPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<DescribeLogDirsPartition>();
+    return changetype<Array<DescribeLogDirsPartition>>(v);
+  }
+  set partitions(v: Array<DescribeLogDirsPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -131,7 +137,7 @@ export class DescribeLogDirsTopic {
     }
     {
       const n = r.arrayLength(156680 /* DescribeLogDirsTopic.Partitions */, version >= 2, false);
-      const a: Array<DescribeLogDirsPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<DescribeLogDirsPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsPartition();
         e.read(r, version);
@@ -154,10 +160,11 @@ export class DescribeLogDirsTopic {
       w.string(this.name, version >= 2);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeLogDirsPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -210,7 +217,7 @@ export class DescribeLogDirsTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<DescribeLogDirsPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -221,7 +228,13 @@ export class DescribeLogDirsResult {
   /** The absolute log directory path. (versions 0+) */
   logDir: string = "";
   /** The topics. (versions 0+) */
-  topics: Array<DescribeLogDirsTopic> = new Array<DescribeLogDirsTopic>();
+  _topics: Array<DescribeLogDirsTopic> | null = null;
+  get topics(): Array<DescribeLogDirsTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DescribeLogDirsTopic>();
+    return changetype<Array<DescribeLogDirsTopic>>(v);
+  }
+  set topics(v: Array<DescribeLogDirsTopic>) { this._topics = v; }
   /** The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. (versions 4+) */
   totalBytes: i64 = -1;
   /** The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. (versions 4+) */
@@ -240,7 +253,7 @@ export class DescribeLogDirsResult {
     }
     {
       const n = r.arrayLength(157706 /* DescribeLogDirsResult.Topics */, version >= 2, false);
-      const a: Array<DescribeLogDirsTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DescribeLogDirsTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsTopic();
         e.read(r, version);
@@ -275,10 +288,11 @@ export class DescribeLogDirsResult {
       w.string(this.logDir, version >= 2);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeLogDirsTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -369,7 +383,7 @@ export class DescribeLogDirsResult {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.logDir == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<DescribeLogDirsTopic>>(this._topics).length == 0)
         && (this.totalBytes == -1)
         && (this.usableBytes == -1)
         && (this.isCordoned == false)
@@ -383,7 +397,13 @@ export class DescribeLogDirsResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 3+) */
   errorCode: i16 = 0;
   /** The log directories. (versions 0+) */
-  results: Array<DescribeLogDirsResult> = new Array<DescribeLogDirsResult>();
+  _results: Array<DescribeLogDirsResult> | null = null;
+  get results(): Array<DescribeLogDirsResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<DescribeLogDirsResult>();
+    return changetype<Array<DescribeLogDirsResult>>(v);
+  }
+  set results(v: Array<DescribeLogDirsResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -396,7 +416,7 @@ export class DescribeLogDirsResponseData extends Message {
     }
     {
       const n = r.arrayLength(158782 /* DescribeLogDirsResponseData.Results */, version >= 2, false);
-      const a: Array<DescribeLogDirsResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<DescribeLogDirsResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeLogDirsResult();
         e.read(r, version);
@@ -422,10 +442,11 @@ export class DescribeLogDirsResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.results;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeLogDirsResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -486,7 +507,7 @@ export class DescribeLogDirsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<DescribeLogDirsResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

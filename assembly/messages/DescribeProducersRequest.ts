@@ -15,7 +15,13 @@ export class TopicRequest {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The indexes of the partitions to list producers for. (versions 0+) */
-  partitionIndexes: Array<i32> = new Array<i32>();
+  _partitionIndexes: Array<i32> | null = null;
+  get partitionIndexes(): Array<i32> {
+    let v = this._partitionIndexes;
+    if (v == null) this._partitionIndexes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitionIndexes(v: Array<i32>) { this._partitionIndexes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class TopicRequest {
     }
     {
       const n = r.arrayLength(159953 /* TopicRequest.PartitionIndexes */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitionIndexes == null) ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(159953 /* TopicRequest.PartitionIndexes */));
       }
@@ -46,10 +52,11 @@ export class TopicRequest {
       w.string(this.name, true);
     }
     {
-      const a = this.partitionIndexes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionIndexes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,21 +107,27 @@ export class TopicRequest {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitionIndexes.length == 0)
+        && (this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class DescribeProducersRequestData extends Message {
   /** The topics to list producers for. (versions 0+) */
-  topics: Array<TopicRequest> = new Array<TopicRequest>();
+  _topics: Array<TopicRequest> | null = null;
+  get topics(): Array<TopicRequest> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicRequest>();
+    return changetype<Array<TopicRequest>>(v);
+  }
+  set topics(v: Array<TopicRequest>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(160778 /* DescribeProducersRequestData.Topics */, true, false);
-      const a: Array<TopicRequest> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicRequest> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicRequest();
         e.read(r, version);
@@ -134,10 +147,11 @@ export class DescribeProducersRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicRequest>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -182,7 +196,7 @@ export class DescribeProducersRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics.length == 0)
+    return (this._topics == null || changetype<Array<TopicRequest>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -157,7 +157,13 @@ export class PartitionResponse {
   /** The partition error message, which may be null if no additional details are available. (versions 0+, nullable 0+) */
   errorMessage: string | null = null;
   /** The active producers for the partition. (versions 0+) */
-  activeProducers: Array<ProducerState> = new Array<ProducerState>();
+  _activeProducers: Array<ProducerState> | null = null;
+  get activeProducers(): Array<ProducerState> {
+    let v = this._activeProducers;
+    if (v == null) this._activeProducers = v = new Array<ProducerState>();
+    return changetype<Array<ProducerState>>(v);
+  }
+  set activeProducers(v: Array<ProducerState>) { this._activeProducers = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -173,7 +179,7 @@ export class PartitionResponse {
     }
     {
       const n = r.arrayLength(163030 /* PartitionResponse.ActiveProducers */, true, false);
-      const a: Array<ProducerState> | null = n < 0 ? null : emptied(this.activeProducers);
+      const a: Array<ProducerState> | null = n < 0 || (n == 0 && this._activeProducers == null) ? null : emptied(this.activeProducers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ProducerState();
         e.read(r, version);
@@ -206,10 +212,11 @@ export class PartitionResponse {
       }
     }
     {
-      const a = this.activeProducers;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._activeProducers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ProducerState>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -278,7 +285,7 @@ export class PartitionResponse {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.activeProducers.length == 0)
+        && (this._activeProducers == null || changetype<Array<ProducerState>>(this._activeProducers).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -287,7 +294,13 @@ export class TopicResponse {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** Each partition in the response. (versions 0+) */
-  partitions: Array<PartitionResponse> = new Array<PartitionResponse>();
+  _partitions: Array<PartitionResponse> | null = null;
+  get partitions(): Array<PartitionResponse> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionResponse>();
+    return changetype<Array<PartitionResponse>>(v);
+  }
+  set partitions(v: Array<PartitionResponse>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -297,7 +310,7 @@ export class TopicResponse {
     }
     {
       const n = r.arrayLength(163848 /* TopicResponse.Partitions */, true, false);
-      const a: Array<PartitionResponse> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionResponse> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResponse();
         e.read(r, version);
@@ -320,10 +333,11 @@ export class TopicResponse {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -376,7 +390,7 @@ export class TopicResponse {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionResponse>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -385,7 +399,13 @@ export class DescribeProducersResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** Each topic in the response. (versions 0+) */
-  topics: Array<TopicResponse> = new Array<TopicResponse>();
+  _topics: Array<TopicResponse> | null = null;
+  get topics(): Array<TopicResponse> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicResponse>();
+    return changetype<Array<TopicResponse>>(v);
+  }
+  set topics(v: Array<TopicResponse>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -395,7 +415,7 @@ export class DescribeProducersResponseData extends Message {
     }
     {
       const n = r.arrayLength(164874 /* DescribeProducersResponseData.Topics */, true, false);
-      const a: Array<TopicResponse> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicResponse> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicResponse();
         e.read(r, version);
@@ -418,10 +438,11 @@ export class DescribeProducersResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -474,7 +495,7 @@ export class DescribeProducersResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicResponse>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

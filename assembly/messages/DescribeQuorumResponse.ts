@@ -148,9 +148,21 @@ export class PartitionData {
   /** The high water mark. (versions 0+) */
   highWatermark: i64 = 0;
   /** The current voters of the partition. (versions 0+) */
-  currentVoters: Array<ReplicaState> = new Array<ReplicaState>();
+  _currentVoters: Array<ReplicaState> | null = null;
+  get currentVoters(): Array<ReplicaState> {
+    let v = this._currentVoters;
+    if (v == null) this._currentVoters = v = new Array<ReplicaState>();
+    return changetype<Array<ReplicaState>>(v);
+  }
+  set currentVoters(v: Array<ReplicaState>) { this._currentVoters = v; }
   /** The observers of the partition. (versions 0+) */
-  observers: Array<ReplicaState> = new Array<ReplicaState>();
+  _observers: Array<ReplicaState> | null = null;
+  get observers(): Array<ReplicaState> {
+    let v = this._observers;
+    if (v == null) this._observers = v = new Array<ReplicaState>();
+    return changetype<Array<ReplicaState>>(v);
+  }
+  set observers(v: Array<ReplicaState>) { this._observers = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -175,7 +187,7 @@ export class PartitionData {
     }
     {
       const n = r.arrayLength(31965 /* PartitionData.CurrentVoters */, true, false);
-      const a: Array<ReplicaState> | null = n < 0 ? null : emptied(this.currentVoters);
+      const a: Array<ReplicaState> | null = n < 0 || (n == 0 && this._currentVoters == null) ? null : emptied(this.currentVoters);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaState();
         e.read(r, version);
@@ -184,7 +196,7 @@ export class PartitionData {
     }
     {
       const n = r.arrayLength(31966 /* PartitionData.Observers */, true, false);
-      const a: Array<ReplicaState> | null = n < 0 ? null : emptied(this.observers);
+      const a: Array<ReplicaState> | null = n < 0 || (n == 0 && this._observers == null) ? null : emptied(this.observers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaState();
         e.read(r, version);
@@ -227,18 +239,20 @@ export class PartitionData {
       w.int64(this.highWatermark);
     }
     {
-      const a = this.currentVoters;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._currentVoters;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReplicaState>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.observers;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._observers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReplicaState>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -351,8 +365,8 @@ export class PartitionData {
         && (this.leaderId == 0)
         && (this.leaderEpoch == 0)
         && (this.highWatermark == 0)
-        && (this.currentVoters.length == 0)
-        && (this.observers.length == 0)
+        && (this._currentVoters == null || changetype<Array<ReplicaState>>(this._currentVoters).length == 0)
+        && (this._observers == null || changetype<Array<ReplicaState>>(this._observers).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -361,7 +375,13 @@ export class TopicData {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partition data. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -371,7 +391,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -394,10 +414,11 @@ export class TopicData {
       w.string(this.topicName, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -450,7 +471,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -552,7 +573,13 @@ export class Node {
   /** The ID of the associated node. (versions 2+) */
   nodeId: i32 = 0;
   /** The listeners of this controller. (versions 2+) */
-  listeners: Array<Listener> = new Array<Listener>();
+  _listeners: Array<Listener> | null = null;
+  get listeners(): Array<Listener> {
+    let v = this._listeners;
+    if (v == null) this._listeners = v = new Array<Listener>();
+    return changetype<Array<Listener>>(v);
+  }
+  set listeners(v: Array<Listener>) { this._listeners = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -562,7 +589,7 @@ export class Node {
     }
     if (version >= 2) {
       const n = r.arrayLength(167964 /* Node.Listeners */, true, false);
-      const a: Array<Listener> | null = n < 0 ? null : emptied(this.listeners);
+      const a: Array<Listener> | null = n < 0 || (n == 0 && this._listeners == null) ? null : emptied(this.listeners);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
@@ -586,14 +613,15 @@ export class Node {
     }
     if (!(version >= 2) && !(this.nodeId == 0)) w.fail(168009 /* Node.NodeId */, "non-default value at version " + version.toString());
     if (version >= 2) {
-      const a = this.listeners;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._listeners;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Listener>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 2) && !(this.listeners.length == 0)) w.fail(167964 /* Node.Listeners */, "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this._listeners == null || changetype<Array<Listener>>(this._listeners).length == 0)) w.fail(167964 /* Node.Listeners */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -643,7 +671,7 @@ export class Node {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.nodeId == 0)
-        && (this.listeners.length == 0)
+        && (this._listeners == null || changetype<Array<Listener>>(this._listeners).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -654,9 +682,21 @@ export class DescribeQuorumResponseData extends Message {
   /** The error message, or null if there was no error. (versions 2+, nullable 2+) */
   errorMessage: string | null = "";
   /** The response from the describe quorum API. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** The nodes in the quorum. (versions 2+) */
-  nodes: Array<Node> = new Array<Node>();
+  _nodes: Array<Node> | null = null;
+  get nodes(): Array<Node> {
+    let v = this._nodes;
+    if (v == null) this._nodes = v = new Array<Node>();
+    return changetype<Array<Node>>(v);
+  }
+  set nodes(v: Array<Node>) { this._nodes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -669,7 +709,7 @@ export class DescribeQuorumResponseData extends Message {
     }
     {
       const n = r.arrayLength(168970 /* DescribeQuorumResponseData.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -678,7 +718,7 @@ export class DescribeQuorumResponseData extends Message {
     }
     if (version >= 2) {
       const n = r.arrayLength(169183 /* DescribeQuorumResponseData.Nodes */, true, false);
-      const a: Array<Node> | null = n < 0 ? null : emptied(this.nodes);
+      const a: Array<Node> | null = n < 0 || (n == 0 && this._nodes == null) ? null : emptied(this.nodes);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Node();
         e.read(r, version);
@@ -709,22 +749,24 @@ export class DescribeQuorumResponseData extends Message {
       }
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
     if (version >= 2) {
-      const a = this.nodes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._nodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Node>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 2) && !(this.nodes.length == 0)) w.fail(169183 /* DescribeQuorumResponseData.Nodes */, "non-default value at version " + version.toString());
+    if (!(version >= 2) && !(this._nodes == null || changetype<Array<Node>>(this._nodes).length == 0)) w.fail(169183 /* DescribeQuorumResponseData.Nodes */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -802,8 +844,8 @@ export class DescribeQuorumResponseData extends Message {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.topics.length == 0)
-        && (this.nodes.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
+        && (this._nodes == null || changetype<Array<Node>>(this._nodes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -15,7 +15,13 @@ export class DescribeShareGroupOffsetsRequestTopic {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partitions. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class DescribeShareGroupOffsetsRequestTopic {
     }
     {
       const n = r.arrayLength(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(169992 /* DescribeShareGroupOffsetsRequestTopic.Partitions */));
       }
@@ -46,10 +52,11 @@ export class DescribeShareGroupOffsetsRequestTopic {
       w.string(this.topicName, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class DescribeShareGroupOffsetsRequestTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -215,14 +222,20 @@ export class DescribeShareGroupOffsetsRequestGroup {
 
 export class DescribeShareGroupOffsetsRequestData extends Message {
   /** The groups to describe offsets for. (versions 0+) */
-  groups: Array<DescribeShareGroupOffsetsRequestGroup> = new Array<DescribeShareGroupOffsetsRequestGroup>();
+  _groups: Array<DescribeShareGroupOffsetsRequestGroup> | null = null;
+  get groups(): Array<DescribeShareGroupOffsetsRequestGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<DescribeShareGroupOffsetsRequestGroup>();
+    return changetype<Array<DescribeShareGroupOffsetsRequestGroup>>(v);
+  }
+  set groups(v: Array<DescribeShareGroupOffsetsRequestGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(172157 /* DescribeShareGroupOffsetsRequestData.Groups */, true, false);
-      const a: Array<DescribeShareGroupOffsetsRequestGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<DescribeShareGroupOffsetsRequestGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsRequestGroup();
         e.read(r, version);
@@ -242,10 +255,11 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.groups;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeShareGroupOffsetsRequestGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -290,7 +304,7 @@ export class DescribeShareGroupOffsetsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.groups.length == 0)
+    return (this._groups == null || changetype<Array<DescribeShareGroupOffsetsRequestGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -159,7 +159,13 @@ export class DescribeShareGroupOffsetsResponseTopic {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /**  (versions 0+) */
-  partitions: Array<DescribeShareGroupOffsetsResponsePartition> = new Array<DescribeShareGroupOffsetsResponsePartition>();
+  _partitions: Array<DescribeShareGroupOffsetsResponsePartition> | null = null;
+  get partitions(): Array<DescribeShareGroupOffsetsResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<DescribeShareGroupOffsetsResponsePartition>();
+    return changetype<Array<DescribeShareGroupOffsetsResponsePartition>>(v);
+  }
+  set partitions(v: Array<DescribeShareGroupOffsetsResponsePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -172,7 +178,7 @@ export class DescribeShareGroupOffsetsResponseTopic {
     }
     {
       const n = r.arrayLength(174088 /* DescribeShareGroupOffsetsResponseTopic.Partitions */, true, false);
-      const a: Array<DescribeShareGroupOffsetsResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<DescribeShareGroupOffsetsResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponsePartition();
         e.read(r, version);
@@ -198,10 +204,11 @@ export class DescribeShareGroupOffsetsResponseTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeShareGroupOffsetsResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -262,7 +269,7 @@ export class DescribeShareGroupOffsetsResponseTopic {
   isDefault(): bool {
     return (this.topicName == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<DescribeShareGroupOffsetsResponsePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -271,7 +278,13 @@ export class DescribeShareGroupOffsetsResponseGroup {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The results for each topic. (versions 0+) */
-  topics: Array<DescribeShareGroupOffsetsResponseTopic> = new Array<DescribeShareGroupOffsetsResponseTopic>();
+  _topics: Array<DescribeShareGroupOffsetsResponseTopic> | null = null;
+  get topics(): Array<DescribeShareGroupOffsetsResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DescribeShareGroupOffsetsResponseTopic>();
+    return changetype<Array<DescribeShareGroupOffsetsResponseTopic>>(v);
+  }
+  set topics(v: Array<DescribeShareGroupOffsetsResponseTopic>) { this._topics = v; }
   /** The group-level error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** The group-level error message, or null if there was no error. (versions 0+, nullable 0+) */
@@ -285,7 +298,7 @@ export class DescribeShareGroupOffsetsResponseGroup {
     }
     {
       const n = r.arrayLength(175114 /* DescribeShareGroupOffsetsResponseGroup.Topics */, true, false);
-      const a: Array<DescribeShareGroupOffsetsResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DescribeShareGroupOffsetsResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponseTopic();
         e.read(r, version);
@@ -314,10 +327,11 @@ export class DescribeShareGroupOffsetsResponseGroup {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeShareGroupOffsetsResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -394,7 +408,7 @@ export class DescribeShareGroupOffsetsResponseGroup {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<DescribeShareGroupOffsetsResponseTopic>>(this._topics).length == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
@@ -405,7 +419,13 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The results for each group. (versions 0+) */
-  groups: Array<DescribeShareGroupOffsetsResponseGroup> = new Array<DescribeShareGroupOffsetsResponseGroup>();
+  _groups: Array<DescribeShareGroupOffsetsResponseGroup> | null = null;
+  get groups(): Array<DescribeShareGroupOffsetsResponseGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<DescribeShareGroupOffsetsResponseGroup>();
+    return changetype<Array<DescribeShareGroupOffsetsResponseGroup>>(v);
+  }
+  set groups(v: Array<DescribeShareGroupOffsetsResponseGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -415,7 +435,7 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
     }
     {
       const n = r.arrayLength(176253 /* DescribeShareGroupOffsetsResponseData.Groups */, true, false);
-      const a: Array<DescribeShareGroupOffsetsResponseGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<DescribeShareGroupOffsetsResponseGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeShareGroupOffsetsResponseGroup();
         e.read(r, version);
@@ -438,10 +458,11 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.groups;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeShareGroupOffsetsResponseGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -494,7 +515,7 @@ export class DescribeShareGroupOffsetsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<DescribeShareGroupOffsetsResponseGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

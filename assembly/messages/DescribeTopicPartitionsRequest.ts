@@ -145,7 +145,13 @@ export class Cursor {
 
 export class DescribeTopicPartitionsRequestData extends Message {
   /** The topics to fetch details for. (versions 0+) */
-  topics: Array<TopicRequest> = new Array<TopicRequest>();
+  _topics: Array<TopicRequest> | null = null;
+  get topics(): Array<TopicRequest> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicRequest>();
+    return changetype<Array<TopicRequest>>(v);
+  }
+  set topics(v: Array<TopicRequest>) { this._topics = v; }
   /** The maximum number of partitions included in the response. (versions 0+) */
   responsePartitionLimit: i32 = 2000;
   /** The first topic and partition index to fetch details for. (versions 0+, nullable 0+) */
@@ -156,7 +162,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(178186 /* DescribeTopicPartitionsRequestData.Topics */, true, false);
-      const a: Array<TopicRequest> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicRequest> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicRequest();
         e.read(r, version);
@@ -187,10 +193,11 @@ export class DescribeTopicPartitionsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicRequest>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -267,7 +274,7 @@ export class DescribeTopicPartitionsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics.length == 0)
+    return (this._topics == null || changetype<Array<TopicRequest>>(this._topics).length == 0)
         && (this.responsePartitionLimit == 2000)
         && (this.cursor == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

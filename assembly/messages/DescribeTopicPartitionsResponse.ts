@@ -21,15 +21,33 @@ export class DescribeTopicPartitionsResponsePartition {
   /** The leader epoch of this partition. (versions 0+) */
   leaderEpoch: i32 = -1;
   /** The set of all nodes that host this partition. (versions 0+) */
-  replicaNodes: Array<i32> = new Array<i32>();
+  _replicaNodes: Array<i32> | null = null;
+  get replicaNodes(): Array<i32> {
+    let v = this._replicaNodes;
+    if (v == null) this._replicaNodes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set replicaNodes(v: Array<i32>) { this._replicaNodes = v; }
   /** The set of nodes that are in sync with the leader for this partition. (versions 0+) */
-  isrNodes: Array<i32> = new Array<i32>();
+  _isrNodes: Array<i32> | null = null;
+  get isrNodes(): Array<i32> {
+    let v = this._isrNodes;
+    if (v == null) this._isrNodes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set isrNodes(v: Array<i32>) { this._isrNodes = v; }
   /** The new eligible leader replicas otherwise. (versions 0+, nullable 0+) */
   eligibleLeaderReplicas: Array<i32> | null = null;
   /** The last known ELR. (versions 0+, nullable 0+) */
   lastKnownElr: Array<i32> | null = null;
   /** The set of offline replicas of this partition. (versions 0+) */
-  offlineReplicas: Array<i32> = new Array<i32>();
+  _offlineReplicas: Array<i32> | null = null;
+  get offlineReplicas(): Array<i32> {
+    let v = this._offlineReplicas;
+    if (v == null) this._offlineReplicas = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set offlineReplicas(v: Array<i32>) { this._offlineReplicas = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -48,14 +66,14 @@ export class DescribeTopicPartitionsResponsePartition {
     }
     {
       const n = r.arrayLength(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.replicaNodes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._replicaNodes == null) ? null : emptied(this.replicaNodes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(179427 /* DescribeTopicPartitionsResponsePartition.ReplicaNodes */));
       }
     }
     {
       const n = r.arrayLength(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.isrNodes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._isrNodes == null) ? null : emptied(this.isrNodes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(179428 /* DescribeTopicPartitionsResponsePartition.IsrNodes */));
       }
@@ -78,7 +96,7 @@ export class DescribeTopicPartitionsResponsePartition {
     }
     {
       const n = r.arrayLength(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.offlineReplicas);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._offlineReplicas == null) ? null : emptied(this.offlineReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(179431 /* DescribeTopicPartitionsResponsePartition.OfflineReplicas */));
       }
@@ -108,18 +126,20 @@ export class DescribeTopicPartitionsResponsePartition {
       w.int32(this.leaderEpoch);
     }
     {
-      const a = this.replicaNodes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._replicaNodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
     {
-      const a = this.isrNodes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._isrNodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -148,10 +168,11 @@ export class DescribeTopicPartitionsResponsePartition {
       }
     }
     {
-      const a = this.offlineReplicas;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._offlineReplicas;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -308,11 +329,11 @@ export class DescribeTopicPartitionsResponsePartition {
         && (this.partitionIndex == 0)
         && (this.leaderId == 0)
         && (this.leaderEpoch == -1)
-        && (this.replicaNodes.length == 0)
-        && (this.isrNodes.length == 0)
+        && (this._replicaNodes == null || changetype<Array<i32>>(this._replicaNodes).length == 0)
+        && (this._isrNodes == null || changetype<Array<i32>>(this._isrNodes).length == 0)
         && (this.eligibleLeaderReplicas == null)
         && (this.lastKnownElr == null)
-        && (this.offlineReplicas.length == 0)
+        && (this._offlineReplicas == null || changetype<Array<i32>>(this._offlineReplicas).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -327,7 +348,13 @@ export class DescribeTopicPartitionsResponseTopic {
   /** True if the topic is internal. (versions 0+) */
   isInternal: bool = false;
   /** Each partition in the topic. (versions 0+) */
-  partitions: Array<DescribeTopicPartitionsResponsePartition> = new Array<DescribeTopicPartitionsResponsePartition>();
+  _partitions: Array<DescribeTopicPartitionsResponsePartition> | null = null;
+  get partitions(): Array<DescribeTopicPartitionsResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<DescribeTopicPartitionsResponsePartition>();
+    return changetype<Array<DescribeTopicPartitionsResponsePartition>>(v);
+  }
+  set partitions(v: Array<DescribeTopicPartitionsResponsePartition>) { this._partitions = v; }
   /** 32-bit bitfield to represent authorized operations for this topic. (versions 0+) */
   topicAuthorizedOperations: i32 = -2147483648;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -348,7 +375,7 @@ export class DescribeTopicPartitionsResponseTopic {
     }
     {
       const n = r.arrayLength(180232 /* DescribeTopicPartitionsResponseTopic.Partitions */, true, false);
-      const a: Array<DescribeTopicPartitionsResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<DescribeTopicPartitionsResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeTopicPartitionsResponsePartition();
         e.read(r, version);
@@ -387,10 +414,11 @@ export class DescribeTopicPartitionsResponseTopic {
       w.bool(this.isInternal);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeTopicPartitionsResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -477,7 +505,7 @@ export class DescribeTopicPartitionsResponseTopic {
         && (this.name == "")
         && (this.topicId.isZero())
         && (this.isInternal == false)
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<DescribeTopicPartitionsResponsePartition>>(this._partitions).length == 0)
         && (this.topicAuthorizedOperations == -2147483648)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
@@ -561,7 +589,13 @@ export class DescribeTopicPartitionsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** Each topic in the response. (versions 0+) */
-  topics: Array<DescribeTopicPartitionsResponseTopic> = new Array<DescribeTopicPartitionsResponseTopic>();
+  _topics: Array<DescribeTopicPartitionsResponseTopic> | null = null;
+  get topics(): Array<DescribeTopicPartitionsResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<DescribeTopicPartitionsResponseTopic>();
+    return changetype<Array<DescribeTopicPartitionsResponseTopic>>(v);
+  }
+  set topics(v: Array<DescribeTopicPartitionsResponseTopic>) { this._topics = v; }
   /** The next topic and partition index to fetch details for. (versions 0+, nullable 0+) */
   nextCursor: Cursor | null = null;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -573,7 +607,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
     }
     {
       const n = r.arrayLength(181258 /* DescribeTopicPartitionsResponseData.Topics */, true, false);
-      const a: Array<DescribeTopicPartitionsResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<DescribeTopicPartitionsResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeTopicPartitionsResponseTopic();
         e.read(r, version);
@@ -604,10 +638,11 @@ export class DescribeTopicPartitionsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeTopicPartitionsResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -682,7 +717,7 @@ export class DescribeTopicPartitionsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<DescribeTopicPartitionsResponseTopic>>(this._topics).length == 0)
         && (this.nextCursor == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -13,14 +13,20 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class DescribeTransactionsRequestData extends Message {
   /** Array of transactionalIds to include in describe results. If empty, then no results will be returned. (versions 0+) */
-  transactionalIds: Array<string> = new Array<string>();
+  _transactionalIds: Array<string> | null = null;
+  get transactionalIds(): Array<string> {
+    let v = this._transactionalIds;
+    if (v == null) this._transactionalIds = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set transactionalIds(v: Array<string>) { this._transactionalIds = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.transactionalIds);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._transactionalIds == null) ? null : emptied(this.transactionalIds);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(182507 /* DescribeTransactionsRequestData.TransactionalIds */, true));
       }
@@ -38,10 +44,11 @@ export class DescribeTransactionsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.transactionalIds;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._transactionalIds;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
@@ -84,7 +91,7 @@ export class DescribeTransactionsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.transactionalIds.length == 0)
+    return (this._transactionalIds == null || changetype<Array<string>>(this._transactionalIds).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

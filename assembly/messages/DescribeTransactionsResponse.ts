@@ -15,7 +15,13 @@ export class TopicData {
   /** The topic name. (versions 0+) */
   topic: string = "";
   /** The partition ids included in the current transaction. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(32776 /* TopicData.Partitions */));
       }
@@ -46,10 +52,11 @@ export class TopicData {
       w.string(this.topic, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -121,7 +128,13 @@ export class TransactionState {
   /** The current epoch associated with the producer id. (versions 0+) */
   producerEpoch: i16 = 0;
   /** The set of partitions included in the current transaction (if active). When a transaction is preparing to commit or abort, this will include only partitions which do not have markers. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -149,7 +162,7 @@ export class TransactionState {
     }
     {
       const n = r.arrayLength(183306 /* TransactionState.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -190,10 +203,11 @@ export class TransactionState {
       w.int16(this.producerEpoch);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -294,7 +308,7 @@ export class TransactionState {
         && (this.transactionStartTimeMs == 0)
         && (this.producerId == 0)
         && (this.producerEpoch == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -303,7 +317,13 @@ export class DescribeTransactionsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The current state of the transaction. (versions 0+) */
-  transactionStates: Array<TransactionState> = new Array<TransactionState>();
+  _transactionStates: Array<TransactionState> | null = null;
+  get transactionStates(): Array<TransactionState> {
+    let v = this._transactionStates;
+    if (v == null) this._transactionStates = v = new Array<TransactionState>();
+    return changetype<Array<TransactionState>>(v);
+  }
+  set transactionStates(v: Array<TransactionState>) { this._transactionStates = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -313,7 +333,7 @@ export class DescribeTransactionsResponseData extends Message {
     }
     {
       const n = r.arrayLength(184559 /* DescribeTransactionsResponseData.TransactionStates */, true, false);
-      const a: Array<TransactionState> | null = n < 0 ? null : emptied(this.transactionStates);
+      const a: Array<TransactionState> | null = n < 0 || (n == 0 && this._transactionStates == null) ? null : emptied(this.transactionStates);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TransactionState();
         e.read(r, version);
@@ -336,10 +356,11 @@ export class DescribeTransactionsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.transactionStates;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._transactionStates;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TransactionState>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -392,7 +413,7 @@ export class DescribeTransactionsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.transactionStates.length == 0)
+        && (this._transactionStates == null || changetype<Array<TransactionState>>(this._transactionStates).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

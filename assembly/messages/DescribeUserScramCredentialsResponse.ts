@@ -93,7 +93,13 @@ export class DescribeUserScramCredentialsResult {
   /** The user-level error message, if any. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** The mechanism and related information associated with the user's SCRAM credentials. (versions 0+) */
-  credentialInfos: Array<CredentialInfo> = new Array<CredentialInfo>();
+  _credentialInfos: Array<CredentialInfo> | null = null;
+  get credentialInfos(): Array<CredentialInfo> {
+    let v = this._credentialInfos;
+    if (v == null) this._credentialInfos = v = new Array<CredentialInfo>();
+    return changetype<Array<CredentialInfo>>(v);
+  }
+  set credentialInfos(v: Array<CredentialInfo>) { this._credentialInfos = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -109,7 +115,7 @@ export class DescribeUserScramCredentialsResult {
     }
     {
       const n = r.arrayLength(188657 /* DescribeUserScramCredentialsResult.CredentialInfos */, true, false);
-      const a: Array<CredentialInfo> | null = n < 0 ? null : emptied(this.credentialInfos);
+      const a: Array<CredentialInfo> | null = n < 0 || (n == 0 && this._credentialInfos == null) ? null : emptied(this.credentialInfos);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CredentialInfo();
         e.read(r, version);
@@ -142,10 +148,11 @@ export class DescribeUserScramCredentialsResult {
       }
     }
     {
-      const a = this.credentialInfos;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._credentialInfos;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CredentialInfo>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -214,7 +221,7 @@ export class DescribeUserScramCredentialsResult {
     return (this.user == "")
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.credentialInfos.length == 0)
+        && (this._credentialInfos == null || changetype<Array<CredentialInfo>>(this._credentialInfos).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -227,7 +234,13 @@ export class DescribeUserScramCredentialsResponseData extends Message {
   /** The message-level error message, if any. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** The results for descriptions, one per user. (versions 0+) */
-  results: Array<DescribeUserScramCredentialsResult> = new Array<DescribeUserScramCredentialsResult>();
+  _results: Array<DescribeUserScramCredentialsResult> | null = null;
+  get results(): Array<DescribeUserScramCredentialsResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<DescribeUserScramCredentialsResult>();
+    return changetype<Array<DescribeUserScramCredentialsResult>>(v);
+  }
+  set results(v: Array<DescribeUserScramCredentialsResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -243,7 +256,7 @@ export class DescribeUserScramCredentialsResponseData extends Message {
     }
     {
       const n = r.arrayLength(189502 /* DescribeUserScramCredentialsResponseData.Results */, true, false);
-      const a: Array<DescribeUserScramCredentialsResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<DescribeUserScramCredentialsResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribeUserScramCredentialsResult();
         e.read(r, version);
@@ -276,10 +289,11 @@ export class DescribeUserScramCredentialsResponseData extends Message {
       }
     }
     {
-      const a = this.results;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribeUserScramCredentialsResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -348,7 +362,7 @@ export class DescribeUserScramCredentialsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<DescribeUserScramCredentialsResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -109,7 +109,13 @@ export class ReplicaElectionResult {
   /** The topic name. (versions 0+) */
   topic: string = "";
   /** The results for each partition. (versions 0+) */
-  partitionResult: Array<PartitionResult> = new Array<PartitionResult>();
+  _partitionResult: Array<PartitionResult> | null = null;
+  get partitionResult(): Array<PartitionResult> {
+    let v = this._partitionResult;
+    if (v == null) this._partitionResult = v = new Array<PartitionResult>();
+    return changetype<Array<PartitionResult>>(v);
+  }
+  set partitionResult(v: Array<PartitionResult>) { this._partitionResult = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -119,7 +125,7 @@ export class ReplicaElectionResult {
     }
     {
       const n = r.arrayLength(191732 /* ReplicaElectionResult.PartitionResult */, version >= 2, false);
-      const a: Array<PartitionResult> | null = n < 0 ? null : emptied(this.partitionResult);
+      const a: Array<PartitionResult> | null = n < 0 || (n == 0 && this._partitionResult == null) ? null : emptied(this.partitionResult);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
@@ -142,10 +148,11 @@ export class ReplicaElectionResult {
       w.string(this.topic, version >= 2);
     }
     {
-      const a = this.partitionResult;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionResult;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,7 +205,7 @@ export class ReplicaElectionResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
-        && (this.partitionResult.length == 0)
+        && (this._partitionResult == null || changetype<Array<PartitionResult>>(this._partitionResult).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -209,7 +216,13 @@ export class ElectLeadersResponseData extends Message {
   /** The top level response error code. (versions 1+) */
   errorCode: i16 = 0;
   /** The election results, or an empty array if the requester did not have permission and the request asks for all partitions. (versions 0+) */
-  replicaElectionResults: Array<ReplicaElectionResult> = new Array<ReplicaElectionResult>();
+  _replicaElectionResults: Array<ReplicaElectionResult> | null = null;
+  get replicaElectionResults(): Array<ReplicaElectionResult> {
+    let v = this._replicaElectionResults;
+    if (v == null) this._replicaElectionResults = v = new Array<ReplicaElectionResult>();
+    return changetype<Array<ReplicaElectionResult>>(v);
+  }
+  set replicaElectionResults(v: Array<ReplicaElectionResult>) { this._replicaElectionResults = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -222,7 +235,7 @@ export class ElectLeadersResponseData extends Message {
     }
     {
       const n = r.arrayLength(192757 /* ElectLeadersResponseData.ReplicaElectionResults */, version >= 2, false);
-      const a: Array<ReplicaElectionResult> | null = n < 0 ? null : emptied(this.replicaElectionResults);
+      const a: Array<ReplicaElectionResult> | null = n < 0 || (n == 0 && this._replicaElectionResults == null) ? null : emptied(this.replicaElectionResults);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaElectionResult();
         e.read(r, version);
@@ -249,10 +262,11 @@ export class ElectLeadersResponseData extends Message {
     }
     if (!(version >= 1) && !(this.errorCode == 0)) w.fail(192518 /* ElectLeadersResponseData.ErrorCode */, "non-default value at version " + version.toString());
     {
-      const a = this.replicaElectionResults;
-      w.length(a.length, version >= 2, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._replicaElectionResults;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 2, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReplicaElectionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -313,7 +327,7 @@ export class ElectLeadersResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.replicaElectionResults.length == 0)
+        && (this._replicaElectionResults == null || changetype<Array<ReplicaElectionResult>>(this._replicaElectionResults).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

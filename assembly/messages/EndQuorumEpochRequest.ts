@@ -95,9 +95,21 @@ export class PartitionData {
   /** The current epoch. (versions 0+) */
   leaderEpoch: i32 = 0;
   /** A sorted list of preferred successors to start the election. (versions 0) */
-  preferredSuccessors: Array<i32> = new Array<i32>();
+  _preferredSuccessors: Array<i32> | null = null;
+  get preferredSuccessors(): Array<i32> {
+    let v = this._preferredSuccessors;
+    if (v == null) this._preferredSuccessors = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set preferredSuccessors(v: Array<i32>) { this._preferredSuccessors = v; }
   /** A sorted list of preferred candidates to start the election. (versions 1+) */
-  preferredCandidates: Array<ReplicaInfo> = new Array<ReplicaInfo>();
+  _preferredCandidates: Array<ReplicaInfo> | null = null;
+  get preferredCandidates(): Array<ReplicaInfo> {
+    let v = this._preferredCandidates;
+    if (v == null) this._preferredCandidates = v = new Array<ReplicaInfo>();
+    return changetype<Array<ReplicaInfo>>(v);
+  }
+  set preferredCandidates(v: Array<ReplicaInfo>) { this._preferredCandidates = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -113,14 +125,14 @@ export class PartitionData {
     }
     if (version <= 0) {
       const n = r.arrayLength(31992 /* PartitionData.PreferredSuccessors */, version >= 1, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.preferredSuccessors);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._preferredSuccessors == null) ? null : emptied(this.preferredSuccessors);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(31992 /* PartitionData.PreferredSuccessors */));
       }
     }
     if (version >= 1) {
       const n = r.arrayLength(31993 /* PartitionData.PreferredCandidates */, version >= 1, false);
-      const a: Array<ReplicaInfo> | null = n < 0 ? null : emptied(this.preferredCandidates);
+      const a: Array<ReplicaInfo> | null = n < 0 || (n == 0 && this._preferredCandidates == null) ? null : emptied(this.preferredCandidates);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReplicaInfo();
         e.read(r, version);
@@ -149,18 +161,20 @@ export class PartitionData {
       w.int32(this.leaderEpoch);
     }
     if (version <= 0) {
-      const a = this.preferredSuccessors;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._preferredSuccessors;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
     if (version >= 1) {
-      const a = this.preferredCandidates;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._preferredCandidates;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReplicaInfo>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -247,8 +261,8 @@ export class PartitionData {
     return (this.partitionIndex == 0)
         && (this.leaderId == 0)
         && (this.leaderEpoch == 0)
-        && (this.preferredSuccessors.length == 0)
-        && (this.preferredCandidates.length == 0)
+        && (this._preferredSuccessors == null || changetype<Array<i32>>(this._preferredSuccessors).length == 0)
+        && (this._preferredCandidates == null || changetype<Array<ReplicaInfo>>(this._preferredCandidates).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -257,7 +271,13 @@ export class TopicData {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -267,7 +287,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, version >= 1, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -290,10 +310,11 @@ export class TopicData {
       w.string(this.topicName, version >= 1);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -346,7 +367,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -448,9 +469,21 @@ export class EndQuorumEpochRequestData extends Message {
   /** The cluster id. (versions 0+, nullable 0+) */
   clusterId: string | null = null;
   /** The topics. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Endpoints for the leader. (versions 1+) */
-  leaderEndpoints: Array<LeaderEndpoint> = new Array<LeaderEndpoint>();
+  _leaderEndpoints: Array<LeaderEndpoint> | null = null;
+  get leaderEndpoints(): Array<LeaderEndpoint> {
+    let v = this._leaderEndpoints;
+    if (v == null) this._leaderEndpoints = v = new Array<LeaderEndpoint>();
+    return changetype<Array<LeaderEndpoint>>(v);
+  }
+  set leaderEndpoints(v: Array<LeaderEndpoint>) { this._leaderEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -460,7 +493,7 @@ export class EndQuorumEpochRequestData extends Message {
     }
     {
       const n = r.arrayLength(194570 /* EndQuorumEpochRequestData.Topics */, version >= 1, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -469,7 +502,7 @@ export class EndQuorumEpochRequestData extends Message {
     }
     if (version >= 1) {
       const n = r.arrayLength(194646 /* EndQuorumEpochRequestData.LeaderEndpoints */, version >= 1, false);
-      const a: Array<LeaderEndpoint> | null = n < 0 ? null : emptied(this.leaderEndpoints);
+      const a: Array<LeaderEndpoint> | null = n < 0 || (n == 0 && this._leaderEndpoints == null) ? null : emptied(this.leaderEndpoints);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new LeaderEndpoint();
         e.read(r, version);
@@ -496,18 +529,20 @@ export class EndQuorumEpochRequestData extends Message {
       }
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
     if (version >= 1) {
-      const a = this.leaderEndpoints;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._leaderEndpoints;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<LeaderEndpoint>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -580,8 +615,8 @@ export class EndQuorumEpochRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.clusterId == null)
-        && (this.topics.length == 0)
-        && (this.leaderEndpoints.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
+        && (this._leaderEndpoints == null || changetype<Array<LeaderEndpoint>>(this._leaderEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -285,7 +285,13 @@ export class FetchTopic {
   /** The unique topic ID. (versions 13+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions to fetch. (versions 0+) */
-  partitions: Array<FetchPartition> = new Array<FetchPartition>();
+  _partitions: Array<FetchPartition> | null = null;
+  get partitions(): Array<FetchPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<FetchPartition>();
+    return changetype<Array<FetchPartition>>(v);
+  }
+  set partitions(v: Array<FetchPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -298,7 +304,7 @@ export class FetchTopic {
     }
     {
       const n = r.arrayLength(203784 /* FetchTopic.Partitions */, version >= 12, false);
-      const a: Array<FetchPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<FetchPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchPartition();
         e.read(r, version);
@@ -324,10 +330,11 @@ export class FetchTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 12, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 12, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<FetchPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -388,7 +395,7 @@ export class FetchTopic {
   isDefault(): bool {
     return (this.topic == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<FetchPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -399,7 +406,13 @@ export class ForgottenTopic {
   /** The unique topic ID. (versions 13+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions indexes to forget. (versions 7+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -412,7 +425,7 @@ export class ForgottenTopic {
     }
     if (version >= 7) {
       const n = r.arrayLength(204808 /* ForgottenTopic.Partitions */, version >= 12, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(204808 /* ForgottenTopic.Partitions */));
       }
@@ -436,14 +449,15 @@ export class ForgottenTopic {
       w.uuid(this.topicId);
     }
     if (version >= 7) {
-      const a = this.partitions;
-      w.length(a.length, version >= 12, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 12, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
-    if (!(version >= 7) && !(this.partitions.length == 0)) w.fail(204808 /* ForgottenTopic.Partitions */, "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)) w.fail(204808 /* ForgottenTopic.Partitions */, "non-default value at version " + version.toString());
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -499,7 +513,7 @@ export class ForgottenTopic {
   isDefault(): bool {
     return (this.topic == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -510,7 +524,13 @@ export class FetchRequestData extends Message {
   /** The broker ID of the follower, of -1 if this request is from a consumer. (versions 0-14) */
   replicaId: i32 = -1;
   /** The state of the replica in the follower. (versions 15+, tag 1 in 15+) */
-  replicaState: ReplicaState = new ReplicaState();
+  _replicaState: ReplicaState | null = null;
+  get replicaState(): ReplicaState {
+    let v = this._replicaState;
+    if (v == null) this._replicaState = v = new ReplicaState();
+    return changetype<ReplicaState>(v);
+  }
+  set replicaState(v: ReplicaState) { this._replicaState = v; }
   /** The maximum time in milliseconds to wait for the response. (versions 0+) */
   maxWaitMs: i32 = 0;
   /** The minimum bytes to accumulate in the response. (versions 0+) */
@@ -524,9 +544,21 @@ export class FetchRequestData extends Message {
   /** The fetch session epoch, which is used for ordering requests in a session. (versions 7+) */
   sessionEpoch: i32 = -1;
   /** The topics to fetch. (versions 0+) */
-  topics: Array<FetchTopic> = new Array<FetchTopic>();
+  _topics: Array<FetchTopic> | null = null;
+  get topics(): Array<FetchTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<FetchTopic>();
+    return changetype<Array<FetchTopic>>(v);
+  }
+  set topics(v: Array<FetchTopic>) { this._topics = v; }
   /** In an incremental fetch request, the partitions to remove. (versions 7+) */
-  forgottenTopicsData: Array<ForgottenTopic> = new Array<ForgottenTopic>();
+  _forgottenTopicsData: Array<ForgottenTopic> | null = null;
+  get forgottenTopicsData(): Array<ForgottenTopic> {
+    let v = this._forgottenTopicsData;
+    if (v == null) this._forgottenTopicsData = v = new Array<ForgottenTopic>();
+    return changetype<Array<ForgottenTopic>>(v);
+  }
+  set forgottenTopicsData(v: Array<ForgottenTopic>) { this._forgottenTopicsData = v; }
   /** Rack ID of the consumer making this request. (versions 11+) */
   rackId: string = "";
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -556,7 +588,7 @@ export class FetchRequestData extends Message {
     }
     {
       const n = r.arrayLength(205834 /* FetchRequestData.Topics */, version >= 12, false);
-      const a: Array<FetchTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<FetchTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchTopic();
         e.read(r, version);
@@ -565,7 +597,7 @@ export class FetchRequestData extends Message {
     }
     if (version >= 7) {
       const n = r.arrayLength(206092 /* FetchRequestData.ForgottenTopicsData */, version >= 12, false);
-      const a: Array<ForgottenTopic> | null = n < 0 ? null : emptied(this.forgottenTopicsData);
+      const a: Array<ForgottenTopic> | null = n < 0 || (n == 0 && this._forgottenTopicsData == null) ? null : emptied(this.forgottenTopicsData);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ForgottenTopic();
         e.read(r, version);
@@ -620,22 +652,24 @@ export class FetchRequestData extends Message {
       w.int32(this.sessionEpoch);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 12, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 12, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<FetchTopic>>(a)[i]);
         e.write(w, version);
       }
     }
     if (version >= 7) {
-      const a = this.forgottenTopicsData;
-      w.length(a.length, version >= 12, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._forgottenTopicsData;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 12, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ForgottenTopic>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 7) && !(this.forgottenTopicsData.length == 0)) w.fail(206092 /* FetchRequestData.ForgottenTopicsData */, "non-default value at version " + version.toString());
+    if (!(version >= 7) && !(this._forgottenTopicsData == null || changetype<Array<ForgottenTopic>>(this._forgottenTopicsData).length == 0)) w.fail(206092 /* FetchRequestData.ForgottenTopicsData */, "non-default value at version " + version.toString());
     if (version >= 11) {
       w.string(this.rackId, version >= 12);
     }
@@ -643,7 +677,7 @@ export class FetchRequestData extends Message {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
       if (version >= 12 && !(this.clusterId == null)) count++;
-      if (version >= 15 && !(this.replicaState.isDefault())) count++;
+      if (version >= 15 && !(this._replicaState == null || changetype<ReplicaState>(this._replicaState).isDefault())) count++;
       w.uvarint(<u32>count);
       let u = 0;
       if (version >= 12 && !(this.clusterId == null)) {
@@ -658,7 +692,7 @@ export class FetchRequestData extends Message {
         if (t.failed) w.fail(205848 /* FetchRequestData.ClusterId */, t.error);
         w.taggedField(0, t.bytes());
       }
-      if (version >= 15 && !(this.replicaState.isDefault())) {
+      if (version >= 15 && !(this._replicaState == null || changetype<ReplicaState>(this._replicaState).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 1);
         const t = new Writer(16);
         this.replicaState.write(t, version);
@@ -679,7 +713,7 @@ export class FetchRequestData extends Message {
       j.key("replicaId");
       j.int(<i64>this.replicaId);
     }
-    if (version >= 15 && !(this.replicaState.isDefault())) {
+    if (version >= 15 && !(this._replicaState == null || changetype<ReplicaState>(this._replicaState).isDefault())) {
       j.key("replicaState");
       this.replicaState.writeJson(j, version);
     }
@@ -806,15 +840,15 @@ export class FetchRequestData extends Message {
   isDefault(): bool {
     return (this.clusterId == null)
         && (this.replicaId == -1)
-        && (this.replicaState.isDefault())
+        && (this._replicaState == null || changetype<ReplicaState>(this._replicaState).isDefault())
         && (this.maxWaitMs == 0)
         && (this.minBytes == 0)
         && (this.maxBytes == 2147483647)
         && (this.isolationLevel == 0)
         && (this.sessionId == 0)
         && (this.sessionEpoch == -1)
-        && (this.topics.length == 0)
-        && (this.forgottenTopicsData.length == 0)
+        && (this._topics == null || changetype<Array<FetchTopic>>(this._topics).length == 0)
+        && (this._forgottenTopicsData == null || changetype<Array<ForgottenTopic>>(this._forgottenTopicsData).length == 0)
         && (this.rackId == "")
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -323,11 +323,29 @@ export class PartitionData {
   /** The current log start offset. (versions 5+) */
   logStartOffset: i64 = -1;
   /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. (versions 12+, tag 0 in 12+) */
-  divergingEpoch: EpochEndOffset = new EpochEndOffset();
+  _divergingEpoch: EpochEndOffset | null = null;
+  get divergingEpoch(): EpochEndOffset {
+    let v = this._divergingEpoch;
+    if (v == null) this._divergingEpoch = v = new EpochEndOffset();
+    return changetype<EpochEndOffset>(v);
+  }
+  set divergingEpoch(v: EpochEndOffset) { this._divergingEpoch = v; }
   /** The current leader of the partition. (versions 12+, tag 1 in 12+) */
-  currentLeader: LeaderIdAndEpoch = new LeaderIdAndEpoch();
+  _currentLeader: LeaderIdAndEpoch | null = null;
+  get currentLeader(): LeaderIdAndEpoch {
+    let v = this._currentLeader;
+    if (v == null) this._currentLeader = v = new LeaderIdAndEpoch();
+    return changetype<LeaderIdAndEpoch>(v);
+  }
+  set currentLeader(v: LeaderIdAndEpoch) { this._currentLeader = v; }
   /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (versions 12+, tag 2 in 12+) */
-  snapshotId: SnapshotId = new SnapshotId();
+  _snapshotId: SnapshotId | null = null;
+  get snapshotId(): SnapshotId {
+    let v = this._snapshotId;
+    if (v == null) this._snapshotId = v = new SnapshotId();
+    return changetype<SnapshotId>(v);
+  }
+  set snapshotId(v: SnapshotId) { this._snapshotId = v; }
   /** The aborted transactions. (versions 4+, nullable 4+) */
   abortedTransactions: Array<AbortedTransaction> | null = new Array<AbortedTransaction>();
   /** The preferred read replica for the consumer to use on its next fetch request. (versions 11+) */
@@ -436,26 +454,26 @@ export class PartitionData {
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 12 && !(this.divergingEpoch.isDefault())) count++;
-      if (version >= 12 && !(this.currentLeader.isDefault())) count++;
-      if (version >= 12 && !(this.snapshotId.isDefault())) count++;
+      if (version >= 12 && !(this._divergingEpoch == null || changetype<EpochEndOffset>(this._divergingEpoch).isDefault())) count++;
+      if (version >= 12 && !(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) count++;
+      if (version >= 12 && !(this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 12 && !(this.divergingEpoch.isDefault())) {
+      if (version >= 12 && !(this._divergingEpoch == null || changetype<EpochEndOffset>(this._divergingEpoch).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.divergingEpoch.write(t, version);
         if (t.failed) w.fail(32021 /* PartitionData.DivergingEpoch */, t.error);
         w.taggedField(0, t.bytes());
       }
-      if (version >= 12 && !(this.currentLeader.isDefault())) {
+      if (version >= 12 && !(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 1);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
         if (t.failed) w.fail(32022 /* PartitionData.CurrentLeader */, t.error);
         w.taggedField(1, t.bytes());
       }
-      if (version >= 12 && !(this.snapshotId.isDefault())) {
+      if (version >= 12 && !(this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 2);
         const t = new Writer(16);
         this.snapshotId.write(t, version);
@@ -488,15 +506,15 @@ export class PartitionData {
       j.key("logStartOffset");
       j.int(<i64>this.logStartOffset);
     }
-    if (version >= 12 && !(this.divergingEpoch.isDefault())) {
+    if (version >= 12 && !(this._divergingEpoch == null || changetype<EpochEndOffset>(this._divergingEpoch).isDefault())) {
       j.key("divergingEpoch");
       this.divergingEpoch.writeJson(j, version);
     }
-    if (version >= 12 && !(this.currentLeader.isDefault())) {
+    if (version >= 12 && !(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) {
       j.key("currentLeader");
       this.currentLeader.writeJson(j, version);
     }
-    if (version >= 12 && !(this.snapshotId.isDefault())) {
+    if (version >= 12 && !(this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())) {
       j.key("snapshotId");
       this.snapshotId.writeJson(j, version);
     }
@@ -606,9 +624,9 @@ export class PartitionData {
         && (this.highWatermark == 0)
         && (this.lastStableOffset == -1)
         && (this.logStartOffset == -1)
-        && (this.divergingEpoch.isDefault())
-        && (this.currentLeader.isDefault())
-        && (this.snapshotId.isDefault())
+        && (this._divergingEpoch == null || changetype<EpochEndOffset>(this._divergingEpoch).isDefault())
+        && (this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())
+        && (this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())
         && (this.abortedTransactions != null && changetype<Array<AbortedTransaction>>(this.abortedTransactions).length == 0)
         && (this.preferredReadReplica == -1)
         && (this.records == null)
@@ -622,7 +640,13 @@ export class FetchableTopicResponse {
   /** The unique topic ID. (versions 13+) */
   topicId: Uuid = Uuid.ZERO;
   /** The topic partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -635,7 +659,7 @@ export class FetchableTopicResponse {
     }
     {
       const n = r.arrayLength(210952 /* FetchableTopicResponse.Partitions */, version >= 12, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -661,10 +685,11 @@ export class FetchableTopicResponse {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 12, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 12, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -725,7 +750,7 @@ export class FetchableTopicResponse {
   isDefault(): bool {
     return (this.topic == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -853,9 +878,21 @@ export class FetchResponseData extends Message {
   /** The fetch session ID, or 0 if this is not part of a fetch session. (versions 7+) */
   sessionId: i32 = 0;
   /** The response topics. (versions 0+) */
-  responses: Array<FetchableTopicResponse> = new Array<FetchableTopicResponse>();
+  _responses: Array<FetchableTopicResponse> | null = null;
+  get responses(): Array<FetchableTopicResponse> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<FetchableTopicResponse>();
+    return changetype<Array<FetchableTopicResponse>>(v);
+  }
+  set responses(v: Array<FetchableTopicResponse>) { this._responses = v; }
   /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (versions 16+, tag 0 in 16+) */
-  nodeEndpoints: Array<NodeEndpoint> = new Array<NodeEndpoint>();
+  _nodeEndpoints: Array<NodeEndpoint> | null = null;
+  get nodeEndpoints(): Array<NodeEndpoint> {
+    let v = this._nodeEndpoints;
+    if (v == null) this._nodeEndpoints = v = new Array<NodeEndpoint>();
+    return changetype<Array<NodeEndpoint>>(v);
+  }
+  set nodeEndpoints(v: Array<NodeEndpoint>) { this._nodeEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -871,7 +908,7 @@ export class FetchResponseData extends Message {
     }
     {
       const n = r.arrayLength(212016 /* FetchResponseData.Responses */, version >= 12, false);
-      const a: Array<FetchableTopicResponse> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<FetchableTopicResponse> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchableTopicResponse();
         e.read(r, version);
@@ -886,7 +923,7 @@ export class FetchResponseData extends Message {
         if (raw.tag == 0 && version >= 16) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(212055 /* FetchResponseData.NodeEndpoints */, version >= 12, false);
-          const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
+          const a: Array<NodeEndpoint> | null = n < 0 || (n == 0 && this._nodeEndpoints == null) ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
@@ -913,26 +950,28 @@ export class FetchResponseData extends Message {
     }
     if (!(version >= 7) && !(this.sessionId == 0)) w.fail(212234 /* FetchResponseData.SessionId */, "non-default value at version " + version.toString());
     {
-      const a = this.responses;
-      w.length(a.length, version >= 12, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 12, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<FetchableTopicResponse>>(a)[i]);
         e.write(w, version);
       }
     }
     if (version >= 12) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 16 && !(this.nodeEndpoints.length == 0)) count++;
+      if (version >= 16 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 16 && !(this.nodeEndpoints.length == 0)) {
+      if (version >= 16 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
-        const a = this.nodeEndpoints;
-        t.length(a.length, version >= 12, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._nodeEndpoints;
+        const n = a == null ? 0 : a.length;
+        t.length(n, version >= 12, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<NodeEndpoint>>(a)[i]);
           e.write(t, version);
         }
         if (t.failed) w.fail(212055 /* FetchResponseData.NodeEndpoints */, t.error);
@@ -965,7 +1004,7 @@ export class FetchResponseData extends Message {
       }
       j.endArray();
     }
-    if (version >= 16 && !(this.nodeEndpoints.length == 0)) {
+    if (version >= 16 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
       j.key("nodeEndpoints");
       const a = this.nodeEndpoints;
       j.beginArray();
@@ -1022,8 +1061,8 @@ export class FetchResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.sessionId == 0)
-        && (this.responses.length == 0)
-        && (this.nodeEndpoints.length == 0)
+        && (this._responses == null || changetype<Array<FetchableTopicResponse>>(this._responses).length == 0)
+        && (this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

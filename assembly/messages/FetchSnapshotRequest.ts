@@ -91,7 +91,13 @@ export class PartitionSnapshot {
   /** The current leader epoch of the partition, -1 for unknown leader epoch. (versions 0+) */
   currentLeaderEpoch: i32 = 0;
   /** The snapshot endOffset and epoch to fetch. (versions 0+) */
-  snapshotId: SnapshotId = new SnapshotId();
+  _snapshotId: SnapshotId | null = null;
+  get snapshotId(): SnapshotId {
+    let v = this._snapshotId;
+    if (v == null) this._snapshotId = v = new SnapshotId();
+    return changetype<SnapshotId>(v);
+  }
+  set snapshotId(v: SnapshotId) { this._snapshotId = v; }
   /** The byte position within the snapshot to start fetching from. (versions 0+) */
   position: i64 = 0;
   /** The directory id of the follower fetching. (versions 1+, tag 0 in 1+) */
@@ -218,7 +224,7 @@ export class PartitionSnapshot {
   isDefault(): bool {
     return (this.partition == 0)
         && (this.currentLeaderEpoch == 0)
-        && (this.snapshotId.isDefault())
+        && (this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())
         && (this.position == 0)
         && (this.replicaDirectoryId.isZero())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
@@ -229,7 +235,13 @@ export class TopicSnapshot {
   /** The name of the topic to fetch. (versions 0+) */
   name: string = "";
   /** The partitions to fetch. (versions 0+) */
-  partitions: Array<PartitionSnapshot> = new Array<PartitionSnapshot>();
+  _partitions: Array<PartitionSnapshot> | null = null;
+  get partitions(): Array<PartitionSnapshot> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionSnapshot>();
+    return changetype<Array<PartitionSnapshot>>(v);
+  }
+  set partitions(v: Array<PartitionSnapshot>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -239,7 +251,7 @@ export class TopicSnapshot {
     }
     {
       const n = r.arrayLength(214024 /* TopicSnapshot.Partitions */, true, false);
-      const a: Array<PartitionSnapshot> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionSnapshot> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionSnapshot();
         e.read(r, version);
@@ -262,10 +274,11 @@ export class TopicSnapshot {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionSnapshot>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -318,7 +331,7 @@ export class TopicSnapshot {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionSnapshot>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -331,7 +344,13 @@ export class FetchSnapshotRequestData extends Message {
   /** The maximum bytes to fetch from all of the snapshots. (versions 0+) */
   maxBytes: i32 = 2147483647;
   /** The topics to fetch. (versions 0+) */
-  topics: Array<TopicSnapshot> = new Array<TopicSnapshot>();
+  _topics: Array<TopicSnapshot> | null = null;
+  get topics(): Array<TopicSnapshot> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicSnapshot>();
+    return changetype<Array<TopicSnapshot>>(v);
+  }
+  set topics(v: Array<TopicSnapshot>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -344,7 +363,7 @@ export class FetchSnapshotRequestData extends Message {
     }
     {
       const n = r.arrayLength(215050 /* FetchSnapshotRequestData.Topics */, true, false);
-      const a: Array<TopicSnapshot> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicSnapshot> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicSnapshot();
         e.read(r, version);
@@ -376,10 +395,11 @@ export class FetchSnapshotRequestData extends Message {
       w.int32(this.maxBytes);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicSnapshot>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -464,7 +484,7 @@ export class FetchSnapshotRequestData extends Message {
     return (this.clusterId == null)
         && (this.replicaId == -1)
         && (this.maxBytes == 2147483647)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicSnapshot>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -165,9 +165,21 @@ export class PartitionSnapshot {
   /** The error code, or 0 if there was no fetch error. (versions 0+) */
   errorCode: i16 = 0;
   /** The snapshot endOffset and epoch fetched. (versions 0+) */
-  snapshotId: SnapshotId = new SnapshotId();
+  _snapshotId: SnapshotId | null = null;
+  get snapshotId(): SnapshotId {
+    let v = this._snapshotId;
+    if (v == null) this._snapshotId = v = new SnapshotId();
+    return changetype<SnapshotId>(v);
+  }
+  set snapshotId(v: SnapshotId) { this._snapshotId = v; }
   /** The leader of the partition at the time of the snapshot. (versions 0+, tag 0 in 0+) */
-  currentLeader: LeaderIdAndEpoch = new LeaderIdAndEpoch();
+  _currentLeader: LeaderIdAndEpoch | null = null;
+  get currentLeader(): LeaderIdAndEpoch {
+    let v = this._currentLeader;
+    if (v == null) this._currentLeader = v = new LeaderIdAndEpoch();
+    return changetype<LeaderIdAndEpoch>(v);
+  }
+  set currentLeader(v: LeaderIdAndEpoch) { this._currentLeader = v; }
   /** The total size of the snapshot. (versions 0+) */
   size: i64 = 0;
   /** The starting byte position within the snapshot included in the Bytes field. (versions 0+) */
@@ -239,10 +251,10 @@ export class PartitionSnapshot {
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (!(this.currentLeader.isDefault())) count++;
+      if (!(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (!(this.currentLeader.isDefault())) {
+      if (!(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
@@ -267,7 +279,7 @@ export class PartitionSnapshot {
       j.key("snapshotId");
       this.snapshotId.writeJson(j, version);
     }
-    if (!(this.currentLeader.isDefault())) {
+    if (!(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) {
       j.key("currentLeader");
       this.currentLeader.writeJson(j, version);
     }
@@ -332,8 +344,8 @@ export class PartitionSnapshot {
   isDefault(): bool {
     return (this.index == 0)
         && (this.errorCode == 0)
-        && (this.snapshotId.isDefault())
-        && (this.currentLeader.isDefault())
+        && (this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())
+        && (this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())
         && (this.size == 0)
         && (this.position == 0)
         && (this.unalignedRecords == null)
@@ -345,7 +357,13 @@ export class TopicSnapshot {
   /** The name of the topic to fetch. (versions 0+) */
   name: string = "";
   /** The partitions to fetch. (versions 0+) */
-  partitions: Array<PartitionSnapshot> = new Array<PartitionSnapshot>();
+  _partitions: Array<PartitionSnapshot> | null = null;
+  get partitions(): Array<PartitionSnapshot> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionSnapshot>();
+    return changetype<Array<PartitionSnapshot>>(v);
+  }
+  set partitions(v: Array<PartitionSnapshot>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -355,7 +373,7 @@ export class TopicSnapshot {
     }
     {
       const n = r.arrayLength(214024 /* TopicSnapshot.Partitions */, true, false);
-      const a: Array<PartitionSnapshot> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionSnapshot> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionSnapshot();
         e.read(r, version);
@@ -378,10 +396,11 @@ export class TopicSnapshot {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionSnapshot>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -434,7 +453,7 @@ export class TopicSnapshot {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionSnapshot>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -538,9 +557,21 @@ export class FetchSnapshotResponseData extends Message {
   /** The top level response error code. (versions 0+) */
   errorCode: i16 = 0;
   /** The topics to fetch. (versions 0+) */
-  topics: Array<TopicSnapshot> = new Array<TopicSnapshot>();
+  _topics: Array<TopicSnapshot> | null = null;
+  get topics(): Array<TopicSnapshot> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicSnapshot>();
+    return changetype<Array<TopicSnapshot>>(v);
+  }
+  set topics(v: Array<TopicSnapshot>) { this._topics = v; }
   /** Endpoints for all current-leaders enumerated in PartitionSnapshot. (versions 1+, tag 0 in 1+) */
-  nodeEndpoints: Array<NodeEndpoint> = new Array<NodeEndpoint>();
+  _nodeEndpoints: Array<NodeEndpoint> | null = null;
+  get nodeEndpoints(): Array<NodeEndpoint> {
+    let v = this._nodeEndpoints;
+    if (v == null) this._nodeEndpoints = v = new Array<NodeEndpoint>();
+    return changetype<Array<NodeEndpoint>>(v);
+  }
+  set nodeEndpoints(v: Array<NodeEndpoint>) { this._nodeEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -553,7 +584,7 @@ export class FetchSnapshotResponseData extends Message {
     }
     {
       const n = r.arrayLength(216074 /* FetchSnapshotResponseData.Topics */, true, false);
-      const a: Array<TopicSnapshot> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicSnapshot> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicSnapshot();
         e.read(r, version);
@@ -568,7 +599,7 @@ export class FetchSnapshotResponseData extends Message {
         if (raw.tag == 0 && version >= 1) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(216151 /* FetchSnapshotResponseData.NodeEndpoints */, true, false);
-          const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
+          const a: Array<NodeEndpoint> | null = n < 0 || (n == 0 && this._nodeEndpoints == null) ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
@@ -591,26 +622,28 @@ export class FetchSnapshotResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicSnapshot>>(a)[i]);
         e.write(w, version);
       }
     }
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 1 && !(this.nodeEndpoints.length == 0)) count++;
+      if (version >= 1 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 1 && !(this.nodeEndpoints.length == 0)) {
+      if (version >= 1 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
-        const a = this.nodeEndpoints;
-        t.length(a.length, true, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._nodeEndpoints;
+        const n = a == null ? 0 : a.length;
+        t.length(n, true, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<NodeEndpoint>>(a)[i]);
           e.write(t, version);
         }
         if (t.failed) w.fail(216151 /* FetchSnapshotResponseData.NodeEndpoints */, t.error);
@@ -639,7 +672,7 @@ export class FetchSnapshotResponseData extends Message {
       }
       j.endArray();
     }
-    if (version >= 1 && !(this.nodeEndpoints.length == 0)) {
+    if (version >= 1 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
       j.key("nodeEndpoints");
       const a = this.nodeEndpoints;
       j.beginArray();
@@ -692,8 +725,8 @@ export class FetchSnapshotResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.topics.length == 0)
-        && (this.nodeEndpoints.length == 0)
+        && (this._topics == null || changetype<Array<TopicSnapshot>>(this._topics).length == 0)
+        && (this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -17,7 +17,13 @@ export class FindCoordinatorRequestData extends Message {
   /** The coordinator key type. (group, transaction, share). (versions 1+) */
   keyType: i8 = 0;
   /** The coordinator keys. (versions 4+) */
-  coordinatorKeys: Array<string> = new Array<string>();
+  _coordinatorKeys: Array<string> | null = null;
+  get coordinatorKeys(): Array<string> {
+    let v = this._coordinatorKeys;
+    if (v == null) this._coordinatorKeys = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set coordinatorKeys(v: Array<string>) { this._coordinatorKeys = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -30,7 +36,7 @@ export class FindCoordinatorRequestData extends Message {
     }
     if (version >= 4) {
       const n = r.arrayLength(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.coordinatorKeys);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._coordinatorKeys == null) ? null : emptied(this.coordinatorKeys);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, version >= 3));
       }
@@ -56,14 +62,15 @@ export class FindCoordinatorRequestData extends Message {
     }
     if (!(version >= 1) && !(this.keyType == 0)) w.fail(217372 /* FindCoordinatorRequestData.KeyType */, "non-default value at version " + version.toString());
     if (version >= 4) {
-      const a = this.coordinatorKeys;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._coordinatorKeys;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, version >= 3);
       }
     }
-    if (!(version >= 4) && !(this.coordinatorKeys.length == 0)) w.fail(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._coordinatorKeys == null || changetype<Array<string>>(this._coordinatorKeys).length == 0)) w.fail(217373 /* FindCoordinatorRequestData.CoordinatorKeys */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -119,7 +126,7 @@ export class FindCoordinatorRequestData extends Message {
   isDefault(): bool {
     return (this.key == "")
         && (this.keyType == 0)
-        && (this.coordinatorKeys.length == 0)
+        && (this._coordinatorKeys == null || changetype<Array<string>>(this._coordinatorKeys).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

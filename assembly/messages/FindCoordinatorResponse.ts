@@ -173,7 +173,13 @@ export class FindCoordinatorResponseData extends Message {
   /** The port. (versions 0-3) */
   port: i32 = 0;
   /** Each coordinator result in the response. (versions 4+) */
-  coordinators: Array<Coordinator> = new Array<Coordinator>();
+  _coordinators: Array<Coordinator> | null = null;
+  get coordinators(): Array<Coordinator> {
+    let v = this._coordinators;
+    if (v == null) this._coordinators = v = new Array<Coordinator>();
+    return changetype<Array<Coordinator>>(v);
+  }
+  set coordinators(v: Array<Coordinator>) { this._coordinators = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -198,7 +204,7 @@ export class FindCoordinatorResponseData extends Message {
     }
     if (version >= 4) {
       const n = r.arrayLength(219422 /* FindCoordinatorResponseData.Coordinators */, version >= 3, false);
-      const a: Array<Coordinator> | null = n < 0 ? null : emptied(this.coordinators);
+      const a: Array<Coordinator> | null = n < 0 || (n == 0 && this._coordinators == null) ? null : emptied(this.coordinators);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Coordinator();
         e.read(r, version);
@@ -245,14 +251,15 @@ export class FindCoordinatorResponseData extends Message {
     }
     if (!(version <= 3) && !(this.port == 0)) w.fail(219159 /* FindCoordinatorResponseData.Port */, "non-default value at version " + version.toString());
     if (version >= 4) {
-      const a = this.coordinators;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._coordinators;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Coordinator>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 4) && !(this.coordinators.length == 0)) w.fail(219422 /* FindCoordinatorResponseData.Coordinators */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._coordinators == null || changetype<Array<Coordinator>>(this._coordinators).length == 0)) w.fail(219422 /* FindCoordinatorResponseData.Coordinators */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -342,7 +349,7 @@ export class FindCoordinatorResponseData extends Message {
         && (this.nodeId == 0)
         && (this.host == "")
         && (this.port == 0)
-        && (this.coordinators.length == 0)
+        && (this._coordinators == null || changetype<Array<Coordinator>>(this._coordinators).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

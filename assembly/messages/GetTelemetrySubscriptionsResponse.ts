@@ -21,7 +21,13 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
   /** Unique identifier for the current subscription set for this client instance. (versions 0+) */
   subscriptionId: i32 = 0;
   /** Compression types that broker accepts for the PushTelemetryRequest. (versions 0+) */
-  acceptedCompressionTypes: Array<i8> = new Array<i8>();
+  _acceptedCompressionTypes: Array<i8> | null = null;
+  get acceptedCompressionTypes(): Array<i8> {
+    let v = this._acceptedCompressionTypes;
+    if (v == null) this._acceptedCompressionTypes = v = new Array<i8>();
+    return changetype<Array<i8>>(v);
+  }
+  set acceptedCompressionTypes(v: Array<i8>) { this._acceptedCompressionTypes = v; }
   /** Configured push interval, which is the lowest configured interval in the current subscription set. (versions 0+) */
   pushIntervalMs: i32 = 0;
   /** The maximum bytes of binary data the broker accepts in PushTelemetryRequest. (versions 0+) */
@@ -29,7 +35,13 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
   /** Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values. (versions 0+) */
   deltaTemporality: bool = false;
   /** Requested metrics prefix string match. Empty array: No metrics subscribed, Array[0] empty string: All metrics subscribed. (versions 0+) */
-  requestedMetrics: Array<string> = new Array<string>();
+  _requestedMetrics: Array<string> | null = null;
+  get requestedMetrics(): Array<string> {
+    let v = this._requestedMetrics;
+    if (v == null) this._requestedMetrics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set requestedMetrics(v: Array<string>) { this._requestedMetrics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -48,7 +60,7 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
     }
     {
       const n = r.arrayLength(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */, true, false);
-      const a: Array<i8> | null = n < 0 ? null : emptied(this.acceptedCompressionTypes);
+      const a: Array<i8> | null = n < 0 || (n == 0 && this._acceptedCompressionTypes == null) ? null : emptied(this.acceptedCompressionTypes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i8>>(a).push(r.int8(221473 /* GetTelemetrySubscriptionsResponseData.AcceptedCompressionTypes */));
       }
@@ -64,7 +76,7 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
     }
     {
       const n = r.arrayLength(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.requestedMetrics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._requestedMetrics == null) ? null : emptied(this.requestedMetrics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(221477 /* GetTelemetrySubscriptionsResponseData.RequestedMetrics */, true));
       }
@@ -94,10 +106,11 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
       w.int32(this.subscriptionId);
     }
     {
-      const a = this.acceptedCompressionTypes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acceptedCompressionTypes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i8>>(a)[i]);
         w.int8(e);
       }
     }
@@ -111,10 +124,11 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
       w.bool(this.deltaTemporality);
     }
     {
-      const a = this.requestedMetrics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._requestedMetrics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
@@ -228,11 +242,11 @@ export class GetTelemetrySubscriptionsResponseData extends Message {
         && (this.errorCode == 0)
         && (this.clientInstanceId.isZero())
         && (this.subscriptionId == 0)
-        && (this.acceptedCompressionTypes.length == 0)
+        && (this._acceptedCompressionTypes == null || changetype<Array<i8>>(this._acceptedCompressionTypes).length == 0)
         && (this.pushIntervalMs == 0)
         && (this.telemetryMaxBytes == 0)
         && (this.deltaTemporality == false)
-        && (this.requestedMetrics.length == 0)
+        && (this._requestedMetrics == null || changetype<Array<string>>(this._requestedMetrics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

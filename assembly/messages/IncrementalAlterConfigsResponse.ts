@@ -125,7 +125,13 @@ export class IncrementalAlterConfigsResponseData extends Message {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The responses for each resource. (versions 0+) */
-  responses: Array<AlterConfigsResourceResponse> = new Array<AlterConfigsResourceResponse>();
+  _responses: Array<AlterConfigsResourceResponse> | null = null;
+  get responses(): Array<AlterConfigsResourceResponse> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<AlterConfigsResourceResponse>();
+    return changetype<Array<AlterConfigsResourceResponse>>(v);
+  }
+  set responses(v: Array<AlterConfigsResourceResponse>) { this._responses = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -135,7 +141,7 @@ export class IncrementalAlterConfigsResponseData extends Message {
     }
     {
       const n = r.arrayLength(225328 /* IncrementalAlterConfigsResponseData.Responses */, version >= 1, false);
-      const a: Array<AlterConfigsResourceResponse> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<AlterConfigsResourceResponse> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AlterConfigsResourceResponse();
         e.read(r, version);
@@ -158,10 +164,11 @@ export class IncrementalAlterConfigsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.responses;
-      w.length(a.length, version >= 1, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 1, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AlterConfigsResourceResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -214,7 +221,7 @@ export class IncrementalAlterConfigsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.responses.length == 0)
+        && (this._responses == null || changetype<Array<AlterConfigsResourceResponse>>(this._responses).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -105,7 +105,13 @@ export class InitializeStateData {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The data for the partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -115,7 +121,7 @@ export class InitializeStateData {
     }
     {
       const n = r.arrayLength(228360 /* InitializeStateData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class InitializeStateData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class InitializeStateData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -203,7 +210,13 @@ export class InitializeShareGroupStateRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The data for the topics. (versions 0+) */
-  topics: Array<InitializeStateData> = new Array<InitializeStateData>();
+  _topics: Array<InitializeStateData> | null = null;
+  get topics(): Array<InitializeStateData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<InitializeStateData>();
+    return changetype<Array<InitializeStateData>>(v);
+  }
+  set topics(v: Array<InitializeStateData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +226,7 @@ export class InitializeShareGroupStateRequestData extends Message {
     }
     {
       const n = r.arrayLength(229386 /* InitializeShareGroupStateRequestData.Topics */, true, false);
-      const a: Array<InitializeStateData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<InitializeStateData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new InitializeStateData();
         e.read(r, version);
@@ -236,10 +249,11 @@ export class InitializeShareGroupStateRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<InitializeStateData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -292,7 +306,7 @@ export class InitializeShareGroupStateRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<InitializeStateData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -99,7 +99,13 @@ export class JoinGroupRequestData extends Message {
   /** The unique name the for class of protocols implemented by the group we want to join. (versions 0+) */
   protocolType: string = "";
   /** The list of protocols that the member supports. (versions 0+) */
-  protocols: Array<JoinGroupRequestProtocol> = new Array<JoinGroupRequestProtocol>();
+  _protocols: Array<JoinGroupRequestProtocol> | null = null;
+  get protocols(): Array<JoinGroupRequestProtocol> {
+    let v = this._protocols;
+    if (v == null) this._protocols = v = new Array<JoinGroupRequestProtocol>();
+    return changetype<Array<JoinGroupRequestProtocol>>(v);
+  }
+  set protocols(v: Array<JoinGroupRequestProtocol>) { this._protocols = v; }
   /** The reason why the member (re-)joins the group. (versions 8+, nullable 8+) */
   reason: string | null = null;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -126,7 +132,7 @@ export class JoinGroupRequestData extends Message {
     }
     {
       const n = r.arrayLength(233775 /* JoinGroupRequestData.Protocols */, version >= 6, false);
-      const a: Array<JoinGroupRequestProtocol> | null = n < 0 ? null : emptied(this.protocols);
+      const a: Array<JoinGroupRequestProtocol> | null = n < 0 || (n == 0 && this._protocols == null) ? null : emptied(this.protocols);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new JoinGroupRequestProtocol();
         e.read(r, version);
@@ -173,10 +179,11 @@ export class JoinGroupRequestData extends Message {
       w.string(this.protocolType, version >= 6);
     }
     {
-      const a = this.protocols;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._protocols;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<JoinGroupRequestProtocol>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -284,7 +291,7 @@ export class JoinGroupRequestData extends Message {
         && (this.memberId == "")
         && (this.groupInstanceId == null)
         && (this.protocolType == "")
-        && (this.protocols.length == 0)
+        && (this._protocols == null || changetype<Array<JoinGroupRequestProtocol>>(this._protocols).length == 0)
         && (this.reason == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

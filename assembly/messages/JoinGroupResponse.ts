@@ -124,7 +124,13 @@ export class JoinGroupResponseData extends Message {
   /** The member ID assigned by the group coordinator. (versions 0+) */
   memberId: string = "";
   /** The group members. (versions 0+) */
-  members: Array<JoinGroupResponseMember> = new Array<JoinGroupResponseMember>();
+  _members: Array<JoinGroupResponseMember> | null = null;
+  get members(): Array<JoinGroupResponseMember> {
+    let v = this._members;
+    if (v == null) this._members = v = new Array<JoinGroupResponseMember>();
+    return changetype<Array<JoinGroupResponseMember>>(v);
+  }
+  set members(v: Array<JoinGroupResponseMember>) { this._members = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -155,7 +161,7 @@ export class JoinGroupResponseData extends Message {
     }
     {
       const n = r.arrayLength(235643 /* JoinGroupResponseData.Members */, version >= 6, false);
-      const a: Array<JoinGroupResponseMember> | null = n < 0 ? null : emptied(this.members);
+      const a: Array<JoinGroupResponseMember> | null = n < 0 || (n == 0 && this._members == null) ? null : emptied(this.members);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new JoinGroupResponseMember();
         e.read(r, version);
@@ -210,10 +216,11 @@ export class JoinGroupResponseData extends Message {
       w.string(this.memberId, version >= 6);
     }
     {
-      const a = this.members;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._members;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<JoinGroupResponseMember>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -322,7 +329,7 @@ export class JoinGroupResponseData extends Message {
         && (this.leader == "")
         && (this.skipAssignment == false)
         && (this.memberId == "")
-        && (this.members.length == 0)
+        && (this._members == null || changetype<Array<JoinGroupResponseMember>>(this._members).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -119,7 +119,13 @@ export class LeaveGroupRequestData extends Message {
   /** The member ID to remove from the group. (versions 0-2) */
   memberId: string = "";
   /** List of leaving member identities. (versions 3+) */
-  members: Array<MemberIdentity> = new Array<MemberIdentity>();
+  _members: Array<MemberIdentity> | null = null;
+  get members(): Array<MemberIdentity> {
+    let v = this._members;
+    if (v == null) this._members = v = new Array<MemberIdentity>();
+    return changetype<Array<MemberIdentity>>(v);
+  }
+  set members(v: Array<MemberIdentity>) { this._members = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -132,7 +138,7 @@ export class LeaveGroupRequestData extends Message {
     }
     if (version >= 3) {
       const n = r.arrayLength(237691 /* LeaveGroupRequestData.Members */, version >= 4, false);
-      const a: Array<MemberIdentity> | null = n < 0 ? null : emptied(this.members);
+      const a: Array<MemberIdentity> | null = n < 0 || (n == 0 && this._members == null) ? null : emptied(this.members);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MemberIdentity();
         e.read(r, version);
@@ -159,14 +165,15 @@ export class LeaveGroupRequestData extends Message {
     }
     if (!(version <= 2) && !(this.memberId == "")) w.fail(237676 /* LeaveGroupRequestData.MemberId */, "non-default value at version " + version.toString());
     if (version >= 3) {
-      const a = this.members;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._members;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<MemberIdentity>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 3) && !(this.members.length == 0)) w.fail(237691 /* LeaveGroupRequestData.Members */, "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this._members == null || changetype<Array<MemberIdentity>>(this._members).length == 0)) w.fail(237691 /* LeaveGroupRequestData.Members */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -224,7 +231,7 @@ export class LeaveGroupRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.memberId == "")
-        && (this.members.length == 0)
+        && (this._members == null || changetype<Array<MemberIdentity>>(this._members).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -115,7 +115,13 @@ export class LeaveGroupResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** List of leaving member responses. (versions 3+) */
-  members: Array<MemberResponse> = new Array<MemberResponse>();
+  _members: Array<MemberResponse> | null = null;
+  get members(): Array<MemberResponse> {
+    let v = this._members;
+    if (v == null) this._members = v = new Array<MemberResponse>();
+    return changetype<Array<MemberResponse>>(v);
+  }
+  set members(v: Array<MemberResponse>) { this._members = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -128,7 +134,7 @@ export class LeaveGroupResponseData extends Message {
     }
     if (version >= 3) {
       const n = r.arrayLength(239739 /* LeaveGroupResponseData.Members */, version >= 4, false);
-      const a: Array<MemberResponse> | null = n < 0 ? null : emptied(this.members);
+      const a: Array<MemberResponse> | null = n < 0 || (n == 0 && this._members == null) ? null : emptied(this.members);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MemberResponse();
         e.read(r, version);
@@ -154,14 +160,15 @@ export class LeaveGroupResponseData extends Message {
       w.int16(this.errorCode);
     }
     if (version >= 3) {
-      const a = this.members;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._members;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<MemberResponse>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 3) && !(this.members.length == 0)) w.fail(239739 /* LeaveGroupResponseData.Members */, "non-default value at version " + version.toString());
+    if (!(version >= 3) && !(this._members == null || changetype<Array<MemberResponse>>(this._members).length == 0)) w.fail(239739 /* LeaveGroupResponseData.Members */, "non-default value at version " + version.toString());
     if (version >= 4) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -219,7 +226,7 @@ export class LeaveGroupResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.members.length == 0)
+        && (this._members == null || changetype<Array<MemberResponse>>(this._members).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

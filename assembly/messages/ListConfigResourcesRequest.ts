@@ -13,14 +13,20 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class ListConfigResourcesRequestData extends Message {
   /** The list of resource type. If the list is empty, it uses default supported config resource types. (versions 1+) */
-  resourceTypes: Array<i8> = new Array<i8>();
+  _resourceTypes: Array<i8> | null = null;
+  get resourceTypes(): Array<i8> {
+    let v = this._resourceTypes;
+    if (v == null) this._resourceTypes = v = new Array<i8>();
+    return changetype<Array<i8>>(v);
+  }
+  set resourceTypes(v: Array<i8>) { this._resourceTypes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
       const n = r.arrayLength(240948 /* ListConfigResourcesRequestData.ResourceTypes */, true, false);
-      const a: Array<i8> | null = n < 0 ? null : emptied(this.resourceTypes);
+      const a: Array<i8> | null = n < 0 || (n == 0 && this._resourceTypes == null) ? null : emptied(this.resourceTypes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i8>>(a).push(r.int8(240948 /* ListConfigResourcesRequestData.ResourceTypes */));
       }
@@ -38,14 +44,15 @@ export class ListConfigResourcesRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     if (version >= 1) {
-      const a = this.resourceTypes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._resourceTypes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i8>>(a)[i]);
         w.int8(e);
       }
     }
-    if (!(version >= 1) && !(this.resourceTypes.length == 0)) w.fail(240948 /* ListConfigResourcesRequestData.ResourceTypes */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._resourceTypes == null || changetype<Array<i8>>(this._resourceTypes).length == 0)) w.fail(240948 /* ListConfigResourcesRequestData.ResourceTypes */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -85,7 +92,7 @@ export class ListConfigResourcesRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.resourceTypes.length == 0)
+    return (this._resourceTypes == null || changetype<Array<i8>>(this._resourceTypes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -91,7 +91,13 @@ export class ListConfigResourcesResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** Each config resource in the response. (versions 0+) */
-  configResources: Array<ConfigResource> = new Array<ConfigResource>();
+  _configResources: Array<ConfigResource> | null = null;
+  get configResources(): Array<ConfigResource> {
+    let v = this._configResources;
+    if (v == null) this._configResources = v = new Array<ConfigResource>();
+    return changetype<Array<ConfigResource>>(v);
+  }
+  set configResources(v: Array<ConfigResource>) { this._configResources = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -104,7 +110,7 @@ export class ListConfigResourcesResponseData extends Message {
     }
     {
       const n = r.arrayLength(242997 /* ListConfigResourcesResponseData.ConfigResources */, true, false);
-      const a: Array<ConfigResource> | null = n < 0 ? null : emptied(this.configResources);
+      const a: Array<ConfigResource> | null = n < 0 || (n == 0 && this._configResources == null) ? null : emptied(this.configResources);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ConfigResource();
         e.read(r, version);
@@ -130,10 +136,11 @@ export class ListConfigResourcesResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.configResources;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._configResources;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ConfigResource>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class ListConfigResourcesResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.configResources.length == 0)
+        && (this._configResources == null || changetype<Array<ConfigResource>>(this._configResources).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -13,23 +13,35 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class ListGroupsRequestData extends Message {
   /** The states of the groups we want to list. If empty, all groups are returned with their state. (versions 4+) */
-  statesFilter: Array<string> = new Array<string>();
+  _statesFilter: Array<string> | null = null;
+  get statesFilter(): Array<string> {
+    let v = this._statesFilter;
+    if (v == null) this._statesFilter = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set statesFilter(v: Array<string>) { this._statesFilter = v; }
   /** The types of the groups we want to list. If empty, all groups are returned with their type. (versions 5+) */
-  typesFilter: Array<string> = new Array<string>();
+  _typesFilter: Array<string> | null = null;
+  get typesFilter(): Array<string> {
+    let v = this._typesFilter;
+    if (v == null) this._typesFilter = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set typesFilter(v: Array<string>) { this._typesFilter = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     if (version >= 4) {
       const n = r.arrayLength(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.statesFilter);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._statesFilter == null) ? null : emptied(this.statesFilter);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(244022 /* ListGroupsRequestData.StatesFilter */, version >= 3));
       }
     }
     if (version >= 5) {
       const n = r.arrayLength(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.typesFilter);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._typesFilter == null) ? null : emptied(this.typesFilter);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(244023 /* ListGroupsRequestData.TypesFilter */, version >= 3));
       }
@@ -47,23 +59,25 @@ export class ListGroupsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     if (version >= 4) {
-      const a = this.statesFilter;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._statesFilter;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, version >= 3);
       }
     }
-    if (!(version >= 4) && !(this.statesFilter.length == 0)) w.fail(244022 /* ListGroupsRequestData.StatesFilter */, "non-default value at version " + version.toString());
+    if (!(version >= 4) && !(this._statesFilter == null || changetype<Array<string>>(this._statesFilter).length == 0)) w.fail(244022 /* ListGroupsRequestData.StatesFilter */, "non-default value at version " + version.toString());
     if (version >= 5) {
-      const a = this.typesFilter;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._typesFilter;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, version >= 3);
       }
     }
-    if (!(version >= 5) && !(this.typesFilter.length == 0)) w.fail(244023 /* ListGroupsRequestData.TypesFilter */, "non-default value at version " + version.toString());
+    if (!(version >= 5) && !(this._typesFilter == null || changetype<Array<string>>(this._typesFilter).length == 0)) w.fail(244023 /* ListGroupsRequestData.TypesFilter */, "non-default value at version " + version.toString());
     if (version >= 3) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -121,8 +135,8 @@ export class ListGroupsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.statesFilter.length == 0)
-        && (this.typesFilter.length == 0)
+    return (this._statesFilter == null || changetype<Array<string>>(this._statesFilter).length == 0)
+        && (this._typesFilter == null || changetype<Array<string>>(this._typesFilter).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -123,7 +123,13 @@ export class ListGroupsResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** Each group in the response. (versions 0+) */
-  groups: Array<ListedGroup> = new Array<ListedGroup>();
+  _groups: Array<ListedGroup> | null = null;
+  get groups(): Array<ListedGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<ListedGroup>();
+    return changetype<Array<ListedGroup>>(v);
+  }
+  set groups(v: Array<ListedGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -136,7 +142,7 @@ export class ListGroupsResponseData extends Message {
     }
     {
       const n = r.arrayLength(245885 /* ListGroupsResponseData.Groups */, version >= 3, false);
-      const a: Array<ListedGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<ListedGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListedGroup();
         e.read(r, version);
@@ -162,10 +168,11 @@ export class ListGroupsResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.groups;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ListedGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -226,7 +233,7 @@ export class ListGroupsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<ListedGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

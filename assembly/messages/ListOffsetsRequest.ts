@@ -105,7 +105,13 @@ export class ListOffsetsTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** Each partition in the request. (versions 0+) */
-  partitions: Array<ListOffsetsPartition> = new Array<ListOffsetsPartition>();
+  _partitions: Array<ListOffsetsPartition> | null = null;
+  get partitions(): Array<ListOffsetsPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<ListOffsetsPartition>();
+    return changetype<Array<ListOffsetsPartition>>(v);
+  }
+  set partitions(v: Array<ListOffsetsPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -115,7 +121,7 @@ export class ListOffsetsTopic {
     }
     {
       const n = r.arrayLength(247816 /* ListOffsetsTopic.Partitions */, version >= 6, false);
-      const a: Array<ListOffsetsPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<ListOffsetsPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsPartition();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class ListOffsetsTopic {
       w.string(this.name, version >= 6);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ListOffsetsPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class ListOffsetsTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<ListOffsetsPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -205,7 +212,13 @@ export class ListOffsetsRequestData extends Message {
   /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (versions 2+) */
   isolationLevel: i8 = 0;
   /** Each topic in the request. (versions 0+) */
-  topics: Array<ListOffsetsTopic> = new Array<ListOffsetsTopic>();
+  _topics: Array<ListOffsetsTopic> | null = null;
+  get topics(): Array<ListOffsetsTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<ListOffsetsTopic>();
+    return changetype<Array<ListOffsetsTopic>>(v);
+  }
+  set topics(v: Array<ListOffsetsTopic>) { this._topics = v; }
   /** The timeout to await a response in milliseconds for requests that require reading from remote storage for topics enabled with tiered storage. (versions 10+) */
   timeoutMs: i32 = 0;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -220,7 +233,7 @@ export class ListOffsetsRequestData extends Message {
     }
     {
       const n = r.arrayLength(248842 /* ListOffsetsRequestData.Topics */, version >= 6, false);
-      const a: Array<ListOffsetsTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<ListOffsetsTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsTopic();
         e.read(r, version);
@@ -250,10 +263,11 @@ export class ListOffsetsRequestData extends Message {
     }
     if (!(version >= 2) && !(this.isolationLevel == 0)) w.fail(249097 /* ListOffsetsRequestData.IsolationLevel */, "non-default value at version " + version.toString());
     {
-      const a = this.topics;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ListOffsetsTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -324,7 +338,7 @@ export class ListOffsetsRequestData extends Message {
   isDefault(): bool {
     return (this.replicaId == 0)
         && (this.isolationLevel == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<ListOffsetsTopic>>(this._topics).length == 0)
         && (this.timeoutMs == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

@@ -138,7 +138,13 @@ export class ListOffsetsTopicResponse {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** Each partition in the response. (versions 0+) */
-  partitions: Array<ListOffsetsPartitionResponse> = new Array<ListOffsetsPartitionResponse>();
+  _partitions: Array<ListOffsetsPartitionResponse> | null = null;
+  get partitions(): Array<ListOffsetsPartitionResponse> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<ListOffsetsPartitionResponse>();
+    return changetype<Array<ListOffsetsPartitionResponse>>(v);
+  }
+  set partitions(v: Array<ListOffsetsPartitionResponse>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -148,7 +154,7 @@ export class ListOffsetsTopicResponse {
     }
     {
       const n = r.arrayLength(250888 /* ListOffsetsTopicResponse.Partitions */, version >= 6, false);
-      const a: Array<ListOffsetsPartitionResponse> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<ListOffsetsPartitionResponse> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsPartitionResponse();
         e.read(r, version);
@@ -171,10 +177,11 @@ export class ListOffsetsTopicResponse {
       w.string(this.name, version >= 6);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ListOffsetsPartitionResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -227,7 +234,7 @@ export class ListOffsetsTopicResponse {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<ListOffsetsPartitionResponse>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -236,7 +243,13 @@ export class ListOffsetsResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2+) */
   throttleTimeMs: i32 = 0;
   /** Each topic in the response. (versions 0+) */
-  topics: Array<ListOffsetsTopicResponse> = new Array<ListOffsetsTopicResponse>();
+  _topics: Array<ListOffsetsTopicResponse> | null = null;
+  get topics(): Array<ListOffsetsTopicResponse> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<ListOffsetsTopicResponse>();
+    return changetype<Array<ListOffsetsTopicResponse>>(v);
+  }
+  set topics(v: Array<ListOffsetsTopicResponse>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -246,7 +259,7 @@ export class ListOffsetsResponseData extends Message {
     }
     {
       const n = r.arrayLength(251914 /* ListOffsetsResponseData.Topics */, version >= 6, false);
-      const a: Array<ListOffsetsTopicResponse> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<ListOffsetsTopicResponse> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ListOffsetsTopicResponse();
         e.read(r, version);
@@ -269,10 +282,11 @@ export class ListOffsetsResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ListOffsetsTopicResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -325,7 +339,7 @@ export class ListOffsetsResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<ListOffsetsTopicResponse>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -15,7 +15,13 @@ export class ListPartitionReassignmentsTopics {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The partitions to list partition reassignments for. (versions 0+) */
-  partitionIndexes: Array<i32> = new Array<i32>();
+  _partitionIndexes: Array<i32> | null = null;
+  get partitionIndexes(): Array<i32> {
+    let v = this._partitionIndexes;
+    if (v == null) this._partitionIndexes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitionIndexes(v: Array<i32>) { this._partitionIndexes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class ListPartitionReassignmentsTopics {
     }
     {
       const n = r.arrayLength(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitionIndexes == null) ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(253137 /* ListPartitionReassignmentsTopics.PartitionIndexes */));
       }
@@ -46,10 +52,11 @@ export class ListPartitionReassignmentsTopics {
       w.string(this.name, true);
     }
     {
-      const a = this.partitionIndexes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionIndexes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class ListPartitionReassignmentsTopics {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitionIndexes.length == 0)
+        && (this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

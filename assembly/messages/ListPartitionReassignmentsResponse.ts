@@ -15,11 +15,29 @@ export class OngoingPartitionReassignment {
   /** The index of the partition. (versions 0+) */
   partitionIndex: i32 = 0;
   /** The current replica set. (versions 0+) */
-  replicas: Array<i32> = new Array<i32>();
+  _replicas: Array<i32> | null = null;
+  get replicas(): Array<i32> {
+    let v = this._replicas;
+    if (v == null) this._replicas = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set replicas(v: Array<i32>) { this._replicas = v; }
   /** The set of replicas we are currently adding. (versions 0+) */
-  addingReplicas: Array<i32> = new Array<i32>();
+  _addingReplicas: Array<i32> | null = null;
+  get addingReplicas(): Array<i32> {
+    let v = this._addingReplicas;
+    if (v == null) this._addingReplicas = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set addingReplicas(v: Array<i32>) { this._addingReplicas = v; }
   /** The set of replicas we are currently removing. (versions 0+) */
-  removingReplicas: Array<i32> = new Array<i32>();
+  _removingReplicas: Array<i32> | null = null;
+  get removingReplicas(): Array<i32> {
+    let v = this._removingReplicas;
+    if (v == null) this._removingReplicas = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set removingReplicas(v: Array<i32>) { this._removingReplicas = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -29,21 +47,21 @@ export class OngoingPartitionReassignment {
     }
     {
       const n = r.arrayLength(255025 /* OngoingPartitionReassignment.Replicas */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.replicas);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._replicas == null) ? null : emptied(this.replicas);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(255025 /* OngoingPartitionReassignment.Replicas */));
       }
     }
     {
       const n = r.arrayLength(255290 /* OngoingPartitionReassignment.AddingReplicas */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.addingReplicas);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._addingReplicas == null) ? null : emptied(this.addingReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(255290 /* OngoingPartitionReassignment.AddingReplicas */));
       }
     }
     {
       const n = r.arrayLength(255291 /* OngoingPartitionReassignment.RemovingReplicas */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.removingReplicas);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._removingReplicas == null) ? null : emptied(this.removingReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(255291 /* OngoingPartitionReassignment.RemovingReplicas */));
       }
@@ -64,26 +82,29 @@ export class OngoingPartitionReassignment {
       w.int32(this.partitionIndex);
     }
     {
-      const a = this.replicas;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._replicas;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
     {
-      const a = this.addingReplicas;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._addingReplicas;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
     {
-      const a = this.removingReplicas;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._removingReplicas;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -170,9 +191,9 @@ export class OngoingPartitionReassignment {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
-        && (this.replicas.length == 0)
-        && (this.addingReplicas.length == 0)
-        && (this.removingReplicas.length == 0)
+        && (this._replicas == null || changetype<Array<i32>>(this._replicas).length == 0)
+        && (this._addingReplicas == null || changetype<Array<i32>>(this._addingReplicas).length == 0)
+        && (this._removingReplicas == null || changetype<Array<i32>>(this._removingReplicas).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -181,7 +202,13 @@ export class OngoingTopicReassignment {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The ongoing reassignments for each partition. (versions 0+) */
-  partitions: Array<OngoingPartitionReassignment> = new Array<OngoingPartitionReassignment>();
+  _partitions: Array<OngoingPartitionReassignment> | null = null;
+  get partitions(): Array<OngoingPartitionReassignment> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OngoingPartitionReassignment>();
+    return changetype<Array<OngoingPartitionReassignment>>(v);
+  }
+  set partitions(v: Array<OngoingPartitionReassignment>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -191,7 +218,7 @@ export class OngoingTopicReassignment {
     }
     {
       const n = r.arrayLength(256008 /* OngoingTopicReassignment.Partitions */, true, false);
-      const a: Array<OngoingPartitionReassignment> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OngoingPartitionReassignment> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OngoingPartitionReassignment();
         e.read(r, version);
@@ -214,10 +241,11 @@ export class OngoingTopicReassignment {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OngoingPartitionReassignment>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -270,7 +298,7 @@ export class OngoingTopicReassignment {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OngoingPartitionReassignment>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -283,7 +311,13 @@ export class ListPartitionReassignmentsResponseData extends Message {
   /** The top-level error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** The ongoing reassignments for each topic. (versions 0+) */
-  topics: Array<OngoingTopicReassignment> = new Array<OngoingTopicReassignment>();
+  _topics: Array<OngoingTopicReassignment> | null = null;
+  get topics(): Array<OngoingTopicReassignment> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OngoingTopicReassignment>();
+    return changetype<Array<OngoingTopicReassignment>>(v);
+  }
+  set topics(v: Array<OngoingTopicReassignment>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -299,7 +333,7 @@ export class ListPartitionReassignmentsResponseData extends Message {
     }
     {
       const n = r.arrayLength(257034 /* ListPartitionReassignmentsResponseData.Topics */, true, false);
-      const a: Array<OngoingTopicReassignment> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OngoingTopicReassignment> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OngoingTopicReassignment();
         e.read(r, version);
@@ -332,10 +366,11 @@ export class ListPartitionReassignmentsResponseData extends Message {
       }
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OngoingTopicReassignment>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -404,7 +439,7 @@ export class ListPartitionReassignmentsResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OngoingTopicReassignment>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -13,9 +13,21 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class ListTransactionsRequestData extends Message {
   /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned. (versions 0+) */
-  stateFilters: Array<string> = new Array<string>();
+  _stateFilters: Array<string> | null = null;
+  get stateFilters(): Array<string> {
+    let v = this._stateFilters;
+    if (v == null) this._stateFilters = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set stateFilters(v: Array<string>) { this._stateFilters = v; }
   /** The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned. (versions 0+) */
-  producerIdFilters: Array<i64> = new Array<i64>();
+  _producerIdFilters: Array<i64> | null = null;
+  get producerIdFilters(): Array<i64> {
+    let v = this._producerIdFilters;
+    if (v == null) this._producerIdFilters = v = new Array<i64>();
+    return changetype<Array<i64>>(v);
+  }
+  set producerIdFilters(v: Array<i64>) { this._producerIdFilters = v; }
   /** Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned. (versions 1+) */
   durationFilter: i64 = -1;
   /** The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned. (versions 2+, nullable 2+) */
@@ -26,14 +38,14 @@ export class ListTransactionsRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(258364 /* ListTransactionsRequestData.StateFilters */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.stateFilters);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._stateFilters == null) ? null : emptied(this.stateFilters);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(258364 /* ListTransactionsRequestData.StateFilters */, true));
       }
     }
     {
       const n = r.arrayLength(258365 /* ListTransactionsRequestData.ProducerIdFilters */, true, false);
-      const a: Array<i64> | null = n < 0 ? null : emptied(this.producerIdFilters);
+      const a: Array<i64> | null = n < 0 || (n == 0 && this._producerIdFilters == null) ? null : emptied(this.producerIdFilters);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i64>>(a).push(r.int64(258365 /* ListTransactionsRequestData.ProducerIdFilters */));
       }
@@ -57,18 +69,20 @@ export class ListTransactionsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.stateFilters;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stateFilters;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.producerIdFilters;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._producerIdFilters;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i64>>(a)[i]);
         w.int64(e);
       }
     }
@@ -156,8 +170,8 @@ export class ListTransactionsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.stateFilters.length == 0)
-        && (this.producerIdFilters.length == 0)
+    return (this._stateFilters == null || changetype<Array<string>>(this._stateFilters).length == 0)
+        && (this._producerIdFilters == null || changetype<Array<i64>>(this._producerIdFilters).length == 0)
         && (this.durationFilter == -1)
         && (this.transactionalIdPattern == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

@@ -107,9 +107,21 @@ export class ListTransactionsResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** Set of state filters provided in the request which were unknown to the transaction coordinator. (versions 0+) */
-  unknownStateFilters: Array<string> = new Array<string>();
+  _unknownStateFilters: Array<string> | null = null;
+  get unknownStateFilters(): Array<string> {
+    let v = this._unknownStateFilters;
+    if (v == null) this._unknownStateFilters = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set unknownStateFilters(v: Array<string>) { this._unknownStateFilters = v; }
   /** The current state of the transaction for the transactional id. (versions 0+) */
-  transactionStates: Array<TransactionState> = new Array<TransactionState>();
+  _transactionStates: Array<TransactionState> | null = null;
+  get transactionStates(): Array<TransactionState> {
+    let v = this._transactionStates;
+    if (v == null) this._transactionStates = v = new Array<TransactionState>();
+    return changetype<Array<TransactionState>>(v);
+  }
+  set transactionStates(v: Array<TransactionState>) { this._transactionStates = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -122,14 +134,14 @@ export class ListTransactionsResponseData extends Message {
     }
     {
       const n = r.arrayLength(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.unknownStateFilters);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._unknownStateFilters == null) ? null : emptied(this.unknownStateFilters);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(259392 /* ListTransactionsResponseData.UnknownStateFilters */, true));
       }
     }
     {
       const n = r.arrayLength(259311 /* ListTransactionsResponseData.TransactionStates */, true, false);
-      const a: Array<TransactionState> | null = n < 0 ? null : emptied(this.transactionStates);
+      const a: Array<TransactionState> | null = n < 0 || (n == 0 && this._transactionStates == null) ? null : emptied(this.transactionStates);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TransactionState();
         e.read(r, version);
@@ -155,18 +167,20 @@ export class ListTransactionsResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.unknownStateFilters;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._unknownStateFilters;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.transactionStates;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._transactionStates;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TransactionState>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -245,8 +259,8 @@ export class ListTransactionsResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.unknownStateFilters.length == 0)
-        && (this.transactionStates.length == 0)
+        && (this._unknownStateFilters == null || changetype<Array<string>>(this._unknownStateFilters).length == 0)
+        && (this._transactionStates == null || changetype<Array<TransactionState>>(this._transactionStates).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -132,11 +132,29 @@ export class MetadataResponsePartition {
   /** The leader epoch of this partition. (versions 7+) */
   leaderEpoch: i32 = -1;
   /** The set of all nodes that host this partition. (versions 0+) */
-  replicaNodes: Array<i32> = new Array<i32>();
+  _replicaNodes: Array<i32> | null = null;
+  get replicaNodes(): Array<i32> {
+    let v = this._replicaNodes;
+    if (v == null) this._replicaNodes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set replicaNodes(v: Array<i32>) { this._replicaNodes = v; }
   /** The set of nodes that are in sync with the leader for this partition. (versions 0+) */
-  isrNodes: Array<i32> = new Array<i32>();
+  _isrNodes: Array<i32> | null = null;
+  get isrNodes(): Array<i32> {
+    let v = this._isrNodes;
+    if (v == null) this._isrNodes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set isrNodes(v: Array<i32>) { this._isrNodes = v; }
   /** The set of offline replicas of this partition. (versions 5+) */
-  offlineReplicas: Array<i32> = new Array<i32>();
+  _offlineReplicas: Array<i32> | null = null;
+  get offlineReplicas(): Array<i32> {
+    let v = this._offlineReplicas;
+    if (v == null) this._offlineReplicas = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set offlineReplicas(v: Array<i32>) { this._offlineReplicas = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -155,21 +173,21 @@ export class MetadataResponsePartition {
     }
     {
       const n = r.arrayLength(263395 /* MetadataResponsePartition.ReplicaNodes */, version >= 9, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.replicaNodes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._replicaNodes == null) ? null : emptied(this.replicaNodes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(263395 /* MetadataResponsePartition.ReplicaNodes */));
       }
     }
     {
       const n = r.arrayLength(263396 /* MetadataResponsePartition.IsrNodes */, version >= 9, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.isrNodes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._isrNodes == null) ? null : emptied(this.isrNodes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(263396 /* MetadataResponsePartition.IsrNodes */));
       }
     }
     if (version >= 5) {
       const n = r.arrayLength(263399 /* MetadataResponsePartition.OfflineReplicas */, version >= 9, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.offlineReplicas);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._offlineReplicas == null) ? null : emptied(this.offlineReplicas);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(263399 /* MetadataResponsePartition.OfflineReplicas */));
       }
@@ -199,26 +217,29 @@ export class MetadataResponsePartition {
       w.int32(this.leaderEpoch);
     }
     {
-      const a = this.replicaNodes;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._replicaNodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
     {
-      const a = this.isrNodes;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._isrNodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
     if (version >= 5) {
-      const a = this.offlineReplicas;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._offlineReplicas;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -329,9 +350,9 @@ export class MetadataResponsePartition {
         && (this.partitionIndex == 0)
         && (this.leaderId == 0)
         && (this.leaderEpoch == -1)
-        && (this.replicaNodes.length == 0)
-        && (this.isrNodes.length == 0)
-        && (this.offlineReplicas.length == 0)
+        && (this._replicaNodes == null || changetype<Array<i32>>(this._replicaNodes).length == 0)
+        && (this._isrNodes == null || changetype<Array<i32>>(this._isrNodes).length == 0)
+        && (this._offlineReplicas == null || changetype<Array<i32>>(this._offlineReplicas).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -346,7 +367,13 @@ export class MetadataResponseTopic {
   /** True if the topic is internal. (versions 1+) */
   isInternal: bool = false;
   /** Each partition in the topic. (versions 0+) */
-  partitions: Array<MetadataResponsePartition> = new Array<MetadataResponsePartition>();
+  _partitions: Array<MetadataResponsePartition> | null = null;
+  get partitions(): Array<MetadataResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<MetadataResponsePartition>();
+    return changetype<Array<MetadataResponsePartition>>(v);
+  }
+  set partitions(v: Array<MetadataResponsePartition>) { this._partitions = v; }
   /** 32-bit bitfield to represent authorized operations for this topic. (versions 8+) */
   topicAuthorizedOperations: i32 = -2147483648;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -367,7 +394,7 @@ export class MetadataResponseTopic {
     }
     {
       const n = r.arrayLength(264200 /* MetadataResponseTopic.Partitions */, version >= 9, false);
-      const a: Array<MetadataResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<MetadataResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponsePartition();
         e.read(r, version);
@@ -407,10 +434,11 @@ export class MetadataResponseTopic {
       w.bool(this.isInternal);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<MetadataResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -498,7 +526,7 @@ export class MetadataResponseTopic {
         && (this.name == "")
         && (this.topicId.isZero())
         && (this.isInternal == false)
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<MetadataResponsePartition>>(this._partitions).length == 0)
         && (this.topicAuthorizedOperations == -2147483648)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
@@ -508,13 +536,25 @@ export class MetadataResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3+) */
   throttleTimeMs: i32 = 0;
   /** A list of brokers present in the cluster. (versions 0+) */
-  brokers: Array<MetadataResponseBroker> = new Array<MetadataResponseBroker>();
+  _brokers: Array<MetadataResponseBroker> | null = null;
+  get brokers(): Array<MetadataResponseBroker> {
+    let v = this._brokers;
+    if (v == null) this._brokers = v = new Array<MetadataResponseBroker>();
+    return changetype<Array<MetadataResponseBroker>>(v);
+  }
+  set brokers(v: Array<MetadataResponseBroker>) { this._brokers = v; }
   /** The cluster ID that responding broker belongs to. (versions 2+, nullable 2+) */
   clusterId: string | null = null;
   /** The ID of the controller broker. (versions 1+) */
   controllerId: i32 = -1;
   /** Each topic in the response. (versions 0+) */
-  topics: Array<MetadataResponseTopic> = new Array<MetadataResponseTopic>();
+  _topics: Array<MetadataResponseTopic> | null = null;
+  get topics(): Array<MetadataResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<MetadataResponseTopic>();
+    return changetype<Array<MetadataResponseTopic>>(v);
+  }
+  set topics(v: Array<MetadataResponseTopic>) { this._topics = v; }
   /** 32-bit bitfield to represent authorized operations for this cluster. (versions 8-10) */
   clusterAuthorizedOperations: i32 = -2147483648;
   /** The top-level error code, or 0 if there was no error. (versions 13+) */
@@ -528,7 +568,7 @@ export class MetadataResponseData extends Message {
     }
     {
       const n = r.arrayLength(265398 /* MetadataResponseData.Brokers */, version >= 9, false);
-      const a: Array<MetadataResponseBroker> | null = n < 0 ? null : emptied(this.brokers);
+      const a: Array<MetadataResponseBroker> | null = n < 0 || (n == 0 && this._brokers == null) ? null : emptied(this.brokers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponseBroker();
         e.read(r, version);
@@ -543,7 +583,7 @@ export class MetadataResponseData extends Message {
     }
     {
       const n = r.arrayLength(265226 /* MetadataResponseData.Topics */, version >= 9, false);
-      const a: Array<MetadataResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<MetadataResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new MetadataResponseTopic();
         e.read(r, version);
@@ -572,10 +612,11 @@ export class MetadataResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.brokers;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._brokers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<MetadataResponseBroker>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -591,10 +632,11 @@ export class MetadataResponseData extends Message {
       w.int32(this.controllerId);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<MetadataResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -702,10 +744,10 @@ export class MetadataResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.brokers.length == 0)
+        && (this._brokers == null || changetype<Array<MetadataResponseBroker>>(this._brokers).length == 0)
         && (this.clusterId == null)
         && (this.controllerId == -1)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<MetadataResponseTopic>>(this._topics).length == 0)
         && (this.clusterAuthorizedOperations == -2147483648)
         && (this.errorCode == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

@@ -127,7 +127,13 @@ export class OffsetCommitRequestTopic {
   /** The topic ID. (versions 10+) */
   topicId: Uuid = Uuid.ZERO;
   /** Each partition to commit offsets for. (versions 0+) */
-  partitions: Array<OffsetCommitRequestPartition> = new Array<OffsetCommitRequestPartition>();
+  _partitions: Array<OffsetCommitRequestPartition> | null = null;
+  get partitions(): Array<OffsetCommitRequestPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetCommitRequestPartition>();
+    return changetype<Array<OffsetCommitRequestPartition>>(v);
+  }
+  set partitions(v: Array<OffsetCommitRequestPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -140,7 +146,7 @@ export class OffsetCommitRequestTopic {
     }
     {
       const n = r.arrayLength(267272 /* OffsetCommitRequestTopic.Partitions */, version >= 8, false);
-      const a: Array<OffsetCommitRequestPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetCommitRequestPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitRequestPartition();
         e.read(r, version);
@@ -166,10 +172,11 @@ export class OffsetCommitRequestTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 8, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 8, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetCommitRequestPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -230,7 +237,7 @@ export class OffsetCommitRequestTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetCommitRequestPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -247,7 +254,13 @@ export class OffsetCommitRequestData extends Message {
   /** The time period in ms to retain the offset. (versions 2-4) */
   retentionTimeMs: i64 = -1;
   /** The topics to commit offsets for. (versions 0+) */
-  topics: Array<OffsetCommitRequestTopic> = new Array<OffsetCommitRequestTopic>();
+  _topics: Array<OffsetCommitRequestTopic> | null = null;
+  get topics(): Array<OffsetCommitRequestTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetCommitRequestTopic>();
+    return changetype<Array<OffsetCommitRequestTopic>>(v);
+  }
+  set topics(v: Array<OffsetCommitRequestTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -269,7 +282,7 @@ export class OffsetCommitRequestData extends Message {
     }
     {
       const n = r.arrayLength(268298 /* OffsetCommitRequestData.Topics */, version >= 8, false);
-      const a: Array<OffsetCommitRequestTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetCommitRequestTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitRequestTopic();
         e.read(r, version);
@@ -310,10 +323,11 @@ export class OffsetCommitRequestData extends Message {
       w.int64(this.retentionTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 8, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 8, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetCommitRequestTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -398,7 +412,7 @@ export class OffsetCommitRequestData extends Message {
         && (this.memberId == "")
         && (this.groupInstanceId == null)
         && (this.retentionTimeMs == -1)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetCommitRequestTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -91,7 +91,13 @@ export class OffsetCommitResponseTopic {
   /** The topic ID. (versions 10+) */
   topicId: Uuid = Uuid.ZERO;
   /** The responses for each partition in the topic. (versions 0+) */
-  partitions: Array<OffsetCommitResponsePartition> = new Array<OffsetCommitResponsePartition>();
+  _partitions: Array<OffsetCommitResponsePartition> | null = null;
+  get partitions(): Array<OffsetCommitResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetCommitResponsePartition>();
+    return changetype<Array<OffsetCommitResponsePartition>>(v);
+  }
+  set partitions(v: Array<OffsetCommitResponsePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -104,7 +110,7 @@ export class OffsetCommitResponseTopic {
     }
     {
       const n = r.arrayLength(270344 /* OffsetCommitResponseTopic.Partitions */, version >= 8, false);
-      const a: Array<OffsetCommitResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetCommitResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitResponsePartition();
         e.read(r, version);
@@ -130,10 +136,11 @@ export class OffsetCommitResponseTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 8, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 8, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetCommitResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class OffsetCommitResponseTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetCommitResponsePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -203,7 +210,13 @@ export class OffsetCommitResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3+) */
   throttleTimeMs: i32 = 0;
   /** The responses for each topic. (versions 0+) */
-  topics: Array<OffsetCommitResponseTopic> = new Array<OffsetCommitResponseTopic>();
+  _topics: Array<OffsetCommitResponseTopic> | null = null;
+  get topics(): Array<OffsetCommitResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetCommitResponseTopic>();
+    return changetype<Array<OffsetCommitResponseTopic>>(v);
+  }
+  set topics(v: Array<OffsetCommitResponseTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +226,7 @@ export class OffsetCommitResponseData extends Message {
     }
     {
       const n = r.arrayLength(271370 /* OffsetCommitResponseData.Topics */, version >= 8, false);
-      const a: Array<OffsetCommitResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetCommitResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetCommitResponseTopic();
         e.read(r, version);
@@ -236,10 +249,11 @@ export class OffsetCommitResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 8, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 8, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetCommitResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -292,7 +306,7 @@ export class OffsetCommitResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetCommitResponseTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -58,7 +58,13 @@ export class OffsetDeleteRequestTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** Each partition to delete offsets for. (versions 0+) */
-  partitions: Array<OffsetDeleteRequestPartition> = new Array<OffsetDeleteRequestPartition>();
+  _partitions: Array<OffsetDeleteRequestPartition> | null = null;
+  get partitions(): Array<OffsetDeleteRequestPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetDeleteRequestPartition>();
+    return changetype<Array<OffsetDeleteRequestPartition>>(v);
+  }
+  set partitions(v: Array<OffsetDeleteRequestPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -68,7 +74,7 @@ export class OffsetDeleteRequestTopic {
     }
     {
       const n = r.arrayLength(273416 /* OffsetDeleteRequestTopic.Partitions */, false, false);
-      const a: Array<OffsetDeleteRequestPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetDeleteRequestPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteRequestPartition();
         e.read(r, version);
@@ -82,10 +88,11 @@ export class OffsetDeleteRequestTopic {
       w.string(this.name, false);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, false, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, false, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetDeleteRequestPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -132,7 +139,7 @@ export class OffsetDeleteRequestTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetDeleteRequestPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -141,7 +148,13 @@ export class OffsetDeleteRequestData extends Message {
   /** The unique group identifier. (versions 0+) */
   groupId: string = "";
   /** The topics to delete offsets for. (versions 0+) */
-  topics: Array<OffsetDeleteRequestTopic> = new Array<OffsetDeleteRequestTopic>();
+  _topics: Array<OffsetDeleteRequestTopic> | null = null;
+  get topics(): Array<OffsetDeleteRequestTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetDeleteRequestTopic>();
+    return changetype<Array<OffsetDeleteRequestTopic>>(v);
+  }
+  set topics(v: Array<OffsetDeleteRequestTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -151,7 +164,7 @@ export class OffsetDeleteRequestData extends Message {
     }
     {
       const n = r.arrayLength(274442 /* OffsetDeleteRequestData.Topics */, false, false);
-      const a: Array<OffsetDeleteRequestTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetDeleteRequestTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteRequestTopic();
         e.read(r, version);
@@ -165,10 +178,11 @@ export class OffsetDeleteRequestData extends Message {
       w.string(this.groupId, false);
     }
     {
-      const a = this.topics;
-      w.length(a.length, false, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, false, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetDeleteRequestTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -215,7 +229,7 @@ export class OffsetDeleteRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetDeleteRequestTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

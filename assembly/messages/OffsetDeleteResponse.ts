@@ -74,7 +74,13 @@ export class OffsetDeleteResponseTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The responses for each partition in the topic. (versions 0+) */
-  partitions: Array<OffsetDeleteResponsePartition> = new Array<OffsetDeleteResponsePartition>();
+  _partitions: Array<OffsetDeleteResponsePartition> | null = null;
+  get partitions(): Array<OffsetDeleteResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetDeleteResponsePartition>();
+    return changetype<Array<OffsetDeleteResponsePartition>>(v);
+  }
+  set partitions(v: Array<OffsetDeleteResponsePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -84,7 +90,7 @@ export class OffsetDeleteResponseTopic {
     }
     {
       const n = r.arrayLength(276488 /* OffsetDeleteResponseTopic.Partitions */, false, false);
-      const a: Array<OffsetDeleteResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetDeleteResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteResponsePartition();
         e.read(r, version);
@@ -98,10 +104,11 @@ export class OffsetDeleteResponseTopic {
       w.string(this.name, false);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, false, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, false, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetDeleteResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -148,7 +155,7 @@ export class OffsetDeleteResponseTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetDeleteResponsePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -159,7 +166,13 @@ export class OffsetDeleteResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The responses for each topic. (versions 0+) */
-  topics: Array<OffsetDeleteResponseTopic> = new Array<OffsetDeleteResponseTopic>();
+  _topics: Array<OffsetDeleteResponseTopic> | null = null;
+  get topics(): Array<OffsetDeleteResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetDeleteResponseTopic>();
+    return changetype<Array<OffsetDeleteResponseTopic>>(v);
+  }
+  set topics(v: Array<OffsetDeleteResponseTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -172,7 +185,7 @@ export class OffsetDeleteResponseData extends Message {
     }
     {
       const n = r.arrayLength(277514 /* OffsetDeleteResponseData.Topics */, false, false);
-      const a: Array<OffsetDeleteResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetDeleteResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetDeleteResponseTopic();
         e.read(r, version);
@@ -189,10 +202,11 @@ export class OffsetDeleteResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, false, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, false, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetDeleteResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -247,7 +261,7 @@ export class OffsetDeleteResponseData extends Message {
   isDefault(): bool {
     return (this.errorCode == 0)
         && (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetDeleteResponseTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

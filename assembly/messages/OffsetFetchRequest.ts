@@ -15,7 +15,13 @@ export class OffsetFetchRequestTopic {
   /** The topic name. (versions 0-7) */
   name: string = "";
   /** The partition indexes we would like to fetch offsets for. (versions 0-7) */
-  partitionIndexes: Array<i32> = new Array<i32>();
+  _partitionIndexes: Array<i32> | null = null;
+  get partitionIndexes(): Array<i32> {
+    let v = this._partitionIndexes;
+    if (v == null) this._partitionIndexes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitionIndexes(v: Array<i32>) { this._partitionIndexes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class OffsetFetchRequestTopic {
     }
     if (version <= 7) {
       const n = r.arrayLength(278737 /* OffsetFetchRequestTopic.PartitionIndexes */, version >= 6, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitionIndexes == null) ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(278737 /* OffsetFetchRequestTopic.PartitionIndexes */));
       }
@@ -47,14 +53,15 @@ export class OffsetFetchRequestTopic {
     }
     if (!(version <= 7) && !(this.name == "")) w.fail(278535 /* OffsetFetchRequestTopic.Name */, "non-default value at version " + version.toString());
     if (version <= 7) {
-      const a = this.partitionIndexes;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionIndexes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
-    if (!(version <= 7) && !(this.partitionIndexes.length == 0)) w.fail(278737 /* OffsetFetchRequestTopic.PartitionIndexes */, "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)) w.fail(278737 /* OffsetFetchRequestTopic.PartitionIndexes */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -102,7 +109,7 @@ export class OffsetFetchRequestTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitionIndexes.length == 0)
+        && (this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -113,7 +120,13 @@ export class OffsetFetchRequestTopics {
   /** The topic ID. (versions 10+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partition indexes we would like to fetch offsets for. (versions 8+) */
-  partitionIndexes: Array<i32> = new Array<i32>();
+  _partitionIndexes: Array<i32> | null = null;
+  get partitionIndexes(): Array<i32> {
+    let v = this._partitionIndexes;
+    if (v == null) this._partitionIndexes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitionIndexes(v: Array<i32>) { this._partitionIndexes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -126,7 +139,7 @@ export class OffsetFetchRequestTopics {
     }
     if (version >= 8) {
       const n = r.arrayLength(279761 /* OffsetFetchRequestTopics.PartitionIndexes */, version >= 6, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitionIndexes == null) ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(279761 /* OffsetFetchRequestTopics.PartitionIndexes */));
       }
@@ -150,14 +163,15 @@ export class OffsetFetchRequestTopics {
       w.uuid(this.topicId);
     }
     if (version >= 8) {
-      const a = this.partitionIndexes;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionIndexes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
-    if (!(version >= 8) && !(this.partitionIndexes.length == 0)) w.fail(279761 /* OffsetFetchRequestTopics.PartitionIndexes */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)) w.fail(279761 /* OffsetFetchRequestTopics.PartitionIndexes */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -213,7 +227,7 @@ export class OffsetFetchRequestTopics {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitionIndexes.length == 0)
+        && (this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -372,7 +386,13 @@ export class OffsetFetchRequestData extends Message {
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 0-7, nullable 2-7) */
   topics: Array<OffsetFetchRequestTopic> | null = new Array<OffsetFetchRequestTopic>();
   /** Each group we would like to fetch offsets for. (versions 8+) */
-  groups: Array<OffsetFetchRequestGroup> = new Array<OffsetFetchRequestGroup>();
+  _groups: Array<OffsetFetchRequestGroup> | null = null;
+  get groups(): Array<OffsetFetchRequestGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<OffsetFetchRequestGroup>();
+    return changetype<Array<OffsetFetchRequestGroup>>(v);
+  }
+  set groups(v: Array<OffsetFetchRequestGroup>) { this._groups = v; }
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (versions 7+) */
   requireStable: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -394,7 +414,7 @@ export class OffsetFetchRequestData extends Message {
     }
     if (version >= 8) {
       const n = r.arrayLength(281725 /* OffsetFetchRequestData.Groups */, version >= 6, false);
-      const a: Array<OffsetFetchRequestGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<OffsetFetchRequestGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchRequestGroup();
         e.read(r, version);
@@ -435,14 +455,15 @@ export class OffsetFetchRequestData extends Message {
     }
     if (!(version <= 7) && !(this.topics != null && changetype<Array<OffsetFetchRequestTopic>>(this.topics).length == 0)) w.fail(281610 /* OffsetFetchRequestData.Topics */, "non-default value at version " + version.toString());
     if (version >= 8) {
-      const a = this.groups;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetFetchRequestGroup>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.groups.length == 0)) w.fail(281725 /* OffsetFetchRequestData.Groups */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this._groups == null || changetype<Array<OffsetFetchRequestGroup>>(this._groups).length == 0)) w.fail(281725 /* OffsetFetchRequestData.Groups */, "non-default value at version " + version.toString());
     if (version >= 7) {
       w.bool(this.requireStable);
     }
@@ -529,7 +550,7 @@ export class OffsetFetchRequestData extends Message {
   isDefault(): bool {
     return (this.groupId == "")
         && (this.topics != null && changetype<Array<OffsetFetchRequestTopic>>(this.topics).length == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<OffsetFetchRequestGroup>>(this._groups).length == 0)
         && (this.requireStable == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

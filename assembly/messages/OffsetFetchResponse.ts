@@ -146,7 +146,13 @@ export class OffsetFetchResponseTopic {
   /** The topic name. (versions 0-7) */
   name: string = "";
   /** The responses per partition. (versions 0-7) */
-  partitions: Array<OffsetFetchResponsePartition> = new Array<OffsetFetchResponsePartition>();
+  _partitions: Array<OffsetFetchResponsePartition> | null = null;
+  get partitions(): Array<OffsetFetchResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetFetchResponsePartition>();
+    return changetype<Array<OffsetFetchResponsePartition>>(v);
+  }
+  set partitions(v: Array<OffsetFetchResponsePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -156,7 +162,7 @@ export class OffsetFetchResponseTopic {
     }
     if (version <= 7) {
       const n = r.arrayLength(283656 /* OffsetFetchResponseTopic.Partitions */, version >= 6, false);
-      const a: Array<OffsetFetchResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetFetchResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponsePartition();
         e.read(r, version);
@@ -180,14 +186,15 @@ export class OffsetFetchResponseTopic {
     }
     if (!(version <= 7) && !(this.name == "")) w.fail(283655 /* OffsetFetchResponseTopic.Name */, "non-default value at version " + version.toString());
     if (version <= 7) {
-      const a = this.partitions;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetFetchResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version <= 7) && !(this.partitions.length == 0)) w.fail(283656 /* OffsetFetchResponseTopic.Partitions */, "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this._partitions == null || changetype<Array<OffsetFetchResponsePartition>>(this._partitions).length == 0)) w.fail(283656 /* OffsetFetchResponseTopic.Partitions */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -237,7 +244,7 @@ export class OffsetFetchResponseTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetFetchResponsePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -379,7 +386,13 @@ export class OffsetFetchResponseTopics {
   /** The topic ID. (versions 10+) */
   topicId: Uuid = Uuid.ZERO;
   /** The responses per partition. (versions 8+) */
-  partitions: Array<OffsetFetchResponsePartitions> = new Array<OffsetFetchResponsePartitions>();
+  _partitions: Array<OffsetFetchResponsePartitions> | null = null;
+  get partitions(): Array<OffsetFetchResponsePartitions> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetFetchResponsePartitions>();
+    return changetype<Array<OffsetFetchResponsePartitions>>(v);
+  }
+  set partitions(v: Array<OffsetFetchResponsePartitions>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -392,7 +405,7 @@ export class OffsetFetchResponseTopics {
     }
     if (version >= 8) {
       const n = r.arrayLength(285704 /* OffsetFetchResponseTopics.Partitions */, version >= 6, false);
-      const a: Array<OffsetFetchResponsePartitions> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetFetchResponsePartitions> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponsePartitions();
         e.read(r, version);
@@ -418,14 +431,15 @@ export class OffsetFetchResponseTopics {
       w.uuid(this.topicId);
     }
     if (version >= 8) {
-      const a = this.partitions;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetFetchResponsePartitions>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.partitions.length == 0)) w.fail(285704 /* OffsetFetchResponseTopics.Partitions */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this._partitions == null || changetype<Array<OffsetFetchResponsePartitions>>(this._partitions).length == 0)) w.fail(285704 /* OffsetFetchResponseTopics.Partitions */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -483,7 +497,7 @@ export class OffsetFetchResponseTopics {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetFetchResponsePartitions>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -492,7 +506,13 @@ export class OffsetFetchResponseGroup {
   /** The group ID. (versions 8+) */
   groupId: string = "";
   /** The responses per topic. (versions 8+) */
-  topics: Array<OffsetFetchResponseTopics> = new Array<OffsetFetchResponseTopics>();
+  _topics: Array<OffsetFetchResponseTopics> | null = null;
+  get topics(): Array<OffsetFetchResponseTopics> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetFetchResponseTopics>();
+    return changetype<Array<OffsetFetchResponseTopics>>(v);
+  }
+  set topics(v: Array<OffsetFetchResponseTopics>) { this._topics = v; }
   /** The group-level error code, or 0 if there was no error. (versions 8+) */
   errorCode: i16 = 0;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -504,7 +524,7 @@ export class OffsetFetchResponseGroup {
     }
     if (version >= 8) {
       const n = r.arrayLength(286730 /* OffsetFetchResponseGroup.Topics */, version >= 6, false);
-      const a: Array<OffsetFetchResponseTopics> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetFetchResponseTopics> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseTopics();
         e.read(r, version);
@@ -531,14 +551,15 @@ export class OffsetFetchResponseGroup {
     }
     if (!(version >= 8) && !(this.groupId == "")) w.fail(286724 /* OffsetFetchResponseGroup.GroupId */, "non-default value at version " + version.toString());
     if (version >= 8) {
-      const a = this.topics;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetFetchResponseTopics>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.topics.length == 0)) w.fail(286730 /* OffsetFetchResponseGroup.Topics */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this._topics == null || changetype<Array<OffsetFetchResponseTopics>>(this._topics).length == 0)) w.fail(286730 /* OffsetFetchResponseGroup.Topics */, "non-default value at version " + version.toString());
     if (version >= 8) {
       w.int16(this.errorCode);
     }
@@ -599,7 +620,7 @@ export class OffsetFetchResponseGroup {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetFetchResponseTopics>>(this._topics).length == 0)
         && (this.errorCode == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
@@ -609,11 +630,23 @@ export class OffsetFetchResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3+) */
   throttleTimeMs: i32 = 0;
   /** The responses per topic. (versions 0-7) */
-  topics: Array<OffsetFetchResponseTopic> = new Array<OffsetFetchResponseTopic>();
+  _topics: Array<OffsetFetchResponseTopic> | null = null;
+  get topics(): Array<OffsetFetchResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetFetchResponseTopic>();
+    return changetype<Array<OffsetFetchResponseTopic>>(v);
+  }
+  set topics(v: Array<OffsetFetchResponseTopic>) { this._topics = v; }
   /** The top-level error code, or 0 if there was no error. (versions 2-7) */
   errorCode: i16 = 0;
   /** The responses per group id. (versions 8+) */
-  groups: Array<OffsetFetchResponseGroup> = new Array<OffsetFetchResponseGroup>();
+  _groups: Array<OffsetFetchResponseGroup> | null = null;
+  get groups(): Array<OffsetFetchResponseGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<OffsetFetchResponseGroup>();
+    return changetype<Array<OffsetFetchResponseGroup>>(v);
+  }
+  set groups(v: Array<OffsetFetchResponseGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -623,7 +656,7 @@ export class OffsetFetchResponseData extends Message {
     }
     if (version <= 7) {
       const n = r.arrayLength(287754 /* OffsetFetchResponseData.Topics */, version >= 6, false);
-      const a: Array<OffsetFetchResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetFetchResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseTopic();
         e.read(r, version);
@@ -635,7 +668,7 @@ export class OffsetFetchResponseData extends Message {
     }
     if (version >= 8) {
       const n = r.arrayLength(287869 /* OffsetFetchResponseData.Groups */, version >= 6, false);
-      const a: Array<OffsetFetchResponseGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<OffsetFetchResponseGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetFetchResponseGroup();
         e.read(r, version);
@@ -658,26 +691,28 @@ export class OffsetFetchResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     if (version <= 7) {
-      const a = this.topics;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetFetchResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version <= 7) && !(this.topics.length == 0)) w.fail(287754 /* OffsetFetchResponseData.Topics */, "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(this._topics == null || changetype<Array<OffsetFetchResponseTopic>>(this._topics).length == 0)) w.fail(287754 /* OffsetFetchResponseData.Topics */, "non-default value at version " + version.toString());
     if ((version >= 2 && version <= 7)) {
       w.int16(this.errorCode);
     }
     if (version >= 8) {
-      const a = this.groups;
-      w.length(a.length, version >= 6, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 6, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetFetchResponseGroup>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 8) && !(this.groups.length == 0)) w.fail(287869 /* OffsetFetchResponseData.Groups */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(this._groups == null || changetype<Array<OffsetFetchResponseGroup>>(this._groups).length == 0)) w.fail(287869 /* OffsetFetchResponseData.Groups */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -754,9 +789,9 @@ export class OffsetFetchResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetFetchResponseTopic>>(this._topics).length == 0)
         && (this.errorCode == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<OffsetFetchResponseGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -105,7 +105,13 @@ export class OffsetForLeaderTopic {
   /** The topic name. (versions 0+) */
   topic: string = "";
   /** Each partition to get offsets for. (versions 0+) */
-  partitions: Array<OffsetForLeaderPartition> = new Array<OffsetForLeaderPartition>();
+  _partitions: Array<OffsetForLeaderPartition> | null = null;
+  get partitions(): Array<OffsetForLeaderPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<OffsetForLeaderPartition>();
+    return changetype<Array<OffsetForLeaderPartition>>(v);
+  }
+  set partitions(v: Array<OffsetForLeaderPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -115,7 +121,7 @@ export class OffsetForLeaderTopic {
     }
     {
       const n = r.arrayLength(289800 /* OffsetForLeaderTopic.Partitions */, version >= 4, false);
-      const a: Array<OffsetForLeaderPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<OffsetForLeaderPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderPartition();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class OffsetForLeaderTopic {
       w.string(this.topic, version >= 4);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetForLeaderPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class OffsetForLeaderTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<OffsetForLeaderPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -203,7 +210,13 @@ export class OffsetForLeaderEpochRequestData extends Message {
   /** The broker ID of the follower, of -1 if this request is from a consumer. (versions 3+) */
   replicaId: i32 = -2;
   /** Each topic to get offsets for. (versions 0+) */
-  topics: Array<OffsetForLeaderTopic> = new Array<OffsetForLeaderTopic>();
+  _topics: Array<OffsetForLeaderTopic> | null = null;
+  get topics(): Array<OffsetForLeaderTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetForLeaderTopic>();
+    return changetype<Array<OffsetForLeaderTopic>>(v);
+  }
+  set topics(v: Array<OffsetForLeaderTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +226,7 @@ export class OffsetForLeaderEpochRequestData extends Message {
     }
     {
       const n = r.arrayLength(290826 /* OffsetForLeaderEpochRequestData.Topics */, version >= 4, false);
-      const a: Array<OffsetForLeaderTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetForLeaderTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderTopic();
         e.read(r, version);
@@ -236,10 +249,11 @@ export class OffsetForLeaderEpochRequestData extends Message {
       w.int32(this.replicaId);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetForLeaderTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -292,7 +306,7 @@ export class OffsetForLeaderEpochRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.replicaId == -2)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetForLeaderTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

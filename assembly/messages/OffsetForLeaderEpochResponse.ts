@@ -121,7 +121,13 @@ export class OffsetForLeaderTopicResult {
   /** The topic name. (versions 0+) */
   topic: string = "";
   /** Each partition in the topic we fetched offsets for. (versions 0+) */
-  partitions: Array<EpochEndOffset> = new Array<EpochEndOffset>();
+  _partitions: Array<EpochEndOffset> | null = null;
+  get partitions(): Array<EpochEndOffset> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<EpochEndOffset>();
+    return changetype<Array<EpochEndOffset>>(v);
+  }
+  set partitions(v: Array<EpochEndOffset>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -131,7 +137,7 @@ export class OffsetForLeaderTopicResult {
     }
     {
       const n = r.arrayLength(291848 /* OffsetForLeaderTopicResult.Partitions */, version >= 4, false);
-      const a: Array<EpochEndOffset> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<EpochEndOffset> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new EpochEndOffset();
         e.read(r, version);
@@ -154,10 +160,11 @@ export class OffsetForLeaderTopicResult {
       w.string(this.topic, version >= 4);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<EpochEndOffset>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -210,7 +217,7 @@ export class OffsetForLeaderTopicResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<EpochEndOffset>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -219,7 +226,13 @@ export class OffsetForLeaderEpochResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2+) */
   throttleTimeMs: i32 = 0;
   /** Each topic we fetched offsets for. (versions 0+) */
-  topics: Array<OffsetForLeaderTopicResult> = new Array<OffsetForLeaderTopicResult>();
+  _topics: Array<OffsetForLeaderTopicResult> | null = null;
+  get topics(): Array<OffsetForLeaderTopicResult> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<OffsetForLeaderTopicResult>();
+    return changetype<Array<OffsetForLeaderTopicResult>>(v);
+  }
+  set topics(v: Array<OffsetForLeaderTopicResult>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -229,7 +242,7 @@ export class OffsetForLeaderEpochResponseData extends Message {
     }
     {
       const n = r.arrayLength(292874 /* OffsetForLeaderEpochResponseData.Topics */, version >= 4, false);
-      const a: Array<OffsetForLeaderTopicResult> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<OffsetForLeaderTopicResult> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new OffsetForLeaderTopicResult();
         e.read(r, version);
@@ -252,10 +265,11 @@ export class OffsetForLeaderEpochResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<OffsetForLeaderTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -308,7 +322,7 @@ export class OffsetForLeaderEpochResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<OffsetForLeaderTopicResult>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -95,7 +95,13 @@ export class TopicProduceData {
   /** The unique topic ID (versions 13+) */
   topicId: Uuid = Uuid.ZERO;
   /** Each partition to produce to. (versions 0+) */
-  partitionData: Array<PartitionProduceData> = new Array<PartitionProduceData>();
+  _partitionData: Array<PartitionProduceData> | null = null;
+  get partitionData(): Array<PartitionProduceData> {
+    let v = this._partitionData;
+    if (v == null) this._partitionData = v = new Array<PartitionProduceData>();
+    return changetype<Array<PartitionProduceData>>(v);
+  }
+  set partitionData(v: Array<PartitionProduceData>) { this._partitionData = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -108,7 +114,7 @@ export class TopicProduceData {
     }
     {
       const n = r.arrayLength(295241 /* TopicProduceData.PartitionData */, version >= 9, false);
-      const a: Array<PartitionProduceData> | null = n < 0 ? null : emptied(this.partitionData);
+      const a: Array<PartitionProduceData> | null = n < 0 || (n == 0 && this._partitionData == null) ? null : emptied(this.partitionData);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionProduceData();
         e.read(r, version);
@@ -134,10 +140,11 @@ export class TopicProduceData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitionData;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionData;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionProduceData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,7 +205,7 @@ export class TopicProduceData {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitionData.length == 0)
+        && (this._partitionData == null || changetype<Array<PartitionProduceData>>(this._partitionData).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -211,7 +218,13 @@ export class ProduceRequestData extends Message {
   /** The timeout to await a response in milliseconds. (versions 0+) */
   timeoutMs: i32 = 0;
   /** Each topic to produce to. (versions 0+) */
-  topicData: Array<TopicProduceData> = new Array<TopicProduceData>();
+  _topicData: Array<TopicProduceData> | null = null;
+  get topicData(): Array<TopicProduceData> {
+    let v = this._topicData;
+    if (v == null) this._topicData = v = new Array<TopicProduceData>();
+    return changetype<Array<TopicProduceData>>(v);
+  }
+  set topicData(v: Array<TopicProduceData>) { this._topicData = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -227,7 +240,7 @@ export class ProduceRequestData extends Message {
     }
     {
       const n = r.arrayLength(296267 /* ProduceRequestData.TopicData */, version >= 9, false);
-      const a: Array<TopicProduceData> | null = n < 0 ? null : emptied(this.topicData);
+      const a: Array<TopicProduceData> | null = n < 0 || (n == 0 && this._topicData == null) ? null : emptied(this.topicData);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicProduceData();
         e.read(r, version);
@@ -260,10 +273,11 @@ export class ProduceRequestData extends Message {
       w.int32(this.timeoutMs);
     }
     {
-      const a = this.topicData;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicData;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicProduceData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -332,7 +346,7 @@ export class ProduceRequestData extends Message {
     return (this.transactionalId == null)
         && (this.acks == 0)
         && (this.timeoutMs == 0)
-        && (this.topicData.length == 0)
+        && (this._topicData == null || changetype<Array<TopicProduceData>>(this._topicData).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -180,11 +180,23 @@ export class PartitionProduceResponse {
   /** The log start offset. (versions 5+) */
   logStartOffset: i64 = -1;
   /** The batch indices of records that caused the batch to be dropped. (versions 8+) */
-  recordErrors: Array<BatchIndexAndErrorMessage> = new Array<BatchIndexAndErrorMessage>();
+  _recordErrors: Array<BatchIndexAndErrorMessage> | null = null;
+  get recordErrors(): Array<BatchIndexAndErrorMessage> {
+    let v = this._recordErrors;
+    if (v == null) this._recordErrors = v = new Array<BatchIndexAndErrorMessage>();
+    return changetype<Array<BatchIndexAndErrorMessage>>(v);
+  }
+  set recordErrors(v: Array<BatchIndexAndErrorMessage>) { this._recordErrors = v; }
   /** The global error message summarizing the common root cause of the records that caused the batch to be dropped. (versions 8+, nullable 8+) */
   errorMessage: string | null = null;
   /** The leader broker that the producer should use for future requests. (versions 10+, tag 0 in 10+) */
-  currentLeader: LeaderIdAndEpoch = new LeaderIdAndEpoch();
+  _currentLeader: LeaderIdAndEpoch | null = null;
+  get currentLeader(): LeaderIdAndEpoch {
+    let v = this._currentLeader;
+    if (v == null) this._currentLeader = v = new LeaderIdAndEpoch();
+    return changetype<LeaderIdAndEpoch>(v);
+  }
+  set currentLeader(v: LeaderIdAndEpoch) { this._currentLeader = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -206,7 +218,7 @@ export class PartitionProduceResponse {
     }
     if (version >= 8) {
       const n = r.arrayLength(298320 /* PartitionProduceResponse.RecordErrors */, version >= 9, false);
-      const a: Array<BatchIndexAndErrorMessage> | null = n < 0 ? null : emptied(this.recordErrors);
+      const a: Array<BatchIndexAndErrorMessage> | null = n < 0 || (n == 0 && this._recordErrors == null) ? null : emptied(this.recordErrors);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new BatchIndexAndErrorMessage();
         e.read(r, version);
@@ -250,10 +262,11 @@ export class PartitionProduceResponse {
       w.int64(this.logStartOffset);
     }
     if (version >= 8) {
-      const a = this.recordErrors;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._recordErrors;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<BatchIndexAndErrorMessage>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -268,10 +281,10 @@ export class PartitionProduceResponse {
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 10 && !(this.currentLeader.isDefault())) count++;
+      if (version >= 10 && !(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 10 && !(this.currentLeader.isDefault())) {
+      if (version >= 10 && !(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
@@ -317,7 +330,7 @@ export class PartitionProduceResponse {
       j.key("errorMessage");
       j.string(this.errorMessage);
     }
-    if (version >= 10 && !(this.currentLeader.isDefault())) {
+    if (version >= 10 && !(this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())) {
       j.key("currentLeader");
       this.currentLeader.writeJson(j, version);
     }
@@ -378,9 +391,9 @@ export class PartitionProduceResponse {
         && (this.baseOffset == 0)
         && (this.logAppendTimeMs == -1)
         && (this.logStartOffset == -1)
-        && (this.recordErrors.length == 0)
+        && (this._recordErrors == null || changetype<Array<BatchIndexAndErrorMessage>>(this._recordErrors).length == 0)
         && (this.errorMessage == null)
-        && (this.currentLeader.isDefault())
+        && (this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -391,7 +404,13 @@ export class TopicProduceResponse {
   /** The unique topic ID (versions 13+) */
   topicId: Uuid = Uuid.ZERO;
   /** Each partition that we produced to within the topic. (versions 0+) */
-  partitionResponses: Array<PartitionProduceResponse> = new Array<PartitionProduceResponse>();
+  _partitionResponses: Array<PartitionProduceResponse> | null = null;
+  get partitionResponses(): Array<PartitionProduceResponse> {
+    let v = this._partitionResponses;
+    if (v == null) this._partitionResponses = v = new Array<PartitionProduceResponse>();
+    return changetype<Array<PartitionProduceResponse>>(v);
+  }
+  set partitionResponses(v: Array<PartitionProduceResponse>) { this._partitionResponses = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -404,7 +423,7 @@ export class TopicProduceResponse {
     }
     {
       const n = r.arrayLength(299345 /* TopicProduceResponse.PartitionResponses */, version >= 9, false);
-      const a: Array<PartitionProduceResponse> | null = n < 0 ? null : emptied(this.partitionResponses);
+      const a: Array<PartitionProduceResponse> | null = n < 0 || (n == 0 && this._partitionResponses == null) ? null : emptied(this.partitionResponses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionProduceResponse();
         e.read(r, version);
@@ -430,10 +449,11 @@ export class TopicProduceResponse {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitionResponses;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionResponses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionProduceResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -494,7 +514,7 @@ export class TopicProduceResponse {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitionResponses.length == 0)
+        && (this._partitionResponses == null || changetype<Array<PartitionProduceResponse>>(this._partitionResponses).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -616,18 +636,30 @@ export class NodeEndpoint {
 
 export class ProduceResponseData extends Message {
   /** Each produce response. (versions 0+) */
-  responses: Array<TopicProduceResponse> = new Array<TopicProduceResponse>();
+  _responses: Array<TopicProduceResponse> | null = null;
+  get responses(): Array<TopicProduceResponse> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<TopicProduceResponse>();
+    return changetype<Array<TopicProduceResponse>>(v);
+  }
+  set responses(v: Array<TopicProduceResponse>) { this._responses = v; }
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
   throttleTimeMs: i32 = 0;
   /** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. (versions 10+, tag 0 in 10+) */
-  nodeEndpoints: Array<NodeEndpoint> = new Array<NodeEndpoint>();
+  _nodeEndpoints: Array<NodeEndpoint> | null = null;
+  get nodeEndpoints(): Array<NodeEndpoint> {
+    let v = this._nodeEndpoints;
+    if (v == null) this._nodeEndpoints = v = new Array<NodeEndpoint>();
+    return changetype<Array<NodeEndpoint>>(v);
+  }
+  set nodeEndpoints(v: Array<NodeEndpoint>) { this._nodeEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(300080 /* ProduceResponseData.Responses */, version >= 9, false);
-      const a: Array<TopicProduceResponse> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<TopicProduceResponse> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicProduceResponse();
         e.read(r, version);
@@ -645,7 +677,7 @@ export class ProduceResponseData extends Message {
         if (raw.tag == 0 && version >= 10) {
           const t = r.tagged(raw.data);
           const n = t.arrayLength(300119 /* ProduceResponseData.NodeEndpoints */, version >= 9, false);
-          const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
+          const a: Array<NodeEndpoint> | null = n < 0 || (n == 0 && this._nodeEndpoints == null) ? null : emptied(this.nodeEndpoints);
           for (let i = 0; i < n && !t.failed; i++) {
             const e = new NodeEndpoint();
             e.read(t, version);
@@ -662,10 +694,11 @@ export class ProduceResponseData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.responses;
-      w.length(a.length, version >= 9, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 9, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicProduceResponse>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -675,16 +708,17 @@ export class ProduceResponseData extends Message {
     if (version >= 9) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (version >= 10 && !(this.nodeEndpoints.length == 0)) count++;
+      if (version >= 10 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (version >= 10 && !(this.nodeEndpoints.length == 0)) {
+      if (version >= 10 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
-        const a = this.nodeEndpoints;
-        t.length(a.length, version >= 9, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const a = this._nodeEndpoints;
+        const n = a == null ? 0 : a.length;
+        t.length(n, version >= 9, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<NodeEndpoint>>(a)[i]);
           e.write(t, version);
         }
         if (t.failed) w.fail(300119 /* ProduceResponseData.NodeEndpoints */, t.error);
@@ -709,7 +743,7 @@ export class ProduceResponseData extends Message {
       j.key("throttleTimeMs");
       j.int(<i64>this.throttleTimeMs);
     }
-    if (version >= 10 && !(this.nodeEndpoints.length == 0)) {
+    if (version >= 10 && !(this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)) {
       j.key("nodeEndpoints");
       const a = this.nodeEndpoints;
       j.beginArray();
@@ -757,9 +791,9 @@ export class ProduceResponseData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.responses.length == 0)
+    return (this._responses == null || changetype<Array<TopicProduceResponse>>(this._responses).length == 0)
         && (this.throttleTimeMs == 0)
-        && (this.nodeEndpoints.length == 0)
+        && (this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

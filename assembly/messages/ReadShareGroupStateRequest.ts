@@ -89,7 +89,13 @@ export class ReadStateData {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The data for the partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class ReadStateData {
     }
     {
       const n = r.arrayLength(303112 /* ReadStateData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class ReadStateData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class ReadStateData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class ReadShareGroupStateRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The data for the topics. (versions 0+) */
-  topics: Array<ReadStateData> = new Array<ReadStateData>();
+  _topics: Array<ReadStateData> | null = null;
+  get topics(): Array<ReadStateData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<ReadStateData>();
+    return changetype<Array<ReadStateData>>(v);
+  }
+  set topics(v: Array<ReadStateData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class ReadShareGroupStateRequestData extends Message {
     }
     {
       const n = r.arrayLength(304138 /* ReadShareGroupStateRequestData.Topics */, true, false);
-      const a: Array<ReadStateData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<ReadStateData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateData();
         e.read(r, version);
@@ -220,10 +233,11 @@ export class ReadShareGroupStateRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReadStateData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -276,7 +290,7 @@ export class ReadShareGroupStateRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<ReadStateData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

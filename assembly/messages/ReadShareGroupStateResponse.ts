@@ -129,7 +129,13 @@ export class PartitionResult {
   /** The share-partition start offset, which can be -1 if it is not yet initialized. (versions 0+) */
   startOffset: i64 = 0;
   /** The state batches for this share-partition. (versions 0+) */
-  stateBatches: Array<StateBatch> = new Array<StateBatch>();
+  _stateBatches: Array<StateBatch> | null = null;
+  get stateBatches(): Array<StateBatch> {
+    let v = this._stateBatches;
+    if (v == null) this._stateBatches = v = new Array<StateBatch>();
+    return changetype<Array<StateBatch>>(v);
+  }
+  set stateBatches(v: Array<StateBatch>) { this._stateBatches = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -151,7 +157,7 @@ export class PartitionResult {
     }
     {
       const n = r.arrayLength(121176 /* PartitionResult.StateBatches */, true, false);
-      const a: Array<StateBatch> | null = n < 0 ? null : emptied(this.stateBatches);
+      const a: Array<StateBatch> | null = n < 0 || (n == 0 && this._stateBatches == null) ? null : emptied(this.stateBatches);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new StateBatch();
         e.read(r, version);
@@ -190,10 +196,11 @@ export class PartitionResult {
       w.int64(this.startOffset);
     }
     {
-      const a = this.stateBatches;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stateBatches;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<StateBatch>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -278,7 +285,7 @@ export class PartitionResult {
         && (this.errorMessage == null)
         && (this.stateEpoch == 0)
         && (this.startOffset == 0)
-        && (this.stateBatches.length == 0)
+        && (this._stateBatches == null || changetype<Array<StateBatch>>(this._stateBatches).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -287,7 +294,13 @@ export class ReadStateResult {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The results for the partitions. (versions 0+) */
-  partitions: Array<PartitionResult> = new Array<PartitionResult>();
+  _partitions: Array<PartitionResult> | null = null;
+  get partitions(): Array<PartitionResult> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionResult>();
+    return changetype<Array<PartitionResult>>(v);
+  }
+  set partitions(v: Array<PartitionResult>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -297,7 +310,7 @@ export class ReadStateResult {
     }
     {
       const n = r.arrayLength(306184 /* ReadStateResult.Partitions */, true, false);
-      const a: Array<PartitionResult> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionResult> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
@@ -320,10 +333,11 @@ export class ReadStateResult {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -376,21 +390,27 @@ export class ReadStateResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionResult>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class ReadShareGroupStateResponseData extends Message {
   /** The read results. (versions 0+) */
-  results: Array<ReadStateResult> = new Array<ReadStateResult>();
+  _results: Array<ReadStateResult> | null = null;
+  get results(): Array<ReadStateResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<ReadStateResult>();
+    return changetype<Array<ReadStateResult>>(v);
+  }
+  set results(v: Array<ReadStateResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(307262 /* ReadShareGroupStateResponseData.Results */, true, false);
-      const a: Array<ReadStateResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<ReadStateResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateResult();
         e.read(r, version);
@@ -410,10 +430,11 @@ export class ReadShareGroupStateResponseData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.results;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReadStateResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -458,7 +479,7 @@ export class ReadShareGroupStateResponseData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.results.length == 0)
+    return (this._results == null || changetype<Array<ReadStateResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

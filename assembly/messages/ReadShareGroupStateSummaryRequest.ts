@@ -89,7 +89,13 @@ export class ReadStateSummaryData {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The data for the partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class ReadStateSummaryData {
     }
     {
       const n = r.arrayLength(308232 /* ReadStateSummaryData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class ReadStateSummaryData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class ReadStateSummaryData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The data for the topics. (versions 0+) */
-  topics: Array<ReadStateSummaryData> = new Array<ReadStateSummaryData>();
+  _topics: Array<ReadStateSummaryData> | null = null;
+  get topics(): Array<ReadStateSummaryData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<ReadStateSummaryData>();
+    return changetype<Array<ReadStateSummaryData>>(v);
+  }
+  set topics(v: Array<ReadStateSummaryData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
     }
     {
       const n = r.arrayLength(309258 /* ReadShareGroupStateSummaryRequestData.Topics */, true, false);
-      const a: Array<ReadStateSummaryData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<ReadStateSummaryData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateSummaryData();
         e.read(r, version);
@@ -220,10 +233,11 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReadStateSummaryData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -276,7 +290,7 @@ export class ReadShareGroupStateSummaryRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<ReadStateSummaryData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -173,7 +173,13 @@ export class ReadStateSummaryResult {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The results for the partitions. (versions 0+) */
-  partitions: Array<PartitionResult> = new Array<PartitionResult>();
+  _partitions: Array<PartitionResult> | null = null;
+  get partitions(): Array<PartitionResult> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionResult>();
+    return changetype<Array<PartitionResult>>(v);
+  }
+  set partitions(v: Array<PartitionResult>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -183,7 +189,7 @@ export class ReadStateSummaryResult {
     }
     {
       const n = r.arrayLength(310280 /* ReadStateSummaryResult.Partitions */, true, false);
-      const a: Array<PartitionResult> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionResult> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
@@ -206,10 +212,11 @@ export class ReadStateSummaryResult {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -262,21 +269,27 @@ export class ReadStateSummaryResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionResult>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class ReadShareGroupStateSummaryResponseData extends Message {
   /** The read results. (versions 0+) */
-  results: Array<ReadStateSummaryResult> = new Array<ReadStateSummaryResult>();
+  _results: Array<ReadStateSummaryResult> | null = null;
+  get results(): Array<ReadStateSummaryResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<ReadStateSummaryResult>();
+    return changetype<Array<ReadStateSummaryResult>>(v);
+  }
+  set results(v: Array<ReadStateSummaryResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(311358 /* ReadShareGroupStateSummaryResponseData.Results */, true, false);
-      const a: Array<ReadStateSummaryResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<ReadStateSummaryResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ReadStateSummaryResult();
         e.read(r, version);
@@ -296,10 +309,11 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.results;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ReadStateSummaryResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -344,7 +358,7 @@ export class ReadShareGroupStateSummaryResponseData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.results.length == 0)
+    return (this._results == null || changetype<Array<ReadStateSummaryResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

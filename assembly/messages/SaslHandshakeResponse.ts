@@ -15,7 +15,13 @@ export class SaslHandshakeResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** The mechanisms enabled in the server. (versions 0+) */
-  mechanisms: Array<string> = new Array<string>();
+  _mechanisms: Array<string> | null = null;
+  get mechanisms(): Array<string> {
+    let v = this._mechanisms;
+    if (v == null) this._mechanisms = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set mechanisms(v: Array<string>) { this._mechanisms = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class SaslHandshakeResponseData extends Message {
     }
     {
       const n = r.arrayLength(321888 /* SaslHandshakeResponseData.Mechanisms */, false, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.mechanisms);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._mechanisms == null) ? null : emptied(this.mechanisms);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(321888 /* SaslHandshakeResponseData.Mechanisms */, false));
       }
@@ -37,10 +43,11 @@ export class SaslHandshakeResponseData extends Message {
       w.int16(this.errorCode);
     }
     {
-      const a = this.mechanisms;
-      w.length(a.length, false, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._mechanisms;
+      const n = a == null ? 0 : a.length;
+      w.length(n, false, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, false);
       }
     }
@@ -85,7 +92,7 @@ export class SaslHandshakeResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.errorCode == 0)
-        && (this.mechanisms.length == 0)
+        && (this._mechanisms == null || changetype<Array<string>>(this._mechanisms).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

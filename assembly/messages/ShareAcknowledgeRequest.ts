@@ -17,7 +17,13 @@ export class AcknowledgementBatch {
   /** Last offset (inclusive) of batch of records to acknowledge. (versions 0+) */
   lastOffset: i64 = 0;
   /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. (versions 0+) */
-  acknowledgeTypes: Array<i8> = new Array<i8>();
+  _acknowledgeTypes: Array<i8> | null = null;
+  get acknowledgeTypes(): Array<i8> {
+    let v = this._acknowledgeTypes;
+    if (v == null) this._acknowledgeTypes = v = new Array<i8>();
+    return changetype<Array<i8>>(v);
+  }
+  set acknowledgeTypes(v: Array<i8>) { this._acknowledgeTypes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -30,7 +36,7 @@ export class AcknowledgementBatch {
     }
     {
       const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
-      const a: Array<i8> | null = n < 0 ? null : emptied(this.acknowledgeTypes);
+      const a: Array<i8> | null = n < 0 || (n == 0 && this._acknowledgeTypes == null) ? null : emptied(this.acknowledgeTypes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i8>>(a).push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
       }
@@ -54,10 +60,11 @@ export class AcknowledgementBatch {
       w.int64(this.lastOffset);
     }
     {
-      const a = this.acknowledgeTypes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acknowledgeTypes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i8>>(a)[i]);
         w.int8(e);
       }
     }
@@ -116,7 +123,7 @@ export class AcknowledgementBatch {
   isDefault(): bool {
     return (this.firstOffset == 0)
         && (this.lastOffset == 0)
-        && (this.acknowledgeTypes.length == 0)
+        && (this._acknowledgeTypes == null || changetype<Array<i8>>(this._acknowledgeTypes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -125,7 +132,13 @@ export class AcknowledgePartition {
   /** The partition index. (versions 0+) */
   partitionIndex: i32 = 0;
   /** Record batches to acknowledge. (versions 0+) */
-  acknowledgementBatches: Array<AcknowledgementBatch> = new Array<AcknowledgementBatch>();
+  _acknowledgementBatches: Array<AcknowledgementBatch> | null = null;
+  get acknowledgementBatches(): Array<AcknowledgementBatch> {
+    let v = this._acknowledgementBatches;
+    if (v == null) this._acknowledgementBatches = v = new Array<AcknowledgementBatch>();
+    return changetype<Array<AcknowledgementBatch>>(v);
+  }
+  set acknowledgementBatches(v: Array<AcknowledgementBatch>) { this._acknowledgementBatches = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -135,7 +148,7 @@ export class AcknowledgePartition {
     }
     {
       const n = r.arrayLength(323938 /* AcknowledgePartition.AcknowledgementBatches */, true, false);
-      const a: Array<AcknowledgementBatch> | null = n < 0 ? null : emptied(this.acknowledgementBatches);
+      const a: Array<AcknowledgementBatch> | null = n < 0 || (n == 0 && this._acknowledgementBatches == null) ? null : emptied(this.acknowledgementBatches);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgementBatch();
         e.read(r, version);
@@ -158,10 +171,11 @@ export class AcknowledgePartition {
       w.int32(this.partitionIndex);
     }
     {
-      const a = this.acknowledgementBatches;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acknowledgementBatches;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AcknowledgementBatch>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -214,7 +228,7 @@ export class AcknowledgePartition {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.partitionIndex == 0)
-        && (this.acknowledgementBatches.length == 0)
+        && (this._acknowledgementBatches == null || changetype<Array<AcknowledgementBatch>>(this._acknowledgementBatches).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -223,7 +237,13 @@ export class AcknowledgeTopic {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions containing records to acknowledge. (versions 0+) */
-  partitions: Array<AcknowledgePartition> = new Array<AcknowledgePartition>();
+  _partitions: Array<AcknowledgePartition> | null = null;
+  get partitions(): Array<AcknowledgePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<AcknowledgePartition>();
+    return changetype<Array<AcknowledgePartition>>(v);
+  }
+  set partitions(v: Array<AcknowledgePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -233,7 +253,7 @@ export class AcknowledgeTopic {
     }
     {
       const n = r.arrayLength(324616 /* AcknowledgeTopic.Partitions */, true, false);
-      const a: Array<AcknowledgePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<AcknowledgePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgePartition();
         e.read(r, version);
@@ -256,10 +276,11 @@ export class AcknowledgeTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AcknowledgePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -312,7 +333,7 @@ export class AcknowledgeTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<AcknowledgePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -327,7 +348,13 @@ export class ShareAcknowledgeRequestData extends Message {
   /** Whether Renew type acknowledgements present in AcknowledgementBatches. (versions 2+) */
   isRenewAck: bool = false;
   /** The topics containing records to acknowledge. (versions 0+) */
-  topics: Array<AcknowledgeTopic> = new Array<AcknowledgeTopic>();
+  _topics: Array<AcknowledgeTopic> | null = null;
+  get topics(): Array<AcknowledgeTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<AcknowledgeTopic>();
+    return changetype<Array<AcknowledgeTopic>>(v);
+  }
+  set topics(v: Array<AcknowledgeTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -346,7 +373,7 @@ export class ShareAcknowledgeRequestData extends Message {
     }
     {
       const n = r.arrayLength(325642 /* ShareAcknowledgeRequestData.Topics */, true, false);
-      const a: Array<AcknowledgeTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<AcknowledgeTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgeTopic();
         e.read(r, version);
@@ -387,10 +414,11 @@ export class ShareAcknowledgeRequestData extends Message {
     }
     if (!(version >= 2) && !(this.isRenewAck == false)) w.fail(325988 /* ShareAcknowledgeRequestData.IsRenewAck */, "non-default value at version " + version.toString());
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AcknowledgeTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -467,7 +495,7 @@ export class ShareAcknowledgeRequestData extends Message {
         && (this.memberId == "")
         && (this.shareSessionEpoch == 0)
         && (this.isRenewAck == false)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<AcknowledgeTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

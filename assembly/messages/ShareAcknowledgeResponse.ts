@@ -93,7 +93,13 @@ export class PartitionData {
   /** The error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null = null;
   /** The current leader of the partition. (versions 0+) */
-  currentLeader: LeaderIdAndEpoch = new LeaderIdAndEpoch();
+  _currentLeader: LeaderIdAndEpoch | null = null;
+  get currentLeader(): LeaderIdAndEpoch {
+    let v = this._currentLeader;
+    if (v == null) this._currentLeader = v = new LeaderIdAndEpoch();
+    return changetype<LeaderIdAndEpoch>(v);
+  }
+  set currentLeader(v: LeaderIdAndEpoch) { this._currentLeader = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -196,7 +202,7 @@ export class PartitionData {
     return (this.partitionIndex == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == null)
-        && (this.currentLeader.isDefault())
+        && (this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -205,7 +211,13 @@ export class ShareAcknowledgeTopicResponse {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The topic partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -215,7 +227,7 @@ export class ShareAcknowledgeTopicResponse {
     }
     {
       const n = r.arrayLength(326664 /* ShareAcknowledgeTopicResponse.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -238,10 +250,11 @@ export class ShareAcknowledgeTopicResponse {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -294,7 +307,7 @@ export class ShareAcknowledgeTopicResponse {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -419,9 +432,21 @@ export class ShareAcknowledgeResponseData extends Message {
   /** The time in milliseconds for which the acquired records are locked. (versions 2+) */
   acquisitionLockTimeoutMs: i32 = 0;
   /** The response topics. (versions 0+) */
-  responses: Array<ShareAcknowledgeTopicResponse> = new Array<ShareAcknowledgeTopicResponse>();
+  _responses: Array<ShareAcknowledgeTopicResponse> | null = null;
+  get responses(): Array<ShareAcknowledgeTopicResponse> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<ShareAcknowledgeTopicResponse>();
+    return changetype<Array<ShareAcknowledgeTopicResponse>>(v);
+  }
+  set responses(v: Array<ShareAcknowledgeTopicResponse>) { this._responses = v; }
   /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0+) */
-  nodeEndpoints: Array<NodeEndpoint> = new Array<NodeEndpoint>();
+  _nodeEndpoints: Array<NodeEndpoint> | null = null;
+  get nodeEndpoints(): Array<NodeEndpoint> {
+    let v = this._nodeEndpoints;
+    if (v == null) this._nodeEndpoints = v = new Array<NodeEndpoint>();
+    return changetype<Array<NodeEndpoint>>(v);
+  }
+  set nodeEndpoints(v: Array<NodeEndpoint>) { this._nodeEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -440,7 +465,7 @@ export class ShareAcknowledgeResponseData extends Message {
     }
     {
       const n = r.arrayLength(327728 /* ShareAcknowledgeResponseData.Responses */, true, false);
-      const a: Array<ShareAcknowledgeTopicResponse> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<ShareAcknowledgeTopicResponse> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ShareAcknowledgeTopicResponse();
         e.read(r, version);
@@ -449,7 +474,7 @@ export class ShareAcknowledgeResponseData extends Message {
     }
     {
       const n = r.arrayLength(327767 /* ShareAcknowledgeResponseData.NodeEndpoints */, true, false);
-      const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
+      const a: Array<NodeEndpoint> | null = n < 0 || (n == 0 && this._nodeEndpoints == null) ? null : emptied(this.nodeEndpoints);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new NodeEndpoint();
         e.read(r, version);
@@ -485,18 +510,20 @@ export class ShareAcknowledgeResponseData extends Message {
       w.int32(this.acquisitionLockTimeoutMs);
     }
     {
-      const a = this.responses;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ShareAcknowledgeTopicResponse>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.nodeEndpoints;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._nodeEndpoints;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<NodeEndpoint>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -593,8 +620,8 @@ export class ShareAcknowledgeResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.acquisitionLockTimeoutMs == 0)
-        && (this.responses.length == 0)
-        && (this.nodeEndpoints.length == 0)
+        && (this._responses == null || changetype<Array<ShareAcknowledgeTopicResponse>>(this._responses).length == 0)
+        && (this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

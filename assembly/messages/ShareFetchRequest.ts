@@ -17,7 +17,13 @@ export class AcknowledgementBatch {
   /** Last offset (inclusive) of batch of records to acknowledge. (versions 0+) */
   lastOffset: i64 = 0;
   /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. (versions 0+) */
-  acknowledgeTypes: Array<i8> = new Array<i8>();
+  _acknowledgeTypes: Array<i8> | null = null;
+  get acknowledgeTypes(): Array<i8> {
+    let v = this._acknowledgeTypes;
+    if (v == null) this._acknowledgeTypes = v = new Array<i8>();
+    return changetype<Array<i8>>(v);
+  }
+  set acknowledgeTypes(v: Array<i8>) { this._acknowledgeTypes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -30,7 +36,7 @@ export class AcknowledgementBatch {
     }
     {
       const n = r.arrayLength(322913 /* AcknowledgementBatch.AcknowledgeTypes */, true, false);
-      const a: Array<i8> | null = n < 0 ? null : emptied(this.acknowledgeTypes);
+      const a: Array<i8> | null = n < 0 || (n == 0 && this._acknowledgeTypes == null) ? null : emptied(this.acknowledgeTypes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i8>>(a).push(r.int8(322913 /* AcknowledgementBatch.AcknowledgeTypes */));
       }
@@ -54,10 +60,11 @@ export class AcknowledgementBatch {
       w.int64(this.lastOffset);
     }
     {
-      const a = this.acknowledgeTypes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acknowledgeTypes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i8>>(a)[i]);
         w.int8(e);
       }
     }
@@ -116,7 +123,7 @@ export class AcknowledgementBatch {
   isDefault(): bool {
     return (this.firstOffset == 0)
         && (this.lastOffset == 0)
-        && (this.acknowledgeTypes.length == 0)
+        && (this._acknowledgeTypes == null || changetype<Array<i8>>(this._acknowledgeTypes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -127,7 +134,13 @@ export class FetchPartition {
   /** The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. (versions 0) */
   partitionMaxBytes: i32 = 0;
   /** Record batches to acknowledge. (versions 0+) */
-  acknowledgementBatches: Array<AcknowledgementBatch> = new Array<AcknowledgementBatch>();
+  _acknowledgementBatches: Array<AcknowledgementBatch> | null = null;
+  get acknowledgementBatches(): Array<AcknowledgementBatch> {
+    let v = this._acknowledgementBatches;
+    if (v == null) this._acknowledgementBatches = v = new Array<AcknowledgementBatch>();
+    return changetype<Array<AcknowledgementBatch>>(v);
+  }
+  set acknowledgementBatches(v: Array<AcknowledgementBatch>) { this._acknowledgementBatches = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -137,7 +150,7 @@ export class FetchPartition {
     }
     {
       const n = r.arrayLength(203106 /* FetchPartition.AcknowledgementBatches */, true, false);
-      const a: Array<AcknowledgementBatch> | null = n < 0 ? null : emptied(this.acknowledgementBatches);
+      const a: Array<AcknowledgementBatch> | null = n < 0 || (n == 0 && this._acknowledgementBatches == null) ? null : emptied(this.acknowledgementBatches);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcknowledgementBatch();
         e.read(r, version);
@@ -161,10 +174,11 @@ export class FetchPartition {
     }
     if (!(false) && !(this.partitionMaxBytes == 0)) w.fail(203013 /* FetchPartition.PartitionMaxBytes */, "non-default value at version " + version.toString());
     {
-      const a = this.acknowledgementBatches;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acknowledgementBatches;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AcknowledgementBatch>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -218,7 +232,7 @@ export class FetchPartition {
   isDefault(): bool {
     return (this.partitionIndex == 0)
         && (this.partitionMaxBytes == 0)
-        && (this.acknowledgementBatches.length == 0)
+        && (this._acknowledgementBatches == null || changetype<Array<AcknowledgementBatch>>(this._acknowledgementBatches).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -227,7 +241,13 @@ export class FetchTopic {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions to fetch. (versions 0+) */
-  partitions: Array<FetchPartition> = new Array<FetchPartition>();
+  _partitions: Array<FetchPartition> | null = null;
+  get partitions(): Array<FetchPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<FetchPartition>();
+    return changetype<Array<FetchPartition>>(v);
+  }
+  set partitions(v: Array<FetchPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -237,7 +257,7 @@ export class FetchTopic {
     }
     {
       const n = r.arrayLength(203784 /* FetchTopic.Partitions */, true, false);
-      const a: Array<FetchPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<FetchPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchPartition();
         e.read(r, version);
@@ -260,10 +280,11 @@ export class FetchTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<FetchPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -316,7 +337,7 @@ export class FetchTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<FetchPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -325,7 +346,13 @@ export class ForgottenTopic {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions indexes to forget. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -335,7 +362,7 @@ export class ForgottenTopic {
     }
     {
       const n = r.arrayLength(204808 /* ForgottenTopic.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(204808 /* ForgottenTopic.Partitions */));
       }
@@ -356,10 +383,11 @@ export class ForgottenTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -410,7 +438,7 @@ export class ForgottenTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -437,9 +465,21 @@ export class ShareFetchRequestData extends Message {
   /** Whether Renew type acknowledgements present in AcknowledgementBatches. (versions 2+) */
   isRenewAck: bool = false;
   /** The topics to fetch. (versions 0+) */
-  topics: Array<FetchTopic> = new Array<FetchTopic>();
+  _topics: Array<FetchTopic> | null = null;
+  get topics(): Array<FetchTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<FetchTopic>();
+    return changetype<Array<FetchTopic>>(v);
+  }
+  set topics(v: Array<FetchTopic>) { this._topics = v; }
   /** The partitions to remove from this share session. (versions 0+) */
-  forgottenTopicsData: Array<ForgottenTopic> = new Array<ForgottenTopic>();
+  _forgottenTopicsData: Array<ForgottenTopic> | null = null;
+  get forgottenTopicsData(): Array<ForgottenTopic> {
+    let v = this._forgottenTopicsData;
+    if (v == null) this._forgottenTopicsData = v = new Array<ForgottenTopic>();
+    return changetype<Array<ForgottenTopic>>(v);
+  }
+  set forgottenTopicsData(v: Array<ForgottenTopic>) { this._forgottenTopicsData = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -476,7 +516,7 @@ export class ShareFetchRequestData extends Message {
     }
     {
       const n = r.arrayLength(328714 /* ShareFetchRequestData.Topics */, true, false);
-      const a: Array<FetchTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<FetchTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FetchTopic();
         e.read(r, version);
@@ -485,7 +525,7 @@ export class ShareFetchRequestData extends Message {
     }
     {
       const n = r.arrayLength(328972 /* ShareFetchRequestData.ForgottenTopicsData */, true, false);
-      const a: Array<ForgottenTopic> | null = n < 0 ? null : emptied(this.forgottenTopicsData);
+      const a: Array<ForgottenTopic> | null = n < 0 || (n == 0 && this._forgottenTopicsData == null) ? null : emptied(this.forgottenTopicsData);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ForgottenTopic();
         e.read(r, version);
@@ -544,18 +584,20 @@ export class ShareFetchRequestData extends Message {
     }
     if (!(version >= 2) && !(this.isRenewAck == false)) w.fail(329060 /* ShareFetchRequestData.IsRenewAck */, "non-default value at version " + version.toString());
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<FetchTopic>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.forgottenTopicsData;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._forgottenTopicsData;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ForgottenTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -700,8 +742,8 @@ export class ShareFetchRequestData extends Message {
         && (this.batchSize == 0)
         && (this.shareAcquireMode == 0)
         && (this.isRenewAck == false)
-        && (this.topics.length == 0)
-        && (this.forgottenTopicsData.length == 0)
+        && (this._topics == null || changetype<Array<FetchTopic>>(this._topics).length == 0)
+        && (this._forgottenTopicsData == null || changetype<Array<ForgottenTopic>>(this._forgottenTopicsData).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

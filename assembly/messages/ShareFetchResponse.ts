@@ -187,11 +187,23 @@ export class PartitionData {
   /** The acknowledge error message, or null if there was no acknowledge error. (versions 0+, nullable 0+) */
   acknowledgeErrorMessage: string | null = null;
   /** The current leader of the partition. (versions 0+) */
-  currentLeader: LeaderIdAndEpoch = new LeaderIdAndEpoch();
+  _currentLeader: LeaderIdAndEpoch | null = null;
+  get currentLeader(): LeaderIdAndEpoch {
+    let v = this._currentLeader;
+    if (v == null) this._currentLeader = v = new LeaderIdAndEpoch();
+    return changetype<LeaderIdAndEpoch>(v);
+  }
+  set currentLeader(v: LeaderIdAndEpoch) { this._currentLeader = v; }
   /** The record data. (versions 0+, nullable 0) */
   records: Uint8Array | null = null;
   /** The acquired records. (versions 0+) */
-  acquiredRecords: Array<AcquiredRecords> = new Array<AcquiredRecords>();
+  _acquiredRecords: Array<AcquiredRecords> | null = null;
+  get acquiredRecords(): Array<AcquiredRecords> {
+    let v = this._acquiredRecords;
+    if (v == null) this._acquiredRecords = v = new Array<AcquiredRecords>();
+    return changetype<Array<AcquiredRecords>>(v);
+  }
+  set acquiredRecords(v: Array<AcquiredRecords>) { this._acquiredRecords = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -219,7 +231,7 @@ export class PartitionData {
     }
     {
       const n = r.arrayLength(32107 /* PartitionData.AcquiredRecords */, true, false);
-      const a: Array<AcquiredRecords> | null = n < 0 ? null : emptied(this.acquiredRecords);
+      const a: Array<AcquiredRecords> | null = n < 0 || (n == 0 && this._acquiredRecords == null) ? null : emptied(this.acquiredRecords);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new AcquiredRecords();
         e.read(r, version);
@@ -272,10 +284,11 @@ export class PartitionData {
       }
     }
     {
-      const a = this.acquiredRecords;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._acquiredRecords;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<AcquiredRecords>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -380,9 +393,9 @@ export class PartitionData {
         && (this.errorMessage == null)
         && (this.acknowledgeErrorCode == 0)
         && (this.acknowledgeErrorMessage == null)
-        && (this.currentLeader.isDefault())
+        && (this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())
         && (this.records == null)
-        && (this.acquiredRecords.length == 0)
+        && (this._acquiredRecords == null || changetype<Array<AcquiredRecords>>(this._acquiredRecords).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -391,7 +404,13 @@ export class ShareFetchableTopicResponse {
   /** The unique topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The topic partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -401,7 +420,7 @@ export class ShareFetchableTopicResponse {
     }
     {
       const n = r.arrayLength(330760 /* ShareFetchableTopicResponse.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -424,10 +443,11 @@ export class ShareFetchableTopicResponse {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -480,7 +500,7 @@ export class ShareFetchableTopicResponse {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -605,9 +625,21 @@ export class ShareFetchResponseData extends Message {
   /** The time in milliseconds for which the acquired records are locked. (versions 1+) */
   acquisitionLockTimeoutMs: i32 = 0;
   /** The response topics. (versions 0+) */
-  responses: Array<ShareFetchableTopicResponse> = new Array<ShareFetchableTopicResponse>();
+  _responses: Array<ShareFetchableTopicResponse> | null = null;
+  get responses(): Array<ShareFetchableTopicResponse> {
+    let v = this._responses;
+    if (v == null) this._responses = v = new Array<ShareFetchableTopicResponse>();
+    return changetype<Array<ShareFetchableTopicResponse>>(v);
+  }
+  set responses(v: Array<ShareFetchableTopicResponse>) { this._responses = v; }
   /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0+) */
-  nodeEndpoints: Array<NodeEndpoint> = new Array<NodeEndpoint>();
+  _nodeEndpoints: Array<NodeEndpoint> | null = null;
+  get nodeEndpoints(): Array<NodeEndpoint> {
+    let v = this._nodeEndpoints;
+    if (v == null) this._nodeEndpoints = v = new Array<NodeEndpoint>();
+    return changetype<Array<NodeEndpoint>>(v);
+  }
+  set nodeEndpoints(v: Array<NodeEndpoint>) { this._nodeEndpoints = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -626,7 +658,7 @@ export class ShareFetchResponseData extends Message {
     }
     {
       const n = r.arrayLength(331824 /* ShareFetchResponseData.Responses */, true, false);
-      const a: Array<ShareFetchableTopicResponse> | null = n < 0 ? null : emptied(this.responses);
+      const a: Array<ShareFetchableTopicResponse> | null = n < 0 || (n == 0 && this._responses == null) ? null : emptied(this.responses);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new ShareFetchableTopicResponse();
         e.read(r, version);
@@ -635,7 +667,7 @@ export class ShareFetchResponseData extends Message {
     }
     {
       const n = r.arrayLength(331863 /* ShareFetchResponseData.NodeEndpoints */, true, false);
-      const a: Array<NodeEndpoint> | null = n < 0 ? null : emptied(this.nodeEndpoints);
+      const a: Array<NodeEndpoint> | null = n < 0 || (n == 0 && this._nodeEndpoints == null) ? null : emptied(this.nodeEndpoints);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new NodeEndpoint();
         e.read(r, version);
@@ -671,18 +703,20 @@ export class ShareFetchResponseData extends Message {
       w.int32(this.acquisitionLockTimeoutMs);
     }
     {
-      const a = this.responses;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._responses;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<ShareFetchableTopicResponse>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.nodeEndpoints;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._nodeEndpoints;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<NodeEndpoint>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -779,8 +813,8 @@ export class ShareFetchResponseData extends Message {
         && (this.errorCode == 0)
         && (this.errorMessage == null)
         && (this.acquisitionLockTimeoutMs == 0)
-        && (this.responses.length == 0)
-        && (this.nodeEndpoints.length == 0)
+        && (this._responses == null || changetype<Array<ShareFetchableTopicResponse>>(this._responses).length == 0)
+        && (this._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(this._nodeEndpoints).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -17,7 +17,13 @@ export class TopicPartitions {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partitions. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -30,7 +36,7 @@ export class TopicPartitions {
     }
     {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
@@ -54,10 +60,11 @@ export class TopicPartitions {
       w.string(this.topicName, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -116,21 +123,27 @@ export class TopicPartitions {
   isDefault(): bool {
     return (this.topicId.isZero())
         && (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class Assignment {
   /** The assigned topic-partitions to the member. (versions 0+) */
-  topicPartitions: Array<TopicPartitions> = new Array<TopicPartitions>();
+  _topicPartitions: Array<TopicPartitions> | null = null;
+  get topicPartitions(): Array<TopicPartitions> {
+    let v = this._topicPartitions;
+    if (v == null) this._topicPartitions = v = new Array<TopicPartitions>();
+    return changetype<Array<TopicPartitions>>(v);
+  }
+  set topicPartitions(v: Array<TopicPartitions>) { this._topicPartitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(72811 /* Assignment.TopicPartitions */, true, false);
-      const a: Array<TopicPartitions> | null = n < 0 ? null : emptied(this.topicPartitions);
+      const a: Array<TopicPartitions> | null = n < 0 || (n == 0 && this._topicPartitions == null) ? null : emptied(this.topicPartitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
         e.read(r, version);
@@ -150,10 +163,11 @@ export class Assignment {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topicPartitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicPartitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicPartitions>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,7 +212,7 @@ export class Assignment {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topicPartitions.length == 0)
+    return (this._topicPartitions == null || changetype<Array<TopicPartitions>>(this._topicPartitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -215,9 +229,21 @@ export class Member {
   /** The client host. (versions 0+) */
   clientHost: string = "";
   /** The subscribed topic names. (versions 0+) */
-  subscribedTopicNames: Array<string> = new Array<string>();
+  _subscribedTopicNames: Array<string> | null = null;
+  get subscribedTopicNames(): Array<string> {
+    let v = this._subscribedTopicNames;
+    if (v == null) this._subscribedTopicNames = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set subscribedTopicNames(v: Array<string>) { this._subscribedTopicNames = v; }
   /** The current assignment. (versions 0+) */
-  assignment: Assignment = new Assignment();
+  _assignment: Assignment | null = null;
+  get assignment(): Assignment {
+    let v = this._assignment;
+    if (v == null) this._assignment = v = new Assignment();
+    return changetype<Assignment>(v);
+  }
+  set assignment(v: Assignment) { this._assignment = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -239,7 +265,7 @@ export class Member {
     }
     {
       const n = r.arrayLength(73842 /* Member.SubscribedTopicNames */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.subscribedTopicNames);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._subscribedTopicNames == null) ? null : emptied(this.subscribedTopicNames);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(73842 /* Member.SubscribedTopicNames */, true));
       }
@@ -279,10 +305,11 @@ export class Member {
       w.string(this.clientHost, true);
     }
     {
-      const a = this.subscribedTopicNames;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._subscribedTopicNames;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
@@ -381,8 +408,8 @@ export class Member {
         && (this.memberEpoch == 0)
         && (this.clientId == "")
         && (this.clientHost == "")
-        && (this.subscribedTopicNames.length == 0)
-        && (this.assignment.isDefault())
+        && (this._subscribedTopicNames == null || changetype<Array<string>>(this._subscribedTopicNames).length == 0)
+        && (this._assignment == null || changetype<Assignment>(this._assignment).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -403,7 +430,13 @@ export class DescribedGroup {
   /** The selected assignor. (versions 0+) */
   assignorName: string = "";
   /** The members. (versions 0+) */
-  members: Array<Member> = new Array<Member>();
+  _members: Array<Member> | null = null;
+  get members(): Array<Member> {
+    let v = this._members;
+    if (v == null) this._members = v = new Array<Member>();
+    return changetype<Array<Member>>(v);
+  }
+  set members(v: Array<Member>) { this._members = v; }
   /** 32-bit bitfield to represent authorized operations for this group. (versions 0+) */
   authorizedOperations: i32 = -2147483648;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -433,7 +466,7 @@ export class DescribedGroup {
     }
     {
       const n = r.arrayLength(74875 /* DescribedGroup.Members */, true, false);
-      const a: Array<Member> | null = n < 0 ? null : emptied(this.members);
+      const a: Array<Member> | null = n < 0 || (n == 0 && this._members == null) ? null : emptied(this.members);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Member();
         e.read(r, version);
@@ -481,10 +514,11 @@ export class DescribedGroup {
       w.string(this.assignorName, true);
     }
     {
-      const a = this.members;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._members;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Member>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -595,7 +629,7 @@ export class DescribedGroup {
         && (this.groupEpoch == 0)
         && (this.assignmentEpoch == 0)
         && (this.assignorName == "")
-        && (this.members.length == 0)
+        && (this._members == null || changetype<Array<Member>>(this._members).length == 0)
         && (this.authorizedOperations == -2147483648)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
@@ -605,7 +639,13 @@ export class ShareGroupDescribeResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** Each described group. (versions 0+) */
-  groups: Array<DescribedGroup> = new Array<DescribedGroup>();
+  _groups: Array<DescribedGroup> | null = null;
+  get groups(): Array<DescribedGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<DescribedGroup>();
+    return changetype<Array<DescribedGroup>>(v);
+  }
+  set groups(v: Array<DescribedGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -615,7 +655,7 @@ export class ShareGroupDescribeResponseData extends Message {
     }
     {
       const n = r.arrayLength(333949 /* ShareGroupDescribeResponseData.Groups */, true, false);
-      const a: Array<DescribedGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<DescribedGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
         e.read(r, version);
@@ -638,10 +678,11 @@ export class ShareGroupDescribeResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.groups;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribedGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -694,7 +735,7 @@ export class ShareGroupDescribeResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<DescribedGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

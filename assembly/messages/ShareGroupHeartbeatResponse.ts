@@ -15,7 +15,13 @@ export class TopicPartitions {
   /** The topic ID. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class TopicPartitions {
     }
     {
       const n = r.arrayLength(71688 /* TopicPartitions.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(71688 /* TopicPartitions.Partitions */));
       }
@@ -46,10 +52,11 @@ export class TopicPartitions {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,21 +107,27 @@ export class TopicPartitions {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class Assignment {
   /** The partitions assigned to the member. (versions 0+) */
-  topicPartitions: Array<TopicPartitions> = new Array<TopicPartitions>();
+  _topicPartitions: Array<TopicPartitions> | null = null;
+  get topicPartitions(): Array<TopicPartitions> {
+    let v = this._topicPartitions;
+    if (v == null) this._topicPartitions = v = new Array<TopicPartitions>();
+    return changetype<Array<TopicPartitions>>(v);
+  }
+  set topicPartitions(v: Array<TopicPartitions>) { this._topicPartitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(72811 /* Assignment.TopicPartitions */, true, false);
-      const a: Array<TopicPartitions> | null = n < 0 ? null : emptied(this.topicPartitions);
+      const a: Array<TopicPartitions> | null = n < 0 || (n == 0 && this._topicPartitions == null) ? null : emptied(this.topicPartitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartitions();
         e.read(r, version);
@@ -134,10 +147,11 @@ export class Assignment {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topicPartitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicPartitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicPartitions>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -182,7 +196,7 @@ export class Assignment {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topicPartitions.length == 0)
+    return (this._topicPartitions == null || changetype<Array<TopicPartitions>>(this._topicPartitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

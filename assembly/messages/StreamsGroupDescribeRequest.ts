@@ -13,7 +13,13 @@ import { jsonBytes, jsonUuid, readUnknownTaggedJson, writeUnknownTaggedJson } fr
 
 export class StreamsGroupDescribeRequestData extends Message {
   /** The ids of the groups to describe (versions 0+) */
-  groupIds: Array<string> = new Array<string>();
+  _groupIds: Array<string> | null = null;
+  get groupIds(): Array<string> {
+    let v = this._groupIds;
+    if (v == null) this._groupIds = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set groupIds(v: Array<string>) { this._groupIds = v; }
   /** Whether to include authorized operations. (versions 0+) */
   includeAuthorizedOperations: bool = false;
   /** Whether to include the full topology description from the topology description plugin in the response. (versions 1+) */
@@ -24,7 +30,7 @@ export class StreamsGroupDescribeRequestData extends Message {
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.groupIds);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._groupIds == null) ? null : emptied(this.groupIds);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(337001 /* StreamsGroupDescribeRequestData.GroupIds */, true));
       }
@@ -48,10 +54,11 @@ export class StreamsGroupDescribeRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.groupIds;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groupIds;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
@@ -115,7 +122,7 @@ export class StreamsGroupDescribeRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.groupIds.length == 0)
+    return (this._groupIds == null || changetype<Array<string>>(this._groupIds).length == 0)
         && (this.includeAuthorizedOperations == false)
         && (this.includeTopologyDescription == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

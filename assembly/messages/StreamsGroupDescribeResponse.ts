@@ -93,7 +93,13 @@ export class TopicInfo {
   /** The replication factor of the topic. Can be 0 if the default replication factor should be used. (versions 0+) */
   replicationFactor: i16 = 0;
   /** Topic-level configurations as key-value pairs. (versions 0+) */
-  topicConfigs: Array<KeyValue> = new Array<KeyValue>();
+  _topicConfigs: Array<KeyValue> | null = null;
+  get topicConfigs(): Array<KeyValue> {
+    let v = this._topicConfigs;
+    if (v == null) this._topicConfigs = v = new Array<KeyValue>();
+    return changetype<Array<KeyValue>>(v);
+  }
+  set topicConfigs(v: Array<KeyValue>) { this._topicConfigs = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -109,7 +115,7 @@ export class TopicInfo {
     }
     {
       const n = r.arrayLength(339309 /* TopicInfo.TopicConfigs */, true, false);
-      const a: Array<KeyValue> | null = n < 0 ? null : emptied(this.topicConfigs);
+      const a: Array<KeyValue> | null = n < 0 || (n == 0 && this._topicConfigs == null) ? null : emptied(this.topicConfigs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class TopicInfo {
       w.int16(this.replicationFactor);
     }
     {
-      const a = this.topicConfigs;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicConfigs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<KeyValue>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -210,7 +217,7 @@ export class TopicInfo {
     return (this.name == "")
         && (this.partitions == 0)
         && (this.replicationFactor == 0)
-        && (this.topicConfigs.length == 0)
+        && (this._topicConfigs == null || changetype<Array<KeyValue>>(this._topicConfigs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -219,13 +226,37 @@ export class Subtopology {
   /** String to uniquely identify the subtopology. (versions 0+) */
   subtopologyId: string = "";
   /** The topics the subtopology reads from. (versions 0+) */
-  sourceTopics: Array<string> = new Array<string>();
+  _sourceTopics: Array<string> | null = null;
+  get sourceTopics(): Array<string> {
+    let v = this._sourceTopics;
+    if (v == null) this._sourceTopics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set sourceTopics(v: Array<string>) { this._sourceTopics = v; }
   /** The repartition topics the subtopology writes to. (versions 0+) */
-  repartitionSinkTopics: Array<string> = new Array<string>();
+  _repartitionSinkTopics: Array<string> | null = null;
+  get repartitionSinkTopics(): Array<string> {
+    let v = this._repartitionSinkTopics;
+    if (v == null) this._repartitionSinkTopics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set repartitionSinkTopics(v: Array<string>) { this._repartitionSinkTopics = v; }
   /** The set of state changelog topics associated with this subtopology. Created automatically. (versions 0+) */
-  stateChangelogTopics: Array<TopicInfo> = new Array<TopicInfo>();
+  _stateChangelogTopics: Array<TopicInfo> | null = null;
+  get stateChangelogTopics(): Array<TopicInfo> {
+    let v = this._stateChangelogTopics;
+    if (v == null) this._stateChangelogTopics = v = new Array<TopicInfo>();
+    return changetype<Array<TopicInfo>>(v);
+  }
+  set stateChangelogTopics(v: Array<TopicInfo>) { this._stateChangelogTopics = v; }
   /** The set of source topics that are internally created repartition topics. Created automatically. (versions 0+) */
-  repartitionSourceTopics: Array<TopicInfo> = new Array<TopicInfo>();
+  _repartitionSourceTopics: Array<TopicInfo> | null = null;
+  get repartitionSourceTopics(): Array<TopicInfo> {
+    let v = this._repartitionSourceTopics;
+    if (v == null) this._repartitionSourceTopics = v = new Array<TopicInfo>();
+    return changetype<Array<TopicInfo>>(v);
+  }
+  set repartitionSourceTopics(v: Array<TopicInfo>) { this._repartitionSourceTopics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -235,21 +266,21 @@ export class Subtopology {
     }
     {
       const n = r.arrayLength(340335 /* Subtopology.SourceTopics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._sourceTopics == null) ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(340335 /* Subtopology.SourceTopics */, true));
       }
     }
     {
       const n = r.arrayLength(340336 /* Subtopology.RepartitionSinkTopics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.repartitionSinkTopics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._repartitionSinkTopics == null) ? null : emptied(this.repartitionSinkTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
       }
     }
     {
       const n = r.arrayLength(340337 /* Subtopology.StateChangelogTopics */, true, false);
-      const a: Array<TopicInfo> | null = n < 0 ? null : emptied(this.stateChangelogTopics);
+      const a: Array<TopicInfo> | null = n < 0 || (n == 0 && this._stateChangelogTopics == null) ? null : emptied(this.stateChangelogTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
@@ -258,7 +289,7 @@ export class Subtopology {
     }
     {
       const n = r.arrayLength(340338 /* Subtopology.RepartitionSourceTopics */, true, false);
-      const a: Array<TopicInfo> | null = n < 0 ? null : emptied(this.repartitionSourceTopics);
+      const a: Array<TopicInfo> | null = n < 0 || (n == 0 && this._repartitionSourceTopics == null) ? null : emptied(this.repartitionSourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
@@ -281,34 +312,38 @@ export class Subtopology {
       w.string(this.subtopologyId, true);
     }
     {
-      const a = this.sourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.repartitionSinkTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._repartitionSinkTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.stateChangelogTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stateChangelogTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicInfo>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.repartitionSourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._repartitionSourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicInfo>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -417,10 +452,10 @@ export class Subtopology {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.sourceTopics.length == 0)
-        && (this.repartitionSinkTopics.length == 0)
-        && (this.stateChangelogTopics.length == 0)
-        && (this.repartitionSourceTopics.length == 0)
+        && (this._sourceTopics == null || changetype<Array<string>>(this._sourceTopics).length == 0)
+        && (this._repartitionSinkTopics == null || changetype<Array<string>>(this._repartitionSinkTopics).length == 0)
+        && (this._stateChangelogTopics == null || changetype<Array<TopicInfo>>(this._stateChangelogTopics).length == 0)
+        && (this._repartitionSourceTopics == null || changetype<Array<TopicInfo>>(this._repartitionSourceTopics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -701,7 +736,13 @@ export class TaskIds {
   /** The subtopology identifier. (versions 0+) */
   subtopologyId: string = "";
   /** The partitions of the input topics processed by this member. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -711,7 +752,7 @@ export class TaskIds {
     }
     {
       const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(344072 /* TaskIds.Partitions */));
       }
@@ -732,10 +773,11 @@ export class TaskIds {
       w.string(this.subtopologyId, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -786,25 +828,43 @@ export class TaskIds {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class Assignment {
   /** Active tasks for this client. (versions 0+) */
-  activeTasks: Array<TaskIds> = new Array<TaskIds>();
+  _activeTasks: Array<TaskIds> | null = null;
+  get activeTasks(): Array<TaskIds> {
+    let v = this._activeTasks;
+    if (v == null) this._activeTasks = v = new Array<TaskIds>();
+    return changetype<Array<TaskIds>>(v);
+  }
+  set activeTasks(v: Array<TaskIds>) { this._activeTasks = v; }
   /** Standby tasks for this client. (versions 0+) */
-  standbyTasks: Array<TaskIds> = new Array<TaskIds>();
+  _standbyTasks: Array<TaskIds> | null = null;
+  get standbyTasks(): Array<TaskIds> {
+    let v = this._standbyTasks;
+    if (v == null) this._standbyTasks = v = new Array<TaskIds>();
+    return changetype<Array<TaskIds>>(v);
+  }
+  set standbyTasks(v: Array<TaskIds>) { this._standbyTasks = v; }
   /** Warm-up tasks for this client.  (versions 0+) */
-  warmupTasks: Array<TaskIds> = new Array<TaskIds>();
+  _warmupTasks: Array<TaskIds> | null = null;
+  get warmupTasks(): Array<TaskIds> {
+    let v = this._warmupTasks;
+    if (v == null) this._warmupTasks = v = new Array<TaskIds>();
+    return changetype<Array<TaskIds>>(v);
+  }
+  set warmupTasks(v: Array<TaskIds>) { this._warmupTasks = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(73076 /* Assignment.ActiveTasks */, true, false);
-      const a: Array<TaskIds> | null = n < 0 ? null : emptied(this.activeTasks);
+      const a: Array<TaskIds> | null = n < 0 || (n == 0 && this._activeTasks == null) ? null : emptied(this.activeTasks);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
@@ -813,7 +873,7 @@ export class Assignment {
     }
     {
       const n = r.arrayLength(73077 /* Assignment.StandbyTasks */, true, false);
-      const a: Array<TaskIds> | null = n < 0 ? null : emptied(this.standbyTasks);
+      const a: Array<TaskIds> | null = n < 0 || (n == 0 && this._standbyTasks == null) ? null : emptied(this.standbyTasks);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
@@ -822,7 +882,7 @@ export class Assignment {
     }
     {
       const n = r.arrayLength(73078 /* Assignment.WarmupTasks */, true, false);
-      const a: Array<TaskIds> | null = n < 0 ? null : emptied(this.warmupTasks);
+      const a: Array<TaskIds> | null = n < 0 || (n == 0 && this._warmupTasks == null) ? null : emptied(this.warmupTasks);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskIds();
         e.read(r, version);
@@ -842,26 +902,29 @@ export class Assignment {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.activeTasks;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._activeTasks;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TaskIds>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.standbyTasks;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._standbyTasks;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TaskIds>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.warmupTasks;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._warmupTasks;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TaskIds>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -946,9 +1009,9 @@ export class Assignment {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.activeTasks.length == 0)
-        && (this.standbyTasks.length == 0)
-        && (this.warmupTasks.length == 0)
+    return (this._activeTasks == null || changetype<Array<TaskIds>>(this._activeTasks).length == 0)
+        && (this._standbyTasks == null || changetype<Array<TaskIds>>(this._standbyTasks).length == 0)
+        && (this._warmupTasks == null || changetype<Array<TaskIds>>(this._warmupTasks).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -973,15 +1036,45 @@ export class Member {
   /** User-defined endpoint for Interactive Queries. Null if not defined for this client. (versions 0+, nullable 0+) */
   userEndpoint: Endpoint | null = null;
   /** Used for rack-aware assignment algorithm. (versions 0+) */
-  clientTags: Array<KeyValue> = new Array<KeyValue>();
+  _clientTags: Array<KeyValue> | null = null;
+  get clientTags(): Array<KeyValue> {
+    let v = this._clientTags;
+    if (v == null) this._clientTags = v = new Array<KeyValue>();
+    return changetype<Array<KeyValue>>(v);
+  }
+  set clientTags(v: Array<KeyValue>) { this._clientTags = v; }
   /** Cumulative changelog offsets for tasks. (versions 0+) */
-  taskOffsets: Array<TaskOffset> = new Array<TaskOffset>();
+  _taskOffsets: Array<TaskOffset> | null = null;
+  get taskOffsets(): Array<TaskOffset> {
+    let v = this._taskOffsets;
+    if (v == null) this._taskOffsets = v = new Array<TaskOffset>();
+    return changetype<Array<TaskOffset>>(v);
+  }
+  set taskOffsets(v: Array<TaskOffset>) { this._taskOffsets = v; }
   /** Cumulative changelog end offsets for tasks. (versions 0+) */
-  taskEndOffsets: Array<TaskOffset> = new Array<TaskOffset>();
+  _taskEndOffsets: Array<TaskOffset> | null = null;
+  get taskEndOffsets(): Array<TaskOffset> {
+    let v = this._taskEndOffsets;
+    if (v == null) this._taskEndOffsets = v = new Array<TaskOffset>();
+    return changetype<Array<TaskOffset>>(v);
+  }
+  set taskEndOffsets(v: Array<TaskOffset>) { this._taskEndOffsets = v; }
   /** The current assignment. (versions 0+) */
-  assignment: Assignment = new Assignment();
+  _assignment: Assignment | null = null;
+  get assignment(): Assignment {
+    let v = this._assignment;
+    if (v == null) this._assignment = v = new Assignment();
+    return changetype<Assignment>(v);
+  }
+  set assignment(v: Assignment) { this._assignment = v; }
   /** The target assignment. (versions 0+) */
-  targetAssignment: Assignment = new Assignment();
+  _targetAssignment: Assignment | null = null;
+  get targetAssignment(): Assignment {
+    let v = this._targetAssignment;
+    if (v == null) this._targetAssignment = v = new Assignment();
+    return changetype<Assignment>(v);
+  }
+  set targetAssignment(v: Assignment) { this._targetAssignment = v; }
   /** True for classic members that have not been upgraded yet. (versions 0+) */
   isClassic: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -1022,7 +1115,7 @@ export class Member {
     }
     {
       const n = r.arrayLength(74106 /* Member.ClientTags */, true, false);
-      const a: Array<KeyValue> | null = n < 0 ? null : emptied(this.clientTags);
+      const a: Array<KeyValue> | null = n < 0 || (n == 0 && this._clientTags == null) ? null : emptied(this.clientTags);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
@@ -1031,7 +1124,7 @@ export class Member {
     }
     {
       const n = r.arrayLength(74107 /* Member.TaskOffsets */, true, false);
-      const a: Array<TaskOffset> | null = n < 0 ? null : emptied(this.taskOffsets);
+      const a: Array<TaskOffset> | null = n < 0 || (n == 0 && this._taskOffsets == null) ? null : emptied(this.taskOffsets);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
         e.read(r, version);
@@ -1040,7 +1133,7 @@ export class Member {
     }
     {
       const n = r.arrayLength(74108 /* Member.TaskEndOffsets */, true, false);
-      const a: Array<TaskOffset> | null = n < 0 ? null : emptied(this.taskEndOffsets);
+      const a: Array<TaskOffset> | null = n < 0 || (n == 0 && this._taskEndOffsets == null) ? null : emptied(this.taskEndOffsets);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TaskOffset();
         e.read(r, version);
@@ -1109,26 +1202,29 @@ export class Member {
       }
     }
     {
-      const a = this.clientTags;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._clientTags;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<KeyValue>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.taskOffsets;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._taskOffsets;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TaskOffset>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.taskEndOffsets;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._taskEndOffsets;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TaskOffset>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -1334,11 +1430,11 @@ export class Member {
         && (this.topologyEpoch == 0)
         && (this.processId == "")
         && (this.userEndpoint == null)
-        && (this.clientTags.length == 0)
-        && (this.taskOffsets.length == 0)
-        && (this.taskEndOffsets.length == 0)
-        && (this.assignment.isDefault())
-        && (this.targetAssignment.isDefault())
+        && (this._clientTags == null || changetype<Array<KeyValue>>(this._clientTags).length == 0)
+        && (this._taskOffsets == null || changetype<Array<TaskOffset>>(this._taskOffsets).length == 0)
+        && (this._taskEndOffsets == null || changetype<Array<TaskOffset>>(this._taskEndOffsets).length == 0)
+        && (this._assignment == null || changetype<Assignment>(this._assignment).isDefault())
+        && (this._targetAssignment == null || changetype<Assignment>(this._targetAssignment).isDefault())
         && (this.isClassic == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
@@ -1350,13 +1446,31 @@ export class TopologyDescriptionNode {
   /** The type of this node: 1=SOURCE, 2=PROCESSOR, 3=SINK. (versions 1+) */
   nodeType: i8 = 0;
   /** The source topics this node reads from. Defined only for source nodes, may be empty if source topics are dynamically determined. (versions 1+) */
-  sourceTopics: Array<string> = new Array<string>();
+  _sourceTopics: Array<string> | null = null;
+  get sourceTopics(): Array<string> {
+    let v = this._sourceTopics;
+    if (v == null) this._sourceTopics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set sourceTopics(v: Array<string>) { this._sourceTopics = v; }
   /** The topic this node writes to. Defined only for sink nodes, may be null if sink topic is dynamically determined. (versions 1+, nullable 1+) */
   sinkTopic: string | null = null;
   /** The state store names accessed by this node. Defined only for processor nodes. (versions 1+) */
-  stores: Array<string> = new Array<string>();
+  _stores: Array<string> | null = null;
+  get stores(): Array<string> {
+    let v = this._stores;
+    if (v == null) this._stores = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set stores(v: Array<string>) { this._stores = v; }
   /** The names of successor nodes in the processing graph. Predecessor relationships are reconstructed from this field. (versions 1+) */
-  successors: Array<string> = new Array<string>();
+  _successors: Array<string> | null = null;
+  get successors(): Array<string> {
+    let v = this._successors;
+    if (v == null) this._successors = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set successors(v: Array<string>) { this._successors = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1369,7 +1483,7 @@ export class TopologyDescriptionNode {
     }
     if (version >= 1) {
       const n = r.arrayLength(345455 /* TopologyDescriptionNode.SourceTopics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._sourceTopics == null) ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
       }
@@ -1379,14 +1493,14 @@ export class TopologyDescriptionNode {
     }
     if (version >= 1) {
       const n = r.arrayLength(345472 /* TopologyDescriptionNode.Stores */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.stores);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._stores == null) ? null : emptied(this.stores);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
       }
     }
     if (version >= 1) {
       const n = r.arrayLength(345473 /* TopologyDescriptionNode.Successors */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.successors);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._successors == null) ? null : emptied(this.successors);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
       }
@@ -1412,14 +1526,15 @@ export class TopologyDescriptionNode {
     }
     if (!(version >= 1) && !(this.nodeType == 0)) w.fail(345470 /* TopologyDescriptionNode.NodeType */, "non-default value at version " + version.toString());
     if (version >= 1) {
-      const a = this.sourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
-    if (!(version >= 1) && !(this.sourceTopics.length == 0)) w.fail(345455 /* TopologyDescriptionNode.SourceTopics */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._sourceTopics == null || changetype<Array<string>>(this._sourceTopics).length == 0)) w.fail(345455 /* TopologyDescriptionNode.SourceTopics */, "non-default value at version " + version.toString());
     if (version >= 1) {
       if (this.sinkTopic == null) {
         if (version >= 1) w.length(-1, true, false);
@@ -1430,23 +1545,25 @@ export class TopologyDescriptionNode {
     }
     if (!(version >= 1) && !(this.sinkTopic == null)) w.fail(345471 /* TopologyDescriptionNode.SinkTopic */, "non-default value at version " + version.toString());
     if (version >= 1) {
-      const a = this.stores;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stores;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
-    if (!(version >= 1) && !(this.stores.length == 0)) w.fail(345472 /* TopologyDescriptionNode.Stores */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._stores == null || changetype<Array<string>>(this._stores).length == 0)) w.fail(345472 /* TopologyDescriptionNode.Stores */, "non-default value at version " + version.toString());
     if (version >= 1) {
-      const a = this.successors;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._successors;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
-    if (!(version >= 1) && !(this.successors.length == 0)) w.fail(345473 /* TopologyDescriptionNode.Successors */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._successors == null || changetype<Array<string>>(this._successors).length == 0)) w.fail(345473 /* TopologyDescriptionNode.Successors */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1545,10 +1662,10 @@ export class TopologyDescriptionNode {
   isDefault(): bool {
     return (this.name == "")
         && (this.nodeType == 0)
-        && (this.sourceTopics.length == 0)
+        && (this._sourceTopics == null || changetype<Array<string>>(this._sourceTopics).length == 0)
         && (this.sinkTopic == null)
-        && (this.stores.length == 0)
-        && (this.successors.length == 0)
+        && (this._stores == null || changetype<Array<string>>(this._stores).length == 0)
+        && (this._successors == null || changetype<Array<string>>(this._successors).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -1557,7 +1674,13 @@ export class TopologyDescriptionSubtopology {
   /** The subtopology identifier, unique within the topology. (versions 1+) */
   subtopologyId: string = "";
   /** The processing nodes in this subtopology. (versions 1+) */
-  nodes: Array<TopologyDescriptionNode> = new Array<TopologyDescriptionNode>();
+  _nodes: Array<TopologyDescriptionNode> | null = null;
+  get nodes(): Array<TopologyDescriptionNode> {
+    let v = this._nodes;
+    if (v == null) this._nodes = v = new Array<TopologyDescriptionNode>();
+    return changetype<Array<TopologyDescriptionNode>>(v);
+  }
+  set nodes(v: Array<TopologyDescriptionNode>) { this._nodes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1567,7 +1690,7 @@ export class TopologyDescriptionSubtopology {
     }
     if (version >= 1) {
       const n = r.arrayLength(346335 /* TopologyDescriptionSubtopology.Nodes */, true, false);
-      const a: Array<TopologyDescriptionNode> | null = n < 0 ? null : emptied(this.nodes);
+      const a: Array<TopologyDescriptionNode> | null = n < 0 || (n == 0 && this._nodes == null) ? null : emptied(this.nodes);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionNode();
         e.read(r, version);
@@ -1591,14 +1714,15 @@ export class TopologyDescriptionSubtopology {
     }
     if (!(version >= 1) && !(this.subtopologyId == "")) w.fail(346478 /* TopologyDescriptionSubtopology.SubtopologyId */, "non-default value at version " + version.toString());
     if (version >= 1) {
-      const a = this.nodes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._nodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopologyDescriptionNode>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.nodes.length == 0)) w.fail(346335 /* TopologyDescriptionSubtopology.Nodes */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._nodes == null || changetype<Array<TopologyDescriptionNode>>(this._nodes).length == 0)) w.fail(346335 /* TopologyDescriptionSubtopology.Nodes */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1648,16 +1772,28 @@ export class TopologyDescriptionSubtopology {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.nodes.length == 0)
+        && (this._nodes == null || changetype<Array<TopologyDescriptionNode>>(this._nodes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class TopologyDescriptionGlobalStore {
   /** The source node providing data to the global store. (versions 1+) */
-  source: TopologyDescriptionNode = new TopologyDescriptionNode();
+  _source: TopologyDescriptionNode | null = null;
+  get source(): TopologyDescriptionNode {
+    let v = this._source;
+    if (v == null) this._source = v = new TopologyDescriptionNode();
+    return changetype<TopologyDescriptionNode>(v);
+  }
+  set source(v: TopologyDescriptionNode) { this._source = v; }
   /** The processor node that populates the global store. (versions 1+) */
-  processor: TopologyDescriptionNode = new TopologyDescriptionNode();
+  _processor: TopologyDescriptionNode | null = null;
+  get processor(): TopologyDescriptionNode {
+    let v = this._processor;
+    if (v == null) this._processor = v = new TopologyDescriptionNode();
+    return changetype<TopologyDescriptionNode>(v);
+  }
+  set processor(v: TopologyDescriptionNode) { this._processor = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -1683,11 +1819,11 @@ export class TopologyDescriptionGlobalStore {
     if (version >= 1) {
       this.source.write(w, version);
     }
-    if (!(version >= 1) && !(this.source.isDefault())) w.fail(347323 /* TopologyDescriptionGlobalStore.Source */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._source == null || changetype<TopologyDescriptionNode>(this._source).isDefault())) w.fail(347323 /* TopologyDescriptionGlobalStore.Source */, "non-default value at version " + version.toString());
     if (version >= 1) {
       this.processor.write(w, version);
     }
-    if (!(version >= 1) && !(this.processor.isDefault())) w.fail(347522 /* TopologyDescriptionGlobalStore.Processor */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._processor == null || changetype<TopologyDescriptionNode>(this._processor).isDefault())) w.fail(347522 /* TopologyDescriptionGlobalStore.Processor */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1735,24 +1871,36 @@ export class TopologyDescriptionGlobalStore {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.source.isDefault())
-        && (this.processor.isDefault())
+    return (this._source == null || changetype<TopologyDescriptionNode>(this._source).isDefault())
+        && (this._processor == null || changetype<TopologyDescriptionNode>(this._processor).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class TopologyDescription {
   /** The subtopologies that make up this topology. (versions 1+) */
-  subtopologies: Array<TopologyDescriptionSubtopology> = new Array<TopologyDescriptionSubtopology>();
+  _subtopologies: Array<TopologyDescriptionSubtopology> | null = null;
+  get subtopologies(): Array<TopologyDescriptionSubtopology> {
+    let v = this._subtopologies;
+    if (v == null) this._subtopologies = v = new Array<TopologyDescriptionSubtopology>();
+    return changetype<Array<TopologyDescriptionSubtopology>>(v);
+  }
+  set subtopologies(v: Array<TopologyDescriptionSubtopology>) { this._subtopologies = v; }
   /** Global state stores used by this topology. (versions 1+) */
-  globalStores: Array<TopologyDescriptionGlobalStore> = new Array<TopologyDescriptionGlobalStore>();
+  _globalStores: Array<TopologyDescriptionGlobalStore> | null = null;
+  get globalStores(): Array<TopologyDescriptionGlobalStore> {
+    let v = this._globalStores;
+    if (v == null) this._globalStores = v = new Array<TopologyDescriptionGlobalStore>();
+    return changetype<Array<TopologyDescriptionGlobalStore>>(v);
+  }
+  set globalStores(v: Array<TopologyDescriptionGlobalStore>) { this._globalStores = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     if (version >= 1) {
       const n = r.arrayLength(348531 /* TopologyDescription.Subtopologies */, true, false);
-      const a: Array<TopologyDescriptionSubtopology> | null = n < 0 ? null : emptied(this.subtopologies);
+      const a: Array<TopologyDescriptionSubtopology> | null = n < 0 || (n == 0 && this._subtopologies == null) ? null : emptied(this.subtopologies);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionSubtopology();
         e.read(r, version);
@@ -1761,7 +1909,7 @@ export class TopologyDescription {
     }
     if (version >= 1) {
       const n = r.arrayLength(348547 /* TopologyDescription.GlobalStores */, true, false);
-      const a: Array<TopologyDescriptionGlobalStore> | null = n < 0 ? null : emptied(this.globalStores);
+      const a: Array<TopologyDescriptionGlobalStore> | null = n < 0 || (n == 0 && this._globalStores == null) ? null : emptied(this.globalStores);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionGlobalStore();
         e.read(r, version);
@@ -1781,23 +1929,25 @@ export class TopologyDescription {
 
   write(w: Writer, version: i16): void {
     if (version >= 1) {
-      const a = this.subtopologies;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._subtopologies;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopologyDescriptionSubtopology>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.subtopologies.length == 0)) w.fail(348531 /* TopologyDescription.Subtopologies */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._subtopologies == null || changetype<Array<TopologyDescriptionSubtopology>>(this._subtopologies).length == 0)) w.fail(348531 /* TopologyDescription.Subtopologies */, "non-default value at version " + version.toString());
     if (version >= 1) {
-      const a = this.globalStores;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._globalStores;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopologyDescriptionGlobalStore>>(a)[i]);
         e.write(w, version);
       }
     }
-    if (!(version >= 1) && !(this.globalStores.length == 0)) w.fail(348547 /* TopologyDescription.GlobalStores */, "non-default value at version " + version.toString());
+    if (!(version >= 1) && !(this._globalStores == null || changetype<Array<TopologyDescriptionGlobalStore>>(this._globalStores).length == 0)) w.fail(348547 /* TopologyDescription.GlobalStores */, "non-default value at version " + version.toString());
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -1859,8 +2009,8 @@ export class TopologyDescription {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.subtopologies.length == 0)
-        && (this.globalStores.length == 0)
+    return (this._subtopologies == null || changetype<Array<TopologyDescriptionSubtopology>>(this._subtopologies).length == 0)
+        && (this._globalStores == null || changetype<Array<TopologyDescriptionGlobalStore>>(this._globalStores).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -1881,7 +2031,13 @@ export class DescribedGroup {
   /** The topology metadata currently initialized for the streams application. Can be null in case of a describe error. (versions 0+, nullable 0+) */
   topology: Topology | null = null;
   /** The members. (versions 0+) */
-  members: Array<Member> = new Array<Member>();
+  _members: Array<Member> | null = null;
+  get members(): Array<Member> {
+    let v = this._members;
+    if (v == null) this._members = v = new Array<Member>();
+    return changetype<Array<Member>>(v);
+  }
+  set members(v: Array<Member>) { this._members = v; }
   /** 32-bit bitfield to represent authorized operations for this group. (versions 0+) */
   authorizedOperations: i32 = -2147483648;
   /** The full topology description for this group. Non-null if and only if TopologyDescriptionStatus is AVAILABLE (3); null otherwise. (versions 1+, nullable 1+) */
@@ -1922,7 +2078,7 @@ export class DescribedGroup {
     }
     {
       const n = r.arrayLength(74875 /* DescribedGroup.Members */, true, false);
-      const a: Array<Member> | null = n < 0 ? null : emptied(this.members);
+      const a: Array<Member> | null = n < 0 || (n == 0 && this._members == null) ? null : emptied(this.members);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Member();
         e.read(r, version);
@@ -1989,10 +2145,11 @@ export class DescribedGroup {
       }
     }
     {
-      const a = this.members;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._members;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Member>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -2160,7 +2317,7 @@ export class DescribedGroup {
         && (this.groupEpoch == 0)
         && (this.assignmentEpoch == 0)
         && (this.topology == null)
-        && (this.members.length == 0)
+        && (this._members == null || changetype<Array<Member>>(this._members).length == 0)
         && (this.authorizedOperations == -2147483648)
         && (this.topologyDescription == null)
         && (this.topologyDescriptionStatus == 0)
@@ -2173,7 +2330,13 @@ export class StreamsGroupDescribeResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** Each described group. (versions 0+) */
-  groups: Array<DescribedGroup> = new Array<DescribedGroup>();
+  _groups: Array<DescribedGroup> | null = null;
+  get groups(): Array<DescribedGroup> {
+    let v = this._groups;
+    if (v == null) this._groups = v = new Array<DescribedGroup>();
+    return changetype<Array<DescribedGroup>>(v);
+  }
+  set groups(v: Array<DescribedGroup>) { this._groups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -2183,7 +2346,7 @@ export class StreamsGroupDescribeResponseData extends Message {
     }
     {
       const n = r.arrayLength(349309 /* StreamsGroupDescribeResponseData.Groups */, true, false);
-      const a: Array<DescribedGroup> | null = n < 0 ? null : emptied(this.groups);
+      const a: Array<DescribedGroup> | null = n < 0 || (n == 0 && this._groups == null) ? null : emptied(this.groups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new DescribedGroup();
         e.read(r, version);
@@ -2206,10 +2369,11 @@ export class StreamsGroupDescribeResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.groups;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._groups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<DescribedGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -2262,7 +2426,7 @@ export class StreamsGroupDescribeResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.groups.length == 0)
+        && (this._groups == null || changetype<Array<DescribedGroup>>(this._groups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

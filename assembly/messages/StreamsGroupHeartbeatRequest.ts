@@ -93,7 +93,13 @@ export class TopicInfo {
   /** The replication factor of the topic. Can be 0 if the default replication factor should be used. (versions 0+) */
   replicationFactor: i16 = 0;
   /** Topic-level configurations as key-value pairs. (versions 0+) */
-  topicConfigs: Array<KeyValue> = new Array<KeyValue>();
+  _topicConfigs: Array<KeyValue> | null = null;
+  get topicConfigs(): Array<KeyValue> {
+    let v = this._topicConfigs;
+    if (v == null) this._topicConfigs = v = new Array<KeyValue>();
+    return changetype<Array<KeyValue>>(v);
+  }
+  set topicConfigs(v: Array<KeyValue>) { this._topicConfigs = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -109,7 +115,7 @@ export class TopicInfo {
     }
     {
       const n = r.arrayLength(339309 /* TopicInfo.TopicConfigs */, true, false);
-      const a: Array<KeyValue> | null = n < 0 ? null : emptied(this.topicConfigs);
+      const a: Array<KeyValue> | null = n < 0 || (n == 0 && this._topicConfigs == null) ? null : emptied(this.topicConfigs);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new KeyValue();
         e.read(r, version);
@@ -138,10 +144,11 @@ export class TopicInfo {
       w.int16(this.replicationFactor);
     }
     {
-      const a = this.topicConfigs;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topicConfigs;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<KeyValue>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -210,39 +217,57 @@ export class TopicInfo {
     return (this.name == "")
         && (this.partitions == 0)
         && (this.replicationFactor == 0)
-        && (this.topicConfigs.length == 0)
+        && (this._topicConfigs == null || changetype<Array<KeyValue>>(this._topicConfigs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class CopartitionGroup {
   /** The topics the topology reads from. Index into the array on the subtopology level. (versions 0+) */
-  sourceTopics: Array<i16> = new Array<i16>();
+  _sourceTopics: Array<i16> | null = null;
+  get sourceTopics(): Array<i16> {
+    let v = this._sourceTopics;
+    if (v == null) this._sourceTopics = v = new Array<i16>();
+    return changetype<Array<i16>>(v);
+  }
+  set sourceTopics(v: Array<i16>) { this._sourceTopics = v; }
   /** Regular expressions identifying topics the subtopology reads from. Index into the array on the subtopology level. (versions 0+) */
-  sourceTopicRegex: Array<i16> = new Array<i16>();
+  _sourceTopicRegex: Array<i16> | null = null;
+  get sourceTopicRegex(): Array<i16> {
+    let v = this._sourceTopicRegex;
+    if (v == null) this._sourceTopicRegex = v = new Array<i16>();
+    return changetype<Array<i16>>(v);
+  }
+  set sourceTopicRegex(v: Array<i16>) { this._sourceTopicRegex = v; }
   /** The set of source topics that are internally created repartition topics. Index into the array on the subtopology level. (versions 0+) */
-  repartitionSourceTopics: Array<i16> = new Array<i16>();
+  _repartitionSourceTopics: Array<i16> | null = null;
+  get repartitionSourceTopics(): Array<i16> {
+    let v = this._repartitionSourceTopics;
+    if (v == null) this._repartitionSourceTopics = v = new Array<i16>();
+    return changetype<Array<i16>>(v);
+  }
+  set repartitionSourceTopics(v: Array<i16>) { this._repartitionSourceTopics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(350575 /* CopartitionGroup.SourceTopics */, true, false);
-      const a: Array<i16> | null = n < 0 ? null : emptied(this.sourceTopics);
+      const a: Array<i16> | null = n < 0 || (n == 0 && this._sourceTopics == null) ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i16>>(a).push(r.int16(350575 /* CopartitionGroup.SourceTopics */));
       }
     }
     {
       const n = r.arrayLength(350599 /* CopartitionGroup.SourceTopicRegex */, true, false);
-      const a: Array<i16> | null = n < 0 ? null : emptied(this.sourceTopicRegex);
+      const a: Array<i16> | null = n < 0 || (n == 0 && this._sourceTopicRegex == null) ? null : emptied(this.sourceTopicRegex);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i16>>(a).push(r.int16(350599 /* CopartitionGroup.SourceTopicRegex */));
       }
     }
     {
       const n = r.arrayLength(350578 /* CopartitionGroup.RepartitionSourceTopics */, true, false);
-      const a: Array<i16> | null = n < 0 ? null : emptied(this.repartitionSourceTopics);
+      const a: Array<i16> | null = n < 0 || (n == 0 && this._repartitionSourceTopics == null) ? null : emptied(this.repartitionSourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i16>>(a).push(r.int16(350578 /* CopartitionGroup.RepartitionSourceTopics */));
       }
@@ -260,26 +285,29 @@ export class CopartitionGroup {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.sourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i16>>(a)[i]);
         w.int16(e);
       }
     }
     {
-      const a = this.sourceTopicRegex;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopicRegex;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i16>>(a)[i]);
         w.int16(e);
       }
     }
     {
-      const a = this.repartitionSourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._repartitionSourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i16>>(a)[i]);
         w.int16(e);
       }
     }
@@ -358,9 +386,9 @@ export class CopartitionGroup {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.sourceTopics.length == 0)
-        && (this.sourceTopicRegex.length == 0)
-        && (this.repartitionSourceTopics.length == 0)
+    return (this._sourceTopics == null || changetype<Array<i16>>(this._sourceTopics).length == 0)
+        && (this._sourceTopicRegex == null || changetype<Array<i16>>(this._sourceTopicRegex).length == 0)
+        && (this._repartitionSourceTopics == null || changetype<Array<i16>>(this._repartitionSourceTopics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -369,17 +397,53 @@ export class Subtopology {
   /** String to uniquely identify the subtopology. Deterministically generated from the topology (versions 0+) */
   subtopologyId: string = "";
   /** The topics the topology reads from. (versions 0+) */
-  sourceTopics: Array<string> = new Array<string>();
+  _sourceTopics: Array<string> | null = null;
+  get sourceTopics(): Array<string> {
+    let v = this._sourceTopics;
+    if (v == null) this._sourceTopics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set sourceTopics(v: Array<string>) { this._sourceTopics = v; }
   /** The regular expressions identifying topics the subtopology reads from. (versions 0+) */
-  sourceTopicRegex: Array<string> = new Array<string>();
+  _sourceTopicRegex: Array<string> | null = null;
+  get sourceTopicRegex(): Array<string> {
+    let v = this._sourceTopicRegex;
+    if (v == null) this._sourceTopicRegex = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set sourceTopicRegex(v: Array<string>) { this._sourceTopicRegex = v; }
   /** The set of state changelog topics associated with this subtopology. Created automatically. (versions 0+) */
-  stateChangelogTopics: Array<TopicInfo> = new Array<TopicInfo>();
+  _stateChangelogTopics: Array<TopicInfo> | null = null;
+  get stateChangelogTopics(): Array<TopicInfo> {
+    let v = this._stateChangelogTopics;
+    if (v == null) this._stateChangelogTopics = v = new Array<TopicInfo>();
+    return changetype<Array<TopicInfo>>(v);
+  }
+  set stateChangelogTopics(v: Array<TopicInfo>) { this._stateChangelogTopics = v; }
   /** The repartition topics the subtopology writes to. (versions 0+) */
-  repartitionSinkTopics: Array<string> = new Array<string>();
+  _repartitionSinkTopics: Array<string> | null = null;
+  get repartitionSinkTopics(): Array<string> {
+    let v = this._repartitionSinkTopics;
+    if (v == null) this._repartitionSinkTopics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set repartitionSinkTopics(v: Array<string>) { this._repartitionSinkTopics = v; }
   /** The set of source topics that are internally created repartition topics. Created automatically. (versions 0+) */
-  repartitionSourceTopics: Array<TopicInfo> = new Array<TopicInfo>();
+  _repartitionSourceTopics: Array<TopicInfo> | null = null;
+  get repartitionSourceTopics(): Array<TopicInfo> {
+    let v = this._repartitionSourceTopics;
+    if (v == null) this._repartitionSourceTopics = v = new Array<TopicInfo>();
+    return changetype<Array<TopicInfo>>(v);
+  }
+  set repartitionSourceTopics(v: Array<TopicInfo>) { this._repartitionSourceTopics = v; }
   /** A subset of source topics that must be copartitioned. (versions 0+) */
-  copartitionGroups: Array<CopartitionGroup> = new Array<CopartitionGroup>();
+  _copartitionGroups: Array<CopartitionGroup> | null = null;
+  get copartitionGroups(): Array<CopartitionGroup> {
+    let v = this._copartitionGroups;
+    if (v == null) this._copartitionGroups = v = new Array<CopartitionGroup>();
+    return changetype<Array<CopartitionGroup>>(v);
+  }
+  set copartitionGroups(v: Array<CopartitionGroup>) { this._copartitionGroups = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -389,21 +453,21 @@ export class Subtopology {
     }
     {
       const n = r.arrayLength(340335 /* Subtopology.SourceTopics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._sourceTopics == null) ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(340335 /* Subtopology.SourceTopics */, true));
       }
     }
     {
       const n = r.arrayLength(340359 /* Subtopology.SourceTopicRegex */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopicRegex);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._sourceTopicRegex == null) ? null : emptied(this.sourceTopicRegex);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(340359 /* Subtopology.SourceTopicRegex */, true));
       }
     }
     {
       const n = r.arrayLength(340337 /* Subtopology.StateChangelogTopics */, true, false);
-      const a: Array<TopicInfo> | null = n < 0 ? null : emptied(this.stateChangelogTopics);
+      const a: Array<TopicInfo> | null = n < 0 || (n == 0 && this._stateChangelogTopics == null) ? null : emptied(this.stateChangelogTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
@@ -412,14 +476,14 @@ export class Subtopology {
     }
     {
       const n = r.arrayLength(340336 /* Subtopology.RepartitionSinkTopics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.repartitionSinkTopics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._repartitionSinkTopics == null) ? null : emptied(this.repartitionSinkTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(340336 /* Subtopology.RepartitionSinkTopics */, true));
       }
     }
     {
       const n = r.arrayLength(340338 /* Subtopology.RepartitionSourceTopics */, true, false);
-      const a: Array<TopicInfo> | null = n < 0 ? null : emptied(this.repartitionSourceTopics);
+      const a: Array<TopicInfo> | null = n < 0 || (n == 0 && this._repartitionSourceTopics == null) ? null : emptied(this.repartitionSourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicInfo();
         e.read(r, version);
@@ -428,7 +492,7 @@ export class Subtopology {
     }
     {
       const n = r.arrayLength(340360 /* Subtopology.CopartitionGroups */, true, false);
-      const a: Array<CopartitionGroup> | null = n < 0 ? null : emptied(this.copartitionGroups);
+      const a: Array<CopartitionGroup> | null = n < 0 || (n == 0 && this._copartitionGroups == null) ? null : emptied(this.copartitionGroups);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new CopartitionGroup();
         e.read(r, version);
@@ -451,50 +515,56 @@ export class Subtopology {
       w.string(this.subtopologyId, true);
     }
     {
-      const a = this.sourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.sourceTopicRegex;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopicRegex;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.stateChangelogTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stateChangelogTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicInfo>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.repartitionSinkTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._repartitionSinkTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.repartitionSourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._repartitionSourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicInfo>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.copartitionGroups;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._copartitionGroups;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<CopartitionGroup>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -641,12 +711,12 @@ export class Subtopology {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.sourceTopics.length == 0)
-        && (this.sourceTopicRegex.length == 0)
-        && (this.stateChangelogTopics.length == 0)
-        && (this.repartitionSinkTopics.length == 0)
-        && (this.repartitionSourceTopics.length == 0)
-        && (this.copartitionGroups.length == 0)
+        && (this._sourceTopics == null || changetype<Array<string>>(this._sourceTopics).length == 0)
+        && (this._sourceTopicRegex == null || changetype<Array<string>>(this._sourceTopicRegex).length == 0)
+        && (this._stateChangelogTopics == null || changetype<Array<TopicInfo>>(this._stateChangelogTopics).length == 0)
+        && (this._repartitionSinkTopics == null || changetype<Array<string>>(this._repartitionSinkTopics).length == 0)
+        && (this._repartitionSourceTopics == null || changetype<Array<TopicInfo>>(this._repartitionSourceTopics).length == 0)
+        && (this._copartitionGroups == null || changetype<Array<CopartitionGroup>>(this._copartitionGroups).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -655,7 +725,13 @@ export class Topology {
   /** The epoch of the topology. Used to check if the topology corresponds to the topology initialized on the brokers. (versions 0+) */
   epoch: i32 = 0;
   /** The sub-topologies of the streams application. (versions 0+) */
-  subtopologies: Array<Subtopology> = new Array<Subtopology>();
+  _subtopologies: Array<Subtopology> | null = null;
+  get subtopologies(): Array<Subtopology> {
+    let v = this._subtopologies;
+    if (v == null) this._subtopologies = v = new Array<Subtopology>();
+    return changetype<Array<Subtopology>>(v);
+  }
+  set subtopologies(v: Array<Subtopology>) { this._subtopologies = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -665,7 +741,7 @@ export class Topology {
     }
     {
       const n = r.arrayLength(341363 /* Topology.Subtopologies */, true, false);
-      const a: Array<Subtopology> | null = n < 0 ? null : emptied(this.subtopologies);
+      const a: Array<Subtopology> | null = n < 0 || (n == 0 && this._subtopologies == null) ? null : emptied(this.subtopologies);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Subtopology();
         e.read(r, version);
@@ -688,10 +764,11 @@ export class Topology {
       w.int32(this.epoch);
     }
     {
-      const a = this.subtopologies;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._subtopologies;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Subtopology>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -744,7 +821,7 @@ export class Topology {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.epoch == 0)
-        && (this.subtopologies.length == 0)
+        && (this._subtopologies == null || changetype<Array<Subtopology>>(this._subtopologies).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -753,7 +830,13 @@ export class TaskIds {
   /** The subtopology identifier. (versions 0+) */
   subtopologyId: string = "";
   /** The partitions of the input topics processed by this member. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -763,7 +846,7 @@ export class TaskIds {
     }
     {
       const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(344072 /* TaskIds.Partitions */));
       }
@@ -784,10 +867,11 @@ export class TaskIds {
       w.string(this.subtopologyId, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -838,7 +922,7 @@ export class TaskIds {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -89,7 +89,13 @@ export class TaskIds {
   /** The subtopology identifier. (versions 0+) */
   subtopologyId: string = "";
   /** The partitions of the input topics processed by this member. (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class TaskIds {
     }
     {
       const n = r.arrayLength(344072 /* TaskIds.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(344072 /* TaskIds.Partitions */));
       }
@@ -120,10 +126,11 @@ export class TaskIds {
       w.string(this.subtopologyId, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -174,7 +181,7 @@ export class TaskIds {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -257,7 +264,13 @@ export class TopicPartition {
   /** topic name (versions 0+) */
   topic: string = "";
   /** partitions (versions 0+) */
-  partitions: Array<i32> = new Array<i32>();
+  _partitions: Array<i32> | null = null;
+  get partitions(): Array<i32> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitions(v: Array<i32>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -267,7 +280,7 @@ export class TopicPartition {
     }
     {
       const n = r.arrayLength(353288 /* TopicPartition.Partitions */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(353288 /* TopicPartition.Partitions */));
       }
@@ -288,10 +301,11 @@ export class TopicPartition {
       w.string(this.topic, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -342,18 +356,36 @@ export class TopicPartition {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topic == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<i32>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class EndpointToPartitions {
   /** User-defined endpoint to connect to the node (versions 0+) */
-  userEndpoint: Endpoint = new Endpoint();
+  _userEndpoint: Endpoint | null = null;
+  get userEndpoint(): Endpoint {
+    let v = this._userEndpoint;
+    if (v == null) this._userEndpoint = v = new Endpoint();
+    return changetype<Endpoint>(v);
+  }
+  set userEndpoint(v: Endpoint) { this._userEndpoint = v; }
   /** The source topic partitions, including repartition source topics, of the active tasks assigned to this member (versions 0+) */
-  activePartitions: Array<TopicPartition> = new Array<TopicPartition>();
+  _activePartitions: Array<TopicPartition> | null = null;
+  get activePartitions(): Array<TopicPartition> {
+    let v = this._activePartitions;
+    if (v == null) this._activePartitions = v = new Array<TopicPartition>();
+    return changetype<Array<TopicPartition>>(v);
+  }
+  set activePartitions(v: Array<TopicPartition>) { this._activePartitions = v; }
   /** The source topic partitions, including repartition source topics, of the standby and warm-up tasks assigned to this member (versions 0+) */
-  standbyPartitions: Array<TopicPartition> = new Array<TopicPartition>();
+  _standbyPartitions: Array<TopicPartition> | null = null;
+  get standbyPartitions(): Array<TopicPartition> {
+    let v = this._standbyPartitions;
+    if (v == null) this._standbyPartitions = v = new Array<TopicPartition>();
+    return changetype<Array<TopicPartition>>(v);
+  }
+  set standbyPartitions(v: Array<TopicPartition>) { this._standbyPartitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -363,7 +395,7 @@ export class EndpointToPartitions {
     }
     {
       const n = r.arrayLength(354701 /* EndpointToPartitions.ActivePartitions */, true, false);
-      const a: Array<TopicPartition> | null = n < 0 ? null : emptied(this.activePartitions);
+      const a: Array<TopicPartition> | null = n < 0 || (n == 0 && this._activePartitions == null) ? null : emptied(this.activePartitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartition();
         e.read(r, version);
@@ -372,7 +404,7 @@ export class EndpointToPartitions {
     }
     {
       const n = r.arrayLength(354702 /* EndpointToPartitions.StandbyPartitions */, true, false);
-      const a: Array<TopicPartition> | null = n < 0 ? null : emptied(this.standbyPartitions);
+      const a: Array<TopicPartition> | null = n < 0 || (n == 0 && this._standbyPartitions == null) ? null : emptied(this.standbyPartitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicPartition();
         e.read(r, version);
@@ -395,18 +427,20 @@ export class EndpointToPartitions {
       this.userEndpoint.write(w, version);
     }
     {
-      const a = this.activePartitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._activePartitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicPartition>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.standbyPartitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._standbyPartitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -484,9 +518,9 @@ export class EndpointToPartitions {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.userEndpoint.isDefault())
-        && (this.activePartitions.length == 0)
-        && (this.standbyPartitions.length == 0)
+    return (this._userEndpoint == null || changetype<Endpoint>(this._userEndpoint).isDefault())
+        && (this._activePartitions == null || changetype<Array<TopicPartition>>(this._activePartitions).length == 0)
+        && (this._standbyPartitions == null || changetype<Array<TopicPartition>>(this._standbyPartitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -17,13 +17,31 @@ export class TopologyDescriptionNode {
   /** The type of this node: 1=SOURCE, 2=PROCESSOR, 3=SINK. (versions 0+) */
   nodeType: i8 = 0;
   /** The source topics this node reads from. Defined only for source nodes, may be empty if source topics are dynamically determined. (versions 0+) */
-  sourceTopics: Array<string> = new Array<string>();
+  _sourceTopics: Array<string> | null = null;
+  get sourceTopics(): Array<string> {
+    let v = this._sourceTopics;
+    if (v == null) this._sourceTopics = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set sourceTopics(v: Array<string>) { this._sourceTopics = v; }
   /** The topic this node writes to. Defined only for sink nodes, may be null if sink topic is dynamically determined. (versions 0+, nullable 0+) */
   sinkTopic: string | null = null;
   /** The state store names accessed by this node. Defined only for processor nodes. (versions 0+) */
-  stores: Array<string> = new Array<string>();
+  _stores: Array<string> | null = null;
+  get stores(): Array<string> {
+    let v = this._stores;
+    if (v == null) this._stores = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set stores(v: Array<string>) { this._stores = v; }
   /** The names of successor nodes in the processing graph. Predecessor relationships are reconstructed from this field. (versions 0+) */
-  successors: Array<string> = new Array<string>();
+  _successors: Array<string> | null = null;
+  get successors(): Array<string> {
+    let v = this._successors;
+    if (v == null) this._successors = v = new Array<string>();
+    return changetype<Array<string>>(v);
+  }
+  set successors(v: Array<string>) { this._successors = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -36,7 +54,7 @@ export class TopologyDescriptionNode {
     }
     {
       const n = r.arrayLength(345455 /* TopologyDescriptionNode.SourceTopics */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.sourceTopics);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._sourceTopics == null) ? null : emptied(this.sourceTopics);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(345455 /* TopologyDescriptionNode.SourceTopics */, true));
       }
@@ -46,14 +64,14 @@ export class TopologyDescriptionNode {
     }
     {
       const n = r.arrayLength(345472 /* TopologyDescriptionNode.Stores */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.stores);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._stores == null) ? null : emptied(this.stores);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(345472 /* TopologyDescriptionNode.Stores */, true));
       }
     }
     {
       const n = r.arrayLength(345473 /* TopologyDescriptionNode.Successors */, true, false);
-      const a: Array<string> | null = n < 0 ? null : emptied(this.successors);
+      const a: Array<string> | null = n < 0 || (n == 0 && this._successors == null) ? null : emptied(this.successors);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<string>>(a).push(r.string(345473 /* TopologyDescriptionNode.Successors */, true));
       }
@@ -77,10 +95,11 @@ export class TopologyDescriptionNode {
       w.int8(this.nodeType);
     }
     {
-      const a = this.sourceTopics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._sourceTopics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
@@ -92,18 +111,20 @@ export class TopologyDescriptionNode {
       }
     }
     {
-      const a = this.stores;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stores;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
     {
-      const a = this.successors;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._successors;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<string>>(a)[i]);
         w.string(e, true);
       }
     }
@@ -205,10 +226,10 @@ export class TopologyDescriptionNode {
   isDefault(): bool {
     return (this.name == "")
         && (this.nodeType == 0)
-        && (this.sourceTopics.length == 0)
+        && (this._sourceTopics == null || changetype<Array<string>>(this._sourceTopics).length == 0)
         && (this.sinkTopic == null)
-        && (this.stores.length == 0)
-        && (this.successors.length == 0)
+        && (this._stores == null || changetype<Array<string>>(this._stores).length == 0)
+        && (this._successors == null || changetype<Array<string>>(this._successors).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -217,7 +238,13 @@ export class TopologyDescriptionSubtopology {
   /** The subtopology identifier, unique within the topology. (versions 0+) */
   subtopologyId: string = "";
   /** The processing nodes in this subtopology. (versions 0+) */
-  nodes: Array<TopologyDescriptionNode> = new Array<TopologyDescriptionNode>();
+  _nodes: Array<TopologyDescriptionNode> | null = null;
+  get nodes(): Array<TopologyDescriptionNode> {
+    let v = this._nodes;
+    if (v == null) this._nodes = v = new Array<TopologyDescriptionNode>();
+    return changetype<Array<TopologyDescriptionNode>>(v);
+  }
+  set nodes(v: Array<TopologyDescriptionNode>) { this._nodes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -227,7 +254,7 @@ export class TopologyDescriptionSubtopology {
     }
     {
       const n = r.arrayLength(346335 /* TopologyDescriptionSubtopology.Nodes */, true, false);
-      const a: Array<TopologyDescriptionNode> | null = n < 0 ? null : emptied(this.nodes);
+      const a: Array<TopologyDescriptionNode> | null = n < 0 || (n == 0 && this._nodes == null) ? null : emptied(this.nodes);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionNode();
         e.read(r, version);
@@ -250,10 +277,11 @@ export class TopologyDescriptionSubtopology {
       w.string(this.subtopologyId, true);
     }
     {
-      const a = this.nodes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._nodes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopologyDescriptionNode>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -306,16 +334,28 @@ export class TopologyDescriptionSubtopology {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.subtopologyId == "")
-        && (this.nodes.length == 0)
+        && (this._nodes == null || changetype<Array<TopologyDescriptionNode>>(this._nodes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class TopologyDescriptionGlobalStore {
   /** The source node providing data to the global store. (versions 0+) */
-  source: TopologyDescriptionNode = new TopologyDescriptionNode();
+  _source: TopologyDescriptionNode | null = null;
+  get source(): TopologyDescriptionNode {
+    let v = this._source;
+    if (v == null) this._source = v = new TopologyDescriptionNode();
+    return changetype<TopologyDescriptionNode>(v);
+  }
+  set source(v: TopologyDescriptionNode) { this._source = v; }
   /** The processor node that populates the global store. (versions 0+) */
-  processor: TopologyDescriptionNode = new TopologyDescriptionNode();
+  _processor: TopologyDescriptionNode | null = null;
+  get processor(): TopologyDescriptionNode {
+    let v = this._processor;
+    if (v == null) this._processor = v = new TopologyDescriptionNode();
+    return changetype<TopologyDescriptionNode>(v);
+  }
+  set processor(v: TopologyDescriptionNode) { this._processor = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -391,24 +431,36 @@ export class TopologyDescriptionGlobalStore {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.source.isDefault())
-        && (this.processor.isDefault())
+    return (this._source == null || changetype<TopologyDescriptionNode>(this._source).isDefault())
+        && (this._processor == null || changetype<TopologyDescriptionNode>(this._processor).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class TopologyDescription {
   /** The subtopologies that make up this topology. (versions 0+) */
-  subtopologies: Array<TopologyDescriptionSubtopology> = new Array<TopologyDescriptionSubtopology>();
+  _subtopologies: Array<TopologyDescriptionSubtopology> | null = null;
+  get subtopologies(): Array<TopologyDescriptionSubtopology> {
+    let v = this._subtopologies;
+    if (v == null) this._subtopologies = v = new Array<TopologyDescriptionSubtopology>();
+    return changetype<Array<TopologyDescriptionSubtopology>>(v);
+  }
+  set subtopologies(v: Array<TopologyDescriptionSubtopology>) { this._subtopologies = v; }
   /** Global state stores used by this topology. (versions 0+) */
-  globalStores: Array<TopologyDescriptionGlobalStore> = new Array<TopologyDescriptionGlobalStore>();
+  _globalStores: Array<TopologyDescriptionGlobalStore> | null = null;
+  get globalStores(): Array<TopologyDescriptionGlobalStore> {
+    let v = this._globalStores;
+    if (v == null) this._globalStores = v = new Array<TopologyDescriptionGlobalStore>();
+    return changetype<Array<TopologyDescriptionGlobalStore>>(v);
+  }
+  set globalStores(v: Array<TopologyDescriptionGlobalStore>) { this._globalStores = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(348531 /* TopologyDescription.Subtopologies */, true, false);
-      const a: Array<TopologyDescriptionSubtopology> | null = n < 0 ? null : emptied(this.subtopologies);
+      const a: Array<TopologyDescriptionSubtopology> | null = n < 0 || (n == 0 && this._subtopologies == null) ? null : emptied(this.subtopologies);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionSubtopology();
         e.read(r, version);
@@ -417,7 +469,7 @@ export class TopologyDescription {
     }
     {
       const n = r.arrayLength(348547 /* TopologyDescription.GlobalStores */, true, false);
-      const a: Array<TopologyDescriptionGlobalStore> | null = n < 0 ? null : emptied(this.globalStores);
+      const a: Array<TopologyDescriptionGlobalStore> | null = n < 0 || (n == 0 && this._globalStores == null) ? null : emptied(this.globalStores);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopologyDescriptionGlobalStore();
         e.read(r, version);
@@ -437,18 +489,20 @@ export class TopologyDescription {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.subtopologies;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._subtopologies;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopologyDescriptionSubtopology>>(a)[i]);
         e.write(w, version);
       }
     }
     {
-      const a = this.globalStores;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._globalStores;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopologyDescriptionGlobalStore>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -513,8 +567,8 @@ export class TopologyDescription {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.subtopologies.length == 0)
-        && (this.globalStores.length == 0)
+    return (this._subtopologies == null || changetype<Array<TopologyDescriptionSubtopology>>(this._subtopologies).length == 0)
+        && (this._globalStores == null || changetype<Array<TopologyDescriptionGlobalStore>>(this._globalStores).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -527,7 +581,13 @@ export class StreamsGroupTopologyDescriptionUpdateRequestData extends Message {
   /** The epoch of the topology being described. (versions 0+) */
   topologyEpoch: i32 = 0;
   /** The topology description. (versions 0+) */
-  topologyDescription: TopologyDescription = new TopologyDescription();
+  _topologyDescription: TopologyDescription | null = null;
+  get topologyDescription(): TopologyDescription {
+    let v = this._topologyDescription;
+    if (v == null) this._topologyDescription = v = new TopologyDescription();
+    return changetype<TopologyDescription>(v);
+  }
+  set topologyDescription(v: TopologyDescription) { this._topologyDescription = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -626,7 +686,7 @@ export class StreamsGroupTopologyDescriptionUpdateRequestData extends Message {
     return (this.groupId == "")
         && (this.memberId == "")
         && (this.topologyEpoch == 0)
-        && (this.topologyDescription.isDefault())
+        && (this._topologyDescription == null || changetype<TopologyDescription>(this._topologyDescription).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -99,7 +99,13 @@ export class SyncGroupRequestData extends Message {
   /** The group protocol name. (versions 5+, nullable 5+) */
   protocolName: string | null = null;
   /** Each assignment. (versions 0+) */
-  assignments: Array<SyncGroupRequestAssignment> = new Array<SyncGroupRequestAssignment>();
+  _assignments: Array<SyncGroupRequestAssignment> | null = null;
+  get assignments(): Array<SyncGroupRequestAssignment> {
+    let v = this._assignments;
+    if (v == null) this._assignments = v = new Array<SyncGroupRequestAssignment>();
+    return changetype<Array<SyncGroupRequestAssignment>>(v);
+  }
+  set assignments(v: Array<SyncGroupRequestAssignment>) { this._assignments = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -124,7 +130,7 @@ export class SyncGroupRequestData extends Message {
     }
     {
       const n = r.arrayLength(359574 /* SyncGroupRequestData.Assignments */, version >= 4, false);
-      const a: Array<SyncGroupRequestAssignment> | null = n < 0 ? null : emptied(this.assignments);
+      const a: Array<SyncGroupRequestAssignment> | null = n < 0 || (n == 0 && this._assignments == null) ? null : emptied(this.assignments);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new SyncGroupRequestAssignment();
         e.read(r, version);
@@ -178,10 +184,11 @@ export class SyncGroupRequestData extends Message {
       }
     }
     {
-      const a = this.assignments;
-      w.length(a.length, version >= 4, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._assignments;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 4, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<SyncGroupRequestAssignment>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -274,7 +281,7 @@ export class SyncGroupRequestData extends Message {
         && (this.groupInstanceId == null)
         && (this.protocolType == null)
         && (this.protocolName == null)
-        && (this.assignments.length == 0)
+        && (this._assignments == null || changetype<Array<SyncGroupRequestAssignment>>(this._assignments).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -127,7 +127,13 @@ export class TxnOffsetCommitRequestTopic {
   /** The topic ID. (versions 6+) */
   topicId: Uuid = Uuid.ZERO;
   /** The partitions inside the topic that we want to commit offsets for. (versions 0+) */
-  partitions: Array<TxnOffsetCommitRequestPartition> = new Array<TxnOffsetCommitRequestPartition>();
+  _partitions: Array<TxnOffsetCommitRequestPartition> | null = null;
+  get partitions(): Array<TxnOffsetCommitRequestPartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<TxnOffsetCommitRequestPartition>();
+    return changetype<Array<TxnOffsetCommitRequestPartition>>(v);
+  }
+  set partitions(v: Array<TxnOffsetCommitRequestPartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -140,7 +146,7 @@ export class TxnOffsetCommitRequestTopic {
     }
     {
       const n = r.arrayLength(362504 /* TxnOffsetCommitRequestTopic.Partitions */, version >= 3, false);
-      const a: Array<TxnOffsetCommitRequestPartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<TxnOffsetCommitRequestPartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitRequestPartition();
         e.read(r, version);
@@ -166,10 +172,11 @@ export class TxnOffsetCommitRequestTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TxnOffsetCommitRequestPartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -230,7 +237,7 @@ export class TxnOffsetCommitRequestTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<TxnOffsetCommitRequestPartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -251,7 +258,13 @@ export class TxnOffsetCommitRequestData extends Message {
   /** The unique identifier of the consumer instance provided by end user. (versions 3+, nullable 3+) */
   groupInstanceId: string | null = null;
   /** Each topic that we want to commit offsets for. (versions 0+) */
-  topics: Array<TxnOffsetCommitRequestTopic> = new Array<TxnOffsetCommitRequestTopic>();
+  _topics: Array<TxnOffsetCommitRequestTopic> | null = null;
+  get topics(): Array<TxnOffsetCommitRequestTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TxnOffsetCommitRequestTopic>();
+    return changetype<Array<TxnOffsetCommitRequestTopic>>(v);
+  }
+  set topics(v: Array<TxnOffsetCommitRequestTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -279,7 +292,7 @@ export class TxnOffsetCommitRequestData extends Message {
     }
     {
       const n = r.arrayLength(363530 /* TxnOffsetCommitRequestData.Topics */, version >= 3, false);
-      const a: Array<TxnOffsetCommitRequestTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TxnOffsetCommitRequestTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitRequestTopic();
         e.read(r, version);
@@ -328,10 +341,11 @@ export class TxnOffsetCommitRequestData extends Message {
     }
     if (!(version >= 3) && !(this.groupInstanceId == null)) w.fail(363716 /* TxnOffsetCommitRequestData.GroupInstanceId */, "non-default value at version " + version.toString());
     {
-      const a = this.topics;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TxnOffsetCommitRequestTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -432,7 +446,7 @@ export class TxnOffsetCommitRequestData extends Message {
         && (this.generationIdOrMemberEpoch == -1)
         && (this.memberId == "")
         && (this.groupInstanceId == null)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TxnOffsetCommitRequestTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -91,7 +91,13 @@ export class TxnOffsetCommitResponseTopic {
   /** The topic ID. (versions 6+) */
   topicId: Uuid = Uuid.ZERO;
   /** The responses for each partition in the topic. (versions 0+) */
-  partitions: Array<TxnOffsetCommitResponsePartition> = new Array<TxnOffsetCommitResponsePartition>();
+  _partitions: Array<TxnOffsetCommitResponsePartition> | null = null;
+  get partitions(): Array<TxnOffsetCommitResponsePartition> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<TxnOffsetCommitResponsePartition>();
+    return changetype<Array<TxnOffsetCommitResponsePartition>>(v);
+  }
+  set partitions(v: Array<TxnOffsetCommitResponsePartition>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -104,7 +110,7 @@ export class TxnOffsetCommitResponseTopic {
     }
     {
       const n = r.arrayLength(365576 /* TxnOffsetCommitResponseTopic.Partitions */, version >= 3, false);
-      const a: Array<TxnOffsetCommitResponsePartition> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<TxnOffsetCommitResponsePartition> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitResponsePartition();
         e.read(r, version);
@@ -130,10 +136,11 @@ export class TxnOffsetCommitResponseTopic {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TxnOffsetCommitResponsePartition>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -194,7 +201,7 @@ export class TxnOffsetCommitResponseTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<TxnOffsetCommitResponsePartition>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -203,7 +210,13 @@ export class TxnOffsetCommitResponseData extends Message {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: i32 = 0;
   /** The responses for each topic. (versions 0+) */
-  topics: Array<TxnOffsetCommitResponseTopic> = new Array<TxnOffsetCommitResponseTopic>();
+  _topics: Array<TxnOffsetCommitResponseTopic> | null = null;
+  get topics(): Array<TxnOffsetCommitResponseTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TxnOffsetCommitResponseTopic>();
+    return changetype<Array<TxnOffsetCommitResponseTopic>>(v);
+  }
+  set topics(v: Array<TxnOffsetCommitResponseTopic>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -213,7 +226,7 @@ export class TxnOffsetCommitResponseData extends Message {
     }
     {
       const n = r.arrayLength(366602 /* TxnOffsetCommitResponseData.Topics */, version >= 3, false);
-      const a: Array<TxnOffsetCommitResponseTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TxnOffsetCommitResponseTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TxnOffsetCommitResponseTopic();
         e.read(r, version);
@@ -236,10 +249,11 @@ export class TxnOffsetCommitResponseData extends Message {
       w.int32(this.throttleTimeMs);
     }
     {
-      const a = this.topics;
-      w.length(a.length, version >= 3, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, version >= 3, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TxnOffsetCommitResponseTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -292,7 +306,7 @@ export class TxnOffsetCommitResponseData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TxnOffsetCommitResponseTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -123,7 +123,13 @@ export class UpdateFeaturesRequestData extends Message {
   /** How long to wait in milliseconds before timing out the request. (versions 0+) */
   timeoutMs: i32 = 60000;
   /** The list of updates to finalized features. (versions 0+) */
-  featureUpdates: Array<FeatureUpdateKey> = new Array<FeatureUpdateKey>();
+  _featureUpdates: Array<FeatureUpdateKey> | null = null;
+  get featureUpdates(): Array<FeatureUpdateKey> {
+    let v = this._featureUpdates;
+    if (v == null) this._featureUpdates = v = new Array<FeatureUpdateKey>();
+    return changetype<Array<FeatureUpdateKey>>(v);
+  }
+  set featureUpdates(v: Array<FeatureUpdateKey>) { this._featureUpdates = v; }
   /** True if we should validate the request, but not perform the upgrade or downgrade. (versions 1+) */
   validateOnly: bool = false;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -135,7 +141,7 @@ export class UpdateFeaturesRequestData extends Message {
     }
     {
       const n = r.arrayLength(373144 /* UpdateFeaturesRequestData.FeatureUpdates */, true, false);
-      const a: Array<FeatureUpdateKey> | null = n < 0 ? null : emptied(this.featureUpdates);
+      const a: Array<FeatureUpdateKey> | null = n < 0 || (n == 0 && this._featureUpdates == null) ? null : emptied(this.featureUpdates);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new FeatureUpdateKey();
         e.read(r, version);
@@ -161,10 +167,11 @@ export class UpdateFeaturesRequestData extends Message {
       w.int32(this.timeoutMs);
     }
     {
-      const a = this.featureUpdates;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._featureUpdates;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<FeatureUpdateKey>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -228,7 +235,7 @@ export class UpdateFeaturesRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.timeoutMs == 60000)
-        && (this.featureUpdates.length == 0)
+        && (this._featureUpdates == null || changetype<Array<FeatureUpdateKey>>(this._featureUpdates).length == 0)
         && (this.validateOnly == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

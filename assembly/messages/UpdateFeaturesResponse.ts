@@ -113,7 +113,13 @@ export class UpdateFeaturesResponseData extends Message {
   /** The top-level error message, or `null` if there was no top-level error. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** Results for each feature update. (versions 0-1) */
-  results: Array<UpdatableFeatureResult> = new Array<UpdatableFeatureResult>();
+  _results: Array<UpdatableFeatureResult> | null = null;
+  get results(): Array<UpdatableFeatureResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<UpdatableFeatureResult>();
+    return changetype<Array<UpdatableFeatureResult>>(v);
+  }
+  set results(v: Array<UpdatableFeatureResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -129,7 +135,7 @@ export class UpdateFeaturesResponseData extends Message {
     }
     if (version <= 1) {
       const n = r.arrayLength(374846 /* UpdateFeaturesResponseData.Results */, true, false);
-      const a: Array<UpdatableFeatureResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<UpdatableFeatureResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new UpdatableFeatureResult();
         e.read(r, version);
@@ -162,10 +168,11 @@ export class UpdateFeaturesResponseData extends Message {
       }
     }
     if (version <= 1) {
-      const a = this.results;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<UpdatableFeatureResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -234,7 +241,7 @@ export class UpdateFeaturesResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.results.length == 0)
+        && (this._results == null || changetype<Array<UpdatableFeatureResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -185,9 +185,21 @@ export class UpdateRaftVoterRequestData extends Message {
   /** The directory id of the voter getting updated in the topic partition. (versions 0+) */
   voterDirectoryId: Uuid = Uuid.ZERO;
   /** The endpoint that can be used to communicate with the leader. (versions 0+) */
-  listeners: Array<Listener> = new Array<Listener>();
+  _listeners: Array<Listener> | null = null;
+  get listeners(): Array<Listener> {
+    let v = this._listeners;
+    if (v == null) this._listeners = v = new Array<Listener>();
+    return changetype<Array<Listener>>(v);
+  }
+  set listeners(v: Array<Listener>) { this._listeners = v; }
   /** The range of versions of the protocol that the replica supports. (versions 0+) */
-  kRaftVersionFeature: KRaftVersionFeature = new KRaftVersionFeature();
+  _kRaftVersionFeature: KRaftVersionFeature | null = null;
+  get kRaftVersionFeature(): KRaftVersionFeature {
+    let v = this._kRaftVersionFeature;
+    if (v == null) this._kRaftVersionFeature = v = new KRaftVersionFeature();
+    return changetype<KRaftVersionFeature>(v);
+  }
+  set kRaftVersionFeature(v: KRaftVersionFeature) { this._kRaftVersionFeature = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -206,7 +218,7 @@ export class UpdateRaftVoterRequestData extends Message {
     }
     {
       const n = r.arrayLength(376860 /* UpdateRaftVoterRequestData.Listeners */, true, false);
-      const a: Array<Listener> | null = n < 0 ? null : emptied(this.listeners);
+      const a: Array<Listener> | null = n < 0 || (n == 0 && this._listeners == null) ? null : emptied(this.listeners);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new Listener();
         e.read(r, version);
@@ -245,10 +257,11 @@ export class UpdateRaftVoterRequestData extends Message {
       w.uuid(this.voterDirectoryId);
     }
     {
-      const a = this.listeners;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._listeners;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<Listener>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -341,8 +354,8 @@ export class UpdateRaftVoterRequestData extends Message {
         && (this.currentLeaderEpoch == 0)
         && (this.voterId == 0)
         && (this.voterDirectoryId.isZero())
-        && (this.listeners.length == 0)
-        && (this.kRaftVersionFeature.isDefault())
+        && (this._listeners == null || changetype<Array<Listener>>(this._listeners).length == 0)
+        && (this._kRaftVersionFeature == null || changetype<KRaftVersionFeature>(this._kRaftVersionFeature).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

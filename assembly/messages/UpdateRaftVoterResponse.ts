@@ -123,7 +123,13 @@ export class UpdateRaftVoterResponseData extends Message {
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: i16 = 0;
   /** Details of the current Raft cluster leader. (versions 0+, tag 0 in 0+) */
-  currentLeader: CurrentLeader = new CurrentLeader();
+  _currentLeader: CurrentLeader | null = null;
+  get currentLeader(): CurrentLeader {
+    let v = this._currentLeader;
+    if (v == null) this._currentLeader = v = new CurrentLeader();
+    return changetype<CurrentLeader>(v);
+  }
+  set currentLeader(v: CurrentLeader) { this._currentLeader = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -161,10 +167,10 @@ export class UpdateRaftVoterResponseData extends Message {
     {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
-      if (!(this.currentLeader.isDefault())) count++;
+      if (!(this._currentLeader == null || changetype<CurrentLeader>(this._currentLeader).isDefault())) count++;
       w.uvarint(<u32>count);
       let u = 0;
-      if (!(this.currentLeader.isDefault())) {
+      if (!(this._currentLeader == null || changetype<CurrentLeader>(this._currentLeader).isDefault())) {
         u = w.rawTaggedBefore(unknown, u, 0);
         const t = new Writer(16);
         this.currentLeader.write(t, version);
@@ -185,7 +191,7 @@ export class UpdateRaftVoterResponseData extends Message {
       j.key("errorCode");
       j.int(<i64>this.errorCode);
     }
-    if (!(this.currentLeader.isDefault())) {
+    if (!(this._currentLeader == null || changetype<CurrentLeader>(this._currentLeader).isDefault())) {
       j.key("currentLeader");
       this.currentLeader.writeJson(j, version);
     }
@@ -220,7 +226,7 @@ export class UpdateRaftVoterResponseData extends Message {
   isDefault(): bool {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
-        && (this.currentLeader.isDefault())
+        && (this._currentLeader == null || changetype<CurrentLeader>(this._currentLeader).isDefault())
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

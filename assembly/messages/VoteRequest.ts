@@ -186,7 +186,13 @@ export class TopicData {
   /** The topic name. (versions 0+) */
   topicName: string = "";
   /** The partition data. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -196,7 +202,7 @@ export class TopicData {
     }
     {
       const n = r.arrayLength(32776 /* TopicData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -219,10 +225,11 @@ export class TopicData {
       w.string(this.topicName, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -275,7 +282,7 @@ export class TopicData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicName == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -286,7 +293,13 @@ export class VoteRequestData extends Message {
   /** The replica id of the voter receiving the request. (versions 1+) */
   voterId: i32 = -1;
   /** The topic data. (versions 0+) */
-  topics: Array<TopicData> = new Array<TopicData>();
+  _topics: Array<TopicData> | null = null;
+  get topics(): Array<TopicData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<TopicData>();
+    return changetype<Array<TopicData>>(v);
+  }
+  set topics(v: Array<TopicData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -299,7 +312,7 @@ export class VoteRequestData extends Message {
     }
     {
       const n = r.arrayLength(379914 /* VoteRequestData.Topics */, true, false);
-      const a: Array<TopicData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<TopicData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new TopicData();
         e.read(r, version);
@@ -329,10 +342,11 @@ export class VoteRequestData extends Message {
       w.int32(this.voterId);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<TopicData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -393,7 +407,7 @@ export class VoteRequestData extends Message {
   isDefault(): bool {
     return (this.clusterId == null)
         && (this.voterId == -1)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<TopicData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

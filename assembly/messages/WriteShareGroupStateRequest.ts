@@ -129,7 +129,13 @@ export class PartitionData {
   /** The number of offsets greater than or equal to share-partition start offset for which delivery has been completed. (versions 1+) */
   deliveryCompleteCount: i32 = -1;
   /** The state batches for the share-partition. (versions 0+) */
-  stateBatches: Array<StateBatch> = new Array<StateBatch>();
+  _stateBatches: Array<StateBatch> | null = null;
+  get stateBatches(): Array<StateBatch> {
+    let v = this._stateBatches;
+    if (v == null) this._stateBatches = v = new Array<StateBatch>();
+    return changetype<Array<StateBatch>>(v);
+  }
+  set stateBatches(v: Array<StateBatch>) { this._stateBatches = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -151,7 +157,7 @@ export class PartitionData {
     }
     {
       const n = r.arrayLength(32088 /* PartitionData.StateBatches */, true, false);
-      const a: Array<StateBatch> | null = n < 0 ? null : emptied(this.stateBatches);
+      const a: Array<StateBatch> | null = n < 0 || (n == 0 && this._stateBatches == null) ? null : emptied(this.stateBatches);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new StateBatch();
         e.read(r, version);
@@ -186,10 +192,11 @@ export class PartitionData {
       w.int32(this.deliveryCompleteCount);
     }
     {
-      const a = this.stateBatches;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._stateBatches;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<StateBatch>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -274,7 +281,7 @@ export class PartitionData {
         && (this.leaderEpoch == 0)
         && (this.startOffset == 0)
         && (this.deliveryCompleteCount == -1)
-        && (this.stateBatches.length == 0)
+        && (this._stateBatches == null || changetype<Array<StateBatch>>(this._stateBatches).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -283,7 +290,13 @@ export class WriteStateData {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The data for the partitions. (versions 0+) */
-  partitions: Array<PartitionData> = new Array<PartitionData>();
+  _partitions: Array<PartitionData> | null = null;
+  get partitions(): Array<PartitionData> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionData>();
+    return changetype<Array<PartitionData>>(v);
+  }
+  set partitions(v: Array<PartitionData>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -293,7 +306,7 @@ export class WriteStateData {
     }
     {
       const n = r.arrayLength(381960 /* WriteStateData.Partitions */, true, false);
-      const a: Array<PartitionData> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionData> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionData();
         e.read(r, version);
@@ -316,10 +329,11 @@ export class WriteStateData {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -372,7 +386,7 @@ export class WriteStateData {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionData>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -381,7 +395,13 @@ export class WriteShareGroupStateRequestData extends Message {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The data for the topics. (versions 0+) */
-  topics: Array<WriteStateData> = new Array<WriteStateData>();
+  _topics: Array<WriteStateData> | null = null;
+  get topics(): Array<WriteStateData> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<WriteStateData>();
+    return changetype<Array<WriteStateData>>(v);
+  }
+  set topics(v: Array<WriteStateData>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -391,7 +411,7 @@ export class WriteShareGroupStateRequestData extends Message {
     }
     {
       const n = r.arrayLength(382986 /* WriteShareGroupStateRequestData.Topics */, true, false);
-      const a: Array<WriteStateData> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<WriteStateData> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WriteStateData();
         e.read(r, version);
@@ -414,10 +434,11 @@ export class WriteShareGroupStateRequestData extends Message {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WriteStateData>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -470,7 +491,7 @@ export class WriteShareGroupStateRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<WriteStateData>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -109,7 +109,13 @@ export class WriteStateResult {
   /** The topic identifier. (versions 0+) */
   topicId: Uuid = Uuid.ZERO;
   /** The results for the partitions. (versions 0+) */
-  partitions: Array<PartitionResult> = new Array<PartitionResult>();
+  _partitions: Array<PartitionResult> | null = null;
+  get partitions(): Array<PartitionResult> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<PartitionResult>();
+    return changetype<Array<PartitionResult>>(v);
+  }
+  set partitions(v: Array<PartitionResult>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -119,7 +125,7 @@ export class WriteStateResult {
     }
     {
       const n = r.arrayLength(384008 /* WriteStateResult.Partitions */, true, false);
-      const a: Array<PartitionResult> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<PartitionResult> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new PartitionResult();
         e.read(r, version);
@@ -142,10 +148,11 @@ export class WriteStateResult {
       w.uuid(this.topicId);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<PartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -198,21 +205,27 @@ export class WriteStateResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.topicId.isZero())
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<PartitionResult>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class WriteShareGroupStateResponseData extends Message {
   /** The write results. (versions 0+) */
-  results: Array<WriteStateResult> = new Array<WriteStateResult>();
+  _results: Array<WriteStateResult> | null = null;
+  get results(): Array<WriteStateResult> {
+    let v = this._results;
+    if (v == null) this._results = v = new Array<WriteStateResult>();
+    return changetype<Array<WriteStateResult>>(v);
+  }
+  set results(v: Array<WriteStateResult>) { this._results = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(385086 /* WriteShareGroupStateResponseData.Results */, true, false);
-      const a: Array<WriteStateResult> | null = n < 0 ? null : emptied(this.results);
+      const a: Array<WriteStateResult> | null = n < 0 || (n == 0 && this._results == null) ? null : emptied(this.results);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WriteStateResult();
         e.read(r, version);
@@ -232,10 +245,11 @@ export class WriteShareGroupStateResponseData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.results;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._results;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WriteStateResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -280,7 +294,7 @@ export class WriteShareGroupStateResponseData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.results.length == 0)
+    return (this._results == null || changetype<Array<WriteStateResult>>(this._results).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

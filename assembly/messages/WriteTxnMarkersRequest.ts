@@ -15,7 +15,13 @@ export class WritableTxnMarkerTopic {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The indexes of the partitions to write transaction markers for. (versions 0+) */
-  partitionIndexes: Array<i32> = new Array<i32>();
+  _partitionIndexes: Array<i32> | null = null;
+  get partitionIndexes(): Array<i32> {
+    let v = this._partitionIndexes;
+    if (v == null) this._partitionIndexes = v = new Array<i32>();
+    return changetype<Array<i32>>(v);
+  }
+  set partitionIndexes(v: Array<i32>) { this._partitionIndexes = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -25,7 +31,7 @@ export class WritableTxnMarkerTopic {
     }
     {
       const n = r.arrayLength(386257 /* WritableTxnMarkerTopic.PartitionIndexes */, true, false);
-      const a: Array<i32> | null = n < 0 ? null : emptied(this.partitionIndexes);
+      const a: Array<i32> | null = n < 0 || (n == 0 && this._partitionIndexes == null) ? null : emptied(this.partitionIndexes);
       for (let i = 0; i < n && !r.failed; i++) {
         changetype<Array<i32>>(a).push(r.int32(386257 /* WritableTxnMarkerTopic.PartitionIndexes */));
       }
@@ -46,10 +52,11 @@ export class WritableTxnMarkerTopic {
       w.string(this.name, true);
     }
     {
-      const a = this.partitionIndexes;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitionIndexes;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<i32>>(a)[i]);
         w.int32(e);
       }
     }
@@ -100,7 +107,7 @@ export class WritableTxnMarkerTopic {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitionIndexes.length == 0)
+        && (this._partitionIndexes == null || changetype<Array<i32>>(this._partitionIndexes).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -113,7 +120,13 @@ export class WritableTxnMarker {
   /** The result of the transaction to write to the partitions (false = ABORT, true = COMMIT). (versions 0+) */
   transactionResult: bool = false;
   /** Each topic that we want to write transaction marker(s) for. (versions 0+) */
-  topics: Array<WritableTxnMarkerTopic> = new Array<WritableTxnMarkerTopic>();
+  _topics: Array<WritableTxnMarkerTopic> | null = null;
+  get topics(): Array<WritableTxnMarkerTopic> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<WritableTxnMarkerTopic>();
+    return changetype<Array<WritableTxnMarkerTopic>>(v);
+  }
+  set topics(v: Array<WritableTxnMarkerTopic>) { this._topics = v; }
   /** Epoch associated with the transaction state partition hosted by this transaction coordinator. (versions 0+) */
   coordinatorEpoch: i32 = 0;
   /** Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2 etc. (versions 2+) */
@@ -133,7 +146,7 @@ export class WritableTxnMarker {
     }
     {
       const n = r.arrayLength(387082 /* WritableTxnMarker.Topics */, true, false);
-      const a: Array<WritableTxnMarkerTopic> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<WritableTxnMarkerTopic> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerTopic();
         e.read(r, version);
@@ -168,10 +181,11 @@ export class WritableTxnMarker {
       w.bool(this.transactionResult);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WritableTxnMarkerTopic>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -260,7 +274,7 @@ export class WritableTxnMarker {
     return (this.producerId == 0)
         && (this.producerEpoch == 0)
         && (this.transactionResult == false)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<WritableTxnMarkerTopic>>(this._topics).length == 0)
         && (this.coordinatorEpoch == 0)
         && (this.transactionVersion == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
@@ -269,14 +283,20 @@ export class WritableTxnMarker {
 
 export class WriteTxnMarkersRequestData extends Message {
   /** The transaction markers to be written. (versions 0+) */
-  markers: Array<WritableTxnMarker> = new Array<WritableTxnMarker>();
+  _markers: Array<WritableTxnMarker> | null = null;
+  get markers(): Array<WritableTxnMarker> {
+    let v = this._markers;
+    if (v == null) this._markers = v = new Array<WritableTxnMarker>();
+    return changetype<Array<WritableTxnMarker>>(v);
+  }
+  set markers(v: Array<WritableTxnMarker>) { this._markers = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(388511 /* WriteTxnMarkersRequestData.Markers */, true, false);
-      const a: Array<WritableTxnMarker> | null = n < 0 ? null : emptied(this.markers);
+      const a: Array<WritableTxnMarker> | null = n < 0 || (n == 0 && this._markers == null) ? null : emptied(this.markers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarker();
         e.read(r, version);
@@ -296,10 +316,11 @@ export class WriteTxnMarkersRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.markers;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._markers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WritableTxnMarker>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -344,7 +365,7 @@ export class WriteTxnMarkersRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.markers.length == 0)
+    return (this._markers == null || changetype<Array<WritableTxnMarker>>(this._markers).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

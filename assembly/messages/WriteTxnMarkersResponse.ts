@@ -89,7 +89,13 @@ export class WritableTxnMarkerTopicResult {
   /** The topic name. (versions 0+) */
   name: string = "";
   /** The results by partition. (versions 0+) */
-  partitions: Array<WritableTxnMarkerPartitionResult> = new Array<WritableTxnMarkerPartitionResult>();
+  _partitions: Array<WritableTxnMarkerPartitionResult> | null = null;
+  get partitions(): Array<WritableTxnMarkerPartitionResult> {
+    let v = this._partitions;
+    if (v == null) this._partitions = v = new Array<WritableTxnMarkerPartitionResult>();
+    return changetype<Array<WritableTxnMarkerPartitionResult>>(v);
+  }
+  set partitions(v: Array<WritableTxnMarkerPartitionResult>) { this._partitions = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,7 +105,7 @@ export class WritableTxnMarkerTopicResult {
     }
     {
       const n = r.arrayLength(390152 /* WritableTxnMarkerTopicResult.Partitions */, true, false);
-      const a: Array<WritableTxnMarkerPartitionResult> | null = n < 0 ? null : emptied(this.partitions);
+      const a: Array<WritableTxnMarkerPartitionResult> | null = n < 0 || (n == 0 && this._partitions == null) ? null : emptied(this.partitions);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerPartitionResult();
         e.read(r, version);
@@ -122,10 +128,11 @@ export class WritableTxnMarkerTopicResult {
       w.string(this.name, true);
     }
     {
-      const a = this.partitions;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._partitions;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WritableTxnMarkerPartitionResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -178,7 +185,7 @@ export class WritableTxnMarkerTopicResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.name == "")
-        && (this.partitions.length == 0)
+        && (this._partitions == null || changetype<Array<WritableTxnMarkerPartitionResult>>(this._partitions).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -187,7 +194,13 @@ export class WritableTxnMarkerResult {
   /** The current producer ID in use by the transactional ID. (versions 0+) */
   producerId: i64 = 0;
   /** The results by topic. (versions 0+) */
-  topics: Array<WritableTxnMarkerTopicResult> = new Array<WritableTxnMarkerTopicResult>();
+  _topics: Array<WritableTxnMarkerTopicResult> | null = null;
+  get topics(): Array<WritableTxnMarkerTopicResult> {
+    let v = this._topics;
+    if (v == null) this._topics = v = new Array<WritableTxnMarkerTopicResult>();
+    return changetype<Array<WritableTxnMarkerTopicResult>>(v);
+  }
+  set topics(v: Array<WritableTxnMarkerTopicResult>) { this._topics = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -197,7 +210,7 @@ export class WritableTxnMarkerResult {
     }
     {
       const n = r.arrayLength(391178 /* WritableTxnMarkerResult.Topics */, true, false);
-      const a: Array<WritableTxnMarkerTopicResult> | null = n < 0 ? null : emptied(this.topics);
+      const a: Array<WritableTxnMarkerTopicResult> | null = n < 0 || (n == 0 && this._topics == null) ? null : emptied(this.topics);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerTopicResult();
         e.read(r, version);
@@ -220,10 +233,11 @@ export class WritableTxnMarkerResult {
       w.int64(this.producerId);
     }
     {
-      const a = this.topics;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._topics;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WritableTxnMarkerTopicResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -276,21 +290,27 @@ export class WritableTxnMarkerResult {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.producerId == 0)
-        && (this.topics.length == 0)
+        && (this._topics == null || changetype<Array<WritableTxnMarkerTopicResult>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
 
 export class WriteTxnMarkersResponseData extends Message {
   /** The results for writing makers. (versions 0+) */
-  markers: Array<WritableTxnMarkerResult> = new Array<WritableTxnMarkerResult>();
+  _markers: Array<WritableTxnMarkerResult> | null = null;
+  get markers(): Array<WritableTxnMarkerResult> {
+    let v = this._markers;
+    if (v == null) this._markers = v = new Array<WritableTxnMarkerResult>();
+    return changetype<Array<WritableTxnMarkerResult>>(v);
+  }
+  set markers(v: Array<WritableTxnMarkerResult>) { this._markers = v; }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
   read(r: Reader, version: i16): void {
     {
       const n = r.arrayLength(392607 /* WriteTxnMarkersResponseData.Markers */, true, false);
-      const a: Array<WritableTxnMarkerResult> | null = n < 0 ? null : emptied(this.markers);
+      const a: Array<WritableTxnMarkerResult> | null = n < 0 || (n == 0 && this._markers == null) ? null : emptied(this.markers);
       for (let i = 0; i < n && !r.failed; i++) {
         const e = new WritableTxnMarkerResult();
         e.read(r, version);
@@ -310,10 +330,11 @@ export class WriteTxnMarkersResponseData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.markers;
-      w.length(a.length, true, true);
-      for (let i = 0; i < a.length; i++) {
-        const e = unchecked(a[i]);
+      const a = this._markers;
+      const n = a == null ? 0 : a.length;
+      w.length(n, true, true);
+      for (let i = 0; i < n; i++) {
+        const e = unchecked(changetype<Array<WritableTxnMarkerResult>>(a)[i]);
         e.write(w, version);
       }
     }
@@ -358,7 +379,7 @@ export class WriteTxnMarkersResponseData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.markers.length == 0)
+    return (this._markers == null || changetype<Array<WritableTxnMarkerResult>>(this._markers).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

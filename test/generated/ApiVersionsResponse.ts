@@ -121,11 +121,11 @@ export function entitiesApiVersionsResponseData(m: ApiVersionsResponseData, vers
     const a = m.apiKeys;
     for (let i = 0; i < a.length; i++) entitiesApiVersion(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 3 && !(m.supportedFeatures.length == 0)) {
+  if (version >= 3 && !(m._supportedFeatures == null || changetype<Array<SupportedFeatureKey>>(m._supportedFeatures).length == 0)) {
     const a = m.supportedFeatures;
     for (let i = 0; i < a.length; i++) entitiesSupportedFeatureKey(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 3 && !(m.finalizedFeatures.length == 0)) {
+  if (version >= 3 && !(m._finalizedFeatures == null || changetype<Array<FinalizedFeatureKey>>(m._finalizedFeatures).length == 0)) {
     const a = m.finalizedFeatures;
     for (let i = 0; i < a.length; i++) entitiesFinalizedFeatureKey(unchecked(a[i]), version, e, parent);
   }

@@ -121,7 +121,7 @@ export function entitiesEndQuorumEpochResponseData(m: EndQuorumEpochResponseData
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 1 && !(m.nodeEndpoints.length == 0)) {
+  if (version >= 1 && !(m._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(m._nodeEndpoints).length == 0)) {
     const a = m.nodeEndpoints;
     for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
   }

@@ -219,7 +219,7 @@ export function entitiesFetchRequestData(m: FetchRequestData, version: i16, e: E
     const a = m.forgottenTopicsData;
     for (let i = 0; i < a.length; i++) entitiesForgottenTopic(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 15 && !(m.replicaState.isDefault())) {
+  if (version >= 15 && !(m._replicaState == null || changetype<ReplicaState>(m._replicaState).isDefault())) {
     entitiesReplicaState(m.replicaState, version, e, parent);
   }
 }

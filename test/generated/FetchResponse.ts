@@ -223,13 +223,13 @@ export function entitiesPartitionData(m: PartitionData, version: i16, e: Entitie
   {
     e.add(EntityKind.Records, m.records, anchor);
   }
-  if (version >= 12 && !(m.divergingEpoch.isDefault())) {
+  if (version >= 12 && !(m._divergingEpoch == null || changetype<EpochEndOffset>(m._divergingEpoch).isDefault())) {
     entitiesEpochEndOffset(m.divergingEpoch, version, e, anchor);
   }
-  if (version >= 12 && !(m.currentLeader.isDefault())) {
+  if (version >= 12 && !(m._currentLeader == null || changetype<LeaderIdAndEpoch>(m._currentLeader).isDefault())) {
     entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
   }
-  if (version >= 12 && !(m.snapshotId.isDefault())) {
+  if (version >= 12 && !(m._snapshotId == null || changetype<SnapshotId>(m._snapshotId).isDefault())) {
     entitiesSnapshotId(m.snapshotId, version, e, anchor);
   }
 }
@@ -265,7 +265,7 @@ export function entitiesFetchResponseData(m: FetchResponseData, version: i16, e:
     const a = m.responses;
     for (let i = 0; i < a.length; i++) entitiesFetchableTopicResponse(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 16 && !(m.nodeEndpoints.length == 0)) {
+  if (version >= 16 && !(m._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(m._nodeEndpoints).length == 0)) {
     const a = m.nodeEndpoints;
     for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
   }

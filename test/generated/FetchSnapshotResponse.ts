@@ -152,7 +152,7 @@ export function entitiesPartitionSnapshot(m: PartitionSnapshot, version: i16, e:
   {
     e.add(EntityKind.Records, m.unalignedRecords, anchor);
   }
-  if (!(m.currentLeader.isDefault())) {
+  if (!(m._currentLeader == null || changetype<LeaderIdAndEpoch>(m._currentLeader).isDefault())) {
     entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
   }
 }
@@ -176,7 +176,7 @@ export function entitiesFetchSnapshotResponseData(m: FetchSnapshotResponseData, 
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicSnapshot(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 1 && !(m.nodeEndpoints.length == 0)) {
+  if (version >= 1 && !(m._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(m._nodeEndpoints).length == 0)) {
     const a = m.nodeEndpoints;
     for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
   }

@@ -171,7 +171,7 @@ export function entitiesPartitionProduceResponse(m: PartitionProduceResponse, ve
     const a = m.recordErrors;
     for (let i = 0; i < a.length; i++) entitiesBatchIndexAndErrorMessage(unchecked(a[i]), version, e, anchor);
   }
-  if (version >= 10 && !(m.currentLeader.isDefault())) {
+  if (version >= 10 && !(m._currentLeader == null || changetype<LeaderIdAndEpoch>(m._currentLeader).isDefault())) {
     entitiesLeaderIdAndEpoch(m.currentLeader, version, e, anchor);
   }
 }
@@ -201,7 +201,7 @@ export function entitiesProduceResponseData(m: ProduceResponseData, version: i16
     const a = m.responses;
     for (let i = 0; i < a.length; i++) entitiesTopicProduceResponse(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 10 && !(m.nodeEndpoints.length == 0)) {
+  if (version >= 10 && !(m._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(m._nodeEndpoints).length == 0)) {
     const a = m.nodeEndpoints;
     for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
   }

@@ -50,7 +50,7 @@ export function entitiesCurrentLeader(m: CurrentLeader, version: i16, e: Entitie
 }
 
 export function entitiesUpdateRaftVoterResponseData(m: UpdateRaftVoterResponseData, version: i16, e: Entities, parent: i32): void {
-  if (!(m.currentLeader.isDefault())) {
+  if (!(m._currentLeader == null || changetype<CurrentLeader>(m._currentLeader).isDefault())) {
     entitiesCurrentLeader(m.currentLeader, version, e, parent);
   }
 }

@@ -124,7 +124,7 @@ export function entitiesVoteResponseData(m: VoteResponseData, version: i16, e: E
     const a = m.topics;
     for (let i = 0; i < a.length; i++) entitiesTopicData(unchecked(a[i]), version, e, parent);
   }
-  if (version >= 1 && !(m.nodeEndpoints.length == 0)) {
+  if (version >= 1 && !(m._nodeEndpoints == null || changetype<Array<NodeEndpoint>>(m._nodeEndpoints).length == 0)) {
     const a = m.nodeEndpoints;
     for (let i = 0; i < a.length; i++) entitiesNodeEndpoint(unchecked(a[i]), version, e, parent);
   }
