@@ -88,8 +88,10 @@ export class ByteQueue {
     if (need <= have) return true;
     // Fourfold: a big frame arriving in reads is copied about a third more than its size, not
     // twice; growth stops at the frame's size (limitGrowth), so only a frame cut short wastes.
+    // One append past fourfold (an answer of 2 MB written whole) gets what it needs, not up to
+    // four times that.
     let cap = max(have, FIRST_CAPACITY);
-    while (cap < need) cap = cap < 0x10000000 ? cap << 2 : need;
+    if (cap < need) cap = need > cap << 2 || cap >= 0x10000000 ? need : cap << 2;
     if (cap > this.growLimit) cap = max(need, this.growLimit);
     const b = this.budget;
     if (b != null && !b.take(cap - have)) return false;
