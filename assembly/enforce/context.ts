@@ -184,7 +184,9 @@ export class RequestContext {
     if (!this.explainsRefusals) return code;
     const ext = this.external;
     if (ext != null) {
-      this.deny(resourceTypeName(resourceType) + ":" + name, operationName(operation) + " not allowed (" +
+      // denyOn: deny() would join "TYPE:name" and take it apart again, two copies of a name
+      // that may be 32,000 characters, for each name of a request.
+      this.denyOn(resourceTypeName(resourceType), name, operationName(operation) + " not allowed (" +
         ext.reason(this.session.principal, this.session.host, resourceType, name, operation, false) + ")", code, operationName(operation), "external");
       return code;
     }

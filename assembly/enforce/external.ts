@@ -84,7 +84,9 @@ export class ExternalQuestion {
       this.operation.toString() + (this.anyResource ? "*" : "=") + this.name;
   }
 
-  input(): string {
+  input(): string { return this.inputJson().toString(); }
+
+  inputJson(): JsonWriter {
     const w = new JsonWriter();
     w.beginObject();
     w.key("input");
@@ -118,7 +120,7 @@ export class ExternalQuestion {
     w.endObject();
     w.endObject();
     w.endObject();
-    return w.toString();
+    return w;
   }
 
   describe(): string {
@@ -238,7 +240,7 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     call.bytes = <i64>key.length << 1;
     let body: ArrayBuffer | null = null;
     if (pendingBytes + call.bytes <= PENDING_BYTES || callsByToken.size == 0) {
-      body = String.UTF8.encode(q.input());
+      body = q.inputJson().utf8();
       // The question's JSON and its bytes: garbage once sent, counted towards the next collection.
       noteHeldFrame(body.byteLength * 3);
       call.bytes += <i64>body.byteLength;
