@@ -139,14 +139,7 @@ export function quote(s: string): string {
     else if (c == 0x0a) store<u16>(at, 0x6e, 2); // n
     else if (c == 0x0d) store<u16>(at, 0x72, 2); // r
     else if (c == 0x09) store<u16>(at, 0x74, 2); // t
-    else {
-      // Below 0x20: \u00XX.
-      store<u16>(at, 0x75, 2);
-      store<u16>(at, 0x30, 4);
-      store<u16>(at, 0x30, 6);
-      store<u16>(at, HEX.charCodeAt(c >> 4), 8);
-      store<u16>(at, HEX.charCodeAt(c & 15), 10);
-    }
+    else storeUnicodeEscape(at, c); // below 0x20
     at += <usize>escapedLength(c) << 1;
   }
   store<u16>(at, 0x22);
@@ -169,26 +162,42 @@ export function quoteAscii(s: string, maxChars: i32): string {
   let end = min(s.length, max(0, maxChars));
   if (end > 0 && end < s.length && isHighSurrogate(s.charCodeAt(end - 1))) end--;
   if (plainTo(s, end, true)) return quoted(s, end);
-  const out = new Array<string>();
-  out.push("\"");
-  let start = 0;
+  // Counted, then written in one allocation, as quote() is: a piece per escape was garbage
+  // until the callback ended, thousands for each refused name of control characters audited.
+  let len = 2;
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (isPlainAscii(c)) continue;
-    if (i > start) out.push(s.substring(start, i));
-    start = i + 1;
-    if (c == 0x22) out.push("\\\"");
-    else if (c == 0x5c) out.push("\\\\");
-    else if (isHighSurrogate(c) && i + 1 < end && isLowSurrogate(s.charCodeAt(i + 1))) {
-      out.push(unicodeEscape(c) + unicodeEscape(s.charCodeAt(i + 1)));
+    if (isPlainAscii(c)) len++;
+    else if (c == 0x22 || c == 0x5c) len += 2;
+    else if (pairAt(s, i, end)) {
+      len += 12;
       i++;
-      start = i + 1;
-    } else if (isHighSurrogate(c) || isLowSurrogate(c)) out.push("\\ufffd");
-    else out.push(unicodeEscape(c));
+    } else len += 6;
   }
-  if (start < end) out.push(s.substring(start, end));
-  out.push("\"");
-  return join(out);
+  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  let at = changetype<usize>(out);
+  store<u16>(at, 0x22);
+  at += 2;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (isPlainAscii(c)) {
+      store<u16>(at, <u16>c);
+      at += 2;
+    } else if (c == 0x22 || c == 0x5c) {
+      store<u16>(at, 0x5c);
+      store<u16>(at, <u16>c, 2);
+      at += 4;
+    } else if (pairAt(s, i, end)) {
+      at = storeUnicodeEscape(storeUnicodeEscape(at, c), s.charCodeAt(++i));
+    } else at = storeUnicodeEscape(at, isHighSurrogate(c) || isLowSurrogate(c) ? 0xfffd : c);
+  }
+  store<u16>(at, 0x22);
+  return out;
+}
+
+/** A surrogate pair starts at `i` of `s`, within its first `end` characters. */
+@inline function pairAt(s: string, i: i32, end: i32): bool {
+  return isHighSurrogate(s.charCodeAt(i)) && i + 1 < end && isLowSurrogate(s.charCodeAt(i + 1));
 }
 
 // What needs no escape in quote() and quoteAscii().
@@ -239,6 +248,13 @@ function quoted(s: string, end: i32): string {
 @inline function isHighSurrogate(c: i32): bool { return c >= 0xd800 && c <= 0xdbff; }
 @inline function isLowSurrogate(c: i32): bool { return c >= 0xdc00 && c <= 0xdfff; }
 
-function unicodeEscape(c: i32): string {
-  return "\\u" + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
+/** \uXXXX of `c` (lower-case hex) at `at`, 6 characters; returns where they end. */
+function storeUnicodeEscape(at: usize, c: i32): usize {
+  store<u16>(at, 0x5c);
+  store<u16>(at, 0x75, 2);
+  store<u16>(at, HEX.charCodeAt((c >> 12) & 15), 4);
+  store<u16>(at, HEX.charCodeAt((c >> 8) & 15), 6);
+  store<u16>(at, HEX.charCodeAt((c >> 4) & 15), 8);
+  store<u16>(at, HEX.charCodeAt(c & 15), 10);
+  return at + 12;
 }
