@@ -31,7 +31,9 @@
 #                       names chosen to share a hash bucket costing
 #                       what any names cost (chosen-costs.mjs, counted on filter-work.wasm),
 #                       the garbage of pipelined requests of many small elements counted towards
-#                       the next collection (pipelined-garbage.mjs), a
+#                       the next collection (pipelined-garbage.mjs), one large request of many
+#                       refused entries or long names growing a VM by a bounded multiple of its
+#                       frame (request-memory.mjs), a
 #                       TLS subject's naming linear in its length (subject-costs.mjs), streams
 #                       heartbeats not judging a stored topology's topics again (streams-costs.mjs); the
 #                       oracle sweep, the waits, in-envoy, in-place, in-place-attacks and leader-endpoints again on
@@ -108,6 +110,7 @@ filter-test: deps $(FILTER_WASM_OUT) $(FILTER_TEST_WASM) $(FILTER_STRESS_WASM) $
 	node assembly/filter/testing/wrapped-lengths.mjs $(FILTER_STRESS_WASM)
 	node assembly/filter/testing/chosen-costs.mjs $(FILTER_WORK_WASM)
 	node assembly/filter/testing/pipelined-garbage.mjs $(FILTER_WASM_OUT)
+	node assembly/filter/testing/request-memory.mjs $(FILTER_WASM_OUT)
 	node assembly/filter/testing/subject-costs.mjs $(FILTER_WORK_WASM)
 	node assembly/filter/testing/header-costs.mjs $(FILTER_WORK_WASM)
 	node assembly/filter/testing/streams-costs.mjs $(FILTER_WORK_WASM) $(ORACLE_FRAMES)
