@@ -123,10 +123,8 @@ export function quote(s: string): string {
   if (plainTo(s, n, false)) return quoted(s, n);
   let len = 2;
   for (let i = 0; i < n; i++) len += escapedLength(s.charCodeAt(i));
-  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
-  let at = changetype<usize>(out);
-  store<u16>(at, 0x22);
-  at += 2;
+  const out = openQuote(len);
+  let at = changetype<usize>(out) + 2;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (isPlain(c)) {
@@ -166,32 +164,44 @@ export function quoteAscii(s: string, maxChars: i32): string {
   // until the callback ended, thousands for each refused name of control characters audited.
   let len = 2;
   for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (isPlainAscii(c)) len++;
-    else if (c == 0x22 || c == 0x5c) len += 2;
-    else if (pairAt(s, i, end)) {
+    if (pairAt(s, i, end)) {
       len += 12;
       i++;
-    } else len += 6;
+    } else len += asciiLength(s.charCodeAt(i));
   }
-  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
-  let at = changetype<usize>(out);
-  store<u16>(at, 0x22);
-  at += 2;
+  const out = openQuote(len);
+  let at = changetype<usize>(out) + 2;
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (isPlainAscii(c)) {
-      store<u16>(at, <u16>c);
-      at += 2;
-    } else if (c == 0x22 || c == 0x5c) {
-      store<u16>(at, 0x5c);
-      store<u16>(at, <u16>c, 2);
-      at += 4;
-    } else if (pairAt(s, i, end)) {
-      at = storeUnicodeEscape(storeUnicodeEscape(at, c), s.charCodeAt(++i));
-    } else at = storeUnicodeEscape(at, isHighSurrogate(c) || isLowSurrogate(c) ? 0xfffd : c);
+    if (pairAt(s, i, end)) at = storeUnicodeEscape(storeUnicodeEscape(at, c), s.charCodeAt(++i));
+    else at = storeAscii(at, c);
   }
   store<u16>(at, 0x22);
+  return out;
+}
+
+/** The characters quoteAscii() writes for `c`, not half of a surrogate pair. */
+@inline function asciiLength(c: i32): i32 {
+  if (isPlainAscii(c)) return 1;
+  return c == 0x22 || c == 0x5c ? 2 : 6;
+}
+
+/** `c` (not half of a surrogate pair) as quoteAscii() writes it, at `at`; returns where it ends. */
+function storeAscii(at: usize, c: i32): usize {
+  if (isPlainAscii(c)) {
+    store<u16>(at, <u16>c);
+    return at + 2;
+  }
+  if (c != 0x22 && c != 0x5c) return storeUnicodeEscape(at, isHighSurrogate(c) || isLowSurrogate(c) ? 0xfffd : c);
+  store<u16>(at, 0x5c);
+  store<u16>(at, <u16>c, 2);
+  return at + 4;
+}
+
+/** A string of `len` characters, the first of them the opening quote; the rest to fill. */
+function openQuote(len: i32): string {
+  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  store<u16>(changetype<usize>(out), 0x22);
   return out;
 }
 
@@ -237,9 +247,8 @@ const LANES: u64 = 0x0001_0001_0001_0001;
  * with nothing to escape. An audit line quotes a dozen strings per refusal.
  */
 function quoted(s: string, end: i32): string {
-  const out = changetype<string>(__new(<usize>(end + 2) << 1, idof<string>()));
+  const out = openQuote(end + 2);
   const p = changetype<usize>(out);
-  store<u16>(p, 0x22);
   memory.copy(p + 2, changetype<usize>(s), <usize>end << 1);
   store<u16>(p + (<usize>(end + 1) << 1), 0x22);
   return out;
