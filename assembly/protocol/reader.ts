@@ -82,7 +82,8 @@ export class Reader {
    * Set with a failure that Kafka's own reader may not make: a known tagged field whose value
    * does not fill its size exactly, or whose size runs past the frame. Kafka's generated
    * readers read such a value from the frame and ignore its size, so a broker may read on (and
-   * see other fields than these readers would). Such a frame must never go on unread.
+   * see other fields than these readers would). Or a section of more tagged fields than
+   * Kafka 4.4 reads, which 3.9 reads. Such a frame must never go on unread.
    */
   brokerMayRead: bool = false;
 
@@ -383,6 +384,7 @@ export class Reader {
     }
     if (n > MAX_TAGGED_FIELDS) {
       this.fail(field, n.toString() + " tagged fields, over Kafka's maximum of " + MAX_TAGGED_FIELDS.toString());
+      this.brokerMayRead = true; // a 3.9 broker does: closed under every onDecodeError
       return 0;
     }
     return n == 0 || this.takeElements(n, field) ? n : 0;

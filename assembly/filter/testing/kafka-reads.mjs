@@ -15,7 +15,10 @@
 //      generated readers read the value and ignore the size, so the broker reads on) closes
 //      the connection; bytes no broker reads (a name longer than the frame) still go on;
 //   4. a known tagged field's arrays count against filter.maxRequestElements with the rest of
-//      the request (each had a budget of its own).
+//      the request (each had a budget of its own);
+//   5. a tagged-field section of 10,001 fields, which Kafka 4.4's readers refuse but 3.9's read,
+//      is closed under "pass" too (the codecs refuse it as 4.4 does; it did not go on unjudged
+//      only because a broker may read it); 10,000 goes on as sent.
 // test/e2e/kafka-reads.test.ts shows the broker reading these bytes through real Envoy.
 //
 //   node assembly/filter/testing/kafka-reads.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
@@ -178,6 +181,20 @@ for (const [what, tagged] of [
   c.feed(DOWNSTREAM, sized(Buffer.concat([header(63, 2, 14, true), body])));
   check("4: a BrokerHeartbeat whose two tagged arrays hold 600 ids each, past a limit of 1,000 together, is closed by the limit",
     c.closed && c.output(DOWNSTREAM).length === 0 && /more than 1000 array elements and tagged fields \(filter\.maxRequestElements\)/.test(lastLine(h)), lastLine(h));
+}
+
+// ---- 5. Kafka 4.4's most tagged fields in a section ----
+for (const n of [10000, 10001]) {
+  const { h, c } = connect({ onDecodeError: "pass" });
+  const tags = Buffer.concat([uvarint(n), Buffer.alloc(2 * n).map((_, i) => i % 2 === 0 ? 0x7f : 0)]); // tag 127, empty
+  const plain = metadataV12(15, n === 10000 ? "ok.orders" : "secret");
+  const f = sized(Buffer.concat([plain.subarray(4, plain.length - 1), tags])); // in place of the empty request-level section
+  c.feed(DOWNSTREAM, f);
+  if (n === 10000) check("5: a Metadata of an allowed topic with 10,000 request-level tagged fields goes on as sent", !c.closed && c.output(DOWNSTREAM).equals(f), lastLine(h));
+  else {
+    check("5: ... one of a refused topic with 10,001, under pass, is closed, nothing sent on", c.closed && c.output(DOWNSTREAM).length === 0, lastLine(h));
+    check("5: ... the line says why and that a broker may read it", /10001 tagged fields, over Kafka's maximum of 10000.*\(not passed on under onDecodeError pass: a broker may read it\)/.test(lastLine(h)), lastLine(h));
+  }
 }
 
 function i64be(v) { const b = Buffer.alloc(8); b.writeBigInt64BE(v); return b; }
