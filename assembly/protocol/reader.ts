@@ -49,6 +49,13 @@ export const NO_ELEMENT_LIMIT: i32 = i32.MAX_VALUE;
  * 10000"), and the broker closes the connection. 3.9's read any number.
  */
 export const MAX_TAGGED_FIELDS: i32 = 10000;
+
+/**
+ * The most elements one array may declare: Kafka 4.4's generated readers refuse more ("Tried
+ * to read a collection of size N, which exceeds the maximum allowed size of 1000000"); 3.9's
+ * read any number. filter.maxRequestElements, 200,000 unless raised, closes a request first.
+ */
+export const MAX_ARRAY_ELEMENTS: i32 = 1000000;
 let elementLimit: i32 = NO_ELEMENT_LIMIT;
 let elementLimitReached = false;
 
@@ -82,8 +89,8 @@ export class Reader {
    * Set with a failure that Kafka's own reader may not make: a known tagged field whose value
    * does not fill its size exactly, or whose size runs past the frame. Kafka's generated
    * readers read such a value from the frame and ignore its size, so a broker may read on (and
-   * see other fields than these readers would). Or a section of more tagged fields than
-   * Kafka 4.4 reads, which 3.9 reads. Such a frame must never go on unread.
+   * see other fields than these readers would). Or an array or a tagged-field section larger
+   * than Kafka 4.4 reads, which 3.9 reads. Such a frame must never go on unread.
    */
   brokerMayRead: bool = false;
 
@@ -357,6 +364,11 @@ export class Reader {
     if (!this.checkLength(n, nullable, field) || n < 0) return -1;
     if (n > this.remaining) {
       this.fail(field, "array of " + n.toString() + " elements with only " + this.remaining.toString() + " bytes left");
+      return -1;
+    }
+    if (n > MAX_ARRAY_ELEMENTS) {
+      this.fail(field, "array of " + n.toString() + " elements, over Kafka's maximum of " + MAX_ARRAY_ELEMENTS.toString());
+      this.brokerMayRead = true; // a 3.9 broker does: closed under every onDecodeError
       return -1;
     }
     return n <= 0 || this.takeElements(n, field) ? n : -1;

@@ -18,7 +18,8 @@
 //      the request (each had a budget of its own);
 //   5. a tagged-field section of 10,001 fields, which Kafka 4.4's readers refuse but 3.9's read,
 //      is closed under "pass" too (the codecs refuse it as 4.4 does; it did not go on unjudged
-//      only because a broker may read it); 10,000 goes on as sent.
+//      only because a broker may read it); 10,000 goes on as sent. The same for an array of
+//      1,000,001 elements (Kafka 4.4's most: 1,000,000), under a maxRequestElements raised past it.
 // test/e2e/kafka-reads.test.ts shows the broker reading these bytes through real Envoy.
 //
 //   node assembly/filter/testing/kafka-reads.mjs [build/filter.wasm] [.cache/oracle/frames.jsonl]
@@ -195,6 +196,15 @@ for (const n of [10000, 10001]) {
     check("5: ... one of a refused topic with 10,001, under pass, is closed, nothing sent on", c.closed && c.output(DOWNSTREAM).length === 0, lastLine(h));
     check("5: ... the line says why and that a broker may read it", /10001 tagged fields, over Kafka's maximum of 10000.*\(not passed on under onDecodeError pass: a broker may read it\)/.test(lastLine(h)), lastLine(h));
   }
+}
+
+{
+  // DescribeGroups v5: 1,000,001 empty group ids, a byte each.
+  const n = 1000001;
+  const { h, c } = connect({ onDecodeError: "pass", maxRequestElements: 2000000 });
+  c.feed(DOWNSTREAM, sized(Buffer.concat([header(15, 5, 16, true), uvarint(n + 1), Buffer.alloc(n, 1), Buffer.from([0]), uvarint(0)])));
+  check("5: a DescribeGroups of 1,000,001 group ids, under pass, maxRequestElements 2,000,000, is closed, nothing sent on",
+    c.closed && c.output(DOWNSTREAM).length === 0 && /over Kafka's maximum of 1000000.*a broker may read it/.test(lastLine(h)), lastLine(h));
 }
 
 function i64be(v) { const b = Buffer.alloc(8); b.writeBigInt64BE(v); return b; }
