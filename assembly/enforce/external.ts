@@ -19,14 +19,13 @@
 // The answer: {"result": true | false} or {"result": {"allowed": true | false, "reason": "..."}};
 // no "result" (OPA's answer when the rule is undefined), or a result object without "allowed", is a denial.
 
-import { JsonWriter } from "../json/writer";
+import { Utf8Json } from "../json/utf8-writer";
 import { parseJson, JsonKind } from "../json/value";
-import { httpCall, httpCallResponseHeader, readBuffer, BufferTypeValues, actOnContext, nowNs, printable } from "../runtime/host";
+import { httpCall, httpCallResponseHeader, readBuffer, BufferTypeValues, actOnContext, nowNs, printable, printableJoined } from "../runtime/host";
 import { warnBounded } from "./warnings";
 import { resumeRequests } from "../filter/seam";
 import { resourceTypeName, operationName } from "../policy/acl";
 import { count } from "./observe";
-import { noteHeldFrame } from "../runtime/collect";
 
 /** How long a failed call's outcome (failOpen) stands before the question is asked again. */
 const FAILURE_HOLD_MS: i64 = 1000;
@@ -76,70 +75,88 @@ export class ExternalQuestion {
     readonly anyResource: bool,
   ) {}
 
+  // Made once per question: asked, then explained (reason, decisionOf), it is one key, not
+  // one copy of a name of up to 32,767 characters per look-up.
+  private keyText: string | null = null;
+
   key(): string {
+    const made = this.keyText;
+    if (made != null) return made;
     // Length-prefixed: no value can pass for another's boundary.
     // The destination too: listeners sharing a plugin name share a VM, and the service is told
     // which address was reached (its policy may decide on it).
-    return this.root.toString() + "/" + part(this.listener) + part(this.destination) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
+    const k = this.root.toString() + "/" + part(this.listener) + part(this.destination) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
       this.operation.toString() + (this.anyResource ? "*" : "=") + this.name;
+    this.keyText = k;
+    return k;
   }
 
-  input(): string { return this.inputJson().toString(); }
+  /** Whether this is the question of these values (of the same root, listener and destination). */
+  @inline asks(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): bool {
+    return this.resourceType == resourceType && this.operation == operation && this.anyResource == anyResource &&
+      this.name == name && this.principal == principal && this.host == host;
+  }
 
-  inputJson(): JsonWriter {
-    const w = new JsonWriter();
-    w.beginObject();
-    w.key("input");
-    w.beginObject();
-    w.key("attributes");
-    w.beginObject();
-    w.key("source");
-    w.beginObject();
+  /** The JSON body's length in bytes, counted without writing it. */
+  bodyLength(): usize {
+    const w = new Utf8Json();
+    this.writeInput(w);
+    return w.length;
+  }
+
+  /** Writes the JSON body at `out`, which has room for bodyLength() bytes. */
+  writeBody(out: usize): void { this.writeInput(new Utf8Json(out)); }
+
+  /** The JSON body, in a buffer of its own. */
+  body(): ArrayBuffer {
+    const out = new ArrayBuffer(<i32>this.bodyLength());
+    this.writeBody(changetype<usize>(out));
+    return out;
+  }
+
+  /** The JSON body as text (the specs'). */
+  input(): string { return String.UTF8.decode(this.body()); }
+
+  // Written as UTF-8 directly (json/utf8-writer.ts), as JsonWriter would write it; run twice,
+  // counting, then writing.
+  private writeInput(w: Utf8Json): void {
+    w.ascii("{\"input\":{\"attributes\":{\"source\":{");
     socketAddress(w, this.host, -1);
-    w.key("principal"); w.string(this.principal);
-    w.endObject();
-    w.key("destination");
-    w.beginObject();
+    w.ascii(",\"principal\":"); w.string(this.principal);
+    w.ascii("},\"destination\":{");
     const colon = this.destination.lastIndexOf(":");
     const port = colon > 0 ? I32.parseInt(this.destination.substring(colon + 1)) : -1;
     socketAddress(w, colon > 0 ? this.destination.substring(0, colon) : this.destination, port);
-    w.endObject();
-    w.endObject();
-    w.key("kafka");
-    w.beginObject();
-    w.key("principal"); w.string(this.principal);
-    w.key("host"); w.string(this.host);
-    w.key("listener"); w.string(this.listener);
-    w.key("operation"); w.string(operationName(this.operation));
-    w.key("resource");
-    w.beginObject();
-    w.key("type"); w.string(resourceTypeName(this.resourceType));
-    w.key("name"); w.string(this.name);
-    w.key("anyResource"); w.bool(this.anyResource);
-    w.endObject();
-    w.endObject();
-    w.endObject();
-    w.endObject();
-    return w;
+    w.ascii("}},\"kafka\":{\"principal\":"); w.string(this.principal);
+    w.ascii(",\"host\":"); w.string(this.host);
+    w.ascii(",\"listener\":"); w.string(this.listener);
+    w.ascii(",\"operation\":"); w.string(operationName(this.operation));
+    w.ascii(",\"resource\":{\"type\":"); w.string(resourceTypeName(this.resourceType));
+    w.ascii(",\"name\":"); w.string(this.name);
+    w.ascii(",\"anyResource\":"); w.bool(this.anyResource);
+    w.ascii("}}}}");
   }
 
-  describe(): string {
-    return this.principal + " " + operationName(this.operation) + " " + resourceTypeName(this.resourceType) +
-      (this.anyResource ? ":<any>" : ":" + this.name);
+  /**
+   * "principal OPERATION TYPE:name" for a log line, as printable() writes it: cut at `maxChars`
+   * without copying the whole name first (up to 32,767 characters, for a line that keeps 300).
+   */
+  printableDescription(maxChars: i32): string {
+    return printableJoined(this.principal + " " + operationName(this.operation) + " " + resourceTypeName(this.resourceType) +
+      (this.anyResource ? ":<any>" : ":"), this.anyResource ? "" : this.name, maxChars);
   }
 }
 
 function part(s: string): string { return s.length.toString() + ":" + s; }
 
-function socketAddress(w: JsonWriter, address: string, port: i32): void {
-  w.key("address");
-  w.beginObject();
-  w.key("socketAddress");
-  w.beginObject();
-  w.key("address"); w.string(address);
-  if (port >= 0) { w.key("portValue"); w.int(port); }
-  w.endObject();
-  w.endObject();
+function socketAddress(w: Utf8Json, address: string, port: i32): void {
+  w.ascii("\"address\":{\"socketAddress\":{\"address\":");
+  w.string(address);
+  if (port >= 0) {
+    w.ascii(",\"portValue\":");
+    w.int(port);
+  }
+  w.ascii("}}");
 }
 
 export const enum Answer { Allowed = 0, Denied = 1, Pending = 2 }
@@ -235,22 +252,15 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
       return outcome(call, false, "", "over external.maxPendingCalls (" + s.maxPendingCalls.toString() + ") questions in flight", false, false).allowed
         ? Answer.Allowed : Answer.Denied;
     }
-    // The key alone (the body is longer) says whether the question is past the bytes, before
-    // its body is made: garbage then, for each name of a request that fills them.
-    call.bytes = <i64>key.length << 1;
-    let body: ArrayBuffer | null = null;
-    if (pendingBytes + call.bytes <= PENDING_BYTES || callsByToken.size == 0) {
-      body = q.inputJson().utf8();
-      // The question's JSON and its bytes: garbage once sent, counted towards the next collection.
-      noteHeldFrame(body.byteLength * 3);
-      call.bytes += <i64>body.byteLength;
-    }
-    if (body == null || (pendingBytes + call.bytes > PENDING_BYTES && callsByToken.size > 0)) {
+    // Counted before it is written: a question past the bytes is refused without a body made.
+    const length = q.bodyLength();
+    call.bytes = (<i64>key.length << 1) + <i64>length;
+    if (pendingBytes + call.bytes > PENDING_BYTES && callsByToken.size > 0) {
       count("kafka.external.over_pending_limit");
       return outcome(call, false, "", "over " + (PENDING_BYTES >> 20).toString() + " MiB of questions in flight", false, false).allowed
         ? Answer.Allowed : Answer.Denied;
     }
-    if (!send(call, body!, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
+    if (!send(call, length, contextId)) return decided(call, false, "", "the call could not be made").allowed ? Answer.Allowed : Answer.Denied;
     pendingBytes += call.bytes;
     const a = call.asker;
     if (a != null) a.unawaitedCalls++;
@@ -299,14 +309,19 @@ function keep(key: string, d: ExternalDecision, maxEntries: i32): void {
   recentBytes += bytes;
 }
 
-function send(call: Call, body: ArrayBuffer, contextId: u32): bool {
+function send(call: Call, bodyLength: usize, contextId: u32): bool {
   const s = call.settings;
   const headers = [":method", "POST", ":path", s.path, ":authority", s.authority.length > 0 ? s.authority : s.cluster,
     "content-type", "application/json"];
+  // The body is Envoy's once the call is made: freed at once, not garbage until the callback
+  // ends (a request asks a question per name, and a name's body may be 200 KB).
+  const body = heap.alloc(max<usize>(bodyLength, 1));
+  call.question.writeBody(body);
   // The call belongs to the root context: it outlives any one connection, and its answer is
   // delivered to the root (see KafkaRoot.onHttpCallResponse).
   actOnContext(s.rootContextId);
-  const token = httpCall(s.cluster, headers, Uint8Array.wrap(body), <u32>s.timeoutMs);
+  const token = httpCall(s.cluster, headers, body, bodyLength, <u32>s.timeoutMs);
+  heap.free(body);
   actOnContext(contextId);
   if (token == 0) return false;
   count("kafka.external.calls");
@@ -415,7 +430,7 @@ function outcome(call: Call, answeredOk: bool, reason: string, failure: string, 
   } else {
     count("kafka.external.failures");
     if (open) count("kafka.external.failed_open");
-    warnBounded("kafka filter: external decision on " + printable(call.question.describe(), 300) + " failed (" + failure + "): " +
+    warnBounded("kafka filter: external decision on " + call.question.printableDescription(300) + " failed (" + failure + "): " +
       (open ? "allowing (failOpen)" : "denying"));
     d = new ExternalDecision(open, "external service failed (" + failure + "), " + (open ? "failing open" : "failing closed"),
       now + min(<i64>s.cacheTtlMs, FAILURE_HOLD_MS) * 1000000);
@@ -489,10 +504,22 @@ export class ExternalAuthorizer {
   answerCame(key: string, d: ExternalDecision): void { this.answers.set(key, d); }
 
   /** The request was decided (it does not wait): the answers it waited for are spent. */
-  requestDecided(): void { if (this.answers.size > 0) this.answers.clear(); }
+  requestDecided(): void {
+    if (this.answers.size > 0) this.answers.clear();
+    this.last = null;
+  }
+
+  // The question asked last: `reason` follows `answer` on the same question, and its key is
+  // then made once. Let go with the request (requestDecided).
+  private last: ExternalQuestion | null = null;
 
   private question(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): ExternalQuestion {
-    return new ExternalQuestion(this.settings.rootContextId, this.listener, this.destination, principal, host, resourceType, anyResource ? "" : name,
+    if (anyResource) name = "";
+    const last = this.last;
+    if (last != null && last.asks(principal, host, resourceType, name, operation, anyResource)) return last;
+    const q = new ExternalQuestion(this.settings.rootContextId, this.listener, this.destination, principal, host, resourceType, name,
       operation, anyResource);
+    this.last = q;
+    return q;
   }
 }

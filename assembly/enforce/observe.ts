@@ -10,7 +10,7 @@
 //   kafka.decisions.<denied|would_deny>.<api>.<error>.<topic>   topic "_none" when the resource is no topic
 //   kafka.denied.<error>, kafka.audit.would_deny.<error>, kafka.requests.<api>, kafka.responses.<api>
 
-import { defineCounter, addCounter, logParts, LogLevelValues, printable, getSharedText, setSharedText } from "../runtime/host";
+import { defineCounter, addCounter, logParts, LogLevelValues, printable, printableJoined, getSharedText, setSharedText } from "../runtime/host";
 import { Session } from "./session";
 import { ResourceDecision } from "./audit";
 import { join } from "../runtime/strings";
@@ -301,6 +301,6 @@ export function countRefusal(s: Session, clientId: string, api: string, apiStat:
   // reasons come from the wire: escaped and capped.
   if (!logged) return;
   logParts(LogLevelValues.info, ["kafka filter: ", enforced ? "denied " : "would deny ", api, " principal=", printable(s.principal),
-    " client_id=", printable(clientId), " host=", s.host, " resource=", printable(d.resourceType + ":" + d.resourceName, 300),
+    " client_id=", printable(clientId), " host=", s.host, " resource=", printableJoined(d.resourceType + ":", d.resourceName, 300),
     " reason=\"", printable(d.reason, 300), "\" error=", c.error]);
 }

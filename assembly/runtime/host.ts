@@ -201,7 +201,20 @@ export function writeUtf8(s: string, at: usize): usize {
  */
 export function printable(s: string | null, maxChars: i32 = 200): string {
   if (s == null) return "null";
-  const n = s.length;
+  return printableOf(s, maxChars, s.length);
+}
+
+/**
+ * printable(head + s, maxChars), without joining all of `s` to `head` first: what is cut is
+ * not copied (a resource's name may be 32,767 characters, and a line is written per refusal).
+ */
+export function printableJoined(head: string, s: string, maxChars: i32): string {
+  const n = head.length + s.length;
+  return printableOf(n <= maxChars ? head + s : head + s.substring(0, max(0, maxChars - head.length)), maxChars, n);
+}
+
+/** printable() of text `n` characters long whose first min(n, maxChars) are `s`'s. */
+function printableOf(s: string, maxChars: i32, n: i32): string {
   let clean = n <= maxChars;
   const p = changetype<usize>(s);
   for (let i = 0; clean && i < n; i++) if (needsEscape(<i32>load<u16>(p + (<usize>i << 1)))) clean = false;
@@ -295,12 +308,12 @@ export function actOnContext(contextId: u32): bool {
  * ":path" and ":authority" are required by Envoy). Returns the call's token, or 0 when the host
  * refused it (e.g. no such cluster): the caller treats that as a failed call.
  */
-export function httpCall(cluster: string, headers: Array<string>, body: Uint8Array, timeoutMs: u32): u32 {
+export function httpCall(cluster: string, headers: Array<string>, body: usize, bodyLength: usize, timeoutMs: u32): u32 {
   const c = String.UTF8.encode(cluster);
   const pairs = serializePairs(headers);
   store<u32>(outSize, 0);
   const r = imports.proxy_http_call(changetype<usize>(c), <usize>c.byteLength, pairs.dataStart, <usize>pairs.length,
-    body.dataStart, <usize>body.length, 0, 0, timeoutMs, outSize);
+    body, bodyLength, 0, 0, timeoutMs, outSize);
   return r == WasmResultValues.Ok ? load<u32>(outSize) : 0;
 }
 

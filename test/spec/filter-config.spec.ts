@@ -6,7 +6,8 @@ import { rewriteBrokerAddresses, BrokerAddress } from "../../assembly/enforce/ad
 import { MetadataResponseData, MetadataResponseBroker } from "../../assembly/messages/MetadataResponse";
 import { FindCoordinatorResponseData } from "../../assembly/messages/FindCoordinatorResponse";
 import { ExternalQuestion } from "../../assembly/enforce/external";
-import { ResourceType, AclOperation } from "../../assembly/policy/acl";
+import { ResourceType, AclOperation, resourceTypeName, operationName } from "../../assembly/policy/acl";
+import { JsonWriter } from "../../assembly/json/writer";
 
 function refusal(json: string): string {
   const r = loadConfig(json);
@@ -97,6 +98,79 @@ describe("external decisions", () => {
     // Another configuration's (root context's) question is another question: a reload's.
     const reloaded = new ExternalQuestion(2, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
     expect(reloaded.key() == named.key()).toBe(false);
+  });
+});
+
+/**
+ * The body as it was written before it was written as UTF-8 directly (json/utf8-writer.ts):
+ * JsonWriter's text, encoded by String.UTF8. The service must get the same bytes.
+ */
+function joinedBody(q: ExternalQuestion): ArrayBuffer {
+  const w = new JsonWriter();
+  w.beginObject(); w.key("input"); w.beginObject(); w.key("attributes"); w.beginObject();
+  w.key("source"); w.beginObject(); joinedAddress(w, q.host, -1); w.key("principal"); w.string(q.principal); w.endObject();
+  w.key("destination"); w.beginObject();
+  const colon = q.destination.lastIndexOf(":");
+  joinedAddress(w, colon > 0 ? q.destination.substring(0, colon) : q.destination, colon > 0 ? I32.parseInt(q.destination.substring(colon + 1)) : -1);
+  w.endObject(); w.endObject();
+  w.key("kafka"); w.beginObject();
+  w.key("principal"); w.string(q.principal); w.key("host"); w.string(q.host); w.key("listener"); w.string(q.listener);
+  w.key("operation"); w.string(operationName(q.operation));
+  w.key("resource"); w.beginObject();
+  w.key("type"); w.string(resourceTypeName(q.resourceType)); w.key("name"); w.string(q.name); w.key("anyResource"); w.bool(q.anyResource);
+  w.endObject(); w.endObject(); w.endObject(); w.endObject();
+  return String.UTF8.encode(w.toString());
+}
+
+function joinedAddress(w: JsonWriter, address: string, port: i32): void {
+  w.key("address"); w.beginObject(); w.key("socketAddress"); w.beginObject();
+  w.key("address"); w.string(address);
+  if (port >= 0) { w.key("portValue"); w.int(port); }
+  w.endObject(); w.endObject();
+}
+
+function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
+  if (a.byteLength != b.byteLength) return false;
+  return memory.compare(changetype<usize>(a), changetype<usize>(b), <usize>a.byteLength) == 0;
+}
+
+describe("external question bodies", () => {
+  it("are the bytes JsonWriter's text encoded as UTF-8 made, for names needing every kind of escape", () => {
+    const names = new Array<string>();
+    let every = "";
+    for (let c = 0; c < 0x80; c++) {
+      names.push(String.fromCharCode(c));
+      names.push("a" + String.fromCharCode(c) + "b");
+      every += String.fromCharCode(c);
+    }
+    names.push(every);
+    names.push("");
+    names.push("\"\\\"\\");
+    // Two- and three-byte UTF-8, a surrogate pair (4 bytes), lone surrogates (3 bytes each, as
+    // String.UTF8 writes them: WTF-8), a pair reversed, a high surrogate last, a low one first.
+    names.push("\u0080\u07ff\u0800\uffff\u2028\u00e9t\u00e9");
+    names.push("\ud83d\ude00");
+    names.push("x\ud83d\ude00\ud83d\ude00y");
+    names.push("\ud800");
+    names.push("\udc00");
+    names.push("a\ud800b\udfffc");
+    names.push("\ude00\ud83d");
+    names.push("\ud83d\ud83d\ude00");
+    names.push("end\ud83d");
+    names.push("\udbff\udfff\u0001\ud800\u0000\"");
+    names.push("\u0001".repeat(32000));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const q = new ExternalQuestion(1, "kafka-opa", "127.0.0.1:19096", "User:alice", "10.0.0.7", ResourceType.Topic, name, AclOperation.Write, false);
+      const ok = sameBytes(q.body(), joinedBody(q));
+      if (!ok) log<string>("differs for name #" + i.toString());
+      expect(ok).toBe(true);
+      // The other strings of the question, escaped the same way.
+      const all = new ExternalQuestion(7, name, name + ":" + i.toString(), name, name, ResourceType.Group, name, AclOperation.Read, false);
+      expect(sameBytes(all.body(), joinedBody(all))).toBe(true);
+      const noPort = new ExternalQuestion(7, name, name, name, name, ResourceType.Cluster, "", AclOperation.Create, true);
+      expect(sameBytes(noPort.body(), joinedBody(noPort))).toBe(true);
+    }
   });
 });
 
