@@ -75,20 +75,29 @@ export class ExternalQuestion {
     readonly anyResource: bool,
   ) {}
 
-  // Made once per question: asked, then explained (reason, decisionOf), it is one key, not
-  // one copy of a name of up to 32,767 characters per look-up.
-  private keyText: string | null = null;
+  // Made once, and shared with the next question of the same prefix (samePrefixAs).
+  private prefixText: string | null = null;
 
-  key(): string {
-    const made = this.keyText;
+  /**
+   * The question's key but its name: answers and calls are found by it, then by the name
+   * itself (ByQuestion), so that no key copies a name of up to 32,767 characters.
+   */
+  prefix(): string {
+    const made = this.prefixText;
     if (made != null) return made;
     // Length-prefixed: no value can pass for another's boundary.
     // The destination too: listeners sharing a plugin name share a VM, and the service is told
     // which address was reached (its policy may decide on it).
     const k = this.root.toString() + "/" + part(this.listener) + part(this.destination) + part(this.principal) + part(this.host) + this.resourceType.toString() + "/" +
-      this.operation.toString() + (this.anyResource ? "*" : "=") + this.name;
-    this.keyText = k;
+      this.operation.toString() + (this.anyResource ? "*" : "=");
+    this.prefixText = k;
     return k;
+  }
+
+  /** Takes `other`'s prefix when it is this question's too (of the same root, listener and destination). */
+  samePrefixAs(other: ExternalQuestion): void {
+    if (this.resourceType == other.resourceType && this.operation == other.operation && this.anyResource == other.anyResource &&
+      this.principal == other.principal && this.host == other.host) this.prefixText = other.prefixText;
   }
 
   /** Whether this is the question of these values (of the same root, listener and destination). */
@@ -96,6 +105,9 @@ export class ExternalQuestion {
     return this.resourceType == resourceType && this.operation == operation && this.anyResource == anyResource &&
       this.name == name && this.principal == principal && this.host == host;
   }
+
+  /** Characters of the key (prefix and name): what the cache and the calls in flight count. */
+  keyLength(): i64 { return <i64>this.prefix().length + <i64>this.name.length; }
 
   /** The JSON body's length in bytes, counted without writing it. */
   bodyLength(): usize {
@@ -188,7 +200,54 @@ class Call {
   waiting: Array<ExternalAuthorizer> = new Array<ExternalAuthorizer>();
   /** The connection whose response asked (no request waits for it): its unawaitedCalls. */
   asker: ExternalAuthorizer | null = null;
-  constructor(readonly key: string, readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
+  constructor(readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
+}
+
+/**
+ * Values by question: by its prefix, then by its name, the request's own string (held, not
+ * copied). A question's key joined with its name was a copy of the name per look-up, and a
+ * request may name 125 names of 32,000 characters, each looked up several times.
+ */
+class ByQuestion<V> {
+  private byPrefix: Map<string, Map<string, V>> = new Map<string, Map<string, V>>();
+  private count: i32 = 0;
+
+  get size(): i32 { return this.count; }
+
+  has(q: ExternalQuestion): bool {
+    const p = q.prefix();
+    return this.byPrefix.has(p) && this.byPrefix.get(p).has(q.name);
+  }
+
+  /** The value of `q`, which has(q). */
+  get(q: ExternalQuestion): V { return this.byPrefix.get(q.prefix()).get(q.name); }
+
+  set(q: ExternalQuestion, v: V): void {
+    const p = q.prefix();
+    let names: Map<string, V>;
+    if (this.byPrefix.has(p)) names = this.byPrefix.get(p);
+    else {
+      names = new Map<string, V>();
+      this.byPrefix.set(p, names);
+    }
+    if (!names.has(q.name)) this.count++;
+    names.set(q.name, v);
+  }
+
+  delete(q: ExternalQuestion): bool {
+    const p = q.prefix();
+    if (!this.byPrefix.has(p)) return false;
+    const names = this.byPrefix.get(p);
+    if (!names.delete(q.name)) return false;
+    this.count--;
+    if (names.size == 0) this.byPrefix.delete(p);
+    return true;
+  }
+
+  clear(): void {
+    this.byPrefix.clear();
+    this.count = 0;
+  }
 }
 
 // Topic names seen in listings (Metadata for all topics), per VM: a listing's answer cannot wait
@@ -205,10 +264,10 @@ const listed = new Set<string>();
 // for, not every client's answers at once, and the cache's memory is bounded by its bytes too:
 // 10,000 such names once kept 640 MiB of a VM's memory past their connection.
 const CACHE_BYTES: i64 = 32 * 1024 * 1024;
-let recent = new Map<string, ExternalDecision>();
-let older = new Map<string, ExternalDecision>();
+let recent = new ByQuestion<ExternalDecision>();
+let older = new ByQuestion<ExternalDecision>();
 let recentBytes: i64 = 0;
-const callsByKey = new Map<string, Call>();
+const callsByKey = new ByQuestion<Call>();
 const callsByToken = new Map<u64, Call>();
 
 /**
@@ -218,18 +277,17 @@ const callsByToken = new Map<u64, Call>();
  */
 export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, waiter: ExternalAuthorizer | null,
                     asker: ExternalAuthorizer | null = null): Answer {
-  const key = q.key();
-  const d = cached(key, s.maxCacheEntries);
+  const d = cached(q, s.maxCacheEntries);
   if (d != null) {
     if (d.expiresNs > nowNs()) {
       count("kafka.external.cache_hits");
       return d.allowed ? Answer.Allowed : Answer.Denied;
     }
-    forgetRecent(key, d);
+    forgetRecent(q, d);
   }
   let call: Call;
-  if (callsByKey.has(key)) {
-    call = callsByKey.get(key);
+  if (callsByKey.has(q)) {
+    call = callsByKey.get(q);
   } else {
     // One connection's share of the VM's calls in flight: one request naming 1,000 made-up
     // topics took all of them, and every other client's new question was refused (below)
@@ -241,7 +299,7 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
       count("kafka.external.over_connection_share");
       return waiter != null ? Answer.Pending : Answer.Denied;
     }
-    call = new Call(key, q, s);
+    call = new Call(q, s);
     if (waiter == null) call.asker = asker;
     if (callsByToken.size >= s.maxPendingCalls) {
       // The filter's own bound, which a client can reach by asking many questions: it never
@@ -254,7 +312,7 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     }
     // Counted before it is written: a question past the bytes is refused without a body made.
     const length = q.bodyLength();
-    call.bytes = (<i64>key.length << 1) + <i64>length;
+    call.bytes = (q.keyLength() << 1) + <i64>length;
     if (pendingBytes + call.bytes > PENDING_BYTES && callsByToken.size > 0) {
       count("kafka.external.over_pending_limit");
       return outcome(call, false, "", "over " + (PENDING_BYTES >> 20).toString() + " MiB of questions in flight", false, false).allowed
@@ -274,38 +332,37 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
 
 /** The cached decision about `q` (after ask() answered Allowed or Denied), for the audit trail. */
 export function decisionOf(q: ExternalQuestion): ExternalDecision | null {
-  const key = q.key();
-  return recent.has(key) ? recent.get(key) : older.has(key) ? older.get(key) : null;
+  return recent.has(q) ? recent.get(q) : older.has(q) ? older.get(q) : null;
 }
 
-/** The answer kept for `key`, moved to `recent` if it was older; null if none is kept. */
-function cached(key: string, maxEntries: i32): ExternalDecision | null {
-  if (recent.has(key)) return recent.get(key);
-  if (!older.has(key)) return null;
-  const d = older.get(key);
-  older.delete(key);
-  keep(key, d, maxEntries);
+/** The answer kept for `q`, moved to `recent` if it was older; null if none is kept. */
+function cached(q: ExternalQuestion, maxEntries: i32): ExternalDecision | null {
+  if (recent.has(q)) return recent.get(q);
+  if (!older.has(q)) return null;
+  const d = older.get(q);
+  older.delete(q);
+  keep(q, d, maxEntries);
   return d;
 }
 
 /** What `recent` counts for an answer: UTF-16 strings, and about a map entry's and a decision's own size. */
-function entryBytes(key: string, d: ExternalDecision): i64 {
-  return (<i64>key.length + <i64>d.reason.length) * 2 + 96;
+function entryBytes(q: ExternalQuestion, d: ExternalDecision): i64 {
+  return (q.keyLength() + <i64>d.reason.length) * 2 + 96;
 }
 
 /** An expired answer given up (cached() has just moved it to `recent` if it was older). */
-function forgetRecent(key: string, d: ExternalDecision): void {
-  if (recent.delete(key)) recentBytes = max(0, recentBytes - entryBytes(key, d));
+function forgetRecent(q: ExternalQuestion, d: ExternalDecision): void {
+  if (recent.delete(q)) recentBytes = max(0, recentBytes - entryBytes(q, d));
 }
 
-function keep(key: string, d: ExternalDecision, maxEntries: i32): void {
-  const bytes = entryBytes(key, d);
+function keep(q: ExternalQuestion, d: ExternalDecision, maxEntries: i32): void {
+  const bytes = entryBytes(q, d);
   if (recent.size > 0 && (recent.size >= max(1, maxEntries / 2) || recentBytes + bytes > CACHE_BYTES / 2)) {
     older = recent;
-    recent = new Map<string, ExternalDecision>();
+    recent = new ByQuestion<ExternalDecision>();
     recentBytes = 0;
   }
-  recent.set(key, d);
+  recent.set(q, d);
   recentBytes += bytes;
 }
 
@@ -325,7 +382,7 @@ function send(call: Call, bodyLength: usize, contextId: u32): bool {
   actOnContext(contextId);
   if (token == 0) return false;
   count("kafka.external.calls");
-  callsByKey.set(call.key, call);
+  callsByKey.set(call.question, call);
   callsByToken.set(tokenKey(s.rootContextId, token), call);
   return true;
 }
@@ -341,7 +398,7 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   if (!callsByToken.has(k)) return;
   const call = callsByToken.get(k);
   callsByToken.delete(k);
-  callsByKey.delete(call.key);
+  callsByKey.delete(call.question);
   pendingBytes = max(0, pendingBytes - call.bytes);
   const asker = call.asker;
   if (asker != null) asker.unawaitedCalls--;
@@ -373,7 +430,7 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   const waiting = call.waiting;
   for (let i = 0; i < waiting.length; i++) {
     const w = unchecked(waiting[i]);
-    w.answerCame(call.key, d);
+    w.answerCame(call.question, d);
     if (--w.awaited <= 0) resumeRequests(w.connectionId);
   }
 }
@@ -410,8 +467,8 @@ function readDecision(call: Call, text: string): ExternalDecision {
 /** The outcome of `call` (see outcome), kept in the cache for the next asking. */
 function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false, mayOpen: bool = true): ExternalDecision {
   const d = outcome(call, answeredOk, reason, failure, allowed, mayOpen);
-  if (older.has(call.key)) older.delete(call.key);
-  keep(call.key, d, call.settings.maxCacheEntries);
+  older.delete(call.question);
+  keep(call.question, d, call.settings.maxCacheEntries);
   return d;
 }
 
@@ -455,7 +512,7 @@ export class ExternalAuthorizer {
    * The answers that came for the waiting request (by question key), kept until it is decided:
    * they decide it whatever the cache has kept by then.
    */
-  private answers: Map<string, ExternalDecision> = new Map<string, ExternalDecision>();
+  private answers: ByQuestion<ExternalDecision> = new ByQuestion<ExternalDecision>();
 
   constructor(readonly settings: ExternalSettings, readonly listener: string, readonly destination: string,
               readonly connectionId: u32) {}
@@ -473,8 +530,7 @@ export class ExternalAuthorizer {
   answer(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): Answer {
     const q = this.question(principal, host, resourceType, name, operation, anyResource);
     if (this.mayWait && this.answers.size > 0) {
-      const key = q.key();
-      if (this.answers.has(key)) return this.answers.get(key).allowed ? Answer.Allowed : Answer.Denied;
+      if (this.answers.has(q)) return this.answers.get(q).allowed ? Answer.Allowed : Answer.Denied;
     }
     const a = ask(this.settings, q, this.connectionId, this.mayWait ? this : null, this);
     if (a == Answer.Pending) {
@@ -495,13 +551,12 @@ export class ExternalAuthorizer {
   /** Why the service decided as it did about this question (after `allowed`). */
   reason(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): string {
     const q = this.question(principal, host, resourceType, name, operation, anyResource);
-    const key = q.key();
-    const d = this.mayWait && this.answers.has(key) ? this.answers.get(key) : decisionOf(q);
+    const d = this.mayWait && this.answers.has(q) ? this.answers.get(q) : decisionOf(q);
     return d != null ? d.reason : "external: no answer yet (asked now; a response cannot wait for it)";
   }
 
-  /** The answer to question `key`, which the waiting request asked (see `answers`). */
-  answerCame(key: string, d: ExternalDecision): void { this.answers.set(key, d); }
+  /** The answer to question `q`, which the waiting request asked (see `answers`). */
+  answerCame(q: ExternalQuestion, d: ExternalDecision): void { this.answers.set(q, d); }
 
   /** The request was decided (it does not wait): the answers it waited for are spent. */
   requestDecided(): void {
@@ -509,8 +564,8 @@ export class ExternalAuthorizer {
     this.last = null;
   }
 
-  // The question asked last: `reason` follows `answer` on the same question, and its key is
-  // then made once. Let go with the request (requestDecided).
+  // The question asked last: `reason` follows `answer` on the same question, and the next
+  // question mostly has its prefix. Let go with the request (requestDecided).
   private last: ExternalQuestion | null = null;
 
   private question(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): ExternalQuestion {
@@ -519,6 +574,7 @@ export class ExternalAuthorizer {
     if (last != null && last.asks(principal, host, resourceType, name, operation, anyResource)) return last;
     const q = new ExternalQuestion(this.settings.rootContextId, this.listener, this.destination, principal, host, resourceType, name,
       operation, anyResource);
+    if (last != null) q.samePrefixAs(last);
     this.last = q;
     return q;
   }

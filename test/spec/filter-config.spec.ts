@@ -91,13 +91,13 @@ describe("external decisions", () => {
     // A principal cannot pass for another principal plus host, and so on.
     const a = new ExternalQuestion(1, "l", "", "User:a", "1.2.3.4", ResourceType.Topic, "t", AclOperation.Write, false);
     const b = new ExternalQuestion(1, "l", "", "User:a4:1.2.3.4", "", ResourceType.Topic, "t", AclOperation.Write, false);
-    expect(a.key() == b.key()).toBe(false);
+    expect(a.prefix() == b.prefix()).toBe(false);
     const any = new ExternalQuestion(1, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, true);
     const named = new ExternalQuestion(1, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
-    expect(any.key() == named.key()).toBe(false);
+    expect(any.prefix() == named.prefix()).toBe(false);
     // Another configuration's (root context's) question is another question: a reload's.
     const reloaded = new ExternalQuestion(2, "l", "", "User:a", "h", ResourceType.Topic, "", AclOperation.Write, false);
-    expect(reloaded.key() == named.key()).toBe(false);
+    expect(reloaded.prefix() == named.prefix()).toBe(false);
   });
 });
 
