@@ -298,7 +298,9 @@ export class Enforcer extends KafkaHandler {
     const w = new Writer(info.frameSize + 64);
     encodeResponseWith(w, decoded.header, decoded.headerVersion, info.apiKey, body, version, writeFilterResponse);
     if (w.failed) return Verdict.close("could not encode the rewritten response: " + w.error);
-    return Verdict.replace(w.bytes().slice(4));
+    // A view, not a copy: the shell copies a response's replacement into its output at once
+    // (ResponseSide.onFrame), and an answer carrying a request's refused names may be megabytes.
+    return Verdict.replace(w.bytes().subarray(4));
   }
 
   /** Logs and counts what a rewrite refused on the broker's answer (Refusals.checkedOnAnswer). */
