@@ -87,7 +87,20 @@ export function isLazy(f: FieldSpec): boolean {
   return !canBeNull(f) && (f.type.kind === "array" || f.type.kind === "struct");
 }
 
+/**
+ * A nullable array field whose default is an empty array, not null (DescribeConfigsResource's
+ * configurationKeys, OffsetFetchRequestGroup's topics, ...): the same, with a flag telling the
+ * default (nothing set yet: an empty array, made when first asked for) from a null that was
+ * read or set. Allocated with its object, it was garbage as soon as the field was read.
+ */
+export function isLazyNullable(f: FieldSpec): boolean {
+  return canBeNull(f) && f.type.kind === "array" && f.default !== "null";
+}
+
 export function backingName(f: FieldSpec): string { return "_" + propertyName(f); }
+
+/** isLazyNullable(f)'s flag: true once the field holds what was read or set. */
+function setFlagName(f: FieldSpec): string { return "_" + propertyName(f) + "Set"; }
 
 function propertyType(f: FieldSpec): string {
   const t = elementType(f.type);
@@ -118,6 +131,10 @@ export function isDefaultExpr(f: FieldSpec): string {
   const t = f.type;
   const d = defaultValue(f);
   if (d === "null") return `${p} == null`;
+  if (isLazyNullable(f)) {
+    const raw = `this.${backingName(f)}`;
+    return `!this.${setFlagName(f)} || ${raw} != null && ${nonNull(t, raw)}.length == 0`;
+  }
   if (isLazy(f)) {
     const raw = `this.${backingName(f)}`;
     return `${raw} == null || ${nonNull(t, raw)}.${t.kind === "array" ? "length == 0" : "isDefault()"}`;
@@ -158,6 +175,7 @@ class StructEmitter {
       for (const f of s.fields) {
         c.line(`/** ${f.about.replace(/\*\//g, "* /")} (versions ${f.versions}${f.nullableVersions.empty ? "" : `, nullable ${f.nullableVersions}`}${f.tag === null ? "" : `, tag ${f.tag} in ${f.taggedVersions}`}) */`);
         if (isLazy(f)) this.emitLazy(c, f);
+        else if (isLazyNullable(f)) this.emitLazyNullable(c, f);
         else c.line(`${propertyName(f)}: ${propertyType(f)} = ${defaultValue(f)};`);
       }
       c.line("/** Tagged fields this version does not know, kept to be written back unchanged. */");
@@ -188,6 +206,30 @@ class StructEmitter {
     });
     c.line("}");
     c.line(`set ${name}(v: ${t}) { this.${raw} = v; }`);
+  }
+
+  /** A lazy nullable field (isLazyNullable): its backing property, its flag and accessors. */
+  private emitLazyNullable(c: Code, f: FieldSpec): void {
+    const name = propertyName(f), raw = backingName(f), set = setFlagName(f), t = `${elementType(f.type)} | null`;
+    c.line(`${raw}: ${t} = null;`);
+    c.line(`${set}: bool = false;`);
+    c.line(`get ${name}(): ${t} {`);
+    c.indent(() => {
+      c.line(`if (!this.${set}) {`);
+      c.indent(() => {
+        c.line(`this.${raw} = ${defaultValue(f)};`);
+        c.line(`this.${set} = true;`);
+      });
+      c.line("}");
+      c.line(`return this.${raw};`);
+    });
+    c.line("}");
+    c.line(`set ${name}(v: ${t}) {`);
+    c.indent(() => {
+      c.line(`this.${raw} = v;`);
+      c.line(`this.${set} = true;`);
+    });
+    c.line("}");
   }
 
   // ---- read -------------------------------------------------------------------------
@@ -358,7 +400,8 @@ class StructEmitter {
     };
     if (t.kind === "array") {
       {
-        const lazy = isLazy(f);
+        // A lazy nullable field not set yet holds its default, an empty array: not null.
+        const lazy = isLazy(f) || isLazyNullable(f);
         c.line(`const a = ${lazy ? `this.${backingName(f)}` : p};`);
         const body = () => {
           if (lazy) c.line("const n = a == null ? 0 : a.length;");
@@ -373,7 +416,7 @@ class StructEmitter {
           c.line("}");
         };
         if (canBeNull(f)) {
-          c.line("if (a == null) {");
+          c.line(`if (a == null${isLazyNullable(f) ? ` && this.${setFlagName(f)}` : ""}) {`);
           c.indent(() => nullCase());
           c.line("} else {");
           c.indent(body);

@@ -102,7 +102,19 @@ export class CreatePartitionsTopic {
   /** The new partition count. (versions 0+) */
   count: i32 = 0;
   /** The new partition assignments. (versions 0+, nullable 0+) */
-  assignments: Array<CreatePartitionsAssignment> | null = new Array<CreatePartitionsAssignment>();
+  _assignments: Array<CreatePartitionsAssignment> | null = null;
+  _assignmentsSet: bool = false;
+  get assignments(): Array<CreatePartitionsAssignment> | null {
+    if (!this._assignmentsSet) {
+      this._assignments = new Array<CreatePartitionsAssignment>();
+      this._assignmentsSet = true;
+    }
+    return this._assignments;
+  }
+  set assignments(v: Array<CreatePartitionsAssignment> | null) {
+    this._assignments = v;
+    this._assignmentsSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -142,13 +154,14 @@ export class CreatePartitionsTopic {
       w.int32(this.count);
     }
     {
-      const a = this.assignments;
-      if (a == null) {
+      const a = this._assignments;
+      if (a == null && this._assignmentsSet) {
         w.length(-1, version >= 2, true);
       } else {
-        w.length(a.length, version >= 2, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 2, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<CreatePartitionsAssignment>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -215,7 +228,7 @@ export class CreatePartitionsTopic {
   isDefault(): bool {
     return (this.name == "")
         && (this.count == 0)
-        && (this.assignments != null && changetype<Array<CreatePartitionsAssignment>>(this.assignments).length == 0)
+        && (!this._assignmentsSet || this._assignments != null && changetype<Array<CreatePartitionsAssignment>>(this._assignments).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

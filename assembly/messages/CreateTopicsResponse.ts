@@ -158,7 +158,19 @@ export class CreatableTopicResult {
   /** Replication factor of the topic. (versions 5+) */
   replicationFactor: i16 = -1;
   /** Configuration of the topic. (versions 5+, nullable 5+) */
-  configs: Array<CreatableTopicConfigs> | null = new Array<CreatableTopicConfigs>();
+  _configs: Array<CreatableTopicConfigs> | null = null;
+  _configsSet: bool = false;
+  get configs(): Array<CreatableTopicConfigs> | null {
+    if (!this._configsSet) {
+      this._configs = new Array<CreatableTopicConfigs>();
+      this._configsSet = true;
+    }
+    return this._configs;
+  }
+  set configs(v: Array<CreatableTopicConfigs> | null) {
+    this._configs = v;
+    this._configsSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -232,14 +244,15 @@ export class CreatableTopicResult {
       w.int16(this.replicationFactor);
     }
     if (version >= 5) {
-      const a = this.configs;
-      if (a == null) {
+      const a = this._configs;
+      if (a == null && this._configsSet) {
         if (version >= 5) w.length(-1, version >= 5, true);
         else w.fail(98350 /* CreatableTopicResult.Configs */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a.length, version >= 5, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 5, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<CreatableTopicConfigs>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -358,7 +371,7 @@ export class CreatableTopicResult {
         && (this.topicConfigErrorCode == 0)
         && (this.numPartitions == -1)
         && (this.replicationFactor == -1)
-        && (this.configs != null && changetype<Array<CreatableTopicConfigs>>(this.configs).length == 0)
+        && (!this._configsSet || this._configs != null && changetype<Array<CreatableTopicConfigs>>(this._configs).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -307,7 +307,19 @@ export class DescribeClientQuotasResponseData extends Message {
   /** The error message, or `null` if the quota description succeeded. (versions 0+, nullable 0+) */
   errorMessage: string | null = "";
   /** A result entry. (versions 0+, nullable 0+) */
-  entries: Array<EntryData> | null = new Array<EntryData>();
+  _entries: Array<EntryData> | null = null;
+  _entriesSet: bool = false;
+  get entries(): Array<EntryData> | null {
+    if (!this._entriesSet) {
+      this._entries = new Array<EntryData>();
+      this._entriesSet = true;
+    }
+    return this._entries;
+  }
+  set entries(v: Array<EntryData> | null) {
+    this._entries = v;
+    this._entriesSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -357,13 +369,14 @@ export class DescribeClientQuotasResponseData extends Message {
       }
     }
     {
-      const a = this.entries;
-      if (a == null) {
+      const a = this._entries;
+      if (a == null && this._entriesSet) {
         w.length(-1, version >= 1, true);
       } else {
-        w.length(a.length, version >= 1, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 1, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<EntryData>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -438,7 +451,7 @@ export class DescribeClientQuotasResponseData extends Message {
     return (this.throttleTimeMs == 0)
         && (this.errorCode == 0)
         && (this.errorMessage == "")
-        && (this.entries != null && changetype<Array<EntryData>>(this.entries).length == 0)
+        && (!this._entriesSet || this._entries != null && changetype<Array<EntryData>>(this._entries).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

@@ -17,7 +17,19 @@ export class DescribeConfigsResource {
   /** The resource name. (versions 0+) */
   resourceName: string = "";
   /** The configuration keys to list, or null to list all configuration keys. (versions 0+, nullable 0+) */
-  configurationKeys: Array<string> | null = new Array<string>();
+  _configurationKeys: Array<string> | null = null;
+  _configurationKeysSet: bool = false;
+  get configurationKeys(): Array<string> | null {
+    if (!this._configurationKeysSet) {
+      this._configurationKeys = new Array<string>();
+      this._configurationKeysSet = true;
+    }
+    return this._configurationKeys;
+  }
+  set configurationKeys(v: Array<string> | null) {
+    this._configurationKeys = v;
+    this._configurationKeysSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -55,13 +67,14 @@ export class DescribeConfigsResource {
       w.string(this.resourceName, version >= 4);
     }
     {
-      const a = this.configurationKeys;
-      if (a == null) {
+      const a = this._configurationKeys;
+      if (a == null && this._configurationKeysSet) {
         w.length(-1, version >= 4, true);
       } else {
-        w.length(a.length, version >= 4, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 4, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<string>>(a)[i]);
           w.string(e, version >= 4);
         }
       }
@@ -126,7 +139,7 @@ export class DescribeConfigsResource {
   isDefault(): bool {
     return (this.resourceType == 0)
         && (this.resourceName == "")
-        && (this.configurationKeys != null && changetype<Array<string>>(this.configurationKeys).length == 0)
+        && (!this._configurationKeysSet || this._configurationKeys != null && changetype<Array<string>>(this._configurationKeys).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

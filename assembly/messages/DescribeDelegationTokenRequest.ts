@@ -87,7 +87,19 @@ export class DescribeDelegationTokenOwner {
 
 export class DescribeDelegationTokenRequestData extends Message {
   /** Each owner that we want to describe delegation tokens for, or null to describe all tokens. (versions 0+, nullable 0+) */
-  owners: Array<DescribeDelegationTokenOwner> | null = new Array<DescribeDelegationTokenOwner>();
+  _owners: Array<DescribeDelegationTokenOwner> | null = null;
+  _ownersSet: bool = false;
+  get owners(): Array<DescribeDelegationTokenOwner> | null {
+    if (!this._ownersSet) {
+      this._owners = new Array<DescribeDelegationTokenOwner>();
+      this._ownersSet = true;
+    }
+    return this._owners;
+  }
+  set owners(v: Array<DescribeDelegationTokenOwner> | null) {
+    this._owners = v;
+    this._ownersSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -115,13 +127,14 @@ export class DescribeDelegationTokenRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.owners;
-      if (a == null) {
+      const a = this._owners;
+      if (a == null && this._ownersSet) {
         w.length(-1, version >= 2, true);
       } else {
-        w.length(a.length, version >= 2, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 2, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<DescribeDelegationTokenOwner>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -172,7 +185,7 @@ export class DescribeDelegationTokenRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.owners != null && changetype<Array<DescribeDelegationTokenOwner>>(this.owners).length == 0)
+    return (!this._ownersSet || this._owners != null && changetype<Array<DescribeDelegationTokenOwner>>(this._owners).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

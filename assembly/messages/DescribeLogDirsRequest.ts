@@ -114,7 +114,19 @@ export class DescribableLogDirTopic {
 
 export class DescribeLogDirsRequestData extends Message {
   /** Each topic that we want to describe log directories for, or null for all topics. (versions 0+, nullable 0+) */
-  topics: Array<DescribableLogDirTopic> | null = new Array<DescribableLogDirTopic>();
+  _topics: Array<DescribableLogDirTopic> | null = null;
+  _topicsSet: bool = false;
+  get topics(): Array<DescribableLogDirTopic> | null {
+    if (!this._topicsSet) {
+      this._topics = new Array<DescribableLogDirTopic>();
+      this._topicsSet = true;
+    }
+    return this._topics;
+  }
+  set topics(v: Array<DescribableLogDirTopic> | null) {
+    this._topics = v;
+    this._topicsSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -142,13 +154,14 @@ export class DescribeLogDirsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      if (a == null) {
+      const a = this._topics;
+      if (a == null && this._topicsSet) {
         w.length(-1, version >= 2, true);
       } else {
-        w.length(a.length, version >= 2, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 2, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<DescribableLogDirTopic>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -199,7 +212,7 @@ export class DescribeLogDirsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics != null && changetype<Array<DescribableLogDirTopic>>(this.topics).length == 0)
+    return (!this._topicsSet || this._topics != null && changetype<Array<DescribableLogDirTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

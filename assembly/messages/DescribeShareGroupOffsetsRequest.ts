@@ -116,7 +116,19 @@ export class DescribeShareGroupOffsetsRequestGroup {
   /** The group identifier. (versions 0+) */
   groupId: string = "";
   /** The topics to describe offsets for, or null for all topic-partitions. (versions 0+, nullable 0+) */
-  topics: Array<DescribeShareGroupOffsetsRequestTopic> | null = new Array<DescribeShareGroupOffsetsRequestTopic>();
+  _topics: Array<DescribeShareGroupOffsetsRequestTopic> | null = null;
+  _topicsSet: bool = false;
+  get topics(): Array<DescribeShareGroupOffsetsRequestTopic> | null {
+    if (!this._topicsSet) {
+      this._topics = new Array<DescribeShareGroupOffsetsRequestTopic>();
+      this._topicsSet = true;
+    }
+    return this._topics;
+  }
+  set topics(v: Array<DescribeShareGroupOffsetsRequestTopic> | null) {
+    this._topics = v;
+    this._topicsSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -150,13 +162,14 @@ export class DescribeShareGroupOffsetsRequestGroup {
       w.string(this.groupId, true);
     }
     {
-      const a = this.topics;
-      if (a == null) {
+      const a = this._topics;
+      if (a == null && this._topicsSet) {
         w.length(-1, true, true);
       } else {
-        w.length(a.length, true, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, true, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<DescribeShareGroupOffsetsRequestTopic>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -215,7 +228,7 @@ export class DescribeShareGroupOffsetsRequestGroup {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics != null && changetype<Array<DescribeShareGroupOffsetsRequestTopic>>(this.topics).length == 0)
+        && (!this._topicsSet || this._topics != null && changetype<Array<DescribeShareGroupOffsetsRequestTopic>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

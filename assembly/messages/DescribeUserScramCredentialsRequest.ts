@@ -71,7 +71,19 @@ export class UserName {
 
 export class DescribeUserScramCredentialsRequestData extends Message {
   /** The users to describe, or null/empty to describe all users. (versions 0+, nullable 0+) */
-  users: Array<UserName> | null = new Array<UserName>();
+  _users: Array<UserName> | null = null;
+  _usersSet: bool = false;
+  get users(): Array<UserName> | null {
+    if (!this._usersSet) {
+      this._users = new Array<UserName>();
+      this._usersSet = true;
+    }
+    return this._users;
+  }
+  set users(v: Array<UserName> | null) {
+    this._users = v;
+    this._usersSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -99,13 +111,14 @@ export class DescribeUserScramCredentialsRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.users;
-      if (a == null) {
+      const a = this._users;
+      if (a == null && this._usersSet) {
         w.length(-1, true, true);
       } else {
-        w.length(a.length, true, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, true, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<UserName>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -156,7 +169,7 @@ export class DescribeUserScramCredentialsRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.users != null && changetype<Array<UserName>>(this.users).length == 0)
+    return (!this._usersSet || this._users != null && changetype<Array<UserName>>(this._users).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }

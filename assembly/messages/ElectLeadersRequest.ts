@@ -116,7 +116,19 @@ export class ElectLeadersRequestData extends Message {
   /** Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value of '1' elects the first live replica if there are no in-sync replica. (versions 1+) */
   electionType: i8 = 0;
   /** The topic partitions to elect leaders. (versions 0+, nullable 0+) */
-  topicPartitions: Array<TopicPartitions> | null = new Array<TopicPartitions>();
+  _topicPartitions: Array<TopicPartitions> | null = null;
+  _topicPartitionsSet: bool = false;
+  get topicPartitions(): Array<TopicPartitions> | null {
+    if (!this._topicPartitionsSet) {
+      this._topicPartitions = new Array<TopicPartitions>();
+      this._topicPartitionsSet = true;
+    }
+    return this._topicPartitions;
+  }
+  set topicPartitions(v: Array<TopicPartitions> | null) {
+    this._topicPartitions = v;
+    this._topicPartitionsSet = true;
+  }
   /** The time in ms to wait for the election to complete. (versions 0+) */
   timeoutMs: i32 = 60000;
   /** Tagged fields this version does not know, kept to be written back unchanged. */
@@ -156,13 +168,14 @@ export class ElectLeadersRequestData extends Message {
     }
     if (!(version >= 1) && !(this.electionType == 0)) w.fail(190706 /* ElectLeadersRequestData.ElectionType */, "non-default value at version " + version.toString());
     {
-      const a = this.topicPartitions;
-      if (a == null) {
+      const a = this._topicPartitions;
+      if (a == null && this._topicPartitionsSet) {
         w.length(-1, version >= 2, true);
       } else {
-        w.length(a.length, version >= 2, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 2, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<TopicPartitions>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -231,7 +244,7 @@ export class ElectLeadersRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.electionType == 0)
-        && (this.topicPartitions != null && changetype<Array<TopicPartitions>>(this.topicPartitions).length == 0)
+        && (!this._topicPartitionsSet || this._topicPartitions != null && changetype<Array<TopicPartitions>>(this._topicPartitions).length == 0)
         && (this.timeoutMs == 60000)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }

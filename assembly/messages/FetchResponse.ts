@@ -347,7 +347,19 @@ export class PartitionData {
   }
   set snapshotId(v: SnapshotId) { this._snapshotId = v; }
   /** The aborted transactions. (versions 4+, nullable 4+) */
-  abortedTransactions: Array<AbortedTransaction> | null = new Array<AbortedTransaction>();
+  _abortedTransactions: Array<AbortedTransaction> | null = null;
+  _abortedTransactionsSet: bool = false;
+  get abortedTransactions(): Array<AbortedTransaction> | null {
+    if (!this._abortedTransactionsSet) {
+      this._abortedTransactions = new Array<AbortedTransaction>();
+      this._abortedTransactionsSet = true;
+    }
+    return this._abortedTransactions;
+  }
+  set abortedTransactions(v: Array<AbortedTransaction> | null) {
+    this._abortedTransactions = v;
+    this._abortedTransactionsSet = true;
+  }
   /** The preferred read replica for the consumer to use on its next fetch request. (versions 11+) */
   preferredReadReplica: i32 = -1;
   /** The record data. (versions 0+, nullable 0+) */
@@ -429,13 +441,14 @@ export class PartitionData {
       w.int64(this.logStartOffset);
     }
     {
-      const a = this.abortedTransactions;
-      if (a == null) {
+      const a = this._abortedTransactions;
+      if (a == null && this._abortedTransactionsSet) {
         w.length(-1, version >= 12, true);
       } else {
-        w.length(a.length, version >= 12, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 12, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<AbortedTransaction>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -627,7 +640,7 @@ export class PartitionData {
         && (this._divergingEpoch == null || changetype<EpochEndOffset>(this._divergingEpoch).isDefault())
         && (this._currentLeader == null || changetype<LeaderIdAndEpoch>(this._currentLeader).isDefault())
         && (this._snapshotId == null || changetype<SnapshotId>(this._snapshotId).isDefault())
-        && (this.abortedTransactions != null && changetype<Array<AbortedTransaction>>(this.abortedTransactions).length == 0)
+        && (!this._abortedTransactionsSet || this._abortedTransactions != null && changetype<Array<AbortedTransaction>>(this._abortedTransactions).length == 0)
         && (this.preferredReadReplica == -1)
         && (this.records == null)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

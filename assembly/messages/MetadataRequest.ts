@@ -92,7 +92,19 @@ export class MetadataRequestTopic {
 
 export class MetadataRequestData extends Message {
   /** The topics to fetch metadata for. (versions 0+, nullable 1+) */
-  topics: Array<MetadataRequestTopic> | null = new Array<MetadataRequestTopic>();
+  _topics: Array<MetadataRequestTopic> | null = null;
+  _topicsSet: bool = false;
+  get topics(): Array<MetadataRequestTopic> | null {
+    if (!this._topicsSet) {
+      this._topics = new Array<MetadataRequestTopic>();
+      this._topicsSet = true;
+    }
+    return this._topics;
+  }
+  set topics(v: Array<MetadataRequestTopic> | null) {
+    this._topics = v;
+    this._topicsSet = true;
+  }
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. (versions 4+) */
   allowAutoTopicCreation: bool = true;
   /** Whether to include cluster authorized operations. (versions 8-10) */
@@ -135,14 +147,15 @@ export class MetadataRequestData extends Message {
 
   write(w: Writer, version: i16): void {
     {
-      const a = this.topics;
-      if (a == null) {
+      const a = this._topics;
+      if (a == null && this._topicsSet) {
         if (version >= 1) w.length(-1, version >= 9, true);
         else w.fail(261130 /* MetadataRequestData.Topics */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a.length, version >= 9, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 9, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<MetadataRequestTopic>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -226,7 +239,7 @@ export class MetadataRequestData extends Message {
 
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
-    return (this.topics != null && changetype<Array<MetadataRequestTopic>>(this.topics).length == 0)
+    return (!this._topicsSet || this._topics != null && changetype<Array<MetadataRequestTopic>>(this._topics).length == 0)
         && (this.allowAutoTopicCreation == true)
         && (this.includeClusterAuthorizedOperations == false)
         && (this.includeTopicAuthorizedOperations == false)

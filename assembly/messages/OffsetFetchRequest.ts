@@ -240,7 +240,19 @@ export class OffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). (versions 9+) */
   memberEpoch: i32 = -1;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 8+, nullable 8+) */
-  topics: Array<OffsetFetchRequestTopics> | null = new Array<OffsetFetchRequestTopics>();
+  _topics: Array<OffsetFetchRequestTopics> | null = null;
+  _topicsSet: bool = false;
+  get topics(): Array<OffsetFetchRequestTopics> | null {
+    if (!this._topicsSet) {
+      this._topics = new Array<OffsetFetchRequestTopics>();
+      this._topicsSet = true;
+    }
+    return this._topics;
+  }
+  set topics(v: Array<OffsetFetchRequestTopics> | null) {
+    this._topics = v;
+    this._topicsSet = true;
+  }
   /** Tagged fields this version does not know, kept to be written back unchanged. */
   unknownTaggedFields: Array<RawTaggedField> | null = null;
 
@@ -292,19 +304,20 @@ export class OffsetFetchRequestGroup {
       w.int32(this.memberEpoch);
     }
     if (version >= 8) {
-      const a = this.topics;
-      if (a == null) {
+      const a = this._topics;
+      if (a == null && this._topicsSet) {
         if (version >= 8) w.length(-1, version >= 6, true);
         else w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a.length, version >= 6, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 6, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<OffsetFetchRequestTopics>>(a)[i]);
           e.write(w, version);
         }
       }
     }
-    if (!(version >= 8) && !(this.topics != null && changetype<Array<OffsetFetchRequestTopics>>(this.topics).length == 0)) w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "non-default value at version " + version.toString());
+    if (!(version >= 8) && !(!this._topicsSet || this._topics != null && changetype<Array<OffsetFetchRequestTopics>>(this._topics).length == 0)) w.fail(280586 /* OffsetFetchRequestGroup.Topics */, "non-default value at version " + version.toString());
     if (version >= 6) {
       const unknown = this.unknownTaggedFields;
       let count = unknown == null ? 0 : unknown.length;
@@ -375,7 +388,7 @@ export class OffsetFetchRequestGroup {
     return (this.groupId == "")
         && (this.memberId == null)
         && (this.memberEpoch == -1)
-        && (this.topics != null && changetype<Array<OffsetFetchRequestTopics>>(this.topics).length == 0)
+        && (!this._topicsSet || this._topics != null && changetype<Array<OffsetFetchRequestTopics>>(this._topics).length == 0)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);
   }
 }
@@ -384,7 +397,19 @@ export class OffsetFetchRequestData extends Message {
   /** The group to fetch offsets for. (versions 0-7) */
   groupId: string = "";
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 0-7, nullable 2-7) */
-  topics: Array<OffsetFetchRequestTopic> | null = new Array<OffsetFetchRequestTopic>();
+  _topics: Array<OffsetFetchRequestTopic> | null = null;
+  _topicsSet: bool = false;
+  get topics(): Array<OffsetFetchRequestTopic> | null {
+    if (!this._topicsSet) {
+      this._topics = new Array<OffsetFetchRequestTopic>();
+      this._topicsSet = true;
+    }
+    return this._topics;
+  }
+  set topics(v: Array<OffsetFetchRequestTopic> | null) {
+    this._topics = v;
+    this._topicsSet = true;
+  }
   /** Each group we would like to fetch offsets for. (versions 8+) */
   _groups: Array<OffsetFetchRequestGroup> | null = null;
   get groups(): Array<OffsetFetchRequestGroup> {
@@ -441,19 +466,20 @@ export class OffsetFetchRequestData extends Message {
     }
     if (!(version <= 7) && !(this.groupId == "")) w.fail(281604 /* OffsetFetchRequestData.GroupId */, "non-default value at version " + version.toString());
     if (version <= 7) {
-      const a = this.topics;
-      if (a == null) {
+      const a = this._topics;
+      if (a == null && this._topicsSet) {
         if ((version >= 2 && version <= 7)) w.length(-1, version >= 6, true);
         else w.fail(281610 /* OffsetFetchRequestData.Topics */, "null at version " + version.toString() + ", where it is not nullable");
       } else {
-        w.length(a.length, version >= 6, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, version >= 6, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<OffsetFetchRequestTopic>>(a)[i]);
           e.write(w, version);
         }
       }
     }
-    if (!(version <= 7) && !(this.topics != null && changetype<Array<OffsetFetchRequestTopic>>(this.topics).length == 0)) w.fail(281610 /* OffsetFetchRequestData.Topics */, "non-default value at version " + version.toString());
+    if (!(version <= 7) && !(!this._topicsSet || this._topics != null && changetype<Array<OffsetFetchRequestTopic>>(this._topics).length == 0)) w.fail(281610 /* OffsetFetchRequestData.Topics */, "non-default value at version " + version.toString());
     if (version >= 8) {
       const a = this._groups;
       const n = a == null ? 0 : a.length;
@@ -549,7 +575,7 @@ export class OffsetFetchRequestData extends Message {
   /** Every field holds its default (Kafka's equals against a new instance). */
   isDefault(): bool {
     return (this.groupId == "")
-        && (this.topics != null && changetype<Array<OffsetFetchRequestTopic>>(this.topics).length == 0)
+        && (!this._topicsSet || this._topics != null && changetype<Array<OffsetFetchRequestTopic>>(this._topics).length == 0)
         && (this._groups == null || changetype<Array<OffsetFetchRequestGroup>>(this._groups).length == 0)
         && (this.requireStable == false)
         && (this.unknownTaggedFields == null || changetype<Array<RawTaggedField>>(this.unknownTaggedFields).length == 0);

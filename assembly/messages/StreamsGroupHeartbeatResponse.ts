@@ -545,7 +545,19 @@ export class StreamsGroupHeartbeatResponseData extends Message {
   /** The maximum acceptable lag (number of offsets to catch up) for a client to be considered caught-up enough to receive an active task assignment. A value of -1 indicates the broker does not support this configuration. (versions 1+) */
   acceptableRecoveryLag: i64 = -1;
   /** Indicate zero or more status for the group. (versions 0+, nullable 0+) */
-  status: Array<Status> | null = new Array<Status>();
+  _status: Array<Status> | null = null;
+  _statusSet: bool = false;
+  get status(): Array<Status> | null {
+    if (!this._statusSet) {
+      this._status = new Array<Status>();
+      this._statusSet = true;
+    }
+    return this._status;
+  }
+  set status(v: Array<Status> | null) {
+    this._status = v;
+    this._statusSet = true;
+  }
   /** Assigned active tasks for this client. Null if unchanged since last heartbeat. (versions 0+, nullable 0+) */
   activeTasks: Array<TaskIds> | null = null;
   /** Assigned standby tasks for this client. Null if unchanged since last heartbeat. (versions 0+, nullable 0+) */
@@ -690,13 +702,14 @@ export class StreamsGroupHeartbeatResponseData extends Message {
       w.int64(this.acceptableRecoveryLag);
     }
     {
-      const a = this.status;
-      if (a == null) {
+      const a = this._status;
+      if (a == null && this._statusSet) {
         w.length(-1, true, true);
       } else {
-        w.length(a.length, true, true);
-        for (let i = 0; i < a.length; i++) {
-          const e = unchecked(a[i]);
+        const n = a == null ? 0 : a.length;
+        w.length(n, true, true);
+        for (let i = 0; i < n; i++) {
+          const e = unchecked(changetype<Array<Status>>(a)[i]);
           e.write(w, version);
         }
       }
@@ -988,7 +1001,7 @@ export class StreamsGroupHeartbeatResponseData extends Message {
         && (this.acceptableRecoveryLagLegacy == 0)
         && (this.taskOffsetIntervalMs == 0)
         && (this.acceptableRecoveryLag == -1)
-        && (this.status != null && changetype<Array<Status>>(this.status).length == 0)
+        && (!this._statusSet || this._status != null && changetype<Array<Status>>(this._status).length == 0)
         && (this.activeTasks == null)
         && (this.standbyTasks == null)
         && (this.warmupTasks == null)
