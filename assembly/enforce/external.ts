@@ -80,7 +80,7 @@ export class ExternalQuestion {
 
   /**
    * The question's key but its name: answers and calls are found by it, then by the name
-   * itself (ByQuestion), so that no key copies a name of up to 32,767 characters.
+   * itself (questionGet), so that no key copies a name of up to 32,767 characters.
    */
   prefix(): string {
     const made = this.prefixText;
@@ -203,51 +203,41 @@ class Call {
   constructor(readonly question: ExternalQuestion, readonly settings: ExternalSettings) {}
 }
 
-/**
- * Values by question: by its prefix, then by its name, the request's own string (held, not
- * copied). A question's key joined with its name was a copy of the name per look-up, and a
- * request may name 125 names of 32,000 characters, each looked up several times.
- */
-class ByQuestion<V> {
-  private byPrefix: Map<string, Map<string, V>> = new Map<string, Map<string, V>>();
-  private count: i32 = 0;
+// Values by question (answers, calls): by its prefix, then by its name, the request's own
+// string (held, not copied). A question's key joined with its name was a copy of the name per
+// look-up, and a request may name 125 names of 32,000 characters, each looked up several times.
+// Plain nested maps, no object around them: a collection walks every live object, and three
+// more made every allowed round trip dearer.
 
-  get size(): i32 { return this.count; }
+function questionHas<V>(m: Map<string, Map<string, V>>, q: ExternalQuestion): bool {
+  const p = q.prefix();
+  return m.has(p) && m.get(p).has(q.name);
+}
 
-  has(q: ExternalQuestion): bool {
-    const p = q.prefix();
-    return this.byPrefix.has(p) && this.byPrefix.get(p).has(q.name);
+/** The value of `q`, which questionHas. */
+function questionGet<V>(m: Map<string, Map<string, V>>, q: ExternalQuestion): V { return m.get(q.prefix()).get(q.name); }
+
+/** Whether `q` was not there yet. */
+function questionSet<V>(m: Map<string, Map<string, V>>, q: ExternalQuestion, v: V): bool {
+  const p = q.prefix();
+  let names: Map<string, V>;
+  if (m.has(p)) names = m.get(p);
+  else {
+    names = new Map<string, V>();
+    m.set(p, names);
   }
+  const added = !names.has(q.name);
+  names.set(q.name, v);
+  return added;
+}
 
-  /** The value of `q`, which has(q). */
-  get(q: ExternalQuestion): V { return this.byPrefix.get(q.prefix()).get(q.name); }
-
-  set(q: ExternalQuestion, v: V): void {
-    const p = q.prefix();
-    let names: Map<string, V>;
-    if (this.byPrefix.has(p)) names = this.byPrefix.get(p);
-    else {
-      names = new Map<string, V>();
-      this.byPrefix.set(p, names);
-    }
-    if (!names.has(q.name)) this.count++;
-    names.set(q.name, v);
-  }
-
-  delete(q: ExternalQuestion): bool {
-    const p = q.prefix();
-    if (!this.byPrefix.has(p)) return false;
-    const names = this.byPrefix.get(p);
-    if (!names.delete(q.name)) return false;
-    this.count--;
-    if (names.size == 0) this.byPrefix.delete(p);
-    return true;
-  }
-
-  clear(): void {
-    this.byPrefix.clear();
-    this.count = 0;
-  }
+function questionDelete<V>(m: Map<string, Map<string, V>>, q: ExternalQuestion): bool {
+  const p = q.prefix();
+  if (!m.has(p)) return false;
+  const names = m.get(p);
+  if (!names.delete(q.name)) return false;
+  if (names.size == 0) m.delete(p);
+  return true;
 }
 
 // Topic names seen in listings (Metadata for all topics), per VM: a listing's answer cannot wait
@@ -264,10 +254,12 @@ const listed = new Set<string>();
 // for, not every client's answers at once, and the cache's memory is bounded by its bytes too:
 // 10,000 such names once kept 640 MiB of a VM's memory past their connection.
 const CACHE_BYTES: i64 = 32 * 1024 * 1024;
-let recent = new ByQuestion<ExternalDecision>();
-let older = new ByQuestion<ExternalDecision>();
+let recent = new Map<string, Map<string, ExternalDecision>>();
+let older = new Map<string, Map<string, ExternalDecision>>();
+/** Answers in `recent`. */
+let recentCount: i32 = 0;
 let recentBytes: i64 = 0;
-const callsByKey = new ByQuestion<Call>();
+const callsByKey = new Map<string, Map<string, Call>>();
 const callsByToken = new Map<u64, Call>();
 
 /**
@@ -286,8 +278,8 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
     forgetRecent(q, d);
   }
   let call: Call;
-  if (callsByKey.has(q)) {
-    call = callsByKey.get(q);
+  if (questionHas(callsByKey, q)) {
+    call = questionGet(callsByKey, q);
   } else {
     // One connection's share of the VM's calls in flight: one request naming 1,000 made-up
     // topics took all of them, and every other client's new question was refused (below)
@@ -332,15 +324,15 @@ export function ask(s: ExternalSettings, q: ExternalQuestion, contextId: u32, wa
 
 /** The cached decision about `q` (after ask() answered Allowed or Denied), for the audit trail. */
 export function decisionOf(q: ExternalQuestion): ExternalDecision | null {
-  return recent.has(q) ? recent.get(q) : older.has(q) ? older.get(q) : null;
+  return questionHas(recent, q) ? questionGet(recent, q) : questionHas(older, q) ? questionGet(older, q) : null;
 }
 
 /** The answer kept for `q`, moved to `recent` if it was older; null if none is kept. */
 function cached(q: ExternalQuestion, maxEntries: i32): ExternalDecision | null {
-  if (recent.has(q)) return recent.get(q);
-  if (!older.has(q)) return null;
-  const d = older.get(q);
-  older.delete(q);
+  if (questionHas(recent, q)) return questionGet(recent, q);
+  if (!questionHas(older, q)) return null;
+  const d = questionGet(older, q);
+  questionDelete(older, q);
   keep(q, d, maxEntries);
   return d;
 }
@@ -352,17 +344,21 @@ function entryBytes(q: ExternalQuestion, d: ExternalDecision): i64 {
 
 /** An expired answer given up (cached() has just moved it to `recent` if it was older). */
 function forgetRecent(q: ExternalQuestion, d: ExternalDecision): void {
-  if (recent.delete(q)) recentBytes = max(0, recentBytes - entryBytes(q, d));
+  if (questionDelete(recent, q)) {
+    recentCount--;
+    recentBytes = max(0, recentBytes - entryBytes(q, d));
+  }
 }
 
 function keep(q: ExternalQuestion, d: ExternalDecision, maxEntries: i32): void {
   const bytes = entryBytes(q, d);
-  if (recent.size > 0 && (recent.size >= max(1, maxEntries / 2) || recentBytes + bytes > CACHE_BYTES / 2)) {
+  if (recentCount > 0 && (recentCount >= max(1, maxEntries / 2) || recentBytes + bytes > CACHE_BYTES / 2)) {
     older = recent;
-    recent = new ByQuestion<ExternalDecision>();
+    recent = new Map<string, Map<string, ExternalDecision>>();
+    recentCount = 0;
     recentBytes = 0;
   }
-  recent.set(q, d);
+  if (questionSet(recent, q, d)) recentCount++;
   recentBytes += bytes;
 }
 
@@ -370,21 +366,36 @@ function send(call: Call, bodyLength: usize, contextId: u32): bool {
   const s = call.settings;
   const headers = [":method", "POST", ":path", s.path, ":authority", s.authority.length > 0 ? s.authority : s.cluster,
     "content-type", "application/json"];
-  // The body is Envoy's once the call is made: freed at once, not garbage until the callback
-  // ends (a request asks a question per name, and a name's body may be 200 KB).
-  const body = heap.alloc(max<usize>(bodyLength, 1));
+  const body = changetype<usize>(bodyBuffer(bodyLength));
   call.question.writeBody(body);
   // The call belongs to the root context: it outlives any one connection, and its answer is
   // delivered to the root (see KafkaRoot.onHttpCallResponse).
   actOnContext(s.rootContextId);
   const token = httpCall(s.cluster, headers, body, bodyLength, <u32>s.timeoutMs);
-  heap.free(body);
   actOnContext(contextId);
   if (token == 0) return false;
   count("kafka.external.calls");
-  callsByKey.set(call.question, call);
+  questionSet(callsByKey, call.question, call);
   callsByToken.set(tokenKey(s.rootContextId, token), call);
   return true;
+}
+
+// The bodies' buffer, reused: Envoy copies a body when the call is made, and a body of its own
+// per question was garbage until the callback ended (a request asks a question per name, and a
+// name's body may be 200 KB). Grown by doubling to the largest body asked, up to
+// MAX_KEPT_BODY; a larger one (a long principal too) gets a buffer of its own. Not freed with
+// heap.free: using the allocator directly made every allocation of the filter dearer.
+const MAX_KEPT_BODY: i32 = 1 << 20;
+let bodies: ArrayBuffer | null = null;
+
+/** A buffer of at least `length` bytes for a body, valid until the next body. */
+function bodyBuffer(length: usize): ArrayBuffer {
+  const kept = bodies;
+  if (kept != null && <usize>kept.byteLength >= length) return kept;
+  if (length > <usize>MAX_KEPT_BODY) return new ArrayBuffer(<i32>length);
+  const grown = new ArrayBuffer(min(MAX_KEPT_BODY, max(<i32>length, kept != null ? kept.byteLength << 1 : 1024)));
+  bodies = grown;
+  return grown;
 }
 
 @inline function tokenKey(root: u32, token: u32): u64 { return (<u64>root << 32) | <u64>token; }
@@ -398,7 +409,7 @@ export function answered(root: u32, token: u32, headers: u32, bodySize: u32): vo
   if (!callsByToken.has(k)) return;
   const call = callsByToken.get(k);
   callsByToken.delete(k);
-  callsByKey.delete(call.question);
+  questionDelete(callsByKey, call.question);
   pendingBytes = max(0, pendingBytes - call.bytes);
   const asker = call.asker;
   if (asker != null) asker.unawaitedCalls--;
@@ -467,7 +478,7 @@ function readDecision(call: Call, text: string): ExternalDecision {
 /** The outcome of `call` (see outcome), kept in the cache for the next asking. */
 function decided(call: Call, answeredOk: bool, reason: string, failure: string, allowed: bool = false, mayOpen: bool = true): ExternalDecision {
   const d = outcome(call, answeredOk, reason, failure, allowed, mayOpen);
-  older.delete(call.question);
+  questionDelete(older, call.question);
   keep(call.question, d, call.settings.maxCacheEntries);
   return d;
 }
@@ -512,7 +523,7 @@ export class ExternalAuthorizer {
    * The answers that came for the waiting request (by question key), kept until it is decided:
    * they decide it whatever the cache has kept by then.
    */
-  private answers: ByQuestion<ExternalDecision> = new ByQuestion<ExternalDecision>();
+  private answers: Map<string, Map<string, ExternalDecision>> = new Map<string, Map<string, ExternalDecision>>();
 
   constructor(readonly settings: ExternalSettings, readonly listener: string, readonly destination: string,
               readonly connectionId: u32) {}
@@ -530,7 +541,7 @@ export class ExternalAuthorizer {
   answer(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): Answer {
     const q = this.question(principal, host, resourceType, name, operation, anyResource);
     if (this.mayWait && this.answers.size > 0) {
-      if (this.answers.has(q)) return this.answers.get(q).allowed ? Answer.Allowed : Answer.Denied;
+      if (questionHas(this.answers, q)) return questionGet(this.answers, q).allowed ? Answer.Allowed : Answer.Denied;
     }
     const a = ask(this.settings, q, this.connectionId, this.mayWait ? this : null, this);
     if (a == Answer.Pending) {
@@ -551,12 +562,12 @@ export class ExternalAuthorizer {
   /** Why the service decided as it did about this question (after `allowed`). */
   reason(principal: string, host: string, resourceType: i32, name: string, operation: i32, anyResource: bool): string {
     const q = this.question(principal, host, resourceType, name, operation, anyResource);
-    const d = this.mayWait && this.answers.has(q) ? this.answers.get(q) : decisionOf(q);
+    const d = this.mayWait && questionHas(this.answers, q) ? questionGet(this.answers, q) : decisionOf(q);
     return d != null ? d.reason : "external: no answer yet (asked now; a response cannot wait for it)";
   }
 
   /** The answer to question `q`, which the waiting request asked (see `answers`). */
-  answerCame(q: ExternalQuestion, d: ExternalDecision): void { this.answers.set(q, d); }
+  answerCame(q: ExternalQuestion, d: ExternalDecision): void { questionSet(this.answers, q, d); }
 
   /** The request was decided (it does not wait): the answers it waited for are spent. */
   requestDecided(): void {

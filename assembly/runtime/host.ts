@@ -214,7 +214,7 @@ export function printableJoined(head: string, s: string, maxChars: i32): string 
 }
 
 /** printable() of text `n` characters long whose first min(n, maxChars) are `s`'s. */
-function printableOf(s: string, maxChars: i32, n: i32): string {
+@inline function printableOf(s: string, maxChars: i32, n: i32): string {
   let clean = n <= maxChars;
   const p = changetype<usize>(s);
   for (let i = 0; clean && i < n; i++) if (needsEscape(<i32>load<u16>(p + (<usize>i << 1)))) clean = false;
