@@ -2,7 +2,7 @@
 // converters write them (lowerCamelCase names, int64 exact, bytes as base64).
 
 import { base64Encode } from "./base64";
-import { join, utf8Join } from "../runtime/strings";
+import { join } from "../runtime/strings";
 
 export class JsonWriter {
   private parts: Array<string> = new Array<string>();
@@ -10,9 +10,6 @@ export class JsonWriter {
   private needComma: Array<bool> = [false];
 
   toString(): string { return join(this.parts); }
-
-  /** toString() as UTF-8, encoded from the pieces (runtime/strings.ts utf8Join). */
-  utf8(): ArrayBuffer { return utf8Join(this.parts); }
 
   /** The text written so far as the pieces toString() would join (not a copy: write no more). */
   pieces(): Array<string> { return this.parts; }

@@ -27,22 +27,3 @@ export function join(parts: Array<string>, separator: string = ""): string {
   }
   return out;
 }
-
-/**
- * `parts` joined, as String.UTF8.encode writes the joined string, in one allocation: no
- * UTF-16 copy of the whole is made first. The parts must not split a surrogate pair (JSON
- * pieces never do). A question to a policy service about a name of 32,000 control characters
- * is 384 KB of quoted UTF-16; its joined copy was as much again, per name of the request.
- */
-export function utf8Join(parts: Array<string>): ArrayBuffer {
-  const n = parts.length;
-  let bytes = 0;
-  for (let i = 0; i < n; i++) bytes += String.UTF8.byteLength(unchecked(parts[i]));
-  const out = changetype<ArrayBuffer>(__new(<usize>bytes, idof<ArrayBuffer>()));
-  let at = changetype<usize>(out);
-  for (let i = 0; i < n; i++) {
-    const part = unchecked(parts[i]);
-    at += String.UTF8.encodeUnsafe(changetype<usize>(part), part.length, at);
-  }
-  return out;
-}
